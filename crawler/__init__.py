@@ -1,0 +1,1 @@
+"""veille's Scrapy project: discover, fetch, extract, dedupe and store news articles."""

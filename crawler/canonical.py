@@ -1,0 +1,57 @@
+"""Canonical URLs: one identity per article whatever tracking, AMP or mobile variant pointed to it."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from courlan import normalize_url
+
+# Parameters that never change which article a URL designates. courlan already drops utm_* and
+# a few more; these are the ones seen on Moroccan sites and share buttons.
+_TRACKING = re.compile(
+    r"^(utm_\w+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|igshid|_ga|ref|ref_src|from|"
+    r"share|amp|output|outputtype|s_cid|xtor|at_medium|at_campaign|wt_mc)$",
+    re.IGNORECASE,
+)
+_AMP_DIR = re.compile(r"/amp/?$")
+_AMP_SUFFIX = re.compile(r"\.amp(\.html?)?$")
+_MOBILE_HOST = re.compile(r"^(m|mobile|amp)\.")
+
+
+def canonicalize_url(url: str) -> str:
+    """Return the canonical form of an article URL (scheme kept, so it can still be fetched).
+
+    Drops fragments and tracking parameters, AMP suffixes and m./amp. host prefixes,
+    lowercases the host and sorts the query.
+    """
+    url = url.strip()
+    try:
+        url = normalize_url(url, strict=False)
+    except ValueError:
+        pass
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    host = _MOBILE_HOST.sub("", host)
+    netloc = host if parts.port in (None, 80, 443) else f"{host}:{parts.port}"
+    path = _AMP_DIR.sub("/", parts.path)
+    path = _AMP_SUFFIX.sub(lambda m: m.group(1) or "", path) or "/"
+    path = re.sub(r"/{2,}", "/", path)
+    query = [
+        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)
+    ]
+    query.sort()
+    return urlunsplit((parts.scheme.lower() or "https", netloc, path, urlencode(query), ""))
+
+
+def url_key(url: str) -> str:
+    """The identity of a URL for deduplication: canonical form without scheme, 'www.' or end slash.
+
+    http://www.site.ma/a/ and https://site.ma/a are the same article.
+    """
+    parts = urlsplit(canonicalize_url(url))
+    host = parts.netloc
+    if host.startswith("www."):
+        host = host[4:]
+    path = parts.path.rstrip("/") or "/"
+    return f"{host}{path}" + (f"?{parts.query}" if parts.query else "")

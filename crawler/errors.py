@@ -1,0 +1,33 @@
+"""The one exception family of veille: every message names what is wrong and how to fix it."""
+
+from __future__ import annotations
+
+
+class VeilleError(Exception):
+    """Base of every error veille reports to a user."""
+
+
+class ConfigError(VeilleError):
+    """A configuration file (sources, watchlists, channels) is invalid.
+
+    Carries the file and line so that the message points the user at the exact spot.
+    """
+
+    def __init__(self, path: str, line: int | None, problem: str, fix: str = "") -> None:
+        self.path = str(path)
+        self.line = line
+        self.problem = problem
+        self.fix = fix
+        where = f"{self.path}:{line}" if line else self.path
+        message = f"{where}: {problem}"
+        if fix:
+            message += f" (fix: {fix})"
+        super().__init__(message)
+
+
+class CrawlError(VeilleError):
+    """A crawl could not be started or did not finish."""
+
+
+class DeliveryError(VeilleError):
+    """A notification could not be sent; the message never contains a secret."""

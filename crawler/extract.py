@@ -1,0 +1,167 @@
+"""Article extraction: body text without boilerplate, plus metadata, from a fetched HTML page.
+
+trafilatura does the heavy lifting; this module adds what Moroccan pages need on top: pruning of
+the blocks trafilatura keeps inside article bodies ("Lire aussi", share bars, paywall footers),
+language from the page or the text, and a clear verdict when a page is not an article.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import lxml.html
+import py3langid
+import trafilatura
+from trafilatura.meta import reset_caches
+
+MIN_ARTICLE_CHARS = 250
+
+# Blocks to cut from the page before extraction: class or id names used by WordPress themes and
+# Moroccan sites for related links, share bars, paywalls, tickers and cookie banners.
+_BOILERPLATE_NAMES = (
+    "related",
+    "lire-aussi",
+    "lireaussi",
+    "read-also",
+    "read-more",
+    "readmore",
+    "also-read",
+    "share",
+    "sharing",
+    "social",
+    "newsletter",
+    "paywall",
+    "premium",
+    "subscribe",
+    "abonnement",
+    "cookie",
+    "consent",
+    "ticker",
+    "breaking",
+    "trending",
+    "most-read",
+    "comments",
+    "comment-respond",
+    "advert",
+    "pub-",
+    "sponsor",
+)
+DEFAULT_PRUNE_XPATH: tuple[str, ...] = tuple(
+    f"//*[contains(concat(' ', normalize-space(@class), ' '), '{name}') or contains(@id, '{name}')]"
+    for name in _BOILERPLATE_NAMES
+) + ("//nav", "//aside", "//footer", "//form", "//header[not(ancestor::article)]")
+
+# Paragraphs that are boilerplate whatever markup carries them.
+_BOILERPLATE_LINE = re.compile(
+    r"^\s*(?:"
+    r"(?:à |a )?lire (?:aussi|également)\b|voir aussi\b|sur le même sujet\b|"
+    r"اقرأ أيضا|اقرأ ايضا|إقرأ أيضا|"
+    r"read (?:also|more)\b|see also\b|related:|"
+    r"lee (?:también|tambien)\b|leer (?:también|tambien)\b|"
+    r"the post .* appeared first on\b|"
+    r"cet article est réservé aux abonnés|inscrivez-vous gratuitement pour lire|"
+    r"un proche vous offre cet article|les articles premium|abonnez-vous\b|"
+    r"cliquez ici pour lire l'article depuis sa source|"
+    r"partager\s*:|share\s*:|شارك\s*:"
+    r")",
+    re.IGNORECASE,
+)
+_BYLINE = re.compile(r"^\s*(?:par|by|por|بقلم)\s+", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Extracted:
+    title: str | None
+    author: str | None
+    published: str | None
+    language: str | None
+    sitename: str | None
+    description: str | None
+    canonical_url: str | None
+    text: str
+
+
+class NotAnArticle(Exception):
+    """The page has no article body worth storing (a section page, an error page, a stub)."""
+
+
+def _page_language(tree: lxml.html.HtmlElement) -> str | None:
+    for value in tree.xpath("/html/@lang | //meta[@property='og:locale']/@content"):
+        code = re.split(r"[-_]", value.strip())[0].lower()
+        if re.fullmatch(r"[a-z]{2}", code):
+            return code
+    return None
+
+
+def _page_published(tree: lxml.html.HtmlElement) -> str | None:
+    """The publication time the page declares, with its time of day (htmldate may drop it)."""
+    values = tree.xpath(
+        "//meta[@property='article:published_time']/@content"
+        " | //meta[@itemprop='datePublished']/@content"
+        " | //article//time/@datetime"
+    )
+    for value in values:
+        value = value.strip()
+        if re.match(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}", value):
+            return value
+    return None
+
+
+def _clean_text(text: str) -> str:
+    kept = [line for line in text.splitlines() if line.strip() and not _BOILERPLATE_LINE.match(line)]
+    return "\n".join(kept).strip()
+
+
+def _clean_author(author: str | None) -> str | None:
+    if not author:
+        return None
+    author = _BYLINE.sub("", author).strip(" ,;|-")
+    return author or None
+
+
+def extract_article(
+    html: str | bytes, url: str, extra_prune_xpath: tuple[str, ...] = ()
+) -> Extracted:
+    """Extract text and metadata from one page, or raise NotAnArticle saying why."""
+    try:
+        tree = lxml.html.fromstring(html)
+    except (lxml.etree.ParserError, ValueError) as exc:
+        raise NotAnArticle(f"unparsable HTML: {exc}") from None
+    page_language = _page_language(tree)
+    document = trafilatura.bare_extraction(
+        tree,
+        url=url,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=True,
+        prune_xpath=list(DEFAULT_PRUNE_XPATH + extra_prune_xpath),
+        date_extraction_params={
+            "extensive_search": True,
+            "original_date": True,
+            "outputformat": "%Y-%m-%dT%H:%M:%S",
+        },
+    )
+    if document is None or not document.text:
+        raise NotAnArticle("no article body found")
+    text = _clean_text(document.text)
+    if len(text) < MIN_ARTICLE_CHARS:
+        raise NotAnArticle(f"body too short ({len(text)} characters) to be an article")
+    language = page_language or document.language
+    if not language:
+        language = py3langid.classify(text[:2000])[0]
+    return Extracted(
+        title=(document.title or "").strip() or None,
+        author=_clean_author(document.author),
+        published=_page_published(tree) or document.date or None,
+        language=language,
+        sitename=document.sitename or None,
+        description=document.description or None,
+        canonical_url=document.url or None,
+        text=text,
+    )
+
+
+def reset_extraction_caches() -> None:
+    """trafilatura keeps process-wide caches; clear them between crawls of a long-lived process."""
+    reset_caches()

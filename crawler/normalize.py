@@ -1,0 +1,98 @@
+"""Text normalisation shared by storage (content hashes) and watch-rule matching.
+
+Both sides must fold text the same way, or "souverainete numerique" would not find
+"souveraineté numérique". Pure functions, no I/O.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+_APOSTROPHES = "'’‘`´ʼʹ′"
+_ARABIC_MAP = {
+    "أ": "ا",
+    "إ": "ا",
+    "آ": "ا",
+    "ٱ": "ا",
+    "ى": "ي",
+    "ة": "ه",
+    "ؤ": "و",
+    "ئ": "ي",
+    "ـ": "",  # tatweel
+}
+_ELISION = re.compile(r"^(?:l|d|qu|j|n|s|c|m|t|jusqu|lorsqu|puisqu)'(?=\w)")
+ARABIC_LETTER = re.compile(r"[\u0600-\u06FF]")
+
+
+def _fold_char(ch: str) -> str:
+    """Fold one character: compatibility form, no accents or harakat, Arabic letter variants."""
+    if ch in _APOSTROPHES:
+        return "'"
+    if ch in _ARABIC_MAP:
+        return _ARABIC_MAP[ch]
+    if ch.isascii():
+        return ch.lower() if ch.isalnum() else " "
+    out = []
+    for c in unicodedata.normalize("NFKD", ch):
+        if unicodedata.category(c) == "Mn":
+            continue
+        c = _ARABIC_MAP.get(c, c)
+        out.append(c if c.isalnum() or c == "'" else " ")
+    return "".join(out).casefold()
+
+
+def normalize_with_offsets(text: str) -> tuple[str, list[int]]:
+    """Normalise text and return, for each output character, the index of its source character.
+
+    Output is lowercase, accent- and harakat-free, Arabic-letter-folded tokens separated by single
+    spaces, with French elisions (l', d', qu'...) removed. The offsets let a match found in the
+    normalised text be shown as a snippet of the original.
+    """
+    chars: list[str] = []
+    offsets: list[int] = []
+    for index, ch in enumerate(text):
+        for c in _fold_char(ch):
+            if c == " " and (not chars or chars[-1] == " "):
+                continue
+            chars.append(c)
+            offsets.append(index)
+    if chars and chars[-1] == " ":
+        chars.pop()
+        offsets.pop()
+    folded = "".join(chars)
+    if "'" not in folded:
+        return folded, offsets
+    # Drop elided articles and turn remaining apostrophes into token breaks.
+    out_chars: list[str] = []
+    out_offsets: list[int] = []
+    position = 0
+    for token in folded.split(" "):
+        start = position
+        position += len(token) + 1
+        elided = _ELISION.match(token)
+        skip = elided.end() if elided else 0
+        piece = token[skip:].replace("'", " ").strip()
+        if not piece:
+            continue
+        if out_chars:
+            out_chars.append(" ")
+            out_offsets.append(offsets[start + skip])
+        lead = len(token[skip:]) - len(token[skip:].lstrip("'"))
+        for i, c in enumerate(piece):
+            if c == " " and out_chars[-1] == " ":
+                continue
+            out_chars.append(c)
+            out_offsets.append(offsets[start + skip + lead + i])
+    return "".join(out_chars), out_offsets
+
+
+def normalize(text: str) -> str:
+    """The normalised form of a text, as used for matching and hashing."""
+    return normalize_with_offsets(text)[0]
+
+
+def content_hash(text: str) -> str:
+    """A hash of an article's normalised body: equal for the same text under two URLs."""
+    return hashlib.sha1(normalize(text).encode("utf-8")).hexdigest()

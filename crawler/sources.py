@@ -1,0 +1,215 @@
+"""The source list: typed, validated news sources loaded from seeds/sources.yaml."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from crawler.errors import ConfigError
+from crawler.yamlfile import LineDict, LineList, load_yaml, require_mapping, string_list
+
+DEFAULT_INTERVAL_MINUTES = 30
+ENTRY_STATUSES = ("working", "listed", "guess", "blocked")
+_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_SOURCE_KEYS = {
+    "name",
+    "title",
+    "homepage",
+    "languages",
+    "feeds",
+    "sitemaps",
+    "listings",
+    "article_pattern",
+    "interval_minutes",
+    "enabled",
+    "prune_xpath",
+    "notes",
+}
+
+
+@dataclass(frozen=True)
+class EntryPoint:
+    """One place where a source announces articles: a feed, a sitemap or a listing page."""
+
+    kind: str  # "feed" | "sitemap" | "listing"
+    url: str
+    status: str = "working"  # how sure we are that the URL exists (see ENTRY_STATUSES)
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    title: str
+    homepage: str
+    languages: tuple[str, ...]
+    entry_points: tuple[EntryPoint, ...]
+    article_pattern: str | None = None
+    interval_minutes: int = DEFAULT_INTERVAL_MINUTES
+    enabled: bool = True
+    prune_xpath: tuple[str, ...] = ()
+    line: int = 0
+
+    @property
+    def domain(self) -> str:
+        return urlsplit(self.homepage).hostname or ""
+
+    def active_entry_points(self) -> list[EntryPoint]:
+        """Entry points worth fetching: those not known to be blocked."""
+        return [e for e in self.entry_points if e.status != "blocked"]
+
+    def looks_like_article(self, url: str) -> bool:
+        if self.article_pattern:
+            return re.search(self.article_pattern, url) is not None
+        return True
+
+
+@dataclass
+class SourceList:
+    path: str
+    sources: list[Source] = field(default_factory=list)
+
+    def by_name(self, name: str) -> Source:
+        for source in self.sources:
+            if source.name == name:
+                return source
+        known = ", ".join(s.name for s in self.sources)
+        raise ConfigError(self.path, None, f"no source named {name!r}", f"use one of: {known}")
+
+    def enabled(self) -> list[Source]:
+        return [s for s in self.sources if s.enabled]
+
+
+def _check_url(url: str, path: str, line: int, what: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(path, line, f"{what} {url!r} is not an http(s) URL", "write a full URL")
+    return url
+
+
+def _entry_points(raw: object, kind: str, path: str, line: int) -> list[EntryPoint]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise ConfigError(path, line, f"'{kind}s' must be a list of URLs or {{url, status}}")
+    points = []
+    for i, item in enumerate(raw):
+        item_line = raw.line_of(i) if isinstance(raw, LineList) else line
+        status = "working"
+        if isinstance(item, dict):
+            unknown = set(item) - {"url", "status", "evidence", "note"}
+            if unknown:
+                raise ConfigError(path, item_line, f"unknown key(s) {sorted(unknown)} in {kind}")
+            url = item.get("url")
+            status = str(item.get("status", "working"))
+            if status not in ENTRY_STATUSES:
+                raise ConfigError(
+                    path,
+                    item_line,
+                    f"{kind} status {status!r} is unknown",
+                    f"use one of {', '.join(ENTRY_STATUSES)}",
+                )
+        else:
+            url = item
+        if not isinstance(url, str):
+            raise ConfigError(path, item_line, f"{kind} needs a 'url' string")
+        points.append(EntryPoint(kind, _check_url(url, path, item_line, kind), status))
+    return points
+
+
+def parse_source(raw: LineDict, path: str, defaults: dict) -> Source:
+    line = raw.line
+    unknown = set(raw) - _SOURCE_KEYS
+    if unknown:
+        key = sorted(unknown)[0]
+        raise ConfigError(
+            path,
+            raw.line_of(key),
+            f"unknown key {key!r} in source",
+            f"known keys: {', '.join(sorted(_SOURCE_KEYS))}",
+        )
+    name = raw.get("name")
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise ConfigError(
+            path,
+            raw.line_of("name"),
+            f"source name {name!r} is missing or invalid",
+            "use lowercase letters, digits and dashes, e.g. 'hespress-fr'",
+        )
+    homepage = raw.get("homepage")
+    if not isinstance(homepage, str):
+        raise ConfigError(path, line, f"source {name!r} has no 'homepage'")
+    _check_url(homepage, path, raw.line_of("homepage"), "homepage")
+    languages = tuple(string_list(raw.get("languages"), path, raw.line_of("languages"), "languages"))
+    points = (
+        _entry_points(raw.get("feeds"), "feed", path, raw.line_of("feeds"))
+        + _entry_points(raw.get("sitemaps"), "sitemap", path, raw.line_of("sitemaps"))
+        + _entry_points(raw.get("listings"), "listing", path, raw.line_of("listings"))
+    )
+    if not points:
+        raise ConfigError(
+            path,
+            line,
+            f"source {name!r} has no feeds, sitemaps or listings",
+            "add at least one entry point, or set 'enabled: false'",
+        )
+    pattern = raw.get("article_pattern")
+    if pattern is not None:
+        try:
+            re.compile(str(pattern))
+        except re.error as exc:
+            raise ConfigError(
+                path, raw.line_of("article_pattern"), f"article_pattern is not a valid regex: {exc}"
+            ) from None
+    interval = raw.get("interval_minutes", defaults.get("interval_minutes", DEFAULT_INTERVAL_MINUTES))
+    if not isinstance(interval, int) or isinstance(interval, bool) or interval < 1:
+        raise ConfigError(
+            path,
+            raw.line_of("interval_minutes"),
+            f"interval_minutes must be a positive integer, got {interval!r}",
+        )
+    enabled = raw.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise ConfigError(path, raw.line_of("enabled"), "enabled must be true or false")
+    return Source(
+        name=name,
+        title=str(raw.get("title") or name),
+        homepage=homepage,
+        languages=languages,
+        entry_points=tuple(points),
+        article_pattern=str(pattern) if pattern is not None else None,
+        interval_minutes=interval,
+        enabled=enabled,
+        prune_xpath=tuple(string_list(raw.get("prune_xpath"), path, line, "prune_xpath")),
+        line=line,
+    )
+
+
+def load_sources(path: str | Path) -> SourceList:
+    """Read and validate the whole source list; any problem raises ConfigError with its line."""
+    path = str(path)
+    data = require_mapping(load_yaml(path), path, 1, "the sources file")
+    unknown = set(data) - {"defaults", "sources"}
+    if unknown:
+        key = sorted(unknown)[0]
+        raise ConfigError(path, data.line_of(key), f"unknown top-level key {key!r}", "use 'defaults' and 'sources'")
+    defaults = data.get("defaults") or {}
+    raw_sources = data.get("sources")
+    if not isinstance(raw_sources, list) or not raw_sources:
+        raise ConfigError(path, data.line_of("sources"), "'sources' must be a non-empty list")
+    sources: list[Source] = []
+    seen: dict[str, int] = {}
+    for i, raw in enumerate(raw_sources):
+        raw = require_mapping(raw, path, raw_sources.line_of(i), "each source")
+        source = parse_source(raw, path, defaults)
+        if source.name in seen:
+            raise ConfigError(
+                path,
+                source.line,
+                f"source name {source.name!r} is already used on line {seen[source.name]}",
+                "give each source a unique name",
+            )
+        seen[source.name] = source.line
+        sources.append(source)
+    return SourceList(path=path, sources=sources)

@@ -1,0 +1,289 @@
+"""SQLite storage: schema and migrations, articles stored once, crawl runs and errors per source.
+
+Every writer (crawl processes, the matcher, the alert sender) opens its own connection through
+`open_database`, which sets WAL mode and a busy timeout so they can work side by side.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlite_utils
+
+from crawler.canonical import url_key
+
+SCHEMA_VERSION = 1
+
+_MIGRATIONS: dict[int, str] = {
+    1: """
+    CREATE TABLE IF NOT EXISTS sources (
+        name TEXT PRIMARY KEY,
+        title TEXT,
+        homepage TEXT,
+        languages TEXT,
+        last_crawl_at TEXT,
+        last_success_at TEXT,
+        last_error TEXT,
+        last_error_at TEXT,
+        error_count INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE IF NOT EXISTS articles (
+        id INTEGER PRIMARY KEY,
+        source TEXT NOT NULL REFERENCES sources(name),
+        url TEXT NOT NULL,
+        url_key TEXT NOT NULL UNIQUE,
+        title TEXT,
+        author TEXT,
+        published TEXT,
+        language TEXT,
+        sitename TEXT,
+        description TEXT,
+        text TEXT NOT NULL,
+        content_hash TEXT NOT NULL UNIQUE,
+        fetched_at TEXT NOT NULL,
+        matched_at TEXT
+    );
+    CREATE INDEX IF NOT EXISTS articles_unmatched ON articles(id) WHERE matched_at IS NULL;
+    CREATE INDEX IF NOT EXISTS articles_source ON articles(source);
+    CREATE TABLE IF NOT EXISTS article_urls (
+        url_key TEXT PRIMARY KEY,
+        article_id INTEGER NOT NULL REFERENCES articles(id)
+    );
+    CREATE TABLE IF NOT EXISTS crawl_runs (
+        id INTEGER PRIMARY KEY,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        sources TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'running',
+        new_articles INTEGER NOT NULL DEFAULT 0,
+        errors INTEGER NOT NULL DEFAULT 0,
+        stats TEXT
+    );
+    CREATE TABLE IF NOT EXISTS crawl_errors (
+        id INTEGER PRIMARY KEY,
+        run_id INTEGER REFERENCES crawl_runs(id),
+        source TEXT NOT NULL,
+        url TEXT,
+        kind TEXT NOT NULL,
+        message TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS crawl_errors_source ON crawl_errors(source, at);
+    CREATE TABLE IF NOT EXISTS matches (
+        id INTEGER PRIMARY KEY,
+        article_id INTEGER NOT NULL REFERENCES articles(id),
+        watchlist TEXT NOT NULL,
+        terms TEXT NOT NULL,
+        snippet TEXT NOT NULL,
+        matched_at TEXT NOT NULL,
+        UNIQUE (article_id, watchlist)
+    );
+    CREATE TABLE IF NOT EXISTS alerts (
+        id INTEGER PRIMARY KEY,
+        match_id INTEGER NOT NULL UNIQUE REFERENCES matches(id),
+        article_id INTEGER NOT NULL REFERENCES articles(id),
+        watchlist TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        UNIQUE (article_id, watchlist)
+    );
+    CREATE TABLE IF NOT EXISTS deliveries (
+        id INTEGER PRIMARY KEY,
+        alert_id INTEGER NOT NULL REFERENCES alerts(id),
+        channel TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'pending',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT NOT NULL,
+        last_error TEXT,
+        sent_at TEXT,
+        UNIQUE (alert_id, channel)
+    );
+    CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries(state, next_attempt_at);
+    """,
+}
+
+
+def utcnow() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def open_database(path: str | Path) -> sqlite_utils.Database:
+    """Open (creating and migrating if needed) the veille database at `path`."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
+    db = sqlite_utils.Database(conn)
+    conn.execute("PRAGMA busy_timeout = 30000")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    if db.journal_mode != "wal":
+        db.enable_wal()
+    migrate(db)
+    return db
+
+
+def migrate(db: sqlite_utils.Database) -> None:
+    """Bring the schema to SCHEMA_VERSION; each step runs once and atomically."""
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    for target in sorted(v for v in _MIGRATIONS if v > version):
+        with db.conn:
+            db.conn.execute("BEGIN IMMEDIATE")
+            current = db.execute("PRAGMA user_version").fetchone()[0]
+            if current >= target:  # another process migrated meanwhile
+                continue
+            for statement in _MIGRATIONS[target].split(";"):
+                if statement.strip():
+                    db.conn.execute(statement)
+            db.conn.execute(f"PRAGMA user_version = {target}")
+    if "articles_fts" not in db.table_names():
+        db["articles"].enable_fts(
+            ["title", "text"],
+            create_triggers=True,
+            tokenize="unicode61 remove_diacritics 2",
+        )
+
+
+@dataclass
+class StoredArticle:
+    """What the crawler hands to storage after extraction."""
+
+    source: str
+    url: str
+    title: str | None
+    author: str | None
+    published: str | None
+    language: str | None
+    sitename: str | None
+    description: str | None
+    text: str
+    content_hash: str
+    seen_urls: tuple[str, ...] = ()
+
+
+def register_sources(db: sqlite_utils.Database, sources: Iterable) -> None:
+    """Make sure every configured source has a row (articles reference it)."""
+    with db.conn:
+        for s in sources:
+            db.conn.execute(
+                "INSERT INTO sources(name, title, homepage, languages) VALUES (?,?,?,?) "
+                "ON CONFLICT(name) DO UPDATE SET title=excluded.title, "
+                "homepage=excluded.homepage, languages=excluded.languages",
+                (s.name, s.title, s.homepage, json.dumps(list(s.languages))),
+            )
+
+
+def is_known_url(db: sqlite_utils.Database, url: str) -> bool:
+    """True when this URL (or a variant of it) already led to a stored article."""
+    row = db.execute("SELECT 1 FROM article_urls WHERE url_key = ?", [url_key(url)]).fetchone()
+    return row is not None
+
+
+def find_duplicate(db: sqlite_utils.Database, url: str, digest: str) -> int | None:
+    """The id of an already stored article with this canonical URL or this exact body."""
+    row = db.execute(
+        "SELECT article_id FROM article_urls WHERE url_key = ? "
+        "UNION ALL SELECT id FROM articles WHERE content_hash = ? LIMIT 1",
+        [url_key(url), digest],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def store_article(db: sqlite_utils.Database, article: StoredArticle) -> tuple[int, bool]:
+    """Store an article once. Returns (article id, True if it is new).
+
+    The canonical URL, every URL it was reached by, and the body hash are checked and recorded
+    in one transaction, so two feeds, a sitemap and a re-crawl all land on the same row.
+    """
+    keys = {url_key(u) for u in (article.url, *article.seen_urls)}
+    with db.conn:
+        db.conn.execute("BEGIN IMMEDIATE")
+        existing = find_duplicate(db, article.url, article.content_hash)
+        if existing is None:
+            placeholders = ",".join("?" * len(keys))
+            row = db.conn.execute(
+                f"SELECT article_id FROM article_urls WHERE url_key IN ({placeholders}) LIMIT 1",
+                list(keys),
+            ).fetchone()
+            existing = row[0] if row else None
+        is_new = existing is None
+        if is_new:
+            cursor = db.conn.execute(
+                "INSERT INTO articles(source, url, url_key, title, author, published, language, "
+                "sitename, description, text, content_hash, fetched_at) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    article.source,
+                    article.url,
+                    url_key(article.url),
+                    article.title,
+                    article.author,
+                    article.published,
+                    article.language,
+                    article.sitename,
+                    article.description,
+                    article.text,
+                    article.content_hash,
+                    utcnow(),
+                ),
+            )
+            existing = cursor.lastrowid
+        db.conn.executemany(
+            "INSERT OR IGNORE INTO article_urls(url_key, article_id) VALUES (?, ?)",
+            [(k, existing) for k in keys],
+        )
+    return existing, is_new
+
+
+def start_run(db: sqlite_utils.Database, source_names: list[str]) -> int:
+    with db.conn:
+        cursor = db.conn.execute(
+            "INSERT INTO crawl_runs(started_at, sources) VALUES (?, ?)",
+            (utcnow(), json.dumps(source_names)),
+        )
+    return int(cursor.lastrowid)
+
+
+def finish_run(
+    db: sqlite_utils.Database, run_id: int, status: str, new_articles: int, errors: int, stats: dict
+) -> None:
+    with db.conn:
+        db.conn.execute(
+            "UPDATE crawl_runs SET finished_at=?, status=?, new_articles=?, errors=?, stats=? "
+            "WHERE id=?",
+            (utcnow(), status, new_articles, errors, json.dumps(stats, default=str), run_id),
+        )
+
+
+def record_error(
+    db: sqlite_utils.Database, run_id: int | None, source: str, url: str | None, kind: str, message: str
+) -> None:
+    """Record a fault against its source: the source's last error and count, plus a history row."""
+    now = utcnow()
+    message = message[:2000]
+    with db.conn:
+        db.conn.execute(
+            "INSERT INTO crawl_errors(run_id, source, url, kind, message, at) VALUES (?,?,?,?,?,?)",
+            (run_id, source, url, kind, message, now),
+        )
+        db.conn.execute(
+            "UPDATE sources SET last_error=?, last_error_at=?, error_count=error_count+1 "
+            "WHERE name=?",
+            (f"{kind}: {message}" + (f" ({url})" if url else ""), now, source),
+        )
+
+
+def record_crawl(db: sqlite_utils.Database, source: str, succeeded: bool) -> None:
+    """Stamp a source as crawled; a crawl that reached at least one entry point is a success."""
+    now = utcnow()
+    with db.conn:
+        if succeeded:
+            db.conn.execute(
+                "UPDATE sources SET last_crawl_at=?, last_success_at=? WHERE name=?",
+                (now, now, source),
+            )
+        else:
+            db.conn.execute("UPDATE sources SET last_crawl_at=? WHERE name=?", (now, source))

@@ -1,0 +1,122 @@
+"""Load YAML configuration keeping line numbers, so validation errors can say where."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from crawler.errors import ConfigError
+
+
+class LineDict(dict):
+    """A mapping from YAML that remembers its own line and the line of each key."""
+
+    line: int = 0
+    key_lines: dict[str, int]
+
+    def line_of(self, key: str) -> int:
+        return self.key_lines.get(key, self.line)
+
+
+class LineList(list):
+    """A sequence from YAML that remembers the line of each item."""
+
+    line: int = 0
+    item_lines: list[int]
+
+    def line_of(self, index: int) -> int:
+        return self.item_lines[index] if index < len(self.item_lines) else self.line
+
+
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader whose mappings and sequences carry 1-based line numbers."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> LineDict:  # type: ignore[override]
+        self.flatten_mapping(node)
+        result = LineDict()
+        result.line = node.start_mark.line + 1
+        result.key_lines = {}
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, str | int | float | bool) and key is not None:
+                raise ConfigError(
+                    self.name,
+                    key_node.start_mark.line + 1,
+                    "a mapping key must be a plain scalar",
+                )
+            if key in result:
+                raise ConfigError(
+                    self.name,
+                    key_node.start_mark.line + 1,
+                    f"duplicate key {key!r}",
+                    "remove or rename one of the two entries",
+                )
+            result[key] = self.construct_object(value_node, deep=True)
+            result.key_lines[str(key)] = key_node.start_mark.line + 1
+        return result
+
+    def construct_sequence(self, node: yaml.SequenceNode, deep: bool = False) -> LineList:  # type: ignore[override]
+        result = LineList(self.construct_object(child, deep=True) for child in node.value)
+        result.line = node.start_mark.line + 1
+        result.item_lines = [child.start_mark.line + 1 for child in node.value]
+        return result
+
+
+_LineLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _LineLoader.construct_mapping
+)
+_LineLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _LineLoader.construct_sequence
+)
+
+
+def load_yaml(path: str | Path) -> Any:
+    """Parse a YAML file into LineDict/LineList values, or raise ConfigError with the line."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(str(path), None, "file not found", "check the path") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(str(path), None, f"not UTF-8 text ({exc.reason})", "save as UTF-8") from None
+    loader = _LineLoader(text)
+    loader.name = str(path)
+    try:
+        return loader.get_single_data()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        problem = exc.problem or str(exc)
+        raise ConfigError(
+            str(path), line, f"invalid YAML: {problem}", "check indentation and quoting"
+        ) from None
+    finally:
+        loader.dispose()
+
+
+def require_mapping(value: Any, path: str, line: int, what: str) -> LineDict:
+    if not isinstance(value, dict):
+        raise ConfigError(path, line, f"{what} must be a mapping (key: value)")
+    return value  # type: ignore[return-value]
+
+
+def string_list(value: Any, path: str, line: int, what: str) -> list[str]:
+    """Accept a string or a list of non-empty strings; anything else is an error."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        raise ConfigError(path, line, f"{what} must be a list of strings")
+    out: list[str] = []
+    for i, item in enumerate(value):
+        item_line = value.line_of(i) if isinstance(value, LineList) else line
+        if not isinstance(item, str | int | float) or isinstance(item, bool):
+            raise ConfigError(path, item_line, f"{what} item must be a string, got {item!r}")
+        text = str(item).strip()
+        if not text:
+            raise ConfigError(path, item_line, f"{what} contains an empty string")
+        out.append(text)
+    return out
