@@ -7,6 +7,7 @@ language from the page or the text, and a clear verdict when a page is not an ar
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 
@@ -109,7 +110,9 @@ def _page_published(tree: lxml.html.HtmlElement) -> str | None:
 
 
 def _clean_text(text: str) -> str:
-    kept = [line for line in text.splitlines() if line.strip() and not _BOILERPLATE_LINE.match(line)]
+    kept = [
+        line for line in text.splitlines() if line.strip() and not _BOILERPLATE_LINE.match(line)
+    ]
     return "\n".join(kept).strip()
 
 
@@ -129,6 +132,7 @@ def extract_article(
     except (lxml.etree.ParserError, ValueError) as exc:
         raise NotAnArticle(f"unparsable HTML: {exc}") from None
     page_language = _page_language(tree)
+    page_published = _page_published(tree)  # read before trafilatura prunes the tree
     document = trafilatura.bare_extraction(
         tree,
         url=url,
@@ -153,7 +157,7 @@ def extract_article(
     return Extracted(
         title=(document.title or "").strip() or None,
         author=_clean_author(document.author),
-        published=_page_published(tree) or document.date or None,
+        published=page_published or document.date or None,
         language=language,
         sitename=document.sitename or None,
         description=document.description or None,
@@ -164,4 +168,11 @@ def extract_article(
 
 def reset_extraction_caches() -> None:
     """trafilatura keeps process-wide caches; clear them between crawls of a long-lived process."""
-    reset_caches()
+    # htmldate logs an ERROR for caches it cannot clear; that is noise, not a fault.
+    noisy = logging.getLogger("htmldate.meta")
+    level = noisy.level
+    noisy.setLevel(logging.CRITICAL)
+    try:
+        reset_caches()
+    finally:
+        noisy.setLevel(level)

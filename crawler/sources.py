@@ -141,7 +141,9 @@ def parse_source(raw: LineDict, path: str, defaults: dict) -> Source:
     if not isinstance(homepage, str):
         raise ConfigError(path, line, f"source {name!r} has no 'homepage'")
     _check_url(homepage, path, raw.line_of("homepage"), "homepage")
-    languages = tuple(string_list(raw.get("languages"), path, raw.line_of("languages"), "languages"))
+    languages = tuple(
+        string_list(raw.get("languages"), path, raw.line_of("languages"), "languages")
+    )
     points = (
         _entry_points(raw.get("feeds"), "feed", path, raw.line_of("feeds"))
         + _entry_points(raw.get("sitemaps"), "sitemap", path, raw.line_of("sitemaps"))
@@ -162,7 +164,9 @@ def parse_source(raw: LineDict, path: str, defaults: dict) -> Source:
             raise ConfigError(
                 path, raw.line_of("article_pattern"), f"article_pattern is not a valid regex: {exc}"
             ) from None
-    interval = raw.get("interval_minutes", defaults.get("interval_minutes", DEFAULT_INTERVAL_MINUTES))
+    interval = raw.get(
+        "interval_minutes", defaults.get("interval_minutes", DEFAULT_INTERVAL_MINUTES)
+    )
     if not isinstance(interval, int) or isinstance(interval, bool) or interval < 1:
         raise ConfigError(
             path,
@@ -193,7 +197,12 @@ def load_sources(path: str | Path) -> SourceList:
     unknown = set(data) - {"defaults", "sources"}
     if unknown:
         key = sorted(unknown)[0]
-        raise ConfigError(path, data.line_of(key), f"unknown top-level key {key!r}", "use 'defaults' and 'sources'")
+        raise ConfigError(
+            path,
+            data.line_of(key),
+            f"unknown top-level key {key!r}",
+            "use 'defaults' and 'sources'",
+        )
     defaults = data.get("defaults") or {}
     raw_sources = data.get("sources")
     if not isinstance(raw_sources, list) or not raw_sources:

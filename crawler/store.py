@@ -192,6 +192,15 @@ def find_duplicate(db: sqlite_utils.Database, url: str, digest: str) -> int | No
     return row[0] if row else None
 
 
+def remember_urls(db: sqlite_utils.Database, article_id: int, urls: Iterable[str]) -> None:
+    """Record more URLs that lead to an already stored article, so they are never fetched again."""
+    with db.conn:
+        db.conn.executemany(
+            "INSERT OR IGNORE INTO article_urls(url_key, article_id) VALUES (?, ?)",
+            [(url_key(u), article_id) for u in set(urls)],
+        )
+
+
 def store_article(db: sqlite_utils.Database, article: StoredArticle) -> tuple[int, bool]:
     """Store an article once. Returns (article id, True if it is new).
 
@@ -259,7 +268,12 @@ def finish_run(
 
 
 def record_error(
-    db: sqlite_utils.Database, run_id: int | None, source: str, url: str | None, kind: str, message: str
+    db: sqlite_utils.Database,
+    run_id: int | None,
+    source: str,
+    url: str | None,
+    kind: str,
+    message: str,
 ) -> None:
     """Record a fault against its source: the source's last error and count, plus a history row."""
     now = utcnow()

@@ -80,7 +80,9 @@ def load_yaml(path: str | Path) -> Any:
     except FileNotFoundError:
         raise ConfigError(str(path), None, "file not found", "check the path") from None
     except UnicodeDecodeError as exc:
-        raise ConfigError(str(path), None, f"not UTF-8 text ({exc.reason})", "save as UTF-8") from None
+        raise ConfigError(
+            str(path), None, f"not UTF-8 text ({exc.reason})", "save as UTF-8"
+        ) from None
     loader = _LineLoader(text)
     loader.name = str(path)
     try:

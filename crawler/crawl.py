@@ -1,0 +1,132 @@
+"""Run a crawl in a child process, with a wall-clock limit enforced from outside.
+
+Scrapy's reactor cannot be restarted, so a long-lived daemon cannot run crawl after crawl in its
+own process. Each crawl is therefore a fresh `python -m crawler.crawl` process (Scrapyd's
+answer): it isolates hangs, exceptions and memory growth, and it is killed if it overruns.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from crawler import store
+from crawler.errors import CrawlError
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_TIME_LIMIT = 15 * 60
+
+
+@dataclass
+class CrawlResult:
+    run_id: int
+    status: str
+    new_articles: int
+    errors: int
+    per_source: dict[str, dict[str, int]]
+
+
+def crawl(
+    db_path: str | Path,
+    sources_path: str | Path,
+    only: list[str] | None = None,
+    settings: dict[str, object] | None = None,
+    time_limit: float = DEFAULT_TIME_LIMIT,
+    log_file: str | Path | None = None,
+) -> CrawlResult:
+    """Crawl the given sources (all enabled ones by default) in a child process and wait for it.
+
+    The child gets SIGTERM at `time_limit` seconds and SIGKILL 10 s later; whatever it stored
+    before stays stored. Returns the run's summary as the child recorded it.
+    """
+    db = store.open_database(db_path)
+    run_id = store.start_run(db, only or ["*"])
+    command = [
+        sys.executable,
+        "-m",
+        "crawler.crawl",
+        "--db",
+        str(db_path),
+        "--sources",
+        str(sources_path),
+        "--run-id",
+        str(run_id),
+        "--settings",
+        json.dumps(settings or {}),
+    ]
+    if only:
+        command += ["--only", ",".join(only)]
+    log = open(log_file, "ab") if log_file else subprocess.DEVNULL  # noqa: SIM115
+    try:
+        child = subprocess.Popen(command, stdout=log, stderr=log, start_new_session=True)
+        try:
+            child.wait(timeout=time_limit)
+        except subprocess.TimeoutExpired:
+            logger.warning("crawl run=%d exceeded %ss: stopping it", run_id, time_limit)
+            _stop(child)
+    finally:
+        if log_file:
+            log.close()
+    row = db.execute(
+        "SELECT status, new_articles, errors, stats, finished_at FROM crawl_runs WHERE id=?",
+        [run_id],
+    ).fetchone()
+    status, new_articles, errors, stats, finished_at = row
+    if finished_at is None:
+        status = (
+            "killed"
+            if child.returncode and child.returncode < 0
+            else f"failed (exit {child.returncode})"
+        )
+        store.finish_run(db, run_id, status, new_articles, errors, {})
+    db.conn.close()
+    return CrawlResult(run_id, status, new_articles, errors, json.loads(stats) if stats else {})
+
+
+def _stop(child: subprocess.Popen) -> None:
+    try:
+        os.killpg(child.pid, signal.SIGTERM)
+        child.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(child.pid, signal.SIGKILL)
+        child.wait()
+    except ProcessLookupError:
+        pass
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The child side: run the news spider once with Scrapy's own CrawlerProcess."""
+    parser = argparse.ArgumentParser(prog="python -m crawler.crawl")
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--sources", required=True)
+    parser.add_argument("--only")
+    parser.add_argument("--run-id")
+    parser.add_argument("--settings", default="{}")
+    args = parser.parse_args(argv)
+
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.utils.project import get_project_settings
+
+    settings = get_project_settings()
+    settings.setdict(json.loads(args.settings), priority="cmdline")
+    process = CrawlerProcess(settings)
+    process.crawl("news", sources=args.sources, db=args.db, only=args.only, run_id=args.run_id)
+    process.start()
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except CrawlError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)

@@ -1,0 +1,34 @@
+"""The item passed down the pipelines: a fetched page, then its extracted article."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class ArticleItem:
+    """One fetched article page on its way to storage.
+
+    The spider fills the fetch fields; ExtractPipeline fills the article fields; CanonicalPipeline
+    sets `url` (the canonical URL) and `content_hash`.
+    """
+
+    source: str
+    fetched_url: str
+    html: bytes = field(repr=False)
+    seen_urls: list[str] = field(default_factory=list)  # every URL that led here (redirects, feeds)
+    feed_title: str | None = None
+    feed_published: str | None = None
+    prune_xpath: tuple[str, ...] = ()
+    # Filled by the pipelines:
+    url: str | None = None
+    title: str | None = None
+    author: str | None = None
+    published: str | None = None
+    language: str | None = None
+    sitename: str | None = None
+    description: str | None = None
+    canonical_hint: str | None = None
+    text: str | None = field(default=None, repr=False)
+    content_hash: str | None = None
+    article_id: int | None = None

@@ -1,0 +1,112 @@
+"""Item pipelines, one stage each, in the order settings.ITEM_PIPELINES lists them:
+extract → canonicalize → dedupe → store."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import urlsplit
+
+from scrapy.exceptions import DropItem
+
+from crawler import store
+from crawler.canonical import canonicalize_url
+from crawler.extract import NotAnArticle, extract_article
+from crawler.items import ArticleItem
+from crawler.normalize import content_hash
+
+logger = logging.getLogger(__name__)
+
+
+class _Stage:
+    """Gives each stage the running spider (its database and per-source report)."""
+
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> _Stage:
+        return cls(crawler)
+
+    @property
+    def spider(self) -> Any:
+        return self.crawler.spider
+
+
+class ExtractPipeline(_Stage):
+    """Body text and metadata from the HTML; pages that are not articles are dropped and noted."""
+
+    def process_item(self, item: ArticleItem) -> ArticleItem:
+        try:
+            extracted = extract_article(item.html, item.fetched_url, item.prune_xpath)
+        except NotAnArticle as exc:
+            self.spider.record_error(item.source, item.fetched_url, "not-article", str(exc))
+            raise DropItem(f"not an article: {exc}", log_level="DEBUG") from None
+        item.title = extracted.title or item.feed_title
+        item.author = extracted.author
+        item.published = extracted.published or item.feed_published
+        item.language = extracted.language
+        item.sitename = extracted.sitename
+        item.description = extracted.description
+        item.canonical_hint = extracted.canonical_url
+        item.text = extracted.text
+        item.html = b""  # not needed any more; keep memory flat
+        return item
+
+
+def _same_site(a: str, b: str) -> bool:
+    host_a = (urlsplit(a).hostname or "").removeprefix("www.")
+    host_b = (urlsplit(b).hostname or "").removeprefix("www.")
+    return host_a == host_b
+
+
+class CanonicalPipeline(_Stage):
+    """The article's canonical URL (its rel=canonical/og:url when on the same site) and body hash."""
+
+    def process_item(self, item: ArticleItem) -> ArticleItem:
+        hint = item.canonical_hint
+        chosen = hint if hint and _same_site(hint, item.fetched_url) else item.fetched_url
+        item.url = canonicalize_url(chosen)
+        item.content_hash = content_hash(item.text or "")
+        return item
+
+
+class DedupePipeline(_Stage):
+    """Drop an article already stored under its canonical URL or with the same body text,
+    remembering the URLs that led to it so they are not fetched again."""
+
+    def process_item(self, item: ArticleItem) -> ArticleItem:
+        existing = store.find_duplicate(self.spider.db, item.url, item.content_hash)
+        if existing is None:
+            return item
+        store.remember_urls(self.spider.db, existing, [item.url, *item.seen_urls])
+        self.spider.report[item.source]["duplicates"] += 1
+        raise DropItem(f"duplicate of article {existing}: {item.url}", log_level="DEBUG")
+
+
+class StorePipeline(_Stage):
+    """Write the article (once) to SQLite."""
+
+    def process_item(self, item: ArticleItem) -> ArticleItem:
+        article_id, is_new = store.store_article(
+            self.spider.db,
+            store.StoredArticle(
+                source=item.source,
+                url=item.url,
+                title=item.title,
+                author=item.author,
+                published=item.published,
+                language=item.language,
+                sitename=item.sitename,
+                description=item.description,
+                text=item.text or "",
+                content_hash=item.content_hash,
+                seen_urls=tuple(item.seen_urls),
+            ),
+        )
+        item.article_id = article_id
+        counter = "new" if is_new else "duplicates"
+        self.spider.report[item.source][counter] += 1
+        if is_new:
+            logger.info("source=%s stored article %d %s", item.source, article_id, item.url)
+        return item

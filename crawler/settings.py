@@ -1,0 +1,49 @@
+"""Scrapy settings of the veille crawler: polite by default, every component listed in order."""
+
+BOT_NAME = "veille"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# Where the crawl reads its sources and writes its articles (the spider's -a arguments win).
+VEILLE_DB = "data/veille.db"
+VEILLE_SOURCES = "seeds/sources.yaml"
+VEILLE_CONTACT_URL = "https://github.com/veille-ma/veille"
+# At most this many new article URLs are taken from one feed, sitemap or listing per crawl, so a
+# first crawl of a 50,000-URL sitemap does not fetch the whole archive.
+VEILLE_MAX_ARTICLES_PER_ENTRY = 100
+VEILLE_MAX_CHILD_SITEMAPS = 20
+
+USER_AGENT = f"veille/0.1 (news monitoring; +{VEILLE_CONTACT_URL})"
+
+# Politeness: robots.txt, one request at a time per site, a delay, and AutoThrottle on top.
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+RANDOMIZE_DOWNLOAD_DELAY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+
+# Faults cost one source one try, not the crawl.
+DOWNLOAD_TIMEOUT = 30
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+REDIRECT_MAX_TIMES = 5
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+HTTPERROR_ALLOWED_CODES: list[int] = []
+
+ITEM_PIPELINES = {
+    "crawler.pipelines.ExtractPipeline": 100,
+    "crawler.pipelines.CanonicalPipeline": 200,
+    "crawler.pipelines.DedupePipeline": 300,
+    "crawler.pipelines.StorePipeline": 400,
+}
+
+LOG_LEVEL = "INFO"
+FEED_EXPORT_ENCODING = "utf-8"
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

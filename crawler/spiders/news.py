@@ -1,0 +1,245 @@
+"""The generic news spider: for each configured source, read its feeds, sitemaps and listing
+pages, and fetch the article URLs not already stored.
+
+Run by the daemon in a child process (see crawler.crawl), or by hand:
+    scrapy crawl news -a sources=seeds/sources.yaml -a db=data/veille.db [-a only=name1,name2]
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import defaultdict
+from collections.abc import AsyncIterator
+from typing import Any
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
+)
+from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.error import (
+    ConnectError,
+    ConnectionRefusedError,
+    DNSLookupError,
+    TCPTimedOutError,
+    TimeoutError,
+)
+from twisted.python.failure import Failure
+
+from crawler import store
+from crawler.canonical import canonicalize_url, url_key
+from crawler.discover import parse_entry_point
+from crawler.extract import reset_extraction_caches
+from crawler.items import ArticleItem
+from crawler.sources import EntryPoint, Source, load_sources
+
+logger = logging.getLogger(__name__)
+
+_SLUG_LIKE = re.compile(r"\d{3,}|[^/]+-[^/]+-[^/]+")
+
+
+def describe_failure(failure: Failure) -> tuple[str, str]:
+    """A (kind, message) pair a user understands, for a failed request."""
+    exc = failure.value
+    if failure.check(HttpError):
+        status = exc.response.status
+        return f"http-{status}", f"HTTP {status}"
+    if failure.check(DNSLookupError, CannotResolveHostError):
+        return "dns", "host name does not resolve"
+    if failure.check(ConnectionRefusedError, ConnectError, DownloadConnectionRefusedError):
+        return "unreachable", "connection refused or failed: is the site down?"
+    if failure.check(TimeoutError, TCPTimedOutError, DownloadTimeoutError):
+        return "timeout", "no answer before the download timeout"
+    if failure.check(DownloadCancelledError):
+        return "too-large", f"download cancelled ({exc}); raise DOWNLOAD_MAXSIZE if legitimate"
+    if failure.check(ResponseDataLossError):
+        return "truncated", "the server closed the connection before the end of the page"
+    if failure.check(IgnoreRequest):
+        return "ignored", str(exc) or "request ignored (robots.txt or size limit)"
+    return "fetch-failed", f"{exc.__class__.__name__}: {exc}"
+
+
+class NewsSpider(scrapy.Spider):
+    name = "news"
+
+    def __init__(
+        self,
+        sources: str | None = None,
+        db: str | None = None,
+        only: str | None = None,
+        run_id: str | None = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self._sources_path = sources
+        self._db_path = db
+        self._only = [n.strip() for n in only.split(",")] if only else None
+        self._run_id = int(run_id) if run_id else None
+        self.report: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        self._requested: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
+        spider.sources_path = spider._sources_path or settings.get("VEILLE_SOURCES")
+        spider.db = store.open_database(spider._db_path or settings.get("VEILLE_DB"))
+        source_list = load_sources(spider.sources_path)
+        chosen = (
+            [source_list.by_name(n) for n in spider._only]
+            if spider._only
+            else source_list.enabled()
+        )
+        spider.sources = {s.name: s for s in chosen}
+        store.register_sources(spider.db, chosen)
+        spider.run_id = spider._run_id or store.start_run(spider.db, list(spider.sources))
+        spider.max_per_entry = settings.getint("VEILLE_MAX_ARTICLES_PER_ENTRY")
+        spider.max_child_sitemaps = settings.getint("VEILLE_MAX_CHILD_SITEMAPS")
+        return spider
+
+    # -- recording -----------------------------------------------------------------------------
+
+    def record_error(self, source: str, url: str | None, kind: str, message: str) -> None:
+        """Count a fault against its source; it never stops the crawl of other sources."""
+        self.report[source]["errors"] += 1
+        store.record_error(self.db, self.run_id, source, url, kind, message)
+        logger.warning("source=%s kind=%s url=%s %s", source, kind, url, message)
+
+    # -- entry points --------------------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for source in self.sources.values():
+            for entry in source.active_entry_points():
+                yield self._entry_request(source, entry, entry.url)
+
+    def _entry_request(self, source: Source, entry: EntryPoint, url: str, depth: int = 0):
+        return scrapy.Request(
+            url,
+            callback=self.parse_entry,
+            errback=self.entry_failed,
+            dont_filter=True,
+            priority=10,
+            meta={"source": source.name, "entry": entry, "depth": depth},
+        )
+
+    def entry_failed(self, failure: Failure) -> None:
+        request = failure.request
+        kind, message = describe_failure(failure)
+        self.report[request.meta["source"]]["entry_failed"] += 1
+        self.record_error(request.meta["source"], request.url, kind, message)
+
+    def parse_entry(self, response: Response):
+        source = self.sources[response.meta["source"]]
+        entry: EntryPoint = response.meta["entry"]
+        content_type = response.headers.get("Content-Type", b"").decode("latin-1")
+        found = parse_entry_point(entry.kind, response.body, response.url, content_type)
+        if found.problem:
+            kind = "malformed-" + entry.kind
+            self.record_error(source.name, response.url, kind, found.problem)
+        if found.links or not found.problem:
+            self.report[source.name]["entry_ok"] += 1
+        else:
+            self.report[source.name]["entry_failed"] += 1
+        depth = response.meta["depth"]
+        for child in found.sitemaps[: self.max_child_sitemaps]:
+            if depth < 2:
+                yield self._entry_request(source, entry, child, depth + 1)
+        taken = 0
+        for link in found.links:
+            if taken >= self.max_per_entry:
+                break
+            if not self._is_candidate(source, entry, link.url):
+                continue
+            request = self._article_request(source, link.url, link.title, link.published)
+            if request is not None:
+                taken += 1
+                yield request
+
+    def _is_candidate(self, source: Source, entry: EntryPoint, url: str) -> bool:
+        if urlsplit(url).scheme not in ("http", "https"):
+            return False
+        if source.article_pattern:
+            return source.looks_like_article(url)
+        if entry.kind == "listing":  # no pattern: keep slug- or id-looking paths only
+            return _SLUG_LIKE.search(urlsplit(url).path) is not None
+        return True
+
+    def _article_request(
+        self, source: Source, url: str, title: str | None, published: str | None
+    ) -> scrapy.Request | None:
+        canonical = canonicalize_url(url)
+        key = url_key(canonical)
+        if key in self._requested:
+            return None
+        self._requested.add(key)
+        if store.is_known_url(self.db, canonical):
+            self.report[source.name]["known"] += 1
+            return None
+        return scrapy.Request(
+            canonical,
+            callback=self.parse_article,
+            errback=self.article_failed,
+            dont_filter=True,
+            meta={
+                "source": source.name,
+                "feed_title": title,
+                "feed_published": published,
+                "discovered_as": url,
+            },
+        )
+
+    # -- articles ------------------------------------------------------------------------------
+
+    def article_failed(self, failure: Failure) -> None:
+        request = failure.request
+        kind, message = describe_failure(failure)
+        self.record_error(request.meta["source"], request.url, kind, message)
+
+    def parse_article(self, response: Response):
+        source = self.sources[response.meta["source"]]
+        content_type = response.headers.get("Content-Type", b"").decode("latin-1").lower()
+        if content_type and "html" not in content_type:
+            self.record_error(source.name, response.url, "not-html", f"content type {content_type}")
+            return
+        seen = [response.meta["discovered_as"], response.request.url, response.url]
+        seen += response.meta.get("redirect_urls", [])
+        yield ArticleItem(
+            source=source.name,
+            fetched_url=response.url,
+            html=response.body,
+            seen_urls=list(dict.fromkeys(seen)),
+            feed_title=response.meta.get("feed_title"),
+            feed_published=response.meta.get("feed_published"),
+            prune_xpath=source.prune_xpath,
+        )
+
+    def closed(self, reason: str) -> None:
+        """Stamp each source and the run; the summary is what the daemon logs per cycle."""
+        total_new = total_errors = 0
+        for name in self.sources:
+            counts = self.report[name]
+            store.record_crawl(self.db, name, succeeded=counts["entry_ok"] > 0)
+            total_new += counts["new"]
+            total_errors += counts["errors"]
+            logger.info(
+                "source=%s new=%d duplicates=%d known=%d errors=%d",
+                name,
+                counts["new"],
+                counts["duplicates"],
+                counts["known"],
+                counts["errors"],
+            )
+        status = "finished" if reason == "finished" else f"stopped: {reason}"
+        stats = {name: dict(counts) for name, counts in self.report.items()}
+        store.finish_run(self.db, self.run_id, status, total_new, total_errors, stats)
+        reset_extraction_caches()
+        self.db.conn.close()
