@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -26,10 +27,8 @@ def canonicalize_url(url: str) -> str:
     lowercases the host and sorts the query.
     """
     url = url.strip()
-    try:
+    with contextlib.suppress(ValueError):
         url = normalize_url(url, strict=False)
-    except ValueError:
-        pass
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
     host = _MOBILE_HOST.sub("", host)

@@ -3,6 +3,7 @@ section listing pages. Pure parsing functions over bytes, no network."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
@@ -43,7 +44,7 @@ def parse_feed(body: bytes, base_url: str, content_type: str = "application/xml"
             continue
         published = None
         if entry.get("published_parsed"):
-            published = "%04d-%02d-%02dT%02d:%02d:%02d" % tuple(entry.published_parsed[:6])
+            published = time.strftime("%Y-%m-%dT%H:%M:%S", entry.published_parsed)
         result.links.append(Link(urljoin(base_url, href), entry.get("title"), published))
     if parsed.bozo:
         reason = parsed.get("bozo_exception")
