@@ -24,6 +24,9 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_TIME_LIMIT = 15 * 60
 
+# Crawl processes running now, so a daemon shutting down can stop them too.
+_ACTIVE: set[subprocess.Popen] = set()
+
 
 @dataclass
 class CrawlResult:
@@ -64,15 +67,21 @@ def crawl(
     ]
     if only:
         command += ["--only", ",".join(only)]
+    if log_file:
+        Path(log_file).parent.mkdir(parents=True, exist_ok=True)
     log = open(log_file, "ab") if log_file else subprocess.DEVNULL  # noqa: SIM115
+    child: subprocess.Popen | None = None
     try:
         child = subprocess.Popen(command, stdout=log, stderr=log, start_new_session=True)
+        _ACTIVE.add(child)
         try:
             child.wait(timeout=time_limit)
         except subprocess.TimeoutExpired:
             logger.warning("crawl run=%d exceeded %ss: stopping it", run_id, time_limit)
             _stop(child)
     finally:
+        if child is not None:
+            _ACTIVE.discard(child)
         if log_file:
             log.close()
     row = db.execute(
@@ -89,6 +98,12 @@ def crawl(
         store.finish_run(db, run_id, status, new_articles, errors, {})
     db.conn.close()
     return CrawlResult(run_id, status, new_articles, errors, json.loads(stats) if stats else {})
+
+
+def stop_all_crawls() -> None:
+    """Stop every crawl process this process started (used on daemon shutdown)."""
+    for child in list(_ACTIVE):
+        _stop(child)
 
 
 def _stop(child: subprocess.Popen) -> None:

@@ -100,7 +100,9 @@ def _make_handler(site: ServedSite, routes: dict) -> type[BaseHTTPRequestHandler
                     return
             found = self._file(path)
             if found is None or found.name.startswith("_"):
-                self._send(404, b"<html><body><h1>404 Not Found</h1><p>Page introuvable.</p></body></html>")
+                self._send(
+                    404, b"<html><body><h1>404 Not Found</h1><p>Page introuvable.</p></body></html>"
+                )
                 return
             body = found.read_bytes().replace(PLACEHOLDER.encode(), site.base_url.encode())
             self._send(200, body, _content_type(found))
@@ -117,7 +119,9 @@ def serve_site(root: Path, host: str = "127.0.0.1", port: int = 0) -> ServedSite
     site = ServedSite(name=root.name, root=root, server=None)  # type: ignore[arg-type]
     site.server = ThreadingHTTPServer((host, port), _make_handler(site, routes or {}))
     site.server.daemon_threads = True
-    threading.Thread(target=site.server.serve_forever, name=f"site-{root.name}", daemon=True).start()
+    threading.Thread(
+        target=site.server.serve_forever, name=f"site-{root.name}", daemon=True
+    ).start()
     return site
 
 

@@ -1,0 +1,258 @@
+"""The `veille` command: a thin layer over the library (crawler.*, monitors.*)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+from tabulate import tabulate
+
+from crawler import store
+from crawler.errors import VeilleError
+from crawler.sources import load_sources
+from monitors.config import Settings, load_settings
+from monitors.secrets import RedactingFilter
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def setup_logging(level: str) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    handler.addFilter(RedactingFilter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    logging.getLogger("apscheduler").setLevel(max(logging.WARNING, root.level))
+
+
+def _settings(ctx: click.Context) -> Settings:
+    return ctx.obj["settings"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db", type=click.Path(path_type=Path), help="SQLite file [env VEILLE_DB; data/veille.db]"
+)
+@click.option(
+    "--sources", type=click.Path(path_type=Path), help="sources YAML [env VEILLE_SOURCES]"
+)
+@click.option(
+    "--watchlists", type=click.Path(path_type=Path), help="watchlists YAML [env VEILLE_WATCHLISTS]"
+)
+@click.option(
+    "--secrets", type=click.Path(path_type=Path), help="KEY=VALUE secrets file [env VEILLE_SECRETS]"
+)
+@click.option(
+    "--log-level",
+    default="INFO",
+    show_default=True,
+    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+)
+@click.pass_context
+def cli(ctx: click.Context, db, sources, watchlists, secrets, log_level: str) -> None:
+    """veille — veille de la presse tech marocaine / Moroccan tech press monitoring."""
+    setup_logging(log_level)
+    ctx.obj = {
+        "settings": load_settings(db=db, sources=sources, watchlists=watchlists, secrets=secrets)
+    }
+
+
+# -- run, demo, status -----------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--once", is_flag=True, help="Run one full cycle (crawl, match, deliver) and exit.")
+@click.pass_context
+def run(ctx: click.Context, once: bool) -> None:
+    """Run the daemon (or one cycle with --once)."""
+    from monitors.cycle import load_config, run_cycle
+    from monitors.daemon import Daemon
+
+    config = load_config(_settings(ctx))
+    if once:
+        report = run_cycle(config)
+        click.echo(
+            f"cycle done: {report.crawl.new_articles} new articles, {report.matches.matches} matches, "
+            f"{report.matches.alerts} alerts, {report.deliveries.sent} sent, {report.crawl.errors} errors"
+        )
+        return
+    Daemon(config).run_forever()
+
+
+@cli.command()
+@click.option(
+    "--dir",
+    "workdir",
+    type=click.Path(path_type=Path),
+    default=Path("data/demo"),
+    show_default=True,
+)
+def demo(workdir: Path) -> None:
+    """Serve bundled fixture sites on 127.0.0.1 and run one full cycle against them."""
+    from monitors.demo import run_demo
+
+    click.echo("Serving the demo sites on 127.0.0.1 and running one cycle…")
+    result = run_demo(workdir=workdir)
+    db = store.open_database(result.config.settings.db)
+    _print_status(db)
+    click.echo(
+        f"\nDemo done: {result.report.crawl.new_articles} articles stored, "
+        f"{result.report.matches.alerts} alerts (printed above). Database: {result.config.settings.db}"
+    )
+    click.echo(f"Explore it:  veille --db {result.config.settings.db} status")
+
+
+def _print_status(db) -> None:
+    from monitors.status import gather_status
+
+    status = gather_status(db)
+    table = [
+        [
+            s.name,
+            (s.last_success_at or "never").replace("T", " "),
+            s.articles,
+            s.error_count,
+            (s.last_error or "")[:70],
+        ]
+        for s in status.sources
+    ]
+    click.echo(
+        tabulate(table, headers=["source", "last success", "articles", "errors", "last error"])
+    )
+    states = ", ".join(f"{k}: {v}" for k, v in sorted(status.deliveries_by_state.items())) or "none"
+    click.echo(f"\narticles: {status.articles}   alerts: {status.alerts}   deliveries: {states}")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_context
+def status(ctx: click.Context, as_json: bool) -> None:
+    """Per source: last crawl, articles stored, last error; alert deliveries by state."""
+    from monitors.status import gather_status
+
+    db = store.open_database(_settings(ctx).db)
+    if as_json:
+        click.echo(json.dumps(asdict(gather_status(db)), ensure_ascii=False, indent=2))
+    else:
+        _print_status(db)
+
+
+# -- sources ---------------------------------------------------------------------------------------
+
+
+@cli.group()
+def sources() -> None:
+    """Inspect the source list."""
+
+
+@sources.command("check")
+@click.option("--offline", is_flag=True, help="Only validate the file; do not fetch anything.")
+@click.option("--source", "names", multiple=True, help="Check only this source (repeatable).")
+@click.option("--timeout", default=15.0, show_default=True, help="Seconds per request.")
+@click.pass_context
+def sources_check(
+    ctx: click.Context, offline: bool, names: tuple[str, ...], timeout: float
+) -> None:
+    """Validate the sources file and try each entry point."""
+    from crawler.probe import probe_sources
+
+    source_list = load_sources(_settings(ctx).sources)
+    entries = sum(len(s.entry_points) for s in source_list.sources)
+    click.echo(
+        f"{source_list.path}: {len(source_list.sources)} sources, {entries} entry points — valid"
+    )
+    if offline:
+        return
+    chosen = [source_list.by_name(n) for n in names] if names else source_list.sources
+    results = probe_sources(chosen, timeout=timeout)
+    table = [
+        [
+            r.source,
+            r.kind,
+            r.declared_status,
+            "yes" if r.reachable else "no",
+            r.http_status or "",
+            r.items,
+            (r.error or "")[:60],
+            r.url,
+        ]
+        for r in results
+    ]
+    click.echo(
+        tabulate(
+            table,
+            headers=["source", "kind", "declared", "reachable", "HTTP", "items", "error", "url"],
+        )
+    )
+    ok = sum(1 for r in results if r.reachable and not r.error)
+    click.echo(f"\n{ok}/{len(results)} entry points answered with usable content")
+
+
+# -- rules -----------------------------------------------------------------------------------------
+
+
+@cli.group()
+def rules() -> None:
+    """Check and try watch rules."""
+
+
+@rules.command("check")
+@click.pass_context
+def rules_check(ctx: click.Context) -> None:
+    """Validate the watchlists file (and that the sources it names exist)."""
+    from monitors.cycle import load_config
+
+    config = load_config(_settings(ctx))
+    click.echo(f"{config.rules.path}: {len(config.rules.watchlists)} watchlists — valid")
+    for w in config.rules.watchlists:
+        channels = ", ".join(config.rules.channels_for(w))
+        click.echo(
+            f"  {w.name}: {len(w.terms)} terms, {len(w.require)} required groups, {len(w.exclude)} excluded → {channels}"
+        )
+
+
+@rules.command("test")
+@click.argument("target", required=False)
+@click.option("--text", help="Test this text instead of a URL or file.")
+@click.option("--title", default="", help="Title to test with --text.")
+@click.pass_context
+def rules_test(ctx: click.Context, target: str | None, text: str | None, title: str) -> None:
+    """Show which watchlists match TARGET (a URL, an HTML file, or '-' for stdin) or --text."""
+    from monitors.matcher import ArticleText, Matcher
+    from monitors.rules import load_rules
+    from monitors.secrets import load_secrets_file
+    from monitors.trial import article_from_target
+
+    settings = _settings(ctx)
+    rule_set = load_rules(settings.watchlists, load_secrets_file(settings.secrets))
+    if text is not None:
+        article = ArticleText(title, text)
+    elif target:
+        article = article_from_target(target)
+    else:
+        raise click.UsageError("give a URL, a file, '-' or --text")
+    results = Matcher(rule_set.watchlists).match(article)
+    click.echo(f"title: {article.title or '(none)'}   language: {article.language or '?'}")
+    if not results:
+        click.echo("no watchlist matched")
+        sys.exit(1)
+    for result in results:
+        places = ", ".join(f"{h.term!r} in {h.field} at {h.start}" for h in result.hits)
+        click.echo(f"\n✔ {result.watchlist}: {places}\n  {result.snippet}")
+
+
+def main() -> None:
+    try:
+        cli(standalone_mode=True)
+    except VeilleError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

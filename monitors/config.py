@@ -1,0 +1,52 @@
+"""Runtime settings: where the database, sources, watchlists and secrets are.
+
+One precedence order, documented in docs/configuration.md: built-in defaults < environment
+variables (VEILLE_*) < command-line flags.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SEEDS_DIR = REPO_ROOT / "seeds"
+
+
+@dataclass(frozen=True)
+class Settings:
+    db: Path = Path("data/veille.db")
+    sources: Path = SEEDS_DIR / "sources.yaml"
+    watchlists: Path = SEEDS_DIR / "watchlists.yaml"
+    secrets: Path | None = None
+    crawl_time_limit: float = 15 * 60
+    send_interval: float = 1.0
+    deliver_every_seconds: int = 60
+    crawl_log: Path | None = None
+    crawl_settings: dict[str, object] = field(default_factory=dict)
+    # Matches of articles published longer ago than this do not alert (None: no limit).
+    alert_max_age_days: float | None = 7
+
+
+_ENV = {
+    "VEILLE_DB": ("db", Path),
+    "VEILLE_SOURCES": ("sources", Path),
+    "VEILLE_WATCHLISTS": ("watchlists", Path),
+    "VEILLE_SECRETS": ("secrets", Path),
+    "VEILLE_CRAWL_TIME_LIMIT": ("crawl_time_limit", float),
+    "VEILLE_CRAWL_LOG": ("crawl_log", Path),
+}
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Defaults, then VEILLE_* environment variables, then explicit (CLI) overrides."""
+    values: dict[str, object] = {}
+    for variable, (name, kind) in _ENV.items():
+        if os.environ.get(variable):
+            values[name] = kind(os.environ[variable])
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    settings = replace(Settings(), **values)
+    if settings.crawl_log is None:
+        settings = replace(settings, crawl_log=settings.db.parent / "crawl.log")
+    return settings

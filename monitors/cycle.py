@@ -1,0 +1,113 @@
+"""One monitoring cycle: crawl (in a child process) → match new articles → deliver alerts."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TextIO
+
+from crawler import store
+from crawler.crawl import CrawlResult, crawl
+from crawler.sources import SourceList, load_sources
+from monitors.config import Settings
+from monitors.delivery import DeliveryReport, Sender
+from monitors.matcher import Matcher
+from monitors.outbox import MatchReport, match_pending
+from monitors.rules import (
+    RuleSet,
+    describe_unusable_channels,
+    load_rules,
+    validate_sources_referenced,
+)
+from monitors.secrets import load_secrets_file
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Config:
+    """Sources and rules, both fully validated: a daemon never runs on half a configuration."""
+
+    settings: Settings
+    sources: SourceList
+    rules: RuleSet
+
+    @property
+    def matcher(self) -> Matcher:
+        return Matcher(self.rules.watchlists)
+
+
+def load_config(settings: Settings) -> Config:
+    sources = load_sources(settings.sources)
+    rules = load_rules(settings.watchlists, load_secrets_file(settings.secrets))
+    validate_sources_referenced(rules, {s.name for s in sources.sources})
+    for warning in describe_unusable_channels(rules):
+        logger.warning("%s; its alerts go to the console and stay in the database", warning)
+    return Config(settings, sources, rules)
+
+
+@dataclass
+class CycleReport:
+    crawl: CrawlResult | None
+    matches: MatchReport
+    deliveries: DeliveryReport
+
+
+_match_lock = threading.Lock()
+
+
+def match_and_deliver(
+    config: Config, console: TextIO | None = None
+) -> tuple[MatchReport, DeliveryReport]:
+    """Match what was stored and send what is due; serialised so two jobs never interleave."""
+    with _match_lock:
+        db = store.open_database(config.settings.db)
+        try:
+            max_age = config.settings.alert_max_age_days
+            matches = match_pending(
+                db, config.rules, max_age=timedelta(days=max_age) if max_age is not None else None
+            )
+            sender = Sender(db, config.rules, console, config.settings.send_interval)
+            deliveries = sender.deliver_pending()
+        finally:
+            db.conn.close()
+    return matches, deliveries
+
+
+def run_cycle(
+    config: Config, only: list[str] | None = None, console: TextIO | None = None
+) -> CycleReport:
+    """Crawl the chosen sources (all enabled ones by default), then match and deliver."""
+    result = crawl(
+        config.settings.db,
+        config.settings.sources,
+        only=only,
+        settings=config.settings.crawl_settings,
+        time_limit=config.settings.crawl_time_limit,
+        log_file=config.settings.crawl_log,
+    )
+    for name, counts in sorted(result.per_source.items()):
+        logger.info(
+            "crawl source=%s new=%d duplicates=%d known=%d errors=%d",
+            name,
+            counts.get("new", 0),
+            counts.get("duplicates", 0),
+            counts.get("known", 0),
+            counts.get("errors", 0),
+        )
+    matches, deliveries = match_and_deliver(config, console)
+    logger.info(
+        "cycle run=%d status=%s new=%d errors=%d matches=%d alerts=%d sent=%d retrying=%d failed=%d",
+        result.run_id,
+        result.status,
+        result.new_articles,
+        result.errors,
+        matches.matches,
+        matches.alerts,
+        deliveries.sent,
+        deliveries.retrying,
+        deliveries.failed,
+    )
+    return CycleReport(result, matches, deliveries)

@@ -1,0 +1,105 @@
+"""The long-running daemon: APScheduler 3 runs one crawl job per source (each crawl in a child
+process) and a delivery job; SIGTERM/SIGINT stop it cleanly."""
+
+from __future__ import annotations
+
+import logging
+import random
+import signal
+import threading
+from datetime import UTC, datetime, timedelta
+from typing import TextIO
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from crawler import store
+from crawler.crawl import stop_all_crawls
+from crawler.sources import Source
+from monitors.cycle import Config, match_and_deliver, run_cycle
+from monitors.delivery import recover_interrupted
+
+logger = logging.getLogger(__name__)
+
+CRAWL_WORKERS = 2  # one crawl process per core on a small server
+
+
+class Daemon:
+    def __init__(self, config: Config, console: TextIO | None = None) -> None:
+        self.config = config
+        self.console = console
+        self.scheduler = BlockingScheduler(
+            executors={"default": ThreadPoolExecutor(CRAWL_WORKERS + 1)},
+            job_defaults={"coalesce": True, "max_instances": 1},
+            timezone=UTC,
+        )
+        self._stopping = threading.Event()
+
+    def _crawl_source(self, name: str) -> None:
+        if self._stopping.is_set():
+            return
+        try:
+            run_cycle(self.config, only=[name], console=self.console)
+        except Exception:  # a job must never kill the scheduler; the next run tries again
+            logger.exception("crawl job for source=%s failed", name)
+
+    def _deliver(self) -> None:
+        if self._stopping.is_set():
+            return
+        try:
+            match_and_deliver(self.config, self.console)
+        except Exception:
+            logger.exception("match/deliver job failed")
+
+    def _schedule_source(self, source: Source, index: int) -> None:
+        interval = source.interval_minutes * 60
+        jitter = min(120, interval // 10)
+        first = datetime.now(UTC) + timedelta(seconds=2 + index * 3 + random.uniform(0, 2))
+        self.scheduler.add_job(
+            self._crawl_source,
+            IntervalTrigger(seconds=interval, jitter=jitter, timezone=UTC),
+            args=[source.name],
+            id=f"crawl:{source.name}",
+            name=f"crawl {source.name}",
+            next_run_time=first,
+            misfire_grace_time=interval,
+        )
+
+    def stop(self, signum: int | None = None, _frame: object = None) -> None:
+        if self._stopping.is_set():
+            return
+        self._stopping.set()
+        logger.info("stopping (signal %s): finishing the current step", signum)
+        # shutdown must not wait from inside a signal handler of the blocked main thread
+        threading.Thread(target=self._shutdown, name="shutdown", daemon=True).start()
+
+    def _shutdown(self) -> None:
+        stop_all_crawls()
+        self.scheduler.shutdown(wait=False)
+
+    def run_forever(self) -> None:
+        db = store.open_database(self.config.settings.db)
+        recover_interrupted(db)
+        store.register_sources(db, self.config.sources.sources)
+        db.conn.close()
+        for index, source in enumerate(self.config.sources.enabled()):
+            self._schedule_source(source, index)
+        self.scheduler.add_job(
+            self._deliver,
+            IntervalTrigger(seconds=self.config.settings.deliver_every_seconds, timezone=UTC),
+            id="deliver",
+            name="match and deliver",
+            next_run_time=datetime.now(UTC),
+        )
+        signal.signal(signal.SIGTERM, self.stop)
+        signal.signal(signal.SIGINT, self.stop)
+        logger.info(
+            "veille running: %d sources, %d watchlists, database %s",
+            len(self.config.sources.enabled()),
+            len(self.config.rules.watchlists),
+            self.config.settings.db,
+        )
+        self.scheduler.start()
+        stop_all_crawls()
+        logger.info("veille stopped")

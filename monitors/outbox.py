@@ -1,0 +1,131 @@
+"""The match step and the alert outbox: new articles are matched once, and each match writes its
+alert and one delivery row per channel in the same transaction.
+
+UNIQUE(article_id, watchlist) on matches and alerts is what guarantees one alert per article
+and watchlist, ever, across restarts and re-crawls.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import sqlite_utils
+
+from crawler.store import utcnow
+from monitors.matcher import ArticleText, Matcher, MatchResult
+from monitors.rules import RuleSet
+
+logger = logging.getLogger(__name__)
+
+# Articles published longer ago than this are matched (and visible) but do not alert: the first
+# crawl of a site's archive must not flood anyone's inbox with last year's news.
+DEFAULT_ALERT_MAX_AGE = timedelta(days=7)
+
+
+@dataclass
+class MatchReport:
+    articles: int = 0
+    matches: int = 0
+    alerts: int = 0
+
+
+def _is_recent(published: str | None, max_age: timedelta | None, now: datetime) -> bool:
+    if max_age is None or not published:
+        return True  # unknown date: we just found it, treat it as news
+    try:
+        when = datetime.fromisoformat(published.replace("Z", "+00:00"))
+    except ValueError:
+        return True
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return now - when <= max_age
+
+
+def record_matches(
+    db: sqlite_utils.Database,
+    article_id: int,
+    results: list[MatchResult],
+    rules: RuleSet,
+    alert: bool,
+) -> int:
+    """Write matches, alerts and deliveries for one article, and mark it matched: all or nothing.
+
+    Returns the number of alerts created (0 for an article already matched before).
+    """
+    now = utcnow()
+    created = 0
+    with db.conn:
+        db.conn.execute("BEGIN IMMEDIATE")
+        for result in results:
+            cursor = db.conn.execute(
+                "INSERT OR IGNORE INTO matches(article_id, watchlist, terms, snippet, matched_at) "
+                "VALUES (?,?,?,?,?)",
+                (
+                    article_id,
+                    result.watchlist,
+                    json.dumps(result.terms, ensure_ascii=False),
+                    result.snippet,
+                    now,
+                ),
+            )
+            if cursor.rowcount == 0 or not alert:
+                continue
+            match_id = cursor.lastrowid
+            cursor = db.conn.execute(
+                "INSERT OR IGNORE INTO alerts(match_id, article_id, watchlist, created_at) VALUES (?,?,?,?)",
+                (match_id, article_id, result.watchlist, now),
+            )
+            if cursor.rowcount == 0:
+                continue
+            alert_id = cursor.lastrowid
+            created += 1
+            watchlist = rules.by_name(result.watchlist)
+            db.conn.executemany(
+                "INSERT OR IGNORE INTO deliveries(alert_id, channel, next_attempt_at) VALUES (?,?,?)",
+                [(alert_id, channel, now) for channel in rules.channels_for(watchlist)],
+            )
+        db.conn.execute("UPDATE articles SET matched_at=? WHERE id=?", (now, article_id))
+    return created
+
+
+def match_pending(
+    db: sqlite_utils.Database,
+    rules: RuleSet,
+    matcher: Matcher | None = None,
+    max_age: timedelta | None = DEFAULT_ALERT_MAX_AGE,
+    batch: int = 200,
+) -> MatchReport:
+    """Match every stored article not matched yet. Safe to interrupt at any point: an article is
+    marked matched in the same transaction that records its matches and alerts."""
+    matcher = matcher or Matcher(rules.watchlists)
+    report = MatchReport()
+    now = datetime.now(UTC)
+    last_id = 0
+    while True:
+        rows = db.execute(
+            "SELECT id, title, text, language, source, published, url FROM articles "
+            "WHERE matched_at IS NULL AND id > ? ORDER BY id LIMIT ?",
+            [last_id, batch],
+        ).fetchall()
+        if not rows:
+            return report
+        for article_id, title, text, language, source, published, url in rows:
+            last_id = article_id
+            results = matcher.match(ArticleText(title or "", text or "", language, source))
+            alert = _is_recent(published, max_age, now)
+            created = record_matches(db, article_id, results, rules, alert)
+            report.articles += 1
+            report.matches += len(results)
+            report.alerts += created
+            for result in results:
+                logger.info(
+                    "match watchlist=%s article=%d source=%s alert=%s url=%s",
+                    result.watchlist,
+                    article_id,
+                    source,
+                    "yes" if created else "no (old article)" if not alert else "no",
+                    url,
+                )

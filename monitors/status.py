@@ -1,0 +1,59 @@
+"""What `veille status` shows: per source its last crawl, stored articles and last error; alert
+deliveries by state; the last crawl runs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlite_utils
+
+
+@dataclass(frozen=True)
+class SourceStatus:
+    name: str
+    last_crawl_at: str | None
+    last_success_at: str | None
+    articles: int
+    error_count: int
+    last_error: str | None
+    last_error_at: str | None
+
+
+@dataclass(frozen=True)
+class Status:
+    sources: list[SourceStatus]
+    deliveries_by_state: dict[str, int]
+    alerts: int
+    articles: int
+    last_run: dict | None
+
+
+def gather_status(db: sqlite_utils.Database) -> Status:
+    rows = db.execute(
+        "SELECT s.name, s.last_crawl_at, s.last_success_at, "
+        "(SELECT count(*) FROM articles a WHERE a.source = s.name), "
+        "s.error_count, s.last_error, s.last_error_at FROM sources s ORDER BY s.name"
+    ).fetchall()
+    states = dict(db.execute("SELECT state, count(*) FROM deliveries GROUP BY state").fetchall())
+    run = db.execute(
+        "SELECT id, started_at, finished_at, status, new_articles, errors FROM crawl_runs "
+        "ORDER BY id DESC LIMIT 1"
+    ).fetchone()
+    last_run = (
+        dict(
+            zip(
+                ["id", "started_at", "finished_at", "status", "new_articles", "errors"],
+                run,
+                strict=True,
+            )
+        )
+        if run
+        else None
+    )
+    return Status(
+        sources=[SourceStatus(*row) for row in rows],
+        deliveries_by_state=states,
+        alerts=db.execute("SELECT count(*) FROM alerts").fetchone()[0],
+        articles=db.execute("SELECT count(*) FROM articles").fetchone()[0],
+        last_run=last_run,
+    )
