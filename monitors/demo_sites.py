@@ -140,5 +140,5 @@ def render_sources(template: Path, sites: dict[str, ServedSite]) -> str:
     """Fill a sources template's {{BASE:site}} placeholders with the served sites' addresses."""
     text = template.read_text(encoding="utf-8")
     for name, site in sites.items():
-        text = text.replace("{{BASE:%s}}" % name, site.base_url)
+        text = text.replace("{{BASE:" + name + "}}", site.base_url)
     return text
