@@ -46,7 +46,7 @@ class Source:
     languages: tuple[str, ...]
     entry_points: tuple[EntryPoint, ...]
     article_pattern: str | None = None
-    interval_minutes: int = DEFAULT_INTERVAL_MINUTES
+    interval_minutes: float = DEFAULT_INTERVAL_MINUTES
     enabled: bool = True
     prune_xpath: tuple[str, ...] = ()
     line: int = 0
@@ -167,11 +167,11 @@ def parse_source(raw: LineDict, path: str, defaults: dict) -> Source:
     interval = raw.get(
         "interval_minutes", defaults.get("interval_minutes", DEFAULT_INTERVAL_MINUTES)
     )
-    if not isinstance(interval, int) or isinstance(interval, bool) or interval < 1:
+    if not isinstance(interval, int | float) or isinstance(interval, bool) or interval < 0.1:
         raise ConfigError(
             path,
             raw.line_of("interval_minutes"),
-            f"interval_minutes must be a positive integer, got {interval!r}",
+            f"interval_minutes must be a number of minutes of at least 0.1, got {interval!r}",
         )
     enabled = raw.get("enabled", True)
     if not isinstance(enabled, bool):

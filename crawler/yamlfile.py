@@ -91,6 +91,8 @@ def load_yaml(path: str | Path) -> Any:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         problem = exc.problem or str(exc)
+        if exc.context and exc.context_mark and exc.context_mark.line + 1 != line:
+            problem += f", {exc.context} that starts on line {exc.context_mark.line + 1}"
         raise ConfigError(
             str(path), line, f"invalid YAML: {problem}", "check indentation and quoting"
         ) from None

@@ -54,7 +54,7 @@ class Daemon:
 
     def _schedule_source(self, source: Source, index: int) -> None:
         interval = source.interval_minutes * 60
-        jitter = min(120, interval // 10)
+        jitter = min(120, interval / 10)
         first = datetime.now(UTC) + timedelta(seconds=2 + index * 3 + random.uniform(0, 2))
         self.scheduler.add_job(
             self._crawl_source,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import mimetypes
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
@@ -85,6 +86,9 @@ def _make_handler(site: ServedSite, routes: dict) -> type[BaseHTTPRequestHandler
             key = path + (f"?{parts.query}" if parts.query else "")
             route = routes.get(key) or routes.get(path.rstrip("/")) or routes.get(path)
             if route:
+                if route.get("hang"):  # a server that accepts and never answers
+                    time.sleep(float(route.get("seconds", 3600)))
+                    return
                 if "redirect" in route:
                     self.send_response(int(route.get("status", 301)))
                     self.send_header("Location", site.base_url + route["redirect"])

@@ -1,0 +1,56 @@
+"""Shared test fixtures: the fixture news sites on 127.0.0.1, sources files pointing at them,
+and settings for fast local crawls. Nothing here touches the internet."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from monitors.config import Settings
+from monitors.demo import LOCAL_CRAWL_SETTINGS
+from monitors.demo_sites import DEMO_SITES_ROOT, render_sources, serve_demo_sites, stop_sites
+from monitors.secrets import RedactingFilter
+
+TESTS = Path(__file__).parent
+FIXTURES = TESTS / "fixtures"
+
+
+@pytest.fixture(autouse=True)
+def _redacting_caplog(caplog):
+    """Log capture goes through the same redaction filter as the real log handler."""
+    caplog.handler.addFilter(RedactingFilter())
+    caplog.set_level(logging.INFO)
+    yield
+
+
+@pytest.fixture
+def sites():
+    """The bundled fixture sites, each on its own free loopback port (fresh request logs)."""
+    served = serve_demo_sites()
+    yield served
+    stop_sites(served)
+
+
+@pytest.fixture
+def sources_file(sites, tmp_path) -> Path:
+    """The demo source list (two fixture sites and a dead host) rendered for these servers."""
+    path = tmp_path / "sources.yaml"
+    path.write_text(render_sources(DEMO_SITES_ROOT / "sources.yaml", sites), encoding="utf-8")
+    return path
+
+
+def make_settings(tmp_path: Path, sources: Path, watchlists: Path, **extra) -> Settings:
+    values = dict(
+        db=tmp_path / "veille.db",
+        sources=sources,
+        watchlists=watchlists,
+        crawl_settings=dict(LOCAL_CRAWL_SETTINGS),
+        crawl_time_limit=120,
+        send_interval=0,
+        alert_max_age_days=None,
+        crawl_log=tmp_path / "crawl.log",
+    )
+    values.update(extra)
+    return Settings(**values)

@@ -1,0 +1,117 @@
+"""Bad configuration gives file, line, what is wrong and a fix; good configuration loads whole."""
+
+from pathlib import Path
+
+import pytest
+
+from crawler.errors import ConfigError
+from crawler.sources import load_sources
+from monitors.config import SEEDS_DIR
+from monitors.rules import CONSOLE, load_rules
+from monitors.secrets import load_secrets_file
+
+
+def write(tmp_path: Path, text: str, name: str = "f.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_bundled_seeds_are_valid_and_large_enough():
+    sources = load_sources(SEEDS_DIR / "sources.yaml")
+    assert len(sources.enabled()) >= 20
+    languages = {lang for s in sources.sources for lang in s.languages}
+    assert {"fr", "ar", "en", "es"} <= languages
+    rules = load_rules(SEEDS_DIR / "watchlists.yaml")
+    souverainete = rules.by_name("souverainete-numerique")
+    assert {"souveraineté numérique", "السيادة الرقمية", "digital sovereignty", "soberanía digital"} <= set(
+        souverainete.terms
+    )
+    assert len(rules.by_name("ministre-transition-numerique").terms) >= 4
+
+
+def test_blocked_entry_points_are_never_fetched():
+    sources = load_sources(SEEDS_DIR / "sources.yaml")
+    hespress = sources.by_name("hespress-ar")
+    assert "https://www.hespress.com/rss" not in [e.url for e in hespress.active_entry_points()]
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "words"),
+    [
+        ("sources:\n  - name: ok\n    homepage: https://a.ma/\n    feeds: [https://a.ma/feed]\n  - name: Bad Name\n    homepage: https://b.ma/\n", 5, "invalid"),
+        ("sources:\n  - name: a\n    homepage: https://a.ma/\n    feeds: [ftp://a.ma/feed]\n", 4, "not an http(s) URL"),
+        ("sources:\n  - name: a\n    homepage: https://a.ma/\n    feed: [https://a.ma/feed]\n", 4, "unknown key 'feed'"),
+        ("sources:\n  - name: a\n    homepage: https://a.ma/\n", 2, "no feeds, sitemaps or listings"),
+        ("sources:\n  - name: a\n    homepage: https://a.ma/\n    feeds: [https://a.ma/f]\n  - name: a\n    homepage: https://a.ma/\n    feeds: [https://a.ma/f]\n", 5, "already used on line 2"),
+        ("sources:\n  - name: a\n    homepage: https://a.ma/\n    feeds: [https://a.ma/f]\n    article_pattern: '(['\n", 5, "not a valid regex"),
+        ("sources:\n  - name: a\n   homepage: x\n", 3, "invalid YAML"),
+        ("sources:\n  - name: a\n    homepage: https://a.ma/\n    feeds:\n      - {url: https://a.ma/f, status: maybe}\n", 5, "status 'maybe' is unknown"),
+    ],
+)
+def test_bad_sources_name_file_line_and_problem(tmp_path, text, line, words):
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as caught:
+        load_sources(path)
+    assert caught.value.line == line
+    assert words in str(caught.value)
+    assert str(path) in str(caught.value)
+
+
+WATCHLIST = """channels:
+  team:
+    url: "mailto://127.0.0.1:2525?from=veille@example.ma&to=team@example.ma"
+watchlists:
+  - name: wl
+    terms: [cloud]
+    notify: [team]
+"""
+
+
+def test_rules_load_and_route_to_channels(tmp_path):
+    rules = load_rules(write(tmp_path, WATCHLIST))
+    assert rules.channels_for(rules.by_name("wl")) == ["team"]
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "words"),
+    [
+        (WATCHLIST.replace("notify: [team]", "notify: [equipe]"), 7, "unknown channel 'equipe'"),
+        (WATCHLIST.replace("terms: [cloud]", "terms: []"), 6, "has no 'terms'"),
+        (WATCHLIST.replace("terms: [cloud]", "terms: ['!!']"), 6, "no letters or digits"),
+        (WATCHLIST.replace("terms:", "term:"), 6, "unknown key 'term'"),
+        (WATCHLIST.replace("mailto://", "mailtoo://"), 2, "not a valid apprise URL"),
+        (WATCHLIST + "  - name: wl\n    terms: [x]\n", 8, "already used on line 5"),
+        (WATCHLIST.replace("- name: wl", "- name: 'Mauvais nom'"), 5, "invalid"),
+        (WATCHLIST.replace("    terms: [cloud]", "    terms: [cloud\n"), 8, "starts on line 6"),
+    ],
+)
+def test_bad_watchlists_name_file_line_and_problem(tmp_path, text, line, words):
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as caught:
+        load_rules(path)
+    assert caught.value.line == line, str(caught.value)
+    assert words in str(caught.value)
+    assert str(path) in str(caught.value)
+
+
+def test_channel_with_unset_variable_is_off_and_falls_back_to_console(tmp_path, monkeypatch):
+    monkeypatch.delenv("VEILLE_TEST_HOOK", raising=False)
+    text = WATCHLIST.replace('"mailto://127.0.0.1:2525?from=veille@example.ma&to=team@example.ma"', '"${VEILLE_TEST_HOOK}"')
+    rules = load_rules(write(tmp_path, text))
+    assert not rules.channels["team"].usable
+    assert rules.channels["team"].missing == ("VEILLE_TEST_HOOK",)
+    assert rules.channels_for(rules.by_name("wl")) == [CONSOLE]
+
+
+def test_secrets_file_fills_variables_and_errors_never_echo_values(tmp_path):
+    secrets = write(tmp_path, "# comment\nexport VEILLE_TEST_HOOK='json://127.0.0.1:9/hook'\n", "secrets.env")
+    text = WATCHLIST.replace('"mailto://127.0.0.1:2525?from=veille@example.ma&to=team@example.ma"', '"${VEILLE_TEST_HOOK}"')
+    rules = load_rules(write(tmp_path, text), load_secrets_file(secrets))
+    assert rules.channels["team"].url == "json://127.0.0.1:9/hook"
+
+    bad = write(tmp_path, "SMTP_PASSWORD hunter2-secret\n", "bad.env")
+    with pytest.raises(ConfigError) as caught:
+        load_secrets_file(bad)
+    assert caught.value.line == 1
+    assert "hunter2-secret" not in str(caught.value)
