@@ -1,0 +1,192 @@
+"""Real Scrapy crawls, in a child process, against the fixture sites served on 127.0.0.1."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from crawler import store
+from crawler.crawl import crawl
+from monitors.demo import LOCAL_CRAWL_SETTINGS
+
+LEQUOTIDIEN_ARTICLES = {
+    "/2026/11/20/souverainete-numerique-maroc-cloud-national/",
+    "/2026/11/19/um6p-supercalculateur-benguerir/",
+    "/2026/11/18/botola-derby-casablanca/",
+    "/2026/11/17/startups-levee-de-fonds-record/",
+    "/2026/11/13/hackathon-ia-administration/",
+    "/english-version/2026/11/16/morocco-digital-sovereignty-data-centres/",
+}
+ALKHABAR_COUNT = 3
+
+# Text that sits around the articles on the fixture pages and must never reach storage.
+BOILERPLATE = [
+    "Lire aussi",
+    "Read also",
+    "cookies",
+    "J'accepte",
+    "Abonnez-vous",
+    "réservé aux abonnés",
+    "Premium articles",
+    "Les plus lus",
+    "Bourse de Casablanca",  # headline ticker
+    "Météo : fortes pluies",
+    "Partager",
+    "WhatsApp",
+    "appeared first on",
+    "Articles similaires",
+    "5G : l'ANRT",
+    "Très bonne initiative",  # comments
+    "Tous droits réservés",
+    "Newsletter",
+    "Accueil",
+    "اقرأ أيضا",
+    "ملفات تعريف الارتباط",
+    "بورصة الدار البيضاء",
+    "مقالات ذات صلة",
+    "جميع الحقوق محفوظة",
+    "الأكثر قراءة",
+]
+
+
+def run_crawl(tmp_path, sources_file, **extra):
+    settings = dict(LOCAL_CRAWL_SETTINGS)
+    settings.update(extra.pop("settings", {}))
+    return crawl(
+        tmp_path / "veille.db",
+        sources_file,
+        settings=settings,
+        time_limit=extra.pop("time_limit", 90),
+        log_file=tmp_path / "crawl.log",
+    )
+
+
+def articles(db):
+    rows = db.execute("SELECT * FROM articles ORDER BY id").fetchall()
+    columns = [c[0] for c in db.execute("SELECT * FROM articles LIMIT 0").description]
+    return [dict(zip(columns, row, strict=True)) for row in rows]
+
+
+@pytest.fixture
+def crawled(sites, sources_file, tmp_path):
+    result = run_crawl(tmp_path, sources_file)
+    db = store.open_database(tmp_path / "veille.db")
+    yield result, db, sites
+    db.conn.close()
+
+
+def test_each_article_is_stored_once(crawled):
+    result, db, sites = crawled
+    base = sites["lequotidien"].base_url
+    rows = articles(db)
+    stored = {r["url"].removeprefix(base) for r in rows if r["source"] == "lequotidien"}
+    assert stored == LEQUOTIDIEN_ARTICLES
+    assert sum(r["source"] == "alkhabar" for r in rows) == ALKHABAR_COUNT
+    assert len(rows) == len({r["url_key"] for r in rows}) == len({r["content_hash"] for r in rows})
+    assert result.new_articles == len(rows) == 9
+    assert result.status == "finished"
+
+
+def test_every_url_of_the_duplicate_article_points_to_one_row(crawled):
+    _, db, sites = crawled
+    base = sites["lequotidien"].base_url.removeprefix("http://")
+    (article_id,) = db.execute(
+        "SELECT id FROM articles WHERE url LIKE '%souverainete-numerique-maroc-cloud-national/'"
+    ).fetchone()
+    aliases = {
+        key
+        for (key,) in db.execute("SELECT url_key FROM article_urls WHERE article_id=?", [article_id])
+    }
+    # permalink (feed with utm_*, post sitemap, news sitemap), ?p= shortlink, and an old redirecting URL
+    assert {
+        f"{base}/2026/11/20/souverainete-numerique-maroc-cloud-national",
+        f"{base}/?p=1042",
+        f"{base}/2026/11/01/souverainete-ancien-lien",
+    } <= aliases
+
+
+def test_boilerplate_is_absent_from_stored_text(crawled):
+    _, db, _ = crawled
+    for row in articles(db):
+        for junk in BOILERPLATE:
+            assert junk not in row["text"], f"{junk!r} left in {row['url']}"
+
+
+def test_metadata_is_filled(crawled):
+    _, db, _ = crawled
+    for row in articles(db):
+        for column in ("title", "author", "published", "language", "sitename"):
+            assert row[column], f"{column} missing for {row['url']}"
+    by_title = {r["title"]: r for r in articles(db)}
+    article = by_title["Souveraineté numérique : le Maroc accélère sur le cloud national"]
+    assert article["author"] == "Salma Benali"
+    assert article["published"].startswith("2026-11-20T09:30")
+    assert article["language"] == "fr"
+    assert article["sitename"] == "Le Quotidien Numérique"
+    english = [r for r in articles(db) if "english-version" in r["url"]][0]
+    assert english["language"] == "en"
+    arabic = [r for r in articles(db) if r["source"] == "alkhabar"]
+    assert {r["language"] for r in arabic} == {"ar"}
+    assert {r["author"] for r in arabic} == {"هشام الإدريسي", "سعيد بنعلي", "مريم التازي"}
+
+
+def test_faults_are_recorded_against_their_source(crawled):
+    _, db, sites = crawled
+    errors = db.execute("SELECT source, kind, url FROM crawl_errors").fetchall()
+    kinds = {(source, kind, url.rsplit(":", 1)[-1].split("/", 1)[-1]) for source, kind, url in errors}
+    assert ("lequotidien", "http-404", "2026/11/15/article-retire/") in kinds
+    assert ("lequotidien", "http-500", "2026/11/14/dossier-cybersecurite/") in kinds
+    assert ("lequotidien", "malformed-feed", "categorie/economie/feed/") in kinds
+    assert ("alkhabar", "http-500", "category/tech/feed") in kinds
+    assert ("site-en-panne", "unreachable", "feed/") in kinds
+    sources = {
+        name: (success, count, last_error)
+        for name, success, count, last_error in db.execute(
+            "SELECT name, last_success_at, error_count, last_error FROM sources"
+        )
+    }
+    assert sources["site-en-panne"][0] is None and sources["site-en-panne"][1] == 1
+    assert "connection refused" in sources["site-en-panne"][2]
+    assert sources["lequotidien"][0] is not None  # its faults did not stop it
+    assert sources["alkhabar"][0] is not None
+
+
+def test_second_crawl_fetches_no_stored_article(crawled, sources_file, tmp_path):
+    _, db, sites = crawled
+    for site in sites.values():
+        site.requests.clear()
+    result = run_crawl(tmp_path, sources_file)
+    assert result.new_articles == 0
+    stored_paths = {r["url"].split("/", 3)[-1] for r in articles(db)}
+    requested = {r.path.lstrip("/") for site in sites.values() for r in site.requests}
+    assert not (requested & stored_paths), requested & stored_paths
+    assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == 9
+
+
+def test_a_hanging_page_costs_its_source_one_timeout(sites, sources_file, tmp_path):
+    text = sources_file.read_text(encoding="utf-8")
+    hang = sites["lequotidien"].base_url + "/dossiers/lent/"
+    sources_file.write_text(
+        text.replace("    listings:\n", f"    listings:\n      - {hang}\n"), encoding="utf-8"
+    )
+    result = run_crawl(tmp_path, sources_file, settings={"DOWNLOAD_TIMEOUT": 2})
+    db = store.open_database(tmp_path / "veille.db")
+    assert ("timeout", hang) in db.execute("SELECT kind, url FROM crawl_errors").fetchall()
+    assert result.new_articles == 9  # everything else was still crawled
+
+
+def test_crawl_time_limit_is_enforced_from_outside(sites, sources_file, tmp_path):
+    text = sources_file.read_text(encoding="utf-8")
+    hang = sites["lequotidien"].base_url + "/dossiers/lent/"
+    sources_file.write_text(
+        text.replace("    listings:\n", f"    listings:\n      - {hang}\n"), encoding="utf-8"
+    )
+    started = time.monotonic()
+    result = run_crawl(tmp_path, sources_file, settings={"DOWNLOAD_TIMEOUT": 600}, time_limit=4)
+    assert time.monotonic() - started < 30
+    assert result.status != "finished"
+    db = store.open_database(tmp_path / "veille.db")
+    (status,) = db.execute("SELECT status FROM crawl_runs WHERE id=?", [result.run_id]).fetchone()
+    assert status == result.status
+    assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == 9  # kept what it stored
