@@ -148,7 +148,7 @@ class Sender:
         target = self._target(channel)
         if target is None:
             return f"channel {channel!r} is not configured (or its variables are not set)"
-        with apprise.LogCapture(level=logging.WARNING) as captured:
+        with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as captured:
             ok = target.notify(
                 body=message.body, title=message.subject, body_format=apprise.NotifyFormat.TEXT
             )
