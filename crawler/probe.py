@@ -26,6 +26,20 @@ class ProbeResult:
     error: str | None
 
 
+def _explain(exc: urllib3.exceptions.HTTPError) -> str:
+    """A short reason a user understands, from urllib3's nested exceptions."""
+    reason = getattr(exc, "reason", None) or exc
+    if isinstance(reason, urllib3.exceptions.NameResolutionError):
+        return "host name does not resolve"
+    if isinstance(reason, urllib3.exceptions.NewConnectionError):
+        return "connection refused or failed"
+    if isinstance(reason, urllib3.exceptions.TimeoutError):
+        return "timed out"
+    if isinstance(reason, urllib3.exceptions.SSLError):
+        return "TLS error"
+    return f"{reason.__class__.__name__}: {reason}"[:200]
+
+
 def probe_entry(source: Source, entry: EntryPoint, timeout: float = 15.0) -> ProbeResult:
     http = urllib3.PoolManager(
         headers={"User-Agent": USER_AGENT}, retries=urllib3.Retry(total=1, redirect=5)
@@ -37,9 +51,8 @@ def probe_entry(source: Source, entry: EntryPoint, timeout: float = 15.0) -> Pro
         body = response.read(MAX_PROBE_BYTES + 1)
         response.release_conn()
     except urllib3.exceptions.HTTPError as exc:
-        reason = getattr(exc, "reason", None) or exc
         return ProbeResult(
-            source.name, entry.kind, entry.url, entry.status, False, None, 0, str(reason)[:200]
+            source.name, entry.kind, entry.url, entry.status, False, None, 0, _explain(exc)
         )
     if response.status >= 400:
         return ProbeResult(

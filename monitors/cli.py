@@ -27,14 +27,28 @@ def setup_logging(level: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    logging.getLogger("apscheduler").setLevel(max(logging.WARNING, root.level))
+    for noisy in ("apscheduler", "urllib3"):
+        logging.getLogger(noisy).setLevel(
+            max(logging.ERROR if noisy == "urllib3" else logging.WARNING, root.level)
+        )
 
 
 def _settings(ctx: click.Context) -> Settings:
     return ctx.obj["settings"]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Veille(click.Group):
+    """Turns every VeilleError into a one-line message and exit status 2, no traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except VeilleError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(2)
+
+
+@click.group(cls=_Veille, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--db", type=click.Path(path_type=Path), help="SQLite file [env VEILLE_DB; data/veille.db]"
 )
@@ -247,11 +261,7 @@ def rules_test(ctx: click.Context, target: str | None, text: str | None, title: 
 
 
 def main() -> None:
-    try:
-        cli(standalone_mode=True)
-    except VeilleError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
+    cli()
 
 
 if __name__ == "__main__":

@@ -99,8 +99,9 @@ def run_cycle(
         )
     matches, deliveries = match_and_deliver(config, console)
     logger.info(
-        "cycle run=%d status=%s new=%d errors=%d matches=%d alerts=%d sent=%d retrying=%d failed=%d",
+        "cycle run=%d sources=%s status=%s new=%d errors=%d matches=%d alerts=%d sent=%d retrying=%d failed=%d",
         result.run_id,
+        ",".join(only) if only else "all",
         result.status,
         result.new_articles,
         result.errors,

@@ -63,7 +63,7 @@ class Daemon:
             id=f"crawl:{source.name}",
             name=f"crawl {source.name}",
             next_run_time=first,
-            misfire_grace_time=interval,
+            misfire_grace_time=max(1, int(interval)),
         )
 
     def stop(self, signum: int | None = None, _frame: object = None) -> None:

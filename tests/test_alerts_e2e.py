@@ -68,7 +68,9 @@ def all_logs(caplog, tmp_path) -> str:
     return caplog.text + (tmp_path / "crawl.log").read_text(encoding="utf-8", errors="replace")
 
 
-def test_one_email_and_one_slack_message_and_never_twice(config, smtp, slack, sites, caplog, tmp_path):
+def test_one_email_and_one_slack_message_and_never_twice(
+    config, smtp, slack, sites, caplog, tmp_path
+):
     console = io.StringIO()
     first = run_cycle(config, console=console)
     assert first.crawl.new_articles == 9
@@ -94,7 +96,9 @@ def test_one_email_and_one_slack_message_and_never_twice(config, smtp, slack, si
     payload = post["json"]
     attachment = payload["attachments"][0]
     assert "Botola Pro : un derby de Casablanca sans vainqueur" in attachment["title"]
-    assert sites["lequotidien"].base_url + "/2026/11/18/botola-derby-casablanca/" in attachment["text"]
+    assert (
+        sites["lequotidien"].base_url + "/2026/11/18/botola-derby-casablanca/" in attachment["text"]
+    )
 
     printed = console.getvalue()
     assert printed.count("=== [veille] Souveraineté numérique") == 2
@@ -111,7 +115,9 @@ def test_one_email_and_one_slack_message_and_never_twice(config, smtp, slack, si
     assert SLACK_TOKEN not in all_logs(caplog, tmp_path)
 
 
-def test_failed_sends_retry_later_and_deliver_once(tmp_path, sources_file, sites, smtp, slack, monkeypatch, caplog):
+def test_failed_sends_retry_later_and_deliver_once(
+    tmp_path, sources_file, sites, smtp, slack, monkeypatch, caplog
+):
     """SMTP down and the webhook answering 500: both retried after backoff, each delivered once,
     and no secret in any log line or stored error."""
     monkeypatch.setenv("TEST_SLACK_TOKEN", SLACK_TOKEN)

@@ -6,9 +6,15 @@ from crawler.canonical import canonicalize_url, url_key
 @pytest.mark.parametrize(
     ("variant", "expected"),
     [
-        ("https://fr.hespress.com/123-x.html?utm_source=rss&utm_medium=rss", "https://fr.hespress.com/123-x.html"),
+        (
+            "https://fr.hespress.com/123-x.html?utm_source=rss&utm_medium=rss",
+            "https://fr.hespress.com/123-x.html",
+        ),
         ("https://FR.Hespress.com/123-x.html#comments", "https://fr.hespress.com/123-x.html"),
-        ("https://telquel.ma/2026/11/20/x_1/?fbclid=abc&gclid=1", "https://telquel.ma/2026/11/20/x_1/"),
+        (
+            "https://telquel.ma/2026/11/20/x_1/?fbclid=abc&gclid=1",
+            "https://telquel.ma/2026/11/20/x_1/",
+        ),
         ("https://m.telquel.ma/2026/11/20/x_1/", "https://telquel.ma/2026/11/20/x_1/"),
         ("https://telquel.ma/2026/11/20/x_1/amp/", "https://telquel.ma/2026/11/20/x_1/"),
         ("https://site.ma/2026/a.amp.html", "https://site.ma/2026/a.html"),
@@ -21,7 +27,9 @@ def test_canonicalize_drops_tracking_fragments_and_variants(variant, expected):
 
 
 def test_url_key_ignores_scheme_www_and_trailing_slash():
-    assert url_key("http://www.leseco.ma/maroc/a.html") == url_key("https://leseco.ma/maroc/a.html/")
+    assert url_key("http://www.leseco.ma/maroc/a.html") == url_key(
+        "https://leseco.ma/maroc/a.html/"
+    )
 
 
 def test_url_key_keeps_meaningful_query():

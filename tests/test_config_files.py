@@ -24,9 +24,12 @@ def test_bundled_seeds_are_valid_and_large_enough():
     assert {"fr", "ar", "en", "es"} <= languages
     rules = load_rules(SEEDS_DIR / "watchlists.yaml")
     souverainete = rules.by_name("souverainete-numerique")
-    assert {"souveraineté numérique", "السيادة الرقمية", "digital sovereignty", "soberanía digital"} <= set(
-        souverainete.terms
-    )
+    assert {
+        "souveraineté numérique",
+        "السيادة الرقمية",
+        "digital sovereignty",
+        "soberanía digital",
+    } <= set(souverainete.terms)
     assert len(rules.by_name("ministre-transition-numerique").terms) >= 4
 
 
@@ -39,14 +42,42 @@ def test_blocked_entry_points_are_never_fetched():
 @pytest.mark.parametrize(
     ("text", "line", "words"),
     [
-        ("sources:\n  - name: ok\n    homepage: https://a.ma/\n    feeds: [https://a.ma/feed]\n  - name: Bad Name\n    homepage: https://b.ma/\n", 5, "invalid"),
-        ("sources:\n  - name: a\n    homepage: https://a.ma/\n    feeds: [ftp://a.ma/feed]\n", 4, "not an http(s) URL"),
-        ("sources:\n  - name: a\n    homepage: https://a.ma/\n    feed: [https://a.ma/feed]\n", 4, "unknown key 'feed'"),
-        ("sources:\n  - name: a\n    homepage: https://a.ma/\n", 2, "no feeds, sitemaps or listings"),
-        ("sources:\n  - name: a\n    homepage: https://a.ma/\n    feeds: [https://a.ma/f]\n  - name: a\n    homepage: https://a.ma/\n    feeds: [https://a.ma/f]\n", 5, "already used on line 2"),
-        ("sources:\n  - name: a\n    homepage: https://a.ma/\n    feeds: [https://a.ma/f]\n    article_pattern: '(['\n", 5, "not a valid regex"),
+        (
+            "sources:\n  - name: ok\n    homepage: https://a.ma/\n    feeds: [https://a.ma/feed]\n  - name: Bad Name\n    homepage: https://b.ma/\n",
+            5,
+            "invalid",
+        ),
+        (
+            "sources:\n  - name: a\n    homepage: https://a.ma/\n    feeds: [ftp://a.ma/feed]\n",
+            4,
+            "not an http(s) URL",
+        ),
+        (
+            "sources:\n  - name: a\n    homepage: https://a.ma/\n    feed: [https://a.ma/feed]\n",
+            4,
+            "unknown key 'feed'",
+        ),
+        (
+            "sources:\n  - name: a\n    homepage: https://a.ma/\n",
+            2,
+            "no feeds, sitemaps or listings",
+        ),
+        (
+            "sources:\n  - name: a\n    homepage: https://a.ma/\n    feeds: [https://a.ma/f]\n  - name: a\n    homepage: https://a.ma/\n    feeds: [https://a.ma/f]\n",
+            5,
+            "already used on line 2",
+        ),
+        (
+            "sources:\n  - name: a\n    homepage: https://a.ma/\n    feeds: [https://a.ma/f]\n    article_pattern: '(['\n",
+            5,
+            "not a valid regex",
+        ),
         ("sources:\n  - name: a\n   homepage: x\n", 3, "invalid YAML"),
-        ("sources:\n  - name: a\n    homepage: https://a.ma/\n    feeds:\n      - {url: https://a.ma/f, status: maybe}\n", 5, "status 'maybe' is unknown"),
+        (
+            "sources:\n  - name: a\n    homepage: https://a.ma/\n    feeds:\n      - {url: https://a.ma/f, status: maybe}\n",
+            5,
+            "status 'maybe' is unknown",
+        ),
     ],
 )
 def test_bad_sources_name_file_line_and_problem(tmp_path, text, line, words):
@@ -97,7 +128,10 @@ def test_bad_watchlists_name_file_line_and_problem(tmp_path, text, line, words):
 
 def test_channel_with_unset_variable_is_off_and_falls_back_to_console(tmp_path, monkeypatch):
     monkeypatch.delenv("VEILLE_TEST_HOOK", raising=False)
-    text = WATCHLIST.replace('"mailto://127.0.0.1:2525?from=veille@example.ma&to=team@example.ma"', '"${VEILLE_TEST_HOOK}"')
+    text = WATCHLIST.replace(
+        '"mailto://127.0.0.1:2525?from=veille@example.ma&to=team@example.ma"',
+        '"${VEILLE_TEST_HOOK}"',
+    )
     rules = load_rules(write(tmp_path, text))
     assert not rules.channels["team"].usable
     assert rules.channels["team"].missing == ("VEILLE_TEST_HOOK",)
@@ -105,8 +139,13 @@ def test_channel_with_unset_variable_is_off_and_falls_back_to_console(tmp_path, 
 
 
 def test_secrets_file_fills_variables_and_errors_never_echo_values(tmp_path):
-    secrets = write(tmp_path, "# comment\nexport VEILLE_TEST_HOOK='json://127.0.0.1:9/hook'\n", "secrets.env")
-    text = WATCHLIST.replace('"mailto://127.0.0.1:2525?from=veille@example.ma&to=team@example.ma"', '"${VEILLE_TEST_HOOK}"')
+    secrets = write(
+        tmp_path, "# comment\nexport VEILLE_TEST_HOOK='json://127.0.0.1:9/hook'\n", "secrets.env"
+    )
+    text = WATCHLIST.replace(
+        '"mailto://127.0.0.1:2525?from=veille@example.ma&to=team@example.ma"',
+        '"${VEILLE_TEST_HOOK}"',
+    )
     rules = load_rules(write(tmp_path, text), load_secrets_file(secrets))
     assert rules.channels["team"].url == "json://127.0.0.1:9/hook"
 

@@ -96,7 +96,9 @@ def test_every_url_of_the_duplicate_article_points_to_one_row(crawled):
     ).fetchone()
     aliases = {
         key
-        for (key,) in db.execute("SELECT url_key FROM article_urls WHERE article_id=?", [article_id])
+        for (key,) in db.execute(
+            "SELECT url_key FROM article_urls WHERE article_id=?", [article_id]
+        )
     }
     # permalink (feed with utm_*, post sitemap, news sitemap), ?p= shortlink, and an old redirecting URL
     assert {
@@ -134,7 +136,9 @@ def test_metadata_is_filled(crawled):
 def test_faults_are_recorded_against_their_source(crawled):
     _, db, sites = crawled
     errors = db.execute("SELECT source, kind, url FROM crawl_errors").fetchall()
-    kinds = {(source, kind, url.rsplit(":", 1)[-1].split("/", 1)[-1]) for source, kind, url in errors}
+    kinds = {
+        (source, kind, url.rsplit(":", 1)[-1].split("/", 1)[-1]) for source, kind, url in errors
+    }
     assert ("lequotidien", "http-404", "2026/11/15/article-retire/") in kinds
     assert ("lequotidien", "http-500", "2026/11/14/dossier-cybersecurite/") in kinds
     assert ("lequotidien", "malformed-feed", "categorie/economie/feed/") in kinds

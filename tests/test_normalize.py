@@ -28,5 +28,7 @@ def test_offsets_point_back_into_the_original():
 
 
 def test_content_hash_ignores_case_and_spacing_only():
-    assert content_hash("Un texte.\n\nSur deux lignes") == content_hash("un texte sur   deux lignes")
+    assert content_hash("Un texte.\n\nSur deux lignes") == content_hash(
+        "un texte sur   deux lignes"
+    )
     assert content_hash("Un texte") != content_hash("Un autre texte")

@@ -1,0 +1,161 @@
+"""The `veille` command, through click's runner (in process) and as a real process."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from crawler import store
+from monitors.cli import cli
+from monitors.config import SEEDS_DIR
+from monitors.demo_sites import DEMO_SITES_ROOT
+
+WATCHLISTS = SEEDS_DIR / "watchlists.yaml"
+ARTICLE = DEMO_SITES_ROOT / "lequotidien/2026/11/19/um6p-supercalculateur-benguerir/index.html"
+
+
+def invoke(*args: str, env: dict | None = None):
+    return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+
+
+def test_rules_check_accepts_the_bundled_watchlists():
+    result = invoke("rules", "check")
+    assert result.exit_code == 0, result.output
+    assert "4 watchlists — valid" in result.output
+
+
+def test_rules_check_rejects_a_bad_file_with_its_line(tmp_path):
+    bad = tmp_path / "w.yaml"
+    bad.write_text(
+        "watchlists:\n  - name: ok\n    terms: [cloud]\n  - name: x\n    notify: [nope]\n    terms: [a]\n"
+    )
+    result = invoke("--watchlists", str(bad), "rules", "check")
+    assert result.exit_code == 2
+    assert f"{bad}:5: watchlist 'x' notifies unknown channel 'nope'" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_rules_test_on_text_shows_rule_and_place():
+    result = invoke(
+        "rules", "test", "--text", "Le ministère défend la souveraineté numérique du Maroc."
+    )
+    assert result.exit_code == 0
+    assert "souverainete-numerique: 'souveraineté numérique' in text at 23" in result.output
+    assert "**souveraineté numérique**" in result.output
+
+
+def test_rules_test_on_a_local_html_file():
+    result = invoke("rules", "test", str(ARTICLE))
+    assert result.exit_code == 0, result.output
+    assert "um6p-supercalculateur" in result.output
+    assert "title: L'UM6P met en service un nouveau supercalculateur à Benguérir" in result.output
+
+
+def test_rules_test_without_match_exits_1():
+    result = invoke("rules", "test", "--text", "Rien à signaler.")
+    assert result.exit_code == 1 and "no watchlist matched" in result.output
+
+
+def test_sources_check_offline_validates_the_bundled_list():
+    result = invoke("sources", "check", "--offline")
+    assert result.exit_code == 0
+    assert "38 sources" in result.output and "valid" in result.output
+
+
+def test_sources_check_probes_each_entry_point(sources_file, sites):
+    result = invoke("--sources", str(sources_file), "sources", "check", "--timeout", "3")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+
+    def row(url_end: str) -> list[str]:
+        line = next(line for line in lines if line.endswith(url_end))
+        return line.split()
+
+    assert row(":9/feed/")[:4] == ["site-en-panne", "feed", "working", "no"]
+    assert "refused" in " ".join(row(":9/feed/"))
+    quotidien, khabar = sites["lequotidien"].base_url, sites["alkhabar"].base_url
+    assert row(f"{quotidien}/feed/")[3:6] == ["yes", "200", "4"]  # four items in the main feed
+    assert row(f"{quotidien}/sitemap_index.xml")[3:6] == ["yes", "200", "2"]  # two children
+    assert row(f"{khabar}/category/tech/feed")[3:7] == ["yes", "500", "0", "HTTP"]
+    assert "malformed" in row(f"{quotidien}/categorie/economie/feed/")
+    assert "5/8 entry points answered with usable content" in result.output
+
+
+def test_run_once_then_status(sources_file, tmp_path):
+    db = tmp_path / "v.db"
+    env = {"VEILLE_DB": str(db), "VEILLE_SOURCES": str(sources_file)}
+    result = invoke("run", "--once", env=env)
+    assert result.exit_code == 0, result.output
+    assert "cycle done: 9 new articles" in result.output
+    status = invoke("status", "--json", env=env)
+    data = json.loads(status.output)
+    by_name = {s["name"]: s for s in data["sources"]}
+    assert by_name["lequotidien"]["articles"] == 6 and by_name["alkhabar"]["articles"] == 3
+    assert by_name["site-en-panne"]["last_success_at"] is None
+    assert "unreachable" in by_name["site-en-panne"]["last_error"]
+    assert data["deliveries_by_state"] == {"sent": data["alerts"]} and data["alerts"] >= 4
+    table = invoke("status", env=env).output
+    assert "site-en-panne" in table and "articles: 9" in table
+
+
+def test_demo_runs_a_full_cycle_offline(tmp_path):
+    result = invoke("demo", "--dir", str(tmp_path / "demo"))
+    assert result.exit_code == 0, result.output
+    assert "Demo done: 9 articles stored" in result.output
+    assert "=== [veille] Souveraineté numérique" in result.output
+    assert "site-en-panne" in result.output
+
+
+def test_daemon_runs_repeated_cycles_and_stops_on_sigterm(sources_file, tmp_path):
+    """A real `veille run` process: several crawl cycles per source in one long-lived process
+    (each crawl in its own child), then a clean stop on SIGTERM."""
+    fast = sources_file.read_text(encoding="utf-8").replace(
+        "interval_minutes: 5", "interval_minutes: 0.1"
+    )
+    sources_file.write_text(fast, encoding="utf-8")
+    db = tmp_path / "daemon.db"
+    env = dict(os.environ, VEILLE_DB=str(db), VEILLE_SOURCES=str(sources_file))
+    env.pop("VEILLE_SLACK_WEBHOOK_URL", None)
+    log = tmp_path / "daemon.log"
+    with open(log, "wb") as out:
+        daemon = subprocess.Popen(
+            [sys.executable, "-m", "monitors.cli", "run"],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and daemon.poll() is None:
+                text = log.read_text(encoding="utf-8", errors="replace")
+                if text.count("cycle run=") >= 6:  # at least two cycles for each of the 3 sources
+                    break
+                time.sleep(0.5)
+            daemon.send_signal(signal.SIGTERM)
+            assert daemon.wait(timeout=30) == 0
+        finally:
+            if daemon.poll() is None:
+                daemon.kill()
+    text = log.read_text(encoding="utf-8", errors="replace")
+    assert text.count("cycle run=") >= 6, text[-3000:]
+    assert "veille stopped" in text
+    assert "Traceback" not in text
+    conn = store.open_database(db)
+    assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 9
+    alerts = conn.execute("SELECT count(*) FROM alerts").fetchone()[0]
+    deliveries = conn.execute("SELECT count(*) FROM deliveries WHERE state='sent'").fetchone()[0]
+    assert alerts == deliveries >= 4
+    assert text.count("=== [veille]") == alerts  # each alert printed once, across all cycles
+
+
+def test_console_script_is_installed():
+    script = Path(sys.executable).parent / "veille"
+    result = subprocess.run([str(script), "--help"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and "Moroccan tech press monitoring" in result.stdout
