@@ -8,7 +8,14 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from crawler.errors import ConfigError
-from crawler.yamlfile import LineDict, LineList, load_yaml, require_mapping, string_list
+from crawler.yamlfile import (
+    LineDict,
+    LineList,
+    language_list,
+    load_yaml,
+    require_mapping,
+    string_list,
+)
 
 DEFAULT_INTERVAL_MINUTES = 30
 ENTRY_STATUSES = ("working", "listed", "guess", "blocked")
@@ -141,9 +148,7 @@ def parse_source(raw: LineDict, path: str, defaults: dict) -> Source:
     if not isinstance(homepage, str):
         raise ConfigError(path, line, f"source {name!r} has no 'homepage'")
     _check_url(homepage, path, raw.line_of("homepage"), "homepage")
-    languages = tuple(
-        string_list(raw.get("languages"), path, raw.line_of("languages"), "languages")
-    )
+    languages = tuple(language_list(raw.get("languages"), path, raw.line_of("languages")))
     points = (
         _entry_points(raw.get("feeds"), "feed", path, raw.line_of("feeds"))
         + _entry_points(raw.get("sitemaps"), "sitemap", path, raw.line_of("sitemaps"))

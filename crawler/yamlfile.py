@@ -124,3 +124,17 @@ def string_list(value: Any, path: str, line: int, what: str) -> list[str]:
             raise ConfigError(path, item_line, f"{what} contains an empty string")
         out.append(text)
     return out
+
+
+def language_list(value: Any, path: str, line: int) -> list[str]:
+    """ISO 639-1 codes such as fr, ar, en, es."""
+    codes = string_list(value, path, line, "languages")
+    for code in codes:
+        if not (len(code) == 2 and code.isascii() and code.isalpha() and code.islower()):
+            raise ConfigError(
+                path,
+                line,
+                f"language {code!r} is not a two-letter language code",
+                "write a list such as [fr, ar, en, es]",
+            )
+    return codes

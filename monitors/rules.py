@@ -15,7 +15,7 @@ import apprise
 
 from crawler.errors import ConfigError
 from crawler.normalize import normalize
-from crawler.yamlfile import LineDict, load_yaml, require_mapping, string_list
+from crawler.yamlfile import LineDict, language_list, load_yaml, require_mapping, string_list
 from monitors.secrets import remember_url_secrets, substitute
 
 logger = logging.getLogger(__name__)
@@ -215,9 +215,7 @@ def _parse_watchlist(raw: LineDict, path: str, channels: dict[str, Channel]) -> 
         terms=terms,
         require=_require_groups(raw, path),
         exclude=_terms(raw, "exclude", path),
-        languages=tuple(
-            string_list(raw.get("languages"), path, raw.line_of("languages"), "languages")
-        ),
+        languages=tuple(language_list(raw.get("languages"), path, raw.line_of("languages"))),
         sources=tuple(string_list(raw.get("sources"), path, raw.line_of("sources"), "sources")),
         notify=tuple(names),
         line=raw.line,

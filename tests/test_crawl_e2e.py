@@ -108,6 +108,20 @@ def test_every_url_of_the_duplicate_article_points_to_one_row(crawled):
     } <= aliases
 
 
+def test_same_text_under_another_url_is_caught_by_its_content_hash(crawled):
+    """A print copy without rel=canonical has nothing tying its URL to the original but its text."""
+    _, db, sites = crawled
+    base = sites["alkhabar"].base_url.removeprefix("http://")
+    slug = "2026/11/21/%D8%A7%D9%84%D8%B3%D9%8A%D8%A7%D8%AF%D8%A9-%D8%A7%D9%84%D8%B1%D9%82%D9%85%D9%8A%D8%A9-%D8%A7%D9%84%D9%85%D8%BA%D8%B1%D8%A8-%D8%A7%D9%84%D8%AD%D9%88%D8%B3%D8%A8%D8%A9-%D8%A7%D9%84%D8%B3%D8%AD%D8%A7%D8%A8%D9%8A%D8%A9"
+    ids = {
+        key: db.execute("SELECT article_id FROM article_urls WHERE url_key = ?", [key]).fetchone()
+        for key in (f"{base}/print/88412", f"{base}/{slug}")
+    }
+    assert None not in ids.values(), ids
+    assert len(set(ids.values())) == 1  # both URLs lead to one stored article
+    assert db.execute("SELECT count(*) FROM articles WHERE source='alkhabar'").fetchone()[0] == 3
+
+
 def test_boilerplate_is_absent_from_stored_text(crawled):
     _, db, _ = crawled
     for row in articles(db):
