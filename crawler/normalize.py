@@ -22,6 +22,8 @@ _ARABIC_MAP = {
     "ئ": "ي",
     "ـ": "",  # tatweel
 }
+SENTENCE_BREAK = "¶"  # token marking a sentence end, in text folded with sentences=True
+_SENTENCE_END = set("!?؟…\n")
 _ELISION = re.compile(r"^(?:l|d|qu|j|n|s|c|m|t|jusqu|lorsqu|puisqu)'(?=\w)")
 ARABIC_LETTER = re.compile(r"[\u0600-\u06FF]")
 
@@ -43,17 +45,35 @@ def _fold_char(ch: str) -> str:
     return "".join(out).casefold()
 
 
-def normalize_with_offsets(text: str) -> tuple[str, list[int]]:
+def _ends_sentence(text: str, index: int) -> bool:
+    ch = text[index]
+    if ch in _SENTENCE_END:
+        return True
+    # A full stop ends a sentence when followed by a space ("M. X" is rare enough in the press).
+    return ch == "." and (index + 1 == len(text) or text[index + 1].isspace())
+
+
+def normalize_with_offsets(text: str, sentences: bool = False) -> tuple[str, list[int]]:
     """Normalise text and return, for each output character, the index of its source character.
 
     Output is lowercase, accent- and harakat-free, Arabic-letter-folded tokens separated by single
     spaces, with French elisions (l', d', qu'...) removed. The offsets let a match found in the
-    normalised text be shown as a snippet of the original.
+    normalised text be shown as a snippet of the original. With `sentences`, sentence ends become
+    a SENTENCE_BREAK token so that phrases and proximity never straddle two sentences.
     """
     chars: list[str] = []
     offsets: list[int] = []
     for index, ch in enumerate(text):
-        for c in _fold_char(ch):
+        if sentences and _ends_sentence(text, index):
+            if chars and chars[-1] != SENTENCE_BREAK and not (len(chars) > 1 and chars[-2] == SENTENCE_BREAK):
+                if chars[-1] != " ":
+                    chars.append(" ")
+                    offsets.append(index)
+                chars.append(SENTENCE_BREAK)
+                offsets.append(index)
+            continue
+        folded = _fold_char(ch)
+        for c in folded:
             if c == " " and (not chars or chars[-1] == " "):
                 continue
             chars.append(c)
@@ -86,6 +106,23 @@ def normalize_with_offsets(text: str) -> tuple[str, list[int]]:
             out_chars.append(c)
             out_offsets.append(offsets[start + skip + lead + i])
     return "".join(out_chars), out_offsets
+
+
+_PLURAL_EXCEPTIONS = ("ss", "us", "is", "os", "as")
+
+
+def stem_token(token: str) -> str:
+    """Light plural folding for French and English tokens (numériques → numerique,
+    nationaux → national, companies → company); Arabic and tokens with digits stay as they are."""
+    if len(token) <= 4 or not token.isascii() or not token.isalpha():
+        return token
+    if token.endswith("aux") and len(token) > 5:
+        return token[:-3] + "al"
+    if token.endswith("ies") and len(token) > 5:
+        return token[:-3] + "y"
+    if token.endswith(("s", "x")) and not token.endswith(_PLURAL_EXCEPTIONS):
+        return token[:-1]
+    return token
 
 
 def normalize(text: str) -> str:
