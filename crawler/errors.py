@@ -13,12 +13,17 @@ class ConfigError(VeilleError):
     Carries the file and line so that the message points the user at the exact spot.
     """
 
-    def __init__(self, path: str, line: int | None, problem: str, fix: str = "") -> None:
+    def __init__(
+        self, path: str, line: int | None, problem: str, fix: str = "", column: int | None = None
+    ) -> None:
         self.path = str(path)
         self.line = line
+        self.column = column
         self.problem = problem
         self.fix = fix
         where = f"{self.path}:{line}" if line else self.path
+        if line and column:
+            where += f":{column}"
         message = f"{where}: {problem}"
         if fix:
             message += f" (fix: {fix})"

@@ -65,7 +65,11 @@ def normalize_with_offsets(text: str, sentences: bool = False) -> tuple[str, lis
     offsets: list[int] = []
     for index, ch in enumerate(text):
         if sentences and _ends_sentence(text, index):
-            if chars and chars[-1] != SENTENCE_BREAK and not (len(chars) > 1 and chars[-2] == SENTENCE_BREAK):
+            if (
+                chars
+                and chars[-1] != SENTENCE_BREAK
+                and not (len(chars) > 1 and chars[-2] == SENTENCE_BREAK)
+            ):
                 if chars[-1] != " ":
                     chars.append(" ")
                     offsets.append(index)

@@ -15,9 +15,17 @@ class LineDict(dict):
 
     line: int = 0
     key_lines: dict[str, int]
+    value_marks: dict[str, tuple[int, int, str | None]]  # line, column (1-based), scalar style
 
     def line_of(self, key: str) -> int:
         return self.key_lines.get(key, self.line)
+
+    def position_in_value(self, key: str, offset: int) -> tuple[int, int | None]:
+        """Line and column of the character at `offset` in a one-line scalar value."""
+        line, column, style = self.value_marks.get(key, (self.line_of(key), 0, None))
+        if style in (None, "", "'", '"'):
+            return line, column + offset + (1 if style in ("'", '"') else 0)
+        return line, None  # block scalars: the caller reports the offset instead
 
 
 class LineList(list):
@@ -38,6 +46,7 @@ class _LineLoader(yaml.SafeLoader):
         result = LineDict()
         result.line = node.start_mark.line + 1
         result.key_lines = {}
+        result.value_marks = {}
         for key_node, value_node in node.value:
             key = self.construct_object(key_node, deep=True)
             if not isinstance(key, str | int | float | bool) and key is not None:
@@ -55,6 +64,9 @@ class _LineLoader(yaml.SafeLoader):
                 )
             result[key] = self.construct_object(value_node, deep=True)
             result.key_lines[str(key)] = key_node.start_mark.line + 1
+            mark = value_node.start_mark
+            style = getattr(value_node, "style", None)
+            result.value_marks[str(key)] = (mark.line + 1, mark.column + 1, style)
         return result
 
     def construct_sequence(self, node: yaml.SequenceNode, deep: bool = False) -> LineList:  # type: ignore[override]

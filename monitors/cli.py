@@ -250,7 +250,7 @@ def rules_test(ctx: click.Context, target: str | None, text: str | None, title: 
         article = article_from_target(target)
     else:
         raise click.UsageError("give a URL, a file, '-' or --text")
-    results = Matcher(rule_set.watchlists).match(article)
+    results = Matcher.for_rules(rule_set).match(article)
     click.echo(f"title: {article.title or '(none)'}   language: {article.language or '?'}")
     if not results:
         click.echo("no watchlist matched")

@@ -36,7 +36,7 @@ class Config:
 
     @property
     def matcher(self) -> Matcher:
-        return Matcher(self.rules.watchlists)
+        return Matcher.for_rules(self.rules)
 
 
 def load_config(settings: Settings) -> Config:

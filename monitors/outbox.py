@@ -100,7 +100,7 @@ def match_pending(
 ) -> MatchReport:
     """Match every stored article not matched yet. Safe to interrupt at any point: an article is
     marked matched in the same transaction that records its matches and alerts."""
-    matcher = matcher or Matcher(rules.watchlists)
+    matcher = matcher or Matcher.for_rules(rules)
     report = MatchReport()
     now = datetime.now(UTC)
     last_id = 0

@@ -223,7 +223,7 @@ class _Parser:
             self.advance()
             node = self.or_expr(field)
             if self.current.kind != "rparen":
-                raise self.fail("')' to close the '(' at character %d" % (token.position + 1))
+                raise self.fail(f"')' to close the '(' at character {token.position + 1}")
             self.advance()
             return node
         if token.kind == "field":

@@ -16,6 +16,11 @@ import apprise
 from crawler.errors import ConfigError
 from crawler.normalize import normalize
 from crawler.yamlfile import LineDict, language_list, load_yaml, require_mapping, string_list
+from monitors.query import And as QAnd
+from monitors.query import EntityRef, Node, QuerySyntaxError, atoms, parse_query
+from monitors.query import Not as QNot
+from monitors.query import Or as QOr
+from monitors.query import Term as QTerm
 from monitors.secrets import remember_url_secrets, substitute
 
 logger = logging.getLogger(__name__)
@@ -25,14 +30,20 @@ _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _WATCHLIST_KEYS = {
     "name",
     "title",
+    "query",
     "terms",
+    "entities",
     "require",
     "exclude",
     "languages",
     "sources",
+    "fields",
+    "min_mentions",
     "notify",
     "description",
 }
+_ENTITY_KEYS = {"id", "name", "aliases", "fuzzy", "description"}
+DEFAULT_CONTEXT_WINDOW = 10
 _CHANNEL_KEYS = {"url", "description"}
 
 
@@ -51,6 +62,27 @@ class Channel:
 
 
 @dataclass(frozen=True)
+class Alias:
+    """One way of writing an entity; `context` words must then appear within `window` words."""
+
+    text: str
+    context: tuple[str, ...] = ()
+    window: int = DEFAULT_CONTEXT_WINDOW
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A person or organisation with its spellings; `fuzzy` tolerates a one-letter difference
+    in one word (of five letters or more) of a multi-word alias."""
+
+    id: str
+    name: str
+    aliases: tuple[Alias, ...]
+    fuzzy: bool = False
+    line: int = 0
+
+
+@dataclass(frozen=True)
 class Watchlist:
     """One watch rule: an article matches when it contains any of `terms`, at least one term of
     each `require` group, and none of `exclude`, in title or body, after case/accent/Arabic
@@ -58,13 +90,35 @@ class Watchlist:
 
     name: str
     title: str
-    terms: tuple[str, ...]
+    terms: tuple[str, ...] = ()
     require: tuple[tuple[str, ...], ...] = ()
     exclude: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
     notify: tuple[str, ...] = ()
     line: int = 0
+    query: Node | None = None
+    query_text: str | None = None
+    entities: tuple[str, ...] = ()
+    fields: tuple[str, ...] = ("title", "text")
+    min_mentions: int = 1
+
+
+def watchlist_expression(w: Watchlist) -> Node:
+    """One expression for the whole watchlist:
+    (query OR any term OR any entity) AND each require group AND NOT any exclude."""
+    positive: list[Node] = []
+    if w.query is not None:
+        positive.append(w.query)
+    positive += [QTerm(t) for t in w.terms]
+    positive += [EntityRef(e) for e in w.entities]
+    parts: list[Node] = [positive[0] if len(positive) == 1 else QOr(tuple(positive))]
+    for group in w.require:
+        terms = tuple(QTerm(t) for t in group)
+        parts.append(terms[0] if len(terms) == 1 else QOr(terms))
+    if w.exclude:
+        parts.append(QNot(QOr(tuple(QTerm(t) for t in w.exclude))))
+    return parts[0] if len(parts) == 1 else QAnd(tuple(parts))
 
 
 @dataclass
@@ -72,6 +126,7 @@ class RuleSet:
     path: str
     watchlists: list[Watchlist] = field(default_factory=list)
     channels: dict[str, Channel] = field(default_factory=dict)
+    entities: dict[str, Entity] = field(default_factory=dict)
 
     def by_name(self, name: str) -> Watchlist:
         for watchlist in self.watchlists:
@@ -162,7 +217,99 @@ def _parse_channels(
     return channels
 
 
-def _parse_watchlist(raw: LineDict, path: str, channels: dict[str, Channel]) -> Watchlist:
+def _parse_query(raw: LineDict, path: str) -> tuple[Node | None, str | None]:
+    text = raw.get("query")
+    if text is None:
+        return None, None
+    if not isinstance(text, str):
+        raise ConfigError(
+            path, raw.line_of("query"), "query must be a string", "quote it: query: '…'"
+        )
+    try:
+        return parse_query(text), text
+    except QuerySyntaxError as exc:
+        line, column = raw.position_in_value("query", exc.position)
+        where = "" if column else f" at character {exc.position + 1} of the query"
+        raise ConfigError(
+            path,
+            line,
+            f"query: {exc.problem}{where}",
+            "see docs/watch-rules.md for the query syntax",
+            column=column,
+        ) from None
+
+
+def _parse_entities(raw: object, path: str, line: int) -> dict[str, Entity]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, list):
+        raise ConfigError(path, line, "'entities' must be a list")
+    entities: dict[str, Entity] = {}
+    for i, item in enumerate(raw):
+        item = require_mapping(item, path, raw.line_of(i), "each entity")
+        unknown = set(item) - _ENTITY_KEYS
+        if unknown:
+            key = sorted(unknown)[0]
+            raise ConfigError(
+                path,
+                item.line_of(key),
+                f"unknown key {key!r} in entity",
+                f"known keys: {', '.join(sorted(_ENTITY_KEYS))}",
+            )
+        entity_id = item.get("id")
+        if not isinstance(entity_id, str) or not _NAME.match(entity_id):
+            raise ConfigError(
+                path,
+                item.line_of("id"),
+                f"entity id {entity_id!r} is missing or invalid",
+                "use lowercase letters, digits, '-' or '_', e.g. 'seghrouchni'",
+            )
+        if entity_id in entities:
+            raise ConfigError(
+                path,
+                item.line,
+                f"entity id {entity_id!r} is already used on line {entities[entity_id].line}",
+            )
+        name = str(item.get("name") or entity_id)
+        aliases: list[Alias] = [Alias(name)]
+        raw_aliases = item.get("aliases") or []
+        if not isinstance(raw_aliases, list):
+            raise ConfigError(path, item.line_of("aliases"), "aliases must be a list")
+        for j, alias in enumerate(raw_aliases):
+            alias_line = raw_aliases.line_of(j)
+            if isinstance(alias, dict):
+                text = alias.get("alias")
+                context = tuple(string_list(alias.get("context"), path, alias_line, "context"))
+                window = alias.get("window", DEFAULT_CONTEXT_WINDOW)
+                if not isinstance(window, int) or not 1 <= window <= 100:
+                    raise ConfigError(
+                        path, alias_line, "window must be a number of words from 1 to 100"
+                    )
+                if not context:
+                    raise ConfigError(
+                        path,
+                        alias_line,
+                        f"alias {text!r} has an empty 'context'",
+                        "list words that must appear near it, or write the alias as a plain string",
+                    )
+            else:
+                text, context, window = alias, (), DEFAULT_CONTEXT_WINDOW
+            if not isinstance(text, str) or not normalize(text):
+                raise ConfigError(
+                    path, alias_line, f"alias {text!r} has no letters or digits to match"
+                )
+            aliases.append(Alias(text, context, window))
+        fuzzy = item.get("fuzzy", False)
+        if not isinstance(fuzzy, bool):
+            raise ConfigError(path, item.line_of("fuzzy"), "fuzzy must be true or false")
+        unique = {(a.text, a.context, a.window): a for a in aliases}
+        entities[entity_id] = Entity(entity_id, name, tuple(unique.values()), fuzzy, item.line)
+    return entities
+
+
+def _parse_watchlist(
+    raw: LineDict, path: str, channels: dict[str, Channel], entities: dict[str, Entity]
+) -> Watchlist:
     unknown = set(raw) - _WATCHLIST_KEYS
     if unknown:
         key = sorted(unknown)[0]
@@ -181,12 +328,41 @@ def _parse_watchlist(raw: LineDict, path: str, channels: dict[str, Channel]) -> 
             "use lowercase letters, digits, '-' or '_', e.g. 'souverainete-numerique'",
         )
     terms = _terms(raw, "terms", path)
-    if not terms:
+    if "terms" in raw and not terms:
         raise ConfigError(
             path,
             raw.line_of("terms"),
-            f"watchlist {name!r} has no 'terms'",
+            f"watchlist {name!r} has empty 'terms'",
             "list at least one term",
+        )
+    query, query_text = _parse_query(raw, path)
+    entity_ids = tuple(string_list(raw.get("entities"), path, raw.line_of("entities"), "entities"))
+    if not terms and query is None and not entity_ids:
+        raise ConfigError(
+            path,
+            raw.line,
+            f"watchlist {name!r} has no 'query', 'terms' or 'entities'",
+            "give at least one of them",
+        )
+    in_query = [a.name for a in atoms(query) if isinstance(a, EntityRef)] if query else []
+    for entity_id in [*entity_ids, *in_query]:
+        if entity_id not in entities:
+            raise ConfigError(
+                path,
+                raw.line_of("entities" if entity_id in entity_ids else "query"),
+                f"watchlist {name!r} uses unknown entity {entity_id!r}",
+                f"define it under 'entities:' (known: {', '.join(sorted(entities)) or 'none'})",
+            )
+    fields = tuple(string_list(raw.get("fields"), path, raw.line_of("fields"), "fields"))
+    for f in fields:
+        if f not in ("title", "text"):
+            raise ConfigError(
+                path, raw.line_of("fields"), f"field {f!r} is unknown", "use title, text or both"
+            )
+    min_mentions = raw.get("min_mentions", 1)
+    if not isinstance(min_mentions, int) or isinstance(min_mentions, bool) or min_mentions < 1:
+        raise ConfigError(
+            path, raw.line_of("min_mentions"), "min_mentions must be a whole number of at least 1"
         )
     notify = string_list(raw.get("notify"), path, raw.line_of("notify"), "notify")
     names: list[str] = []
@@ -219,6 +395,11 @@ def _parse_watchlist(raw: LineDict, path: str, channels: dict[str, Channel]) -> 
         sources=tuple(string_list(raw.get("sources"), path, raw.line_of("sources"), "sources")),
         notify=tuple(names),
         line=raw.line,
+        query=query,
+        query_text=query_text,
+        entities=entity_ids,
+        fields=fields or ("title", "text"),
+        min_mentions=min_mentions,
     )
 
 
@@ -226,15 +407,16 @@ def load_rules(path: str | Path, secrets: dict[str, str] | None = None) -> RuleS
     """Load and validate watchlists and channels; the whole file or a ConfigError."""
     path = str(path)
     data = require_mapping(load_yaml(path), path, 1, "the watchlists file")
-    unknown = set(data) - {"channels", "watchlists"}
+    unknown = set(data) - {"channels", "entities", "watchlists"}
     if unknown:
         key = sorted(unknown)[0]
         raise ConfigError(
             path,
             data.line_of(key),
             f"unknown top-level key {key!r}",
-            "use 'channels' and 'watchlists'",
+            "use 'channels', 'entities' and 'watchlists'",
         )
+    entities = _parse_entities(data.get("entities"), path, data.line_of("entities"))
     channels = _parse_channels(data.get("channels"), path, data.line_of("channels"), secrets or {})
     raw_watchlists = data.get("watchlists")
     if not isinstance(raw_watchlists, list) or not raw_watchlists:
@@ -243,7 +425,7 @@ def load_rules(path: str | Path, secrets: dict[str, str] | None = None) -> RuleS
     seen: dict[str, int] = {}
     for i, raw in enumerate(raw_watchlists):
         raw = require_mapping(raw, path, raw_watchlists.line_of(i), "each watchlist")
-        watchlist = _parse_watchlist(raw, path, channels)
+        watchlist = _parse_watchlist(raw, path, channels, entities)
         if watchlist.name in seen:
             raise ConfigError(
                 path,
@@ -253,7 +435,7 @@ def load_rules(path: str | Path, secrets: dict[str, str] | None = None) -> RuleS
             )
         seen[watchlist.name] = watchlist.line
         watchlists.append(watchlist)
-    return RuleSet(path=path, watchlists=watchlists, channels=channels)
+    return RuleSet(path=path, watchlists=watchlists, channels=channels, entities=entities)
 
 
 def validate_sources_referenced(rules: RuleSet, source_names: set[str]) -> None:

@@ -108,7 +108,23 @@ def test_rules_load_and_route_to_channels(tmp_path):
     ("text", "line", "words"),
     [
         (WATCHLIST.replace("notify: [team]", "notify: [equipe]"), 7, "unknown channel 'equipe'"),
-        (WATCHLIST.replace("terms: [cloud]", "terms: []"), 6, "has no 'terms'"),
+        (WATCHLIST.replace("terms: [cloud]", "terms: []"), 6, "has empty 'terms'"),
+        (WATCHLIST.replace("    terms: [cloud]\n", ""), 5, "has no 'query', 'terms' or 'entities'"),
+        (
+            WATCHLIST.replace("terms: [cloud]", "query: 'cloud AND (IA OR'"),
+            6,
+            "6:29: query: expected a term",
+        ),
+        (
+            WATCHLIST.replace("terms: [cloud]", "query: cloud NEAR/x IA"),
+            6,
+            "6:18: query: NEAR needs a distance",
+        ),
+        (
+            WATCHLIST.replace("terms: [cloud]", "query: '@dell AND cloud'"),
+            6,
+            "unknown entity 'dell'",
+        ),
         (WATCHLIST.replace("terms: [cloud]", "terms: ['!!']"), 6, "no letters or digits"),
         (WATCHLIST.replace("terms:", "term:"), 6, "unknown key 'term'"),
         (WATCHLIST.replace("mailto://", "mailtoo://"), 2, "not a valid apprise URL"),

@@ -27,7 +27,8 @@ def test_accent_and_case_insensitive_phrase():
 
 def test_phrase_needs_its_words_together_and_whole():
     assert names("la souveraineté du numérique") == []
-    assert names("souverainetés numériques") == []  # plural forms are issue 3's inflection work
+    assert names("les souverainetés numériques") == ["souverainete-numerique"]  # plurals fold
+    assert names("la souveraineté numérisée") == []  # an accented near-miss does not
 
 
 def test_title_alone_matches():
