@@ -17,7 +17,7 @@ import sqlite_utils
 
 from crawler.canonical import url_key
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -103,6 +103,10 @@ _MIGRATIONS: dict[int, str] = {
         UNIQUE (alert_id, channel)
     );
     CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries(state, next_attempt_at);
+    """,
+    # Why each match happened: every hit (term, field, offsets), for alerts and `rules test`.
+    2: """
+    ALTER TABLE matches ADD COLUMN hits TEXT NOT NULL DEFAULT '[]';
     """,
 }
 

@@ -225,9 +225,19 @@ def rules_check(ctx: click.Context) -> None:
     click.echo(f"{config.rules.path}: {len(config.rules.watchlists)} watchlists — valid")
     for w in config.rules.watchlists:
         channels = ", ".join(config.rules.channels_for(w))
-        click.echo(
-            f"  {w.name}: {len(w.terms)} terms, {len(w.require)} required groups, {len(w.exclude)} excluded → {channels}"
-        )
+        parts = []
+        if w.query_text:
+            query = " ".join(w.query_text.split())
+            parts.append(f"query {query[:60] + '…' if len(query) > 60 else query}")
+        if w.entities:
+            parts.append("entities " + ", ".join(w.entities))
+        if w.terms:
+            parts.append(f"{len(w.terms)} terms")
+        if w.require:
+            parts.append(f"{len(w.require)} required groups")
+        if w.exclude:
+            parts.append(f"{len(w.exclude)} excluded")
+        click.echo(f"  {w.name}: {'; '.join(parts)} → {channels}")
 
 
 @rules.command("test")
@@ -258,6 +268,36 @@ def rules_test(ctx: click.Context, target: str | None, text: str | None, title: 
     for result in results:
         places = ", ".join(f"{h.term!r} in {h.field} at {h.start}" for h in result.hits)
         click.echo(f"\n✔ {result.watchlist}: {places}\n  {result.snippet}")
+
+
+@rules.command("backtest")
+@click.argument("watchlist")
+@click.option("--since", help="Only articles published on or after this date (YYYY-MM-DD).")
+@click.option("--show", default=50, show_default=True, help="Print at most this many matches.")
+@click.pass_context
+def rules_backtest(ctx: click.Context, watchlist: str, since: str | None, show: int) -> None:
+    """Run WATCHLIST over the stored articles and list what it would have alerted on (sends nothing)."""
+    from monitors.backtest import backtest
+    from monitors.outbox import describe_hits
+    from monitors.rules import load_rules
+    from monitors.secrets import load_secrets_file
+
+    settings = _settings(ctx)
+    rule_set = load_rules(settings.watchlists, load_secrets_file(settings.secrets))
+    db = store.open_database(settings.db)
+    total = matched = 0
+    for scanned, hit in backtest(db, rule_set, watchlist, since):
+        total = scanned
+        if hit is None:
+            continue
+        matched += 1
+        if matched <= show:
+            hits = [{"term": h.term, "field": h.field} for h in hit.result.hits]
+            date = (hit.published or "")[:10]
+            click.echo(
+                f"\n{date}  {hit.source}  {hit.title}\n  {hit.url}\n  {describe_hits(hits)}\n  {hit.result.snippet}"
+            )
+    click.echo(f"\n{watchlist}: {matched} of {total} stored articles match (no alert sent)")
 
 
 def main() -> None:

@@ -19,6 +19,7 @@ from typing import TextIO
 import apprise
 import sqlite_utils
 
+from monitors.outbox import describe_hits
 from monitors.rules import CONSOLE, RuleSet
 from monitors.secrets import redact
 
@@ -60,7 +61,7 @@ def compose(row: dict, rules: RuleSet) -> AlertMessage:
     except Exception:  # the watchlist was removed since the alert was queued
         watchlist_title = row["watchlist"]
     title = row["title"] or row["url"]
-    terms = ", ".join(json.loads(row["terms"]))
+    terms = describe_hits(json.loads(row["hits"]))
     published = (row["published"] or "date inconnue / unknown date")[:16].replace("T", " ")
     subject = f"[veille] {watchlist_title} : {title}"
     body = "\n".join(
@@ -79,7 +80,7 @@ def compose(row: dict, rules: RuleSet) -> AlertMessage:
 
 
 _DUE = """
-SELECT d.id, d.channel, d.attempts, a.id AS alert_id, a.watchlist, m.terms, m.snippet,
+SELECT d.id, d.channel, d.attempts, a.id AS alert_id, a.watchlist, m.hits, m.snippet,
        ar.title, ar.url, ar.published, ar.source, s.title AS source_title
 FROM deliveries d
 JOIN alerts a ON a.id = d.alert_id
@@ -167,7 +168,7 @@ class Sender:
             "attempts",
             "alert_id",
             "watchlist",
-            "terms",
+            "hits",
             "snippet",
             "title",
             "url",

@@ -44,6 +44,25 @@ def _is_recent(published: str | None, max_age: timedelta | None, now: datetime) 
     return now - when <= max_age
 
 
+def hits_json(result: MatchResult) -> str:
+    return json.dumps(
+        [{"term": h.term, "field": h.field, "start": h.start, "end": h.end} for h in result.hits],
+        ensure_ascii=False,
+    )
+
+
+def describe_hits(hits: list[dict]) -> str:
+    """'cloud national (titre/title), souveraineté numérique ×2' — what matched, where, how often."""
+    counts: dict[tuple[str, str], int] = {}
+    for h in hits:
+        counts[(h["term"], h["field"])] = counts.get((h["term"], h["field"]), 0) + 1
+    parts = []
+    for (term, field_name), count in counts.items():
+        where = " (titre/title)" if field_name == "title" else ""
+        parts.append(f"{term}{where}" + (f" ×{count}" if count > 1 else ""))
+    return ", ".join(parts)
+
+
 def record_matches(
     db: sqlite_utils.Database,
     article_id: int,
@@ -61,14 +80,15 @@ def record_matches(
         db.conn.execute("BEGIN IMMEDIATE")
         for result in results:
             cursor = db.conn.execute(
-                "INSERT OR IGNORE INTO matches(article_id, watchlist, terms, snippet, matched_at) "
-                "VALUES (?,?,?,?,?)",
+                "INSERT OR IGNORE INTO matches(article_id, watchlist, terms, snippet, matched_at, hits) "
+                "VALUES (?,?,?,?,?,?)",
                 (
                     article_id,
                     result.watchlist,
                     json.dumps(result.terms, ensure_ascii=False),
                     result.snippet,
                     now,
+                    hits_json(result),
                 ),
             )
             if cursor.rowcount == 0 or not alert:

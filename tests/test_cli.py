@@ -28,7 +28,8 @@ def invoke(*args: str, env: dict | None = None):
 def test_rules_check_accepts_the_bundled_watchlists():
     result = invoke("rules", "check")
     assert result.exit_code == 0, result.output
-    assert "4 watchlists — valid" in result.output
+    assert "6 watchlists — valid" in result.output
+    assert "ministre-transition-numerique: entities seghrouchni" in result.output
 
 
 def test_rules_check_rejects_a_bad_file_with_its_line(tmp_path):
