@@ -112,7 +112,7 @@ def normalize_with_offsets(text: str, sentences: bool = False) -> tuple[str, lis
     return "".join(out_chars), out_offsets
 
 
-_PLURAL_EXCEPTIONS = ("ss", "us", "is", "os", "as")
+_PLURAL_EXCEPTIONS = ("ss", "us", "is")
 
 
 def stem_token(token: str) -> str:

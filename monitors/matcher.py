@@ -103,8 +103,15 @@ def _fold_field(name: str, original: str) -> _Field:
 
 
 def term_tokens(text: str) -> list[str]:
-    """A term's folded, plural-folded tokens, as they appear in a scanned field."""
-    return [stem_token(t) for t in normalize(text).split(" ") if t]
+    """A term's folded, plural-folded tokens, folded exactly as a scanned field is (sentence
+    breaks included, so "Yahoo! Maroc" finds itself); breaks at its edges are dropped."""
+    folded, _ = normalize_with_offsets(text, sentences=True)
+    tokens = [stem_token(t) for t in folded.split(" ") if t]
+    while tokens and tokens[0] == SENTENCE_BREAK:
+        tokens.pop(0)
+    while tokens and tokens[-1] == SENTENCE_BREAK:
+        tokens.pop()
+    return tokens
 
 
 def _patterns(tokens: list[str], prefix: bool) -> list[tuple[str, int]]:
@@ -221,7 +228,7 @@ class Matcher:
         atom_id = len(self._atoms)
         self._atoms.append(_Atom(text, tokens, prefix))
         self._atom_index[key] = atom_id
-        for pattern, _ in _patterns(tokens, prefix):
+        for pattern, _ in _patterns(tokens, prefix) if tokens else []:
             self._keys[pattern].append((atom_id, len(tokens), len(pattern)))
         return atom_id
 
@@ -275,8 +282,10 @@ class Matcher:
                     start = end - key_len + 2  # keys start with the space before the first token
                     first = bisect.bisect_left(f.token_starts, start)
                     last = first + length - 1
-                    if last >= len(f.spans) or f.sentence[first] != f.sentence[last]:
+                    if last >= len(f.spans):
                         continue
+                    # No sentence check: a phrase is matched token by token and the sentence
+                    # break is a token, so only a term that itself spans two sentences can.
                     found[atom_id].add(_Position(f.name, first, last, f.sentence[first]))
         return {k: sorted(v, key=lambda p: (p.field, p.first)) for k, v in found.items()}
 

@@ -1,0 +1,75 @@
+"""Property tests (hypothesis) on the query parser, the normaliser and the matcher."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from crawler.normalize import normalize, normalize_with_offsets
+from monitors.matcher import ArticleText, Matcher
+from monitors.query import QuerySyntaxError, parse_query
+from monitors.rules import Watchlist
+
+# Text mixing Latin, accented, Arabic (with harakat and tatweel), punctuation and spaces.
+ALPHABET = st.sampled_from(
+    list("abcdefghijklmnopqrstuvwxyzABCÉÈÀÇéèàçôœ0123456789")
+    + list("السيادةالرقميةأإآىةـًٌٍَُِّْ")
+    + list(" \u00a0\t\n.,;:!?؟'’-–—«»()\"*/@")
+    + ["NEAR/3", " AND ", " OR ", " NOT ", "title:", "text:"]
+)
+TEXT = st.lists(ALPHABET, max_size=60).map("".join)
+QUERY_TOKENS = st.lists(
+    st.sampled_from(
+        [
+            "cloud",
+            '"IA"',
+            "numéri*",
+            "AND",
+            "OR",
+            "NOT",
+            "(",
+            ")",
+            "NEAR/5",
+            "title:",
+            "@x",
+            '"',
+            "*",
+        ]
+    ),
+    max_size=12,
+).map(" ".join)
+
+
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(TEXT, QUERY_TOKENS, st.text(max_size=40)))
+def test_parser_raises_only_syntax_errors(query):
+    try:
+        parse_query(query)
+    except QuerySyntaxError as exc:
+        assert 0 <= exc.position <= len(query)
+
+
+@settings(max_examples=400)
+@given(st.one_of(TEXT, st.text(max_size=80)))
+def test_normaliser_never_crashes_and_is_stable(text):
+    folded, offsets = normalize_with_offsets(text)
+    assert len(folded) == len(offsets)
+    assert offsets == sorted(offsets) and all(0 <= o < len(text) for o in offsets)
+    assert normalize(folded) == folded  # idempotent
+    assert "  " not in folded and folded == folded.strip()
+    with_breaks, break_offsets = normalize_with_offsets(text, sentences=True)
+    assert len(with_breaks) == len(break_offsets)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(TEXT, st.text(max_size=40)))
+@example("Amal El Fallah-Seghrouchni")
+@example("السِّيادة الرقمية")
+@example("Yahoo! Maroc")
+@example("l'État")
+def test_a_rule_matches_text_made_of_its_own_phrase(phrase):
+    if not normalize(phrase):
+        return  # no letters or digits: rejected when rules are loaded
+    matcher = Matcher([Watchlist("p", "p", terms=(phrase,))])
+    assert [r.watchlist for r in matcher.match(ArticleText("", phrase))] == ["p"]
+    assert [r.watchlist for r in matcher.match(ArticleText(phrase, ""))] == ["p"]
