@@ -149,6 +149,7 @@ class _Atom:
 class _CompiledWatchlist:
     watchlist: Watchlist
     expression: Node
+    order: int
     atom_ids: set[int] = field(default_factory=set)
 
 
@@ -194,12 +195,13 @@ class Matcher:
         self._keys: dict[str, list[tuple[int, int]]] = defaultdict(list)
         self._entity_aliases: dict[str, list[tuple[int, tuple[int, ...], int]]] = {}
         self._fuzzy: dict[str, list[tuple[list[str], str]]] = {}
+        self._term_atom: dict[tuple[str, bool], int] = {}
         for entity in self.entities.values():
             self._compile_entity(entity)
         self._compiled = []
-        for w in watchlists:
+        for order, w in enumerate(watchlists):
             expression = watchlist_expression(w)
-            compiled = _CompiledWatchlist(w, expression)
+            compiled = _CompiledWatchlist(w, expression, order)
             self._collect(expression, compiled.atom_ids)
             self._compiled.append(compiled)
         self._by_atom: dict[int, list[_CompiledWatchlist]] = defaultdict(list)
@@ -255,7 +257,9 @@ class Matcher:
 
     def _collect(self, node: Node, ids: set[int]) -> None:
         if isinstance(node, Term):
-            ids.add(self._atom(node.text, node.prefix))
+            atom_id = self._atom(node.text, node.prefix)
+            self._term_atom[(node.text, node.prefix)] = atom_id
+            ids.add(atom_id)
         elif isinstance(node, EntityRef):
             for atom_id, _context, _window in self._entity_aliases.get(node.name, []):
                 ids.add(atom_id)
@@ -338,7 +342,7 @@ class Matcher:
     ) -> list[_Position] | bool:
         """Positions where a positional node matches (empty: no match); True/False otherwise."""
         if isinstance(node, Term):
-            atom_id = self._atom_index[(tuple(self._term_key(node)), node.prefix)]
+            atom_id = self._term_atom[(node.text, node.prefix)]
             scope = (node.field,) if node.field else allowed
             positions = [p for p in found.get(atom_id, []) if p.field in scope]
             hits.extend((p, node.text) for p in positions)
@@ -381,12 +385,6 @@ class Matcher:
         hits.extend(scratch)
         return True
 
-    def _term_key(self, node: Term) -> list[str]:
-        tokens = term_tokens(node.text)
-        if node.prefix:
-            tokens[-1] = normalize(node.text).split(" ")[-1]
-        return tokens
-
     def match(self, article: ArticleText) -> list[MatchResult]:
         fields = [
             _fold_field("title", article.title or ""),
@@ -394,11 +392,9 @@ class Matcher:
         ]
         by_name = {f.name: f for f in fields}
         found = self._scan(fields)
-        candidates = {id(c): c for atom_id in found for c in self._by_atom.get(atom_id, [])}
+        candidates = {c.order: c for atom_id in found for c in self._by_atom.get(atom_id, [])}
         results = []
-        for c in self._compiled:
-            if id(c) not in candidates:
-                continue
+        for _, c in sorted(candidates.items()):  # only watchlists whose terms were seen
             w = c.watchlist
             if w.languages and (article.language or "") not in w.languages:
                 continue
