@@ -6,6 +6,7 @@ variables (VEILLE_*) < command-line flags.
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -36,6 +37,7 @@ _ENV = {
     "VEILLE_SECRETS": ("secrets", Path),
     "VEILLE_CRAWL_TIME_LIMIT": ("crawl_time_limit", float),
     "VEILLE_CRAWL_LOG": ("crawl_log", Path),
+    "VEILLE_CRAWL_SETTINGS": ("crawl_settings", json.loads),
 }
 
 

@@ -15,9 +15,12 @@ from click.testing import CliRunner
 from crawler import store
 from monitors.cli import cli
 from monitors.config import SEEDS_DIR
+from monitors.demo import LOCAL_CRAWL_SETTINGS
 from monitors.demo_sites import DEMO_SITES_ROOT
 
 WATCHLISTS = SEEDS_DIR / "watchlists.yaml"
+# Fixture servers on loopback need no politeness delay.
+FAST = json.dumps(LOCAL_CRAWL_SETTINGS)
 ARTICLE = DEMO_SITES_ROOT / "lequotidien/2026/11/19/um6p-supercalculateur-benguerir/index.html"
 
 
@@ -156,7 +159,7 @@ def test_sources_check_probes_each_entry_point(sources_file, sites):
 
 def test_run_once_then_status(sources_file, tmp_path):
     db = tmp_path / "v.db"
-    env = {"VEILLE_DB": str(db), "VEILLE_SOURCES": str(sources_file)}
+    env = {"VEILLE_DB": str(db), "VEILLE_SOURCES": str(sources_file), "VEILLE_CRAWL_SETTINGS": FAST}
     result = invoke("run", "--once", env=env)
     assert result.exit_code == 0, result.output
     assert "cycle done: 9 new articles" in result.output
@@ -187,7 +190,9 @@ def test_daemon_runs_repeated_cycles_and_stops_on_sigterm(sources_file, tmp_path
     )
     sources_file.write_text(fast, encoding="utf-8")
     db = tmp_path / "daemon.db"
-    env = dict(os.environ, VEILLE_DB=str(db), VEILLE_SOURCES=str(sources_file))
+    env = dict(
+        os.environ, VEILLE_DB=str(db), VEILLE_SOURCES=str(sources_file), VEILLE_CRAWL_SETTINGS=FAST
+    )
     env.pop("VEILLE_SLACK_WEBHOOK_URL", None)
     log = tmp_path / "daemon.log"
     with open(log, "wb") as out:
@@ -225,3 +230,22 @@ def test_console_script_is_installed():
     script = Path(sys.executable).parent / "veille"
     result = subprocess.run([str(script), "--help"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and "Usage: veille" in result.stdout and "demo" in result.stdout
+
+
+def test_rules_backtest_lists_what_would_have_alerted_and_sends_nothing(sources_file, tmp_path):
+    env = {
+        "VEILLE_DB": str(tmp_path / "b.db"),
+        "VEILLE_SOURCES": str(sources_file),
+        "VEILLE_CRAWL_SETTINGS": FAST,
+    }
+    assert invoke("run", "--once", env=env).exit_code == 0
+    conn = store.open_database(tmp_path / "b.db")
+    deliveries_before = conn.execute("SELECT count(*) FROM deliveries").fetchone()[0]
+    result = invoke("rules", "backtest", "souverainete-numerique", env=env)
+    assert result.exit_code == 0, result.output
+    assert "souverainete-numerique: 3 of 9 stored articles match (no alert sent)" in result.output
+    assert "Morocco bets on data centres to secure its digital sovereignty" in result.output
+    assert "**digital sovereignty**" in result.output
+    assert conn.execute("SELECT count(*) FROM deliveries").fetchone()[0] == deliveries_before
+    unknown = invoke("rules", "backtest", "nope", env=env)
+    assert unknown.exit_code == 2 and "no watchlist named 'nope'" in unknown.output
