@@ -15,8 +15,19 @@ import time
 from monitors.matcher import ArticleText, Matcher
 from monitors.rules import Watchlist
 
-FRENCH = ["le", "gouvernement", "a", "présenté", "mercredi", "à", "rabat", "la", "feuille", "de", "route", "du", "numérique", "devant", "les", "opérateurs", "les", "start-up", "et", "les", "collectivités", "territoriales", "souveraineté", "numérique", "cloud", "national", "données", "publiques", "hébergées", "au", "maroc", "selon", "la", "ministre", "de", "la", "transition", "numérique", "les", "centres", "de", "données", "privés", "seront", "labellisés", "référentiel", "de", "sécurité", "enveloppe", "milliard", "dirhams", "université", "mohammed", "vi", "polytechnique", "supercalculateur", "intelligence", "artificielle"]
-ARABIC = ["كشفت", "الوزيرة", "المنتدبة", "المكلفة", "بالانتقال", "الرقمي", "عن", "خارطة", "طريق", "الحكومة", "في", "مجال", "السيادة", "الرقمية", "أمام", "الفاعلين", "في", "القطاع", "والشركات", "الناشئة", "مراكز", "البيانات", "الحوسبة", "السحابية", "الوطنية"]
+FRENCH_TEXT = """
+le gouvernement a présenté mercredi à rabat la feuille de route du numérique devant les
+opérateurs les start-up et les collectivités territoriales souveraineté numérique cloud national
+données publiques hébergées au maroc selon la ministre de la transition numérique les centres de
+données privés seront labellisés référentiel de sécurité enveloppe milliard dirhams université
+mohammed vi polytechnique supercalculateur intelligence artificielle
+"""
+ARABIC_TEXT = """
+كشفت الوزيرة المنتدبة المكلفة بالانتقال الرقمي عن خارطة طريق الحكومة في مجال السيادة الرقمية
+أمام الفاعلين في القطاع والشركات الناشئة مراكز البيانات الحوسبة السحابية الوطنية
+"""
+FRENCH = FRENCH_TEXT.split()
+ARABIC = ARABIC_TEXT.split()
 
 
 def make_articles(total_bytes: int, rng: random.Random) -> list[ArticleText]:
