@@ -17,7 +17,7 @@ import sqlite_utils
 
 from crawler.canonical import url_key
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -108,11 +108,21 @@ _MIGRATIONS: dict[int, str] = {
     2: """
     ALTER TABLE matches ADD COLUMN hits TEXT NOT NULL DEFAULT '[]';
     """,
+    # Deliveries waiting for a digest (digest schedule, flood control, quiet hours).
+    3: """
+    ALTER TABLE deliveries ADD COLUMN digest INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX IF NOT EXISTS deliveries_recent ON deliveries(channel, state, sent_at);
+    """,
 }
 
 
+def iso(when: datetime) -> str:
+    """Timestamps are stored as UTC ISO 8601 text, which sorts and compares correctly."""
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def utcnow() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return iso(datetime.now(UTC))
 
 
 def open_database(path: str | Path) -> sqlite_utils.Database:

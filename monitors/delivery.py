@@ -1,9 +1,12 @@
-"""Delivering the alert outbox through apprise: email, Slack and any apprise URL.
+"""Delivering the alert outbox through apprise: email, Slack and any apprise URL or config.
 
 Each delivery is claimed (state 'sending') in its own committed transaction before the send and
 marked 'sent' right after, so a crash can never make veille send it twice. The one unavoidable
 window is between apprise returning and the 'sent' commit: a delivery caught there is marked
 'unconfirmed' at the next start and is not re-sent automatically (see `recover_interrupted`).
+
+Immediate alerts go out one by one; digests, alerts beyond a watchlist's `max_per_hour` and
+alerts held by quiet hours go out grouped, one message per channel and watchlist.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import json
 import logging
 import random
 import sys
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TextIO
@@ -19,9 +23,12 @@ from typing import TextIO
 import apprise
 import sqlite_utils
 
+from crawler.store import iso
+from monitors.messages import Message, channel_kind, render_alert, render_digest
 from monitors.outbox import describe_hits
-from monitors.rules import CONSOLE, RuleSet
+from monitors.rules import CONSOLE, RuleSet, Watchlist
 from monitors.secrets import redact
+from monitors.timing import FLOOD_WINDOW, next_digest_time, quiet_until
 
 logger = logging.getLogger(__name__)
 
@@ -30,72 +37,53 @@ BASE_BACKOFF = timedelta(minutes=1)
 MAX_BACKOFF = timedelta(hours=6)
 
 
-def _iso(when: datetime) -> str:
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def backoff(attempts: int, rng: random.Random | None = None) -> timedelta:
     """Exponential backoff with 20% jitter: 1, 2, 4 … minutes, capped at 6 hours."""
     delay = min(BASE_BACKOFF * (2 ** max(0, attempts - 1)), MAX_BACKOFF)
     return delay * (1 + (rng or random).uniform(0, 0.2))
 
 
-@dataclass(frozen=True)
-class AlertMessage:
-    subject: str
-    body: str
-    url: str
-
-
 @dataclass
 class DeliveryReport:
-    sent: int = 0
+    sent: int = 0  # deliveries sent (a digest of five counts five)
+    messages: int = 0  # messages handed to channels
     retrying: int = 0
     failed: int = 0
+    deferred: int = 0  # rolled into a digest by flood control or held by quiet hours
 
 
-def compose(row: dict, rules: RuleSet) -> AlertMessage:
-    """The alert text: watchlist, title, source, date, link, matched terms and a snippet."""
-    try:
-        watchlist_title = rules.by_name(row["watchlist"]).title
-    except Exception:  # the watchlist was removed since the alert was queued
-        watchlist_title = row["watchlist"]
-    title = row["title"] or row["url"]
-    terms = describe_hits(json.loads(row["hits"]))
-    published = (row["published"] or "date inconnue / unknown date")[:16].replace("T", " ")
-    subject = f"[veille] {watchlist_title} : {title}"
-    body = "\n".join(
-        [
-            title,
-            f"Source : {row['source_title'] or row['source']} — {published}",
-            row["url"],
-            "",
-            row["snippet"],
-            "",
-            f"Termes / terms : {terms}",
-            f"Veille / watchlist : {watchlist_title} ({row['watchlist']})",
-        ]
-    )
-    return AlertMessage(subject, body, row["url"])
-
-
-_DUE = """
-SELECT d.id, d.channel, d.attempts, a.id AS alert_id, a.watchlist, m.hits, m.snippet,
-       ar.title, ar.url, ar.published, ar.source, s.title AS source_title
+_COLUMNS = """
+d.id, d.channel, d.attempts, d.digest, a.id AS alert_id, a.watchlist, a.created_at, m.hits,
+m.snippet, ar.title, ar.url, ar.published, ar.language, ar.source, s.title AS source_title
+"""
+_JOINS = """
 FROM deliveries d
 JOIN alerts a ON a.id = d.alert_id
 JOIN matches m ON m.id = a.match_id
 JOIN articles ar ON ar.id = a.article_id
 LEFT JOIN sources s ON s.name = ar.source
-WHERE d.state = 'pending' AND d.next_attempt_at <= ?
-ORDER BY d.id
-LIMIT ?
 """
+
+
+def _rows(db: sqlite_utils.Database, where: str, params: list, limit: int = -1) -> list[dict]:
+    cursor = db.execute(
+        f"SELECT {_COLUMNS} {_JOINS} WHERE {where} ORDER BY d.id LIMIT ?", [*params, limit]
+    )
+    names = [c[0] for c in cursor.description]
+    rows = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+    for row in rows:
+        row["terms"] = describe_hits(json.loads(row["hits"]))
+    return rows
+
+
+def load_alert_rows(db: sqlite_utils.Database, where: str, params: list) -> list[dict]:
+    """Deliveries joined with their alert, match and article (for `veille alerts`)."""
+    return _rows(db, where, params)
 
 
 def recover_interrupted(db: sqlite_utils.Database) -> int:
     """Deliveries left 'sending' by a crash may or may not have gone out: mark them 'unconfirmed'
-    rather than risk a duplicate. `veille status` shows them."""
+    rather than risk a duplicate. `veille status` and `veille alerts list` show them."""
     with db.conn:
         cursor = db.conn.execute(
             "UPDATE deliveries SET state='unconfirmed', "
@@ -104,7 +92,9 @@ def recover_interrupted(db: sqlite_utils.Database) -> int:
         )
     if cursor.rowcount:
         logger.warning(
-            "%d deliveries were interrupted mid-send and marked unconfirmed", cursor.rowcount
+            "%d deliveries were interrupted mid-send and marked unconfirmed "
+            "(veille alerts retry --unconfirmed re-sends them)",
+            cursor.rowcount,
         )
     return cursor.rowcount
 
@@ -125,22 +115,36 @@ class Sender:
         self.min_interval = min_interval
         self._apprise: dict[str, apprise.Apprise] = {}
 
+    # -- channels ----------------------------------------------------------------------------------
+
     def _target(self, channel: str) -> apprise.Apprise | None:
         if channel in self._apprise:
             return self._apprise[channel]
         spec = self.rules.channels.get(channel)
         if spec is None or not spec.usable:
             return None
-        plugin = apprise.Apprise.instantiate(spec.url, suppress_exceptions=True)
-        if plugin is None:
-            return None
-        plugin.request_rate_per_sec = self.min_interval
         target = apprise.Apprise()
-        target.add(plugin)
+        if spec.config:
+            config = apprise.AppriseConfig()
+            config.add(spec.config)
+            target.add(config)
+        else:
+            plugin = apprise.Apprise.instantiate(spec.url, suppress_exceptions=True)
+            if plugin is None:
+                return None
+            target.add(plugin)
+        for plugin in target.find(tag=list(spec.tags) or apprise.common.MATCH_ALL_TAG):
+            plugin.request_rate_per_sec = self.min_interval
         self._apprise[channel] = target
         return target
 
-    def _send(self, channel: str, message: AlertMessage) -> str | None:
+    def _kind(self, channel: str) -> str:
+        if channel == CONSOLE:
+            return "console"
+        spec = self.rules.channels.get(channel)
+        return channel_kind(spec.url) if spec and spec.url else "other"
+
+    def send(self, channel: str, message: Message) -> str | None:
         """Send one message; None on success, else a reason without secrets."""
         if channel == CONSOLE:
             self.console.write(f"\n=== {message.subject}\n{message.body}\n")
@@ -149,57 +153,47 @@ class Sender:
         target = self._target(channel)
         if target is None:
             return f"channel {channel!r} is not configured (or its variables are not set)"
+        spec = self.rules.channels[channel]
         with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as captured:
             ok = target.notify(
-                body=message.body, title=message.subject, body_format=apprise.NotifyFormat.TEXT
+                body=message.body,
+                title=message.subject,
+                body_format=message.format,
+                tag=list(spec.tags) or apprise.common.MATCH_ALL_TAG,
             )
         if ok:
             return None
         reason = " ".join(captured.getvalue().split())[:500] or "apprise reported a failure"
         return redact(reason)
 
-    def deliver_pending(self, now: datetime | None = None, limit: int = 200) -> DeliveryReport:
-        now = now or datetime.now(UTC)
-        report = DeliveryReport()
-        rows = self.db.execute(_DUE, [_iso(now), limit]).fetchall()
-        columns = [
-            "id",
-            "channel",
-            "attempts",
-            "alert_id",
-            "watchlist",
-            "hits",
-            "snippet",
-            "title",
-            "url",
-            "published",
-            "source",
-            "source_title",
-        ]
-        for values in rows:
-            row = dict(zip(columns, values, strict=True))
-            with self.db.conn:
-                claimed = self.db.conn.execute(
-                    "UPDATE deliveries SET state='sending', attempts=attempts+1 WHERE id=? AND state='pending'",
-                    (row["id"],),
-                ).rowcount
-            if not claimed:
-                continue  # another sender took it
-            attempts = row["attempts"] + 1
-            error = self._send(row["channel"], compose(row, self.rules))
-            with self.db.conn:
+    # -- bookkeeping -------------------------------------------------------------------------------
+
+    def _claim(self, ids: list[int]) -> bool:
+        with self.db.conn:
+            self.db.conn.execute("BEGIN IMMEDIATE")
+            placeholders = ",".join("?" * len(ids))
+            pending = self.db.conn.execute(
+                f"SELECT count(*) FROM deliveries WHERE id IN ({placeholders}) AND state='pending'",
+                ids,
+            ).fetchone()[0]
+            if pending != len(ids):
+                return False  # another sender took some of them
+            self.db.conn.execute(
+                f"UPDATE deliveries SET state='sending', attempts=attempts+1 WHERE id IN ({placeholders})",
+                ids,
+            )
+        return True
+
+    def _finish(
+        self, rows: list[dict], error: str | None, now: datetime, report: DeliveryReport
+    ) -> None:
+        with self.db.conn:
+            for row in rows:
+                attempts = row["attempts"] + 1
                 if error is None:
                     self.db.conn.execute(
                         "UPDATE deliveries SET state='sent', sent_at=?, last_error=NULL WHERE id=?",
-                        (_iso(datetime.now(UTC)), row["id"]),
-                    )
-                    report.sent += 1
-                    logger.info(
-                        "alert=%d watchlist=%s channel=%s sent url=%s",
-                        row["alert_id"],
-                        row["watchlist"],
-                        row["channel"],
-                        row["url"],
+                        (iso(now), row["id"]),
                     )
                     continue
                 final = attempts >= MAX_ATTEMPTS
@@ -207,27 +201,107 @@ class Sender:
                     "UPDATE deliveries SET state=?, next_attempt_at=?, last_error=? WHERE id=?",
                     (
                         "failed" if final else "pending",
-                        _iso(now + backoff(attempts)),
+                        iso(now + backoff(attempts)),
                         error,
                         row["id"],
                     ),
                 )
-            if final:
-                report.failed += 1
-                logger.error(
-                    "alert=%d channel=%s failed for good after %d attempts: %s",
-                    row["alert_id"],
-                    row["channel"],
-                    attempts,
-                    error,
+        first = rows[0]
+        label = f"alert={first['alert_id']}" if len(rows) == 1 else f"digest of {len(rows)} alerts"
+        if error is None:
+            report.sent += len(rows)
+            report.messages += 1
+            logger.info(
+                "%s watchlist=%s channel=%s sent url=%s",
+                label,
+                first["watchlist"],
+                first["channel"],
+                first["url"],
+            )
+        elif first["attempts"] + 1 >= MAX_ATTEMPTS:
+            report.failed += len(rows)
+            logger.error(
+                "%s channel=%s failed for good after %d attempts: %s",
+                label,
+                first["channel"],
+                first["attempts"] + 1,
+                error,
+            )
+        else:
+            report.retrying += len(rows)
+            logger.warning(
+                "%s channel=%s attempt %d failed, will retry: %s",
+                label,
+                first["channel"],
+                first["attempts"] + 1,
+                error,
+            )
+
+    def _defer(
+        self, rows: list[dict], until: datetime, reason: str, report: DeliveryReport
+    ) -> None:
+        with self.db.conn:
+            for row in rows:
+                self.db.conn.execute(
+                    "UPDATE deliveries SET digest=1, next_attempt_at=? WHERE id=? AND state='pending'",
+                    (iso(until), row["id"]),
                 )
-            else:
-                report.retrying += 1
-                logger.warning(
-                    "alert=%d channel=%s attempt %d failed, will retry: %s",
-                    row["alert_id"],
-                    row["channel"],
-                    attempts,
-                    error,
+        report.deferred += len(rows)
+        logger.info(
+            "%d alert(s) of watchlist=%s channel=%s %s; they go out grouped at %s",
+            len(rows),
+            rows[0]["watchlist"],
+            rows[0]["channel"],
+            reason,
+            iso(until),
+        )
+
+    def _sent_recently(self, watchlist: str, channel: str, now: datetime) -> int:
+        return self.db.execute(
+            "SELECT count(*) FROM deliveries d JOIN alerts a ON a.id = d.alert_id "
+            "WHERE a.watchlist=? AND d.channel=? AND d.state='sent' AND d.digest=0 AND d.sent_at > ?",
+            [watchlist, channel, iso(now - FLOOD_WINDOW)],
+        ).fetchone()[0]
+
+    def _watchlist(self, name: str) -> Watchlist:
+        try:
+            return self.rules.by_name(name)
+        except Exception:  # removed from the rules since the alert was queued
+            return Watchlist(name=name, title=name, terms=(name,))
+
+    # -- the send loop -----------------------------------------------------------------------------
+
+    def deliver_pending(self, now: datetime | None = None, limit: int = 500) -> DeliveryReport:
+        """Send everything due at `now` (default: the real time)."""
+        now = now or datetime.now(UTC)
+        report = DeliveryReport()
+        rows = _rows(self.db, "d.state='pending' AND d.next_attempt_at <= ?", [iso(now)], limit)
+        groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
+        for row in rows:
+            w = self._watchlist(row["watchlist"])
+            held = quiet_until(w, now)
+            if held is not None:
+                self._defer([row], held, "held by quiet hours", report)
+                continue
+            if row["digest"]:
+                groups[(row["channel"], row["watchlist"])].append(row)
+                continue
+            if (
+                w.max_per_hour
+                and self._sent_recently(w.name, row["channel"], now) >= w.max_per_hour
+            ):
+                self._defer(
+                    [row], next_digest_time(w, now), f"over max_per_hour={w.max_per_hour}", report
                 )
+                continue
+            if not self._claim([row["id"]]):
+                continue
+            error = self.send(row["channel"], render_alert(row, w, self._kind(row["channel"])))
+            self._finish([row], error, now, report)
+        for (channel, name), group in groups.items():
+            if not self._claim([r["id"] for r in group]):
+                continue
+            w = self._watchlist(name)
+            error = self.send(channel, render_digest(group, w, self._kind(channel)))
+            self._finish(group, error, now, report)
         return report

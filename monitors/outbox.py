@@ -14,9 +14,10 @@ from datetime import UTC, datetime, timedelta
 
 import sqlite_utils
 
-from crawler.store import utcnow
+from crawler.store import iso, utcnow
 from monitors.matcher import ArticleText, Matcher, MatchResult
 from monitors.rules import RuleSet
+from monitors.timing import next_digest_time
 
 logger = logging.getLogger(__name__)
 
@@ -103,9 +104,15 @@ def record_matches(
             alert_id = cursor.lastrowid
             created += 1
             watchlist = rules.by_name(result.watchlist)
+            digest = watchlist.digest is not None
+            due = iso(next_digest_time(watchlist, datetime.now(UTC))) if digest else now
             db.conn.executemany(
-                "INSERT OR IGNORE INTO deliveries(alert_id, channel, next_attempt_at) VALUES (?,?,?)",
-                [(alert_id, channel, now) for channel in rules.channels_for(watchlist)],
+                "INSERT OR IGNORE INTO deliveries(alert_id, channel, next_attempt_at, digest) "
+                "VALUES (?,?,?,?)",
+                [
+                    (alert_id, channel, due, int(digest))
+                    for channel in rules.channels_for(watchlist)
+                ],
             )
         db.conn.execute("UPDATE articles SET matched_at=? WHERE id=?", (now, article_id))
     return created

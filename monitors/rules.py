@@ -41,24 +41,44 @@ _WATCHLIST_KEYS = {
     "min_mentions",
     "notify",
     "description",
+    "digest",
+    "timezone",
+    "max_per_hour",
+    "quiet_hours",
+    "language",
+    "templates",
 }
 _ENTITY_KEYS = {"id", "name", "aliases", "fuzzy", "description"}
 DEFAULT_CONTEXT_WINDOW = 10
-_CHANNEL_KEYS = {"url", "description"}
+DEFAULT_TIMEZONE = "Africa/Casablanca"
+_TEMPLATE_KEYS = {
+    "subject",
+    "text",
+    "html",
+    "slack",
+    "digest_subject",
+    "digest_text",
+    "digest_html",
+    "digest_slack",
+}
+_CHANNEL_KEYS = {"url", "config", "tags", "description"}
 
 
 @dataclass(frozen=True)
 class Channel:
-    """A named notification target. `url` is None when a ${VAR} it needs is not set."""
+    """A named notification target: an apprise URL, or an apprise config file (`config`) whose
+    entries are chosen by apprise `tags`. `url` is None when a ${VAR} it needs is not set."""
 
     name: str
     url: str | None
     missing: tuple[str, ...] = ()
     line: int = 0
+    config: str | None = None
+    tags: tuple[str, ...] = ()
 
     @property
     def usable(self) -> bool:
-        return self.url is not None
+        return self.url is not None or self.config is not None
 
 
 @dataclass(frozen=True)
@@ -102,6 +122,12 @@ class Watchlist:
     entities: tuple[str, ...] = ()
     fields: tuple[str, ...] = ("title", "text")
     min_mentions: int = 1
+    digest: str | None = None  # a crontab: alerts wait for it and go out grouped
+    timezone: str = DEFAULT_TIMEZONE
+    max_per_hour: int | None = None  # beyond it, alerts roll into the next digest
+    quiet_hours: tuple[str, str] | None = None  # ("22:00", "07:00"): held, then sent grouped
+    language: str = "fr"
+    templates: tuple[tuple[str, str], ...] = ()
 
 
 def watchlist_expression(w: Watchlist) -> Node:
@@ -180,6 +206,30 @@ def _check_apprise_url(url: str, path: str, line: int, name: str) -> None:
         )
 
 
+def _config_channel(name: str, spec: LineDict, path: str, line: int) -> Channel:
+    """A channel backed by an apprise configuration file (YAML or TEXT), accepted as is."""
+    config = Path(str(spec["config"])).expanduser()
+    if not config.is_absolute():
+        config = Path(path).parent / config
+    if not config.is_file():
+        raise ConfigError(
+            path,
+            spec.line_of("config"),
+            f"channel {name!r}: apprise config file {str(config)!r} not found",
+        )
+    loaded = apprise.AppriseConfig()
+    loaded.add(str(config))
+    if not loaded.servers():
+        raise ConfigError(
+            path,
+            spec.line_of("config"),
+            f"channel {name!r}: no notification service found in {str(config)!r}",
+            "check it with `apprise --config FILE --dry-run`",
+        )
+    tags = tuple(string_list(spec.get("tags"), path, spec.line_of("tags"), "tags"))
+    return Channel(name, None, (), line, str(config), tags)
+
+
 def _parse_channels(
     raw: object, path: str, line: int, secrets: dict[str, str]
 ) -> dict[str, Channel]:
@@ -200,6 +250,9 @@ def _parse_channels(
             template = spec
         else:
             spec = require_mapping(spec, path, spec_line, f"channel {name!r}")
+            if "config" in spec:
+                channels[name] = _config_channel(name, spec, path, spec_line)
+                continue
             unknown = set(spec) - _CHANNEL_KEYS
             if unknown:
                 raise ConfigError(
@@ -307,6 +360,91 @@ def _parse_entities(raw: object, path: str, line: int) -> dict[str, Entity]:
     return entities
 
 
+def _parse_delivery(raw: LineDict, path: str) -> dict:
+    """Digest schedule, time zone, flood limit, quiet hours, language and templates."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from apscheduler.triggers.cron import CronTrigger
+
+    from monitors.messages import LANGUAGES, check_template
+
+    out: dict = {}
+    tz = raw.get("timezone", DEFAULT_TIMEZONE)
+    try:
+        ZoneInfo(str(tz))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            path,
+            raw.line_of("timezone"),
+            f"unknown time zone {tz!r}",
+            "use an IANA name such as Africa/Casablanca",
+        ) from None
+    out["timezone"] = str(tz)
+    digest = raw.get("digest")
+    if digest is not None:
+        try:
+            CronTrigger.from_crontab(str(digest), timezone=str(tz))
+        except ValueError as exc:
+            raise ConfigError(
+                path,
+                raw.line_of("digest"),
+                f"digest {digest!r} is not a crontab ({exc})",
+                "e.g. '0 8 * * *' for every day at 08:00",
+            ) from None
+        out["digest"] = str(digest)
+    limit = raw.get("max_per_hour")
+    if limit is not None:
+        if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+            raise ConfigError(
+                path,
+                raw.line_of("max_per_hour"),
+                "max_per_hour must be a whole number of at least 1",
+            )
+        out["max_per_hour"] = limit
+    quiet = raw.get("quiet_hours")
+    if quiet is not None:
+        match = re.fullmatch(
+            r"\s*([01]\d|2[0-3]):([0-5]\d)\s*-\s*([01]\d|2[0-3]):([0-5]\d)\s*", str(quiet)
+        )
+        if not match:
+            raise ConfigError(
+                path,
+                raw.line_of("quiet_hours"),
+                f"quiet_hours {quiet!r} is not a time range",
+                "write it as '22:00-07:00'",
+            )
+        out["quiet_hours"] = (f"{match[1]}:{match[2]}", f"{match[3]}:{match[4]}")
+    language = raw.get("language", "fr")
+    if language not in LANGUAGES:
+        raise ConfigError(
+            path,
+            raw.line_of("language"),
+            f"alert language {language!r} is not available",
+            f"use one of {', '.join(LANGUAGES)}",
+        )
+    out["language"] = language
+    templates = raw.get("templates")
+    if templates is not None:
+        templates = require_mapping(templates, path, raw.line_of("templates"), "templates")
+        for key, source in templates.items():
+            if key not in _TEMPLATE_KEYS:
+                raise ConfigError(
+                    path,
+                    templates.line_of(str(key)),
+                    f"unknown template {key!r}",
+                    f"use {', '.join(sorted(_TEMPLATE_KEYS))}",
+                )
+            problem = check_template(str(source))
+            if problem:
+                raise ConfigError(
+                    path,
+                    templates.line_of(str(key)),
+                    f"template {key!r} does not compile: {problem}",
+                )
+        out["templates"] = tuple((str(k), str(v)) for k, v in templates.items())
+    return out
+
+
 def _parse_watchlist(
     raw: LineDict, path: str, channels: dict[str, Channel], entities: dict[str, Entity]
 ) -> Watchlist:
@@ -400,6 +538,7 @@ def _parse_watchlist(
         entities=entity_ids,
         fields=fields or ("title", "text"),
         min_mentions=min_mentions,
+        **_parse_delivery(raw, path),
     )
 
 

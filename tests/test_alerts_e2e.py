@@ -84,11 +84,14 @@ def test_one_email_and_one_slack_message_and_never_twice(
         "[veille] UM6P et supercalculateur : L'UM6P met en service un nouveau supercalculateur à Benguérir"
     )
     assert message["To"] == "analystes@example.ma"
-    body = message.get_body(("plain",)).get_content()
     link = sites["lequotidien"].base_url + "/2026/11/19/um6p-supercalculateur-benguerir/"
-    assert link in body
-    assert "**supercalculateur**" in body or "**UM6P**" in body
-    assert "Le Quotidien Numérique" in body
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    assert link in text and "Le Quotidien Numérique — 2026-11-19 15:10" in text
+    assert "Termes trouvés : " in text and "supercalculateur" in text
+    assert f'<a href="{link}"' in html
+    assert "<strong>supercalculateur</strong>" in html or "<strong>UM6P</strong>" in html
+    assert "<blockquote" in html
 
     assert len(slack.posts) == 1
     post = slack.posts[0]
