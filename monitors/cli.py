@@ -300,6 +300,152 @@ def rules_backtest(ctx: click.Context, watchlist: str, since: str | None, show: 
     click.echo(f"\n{watchlist}: {matched} of {total} stored articles match (no alert sent)")
 
 
+# -- notify and alerts ------------------------------------------------------------------------------
+
+
+@cli.group()
+def notify() -> None:
+    """Notification channels."""
+
+
+@notify.command("test")
+@click.argument("channel")
+@click.pass_context
+def notify_test(ctx: click.Context, channel: str) -> None:
+    """Send a test message through CHANNEL (a name from the watchlists file)."""
+    import apprise
+
+    from monitors.delivery import Sender
+    from monitors.messages import Message
+    from monitors.rules import CONSOLE, describe_unusable_channels, load_rules
+    from monitors.secrets import load_secrets_file
+
+    settings = _settings(ctx)
+    rule_set = load_rules(settings.watchlists, load_secrets_file(settings.secrets))
+    if channel != CONSOLE and channel not in rule_set.channels:
+        known = ", ".join(sorted(rule_set.channels)) or "none"
+        raise click.UsageError(f"no channel named {channel!r} (known: {known})")
+    if channel != CONSOLE and not rule_set.channels[channel].usable:
+        raise click.ClickException(
+            next(m for m in describe_unusable_channels(rule_set) if f"'{channel}'" in m)
+        )
+    message = Message(
+        "[veille] Message de test / test message",
+        "Ce canal fonctionne : les alertes de veille arriveront ici.\n"
+        "This channel works: veille alerts will arrive here.",
+        apprise.NotifyFormat.TEXT,
+    )
+    sender = Sender(store.open_database(settings.db), rule_set, min_interval=0)
+    error = sender.send(channel, message)
+    if error:
+        click.echo(f"✘ {channel}: {error}", err=True)
+        sys.exit(1)
+    click.echo(f"✔ {channel}: test message sent")
+
+
+@cli.group()
+def alerts() -> None:
+    """Inspect and re-send alerts."""
+
+
+@alerts.command("list")
+@click.option("--state", type=click.Choice(["pending", "sending", "sent", "failed", "unconfirmed"]))
+@click.option("--watchlist")
+@click.option("--limit", default=50, show_default=True)
+@click.pass_context
+def alerts_list(ctx: click.Context, state: str | None, watchlist: str | None, limit: int) -> None:
+    """The latest alerts and the state of each delivery."""
+    from monitors.alerts import list_alerts
+
+    db = store.open_database(_settings(ctx).db)
+    rows = [
+        [
+            a.id,
+            a.created_at.replace("T", " "),
+            a.watchlist,
+            a.source,
+            a.title[:60],
+            ", ".join(f"{c}: {s}" for c, s in a.deliveries.items()),
+        ]
+        for a in list_alerts(db, state, watchlist, limit)
+    ]
+    click.echo(
+        tabulate(rows, headers=["id", "created", "watchlist", "source", "title", "deliveries"])
+    )
+
+
+@alerts.command("show")
+@click.argument("alert_id", type=int)
+@click.pass_context
+def alerts_show(ctx: click.Context, alert_id: int) -> None:
+    """One alert: its text and every delivery attempt."""
+    from monitors.alerts import show_alert
+    from monitors.messages import render_alert
+    from monitors.rules import Watchlist, load_rules
+    from monitors.secrets import load_secrets_file
+
+    settings = _settings(ctx)
+    db = store.open_database(settings.db)
+    deliveries, rows = show_alert(db, alert_id)
+    if not rows:
+        raise click.ClickException(f"no alert {alert_id}")
+    rule_set = load_rules(settings.watchlists, load_secrets_file(settings.secrets))
+    try:
+        watchlist = rule_set.by_name(rows[0]["watchlist"])
+    except VeilleError:
+        watchlist = Watchlist(rows[0]["watchlist"], rows[0]["watchlist"], terms=("-",))
+    message = render_alert(rows[0], watchlist, "console")
+    click.echo(f"{message.subject}\n\n{message.body}\n")
+    table = [
+        [
+            c,
+            s,
+            n,
+            "digest" if d else "immediate",
+            (nxt or "").replace("T", " "),
+            (sent or "").replace("T", " "),
+            (err or "")[:80],
+        ]
+        for c, s, n, d, nxt, sent, err in deliveries
+    ]
+    click.echo(
+        tabulate(
+            table,
+            headers=["channel", "state", "attempts", "mode", "next attempt", "sent", "last error"],
+        )
+    )
+
+
+@alerts.command("retry")
+@click.argument("alert_ids", type=int, nargs=-1)
+@click.option("--failed", "which", flag_value="failed", help="Every failed delivery.")
+@click.option(
+    "--unconfirmed", "which", flag_value="unconfirmed", help="Every unconfirmed delivery."
+)
+@click.option(
+    "--resend", is_flag=True, help="Also re-send deliveries already sent (for the given ids)."
+)
+@click.option("--channel", help="Only this channel.")
+@click.pass_context
+def alerts_retry(
+    ctx: click.Context,
+    alert_ids: tuple[int, ...],
+    which: str | None,
+    resend: bool,
+    channel: str | None,
+) -> None:
+    """Put failed (or unconfirmed, or with --resend sent) deliveries back in the outbox."""
+    from monitors.alerts import RETRYABLE, retry
+
+    if not alert_ids and not which:
+        raise click.UsageError("give alert ids, --failed or --unconfirmed")
+    if resend and not alert_ids:
+        raise click.UsageError("--resend needs explicit alert ids")
+    states = (which,) if which else RETRYABLE + (("sent",) if resend else ())
+    count = retry(store.open_database(_settings(ctx).db), list(alert_ids) or None, states, channel)
+    click.echo(f"{count} deliveries queued again; the daemon (or `veille run --once`) sends them")
+
+
 def main() -> None:
     cli()
 

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 import sqlite_utils
 
-from crawler.store import iso, utcnow
+from crawler.store import iso
 from monitors.matcher import ArticleText, Matcher, MatchResult
 from monitors.rules import RuleSet
 from monitors.timing import next_digest_time
@@ -70,12 +70,14 @@ def record_matches(
     results: list[MatchResult],
     rules: RuleSet,
     alert: bool,
+    now: datetime | None = None,
 ) -> int:
     """Write matches, alerts and deliveries for one article, and mark it matched: all or nothing.
 
     Returns the number of alerts created (0 for an article already matched before).
     """
-    now = utcnow()
+    clock = now or datetime.now(UTC)
+    stamp = iso(clock)
     created = 0
     with db.conn:
         db.conn.execute("BEGIN IMMEDIATE")
@@ -88,7 +90,7 @@ def record_matches(
                     result.watchlist,
                     json.dumps(result.terms, ensure_ascii=False),
                     result.snippet,
-                    now,
+                    stamp,
                     hits_json(result),
                 ),
             )
@@ -97,7 +99,7 @@ def record_matches(
             match_id = cursor.lastrowid
             cursor = db.conn.execute(
                 "INSERT OR IGNORE INTO alerts(match_id, article_id, watchlist, created_at) VALUES (?,?,?,?)",
-                (match_id, article_id, result.watchlist, now),
+                (match_id, article_id, result.watchlist, stamp),
             )
             if cursor.rowcount == 0:
                 continue
@@ -105,7 +107,7 @@ def record_matches(
             created += 1
             watchlist = rules.by_name(result.watchlist)
             digest = watchlist.digest is not None
-            due = iso(next_digest_time(watchlist, datetime.now(UTC))) if digest else now
+            due = iso(next_digest_time(watchlist, clock)) if digest else stamp
             db.conn.executemany(
                 "INSERT OR IGNORE INTO deliveries(alert_id, channel, next_attempt_at, digest) "
                 "VALUES (?,?,?,?)",
@@ -114,7 +116,7 @@ def record_matches(
                     for channel in rules.channels_for(watchlist)
                 ],
             )
-        db.conn.execute("UPDATE articles SET matched_at=? WHERE id=?", (now, article_id))
+        db.conn.execute("UPDATE articles SET matched_at=? WHERE id=?", (stamp, article_id))
     return created
 
 
@@ -124,12 +126,13 @@ def match_pending(
     matcher: Matcher | None = None,
     max_age: timedelta | None = DEFAULT_ALERT_MAX_AGE,
     batch: int = 200,
+    now: datetime | None = None,
 ) -> MatchReport:
     """Match every stored article not matched yet. Safe to interrupt at any point: an article is
     marked matched in the same transaction that records its matches and alerts."""
     matcher = matcher or Matcher.for_rules(rules)
     report = MatchReport()
-    now = datetime.now(UTC)
+    clock = now or datetime.now(UTC)
     last_id = 0
     while True:
         rows = db.execute(
@@ -142,8 +145,8 @@ def match_pending(
         for article_id, title, text, language, source, published, url in rows:
             last_id = article_id
             results = matcher.match(ArticleText(title or "", text or "", language, source))
-            alert = _is_recent(published, max_age, now)
-            created = record_matches(db, article_id, results, rules, alert)
+            alert = _is_recent(published, max_age, clock)
+            created = record_matches(db, article_id, results, rules, alert, now)
             report.articles += 1
             report.matches += len(results)
             report.alerts += created

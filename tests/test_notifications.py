@@ -1,0 +1,286 @@
+"""Notifications people want: digests at their scheduled time, flood control, quiet hours,
+templates, a kill between match and send, and the `notify`/`alerts` commands. Real SMTP server
+on loopback; the clock is injected (no sleeping)."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from click.testing import CliRunner
+
+from crawler import store
+from crawler.crawl import crawl
+from monitors.cli import cli
+from monitors.delivery import Sender
+from monitors.demo import LOCAL_CRAWL_SETTINGS
+from monitors.outbox import match_pending
+from monitors.rules import load_rules
+
+from .servers import SmtpServer, free_port
+
+# 07:00 in Casablanca (UTC+1) on a Monday.
+T0 = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
+
+HEADER = """
+channels:
+  email:
+    url: "mailto://127.0.0.1:{port}?from=veille@example.ma&to=analystes@example.ma"
+watchlists:
+"""
+# Matches several of the fixture articles (French, English and Arabic).
+BROAD = "query: 'Maroc OR marocain OR Morocco OR المغرب OR Rabat OR الرباط'"
+
+
+@pytest.fixture(scope="module")
+def crawled_db(tmp_path_factory):
+    """The fixture sites crawled once; each test works on its own copy of the database."""
+    from monitors.demo_sites import DEMO_SITES_ROOT, render_sources, serve_demo_sites, stop_sites
+
+    folder = tmp_path_factory.mktemp("crawl")
+    sites = serve_demo_sites()
+    try:
+        sources = folder / "sources.yaml"
+        sources.write_text(
+            render_sources(DEMO_SITES_ROOT / "sources.yaml", sites), encoding="utf-8"
+        )
+        crawl(folder / "veille.db", sources, settings=LOCAL_CRAWL_SETTINGS, time_limit=90)
+    finally:
+        stop_sites(sites)
+    return folder / "veille.db"
+
+
+@pytest.fixture
+def smtp():
+    server = SmtpServer(free_port()).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def setup(crawled_db, tmp_path, smtp):
+    def make(watchlists: str):
+        db_path = tmp_path / "veille.db"
+        shutil.copy(crawled_db, db_path)
+        rules_path = tmp_path / "watchlists.yaml"
+        rules_path.write_text(HEADER.format(port=smtp.port) + watchlists, encoding="utf-8")
+        rules = load_rules(rules_path)
+        db = store.open_database(db_path)
+        return db, rules, Sender(db, rules, io.StringIO(), min_interval=0), rules_path
+
+    return make
+
+
+def subjects(smtp) -> list[str]:
+    return [m["Subject"] for m in smtp.messages]
+
+
+def test_digest_groups_matches_in_one_message_at_the_scheduled_time(setup, smtp):
+    db, rules, sender, _ = setup(
+        f"""
+  - name: maroc
+    title: Le Maroc dans la presse
+    {BROAD}
+    digest: "0 8 * * *"
+    timezone: Africa/Casablanca
+    notify: [email]
+"""
+    )
+    report = match_pending(db, rules, max_age=None, now=T0)
+    assert report.alerts >= 4
+    assert sender.deliver_pending(now=T0).messages == 0
+    assert sender.deliver_pending(now=T0 + timedelta(minutes=59)).messages == 0  # 07:59 local
+    assert smtp.messages == []
+    at_eight = sender.deliver_pending(now=T0 + timedelta(hours=1, seconds=30))
+    assert at_eight.messages == 1 and at_eight.sent == report.alerts
+    (message,) = smtp.messages
+    assert message["Subject"] == f"[veille] Le Maroc dans la presse : {report.alerts} articles"
+    html = message.get_body(("html",)).get_content()
+    text = message.get_body(("plain",)).get_content()
+    assert f"Résumé de la veille Le Maroc dans la presse ({report.alerts})" in text
+    titles = [
+        t
+        for (t,) in db.execute(
+            "SELECT ar.title FROM alerts a JOIN articles ar ON ar.id=a.article_id"
+        )
+    ]
+    for title in titles:
+        assert title.replace("'", "&#39;") in html or title in html
+    assert html.count("<blockquote") == report.alerts
+    assert sender.deliver_pending(now=T0 + timedelta(days=1, hours=2)).messages == 0  # never twice
+
+
+def test_flood_control_rolls_extra_alerts_into_the_next_digest(setup, smtp):
+    db, rules, sender, _ = setup(
+        f"""
+  - name: maroc
+    title: Maroc
+    {BROAD}
+    max_per_hour: 2
+    notify: [email]
+"""
+    )
+    alerts = match_pending(db, rules, max_age=None, now=T0).alerts
+    assert alerts >= 4
+    first = sender.deliver_pending(now=T0)
+    assert first.messages == 2 and first.sent == 2 and first.deferred == alerts - 2
+    assert len(smtp.messages) == 2
+    assert (
+        sender.deliver_pending(now=T0 + timedelta(minutes=30)).messages == 0
+    )  # still within the hour
+    later = sender.deliver_pending(now=T0 + timedelta(hours=1, seconds=1))  # top of the next hour
+    assert later.messages == 1 and later.sent == alerts - 2
+    assert smtp.messages[-1]["Subject"] == f"[veille] Maroc : {alerts - 2} articles"
+    states = dict(db.execute("SELECT state, count(*) FROM deliveries GROUP BY state").fetchall())
+    assert states == {"sent": alerts}
+
+
+def test_quiet_hours_hold_alerts_until_they_end(setup, smtp):
+    db, rules, sender, _ = setup(
+        f"""
+  - name: maroc
+    title: Maroc
+    {BROAD}
+    quiet_hours: "22:00-07:30"
+    timezone: Africa/Casablanca
+    notify: [email]
+"""
+    )
+    night = datetime(2026, 11, 22, 22, 30, tzinfo=UTC)  # 23:30 in Casablanca
+    alerts = match_pending(db, rules, max_age=None, now=night).alerts
+    held = sender.deliver_pending(now=night)
+    assert held.messages == 0 and held.deferred == alerts
+    assert (
+        sender.deliver_pending(now=datetime(2026, 11, 23, 6, 29, tzinfo=UTC)).messages == 0
+    )  # 07:29
+    morning = sender.deliver_pending(now=datetime(2026, 11, 23, 6, 30, 5, tzinfo=UTC))
+    assert morning.messages == 1 and morning.sent == alerts
+    assert subjects(smtp) == [f"[veille] Maroc : {alerts} articles"]
+
+
+def test_english_template_and_user_override(setup, smtp):
+    db, rules, sender, _ = setup(
+        """
+  - name: um6p
+    title: UM6P HPC
+    query: UM6P AND supercalculateur
+    language: en
+    notify: [email]
+  - name: botola
+    title: Botola
+    terms: [Botola]
+    templates:
+      subject: "ALERTE {{ watchlist.title|upper }} — {{ article.title }}"
+    notify: [email]
+"""
+    )
+    match_pending(db, rules, max_age=None, now=T0)
+    assert sender.deliver_pending(now=T0).messages == 2
+    by_subject = {m["Subject"]: m for m in smtp.messages}
+    english = by_subject[
+        "[veille] UM6P HPC : L'UM6P met en service un nouveau supercalculateur à Benguérir"
+    ]
+    assert "Matched terms" in english.get_body(("plain",)).get_content()
+    assert "ALERTE BOTOLA — Botola Pro : un derby de Casablanca sans vainqueur" in by_subject
+
+
+def test_bad_template_or_schedule_is_refused_with_its_line(setup, tmp_path):
+    from crawler.errors import ConfigError
+
+    for block, words in [
+        ("    digest: '0 25 * * *'\n", "not a crontab"),
+        ("    quiet_hours: '22h-7h'\n", "not a time range"),
+        ("    timezone: Mars/Olympus\n", "unknown time zone"),
+        ("    templates:\n      subject: '{{ article.title '\n", "does not compile"),
+        ("    language: de\n", "not available"),
+    ]:
+        path = tmp_path / "bad.yaml"
+        path.write_text(
+            HEADER.format(port=25) + "  - name: x\n    terms: [a]\n" + block, encoding="utf-8"
+        )
+        with pytest.raises(ConfigError) as caught:
+            load_rules(path)
+        assert words in str(caught.value) and caught.value.line >= 7
+
+
+KILL_AFTER_MATCH = """
+import os, signal, sys
+from datetime import timedelta
+from crawler import store
+from monitors.outbox import match_pending
+from monitors.rules import load_rules
+db = store.open_database(sys.argv[1])
+match_pending(db, load_rules(sys.argv[2]), max_age=None)
+os.kill(os.getpid(), signal.SIGKILL)  # dies after the match, before any send
+"""
+
+
+def test_killed_between_match_and_send_delivers_once_after_restart(setup, smtp, tmp_path):
+    db, rules, sender, rules_path = setup(
+        """
+  - name: um6p
+    title: UM6P
+    query: UM6P AND supercalculateur
+    notify: [email]
+"""
+    )
+    child = subprocess.run(
+        [sys.executable, "-c", KILL_AFTER_MATCH, str(tmp_path / "veille.db"), str(rules_path)],
+        capture_output=True,
+        timeout=60,
+    )
+    assert child.returncode == -9
+    assert smtp.messages == []
+    assert db.execute("SELECT count(*) FROM deliveries WHERE state='pending'").fetchone()[0] == 1
+    # "Restart": a new sender on the same database.
+    from monitors.delivery import recover_interrupted
+
+    assert recover_interrupted(db) == 0
+    assert sender.deliver_pending().sent == 1
+    assert sender.deliver_pending(now=datetime.now(UTC) + timedelta(days=1)).sent == 0
+    assert match_pending(db, rules, max_age=None).alerts == 0  # re-matching creates nothing
+    assert len(smtp.messages) == 1
+
+
+def test_notify_test_and_alerts_commands(setup, smtp, tmp_path):
+    db, rules, sender, rules_path = setup(
+        """
+  - name: botola
+    title: Botola
+    terms: [Botola]
+    notify: [email]
+"""
+    )
+    env = {"VEILLE_DB": str(tmp_path / "veille.db"), "VEILLE_WATCHLISTS": str(rules_path)}
+    runner = CliRunner()
+    result = runner.invoke(cli, ["notify", "test", "email"], env=env)
+    assert result.exit_code == 0, result.output
+    assert subjects(smtp) == ["[veille] Message de test / test message"]
+    assert runner.invoke(cli, ["notify", "test", "nope"], env=env).exit_code == 2
+
+    # The SMTP server goes away: the alert fails 8 times and is marked failed.
+    match_pending(db, rules, max_age=None, now=T0)
+    smtp.stop()
+    for day in range(8):
+        sender.deliver_pending(now=T0 + timedelta(days=day))
+    assert db.execute("SELECT state, attempts FROM deliveries").fetchall() == [("failed", 8)]
+    listing = runner.invoke(cli, ["alerts", "list", "--state", "failed"], env=env)
+    assert "Botola Pro" in listing.output and "email: failed" in listing.output
+    (alert_id,) = db.execute("SELECT id FROM alerts").fetchone()
+    shown = runner.invoke(cli, ["alerts", "show", str(alert_id)], env=env)
+    assert "[veille] Botola : Botola Pro" in shown.output and "failed" in shown.output
+    assert "Connection" in shown.output or "connect" in shown.output.lower()
+
+    smtp.start()
+    retried = runner.invoke(cli, ["alerts", "retry", "--failed"], env=env)
+    assert "1 deliveries queued again" in retried.output
+    assert sender.deliver_pending().sent == 1
+    assert (
+        subjects(smtp)[-1] == "[veille] Botola : Botola Pro : un derby de Casablanca sans vainqueur"
+    )
+    status = runner.invoke(cli, ["status"], env=env)
+    assert "deliveries: sent: 1" in status.output
