@@ -16,8 +16,10 @@ from pathlib import Path
 import sqlite_utils
 
 from crawler.canonical import url_key
+from crawler.fingerprint import Fingerprint, fingerprint
+from crawler.stories import assign_story, check_scheme
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -113,6 +115,41 @@ _MIGRATIONS: dict[int, str] = {
     ALTER TABLE deliveries ADD COLUMN digest INTEGER NOT NULL DEFAULT 0;
     CREATE INDEX IF NOT EXISTS deliveries_recent ON deliveries(channel, state, sent_at);
     """,
+    # Stories (near-duplicate clusters), their LSH index, article revisions, alerts per story.
+    4: """
+    CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS stories (
+        id INTEGER PRIMARY KEY,
+        first_seen TEXT NOT NULL,
+        canonical_article_id INTEGER,
+        title TEXT,
+        updated_at TEXT NOT NULL
+    );
+    ALTER TABLE articles ADD COLUMN story_id INTEGER REFERENCES stories(id);
+    ALTER TABLE articles ADD COLUMN signature BLOB;
+    ALTER TABLE articles ADD COLUMN shingles INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE articles ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX IF NOT EXISTS articles_story ON articles(story_id);
+    CREATE TABLE IF NOT EXISTS lsh_buckets (
+        band INTEGER NOT NULL,
+        bucket INTEGER NOT NULL,
+        article_id INTEGER NOT NULL REFERENCES articles(id)
+    );
+    CREATE INDEX IF NOT EXISTS lsh_lookup ON lsh_buckets(band, bucket);
+    CREATE TABLE IF NOT EXISTS article_revisions (
+        id INTEGER PRIMARY KEY,
+        article_id INTEGER NOT NULL REFERENCES articles(id),
+        revision INTEGER NOT NULL,
+        title TEXT,
+        text TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        fetched_at TEXT NOT NULL,
+        UNIQUE (article_id, revision)
+    );
+    ALTER TABLE alerts ADD COLUMN story_id INTEGER REFERENCES stories(id);
+    ALTER TABLE alerts ADD COLUMN is_update INTEGER NOT NULL DEFAULT 0;
+    CREATE UNIQUE INDEX IF NOT EXISTS alerts_story_watchlist ON alerts(story_id, watchlist);
+    """,
 }
 
 
@@ -153,12 +190,24 @@ def migrate(db: sqlite_utils.Database) -> None:
                 if statement.strip():
                     db.conn.execute(statement)
             db.conn.execute(f"PRAGMA user_version = {target}")
+    with db.conn:
+        check_scheme(db.conn)
+        _backfill_stories(db)
     if "articles_fts" not in db.table_names():
         db["articles"].enable_fts(
             ["title", "text"],
             create_triggers=True,
             tokenize="unicode61 remove_diacritics 2",
         )
+
+
+def _backfill_stories(db: sqlite_utils.Database) -> None:
+    """Articles stored before stories existed get their fingerprint and story."""
+    rows = db.conn.execute(
+        "SELECT id, title, text FROM articles WHERE story_id IS NULL ORDER BY id"
+    ).fetchall()
+    for article_id, title, text in rows:
+        assign_story(db.conn, article_id, fingerprint(text), title, utcnow())
 
 
 @dataclass
@@ -176,6 +225,7 @@ class StoredArticle:
     text: str
     content_hash: str
     seen_urls: tuple[str, ...] = ()
+    fingerprint: Fingerprint | None = None
 
 
 def register_sources(db: sqlite_utils.Database, sources: Iterable) -> None:
@@ -254,6 +304,8 @@ def store_article(db: sqlite_utils.Database, article: StoredArticle) -> tuple[in
                 ),
             )
             existing = cursor.lastrowid
+            fp = article.fingerprint or fingerprint(article.text)
+            assign_story(db.conn, existing, fp, article.title, utcnow())
         db.conn.executemany(
             "INSERT OR IGNORE INTO article_urls(url_key, article_id) VALUES (?, ?)",
             [(k, existing) for k in keys],

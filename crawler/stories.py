@@ -1,0 +1,92 @@
+"""Stories: clusters of near-duplicate articles (wire copy republished by several outlets).
+
+Each stored article gets a MinHash fingerprint; its LSH band keys go to `lsh_buckets`, indexed
+on (band, bucket), so finding candidates costs a few index lookups whatever the size of the
+store. Candidates are verified on their signatures, and the article joins the story of the best
+one, or opens a new story.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from crawler.fingerprint import SCHEME, Fingerprint, containment, jaccard, same_story
+
+
+def check_scheme(conn: sqlite3.Connection) -> None:
+    """Record the fingerprint scheme; a database built with another one cannot be compared."""
+    row = conn.execute("SELECT value FROM meta WHERE key='fingerprint_scheme'").fetchone()
+    if row is None:
+        conn.execute(
+            "INSERT OR IGNORE INTO meta(key, value) VALUES ('fingerprint_scheme', ?)", (SCHEME,)
+        )
+    elif row[0] != SCHEME:
+        raise RuntimeError(
+            f"this database's fingerprints use {row[0]!r}, this version uses {SCHEME!r}; "
+            "run `veille stories reindex` before crawling"
+        )
+
+
+def find_story(
+    conn: sqlite3.Connection, fp: Fingerprint, exclude: int | None = None
+) -> tuple[int, int] | None:
+    """(story id, article id) of the closest stored near-duplicate, if any."""
+    keys = fp.band_keys()
+    clauses = " OR ".join("(band = ? AND bucket = ?)" for _ in keys)
+    params: list[int] = [v for band, key in enumerate(keys) for v in (band, key)]
+    candidates = conn.execute(
+        f"SELECT DISTINCT article_id FROM lsh_buckets WHERE {clauses}", params
+    ).fetchall()
+    best: tuple[float, int, int] | None = None
+    for (article_id,) in candidates:
+        if article_id == exclude:
+            continue
+        row = conn.execute(
+            "SELECT story_id, signature, shingles FROM articles WHERE id = ?", (article_id,)
+        ).fetchone()
+        if row is None or row[1] is None or row[0] is None:
+            continue
+        other = Fingerprint.from_bytes(row[1], row[2])
+        if same_story(fp, other):
+            score = max(jaccard(fp, other), containment(fp, other))
+            if best is None or score > best[0]:
+                best = (score, row[0], article_id)
+    return (best[1], best[2]) if best else None
+
+
+def index_article(conn: sqlite3.Connection, article_id: int, fp: Fingerprint) -> None:
+    conn.execute("DELETE FROM lsh_buckets WHERE article_id = ?", (article_id,))
+    conn.executemany(
+        "INSERT INTO lsh_buckets(band, bucket, article_id) VALUES (?, ?, ?)",
+        [(band, key, article_id) for band, key in enumerate(fp.band_keys())],
+    )
+
+
+def assign_story(
+    conn: sqlite3.Connection, article_id: int, fp: Fingerprint, title: str | None, now: str
+) -> int:
+    """Put a newly stored article in its story (inside the caller's transaction)."""
+    found = find_story(conn, fp, exclude=article_id)
+    if found:
+        story_id = found[0]
+        conn.execute("UPDATE stories SET updated_at = ? WHERE id = ?", (now, story_id))
+    else:
+        story_id = conn.execute(
+            "INSERT INTO stories(first_seen, canonical_article_id, title, updated_at) VALUES (?,?,?,?)",
+            (now, article_id, title, now),
+        ).lastrowid
+    conn.execute(
+        "UPDATE articles SET story_id = ?, signature = ?, shingles = ? WHERE id = ?",
+        (story_id, fp.to_bytes(), fp.shingles, article_id),
+    )
+    index_article(conn, article_id, fp)
+    return story_id
+
+
+def story_sources(conn: sqlite3.Connection, story_id: int) -> list[tuple[str, str, str]]:
+    """(source name, source title, article URL) of every article of a story, first seen first."""
+    return conn.execute(
+        "SELECT a.source, coalesce(s.title, a.source), a.url FROM articles a "
+        "LEFT JOIN sources s ON s.name = a.source WHERE a.story_id = ? ORDER BY a.id",
+        (story_id,),
+    ).fetchall()
