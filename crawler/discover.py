@@ -24,6 +24,7 @@ class Link:
     url: str
     title: str | None = None
     published: str | None = None
+    modified: str | None = None  # when the entry point says the article last changed
 
 
 @dataclass
@@ -42,10 +43,12 @@ def parse_feed(body: bytes, base_url: str, content_type: str = "application/xml"
         href = entry.get("link") or entry.get("id")
         if not href or not href.startswith(("http://", "https://", "/")):
             continue
-        published = None
+        published = modified = None
         if entry.get("published_parsed"):
-            published = time.strftime("%Y-%m-%dT%H:%M:%S", entry.published_parsed)
-        result.links.append(Link(urljoin(base_url, href), entry.get("title"), published))
+            published = time.strftime("%Y-%m-%dT%H:%M:%SZ", entry.published_parsed)
+        if entry.get("updated_parsed"):
+            modified = time.strftime("%Y-%m-%dT%H:%M:%SZ", entry.updated_parsed)
+        result.links.append(Link(urljoin(base_url, href), entry.get("title"), published, modified))
     if parsed.bozo:
         reason = parsed.get("bozo_exception")
         if not parsed.entries and not parsed.get("version"):
@@ -98,7 +101,15 @@ def parse_sitemap(body: bytes, base_url: str) -> Discovery:
             continue
         title = url.findtext(f"{_NEWS_NS}news/{_NEWS_NS}title")
         published = url.findtext(f"{_NEWS_NS}news/{_NEWS_NS}publication_date")
-        result.links.append(Link(urljoin(base_url, loc.strip()), title, published))
+        modified = url.findtext(f"{_SITEMAP_NS}lastmod") or url.findtext("lastmod")
+        result.links.append(
+            Link(
+                urljoin(base_url, loc.strip()),
+                title,
+                published,
+                modified.strip() if modified else None,
+            )
+        )
     return result
 
 

@@ -32,3 +32,5 @@ class ArticleItem:
     text: str | None = field(default=None, repr=False)
     content_hash: str | None = None
     article_id: int | None = None
+    update_of: int | None = None  # set when this fetch is an update check of a stored article
+    fingerprint: object | None = field(default=None, repr=False)

@@ -76,6 +76,15 @@ class DedupePipeline(_Stage):
     remembering the URLs that led to it so they are not fetched again."""
 
     def process_item(self, item: ArticleItem) -> ArticleItem:
+        if item.update_of:
+            stored = store.stored_article(self.spider.db, item.url) or store.stored_article(
+                self.spider.db, item.fetched_url
+            )
+            same_text = store.article_with_text(self.spider.db, item.content_hash)
+            if stored and same_text is None:
+                item.update_of = stored[0]
+                return item  # changed text: StorePipeline records a new revision
+            item.update_of = None
         existing = store.find_duplicate(self.spider.db, item.url, item.content_hash)
         if existing is None:
             return item
@@ -85,28 +94,42 @@ class DedupePipeline(_Stage):
 
 
 class StorePipeline(_Stage):
-    """Write the article (once) to SQLite."""
+    """Write the article (once) to SQLite, or a new revision of an article that changed."""
 
     def process_item(self, item: ArticleItem) -> ArticleItem:
-        article_id, is_new = store.store_article(
-            self.spider.db,
-            store.StoredArticle(
-                source=item.source,
-                url=item.url,
-                title=item.title,
-                author=item.author,
-                published=item.published,
-                language=item.language,
-                sitename=item.sitename,
-                description=item.description,
-                text=item.text or "",
-                content_hash=item.content_hash,
-                seen_urls=tuple(item.seen_urls),
-            ),
-        )
+        article = self._article(item)
+        if item.update_of:
+            revision = store.update_article(self.spider.db, item.update_of, article)
+            item.article_id = item.update_of
+            self.spider.report[item.source]["updated"] += 1
+            logger.info(
+                "source=%s article %d updated (revision %d) %s",
+                item.source,
+                item.update_of,
+                revision,
+                item.url,
+            )
+            return item
+        article_id, is_new = store.store_article(self.spider.db, article)
         item.article_id = article_id
         counter = "new" if is_new else "duplicates"
         self.spider.report[item.source][counter] += 1
         if is_new:
             logger.info("source=%s stored article %d %s", item.source, article_id, item.url)
         return item
+
+    @staticmethod
+    def _article(item: ArticleItem) -> store.StoredArticle:
+        return store.StoredArticle(
+            source=item.source,
+            url=item.url,
+            title=item.title,
+            author=item.author,
+            published=item.published,
+            language=item.language,
+            sitename=item.sitename,
+            description=item.description,
+            text=item.text or "",
+            content_hash=item.content_hash,
+            seen_urls=tuple(item.seen_urls),
+        )

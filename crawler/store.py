@@ -17,7 +17,7 @@ import sqlite_utils
 
 from crawler.canonical import url_key
 from crawler.fingerprint import Fingerprint, fingerprint
-from crawler.stories import assign_story, check_scheme
+from crawler.stories import assign_story, check_scheme, index_article
 
 SCHEMA_VERSION = 4
 
@@ -244,6 +244,77 @@ def is_known_url(db: sqlite_utils.Database, url: str) -> bool:
     """True when this URL (or a variant of it) already led to a stored article."""
     row = db.execute("SELECT 1 FROM article_urls WHERE url_key = ?", [url_key(url)]).fetchone()
     return row is not None
+
+
+def _as_utc(value: str) -> datetime | None:
+    try:
+        when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def stored_article(db: sqlite_utils.Database, url: str) -> tuple[int, str, str] | None:
+    """(id, content hash, fetched_at) of the article this URL leads to, if stored."""
+    return db.execute(
+        "SELECT a.id, a.content_hash, a.fetched_at FROM article_urls u "
+        "JOIN articles a ON a.id = u.article_id WHERE u.url_key = ?",
+        [url_key(url)],
+    ).fetchone()
+
+
+def is_outdated(db: sqlite_utils.Database, url: str, modified: str | None) -> bool:
+    """True when a feed or sitemap says a stored article changed after we fetched it."""
+    if not modified:
+        return False
+    row = stored_article(db, url)
+    if row is None:
+        return False
+    changed, fetched = _as_utc(modified), _as_utc(row[2])
+    return changed is not None and fetched is not None and changed > fetched
+
+
+def update_article(db: sqlite_utils.Database, article_id: int, article: StoredArticle) -> int:
+    """Keep one article per URL with its history: the previous text becomes a revision, the
+    article gets the new text and is matched again (a newly matching watchlist alerts once,
+    as an update). Returns the new revision number."""
+    fp = article.fingerprint or fingerprint(article.text)
+    now = utcnow()
+    with db.conn:
+        db.conn.execute("BEGIN IMMEDIATE")
+        revision, title, text, digest, fetched = db.conn.execute(
+            "SELECT revision, title, text, content_hash, fetched_at FROM articles WHERE id = ?",
+            (article_id,),
+        ).fetchone()
+        db.conn.execute(
+            "INSERT OR IGNORE INTO article_revisions(article_id, revision, title, text, content_hash, "
+            "fetched_at) VALUES (?,?,?,?,?,?)",
+            (article_id, revision, title, text, digest, fetched),
+        )
+        db.conn.execute(
+            "UPDATE articles SET title=?, author=?, published=coalesce(?, published), text=?, "
+            "content_hash=?, fetched_at=?, matched_at=NULL, revision=?, signature=?, shingles=? "
+            "WHERE id=?",
+            (
+                article.title,
+                article.author,
+                article.published,
+                article.text,
+                article.content_hash,
+                now,
+                revision + 1,
+                fp.to_bytes(),
+                fp.shingles,
+                article_id,
+            ),
+        )
+        index_article(db.conn, article_id, fp)
+    return revision + 1
+
+
+def article_with_text(db: sqlite_utils.Database, digest: str) -> int | None:
+    row = db.execute("SELECT id FROM articles WHERE content_hash = ?", [digest]).fetchone()
+    return row[0] if row else None
 
 
 def find_duplicate(db: sqlite_utils.Database, url: str, digest: str) -> int | None:

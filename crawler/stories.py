@@ -90,3 +90,18 @@ def story_sources(conn: sqlite3.Connection, story_id: int) -> list[tuple[str, st
         "LEFT JOIN sources s ON s.name = a.source WHERE a.story_id = ? ORDER BY a.id",
         (story_id,),
     ).fetchall()
+
+
+def recent_stories(conn: sqlite3.Connection, limit: int = 20, min_sources: int = 1) -> list[dict]:
+    """Latest stories first: when first seen, how many articles and outlets, which ones."""
+    rows = conn.execute(
+        "SELECT st.id, st.first_seen, st.updated_at, coalesce(ca.title, st.title), "
+        "count(a.id), count(DISTINCT a.source), group_concat(DISTINCT coalesce(s.title, a.source)) "
+        "FROM stories st JOIN articles a ON a.story_id = st.id "
+        "LEFT JOIN articles ca ON ca.id = st.canonical_article_id "
+        "LEFT JOIN sources s ON s.name = a.source "
+        "GROUP BY st.id HAVING count(DISTINCT a.source) >= ? ORDER BY st.updated_at DESC, st.id DESC LIMIT ?",
+        (min_sources, limit),
+    ).fetchall()
+    keys = ["id", "first_seen", "updated_at", "title", "articles", "sources", "outlets"]
+    return [dict(zip(keys, row, strict=True)) for row in rows]

@@ -156,6 +156,36 @@ def status(ctx: click.Context, as_json: bool) -> None:
         _print_status(db)
 
 
+@cli.command()
+@click.option("--limit", default=20, show_default=True)
+@click.option(
+    "--min-sources",
+    default=1,
+    show_default=True,
+    help="Only stories run by at least this many outlets.",
+)
+@click.pass_context
+def stories(ctx: click.Context, limit: int, min_sources: int) -> None:
+    """Recent stories (near-duplicate articles grouped) and the outlets that ran them."""
+    from crawler.stories import recent_stories
+
+    db = store.open_database(_settings(ctx).db)
+    rows = [
+        [
+            s["id"],
+            s["first_seen"].replace("T", " "),
+            s["articles"],
+            s["sources"],
+            (s["title"] or "")[:60],
+            s["outlets"],
+        ]
+        for s in recent_stories(db.conn, limit, min_sources)
+    ]
+    click.echo(
+        tabulate(rows, headers=["story", "first seen", "articles", "outlets", "title", "run by"])
+    )
+
+
 # -- sources ---------------------------------------------------------------------------------------
 
 

@@ -24,6 +24,7 @@ import apprise
 import sqlite_utils
 
 from crawler.store import iso
+from crawler.stories import story_sources
 from monitors.messages import Message, channel_kind, render_alert, render_digest
 from monitors.outbox import describe_hits
 from monitors.rules import CONSOLE, RuleSet, Watchlist
@@ -54,6 +55,7 @@ class DeliveryReport:
 
 _COLUMNS = """
 d.id, d.channel, d.attempts, d.digest, a.id AS alert_id, a.watchlist, a.created_at, m.hits,
+a.story_id, a.is_update, a.article_id,
 m.snippet, ar.title, ar.url, ar.published, ar.language, ar.source, s.title AS source_title
 """
 _JOINS = """
@@ -73,6 +75,13 @@ def _rows(db: sqlite_utils.Database, where: str, params: list, limit: int = -1) 
     rows = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
     for row in rows:
         row["terms"] = describe_hits(json.loads(row["hits"]))
+        others = story_sources(db.conn, row["story_id"]) if row["story_id"] else []
+        # Other outlets that ran the story, known now (copies join a pending alert).
+        row["also_in"] = list(
+            dict.fromkeys(
+                title for name, title, url in others if url != row["url"] and name != row["source"]
+            )
+        )
     return rows
 
 

@@ -81,6 +81,9 @@ def record_matches(
     created = 0
     with db.conn:
         db.conn.execute("BEGIN IMMEDIATE")
+        story_id, revision = db.conn.execute(
+            "SELECT story_id, revision FROM articles WHERE id = ?", (article_id,)
+        ).fetchone()
         for result in results:
             cursor = db.conn.execute(
                 "INSERT OR IGNORE INTO matches(article_id, watchlist, terms, snippet, matched_at, hits) "
@@ -98,8 +101,11 @@ def record_matches(
                 continue
             match_id = cursor.lastrowid
             cursor = db.conn.execute(
-                "INSERT OR IGNORE INTO alerts(match_id, article_id, watchlist, created_at) VALUES (?,?,?,?)",
-                (match_id, article_id, result.watchlist, stamp),
+                # One alert per story and watchlist: a copy of a story already alerted on joins
+                # it (UNIQUE(story_id, watchlist)) instead of alerting again.
+                "INSERT OR IGNORE INTO alerts(match_id, article_id, watchlist, created_at, story_id, "
+                "is_update) VALUES (?,?,?,?,?,?)",
+                (match_id, article_id, result.watchlist, stamp, story_id, int(revision > 0)),
             )
             if cursor.rowcount == 0:
                 continue

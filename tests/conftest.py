@@ -54,3 +54,14 @@ def make_settings(tmp_path: Path, sources: Path, watchlists: Path, **extra) -> S
     )
     values.update(extra)
     return Settings(**values)
+
+
+# Figures tests want shown in the run's output (precision, recall…), printed at the end.
+REPORT: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter):
+    if REPORT:
+        terminalreporter.section("veille figures")
+        for line in REPORT:
+            terminalreporter.write_line(line)

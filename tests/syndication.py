@@ -11,7 +11,9 @@ from pathlib import Path
 
 import yaml
 
-STORIES = yaml.safe_load((Path(__file__).parent / "fixtures/syndication/stories.yaml").read_text(encoding="utf-8"))
+STORIES = yaml.safe_load(
+    (Path(__file__).parent / "fixtures/syndication/stories.yaml").read_text(encoding="utf-8")
+)
 
 INTROS = {
     "fr": [
@@ -31,10 +33,18 @@ TAILS = {
     "ar": [" المصدر: وكالة المغرب العربي للأنباء.", " تابعوا آخر الأخبار على تطبيقنا.", " (و م ع)"],
 }
 SWAPS = {
-    "fr": [("a annoncé", "a fait savoir"), ("prochain", "à venir"), ("mardi", "ce mardi"), ("selon", "d'après")],
+    "fr": [
+        ("a annoncé", "a fait savoir"),
+        ("prochain", "à venir"),
+        ("mardi", "ce mardi"),
+        ("selon", "d'après"),
+    ],
     "ar": [("أعلنت", "كشفت"), ("المقبل", "القادم"), ("حسب", "وفق")],
 }
-HEADLINE_PREFIX = {"fr": ["Exclusif : ", "Urgent - ", "", "Numérique | "], "ar": ["عاجل: ", "", "حصري - "]}
+HEADLINE_PREFIX = {
+    "fr": ["Exclusif : ", "Urgent - ", "", "Numérique | "],
+    "ar": ["عاجل: ", "", "حصري - "],
+}
 
 
 @dataclass(frozen=True)

@@ -159,7 +159,9 @@ class NewsSpider(scrapy.Spider):
                 break
             if not self._is_candidate(source, entry, link.url):
                 continue
-            request = self._article_request(source, link.url, link.title, link.published)
+            request = self._article_request(
+                source, link.url, link.title, link.published, link.modified
+            )
             if request is not None:
                 taken += 1
                 yield request
@@ -174,16 +176,24 @@ class NewsSpider(scrapy.Spider):
         return True
 
     def _article_request(
-        self, source: Source, url: str, title: str | None, published: str | None
+        self,
+        source: Source,
+        url: str,
+        title: str | None,
+        published: str | None,
+        modified: str | None = None,
     ) -> scrapy.Request | None:
         canonical = canonicalize_url(url)
         key = url_key(canonical)
         if key in self._requested:
             return None
         self._requested.add(key)
+        update = False
         if store.is_known_url(self.db, canonical):
-            self.report[source.name]["known"] += 1
-            return None
+            if not store.is_outdated(self.db, canonical, modified):
+                self.report[source.name]["known"] += 1
+                return None
+            update = True  # the feed or sitemap says it changed since we fetched it
         return scrapy.Request(
             canonical,
             callback=self.parse_article,
@@ -194,6 +204,7 @@ class NewsSpider(scrapy.Spider):
                 "feed_title": title,
                 "feed_published": published,
                 "discovered_as": url,
+                "update": update,
             },
         )
 
@@ -220,6 +231,7 @@ class NewsSpider(scrapy.Spider):
             feed_title=response.meta.get("feed_title"),
             feed_published=response.meta.get("feed_published"),
             prune_xpath=source.prune_xpath,
+            update_of=response.meta.get("update") or None,
         )
 
     def closed(self, reason: str) -> None:

@@ -1,0 +1,278 @@
+"""One story, one alert: near-duplicate detection across outlets, stories, article updates."""
+
+from __future__ import annotations
+
+import io
+import itertools
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from crawler import store
+from crawler.normalize import content_hash
+from monitors.cli import cli
+from monitors.cycle import load_config, run_cycle
+from monitors.delivery import Sender
+from monitors.demo_sites import DEMO_SITES_ROOT, serve_site
+from monitors.timing import next_digest_time
+
+from .conftest import REPORT, make_settings
+from .servers import SmtpServer, free_port
+from .syndication import STORIES, make_copy, syndication_set
+
+
+def store_all(db, items) -> dict[int, int]:
+    db.conn.execute("INSERT OR IGNORE INTO sources(name) VALUES ('wire')")
+    db.conn.commit()
+    story_of = {}
+    for i, item in enumerate(items):
+        article = store.StoredArticle(
+            "wire",
+            f"https://outlet.ma/{i}",
+            item.title,
+            None,
+            None,
+            item.lang,
+            None,
+            None,
+            item.text,
+            content_hash(item.text),
+        )
+        article_id, _ = store.store_article(db, article)
+        story_of[i] = article_id
+    stories = dict(db.execute("SELECT id, story_id FROM articles").fetchall())
+    return {i: stories[a] for i, a in story_of.items()}
+
+
+def test_syndicated_copies_pair_and_distinct_stories_do_not(tmp_path):
+    items = syndication_set()
+    syndicated = {s["id"] for s in STORIES["syndicated"]}
+    assert len(syndicated) >= 20 and len(STORIES["distinct"]) >= 20
+    copies = {s: sum(1 for i in items if i.story == s) - 1 for s in syndicated}
+    assert min(copies.values()) >= 2 and max(copies.values()) <= 6
+    db = store.open_database(tmp_path / "s.db")
+    story = store_all(db, items)
+    tp = fp = fn = 0
+    for (i, a), (j, b) in itertools.combinations(enumerate(items), 2):
+        truth, predicted = a.story == b.story, story[i] == story[j]
+        tp += truth and predicted
+        fp += predicted and not truth
+        fn += truth and not predicted
+    precision, recall = tp / (tp + fp), tp / (tp + fn)
+    REPORT.append(
+        f"near-duplicate pairing on {len(items)} articles ({len(syndicated)} syndicated stories, "
+        f"{len(STORIES['distinct'])} distinct): precision {precision:.3f}, recall {recall:.3f} "
+        f"({tp} true pairs found, {fp} false, {fn} missed)"
+    )
+    assert precision >= 0.98
+    assert recall >= 0.95
+
+
+def test_story_index_survives_reopening(tmp_path):
+    original = STORIES["syndicated"][0]
+    db = store.open_database(tmp_path / "s.db")
+    store_all(db, [make_copy(original, __import__("random").Random(1))])
+    db.conn.close()
+    reopened = store.open_database(tmp_path / "s.db")
+    copy = make_copy(original, __import__("random").Random(2))
+    article = store.StoredArticle(
+        "wire",
+        "https://other.ma/x",
+        copy.title,
+        None,
+        None,
+        "fr",
+        None,
+        None,
+        copy.text,
+        content_hash(copy.text),
+    )
+    article_id, _ = store.store_article(reopened, article)
+    assert reopened.execute("SELECT count(DISTINCT story_id) FROM articles").fetchone()[0] == 1
+
+
+# -- one story through three outlets, two cycles ------------------------------------------------
+
+PAGE = """<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><title>{title} - {site}</title>
+<link rel="canonical" href="{{{{BASE}}}}/{slug}/"><meta property="og:site_name" content="{site}">
+<meta property="article:published_time" content="2026-11-21T09:00:00+01:00"><meta name="author" content="Rédaction"></head>
+<body><header><nav><a href="{{{{BASE}}}}/">Accueil</a></nav></header>
+<article><h1>{title}</h1><div class="entry-content"><p>{text}</p></div></article>
+<footer>© 2026 {site}</footer></body></html>"""
+FEED = """<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>{site}</title>
+<link>{{{{BASE}}}}</link><description>{site}</description>
+<item><title>{title}</title><link>{{{{BASE}}}}/{slug}/</link><pubDate>Sat, 21 Nov 2026 09:00:00 +0100</pubDate></item>
+</channel></rss>"""
+
+
+def write_site(root: Path, site: str, slug: str, title: str, text: str) -> Path:
+    folder = root / site
+    (folder / slug).mkdir(parents=True)
+    (folder / slug / "index.html").write_text(
+        PAGE.format(site=site, slug=slug, title=title, text=text), encoding="utf-8"
+    )
+    (folder / "feed").mkdir()
+    (folder / "feed" / "index.xml").write_text(
+        FEED.format(site=site, slug=slug, title=title), encoding="utf-8"
+    )
+    return folder
+
+
+def test_one_story_from_three_outlets_over_two_cycles_alerts_once(tmp_path):
+    import random
+
+    story = STORIES["syndicated"][0]  # cloud souverain
+    rng = random.Random(5)
+    roots = {
+        "agence": write_site(tmp_path, "agence", "cloud-souverain", story["title"], story["text"]),
+        "quotidien": write_site(
+            tmp_path,
+            "quotidien",
+            "appel-cloud",
+            "Cloud : l'État cherche ses hébergeurs",
+            make_copy(story, rng).text,
+        ),
+        "hebdo": write_site(
+            tmp_path,
+            "hebdo",
+            "donnees-etat",
+            "Données de l'État : appel aux opérateurs",
+            make_copy(story, rng).text,
+        ),
+    }
+    ports = {name: free_port() for name in roots}
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(
+        "sources:\n"
+        + "".join(
+            f"  - name: {name}\n    title: {name.capitalize()}\n    homepage: http://127.0.0.1:{port}/\n"
+            f"    languages: [fr]\n    feeds: [http://127.0.0.1:{port}/feed/]\n"
+            for name, port in ports.items()
+        ),
+        encoding="utf-8",
+    )
+    smtp = SmtpServer(free_port()).start()
+    watchlists = tmp_path / "watchlists.yaml"
+    watchlists.write_text(
+        f"""channels:
+  email: {{url: "mailto://127.0.0.1:{smtp.port}?from=veille@example.ma&to=a@example.ma"}}
+watchlists:
+  - name: cloud
+    title: Cloud souverain
+    query: '"cloud souverain" OR "centres de données"'
+    digest: "0 8 * * *"
+    notify: [email]
+""",
+        encoding="utf-8",
+    )
+    config = load_config(make_settings(tmp_path, sources, watchlists))
+    served = {name: serve_site(roots[name], port=ports[name]) for name in ("agence", "quotidien")}
+    try:
+        first = run_cycle(config, console=io.StringIO())  # hebdo is not online yet
+        assert first.crawl.new_articles == 2 and first.matches.alerts == 1
+        served["hebdo"] = serve_site(roots["hebdo"], port=ports["hebdo"])
+        second = run_cycle(config, console=io.StringIO())
+        assert second.crawl.new_articles == 1 and second.matches.alerts == 0  # joined the story
+        db = store.open_database(config.settings.db)
+        assert db.execute("SELECT count(DISTINCT story_id) FROM articles").fetchone()[0] == 1
+        sender = Sender(db, config.rules, io.StringIO(), min_interval=0)
+        due = next_digest_time(config.rules.by_name("cloud"), datetime.now(UTC))
+        report = sender.deliver_pending(now=due + timedelta(seconds=5))
+        assert report.messages == 1
+        assert sender.deliver_pending(now=due + timedelta(days=2)).messages == 0
+    finally:
+        for site in served.values():
+            site.server.shutdown()
+            site.server.server_close()
+        smtp.stop()
+    (message,) = smtp.messages
+    text = message.get_body(("plain",)).get_content()
+    outlets = {"Agence", "Quotidien", "Hebdo"}
+    named = {o for o in outlets if o in text}
+    assert named == outlets, text
+    assert "Aussi dans" in text
+
+    listing = CliRunner().invoke(cli, ["--db", str(config.settings.db), "stories"])
+    assert listing.exit_code == 0
+    line = next(line for line in listing.output.splitlines() if line.strip().startswith("1 "))
+    assert " 3 " in line and all(o in line for o in outlets)
+
+
+# -- article updates ---------------------------------------------------------------------------
+
+
+def test_an_updated_article_keeps_one_row_with_history_and_alerts_once_as_update(tmp_path):
+    site_root = tmp_path / "lequotidien"
+    shutil.copytree(DEMO_SITES_ROOT / "lequotidien", site_root)
+    site = serve_site(site_root)
+    try:
+        sources = tmp_path / "sources.yaml"
+        sources.write_text(
+            f"sources:\n  - name: lequotidien\n    title: Le Quotidien Numérique\n    homepage: {site.base_url}/\n"
+            f"    languages: [fr]\n    sitemaps: [{site.base_url}/sitemap_index.xml]\n",
+            encoding="utf-8",
+        )
+        smtp = SmtpServer(free_port()).start()
+        watchlists = tmp_path / "w.yaml"
+        watchlists.write_text(
+            f"""channels:
+  email: {{url: "mailto://127.0.0.1:{smtp.port}?from=v@example.ma&to=a@example.ma"}}
+watchlists:
+  - name: botola
+    title: Botola
+    terms: [Botola]
+    notify: [email]
+  - name: var
+    title: Arbitrage vidéo
+    query: '"assistance vidéo" OR VAR'
+    notify: [email]
+""",
+            encoding="utf-8",
+        )
+        config = load_config(make_settings(tmp_path, sources, watchlists))
+        run_cycle(config, console=io.StringIO())
+        assert [m["Subject"] for m in smtp.messages] == [
+            "[veille] Botola : Botola Pro : un derby de Casablanca sans vainqueur"
+        ]
+
+        # The outlet updates the article and its sitemap says so.
+        page = site_root / "2026/11/18/botola-derby-casablanca/index.html"
+        html = page.read_text(encoding="utf-8")
+        html = html.replace(
+            "Ce résultat laisse",
+            "Mise à jour : la commission d'arbitrage a reconnu une erreur de l'assistance vidéo (VAR) sur le but refusé. Ce résultat laisse",
+        )
+        page.write_text(html, encoding="utf-8")
+        later = (datetime.now(UTC) + timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+        sitemap = site_root / "post-sitemap.xml"
+        sitemap.write_text(
+            sitemap.read_text(encoding="utf-8").replace("2026-11-18T22:50:00+00:00", later),
+            encoding="utf-8",
+        )
+        second = run_cycle(config, console=io.StringIO())
+        assert second.crawl.per_source["lequotidien"].get("updated") == 1
+        db = store.open_database(config.settings.db)
+        rows = db.execute(
+            "SELECT id, revision, text FROM articles WHERE url LIKE '%botola%'"
+        ).fetchall()
+        assert len(rows) == 1
+        article_id, revision, text = rows[0]
+        assert revision == 1 and "assistance vidéo" in text
+        (old,) = db.execute(
+            "SELECT text FROM article_revisions WHERE article_id=?", [article_id]
+        ).fetchone()
+        assert "assistance vidéo" not in old
+        subjects = [m["Subject"] for m in smtp.messages]
+        assert subjects == [
+            "[veille] Botola : Botola Pro : un derby de Casablanca sans vainqueur",
+            "[veille] Arbitrage vidéo : (mise à jour) Botola Pro : un derby de Casablanca sans vainqueur",
+        ]
+        third = run_cycle(config, console=io.StringIO())  # nothing changed since
+        assert third.crawl.per_source["lequotidien"].get("updated", 0) == 0
+        assert len(smtp.messages) == 2
+        smtp.stop()
+    finally:
+        site.server.shutdown()
+        site.server.server_close()
