@@ -46,7 +46,8 @@ def parse_feed(body: bytes, base_url: str, content_type: str = "application/xml"
         published = modified = None
         if entry.get("published_parsed"):
             published = time.strftime("%Y-%m-%dT%H:%M:%SZ", entry.published_parsed)
-        if entry.get("updated_parsed"):
+        # dict.__contains__: feedparser's own lookup falls back to the publication date, warning.
+        if dict.__contains__(entry, "updated_parsed") and entry["updated_parsed"]:
             modified = time.strftime("%Y-%m-%dT%H:%M:%SZ", entry.updated_parsed)
         result.links.append(Link(urljoin(base_url, href), entry.get("title"), published, modified))
     if parsed.bozo:

@@ -73,9 +73,12 @@ def shingles(text: str) -> set[str]:
     return {" ".join(tokens[i : i + SHINGLE_WORDS]) for i in range(len(tokens) - SHINGLE_WORDS + 1)}
 
 
+_PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=SEED, scheme="affine64").permutations
+
+
 def fingerprint(text: str) -> Fingerprint:
     grams = shingles(text)
-    minhash = MinHash(num_perm=NUM_PERM, seed=SEED, scheme="affine64")
+    minhash = MinHash(num_perm=NUM_PERM, seed=SEED, scheme="affine64", permutations=_PERMUTATIONS)
     if grams:
         minhash.update_batch([g.encode("utf-8") for g in grams])
     return Fingerprint(minhash.hashvalues.astype(np.uint64), len(grams))

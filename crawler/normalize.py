@@ -6,6 +6,7 @@ Both sides must fold text the same way, or "souverainete numerique" would not fi
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -28,6 +29,7 @@ _ELISION = re.compile(r"^(?:l|d|qu|j|n|s|c|m|t|jusqu|lorsqu|puisqu)'(?=\w)")
 ARABIC_LETTER = re.compile(r"[\u0600-\u06FF]")
 
 
+@functools.lru_cache(maxsize=8192)
 def _fold_char(ch: str) -> str:
     """Fold one character: compatibility form, no accents or harakat, Arabic letter variants."""
     if ch in _APOSTROPHES:

@@ -136,6 +136,7 @@ _MIGRATIONS: dict[int, str] = {
         article_id INTEGER NOT NULL REFERENCES articles(id)
     );
     CREATE INDEX IF NOT EXISTS lsh_lookup ON lsh_buckets(band, bucket);
+    CREATE INDEX IF NOT EXISTS lsh_article ON lsh_buckets(article_id);
     CREATE TABLE IF NOT EXISTS article_revisions (
         id INTEGER PRIMARY KEY,
         article_id INTEGER NOT NULL REFERENCES articles(id),

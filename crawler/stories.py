@@ -54,8 +54,11 @@ def find_story(
     return (best[1], best[2]) if best else None
 
 
-def index_article(conn: sqlite3.Connection, article_id: int, fp: Fingerprint) -> None:
-    conn.execute("DELETE FROM lsh_buckets WHERE article_id = ?", (article_id,))
+def index_article(
+    conn: sqlite3.Connection, article_id: int, fp: Fingerprint, replace: bool = True
+) -> None:
+    if replace:  # an updated article: drop its old band keys first
+        conn.execute("DELETE FROM lsh_buckets WHERE article_id = ?", (article_id,))
     conn.executemany(
         "INSERT INTO lsh_buckets(band, bucket, article_id) VALUES (?, ?, ?)",
         [(band, key, article_id) for band, key in enumerate(fp.band_keys())],
@@ -79,7 +82,7 @@ def assign_story(
         "UPDATE articles SET story_id = ?, signature = ?, shingles = ? WHERE id = ?",
         (story_id, fp.to_bytes(), fp.shingles, article_id),
     )
-    index_article(conn, article_id, fp)
+    index_article(conn, article_id, fp, replace=False)
     return story_id
 
 
