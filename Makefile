@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: run test demo lint format clean
+.PHONY: run serve test demo lint format clean browser
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,10 +15,20 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(VENV)/bin/veille run
 
+serve: $(STAMP)
+	$(VENV)/bin/veille serve
+
 demo: $(STAMP)
 	$(VENV)/bin/veille demo
 
-test: $(STAMP)
+# The web view's browser test drives Debian's chromium (headless).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "installing Debian's chromium for the browser test"; \
+		$(SUDO) apt-get update -q >/dev/null && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends chromium >/dev/null; }
+
+test: $(STAMP) browser
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/python -m pytest

@@ -19,7 +19,7 @@ from crawler.canonical import url_key
 from crawler.fingerprint import Fingerprint, fingerprint
 from crawler.stories import assign_story, check_scheme, index_article
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -150,6 +150,14 @@ _MIGRATIONS: dict[int, str] = {
     ALTER TABLE alerts ADD COLUMN story_id INTEGER REFERENCES stories(id);
     ALTER TABLE alerts ADD COLUMN is_update INTEGER NOT NULL DEFAULT 0;
     CREATE UNIQUE INDEX IF NOT EXISTS alerts_story_watchlist ON alerts(story_id, watchlist);
+    """,
+    # What the web view facets and searches: one row per (article, watchlist) match.
+    5: """
+    CREATE VIEW IF NOT EXISTS matched_articles AS
+    SELECT a.id, a.title, a.source, a.language, a.published,
+           substr(coalesce(a.published, a.fetched_at), 1, 10) AS day,
+           m.watchlist, m.snippet, a.url, a.story_id, m.matched_at
+    FROM matches m JOIN articles a ON a.id = m.article_id;
     """,
 }
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -184,6 +185,109 @@ def stories(ctx: click.Context, limit: int, min_sources: int) -> None:
     click.echo(
         tabulate(rows, headers=["story", "first seen", "articles", "outlets", "title", "run by"])
     )
+
+
+@cli.command()
+@click.argument("query")
+@click.option("--source", "sources", multiple=True, help="Only this source (repeatable).")
+@click.option("--language", "languages", multiple=True, help="Only this language (repeatable).")
+@click.option("--since", help="Published on or after (YYYY-MM-DD).")
+@click.option("--until", help="Published before (YYYY-MM-DD).")
+@click.option("--watchlist", help="Only articles this watchlist matched.")
+@click.option("--limit", default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="JSON output.")
+@click.pass_context
+def search(ctx, query, sources, languages, since, until, watchlist, limit, as_json) -> None:
+    """Search stored articles (same syntax as watch rules: AND OR NOT "phrase" prefix* NEAR/n)."""
+    from monitors.rules import load_rules
+    from monitors.search import search as run_search
+    from monitors.secrets import load_secrets_file
+
+    settings = _settings(ctx)
+    try:
+        rule_set = load_rules(settings.watchlists, load_secrets_file(settings.secrets))
+    except VeilleError:
+        rule_set = None  # entities are unavailable, plain searches still work
+    hits = run_search(
+        store.open_database(settings.db),
+        query,
+        rule_set,
+        list(sources),
+        list(languages),
+        since,
+        until,
+        watchlist,
+        limit,
+    )
+    if as_json:
+        click.echo(json.dumps([asdict(h) for h in hits], ensure_ascii=False, indent=2))
+        return
+    for hit in hits:
+        date = (hit.published or "")[:10]
+        click.echo(f"\n{date}  {hit.source}  {hit.title}\n  {hit.url}\n  {hit.snippet}")
+    click.echo(f"\n{len(hits)} result(s)")
+
+
+@cli.command()
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "jsonl", "atom"]), default="csv", show_default=True
+)
+@click.option("--watchlist", help="Only this watchlist's matches (required for atom).")
+@click.option("--since", help="Published on or after (YYYY-MM-DD).")
+@click.option("--until", help="Published before (YYYY-MM-DD).")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File (default: stdout).",
+)
+@click.pass_context
+def export(ctx, fmt, watchlist, since, until, output) -> None:
+    """Export matches as CSV, JSON Lines or an Atom feed."""
+    from monitors.export import atom_feed, matched_articles, write_csv, write_jsonl
+
+    settings = _settings(ctx)
+    db = store.open_database(settings.db)
+    records = matched_articles(db, watchlist, since, until)
+    if fmt == "atom":
+        if not watchlist:
+            raise click.UsageError("--format atom needs --watchlist")
+        from monitors.rules import load_rules
+
+        try:
+            title = load_rules(settings.watchlists).by_name(watchlist).title
+        except VeilleError:
+            title = watchlist
+        data = atom_feed(list(records), watchlist, title)
+        if output:
+            output.write_bytes(data)
+        else:
+            sys.stdout.buffer.write(data)
+        return
+    writer = write_csv if fmt == "csv" else write_jsonl
+    if output:
+        with output.open("w", encoding="utf-8", newline="") as out:
+            count = writer(records, out)
+        click.echo(f"{count} rows written to {output}", err=True)
+    else:
+        writer(records, sys.stdout)
+
+
+@cli.command()
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Listen address (loopback by default)."
+)
+@click.option("--port", default=8001, show_default=True)
+@click.pass_context
+def serve(ctx, host: str, port: int) -> None:
+    """Browse the database in a read-only web view (Datasette): search, facets, feeds, charts."""
+    from monitors.web import datasette_command
+
+    settings = _settings(ctx)
+    store.open_database(settings.db).conn.close()  # create/migrate before serving
+    command = datasette_command(settings.db, host, port)
+    click.echo(f"veille web view on http://{host}:{port}/ (read-only)", err=True)
+    os.execv(command[0], command)
 
 
 # -- sources ---------------------------------------------------------------------------------------

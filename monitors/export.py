@@ -1,0 +1,134 @@
+"""Exports of what a watchlist found: CSV and JSON Lines (for spreadsheets and pandas) and an
+Atom feed (to follow a watchlist in any feed reader)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import TextIO
+from xml.etree import ElementTree as ET
+
+import sqlite_utils
+
+ATOM = "http://www.w3.org/2005/Atom"
+FIELDS = [
+    "matched_at",
+    "watchlist",
+    "title",
+    "url",
+    "source",
+    "language",
+    "published",
+    "author",
+    "terms",
+    "snippet",
+    "story_id",
+    "story_sources",
+]
+
+
+def matched_articles(
+    db: sqlite_utils.Database,
+    watchlist: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    limit: int | None = None,
+) -> Iterator[dict]:
+    """Matches, newest first, with their article and the outlets that ran the same story."""
+    where, params = ["1=1"], []
+    if watchlist:
+        where.append("m.watchlist = ?")
+        params.append(watchlist)
+    if since:
+        where.append("coalesce(a.published, a.fetched_at) >= ?")
+        params.append(since)
+    if until:
+        where.append("coalesce(a.published, a.fetched_at) < ?")
+        params.append(until)
+    sql = (
+        "SELECT m.matched_at, m.watchlist, coalesce(a.title, a.url), a.url, a.source, a.language, "
+        "a.published, a.author, m.terms, m.snippet, a.story_id, "
+        "(SELECT group_concat(DISTINCT o.source) FROM articles o WHERE o.story_id = a.story_id) "
+        f"FROM matches m JOIN articles a ON a.id = m.article_id WHERE {' AND '.join(where)} "
+        "ORDER BY coalesce(a.published, a.fetched_at) DESC, m.id DESC"
+    )
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    for row in db.execute(sql, params):
+        record = dict(zip(FIELDS, row, strict=True))
+        record["terms"] = json.loads(record["terms"])
+        record["story_sources"] = (
+            sorted((record["story_sources"] or "").split(",")) if record["story_sources"] else []
+        )
+        yield record
+
+
+def write_csv(records: Iterator[dict], out: TextIO) -> int:
+    writer = csv.DictWriter(out, fieldnames=FIELDS)
+    writer.writeheader()
+    count = 0
+    for record in records:
+        writer.writerow(
+            record
+            | {
+                "terms": "; ".join(record["terms"]),
+                "story_sources": "; ".join(record["story_sources"]),
+            }
+        )
+        count += 1
+    return count
+
+
+def write_jsonl(records: Iterator[dict], out: TextIO) -> int:
+    count = 0
+    for record in records:
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        count += 1
+    return count
+
+
+def _rfc3339(value: str | None) -> str:
+    if not value:
+        return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.isoformat()
+
+
+def atom_feed(
+    records: list[dict], watchlist: str, title: str, self_url: str | None = None
+) -> bytes:
+    """An Atom 1.0 document listing a watchlist's matches, newest first."""
+    ET.register_namespace("", ATOM)
+    feed = ET.Element(f"{{{ATOM}}}feed")
+    ET.SubElement(feed, f"{{{ATOM}}}id").text = f"tag:veille,2026:watchlist/{watchlist}"
+    ET.SubElement(feed, f"{{{ATOM}}}title").text = f"veille — {title}"
+    updated = max((_rfc3339(r["matched_at"]) for r in records), default=_rfc3339(None))
+    ET.SubElement(feed, f"{{{ATOM}}}updated").text = updated
+    author = ET.SubElement(feed, f"{{{ATOM}}}author")
+    ET.SubElement(author, f"{{{ATOM}}}name").text = "veille"
+    if self_url:
+        ET.SubElement(feed, f"{{{ATOM}}}link", rel="self", href=self_url)
+    for record in records:
+        entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
+        ET.SubElement(
+            entry, f"{{{ATOM}}}id"
+        ).text = f"tag:veille,2026:match/{watchlist}/{record['url']}"
+        ET.SubElement(entry, f"{{{ATOM}}}title").text = record["title"]
+        ET.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", href=record["url"])
+        ET.SubElement(entry, f"{{{ATOM}}}updated").text = _rfc3339(record["matched_at"])
+        if record["published"]:
+            ET.SubElement(entry, f"{{{ATOM}}}published").text = _rfc3339(record["published"])
+        entry_author = ET.SubElement(entry, f"{{{ATOM}}}author")
+        ET.SubElement(entry_author, f"{{{ATOM}}}name").text = record["author"] or record["source"]
+        summary = f"{record['source']} — {record['snippet']}"
+        ET.SubElement(entry, f"{{{ATOM}}}summary").text = summary
+        for term in record["terms"]:
+            ET.SubElement(entry, f"{{{ATOM}}}category", term=term)
+    return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
