@@ -1,8 +1,8 @@
 """Stories: clusters of near-duplicate articles (wire copy republished by several outlets).
 
-Each stored article gets a MinHash fingerprint; its LSH band keys go to `lsh_buckets`, indexed
-on (band, bucket), so finding candidates costs a few index lookups whatever the size of the
-store. Candidates are verified on their signatures, and the article joins the story of the best
+Each stored article gets a MinHash fingerprint; its LSH band keys go to `lsh_keys`, a clustered
+(key, article) table, so finding candidates costs one index probe per band whatever the size of
+the store. Candidates are verified on their signatures, and the article joins the story of the best
 one, or opens a new story.
 """
 
@@ -32,10 +32,8 @@ def find_story(
 ) -> tuple[int, int] | None:
     """(story id, article id) of the closest stored near-duplicate, if any."""
     keys = fp.band_keys()
-    clauses = " OR ".join("(band = ? AND bucket = ?)" for _ in keys)
-    params: list[int] = [v for band, key in enumerate(keys) for v in (band, key)]
     candidates = conn.execute(
-        f"SELECT DISTINCT article_id FROM lsh_buckets WHERE {clauses}", params
+        f"SELECT DISTINCT article_id FROM lsh_keys WHERE key IN ({','.join('?' * len(keys))})", keys
     ).fetchall()
     best: tuple[float, int, int] | None = None
     for (article_id,) in candidates:
@@ -58,10 +56,10 @@ def index_article(
     conn: sqlite3.Connection, article_id: int, fp: Fingerprint, replace: bool = True
 ) -> None:
     if replace:  # an updated article: drop its old band keys first
-        conn.execute("DELETE FROM lsh_buckets WHERE article_id = ?", (article_id,))
+        conn.execute("DELETE FROM lsh_keys WHERE article_id = ?", (article_id,))
     conn.executemany(
-        "INSERT INTO lsh_buckets(band, bucket, article_id) VALUES (?, ?, ?)",
-        [(band, key, article_id) for band, key in enumerate(fp.band_keys())],
+        "INSERT OR IGNORE INTO lsh_keys(key, article_id) VALUES (?, ?)",
+        [(key, article_id) for key in fp.band_keys()],
     )
 
 
