@@ -37,6 +37,11 @@ COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 HTTPERROR_ALLOWED_CODES: list[int] = []
 
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.CachedRobotsTxtMiddleware": 100,
+}
+
 ITEM_PIPELINES = {
     "crawler.pipelines.ExtractPipeline": 100,
     "crawler.pipelines.CanonicalPipeline": 200,

@@ -19,7 +19,7 @@ from crawler.canonical import url_key
 from crawler.fingerprint import Fingerprint, fingerprint
 from crawler.stories import assign_story, check_scheme, index_article
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -169,6 +169,21 @@ _MIGRATIONS: dict[int, str] = {
     ) WITHOUT ROWID;
     CREATE INDEX IF NOT EXISTS lsh_keys_article ON lsh_keys(article_id);
     DROP TABLE IF EXISTS lsh_buckets;
+    """,
+    # Incremental crawling: validators of each entry point, and robots.txt kept for a day.
+    7: """
+    CREATE TABLE IF NOT EXISTS entry_state (
+        url TEXT PRIMARY KEY,
+        etag TEXT,
+        last_modified TEXT,
+        last_status INTEGER,
+        checked_at TEXT NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS robots_cache (
+        netloc TEXT PRIMARY KEY,
+        body BLOB NOT NULL,
+        fetched_at TEXT NOT NULL
+    );
     """,
 }
 
@@ -471,3 +486,32 @@ def record_crawl(db: sqlite_utils.Database, source: str, succeeded: bool) -> Non
             )
         else:
             db.conn.execute("UPDATE sources SET last_crawl_at=? WHERE name=?", (now, source))
+
+
+def entry_validators(db: sqlite_utils.Database, url: str) -> dict[str, str]:
+    """Conditional request headers for an entry point we fetched before (ETag, Last-Modified)."""
+    row = db.execute("SELECT etag, last_modified FROM entry_state WHERE url = ?", [url]).fetchone()
+    headers = {}
+    if row and row[0]:
+        headers["If-None-Match"] = row[0]
+    if row and row[1]:
+        headers["If-Modified-Since"] = row[1]
+    return headers
+
+
+def save_entry_state(
+    db: sqlite_utils.Database, url: str, status: int, etag: str | None, last_modified: str | None
+) -> None:
+    with db.conn:
+        if status == 304:
+            db.conn.execute(
+                "UPDATE entry_state SET last_status = 304, checked_at = ? WHERE url = ?",
+                (utcnow(), url),
+            )
+        else:
+            db.conn.execute(
+                "INSERT INTO entry_state(url, etag, last_modified, last_status, checked_at) VALUES (?,?,?,?,?) "
+                "ON CONFLICT(url) DO UPDATE SET etag=excluded.etag, last_modified=excluded.last_modified, "
+                "last_status=excluded.last_status, checked_at=excluded.checked_at",
+                (url, etag, last_modified, status, utcnow()),
+            )

@@ -7,10 +7,12 @@ cannot express: status codes, redirects, a page answering under a `?p=` shortlin
 
 from __future__ import annotations
 
+import hashlib
 import mimetypes
 import threading
 import time
 from dataclasses import dataclass, field
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
@@ -60,9 +62,17 @@ def _make_handler(site: ServedSite, routes: dict) -> type[BaseHTTPRequestHandler
         def log_message(self, format: str, *args: object) -> None:  # keep test output quiet
             return
 
-        def _send(self, status: int, body: bytes = b"", content_type: str = "text/html") -> None:
+        def _send(
+            self,
+            status: int,
+            body: bytes = b"",
+            content_type: str = "text/html",
+            extra: dict | None = None,
+        ) -> None:
             self.send_response(status)
             self.send_header("Content-Type", content_type)
+            for name, value in (extra or {}).items():
+                self.send_header(name, value)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             if self.command != "HEAD":
@@ -109,7 +119,18 @@ def _make_handler(site: ServedSite, routes: dict) -> type[BaseHTTPRequestHandler
                 )
                 return
             body = found.read_bytes().replace(PLACEHOLDER.encode(), site.base_url.encode())
-            self._send(200, body, _content_type(found))
+            etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
+            modified = formatdate(found.stat().st_mtime, usegmt=True)
+            if self.headers.get("If-None-Match") == etag or (
+                "If-None-Match" not in self.headers
+                and self.headers.get("If-Modified-Since") == modified
+            ):
+                self.send_response(304)
+                self.send_header("ETag", etag)
+                self.send_header("Last-Modified", modified)
+                self.end_headers()
+                return
+            self._send(200, body, _content_type(found), {"ETag": etag, "Last-Modified": modified})
 
         do_HEAD = do_GET
 

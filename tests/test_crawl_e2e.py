@@ -208,3 +208,33 @@ def test_crawl_time_limit_is_enforced_from_outside(sites, sources_file, tmp_path
     (status,) = db.execute("SELECT status FROM crawl_runs WHERE id=?", [result.run_id]).fetchone()
     assert status == result.status
     assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == 9  # kept what it stored
+
+
+def test_an_unchanged_second_crawl_costs_one_conditional_request_per_entry_point(sites, tmp_path):
+    quotidien, khabar = sites["lequotidien"].base_url, sites["alkhabar"].base_url
+    sources = tmp_path / "steady.yaml"
+    sources.write_text(
+        f"""sources:
+  - name: lequotidien
+    homepage: {quotidien}/
+    feeds: [{quotidien}/feed/]
+    sitemaps: [{quotidien}/sitemap_index.xml]
+    listings: [{quotidien}/technologie/]
+  - name: alkhabar
+    homepage: {khabar}/
+    feeds: [{khabar}/feed]
+    sitemaps: [{khabar}/sitemap-news.xml]
+""",
+        encoding="utf-8",
+    )
+    first = run_crawl(tmp_path, sources)
+    assert first.new_articles == 9
+    for site in sites.values():
+        site.requests.clear()
+    second = run_crawl(tmp_path, sources)
+    requests = [r for site in sites.values() for r in site.requests]
+    entry_points = {"/feed/", "/sitemap_index.xml", "/technologie/", "/feed", "/sitemap-news.xml"}
+    assert sorted(r.path for r in requests) == sorted(entry_points)  # no robots.txt, no article
+    assert all("If-None-Match" in r.headers for r in requests)
+    assert second.new_articles == 0
+    assert sum(s.get("not_modified", 0) for s in second.per_source.values()) == len(entry_points)

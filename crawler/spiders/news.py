@@ -46,6 +46,11 @@ logger = logging.getLogger(__name__)
 _SLUG_LIKE = re.compile(r"\d{3,}|[^/]+-[^/]+-[^/]+")
 
 
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
+
+
 def describe_failure(failure: Failure) -> tuple[str, str]:
     """A (kind, message) pair a user understands, for a failed request."""
     exc = failure.value
@@ -128,7 +133,14 @@ class NewsSpider(scrapy.Spider):
             errback=self.entry_failed,
             dont_filter=True,
             priority=10,
-            meta={"source": source.name, "entry": entry, "depth": depth},
+            # Conditional: a feed or sitemap that did not change answers 304 and costs nothing.
+            headers=store.entry_validators(self.db, url),
+            meta={
+                "source": source.name,
+                "entry": entry,
+                "depth": depth,
+                "handle_httpstatus_list": [304],
+            },
         )
 
     def entry_failed(self, failure: Failure) -> None:
@@ -140,6 +152,17 @@ class NewsSpider(scrapy.Spider):
     def parse_entry(self, response: Response):
         source = self.sources[response.meta["source"]]
         entry: EntryPoint = response.meta["entry"]
+        store.save_entry_state(
+            self.db,
+            response.request.url,
+            response.status,
+            _header(response, b"ETag"),
+            _header(response, b"Last-Modified"),
+        )
+        if response.status == 304:
+            self.report[source.name]["entry_ok"] += 1
+            self.report[source.name]["not_modified"] += 1
+            return
         content_type = response.headers.get("Content-Type", b"").decode("latin-1")
         found = parse_entry_point(entry.kind, response.body, response.url, content_type)
         if found.problem:

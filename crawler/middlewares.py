@@ -1,0 +1,48 @@
+"""Downloader middlewares of the veille crawler."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from scrapy.http import Request, Response
+from scrapy.utils.httpobj import urlparse_cached
+from scrapy.utils.misc import build_from_crawler
+
+from crawler.store import utcnow
+
+ROBOTS_CACHE = timedelta(hours=24)  # what major crawlers allow themselves
+
+
+class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
+    """robots.txt, obeyed as usual, but fetched at most once a day per site and kept in SQLite:
+    a crawl of a site that published nothing new costs its entry points and nothing else."""
+
+    @property
+    def _db(self):
+        return getattr(self.crawler.spider, "db", None)
+
+    async def robot_parser(self, request: Request):
+        netloc = urlparse_cached(request).netloc
+        if netloc not in self._parsers and self._db is not None:
+            row = self._db.execute(
+                "SELECT body, fetched_at FROM robots_cache WHERE netloc = ?", [netloc]
+            ).fetchone()
+            if row:
+                fetched = datetime.fromisoformat(row[1].replace("Z", "+00:00"))
+                if datetime.now(UTC) - fetched < ROBOTS_CACHE:
+                    self._parsers[netloc] = build_from_crawler(
+                        self._parserimpl, self.crawler, row[0]
+                    )
+                    self._stats.inc_value("robotstxt/cache_hit")
+        return await super().robot_parser(request)
+
+    async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
+        if self._db is not None and response.status == 200:
+            with self._db.conn:
+                self._db.conn.execute(
+                    "INSERT INTO robots_cache(netloc, body, fetched_at) VALUES (?,?,?) "
+                    "ON CONFLICT(netloc) DO UPDATE SET body=excluded.body, fetched_at=excluded.fetched_at",
+                    (netloc, response.body, utcnow()),
+                )
+        await super()._parse_robots(response, netloc, request)
