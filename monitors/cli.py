@@ -100,6 +100,27 @@ def run(ctx: click.Context, once: bool) -> None:
 
 
 @cli.command()
+@click.pass_context
+def reload(ctx: click.Context) -> None:
+    """Ask the running daemon to re-read sources and watchlists (it keeps the old ones if invalid)."""
+    import signal
+
+    from monitors.daemon import pidfile_for
+
+    pidfile = pidfile_for(_settings(ctx).db)
+    try:
+        pid = int(pidfile.read_text().strip())
+        os.kill(pid, signal.SIGHUP)
+    except (FileNotFoundError, ValueError, ProcessLookupError):
+        raise click.ClickException(
+            f"no running daemon for this database ({pidfile} missing or stale)"
+        ) from None
+    click.echo(
+        f"reload requested from daemon {pid}; its log says whether the new configuration was accepted"
+    )
+
+
+@cli.command()
 @click.option(
     "--dir",
     "workdir",

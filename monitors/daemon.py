@@ -1,13 +1,15 @@
 """The long-running daemon: APScheduler 3 runs one crawl job per source (each crawl in a child
-process) and a delivery job; SIGTERM/SIGINT stop it cleanly."""
+process) and a delivery job; SIGTERM/SIGINT stop it cleanly, SIGHUP reloads its configuration."""
 
 from __future__ import annotations
 
 import logging
+import os
 import random
 import signal
 import threading
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TextIO
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -23,6 +25,11 @@ from monitors.delivery import recover_interrupted
 logger = logging.getLogger(__name__)
 
 CRAWL_WORKERS = 2  # one crawl process per core on a small server
+
+
+def pidfile_for(db: Path) -> Path:
+    """Where a running daemon writes its process id (next to its database)."""
+    return Path(db).parent / "veille.pid"
 
 
 class Daemon:
@@ -66,6 +73,35 @@ class Daemon:
             misfire_grace_time=max(1, int(interval)),
         )
 
+    def reload(self, signum: int | None = None, _frame: object = None) -> None:
+        """SIGHUP: re-read sources and watchlists; keep the running configuration if they are invalid."""
+        threading.Thread(target=self._reload, name="reload", daemon=True).start()
+
+    def _reload(self) -> None:
+        from crawler.errors import VeilleError
+        from monitors.cycle import load_config
+
+        try:
+            config = load_config(self.config.settings)
+        except VeilleError as exc:
+            logger.error("reload refused, keeping the current configuration: %s", exc)
+            return
+        old = {s.name: s for s in self.config.sources.enabled()}
+        new = {s.name: s for s in config.sources.enabled()}
+        self.config = config
+        for name in old.keys() - new.keys():
+            self.scheduler.remove_job(f"crawl:{name}")
+        for index, name in enumerate(sorted(new.keys() - old.keys())):
+            self._schedule_source(new[name], index)
+        for name in old.keys() & new.keys():
+            if old[name].interval_minutes != new[name].interval_minutes:
+                self.scheduler.remove_job(f"crawl:{name}")
+                self._schedule_source(new[name], 0)
+        db = store.open_database(config.settings.db)
+        store.register_sources(db, config.sources.sources)
+        db.conn.close()
+        logger.info("reloaded: %d sources, %d watchlists", len(new), len(config.rules.watchlists))
+
     def stop(self, signum: int | None = None, _frame: object = None) -> None:
         if self._stopping.is_set():
             return
@@ -94,12 +130,18 @@ class Daemon:
         )
         signal.signal(signal.SIGTERM, self.stop)
         signal.signal(signal.SIGINT, self.stop)
+        signal.signal(signal.SIGHUP, self.reload)
+        pidfile = pidfile_for(self.config.settings.db)
+        pidfile.write_text(f"{os.getpid()}\n", encoding="utf-8")
         logger.info(
             "veille running: %d sources, %d watchlists, database %s",
             len(self.config.sources.enabled()),
             len(self.config.rules.watchlists),
             self.config.settings.db,
         )
-        self.scheduler.start()
-        stop_all_crawls()
+        try:
+            self.scheduler.start()
+        finally:
+            stop_all_crawls()
+            pidfile.unlink(missing_ok=True)
         logger.info("veille stopped")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -249,3 +250,59 @@ def test_rules_backtest_lists_what_would_have_alerted_and_sends_nothing(sources_
     assert conn.execute("SELECT count(*) FROM deliveries").fetchone()[0] == deliveries_before
     unknown = invoke("rules", "backtest", "nope", env=env)
     assert unknown.exit_code == 2 and "no watchlist named 'nope'" in unknown.output
+
+
+def wait_for(path: Path, text: str, timeout: float = 30) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        content = path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
+        if text in content:
+            return content
+        time.sleep(0.3)
+    raise AssertionError(f"{text!r} never appeared in {path}:\n{content[-2000:]}")
+
+
+def test_reload_keeps_the_old_rules_when_the_new_file_is_invalid(sources_file, tmp_path):
+    watchlists = tmp_path / "watchlists.yaml"
+    shutil.copy(WATCHLISTS, watchlists)
+    db = tmp_path / "daemon.db"
+    env = dict(
+        os.environ,
+        VEILLE_DB=str(db),
+        VEILLE_SOURCES=str(sources_file),
+        VEILLE_WATCHLISTS=str(watchlists),
+        VEILLE_CRAWL_SETTINGS=FAST,
+    )
+    log = tmp_path / "daemon.log"
+    with open(log, "wb") as out:
+        daemon = subprocess.Popen(
+            [sys.executable, "-m", "monitors.cli", "run"],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+        try:
+            wait_for(log, "veille running")
+            assert (tmp_path / "veille.pid").read_text().strip() == str(daemon.pid)
+            good = watchlists.read_text(encoding="utf-8")
+            watchlists.write_text(
+                good.replace("query: >-\n", "query: >-\n      (\n", 1), encoding="utf-8"
+            )
+            result = invoke("--db", str(db), "reload")
+            assert result.exit_code == 0, result.output
+            text = wait_for(log, "reload refused")
+            assert f"{watchlists}:" in text.split("reload refused", 1)[1]
+            watchlists.write_text(
+                good + "\n  - name: nouvelle\n    title: Nouvelle veille\n    terms: [Gitex]\n",
+                encoding="utf-8",
+            )
+            invoke("--db", str(db), "reload")
+            wait_for(log, "reloaded: 3 sources, 7 watchlists")
+            assert daemon.poll() is None
+            daemon.send_signal(signal.SIGTERM)
+            assert daemon.wait(timeout=30) == 0
+        finally:
+            if daemon.poll() is None:
+                daemon.kill()
+    assert not (tmp_path / "veille.pid").exists()
+    assert invoke("--db", str(db), "reload").exit_code == 1  # no daemon any more
