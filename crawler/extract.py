@@ -68,6 +68,7 @@ _BOILERPLATE_LINE = re.compile(
     r")",
     re.IGNORECASE,
 )
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _BYLINE = re.compile(r"^\s*(?:par|by|por|بقلم)\s+", re.IGNORECASE)
 
 
@@ -127,6 +128,9 @@ def extract_article(
     html: str | bytes, url: str, extra_prune_xpath: tuple[str, ...] = ()
 ) -> Extracted:
     """Extract text and metadata from one page, or raise NotAnArticle saying why."""
+    if isinstance(html, str):
+        # lxml refuses str input that still carries an XML encoding declaration (XHTML pages).
+        html = _XML_DECLARATION.sub("", html, count=1)
     try:
         tree = lxml.html.fromstring(html)
     except (lxml.etree.ParserError, ValueError) as exc:

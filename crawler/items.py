@@ -15,7 +15,7 @@ class ArticleItem:
 
     source: str
     fetched_url: str
-    html: bytes = field(repr=False)
+    html: str | bytes = field(repr=False)
     seen_urls: list[str] = field(default_factory=list)  # every URL that led here (redirects, feeds)
     feed_title: str | None = None
     feed_published: str | None = None

@@ -50,7 +50,7 @@ class ExtractPipeline(_Stage):
         item.description = extracted.description
         item.canonical_hint = extracted.canonical_url
         item.text = extracted.text
-        item.html = b""  # not needed any more; keep memory flat
+        item.html = ""  # not needed any more; keep memory flat
         return item
 
 

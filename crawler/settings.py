@@ -37,7 +37,11 @@ COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 HTTPERROR_ALLOWED_CODES: list[int] = []
 
+# Networks a URL may resolve to although they are internal (loopback, private, link-local).
+VEILLE_ALLOWED_NETWORKS: list[str] = []
+
 DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.PrivateAddressGuard": 50,
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.middlewares.CachedRobotsTxtMiddleware": 100,
 }

@@ -20,6 +20,7 @@ LOCAL_CRAWL_SETTINGS: dict[str, object] = {
     "RETRY_TIMES": 0,
     "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
     "DOWNLOAD_TIMEOUT": 10,
+    "VEILLE_ALLOWED_NETWORKS": ["127.0.0.0/8"],  # the fixture sites live on loopback
 }
 
 

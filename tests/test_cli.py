@@ -117,6 +117,8 @@ def test_scrapy_crawl_from_the_repository_root(sources_file, tmp_path):
             "DOWNLOAD_DELAY=0",
             "-s",
             "AUTOTHROTTLE_ENABLED=0",
+            "-s",
+            "VEILLE_ALLOWED_NETWORKS=127.0.0.0/8",
         ],
         cwd=root,
         capture_output=True,

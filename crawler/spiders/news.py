@@ -19,6 +19,7 @@ from scrapy.exceptions import (
     CannotResolveHostError,
     DownloadCancelledError,
     DownloadConnectionRefusedError,
+    DownloadFailedError,
     DownloadTimeoutError,
     IgnoreRequest,
     ResponseDataLossError,
@@ -27,6 +28,8 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import (
     ConnectError,
+    ConnectionDone,
+    ConnectionLost,
     ConnectionRefusedError,
     DNSLookupError,
     TCPTimedOutError,
@@ -39,6 +42,7 @@ from crawler.canonical import canonicalize_url, url_key
 from crawler.discover import parse_entry_point
 from crawler.extract import reset_extraction_caches
 from crawler.items import ArticleItem
+from crawler.middlewares import BlockedAddress
 from crawler.sources import EntryPoint, Source, load_sources
 
 logger = logging.getLogger(__name__)
@@ -67,6 +71,17 @@ def describe_failure(failure: Failure) -> tuple[str, str]:
         return "too-large", f"download cancelled ({exc}); raise DOWNLOAD_MAXSIZE if legitimate"
     if failure.check(ResponseDataLossError):
         return "truncated", "the server closed the connection before the end of the page"
+    if failure.check(BlockedAddress):
+        return "blocked-address", str(exc)
+    if failure.check(IgnoreRequest) and "redirection" in str(exc):
+        return "redirect-loop", f"{exc} (REDIRECT_MAX_TIMES)"
+    if failure.check(IgnoreRequest) and ("decompressed" in str(exc) or "max size" in str(exc)):
+        return "too-large", f"{str(exc)[:200]}; raise DOWNLOAD_MAXSIZE if legitimate"
+    if failure.check(DownloadFailedError, ConnectionLost, ConnectionDone):
+        return (
+            "connection-lost",
+            "the server closed or reset the connection before the page was complete",
+        )
     if failure.check(IgnoreRequest):
         return "ignored", str(exc) or "request ignored (robots.txt or size limit)"
     return "fetch-failed", f"{exc.__class__.__name__}: {exc}"
@@ -249,7 +264,7 @@ class NewsSpider(scrapy.Spider):
         yield ArticleItem(
             source=source.name,
             fetched_url=response.url,
-            html=response.body,
+            html=response.text,  # decoded by Scrapy: HTTP header, <meta>, BOM, then sniffing
             seen_urls=list(dict.fromkeys(seen)),
             feed_title=response.meta.get("feed_title"),
             feed_published=response.meta.get("feed_published"),

@@ -1,0 +1,103 @@
+"""Fault injection: a hostile site costs its own source a try, never the crawl, never the
+machine; internal addresses are refused; wrong encodings still decode."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from crawler import store
+from crawler.crawl import crawl
+from monitors.demo import LOCAL_CRAWL_SETTINGS
+
+from .hostile import ARABIC_TEXT, ENGLISH_TEXT, FRENCH_TEXT, HostileSite
+
+
+@pytest.fixture
+def hostile():
+    site = HostileSite()
+    yield site
+    site.stop()
+
+
+def test_a_hostile_site_costs_its_source_one_try_each_and_the_crawl_finishes(
+    hostile, sites, tmp_path
+):
+    base = hostile.base_url
+    quotidien = sites["lequotidien"].base_url
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(
+        f"""sources:
+  - name: hostile
+    homepage: {base}/
+    feeds: [{base}/feed, {base}/bomb-feed]
+    sitemaps: [{base}/bomb-sitemap]
+  - name: lequotidien
+    homepage: {quotidien}/
+    feeds: [{quotidien}/feed/]
+""",
+        encoding="utf-8",
+    )
+    settings = dict(
+        LOCAL_CRAWL_SETTINGS, DOWNLOAD_TIMEOUT=3, DOWNLOAD_MAXSIZE=1_000_000, REDIRECT_MAX_TIMES=4
+    )
+    started = time.monotonic()
+    result = crawl(
+        tmp_path / "v.db",
+        sources,
+        settings=settings,
+        time_limit=120,
+        log_file=tmp_path / "crawl.log",
+    )
+    elapsed = time.monotonic() - started
+    assert result.status == "finished" and elapsed < 60
+
+    db = store.open_database(tmp_path / "v.db")
+    texts = dict(db.execute("SELECT url, text FROM articles WHERE source='hostile'").fetchall())
+    by_path = {url.removeprefix(base): text for url, text in texts.items()}
+    assert set(by_path) == {"/ar-1256", "/fr-8859", "/en-undeclared"}
+    assert ARABIC_TEXT[:60] in by_path["/ar-1256"]  # windows-1256 declared in the HTTP header only
+    assert (
+        FRENCH_TEXT[:60] in by_path["/fr-8859"] and "100 €" in by_path["/fr-8859"]
+    )  # ISO-8859-15 in <meta> only
+    assert ENGLISH_TEXT[:60] in by_path["/en-undeclared"]
+
+    errors = {}
+    for url, kind, message in db.execute(
+        "SELECT url, kind, message FROM crawl_errors WHERE source='hostile'"
+    ):
+        errors.setdefault((url or "").removeprefix(base), []).append((kind, message))
+    assert errors["/drip"][0][0] in ("timeout", "truncated")
+    assert errors["/hang"][0][0] == "timeout"
+    assert errors["/reset"][0][0] in ("connection-lost", "truncated")
+    assert errors["/huge"][0][0] == "too-large"
+    assert errors["/gzip-bomb"][0][0] == "too-large"  # 60 MB of zeros, 58 KB on the wire
+    assert [k for k, _ in errors.get("/loop-a", []) + errors.get("/loop-b", [])] == [
+        "redirect-loop"
+    ]
+    metadata = errors["http://169.254.169.254/latest/meta-data/"]  # where the redirect pointed
+    assert [k for k, _ in metadata] == ["blocked-address"]
+    assert all(errors[f"/storm/{i}"][0][0] == "http-500" for i in range(25))
+    assert errors["/bomb-feed"][0][0] == "malformed-feed"
+    assert errors["/bomb-sitemap"][0][0] == "malformed-sitemap"
+    assert "/latest/meta-data/" not in hostile.hits
+
+    # The well-behaved source in the same crawl did not suffer.
+    assert db.execute("SELECT count(*) FROM articles WHERE source='lequotidien'").fetchone()[0] == 4
+    (success,) = db.execute(
+        "SELECT last_success_at FROM sources WHERE name='lequotidien'"
+    ).fetchone()
+    assert success is not None
+
+
+def test_internal_addresses_are_refused_unless_allowed(sites, sources_file, tmp_path):
+    refused = dict(LOCAL_CRAWL_SETTINGS, VEILLE_ALLOWED_NETWORKS=[])
+    result = crawl(tmp_path / "v.db", sources_file, settings=refused, time_limit=60)
+    assert result.new_articles == 0
+    assert all(not site.requests for site in sites.values())  # nothing reached the servers
+    db = store.open_database(tmp_path / "v.db")
+    kinds = {kind for (kind,) in db.execute("SELECT kind FROM crawl_errors")}
+    assert kinds == {"blocked-address"}
+    message = db.execute("SELECT message FROM crawl_errors LIMIT 1").fetchone()[0]
+    assert "VEILLE_ALLOWED_NETWORKS" in message
