@@ -19,7 +19,7 @@ from crawler.canonical import url_key
 from crawler.fingerprint import Fingerprint, fingerprint
 from crawler.stories import assign_story, check_scheme, index_article
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -185,6 +185,10 @@ _MIGRATIONS: dict[int, str] = {
         fetched_at TEXT NOT NULL
     );
     """,
+    # The child sitemaps of a sitemap index, re-checked (conditionally) when the index is unchanged.
+    8: """
+    ALTER TABLE entry_state ADD COLUMN children TEXT NOT NULL DEFAULT '[]';
+    """,
 }
 
 
@@ -207,6 +211,7 @@ def open_database(path: str | Path) -> sqlite_utils.Database:
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA cache_size = -32000")  # 32 MB of page cache: the LSH index stays hot
+    conn.execute("PRAGMA mmap_size = 268435456")
     if db.journal_mode != "wal":
         db.enable_wal()
     migrate(db)
@@ -515,3 +520,15 @@ def save_entry_state(
                 "last_status=excluded.last_status, checked_at=excluded.checked_at",
                 (url, etag, last_modified, status, utcnow()),
             )
+
+
+def save_entry_children(db: sqlite_utils.Database, url: str, children: list[str]) -> None:
+    with db.conn:
+        db.conn.execute(
+            "UPDATE entry_state SET children = ? WHERE url = ?", (json.dumps(children), url)
+        )
+
+
+def entry_children(db: sqlite_utils.Database, url: str) -> list[str]:
+    row = db.execute("SELECT children FROM entry_state WHERE url = ?", [url]).fetchone()
+    return json.loads(row[0]) if row else []

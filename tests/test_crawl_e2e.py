@@ -233,7 +233,15 @@ def test_an_unchanged_second_crawl_costs_one_conditional_request_per_entry_point
         site.requests.clear()
     second = run_crawl(tmp_path, sources)
     requests = [r for site in sites.values() for r in site.requests]
-    entry_points = {"/feed/", "/sitemap_index.xml", "/technologie/", "/feed", "/sitemap-news.xml"}
+    # The five configured entry points, and the two sitemaps the (unchanged) index lists.
+    entry_points = {
+        "/feed/",
+        "/sitemap_index.xml",
+        "/post-sitemap.xml",
+        "/news-sitemap.xml",
+        "/technologie/",
+    }
+    entry_points |= {"/feed", "/sitemap-news.xml"}
     assert sorted(r.path for r in requests) == sorted(entry_points)  # no robots.txt, no article
     assert all("If-None-Match" in r.headers for r in requests)
     assert second.new_articles == 0

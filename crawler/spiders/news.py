@@ -174,9 +174,14 @@ class NewsSpider(scrapy.Spider):
             _header(response, b"ETag"),
             _header(response, b"Last-Modified"),
         )
+        depth = response.meta["depth"]
         if response.status == 304:
             self.report[source.name]["entry_ok"] += 1
             self.report[source.name]["not_modified"] += 1
+            # An unchanged sitemap index says nothing of its children: check them (conditionally).
+            for child in store.entry_children(self.db, response.request.url):
+                if depth < 2:
+                    yield self._entry_request(source, entry, child, depth + 1)
             return
         content_type = response.headers.get("Content-Type", b"").decode("latin-1")
         found = parse_entry_point(entry.kind, response.body, response.url, content_type)
@@ -187,8 +192,10 @@ class NewsSpider(scrapy.Spider):
             self.report[source.name]["entry_ok"] += 1
         else:
             self.report[source.name]["entry_failed"] += 1
-        depth = response.meta["depth"]
-        for child in found.sitemaps[: self.max_child_sitemaps]:
+        children = found.sitemaps[: self.max_child_sitemaps]
+        if children:
+            store.save_entry_children(self.db, response.request.url, children)
+        for child in children:
             if depth < 2:
                 yield self._entry_request(source, entry, child, depth + 1)
         taken = 0
