@@ -19,7 +19,7 @@ from crawler.canonical import url_key
 from crawler.fingerprint import Fingerprint, fingerprint
 from crawler.stories import assign_story, check_scheme, index_article
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -188,6 +188,13 @@ _MIGRATIONS: dict[int, str] = {
     # The child sitemaps of a sitemap index, re-checked (conditionally) when the index is unchanged.
     8: """
     ALTER TABLE entry_state ADD COLUMN children TEXT NOT NULL DEFAULT '[]';
+    """,
+    # Per-source pacing: quiet sources are polled less, failing ones back off (monitors/pacing.py).
+    9: """
+    ALTER TABLE sources ADD COLUMN consecutive_failures INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE sources ADD COLUMN quiet_cycles INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE sources ADD COLUMN next_due_at TEXT;
+    ALTER TABLE sources ADD COLUMN pace TEXT;
     """,
 }
 

@@ -153,13 +153,13 @@ def _print_status(db) -> None:
             (s.last_success_at or "never").replace("T", " "),
             s.articles,
             s.error_count,
-            (s.last_error or "")[:70],
+            s.pace or "",
+            (s.last_error or "")[:60],
         ]
         for s in status.sources
     ]
-    click.echo(
-        tabulate(table, headers=["source", "last success", "articles", "errors", "last error"])
-    )
+    headers = ["source", "last success", "articles", "errors", "pace", "last error"]
+    click.echo(tabulate(table, headers=headers))
     states = ", ".join(f"{k}: {v}" for k, v in sorted(status.deliveries_by_state.items())) or "none"
     click.echo(f"\narticles: {status.articles}   alerts: {status.alerts}   deliveries: {states}")
 

@@ -10,11 +10,14 @@ from typing import TextIO
 
 from crawler import store
 from crawler.crawl import CrawlResult, crawl
+from crawler.errors import VeilleError
 from crawler.sources import SourceList, load_sources
+from crawler.store import iso
 from monitors.config import Settings
 from monitors.delivery import DeliveryReport, Sender
 from monitors.matcher import Matcher
 from monitors.outbox import MatchReport, match_pending
+from monitors.pacing import record_outcome
 from monitors.rules import (
     RuleSet,
     describe_unusable_channels,
@@ -88,7 +91,17 @@ def run_cycle(
         time_limit=config.settings.crawl_time_limit,
         log_file=config.settings.crawl_log,
     )
+    db = store.open_database(config.settings.db)
     for name, counts in sorted(result.per_source.items()):
+        try:
+            interval = config.sources.by_name(name).interval_minutes
+        except VeilleError:
+            interval = 30
+        pace = record_outcome(db, name, interval, counts)
+        if pace.description != "normal":
+            logger.info(
+                "pace source=%s %s; next crawl at %s", name, pace.description, iso(pace.due)
+            )
         logger.info(
             "crawl source=%s new=%d duplicates=%d known=%d errors=%d",
             name,
@@ -97,6 +110,7 @@ def run_cycle(
             counts.get("known", 0),
             counts.get("errors", 0),
         )
+    db.conn.close()
     matches, deliveries = match_and_deliver(config, console)
     logger.info(
         "cycle run=%d sources=%s status=%s new=%d errors=%d matches=%d alerts=%d sent=%d retrying=%d failed=%d",

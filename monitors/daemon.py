@@ -21,6 +21,7 @@ from crawler.crawl import stop_all_crawls
 from crawler.sources import Source
 from monitors.cycle import Config, match_and_deliver, run_cycle
 from monitors.delivery import recover_interrupted
+from monitors.pacing import is_due
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +47,13 @@ class Daemon:
     def _crawl_source(self, name: str) -> None:
         if self._stopping.is_set():
             return
+        db = store.open_database(self.config.settings.db)
+        try:
+            if not is_due(db, name, datetime.now(UTC)):
+                logger.debug("source=%s not due yet (quiet or backing off)", name)
+                return
+        finally:
+            db.conn.close()
         try:
             run_cycle(self.config, only=[name], console=self.console)
         except Exception:  # a job must never kill the scheduler; the next run tries again

@@ -17,6 +17,8 @@ class SourceStatus:
     error_count: int
     last_error: str | None
     last_error_at: str | None
+    pace: str | None = None
+    next_due_at: str | None = None
 
 
 @dataclass(frozen=True)
@@ -32,7 +34,7 @@ def gather_status(db: sqlite_utils.Database) -> Status:
     rows = db.execute(
         "SELECT s.name, s.last_crawl_at, s.last_success_at, "
         "(SELECT count(*) FROM articles a WHERE a.source = s.name), "
-        "s.error_count, s.last_error, s.last_error_at FROM sources s ORDER BY s.name"
+        "s.error_count, s.last_error, s.last_error_at, s.pace, s.next_due_at FROM sources s ORDER BY s.name"
     ).fetchall()
     states = dict(db.execute("SELECT state, count(*) FROM deliveries GROUP BY state").fetchall())
     run = db.execute(

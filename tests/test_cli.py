@@ -172,6 +172,8 @@ def test_run_once_then_status(sources_file, tmp_path):
     assert by_name["lequotidien"]["articles"] == 6 and by_name["alkhabar"]["articles"] == 3
     assert by_name["site-en-panne"]["last_success_at"] is None
     assert "unreachable" in by_name["site-en-panne"]["last_error"]
+    assert by_name["site-en-panne"]["pace"] == "backing off after 1 failed crawl(s)"
+    assert by_name["lequotidien"]["pace"] == "normal" and by_name["lequotidien"]["next_due_at"]
     assert data["deliveries_by_state"] == {"sent": data["alerts"]} and data["alerts"] >= 4
     table = invoke("status", env=env).output
     assert "site-en-panne" in table and "articles: 9" in table

@@ -246,3 +246,20 @@ def test_an_unchanged_second_crawl_costs_one_conditional_request_per_entry_point
     assert all("If-None-Match" in r.headers for r in requests)
     assert second.new_articles == 0
     assert sum(s.get("not_modified", 0) for s in second.per_source.values()) == len(entry_points)
+
+
+def test_pacing_slows_quiet_sources_and_backs_off_failing_ones():
+    from datetime import UTC, datetime, timedelta
+
+    from monitors.pacing import MAX_BACKOFF, next_pace
+
+    now = datetime(2026, 11, 23, tzinfo=UTC)
+    base = timedelta(minutes=30)
+    assert next_pace(base, True, 3, 0, 5, now).due == now + base  # news: back to normal
+    quiet = [next_pace(base, True, 0, 0, q, now).due - now for q in range(10)]
+    assert quiet == sorted(quiet) and quiet[0] > base and quiet[-1] == base * 4  # bounded
+    failing = [next_pace(base, False, 0, f, 0, now) for f in range(12)]
+    delays = [p.due - now for p in failing]
+    assert delays == sorted(delays) and delays[-1] == MAX_BACKOFF
+    assert failing[2].description == "backing off after 3 failed crawl(s)"
+    assert next_pace(base, True, 1, 7, 0, now).failures == 0  # recovery resets the backoff
