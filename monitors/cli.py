@@ -21,9 +21,24 @@ from monitors.secrets import RedactingFilter
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
-def setup_logging(level: str) -> None:
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: for log shippers (journald, Loki, ELK)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def setup_logging(level: str, fmt: str = "text") -> None:
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(LOG_FORMAT))
     handler.addFilter(RedactingFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
@@ -68,10 +83,18 @@ class _Veille(click.Group):
     show_default=True,
     type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
 )
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default=lambda: os.environ.get("VEILLE_LOG_FORMAT", "text"),
+    help="text, or one JSON object per line [env VEILLE_LOG_FORMAT]",
+)
 @click.pass_context
-def cli(ctx: click.Context, db, sources, watchlists, secrets, log_level: str) -> None:
+def cli(
+    ctx: click.Context, db, sources, watchlists, secrets, log_level: str, log_format: str
+) -> None:
     """veille — veille de la presse tech marocaine / Moroccan tech press monitoring."""
-    setup_logging(log_level)
+    setup_logging(log_level, log_format)
     ctx.obj = {
         "settings": load_settings(db=db, sources=sources, watchlists=watchlists, secrets=secrets)
     }
@@ -82,8 +105,9 @@ def cli(ctx: click.Context, db, sources, watchlists, secrets, log_level: str) ->
 
 @cli.command()
 @click.option("--once", is_flag=True, help="Run one full cycle (crawl, match, deliver) and exit.")
+@click.option("--health-port", type=int, help="Serve GET /health (JSON) on 127.0.0.1:PORT.")
 @click.pass_context
-def run(ctx: click.Context, once: bool) -> None:
+def run(ctx: click.Context, once: bool, health_port: int | None) -> None:
     """Run the daemon (or one cycle with --once)."""
     from monitors.cycle import load_config, run_cycle
     from monitors.daemon import Daemon
@@ -96,6 +120,10 @@ def run(ctx: click.Context, once: bool) -> None:
             f"{report.matches.alerts} alerts, {report.deliveries.sent} sent, {report.crawl.errors} errors"
         )
         return
+    if health_port:
+        from monitors.health import serve_health
+
+        serve_health(config.settings.db, health_port)
     Daemon(config).run_forever()
 
 

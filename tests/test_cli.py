@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -18,6 +19,8 @@ from monitors.cli import cli
 from monitors.config import SEEDS_DIR
 from monitors.demo import LOCAL_CRAWL_SETTINGS
 from monitors.demo_sites import DEMO_SITES_ROOT
+
+from .servers import free_port
 
 WATCHLISTS = SEEDS_DIR / "watchlists.yaml"
 # Fixture servers on loopback need no politeness delay.
@@ -201,8 +204,10 @@ def test_daemon_runs_repeated_cycles_and_stops_on_sigterm(sources_file, tmp_path
     env.pop("VEILLE_SLACK_WEBHOOK_URL", None)
     log = tmp_path / "daemon.log"
     with open(log, "wb") as out:
+        health_port = free_port()
+        command = [sys.executable, "-m", "monitors.cli", "--log-format", "json", "run"]
         daemon = subprocess.Popen(
-            [sys.executable, "-m", "monitors.cli", "run"],
+            [*command, "--health-port", str(health_port)],
             stdout=out,
             stderr=subprocess.STDOUT,
             env=env,
@@ -214,6 +219,18 @@ def test_daemon_runs_repeated_cycles_and_stops_on_sigterm(sources_file, tmp_path
                 if text.count("cycle run=") >= 6:  # at least two cycles for each of the 3 sources
                     break
                 time.sleep(0.5)
+            with urllib.request.urlopen(
+                f"http://127.0.0.1:{health_port}/health", timeout=10
+            ) as response:
+                health = json.loads(response.read())
+            assert health["status"] == "degraded" and health["sources_backing_off"] == [
+                "site-en-panne"
+            ]
+            assert {s["name"] for s in health["sources"]} == {
+                "lequotidien",
+                "alkhabar",
+                "site-en-panne",
+            }
             daemon.send_signal(signal.SIGTERM)
             assert daemon.wait(timeout=30) == 0
         finally:
@@ -221,6 +238,8 @@ def test_daemon_runs_repeated_cycles_and_stops_on_sigterm(sources_file, tmp_path
                 daemon.kill()
     text = log.read_text(encoding="utf-8", errors="replace")
     assert text.count("cycle run=") >= 6, text[-3000:]
+    structured = [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+    assert len(structured) > 10 and {"ts", "level", "logger", "message"} <= set(structured[0])
     assert "veille stopped" in text
     assert "Traceback" not in text
     conn = store.open_database(db)
