@@ -105,6 +105,8 @@ class NewsSpider(scrapy.Spider):
         self._only = [n.strip() for n in only.split(",")] if only else None
         self._run_id = int(run_id) if run_id else None
         self.report: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        self._validators: dict[str, tuple[int, str | None, str | None]] = {}
+        self._children: dict[str, list[str]] = {}
         self._requested: set[str] = set()
 
     @classmethod
@@ -167,9 +169,9 @@ class NewsSpider(scrapy.Spider):
     def parse_entry(self, response: Response):
         source = self.sources[response.meta["source"]]
         entry: EntryPoint = response.meta["entry"]
-        store.save_entry_state(
-            self.db,
-            response.request.url,
+        # Validators are saved only when the crawl finishes: a crawl killed half-way must not leave
+        # a 304 hiding the articles it did not get to.
+        self._validators[response.request.url] = (
             response.status,
             _header(response, b"ETag"),
             _header(response, b"Last-Modified"),
@@ -194,7 +196,7 @@ class NewsSpider(scrapy.Spider):
             self.report[source.name]["entry_failed"] += 1
         children = found.sitemaps[: self.max_child_sitemaps]
         if children:
-            store.save_entry_children(self.db, response.request.url, children)
+            self._children[response.request.url] = children
         for child in children:
             if depth < 2:
                 yield self._entry_request(source, entry, child, depth + 1)
@@ -296,6 +298,11 @@ class NewsSpider(scrapy.Spider):
                 counts["errors"],
             )
         status = "finished" if reason == "finished" else f"stopped: {reason}"
+        if reason == "finished":
+            for url, (code, etag, modified) in self._validators.items():
+                store.save_entry_state(self.db, url, code, etag, modified)
+            for url, children in self._children.items():
+                store.save_entry_children(self.db, url, children)
         stats = {name: dict(counts) for name, counts in self.report.items()}
         store.finish_run(self.db, self.run_id, status, total_new, total_errors, stats)
         reset_extraction_caches()
