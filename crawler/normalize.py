@@ -131,8 +131,10 @@ def stem_token(token: str) -> str:
     return token
 
 
+@functools.lru_cache(maxsize=16)
 def normalize(text: str) -> str:
-    """The normalised form of a text, as used for matching and hashing."""
+    """The normalised form of a text, as used for matching and hashing (the last few results
+    are cached: storing an article hashes and fingerprints the same text)."""
     return normalize_with_offsets(text)[0]
 
 

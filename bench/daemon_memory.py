@@ -1,0 +1,72 @@
+"""Daemon memory over many cycles: the resident memory of a process running crawl → match →
+deliver cycles back to back (what the daemon's jobs do), against the local fixture sites,
+after 10 cycles and after N cycles, in one run.
+
+    .venv/bin/python bench/daemon_memory.py [--cycles 300]
+
+Each crawl runs in a child process, so Scrapy's and trafilatura's memory is returned to the
+system after every cycle; target: growth of the daemon's RSS under 10 % from cycle 10 to 300.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import logging
+import tempfile
+import time
+from pathlib import Path
+
+from monitors.config import SEEDS_DIR, Settings
+from monitors.cycle import load_config, run_cycle
+from monitors.demo import LOCAL_CRAWL_SETTINGS, console_only
+from monitors.demo_sites import DEMO_SITES_ROOT, render_sources, serve_demo_sites, stop_sites
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cycles", type=int, default=300)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    sites = serve_demo_sites()
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            sources = Path(folder) / "sources.yaml"
+            sources.write_text(
+                render_sources(DEMO_SITES_ROOT / "sources.yaml", sites), encoding="utf-8"
+            )
+            settings = Settings(
+                db=Path(folder) / "veille.db",
+                sources=sources,
+                watchlists=SEEDS_DIR / "watchlists.yaml",
+                crawl_settings=LOCAL_CRAWL_SETTINGS,
+                send_interval=0,
+                alert_max_age_days=None,
+                crawl_log=Path(folder) / "crawl.log",
+            )
+            config = console_only(load_config(settings))
+            marks = {}
+            started = time.perf_counter()
+            for cycle in range(1, args.cycles + 1):
+                run_cycle(config, console=io.StringIO())
+                if cycle in (1, 10, 50, 100, 200, args.cycles):
+                    marks[cycle] = rss_mb()
+                    print(
+                        f"cycle {cycle:>4}: RSS {marks[cycle]:6.1f} MB ({time.perf_counter() - started:.0f} s)",
+                        flush=True,
+                    )
+    finally:
+        stop_sites(sites)
+    growth = (marks[args.cycles] - marks[10]) / marks[10]
+    print(f"RSS growth from cycle 10 to cycle {args.cycles}: {growth:+.1%} (target < +10%)")
+
+
+if __name__ == "__main__":
+    main()
