@@ -13,6 +13,7 @@ from crawler.yamlfile import (
     LineList,
     language_list,
     load_yaml,
+    reject_unknown_keys,
     require_mapping,
     string_list,
 )
@@ -127,15 +128,7 @@ def _entry_points(raw: object, kind: str, path: str, line: int) -> list[EntryPoi
 
 def parse_source(raw: LineDict, path: str, defaults: dict) -> Source:
     line = raw.line
-    unknown = set(raw) - _SOURCE_KEYS
-    if unknown:
-        key = sorted(unknown)[0]
-        raise ConfigError(
-            path,
-            raw.line_of(key),
-            f"unknown key {key!r} in source",
-            f"known keys: {', '.join(sorted(_SOURCE_KEYS))}",
-        )
+    reject_unknown_keys(raw, _SOURCE_KEYS, path, "source")
     name = raw.get("name")
     if not isinstance(name, str) or not _NAME.match(name):
         raise ConfigError(

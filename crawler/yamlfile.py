@@ -150,3 +150,16 @@ def language_list(value: Any, path: str, line: int) -> list[str]:
                 "write a list such as [fr, ar, en, es]",
             )
     return codes
+
+
+def reject_unknown_keys(raw: LineDict, allowed: set[str], path: str, what: str) -> None:
+    """A misspelt key ('term:' for 'terms:') must not be silently ignored."""
+    unknown = set(raw) - allowed
+    if unknown:
+        key = sorted(unknown)[0]
+        raise ConfigError(
+            path,
+            raw.line_of(key),
+            f"unknown key {key!r} in {what}",
+            f"known keys: {', '.join(sorted(allowed))}",
+        )

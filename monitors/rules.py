@@ -15,7 +15,14 @@ import apprise
 
 from crawler.errors import ConfigError
 from crawler.normalize import normalize
-from crawler.yamlfile import LineDict, language_list, load_yaml, require_mapping, string_list
+from crawler.yamlfile import (
+    LineDict,
+    language_list,
+    load_yaml,
+    reject_unknown_keys,
+    require_mapping,
+    string_list,
+)
 from monitors.query import And as QAnd
 from monitors.query import EntityRef, Node, QuerySyntaxError, atoms, parse_query
 from monitors.query import Not as QNot
@@ -300,15 +307,7 @@ def _parse_entities(raw: object, path: str, line: int) -> dict[str, Entity]:
     entities: dict[str, Entity] = {}
     for i, item in enumerate(raw):
         item = require_mapping(item, path, raw.line_of(i), "each entity")
-        unknown = set(item) - _ENTITY_KEYS
-        if unknown:
-            key = sorted(unknown)[0]
-            raise ConfigError(
-                path,
-                item.line_of(key),
-                f"unknown key {key!r} in entity",
-                f"known keys: {', '.join(sorted(_ENTITY_KEYS))}",
-            )
+        reject_unknown_keys(item, _ENTITY_KEYS, path, "entity")
         entity_id = item.get("id")
         if not isinstance(entity_id, str) or not _NAME.match(entity_id):
             raise ConfigError(
@@ -448,15 +447,7 @@ def _parse_delivery(raw: LineDict, path: str) -> dict:
 def _parse_watchlist(
     raw: LineDict, path: str, channels: dict[str, Channel], entities: dict[str, Entity]
 ) -> Watchlist:
-    unknown = set(raw) - _WATCHLIST_KEYS
-    if unknown:
-        key = sorted(unknown)[0]
-        raise ConfigError(
-            path,
-            raw.line_of(key),
-            f"unknown key {key!r} in watchlist",
-            f"known keys: {', '.join(sorted(_WATCHLIST_KEYS))}",
-        )
+    reject_unknown_keys(raw, _WATCHLIST_KEYS, path, "watchlist")
     name = raw.get("name")
     if not isinstance(name, str) or not _NAME.match(name):
         raise ConfigError(
