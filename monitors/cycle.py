@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from dataclasses import dataclass
@@ -37,8 +38,9 @@ class Config:
     sources: SourceList
     rules: RuleSet
 
-    @property
+    @functools.cached_property
     def matcher(self) -> Matcher:
+        """Compiled once per configuration (a reload builds a new Config, hence a new matcher)."""
         return Matcher.for_rules(self.rules)
 
 
@@ -70,7 +72,10 @@ def match_and_deliver(
         try:
             max_age = config.settings.alert_max_age_days
             matches = match_pending(
-                db, config.rules, max_age=timedelta(days=max_age) if max_age is not None else None
+                db,
+                config.rules,
+                config.matcher,
+                max_age=timedelta(days=max_age) if max_age is not None else None,
             )
             sender = Sender(db, config.rules, console, config.settings.send_interval)
             deliveries = sender.deliver_pending()
