@@ -189,7 +189,11 @@ def _print_status(db) -> None:
     headers = ["source", "last success", "articles", "errors", "pace", "last error"]
     click.echo(tabulate(table, headers=headers))
     states = ", ".join(f"{k}: {v}" for k, v in sorted(status.deliveries_by_state.items())) or "none"
-    click.echo(f"\narticles: {status.articles}   alerts: {status.alerts}   deliveries: {states}")
+    click.echo(
+        f"\narticles: {status.articles}   stories: {status.stories} "
+        f"({status.stories_in_several_outlets} carried by several outlets)   "
+        f"alerts: {status.alerts}   deliveries: {states}"
+    )
 
 
 @cli.command()

@@ -226,7 +226,7 @@ def _config_channel(name: str, spec: LineDict, path: str, line: int) -> Channel:
         )
     loaded = apprise.AppriseConfig()
     loaded.add(str(config))
-    if not loaded.servers():
+    if not loaded.services():
         raise ConfigError(
             path,
             spec.line_of("config"),

@@ -28,6 +28,8 @@ class Status:
     alerts: int
     articles: int
     last_run: dict | None
+    stories: int = 0
+    stories_in_several_outlets: int = 0
 
 
 def gather_status(db: sqlite_utils.Database) -> Status:
@@ -58,4 +60,9 @@ def gather_status(db: sqlite_utils.Database) -> Status:
         alerts=db.execute("SELECT count(*) FROM alerts").fetchone()[0],
         articles=db.execute("SELECT count(*) FROM articles").fetchone()[0],
         last_run=last_run,
+        stories=db.execute("SELECT count(*) FROM stories").fetchone()[0],
+        stories_in_several_outlets=db.execute(
+            "SELECT count(*) FROM (SELECT story_id FROM articles WHERE story_id IS NOT NULL "
+            "GROUP BY story_id HAVING count(DISTINCT source) > 1)"
+        ).fetchone()[0],
     )

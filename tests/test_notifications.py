@@ -284,3 +284,36 @@ def test_notify_test_and_alerts_commands(setup, smtp, tmp_path):
     )
     status = runner.invoke(cli, ["status"], env=env)
     assert "deliveries: sent: 1" in status.output
+
+
+def test_a_channel_can_be_an_apprise_config_file_with_tags(crawled_db, tmp_path, smtp):
+    config = tmp_path / "apprise.yml"
+    config.write_text(
+        f"""urls:
+  - "mailto://127.0.0.1:{smtp.port}?from=veille@example.ma&to=presse@example.ma":
+      - tag: presse
+  - "mailto://127.0.0.1:{smtp.port}?from=veille@example.ma&to=direction@example.ma":
+      - tag: direction
+""",
+        encoding="utf-8",
+    )
+    rules_path = tmp_path / "w.yaml"
+    rules_path.write_text(
+        f"""channels:
+  equipe:
+    config: {config}
+    tags: [presse]
+watchlists:
+  - name: botola
+    terms: [Botola]
+    notify: [equipe]
+""",
+        encoding="utf-8",
+    )
+    db_path = tmp_path / "veille.db"
+    shutil.copy(crawled_db, db_path)
+    db = store.open_database(db_path)
+    rules = load_rules(rules_path)
+    match_pending(db, rules, max_age=None, now=T0)
+    assert Sender(db, rules, io.StringIO(), min_interval=0).deliver_pending(now=T0).sent == 1
+    assert [m["To"] for m in smtp.messages] == ["presse@example.ma"]  # only the tagged entry
