@@ -132,7 +132,12 @@ def main(argv: list[str] | None = None) -> int:
     from scrapy.utils.project import get_project_settings
 
     settings = get_project_settings()
-    settings.setdict(json.loads(args.settings), priority="cmdline")
+    overrides = json.loads(args.settings)
+    settings.setdict(overrides, priority="cmdline")
+    if "VEILLE_CONTACT_URL" in overrides and "USER_AGENT" not in overrides:
+        # The User-Agent names the contact URL; keep them in step.
+        contact = overrides["VEILLE_CONTACT_URL"]
+        settings.set("USER_AGENT", f"veille/0.1 (news monitoring; +{contact})", priority="cmdline")
     process = CrawlerProcess(settings)
     process.crawl("news", sources=args.sources, db=args.db, only=args.only, run_id=args.run_id)
     process.start()
