@@ -306,7 +306,8 @@ def is_known_url(db: sqlite_utils.Database, url: str) -> bool:
     return row is not None
 
 
-def _as_utc(value: str) -> datetime | None:
+def parse_timestamp(value: str) -> datetime | None:
+    """An ISO 8601 timestamp as an aware UTC-comparable datetime (naive ones are taken as UTC)."""
     try:
         when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
@@ -330,7 +331,7 @@ def is_outdated(db: sqlite_utils.Database, url: str, modified: str | None) -> bo
     row = stored_article(db, url)
     if row is None:
         return False
-    changed, fetched = _as_utc(modified), _as_utc(row[2])
+    changed, fetched = parse_timestamp(modified), parse_timestamp(row[2])
     return changed is not None and fetched is not None and changed > fetched
 
 

@@ -12,6 +12,8 @@ from xml.etree import ElementTree as ET
 
 import sqlite_utils
 
+from crawler.store import parse_timestamp
+
 ATOM = "http://www.w3.org/2005/Atom"
 FIELDS = [
     "matched_at",
@@ -90,15 +92,8 @@ def write_jsonl(records: Iterator[dict], out: TextIO) -> int:
 
 
 def _rfc3339(value: str | None) -> str:
-    if not value:
-        return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    try:
-        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return when.isoformat()
+    when = parse_timestamp(value) if value else None
+    return (when or datetime.now(UTC)).isoformat(timespec="seconds")
 
 
 def atom_feed(

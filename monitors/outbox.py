@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 import sqlite_utils
 
-from crawler.store import iso
+from crawler.store import iso, parse_timestamp
 from monitors.matcher import ArticleText, Matcher, MatchResult
 from monitors.rules import RuleSet
 from monitors.timing import next_digest_time
@@ -36,13 +36,8 @@ class MatchReport:
 def _is_recent(published: str | None, max_age: timedelta | None, now: datetime) -> bool:
     if max_age is None or not published:
         return True  # unknown date: we just found it, treat it as news
-    try:
-        when = datetime.fromisoformat(published.replace("Z", "+00:00"))
-    except ValueError:
-        return True
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return now - when <= max_age
+    when = parse_timestamp(published)
+    return when is None or now - when <= max_age
 
 
 def hits_json(result: MatchResult) -> str:
