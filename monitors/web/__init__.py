@@ -5,7 +5,6 @@ page."""
 from __future__ import annotations
 
 import sys
-import tempfile
 from importlib import resources
 from pathlib import Path
 
@@ -20,8 +19,7 @@ def render_metadata(db: Path) -> Path:
     text = (WEB / "metadata.yaml").read_text(encoding="utf-8").replace("/veille/", f"/{name}/")
     metadata = yaml.safe_load(text)
     metadata["databases"] = {name: metadata["databases"]["veille"]}
-    folder = Path(tempfile.mkdtemp(prefix="veille-web-"))
-    path = folder / "metadata.yaml"
+    path = Path(db).parent / f".{name}.datasette.yaml"  # beside the database, rewritten each start
     path.write_text(yaml.safe_dump(metadata, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
 
