@@ -77,6 +77,8 @@ def normalize_with_offsets(text: str, sentences: bool = False) -> tuple[str, lis
                     offsets.append(index)
                 chars.append(SENTENCE_BREAK)
                 offsets.append(index)
+                chars.append(" ")  # the break is a token of its own, even in "fin.Puis"
+                offsets.append(index)
             continue
         folded = _fold_char(ch)
         for c in folded:
@@ -135,9 +137,102 @@ def stem_token(token: str) -> str:
 def normalize(text: str) -> str:
     """The normalised form of a text, as used for matching and hashing (the last few results
     are cached: storing an article hashes and fingerprints the same text)."""
-    return normalize_with_offsets(text)[0]
+    return fold_text(text)
 
 
 def content_hash(text: str) -> str:
     """A hash of an article's normalised body: equal for the same text under two URLs."""
     return hashlib.sha1(normalize(text).encode("utf-8")).hexdigest()
+
+
+# -- fast path ---------------------------------------------------------------------------------------
+# The same folding as normalize_with_offsets, token by token: str.translate does the per-character
+# work in C and regexes find the tokens, whose spans in the original text are all the matcher and
+# the fingerprints need. Characters whose folding is not one character (or nothing, or spaces) are
+# rare (ligatures, fractions); a text containing one takes the reference path above.
+
+_DELETED = "\x00"
+_COMPLEX = object()
+
+
+class _FoldTable(dict):
+    """ord(char) -> folded char, filled on first sight of each character."""
+
+    def __missing__(self, code: int):
+        ch = chr(code)
+        if ch == _END_DOT or ch in _SENTENCE_END:
+            value = SENTENCE_BREAK
+        else:
+            folded = _fold_char(ch)
+            if folded == "":
+                value = _DELETED
+            elif len(folded) == 1:
+                value = " " if folded == SENTENCE_BREAK else folded
+            elif folded.strip() == "":
+                value = " "
+            else:
+                value = _COMPLEX
+        self[code] = value
+        return value
+
+
+_TABLE = _FoldTable()
+_TOKEN = re.compile(r"¶|[^\s¶]+")
+_SENTENCE_DOT = re.compile(r"\.(?=\s|$)")
+_END_DOT = "\ue000"  # a private-use character marking the full stops that end a sentence
+_PIECE = re.compile(r"[^']+")
+
+
+def fold_tokens(text: str, sentences: bool = False) -> list[tuple[str, int, int]] | None:
+    """(token, start, end) of each folded token, with its span in `text`, exactly as
+    normalize_with_offsets would fold it; None when the text needs that reference path (a
+    character that folds to several characters)."""
+    if _END_DOT in text:
+        return None
+    if sentences:
+        text = _SENTENCE_DOT.sub(_END_DOT, text)  # same length: spans are unchanged
+    try:
+        translated = text.translate(_TABLE)
+    except TypeError:  # a character folding to several characters
+        return None
+    if not sentences:
+        translated = translated.replace(SENTENCE_BREAK, " ")
+    tokens: list[tuple[str, int, int]] = []
+    # Like the reference, a break is kept only after some folded character (an elided "l'"
+    # counts) and never right after another break.
+    seen_text = after_break = False
+    for match in _TOKEN.finditer(translated):
+        raw, start = match.group(), match.start()
+        if raw == SENTENCE_BREAK:
+            if seen_text and not after_break:
+                tokens.append((raw, start, start + 1))
+                after_break = True
+            continue
+        if _DELETED in raw:
+            kept = [i for i, c in enumerate(raw) if c != _DELETED]
+            token = raw.replace(_DELETED, "")
+        else:
+            kept, token = None, raw
+        if not token:
+            continue
+        seen_text, after_break = True, False
+        if "'" not in token:
+            first, last = (kept[0], kept[-1]) if kept else (0, len(raw) - 1)
+            tokens.append((token, start + first, start + last + 1))
+            continue
+        elided = _ELISION.match(token)
+        skip = elided.end() if elided else 0
+        for piece in _PIECE.finditer(token, skip):
+            a, b = piece.start(), piece.end() - 1
+            if kept:
+                a, b = kept[a], kept[b]
+            tokens.append((piece.group(), start + a, start + b + 1))
+    return tokens
+
+
+def fold_text(text: str) -> str:
+    """normalize() without offsets, on the fast path when it applies."""
+    tokens = fold_tokens(text)
+    if tokens is None:
+        return normalize_with_offsets(text)[0]
+    return " ".join(t for t, _, _ in tokens)

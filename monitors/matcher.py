@@ -21,6 +21,7 @@ import ahocorasick
 from crawler.normalize import (
     ARABIC_LETTER,
     SENTENCE_BREAK,
+    fold_tokens,
     normalize,
     normalize_with_offsets,
     stem_token,
@@ -76,24 +77,33 @@ class _Field:
     sentence: list[int]  # sentence number of each token
 
 
-def _fold_field(name: str, original: str) -> _Field:
+def _reference_tokens(original: str) -> list[tuple[str, int, int]]:
     folded, offsets = normalize_with_offsets(original, sentences=True)
+    tokens, position = [], 0
+    for raw in folded.split(" ") if folded else []:
+        start, end = position, position + len(raw)
+        position = end + 1
+        tokens.append((raw, offsets[start], offsets[end - 1] + 1))
+    return tokens
+
+
+def _fold_field(name: str, original: str) -> _Field:
+    tokens = fold_tokens(original, sentences=True)
+    if tokens is None:  # a rare character: the reference folding (same result, slower)
+        tokens = _reference_tokens(original)
     parts: list[str] = []
     starts: list[int] = []
     spans: list[tuple[int, int]] = []
     sentences: list[int] = []
     cursor = 1
     sentence = 0
-    position = 0
-    for raw in folded.split(" ") if folded else []:
-        start, end = position, position + len(raw)
-        position = end + 1
+    for raw, start, end in tokens:
         if raw == SENTENCE_BREAK:
             sentence += 1
         token = stem_token(raw)
         parts.append(token)
         starts.append(cursor)
-        spans.append((offsets[start], offsets[end - 1] + 1))
+        spans.append((start, end))
         sentences.append(sentence)
         cursor += len(token) + 1
     return _Field(name, original, " " + " ".join(parts) + " ", starts, spans, sentences)
@@ -105,8 +115,10 @@ def _fold_field(name: str, original: str) -> _Field:
 def term_tokens(text: str) -> list[str]:
     """A term's folded, plural-folded tokens, folded exactly as a scanned field is (sentence
     breaks included, so "Yahoo! Maroc" finds itself); breaks at its edges are dropped."""
-    folded, _ = normalize_with_offsets(text, sentences=True)
-    tokens = [stem_token(t) for t in folded.split(" ") if t]
+    folded = fold_tokens(text, sentences=True)
+    if folded is None:
+        folded = _reference_tokens(text)
+    tokens = [stem_token(t) for t, _, _ in folded if t]
     while tokens and tokens[0] == SENTENCE_BREAK:
         tokens.pop(0)
     while tokens and tokens[-1] == SENTENCE_BREAK:
