@@ -32,7 +32,3 @@ class ConfigError(VeilleError):
 
 class CrawlError(VeilleError):
     """A crawl could not be started or did not finish."""
-
-
-class DeliveryError(VeilleError):
-    """A notification could not be sent; the message never contains a secret."""

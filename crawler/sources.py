@@ -59,10 +59,6 @@ class Source:
     prune_xpath: tuple[str, ...] = ()
     line: int = 0
 
-    @property
-    def domain(self) -> str:
-        return urlsplit(self.homepage).hostname or ""
-
     def active_entry_points(self) -> list[EntryPoint]:
         """Entry points worth fetching: those not known to be blocked."""
         return [e for e in self.entry_points if e.status != "blocked"]

@@ -23,6 +23,7 @@ from typing import TextIO
 import apprise
 import sqlite_utils
 
+from crawler.errors import ConfigError
 from crawler.store import iso
 from crawler.stories import story_sources
 from monitors.messages import Message, channel_kind, render_alert, render_digest
@@ -67,7 +68,10 @@ LEFT JOIN sources s ON s.name = ar.source
 """
 
 
-def _rows(db: sqlite_utils.Database, where: str, params: list, limit: int = -1) -> list[dict]:
+def load_alert_rows(
+    db: sqlite_utils.Database, where: str, params: list, limit: int = -1
+) -> list[dict]:
+    """Deliveries joined with their alert, match, article and the story's other outlets."""
     cursor = db.execute(
         f"SELECT {_COLUMNS} {_JOINS} WHERE {where} ORDER BY d.id LIMIT ?", [*params, limit]
     )
@@ -83,11 +87,6 @@ def _rows(db: sqlite_utils.Database, where: str, params: list, limit: int = -1) 
             )
         )
     return rows
-
-
-def load_alert_rows(db: sqlite_utils.Database, where: str, params: list) -> list[dict]:
-    """Deliveries joined with their alert, match and article (for `veille alerts`)."""
-    return _rows(db, where, params)
 
 
 def recover_interrupted(db: sqlite_utils.Database) -> int:
@@ -275,7 +274,7 @@ class Sender:
     def _watchlist(self, name: str) -> Watchlist:
         try:
             return self.rules.by_name(name)
-        except Exception:  # removed from the rules since the alert was queued
+        except ConfigError:  # removed from the rules since the alert was queued
             return Watchlist(name=name, title=name, terms=(name,))
 
     # -- the send loop -----------------------------------------------------------------------------
@@ -284,7 +283,9 @@ class Sender:
         """Send everything due at `now` (default: the real time)."""
         now = now or datetime.now(UTC)
         report = DeliveryReport()
-        rows = _rows(self.db, "d.state='pending' AND d.next_attempt_at <= ?", [iso(now)], limit)
+        rows = load_alert_rows(
+            self.db, "d.state='pending' AND d.next_attempt_at <= ?", [iso(now)], limit
+        )
         groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
         for row in rows:
             w = self._watchlist(row["watchlist"])

@@ -6,6 +6,7 @@ a quoted string, so no user input can break or inject into the FTS or SQL syntax
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 
 import sqlite_utils
@@ -119,7 +120,7 @@ def search(
     """
     try:
         rows = db.execute(sql, params).fetchall()
-    except Exception as exc:  # sqlite3.OperationalError from FTS5 on a query it cannot run
+    except sqlite3.OperationalError as exc:  # FTS5 refusing a query it cannot run
         raise SearchError(f"search failed: {exc}") from None
     return [
         SearchHit(

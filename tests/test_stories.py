@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import random
 import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -73,10 +74,10 @@ def test_syndicated_copies_pair_and_distinct_stories_do_not(tmp_path):
 def test_story_index_survives_reopening(tmp_path):
     original = STORIES["syndicated"][0]
     db = store.open_database(tmp_path / "s.db")
-    store_all(db, [make_copy(original, __import__("random").Random(1))])
+    store_all(db, [make_copy(original, random.Random(1))])
     db.conn.close()
     reopened = store.open_database(tmp_path / "s.db")
-    copy = make_copy(original, __import__("random").Random(2))
+    copy = make_copy(original, random.Random(2))
     article = store.StoredArticle(
         "wire",
         "https://other.ma/x",
@@ -121,8 +122,6 @@ def write_site(root: Path, site: str, slug: str, title: str, text: str) -> Path:
 
 
 def test_one_story_from_three_outlets_over_two_cycles_alerts_once(tmp_path):
-    import random
-
     story = STORIES["syndicated"][0]  # cloud souverain
     rng = random.Random(5)
     roots = {
