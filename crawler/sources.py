@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import lxml.etree
+
 from crawler.errors import ConfigError
 from crawler.yamlfile import (
     LineDict,
@@ -167,6 +169,17 @@ def parse_source(raw: LineDict, path: str, defaults: dict) -> Source:
             raw.line_of("interval_minutes"),
             f"interval_minutes must be a number of minutes of at least 0.1, got {interval!r}",
         )
+    prune_xpath = tuple(string_list(raw.get("prune_xpath"), path, line, "prune_xpath"))
+    for expression in prune_xpath:
+        try:
+            lxml.etree.XPath(expression)
+        except lxml.etree.XPathSyntaxError as exc:
+            raise ConfigError(
+                path,
+                raw.line_of("prune_xpath"),
+                f"prune_xpath {expression!r} is not a valid XPath expression: {exc}",
+                "write an element selector such as //div[@class='promo']",
+            ) from None
     enabled = raw.get("enabled", True)
     if not isinstance(enabled, bool):
         raise ConfigError(path, raw.line_of("enabled"), "enabled must be true or false")
@@ -179,7 +192,7 @@ def parse_source(raw: LineDict, path: str, defaults: dict) -> Source:
         article_pattern=str(pattern) if pattern is not None else None,
         interval_minutes=interval,
         enabled=enabled,
-        prune_xpath=tuple(string_list(raw.get("prune_xpath"), path, line, "prune_xpath")),
+        prune_xpath=prune_xpath,
         line=line,
     )
 

@@ -74,6 +74,11 @@ def test_blocked_entry_points_are_never_fetched():
             5,
             "not a valid regex",
         ),
+        (
+            "sources:\n  - name: a\n    homepage: https://a.ma/\n    feeds: [https://a.ma/f]\n    prune_xpath: ['//div[@class=']\n",
+            5,
+            "not a valid XPath expression",
+        ),
         ("sources:\n  - name: a\n   homepage: x\n", 3, "invalid YAML"),
         (
             "sources:\n  - name: a\n    homepage: https://a.ma/\n    feeds:\n      - {url: https://a.ma/f, status: maybe}\n",

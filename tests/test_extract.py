@@ -1,0 +1,69 @@
+"""Boilerplate pruning and extraction on one hand-written page with the blocks real sites carry."""
+
+from __future__ import annotations
+
+import lxml.html
+import pytest
+
+from crawler.extract import NotAnArticle, extract_article, prune_boilerplate
+
+BODY = (
+    "Le ministère de la Transition numérique a présenté mardi à Rabat sa feuille de route pour "
+    "les centres de données souverains. Trois sites seront ouverts d'ici 2028, dont un à Benguerir "
+    "en partenariat avec l'UM6P, qui héberge déjà le supercalculateur Toubkal. "
+)
+
+PAGE = f"""<!DOCTYPE html><html lang="fr"><head><title>Cloud souverain : la feuille de route</title>
+<meta property="og:site_name" content="Le Desk Tech"></head><body>
+<header class="site-header"><a href="/">Le Desk Tech</a> Actualités Économie Tech</header>
+<div class="news-ticker">En continu : la BAM maintient son taux directeur</div>
+<div id="cookie-consent">Nous utilisons des cookies. Accepter</div>
+<nav><a href="/eco">Économie</a><a href="/tech">Tech</a></nav>
+<article><header class="entry-header"><h1>Cloud souverain : la feuille de route</h1>
+<span class="byline">Par Salma Idrissi</span></header>
+<div class="entry-content"><p>{BODY}</p>
+<div class="lire-aussi">Lire aussi : Inwi lance son offre 5G à Casablanca</div>
+<p>Le texte prévoit un hébergement local des données publiques sensibles.{BODY}</p>
+<div class="promo">Offre spéciale : -50 % sur l'abonnement annuel</div>
+<div class="share-bar">Partager : Facebook X LinkedIn</div></div>
+<div class="paywall-footer">Cet article est réservé aux abonnés.</div></article>
+<aside>Les plus lus : Maroc Telecom, Orange, Inwi</aside>
+<footer>© 2026 Le Desk Tech. Tous droits réservés.</footer></body></html>"""
+
+
+def test_prune_cuts_boilerplate_and_keeps_article_header_and_tails():
+    tree = lxml.html.fromstring(
+        "<html><body><div><p>début</p><div class='related'>À lire</div>suite du texte</div>"
+        "<article><header><h1>Titre</h1></header></article><header>Menu</header></body></html>"
+    )
+    prune_boilerplate(tree)
+    text = tree.text_content()
+    assert "À lire" not in text and "Menu" not in text
+    assert "suite du texte" in text  # the tail of a cut block belongs to the paragraph around it
+    assert "Titre" in text
+
+
+def test_extract_article_drops_every_boilerplate_block_and_source_specific_ones():
+    extracted = extract_article(PAGE, "https://ledesk.ma/tech/cloud/", ("//div[@class='promo']",))
+    assert extracted.title == "Cloud souverain : la feuille de route"
+    assert extracted.language == "fr"
+    assert "Benguerir" in extracted.text and "hébergement local" in extracted.text
+    for boilerplate in (
+        "En continu",
+        "cookies",
+        "Inwi lance",
+        "Offre spéciale",
+        "Partager",
+        "réservé aux abonnés",
+        "Les plus lus",
+        "Tous droits",
+        "Économie Tech",
+    ):
+        assert boilerplate not in extracted.text, boilerplate
+    without_source_rule = extract_article(PAGE, "https://ledesk.ma/tech/cloud/")
+    assert "Offre spéciale" in without_source_rule.text
+
+
+def test_a_page_without_body_is_not_an_article():
+    with pytest.raises(NotAnArticle, match="no article body|too short"):
+        extract_article("<html><body><nav>Accueil</nav><p>Bref.</p></body></html>", "https://a.ma/")
