@@ -398,50 +398,69 @@ def remember_urls(db: sqlite_utils.Database, article_id: int, urls: Iterable[str
 
 
 def store_article(db: sqlite_utils.Database, article: StoredArticle) -> tuple[int, bool]:
-    """Store an article once. Returns (article id, True if it is new).
+    """Store an article once. Returns (article id, True if it is new)."""
+    return store_articles(db, [article])[0]
 
-    The canonical URL, every URL it was reached by, and the body hash are checked and recorded
-    in one transaction, so two feeds, a sitemap and a re-crawl all land on the same row.
+
+def store_articles(
+    db: sqlite_utils.Database, articles: list[StoredArticle]
+) -> list[tuple[int, bool]]:
+    """Store a batch of articles, each once, in one transaction: all of them or none.
+
+    Returns (article id, True if new) per article, in order. The canonical URL, every URL an
+    article was reached by and its body hash are checked inside the transaction, so two feeds, a
+    sitemap, a re-crawl and two copies within the same batch all land on the same row. One commit
+    per batch rather than per article: each article touches some fifty pages (its LSH keys are
+    spread over the index), and the commit is what writes them.
     """
-    keys = {url_key(u) for u in (article.url, *article.seen_urls)}
+    results: list[tuple[int, bool]] = []
     with db.conn:
         db.conn.execute("BEGIN IMMEDIATE")
-        existing = find_duplicate(db, article.url, article.content_hash)
-        if existing is None:
-            placeholders = ",".join("?" * len(keys))
-            row = db.conn.execute(
-                f"SELECT article_id FROM article_urls WHERE url_key IN ({placeholders}) LIMIT 1",
-                list(keys),
-            ).fetchone()
-            existing = row[0] if row else None
-        is_new = existing is None
-        if is_new:
-            cursor = db.conn.execute(
-                "INSERT INTO articles(source, url, url_key, title, author, published, language, "
-                "sitename, description, text, content_hash, fetched_at) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    article.source,
-                    article.url,
-                    url_key(article.url),
-                    article.title,
-                    article.author,
-                    article.published,
-                    article.language,
-                    article.sitename,
-                    article.description,
-                    article.text,
-                    article.content_hash,
-                    utcnow(),
-                ),
-            )
-            existing = cursor.lastrowid
-            fp = article.fingerprint or fingerprint(article.text)
-            assign_story(db.conn, existing, fp, article.title, utcnow())
-        db.conn.executemany(
-            "INSERT OR IGNORE INTO article_urls(url_key, article_id) VALUES (?, ?)",
-            [(k, existing) for k in keys],
-        )
+        for article in articles:
+            results.append(_store_one(db.conn, article))
+    return results
+
+
+def _store_one(conn: sqlite3.Connection, article: StoredArticle) -> tuple[int, bool]:
+    own_key = url_key(article.url)
+    keys = {own_key, *(url_key(u) for u in article.seen_urls)}
+    # Its canonical URL first, then the same body, then any URL it was reached by.
+    row = conn.execute(
+        "SELECT article_id, 0 FROM article_urls WHERE url_key = ? "
+        "UNION ALL SELECT id, 1 FROM articles WHERE content_hash = ? "
+        f"UNION ALL SELECT article_id, 2 FROM article_urls WHERE url_key IN ({','.join('?' * len(keys))}) "
+        "ORDER BY 2 LIMIT 1",
+        [own_key, article.content_hash, *keys],
+    ).fetchone()
+    existing = row[0] if row else None
+    is_new = existing is None
+    if is_new:
+        now = utcnow()
+        existing = conn.execute(
+            "INSERT INTO articles(source, url, url_key, title, author, published, language, "
+            "sitename, description, text, content_hash, fetched_at) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                article.source,
+                article.url,
+                own_key,
+                article.title,
+                article.author,
+                article.published,
+                article.language,
+                article.sitename,
+                article.description,
+                article.text,
+                article.content_hash,
+                now,
+            ),
+        ).lastrowid
+        fp = article.fingerprint or fingerprint(article.text)
+        assign_story(conn, existing, fp, article.title, now)
+    conn.executemany(
+        "INSERT OR IGNORE INTO article_urls(url_key, article_id) VALUES (?, ?)",
+        [(k, existing) for k in keys],
+    )
     return existing, is_new
 
 

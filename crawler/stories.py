@@ -27,39 +27,50 @@ def check_scheme(conn: sqlite3.Connection) -> None:
         )
 
 
+# Candidates verified per new article, those sharing the most LSH bands first: a wire story
+# republished by thirty outlets then costs eight signature comparisons, not thirty.
+MAX_CANDIDATES = 8
+
+
 def find_story(
-    conn: sqlite3.Connection, fp: Fingerprint, exclude: int | None = None
+    conn: sqlite3.Connection,
+    fp: Fingerprint,
+    exclude: int | None = None,
+    keys: list[int] | None = None,
 ) -> tuple[int, int] | None:
     """(story id, article id) of the closest stored near-duplicate, if any."""
-    keys = fp.band_keys()
-    candidates = conn.execute(
-        f"SELECT DISTINCT article_id FROM lsh_keys WHERE key IN ({','.join('?' * len(keys))})", keys
+    keys = keys if keys is not None else fp.band_keys()
+    rows = conn.execute(
+        "SELECT a.story_id, a.id, a.signature, a.shingles FROM articles a JOIN ("
+        "  SELECT article_id, count(*) AS shared FROM lsh_keys"
+        f"  WHERE key IN ({','.join('?' * len(keys))}) AND article_id != ?"
+        "  GROUP BY article_id ORDER BY shared DESC, article_id DESC LIMIT ?"
+        ") c ON c.article_id = a.id "
+        "WHERE a.story_id IS NOT NULL AND a.signature IS NOT NULL",
+        [*keys, -1 if exclude is None else exclude, MAX_CANDIDATES],
     ).fetchall()
     best: tuple[float, int, int] | None = None
-    for (article_id,) in candidates:
-        if article_id == exclude:
-            continue
-        row = conn.execute(
-            "SELECT story_id, signature, shingles FROM articles WHERE id = ?", (article_id,)
-        ).fetchone()
-        if row is None or row[1] is None or row[0] is None:
-            continue
-        other = Fingerprint.from_bytes(row[1], row[2])
+    for story_id, article_id, signature, shingle_count in rows:
+        other = Fingerprint.from_bytes(signature, shingle_count)
         if same_story(fp, other):
             score = max(jaccard(fp, other), containment(fp, other))
             if best is None or score > best[0]:
-                best = (score, row[0], article_id)
+                best = (score, story_id, article_id)
     return (best[1], best[2]) if best else None
 
 
 def index_article(
-    conn: sqlite3.Connection, article_id: int, fp: Fingerprint, replace: bool = True
+    conn: sqlite3.Connection,
+    article_id: int,
+    fp: Fingerprint,
+    replace: bool = True,
+    keys: list[int] | None = None,
 ) -> None:
     if replace:  # an updated article: drop its old band keys first
         conn.execute("DELETE FROM lsh_keys WHERE article_id = ?", (article_id,))
     conn.executemany(
         "INSERT OR IGNORE INTO lsh_keys(key, article_id) VALUES (?, ?)",
-        [(key, article_id) for key in fp.band_keys()],
+        [(key, article_id) for key in (keys if keys is not None else fp.band_keys())],
     )
 
 
@@ -67,7 +78,8 @@ def assign_story(
     conn: sqlite3.Connection, article_id: int, fp: Fingerprint, title: str | None, now: str
 ) -> int:
     """Put a newly stored article in its story (inside the caller's transaction)."""
-    found = find_story(conn, fp, exclude=article_id)
+    keys = fp.band_keys()
+    found = find_story(conn, fp, exclude=article_id, keys=keys)
     if found:
         story_id = found[0]
         conn.execute("UPDATE stories SET updated_at = ? WHERE id = ?", (now, story_id))
@@ -80,7 +92,7 @@ def assign_story(
         "UPDATE articles SET story_id = ?, signature = ?, shingles = ? WHERE id = ?",
         (story_id, fp.to_bytes(), fp.shingles, article_id),
     )
-    index_article(conn, article_id, fp, replace=False)
+    index_article(conn, article_id, fp, replace=False, keys=keys)
     return story_id
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -60,65 +61,64 @@ def describe_hits(hits: list[dict]) -> str:
 
 
 def record_matches(
-    db: sqlite_utils.Database,
+    conn: sqlite3.Connection,
     article_id: int,
     results: list[MatchResult],
     rules: RuleSet,
     alert: bool,
-    now: datetime | None = None,
+    now: datetime | None,
 ) -> int:
-    """Write matches, alerts and deliveries for one article, and mark it matched: all or nothing.
-
-    Returns the number of alerts created (0 for an article already matched before).
-    """
+    """Write matches, alerts and deliveries for one article and mark it matched, inside the
+    caller's transaction (so all of it or none). Returns the number of alerts created (0 for an
+    article already matched before)."""
     clock = now or datetime.now(UTC)
     stamp = iso(clock)
     created = 0
-    with db.conn:
-        db.conn.execute("BEGIN IMMEDIATE")
-        story_id, revision = db.conn.execute(
-            "SELECT story_id, revision FROM articles WHERE id = ?", (article_id,)
-        ).fetchone()
-        for result in results:
-            cursor = db.conn.execute(
-                "INSERT OR IGNORE INTO matches(article_id, watchlist, terms, snippet, matched_at, hits) "
-                "VALUES (?,?,?,?,?,?)",
-                (
-                    article_id,
-                    result.watchlist,
-                    json.dumps(result.terms, ensure_ascii=False),
-                    result.snippet,
-                    stamp,
-                    hits_json(result),
-                ),
-            )
-            if cursor.rowcount == 0 or not alert:
-                continue
-            match_id = cursor.lastrowid
-            cursor = db.conn.execute(
-                # One alert per story and watchlist: a copy of a story already alerted on joins
-                # it (UNIQUE(story_id, watchlist)) instead of alerting again.
-                "INSERT OR IGNORE INTO alerts(match_id, article_id, watchlist, created_at, story_id, "
-                "is_update) VALUES (?,?,?,?,?,?)",
-                (match_id, article_id, result.watchlist, stamp, story_id, int(revision > 0)),
-            )
-            if cursor.rowcount == 0:
-                continue
-            alert_id = cursor.lastrowid
-            created += 1
-            watchlist = rules.by_name(result.watchlist)
-            digest = watchlist.digest is not None
-            due = iso(next_digest_time(watchlist, clock)) if digest else stamp
-            db.conn.executemany(
-                "INSERT OR IGNORE INTO deliveries(alert_id, channel, next_attempt_at, digest) "
-                "VALUES (?,?,?,?)",
-                [
-                    (alert_id, channel, due, int(digest))
-                    for channel in rules.channels_for(watchlist)
-                ],
-            )
-        db.conn.execute("UPDATE articles SET matched_at=? WHERE id=?", (stamp, article_id))
+    story_id, revision = conn.execute(
+        "SELECT story_id, revision FROM articles WHERE id = ?", (article_id,)
+    ).fetchone()
+    for result in results:
+        cursor = conn.execute(
+            "INSERT OR IGNORE INTO matches(article_id, watchlist, terms, snippet, matched_at, hits) "
+            "VALUES (?,?,?,?,?,?)",
+            (
+                article_id,
+                result.watchlist,
+                json.dumps(result.terms, ensure_ascii=False),
+                result.snippet,
+                stamp,
+                hits_json(result),
+            ),
+        )
+        if cursor.rowcount == 0 or not alert:
+            continue
+        match_id = cursor.lastrowid
+        cursor = conn.execute(
+            # One alert per story and watchlist: a copy of a story already alerted on joins
+            # it (UNIQUE(story_id, watchlist)) instead of alerting again.
+            "INSERT OR IGNORE INTO alerts(match_id, article_id, watchlist, created_at, story_id, "
+            "is_update) VALUES (?,?,?,?,?,?)",
+            (match_id, article_id, result.watchlist, stamp, story_id, int(revision > 0)),
+        )
+        if cursor.rowcount == 0:
+            continue
+        alert_id = cursor.lastrowid
+        created += 1
+        watchlist = rules.by_name(result.watchlist)
+        digest = watchlist.digest is not None
+        due = iso(next_digest_time(watchlist, clock)) if digest else stamp
+        conn.executemany(
+            "INSERT OR IGNORE INTO deliveries(alert_id, channel, next_attempt_at, digest) "
+            "VALUES (?,?,?,?)",
+            [(alert_id, channel, due, int(digest)) for channel in rules.channels_for(watchlist)],
+        )
+    conn.execute("UPDATE articles SET matched_at=? WHERE id=?", (stamp, article_id))
     return created
+
+
+# Articles matched per transaction: the matching itself runs before the transaction opens, so the
+# write lock is held only for the inserts, and one commit serves the whole batch.
+MATCH_BATCH = 50
 
 
 def match_pending(
@@ -126,11 +126,11 @@ def match_pending(
     rules: RuleSet,
     matcher: Matcher | None = None,
     max_age: timedelta | None = DEFAULT_ALERT_MAX_AGE,
-    batch: int = 200,
+    batch: int = MATCH_BATCH,
     now: datetime | None = None,
 ) -> MatchReport:
-    """Match every stored article not matched yet. Safe to interrupt at any point: an article is
-    marked matched in the same transaction that records its matches and alerts."""
+    """Match every stored article not matched yet. Safe to interrupt at any point: articles are
+    marked matched in the same transaction that records their matches and alerts."""
     matcher = matcher or Matcher.for_rules(rules)
     report = MatchReport()
     clock = now or datetime.now(UTC)
@@ -143,11 +143,22 @@ def match_pending(
         ).fetchall()
         if not rows:
             return report
-        for article_id, title, text, language, source, published, url in rows:
-            last_id = article_id
-            results = matcher.match(ArticleText(title or "", text or "", language, source))
+        last_id = rows[-1][0]
+        matched = [
+            (row, matcher.match(ArticleText(row[1] or "", row[2] or "", row[3], row[4])))
+            for row in rows
+        ]
+        with db.conn:
+            db.conn.execute("BEGIN IMMEDIATE")
+            created_per_article = [
+                record_matches(
+                    db.conn, row[0], results, rules, _is_recent(row[5], max_age, clock), now
+                )
+                for row, results in matched
+            ]
+        for (row, results), created in zip(matched, created_per_article, strict=True):
+            article_id, source, published, url = row[0], row[4], row[5], row[6]
             alert = _is_recent(published, max_age, clock)
-            created = record_matches(db, article_id, results, rules, alert, now)
             report.articles += 1
             report.matches += len(results)
             report.alerts += created

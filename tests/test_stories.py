@@ -24,25 +24,31 @@ from .servers import SmtpServer, free_port
 from .syndication import STORIES, make_copy, syndication_set
 
 
-def store_all(db, items) -> dict[int, int]:
+def wire_article(url: str, item) -> store.StoredArticle:
+    return store.StoredArticle(
+        "wire",
+        url,
+        item.title,
+        None,
+        None,
+        item.lang,
+        None,
+        None,
+        item.text,
+        content_hash(item.text),
+    )
+
+
+def store_all(db, items, batch: int = 1) -> dict[int, int]:
+    """Store the items (`batch` per transaction, as the crawler does); item index -> story id."""
     db.conn.execute("INSERT OR IGNORE INTO sources(name) VALUES ('wire')")
     db.conn.commit()
+    articles = [wire_article(f"https://outlet.ma/{i}", item) for i, item in enumerate(items)]
     story_of = {}
-    for i, item in enumerate(items):
-        article = store.StoredArticle(
-            "wire",
-            f"https://outlet.ma/{i}",
-            item.title,
-            None,
-            None,
-            item.lang,
-            None,
-            None,
-            item.text,
-            content_hash(item.text),
-        )
-        article_id, _ = store.store_article(db, article)
-        story_of[i] = article_id
+    for start in range(0, len(articles), batch):
+        results = store.store_articles(db, articles[start : start + batch])
+        for offset, (article_id, _) in enumerate(results):
+            story_of[start + offset] = article_id
     stories = dict(db.execute("SELECT id, story_id FROM articles").fetchall())
     return {i: stories[a] for i, a in story_of.items()}
 
@@ -71,6 +77,30 @@ def test_syndicated_copies_pair_and_distinct_stories_do_not(tmp_path):
     assert recall >= 0.95
 
 
+def test_batched_storage_groups_stories_exactly_as_one_by_one(tmp_path):
+    items = syndication_set()
+    one_by_one = store_all(store.open_database(tmp_path / "one.db"), items)
+    batched = store_all(store.open_database(tmp_path / "batch.db"), items, batch=25)
+    # Same partition into stories (ids may differ): copies within one batch find each other.
+    assert {
+        frozenset(i for i in one_by_one if one_by_one[i] == s) for s in one_by_one.values()
+    } == {frozenset(i for i in batched if batched[i] == s) for s in batched.values()}
+
+
+def test_a_batch_stores_a_repeated_article_once(tmp_path):
+    db = store.open_database(tmp_path / "s.db")
+    db.conn.execute("INSERT INTO sources(name) VALUES ('wire')")
+    db.conn.commit()
+    item = syndication_set()[0]
+    first = wire_article("https://outlet.ma/a/", item)
+    again = wire_article("https://www.outlet.ma/a", item)  # same URL key
+    same_text = wire_article("https://outlet.ma/b/", item)  # same body
+    results = store.store_articles(db, [first, again, same_text])
+    assert [new for _, new in results] == [True, False, False]
+    assert len({article_id for article_id, _ in results}) == 1
+    assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == 1
+
+
 def test_story_index_survives_reopening(tmp_path):
     original = STORIES["syndicated"][0]
     db = store.open_database(tmp_path / "s.db")
@@ -78,19 +108,7 @@ def test_story_index_survives_reopening(tmp_path):
     db.conn.close()
     reopened = store.open_database(tmp_path / "s.db")
     copy = make_copy(original, random.Random(2))
-    article = store.StoredArticle(
-        "wire",
-        "https://other.ma/x",
-        copy.title,
-        None,
-        None,
-        "fr",
-        None,
-        None,
-        copy.text,
-        content_hash(copy.text),
-    )
-    article_id, _ = store.store_article(reopened, article)
+    store.store_article(reopened, wire_article("https://other.ma/x", copy))
     assert reopened.execute("SELECT count(DISTINCT story_id) FROM articles").fetchone()[0] == 1
 
 
