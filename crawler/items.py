@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from crawler.fingerprint import Fingerprint
+
 
 @dataclass
 class ArticleItem:
     """One fetched article page on its way to storage.
 
     The spider fills the fetch fields; ExtractPipeline fills the article fields; CanonicalPipeline
-    sets `url` (the canonical URL) and `content_hash`.
+    sets `url` (the canonical URL), `content_hash` and `fingerprint`.
     """
 
     source: str
@@ -33,4 +35,4 @@ class ArticleItem:
     content_hash: str | None = None
     article_id: int | None = None
     update_of: int | None = None  # set when this fetch is an update check of a stored article
-    fingerprint: object | None = field(default=None, repr=False)
+    fingerprint: Fingerprint | None = field(default=None, repr=False)

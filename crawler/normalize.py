@@ -230,9 +230,18 @@ def fold_tokens(text: str, sentences: bool = False) -> list[tuple[str, int, int]
     return tokens
 
 
+# An elided article at the start of a token, in a whole folded text.
+_ELISION_IN_TEXT = re.compile(r"(?<!\S)" + _ELISION.pattern.removeprefix("^"))
+
+
 def fold_text(text: str) -> str:
-    """normalize() without offsets, on the fast path when it applies."""
-    tokens = fold_tokens(text)
-    if tokens is None:
+    """normalize() without offsets: the same folding done on the whole string at C speed (hashes
+    and fingerprints need the folded words, not where each came from)."""
+    try:
+        folded = text.translate(_TABLE)
+    except TypeError:  # a character folding to several characters
         return normalize_with_offsets(text)[0]
-    return " ".join(t for t, _, _ in tokens)
+    folded = folded.replace(SENTENCE_BREAK, " ").replace(_DELETED, "")
+    if "'" in folded:
+        folded = _ELISION_IN_TEXT.sub("", folded).replace("'", " ")
+    return " ".join(folded.split())

@@ -15,6 +15,7 @@ from twisted.internet import task
 from crawler import store
 from crawler.canonical import canonicalize_url
 from crawler.extract import NotAnArticle, extract_article
+from crawler.fingerprint import fingerprint
 from crawler.items import ArticleItem
 from crawler.normalize import content_hash
 
@@ -64,13 +65,16 @@ def _same_site(a: str, b: str) -> bool:
 
 
 class CanonicalPipeline(_Stage):
-    """The article's canonical URL (its rel=canonical/og:url when on the same site) and body hash."""
+    """The article's canonical URL (its rel=canonical/og:url when on the same site), body hash
+    and near-duplicate fingerprint."""
 
     def process_item(self, item: ArticleItem) -> ArticleItem:
         hint = item.canonical_hint
         chosen = hint if hint and _same_site(hint, item.fetched_url) else item.fetched_url
         item.url = canonicalize_url(chosen)
+        # Both fold the same text: computed together, they fold it once (normalize's cache).
         item.content_hash = content_hash(item.text or "")
+        item.fingerprint = fingerprint(item.text or "")
         return item
 
 
@@ -181,4 +185,5 @@ class StorePipeline(_Stage):
             text=item.text or "",
             content_hash=item.content_hash,
             seen_urls=tuple(item.seen_urls),
+            fingerprint=item.fingerprint,
         )

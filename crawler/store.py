@@ -247,6 +247,31 @@ def migrate(db: sqlite_utils.Database) -> None:
             create_triggers=True,
             tokenize="unicode61 remove_diacritics 2",
         )
+    _narrow_fts_update_trigger(db)
+
+
+# sqlite-utils' update trigger re-indexes an article's title and text in FTS5 on any UPDATE of its
+# row: marking it matched or assigning its story re-tokenised the whole text each time.
+_FTS_UPDATE_TRIGGER = """
+CREATE TRIGGER "articles_au" AFTER UPDATE OF "title", "text" ON "articles" BEGIN
+  INSERT INTO "articles_fts" ("articles_fts", rowid, "title", "text")
+    VALUES('delete', old.rowid, old."title", old."text");
+  INSERT INTO "articles_fts" (rowid, "title", "text") VALUES (new.rowid, new."title", new."text");
+END
+"""
+
+
+def _narrow_fts_update_trigger(db: sqlite_utils.Database) -> None:
+    """Re-index an article in FTS5 only when its title or text changes."""
+    row = db.conn.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'articles_au'"
+    ).fetchone()
+    if row and "UPDATE OF" in row[0]:
+        return
+    with db.conn:
+        db.conn.execute("BEGIN IMMEDIATE")
+        db.conn.execute('DROP TRIGGER IF EXISTS "articles_au"')
+        db.conn.execute(_FTS_UPDATE_TRIGGER)
 
 
 def _backfill_stories(db: sqlite_utils.Database) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from crawler.normalize import fold_tokens, normalize, normalize_with_offsets
+from crawler.normalize import fold_text, fold_tokens, normalize, normalize_with_offsets
 from monitors.matcher import ArticleText, Matcher
 from monitors.query import QuerySyntaxError, parse_query
 from monitors.rules import Watchlist
@@ -92,3 +92,10 @@ def test_fast_folding_equals_the_reference_folding(text, sentences):
     fast = fold_tokens(text, sentences)
     if fast is not None:  # None: the text takes the reference path anyway
         assert fast == _reference_tokens(text, sentences)
+
+
+@settings(max_examples=600, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(TEXT, st.text(max_size=80)))
+@example("l'État d'aujourd'hui 'l'x d'l'y l' ـ السِّيادة fin.Puis ﬁn ½")
+def test_whole_text_folding_equals_the_reference_folding(text):
+    assert fold_text(text) == normalize_with_offsets(text)[0]

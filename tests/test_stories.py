@@ -6,6 +6,7 @@ import io
 import itertools
 import random
 import shutil
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -293,3 +294,50 @@ watchlists:
     finally:
         site.server.shutdown()
         site.server.server_close()
+
+
+def _fts_ids(db, query: str) -> set[int]:
+    return {
+        r[0]
+        for r in db.execute("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?", [query])
+    }
+
+
+def test_full_text_index_follows_text_changes_only(tmp_path):
+    db = store.open_database(tmp_path / "s.db")
+    db.conn.execute("INSERT INTO sources(name) VALUES ('wire')")
+    db.conn.commit()
+    item = syndication_set()[0]
+    article_id, _ = store.store_article(db, wire_article("https://outlet.ma/a/", item))
+    with db.conn:  # what the match step and the story step write: no text change
+        db.conn.execute(
+            "UPDATE articles SET matched_at = 'x', story_id = story_id WHERE id = ?", (article_id,)
+        )
+    new_text = item.text + " Le ministère confirme le calendrier zellige."
+    store.update_article(
+        db, article_id, wire_article("https://outlet.ma/a/", replace(item, text=new_text))
+    )
+    assert _fts_ids(db, "zellige") == {article_id}
+    db.conn.execute(
+        "INSERT INTO articles_fts(articles_fts) VALUES ('integrity-check')"
+    )  # raises if stale
+    trigger = db.execute("SELECT sql FROM sqlite_master WHERE name = 'articles_au'").fetchone()[0]
+    assert 'UPDATE OF "title", "text"' in trigger
+
+
+def test_an_older_database_gets_the_narrow_update_trigger(tmp_path):
+    db = store.open_database(tmp_path / "s.db")
+    with db.conn:  # the trigger as sqlite-utils writes it, as databases made before had it
+        db.conn.execute('DROP TRIGGER "articles_au"')
+        db.conn.execute(
+            'CREATE TRIGGER "articles_au" AFTER UPDATE ON "articles" BEGIN '
+            'INSERT INTO "articles_fts" ("articles_fts", rowid, "title", "text") '
+            'VALUES(\'delete\', old.rowid, old."title", old."text"); '
+            'INSERT INTO "articles_fts" (rowid, "title", "text") VALUES (new.rowid, new."title", new."text"); END'
+        )
+    db.conn.close()
+    reopened = store.open_database(tmp_path / "s.db")
+    trigger = reopened.execute(
+        "SELECT sql FROM sqlite_master WHERE name = 'articles_au'"
+    ).fetchone()[0]
+    assert "UPDATE OF" in trigger
