@@ -7,6 +7,7 @@ language from the page or the text, and a clear verdict when a page is not an ar
 
 from __future__ import annotations
 
+import copy
 import functools
 import logging
 import re
@@ -17,6 +18,7 @@ import lxml.html
 import py3langid
 import trafilatura
 from trafilatura.meta import reset_caches
+from trafilatura.settings import Extractor
 
 MIN_ARTICLE_CHARS = 250
 
@@ -127,6 +129,21 @@ class NotAnArticle(Exception):
     """The page has no article body worth storing (a section page, an error page, a stub)."""
 
 
+# Built once: trafilatura's Extractor reads its configuration file on every construction, which
+# costs more than pruning a page. Copied per page, since extraction may adjust its options.
+_OPTIONS = Extractor(
+    output_format="python",
+    with_metadata=True,
+    comments=False,
+    tables=True,
+    date_params={
+        "extensive_search": True,
+        "original_date": True,
+        "outputformat": "%Y-%m-%dT%H:%M:%S",
+    },
+)
+
+
 def _page_language(tree: lxml.html.HtmlElement) -> str | None:
     for value in tree.xpath("/html/@lang | //meta[@property='og:locale']/@content"):
         code = re.split(r"[-_]", value.strip())[0].lower()
@@ -177,18 +194,9 @@ def extract_article(
     page_language = _page_language(tree)
     page_published = _page_published(tree)  # read before pruning: teasers carry dates too
     prune_boilerplate(tree, extra_prune_xpath)
-    document = trafilatura.bare_extraction(
-        tree,
-        url=url,
-        with_metadata=True,
-        include_comments=False,
-        include_tables=True,
-        date_extraction_params={
-            "extensive_search": True,
-            "original_date": True,
-            "outputformat": "%Y-%m-%dT%H:%M:%S",
-        },
-    )
+    options = copy.copy(_OPTIONS)
+    options.url = options.source = url
+    document = trafilatura.bare_extraction(tree, options=options)
     if document is None or not document.text:
         raise NotAnArticle("no article body found")
     text = _clean_text(document.text)
