@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -20,11 +21,13 @@ _AMP_SUFFIX = re.compile(r"\.amp(\.html?)?$")
 _MOBILE_HOST = re.compile(r"^(m|mobile|amp)\.")
 
 
+@functools.lru_cache(maxsize=4096)
 def canonicalize_url(url: str) -> str:
     """Return the canonical form of an article URL (scheme kept, so it can still be fetched).
 
     Drops fragments and tracking parameters, AMP suffixes and m./amp. host prefixes,
-    lowercases the host and sorts the query.
+    lowercases the host and sorts the query. Remembered for recent URLs: deduplication and
+    storage ask for the same few URLs of an article several times.
     """
     url = url.strip()
     with contextlib.suppress(ValueError):
@@ -43,6 +46,7 @@ def canonicalize_url(url: str) -> str:
     return urlunsplit((parts.scheme.lower() or "https", netloc, path, urlencode(query), ""))
 
 
+@functools.lru_cache(maxsize=4096)
 def url_key(url: str) -> str:
     """The identity of a URL for deduplication: canonical form without scheme, 'www.' or end slash.
 

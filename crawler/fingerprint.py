@@ -45,14 +45,19 @@ class Fingerprint:
 
     def band_keys(self) -> list[int]:
         """One signed 64-bit bucket key per band (SQLite INTEGER)."""
-        keys = []
-        for band in range(BANDS):
-            chunk = (
-                self.signature[band * BAND_ROWS : (band + 1) * BAND_ROWS].astype("<u8").tobytes()
-            )
-            digest = hashlib.blake2b(chunk, digest_size=8, person=b"veille-lsh").digest()
-            keys.append(struct.unpack("<q", digest)[0])
-        return keys
+        data = self.signature[: BANDS * BAND_ROWS].astype("<u8").tobytes()
+        width = BAND_ROWS * 8
+        return [
+            _KEY.unpack(
+                hashlib.blake2b(
+                    data[band * width : (band + 1) * width], digest_size=8, person=b"veille-lsh"
+                ).digest()
+            )[0]
+            for band in range(BANDS)
+        ]
+
+
+_KEY = struct.Struct("<q")
 
 
 def _light_stem(token: str) -> str:
