@@ -72,10 +72,14 @@ def _light_stem(token: str) -> str:
 
 def shingles(text: str) -> set[str]:
     """Word 3-grams of the folded text (case, accents, harakat and letter variants ignored)."""
-    tokens = [_light_stem(t) for t in normalize(text).split(" ") if t]
+    folded = normalize(text)
+    tokens = folded.split()
+    if "و" in folded or "ال" in folded:  # only these Arabic words can need the light stem
+        tokens = [_light_stem(t) if t[0] in "وا" else t for t in tokens]
     if len(tokens) < SHINGLE_WORDS:
         return {" ".join(tokens)} if tokens else set()
-    return {" ".join(tokens[i : i + SHINGLE_WORDS]) for i in range(len(tokens) - SHINGLE_WORDS + 1)}
+    # Three words (SHINGLE_WORDS): each token with the next two.
+    return {f"{a} {b} {c}" for a, b, c in zip(tokens, tokens[1:], tokens[2:], strict=False)}
 
 
 _PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=SEED, scheme="affine64").permutations

@@ -5,6 +5,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from crawler.fingerprint import _light_stem, shingles
 from crawler.normalize import fold_text, fold_tokens, normalize, normalize_with_offsets
 from monitors.matcher import ArticleText, Matcher
 from monitors.query import QuerySyntaxError, parse_query
@@ -99,3 +100,21 @@ def test_fast_folding_equals_the_reference_folding(text, sentences):
 @example("l'État d'aujourd'hui 'l'x d'l'y l' ـ السِّيادة fin.Puis ﬁn ½")
 def test_whole_text_folding_equals_the_reference_folding(text):
     assert fold_text(text) == normalize_with_offsets(text)[0]
+
+
+ARABIC_WORDS = st.lists(
+    st.sampled_from(
+        ["والمغرب", "المغرب", "وزارة", "آلة", "ألف", "إلى", "و", "ال", "بال", "cloud", "l'État"]
+    ),
+    max_size=12,
+).map(" ".join)
+
+
+@settings(max_examples=400)
+@given(st.one_of(TEXT, ARABIC_WORDS, st.text(max_size=80)))
+def test_shingles_are_the_word_trigrams_of_the_folded_text(text):
+    tokens = [_light_stem(t) for t in normalize(text).split(" ") if t]
+    expected = {" ".join(tokens[i : i + 3]) for i in range(len(tokens) - 2)}
+    if 0 < len(tokens) < 3:
+        expected = {" ".join(tokens)}
+    assert shingles(text) == expected
