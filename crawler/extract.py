@@ -20,6 +20,8 @@ import trafilatura
 from trafilatura.meta import reset_caches
 from trafilatura.settings import Extractor
 
+from crawler.metadata import page_metadata
+
 MIN_ARTICLE_CHARS = 250
 
 # Blocks to cut from the page before extraction: class or id names used by WordPress themes and
@@ -131,17 +133,12 @@ class NotAnArticle(Exception):
 
 # Built once: trafilatura's Extractor reads its configuration file on every construction, which
 # costs more than pruning a page. Copied per page, since extraction may adjust its options.
-_OPTIONS = Extractor(
-    output_format="python",
-    with_metadata=True,
-    comments=False,
-    tables=True,
-    date_params={
-        "extensive_search": True,
-        "original_date": True,
-        "outputformat": "%Y-%m-%dT%H:%M:%S",
-    },
-)
+_OPTIONS = Extractor(output_format="python", with_metadata=False, comments=False, tables=True)
+DATE_PARAMS = {
+    "extensive_search": True,
+    "original_date": True,
+    "outputformat": "%Y-%m-%dT%H:%M:%S",
+}
 
 
 def _page_language(tree: lxml.html.HtmlElement) -> str | None:
@@ -196,12 +193,13 @@ def extract_article(
     prune_boilerplate(tree, extra_prune_xpath)
     options = copy.copy(_OPTIONS)
     options.url = options.source = url
-    document = trafilatura.bare_extraction(tree, options=options)
-    if document is None or not document.text:
+    body = trafilatura.bare_extraction(tree, options=options)  # works on a copy of the tree
+    if body is None or not body.text:
         raise NotAnArticle("no article body found")
-    text = _clean_text(document.text)
+    text = _clean_text(body.text)
     if len(text) < MIN_ARTICLE_CHARS:
         raise NotAnArticle(f"body too short ({len(text)} characters) to be an article")
+    document = page_metadata(tree, url, DATE_PARAMS)
     language = page_language or document.language
     if not language:
         language = py3langid.classify(text[:2000])[0]

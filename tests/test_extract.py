@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import lxml.html
 import pytest
+from trafilatura.metadata import extract_metadata
 
-from crawler.extract import NotAnArticle, extract_article, prune_boilerplate
+from crawler.extract import DATE_PARAMS, NotAnArticle, extract_article, prune_boilerplate
+from crawler.metadata import page_metadata
+from monitors.demo_sites import DEMO_SITES_ROOT
 
 BODY = (
     "Le ministère de la Transition numérique a présenté mardi à Rabat sa feuille de route pour "
@@ -67,3 +70,19 @@ def test_extract_article_drops_every_boilerplate_block_and_source_specific_ones(
 def test_a_page_without_body_is_not_an_article():
     with pytest.raises(NotAnArticle, match="no article body|too short"):
         extract_article("<html><body><nav>Accueil</nav><p>Bref.</p></body></html>", "https://a.ma/")
+
+
+def _fixture_pages() -> list[str]:
+    pages = [PAGE]
+    for path in sorted(DEMO_SITES_ROOT.rglob("*.html")):
+        pages.append(path.read_text(encoding="utf-8").replace("{{BASE}}", "https://site.ma"))
+    return pages
+
+
+@pytest.mark.parametrize("index", range(len(_fixture_pages())))
+def test_page_metadata_equals_trafilatura_extract_metadata(index):
+    html = _fixture_pages()[index]
+    ours = page_metadata(lxml.html.fromstring(html), "https://site.ma/a/", DATE_PARAMS)
+    theirs = extract_metadata(lxml.html.fromstring(html), "https://site.ma/a/", DATE_PARAMS)
+    for name in ("title", "author", "url", "hostname", "date", "sitename", "description", "image"):
+        assert getattr(ours, name) == getattr(theirs, name), name

@@ -1,0 +1,68 @@
+"""Page metadata: title, author, publication date, site name, description, canonical URL.
+
+trafilatura's `extract_metadata` runs these same steps with its own helpers, then also looks for
+categories, tags and a licence, which veille does not store. Those three walks are most of its
+cost (0.33 of 0.47 ms on a fixture page), so this module runs the steps veille uses, in
+trafilatura's order and with its helpers, and nothing else. The tests compare the result with
+`extract_metadata` field by field.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import lxml.html
+from courlan import extract_domain
+from htmldate import find_date
+from trafilatura.metadata import (
+    META_URL,
+    examine_meta,
+    extract_author,
+    extract_meta_json,
+    extract_sitename,
+    extract_title,
+    extract_url,
+)
+from trafilatura.settings import Document
+
+logger = logging.getLogger(__name__)
+
+
+def page_metadata(
+    tree: lxml.html.HtmlElement, url: str | None, date_params: dict[str, Any]
+) -> Document:
+    """The page's metadata as trafilatura would find it (without categories, tags, licence)."""
+    metadata = examine_meta(tree)
+    if metadata.author and " " not in metadata.author:
+        metadata.author = None  # a single word is a handle or a section name, not a byline
+    try:
+        metadata = extract_meta_json(tree, metadata)
+    except Exception as exc:  # noqa: BLE001 — trafilatura guards its JSON-LD parser the same way
+        logger.debug("JSON-LD metadata not read: %s", exc)
+    if not metadata.title:
+        metadata.title = extract_title(tree)
+    if not metadata.author:
+        metadata.author = extract_author(tree)
+    if not metadata.url:
+        metadata.url = extract_url(tree, url)
+    if metadata.url:
+        metadata.hostname = extract_domain(metadata.url, fast=True)
+    metadata.date = find_date(tree, **{**date_params, "url": metadata.url})
+    if not metadata.sitename:
+        metadata.sitename = extract_sitename(tree)
+    if metadata.sitename:
+        metadata.sitename = metadata.sitename.lstrip("@")
+        if (
+            metadata.sitename
+            and "." not in metadata.sitename
+            and not metadata.sitename[0].isupper()
+        ):
+            metadata.sitename = metadata.sitename.title()
+    elif metadata.url:
+        found = META_URL.match(metadata.url)
+        if found:
+            metadata.sitename = found[1]
+    metadata.filedate = date_params.get("max_date")
+    metadata.clean_and_trim()
+    return metadata
