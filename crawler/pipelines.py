@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -143,14 +142,14 @@ class StorePipeline(_Stage):
             )
             return item
         if not self.pending:
-            self.pending_since = time.monotonic()
+            self.pending_since = self.timer.clock.seconds()
         self.pending.append((item, article))
         if len(self.pending) >= self.BATCH_SIZE:
             self.flush()
         return item
 
     def _flush_if_due(self) -> None:
-        if self.pending and time.monotonic() - self.pending_since >= self.BATCH_SECONDS:
+        if self.pending and self.timer.clock.seconds() - self.pending_since >= self.BATCH_SECONDS:
             self.flush()
 
     def flush(self) -> None:

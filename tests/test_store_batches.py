@@ -1,0 +1,72 @@
+"""StorePipeline writes new articles in batches: by count, by age (driven by a fake clock), and
+the rest when the crawl ends."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from types import SimpleNamespace
+
+from twisted.internet.task import Clock
+
+from crawler import store
+from crawler.items import ArticleItem
+from crawler.normalize import content_hash
+from crawler.pipelines import StorePipeline
+
+TEXT = (
+    "Le ministère de la Transition numérique a présenté à Rabat la feuille de route des centres "
+    "de données souverains, article numéro {n}, avec un calendrier de déploiement sur trois ans."
+)
+
+
+class Spider:
+    def __init__(self, db) -> None:
+        self.db = db
+        self.report: dict[str, Counter] = defaultdict(Counter)
+        self.errors: list[str] = []
+
+    def record_error(self, source, url, kind, message) -> None:
+        self.errors.append(message)
+
+
+def item(n: int) -> ArticleItem:
+    text = TEXT.format(n=n) + f" Paragraphe propre à l'article {n} : " + "détail " * n
+    url = f"https://site.ma/article-{n}/"
+    return ArticleItem(
+        "site", url, "", url=url, title=f"Article {n}", text=text, content_hash=content_hash(text)
+    )
+
+
+def stored(db) -> int:
+    return db.execute("SELECT count(*) FROM articles").fetchone()[0]
+
+
+def test_articles_are_written_by_batch_by_age_and_at_the_end(tmp_path):
+    db = store.open_database(tmp_path / "v.db")
+    db.conn.execute("INSERT INTO sources(name) VALUES ('site')")
+    db.conn.commit()
+    spider = Spider(db)
+    pipeline = StorePipeline(SimpleNamespace(spider=spider))
+    clock = Clock()
+    pipeline.timer.clock = clock
+    pipeline.open_spider()
+
+    for n in range(StorePipeline.BATCH_SIZE - 1):
+        pipeline.process_item(item(n))
+    assert stored(db) == 0  # still pending
+    pipeline.process_item(item(99))
+    assert stored(db) == StorePipeline.BATCH_SIZE  # a full batch is written at once
+
+    pipeline.process_item(item(100))
+    clock.advance(StorePipeline.BATCH_SECONDS / 2)
+    assert stored(db) == StorePipeline.BATCH_SIZE
+    clock.advance(StorePipeline.BATCH_SECONDS)
+    assert stored(db) == StorePipeline.BATCH_SIZE + 1  # an old pending batch is written
+
+    pipeline.process_item(item(101))
+    pipeline.process_item(item(101))  # the same page twice in one batch: stored once
+    pipeline.close_spider()
+    assert stored(db) == StorePipeline.BATCH_SIZE + 2
+    assert spider.report["site"]["new"] == StorePipeline.BATCH_SIZE + 2
+    assert spider.report["site"]["duplicates"] == 1
+    assert not spider.errors and not pipeline.timer.running
