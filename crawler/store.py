@@ -218,7 +218,11 @@ def open_database(path: str | Path) -> sqlite_utils.Database:
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA cache_size = -32000")  # 32 MB of page cache: the LSH index stays hot
-    conn.execute("PRAGMA mmap_size = 268435456")
+    # Read the file through a memory map as large as SQLite allows (2 GB): a story lookup probes
+    # 42 LSH keys spread over the whole index, and pages the map does not cover are copied into
+    # the small page cache one by one (at 100k articles: 0.13 ms a lookup mapped, 0.23 ms not).
+    # Mapped pages count in RSS once read, but they are file pages the kernel can reclaim.
+    conn.execute("PRAGMA mmap_size = 2147418112")
     if db.journal_mode != "wal":
         db.enable_wal()
     migrate(db)
