@@ -130,7 +130,14 @@ class StorePipeline(_Stage):
         article = self._article(item)
         if item.update_of:
             self.flush()  # keep the order in which pages arrived
-            revision = store.update_article(self.spider.db, item.update_of, article)
+            try:
+                revision = store.update_article(self.spider.db, item.update_of, article)
+            except sqlite3.Error as exc:
+                self.spider.articles_lost = True
+                self.spider.record_error(
+                    item.source, item.url, "store", f"update not stored: {exc}"
+                )
+                raise DropItem(f"update not stored: {exc}") from None
             item.article_id = item.update_of
             self.spider.report[item.source]["updated"] += 1
             logger.info(
@@ -160,6 +167,7 @@ class StorePipeline(_Stage):
         try:
             results = store.store_articles(self.spider.db, [article for _, article in batch])
         except sqlite3.Error as exc:  # the batch is rolled back; the next crawl fetches it again
+            self.spider.articles_lost = True
             for item, _ in batch:
                 self.spider.record_error(item.source, item.url, "store", f"not stored: {exc}")
             return

@@ -3,6 +3,7 @@ the rest when the crawl ends."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections import Counter, defaultdict
 from types import SimpleNamespace
 
@@ -70,3 +71,20 @@ def test_articles_are_written_by_batch_by_age_and_at_the_end(tmp_path):
     assert spider.report["site"]["new"] == StorePipeline.BATCH_SIZE + 2
     assert spider.report["site"]["duplicates"] == 1
     assert not spider.errors and not pipeline.timer.running
+
+
+def test_a_batch_that_cannot_be_written_is_reported_and_keeps_listings_unsaved(tmp_path):
+    db = store.open_database(tmp_path / "v.db")
+    db.conn.execute("INSERT INTO sources(name) VALUES ('site')")
+    db.conn.commit()
+    db.conn.execute("PRAGMA busy_timeout = 100")
+    spider = Spider(db)
+    pipeline = StorePipeline(SimpleNamespace(spider=spider))
+    other = sqlite3.connect(tmp_path / "v.db")
+    other.execute("BEGIN EXCLUSIVE")  # another writer holds the database
+    pipeline.process_item(item(1))
+    pipeline.close_spider()
+    other.rollback()
+    assert stored(db) == 0
+    assert spider.articles_lost  # the crawl will not save its validators: listings come again
+    assert len(spider.errors) == 1 and "locked" in spider.errors[0]

@@ -108,6 +108,9 @@ class NewsSpider(scrapy.Spider):
         self._validators: dict[str, tuple[int, str | None, str | None]] = {}
         self._children: dict[str, list[str]] = {}
         self._requested: set[str] = set()
+        # Set when articles found in this crawl could not be stored: the entry points' validators
+        # are then not saved, so the next crawl gets full listings and fetches them again.
+        self.articles_lost = False
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsSpider:
@@ -298,7 +301,7 @@ class NewsSpider(scrapy.Spider):
                 counts["errors"],
             )
         status = "finished" if reason == "finished" else f"stopped: {reason}"
-        if reason == "finished":
+        if reason == "finished" and not self.articles_lost:
             for url, (code, etag, modified) in self._validators.items():
                 store.save_entry_state(self.db, url, code, etag, modified)
             for url, children in self._children.items():
