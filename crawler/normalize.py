@@ -230,6 +230,24 @@ def fold_tokens(text: str, sentences: bool = False) -> list[tuple[str, int, int]
     return tokens
 
 
+def reference_tokens(text: str, sentences: bool = False) -> list[tuple[str, int, int]]:
+    """fold_tokens computed from normalize_with_offsets: slower, defined for every text."""
+    folded, offsets = normalize_with_offsets(text, sentences)
+    tokens, position = [], 0
+    for token in folded.split(" ") if folded else []:
+        start, end = position, position + len(token)
+        position = end + 1
+        tokens.append((token, offsets[start], offsets[end - 1] + 1))
+    return tokens
+
+
+def tokens_with_spans(text: str, sentences: bool = False) -> list[tuple[str, int, int]]:
+    """(token, start, end) of each folded token: the fast path, or the reference one for the
+    rare text with a character that folds to several characters (same result)."""
+    tokens = fold_tokens(text, sentences)
+    return tokens if tokens is not None else reference_tokens(text, sentences)
+
+
 # An elided article at the start of a token, in a whole folded text.
 _ELISION_IN_TEXT = re.compile(r"(?<!\S)" + _ELISION.pattern.removeprefix("^"))
 

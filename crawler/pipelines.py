@@ -91,7 +91,7 @@ class DedupePipeline(_Stage):
                 item.update_of = stored[0]
                 return item  # changed text: StorePipeline records a new revision
             item.update_of = None
-        existing = store.find_duplicate(self.spider.db, item.url, item.content_hash)
+        existing = store.find_duplicate(self.spider.db.conn, item.url, item.content_hash)
         if existing is None:
             return item
         store.remember_urls(self.spider.db, existing, [item.url, *item.seen_urls])

@@ -201,15 +201,7 @@ def load_sources(path: str | Path) -> SourceList:
     """Read and validate the whole source list; any problem raises ConfigError with its line."""
     path = str(path)
     data = require_mapping(load_yaml(path), path, 1, "the sources file")
-    unknown = set(data) - {"defaults", "sources"}
-    if unknown:
-        key = sorted(unknown)[0]
-        raise ConfigError(
-            path,
-            data.line_of(key),
-            f"unknown top-level key {key!r}",
-            "use 'defaults' and 'sources'",
-        )
+    reject_unknown_keys(data, {"defaults", "sources"}, path, "the sources file")
     defaults = data.get("defaults") or {}
     raw_sources = data.get("sources")
     if not isinstance(raw_sources, list) or not raw_sources:

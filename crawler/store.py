@@ -407,13 +407,20 @@ def article_with_text(db: sqlite_utils.Database, digest: str) -> int | None:
     return row[0] if row else None
 
 
-def find_duplicate(db: sqlite_utils.Database, url: str, digest: str) -> int | None:
-    """The id of an already stored article with this canonical URL or this exact body."""
-    row = db.execute(
-        "SELECT article_id FROM article_urls WHERE url_key = ? "
-        "UNION ALL SELECT id FROM articles WHERE content_hash = ? LIMIT 1",
-        [url_key(url), digest],
-    ).fetchone()
+def find_duplicate(
+    conn: sqlite3.Connection, url: str, digest: str, seen_urls: Iterable[str] = ()
+) -> int | None:
+    """The id of an already stored article with this canonical URL, else with this exact body,
+    else reached by one of `seen_urls`."""
+    own_key = url_key(url)
+    others = {url_key(u) for u in seen_urls} - {own_key}
+    sql = (
+        "SELECT article_id, 0 FROM article_urls WHERE url_key = ? "
+        "UNION ALL SELECT id, 1 FROM articles WHERE content_hash = ? "
+    )
+    if others:
+        sql += f"UNION ALL SELECT article_id, 2 FROM article_urls WHERE url_key IN ({','.join('?' * len(others))}) "
+    row = conn.execute(sql + "ORDER BY 2 LIMIT 1", [own_key, digest, *others]).fetchone()
     return row[0] if row else None
 
 
@@ -453,15 +460,7 @@ def store_articles(
 def _store_one(conn: sqlite3.Connection, article: StoredArticle) -> tuple[int, bool]:
     own_key = url_key(article.url)
     keys = {own_key, *(url_key(u) for u in article.seen_urls)}
-    # Its canonical URL first, then the same body, then any URL it was reached by.
-    row = conn.execute(
-        "SELECT article_id, 0 FROM article_urls WHERE url_key = ? "
-        "UNION ALL SELECT id, 1 FROM articles WHERE content_hash = ? "
-        f"UNION ALL SELECT article_id, 2 FROM article_urls WHERE url_key IN ({','.join('?' * len(keys))}) "
-        "ORDER BY 2 LIMIT 1",
-        [own_key, article.content_hash, *keys],
-    ).fetchone()
-    existing = row[0] if row else None
+    existing = find_duplicate(conn, article.url, article.content_hash, article.seen_urls)
     is_new = existing is None
     if is_new:
         now = utcnow()

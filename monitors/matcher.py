@@ -21,10 +21,9 @@ import ahocorasick
 from crawler.normalize import (
     ARABIC_LETTER,
     SENTENCE_BREAK,
-    fold_tokens,
     normalize,
-    normalize_with_offsets,
     stem_token,
+    tokens_with_spans,
 )
 from monitors.query import EntityRef, Near, Node, Not, Or, Term
 from monitors.rules import Entity, RuleSet, Watchlist, watchlist_expression
@@ -77,20 +76,8 @@ class _Field:
     sentence: list[int]  # sentence number of each token
 
 
-def _reference_tokens(original: str) -> list[tuple[str, int, int]]:
-    folded, offsets = normalize_with_offsets(original, sentences=True)
-    tokens, position = [], 0
-    for raw in folded.split(" ") if folded else []:
-        start, end = position, position + len(raw)
-        position = end + 1
-        tokens.append((raw, offsets[start], offsets[end - 1] + 1))
-    return tokens
-
-
 def _fold_field(name: str, original: str) -> _Field:
-    tokens = fold_tokens(original, sentences=True)
-    if tokens is None:  # a rare character: the reference folding (same result, slower)
-        tokens = _reference_tokens(original)
+    tokens = tokens_with_spans(original, sentences=True)
     parts: list[str] = []
     starts: list[int] = []
     spans: list[tuple[int, int]] = []
@@ -115,10 +102,7 @@ def _fold_field(name: str, original: str) -> _Field:
 def term_tokens(text: str) -> list[str]:
     """A term's folded, plural-folded tokens, folded exactly as a scanned field is (sentence
     breaks included, so "Yahoo! Maroc" finds itself); breaks at its edges are dropped."""
-    folded = fold_tokens(text, sentences=True)
-    if folded is None:
-        folded = _reference_tokens(text)
-    tokens = [stem_token(t) for t, _, _ in folded if t]
+    tokens = [stem_token(t) for t, _, _ in tokens_with_spans(text, sentences=True) if t]
     while tokens and tokens[0] == SENTENCE_BREAK:
         tokens.pop(0)
     while tokens and tokens[-1] == SENTENCE_BREAK:

@@ -129,6 +129,23 @@ def alert_context(alert: dict) -> dict:
     }
 
 
+_BODIES = {
+    "email": ("html.j2", "html", apprise.NotifyFormat.HTML),
+    "slack": ("slack.j2", "slack", apprise.NotifyFormat.MARKDOWN),
+}
+_TEXT_BODY = ("txt.j2", "text", apprise.NotifyFormat.TEXT)
+
+
+def _message(name: str, overrides: dict, context: dict, kind: str) -> Message:
+    """Subject and body of message `name` (alert or digest) for one kind of channel."""
+    suffix, override_key, body_format = _BODIES.get(kind, _TEXT_BODY)
+    return Message(
+        _render(f"{name}_subject.j2", overrides, "subject", context),
+        _render(f"{name}.{suffix}", overrides, override_key, context),
+        body_format,
+    )
+
+
 def render_alert(alert: dict, watchlist, kind: str) -> Message:
     lang = getattr(watchlist, "language", "fr")
     overrides = {
@@ -137,20 +154,7 @@ def render_alert(alert: dict, watchlist, kind: str) -> Message:
         if not k.startswith("digest_")
     }
     context = _base_context(watchlist, lang) | alert_context(alert)
-    subject = _render("alert_subject.j2", overrides, "subject", context)
-    if kind == "email":
-        return Message(
-            subject, _render("alert.html.j2", overrides, "html", context), apprise.NotifyFormat.HTML
-        )
-    if kind == "slack":
-        return Message(
-            subject,
-            _render("alert.slack.j2", overrides, "slack", context),
-            apprise.NotifyFormat.MARKDOWN,
-        )
-    return Message(
-        subject, _render("alert.txt.j2", overrides, "text", context), apprise.NotifyFormat.TEXT
-    )
+    return _message("alert", overrides, context, kind)
 
 
 def render_digest(alerts: list[dict], watchlist, kind: str) -> Message:
@@ -161,19 +165,4 @@ def render_digest(alerts: list[dict], watchlist, kind: str) -> Message:
         if k.startswith("digest_")
     }
     context = _base_context(watchlist, lang) | {"alerts": [alert_context(a) for a in alerts]}
-    subject = _render("digest_subject.j2", overrides, "subject", context)
-    if kind == "email":
-        return Message(
-            subject,
-            _render("digest.html.j2", overrides, "html", context),
-            apprise.NotifyFormat.HTML,
-        )
-    if kind == "slack":
-        return Message(
-            subject,
-            _render("digest.slack.j2", overrides, "slack", context),
-            apprise.NotifyFormat.MARKDOWN,
-        )
-    return Message(
-        subject, _render("digest.txt.j2", overrides, "text", context), apprise.NotifyFormat.TEXT
-    )
+    return _message("digest", overrides, context, kind)

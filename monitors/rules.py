@@ -537,15 +537,7 @@ def load_rules(path: str | Path, secrets: dict[str, str] | None = None) -> RuleS
     """Load and validate watchlists and channels; the whole file or a ConfigError."""
     path = str(path)
     data = require_mapping(load_yaml(path), path, 1, "the watchlists file")
-    unknown = set(data) - {"channels", "entities", "watchlists"}
-    if unknown:
-        key = sorted(unknown)[0]
-        raise ConfigError(
-            path,
-            data.line_of(key),
-            f"unknown top-level key {key!r}",
-            "use 'channels', 'entities' and 'watchlists'",
-        )
+    reject_unknown_keys(data, {"channels", "entities", "watchlists"}, path, "the watchlists file")
     entities = _parse_entities(data.get("entities"), path, data.line_of("entities"))
     channels = _parse_channels(data.get("channels"), path, data.line_of("channels"), secrets or {})
     raw_watchlists = data.get("watchlists")

@@ -13,6 +13,8 @@ from monitors.demo import LOCAL_CRAWL_SETTINGS
 from monitors.demo_sites import DEMO_SITES_ROOT, render_sources, serve_demo_sites, stop_sites
 from monitors.secrets import RedactingFilter
 
+from .servers import SmtpServer, free_port
+
 TESTS = Path(__file__).parent
 FIXTURES = TESTS / "fixtures"
 
@@ -23,6 +25,14 @@ def _redacting_caplog(caplog):
     caplog.handler.addFilter(RedactingFilter())
     caplog.set_level(logging.INFO)
     yield
+
+
+@pytest.fixture
+def smtp():
+    """A real SMTP server on loopback (aiosmtpd) that keeps what it receives."""
+    server = SmtpServer(free_port()).start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture

@@ -42,13 +42,6 @@ watchlists:
 
 
 @pytest.fixture
-def smtp():
-    server = SmtpServer(free_port()).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def slack(monkeypatch):
     server = WebhookServer().start()
     monkeypatch.setattr(NotifySlack, "webhook_url", server.url + "/services")

@@ -21,8 +21,6 @@ from monitors.demo import LOCAL_CRAWL_SETTINGS
 from monitors.outbox import match_pending
 from monitors.rules import load_rules
 
-from .servers import SmtpServer, free_port
-
 # 07:00 in Casablanca (UTC+1) on a Monday.
 T0 = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
 
@@ -52,13 +50,6 @@ def crawled_db(tmp_path_factory):
     finally:
         stop_sites(sites)
     return folder / "veille.db"
-
-
-@pytest.fixture
-def smtp():
-    server = SmtpServer(free_port()).start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

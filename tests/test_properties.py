@@ -6,7 +6,13 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from crawler.fingerprint import _light_stem, shingles
-from crawler.normalize import fold_text, fold_tokens, normalize, normalize_with_offsets
+from crawler.normalize import (
+    fold_text,
+    fold_tokens,
+    normalize,
+    normalize_with_offsets,
+    reference_tokens,
+)
 from monitors.matcher import ArticleText, Matcher
 from monitors.query import QuerySyntaxError, parse_query
 from monitors.rules import Watchlist
@@ -76,23 +82,13 @@ def test_a_rule_matches_text_made_of_its_own_phrase(phrase):
     assert [r.watchlist for r in matcher.match(ArticleText(phrase, ""))] == ["p"]
 
 
-def _reference_tokens(text: str, sentences: bool) -> list[tuple[str, int, int]]:
-    folded, offsets = normalize_with_offsets(text, sentences)
-    tokens, position = [], 0
-    for token in folded.split(" ") if folded else []:
-        start, end = position, position + len(token)
-        position = end + 1
-        tokens.append((token, offsets[start], offsets[end - 1] + 1))
-    return tokens
-
-
 @settings(max_examples=600, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(TEXT, st.text(max_size=80)), st.booleans())
 @example("Puis\\nfin. Et… l'État d'aujourd'hui ـ السِّيادة", True)
 def test_fast_folding_equals_the_reference_folding(text, sentences):
     fast = fold_tokens(text, sentences)
     if fast is not None:  # None: the text takes the reference path anyway
-        assert fast == _reference_tokens(text, sentences)
+        assert fast == reference_tokens(text, sentences)
 
 
 @settings(max_examples=600, suppress_health_check=[HealthCheck.too_slow])
