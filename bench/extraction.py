@@ -1,0 +1,153 @@
+"""veille's extraction against bare trafilatura on real web pages, in one run.
+
+Corpus: trafilatura's own evaluation set (1,033 real pages with snippets a correct extraction
+must contain and boilerplate it must not), kept beside the project in
+`../shared/realpages/trafilatura-eval/` or given as the first argument. Scored the way trafilatura
+scores itself (`tests/eval_common.py` upstream): whitespace-normalised snippets, true/false
+positives summed over all pages.
+
+Prints, for both extractors: snippet precision, recall, F1, pages declined, pages per second;
+and for veille the pages it declines or cuts to under half of trafilatura's text where trafilatura
+keeps 500 characters or more, each with veille's reason.
+
+    .venv/bin/python bench/extraction.py [CORPUS_DIR] [--limit N] [--verbose]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import trafilatura  # noqa: E402
+from trafilatura.utils import decode_file  # noqa: E402
+
+from crawler.extract import NotAnArticle, extract_article  # noqa: E402
+
+DEFAULT_CORPUS = ROOT.parent / "shared" / "realpages" / "trafilatura-eval"
+SUBSTANTIAL = 500  # characters trafilatura keeps for a page to count as an article it found
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@dataclass
+class Score:
+    name: str
+    tp: int = 0
+    fn: int = 0
+    fp: int = 0
+    tn: int = 0
+    declined: int = 0
+    seconds: float = 0.0
+    pages: int = 0
+    lengths: dict[str, int] = field(default_factory=dict)
+
+    def add(self, key: str, text: str | None, entry: dict) -> None:
+        squashed = _squash(text or "")
+        self.lengths[key] = len(squashed)
+        if not squashed:
+            self.declined += 1
+        for snippet in entry.get("with", []):
+            if _squash(snippet) in squashed:
+                self.tp += 1
+            else:
+                self.fn += 1
+        for snippet in entry.get("without", []):
+            if _squash(snippet) in squashed:
+                self.fp += 1
+            else:
+                self.tn += 1
+
+    def figures(self) -> tuple[float, float, float]:
+        precision = self.tp / max(1, self.tp + self.fp)
+        recall = self.tp / max(1, self.tp + self.fn)
+        f1 = 2 * precision * recall / max(1e-9, precision + recall)
+        return precision, recall, f1
+
+
+def load_corpus(corpus: Path, limit: int | None = None) -> list[tuple[str, str, dict]]:
+    """(url, decoded page, expectations) for every page of the corpus that exists on disk."""
+    entries = json.loads((corpus / "evaldata.json").read_text(encoding="utf-8"))
+    pages = []
+    for key, entry in entries.items():
+        path = corpus / "pages" / entry["file"]
+        if not path.exists():
+            continue
+        url = key if key.startswith("http") else f"https://example.org/{entry['file']}"
+        pages.append((url, decode_file(path.read_bytes()), entry))
+        if limit and len(pages) >= limit:
+            break
+    return pages
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("corpus", nargs="?", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--verbose", action="store_true", help="list every lost page")
+    args = parser.parse_args()
+    if not (args.corpus / "evaldata.json").exists():
+        sys.exit(f"{args.corpus}: no evaldata.json here; give the corpus folder as argument")
+    pages = load_corpus(args.corpus, args.limit)
+
+    bare, veille = Score("trafilatura.extract"), Score("veille extract_article")
+    # Both load lazily on first use (trafilatura its settings, htmldate and dateparser their
+    # locale tables, about 3 s): warm both up so that the speed figures are steady-state ones.
+    for url, page, _entry in pages[:5]:
+        trafilatura.extract(page, url=url, include_comments=False)
+        try:
+            extract_article(page, url)
+        except NotAnArticle:
+            pass
+    reasons: dict[str, str] = {}
+    for url, page, entry in pages:
+        started = time.perf_counter()
+        text = trafilatura.extract(page, url=url, include_comments=False)
+        bare.seconds += time.perf_counter() - started
+        bare.add(url, text, entry)
+
+        started = time.perf_counter()
+        try:
+            text = extract_article(page, url).text
+        except NotAnArticle as exc:
+            text, reasons[url] = None, str(exc)
+        veille.seconds += time.perf_counter() - started
+        veille.add(url, text, entry)
+
+    print(f"{len(pages)} real pages from {args.corpus}")
+    print(
+        f"{'extractor':26} {'precision':>9} {'recall':>7} {'F1':>6} {'declined':>8} {'pages/s':>8}"
+    )
+    for score in (bare, veille):
+        precision, recall, f1 = score.figures()
+        speed = len(pages) / max(score.seconds, 1e-9)
+        print(
+            f"{score.name:26} {precision:9.3f} {recall:7.3f} {f1:6.3f} "
+            f"{score.declined:8d} {speed:8.1f}"
+        )
+    print(f"speed ratio veille / trafilatura: {bare.seconds / max(veille.seconds, 1e-9):.2f}x")
+
+    lost = []
+    for url, _page, _entry in pages:
+        reference, kept = bare.lengths[url], veille.lengths[url]
+        if reference >= SUBSTANTIAL and kept < reference / 2:
+            lost.append((url, reference, kept, reasons.get(url, "text cut")))
+    print(
+        f"pages where trafilatura keeps >= {SUBSTANTIAL} chars and veille declines or keeps "
+        f"under half: {len(lost)}"
+    )
+    for url, reference, kept, reason in lost if args.verbose or len(lost) <= 40 else lost[:40]:
+        print(f"  {kept:6d} / {reference:6d}  {url}  ({reason})")
+
+
+if __name__ == "__main__":
+    main()
