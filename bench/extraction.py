@@ -16,6 +16,7 @@ keeps 500 characters or more, each with veille's reason.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import re
 import sys
@@ -104,10 +105,8 @@ def main() -> None:
     # locale tables, about 3 s): warm both up so that the speed figures are steady-state ones.
     for url, page, _entry in pages[:5]:
         trafilatura.extract(page, url=url, include_comments=False)
-        try:
+        with contextlib.suppress(NotAnArticle):
             extract_article(page, url)
-        except NotAnArticle:
-            pass
     reasons: dict[str, str] = {}
     for url, page, entry in pages:
         started = time.perf_counter()
@@ -131,7 +130,7 @@ def main() -> None:
         precision, recall, f1 = score.figures()
         speed = len(pages) / max(score.seconds, 1e-9)
         print(
-            f"{score.name:26} {precision:9.3f} {recall:7.3f} {f1:6.3f} "
+            f"{score.name:26} {precision:9.4f} {recall:7.4f} {f1:6.4f} "
             f"{score.declined:8d} {speed:8.1f}"
         )
     print(f"speed ratio veille / trafilatura: {bare.seconds / max(veille.seconds, 1e-9):.2f}x")

@@ -15,15 +15,24 @@ from dataclasses import dataclass
 
 import lxml.etree
 import lxml.html
-import py3langid
 import trafilatura
+from py3langid.langid import MODEL_FILE, LanguageIdentifier
 from trafilatura.meta import reset_caches
 from trafilatura.settings import Extractor
 from trafilatura.utils import load_html
 
+from crawler.bylines import (
+    Republication,
+    clean_author,
+    find_republication,
+    may_be_republished,
+)
+from crawler.dates import PAGE_BYLINE, PAGE_MARKUP, PAGE_METADATA, FoundDate, found
 from crawler.metadata import page_metadata
 
-MIN_ARTICLE_CHARS = 250
+logger = logging.getLogger(__name__)
+
+MIN_ARTICLE_CHARS = 100
 
 # Blocks to cut from the page before extraction: words of class or id names used by WordPress
 # themes and Moroccan sites for related links, share bars, paywalls, tickers and cookie banners.
@@ -34,8 +43,6 @@ _BOILERPLATE_WORDS = (
     "lire-aussi",
     "lireaussi",
     "read-also",
-    "read-more",
-    "readmore",
     "also-read",
     "share",
     "sharing",
@@ -59,7 +66,9 @@ _BOILERPLATE_WORDS = (
     "sponsored",
 )
 _BOILERPLATE_TOKEN = re.compile(
-    r"(?:^|[-_])(?:" + "|".join(re.escape(word) for word in _BOILERPLATE_WORDS) + r")(?:$|[-_])",
+    r"(?:^|[-_\s])(?:"
+    + "|".join(re.escape(word) for word in _BOILERPLATE_WORDS)
+    + r")(?:$|[-_\s])",
     re.IGNORECASE,
 )
 # Class tokens that describe what a page or post is, not a block of it: WordPress body_class()
@@ -67,28 +76,42 @@ _BOILERPLATE_TOKEN = re.compile(
 # flags set by plugins and themes ("has-mobile-share", "is-sticky").
 _DESCRIPTIVE_TOKEN = re.compile(
     r"^(?:tag|category|categories|post-format|format|type|single|postid|page-template|term"
-    r"|author|has|is|no|with)-",
+    r"|author|has|is|no|non|not|with|without)-",
     re.IGNORECASE,
 )
 _BOILERPLATE_TAGS = frozenset({"nav", "aside", "footer", "form"})
 # The page itself and its main landmark are never cut, whatever their classes say.
 _NEVER_PRUNED = frozenset({"html", "body", "main"})
+# Class and id names are trusted on block containers only: a paragraph, heading or link classed
+# "js_readmore" or "share-quote" is part of the text (trafilatura drops the small ones itself).
+_PRUNABLE_BY_NAME = frozenset(
+    {"div", "section", "aside", "nav", "footer", "header", "form", "ul", "ol", "figure", "iframe"}
+)
 _PRUNE_CANDIDATES = lxml.etree.XPath(
     "//*[@class or @id] | //nav | //aside | //footer | //form | //header"
 )
 _PARAGRAPHS = lxml.etree.XPath("//p")
+_PARAGRAPH_TEXT = lxml.etree.XPath("descendant-or-self::p//text()", smart_strings=False)
 _STRING_LENGTH = lxml.etree.XPath("string-length(.)")
 # A block that holds this share of the page's text is a wrapper of the article, not boilerplate
 # (an ASP.NET page-wide <form>, a "zone--article-premium" section, a "post-paywall" live blog).
 _WRAPPER_SHARE = 0.4
 # Below this share a block cannot hold an article body worth the search for where the body sits.
 _LARGE_BLOCK_SHARE = 0.1
+# A large block with this share of the page's paragraph text holds the article, or its visible
+# part on a paywalled page, whatever its class says.
+_PARAGRAPH_SHARE = 0.3
+# Extracted text under this share of the page's paragraph text makes a prune suspect.
+_SUSPICIOUS_SHARE = 0.5
+_SIZEABLE_CUT = 0.3
 
 
 def _has_boilerplate_name(element: lxml.html.HtmlElement) -> bool:
-    for token in (element.get("class") or "").split():
-        if not _DESCRIPTIVE_TOKEN.match(token) and _BOILERPLATE_TOKEN.search(token):
-            return True
+    classes = element.get("class")
+    if classes and _BOILERPLATE_TOKEN.search(classes):  # most classes fail here, unsplit
+        for token in classes.split():
+            if not _DESCRIPTIVE_TOKEN.match(token) and _BOILERPLATE_TOKEN.search(token):
+                return True
     identifier = element.get("id")
     return bool(identifier and _BOILERPLATE_TOKEN.search(identifier))
 
@@ -99,9 +122,9 @@ def _is_boilerplate(element: lxml.html.HtmlElement) -> bool:
         return False
     if tag in _BOILERPLATE_TAGS:
         return True
-    if tag == "header" and next(element.iterancestors("article"), None) is None:
-        return True  # the site header; an article's own header holds its title and byline
-    return _has_boilerplate_name(element)
+    if tag == "header" and next(element.iterancestors("article", "main"), None) is None:
+        return True  # the site header; an article's own (or its main column's) holds its title and lead
+    return tag in _PRUNABLE_BY_NAME and _has_boilerplate_name(element)
 
 
 def _main_text_holder(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
@@ -112,6 +135,11 @@ def _main_text_holder(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement | No
         if parent is not None:
             weight[parent] = weight.get(parent, 0) + len(paragraph.text_content().strip())
     return max(weight, key=weight.__getitem__) if weight else None
+
+
+def _paragraph_length(element: lxml.html.HtmlElement) -> int:
+    """Characters in the element's paragraphs: prose, where menus and teaser lists are links."""
+    return sum(map(len, _PARAGRAPH_TEXT(element)))
 
 
 def _text_length(element: lxml.html.HtmlElement) -> int:
@@ -146,6 +174,7 @@ def prune_boilerplate(tree: lxml.html.HtmlElement, extra_xpath: tuple[str, ...] 
     if doomed:
         total = _page_text_length(tree)
         protected: set[lxml.html.HtmlElement] | None = None  # found only when a block is large
+        paragraphs = 0
         kept = []
         for element in doomed:
             length = _text_length(element)
@@ -155,7 +184,10 @@ def prune_boilerplate(tree: lxml.html.HtmlElement, extra_xpath: tuple[str, ...] 
                 if protected is None:
                     holder = _main_text_holder(tree)
                     protected = set() if holder is None else {holder, *holder.iterancestors()}
-                if element in protected:
+                    paragraphs = _paragraph_length(tree)
+                if element in protected or _paragraph_length(element) >= (
+                    _PARAGRAPH_SHARE * paragraphs
+                ):
                     continue
             kept.append(element)
         doomed = kept
@@ -186,19 +218,26 @@ _BOILERPLATE_LINE = re.compile(
     r")",
     re.IGNORECASE,
 )
-_BYLINE = re.compile(r"^\s*(?:par|by|por|بقلم)\s+", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class Extracted:
     title: str | None
     author: str | None
-    published: str | None
+    date: FoundDate | None  # the page's own publication date, with precision and origin
     language: str | None
     sitename: str | None
     description: str | None
     canonical_url: str | None
     text: str
+    original_source: str | None = None  # the outlet a republished article comes from
+    original_url: str | None = None  # the article on that outlet's site
+    language_declared: str | None = None  # what <html lang> said, when the text disagreed
+    pruning_reverted: bool = False  # the page only yielded its article unpruned
+
+    @property
+    def published(self) -> str | None:
+        return self.date.value if self.date else None
 
 
 class NotAnArticle(Exception):
@@ -208,11 +247,19 @@ class NotAnArticle(Exception):
 # Built once: trafilatura's Extractor reads its configuration file on every construction, which
 # costs more than pruning a page. Copied per page, since extraction may adjust its options.
 _OPTIONS = Extractor(output_format="python", with_metadata=False, comments=False, tables=True)
+# htmldate on the markup and the URL only: its search of the whole text reads "lancé en 2013" or
+# a namespace URL's "2008" as a publication date, and costs more than the rest of the metadata.
+# A page without a date in its markup takes its feed's date, or the time it was first seen.
 DATE_PARAMS = {
-    "extensive_search": True,
+    "extensive_search": False,
     "original_date": True,
     "outputformat": "%Y-%m-%dT%H:%M:%S",
 }
+
+_LANGUAGE_IDENTIFIER = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+# How sure the text's language must be to overrule what the page declares (real sites declare
+# lang="en" on French pages and lang="en-US" on Arabic ones).
+_LANGUAGE_CONFIDENCE = 0.9
 
 
 def _page_language(tree: lxml.html.HtmlElement) -> str | None:
@@ -221,6 +268,36 @@ def _page_language(tree: lxml.html.HtmlElement) -> str | None:
         if re.fullmatch(r"[a-z]{2}", code):
             return code
     return None
+
+
+def text_language(text: str) -> tuple[str, float]:
+    """The language of a text and the identifier's confidence in it (0 to 1)."""
+    language, confidence = _LANGUAGE_IDENTIFIER.classify(text[:500])
+    return language, float(confidence)
+
+
+_ARABIC_LETTER = re.compile(r"[\u0600-\u06ff\u0750-\u077f]")
+_LETTER = re.compile(r"[^\W\d_]")
+# Languages written in Arabic script (a page declaring one of them is not contradicted by it).
+_ARABIC_SCRIPT = frozenset({"ar", "fa", "ur", "ps", "ku", "ug", "sd"})
+
+
+def _choose_language(declared: str | None, text: str) -> str | None:
+    """The page's declared language unless its text clearly says otherwise: the identifier is
+    confident, or the text is in Arabic script while the page declares a Latin-script language
+    (real Moroccan sites declare lang="en-US" on Arabic pages)."""
+    detected, confidence = text_language(text)
+    if declared == detected:
+        return declared
+    sample = text[:500]
+    letters = len(_LETTER.findall(sample))
+    if letters and len(_ARABIC_LETTER.findall(sample)) > letters / 2:
+        if declared not in _ARABIC_SCRIPT:
+            return detected if detected in _ARABIC_SCRIPT else "ar"
+        return declared
+    if not declared or confidence >= _LANGUAGE_CONFIDENCE:
+        return detected
+    return declared
 
 
 def _page_published(tree: lxml.html.HtmlElement) -> str | None:
@@ -244,11 +321,32 @@ def _clean_text(text: str) -> str:
     return "\n".join(kept).strip()
 
 
-def _clean_author(author: str | None) -> str | None:
-    if not author:
-        return None
-    author = _BYLINE.sub("", author).strip(" ,;|-")
-    return author or None
+def _extract_body(tree: lxml.html.HtmlElement, url: str) -> str:
+    """The article text of a (pruned) tree, or raise NotAnArticle saying why."""
+    options = copy.copy(_OPTIONS)
+    options.url = options.source = url
+    body = trafilatura.bare_extraction(tree, options=options)  # works on a copy of the tree
+    if body is None or not body.text:
+        raise NotAnArticle("no article body found")
+    text = _clean_text(body.text)
+    if len(text) < MIN_ARTICLE_CHARS:
+        raise NotAnArticle(f"body too short ({len(text)} characters) to be an article")
+    return text
+
+
+def _page_date(
+    tree: lxml.html.HtmlElement, url: str, metadata_date: str | None, republished: Republication
+) -> FoundDate | None:
+    """The page's own date, most trusted origin first (see crawler.dates)."""
+    declared = found(_page_published(tree), PAGE_MARKUP)
+    if declared is not None:
+        return declared
+    from_metadata = found(metadata_date, PAGE_METADATA)
+    if from_metadata is not None and from_metadata.precision != "year":
+        return from_metadata
+    if republished.day:
+        return found(republished.day, PAGE_BYLINE)
+    return from_metadata
 
 
 def extract_article(
@@ -262,29 +360,52 @@ def extract_article(
     if tree is None:
         raise NotAnArticle("unparsable HTML: no document tree could be built from the page")
     page_language = _page_language(tree)
-    page_published = _page_published(tree)  # read before pruning: teasers carry dates too
-    prune_boilerplate(tree, extra_prune_xpath)
-    options = copy.copy(_OPTIONS)
-    options.url = options.source = url
-    body = trafilatura.bare_extraction(tree, options=options)  # works on a copy of the tree
-    if body is None or not body.text:
+    # Read before pruning: the notice or its link may sit in a block that is cut.
+    republished = find_republication(tree) if may_be_republished(html) else Republication()
+    prose, visible = _paragraph_length(tree), _page_text_length(tree)
+    cut = prune_boilerplate(tree, extra_prune_xpath)
+    reverted = False
+    try:
+        text = _extract_body(tree, url)
+    except NotAnArticle:
+        if not cut:
+            raise
+        text = ""
+    if (
+        cut
+        and len(text) < _SUSPICIOUS_SHARE * prose
+        and _page_text_length(tree) < (1 - _SIZEABLE_CUT) * visible
+    ):
+        # trafilatura's own safeguard (its `with_backup` step): when the pruned page yields much
+        # less text than its paragraphs hold, extract the unpruned page too and keep it if it
+        # gives far more. Only when the prune cut a sizeable part of the page: one that cut
+        # little cannot be why the text is short. A second extraction on one page in 25.
+        whole = load_html(html)
+        try:
+            whole_text = _extract_body(whole, url)
+        except NotAnArticle:
+            whole_text = ""
+        if len(whole_text) > 2 * len(text):
+            tree, text, reverted = whole, whole_text, True
+            logger.info("url=%s pruning cut most of the text; kept the unpruned page's", url)
+    if not text:
         raise NotAnArticle("no article body found")
-    text = _clean_text(body.text)
-    if len(text) < MIN_ARTICLE_CHARS:
-        raise NotAnArticle(f"body too short ({len(text)} characters) to be an article")
     document = page_metadata(tree, url, DATE_PARAMS)
-    language = page_language or document.language
-    if not language:
-        language = py3langid.classify(text[:2000])[0]
+    language = _choose_language(page_language or document.language, text)
+    author, byline_outlet = clean_author(document.author)
     return Extracted(
         title=(document.title or "").strip() or None,
-        author=_clean_author(document.author),
-        published=page_published or document.date or None,
+        author=author,
+        date=_page_date(tree, url, document.date, republished),
         language=language,
         sitename=document.sitename or None,
         description=document.description or None,
         canonical_url=document.url or None,
         text=text,
+        original_source=republished.outlet or byline_outlet,
+        original_url=republished.url,
+        language_declared=page_language if page_language and page_language != language else None,
+        pruning_reverted=reverted,
     )
 
 

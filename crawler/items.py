@@ -27,6 +27,9 @@ class ArticleItem:
     title: str | None = None
     author: str | None = None
     published: str | None = None
+    published_origin: str | None = None  # where `published` came from (crawler.dates)
+    original_source: str | None = None  # the outlet a republished article comes from
+    original_url: str | None = None
     language: str | None = None
     sitename: str | None = None
     description: str | None = None

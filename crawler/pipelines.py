@@ -13,6 +13,7 @@ from twisted.internet import task
 
 from crawler import store
 from crawler.canonical import canonicalize_url
+from crawler.dates import FEED, choose_published, found
 from crawler.extract import NotAnArticle, extract_article
 from crawler.fingerprint import fingerprint
 from crawler.items import ArticleItem
@@ -47,7 +48,11 @@ class ExtractPipeline(_Stage):
             raise DropItem(f"not an article: {exc}", log_level="DEBUG") from None
         item.title = extracted.title or item.feed_title
         item.author = extracted.author
-        item.published = extracted.published or item.feed_published
+        chosen = choose_published(extracted.date, found(item.feed_published, FEED))
+        item.published = chosen.value if chosen else None
+        item.published_origin = chosen.origin if chosen else None
+        item.original_source = extracted.original_source
+        item.original_url = extracted.original_url
         item.language = extracted.language
         item.sitename = extracted.sitename
         item.description = extracted.description
@@ -193,4 +198,7 @@ class StorePipeline(_Stage):
             content_hash=item.content_hash,
             seen_urls=tuple(item.seen_urls),
             fingerprint=item.fingerprint,
+            published_origin=item.published_origin,
+            original_source=item.original_source,
+            original_url=item.original_url,
         )

@@ -19,7 +19,7 @@ from crawler.canonical import url_key
 from crawler.fingerprint import Fingerprint, fingerprint
 from crawler.stories import assign_story, check_scheme, index_article
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -196,6 +196,12 @@ _MIGRATIONS: dict[int, str] = {
     ALTER TABLE sources ADD COLUMN next_due_at TEXT;
     ALTER TABLE sources ADD COLUMN pace TEXT;
     """,
+    # Where the publication date came from, and the original outlet of a republished article.
+    10: """
+    ALTER TABLE articles ADD COLUMN published_origin TEXT;
+    ALTER TABLE articles ADD COLUMN original_source TEXT;
+    ALTER TABLE articles ADD COLUMN original_url TEXT;
+    """,
 }
 
 
@@ -315,6 +321,9 @@ class StoredArticle:
     content_hash: str
     seen_urls: tuple[str, ...] = ()
     fingerprint: Fingerprint | None = None
+    published_origin: str | None = None  # crawler.dates: page markup, feed, page byline…
+    original_source: str | None = None
+    original_url: str | None = None
 
 
 def register_sources(db: sqlite_utils.Database, sources: Iterable) -> None:
@@ -382,13 +391,16 @@ def update_article(db: sqlite_utils.Database, article_id: int, article: StoredAr
             (article_id, revision, title, text, digest, fetched),
         )
         db.conn.execute(
-            "UPDATE articles SET title=?, author=?, published=coalesce(?, published), text=?, "
+            "UPDATE articles SET title=?, author=?, published=coalesce(?, published), "
+            "published_origin=CASE WHEN ? IS NULL THEN published_origin ELSE ? END, text=?, "
             "content_hash=?, fetched_at=?, matched_at=NULL, revision=?, signature=?, shingles=? "
             "WHERE id=?",
             (
                 article.title,
                 article.author,
                 article.published,
+                article.published,
+                article.published_origin,
                 article.text,
                 article.content_hash,
                 now,
@@ -466,8 +478,8 @@ def _store_one(conn: sqlite3.Connection, article: StoredArticle) -> tuple[int, b
         now = utcnow()
         existing = conn.execute(
             "INSERT INTO articles(source, url, url_key, title, author, published, language, "
-            "sitename, description, text, content_hash, fetched_at) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            "sitename, description, text, content_hash, fetched_at, published_origin, "
+            "original_source, original_url) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 article.source,
                 article.url,
@@ -481,6 +493,9 @@ def _store_one(conn: sqlite3.Connection, article: StoredArticle) -> tuple[int, b
                 article.text,
                 article.content_hash,
                 now,
+                article.published_origin,
+                article.original_source,
+                article.original_url,
             ),
         ).lastrowid
         fp = article.fingerprint or fingerprint(article.text)

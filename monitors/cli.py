@@ -457,6 +457,64 @@ def rules_test(ctx: click.Context, target: str | None, text: str | None, title: 
         click.echo(f"\n✔ {result.watchlist}: {places}\n  {result.snippet}")
 
 
+@cli.command("extract")
+@click.argument("target")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option(
+    "--full", is_flag=True, help="Print the whole text (default: its first 1,500 characters)."
+)
+def extract_command(target: str, as_json: bool, full: bool) -> None:
+    """Show what veille would store for TARGET (a URL, an HTML file, or '-' for stdin): title,
+    author, date and where it came from, language, original outlet, text; or why it declines
+    the page. Exit status 1 when the page is declined."""
+    from crawler.extract import NotAnArticle, extract_article
+    from monitors.trial import load_page
+
+    page, url = load_page(target)
+    try:
+        extracted = extract_article(page, url)
+    except NotAnArticle as exc:
+        if as_json:
+            click.echo(json.dumps({"target": target, "stored": False, "reason": str(exc)}))
+        else:
+            click.echo(f"declined: {exc}")
+        sys.exit(1)
+    date = extracted.date
+    record = {
+        "target": target,
+        "stored": True,
+        "title": extracted.title,
+        "author": extracted.author,
+        "published": date.value if date else None,
+        "published_precision": date.precision if date else None,
+        "published_origin": date.origin if date else None,
+        "language": extracted.language,
+        "language_declared": extracted.language_declared,
+        "original_source": extracted.original_source,
+        "original_url": extracted.original_url,
+        "sitename": extracted.sitename,
+        "canonical_url": extracted.canonical_url,
+        "pruning_reverted": extracted.pruning_reverted,
+        "characters": len(extracted.text),
+        "text": extracted.text,
+    }
+    if as_json:
+        click.echo(json.dumps(record, ensure_ascii=False))
+        return
+    for key in ("title", "author", "sitename", "canonical_url", "original_source", "original_url"):
+        click.echo(f"{key}: {record[key] or '-'}")
+    published = f"{date.value} ({date.precision}, from the {date.origin})" if date else "-"
+    click.echo(f"published: {published}")
+    language = extracted.language or "-"
+    if extracted.language_declared:
+        language += f" (the page declares {extracted.language_declared}; its text says otherwise)"
+    click.echo(f"language: {language}")
+    if extracted.pruning_reverted:
+        click.echo("note: boilerplate pruning cut most of the text; the unpruned page was used")
+    text = extracted.text if full or len(extracted.text) <= 1500 else extracted.text[:1500] + " …"
+    click.echo(f"text: {len(extracted.text)} characters\n\n{text}")
+
+
 @rules.command("backtest")
 @click.argument("watchlist")
 @click.option("--since", help="Only articles published on or after this date (YYYY-MM-DD).")

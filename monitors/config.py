@@ -7,6 +7,7 @@ variables (VEILLE_*) < command-line flags.
 from __future__ import annotations
 
 import json
+import math
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -30,6 +31,22 @@ class Settings:
     alert_max_age_days: float | None = 7
 
 
+def parse_max_age_days(value: str) -> float | None:
+    """VEILLE_ALERT_MAX_AGE_DAYS: a number of days (finite, above 0), or "off" for no limit."""
+    if value.strip().lower() in {"off", "none", "no"}:
+        return None
+    try:
+        days = float(value)
+    except ValueError:
+        days = float("nan")
+    if not math.isfinite(days) or days <= 0:
+        raise ValueError(
+            f"VEILLE_ALERT_MAX_AGE_DAYS={value!r}: give a number of days above 0 (e.g. 7 or 1.5), "
+            "or 'off' to alert on matches whatever the article's date"
+        )
+    return days
+
+
 _ENV = {
     "VEILLE_DB": ("db", Path),
     "VEILLE_SOURCES": ("sources", Path),
@@ -38,6 +55,7 @@ _ENV = {
     "VEILLE_CRAWL_TIME_LIMIT": ("crawl_time_limit", float),
     "VEILLE_CRAWL_LOG": ("crawl_log", Path),
     "VEILLE_CRAWL_SETTINGS": ("crawl_settings", json.loads),
+    "VEILLE_ALERT_MAX_AGE_DAYS": ("alert_max_age_days", parse_max_age_days),
 }
 
 

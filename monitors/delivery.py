@@ -57,7 +57,8 @@ class DeliveryReport:
 _COLUMNS = """
 d.id, d.channel, d.attempts, d.digest, a.id AS alert_id, a.watchlist, a.created_at, m.hits,
 a.story_id, a.is_update, a.article_id,
-m.snippet, ar.title, ar.url, ar.published, ar.language, ar.source, s.title AS source_title
+m.snippet, ar.title, ar.url, ar.published, ar.language, ar.source, s.title AS source_title,
+ar.original_source, ar.original_url
 """
 _JOINS = """
 FROM deliveries d

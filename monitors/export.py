@@ -28,6 +28,8 @@ FIELDS = [
     "snippet",
     "story_id",
     "story_sources",
+    "original_source",
+    "original_url",
 ]
 
 
@@ -52,7 +54,8 @@ def matched_articles(
     sql = (
         "SELECT m.matched_at, m.watchlist, coalesce(a.title, a.url), a.url, a.source, a.language, "
         "a.published, a.author, m.terms, m.snippet, a.story_id, "
-        "(SELECT group_concat(DISTINCT o.source) FROM articles o WHERE o.story_id = a.story_id) "
+        "(SELECT group_concat(DISTINCT o.source) FROM articles o WHERE o.story_id = a.story_id), "
+        "a.original_source, a.original_url "
         f"FROM matches m JOIN articles a ON a.id = m.article_id WHERE {' AND '.join(where)} "
         "ORDER BY coalesce(a.published, a.fetched_at) DESC, m.id DESC"
     )

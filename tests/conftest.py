@@ -20,6 +20,14 @@ FIXTURES = TESTS / "fixtures"
 
 
 @pytest.fixture(autouse=True)
+def _no_alert_age_limit(monkeypatch):
+    """The fixture sites' articles carry fixed dates (November 2026): as days pass they would
+    grow older than the 7-day alert limit and stop alerting. Commands and daemons started by the
+    tests run without the limit, as the demo does; tests of the limit set it themselves."""
+    monkeypatch.setenv("VEILLE_ALERT_MAX_AGE_DAYS", "off")
+
+
+@pytest.fixture(autouse=True)
 def _redacting_caplog(caplog):
     """Log capture goes through the same redaction filter as the real log handler."""
     caplog.handler.addFilter(RedactingFilter())

@@ -329,3 +329,23 @@ def test_reload_keeps_the_old_rules_when_the_new_file_is_invalid(sources_file, t
                 daemon.kill()
     assert not (tmp_path / "veille.pid").exists()
     assert invoke("--db", str(db), "reload").exit_code == 1  # no daemon any more
+
+
+def test_extract_shows_what_would_be_stored_and_why_a_page_is_declined(tmp_path):
+    result = invoke("extract", str(ARTICLE), "--json")
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.output)
+    assert record["stored"] and record["language"] == "fr" and "Toubkal" in record["text"]
+    assert record["published"].startswith("2026-11-19T15:10")
+    assert (record["published_precision"], record["published_origin"]) == ("time", "page markup")
+    human = invoke("extract", str(ARTICLE))
+    assert "published: 2026-11-19T15:10:00+01:00 (time, from the page markup)" in human.output
+    listing = tmp_path / "rubrique.html"
+    listing.write_text("<html><body><nav><a href='/a'>Accueil</a></nav><p>Bref.</p></body></html>")
+    declined = invoke("extract", str(listing), "--json")
+    assert declined.exit_code == 1
+    assert json.loads(declined.output) == {
+        "target": str(listing),
+        "stored": False,
+        "reason": "body too short (13 characters) to be an article",
+    }

@@ -1,0 +1,118 @@
+"""Publication dates with their precision and origin, and which one to believe.
+
+A monitor that takes a wrong date for an article treats a fresh story as old and never alerts on
+it, so a date here is never just a string: it says how precise it is (a time of day, a day, or
+only a year, which is what date guessers return when they found "2025" somewhere) and where it
+came from (the page's markup, the page's text, the feed or sitemap that listed the article).
+`choose_published` then keeps the most trustworthy one: a precise feed or sitemap date is not
+overridden by a vague or distant page date.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+Precision = Literal["time", "day", "year"]
+
+# Where a date came from, most trusted first when two disagree.
+PAGE_MARKUP = "page markup"  # article:published_time, datePublished, <time datetime>
+PAGE_METADATA = "page metadata"  # htmldate on the page's markup and URL
+PAGE_BYLINE = "page byline"  # an aggregator's "Publié dans X le 23 - 07 - 2025"
+PAGE_TEXT = "page text"  # htmldate's search of the whole text: a guess
+FEED = "feed"  # the feed or news sitemap entry that listed the article
+
+# A page date further than this from the feed's is about something else (an event, a launch).
+AGREEMENT = timedelta(days=2)
+
+
+@dataclass(frozen=True)
+class FoundDate:
+    """A date as found: ISO 8601 value, how precise it is, where it came from."""
+
+    value: str
+    precision: Precision
+    origin: str
+
+    @property
+    def when(self) -> datetime | None:
+        return parse_date(self.value)
+
+
+def parse_date(value: str | None) -> datetime | None:
+    """An ISO 8601 date or timestamp as an aware datetime (naive ones are taken as UTC)."""
+    if not value:
+        return None
+    text = value.strip().replace("Z", "+00:00")
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        text += "T00:00:00"
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def precision_of(value: str) -> Precision:
+    """How precise a date string is. Date guessers return midnight on 1 January when they only
+    found a year, so that is read as a year, not as a day."""
+    when = parse_date(value)
+    if when is None:
+        return "year"
+    has_time = bool(re.search(r"T\d{2}:\d{2}", value)) and (when.hour, when.minute) != (0, 0)
+    if has_time:
+        return "time"
+    if (when.month, when.day) == (1, 1):
+        return "year"
+    return "day"
+
+
+def found(value: str | None, origin: str) -> FoundDate | None:
+    """A FoundDate for `value`, or None when there is no readable date."""
+    if not value or parse_date(value) is None:
+        return None
+    return FoundDate(value.strip(), precision_of(value), origin)
+
+
+# "23 - 07 - 2025", "23/07/2025", "23.07.2025": the day-first dates of Moroccan bylines.
+_DAY_FIRST = re.compile(r"(?<!\d)(\d{1,2})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{4})(?!\d)")
+
+
+def parse_day_first(text: str) -> str | None:
+    """The first day-first date in `text` as YYYY-MM-DD, if it is a real calendar date."""
+    for day, month, year in _DAY_FIRST.findall(text):
+        try:
+            return datetime(int(year), int(month), int(day)).strftime("%Y-%m-%d")
+        except ValueError:
+            continue
+    return None
+
+
+def choose_published(page: FoundDate | None, listed: FoundDate | None) -> FoundDate | None:
+    """The publication date to store, from what the page says and what its feed/sitemap said.
+
+    - A year-only date is never a publication date (it is what a guesser makes of "2025").
+    - A date guessed from the page's text never overrides a listed date.
+    - A listed date wins over a page date more than two days away from it: the page date is then
+      an event's date, a launch year or a template's, not the article's.
+    - Otherwise the more precise of the two wins (the page's own timestamp when it has one).
+    """
+    if page is not None and page.precision == "year":
+        page = None
+    if listed is not None and listed.precision == "year":
+        listed = None
+    if page is None or listed is None:
+        return page or listed
+    if page.origin == PAGE_TEXT:
+        return listed
+    page_when, listed_when = page.when, listed.when
+    if page_when is None or listed_when is None:
+        return listed if page_when is None else page
+    if page.precision == "day":
+        page_when = page_when.replace(hour=12)  # a day is within a day of any time of that day
+    if abs(page_when - listed_when) > AGREEMENT:
+        return listed
+    rank = {"time": 2, "day": 1, "year": 0}
+    return page if rank[page.precision] >= rank[listed.precision] else listed
