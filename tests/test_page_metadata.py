@@ -139,3 +139,34 @@ def test_the_text_language_overrules_a_wrong_declaration():
 def test_a_right_declaration_is_kept():
     extracted = extract_article(_page(f"<p>{FRENCH}</p>", lang="fr-FR"), "https://a.ma/")
     assert extracted.language == "fr" and extracted.language_declared is None
+
+
+# -- republished articles in alerts ------------------------------------------------------------
+
+
+def test_alerts_and_digests_name_the_original_outlet_of_a_republished_article():
+    from types import SimpleNamespace
+
+    from monitors.messages import render_alert, render_digest
+
+    alert = {
+        "title": "Cloud souverain : la feuille de route",
+        "url": "https://www.maghress.com/fr/infomagazine/368954",
+        "source": "maghress",
+        "source_title": "Maghress",
+        "published": "2025-07-23T10:00:00Z",
+        "language": "fr",
+        "snippet": "… le **cloud souverain** …",
+        "terms": "cloud souverain",
+        "original_source": "InfoMagazine",
+        "original_url": "https://www.infomagazine.ma/cloud-souverain/",
+    }
+    watchlist = SimpleNamespace(name="cloud", title="Cloud", language="fr", templates=())
+    email = render_alert(alert, watchlist, "email").body
+    assert "abord par" in email and 'href="https://www.infomagazine.ma/' in email
+    assert "InfoMagazine" in render_alert(alert, watchlist, "slack").body
+    text = render_alert(alert, watchlist, "text").body
+    assert "InfoMagazine https://www.infomagazine.ma/cloud-souverain/" in text
+    assert "InfoMagazine" in render_digest([alert], watchlist, "email").body
+    plain = dict(alert, original_source=None, original_url=None)
+    assert "abord par" not in render_alert(plain, watchlist, "email").body
