@@ -46,15 +46,32 @@ def canonicalize_url(url: str) -> str:
     return urlunsplit((parts.scheme.lower() or "https", netloc, path, urlencode(query), ""))
 
 
+_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+
+
+def normalize_escapes(path: str) -> str:
+    """One spelling for equivalent percent-escapes (RFC 3986, 6.2.2): hex digits in upper case,
+    unreserved characters unescaped. `%d8%a7` and `%D8%A7` are the same Arabic letter; `%2F`
+    stays escaped, since it is not the same path as `/`."""
+
+    def one(match: re.Match[str]) -> str:
+        character = chr(int(match.group(0)[1:], 16))
+        return character if character in _UNRESERVED else match.group(0).upper()
+
+    return _ESCAPE.sub(one, path)
+
+
 @functools.lru_cache(maxsize=4096)
 def url_key(url: str) -> str:
     """The identity of a URL for deduplication: canonical form without scheme, 'www.' or end slash.
 
-    http://www.site.ma/a/ and https://site.ma/a are the same article.
+    http://www.site.ma/a/ and https://site.ma/a are the same article, and so are /%d8%a7 and
+    /%D8%A7. The stored URL stays as the site wrote it; only the key is normalised.
     """
     parts = urlsplit(canonicalize_url(url))
     host = parts.netloc
     if host.startswith("www."):
         host = host[4:]
-    path = parts.path.rstrip("/") or "/"
+    path = normalize_escapes(parts.path).rstrip("/") or "/"
     return f"{host}{path}" + (f"?{parts.query}" if parts.query else "")

@@ -44,7 +44,9 @@ class ExtractPipeline(_Stage):
         try:
             extracted = extract_article(item.html, item.fetched_url, item.prune_xpath)
         except NotAnArticle as exc:
-            self.spider.record_error(item.source, item.fetched_url, "not-article", str(exc))
+            # Remembered, not retried: the same page would be declined again.
+            requested = canonicalize_url(item.seen_urls[0]) if item.seen_urls else item.fetched_url
+            self.spider.book_article_failure(item.source, requested, "not-article", str(exc))
             raise DropItem(f"not an article: {exc}", log_level="DEBUG") from None
         item.title = extracted.title or item.feed_title
         item.author = extracted.author

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import lxml.etree
 
 from crawler.errors import ConfigError
+from crawler.sites import SiteHosts
 from crawler.yamlfile import (
     LineDict,
     LineList,
@@ -23,6 +24,9 @@ from crawler.yamlfile import (
 DEFAULT_INTERVAL_MINUTES = 30
 ENTRY_STATUSES = ("working", "listed", "guess", "blocked")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_HOST = re.compile(
+    r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*$"
+)
 _SOURCE_KEYS = {
     "name",
     "title",
@@ -35,6 +39,8 @@ _SOURCE_KEYS = {
     "interval_minutes",
     "enabled",
     "prune_xpath",
+    "aliases",
+    "sitemaps_from_robots",
     "notes",
 }
 
@@ -59,11 +65,18 @@ class Source:
     interval_minutes: float = DEFAULT_INTERVAL_MINUTES
     enabled: bool = True
     prune_xpath: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()  # other host names of the site (its links there are its own)
+    sitemaps_from_robots: bool = False  # also read the sitemaps robots.txt lists
     line: int = 0
 
     def active_entry_points(self) -> list[EntryPoint]:
         """Entry points worth fetching: those not known to be blocked."""
         return [e for e in self.entry_points if e.status != "blocked"]
+
+    @property
+    def site(self) -> SiteHosts:
+        """The hosts whose links are this source's own (crawler.sites)."""
+        return SiteHosts([self.homepage, *(e.url for e in self.entry_points)], self.aliases)
 
     def looks_like_article(self, url: str) -> bool:
         if self.article_pattern:
@@ -183,6 +196,20 @@ def parse_source(raw: LineDict, path: str, defaults: dict) -> Source:
     enabled = raw.get("enabled", True)
     if not isinstance(enabled, bool):
         raise ConfigError(path, raw.line_of("enabled"), "enabled must be true or false")
+    aliases = tuple(string_list(raw.get("aliases"), path, raw.line_of("aliases"), "aliases"))
+    for alias in aliases:
+        if not _HOST.match(alias):
+            raise ConfigError(
+                path,
+                raw.line_of("aliases"),
+                f"alias {alias!r} is not a host name",
+                "write host names only, e.g. aliases: [www.example.ma, example-news.ma]",
+            )
+    from_robots = raw.get("sitemaps_from_robots", False)
+    if not isinstance(from_robots, bool):
+        raise ConfigError(
+            path, raw.line_of("sitemaps_from_robots"), "sitemaps_from_robots must be true or false"
+        )
     return Source(
         name=name,
         title=str(raw.get("title") or name),
@@ -193,6 +220,8 @@ def parse_source(raw: LineDict, path: str, defaults: dict) -> Source:
         interval_minutes=interval,
         enabled=enabled,
         prune_xpath=prune_xpath,
+        aliases=tuple(a.lower() for a in aliases),
+        sitemaps_from_robots=from_robots,
         line=line,
     )
 

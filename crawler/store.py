@@ -15,11 +15,11 @@ from pathlib import Path
 
 import sqlite_utils
 
-from crawler.canonical import url_key
+from crawler.canonical import normalize_escapes, url_key
 from crawler.fingerprint import Fingerprint, fingerprint
 from crawler.stories import assign_story, check_scheme, index_article
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -202,6 +202,33 @@ _MIGRATIONS: dict[int, str] = {
     ALTER TABLE articles ADD COLUMN original_source TEXT;
     ALTER TABLE articles ADD COLUMN original_url TEXT;
     """,
+    # The retry book (crawler/retries.py); per-source link counts and the warning of a source
+    # that went dark; URL keys with one spelling of percent-escapes (crawler.canonical).
+    11: """
+    CREATE TABLE IF NOT EXISTS article_retries (
+        url_key TEXT PRIMARY KEY,
+        url TEXT NOT NULL,
+        source TEXT NOT NULL,
+        state TEXT NOT NULL,
+        attempts INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        first_failed_at TEXT NOT NULL,
+        last_failed_at TEXT NOT NULL,
+        next_attempt_at TEXT,
+        feed_title TEXT,
+        feed_published TEXT
+    );
+    CREATE INDEX IF NOT EXISTS article_retries_due ON article_retries(source, state, next_attempt_at);
+    ALTER TABLE sources ADD COLUMN links_average REAL;
+    ALTER TABLE sources ADD COLUMN link_crawls INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE sources ADD COLUMN warning TEXT;
+    ALTER TABLE sources ADD COLUMN warning_at TEXT;
+    UPDATE OR IGNORE article_urls SET url_key = veille_normalize_escapes(url_key)
+        WHERE url_key LIKE '%\\%%' ESCAPE '\';
+    UPDATE OR IGNORE articles SET url_key = veille_normalize_escapes(url_key)
+        WHERE url_key LIKE '%\\%%' ESCAPE '\';
+    """,
 }
 
 
@@ -220,6 +247,7 @@ def open_database(path: str | Path) -> sqlite_utils.Database:
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
     db = sqlite_utils.Database(conn)
+    conn.create_function("veille_normalize_escapes", 1, normalize_escapes, deterministic=True)
     conn.execute("PRAGMA busy_timeout = 30000")
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA synchronous = NORMAL")
@@ -561,6 +589,50 @@ def record_crawl(db: sqlite_utils.Database, source: str, succeeded: bool) -> Non
             )
         else:
             db.conn.execute("UPDATE sources SET last_crawl_at=? WHERE name=?", (now, source))
+
+
+# A crawl with fewer article links than this share of the source's usual count is a warning.
+DARK_SHARE = 0.2
+
+
+def record_link_counts(
+    db: sqlite_utils.Database, source: str, candidates: int, skipped: dict[str, int]
+) -> str | None:
+    """Update the source's usual count of article links from a crawl whose entry points answered
+    with content, and set or clear its warning. Returns the warning, if any.
+
+    A source that quietly went dark (its pages changed, its links moved to another host, its
+    article_pattern no longer matches) looks healthy otherwise: every fetch succeeds."""
+    average, crawls = db.execute(
+        "SELECT links_average, link_crawls FROM sources WHERE name = ?", [source]
+    ).fetchone()
+    dropped = sum(skipped.values())
+    warning = None
+    if candidates == 0 and dropped:
+        reasons = ", ".join(f"{count} {reason}" for reason, count in sorted(skipped.items()))
+        warning = (
+            f"{dropped} links found, none taken as articles ({reasons}); "
+            "check article_pattern, or add the site's other hosts to aliases"
+        )
+    elif average is not None and crawls >= 3 and average >= 5 and candidates < DARK_SHARE * average:
+        warning = (
+            f"only {candidates} article links in this crawl, usually about {average:.0f}: "
+            "has the site changed its pages or feeds?"
+        )
+    with db.conn:
+        if warning is None:  # a dark crawl does not lower the usual count
+            average = candidates if average is None else 0.7 * average + 0.3 * candidates
+            db.conn.execute(
+                "UPDATE sources SET links_average = ?, link_crawls = link_crawls + 1, "
+                "warning = NULL, warning_at = NULL WHERE name = ?",
+                (average, source),
+            )
+        else:
+            db.conn.execute(
+                "UPDATE sources SET warning = ?, warning_at = ? WHERE name = ?",
+                (warning, utcnow(), source),
+            )
+    return warning
 
 
 def entry_validators(db: sqlite_utils.Database, url: str) -> dict[str, str]:

@@ -182,12 +182,24 @@ def _print_status(db) -> None:
             s.articles,
             s.error_count,
             s.pace or "",
+            f"{s.retries_waiting}/{s.retries_given_up}",
             (s.last_error or "")[:60],
         ]
         for s in status.sources
     ]
-    headers = ["source", "last success", "articles", "errors", "pace", "last error"]
+    headers = [
+        "source",
+        "last success",
+        "articles",
+        "errors",
+        "pace",
+        "retry/gave up",
+        "last error",
+    ]
     click.echo(tabulate(table, headers=headers))
+    for s in status.sources:
+        if s.warning:
+            click.echo(f"\nwarning: {s.name}: {s.warning}")
     states = ", ".join(f"{k}: {v}" for k, v in sorted(status.deliveries_by_state.items())) or "none"
     click.echo(
         f"\narticles: {status.articles}   stories: {status.stories} "

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
+from crawler import retries
+
 
 @dataclass(frozen=True)
 class SourceStatus:
@@ -19,6 +21,10 @@ class SourceStatus:
     last_error_at: str | None
     pace: str | None = None
     next_due_at: str | None = None
+    warning: str | None = None  # e.g. far fewer article links than usual (store.record_link_counts)
+    retries_waiting: int = 0  # article URLs whose fetch failed, to be tried again
+    retries_given_up: int = 0
+    permanent_failures: int = 0  # 404, 410, not an article: remembered, not retried
 
 
 @dataclass(frozen=True)
@@ -36,8 +42,10 @@ def gather_status(db: sqlite_utils.Database) -> Status:
     rows = db.execute(
         "SELECT s.name, s.last_crawl_at, s.last_success_at, "
         "(SELECT count(*) FROM articles a WHERE a.source = s.name), "
-        "s.error_count, s.last_error, s.last_error_at, s.pace, s.next_due_at FROM sources s ORDER BY s.name"
+        "s.error_count, s.last_error, s.last_error_at, s.pace, s.next_due_at, s.warning "
+        "FROM sources s ORDER BY s.name"
     ).fetchall()
+    booked = retries.counts_by_source(db.conn)
     states = dict(db.execute("SELECT state, count(*) FROM deliveries GROUP BY state").fetchall())
     run = db.execute(
         "SELECT id, started_at, finished_at, status, new_articles, errors FROM crawl_runs "
@@ -55,7 +63,15 @@ def gather_status(db: sqlite_utils.Database) -> Status:
         else None
     )
     return Status(
-        sources=[SourceStatus(*row) for row in rows],
+        sources=[
+            SourceStatus(
+                *row,
+                retries_waiting=booked.get(row[0], {}).get(retries.WAITING, 0),
+                retries_given_up=booked.get(row[0], {}).get(retries.GIVEN_UP, 0),
+                permanent_failures=booked.get(row[0], {}).get(retries.PERMANENT, 0),
+            )
+            for row in rows
+        ],
         deliveries_by_state=states,
         alerts=db.execute("SELECT count(*) FROM alerts").fetchone()[0],
         articles=db.execute("SELECT count(*) FROM articles").fetchone()[0],

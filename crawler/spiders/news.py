@@ -12,7 +12,7 @@ import re
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from scrapy.exceptions import (
@@ -37,9 +37,9 @@ from twisted.internet.error import (
 )
 from twisted.python.failure import Failure
 
-from crawler import store
+from crawler import retries, store
 from crawler.canonical import canonicalize_url, url_key
-from crawler.discover import parse_entry_point
+from crawler.discover import non_article_reason, parse_entry_point, robots_sitemaps
 from crawler.extract import reset_extraction_caches
 from crawler.items import ArticleItem
 from crawler.middlewares import BlockedAddress
@@ -108,6 +108,9 @@ class NewsSpider(scrapy.Spider):
         self._validators: dict[str, tuple[int, str | None, str | None]] = {}
         self._children: dict[str, list[str]] = {}
         self._requested: set[str] = set()
+        # Per source: links found at entry points that answered with content, and why some
+        # were not taken (for the warning of a source that quietly went dark).
+        self.discovered: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         # Set when articles found in this crawl could not be stored: the entry points' validators
         # are then not saved, so the next crawl gets full listings and fetches them again.
         self.articles_lost = False
@@ -125,6 +128,7 @@ class NewsSpider(scrapy.Spider):
             else source_list.enabled()
         )
         spider.sources = {s.name: s for s in chosen}
+        spider.sites = {s.name: s.site for s in chosen}
         store.register_sources(spider.db, chosen)
         spider.run_id = spider._run_id or store.start_run(spider.db, list(spider.sources))
         spider.max_per_entry = settings.getint("VEILLE_MAX_ARTICLES_PER_ENTRY")
@@ -141,10 +145,49 @@ class NewsSpider(scrapy.Spider):
 
     # -- entry points --------------------------------------------------------------------------
 
+    def book_article_failure(
+        self, source: str, url: str, kind: str, message: str, meta: dict | None = None
+    ) -> None:
+        """Record a failed article fetch and book it in the retry book (crawler.retries)."""
+        self.record_error(source, url, kind, message)
+        meta = meta or {}
+        state = retries.book_failure(
+            self.db.conn,
+            source,
+            url_key(url),
+            url,
+            kind,
+            message,
+            meta.get("feed_title"),
+            meta.get("feed_published"),
+        )
+        if state == retries.WAITING:
+            logger.info("source=%s url=%s will be fetched again on a later crawl", source, url)
+        elif state == retries.GIVEN_UP:
+            self.report[source]["given_up"] += 1
+            logger.warning(
+                "source=%s url=%s given up after %d attempts: %s",
+                source,
+                url,
+                retries.MAX_ATTEMPTS,
+                message,
+            )
+
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for source in self.sources.values():
             for entry in source.active_entry_points():
                 yield self._entry_request(source, entry, entry.url)
+            if source.sitemaps_from_robots:
+                robots = urljoin(source.homepage, "/robots.txt")
+                yield self._entry_request(source, EntryPoint("robots", robots), robots)
+            # Articles whose fetch failed before: due again even if every entry point says 304.
+            for due in retries.due_retries(self.db.conn, source.name):
+                request = self._article_request(
+                    source, due.url, due.feed_title, due.feed_published, retrying=True
+                )
+                if request is not None:
+                    self.report[source.name]["retried"] += 1
+                    yield request
 
     def _entry_request(self, source: Source, entry: EntryPoint, url: str, depth: int = 0):
         return scrapy.Request(
@@ -186,10 +229,25 @@ class NewsSpider(scrapy.Spider):
             # An unchanged sitemap index says nothing of its children: check them (conditionally).
             for child in store.entry_children(self.db, response.request.url):
                 if depth < 2:
-                    yield self._entry_request(source, entry, child, depth + 1)
+                    yield self._entry_request(
+                        source, self._child_entry(entry, child), child, depth + 1
+                    )
             return
         content_type = response.headers.get("Content-Type", b"").decode("latin-1")
-        found = parse_entry_point(entry.kind, response.body, response.url, content_type)
+        if entry.kind == "robots":
+            self.report[source.name]["entry_ok"] += 1
+            sitemaps = robots_sitemaps(response.body, self.sites[source.name])
+            self._children[response.request.url] = sitemaps
+            for sitemap in sitemaps:
+                yield self._entry_request(source, self._child_entry(entry, sitemap), sitemap)
+            return
+        found = parse_entry_point(
+            entry.kind, response.body, response.url, content_type, self.sites[source.name]
+        )
+        counts = self.discovered[source.name]
+        counts["answered"] += 1
+        for reason, count in found.skipped.items():
+            counts[reason] += count
         if found.problem:
             kind = "malformed-" + entry.kind
             self.record_error(source.name, response.url, kind, found.problem)
@@ -205,9 +263,12 @@ class NewsSpider(scrapy.Spider):
                 yield self._entry_request(source, entry, child, depth + 1)
         taken = 0
         for link in found.links:
+            reason = self._rejection(source, entry, link.url)
+            if reason:
+                counts[reason] += 1
+                continue
+            counts["articles"] += 1
             if taken >= self.max_per_entry:
-                break
-            if not self._is_candidate(source, entry, link.url):
                 continue
             request = self._article_request(
                 source, link.url, link.title, link.published, link.modified
@@ -216,14 +277,24 @@ class NewsSpider(scrapy.Spider):
                 taken += 1
                 yield request
 
-    def _is_candidate(self, source: Source, entry: EntryPoint, url: str) -> bool:
+    @staticmethod
+    def _child_entry(entry: EntryPoint, url: str) -> EntryPoint:
+        """The entry point a child document is read as: robots.txt lists sitemaps; a sitemap
+        index lists sitemaps."""
+        return EntryPoint("sitemap", url) if entry.kind == "robots" else entry
+
+    def _rejection(self, source: Source, entry: EntryPoint, url: str) -> str | None:
+        """Why a discovered link is not taken as an article URL, or None to take it."""
         if urlsplit(url).scheme not in ("http", "https"):
-            return False
+            return "not http"
         if source.article_pattern:
-            return source.looks_like_article(url)
-        if entry.kind == "listing":  # no pattern: keep slug- or id-looking paths only
-            return _SLUG_LIKE.search(urlsplit(url).path) is not None
-        return True
+            return None if source.looks_like_article(url) else "not matching article_pattern"
+        if entry.kind == "listing":  # no pattern: slug- or id-looking pages that are not files,
+            if non_article_reason(url, entry.url):  # sections, tags, authors or pagination
+                return "not articles"
+            if _SLUG_LIKE.search(urlsplit(url).path) is None:
+                return "not articles"
+        return None
 
     def _article_request(
         self,
@@ -232,12 +303,17 @@ class NewsSpider(scrapy.Spider):
         title: str | None,
         published: str | None,
         modified: str | None = None,
+        retrying: bool = False,
     ) -> scrapy.Request | None:
         canonical = canonicalize_url(url)
         key = url_key(canonical)
         if key in self._requested:
             return None
         self._requested.add(key)
+        booked = retries.state_of(self.db.conn, key)
+        if booked in (retries.PERMANENT, retries.GIVEN_UP, retries.WAITING) and not retrying:
+            self.report[source.name]["booked_skipped"] += 1  # retried when due, not before
+            return None
         update = False
         if store.is_known_url(self.db, canonical):
             if not store.is_outdated(self.db, canonical, modified):
@@ -255,6 +331,7 @@ class NewsSpider(scrapy.Spider):
                 "feed_published": published,
                 "discovered_as": url,
                 "update": update,
+                "booked": booked is not None,
             },
         )
 
@@ -263,14 +340,18 @@ class NewsSpider(scrapy.Spider):
     def article_failed(self, failure: Failure) -> None:
         request = failure.request
         kind, message = describe_failure(failure)
-        self.record_error(request.meta["source"], request.url, kind, message)
+        self.book_article_failure(request.meta["source"], request.url, kind, message, request.meta)
 
     def parse_article(self, response: Response):
         source = self.sources[response.meta["source"]]
         content_type = response.headers.get("Content-Type", b"").decode("latin-1").lower()
         if content_type and "html" not in content_type:
-            self.record_error(source.name, response.url, "not-html", f"content type {content_type}")
+            self.book_article_failure(
+                source.name, response.request.url, "not-html", f"content type {content_type}"
+            )
             return
+        if response.meta.get("booked"):  # fetched at last: nothing left to retry
+            retries.clear(self.db.conn, url_key(response.request.url))
         seen = [response.meta["discovered_as"], response.request.url, response.url]
         seen += response.meta.get("redirect_urls", [])
         yield ArticleItem(
@@ -290,6 +371,14 @@ class NewsSpider(scrapy.Spider):
         for name in self.sources:
             counts = self.report[name]
             store.record_crawl(self.db, name, succeeded=counts["entry_ok"] > 0)
+            found = self.discovered.get(name)
+            if found and found["answered"] and reason == "finished":
+                skipped = {
+                    k: v for k, v in found.items() if k not in ("answered", "articles") and v
+                }
+                warning = store.record_link_counts(self.db, name, found["articles"], skipped)
+                if warning:
+                    logger.warning("source=%s kind=went-dark %s", name, warning)
             total_new += counts["new"]
             total_errors += counts["errors"]
             logger.info(
