@@ -190,15 +190,15 @@ def non_article_reason(url: str, listing_url: str) -> str | None:
     page, pagination, the section itself), or None. Used when a source gives no article_pattern."""
     parts = urlsplit(url)
     path = unquote(parts.path)
+    if url_key(url) == url_key(listing_url):
+        return "the listing itself"
     if _FILE_EXTENSION.search(path):
         return "a file, not a page"
     if _NOT_ARTICLE_PATH.search(path):
         return "a section, tag, author, pagination or service page"
     if _PAGINATION_QUERY.search(parts.query):
         return "a page of a listing"
-    if url_key(url) == url_key(listing_url):
-        return "the listing itself"
-    if path.strip("/") == "":
+    if path.strip("/") == "" and not parts.query:  # WordPress shortlinks (/?p=1042) are articles
         return "the home page"
     return None
 

@@ -15,8 +15,11 @@ from urllib.parse import urlsplit
 
 import tldextract
 
-# The public suffix list as shipped with tldextract: no network, no cache directory.
-_EXTRACT = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+# The public suffix list as shipped with tldextract: no network, no cache directory; private
+# suffixes included, so two blogs on one hosting domain are two sites.
+_EXTRACT = tldextract.TLDExtract(
+    suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True
+)
 
 
 def bare_host(host: str) -> str:

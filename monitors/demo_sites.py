@@ -1,12 +1,16 @@
 """Serve the bundled fixture news sites on 127.0.0.1, for `veille demo` and the tests.
 
 Each site is a folder of static files written as a real WordPress site would serve them, with
-`{{BASE}}` standing for the site's own address, plus an optional `_routes.yaml` for what files
-cannot express: status codes, redirects, a page answering under a `?p=` shortlink.
+`{{BASE}}` standing for the site's own address (and `{{ALIAS}}` for the same server under the
+host name `localhost`, a second host of one site), plus an optional `_routes.yaml` for what files
+cannot express: status codes, redirects, a page answering under a `?p=` shortlink, a content type
+or charset given only in the HTTP header, gzip (as a `.gz` file or as Content-Encoding), a page
+that fails its first requests and then answers.
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import mimetypes
 import threading
@@ -22,6 +26,7 @@ import yaml
 
 DEMO_SITES_ROOT = Path(str(resources.files("monitors") / "demo_site"))
 PLACEHOLDER = "{{BASE}}"
+ALIAS_PLACEHOLDER = "{{ALIAS}}"
 
 
 @dataclass
@@ -44,6 +49,15 @@ class ServedSite:
         host, port = self.server.server_address[:2]
         return f"http://{host}:{port}"
 
+    @property
+    def alias_url(self) -> str:
+        return f"http://localhost:{self.server.server_address[1]}"
+
+    def render(self, body: bytes) -> bytes:
+        """A file's bytes with the site's addresses in place of the placeholders."""
+        body = body.replace(PLACEHOLDER.encode(), self.base_url.encode())
+        return body.replace(ALIAS_PLACEHOLDER.encode(), self.alias_url.encode())
+
 
 def _content_type(path: Path) -> str:
     if path.suffix == ".xml":
@@ -55,6 +69,9 @@ def _content_type(path: Path) -> str:
 
 
 def _make_handler(site: ServedSite, routes: dict) -> type[BaseHTTPRequestHandler]:
+    failures_left = {key: int(route.get("fail_first", 0)) for key, route in routes.items()}
+    lock = threading.Lock()
+
     class Handler(BaseHTTPRequestHandler):
         server_version = "nginx"
         sys_version = ""
@@ -94,7 +111,20 @@ def _make_handler(site: ServedSite, routes: dict) -> type[BaseHTTPRequestHandler
             parts = urlsplit(self.path)
             path = unquote(parts.path)
             key = path + (f"?{parts.query}" if parts.query else "")
-            route = routes.get(key) or routes.get(path.rstrip("/")) or routes.get(path)
+            route_key = next((k for k in (key, path.rstrip("/"), path) if k in routes), None)
+            route = routes.get(route_key) if route_key else None
+            if route and route.get("fail_first"):
+                with lock:
+                    failing = failures_left[route_key] > 0
+                    failures_left[route_key] -= failing
+                if failing:
+                    status = int(route.get("status", 500))
+                    self._send(
+                        status, f"<html><body><h1>Error {status}</h1></body></html>".encode()
+                    )
+                    return
+                path = "/" + route["file"]
+                route = None
             if route:
                 if route.get("hang"):  # a server that accepts and never answers
                     time.sleep(float(route.get("seconds", 3600)))
@@ -104,6 +134,9 @@ def _make_handler(site: ServedSite, routes: dict) -> type[BaseHTTPRequestHandler
                     self.send_header("Location", site.base_url + route["redirect"])
                     self.send_header("Content-Length", "0")
                     self.end_headers()
+                    return
+                if "file" in route and ("content_type" in route or "gzip" in route):
+                    self._send_file(route)
                     return
                 if "file" in route:
                     path = "/" + route["file"]
@@ -118,7 +151,7 @@ def _make_handler(site: ServedSite, routes: dict) -> type[BaseHTTPRequestHandler
                     404, b"<html><body><h1>404 Not Found</h1><p>Page introuvable.</p></body></html>"
                 )
                 return
-            body = found.read_bytes().replace(PLACEHOLDER.encode(), site.base_url.encode())
+            body = site.render(found.read_bytes())
             etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
             modified = formatdate(found.stat().st_mtime, usegmt=True)
             if self.headers.get("If-None-Match") == etag or (
@@ -131,6 +164,27 @@ def _make_handler(site: ServedSite, routes: dict) -> type[BaseHTTPRequestHandler
                 self.end_headers()
                 return
             self._send(200, body, _content_type(found), {"ETag": etag, "Last-Modified": modified})
+
+        def _send_file(self, route: dict) -> None:
+            """A file with the route's own content type, gzipped as a file or in transit."""
+            found = self._file(route["file"])
+            if found is None:
+                self._send(404, b"<html><body><h1>404 Not Found</h1></body></html>")
+                return
+            body = site.render(found.read_bytes())
+            extra = {}
+            if route.get("gzip") in ("file", "encoding"):
+                body = gzip.compress(body, mtime=0)
+            if route.get("gzip") == "encoding":
+                extra["Content-Encoding"] = "gzip"
+            etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
+            if self.headers.get("If-None-Match") == etag:
+                self.send_response(304)
+                self.send_header("ETag", etag)
+                self.end_headers()
+                return
+            extra["ETag"] = etag
+            self._send(200, body, route.get("content_type", _content_type(found)), extra)
 
         do_HEAD = do_GET
 
