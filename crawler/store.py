@@ -327,10 +327,20 @@ def _backfill_stories(db: sqlite_utils.Database) -> None:
                 db.conn, article_id, Fingerprint.from_bytes(signature, count), replace=True
             )
     rows = db.conn.execute(
-        "SELECT id, title, text FROM articles WHERE story_id IS NULL ORDER BY id"
+        "SELECT id, title, text, source, coalesce(published, fetched_at) FROM articles "
+        "WHERE story_id IS NULL ORDER BY id"
     ).fetchall()
-    for article_id, title, text in rows:
-        assign_story(db.conn, article_id, fingerprint(text), title, utcnow())
+    for article_id, title, text, source, when in rows:
+        assign_story(
+            db.conn,
+            article_id,
+            fingerprint(text),
+            title,
+            utcnow(),
+            source=source,
+            text=text,
+            when=when,
+        )
 
 
 @dataclass
@@ -527,7 +537,16 @@ def _store_one(conn: sqlite3.Connection, article: StoredArticle) -> tuple[int, b
             ),
         ).lastrowid
         fp = article.fingerprint or fingerprint(article.text)
-        assign_story(conn, existing, fp, article.title, now)
+        assign_story(
+            conn,
+            existing,
+            fp,
+            article.title,
+            now,
+            source=article.source,
+            text=article.text,
+            when=article.published or now,
+        )
     conn.executemany(
         "INSERT OR IGNORE INTO article_urls(url_key, article_id) VALUES (?, ?)",
         [(k, existing) for k in keys],

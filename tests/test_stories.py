@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from crawler import store
 from crawler.normalize import content_hash
+from crawler.stories import story_sources
 from monitors.cli import cli
 from monitors.cycle import load_config, run_cycle
 from monitors.delivery import Sender
@@ -25,9 +26,9 @@ from .servers import SmtpServer, free_port
 from .syndication import STORIES, make_copy, syndication_set
 
 
-def wire_article(url: str, item) -> store.StoredArticle:
+def wire_article(url: str, item, source: str = "wire") -> store.StoredArticle:
     return store.StoredArticle(
-        "wire",
+        source,
         url,
         item.title,
         None,
@@ -42,9 +43,17 @@ def wire_article(url: str, item) -> store.StoredArticle:
 
 def store_all(db, items, batch: int = 1) -> dict[int, int]:
     """Store the items (`batch` per transaction, as the crawler does); item index -> story id."""
-    db.conn.execute("INSERT OR IGNORE INTO sources(name) VALUES ('wire')")
+    # Each copy is another outlet's (one outlet's own look-alike articles are kept apart unless
+    # they are versions of one text: crawler.stories.SAME_OUTLET_JACCARD).
+    db.conn.executemany(
+        "INSERT OR IGNORE INTO sources(name) VALUES (?)",
+        [("wire",), *((f"outlet{i}",) for i in range(len(items)))],
+    )
     db.conn.commit()
-    articles = [wire_article(f"https://outlet.ma/{i}", item) for i, item in enumerate(items)]
+    articles = [
+        wire_article(f"https://outlet{i}.ma/{i}", item, f"outlet{i}")
+        for i, item in enumerate(items)
+    ]
     story_of = {}
     for start in range(0, len(articles), batch):
         results = store.store_articles(db, articles[start : start + batch])
@@ -341,3 +350,88 @@ def test_an_older_database_gets_the_narrow_update_trigger(tmp_path):
         "SELECT sql FROM sqlite_master WHERE name = 'articles_au'"
     ).fetchone()[0]
     assert "UPDATE OF" in trigger
+
+
+# -- rubrics and rewritten coverage through the alert path -------------------------------------
+
+HEAT = (
+    "Vague de chaleur : jusqu'à {high} degrés {day}",
+    "La Direction générale de la météorologie annonce pour ce {day} {date} novembre une vague de "
+    "chaleur avec des températures de {low} à {high} degrés dans les provinces de Marrakech, "
+    "Béni Mellal, Khouribga, Settat, Taroudant et Errachidia. Ce bulletin d'alerte de niveau "
+    "orange est valable de 11 heures à 19 heures. La population est invitée à éviter les "
+    "expositions prolongées au soleil, à s'hydrater régulièrement et à suivre les consignes des "
+    "autorités locales. Les personnes âgées et les enfants sont les plus exposés aux coups de "
+    "chaleur, rappelle la Direction, qui publiera un nouveau bulletin demain matin.",
+)
+WATCHLIST = """watchlists:
+  - name: chaleur
+    title: Vague de chaleur
+    query: '"vague de chaleur"'
+"""
+
+
+def _register(db, names):
+    db.conn.executemany("INSERT OR IGNORE INTO sources(name, title) VALUES (?, ?)", names)
+    db.conn.commit()
+
+
+def test_five_daily_heat_bulletins_give_five_alerts(tmp_path):
+    """A rubric of one outlet, near-identical from day to day but for its figures and days: each
+    day is its own story, so a watchlist on it alerts every day, not only the first."""
+    from monitors.outbox import match_pending
+    from monitors.rules import load_rules
+
+    db = store.open_database(tmp_path / "v.db")
+    _register(db, [("meteo-maroc", "Météo Maroc")])
+    days = [("lundi", 23, 38, 44), ("mardi", 24, 39, 46), ("mercredi", 25, 40, 47),
+            ("jeudi", 26, 37, 43), ("vendredi", 27, 36, 42)]  # fmt: skip
+    for day, date, low, high in days:
+        title, text = (part.format(day=day, date=date, low=low, high=high) for part in HEAT)
+        article = store.StoredArticle(
+            "meteo-maroc", f"https://meteo.ma/bulletin-{date}/", title, None,
+            f"2026-11-{date}T07:00:00Z", "fr", None, None, text, content_hash(text),
+        )  # fmt: skip
+        store.store_articles(db, [article])
+    assert db.execute("SELECT count(DISTINCT story_id) FROM articles").fetchone()[0] == 5
+    rules_path = tmp_path / "watchlists.yaml"
+    rules_path.write_text(WATCHLIST, encoding="utf-8")
+    report = match_pending(db, load_rules(rules_path), max_age=None)
+    assert report.alerts == 5
+
+
+def test_one_event_in_four_outlets_gives_one_alert_listing_the_others_with_links(tmp_path):
+    from monitors.outbox import match_pending
+    from monitors.rules import load_rules
+
+    db = store.open_database(tmp_path / "v.db")
+    outlets = [("lequotidien", "Le Quotidien"), ("alkhabar", "Al Khabar"),
+               ("ledesk", "Le Desk"), ("medias24", "Médias24")]  # fmt: skip
+    _register(db, outlets)
+    title, text = (part.format(day="mardi", date=24, low=39, high=46) for part in HEAT)
+    for number, (name, _) in enumerate(outlets):
+        copy = text if number == 0 else f"{text} ({name}, avec MAP)"
+        store.store_articles(
+            db,
+            [
+                store.StoredArticle(
+                    name,
+                    f"https://{name}.ma/chaleur-24/",
+                    title,
+                    None,
+                    f"2026-11-24T0{7 + number}:00:00Z",
+                    "fr",
+                    None,
+                    None,
+                    copy,
+                    content_hash(copy),
+                )  # fmt: skip
+            ],
+        )
+    assert db.execute("SELECT count(DISTINCT story_id) FROM articles").fetchone()[0] == 1
+    rules_path = tmp_path / "watchlists.yaml"
+    rules_path.write_text(WATCHLIST + "    notify: [console]\n", encoding="utf-8")
+    assert match_pending(db, load_rules(rules_path), max_age=None).alerts == 1
+    (alert,) = db.execute("SELECT story_id FROM alerts").fetchall()
+    others = story_sources(db.conn, alert[0])
+    assert [url for _, _, url in others] == [f"https://{n}.ma/chaleur-24/" for n, _ in outlets]
