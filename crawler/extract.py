@@ -160,7 +160,9 @@ def _compiled_xpath(expression: str) -> lxml.etree.XPath:
     return lxml.etree.XPath(expression)
 
 
-def prune_boilerplate(tree: lxml.html.HtmlElement, extra_xpath: tuple[str, ...] = ()) -> int:
+def prune_boilerplate(
+    tree: lxml.html.HtmlElement, extra_xpath: tuple[str, ...] = (), page_length: int | None = None
+) -> int:
     """Cut related links, share bars, paywalls, tickers, banners, menus and footers in place.
 
     Done before trafilatura sees the page, so that its metadata and date search do not pick up
@@ -169,11 +171,12 @@ def prune_boilerplate(tree: lxml.html.HtmlElement, extra_xpath: tuple[str, ...] 
     and its ancestors, and any block carrying a large share of the page's text; real pages put
     words like "premium", "paywall" or "share" on exactly those. Site-specific `extra_xpath`
     rules from the source list are the user's own and are applied as written.
+    `page_length` is the page's visible text length when the caller has it already.
     Returns the number of blocks cut.
     """
     doomed = [element for element in _PRUNE_CANDIDATES(tree) if _is_boilerplate(element)]
     if doomed:
-        total = _page_text_length(tree)
+        total = _page_text_length(tree) if page_length is None else page_length
         protected: set[lxml.html.HtmlElement] | None = None  # found only when a block is large
         paragraphs = 0
         kept = []
@@ -481,14 +484,15 @@ def extract_article(
     # Read before pruning: the notice or its link may sit in a block that is cut.
     republished = find_republication(tree) if may_be_republished(html) else Republication()
     visible, prose = _page_text_length(tree), _paragraph_length(tree)
-    cut = prune_boilerplate(tree, extra_prune_xpath)
+    cut = prune_boilerplate(tree, extra_prune_xpath, visible)
     reverted = False
+    declined: NotAnArticle | None = None
     try:
         text = _extract_body(tree, url)
-    except NotAnArticle:
+    except NotAnArticle as exc:
         if not cut:
             raise
-        text = ""
+        text, declined = "", exc
     if (
         cut
         and _page_text_length(tree) < (1 - _SIZEABLE_CUT) * visible
@@ -507,7 +511,7 @@ def extract_article(
             tree, text, reverted = whole, whole_text, True
             logger.info("url=%s pruning cut most of the text; kept the unpruned page's", url)
     if not text:
-        raise NotAnArticle("no article body found")
+        raise declined or NotAnArticle("no article body found")  # the pruned page's own reason
     document = page_metadata(tree, url, DATE_PARAMS)
     language = _choose_language(page_language or document.language, text)
     author, byline_outlet = clean_author(document.author)
