@@ -17,9 +17,11 @@ import sqlite_utils
 
 from crawler.canonical import normalize_escapes, url_key
 from crawler.fingerprint import Fingerprint, fingerprint
-from crawler.stories import assign_story, check_scheme, index_article
+from crawler.stories import assign_story, check_scheme, index_article, index_terms, story_hour
+from crawler.story_terms import LEAD_CHARACTERS as TERMS_LEAD
+from crawler.story_terms import story_terms
 
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -229,6 +231,20 @@ _MIGRATIONS: dict[int, str] = {
     UPDATE OR IGNORE articles SET url_key = veille_normalize_escapes(url_key)
         WHERE url_key LIKE '%\\%%' ESCAPE '\';
     """,
+    # Rewritten coverage (crawler.story_terms): each article's hour and title-and-lead terms,
+    # looked up by term within the story window. Filled for stored articles by
+    # _backfill_story_terms.
+    12: """
+    ALTER TABLE articles ADD COLUMN story_hour INTEGER;
+    CREATE INDEX IF NOT EXISTS articles_story_hour ON articles(story_hour);
+    CREATE TABLE IF NOT EXISTS story_terms (
+        term TEXT NOT NULL,
+        hour INTEGER NOT NULL,
+        article_id INTEGER NOT NULL,
+        PRIMARY KEY (term, hour, article_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS story_terms_article ON story_terms(article_id);
+    """,
 }
 
 
@@ -278,6 +294,7 @@ def migrate(db: sqlite_utils.Database) -> None:
             db.conn.execute(f"PRAGMA user_version = {target}")
     with db.conn:
         check_scheme(db.conn)
+        _backfill_story_terms(db)
         _backfill_stories(db)
     if "articles_fts" not in db.table_names():
         db["articles"].enable_fts(
@@ -341,6 +358,18 @@ def _backfill_stories(db: sqlite_utils.Database) -> None:
             text=text,
             when=when,
         )
+
+
+def _backfill_story_terms(db: sqlite_utils.Database) -> None:
+    """Articles stored before migration 12 get their hour and title-and-lead terms."""
+    rows = db.conn.execute(
+        f"SELECT id, title, substr(text, 1, {TERMS_LEAD}), coalesce(published, fetched_at) "
+        "FROM articles WHERE story_hour IS NULL AND story_id IS NOT NULL"
+    ).fetchall()
+    for article_id, title, lead, when in rows:
+        hour = story_hour(when)
+        if hour is not None:
+            index_terms(db.conn, article_id, story_terms(title, lead), hour)
 
 
 @dataclass
@@ -449,6 +478,12 @@ def update_article(db: sqlite_utils.Database, article_id: int, article: StoredAr
             ),
         )
         index_article(db.conn, article_id, fp)
+        when = db.conn.execute(
+            "SELECT coalesce(published, fetched_at) FROM articles WHERE id = ?", (article_id,)
+        ).fetchone()[0]
+        hour = story_hour(when)
+        if hour is not None:
+            index_terms(db.conn, article_id, story_terms(article.title, article.text), hour)
     return revision + 1
 
 

@@ -9,12 +9,23 @@ the article joins the story of the best one, or opens a new story.
 
 from __future__ import annotations
 
+import os
 import sqlite3
-from datetime import datetime, timedelta
+from dataclasses import dataclass
 
 from crawler.dates import parse_date
 from crawler.fingerprint import SCHEME, Fingerprint, containment, jaccard, same_story
 from crawler.story_markers import LEAD_CHARACTERS, conflicting, markers
+from crawler.story_terms import LEAD_CHARACTERS as TERMS_LEAD
+from crawler.story_terms import (
+    StoryTerms,
+    calendar_conflict,
+    figures_agree,
+    rarity,
+    similarity,
+    story_similarity,
+    story_terms,
+)
 
 
 def check_scheme(conn: sqlite3.Connection) -> None:
@@ -34,17 +45,43 @@ def check_scheme(conn: sqlite3.Connection) -> None:
 # Candidates verified per new article, those sharing the most LSH bands first: a wire story
 # republished by thirty outlets then costs eight signature comparisons, not thirty.
 MAX_CANDIDATES = 8
-
-
-# A story spans this long from its first article: the same words a week later are another day's
-# rubric or another event, and must be able to alert again.
-STORY_WINDOW = timedelta(hours=72)
 # Two articles of one outlet are one story only as versions of one text (an update, a repost).
 SAME_OUTLET_JACCARD = 0.8
 
+# A story spans this long from its first article (VEILLE_STORY_WINDOW_HOURS): the same words a
+# week later are another day's rubric or another event, and must be able to alert again.
+DEFAULT_WINDOW_HOURS = 72
+WINDOW_VARIABLE = "VEILLE_STORY_WINDOW_HOURS"
 
-def _time(value: str | None) -> datetime | None:
-    return parse_date(value) if value else None
+# Rewritten coverage (crawler.story_terms): an article joins another outlet's story when its
+# title-and-lead words and figures, weighted by rarity among the articles of the same days, reach
+# this cosine with the story's first article or with most of its members, figures and days agreeing.
+REWRITE_SIMILARITY = 0.25
+# Articles sharing the rarest terms, verified per new article; members compared per story.
+REWRITE_CANDIDATES = 12
+STORY_MEMBERS_COMPARED = 10
+# Terms found in more than this share of the window's articles are not looked up (too common to
+# point at one event; they still count in the similarity).
+COMMON_TERM_SHARE = 0.05
+
+
+def story_window_hours() -> int:
+    """The story window in hours, from VEILLE_STORY_WINDOW_HOURS (default 72)."""
+    value = os.environ.get(WINDOW_VARIABLE, "").strip()
+    if not value:
+        return DEFAULT_WINDOW_HOURS
+    if not value.isdigit() or not 1 <= int(value) <= 24 * 30:
+        raise ValueError(
+            f"{WINDOW_VARIABLE}={value!r}: give a whole number of hours between 1 and 720 "
+            f"(default {DEFAULT_WINDOW_HOURS}: a story spans three days from its first article)"
+        )
+    return int(value)
+
+
+def story_hour(when: str | None) -> int | None:
+    """Hours since the epoch of an article's time: what the time window compares."""
+    moment = parse_date(when) if when else None
+    return int(moment.timestamp() // 3600) if moment else None
 
 
 def find_story(
@@ -58,18 +95,35 @@ def find_story(
     text: str | None = None,
     when: str | None = None,
 ) -> tuple[int, int] | None:
-    """(story id, article id) of the story this article belongs to, if any.
+    """(story id, article id) of the story this article belongs to, if any: a story it copies
+    (shingles), else one whose other outlets rewrote the same event (title, lead, figures)."""
+    hour = story_hour(when)
+    copied = _copied_story(conn, fp, exclude, keys, source, title, text, hour)
+    if copied is not None or hour is None or not (title or text):
+        return copied
+    return _rewritten_story(conn, story_terms(title, text), hour, source, exclude)
 
-    Candidates are stored near-duplicates (MinHash, LSH). One is kept only if the article is
+
+def _copied_story(
+    conn: sqlite3.Connection,
+    fp: Fingerprint,
+    exclude: int | None,
+    keys: list[int] | None,
+    source: str | None,
+    title: str | None,
+    text: str | None,
+    hour: int | None,
+) -> tuple[int, int] | None:
+    """Candidates are stored near-duplicates (MinHash, LSH). One is kept only if the article is
     also close to the story's first article (not just to one member: no chains), the story began
-    within STORY_WINDOW of the article, an article of the same outlet is a near-identical version,
+    within the window of the article, an article of the same outlet is a near-identical version,
     and neither it nor the story's first article states figures or days the article contradicts
     (crawler.story_markers): rubrics of different days stay apart."""
     keys = keys if keys is not None else fp.band_keys()
     rows = conn.execute(
         "SELECT a.story_id, a.id, a.signature, a.shingles, a.source, a.title, "
         f"substr(a.text, 1, {LEAD_CHARACTERS}), ca.id, ca.signature, ca.shingles, "
-        f"coalesce(ca.published, ca.fetched_at), ca.title, substr(ca.text, 1, {LEAD_CHARACTERS}) "
+        f"coalesce(ca.story_hour, a.story_hour), ca.title, substr(ca.text, 1, {LEAD_CHARACTERS}) "
         "FROM articles a JOIN ("
         "  SELECT article_id, count(*) AS shared FROM lsh_keys"
         f"  WHERE key IN ({','.join('?' * len(keys))}) AND article_id != ?"
@@ -81,7 +135,7 @@ def find_story(
         [*keys, -1 if exclude is None else exclude, MAX_CANDIDATES],
     ).fetchall()
     own_markers = markers(title, text) if (title or text) else None
-    own_time = _time(when)
+    window = story_window_hours()
     best: tuple[float, int, int] | None = None
     for row in rows:
         story_id, article_id, signature, shingle_count, other_source = row[:5]
@@ -94,7 +148,7 @@ def find_story(
             and jaccard(fp, other) < SAME_OUTLET_JACCARD
         ):
             continue
-        first_id, first_signature, first_shingles, first_time = row[7:11]
+        first_id, first_signature, first_shingles, started = row[7:11]
         if (
             first_id is not None
             and first_id != article_id
@@ -102,8 +156,7 @@ def find_story(
             and not same_story(fp, Fingerprint.from_bytes(first_signature, first_shingles))
         ):
             continue
-        started = _time(first_time)
-        if own_time is not None and started is not None and abs(own_time - started) > STORY_WINDOW:
+        if hour is not None and started is not None and abs(hour - started) > window:
             continue
         if own_markers is not None and (
             conflicting(own_markers, markers(row[5], row[6]))
@@ -114,6 +167,128 @@ def find_story(
         if best is None or score > best[0]:
             best = (score, story_id, article_id)
     return (best[1], best[2]) if best else None
+
+
+@dataclass
+class _Member:
+    article_id: int
+    story_id: int
+    source: str
+    hour: int
+    terms: StoryTerms
+
+
+def _window_counts(
+    conn: sqlite3.Connection, terms: set[str], low: int, high: int
+) -> dict[str, int]:
+    """How many articles of the window use each term."""
+    if not terms:
+        return {}
+    return dict(
+        conn.execute(
+            f"SELECT term, count(*) FROM story_terms WHERE term IN ({','.join('?' * len(terms))}) "
+            "AND hour BETWEEN ? AND ? GROUP BY term",
+            [*terms, low, high],
+        ).fetchall()
+    )
+
+
+def _rewritten_story(
+    conn: sqlite3.Connection,
+    own: StoryTerms,
+    hour: int,
+    source: str | None,
+    exclude: int | None,
+) -> tuple[int, int] | None:
+    """The story of another outlet's write-up of the same event, if one holds up.
+
+    Candidates are the articles of the window sharing the article's rarest words and figures
+    (an index probe per term: the cost follows the window, not the store). A story is joined
+    only if no article of it comes from the same outlet (an outlet does not cover one event
+    twice but in versions, which shingles find), it began within the window, and the article
+    is close to its first article or to most of its members: similar by `similarity`, with no
+    day or date in conflict and a shared figure when both state figures."""
+    window = story_window_hours()
+    low, high = hour - window, hour + window
+    articles = conn.execute(
+        "SELECT count(*) FROM articles WHERE story_hour BETWEEN ? AND ?", (low, high)
+    ).fetchone()[0]
+    if not articles:
+        return None
+    own_terms = own.index_terms()
+    counts = _window_counts(conn, own_terms, low, high)
+    common = max(5.0, COMMON_TERM_SHARE * articles)
+    looked_up = [t for t in own_terms if 0 < counts.get(t, 0) <= common]
+    if not looked_up:
+        return None
+    shared: dict[int, float] = {}
+    for term, article_id in conn.execute(
+        f"SELECT term, article_id FROM story_terms WHERE term IN ({','.join('?' * len(looked_up))}) "
+        "AND hour BETWEEN ? AND ? AND article_id != ?",
+        [*looked_up, low, high, -1 if exclude is None else exclude],
+    ):
+        shared[article_id] = shared.get(article_id, 0.0) + rarity(counts[term], articles)
+    if not shared:
+        return None
+    ranked = sorted(shared, key=lambda a: (-shared[a], -a))[:REWRITE_CANDIDATES]
+    stories = {
+        row[0]
+        for row in conn.execute(
+            f"SELECT story_id FROM articles WHERE id IN ({','.join('?' * len(ranked))}) "
+            "AND story_id IS NOT NULL",
+            ranked,
+        )
+    }
+    members: dict[int, list[_Member]] = {}
+    first_of: dict[int, int] = {}
+    for story_id in stories:
+        canonical = conn.execute(
+            "SELECT canonical_article_id FROM stories WHERE id = ?", (story_id,)
+        ).fetchone()[0]
+        first_of[story_id] = canonical
+        rows = conn.execute(
+            f"SELECT id, source, story_hour, title, substr(text, 1, {TERMS_LEAD}) FROM articles "
+            "WHERE story_id = ? AND (id = ? OR id IN (SELECT id FROM articles WHERE story_id = ? "
+            "ORDER BY id LIMIT ?))",
+            (story_id, canonical, story_id, STORY_MEMBERS_COMPARED),
+        ).fetchall()
+        members[story_id] = [
+            _Member(a, story_id, s, h if h is not None else hour, story_terms(t, x))
+            for a, s, h, t, x in rows
+        ]
+    vocabulary = set(own_terms)
+    for group in members.values():
+        for member in group:
+            vocabulary |= member.terms.index_terms()
+    counts = _window_counts(conn, vocabulary, low, high)
+    idf = {term: rarity(counts.get(term, 0) + 1, articles + 1) for term in vocabulary}
+    best: tuple[float, int, int] | None = None
+    for story_id, group in members.items():
+        if source is not None and any(m.source == source for m in group):
+            continue
+        first = next((m for m in group if m.article_id == first_of[story_id]), None)
+        if first is not None and abs(hour - first.hour) > window:
+            continue
+        agreeing = [
+            m for m in group if not calendar_conflict(own, m.terms) and figures_agree(own, m.terms)
+        ]
+        if (first is not None and first not in agreeing) or 2 * len(agreeing) <= len(group):
+            continue
+        score = story_similarity(own, [m.terms for m in group], idf)
+        if score >= REWRITE_SIMILARITY and (best is None or score > best[0]):
+            closest = max(agreeing, key=lambda m: similarity(own, m.terms, idf))
+            best = (score, story_id, closest.article_id)
+    return (best[1], best[2]) if best else None
+
+
+def index_terms(conn: sqlite3.Connection, article_id: int, terms: StoryTerms, hour: int) -> None:
+    """Record the article's time and its title-and-lead terms (replacing older ones)."""
+    conn.execute("UPDATE articles SET story_hour = ? WHERE id = ?", (hour, article_id))
+    conn.execute("DELETE FROM story_terms WHERE article_id = ?", (article_id,))
+    conn.executemany(
+        "INSERT OR IGNORE INTO story_terms(term, hour, article_id) VALUES (?, ?, ?)",
+        [(term, hour, article_id) for term in terms.index_terms()],
+    )
 
 
 def index_article(
@@ -168,6 +343,9 @@ def assign_story(
         (story_id, fp.to_bytes(), fp.shingles, article_id),
     )
     index_article(conn, article_id, fp, replace=False, keys=keys)
+    hour = story_hour(when or now)
+    if hour is not None:
+        index_terms(conn, article_id, story_terms(title, text), hour)
     return story_id
 
 
