@@ -21,7 +21,9 @@ from crawler.story_terms import (
     StoryTerms,
     calendar_conflict,
     figures_agree,
+    names_conflict,
     rarity,
+    shares_words,
     similarity,
     story_similarity,
     story_terms,
@@ -55,8 +57,8 @@ WINDOW_VARIABLE = "VEILLE_STORY_WINDOW_HOURS"
 
 # Rewritten coverage (crawler.story_terms): an article joins another outlet's story when its
 # title-and-lead words and figures, weighted by rarity among the articles of the same days, reach
-# this cosine with the story's first article or with most of its members, figures and days agreeing.
-REWRITE_SIMILARITY = 0.25
+# this cosine with the story (the centroid of its members), figures, days and names agreeing.
+REWRITE_SIMILARITY = 0.22
 # Articles sharing the rarest terms, verified per new article; members compared per story.
 REWRITE_CANDIDATES = 12
 STORY_MEMBERS_COMPARED = 10
@@ -274,6 +276,10 @@ def _rewritten_story(
         ]
         if (first is not None and first not in agreeing) or 2 * len(agreeing) <= len(group):
             continue
+        if not shares_words(own, [m.terms for m in group]) or names_conflict(
+            own, [m.terms for m in group], first.terms if first else None
+        ):
+            continue
         score = story_similarity(own, [m.terms for m in group], idf)
         if score >= REWRITE_SIMILARITY and (best is None or score > best[0]):
             closest = max(agreeing, key=lambda m: similarity(own, m.terms, idf))
@@ -371,3 +377,21 @@ def recent_stories(conn: sqlite3.Connection, limit: int = 20, min_sources: int =
     ).fetchall()
     keys = ["id", "first_seen", "updated_at", "title", "articles", "sources", "outlets"]
     return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
+def story_groups(conn: sqlite3.Connection, limit: int = 20, min_sources: int = 1) -> list[dict]:
+    """Latest stories first, each with every article (outlet, URL, title, date, language): what
+    `veille stories --json` prints."""
+    groups = recent_stories(conn, limit, min_sources)
+    for group in groups:
+        rows = conn.execute(
+            "SELECT a.id, a.source, coalesce(s.title, a.source), a.url, a.title, a.published, "
+            "a.language FROM articles a LEFT JOIN sources s ON s.name = a.source "
+            "WHERE a.story_id = ? ORDER BY a.id",
+            (group["id"],),
+        ).fetchall()
+        keys = ["id", "source", "outlet", "url", "title", "published", "language"]
+        group["members"] = [dict(zip(keys, row, strict=True)) for row in rows]
+        group["outlets"] = sorted({m["outlet"] for m in group["members"]})
+        group["languages"] = sorted({m["language"] for m in group["members"] if m["language"]})
+    return groups

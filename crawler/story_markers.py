@@ -20,6 +20,8 @@ _NUMBER = re.compile(
     r"(?<![\w.,])\d{1,3}(?:[  .]\d{3})+(?:,\d+)?(?![\w])|(?<![\w.,])\d+(?:[.,]\d+)?(?!\w)"
 )
 _YEAR = re.compile(r"^(?:19|20)\d{2}$")
+# A time of day ("06:22", "13h30"): one figure, not two numbers.
+_CLOCK = re.compile(r"(?<![\d:])([0-2]?\d)[:h]([0-5]\d)(?![\d:])")
 _WEEKDAYS = {
     "lundi": "mon",
     "mardi": "tue",
@@ -53,7 +55,8 @@ def markers(title: str | None, text: str | None) -> frozenset[str]:
     """The figures (years left out: every article of a year shares it) and weekdays of a title
     and the start of a text."""
     head = f"{title or ''} \n {(text or '')[:LEAD_CHARACTERS]}".translate(_ARABIC_DIGITS)
-    found: set[str] = set()
+    found: set[str] = {f"{int(h)}:{m}" for h, m in _CLOCK.findall(head)}
+    head = _CLOCK.sub(" ", head)
     for number in _NUMBER.findall(head):
         value = re.sub(r"[  .](?=\d{3}\b)", "", number).replace(",", ".")
         if not _YEAR.match(value):

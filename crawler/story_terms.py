@@ -22,6 +22,8 @@ from crawler.story_markers import markers
 LEAD_CHARACTERS = 400
 # Title words weigh more: a title is the outlet's own summary of the event.
 TITLE_WEIGHT = 1.5
+# Figures weigh more than words: rewrites change every word but restate the figure ("12,8 %").
+FIGURE_WEIGHT = 2.0
 
 _STOPWORDS_RAW = """
 le la les l de des du d un une et est en a à au aux pour par sur dans avec qui que qu ce cet
@@ -80,6 +82,22 @@ _MONTHS = {
     "يوليوز": 7, "يوليو": 7, "غشت": 8, "اغسطس": 8, "شتنبر": 9, "سبتمبر": 9, "اكتوبر": 10,
     "نونبر": 11, "نوفمبر": 11, "دجنبر": 12, "ديسمبر": 12,
 }  # fmt: skip
+# A name in a Latin-script title: a capitalised word or an acronym (Chari, DabaDoc, MAS, IRT).
+_NAME = re.compile(r"\b[A-ZÀ-Þ][\wÀ-ÿ'-]*")
+_ACRONYM = re.compile(r"^[A-Z0-9]{2,}$|^[A-Z][a-z]+[A-Z]")
+
+
+def _names(title: str) -> list[str]:
+    """Capitalised words of a title but its first one, which is capitalised anyway (unless an
+    acronym or a CamelCase brand: "HCP", "DabaDoc"). After a colon French titles go on in lower
+    case, so a capital there is a name ("Fintech : Chari lève…")."""
+    found = _NAME.findall(title)
+    first = re.match(r"\W*([\wÀ-ÿ'-]+)", title)
+    if found and first and found[0] == first.group(1) and not _ACRONYM.match(found[0]):
+        found = found[1:]
+    return found
+
+
 _DATE = re.compile(r"\b([0-3]?\d)(?:er)? (\w+)")
 
 
@@ -89,6 +107,7 @@ class StoryTerms:
     day-month dates)."""
 
     title: frozenset[str]
+    names: frozenset[str]
     words: frozenset[str]
     figures: frozenset[str]
     calendar: frozenset[str]
@@ -111,6 +130,7 @@ def story_terms(title: str | None, text: str | None) -> StoryTerms:
     title_words = _words(title or "")
     return StoryTerms(
         title=frozenset(title_words),
+        names=frozenset(_words(" ".join(_names(title or ""))) & title_words),
         words=frozenset(title_words | _words(lead)),
         figures=frozenset(figures),
         calendar=frozenset(calendar),
@@ -128,6 +148,35 @@ def calendar_conflict(a: StoryTerms, b: StoryTerms) -> bool:
     return False
 
 
+# Words an article must share with a story besides figures: figures alone coincide (a weather
+# bulletin's 22 degrees and a prayer time), above all between languages.
+MIN_SHARED_WORDS = 3
+
+
+def shares_words(a: StoryTerms, members: list[StoryTerms]) -> bool:
+    """The article uses at least MIN_SHARED_WORDS of the words of the story's articles."""
+    vocabulary: set[str] = set()
+    for member in members:
+        vocabulary |= member.words
+    return len(a.words & vocabulary) >= MIN_SHARED_WORDS
+
+
+def names_conflict(a: StoryTerms, story: list[StoryTerms], first: StoryTerms | None) -> bool:
+    """The article's title names someone or something the story never mentions, and the story's
+    first title (or, if it names no one, its other titles) names someone or something the
+    article never mentions: the same kind of news about another company, club or person ("Chari
+    lève 12 millions" / "DabaDoc lève 12 millions"). A rewrite names the event's actors, whom
+    the other outlets name too."""
+    vocabulary: set[str] = set()
+    story_names: set[str] = set(first.names) if first is not None else set()
+    for member in story:
+        vocabulary |= member.words
+    if not story_names:
+        for member in story:
+            story_names |= member.names
+    return bool(a.names - vocabulary) and bool(story_names - a.words)
+
+
 def figures_agree(a: StoryTerms, b: StoryTerms) -> bool:
     """Rewrites of one event restate its key figure, each adding figures of its own: when both
     leads state figures, they share at least one."""
@@ -139,7 +188,7 @@ def _vector(terms: StoryTerms, idf: dict[str, float]) -> dict[str, float]:
     for word in terms.title:
         vector[word] *= TITLE_WEIGHT
     for figure in terms.figures:
-        vector[f"#{figure}"] = idf.get(f"#{figure}", 0.0)
+        vector[f"#{figure}"] = FIGURE_WEIGHT * idf.get(f"#{figure}", 0.0)
     return vector
 
 
@@ -156,7 +205,8 @@ def _unit(vector: dict[str, float]) -> dict[str, float]:
 
 def similarity(a: StoryTerms, b: StoryTerms, idf: dict[str, float]) -> float:
     """Cosine of the two articles' words and figures, each weighted by its rarity (`idf`) among
-    the articles of the same days, title words weighing TITLE_WEIGHT times more."""
+    the articles of the same days, title words weighing TITLE_WEIGHT and figures FIGURE_WEIGHT
+    times more."""
     return _cosine(_vector(a, idf), _vector(b, idf))
 
 
@@ -171,7 +221,12 @@ def story_similarity(a: StoryTerms, members: list[StoryTerms], idf: dict[str, fl
     return _cosine(_vector(a, idf), centroid)
 
 
+# A window is taken to hold at least this many articles: in a nearly empty one (a first crawl,
+# a small import) a word found in three of four articles is not known to be common, and real
+# rarity would make every shared word weigh less than the words of one article alone.
+MIN_WINDOW_ARTICLES = 100
+
+
 def rarity(count: int, articles: int) -> float:
-    """Inverse document frequency of a term found in `count` of `articles`, smoothed so that in
-    a nearly empty window (a first crawl) a shared word still weighs about as much as any."""
-    return math.log(1 + (articles + 1) / (count + 1))
+    """Inverse document frequency of a term found in `count` of `articles` (smoothed)."""
+    return math.log(1 + (max(articles, MIN_WINDOW_ARTICLES) + 1) / (count + 1))

@@ -230,12 +230,20 @@ def status(ctx: click.Context, as_json: bool) -> None:
     show_default=True,
     help="Only stories run by at least this many outlets.",
 )
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the groups with every article, as JSON."
+)
 @click.pass_context
-def stories(ctx: click.Context, limit: int, min_sources: int) -> None:
-    """Recent stories (near-duplicate articles grouped) and the outlets that ran them."""
-    from crawler.stories import recent_stories
+def stories(ctx: click.Context, limit: int, min_sources: int, as_json: bool) -> None:
+    """Recent stories (one event, every outlet's article grouped) and the outlets that ran them."""
+    from crawler.stories import recent_stories, story_groups
 
     db = store.open_database(_settings(ctx).db)
+    if as_json:
+        click.echo(
+            json.dumps(story_groups(db.conn, limit, min_sources), ensure_ascii=False, indent=2)
+        )
+        return
     rows = [
         [
             s["id"],
@@ -250,6 +258,47 @@ def stories(ctx: click.Context, limit: int, min_sources: int) -> None:
     click.echo(
         tabulate(rows, headers=["story", "first seen", "articles", "outlets", "title", "run by"])
     )
+
+
+@cli.command(name="import")
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--skip-invalid", is_flag=True, help="Import the valid lines and list the invalid ones."
+)
+@click.option(
+    "--no-alerts",
+    is_flag=True,
+    help="Store the articles as already matched: searchable and grouped, never alerted on.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def import_command(
+    ctx: click.Context, path: Path, skip_invalid: bool, no_alerts: bool, as_json: bool
+) -> None:
+    """Store the articles of a JSON-lines file (one article per line: url, text, source, and
+    title, published, language, author) as a crawl would: deduplicated, grouped into stories.
+    Format: docs/stories-and-search.md."""
+    from crawler.importer import import_file
+
+    db = store.open_database(_settings(ctx).db)
+    report = import_file(db, path, skip_invalid=skip_invalid, alerts=not no_alerts)
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+        return
+    click.echo(
+        f"{path}: {report.read} read, {report.new} new, {report.duplicates} already stored, "
+        f"{report.updated} updated; {report.stories_joined} joined another outlet's story"
+    )
+    if report.sources_created:
+        click.echo(
+            f"new sources (not in the sources file, not crawled): {', '.join(report.sources_created)}"
+        )
+    if report.undated:
+        click.echo(
+            f"{report.undated} without a published date: grouped and alerted as if published now"
+        )
+    for problem in report.skipped:
+        click.echo(f"skipped {problem}", err=True)
 
 
 @cli.command()

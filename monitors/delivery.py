@@ -81,12 +81,13 @@ def load_alert_rows(
     for row in rows:
         row["terms"] = describe_hits(json.loads(row["hits"]))
         others = story_sources(db.conn, row["story_id"]) if row["story_id"] else []
-        # Other outlets that ran the story, known now (copies join a pending alert).
-        row["also_in"] = list(
-            dict.fromkeys(
-                title for name, title, url in others if url != row["url"] and name != row["source"]
-            )
-        )
+        # Other outlets that ran the story, known now (copies join a pending alert), each with
+        # the address of its own version.
+        also_in: dict[str, str] = {}
+        for name, title, url in others:
+            if url != row["url"] and name != row["source"]:
+                also_in.setdefault(title, url)
+        row["also_in"] = [{"outlet": title, "url": url} for title, url in also_in.items()]
     return rows
 
 
