@@ -3,9 +3,11 @@ and 100k stored articles, in one run, on a real SQLite file.
 
     .venv/bin/python bench/neardup.py [--total 100000]
 
-Articles are synthetic 120-word texts over a 5,000-word vocabulary; every tenth is an edited
-copy of an earlier one (so lookups find real candidates). Target: lookup at 100k no more than
-3x lookup at 1k.
+Articles are synthetic 120-word texts over a 5,000-word vocabulary, with a title, published at
+1,000 a day (so the 72-hour story window holds some 6,000 of them, as on a server following a
+thousand sources); every tenth is an edited copy of a recent one (so lookups find real
+candidates). A lookup runs both paths of crawler.stories.find_story: shingles (copies) and title
+and lead terms (rewrites). Target: lookup at 100k no more than 3x lookup at 1k.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import argparse
 import random
 import tempfile
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from crawler import store
@@ -22,6 +25,17 @@ from crawler.normalize import content_hash
 from crawler.stories import find_story
 
 CHECKPOINTS = (1_000, 10_000, 100_000)
+START = datetime(2026, 1, 1, tzinfo=UTC)
+PER_DAY = 1_000
+RECENT = 3_000  # copies are made of the articles of the last three days
+
+
+def published(index: int) -> str:
+    return (START + timedelta(days=index / PER_DAY)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def title_of(text: str) -> str:
+    return " ".join(text.split()[:8]).capitalize()
 
 
 def make_text(rng: random.Random, vocabulary: list[str]) -> str:
@@ -55,7 +69,7 @@ def main() -> None:
             started = time.perf_counter()
             while inserted < checkpoint:
                 text = (
-                    edit(rng.choice(texts), rng)
+                    edit(rng.choice(texts[-RECENT:]), rng)
                     if texts and inserted % 10 == 9
                     else make_text(rng, vocabulary)
                 )
@@ -63,9 +77,9 @@ def main() -> None:
                 article = store.StoredArticle(
                     "bench",
                     f"https://bench.ma/{inserted}",
+                    title_of(text),
                     None,
-                    None,
-                    None,
+                    published(inserted),
                     "fr",
                     None,
                     None,
@@ -77,12 +91,18 @@ def main() -> None:
             insert_time = time.perf_counter() - started
             per_insert = insert_time / (inserted - batch_start)
             # Lookups: fresh texts, half of them edited copies of stored ones.
-            probes = [
-                fingerprint(edit(rng.choice(texts), rng) if i % 2 else make_text(rng, vocabulary))
+            probe_texts = [
+                edit(rng.choice(texts[-RECENT:]), rng) if i % 2 else make_text(rng, vocabulary)
                 for i in range(500)
             ]
+            probes = [(fingerprint(text), text) for text in probe_texts]
+            when = published(inserted)
             started = time.perf_counter()
-            found = sum(find_story(db.conn, fp) is not None for fp in probes)
+            found = sum(
+                find_story(db.conn, fp, source="probe", title=title_of(text), text=text, when=when)
+                is not None
+                for fp, text in probes
+            )
             per_lookup = (time.perf_counter() - started) / len(probes)
             results.append((checkpoint, per_insert, per_lookup, found))
             print(

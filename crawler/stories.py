@@ -18,6 +18,7 @@ from crawler.fingerprint import SCHEME, Fingerprint, containment, jaccard, same_
 from crawler.story_markers import LEAD_CHARACTERS, conflicting, markers
 from crawler.story_terms import LEAD_CHARACTERS as TERMS_LEAD
 from crawler.story_terms import (
+    MIN_SHARED_WORDS,
     StoryTerms,
     calendar_conflict,
     figures_agree,
@@ -62,6 +63,10 @@ REWRITE_SIMILARITY = 0.22
 # Articles sharing the rarest terms, verified per new article; members compared per story.
 REWRITE_CANDIDATES = 12
 STORY_MEMBERS_COMPARED = 10
+# The rarest terms of an article are looked up (names, figures, the event's own words).
+LOOKUP_TERMS = 30
+# A candidate shares at least this part of the article's term weight (rarer terms weigh more).
+CANDIDATE_SHARE = 0.08
 # Terms found in more than this share of the window's articles are not looked up (too common to
 # point at one event; they still count in the similarity).
 COMMON_TERM_SHARE = 0.05
@@ -220,19 +225,30 @@ def _rewritten_story(
     own_terms = own.index_terms()
     counts = _window_counts(conn, own_terms, low, high)
     common = max(5.0, COMMON_TERM_SHARE * articles)
-    looked_up = [t for t in own_terms if 0 < counts.get(t, 0) <= common]
+    looked_up = sorted(
+        (t for t in own_terms if 0 < counts.get(t, 0) <= common), key=lambda t: (counts[t], t)
+    )[:LOOKUP_TERMS]
     if not looked_up:
         return None
+    weight = {t: rarity(counts.get(t, 0), articles) for t in own_terms}
     shared: dict[int, float] = {}
+    shared_terms: dict[int, int] = {}
     for term, article_id in conn.execute(
         f"SELECT term, article_id FROM story_terms WHERE term IN ({','.join('?' * len(looked_up))}) "
         "AND hour BETWEEN ? AND ? AND article_id != ?",
         [*looked_up, low, high, -1 if exclude is None else exclude],
     ):
-        shared[article_id] = shared.get(article_id, 0.0) + rarity(counts[term], articles)
-    if not shared:
+        shared[article_id] = shared.get(article_id, 0.0) + weight[term]
+        shared_terms[article_id] = shared_terms.get(article_id, 0) + 1
+    # Worth verifying: articles sharing a few words and a fair share of the article's weight
+    # (most articles of a window share a word or two with any other, and are cheaply left out).
+    enough = CANDIDATE_SHARE * sum(weight.values())
+    ranked = sorted(
+        (a for a in shared if shared[a] >= enough and shared_terms[a] >= MIN_SHARED_WORDS),
+        key=lambda a: (-shared[a], -a),
+    )[:REWRITE_CANDIDATES]
+    if not ranked:
         return None
-    ranked = sorted(shared, key=lambda a: (-shared[a], -a))[:REWRITE_CANDIDATES]
     stories = {
         row[0]
         for row in conn.execute(

@@ -11,6 +11,7 @@ every article of the week uses says nothing) and decides. Pure functions, no I/O
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -117,8 +118,18 @@ class StoryTerms:
         return set(self.words) | {f"#{figure}" for figure in self.figures}
 
 
+@functools.lru_cache(maxsize=4096)
+def _terms_of_lead(title: str | None, lead: str) -> StoryTerms:
+    return _story_terms(title, lead)
+
+
 def story_terms(title: str | None, text: str | None) -> StoryTerms:
-    lead = (text or "")[:LEAD_CHARACTERS]
+    """The signals of an article's title and lead (the last few thousand are cached: the
+    articles of a busy story are compared with every newcomer)."""
+    return _terms_of_lead(title, (text or "")[:LEAD_CHARACTERS])
+
+
+def _story_terms(title: str | None, lead: str) -> StoryTerms:
     head_markers = markers(title, lead)
     calendar = {m for m in head_markers if m.startswith("day:")}
     dates: set[str] = set()

@@ -12,6 +12,9 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from crawler.errors import VeilleError
+from crawler.stories import story_window_hours
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SEEDS_DIR = REPO_ROOT / "seeds"
 
@@ -64,9 +67,17 @@ def load_settings(**overrides: object) -> Settings:
     values: dict[str, object] = {}
     for variable, (name, kind) in _ENV.items():
         if os.environ.get(variable):
-            values[name] = kind(os.environ[variable])
+            try:
+                values[name] = kind(os.environ[variable])
+            except ValueError as exc:
+                problem = str(exc) if variable in str(exc) else f"{variable}: {exc}"
+                raise VeilleError(f"environment variable {problem}") from None
     values.update({k: v for k, v in overrides.items() if v is not None})
     settings = replace(Settings(), **values)
+    try:  # a bad VEILLE_STORY_WINDOW_HOURS stops the start, not a crawl
+        story_window_hours()
+    except ValueError as exc:
+        raise VeilleError(f"environment variable {exc}") from None
     if settings.crawl_log is None:
         settings = replace(settings, crawl_log=settings.db.parent / "crawl.log")
     return settings

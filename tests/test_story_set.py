@@ -277,3 +277,18 @@ def test_no_alerts_import_is_searchable_but_never_alerts(tmp_path):
         "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH 'chomage'"
     ).fetchone()[0]
     assert hits == len(records)
+
+
+def test_the_story_window_is_configurable_and_checked(tmp_path, monkeypatch):
+    """Two outlets' write-ups two days apart: one story within 72 hours, two within 24."""
+    chomage = [r for r in labelled_articles() if r["story"] == "chomage-t3"][:2]
+    later = dict(chomage[1], published="2026-11-19T10:40:00+01:00")
+    for hours, stories in (("72", 1), ("24", 2)):
+        monkeypatch.setenv("VEILLE_STORY_WINDOW_HOURS", hours)
+        db = store.open_database(tmp_path / f"w{hours}.db")
+        import_records(db, [_record(chomage[0]), _record(later, 2)])
+        assert db.execute("SELECT count(DISTINCT story_id) FROM articles").fetchone()[0] == stories
+    monkeypatch.setenv("VEILLE_STORY_WINDOW_HOURS", "trois jours")
+    result = CliRunner().invoke(cli, ["--db", str(tmp_path / "x.db"), "status"])
+    assert result.exit_code == 2
+    assert "VEILLE_STORY_WINDOW_HOURS='trois jours': give a whole number of hours" in result.output
