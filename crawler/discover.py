@@ -51,6 +51,8 @@ def parse_feed(body: bytes, base_url: str, content_type: str = "application/xml"
     for entry in parsed.entries:
         href = entry.get("link") or entry.get("id")
         if not href or not href.startswith(("http://", "https://", "/")):
+            reason = "item without a usable link"  # counted with the source's link counts
+            result.skipped[reason] = result.skipped.get(reason, 0) + 1
             continue
         published = modified = None
         if entry.get("published_parsed"):

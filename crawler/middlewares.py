@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-import socket
 from datetime import UTC, datetime, timedelta
 
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
@@ -12,6 +11,7 @@ from scrapy.http import Request, Response
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler
 
+from crawler.fetch_policy import allowed_scheme, check_address, networks
 from crawler.store import utcnow
 
 ROBOTS_CACHE = timedelta(hours=24)  # what major crawlers allow themselves
@@ -52,58 +52,35 @@ class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
 
 
 class BlockedAddress(IgnoreRequest):
-    """A request refused because its host resolves to a private, loopback or metadata address."""
-
-
-_METADATA = {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
-
-
-def is_internal(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    return (
-        address in _METADATA
-        or address.is_private
-        or address.is_loopback
-        or address.is_link_local
-        or address.is_reserved
-        or address.is_multicast
-        or address.is_unspecified
-    )
+    """A request refused by the fetch policy: not http(s), or an internal address."""
 
 
 class PrivateAddressGuard:
-    """Refuse URLs that resolve to loopback, private, link-local or cloud-metadata addresses.
-
-    A feed or sitemap can point anywhere, including at the machine veille runs on or its
-    network; by default nothing internal is fetched. VEILLE_ALLOWED_NETWORKS lists networks to
-    allow anyway (the demo and the tests allow 127.0.0.0/8). Redirects are checked too, since
-    every redirected request goes through this middleware again.
-    """
+    """Refuse, before anything is sent, a request that is not http(s) (`file:`, `data:`, `ftp:`
+    children of a sitemap, redirects to them) or whose host is an internal IP literal
+    (crawler.fetch_policy). Names are checked where they are resolved, by the crawl's resolver
+    (GuardedResolver), so the address checked is the one connected to. Redirects go through
+    this middleware again."""
 
     def __init__(self, allowed: list[str]) -> None:
-        self.allowed = [ipaddress.ip_network(n, strict=False) for n in allowed]
-        self._resolved: dict[str, list] = {}
+        self.allowed = networks(allowed)
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler.settings.getlist("VEILLE_ALLOWED_NETWORKS"))
 
-    def _addresses(self, host: str) -> list:
-        if host not in self._resolved:
-            try:
-                infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-                self._resolved[host] = [
-                    ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos
-                ]
-            except (socket.gaierror, UnicodeError, ValueError):
-                self._resolved[host] = []  # let the download fail with its own DNS error
-        return self._resolved[host]
-
     def process_request(self, request: Request):
+        if not allowed_scheme(request.url):
+            raise BlockedAddress(
+                f"refused: {request.url[:80]!r} is not an http(s) address; veille fetches "
+                "nothing else"
+            )
         host = urlparse_cached(request).hostname or ""
-        for address in self._addresses(host):
-            if is_internal(address) and not any(address in net for net in self.allowed):
-                raise BlockedAddress(
-                    f"refused: {host} resolves to {address}, an internal address "
-                    "(allow it with the VEILLE_ALLOWED_NETWORKS crawl setting)"
-                )
+        try:
+            address = ipaddress.ip_address(host.strip("[]").split("%")[0])
+        except ValueError:
+            return None  # a name: GuardedResolver checks what it resolves to
+        problem = check_address(host, address, self.allowed)
+        if problem:
+            raise BlockedAddress(problem)
         return None

@@ -96,6 +96,29 @@ class HostileSite:
                     )
                     body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>h</title>{items}</channel></rss>'
                     return self.send(200, body.encode(), "application/rss+xml")
+                if path == "/escape-index":  # a sitemap index pointing off the web
+                    children = [
+                        "file:///etc/passwd",
+                        "file:///dev/zero",
+                        "data:text/xml;base64,PHVybHNldC8+",
+                        "http://100.64.0.1/sitemap.xml",
+                        f"{base}/good-sitemap",
+                    ]
+                    locs = "".join(f"<sitemap><loc>{c}</loc></sitemap>" for c in children)
+                    body = f'<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{locs}</sitemapindex>'
+                    return self.send(200, body.encode(), "application/xml")
+                if path == "/good-sitemap":
+                    body = f'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>{base}/fr-8859</loc></url></urlset>'
+                    return self.send(200, body.encode(), "application/xml")
+                if path == "/bad-port-feed":  # unusable links first, a good one after them
+                    links = [
+                        "http://127.0.0.1:99999/a-la-une-1",
+                        "http://[::1/article-cassé-2",
+                        f"{base}/en-undeclared",
+                    ]
+                    items = "".join(f"<item><title>x</title><link>{u}</link></item>" for u in links)
+                    body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>h</title>{items}</channel></rss>'
+                    return self.send(200, body.encode(), "application/rss+xml")
                 if path == "/bomb-feed":
                     return self.send(
                         200,

@@ -101,3 +101,32 @@ def test_internal_addresses_are_refused_unless_allowed(sites, sources_file, tmp_
     assert kinds == {"blocked-address"}
     message = db.execute("SELECT message FROM crawl_errors LIMIT 1").fetchone()[0]
     assert "VEILLE_ALLOWED_NETWORKS" in message
+
+
+def test_only_http_addresses_are_fetched_and_a_bad_link_costs_only_itself(hostile, tmp_path):
+    """A sitemap index listing file:, data: and shared-address-space (100.64/10) children, and a
+    feed whose first items have a bad port and a broken IPv6 literal: none of those is
+    requested, each is recorded, and the good child and the good item are stored."""
+    base = hostile.base_url
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(
+        f"""sources:
+  - name: hostile
+    homepage: {base}/
+    feeds: [{base}/bad-port-feed]
+    sitemaps: [{base}/escape-index]
+""",
+        encoding="utf-8",
+    )
+    settings = dict(LOCAL_CRAWL_SETTINGS, DOWNLOAD_TIMEOUT=5)
+    started = time.monotonic()
+    result = crawl(tmp_path / "v.db", sources, settings=settings, time_limit=60)
+    assert result.status == "finished" and time.monotonic() - started < 40
+    db = store.open_database(tmp_path / "v.db")
+    stored = {url.removeprefix(base) for (url,) in db.execute("SELECT url FROM articles")}
+    assert stored == {"/fr-8859", "/en-undeclared"}
+    errors = db.execute("SELECT kind, url, message FROM crawl_errors").fetchall()
+    blocked = [m for k, _, m in errors if k == "blocked-address"]
+    assert any("3 child sitemap(s) not at an http(s) address" in m for m in blocked), errors
+    assert any("100.64.0.1" in m for m in blocked), errors
+    assert any(k == "bad-link" and "1 link(s)" in m and ":99999" in m for k, _, m in errors), errors

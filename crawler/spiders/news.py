@@ -41,6 +41,7 @@ from crawler import retries, store
 from crawler.canonical import canonicalize_url, url_key
 from crawler.discover import non_article_reason, parse_entry_point, robots_sitemaps
 from crawler.extract import reset_extraction_caches
+from crawler.fetch_policy import allowed_scheme, refused_reason
 from crawler.items import ArticleItem
 from crawler.middlewares import BlockedAddress
 from crawler.sources import EntryPoint, Source, load_sources
@@ -62,6 +63,11 @@ def describe_failure(failure: Failure) -> tuple[str, str]:
         status = exc.response.status
         return f"http-{status}", f"HTTP {status}"
     if failure.check(DNSLookupError, CannotResolveHostError):
+        request = getattr(failure, "request", None)
+        host = urlsplit(request.url).hostname if request is not None else None
+        refused = refused_reason(host) if host else None
+        if refused:
+            return "blocked-address", refused
         return "dns", "host name does not resolve"
     if failure.check(ConnectionRefusedError, ConnectError, DownloadConnectionRefusedError):
         return "unreachable", "connection refused or failed: is the site down?"
@@ -255,27 +261,49 @@ class NewsSpider(scrapy.Spider):
             self.report[source.name]["entry_ok"] += 1
         else:
             self.report[source.name]["entry_failed"] += 1
-        children = found.sitemaps[: self.max_child_sitemaps]
+        refused = [child for child in found.sitemaps if not allowed_scheme(child)]
+        if refused:
+            self.record_error(
+                source.name,
+                response.url,
+                "blocked-address",
+                f"{len(refused)} child sitemap(s) not at an http(s) address, not fetched "
+                f"(first: {refused[0][:80]!r})",
+            )
+        children = [c for c in found.sitemaps if allowed_scheme(c)][: self.max_child_sitemaps]
         if children:
             self._children[response.request.url] = children
         for child in children:
             if depth < 2:
                 yield self._entry_request(source, entry, child, depth + 1)
         taken = 0
+        bad_links: list[str] = []
         for link in found.links:
-            reason = self._rejection(source, entry, link.url)
-            if reason:
-                counts[reason] += 1
+            try:
+                reason = self._rejection(source, entry, link.url)
+                if reason:
+                    counts[reason] += 1
+                    continue
+                counts["articles"] += 1
+                if taken >= self.max_per_entry:
+                    continue
+                request = self._article_request(
+                    source, link.url, link.title, link.published, link.modified
+                )
+            except ValueError as exc:  # a bad port, a broken IPv6 literal: this link only
+                counts["bad address"] += 1
+                bad_links.append(f"{link.url[:80]!r} ({exc})")
                 continue
-            counts["articles"] += 1
-            if taken >= self.max_per_entry:
-                continue
-            request = self._article_request(
-                source, link.url, link.title, link.published, link.modified
-            )
             if request is not None:
                 taken += 1
                 yield request
+        if bad_links:
+            self.record_error(
+                source.name,
+                response.url,
+                "bad-link",
+                f"{len(bad_links)} link(s) with an unusable address skipped, e.g. {bad_links[0]}",
+            )
 
     @staticmethod
     def _child_entry(entry: EntryPoint, url: str) -> EntryPoint:
