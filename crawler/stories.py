@@ -64,7 +64,7 @@ REWRITE_SIMILARITY = 0.22
 REWRITE_CANDIDATES = 12
 STORY_MEMBERS_COMPARED = 10
 # The rarest terms of an article are looked up (names, figures, the event's own words).
-LOOKUP_TERMS = 30
+LOOKUP_TERMS = 16
 # A candidate shares at least this part of the article's term weight (rarer terms weigh more).
 CANDIDATE_SHARE = 0.08
 # Terms found in more than this share of the window's articles are not looked up (too common to

@@ -102,3 +102,49 @@ def test_a_failed_lookup_fails_the_request():
 
     outcome = _result(Failing(None, 0, 5.0, []).getHostByName("nowhere.example"))
     assert outcome.check(DNSLookupError)
+
+
+def test_a_crawl_resolves_names_through_the_guard(tmp_path):
+    """A source named by a host name (not an IP literal) that resolves to loopback: refused by
+    the crawl's resolver, with the reason recorded, and nothing reaches the server."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from crawler import store
+    from crawler.crawl import crawl
+    from monitors.demo import LOCAL_CRAWL_SETTINGS
+
+    hits: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            hits.append(self.path)
+            self.send_response(404)
+            self.end_headers()
+
+        def log_message(self, *args):
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        port = server.server_address[1]
+        sources = tmp_path / "sources.yaml"
+        sources.write_text(
+            f"sources:\n  - name: local\n    homepage: http://localhost:{port}/\n"
+            f"    feeds: [http://localhost:{port}/feed]\n",
+            encoding="utf-8",
+        )
+        settings = dict(LOCAL_CRAWL_SETTINGS, VEILLE_ALLOWED_NETWORKS=[])
+        crawl(tmp_path / "v.db", sources, settings=settings, time_limit=60)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert hits == []
+    errors = (
+        store.open_database(tmp_path / "v.db")
+        .execute("SELECT kind, message FROM crawl_errors")
+        .fetchall()
+    )
+    assert ("blocked-address", "refused: localhost resolves to 127.0.0.1, an internal address "
+            "(allow it with the VEILLE_ALLOWED_NETWORKS crawl setting)") in errors  # fmt: skip
