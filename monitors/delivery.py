@@ -26,7 +26,13 @@ import sqlite_utils
 from crawler.errors import ConfigError
 from crawler.store import iso
 from crawler.stories import story_sources
-from monitors.messages import Message, channel_kind, render_alert, render_digest
+from monitors.messages import (
+    Message,
+    TemplateRenderError,
+    channel_kind,
+    render_alert,
+    render_digest,
+)
 from monitors.outbox import describe_hits
 from monitors.rules import CONSOLE, RuleSet, Watchlist
 from monitors.secrets import redact
@@ -308,12 +314,23 @@ class Sender:
                 continue
             if not self._claim([row["id"]]):
                 continue
-            error = self.send(row["channel"], render_alert(row, w, self._kind(row["channel"])))
+            error = self._render_and_send(
+                row["channel"], render_alert, row, w, self._kind(row["channel"])
+            )
             self._finish([row], error, now, report)
         for (channel, name), group in groups.items():
             if not self._claim([r["id"] for r in group]):
                 continue
             w = self._watchlist(name)
-            error = self.send(channel, render_digest(group, w, self._kind(channel)))
+            error = self._render_and_send(channel, render_digest, group, w, self._kind(channel))
             self._finish(group, error, now, report)
         return report
+
+    def _render_and_send(self, channel: str, render, *args) -> str | None:
+        """Send a claimed delivery; a template that fails to render fails this delivery (and
+        is retried, so a fixed and reloaded template sends it), never the loop."""
+        try:
+            message = render(*args)
+        except TemplateRenderError as exc:
+            return str(exc)
+        return self.send(channel, message)

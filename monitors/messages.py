@@ -15,6 +15,7 @@ from urllib.parse import unquote
 
 import apprise
 import jinja2
+import jinja2.sandbox
 import markupsafe
 
 LABELS = {
@@ -57,7 +58,28 @@ _environment = jinja2.Environment(
     lstrip_blocks=True,
     undefined=jinja2.StrictUndefined,
 )
+
+
+# Watchlist templates are written by users (and may come from a shared file): they run in
+# Jinja's sandbox, which refuses attribute tricks that reach Python internals (and the host).
+# HTML overrides escape what they insert, as the bundled HTML templates do.
+def _user_environment(autoescape: bool) -> jinja2.sandbox.SandboxedEnvironment:
+    return jinja2.sandbox.SandboxedEnvironment(
+        autoescape=autoescape,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+_USER_TEXT = _user_environment(autoescape=False)
+_USER_HTML = _user_environment(autoescape=True)
 _HIGHLIGHT = re.compile(r"\*\*(.+?)\*\*")
+
+
+class TemplateRenderError(Exception):
+    """A watchlist template that compiles but fails when rendered (unknown variable, refused
+    operation): the delivery fails with this message instead of hanging."""
 
 
 @dataclass(frozen=True)
@@ -85,22 +107,62 @@ def snippet_html(snippet: str) -> markupsafe.Markup:
     return markupsafe.Markup(_HIGHLIGHT.sub(r"<strong>\1</strong>", escaped))
 
 
-def check_template(source: str) -> str | None:
-    """None if a user template compiles, else the reason (shown by `veille rules check`)."""
+def _user_template(key: str, source: str) -> jinja2.Template:
+    environment = _USER_HTML if key.removeprefix("digest_") == "html" else _USER_TEXT
+    return environment.from_string(source)
+
+
+SAMPLE_ALERT = {
+    "title": "Souveraineté numérique : le Maroc lance son cloud national",
+    "url": "https://fr.le360.ma/economie/souverainete-numerique-cloud-national_104000/",
+    "source": "le360",
+    "source_title": "Le360",
+    "published": "2026-11-17T10:05:00Z",
+    "language": "fr",
+    "original_source": None,
+    "original_url": None,
+    "snippet": "le Maroc lance son cloud national au nom de la **souveraineté numérique**",
+    "also_in": [{"outlet": "Médias24", "url": "https://medias24.com/2026/11/17/cloud-national/"}],
+    "is_update": False,
+    "terms": "souveraineté numérique",
+}
+
+
+def check_template(source: str, key: str = "text", watchlist=None) -> str | None:
+    """None if a user template compiles and renders a sample alert (or digest), else the reason
+    (shown by `veille rules check`, so a template never fails first at send time)."""
     try:
-        _environment.from_string(source)
+        template = _user_template(key, source)
     except jinja2.TemplateSyntaxError as exc:
         return f"line {exc.lineno}: {exc.message}"
+    context = _base_context(watchlist or _SampleWatchlist(), "fr")
+    sample = alert_context(SAMPLE_ALERT)
+    context |= {"alerts": [sample]} if key.startswith("digest_") else sample
+    try:
+        template.render(**context)
+    except jinja2.TemplateError as exc:  # SecurityError, UndefinedError, …
+        return f"fails on a sample alert: {exc}"
+    except Exception as exc:  # noqa: BLE001 (a template can raise anything Python can)
+        return f"fails on a sample alert: {exc.__class__.__name__}: {exc}"
     return None
 
 
+@dataclass(frozen=True)
+class _SampleWatchlist:
+    name: str = "exemple"
+    title: str = "Exemple"
+
+
 def _render(name: str, overrides: dict[str, str], key: str, context: dict) -> str:
-    template = (
-        _environment.from_string(overrides[key])
-        if key in overrides
-        else _environment.get_template(name)
-    )
-    return template.render(**context).strip()
+    if key not in overrides:
+        return _environment.get_template(name).render(**context).strip()
+    try:
+        return _user_template(key, overrides[key]).render(**context).strip()
+    except Exception as exc:  # noqa: BLE001 (a user template can raise anything)
+        raise TemplateRenderError(
+            f"the watchlist's {key!r} template failed: {exc.__class__.__name__}: {exc} "
+            "(fix the template; `veille rules check` renders it against a sample alert)"
+        ) from None
 
 
 def _base_context(watchlist, lang: str) -> dict:
@@ -111,26 +173,58 @@ def _base_context(watchlist, lang: str) -> dict:
     }
 
 
-def alert_context(alert: dict) -> dict:
-    """One alert as templates see it; `alert` holds the joined database row."""
+def slack_text(text: str | None) -> str | None:
+    """Page text made inert in a Slack message: `<!channel>`, `<url|label>` and Markdown links
+    from a hostile page stay literal (apprise turns the escaped < > into entities)."""
+    if text is None:
+        return None
+    return (
+        text.replace("\\", "\u29f5")
+        .replace("<", "\\<")
+        .replace(">", "\\>")
+        .replace("[", "\\[")
+        .replace("]", "\\]")
+    )
+
+
+_URL_UNSAFE = {"|": "%7C", "<": "%3C", ">": "%3E", "(": "%28", ")": "%29", " ": "%20", "\\": "%5C"}
+
+
+def slack_url(url: str | None) -> str | None:
+    """A URL that cannot close a Markdown link or a Slack anchor early."""
+    if url is None:
+        return None
+    return "".join(_URL_UNSAFE.get(c, c) for c in url)
+
+
+def alert_context(alert: dict, kind: str = "") -> dict:
+    """One alert as templates see it; `alert` holds the joined database row. For Slack,
+    everything that comes from a page is escaped (`slack_text`, `slack_url`)."""
     published = (alert.get("published") or "")[:16].replace("T", " ") or None
+    text, link = (slack_text, slack_url) if kind == "slack" else (_same, _same)
     return {
         "article": {
-            "title": alert["title"] or alert["url"],
-            "url": alert["url"],
-            "display_url": unquote(alert["url"]),
-            "source": alert.get("source_title") or alert["source"],
+            "title": text(alert["title"] or alert["url"]),
+            "url": link(alert["url"]),
+            "display_url": text(unquote(alert["url"])),
+            "source": text(alert.get("source_title") or alert["source"]),
             "published": published,
             "language": alert.get("language"),
-            "original_source": alert.get("original_source"),
-            "original_url": alert.get("original_url"),
+            "original_source": text(alert.get("original_source")),
+            "original_url": link(alert.get("original_url")),
         },
-        "snippet": alert["snippet"],
-        "also_in": alert.get("also_in") or [],
+        "snippet": text(alert["snippet"]),
+        "also_in": [
+            {"outlet": text(o["outlet"]), "url": link(o["url"])} for o in alert.get("also_in") or []
+        ],
         "is_update": bool(alert.get("is_update")),
         "snippet_html": snippet_html(alert["snippet"]),
         "terms": alert["terms"],
     }
+
+
+def _same(value):
+    return value
 
 
 _BODIES = {
@@ -157,7 +251,7 @@ def render_alert(alert: dict, watchlist, kind: str) -> Message:
         for k, v in dict(getattr(watchlist, "templates", ()) or ()).items()
         if not k.startswith("digest_")
     }
-    context = _base_context(watchlist, lang) | alert_context(alert)
+    context = _base_context(watchlist, lang) | alert_context(alert, kind)
     return _message("alert", overrides, context, kind)
 
 
@@ -168,5 +262,5 @@ def render_digest(alerts: list[dict], watchlist, kind: str) -> Message:
         for k, v in dict(getattr(watchlist, "templates", ()) or ()).items()
         if k.startswith("digest_")
     }
-    context = _base_context(watchlist, lang) | {"alerts": [alert_context(a) for a in alerts]}
+    context = _base_context(watchlist, lang) | {"alerts": [alert_context(a, kind) for a in alerts]}
     return _message("digest", overrides, context, kind)

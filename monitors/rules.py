@@ -433,12 +433,14 @@ def _parse_delivery(raw: LineDict, path: str) -> dict:
                     f"unknown template {key!r}",
                     f"use {', '.join(sorted(_TEMPLATE_KEYS))}",
                 )
-            problem = check_template(str(source))
+            problem = check_template(str(source), str(key))
             if problem:
                 raise ConfigError(
                     path,
                     templates.line_of(str(key)),
-                    f"template {key!r} does not compile: {problem}",
+                    f"template {key!r} cannot be used: {problem}",
+                    "templates see article.title, article.url, article.source, snippet, "
+                    "terms, also_in, watchlist.title (docs/notifications.md)",
                 )
         out["templates"] = tuple((str(k), str(v)) for k, v in templates.items())
     return out

@@ -186,7 +186,7 @@ def test_bad_template_or_schedule_is_refused_with_its_line(setup, tmp_path):
         ("    digest: '0 25 * * *'\n", "not a crontab"),
         ("    quiet_hours: '22h-7h'\n", "not a time range"),
         ("    timezone: Mars/Olympus\n", "unknown time zone"),
-        ("    templates:\n      subject: '{{ article.title '\n", "does not compile"),
+        ("    templates:\n      subject: '{{ article.title '\n", "cannot be used"),
         ("    language: de\n", "not available"),
     ]:
         path = tmp_path / "bad.yaml"
