@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import apprise
+from apprise.utils.parse import parse_url
 
 from crawler.errors import ConfigError
 from crawler.normalize import normalize
@@ -272,9 +273,39 @@ def _parse_channels(
         if missing:
             channels[name] = Channel(name, None, tuple(missing), spec_line)
             continue
+        _check_host_kept(template.strip(), url, path, spec_line, name)
         _check_apprise_url(url, path, spec_line, name)
         channels[name] = Channel(name, url, (), spec_line)
     return channels
+
+
+_PLACEHOLDER = "veillevariable"
+
+
+def _channel_host(url: str) -> str | None:
+    parsed = parse_url(url, verify_host=False)
+    return (parsed or {}).get("host")
+
+
+def _check_host_kept(template: str, url: str, path: str, line: int, name: str) -> None:
+    """A ${VAR} value must not change where the message goes: a password with an unencoded
+    '@' or '/' makes apprise read part of it as the host (and send credentials there). The
+    host is compared as written (variables replaced by a placeholder) and as substituted; the
+    message never shows the value."""
+    written = _channel_host(re.sub(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}", _PLACEHOLDER, template))
+    if written is None or _PLACEHOLDER in written.lower():
+        return  # the host itself comes from a variable
+    actual = _channel_host(url)
+    if actual != written:
+        variables = ", ".join(sorted(set(re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", template))))
+        raise ConfigError(
+            path,
+            line,
+            f"channel {name!r}: once {variables} is substituted the URL's host is no longer "
+            f"{written!r}: a value contains a character that ends the user or password part",
+            "percent-encode '@' as %40, '/' as %2F, ':' as %3A, '?' as %3F and '#' as %23 in "
+            "the value (e.g. in the secrets file)",
+        )
 
 
 def _parse_query(raw: LineDict, path: str) -> tuple[Node | None, str | None]:

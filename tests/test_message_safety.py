@@ -122,3 +122,40 @@ def test_page_text_cannot_mention_or_link_in_slack(render):
     assert "&lt;!channel&gt;" in sent and "&amp;" in sent
     # Our own link still works: the article's address as a Slack anchor.
     assert f"<{SAMPLE_ALERT['url']}|" in sent
+
+
+@pytest.mark.parametrize("password", ["p@ss/w0rd", "pa/ss", "a@b"])
+def test_a_secret_that_would_move_the_host_is_refused_without_showing_it(
+    tmp_path, monkeypatch, password
+):
+    monkeypatch.setenv("SMTP_PASSWORD", password)
+    path = tmp_path / "watchlists.yaml"
+    path.write_text(
+        "channels:\n"
+        "  email:\n"
+        '    url: "mailtos://veille:${SMTP_PASSWORD}@smtp.example.ma:587?to=a@example.ma"\n'
+        "watchlists:\n  - name: x\n    terms: [a]\n    notify: [email]\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_rules(path)
+    message = str(caught.value)
+    assert caught.value.line == 2  # the channel's line, as for every channel error
+    assert "SMTP_PASSWORD is substituted the URL's host is no longer 'smtp.example.ma'" in message
+    assert "%40" in message and password not in message
+
+
+def test_a_percent_encoded_secret_and_a_variable_host_are_accepted(tmp_path, monkeypatch):
+    monkeypatch.setenv("SMTP_PASSWORD", "p%40ss%2Fw0rd")
+    monkeypatch.setenv("SLACK_WEBHOOK", "T000A/B000B/XXXXXXXXXXXXXXXXXXXXXXXX")
+    path = tmp_path / "watchlists.yaml"
+    path.write_text(
+        "channels:\n"
+        "  email:\n"
+        '    url: "mailtos://veille:${SMTP_PASSWORD}@smtp.example.ma:587?to=a@example.ma"\n'
+        '  slack: "slack://${SLACK_WEBHOOK}"\n'
+        "watchlists:\n  - name: x\n    terms: [a]\n    notify: [email, slack]\n",
+        encoding="utf-8",
+    )
+    rules = load_rules(path)
+    assert rules.channels["email"].url and rules.channels["slack"].url
