@@ -17,11 +17,17 @@ next (DNS rebinding) cannot slip through; a failed lookup fails the request.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import logging
+import socket
+import time
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urljoin
 
+import urllib3
 from scrapy.resolver import CachingThreadedResolver
 from twisted.internet.error import DNSLookupError
 
@@ -120,3 +126,118 @@ class GuardedResolver(CachingThreadedResolver):
             logger.warning("%s", problem)
             raise RefusedAddress(problem)
         return answer
+
+
+# -- the same policy for requests made outside a crawl (`sources check`, `rules test URL`,
+# `extract URL`): urllib3, resolving each name once and connecting to the checked address.
+
+
+class FetchRefused(Exception):
+    """A request the fetch policy does not make (scheme, internal address, too many redirects,
+    too large)."""
+
+
+@dataclass(frozen=True)
+class Fetched:
+    status: int
+    headers: dict[str, str]  # names in lower case
+    body: bytes
+    url: str  # after redirects
+
+
+def _guarded_connection(base: type, allowed: list) -> type:
+    class Guarded(base):
+        def _new_conn(self):  # urllib3's hook: resolve once, check, connect to that address
+            try:
+                infos = socket.getaddrinfo(self._dns_host, self.port, type=socket.SOCK_STREAM)
+            except socket.gaierror as exc:
+                raise urllib3.exceptions.NameResolutionError(self.host, self, exc) from exc
+            for info in infos:
+                address = ipaddress.ip_address(info[4][0].split("%")[0])
+                problem = check_address(self.host, address, allowed)
+                if problem:
+                    raise FetchRefused(problem)
+            address = infos[0][4][0]
+            try:
+                sock = urllib3.util.connection.create_connection(
+                    (address, self.port),
+                    self.timeout,
+                    source_address=self.source_address,
+                    socket_options=self.socket_options,
+                )
+            except TimeoutError as exc:
+                raise urllib3.exceptions.ConnectTimeoutError(
+                    self, f"Connection to {self.host} timed out"
+                ) from exc
+            except OSError as exc:
+                raise urllib3.exceptions.NewConnectionError(
+                    self, f"Failed to establish a new connection: {exc}"
+                ) from exc
+            return sock
+
+    return Guarded
+
+
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+
+def guarded_get(
+    url: str,
+    *,
+    allowed: Iterable[str] = (),
+    timeout: float = 15.0,
+    max_bytes: int = 10 * 1024 * 1024,
+    max_redirects: int = 5,
+    headers: dict[str, str] | None = None,
+) -> Fetched:
+    """GET `url` under the crawl's fetch policy: http(s) only at every hop, every address
+    checked where it is connected to, at most `max_redirects` redirects, `timeout` seconds
+    for the whole exchange and `max_bytes` of body (decompressed). Raises FetchRefused, or
+    urllib3's errors for network failures."""
+    networks_allowed = networks(allowed)
+    deadline = time.monotonic() + timeout
+    for _ in range(max_redirects + 1):
+        if not allowed_scheme(url):
+            raise FetchRefused(f"refused: {url[:80]!r} is not an http(s) address")
+        parts = urllib3.util.parse_url(url)
+        try:
+            port = parts.port
+        except ValueError as exc:
+            raise FetchRefused(f"refused: {url[:80]!r} has no usable port ({exc})") from None
+        literal = None
+        with contextlib.suppress(ValueError):
+            literal = ipaddress.ip_address((parts.host or "").strip("[]"))
+        if literal is not None:
+            problem = check_address(parts.host or "", literal, networks_allowed)
+            if problem:
+                raise FetchRefused(problem)
+        pool_class = (
+            urllib3.HTTPSConnectionPool if parts.scheme == "https" else urllib3.HTTPConnectionPool
+        )
+        pool = pool_class(
+            parts.host,
+            port,
+            headers=headers,
+            retries=False,
+            timeout=urllib3.Timeout(total=max(0.1, deadline - time.monotonic())),
+        )
+        pool.ConnectionCls = _guarded_connection(pool.ConnectionCls, networks_allowed)
+        try:
+            response = pool.urlopen("GET", parts.request_uri, redirect=False, preload_content=False)
+            location = response.headers.get("Location")
+            if response.status in REDIRECTS and location:
+                response.drain_conn()
+                url = urljoin(url, location)
+                continue
+            body = b""
+            for chunk in response.stream(64 * 1024, decode_content=True):
+                body += chunk
+                if len(body) > max_bytes:
+                    raise FetchRefused(f"{url[:80]}: larger than {max_bytes} bytes, not read")
+                if time.monotonic() > deadline:
+                    raise urllib3.exceptions.ReadTimeoutError(pool, url, "read timed out")
+            names = {name.lower(): value for name, value in response.headers.items()}
+            return Fetched(response.status, names, body, url)
+        finally:
+            pool.close()
+    raise FetchRefused(f"{url[:80]}: more than {max_redirects} redirects")

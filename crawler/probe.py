@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import urllib3
 
 from crawler.discover import parse_entry_point
+from crawler.fetch_policy import FetchRefused, guarded_get
 from crawler.settings import USER_AGENT
 from crawler.sources import EntryPoint, Source
 
@@ -40,16 +42,23 @@ def _explain(exc: urllib3.exceptions.HTTPError) -> str:
     return f"{reason.__class__.__name__}: {reason}"[:200]
 
 
-def probe_entry(source: Source, entry: EntryPoint, timeout: float = 15.0) -> ProbeResult:
-    http = urllib3.PoolManager(
-        headers={"User-Agent": USER_AGENT}, retries=urllib3.Retry(total=1, redirect=5)
-    )
+def probe_entry(
+    source: Source, entry: EntryPoint, timeout: float = 15.0, allowed: Sequence[str] = ()
+) -> ProbeResult:
+    """Fetch one entry point under the crawl's fetch policy (crawler.fetch_policy)."""
     try:
-        response = http.request(
-            "GET", entry.url, timeout=urllib3.Timeout(total=timeout), preload_content=False
+        response = guarded_get(
+            entry.url,
+            allowed=allowed,
+            timeout=timeout,
+            max_bytes=MAX_PROBE_BYTES,
+            headers={"User-Agent": USER_AGENT},
         )
-        body = response.read(MAX_PROBE_BYTES + 1)
-        response.release_conn()
+        body = response.body
+    except FetchRefused as exc:
+        return ProbeResult(
+            source.name, entry.kind, entry.url, entry.status, False, None, 0, str(exc)
+        )
     except urllib3.exceptions.HTTPError as exc:
         return ProbeResult(
             source.name, entry.kind, entry.url, entry.status, False, None, 0, _explain(exc)
@@ -65,11 +74,7 @@ def probe_entry(source: Source, entry: EntryPoint, timeout: float = 15.0) -> Pro
             0,
             f"HTTP {response.status}",
         )
-    if len(body) > MAX_PROBE_BYTES:
-        return ProbeResult(
-            source.name, entry.kind, entry.url, entry.status, True, response.status, 0, "too large"
-        )
-    found = parse_entry_point(entry.kind, body, entry.url, response.headers.get("Content-Type", ""))
+    found = parse_entry_point(entry.kind, body, entry.url, response.headers.get("content-type", ""))
     items = len(found.links) + len(found.sitemaps)
     return ProbeResult(
         source.name,
@@ -84,9 +89,10 @@ def probe_entry(source: Source, entry: EntryPoint, timeout: float = 15.0) -> Pro
 
 
 def probe_sources(
-    sources: list[Source], timeout: float = 15.0, workers: int = 8
+    sources: list[Source], timeout: float = 15.0, workers: int = 8, allowed: Sequence[str] = ()
 ) -> list[ProbeResult]:
-    """Probe every entry point of the given sources in parallel, in source order."""
+    """Probe every entry point of the given sources in parallel, in source order. `allowed`:
+    internal networks to fetch anyway (the crawl's VEILLE_ALLOWED_NETWORKS)."""
     jobs = [(s, e) for s in sources for e in s.entry_points]
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(lambda job: probe_entry(job[0], job[1], timeout), jobs))
+        return list(pool.map(lambda job: probe_entry(job[0], job[1], timeout, allowed), jobs))

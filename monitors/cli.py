@@ -53,6 +53,12 @@ def _settings(ctx: click.Context) -> Settings:
     return ctx.obj["settings"]
 
 
+def _allowed_networks(ctx: click.Context) -> list[str]:
+    """Internal networks every fetch may reach anyway: the crawl's VEILLE_ALLOWED_NETWORKS
+    (VEILLE_CRAWL_SETTINGS), so `sources check` and `rules test URL` fetch as a crawl does."""
+    return list(_settings(ctx).crawl_settings.get("VEILLE_ALLOWED_NETWORKS", []))
+
+
 class _Veille(click.Group):
     """Turns every VeilleError into a one-line message and exit status 2, no traceback."""
 
@@ -431,7 +437,7 @@ def sources_check(
     if offline:
         return
     chosen = [source_list.by_name(n) for n in names] if names else source_list.sources
-    results = probe_sources(chosen, timeout=timeout)
+    results = probe_sources(chosen, timeout=timeout, allowed=_allowed_networks(ctx))
     table = [
         [
             r.source,
@@ -505,7 +511,7 @@ def rules_test(ctx: click.Context, target: str | None, text: str | None, title: 
     if text is not None:
         article = ArticleText(title, text)
     elif target:
-        article = article_from_target(target)
+        article = article_from_target(target, _allowed_networks(ctx))
     else:
         raise click.UsageError("give a URL, a file, '-' or --text")
     results = Matcher.for_rules(rule_set).match(article)
@@ -524,14 +530,15 @@ def rules_test(ctx: click.Context, target: str | None, text: str | None, title: 
 @click.option(
     "--full", is_flag=True, help="Print the whole text (default: its first 1,500 characters)."
 )
-def extract_command(target: str, as_json: bool, full: bool) -> None:
+@click.pass_context
+def extract_command(ctx: click.Context, target: str, as_json: bool, full: bool) -> None:
     """Show what veille would store for TARGET (a URL, an HTML file, or '-' for stdin): title,
     author, date and where it came from, language, original outlet, text; or why it declines
     the page. Exit status 1 when the page is declined."""
     from crawler.extract import NotAnArticle, extract_article
     from monitors.trial import load_page
 
-    page, url = load_page(target)
+    page, url = load_page(target, _allowed_networks(ctx))
     try:
         extracted = extract_article(page, url)
     except NotAnArticle as exc:

@@ -28,6 +28,10 @@ FAST = json.dumps(LOCAL_CRAWL_SETTINGS)
 ARTICLE = DEMO_SITES_ROOT / "lequotidien/2026/11/19/um6p-supercalculateur-benguerir/index.html"
 
 
+# The fixture sites listen on loopback, which veille refuses unless allowed, as a crawl does.
+LOOPBACK = {"VEILLE_CRAWL_SETTINGS": '{"VEILLE_ALLOWED_NETWORKS": ["127.0.0.0/8"]}'}
+
+
 def invoke(*args: str, env: dict | None = None):
     return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
 
@@ -71,7 +75,10 @@ def test_rules_test_on_a_url(sites):
         sites["alkhabar"].base_url
         + "/2026/11/21/%D8%A7%D9%84%D8%B3%D9%8A%D8%A7%D8%AF%D8%A9-%D8%A7%D9%84%D8%B1%D9%82%D9%85%D9%8A%D8%A9-%D8%A7%D9%84%D9%85%D8%BA%D8%B1%D8%A8-%D8%A7%D9%84%D8%AD%D9%88%D8%B3%D8%A8%D8%A9-%D8%A7%D9%84%D8%B3%D8%AD%D8%A7%D8%A8%D9%8A%D8%A9/"
     )
-    result = invoke("rules", "test", url)
+    refused = CliRunner().invoke(cli, ["rules", "test", url])
+    assert refused.exit_code == 2
+    assert "127.0.0.1, an internal address" in refused.output  # the crawl's fetch policy
+    result = invoke("rules", "test", url, env=LOOPBACK)
     assert result.exit_code == 0, result.output
     assert "language: ar" in result.output
     assert "souverainete-numerique: 'السيادة الرقمية'" in result.output
@@ -145,7 +152,9 @@ def test_sources_check_offline_validates_the_bundled_list():
 
 
 def test_sources_check_probes_each_entry_point(sources_file, sites):
-    result = invoke("--sources", str(sources_file), "sources", "check", "--timeout", "3")
+    result = invoke(
+        "--sources", str(sources_file), "sources", "check", "--timeout", "3", env=LOOPBACK
+    )
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
 

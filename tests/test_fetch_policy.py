@@ -148,3 +148,68 @@ def test_a_crawl_resolves_names_through_the_guard(tmp_path):
     )
     assert ("blocked-address", "refused: localhost resolves to 127.0.0.1, an internal address "
             "(allow it with the VEILLE_ALLOWED_NETWORKS crawl setting)") in errors  # fmt: skip
+
+
+# -- the same policy outside a crawl (sources check, rules test URL, extract URL) -------------
+
+
+@pytest.fixture
+def redirector():
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    hits: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            hits.append(self.path)
+            targets = {
+                "/to-file": "file:///etc/passwd",
+                "/to-metadata": "http://169.254.169.254/latest/meta-data/",
+                "/to-cgnat": "http://100.64.0.1/",
+                "/loop": "/loop",
+            }
+            if self.path in targets:
+                self.send_response(302)
+                self.send_header("Location", targets[self.path])
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            body = b"<p>" + b"x" * (2_000_000 if self.path == "/big" else 10) + b"</p>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://localhost:{server.server_address[1]}", hits
+    server.shutdown()
+    server.server_close()
+
+
+def test_cli_fetches_follow_the_crawl_policy(redirector):
+    from crawler.fetch_policy import FetchRefused, guarded_get
+
+    base, hits = redirector
+    with pytest.raises(FetchRefused, match="localhost resolves to 127.0.0.1"):
+        guarded_get(base + "/page")  # a name resolving to loopback, nothing allowed
+    assert hits == []
+    allowed = ["127.0.0.0/8"]
+    assert guarded_get(base + "/page", allowed=allowed).body == b"<p>xxxxxxxxxx</p>"
+    for path, words in [
+        ("/to-file", r"not an http\(s\) address"),
+        ("/to-metadata", "169.254.169.254, an internal address"),
+        ("/to-cgnat", "100.64.0.1, an internal address"),
+        ("/loop", "more than 5 redirects"),
+    ]:
+        with pytest.raises(FetchRefused, match=words):
+            guarded_get(base + path, allowed=allowed)
+    with pytest.raises(FetchRefused, match="larger than 1000000 bytes"):
+        guarded_get(base + "/big", allowed=allowed, max_bytes=1_000_000)
+    with pytest.raises(FetchRefused, match="not an http"):
+        guarded_get("file:///etc/passwd")
