@@ -33,6 +33,8 @@ class JsonFormatter(logging.Formatter):
         }
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
+        elif record.exc_text:  # already formatted (and redacted) by RedactingFilter
+            entry["exception"] = record.exc_text
         return json.dumps(entry, ensure_ascii=False)
 
 
