@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -137,6 +138,9 @@ def _entry_points(raw: object, kind: str, path: str, line: int) -> list[EntryPoi
     return points
 
 
+MAX_INTERVAL_MINUTES = 7 * 24 * 60
+
+
 def parse_source(raw: LineDict, path: str, defaults: dict) -> Source:
     line = raw.line
     reject_unknown_keys(raw, _SOURCE_KEYS, path, "source")
@@ -176,11 +180,17 @@ def parse_source(raw: LineDict, path: str, defaults: dict) -> Source:
     interval = raw.get(
         "interval_minutes", defaults.get("interval_minutes", DEFAULT_INTERVAL_MINUTES)
     )
-    if not isinstance(interval, int | float) or isinstance(interval, bool) or interval < 0.1:
+    if (
+        not isinstance(interval, int | float)
+        or isinstance(interval, bool)
+        or not math.isfinite(interval)
+        or not 0.1 <= interval <= MAX_INTERVAL_MINUTES
+    ):
         raise ConfigError(
             path,
-            raw.line_of("interval_minutes"),
-            f"interval_minutes must be a number of minutes of at least 0.1, got {interval!r}",
+            raw.line_of("interval_minutes") or line,
+            f"interval_minutes must be a number of minutes from 0.1 to {MAX_INTERVAL_MINUTES} "
+            f"(a week), got {interval!r}",
         )
     prune_xpath = tuple(string_list(raw.get("prune_xpath"), path, line, "prune_xpath"))
     for expression in prune_xpath:
@@ -232,6 +242,13 @@ def load_sources(path: str | Path) -> SourceList:
     data = require_mapping(load_yaml(path), path, 1, "the sources file")
     reject_unknown_keys(data, {"defaults", "sources"}, path, "the sources file")
     defaults = data.get("defaults") or {}
+    if not isinstance(defaults, dict):
+        raise ConfigError(
+            path,
+            data.line_of("defaults"),
+            f"'defaults' must be a mapping of source keys, got {type(defaults).__name__}",
+            "e.g. defaults:\n  interval_minutes: 30",
+        )
     raw_sources = data.get("sources")
     if not isinstance(raw_sources, list) or not raw_sources:
         raise ConfigError(path, data.line_of("sources"), "'sources' must be a non-empty list")

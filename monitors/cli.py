@@ -128,11 +128,12 @@ def run(ctx: click.Context, once: bool, health_port: int | None) -> None:
             f"{report.matches.alerts} alerts, {report.deliveries.sent} sent, {report.crawl.errors} errors"
         )
         return
+    daemon = Daemon(config)
     if health_port:
         from monitors.health import serve_health
 
-        serve_health(config.settings.db, health_port)
-    Daemon(config).run_forever()
+        serve_health(config.settings.db, health_port, daemon_state=daemon.state)
+    daemon.run_forever()
 
 
 @cli.command()

@@ -8,6 +8,7 @@ import os
 import random
 import signal
 import threading
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
@@ -28,6 +29,39 @@ logger = logging.getLogger(__name__)
 CRAWL_WORKERS = 2  # one crawl process per core on a small server
 
 
+@dataclass
+class DaemonState:
+    """What the running daemon knows that the database does not, for /health: when delivery
+    last ran and which crawls are running since when."""
+
+    deliver_every: float
+    crawl_time_limit: float
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    delivered_at: datetime | None = None
+    crawls: dict[str, datetime] = field(default_factory=dict)
+
+    def problems(self, now: datetime | None = None) -> list[str]:
+        """Late delivery (three intervals and a minute without a run) and crawls running past
+        their time limit and a minute."""
+        now = now or datetime.now(UTC)
+        late_after = timedelta(seconds=3 * self.deliver_every + 60)
+        found = []
+        since = self.delivered_at or self.started_at
+        if now - since > late_after:
+            found.append(
+                f"delivery has not run for {int((now - since).total_seconds())} s "
+                f"(every {int(self.deliver_every)} s expected)"
+            )
+        stuck_after = timedelta(seconds=self.crawl_time_limit + 60)
+        for name, started in sorted(self.crawls.items()):
+            if now - started > stuck_after:
+                found.append(
+                    f"crawl of {name} running for {int((now - started).total_seconds())} s "
+                    f"(time limit {int(self.crawl_time_limit)} s)"
+                )
+        return found
+
+
 def pidfile_for(db: Path) -> Path:
     """Where a running daemon writes its process id (next to its database)."""
     return Path(db).parent / "veille.pid"
@@ -37,12 +71,21 @@ class Daemon:
     def __init__(self, config: Config, console: TextIO | None = None) -> None:
         self.config = config
         self.console = console
+        # Crawls and delivery have their own threads: crawls of hanging sites may hold every
+        # crawl thread for their time limit, the delivery job still runs on time.
         self.scheduler = BlockingScheduler(
-            executors={"default": ThreadPoolExecutor(CRAWL_WORKERS + 1)},
+            executors={
+                "default": ThreadPoolExecutor(1),  # delivery
+                "crawl": ThreadPoolExecutor(CRAWL_WORKERS),
+            },
             job_defaults={"coalesce": True, "max_instances": 1},
             timezone=UTC,
         )
         self._stopping = threading.Event()
+        self.state = DaemonState(
+            deliver_every=config.settings.deliver_every_seconds,
+            crawl_time_limit=config.settings.crawl_time_limit,
+        )
 
     def _crawl_source(self, name: str) -> None:
         if self._stopping.is_set():
@@ -54,10 +97,13 @@ class Daemon:
                 return
         finally:
             db.conn.close()
+        self.state.crawls[name] = datetime.now(UTC)
         try:
             run_cycle(self.config, only=[name], console=self.console)
         except Exception:  # a job must never kill the scheduler; the next run tries again
             logger.exception("crawl job for source=%s failed", name)
+        finally:
+            self.state.crawls.pop(name, None)
 
     def _deliver(self) -> None:
         if self._stopping.is_set():
@@ -66,6 +112,8 @@ class Daemon:
             match_and_deliver(self.config, self.console)
         except Exception:
             logger.exception("match/deliver job failed")
+        finally:
+            self.state.delivered_at = datetime.now(UTC)
 
     def _schedule_source(self, source: Source, index: int) -> None:
         interval = source.interval_minutes * 60
@@ -79,6 +127,7 @@ class Daemon:
             name=f"crawl {source.name}",
             next_run_time=first,
             misfire_grace_time=max(1, int(interval)),
+            executor="crawl",
         )
 
     def reload(self, signum: int | None = None, _frame: object = None) -> None:
@@ -123,19 +172,7 @@ class Daemon:
         self.scheduler.shutdown(wait=False)
 
     def run_forever(self) -> None:
-        db = store.open_database(self.config.settings.db)
-        recover_interrupted(db)
-        store.register_sources(db, self.config.sources.sources)
-        db.conn.close()
-        for index, source in enumerate(self.config.sources.enabled()):
-            self._schedule_source(source, index)
-        self.scheduler.add_job(
-            self._deliver,
-            IntervalTrigger(seconds=self.config.settings.deliver_every_seconds, timezone=UTC),
-            id="deliver",
-            name="match and deliver",
-            next_run_time=datetime.now(UTC),
-        )
+        self.schedule_jobs()
         signal.signal(signal.SIGTERM, self.stop)
         signal.signal(signal.SIGINT, self.stop)
         signal.signal(signal.SIGHUP, self.reload)
@@ -153,3 +190,23 @@ class Daemon:
             stop_all_crawls()
             pidfile.unlink(missing_ok=True)
         logger.info("veille stopped")
+
+    def schedule_jobs(self) -> None:
+        """Recover interrupted deliveries, register the sources, add one crawl job per source
+        and the delivery job."""
+        db = store.open_database(self.config.settings.db)
+        recover_interrupted(db)
+        store.register_sources(db, self.config.sources.sources)
+        db.conn.close()
+        for index, source in enumerate(self.config.sources.enabled()):
+            self._schedule_source(source, index)
+        self.scheduler.add_job(
+            self._deliver,
+            IntervalTrigger(seconds=self.config.settings.deliver_every_seconds, timezone=UTC),
+            id="deliver",
+            name="match and deliver",
+            next_run_time=datetime.now(UTC),
+            # A run late by up to one interval still runs (coalesced); later than that, the
+            # next one does: /health reports the delay either way.
+            misfire_grace_time=max(1, self.config.settings.deliver_every_seconds),
+        )

@@ -13,8 +13,9 @@ from crawler import store
 from monitors.status import gather_status
 
 
-def health_report(db_path: Path) -> dict:
-    """What /health returns: per-source state, alert queue and an overall verdict."""
+def health_report(db_path: Path, daemon_state=None) -> dict:
+    """What /health returns: per-source state, alert queue, the daemon's own problems (a late
+    delivery, a stuck crawl) and an overall verdict."""
     db = store.open_database(db_path)
     try:
         status = gather_status(db)
@@ -22,11 +23,15 @@ def health_report(db_path: Path) -> dict:
         db.conn.close()
     deliveries = status.deliveries_by_state
     failing = [s.name for s in status.sources if (s.pace or "").startswith("backing off")]
+    problems = daemon_state.problems() if daemon_state is not None else []
     verdict = (
-        "degraded" if failing or deliveries.get("failed") or deliveries.get("unconfirmed") else "ok"
+        "degraded"
+        if failing or problems or deliveries.get("failed") or deliveries.get("unconfirmed")
+        else "ok"
     )
     return {
         "status": verdict,
+        "problems": problems,
         "sources_backing_off": failing,
         "pending_alerts": deliveries.get("pending", 0),
         "failed_alerts": deliveries.get("failed", 0),
@@ -36,7 +41,9 @@ def health_report(db_path: Path) -> dict:
     }
 
 
-def serve_health(db_path: Path, port: int, host: str = "127.0.0.1") -> ThreadingHTTPServer:
+def serve_health(
+    db_path: Path, port: int, host: str = "127.0.0.1", daemon_state=None
+) -> ThreadingHTTPServer:
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args):
             return
@@ -45,7 +52,7 @@ def serve_health(db_path: Path, port: int, host: str = "127.0.0.1") -> Threading
             if self.path.split("?")[0] != "/health":
                 self.send_error(404)
                 return
-            body = json.dumps(health_report(db_path), ensure_ascii=False).encode()
+            body = json.dumps(health_report(db_path, daemon_state), ensure_ascii=False).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))

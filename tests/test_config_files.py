@@ -177,3 +177,26 @@ def test_secrets_file_fills_variables_and_errors_never_echo_values(tmp_path):
         load_secrets_file(bad)
     assert caught.value.line == 1
     assert "hunter2-secret" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "block, words",
+    [
+        ("defaults:\n  interval_minutes: .inf\n", "from 0.1 to 10080"),
+        ("defaults:\n  interval_minutes: .nan\n", "from 0.1 to 10080"),
+        ("defaults: [1, 2]\n", "'defaults' must be a mapping"),
+    ],
+)
+def test_sources_defaults_are_checked(tmp_path, block, words):
+    from crawler.errors import ConfigError
+    from crawler.sources import load_sources
+
+    path = tmp_path / "sources.yaml"
+    path.write_text(
+        block + "sources:\n  - name: le360\n    homepage: https://fr.le360.ma/\n"
+        "    feeds: [https://fr.le360.ma/rss]\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_sources(path)
+    assert words in str(caught.value)

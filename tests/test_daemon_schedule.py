@@ -1,0 +1,83 @@
+"""The daemon's schedule under hanging sites: crawls have their own threads, delivery runs on
+time, and /health says when delivery is late or a crawl is stuck."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+
+from monitors import daemon as daemon_module
+from monitors.cycle import load_config
+from monitors.daemon import Daemon, DaemonState
+from monitors.health import health_report
+
+from .conftest import make_settings
+
+SOURCES = """sources:
+{entries}"""
+
+
+def test_hanging_crawls_never_hold_up_delivery(tmp_path, monkeypatch):
+    """Three sources whose crawls hang (every crawl thread taken) and delivery every second:
+    delivery still runs every second. The crawls are stood in for by blocking calls: what is
+    tested is the scheduler's use of its threads, not the crawler's time-outs."""
+    entries = "".join(
+        f"  - name: hanging{i}\n    homepage: https://hang{i}.example.ma/\n"
+        f"    feeds: [https://hang{i}.example.ma/feed]\n    interval_minutes: 0.1\n"
+        for i in range(3)
+    )
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(SOURCES.format(entries=entries), encoding="utf-8")
+    watchlists = tmp_path / "watchlists.yaml"
+    watchlists.write_text("watchlists:\n  - name: x\n    terms: [x]\n", encoding="utf-8")
+    config = load_config(
+        make_settings(tmp_path, sources, watchlists, deliver_every_seconds=1, crawl_time_limit=1)
+    )
+    release = threading.Event()
+    crawling: list[str] = []
+    delivered: list[float] = []
+
+    def hanging_cycle(config, only, console=None):
+        crawling.append(only[0])
+        release.wait(30)
+
+    monkeypatch.setattr(daemon_module, "run_cycle", hanging_cycle)
+    monkeypatch.setattr(daemon_module, "is_due", lambda db, name, now: True)
+    monkeypatch.setattr(
+        daemon_module,
+        "match_and_deliver",
+        lambda config, console=None: delivered.append(time.monotonic()),
+    )
+    daemon = Daemon(config)
+    daemon.schedule_jobs()
+    runner = threading.Thread(target=daemon.scheduler.start, daemon=True)
+    runner.start()
+    try:
+        time.sleep(12)
+        running = set(crawling)
+        report_problems = daemon.state.problems(now=datetime.now(UTC) + timedelta(seconds=61))
+    finally:
+        daemon._stopping.set()  # jobs still queued return at once
+        release.set()
+        daemon.scheduler.shutdown(wait=True)
+    assert len(running) == daemon_module.CRAWL_WORKERS  # every crawl thread held
+    assert len(delivered) >= 9, delivered  # ~12 runs due; none waited for a crawl thread
+    gaps = [b - a for a, b in zip(delivered, delivered[1:], strict=False)]
+    assert max(gaps) < 2.5, gaps
+    assert any("running for" in p and "time limit 1 s" in p for p in report_problems)
+
+
+def test_health_reports_a_late_delivery_and_a_stuck_crawl(tmp_path):
+    from crawler import store
+
+    store.open_database(tmp_path / "v.db").conn.close()
+    state = DaemonState(deliver_every=60, crawl_time_limit=900)
+    assert health_report(tmp_path / "v.db", state)["status"] == "ok"
+    long_ago = datetime.now(UTC) - timedelta(hours=1)
+    state.delivered_at = long_ago
+    state.crawls["le360"] = long_ago
+    report = health_report(tmp_path / "v.db", state)
+    assert report["status"] == "degraded"
+    assert any(p.startswith("delivery has not run for") for p in report["problems"])
+    assert any(p.startswith("crawl of le360 running for") for p in report["problems"])
