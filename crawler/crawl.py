@@ -8,6 +8,7 @@ answer): it isolates hangs, exceptions and memory growth, and it is killed if it
 from __future__ import annotations
 
 import argparse
+import ctypes
 import json
 import logging
 import os
@@ -72,7 +73,13 @@ def crawl(
     log = open(log_file, "ab") if log_file else subprocess.DEVNULL  # noqa: SIM115
     child: subprocess.Popen | None = None
     try:
-        child = subprocess.Popen(command, stdout=log, stderr=log, start_new_session=True)
+        child = subprocess.Popen(
+            command,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+            preexec_fn=_die_with_parent(os.getpid()),  # noqa: PLW1509 (async-signal-safe calls only)
+        )
         _ACTIVE.add(child)
         try:
             child.wait(timeout=time_limit)
@@ -98,6 +105,28 @@ def crawl(
         store.finish_run(db, run_id, status, new_articles, errors, {})
     db.conn.close()
     return CrawlResult(run_id, status, new_articles, errors, json.loads(stats) if stats else {})
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent: int):
+    """In the crawl child, before it runs: ask Linux to SIGKILL it when the process that
+    started it dies (a SIGKILLed daemon leaves no crawl behind, running with no time limit)."""
+    libc = None
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+        except OSError:
+            libc = None
+
+    def prepare() -> None:
+        if libc is not None:
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:  # the parent died before the request took effect
+            os._exit(1)
+
+    return prepare
 
 
 def stop_all_crawls() -> None:

@@ -3,6 +3,7 @@ process) and a delivery job; SIGTERM/SIGINT stop it cleanly, SIGHUP reloads its 
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import random
@@ -19,6 +20,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from crawler import store
 from crawler.crawl import stop_all_crawls
+from crawler.errors import VeilleError
 from crawler.sources import Source
 from monitors.cycle import Config, match_and_deliver, run_cycle
 from monitors.delivery import recover_interrupted
@@ -65,6 +67,29 @@ class DaemonState:
 def pidfile_for(db: Path) -> Path:
     """Where a running daemon writes its process id (next to its database)."""
     return Path(db).parent / "veille.pid"
+
+
+def hold_daemon_lock(pidfile: Path) -> TextIO:
+    """Lock the pidfile (held until the process ends, however it ends) and write our pid in
+    it. A second daemon on the same database stops here with the first one's pid, instead of
+    overwriting the pidfile that `veille reload` reads."""
+    pidfile.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(pidfile, "a+", encoding="utf-8")  # noqa: SIM115 (held for the daemon's life)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        other = handle.read().strip() or "?"
+        handle.close()
+        raise VeilleError(
+            f"another veille daemon (pid {other}) is already running on this database "
+            f"({pidfile}); stop it first (`kill {other}`) or give this one another --db"
+        ) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"{os.getpid()}\n")
+    handle.flush()
+    return handle
 
 
 class Daemon:
@@ -135,7 +160,6 @@ class Daemon:
         threading.Thread(target=self._reload, name="reload", daemon=True).start()
 
     def _reload(self) -> None:
-        from crawler.errors import VeilleError
         from monitors.cycle import load_config
 
         try:
@@ -172,12 +196,12 @@ class Daemon:
         self.scheduler.shutdown(wait=False)
 
     def run_forever(self) -> None:
+        pidfile = pidfile_for(self.config.settings.db)
+        lock = hold_daemon_lock(pidfile)  # before anything runs: one daemon per database
         self.schedule_jobs()
         signal.signal(signal.SIGTERM, self.stop)
         signal.signal(signal.SIGINT, self.stop)
         signal.signal(signal.SIGHUP, self.reload)
-        pidfile = pidfile_for(self.config.settings.db)
-        pidfile.write_text(f"{os.getpid()}\n", encoding="utf-8")
         logger.info(
             "veille running: %d sources, %d watchlists, database %s",
             len(self.config.sources.enabled()),
@@ -189,6 +213,7 @@ class Daemon:
         finally:
             stop_all_crawls()
             pidfile.unlink(missing_ok=True)
+            lock.close()
         logger.info("veille stopped")
 
     def schedule_jobs(self) -> None:

@@ -1,0 +1,83 @@
+"""One daemon per database, and no crawl outliving a killed daemon."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from .hostile import HostileSite
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_a_second_daemon_refuses_and_a_killed_daemon_leaves_no_crawl(tmp_path):
+    site = HostileSite()
+    try:
+        sources = tmp_path / "sources.yaml"
+        sources.write_text(
+            f"sources:\n  - name: lente\n    homepage: {site.base_url}/\n"
+            f"    feeds: [{site.base_url}/hang]\n    interval_minutes: 60\n",
+            encoding="utf-8",
+        )
+        watchlists = tmp_path / "watchlists.yaml"
+        watchlists.write_text("watchlists:\n  - name: x\n    terms: [x]\n", encoding="utf-8")
+        env = dict(
+            os.environ,
+            VEILLE_DB=str(tmp_path / "v.db"),
+            VEILLE_SOURCES=str(sources),
+            VEILLE_WATCHLISTS=str(watchlists),
+            VEILLE_CRAWL_SETTINGS=json.dumps(
+                {"VEILLE_ALLOWED_NETWORKS": ["127.0.0.0/8"], "DOWNLOAD_TIMEOUT": 600}
+            ),
+        )
+        command = [sys.executable, "-m", "monitors.cli", "run"]
+        first = subprocess.Popen(
+            command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and not _children(first.pid):
+                time.sleep(0.2)
+            crawls = _children(first.pid)
+            assert crawls, "the daemon started no crawl"
+            second = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+            assert second.returncode == 2
+            assert f"another veille daemon (pid {first.pid}) is already running" in second.stderr
+            assert (tmp_path / "veille.pid").read_text().strip() == str(first.pid)
+            first.send_signal(signal.SIGKILL)
+            first.wait(timeout=10)
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and any(_alive(c) for c in crawls):
+                time.sleep(0.2)
+            assert not any(_alive(c) for c in crawls), "a crawl outlived its daemon"
+        finally:
+            if first.poll() is None:
+                first.kill()
+            for child in _children(first.pid):
+                os.kill(child, signal.SIGKILL)
+    finally:
+        site.stop()
