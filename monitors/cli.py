@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 from dataclasses import asdict
+from datetime import date
 from pathlib import Path
 
 import click
@@ -53,6 +54,51 @@ def setup_logging(level: str, fmt: str = "text") -> None:
 
 def _settings(ctx: click.Context) -> Settings:
     return ctx.obj["settings"]
+
+
+def _existing_db(ctx: click.Context):
+    """The database, for commands that only read it: a missing file is a mistyped --db or
+    VEILLE_DB (or nothing crawled yet), said as such rather than answered from a new empty one."""
+    path = _settings(ctx).db
+    if not Path(path).is_file():
+        raise VeilleError(
+            f"no database at {path}: check --db / VEILLE_DB, or run `veille run` (or "
+            "`veille demo`) first to create it"
+        )
+    return store.open_database(path)
+
+
+def _date_option(value: str | None, option: str) -> str | None:
+    """A --since/--until value must be a date (YYYY-MM-DD), not silently nothing."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value.strip()).isoformat()
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not a date; give YYYY-MM-DD, e.g. 2026-11-17", param_hint=option
+        ) from None
+
+
+def _known_names(db, sources: tuple[str, ...] = (), watchlist: str | None = None, rules=None):
+    """Unknown --source or --watchlist names are errors (a typo would answer '0 results')."""
+    if sources:
+        known = {row[0] for row in db.execute("SELECT name FROM sources")}
+        for name in sources:
+            if name not in known:
+                raise click.BadParameter(
+                    f"unknown source {name!r} (known: {', '.join(sorted(known)) or 'none'})",
+                    param_hint="--source",
+                )
+    if watchlist:
+        known = {row[0] for row in db.execute("SELECT DISTINCT watchlist FROM matches")}
+        if rules is not None:
+            known |= {w.name for w in rules.watchlists}
+        if watchlist not in known:
+            raise click.BadParameter(
+                f"unknown watchlist {watchlist!r} (known: {', '.join(sorted(known)) or 'none'})",
+                param_hint="--watchlist",
+            )
 
 
 def _allowed_networks(ctx: click.Context) -> list[str]:
@@ -117,7 +163,7 @@ def cli(
 @click.pass_context
 def run(ctx: click.Context, once: bool, health_port: int | None) -> None:
     """Run the daemon (or one cycle with --once)."""
-    from monitors.cycle import load_config, run_cycle
+    from monitors.cycle import failed_sources, load_config, run_cycle
     from monitors.daemon import Daemon
 
     config = load_config(_settings(ctx))
@@ -127,6 +173,16 @@ def run(ctx: click.Context, once: bool, health_port: int | None) -> None:
             f"cycle done: {report.crawl.new_articles} new articles, {report.matches.matches} matches, "
             f"{report.matches.alerts} alerts, {report.deliveries.sent} sent, {report.crawl.errors} errors"
         )
+        why = report.matches.not_alerted()
+        if why:
+            click.echo(f"matches not alerted: {why}")
+        failed = failed_sources(report.crawl, [s.name for s in config.sources.enabled()])
+        if failed and len(failed) == len(config.sources.enabled()):
+            click.echo(
+                f"every source failed ({', '.join(failed)}): see `veille status` for the errors",
+                err=True,
+            )
+            sys.exit(1)
         return
     daemon = Daemon(config)
     if health_port:
@@ -180,6 +236,10 @@ def demo(workdir: Path) -> None:
     click.echo(f"Explore it:  veille --db {result.config.settings.db} status")
 
 
+def _shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def _print_status(db) -> None:
     from monitors.status import gather_status
 
@@ -192,7 +252,7 @@ def _print_status(db) -> None:
             s.error_count,
             s.pace or "",
             f"{s.retries_waiting}/{s.retries_given_up}",
-            (s.last_error or "")[:60],
+            _shorten(s.last_error or "", 60),
         ]
         for s in status.sources
     ]
@@ -209,6 +269,14 @@ def _print_status(db) -> None:
     for s in status.sources:
         if s.warning:
             click.echo(f"\nwarning: {s.name}: {s.warning}")
+    cut = [s for s in status.sources if s.last_error and len(s.last_error) > 60]
+    if cut:  # the end of an error is often what to do about it
+        click.echo("\nlast errors in full:")
+        for s in cut:
+            click.echo(f"  {s.name}: {s.last_error}")
+    if status.matches_not_alerted:
+        reasons = ", ".join(f"{n} ({why})" for why, n in sorted(status.matches_not_alerted.items()))
+        click.echo(f"\nmatches not alerted in the last 7 days: {reasons}")
     states = ", ".join(f"{k}: {v}" for k, v in sorted(status.deliveries_by_state.items())) or "none"
     click.echo(
         f"\narticles: {status.articles}   stories: {status.stories} "
@@ -224,7 +292,7 @@ def status(ctx: click.Context, as_json: bool) -> None:
     """Per source: last crawl, articles stored, last error; alert deliveries by state."""
     from monitors.status import gather_status
 
-    db = store.open_database(_settings(ctx).db)
+    db = _existing_db(ctx)
     if as_json:
         click.echo(json.dumps(asdict(gather_status(db)), ensure_ascii=False, indent=2))
     else:
@@ -247,7 +315,7 @@ def stories(ctx: click.Context, limit: int, min_sources: int, as_json: bool) -> 
     """Recent stories (one event, every outlet's article grouped) and the outlets that ran them."""
     from crawler.stories import recent_stories, story_groups
 
-    db = store.open_database(_settings(ctx).db)
+    db = _existing_db(ctx)
     if as_json:
         click.echo(
             json.dumps(story_groups(db.conn, limit, min_sources), ensure_ascii=False, indent=2)
@@ -331,8 +399,11 @@ def search(ctx, query, sources, languages, since, until, watchlist, limit, as_js
         rule_set = load_rules(settings.watchlists, load_secrets_file(settings.secrets))
     except VeilleError:
         rule_set = None  # entities are unavailable, plain searches still work
+    db = _existing_db(ctx)
+    since, until = _date_option(since, "--since"), _date_option(until, "--until")
+    _known_names(db, sources, watchlist, rule_set)
     hits = run_search(
-        store.open_database(settings.db),
+        db,
         query,
         rule_set,
         list(sources),
@@ -370,7 +441,9 @@ def export(ctx, fmt, watchlist, since, until, output) -> None:
     from monitors.export import atom_feed, matched_articles, write_csv, write_jsonl
 
     settings = _settings(ctx)
-    db = store.open_database(settings.db)
+    db = _existing_db(ctx)
+    since, until = _date_option(since, "--since"), _date_option(until, "--until")
+    _known_names(db, watchlist=watchlist)
     records = matched_articles(db, watchlist, since, until)
     if fmt == "atom":
         if not watchlist:
@@ -462,6 +535,10 @@ def sources_check(
     )
     ok = sum(1 for r in results if r.reachable and not r.error)
     click.echo(f"\n{ok}/{len(results)} entry points answered with usable content")
+    working = {r.source for r in results if r.reachable and not r.error}
+    if results and not working:
+        click.echo("no source answered with usable content", err=True)
+        sys.exit(1)
 
 
 # -- rules -----------------------------------------------------------------------------------------
@@ -501,8 +578,14 @@ def rules_check(ctx: click.Context) -> None:
 @click.argument("target", required=False)
 @click.option("--text", help="Test this text instead of a URL or file.")
 @click.option("--title", default="", help="Title to test with --text.")
+@click.option(
+    "--language",
+    help="Language of --text (fr, ar, en…), for watchlists limited to some languages.",
+)
 @click.pass_context
-def rules_test(ctx: click.Context, target: str | None, text: str | None, title: str) -> None:
+def rules_test(
+    ctx: click.Context, target: str | None, text: str | None, title: str, language: str | None
+) -> None:
     """Show which watchlists match TARGET (a URL, an HTML file, or '-' for stdin) or --text."""
     from monitors.matcher import ArticleText, Matcher
     from monitors.rules import load_rules
@@ -512,7 +595,7 @@ def rules_test(ctx: click.Context, target: str | None, text: str | None, title: 
     settings = _settings(ctx)
     rule_set = load_rules(settings.watchlists, load_secrets_file(settings.secrets))
     if text is not None:
-        article = ArticleText(title, text)
+        article = ArticleText(title, text, language)
     elif target:
         article = article_from_target(target, _allowed_networks(ctx))
     else:
@@ -521,6 +604,12 @@ def rules_test(ctx: click.Context, target: str | None, text: str | None, title: 
     click.echo(f"title: {article.title or '(none)'}   language: {article.language or '?'}")
     if not results:
         click.echo("no watchlist matched")
+        limited = [w.name for w in rule_set.watchlists if w.languages]
+        if limited and article.language is None:
+            click.echo(
+                f"note: {', '.join(limited)} only match articles in "
+                "some languages; give --language with --text to test them"
+            )
         sys.exit(1)
     for result in results:
         places = ", ".join(f"{h.term!r} in {h.field} at {h.start}" for h in result.hits)
@@ -600,7 +689,8 @@ def rules_backtest(ctx: click.Context, watchlist: str, since: str | None, show: 
 
     settings = _settings(ctx)
     rule_set = load_rules(settings.watchlists, load_secrets_file(settings.secrets))
-    db = store.open_database(settings.db)
+    db = _existing_db(ctx)
+    since = _date_option(since, "--since")
     total = matched = 0
     for scanned, hit in backtest(db, rule_set, watchlist, since):
         total = scanned
@@ -673,7 +763,8 @@ def alerts_list(ctx: click.Context, state: str | None, watchlist: str | None, li
     """The latest alerts and the state of each delivery."""
     from monitors.alerts import list_alerts
 
-    db = store.open_database(_settings(ctx).db)
+    db = _existing_db(ctx)
+    _known_names(db, watchlist=watchlist)
     rows = [
         [
             a.id,

@@ -53,6 +53,19 @@ def load_config(settings: Settings) -> Config:
     return Config(settings, sources, rules)
 
 
+def failed_sources(result: CrawlResult | None, names: list[str]) -> list[str]:
+    """Sources of a crawl that got nothing usable: every entry point failed, or the crawl
+    stopped before reporting on them."""
+    if result is None:
+        return list(names)
+    failed = []
+    for name in names:
+        counts = result.per_source.get(name)
+        if not counts or (counts.get("entry_ok", 0) == 0 and counts.get("entry_failed", 0) > 0):
+            failed.append(name)
+    return failed
+
+
 @dataclass
 class CycleReport:
     crawl: CrawlResult | None

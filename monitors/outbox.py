@@ -32,6 +32,20 @@ class MatchReport:
     articles: int = 0
     matches: int = 0
     alerts: int = 0
+    too_old: int = 0  # matches of articles older than the alert age limit: stored, not alerted
+    already_alerted: int = 0  # matches of a story the watchlist already alerted on
+
+    def not_alerted(self) -> str:
+        """Why matches did not alert, in words ('' when all did)."""
+        reasons = []
+        if self.too_old:
+            reasons.append(
+                f"{self.too_old} of articles older than the alert age limit "
+                "(VEILLE_ALERT_MAX_AGE_DAYS)"
+            )
+        if self.already_alerted:
+            reasons.append(f"{self.already_alerted} of stories already alerted on")
+        return "; ".join(reasons)
 
 
 def _is_recent(published: str | None, max_age: timedelta | None, now: datetime) -> bool:
@@ -162,6 +176,10 @@ def match_pending(
             report.articles += 1
             report.matches += len(results)
             report.alerts += created
+            if not alert:
+                report.too_old += len(results)
+            else:
+                report.already_alerted += len(results) - created
             for result in results:
                 logger.info(
                     "match watchlist=%s article=%d source=%s alert=%s url=%s",

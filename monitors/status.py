@@ -3,11 +3,13 @@ deliveries by state; the last crawl runs."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 import sqlite_utils
 
 from crawler import retries
+from crawler.store import iso
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,7 @@ class Status:
     last_run: dict | None
     stories: int = 0
     stories_in_several_outlets: int = 0
+    matches_not_alerted: dict[str, int] = field(default_factory=dict)  # reason -> count, 7 days
 
 
 def gather_status(db: sqlite_utils.Database) -> Status:
@@ -62,7 +65,20 @@ def gather_status(db: sqlite_utils.Database) -> Status:
         if run
         else None
     )
+    week_ago = iso(datetime.now(UTC) - timedelta(days=7))
+    not_alerted = dict(
+        db.execute(
+            "SELECT CASE WHEN EXISTS (SELECT 1 FROM alerts s JOIN articles sa ON sa.id = s.article_id "
+            "  WHERE s.watchlist = m.watchlist AND sa.story_id = a.story_id) "
+            "THEN 'story already alerted on' ELSE 'article older than the alert age limit' END, "
+            "count(*) FROM matches m JOIN articles a ON a.id = m.article_id "
+            "LEFT JOIN alerts al ON al.match_id = m.id "
+            "WHERE al.id IS NULL AND m.matched_at >= ? GROUP BY 1",
+            [week_ago],
+        ).fetchall()
+    )
     return Status(
+        matches_not_alerted=not_alerted,
         sources=[
             SourceStatus(
                 *row,

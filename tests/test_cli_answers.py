@@ -1,0 +1,143 @@
+"""Commands that never hide a failure: a mistyped database, date, source or watchlist is an
+error, not '0 results'; a cycle or a check where every source failed exits non-zero; why
+matches did not alert is said."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from click.testing import CliRunner
+
+from crawler import store
+from crawler.importer import ImportRecord, import_records
+from monitors.cli import cli
+from monitors.outbox import match_pending
+from monitors.rules import load_rules
+
+LOOPBACK = {"VEILLE_CRAWL_SETTINGS": json.dumps({"VEILLE_ALLOWED_NETWORKS": ["127.0.0.0/8"]})}
+
+
+def run(*args, env=None):
+    return CliRunner().invoke(cli, list(args), env=env)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["status"],
+        ["stories"],
+        ["search", "cloud"],
+        ["export"],
+        ["alerts", "list"],
+    ],
+)
+def test_a_mistyped_database_is_an_error_not_an_empty_answer(tmp_path, command):
+    missing = tmp_path / "veile.db"
+    result = run("--db", str(missing), *command)
+    assert result.exit_code == 2, result.output
+    assert f"no database at {missing}" in result.output
+    assert not missing.exists()
+
+
+@pytest.fixture
+def db_with_articles(tmp_path):
+    db = store.open_database(tmp_path / "v.db")
+    text = (
+        "Le cloud souverain marocain accueillera les données des administrations, "
+        "annonce le ministère de la Transition numérique dans un communiqué."
+    )
+    import_records(
+        db,
+        [
+            ImportRecord(
+                1,
+                "https://fr.le360.ma/tech/cloud-souverain_1/",
+                text,
+                "le360",
+                "Cloud souverain",
+                "2020-01-15T10:00:00Z",
+                "fr",
+            )
+        ],
+    )
+    return tmp_path / "v.db"
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["search", "cloud", "--since", "hier"], "'hier' is not a date"),
+        (["search", "cloud", "--until", "2026-13-01"], "is not a date"),
+        (["search", "cloud", "--source", "le36O"], "unknown source 'le36O' (known: le360)"),
+        (["search", "cloud", "--watchlist", "clou"], "unknown watchlist 'clou'"),
+        (["export", "--since", "17/11/2026"], "is not a date"),
+        (["export", "--watchlist", "nope"], "unknown watchlist 'nope'"),
+        (["alerts", "list", "--watchlist", "nope"], "unknown watchlist 'nope'"),
+    ],
+)
+def test_a_mistyped_filter_is_an_error(db_with_articles, args, words):
+    result = run("--db", str(db_with_articles), *args)
+    assert result.exit_code == 2, result.output
+    assert words in result.output
+
+
+def test_good_filters_still_answer(db_with_articles):
+    result = run("--db", str(db_with_articles), "search", "cloud", "--since", "2020-01-01")
+    assert result.exit_code == 0 and "1 result(s)" in result.output
+
+
+def test_matches_not_alerted_are_counted_with_their_reason(db_with_articles, tmp_path):
+    rules_path = tmp_path / "watchlists.yaml"
+    rules_path.write_text("watchlists:\n  - name: cloud\n    terms: [cloud]\n", encoding="utf-8")
+    db = store.open_database(db_with_articles)
+    report = match_pending(db, load_rules(rules_path), max_age=timedelta(days=7))
+    assert (report.matches, report.alerts, report.too_old) == (1, 0, 1)
+    assert "1 of articles older than the alert age limit" in report.not_alerted()
+    status = run("--db", str(db_with_articles), "status")
+    assert "matches not alerted in the last 7 days: 1 (article older than the alert age limit)" in (
+        status.output
+    )
+
+
+def test_rules_test_text_can_say_its_language(tmp_path):
+    rules_path = tmp_path / "watchlists.yaml"
+    rules_path.write_text(
+        "watchlists:\n  - name: cloud-fr\n    terms: [cloud]\n    languages: [fr]\n",
+        encoding="utf-8",
+    )
+    base = ["--watchlists", str(rules_path), "rules", "test", "--text", "Le cloud national."]
+    without = run(*base)
+    assert without.exit_code == 1
+    assert "cloud-fr only match articles in some languages; give --language" in without.output
+    assert run(*base, "--language", "fr").exit_code == 0
+
+
+def test_a_cycle_or_check_where_every_source_failed_exits_non_zero(tmp_path):
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(
+        "sources:\n"
+        "  - name: eteint\n    homepage: http://127.0.0.1:9/\n    feeds: [http://127.0.0.1:9/feed]\n"
+        "  - name: eteint2\n    homepage: http://127.0.0.1:9/\n    feeds: [http://127.0.0.1:9/rss]\n",
+        encoding="utf-8",
+    )
+    rules_path = tmp_path / "watchlists.yaml"
+    rules_path.write_text("watchlists:\n  - name: x\n    terms: [x]\n", encoding="utf-8")
+    base = ["--db", str(tmp_path / "v.db"), "--sources", str(sources)]
+    checked = run(*base, "sources", "check", "--timeout", "3", env=LOOPBACK)
+    assert checked.exit_code == 1 and "no source answered" in checked.output
+    once = run(*base, "--watchlists", str(rules_path), "run", "--once", env=LOOPBACK)
+    assert once.exit_code == 1, once.output
+    assert "every source failed (eteint, eteint2)" in once.output
+
+
+def test_status_shows_the_actionable_end_of_an_error(db_with_articles):
+    db = store.open_database(db_with_articles)
+    message = (
+        "refused: le360.example resolves to 10.0.0.8, an internal address "
+        "(allow it with the VEILLE_ALLOWED_NETWORKS crawl setting)"
+    )
+    store.record_error(db, None, "le360", "https://le360.example/feed", "blocked-address", message)
+    result = run("--db", str(db_with_articles), "status")
+    assert "allow it with the VEILLE_ALLOWED_NETWORKS crawl setting" in result.output
