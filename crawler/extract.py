@@ -238,6 +238,7 @@ class Extracted:
     original_url: str | None = None  # the article on that outlet's site
     language_declared: str | None = None  # what <html lang> said, when the text disagreed
     pruning_reverted: bool = False  # the page only yielded its article unpruned
+    text_cut_from: int | None = None  # the text's length before MAX_TEXT_CHARACTERS cut it
 
     @property
     def published(self) -> str | None:
@@ -470,10 +471,25 @@ def _suspicious(extracted: int, prose_before: int, prose_after: int) -> bool:
     )
 
 
+# A rich news page has a few thousand elements. A page of tens of thousands (9.5 MB of small
+# elements, under the download cap) cost two minutes and 1.8 GB to extract and froze the crawl
+# of every source: such a page is declined, with its reason, before it is parsed.
+MAX_PAGE_TAGS = 60_000
+# Some 50,000 words: beyond that a page is a book, a dump or a generated page, not an article;
+# the text is kept up to here and the cut is recorded against the source.
+MAX_TEXT_CHARACTERS = 300_000
+
+
 def extract_article(
     html: str | bytes, url: str, extra_prune_xpath: tuple[str, ...] = ()
 ) -> Extracted:
     """Extract text and metadata from one page, or raise NotAnArticle saying why."""
+    tags = html.count(b"<") if isinstance(html, bytes) else html.count("<")
+    if tags > MAX_PAGE_TAGS:
+        raise NotAnArticle(
+            f"page too complex to extract: about {tags} tags (limit {MAX_PAGE_TAGS}; a news "
+            "article has a few thousand)"
+        )
     # trafilatura's own loader: decodes bytes by their declared or detected charset, drops
     # comments and processing instructions (comment nodes defeat its body detection), copes
     # with XML declarations and repairs common breakage.
@@ -512,6 +528,9 @@ def extract_article(
             logger.info("url=%s pruning cut most of the text; kept the unpruned page's", url)
     if not text:
         raise declined or NotAnArticle("no article body found")  # the pruned page's own reason
+    cut_from = len(text) if len(text) > MAX_TEXT_CHARACTERS else None
+    if cut_from:
+        text = text[:MAX_TEXT_CHARACTERS].rsplit("\n", 1)[0]
     document = page_metadata(tree, url, DATE_PARAMS)
     language = _choose_language(page_language or document.language, text)
     author, byline_outlet = clean_author(document.author)
@@ -528,6 +547,7 @@ def extract_article(
         original_url=republished.url,
         language_declared=page_language if page_language and page_language != language else None,
         pruning_reverted=reverted,
+        text_cut_from=cut_from,
     )
 
 

@@ -47,6 +47,8 @@ class ExtractPipeline(_Stage):
             # Remembered, not retried: the same page would be declined again.
             requested = canonicalize_url(item.seen_urls[0]) if item.seen_urls else item.fetched_url
             self.spider.book_article_failure(item.source, requested, "not-article", str(exc))
+            if str(exc).startswith("page too complex"):  # a fault of the site: count it
+                self.spider.record_error(item.source, item.fetched_url, "too-complex", str(exc))
             raise DropItem(f"not an article: {exc}", log_level="DEBUG") from None
         item.title = extracted.title or item.feed_title
         item.author = extracted.author
@@ -60,6 +62,14 @@ class ExtractPipeline(_Stage):
         item.description = extracted.description
         item.canonical_hint = extracted.canonical_url
         item.text = extracted.text
+        if extracted.text_cut_from:
+            self.spider.record_error(
+                item.source,
+                item.fetched_url,
+                "text-cut",
+                f"article text of {extracted.text_cut_from} characters kept up to "
+                f"{len(extracted.text)} (MAX_TEXT_CHARACTERS)",
+            )
         item.html = ""  # not needed any more; keep memory flat
         return item
 

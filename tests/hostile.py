@@ -110,6 +110,13 @@ class HostileSite:
                 if path == "/good-sitemap":
                     body = f'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>{base}/fr-8859</loc></url></urlset>'
                     return self.send(200, body.encode(), "application/xml")
+                if path == "/heavy-feed":  # a page of 700,000 small elements, then a good one
+                    links = [f"{base}/many-elements", f"{base}/fr-8859"]
+                    items = "".join(f"<item><title>x</title><link>{u}</link></item>" for u in links)
+                    body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>h</title>{items}</channel></rss>'
+                    return self.send(200, body.encode(), "application/rss+xml")
+                if path == "/many-elements":
+                    return self.send(200, outer.many_elements)
                 if path == "/bad-port-feed":  # unusable links first, a good one after them
                     links = [
                         "http://127.0.0.1:99999/a-la-une-1",
@@ -188,6 +195,9 @@ class HostileSite:
                 return self.send(404, b"not found")
 
         self.hits: list[str] = []
+        self.many_elements = (
+            b"<html><body><article>" + b"<span>x</span>" * 680_000 + b"</article></body></html>"
+        )
         self.bomb = gzip.compress(b"\0" * 60_000_000, compresslevel=9)
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True

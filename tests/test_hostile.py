@@ -130,3 +130,35 @@ def test_only_http_addresses_are_fetched_and_a_bad_link_costs_only_itself(hostil
     assert any("3 child sitemap(s) not at an http(s) address" in m for m in blocked), errors
     assert any("100.64.0.1" in m for m in blocked), errors
     assert any(k == "bad-link" and "1 link(s)" in m and ":99999" in m for k, _, m in errors), errors
+
+
+def test_a_page_of_a_million_small_elements_costs_its_source_one_page(hostile, tmp_path):
+    """9.5 MB of small elements (under the 10 MB cap) is declined before extraction, with its
+    reason recorded against the source; the source's next article is stored."""
+    base = hostile.base_url
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(
+        f"sources:\n  - name: hostile\n    homepage: {base}/\n    feeds: [{base}/heavy-feed]\n",
+        encoding="utf-8",
+    )
+    started = time.monotonic()
+    result = crawl(tmp_path / "v.db", sources, settings=LOCAL_CRAWL_SETTINGS, time_limit=120)
+    elapsed = time.monotonic() - started
+    assert result.status == "finished" and elapsed < 30, elapsed
+    db = store.open_database(tmp_path / "v.db")
+    stored = {url.removeprefix(base) for (url,) in db.execute("SELECT url FROM articles")}
+    assert stored == {"/fr-8859"}
+    (message,) = db.execute(
+        "SELECT message FROM crawl_errors WHERE kind = 'too-complex'"
+    ).fetchone()
+    assert "page too complex to extract: about 1360006 tags" in message
+
+
+def test_an_overlong_text_is_kept_up_to_the_limit_and_says_so(monkeypatch):
+    from crawler import extract
+
+    monkeypatch.setattr(extract, "MAX_TEXT_CHARACTERS", 2_000)
+    paragraphs = "".join(f"<p>{FRENCH_TEXT} Paragraphe {i}.</p>" for i in range(40))
+    page = f"<html lang='fr'><body><article><h1>Long</h1>{paragraphs}</article></body></html>"
+    extracted = extract.extract_article(page, "https://example.ma/long")
+    assert len(extracted.text) <= 2_000 and extracted.text_cut_from > 2_000
