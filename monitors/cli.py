@@ -7,7 +7,7 @@ import logging
 import os
 import sys
 from dataclasses import asdict
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -691,19 +691,32 @@ def rules_backtest(ctx: click.Context, watchlist: str, since: str | None, show: 
     rule_set = load_rules(settings.watchlists, load_secrets_file(settings.secrets))
     db = _existing_db(ctx)
     since = _date_option(since, "--since")
-    total = matched = 0
+    from monitors.outbox import is_recent
+
+    max_age_days = settings.alert_max_age_days
+    max_age = timedelta(days=max_age_days) if max_age_days is not None else None
+    now = datetime.now(UTC)
+    total = matched = too_old = 0
     for scanned, hit in backtest(db, rule_set, watchlist, since):
         total = scanned
         if hit is None:
             continue
         matched += 1
+        old = not is_recent(hit.published, max_age, now)
+        too_old += old
         if matched <= show:
             hits = [{"term": h.term, "field": h.field} for h in hit.result.hits]
             date = (hit.published or "")[:10]
+            note = "  (too old to alert today)" if old else ""
             click.echo(
-                f"\n{date}  {hit.source}  {hit.title}\n  {hit.url}\n  {describe_hits(hits)}\n  {hit.result.snippet}"
+                f"\n{date}  {hit.source}  {hit.title}{note}\n  {hit.url}\n  {describe_hits(hits)}\n  {hit.result.snippet}"
             )
     click.echo(f"\n{watchlist}: {matched} of {total} stored articles match (no alert sent)")
+    if too_old:
+        click.echo(
+            f"{too_old} of them are older than {max_age_days:g} days: matched today they would "
+            "be stored but not alerted (VEILLE_ALERT_MAX_AGE_DAYS, 'off' for no limit)"
+        )
 
 
 # -- notify and alerts ------------------------------------------------------------------------------

@@ -48,7 +48,7 @@ class MatchReport:
         return "; ".join(reasons)
 
 
-def _is_recent(published: str | None, max_age: timedelta | None, now: datetime) -> bool:
+def is_recent(published: str | None, max_age: timedelta | None, now: datetime) -> bool:
     if max_age is None or not published:
         return True  # unknown date: we just found it, treat it as news
     when = parse_timestamp(published)
@@ -166,13 +166,13 @@ def match_pending(
             db.conn.execute("BEGIN IMMEDIATE")
             created_per_article = [
                 record_matches(
-                    db.conn, row[0], results, rules, _is_recent(row[5], max_age, clock), now
+                    db.conn, row[0], results, rules, is_recent(row[5], max_age, clock), now
                 )
                 for row, results in matched
             ]
         for (row, results), created in zip(matched, created_per_article, strict=True):
             article_id, source, published, url = row[0], row[4], row[5], row[6]
-            alert = _is_recent(published, max_age, clock)
+            alert = is_recent(published, max_age, clock)
             report.articles += 1
             report.matches += len(results)
             report.alerts += created

@@ -141,3 +141,15 @@ def test_status_shows_the_actionable_end_of_an_error(db_with_articles):
     store.record_error(db, None, "le360", "https://le360.example/feed", "blocked-address", message)
     result = run("--db", str(db_with_articles), "status")
     assert "allow it with the VEILLE_ALLOWED_NETWORKS crawl setting" in result.output
+
+
+def test_backtest_says_which_matches_would_be_too_old_to_alert(db_with_articles, tmp_path):
+    rules_path = tmp_path / "watchlists.yaml"
+    rules_path.write_text("watchlists:\n  - name: cloud\n    terms: [cloud]\n", encoding="utf-8")
+    result = run(
+        "--db", str(db_with_articles), "--watchlists", str(rules_path), "rules", "backtest", "cloud",
+        env={"VEILLE_ALERT_MAX_AGE_DAYS": "7"},
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "(too old to alert today)" in result.output
+    assert "1 of them are older than 7 days" in result.output
