@@ -32,3 +32,7 @@ class ConfigError(VeilleError):
 
 class CrawlError(VeilleError):
     """A crawl could not be started or did not finish."""
+
+
+class DatabaseError(VeilleError):
+    """The SQLite file cannot be used: damaged, not a database, read-only, disk full."""

@@ -16,6 +16,7 @@ from pathlib import Path
 import sqlite_utils
 
 from crawler.canonical import normalize_escapes, url_key
+from crawler.errors import DatabaseError
 from crawler.fingerprint import Fingerprint, fingerprint
 from crawler.stories import assign_story, check_scheme, index_article, index_terms, story_hour
 from crawler.story_terms import LEAD_CHARACTERS as TERMS_LEAD
@@ -257,8 +258,65 @@ def utcnow() -> str:
     return iso(datetime.now(UTC))
 
 
+def explain_database_error(path: str | Path, exc: sqlite3.Error) -> DatabaseError:
+    """What a user can do about an SQLite failure on the veille database."""
+    text = str(exc)
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        problem, fix = (
+            "is damaged or not a veille database",
+            ("restore a backup, or recover it: sqlite3 BROKEN.db .recover | sqlite3 NEW.db"),
+        )
+    elif "readonly" in text or "read-only" in text:
+        problem, fix = (
+            "is read-only",
+            ("veille writes to the database and to its folder (WAL files): check permissions"),
+        )
+    elif "disk is full" in text or "full" in text:
+        problem, fix = "cannot grow: the disk is full", "free space on the disk, then retry"
+    elif "unable to open" in text:
+        problem, fix = (
+            "cannot be opened",
+            "check the path (--db, VEILLE_DB) and its folder's permissions",
+        )
+    elif "locked" in text:
+        problem, fix = (
+            "is locked by another process",
+            "retry; check no other tool holds a long write",
+        )
+    else:
+        problem, fix = "cannot be used", "check the file and the disk"
+    return DatabaseError(f"database {path} {problem} ({text}); {fix}")
+
+
+def check_database(db: sqlite_utils.Database, path: str | Path) -> None:
+    """PRAGMA quick_check, at the start of a daemon or a cycle: a damaged file is said at
+    once, not used silently until a query fails."""
+    try:
+        rows = [row[0] for row in db.execute("PRAGMA quick_check(5)").fetchall()]
+    except sqlite3.DatabaseError as exc:
+        raise explain_database_error(path, exc) from None
+    if rows != ["ok"]:
+        raise DatabaseError(
+            f"database {path} is damaged (quick_check: {'; '.join(rows)[:300]}); restore a "
+            "backup, or recover it: sqlite3 BROKEN.db .recover | sqlite3 NEW.db"
+        )
+
+
 def open_database(path: str | Path) -> sqlite_utils.Database:
-    """Open (creating and migrating if needed) the veille database at `path`."""
+    """Open (creating and migrating if needed) the veille database at `path`. Raises
+    DatabaseError (a VeilleError saying what to do) when the file cannot be used."""
+    try:
+        return _open_database(path)
+    except sqlite3.DatabaseError as exc:
+        raise explain_database_error(path, exc) from None
+    except PermissionError as exc:
+        raise DatabaseError(
+            f"database {path} cannot be created or opened ({exc.strerror}); check the folder's "
+            "permissions or give another --db"
+        ) from None
+
+
+def _open_database(path: str | Path) -> sqlite_utils.Database:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)

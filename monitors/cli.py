@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sqlite3
 import sys
 from dataclasses import asdict
 from datetime import UTC, date, datetime, timedelta
@@ -116,6 +117,11 @@ class _Veille(click.Group):
         except VeilleError as exc:
             click.echo(f"error: {exc}", err=True)
             ctx.exit(2)
+        except sqlite3.DatabaseError as exc:  # disk full or a damaged page met mid-command
+            settings = (ctx.obj or {}).get("settings")
+            where = settings.db if settings else "the database"
+            click.echo(f"error: {store.explain_database_error(where, exc)}", err=True)
+            ctx.exit(2)
 
 
 @click.group(cls=_Veille, context_settings={"help_option_names": ["-h", "--help"]})
@@ -167,6 +173,9 @@ def run(ctx: click.Context, once: bool, health_port: int | None) -> None:
     from monitors.daemon import Daemon
 
     config = load_config(_settings(ctx))
+    db = store.open_database(config.settings.db)
+    store.check_database(db, config.settings.db)
+    db.conn.close()
     if once:
         report = run_cycle(config)
         click.echo(

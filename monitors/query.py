@@ -143,11 +143,25 @@ def _tokenize(query: str) -> list[_Tok]:
 # -- parser ----------------------------------------------------------------------------------------
 
 
+# Parentheses and NOTs nested deeper than this are refused: a real query nests a few levels,
+# and every step of parsing, matching and search follows the nesting.
+MAX_NESTING = 50
+
+
 class _Parser:
     def __init__(self, query: str) -> None:
         self.query = query
         self.tokens = _tokenize(query)
         self.index = 0
+        self.depth = 0
+
+    def _deeper(self, position: int) -> None:
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise QuerySyntaxError(
+                f"parentheses or NOT nested more than {MAX_NESTING} deep; simplify the query",
+                position,
+            )
 
     @property
     def current(self) -> _Tok:
@@ -194,8 +208,10 @@ class _Parser:
 
     def unary(self, field: str | None) -> Node:
         if self.current.kind == "not":
-            self.advance()
-            return Not(self.unary(field))
+            self._deeper(self.advance().position)
+            node = Not(self.unary(field))
+            self.depth -= 1
+            return node
         return self.near(field)
 
     def near(self, field: str | None) -> Node:
@@ -221,10 +237,12 @@ class _Parser:
         token = self.current
         if token.kind == "lparen":
             self.advance()
+            self._deeper(token.position)
             node = self.or_expr(field)
             if self.current.kind != "rparen":
                 raise self.fail(f"')' to close the '(' at character {token.position + 1}")
             self.advance()
+            self.depth -= 1
             return node
         if token.kind == "field":
             self.advance()

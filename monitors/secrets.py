@@ -30,6 +30,18 @@ def load_secrets_file(path: str | Path | None) -> dict[str, str]:
         raise ConfigError(
             str(path), None, "secrets file not found", "check VEILLE_SECRETS"
         ) from None
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            str(path), line, "the secrets file is not UTF-8 text", "save it as UTF-8"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(
+            str(path),
+            None,
+            f"the secrets file cannot be read ({exc.strerror or exc})",
+            "check VEILLE_SECRETS points to a readable file",
+        ) from None
     for number, line in enumerate(lines, start=1):
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):

@@ -1,0 +1,101 @@
+"""Careless input ends in a clear error, never a traceback: damaged databases, a full disk,
+absurd queries, unreadable secrets files."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from click.testing import CliRunner
+
+from crawler import store
+from crawler.errors import ConfigError, DatabaseError
+from crawler.importer import ImportRecord, import_records
+from monitors.cli import cli
+from monitors.secrets import load_secrets_file
+
+from .story_corpus import labelled_articles
+
+
+def run(*args):
+    return CliRunner().invoke(cli, list(args))
+
+
+def test_a_file_that_is_not_a_database_is_said_so(tmp_path):
+    path = tmp_path / "veille.db"
+    path.write_bytes(b"this is a spreadsheet, not a database\n" * 200)
+    result = run("--db", str(path), "status")
+    assert result.exit_code == 2
+    assert f"database {path} is damaged or not a veille database" in result.output
+    assert "Traceback" not in result.output
+
+
+def _store_some(path):
+    db = store.open_database(path)
+    records = [
+        ImportRecord(i, r["url"], r["text"], r["source"], r["title"], r["published"], r["language"])
+        for i, r in enumerate(labelled_articles())
+    ]
+    import_records(db, records)
+    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.conn.close()
+
+
+def test_a_damaged_database_stops_a_cycle_before_it_runs(tmp_path):
+    path = tmp_path / "veille.db"
+    _store_some(path)
+    data = bytearray(path.read_bytes())
+    page = 4096
+    for number in range(5, min(40, len(data) // page)):  # scribble over index and table pages
+        data[number * page + 8 : number * page + 200] = b"\xff" * 192
+    path.write_bytes(bytes(data))
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(
+        "sources:\n  - name: x\n    homepage: https://x.example.ma/\n"
+        "    feeds: [https://x.example.ma/feed]\n",
+        encoding="utf-8",
+    )
+    rules = tmp_path / "watchlists.yaml"
+    rules.write_text("watchlists:\n  - name: x\n    terms: [x]\n", encoding="utf-8")
+    result = run(
+        "--db", str(path), "--sources", str(sources), "--watchlists", str(rules), "run", "--once"
+    )
+    assert result.exit_code == 2, result.output
+    assert f"database {path}" in result.output and "damaged" in result.output
+    assert ".recover" in result.output and "Traceback" not in result.output
+
+
+def test_a_full_disk_is_named_with_what_to_do(tmp_path):
+    path = tmp_path / "veille.db"
+    db = store.open_database(path)
+    pages = db.execute("PRAGMA page_count").fetchone()[0]
+    db.conn.execute(f"PRAGMA max_page_count = {pages}")  # SQLite answers as on a full disk
+    records = [
+        ImportRecord(i, r["url"], r["text"], r["source"], r["title"], r["published"], r["language"])
+        for i, r in enumerate(labelled_articles())
+    ]
+    with pytest.raises(sqlite3.OperationalError) as caught:
+        import_records(db, records)
+    explained = store.explain_database_error(path, caught.value)
+    assert isinstance(explained, DatabaseError)
+    assert "the disk is full" in str(explained) and "free space" in str(explained)
+    assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == 0  # nothing half-stored
+
+
+def test_a_query_nested_400_deep_is_refused(tmp_path):
+    store.open_database(tmp_path / "v.db").conn.close()
+    query = "(" * 400 + "cloud" + ")" * 400
+    result = run("--db", str(tmp_path / "v.db"), "search", query)
+    assert result.exit_code == 2
+    assert "nested more than 50 deep" in result.output
+
+
+def test_an_unreadable_secrets_file_is_an_error_with_its_line(tmp_path):
+    binary = tmp_path / "secrets.env"
+    binary.write_bytes(b"SMTP_USER=veille\nSMTP_PASSWORD=\xff\xfe\n")
+    with pytest.raises(ConfigError) as caught:
+        load_secrets_file(binary)
+    assert caught.value.line == 2 and "not UTF-8" in str(caught.value)
+    assert "\\xff" not in str(caught.value)
+    with pytest.raises(ConfigError, match="cannot be read"):
+        load_secrets_file(tmp_path)  # a directory
