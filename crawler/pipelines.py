@@ -17,6 +17,7 @@ from crawler.dates import FEED, choose_published, found
 from crawler.extract import NotAnArticle, extract_article
 from crawler.fingerprint import fingerprint
 from crawler.items import ArticleItem
+from crawler.kill_points import kill_point
 from crawler.normalize import content_hash
 
 logger = logging.getLogger(__name__)
@@ -188,6 +189,7 @@ class StorePipeline(_Stage):
             for item, _ in batch:
                 self.spider.record_error(item.source, item.url, "store", f"not stored: {exc}")
             return
+        kill_point("crawl:batch-stored", with_parent=True)
         for (item, _), (article_id, is_new) in zip(batch, results, strict=True):
             item.article_id = article_id
             counter = "new" if is_new else "duplicates"

@@ -170,14 +170,25 @@ def cli(
 def run(ctx: click.Context, once: bool, health_port: int | None) -> None:
     """Run the daemon (or one cycle with --once)."""
     from monitors.cycle import failed_sources, load_config, run_cycle
-    from monitors.daemon import Daemon
+    from monitors.daemon import Daemon, hold_daemon_lock, pidfile_for
+    from monitors.delivery import recover_interrupted
 
     config = load_config(_settings(ctx))
     db = store.open_database(config.settings.db)
     store.check_database(db, config.settings.db)
     db.conn.close()
     if once:
-        report = run_cycle(config)
+        # One runner per database, as for the daemon: then a delivery left 'sending' can only
+        # be one a killed run left behind, and is marked 'unconfirmed' (never sent twice).
+        lock = hold_daemon_lock(pidfile_for(config.settings.db))
+        try:
+            db = store.open_database(config.settings.db)
+            recover_interrupted(db)
+            db.conn.close()
+            report = run_cycle(config)
+        finally:
+            pidfile_for(config.settings.db).unlink(missing_ok=True)
+            lock.close()
         click.echo(
             f"cycle done: {report.crawl.new_articles} new articles, {report.matches.matches} matches, "
             f"{report.matches.alerts} alerts, {report.deliveries.sent} sent, {report.crawl.errors} errors"

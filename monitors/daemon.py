@@ -83,7 +83,8 @@ def hold_daemon_lock(pidfile: Path) -> TextIO:
         handle.close()
         raise VeilleError(
             f"another veille daemon (pid {other}) is already running on this database "
-            f"({pidfile}); stop it first (`kill {other}`) or give this one another --db"
+            f"({pidfile}); stop it first (`kill {other}`) or give this one another --db "
+            "(`veille run --once` cannot run beside a daemon either: it would race its deliveries)"
         ) from None
     handle.seek(0)
     handle.truncate()

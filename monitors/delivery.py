@@ -24,6 +24,7 @@ import apprise
 import sqlite_utils
 
 from crawler.errors import ConfigError
+from crawler.kill_points import kill_point
 from crawler.store import iso
 from crawler.stories import story_sources
 from monitors.messages import (
@@ -222,6 +223,7 @@ class Sender:
                         row["id"],
                     ),
                 )
+        kill_point("deliver:marked")
         first = rows[0]
         label = f"alert={first['alert_id']}" if len(rows) == 1 else f"digest of {len(rows)} alerts"
         if error is None:
@@ -329,8 +331,12 @@ class Sender:
     def _render_and_send(self, channel: str, render, *args) -> str | None:
         """Send a claimed delivery; a template that fails to render fails this delivery (and
         is retried, so a fixed and reloaded template sends it), never the loop."""
+        kill_point("deliver:claimed")
         try:
             message = render(*args)
         except TemplateRenderError as exc:
             return str(exc)
-        return self.send(channel, message)
+        error = self.send(channel, message)
+        if error is None:
+            kill_point("deliver:sent")
+        return error

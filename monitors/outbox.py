@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 import sqlite_utils
 
+from crawler.kill_points import kill_point
 from crawler.store import iso, parse_timestamp
 from monitors.matcher import ArticleText, Matcher, MatchResult
 from monitors.rules import RuleSet
@@ -170,6 +171,8 @@ def match_pending(
                 )
                 for row, results in matched
             ]
+            kill_point("match:before-commit")
+        kill_point("match:after-commit")
         for (row, results), created in zip(matched, created_per_article, strict=True):
             article_id, source, published, url = row[0], row[4], row[5], row[6]
             alert = is_recent(published, max_age, clock)

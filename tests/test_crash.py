@@ -105,3 +105,61 @@ def test_sigkill_at_twenty_random_points_loses_nothing_and_repeats_nothing(sourc
         f"crash test: 20 SIGKILLs, {len(rows)} alerts, {states['sent']} delivered and confirmed, "
         f"{states.get('unconfirmed', 0)} caught between send and mark (not repeated), 0 duplicates"
     )
+
+
+def test_a_kill_at_every_named_point_loses_nothing_and_repeats_nothing(sources_file, tmp_path):
+    """Kills at named points (crawler.kill_points), one per run, in the order a cycle reaches
+    them, the send/mark window included: every point is hit, no article is lost, nothing is
+    sent twice, and what a kill left 'sending' ends 'unconfirmed', never re-sent."""
+    from crawler.kill_points import POINTS
+
+    smtp = SmtpServer(free_port()).start()
+    watchlists = tmp_path / "watchlists.yaml"
+    watchlists.write_text(WATCHLISTS.format(port=smtp.port), encoding="utf-8")
+    db_path = tmp_path / "veille.db"
+    kill_log = tmp_path / "kills.log"
+    env = dict(
+        os.environ,
+        VEILLE_DB=str(db_path),
+        VEILLE_SOURCES=str(sources_file),
+        VEILLE_WATCHLISTS=str(watchlists),
+        VEILLE_CRAWL_SETTINGS=json.dumps(LOCAL_CRAWL_SETTINGS),
+        VEILLE_KILL_LOG=str(kill_log),
+    )
+    command = [sys.executable, "-m", "monitors.cli", "--log-level", "WARNING", "run", "--once"]
+    stored_before = 0
+    try:
+        for point in POINTS:
+            run = subprocess.run(
+                command, env=dict(env, VEILLE_KILL_AT=point), capture_output=True, timeout=180
+            )
+            assert run.returncode == -signal.SIGKILL, (point, run.stderr[-1500:])
+            subprocess.run(["pkill", "-KILL", "-f", f"crawler.crawl --db {db_path}"], check=False)
+            db = store.open_database(db_path)
+            stored = db.execute("SELECT count(*) FROM articles").fetchone()[0]
+            assert stored >= stored_before, (
+                f"{point}: articles went from {stored_before} to {stored}"
+            )
+            stored_before = stored
+            db.conn.close()
+            subjects = collections.Counter(m["Subject"] for m in smtp.messages)
+            assert max(subjects.values(), default=0) <= 1, f"{point}: sent twice: {subjects}"
+        final = subprocess.run(command, env=env, capture_output=True, text=True, timeout=180)
+        assert final.returncode == 0, final.stderr[-2000:]
+    finally:
+        smtp.stop()
+    assert kill_log.read_text(encoding="utf-8").split() == list(POINTS)  # each point was hit
+    db = store.open_database(db_path)
+    assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == 9
+    received = collections.Counter(m["Subject"] for m in smtp.messages)
+    assert max(received.values()) == 1
+    states = collections.Counter(
+        state for (state,) in db.execute("SELECT state FROM deliveries").fetchall()
+    )
+    # Claimed then killed, and sent then killed before marking: both 'unconfirmed', not re-sent.
+    assert states["unconfirmed"] == 2 and set(states) == {"sent", "unconfirmed"}, states
+    REPORT.append(
+        f"crash test, named points: {len(POINTS)} kills ({', '.join(POINTS)}), "
+        f"{sum(states.values())} alerts, {states['sent']} delivered and confirmed, "
+        f"2 caught in the claim/send window (unconfirmed, not repeated), 0 duplicates"
+    )
