@@ -494,14 +494,31 @@ def export(ctx, fmt, watchlist, since, until, output) -> None:
     "--host", default="127.0.0.1", show_default=True, help="Listen address (loopback by default)."
 )
 @click.option("--port", default=8001, show_default=True)
+@click.option(
+    "--allow-sql",
+    is_flag=True,
+    help="Let visitors run their own SQL queries (off: canned queries, facets and search only).",
+)
 @click.pass_context
-def serve(ctx, host: str, port: int) -> None:
+def serve(ctx, host: str, port: int, allow_sql: bool) -> None:
     """Browse the database in a read-only web view (Datasette): search, facets, feeds, charts."""
+    import ipaddress
+
     from monitors.web import datasette_command
 
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise VeilleError(
+            f"--host {host}: the web view has no login of its own, so it listens on loopback "
+            "only; to open it to others, keep 127.0.0.1 and put a reverse proxy with "
+            "authentication in front (docs/stories-and-search.md, 'The web view')"
+        )
     settings = _settings(ctx)
     store.open_database(settings.db).conn.close()  # create/migrate before serving
-    command = datasette_command(settings.db, host, port)
+    command = datasette_command(settings.db, host, port, allow_sql)
     click.echo(f"veille web view on http://{host}:{port}/ (read-only)", err=True)
     os.execv(command[0], command)
 

@@ -24,8 +24,12 @@ def render_metadata(db: Path) -> Path:
     return path
 
 
-def datasette_command(db: Path, host: str = "127.0.0.1", port: int = 8001) -> list[str]:
-    """The Datasette command line that serves `db` read-only with veille's metadata."""
+def datasette_command(
+    db: Path, host: str = "127.0.0.1", port: int = 8001, allow_sql: bool = False
+) -> list[str]:
+    """The Datasette command line that serves `db` read-only with veille's metadata. Arbitrary
+    SQL is off unless `allow_sql` (one query could hold the server's memory); the canned
+    queries, facets and search work either way."""
     return [
         sys.executable,
         "-m",
@@ -49,4 +53,7 @@ def datasette_command(db: Path, host: str = "127.0.0.1", port: int = 8001) -> li
         "--setting",
         "default_page_size",
         "50",
+        "--setting",
+        "default_allow_sql",
+        "on" if allow_sql else "off",
     ]
