@@ -30,6 +30,8 @@ from urllib.parse import urljoin
 import urllib3
 from scrapy.resolver import CachingThreadedResolver
 from twisted.internet.error import DNSLookupError
+from twisted.internet.interfaces import IHostnameResolver, IResolutionReceiver
+from zope.interface import implementer
 
 logger = logging.getLogger(__name__)
 
@@ -52,8 +54,46 @@ def is_internal(address: Address) -> bool:
     return address in _METADATA or not address.is_global or address.is_multicast
 
 
-def networks(entries: Iterable[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
-    return [ipaddress.ip_network(entry, strict=False) for entry in entries]
+@dataclass(frozen=True)
+class AllowedNetwork:
+    """An entry of VEILLE_ALLOWED_NETWORKS: a network, and optionally the one port allowed on
+    it ("10.0.0.0/8", "127.0.0.1:8080", "[fd00::1]:443")."""
+
+    network: ipaddress.IPv4Network | ipaddress.IPv6Network
+    port: int | None = None
+
+    def admits(self, address: Address, port: int | None) -> bool:
+        """`port` None: not known yet (a name being resolved); checked again at connect time."""
+        return address in self.network and (self.port is None or port in (None, self.port))
+
+
+def parse_allowed(entry: str) -> AllowedNetwork:
+    text = str(entry).strip()
+    port: int | None = None
+    if text.startswith("["):  # [IPv6 network]:port
+        inside, _, rest = text[1:].partition("]")
+        text, port_text = inside, rest.removeprefix(":")
+        port = int(port_text) if port_text else None
+    elif text.count(":") == 1:  # IPv4 network:port
+        text, port_text = text.split(":")
+        port = int(port_text)
+    if port is not None and not 0 < port < 65536:
+        raise ValueError(f"port {port} out of range")
+    return AllowedNetwork(ipaddress.ip_network(text, strict=False), port)
+
+
+def networks(entries: Iterable[str]) -> list[AllowedNetwork]:
+    """VEILLE_ALLOWED_NETWORKS entries; a bad one raises ValueError naming it."""
+    parsed = []
+    for entry in entries:
+        try:
+            parsed.append(parse_allowed(entry))
+        except ValueError as exc:
+            raise ValueError(
+                f"VEILLE_ALLOWED_NETWORKS entry {entry!r} is not a network with an optional port "
+                f"({exc}); e.g. 10.0.0.0/8, 127.0.0.1:8080 or [fd00::1]:443"
+            ) from None
+    return parsed
 
 
 def refusal(host: str, address: Address) -> str:
@@ -64,12 +104,18 @@ def refusal(host: str, address: Address) -> str:
 
 
 def check_address(
-    host: str, address: Address, allowed: Sequence[ipaddress.IPv4Network | ipaddress.IPv6Network]
+    host: str, address: Address, allowed: Sequence[AllowedNetwork], port: int | None = None
 ) -> str | None:
-    """Why connecting to `address` (for `host`) is refused, or None."""
-    if is_internal(address) and not any(address in network for network in allowed):
-        return refusal(host, address)
-    return None
+    """Why connecting to `address` (and `port`, when known) for `host` is refused, or None."""
+    if not is_internal(address) or any(entry.admits(address, port) for entry in allowed):
+        return None
+    ports = sorted({e.port for e in allowed if e.port is not None and address in e.network})
+    if ports:
+        return (
+            f"refused: {host} resolves to {address}, an internal address allowed on port "
+            f"{', '.join(map(str, ports))} only, not {port} (VEILLE_ALLOWED_NETWORKS)"
+        )
+    return refusal(host, address)
 
 
 class RefusedAddress(DNSLookupError):
@@ -103,6 +149,11 @@ class GuardedResolver(CachingThreadedResolver):
             settings.getfloat("DNS_TIMEOUT"),
             settings.getlist("VEILLE_ALLOWED_NETWORKS"),
         )
+
+    def install_on_reactor(self) -> None:
+        super().install_on_reactor()
+        # Connections ask the reactor's name resolver, with the port: check the pair there.
+        self.reactor.installNameResolver(_PortChecking(self.reactor.nameResolver, self.allowed))
 
     def getHostByName(self, name: str, timeout: Sequence[int] = ()):  # noqa: N802 (Twisted's name)
         return self.lookup(name, timeout).addCallback(self._checked, name)
@@ -154,7 +205,7 @@ def _guarded_connection(base: type, allowed: list) -> type:
                 raise urllib3.exceptions.NameResolutionError(self.host, self, exc) from exc
             for info in infos:
                 address = ipaddress.ip_address(info[4][0].split("%")[0])
-                problem = check_address(self.host, address, allowed)
+                problem = check_address(self.host, address, allowed, self.port)
                 if problem:
                     raise FetchRefused(problem)
             address = infos[0][4][0]
@@ -208,7 +259,10 @@ def guarded_get(
         with contextlib.suppress(ValueError):
             literal = ipaddress.ip_address((parts.host or "").strip("[]"))
         if literal is not None:
-            problem = check_address(parts.host or "", literal, networks_allowed)
+            default_port = 443 if parts.scheme == "https" else 80
+            problem = check_address(
+                parts.host or "", literal, networks_allowed, port or default_port
+            )
             if problem:
                 raise FetchRefused(problem)
         pool_class = (
@@ -241,3 +295,53 @@ def guarded_get(
         finally:
             pool.close()
     raise FetchRefused(f"{url[:80]}: more than {max_redirects} redirects")
+
+
+@implementer(IResolutionReceiver)
+class _CheckedReceiver:
+    """Passes on only the (address, port) pairs the policy admits."""
+
+    def __init__(self, receiver: Any, host: str, allowed: list[AllowedNetwork]) -> None:
+        self.receiver, self.host, self.allowed = receiver, host, allowed
+
+    def resolutionBegan(self, resolution: Any) -> None:  # noqa: N802 (Twisted's name)
+        self.receiver.resolutionBegan(resolution)
+
+    def addressResolved(self, address: Any) -> None:  # noqa: N802
+        try:
+            ip = ipaddress.ip_address(str(address.host).split("%")[0])
+        except ValueError:
+            return
+        problem = check_address(self.host, ip, self.allowed, getattr(address, "port", None))
+        if problem:
+            _REFUSED[self.host] = problem
+            logger.warning("%s", problem)
+            return
+        self.receiver.addressResolved(address)
+
+    def resolutionComplete(self) -> None:  # noqa: N802
+        self.receiver.resolutionComplete()
+
+
+@implementer(IHostnameResolver)
+class _PortChecking:
+    """The reactor's name resolver, checking each resolved address with its port."""
+
+    def __init__(self, resolver: Any, allowed: list[AllowedNetwork]) -> None:
+        self.resolver, self.allowed = resolver, allowed
+
+    def resolveHostName(  # noqa: N802 (Twisted's name)
+        self,
+        resolutionReceiver: Any,  # noqa: N803
+        hostName: str,  # noqa: N803
+        portNumber: int = 0,  # noqa: N803
+        addressTypes: Any = None,  # noqa: N803
+        transportSemantics: str = "TCP",  # noqa: N803
+    ) -> Any:
+        return self.resolver.resolveHostName(
+            _CheckedReceiver(resolutionReceiver, hostName, self.allowed),
+            hostName,
+            portNumber,
+            addressTypes,
+            transportSemantics,
+        )

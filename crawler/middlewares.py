@@ -80,7 +80,9 @@ class PrivateAddressGuard:
             address = ipaddress.ip_address(host.strip("[]").split("%")[0])
         except ValueError:
             return None  # a name: GuardedResolver checks what it resolves to
-        problem = check_address(host, address, self.allowed)
+        parsed = urlparse_cached(request)
+        port = parsed.port or (443 if parsed.scheme == "https" else 80)
+        problem = check_address(host, address, self.allowed, port)
         if problem:
             raise BlockedAddress(problem)
         return None

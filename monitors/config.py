@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from crawler.errors import VeilleError
+from crawler.fetch_policy import networks
 from crawler.stories import story_window_hours
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -78,6 +79,11 @@ def load_settings(**overrides: object) -> Settings:
         story_window_hours()
     except ValueError as exc:
         raise VeilleError(f"environment variable {exc}") from None
+    allowed = settings.crawl_settings.get("VEILLE_ALLOWED_NETWORKS", [])
+    try:  # checked here: a bad entry must stop the start, not every crawl
+        networks(allowed if isinstance(allowed, list) else [allowed])
+    except ValueError as exc:
+        raise VeilleError(f"VEILLE_CRAWL_SETTINGS: {exc}") from None
     if settings.crawl_log is None:
         settings = replace(settings, crawl_log=settings.db.parent / "crawl.log")
     return settings

@@ -213,3 +213,46 @@ def test_cli_fetches_follow_the_crawl_policy(redirector):
         guarded_get(base + "/big", allowed=allowed, max_bytes=1_000_000)
     with pytest.raises(FetchRefused, match="not an http"):
         guarded_get("file:///etc/passwd")
+
+
+def test_allowed_networks_take_an_optional_port():
+    from crawler.fetch_policy import check_address, networks
+
+    allowed = networks(["127.0.0.1:8080", "10.0.0.0/8", "[fd00::1]:443"])
+    loopback, private, ula = (ipaddress.ip_address(a) for a in ("127.0.0.1", "10.2.3.4", "fd00::1"))
+    assert check_address("local", loopback, allowed, 8080) is None
+    assert "allowed on port 8080 only, not 6379" in check_address("local", loopback, allowed, 6379)
+    assert check_address("intranet", private, allowed, 6379) is None  # no port: every port
+    assert check_address("v6", ula, allowed, 443) is None
+    assert check_address("v6", ula, allowed, 22) is not None
+    for bad in ("127.0.0.1:99999", "not-a-network", "10.0.0.0/8:x"):
+        with pytest.raises(ValueError, match="VEILLE_ALLOWED_NETWORKS entry"):
+            networks([bad])
+
+
+def test_a_port_outside_the_allowed_one_is_refused_in_a_crawl(redirector, tmp_path):
+    """A host name resolving to an allowed address, on another port than the allowed one: the
+    crawl's name resolver sees the port and refuses it."""
+    from crawler import store
+    from crawler.crawl import crawl
+    from monitors.demo import LOCAL_CRAWL_SETTINGS
+
+    base, hits = redirector
+    port = int(base.rsplit(":", 1)[1])
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(
+        f"sources:\n  - name: local\n    homepage: {base}/\n    feeds: [{base}/page]\n",
+        encoding="utf-8",
+    )
+    other = dict(LOCAL_CRAWL_SETTINGS, VEILLE_ALLOWED_NETWORKS=[f"127.0.0.1:{port + 1}"])
+    crawl(tmp_path / "v.db", sources, settings=other, time_limit=60)
+    assert hits == []
+    (message,) = (
+        store.open_database(tmp_path / "v.db")
+        .execute("SELECT message FROM crawl_errors WHERE kind = 'blocked-address'")
+        .fetchone()
+    )
+    assert f"allowed on port {port + 1} only, not {port}" in message
+    same = dict(LOCAL_CRAWL_SETTINGS, VEILLE_ALLOWED_NETWORKS=[f"127.0.0.1:{port}"])
+    crawl(tmp_path / "w.db", sources, settings=same, time_limit=60)
+    assert "/page" in hits
