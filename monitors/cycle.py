@@ -110,6 +110,20 @@ def run_cycle(
         log_file=config.settings.crawl_log,
     )
     db = store.open_database(config.settings.db)
+    wanted = only or [s.name for s in config.sources.enabled()]
+    for name in sorted(set(wanted) - set(result.per_source)):
+        # Killed (time limit, out of memory, a signal) before reporting on this source: say so
+        # against the source, and count it as a failed try so pacing backs off as for any fault.
+        store.record_error(
+            db,
+            result.run_id,
+            name,
+            None,
+            "unfinished",
+            f"the crawl ({result.status}) stopped before this source was done; nothing of it "
+            "is lost, its next crawl starts again",
+        )
+        result.per_source[name] = {"entry_failed": 1, "errors": 1}
     for name, counts in sorted(result.per_source.items()):
         try:
             interval = config.sources.by_name(name).interval_minutes

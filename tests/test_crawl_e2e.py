@@ -267,3 +267,39 @@ def test_pacing_slows_quiet_sources_and_backs_off_failing_ones():
     assert delays == sorted(delays) and delays[-1] == MAX_BACKOFF
     assert failing[2].description == "backing off after 3 failed crawl(s)"
     assert next_pace(base, True, 1, 7, 0, now).failures == 0  # recovery resets the backoff
+
+
+def test_a_killed_cycle_records_the_sources_it_did_not_finish(sites, sources_file, tmp_path):
+    """A crawl stopped by its time limit: every source it had not reported on gets an
+    'unfinished' error and counts a failed try, instead of a silent '0 new, 0 errors'."""
+    from monitors.cycle import load_config, run_cycle
+
+    from .conftest import make_settings
+
+    text = sources_file.read_text(encoding="utf-8")
+    hang = sites["lequotidien"].base_url + "/dossiers/lent/"
+    sources_file.write_text(
+        text.replace("    listings:\n", f"    listings:\n      - {hang}\n"), encoding="utf-8"
+    )
+    watchlists = tmp_path / "watchlists.yaml"
+    watchlists.write_text("watchlists:\n  - name: x\n    terms: [x]\n", encoding="utf-8")
+    settings = make_settings(
+        tmp_path,
+        sources_file,
+        watchlists,
+        crawl_time_limit=4,
+        crawl_settings=dict(LOCAL_CRAWL_SETTINGS, DOWNLOAD_TIMEOUT=600),
+    )
+    report = run_cycle(load_config(settings))
+    assert report.crawl.status != "finished"
+    db = store.open_database(settings.db)
+    unfinished = {
+        source: message
+        for source, message in db.execute(
+            "SELECT source, message FROM crawl_errors WHERE kind = 'unfinished'"
+        )
+    }
+    assert set(unfinished) == {"lequotidien", "alkhabar", "site-en-panne"}
+    assert all("stopped before this source was done" in m for m in unfinished.values())
+    errors = dict(db.execute("SELECT name, error_count FROM sources").fetchall())
+    assert errors["lequotidien"] >= 1
