@@ -154,6 +154,7 @@ class Daemon:
             next_run_time=first,
             misfire_grace_time=max(1, int(interval)),
             executor="crawl",
+            replace_existing=True,
         )
 
     def reload(self, signum: int | None = None, _frame: object = None) -> None:
@@ -168,21 +169,38 @@ class Daemon:
         except VeilleError as exc:
             logger.error("reload refused, keeping the current configuration: %s", exc)
             return
-        old = {s.name: s for s in self.config.sources.enabled()}
-        new = {s.name: s for s in config.sources.enabled()}
+        previous = self.config
+        try:
+            self._apply_sources(previous, config)
+        except Exception:  # a new configuration applies whole or not at all
+            logger.exception("reload failed while rescheduling; keeping the current configuration")
+            self._apply_sources(config, previous, force=True)
+            return
         self.config = config
-        for name in old.keys() - new.keys():
-            self.scheduler.remove_job(f"crawl:{name}")
-        for index, name in enumerate(sorted(new.keys() - old.keys())):
-            self._schedule_source(new[name], index)
-        for name in old.keys() & new.keys():
-            if old[name].interval_minutes != new[name].interval_minutes:
-                self.scheduler.remove_job(f"crawl:{name}")
-                self._schedule_source(new[name], 0)
         db = store.open_database(config.settings.db)
         store.register_sources(db, config.sources.sources)
         db.conn.close()
-        logger.info("reloaded: %d sources, %d watchlists", len(new), len(config.rules.watchlists))
+        logger.info(
+            "reloaded: %d sources, %d watchlists",
+            len(config.sources.enabled()),
+            len(config.rules.watchlists),
+        )
+
+    def _apply_sources(self, old_config: Config, new_config: Config, force: bool = False) -> None:
+        """Add, remove and reschedule crawl jobs from one source list to another (with
+        `force`, reschedule every job: restoring after a failed reload)."""
+        old = {s.name: s for s in old_config.sources.enabled()}
+        new = {s.name: s for s in new_config.sources.enabled()}
+        for name in old.keys() - new.keys():
+            if self.scheduler.get_job(f"crawl:{name}"):
+                self.scheduler.remove_job(f"crawl:{name}")
+        for index, name in enumerate(sorted(new.keys() - old.keys())):
+            self._schedule_source(new[name], index)
+        for name in old.keys() & new.keys():
+            if force or old[name].interval_minutes != new[name].interval_minutes:
+                if self.scheduler.get_job(f"crawl:{name}"):
+                    self.scheduler.remove_job(f"crawl:{name}")
+                self._schedule_source(new[name], 0)
 
     def stop(self, signum: int | None = None, _frame: object = None) -> None:
         if self._stopping.is_set():

@@ -81,3 +81,57 @@ def test_health_reports_a_late_delivery_and_a_stuck_crawl(tmp_path):
     assert report["status"] == "degraded"
     assert any(p.startswith("delivery has not run for") for p in report["problems"])
     assert any(p.startswith("crawl of le360 running for") for p in report["problems"])
+
+
+def _config(tmp_path, interval: str):
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(
+        "sources:\n"
+        f"  - name: le360\n    homepage: https://fr.le360.ma/\n    feeds: [https://fr.le360.ma/rss]\n"
+        f"    interval_minutes: {interval}\n"
+        "  - name: medias24\n    homepage: https://medias24.com/\n    feeds: [https://medias24.com/feed/]\n",
+        encoding="utf-8",
+    )
+    watchlists = tmp_path / "watchlists.yaml"
+    watchlists.write_text("watchlists:\n  - name: x\n    terms: [x]\n", encoding="utf-8")
+    return make_settings(tmp_path, sources, watchlists)
+
+
+def _jobs(daemon) -> dict[str, float]:
+    return {
+        job.id: job.trigger.interval.total_seconds()
+        for job in daemon.scheduler.get_jobs()
+        if job.id.startswith("crawl:")
+    }
+
+
+def test_a_reload_applies_whole_or_not_at_all(tmp_path, monkeypatch, caplog):
+    settings = _config(tmp_path, "30")
+    daemon = Daemon(load_config(settings))
+    daemon.schedule_jobs()
+    before = _jobs(daemon)
+    assert before == {"crawl:le360": 1800.0, "crawl:medias24": 1800.0}
+
+    _config(tmp_path, ".inf")  # refused by validation: nothing changes
+    daemon._reload()
+    assert _jobs(daemon) == before
+    assert "interval_minutes must be a number of minutes from 0.1" in caplog.text
+
+    _config(tmp_path, "10")  # valid, but rescheduling fails half-way: rolled back
+    original = daemon._schedule_source
+    calls = []
+
+    def failing(source, index):
+        calls.append(source.name)
+        if len(calls) == 1:
+            raise RuntimeError("scheduler refused the job")
+        return original(source, index)
+
+    monkeypatch.setattr(daemon, "_schedule_source", failing)
+    daemon._reload()
+    assert _jobs(daemon) == before and daemon.config.sources.by_name("le360").interval_minutes == 30
+    assert "keeping the current configuration" in caplog.text
+
+    monkeypatch.setattr(daemon, "_schedule_source", original)
+    daemon._reload()  # the same valid file, applied whole this time
+    assert _jobs(daemon)["crawl:le360"] == 600.0
