@@ -28,7 +28,10 @@ from monitors.pacing import is_due
 
 logger = logging.getLogger(__name__)
 
-CRAWL_WORKERS = 2  # one crawl process per core on a small server
+# Crawl processes at once. Most of a crawl is waiting for servers, and a site that hangs holds
+# its process until its time limit: one per core for the work, plus room for three hung sites
+# so that the others are still crawled on schedule. Each process takes some 100 MB.
+CRAWL_WORKERS = 2 + 3
 
 
 @dataclass

@@ -18,11 +18,15 @@ SOURCES = """sources:
 {entries}"""
 
 
-def test_hanging_crawls_never_hold_up_delivery(tmp_path, monkeypatch):
-    """Three sources whose crawls hang (every crawl thread taken) and delivery every second:
-    delivery still runs every second. The crawls are stood in for by blocking calls: what is
-    tested is the scheduler's use of its threads, not the crawler's time-outs."""
-    entries = "".join(
+def test_hanging_crawls_never_hold_up_delivery_or_a_healthy_source(tmp_path, monkeypatch):
+    """Three sources whose crawls hang, a healthy one due every 6 seconds and delivery every
+    second: the healthy source is crawled on schedule and delivery runs every second. The
+    crawls are stood in for by blocking calls: what is tested is the scheduler's use of its
+    threads, not the crawler's time-outs."""
+    entries = (
+        "  - name: healthy\n    homepage: https://ok.example.ma/\n"
+        "    feeds: [https://ok.example.ma/feed]\n    interval_minutes: 0.1\n"
+    ) + "".join(
         f"  - name: hanging{i}\n    homepage: https://hang{i}.example.ma/\n"
         f"    feeds: [https://hang{i}.example.ma/feed]\n    interval_minutes: 0.1\n"
         for i in range(3)
@@ -38,7 +42,12 @@ def test_hanging_crawls_never_hold_up_delivery(tmp_path, monkeypatch):
     crawling: list[str] = []
     delivered: list[float] = []
 
+    healthy: list[float] = []
+
     def hanging_cycle(config, only, console=None):
+        if only[0] == "healthy":
+            healthy.append(time.monotonic())
+            return
         crawling.append(only[0])
         release.wait(30)
 
@@ -61,7 +70,8 @@ def test_hanging_crawls_never_hold_up_delivery(tmp_path, monkeypatch):
         daemon._stopping.set()  # jobs still queued return at once
         release.set()
         daemon.scheduler.shutdown(wait=True)
-    assert len(running) == daemon_module.CRAWL_WORKERS  # every crawl thread held
+    assert running == {"hanging0", "hanging1", "hanging2"}  # all three hung, all along
+    assert len(healthy) >= 2, healthy  # first at 2-4 s, then every 6 s: on schedule
     assert len(delivered) >= 9, delivered  # ~12 runs due; none waited for a crawl thread
     gaps = [b - a for a, b in zip(delivered, delivered[1:], strict=False)]
     assert max(gaps) < 2.5, gaps
