@@ -51,6 +51,13 @@ def parse_max_age_days(value: str) -> float | None:
     return days
 
 
+def parse_seconds(value: str, low: int, high: int) -> int:
+    """A whole number of seconds within [low, high]."""
+    if not value.strip().isdigit() or not low <= int(value) <= high:
+        raise ValueError(f"{value!r}: give a whole number of seconds from {low} to {high}")
+    return int(value)
+
+
 _ENV = {
     "VEILLE_DB": ("db", Path),
     "VEILLE_SOURCES": ("sources", Path),
@@ -60,6 +67,7 @@ _ENV = {
     "VEILLE_CRAWL_LOG": ("crawl_log", Path),
     "VEILLE_CRAWL_SETTINGS": ("crawl_settings", json.loads),
     "VEILLE_ALERT_MAX_AGE_DAYS": ("alert_max_age_days", parse_max_age_days),
+    "VEILLE_DELIVER_EVERY_SECONDS": ("deliver_every_seconds", lambda v: parse_seconds(v, 1, 3600)),
 }
 
 

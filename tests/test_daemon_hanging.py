@@ -1,0 +1,74 @@
+"""The real daemon beside three sites that hang: a healthy source is still crawled on its
+schedule and its alerts are delivered while the hanging crawls hold their processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+from crawler import store
+
+from .hostile import HostileSite
+
+
+def test_three_hanging_sites_hold_up_neither_a_healthy_source_nor_delivery(sites, tmp_path):
+    hostile = HostileSite()
+    healthy = sites["lequotidien"].base_url
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(
+        "sources:\n"
+        f"  - name: healthy\n    homepage: {healthy}/\n    feeds: [{healthy}/feed/]\n"
+        "    interval_minutes: 0.1\n"
+        + "".join(
+            f"  - name: hang{i}\n    homepage: {hostile.base_url}/\n"
+            f"    feeds: [{hostile.base_url}/hang]\n    interval_minutes: 0.1\n"
+            for i in range(3)
+        ),
+        encoding="utf-8",
+    )
+    watchlists = tmp_path / "watchlists.yaml"
+    watchlists.write_text(
+        "watchlists:\n  - name: maroc\n    query: 'Maroc OR marocain OR Rabat'\n"
+        "    notify: [console]\n",
+        encoding="utf-8",
+    )
+    env = dict(
+        os.environ,
+        VEILLE_DB=str(tmp_path / "v.db"),
+        VEILLE_SOURCES=str(sources),
+        VEILLE_WATCHLISTS=str(watchlists),
+        VEILLE_DELIVER_EVERY_SECONDS="2",
+        VEILLE_CRAWL_TIME_LIMIT="600",
+        VEILLE_CRAWL_SETTINGS=json.dumps(
+            {"VEILLE_ALLOWED_NETWORKS": ["127.0.0.0/8"], "DOWNLOAD_TIMEOUT": 600}
+        ),
+    )
+    log = tmp_path / "daemon.log"
+    with open(log, "wb") as out:
+        daemon = subprocess.Popen(
+            [sys.executable, "-m", "monitors.cli", "run"], env=env, stdout=out, stderr=out
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                text = log.read_text(encoding="utf-8", errors="replace")
+                if len(re.findall(r"cycle run=\d+ sources=healthy", text)) >= 2:
+                    break
+                time.sleep(0.5)
+        finally:
+            daemon.terminate()
+            daemon.wait(timeout=30)
+            hostile.stop()
+    text = log.read_text(encoding="utf-8", errors="replace")
+    healthy_cycles = re.findall(r"cycle run=\d+ sources=healthy status=finished", text)
+    assert len(healthy_cycles) >= 2, text[-3000:]
+    assert hostile.hits.count("/hang") == 3  # the three hanging crawls were running throughout
+    before_stop = text.split("stopping (signal", 1)[0]
+    assert not re.search(r"cycle run=\d+ sources=hang", before_stop)  # none finished meanwhile
+    db = store.open_database(tmp_path / "v.db")
+    states = dict(db.execute("SELECT state, count(*) FROM deliveries GROUP BY state").fetchall())
+    assert states.get("sent", 0) >= 1 and not states.get("pending"), states
