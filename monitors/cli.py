@@ -499,8 +499,14 @@ def export(ctx, fmt, watchlist, since, until, output) -> None:
     is_flag=True,
     help="Let visitors run their own SQL queries (off: canned queries, facets and search only).",
 )
+@click.option(
+    "--behind-auth-proxy",
+    is_flag=True,
+    help="Listen beyond loopback: a reverse proxy in front authenticates visitors "
+    "(in a container, with the port published on the host's loopback).",
+)
 @click.pass_context
-def serve(ctx, host: str, port: int, allow_sql: bool) -> None:
+def serve(ctx, host: str, port: int, allow_sql: bool, behind_auth_proxy: bool) -> None:
     """Browse the database in a read-only web view (Datasette): search, facets, feeds, charts."""
     import ipaddress
 
@@ -510,11 +516,18 @@ def serve(ctx, host: str, port: int, allow_sql: bool) -> None:
         loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
     except ValueError:
         loopback = False
-    if not loopback:
+    if not loopback and not behind_auth_proxy:
         raise VeilleError(
             f"--host {host}: the web view has no login of its own, so it listens on loopback "
             "only; to open it to others, keep 127.0.0.1 and put a reverse proxy with "
-            "authentication in front (docs/stories-and-search.md, 'The web view')"
+            "authentication in front, or add --behind-auth-proxy if one already guards this "
+            "address (docs/stories-and-search.md, 'The web view')"
+        )
+    if not loopback:
+        click.echo(
+            f"listening on {host}: every visitor who reaches this address sees the data; "
+            "the proxy in front must authenticate them",
+            err=True,
         )
     settings = _settings(ctx)
     store.open_database(settings.db).conn.close()  # create/migrate before serving
@@ -535,22 +548,42 @@ def sources() -> None:
 @click.option("--offline", is_flag=True, help="Only validate the file; do not fetch anything.")
 @click.option("--source", "names", multiple=True, help="Check only this source (repeatable).")
 @click.option("--timeout", default=15.0, show_default=True, help="Seconds per request.")
+@click.option("--json", "as_json", is_flag=True, help="Print one result per entry point as JSON.")
 @click.pass_context
 def sources_check(
-    ctx: click.Context, offline: bool, names: tuple[str, ...], timeout: float
+    ctx: click.Context, offline: bool, names: tuple[str, ...], timeout: float, as_json: bool
 ) -> None:
     """Validate the sources file and try each entry point."""
     from crawler.probe import probe_sources
 
     source_list = load_sources(_settings(ctx).sources)
     entries = sum(len(s.entry_points) for s in source_list.sources)
-    click.echo(
+    summary = (
         f"{source_list.path}: {len(source_list.sources)} sources, {entries} entry points — valid"
     )
     if offline:
+        if as_json:
+            click.echo(json.dumps({"path": str(source_list.path), "valid": True, "entries": []}))
+        else:
+            click.echo(summary)
         return
     chosen = [source_list.by_name(n) for n in names] if names else source_list.sources
     results = probe_sources(chosen, timeout=timeout, allowed=_allowed_networks(ctx))
+    working = {r.source for r in results if r.reachable and not r.error}
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "path": str(source_list.path),
+                    "valid": True,
+                    "entries": [asdict(r) for r in results],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        sys.exit(0 if working or not results else 1)
+    click.echo(summary)
     table = [
         [
             r.source,
@@ -572,7 +605,6 @@ def sources_check(
     )
     ok = sum(1 for r in results if r.reachable and not r.error)
     click.echo(f"\n{ok}/{len(results)} entry points answered with usable content")
-    working = {r.source for r in results if r.reachable and not r.error}
     if results and not working:
         click.echo("no source answered with usable content", err=True)
         sys.exit(1)
@@ -587,12 +619,37 @@ def rules() -> None:
 
 
 @rules.command("check")
+@click.option("--json", "as_json", is_flag=True, help="Print the watchlists as JSON.")
 @click.pass_context
-def rules_check(ctx: click.Context) -> None:
+def rules_check(ctx: click.Context, as_json: bool) -> None:
     """Validate the watchlists file (and that the sources it names exist)."""
     from monitors.cycle import load_config
 
     config = load_config(_settings(ctx))
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "path": str(config.rules.path),
+                    "valid": True,
+                    "watchlists": [
+                        {
+                            "name": w.name,
+                            "title": w.title,
+                            "query": w.query_text,
+                            "terms": list(w.terms),
+                            "entities": list(w.entities),
+                            "languages": list(w.languages),
+                            "channels": config.rules.channels_for(w),
+                        }
+                        for w in config.rules.watchlists
+                    ],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
     click.echo(f"{config.rules.path}: {len(config.rules.watchlists)} watchlists — valid")
     for w in config.rules.watchlists:
         channels = ", ".join(config.rules.channels_for(w))
@@ -619,9 +676,15 @@ def rules_check(ctx: click.Context) -> None:
     "--language",
     help="Language of --text (fr, ar, en…), for watchlists limited to some languages.",
 )
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_context
 def rules_test(
-    ctx: click.Context, target: str | None, text: str | None, title: str, language: str | None
+    ctx: click.Context,
+    target: str | None,
+    text: str | None,
+    title: str,
+    language: str | None,
+    as_json: bool,
 ) -> None:
     """Show which watchlists match TARGET (a URL, an HTML file, or '-' for stdin) or --text."""
     from monitors.matcher import ArticleText, Matcher
@@ -638,6 +701,28 @@ def rules_test(
     else:
         raise click.UsageError("give a URL, a file, '-' or --text")
     results = Matcher.for_rules(rule_set).match(article)
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "title": article.title,
+                    "language": article.language,
+                    "matches": [
+                        {
+                            "watchlist": r.watchlist,
+                            "hits": [
+                                {"term": h.term, "field": h.field, "start": h.start} for h in r.hits
+                            ],
+                            "snippet": r.snippet,
+                        }
+                        for r in results
+                    ],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        sys.exit(0 if results else 1)
     click.echo(f"title: {article.title or '(none)'}   language: {article.language or '?'}")
     if not results:
         click.echo("no watchlist matched")
@@ -716,8 +801,11 @@ def extract_command(ctx: click.Context, target: str, as_json: bool, full: bool) 
 @click.argument("watchlist")
 @click.option("--since", help="Only articles published on or after this date (YYYY-MM-DD).")
 @click.option("--show", default=50, show_default=True, help="Print at most this many matches.")
+@click.option("--json", "as_json", is_flag=True, help="Print the matches and totals as JSON.")
 @click.pass_context
-def rules_backtest(ctx: click.Context, watchlist: str, since: str | None, show: int) -> None:
+def rules_backtest(
+    ctx: click.Context, watchlist: str, since: str | None, show: int, as_json: bool
+) -> None:
     """Run WATCHLIST over the stored articles and list what it would have alerted on (sends nothing)."""
     from monitors.backtest import backtest
     from monitors.outbox import describe_hits
@@ -734,6 +822,7 @@ def rules_backtest(ctx: click.Context, watchlist: str, since: str | None, show: 
     max_age = timedelta(days=max_age_days) if max_age_days is not None else None
     now = datetime.now(UTC)
     total = matched = too_old = 0
+    shown: list[dict] = []
     for scanned, hit in backtest(db, rule_set, watchlist, since):
         total = scanned
         if hit is None:
@@ -741,6 +830,20 @@ def rules_backtest(ctx: click.Context, watchlist: str, since: str | None, show: 
         matched += 1
         old = not is_recent(hit.published, max_age, now)
         too_old += old
+        if as_json:
+            if matched <= show:
+                shown.append(
+                    {
+                        "url": hit.url,
+                        "title": hit.title,
+                        "source": hit.source,
+                        "published": hit.published,
+                        "too_old_to_alert": old,
+                        "hits": [{"term": h.term, "field": h.field} for h in hit.result.hits],
+                        "snippet": hit.result.snippet,
+                    }
+                )
+            continue
         if matched <= show:
             hits = [{"term": h.term, "field": h.field} for h in hit.result.hits]
             date = (hit.published or "")[:10]
@@ -748,6 +851,21 @@ def rules_backtest(ctx: click.Context, watchlist: str, since: str | None, show: 
             click.echo(
                 f"\n{date}  {hit.source}  {hit.title}{note}\n  {hit.url}\n  {describe_hits(hits)}\n  {hit.result.snippet}"
             )
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "watchlist": watchlist,
+                    "scanned": total,
+                    "matched": matched,
+                    "too_old_to_alert": too_old,
+                    "matches": shown,
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
     click.echo(f"\n{watchlist}: {matched} of {total} stored articles match (no alert sent)")
     if too_old:
         click.echo(
@@ -808,13 +926,25 @@ def alerts() -> None:
 @click.option("--state", type=click.Choice(["pending", "sending", "sent", "failed", "unconfirmed"]))
 @click.option("--watchlist")
 @click.option("--limit", default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the alerts as JSON.")
 @click.pass_context
-def alerts_list(ctx: click.Context, state: str | None, watchlist: str | None, limit: int) -> None:
+def alerts_list(
+    ctx: click.Context, state: str | None, watchlist: str | None, limit: int, as_json: bool
+) -> None:
     """The latest alerts and the state of each delivery."""
     from monitors.alerts import list_alerts
 
     db = _existing_db(ctx)
     _known_names(db, watchlist=watchlist)
+    if as_json:
+        click.echo(
+            json.dumps(
+                [asdict(a) for a in list_alerts(db, state, watchlist, limit)],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
     rows = [
         [
             a.id,

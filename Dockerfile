@@ -1,0 +1,32 @@
+# veille in a container: the daemon by default, the web view with `serve`.
+#   docker build -t veille .
+#   docker run -d --name veille -v veille-data:/data --env-file secrets.env veille
+#   docker run -d --name veille-web -v veille-data:/data -p 127.0.0.1:8001:8001 veille \
+#       serve --host 0.0.0.0 --behind-auth-proxy
+# (the web view has no login: publish it on the host's loopback, behind a proxy that has one)
+# Data (database, logs) live in the /data volume; secrets come from the environment
+# (VEILLE_SMTP_PASSWORD, VEILLE_SLACK_WEBHOOK_URL…), never from the image.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    VEILLE_DB=/data/veille.db \
+    VEILLE_SOURCES=/opt/veille/seeds/sources.yaml \
+    VEILLE_WATCHLISTS=/opt/veille/seeds/watchlists.yaml \
+    VEILLE_LOG_FORMAT=json
+
+RUN useradd --create-home --uid 1000 veille && mkdir /data && chown veille /data
+WORKDIR /opt/veille
+COPY pyproject.toml README.md ./
+COPY crawler ./crawler
+COPY monitors ./monitors
+COPY seeds ./seeds
+COPY scrapy.cfg ./
+RUN pip install --no-cache-dir .
+
+USER veille
+VOLUME ["/data"]
+EXPOSE 8001
+HEALTHCHECK --interval=60s --timeout=10s CMD python -c "import sqlite3,sys; sqlite3.connect('/data/veille.db').execute('PRAGMA quick_check'); sys.exit(0)"
+ENTRYPOINT ["veille"]
+CMD ["run"]
