@@ -30,6 +30,28 @@ class ConfigError(VeilleError):
         super().__init__(message)
 
 
+class ConfigErrors(ConfigError):
+    """Every problem found in one configuration file, so that one run of `rules check` shows
+    them all instead of one per run."""
+
+    def __init__(self, errors: list[ConfigError]) -> None:
+        self.errors = errors
+        first = errors[0]
+        super().__init__(first.path, first.line, first.problem, first.fix, first.column)
+        self.args = (f"{len(errors)} problems:\n" + "\n".join(f"  {error}" for error in errors),)
+
+    def __str__(self) -> str:
+        return self.args[0]
+
+
+def raise_all(errors: list[ConfigError]) -> None:
+    """Raise the one error, or all of them together."""
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise ConfigErrors(errors)
+
+
 class CrawlError(VeilleError):
     """A crawl could not be started or did not finish."""
 

@@ -106,7 +106,12 @@ def load_yaml(path: str | Path) -> Any:
         if exc.context and exc.context_mark and exc.context_mark.line + 1 != line:
             problem += f", {exc.context} that starts on line {exc.context_mark.line + 1}"
         raise ConfigError(
-            str(path), line, f"invalid YAML: {problem}", "check indentation and quoting"
+            str(path),
+            line,
+            f"invalid YAML: {problem}",
+            "check indentation, and quote values holding ':', '#', '@' or quotes "
+            "(query: '\"cloud souverain\" OR datacenter')",
+            column=mark.column + 1 if mark else None,
         ) from None
     finally:
         loader.dispose()

@@ -620,18 +620,32 @@ def rules() -> None:
 
 @rules.command("check")
 @click.option("--json", "as_json", is_flag=True, help="Print the watchlists as JSON.")
+@click.option("--strict", is_flag=True, help="Treat warnings (likely slips) as errors.")
 @click.pass_context
-def rules_check(ctx: click.Context, as_json: bool) -> None:
-    """Validate the watchlists file (and that the sources it names exist)."""
+def rules_check(ctx: click.Context, as_json: bool, strict: bool) -> None:
+    """Validate the watchlists file (and that the sources it names exist); report every
+    problem of the file in one run, and warn about rules that parse but likely mean something
+    else (lower-case or, NEAR5, titre:…, unused entities)."""
     from monitors.cycle import load_config
+    from monitors.rule_lint import lint_rules
 
     config = load_config(_settings(ctx))
+    warnings = lint_rules(config.rules, config.rules.raw_watchlists)
+    for warning in warnings:
+        click.echo(str(warning), err=True)
+    if strict and warnings:
+        click.echo(f"error: {len(warnings)} warning(s) and --strict", err=True)
+        sys.exit(2)
     if as_json:
         click.echo(
             json.dumps(
                 {
                     "path": str(config.rules.path),
                     "valid": True,
+                    "warnings": [
+                        {"line": w.line, "column": w.column, "message": w.message, "fix": w.fix}
+                        for w in warnings
+                    ],
                     "watchlists": [
                         {
                             "name": w.name,

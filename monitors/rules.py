@@ -14,7 +14,7 @@ from pathlib import Path
 import apprise
 from apprise.utils.parse import parse_url
 
-from crawler.errors import ConfigError
+from crawler.errors import ConfigError, raise_all
 from crawler.normalize import normalize
 from crawler.yamlfile import (
     LineDict,
@@ -161,6 +161,7 @@ class RuleSet:
     watchlists: list[Watchlist] = field(default_factory=list)
     channels: dict[str, Channel] = field(default_factory=dict)
     entities: dict[str, Entity] = field(default_factory=dict)
+    raw_watchlists: list = field(default_factory=list, repr=False)  # for lint positions
 
     def by_name(self, name: str) -> Watchlist:
         for watchlist in self.watchlists:
@@ -571,39 +572,71 @@ def load_rules(path: str | Path, secrets: dict[str, str] | None = None) -> RuleS
     path = str(path)
     data = require_mapping(load_yaml(path), path, 1, "the watchlists file")
     reject_unknown_keys(data, {"channels", "entities", "watchlists"}, path, "the watchlists file")
-    entities = _parse_entities(data.get("entities"), path, data.line_of("entities"))
-    channels = _parse_channels(data.get("channels"), path, data.line_of("channels"), secrets or {})
+    errors: list[ConfigError] = []
+    try:
+        entities = _parse_entities(data.get("entities"), path, data.line_of("entities"))
+    except ConfigError as exc:
+        errors.append(exc)
+        entities = {}
+    try:
+        channels = _parse_channels(
+            data.get("channels"), path, data.line_of("channels"), secrets or {}
+        )
+    except ConfigError as exc:
+        errors.append(exc)
+        channels = {}
     raw_watchlists = data.get("watchlists")
     if not isinstance(raw_watchlists, list) or not raw_watchlists:
-        raise ConfigError(path, data.line_of("watchlists"), "'watchlists' must be a non-empty list")
+        errors.append(
+            ConfigError(path, data.line_of("watchlists"), "'watchlists' must be a non-empty list")
+        )
+        raise_all(errors)
     watchlists: list[Watchlist] = []
     seen: dict[str, int] = {}
     for i, raw in enumerate(raw_watchlists):
-        raw = require_mapping(raw, path, raw_watchlists.line_of(i), "each watchlist")
-        watchlist = _parse_watchlist(raw, path, channels, entities)
+        try:  # every watchlist is checked: one run reports every problem of the file
+            raw = require_mapping(raw, path, raw_watchlists.line_of(i), "each watchlist")
+            watchlist = _parse_watchlist(raw, path, channels, entities)
+        except ConfigError as exc:
+            errors.append(exc)
+            continue
         if watchlist.name in seen:
-            raise ConfigError(
-                path,
-                watchlist.line,
-                f"watchlist name {watchlist.name!r} is already used on line {seen[watchlist.name]}",
-                "give each watchlist a unique name",
+            errors.append(
+                ConfigError(
+                    path,
+                    watchlist.line,
+                    f"watchlist name {watchlist.name!r} is already used on line "
+                    f"{seen[watchlist.name]}",
+                    "give each watchlist a unique name",
+                )
             )
+            continue
         seen[watchlist.name] = watchlist.line
         watchlists.append(watchlist)
-    return RuleSet(path=path, watchlists=watchlists, channels=channels, entities=entities)
+    raise_all(errors)
+    return RuleSet(
+        path=path,
+        watchlists=watchlists,
+        channels=channels,
+        entities=entities,
+        raw_watchlists=list(raw_watchlists),
+    )
 
 
 def validate_sources_referenced(rules: RuleSet, source_names: set[str]) -> None:
     """A watchlist filtering on a source that does not exist would silently never match."""
-    for watchlist in rules.watchlists:
-        for name in watchlist.sources:
-            if name not in source_names:
-                raise ConfigError(
-                    rules.path,
-                    watchlist.line,
-                    f"watchlist {watchlist.name!r} filters on unknown source {name!r}",
-                    "use a source name from the sources file",
-                )
+    errors = [
+        ConfigError(
+            rules.path,
+            watchlist.line,
+            f"watchlist {watchlist.name!r} filters on unknown source {name!r}",
+            f"use a source name from the sources file: {', '.join(sorted(source_names))}",
+        )
+        for watchlist in rules.watchlists
+        for name in watchlist.sources
+        if name not in source_names
+    ]
+    raise_all(errors)
 
 
 def describe_unusable_channels(rules: RuleSet) -> list[str]:
