@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 
 import urllib3
@@ -89,10 +89,24 @@ def probe_entry(
 
 
 def probe_sources(
-    sources: list[Source], timeout: float = 15.0, workers: int = 8, allowed: Sequence[str] = ()
+    sources: list[Source],
+    timeout: float = 15.0,
+    workers: int = 8,
+    allowed: Sequence[str] = (),
+    progress: Callable[[ProbeResult], None] | None = None,
 ) -> list[ProbeResult]:
-    """Probe every entry point of the given sources in parallel, in source order. `allowed`:
-    internal networks to fetch anyway (the crawl's VEILLE_ALLOWED_NETWORKS)."""
+    """Probe every entry point of the given sources in parallel; results in source order.
+    `allowed`: internal networks to fetch anyway (the crawl's VEILLE_ALLOWED_NETWORKS);
+    `progress` is called as each probe ends."""
     jobs = [(s, e) for s in sources for e in s.entry_points]
+    results: list[ProbeResult | None] = [None] * len(jobs)
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(lambda job: probe_entry(job[0], job[1], timeout, allowed), jobs))
+        futures = {
+            pool.submit(probe_entry, source, entry, timeout, allowed): index
+            for index, (source, entry) in enumerate(jobs)
+        }
+        for future in as_completed(futures):
+            results[futures[future]] = future.result()
+            if progress is not None:
+                progress(results[futures[future]])
+    return [r for r in results if r is not None]

@@ -568,7 +568,17 @@ def sources_check(
             click.echo(summary)
         return
     chosen = [source_list.by_name(n) for n in names] if names else source_list.sources
-    results = probe_sources(chosen, timeout=timeout, allowed=_allowed_networks(ctx))
+    total = sum(len(s.entry_points) for s in chosen)
+    if sys.stderr.isatty() and not as_json:  # progress on a terminal, quiet in pipes and logs
+        with click.progressbar(length=total, label="checking entry points", file=sys.stderr) as bar:
+            results = probe_sources(
+                chosen,
+                timeout=timeout,
+                allowed=_allowed_networks(ctx),
+                progress=lambda _result: bar.update(1),
+            )
+    else:
+        results = probe_sources(chosen, timeout=timeout, allowed=_allowed_networks(ctx))
     working = {r.source for r in results if r.reachable and not r.error}
     if as_json:
         click.echo(

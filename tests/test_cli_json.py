@@ -102,3 +102,38 @@ def test_a_missing_database_and_a_bad_rules_file_are_configuration_errors(tmp_pa
     bad = tmp_path / "bad.yaml"
     bad.write_text("watchlists:\n  - name: X Y\n    terms: [a]\n", encoding="utf-8")
     assert CliRunner().invoke(cli, ["--watchlists", str(bad), "rules", "check"]).exit_code == 2
+
+
+def test_sources_check_shows_progress_on_a_terminal_only(tmp_path):
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(
+        "sources:\n  - name: eteint\n    homepage: http://127.0.0.1:9/\n"
+        "    feeds: [http://127.0.0.1:9/feed, http://127.0.0.1:9/rss]\n",
+        encoding="utf-8",
+    )
+    command = [sys.executable, "-m", "monitors.cli", "--sources", str(sources), "sources", "check"]
+    env = dict(os.environ, VEILLE_CRAWL_SETTINGS='{"VEILLE_ALLOWED_NETWORKS": ["127.0.0.0/8"]}')
+    piped = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
+    assert "checking entry points" not in piped.stderr
+    main, secondary = pty.openpty()
+    try:
+        run = subprocess.run(command, stdout=subprocess.PIPE, stderr=secondary, env=env, timeout=60)
+        os.close(secondary)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(main, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        os.close(main)
+    assert run.returncode == 1  # no source answered
+    assert b"checking entry points" in shown
