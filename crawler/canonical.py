@@ -75,3 +75,14 @@ def url_key(url: str) -> str:
         host = host[4:]
     path = normalize_escapes(parts.path).rstrip("/") or "/"
     return f"{host}{path}" + (f"?{parts.query}" if parts.query else "")
+
+
+# Print and AMP variants of an article page: never the address to store or send.
+_VARIANT_SEGMENT = re.compile(r"/(print|imprimer|impression|printable|amp)(/|$)", re.IGNORECASE)
+_VARIANT_QUERY = re.compile(r"(^|&)(print|imprimer|amp|output=amp|format=print)(=|&|$)", re.I)
+
+
+def is_variant_url(url: str) -> bool:
+    """True for a print or AMP version of a page (/print/88412/, ?print=1, /amp/)."""
+    parts = urlsplit(url)
+    return bool(_VARIANT_SEGMENT.search(parts.path) or _VARIANT_QUERY.search(parts.query))

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from crawler.canonical import normalize_escapes, url_key
+from crawler.canonical import is_variant_url, normalize_escapes, url_key
 from crawler.errors import DatabaseError
 from crawler.fingerprint import Fingerprint, fingerprint
 from crawler.stories import assign_story, check_scheme, index_article, index_terms, story_hour
@@ -567,9 +567,31 @@ def find_duplicate(
     return row[0] if row else None
 
 
+def prefer_url(conn: sqlite3.Connection, article_id: int, url: str) -> bool:
+    """Give an article the address `url` when it is stored under a print or AMP variant and
+    `url` is not one (the slug page met after its print version): alerts and exports then link
+    the page a reader expects. The old address still leads to the article."""
+    row = conn.execute("SELECT url FROM articles WHERE id = ?", (article_id,)).fetchone()
+    if row is None or not is_variant_url(row[0]) or is_variant_url(url):
+        return False
+    cursor = conn.execute(
+        "UPDATE OR IGNORE articles SET url = ?, url_key = ? WHERE id = ?",
+        (url, url_key(url), article_id),
+    )
+    conn.execute(
+        "INSERT OR IGNORE INTO article_urls(url_key, article_id) VALUES (?, ?)",
+        (url_key(row[0]), article_id),
+    )
+    return cursor.rowcount == 1
+
+
 def remember_urls(db: sqlite_utils.Database, article_id: int, urls: Iterable[str]) -> None:
-    """Record more URLs that lead to an already stored article, so they are never fetched again."""
+    """Record more URLs that lead to an already stored article, so they are never fetched again
+    (and move the article off a print or AMP address if one of them is the real page)."""
+    urls = list(urls)
     with db.conn:
+        for url in urls:
+            prefer_url(db.conn, article_id, url)
         db.conn.executemany(
             "INSERT OR IGNORE INTO article_urls(url_key, article_id) VALUES (?, ?)",
             [(url_key(u), article_id) for u in set(urls)],
@@ -605,6 +627,8 @@ def _store_one(conn: sqlite3.Connection, article: StoredArticle) -> tuple[int, b
     keys = {own_key, *(url_key(u) for u in article.seen_urls)}
     existing = find_duplicate(conn, article.url, article.content_hash, article.seen_urls)
     is_new = existing is None
+    if existing is not None:
+        prefer_url(conn, existing, article.url)
     if is_new:
         now = utcnow()
         existing = conn.execute(

@@ -303,3 +303,34 @@ def test_a_killed_cycle_records_the_sources_it_did_not_finish(sites, sources_fil
     assert all("stopped before this source was done" in m for m in unfinished.values())
     errors = dict(db.execute("SELECT name, error_count FROM sources").fetchall())
     assert errors["lequotidien"] >= 1
+
+
+@pytest.mark.parametrize("print_first", [True, False])
+def test_a_print_page_and_its_slug_page_are_stored_under_the_slug(sites, tmp_path, print_first):
+    """The Arabic fixture site lists an article's /print/ version in its sitemap and the slug
+    page (with rel=canonical) in its feed: whichever comes first, the stored address, and so
+    the alert's link, is the slug page."""
+    from crawler.canonical import url_key
+
+    khabar = sites["alkhabar"].base_url
+    entries = (
+        [f"{khabar}/sitemap-news.xml", f"{khabar}/feed"]
+        if print_first
+        else [f"{khabar}/feed", f"{khabar}/sitemap-news.xml"]
+    )
+    sources = tmp_path / "sources.yaml"
+    kinds = ["sitemaps", "feeds"] if print_first else ["feeds", "sitemaps"]
+    sources.write_text(
+        f"sources:\n  - name: alkhabar\n    homepage: {khabar}/\n"
+        + "".join(f"    {kind}: [{url}]\n" for kind, url in zip(kinds, entries, strict=True)),
+        encoding="utf-8",
+    )
+    run_crawl(tmp_path, sources, settings={"CONCURRENT_REQUESTS": 1})
+    db = store.open_database(tmp_path / "veille.db")
+    urls = [url for (url,) in db.execute("SELECT url FROM articles")]
+    assert urls and not any("/print/" in url for url in urls), urls
+    (article_id,) = db.execute(
+        "SELECT article_id FROM article_urls WHERE url_key = ?", [url_key(f"{khabar}/print/88412/")]
+    ).fetchone()
+    (url,) = db.execute("SELECT url FROM articles WHERE id = ?", [article_id]).fetchone()
+    assert url.startswith(f"{khabar}/2026/11/")
