@@ -32,6 +32,7 @@ from monitors.messages import (
     TemplateRenderError,
     channel_kind,
     render_alert,
+    render_combined_digest,
     render_digest,
 )
 from monitors.outbox import describe_hits
@@ -154,6 +155,10 @@ class Sender:
             plugin.request_rate_per_sec = self.min_interval
         self._apprise[channel] = target
         return target
+
+    def _combined(self, channel: str) -> bool:
+        spec = self.rules.channels.get(channel)
+        return bool(spec and spec.digest)
 
     def _kind(self, channel: str) -> str:
         if channel == CONSOLE:
@@ -296,8 +301,11 @@ class Sender:
         rows = load_alert_rows(
             self.db, "d.state='pending' AND d.next_attempt_at <= ?", [iso(now)], limit
         )
-        groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
+        groups: dict[tuple[str, str | None], list[dict]] = defaultdict(list)
         for row in rows:
+            if row["digest"] and self._combined(row["channel"]):
+                groups[(row["channel"], None)].append(row)  # the channel's scheduled review
+                continue
             w = self._watchlist(row["watchlist"])
             held = quiet_until(w, now)
             if held is not None:
@@ -323,8 +331,20 @@ class Sender:
         for (channel, name), group in groups.items():
             if not self._claim([r["id"] for r in group]):
                 continue
-            w = self._watchlist(name)
-            error = self._render_and_send(channel, render_digest, group, w, self._kind(channel))
+            if name is None:  # the channel's combined digest: a section per watchlist
+                sections = defaultdict(list)
+                for row in group:
+                    sections[row["watchlist"]].append(row)
+                error = self._render_and_send(
+                    channel,
+                    render_combined_digest,
+                    [(self._watchlist(w), rows) for w, rows in sections.items()],
+                    self.rules.channels[channel].language,
+                    self._kind(channel),
+                )
+            else:
+                w = self._watchlist(name)
+                error = self._render_and_send(channel, render_digest, group, w, self._kind(channel))
             self._finish(group, error, now, report)
         return report
 

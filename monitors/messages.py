@@ -28,6 +28,8 @@ LABELS = {
         "footer": "alerte envoyée par votre veille de presse",
         "digest_intro": "Résumé de la veille",
         "also_in": "Aussi dans",
+        "review": "Votre revue de presse",
+        "watchlists": "veilles",
         "original": "Publié d'abord par",
         "update_label": "mise à jour",
         "article": "article",
@@ -42,6 +44,8 @@ LABELS = {
         "footer": "alert sent by your press monitoring",
         "digest_intro": "Digest for",
         "also_in": "Also in",
+        "review": "Your press review",
+        "watchlists": "watchlists",
         "original": "First published by",
         "update_label": "update",
         "article": "article",
@@ -264,3 +268,21 @@ def render_digest(alerts: list[dict], watchlist, kind: str) -> Message:
     }
     context = _base_context(watchlist, lang) | {"alerts": [alert_context(a, kind) for a in alerts]}
     return _message("digest", overrides, context, kind)
+
+
+def render_combined_digest(sections: list, lang: str, kind: str) -> Message:
+    """One message gathering several watchlists' pending alerts (a channel's morning review):
+    `sections` is a list of (watchlist, alert rows)."""
+    context = {
+        "lang": lang,
+        "t": LABELS.get(lang, LABELS["fr"]),
+        "sections": [
+            {
+                "watchlist": {"name": w.name, "title": w.title},
+                "alerts": [alert_context(a, kind) for a in rows],
+            }
+            for w, rows in sections
+        ],
+        "total": sum(len(rows) for _, rows in sections),
+    }
+    return _message("combined", {}, context, kind)

@@ -120,12 +120,19 @@ def record_matches(
         alert_id = cursor.lastrowid
         created += 1
         watchlist = rules.by_name(result.watchlist)
-        digest = watchlist.digest is not None
-        due = iso(next_digest_time(watchlist, clock)) if digest else stamp
+        rows = []
+        for channel in rules.channels_for(watchlist):
+            spec = rules.channels.get(channel)
+            # A channel's combined digest (its morning review) wins over the watchlist's own
+            # schedule: everything sent there waits for it.
+            schedule = spec if spec is not None and spec.digest else watchlist
+            digest = schedule.digest is not None
+            due = iso(next_digest_time(schedule, clock)) if digest else stamp
+            rows.append((alert_id, channel, due, int(digest)))
         conn.executemany(
             "INSERT OR IGNORE INTO deliveries(alert_id, channel, next_attempt_at, digest) "
             "VALUES (?,?,?,?)",
-            [(alert_id, channel, due, int(digest)) for channel in rules.channels_for(watchlist)],
+            rows,
         )
     conn.execute("UPDATE articles SET matched_at=? WHERE id=?", (stamp, article_id))
     return created

@@ -69,7 +69,7 @@ _TEMPLATE_KEYS = {
     "digest_html",
     "digest_slack",
 }
-_CHANNEL_KEYS = {"url", "config", "tags", "description"}
+_CHANNEL_KEYS = {"url", "config", "tags", "description", "digest", "timezone", "language"}
 
 
 @dataclass(frozen=True)
@@ -83,6 +83,11 @@ class Channel:
     line: int = 0
     config: str | None = None
     tags: tuple[str, ...] = ()
+    # A morning review: every alert to this channel, whatever its watchlist, waits for this
+    # crontab (in `timezone`) and goes out in one message, a section per watchlist.
+    digest: str | None = None
+    timezone: str = "Africa/Casablanca"
+    language: str = "fr"
 
     @property
     def usable(self) -> bool:
@@ -270,14 +275,38 @@ def _parse_channels(
             template = spec.get("url")
         if not isinstance(template, str) or not template.strip():
             raise ConfigError(path, spec_line, f"channel {name!r} needs a 'url'", "an apprise URL")
+        schedule = _channel_schedule(spec, path) if isinstance(spec, dict) else {}
         url, missing = substitute(template.strip(), secrets)
         if missing:
-            channels[name] = Channel(name, None, tuple(missing), spec_line)
+            channels[name] = Channel(name, None, tuple(missing), spec_line, **schedule)
             continue
         _check_host_kept(template.strip(), url, path, spec_line, name)
         _check_apprise_url(url, path, spec_line, name)
-        channels[name] = Channel(name, url, (), spec_line)
+        channels[name] = Channel(name, url, (), spec_line, **schedule)
     return channels
+
+
+def _channel_schedule(spec: LineDict, path: str) -> dict:
+    """A channel's combined digest: its crontab, time zone and language."""
+    from monitors.messages import LANGUAGES
+
+    if spec.get("digest") is None:
+        for key in ("timezone", "language"):
+            if key in spec:
+                raise ConfigError(
+                    path, spec.line_of(key), f"'{key}' only applies to a channel with a 'digest'"
+                )
+        return {}
+    schedule = _parse_delivery(spec, path)
+    language = str(spec.get("language", "fr"))
+    if language not in LANGUAGES:
+        raise ConfigError(
+            path,
+            spec.line_of("language"),
+            f"language {language!r} is not available",
+            f"use one of: {', '.join(LANGUAGES)}",
+        )
+    return {"digest": schedule["digest"], "timezone": schedule["timezone"], "language": language}
 
 
 _PLACEHOLDER = "veillevariable"

@@ -8,14 +8,15 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
 
-from monitors.rules import Watchlist
+from monitors.rules import Channel, Watchlist
 
 FLOOD_WINDOW = timedelta(hours=1)
 
 
-def next_digest_time(watchlist: Watchlist, now: datetime) -> datetime:
-    """The next digest of this watchlist strictly after `now`; the next full hour if it has no
-    digest schedule (where alerts rolled over by flood control or quiet hours go)."""
+def next_digest_time(watchlist: Watchlist | Channel, now: datetime) -> datetime:
+    """The next digest of this watchlist (or channel with a combined digest) strictly after
+    `now`; the next full hour if it has no digest schedule (where alerts rolled over by flood
+    control or quiet hours go)."""
     if watchlist.digest:
         trigger = CronTrigger.from_crontab(watchlist.digest, timezone=watchlist.timezone)
         fire = trigger.get_next_fire_time(None, now + timedelta(seconds=1))

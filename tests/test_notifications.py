@@ -308,3 +308,74 @@ watchlists:
     match_pending(db, rules, max_age=None, now=T0)
     assert Sender(db, rules, io.StringIO(), min_interval=0).deliver_pending(now=T0).sent == 1
     assert [m["To"] for m in smtp.messages] == ["presse@example.ma"]  # only the tagged entry
+
+
+def test_one_morning_review_gathers_three_watchlists_in_one_email_at_eight(
+    crawled_db, tmp_path, smtp
+):
+    """A channel with its own digest: the alerts of three watchlists wait for 08:00 in
+    Casablanca and go out as one email, a section per watchlist, never twice."""
+    db_path = tmp_path / "veille.db"
+    shutil.copy(crawled_db, db_path)
+    rules_path = tmp_path / "watchlists.yaml"
+    rules_path.write_text(
+        f"""channels:
+  revue:
+    url: "mailto://127.0.0.1:{smtp.port}?from=veille@example.ma&to=direction@example.ma"
+    digest: '0 8 * * *'
+    timezone: Africa/Casablanca
+watchlists:
+  - name: maroc
+    title: Le Maroc dans la presse
+    query: 'Maroc OR marocain OR Rabat'
+    notify: [revue]
+  - name: numerique
+    title: Numérique
+    query: 'numérique OR digital OR cloud'
+    notify: [revue]
+  - name: arabe
+    title: Presse arabophone
+    query: 'المغرب OR الرقمية'
+    notify: [revue]
+""",
+        encoding="utf-8",
+    )
+    rules = load_rules(rules_path)
+    db = store.open_database(db_path)
+    sender = Sender(db, rules, io.StringIO(), min_interval=0)
+    report = match_pending(db, rules, max_age=None, now=T0)
+    per_watchlist = dict(
+        db.execute("SELECT watchlist, count(*) FROM alerts GROUP BY watchlist").fetchall()
+    )
+    assert set(per_watchlist) == {"maroc", "numerique", "arabe"}
+    assert sender.deliver_pending(now=T0 + timedelta(minutes=59)).messages == 0  # 07:59 local
+    at_eight = sender.deliver_pending(now=T0 + timedelta(hours=1, seconds=30))
+    assert at_eight.messages == 1 and at_eight.sent == report.alerts
+    (message,) = smtp.messages
+    assert message["Subject"] == (
+        f"[veille] Votre revue de presse : {report.alerts} articles, 3 veilles"
+    )
+    body = message.get_body(("plain",)).get_content()
+    titles = {
+        "maroc": "Le Maroc dans la presse",
+        "numerique": "Numérique",
+        "arabe": "Presse arabophone",
+    }
+    for name, title in titles.items():
+        assert f"{title} ({per_watchlist[name]})" in body, body
+    html = message.get_body(("html",)).get_content()
+    assert html.count("<h3") == 3 and html.count("<blockquote") == report.alerts
+    assert sender.deliver_pending(now=T0 + timedelta(days=1, hours=2)).messages == 0
+
+
+def test_a_channel_digest_is_checked(tmp_path):
+    from crawler.errors import ConfigError
+
+    path = tmp_path / "w.yaml"
+    path.write_text(
+        "channels:\n  revue:\n    url: 'mailto://127.0.0.1:25?to=a@example.ma'\n"
+        "    digest: '0 25 * * *'\nwatchlists:\n  - name: x\n    terms: [a]\n    notify: [revue]\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError, match="not a crontab"):
+        load_rules(path)
