@@ -197,6 +197,19 @@ def test_demo_runs_a_full_cycle_offline(tmp_path):
     assert "Demo done: 9 articles stored" in result.output
     assert "=== [veille] Souveraineté numérique" in result.output
     assert "site-en-panne" in result.output
+    # A first look without deprecation noise, from veille or from the crawl it runs.
+    crawl_log = (tmp_path / "demo" / "crawl.log").read_text(encoding="utf-8")
+    for text in (result.output, crawl_log):
+        assert "Deprecat" not in text and "deprecat" not in text
+
+
+def test_the_package_metadata_builds_without_deprecation_warnings():
+    """setuptools warned three times that a TOML-table license is deprecated."""
+    import tomllib
+
+    project = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text())
+    assert isinstance(project["project"]["license"], str)  # an SPDX expression
+    assert any(r.startswith("setuptools>=77") for r in project["build-system"]["requires"])
 
 
 def test_daemon_runs_repeated_cycles_and_stops_on_sigterm(sources_file, tmp_path):
