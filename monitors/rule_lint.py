@@ -91,15 +91,23 @@ def lint_query(query: str) -> list[tuple[int, str, str]]:
                 )
             )
             continue
-        if not normalize(value.rstrip("*")).strip():
-            found.append(
-                (
-                    token.position,
-                    f"'{value}' has no letters or digits: it can never match",
-                    "remove it or quote the phrase it belongs to",
-                )
-            )
+        problem = _never_matches(value)
+        if problem:
+            found.append((token.position, problem, "remove it, or write the whole word"))
     return found
+
+
+def _never_matches(term: str) -> str | None:
+    """Why a term can never match once folded like article text, or None."""
+    folded = normalize(term.rstrip("*")).strip()
+    if not folded:
+        return f"'{term}' has no letters or digits: it can never match"
+    if len(folded) == 1 and term.strip() != folded:
+        return (
+            f"'{term}' folds to '{folded}': elided articles and lone letters are not words in "
+            "the texts, so it can never match"
+        )
+    return None
 
 
 def lint_rules(rules, raw_watchlists=None) -> list[RuleWarning]:
@@ -113,6 +121,18 @@ def lint_rules(rules, raw_watchlists=None) -> list[RuleWarning]:
             raw_by_name[str(raw["name"])] = raw
     for watchlist in rules.watchlists:
         used.update(watchlist.entities)
+        for term in watchlist.terms:
+            problem = _never_matches(term)
+            if problem:
+                warnings.append(
+                    RuleWarning(
+                        rules.path,
+                        watchlist.line,
+                        None,
+                        f"watchlist {watchlist.name!r}: {problem}",
+                        "remove it, or write the whole word",
+                    )
+                )
         if not watchlist.query_text:
             continue
         used.update(re.findall(r"@([\w.-]+)", watchlist.query_text))
