@@ -288,8 +288,6 @@ def _parse_channels(
 
 def _channel_schedule(spec: LineDict, path: str) -> dict:
     """A channel's combined digest: its crontab, time zone and language."""
-    from monitors.messages import LANGUAGES
-
     if spec.get("digest") is None:
         for key in ("timezone", "language"):
             if key in spec:
@@ -297,16 +295,8 @@ def _channel_schedule(spec: LineDict, path: str) -> dict:
                     path, spec.line_of(key), f"'{key}' only applies to a channel with a 'digest'"
                 )
         return {}
-    schedule = _parse_delivery(spec, path)
-    language = str(spec.get("language", "fr"))
-    if language not in LANGUAGES:
-        raise ConfigError(
-            path,
-            spec.line_of("language"),
-            f"language {language!r} is not available",
-            f"use one of: {', '.join(LANGUAGES)}",
-        )
-    return {"digest": schedule["digest"], "timezone": schedule["timezone"], "language": language}
+    schedule = _parse_delivery(spec, path)  # the same checks as a watchlist's schedule
+    return {key: schedule[key] for key in ("digest", "timezone", "language")}
 
 
 _PLACEHOLDER = "veillevariable"
