@@ -245,45 +245,55 @@ def _config_channel(name: str, spec: LineDict, path: str, line: int) -> Channel:
 
 
 def _parse_channels(
-    raw: object, path: str, line: int, secrets: dict[str, str]
+    raw: object, path: str, line: int, secrets: dict[str, str], errors: list[ConfigError]
 ) -> dict[str, Channel]:
+    """The channels; each invalid one adds its error to `errors` and stays as an unusable
+    placeholder, so the watchlists that name it are not reported a second time."""
     if raw is None:
         return {}
     channels_map = require_mapping(raw, path, line, "'channels'")
     channels: dict[str, Channel] = {}
     for name, spec in channels_map.items():
         spec_line = channels_map.line_of(str(name))
-        if not isinstance(name, str) or not _NAME.match(name) or name == CONSOLE:
-            raise ConfigError(
-                path,
-                spec_line,
-                f"channel name {name!r} is invalid",
-                "use lowercase letters, digits, '-' or '_' (and not 'console', which is built in)",
-            )
-        if isinstance(spec, str):
-            template = spec
-        else:
-            spec = require_mapping(spec, path, spec_line, f"channel {name!r}")
-            if "config" in spec:
-                channels[name] = _config_channel(name, spec, path, spec_line)
-                continue
-            unknown = set(spec) - _CHANNEL_KEYS
-            if unknown:
-                raise ConfigError(
-                    path, spec_line, f"unknown key(s) {sorted(unknown)} in channel {name!r}"
-                )
-            template = spec.get("url")
-        if not isinstance(template, str) or not template.strip():
-            raise ConfigError(path, spec_line, f"channel {name!r} needs a 'url'", "an apprise URL")
-        schedule = _channel_schedule(spec, path) if isinstance(spec, dict) else {}
-        url, missing = substitute(template.strip(), secrets)
-        if missing:
-            channels[name] = Channel(name, None, tuple(missing), spec_line, **schedule)
-            continue
-        _check_host_kept(template.strip(), url, path, spec_line, name)
-        _check_apprise_url(url, path, spec_line, name)
-        channels[name] = Channel(name, url, (), spec_line, **schedule)
+        try:
+            channels[str(name)] = _parse_channel(name, spec, spec_line, path, secrets)
+        except ConfigError as exc:
+            errors.append(exc)
+            channels[str(name)] = Channel(str(name), None, (), spec_line)
     return channels
+
+
+def _parse_channel(
+    name: object, spec: object, spec_line: int, path: str, secrets: dict[str, str]
+) -> Channel:
+    if not isinstance(name, str) or not _NAME.match(name) or name == CONSOLE:
+        raise ConfigError(
+            path,
+            spec_line,
+            f"channel name {name!r} is invalid",
+            "use lowercase letters, digits, '-' or '_' (and not 'console', which is built in)",
+        )
+    if isinstance(spec, str):
+        template = spec
+    else:
+        spec = require_mapping(spec, path, spec_line, f"channel {name!r}")
+        if "config" in spec:
+            return _config_channel(name, spec, path, spec_line)
+        unknown = set(spec) - _CHANNEL_KEYS
+        if unknown:
+            raise ConfigError(
+                path, spec_line, f"unknown key(s) {sorted(unknown)} in channel {name!r}"
+            )
+        template = spec.get("url")
+    if not isinstance(template, str) or not template.strip():
+        raise ConfigError(path, spec_line, f"channel {name!r} needs a 'url'", "an apprise URL")
+    schedule = _channel_schedule(spec, path) if isinstance(spec, dict) else {}
+    url, missing = substitute(template.strip(), secrets)
+    if missing:
+        return Channel(name, None, tuple(missing), spec_line, **schedule)
+    _check_host_kept(template.strip(), url, path, spec_line, name)
+    _check_apprise_url(url, path, spec_line, name)
+    return Channel(name, url, (), spec_line, **schedule)
 
 
 def _channel_schedule(spec: LineDict, path: str) -> dict:
@@ -599,7 +609,7 @@ def load_rules(path: str | Path, secrets: dict[str, str] | None = None) -> RuleS
         entities = {}
     try:
         channels = _parse_channels(
-            data.get("channels"), path, data.line_of("channels"), secrets or {}
+            data.get("channels"), path, data.line_of("channels"), secrets or {}, errors
         )
     except ConfigError as exc:
         errors.append(exc)

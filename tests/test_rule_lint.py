@@ -96,3 +96,17 @@ def test_a_term_that_folds_to_a_lone_letter_is_warned(tmp_path):
     result = CliRunner().invoke(cli, ["--watchlists", str(path), "rules", "check", "--strict"])
     assert result.exit_code == 2
     assert "'l'' folds to 'l'" in result.output and "can never match" in result.output
+
+
+def test_a_broken_channel_is_reported_once_not_at_every_watchlist_naming_it(tmp_path):
+    path = _file(
+        tmp_path,
+        "channels:\n  revue:\n    url: 'mailto://127.0.0.1:25?to=a@example.ma'\n"
+        "    digest: '0 8 * * *'\n    language: de\n"
+        "watchlists:\n  - name: a\n    terms: [x]\n    notify: [revue]\n"
+        "  - name: b\n    terms: [y]\n    notify: [revue]\n",
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_rules(path)
+    assert "alert language 'de' is not available" in str(caught.value)
+    assert "unknown channel" not in str(caught.value)
