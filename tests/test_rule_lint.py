@@ -92,7 +92,7 @@ def test_an_unknown_source_names_the_valid_ones(tmp_path):
 
 
 def test_a_term_that_folds_to_a_lone_letter_is_warned(tmp_path):
-    path = _file(tmp_path, "watchlists:\n  - name: w\n    terms: [\"l'\", cloud]\n")
+    path = _file(tmp_path, 'watchlists:\n  - name: w\n    terms: ["l\'", cloud]\n')
     result = CliRunner().invoke(cli, ["--watchlists", str(path), "rules", "check", "--strict"])
     assert result.exit_code == 2
     assert "'l'' folds to 'l'" in result.output and "can never match" in result.output
