@@ -9,8 +9,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
-	# compat: the checkout itself on the path (new modules importable at once, no build warning)
-	$(VENV)/bin/pip install --quiet -e '.[test]' --config-settings editable_mode=compat
+	$(VENV)/bin/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
 run: $(STAMP)
