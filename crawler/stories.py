@@ -14,6 +14,7 @@ import sqlite3
 from dataclasses import dataclass
 
 from crawler.dates import parse_date
+from crawler.errors import DatabaseError
 from crawler.fingerprint import SCHEME, Fingerprint, containment, jaccard, same_story
 from crawler.story_markers import LEAD_CHARACTERS, conflicting, markers
 from crawler.story_terms import LEAD_CHARACTERS as TERMS_LEAD
@@ -39,9 +40,10 @@ def check_scheme(conn: sqlite3.Connection) -> None:
             "INSERT OR IGNORE INTO meta(key, value) VALUES ('fingerprint_scheme', ?)", (SCHEME,)
         )
     elif row[0] != SCHEME:
-        raise RuntimeError(
-            f"this database's fingerprints use {row[0]!r}, this version uses {SCHEME!r}; "
-            "run `veille stories reindex` before crawling"
+        raise DatabaseError(
+            f"this database's near-duplicate fingerprints use {row[0]!r} and this version of "
+            f"veille uses {SCHEME!r}, which cannot be compared: run the version of veille (and "
+            "of datasketch) that built it, or give this version a new database (--db)"
         )
 
 

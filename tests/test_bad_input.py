@@ -99,3 +99,17 @@ def test_an_unreadable_secrets_file_is_an_error_with_its_line(tmp_path):
     assert "\\xff" not in str(caught.value)
     with pytest.raises(ConfigError, match="cannot be read"):
         load_secrets_file(tmp_path)  # a directory
+
+
+def test_a_database_of_another_fingerprint_scheme_is_refused_with_what_to_do(tmp_path):
+    path = tmp_path / "veille.db"
+    db = store.open_database(path)
+    with db.conn:
+        db.conn.execute(
+            "UPDATE meta SET value = 'datasketch-1.5/other' WHERE key = 'fingerprint_scheme'"
+        )
+    db.conn.close()
+    result = run("--db", str(path), "status")
+    assert result.exit_code == 2
+    assert "'datasketch-1.5/other'" in result.output and "new database (--db)" in result.output
+    assert "Traceback" not in result.output
