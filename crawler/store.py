@@ -18,7 +18,13 @@ import sqlite_utils
 from crawler.canonical import is_variant_url, normalize_escapes, url_key
 from crawler.errors import DatabaseError
 from crawler.fingerprint import Fingerprint, fingerprint
-from crawler.stories import assign_story, check_scheme, index_article, index_terms, story_hour
+from crawler.stories import (
+    article_hour,
+    assign_story,
+    check_scheme,
+    index_article,
+    index_terms,
+)
 from crawler.story_terms import LEAD_CHARACTERS as TERMS_LEAD
 from crawler.story_terms import story_terms
 
@@ -421,11 +427,11 @@ def _backfill_stories(db: sqlite_utils.Database) -> None:
 def _backfill_story_terms(db: sqlite_utils.Database) -> None:
     """Articles stored before migration 12 get their hour and title-and-lead terms."""
     rows = db.conn.execute(
-        f"SELECT id, title, substr(text, 1, {TERMS_LEAD}), coalesce(published, fetched_at) "
+        f"SELECT id, title, substr(text, 1, {TERMS_LEAD}), published, fetched_at "
         "FROM articles WHERE story_hour IS NULL AND story_id IS NOT NULL"
     ).fetchall()
-    for article_id, title, lead, when in rows:
-        hour = story_hour(when)
+    for article_id, title, lead, published, fetched in rows:
+        hour = article_hour(published, fetched)
         if hour is not None:
             index_terms(db.conn, article_id, story_terms(title, lead), hour)
 
@@ -536,10 +542,10 @@ def update_article(db: sqlite_utils.Database, article_id: int, article: StoredAr
             ),
         )
         index_article(db.conn, article_id, fp)
-        when = db.conn.execute(
-            "SELECT coalesce(published, fetched_at) FROM articles WHERE id = ?", (article_id,)
-        ).fetchone()[0]
-        hour = story_hour(when)
+        published, fetched = db.conn.execute(
+            "SELECT published, fetched_at FROM articles WHERE id = ?", (article_id,)
+        ).fetchone()
+        hour = article_hour(published, fetched)
         if hour is not None:
             index_terms(db.conn, article_id, story_terms(article.title, article.text), hour)
     return revision + 1

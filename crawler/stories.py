@@ -93,6 +93,14 @@ def story_hour(when: str | None) -> int | None:
     return int(moment.timestamp() // 3600) if moment else None
 
 
+def article_hour(published: str | None, fetched: str) -> int | None:
+    """The story hour of an article: its publication time, or when it was fetched if the
+    publication date is missing or unreadable (every stored article gets one, so none is
+    left out of rewrite matching or looked at again by every backfill)."""
+    hour = story_hour(published)
+    return hour if hour is not None else story_hour(fetched)
+
+
 def find_story(
     conn: sqlite3.Connection,
     fp: Fingerprint,
@@ -344,6 +352,7 @@ def assign_story(
     """Put a newly stored article in its story (inside the caller's transaction). `when` is
     the article's publication time (default: now), for the story's time window."""
     keys = fp.band_keys()
+    when = when if story_hour(when) is not None else now
     found = find_story(
         conn,
         fp,
@@ -352,7 +361,7 @@ def assign_story(
         source=source,
         title=title,
         text=text,
-        when=when or now,
+        when=when,
     )
     if found:
         story_id = found[0]
@@ -367,7 +376,7 @@ def assign_story(
         (story_id, fp.to_bytes(), fp.shingles, article_id),
     )
     index_article(conn, article_id, fp, replace=False, keys=keys)
-    hour = story_hour(when or now)
+    hour = story_hour(when)
     if hour is not None:
         index_terms(conn, article_id, story_terms(title, text), hour)
     return story_id

@@ -68,8 +68,8 @@ def gather_status(db: sqlite_utils.Database) -> Status:
     week_ago = iso(datetime.now(UTC) - timedelta(days=7))
     not_alerted = dict(
         db.execute(
-            "SELECT CASE WHEN EXISTS (SELECT 1 FROM alerts s JOIN articles sa ON sa.id = s.article_id "
-            "  WHERE s.watchlist = m.watchlist AND sa.story_id = a.story_id) "
+            "SELECT CASE WHEN EXISTS (SELECT 1 FROM alerts s "
+            "  WHERE s.story_id = a.story_id AND s.watchlist = m.watchlist) "
             "THEN 'story already alerted on' ELSE 'article older than the alert age limit' END, "
             "count(*) FROM matches m JOIN articles a ON a.id = m.article_id "
             "LEFT JOIN alerts al ON al.match_id = m.id "

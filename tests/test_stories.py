@@ -419,7 +419,7 @@ def test_one_event_in_four_outlets_gives_one_alert_listing_the_others_with_links
                     f"https://{name}.ma/chaleur-24/",
                     title,
                     None,
-                    f"2026-11-24T0{7 + number}:00:00Z",
+                    f"2026-11-24T{7 + number:02d}:00:00Z",
                     "fr",
                     None,
                     None,

@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from crawler import store
 from crawler.canonical import url_key
 from crawler.importer import ImportFileError, ImportRecord, import_file, import_records
+from crawler.normalize import content_hash
 from monitors.cli import cli
 from monitors.delivery import Sender
 from monitors.outbox import match_pending
@@ -292,3 +293,22 @@ def test_the_story_window_is_configurable_and_checked(tmp_path, monkeypatch):
     result = CliRunner().invoke(cli, ["--db", str(tmp_path / "x.db"), "status"])
     assert result.exit_code == 2
     assert "VEILLE_STORY_WINDOW_HOURS='trois jours': give a whole number of hours" in result.output
+
+
+def test_an_unreadable_date_still_gets_a_story_hour(tmp_path):
+    """A site's unreadable date: the article is placed by when it was fetched, so it takes part
+    in rewrite matching and no backfill looks at it again."""
+    db = store.open_database(tmp_path / "v.db")
+    db.conn.execute("INSERT INTO sources(name) VALUES ('x')")
+    db.conn.commit()
+    text = "Le taux de chômage recule à 12,8% au troisième trimestre selon le HCP. " * 3
+    store.store_articles(
+        db,
+        [
+            store.StoredArticle(
+                "x", "https://x.ma/1", "Chômage", None, "le 32 brumaire", "fr", None, None,
+                text, content_hash(text),
+            )
+        ],
+    )  # fmt: skip
+    assert db.execute("SELECT count(*) FROM articles WHERE story_hour IS NULL").fetchone()[0] == 0
