@@ -2,7 +2,8 @@
 
 Email gets HTML (apprise adds the plain-text part), Slack gets Markdown that apprise turns into
 Slack's mrkdwn (bold title, link, highlighted snippet), other channels and the console get text.
-Bundled templates speak French or English; a watchlist can override any of them.
+Bundled templates speak French, English or Arabic (right to left), and every quote of an
+article carries its own `lang` and `dir`; a watchlist can override any of them.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import apprise
 import jinja2
 import jinja2.sandbox
 import markupsafe
+
+from monitors.direction import content_language, text_direction
 
 LABELS = {
     "fr": {
@@ -50,6 +53,22 @@ LABELS = {
         "update_label": "update",
         "article": "article",
         "articles": "articles",
+    },
+    "ar": {
+        "source": "المصدر",
+        "unknown_date": "تاريخ غير معروف",
+        "terms": "الكلمات المرصودة",
+        "watchlist": "الرصد",
+        "read": "اقرأ المقال",
+        "footer": "تنبيه أرسلته خدمة رصد الصحافة",
+        "digest_intro": "ملخص الرصد",
+        "also_in": "أيضا في",
+        "review": "مراجعتك الصحفية",
+        "watchlists": "عمليات رصد",
+        "original": "نُشر أولا في",
+        "update_label": "تحديث",
+        "article": "مقال",
+        "articles": "مقالات",
     },
 }
 LANGUAGES = tuple(LABELS)
@@ -173,8 +192,16 @@ def _base_context(watchlist, lang: str) -> dict:
     return {
         "watchlist": {"name": watchlist.name, "title": watchlist.title},
         "lang": lang,
+        "dir": text_direction(lang),
         "t": LABELS.get(lang, LABELS["fr"]),
     }
+
+
+RLM = "\u200f"  # RIGHT-TO-LEFT MARK: a Slack line quoting Arabic starts right to left
+
+
+def _rtl_line(text: str | None) -> str | None:
+    return RLM + text if text else text
 
 
 def slack_text(text: str | None) -> str | None:
@@ -206,9 +233,14 @@ def alert_context(alert: dict, kind: str = "") -> dict:
     everything that comes from a page is escaped (`slack_text`, `slack_url`)."""
     published = (alert.get("published") or "")[:16].replace("T", " ") or None
     text, link = (slack_text, slack_url) if kind == "slack" else (_same, _same)
+    sample = f"{alert['title'] or ''} {alert['snippet'] or ''}"
+    direction = text_direction(alert.get("language"), sample)
+    quoted = _rtl_line if kind == "slack" and direction == "rtl" else _same
     return {
         "article": {
-            "title": text(alert["title"] or alert["url"]),
+            "title": quoted(text(alert["title"] or alert["url"])),
+            "dir": direction,
+            "lang": content_language(alert.get("language"), sample) or "",
             "url": link(alert["url"]),
             "display_url": text(unquote(alert["url"])),
             "source": text(alert.get("source_title") or alert["source"]),
@@ -217,7 +249,7 @@ def alert_context(alert: dict, kind: str = "") -> dict:
             "original_source": text(alert.get("original_source")),
             "original_url": link(alert.get("original_url")),
         },
-        "snippet": text(alert["snippet"]),
+        "snippet": quoted(text(alert["snippet"])),
         "also_in": [
             {"outlet": text(o["outlet"]), "url": link(o["url"])} for o in alert.get("also_in") or []
         ],
@@ -275,6 +307,7 @@ def render_combined_digest(sections: list, lang: str, kind: str) -> Message:
     `sections` is a list of (watchlist, alert rows)."""
     context = {
         "lang": lang,
+        "dir": text_direction(lang),
         "t": LABELS.get(lang, LABELS["fr"]),
         "sections": [
             {
