@@ -1,9 +1,11 @@
 # veille in a container: the daemon by default, the web view with `serve`.
 #   docker build -t veille .
 #   docker run -d --name veille -v veille-data:/data --env-file secrets.env veille
-#   docker run -d --name veille-web -v veille-data:/data -p 127.0.0.1:8001:8001 veille \
-#       serve --host 0.0.0.0 --behind-auth-proxy
-# (the web view has no login: publish it on the host's loopback, behind a proxy that has one)
+#   docker run -d --name veille-web -v veille-data:/data -p 8001:8001 \
+#       -e VEILLE_WEB_PASSWORD_HASH='scrypt$…' veille serve --host 0.0.0.0
+# (beyond loopback the web view asks for the team password, made by `veille serve
+# --hash-password`; or publish it on the host's loopback behind a login proxy that passes the
+# user in X-Forwarded-User, with `serve --host 0.0.0.0 --behind-auth-proxy`)
 # Data (database, logs) live in the /data volume; secrets come from the environment
 # (VEILLE_SMTP_PASSWORD, VEILLE_SLACK_WEBHOOK_URL…), never from the image.
 FROM python:3.11-slim

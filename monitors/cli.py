@@ -497,43 +497,97 @@ def export(ctx, fmt, watchlist, since, until, output) -> None:
 @click.option(
     "--allow-sql",
     is_flag=True,
-    help="Let visitors run their own SQL queries (off: canned queries, facets and search only).",
+    help="Let visitors run their own read-only SQL on the raw tables (/data/).",
 )
 @click.option(
     "--behind-auth-proxy",
     is_flag=True,
-    help="Listen beyond loopback: a reverse proxy in front authenticates visitors "
-    "(in a container, with the port published on the host's loopback).",
+    help="A reverse proxy in front authenticates visitors and passes the user in --auth-header; "
+    "requests without that header are refused.",
+)
+@click.option(
+    "--auth-header",
+    default="X-Forwarded-User",
+    show_default=True,
+    help="The header in which the proxy passes the authenticated user.",
+)
+@click.option("--no-raw-data", is_flag=True, help="Do not serve the raw tables (Datasette).")
+@click.option(
+    "--hash-password",
+    is_flag=True,
+    help="Ask for a team password and print the line to put in the secrets file "
+    "(VEILLE_WEB_PASSWORD_HASH=…), then exit.",
 )
 @click.pass_context
-def serve(ctx, host: str, port: int, allow_sql: bool, behind_auth_proxy: bool) -> None:
-    """Browse the database in a read-only web view (Datasette): search, facets, feeds, charts."""
+def serve(
+    ctx,
+    host: str,
+    port: int,
+    allow_sql: bool,
+    behind_auth_proxy: bool,
+    auth_header: str,
+    no_raw_data: bool,
+    hash_password: bool,
+) -> None:
+    """The web view: the reader (latest matches, articles, stories, search, sources, feeds) and
+    the raw tables under /data/. Loopback only unless a login guards it."""
     import ipaddress
 
-    from monitors.web import datasette_command
+    import uvicorn
 
+    from monitors.secrets import load_secrets_file
+    from monitors.web.app import ReaderConfig, create_app
+    from monitors.web.auth import PASSWORD_HASH_KEY, RequireLogin, check_password_hash
+    from monitors.web.auth import hash_password as make_hash
+
+    if hash_password:
+        password = click.prompt("team password", hide_input=True, confirmation_prompt=True)
+        if len(password) < 10:
+            raise VeilleError("the password is too short: give at least 10 characters")
+        click.echo(f"{PASSWORD_HASH_KEY}={make_hash(password)}")
+        return
+    settings = _settings(ctx)
+    password_hash = load_secrets_file(settings.secrets).get(PASSWORD_HASH_KEY) or os.environ.get(
+        PASSWORD_HASH_KEY
+    )
+    if password_hash:
+        check_password_hash(password_hash)
     try:
         loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
     except ValueError:
         loopback = False
-    if not loopback and not behind_auth_proxy:
+    if not loopback and not (password_hash or behind_auth_proxy):
         raise VeilleError(
-            f"--host {host}: the web view has no login of its own, so it listens on loopback "
-            "only; to open it to others, keep 127.0.0.1 and put a reverse proxy with "
-            "authentication in front, or add --behind-auth-proxy if one already guards this "
-            "address (docs/stories-and-search.md, 'The web view')"
+            f"--host {host}: the web view listens on loopback only unless a login guards it: "
+            f"put a team password hash in the secrets file ({PASSWORD_HASH_KEY}, made by "
+            "`veille serve --hash-password`), or keep 127.0.0.1 behind a reverse proxy with "
+            "authentication, or add --behind-auth-proxy if such a proxy passes the user in "
+            f"{auth_header} (docs/web-view.md)"
         )
-    if not loopback:
-        click.echo(
-            f"listening on {host}: every visitor who reaches this address sees the data; "
-            "the proxy in front must authenticate them",
-            err=True,
+    db = _existing_db(ctx)
+    db.conn.close()
+    app = create_app(
+        ReaderConfig(
+            db=Path(settings.db),
+            watchlists=Path(settings.watchlists),
+            secrets=Path(settings.secrets) if settings.secrets else None,
+            allowed_networks=_allowed_networks(ctx),
+            raw_data=not no_raw_data,
+            allow_sql=allow_sql,
         )
-    settings = _settings(ctx)
-    store.open_database(settings.db).conn.close()  # create/migrate before serving
-    command = datasette_command(settings.db, host, port, allow_sql)
-    click.echo(f"veille web view on http://{host}:{port}/ (read-only)", err=True)
-    os.execv(command[0], command)
+    )
+    guard = []
+    if password_hash or behind_auth_proxy:
+        app = RequireLogin(
+            app,
+            password_hash=password_hash,
+            proxy_header=auth_header if behind_auth_proxy else None,
+        )
+        guard.append("team password" if password_hash else "")
+        guard.append(f"proxy header {auth_header}" if behind_auth_proxy else "")
+    login = " and ".join(g for g in guard if g) or "no login (loopback)"
+    click.echo(f"veille web view on http://{host}:{port}/ (read-only; {login})", err=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
 
 
 # -- sources ---------------------------------------------------------------------------------------

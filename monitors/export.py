@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TextIO
 from xml.etree import ElementTree as ET
@@ -21,6 +22,7 @@ FIELDS = [
     "title",
     "url",
     "source",
+    "source_title",
     "language",
     "published",
     "author",
@@ -52,7 +54,8 @@ def matched_articles(
         where.append("coalesce(a.published, a.fetched_at) < ?")
         params.append(until)
     sql = (
-        "SELECT m.matched_at, m.watchlist, coalesce(a.title, a.url), a.url, a.source, a.language, "
+        "SELECT m.matched_at, m.watchlist, coalesce(a.title, a.url), a.url, a.source, "
+        "(SELECT s.title FROM sources s WHERE s.name = a.source), a.language, "
         "a.published, a.author, m.terms, m.snippet, a.story_id, "
         "(SELECT group_concat(DISTINCT o.source) FROM articles o WHERE o.story_id = a.story_id), "
         "a.original_source, a.original_url "
@@ -99,34 +102,93 @@ def _rfc3339(value: str | None) -> str:
     return (when or datetime.now(UTC)).isoformat(timespec="seconds")
 
 
-def atom_feed(
-    records: list[dict], watchlist: str, title: str, self_url: str | None = None
+def plain_snippet(snippet: str | None) -> str:
+    """A snippet without its **highlight** marks, for places that show text as text."""
+    return (snippet or "").replace("**", "")
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    """One Atom entry, whatever listed it (a watchlist's matches, a search)."""
+
+    id: str
+    title: str
+    url: str
+    updated: str | None
+    published: str | None
+    author: str
+    summary: str
+    categories: tuple[str, ...] = ()
+
+
+def atom_document(
+    feed_id: str,
+    title: str,
+    entries: list[FeedEntry],
+    self_url: str | None = None,
+    alternate_url: str | None = None,
 ) -> bytes:
-    """An Atom 1.0 document listing a watchlist's matches, newest first."""
+    """An Atom 1.0 document; valid with no entry at all (a watchlist that matched nothing yet)."""
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
-    ET.SubElement(feed, f"{{{ATOM}}}id").text = f"tag:veille,2026:watchlist/{watchlist}"
-    ET.SubElement(feed, f"{{{ATOM}}}title").text = f"veille — {title}"
-    updated = max((_rfc3339(r["matched_at"]) for r in records), default=_rfc3339(None))
+    ET.SubElement(feed, f"{{{ATOM}}}id").text = feed_id
+    ET.SubElement(feed, f"{{{ATOM}}}title").text = title
+    updated = max((_rfc3339(e.updated) for e in entries), default=_rfc3339(None))
     ET.SubElement(feed, f"{{{ATOM}}}updated").text = updated
     author = ET.SubElement(feed, f"{{{ATOM}}}author")
     ET.SubElement(author, f"{{{ATOM}}}name").text = "veille"
     if self_url:
         ET.SubElement(feed, f"{{{ATOM}}}link", rel="self", href=self_url)
-    for record in records:
+    if alternate_url:
+        ET.SubElement(feed, f"{{{ATOM}}}link", rel="alternate", href=alternate_url)
+    for item in entries:
         entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
-        ET.SubElement(
-            entry, f"{{{ATOM}}}id"
-        ).text = f"tag:veille,2026:match/{watchlist}/{record['url']}"
-        ET.SubElement(entry, f"{{{ATOM}}}title").text = record["title"]
-        ET.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", href=record["url"])
-        ET.SubElement(entry, f"{{{ATOM}}}updated").text = _rfc3339(record["matched_at"])
-        if record["published"]:
-            ET.SubElement(entry, f"{{{ATOM}}}published").text = _rfc3339(record["published"])
+        ET.SubElement(entry, f"{{{ATOM}}}id").text = item.id
+        ET.SubElement(entry, f"{{{ATOM}}}title").text = item.title
+        ET.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", href=item.url)
+        ET.SubElement(entry, f"{{{ATOM}}}updated").text = _rfc3339(item.updated)
+        if item.published:
+            ET.SubElement(entry, f"{{{ATOM}}}published").text = _rfc3339(item.published)
         entry_author = ET.SubElement(entry, f"{{{ATOM}}}author")
-        ET.SubElement(entry_author, f"{{{ATOM}}}name").text = record["author"] or record["source"]
-        summary = f"{record['source']} — {record['snippet']}"
-        ET.SubElement(entry, f"{{{ATOM}}}summary").text = summary
-        for term in record["terms"]:
+        ET.SubElement(entry_author, f"{{{ATOM}}}name").text = item.author
+        ET.SubElement(entry, f"{{{ATOM}}}summary").text = item.summary
+        for term in item.categories:
             ET.SubElement(entry, f"{{{ATOM}}}category", term=term)
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+
+
+def match_entries(records: list[dict], watchlist: str) -> list[FeedEntry]:
+    """A watchlist's matches (`matched_articles` records) as feed entries: the article's author
+    (its outlet when it has none), the snippet as plain text."""
+    return [
+        FeedEntry(
+            id=f"tag:veille,2026:match/{watchlist}/{record['url']}",
+            title=record["title"],
+            url=record["url"],
+            updated=record["matched_at"],
+            published=record["published"],
+            author=record["author"] or record.get("source_title") or record["source"],
+            summary=f"{record.get('source_title') or record['source']} — "
+            + plain_snippet(record["snippet"]),
+            categories=tuple(record["terms"]),
+        )
+        for record in records
+    ]
+
+
+def atom_feed(
+    records: list[dict],
+    watchlist: str,
+    title: str,
+    self_url: str | None = None,
+    alternate_url: str | None = None,
+) -> bytes:
+    """The Atom feed of a watchlist's matches, newest first: one implementation for
+    `veille export --format atom` and the web view's feed."""
+    return atom_document(
+        f"tag:veille,2026:watchlist/{watchlist}",
+        f"veille — {title}",
+        match_entries(records, watchlist),
+        self_url,
+        alternate_url,
+    )

@@ -86,14 +86,16 @@ def search(
     until: str | None = None,
     watchlist: str | None = None,
     limit: int = 20,
+    offset: int = 0,
 ) -> list[SearchHit]:
-    """Ranked articles matching `query`, best first, with highlighted snippets."""
+    """Ranked articles matching `query`, best first, with highlighted snippets: the one search
+    behind `veille search`, the web view's search page and its Atom feed."""
     try:
         expression = to_fts(parse_query(query), rules)
     except QuerySyntaxError as exc:
         raise SearchError(f"query: {exc}") from None
     where = ["articles_fts MATCH :q"]
-    params: dict[str, object] = {"q": expression, "limit": limit}
+    params: dict[str, object] = {"q": expression, "limit": limit, "offset": max(0, offset)}
     if sources:
         where.append(f"a.source IN ({','.join(f':s{i}' for i in range(len(sources)))})")
         params |= {f"s{i}": s for i, s in enumerate(sources)}
@@ -116,7 +118,7 @@ def search(
                (SELECT group_concat(watchlist) FROM matches m WHERE m.article_id = a.id)
         FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid
         WHERE {" AND ".join(where)}
-        ORDER BY rank LIMIT :limit
+        ORDER BY rank, a.id DESC LIMIT :limit OFFSET :offset
     """
     try:
         rows = db.execute(sql, params).fetchall()

@@ -1,0 +1,554 @@
+"""The web view (`veille serve`): reader pages for people who read the press every morning, Atom
+feeds, and the raw tables for analysts (Datasette, under /data/).
+
+Pages are rendered on the server (no JavaScript needed), read the database read-only, speak
+French or English (the browser's language, or the switch) and lay Arabic out right to left.
+Search is `monitors.search`, the same function as `veille search`; feeds are
+`monitors.export`'s, the same as `veille export --format atom`; the rule test is the matcher of
+`veille rules test`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+import threading
+from collections.abc import Callable
+from contextlib import asynccontextmanager, closing
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from urllib.parse import urlencode
+
+import jinja2
+import sqlite_utils
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from crawler.errors import VeilleError
+from monitors import export
+from monitors.backtest import backtest
+from monitors.matcher import ArticleText, Matcher
+from monitors.rules import RuleSet, Watchlist, load_rules
+from monitors.search import SearchError, search
+from monitors.secrets import load_secrets_file
+from monitors.web import reading
+from monitors.web.chart import bar_chart
+from monitors.web.i18n import LABELS, interface_language, text_direction
+from monitors.web.marking import (
+    hit_spans,
+    marked,
+    marked_paragraphs,
+    snippet_markup,
+    term_places,
+    why_sentence,
+)
+from monitors.web.raw_data import DATA_PREFIX, WEB, datasette_metadata
+
+log = logging.getLogger("veille.web")
+PAGE_SIZE = 20
+LATEST_PER_WATCHLIST = 8
+BACKTEST_MAX_ARTICLES = 5000
+
+
+@dataclass
+class ReaderConfig:
+    db: Path
+    watchlists: Path
+    secrets: Path | None = None
+    allowed_networks: list[str] = field(default_factory=list)  # for "test on a URL"
+    raw_data: bool = True  # Datasette under /data/
+    allow_sql: bool = False
+
+
+class _Rules:
+    """The watchlists, re-read when their file changes; a broken edit keeps the last good
+    set (and says so in the log), as the daemon's reload does."""
+
+    def __init__(self, config: ReaderConfig) -> None:
+        self.config = config
+        self._lock = threading.Lock()
+        self._stamp: float | None = None
+        self._rules: RuleSet | None = None
+        self.error: str | None = None
+
+    def get(self) -> RuleSet | None:
+        try:
+            stamp = os.stat(self.config.watchlists).st_mtime
+        except OSError as exc:
+            self.error = f"{self.config.watchlists}: {exc.strerror}"
+            return self._rules
+        with self._lock:
+            if stamp != self._stamp:
+                self._stamp = stamp
+                try:
+                    self._rules = load_rules(
+                        self.config.watchlists, load_secrets_file(self.config.secrets)
+                    )
+                    self.error = None
+                except VeilleError as exc:
+                    self.error = str(exc)
+                    log.warning("watchlists not reloaded, keeping the last good ones: %s", exc)
+            return self._rules
+
+
+def _environment() -> jinja2.Environment:
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(WEB / "templates")),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    environment.filters["day"] = lambda v: (v or "")[:10]
+    environment.filters["when"] = lambda v: (v or "")[:16].replace("T", " ")
+    environment.globals.update(
+        direction=text_direction,
+        snippet=snippet_markup,
+        data_prefix=DATA_PREFIX,
+    )
+    return environment
+
+
+def create_app(config: ReaderConfig):
+    """The reader (and, when `config.raw_data`, Datasette under /data/) as one ASGI app."""
+    templates = _environment()
+    rules = _Rules(config)
+    rules.get()
+
+    def connect() -> sqlite_utils.Database:
+        conn = sqlite3.connect(f"file:{config.db}?mode=ro", uri=True, check_same_thread=False)
+        return sqlite_utils.Database(conn)
+
+    def page(request: Request, name: str, status: int = 200, **context) -> HTMLResponse:
+        lang = _language(request)
+        switch = {k: v for k, v in request.query_params.items() if k != "lang"}
+        body = templates.get_template(name).render(
+            t=LABELS[lang],
+            lang=lang,
+            other_lang="en" if lang == "fr" else "fr",
+            switch_query=urlencode(switch),
+            path=request.url.path,
+            raw_data=config.raw_data,
+            rules_error=rules.error,
+            **context,
+        )
+        response = HTMLResponse(body, status_code=status)
+        if request.query_params.get("lang") in LABELS:
+            response.set_cookie(
+                "veille_lang", lang, max_age=365 * 86400, samesite="lax", httponly=True
+            )
+        return response
+
+    def not_found(request: Request, what: str) -> HTMLResponse:
+        return page(request, "error.html", status=404, message=what)
+
+    def watchlist_titles() -> dict[str, str]:
+        rule_set = rules.get()
+        return {w.name: w.title for w in rule_set.watchlists} if rule_set else {}
+
+    def home(request: Request) -> HTMLResponse:
+        rule_set = rules.get()
+        with closing(connect().conn) as conn:
+            db = sqlite_utils.Database(conn)
+            counts = reading.match_counts(db)
+            names = [w.name for w in rule_set.watchlists] if rule_set else []
+            names += sorted(set(counts) - set(names))  # matches of a watchlist since removed
+            titles = watchlist_titles()
+            sections = [
+                {
+                    "name": name,
+                    "title": titles.get(name, name),
+                    "count": counts.get(name, 0),
+                    "rows": reading.latest_matches(db, name, LATEST_PER_WATCHLIST),
+                }
+                for name in names
+            ]
+        return page(request, "home.html", sections=sections)
+
+    def article(request: Request) -> HTMLResponse:
+        article_id = request.path_params["article_id"]
+        with closing(connect().conn) as conn:
+            found = reading.article_page(sqlite_utils.Database(conn), article_id)
+        if found is None:
+            return not_found(request, f"article {article_id}")
+        labels = LABELS[_language(request)]
+        titles = watchlist_titles()
+        rule_set = rules.get()
+        reasons = [
+            {
+                "name": m.watchlist,
+                "title": titles.get(m.watchlist, m.watchlist),
+                "sentence": why_sentence(term_places(m.hits), labels)
+                or ", ".join(f"« {t} »" for t in m.terms),
+                "rule": _rule_text(rule_set, m.watchlist),
+                "matched_at": m.matched_at,
+                "alerted": m.alerted,
+            }
+            for m in found.matches
+        ]
+        return page(
+            request,
+            "article.html",
+            article=found,
+            dir=text_direction(found.language, found.text),
+            title_html=marked(found.title, hit_spans(found.matches, "title")),
+            paragraphs=marked_paragraphs(found.text, hit_spans(found.matches, "text")),
+            reasons=reasons,
+        )
+
+    def story(request: Request) -> HTMLResponse:
+        story_id = request.path_params["story_id"]
+        with closing(connect().conn) as conn:
+            found = reading.story_page(sqlite_utils.Database(conn), story_id)
+        if found is None:
+            return not_found(request, f"story {story_id}")
+        return page(request, "story.html", story=found, titles=watchlist_titles())
+
+    def stories(request: Request) -> HTMLResponse:
+        from crawler.stories import story_groups
+
+        min_sources = 1 if request.query_params.get("all") else 2
+        with closing(connect().conn) as conn:
+            groups = story_groups(conn, limit=50, min_sources=min_sources)
+        return page(request, "stories.html", groups=groups, only_shared=min_sources > 1)
+
+    async def watchlist(request: Request) -> Response:
+        name = request.path_params["name"]
+        rule_set = rules.get()
+        chosen = _find(rule_set, name)
+        if chosen is None:
+            return not_found(request, f"watchlist {name}")
+        labels = LABELS[_language(request)]
+        trial, form = None, {}
+        if request.method == "POST":
+            form = {k: str(v) for k, v in (await request.form()).items()}
+            trial = await _run_in_thread(
+                lambda: _try_rule(rule_set, chosen, form, config.allowed_networks, labels)
+            )
+        days = request.query_params.get("backtest")
+        backtested = None
+        if days and days.isdigit():
+            backtested = await _run_in_thread(lambda: _backtest(connect, rule_set, name, int(days)))
+        with closing(connect().conn) as conn:
+            db = sqlite_utils.Database(conn)
+            per_day = reading.matches_per_day(db, name)
+            latest = reading.latest_matches(db, name, PAGE_SIZE)
+            total = reading.match_counts(db).get(name, 0)
+        feed_url = str(request.url_for("watchlist_feed", name=name))
+        return page(
+            request,
+            "watchlist.html",
+            watchlist=chosen,
+            rule=_rule_text(rule_set, name),
+            entities=[rule_set.entities[e] for e in _entities_of(chosen, rule_set)],
+            chart=bar_chart(per_day, f"{chosen.title} — {labels['per_day']}"),
+            per_day_total=sum(v for _, v in per_day),
+            latest=latest,
+            total=total,
+            feed_url=feed_url,
+            trial=trial,
+            form=form,
+            backtested=backtested,
+            backtest_days=int(days) if days and days.isdigit() else 30,
+        )
+
+    def search_page(request: Request) -> HTMLResponse:
+        params = request.query_params
+        query = params.get("q", "").strip()
+        page_number = _bounded(params.get("page"), 1, 1, 10_000)
+        size = _bounded(params.get("per_page"), PAGE_SIZE, 5, 100)
+        hits, error = [], None
+        with closing(connect().conn) as conn:
+            db = sqlite_utils.Database(conn)
+            filters = {
+                "sources": reading.source_titles(db),
+                "languages": reading.languages(db),
+                "watchlists": watchlist_titles(),
+            }
+            if query:
+                try:
+                    hits = _search(db, rules.get(), params, size + 1, (page_number - 1) * size)
+                except (SearchError, ValueError) as exc:
+                    error = str(exc)
+        more = len(hits) > size
+        base = {k: v for k, v in params.items() if k != "page" and v}
+        return page(
+            request,
+            "search.html",
+            query=query,
+            params=params,
+            hits=hits[:size],
+            first_rank=(page_number - 1) * size + 1,
+            error=error,
+            filters=filters,
+            page_number=page_number,
+            previous_query=urlencode(base | {"page": page_number - 1}) if page_number > 1 else None,
+            next_query=urlencode(base | {"page": page_number + 1}) if more else None,
+            feed_query=urlencode({k: v for k, v in base.items() if k != "lang"}),
+        )
+
+    def sources(request: Request) -> HTMLResponse:
+        with closing(connect().conn) as conn:
+            health = reading.sources_health(sqlite_utils.Database(conn))
+        return page(request, "sources.html", sources=health)
+
+    def watchlist_feed(request: Request) -> Response:
+        name = request.path_params["name"]
+        rule_set = rules.get()
+        chosen = _find(rule_set, name)
+        with closing(connect().conn) as conn:
+            db = sqlite_utils.Database(conn)
+            known = chosen is not None or reading.match_counts(db).get(name)
+            if not known:
+                return Response(
+                    f"veille: no watchlist named {name!r}; the watchlists are listed on "
+                    f"{request.url_for('home')}\n",
+                    status_code=404,
+                    media_type="text/plain; charset=utf-8",
+                )
+            records = list(export.matched_articles(db, watchlist=name, limit=100))
+        body = export.atom_feed(
+            records,
+            name,
+            chosen.title if chosen else name,
+            self_url=str(request.url),
+            alternate_url=str(request.url_for("watchlist", name=name)),
+        )
+        return Response(body, media_type="application/atom+xml; charset=utf-8")
+
+    def search_feed(request: Request) -> Response:
+        query = request.query_params.get("q", "").strip()
+        if not query:
+            return Response(
+                "veille: give a query, e.g. /feeds/search.atom?q=cloud+OR+UM6P\n",
+                status_code=400,
+                media_type="text/plain; charset=utf-8",
+            )
+        with closing(connect().conn) as conn:
+            db = sqlite_utils.Database(conn)
+            try:
+                hits = _search(db, rules.get(), request.query_params, 100, 0)
+            except (SearchError, ValueError) as exc:
+                return Response(
+                    f"veille: {exc}\n", status_code=400, media_type="text/plain; charset=utf-8"
+                )
+            authors = reading.authors(db, [hit.id for hit in hits])
+            titles = reading.source_titles(db)
+        entries = [
+            export.FeedEntry(
+                id=f"tag:veille,2026:article/{hit.url}",
+                title=hit.title,
+                url=hit.url,
+                updated=hit.published,
+                published=hit.published,
+                author=authors.get(hit.id) or titles.get(hit.source, hit.source),
+                summary=f"{titles.get(hit.source, hit.source)} — "
+                + export.plain_snippet(hit.snippet),
+                categories=tuple(hit.watchlists),
+            )
+            for hit in hits
+        ]
+        body = export.atom_document(
+            f"tag:veille,2026:search/{query}",
+            f"veille — {query}",
+            entries,
+            self_url=str(request.url),
+            alternate_url=str(request.url_for("search")) + "?" + str(request.url.query),
+        )
+        return Response(body, media_type="application/atom+xml; charset=utf-8")
+
+    def data_redirect(request: Request) -> Response:
+        return RedirectResponse(DATA_PREFIX + "/")
+
+    datasette = _datasette(config) if config.raw_data else None
+
+    @asynccontextmanager
+    async def lifespan(_app):
+        if datasette is not None:
+            await datasette.invoke_startup()
+        yield
+
+    routes = [
+        Route("/", home, name="home"),
+        Route("/articles/{article_id:int}", article, name="article"),
+        Route("/stories/", stories, name="stories"),
+        Route("/stories/{story_id:int}", story, name="story"),
+        Route("/watchlists/{name}", watchlist, methods=["GET", "POST"], name="watchlist"),
+        Route("/search", search_page, name="search"),
+        Route("/sources", sources, name="sources"),
+        Route("/feeds/search.atom", search_feed, name="search_feed"),
+        Route("/feeds/{name}.atom", watchlist_feed, name="watchlist_feed"),
+        Mount("/static", app=StaticFiles(directory=str(WEB / "static")), name="static"),
+    ]
+    reader = Starlette(routes=routes, lifespan=lifespan)
+    if datasette is None:
+        return reader
+    reader.add_route(DATA_PREFIX, data_redirect)
+    return _WithRawData(reader, datasette.app())
+
+
+class _WithRawData:
+    """Requests under /data/ go to Datasette (which strips its base_url itself), every other
+    one to the reader."""
+
+    def __init__(self, reader: Starlette, raw_data) -> None:
+        self.reader = reader
+        self.raw_data = raw_data
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and scope["path"].startswith(DATA_PREFIX + "/"):
+            await self.raw_data(scope, receive, send)
+        else:
+            await self.reader(scope, receive, send)
+
+
+def _datasette(config: ReaderConfig):
+    from datasette.app import Datasette
+
+    return Datasette(
+        files=[str(config.db)],
+        metadata=datasette_metadata(config.db),
+        settings={
+            "base_url": DATA_PREFIX + "/",
+            "sql_time_limit_ms": 3000,
+            "allow_download": False,
+            "default_page_size": 50,
+            "default_allow_sql": config.allow_sql,
+        },
+    )
+
+
+def _language(request: Request) -> str:
+    return interface_language(
+        request.query_params.get("lang"),
+        request.cookies.get("veille_lang"),
+        request.headers.get("accept-language"),
+    )
+
+
+async def _run_in_thread(function: Callable):
+    from starlette.concurrency import run_in_threadpool
+
+    return await run_in_threadpool(function)
+
+
+def _find(rule_set: RuleSet | None, name: str) -> Watchlist | None:
+    if rule_set is None:
+        return None
+    return next((w for w in rule_set.watchlists if w.name == name), None)
+
+
+def _entities_of(watchlist: Watchlist, rule_set: RuleSet) -> list[str]:
+    """Entities the watchlist names, in its `entities` list or as @name in its query."""
+    named = list(watchlist.entities)
+    for entity in rule_set.entities:
+        if f"@{entity}" in (watchlist.query_text or "") and entity not in named:
+            named.append(entity)
+    return [e for e in named if e in rule_set.entities]
+
+
+def _rule_text(rule_set: RuleSet | None, name: str) -> dict | None:
+    """A watchlist's rule as its author wrote it: the query, or its terms, requirements and
+    exclusions."""
+    chosen = _find(rule_set, name)
+    if chosen is None:
+        return None
+    return {
+        "query": chosen.query_text,
+        "terms": list(chosen.terms),
+        "require": [list(group) for group in chosen.require],
+        "exclude": list(chosen.exclude),
+        "entities": list(chosen.entities),
+        "languages": list(chosen.languages),
+        "sources": list(chosen.sources),
+        "fields": list(chosen.fields),
+        "min_mentions": chosen.min_mentions,
+    }
+
+
+def _day(value: str | None, what: str) -> str | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value.strip()).isoformat()
+    except ValueError:
+        raise ValueError(f"{what} {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _bounded(value: str | None, default: int, low: int, high: int) -> int:
+    try:
+        return min(high, max(low, int(value))) if value else default
+    except ValueError:
+        return default
+
+
+def _search(db, rule_set, params, limit: int, offset: int):
+    """The search page's and the search feed's query, through `monitors.search.search`."""
+    return search(
+        db,
+        params.get("q", "").strip(),
+        rule_set,
+        sources=[params["source"]] if params.get("source") else None,
+        languages=[params["language"]] if params.get("language") else None,
+        since=_day(params.get("since"), "since"),
+        until=_day(params.get("until"), "until"),
+        watchlist=params.get("watchlist") or None,
+        limit=limit,
+        offset=offset,
+    )
+
+
+def _try_rule(
+    rule_set: RuleSet, watchlist: Watchlist, form: dict, allowed: list[str], labels: dict
+) -> dict:
+    """`veille rules test` for one watchlist, from the form: a URL (fetched under the crawl's
+    policy) or a pasted text."""
+    from monitors.trial import article_from_target
+
+    url = str(form.get("url") or "").strip()
+    text = str(form.get("text") or "").strip()
+    title = str(form.get("title") or "").strip()
+    try:
+        if url:
+            candidate = article_from_target(url, allowed)
+        elif text or title:
+            candidate = ArticleText(title, text, None)
+        else:
+            return {"error": labels["test_nothing"]}
+    except VeilleError as exc:
+        return {"error": str(exc)}
+    results = Matcher([watchlist], rule_set.entities).match(candidate)
+    if not results:
+        return {"matched": False, "title": candidate.title}
+    result = results[0]
+    places = term_places([reading.Hit(h.term, h.field, h.start, h.end) for h in result.hits])
+    return {
+        "matched": True,
+        "title": candidate.title,
+        "sentence": why_sentence(places, labels),
+        "snippet": result.snippet,
+    }
+
+
+def _backtest(connect, rule_set: RuleSet, name: str, days: int) -> dict:
+    from datetime import UTC, datetime, timedelta
+
+    since = (datetime.now(UTC) - timedelta(days=max(1, min(days, 3650)))).date().isoformat()
+    hits, scanned = [], 0
+    with closing(connect().conn) as conn:
+        for scanned, hit in backtest(sqlite_utils.Database(conn), rule_set, name, since):
+            if hit is not None:
+                hits.append(hit)
+            if scanned >= BACKTEST_MAX_ARTICLES:
+                break
+    return {
+        "hits": hits,
+        "scanned": scanned,
+        "since": since,
+        "capped": scanned >= BACKTEST_MAX_ARTICLES,
+    }

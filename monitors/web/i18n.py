@@ -1,0 +1,196 @@
+"""The reader's interface language (French or English, from the browser or the switch) and the
+writing direction of the content it shows (Arabic right to left)."""
+
+from __future__ import annotations
+
+from monitors.direction import text_direction
+
+__all__ = ["LABELS", "interface_language", "text_direction"]
+
+INTERFACE_LANGUAGES = ("fr", "en")
+
+
+LABELS: dict[str, dict[str, str]] = {
+    "fr": {
+        "home": "Accueil",
+        "search": "Recherche",
+        "sources": "Sources",
+        "stories": "Histoires",
+        "data": "Données brutes",
+        "latest": "Dernières correspondances",
+        "no_match_yet": "Aucune correspondance pour l'instant.",
+        "all_matches": "toutes ses correspondances",
+        "watchlist": "Veille",
+        "watchlists": "Veilles",
+        "source": "Source",
+        "author": "Auteur",
+        "date": "Date",
+        "unknown_date": "date inconnue",
+        "language": "Langue",
+        "original": "Lire l'original",
+        "first_published_by": "Publié d'abord par",
+        "why": "Pourquoi cet article a été retenu",
+        "no_why": "Aucune veille n'a retenu cet article.",
+        "story": "Histoire",
+        "story_outlets": "Les autres médias de cette histoire",
+        "alone_in_story": "Aucun autre média n'a publié cette histoire.",
+        "revisions": "Versions",
+        "revision": "version",
+        "fetched": "récupéré le",
+        "text": "Texte",
+        "query": "Règle",
+        "terms": "Termes",
+        "required": "Exige aussi",
+        "excluded": "Exclut",
+        "entities": "Entités",
+        "spellings": "graphies",
+        "per_day": "Correspondances par jour (30 derniers jours)",
+        "feed": "Flux Atom",
+        "copy_feed": "Adresse à copier dans un lecteur de flux",
+        "test_rule": "Tester la règle sur une adresse ou un texte",
+        "test_url": "Adresse de l'article",
+        "test_title": "Titre",
+        "test_text": "ou texte",
+        "test_button": "Tester",
+        "test_nothing": "Donnez une adresse, ou un titre ou un texte.",
+        "test_matched": "Retenu par cette veille",
+        "test_not_matched": "Cette veille ne retient pas ce texte.",
+        "backtest": "Ce que la veille aurait retenu parmi les articles stockés",
+        "backtest_none": "Aucun article stocké ne correspond.",
+        "articles": "articles",
+        "outlets": "médias",
+        "triggered": "Veilles déclenchées",
+        "none": "aucune",
+        "query_placeholder": 'cloud OR UM6P, souverain*, @um6p, "calcul haute performance"',
+        "all_sources": "toutes les sources",
+        "all_languages": "toutes les langues",
+        "all_watchlists": "toutes les veilles",
+        "since": "depuis",
+        "until": "avant",
+        "results": "résultat(s)",
+        "previous": "précédents",
+        "next": "suivants",
+        "no_results": "Aucun résultat.",
+        "last_success": "Dernier succès",
+        "last_crawl": "Dernière exploration",
+        "errors": "Erreurs",
+        "last_error": "Dernière erreur",
+        "per_day_short": "articles / jour (7 j)",
+        "warning": "Avertissement",
+        "retries": "en attente / abandonnées",
+        "never": "jamais",
+        "in_title": "dans le titre",
+        "in_text": "dans le texte",
+        "time": "fois",
+        "times": "fois",
+        "matched_on": "a retenu cet article le",
+        "because": "parce qu'il contient",
+        "and": "et",
+        "not_found": "Introuvable",
+        "search_feed": "Flux Atom de cette recherche",
+        "search_help": 'Même langage que les règles : OR, AND, NOT, "expression", préfixe*, '
+        "NEAR/5, title:, @entité.",
+    },
+    "en": {
+        "home": "Home",
+        "search": "Search",
+        "sources": "Sources",
+        "stories": "Stories",
+        "data": "Raw data",
+        "latest": "Latest matches",
+        "no_match_yet": "No match yet.",
+        "all_matches": "all its matches",
+        "watchlist": "Watchlist",
+        "watchlists": "Watchlists",
+        "source": "Source",
+        "author": "Author",
+        "date": "Date",
+        "unknown_date": "unknown date",
+        "language": "Language",
+        "original": "Read the original",
+        "first_published_by": "First published by",
+        "why": "Why this article was matched",
+        "no_why": "No watchlist matched this article.",
+        "story": "Story",
+        "story_outlets": "Other outlets of this story",
+        "alone_in_story": "No other outlet ran this story.",
+        "revisions": "Versions",
+        "revision": "version",
+        "fetched": "fetched on",
+        "text": "Text",
+        "query": "Rule",
+        "terms": "Terms",
+        "required": "Also requires",
+        "excluded": "Excludes",
+        "entities": "Entities",
+        "spellings": "spellings",
+        "per_day": "Matches per day (last 30 days)",
+        "feed": "Atom feed",
+        "copy_feed": "Address to copy into a feed reader",
+        "test_rule": "Test this rule on an address or a text",
+        "test_url": "Article address",
+        "test_title": "Title",
+        "test_text": "or text",
+        "test_button": "Test",
+        "test_nothing": "Give an address, or a title or a text.",
+        "test_matched": "Matched by this watchlist",
+        "test_not_matched": "This watchlist does not match this text.",
+        "backtest": "What this watchlist would have matched among stored articles",
+        "backtest_none": "No stored article matches.",
+        "articles": "articles",
+        "outlets": "outlets",
+        "triggered": "Watchlists triggered",
+        "none": "none",
+        "query_placeholder": 'cloud OR UM6P, sovereign*, @um6p, "high performance computing"',
+        "all_sources": "all sources",
+        "all_languages": "all languages",
+        "all_watchlists": "all watchlists",
+        "since": "since",
+        "until": "before",
+        "results": "result(s)",
+        "previous": "previous",
+        "next": "next",
+        "no_results": "No results.",
+        "last_success": "Last success",
+        "last_crawl": "Last crawl",
+        "errors": "Errors",
+        "last_error": "Last error",
+        "per_day_short": "articles / day (7 d)",
+        "warning": "Warning",
+        "retries": "waiting / given up",
+        "never": "never",
+        "in_title": "in the title",
+        "in_text": "in the text",
+        "time": "time",
+        "times": "times",
+        "matched_on": "matched this article on",
+        "because": "because it contains",
+        "and": "and",
+        "not_found": "Not found",
+        "search_feed": "Atom feed of this search",
+        "search_help": 'The rule language: OR, AND, NOT, "phrase", prefix*, NEAR/5, title:, '
+        "@entity.",
+    },
+}
+
+
+def interface_language(query_value: str | None, cookie: str | None, accept: str | None) -> str:
+    """The switch (?lang=) first, then the remembered choice, then the browser's preference
+    (Accept-Language, by quality), then French."""
+    for choice in (query_value, cookie):
+        if choice in INTERFACE_LANGUAGES:
+            return choice
+    ranked: list[tuple[float, int, str]] = []
+    for position, part in enumerate((accept or "").split(",")):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        ranked.append((-quality, position, tag.strip().lower().split("-")[0]))
+    for _, _, tag in sorted(ranked):
+        if tag in INTERFACE_LANGUAGES:
+            return tag
+    return "fr"

@@ -1,0 +1,64 @@
+"""Debian's chromium, headless, as a reader's browser: the DOM after the page loaded, and a
+screenshot kept under test-artifacts/ for a human to look at."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+def _chromium() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert found, "Debian's chromium package is missing: `make test` installs it"
+    return found
+
+
+@contextmanager
+def _flags(width: int = 1280, height: int = 1000, language: str = "fr-FR") -> Iterator[list[str]]:
+    """A fresh profile each time: no cookie (a language choice) carries from one page to the
+    next."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="chromium-") as profile:
+        yield [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--lang={language}",
+            f"--accept-lang={language}",
+            f"--window-size={width},{height}",
+            f"--user-data-dir={profile}",
+        ]
+
+
+def dump_dom(url: str, **size) -> str:
+    """The page's DOM as chromium built it."""
+    with _flags(**size) as flags:
+        return subprocess.run(
+            [_chromium(), *flags, "--virtual-time-budget=3000", "--dump-dom", url],
+            capture_output=True,
+            text=True,
+            timeout=90,
+        ).stdout
+
+
+def screenshot(url: str, name: str, **size) -> Path:
+    """A PNG of the page at test-artifacts/NAME.png."""
+    shot = ARTIFACTS / f"{name}.png"
+    shot.unlink(missing_ok=True)
+    with _flags(**size) as flags:
+        subprocess.run(
+            [_chromium(), *flags, f"--screenshot={shot}", url], capture_output=True, timeout=90
+        )
+    assert shot.exists() and shot.stat().st_size > 10_000, f"no screenshot of {url}"
+    return shot
