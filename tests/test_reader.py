@@ -198,6 +198,7 @@ def test_home_lists_latest_matches_per_watchlist(web):
     assert {UM6P_TITLE, VIGIE_TITLE, ARABIC_TITLE} <= article_links
     assert "supercalculateur" in page.marks or "Supercalculateur" in page.marks
     assert "**" not in page.visible
+    screenshot(web + "/", "reader-home-phone", width=390, height=844)  # readable on a phone
 
 
 def test_article_page_shows_text_with_marks_why_and_the_story_outlets(web, reader_db):
