@@ -93,19 +93,28 @@ def crawl(
             _ACTIVE.discard(child)
         if log_file:
             log.close()
+    fallback = (
+        "killed"
+        if child.returncode and child.returncode < 0
+        else f"failed (exit {child.returncode})"
+    )
+    result = run_result(db, run_id, fallback)
+    db.conn.close()
+    return result
+
+
+def run_result(db, run_id: int, unfinished_status: str) -> CrawlResult:
+    """The run as the crawl recorded it; a run the crawl never finished (killed, time limit,
+    crashed) is closed here with `unfinished_status`."""
     row = db.execute(
         "SELECT status, new_articles, errors, stats, finished_at FROM crawl_runs WHERE id=?",
         [run_id],
     ).fetchone()
     status, new_articles, errors, stats, finished_at = row
     if finished_at is None:
-        status = (
-            "killed"
-            if child.returncode and child.returncode < 0
-            else f"failed (exit {child.returncode})"
-        )
+        status = unfinished_status
         store.finish_run(db, run_id, status, new_articles, errors, {})
-    db.conn.close()
+        return CrawlResult(run_id, status, new_articles, errors, {})
     return CrawlResult(run_id, status, new_articles, errors, json.loads(stats) if stats else {})
 
 
@@ -161,6 +170,15 @@ def _stop(child: subprocess.Popen) -> None:
         child.wait()
 
 
+def apply_overrides(settings, overrides: dict) -> None:
+    """VEILLE_CRAWL_SETTINGS over the project's settings; the User-Agent names the contact URL,
+    so they are kept in step."""
+    settings.setdict(overrides, priority="cmdline")
+    if "VEILLE_CONTACT_URL" in overrides and "USER_AGENT" not in overrides:
+        contact = overrides["VEILLE_CONTACT_URL"]
+        settings.set("USER_AGENT", f"veille/0.1 (news monitoring; +{contact})", priority="cmdline")
+
+
 def main(argv: list[str] | None = None) -> int:
     """The child side: run the news spider once with Scrapy's own CrawlerProcess."""
     parser = argparse.ArgumentParser(prog="python -m crawler.crawl")
@@ -176,12 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     from scrapy.utils.project import get_project_settings
 
     settings = get_project_settings()
-    overrides = json.loads(args.settings)
-    settings.setdict(overrides, priority="cmdline")
-    if "VEILLE_CONTACT_URL" in overrides and "USER_AGENT" not in overrides:
-        # The User-Agent names the contact URL; keep them in step.
-        contact = overrides["VEILLE_CONTACT_URL"]
-        settings.set("USER_AGENT", f"veille/0.1 (news monitoring; +{contact})", priority="cmdline")
+    apply_overrides(settings, json.loads(args.settings))
     process = CrawlerProcess(settings)
     process.crawl("news", sources=args.sources, db=args.db, only=args.only, run_id=args.run_id)
     process.start()

@@ -7,6 +7,7 @@ Every writer (crawl processes, the matcher, the alert sender) opens its own conn
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -343,9 +344,25 @@ def _open_database(path: str | Path) -> sqlite_utils.Database:
     return db
 
 
+# Databases this process has migrated and back-filled: later opens only check the version.
+_READY: set[tuple[int, int]] = set()
+
+
+def _identity(db: sqlite_utils.Database) -> tuple[int, int] | None:
+    row = db.execute("PRAGMA database_list").fetchone()
+    if not row or not row[2]:
+        return None
+    stat = os.stat(row[2])
+    return (stat.st_dev, stat.st_ino)
+
+
 def migrate(db: sqlite_utils.Database) -> None:
-    """Bring the schema to SCHEMA_VERSION; each step runs once and atomically."""
+    """Bring the schema to SCHEMA_VERSION; each step runs once and atomically. Once a database
+    is up to date and back-filled in this process, opening it again costs one version check."""
     version = db.execute("PRAGMA user_version").fetchone()[0]
+    identity = _identity(db)
+    if version == max(_MIGRATIONS) and identity in _READY:
+        return
     for target in sorted(v for v in _MIGRATIONS if v > version):
         with db.conn:
             db.conn.execute("BEGIN IMMEDIATE")
@@ -367,6 +384,8 @@ def migrate(db: sqlite_utils.Database) -> None:
             tokenize="unicode61 remove_diacritics 2",
         )
     _narrow_fts_update_trigger(db)
+    if identity is not None:
+        _READY.add(identity)
 
 
 # sqlite-utils' update trigger re-indexes an article's title and text in FTS5 on any UPDATE of its

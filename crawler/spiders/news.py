@@ -44,7 +44,7 @@ from crawler.extract import reset_extraction_caches
 from crawler.fetch_policy import allowed_scheme, refused_reason
 from crawler.items import ArticleItem
 from crawler.middlewares import BlockedAddress
-from crawler.sources import EntryPoint, Source, load_sources
+from crawler.sources import EntryPoint, Source, load_sources_cached
 
 logger = logging.getLogger(__name__)
 
@@ -127,7 +127,7 @@ class NewsSpider(scrapy.Spider):
         settings = crawler.settings
         spider.sources_path = spider._sources_path or settings.get("VEILLE_SOURCES")
         spider.db = store.open_database(spider._db_path or settings.get("VEILLE_DB"))
-        source_list = load_sources(spider.sources_path)
+        source_list = load_sources_cached(spider.sources_path)
         chosen = (
             [source_list.by_name(n) for n in spider._only]
             if spider._only
