@@ -378,11 +378,14 @@ def migrate(db: sqlite_utils.Database) -> None:
         _backfill_story_terms(db)
         _backfill_stories(db)
     if "articles_fts" not in db.table_names():
-        db["articles"].enable_fts(
-            ["title", "text"],
-            create_triggers=True,
-            tokenize="unicode61 remove_diacritics 2",
-        )
+        with db.conn:
+            db.conn.execute("BEGIN IMMEDIATE")  # one connection creates it, the others wait
+            if "articles_fts" not in db.table_names():
+                db["articles"].enable_fts(
+                    ["title", "text"],
+                    create_triggers=True,
+                    tokenize="unicode61 remove_diacritics 2",
+                )
     _narrow_fts_update_trigger(db)
     if identity is not None:
         _READY.add(identity)
@@ -408,6 +411,11 @@ def _narrow_fts_update_trigger(db: sqlite_utils.Database) -> None:
         return
     with db.conn:
         db.conn.execute("BEGIN IMMEDIATE")
+        row = db.conn.execute(  # again, inside the lock: another connection may have done it
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'articles_au'"
+        ).fetchone()
+        if row and "UPDATE OF" in row[0]:
+            return
         db.conn.execute('DROP TRIGGER IF EXISTS "articles_au"')
         db.conn.execute(_FTS_UPDATE_TRIGGER)
 

@@ -33,6 +33,11 @@ class Settings:
     crawl_settings: dict[str, object] = field(default_factory=dict)
     # Matches of articles published longer ago than this do not alert (None: no limit).
     alert_max_age_days: float | None = 7
+    # Long-lived crawl workers of the daemon (0: one process per crawl, as `run --once` does).
+    crawl_workers: int = field(default_factory=lambda: os.cpu_count() or 1)
+    worker_max_active: int = 16  # crawls at once in one worker
+    worker_max_crawls: int = 500  # then the worker is replaced by a fresh one
+    worker_max_rss_mb: float = 600  # likewise above this resident memory
 
 
 def parse_max_age_days(value: str) -> float | None:
@@ -58,6 +63,13 @@ def parse_seconds(value: str, low: int, high: int) -> int:
     return int(value)
 
 
+def parse_count(value: str, low: int, high: int) -> int:
+    """A whole number within [low, high]."""
+    if not value.strip().isdigit() or not low <= int(value) <= high:
+        raise ValueError(f"{value!r}: give a whole number from {low} to {high}")
+    return int(value)
+
+
 _ENV = {
     "VEILLE_DB": ("db", Path),
     "VEILLE_SOURCES": ("sources", Path),
@@ -68,6 +80,10 @@ _ENV = {
     "VEILLE_CRAWL_SETTINGS": ("crawl_settings", json.loads),
     "VEILLE_ALERT_MAX_AGE_DAYS": ("alert_max_age_days", parse_max_age_days),
     "VEILLE_DELIVER_EVERY_SECONDS": ("deliver_every_seconds", lambda v: parse_seconds(v, 1, 3600)),
+    "VEILLE_CRAWL_WORKERS": ("crawl_workers", lambda v: parse_count(v, 0, 64)),
+    "VEILLE_WORKER_MAX_ACTIVE": ("worker_max_active", lambda v: parse_count(v, 1, 256)),
+    "VEILLE_WORKER_MAX_CRAWLS": ("worker_max_crawls", lambda v: parse_count(v, 1, 1_000_000)),
+    "VEILLE_WORKER_MAX_RSS_MB": ("worker_max_rss_mb", lambda v: parse_count(v, 100, 65536)),
 }
 
 

@@ -1,11 +1,12 @@
-"""One monitoring cycle: crawl (in a child process) → match new articles → deliver alerts."""
+"""One monitoring cycle: crawl (in a worker of the pool, or a child process) → match new articles
+→ deliver alerts."""
 
 from __future__ import annotations
 
 import functools
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TextIO
 
@@ -14,11 +15,12 @@ from crawler.crawl import CrawlResult, crawl
 from crawler.errors import VeilleError
 from crawler.sources import SourceList, load_sources
 from crawler.store import iso
+from crawler.workers import WorkerPool
 from monitors.config import Settings
 from monitors.delivery import DeliveryReport, Sender
 from monitors.matcher import Matcher
 from monitors.outbox import MatchReport, match_pending
-from monitors.pacing import record_outcome
+from monitors.pacing import Pace, record_outcome
 from monitors.rules import (
     RuleSet,
     describe_unusable_channels,
@@ -71,6 +73,7 @@ class CycleReport:
     crawl: CrawlResult | None
     matches: MatchReport
     deliveries: DeliveryReport
+    paces: dict[str, Pace] = field(default_factory=dict)  # when each source is due next
 
 
 _match_lock = threading.Lock()
@@ -98,17 +101,32 @@ def match_and_deliver(
 
 
 def run_cycle(
-    config: Config, only: list[str] | None = None, console: TextIO | None = None
+    config: Config,
+    only: list[str] | None = None,
+    console: TextIO | None = None,
+    pool: WorkerPool | None = None,
+    deliver_when_idle: bool = True,
 ) -> CycleReport:
-    """Crawl the chosen sources (all enabled ones by default), then match and deliver."""
-    result = crawl(
-        config.settings.db,
-        config.settings.sources,
-        only=only,
-        settings=config.settings.crawl_settings,
-        time_limit=config.settings.crawl_time_limit,
-        log_file=config.settings.crawl_log,
-    )
+    """Crawl the chosen sources (all enabled ones by default), then match and deliver: in a
+    long-lived worker of `pool` when given (the daemon), else in a child process of its own.
+    Without `deliver_when_idle`, a crawl that stored nothing skips matching and delivery (the
+    daemon's delivery job runs every minute anyway); one that stored something alerts at once."""
+    if pool is not None:
+        result = pool.crawl(
+            config.settings.db,
+            config.settings.sources,
+            only=only,
+            time_limit=config.settings.crawl_time_limit,
+        )
+    else:
+        result = crawl(
+            config.settings.db,
+            config.settings.sources,
+            only=only,
+            settings=config.settings.crawl_settings,
+            time_limit=config.settings.crawl_time_limit,
+            log_file=config.settings.crawl_log,
+        )
     db = store.open_database(config.settings.db)
     wanted = only or [s.name for s in config.sources.enabled()]
     for name in sorted(set(wanted) - set(result.per_source)):
@@ -124,12 +142,13 @@ def run_cycle(
             "is lost, its next crawl starts again",
         )
         result.per_source[name] = {"entry_failed": 1, "errors": 1}
+    paces: dict[str, Pace] = {}
     for name, counts in sorted(result.per_source.items()):
         try:
             interval = config.sources.by_name(name).interval_minutes
         except VeilleError:
             interval = 30
-        pace = record_outcome(db, name, interval, counts)
+        pace = paces[name] = record_outcome(db, name, interval, counts)
         if pace.description != "normal":
             logger.info(
                 "pace source=%s %s; next crawl at %s", name, pace.description, iso(pace.due)
@@ -143,7 +162,11 @@ def run_cycle(
             counts.get("errors", 0),
         )
     db.conn.close()
-    matches, deliveries = match_and_deliver(config, console)
+    stored = result.new_articles or any(c.get("updated") for c in result.per_source.values())
+    if stored or deliver_when_idle:
+        matches, deliveries = match_and_deliver(config, console)
+    else:
+        matches, deliveries = MatchReport(), DeliveryReport()
     logger.info(
         "cycle run=%d sources=%s status=%s new=%d errors=%d matches=%d alerts=%d sent=%d retrying=%d failed=%d",
         result.run_id,
@@ -157,4 +180,4 @@ def run_cycle(
         deliveries.retrying,
         deliveries.failed,
     )
-    return CycleReport(result, matches, deliveries)
+    return CycleReport(result, matches, deliveries, paces)

@@ -1,5 +1,7 @@
-"""The long-running daemon: APScheduler 3 runs one crawl job per source (each crawl in a child
-process) and a delivery job; SIGTERM/SIGINT stop it cleanly, SIGHUP reloads its configuration."""
+"""The long-running daemon: APScheduler 3 runs one crawl job per source and a delivery job; the
+crawls run in a pool of long-lived crawl workers (crawler.workers), each source's next crawl set
+by its rhythm of publication (monitors.pacing); SIGTERM/SIGINT stop it cleanly, SIGHUP reloads
+its configuration."""
 
 from __future__ import annotations
 
@@ -22,15 +24,17 @@ from crawler import store
 from crawler.crawl import stop_all_crawls
 from crawler.errors import VeilleError
 from crawler.sources import Source
+from crawler.workers import WorkerPool
 from monitors.cycle import Config, match_and_deliver, run_cycle
 from monitors.delivery import recover_interrupted
 from monitors.pacing import is_due
 
 logger = logging.getLogger(__name__)
 
-# Crawl processes at once. Most of a crawl is waiting for servers, and a site that hangs holds
-# its process until its time limit: one per core for the work, plus room for three hung sites
-# so that the others are still crawled on schedule. Each process takes some 100 MB.
+# Crawl processes at once without a worker pool (VEILLE_CRAWL_WORKERS=0). Most of a crawl is
+# waiting for servers, and a site that hangs holds its process until its time limit: one per
+# core for the work, plus room for three hung sites so that the others are still crawled on
+# schedule. Each process takes some 100 MB.
 CRAWL_WORKERS = 2 + 3
 
 
@@ -101,11 +105,16 @@ class Daemon:
         self.config = config
         self.console = console
         # Crawls and delivery have their own threads: crawls of hanging sites may hold every
-        # crawl thread for their time limit, the delivery job still runs on time.
+        # crawl thread for their time limit, the delivery job still runs on time. With a pool,
+        # a crawl thread only waits for its worker's answer: one per crawl the workers can run.
+        workers = config.settings.crawl_workers
+        self.pool: WorkerPool | None = None
+        self._pool_size = workers
+        crawl_threads = workers * config.settings.worker_max_active if workers else CRAWL_WORKERS
         self.scheduler = BlockingScheduler(
             executors={
                 "default": ThreadPoolExecutor(1),  # delivery
-                "crawl": ThreadPoolExecutor(CRAWL_WORKERS),
+                "crawl": ThreadPoolExecutor(crawl_threads),
             },
             job_defaults={"coalesce": True, "max_instances": 1},
             timezone=UTC,
@@ -128,11 +137,28 @@ class Daemon:
             db.conn.close()
         self.state.crawls[name] = datetime.now(UTC)
         try:
-            run_cycle(self.config, only=[name], console=self.console)
+            report = run_cycle(
+                self.config,
+                only=[name],
+                console=self.console,
+                pool=self.pool,
+                deliver_when_idle=self.pool is None,
+            )
+            pace = report.paces.get(name)
+            if pace is not None:
+                self._reschedule(name, pace.due)
         except Exception:  # a job must never kill the scheduler; the next run tries again
             logger.exception("crawl job for source=%s failed", name)
         finally:
             self.state.crawls.pop(name, None)
+
+    def _reschedule(self, name: str, due: datetime) -> None:
+        """The source's next crawl when its pace says (sooner than its interval for a busy
+        source at its busy hours, later for a quiet one); the interval stays the fallback."""
+        job = self.scheduler.get_job(f"crawl:{name}")
+        if job is None or self._stopping.is_set():
+            return
+        job.modify(next_run_time=max(due, datetime.now(UTC) + timedelta(seconds=1)))
 
     def _deliver(self) -> None:
         if self._stopping.is_set():
@@ -215,11 +241,23 @@ class Daemon:
 
     def _shutdown(self) -> None:
         stop_all_crawls()
+        if self.pool is not None:
+            self.pool.stop()
         self.scheduler.shutdown(wait=False)
 
     def run_forever(self) -> None:
         pidfile = pidfile_for(self.config.settings.db)
         lock = hold_daemon_lock(pidfile)  # before anything runs: one daemon per database
+        if self._pool_size:
+            settings = self.config.settings
+            self.pool = WorkerPool(
+                settings.crawl_settings,
+                size=self._pool_size,
+                log_file=settings.crawl_log,
+                max_active=settings.worker_max_active,
+                max_crawls=settings.worker_max_crawls,
+                max_rss_mb=settings.worker_max_rss_mb,
+            ).start()
         self.schedule_jobs()
         signal.signal(signal.SIGTERM, self.stop)
         signal.signal(signal.SIGINT, self.stop)
@@ -234,6 +272,8 @@ class Daemon:
             self.scheduler.start()
         finally:
             stop_all_crawls()
+            if self.pool is not None:
+                self.pool.stop()
             pidfile.unlink(missing_ok=True)
             lock.close()
         logger.info("veille stopped")

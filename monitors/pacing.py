@@ -1,7 +1,13 @@
-"""How often each source is crawled: sources that publish rarely are polled less (up to 4x their
-interval), failing sources back off exponentially (up to a day), and both come back to their
-normal pace as soon as a crawl finds something or succeeds again. Decisions are pure functions of
-the last outcome; the state is kept on the source's row, so it survives restarts."""
+"""How often each source is crawled, following its rhythm of publication.
+
+A source with a history (20 articles or more over four weeks) is polled when, by its usual
+publications at that hour of the day, about `ARTICLES_PER_POLL` new articles are expected:
+every few minutes for a big portal at noon, every few hours for a weekly magazine or at night,
+never more often than `MIN_POLL` nor less often than `MAX_POLL`. A source without history keeps
+its `interval_minutes`, slowed down (up to 4x) while it publishes nothing. Failing sources back
+off exponentially (up to a day), and come back to their pace as soon as a crawl succeeds.
+Decisions are pure functions of the last outcome and the history; the state is kept on the
+source's row, so it survives restarts."""
 
 from __future__ import annotations
 
@@ -15,6 +21,41 @@ from crawler.store import iso
 MAX_QUIET_FACTOR = 4.0
 MAX_QUIET_DELAY = timedelta(hours=6)
 MAX_BACKOFF = timedelta(hours=24)
+MIN_POLL = timedelta(minutes=2)  # a 304 every two minutes is polite to any news site
+MAX_POLL = timedelta(hours=6)
+ARTICLES_PER_POLL = 0.7  # expected new articles between two polls
+HISTORY_DAYS = 28
+MIN_HISTORY = 20  # articles in HISTORY_DAYS before the rhythm is trusted
+RHYTHM_REFRESH = timedelta(hours=1)
+
+
+def hourly_rates(counts_by_hour: dict[int, int], days: float) -> list[float]:
+    """Articles per hour for each hour of the day (UTC), from counts over `days` days; each
+    hour is smoothed with its neighbours (publication times drift by an hour from day to day)."""
+    raw = [counts_by_hour.get(h, 0) / max(days, 1.0) for h in range(24)]
+    return [(raw[h - 1] + 2 * raw[h] + raw[(h + 1) % 24]) / 4 for h in range(24)]
+
+
+def rhythm_delay(
+    rates: list[float],
+    now: datetime,
+    floor: timedelta = MIN_POLL,
+    ceiling: timedelta = MAX_POLL,
+    target: float = ARTICLES_PER_POLL,
+) -> timedelta:
+    """The wait until `target` new articles are expected, walking the day's rates from `now`
+    (minute by minute), within [floor, ceiling]."""
+    expected = 0.0
+    step = timedelta(minutes=1)
+    waited = timedelta(0)
+    moment = now.astimezone(UTC)
+    while waited < ceiling:
+        expected += rates[moment.hour] / 60
+        waited += step
+        moment += step
+        if expected >= target:
+            break
+    return max(floor, min(waited, ceiling))
 
 
 @dataclass(frozen=True)
@@ -32,12 +73,23 @@ def next_pace(
     failures: int,
     quiet_cycles: int,
     now: datetime,
+    rates: list[float] | None = None,
 ) -> Pace:
+    """The next crawl of a source; `rates` (articles per hour of the day) when it has a history."""
     if not succeeded:
         failures += 1
         delay = min(interval * (2 ** min(failures, 10)), MAX_BACKOFF)
         return Pace(
             now + delay, failures, quiet_cycles, f"backing off after {failures} failed crawl(s)"
+        )
+    if rates is not None:
+        delay = rhythm_delay(rates, now)
+        quiet_cycles = 0 if new_articles else quiet_cycles + 1
+        return Pace(
+            now + delay,
+            0,
+            quiet_cycles,
+            f"rhythm: {sum(rates):.0f} articles a day, next in {int(delay.total_seconds() // 60)} min",
         )
     if new_articles == 0:
         quiet_cycles += 1
@@ -47,6 +99,37 @@ def next_pace(
             now + delay, 0, quiet_cycles, f"quiet: every {int(delay.total_seconds() // 60)} min"
         )
     return Pace(now + interval, 0, 0, "normal")
+
+
+_RATES: dict[tuple[str, str], tuple[datetime, list[float] | None]] = {}
+
+
+def source_rates(db: sqlite_utils.Database, source: str, now: datetime) -> list[float] | None:
+    """A source's articles per hour of the day over the last four weeks (by publication time,
+    else fetch time), or None when it has too few articles to show a rhythm. Kept an hour."""
+    key = (str(db.conn.execute("PRAGMA database_list").fetchone()[2]), source)
+    cached = _RATES.get(key)
+    if cached is not None and now - cached[0] < RHYTHM_REFRESH:
+        return cached[1]
+    since = iso(now - timedelta(days=HISTORY_DAYS))
+    counts = dict(
+        db.execute(
+            "SELECT CAST(substr(coalesce(published, fetched_at), 12, 2) AS INTEGER), count(*) "
+            "FROM articles WHERE source = ? AND coalesce(published, fetched_at) >= ? "
+            "GROUP BY 1",
+            [source, since],
+        ).fetchall()
+    )
+    first = db.execute(
+        "SELECT min(fetched_at) FROM articles WHERE source = ?", [source]
+    ).fetchone()[0]
+    rates = None
+    if sum(counts.values()) >= MIN_HISTORY and first:
+        observed = (now - datetime.fromisoformat(first.replace("Z", "+00:00"))).total_seconds()
+        days = min(float(HISTORY_DAYS), max(1.0, observed / 86400))
+        rates = hourly_rates({int(h): n for h, n in counts.items() if h is not None}, days)
+    _RATES[key] = (now, rates)
+    return rates
 
 
 def is_due(db: sqlite_utils.Database, source: str, now: datetime) -> bool:
@@ -75,6 +158,7 @@ def record_outcome(
         failures,
         quiet,
         now,
+        source_rates(db, source, now) if succeeded else None,
     )
     with db.conn:
         db.conn.execute(
