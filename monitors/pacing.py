@@ -29,11 +29,18 @@ MIN_HISTORY = 20  # articles in HISTORY_DAYS before the rhythm is trusted
 RHYTHM_REFRESH = timedelta(hours=1)
 
 
-def hourly_rates(counts_by_hour: dict[int, int], days: float) -> list[float]:
-    """Articles per hour for each hour of the day (UTC), from counts over `days` days; each
-    hour is smoothed with its neighbours (publication times drift by an hour from day to day)."""
-    raw = [counts_by_hour.get(h, 0) / max(days, 1.0) for h in range(24)]
-    return [(raw[h - 1] + 2 * raw[h] + raw[(h + 1) % 24]) / 4 for h in range(24)]
+def hourly_rates(counts: dict[tuple[int, int], int], days: float) -> list[float]:
+    """Articles per hour for each hour of the week (Monday 00:00 UTC first, 168 values), from
+    counts by (weekday, hour) over `days` days: half the source's usual rate at that hour of any
+    day, half its rate at that hour of that weekday (a weekly magazine out on Thursday mornings
+    is watched on Thursday mornings); each hour smoothed with its neighbours."""
+    days = max(days, 1.0)
+    weeks = max(days / 7, 1.0)
+    by_hour = [sum(counts.get((w, h), 0) for w in range(7)) / days for h in range(24)]
+    raw = [
+        0.5 * by_hour[h] + 0.5 * counts.get((w, h), 0) / weeks for w in range(7) for h in range(24)
+    ]
+    return [(raw[i - 1] + 2 * raw[i] + raw[(i + 1) % 168]) / 4 for i in range(168)]
 
 
 def rhythm_delay(
@@ -43,14 +50,14 @@ def rhythm_delay(
     ceiling: timedelta = MAX_POLL,
     target: float = ARTICLES_PER_POLL,
 ) -> timedelta:
-    """The wait until `target` new articles are expected, walking the day's rates from `now`
-    (minute by minute), within [floor, ceiling]."""
+    """The wait until `target` new articles are expected, walking the week's hourly rates from
+    `now` (minute by minute), within [floor, ceiling]."""
     expected = 0.0
     step = timedelta(minutes=1)
     waited = timedelta(0)
     moment = now.astimezone(UTC)
     while waited < ceiling:
-        expected += rates[moment.hour] / 60
+        expected += rates[moment.weekday() * 24 + moment.hour] / 60
         waited += step
         moment += step
         if expected >= target:
@@ -75,7 +82,8 @@ def next_pace(
     now: datetime,
     rates: list[float] | None = None,
 ) -> Pace:
-    """The next crawl of a source; `rates` (articles per hour of the day) when it has a history."""
+    """The next crawl of a source; `rates` (articles per hour of the week) when it has a
+    history."""
     if not succeeded:
         failures += 1
         delay = min(interval * (2 ** min(failures, 10)), MAX_BACKOFF)
@@ -89,7 +97,8 @@ def next_pace(
             now + delay,
             0,
             quiet_cycles,
-            f"rhythm: {sum(rates):.0f} articles a day, next in {int(delay.total_seconds() // 60)} min",
+            f"rhythm: {sum(rates) / 7:.0f} articles a day, next in "
+            f"{int(delay.total_seconds() // 60)} min",
         )
     if new_articles == 0:
         quiet_cycles += 1
@@ -105,21 +114,24 @@ _RATES: dict[tuple[str, str], tuple[datetime, list[float] | None]] = {}
 
 
 def source_rates(db: sqlite_utils.Database, source: str, now: datetime) -> list[float] | None:
-    """A source's articles per hour of the day over the last four weeks (by publication time,
+    """A source's articles per hour of the week over the last four weeks (by publication time,
     else fetch time), or None when it has too few articles to show a rhythm. Kept an hour."""
     key = (str(db.conn.execute("PRAGMA database_list").fetchone()[2]), source)
     cached = _RATES.get(key)
     if cached is not None and now - cached[0] < RHYTHM_REFRESH:
         return cached[1]
     since = iso(now - timedelta(days=HISTORY_DAYS))
-    counts = dict(
-        db.execute(
-            "SELECT CAST(substr(coalesce(published, fetched_at), 12, 2) AS INTEGER), count(*) "
+    counts = {
+        ((int(weekday) + 6) % 7, int(hour)): n  # SQLite's %w counts from Sunday
+        for weekday, hour, n in db.execute(
+            "SELECT strftime('%w', substr(coalesce(published, fetched_at), 1, 19)), "
+            "CAST(substr(coalesce(published, fetched_at), 12, 2) AS INTEGER), count(*) "
             "FROM articles WHERE source = ? AND coalesce(published, fetched_at) >= ? "
-            "GROUP BY 1",
+            "GROUP BY 1, 2",
             [source, since],
         ).fetchall()
-    )
+        if weekday is not None and hour is not None
+    }
     first = db.execute(
         "SELECT min(fetched_at) FROM articles WHERE source = ?", [source]
     ).fetchone()[0]
@@ -127,7 +139,7 @@ def source_rates(db: sqlite_utils.Database, source: str, now: datetime) -> list[
     if sum(counts.values()) >= MIN_HISTORY and first:
         observed = (now - datetime.fromisoformat(first.replace("Z", "+00:00"))).total_seconds()
         days = min(float(HISTORY_DAYS), max(1.0, observed / 86400))
-        rates = hourly_rates({int(h): n for h, n in counts.items() if h is not None}, days)
+        rates = hourly_rates(counts, days)
     _RATES[key] = (now, rates)
     return rates
 
