@@ -4,8 +4,9 @@ after 10 cycles and after N cycles, in one run.
 
     .venv/bin/python bench/daemon_memory.py [--cycles 300]
 
-Each crawl runs in a child process, so Scrapy's and trafilatura's memory is returned to the
-system after every cycle; target: growth of the daemon's RSS under 10 % from cycle 10 to 300.
+The crawls run in the daemon's long-lived crawl workers (`--workers 0`: a process per crawl,
+as `run --once` does). Target: growth of the daemon's RSS under 10 % from cycle 10 to 300;
+the workers' RSS is printed beside it (they are recycled above VEILLE_WORKER_MAX_RSS_MB).
 """
 
 from __future__ import annotations
@@ -30,9 +31,16 @@ def rss_mb() -> float:
     return float("nan")
 
 
+def worker_rss_mb(pool) -> float:
+    return sum(w["rss_mb"] for w in pool.describe()) if pool else 0.0
+
+
 def main() -> None:
+    from crawler.workers import WorkerPool
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cycles", type=int, default=300)
+    parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     sites = serve_demo_sites()
@@ -52,18 +60,27 @@ def main() -> None:
                 crawl_log=Path(folder) / "crawl.log",
             )
             config = console_only(load_config(settings))
+            pool = None
+            if args.workers:
+                pool = WorkerPool(
+                    LOCAL_CRAWL_SETTINGS, size=args.workers, log_file=settings.crawl_log
+                ).start()
             marks = {}
             started = time.perf_counter()
             for cycle in range(1, args.cycles + 1):
-                run_cycle(config, console=io.StringIO())
+                run_cycle(config, console=io.StringIO(), pool=pool)
                 for site in sites.values():  # the fixture servers run in this process: keep
                     site.requests.clear()  # their request logs (for the tests) out of the figure
                 if cycle in (1, 10, 50, 100, 200, args.cycles):
                     marks[cycle] = rss_mb()
                     print(
-                        f"cycle {cycle:>4}: RSS {marks[cycle]:6.1f} MB ({time.perf_counter() - started:.0f} s)",
+                        f"cycle {cycle:>4}: daemon RSS {marks[cycle]:6.1f} MB, workers "
+                        f"{worker_rss_mb(pool):6.1f} MB ({time.perf_counter() - started:.0f} s)",
                         flush=True,
                     )
+            if pool is not None:
+                print(f"workers recycled: {pool.recycled}, replaced after a crash: {pool.replaced}")
+                pool.stop()
     finally:
         stop_sites(sites)
     growth = (marks[args.cycles] - marks[10]) / marks[10]

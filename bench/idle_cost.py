@@ -229,7 +229,7 @@ def measure(count: int, old_sample: int, workers: int, per_worker: int) -> None:
         f"{count:>5} sources, {entry_points:>5} entry points | workers: "
         f"{per_point * 1000:6.1f} ms CPU per entry point, idle cycle {wall:6.1f} s wall "
         f"(first cycle {warm:5.1f} s) | one process per crawl: {old_per_point * 1000:6.0f} ms "
-        f"CPU per entry point (on {len(sample)} sources), {old_wall / len(sample) * count / 5:6.0f} "
+        f"CPU per entry point (on {len(sample)} sources), {old_wall / len(sample) * count:6.0f} "
         f"s wall for the cycle at 5 at once | {old_per_point / per_point:5.1f}x less CPU"
     )
 

@@ -76,10 +76,12 @@ def main() -> None:
         )
         elapsed = time.perf_counter() - started
         report = json.loads(result.stdout)
+        database = sum(p.stat().st_size for p in Path(folder).glob("v.db*")) / 1e6
     print(
         f"veille import of {report['new']} articles ({size:.1f} MB of JSON lines): "
         f"{elapsed:.1f} s, {report['new'] / elapsed:.0f} articles/s; "
-        f"{report['stories_joined']} joined another outlet's story"
+        f"{report['stories_joined']} joined another outlet's story; database {database:.1f} MB "
+        f"({database * 1e3 / max(report['new'], 1):.1f} kB per article, text, FTS and indexes)"
     )
 
 

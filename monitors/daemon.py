@@ -48,6 +48,7 @@ class DaemonState:
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     delivered_at: datetime | None = None
     crawls: dict[str, datetime] = field(default_factory=dict)
+    pool: WorkerPool | None = None  # the crawl workers, described in /health
 
     def problems(self, now: datetime | None = None) -> list[str]:
         """Late delivery (three intervals and a minute without a run) and crawls running past
@@ -258,6 +259,7 @@ class Daemon:
                 max_crawls=settings.worker_max_crawls,
                 max_rss_mb=settings.worker_max_rss_mb,
             ).start()
+            self.state.pool = self.pool
         self.schedule_jobs()
         signal.signal(signal.SIGTERM, self.stop)
         signal.signal(signal.SIGINT, self.stop)

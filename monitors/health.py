@@ -37,6 +37,11 @@ def health_report(db_path: Path, daemon_state=None) -> dict:
         "failed_alerts": deliveries.get("failed", 0),
         "unconfirmed_alerts": deliveries.get("unconfirmed", 0),
         "last_run": status.last_run,
+        "crawl_workers": (
+            daemon_state.pool.describe()
+            if daemon_state is not None and getattr(daemon_state, "pool", None) is not None
+            else []
+        ),
         "sources": [asdict(s) for s in status.sources],
     }
 

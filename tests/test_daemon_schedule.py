@@ -8,9 +8,11 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from monitors import daemon as daemon_module
-from monitors.cycle import load_config
+from monitors.cycle import CycleReport, load_config
 from monitors.daemon import Daemon, DaemonState
+from monitors.delivery import DeliveryReport
 from monitors.health import health_report
+from monitors.outbox import MatchReport
 
 from .conftest import make_settings
 
@@ -44,12 +46,13 @@ def test_hanging_crawls_never_hold_up_delivery_or_a_healthy_source(tmp_path, mon
 
     healthy: list[float] = []
 
-    def hanging_cycle(config, only, console=None):
+    def hanging_cycle(config, only, console=None, **_pool_options):
         if only[0] == "healthy":
             healthy.append(time.monotonic())
-            return
+            return CycleReport(None, MatchReport(), DeliveryReport())
         crawling.append(only[0])
         release.wait(30)
+        return CycleReport(None, MatchReport(), DeliveryReport())
 
     monkeypatch.setattr(daemon_module, "run_cycle", hanging_cycle)
     monkeypatch.setattr(daemon_module, "is_due", lambda db, name, now: True)

@@ -1,0 +1,258 @@
+"""Long-lived crawl workers (crawler.workers) against the fixture sites on 127.0.0.1: crawl after
+crawl in one process with the same conditional requests as before, a hanging site that costs
+its own crawl the time limit and nothing else, a worker killed mid-crawl replaced, recycling
+above a memory limit, and a daemon whose SIGTERM (or SIGKILL) leaves no worker behind."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from crawler import store
+from crawler.workers import WorkerPool
+from monitors.demo import LOCAL_CRAWL_SETTINGS
+
+from .hostile import HostileSite
+
+
+def _steady_sources(sites, tmp_path) -> Path:
+    quotidien, khabar = sites["lequotidien"].base_url, sites["alkhabar"].base_url
+    path = tmp_path / "steady.yaml"
+    path.write_text(
+        f"""sources:
+  - name: lequotidien
+    homepage: {quotidien}/
+    feeds: [{quotidien}/feed/]
+    sitemaps: [{quotidien}/sitemap_index.xml]
+    listings: [{quotidien}/technologie/]
+  - name: alkhabar
+    homepage: {khabar}/
+    feeds: [{khabar}/feed]
+    sitemaps: [{khabar}/sitemap-news.xml]
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+def _with_hanging_source(sources: Path, hostile: HostileSite) -> Path:
+    text = sources.read_text(encoding="utf-8")
+    text += (
+        f"  - name: hang\n    homepage: {hostile.base_url}/\n    feeds: [{hostile.base_url}/hang]\n"
+    )
+    sources.write_text(text, encoding="utf-8")
+    return sources
+
+
+@pytest.fixture
+def pool_factory(tmp_path):
+    pools: list[WorkerPool] = []
+
+    def make(**options) -> WorkerPool:
+        settings = dict(LOCAL_CRAWL_SETTINGS, DOWNLOAD_TIMEOUT=600)
+        options.setdefault("size", 1)
+        pool = WorkerPool(settings, log_file=tmp_path / "crawl.log", **options).start()
+        pools.append(pool)
+        return pool
+
+    yield make
+    for pool in pools:
+        pool.stop(grace=5)
+
+
+def _wait(condition, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what}")
+        time.sleep(0.1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_one_worker_crawls_again_with_only_conditional_requests(sites, tmp_path, pool_factory):
+    pool = pool_factory()
+    sources = _steady_sources(sites, tmp_path)
+    first = pool.crawl(tmp_path / "veille.db", sources, time_limit=90)
+    assert first.status == "finished" and first.new_articles == 9
+    pid = pool.describe()[0]["pid"]
+    for site in sites.values():
+        site.requests.clear()
+    second = pool.crawl(tmp_path / "veille.db", sources, time_limit=90)
+    requests = [r for site in sites.values() for r in site.requests]
+    entry_points = {
+        "/feed/",
+        "/sitemap_index.xml",
+        "/post-sitemap.xml",
+        "/news-sitemap.xml",
+        "/technologie/",
+        "/feed",
+        "/sitemap-news.xml",
+    }
+    retried = {"/2026/11/14/dossier-cybersecurite/"}
+    # The same requests as a crawl in a process of its own (test_crawl_e2e): no robots.txt,
+    # every entry point conditional, nothing stored fetched again.
+    assert sorted(r.path for r in requests) == sorted(entry_points | retried)
+    assert all("If-None-Match" in r.headers for r in requests if r.path not in retried)
+    assert second.new_articles == 0
+    assert sum(s.get("not_modified", 0) for s in second.per_source.values()) == len(entry_points)
+    assert pool.describe()[0]["pid"] == pid and pool.describe()[0]["crawls"] == 2
+
+
+def test_a_hanging_site_costs_its_crawl_the_time_limit_and_nothing_else(
+    sites, tmp_path, pool_factory
+):
+    hostile = HostileSite()
+    try:
+        sources = _with_hanging_source(_steady_sources(sites, tmp_path), hostile)
+        pool = pool_factory()
+        db = tmp_path / "veille.db"
+        results: dict[str, object] = {}
+        started = time.monotonic()
+        hanging = threading.Thread(
+            target=lambda: results.setdefault("hang", pool.crawl(db, sources, ["hang"], 3))
+        )
+        hanging.start()
+        _wait(lambda: hostile.hits.count("/hang") >= 1, 30, "the hanging request")
+        healthy = pool.crawl(db, sources, ["lequotidien"], 60)  # same worker, meanwhile
+        healthy_done = time.monotonic() - started
+        hanging.join(30)
+        hang_done = time.monotonic() - started
+    finally:
+        hostile.stop()
+    assert healthy.status == "finished" and healthy.new_articles == 6
+    assert results["hang"].status == "time limit"
+    assert hang_done < 3 + 10  # answered at its limit, not at DOWNLOAD_TIMEOUT (600 s)
+    assert healthy_done < 30
+    again = pool.crawl(db, sources, ["alkhabar"], 60)  # the worker is free for the next one
+    assert again.status == "finished" and again.new_articles == 3
+    row = store.open_database(db).execute(
+        "SELECT status FROM crawl_runs WHERE id = ?", [results["hang"].run_id]
+    )
+    assert row.fetchone()[0] == "time limit"
+
+
+def test_a_worker_killed_mid_crawl_is_replaced_and_the_next_crawl_completes(
+    sites, tmp_path, pool_factory
+):
+    hostile = HostileSite()
+    try:
+        sources = _with_hanging_source(_steady_sources(sites, tmp_path), hostile)
+        pool = pool_factory()
+        db = tmp_path / "veille.db"
+        assert pool.crawl(db, sources, ["lequotidien"], 60).new_articles == 6
+        results = {}
+        crawling = threading.Thread(
+            target=lambda: results.setdefault("hang", pool.crawl(db, sources, ["hang"], 120))
+        )
+        crawling.start()
+        _wait(lambda: hostile.hits.count("/hang") >= 1, 30, "the hanging request")
+        killed = pool.describe()[0]["pid"]
+        os.kill(killed, signal.SIGKILL)
+        crawling.join(30)
+    finally:
+        hostile.stop()
+    assert results["hang"].status.startswith("killed")
+    _wait(lambda: [w["pid"] for w in pool.describe()] not in ([], [killed]), 10, "a new worker")
+    assert pool.replaced == 1 and not _alive(killed)
+    following = pool.crawl(db, sources, ["alkhabar"], 60)
+    assert following.status == "finished" and following.new_articles == 3
+    stored = store.open_database(db).execute("SELECT count(*) FROM articles").fetchone()[0]
+    assert stored == 9  # what the killed worker's earlier crawl stored stays stored
+
+
+def test_a_worker_above_its_memory_limit_is_recycled(sites, tmp_path, pool_factory):
+    pool = pool_factory(max_rss_mb=100)  # a worker that has crawled holds more than that
+    sources = _steady_sources(sites, tmp_path)
+    first_pid = pool.describe()[0]["pid"]
+    assert pool.crawl(tmp_path / "veille.db", sources, time_limit=90).new_articles == 9
+    _wait(lambda: pool.recycled >= 1, 20, "recycling")
+    _wait(lambda: not _alive(first_pid), 20, "the old worker to exit")
+    assert pool.replaced == 0  # recycled, not crashed
+    result = pool.crawl(tmp_path / "veille.db", sources, time_limit=90)
+    assert result.status == "finished" and pool.describe()[0]["pid"] != first_pid
+
+
+def test_a_worker_is_recycled_after_its_crawl_allowance(sites, tmp_path, pool_factory):
+    pool = pool_factory(max_crawls=1)
+    sources = _steady_sources(sites, tmp_path)
+    first_pid = pool.describe()[0]["pid"]
+    pool.crawl(tmp_path / "veille.db", sources, ["alkhabar"], 60)
+    _wait(lambda: not _alive(first_pid), 20, "the old worker to exit")
+    assert pool.crawl(tmp_path / "veille.db", sources, ["alkhabar"], 60).status == "finished"
+    assert pool.recycled >= 1
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="ascii") as stat:
+                    if int(stat.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        found.add(int(entry))
+            except (OSError, ValueError, IndexError):
+                continue
+    return found
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGKILL])
+def test_the_daemon_leaves_no_worker_behind(sites, tmp_path, signum):
+    sources = _steady_sources(sites, tmp_path)
+    watchlists = tmp_path / "watchlists.yaml"
+    watchlists.write_text(
+        "watchlists:\n  - name: maroc\n    query: 'Maroc OR المغرب'\n    notify: [console]\n",
+        encoding="utf-8",
+    )
+    env = dict(
+        os.environ,
+        VEILLE_DB=str(tmp_path / "v.db"),
+        VEILLE_SOURCES=str(sources),
+        VEILLE_WATCHLISTS=str(watchlists),
+        VEILLE_CRAWL_WORKERS="2",
+        VEILLE_CRAWL_SETTINGS=json.dumps(LOCAL_CRAWL_SETTINGS),
+    )
+    log = tmp_path / "daemon.log"
+    with open(log, "wb") as out:
+        daemon = subprocess.Popen(
+            [sys.executable, "-m", "monitors.cli", "run"], env=env, stdout=out, stderr=out
+        )
+        try:
+            _wait(lambda: len(_children(daemon.pid)) >= 2, 30, "two workers")
+            workers = _children(daemon.pid)
+
+            def stored() -> int:
+                if not (tmp_path / "v.db").exists():
+                    return 0
+                return (
+                    store.open_database(tmp_path / "v.db")
+                    .execute("SELECT count(*) FROM articles")
+                    .fetchone()[0]
+                )
+
+            _wait(lambda: stored() == 9, 60, "the first crawls")
+            daemon.send_signal(signum)
+            code = daemon.wait(timeout=30)
+        finally:
+            if daemon.poll() is None:
+                daemon.kill()
+    _wait(lambda: not any(_alive(p) for p in workers), 15, "the workers to end")
+    if signum == signal.SIGTERM:
+        assert code == 0, log.read_text(encoding="utf-8", errors="replace")[-2000:]
+    assert stored() == 9
+    text = log.read_text(encoding="utf-8", errors="replace")
+    assert "crawl worker pid=" in text or signum == signal.SIGKILL
