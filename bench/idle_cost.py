@@ -6,26 +6,29 @@ through the daemon's path (run_cycle on the long-lived worker pool), next to the
     .venv/bin/python bench/idle_cost.py --sources 100   # one size
     .venv/bin/python bench/idle_cost.py --old-sample 10 # crawls measured on the old path
 
-CPU-seconds count the daemon process and its crawl workers (or crawl children). The server
-answers conditional requests with 304, as news sites' CDNs do.
+CPU-seconds count the daemon process and its crawl workers (or crawl children), not the test
+server (a process of its own, one port per source). It answers conditional requests with 304,
+as news sites' CDNs do.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import hashlib
 import io
+import multiprocessing
 import os
 import resource
 import sys
 import tempfile
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import contextlib
 
 from monitors.config import load_settings  # noqa: E402
 from monitors.cycle import load_config, run_cycle  # noqa: E402
@@ -64,60 +67,71 @@ WORDS = [
 ]
 
 
-class _Site(BaseHTTPRequestHandler):
-    """/s{i}/feed{j}.xml: a feed of two articles; /s{i}/a{j}{k}: the articles. ETags on all."""
+def _page(path: str, host: str) -> tuple[bytes, str] | None:
+    """/s{i}/feed{j}.xml: a feed of two articles; /s{i}/a{j}{k}: the articles."""
+    parts = path.strip("/").split("/")
+    if len(parts) != 2 or not parts[0].startswith("s"):
+        return None
+    source, leaf = parts
+    base = f"http://{host}/{source}"
+    if leaf.startswith("feed"):
+        j = leaf[4:-4]
+        items = "".join(
+            ITEM.format(title=f"{source} article {j}{k}", link=f"{base}/a{j}{k}", day=int(k) + 1)
+            for k in "01"
+        )
+        return FEED.format(name=source, base=base, items=items).encode(), "application/rss+xml"
+    if leaf.startswith("a"):
+        seed = int(hashlib.sha1(path.encode()).hexdigest()[:8], 16)
+        words = [WORDS[(seed >> i) % len(WORDS)] for i in range(60)]
+        body = ARTICLE.format(
+            title=f"{source} {leaf} " + " ".join(words[:6]),
+            body=" ".join(words) + f" ({path})",
+            day=seed % 8 + 1,
+        )
+        return body.encode(), "text/html; charset=utf-8"
+    return None
 
-    protocol_version = "HTTP/1.1"
 
-    def log_message(self, *args) -> None:
-        pass
-
-    def do_GET(self) -> None:  # noqa: N802
-        parts = self.path.strip("/").split("/")
-        if len(parts) != 2 or not parts[0].startswith("s"):
-            self._send(404, b"not found", "text/plain")
-            return
-        source, leaf = parts
-        base = f"http://{self.headers['Host']}/{source}"
-        if leaf.startswith("feed"):
-            j = leaf[4:-4]
-            items = "".join(
-                ITEM.format(
-                    title=f"{source} article {j}{k}", link=f"{base}/a{j}{k}", day=(int(k) + 1)
-                )
-                for k in "01"
-            )
-            body = FEED.format(name=source, base=base, items=items).encode()
-            kind = "application/rss+xml"
-        elif leaf.startswith("a"):
-            seed = int(hashlib.sha1(self.path.encode()).hexdigest()[:8], 16)
-            words = [WORDS[(seed >> i) % len(WORDS)] for i in range(60)]
-            body = ARTICLE.format(
-                title=f"{source} {leaf} " + " ".join(words[:6]),
-                body=" ".join(words) + f" ({self.path})",
-                day=seed % 8 + 1,
-            ).encode()
-            kind = "text/html; charset=utf-8"
-        else:
-            self._send(404, b"not found", "text/plain")
-            return
+async def _answer(reader, writer) -> None:
+    """One request per connection; ETags on everything, 304 when the client has it."""
+    try:
+        head = await reader.readuntil(b"\r\n\r\n")
+    except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
+        writer.close()
+        return
+    lines = head.decode("latin-1").split("\r\n")
+    path = lines[0].split(" ")[1] if len(lines[0].split(" ")) > 1 else "/"
+    headers = {k.strip().lower(): v.strip() for k, _, v in (x.partition(":") for x in lines[1:])}
+    found = _page(path, headers.get("host", ""))
+    if found is None:
+        status, body, kind, etag = "404 Not Found", b"not found", "text/plain", None
+    else:
+        body, kind = found
         etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
-        if self.headers.get("If-None-Match") == etag:
-            self.send_response(304)
-            self.send_header("ETag", etag)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            return
-        self._send(200, body, kind, etag)
+        status = "200 OK"
+        if headers.get("if-none-match") == etag:
+            status, body = "304 Not Modified", b""
+    response = f"HTTP/1.1 {status}\r\nContent-Length: {len(body)}\r\nConnection: close\r\n"
+    response += f"Content-Type: {kind}\r\n" + (f"ETag: {etag}\r\n" if etag else "") + "\r\n"
+    writer.write(response.encode() + body)
+    with contextlib.suppress(ConnectionError):
+        await writer.drain()
+    writer.close()
 
-    def _send(self, status: int, body: bytes, kind: str, etag: str | None = None) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(body)))
-        if etag:
-            self.send_header("ETag", etag)
-        self.end_headers()
-        self.wfile.write(body)
+
+def _serve(count: int, ports: multiprocessing.Queue) -> None:
+    """One site per source, each on its own loopback port (its own "domain" for politeness),
+    in a process of its own so that its CPU is not counted as veille's."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+    async def main() -> None:
+        servers = [await asyncio.start_server(_answer, "127.0.0.1", 0) for _ in range(count)]
+        ports.put([server.sockets[0].getsockname()[1] for server in servers])
+        await asyncio.Event().wait()
+
+    asyncio.run(main())
 
 
 def _cpu_of(pid: int) -> float:
@@ -139,9 +153,10 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _write_sources(folder: Path, base: str, count: int) -> tuple[Path, int]:
+def _write_sources(folder: Path, ports: list[int], count: int) -> tuple[Path, int]:
     lines, entry_points = ["sources:"], 0
     for i in range(count):
+        base = f"http://127.0.0.1:{ports[i]}"
         feeds = 1 + i % 2
         entry_points += feeds
         urls = ", ".join(f"{base}/s{i}/feed{j}.xml" for j in range(feeds))
@@ -192,13 +207,13 @@ def _cycle(config, names: list[str], pool, threads: int) -> float:
 def measure(count: int, old_sample: int, workers: int, per_worker: int) -> None:
     from crawler.workers import WorkerPool
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Site)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
+    queue: multiprocessing.Queue = multiprocessing.Queue()
+    server = multiprocessing.Process(target=_serve, args=(count, queue), daemon=True)
+    server.start()
+    ports = queue.get(timeout=60)
     with tempfile.TemporaryDirectory(prefix="veille-idle-") as tmp:
         folder = Path(tmp)
-        sources, entry_points = _write_sources(folder, base, count)
+        sources, entry_points = _write_sources(folder, ports, count)
         config = _config(folder, sources)
         names = [s.name for s in config.sources.enabled()]
         pool = WorkerPool(
@@ -222,7 +237,8 @@ def measure(count: int, old_sample: int, workers: int, per_worker: int) -> None:
         own, children = _own_cpu(), _children_cpu()
         old_wall = _cycle(config, sample, None, 5)  # the old path: a process per crawl
         old_cpu = _own_cpu() - own + _children_cpu() - children
-    server.shutdown()
+    server.terminate()
+    server.join()
     per_point = cpu / entry_points
     old_per_point = old_cpu / sample_points
     print(

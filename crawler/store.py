@@ -423,7 +423,9 @@ def _narrow_fts_update_trigger(db: sqlite_utils.Database) -> None:
 def _backfill_stories(db: sqlite_utils.Database) -> None:
     """Articles stored before stories existed get their fingerprint and story; articles whose
     LSH keys are missing (index layout changed) get them again."""
-    missing = db.conn.execute(
+    # Checked once per database (it reads every article): recorded in meta when done.
+    checked = db.conn.execute("SELECT 1 FROM meta WHERE key = 'lsh_keys_complete'").fetchone()
+    missing = not checked and db.conn.execute(
         "SELECT id, signature, shingles FROM articles WHERE signature IS NOT NULL "
         "AND NOT EXISTS (SELECT 1 FROM lsh_keys k WHERE k.article_id = articles.id) LIMIT 1"
     ).fetchone()
@@ -434,6 +436,8 @@ def _backfill_stories(db: sqlite_utils.Database) -> None:
             index_article(
                 db.conn, article_id, Fingerprint.from_bytes(signature, count), replace=True
             )
+    if not checked:
+        db.conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('lsh_keys_complete', '1')")
     rows = db.conn.execute(
         "SELECT id, title, text, source, coalesce(published, fetched_at) FROM articles "
         "WHERE story_id IS NULL ORDER BY id"

@@ -22,6 +22,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from crawler import store
 from crawler.crawl import CrawlResult, _die_with_parent, run_result
@@ -36,9 +37,22 @@ STARTUP_ALLOWANCE = 60.0
 ANSWER_GRACE = 60.0  # past a crawl's time limit, a worker that has not answered is stuck
 
 
+def crawl_sites(sources) -> frozenset[str]:
+    """The sites (host and port, without 'www.') a crawl of these sources requests: two crawls
+    that share one never run at once, so each site keeps its politeness (one crawl's delay and
+    concurrency per domain) however many sources point at it."""
+    sites = set()
+    for source in sources:
+        for url in (source.homepage, *(e.url for e in source.entry_points)):
+            netloc = urlsplit(url).netloc.lower()
+            sites.add(netloc[4:] if netloc.startswith("www.") else netloc)
+    return frozenset(sites)
+
+
 @dataclass
 class _Pending:
     run_id: int
+    sites: frozenset[str] = frozenset()
     answered: threading.Event = field(default_factory=threading.Event)
     status: str | None = None
 
@@ -143,12 +157,14 @@ class WorkerPool:
         sources_path: str | Path,
         only: list[str] | None = None,
         time_limit: float = 900.0,
+        sites: frozenset[str] = frozenset(),
     ) -> CrawlResult:
-        """Run one crawl on a worker and wait for it: the same result as crawler.crawl.crawl."""
+        """Run one crawl on a worker and wait for it: the same result as crawler.crawl.crawl.
+        It waits first while another crawl is on one of its `sites` (crawl_sites)."""
         db = store.open_database(db_path)
         try:
             run_id = store.start_run(db, only or ["*"])
-            pending = _Pending(run_id)
+            pending = _Pending(run_id, sites)
             worker = self._assign(pending)
             if worker is None:
                 pending.resolve("stopped")
@@ -179,9 +195,17 @@ class WorkerPool:
             db.conn.close()
 
     def _assign(self, pending: _Pending) -> _Worker | None:
-        """The live worker with the fewest crawls under way, once one has room."""
+        """The live worker with the fewest crawls under way, once one has room and no crawl
+        under way shares a site with this one."""
         with self._lock:
             while not self._stopping.is_set():
+                if pending.sites and any(
+                    pending.sites & other.sites
+                    for w in self._workers
+                    for other in w.pending.values()
+                ):
+                    self._lock.wait(1.0)
+                    continue
                 live = [
                     w
                     for w in self._workers

@@ -15,7 +15,7 @@ from crawler.crawl import CrawlResult, crawl
 from crawler.errors import VeilleError
 from crawler.sources import SourceList, load_sources
 from crawler.store import iso
-from crawler.workers import WorkerPool
+from crawler.workers import WorkerPool, crawl_sites
 from monitors.config import Settings
 from monitors.delivery import DeliveryReport, Sender
 from monitors.matcher import Matcher
@@ -112,11 +112,13 @@ def run_cycle(
     Without `deliver_when_idle`, a crawl that stored nothing skips matching and delivery (the
     daemon's delivery job runs every minute anyway); one that stored something alerts at once."""
     if pool is not None:
+        chosen = [s for s in config.sources.enabled() if not only or s.name in only]
         result = pool.crawl(
             config.settings.db,
             config.settings.sources,
             only=only,
             time_limit=config.settings.crawl_time_limit,
+            sites=crawl_sites(chosen),
         )
     else:
         result = crawl(

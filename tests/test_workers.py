@@ -256,3 +256,51 @@ def test_the_daemon_leaves_no_worker_behind(sites, tmp_path, signum):
     assert stored() == 9
     text = log.read_text(encoding="utf-8", errors="replace")
     assert "crawl worker pid=" in text or signum == signal.SIGKILL
+
+
+def test_two_sources_of_one_site_are_never_crawled_at_once(sites, tmp_path, pool_factory):
+    """Politeness stays per site across concurrent crawls: a second source on the same site
+    (another section's feed) waits for the first crawl to end."""
+    from crawler.sources import load_sources
+    from crawler.workers import crawl_sites
+
+    quotidien = sites["lequotidien"].base_url
+    sources = tmp_path / "sections.yaml"
+    sources.write_text(
+        f"""sources:
+  - name: quotidien-une
+    homepage: {quotidien}/
+    feeds: [{quotidien}/feed/]
+  - name: quotidien-eco
+    homepage: {quotidien}/
+    feeds: [{quotidien}/categorie/economie/feed/]
+""",
+        encoding="utf-8",
+    )
+    listed = load_sources(sources)
+    pool = pool_factory(size=2)
+    overlaps, results = [], {}
+    send = pool._send
+
+    def checking_send(worker, message):
+        with pool._lock:  # at this moment, is another crawl of the same site under way?
+            running = [p for w in pool._workers for p in w.pending.values()]
+        mine = next(p for p in running if p.run_id == message["run_id"])
+        overlaps.extend(p.run_id for p in running if p is not mine and p.sites & mine.sites)
+        send(worker, message)
+
+    pool._send = checking_send
+
+    def crawl(name: str) -> None:
+        site = crawl_sites([listed.by_name(name)])
+        results[name] = pool.crawl(tmp_path / "veille.db", sources, [name], 60, sites=site)
+
+    threads = [
+        threading.Thread(target=crawl, args=(n,)) for n in ("quotidien-une", "quotidien-eco")
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert {r.status for r in results.values()} == {"finished"} and len(results) == 2
+    assert overlaps == []  # one after the other, though two workers were free
