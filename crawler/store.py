@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlite_utils
+from sqlite_utils.migrations import Migrations
 
 from crawler.canonical import is_variant_url, normalize_escapes, url_key
 from crawler.errors import DatabaseError
@@ -235,9 +236,9 @@ _MIGRATIONS: dict[int, str] = {
     ALTER TABLE sources ADD COLUMN warning TEXT;
     ALTER TABLE sources ADD COLUMN warning_at TEXT;
     UPDATE OR IGNORE article_urls SET url_key = veille_normalize_escapes(url_key)
-        WHERE url_key LIKE '%\\%%' ESCAPE '\';
+        WHERE url_key LIKE '%\\%%' ESCAPE '\\';
     UPDATE OR IGNORE articles SET url_key = veille_normalize_escapes(url_key)
-        WHERE url_key LIKE '%\\%%' ESCAPE '\';
+        WHERE url_key LIKE '%\\%%' ESCAPE '\\';
     """,
     # Rewritten coverage (crawler.story_terms): each article's hour and title-and-lead terms,
     # looked up by term within the story window. Filled for stored articles by
@@ -356,23 +357,94 @@ def _identity(db: sqlite_utils.Database) -> tuple[int, int] | None:
     return (stat.st_dev, stat.st_ino)
 
 
+_NAMES = {
+    1: "initial",
+    2: "match_hits",
+    3: "digests",
+    4: "stories",
+    5: "matched_articles_view",
+    6: "lsh_keys",
+    7: "entry_state",
+    8: "sitemap_children",
+    9: "pacing",
+    10: "dates_and_origin",
+    11: "retries_and_link_counts",
+    12: "story_terms",
+}
+
+
+def sql_statements(script: str) -> list[str]:
+    """The statements of an SQL script, split where SQLite says a statement is complete (a `;`
+    inside a string or a trigger body does not end one)."""
+    statements, current = [], ""
+    for line in script.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            if current.strip().strip(";").strip():
+                statements.append(current.strip())
+            current = ""
+    if current.strip():
+        statements.append(current.strip())
+    return statements
+
+
+def _sql_step(script: str):
+    def step(db: sqlite_utils.Database) -> None:
+        for statement in sql_statements(script):
+            db.conn.execute(statement)
+
+    return step
+
+
+# The schema's migrations by name (sqlite-utils' Migrations, table _sqlite_migrations). Each runs
+# once, in a transaction with the record of it; PRAGMA user_version mirrors how many ran, so that
+# opening an up-to-date database costs one version check.
+MIGRATIONS = Migrations("veille")
+for _number, _script in sorted(_MIGRATIONS.items()):
+    MIGRATIONS(name=f"{_number:04d}_{_NAMES[_number]}")(_sql_step(_script))
+BACKFILLED_KEY = "backfilled_schema"
+
+
+def _adopt_numbered_versions(db: sqlite_utils.Database, version: int) -> None:
+    """A database migrated before migrations had names carries only PRAGMA user_version: record
+    the migrations it ran under their names, once."""
+    if version and not MIGRATIONS.applied(db):
+        MIGRATIONS.ensure_migrations_table(db)
+        applied_at = utcnow()
+        for number in range(1, version + 1):
+            db.conn.execute(
+                "INSERT OR IGNORE INTO _sqlite_migrations (migration_set, name, applied_at) "
+                "VALUES (?, ?, ?)",
+                (MIGRATIONS.name, f"{number:04d}_{_NAMES[number]}", applied_at),
+            )
+
+
+def is_up_to_date(db: sqlite_utils.Database) -> bool:
+    """Every migration applied and the back-fills done: what an open checks, cheaply."""
+    if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+        return False
+    try:
+        row = db.execute("SELECT value FROM meta WHERE key = ?", [BACKFILLED_KEY]).fetchone()
+    except sqlite3.OperationalError:  # no meta table yet
+        return False
+    return row is not None and row[0] == str(SCHEMA_VERSION)
+
+
 def migrate(db: sqlite_utils.Database) -> None:
-    """Bring the schema to SCHEMA_VERSION; each step runs once and atomically. Once a database
-    is up to date and back-filled in this process, opening it again costs one version check."""
-    version = db.execute("PRAGMA user_version").fetchone()[0]
+    """Bring the schema up to date: pending migrations (each once, atomically, one process at a
+    time), the back-fills of articles stored before them, full-text search. An up-to-date
+    database is only checked (its version and a meta row): no migration, no table scan."""
     identity = _identity(db)
-    if version == max(_MIGRATIONS) and identity in _READY:
+    if identity in _READY or is_up_to_date(db):
+        if identity is not None:
+            _READY.add(identity)
         return
-    for target in sorted(v for v in _MIGRATIONS if v > version):
-        with db.conn:
-            db.conn.execute("BEGIN IMMEDIATE")
-            current = db.execute("PRAGMA user_version").fetchone()[0]
-            if current >= target:  # another process migrated meanwhile
-                continue
-            for statement in _MIGRATIONS[target].split(";"):
-                if statement.strip():
-                    db.conn.execute(statement)
-            db.conn.execute(f"PRAGMA user_version = {target}")
+    with db.conn:
+        db.conn.execute("BEGIN IMMEDIATE")  # one process migrates; the others wait, then skip
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        _adopt_numbered_versions(db, version)
+        MIGRATIONS.apply(db)
+        db.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     with db.conn:
         check_scheme(db.conn)
         _backfill_story_terms(db)
@@ -387,6 +459,11 @@ def migrate(db: sqlite_utils.Database) -> None:
                     tokenize="unicode61 remove_diacritics 2",
                 )
     _narrow_fts_update_trigger(db)
+    with db.conn:
+        db.conn.execute(
+            "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
+            (BACKFILLED_KEY, str(SCHEMA_VERSION)),
+        )
     if identity is not None:
         _READY.add(identity)
 
