@@ -19,6 +19,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from crawler import store
 from crawler.errors import CrawlError
@@ -72,7 +73,9 @@ def crawl(
         command += ["--only", ",".join(only)]
     if log_file:
         Path(log_file).parent.mkdir(parents=True, exist_ok=True)
-    log = open(log_file, "ab") if log_file else subprocess.DEVNULL  # noqa: SIM115
+    log: IO[bytes] | int = (
+        open(log_file, "ab") if log_file else subprocess.DEVNULL  # noqa: SIM115
+    )
     child: subprocess.Popen | None = None
     try:
         child = subprocess.Popen(
@@ -91,7 +94,7 @@ def crawl(
     finally:
         if child is not None:
             _ACTIVE.discard(child)
-        if log_file:
+        if not isinstance(log, int):
             log.close()
     fallback = (
         "killed"

@@ -45,11 +45,14 @@ class ConfigErrors(ConfigError):
 
 
 def raise_all(errors: list[ConfigError]) -> None:
-    """Raise the one error, or all of them together."""
-    if len(errors) == 1:
-        raise errors[0]
+    """Raise the one error, or all of them together (nothing when the list is empty)."""
     if errors:
-        raise ConfigErrors(errors)
+        raise combined(errors)
+
+
+def combined(errors: list[ConfigError]) -> ConfigError:
+    """The one error, or all of them as one."""
+    return errors[0] if len(errors) == 1 else ConfigErrors(errors)
 
 
 class CrawlError(VeilleError):

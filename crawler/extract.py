@@ -439,9 +439,10 @@ def _extract_body(tree: lxml.html.HtmlElement, url: str) -> str:
     options = copy.copy(_OPTIONS)
     options.url = options.source = url
     body = trafilatura.bare_extraction(tree, options=options)  # works on a copy of the tree
-    if body is None or not body.text:
+    found = body.get("text") if isinstance(body, dict) else getattr(body, "text", None)
+    if not found:
         raise NotAnArticle("no article body found")
-    text = _clean_text(body.text)
+    text = _clean_text(found)
     if len(text) < MIN_ARTICLE_CHARS:
         raise NotAnArticle(f"body too short ({len(text)} characters) to be an article")
     return text

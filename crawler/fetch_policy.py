@@ -24,7 +24,7 @@ import socket
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urljoin
 
 import urllib3
@@ -153,7 +153,9 @@ class GuardedResolver(CachingThreadedResolver):
     def install_on_reactor(self) -> None:
         super().install_on_reactor()
         # Connections ask the reactor's name resolver, with the port: check the pair there.
-        self.reactor.installNameResolver(_PortChecking(self.reactor.nameResolver, self.allowed))
+        # (mypy does not read zope's @implementer: the cast states what it declares)
+        checking = cast(IHostnameResolver, _PortChecking(self.reactor.nameResolver, self.allowed))
+        self.reactor.installNameResolver(checking)
 
     def getHostByName(self, name: str, timeout: Sequence[int] = ()):  # noqa: N802 (Twisted's name)
         return self.lookup(name, timeout).addCallback(self._checked, name)
@@ -269,7 +271,7 @@ def guarded_get(
             urllib3.HTTPSConnectionPool if parts.scheme == "https" else urllib3.HTTPConnectionPool
         )
         pool = pool_class(
-            parts.host,
+            parts.host or "",
             port,
             headers=headers,
             retries=False,

@@ -37,5 +37,6 @@ class ArticleItem:
     text: str | None = field(default=None, repr=False)
     content_hash: str | None = None
     article_id: int | None = None
-    update_of: int | None = None  # set when this fetch is an update check of a stored article
+    is_update_check: bool = False  # this fetch re-reads a stored article that may have changed
+    update_of: int | None = None  # the stored article this one revises (DedupePipeline)
     fingerprint: Fingerprint | None = field(default=None, repr=False)

@@ -158,8 +158,9 @@ _COMPLEX = object()
 class _FoldTable(dict):
     """ord(char) -> folded char, filled on first sight of each character."""
 
-    def __missing__(self, code: int):
+    def __missing__(self, code: int) -> object:
         ch = chr(code)
+        value: object
         if ch == _END_DOT or ch in _SENTENCE_END:
             value = SENTENCE_BREAK
         else:

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from scrapy.exceptions import DropItem
 from twisted.internet import task
+from twisted.internet.interfaces import IReactorTime
 
 from crawler import store
 from crawler.canonical import canonicalize_url
@@ -95,24 +96,32 @@ class CanonicalPipeline(_Stage):
         return item
 
 
+def filled(value: str | None, field: str) -> str:
+    """A field an earlier stage fills (ExtractPipeline, CanonicalPipeline): a pipeline order
+    that skipped one is a configuration error, said as such."""
+    if value is None:
+        raise DropItem(f"{field} missing: ITEM_PIPELINES must run Extract and Canonical first")
+    return value
+
+
 class DedupePipeline(_Stage):
     """Drop an article already stored under its canonical URL or with the same body text,
     remembering the URLs that led to it so they are not fetched again."""
 
     def process_item(self, item: ArticleItem) -> ArticleItem:
-        if item.update_of:
-            stored = store.stored_article(self.spider.db, item.url) or store.stored_article(
+        url, content_hash = filled(item.url, "url"), filled(item.content_hash, "content_hash")
+        if item.is_update_check:
+            stored = store.stored_article(self.spider.db, url) or store.stored_article(
                 self.spider.db, item.fetched_url
             )
-            same_text = store.article_with_text(self.spider.db, item.content_hash)
+            same_text = store.article_with_text(self.spider.db, content_hash)
             if stored and same_text is None:
                 item.update_of = stored[0]
                 return item  # changed text: StorePipeline records a new revision
-            item.update_of = None
-        existing = store.find_duplicate(self.spider.db.conn, item.url, item.content_hash)
+        existing = store.find_duplicate(self.spider.db.conn, url, content_hash)
         if existing is None:
             return item
-        store.remember_urls(self.spider.db, existing, [item.url, *item.seen_urls])
+        store.remember_urls(self.spider.db, existing, [url, *item.seen_urls])
         self.spider.report[item.source]["duplicates"] += 1
         raise DropItem(f"duplicate of article {existing}: {item.url}", log_level="DEBUG")
 
@@ -167,14 +176,19 @@ class StorePipeline(_Stage):
             )
             return item
         if not self.pending:
-            self.pending_since = self.timer.clock.seconds()
+            self.pending_since = self._now()
         self.pending.append((item, article))
         if len(self.pending) >= self.BATCH_SIZE:
             self.flush()
         return item
 
+    def _now(self) -> float:
+        """The timer's clock (the reactor's; a test's fake clock)."""
+        clock: IReactorTime = self.timer.clock
+        return clock.seconds()  # type: ignore[misc]  # zope interfaces declare no self
+
     def _flush_if_due(self) -> None:
-        if self.pending and self.timer.clock.seconds() - self.pending_since >= self.BATCH_SECONDS:
+        if self.pending and self._now() - self.pending_since >= self.BATCH_SECONDS:
             self.flush()
 
     def flush(self) -> None:
@@ -201,7 +215,7 @@ class StorePipeline(_Stage):
     def _article(item: ArticleItem) -> store.StoredArticle:
         return store.StoredArticle(
             source=item.source,
-            url=item.url,
+            url=filled(item.url, "url"),
             title=item.title,
             author=item.author,
             published=item.published,
@@ -209,7 +223,7 @@ class StorePipeline(_Stage):
             sitename=item.sitename,
             description=item.description,
             text=item.text or "",
-            content_hash=item.content_hash,
+            content_hash=filled(item.content_hash, "content_hash"),
             seen_urls=tuple(item.seen_urls),
             fingerprint=item.fingerprint,
             published_origin=item.published_origin,

@@ -106,7 +106,7 @@ def probe_sources(
             for index, (source, entry) in enumerate(jobs)
         }
         for future in as_completed(futures):
-            results[futures[future]] = future.result()
+            result = results[futures[future]] = future.result()
             if progress is not None:
-                progress(results[futures[future]])
+                progress(result)
     return [r for r in results if r is not None]

@@ -17,6 +17,7 @@ from crawler.yamlfile import (
     LineDict,
     LineList,
     language_list,
+    line_in,
     load_yaml,
     reject_unknown_keys,
     require_mapping,
@@ -273,7 +274,7 @@ def load_sources(path: str | Path) -> SourceList:
     sources: list[Source] = []
     seen: dict[str, int] = {}
     for i, raw in enumerate(raw_sources):
-        raw = require_mapping(raw, path, raw_sources.line_of(i), "each source")
+        raw = require_mapping(raw, path, line_in(raw_sources, i), "each source")
         source = parse_source(raw, path, defaults)
         if source.name in seen:
             raise ConfigError(

@@ -453,7 +453,7 @@ def migrate(db: sqlite_utils.Database) -> None:
         with db.conn:
             db.conn.execute("BEGIN IMMEDIATE")  # one connection creates it, the others wait
             if "articles_fts" not in db.table_names():
-                db["articles"].enable_fts(
+                db.table("articles").enable_fts(
                     ["title", "text"],
                     create_triggers=True,
                     tokenize="unicode61 remove_diacritics 2",
@@ -502,10 +502,13 @@ def _backfill_stories(db: sqlite_utils.Database) -> None:
     LSH keys are missing (index layout changed) get them again."""
     # Checked once per database (it reads every article): recorded in meta when done.
     checked = db.conn.execute("SELECT 1 FROM meta WHERE key = 'lsh_keys_complete'").fetchone()
-    missing = not checked and db.conn.execute(
-        "SELECT id, signature, shingles FROM articles WHERE signature IS NOT NULL "
-        "AND NOT EXISTS (SELECT 1 FROM lsh_keys k WHERE k.article_id = articles.id) LIMIT 1"
-    ).fetchone()
+    missing = (
+        not checked
+        and db.conn.execute(
+            "SELECT id, signature, shingles FROM articles WHERE signature IS NOT NULL "
+            "AND NOT EXISTS (SELECT 1 FROM lsh_keys k WHERE k.article_id = articles.id) LIMIT 1"
+        ).fetchone()
+    )
     if missing:
         for article_id, signature, count in db.conn.execute(
             "SELECT id, signature, shingles FROM articles WHERE signature IS NOT NULL"
@@ -739,34 +742,37 @@ def store_articles(
 def _store_one(conn: sqlite3.Connection, article: StoredArticle) -> tuple[int, bool]:
     own_key = url_key(article.url)
     keys = {own_key, *(url_key(u) for u in article.seen_urls)}
-    existing = find_duplicate(conn, article.url, article.content_hash, article.seen_urls)
-    is_new = existing is None
-    if existing is not None:
+    duplicate = find_duplicate(conn, article.url, article.content_hash, article.seen_urls)
+    is_new = duplicate is None
+    if duplicate is not None:
+        existing = duplicate
         prefer_url(conn, existing, article.url)
-    if is_new:
+    else:
         now = utcnow()
-        existing = conn.execute(
-            "INSERT INTO articles(source, url, url_key, title, author, published, language, "
-            "sitename, description, text, content_hash, fetched_at, published_origin, "
-            "original_source, original_url) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                article.source,
-                article.url,
-                own_key,
-                article.title,
-                article.author,
-                article.published,
-                article.language,
-                article.sitename,
-                article.description,
-                article.text,
-                article.content_hash,
-                now,
-                article.published_origin,
-                article.original_source,
-                article.original_url,
-            ),
-        ).lastrowid
+        existing = inserted_id(
+            conn.execute(
+                "INSERT INTO articles(source, url, url_key, title, author, published, language, "
+                "sitename, description, text, content_hash, fetched_at, published_origin, "
+                "original_source, original_url) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    article.source,
+                    article.url,
+                    own_key,
+                    article.title,
+                    article.author,
+                    article.published,
+                    article.language,
+                    article.sitename,
+                    article.description,
+                    article.text,
+                    article.content_hash,
+                    now,
+                    article.published_origin,
+                    article.original_source,
+                    article.original_url,
+                ),
+            )
+        )
         fp = article.fingerprint or fingerprint(article.text)
         assign_story(
             conn,
@@ -791,7 +797,14 @@ def start_run(db: sqlite_utils.Database, source_names: list[str]) -> int:
             "INSERT INTO crawl_runs(started_at, sources) VALUES (?, ?)",
             (utcnow(), json.dumps(source_names)),
         )
-    return int(cursor.lastrowid)
+    return inserted_id(cursor)
+
+
+def inserted_id(cursor: sqlite3.Cursor) -> int:
+    """The rowid of the row an INSERT just wrote."""
+    if cursor.lastrowid is None:
+        raise DatabaseError("an INSERT returned no rowid")
+    return cursor.lastrowid
 
 
 def finish_run(

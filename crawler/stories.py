@@ -367,10 +367,12 @@ def assign_story(
         story_id = found[0]
         conn.execute("UPDATE stories SET updated_at = ? WHERE id = ?", (now, story_id))
     else:
-        story_id = conn.execute(
+        created = conn.execute(
             "INSERT INTO stories(first_seen, canonical_article_id, title, updated_at) VALUES (?,?,?,?)",
             (now, article_id, title, now),
         ).lastrowid
+        assert created is not None  # an INSERT always has a rowid
+        story_id = created
     conn.execute(
         "UPDATE articles SET story_id = ?, signature = ?, shingles = ? WHERE id = ?",
         (story_id, fp.to_bytes(), fp.shingles, article_id),

@@ -66,7 +66,7 @@ class Worker:
     def __init__(self, process, output: _Output) -> None:
         from twisted.internet import reactor
 
-        self.reactor = reactor
+        self.reactor: Any = reactor  # Twisted's global reactor has no useful static type
         self.process = process
         self.output = output
         self.started = 0

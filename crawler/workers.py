@@ -22,6 +22,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 from urllib.parse import urlsplit
 
 from crawler import store
@@ -77,6 +78,16 @@ class _Worker:
     @property
     def pid(self) -> int:
         return self.process.pid
+
+    @property
+    def requests(self) -> IO[str]:
+        assert self.process.stdin is not None  # started with stdin=PIPE
+        return self.process.stdin
+
+    @property
+    def answers(self) -> IO[str]:
+        assert self.process.stdout is not None  # started with stdout=PIPE
+        return self.process.stdout
 
 
 class WorkerPool:
@@ -221,8 +232,8 @@ class WorkerPool:
 
     def _send(self, worker: _Worker, message: dict) -> None:
         try:
-            worker.process.stdin.write(json.dumps(message) + "\n")
-            worker.process.stdin.flush()
+            worker.requests.write(json.dumps(message) + "\n")
+            worker.requests.flush()
         except (BrokenPipeError, ValueError, OSError):
             pass  # the worker is dead: the watcher answers its pending crawls
 
@@ -230,7 +241,9 @@ class WorkerPool:
 
     def _spawn(self) -> _Worker:
         """Start one worker (called with the lock held)."""
-        log = open(self.log_file, "ab") if self.log_file else subprocess.DEVNULL  # noqa: SIM115
+        log: IO[bytes] | int = (
+            open(self.log_file, "ab") if self.log_file else subprocess.DEVNULL  # noqa: SIM115
+        )
         if self.log_file:
             self.log_file.parent.mkdir(parents=True, exist_ok=True)
         process = subprocess.Popen(
@@ -249,7 +262,7 @@ class WorkerPool:
             start_new_session=True,
             preexec_fn=_die_with_parent(os.getpid()),  # noqa: PLW1509 (async-signal-safe calls only)
         )
-        if self.log_file:
+        if not isinstance(log, int):
             log.close()
         now = time.monotonic()
         worker = _Worker(process, started_at=now, last_seen=now)
@@ -261,7 +274,7 @@ class WorkerPool:
         return worker
 
     def _read(self, worker: _Worker) -> None:
-        for line in worker.process.stdout:
+        for line in worker.answers:
             try:
                 message = json.loads(line)
             except json.JSONDecodeError:

@@ -38,10 +38,20 @@ class LineList(list):
         return self.item_lines[index] if index < len(self.item_lines) else self.line
 
 
+def line_in(container: object, key: str | int, default: int | None = None) -> int | None:
+    """The YAML line of `key` in a mapping, or of item `key` in a sequence, read by load_yaml;
+    `default` for anything else (a value built in code)."""
+    if isinstance(container, LineDict) and isinstance(key, str):
+        return container.line_of(key)
+    if isinstance(container, LineList) and isinstance(key, int):
+        return container.line_of(key)
+    return default
+
+
 class _LineLoader(yaml.SafeLoader):
     """SafeLoader whose mappings and sequences carry 1-based line numbers."""
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> LineDict:  # type: ignore[override]
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> LineDict:
         self.flatten_mapping(node)
         result = LineDict()
         result.line = node.start_mark.line + 1
@@ -69,7 +79,7 @@ class _LineLoader(yaml.SafeLoader):
             result.value_marks[str(key)] = (mark.line + 1, mark.column + 1, style)
         return result
 
-    def construct_sequence(self, node: yaml.SequenceNode, deep: bool = False) -> LineList:  # type: ignore[override]
+    def construct_sequence(self, node: yaml.SequenceNode, deep: bool = False) -> LineList:
         result = LineList(self.construct_object(child, deep=True) for child in node.value)
         result.line = node.start_mark.line + 1
         result.item_lines = [child.start_mark.line + 1 for child in node.value]
@@ -117,13 +127,13 @@ def load_yaml(path: str | Path) -> Any:
         loader.dispose()
 
 
-def require_mapping(value: Any, path: str, line: int, what: str) -> LineDict:
+def require_mapping(value: Any, path: str, line: int | None, what: str) -> LineDict:
     if not isinstance(value, dict):
         raise ConfigError(path, line, f"{what} must be a mapping (key: value)")
     return value  # type: ignore[return-value]
 
 
-def string_list(value: Any, path: str, line: int, what: str) -> list[str]:
+def string_list(value: Any, path: str, line: int | None, what: str) -> list[str]:
     """Accept a string or a list of non-empty strings; anything else is an error."""
     if value is None:
         return []
@@ -143,7 +153,7 @@ def string_list(value: Any, path: str, line: int, what: str) -> list[str]:
     return out
 
 
-def language_list(value: Any, path: str, line: int) -> list[str]:
+def language_list(value: Any, path: str, line: int | None) -> list[str]:
     """ISO 639-1 codes such as fr, ar, en, es."""
     codes = string_list(value, path, line, "languages")
     for code in codes:

@@ -105,7 +105,8 @@ def _known_names(db, sources: tuple[str, ...] = (), watchlist: str | None = None
 def _allowed_networks(ctx: click.Context) -> list[str]:
     """Internal networks every fetch may reach anyway: the crawl's VEILLE_ALLOWED_NETWORKS
     (VEILLE_CRAWL_SETTINGS), so `sources check` and `rules test URL` fetch as a crawl does."""
-    return list(_settings(ctx).crawl_settings.get("VEILLE_ALLOWED_NETWORKS", []))
+    allowed = _settings(ctx).crawl_settings.get("VEILLE_ALLOWED_NETWORKS", [])
+    return [str(a) for a in allowed] if isinstance(allowed, list) else [str(allowed)]
 
 
 class _Veille(click.Group):

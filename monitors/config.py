@@ -9,8 +9,10 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from crawler.errors import VeilleError
 from crawler.fetch_policy import networks
@@ -70,7 +72,7 @@ def parse_count(value: str, low: int, high: int) -> int:
     return int(value)
 
 
-_ENV = {
+_ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
     "VEILLE_DB": ("db", Path),
     "VEILLE_SOURCES": ("sources", Path),
     "VEILLE_WATCHLISTS": ("watchlists", Path),
@@ -89,7 +91,7 @@ _ENV = {
 
 def load_settings(**overrides: object) -> Settings:
     """Defaults, then VEILLE_* environment variables, then explicit (CLI) overrides."""
-    values: dict[str, object] = {}
+    values: dict[str, Any] = {}
     for variable, (name, kind) in _ENV.items():
         if os.environ.get(variable):
             try:
@@ -105,7 +107,7 @@ def load_settings(**overrides: object) -> Settings:
         raise VeilleError(f"environment variable {exc}") from None
     allowed = settings.crawl_settings.get("VEILLE_ALLOWED_NETWORKS", [])
     try:  # checked here: a bad entry must stop the start, not every crawl
-        networks(allowed if isinstance(allowed, list) else [allowed])
+        networks([str(a) for a in allowed] if isinstance(allowed, list) else [str(allowed)])
     except ValueError as exc:
         raise VeilleError(f"VEILLE_CRAWL_SETTINGS: {exc}") from None
     if settings.crawl_log is None:

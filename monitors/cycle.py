@@ -70,7 +70,7 @@ def failed_sources(result: CrawlResult | None, names: list[str]) -> list[str]:
 
 @dataclass
 class CycleReport:
-    crawl: CrawlResult | None
+    crawl: CrawlResult
     matches: MatchReport
     deliveries: DeliveryReport
     paces: dict[str, Pace] = field(default_factory=dict)  # when each source is due next

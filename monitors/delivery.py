@@ -146,7 +146,7 @@ class Sender:
             config = apprise.AppriseConfig()
             config.add(spec.config)
             target.add(config)
-        else:
+        elif spec.url:
             plugin = apprise.Apprise.instantiate(spec.url, suppress_exceptions=True)
             if plugin is None:
                 return None

@@ -44,8 +44,10 @@ def run_demo(
 ) -> DemoResult:
     """Run one demo cycle; the database and logs go to `workdir` (a temporary folder by default)."""
     sites = serve_demo_sites()
-    owned = tempfile.TemporaryDirectory(prefix="veille-demo-") if workdir is None else None
-    workdir = Path(owned.name) if owned else workdir
+    owned = None
+    if workdir is None:
+        owned = tempfile.TemporaryDirectory(prefix="veille-demo-")
+        workdir = Path(owned.name)
     workdir.mkdir(parents=True, exist_ok=True)
     for leftover in ("demo.db", "demo.db-wal", "demo.db-shm", "crawl.log"):
         (workdir / leftover).unlink(missing_ok=True)  # each demo starts from an empty database

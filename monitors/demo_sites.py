@@ -47,7 +47,7 @@ class ServedSite:
     @property
     def base_url(self) -> str:
         host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     @property
     def alias_url(self) -> str:

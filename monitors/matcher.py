@@ -179,6 +179,11 @@ def _edit_distance_at_most_one(a: str, b: str) -> bool:
     return edits + (len(b) - j) + (len(a) - i) <= 1
 
 
+def _positions(result: list[_Position] | bool) -> list[_Position]:
+    """Where a sub-expression matched (a NOT or an OR with a NOT gives no position)."""
+    return result if isinstance(result, list) else []
+
+
 class Matcher:
     """All watchlists compiled once; `match` returns the watchlists an article satisfies."""
 
@@ -188,7 +193,9 @@ class Matcher:
         self.entities = entities or {}
         self._atoms: list[_Atom] = []
         self._atom_index: dict[tuple[tuple[str, ...], bool], int] = {}
-        self._keys: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        self._keys: dict[str, list[tuple[int, int, int]]] = defaultdict(
+            list
+        )  # atom, tokens, key length
         self._entity_aliases: dict[str, list[tuple[int, tuple[int, ...], int]]] = {}
         self._fuzzy: dict[str, list[tuple[list[str], str]]] = {}
         self._term_atom: dict[tuple[str, bool], int] = {}
@@ -354,17 +361,17 @@ class Matcher:
             return [p for p, _ in pairs]
         if isinstance(node, Near):
             scratch: list[tuple[_Position, str]] = []
-            left = self._evaluate(node.left, found, fields, allowed, scratch)
-            right = self._evaluate(node.right, found, fields, allowed, scratch)
-            pairs = [
+            left = _positions(self._evaluate(node.left, found, fields, allowed, scratch))
+            right = _positions(self._evaluate(node.right, found, fields, allowed, scratch))
+            near = [
                 (a, b)
-                for a in left or []
-                for b in right or []
+                for a in left
+                for b in right
                 if a.field == b.field
                 and a.sentence == b.sentence
                 and _distance(a, b) <= node.distance
             ]
-            kept = {p for pair in pairs for p in pair}
+            kept = {p for pair in near for p in pair}
             hits.extend(h for h in scratch if h[0] in kept)
             return sorted(kept, key=lambda p: (p.field, p.first))
         if isinstance(node, Not):
@@ -372,7 +379,7 @@ class Matcher:
         if isinstance(node, Or):
             results = [self._evaluate(c, found, fields, allowed, hits) for c in node.children]
             if all(isinstance(r, list) for r in results):
-                return [p for r in results for p in r]
+                return [p for r in results for p in _positions(r)]
             return any(bool(r) for r in results)
         scratch = []
         for child in node.children:

@@ -127,7 +127,9 @@ class _Tok:
 def _tokenize(query: str) -> list[_Tok]:
     tokens: list[_Tok] = []
     for m in _TOKEN.finditer(query):
-        kind = m.lastgroup if m.lastgroup != "distance" else "near"
+        kind = m.lastgroup or "word"
+        if kind == "distance":
+            kind = "near"
         if m.group("near") is not None:
             kind = "near"
         if kind == "space":

@@ -14,11 +14,12 @@ from pathlib import Path
 import apprise
 from apprise.utils.parse import parse_url
 
-from crawler.errors import ConfigError, raise_all
+from crawler.errors import ConfigError, combined, raise_all
 from crawler.normalize import normalize
 from crawler.yamlfile import (
     LineDict,
     language_list,
+    line_in,
     load_yaml,
     reject_unknown_keys,
     require_mapping,
@@ -189,13 +190,13 @@ def _require_groups(raw: LineDict, path: str) -> tuple[tuple[str, ...], ...]:
     if isinstance(value, list) and value and all(isinstance(v, list) for v in value):
         groups = []
         for i, group in enumerate(value):
-            groups.append(_terms({"require": group}, "require", path, value.line_of(i)))
+            groups.append(_terms({"require": group}, "require", path, line_in(value, i)))
         return tuple(groups)
     return (_terms(raw, "require", path),)
 
 
 def _terms(raw: dict, key: str, path: str, line: int | None = None) -> tuple[str, ...]:
-    line = line or raw.line_of(key)  # type: ignore[union-attr]
+    line = line or line_in(raw, key)
     terms = string_list(raw.get(key), path, line, key)
     for term in terms:
         if not normalize(term):
@@ -284,8 +285,9 @@ def _parse_channel(
             raise ConfigError(
                 path, spec_line, f"unknown key(s) {sorted(unknown)} in channel {name!r}"
             )
-        template = spec.get("url")
-    if not isinstance(template, str) or not template.strip():
+        url = spec.get("url")
+        template = url if isinstance(url, str) else ""
+    if not template.strip():
         raise ConfigError(path, spec_line, f"channel {name!r} needs a 'url'", "an apprise URL")
     schedule = _channel_schedule(spec, path) if isinstance(spec, dict) else {}
     url, missing = substitute(template.strip(), secrets)
@@ -367,7 +369,7 @@ def _parse_entities(raw: object, path: str, line: int) -> dict[str, Entity]:
         raise ConfigError(path, line, "'entities' must be a list")
     entities: dict[str, Entity] = {}
     for i, item in enumerate(raw):
-        item = require_mapping(item, path, raw.line_of(i), "each entity")
+        item = require_mapping(item, path, line_in(raw, i), "each entity")
         reject_unknown_keys(item, _ENTITY_KEYS, path, "entity")
         entity_id = item.get("id")
         if not isinstance(entity_id, str) or not _NAME.match(entity_id):
@@ -389,7 +391,7 @@ def _parse_entities(raw: object, path: str, line: int) -> dict[str, Entity]:
         if not isinstance(raw_aliases, list):
             raise ConfigError(path, item.line_of("aliases"), "aliases must be a list")
         for j, alias in enumerate(raw_aliases):
-            alias_line = raw_aliases.line_of(j)
+            alias_line = line_in(raw_aliases, j)
             if isinstance(alias, dict):
                 text = alias.get("alias")
                 context = tuple(string_list(alias.get("context"), path, alias_line, "context"))
@@ -619,12 +621,12 @@ def load_rules(path: str | Path, secrets: dict[str, str] | None = None) -> RuleS
         errors.append(
             ConfigError(path, data.line_of("watchlists"), "'watchlists' must be a non-empty list")
         )
-        raise_all(errors)
+        raise combined(errors)
     watchlists: list[Watchlist] = []
     seen: dict[str, int] = {}
     for i, raw in enumerate(raw_watchlists):
         try:  # every watchlist is checked: one run reports every problem of the file
-            raw = require_mapping(raw, path, raw_watchlists.line_of(i), "each watchlist")
+            raw = require_mapping(raw, path, line_in(raw_watchlists, i), "each watchlist")
             watchlist = _parse_watchlist(raw, path, channels, entities)
         except ConfigError as exc:
             errors.append(exc)

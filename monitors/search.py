@@ -58,10 +58,10 @@ def to_fts(node: Node, rules: RuleSet | None = None) -> str:
         aliases = [Term(a.text, field=node.field) for a in rules.entities[node.name].aliases]
         return "(" + " OR ".join(_term(a) for a in aliases) + ")"
     if isinstance(node, Near):
-        sides = [node.left, node.right]
-        if not all(isinstance(s, Term) and not s.field for s in sides):
+        left, right = node.left, node.right
+        if not (isinstance(left, Term) and isinstance(right, Term)) or left.field or right.field:
             raise SearchError("in search, NEAR joins two plain terms or phrases")
-        return f"NEAR({_term(node.left)} {_term(node.right)}, {node.distance})"
+        return f"NEAR({_term(left)} {_term(right)}, {node.distance})"
     if isinstance(node, Or):
         return "(" + " OR ".join(to_fts(c, rules) for c in node.children) + ")"
     if isinstance(node, Not):

@@ -31,9 +31,9 @@ def load_secrets_file(path: str | Path | None) -> dict[str, str]:
             str(path), None, "secrets file not found", "check VEILLE_SECRETS"
         ) from None
     except UnicodeDecodeError as exc:
-        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        bad_line = path.read_bytes()[: exc.start].count(b"\n") + 1
         raise ConfigError(
-            str(path), line, "the secrets file is not UTF-8 text", "save it as UTF-8"
+            str(path), bad_line, "the secrets file is not UTF-8 text", "save it as UTF-8"
         ) from None
     except OSError as exc:
         raise ConfigError(

@@ -3,7 +3,7 @@ deliveries by state; the last crawl runs."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 import sqlite_utils
@@ -80,8 +80,8 @@ def gather_status(db: sqlite_utils.Database) -> Status:
     return Status(
         matches_not_alerted=not_alerted,
         sources=[
-            SourceStatus(
-                *row,
+            replace(
+                SourceStatus(*row),
                 retries_waiting=booked.get(row[0], {}).get(retries.WAITING, 0),
                 retries_given_up=booked.get(row[0], {}).get(retries.GIVEN_UP, 0),
                 permanent_failures=booked.get(row[0], {}).get(retries.PERMANENT, 0),

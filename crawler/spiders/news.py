@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
+import sqlite_utils
 from scrapy.exceptions import (
     CannotResolveHostError,
     DownloadCancelledError,
@@ -44,11 +45,26 @@ from crawler.extract import reset_extraction_caches
 from crawler.fetch_policy import allowed_scheme, refused_reason
 from crawler.items import ArticleItem
 from crawler.middlewares import BlockedAddress
+from crawler.sites import SiteHosts
 from crawler.sources import EntryPoint, Source, load_sources_cached
 
 logger = logging.getLogger(__name__)
 
 _SLUG_LIKE = re.compile(r"\d{3,}|[^/]+-[^/]+-[^/]+")
+
+
+def _failed_request(failure: Failure) -> scrapy.Request:
+    """The request of an errback's failure (Scrapy attaches it to the Failure)."""
+    return failure.request  # type: ignore[attr-defined]
+
+
+def _requested_url(response: Response) -> str:
+    """The URL as requested (before redirects), which entry state and retries are keyed by."""
+    return response.request.url if response.request is not None else response.url
+
+
+def _content_type(response: Response) -> str:
+    return (response.headers.get("Content-Type") or b"").decode("latin-1")
 
 
 def _header(response: Response, name: bytes) -> str | None:
@@ -95,6 +111,14 @@ def describe_failure(failure: Failure) -> tuple[str, str]:
 
 class NewsSpider(scrapy.Spider):
     name = "news"
+    # Set by from_crawler, once the crawler's settings are known.
+    sources_path: str
+    db: sqlite_utils.Database
+    sources: dict[str, Source]
+    sites: dict[str, SiteHosts]
+    run_id: int
+    max_per_entry: int
+    max_child_sitemaps: int
 
     def __init__(
         self,
@@ -213,7 +237,7 @@ class NewsSpider(scrapy.Spider):
         )
 
     def entry_failed(self, failure: Failure) -> None:
-        request = failure.request
+        request = _failed_request(failure)
         kind, message = describe_failure(failure)
         self.report[request.meta["source"]]["entry_failed"] += 1
         self.record_error(request.meta["source"], request.url, kind, message)
@@ -223,7 +247,7 @@ class NewsSpider(scrapy.Spider):
         entry: EntryPoint = response.meta["entry"]
         # Validators are saved only when the crawl finishes: a crawl killed half-way must not leave
         # a 304 hiding the articles it did not get to.
-        self._validators[response.request.url] = (
+        self._validators[_requested_url(response)] = (
             response.status,
             _header(response, b"ETag"),
             _header(response, b"Last-Modified"),
@@ -233,17 +257,17 @@ class NewsSpider(scrapy.Spider):
             self.report[source.name]["entry_ok"] += 1
             self.report[source.name]["not_modified"] += 1
             # An unchanged sitemap index says nothing of its children: check them (conditionally).
-            for child in store.entry_children(self.db, response.request.url):
+            for child in store.entry_children(self.db, _requested_url(response)):
                 if depth < 2:
                     yield self._entry_request(
                         source, self._child_entry(entry, child), child, depth + 1
                     )
             return
-        content_type = response.headers.get("Content-Type", b"").decode("latin-1")
+        content_type = _content_type(response)
         if entry.kind == "robots":
             self.report[source.name]["entry_ok"] += 1
             sitemaps = robots_sitemaps(response.body, self.sites[source.name])
-            self._children[response.request.url] = sitemaps
+            self._children[_requested_url(response)] = sitemaps
             for sitemap in sitemaps:
                 yield self._entry_request(source, self._child_entry(entry, sitemap), sitemap)
             return
@@ -272,7 +296,7 @@ class NewsSpider(scrapy.Spider):
             )
         children = [c for c in found.sitemaps if allowed_scheme(c)][: self.max_child_sitemaps]
         if children:
-            self._children[response.request.url] = children
+            self._children[_requested_url(response)] = children
         for child in children:
             if depth < 2:
                 yield self._entry_request(source, entry, child, depth + 1)
@@ -280,9 +304,9 @@ class NewsSpider(scrapy.Spider):
         bad_links: list[str] = []
         for link in found.links:
             try:
-                reason = self._rejection(source, entry, link.url)
-                if reason:
-                    counts[reason] += 1
+                rejected = self._rejection(source, entry, link.url)
+                if rejected:
+                    counts[rejected] += 1
                     continue
                 counts["articles"] += 1
                 if taken >= self.max_per_entry:
@@ -366,21 +390,21 @@ class NewsSpider(scrapy.Spider):
     # -- articles ------------------------------------------------------------------------------
 
     def article_failed(self, failure: Failure) -> None:
-        request = failure.request
+        request = _failed_request(failure)
         kind, message = describe_failure(failure)
         self.book_article_failure(request.meta["source"], request.url, kind, message, request.meta)
 
     def parse_article(self, response: Response):
         source = self.sources[response.meta["source"]]
-        content_type = response.headers.get("Content-Type", b"").decode("latin-1").lower()
+        content_type = _content_type(response).lower()
         if content_type and "html" not in content_type:
             self.book_article_failure(
-                source.name, response.request.url, "not-html", f"content type {content_type}"
+                source.name, _requested_url(response), "not-html", f"content type {content_type}"
             )
             return
         if response.meta.get("booked"):  # fetched at last: nothing left to retry
-            retries.clear(self.db.conn, url_key(response.request.url))
-        seen = [response.meta["discovered_as"], response.request.url, response.url]
+            retries.clear(self.db.conn, url_key(_requested_url(response)))
+        seen = [response.meta["discovered_as"], _requested_url(response), response.url]
         seen += response.meta.get("redirect_urls", [])
         yield ArticleItem(
             source=source.name,
@@ -390,7 +414,7 @@ class NewsSpider(scrapy.Spider):
             feed_title=response.meta.get("feed_title"),
             feed_published=response.meta.get("feed_published"),
             prune_xpath=source.prune_xpath,
-            update_of=response.meta.get("update") or None,
+            is_update_check=bool(response.meta.get("update")),
         )
 
     def closed(self, reason: str) -> None:

@@ -221,7 +221,7 @@ def create_app(config: ReaderConfig):
         name = request.path_params["name"]
         rule_set = rules.get()
         chosen = _find(rule_set, name)
-        if chosen is None:
+        if rule_set is None or chosen is None:
             return not_found(request, f"watchlist {name}")
         labels = LABELS[_language(request)]
         trial, form = None, {}
