@@ -18,10 +18,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from monitors.config import SEEDS_DIR, Settings
-from monitors.cycle import load_config, run_cycle
-from monitors.demo import LOCAL_CRAWL_SETTINGS, console_only
-from monitors.demo_sites import DEMO_SITES_ROOT, render_sources, serve_demo_sites, stop_sites
+from monitors.demo.run import LOCAL_CRAWL_SETTINGS, console_only
+from monitors.demo.sites import DEMO_SITES_ROOT, render_sources, serve_demo_sites, stop_sites
+from monitors.service.config import SEEDS_DIR, Settings, load_config
+from monitors.service.cycle import run_cycle
 
 
 def rss_mb() -> float:
@@ -36,7 +36,7 @@ def worker_rss_mb(pool) -> float:
 
 
 def main() -> None:
-    from crawler.workers import WorkerPool
+    from crawler.fetching.workers import WorkerPool
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cycles", type=int, default=300)

@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 import trafilatura  # noqa: E402
 from trafilatura.utils import decode_file  # noqa: E402
 
-from crawler.extract import NotAnArticle, extract_article  # noqa: E402
+from crawler.extraction.extract import NotAnArticle, extract_article  # noqa: E402
 
 DEFAULT_CORPUS = ROOT.parent / "shared" / "realpages" / "trafilatura-eval"
 SUBSTANTIAL = 500  # characters trafilatura keeps for a page to count as an article it found

@@ -1,4 +1,4 @@
-"""How fresh alerts are with the real pacing policy (monitors.pacing), on a simulated clock:
+"""How fresh alerts are with the real pacing policy (monitors.service.pacing), on a simulated clock:
 a busy portal (~150 articles a day with a daily cycle), a business medium (~20 a day in office
 hours) and a weekly magazine (a few articles, on Thursday mornings), four weeks of history then
 one week measured. Prints the delay from publication to alert (median, 95th percentile) and the
@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from monitors.pacing import HISTORY_DAYS, hourly_rates, next_pace  # noqa: E402
+from monitors.service.pacing import HISTORY_DAYS, hourly_rates, next_pace  # noqa: E402
 
 CRAWL_SECONDS = 20  # fetch the feed and the new articles, extract, store, match, send
 FIXED = timedelta(minutes=15)
@@ -91,7 +91,7 @@ def simulate(times: list[datetime], begin: datetime, end: datetime, adaptive: bo
         if not adaptive:
             now += FIXED
             continue
-        if now - rates_at >= timedelta(hours=1):  # as monitors.pacing refreshes them
+        if now - rates_at >= timedelta(hours=1):  # as monitors.service.pacing refreshes them
             rates, rates_at = _rates(history, now), now
         pace = next_pace(FIXED, True, len(found), 0, quiet, now, rates)
         quiet = pace.quiet_cycles

@@ -1,6 +1,6 @@
 """What one idle cycle costs: N sources (one or two feeds each) whose feeds answer 304, polled
 through the daemon's path (run_cycle on the long-lived worker pool), next to the old path (one
-`python -m crawler.crawl` process per crawl) in the same run.
+`python -m crawler.fetching.crawl` process per crawl) in the same run.
 
     .venv/bin/python bench/idle_cost.py                 # 100, 500 and 1,000 sources
     .venv/bin/python bench/idle_cost.py --sources 100   # one size
@@ -30,8 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import contextlib
 
-from monitors.config import load_settings  # noqa: E402
-from monitors.cycle import load_config, run_cycle  # noqa: E402
+from monitors.service.config import load_settings  # noqa: E402
+from monitors.service.cycle import load_config, run_cycle  # noqa: E402
 
 ARTICLE = """<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8">
 <title>{title}</title><meta property="article:published_time" content="2026-11-2{day}T09:00:00+01:00">
@@ -205,7 +205,7 @@ def _cycle(config, names: list[str], pool, threads: int) -> float:
 
 
 def measure(count: int, old_sample: int, workers: int, per_worker: int) -> None:
-    from crawler.workers import WorkerPool
+    from crawler.fetching.workers import WorkerPool
 
     queue: multiprocessing.Queue = multiprocessing.Queue()
     server = multiprocessing.Process(target=_serve, args=(count, queue), daemon=True)

@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from crawler.dates import parse_date  # noqa: E402
+from crawler.extraction.dates import parse_date  # noqa: E402
 from tests.story_corpus import labelled_articles  # noqa: E402
 
 

@@ -12,8 +12,8 @@ import argparse
 import random
 import time
 
-from monitors.matcher import ArticleText, Matcher
-from monitors.rules import Watchlist
+from monitors.rules.matcher import ArticleText, Matcher
+from monitors.rules.watchlists import Watchlist
 
 FRENCH_TEXT = """
 le gouvernement a présenté mercredi à rabat la feuille de route du numérique devant les

@@ -6,7 +6,7 @@ and 100k stored articles, in one run, on a real SQLite file.
 Articles are synthetic 120-word texts over a 5,000-word vocabulary, with a title, published at
 1,000 a day (so the 72-hour story window holds some 6,000 of them, as on a server following a
 thousand sources); every tenth is an edited copy of a recent one (so lookups find real
-candidates). A lookup runs both paths of crawler.stories.find_story: shingles (copies) and title
+candidates). A lookup runs both paths of crawler.stories.grouping.find_story: shingles (copies) and title
 and lead terms (rewrites). Target: lookup at 100k no more than 3x lookup at 1k.
 """
 
@@ -19,10 +19,10 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from crawler import store
-from crawler.fingerprint import fingerprint
-from crawler.normalize import content_hash
-from crawler.stories import find_story
+from crawler.core.normalize import content_hash
+from crawler.storage import store
+from crawler.stories.fingerprint import fingerprint
+from crawler.stories.grouping import find_story
 
 CHECKPOINTS = (1_000, 10_000, 100_000)
 START = datetime(2026, 1, 1, tzinfo=UTC)

@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from monitors.demo_sites import DEMO_SITES_ROOT  # noqa: E402
+from monitors.demo.sites import DEMO_SITES_ROOT  # noqa: E402
 from tests.syndication import STORIES, syndication_set  # noqa: E402
 
 BASE = "https://site.ma"

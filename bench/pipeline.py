@@ -18,7 +18,6 @@ import argparse
 import sys
 import tempfile
 import time
-from collections import Counter, defaultdict
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -28,30 +27,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from pages import Page, bench_pages  # noqa: E402
 from scrapy.exceptions import DropItem  # noqa: E402
+from scrapy.statscollectors import MemoryStatsCollector  # noqa: E402
+from scrapy.utils.test import get_crawler  # noqa: E402
 
-from crawler import store  # noqa: E402
 from crawler.items import ArticleItem  # noqa: E402
+from crawler.journal import CrawlJournal  # noqa: E402
 from crawler.pipelines import (  # noqa: E402
     CanonicalPipeline,
     DedupePipeline,
     ExtractPipeline,
     StorePipeline,
 )
-from monitors.config import SEEDS_DIR  # noqa: E402
-from monitors.outbox import match_pending  # noqa: E402
-from monitors.rules import load_rules  # noqa: E402
-
-
-class BenchSpider:
-    """What the pipelines need of the spider: its database, its report, its error recorder."""
-
-    def __init__(self, db) -> None:
-        self.db = db
-        self.report: dict[str, Counter] = defaultdict(Counter)
-        self.errors: list[str] = []
-
-    def record_error(self, source: str, url: str | None, kind: str, message: str) -> None:
-        self.errors.append(f"{kind} {url}: {message}")
+from crawler.storage import store  # noqa: E402
+from monitors.alerts.outbox import match_pending  # noqa: E402
+from monitors.rules.watchlists import load_rules  # noqa: E402
+from monitors.service.config import SEEDS_DIR  # noqa: E402
 
 
 def run_bare(pages: list[Page]) -> float:
@@ -66,14 +56,20 @@ def run_pipeline(pages: list[Page], rules, folder: Path) -> tuple[float, int, in
     db = store.open_database(folder / "bench.db")
     db.conn.execute("INSERT INTO sources(name) VALUES ('bench')")
     db.conn.commit()
-    spider = BenchSpider(db)
-    crawler = SimpleNamespace(spider=spider)
+    journal = CrawlJournal(
+        db,
+        store.start_run(db, ["bench"]),
+        SimpleNamespace(stats=MemoryStatsCollector(get_crawler())),
+    )
+    crawler = SimpleNamespace(spider=SimpleNamespace(journal=journal))
     stages = [
         ExtractPipeline(crawler),
         CanonicalPipeline(crawler),
         DedupePipeline(crawler),
         StorePipeline(crawler),
     ]
+    for stage in stages:
+        stage.open_spider()
     started = time.perf_counter()
     for page in pages:
         item = ArticleItem("bench", page.url, page.html, seen_urls=[page.url])
@@ -86,8 +82,9 @@ def run_pipeline(pages: list[Page], rules, folder: Path) -> tuple[float, int, in
     report = match_pending(db, rules, max_age=None)
     elapsed = time.perf_counter() - started
     stored = db.execute("SELECT count(*) FROM articles").fetchone()[0]
-    if spider.errors:
-        raise SystemExit(f"pipeline errors: {spider.errors[:3]}")
+    failures = db.execute("SELECT kind, url, message FROM crawl_errors LIMIT 3").fetchall()
+    if failures:
+        raise SystemExit(f"pipeline errors: {failures}")
     db.conn.close()
     return elapsed, stored, report.matches, report.alerts
 

@@ -19,8 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from crawler import store  # noqa: E402
-from monitors.status import gather_status  # noqa: E402
+from crawler.storage import store  # noqa: E402
+from monitors.service.status import gather_status  # noqa: E402
 
 
 def fill(path: Path, count: int) -> None:
@@ -75,7 +75,7 @@ def main() -> None:
         started = time.perf_counter()
         fill(path, args.articles)
         print(f"{args.articles} articles written in {time.perf_counter() - started:.1f} s")
-        store._READY.clear()  # as a new process would open it
+
         started = time.perf_counter()
         db = store.open_database(path)
         opened = time.perf_counter() - started

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from crawler.fingerprint import Fingerprint
+from crawler.stories.fingerprint import Fingerprint
 
 
 @dataclass
@@ -27,7 +27,7 @@ class ArticleItem:
     title: str | None = None
     author: str | None = None
     published: str | None = None
-    published_origin: str | None = None  # where `published` came from (crawler.dates)
+    published_origin: str | None = None  # where `published` came from (crawler.extraction.dates)
     original_source: str | None = None  # the outlet a republished article comes from
     original_url: str | None = None
     language: str | None = None

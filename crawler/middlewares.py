@@ -11,19 +11,26 @@ from scrapy.http import Request, Response
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler
 
-from crawler.fetch_policy import allowed_scheme, check_address, networks
-from crawler.store import utcnow
+from crawler.fetching.fetch_policy import allowed_scheme, check_address, networks
+from crawler.storage.store import utcnow
 
 ROBOTS_CACHE = timedelta(hours=24)  # what major crawlers allow themselves
 
 
 class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
     """robots.txt, obeyed as usual, but fetched at most once a day per site and kept in SQLite:
-    a crawl of a site that published nothing new costs its entry points and nothing else."""
+    a crawl of a site that published nothing new costs its entry points and nothing else.
+
+    Scrapy offers no hook for this: it extends RobotsTxtMiddleware's private `_parse_robots`,
+    `_parsers`, `_parserimpl` and `_stats`. tests/test_scrapy_contract.py pins them, so an
+    upgrade of Scrapy that changes them fails there, by name, instead of crawling without the
+    cache (or without robots.txt)."""
 
     @property
     def _db(self):
-        return getattr(self.crawler.spider, "db", None)
+        """The crawl's database, through its journal (None for a spider that keeps none)."""
+        journal = getattr(self.crawler.spider, "journal", None)
+        return journal.db if journal is not None else None
 
     async def robot_parser(self, request: Request):
         netloc = urlparse_cached(request).netloc
@@ -58,7 +65,7 @@ class BlockedAddress(IgnoreRequest):
 class PrivateAddressGuard:
     """Refuse, before anything is sent, a request that is not http(s) (`file:`, `data:`, `ftp:`
     children of a sitemap, redirects to them) or whose host is an internal IP literal
-    (crawler.fetch_policy). Names are checked where they are resolved, by the crawl's resolver
+    (crawler.fetching.fetch_policy). Names are checked where they are resolved, by the crawl's resolver
     (GuardedResolver), so the address checked is the one connected to. Redirects go through
     this middleware again."""
 

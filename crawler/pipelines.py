@@ -12,20 +12,25 @@ from scrapy.exceptions import DropItem
 from twisted.internet import task
 from twisted.internet.interfaces import IReactorTime
 
-from crawler import store
 from crawler.canonical import canonicalize_url
-from crawler.dates import FEED, choose_published, found
-from crawler.extract import NotAnArticle, extract_article
-from crawler.fingerprint import fingerprint
+from crawler.core.normalize import content_hash
+from crawler.extraction.dates import FEED, choose_published, found
+from crawler.extraction.extract import NotAnArticle, extract_article
+from crawler.fetching.kill_points import kill_point
 from crawler.items import ArticleItem
-from crawler.kill_points import kill_point
-from crawler.normalize import content_hash
+from crawler.journal import CrawlJournal
+from crawler.storage import store
+from crawler.stories.fingerprint import fingerprint
 
 logger = logging.getLogger(__name__)
 
 
 class _Stage:
-    """Gives each stage the running spider (its database and per-source report)."""
+    """A pipeline stage, built by Scrapy from the crawler; in `open_spider` it takes the crawl's
+    journal (crawler.journal: the run's database connection, its faults and per-source counts,
+    kept in the crawler's stats)."""
+
+    journal: CrawlJournal
 
     def __init__(self, crawler: Any) -> None:
         self.crawler = crawler
@@ -34,9 +39,8 @@ class _Stage:
     def from_crawler(cls, crawler: Any) -> _Stage:
         return cls(crawler)
 
-    @property
-    def spider(self) -> Any:
-        return self.crawler.spider
+    def open_spider(self) -> None:
+        self.journal = self.crawler.spider.journal
 
 
 class ExtractPipeline(_Stage):
@@ -48,9 +52,9 @@ class ExtractPipeline(_Stage):
         except NotAnArticle as exc:
             # Remembered, not retried: the same page would be declined again.
             requested = canonicalize_url(item.seen_urls[0]) if item.seen_urls else item.fetched_url
-            self.spider.book_article_failure(item.source, requested, "not-article", str(exc))
+            self.journal.book_article_failure(item.source, requested, "not-article", str(exc))
             if str(exc).startswith("page too complex"):  # a fault of the site: count it
-                self.spider.record_error(item.source, item.fetched_url, "too-complex", str(exc))
+                self.journal.record_error(item.source, item.fetched_url, "too-complex", str(exc))
             raise DropItem(f"not an article: {exc}", log_level="DEBUG") from None
         item.title = extracted.title or item.feed_title
         item.author = extracted.author
@@ -65,7 +69,7 @@ class ExtractPipeline(_Stage):
         item.canonical_hint = extracted.canonical_url
         item.text = extracted.text
         if extracted.text_cut_from:
-            self.spider.record_error(
+            self.journal.record_error(
                 item.source,
                 item.fetched_url,
                 "text-cut",
@@ -111,18 +115,18 @@ class DedupePipeline(_Stage):
     def process_item(self, item: ArticleItem) -> ArticleItem:
         url, content_hash = filled(item.url, "url"), filled(item.content_hash, "content_hash")
         if item.is_update_check:
-            stored = store.stored_article(self.spider.db, url) or store.stored_article(
-                self.spider.db, item.fetched_url
+            stored = store.stored_article(self.journal.db, url) or store.stored_article(
+                self.journal.db, item.fetched_url
             )
-            same_text = store.article_with_text(self.spider.db, content_hash)
+            same_text = store.article_with_text(self.journal.db, content_hash)
             if stored and same_text is None:
                 item.update_of = stored[0]
                 return item  # changed text: StorePipeline records a new revision
-        existing = store.find_duplicate(self.spider.db.conn, url, content_hash)
+        existing = store.find_duplicate(self.journal.db.conn, url, content_hash)
         if existing is None:
             return item
-        store.remember_urls(self.spider.db, existing, [url, *item.seen_urls])
-        self.spider.report[item.source]["duplicates"] += 1
+        store.remember_urls(self.journal.db, existing, [url, *item.seen_urls])
+        self.journal.count(item.source, "duplicates")
         raise DropItem(f"duplicate of article {existing}: {item.url}", log_level="DEBUG")
 
 
@@ -146,6 +150,7 @@ class StorePipeline(_Stage):
         self.timer = task.LoopingCall(self._flush_if_due)
 
     def open_spider(self) -> None:
+        super().open_spider()
         self.timer.start(self.BATCH_SECONDS / 2, now=False)
 
     def close_spider(self) -> None:
@@ -158,15 +163,15 @@ class StorePipeline(_Stage):
         if item.update_of:
             self.flush()  # keep the order in which pages arrived
             try:
-                revision = store.update_article(self.spider.db, item.update_of, article)
+                revision = store.update_article(self.journal.db, item.update_of, article)
             except sqlite3.Error as exc:
-                self.spider.articles_lost = True
-                self.spider.record_error(
+                self.journal.mark_articles_lost()
+                self.journal.record_error(
                     item.source, item.url, "store", f"update not stored: {exc}"
                 )
                 raise DropItem(f"update not stored: {exc}") from None
             item.article_id = item.update_of
-            self.spider.report[item.source]["updated"] += 1
+            self.journal.count(item.source, "updated")
             logger.info(
                 "source=%s article %d updated (revision %d) %s",
                 item.source,
@@ -197,17 +202,17 @@ class StorePipeline(_Stage):
         if not batch:
             return
         try:
-            results = store.store_articles(self.spider.db, [article for _, article in batch])
+            results = store.store_articles(self.journal.db, [article for _, article in batch])
         except sqlite3.Error as exc:  # the batch is rolled back; the next crawl fetches it again
-            self.spider.articles_lost = True
+            self.journal.mark_articles_lost()
             for item, _ in batch:
-                self.spider.record_error(item.source, item.url, "store", f"not stored: {exc}")
+                self.journal.record_error(item.source, item.url, "store", f"not stored: {exc}")
             return
         kill_point("crawl:batch-stored", with_parent=True)
         for (item, _), (article_id, is_new) in zip(batch, results, strict=True):
             item.article_id = article_id
             counter = "new" if is_new else "duplicates"
-            self.spider.report[item.source][counter] += 1
+            self.journal.count(item.source, counter)
             if is_new:
                 logger.info("source=%s stored article %d %s", item.source, article_id, item.url)
 

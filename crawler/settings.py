@@ -62,5 +62,5 @@ ITEM_PIPELINES = {
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
-# Resolves each name once and refuses internal answers (crawler.fetch_policy).
-TWISTED_DNS_RESOLVER = "crawler.fetch_policy.GuardedResolver"
+# Resolves each name once and refuses internal answers (crawler.fetching.fetch_policy).
+TWISTED_DNS_RESOLVER = "crawler.fetching.fetch_policy.GuardedResolver"

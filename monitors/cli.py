@@ -14,11 +14,11 @@ from pathlib import Path
 import click
 from tabulate import tabulate
 
-from crawler import store
-from crawler.errors import VeilleError
-from crawler.sources import load_sources
-from monitors.config import Settings, load_settings
-from monitors.secrets import RedactingFilter
+from crawler.core.errors import VeilleError
+from crawler.discovery.sources import load_sources
+from crawler.storage import store
+from monitors.alerts.secrets import RedactingFilter
+from monitors.service.config import Settings, load_settings
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -170,9 +170,10 @@ def cli(
 @click.pass_context
 def run(ctx: click.Context, once: bool, health_port: int | None) -> None:
     """Run the daemon (or one cycle with --once)."""
-    from monitors.cycle import failed_sources, load_config, run_cycle
-    from monitors.daemon import Daemon, hold_daemon_lock, pidfile_for
-    from monitors.delivery import recover_interrupted
+    from monitors.alerts.delivery import recover_interrupted
+    from monitors.service.config import load_config
+    from monitors.service.cycle import failed_sources, run_cycle
+    from monitors.service.daemon import Daemon, hold_daemon_lock, pidfile_for
 
     config = load_config(_settings(ctx))
     db = store.open_database(config.settings.db)
@@ -207,7 +208,7 @@ def run(ctx: click.Context, once: bool, health_port: int | None) -> None:
         return
     daemon = Daemon(config)
     if health_port:
-        from monitors.health import serve_health
+        from monitors.service.health import serve_health
 
         serve_health(config.settings.db, health_port, daemon_state=daemon.state)
     daemon.run_forever()
@@ -219,7 +220,7 @@ def reload(ctx: click.Context) -> None:
     """Ask the running daemon to re-read sources and watchlists (it keeps the old ones if invalid)."""
     import signal
 
-    from monitors.daemon import pidfile_for
+    from monitors.service.daemon import pidfile_for
 
     pidfile = pidfile_for(_settings(ctx).db)
     try:
@@ -244,7 +245,7 @@ def reload(ctx: click.Context) -> None:
 )
 def demo(workdir: Path) -> None:
     """Serve bundled fixture sites on 127.0.0.1 and run one full cycle against them."""
-    from monitors.demo import run_demo
+    from monitors.demo.run import run_demo
 
     click.echo("Serving the demo sites on 127.0.0.1 and running one cycle…")
     result = run_demo(workdir=workdir)
@@ -262,7 +263,7 @@ def _shorten(text: str, width: int) -> str:
 
 
 def _print_status(db) -> None:
-    from monitors.status import gather_status
+    from monitors.service.status import gather_status
 
     status = gather_status(db)
     table = [
@@ -311,7 +312,7 @@ def _print_status(db) -> None:
 @click.pass_context
 def status(ctx: click.Context, as_json: bool) -> None:
     """Per source: last crawl, articles stored, last error; alert deliveries by state."""
-    from monitors.status import gather_status
+    from monitors.service.status import gather_status
 
     db = _existing_db(ctx)
     if as_json:
@@ -334,7 +335,7 @@ def status(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def stories(ctx: click.Context, limit: int, min_sources: int, as_json: bool) -> None:
     """Recent stories (one event, every outlet's article grouped) and the outlets that ran them."""
-    from crawler.stories import recent_stories, story_groups
+    from crawler.stories.grouping import recent_stories, story_groups
 
     db = _existing_db(ctx)
     if as_json:
@@ -376,7 +377,7 @@ def import_command(
     """Store the articles of a JSON-lines file (one article per line: url, text, source, and
     title, published, language, author) as a crawl would: deduplicated, grouped into stories.
     Format: docs/stories-and-search.md."""
-    from crawler.importer import import_file
+    from crawler.storage.importer import import_file
 
     db = store.open_database(_settings(ctx).db)
     report = import_file(db, path, skip_invalid=skip_invalid, alerts=not no_alerts)
@@ -411,9 +412,9 @@ def import_command(
 @click.pass_context
 def search(ctx, query, sources, languages, since, until, watchlist, limit, as_json) -> None:
     """Search stored articles (same syntax as watch rules: AND OR NOT "phrase" prefix* NEAR/n)."""
-    from monitors.rules import load_rules
-    from monitors.search import search as run_search
-    from monitors.secrets import load_secrets_file
+    from monitors.alerts.secrets import load_secrets_file
+    from monitors.rules.watchlists import load_rules
+    from monitors.web.search import search as run_search
 
     settings = _settings(ctx)
     try:
@@ -459,7 +460,7 @@ def search(ctx, query, sources, languages, since, until, watchlist, limit, as_js
 @click.pass_context
 def export(ctx, fmt, watchlist, since, until, output) -> None:
     """Export matches as CSV, JSON Lines or an Atom feed."""
-    from monitors.export import atom_feed, matched_articles, write_csv, write_jsonl
+    from monitors.web.export import atom_feed, matched_articles, write_csv, write_jsonl
 
     settings = _settings(ctx)
     db = _existing_db(ctx)
@@ -469,7 +470,7 @@ def export(ctx, fmt, watchlist, since, until, output) -> None:
     if fmt == "atom":
         if not watchlist:
             raise click.UsageError("--format atom needs --watchlist")
-        from monitors.rules import load_rules
+        from monitors.rules.watchlists import load_rules
 
         try:
             title = load_rules(settings.watchlists).by_name(watchlist).title
@@ -536,7 +537,7 @@ def serve(
 
     import uvicorn
 
-    from monitors.secrets import load_secrets_file
+    from monitors.alerts.secrets import load_secrets_file
     from monitors.web.app import ReaderConfig, create_app
     from monitors.web.auth import PASSWORD_HASH_KEY, RequireLogin, check_password_hash
     from monitors.web.auth import hash_password as make_hash
@@ -609,7 +610,7 @@ def sources_check(
     ctx: click.Context, offline: bool, names: tuple[str, ...], timeout: float, as_json: bool
 ) -> None:
     """Validate the sources file and try each entry point."""
-    from crawler.probe import probe_sources
+    from crawler.discovery.probe import probe_sources
 
     source_list = load_sources(_settings(ctx).sources)
     entries = sum(len(s.entry_points) for s in source_list.sources)
@@ -691,8 +692,8 @@ def rules_check(ctx: click.Context, as_json: bool, strict: bool) -> None:
     """Validate the watchlists file (and that the sources it names exist); report every
     problem of the file in one run, and warn about rules that parse but likely mean something
     else (lower-case or, NEAR5, titre:…, unused entities)."""
-    from monitors.cycle import load_config
-    from monitors.rule_lint import lint_rules
+    from monitors.rules.lint import lint_rules
+    from monitors.service.config import load_config
 
     config = load_config(_settings(ctx))
     warnings = lint_rules(config.rules, config.rules.raw_watchlists)
@@ -766,10 +767,10 @@ def rules_test(
     as_json: bool,
 ) -> None:
     """Show which watchlists match TARGET (a URL, an HTML file, or '-' for stdin) or --text."""
-    from monitors.matcher import ArticleText, Matcher
-    from monitors.rules import load_rules
-    from monitors.secrets import load_secrets_file
-    from monitors.trial import article_from_target
+    from monitors.alerts.secrets import load_secrets_file
+    from monitors.rules.matcher import ArticleText, Matcher
+    from monitors.rules.trial import article_from_target
+    from monitors.rules.watchlists import load_rules
 
     settings = _settings(ctx)
     rule_set = load_rules(settings.watchlists, load_secrets_file(settings.secrets))
@@ -828,8 +829,8 @@ def extract_command(ctx: click.Context, target: str, as_json: bool, full: bool) 
     """Show what veille would store for TARGET (a URL, an HTML file, or '-' for stdin): title,
     author, date and where it came from, language, original outlet, text; or why it declines
     the page. Exit status 1 when the page is declined."""
-    from crawler.extract import NotAnArticle, extract_article
-    from monitors.trial import load_page
+    from crawler.extraction.extract import NotAnArticle, extract_article
+    from monitors.rules.trial import load_page
 
     page, url = load_page(target, _allowed_networks(ctx))
     try:
@@ -886,16 +887,16 @@ def rules_backtest(
     ctx: click.Context, watchlist: str, since: str | None, show: int, as_json: bool
 ) -> None:
     """Run WATCHLIST over the stored articles and list what it would have alerted on (sends nothing)."""
-    from monitors.backtest import backtest
-    from monitors.outbox import describe_hits
-    from monitors.rules import load_rules
-    from monitors.secrets import load_secrets_file
+    from monitors.alerts.outbox import describe_hits
+    from monitors.alerts.secrets import load_secrets_file
+    from monitors.rules.backtest import backtest
+    from monitors.rules.watchlists import load_rules
 
     settings = _settings(ctx)
     rule_set = load_rules(settings.watchlists, load_secrets_file(settings.secrets))
     db = _existing_db(ctx)
     since = _date_option(since, "--since")
-    from monitors.outbox import is_recent
+    from monitors.alerts.outbox import is_recent
 
     max_age_days = settings.alert_max_age_days
     max_age = timedelta(days=max_age_days) if max_age_days is not None else None
@@ -968,10 +969,10 @@ def notify_test(ctx: click.Context, channel: str) -> None:
     """Send a test message through CHANNEL (a name from the watchlists file)."""
     import apprise
 
-    from monitors.delivery import Sender
-    from monitors.messages import Message
-    from monitors.rules import CONSOLE, describe_unusable_channels, load_rules
-    from monitors.secrets import load_secrets_file
+    from monitors.alerts.delivery import Sender
+    from monitors.alerts.messages import Message
+    from monitors.alerts.secrets import load_secrets_file
+    from monitors.rules.watchlists import CONSOLE, describe_unusable_channels, load_rules
 
     settings = _settings(ctx)
     rule_set = load_rules(settings.watchlists, load_secrets_file(settings.secrets))
@@ -1011,7 +1012,7 @@ def alerts_list(
     ctx: click.Context, state: str | None, watchlist: str | None, limit: int, as_json: bool
 ) -> None:
     """The latest alerts and the state of each delivery."""
-    from monitors.alerts import list_alerts
+    from monitors.alerts.inspect import list_alerts
 
     db = _existing_db(ctx)
     _known_names(db, watchlist=watchlist)
@@ -1045,10 +1046,10 @@ def alerts_list(
 @click.pass_context
 def alerts_show(ctx: click.Context, alert_id: int) -> None:
     """One alert: its text and every delivery attempt."""
-    from monitors.alerts import show_alert
-    from monitors.messages import render_alert
-    from monitors.rules import Watchlist, load_rules
-    from monitors.secrets import load_secrets_file
+    from monitors.alerts.inspect import show_alert
+    from monitors.alerts.messages import render_alert
+    from monitors.alerts.secrets import load_secrets_file
+    from monitors.rules.watchlists import Watchlist, load_rules
 
     settings = _settings(ctx)
     db = store.open_database(settings.db)
@@ -1101,7 +1102,7 @@ def alerts_retry(
     channel: str | None,
 ) -> None:
     """Put failed (or unconfirmed, or with --resend sent) deliveries back in the outbox."""
-    from monitors.alerts import RETRYABLE, retry
+    from monitors.alerts.inspect import RETRYABLE, retry
 
     if not alert_ids and not which:
         raise click.UsageError("give alert ids, --failed or --unconfirmed")

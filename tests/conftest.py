@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from monitors.config import Settings
-from monitors.demo import LOCAL_CRAWL_SETTINGS
-from monitors.demo_sites import DEMO_SITES_ROOT, render_sources, serve_demo_sites, stop_sites
-from monitors.secrets import RedactingFilter
+from monitors.alerts.secrets import RedactingFilter
+from monitors.demo.run import LOCAL_CRAWL_SETTINGS
+from monitors.demo.sites import DEMO_SITES_ROOT, render_sources, serve_demo_sites, stop_sites
+from monitors.service.config import Settings
 
 from .servers import SmtpServer, free_port
 

@@ -9,9 +9,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from apprise.plugins.slack import NotifySlack
 
-from crawler import store
-from monitors.cycle import load_config, run_cycle
-from monitors.delivery import Sender
+from crawler.storage import store
+from monitors.alerts.delivery import Sender
+from monitors.service.config import load_config
+from monitors.service.cycle import run_cycle
 
 from .conftest import make_settings
 from .servers import SmtpServer, WebhookServer, free_port

@@ -8,11 +8,11 @@ import sqlite3
 import pytest
 from click.testing import CliRunner
 
-from crawler import store
-from crawler.errors import ConfigError, DatabaseError
-from crawler.importer import ImportRecord, import_records
+from crawler.core.errors import ConfigError, DatabaseError
+from crawler.storage import store
+from crawler.storage.importer import ImportRecord, import_records
+from monitors.alerts.secrets import load_secrets_file
 from monitors.cli import cli
-from monitors.secrets import load_secrets_file
 
 from .story_corpus import labelled_articles
 

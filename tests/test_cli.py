@@ -14,11 +14,11 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from crawler import store
+from crawler.storage import store
 from monitors.cli import cli
-from monitors.config import SEEDS_DIR
-from monitors.demo import LOCAL_CRAWL_SETTINGS
-from monitors.demo_sites import DEMO_SITES_ROOT
+from monitors.demo.run import LOCAL_CRAWL_SETTINGS
+from monitors.demo.sites import DEMO_SITES_ROOT
+from monitors.service.config import SEEDS_DIR
 
 from .servers import free_port
 

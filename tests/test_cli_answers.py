@@ -10,11 +10,11 @@ from datetime import timedelta
 import pytest
 from click.testing import CliRunner
 
-from crawler import store
-from crawler.importer import ImportRecord, import_records
+from crawler.storage import store
+from crawler.storage.importer import ImportRecord, import_records
+from monitors.alerts.outbox import match_pending
 from monitors.cli import cli
-from monitors.outbox import match_pending
-from monitors.rules import load_rules
+from monitors.rules.watchlists import load_rules
 
 LOOPBACK = {"VEILLE_CRAWL_SETTINGS": json.dumps({"VEILLE_ALLOWED_NETWORKS": ["127.0.0.0/8"]})}
 

@@ -9,11 +9,11 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from crawler import store
-from crawler.importer import ImportRecord, import_records
+from crawler.storage import store
+from crawler.storage.importer import ImportRecord, import_records
+from monitors.alerts.outbox import match_pending
 from monitors.cli import cli
-from monitors.outbox import match_pending
-from monitors.rules import load_rules
+from monitors.rules.watchlists import load_rules
 
 from .story_corpus import labelled_articles
 

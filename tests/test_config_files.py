@@ -4,12 +4,12 @@ from pathlib import Path
 
 import pytest
 
-from crawler.errors import ConfigError
-from crawler.sources import load_sources
-from monitors.config import SEEDS_DIR
-from monitors.query import atoms
-from monitors.rules import CONSOLE, load_rules
-from monitors.secrets import load_secrets_file
+from crawler.core.errors import ConfigError
+from crawler.discovery.sources import load_sources
+from monitors.alerts.secrets import load_secrets_file
+from monitors.rules.query import atoms
+from monitors.rules.watchlists import CONSOLE, load_rules
+from monitors.service.config import SEEDS_DIR
 
 
 def write(tmp_path: Path, text: str, name: str = "f.yaml") -> Path:
@@ -188,8 +188,8 @@ def test_secrets_file_fills_variables_and_errors_never_echo_values(tmp_path):
     ],
 )
 def test_sources_defaults_are_checked(tmp_path, block, words):
-    from crawler.errors import ConfigError
-    from crawler.sources import load_sources
+    from crawler.core.errors import ConfigError
+    from crawler.discovery.sources import load_sources
 
     path = tmp_path / "sources.yaml"
     path.write_text(

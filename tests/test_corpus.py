@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from monitors.matcher import ArticleText, Matcher
-from monitors.rules import load_rules
+from monitors.rules.matcher import ArticleText, Matcher
+from monitors.rules.watchlists import load_rules
 
 CORPUS = Path(__file__).parent / "fixtures" / "corpus"
 ARTICLES = yaml.safe_load((CORPUS / "articles.yaml").read_text(encoding="utf-8"))

@@ -14,8 +14,8 @@ import subprocess
 import sys
 import time
 
-from crawler import store
-from monitors.demo import LOCAL_CRAWL_SETTINGS
+from crawler.storage import store
+from monitors.demo.run import LOCAL_CRAWL_SETTINGS
 
 from .conftest import REPORT
 from .servers import SmtpServer, free_port
@@ -38,7 +38,7 @@ def kill_everything(process: subprocess.Popen, db) -> None:
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
     # The crawl child runs in its own session; a machine crash takes it down too.
-    subprocess.run(["pkill", "-KILL", "-f", f"crawler.crawl --db {db}"], check=False)
+    subprocess.run(["pkill", "-KILL", "-f", f"crawler.fetching.crawl --db {db}"], check=False)
 
 
 def test_sigkill_at_twelve_random_points_loses_nothing_and_repeats_nothing(sources_file, tmp_path):
@@ -108,10 +108,10 @@ def test_sigkill_at_twelve_random_points_loses_nothing_and_repeats_nothing(sourc
 
 
 def test_a_kill_at_every_named_point_loses_nothing_and_repeats_nothing(sources_file, tmp_path):
-    """Kills at named points (crawler.kill_points), one per run, in the order a cycle reaches
+    """Kills at named points (crawler.fetching.kill_points), one per run, in the order a cycle reaches
     them, the send/mark window included: every point is hit, no article is lost, nothing is
     sent twice, and what a kill left 'sending' ends 'unconfirmed', never re-sent."""
-    from crawler.kill_points import POINTS
+    from crawler.fetching.kill_points import POINTS
 
     smtp = SmtpServer(free_port()).start()
     watchlists = tmp_path / "watchlists.yaml"
@@ -134,7 +134,9 @@ def test_a_kill_at_every_named_point_loses_nothing_and_repeats_nothing(sources_f
                 command, env=dict(env, VEILLE_KILL_AT=point), capture_output=True, timeout=180
             )
             assert run.returncode == -signal.SIGKILL, (point, run.stderr[-1500:])
-            subprocess.run(["pkill", "-KILL", "-f", f"crawler.crawl --db {db_path}"], check=False)
+            subprocess.run(
+                ["pkill", "-KILL", "-f", f"crawler.fetching.crawl --db {db_path}"], check=False
+            )
             db = store.open_database(db_path)
             stored = db.execute("SELECT count(*) FROM articles").fetchone()[0]
             assert stored >= stored_before, (

@@ -1,4 +1,5 @@
-"""Real Scrapy crawls, in a child process, against the fixture sites served on 127.0.0.1."""
+"""Real Scrapy crawls, in a child process, against the fixture sites served on 127.0.0.1. Tests
+that only read what one crawl stored share it (crawled_once); the others crawl on their own."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ import time
 
 import pytest
 
-from crawler import store
-from crawler.crawl import crawl
-from monitors.demo import LOCAL_CRAWL_SETTINGS
+from crawler.fetching.crawl import crawl
+from crawler.storage import store
+from monitors.demo.run import LOCAL_CRAWL_SETTINGS
+from monitors.demo.sites import DEMO_SITES_ROOT, render_sources, serve_demo_sites, stop_sites
 
 LEQUOTIDIEN_ARTICLES = {
     "/2026/11/20/souverainete-numerique-maroc-cloud-national/",
@@ -70,14 +72,31 @@ def articles(db):
 
 @pytest.fixture
 def crawled(sites, sources_file, tmp_path):
+    """A crawl of its own, for a test that goes on crawling."""
     result = run_crawl(tmp_path, sources_file)
     db = store.open_database(tmp_path / "veille.db")
     yield result, db, sites
     db.conn.close()
 
 
-def test_each_article_is_stored_once(crawled):
-    result, db, sites = crawled
+@pytest.fixture(scope="module")
+def crawled_once(tmp_path_factory):
+    """One crawl of the fixture sites, shared by the tests that only read what it stored."""
+    served = serve_demo_sites()
+    folder = tmp_path_factory.mktemp("crawled")
+    sources = folder / "sources.yaml"
+    sources.write_text(render_sources(DEMO_SITES_ROOT / "sources.yaml", served), encoding="utf-8")
+    try:
+        result = run_crawl(folder, sources)
+        db = store.open_database(folder / "veille.db")
+        yield result, db, served
+        db.conn.close()
+    finally:
+        stop_sites(served)
+
+
+def test_each_article_is_stored_once(crawled_once):
+    result, db, sites = crawled_once
     base = sites["lequotidien"].base_url
     rows = articles(db)
     stored = {r["url"].removeprefix(base) for r in rows if r["source"] == "lequotidien"}
@@ -88,8 +107,8 @@ def test_each_article_is_stored_once(crawled):
     assert result.status == "finished"
 
 
-def test_every_url_of_the_duplicate_article_points_to_one_row(crawled):
-    _, db, sites = crawled
+def test_every_url_of_the_duplicate_article_points_to_one_row(crawled_once):
+    _, db, sites = crawled_once
     base = sites["lequotidien"].base_url.removeprefix("http://")
     (article_id,) = db.execute(
         "SELECT id FROM articles WHERE url LIKE '%souverainete-numerique-maroc-cloud-national/'"
@@ -108,9 +127,9 @@ def test_every_url_of_the_duplicate_article_points_to_one_row(crawled):
     } <= aliases
 
 
-def test_same_text_under_another_url_is_caught_by_its_content_hash(crawled):
+def test_same_text_under_another_url_is_caught_by_its_content_hash(crawled_once):
     """A print copy without rel=canonical has nothing tying its URL to the original but its text."""
-    _, db, sites = crawled
+    _, db, sites = crawled_once
     base = sites["alkhabar"].base_url.removeprefix("http://")
     slug = "2026/11/21/%D8%A7%D9%84%D8%B3%D9%8A%D8%A7%D8%AF%D8%A9-%D8%A7%D9%84%D8%B1%D9%82%D9%85%D9%8A%D8%A9-%D8%A7%D9%84%D9%85%D8%BA%D8%B1%D8%A8-%D8%A7%D9%84%D8%AD%D9%88%D8%B3%D8%A8%D8%A9-%D8%A7%D9%84%D8%B3%D8%AD%D8%A7%D8%A8%D9%8A%D8%A9"
     ids = {
@@ -122,15 +141,15 @@ def test_same_text_under_another_url_is_caught_by_its_content_hash(crawled):
     assert db.execute("SELECT count(*) FROM articles WHERE source='alkhabar'").fetchone()[0] == 3
 
 
-def test_boilerplate_is_absent_from_stored_text(crawled):
-    _, db, _ = crawled
+def test_boilerplate_is_absent_from_stored_text(crawled_once):
+    _, db, _ = crawled_once
     for row in articles(db):
         for junk in BOILERPLATE:
             assert junk not in row["text"], f"{junk!r} left in {row['url']}"
 
 
-def test_metadata_is_filled(crawled):
-    _, db, _ = crawled
+def test_metadata_is_filled(crawled_once):
+    _, db, _ = crawled_once
     for row in articles(db):
         for column in ("title", "author", "published", "language", "sitename"):
             assert row[column], f"{column} missing for {row['url']}"
@@ -147,8 +166,8 @@ def test_metadata_is_filled(crawled):
     assert {r["author"] for r in arabic} == {"هشام الإدريسي", "سعيد بنعلي", "مريم التازي"}
 
 
-def test_faults_are_recorded_against_their_source(crawled):
-    _, db, sites = crawled
+def test_faults_are_recorded_against_their_source(crawled_once):
+    _, db, sites = crawled_once
     errors = db.execute("SELECT source, kind, url FROM crawl_errors").fetchall()
     kinds = {
         (source, kind, url.rsplit(":", 1)[-1].split("/", 1)[-1]) for source, kind, url in errors
@@ -243,7 +262,7 @@ def test_an_unchanged_second_crawl_costs_one_conditional_request_per_entry_point
     }
     entry_points |= {"/feed", "/sitemap-news.xml"}
     # The only other request: the article that answered 500 in the first crawl, from the retry
-    # book (counted as retried, and bounded per source and per URL by crawler.retries).
+    # book (counted as retried, and bounded per source and per URL by crawler.discovery.retries).
     retried = {"/2026/11/14/dossier-cybersecurite/"}
     assert sorted(r.path for r in requests) == sorted(entry_points | retried)  # no robots.txt
     assert all("If-None-Match" in r.headers for r in requests if r.path not in retried)
@@ -252,27 +271,11 @@ def test_an_unchanged_second_crawl_costs_one_conditional_request_per_entry_point
     assert sum(s.get("retried", 0) for s in second.per_source.values()) == len(retried)
 
 
-def test_pacing_slows_quiet_sources_and_backs_off_failing_ones():
-    from datetime import UTC, datetime, timedelta
-
-    from monitors.pacing import MAX_BACKOFF, next_pace
-
-    now = datetime(2026, 11, 23, tzinfo=UTC)
-    base = timedelta(minutes=30)
-    assert next_pace(base, True, 3, 0, 5, now).due == now + base  # news: back to normal
-    quiet = [next_pace(base, True, 0, 0, q, now).due - now for q in range(10)]
-    assert quiet == sorted(quiet) and quiet[0] > base and quiet[-1] == base * 4  # bounded
-    failing = [next_pace(base, False, 0, f, 0, now) for f in range(12)]
-    delays = [p.due - now for p in failing]
-    assert delays == sorted(delays) and delays[-1] == MAX_BACKOFF
-    assert failing[2].description == "backing off after 3 failed crawl(s)"
-    assert next_pace(base, True, 1, 7, 0, now).failures == 0  # recovery resets the backoff
-
-
 def test_a_killed_cycle_records_the_sources_it_did_not_finish(sites, sources_file, tmp_path):
     """A crawl stopped by its time limit: every source it had not reported on gets an
     'unfinished' error and counts a failed try, instead of a silent '0 new, 0 errors'."""
-    from monitors.cycle import load_config, run_cycle
+    from monitors.service.config import load_config
+    from monitors.service.cycle import run_cycle
 
     from .conftest import make_settings
 

@@ -10,13 +10,17 @@ import subprocess
 import sys
 import time
 
-from crawler import store
+from crawler.storage import store
 
 from .hostile import HostileSite
 
 
+def hang_hits(hanging: list[HostileSite]) -> int:
+    return sum(site.hits.count("/hang") for site in hanging)
+
+
 def test_three_hanging_sites_hold_up_neither_a_healthy_source_nor_delivery(sites, tmp_path):
-    hostile = HostileSite()
+    hanging = [HostileSite() for _ in range(3)]  # three sites (each its own politeness)
     healthy = sites["lequotidien"].base_url
     sources = tmp_path / "sources.yaml"
     sources.write_text(
@@ -24,9 +28,9 @@ def test_three_hanging_sites_hold_up_neither_a_healthy_source_nor_delivery(sites
         f"  - name: healthy\n    homepage: {healthy}/\n    feeds: [{healthy}/feed/]\n"
         "    interval_minutes: 0.1\n"
         + "".join(
-            f"  - name: hang{i}\n    homepage: {hostile.base_url}/\n"
-            f"    feeds: [{hostile.base_url}/hang]\n    interval_minutes: 0.1\n"
-            for i in range(3)
+            f"  - name: hang{i}\n    homepage: {site.base_url}/\n"
+            f"    feeds: [{site.base_url}/hang]\n    interval_minutes: 0.1\n"
+            for i, site in enumerate(hanging)
         ),
         encoding="utf-8",
     )
@@ -59,7 +63,7 @@ def test_three_hanging_sites_hold_up_neither_a_healthy_source_nor_delivery(sites
                 return len(re.findall(r"cycle run=\d+ sources=healthy status=finished", text))
 
             deadline = time.monotonic() + 60
-            while hostile.hits.count("/hang") < 3 and time.monotonic() < deadline:
+            while hang_hits(hanging) < 3 and time.monotonic() < deadline:
                 time.sleep(0.2)
             before = healthy_cycles()  # from here the three hanging crawls hold their processes
             while healthy_cycles() < before + 2 and time.monotonic() < deadline:
@@ -68,9 +72,10 @@ def test_three_hanging_sites_hold_up_neither_a_healthy_source_nor_delivery(sites
         finally:
             daemon.terminate()
             daemon.wait(timeout=30)
-            hostile.stop()
+            for site in hanging:
+                site.stop()
     text = log.read_text(encoding="utf-8", errors="replace")
-    assert hostile.hits.count("/hang") == 3, text[-3000:]  # three crawls hanging at once
+    assert hang_hits(hanging) == 3, text[-3000:]  # three crawls hanging at once
     assert after >= before + 2, text[-3000:]  # a whole healthy crawl while they hung
     before_stop = text.split("stopping (signal", 1)[0]
     assert not re.search(r"cycle run=\d+ sources=hang", before_stop)  # none finished meanwhile

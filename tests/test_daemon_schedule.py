@@ -7,12 +7,13 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 
-from monitors import daemon as daemon_module
-from monitors.cycle import CycleReport, load_config
-from monitors.daemon import Daemon, DaemonState
-from monitors.delivery import DeliveryReport
-from monitors.health import health_report
-from monitors.outbox import MatchReport
+from monitors.alerts.delivery import DeliveryReport
+from monitors.alerts.outbox import MatchReport
+from monitors.service import daemon as daemon_module
+from monitors.service.config import load_config
+from monitors.service.cycle import CycleReport
+from monitors.service.daemon import Daemon, DaemonState
+from monitors.service.health import health_report
 
 from .conftest import make_settings
 
@@ -88,7 +89,7 @@ def test_hanging_crawls_never_hold_up_delivery_or_a_healthy_source(tmp_path, mon
 
 
 def test_health_reports_a_late_delivery_and_a_stuck_crawl(tmp_path):
-    from crawler import store
+    from crawler.storage import store
 
     store.open_database(tmp_path / "v.db").conn.close()
     state = DaemonState(deliver_every=60, crawl_time_limit=900)

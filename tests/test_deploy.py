@@ -68,7 +68,7 @@ def test_the_wheel_the_image_installs_carries_templates_and_web_assets(tmp_path)
     )
     (wheel,) = tmp_path.glob("veille-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    assert "monitors/templates/alert.html.j2" in names
+    assert "monitors/alerts/templates/alert.html.j2" in names
     assert "monitors/web/metadata.yaml" in names
     assert "crawler/spiders/news.py" in names
     assert any(n.endswith("entry_points.txt") for n in names)

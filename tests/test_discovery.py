@@ -8,7 +8,8 @@ import gzip
 import pytest
 
 from crawler.canonical import url_key
-from crawler.discover import (
+from crawler.core.errors import ConfigError
+from crawler.discovery.discover import (
     MAX_XML_BYTES,
     non_article_reason,
     parse_feed,
@@ -16,9 +17,8 @@ from crawler.discover import (
     parse_sitemap,
     robots_sitemaps,
 )
-from crawler.errors import ConfigError
-from crawler.sites import SiteHosts
-from crawler.sources import load_sources
+from crawler.discovery.sites import SiteHosts
+from crawler.discovery.sources import load_sources
 
 
 def test_a_sites_hosts_include_www_its_registrable_domain_and_aliases():

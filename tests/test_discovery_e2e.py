@@ -14,11 +14,12 @@ from urllib.parse import unquote
 
 import pytest
 
-from crawler import retries, store
-from crawler.crawl import crawl
-from monitors.demo import LOCAL_CRAWL_SETTINGS
-from monitors.demo_sites import serve_site, stop_sites
-from monitors.status import gather_status
+from crawler.discovery import retries
+from crawler.fetching.crawl import crawl
+from crawler.storage import store
+from monitors.demo.run import LOCAL_CRAWL_SETTINGS
+from monitors.demo.sites import serve_site, stop_sites
+from monitors.service.status import gather_status
 
 SITE = Path(__file__).parent / "fixtures" / "sites" / "decouverte"
 # The alias host `localhost` may resolve to ::1 as well as 127.0.0.1.

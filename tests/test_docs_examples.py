@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from crawler.errors import VeilleError
-from monitors.config import load_settings
-from monitors.matcher import ArticleText, Matcher
-from monitors.query import parse_query
-from monitors.rules import load_rules
+from crawler.core.errors import VeilleError
+from monitors.rules.matcher import ArticleText, Matcher
+from monitors.rules.query import parse_query
+from monitors.rules.watchlists import load_rules
+from monitors.service.config import load_settings
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 RULES_PAGE = (DOCS / "watch-rules.md").read_text(encoding="utf-8")

@@ -6,9 +6,9 @@ import lxml.html
 import pytest
 from trafilatura.metadata import extract_metadata
 
-from crawler.extract import DATE_PARAMS, NotAnArticle, extract_article, prune_boilerplate
-from crawler.metadata import page_metadata
-from monitors.demo_sites import DEMO_SITES_ROOT
+from crawler.extraction.extract import DATE_PARAMS, NotAnArticle, extract_article, prune_boilerplate
+from crawler.extraction.metadata import page_metadata
+from monitors.demo.sites import DEMO_SITES_ROOT
 
 BODY = (
     "Le ministère de la Transition numérique a présenté mardi à Rabat sa feuille de route pour "

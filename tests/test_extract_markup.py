@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.extract import extract_article
+from crawler.extraction.extract import extract_article
 
 PARAGRAPHS = [
     "Le ministère de la Transition numérique a présenté mardi à Rabat sa feuille de route pour "

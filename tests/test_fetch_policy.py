@@ -1,5 +1,5 @@
 """The fetch policy: http(s) only, global addresses only, checked where the connection gets its
-address (crawler.fetch_policy)."""
+address (crawler.fetching.fetch_policy)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,12 @@ import pytest
 from twisted.internet import defer
 from twisted.internet.error import DNSLookupError
 
-from crawler.fetch_policy import GuardedResolver, allowed_scheme, is_internal, refused_reason
+from crawler.fetching.fetch_policy import (
+    GuardedResolver,
+    allowed_scheme,
+    is_internal,
+    refused_reason,
+)
 
 
 @pytest.mark.parametrize(
@@ -110,9 +115,9 @@ def test_a_crawl_resolves_names_through_the_guard(tmp_path):
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-    from crawler import store
-    from crawler.crawl import crawl
-    from monitors.demo import LOCAL_CRAWL_SETTINGS
+    from crawler.fetching.crawl import crawl
+    from crawler.storage import store
+    from monitors.demo.run import LOCAL_CRAWL_SETTINGS
 
     hits: list[str] = []
 
@@ -193,7 +198,7 @@ def redirector():
 
 
 def test_cli_fetches_follow_the_crawl_policy(redirector):
-    from crawler.fetch_policy import FetchRefused, guarded_get
+    from crawler.fetching.fetch_policy import FetchRefused, guarded_get
 
     base, hits = redirector
     with pytest.raises(FetchRefused, match="localhost resolves to 127.0.0.1"):
@@ -216,7 +221,7 @@ def test_cli_fetches_follow_the_crawl_policy(redirector):
 
 
 def test_allowed_networks_take_an_optional_port():
-    from crawler.fetch_policy import check_address, networks
+    from crawler.fetching.fetch_policy import check_address, networks
 
     allowed = networks(["127.0.0.1:8080", "10.0.0.0/8", "[fd00::1]:443"])
     loopback, private, ula = (ipaddress.ip_address(a) for a in ("127.0.0.1", "10.2.3.4", "fd00::1"))
@@ -233,9 +238,9 @@ def test_allowed_networks_take_an_optional_port():
 def test_a_port_outside_the_allowed_one_is_refused_in_a_crawl(redirector, tmp_path):
     """A host name resolving to an allowed address, on another port than the allowed one: the
     crawl's name resolver sees the port and refuses it."""
-    from crawler import store
-    from crawler.crawl import crawl
-    from monitors.demo import LOCAL_CRAWL_SETTINGS
+    from crawler.fetching.crawl import crawl
+    from crawler.storage import store
+    from monitors.demo.run import LOCAL_CRAWL_SETTINGS
 
     base, hits = redirector
     port = int(base.rsplit(":", 1)[1])

@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from crawler import store
-from crawler.crawl import crawl
-from monitors.demo import LOCAL_CRAWL_SETTINGS
+from crawler.fetching.crawl import crawl
+from crawler.storage import store
+from monitors.demo.run import LOCAL_CRAWL_SETTINGS
 
 from .hostile import ARABIC_TEXT, ENGLISH_TEXT, FRENCH_TEXT, HostileSite
 
@@ -155,7 +155,7 @@ def test_a_page_of_a_million_small_elements_costs_its_source_one_page(hostile, t
 
 
 def test_an_overlong_text_is_kept_up_to_the_limit_and_says_so(monkeypatch):
-    from crawler import extract
+    from crawler.extraction import extract
 
     monkeypatch.setattr(extract, "MAX_TEXT_CHARACTERS", 2_000)
     paragraphs = "".join(f"<p>{FRENCH_TEXT} Paragraphe {i}.</p>" for i in range(40))

@@ -6,8 +6,8 @@ import io
 import json
 import logging
 
+from monitors.alerts.secrets import RedactingFilter, remember_secret
 from monitors.cli import LOG_FORMAT, JsonFormatter
-from monitors.secrets import RedactingFilter, remember_secret
 
 
 def _log_exception(formatter: logging.Formatter) -> str:

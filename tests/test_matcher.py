@@ -1,5 +1,5 @@
-from monitors.matcher import ArticleText, Matcher, make_snippet
-from monitors.rules import Watchlist
+from monitors.rules.matcher import ArticleText, Matcher, make_snippet
+from monitors.rules.watchlists import Watchlist
 
 SOUVERAINETE = Watchlist(
     "souverainete-numerique",

@@ -10,13 +10,13 @@ from dataclasses import replace
 import pytest
 from apprise.plugins.slack import NotifySlack
 
-from crawler import store
-from crawler.errors import ConfigError
-from crawler.importer import ImportRecord, import_records
-from monitors.delivery import Sender
-from monitors.messages import SAMPLE_ALERT, render_alert, render_digest
-from monitors.outbox import match_pending
-from monitors.rules import load_rules
+from crawler.core.errors import ConfigError
+from crawler.storage import store
+from crawler.storage.importer import ImportRecord, import_records
+from monitors.alerts.delivery import Sender
+from monitors.alerts.messages import SAMPLE_ALERT, render_alert, render_digest
+from monitors.alerts.outbox import match_pending
+from monitors.rules.watchlists import load_rules
 
 RULES = """watchlists:
   - name: cloud

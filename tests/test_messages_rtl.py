@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
-from monitors.messages import RLM, SAMPLE_ALERT, render_alert, render_combined_digest
+from monitors.alerts.messages import RLM, SAMPLE_ALERT, render_alert, render_combined_digest
 
 ARABIC_ALERT = SAMPLE_ALERT | {
     "title": "السيادة الرقمية: المغرب يسرّع مشروع الحوسبة السحابية الوطنية",

@@ -1,4 +1,4 @@
-from crawler.normalize import content_hash, normalize, normalize_with_offsets
+from crawler.core.normalize import content_hash, normalize, normalize_with_offsets
 
 
 def test_case_and_accents_fold():

@@ -13,13 +13,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from click.testing import CliRunner
 
-from crawler import store
-from crawler.crawl import crawl
+from crawler.fetching.crawl import crawl
+from crawler.storage import store
+from monitors.alerts.delivery import Sender
+from monitors.alerts.outbox import match_pending
 from monitors.cli import cli
-from monitors.delivery import Sender
-from monitors.demo import LOCAL_CRAWL_SETTINGS
-from monitors.outbox import match_pending
-from monitors.rules import load_rules
+from monitors.demo.run import LOCAL_CRAWL_SETTINGS
+from monitors.rules.watchlists import load_rules
 
 # 07:00 in Casablanca (UTC+1) on a Monday.
 T0 = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
@@ -37,7 +37,7 @@ BROAD = "query: 'Maroc OR marocain OR Morocco OR المغرب OR Rabat OR الر
 @pytest.fixture(scope="module")
 def crawled_db(tmp_path_factory):
     """The fixture sites crawled once; each test works on its own copy of the database."""
-    from monitors.demo_sites import DEMO_SITES_ROOT, render_sources, serve_demo_sites, stop_sites
+    from monitors.demo.sites import DEMO_SITES_ROOT, render_sources, serve_demo_sites, stop_sites
 
     folder = tmp_path_factory.mktemp("crawl")
     sites = serve_demo_sites()
@@ -180,7 +180,7 @@ def test_english_template_and_user_override(setup, smtp):
 
 
 def test_bad_template_or_schedule_is_refused_with_its_line(setup, tmp_path):
-    from crawler.errors import ConfigError
+    from crawler.core.errors import ConfigError
 
     for block, words in [
         ("    digest: '0 25 * * *'\n", "not a crontab"),
@@ -201,9 +201,9 @@ def test_bad_template_or_schedule_is_refused_with_its_line(setup, tmp_path):
 KILL_AFTER_MATCH = """
 import os, signal, sys
 from datetime import timedelta
-from crawler import store
-from monitors.outbox import match_pending
-from monitors.rules import load_rules
+from crawler.storage import store
+from monitors.alerts.outbox import match_pending
+from monitors.rules.watchlists import load_rules
 db = store.open_database(sys.argv[1])
 match_pending(db, load_rules(sys.argv[2]), max_age=None)
 os.kill(os.getpid(), signal.SIGKILL)  # dies after the match, before any send
@@ -228,7 +228,7 @@ def test_killed_between_match_and_send_delivers_once_after_restart(setup, smtp, 
     assert smtp.messages == []
     assert db.execute("SELECT count(*) FROM deliveries WHERE state='pending'").fetchone()[0] == 1
     # "Restart": a new sender on the same database.
-    from monitors.delivery import recover_interrupted
+    from monitors.alerts.delivery import recover_interrupted
 
     assert recover_interrupted(db) == 0
     assert sender.deliver_pending().sent == 1
@@ -369,7 +369,7 @@ watchlists:
 
 
 def test_a_channel_digest_is_checked(tmp_path):
-    from crawler.errors import ConfigError
+    from crawler.core.errors import ConfigError
 
     path = tmp_path / "w.yaml"
     path.write_text(

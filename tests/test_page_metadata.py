@@ -5,9 +5,16 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.bylines import clean_author
-from crawler.dates import FEED, PAGE_MARKUP, PAGE_TEXT, choose_published, found, precision_of
-from crawler.extract import extract_article
+from crawler.extraction.bylines import clean_author
+from crawler.extraction.dates import (
+    FEED,
+    PAGE_MARKUP,
+    PAGE_TEXT,
+    choose_published,
+    found,
+    precision_of,
+)
+from crawler.extraction.extract import extract_article
 from crawler.items import ArticleItem
 from crawler.pipelines import ExtractPipeline
 
@@ -147,7 +154,7 @@ def test_a_right_declaration_is_kept():
 def test_alerts_and_digests_name_the_original_outlet_of_a_republished_article():
     from types import SimpleNamespace
 
-    from monitors.messages import render_alert, render_digest
+    from monitors.alerts.messages import render_alert, render_digest
 
     alert = {
         "title": "Cloud souverain : la feuille de route",

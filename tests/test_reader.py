@@ -24,8 +24,8 @@ import pytest
 from click.testing import CliRunner
 
 from monitors.cli import cli
-from monitors.config import SEEDS_DIR
-from monitors.cycle import load_config, run_cycle
+from monitors.service.config import SEEDS_DIR, load_config
+from monitors.service.cycle import run_cycle
 from monitors.web.auth import hash_password
 
 from .browser import dump_dom, screenshot
@@ -49,8 +49,8 @@ LAVIGIE = """  - name: lavigie
 @pytest.fixture(scope="module")
 def reader_db(tmp_path_factory) -> Path:
     """One full cycle (crawl, stories, matching) over the demo sites and La Vigie Éco."""
-    from monitors.demo import console_only
-    from monitors.demo_sites import (
+    from monitors.demo.run import console_only
+    from monitors.demo.sites import (
         DEMO_SITES_ROOT,
         render_sources,
         serve_demo_sites,
@@ -180,7 +180,7 @@ def browse(url: str, shot: str | None = None, **size) -> _Page:
 
 
 def article_id(db: Path, title: str) -> int:
-    from crawler import store
+    from crawler.storage import store
 
     row = store.open_database(db).execute("SELECT id FROM articles WHERE title = ?", [title])
     return row.fetchone()[0]
@@ -240,7 +240,7 @@ def test_the_interface_speaks_english_by_the_browser_or_the_switch(web, reader_d
 
 
 def test_story_page_lists_outlets_versions_and_watchlists(web, reader_db):
-    from crawler import store
+    from crawler.storage import store
 
     story = (
         store.open_database(reader_db)

@@ -20,7 +20,7 @@ import pytest
 import trafilatura
 from trafilatura.utils import decode_file
 
-from crawler.extract import extract_article
+from crawler.extraction.extract import extract_article
 
 REALPAGES = Path(__file__).parent / "fixtures" / "realpages"
 CASES = json.loads((REALPAGES / "expected.json").read_text(encoding="utf-8"))

@@ -8,9 +8,9 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from crawler.errors import ConfigError
+from crawler.core.errors import ConfigError
 from monitors.cli import cli
-from monitors.rules import load_rules, validate_sources_referenced
+from monitors.rules.watchlists import load_rules, validate_sources_referenced
 
 
 def _file(tmp_path, body: str):

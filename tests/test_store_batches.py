@@ -4,15 +4,17 @@ the rest when the crawl ends."""
 from __future__ import annotations
 
 import sqlite3
-from collections import Counter, defaultdict
 from types import SimpleNamespace
 
+from scrapy.statscollectors import MemoryStatsCollector
+from scrapy.utils.test import get_crawler
 from twisted.internet.task import Clock
 
-from crawler import store
+from crawler.core.normalize import content_hash
 from crawler.items import ArticleItem
-from crawler.normalize import content_hash
+from crawler.journal import CrawlJournal
 from crawler.pipelines import StorePipeline
+from crawler.storage import store
 
 TEXT = (
     "Le ministère de la Transition numérique a présenté à Rabat la feuille de route des centres "
@@ -20,14 +22,19 @@ TEXT = (
 )
 
 
-class Spider:
-    def __init__(self, db) -> None:
-        self.db = db
-        self.report: dict[str, Counter] = defaultdict(Counter)
-        self.errors: list[str] = []
+def crawl_of(db) -> tuple[SimpleNamespace, CrawlJournal]:
+    """What a pipeline stage is built from (the crawler, whose spider holds the journal), with
+    Scrapy's own stats collector."""
+    journal = CrawlJournal(
+        db,
+        store.start_run(db, ["site"]),
+        SimpleNamespace(stats=MemoryStatsCollector(get_crawler())),
+    )
+    return SimpleNamespace(spider=SimpleNamespace(journal=journal)), journal
 
-    def record_error(self, source, url, kind, message) -> None:
-        self.errors.append(message)
+
+def errors(db) -> list[str]:
+    return [row[0] for row in db.execute("SELECT message FROM crawl_errors")]
 
 
 def item(n: int) -> ArticleItem:
@@ -46,8 +53,8 @@ def test_articles_are_written_by_batch_by_age_and_at_the_end(tmp_path):
     db = store.open_database(tmp_path / "v.db")
     db.conn.execute("INSERT INTO sources(name) VALUES ('site')")
     db.conn.commit()
-    spider = Spider(db)
-    pipeline = StorePipeline(SimpleNamespace(spider=spider))
+    crawler, journal = crawl_of(db)
+    pipeline = StorePipeline(crawler)
     clock = Clock()
     pipeline.timer.clock = clock
     pipeline.open_spider()
@@ -68,23 +75,27 @@ def test_articles_are_written_by_batch_by_age_and_at_the_end(tmp_path):
     pipeline.process_item(item(101))  # the same page twice in one batch: stored once
     pipeline.close_spider()
     assert stored(db) == StorePipeline.BATCH_SIZE + 2
-    assert spider.report["site"]["new"] == StorePipeline.BATCH_SIZE + 2
-    assert spider.report["site"]["duplicates"] == 1
-    assert not spider.errors and not pipeline.timer.running
+    assert journal.counts("site")["new"] == StorePipeline.BATCH_SIZE + 2
+    assert journal.counts("site")["duplicates"] == 1
+    assert not errors(db) and not pipeline.timer.running
 
 
-def test_a_batch_that_cannot_be_written_is_reported_and_keeps_listings_unsaved(tmp_path):
+def test_a_batch_that_cannot_be_written_is_reported_and_keeps_listings_unsaved(tmp_path, caplog):
     db = store.open_database(tmp_path / "v.db")
     db.conn.execute("INSERT INTO sources(name) VALUES ('site')")
     db.conn.commit()
     db.conn.execute("PRAGMA busy_timeout = 100")
-    spider = Spider(db)
-    pipeline = StorePipeline(SimpleNamespace(spider=spider))
+    crawler, journal = crawl_of(db)
+    pipeline = StorePipeline(crawler)
+    pipeline.open_spider()
+    pipeline.timer.stop()  # batches by count and at the end only
     other = sqlite3.connect(tmp_path / "v.db")
     other.execute("BEGIN EXCLUSIVE")  # another writer holds the database
     pipeline.process_item(item(1))
     pipeline.close_spider()
     other.rollback()
     assert stored(db) == 0
-    assert spider.articles_lost  # the crawl will not save its validators: listings come again
-    assert len(spider.errors) == 1 and "locked" in spider.errors[0]
+    assert journal.articles_lost  # the crawl will not save its validators: listings come again
+    # The fault is counted and logged (the locked database cannot take its record either).
+    assert journal.counts("site")["errors"] == 1
+    assert "not stored: database is locked" in caplog.text

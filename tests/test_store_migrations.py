@@ -9,7 +9,7 @@ import threading
 
 import pytest
 
-from crawler import store
+from crawler.storage import store
 
 
 def test_a_new_database_records_every_migration_by_name(tmp_path):
@@ -22,7 +22,6 @@ def test_a_new_database_records_every_migration_by_name(tmp_path):
 
 def test_opening_an_up_to_date_database_runs_no_migration_and_no_scan(tmp_path, monkeypatch):
     store.open_database(tmp_path / "v.db").conn.close()
-    store._READY.clear()  # as a new process opens it
 
     def refuse(*_args, **_kwargs):
         raise AssertionError("an up-to-date database ran a migration or a back-fill")
@@ -86,7 +85,7 @@ def _old_database(path, version: int) -> None:
 @pytest.mark.parametrize("version", [10, 12])
 def test_an_old_numbered_database_is_adopted_and_upgraded(tmp_path, version):
     _old_database(tmp_path / "old.db", version)
-    store._READY.clear()
+
     db = store.open_database(tmp_path / "old.db")
     assert len(store.MIGRATIONS.applied(db)) == len(store._MIGRATIONS)
     assert store.is_up_to_date(db)

@@ -12,14 +12,15 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from crawler import store
-from crawler.normalize import content_hash
-from crawler.stories import story_sources
+from crawler.core.normalize import content_hash
+from crawler.storage import store
+from crawler.stories.grouping import story_sources
+from monitors.alerts.delivery import Sender
+from monitors.alerts.timing import next_digest_time
 from monitors.cli import cli
-from monitors.cycle import load_config, run_cycle
-from monitors.delivery import Sender
-from monitors.demo_sites import DEMO_SITES_ROOT, serve_site
-from monitors.timing import next_digest_time
+from monitors.demo.sites import DEMO_SITES_ROOT, serve_site
+from monitors.service.config import load_config
+from monitors.service.cycle import run_cycle
 
 from .conftest import REPORT, make_settings
 from .servers import SmtpServer, free_port
@@ -44,7 +45,7 @@ def wire_article(url: str, item, source: str = "wire") -> store.StoredArticle:
 def store_all(db, items, batch: int = 1) -> dict[int, int]:
     """Store the items (`batch` per transaction, as the crawler does); item index -> story id."""
     # Each copy is another outlet's (one outlet's own look-alike articles are kept apart unless
-    # they are versions of one text: crawler.stories.SAME_OUTLET_JACCARD).
+    # they are versions of one text: crawler.stories.grouping.SAME_OUTLET_JACCARD).
     db.conn.executemany(
         "INSERT OR IGNORE INTO sources(name) VALUES (?)",
         [("wire",), *((f"outlet{i}",) for i in range(len(items)))],
@@ -379,8 +380,8 @@ def _register(db, names):
 def test_five_daily_heat_bulletins_give_five_alerts(tmp_path):
     """A rubric of one outlet, near-identical from day to day but for its figures and days: each
     day is its own story, so a watchlist on it alerts every day, not only the first."""
-    from monitors.outbox import match_pending
-    from monitors.rules import load_rules
+    from monitors.alerts.outbox import match_pending
+    from monitors.rules.watchlists import load_rules
 
     db = store.open_database(tmp_path / "v.db")
     _register(db, [("meteo-maroc", "Météo Maroc")])
@@ -401,8 +402,8 @@ def test_five_daily_heat_bulletins_give_five_alerts(tmp_path):
 
 
 def test_one_event_in_four_outlets_gives_one_alert_listing_the_others_with_links(tmp_path):
-    from monitors.outbox import match_pending
-    from monitors.rules import load_rules
+    from monitors.alerts.outbox import match_pending
+    from monitors.rules.watchlists import load_rules
 
     db = store.open_database(tmp_path / "v.db")
     outlets = [("lequotidien", "Le Quotidien"), ("alkhabar", "Al Khabar"),

@@ -12,14 +12,14 @@ from collections import Counter, defaultdict
 import pytest
 from click.testing import CliRunner
 
-from crawler import store
 from crawler.canonical import url_key
-from crawler.importer import ImportFileError, ImportRecord, import_file, import_records
-from crawler.normalize import content_hash
+from crawler.core.normalize import content_hash
+from crawler.storage import store
+from crawler.storage.importer import ImportFileError, ImportRecord, import_file, import_records
+from monitors.alerts.delivery import Sender
+from monitors.alerts.outbox import match_pending
 from monitors.cli import cli
-from monitors.delivery import Sender
-from monitors.outbox import match_pending
-from monitors.rules import load_rules
+from monitors.rules.watchlists import load_rules
 
 from .conftest import REPORT
 from .story_corpus import labelled_articles, write_import_file

@@ -17,10 +17,10 @@ import feedparser
 import pytest
 from click.testing import CliRunner
 
-from crawler import store
+from crawler.storage import store
 from monitors.cli import cli
-from monitors.config import SEEDS_DIR
-from monitors.cycle import load_config, run_cycle
+from monitors.service.config import SEEDS_DIR, load_config
+from monitors.service.cycle import run_cycle
 
 from .browser import dump_dom, screenshot
 from .conftest import make_settings
@@ -32,8 +32,8 @@ UM6P_TITLE = "L'UM6P met en service un nouveau supercalculateur à Benguérir"
 @pytest.fixture(scope="module")
 def filled_db(tmp_path_factory):
     """A database filled by one full cycle (crawl + match) over the fixture sites."""
-    from monitors.demo import console_only
-    from monitors.demo_sites import DEMO_SITES_ROOT, render_sources, serve_demo_sites, stop_sites
+    from monitors.demo.run import console_only
+    from monitors.demo.sites import DEMO_SITES_ROOT, render_sources, serve_demo_sites, stop_sites
 
     folder = tmp_path_factory.mktemp("web")
     sites = serve_demo_sites()

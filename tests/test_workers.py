@@ -1,4 +1,4 @@
-"""Long-lived crawl workers (crawler.workers) against the fixture sites on 127.0.0.1: crawl after
+"""Long-lived crawl workers (crawler.fetching.workers) against the fixture sites on 127.0.0.1: crawl after
 crawl in one process with the same conditional requests as before, a hanging site that costs
 its own crawl the time limit and nothing else, a worker killed mid-crawl replaced, recycling
 above a memory limit, and a daemon whose SIGTERM (or SIGKILL) leaves no worker behind."""
@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from crawler import store
-from crawler.workers import WorkerPool
-from monitors.demo import LOCAL_CRAWL_SETTINGS
+from crawler.fetching.workers import WorkerPool
+from crawler.storage import store
+from monitors.demo.run import LOCAL_CRAWL_SETTINGS
 
 from .hostile import HostileSite
 
@@ -261,8 +261,8 @@ def test_the_daemon_leaves_no_worker_behind(sites, tmp_path, signum):
 def test_two_sources_of_one_site_are_never_crawled_at_once(sites, tmp_path, pool_factory):
     """Politeness stays per site across concurrent crawls: a second source on the same site
     (another section's feed) waits for the first crawl to end."""
-    from crawler.sources import load_sources
-    from crawler.workers import crawl_sites
+    from crawler.discovery.sources import load_sources
+    from crawler.fetching.workers import crawl_sites
 
     quotidien = sites["lequotidien"].base_url
     sources = tmp_path / "sections.yaml"

@@ -1,7 +1,7 @@
 """The generic news spider: for each configured source, read its feeds, sitemaps and listing
 pages, and fetch the article URLs not already stored.
 
-Run by the daemon in a child process (see crawler.crawl), or by hand:
+Run by the daemon in a child process (see crawler.fetching.crawl), or by hand:
     scrapy crawl news -a sources=seeds/sources.yaml -a db=data/veille.db [-a only=name1,name2]
 """
 
@@ -38,15 +38,17 @@ from twisted.internet.error import (
 )
 from twisted.python.failure import Failure
 
-from crawler import retries, store
 from crawler.canonical import canonicalize_url, url_key
-from crawler.discover import non_article_reason, parse_entry_point, robots_sitemaps
-from crawler.extract import reset_extraction_caches
-from crawler.fetch_policy import allowed_scheme, refused_reason
+from crawler.discovery import retries
+from crawler.discovery.discover import non_article_reason, parse_entry_point, robots_sitemaps
+from crawler.discovery.sites import SiteHosts
+from crawler.discovery.sources import EntryPoint, Source, load_sources_cached
+from crawler.extraction.extract import reset_extraction_caches
+from crawler.fetching.fetch_policy import allowed_scheme, refused_reason
 from crawler.items import ArticleItem
+from crawler.journal import CrawlJournal
 from crawler.middlewares import BlockedAddress
-from crawler.sites import SiteHosts
-from crawler.sources import EntryPoint, Source, load_sources_cached
+from crawler.storage import store
 
 logger = logging.getLogger(__name__)
 
@@ -117,6 +119,7 @@ class NewsSpider(scrapy.Spider):
     sources: dict[str, Source]
     sites: dict[str, SiteHosts]
     run_id: int
+    journal: CrawlJournal  # what this crawl records; the pipelines write to it too
     max_per_entry: int
     max_child_sitemaps: int
 
@@ -134,16 +137,12 @@ class NewsSpider(scrapy.Spider):
         self._db_path = db
         self._only = [n.strip() for n in only.split(",")] if only else None
         self._run_id = int(run_id) if run_id else None
-        self.report: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         self._validators: dict[str, tuple[int, str | None, str | None]] = {}
         self._children: dict[str, list[str]] = {}
         self._requested: set[str] = set()
         # Per source: links found at entry points that answered with content, and why some
         # were not taken (for the warning of a source that quietly went dark).
         self.discovered: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-        # Set when articles found in this crawl could not be stored: the entry points' validators
-        # are then not saved, so the next crawl gets full listings and fetches them again.
-        self.articles_lost = False
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsSpider:
@@ -161,6 +160,7 @@ class NewsSpider(scrapy.Spider):
         spider.sites = {s.name: s.site for s in chosen}
         store.register_sources(spider.db, chosen)
         spider.run_id = spider._run_id or store.start_run(spider.db, list(spider.sources))
+        spider.journal = CrawlJournal(spider.db, spider.run_id, crawler)
         spider.max_per_entry = settings.getint("VEILLE_MAX_ARTICLES_PER_ENTRY")
         spider.max_child_sitemaps = settings.getint("VEILLE_MAX_CHILD_SITEMAPS")
         return spider
@@ -168,40 +168,7 @@ class NewsSpider(scrapy.Spider):
     # -- recording -----------------------------------------------------------------------------
 
     def record_error(self, source: str, url: str | None, kind: str, message: str) -> None:
-        """Count a fault against its source; it never stops the crawl of other sources."""
-        self.report[source]["errors"] += 1
-        store.record_error(self.db, self.run_id, source, url, kind, message)
-        logger.warning("source=%s kind=%s url=%s %s", source, kind, url, message)
-
-    # -- entry points --------------------------------------------------------------------------
-
-    def book_article_failure(
-        self, source: str, url: str, kind: str, message: str, meta: dict | None = None
-    ) -> None:
-        """Record a failed article fetch and book it in the retry book (crawler.retries)."""
-        self.record_error(source, url, kind, message)
-        meta = meta or {}
-        state = retries.book_failure(
-            self.db.conn,
-            source,
-            url_key(url),
-            url,
-            kind,
-            message,
-            meta.get("feed_title"),
-            meta.get("feed_published"),
-        )
-        if state == retries.WAITING:
-            logger.info("source=%s url=%s will be fetched again on a later crawl", source, url)
-        elif state == retries.GIVEN_UP:
-            self.report[source]["given_up"] += 1
-            logger.warning(
-                "source=%s url=%s given up after %d attempts: %s",
-                source,
-                url,
-                retries.MAX_ATTEMPTS,
-                message,
-            )
+        self.journal.record_error(source, url, kind, message)
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for source in self.sources.values():
@@ -216,7 +183,7 @@ class NewsSpider(scrapy.Spider):
                     source, due.url, due.feed_title, due.feed_published, retrying=True
                 )
                 if request is not None:
-                    self.report[source.name]["retried"] += 1
+                    self.journal.count(source.name, "retried")
                     yield request
 
     def _entry_request(self, source: Source, entry: EntryPoint, url: str, depth: int = 0):
@@ -239,7 +206,7 @@ class NewsSpider(scrapy.Spider):
     def entry_failed(self, failure: Failure) -> None:
         request = _failed_request(failure)
         kind, message = describe_failure(failure)
-        self.report[request.meta["source"]]["entry_failed"] += 1
+        self.journal.count(request.meta["source"], "entry_failed")
         self.record_error(request.meta["source"], request.url, kind, message)
 
     def parse_entry(self, response: Response):
@@ -254,8 +221,8 @@ class NewsSpider(scrapy.Spider):
         )
         depth = response.meta["depth"]
         if response.status == 304:
-            self.report[source.name]["entry_ok"] += 1
-            self.report[source.name]["not_modified"] += 1
+            self.journal.count(source.name, "entry_ok")
+            self.journal.count(source.name, "not_modified")
             # An unchanged sitemap index says nothing of its children: check them (conditionally).
             for child in store.entry_children(self.db, _requested_url(response)):
                 if depth < 2:
@@ -265,7 +232,7 @@ class NewsSpider(scrapy.Spider):
             return
         content_type = _content_type(response)
         if entry.kind == "robots":
-            self.report[source.name]["entry_ok"] += 1
+            self.journal.count(source.name, "entry_ok")
             sitemaps = robots_sitemaps(response.body, self.sites[source.name])
             self._children[_requested_url(response)] = sitemaps
             for sitemap in sitemaps:
@@ -282,9 +249,9 @@ class NewsSpider(scrapy.Spider):
             kind = "malformed-" + entry.kind
             self.record_error(source.name, response.url, kind, found.problem)
         if found.links or not found.problem:
-            self.report[source.name]["entry_ok"] += 1
+            self.journal.count(source.name, "entry_ok")
         else:
-            self.report[source.name]["entry_failed"] += 1
+            self.journal.count(source.name, "entry_failed")
         refused = [child for child in found.sitemaps if not allowed_scheme(child)]
         if refused:
             self.record_error(
@@ -364,12 +331,12 @@ class NewsSpider(scrapy.Spider):
         self._requested.add(key)
         booked = retries.state_of(self.db.conn, key)
         if booked in (retries.PERMANENT, retries.GIVEN_UP, retries.WAITING) and not retrying:
-            self.report[source.name]["booked_skipped"] += 1  # retried when due, not before
+            self.journal.count(source.name, "booked_skipped")  # retried when due, not before
             return None
         update = False
         if store.is_known_url(self.db, canonical):
             if not store.is_outdated(self.db, canonical, modified):
-                self.report[source.name]["known"] += 1
+                self.journal.count(source.name, "known")
                 return None
             update = True  # the feed or sitemap says it changed since we fetched it
         return scrapy.Request(
@@ -392,13 +359,15 @@ class NewsSpider(scrapy.Spider):
     def article_failed(self, failure: Failure) -> None:
         request = _failed_request(failure)
         kind, message = describe_failure(failure)
-        self.book_article_failure(request.meta["source"], request.url, kind, message, request.meta)
+        self.journal.book_article_failure(
+            request.meta["source"], request.url, kind, message, request.meta
+        )
 
     def parse_article(self, response: Response):
         source = self.sources[response.meta["source"]]
         content_type = _content_type(response).lower()
         if content_type and "html" not in content_type:
-            self.book_article_failure(
+            self.journal.book_article_failure(
                 source.name, _requested_url(response), "not-html", f"content type {content_type}"
             )
             return
@@ -421,7 +390,7 @@ class NewsSpider(scrapy.Spider):
         """Stamp each source and the run; the summary is what the daemon logs per cycle."""
         total_new = total_errors = 0
         for name in self.sources:
-            counts = self.report[name]
+            counts = defaultdict(int, self.journal.counts(name))
             store.record_crawl(self.db, name, succeeded=counts["entry_ok"] > 0)
             found = self.discovered.get(name)
             if found and found["answered"] and reason == "finished":
@@ -442,12 +411,12 @@ class NewsSpider(scrapy.Spider):
                 counts["errors"],
             )
         status = "finished" if reason == "finished" else f"stopped: {reason}"
-        if reason == "finished" and not self.articles_lost:
+        if reason == "finished" and not self.journal.articles_lost:
             for url, (code, etag, modified) in self._validators.items():
                 store.save_entry_state(self.db, url, code, etag, modified)
             for url, children in self._children.items():
                 store.save_entry_children(self.db, url, children)
-        stats = {name: dict(counts) for name, counts in self.report.items()}
+        stats = self.journal.report()
         store.finish_run(self.db, self.run_id, status, total_new, total_errors, stats)
         reset_extraction_caches()
         self.db.conn.close()

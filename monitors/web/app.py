@@ -3,8 +3,8 @@ feeds, and the raw tables for analysts (Datasette, under /data/).
 
 Pages are rendered on the server (no JavaScript needed), read the database read-only, speak
 French or English (the browser's language, or the switch) and lay Arabic out right to left.
-Search is `monitors.search`, the same function as `veille search`; feeds are
-`monitors.export`'s, the same as `veille export --format atom`; the rule test is the matcher of
+Search is `monitors.web.search`, the same function as `veille search`; feeds are
+`monitors.web.export`'s, the same as `veille export --format atom`; the rule test is the matcher of
 `veille rules test`.
 """
 
@@ -29,14 +29,12 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from crawler.errors import VeilleError
-from monitors import export
-from monitors.backtest import backtest
-from monitors.matcher import ArticleText, Matcher
-from monitors.rules import RuleSet, Watchlist, load_rules
-from monitors.search import SearchError, search
-from monitors.secrets import load_secrets_file
-from monitors.web import reading
+from crawler.core.errors import VeilleError
+from monitors.alerts.secrets import load_secrets_file
+from monitors.rules.backtest import backtest
+from monitors.rules.matcher import ArticleText, Matcher
+from monitors.rules.watchlists import RuleSet, Watchlist, load_rules
+from monitors.web import export, reading
 from monitors.web.chart import bar_chart
 from monitors.web.i18n import LABELS, interface_language, text_direction
 from monitors.web.marking import (
@@ -48,6 +46,7 @@ from monitors.web.marking import (
     why_sentence,
 )
 from monitors.web.raw_data import DATA_PREFIX, WEB, datasette_metadata
+from monitors.web.search import SearchError, search
 
 log = logging.getLogger("veille.web")
 PAGE_SIZE = 20
@@ -210,7 +209,7 @@ def create_app(config: ReaderConfig):
         return page(request, "story.html", story=found, titles=watchlist_titles())
 
     def stories(request: Request) -> HTMLResponse:
-        from crawler.stories import story_groups
+        from crawler.stories.grouping import story_groups
 
         min_sources = 1 if request.query_params.get("all") else 2
         with closing(connect().conn) as conn:
@@ -488,7 +487,7 @@ def _bounded(value: str | None, default: int, low: int, high: int) -> int:
 
 
 def _search(db, rule_set, params, limit: int, offset: int):
-    """The search page's and the search feed's query, through `monitors.search.search`."""
+    """The search page's and the search feed's query, through `monitors.web.search.search`."""
     return search(
         db,
         params.get("q", "").strip(),
@@ -508,7 +507,7 @@ def _try_rule(
 ) -> dict:
     """`veille rules test` for one watchlist, from the form: a URL (fetched under the crawl's
     policy) or a pasted text."""
-    from monitors.trial import article_from_target
+    from monitors.rules.trial import article_from_target
 
     url = str(form.get("url") or "").strip()
     text = str(form.get("text") or "").strip()

@@ -13,7 +13,7 @@ import secrets
 
 from starlette.concurrency import run_in_threadpool
 
-from crawler.errors import VeilleError
+from crawler.core.errors import VeilleError
 
 PASSWORD_HASH_KEY = "VEILLE_WEB_PASSWORD_HASH"
 DEFAULT_PROXY_HEADER = "X-Forwarded-User"

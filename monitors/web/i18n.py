@@ -3,7 +3,7 @@ writing direction of the content it shows (Arabic right to left)."""
 
 from __future__ import annotations
 
-from monitors.direction import text_direction
+from monitors.alerts.direction import text_direction
 
 __all__ = ["LABELS", "interface_language", "text_direction"]
 

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import sqlite_utils
 
-from monitors.status import gather_status
+from monitors.service.status import gather_status
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,180 @@
+"""Load YAML configuration keeping line numbers, so validation errors can say where."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from crawler.core.errors import ConfigError
+
+
+class LineDict(dict):
+    """A mapping from YAML that remembers its own line and the line of each key."""
+
+    line: int = 0
+    key_lines: dict[str, int]
+    value_marks: dict[str, tuple[int, int, str | None]]  # line, column (1-based), scalar style
+
+    def line_of(self, key: str) -> int:
+        return self.key_lines.get(key, self.line)
+
+    def position_in_value(self, key: str, offset: int) -> tuple[int, int | None]:
+        """Line and column of the character at `offset` in a one-line scalar value."""
+        line, column, style = self.value_marks.get(key, (self.line_of(key), 0, None))
+        if style in (None, "", "'", '"'):
+            return line, column + offset + (1 if style in ("'", '"') else 0)
+        return line, None  # block scalars: the caller reports the offset instead
+
+
+class LineList(list):
+    """A sequence from YAML that remembers the line of each item."""
+
+    line: int = 0
+    item_lines: list[int]
+
+    def line_of(self, index: int) -> int:
+        return self.item_lines[index] if index < len(self.item_lines) else self.line
+
+
+def line_in(container: object, key: str | int, default: int | None = None) -> int | None:
+    """The YAML line of `key` in a mapping, or of item `key` in a sequence, read by load_yaml;
+    `default` for anything else (a value built in code)."""
+    if isinstance(container, LineDict) and isinstance(key, str):
+        return container.line_of(key)
+    if isinstance(container, LineList) and isinstance(key, int):
+        return container.line_of(key)
+    return default
+
+
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader whose mappings and sequences carry 1-based line numbers."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> LineDict:
+        self.flatten_mapping(node)
+        result = LineDict()
+        result.line = node.start_mark.line + 1
+        result.key_lines = {}
+        result.value_marks = {}
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, str | int | float | bool) and key is not None:
+                raise ConfigError(
+                    self.name,
+                    key_node.start_mark.line + 1,
+                    "a mapping key must be a plain scalar",
+                )
+            if key in result:
+                raise ConfigError(
+                    self.name,
+                    key_node.start_mark.line + 1,
+                    f"duplicate key {key!r}",
+                    "remove or rename one of the two entries",
+                )
+            result[key] = self.construct_object(value_node, deep=True)
+            result.key_lines[str(key)] = key_node.start_mark.line + 1
+            mark = value_node.start_mark
+            style = getattr(value_node, "style", None)
+            result.value_marks[str(key)] = (mark.line + 1, mark.column + 1, style)
+        return result
+
+    def construct_sequence(self, node: yaml.SequenceNode, deep: bool = False) -> LineList:
+        result = LineList(self.construct_object(child, deep=True) for child in node.value)
+        result.line = node.start_mark.line + 1
+        result.item_lines = [child.start_mark.line + 1 for child in node.value]
+        return result
+
+
+_LineLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _LineLoader.construct_mapping
+)
+_LineLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _LineLoader.construct_sequence
+)
+
+
+def load_yaml(path: str | Path) -> Any:
+    """Parse a YAML file into LineDict/LineList values, or raise ConfigError with the line."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(str(path), None, "file not found", "check the path") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            str(path), None, f"not UTF-8 text ({exc.reason})", "save as UTF-8"
+        ) from None
+    loader = _LineLoader(text)
+    loader.name = str(path)
+    try:
+        return loader.get_single_data()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        problem = exc.problem or str(exc)
+        if exc.context and exc.context_mark and exc.context_mark.line + 1 != line:
+            problem += f", {exc.context} that starts on line {exc.context_mark.line + 1}"
+        raise ConfigError(
+            str(path),
+            line,
+            f"invalid YAML: {problem}",
+            "check indentation, and quote values holding ':', '#', '@' or quotes "
+            "(query: '\"cloud souverain\" OR datacenter')",
+            column=mark.column + 1 if mark else None,
+        ) from None
+    finally:
+        loader.dispose()
+
+
+def require_mapping(value: Any, path: str, line: int | None, what: str) -> LineDict:
+    if not isinstance(value, dict):
+        raise ConfigError(path, line, f"{what} must be a mapping (key: value)")
+    return value  # type: ignore[return-value]
+
+
+def string_list(value: Any, path: str, line: int | None, what: str) -> list[str]:
+    """Accept a string or a list of non-empty strings; anything else is an error."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        raise ConfigError(path, line, f"{what} must be a list of strings")
+    out: list[str] = []
+    for i, item in enumerate(value):
+        item_line = value.line_of(i) if isinstance(value, LineList) else line
+        if not isinstance(item, str | int | float) or isinstance(item, bool):
+            raise ConfigError(path, item_line, f"{what} item must be a string, got {item!r}")
+        text = str(item).strip()
+        if not text:
+            raise ConfigError(path, item_line, f"{what} contains an empty string")
+        out.append(text)
+    return out
+
+
+def language_list(value: Any, path: str, line: int | None) -> list[str]:
+    """ISO 639-1 codes such as fr, ar, en, es."""
+    codes = string_list(value, path, line, "languages")
+    for code in codes:
+        if not (len(code) == 2 and code.isascii() and code.isalpha() and code.islower()):
+            raise ConfigError(
+                path,
+                line,
+                f"language {code!r} is not a two-letter language code",
+                "write a list such as [fr, ar, en, es]",
+            )
+    return codes
+
+
+def reject_unknown_keys(raw: LineDict, allowed: set[str], path: str, what: str) -> None:
+    """A misspelt key ('term:' for 'terms:') must not be silently ignored."""
+    unknown = set(raw) - allowed
+    if unknown:
+        key = sorted(unknown)[0]
+        raise ConfigError(
+            path,
+            raw.line_of(key),
+            f"unknown key {key!r} in {what}",
+            f"known keys: {', '.join(sorted(allowed))}",
+        )

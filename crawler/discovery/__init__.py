@@ -1,0 +1,1 @@
+"""Sources and where their article URLs are found: feeds, sitemaps, listings, the retry book."""

@@ -1,0 +1,270 @@
+"""URL discovery: article links from RSS/Atom feeds, sitemaps (indexes and Google News) and
+section listing pages. Pure parsing functions over bytes, no network."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import re
+import time
+from dataclasses import dataclass, field
+from urllib.parse import unquote, urljoin, urlsplit
+
+import feedparser
+import lxml.etree
+import lxml.html
+from protego import Protego
+from w3lib.encoding import html_to_unicode
+
+from crawler.canonical import url_key
+from crawler.discovery.sites import SiteHosts
+
+MAX_XML_BYTES = 20 * 1024 * 1024
+
+_SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+_NEWS_NS = "{http://www.google.com/schemas/sitemap-news/0.9}"
+
+
+@dataclass(frozen=True)
+class Link:
+    """An article URL found at an entry point, with what the entry point said about it."""
+
+    url: str
+    title: str | None = None
+    published: str | None = None
+    modified: str | None = None  # when the entry point says the article last changed
+
+
+@dataclass
+class Discovery:
+    links: list[Link] = field(default_factory=list)
+    sitemaps: list[str] = field(default_factory=list)  # children of a sitemap index
+    problem: str | None = None  # set when the document is malformed (links may still be usable)
+    skipped: dict[str, int] = field(default_factory=dict)  # links left out, by reason
+
+
+def parse_feed(body: bytes, base_url: str, content_type: str = "application/xml") -> Discovery:
+    """Links of an RSS or Atom feed. A broken feed still yields the entries before the break."""
+    headers = {"content-location": base_url, "content-type": content_type or "application/xml"}
+    parsed = feedparser.parse(body, response_headers=headers)
+    result = Discovery()
+    for entry in parsed.entries:
+        href = entry.get("link") or entry.get("id")
+        if not href or not href.startswith(("http://", "https://", "/")):
+            reason = "item without a usable link"  # counted with the source's link counts
+            result.skipped[reason] = result.skipped.get(reason, 0) + 1
+            continue
+        published = modified = None
+        if entry.get("published_parsed"):
+            published = time.strftime("%Y-%m-%dT%H:%M:%SZ", entry.published_parsed)
+        # dict.__contains__: feedparser's own lookup falls back to the publication date, warning.
+        if dict.__contains__(entry, "updated_parsed") and entry["updated_parsed"]:
+            modified = time.strftime("%Y-%m-%dT%H:%M:%SZ", entry.updated_parsed)
+        result.links.append(Link(urljoin(base_url, href), entry.get("title"), published, modified))
+    if parsed.bozo and _is_soft(parsed.get("bozo_exception")) and parsed.get("version"):
+        # A well-formed feed served as text/xml without a charset, or as text/html: feedparser
+        # notes the content type or the encoding it assumed, and reads every entry.
+        return result
+    if parsed.bozo:
+        reason = parsed.get("bozo_exception")
+        if not parsed.entries and not parsed.get("version"):
+            result.problem = f"not a feed ({reason})"
+        else:
+            result.problem = f"malformed feed ({reason}); {len(result.links)} entries recovered"
+    elif not parsed.get("version"):
+        result.problem = "not an RSS or Atom feed"
+    return result
+
+
+def _is_soft(reason: object) -> bool:
+    """feedparser's notes that are not faults of the feed: an unexpected content type, a
+    charset assumed or overridden."""
+    return isinstance(
+        reason,
+        feedparser.NonXMLContentType
+        | feedparser.CharacterEncodingOverride
+        | feedparser.CharacterEncodingUnknown,
+    )
+
+
+def _xml_parser() -> lxml.etree.XMLParser:
+    # No entity expansion, no network, no huge trees: a sitemap can come from anyone.
+    return lxml.etree.XMLParser(
+        resolve_entities=False, no_network=True, huge_tree=False, recover=True, load_dtd=False
+    )
+
+
+def _gunzip(body: bytes) -> bytes:
+    """The decompressed sitemap, or ValueError past MAX_XML_BYTES (a gzip bomb stops there)."""
+    with gzip.GzipFile(fileobj=io.BytesIO(body)) as stream:
+        data = stream.read(MAX_XML_BYTES + 1)
+    if len(data) > MAX_XML_BYTES:
+        raise ValueError(f"sitemap larger than {MAX_XML_BYTES} bytes once decompressed, ignored")
+    return data
+
+
+def parse_sitemap(body: bytes, base_url: str) -> Discovery:
+    """Links of a sitemap or Google News sitemap, or the child sitemaps of a sitemap index.
+    Gzipped sitemaps (`.xml.gz`, served as application/x-gzip) are recognised by their magic
+    bytes and decompressed here; a Content-Encoding gzip is undone by Scrapy before."""
+    result = Discovery()
+    if body[:2] == b"\x1f\x8b":
+        try:
+            body = _gunzip(body)
+        except ValueError as exc:
+            result.problem = str(exc)
+            return result
+        except (OSError, EOFError) as exc:
+            result.problem = f"corrupt gzipped sitemap ({exc})"
+            return result
+    if len(body) > MAX_XML_BYTES:
+        result.problem = f"sitemap larger than {MAX_XML_BYTES} bytes, ignored"
+        return result
+    parser = _xml_parser()
+    try:
+        root = lxml.etree.fromstring(body, parser)
+    except lxml.etree.XMLSyntaxError as exc:
+        result.problem = f"malformed sitemap ({exc})"
+        return result
+    if root is None:
+        result.problem = "empty or unparsable sitemap"
+        return result
+    if parser.error_log and any(e.level >= 3 for e in parser.error_log):  # 3 = ERROR, 4 = FATAL
+        result.problem = f"malformed sitemap ({parser.error_log[0].message})"
+    tag = lxml.etree.QName(root).localname
+    if tag == "sitemapindex":
+        for loc in root.iter(f"{_SITEMAP_NS}loc", "loc"):
+            if loc.text and loc.text.strip():
+                result.sitemaps.append(urljoin(base_url, loc.text.strip()))
+        return result
+    if tag != "urlset":
+        result.problem = f"not a sitemap (root element <{tag}>)"
+        return result
+    for url in root:
+        if not isinstance(url.tag, str) or lxml.etree.QName(url).localname != "url":
+            continue
+        loc = url.findtext(f"{_SITEMAP_NS}loc") or url.findtext("loc")
+        if not loc or not loc.strip():
+            continue
+        title = url.findtext(f"{_NEWS_NS}news/{_NEWS_NS}title")
+        published = url.findtext(f"{_NEWS_NS}news/{_NEWS_NS}publication_date")
+        modified = url.findtext(f"{_SITEMAP_NS}lastmod") or url.findtext("lastmod")
+        result.links.append(
+            Link(
+                urljoin(base_url, loc.strip()),
+                title,
+                published,
+                modified.strip() if modified else None,
+            )
+        )
+    return result
+
+
+def decode_html(body: bytes | str, content_type: str = "") -> str:
+    """A page's text: charset from the HTTP header, then a BOM, then <meta>, then detection
+    (w3lib, as Scrapy decodes responses). Some Moroccan sites declare it in the header only."""
+    if isinstance(body, str):
+        return body
+    _, text = html_to_unicode(content_type or None, body)
+    return text
+
+
+# Links that are never articles, whatever the site: files, feeds, taxonomy and author pages,
+# pagination, accounts, job boards.
+_FILE_EXTENSION = re.compile(
+    r"\.(?:mp4|m4v|webm|mov|avi|mp3|m4a|ogg|wav|pdf|docx?|xlsx?|pptx?|zip|rar|jpe?g|png|gif|"
+    r"webp|svg|ico|css|js|json|xml|rss|atom|txt|apk|exe)$",
+    re.IGNORECASE,
+)
+_NOT_ARTICLE_PATH = re.compile(
+    r"/(?:category|categorie|categories|rubrique|rubriques|section|sections|tag|tags|mot-cle|"
+    r"author|auteur|auteurs|writer|page|feed|rss|search|recherche|login|wp-login\.php|"
+    r"wp-admin|account|compte|newsletter|abonnement|subscribe|contact|about|a-propos|"
+    r"mentions-legales|privacy|confidentialite|emploi|emplois|jobs?|careers?|offres?-d-emploi|"
+    r"recrutement|annonces?|classifieds?|wp-content|cdn-cgi)(?:/|$)",
+    re.IGNORECASE,
+)
+_PAGINATION_QUERY = re.compile(r"(?:^|&)(?:page|paged|pg|start|offset)=\d+", re.IGNORECASE)
+
+
+def non_article_reason(url: str, listing_url: str) -> str | None:
+    """Why a link of a listing page cannot be an article (a file, a category, tag or author
+    page, pagination, the section itself), or None. Used when a source gives no article_pattern."""
+    parts = urlsplit(url)
+    path = unquote(parts.path)
+    if url_key(url) == url_key(listing_url):
+        return "the listing itself"
+    if _FILE_EXTENSION.search(path):
+        return "a file, not a page"
+    if _NOT_ARTICLE_PATH.search(path):
+        return "a section, tag, author, pagination or service page"
+    if _PAGINATION_QUERY.search(parts.query):
+        return "a page of a listing"
+    if path.strip("/") == "" and not parts.query:  # WordPress shortlinks (/?p=1042) are articles
+        return "the home page"
+    return None
+
+
+def parse_listing(
+    body: bytes | str,
+    base_url: str,
+    content_type: str = "",
+    site: SiteHosts | None = None,
+) -> Discovery:
+    """Links of a section page on the source's own hosts (`site`; by default the listing's own
+    host, `www.` or not). Relative links resolve against `<base href>` when the page has one.
+    Off-site links are counted in `skipped`, not returned."""
+    result = Discovery()
+    text = decode_html(body, content_type)
+    if not text.strip():
+        result.problem = "empty listing page"
+        return result
+    try:
+        tree = lxml.html.fromstring(text)
+    except (lxml.etree.ParserError, ValueError) as exc:
+        result.problem = f"unparsable listing page ({exc})"
+        return result
+    base = base_url
+    for href in tree.xpath("//base/@href")[:1]:
+        if href.strip():
+            base = urljoin(base_url, href.strip())
+    site = site or SiteHosts([base_url])
+    seen: set[str] = set()
+    # Links inside navigation, headers and footers are menus, not articles.
+    for anchor in tree.xpath(
+        "//a[@href][not(ancestor::nav or ancestor::header or ancestor::footer)]"
+    ):
+        raw = anchor.get("href").strip()
+        if not raw or raw.startswith(("#", "javascript:", "mailto:", "tel:")):
+            continue
+        href = urljoin(base, raw)
+        if href in seen:
+            continue
+        seen.add(href)
+        if not site.owns(href):
+            result.skipped["off-site"] = result.skipped.get("off-site", 0) + 1
+            continue
+        title = " ".join(anchor.text_content().split()) or None
+        result.links.append(Link(href, title))
+    return result
+
+
+def robots_sitemaps(body: bytes, site: SiteHosts) -> list[str]:
+    """The `Sitemap:` URLs of a robots.txt that are on the source's own hosts (http or https)."""
+    parser = Protego.parse(body.decode("utf-8", errors="replace"))
+    return [
+        url
+        for url in parser.sitemaps
+        if urlsplit(url).scheme in ("http", "https") and site.owns(url)
+    ][:20]
+
+
+def parse_entry_point(
+    kind: str, body: bytes, url: str, content_type: str = "", site: SiteHosts | None = None
+) -> Discovery:
+    """Dispatch to the parser of an entry point's kind ('feed', 'sitemap' or 'listing')."""
+    if kind == "feed":
+        return parse_feed(body, url, content_type)
+    if kind == "sitemap":
+        return parse_sitemap(body, url)
+    return parse_listing(body, url, content_type, site)

@@ -1,0 +1,288 @@
+"""The source list: typed, validated news sources loaded from seeds/sources.yaml."""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import lxml.etree
+
+from crawler.core.errors import ConfigError
+from crawler.core.yamlfile import (
+    LineDict,
+    LineList,
+    language_list,
+    line_in,
+    load_yaml,
+    reject_unknown_keys,
+    require_mapping,
+    string_list,
+)
+from crawler.discovery.sites import SiteHosts
+
+DEFAULT_INTERVAL_MINUTES = 30
+ENTRY_STATUSES = ("working", "listed", "guess", "blocked")
+_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_HOST = re.compile(
+    r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*$"
+)
+_SOURCE_KEYS = {
+    "name",
+    "title",
+    "homepage",
+    "languages",
+    "feeds",
+    "sitemaps",
+    "listings",
+    "article_pattern",
+    "interval_minutes",
+    "enabled",
+    "prune_xpath",
+    "aliases",
+    "sitemaps_from_robots",
+    "notes",
+}
+
+
+@dataclass(frozen=True)
+class EntryPoint:
+    """One place where a source announces articles: a feed, a sitemap or a listing page."""
+
+    kind: str  # "feed" | "sitemap" | "listing"
+    url: str
+    status: str = "working"  # how sure we are that the URL exists (see ENTRY_STATUSES)
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    title: str
+    homepage: str
+    languages: tuple[str, ...]
+    entry_points: tuple[EntryPoint, ...]
+    article_pattern: str | None = None
+    interval_minutes: float = DEFAULT_INTERVAL_MINUTES
+    enabled: bool = True
+    prune_xpath: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()  # other host names of the site (its links there are its own)
+    sitemaps_from_robots: bool = False  # also read the sitemaps robots.txt lists
+    line: int = 0
+
+    def active_entry_points(self) -> list[EntryPoint]:
+        """Entry points worth fetching: those not known to be blocked."""
+        return [e for e in self.entry_points if e.status != "blocked"]
+
+    @property
+    def site(self) -> SiteHosts:
+        """The hosts whose links are this source's own (crawler.discovery.sites)."""
+        return SiteHosts([self.homepage, *(e.url for e in self.entry_points)], self.aliases)
+
+    def looks_like_article(self, url: str) -> bool:
+        if self.article_pattern:
+            return re.search(self.article_pattern, url) is not None
+        return True
+
+
+@dataclass
+class SourceList:
+    path: str
+    sources: list[Source] = field(default_factory=list)
+
+    def by_name(self, name: str) -> Source:
+        for source in self.sources:
+            if source.name == name:
+                return source
+        known = ", ".join(s.name for s in self.sources)
+        raise ConfigError(self.path, None, f"no source named {name!r}", f"use one of: {known}")
+
+    def enabled(self) -> list[Source]:
+        return [s for s in self.sources if s.enabled]
+
+
+def _check_url(url: str, path: str, line: int, what: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(path, line, f"{what} {url!r} is not an http(s) URL", "write a full URL")
+    return url
+
+
+def _entry_points(raw: object, kind: str, path: str, line: int) -> list[EntryPoint]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise ConfigError(path, line, f"'{kind}s' must be a list of URLs or {{url, status}}")
+    points = []
+    for i, item in enumerate(raw):
+        item_line = raw.line_of(i) if isinstance(raw, LineList) else line
+        status = "working"
+        if isinstance(item, dict):
+            unknown = set(item) - {"url", "status", "evidence", "note"}
+            if unknown:
+                raise ConfigError(path, item_line, f"unknown key(s) {sorted(unknown)} in {kind}")
+            url = item.get("url")
+            status = str(item.get("status", "working"))
+            if status not in ENTRY_STATUSES:
+                raise ConfigError(
+                    path,
+                    item_line,
+                    f"{kind} status {status!r} is unknown",
+                    f"use one of {', '.join(ENTRY_STATUSES)}",
+                )
+        else:
+            url = item
+        if not isinstance(url, str):
+            raise ConfigError(path, item_line, f"{kind} needs a 'url' string")
+        points.append(EntryPoint(kind, _check_url(url, path, item_line, kind), status))
+    return points
+
+
+MAX_INTERVAL_MINUTES = 7 * 24 * 60
+
+
+def parse_source(raw: LineDict, path: str, defaults: dict) -> Source:
+    line = raw.line
+    reject_unknown_keys(raw, _SOURCE_KEYS, path, "source")
+    name = raw.get("name")
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise ConfigError(
+            path,
+            raw.line_of("name"),
+            f"source name {name!r} is missing or invalid",
+            "use lowercase letters, digits and dashes, e.g. 'hespress-fr'",
+        )
+    homepage = raw.get("homepage")
+    if not isinstance(homepage, str):
+        raise ConfigError(path, line, f"source {name!r} has no 'homepage'")
+    _check_url(homepage, path, raw.line_of("homepage"), "homepage")
+    languages = tuple(language_list(raw.get("languages"), path, raw.line_of("languages")))
+    points = (
+        _entry_points(raw.get("feeds"), "feed", path, raw.line_of("feeds"))
+        + _entry_points(raw.get("sitemaps"), "sitemap", path, raw.line_of("sitemaps"))
+        + _entry_points(raw.get("listings"), "listing", path, raw.line_of("listings"))
+    )
+    if not points:
+        raise ConfigError(
+            path,
+            line,
+            f"source {name!r} has no feeds, sitemaps or listings",
+            "add at least one entry point, or set 'enabled: false'",
+        )
+    pattern = raw.get("article_pattern")
+    if pattern is not None:
+        try:
+            re.compile(str(pattern))
+        except re.error as exc:
+            raise ConfigError(
+                path, raw.line_of("article_pattern"), f"article_pattern is not a valid regex: {exc}"
+            ) from None
+    interval = raw.get(
+        "interval_minutes", defaults.get("interval_minutes", DEFAULT_INTERVAL_MINUTES)
+    )
+    if (
+        not isinstance(interval, int | float)
+        or isinstance(interval, bool)
+        or not math.isfinite(interval)
+        or not 0.1 <= interval <= MAX_INTERVAL_MINUTES
+    ):
+        raise ConfigError(
+            path,
+            raw.line_of("interval_minutes") or line,
+            f"interval_minutes must be a number of minutes from 0.1 to {MAX_INTERVAL_MINUTES} "
+            f"(a week), got {interval!r}",
+        )
+    prune_xpath = tuple(string_list(raw.get("prune_xpath"), path, line, "prune_xpath"))
+    for expression in prune_xpath:
+        try:
+            lxml.etree.XPath(expression)
+        except lxml.etree.XPathSyntaxError as exc:
+            raise ConfigError(
+                path,
+                raw.line_of("prune_xpath"),
+                f"prune_xpath {expression!r} is not a valid XPath expression: {exc}",
+                "write an element selector such as //div[@class='promo']",
+            ) from None
+    enabled = raw.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise ConfigError(path, raw.line_of("enabled"), "enabled must be true or false")
+    aliases = tuple(string_list(raw.get("aliases"), path, raw.line_of("aliases"), "aliases"))
+    for alias in aliases:
+        if not _HOST.match(alias):
+            raise ConfigError(
+                path,
+                raw.line_of("aliases"),
+                f"alias {alias!r} is not a host name",
+                "write host names only, e.g. aliases: [www.example.ma, example-news.ma]",
+            )
+    from_robots = raw.get("sitemaps_from_robots", False)
+    if not isinstance(from_robots, bool):
+        raise ConfigError(
+            path, raw.line_of("sitemaps_from_robots"), "sitemaps_from_robots must be true or false"
+        )
+    return Source(
+        name=name,
+        title=str(raw.get("title") or name),
+        homepage=homepage,
+        languages=languages,
+        entry_points=tuple(points),
+        article_pattern=str(pattern) if pattern is not None else None,
+        interval_minutes=interval,
+        enabled=enabled,
+        prune_xpath=prune_xpath,
+        aliases=tuple(a.lower() for a in aliases),
+        sitemaps_from_robots=from_robots,
+        line=line,
+    )
+
+
+_LOADED: dict[str, tuple[tuple[int, int, int], SourceList]] = {}
+
+
+def load_sources_cached(path: str | Path) -> SourceList:
+    """`load_sources`, parsed again only when the file changed: a long-lived crawl worker starts
+    thousands of crawls a day from one file of a thousand sources (SourceList is not modified
+    by its users)."""
+    stat = os.stat(path)
+    stamp = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+    cached = _LOADED.get(str(path))
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    source_list = load_sources(path)
+    _LOADED[str(path)] = (stamp, source_list)
+    return source_list
+
+
+def load_sources(path: str | Path) -> SourceList:
+    """Read and validate the whole source list; any problem raises ConfigError with its line."""
+    path = str(path)
+    data = require_mapping(load_yaml(path), path, 1, "the sources file")
+    reject_unknown_keys(data, {"defaults", "sources"}, path, "the sources file")
+    defaults = data.get("defaults") or {}
+    if not isinstance(defaults, dict):
+        raise ConfigError(
+            path,
+            data.line_of("defaults"),
+            f"'defaults' must be a mapping of source keys, got {type(defaults).__name__}",
+            "e.g. defaults:\n  interval_minutes: 30",
+        )
+    raw_sources = data.get("sources")
+    if not isinstance(raw_sources, list) or not raw_sources:
+        raise ConfigError(path, data.line_of("sources"), "'sources' must be a non-empty list")
+    sources: list[Source] = []
+    seen: dict[str, int] = {}
+    for i, raw in enumerate(raw_sources):
+        raw = require_mapping(raw, path, line_in(raw_sources, i), "each source")
+        source = parse_source(raw, path, defaults)
+        if source.name in seen:
+            raise ConfigError(
+                path,
+                source.line,
+                f"source name {source.name!r} is already used on line {seen[source.name]}",
+                "give each source a unique name",
+            )
+        seen[source.name] = source.line
+        sources.append(source)
+    return SourceList(path=path, sources=sources)

@@ -1,0 +1,1 @@
+"""From a fetched page to article text and metadata (dates, bylines, republication)."""

@@ -1,0 +1,1 @@
+"""How pages are fetched: the fetch policy, crawl processes and long-lived crawl workers."""

@@ -1,0 +1,205 @@
+"""A long-lived crawl worker: one process, one running Scrapy reactor, many source crawls at once.
+
+Starting Python, importing Scrapy and trafilatura and building a process costs about two
+CPU-seconds; a conditional request that answers 304 costs about a millisecond. A worker pays the
+first price once and then runs crawl after crawl, concurrently, in one reactor (Scrapy is built
+to crawl many sites at once). The daemon's pool (crawler.fetching.workers) starts one per core, hands
+them crawl requests and reads their answers, and kills, replaces and recycles them.
+
+Protocol, one JSON object per line:
+  in (stdin):   {"op": "crawl", "run_id": 7, "db": "…", "sources": "…", "only": ["name"],
+                 "time_limit": 900}
+                {"op": "exit"}      finish the crawls under way, then exit
+  out (stdout): {"event": "ready", "pid": 123}
+                {"event": "done", "run_id": 7, "status": "finished" | "time limit" | "failed: …"}
+                {"event": "alive", "rss": bytes, "crawls": started so far, "active": running now}
+
+Each crawl stores as it goes (the pipelines commit per article): a worker that dies loses the
+crawls under way, never what they stored. A crawl past its time limit is answered at once as
+"time limit" and asked to stop; its stuck downloads end at DOWNLOAD_TIMEOUT without holding
+anything else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+from typing import Any
+
+logger = logging.getLogger("crawler.fetching.worker")
+
+HEARTBEAT_SECONDS = 5.0
+
+
+def resident_memory() -> int:
+    """This process's resident set size in bytes (Linux), 0 where unknown."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+class _Output:
+    """Answers to the pool, one line each, whole (several threads may write)."""
+
+    def __init__(self, stream) -> None:
+        self._stream = stream
+        self._lock = threading.Lock()
+
+    def send(self, **message: Any) -> None:
+        line = json.dumps(message) + "\n"
+        with self._lock:
+            try:
+                self._stream.write(line)
+                self._stream.flush()
+            except (BrokenPipeError, ValueError):  # the pool is gone: PDEATHSIG ends us
+                pass
+
+
+class Worker:
+    def __init__(self, process, output: _Output) -> None:
+        from twisted.internet import reactor
+
+        self.reactor: Any = reactor  # Twisted's global reactor has no useful static type
+        self.process = process
+        self.output = output
+        self.started = 0
+        self.active: dict[int, Any] = {}  # run_id -> Crawler
+        self.exiting = False
+
+    # -- in the reactor thread ---------------------------------------------------------------
+
+    def handle(self, request: dict) -> None:
+        op = request.get("op")
+        if op == "exit":
+            self.exiting = True
+            self._maybe_exit()
+        elif op == "crawl":
+            self._start_crawl(request)
+        else:
+            logger.error("unknown request %r", request)
+
+    def _start_crawl(self, request: dict) -> None:
+        run_id = int(request["run_id"])
+        self.started += 1
+        crawler = self.process.create_crawler("news")
+        self.active[run_id] = crawler
+        only = request.get("only")
+        deferred = self.process.crawl(
+            crawler,
+            sources=request["sources"],
+            db=request["db"],
+            only=",".join(only) if only else None,
+            run_id=str(run_id),
+        )
+        answered = {"done": False}
+
+        def answer(status: str) -> None:
+            if not answered["done"]:
+                answered["done"] = True
+                self.output.send(event="done", run_id=run_id, status=status)
+
+        def finished(_result):
+            answer("finished")
+            return None
+
+        def failed(failure):
+            logger.error("crawl run=%d failed: %s", run_id, failure.getTraceback())
+            answer(f"failed: {failure.getErrorMessage()[:300]}")
+            return None
+
+        def over_time() -> None:
+            if run_id in self.active:
+                logger.warning("crawl run=%d reached its time limit: stopping it", run_id)
+                answer("time limit")
+                crawler.stop()
+
+        timer = self.reactor.callLater(float(request.get("time_limit", 900)), over_time)
+
+        def cleanup(_):
+            self.active.pop(run_id, None)
+            if timer.active():
+                timer.cancel()
+            self._maybe_exit()
+
+        deferred.addCallbacks(finished, failed)
+        deferred.addBoth(cleanup)
+
+    def heartbeat(self) -> None:
+        self.output.send(
+            event="alive", rss=resident_memory(), crawls=self.started, active=len(self.active)
+        )
+
+    def _maybe_exit(self) -> None:
+        if self.exiting and not self.active:
+            self.reactor.stop()
+
+    def stop_now(self) -> None:
+        """SIGTERM: stop every crawl (what they stored stays), then the reactor."""
+        self.exiting = True
+        if not self.active:
+            self.reactor.stop()
+            return
+        for crawler in list(self.active.values()):
+            crawler.stop()
+
+
+def _read_requests(worker: Worker, stdin) -> None:
+    """Requests arrive on stdin; each is handed to the reactor thread. End of input (the pool
+    closed the pipe or died) means: finish and exit."""
+    for line in stdin:
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            request = json.loads(line)
+        except json.JSONDecodeError:
+            logger.error("unreadable request %r", line[:200])
+            continue
+        worker.reactor.callFromThread(worker.handle, request)
+    worker.reactor.callFromThread(worker.handle, {"op": "exit"})
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m crawler.fetching.worker")
+    parser.add_argument("--settings", default="{}")
+    args = parser.parse_args(argv)
+
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.utils.project import get_project_settings
+    from scrapy.utils.reactor import install_reactor
+
+    from crawler.fetching.crawl import apply_overrides
+
+    settings = get_project_settings()
+    apply_overrides(settings, json.loads(args.settings))
+    install_reactor(settings["TWISTED_REACTOR"])  # before anything imports the default one
+    # stdout carries the protocol: every log line goes to stderr.
+    output = _Output(sys.stdout)
+    sys.stdout = sys.stderr
+    process = CrawlerProcess(settings, install_root_handler=True)
+    worker = Worker(process, output)
+
+    from twisted.internet.task import LoopingCall
+
+    beat = LoopingCall(worker.heartbeat)
+    worker.reactor.callWhenRunning(beat.start, HEARTBEAT_SECONDS, now=True)
+    worker.reactor.callWhenRunning(lambda: output.send(event="ready", pid=os.getpid()))
+    signal.signal(signal.SIGTERM, lambda *_: worker.reactor.callFromThread(worker.stop_now))
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the pool decides, not a terminal's ^C
+    threading.Thread(
+        target=_read_requests, args=(worker, sys.stdin), name="requests", daemon=True
+    ).start()
+    process.start(stop_after_crawl=False, install_signal_handlers=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

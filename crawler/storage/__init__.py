@@ -1,0 +1,1 @@
+"""The SQLite database: connection, migrations, articles, imports."""

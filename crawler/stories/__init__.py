@@ -1,0 +1,1 @@
+"""Stories: copies and rewrites of one event grouped (fingerprints, terms, markers)."""

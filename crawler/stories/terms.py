@@ -1,0 +1,243 @@
+"""What two outlets' own write-ups of one event share: names, key words and figures of the title
+and lead, on the same day.
+
+Outlets rarely copy one another; they rewrite. For pairs of articles reporting one event the
+median word-3-gram Jaccard of their leads is 0.04, so shingles (crawler.stories.fingerprint) find only
+the copies. What rewrites keep is the vocabulary of the event: the institution, the people, the
+place, the figures ("12,8 %", "4,6 degrés"), the day. This module turns a title and a lead into
+those signals; crawler.stories.grouping weighs them by rarity among the articles of the same days (a word
+every article of the week uses says nothing) and decides. Pure functions, no I/O.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from dataclasses import dataclass
+
+from crawler.core.normalize import normalize, stem_token
+from crawler.stories.markers import markers
+
+# The lead: what every rewrite of an event restates (who, what, the figure, the day).
+LEAD_CHARACTERS = 400
+# Title words weigh more: a title is the outlet's own summary of the event.
+TITLE_WEIGHT = 1.5
+# Figures weigh more than words: rewrites change every word but restate the figure ("12,8 %").
+FIGURE_WEIGHT = 2.0
+
+_STOPWORDS_RAW = """
+le la les l de des du d un une et est en a à au aux pour par sur dans avec qui que qu ce cet
+cette ces son sa ses leur leurs plus ne n pas se s sont ete été etre être avoir a ont il elle
+ils elles on nous vous lui y selon lors apres après avant entre contre depuis sans sous vers chez
+mais ou où donc dont comme aussi tout tous toute toutes tres très fait faire encore ainsi deja
+déjà mois an ans annee année jour jours hier aujourd hui demain ce cette ci la là dernier derniere
+premier premiere nouveau nouvelle nouvelles nouveaux autre autres meme même bien peu
+lundi mardi mercredi jeudi vendredi samedi dimanche janvier fevrier février mars avril mai juin
+juillet aout août septembre octobre novembre decembre décembre
+the a an of to in and for on with at by from is are was were be been has have had that this it
+its as or but not will would said says new after before over under about into than also
+monday tuesday wednesday thursday friday saturday sunday
+في من على إلى الى عن مع أن ان إن التي الذي الذين اللذين هذا هذه ذلك تلك هناك كان كانت يكون
+وقد قد ما لا لم لن هو هي هم بعد قبل حيث كما أو او ثم بين عند منذ خلال اليوم أمس غدا وفق حسب
+عبر نحو كل بعض غير أي اي عدد اطار إطار يوم سنة شهر أكثر اكثر أقل اقل وذلك وهو وهي التى
+الاثنين الإثنين الثلاثاء الأربعاء الاربعاء الخميس الجمعة السبت الأحد الاحد
+يناير فبراير مارس أبريل ابريل ماي مايو يونيو يوليوز يوليو غشت أغسطس شتنبر سبتمبر أكتوبر اكتوبر
+نونبر نوفمبر دجنبر ديسمبر
+"""
+STOPWORDS = frozenset(normalize(_STOPWORDS_RAW).split())
+
+_ARABIC_PREFIXES = ("وبال", "وال", "بال", "فال", "كال", "لل", "ال")
+
+
+def _stem(token: str) -> str:
+    """Plural folding for Latin words; for Arabic, the conjunction و and the prefixed
+    prepositions and article (وال، بال، لل، ال) that rewrites add and drop freely."""
+    if token.isascii():
+        return stem_token(token)
+    if token.startswith("و") and len(token) > 4 and not token.startswith("وال"):
+        token = token[1:]
+    for prefix in _ARABIC_PREFIXES:
+        if token.startswith(prefix) and len(token) - len(prefix) >= 3:
+            return token[len(prefix) :]
+    return token
+
+
+def _words(text: str) -> set[str]:
+    words = set()
+    for token in normalize(text).split():
+        if len(token) < 3 or token in STOPWORDS or token.isdigit():
+            continue
+        stemmed = _stem(token)
+        if stemmed not in STOPWORDS:
+            words.add(stemmed)
+    return words
+
+
+_MONTHS = {
+    "janvier": 1, "fevrier": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6, "juillet": 7,
+    "aout": 8, "septembre": 9, "octobre": 10, "novembre": 11, "decembre": 12,
+    "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7,
+    "august": 8, "september": 9, "october": 10, "november": 11, "december": 12,
+    "يناير": 1, "فبراير": 2, "مارس": 3, "ابريل": 4, "ماي": 5, "مايو": 5, "يونيو": 6,
+    "يوليوز": 7, "يوليو": 7, "غشت": 8, "اغسطس": 8, "شتنبر": 9, "سبتمبر": 9, "اكتوبر": 10,
+    "نونبر": 11, "نوفمبر": 11, "دجنبر": 12, "ديسمبر": 12,
+}  # fmt: skip
+# A name in a Latin-script title: a capitalised word or an acronym (Chari, DabaDoc, MAS, IRT).
+_NAME = re.compile(r"\b[A-ZÀ-Þ][\wÀ-ÿ'-]*")
+_ACRONYM = re.compile(r"^[A-Z0-9]{2,}$|^[A-Z][a-z]+[A-Z]")
+
+
+def _names(title: str) -> list[str]:
+    """Capitalised words of a title but its first one, which is capitalised anyway (unless an
+    acronym or a CamelCase brand: "HCP", "DabaDoc"). After a colon French titles go on in lower
+    case, so a capital there is a name ("Fintech : Chari lève…")."""
+    found = _NAME.findall(title)
+    first = re.match(r"\W*([\wÀ-ÿ'-]+)", title)
+    if found and first and found[0] == first.group(1) and not _ACRONYM.match(found[0]):
+        found = found[1:]
+    return found
+
+
+_DATE = re.compile(r"\b([0-3]?\d)(?:er)? (\w+)")
+
+
+@dataclass(frozen=True)
+class StoryTerms:
+    """An article's title words, title-and-lead words, figures and calendar (weekdays named,
+    day-month dates)."""
+
+    title: frozenset[str]
+    names: frozenset[str]
+    words: frozenset[str]
+    figures: frozenset[str]
+    calendar: frozenset[str]
+
+    def index_terms(self) -> set[str]:
+        """What candidate retrieval looks up: the words and the figures (prefixed '#')."""
+        return set(self.words) | {f"#{figure}" for figure in self.figures}
+
+
+@functools.lru_cache(maxsize=4096)
+def _terms_of_lead(title: str | None, lead: str) -> StoryTerms:
+    return _story_terms(title, lead)
+
+
+def story_terms(title: str | None, text: str | None) -> StoryTerms:
+    """The signals of an article's title and lead (the last few thousand are cached: the
+    articles of a busy story are compared with every newcomer)."""
+    return _terms_of_lead(title, (text or "")[:LEAD_CHARACTERS])
+
+
+def _story_terms(title: str | None, lead: str) -> StoryTerms:
+    head_markers = markers(title, lead)
+    calendar = {m for m in head_markers if m.startswith("day:")}
+    dates: set[str] = set()
+    for day, month in _DATE.findall(normalize(f"{title or ''} {lead}")):
+        if month in _MONTHS and 1 <= int(day) <= 31:
+            calendar.add(f"date:{int(day)}-{_MONTHS[month]}")
+            dates.add(str(int(day)))
+    figures = {m for m in head_markers if not m.startswith("day:")} - dates
+    title_words = _words(title or "")
+    return StoryTerms(
+        title=frozenset(title_words),
+        names=frozenset(_words(" ".join(_names(title or ""))) & title_words),
+        words=frozenset(title_words | _words(lead)),
+        figures=frozenset(figures),
+        calendar=frozenset(calendar),
+    )
+
+
+def calendar_conflict(a: StoryTerms, b: StoryTerms) -> bool:
+    """Both name a weekday, or both a date, and not the same one: another day's rubric or
+    another day's event."""
+    for kind in ("day:", "date:"):
+        days_a = {c for c in a.calendar if c.startswith(kind)}
+        days_b = {c for c in b.calendar if c.startswith(kind)}
+        if days_a and days_b and not days_a & days_b:
+            return True
+    return False
+
+
+# Words an article must share with a story besides figures: figures alone coincide (a weather
+# bulletin's 22 degrees and a prayer time), above all between languages.
+MIN_SHARED_WORDS = 3
+
+
+def shares_words(a: StoryTerms, members: list[StoryTerms]) -> bool:
+    """The article uses at least MIN_SHARED_WORDS of the words of the story's articles."""
+    vocabulary: set[str] = set()
+    for member in members:
+        vocabulary |= member.words
+    return len(a.words & vocabulary) >= MIN_SHARED_WORDS
+
+
+def names_conflict(a: StoryTerms, story: list[StoryTerms], first: StoryTerms | None) -> bool:
+    """The article's title names someone or something the story never mentions, and the story's
+    first title (or, if it names no one, its other titles) names someone or something the
+    article never mentions: the same kind of news about another company, club or person ("Chari
+    lève 12 millions" / "DabaDoc lève 12 millions"). A rewrite names the event's actors, whom
+    the other outlets name too."""
+    vocabulary: set[str] = set()
+    story_names: set[str] = set(first.names) if first is not None else set()
+    for member in story:
+        vocabulary |= member.words
+    if not story_names:
+        for member in story:
+            story_names |= member.names
+    return bool(a.names - vocabulary) and bool(story_names - a.words)
+
+
+def figures_agree(a: StoryTerms, b: StoryTerms) -> bool:
+    """Rewrites of one event restate its key figure, each adding figures of its own: when both
+    leads state figures, they share at least one."""
+    return not (a.figures and b.figures) or bool(a.figures & b.figures)
+
+
+def _vector(terms: StoryTerms, idf: dict[str, float]) -> dict[str, float]:
+    vector = {word: idf.get(word, 0.0) for word in terms.words}
+    for word in terms.title:
+        vector[word] *= TITLE_WEIGHT
+    for figure in terms.figures:
+        vector[f"#{figure}"] = FIGURE_WEIGHT * idf.get(f"#{figure}", 0.0)
+    return vector
+
+
+def _cosine(va: dict[str, float], vb: dict[str, float]) -> float:
+    dot = sum(weight * vb[term] for term, weight in va.items() if term in vb)
+    norm = math.sqrt(sum(w * w for w in va.values())) * math.sqrt(sum(w * w for w in vb.values()))
+    return dot / norm if norm else 0.0
+
+
+def _unit(vector: dict[str, float]) -> dict[str, float]:
+    norm = math.sqrt(sum(w * w for w in vector.values()))
+    return {t: w / norm for t, w in vector.items()} if norm else vector
+
+
+def similarity(a: StoryTerms, b: StoryTerms, idf: dict[str, float]) -> float:
+    """Cosine of the two articles' words and figures, each weighted by its rarity (`idf`) among
+    the articles of the same days, title words weighing TITLE_WEIGHT and figures FIGURE_WEIGHT
+    times more."""
+    return _cosine(_vector(a, idf), _vector(b, idf))
+
+
+def story_similarity(a: StoryTerms, members: list[StoryTerms], idf: dict[str, float]) -> float:
+    """Cosine of an article with a story's centroid (the mean of its members' unit vectors):
+    the vocabulary the outlets that covered the event agree on weighs most, a word one of them
+    alone used weighs little."""
+    centroid: dict[str, float] = {}
+    for member in members:
+        for term, weight in _unit(_vector(member, idf)).items():
+            centroid[term] = centroid.get(term, 0.0) + weight / len(members)
+    return _cosine(_vector(a, idf), centroid)
+
+
+# A window is taken to hold at least this many articles: in a nearly empty one (a first crawl,
+# a small import) a word found in three of four articles is not known to be common, and real
+# rarity would make every shared word weigh less than the words of one article alone.
+MIN_WINDOW_ARTICLES = 100
+
+
+def rarity(count: int, articles: int) -> float:
+    """Inverse document frequency of a term found in `count` of `articles` (smoothed)."""
+    return math.log(1 + (max(articles, MIN_WINDOW_ARTICLES) + 1) / (count + 1))

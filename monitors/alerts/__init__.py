@@ -1,0 +1,1 @@
+"""Alerts: the outbox, messages and their templates, channels' delivery, secrets."""

@@ -1,0 +1,362 @@
+"""Delivering the alert outbox through apprise: email, Slack and any apprise URL or config.
+
+Each delivery is claimed (state 'sending') in its own committed transaction before the send and
+marked 'sent' right after, so a crash can never make veille send it twice. The one unavoidable
+window is between apprise returning and the 'sent' commit: a delivery caught there is marked
+'unconfirmed' at the next start and is not re-sent automatically (see `recover_interrupted`).
+
+Immediate alerts go out one by one; digests, alerts beyond a watchlist's `max_per_hour` and
+alerts held by quiet hours go out grouped, one message per channel and watchlist.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import sys
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TextIO
+
+import apprise
+import sqlite_utils
+
+from crawler.core.errors import ConfigError
+from crawler.fetching.kill_points import kill_point
+from crawler.storage.store import iso
+from crawler.stories.grouping import story_sources
+from monitors.alerts.messages import (
+    Message,
+    TemplateRenderError,
+    channel_kind,
+    render_alert,
+    render_combined_digest,
+    render_digest,
+)
+from monitors.alerts.outbox import describe_hits
+from monitors.alerts.secrets import redact
+from monitors.alerts.timing import FLOOD_WINDOW, next_digest_time, quiet_until
+from monitors.rules.watchlists import CONSOLE, RuleSet, Watchlist
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+BASE_BACKOFF = timedelta(minutes=1)
+MAX_BACKOFF = timedelta(hours=6)
+
+
+def backoff(attempts: int, rng: random.Random | None = None) -> timedelta:
+    """Exponential backoff with 20% jitter: 1, 2, 4 … minutes, capped at 6 hours."""
+    delay = min(BASE_BACKOFF * (2 ** max(0, attempts - 1)), MAX_BACKOFF)
+    return delay * (1 + (rng or random).uniform(0, 0.2))
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0  # deliveries sent (a digest of five counts five)
+    messages: int = 0  # messages handed to channels
+    retrying: int = 0
+    failed: int = 0
+    deferred: int = 0  # rolled into a digest by flood control or held by quiet hours
+
+
+_COLUMNS = """
+d.id, d.channel, d.attempts, d.digest, a.id AS alert_id, a.watchlist, a.created_at, m.hits,
+a.story_id, a.is_update, a.article_id,
+m.snippet, ar.title, ar.url, ar.published, ar.language, ar.source, s.title AS source_title,
+ar.original_source, ar.original_url
+"""
+_JOINS = """
+FROM deliveries d
+JOIN alerts a ON a.id = d.alert_id
+JOIN matches m ON m.id = a.match_id
+JOIN articles ar ON ar.id = a.article_id
+LEFT JOIN sources s ON s.name = ar.source
+"""
+
+
+def load_alert_rows(
+    db: sqlite_utils.Database, where: str, params: list, limit: int = -1
+) -> list[dict]:
+    """Deliveries joined with their alert, match, article and the story's other outlets."""
+    cursor = db.execute(
+        f"SELECT {_COLUMNS} {_JOINS} WHERE {where} ORDER BY d.id LIMIT ?", [*params, limit]
+    )
+    names = [c[0] for c in cursor.description]
+    rows = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+    for row in rows:
+        row["terms"] = describe_hits(json.loads(row["hits"]))
+        others = story_sources(db.conn, row["story_id"]) if row["story_id"] else []
+        # Other outlets that ran the story, known now (copies join a pending alert), each with
+        # the address of its own version.
+        also_in: dict[str, str] = {}
+        for name, title, url in others:
+            if url != row["url"] and name != row["source"]:
+                also_in.setdefault(title, url)
+        row["also_in"] = [{"outlet": title, "url": url} for title, url in also_in.items()]
+    return rows
+
+
+def recover_interrupted(db: sqlite_utils.Database) -> int:
+    """Deliveries left 'sending' by a crash may or may not have gone out: mark them 'unconfirmed'
+    rather than risk a duplicate. `veille status` and `veille alerts list` show them."""
+    with db.conn:
+        cursor = db.conn.execute(
+            "UPDATE deliveries SET state='unconfirmed', "
+            "last_error='process stopped while sending; not re-sent to avoid a duplicate' "
+            "WHERE state='sending'"
+        )
+    if cursor.rowcount:
+        logger.warning(
+            "%d deliveries were interrupted mid-send and marked unconfirmed "
+            "(veille alerts retry --unconfirmed re-sends them)",
+            cursor.rowcount,
+        )
+    return cursor.rowcount
+
+
+class Sender:
+    """Sends due deliveries; one apprise object per channel, throttled to `min_interval` seconds."""
+
+    def __init__(
+        self,
+        db: sqlite_utils.Database,
+        rules: RuleSet,
+        console: TextIO | None = None,
+        min_interval: float = 1.0,
+    ) -> None:
+        self.db = db
+        self.rules = rules
+        self.console = console or sys.stdout
+        self.min_interval = min_interval
+        self._apprise: dict[str, apprise.Apprise] = {}
+
+    # -- channels ----------------------------------------------------------------------------------
+
+    def _target(self, channel: str) -> apprise.Apprise | None:
+        if channel in self._apprise:
+            return self._apprise[channel]
+        spec = self.rules.channels.get(channel)
+        if spec is None or not spec.usable:
+            return None
+        target = apprise.Apprise()
+        if spec.config:
+            config = apprise.AppriseConfig()
+            config.add(spec.config)
+            target.add(config)
+        elif spec.url:
+            plugin = apprise.Apprise.instantiate(spec.url, suppress_exceptions=True)
+            if plugin is None:
+                return None
+            target.add(plugin)
+        for plugin in target.find(tag=list(spec.tags) or apprise.common.MATCH_ALL_TAG):
+            plugin.request_rate_per_sec = self.min_interval
+        self._apprise[channel] = target
+        return target
+
+    def _combined(self, channel: str) -> bool:
+        spec = self.rules.channels.get(channel)
+        return bool(spec and spec.digest)
+
+    def _kind(self, channel: str) -> str:
+        if channel == CONSOLE:
+            return "console"
+        spec = self.rules.channels.get(channel)
+        return channel_kind(spec.url) if spec and spec.url else "other"
+
+    def send(self, channel: str, message: Message) -> str | None:
+        """Send one message; None on success, else a reason without secrets."""
+        if channel == CONSOLE:
+            self.console.write(f"\n=== {message.subject}\n{message.body}\n")
+            self.console.flush()
+            return None
+        target = self._target(channel)
+        if target is None:
+            return f"channel {channel!r} is not configured (or its variables are not set)"
+        spec = self.rules.channels[channel]
+        with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as captured:
+            ok = target.notify(
+                body=message.body,
+                title=message.subject,
+                body_format=message.format,
+                tag=list(spec.tags) or apprise.common.MATCH_ALL_TAG,
+            )
+        if ok:
+            return None
+        reason = " ".join(captured.getvalue().split())[:500] or "apprise reported a failure"
+        return redact(reason)
+
+    # -- bookkeeping -------------------------------------------------------------------------------
+
+    def _claim(self, ids: list[int]) -> bool:
+        with self.db.conn:
+            self.db.conn.execute("BEGIN IMMEDIATE")
+            placeholders = ",".join("?" * len(ids))
+            pending = self.db.conn.execute(
+                f"SELECT count(*) FROM deliveries WHERE id IN ({placeholders}) AND state='pending'",
+                ids,
+            ).fetchone()[0]
+            if pending != len(ids):
+                return False  # another sender took some of them
+            self.db.conn.execute(
+                f"UPDATE deliveries SET state='sending', attempts=attempts+1 WHERE id IN ({placeholders})",
+                ids,
+            )
+        return True
+
+    def _finish(
+        self, rows: list[dict], error: str | None, now: datetime, report: DeliveryReport
+    ) -> None:
+        with self.db.conn:
+            for row in rows:
+                attempts = row["attempts"] + 1
+                if error is None:
+                    self.db.conn.execute(
+                        "UPDATE deliveries SET state='sent', sent_at=?, last_error=NULL WHERE id=?",
+                        (iso(now), row["id"]),
+                    )
+                    continue
+                final = attempts >= MAX_ATTEMPTS
+                self.db.conn.execute(
+                    "UPDATE deliveries SET state=?, next_attempt_at=?, last_error=? WHERE id=?",
+                    (
+                        "failed" if final else "pending",
+                        iso(now + backoff(attempts)),
+                        error,
+                        row["id"],
+                    ),
+                )
+        kill_point("deliver:marked")
+        first = rows[0]
+        label = f"alert={first['alert_id']}" if len(rows) == 1 else f"digest of {len(rows)} alerts"
+        if error is None:
+            report.sent += len(rows)
+            report.messages += 1
+            logger.info(
+                "%s watchlist=%s channel=%s sent url=%s",
+                label,
+                first["watchlist"],
+                first["channel"],
+                first["url"],
+            )
+        elif first["attempts"] + 1 >= MAX_ATTEMPTS:
+            report.failed += len(rows)
+            logger.error(
+                "%s channel=%s failed for good after %d attempts: %s",
+                label,
+                first["channel"],
+                first["attempts"] + 1,
+                error,
+            )
+        else:
+            report.retrying += len(rows)
+            logger.warning(
+                "%s channel=%s attempt %d failed, will retry: %s",
+                label,
+                first["channel"],
+                first["attempts"] + 1,
+                error,
+            )
+
+    def _defer(
+        self, rows: list[dict], until: datetime, reason: str, report: DeliveryReport
+    ) -> None:
+        with self.db.conn:
+            for row in rows:
+                self.db.conn.execute(
+                    "UPDATE deliveries SET digest=1, next_attempt_at=? WHERE id=? AND state='pending'",
+                    (iso(until), row["id"]),
+                )
+        report.deferred += len(rows)
+        logger.info(
+            "%d alert(s) of watchlist=%s channel=%s %s; they go out grouped at %s",
+            len(rows),
+            rows[0]["watchlist"],
+            rows[0]["channel"],
+            reason,
+            iso(until),
+        )
+
+    def _sent_recently(self, watchlist: str, channel: str, now: datetime) -> int:
+        return self.db.execute(
+            "SELECT count(*) FROM deliveries d JOIN alerts a ON a.id = d.alert_id "
+            "WHERE a.watchlist=? AND d.channel=? AND d.state='sent' AND d.digest=0 AND d.sent_at > ?",
+            [watchlist, channel, iso(now - FLOOD_WINDOW)],
+        ).fetchone()[0]
+
+    def _watchlist(self, name: str) -> Watchlist:
+        try:
+            return self.rules.by_name(name)
+        except ConfigError:  # removed from the rules since the alert was queued
+            return Watchlist(name=name, title=name, terms=(name,))
+
+    # -- the send loop -----------------------------------------------------------------------------
+
+    def deliver_pending(self, now: datetime | None = None, limit: int = 500) -> DeliveryReport:
+        """Send everything due at `now` (default: the real time)."""
+        now = now or datetime.now(UTC)
+        report = DeliveryReport()
+        rows = load_alert_rows(
+            self.db, "d.state='pending' AND d.next_attempt_at <= ?", [iso(now)], limit
+        )
+        groups: dict[tuple[str, str | None], list[dict]] = defaultdict(list)
+        for row in rows:
+            if row["digest"] and self._combined(row["channel"]):
+                groups[(row["channel"], None)].append(row)  # the channel's scheduled review
+                continue
+            w = self._watchlist(row["watchlist"])
+            held = quiet_until(w, now)
+            if held is not None:
+                self._defer([row], held, "held by quiet hours", report)
+                continue
+            if row["digest"]:
+                groups[(row["channel"], row["watchlist"])].append(row)
+                continue
+            if (
+                w.max_per_hour
+                and self._sent_recently(w.name, row["channel"], now) >= w.max_per_hour
+            ):
+                self._defer(
+                    [row], next_digest_time(w, now), f"over max_per_hour={w.max_per_hour}", report
+                )
+                continue
+            if not self._claim([row["id"]]):
+                continue
+            error = self._render_and_send(
+                row["channel"], render_alert, row, w, self._kind(row["channel"])
+            )
+            self._finish([row], error, now, report)
+        for (channel, name), group in groups.items():
+            if not self._claim([r["id"] for r in group]):
+                continue
+            if name is None:  # the channel's combined digest: a section per watchlist
+                sections = defaultdict(list)
+                for row in group:
+                    sections[row["watchlist"]].append(row)
+                error = self._render_and_send(
+                    channel,
+                    render_combined_digest,
+                    [(self._watchlist(w), rows) for w, rows in sections.items()],
+                    self.rules.channels[channel].language,
+                    self._kind(channel),
+                )
+            else:
+                w = self._watchlist(name)
+                error = self._render_and_send(channel, render_digest, group, w, self._kind(channel))
+            self._finish(group, error, now, report)
+        return report
+
+    def _render_and_send(self, channel: str, render, *args) -> str | None:
+        """Send a claimed delivery; a template that fails to render fails this delivery (and
+        is retried, so a fixed and reloaded template sends it), never the loop."""
+        kill_point("deliver:claimed")
+        try:
+            message = render(*args)
+        except TemplateRenderError as exc:
+            return str(exc)
+        error = self.send(channel, message)
+        if error is None:
+            kill_point("deliver:sent")
+        return error

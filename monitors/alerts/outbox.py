@@ -1,0 +1,201 @@
+"""The match step and the alert outbox: new articles are matched once, and each match writes its
+alert and one delivery row per channel in the same transaction.
+
+UNIQUE(article_id, watchlist) on matches and alerts is what guarantees one alert per article
+and watchlist, ever, across restarts and re-crawls.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import sqlite_utils
+
+from crawler.fetching.kill_points import kill_point
+from crawler.storage.store import iso, parse_timestamp
+from monitors.alerts.timing import next_digest_time
+from monitors.rules.matcher import ArticleText, Matcher, MatchResult
+from monitors.rules.watchlists import RuleSet
+
+logger = logging.getLogger(__name__)
+
+# Articles published longer ago than this are matched (and visible) but do not alert: the first
+# crawl of a site's archive must not flood anyone's inbox with last year's news.
+DEFAULT_ALERT_MAX_AGE = timedelta(days=7)
+
+
+@dataclass
+class MatchReport:
+    articles: int = 0
+    matches: int = 0
+    alerts: int = 0
+    too_old: int = 0  # matches of articles older than the alert age limit: stored, not alerted
+    already_alerted: int = 0  # matches of a story the watchlist already alerted on
+
+    def not_alerted(self) -> str:
+        """Why matches did not alert, in words ('' when all did)."""
+        reasons = []
+        if self.too_old:
+            reasons.append(
+                f"{self.too_old} of articles older than the alert age limit "
+                "(VEILLE_ALERT_MAX_AGE_DAYS)"
+            )
+        if self.already_alerted:
+            reasons.append(f"{self.already_alerted} of stories already alerted on")
+        return "; ".join(reasons)
+
+
+def is_recent(published: str | None, max_age: timedelta | None, now: datetime) -> bool:
+    if max_age is None or not published:
+        return True  # unknown date: we just found it, treat it as news
+    when = parse_timestamp(published)
+    return when is None or now - when <= max_age
+
+
+def hits_json(result: MatchResult) -> str:
+    return json.dumps(
+        [{"term": h.term, "field": h.field, "start": h.start, "end": h.end} for h in result.hits],
+        ensure_ascii=False,
+    )
+
+
+def describe_hits(hits: list[dict]) -> str:
+    """'cloud national (titre/title), souveraineté numérique ×2' — what matched, where, how often."""
+    counts: dict[tuple[str, str], int] = {}
+    for h in hits:
+        counts[(h["term"], h["field"])] = counts.get((h["term"], h["field"]), 0) + 1
+    parts = []
+    for (term, field_name), count in counts.items():
+        where = " (titre/title)" if field_name == "title" else ""
+        parts.append(f"{term}{where}" + (f" ×{count}" if count > 1 else ""))
+    return ", ".join(parts)
+
+
+def record_matches(
+    conn: sqlite3.Connection,
+    article_id: int,
+    results: list[MatchResult],
+    rules: RuleSet,
+    alert: bool,
+    now: datetime | None,
+) -> int:
+    """Write matches, alerts and deliveries for one article and mark it matched, inside the
+    caller's transaction (so all of it or none). Returns the number of alerts created (0 for an
+    article already matched before)."""
+    clock = now or datetime.now(UTC)
+    stamp = iso(clock)
+    created = 0
+    story_id, revision = conn.execute(
+        "SELECT story_id, revision FROM articles WHERE id = ?", (article_id,)
+    ).fetchone()
+    for result in results:
+        cursor = conn.execute(
+            "INSERT OR IGNORE INTO matches(article_id, watchlist, terms, snippet, matched_at, hits) "
+            "VALUES (?,?,?,?,?,?)",
+            (
+                article_id,
+                result.watchlist,
+                json.dumps(result.terms, ensure_ascii=False),
+                result.snippet,
+                stamp,
+                hits_json(result),
+            ),
+        )
+        if cursor.rowcount == 0 or not alert:
+            continue
+        match_id = cursor.lastrowid
+        cursor = conn.execute(
+            # One alert per story and watchlist: a copy of a story already alerted on joins
+            # it (UNIQUE(story_id, watchlist)) instead of alerting again.
+            "INSERT OR IGNORE INTO alerts(match_id, article_id, watchlist, created_at, story_id, "
+            "is_update) VALUES (?,?,?,?,?,?)",
+            (match_id, article_id, result.watchlist, stamp, story_id, int(revision > 0)),
+        )
+        if cursor.rowcount == 0:
+            continue
+        alert_id = cursor.lastrowid
+        created += 1
+        watchlist = rules.by_name(result.watchlist)
+        rows = []
+        for channel in rules.channels_for(watchlist):
+            spec = rules.channels.get(channel)
+            # A channel's combined digest (its morning review) wins over the watchlist's own
+            # schedule: everything sent there waits for it.
+            schedule = spec if spec is not None and spec.digest else watchlist
+            digest = schedule.digest is not None
+            due = iso(next_digest_time(schedule, clock)) if digest else stamp
+            rows.append((alert_id, channel, due, int(digest)))
+        conn.executemany(
+            "INSERT OR IGNORE INTO deliveries(alert_id, channel, next_attempt_at, digest) "
+            "VALUES (?,?,?,?)",
+            rows,
+        )
+    conn.execute("UPDATE articles SET matched_at=? WHERE id=?", (stamp, article_id))
+    return created
+
+
+# Articles matched per transaction: the matching itself runs before the transaction opens, so the
+# write lock is held only for the inserts, and one commit serves the whole batch.
+MATCH_BATCH = 50
+
+
+def match_pending(
+    db: sqlite_utils.Database,
+    rules: RuleSet,
+    matcher: Matcher | None = None,
+    max_age: timedelta | None = DEFAULT_ALERT_MAX_AGE,
+    batch: int = MATCH_BATCH,
+    now: datetime | None = None,
+) -> MatchReport:
+    """Match every stored article not matched yet. Safe to interrupt at any point: articles are
+    marked matched in the same transaction that records their matches and alerts."""
+    matcher = matcher or Matcher.for_rules(rules)
+    report = MatchReport()
+    clock = now or datetime.now(UTC)
+    last_id = 0
+    while True:
+        rows = db.execute(
+            "SELECT id, title, text, language, source, published, url FROM articles "
+            "WHERE matched_at IS NULL AND id > ? ORDER BY id LIMIT ?",
+            [last_id, batch],
+        ).fetchall()
+        if not rows:
+            return report
+        last_id = rows[-1][0]
+        matched = [
+            (row, matcher.match(ArticleText(row[1] or "", row[2] or "", row[3], row[4])))
+            for row in rows
+        ]
+        with db.conn:
+            db.conn.execute("BEGIN IMMEDIATE")
+            created_per_article = [
+                record_matches(
+                    db.conn, row[0], results, rules, is_recent(row[5], max_age, clock), now
+                )
+                for row, results in matched
+            ]
+            kill_point("match:before-commit")
+        kill_point("match:after-commit")
+        for (row, results), created in zip(matched, created_per_article, strict=True):
+            article_id, source, published, url = row[0], row[4], row[5], row[6]
+            alert = is_recent(published, max_age, clock)
+            report.articles += 1
+            report.matches += len(results)
+            report.alerts += created
+            if not alert:
+                report.too_old += len(results)
+            else:
+                report.already_alerted += len(results) - created
+            for result in results:
+                logger.info(
+                    "match watchlist=%s article=%d source=%s alert=%s url=%s",
+                    result.watchlist,
+                    article_id,
+                    source,
+                    "yes" if created else "no (old article)" if not alert else "no",
+                    url,
+                )

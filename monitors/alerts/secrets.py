@@ -1,0 +1,114 @@
+"""Secrets for channel URLs: `${VAR}` substitution from the environment or a secrets file kept
+outside the repository, and a log filter that masks every secret value wherever it appears."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from crawler.core.errors import ConfigError
+
+_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+MASK = "***"
+
+# Every secret value seen while resolving channels; the redactor masks them all.
+_KNOWN_SECRETS: set[str] = set()
+
+
+def load_secrets_file(path: str | Path | None) -> dict[str, str]:
+    """Read KEY=VALUE lines (shell style, '#' comments) from a secrets file, if given."""
+    if not path:
+        return {}
+    path = Path(path)
+    values: dict[str, str] = {}
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise ConfigError(
+            str(path), None, "secrets file not found", "check VEILLE_SECRETS"
+        ) from None
+    except UnicodeDecodeError as exc:
+        bad_line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            str(path), bad_line, "the secrets file is not UTF-8 text", "save it as UTF-8"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(
+            str(path),
+            None,
+            f"the secrets file cannot be read ({exc.strerror or exc})",
+            "check VEILLE_SECRETS points to a readable file",
+        ) from None
+    for number, line in enumerate(lines, start=1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        key, sep, value = stripped.removeprefix("export ").partition("=")
+        if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key.strip()):
+            # Never echo the line: it may hold a secret.
+            raise ConfigError(str(path), number, "expected KEY=VALUE", "one variable per line")
+        values[key.strip()] = value.strip().strip("'\"")
+    return values
+
+
+def substitute(text: str, values: dict[str, str]) -> tuple[str, list[str]]:
+    """Replace ${VAR} with its value; returns the text and the names of missing variables.
+
+    Substituted values are remembered as secrets so logs never show them.
+    """
+    missing: list[str] = []
+
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(1)
+        value = values.get(name, os.environ.get(name))
+        if value is None or value == "":
+            missing.append(name)
+            return ""
+        remember_secret(value)
+        return value
+
+    return _VARIABLE.sub(replace, text), missing
+
+
+def remember_secret(value: str) -> None:
+    if len(value) >= 4:
+        _KNOWN_SECRETS.add(value)
+
+
+def remember_url_secrets(url: str) -> None:
+    """Treat the password and path tokens of an inline channel URL as secrets."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return
+    if parts.password:
+        remember_secret(parts.password)
+    for token in re.split(r"[/?&=]", parts.path + "?" + parts.query):
+        if len(token) >= 12:  # webhook and bot tokens are long; short path words are not secrets
+            remember_secret(token)
+
+
+def redact(text: str) -> str:
+    """Mask every known secret value in a text (longest first, so no fragment survives)."""
+    for secret in sorted(_KNOWN_SECRETS, key=len, reverse=True):
+        if secret in text:
+            text = text.replace(secret, MASK)
+    return text
+
+
+class RedactingFilter(logging.Filter):
+    """Masks secrets in every log record that passes through the handler it is attached to."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if _KNOWN_SECRETS:
+            message = record.getMessage()
+            clean = redact(message)
+            if clean != message:
+                record.msg, record.args = clean, None
+            if record.exc_info and record.exc_info[1] is not None:
+                record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+                record.exc_info = None
+        return True

@@ -1,0 +1,40 @@
+"""When alerts may go out: digest schedules, quiet hours and the flood window, computed in each
+watchlist's own time zone. Pure functions of a given `now`, so tests control the clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from apscheduler.triggers.cron import CronTrigger
+
+from monitors.rules.watchlists import Channel, Watchlist
+
+FLOOD_WINDOW = timedelta(hours=1)
+
+
+def next_digest_time(watchlist: Watchlist | Channel, now: datetime) -> datetime:
+    """The next digest of this watchlist (or channel with a combined digest) strictly after
+    `now`; the next full hour if it has no digest schedule (where alerts rolled over by flood
+    control or quiet hours go)."""
+    if watchlist.digest:
+        trigger = CronTrigger.from_crontab(watchlist.digest, timezone=watchlist.timezone)
+        fire = trigger.get_next_fire_time(None, now + timedelta(seconds=1))
+        return fire.astimezone(UTC)
+    return (now + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0).astimezone(UTC)
+
+
+def quiet_until(watchlist: Watchlist, now: datetime) -> datetime | None:
+    """If `now` falls in the watchlist's quiet hours, when they end (UTC); otherwise None."""
+    if not watchlist.quiet_hours:
+        return None
+    zone = ZoneInfo(watchlist.timezone)
+    local = now.astimezone(zone)
+    start, end = (time.fromisoformat(t) for t in watchlist.quiet_hours)
+    here = local.time()
+    overnight = start > end
+    inside = (here >= start or here < end) if overnight else (start <= here < end)
+    if not inside:
+        return None
+    end_day = local.date() + timedelta(days=1) if overnight and here >= start else local.date()
+    return datetime.combine(end_day, end, tzinfo=zone).astimezone(UTC)

@@ -1,0 +1,1 @@
+"""The offline demo: bundled fixture news sites served on loopback, one cycle."""

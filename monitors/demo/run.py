@@ -1,0 +1,75 @@
+"""`veille demo`: serve the bundled fixture sites on 127.0.0.1, run one full cycle against them
+with the bundled watchlists, and show what was stored and alerted. No internet needed."""
+
+from __future__ import annotations
+
+import dataclasses
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from monitors.demo.sites import DEMO_SITES_ROOT, render_sources, serve_demo_sites, stop_sites
+from monitors.service.config import SEEDS_DIR, Config, Settings, load_config
+from monitors.service.cycle import CycleReport, run_cycle
+
+# Local fixture servers need no politeness delay; a dead host should fail fast.
+LOCAL_CRAWL_SETTINGS: dict[str, object] = {
+    "DOWNLOAD_DELAY": 0,
+    "AUTOTHROTTLE_ENABLED": False,
+    "RETRY_TIMES": 0,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
+    "DOWNLOAD_TIMEOUT": 10,
+    "VEILLE_ALLOWED_NETWORKS": ["127.0.0.0/8"],  # the fixture sites live on loopback
+}
+
+
+@dataclass
+class DemoResult:
+    config: Config
+    report: CycleReport
+
+
+def console_only(config: Config) -> Config:
+    """The same rules with every channel removed: the demo must not mail or post anything."""
+    watchlists = [dataclasses.replace(w, notify=()) for w in config.rules.watchlists]
+    rules = dataclasses.replace(config.rules, watchlists=watchlists, channels={})
+    return dataclasses.replace(config, rules=rules)
+
+
+def run_demo(
+    workdir: Path | None = None,
+    watchlists: Path = SEEDS_DIR / "watchlists.yaml",
+    console: TextIO | None = None,
+) -> DemoResult:
+    """Run one demo cycle; the database and logs go to `workdir` (a temporary folder by default)."""
+    sites = serve_demo_sites()
+    owned = None
+    if workdir is None:
+        owned = tempfile.TemporaryDirectory(prefix="veille-demo-")
+        workdir = Path(owned.name)
+    workdir.mkdir(parents=True, exist_ok=True)
+    for leftover in ("demo.db", "demo.db-wal", "demo.db-shm", "crawl.log"):
+        (workdir / leftover).unlink(missing_ok=True)  # each demo starts from an empty database
+    try:
+        sources_file = workdir / "demo-sources.yaml"
+        sources_file.write_text(
+            render_sources(DEMO_SITES_ROOT / "sources.yaml", sites), encoding="utf-8"
+        )
+        settings = Settings(
+            db=workdir / "demo.db",
+            sources=sources_file,
+            watchlists=watchlists,
+            crawl_settings=LOCAL_CRAWL_SETTINGS,
+            crawl_time_limit=120,
+            send_interval=0,
+            alert_max_age_days=None,
+            crawl_log=workdir / "crawl.log",
+        )
+        config = console_only(load_config(settings))
+        report = run_cycle(config, console=console)
+        return DemoResult(config, report)
+    finally:
+        stop_sites(sites)
+        if owned is not None:
+            owned.cleanup()

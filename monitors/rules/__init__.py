@@ -1,0 +1,1 @@
+"""Watch rules: the watchlists file, the query language, matching, lint, trials."""

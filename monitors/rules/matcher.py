@@ -1,0 +1,465 @@
+"""Matching articles against all watchlists at once: pure functions over text, no I/O.
+
+All terms of all watchlists (and entity aliases and context words) are compiled into one
+Aho-Corasick automaton over folded text, so an article is scanned once whatever the number of
+rules; boolean structure, proximity, entity context and fuzzy names are then checked only for
+the watchlists whose terms were seen.
+
+Folding (crawler.core.normalize) makes matching case-, accent- and harakat-insensitive and
+whole-word; French and English plurals are folded (stem_token); Arabic terms also match behind
+the proclitics و ف ب ل ك and with ال contracted after ل; phrases and NEAR stay inside a sentence.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import ahocorasick
+
+from crawler.core.normalize import (
+    ARABIC_LETTER,
+    SENTENCE_BREAK,
+    normalize,
+    stem_token,
+    tokens_with_spans,
+)
+from monitors.rules.query import EntityRef, Near, Node, Not, Or, Term
+from monitors.rules.watchlists import Entity, RuleSet, Watchlist, watchlist_expression
+
+SNIPPET_RADIUS = 110
+_ARABIC_PREFIXES = ("", "و", "ف", "ب", "ل", "ك", "وب", "ول", "فب", "فل", "وك")
+
+
+@dataclass(frozen=True)
+class ArticleText:
+    """What the matcher needs of an article."""
+
+    title: str
+    text: str
+    language: str | None = None
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class Hit:
+    term: str
+    field: str  # "title" or "text"
+    start: int  # offsets in the original (not folded) field
+    end: int
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    watchlist: str
+    hits: tuple[Hit, ...]
+    snippet: str
+
+    @property
+    def terms(self) -> list[str]:
+        return sorted({h.term for h in self.hits})
+
+
+# -- folded fields -----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Field:
+    """A field folded for matching: one token per word, each with its place in the original."""
+
+    name: str
+    original: str
+    padded: str  # " tok tok ¶ tok " — what the automaton scans
+    token_starts: list[int]  # start of each token in `padded`
+    spans: list[tuple[int, int]]  # each token's (start, end) in `original`
+    sentence: list[int]  # sentence number of each token
+
+
+def _fold_field(name: str, original: str) -> _Field:
+    tokens = tokens_with_spans(original, sentences=True)
+    parts: list[str] = []
+    starts: list[int] = []
+    spans: list[tuple[int, int]] = []
+    sentences: list[int] = []
+    cursor = 1
+    sentence = 0
+    for raw, start, end in tokens:
+        if raw == SENTENCE_BREAK:
+            sentence += 1
+        token = stem_token(raw)
+        parts.append(token)
+        starts.append(cursor)
+        spans.append((start, end))
+        sentences.append(sentence)
+        cursor += len(token) + 1
+    return _Field(name, original, " " + " ".join(parts) + " ", starts, spans, sentences)
+
+
+# -- compiled patterns -------------------------------------------------------------------------------
+
+
+def term_tokens(text: str) -> list[str]:
+    """A term's folded, plural-folded tokens, folded exactly as a scanned field is (sentence
+    breaks included, so "Yahoo! Maroc" finds itself); breaks at its edges are dropped."""
+    tokens = [stem_token(t) for t, _, _ in tokens_with_spans(text, sentences=True) if t]
+    while tokens and tokens[0] == SENTENCE_BREAK:
+        tokens.pop(0)
+    while tokens and tokens[-1] == SENTENCE_BREAK:
+        tokens.pop()
+    return tokens
+
+
+def _patterns(tokens: list[str], prefix: bool) -> list[tuple[str, int]]:
+    """Automaton keys for a term: (key, index of the term's first token within the key)."""
+    body = " ".join(tokens)
+    tail = "" if prefix else " "
+    keys = [(" " + body + tail, 0)]
+    if ARABIC_LETTER.match(body):
+        for clitic in _ARABIC_PREFIXES[1:]:
+            keys.append((" " + clitic + body + tail, 0))
+        if body.startswith("ال") and len(body) > 3:
+            for clitic in ("", "و", "ف"):
+                keys.append((" " + clitic + "لل" + body[2:] + tail, 0))
+    return keys
+
+
+@dataclass(frozen=True)
+class _Position:
+    field: str
+    first: int  # token indexes, inclusive
+    last: int
+    sentence: int
+
+
+@dataclass
+class _Atom:
+    """One distinct term the automaton looks for."""
+
+    label: str  # the term as the user wrote it
+    tokens: list[str]
+    prefix: bool
+
+
+@dataclass
+class _CompiledWatchlist:
+    watchlist: Watchlist
+    expression: Node
+    order: int
+    atom_ids: set[int] = field(default_factory=set)
+
+
+def _distance(a: _Position, b: _Position) -> int:
+    if a.last < b.first:
+        return b.first - a.last - 1
+    if b.last < a.first:
+        return a.first - b.last - 1
+    return 0
+
+
+def _edit_distance_at_most_one(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = j = edits = 0
+    while i < len(a) and j < len(b):
+        if a[i] == b[j]:
+            i += 1
+            j += 1
+            continue
+        edits += 1
+        if edits > 1:
+            return False
+        if len(a) == len(b):
+            i += 1
+        j += 1
+    return edits + (len(b) - j) + (len(a) - i) <= 1
+
+
+def _positions(result: list[_Position] | bool) -> list[_Position]:
+    """Where a sub-expression matched (a NOT or an OR with a NOT gives no position)."""
+    return result if isinstance(result, list) else []
+
+
+class Matcher:
+    """All watchlists compiled once; `match` returns the watchlists an article satisfies."""
+
+    def __init__(
+        self, watchlists: list[Watchlist], entities: dict[str, Entity] | None = None
+    ) -> None:
+        self.entities = entities or {}
+        self._atoms: list[_Atom] = []
+        self._atom_index: dict[tuple[tuple[str, ...], bool], int] = {}
+        self._keys: dict[str, list[tuple[int, int, int]]] = defaultdict(
+            list
+        )  # atom, tokens, key length
+        self._entity_aliases: dict[str, list[tuple[int, tuple[int, ...], int]]] = {}
+        self._fuzzy: dict[str, list[tuple[list[str], str]]] = {}
+        self._term_atom: dict[tuple[str, bool], int] = {}
+        for entity in self.entities.values():
+            self._compile_entity(entity)
+        self._compiled = []
+        for order, w in enumerate(watchlists):
+            expression = watchlist_expression(w)
+            compiled = _CompiledWatchlist(w, expression, order)
+            self._collect(expression, compiled.atom_ids)
+            self._compiled.append(compiled)
+        self._by_atom: dict[int, list[_CompiledWatchlist]] = defaultdict(list)
+        for c in self._compiled:
+            for atom_id in c.atom_ids:
+                self._by_atom[atom_id].append(c)
+        self._automaton = ahocorasick.Automaton()
+        for key, values in self._keys.items():
+            self._automaton.add_word(key, tuple(values))
+        if self._keys:
+            self._automaton.make_automaton()
+
+    @classmethod
+    def for_rules(cls, rules: RuleSet) -> Matcher:
+        return cls(rules.watchlists, rules.entities)
+
+    # -- compilation -------------------------------------------------------------------------------
+
+    def _atom(self, text: str, prefix: bool = False) -> int:
+        tokens = term_tokens(text)
+        if prefix:  # the prefix itself is not plural-folded: "numériques*" means what it says
+            tokens[-1] = normalize(text).split(" ")[-1]
+        key = (tuple(tokens), prefix)
+        if key in self._atom_index:
+            return self._atom_index[key]
+        atom_id = len(self._atoms)
+        self._atoms.append(_Atom(text, tokens, prefix))
+        self._atom_index[key] = atom_id
+        for pattern, _ in _patterns(tokens, prefix) if tokens else []:
+            self._keys[pattern].append((atom_id, len(tokens), len(pattern)))
+        return atom_id
+
+    def _compile_entity(self, entity: Entity) -> None:
+        aliases = []
+        fuzzy = []
+        for alias in entity.aliases:
+            atom_id = self._atom(alias.text)
+            context = tuple(self._atom(c) for c in alias.context)
+            aliases.append((atom_id, context, alias.window))
+            tokens = term_tokens(alias.text)
+            if (
+                entity.fuzzy
+                and len(tokens) >= 2
+                and len("".join(tokens)) >= 10
+                and not alias.context
+            ):
+                for token in tokens:
+                    if len(token) >= 4:
+                        self._atom(token)  # anchors for fuzzy candidates
+                fuzzy.append((tokens, alias.text))
+        self._entity_aliases[entity.id] = aliases
+        self._fuzzy[entity.id] = fuzzy
+
+    def _collect(self, node: Node, ids: set[int]) -> None:
+        if isinstance(node, Term):
+            atom_id = self._atom(node.text, node.prefix)
+            self._term_atom[(node.text, node.prefix)] = atom_id
+            ids.add(atom_id)
+        elif isinstance(node, EntityRef):
+            for atom_id, _context, _window in self._entity_aliases.get(node.name, []):
+                ids.add(atom_id)
+            for tokens, _ in self._fuzzy.get(node.name, []):
+                ids.update(self._atom_index[((t,), False)] for t in tokens if len(t) >= 4)
+        elif isinstance(node, Not):
+            self._collect(node.child, ids)
+        elif isinstance(node, Near):
+            self._collect(node.left, ids)
+            self._collect(node.right, ids)
+        else:
+            for child in node.children:
+                self._collect(child, ids)
+
+    # -- scanning ----------------------------------------------------------------------------------
+
+    def _scan(self, fields: list[_Field]) -> dict[int, list[_Position]]:
+        found: dict[int, set[_Position]] = defaultdict(set)
+        if not self._keys:
+            return {}
+        for f in fields:
+            for end, values in self._automaton.iter(f.padded):
+                for atom_id, length, key_len in values:
+                    start = end - key_len + 2  # keys start with the space before the first token
+                    first = bisect.bisect_left(f.token_starts, start)
+                    last = first + length - 1
+                    if last >= len(f.spans):
+                        continue
+                    # No sentence check: a phrase is matched token by token and the sentence
+                    # break is a token, so only a term that itself spans two sentences can.
+                    found[atom_id].add(_Position(f.name, first, last, f.sentence[first]))
+        return {k: sorted(v, key=lambda p: (p.field, p.first)) for k, v in found.items()}
+
+    def _entity_positions(
+        self, name: str, found: dict[int, list[_Position]], fields: dict[str, _Field]
+    ) -> list[tuple[_Position, str]]:
+        result: list[tuple[_Position, str]] = []
+        for atom_id, context, window in self._entity_aliases.get(name, []):
+            for p in found.get(atom_id, []):
+                if context and not any(
+                    q.field == p.field and q.sentence == p.sentence and _distance(p, q) <= window
+                    for c in context
+                    for q in found.get(c, [])
+                ):
+                    continue
+                result.append((p, self._atoms[atom_id].label))
+        exact = {(p.field, p.first) for p, _ in result}
+        for tokens, label in self._fuzzy.get(name, []):
+            for j, token in enumerate(tokens):
+                anchor = self._atom_index.get(((token,), False))
+                for p in found.get(anchor, []) if anchor is not None else []:
+                    f = fields[p.field]
+                    first = p.first - j
+                    last = first + len(tokens) - 1
+                    if first < 0 or last >= len(f.spans) or (p.field, first) in exact:
+                        continue
+                    seen = [
+                        f.padded[f.token_starts[i] :].split(" ", 1)[0]
+                        for i in range(first, last + 1)
+                    ]
+                    if SENTENCE_BREAK in seen:
+                        continue
+                    differing = [(a, b) for a, b in zip(seen, tokens, strict=True) if a != b]
+                    if (
+                        len(differing) == 1
+                        and len(differing[0][1]) >= 5
+                        and _edit_distance_at_most_one(*differing[0])
+                    ):
+                        result.append((_Position(p.field, first, last, f.sentence[first]), label))
+                        exact.add((p.field, first))
+        return result
+
+    def _evaluate(
+        self,
+        node: Node,
+        found: dict[int, list[_Position]],
+        fields: dict[str, _Field],
+        allowed: tuple[str, ...],
+        hits: list[tuple[_Position, str]],
+    ) -> list[_Position] | bool:
+        """Positions where a positional node matches (empty: no match); True/False otherwise."""
+        if isinstance(node, Term):
+            atom_id = self._term_atom[(node.text, node.prefix)]
+            scope = (node.field,) if node.field else allowed
+            positions = [p for p in found.get(atom_id, []) if p.field in scope]
+            hits.extend((p, node.text) for p in positions)
+            return positions
+        if isinstance(node, EntityRef):
+            scope = (node.field,) if node.field else allowed
+            pairs = [
+                (p, label)
+                for p, label in self._entity_positions(node.name, found, fields)
+                if p.field in scope
+            ]
+            hits.extend(pairs)
+            return [p for p, _ in pairs]
+        if isinstance(node, Near):
+            scratch: list[tuple[_Position, str]] = []
+            left = _positions(self._evaluate(node.left, found, fields, allowed, scratch))
+            right = _positions(self._evaluate(node.right, found, fields, allowed, scratch))
+            near = [
+                (a, b)
+                for a in left
+                for b in right
+                if a.field == b.field
+                and a.sentence == b.sentence
+                and _distance(a, b) <= node.distance
+            ]
+            kept = {p for pair in near for p in pair}
+            hits.extend(h for h in scratch if h[0] in kept)
+            return sorted(kept, key=lambda p: (p.field, p.first))
+        if isinstance(node, Not):
+            return not self._evaluate(node.child, found, fields, allowed, [])
+        if isinstance(node, Or):
+            results = [self._evaluate(c, found, fields, allowed, hits) for c in node.children]
+            if all(isinstance(r, list) for r in results):
+                return [p for r in results for p in _positions(r)]
+            return any(bool(r) for r in results)
+        scratch = []
+        for child in node.children:
+            if not self._evaluate(child, found, fields, allowed, scratch):
+                return False
+        hits.extend(scratch)
+        return True
+
+    def match(self, article: ArticleText) -> list[MatchResult]:
+        fields = [
+            _fold_field("title", article.title or ""),
+            _fold_field("text", article.text or ""),
+        ]
+        by_name = {f.name: f for f in fields}
+        found = self._scan(fields)
+        candidates = {c.order: c for atom_id in found for c in self._by_atom.get(atom_id, [])}
+        results = []
+        for _, c in sorted(candidates.items()):  # only watchlists whose terms were seen
+            w = c.watchlist
+            if w.languages and (article.language or "") not in w.languages:
+                continue
+            if w.sources and (article.source or "") not in w.sources:
+                continue
+            hits: list[tuple[_Position, str]] = []
+            if not self._evaluate(c.expression, found, by_name, w.fields, hits):
+                continue
+            unique = {(p.field, p.first, p.last): (p, label) for p, label in hits}
+            if len(unique) < w.min_mentions:
+                continue
+            explained = tuple(
+                Hit(
+                    label,
+                    p.field,
+                    by_name[p.field].spans[p.first][0],
+                    by_name[p.field].spans[p.last][1],
+                )
+                for p, label in sorted(
+                    unique.values(), key=lambda h: (h[0].field != "title", h[0].first)
+                )
+            )
+            results.append(MatchResult(w.name, explained, make_snippet_for(by_name, explained)))
+        return results
+
+
+# -- snippets --------------------------------------------------------------------------------------
+
+
+def make_snippet(
+    text: str,
+    start: int,
+    end: int,
+    radius: int = SNIPPET_RADIUS,
+    marks: list[tuple[int, int]] | None = None,
+) -> str:
+    """The window around a match, every match inside it between ** markers."""
+    left = max(0, start - radius)
+    right = min(len(text), end + radius)
+    if left > 0:
+        space = text.find(" ", left)
+        left = space + 1 if 0 <= space < start else left
+    if right < len(text):
+        space = text.rfind(" ", end, right)
+        right = space if space > end else right
+    spans = sorted({(s, e) for s, e in (marks or [(start, end)]) if s >= left and e <= right})
+    pieces = []
+    cursor = left
+    for s, e in spans:
+        if s < cursor:
+            continue
+        pieces.append(text[cursor:s])
+        pieces.append(f"**{text[s:e]}**")
+        cursor = e
+    pieces.append(text[cursor:right])
+    snippet = " ".join("".join(pieces).split())
+    return ("… " if left > 0 else "") + snippet + (" …" if right < len(text) else "")
+
+
+def make_snippet_for(fields: dict[str, _Field], hits: tuple[Hit, ...]) -> str:
+    body = [h for h in hits if h.field == "text"]
+    chosen = body or list(hits)
+    first = min(chosen, key=lambda h: h.start)
+    marks = [(h.start, h.end) for h in chosen]
+    return make_snippet(fields[first.field].original, first.start, first.end, marks=marks)

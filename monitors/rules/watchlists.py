@@ -1,0 +1,679 @@
+"""Watchlists and notification channels, loaded from YAML and validated in one place.
+
+A bad file raises ConfigError naming the file, the line and the fix; callers load the whole file
+or nothing, so a daemon never runs with half its rules.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import apprise
+from apprise.utils.parse import parse_url
+
+from crawler.core.errors import ConfigError, combined, raise_all
+from crawler.core.normalize import normalize
+from crawler.core.yamlfile import (
+    LineDict,
+    language_list,
+    line_in,
+    load_yaml,
+    reject_unknown_keys,
+    require_mapping,
+    string_list,
+)
+from monitors.alerts.secrets import remember_url_secrets, substitute
+from monitors.rules.query import And as QAnd
+from monitors.rules.query import EntityRef, Node, QuerySyntaxError, atoms, parse_query
+from monitors.rules.query import Not as QNot
+from monitors.rules.query import Or as QOr
+from monitors.rules.query import Term as QTerm
+
+logger = logging.getLogger(__name__)
+
+CONSOLE = "console"
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+_WATCHLIST_KEYS = {
+    "name",
+    "title",
+    "query",
+    "terms",
+    "entities",
+    "require",
+    "exclude",
+    "languages",
+    "sources",
+    "fields",
+    "min_mentions",
+    "notify",
+    "description",
+    "digest",
+    "timezone",
+    "max_per_hour",
+    "quiet_hours",
+    "language",
+    "templates",
+}
+_ENTITY_KEYS = {"id", "name", "aliases", "fuzzy", "description"}
+DEFAULT_CONTEXT_WINDOW = 10
+DEFAULT_TIMEZONE = "Africa/Casablanca"
+_TEMPLATE_KEYS = {
+    "subject",
+    "text",
+    "html",
+    "slack",
+    "digest_subject",
+    "digest_text",
+    "digest_html",
+    "digest_slack",
+}
+_CHANNEL_KEYS = {"url", "config", "tags", "description", "digest", "timezone", "language"}
+
+
+@dataclass(frozen=True)
+class Channel:
+    """A named notification target: an apprise URL, or an apprise config file (`config`) whose
+    entries are chosen by apprise `tags`. `url` is None when a ${VAR} it needs is not set."""
+
+    name: str
+    url: str | None
+    missing: tuple[str, ...] = ()
+    line: int = 0
+    config: str | None = None
+    tags: tuple[str, ...] = ()
+    # A morning review: every alert to this channel, whatever its watchlist, waits for this
+    # crontab (in `timezone`) and goes out in one message, a section per watchlist.
+    digest: str | None = None
+    timezone: str = "Africa/Casablanca"
+    language: str = "fr"
+
+    @property
+    def usable(self) -> bool:
+        return self.url is not None or self.config is not None
+
+
+@dataclass(frozen=True)
+class Alias:
+    """One way of writing an entity; `context` words must then appear within `window` words."""
+
+    text: str
+    context: tuple[str, ...] = ()
+    window: int = DEFAULT_CONTEXT_WINDOW
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A person or organisation with its spellings; `fuzzy` tolerates a one-letter difference
+    in one word (of five letters or more) of a multi-word alias."""
+
+    id: str
+    name: str
+    aliases: tuple[Alias, ...]
+    fuzzy: bool = False
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Watchlist:
+    """One watch rule: an article matches when it contains any of `terms`, at least one term of
+    each `require` group, and none of `exclude`, in title or body, after case/accent/Arabic
+    folding. ("UM6P AND supercalculateur": terms [UM6P], require [[supercalculateur, …]].)"""
+
+    name: str
+    title: str
+    terms: tuple[str, ...] = ()
+    require: tuple[tuple[str, ...], ...] = ()
+    exclude: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    notify: tuple[str, ...] = ()
+    line: int = 0
+    query: Node | None = None
+    query_text: str | None = None
+    entities: tuple[str, ...] = ()
+    fields: tuple[str, ...] = ("title", "text")
+    min_mentions: int = 1
+    digest: str | None = None  # a crontab: alerts wait for it and go out grouped
+    timezone: str = DEFAULT_TIMEZONE
+    max_per_hour: int | None = None  # beyond it, alerts roll into the next digest
+    quiet_hours: tuple[str, str] | None = None  # ("22:00", "07:00"): held, then sent grouped
+    language: str = "fr"
+    templates: tuple[tuple[str, str], ...] = ()
+
+
+def watchlist_expression(w: Watchlist) -> Node:
+    """One expression for the whole watchlist:
+    (query OR any term OR any entity) AND each require group AND NOT any exclude."""
+    positive: list[Node] = []
+    if w.query is not None:
+        positive.append(w.query)
+    positive += [QTerm(t) for t in w.terms]
+    positive += [EntityRef(e) for e in w.entities]
+    parts: list[Node] = [positive[0] if len(positive) == 1 else QOr(tuple(positive))]
+    for group in w.require:
+        terms = tuple(QTerm(t) for t in group)
+        parts.append(terms[0] if len(terms) == 1 else QOr(terms))
+    if w.exclude:
+        parts.append(QNot(QOr(tuple(QTerm(t) for t in w.exclude))))
+    return parts[0] if len(parts) == 1 else QAnd(tuple(parts))
+
+
+@dataclass
+class RuleSet:
+    path: str
+    watchlists: list[Watchlist] = field(default_factory=list)
+    channels: dict[str, Channel] = field(default_factory=dict)
+    entities: dict[str, Entity] = field(default_factory=dict)
+    raw_watchlists: list = field(default_factory=list, repr=False)  # for lint positions
+
+    def by_name(self, name: str) -> Watchlist:
+        for watchlist in self.watchlists:
+            if watchlist.name == name:
+                return watchlist
+        known = ", ".join(w.name for w in self.watchlists)
+        raise ConfigError(self.path, None, f"no watchlist named {name!r}", f"use one of: {known}")
+
+    def channels_for(self, watchlist: Watchlist) -> list[str]:
+        """Channel names an alert of this watchlist goes to; the console when none is usable."""
+        usable = [n for n in watchlist.notify if self.channels[n].usable]
+        return usable or [CONSOLE]
+
+
+def _require_groups(raw: LineDict, path: str) -> tuple[tuple[str, ...], ...]:
+    """`require` is one group (a list of strings) or several (a list of lists)."""
+    value = raw.get("require")
+    if value is None:
+        return ()
+    if isinstance(value, list) and value and all(isinstance(v, list) for v in value):
+        groups = []
+        for i, group in enumerate(value):
+            groups.append(_terms({"require": group}, "require", path, line_in(value, i)))
+        return tuple(groups)
+    return (_terms(raw, "require", path),)
+
+
+def _terms(raw: dict, key: str, path: str, line: int | None = None) -> tuple[str, ...]:
+    line = line or line_in(raw, key)
+    terms = string_list(raw.get(key), path, line, key)
+    for term in terms:
+        if not normalize(term):
+            raise ConfigError(
+                path,
+                line,
+                f"term {term!r} in '{key}' has no letters or digits to match",
+                "remove it or write a word",
+            )
+    return tuple(terms)
+
+
+def _check_apprise_url(url: str, path: str, line: int, name: str) -> None:
+    remember_url_secrets(url)
+    if apprise.Apprise.instantiate(url, suppress_exceptions=True) is None:
+        scheme = url.split("://", 1)[0] if "://" in url else "(no scheme)"
+        raise ConfigError(
+            path,
+            line,
+            f"channel {name!r}: not a valid apprise URL (scheme {scheme!r})",
+            "see https://github.com/caronc/apprise/wiki for URL formats, e.g. mailtos://, slack://",
+        )
+
+
+def _config_channel(name: str, spec: LineDict, path: str, line: int) -> Channel:
+    """A channel backed by an apprise configuration file (YAML or TEXT), accepted as is."""
+    config = Path(str(spec["config"])).expanduser()
+    if not config.is_absolute():
+        config = Path(path).parent / config
+    if not config.is_file():
+        raise ConfigError(
+            path,
+            spec.line_of("config"),
+            f"channel {name!r}: apprise config file {str(config)!r} not found",
+        )
+    loaded = apprise.AppriseConfig()
+    loaded.add(str(config))
+    if not loaded.services():
+        raise ConfigError(
+            path,
+            spec.line_of("config"),
+            f"channel {name!r}: no notification service found in {str(config)!r}",
+            "check it with `apprise --config FILE --dry-run`",
+        )
+    tags = tuple(string_list(spec.get("tags"), path, spec.line_of("tags"), "tags"))
+    return Channel(name, None, (), line, str(config), tags)
+
+
+def _parse_channels(
+    raw: object, path: str, line: int, secrets: dict[str, str], errors: list[ConfigError]
+) -> dict[str, Channel]:
+    """The channels; each invalid one adds its error to `errors` and stays as an unusable
+    placeholder, so the watchlists that name it are not reported a second time."""
+    if raw is None:
+        return {}
+    channels_map = require_mapping(raw, path, line, "'channels'")
+    channels: dict[str, Channel] = {}
+    for name, spec in channels_map.items():
+        spec_line = channels_map.line_of(str(name))
+        try:
+            channels[str(name)] = _parse_channel(name, spec, spec_line, path, secrets)
+        except ConfigError as exc:
+            errors.append(exc)
+            channels[str(name)] = Channel(str(name), None, (), spec_line)
+    return channels
+
+
+def _parse_channel(
+    name: object, spec: object, spec_line: int, path: str, secrets: dict[str, str]
+) -> Channel:
+    if not isinstance(name, str) or not _NAME.match(name) or name == CONSOLE:
+        raise ConfigError(
+            path,
+            spec_line,
+            f"channel name {name!r} is invalid",
+            "use lowercase letters, digits, '-' or '_' (and not 'console', which is built in)",
+        )
+    if isinstance(spec, str):
+        template = spec
+    else:
+        spec = require_mapping(spec, path, spec_line, f"channel {name!r}")
+        if "config" in spec:
+            return _config_channel(name, spec, path, spec_line)
+        unknown = set(spec) - _CHANNEL_KEYS
+        if unknown:
+            raise ConfigError(
+                path, spec_line, f"unknown key(s) {sorted(unknown)} in channel {name!r}"
+            )
+        url = spec.get("url")
+        template = url if isinstance(url, str) else ""
+    if not template.strip():
+        raise ConfigError(path, spec_line, f"channel {name!r} needs a 'url'", "an apprise URL")
+    schedule = _channel_schedule(spec, path) if isinstance(spec, dict) else {}
+    url, missing = substitute(template.strip(), secrets)
+    if missing:
+        return Channel(name, None, tuple(missing), spec_line, **schedule)
+    _check_host_kept(template.strip(), url, path, spec_line, name)
+    _check_apprise_url(url, path, spec_line, name)
+    return Channel(name, url, (), spec_line, **schedule)
+
+
+def _channel_schedule(spec: LineDict, path: str) -> dict:
+    """A channel's combined digest: its crontab, time zone and language."""
+    if spec.get("digest") is None:
+        for key in ("timezone", "language"):
+            if key in spec:
+                raise ConfigError(
+                    path, spec.line_of(key), f"'{key}' only applies to a channel with a 'digest'"
+                )
+        return {}
+    schedule = _parse_delivery(spec, path)  # the same checks as a watchlist's schedule
+    return {key: schedule[key] for key in ("digest", "timezone", "language")}
+
+
+_PLACEHOLDER = "veillevariable"
+
+
+def _channel_host(url: str) -> str | None:
+    parsed = parse_url(url, verify_host=False)
+    return (parsed or {}).get("host")
+
+
+def _check_host_kept(template: str, url: str, path: str, line: int, name: str) -> None:
+    """A ${VAR} value must not change where the message goes: a password with an unencoded
+    '@' or '/' makes apprise read part of it as the host (and send credentials there). The
+    host is compared as written (variables replaced by a placeholder) and as substituted; the
+    message never shows the value."""
+    written = _channel_host(re.sub(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}", _PLACEHOLDER, template))
+    if written is None or _PLACEHOLDER in written.lower():
+        return  # the host itself comes from a variable
+    actual = _channel_host(url)
+    if actual != written:
+        variables = ", ".join(sorted(set(re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", template))))
+        raise ConfigError(
+            path,
+            line,
+            f"channel {name!r}: once {variables} is substituted the URL's host is no longer "
+            f"{written!r}: a value contains a character that ends the user or password part",
+            "percent-encode '@' as %40, '/' as %2F, ':' as %3A, '?' as %3F and '#' as %23 in "
+            "the value (e.g. in the secrets file)",
+        )
+
+
+def _parse_query(raw: LineDict, path: str) -> tuple[Node | None, str | None]:
+    text = raw.get("query")
+    if text is None:
+        return None, None
+    if not isinstance(text, str):
+        raise ConfigError(
+            path, raw.line_of("query"), "query must be a string", "quote it: query: '…'"
+        )
+    try:
+        return parse_query(text), text
+    except QuerySyntaxError as exc:
+        line, column = raw.position_in_value("query", exc.position)
+        where = "" if column else f" at character {exc.position + 1} of the query"
+        raise ConfigError(
+            path,
+            line,
+            f"query: {exc.problem}{where}",
+            "see docs/watch-rules.md for the query syntax",
+            column=column,
+        ) from None
+
+
+def _parse_entities(raw: object, path: str, line: int) -> dict[str, Entity]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, list):
+        raise ConfigError(path, line, "'entities' must be a list")
+    entities: dict[str, Entity] = {}
+    for i, item in enumerate(raw):
+        item = require_mapping(item, path, line_in(raw, i), "each entity")
+        reject_unknown_keys(item, _ENTITY_KEYS, path, "entity")
+        entity_id = item.get("id")
+        if not isinstance(entity_id, str) or not _NAME.match(entity_id):
+            raise ConfigError(
+                path,
+                item.line_of("id"),
+                f"entity id {entity_id!r} is missing or invalid",
+                "use lowercase letters, digits, '-' or '_', e.g. 'seghrouchni'",
+            )
+        if entity_id in entities:
+            raise ConfigError(
+                path,
+                item.line,
+                f"entity id {entity_id!r} is already used on line {entities[entity_id].line}",
+            )
+        name = str(item.get("name") or entity_id)
+        aliases: list[Alias] = [Alias(name)]
+        raw_aliases = item.get("aliases") or []
+        if not isinstance(raw_aliases, list):
+            raise ConfigError(path, item.line_of("aliases"), "aliases must be a list")
+        for j, alias in enumerate(raw_aliases):
+            alias_line = line_in(raw_aliases, j)
+            if isinstance(alias, dict):
+                text = alias.get("alias")
+                context = tuple(string_list(alias.get("context"), path, alias_line, "context"))
+                window = alias.get("window", DEFAULT_CONTEXT_WINDOW)
+                if not isinstance(window, int) or not 1 <= window <= 100:
+                    raise ConfigError(
+                        path, alias_line, "window must be a number of words from 1 to 100"
+                    )
+                if not context:
+                    raise ConfigError(
+                        path,
+                        alias_line,
+                        f"alias {text!r} has an empty 'context'",
+                        "list words that must appear near it, or write the alias as a plain string",
+                    )
+            else:
+                text, context, window = alias, (), DEFAULT_CONTEXT_WINDOW
+            if not isinstance(text, str) or not normalize(text):
+                raise ConfigError(
+                    path, alias_line, f"alias {text!r} has no letters or digits to match"
+                )
+            aliases.append(Alias(text, context, window))
+        fuzzy = item.get("fuzzy", False)
+        if not isinstance(fuzzy, bool):
+            raise ConfigError(path, item.line_of("fuzzy"), "fuzzy must be true or false")
+        unique = {(a.text, a.context, a.window): a for a in aliases}
+        entities[entity_id] = Entity(entity_id, name, tuple(unique.values()), fuzzy, item.line)
+    return entities
+
+
+def _parse_delivery(raw: LineDict, path: str) -> dict:
+    """Digest schedule, time zone, flood limit, quiet hours, language and templates."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from apscheduler.triggers.cron import CronTrigger
+
+    from monitors.alerts.messages import LANGUAGES, check_template
+
+    out: dict = {}
+    tz = raw.get("timezone", DEFAULT_TIMEZONE)
+    try:
+        ZoneInfo(str(tz))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            path,
+            raw.line_of("timezone"),
+            f"unknown time zone {tz!r}",
+            "use an IANA name such as Africa/Casablanca",
+        ) from None
+    out["timezone"] = str(tz)
+    digest = raw.get("digest")
+    if digest is not None:
+        try:
+            CronTrigger.from_crontab(str(digest), timezone=str(tz))
+        except ValueError as exc:
+            raise ConfigError(
+                path,
+                raw.line_of("digest"),
+                f"digest {digest!r} is not a crontab ({exc})",
+                "e.g. '0 8 * * *' for every day at 08:00",
+            ) from None
+        out["digest"] = str(digest)
+    limit = raw.get("max_per_hour")
+    if limit is not None:
+        if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+            raise ConfigError(
+                path,
+                raw.line_of("max_per_hour"),
+                "max_per_hour must be a whole number of at least 1",
+            )
+        out["max_per_hour"] = limit
+    quiet = raw.get("quiet_hours")
+    if quiet is not None:
+        match = re.fullmatch(
+            r"\s*([01]\d|2[0-3]):([0-5]\d)\s*-\s*([01]\d|2[0-3]):([0-5]\d)\s*", str(quiet)
+        )
+        if not match:
+            raise ConfigError(
+                path,
+                raw.line_of("quiet_hours"),
+                f"quiet_hours {quiet!r} is not a time range",
+                "write it as '22:00-07:00'",
+            )
+        out["quiet_hours"] = (f"{match[1]}:{match[2]}", f"{match[3]}:{match[4]}")
+    language = raw.get("language", "fr")
+    if language not in LANGUAGES:
+        raise ConfigError(
+            path,
+            raw.line_of("language"),
+            f"alert language {language!r} is not available",
+            f"use one of {', '.join(LANGUAGES)}",
+        )
+    out["language"] = language
+    templates = raw.get("templates")
+    if templates is not None:
+        templates = require_mapping(templates, path, raw.line_of("templates"), "templates")
+        for key, source in templates.items():
+            if key not in _TEMPLATE_KEYS:
+                raise ConfigError(
+                    path,
+                    templates.line_of(str(key)),
+                    f"unknown template {key!r}",
+                    f"use {', '.join(sorted(_TEMPLATE_KEYS))}",
+                )
+            problem = check_template(str(source), str(key))
+            if problem:
+                raise ConfigError(
+                    path,
+                    templates.line_of(str(key)),
+                    f"template {key!r} cannot be used: {problem}",
+                    "templates see article.title, article.url, article.source, snippet, "
+                    "terms, also_in, watchlist.title (docs/notifications.md)",
+                )
+        out["templates"] = tuple((str(k), str(v)) for k, v in templates.items())
+    return out
+
+
+def _parse_watchlist(
+    raw: LineDict, path: str, channels: dict[str, Channel], entities: dict[str, Entity]
+) -> Watchlist:
+    reject_unknown_keys(raw, _WATCHLIST_KEYS, path, "watchlist")
+    name = raw.get("name")
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise ConfigError(
+            path,
+            raw.line_of("name"),
+            f"watchlist name {name!r} is missing or invalid",
+            "use lowercase letters, digits, '-' or '_', e.g. 'souverainete-numerique'",
+        )
+    terms = _terms(raw, "terms", path)
+    if "terms" in raw and not terms:
+        raise ConfigError(
+            path,
+            raw.line_of("terms"),
+            f"watchlist {name!r} has empty 'terms'",
+            "list at least one term",
+        )
+    query, query_text = _parse_query(raw, path)
+    entity_ids = tuple(string_list(raw.get("entities"), path, raw.line_of("entities"), "entities"))
+    if not terms and query is None and not entity_ids:
+        raise ConfigError(
+            path,
+            raw.line,
+            f"watchlist {name!r} has no 'query', 'terms' or 'entities'",
+            "give at least one of them",
+        )
+    in_query = [a.name for a in atoms(query) if isinstance(a, EntityRef)] if query else []
+    for entity_id in [*entity_ids, *in_query]:
+        if entity_id not in entities:
+            raise ConfigError(
+                path,
+                raw.line_of("entities" if entity_id in entity_ids else "query"),
+                f"watchlist {name!r} uses unknown entity {entity_id!r}",
+                f"define it under 'entities:' (known: {', '.join(sorted(entities)) or 'none'})",
+            )
+    fields = tuple(string_list(raw.get("fields"), path, raw.line_of("fields"), "fields"))
+    for f in fields:
+        if f not in ("title", "text"):
+            raise ConfigError(
+                path, raw.line_of("fields"), f"field {f!r} is unknown", "use title, text or both"
+            )
+    min_mentions = raw.get("min_mentions", 1)
+    if not isinstance(min_mentions, int) or isinstance(min_mentions, bool) or min_mentions < 1:
+        raise ConfigError(
+            path, raw.line_of("min_mentions"), "min_mentions must be a whole number of at least 1"
+        )
+    notify = string_list(raw.get("notify"), path, raw.line_of("notify"), "notify")
+    names: list[str] = []
+    for i, target in enumerate(notify):
+        if "://" in target:  # an inline apprise URL: give it a stable private name
+            inline = f"{name}#{i + 1}"
+            url, missing = substitute(target, {})
+            if not missing:
+                _check_apprise_url(url, path, raw.line_of("notify"), inline)
+            channels[inline] = Channel(inline, None if missing else url, tuple(missing), raw.line)
+            names.append(inline)
+        elif target == CONSOLE:
+            continue
+        elif target not in channels:
+            raise ConfigError(
+                path,
+                raw.line_of("notify"),
+                f"watchlist {name!r} notifies unknown channel {target!r}",
+                f"define it under 'channels:' (known: {', '.join(sorted(channels)) or 'none'})",
+            )
+        else:
+            names.append(target)
+    return Watchlist(
+        name=name,
+        title=str(raw.get("title") or name),
+        terms=terms,
+        require=_require_groups(raw, path),
+        exclude=_terms(raw, "exclude", path),
+        languages=tuple(language_list(raw.get("languages"), path, raw.line_of("languages"))),
+        sources=tuple(string_list(raw.get("sources"), path, raw.line_of("sources"), "sources")),
+        notify=tuple(names),
+        line=raw.line,
+        query=query,
+        query_text=query_text,
+        entities=entity_ids,
+        fields=fields or ("title", "text"),
+        min_mentions=min_mentions,
+        **_parse_delivery(raw, path),
+    )
+
+
+def load_rules(path: str | Path, secrets: dict[str, str] | None = None) -> RuleSet:
+    """Load and validate watchlists and channels; the whole file or a ConfigError."""
+    path = str(path)
+    data = require_mapping(load_yaml(path), path, 1, "the watchlists file")
+    reject_unknown_keys(data, {"channels", "entities", "watchlists"}, path, "the watchlists file")
+    errors: list[ConfigError] = []
+    try:
+        entities = _parse_entities(data.get("entities"), path, data.line_of("entities"))
+    except ConfigError as exc:
+        errors.append(exc)
+        entities = {}
+    try:
+        channels = _parse_channels(
+            data.get("channels"), path, data.line_of("channels"), secrets or {}, errors
+        )
+    except ConfigError as exc:
+        errors.append(exc)
+        channels = {}
+    raw_watchlists = data.get("watchlists")
+    if not isinstance(raw_watchlists, list) or not raw_watchlists:
+        errors.append(
+            ConfigError(path, data.line_of("watchlists"), "'watchlists' must be a non-empty list")
+        )
+        raise combined(errors)
+    watchlists: list[Watchlist] = []
+    seen: dict[str, int] = {}
+    for i, raw in enumerate(raw_watchlists):
+        try:  # every watchlist is checked: one run reports every problem of the file
+            raw = require_mapping(raw, path, line_in(raw_watchlists, i), "each watchlist")
+            watchlist = _parse_watchlist(raw, path, channels, entities)
+        except ConfigError as exc:
+            errors.append(exc)
+            continue
+        if watchlist.name in seen:
+            errors.append(
+                ConfigError(
+                    path,
+                    watchlist.line,
+                    f"watchlist name {watchlist.name!r} is already used on line "
+                    f"{seen[watchlist.name]}",
+                    "give each watchlist a unique name",
+                )
+            )
+            continue
+        seen[watchlist.name] = watchlist.line
+        watchlists.append(watchlist)
+    raise_all(errors)
+    return RuleSet(
+        path=path,
+        watchlists=watchlists,
+        channels=channels,
+        entities=entities,
+        raw_watchlists=list(raw_watchlists),
+    )
+
+
+def validate_sources_referenced(rules: RuleSet, source_names: set[str]) -> None:
+    """A watchlist filtering on a source that does not exist would silently never match."""
+    errors = [
+        ConfigError(
+            rules.path,
+            watchlist.line,
+            f"watchlist {watchlist.name!r} filters on unknown source {name!r}",
+            f"use a source name from the sources file: {', '.join(sorted(source_names))}",
+        )
+        for watchlist in rules.watchlists
+        for name in watchlist.sources
+        if name not in source_names
+    ]
+    raise_all(errors)
+
+
+def describe_unusable_channels(rules: RuleSet) -> list[str]:
+    """One sentence per channel that cannot send, naming the variables to set (never values)."""
+    return [
+        f"channel {c.name!r} is off: set {', '.join(c.missing)} (environment or secrets file)"
+        for c in rules.channels.values()
+        if not c.usable
+    ]

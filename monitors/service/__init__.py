@@ -1,0 +1,1 @@
+"""The running service: settings, one cycle, the daemon, pacing, health, status."""

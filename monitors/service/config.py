@@ -1,0 +1,152 @@
+"""Runtime settings: where the database, sources, watchlists and secrets are.
+
+One precedence order, documented in docs/configuration.md: built-in defaults < environment
+variables (VEILLE_*) < command-line flags.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import math
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from crawler.core.errors import VeilleError
+from crawler.discovery.sources import SourceList, load_sources
+from crawler.fetching.fetch_policy import networks
+from crawler.stories.grouping import story_window_hours
+from monitors.alerts.secrets import load_secrets_file
+from monitors.rules.matcher import Matcher
+from monitors.rules.watchlists import (
+    RuleSet,
+    describe_unusable_channels,
+    load_rules,
+    validate_sources_referenced,
+)
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SEEDS_DIR = REPO_ROOT / "seeds"
+
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Settings:
+    db: Path = Path("data/veille.db")
+    sources: Path = SEEDS_DIR / "sources.yaml"
+    watchlists: Path = SEEDS_DIR / "watchlists.yaml"
+    secrets: Path | None = None
+    crawl_time_limit: float = 15 * 60
+    send_interval: float = 1.0
+    deliver_every_seconds: int = 60
+    crawl_log: Path | None = None
+    crawl_settings: dict[str, object] = field(default_factory=dict)
+    # Matches of articles published longer ago than this do not alert (None: no limit).
+    alert_max_age_days: float | None = 7
+    # Long-lived crawl workers of the daemon (0: one process per crawl, as `run --once` does).
+    crawl_workers: int = field(default_factory=lambda: os.cpu_count() or 1)
+    worker_max_active: int = 16  # crawls at once in one worker
+    worker_max_crawls: int = 500  # then the worker is replaced by a fresh one
+    worker_max_rss_mb: float = 600  # likewise above this resident memory
+
+
+def parse_max_age_days(value: str) -> float | None:
+    """VEILLE_ALERT_MAX_AGE_DAYS: a number of days (finite, above 0), or "off" for no limit."""
+    if value.strip().lower() in {"off", "none", "no"}:
+        return None
+    try:
+        days = float(value)
+    except ValueError:
+        days = float("nan")
+    if not math.isfinite(days) or days <= 0:
+        raise ValueError(
+            f"VEILLE_ALERT_MAX_AGE_DAYS={value!r}: give a number of days above 0 (e.g. 7 or 1.5), "
+            "or 'off' to alert on matches whatever the article's date"
+        )
+    return days
+
+
+def parse_seconds(value: str, low: int, high: int) -> int:
+    """A whole number of seconds within [low, high]."""
+    if not value.strip().isdigit() or not low <= int(value) <= high:
+        raise ValueError(f"{value!r}: give a whole number of seconds from {low} to {high}")
+    return int(value)
+
+
+def parse_count(value: str, low: int, high: int) -> int:
+    """A whole number within [low, high]."""
+    if not value.strip().isdigit() or not low <= int(value) <= high:
+        raise ValueError(f"{value!r}: give a whole number from {low} to {high}")
+    return int(value)
+
+
+_ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
+    "VEILLE_DB": ("db", Path),
+    "VEILLE_SOURCES": ("sources", Path),
+    "VEILLE_WATCHLISTS": ("watchlists", Path),
+    "VEILLE_SECRETS": ("secrets", Path),
+    "VEILLE_CRAWL_TIME_LIMIT": ("crawl_time_limit", float),
+    "VEILLE_CRAWL_LOG": ("crawl_log", Path),
+    "VEILLE_CRAWL_SETTINGS": ("crawl_settings", json.loads),
+    "VEILLE_ALERT_MAX_AGE_DAYS": ("alert_max_age_days", parse_max_age_days),
+    "VEILLE_DELIVER_EVERY_SECONDS": ("deliver_every_seconds", lambda v: parse_seconds(v, 1, 3600)),
+    "VEILLE_CRAWL_WORKERS": ("crawl_workers", lambda v: parse_count(v, 0, 64)),
+    "VEILLE_WORKER_MAX_ACTIVE": ("worker_max_active", lambda v: parse_count(v, 1, 256)),
+    "VEILLE_WORKER_MAX_CRAWLS": ("worker_max_crawls", lambda v: parse_count(v, 1, 1_000_000)),
+    "VEILLE_WORKER_MAX_RSS_MB": ("worker_max_rss_mb", lambda v: parse_count(v, 100, 65536)),
+}
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Defaults, then VEILLE_* environment variables, then explicit (CLI) overrides."""
+    values: dict[str, Any] = {}
+    for variable, (name, kind) in _ENV.items():
+        if os.environ.get(variable):
+            try:
+                values[name] = kind(os.environ[variable])
+            except ValueError as exc:
+                problem = str(exc) if variable in str(exc) else f"{variable}: {exc}"
+                raise VeilleError(f"environment variable {problem}") from None
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    settings = replace(Settings(), **values)
+    try:  # a bad VEILLE_STORY_WINDOW_HOURS stops the start, not a crawl
+        story_window_hours()
+    except ValueError as exc:
+        raise VeilleError(f"environment variable {exc}") from None
+    allowed = settings.crawl_settings.get("VEILLE_ALLOWED_NETWORKS", [])
+    try:  # checked here: a bad entry must stop the start, not every crawl
+        networks([str(a) for a in allowed] if isinstance(allowed, list) else [str(allowed)])
+    except ValueError as exc:
+        raise VeilleError(f"VEILLE_CRAWL_SETTINGS: {exc}") from None
+    if settings.crawl_log is None:
+        settings = replace(settings, crawl_log=settings.db.parent / "crawl.log")
+    return settings
+
+
+@dataclass
+class Config:
+    """Sources and rules, both fully validated: a daemon never runs on half a configuration."""
+
+    settings: Settings
+    sources: SourceList
+    rules: RuleSet
+
+    @functools.cached_property
+    def matcher(self) -> Matcher:
+        """Compiled once per configuration (a reload builds a new Config, hence a new matcher)."""
+        return Matcher.for_rules(self.rules)
+
+
+def load_config(settings: Settings) -> Config:
+    sources = load_sources(settings.sources)
+    rules = load_rules(settings.watchlists, load_secrets_file(settings.secrets))
+    validate_sources_referenced(rules, {s.name for s in sources.sources})
+    for warning in describe_unusable_channels(rules):
+        logger.warning("%s; its alerts go to the console and stay in the database", warning)
+    return Config(settings, sources, rules)

@@ -1,0 +1,152 @@
+"""One monitoring cycle: crawl (in a worker of the pool, or a child process) → match new articles
+→ deliver alerts."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TextIO
+
+from crawler.core.errors import VeilleError
+from crawler.fetching.crawl import CrawlResult, crawl
+from crawler.fetching.workers import WorkerPool, crawl_sites
+from crawler.storage import store
+from crawler.storage.store import iso
+from monitors.alerts.delivery import DeliveryReport, Sender
+from monitors.alerts.outbox import MatchReport, match_pending
+from monitors.service.config import Config
+from monitors.service.pacing import Pace, record_outcome
+
+logger = logging.getLogger(__name__)
+
+
+def failed_sources(result: CrawlResult | None, names: list[str]) -> list[str]:
+    """Sources of a crawl that got nothing usable: every entry point failed, or the crawl
+    stopped before reporting on them."""
+    if result is None:
+        return list(names)
+    failed = []
+    for name in names:
+        counts = result.per_source.get(name)
+        if not counts or (counts.get("entry_ok", 0) == 0 and counts.get("entry_failed", 0) > 0):
+            failed.append(name)
+    return failed
+
+
+@dataclass
+class CycleReport:
+    crawl: CrawlResult
+    matches: MatchReport
+    deliveries: DeliveryReport
+    paces: dict[str, Pace] = field(default_factory=dict)  # when each source is due next
+
+
+_match_lock = threading.Lock()
+
+
+def match_and_deliver(
+    config: Config, console: TextIO | None = None
+) -> tuple[MatchReport, DeliveryReport]:
+    """Match what was stored and send what is due; serialised so two jobs never interleave."""
+    with _match_lock:
+        db = store.open_database(config.settings.db)
+        try:
+            max_age = config.settings.alert_max_age_days
+            matches = match_pending(
+                db,
+                config.rules,
+                config.matcher,
+                max_age=timedelta(days=max_age) if max_age is not None else None,
+            )
+            sender = Sender(db, config.rules, console, config.settings.send_interval)
+            deliveries = sender.deliver_pending()
+        finally:
+            db.conn.close()
+    return matches, deliveries
+
+
+def run_cycle(
+    config: Config,
+    only: list[str] | None = None,
+    console: TextIO | None = None,
+    pool: WorkerPool | None = None,
+    deliver_when_idle: bool = True,
+) -> CycleReport:
+    """Crawl the chosen sources (all enabled ones by default), then match and deliver: in a
+    long-lived worker of `pool` when given (the daemon), else in a child process of its own.
+    Without `deliver_when_idle`, a crawl that stored nothing skips matching and delivery (the
+    daemon's delivery job runs every minute anyway); one that stored something alerts at once."""
+    if pool is not None:
+        chosen = [s for s in config.sources.enabled() if not only or s.name in only]
+        result = pool.crawl(
+            config.settings.db,
+            config.settings.sources,
+            only=only,
+            time_limit=config.settings.crawl_time_limit,
+            sites=crawl_sites(chosen),
+        )
+    else:
+        result = crawl(
+            config.settings.db,
+            config.settings.sources,
+            only=only,
+            settings=config.settings.crawl_settings,
+            time_limit=config.settings.crawl_time_limit,
+            log_file=config.settings.crawl_log,
+        )
+    db = store.open_database(config.settings.db)
+    wanted = only or [s.name for s in config.sources.enabled()]
+    for name in sorted(set(wanted) - set(result.per_source)):
+        # Killed (time limit, out of memory, a signal) before reporting on this source: say so
+        # against the source, and count it as a failed try so pacing backs off as for any fault.
+        store.record_error(
+            db,
+            result.run_id,
+            name,
+            None,
+            "unfinished",
+            f"the crawl ({result.status}) stopped before this source was done; nothing of it "
+            "is lost, its next crawl starts again",
+        )
+        result.per_source[name] = {"entry_failed": 1, "errors": 1}
+    paces: dict[str, Pace] = {}
+    for name, counts in sorted(result.per_source.items()):
+        try:
+            interval = config.sources.by_name(name).interval_minutes
+        except VeilleError:
+            interval = 30
+        pace = paces[name] = record_outcome(db, name, interval, counts)
+        if pace.description != "normal":
+            logger.info(
+                "pace source=%s %s; next crawl at %s", name, pace.description, iso(pace.due)
+            )
+        logger.info(
+            "crawl source=%s new=%d duplicates=%d known=%d errors=%d",
+            name,
+            counts.get("new", 0),
+            counts.get("duplicates", 0),
+            counts.get("known", 0),
+            counts.get("errors", 0),
+        )
+    db.conn.close()
+    stored = result.new_articles or any(c.get("updated") for c in result.per_source.values())
+    if stored or deliver_when_idle:
+        matches, deliveries = match_and_deliver(config, console)
+    else:
+        matches, deliveries = MatchReport(), DeliveryReport()
+    logger.info(
+        "cycle run=%d sources=%s status=%s new=%d errors=%d matches=%d alerts=%d sent=%d retrying=%d failed=%d",
+        result.run_id,
+        ",".join(only) if only else "all",
+        result.status,
+        result.new_articles,
+        result.errors,
+        matches.matches,
+        matches.alerts,
+        deliveries.sent,
+        deliveries.retrying,
+        deliveries.failed,
+    )
+    return CycleReport(result, matches, deliveries, paces)

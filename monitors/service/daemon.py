@@ -1,0 +1,302 @@
+"""The long-running daemon: APScheduler 3 runs one crawl job per source and a delivery job; the
+crawls run in a pool of long-lived crawl workers (crawler.fetching.workers), each source's next crawl set
+by its rhythm of publication (monitors.service.pacing); SIGTERM/SIGINT stop it cleanly, SIGHUP reloads
+its configuration."""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import random
+import signal
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TextIO
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from crawler.core.errors import VeilleError
+from crawler.discovery.sources import Source
+from crawler.fetching.crawl import stop_all_crawls
+from crawler.fetching.workers import WorkerPool
+from crawler.storage import store
+from monitors.alerts.delivery import recover_interrupted
+from monitors.service.config import Config
+from monitors.service.cycle import match_and_deliver, run_cycle
+from monitors.service.pacing import is_due
+
+logger = logging.getLogger(__name__)
+
+# Crawl processes at once without a worker pool (VEILLE_CRAWL_WORKERS=0). Most of a crawl is
+# waiting for servers, and a site that hangs holds its process until its time limit: one per
+# core for the work, plus room for three hung sites so that the others are still crawled on
+# schedule. Each process takes some 100 MB.
+CRAWL_WORKERS = 2 + 3
+
+
+@dataclass
+class DaemonState:
+    """What the running daemon knows that the database does not, for /health: when delivery
+    last ran and which crawls are running since when."""
+
+    deliver_every: float
+    crawl_time_limit: float
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    delivered_at: datetime | None = None
+    crawls: dict[str, datetime] = field(default_factory=dict)
+    pool: WorkerPool | None = None  # the crawl workers, described in /health
+
+    def problems(self, now: datetime | None = None) -> list[str]:
+        """Late delivery (three intervals and a minute without a run) and crawls running past
+        their time limit and a minute."""
+        now = now or datetime.now(UTC)
+        late_after = timedelta(seconds=3 * self.deliver_every + 60)
+        found = []
+        since = self.delivered_at or self.started_at
+        if now - since > late_after:
+            found.append(
+                f"delivery has not run for {int((now - since).total_seconds())} s "
+                f"(every {int(self.deliver_every)} s expected)"
+            )
+        stuck_after = timedelta(seconds=self.crawl_time_limit + 60)
+        for name, started in sorted(self.crawls.items()):
+            if now - started > stuck_after:
+                found.append(
+                    f"crawl of {name} running for {int((now - started).total_seconds())} s "
+                    f"(time limit {int(self.crawl_time_limit)} s)"
+                )
+        return found
+
+
+def pidfile_for(db: Path) -> Path:
+    """Where a running daemon writes its process id (next to its database)."""
+    return Path(db).parent / "veille.pid"
+
+
+def hold_daemon_lock(pidfile: Path) -> TextIO:
+    """Lock the pidfile (held until the process ends, however it ends) and write our pid in
+    it. A second daemon on the same database stops here with the first one's pid, instead of
+    overwriting the pidfile that `veille reload` reads."""
+    pidfile.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(pidfile, "a+", encoding="utf-8")  # noqa: SIM115 (held for the daemon's life)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        other = handle.read().strip() or "?"
+        handle.close()
+        raise VeilleError(
+            f"another veille daemon (pid {other}) is already running on this database "
+            f"({pidfile}); stop it first (`kill {other}`) or give this one another --db "
+            "(`veille run --once` cannot run beside a daemon either: it would race its deliveries)"
+        ) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"{os.getpid()}\n")
+    handle.flush()
+    return handle
+
+
+class Daemon:
+    def __init__(self, config: Config, console: TextIO | None = None) -> None:
+        self.config = config
+        self.console = console
+        # Crawls and delivery have their own threads: crawls of hanging sites may hold every
+        # crawl thread for their time limit, the delivery job still runs on time. With a pool,
+        # a crawl thread only waits for its worker's answer: one per crawl the workers can run.
+        workers = config.settings.crawl_workers
+        self.pool: WorkerPool | None = None
+        self._pool_size = workers
+        crawl_threads = workers * config.settings.worker_max_active if workers else CRAWL_WORKERS
+        self.scheduler = BlockingScheduler(
+            executors={
+                "default": ThreadPoolExecutor(1),  # delivery
+                "crawl": ThreadPoolExecutor(crawl_threads),
+            },
+            job_defaults={"coalesce": True, "max_instances": 1},
+            timezone=UTC,
+        )
+        self._stopping = threading.Event()
+        self.state = DaemonState(
+            deliver_every=config.settings.deliver_every_seconds,
+            crawl_time_limit=config.settings.crawl_time_limit,
+        )
+
+    def _crawl_source(self, name: str) -> None:
+        if self._stopping.is_set():
+            return
+        db = store.open_database(self.config.settings.db)
+        try:
+            if not is_due(db, name, datetime.now(UTC)):
+                logger.debug("source=%s not due yet (quiet or backing off)", name)
+                return
+        finally:
+            db.conn.close()
+        self.state.crawls[name] = datetime.now(UTC)
+        try:
+            report = run_cycle(
+                self.config,
+                only=[name],
+                console=self.console,
+                pool=self.pool,
+                deliver_when_idle=self.pool is None,
+            )
+            pace = report.paces.get(name)
+            if pace is not None:
+                self._reschedule(name, pace.due)
+        except Exception:  # a job must never kill the scheduler; the next run tries again
+            logger.exception("crawl job for source=%s failed", name)
+        finally:
+            self.state.crawls.pop(name, None)
+
+    def _reschedule(self, name: str, due: datetime) -> None:
+        """The source's next crawl when its pace says (sooner than its interval for a busy
+        source at its busy hours, later for a quiet one); the interval stays the fallback."""
+        job = self.scheduler.get_job(f"crawl:{name}")
+        if job is None or self._stopping.is_set():
+            return
+        job.modify(next_run_time=max(due, datetime.now(UTC) + timedelta(seconds=1)))
+
+    def _deliver(self) -> None:
+        if self._stopping.is_set():
+            return
+        try:
+            match_and_deliver(self.config, self.console)
+        except Exception:
+            logger.exception("match/deliver job failed")
+        finally:
+            self.state.delivered_at = datetime.now(UTC)
+
+    def _schedule_source(self, source: Source, index: int) -> None:
+        interval = source.interval_minutes * 60
+        jitter = min(120, interval / 10)
+        first = datetime.now(UTC) + timedelta(seconds=2 + index * 3 + random.uniform(0, 2))
+        self.scheduler.add_job(
+            self._crawl_source,
+            IntervalTrigger(seconds=interval, jitter=jitter, timezone=UTC),
+            args=[source.name],
+            id=f"crawl:{source.name}",
+            name=f"crawl {source.name}",
+            next_run_time=first,
+            misfire_grace_time=max(1, int(interval)),
+            executor="crawl",
+            replace_existing=True,
+        )
+
+    def reload(self, signum: int | None = None, _frame: object = None) -> None:
+        """SIGHUP: re-read sources and watchlists; keep the running configuration if they are invalid."""
+        threading.Thread(target=self._reload, name="reload", daemon=True).start()
+
+    def _reload(self) -> None:
+        from monitors.service.config import load_config
+
+        try:
+            config = load_config(self.config.settings)
+        except VeilleError as exc:
+            logger.error("reload refused, keeping the current configuration: %s", exc)
+            return
+        previous = self.config
+        try:
+            self._apply_sources(previous, config)
+        except Exception:  # a new configuration applies whole or not at all
+            logger.exception("reload failed while rescheduling; keeping the current configuration")
+            self._apply_sources(config, previous, force=True)
+            return
+        self.config = config
+        db = store.open_database(config.settings.db)
+        store.register_sources(db, config.sources.sources)
+        db.conn.close()
+        logger.info(
+            "reloaded: %d sources, %d watchlists",
+            len(config.sources.enabled()),
+            len(config.rules.watchlists),
+        )
+
+    def _apply_sources(self, old_config: Config, new_config: Config, force: bool = False) -> None:
+        """Add, remove and reschedule crawl jobs from one source list to another (with
+        `force`, reschedule every job: restoring after a failed reload)."""
+        old = {s.name: s for s in old_config.sources.enabled()}
+        new = {s.name: s for s in new_config.sources.enabled()}
+        for name in old.keys() - new.keys():
+            if self.scheduler.get_job(f"crawl:{name}"):
+                self.scheduler.remove_job(f"crawl:{name}")
+        for index, name in enumerate(sorted(new.keys() - old.keys())):
+            self._schedule_source(new[name], index)
+        for name in old.keys() & new.keys():
+            if force or old[name].interval_minutes != new[name].interval_minutes:
+                if self.scheduler.get_job(f"crawl:{name}"):
+                    self.scheduler.remove_job(f"crawl:{name}")
+                self._schedule_source(new[name], 0)
+
+    def stop(self, signum: int | None = None, _frame: object = None) -> None:
+        if self._stopping.is_set():
+            return
+        self._stopping.set()
+        logger.info("stopping (signal %s): finishing the current step", signum)
+        # shutdown must not wait from inside a signal handler of the blocked main thread
+        threading.Thread(target=self._shutdown, name="shutdown", daemon=True).start()
+
+    def _shutdown(self) -> None:
+        stop_all_crawls()
+        if self.pool is not None:
+            self.pool.stop()
+        self.scheduler.shutdown(wait=False)
+
+    def run_forever(self) -> None:
+        pidfile = pidfile_for(self.config.settings.db)
+        lock = hold_daemon_lock(pidfile)  # before anything runs: one daemon per database
+        if self._pool_size:
+            settings = self.config.settings
+            self.pool = WorkerPool(
+                settings.crawl_settings,
+                size=self._pool_size,
+                log_file=settings.crawl_log,
+                max_active=settings.worker_max_active,
+                max_crawls=settings.worker_max_crawls,
+                max_rss_mb=settings.worker_max_rss_mb,
+            ).start()
+            self.state.pool = self.pool
+        self.schedule_jobs()
+        signal.signal(signal.SIGTERM, self.stop)
+        signal.signal(signal.SIGINT, self.stop)
+        signal.signal(signal.SIGHUP, self.reload)
+        logger.info(
+            "veille running: %d sources, %d watchlists, database %s",
+            len(self.config.sources.enabled()),
+            len(self.config.rules.watchlists),
+            self.config.settings.db,
+        )
+        try:
+            self.scheduler.start()
+        finally:
+            stop_all_crawls()
+            if self.pool is not None:
+                self.pool.stop()
+            pidfile.unlink(missing_ok=True)
+            lock.close()
+        logger.info("veille stopped")
+
+    def schedule_jobs(self) -> None:
+        """Recover interrupted deliveries, register the sources, add one crawl job per source
+        and the delivery job."""
+        db = store.open_database(self.config.settings.db)
+        recover_interrupted(db)
+        store.register_sources(db, self.config.sources.sources)
+        db.conn.close()
+        for index, source in enumerate(self.config.sources.enabled()):
+            self._schedule_source(source, index)
+        self.scheduler.add_job(
+            self._deliver,
+            IntervalTrigger(seconds=self.config.settings.deliver_every_seconds, timezone=UTC),
+            id="deliver",
+            name="match and deliver",
+            next_run_time=datetime.now(UTC),
+            # A run late by up to one interval still runs (coalesced); later than that, the
+            # next one does: /health reports the delay either way.
+            misfire_grace_time=max(1, self.config.settings.deliver_every_seconds),
+        )

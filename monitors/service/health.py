@@ -1,0 +1,70 @@
+"""An optional health endpoint on loopback, for systemd watchdogs, container orchestrators and
+monitoring systems: GET /health answers the daemon's state as JSON."""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import asdict
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from crawler.storage import store
+from monitors.service.status import gather_status
+
+
+def health_report(db_path: Path, daemon_state=None) -> dict:
+    """What /health returns: per-source state, alert queue, the daemon's own problems (a late
+    delivery, a stuck crawl) and an overall verdict."""
+    db = store.open_database(db_path)
+    try:
+        status = gather_status(db)
+    finally:
+        db.conn.close()
+    deliveries = status.deliveries_by_state
+    failing = [s.name for s in status.sources if (s.pace or "").startswith("backing off")]
+    problems = daemon_state.problems() if daemon_state is not None else []
+    verdict = (
+        "degraded"
+        if failing or problems or deliveries.get("failed") or deliveries.get("unconfirmed")
+        else "ok"
+    )
+    return {
+        "status": verdict,
+        "problems": problems,
+        "sources_backing_off": failing,
+        "pending_alerts": deliveries.get("pending", 0),
+        "failed_alerts": deliveries.get("failed", 0),
+        "unconfirmed_alerts": deliveries.get("unconfirmed", 0),
+        "last_run": status.last_run,
+        "crawl_workers": (
+            daemon_state.pool.describe()
+            if daemon_state is not None and getattr(daemon_state, "pool", None) is not None
+            else []
+        ),
+        "sources": [asdict(s) for s in status.sources],
+    }
+
+
+def serve_health(
+    db_path: Path, port: int, host: str = "127.0.0.1", daemon_state=None
+) -> ThreadingHTTPServer:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            return
+
+        def do_GET(self):  # noqa: N802
+            if self.path.split("?")[0] != "/health":
+                self.send_error(404)
+                return
+            body = json.dumps(health_report(db_path, daemon_state), ensure_ascii=False).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer((host, port), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, name="health", daemon=True).start()
+    return server

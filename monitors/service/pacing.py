@@ -1,0 +1,180 @@
+"""How often each source is crawled, following its rhythm of publication.
+
+A source with a history (20 articles or more over four weeks) is polled when, by its usual
+publications at that hour of the day, about `ARTICLES_PER_POLL` new articles are expected:
+every few minutes for a big portal at noon, every few hours for a weekly magazine or at night,
+never more often than `MIN_POLL` nor less often than `MAX_POLL`. A source without history keeps
+its `interval_minutes`, slowed down (up to 4x) while it publishes nothing. Failing sources back
+off exponentially (up to a day), and come back to their pace as soon as a crawl succeeds.
+Decisions are pure functions of the last outcome and the history; the state is kept on the
+source's row, so it survives restarts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import sqlite_utils
+
+from crawler.storage.store import iso
+
+MAX_QUIET_FACTOR = 4.0
+MAX_QUIET_DELAY = timedelta(hours=6)
+MAX_BACKOFF = timedelta(hours=24)
+MIN_POLL = timedelta(minutes=2)  # a 304 every two minutes is polite to any news site
+MAX_POLL = timedelta(hours=6)
+ARTICLES_PER_POLL = 0.7  # expected new articles between two polls
+HISTORY_DAYS = 28
+MIN_HISTORY = 20  # articles in HISTORY_DAYS before the rhythm is trusted
+RHYTHM_REFRESH = timedelta(hours=1)
+
+
+def hourly_rates(counts: dict[tuple[int, int], int], days: float) -> list[float]:
+    """Articles per hour for each hour of the week (Monday 00:00 UTC first, 168 values), from
+    counts by (weekday, hour) over `days` days: half the source's usual rate at that hour of any
+    day, half its rate at that hour of that weekday (a weekly magazine out on Thursday mornings
+    is watched on Thursday mornings); each hour smoothed with its neighbours."""
+    days = max(days, 1.0)
+    weeks = max(days / 7, 1.0)
+    by_hour = [sum(counts.get((w, h), 0) for w in range(7)) / days for h in range(24)]
+    raw = [
+        0.5 * by_hour[h] + 0.5 * counts.get((w, h), 0) / weeks for w in range(7) for h in range(24)
+    ]
+    return [(raw[i - 1] + 2 * raw[i] + raw[(i + 1) % 168]) / 4 for i in range(168)]
+
+
+def rhythm_delay(
+    rates: list[float],
+    now: datetime,
+    floor: timedelta = MIN_POLL,
+    ceiling: timedelta = MAX_POLL,
+    target: float = ARTICLES_PER_POLL,
+) -> timedelta:
+    """The wait until `target` new articles are expected, walking the week's hourly rates from
+    `now` (minute by minute), within [floor, ceiling]."""
+    expected = 0.0
+    step = timedelta(minutes=1)
+    waited = timedelta(0)
+    moment = now.astimezone(UTC)
+    while waited < ceiling:
+        expected += rates[moment.weekday() * 24 + moment.hour] / 60
+        waited += step
+        moment += step
+        if expected >= target:
+            break
+    return max(floor, min(waited, ceiling))
+
+
+@dataclass(frozen=True)
+class Pace:
+    due: datetime
+    failures: int
+    quiet_cycles: int
+    description: str
+
+
+def next_pace(
+    interval: timedelta,
+    succeeded: bool,
+    new_articles: int,
+    failures: int,
+    quiet_cycles: int,
+    now: datetime,
+    rates: list[float] | None = None,
+) -> Pace:
+    """The next crawl of a source; `rates` (articles per hour of the week) when it has a
+    history."""
+    if not succeeded:
+        failures += 1
+        delay = min(interval * (2 ** min(failures, 10)), MAX_BACKOFF)
+        return Pace(
+            now + delay, failures, quiet_cycles, f"backing off after {failures} failed crawl(s)"
+        )
+    if rates is not None:
+        delay = rhythm_delay(rates, now)
+        quiet_cycles = 0 if new_articles else quiet_cycles + 1
+        return Pace(
+            now + delay,
+            0,
+            quiet_cycles,
+            f"rhythm: {sum(rates) / 7:.0f} articles a day, next in "
+            f"{int(delay.total_seconds() // 60)} min",
+        )
+    if new_articles == 0:
+        quiet_cycles += 1
+        factor = min(1 + 0.5 * quiet_cycles, MAX_QUIET_FACTOR)
+        delay = max(interval, min(interval * factor, MAX_QUIET_DELAY))
+        return Pace(
+            now + delay, 0, quiet_cycles, f"quiet: every {int(delay.total_seconds() // 60)} min"
+        )
+    return Pace(now + interval, 0, 0, "normal")
+
+
+_RATES: dict[tuple[str, str], tuple[datetime, list[float] | None]] = {}
+
+
+def source_rates(db: sqlite_utils.Database, source: str, now: datetime) -> list[float] | None:
+    """A source's articles per hour of the week over the last four weeks (by publication time,
+    else fetch time), or None when it has too few articles to show a rhythm. Kept an hour."""
+    key = (str(db.conn.execute("PRAGMA database_list").fetchone()[2]), source)
+    cached = _RATES.get(key)
+    if cached is not None and now - cached[0] < RHYTHM_REFRESH:
+        return cached[1]
+    since = iso(now - timedelta(days=HISTORY_DAYS))
+    counts = {
+        ((int(weekday) + 6) % 7, int(hour)): n  # SQLite's %w counts from Sunday
+        for weekday, hour, n in db.execute(
+            "SELECT strftime('%w', substr(coalesce(published, fetched_at), 1, 19)), "
+            "CAST(substr(coalesce(published, fetched_at), 12, 2) AS INTEGER), count(*) "
+            "FROM articles WHERE source = ? AND coalesce(published, fetched_at) >= ? "
+            "GROUP BY 1, 2",
+            [source, since],
+        ).fetchall()
+        if weekday is not None and hour is not None
+    }
+    first = db.execute(
+        "SELECT min(fetched_at) FROM articles WHERE source = ?", [source]
+    ).fetchone()[0]
+    rates = None
+    if sum(counts.values()) >= MIN_HISTORY and first:
+        observed = (now - datetime.fromisoformat(first.replace("Z", "+00:00"))).total_seconds()
+        days = min(float(HISTORY_DAYS), max(1.0, observed / 86400))
+        rates = hourly_rates(counts, days)
+    _RATES[key] = (now, rates)
+    return rates
+
+
+def is_due(db: sqlite_utils.Database, source: str, now: datetime) -> bool:
+    row = db.execute("SELECT next_due_at FROM sources WHERE name = ?", [source]).fetchone()
+    return not row or not row[0] or row[0] <= iso(now)
+
+
+def record_outcome(
+    db: sqlite_utils.Database,
+    source: str,
+    interval_minutes: float,
+    counts: dict,
+    now: datetime | None = None,
+) -> Pace:
+    """Update a source's pace after a crawl (counts as the spider reported them)."""
+    now = now or datetime.now(UTC)
+    row = db.execute(
+        "SELECT consecutive_failures, quiet_cycles FROM sources WHERE name = ?", [source]
+    ).fetchone()
+    failures, quiet = row if row else (0, 0)
+    succeeded = counts.get("entry_ok", 0) > 0
+    pace = next_pace(
+        timedelta(minutes=interval_minutes),
+        succeeded,
+        counts.get("new", 0) + counts.get("updated", 0),
+        failures,
+        quiet,
+        now,
+        source_rates(db, source, now) if succeeded else None,
+    )
+    with db.conn:
+        db.conn.execute(
+            "UPDATE sources SET consecutive_failures=?, quiet_cycles=?, next_due_at=?, pace=? WHERE name=?",
+            (pace.failures, pace.quiet_cycles, iso(pace.due), pace.description, source),
+        )
+    return pace

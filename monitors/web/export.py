@@ -1,0 +1,194 @@
+"""Exports of what a watchlist found: CSV and JSON Lines (for spreadsheets and pandas) and an
+Atom feed (to follow a watchlist in any feed reader)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TextIO
+from xml.etree import ElementTree as ET
+
+import sqlite_utils
+
+from crawler.storage.store import parse_timestamp
+
+ATOM = "http://www.w3.org/2005/Atom"
+FIELDS = [
+    "matched_at",
+    "watchlist",
+    "title",
+    "url",
+    "source",
+    "source_title",
+    "language",
+    "published",
+    "author",
+    "terms",
+    "snippet",
+    "story_id",
+    "story_sources",
+    "original_source",
+    "original_url",
+]
+
+
+def matched_articles(
+    db: sqlite_utils.Database,
+    watchlist: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    limit: int | None = None,
+) -> Iterator[dict]:
+    """Matches, newest first, with their article and the outlets that ran the same story."""
+    where, params = ["1=1"], []
+    if watchlist:
+        where.append("m.watchlist = ?")
+        params.append(watchlist)
+    if since:
+        where.append("coalesce(a.published, a.fetched_at) >= ?")
+        params.append(since)
+    if until:
+        where.append("coalesce(a.published, a.fetched_at) < ?")
+        params.append(until)
+    sql = (
+        "SELECT m.matched_at, m.watchlist, coalesce(a.title, a.url), a.url, a.source, "
+        "(SELECT s.title FROM sources s WHERE s.name = a.source), a.language, "
+        "a.published, a.author, m.terms, m.snippet, a.story_id, "
+        "(SELECT group_concat(DISTINCT o.source) FROM articles o WHERE o.story_id = a.story_id), "
+        "a.original_source, a.original_url "
+        f"FROM matches m JOIN articles a ON a.id = m.article_id WHERE {' AND '.join(where)} "
+        "ORDER BY coalesce(a.published, a.fetched_at) DESC, m.id DESC"
+    )
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    for row in db.execute(sql, params):
+        record = dict(zip(FIELDS, row, strict=True))
+        record["terms"] = json.loads(record["terms"])
+        record["story_sources"] = (
+            sorted((record["story_sources"] or "").split(",")) if record["story_sources"] else []
+        )
+        yield record
+
+
+def write_csv(records: Iterator[dict], out: TextIO) -> int:
+    writer = csv.DictWriter(out, fieldnames=FIELDS)
+    writer.writeheader()
+    count = 0
+    for record in records:
+        writer.writerow(
+            record
+            | {
+                "terms": "; ".join(record["terms"]),
+                "story_sources": "; ".join(record["story_sources"]),
+            }
+        )
+        count += 1
+    return count
+
+
+def write_jsonl(records: Iterator[dict], out: TextIO) -> int:
+    count = 0
+    for record in records:
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        count += 1
+    return count
+
+
+def _rfc3339(value: str | None) -> str:
+    when = parse_timestamp(value) if value else None
+    return (when or datetime.now(UTC)).isoformat(timespec="seconds")
+
+
+def plain_snippet(snippet: str | None) -> str:
+    """A snippet without its **highlight** marks, for places that show text as text."""
+    return (snippet or "").replace("**", "")
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    """One Atom entry, whatever listed it (a watchlist's matches, a search)."""
+
+    id: str
+    title: str
+    url: str
+    updated: str | None
+    published: str | None
+    author: str
+    summary: str
+    categories: tuple[str, ...] = ()
+
+
+def atom_document(
+    feed_id: str,
+    title: str,
+    entries: list[FeedEntry],
+    self_url: str | None = None,
+    alternate_url: str | None = None,
+) -> bytes:
+    """An Atom 1.0 document; valid with no entry at all (a watchlist that matched nothing yet)."""
+    ET.register_namespace("", ATOM)
+    feed = ET.Element(f"{{{ATOM}}}feed")
+    ET.SubElement(feed, f"{{{ATOM}}}id").text = feed_id
+    ET.SubElement(feed, f"{{{ATOM}}}title").text = title
+    updated = max((_rfc3339(e.updated) for e in entries), default=_rfc3339(None))
+    ET.SubElement(feed, f"{{{ATOM}}}updated").text = updated
+    author = ET.SubElement(feed, f"{{{ATOM}}}author")
+    ET.SubElement(author, f"{{{ATOM}}}name").text = "veille"
+    if self_url:
+        ET.SubElement(feed, f"{{{ATOM}}}link", rel="self", href=self_url)
+    if alternate_url:
+        ET.SubElement(feed, f"{{{ATOM}}}link", rel="alternate", href=alternate_url)
+    for item in entries:
+        entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
+        ET.SubElement(entry, f"{{{ATOM}}}id").text = item.id
+        ET.SubElement(entry, f"{{{ATOM}}}title").text = item.title
+        ET.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", href=item.url)
+        ET.SubElement(entry, f"{{{ATOM}}}updated").text = _rfc3339(item.updated)
+        if item.published:
+            ET.SubElement(entry, f"{{{ATOM}}}published").text = _rfc3339(item.published)
+        entry_author = ET.SubElement(entry, f"{{{ATOM}}}author")
+        ET.SubElement(entry_author, f"{{{ATOM}}}name").text = item.author
+        ET.SubElement(entry, f"{{{ATOM}}}summary").text = item.summary
+        for term in item.categories:
+            ET.SubElement(entry, f"{{{ATOM}}}category", term=term)
+    return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+
+
+def match_entries(records: list[dict], watchlist: str) -> list[FeedEntry]:
+    """A watchlist's matches (`matched_articles` records) as feed entries: the article's author
+    (its outlet when it has none), the snippet as plain text."""
+    return [
+        FeedEntry(
+            id=f"tag:veille,2026:match/{watchlist}/{record['url']}",
+            title=record["title"],
+            url=record["url"],
+            updated=record["matched_at"],
+            published=record["published"],
+            author=record["author"] or record.get("source_title") or record["source"],
+            summary=f"{record.get('source_title') or record['source']} — "
+            + plain_snippet(record["snippet"]),
+            categories=tuple(record["terms"]),
+        )
+        for record in records
+    ]
+
+
+def atom_feed(
+    records: list[dict],
+    watchlist: str,
+    title: str,
+    self_url: str | None = None,
+    alternate_url: str | None = None,
+) -> bytes:
+    """The Atom feed of a watchlist's matches, newest first: one implementation for
+    `veille export --format atom` and the web view's feed."""
+    return atom_document(
+        f"tag:veille,2026:watchlist/{watchlist}",
+        f"veille — {title}",
+        match_entries(records, watchlist),
+        self_url,
+        alternate_url,
+    )
