@@ -74,12 +74,29 @@ def make_settings(tmp_path: Path, sources: Path, watchlists: Path, **extra) -> S
     return Settings(**values)
 
 
-# Figures tests want shown in the run's output (precision, recall…), printed at the end.
+# Figures tests want shown in the run's output (precision, recall…), printed at the end. They
+# travel in each test's report (user_properties), so that they also come back from the worker
+# processes of a parallel run (`make test` runs pytest-xdist).
 REPORT: list[str] = []
+_FIGURES: list[str] = []
+_FIGURE = "veille figure"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if REPORT:
+        report.user_properties.extend((_FIGURE, line) for line in REPORT)
+        REPORT.clear()
+
+
+def pytest_runtest_logreport(report):
+    _FIGURES.extend(value for key, value in report.user_properties if key == _FIGURE)
 
 
 def pytest_terminal_summary(terminalreporter):
-    if REPORT:
+    if _FIGURES:
         terminalreporter.section("veille figures")
-        for line in REPORT:
+        for line in _FIGURES:
             terminalreporter.write_line(line)
