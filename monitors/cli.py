@@ -15,7 +15,6 @@ import click
 from tabulate import tabulate
 
 from crawler.core.errors import VeilleError
-from crawler.discovery.sources import load_sources
 from crawler.storage import store
 from monitors.alerts.secrets import RedactingFilter
 from monitors.service.config import Settings, load_settings
@@ -611,6 +610,7 @@ def sources_check(
 ) -> None:
     """Validate the sources file and try each entry point."""
     from crawler.discovery.probe import probe_sources
+    from crawler.discovery.sources import load_sources
 
     source_list = load_sources(_settings(ctx).sources)
     entries = sum(len(s.entry_points) for s in source_list.sources)

@@ -7,12 +7,12 @@ LSH bands let storage find such candidates without comparing against every store
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import struct
 from dataclasses import dataclass
 
 import numpy as np
-from datasketch import MinHash
 
 from crawler.core.normalize import ARABIC_LETTER, normalize
 
@@ -82,12 +82,21 @@ def shingles(text: str) -> set[str]:
     return {f"{a} {b} {c}" for a, b, c in zip(tokens, tokens[1:], tokens[2:], strict=False)}
 
 
-_PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=SEED, scheme="affine64").permutations
+@functools.cache
+def _permutations():
+    """datasketch's permutations for our seed, made once. datasketch (and the scipy it loads,
+    a quarter of a second) is imported on first use: commands that only read the database,
+    `veille status` first, never pay for it."""
+    from datasketch import MinHash
+
+    return MinHash(num_perm=NUM_PERM, seed=SEED, scheme="affine64").permutations
 
 
 def fingerprint(text: str) -> Fingerprint:
+    from datasketch import MinHash
+
     grams = shingles(text)
-    minhash = MinHash(num_perm=NUM_PERM, seed=SEED, scheme="affine64", permutations=_PERMUTATIONS)
+    minhash = MinHash(num_perm=NUM_PERM, seed=SEED, scheme="affine64", permutations=_permutations())
     if grams:
         minhash.update_batch([g.encode("utf-8") for g in grams])
     return Fingerprint(minhash.hashvalues.astype(np.uint64), len(grams))

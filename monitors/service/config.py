@@ -14,20 +14,16 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crawler.core.errors import VeilleError
-from crawler.discovery.sources import SourceList, load_sources
-from crawler.fetching.fetch_policy import networks
+from crawler.fetching.addresses import networks
 from crawler.stories.grouping import story_window_hours
-from monitors.alerts.secrets import load_secrets_file
-from monitors.rules.matcher import Matcher
-from monitors.rules.watchlists import (
-    RuleSet,
-    describe_unusable_channels,
-    load_rules,
-    validate_sources_referenced,
-)
+
+if TYPE_CHECKING:  # loading them costs a tenth of a second `veille status` has no use for
+    from crawler.discovery.sources import SourceList
+    from monitors.rules.matcher import Matcher
+    from monitors.rules.watchlists import RuleSet
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SEEDS_DIR = REPO_ROOT / "seeds"
@@ -140,10 +136,21 @@ class Config:
     @functools.cached_property
     def matcher(self) -> Matcher:
         """Compiled once per configuration (a reload builds a new Config, hence a new matcher)."""
+        from monitors.rules.matcher import Matcher
+
         return Matcher.for_rules(self.rules)
 
 
 def load_config(settings: Settings) -> Config:
+    """Sources and watchlists, loaded and checked against each other."""
+    from crawler.discovery.sources import load_sources
+    from monitors.alerts.secrets import load_secrets_file
+    from monitors.rules.watchlists import (
+        describe_unusable_channels,
+        load_rules,
+        validate_sources_referenced,
+    )
+
     sources = load_sources(settings.sources)
     rules = load_rules(settings.watchlists, load_secrets_file(settings.secrets))
     validate_sources_referenced(rules, {s.name for s in sources.sources})
