@@ -969,10 +969,11 @@ def notify_test(ctx: click.Context, channel: str) -> None:
     """Send a test message through CHANNEL (a name from the watchlists file)."""
     import apprise
 
+    from monitors.alerts.channels import CONSOLE, describe_unusable_channels
     from monitors.alerts.delivery import Sender
     from monitors.alerts.messages import Message
     from monitors.alerts.secrets import load_secrets_file
-    from monitors.rules.watchlists import CONSOLE, describe_unusable_channels, load_rules
+    from monitors.rules.watchlists import load_rules
 
     settings = _settings(ctx)
     rule_set = load_rules(settings.watchlists, load_secrets_file(settings.secrets))
@@ -981,7 +982,7 @@ def notify_test(ctx: click.Context, channel: str) -> None:
         raise click.UsageError(f"no channel named {channel!r} (known: {known})")
     if channel != CONSOLE and not rule_set.channels[channel].usable:
         raise click.ClickException(
-            next(m for m in describe_unusable_channels(rule_set) if f"'{channel}'" in m)
+            next(m for m in describe_unusable_channels(rule_set.channels) if f"'{channel}'" in m)
         )
     message = Message(
         "[veille] Message de test / test message",

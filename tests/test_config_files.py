@@ -6,9 +6,10 @@ import pytest
 
 from crawler.core.errors import ConfigError
 from crawler.discovery.sources import load_sources
+from monitors.alerts.channels import CONSOLE
 from monitors.alerts.secrets import load_secrets_file
 from monitors.rules.query import atoms
-from monitors.rules.watchlists import CONSOLE, load_rules
+from monitors.rules.watchlists import load_rules
 from monitors.service.config import SEEDS_DIR
 
 

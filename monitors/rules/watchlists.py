@@ -7,12 +7,8 @@ or nothing, so a daemon never runs with half its rules.
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import apprise
-from apprise.utils.parse import parse_url
 
 from crawler.core.errors import ConfigError, combined, raise_all
 from crawler.core.normalize import normalize
@@ -25,7 +21,15 @@ from crawler.core.yamlfile import (
     require_mapping,
     string_list,
 )
-from monitors.alerts.secrets import remember_url_secrets, substitute
+from monitors.alerts.channels import (
+    CONSOLE,
+    NAME,
+    Channel,
+    check_apprise_url,
+    parse_channels,
+)
+from monitors.alerts.policy import DEFAULT_TIMEZONE, parse_delivery_policy
+from monitors.alerts.secrets import substitute
 from monitors.rules.query import And as QAnd
 from monitors.rules.query import EntityRef, Node, QuerySyntaxError, atoms, parse_query
 from monitors.rules.query import Not as QNot
@@ -34,8 +38,6 @@ from monitors.rules.query import Term as QTerm
 
 logger = logging.getLogger(__name__)
 
-CONSOLE = "console"
-_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _WATCHLIST_KEYS = {
     "name",
     "title",
@@ -59,40 +61,6 @@ _WATCHLIST_KEYS = {
 }
 _ENTITY_KEYS = {"id", "name", "aliases", "fuzzy", "description"}
 DEFAULT_CONTEXT_WINDOW = 10
-DEFAULT_TIMEZONE = "Africa/Casablanca"
-_TEMPLATE_KEYS = {
-    "subject",
-    "text",
-    "html",
-    "slack",
-    "digest_subject",
-    "digest_text",
-    "digest_html",
-    "digest_slack",
-}
-_CHANNEL_KEYS = {"url", "config", "tags", "description", "digest", "timezone", "language"}
-
-
-@dataclass(frozen=True)
-class Channel:
-    """A named notification target: an apprise URL, or an apprise config file (`config`) whose
-    entries are chosen by apprise `tags`. `url` is None when a ${VAR} it needs is not set."""
-
-    name: str
-    url: str | None
-    missing: tuple[str, ...] = ()
-    line: int = 0
-    config: str | None = None
-    tags: tuple[str, ...] = ()
-    # A morning review: every alert to this channel, whatever its watchlist, waits for this
-    # crontab (in `timezone`) and goes out in one message, a section per watchlist.
-    digest: str | None = None
-    timezone: str = "Africa/Casablanca"
-    language: str = "fr"
-
-    @property
-    def usable(self) -> bool:
-        return self.url is not None or self.config is not None
 
 
 @dataclass(frozen=True)
@@ -209,137 +177,6 @@ def _terms(raw: dict, key: str, path: str, line: int | None = None) -> tuple[str
     return tuple(terms)
 
 
-def _check_apprise_url(url: str, path: str, line: int, name: str) -> None:
-    remember_url_secrets(url)
-    if apprise.Apprise.instantiate(url, suppress_exceptions=True) is None:
-        scheme = url.split("://", 1)[0] if "://" in url else "(no scheme)"
-        raise ConfigError(
-            path,
-            line,
-            f"channel {name!r}: not a valid apprise URL (scheme {scheme!r})",
-            "see https://github.com/caronc/apprise/wiki for URL formats, e.g. mailtos://, slack://",
-        )
-
-
-def _config_channel(name: str, spec: LineDict, path: str, line: int) -> Channel:
-    """A channel backed by an apprise configuration file (YAML or TEXT), accepted as is."""
-    config = Path(str(spec["config"])).expanduser()
-    if not config.is_absolute():
-        config = Path(path).parent / config
-    if not config.is_file():
-        raise ConfigError(
-            path,
-            spec.line_of("config"),
-            f"channel {name!r}: apprise config file {str(config)!r} not found",
-        )
-    loaded = apprise.AppriseConfig()
-    loaded.add(str(config))
-    if not loaded.services():
-        raise ConfigError(
-            path,
-            spec.line_of("config"),
-            f"channel {name!r}: no notification service found in {str(config)!r}",
-            "check it with `apprise --config FILE --dry-run`",
-        )
-    tags = tuple(string_list(spec.get("tags"), path, spec.line_of("tags"), "tags"))
-    return Channel(name, None, (), line, str(config), tags)
-
-
-def _parse_channels(
-    raw: object, path: str, line: int, secrets: dict[str, str], errors: list[ConfigError]
-) -> dict[str, Channel]:
-    """The channels; each invalid one adds its error to `errors` and stays as an unusable
-    placeholder, so the watchlists that name it are not reported a second time."""
-    if raw is None:
-        return {}
-    channels_map = require_mapping(raw, path, line, "'channels'")
-    channels: dict[str, Channel] = {}
-    for name, spec in channels_map.items():
-        spec_line = channels_map.line_of(str(name))
-        try:
-            channels[str(name)] = _parse_channel(name, spec, spec_line, path, secrets)
-        except ConfigError as exc:
-            errors.append(exc)
-            channels[str(name)] = Channel(str(name), None, (), spec_line)
-    return channels
-
-
-def _parse_channel(
-    name: object, spec: object, spec_line: int, path: str, secrets: dict[str, str]
-) -> Channel:
-    if not isinstance(name, str) or not _NAME.match(name) or name == CONSOLE:
-        raise ConfigError(
-            path,
-            spec_line,
-            f"channel name {name!r} is invalid",
-            "use lowercase letters, digits, '-' or '_' (and not 'console', which is built in)",
-        )
-    if isinstance(spec, str):
-        template = spec
-    else:
-        spec = require_mapping(spec, path, spec_line, f"channel {name!r}")
-        if "config" in spec:
-            return _config_channel(name, spec, path, spec_line)
-        unknown = set(spec) - _CHANNEL_KEYS
-        if unknown:
-            raise ConfigError(
-                path, spec_line, f"unknown key(s) {sorted(unknown)} in channel {name!r}"
-            )
-        url = spec.get("url")
-        template = url if isinstance(url, str) else ""
-    if not template.strip():
-        raise ConfigError(path, spec_line, f"channel {name!r} needs a 'url'", "an apprise URL")
-    schedule = _channel_schedule(spec, path) if isinstance(spec, dict) else {}
-    url, missing = substitute(template.strip(), secrets)
-    if missing:
-        return Channel(name, None, tuple(missing), spec_line, **schedule)
-    _check_host_kept(template.strip(), url, path, spec_line, name)
-    _check_apprise_url(url, path, spec_line, name)
-    return Channel(name, url, (), spec_line, **schedule)
-
-
-def _channel_schedule(spec: LineDict, path: str) -> dict:
-    """A channel's combined digest: its crontab, time zone and language."""
-    if spec.get("digest") is None:
-        for key in ("timezone", "language"):
-            if key in spec:
-                raise ConfigError(
-                    path, spec.line_of(key), f"'{key}' only applies to a channel with a 'digest'"
-                )
-        return {}
-    schedule = _parse_delivery(spec, path)  # the same checks as a watchlist's schedule
-    return {key: schedule[key] for key in ("digest", "timezone", "language")}
-
-
-_PLACEHOLDER = "veillevariable"
-
-
-def _channel_host(url: str) -> str | None:
-    parsed = parse_url(url, verify_host=False)
-    return (parsed or {}).get("host")
-
-
-def _check_host_kept(template: str, url: str, path: str, line: int, name: str) -> None:
-    """A ${VAR} value must not change where the message goes: a password with an unencoded
-    '@' or '/' makes apprise read part of it as the host (and send credentials there). The
-    host is compared as written (variables replaced by a placeholder) and as substituted; the
-    message never shows the value."""
-    written = _channel_host(re.sub(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}", _PLACEHOLDER, template))
-    if written is None or _PLACEHOLDER in written.lower():
-        return  # the host itself comes from a variable
-    actual = _channel_host(url)
-    if actual != written:
-        variables = ", ".join(sorted(set(re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", template))))
-        raise ConfigError(
-            path,
-            line,
-            f"channel {name!r}: once {variables} is substituted the URL's host is no longer "
-            f"{written!r}: a value contains a character that ends the user or password part",
-            "percent-encode '@' as %40, '/' as %2F, ':' as %3A, '?' as %3F and '#' as %23 in "
-            "the value (e.g. in the secrets file)",
-        )
-
-
 def _parse_query(raw: LineDict, path: str) -> tuple[Node | None, str | None]:
     text = raw.get("query")
     if text is None:
@@ -372,7 +209,7 @@ def _parse_entities(raw: object, path: str, line: int) -> dict[str, Entity]:
         item = require_mapping(item, path, line_in(raw, i), "each entity")
         reject_unknown_keys(item, _ENTITY_KEYS, path, "entity")
         entity_id = item.get("id")
-        if not isinstance(entity_id, str) or not _NAME.match(entity_id):
+        if not isinstance(entity_id, str) or not NAME.match(entity_id):
             raise ConfigError(
                 path,
                 item.line_of("id"),
@@ -422,99 +259,12 @@ def _parse_entities(raw: object, path: str, line: int) -> dict[str, Entity]:
     return entities
 
 
-def _parse_delivery(raw: LineDict, path: str) -> dict:
-    """Digest schedule, time zone, flood limit, quiet hours, language and templates."""
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    from apscheduler.triggers.cron import CronTrigger
-
-    from monitors.alerts.messages import LANGUAGES, check_template
-
-    out: dict = {}
-    tz = raw.get("timezone", DEFAULT_TIMEZONE)
-    try:
-        ZoneInfo(str(tz))
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(
-            path,
-            raw.line_of("timezone"),
-            f"unknown time zone {tz!r}",
-            "use an IANA name such as Africa/Casablanca",
-        ) from None
-    out["timezone"] = str(tz)
-    digest = raw.get("digest")
-    if digest is not None:
-        try:
-            CronTrigger.from_crontab(str(digest), timezone=str(tz))
-        except ValueError as exc:
-            raise ConfigError(
-                path,
-                raw.line_of("digest"),
-                f"digest {digest!r} is not a crontab ({exc})",
-                "e.g. '0 8 * * *' for every day at 08:00",
-            ) from None
-        out["digest"] = str(digest)
-    limit = raw.get("max_per_hour")
-    if limit is not None:
-        if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
-            raise ConfigError(
-                path,
-                raw.line_of("max_per_hour"),
-                "max_per_hour must be a whole number of at least 1",
-            )
-        out["max_per_hour"] = limit
-    quiet = raw.get("quiet_hours")
-    if quiet is not None:
-        match = re.fullmatch(
-            r"\s*([01]\d|2[0-3]):([0-5]\d)\s*-\s*([01]\d|2[0-3]):([0-5]\d)\s*", str(quiet)
-        )
-        if not match:
-            raise ConfigError(
-                path,
-                raw.line_of("quiet_hours"),
-                f"quiet_hours {quiet!r} is not a time range",
-                "write it as '22:00-07:00'",
-            )
-        out["quiet_hours"] = (f"{match[1]}:{match[2]}", f"{match[3]}:{match[4]}")
-    language = raw.get("language", "fr")
-    if language not in LANGUAGES:
-        raise ConfigError(
-            path,
-            raw.line_of("language"),
-            f"alert language {language!r} is not available",
-            f"use one of {', '.join(LANGUAGES)}",
-        )
-    out["language"] = language
-    templates = raw.get("templates")
-    if templates is not None:
-        templates = require_mapping(templates, path, raw.line_of("templates"), "templates")
-        for key, source in templates.items():
-            if key not in _TEMPLATE_KEYS:
-                raise ConfigError(
-                    path,
-                    templates.line_of(str(key)),
-                    f"unknown template {key!r}",
-                    f"use {', '.join(sorted(_TEMPLATE_KEYS))}",
-                )
-            problem = check_template(str(source), str(key))
-            if problem:
-                raise ConfigError(
-                    path,
-                    templates.line_of(str(key)),
-                    f"template {key!r} cannot be used: {problem}",
-                    "templates see article.title, article.url, article.source, snippet, "
-                    "terms, also_in, watchlist.title (docs/notifications.md)",
-                )
-        out["templates"] = tuple((str(k), str(v)) for k, v in templates.items())
-    return out
-
-
 def _parse_watchlist(
     raw: LineDict, path: str, channels: dict[str, Channel], entities: dict[str, Entity]
 ) -> Watchlist:
     reject_unknown_keys(raw, _WATCHLIST_KEYS, path, "watchlist")
     name = raw.get("name")
-    if not isinstance(name, str) or not _NAME.match(name):
+    if not isinstance(name, str) or not NAME.match(name):
         raise ConfigError(
             path,
             raw.line_of("name"),
@@ -565,7 +315,7 @@ def _parse_watchlist(
             inline = f"{name}#{i + 1}"
             url, missing = substitute(target, {})
             if not missing:
-                _check_apprise_url(url, path, raw.line_of("notify"), inline)
+                check_apprise_url(url, path, raw.line_of("notify"), inline)
             channels[inline] = Channel(inline, None if missing else url, tuple(missing), raw.line)
             names.append(inline)
         elif target == CONSOLE:
@@ -594,7 +344,7 @@ def _parse_watchlist(
         entities=entity_ids,
         fields=fields or ("title", "text"),
         min_mentions=min_mentions,
-        **_parse_delivery(raw, path),
+        **parse_delivery_policy(raw, path),
     )
 
 
@@ -610,7 +360,7 @@ def load_rules(path: str | Path, secrets: dict[str, str] | None = None) -> RuleS
         errors.append(exc)
         entities = {}
     try:
-        channels = _parse_channels(
+        channels = parse_channels(
             data.get("channels"), path, data.line_of("channels"), secrets or {}, errors
         )
     except ConfigError as exc:
@@ -668,12 +418,3 @@ def validate_sources_referenced(rules: RuleSet, source_names: set[str]) -> None:
         if name not in source_names
     ]
     raise_all(errors)
-
-
-def describe_unusable_channels(rules: RuleSet) -> list[str]:
-    """One sentence per channel that cannot send, naming the variables to set (never values)."""
-    return [
-        f"channel {c.name!r} is off: set {', '.join(c.missing)} (environment or secrets file)"
-        for c in rules.channels.values()
-        if not c.usable
-    ]

@@ -144,16 +144,13 @@ class Config:
 def load_config(settings: Settings) -> Config:
     """Sources and watchlists, loaded and checked against each other."""
     from crawler.discovery.sources import load_sources
+    from monitors.alerts.channels import describe_unusable_channels
     from monitors.alerts.secrets import load_secrets_file
-    from monitors.rules.watchlists import (
-        describe_unusable_channels,
-        load_rules,
-        validate_sources_referenced,
-    )
+    from monitors.rules.watchlists import load_rules, validate_sources_referenced
 
     sources = load_sources(settings.sources)
     rules = load_rules(settings.watchlists, load_secrets_file(settings.secrets))
     validate_sources_referenced(rules, {s.name for s in sources.sources})
-    for warning in describe_unusable_channels(rules):
+    for warning in describe_unusable_channels(rules.channels):
         logger.warning("%s; its alerts go to the console and stay in the database", warning)
     return Config(settings, sources, rules)

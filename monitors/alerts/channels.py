@@ -1,0 +1,183 @@
+"""Notification channels: the named apprise URLs (or apprise config files) of the watchlists
+file, with their secrets substituted, checked so that a value can never move a message to
+another host, and their combined morning digest."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import apprise
+from apprise.utils.parse import parse_url
+
+from crawler.core.errors import ConfigError
+from crawler.core.yamlfile import LineDict, require_mapping, string_list
+from monitors.alerts.policy import DEFAULT_TIMEZONE, parse_delivery_policy
+from monitors.alerts.secrets import remember_url_secrets, substitute
+
+CONSOLE = "console"
+NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+_CHANNEL_KEYS = {"url", "config", "tags", "description", "digest", "timezone", "language"}
+
+
+@dataclass(frozen=True)
+class Channel:
+    """A named notification target: an apprise URL, or an apprise config file (`config`) whose
+    entries are chosen by apprise `tags`. `url` is None when a ${VAR} it needs is not set."""
+
+    name: str
+    url: str | None
+    missing: tuple[str, ...] = ()
+    line: int = 0
+    config: str | None = None
+    tags: tuple[str, ...] = ()
+    # A morning review: every alert to this channel, whatever its watchlist, waits for this
+    # crontab (in `timezone`) and goes out in one message, a section per watchlist.
+    digest: str | None = None
+    timezone: str = DEFAULT_TIMEZONE
+    language: str = "fr"
+
+    @property
+    def usable(self) -> bool:
+        return self.url is not None or self.config is not None
+
+
+def check_apprise_url(url: str, path: str, line: int, name: str) -> None:
+    remember_url_secrets(url)
+    if apprise.Apprise.instantiate(url, suppress_exceptions=True) is None:
+        scheme = url.split("://", 1)[0] if "://" in url else "(no scheme)"
+        raise ConfigError(
+            path,
+            line,
+            f"channel {name!r}: not a valid apprise URL (scheme {scheme!r})",
+            "see https://github.com/caronc/apprise/wiki for URL formats, e.g. mailtos://, slack://",
+        )
+
+
+def _config_channel(name: str, spec: LineDict, path: str, line: int) -> Channel:
+    """A channel backed by an apprise configuration file (YAML or TEXT), accepted as is."""
+    config = Path(str(spec["config"])).expanduser()
+    if not config.is_absolute():
+        config = Path(path).parent / config
+    if not config.is_file():
+        raise ConfigError(
+            path,
+            spec.line_of("config"),
+            f"channel {name!r}: apprise config file {str(config)!r} not found",
+        )
+    loaded = apprise.AppriseConfig()
+    loaded.add(str(config))
+    if not loaded.services():
+        raise ConfigError(
+            path,
+            spec.line_of("config"),
+            f"channel {name!r}: no notification service found in {str(config)!r}",
+            "check it with `apprise --config FILE --dry-run`",
+        )
+    tags = tuple(string_list(spec.get("tags"), path, spec.line_of("tags"), "tags"))
+    return Channel(name, None, (), line, str(config), tags)
+
+
+def parse_channels(
+    raw: object, path: str, line: int, secrets: dict[str, str], errors: list[ConfigError]
+) -> dict[str, Channel]:
+    """The channels; each invalid one adds its error to `errors` and stays as an unusable
+    placeholder, so the watchlists that name it are not reported a second time."""
+    if raw is None:
+        return {}
+    channels_map = require_mapping(raw, path, line, "'channels'")
+    channels: dict[str, Channel] = {}
+    for name, spec in channels_map.items():
+        spec_line = channels_map.line_of(str(name))
+        try:
+            channels[str(name)] = _parse_channel(name, spec, spec_line, path, secrets)
+        except ConfigError as exc:
+            errors.append(exc)
+            channels[str(name)] = Channel(str(name), None, (), spec_line)
+    return channels
+
+
+def _parse_channel(
+    name: object, spec: object, spec_line: int, path: str, secrets: dict[str, str]
+) -> Channel:
+    if not isinstance(name, str) or not NAME.match(name) or name == CONSOLE:
+        raise ConfigError(
+            path,
+            spec_line,
+            f"channel name {name!r} is invalid",
+            "use lowercase letters, digits, '-' or '_' (and not 'console', which is built in)",
+        )
+    if isinstance(spec, str):
+        template = spec
+    else:
+        spec = require_mapping(spec, path, spec_line, f"channel {name!r}")
+        if "config" in spec:
+            return _config_channel(name, spec, path, spec_line)
+        unknown = set(spec) - _CHANNEL_KEYS
+        if unknown:
+            raise ConfigError(
+                path, spec_line, f"unknown key(s) {sorted(unknown)} in channel {name!r}"
+            )
+        url = spec.get("url")
+        template = url if isinstance(url, str) else ""
+    if not template.strip():
+        raise ConfigError(path, spec_line, f"channel {name!r} needs a 'url'", "an apprise URL")
+    schedule = _channel_schedule(spec, path) if isinstance(spec, dict) else {}
+    url, missing = substitute(template.strip(), secrets)
+    if missing:
+        return Channel(name, None, tuple(missing), spec_line, **schedule)
+    _check_host_kept(template.strip(), url, path, spec_line, name)
+    check_apprise_url(url, path, spec_line, name)
+    return Channel(name, url, (), spec_line, **schedule)
+
+
+def _channel_schedule(spec: LineDict, path: str) -> dict:
+    """A channel's combined digest: its crontab, time zone and language."""
+    if spec.get("digest") is None:
+        for key in ("timezone", "language"):
+            if key in spec:
+                raise ConfigError(
+                    path, spec.line_of(key), f"'{key}' only applies to a channel with a 'digest'"
+                )
+        return {}
+    schedule = parse_delivery_policy(spec, path)  # the same checks as a watchlist's schedule
+    return {key: schedule[key] for key in ("digest", "timezone", "language")}
+
+
+_PLACEHOLDER = "veillevariable"
+
+
+def _channel_host(url: str) -> str | None:
+    parsed = parse_url(url, verify_host=False)
+    return (parsed or {}).get("host")
+
+
+def _check_host_kept(template: str, url: str, path: str, line: int, name: str) -> None:
+    """A ${VAR} value must not change where the message goes: a password with an unencoded
+    '@' or '/' makes apprise read part of it as the host (and send credentials there). The
+    host is compared as written (variables replaced by a placeholder) and as substituted; the
+    message never shows the value."""
+    written = _channel_host(re.sub(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}", _PLACEHOLDER, template))
+    if written is None or _PLACEHOLDER in written.lower():
+        return  # the host itself comes from a variable
+    actual = _channel_host(url)
+    if actual != written:
+        variables = ", ".join(sorted(set(re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", template))))
+        raise ConfigError(
+            path,
+            line,
+            f"channel {name!r}: once {variables} is substituted the URL's host is no longer "
+            f"{written!r}: a value contains a character that ends the user or password part",
+            "percent-encode '@' as %40, '/' as %2F, ':' as %3A, '?' as %3F and '#' as %23 in "
+            "the value (e.g. in the secrets file)",
+        )
+
+
+def describe_unusable_channels(channels: dict[str, Channel]) -> list[str]:
+    """One sentence per channel that cannot send, naming the variables to set (never values)."""
+    return [
+        f"channel {c.name!r} is off: set {', '.join(c.missing)} (environment or secrets file)"
+        for c in channels.values()
+        if not c.usable
+    ]

@@ -1,0 +1,120 @@
+"""How and when a watchlist's (or a channel's) alerts go out: digest crontab, time zone, flood
+limit, quiet hours, language and message templates, checked as they are read."""
+
+from __future__ import annotations
+
+import re
+from typing import TypedDict
+
+from crawler.core.errors import ConfigError
+from crawler.core.yamlfile import LineDict, require_mapping
+
+DEFAULT_TIMEZONE = "Africa/Casablanca"
+_TEMPLATE_KEYS = {
+    "subject",
+    "text",
+    "html",
+    "slack",
+    "digest_subject",
+    "digest_text",
+    "digest_html",
+    "digest_slack",
+}
+
+
+class DeliveryPolicy(TypedDict, total=False):
+    """What parse_delivery_policy returns: the Watchlist (or Channel) fields it sets."""
+
+    timezone: str
+    digest: str
+    max_per_hour: int
+    quiet_hours: tuple[str, str]
+    language: str
+    templates: tuple[tuple[str, str], ...]
+
+
+def parse_delivery_policy(raw: LineDict, path: str) -> DeliveryPolicy:
+    """Digest schedule, time zone, flood limit, quiet hours, language and templates."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from apscheduler.triggers.cron import CronTrigger
+
+    from monitors.alerts.messages import LANGUAGES, check_template
+
+    out: DeliveryPolicy = {}
+    tz = raw.get("timezone", DEFAULT_TIMEZONE)
+    try:
+        ZoneInfo(str(tz))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            path,
+            raw.line_of("timezone"),
+            f"unknown time zone {tz!r}",
+            "use an IANA name such as Africa/Casablanca",
+        ) from None
+    out["timezone"] = str(tz)
+    digest = raw.get("digest")
+    if digest is not None:
+        try:
+            CronTrigger.from_crontab(str(digest), timezone=str(tz))
+        except ValueError as exc:
+            raise ConfigError(
+                path,
+                raw.line_of("digest"),
+                f"digest {digest!r} is not a crontab ({exc})",
+                "e.g. '0 8 * * *' for every day at 08:00",
+            ) from None
+        out["digest"] = str(digest)
+    limit = raw.get("max_per_hour")
+    if limit is not None:
+        if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+            raise ConfigError(
+                path,
+                raw.line_of("max_per_hour"),
+                "max_per_hour must be a whole number of at least 1",
+            )
+        out["max_per_hour"] = limit
+    quiet = raw.get("quiet_hours")
+    if quiet is not None:
+        match = re.fullmatch(
+            r"\s*([01]\d|2[0-3]):([0-5]\d)\s*-\s*([01]\d|2[0-3]):([0-5]\d)\s*", str(quiet)
+        )
+        if not match:
+            raise ConfigError(
+                path,
+                raw.line_of("quiet_hours"),
+                f"quiet_hours {quiet!r} is not a time range",
+                "write it as '22:00-07:00'",
+            )
+        out["quiet_hours"] = (f"{match[1]}:{match[2]}", f"{match[3]}:{match[4]}")
+    language = raw.get("language", "fr")
+    if language not in LANGUAGES:
+        raise ConfigError(
+            path,
+            raw.line_of("language"),
+            f"alert language {language!r} is not available",
+            f"use one of {', '.join(LANGUAGES)}",
+        )
+    out["language"] = language
+    templates = raw.get("templates")
+    if templates is not None:
+        templates = require_mapping(templates, path, raw.line_of("templates"), "templates")
+        for key, source in templates.items():
+            if key not in _TEMPLATE_KEYS:
+                raise ConfigError(
+                    path,
+                    templates.line_of(str(key)),
+                    f"unknown template {key!r}",
+                    f"use {', '.join(sorted(_TEMPLATE_KEYS))}",
+                )
+            problem = check_template(str(source), str(key))
+            if problem:
+                raise ConfigError(
+                    path,
+                    templates.line_of(str(key)),
+                    f"template {key!r} cannot be used: {problem}",
+                    "templates see article.title, article.url, article.source, snippet, "
+                    "terms, also_in, watchlist.title (docs/notifications.md)",
+                )
+        out["templates"] = tuple((str(k), str(v)) for k, v in templates.items())
+    return out
