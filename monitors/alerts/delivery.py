@@ -18,7 +18,7 @@ import sys
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TextIO
+from typing import TextIO, TypedDict, cast
 
 import apprise
 import sqlite_utils
@@ -62,6 +62,39 @@ class DeliveryReport:
     deferred: int = 0  # rolled into a digest by flood control or held by quiet hours
 
 
+class AlsoIn(TypedDict):
+    outlet: str
+    url: str
+
+
+class PendingAlert(TypedDict):
+    """A delivery with what its message needs (load_alert_rows): the delivery, its alert and
+    match, the article, and the other outlets of its story."""
+
+    id: int  # the delivery
+    channel: str
+    attempts: int
+    digest: int
+    alert_id: int
+    watchlist: str
+    created_at: str
+    hits: str  # JSON
+    story_id: int | None
+    is_update: int
+    article_id: int
+    snippet: str
+    title: str | None
+    url: str
+    published: str | None
+    language: str | None
+    source: str
+    source_title: str | None
+    original_source: str | None
+    original_url: str | None
+    terms: str
+    also_in: list[AlsoIn]
+
+
 _COLUMNS = """
 d.id, d.channel, d.attempts, d.digest, a.id AS alert_id, a.watchlist, a.created_at, m.hits,
 a.story_id, a.is_update, a.article_id,
@@ -79,14 +112,16 @@ LEFT JOIN sources s ON s.name = ar.source
 
 def load_alert_rows(
     db: sqlite_utils.Database, where: str, params: list, limit: int = -1
-) -> list[dict]:
+) -> list[PendingAlert]:
     """Deliveries joined with their alert, match, article and the story's other outlets."""
     cursor = db.execute(
         f"SELECT {_COLUMNS} {_JOINS} WHERE {where} ORDER BY d.id LIMIT ?", [*params, limit]
     )
     names = [c[0] for c in cursor.description]
-    rows = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
-    for row in rows:
+    rows: list[PendingAlert] = []
+    for values in cursor.fetchall():
+        row = cast(PendingAlert, dict(zip(names, values, strict=True)))
+        rows.append(row)
         row["terms"] = describe_hits(json.loads(row["hits"]))
         others = story_sources(db.conn, row["story_id"]) if row["story_id"] else []
         # Other outlets that ran the story, known now (copies join a pending alert), each with
@@ -207,7 +242,7 @@ class Sender:
         return True
 
     def _finish(
-        self, rows: list[dict], error: str | None, now: datetime, report: DeliveryReport
+        self, rows: list[PendingAlert], error: str | None, now: datetime, report: DeliveryReport
     ) -> None:
         with self.db.conn:
             for row in rows:
@@ -261,7 +296,7 @@ class Sender:
             )
 
     def _defer(
-        self, rows: list[dict], until: datetime, reason: str, report: DeliveryReport
+        self, rows: list[PendingAlert], until: datetime, reason: str, report: DeliveryReport
     ) -> None:
         with self.db.conn:
             for row in rows:
@@ -301,7 +336,7 @@ class Sender:
         rows = load_alert_rows(
             self.db, "d.state='pending' AND d.next_attempt_at <= ?", [iso(now)], limit
         )
-        groups: dict[tuple[str, str | None], list[dict]] = defaultdict(list)
+        groups: dict[tuple[str, str | None], list[PendingAlert]] = defaultdict(list)
         for row in rows:
             if row["digest"] and self._combined(row["channel"]):
                 groups[(row["channel"], None)].append(row)  # the channel's scheduled review

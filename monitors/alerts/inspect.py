@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import sqlite_utils
 
 from crawler.storage.store import utcnow
-from monitors.alerts.delivery import load_alert_rows
+from monitors.alerts.delivery import PendingAlert, load_alert_rows
 
 RETRYABLE = ("failed", "unconfirmed")
 
@@ -53,7 +53,7 @@ def list_alerts(
     return summaries
 
 
-def show_alert(db: sqlite_utils.Database, alert_id: int) -> tuple[list[tuple], list[dict]]:
+def show_alert(db: sqlite_utils.Database, alert_id: int) -> tuple[list[tuple], list[PendingAlert]]:
     """Every delivery of one alert, with the article, match and delivery state."""
     return db.execute(
         "SELECT d.channel, d.state, d.attempts, d.digest, d.next_attempt_at, d.sent_at, d.last_error "

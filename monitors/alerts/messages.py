@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
+from typing import Any
 from urllib.parse import unquote
 
 import apprise
@@ -228,7 +230,7 @@ def slack_url(url: str | None) -> str | None:
     return "".join(_URL_UNSAFE.get(c, c) for c in url)
 
 
-def alert_context(alert: dict, kind: str = "") -> dict:
+def alert_context(alert: Mapping[str, Any], kind: str = "") -> dict:
     """One alert as templates see it; `alert` holds the joined database row. For Slack,
     everything that comes from a page is escaped (`slack_text`, `slack_url`)."""
     published = (alert.get("published") or "")[:16].replace("T", " ") or None
@@ -280,7 +282,7 @@ def _message(name: str, overrides: dict, context: dict, kind: str) -> Message:
     )
 
 
-def render_alert(alert: dict, watchlist, kind: str) -> Message:
+def render_alert(alert: Mapping[str, Any], watchlist, kind: str) -> Message:
     lang = getattr(watchlist, "language", "fr")
     overrides = {
         k: v
@@ -291,7 +293,7 @@ def render_alert(alert: dict, watchlist, kind: str) -> Message:
     return _message("alert", overrides, context, kind)
 
 
-def render_digest(alerts: list[dict], watchlist, kind: str) -> Message:
+def render_digest(alerts: Sequence[Mapping[str, Any]], watchlist, kind: str) -> Message:
     lang = getattr(watchlist, "language", "fr")
     overrides = {
         k.removeprefix("digest_"): v
