@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections import defaultdict
-from typing import Any
+from typing import Any, Literal, TypedDict, cast
 
 import sqlite_utils
 
@@ -22,6 +22,37 @@ from crawler.storage import store
 
 logger = logging.getLogger(__name__)
 
+
+class SourceCounts(TypedDict, total=False):
+    """One source's counts in one crawl, as the run records them (crawl_runs.stats) and the
+    daemon reads them back (CrawlResult.per_source); absent means zero."""
+
+    entry_ok: int  # entry points that answered (304 included)
+    entry_failed: int
+    not_modified: int  # entry points that answered 304
+    new: int  # articles stored
+    updated: int  # articles whose text changed (a new revision)
+    duplicates: int  # copies of stored articles, under another URL
+    known: int  # article links already stored, not fetched
+    errors: int
+    given_up: int  # article URLs the retry book gave up on
+    retried: int  # article URLs fetched again from the retry book
+    booked_skipped: int  # article URLs waiting in the retry book, not due yet
+
+
+COUNT = Literal[
+    "entry_ok",
+    "entry_failed",
+    "not_modified",
+    "new",
+    "updated",
+    "duplicates",
+    "known",
+    "errors",
+    "given_up",
+    "retried",
+    "booked_skipped",
+]
 PREFIX = "veille/"
 LOST = "veille:articles-lost"  # not per source: set when articles of this crawl were not stored
 
@@ -39,26 +70,21 @@ class CrawlJournal:
 
     # -- counts ------------------------------------------------------------------------------------
 
-    def count(self, source: str, name: str, amount: int = 1) -> None:
+    def count(self, source: str, name: COUNT, amount: int = 1) -> None:
         self.stats.inc_value(f"{PREFIX}{source}/{name}", amount)
 
-    def counts(self, source: str) -> dict[str, int]:
-        """One source's counts so far (entry_ok, new, duplicates, errors…)."""
-        prefix = f"{PREFIX}{source}/"
-        return {
-            key[len(prefix) :]: value
-            for key, value in self.stats.get_stats().items()
-            if key.startswith(prefix)
-        }
+    def counts(self, source: str) -> SourceCounts:
+        """One source's counts so far."""
+        return self.report().get(source, SourceCounts())
 
-    def report(self) -> dict[str, dict[str, int]]:
+    def report(self) -> dict[str, SourceCounts]:
         """Every source's counts, as the run records them (crawl_runs.stats)."""
         report: dict[str, dict[str, int]] = defaultdict(dict)
         for key, value in self.stats.get_stats().items():
             if key.startswith(PREFIX):
                 source, _, name = key[len(PREFIX) :].rpartition("/")
                 report[source][name] = value
-        return dict(report)
+        return {source: cast(SourceCounts, counts) for source, counts in report.items()}
 
     # -- articles not stored -----------------------------------------------------------------------
 

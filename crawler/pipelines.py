@@ -18,7 +18,7 @@ from crawler.extraction.dates import FEED, choose_published, found
 from crawler.extraction.extract import NotAnArticle, extract_article
 from crawler.fetching.kill_points import kill_point
 from crawler.items import ArticleItem
-from crawler.journal import CrawlJournal
+from crawler.journal import COUNT, CrawlJournal
 from crawler.storage import store
 from crawler.stories.fingerprint import fingerprint
 
@@ -211,7 +211,7 @@ class StorePipeline(_Stage):
         kill_point("crawl:batch-stored", with_parent=True)
         for (item, _), (article_id, is_new) in zip(batch, results, strict=True):
             item.article_id = article_id
-            counter = "new" if is_new else "duplicates"
+            counter: COUNT = "new" if is_new else "duplicates"
             self.journal.count(item.source, counter)
             if is_new:
                 logger.info("source=%s stored article %d %s", item.source, article_id, item.url)

@@ -182,6 +182,7 @@ def test_a_worker_above_its_memory_limit_is_recycled(sites, tmp_path, pool_facto
     assert pool.crawl(tmp_path / "veille.db", sources, time_limit=90).new_articles == 9
     _wait(lambda: pool.recycled >= 1, 20, "recycling")
     _wait(lambda: not _alive(first_pid), 20, "the old worker to exit")
+    _wait(lambda: first_pid not in [w["pid"] for w in pool.describe()], 10, "the pool to let go")
     assert pool.replaced == 0  # recycled, not crashed
     result = pool.crawl(tmp_path / "veille.db", sources, time_limit=90)
     assert result.status == "finished" and pool.describe()[0]["pid"] != first_pid

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import IO
 
 from crawler.core.errors import CrawlError
+from crawler.journal import SourceCounts
 from crawler.storage import store
 
 logger = logging.getLogger(__name__)
@@ -38,7 +39,7 @@ class CrawlResult:
     status: str
     new_articles: int
     errors: int
-    per_source: dict[str, dict[str, int]]
+    per_source: dict[str, SourceCounts]  # read back from the run's record
 
 
 def crawl(

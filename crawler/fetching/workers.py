@@ -343,8 +343,11 @@ class WorkerPool:
                     self._kill(worker)  # its exit is handled on the next round
                     worker.last_seen = now
                     continue
+                # Only a worker that has crawled is recycled for its memory: a limit below what
+                # a fresh worker takes would otherwise replace workers without end.
                 if not worker.draining and (
-                    worker.crawls >= self.max_crawls or worker.rss > self.max_rss
+                    worker.crawls >= self.max_crawls
+                    or (worker.crawls > 0 and worker.rss > self.max_rss)
                 ):
                     logger.info(
                         "crawl worker pid=%d recycled after %d crawls at %.0f MB",

@@ -390,8 +390,8 @@ class NewsSpider(scrapy.Spider):
         """Stamp each source and the run; the summary is what the daemon logs per cycle."""
         total_new = total_errors = 0
         for name in self.sources:
-            counts = defaultdict(int, self.journal.counts(name))
-            store.record_crawl(self.db, name, succeeded=counts["entry_ok"] > 0)
+            counts = self.journal.counts(name)
+            store.record_crawl(self.db, name, succeeded=counts.get("entry_ok", 0) > 0)
             found = self.discovered.get(name)
             if found and found["answered"] and reason == "finished":
                 skipped = {
@@ -400,15 +400,15 @@ class NewsSpider(scrapy.Spider):
                 warning = store.record_link_counts(self.db, name, found["articles"], skipped)
                 if warning:
                     logger.warning("source=%s kind=went-dark %s", name, warning)
-            total_new += counts["new"]
-            total_errors += counts["errors"]
+            total_new += counts.get("new", 0)
+            total_errors += counts.get("errors", 0)
             logger.info(
                 "source=%s new=%d duplicates=%d known=%d errors=%d",
                 name,
-                counts["new"],
-                counts["duplicates"],
-                counts["known"],
-                counts["errors"],
+                counts.get("new", 0),
+                counts.get("duplicates", 0),
+                counts.get("known", 0),
+                counts.get("errors", 0),
             )
         status = "finished" if reason == "finished" else f"stopped: {reason}"
         if reason == "finished" and not self.journal.articles_lost:

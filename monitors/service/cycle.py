@@ -12,6 +12,7 @@ from typing import TextIO
 from crawler.core.errors import VeilleError
 from crawler.fetching.crawl import CrawlResult, crawl
 from crawler.fetching.workers import WorkerPool, crawl_sites
+from crawler.journal import SourceCounts
 from crawler.storage import store
 from crawler.storage.store import iso
 from monitors.alerts.delivery import DeliveryReport, Sender
@@ -110,7 +111,7 @@ def run_cycle(
             f"the crawl ({result.status}) stopped before this source was done; nothing of it "
             "is lost, its next crawl starts again",
         )
-        result.per_source[name] = {"entry_failed": 1, "errors": 1}
+        result.per_source[name] = SourceCounts(entry_failed=1, errors=1)
     paces: dict[str, Pace] = {}
     for name, counts in sorted(result.per_source.items()):
         try:

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 import sqlite_utils
 
+from crawler.journal import SourceCounts
 from crawler.storage.store import iso
 
 MAX_QUIET_FACTOR = 4.0
@@ -153,7 +154,7 @@ def record_outcome(
     db: sqlite_utils.Database,
     source: str,
     interval_minutes: float,
-    counts: dict,
+    counts: SourceCounts,
     now: datetime | None = None,
 ) -> Pace:
     """Update a source's pace after a crawl (counts as the spider reported them)."""
