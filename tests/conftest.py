@@ -100,3 +100,25 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section("veille figures")
         for line in _FIGURES:
             terminalreporter.write_line(line)
+
+
+def steady_sources(sites, folder: Path) -> Path:
+    """The two fixture outlets with every kind of entry point and nothing that fails at the
+    entry level: a second crawl of them costs one conditional request per entry point."""
+    quotidien, khabar = sites["lequotidien"].base_url, sites["alkhabar"].base_url
+    path = folder / "steady.yaml"
+    path.write_text(
+        f"""sources:
+  - name: lequotidien
+    homepage: {quotidien}/
+    feeds: [{quotidien}/feed/]
+    sitemaps: [{quotidien}/sitemap_index.xml]
+    listings: [{quotidien}/technologie/]
+  - name: alkhabar
+    homepage: {khabar}/
+    feeds: [{khabar}/feed]
+    sitemaps: [{khabar}/sitemap-news.xml]
+""",
+        encoding="utf-8",
+    )
+    return path

@@ -12,6 +12,8 @@ from crawler.storage import store
 from monitors.demo.run import LOCAL_CRAWL_SETTINGS
 from monitors.demo.sites import DEMO_SITES_ROOT, render_sources, serve_demo_sites, stop_sites
 
+from .conftest import steady_sources
+
 LEQUOTIDIEN_ARTICLES = {
     "/2026/11/20/souverainete-numerique-maroc-cloud-national/",
     "/2026/11/19/um6p-supercalculateur-benguerir/",
@@ -230,22 +232,7 @@ def test_crawl_time_limit_is_enforced_from_outside(sites, sources_file, tmp_path
 
 
 def test_an_unchanged_second_crawl_costs_one_conditional_request_per_entry_point(sites, tmp_path):
-    quotidien, khabar = sites["lequotidien"].base_url, sites["alkhabar"].base_url
-    sources = tmp_path / "steady.yaml"
-    sources.write_text(
-        f"""sources:
-  - name: lequotidien
-    homepage: {quotidien}/
-    feeds: [{quotidien}/feed/]
-    sitemaps: [{quotidien}/sitemap_index.xml]
-    listings: [{quotidien}/technologie/]
-  - name: alkhabar
-    homepage: {khabar}/
-    feeds: [{khabar}/feed]
-    sitemaps: [{khabar}/sitemap-news.xml]
-""",
-        encoding="utf-8",
-    )
+    sources = steady_sources(sites, tmp_path)
     first = run_crawl(tmp_path, sources)
     assert first.new_articles == 9
     for site in sites.values():

@@ -20,27 +20,8 @@ from crawler.fetching.workers import WorkerPool
 from crawler.storage import store
 from monitors.demo.run import LOCAL_CRAWL_SETTINGS
 
+from .conftest import steady_sources
 from .hostile import HostileSite
-
-
-def _steady_sources(sites, tmp_path) -> Path:
-    quotidien, khabar = sites["lequotidien"].base_url, sites["alkhabar"].base_url
-    path = tmp_path / "steady.yaml"
-    path.write_text(
-        f"""sources:
-  - name: lequotidien
-    homepage: {quotidien}/
-    feeds: [{quotidien}/feed/]
-    sitemaps: [{quotidien}/sitemap_index.xml]
-    listings: [{quotidien}/technologie/]
-  - name: alkhabar
-    homepage: {khabar}/
-    feeds: [{khabar}/feed]
-    sitemaps: [{khabar}/sitemap-news.xml]
-""",
-        encoding="utf-8",
-    )
-    return path
 
 
 def _with_hanging_source(sources: Path, hostile: HostileSite) -> Path:
@@ -86,7 +67,7 @@ def _alive(pid: int) -> bool:
 
 def test_one_worker_crawls_again_with_only_conditional_requests(sites, tmp_path, pool_factory):
     pool = pool_factory()
-    sources = _steady_sources(sites, tmp_path)
+    sources = steady_sources(sites, tmp_path)
     first = pool.crawl(tmp_path / "veille.db", sources, time_limit=90)
     assert first.status == "finished" and first.new_articles == 9
     pid = pool.describe()[0]["pid"]
@@ -118,7 +99,7 @@ def test_a_hanging_site_costs_its_crawl_the_time_limit_and_nothing_else(
 ):
     hostile = HostileSite()
     try:
-        sources = _with_hanging_source(_steady_sources(sites, tmp_path), hostile)
+        sources = _with_hanging_source(steady_sources(sites, tmp_path), hostile)
         pool = pool_factory()
         db = tmp_path / "veille.db"
         results: dict[str, object] = {}
@@ -151,7 +132,7 @@ def test_a_worker_killed_mid_crawl_is_replaced_and_the_next_crawl_completes(
 ):
     hostile = HostileSite()
     try:
-        sources = _with_hanging_source(_steady_sources(sites, tmp_path), hostile)
+        sources = _with_hanging_source(steady_sources(sites, tmp_path), hostile)
         pool = pool_factory()
         db = tmp_path / "veille.db"
         assert pool.crawl(db, sources, ["lequotidien"], 60).new_articles == 6
@@ -177,7 +158,7 @@ def test_a_worker_killed_mid_crawl_is_replaced_and_the_next_crawl_completes(
 
 def test_a_worker_above_its_memory_limit_is_recycled(sites, tmp_path, pool_factory):
     pool = pool_factory(max_rss_mb=100)  # a worker that has crawled holds more than that
-    sources = _steady_sources(sites, tmp_path)
+    sources = steady_sources(sites, tmp_path)
     first_pid = pool.describe()[0]["pid"]
     assert pool.crawl(tmp_path / "veille.db", sources, time_limit=90).new_articles == 9
     _wait(lambda: pool.recycled >= 1, 20, "recycling")
@@ -190,7 +171,7 @@ def test_a_worker_above_its_memory_limit_is_recycled(sites, tmp_path, pool_facto
 
 def test_a_worker_is_recycled_after_its_crawl_allowance(sites, tmp_path, pool_factory):
     pool = pool_factory(max_crawls=1)
-    sources = _steady_sources(sites, tmp_path)
+    sources = steady_sources(sites, tmp_path)
     first_pid = pool.describe()[0]["pid"]
     pool.crawl(tmp_path / "veille.db", sources, ["alkhabar"], 60)
     _wait(lambda: not _alive(first_pid), 20, "the old worker to exit")
@@ -213,7 +194,7 @@ def _children(pid: int) -> set[int]:
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGKILL])
 def test_the_daemon_leaves_no_worker_behind(sites, tmp_path, signum):
-    sources = _steady_sources(sites, tmp_path)
+    sources = steady_sources(sites, tmp_path)
     watchlists = tmp_path / "watchlists.yaml"
     watchlists.write_text(
         "watchlists:\n  - name: maroc\n    query: 'Maroc OR المغرب'\n    notify: [console]\n",
