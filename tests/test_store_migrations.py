@@ -9,15 +9,27 @@ import threading
 
 import pytest
 
-from crawler.storage import store
+from crawler.storage import schema, store
 
 
-def test_a_new_database_records_every_migration_by_name(tmp_path):
+def every_step() -> list[tuple[str, str]]:
+    return [(m.name, step.name) for m in schema.migration_sets() for step in m.pending(_empty())]
+
+
+def _empty():
+    import sqlite_utils
+
+    return sqlite_utils.Database(memory=True)
+
+
+def test_a_new_database_records_every_step_under_its_owner(tmp_path):
     db = store.open_database(tmp_path / "v.db")
-    names = [m.name for m in store.MIGRATIONS.applied(db)]
-    assert names == [f"{n:04d}_{store._NAMES[n]}" for n in sorted(store._MIGRATIONS)]
-    assert db.execute("PRAGMA user_version").fetchone()[0] == store.SCHEMA_VERSION
-    assert store.is_up_to_date(db) and not store.MIGRATIONS.pending(db)
+    assert schema.applied(db) == every_step()
+    owners = [owner for owner, _ in schema.applied(db)]
+    assert owners == sorted(owners, key=[m.removesuffix(".tables") for m in schema.OWNERS].index)
+    assert {"monitors.alerts", "crawler.storage", "crawler.stories"} <= set(owners)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == schema.schema_version() == 14
+    assert store.is_up_to_date(db) and not any(m.pending(db) for m in schema.migration_sets())
 
 
 def test_opening_an_up_to_date_database_runs_no_migration_and_no_scan(tmp_path, monkeypatch):
@@ -28,7 +40,7 @@ def test_opening_an_up_to_date_database_runs_no_migration_and_no_scan(tmp_path, 
 
     for name in ("_backfill_stories", "_backfill_story_terms", "_narrow_fts_update_trigger"):
         monkeypatch.setattr(store, name, refuse)
-    monkeypatch.setattr(store.MIGRATIONS, "apply", refuse)
+    monkeypatch.setattr(store, "apply_migrations", refuse)
     statements: list[str] = []
     real_connect = sqlite3.connect
 
@@ -60,17 +72,26 @@ def test_concurrent_first_opens_migrate_once(tmp_path):
         thread.join()
     assert errors == []
     db = store.open_database(tmp_path / "v.db")
-    assert len(store.MIGRATIONS.applied(db)) == len(store._MIGRATIONS)
+    assert schema.applied(db) == every_step()
 
 
-def _old_database(path, version: int) -> None:
+def _old_database(path, version: int, named: bool = False) -> None:
     """A database as veille left it when migrations were numbered by PRAGMA user_version."""
     conn = sqlite3.connect(path)
     conn.create_function("veille_normalize_escapes", 1, store.normalize_escapes)
     for number in range(1, version + 1):
-        for statement in store.sql_statements(store._MIGRATIONS[number]):
+        for statement in schema.sql_statements(schema.historic_script(number)):
             conn.execute(statement)
     conn.execute(f"PRAGMA user_version = {version}")
+    if named:  # as this version recorded them for a while: set "veille", 0001_… to 0012_…
+        conn.execute(
+            "CREATE TABLE _sqlite_migrations (id INTEGER PRIMARY KEY, migration_set TEXT, "
+            "name TEXT, applied_at TEXT)"
+        )
+        conn.executemany(
+            "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES (?, ?, '')",
+            [("veille", f"{n:04d}_old") for n in range(1, version + 1)],
+        )
     conn.execute("INSERT INTO sources(name) VALUES ('le360')")
     conn.execute(
         "INSERT INTO articles(source, url, url_key, text, content_hash, fetched_at) VALUES "
@@ -82,12 +103,11 @@ def _old_database(path, version: int) -> None:
     conn.close()
 
 
-@pytest.mark.parametrize("version", [10, 12])
-def test_an_old_numbered_database_is_adopted_and_upgraded(tmp_path, version):
-    _old_database(tmp_path / "old.db", version)
-
+@pytest.mark.parametrize("version, named", [(3, False), (10, False), (12, False), (12, True)])
+def test_an_older_database_is_adopted_and_upgraded(tmp_path, version, named):
+    _old_database(tmp_path / "old.db", version, named)
     db = store.open_database(tmp_path / "old.db")
-    assert len(store.MIGRATIONS.applied(db)) == len(store._MIGRATIONS)
+    assert sorted(schema.applied(db)) == sorted(every_step())
     assert store.is_up_to_date(db)
     keys = [row[0] for row in db.execute("SELECT url_key FROM article_urls")]
     # Migration 11 spells percent-escapes one way; it used to stop on its own LIKE … ESCAPE.
@@ -103,5 +123,5 @@ def test_sql_statements_split_where_sqlite_says_a_statement_ends():
     END;
     INSERT INTO t(a) VALUES ('semi;colon');
     """
-    statements = store.sql_statements(script)
+    statements = schema.sql_statements(script)
     assert len(statements) == 3 and statements[1].rstrip().endswith("END;")

@@ -1,4 +1,5 @@
-"""SQLite storage: schema and migrations, articles stored once, crawl runs and errors per source.
+"""SQLite storage: the connection (and the migrations of crawler.storage.schema), articles stored
+once, crawl runs and errors per source.
 
 Every writer (crawl processes, the matcher, the alert sender) opens its own connection through
 `open_database`, which sets WAL mode and a busy timeout so they can work side by side.
@@ -14,10 +15,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlite_utils
-from sqlite_utils.migrations import Migrations
 
 from crawler.canonical import is_variant_url, normalize_escapes, url_key
 from crawler.core.errors import DatabaseError
+from crawler.storage.schema import apply_migrations, schema_version
 from crawler.stories.fingerprint import Fingerprint, fingerprint
 from crawler.stories.grouping import (
     article_hour,
@@ -28,232 +29,6 @@ from crawler.stories.grouping import (
 )
 from crawler.stories.terms import LEAD_CHARACTERS as TERMS_LEAD
 from crawler.stories.terms import story_terms
-
-SCHEMA_VERSION = 12
-
-_MIGRATIONS: dict[int, str] = {
-    1: """
-    CREATE TABLE IF NOT EXISTS sources (
-        name TEXT PRIMARY KEY,
-        title TEXT,
-        homepage TEXT,
-        languages TEXT,
-        last_crawl_at TEXT,
-        last_success_at TEXT,
-        last_error TEXT,
-        last_error_at TEXT,
-        error_count INTEGER NOT NULL DEFAULT 0
-    );
-    CREATE TABLE IF NOT EXISTS articles (
-        id INTEGER PRIMARY KEY,
-        source TEXT NOT NULL REFERENCES sources(name),
-        url TEXT NOT NULL,
-        url_key TEXT NOT NULL UNIQUE,
-        title TEXT,
-        author TEXT,
-        published TEXT,
-        language TEXT,
-        sitename TEXT,
-        description TEXT,
-        text TEXT NOT NULL,
-        content_hash TEXT NOT NULL UNIQUE,
-        fetched_at TEXT NOT NULL,
-        matched_at TEXT
-    );
-    CREATE INDEX IF NOT EXISTS articles_unmatched ON articles(id) WHERE matched_at IS NULL;
-    CREATE INDEX IF NOT EXISTS articles_source ON articles(source);
-    CREATE TABLE IF NOT EXISTS article_urls (
-        url_key TEXT PRIMARY KEY,
-        article_id INTEGER NOT NULL REFERENCES articles(id)
-    );
-    CREATE TABLE IF NOT EXISTS crawl_runs (
-        id INTEGER PRIMARY KEY,
-        started_at TEXT NOT NULL,
-        finished_at TEXT,
-        sources TEXT NOT NULL,
-        status TEXT NOT NULL DEFAULT 'running',
-        new_articles INTEGER NOT NULL DEFAULT 0,
-        errors INTEGER NOT NULL DEFAULT 0,
-        stats TEXT
-    );
-    CREATE TABLE IF NOT EXISTS crawl_errors (
-        id INTEGER PRIMARY KEY,
-        run_id INTEGER REFERENCES crawl_runs(id),
-        source TEXT NOT NULL,
-        url TEXT,
-        kind TEXT NOT NULL,
-        message TEXT NOT NULL,
-        at TEXT NOT NULL
-    );
-    CREATE INDEX IF NOT EXISTS crawl_errors_source ON crawl_errors(source, at);
-    CREATE TABLE IF NOT EXISTS matches (
-        id INTEGER PRIMARY KEY,
-        article_id INTEGER NOT NULL REFERENCES articles(id),
-        watchlist TEXT NOT NULL,
-        terms TEXT NOT NULL,
-        snippet TEXT NOT NULL,
-        matched_at TEXT NOT NULL,
-        UNIQUE (article_id, watchlist)
-    );
-    CREATE TABLE IF NOT EXISTS alerts (
-        id INTEGER PRIMARY KEY,
-        match_id INTEGER NOT NULL UNIQUE REFERENCES matches(id),
-        article_id INTEGER NOT NULL REFERENCES articles(id),
-        watchlist TEXT NOT NULL,
-        created_at TEXT NOT NULL,
-        UNIQUE (article_id, watchlist)
-    );
-    CREATE TABLE IF NOT EXISTS deliveries (
-        id INTEGER PRIMARY KEY,
-        alert_id INTEGER NOT NULL REFERENCES alerts(id),
-        channel TEXT NOT NULL,
-        state TEXT NOT NULL DEFAULT 'pending',
-        attempts INTEGER NOT NULL DEFAULT 0,
-        next_attempt_at TEXT NOT NULL,
-        last_error TEXT,
-        sent_at TEXT,
-        UNIQUE (alert_id, channel)
-    );
-    CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries(state, next_attempt_at);
-    """,
-    # Why each match happened: every hit (term, field, offsets), for alerts and `rules test`.
-    2: """
-    ALTER TABLE matches ADD COLUMN hits TEXT NOT NULL DEFAULT '[]';
-    """,
-    # Deliveries waiting for a digest (digest schedule, flood control, quiet hours).
-    3: """
-    ALTER TABLE deliveries ADD COLUMN digest INTEGER NOT NULL DEFAULT 0;
-    CREATE INDEX IF NOT EXISTS deliveries_recent ON deliveries(channel, state, sent_at);
-    """,
-    # Stories (near-duplicate clusters), their LSH index, article revisions, alerts per story.
-    4: """
-    CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-    CREATE TABLE IF NOT EXISTS stories (
-        id INTEGER PRIMARY KEY,
-        first_seen TEXT NOT NULL,
-        canonical_article_id INTEGER,
-        title TEXT,
-        updated_at TEXT NOT NULL
-    );
-    ALTER TABLE articles ADD COLUMN story_id INTEGER REFERENCES stories(id);
-    ALTER TABLE articles ADD COLUMN signature BLOB;
-    ALTER TABLE articles ADD COLUMN shingles INTEGER NOT NULL DEFAULT 0;
-    ALTER TABLE articles ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
-    CREATE INDEX IF NOT EXISTS articles_story ON articles(story_id);
-    CREATE TABLE IF NOT EXISTS lsh_buckets (
-        band INTEGER NOT NULL,
-        bucket INTEGER NOT NULL,
-        article_id INTEGER NOT NULL REFERENCES articles(id)
-    );
-    CREATE INDEX IF NOT EXISTS lsh_lookup ON lsh_buckets(band, bucket);
-    CREATE INDEX IF NOT EXISTS lsh_article ON lsh_buckets(article_id);
-    CREATE TABLE IF NOT EXISTS article_revisions (
-        id INTEGER PRIMARY KEY,
-        article_id INTEGER NOT NULL REFERENCES articles(id),
-        revision INTEGER NOT NULL,
-        title TEXT,
-        text TEXT NOT NULL,
-        content_hash TEXT NOT NULL,
-        fetched_at TEXT NOT NULL,
-        UNIQUE (article_id, revision)
-    );
-    ALTER TABLE alerts ADD COLUMN story_id INTEGER REFERENCES stories(id);
-    ALTER TABLE alerts ADD COLUMN is_update INTEGER NOT NULL DEFAULT 0;
-    CREATE UNIQUE INDEX IF NOT EXISTS alerts_story_watchlist ON alerts(story_id, watchlist);
-    """,
-    # What the web view facets and searches: one row per (article, watchlist) match.
-    5: """
-    CREATE VIEW IF NOT EXISTS matched_articles AS
-    SELECT a.id, a.title, a.source, a.language, a.published,
-           substr(coalesce(a.published, a.fetched_at), 1, 10) AS day,
-           m.watchlist, m.snippet, a.url, a.story_id, m.matched_at
-    FROM matches m JOIN articles a ON a.id = m.article_id;
-    """,
-    # LSH keys folded with their band into one clustered key: one index probe per band, flat
-    # as the store grows (band and bucket as two columns cost 3.8x at 100k articles).
-    6: """
-    CREATE TABLE IF NOT EXISTS lsh_keys (
-        key INTEGER NOT NULL,
-        article_id INTEGER NOT NULL,
-        PRIMARY KEY (key, article_id)
-    ) WITHOUT ROWID;
-    CREATE INDEX IF NOT EXISTS lsh_keys_article ON lsh_keys(article_id);
-    DROP TABLE IF EXISTS lsh_buckets;
-    """,
-    # Incremental crawling: validators of each entry point, and robots.txt kept for a day.
-    7: """
-    CREATE TABLE IF NOT EXISTS entry_state (
-        url TEXT PRIMARY KEY,
-        etag TEXT,
-        last_modified TEXT,
-        last_status INTEGER,
-        checked_at TEXT NOT NULL
-    );
-    CREATE TABLE IF NOT EXISTS robots_cache (
-        netloc TEXT PRIMARY KEY,
-        body BLOB NOT NULL,
-        fetched_at TEXT NOT NULL
-    );
-    """,
-    # The child sitemaps of a sitemap index, re-checked (conditionally) when the index is unchanged.
-    8: """
-    ALTER TABLE entry_state ADD COLUMN children TEXT NOT NULL DEFAULT '[]';
-    """,
-    # Per-source pacing: quiet sources are polled less, failing ones back off (monitors/service/pacing.py).
-    9: """
-    ALTER TABLE sources ADD COLUMN consecutive_failures INTEGER NOT NULL DEFAULT 0;
-    ALTER TABLE sources ADD COLUMN quiet_cycles INTEGER NOT NULL DEFAULT 0;
-    ALTER TABLE sources ADD COLUMN next_due_at TEXT;
-    ALTER TABLE sources ADD COLUMN pace TEXT;
-    """,
-    # Where the publication date came from, and the original outlet of a republished article.
-    10: """
-    ALTER TABLE articles ADD COLUMN published_origin TEXT;
-    ALTER TABLE articles ADD COLUMN original_source TEXT;
-    ALTER TABLE articles ADD COLUMN original_url TEXT;
-    """,
-    # The retry book (crawler/discovery/retries.py); per-source link counts and the warning of a source
-    # that went dark; URL keys with one spelling of percent-escapes (crawler.canonical).
-    11: """
-    CREATE TABLE IF NOT EXISTS article_retries (
-        url_key TEXT PRIMARY KEY,
-        url TEXT NOT NULL,
-        source TEXT NOT NULL,
-        state TEXT NOT NULL,
-        attempts INTEGER NOT NULL,
-        kind TEXT NOT NULL,
-        reason TEXT NOT NULL,
-        first_failed_at TEXT NOT NULL,
-        last_failed_at TEXT NOT NULL,
-        next_attempt_at TEXT,
-        feed_title TEXT,
-        feed_published TEXT
-    );
-    CREATE INDEX IF NOT EXISTS article_retries_due ON article_retries(source, state, next_attempt_at);
-    ALTER TABLE sources ADD COLUMN links_average REAL;
-    ALTER TABLE sources ADD COLUMN link_crawls INTEGER NOT NULL DEFAULT 0;
-    ALTER TABLE sources ADD COLUMN warning TEXT;
-    ALTER TABLE sources ADD COLUMN warning_at TEXT;
-    UPDATE OR IGNORE article_urls SET url_key = veille_normalize_escapes(url_key)
-        WHERE url_key LIKE '%\\%%' ESCAPE '\\';
-    UPDATE OR IGNORE articles SET url_key = veille_normalize_escapes(url_key)
-        WHERE url_key LIKE '%\\%%' ESCAPE '\\';
-    """,
-    # Rewritten coverage (crawler.stories.terms): each article's hour and title-and-lead terms,
-    # looked up by term within the story window. Filled for stored articles by
-    # _backfill_story_terms.
-    12: """
-    ALTER TABLE articles ADD COLUMN story_hour INTEGER;
-    CREATE INDEX IF NOT EXISTS articles_story_hour ON articles(story_hour);
-    CREATE TABLE IF NOT EXISTS story_terms (
-        term TEXT NOT NULL,
-        hour INTEGER NOT NULL,
-        article_id INTEGER NOT NULL,
-        PRIMARY KEY (term, hour, article_id)
-    ) WITHOUT ROWID;
-    CREATE INDEX IF NOT EXISTS story_terms_article ON story_terms(article_id);
-    """,
-}
 
 
 def iso(when: datetime) -> str:
@@ -344,72 +119,13 @@ def _open_database(path: str | Path) -> sqlite_utils.Database:
     return db
 
 
-_NAMES = {
-    1: "initial",
-    2: "match_hits",
-    3: "digests",
-    4: "stories",
-    5: "matched_articles_view",
-    6: "lsh_keys",
-    7: "entry_state",
-    8: "sitemap_children",
-    9: "pacing",
-    10: "dates_and_origin",
-    11: "retries_and_link_counts",
-    12: "story_terms",
-}
-
-
-def sql_statements(script: str) -> list[str]:
-    """The statements of an SQL script, split where SQLite says a statement is complete (a `;`
-    inside a string or a trigger body does not end one)."""
-    statements, current = [], ""
-    for line in script.splitlines(keepends=True):
-        current += line
-        if sqlite3.complete_statement(current):
-            if current.strip().strip(";").strip():
-                statements.append(current.strip())
-            current = ""
-    if current.strip():
-        statements.append(current.strip())
-    return statements
-
-
-def _sql_step(script: str):
-    def step(db: sqlite_utils.Database) -> None:
-        for statement in sql_statements(script):
-            db.conn.execute(statement)
-
-    return step
-
-
-# The schema's migrations by name (sqlite-utils' Migrations, table _sqlite_migrations). Each runs
-# once, in a transaction with the record of it; PRAGMA user_version mirrors how many ran, so that
-# opening an up-to-date database costs one version check.
-MIGRATIONS = Migrations("veille")
-for _number, _script in sorted(_MIGRATIONS.items()):
-    MIGRATIONS(name=f"{_number:04d}_{_NAMES[_number]}")(_sql_step(_script))
 BACKFILLED_KEY = "backfilled_schema"
-
-
-def _adopt_numbered_versions(db: sqlite_utils.Database, version: int) -> None:
-    """A database migrated before migrations had names carries only PRAGMA user_version: record
-    the migrations it ran under their names, once."""
-    if version and not MIGRATIONS.applied(db):
-        MIGRATIONS.ensure_migrations_table(db)
-        applied_at = utcnow()
-        for number in range(1, version + 1):
-            db.conn.execute(
-                "INSERT OR IGNORE INTO _sqlite_migrations (migration_set, name, applied_at) "
-                "VALUES (?, ?, ?)",
-                (MIGRATIONS.name, f"{number:04d}_{_NAMES[number]}", applied_at),
-            )
 
 
 def is_up_to_date(db: sqlite_utils.Database) -> bool:
     """Every migration applied, the back-fills done, the fingerprint scheme ours and the narrow
     FTS trigger in place: what an open checks, with three small reads and no table scan."""
-    if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+    if db.execute("PRAGMA user_version").fetchone()[0] != schema_version():
         return False
     try:
         marks = dict(
@@ -420,7 +136,7 @@ def is_up_to_date(db: sqlite_utils.Database) -> bool:
         )
     except sqlite3.OperationalError:  # no meta table yet
         return False
-    if marks.get(BACKFILLED_KEY) != str(SCHEMA_VERSION):
+    if marks.get(BACKFILLED_KEY) != str(schema_version()):
         return False
     check_scheme(db.conn)  # a database built with other fingerprints is refused, at every open
     trigger = db.execute(
@@ -435,12 +151,7 @@ def migrate(db: sqlite_utils.Database) -> None:
     database is only checked (its version and a meta row): no migration, no table scan."""
     if is_up_to_date(db):
         return
-    with db.conn:
-        db.conn.execute("BEGIN IMMEDIATE")  # one process migrates; the others wait, then skip
-        version = db.execute("PRAGMA user_version").fetchone()[0]
-        _adopt_numbered_versions(db, version)
-        MIGRATIONS.apply(db)
-        db.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    apply_migrations(db)  # the owners' steps (crawler.storage.schema), each once
     with db.conn:
         check_scheme(db.conn)
         _backfill_story_terms(db)
@@ -458,7 +169,7 @@ def migrate(db: sqlite_utils.Database) -> None:
     with db.conn:
         db.conn.execute(
             "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
-            (BACKFILLED_KEY, str(SCHEMA_VERSION)),
+            (BACKFILLED_KEY, str(schema_version())),
         )
 
 

@@ -1,0 +1,22 @@
+"""The columns of the running service: each source's pace.
+
+Declared here, applied by crawler.storage.schema in the order of its OWNERS."""
+
+from __future__ import annotations
+
+OWNER = "monitors.service"
+
+# (name, SQL): each runs once, in order, recorded in _sqlite_migrations under OWNER.
+STEPS: list[tuple[str, str]] = [
+    # Per-source pacing: quiet sources are polled less, failing ones back off
+    # (monitors.service.pacing).
+    (
+        "0009_pacing",
+        r"""
+        ALTER TABLE sources ADD COLUMN consecutive_failures INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE sources ADD COLUMN quiet_cycles INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE sources ADD COLUMN next_due_at TEXT;
+        ALTER TABLE sources ADD COLUMN pace TEXT;
+        """,
+    ),
+]

@@ -1,0 +1,22 @@
+"""The views of the web view's raw tables.
+
+Declared here, applied by crawler.storage.schema in the order of its OWNERS."""
+
+from __future__ import annotations
+
+OWNER = "monitors.web"
+
+# (name, SQL): each runs once, in order, recorded in _sqlite_migrations under OWNER.
+STEPS: list[tuple[str, str]] = [
+    # What the raw tables facet and search: one row per (article, watchlist) match.
+    (
+        "0005_matched_articles_view",
+        r"""
+        CREATE VIEW IF NOT EXISTS matched_articles AS
+            SELECT a.id, a.title, a.source, a.language, a.published,
+                   substr(coalesce(a.published, a.fetched_at), 1, 10) AS day,
+                   m.watchlist, m.snippet, a.url, a.story_id, m.matched_at
+            FROM matches m JOIN articles a ON a.id = m.article_id;
+        """,
+    ),
+]
