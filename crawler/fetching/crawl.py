@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+import sqlite_utils
+
 from crawler.core.errors import CrawlError
 from crawler.journal import SourceCounts
 from crawler.storage import store
@@ -49,13 +51,15 @@ def crawl(
     settings: dict[str, object] | None = None,
     time_limit: float = DEFAULT_TIME_LIMIT,
     log_file: str | Path | None = None,
+    db: sqlite_utils.Database | None = None,
 ) -> CrawlResult:
     """Crawl the given sources (all enabled ones by default) in a child process and wait for it.
 
     The child gets SIGTERM at `time_limit` seconds and SIGKILL 10 s later; whatever it stored
     before stays stored. Returns the run's summary as the child recorded it.
     """
-    db = store.open_database(db_path)
+    owned = db is None
+    db = db or store.open_database(db_path)  # the caller's connection, if it has one
     run_id = store.start_run(db, only or ["*"])
     command = [
         sys.executable,
@@ -103,7 +107,8 @@ def crawl(
         else f"failed (exit {child.returncode})"
     )
     result = run_result(db, run_id, fallback)
-    db.conn.close()
+    if owned:
+        db.conn.close()
     return result
 
 

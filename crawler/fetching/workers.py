@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import IO
 from urllib.parse import urlsplit
 
+import sqlite_utils
+
 from crawler.fetching.crawl import CrawlResult, _die_with_parent, run_result
 from crawler.storage import store
 
@@ -169,10 +171,13 @@ class WorkerPool:
         only: list[str] | None = None,
         time_limit: float = 900.0,
         sites: frozenset[str] = frozenset(),
+        db: sqlite_utils.Database | None = None,
     ) -> CrawlResult:
         """Run one crawl on a worker and wait for it: the same result as crawler.fetching.crawl.crawl.
-        It waits first while another crawl is on one of its `sites` (crawl_sites)."""
-        db = store.open_database(db_path)
+        It waits first while another crawl is on one of its `sites` (crawl_sites). `db` is the
+        caller's connection to the same database, if it has one (one connection per job)."""
+        owned = db is None
+        db = db or store.open_database(db_path)
         try:
             run_id = store.start_run(db, only or ["*"])
             pending = _Pending(run_id, sites)
@@ -203,7 +208,8 @@ class WorkerPool:
                     pending.resolve("killed (worker stuck)")
             return run_result(db, run_id, pending.status or "killed")
         finally:
-            db.conn.close()
+            if owned:
+                db.conn.close()
 
     def _assign(self, pending: _Pending) -> _Worker | None:
         """The live worker with the fewest crawls under way, once one has room and no crawl

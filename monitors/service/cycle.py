@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TextIO
 
+import sqlite_utils
+
 from crawler.core.errors import VeilleError
 from crawler.fetching.crawl import CrawlResult, crawl
 from crawler.fetching.workers import WorkerPool, crawl_sites
@@ -48,11 +50,13 @@ _match_lock = threading.Lock()
 
 
 def match_and_deliver(
-    config: Config, console: TextIO | None = None
+    config: Config, console: TextIO | None = None, db: sqlite_utils.Database | None = None
 ) -> tuple[MatchReport, DeliveryReport]:
-    """Match what was stored and send what is due; serialised so two jobs never interleave."""
+    """Match what was stored and send what is due; serialised so two jobs never interleave.
+    `db` is the caller's connection, if it has one."""
     with _match_lock:
-        db = store.open_database(config.settings.db)
+        owned = db is None
+        db = db or store.open_database(config.settings.db)
         try:
             max_age = config.settings.alert_max_age_days
             matches = match_pending(
@@ -64,7 +68,8 @@ def match_and_deliver(
             sender = Sender(db, config.rules, console, config.settings.send_interval)
             deliveries = sender.deliver_pending()
         finally:
-            db.conn.close()
+            if owned:
+                db.conn.close()
     return matches, deliveries
 
 
@@ -78,7 +83,23 @@ def run_cycle(
     """Crawl the chosen sources (all enabled ones by default), then match and deliver: in a
     long-lived worker of `pool` when given (the daemon), else in a child process of its own.
     Without `deliver_when_idle`, a crawl that stored nothing skips matching and delivery (the
-    daemon's delivery job runs every minute anyway); one that stored something alerts at once."""
+    daemon's delivery job runs every minute anyway); one that stored something alerts at once.
+    The cycle uses one connection to the database (the crawl's own process has its own)."""
+    db = store.open_database(config.settings.db)
+    try:
+        return _run_cycle(config, db, only, console, pool, deliver_when_idle)
+    finally:
+        db.conn.close()
+
+
+def _run_cycle(
+    config: Config,
+    db: sqlite_utils.Database,
+    only: list[str] | None,
+    console: TextIO | None,
+    pool: WorkerPool | None,
+    deliver_when_idle: bool,
+) -> CycleReport:
     if pool is not None:
         chosen = [s for s in config.sources.enabled() if not only or s.name in only]
         result = pool.crawl(
@@ -87,6 +108,7 @@ def run_cycle(
             only=only,
             time_limit=config.settings.crawl_time_limit,
             sites=crawl_sites(chosen),
+            db=db,
         )
     else:
         result = crawl(
@@ -96,8 +118,8 @@ def run_cycle(
             settings=config.settings.crawl_settings,
             time_limit=config.settings.crawl_time_limit,
             log_file=config.settings.crawl_log,
+            db=db,
         )
-    db = store.open_database(config.settings.db)
     wanted = only or [s.name for s in config.sources.enabled()]
     for name in sorted(set(wanted) - set(result.per_source)):
         # Killed (time limit, out of memory, a signal) before reporting on this source: say so
@@ -131,10 +153,9 @@ def run_cycle(
             counts.get("known", 0),
             counts.get("errors", 0),
         )
-    db.conn.close()
     stored = result.new_articles or any(c.get("updated") for c in result.per_source.values())
     if stored or deliver_when_idle:
-        matches, deliveries = match_and_deliver(config, console)
+        matches, deliveries = match_and_deliver(config, console, db)
     else:
         matches, deliveries = MatchReport(), DeliveryReport()
     logger.info(
