@@ -11,8 +11,8 @@ from scrapy.http import Request, Response
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler
 
+from crawler.core.times import utcnow
 from crawler.fetching.addresses import allowed_scheme, check_address, networks
-from crawler.storage.store import utcnow
 
 ROBOTS_CACHE = timedelta(hours=24)  # what major crawlers allow themselves
 

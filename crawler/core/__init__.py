@@ -1,1 +1,1 @@
-"""The shared core of veille: errors, YAML loading with line numbers, text folding."""
+"""The shared core of veille: errors, YAML loading with line numbers, text folding, timestamps."""

@@ -22,6 +22,7 @@ import sqlite_utils
 from crawler.canonical import canonicalize_url, url_key
 from crawler.core.errors import VeilleError
 from crawler.core.normalize import content_hash
+from crawler.core.times import utcnow
 from crawler.extraction.dates import parse_date
 from crawler.storage import store
 from crawler.stories.fingerprint import fingerprint
@@ -237,7 +238,7 @@ def import_records(
             with db.conn:
                 db.conn.executemany(
                     "UPDATE articles SET matched_at = ? WHERE id = ?",
-                    [(store.utcnow(), article_id) for article_id in new_ids],
+                    [(utcnow(), article_id) for article_id in new_ids],
                 )
         pending.clear()
         pending_keys.clear()

@@ -11,13 +11,13 @@ import json
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlite_utils
 
 from crawler.canonical import is_variant_url, normalize_escapes, url_key
 from crawler.core.errors import DatabaseError
+from crawler.core.times import parse_timestamp, utcnow
 from crawler.storage.schema import apply_migrations, schema_version
 from crawler.stories.fingerprint import Fingerprint, fingerprint
 from crawler.stories.grouping import (
@@ -29,15 +29,6 @@ from crawler.stories.grouping import (
 )
 from crawler.stories.terms import LEAD_CHARACTERS as TERMS_LEAD
 from crawler.stories.terms import story_terms
-
-
-def iso(when: datetime) -> str:
-    """Timestamps are stored as UTC ISO 8601 text, which sorts and compares correctly."""
-    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def utcnow() -> str:
-    return iso(datetime.now(UTC))
 
 
 def explain_database_error(path: str | Path, exc: sqlite3.Error) -> DatabaseError:
@@ -289,15 +280,6 @@ def is_known_url(db: sqlite_utils.Database, url: str) -> bool:
     """True when this URL (or a variant of it) already led to a stored article."""
     row = db.execute("SELECT 1 FROM article_urls WHERE url_key = ?", [url_key(url)]).fetchone()
     return row is not None
-
-
-def parse_timestamp(value: str) -> datetime | None:
-    """An ISO 8601 timestamp as an aware UTC-comparable datetime (naive ones are taken as UTC)."""
-    try:
-        when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def stored_article(db: sqlite_utils.Database, url: str) -> tuple[int, str, str] | None:

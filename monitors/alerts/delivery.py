@@ -24,8 +24,8 @@ import apprise
 import sqlite_utils
 
 from crawler.core.errors import ConfigError
+from crawler.core.times import iso
 from crawler.fetching.kill_points import kill_point
-from crawler.storage.store import iso
 from crawler.stories.grouping import story_sources
 from monitors.alerts.messages import (
     Message,

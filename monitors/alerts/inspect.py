@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from crawler.storage.store import utcnow
+from crawler.core.times import utcnow
 from monitors.alerts.delivery import PendingAlert, load_alert_rows
 
 RETRYABLE = ("failed", "unconfirmed")

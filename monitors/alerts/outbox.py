@@ -15,8 +15,8 @@ from datetime import UTC, datetime, timedelta
 
 import sqlite_utils
 
+from crawler.core.times import iso, parse_timestamp
 from crawler.fetching.kill_points import kill_point
-from crawler.storage.store import iso, parse_timestamp
 from monitors.alerts.timing import next_digest_time
 from monitors.rules.matcher import ArticleText, Matcher, MatchResult
 from monitors.rules.watchlists import RuleSet

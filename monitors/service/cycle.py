@@ -12,11 +12,11 @@ from typing import TextIO
 import sqlite_utils
 
 from crawler.core.errors import VeilleError
+from crawler.core.times import iso
 from crawler.fetching.crawl import CrawlResult, crawl
 from crawler.fetching.workers import WorkerPool, crawl_sites
 from crawler.journal import SourceCounts
 from crawler.storage import store
-from crawler.storage.store import iso
 from monitors.alerts.delivery import DeliveryReport, Sender
 from monitors.alerts.outbox import MatchReport, match_pending
 from monitors.service.config import Config

@@ -16,8 +16,8 @@ from datetime import UTC, datetime, timedelta
 
 import sqlite_utils
 
+from crawler.core.times import iso
 from crawler.journal import SourceCounts
-from crawler.storage.store import iso
 
 MAX_QUIET_FACTOR = 4.0
 MAX_QUIET_DELAY = timedelta(hours=6)

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import sqlite_utils
 
+from crawler.core.times import iso
 from crawler.discovery import retries
-from crawler.storage.store import iso
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from xml.etree import ElementTree as ET
 
 import sqlite_utils
 
-from crawler.storage.store import parse_timestamp
+from crawler.core.times import parse_timestamp
 
 ATOM = "http://www.w3.org/2005/Atom"
 FIELDS = [
