@@ -286,3 +286,33 @@ def test_two_sources_of_one_site_are_never_crawled_at_once(sites, tmp_path, pool
         thread.join(60)
     assert {r.status for r in results.values()} == {"finished"} and len(results) == 2
     assert overlaps == []  # one after the other, though two workers were free
+
+
+def test_a_crawl_stopped_by_a_shutdown_leaves_its_sources_pace_alone(sites, tmp_path):
+    """A crawl that stopped because veille stopped is no fault of the site: no backing off."""
+    from crawler.fetching.crawl import CrawlResult
+    from monitors.service.config import Settings, load_config
+    from monitors.service.cycle import run_cycle
+
+    sources = steady_sources(sites, tmp_path)
+    watchlists = tmp_path / "watchlists.yaml"
+    watchlists.write_text(
+        "watchlists:\n  - name: maroc\n    query: Maroc\n    notify: [console]\n", encoding="utf-8"
+    )
+    config = load_config(Settings(db=tmp_path / "v.db", sources=sources, watchlists=watchlists))
+    db = store.open_database(tmp_path / "v.db")
+    store.register_sources(db, config.sources.sources)
+
+    class StoppedPool:  # the pool's answer when the daemon stops under a crawl
+        def crawl(self, *_args, **_kwargs) -> CrawlResult:
+            run_id = store.start_run(db, ["lequotidien"])
+            store.finish_run(db, run_id, "stopped: shutdown", 0, 0, {})
+            return CrawlResult(run_id, "stopped: shutdown", 0, 0, {})
+
+    report = run_cycle(config, only=["lequotidien"], pool=StoppedPool())
+    assert report.paces == {}
+    pace = db.execute(
+        "SELECT consecutive_failures, next_due_at FROM sources WHERE name = 'lequotidien'"
+    ).fetchone()
+    assert pace == (0, None)
+    assert db.execute("SELECT count(*) FROM crawl_errors").fetchone()[0] == 0

@@ -118,6 +118,7 @@ class Worker:
             if run_id in self.active:
                 logger.warning("crawl run=%d reached its time limit: stopping it", run_id)
                 answer("time limit")
+                crawler.spider.stop_reason = "time limit"  # what its run records, not "shutdown"
                 crawler.stop()
 
         timer = self.reactor.callLater(float(request.get("time_limit", 900)), over_time)

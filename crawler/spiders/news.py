@@ -120,6 +120,7 @@ class NewsSpider(scrapy.Spider):
     sites: dict[str, SiteHosts]
     run_id: int
     journal: CrawlJournal  # what this crawl records; the pipelines write to it too
+    stop_reason: str | None = None  # why a crawl stopped from outside was stopped (time limit)
     max_per_entry: int
     max_child_sitemaps: int
 
@@ -410,7 +411,7 @@ class NewsSpider(scrapy.Spider):
                 counts.get("known", 0),
                 counts.get("errors", 0),
             )
-        status = "finished" if reason == "finished" else f"stopped: {reason}"
+        status = "finished" if reason == "finished" else f"stopped: {self.stop_reason or reason}"
         if reason == "finished" and not self.journal.articles_lost:
             for url, (code, etag, modified) in self._validators.items():
                 store.save_entry_state(self.db, url, code, etag, modified)

@@ -47,6 +47,8 @@ class CycleReport:
 
 
 _match_lock = threading.Lock()
+# What a crawl reports when veille stopped it (a crawl worker's pool or Scrapy shutting down).
+SHUTDOWN_STATUSES = frozenset({"stopped", "stopped: shutdown", "killed (the daemon stopped)"})
 
 
 def match_and_deliver(
@@ -120,6 +122,16 @@ def _run_cycle(
             log_file=config.settings.crawl_log,
             db=db,
         )
+    if result.status in SHUTDOWN_STATUSES:
+        # Stopped because veille itself stopped: not a fault of the site. Its pace stays, so
+        # the source is crawled where it was due when veille starts again.
+        logger.info(
+            "crawl run=%d of %s stopped by the shutdown (%s): pace unchanged",
+            result.run_id,
+            ",".join(only) if only else "all sources",
+            result.status,
+        )
+        return CycleReport(result, MatchReport(), DeliveryReport())
     wanted = only or [s.name for s in config.sources.enabled()]
     for name in sorted(set(wanted) - set(result.per_source)):
         # Killed (time limit, out of memory, a signal) before reporting on this source: say so
