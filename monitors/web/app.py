@@ -14,6 +14,7 @@ import logging
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from contextlib import asynccontextmanager, closing
 from dataclasses import dataclass, field
@@ -122,6 +123,15 @@ def create_app(config: ReaderConfig):
     def connect() -> sqlite_utils.Database:
         conn = sqlite3.connect(f"file:{config.db}?mode=ro", uri=True, check_same_thread=False)
         return sqlite_utils.Database(conn)
+
+    known_languages: list[tuple[float, list[str]]] = []
+
+    def languages(db: sqlite_utils.Database) -> list[str]:
+        """The languages of stored articles, for the search filter: read at most every five
+        minutes (it takes a pass over the articles table)."""
+        if not known_languages or time.monotonic() - known_languages[0][0] > 300:
+            known_languages[:] = [(time.monotonic(), reading.languages(db))]
+        return known_languages[0][1]
 
     def page(request: Request, name: str, status: int = 200, **context) -> HTMLResponse:
         lang = _language(request)
@@ -266,7 +276,7 @@ def create_app(config: ReaderConfig):
             db = sqlite_utils.Database(conn)
             filters = {
                 "sources": reading.source_titles(db),
-                "languages": reading.languages(db),
+                "languages": languages(db),
                 "watchlists": watchlist_titles(),
             }
             if query:
