@@ -247,11 +247,11 @@ class WorkerPool:
 
     def _spawn(self) -> _Worker:
         """Start one worker (called with the lock held)."""
+        if self.log_file:  # before opening it: a first start may not have the folder yet
+            self.log_file.parent.mkdir(parents=True, exist_ok=True)
         log: IO[bytes] | int = (
             open(self.log_file, "ab") if self.log_file else subprocess.DEVNULL  # noqa: SIM115
         )
-        if self.log_file:
-            self.log_file.parent.mkdir(parents=True, exist_ok=True)
         process = subprocess.Popen(
             [
                 sys.executable,

@@ -15,8 +15,8 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
-from contextlib import asynccontextmanager, closing
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -124,6 +124,15 @@ def create_app(config: ReaderConfig):
         conn = sqlite3.connect(f"file:{config.db}?mode=ro", uri=True, check_same_thread=False)
         return sqlite_utils.Database(conn)
 
+    @contextmanager
+    def reading_db() -> Iterator[sqlite_utils.Database]:
+        """A read-only connection for one request, closed after it."""
+        db = connect()
+        try:
+            yield db
+        finally:
+            db.conn.close()
+
     known_languages: list[tuple[float, list[str]]] = []
 
     def languages(db: sqlite_utils.Database) -> list[str]:
@@ -162,8 +171,7 @@ def create_app(config: ReaderConfig):
 
     def home(request: Request) -> HTMLResponse:
         rule_set = rules.get()
-        with closing(connect().conn) as conn:
-            db = sqlite_utils.Database(conn)
+        with reading_db() as db:
             counts = reading.match_counts(db)
             names = [w.name for w in rule_set.watchlists] if rule_set else []
             names += sorted(set(counts) - set(names))  # matches of a watchlist since removed
@@ -181,8 +189,8 @@ def create_app(config: ReaderConfig):
 
     def article(request: Request) -> HTMLResponse:
         article_id = request.path_params["article_id"]
-        with closing(connect().conn) as conn:
-            found = reading.article_page(sqlite_utils.Database(conn), article_id)
+        with reading_db() as db:
+            found = reading.article_page(db, article_id)
         if found is None:
             return not_found(request, f"article {article_id}")
         labels = LABELS[_language(request)]
@@ -212,8 +220,8 @@ def create_app(config: ReaderConfig):
 
     def story(request: Request) -> HTMLResponse:
         story_id = request.path_params["story_id"]
-        with closing(connect().conn) as conn:
-            found = reading.story_page(sqlite_utils.Database(conn), story_id)
+        with reading_db() as db:
+            found = reading.story_page(db, story_id)
         if found is None:
             return not_found(request, f"story {story_id}")
         return page(request, "story.html", story=found, titles=watchlist_titles())
@@ -222,8 +230,8 @@ def create_app(config: ReaderConfig):
         from crawler.stories.grouping import story_groups
 
         min_sources = 1 if request.query_params.get("all") else 2
-        with closing(connect().conn) as conn:
-            groups = story_groups(conn, limit=50, min_sources=min_sources)
+        with reading_db() as db:
+            groups = story_groups(db.conn, limit=50, min_sources=min_sources)
         return page(request, "stories.html", groups=groups, only_shared=min_sources > 1)
 
     async def watchlist(request: Request) -> Response:
@@ -242,9 +250,10 @@ def create_app(config: ReaderConfig):
         days = request.query_params.get("backtest")
         backtested = None
         if days and days.isdigit():
-            backtested = await _run_in_thread(lambda: _backtest(connect, rule_set, name, int(days)))
-        with closing(connect().conn) as conn:
-            db = sqlite_utils.Database(conn)
+            backtested = await _run_in_thread(
+                lambda: _backtest(reading_db, rule_set, name, int(days))
+            )
+        with reading_db() as db:
             per_day = reading.matches_per_day(db, name)
             latest = reading.latest_matches(db, name, PAGE_SIZE)
             total = reading.match_counts(db).get(name, 0)
@@ -272,8 +281,7 @@ def create_app(config: ReaderConfig):
         page_number = _bounded(params.get("page"), 1, 1, 10_000)
         size = _bounded(params.get("per_page"), PAGE_SIZE, 5, 100)
         hits, error = [], None
-        with closing(connect().conn) as conn:
-            db = sqlite_utils.Database(conn)
+        with reading_db() as db:
             filters = {
                 "sources": reading.source_titles(db),
                 "languages": languages(db),
@@ -302,16 +310,15 @@ def create_app(config: ReaderConfig):
         )
 
     def sources(request: Request) -> HTMLResponse:
-        with closing(connect().conn) as conn:
-            health = reading.sources_health(sqlite_utils.Database(conn))
+        with reading_db() as db:
+            health = reading.sources_health(db)
         return page(request, "sources.html", sources=health)
 
     def watchlist_feed(request: Request) -> Response:
         name = request.path_params["name"]
         rule_set = rules.get()
         chosen = _find(rule_set, name)
-        with closing(connect().conn) as conn:
-            db = sqlite_utils.Database(conn)
+        with reading_db() as db:
             known = chosen is not None or reading.match_counts(db).get(name)
             if not known:
                 return Response(
@@ -338,8 +345,7 @@ def create_app(config: ReaderConfig):
                 status_code=400,
                 media_type="text/plain; charset=utf-8",
             )
-        with closing(connect().conn) as conn:
-            db = sqlite_utils.Database(conn)
+        with reading_db() as db:
             try:
                 hits = _search(db, rules.get(), request.query_params, 100, 0)
             except (SearchError, ValueError) as exc:
@@ -544,13 +550,18 @@ def _try_rule(
     }
 
 
-def _backtest(connect, rule_set: RuleSet, name: str, days: int) -> dict:
+def _backtest(
+    reading_db: Callable[[], AbstractContextManager[sqlite_utils.Database]],
+    rule_set: RuleSet,
+    name: str,
+    days: int,
+) -> dict:
     from datetime import UTC, datetime, timedelta
 
     since = (datetime.now(UTC) - timedelta(days=max(1, min(days, 3650)))).date().isoformat()
     hits, scanned = [], 0
-    with closing(connect().conn) as conn:
-        for scanned, hit in backtest(sqlite_utils.Database(conn), rule_set, name, since):
+    with reading_db() as db:
+        for scanned, hit in backtest(db, rule_set, name, since):
             if hit is not None:
                 hits.append(hit)
             if scanned >= BACKTEST_MAX_ARTICLES:

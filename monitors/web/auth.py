@@ -99,8 +99,14 @@ class RequireLogin:
             await self.app(scope, receive, send)
             return
         headers = {k.lower(): v for k, v in scope.get("headers", [])}
-        # scrypt takes tens of milliseconds: checked off the event loop, once per credential
-        if await run_in_threadpool(self._authorised, headers):
+        # scrypt takes tens of milliseconds: a credential not seen yet is checked off the event
+        # loop; one already accepted (and the proxy's header) costs a lookup
+        seen = hashlib.sha256(headers.get(b"authorization", b"")).digest() in self._accepted
+        if self.password_hash and not seen:
+            authorised = await run_in_threadpool(self._authorised, headers)
+        else:
+            authorised = self._authorised(headers)
+        if authorised:
             await self.app(scope, receive, send)
             return
         if self.password_hash:
