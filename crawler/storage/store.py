@@ -18,6 +18,7 @@ import sqlite_utils
 from crawler.canonical import is_variant_url, normalize_escapes, url_key
 from crawler.core.errors import DatabaseError
 from crawler.core.times import parse_timestamp, utcnow
+from crawler.storage.engine import SQLiteDatabase
 from crawler.storage.schema import apply_migrations, schema_version
 from crawler.stories.fingerprint import Fingerprint, fingerprint
 from crawler.stories.grouping import (
@@ -75,7 +76,7 @@ def check_database(db: sqlite_utils.Database, path: str | Path) -> None:
         )
 
 
-def open_database(path: str | Path) -> sqlite_utils.Database:
+def open_database(path: str | Path) -> SQLiteDatabase:
     """Open (creating and migrating if needed) the veille database at `path`. Raises
     DatabaseError (a VeilleError saying what to do) when the file cannot be used."""
     try:
@@ -89,11 +90,11 @@ def open_database(path: str | Path) -> sqlite_utils.Database:
         ) from None
 
 
-def _open_database(path: str | Path) -> sqlite_utils.Database:
+def _open_database(path: str | Path) -> SQLiteDatabase:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
-    db = sqlite_utils.Database(conn)
+    db = SQLiteDatabase(conn)
     conn.create_function("veille_normalize_escapes", 1, normalize_escapes, deterministic=True)
     conn.execute("PRAGMA busy_timeout = 30000")
     conn.execute("PRAGMA foreign_keys = ON")

@@ -1,0 +1,169 @@
+"""The two database engines behind one small interface: SQLite (embedded, the default) and
+PostgreSQL (for teams that outgrow one file).
+
+Only the table owners (the packages that declare tables, see crawler.storage.schema) talk to a
+`Database`; everything else calls their typed functions. Owners write one SQL for both engines
+wherever SQL allows it (`INSERT … ON CONFLICT`, `RETURNING`, `?` or `:name` parameters) and branch
+on `db.engine` only for what differs: full-text search, PRAGMAs and integrity checks, date
+arithmetic, migrations.
+
+Transactions: `with db.transaction():` is one write transaction on both engines. On SQLite it is
+`BEGIN IMMEDIATE` (one writer at a time, so a read-then-write inside it cannot race); on
+PostgreSQL a plain transaction, plus a transaction-level advisory lock when `lock=` names what
+must be serialised across processes (for example one store batch at a time, so that two writers
+cannot both decide that an article is new). A statement outside a transaction commits on its own.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any, Literal, Protocol
+
+import sqlite_utils
+
+Engine = Literal["sqlite", "postgresql"]
+Params = Sequence[Any] | Mapping[str, Any]
+
+
+class Cursor(Protocol):
+    """What a statement returns on both engines: rows as tuples."""
+
+    @property
+    def rowcount(self) -> int: ...
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class Database(Protocol):
+    """One connection to veille's database, whichever the engine."""
+
+    engine: Engine
+
+    def execute(self, sql: str, params: Params = ()) -> Cursor: ...
+
+    def executemany(self, sql: str, rows: Iterable[Params]) -> None: ...
+
+    def transaction(self, lock: str | None = None) -> Any: ...
+
+    def close(self) -> None: ...
+
+
+def is_postgres_location(location: str) -> bool:
+    """True when a --db / VEILLE_DB value names a PostgreSQL database rather than a file."""
+    return location.startswith(("postgresql://", "postgres://"))
+
+
+class SQLiteDatabase(sqlite_utils.Database):
+    """sqlite-utils' Database, with the interface the owners share with PostgreSQL."""
+
+    engine: Engine = "sqlite"
+
+    def executemany(self, sql: str, rows: Iterable[Params]) -> None:  # type: ignore[override]
+        self.conn.executemany(sql, rows)
+
+    @contextmanager
+    def transaction(self, lock: str | None = None) -> Iterator[None]:
+        """One write transaction (BEGIN IMMEDIATE: SQLite's single writer serialises every
+        writer, so `lock` needs nothing more). Inside an open transaction, joins it."""
+        if self.conn.in_transaction:
+            yield
+            return
+        with self.conn:
+            self.conn.execute("BEGIN IMMEDIATE")
+            yield
+
+
+# A `?` or `:name` parameter outside quotes, comments and `::` casts; `%` must be doubled for
+# psycopg. Quoted text and comments are matched first so that nothing inside them is touched.
+_PARAMETER = re.compile(
+    r"""(?P<skip>'(?:[^']|'')*'|"(?:[^"]|"")*"|--[^\n]*|/\*.*?\*/|::)"""
+    r"""|(?P<named>(?<![:\w]):[A-Za-z_]\w*)|(?P<positional>\?)|(?P<percent>%)""",
+    re.DOTALL,
+)
+
+
+def postgres_sql(sql: str) -> str:
+    """The statement in psycopg's parameter style: `?` → `%s`, `:name` → `%(name)s`, `%` → `%%`."""
+
+    def replace(match: re.Match[str]) -> str:
+        if match.group("skip") is not None:
+            return match.group("skip").replace("%", "%%")
+        if match.group("named") is not None:
+            return f"%({match.group('named')[1:]})s"
+        if match.group("positional") is not None:
+            return "%s"
+        return "%%"
+
+    return _PARAMETER.sub(replace, sql)
+
+
+class PostgresDatabase:
+    """A psycopg 3 connection with the owners' interface (install `veille[postgres]`)."""
+
+    engine: Engine = "postgresql"
+
+    def __init__(self, dsn: str) -> None:
+        try:
+            import psycopg
+        except ImportError:  # pragma: no cover - depends on the installed extras
+            from crawler.core.errors import DatabaseError
+
+            raise DatabaseError(
+                "PostgreSQL support is not installed; install it with: pip install 'veille[postgres]'"
+            ) from None
+        self.location = dsn
+        self.conn = psycopg.connect(dsn, autocommit=True)
+        self._lock = threading.RLock()  # one statement at a time when threads share the handle
+        self._depth = 0
+
+    def execute(self, sql: str, params: Params = ()) -> Cursor:
+        with self._lock:
+            return self.conn.execute(postgres_sql(sql), params or None)  # type: ignore[arg-type]
+
+    def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        with self._lock, self.conn.cursor() as cursor:
+            cursor.executemany(postgres_sql(sql), list(rows))  # type: ignore[arg-type]
+
+    @contextmanager
+    def transaction(self, lock: str | None = None) -> Iterator[None]:
+        """One transaction; `lock` names a transaction-level advisory lock taken first, so that
+        every writer holding the same name runs one after the other. Nested calls join."""
+        with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield
+                finally:
+                    self._depth -= 1
+                return
+            with self.conn.transaction():
+                self._depth = 1
+                try:
+                    if lock is not None:
+                        self.conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (lock,))
+                    yield
+                finally:
+                    self._depth = 0
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def database_errors() -> tuple[type[BaseException], ...]:
+    """The exceptions a database failure raises on SQLite (PostgreSQL's are added where psycopg
+    is installed): what the owners catch to map a failure to a message a user can act on."""
+    errors: list[type[BaseException]] = [sqlite3.Error]
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - depends on the installed extras
+        return tuple(errors)
+    errors.append(psycopg.Error)
+    return tuple(errors)
