@@ -66,7 +66,7 @@ class SQLiteDatabase(sqlite_utils.Database):
 
     engine: Engine = "sqlite"
 
-    def executemany(self, sql: str, rows: Iterable[Params]) -> None:  # type: ignore[override]
+    def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         self.conn.executemany(sql, rows)
 
     @contextmanager
@@ -126,11 +126,11 @@ class PostgresDatabase:
 
     def execute(self, sql: str, params: Params = ()) -> Cursor:
         with self._lock:
-            return self.conn.execute(postgres_sql(sql), params or None)  # type: ignore[arg-type]
+            return self.conn.execute(postgres_sql(sql), params or None)
 
     def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         with self._lock, self.conn.cursor() as cursor:
-            cursor.executemany(postgres_sql(sql), list(rows))  # type: ignore[arg-type]
+            cursor.executemany(postgres_sql(sql), list(rows))
 
     @contextmanager
     def transaction(self, lock: str | None = None) -> Iterator[None]:
