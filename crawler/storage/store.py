@@ -18,7 +18,7 @@ import sqlite_utils
 from crawler.canonical import is_variant_url, normalize_escapes, url_key
 from crawler.core.errors import DatabaseError
 from crawler.core.times import parse_timestamp, utcnow
-from crawler.storage.engine import SQLiteDatabase
+from crawler.storage.engine import Database, SQLiteDatabase
 from crawler.storage.schema import apply_migrations, schema_version
 from crawler.stories.fingerprint import Fingerprint, fingerprint
 from crawler.stories.grouping import (
@@ -625,3 +625,56 @@ def save_entry_children(db: sqlite_utils.Database, url: str, children: list[str]
 def entry_children(db: sqlite_utils.Database, url: str) -> list[str]:
     row = db.execute("SELECT children FROM entry_state WHERE url = ?", [url]).fetchone()
     return json.loads(row[0]) if row else []
+
+
+# -- The match queue: articles not matched yet (matched_at IS NULL), taken by monitors.alerts ----
+
+
+@dataclass(frozen=True)
+class UnmatchedArticle:
+    """An article waiting for the matcher, with what matching needs."""
+
+    id: int
+    title: str | None
+    text: str
+    language: str | None
+    source: str
+    published: str | None
+    url: str
+
+
+def unmatched_articles(db: Database, after_id: int, limit: int) -> list[UnmatchedArticle]:
+    """The next `limit` articles not matched yet, in id order from `after_id` (exclusive)."""
+    rows = db.execute(
+        "SELECT id, title, text, language, source, published, url FROM articles "
+        "WHERE matched_at IS NULL AND id > :after ORDER BY id LIMIT :limit",
+        {"after": after_id, "limit": limit},
+    ).fetchall()
+    return [UnmatchedArticle(*row) for row in rows]
+
+
+def mark_matched(db: Database, article_id: int, at: str) -> None:
+    """Take an article off the match queue; called inside the transaction that records its
+    matches, so that both happen or neither."""
+    db.execute("UPDATE articles SET matched_at = :at WHERE id = :id", {"at": at, "id": article_id})
+
+
+# -- Each source's pace (columns added by monitors.service, decided by monitors.service.pacing) --
+
+
+def save_source_pace(
+    db: Database, source: str, failures: int, quiet_cycles: int, next_due_at: str, pace: str
+) -> None:
+    """Record a source's next crawl and why (a statement of its own, committed at once)."""
+    with db.transaction():
+        db.execute(
+            "UPDATE sources SET consecutive_failures = :failures, quiet_cycles = :quiet, "
+            "next_due_at = :due, pace = :pace WHERE name = :name",
+            {
+                "failures": failures,
+                "quiet": quiet_cycles,
+                "due": next_due_at,
+                "pace": pace,
+                "name": source,
+            },
+        )
