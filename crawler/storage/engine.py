@@ -47,9 +47,9 @@ class Database(Protocol):
 
     engine: Engine
 
-    def execute(self, sql: str, params: Params = ()) -> Cursor: ...
+    def execute(self, sql: str, params: Params = (), /) -> Cursor: ...
 
-    def executemany(self, sql: str, rows: Iterable[Params]) -> None: ...
+    def executemany(self, sql: str, rows: Iterable[Params], /) -> None: ...
 
     def transaction(self, lock: str | None = None) -> Any: ...
 
@@ -65,6 +65,13 @@ class SQLiteDatabase(sqlite_utils.Database):
     """sqlite-utils' Database, with the interface the owners share with PostgreSQL."""
 
     engine: Engine = "sqlite"
+
+    def execute(self, sql: str, parameters: Params | None = None) -> sqlite3.Cursor:
+        """sqlite-utils' execute (a write outside a transaction commits at once), taking any
+        mapping of named parameters as the protocol does."""
+        if isinstance(parameters, Mapping) and not isinstance(parameters, dict):
+            parameters = dict(parameters)
+        return super().execute(sql, parameters)
 
     def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         self.conn.executemany(sql, rows)
