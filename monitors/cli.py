@@ -602,7 +602,12 @@ def sources() -> None:
 @sources.command("check")
 @click.option("--offline", is_flag=True, help="Only validate the file; do not fetch anything.")
 @click.option("--source", "names", multiple=True, help="Check only this source (repeatable).")
-@click.option("--timeout", default=15.0, show_default=True, help="Seconds per request.")
+@click.option(
+    "--timeout",
+    default=15.0,
+    show_default=True,
+    help="Seconds per request, the whole exchange (a server that drips is cut).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one result per entry point as JSON.")
 @click.pass_context
 def sources_check(
@@ -757,6 +762,12 @@ def rules_check(ctx: click.Context, as_json: bool, strict: bool) -> None:
     help="Language of --text (fr, ar, en…), for watchlists limited to some languages.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option(
+    "--timeout",
+    default=20.0,
+    show_default=True,
+    help="Seconds for fetching a URL, the whole exchange (a server that drips is cut).",
+)
 @click.pass_context
 def rules_test(
     ctx: click.Context,
@@ -765,6 +776,7 @@ def rules_test(
     title: str,
     language: str | None,
     as_json: bool,
+    timeout: float,
 ) -> None:
     """Show which watchlists match TARGET (a URL, an HTML file, or '-' for stdin) or --text."""
     from monitors.alerts.secrets import load_secrets_file
@@ -777,7 +789,7 @@ def rules_test(
     if text is not None:
         article = ArticleText(title, text, language)
     elif target:
-        article = article_from_target(target, _allowed_networks(ctx))
+        article = article_from_target(target, _allowed_networks(ctx), timeout)
     else:
         raise click.UsageError("give a URL, a file, '-' or --text")
     results = Matcher.for_rules(rule_set).match(article)
@@ -824,15 +836,23 @@ def rules_test(
 @click.option(
     "--full", is_flag=True, help="Print the whole text (default: its first 1,500 characters)."
 )
+@click.option(
+    "--timeout",
+    default=20.0,
+    show_default=True,
+    help="Seconds for fetching a URL, the whole exchange (a server that drips is cut).",
+)
 @click.pass_context
-def extract_command(ctx: click.Context, target: str, as_json: bool, full: bool) -> None:
+def extract_command(
+    ctx: click.Context, target: str, as_json: bool, full: bool, timeout: float
+) -> None:
     """Show what veille would store for TARGET (a URL, an HTML file, or '-' for stdin): title,
     author, date and where it came from, language, original outlet, text; or why it declines
     the page. Exit status 1 when the page is declined."""
     from crawler.extraction.extract import NotAnArticle, extract_article
     from monitors.rules.trial import load_page
 
-    page, url = load_page(target, _allowed_networks(ctx))
+    page, url = load_page(target, _allowed_networks(ctx), timeout)
     try:
         extracted = extract_article(page, url)
     except NotAnArticle as exc:

@@ -210,3 +210,59 @@ class HostileSite:
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+class DripSite:
+    """A server that answers one byte a second, for up to `seconds`: `/drip` sends its headers
+    at once and drips the body (an HTML page); `/drip-head` drips the status line itself. Every
+    read succeeds, so only a limit on the whole exchange ends the fetch. `open_requests` counts
+    the answers still being dripped (a client that gave up is seen at the next write)."""
+
+    def __init__(self, seconds: float = 120) -> None:
+        outer = self
+        self.open_requests = 0
+        self._lock = threading.Lock()
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                return
+
+            def _drip(self, data: bytes) -> None:
+                end = time.monotonic() + seconds
+                for i in range(len(data)):
+                    if time.monotonic() > end:
+                        return
+                    self.wfile.write(data[i : i + 1])
+                    self.wfile.flush()
+                    time.sleep(1)
+
+            def do_GET(self):  # noqa: N802
+                with outer._lock:
+                    outer.open_requests += 1
+                try:
+                    page = b"<html><head><title>Goutte</title></head><body>" + b"<p>x</p>" * 500
+                    if self.path == "/drip-head":
+                        self._drip(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n" + page)
+                    else:
+                        self.send_response(200)
+                        self.send_header("Content-Type", "text/html; charset=utf-8")
+                        self.end_headers()
+                        self.wfile.flush()
+                        self._drip(page)
+                except OSError:
+                    pass  # the client hung up: what a deadline does
+                finally:
+                    with outer._lock:
+                        outer.open_requests -= 1
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -21,6 +21,7 @@ import contextlib
 import ipaddress
 import logging
 import socket
+import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -123,7 +124,70 @@ class GuardedResolver(CachingThreadedResolver):
 
 class FetchRefused(Exception):
     """A request the fetch policy does not make (scheme, internal address, too many redirects,
-    too large)."""
+    too large, too slow)."""
+
+
+class FetchTimedOut(FetchRefused):
+    """The whole exchange (connection, headers, body, redirects) took longer than its deadline."""
+
+
+class _Deadline:
+    """A wall-clock limit on a whole exchange. A socket timeout bounds each read, not their sum:
+    a server sending one byte a second never trips it. At the deadline a timer shuts the open
+    connections down, which wakes any read blocked on them (headers, TLS or body alike)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.at = time.monotonic() + seconds
+        self.expired = False
+        self._lock = threading.Lock()
+        self._sockets: list[int] = []  # descriptors: TLS wraps a socket object but keeps its fd
+        self._over = False
+        self._timer = threading.Timer(max(0.0, seconds), self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def remaining(self) -> float:
+        return self.at - time.monotonic()
+
+    def watch(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sockets.append(sock.fileno())
+            if self.expired:
+                _shut(self._sockets[-1])
+
+    def forget(self) -> None:
+        """Called before the connections are closed: a closed descriptor's number may be
+        reused by anything, so it must never be shut down after that."""
+        with self._lock:
+            self._sockets.clear()
+
+    def _expire(self) -> None:
+        with self._lock:
+            if self._over:
+                return
+            self.expired = True
+            for descriptor in self._sockets:
+                _shut(descriptor)
+
+    def close(self) -> None:
+        with self._lock:
+            self._over = True
+            self._sockets.clear()
+        self._timer.cancel()
+
+
+def _shut(descriptor: int) -> None:
+    try:
+        sock = socket.socket(fileno=descriptor)
+    except OSError:
+        return
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    finally:
+        sock.detach()  # the descriptor stays its owner's to close
 
 
 @dataclass(frozen=True)
@@ -134,7 +198,7 @@ class Fetched:
     url: str  # after redirects
 
 
-def _guarded_connection(base: type, allowed: list) -> type:
+def _guarded_connection(base: type, allowed: list, deadline: _Deadline) -> type:
     class Guarded(base):
         def _new_conn(self):  # urllib3's hook: resolve once, check, connect to that address
             try:
@@ -147,6 +211,8 @@ def _guarded_connection(base: type, allowed: list) -> type:
                 if problem:
                     raise FetchRefused(problem)
             address = infos[0][4][0]
+            if deadline.remaining() <= 0:
+                raise FetchTimedOut(f"{self.host}: no answer within {deadline.seconds:g} s")
             try:
                 sock = urllib3.util.connection.create_connection(
                     (address, self.port),
@@ -162,6 +228,7 @@ def _guarded_connection(base: type, allowed: list) -> type:
                 raise urllib3.exceptions.NewConnectionError(
                     self, f"Failed to establish a new connection: {exc}"
                 ) from exc
+            deadline.watch(sock)
             return sock
 
     return Guarded
@@ -180,59 +247,92 @@ def guarded_get(
     headers: dict[str, str] | None = None,
 ) -> Fetched:
     """GET `url` under the crawl's fetch policy: http(s) only at every hop, every address
-    checked where it is connected to, at most `max_redirects` redirects, `timeout` seconds
-    for the whole exchange and `max_bytes` of body (decompressed). Raises FetchRefused, or
-    urllib3's errors for network failures."""
+    checked where it is connected to, at most `max_redirects` redirects, `timeout` seconds of
+    wall-clock time for the whole exchange (connecting, headers, body and redirects: a server
+    that drips its answer is cut there, FetchTimedOut) and `max_bytes` of body (decompressed).
+    Raises FetchRefused, or urllib3's errors for network failures."""
     networks_allowed = networks(allowed)
-    deadline = time.monotonic() + timeout
-    for _ in range(max_redirects + 1):
-        if not allowed_scheme(url):
-            raise FetchRefused(f"refused: {url[:80]!r} is not an http(s) address")
-        parts = urllib3.util.parse_url(url)
-        try:
-            port = parts.port
-        except ValueError as exc:
-            raise FetchRefused(f"refused: {url[:80]!r} has no usable port ({exc})") from None
-        literal = None
-        with contextlib.suppress(ValueError):
-            literal = ipaddress.ip_address((parts.host or "").strip("[]"))
-        if literal is not None:
-            default_port = 443 if parts.scheme == "https" else 80
-            problem = check_address(
-                parts.host or "", literal, networks_allowed, port or default_port
-            )
-            if problem:
-                raise FetchRefused(problem)
-        pool_class = (
-            urllib3.HTTPSConnectionPool if parts.scheme == "https" else urllib3.HTTPConnectionPool
-        )
-        pool = pool_class(
-            parts.host or "",
-            port,
-            headers=headers,
-            retries=False,
-            timeout=urllib3.Timeout(total=max(0.1, deadline - time.monotonic())),
-        )
-        pool.ConnectionCls = _guarded_connection(pool.ConnectionCls, networks_allowed)
-        try:
-            response = pool.urlopen("GET", parts.request_uri, redirect=False, preload_content=False)
-            location = response.headers.get("Location")
-            if response.status in REDIRECTS and location:
-                response.drain_conn()
-                url = urljoin(url, location)
+    deadline = _Deadline(timeout)
+    try:
+        for _ in range(max_redirects + 1):
+            if not allowed_scheme(url):
+                raise FetchRefused(f"refused: {url[:80]!r} is not an http(s) address")
+            try:
+                fetched = _hop(url, networks_allowed, deadline, max_bytes, headers)
+            except (urllib3.exceptions.HTTPError, OSError) as exc:
+                if deadline.expired:
+                    raise _timed_out(url, deadline) from None
+                if isinstance(exc, OSError):
+                    raise urllib3.exceptions.ProtocolError(str(exc), exc) from exc
+                raise
+            if deadline.expired:  # a read the deadline ended looks like a short answer
+                raise _timed_out(url, deadline)
+            if isinstance(fetched, str):
+                url = fetched
                 continue
-            body = b""
-            for chunk in response.stream(64 * 1024, decode_content=True):
-                body += chunk
-                if len(body) > max_bytes:
-                    raise FetchRefused(f"{url[:80]}: larger than {max_bytes} bytes, not read")
-                if time.monotonic() > deadline:
-                    raise urllib3.exceptions.ReadTimeoutError(pool, url, "read timed out")
-            names = {name.lower(): value for name, value in response.headers.items()}
-            return Fetched(response.status, names, body, url)
-        finally:
-            pool.close()
-    raise FetchRefused(f"{url[:80]}: more than {max_redirects} redirects")
+            return fetched
+        raise FetchRefused(f"{url[:80]}: more than {max_redirects} redirects")
+    finally:
+        deadline.close()
+
+
+def _timed_out(url: str, deadline: _Deadline) -> FetchTimedOut:
+    return FetchTimedOut(
+        f"{url[:80]}: no complete answer within {deadline.seconds:g} s (the limit covers the "
+        "whole exchange; the server answers too slowly)"
+    )
+
+
+def _hop(
+    url: str,
+    networks_allowed: list[AllowedNetwork],
+    deadline: _Deadline,
+    max_bytes: int,
+    headers: dict[str, str] | None,
+) -> Fetched | str:
+    """One request: the answer, or the URL a redirect points to."""
+    parts = urllib3.util.parse_url(url)
+    try:
+        port = parts.port
+    except ValueError as exc:
+        raise FetchRefused(f"refused: {url[:80]!r} has no usable port ({exc})") from None
+    literal = None
+    with contextlib.suppress(ValueError):
+        literal = ipaddress.ip_address((parts.host or "").strip("[]"))
+    if literal is not None:
+        default_port = 443 if parts.scheme == "https" else 80
+        problem = check_address(parts.host or "", literal, networks_allowed, port or default_port)
+        if problem:
+            raise FetchRefused(problem)
+    if deadline.remaining() <= 0:
+        raise _timed_out(url, deadline)
+    pool_class = (
+        urllib3.HTTPSConnectionPool if parts.scheme == "https" else urllib3.HTTPConnectionPool
+    )
+    pool = pool_class(
+        parts.host or "",
+        port,
+        headers=headers,
+        retries=False,
+        timeout=urllib3.Timeout(total=max(0.1, deadline.remaining())),
+    )
+    pool.ConnectionCls = _guarded_connection(pool.ConnectionCls, networks_allowed, deadline)
+    try:
+        response = pool.urlopen("GET", parts.request_uri, redirect=False, preload_content=False)
+        location = response.headers.get("Location")
+        if response.status in REDIRECTS and location:
+            response.drain_conn()
+            return urljoin(url, location)
+        body = bytearray()
+        for chunk in response.stream(64 * 1024, decode_content=True):
+            body += chunk
+            if len(body) > max_bytes:
+                raise FetchRefused(f"{url[:80]}: larger than {max_bytes} bytes, not read")
+        names = {name.lower(): value for name, value in response.headers.items()}
+        return Fetched(response.status, names, bytes(body), url)
+    finally:
+        deadline.forget()
+        pool.close()
 
 
 @implementer(IResolutionReceiver)
