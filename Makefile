@@ -3,13 +3,13 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: run serve test demo lint format clean browser
+.PHONY: run serve test demo lint format clean browser postgres
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -e '.[test]'
+	$(VENV)/bin/pip install --quiet -e '.[test,postgres]'
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -28,7 +28,17 @@ browser:
 		$(SUDO) apt-get update -q >/dev/null && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends chromium >/dev/null; }
 
-test: $(STAMP) browser
+# The dual-engine tests start their own PostgreSQL cluster from Debian's binaries (and the
+# unaccent dictionary of postgresql-contrib): installed here when missing.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && \
+		ls /usr/share/postgresql/*/extension/unaccent.control >/dev/null 2>&1 || { \
+		echo "installing Debian's postgresql for the dual-engine tests"; \
+		$(SUDO) apt-get update -q >/dev/null && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends \
+			postgresql postgresql-contrib >/dev/null; }
+
+test: $(STAMP) browser postgres
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy

@@ -4,6 +4,7 @@ and settings for fast local crawls. Nothing here touches the internet."""
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from monitors.demo.run import LOCAL_CRAWL_SETTINGS
 from monitors.demo.sites import DEMO_SITES_ROOT, render_sources, serve_demo_sites, stop_sites
 from monitors.service.config import Settings
 
+from .postgres import Cluster, PostgresUnavailable, start_cluster
 from .servers import SmtpServer, free_port
 
 TESTS = Path(__file__).parent
@@ -33,6 +35,27 @@ def _redacting_caplog(caplog):
     caplog.handler.addFilter(RedactingFilter())
     caplog.set_level(logging.INFO)
     yield
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster():
+    """A PostgreSQL server of this test process (tests/postgres.py), with a migrated template.
+    Under CI=true a missing PostgreSQL fails the tests that need it; elsewhere they are skipped,
+    with the reason."""
+    try:
+        cluster = start_cluster()
+    except PostgresUnavailable as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL is required under CI=true: {exc}")
+        pytest.skip(f"PostgreSQL unavailable: {exc}")
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_cluster: Cluster) -> str:
+    """A fresh, migrated PostgreSQL database of this test: its postgresql:// location."""
+    return postgres_cluster.new_database()
 
 
 @pytest.fixture

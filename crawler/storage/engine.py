@@ -56,9 +56,40 @@ class Database(Protocol):
     def close(self) -> None: ...
 
 
-def is_postgres_location(location: str) -> bool:
+def is_postgres_location(location: object) -> bool:
     """True when a --db / VEILLE_DB value names a PostgreSQL database rather than a file."""
-    return location.startswith(("postgresql://", "postgres://"))
+    return isinstance(location, str) and location.startswith(("postgresql://", "postgres://"))
+
+
+_URL_PASSWORD = re.compile(r"^(?P<head>postgres(?:ql)?://[^:/@?#]*:)(?P<password>[^@/?#]*)(?=@)")
+_QUERY_PASSWORD = re.compile(r"(?P<head>[?&]password=)(?P<password>[^&#]*)")
+
+
+def location_password(location: str) -> str | None:
+    """The password written in a postgresql:// location, if any (to mask it wherever it
+    could appear: messages, logs)."""
+    for pattern in (_URL_PASSWORD, _QUERY_PASSWORD):
+        match = pattern.search(location)
+        if match and match.group("password"):
+            return match.group("password")
+    return None
+
+
+def mask_location(location: str) -> str:
+    """The location with its password replaced by ***: what messages and logs may show."""
+    masked = _URL_PASSWORD.sub(
+        lambda m: m.group("head") + "***" if m.group("password") else m.group(0), location
+    )
+    return _QUERY_PASSWORD.sub(lambda m: m.group("head") + "***", masked)
+
+
+def mask_password(text: str, location: str) -> str:
+    """`text` (an error message, say) with the location's password masked wherever it appears."""
+    password = location_password(location)
+    text = text.replace(location, mask_location(location))
+    if password:
+        text = text.replace(password, "***")
+    return text
 
 
 class SQLiteDatabase(sqlite_utils.Database):
@@ -126,14 +157,16 @@ class PostgresDatabase:
             raise DatabaseError(
                 "PostgreSQL support is not installed; install it with: pip install 'veille[postgres]'"
             ) from None
-        self.location = dsn
+        self.location = mask_location(dsn)  # what messages may show: never the password
         self.conn = psycopg.connect(dsn, autocommit=True)
         self._lock = threading.RLock()  # one statement at a time when threads share the handle
         self._depth = 0
 
     def execute(self, sql: str, params: Params = ()) -> Cursor:
         with self._lock:
-            return self.conn.execute(postgres_sql(sql), params or None)
+            # Parameters always go with the statement (even none), so psycopg reads `%%` as
+            # the `%` that postgres_sql doubled.
+            return self.conn.execute(postgres_sql(sql), params)
 
     def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         with self._lock, self.conn.cursor() as cursor:

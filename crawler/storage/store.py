@@ -12,13 +12,14 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import sqlite_utils
 
 from crawler.canonical import is_variant_url, normalize_escapes, url_key
 from crawler.core.errors import DatabaseError
 from crawler.core.times import parse_timestamp, utcnow
-from crawler.storage.engine import Database, SQLiteDatabase
+from crawler.storage.engine import Database, SQLiteDatabase, is_postgres_location
 from crawler.storage.schema import apply_migrations, schema_version
 from crawler.stories.fingerprint import Fingerprint, fingerprint
 from crawler.stories.grouping import (
@@ -77,8 +78,15 @@ def check_database(db: sqlite_utils.Database, path: str | Path) -> None:
 
 
 def open_database(path: str | Path) -> SQLiteDatabase:
-    """Open (creating and migrating if needed) the veille database at `path`. Raises
-    DatabaseError (a VeilleError saying what to do) when the file cannot be used."""
+    """Open (creating and migrating if needed) the veille database at `path`, a file or a
+    postgresql://… location. Raises DatabaseError (a VeilleError saying what to do) when it
+    cannot be used."""
+    if is_postgres_location(path):
+        from crawler.storage.postgres_schema import open_postgres
+
+        # The owners take the Database protocol; callers still typed for SQLite move to it with
+        # the storage boundary (issue 24).
+        return cast(SQLiteDatabase, open_postgres(str(path)))
     try:
         return _open_database(path)
     except sqlite3.DatabaseError as exc:

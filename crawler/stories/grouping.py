@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from crawler.core.errors import DatabaseError
 from crawler.extraction.dates import parse_date
+from crawler.storage.engine import Database
 from crawler.stories.fingerprint import SCHEME, Fingerprint, containment, jaccard, same_story
 from crawler.stories.markers import LEAD_CHARACTERS, conflicting, markers
 from crawler.stories.terms import LEAD_CHARACTERS as TERMS_LEAD
@@ -32,12 +33,14 @@ from crawler.stories.terms import (
 )
 
 
-def check_scheme(conn: sqlite3.Connection) -> None:
+def check_scheme(conn: sqlite3.Connection | Database) -> None:
     """Record the fingerprint scheme; a database built with another one cannot be compared."""
     row = conn.execute("SELECT value FROM meta WHERE key='fingerprint_scheme'").fetchone()
     if row is None:
         conn.execute(
-            "INSERT OR IGNORE INTO meta(key, value) VALUES ('fingerprint_scheme', ?)", (SCHEME,)
+            "INSERT INTO meta(key, value) VALUES ('fingerprint_scheme', ?) "
+            "ON CONFLICT (key) DO NOTHING",
+            (SCHEME,),
         )
     elif row[0] != SCHEME:
         raise DatabaseError(

@@ -20,3 +20,17 @@ STEPS: list[tuple[str, str]] = [
         """,
     ),
 ]
+
+# The same columns on PostgreSQL (crawler.storage.postgres_schema), from the final shape of STEPS.
+POSTGRES_STEPS: list[tuple[str, str]] = [
+    (
+        "0001_final_shape",
+        r"""
+        ALTER TABLE sources
+            ADD COLUMN consecutive_failures INTEGER NOT NULL DEFAULT 0,
+            ADD COLUMN quiet_cycles INTEGER NOT NULL DEFAULT 0,
+            ADD COLUMN next_due_at TEXT,
+            ADD COLUMN pace TEXT;
+        """,
+    ),
+]

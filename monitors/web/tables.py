@@ -20,3 +20,17 @@ STEPS: list[tuple[str, str]] = [
         """,
     ),
 ]
+
+# The same view on PostgreSQL (crawler.storage.postgres_schema), from the final shape of STEPS.
+POSTGRES_STEPS: list[tuple[str, str]] = [
+    (
+        "0001_final_shape",
+        r"""
+        CREATE VIEW matched_articles AS
+            SELECT a.id, a.title, a.source, a.language, a.published,
+                   substr(coalesce(a.published, a.fetched_at), 1, 10) AS day,
+                   m.watchlist, m.snippet, a.url, a.story_id, m.matched_at
+            FROM matches m JOIN articles a ON a.id = m.article_id;
+        """,
+    ),
+]

@@ -1,0 +1,170 @@
+"""PostgreSQL: opening a database, its schema, and what its failures mean to a user.
+
+The schema is every owner's POSTGRES_STEPS (name, SQL), applied in the order of
+the owners (a table before the tables and views that refer to it), each step once.
+
+A step runs in a transaction with the record of it (PostgreSQL's DDL is transactional: a step
+that fails leaves nothing behind), and one process migrates at a time: the others wait on an
+advisory lock, then find nothing pending. `veille_migrations` records (owner, step, when).
+An up-to-date database costs one small read at open.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Sequence
+from types import ModuleType
+from typing import Any
+
+from crawler.core.errors import DatabaseError
+from crawler.core.times import utcnow
+from crawler.storage.engine import PostgresDatabase, mask_location, mask_password
+from crawler.stories.grouping import check_scheme
+
+MIGRATIONS_TABLE = "veille_migrations"
+# The advisory lock of migrations (a fixed 64-bit key: no other lock of veille's uses it).
+MIGRATIONS_LOCK = 0x7665696C6C65  # "veille"
+
+_CREATE_TABLE = f"""
+CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} (
+    seq BIGINT GENERATED ALWAYS AS IDENTITY,
+    owner TEXT NOT NULL,
+    name TEXT NOT NULL,
+    applied_at TEXT NOT NULL,
+    PRIMARY KEY (owner, name)
+)
+"""
+
+
+def owner_modules(names: Sequence[str] | None = None) -> list[ModuleType]:
+    """The `tables` modules of the owners, in the order their migrations apply."""
+    if names is None:
+        from crawler.storage.schema import OWNERS
+
+        names = OWNERS
+    return [importlib.import_module(name) for name in names]
+
+
+def all_steps(modules: Sequence[ModuleType]) -> list[tuple[str, str, str]]:
+    """(owner, step, SQL) of every PostgreSQL step, in order."""
+    return [
+        (module.OWNER, name, script)
+        for module in modules
+        for name, script in getattr(module, "POSTGRES_STEPS", [])
+    ]
+
+
+def applied(conn: Any) -> list[tuple[str, str]]:
+    """(owner, step) of every step the database has run, in the order it ran them."""
+    exists = conn.execute("SELECT to_regclass(%s)", (MIGRATIONS_TABLE,)).fetchone()[0]
+    if exists is None:
+        return []
+    return [
+        (owner, name)
+        for owner, name in conn.execute(
+            f"SELECT owner, name FROM {MIGRATIONS_TABLE} ORDER BY seq"
+        ).fetchall()
+    ]
+
+
+def pending(conn: Any, modules: Sequence[ModuleType]) -> list[tuple[str, str, str]]:
+    done = set(applied(conn))
+    return [step for step in all_steps(modules) if (step[0], step[1]) not in done]
+
+
+def apply_postgres_migrations(conn: Any, modules: Sequence[ModuleType] | None = None) -> int:
+    """Run every pending step on a psycopg connection (autocommit), one process at a time.
+    Returns how many steps ran."""
+    modules = owner_modules() if modules is None else modules
+    if not pending(conn, modules):
+        return 0
+    conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATIONS_LOCK,))
+    try:
+        conn.execute(_CREATE_TABLE)
+        ran = 0
+        for owner, name, script in pending(conn, modules):  # again, inside the lock
+            with conn.transaction():
+                conn.execute(script)  # no parameters: several statements in one go
+                conn.execute(
+                    f"INSERT INTO {MIGRATIONS_TABLE} (owner, name, applied_at) VALUES (%s, %s, %s)",
+                    (owner, name, utcnow()),
+                )
+            ran += 1
+        return ran
+    finally:
+        conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATIONS_LOCK,))
+
+
+def explain_postgres_error(location: str, exc: BaseException) -> DatabaseError:
+    """What a user can do about a PostgreSQL failure, the password never shown."""
+    text = " ".join(str(exc).split())
+    state = getattr(exc, "sqlstate", None) or ""
+    lowered = text.lower()
+    if "password authentication failed" in lowered or "no password supplied" in lowered:
+        problem, fix = (
+            "refused the user or password",
+            "check the user and password in --db / VEILLE_DB (or ~/.pgpass)",
+        )
+    elif state == "3D000" or ("database" in lowered and "does not exist" in lowered):
+        problem, fix = (
+            "has no such database",
+            "create it (createdb NAME, or CREATE DATABASE NAME) or fix the name in --db",
+        )
+    elif "connection" in lowered and (
+        "refused" in lowered
+        or "no such file" in lowered
+        or "could not" in lowered
+        or "failed" in lowered
+        or "timeout" in lowered
+        or "translate host" in lowered
+    ):
+        problem, fix = (
+            "cannot be reached",
+            "check that PostgreSQL runs and the host, port or socket folder in --db / VEILLE_DB",
+        )
+    elif state == "42501" or "permission denied" in lowered or "must be owner" in lowered:
+        problem, fix = (
+            "refused an operation to this user",
+            "give the user CREATE rights on the database and its schema (GRANT CREATE ON "
+            "DATABASE … / ON SCHEMA public …), or have an administrator run the migrations once",
+        )
+    elif "unaccent" in lowered and ("not available" in lowered or "control file" in lowered):
+        problem, fix = (
+            "lacks the unaccent extension",
+            "install PostgreSQL's contrib package on the server (Debian: postgresql-contrib)",
+        )
+    elif state.startswith("53") or "disk full" in lowered or "no space" in lowered:
+        problem, fix = "is out of resources", "free disk space or connections on the server"
+    elif state == "57P01" or "terminating connection" in lowered or "server closed" in lowered:
+        problem, fix = "closed the connection", "check the server's log; retry once it is back"
+    else:
+        problem, fix = "cannot be used", "check the server's log and the location in --db"
+    masked = mask_location(location)
+    return DatabaseError(
+        mask_password(f"PostgreSQL database {masked} {problem} ({text[:500]}); {fix}", location)
+    )
+
+
+def open_postgres(location: str, modules: Sequence[ModuleType] | None = None) -> PostgresDatabase:
+    """Connect to the PostgreSQL database at `location` (postgresql://…) and bring its schema
+    up to date. Raises DatabaseError saying what to do when it cannot be used."""
+    try:
+        import psycopg
+    except ImportError:
+        raise DatabaseError(
+            "PostgreSQL support is not installed; install it with: pip install 'veille[postgres]'"
+        ) from None
+    try:
+        db = PostgresDatabase(location)
+    except psycopg.Error as exc:
+        raise explain_postgres_error(location, exc) from None
+    try:
+        apply_postgres_migrations(db.conn, modules)
+        check_scheme(db)
+    except psycopg.Error as exc:
+        db.close()
+        raise explain_postgres_error(location, exc) from None
+    except BaseException:
+        db.close()
+        raise
+    return db

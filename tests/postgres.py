@@ -1,0 +1,170 @@
+"""A throwaway PostgreSQL cluster for the tests: Debian's binaries, a temporary folder, a Unix
+socket in that folder only (no TCP port, so parallel test workers never collide), durability off
+for speed, stopped and removed at the end.
+
+PostgreSQL refuses to run as root, and CI runs as root: there the folder is handed to the
+`postgres` user (created by Debian's package) and `initdb` / `pg_ctl` run through
+`runuser -u postgres --`.
+
+Each test gets a database of its own, created from a migrated template (`CREATE DATABASE …
+TEMPLATE`, a file copy: milliseconds, where migrating a new database takes a second).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import itertools
+import os
+import pwd
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+TEMPLATE = "veille_template"
+
+
+class PostgresUnavailable(Exception):
+    """No PostgreSQL to start here; the message says what is missing."""
+
+
+def binaries() -> Path:
+    """The folder of initdb / pg_ctl: Debian keeps them under /usr/lib/postgresql/<major>/bin,
+    not on PATH (the newest major wins); elsewhere, whatever PATH has."""
+    found = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin/initdb"),
+        key=lambda p: (
+            int(Path(p).parent.parent.name) if Path(p).parent.parent.name.isdigit() else 0
+        ),
+    )
+    if found:
+        return Path(found[-1]).parent
+    on_path = shutil.which("initdb")
+    if on_path:
+        return Path(on_path).resolve().parent
+    raise PostgresUnavailable(
+        "PostgreSQL is not installed (no initdb under /usr/lib/postgresql/*/bin or on PATH); "
+        "install Debian's postgresql and postgresql-contrib (make postgres)"
+    )
+
+
+class Cluster:
+    """One PostgreSQL server for one test process."""
+
+    def __init__(self) -> None:
+        self.bin = binaries()
+        self.folder = Path(tempfile.mkdtemp(prefix="veille-pg-"))
+        self.data = self.folder / "data"
+        self.as_root = os.geteuid() == 0
+        self._names = itertools.count(1)
+        self.started = False
+
+    def _run(self, *args: str) -> None:
+        command = [str(self.bin / args[0]), *args[1:]]
+        if self.as_root:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+        if done.returncode != 0:
+            raise PostgresUnavailable(
+                f"{args[0]} failed ({done.returncode}): {(done.stderr or done.stdout).strip()[:800]}"
+            )
+
+    def start(self) -> Cluster:
+        if self.as_root:
+            try:
+                owner = pwd.getpwnam("postgres")
+            except KeyError:
+                raise PostgresUnavailable(
+                    "running as root and there is no postgres user to run PostgreSQL as "
+                    "(Debian's postgresql package creates it)"
+                ) from None
+            os.chown(self.folder, owner.pw_uid, owner.pw_gid)
+        self._run(
+            "initdb",
+            "-D",
+            str(self.data),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--locale=C.UTF-8",
+            "--no-sync",
+        )
+        options = " ".join(
+            [
+                "-c listen_addresses=''",
+                f"-k {self.folder}",
+                "-c fsync=off",
+                "-c full_page_writes=off",
+                "-c synchronous_commit=off",
+                "-c max_connections=60",
+                "-c shared_buffers=32MB",
+            ]
+        )
+        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.log), "-w", "start")
+        self.started = True
+        return self
+
+    @property
+    def log(self) -> Path:
+        return self.folder / "server.log"
+
+    def url(self, database: str = "postgres") -> str:
+        """A postgresql:// location for veille's --db: user postgres over the folder's socket."""
+        return f"postgresql://postgres@/{database}?host={self.folder}"
+
+    def admin(self):
+        """An autocommit connection to the maintenance database (CREATE / DROP DATABASE)."""
+        import psycopg
+
+        return psycopg.connect(self.url(), autocommit=True)
+
+    def create_template(self) -> None:
+        """A database migrated once (every owner's PostgreSQL steps), the template of the
+        tests' databases."""
+        from crawler.storage.store import open_database
+
+        with self.admin() as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {TEMPLATE}")
+            conn.execute(f"CREATE DATABASE {TEMPLATE}")
+        open_database(self.url(TEMPLATE)).close()
+
+    def new_database(self) -> str:
+        """A fresh, migrated database of its own: its postgresql:// location."""
+        name = f"veille_{os.getpid()}_{next(self._names)}"
+        with self.admin() as conn:
+            conn.execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
+        return self.url(name)
+
+    def empty_database(self) -> str:
+        """A database with no veille table at all (what `veille db copy` expects)."""
+        name = f"empty_{os.getpid()}_{next(self._names)}"
+        with self.admin() as conn:
+            conn.execute(f"CREATE DATABASE {name}")
+        return self.url(name)
+
+    def stop(self) -> None:
+        if self.started:
+            with contextlib.suppress(PostgresUnavailable):  # already gone: the folder goes anyway
+                self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+            self.started = False
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def start_cluster() -> Cluster:
+    """A started cluster with its migrated template, or PostgresUnavailable saying why not."""
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        raise PostgresUnavailable(
+            "psycopg is not installed: pip install -e '.[test,postgres]'"
+        ) from None
+    cluster = Cluster()
+    try:
+        cluster.start()
+        cluster.create_template()
+    except BaseException:
+        cluster.stop()
+        raise
+    return cluster

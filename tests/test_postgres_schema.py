@@ -1,0 +1,189 @@
+"""PostgreSQL as the second engine: its schema (every owner's POSTGRES_STEPS) matches SQLite's
+final shape, migrates once even when processes open it together, and its failures are said
+without ever showing the password."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from crawler.core.errors import DatabaseError
+from crawler.storage import postgres_schema, store
+from crawler.storage.engine import mask_location, mask_password, postgres_sql
+
+# Columns PostgreSQL has and SQLite does not: the stored search vector (SQLite keeps its FTS5
+# index in tables of its own) and the outbox lease of several delivery processes.
+POSTGRES_ONLY = {("articles", "search"), ("deliveries", "claimed_by"), ("deliveries", "claimed_at")}
+# SQLite's own tables, and the FTS5 index's.
+SQLITE_ONLY_TABLES = ("_sqlite_migrations", "articles_fts")
+
+TYPES = {  # SQLite declared type -> PostgreSQL type
+    "TEXT": {"text"},
+    "INTEGER": {"integer", "bigint"},
+    "REAL": {"double precision"},
+    "BLOB": {"bytea"},
+}
+
+
+def sqlite_shape(tmp_path) -> dict[str, dict[str, tuple[str, bool]]]:
+    db = store.open_database(tmp_path / "v.db")
+    shape: dict[str, dict[str, tuple[str, bool]]] = {}
+    for (name,) in db.execute(
+        "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name"
+    ).fetchall():
+        if name.startswith(SQLITE_ONLY_TABLES):
+            continue
+        shape[name] = {
+            row[1]: (row[2].upper(), bool(row[3]) or bool(row[5]))
+            for row in db.execute(f"PRAGMA table_info({name})").fetchall()
+        }
+    return shape
+
+
+def postgres_shape(url: str) -> dict[str, dict[str, tuple[str, bool]]]:
+    db = store.open_database(url)
+    shape: dict[str, dict[str, tuple[str, bool]]] = {}
+    for table, column, kind, nullable in db.execute(
+        "SELECT table_name, column_name, data_type, is_nullable FROM information_schema.columns "
+        "WHERE table_schema = 'public' AND table_name <> ? ORDER BY table_name, ordinal_position",
+        (postgres_schema.MIGRATIONS_TABLE,),
+    ).fetchall():
+        shape.setdefault(table, {})[column] = (kind, nullable == "NO")
+    return shape
+
+
+def test_postgres_has_the_tables_columns_and_constraints_of_sqlite(tmp_path, postgres_url):
+    lite, pg = sqlite_shape(tmp_path), postgres_shape(postgres_url)
+    assert sorted(pg) == sorted(lite)
+    for table, columns in lite.items():
+        extra = {c for c in pg[table] if (table, c) not in POSTGRES_ONLY}
+        assert extra == set(columns), table
+        for column, (declared, not_null) in columns.items():
+            kind, pg_not_null = pg[table][column]
+            if declared:  # a view's columns have no declared type on SQLite
+                assert kind in TYPES[declared], (table, column, declared, kind)
+                assert pg_not_null == not_null, (table, column)
+
+
+def test_postgres_keeps_the_unique_constraints_and_indexes_of_sqlite(tmp_path, postgres_url):
+    lite = store.open_database(tmp_path / "v.db")
+    lite_indexes = {
+        name
+        for (name,) in lite.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+        ).fetchall()
+        if "_sqlite_migrations" not in name
+    }
+    pg = store.open_database(postgres_url)
+    pg_indexes = {
+        name
+        for (name,) in pg.execute("SELECT indexname FROM pg_indexes WHERE schemaname = 'public'")
+    }
+    assert lite_indexes <= pg_indexes
+    assert "articles_search" in pg_indexes
+    # The unique keys that deduplication and the outbox rely on, enforced by PostgreSQL too.
+    pg.execute("INSERT INTO sources(name) VALUES ('s')")
+    insert = (
+        "INSERT INTO articles(source, url, url_key, text, content_hash, fetched_at) "
+        "VALUES ('s', ?, ?, 'x', ?, '2026-11-01T00:00:00Z') RETURNING id"
+    )
+    first = pg.execute(insert, ("u1", "k1", "h1")).fetchone()[0]
+    with pytest.raises(Exception, match="url_key"):
+        pg.execute(insert, ("u2", "k1", "h2"))
+    with pytest.raises(Exception, match="content_hash"):
+        pg.execute(insert, ("u3", "k3", "h1"))
+    assert pg.execute(insert, ("u4", "k4", "h4")).fetchone()[0] > first
+
+
+def test_every_step_runs_once_and_an_up_to_date_database_runs_none(postgres_cluster):
+    url = postgres_cluster.empty_database()
+    db = store.open_database(url)
+    expected = [
+        (owner, name)
+        for owner, name, _ in postgres_schema.all_steps(postgres_schema.owner_modules())
+    ]
+    assert postgres_schema.applied(db.conn) == expected
+    assert {owner for owner, _ in expected} == {
+        "crawler.storage",
+        "crawler.stories",
+        "monitors.alerts",
+        "monitors.service",
+        "monitors.web",
+    }
+    assert postgres_schema.apply_postgres_migrations(db.conn) == 0
+    db.close()
+    again = store.open_database(url)
+    assert postgres_schema.applied(again.conn) == expected
+    assert again.execute("SELECT value FROM meta WHERE key = 'fingerprint_scheme'").fetchone()
+
+
+def test_concurrent_first_opens_migrate_once(postgres_cluster):
+    url = postgres_cluster.empty_database()
+    errors: list[BaseException] = []
+    opened = []
+
+    def open_it() -> None:
+        try:
+            opened.append(store.open_database(url))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_it) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == [] and len(opened) == 4
+    steps = postgres_schema.applied(opened[0].conn)
+    assert (
+        len(steps)
+        == len(set(steps))
+        == len(postgres_schema.all_steps(postgres_schema.owner_modules()))
+    )
+
+
+def test_a_failing_step_leaves_nothing_behind(postgres_cluster):
+    url = postgres_cluster.empty_database()
+
+    class Broken:
+        OWNER = "broken"
+        POSTGRES_STEPS = [("0001_half", "CREATE TABLE half (x INTEGER); SELECT no_such_column")]
+
+    with pytest.raises(DatabaseError, match="no_such_column"):
+        postgres_schema.open_postgres(url, [Broken])  # type: ignore[list-item]
+    db = store.open_database(url)
+    assert db.execute("SELECT to_regclass('half')").fetchone()[0] is None
+    assert ("broken", "0001_half") not in postgres_schema.applied(db.conn)
+
+
+def test_an_unreachable_server_is_said_without_the_password(tmp_path):
+    url = f"postgresql://veille:s3cret-pw@/veille?host={tmp_path}/nowhere"
+    with pytest.raises(DatabaseError) as raised:
+        store.open_database(url)
+    message = str(raised.value)
+    assert "s3cret-pw" not in message and "veille:***@" in message
+    assert "cannot be reached" in message and "--db" in message
+
+
+def test_a_missing_database_says_how_to_create_it(postgres_cluster):
+    url = postgres_cluster.url("no_such_db").replace("postgres@", "postgres:hunter22@")
+    with pytest.raises(DatabaseError) as raised:
+        store.open_database(url)
+    message = str(raised.value)
+    assert "hunter22" not in message and "createdb" in message
+
+
+def test_passwords_are_masked_in_locations_and_messages():
+    url = "postgresql://team:p%40ss:word@db.example:5432/veille?sslmode=require"
+    assert mask_location(url) == "postgresql://team:***@db.example:5432/veille?sslmode=require"
+    query = "postgresql://team@db/veille?password=hunter22&sslmode=require"
+    assert mask_location(query) == "postgresql://team@db/veille?password=***&sslmode=require"
+    assert mask_location("postgresql://team@db/veille") == "postgresql://team@db/veille"
+    assert "hunter22" not in mask_password("failed for hunter22 at " + query, query)
+
+
+def test_parameters_are_translated_outside_quotes_only():
+    assert postgres_sql("SELECT ? , :name, '?:x%', 5 % 2, a::text") == (
+        "SELECT %s , %(name)s, '?:x%%', 5 %% 2, a::text"
+    )
