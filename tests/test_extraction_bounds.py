@@ -1,0 +1,85 @@
+"""Extraction is linear in the page: generated 300 KB pages in the shapes that made veille's own
+helpers quadratic extract in seconds, and the helpers still find what they are for.
+
+The bounds are generous (10 s for what takes about a second); they fail only on the old
+behaviour (over 40 s for each of the first three shapes, 459 s for the first)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from crawler.extraction.bylines import clean_author
+from crawler.extraction.extract import extract_article
+
+from .hostile import FRENCH_TEXT
+from .hostile_pages import LINEAR_SHAPES, republication_lines
+
+BOUND = 10.0
+
+
+@pytest.mark.parametrize("shape", list(LINEAR_SHAPES))
+def test_a_hostile_page_of_300_kb_extracts_in_bounded_time(shape):
+    page = LINEAR_SHAPES[shape]()
+    assert len(page) >= 300_000
+    started = time.monotonic()
+    extracted = extract_article(page, "https://a.ma/2026/hostile")
+    elapsed = time.monotonic() - started
+    assert elapsed < BOUND, f"{shape}: {elapsed:.1f} s"
+    assert FRENCH_TEXT[:60] in extracted.text  # the article itself is still found
+
+
+def test_the_quadratic_republication_page_grows_linearly():
+    """Doubling the page about doubles the time (it was four times: O(N²))."""
+
+    def seconds(size: int) -> float:
+        page = republication_lines(size)
+        started = time.monotonic()
+        extract_article(page, "https://a.ma/x")
+        return time.monotonic() - started
+
+    seconds(20_000)  # warm-up
+    small, large = seconds(150_000), seconds(300_000)
+    assert large < BOUND and large < 4 * small + 1.0, (small, large)
+
+
+def test_a_byline_of_a_long_run_of_separators_is_cleaned_at_once():
+    started = time.monotonic()
+    assert clean_author("Par Salma" + " -" * 150_000 + " x") == ("Salma", None)
+    assert clean_author("Salma Idrissi" + " |" * 150_000) == ("Salma Idrissi", None)
+    assert time.monotonic() - started < BOUND
+
+
+@pytest.mark.parametrize(
+    "notice",
+    [
+        "<p>Publié dans <a href='/fr/infomagazine'>InfoMagazine</a> le 23 - 07 - 2025</p>",
+        "<p><b>Source</b> Publié dans <i>InfoMagazine</i> le 23 - 07 - 2025</p>",
+        "<div>Crédit<br>publié dans InfoMagazine le 23/07/2025<br>suite</div>",
+    ],
+    ids=["inline element", "after an element", "between line breaks"],
+)
+def test_a_notice_in_the_text_still_names_the_outlet_and_day(notice):
+    page = (
+        "<html lang='fr'><body><article><h1>Cloud souverain</h1>"
+        f"<p>{FRENCH_TEXT}</p><p>{FRENCH_TEXT}</p>{notice}</article></body></html>"
+    )
+    extracted = extract_article(page, "https://www.maghress.com/fr/infomagazine/1")
+    assert extracted.original_source == "InfoMagazine"
+    assert extracted.date is not None and extracted.date.value == "2025-07-23"
+
+
+def test_a_notice_is_found_after_thousands_of_lines_without_one():
+    """The bounded window reads each line once and still finds the real notice at the end."""
+    lines = "".join(f"<br>publié dans la rubrique {i} " for i in range(5_000))
+    page = (
+        "<html lang='fr'><body><article><h1>Cloud souverain</h1>"
+        f"<p>{FRENCH_TEXT}</p><p>{FRENCH_TEXT}</p>"
+        f"<div>{lines}<br>Publié dans InfoMagazine le 23 - 07 - 2025</div>"
+        "</article></body></html>"
+    )
+    started = time.monotonic()
+    extracted = extract_article(page, "https://www.maghress.com/fr/infomagazine/2")
+    assert time.monotonic() - started < BOUND
+    assert extracted.original_source == "InfoMagazine"
