@@ -18,15 +18,15 @@ import sys
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TextIO, TypedDict, cast
+from typing import TextIO
 
 import apprise
-import sqlite_utils
 
 from crawler.core.errors import ConfigError
 from crawler.core.times import iso
 from crawler.fetching.kill_points import kill_point
-from crawler.stories.grouping import story_sources
+from crawler.storage.engine import Database
+from monitors.alerts import store as alerts_store
 from monitors.alerts.messages import (
     Message,
     TemplateRenderError,
@@ -37,6 +37,7 @@ from monitors.alerts.messages import (
 )
 from monitors.alerts.outbox import describe_hits
 from monitors.alerts.secrets import redact
+from monitors.alerts.store import PendingAlert
 from monitors.alerts.timing import FLOOD_WINDOW, next_digest_time, quiet_until
 from monitors.rules.watchlists import CONSOLE, RuleSet, Watchlist
 
@@ -62,70 +63,13 @@ class DeliveryReport:
     deferred: int = 0  # rolled into a digest by flood control or held by quiet hours
 
 
-class AlsoIn(TypedDict):
-    outlet: str
-    url: str
-
-
-class PendingAlert(TypedDict):
-    """A delivery with what its message needs (load_alert_rows): the delivery, its alert and
-    match, the article, and the other outlets of its story."""
-
-    id: int  # the delivery
-    channel: str
-    attempts: int
-    digest: int
-    alert_id: int
-    watchlist: str
-    created_at: str
-    hits: str  # JSON
-    story_id: int | None
-    is_update: int
-    article_id: int
-    snippet: str
-    title: str | None
-    url: str
-    published: str | None
-    language: str | None
-    source: str
-    source_title: str | None
-    original_source: str | None
-    original_url: str | None
-    terms: str
-    also_in: list[AlsoIn]
-
-
-_COLUMNS = """
-d.id, d.channel, d.attempts, d.digest, a.id AS alert_id, a.watchlist, a.created_at, m.hits,
-a.story_id, a.is_update, a.article_id,
-m.snippet, ar.title, ar.url, ar.published, ar.language, ar.source, s.title AS source_title,
-ar.original_source, ar.original_url
-"""
-_JOINS = """
-FROM deliveries d
-JOIN alerts a ON a.id = d.alert_id
-JOIN matches m ON m.id = a.match_id
-JOIN articles ar ON ar.id = a.article_id
-LEFT JOIN sources s ON s.name = ar.source
-"""
-
-
-def load_alert_rows(
-    db: sqlite_utils.Database, where: str, params: list, limit: int = -1
-) -> list[PendingAlert]:
-    """Deliveries joined with their alert, match, article and the story's other outlets."""
-    cursor = db.execute(
-        f"SELECT {_COLUMNS} {_JOINS} WHERE {where} ORDER BY d.id LIMIT ?", [*params, limit]
-    )
-    names = [c[0] for c in cursor.description]
-    rows: list[PendingAlert] = []
-    for values in cursor.fetchall():
-        row = cast(PendingAlert, dict(zip(names, values, strict=True)))
-        rows.append(row)
+def complete_alert_rows(db: Database, rows: list[PendingAlert]) -> list[PendingAlert]:
+    """Fill in what a message says beyond the rows (from alerts_store): the matched terms in
+    words and the story's other outlets, known now (copies join a pending alert)."""
+    for row in rows:
         row["terms"] = describe_hits(json.loads(row["hits"]))
-        others = story_sources(db.conn, row["story_id"]) if row["story_id"] else []
-        # Other outlets that ran the story, known now (copies join a pending alert), each with
-        # the address of its own version.
+        others = alerts_store.story_outlets(db, row["story_id"]) if row["story_id"] else []
+        # Each other outlet once, with the address of its own version.
         also_in: dict[str, str] = {}
         for name, title, url in others:
             if url != row["url"] and name != row["source"]:
@@ -134,22 +78,19 @@ def load_alert_rows(
     return rows
 
 
-def recover_interrupted(db: sqlite_utils.Database) -> int:
+def recover_interrupted(db: Database) -> int:
     """Deliveries left 'sending' by a crash may or may not have gone out: mark them 'unconfirmed'
     rather than risk a duplicate. `veille status` and `veille alerts list` show them."""
-    with db.conn:
-        cursor = db.conn.execute(
-            "UPDATE deliveries SET state='unconfirmed', "
-            "last_error='process stopped while sending; not re-sent to avoid a duplicate' "
-            "WHERE state='sending'"
-        )
-    if cursor.rowcount:
+    count = alerts_store.mark_interrupted_unconfirmed(
+        db, "process stopped while sending; not re-sent to avoid a duplicate"
+    )
+    if count:
         logger.warning(
             "%d deliveries were interrupted mid-send and marked unconfirmed "
             "(veille alerts retry --unconfirmed re-sends them)",
-            cursor.rowcount,
+            count,
         )
-    return cursor.rowcount
+    return count
 
 
 class Sender:
@@ -157,7 +98,7 @@ class Sender:
 
     def __init__(
         self,
-        db: sqlite_utils.Database,
+        db: Database,
         rules: RuleSet,
         console: TextIO | None = None,
         min_interval: float = 1.0,
@@ -226,43 +167,29 @@ class Sender:
     # -- bookkeeping -------------------------------------------------------------------------------
 
     def _claim(self, ids: list[int]) -> bool:
-        with self.db.conn:
-            self.db.conn.execute("BEGIN IMMEDIATE")
-            placeholders = ",".join("?" * len(ids))
-            pending = self.db.conn.execute(
-                f"SELECT count(*) FROM deliveries WHERE id IN ({placeholders}) AND state='pending'",
-                ids,
-            ).fetchone()[0]
-            if pending != len(ids):
-                return False  # another sender took some of them
-            self.db.conn.execute(
-                f"UPDATE deliveries SET state='sending', attempts=attempts+1 WHERE id IN ({placeholders})",
-                ids,
-            )
-        return True
+        """False when another sender took some of them first."""
+        return alerts_store.claim(self.db, ids)
 
     def _finish(
         self, rows: list[PendingAlert], error: str | None, now: datetime, report: DeliveryReport
     ) -> None:
-        with self.db.conn:
-            for row in rows:
-                attempts = row["attempts"] + 1
-                if error is None:
-                    self.db.conn.execute(
-                        "UPDATE deliveries SET state='sent', sent_at=?, last_error=NULL WHERE id=?",
-                        (iso(now), row["id"]),
-                    )
-                    continue
-                final = attempts >= MAX_ATTEMPTS
-                self.db.conn.execute(
-                    "UPDATE deliveries SET state=?, next_attempt_at=?, last_error=? WHERE id=?",
-                    (
-                        "failed" if final else "pending",
-                        iso(now + backoff(attempts)),
-                        error,
-                        row["id"],
-                    ),
+        outcomes = []
+        for row in rows:
+            attempts = row["attempts"] + 1
+            if error is None:
+                outcomes.append(alerts_store.Settled(row["id"], iso(now), "sent", None, None))
+                continue
+            final = attempts >= MAX_ATTEMPTS
+            outcomes.append(
+                alerts_store.Settled(
+                    row["id"],
+                    None,
+                    "failed" if final else "pending",
+                    iso(now + backoff(attempts)),
+                    error,
                 )
+            )
+        alerts_store.settle(self.db, outcomes)
         kill_point("deliver:marked")
         first = rows[0]
         label = f"alert={first['alert_id']}" if len(rows) == 1 else f"digest of {len(rows)} alerts"
@@ -298,12 +225,7 @@ class Sender:
     def _defer(
         self, rows: list[PendingAlert], until: datetime, reason: str, report: DeliveryReport
     ) -> None:
-        with self.db.conn:
-            for row in rows:
-                self.db.conn.execute(
-                    "UPDATE deliveries SET digest=1, next_attempt_at=? WHERE id=? AND state='pending'",
-                    (iso(until), row["id"]),
-                )
+        alerts_store.defer(self.db, [row["id"] for row in rows], iso(until))
         report.deferred += len(rows)
         logger.info(
             "%d alert(s) of watchlist=%s channel=%s %s; they go out grouped at %s",
@@ -315,11 +237,7 @@ class Sender:
         )
 
     def _sent_recently(self, watchlist: str, channel: str, now: datetime) -> int:
-        return self.db.execute(
-            "SELECT count(*) FROM deliveries d JOIN alerts a ON a.id = d.alert_id "
-            "WHERE a.watchlist=? AND d.channel=? AND d.state='sent' AND d.digest=0 AND d.sent_at > ?",
-            [watchlist, channel, iso(now - FLOOD_WINDOW)],
-        ).fetchone()[0]
+        return alerts_store.sent_since(self.db, watchlist, channel, iso(now - FLOOD_WINDOW))
 
     def _watchlist(self, name: str) -> Watchlist:
         try:
@@ -333,9 +251,7 @@ class Sender:
         """Send everything due at `now` (default: the real time)."""
         now = now or datetime.now(UTC)
         report = DeliveryReport()
-        rows = load_alert_rows(
-            self.db, "d.state='pending' AND d.next_attempt_at <= ?", [iso(now)], limit
-        )
+        rows = complete_alert_rows(self.db, alerts_store.due_deliveries(self.db, iso(now), limit))
         groups: dict[tuple[str, str | None], list[PendingAlert]] = defaultdict(list)
         for row in rows:
             if row["digest"] and self._combined(row["channel"]):

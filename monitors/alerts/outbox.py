@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import json
 import logging
-import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import sqlite_utils
-
 from crawler.core.times import iso, parse_timestamp
 from crawler.fetching.kill_points import kill_point
+from crawler.storage import store as crawler_store
+from crawler.storage.engine import Database
+from monitors.alerts import store as alerts_store
 from monitors.alerts.timing import next_digest_time
 from monitors.rules.matcher import ArticleText, Matcher, MatchResult
 from monitors.rules.watchlists import RuleSet
@@ -76,7 +76,7 @@ def describe_hits(hits: list[dict]) -> str:
 
 
 def record_matches(
-    conn: sqlite3.Connection,
+    db: Database,
     article_id: int,
     results: list[MatchResult],
     rules: RuleSet,
@@ -89,14 +89,11 @@ def record_matches(
     clock = now or datetime.now(UTC)
     stamp = iso(clock)
     created = 0
-    story_id, revision = conn.execute(
-        "SELECT story_id, revision FROM articles WHERE id = ?", (article_id,)
-    ).fetchone()
+    story_id, revision = alerts_store.article_story(db, article_id)
     for result in results:
-        cursor = conn.execute(
-            "INSERT OR IGNORE INTO matches(article_id, watchlist, terms, snippet, matched_at, hits) "
-            "VALUES (?,?,?,?,?,?)",
-            (
+        match_id = alerts_store.add_match(
+            db,
+            alerts_store.NewMatch(
                 article_id,
                 result.watchlist,
                 json.dumps(result.terms, ensure_ascii=False),
@@ -105,22 +102,21 @@ def record_matches(
                 hits_json(result),
             ),
         )
-        if cursor.rowcount == 0 or not alert:
+        if match_id is None or not alert:
             continue
-        match_id = cursor.lastrowid
-        cursor = conn.execute(
-            # One alert per story and watchlist: a copy of a story already alerted on joins
-            # it (UNIQUE(story_id, watchlist)) instead of alerting again.
-            "INSERT OR IGNORE INTO alerts(match_id, article_id, watchlist, created_at, story_id, "
-            "is_update) VALUES (?,?,?,?,?,?)",
-            (match_id, article_id, result.watchlist, stamp, story_id, int(revision > 0)),
+        # One alert per story and watchlist: a copy of a story already alerted on joins it
+        # (UNIQUE(story_id, watchlist)) instead of alerting again.
+        alert_id = alerts_store.add_alert(
+            db,
+            alerts_store.NewAlert(
+                match_id, article_id, result.watchlist, stamp, story_id, revision > 0
+            ),
         )
-        if cursor.rowcount == 0:
+        if alert_id is None:
             continue
-        alert_id = cursor.lastrowid
         created += 1
         watchlist = rules.by_name(result.watchlist)
-        rows = []
+        deliveries = []
         for channel in rules.channels_for(watchlist):
             spec = rules.channels.get(channel)
             # A channel's combined digest (its morning review) wins over the watchlist's own
@@ -128,13 +124,9 @@ def record_matches(
             schedule = spec if spec is not None and spec.digest else watchlist
             digest = schedule.digest is not None
             due = iso(next_digest_time(schedule, clock)) if digest else stamp
-            rows.append((alert_id, channel, due, int(digest)))
-        conn.executemany(
-            "INSERT OR IGNORE INTO deliveries(alert_id, channel, next_attempt_at, digest) "
-            "VALUES (?,?,?,?)",
-            rows,
-        )
-    conn.execute("UPDATE articles SET matched_at=? WHERE id=?", (stamp, article_id))
+            deliveries.append(alerts_store.NewDelivery(alert_id, channel, due, digest))
+        alerts_store.add_deliveries(db, deliveries)
+    crawler_store.mark_matched(db, article_id, stamp)
     return created
 
 
@@ -144,7 +136,7 @@ MATCH_BATCH = 50
 
 
 def match_pending(
-    db: sqlite_utils.Database,
+    db: Database,
     rules: RuleSet,
     matcher: Matcher | None = None,
     max_age: timedelta | None = DEFAULT_ALERT_MAX_AGE,
@@ -158,30 +150,30 @@ def match_pending(
     clock = now or datetime.now(UTC)
     last_id = 0
     while True:
-        rows = db.execute(
-            "SELECT id, title, text, language, source, published, url FROM articles "
-            "WHERE matched_at IS NULL AND id > ? ORDER BY id LIMIT ?",
-            [last_id, batch],
-        ).fetchall()
+        rows = crawler_store.unmatched_articles(db, last_id, batch)
         if not rows:
             return report
-        last_id = rows[-1][0]
+        last_id = rows[-1].id
         matched = [
-            (row, matcher.match(ArticleText(row[1] or "", row[2] or "", row[3], row[4])))
+            (
+                row,
+                matcher.match(
+                    ArticleText(row.title or "", row.text or "", row.language, row.source)
+                ),
+            )
             for row in rows
         ]
-        with db.conn:
-            db.conn.execute("BEGIN IMMEDIATE")
+        with db.transaction():
             created_per_article = [
                 record_matches(
-                    db.conn, row[0], results, rules, is_recent(row[5], max_age, clock), now
+                    db, row.id, results, rules, is_recent(row.published, max_age, clock), now
                 )
                 for row, results in matched
             ]
             kill_point("match:before-commit")
         kill_point("match:after-commit")
         for (row, results), created in zip(matched, created_per_article, strict=True):
-            article_id, source, published, url = row[0], row[4], row[5], row[6]
+            article_id, source, published, url = row.id, row.source, row.published, row.url
             alert = is_recent(published, max_age, clock)
             report.articles += 1
             report.matches += len(results)

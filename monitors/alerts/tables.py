@@ -6,6 +6,9 @@ from __future__ import annotations
 
 OWNER = "monitors.alerts"
 
+# The modules of this package that hold SQL (every statement on these tables sits there).
+SQL_MODULES = ("store",)
+
 # (name, SQL): each runs once, in order, recorded in _sqlite_migrations under OWNER.
 STEPS: list[tuple[str, str]] = [
     # Matches of watchlists, the alerts they raise and one delivery per channel: the outbox.

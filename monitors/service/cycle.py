@@ -9,14 +9,13 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TextIO
 
-import sqlite_utils
-
 from crawler.core.errors import VeilleError
 from crawler.core.times import iso
 from crawler.fetching.crawl import CrawlResult, crawl
 from crawler.fetching.workers import WorkerPool, crawl_sites
 from crawler.journal import SourceCounts
 from crawler.storage import store
+from crawler.storage.engine import Database, SQLiteDatabase
 from monitors.alerts.delivery import DeliveryReport, Sender
 from monitors.alerts.outbox import MatchReport, match_pending
 from monitors.service.config import Config
@@ -52,7 +51,7 @@ SHUTDOWN_STATUSES = frozenset({"stopped", "stopped: shutdown", "killed (the daem
 
 
 def match_and_deliver(
-    config: Config, console: TextIO | None = None, db: sqlite_utils.Database | None = None
+    config: Config, console: TextIO | None = None, db: Database | None = None
 ) -> tuple[MatchReport, DeliveryReport]:
     """Match what was stored and send what is due; serialised so two jobs never interleave.
     `db` is the caller's connection, if it has one."""
@@ -71,7 +70,7 @@ def match_and_deliver(
             deliveries = sender.deliver_pending()
         finally:
             if owned:
-                db.conn.close()
+                db.close()
     return matches, deliveries
 
 
@@ -96,7 +95,7 @@ def run_cycle(
 
 def _run_cycle(
     config: Config,
-    db: sqlite_utils.Database,
+    db: SQLiteDatabase,
     only: list[str] | None,
     console: TextIO | None,
     pool: WorkerPool | None,
