@@ -126,7 +126,8 @@ class _Veille(click.Group):
 
 @click.group(cls=_Veille, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
-    "--db", type=click.Path(path_type=Path), help="SQLite file [env VEILLE_DB; data/veille.db]"
+    "--db",
+    help="SQLite file, or postgresql://… [env VEILLE_DB; data/veille.db]",
 )
 @click.option(
     "--sources", type=click.Path(path_type=Path), help="sources YAML [env VEILLE_SOURCES]"
@@ -1132,6 +1133,45 @@ def alerts_retry(
     states = (which,) if which else RETRYABLE + (("sent",) if resend else ())
     count = retry(store.open_database(_settings(ctx).db), list(alert_ids) or None, states, channel)
     click.echo(f"{count} deliveries queued again; the daemon (or `veille run --once`) sends them")
+
+
+@cli.group()
+def db() -> None:
+    """The database itself: move it to PostgreSQL."""
+
+
+@db.command("copy")
+@click.argument("source", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("target")
+@click.option(
+    "--replace",
+    "--force",
+    "replace",
+    is_flag=True,
+    help="empty a target that already holds veille's data, then copy",
+)
+def db_copy(source: Path, target: str, replace: bool) -> None:
+    """Copy the SQLite database SOURCE into the PostgreSQL database TARGET (postgresql://…):
+    every table, ids kept, counts verified per table, all or nothing. Then run veille with
+    --db TARGET (or VEILLE_DB)."""
+    from crawler.storage.copy import copy_database
+    from crawler.storage.engine import is_postgres_location, location_password, mask_location
+    from monitors.alerts.secrets import remember_secret
+
+    if not is_postgres_location(target):
+        raise click.UsageError("TARGET must be a postgresql://… location")
+    password = location_password(target)
+    if password:
+        remember_secret(password)
+    copied = copy_database(source, target, replace=replace)
+    click.echo(
+        tabulate(
+            [(c.table, c.source_rows, c.target_rows) for c in copied],
+            headers=["table", "SQLite rows", "PostgreSQL rows"],
+        )
+    )
+    total = sum(c.target_rows for c in copied)
+    click.echo(f"copied {total} rows in {len(copied)} tables to {mask_location(target)}")
 
 
 def main() -> None:

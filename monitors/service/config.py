@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from crawler.core.errors import VeilleError
 from crawler.fetching.addresses import networks
+from crawler.storage.engine import is_postgres_location, location_password
 from crawler.stories.grouping import story_window_hours
 
 if TYPE_CHECKING:  # loading them costs a tenth of a second `veille status` has no use for
@@ -32,9 +33,15 @@ SEEDS_DIR = REPO_ROOT / "seeds"
 logger = logging.getLogger(__name__)
 
 
+def db_location(value: str | Path) -> Path | str:
+    """A --db / VEILLE_DB value: a postgresql://… location stays as written (a Path would fold
+    its `//`), anything else is the path of a SQLite file."""
+    return value if isinstance(value, str) and is_postgres_location(value) else Path(value)
+
+
 @dataclass(frozen=True)
 class Settings:
-    db: Path = Path("data/veille.db")
+    db: Path | str = Path("data/veille.db")  # a SQLite file, or a postgresql://… location
     sources: Path = SEEDS_DIR / "sources.yaml"
     watchlists: Path = SEEDS_DIR / "watchlists.yaml"
     secrets: Path | None = None
@@ -83,7 +90,7 @@ def parse_count(value: str, low: int, high: int) -> int:
 
 
 _ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
-    "VEILLE_DB": ("db", Path),
+    "VEILLE_DB": ("db", db_location),
     "VEILLE_SOURCES": ("sources", Path),
     "VEILLE_WATCHLISTS": ("watchlists", Path),
     "VEILLE_SECRETS": ("secrets", Path),
@@ -110,6 +117,13 @@ def load_settings(**overrides: object) -> Settings:
                 problem = str(exc) if variable in str(exc) else f"{variable}: {exc}"
                 raise VeilleError(f"environment variable {problem}") from None
     values.update({k: v for k, v in overrides.items() if v is not None})
+    if "db" in values:
+        values["db"] = db_location(values["db"])
+        password = location_password(str(values["db"]))
+        if password:  # never in a log line or a message
+            from monitors.alerts.secrets import remember_secret
+
+            remember_secret(password)
     settings = replace(Settings(), **values)
     try:  # a bad VEILLE_STORY_WINDOW_HOURS stops the start, not a crawl
         story_window_hours()
@@ -121,7 +135,8 @@ def load_settings(**overrides: object) -> Settings:
     except ValueError as exc:
         raise VeilleError(f"VEILLE_CRAWL_SETTINGS: {exc}") from None
     if settings.crawl_log is None:
-        settings = replace(settings, crawl_log=settings.db.parent / "crawl.log")
+        folder = Path("data") if isinstance(settings.db, str) else settings.db.parent
+        settings = replace(settings, crawl_log=folder / "crawl.log")
     return settings
 
 

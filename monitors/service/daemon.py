@@ -6,6 +6,7 @@ its configuration."""
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import logging
 import os
 import random
@@ -25,6 +26,7 @@ from crawler.discovery.sources import Source
 from crawler.fetching.crawl import stop_all_crawls
 from crawler.fetching.workers import WorkerPool
 from crawler.storage import store
+from crawler.storage.engine import is_postgres_location, mask_location
 from monitors.alerts.delivery import recover_interrupted
 from monitors.service.config import Config
 from monitors.service.cycle import match_and_deliver, run_cycle
@@ -73,8 +75,13 @@ class DaemonState:
         return found
 
 
-def pidfile_for(db: Path) -> Path:
-    """Where a running daemon writes its process id (next to its database)."""
+def pidfile_for(db: Path | str) -> Path:
+    """Where a running daemon writes its process id: next to its SQLite file; for a PostgreSQL
+    database, in ./data under a name of its own (a digest of the location without its
+    password), so two daemons started here on one database still find each other."""
+    if is_postgres_location(db):
+        digest = hashlib.sha256(mask_location(str(db)).encode()).hexdigest()[:12]
+        return Path("data") / f"veille-{digest}.pid"
     return Path(db).parent / "veille.pid"
 
 

@@ -13,7 +13,7 @@ from crawler.storage import store
 from monitors.service.status import gather_status
 
 
-def health_report(db_path: Path, daemon_state=None) -> dict:
+def health_report(db_path: Path | str, daemon_state=None) -> dict:
     """What /health returns: per-source state, alert queue, the daemon's own problems (a late
     delivery, a stuck crawl) and an overall verdict."""
     db = store.open_database(db_path)
@@ -47,7 +47,7 @@ def health_report(db_path: Path, daemon_state=None) -> dict:
 
 
 def serve_health(
-    db_path: Path, port: int, host: str = "127.0.0.1", daemon_state=None
+    db_path: Path | str, port: int, host: str = "127.0.0.1", daemon_state=None
 ) -> ThreadingHTTPServer:
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args):

@@ -90,6 +90,12 @@ def search(
 ) -> list[SearchHit]:
     """Ranked articles matching `query`, best first, with highlighted snippets: the one search
     behind `veille search`, the web view's search page and its Atom feed."""
+    if getattr(db, "engine", "sqlite") == "postgresql":
+        from monitors.web.search_postgres import search_postgres
+
+        return search_postgres(
+            db, query, rules, sources, languages, since, until, watchlist, limit, offset
+        )
     try:
         expression = to_fts(parse_query(query), rules)
     except QuerySyntaxError as exc:

@@ -1,0 +1,198 @@
+"""Full-text search on PostgreSQL: the watch-rule query language translated to a tsquery, run
+against each article's stored tsvector (crawler.storage.tables, step 0002_search).
+
+The same query is normalised by each language's text search configuration (French without
+accents, Arabic, English, `simple` for the rest) and matched against the articles of that
+language: an article's vector was built with its language's configuration, so its words and the
+query's are stemmed alike. Every user word goes into a quoted tsquery lexeme (quotes and
+backslashes removed first), so no input can break or inject into the tsquery or SQL syntax.
+
+What differs from SQLite's FTS5, by design of PostgreSQL's text search:
+- words are stemmed (`numérique` finds `numériques`), and each configuration's stop words
+  (`de`, `the`, `في`…) are not indexed: a query of stop words alone finds nothing;
+- `NEAR/n` is approximated by an OR of exact distances (`<1>` … `<n+1>`, both orders), the
+  distance counted in indexed words;
+- the rank is `ts_rank` with the title weighted five times the text (as the BM25 weights on
+  SQLite), returned negated so that, as on SQLite, a lower rank is a better match;
+- snippets come from `ts_headline` (on the text, or on the title when only the title matches).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from crawler.storage.tables import FALLBACK_CONFIGURATION, SEARCH_CONFIGURATIONS
+from monitors.rules.query import EntityRef, Near, Node, Not, Or, QuerySyntaxError, Term, parse_query
+from monitors.rules.watchlists import RuleSet
+from monitors.web.search import HIGHLIGHT, SearchError, SearchHit
+
+WEIGHTS = {"title": "A", "text": "B"}
+# A quoted lexeme that every configuration reduces to nothing: a term without any word.
+_NOTHING = "'-'"
+_UNSAFE = re.compile(r"['\\]")
+# ts_rank's weights, in the order D, C, B, A: the title (A) counts five times the text (B).
+RANK_WEIGHTS = "{0.1, 0.2, 0.2, 1.0}"
+# Text beyond what the index holds (crawler.storage.tables) is not highlighted either.
+INDEXED_CHARACTERS = 200000
+
+
+def _lexeme(word: str, flags: str) -> str:
+    return f"'{word}'" + (f":{flags}" if flags else "")
+
+
+def _term(node: Term) -> str:
+    words = _UNSAFE.sub(" ", node.text.replace('"', " ")).split()
+    if not words:
+        return _NOTHING
+    weight = WEIGHTS[node.field] if node.field else ""
+    parts = [_lexeme(w, weight) for w in words[:-1]]
+    parts.append(_lexeme(words[-1], ("*" if node.prefix else "") + weight))
+    return parts[0] if len(parts) == 1 else "(" + " <-> ".join(parts) + ")"
+
+
+def to_tsquery(node: Node, rules: RuleSet | None = None) -> str:
+    """The tsquery text (for to_tsquery) of a parsed query."""
+    if isinstance(node, Term):
+        return _term(node)
+    if isinstance(node, EntityRef):
+        if rules is None or node.name not in rules.entities:
+            raise SearchError(
+                f"unknown entity @{node.name}; entities come from the watchlists file"
+            )
+        aliases = [Term(a.text, field=node.field) for a in rules.entities[node.name].aliases]
+        return "(" + " | ".join(_term(a) for a in aliases) + ")"
+    if isinstance(node, Near):
+        left, right = node.left, node.right
+        if not (isinstance(left, Term) and isinstance(right, Term)) or left.field or right.field:
+            raise SearchError("in search, NEAR joins two plain terms or phrases")
+        a, b = _term(left), _term(right)
+        distances = range(1, node.distance + 2)  # at most `distance` words between them
+        return "(" + " | ".join(f"({a} <{d}> {b}) | ({b} <{d}> {a})" for d in distances) + ")"
+    if isinstance(node, Or):
+        return "(" + " | ".join(to_tsquery(c, rules) for c in node.children) + ")"
+    if isinstance(node, Not):
+        raise SearchError("NOT needs something to subtract from, as in: cloud NOT sport")
+    positive = [c for c in node.children if not isinstance(c, Not)]
+    negative = [c.child for c in node.children if isinstance(c, Not)]
+    if not positive:
+        raise SearchError("the query only excludes (NOT …): add a term to look for")
+    parts = [to_tsquery(c, rules) for c in positive]
+    parts += [f"!{to_tsquery(c, rules)}" for c in negative]
+    return "(" + " & ".join(parts) + ")"
+
+
+def _configuration_case(column: str) -> str:
+    """SQL choosing the text search configuration of an article by its language."""
+    cases = " ".join(
+        f"WHEN '{language}' THEN '{config}'::regconfig"
+        for language, config in SEARCH_CONFIGURATIONS.items()
+    )
+    return f"CASE {column} {cases} ELSE '{FALLBACK_CONFIGURATION}'::regconfig END"
+
+
+def _query_case(column: str) -> str:
+    """SQL: the query, normalised with the configuration of the article's language."""
+    cases = " ".join(
+        f"WHEN '{language}' THEN to_tsquery('{config}', :q)"
+        for language, config in SEARCH_CONFIGURATIONS.items()
+    )
+    return f"CASE {column} {cases} ELSE to_tsquery('{FALLBACK_CONFIGURATION}', :q) END"
+
+
+def _match() -> str:
+    """SQL: the article matches the query in its language. One arm per configuration, each an
+    index condition (`search @@ constant`), so the GIN index serves every arm."""
+    arms = [
+        f"(a.language = '{language}' AND a.search @@ to_tsquery('{config}', :q))"
+        for language, config in SEARCH_CONFIGURATIONS.items()
+    ]
+    others = ", ".join(f"'{language}'" for language in SEARCH_CONFIGURATIONS)
+    arms.append(
+        f"(coalesce(a.language, '') NOT IN ({others}) "
+        f"AND a.search @@ to_tsquery('{FALLBACK_CONFIGURATION}', :q))"
+    )
+    return "(" + " OR ".join(arms) + ")"
+
+
+_HEADLINE_OPTIONS = (
+    f'StartSel="{HIGHLIGHT[0]}", StopSel="{HIGHLIGHT[1]}", MaxWords=24, MinWords=12, '
+    'MaxFragments=1, FragmentDelimiter=" … "'
+)
+
+
+def search_postgres(
+    db: Any,
+    query: str,
+    rules: RuleSet | None = None,
+    sources: list[str] | None = None,
+    languages: list[str] | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    watchlist: str | None = None,
+    limit: int = 20,
+    offset: int = 0,
+) -> list[SearchHit]:
+    """monitors.web.search.search on PostgreSQL: the same arguments, the same records."""
+    try:
+        expression = to_tsquery(parse_query(query), rules)
+    except QuerySyntaxError as exc:
+        raise SearchError(f"query: {exc}") from None
+    where = [_match()]
+    params: dict[str, object] = {"q": expression, "limit": limit, "offset": max(0, offset)}
+    if sources:
+        where.append(f"a.source IN ({','.join(f':s{i}' for i in range(len(sources)))})")
+        params |= {f"s{i}": s for i, s in enumerate(sources)}
+    if languages:
+        where.append(f"a.language IN ({','.join(f':l{i}' for i in range(len(languages)))})")
+        params |= {f"l{i}": lang for i, lang in enumerate(languages)}
+    if since:
+        where.append("coalesce(a.published, a.fetched_at) >= :since")
+        params["since"] = since
+    if until:
+        where.append("coalesce(a.published, a.fetched_at) < :until")
+        params["until"] = until
+    if watchlist:
+        where.append("a.id IN (SELECT article_id FROM matches WHERE watchlist = :watchlist)")
+        params["watchlist"] = watchlist
+    config, matched = _configuration_case("a.language"), _query_case("a.language")
+    sql = f"""
+        WITH hits AS (
+            SELECT a.id, ts_rank('{RANK_WEIGHTS}', a.search, {matched}) AS score
+            FROM articles a
+            WHERE {" AND ".join(where)}
+            ORDER BY score DESC, a.id DESC LIMIT :limit OFFSET :offset
+        )
+        SELECT a.id, coalesce(a.title, a.url), a.url, a.source, a.language, a.published,
+               ts_headline({config}, left(a.text, {INDEXED_CHARACTERS}), {matched},
+                           '{_HEADLINE_OPTIONS}'),
+               ts_headline({config}, coalesce(a.title, ''), {matched}, '{_HEADLINE_OPTIONS}'),
+               hits.score,
+               (SELECT string_agg(m.watchlist, ',' ORDER BY m.watchlist) FROM matches m
+                WHERE m.article_id = a.id)
+        FROM hits JOIN articles a ON a.id = hits.id
+        ORDER BY hits.score DESC, a.id DESC
+    """
+    rows = db.execute(sql, params).fetchall()
+    hits = []
+    for r in rows:
+        text_snippet, title_snippet = r[6], r[7]
+        snippet = (
+            title_snippet
+            if HIGHLIGHT[0] not in text_snippet and HIGHLIGHT[0] in title_snippet
+            else text_snippet
+        )
+        hits.append(
+            SearchHit(
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                r[4],
+                r[5],
+                snippet,
+                -float(r[8]),
+                r[9].split(",") if r[9] else [],
+            )
+        )
+    return hits
