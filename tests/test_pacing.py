@@ -43,3 +43,45 @@ def test_a_weekly_magazine_is_watched_on_its_day():
     assert rhythm_delay(rates, monday) == MAX_POLL
     paced = next_pace(timedelta(minutes=30), True, 2, 0, 0, thursday, rates)
     assert paced.description.startswith("rhythm:") and paced.due < thursday + timedelta(hours=1)
+
+
+def test_a_stored_weekly_magazine_is_read_as_one_thursday_morning_a_week(tmp_path):
+    """source_rates buckets stored articles by weekday and hour of publication (else of fetch),
+    whatever the timestamp's spelling, and keeps the pace it recorded on the source's row."""
+    from crawler.storage import store
+    from monitors.service.pacing import is_due, record_outcome, source_rates
+
+    db = store.open_database(tmp_path / "veille.db")
+    db.execute("INSERT INTO sources(name) VALUES ('weekly'), ('other')")
+    thursdays = [datetime(2026, 11, 5, 9, tzinfo=UTC) + timedelta(weeks=w) for w in range(4)]
+    spellings = ["%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S+01:00"]
+    rows = []
+    for w, day in enumerate(thursdays):
+        for n in range(6):
+            published = (day + timedelta(minutes=n)).strftime(spellings[(w + n) % 3])
+            rows.append((f"{w}-{n}", published, day.strftime("%Y-%m-%dT%H:%M:%SZ")))
+    # Unknown publication time: the fetch time counts (Monday 15:00); another source is ignored.
+    rows.append(("fetched", None, "2026-11-23T15:00:00Z"))
+    with db.conn:
+        for key, published, fetched in rows:
+            db.conn.execute(
+                "INSERT INTO articles(source, url, url_key, text, content_hash, fetched_at, "
+                "published) VALUES ('weekly', ?, ?, 'x', ?, ?, ?)",
+                (f"https://w.example/{key}", key, key, fetched, published),
+            )
+        db.conn.execute(
+            "INSERT INTO articles(source, url, url_key, text, content_hash, fetched_at) "
+            "VALUES ('other', 'https://o.example/1', 'o1', 'x', 'o1', '2026-11-24T03:00:00Z')"
+        )
+    now = datetime(2026, 11, 30, 12, tzinfo=UTC)
+    rates = source_rates(db, "weekly", now)
+    assert rates is not None
+    busiest = max(range(168), key=lambda i: rates[i])
+    assert divmod(busiest, 24) == (3, 9)  # Thursday, 09:00 UTC
+    assert rates[0 * 24 + 15] > 0 and rates[1 * 24 + 3] == 0  # the fetched one; not 'other'
+    assert source_rates(db, "other", now) is None  # too little history
+    pace = record_outcome(db, "weekly", 30, {"entry_ok": 1, "new": 0}, now)
+    assert pace.description.startswith("rhythm:")
+    assert not is_due(db, "weekly", now) and is_due(db, "weekly", pace.due)
+    assert is_due(db, "never-paced", now)
+    db.close()

@@ -90,7 +90,7 @@ def run_cycle(
     try:
         return _run_cycle(config, db, only, console, pool, deliver_when_idle)
     finally:
-        db.conn.close()
+        db.close()
 
 
 def _run_cycle(

@@ -143,7 +143,7 @@ class Daemon:
                 logger.debug("source=%s not due yet (quiet or backing off)", name)
                 return
         finally:
-            db.conn.close()
+            db.close()
         self.state.crawls[name] = datetime.now(UTC)
         try:
             report = run_cycle(
@@ -217,7 +217,7 @@ class Daemon:
         self.config = config
         db = store.open_database(config.settings.db)
         store.register_sources(db, config.sources.sources)
-        db.conn.close()
+        db.close()
         logger.info(
             "reloaded: %d sources, %d watchlists",
             len(config.sources.enabled()),
@@ -294,7 +294,7 @@ class Daemon:
         db = store.open_database(self.config.settings.db)
         recover_interrupted(db)
         store.register_sources(db, self.config.sources.sources)
-        db.conn.close()
+        db.close()
         for index, source in enumerate(self.config.sources.enabled()):
             self._schedule_source(source, index)
         self.scheduler.add_job(

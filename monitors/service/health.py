@@ -20,7 +20,7 @@ def health_report(db_path: Path | str, daemon_state=None) -> dict:
     try:
         status = gather_status(db)
     finally:
-        db.conn.close()
+        db.close()
     deliveries = status.deliveries_by_state
     failing = [s.name for s in status.sources if (s.pace or "").startswith("backing off")]
     problems = daemon_state.problems() if daemon_state is not None else []

@@ -14,10 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import sqlite_utils
-
 from crawler.core.times import iso
 from crawler.journal import SourceCounts
+from crawler.storage import store as crawler_store
+from crawler.storage.engine import Database
+from monitors.service import store as service_store
 
 MAX_QUIET_FACTOR = 4.0
 MAX_QUIET_DELAY = timedelta(hours=6)
@@ -114,28 +115,15 @@ def next_pace(
 _RATES: dict[tuple[str, str], tuple[datetime, list[float] | None]] = {}
 
 
-def source_rates(db: sqlite_utils.Database, source: str, now: datetime) -> list[float] | None:
+def source_rates(db: Database, source: str, now: datetime) -> list[float] | None:
     """A source's articles per hour of the week over the last four weeks (by publication time,
     else fetch time), or None when it has too few articles to show a rhythm. Kept an hour."""
-    key = (str(db.conn.execute("PRAGMA database_list").fetchone()[2]), source)
+    key = (service_store.database_name(db), source)
     cached = _RATES.get(key)
     if cached is not None and now - cached[0] < RHYTHM_REFRESH:
         return cached[1]
-    since = iso(now - timedelta(days=HISTORY_DAYS))
-    counts = {
-        ((int(weekday) + 6) % 7, int(hour)): n  # SQLite's %w counts from Sunday
-        for weekday, hour, n in db.execute(
-            "SELECT strftime('%w', substr(coalesce(published, fetched_at), 1, 19)), "
-            "CAST(substr(coalesce(published, fetched_at), 12, 2) AS INTEGER), count(*) "
-            "FROM articles WHERE source = ? AND coalesce(published, fetched_at) >= ? "
-            "GROUP BY 1, 2",
-            [source, since],
-        ).fetchall()
-        if weekday is not None and hour is not None
-    }
-    first = db.execute(
-        "SELECT min(fetched_at) FROM articles WHERE source = ?", [source]
-    ).fetchone()[0]
+    counts = service_store.publications_by_hour(db, source, iso(now - timedelta(days=HISTORY_DAYS)))
+    first = service_store.first_fetched_at(db, source)
     rates = None
     if sum(counts.values()) >= MIN_HISTORY and first:
         observed = (now - datetime.fromisoformat(first.replace("Z", "+00:00"))).total_seconds()
@@ -145,13 +133,13 @@ def source_rates(db: sqlite_utils.Database, source: str, now: datetime) -> list[
     return rates
 
 
-def is_due(db: sqlite_utils.Database, source: str, now: datetime) -> bool:
-    row = db.execute("SELECT next_due_at FROM sources WHERE name = ?", [source]).fetchone()
-    return not row or not row[0] or row[0] <= iso(now)
+def is_due(db: Database, source: str, now: datetime) -> bool:
+    due = service_store.next_due_at(db, source)
+    return not due or due <= iso(now)
 
 
 def record_outcome(
-    db: sqlite_utils.Database,
+    db: Database,
     source: str,
     interval_minutes: float,
     counts: SourceCounts,
@@ -159,10 +147,7 @@ def record_outcome(
 ) -> Pace:
     """Update a source's pace after a crawl (counts as the spider reported them)."""
     now = now or datetime.now(UTC)
-    row = db.execute(
-        "SELECT consecutive_failures, quiet_cycles FROM sources WHERE name = ?", [source]
-    ).fetchone()
-    failures, quiet = row if row else (0, 0)
+    failures, quiet = service_store.pace_counters(db, source)
     succeeded = counts.get("entry_ok", 0) > 0
     pace = next_pace(
         timedelta(minutes=interval_minutes),
@@ -173,9 +158,7 @@ def record_outcome(
         now,
         source_rates(db, source, now) if succeeded else None,
     )
-    with db.conn:
-        db.conn.execute(
-            "UPDATE sources SET consecutive_failures=?, quiet_cycles=?, next_due_at=?, pace=? WHERE name=?",
-            (pace.failures, pace.quiet_cycles, iso(pace.due), pace.description, source),
-        )
+    crawler_store.save_source_pace(
+        db, source, pace.failures, pace.quiet_cycles, iso(pace.due), pace.description
+    )
     return pace

@@ -3,13 +3,13 @@ deliveries by state; the last crawl runs."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-
-import sqlite_utils
 
 from crawler.core.times import iso
 from crawler.discovery import retries
+from crawler.storage.engine import SQLiteDatabase
+from monitors.service import store as service_store
 
 
 @dataclass(frozen=True)
@@ -41,60 +41,27 @@ class Status:
     matches_not_alerted: dict[str, int] = field(default_factory=dict)  # reason -> count, 7 days
 
 
-def gather_status(db: sqlite_utils.Database) -> Status:
-    rows = db.execute(
-        "SELECT s.name, s.last_crawl_at, s.last_success_at, "
-        "(SELECT count(*) FROM articles a WHERE a.source = s.name), "
-        "s.error_count, s.last_error, s.last_error_at, s.pace, s.next_due_at, s.warning "
-        "FROM sources s ORDER BY s.name"
-    ).fetchall()
+def gather_status(db: SQLiteDatabase) -> Status:
     booked = retries.counts_by_source(db.conn)
-    states = dict(db.execute("SELECT state, count(*) FROM deliveries GROUP BY state").fetchall())
-    run = db.execute(
-        "SELECT id, started_at, finished_at, status, new_articles, errors FROM crawl_runs "
-        "ORDER BY id DESC LIMIT 1"
-    ).fetchone()
-    last_run = (
-        dict(
-            zip(
-                ["id", "started_at", "finished_at", "status", "new_articles", "errors"],
-                run,
-                strict=True,
-            )
-        )
-        if run
-        else None
-    )
-    week_ago = iso(datetime.now(UTC) - timedelta(days=7))
-    not_alerted = dict(
-        db.execute(
-            "SELECT CASE WHEN EXISTS (SELECT 1 FROM alerts s "
-            "  WHERE s.story_id = a.story_id AND s.watchlist = m.watchlist) "
-            "THEN 'story already alerted on' ELSE 'article older than the alert age limit' END, "
-            "count(*) FROM matches m JOIN articles a ON a.id = m.article_id "
-            "LEFT JOIN alerts al ON al.match_id = m.id "
-            "WHERE al.id IS NULL AND m.matched_at >= ? GROUP BY 1",
-            [week_ago],
-        ).fetchall()
-    )
+    run = service_store.last_run(db)
+    counted = service_store.totals(db)
     return Status(
-        matches_not_alerted=not_alerted,
+        matches_not_alerted=service_store.matches_not_alerted(
+            db, iso(datetime.now(UTC) - timedelta(days=7))
+        ),
         sources=[
-            replace(
-                SourceStatus(*row),
-                retries_waiting=booked.get(row[0], {}).get(retries.WAITING, 0),
-                retries_given_up=booked.get(row[0], {}).get(retries.GIVEN_UP, 0),
-                permanent_failures=booked.get(row[0], {}).get(retries.PERMANENT, 0),
+            SourceStatus(
+                *row,
+                retries_waiting=booked.get(row.name, {}).get(retries.WAITING, 0),
+                retries_given_up=booked.get(row.name, {}).get(retries.GIVEN_UP, 0),
+                permanent_failures=booked.get(row.name, {}).get(retries.PERMANENT, 0),
             )
-            for row in rows
+            for row in service_store.source_rows(db)
         ],
-        deliveries_by_state=states,
-        alerts=db.execute("SELECT count(*) FROM alerts").fetchone()[0],
-        articles=db.execute("SELECT count(*) FROM articles").fetchone()[0],
-        last_run=last_run,
-        stories=db.execute("SELECT count(*) FROM stories").fetchone()[0],
-        stories_in_several_outlets=db.execute(
-            "SELECT count(*) FROM (SELECT story_id FROM articles WHERE story_id IS NOT NULL "
-            "GROUP BY story_id HAVING count(DISTINCT source) > 1)"
-        ).fetchone()[0],
+        deliveries_by_state=service_store.deliveries_by_state(db),
+        alerts=counted.alerts,
+        articles=counted.articles,
+        last_run=run._asdict() if run else None,
+        stories=counted.stories,
+        stories_in_several_outlets=counted.stories_in_several_outlets,
     )

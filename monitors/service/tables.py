@@ -6,6 +6,10 @@ from __future__ import annotations
 
 OWNER = "monitors.service"
 
+# The modules of this package that hold SQL (reads only: the pacing columns are written through
+# crawler.storage, the owner of the sources table).
+SQL_MODULES = ("store",)
+
 # (name, SQL): each runs once, in order, recorded in _sqlite_migrations under OWNER.
 STEPS: list[tuple[str, str]] = [
     # Per-source pacing: quiet sources are polled less, failing ones back off

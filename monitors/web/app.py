@@ -23,7 +23,6 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import jinja2
-import sqlite_utils
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -31,6 +30,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from crawler.core.errors import VeilleError
+from crawler.storage.engine import SQLiteDatabase
 from monitors.alerts.secrets import load_secrets_file
 from monitors.rules.backtest import backtest
 from monitors.rules.matcher import ArticleText, Matcher
@@ -120,12 +120,12 @@ def create_app(config: ReaderConfig):
     rules = _Rules(config)
     rules.get()
 
-    def connect() -> sqlite_utils.Database:
+    def connect() -> SQLiteDatabase:
         conn = sqlite3.connect(f"file:{config.db}?mode=ro", uri=True, check_same_thread=False)
-        return sqlite_utils.Database(conn)
+        return SQLiteDatabase(conn)
 
     @contextmanager
-    def reading_db() -> Iterator[sqlite_utils.Database]:
+    def reading_db() -> Iterator[SQLiteDatabase]:
         """A read-only connection for one request, closed after it."""
         db = connect()
         try:
@@ -135,7 +135,7 @@ def create_app(config: ReaderConfig):
 
     known_languages: list[tuple[float, list[str]]] = []
 
-    def languages(db: sqlite_utils.Database) -> list[str]:
+    def languages(db: SQLiteDatabase) -> list[str]:
         """The languages of stored articles, for the search filter: read at most every five
         minutes (it takes a pass over the articles table)."""
         if not known_languages or time.monotonic() - known_languages[0][0] > 300:
@@ -551,7 +551,7 @@ def _try_rule(
 
 
 def _backtest(
-    reading_db: Callable[[], AbstractContextManager[sqlite_utils.Database]],
+    reading_db: Callable[[], AbstractContextManager[SQLiteDatabase]],
     rule_set: RuleSet,
     name: str,
     days: int,

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import sqlite_utils
 
+from crawler.storage.engine import SQLiteDatabase
 from monitors.service.status import gather_status
 
 
@@ -276,7 +277,7 @@ def matches_per_day(
     ]
 
 
-def sources_health(db: sqlite_utils.Database) -> list[SourceHealth]:
+def sources_health(db: SQLiteDatabase) -> list[SourceHealth]:
     """Per source: last success, the last error in full, articles per day over a week, the
     warning of a source that went quiet, article URLs waiting for a retry."""
     week_ago = (datetime.now(UTC) - timedelta(days=7)).strftime("%Y-%m-%dT%H:%M:%SZ")

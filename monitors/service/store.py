@@ -1,0 +1,158 @@
+"""What the running service reads from the database: each source's pace and publication history
+(monitors.service.pacing) and the figures of `veille status` (monitors.service.status).
+
+Read-only: a source's pace is written through crawler.storage (save_source_pace), the owner of
+the sources table. Times are computed in Python and compared as ISO-8601 text on both engines.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from typing import NamedTuple
+
+from crawler.storage.engine import Database
+
+
+def database_name(db: Database) -> str:
+    """What tells one database from another in this process (its file on SQLite)."""
+    if db.engine == "sqlite":
+        return str(db.execute("PRAGMA database_list").fetchone()[2])
+    return str(db.execute("SELECT current_database()").fetchone()[0])
+
+
+# -- Pacing ----------------------------------------------------------------------------------------
+
+
+def _leading_integer(text: str) -> int:
+    """The number a text starts with, 0 when none (what SQL's CAST(… AS INTEGER) gives)."""
+    digits = ""
+    for character in text.lstrip():
+        if not character.isdigit():
+            break
+        digits += character
+    return int(digits) if digits else 0
+
+
+def publications_by_hour(db: Database, source: str, since: str) -> dict[tuple[int, int], int]:
+    """A source's articles since `since`, counted by (weekday, hour) of publication (else of
+    fetch), Monday 0; dates that are not dates are left out."""
+    counts: Counter[tuple[int, int]] = Counter()
+    for hour_prefix, count in db.execute(
+        "SELECT substr(coalesce(published, fetched_at), 1, 13), count(*) FROM articles "
+        "WHERE source = :source AND coalesce(published, fetched_at) >= :since GROUP BY 1",
+        {"source": source, "since": since},
+    ).fetchall():
+        try:
+            day = date.fromisoformat(hour_prefix[:10])
+        except ValueError:
+            continue
+        counts[(day.weekday(), _leading_integer(hour_prefix[11:13]))] += count
+    return dict(counts)
+
+
+def first_fetched_at(db: Database, source: str) -> str | None:
+    """When the source's first stored article was fetched."""
+    return db.execute(
+        "SELECT min(fetched_at) FROM articles WHERE source = :source", {"source": source}
+    ).fetchone()[0]
+
+
+def next_due_at(db: Database, source: str) -> str | None:
+    """When the source's next crawl is due (None: now, or a source never paced)."""
+    row = db.execute(
+        "SELECT next_due_at FROM sources WHERE name = :source", {"source": source}
+    ).fetchone()
+    return row[0] if row else None
+
+
+def pace_counters(db: Database, source: str) -> tuple[int, int]:
+    """(consecutive failures, quiet cycles) of a source; zeros for an unknown one."""
+    row = db.execute(
+        "SELECT consecutive_failures, quiet_cycles FROM sources WHERE name = :source",
+        {"source": source},
+    ).fetchone()
+    return (row[0], row[1]) if row else (0, 0)
+
+
+# -- `veille status` -------------------------------------------------------------------------------
+
+
+class SourceRow(NamedTuple):
+    name: str
+    last_crawl_at: str | None
+    last_success_at: str | None
+    articles: int
+    error_count: int
+    last_error: str | None
+    last_error_at: str | None
+    pace: str | None
+    next_due_at: str | None
+    warning: str | None
+
+
+class RunRow(NamedTuple):
+    id: int
+    started_at: str
+    finished_at: str | None
+    status: str
+    new_articles: int
+    errors: int
+
+
+def source_rows(db: Database) -> list[SourceRow]:
+    """Every source with its crawl dates, article count, last error, pace and warning."""
+    rows = db.execute(
+        "SELECT s.name, s.last_crawl_at, s.last_success_at, "
+        "(SELECT count(*) FROM articles a WHERE a.source = s.name), "
+        "s.error_count, s.last_error, s.last_error_at, s.pace, s.next_due_at, s.warning "
+        "FROM sources s ORDER BY s.name"
+    ).fetchall()
+    return [SourceRow(*row) for row in rows]
+
+
+def deliveries_by_state(db: Database) -> dict[str, int]:
+    return dict(db.execute("SELECT state, count(*) FROM deliveries GROUP BY state").fetchall())
+
+
+def last_run(db: Database) -> RunRow | None:
+    row = db.execute(
+        "SELECT id, started_at, finished_at, status, new_articles, errors FROM crawl_runs "
+        "ORDER BY id DESC LIMIT 1"
+    ).fetchone()
+    return RunRow(*row) if row else None
+
+
+def matches_not_alerted(db: Database, since: str) -> dict[str, int]:
+    """Matches since `since` that raised no alert, counted by why in words."""
+    return dict(
+        db.execute(
+            "SELECT CASE WHEN EXISTS (SELECT 1 FROM alerts s "
+            "  WHERE s.story_id = a.story_id AND s.watchlist = m.watchlist) "
+            "THEN 'story already alerted on' ELSE 'article older than the alert age limit' END, "
+            "count(*) FROM matches m JOIN articles a ON a.id = m.article_id "
+            "LEFT JOIN alerts al ON al.match_id = m.id "
+            "WHERE al.id IS NULL AND m.matched_at >= :since GROUP BY 1",
+            {"since": since},
+        ).fetchall()
+    )
+
+
+class Totals(NamedTuple):
+    alerts: int
+    articles: int
+    stories: int
+    stories_in_several_outlets: int
+
+
+def totals(db: Database) -> Totals:
+    """How many alerts, articles and stories, and stories run by more than one outlet."""
+    return Totals(
+        db.execute("SELECT count(*) FROM alerts").fetchone()[0],
+        db.execute("SELECT count(*) FROM articles").fetchone()[0],
+        db.execute("SELECT count(*) FROM stories").fetchone()[0],
+        db.execute(
+            "SELECT count(*) FROM (SELECT story_id FROM articles WHERE story_id IS NOT NULL "
+            "GROUP BY story_id HAVING count(DISTINCT source) > 1) AS shared"
+        ).fetchone()[0],
+    )
