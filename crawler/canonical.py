@@ -35,6 +35,8 @@ def canonicalize_url(url: str) -> str:
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
     host = _MOBILE_HOST.sub("", host)
+    if ":" in host:  # an IPv6 literal keeps its brackets
+        host = f"[{host}]"
     netloc = host if parts.port in (None, 80, 443) else f"{host}:{parts.port}"
     path = _AMP_DIR.sub("/", parts.path)
     path = _AMP_SUFFIX.sub(lambda m: m.group(1) or "", path) or "/"

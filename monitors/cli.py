@@ -396,8 +396,12 @@ def import_command(
         click.echo(
             f"{report.undated} without a published date: grouped and alerted as if published now"
         )
+    for cut in report.texts_cut:
+        click.echo(f"cut {cut}", err=True)
     for problem in report.skipped:
         click.echo(f"skipped {problem}", err=True)
+    if report.skipped_total > len(report.skipped):
+        click.echo(f"skipped … and {report.skipped_total - len(report.skipped)} more", err=True)
 
 
 @cli.command()

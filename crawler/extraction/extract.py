@@ -22,6 +22,7 @@ from trafilatura.meta import reset_caches
 from trafilatura.settings import Extractor
 from trafilatura.utils import load_html
 
+from crawler.core.limits import MAX_TEXT_CHARACTERS, cap_text
 from crawler.extraction.bylines import (
     Republication,
     clean_author,
@@ -476,9 +477,6 @@ def _suspicious(extracted: int, prose_before: int, prose_after: int) -> bool:
 # elements, under the download cap) cost two minutes and 1.8 GB to extract and froze the crawl
 # of every source: such a page is declined, with its reason, before it is parsed.
 MAX_PAGE_TAGS = 60_000
-# Some 50,000 words: beyond that a page is a book, a dump or a generated page, not an article;
-# the text is kept up to here and the cut is recorded against the source.
-MAX_TEXT_CHARACTERS = 300_000
 
 
 def extract_article(
@@ -531,9 +529,7 @@ def extract_article(
             logger.info("url=%s pruning cut most of the text; kept the unpruned page's", url)
     if not text:
         raise declined or NotAnArticle("no article body found")  # the pruned page's own reason
-    cut_from = len(text) if len(text) > MAX_TEXT_CHARACTERS else None
-    if cut_from:
-        text = text[:MAX_TEXT_CHARACTERS].rsplit("\n", 1)[0]
+    text, cut_from = cap_text(text, MAX_TEXT_CHARACTERS)
     document = page_metadata(tree, url, DATE_PARAMS)
     language = _choose_language(page_language or document.language, text)
     author, byline_outlet = clean_author(document.author)

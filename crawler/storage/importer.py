@@ -1,31 +1,44 @@
 """Articles from a file instead of a crawl: backfills, and migrating from another tool.
 
-`veille import FILE.jsonl` reads one article per line (format in docs/stories-and-search.md),
-checks every line before storing anything (a file with a bad line stores nothing unless told
-to skip it), then stores the articles through the same path as a crawl: canonical URL, body
-hash and near-duplicate fingerprint, dedupe against what is stored, one story per event, new
-revisions for changed texts. Articles are stored in publication order, as a crawl would have
-met them, so stories form as they would have live.
+`veille import FILE.jsonl` reads one article per line (format in docs/stories-and-search.md) in
+two passes over the file, one line in memory at a time:
+
+1. The check: every line is turned into the very article that would be stored (`check_line`:
+   JSON, keys, canonical URL and its key, text capped like a crawl's, fields SQLite can hold,
+   body hash and fingerprint). A file with a bad line stores nothing unless told to skip it.
+   Only each good line's place in the file and its publication time are kept.
+2. Storing: the lines are read again in publication order, as a crawl would have met them (so
+   stories form as they would have live), go through `check_line` again and are stored through
+   the same path as a crawl: dedupe against what is stored, one story per event, new revisions
+   for changed texts, in batches of one transaction each.
+
+Should storing stop (the database full, locked or damaged), `ImportStopped` says exactly what
+was stored and the import can be run again: what is stored is recognised and not stored twice.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
-from collections.abc import Iterable
+import sqlite3
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import urlsplit
 
 import sqlite_utils
 
 from crawler.canonical import canonicalize_url, url_key
 from crawler.core.errors import VeilleError
+from crawler.core.limits import MAX_TEXT_CHARACTERS, cap_text
 from crawler.core.normalize import content_hash
 from crawler.core.times import utcnow
 from crawler.extraction.dates import parse_date
 from crawler.storage import store
 from crawler.stories.fingerprint import fingerprint
+from crawler.stories.grouping import story_hour
 
 REQUIRED = ("url", "text", "source")
 OPTIONAL = ("title", "published", "language", "author")
@@ -35,7 +48,15 @@ IMPORT_ORIGIN = "import"
 BATCH_SIZE = 200
 _SOURCE_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?$")
-MAX_REPORTED_PROBLEMS = 20
+_URL_FIX = (
+    "write a full http(s) address: a port up to 65535, an IPv6 address in brackets "
+    "(http://[2001:db8::1]/)"
+)
+MAX_REPORTED_PROBLEMS = 20  # lines named in the error
+MAX_LISTED_PROBLEMS = 1_000  # lines kept in a report of skipped lines (the rest are counted)
+# One record: a text at the cap written with JSON's \uXXXX escapes (6 bytes a character) fits
+# several times over. A longer line is refused before it is parsed, so memory stays bounded.
+MAX_LINE_BYTES = 8 * 1024 * 1024
 
 
 class ImportFileError(VeilleError):
@@ -50,6 +71,10 @@ class ImportFileError(VeilleError):
             f"{path}: {total} line(s) cannot be imported, nothing was stored:\n{shown}{tail}\n"
             "fix the lines, or pass --skip-invalid to import the valid ones and list the others"
         )
+
+
+class LineError(VeilleError):
+    """One line that cannot be stored, and why (the message starts with its line number)."""
 
 
 @dataclass(frozen=True)
@@ -71,9 +96,13 @@ class ImportReport:
     duplicates: int = 0
     updated: int = 0
     undated: int = 0
-    skipped: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # the first MAX_LISTED_PROBLEMS
+    skipped_total: int = 0
     sources_created: list[str] = field(default_factory=list)
     stories_joined: int = 0
+    texts_cut: list[str] = field(default_factory=list)  # lines whose text was over the cap
+    stored_lines: int = 0  # lines done (stored, found stored, or stored as a revision)
+    last_line: int | None = None  # the line done last (publication order)
 
     def as_dict(self) -> dict:
         return {
@@ -83,9 +112,40 @@ class ImportReport:
             "updated": self.updated,
             "undated": self.undated,
             "skipped": self.skipped,
+            "skipped_total": self.skipped_total,
             "sources_created": self.sources_created,
             "stories_joined": self.stories_joined,
+            "texts_cut": self.texts_cut,
         }
+
+
+class ImportStopped(VeilleError):
+    """Storing stopped part-way (the database failed): what was stored is said exactly."""
+
+    def __init__(self, path: Path | str, line: int, cause: str, report: ImportReport) -> None:
+        self.report = report
+        if report.stored_lines:
+            done = (
+                f"{report.stored_lines} of the {report.read} valid line(s) were done before it "
+                f"({report.new} stored, {report.updated} stored as a new revision, "
+                f"{report.duplicates} already stored), in publication order up to line "
+                f"{report.last_line}"
+            )
+        else:
+            done = f"nothing of the {report.read} valid line(s) was stored"
+        created = (
+            f"; sources created: {', '.join(report.sources_created)}"
+            if report.sources_created
+            else ""
+        )
+        super().__init__(
+            f"{path}: import stopped at line {line}: {cause}\n{done}{created}; the rest was not "
+            "stored. Fix the cause and run the same import again: what is stored is recognised "
+            "and not stored twice"
+        )
+
+
+# -- the check: one line to the article that would be stored ------------------------------------
 
 
 def _check(line: int, data: object) -> tuple[ImportRecord | None, str | None]:
@@ -98,7 +158,7 @@ def _check(line: int, data: object) -> tuple[ImportRecord | None, str | None]:
     unknown = sorted(set(data) - set(KNOWN_KEYS))
     if unknown:
         return None, (
-            f"line {line}: unknown key {unknown[0]!r} (known keys: {', '.join(KNOWN_KEYS)})"
+            f"line {line}: unknown key {unknown[0][:40]!r} (known keys: {', '.join(KNOWN_KEYS)})"
         )
     for key in REQUIRED:
         value = data.get(key)
@@ -114,7 +174,11 @@ def _check(line: int, data: object) -> tuple[ImportRecord | None, str | None]:
                 f"line {line}: {key!r} must be a string or null, not {type(data[key]).__name__}",
             )
     url = data["url"].strip()
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  # raises ValueError for a port out of range
+    except ValueError as exc:
+        return None, f"line {line}: url {url[:80]!r} cannot be read ({exc}); {_URL_FIX}"
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return None, f"line {line}: url {url[:80]!r} is not an http(s) address with a host"
     source = data["source"].strip()
@@ -131,7 +195,9 @@ def _check(line: int, data: object) -> tuple[ImportRecord | None, str | None]:
         )
     language = data.get("language")
     if language and not _LANGUAGE.match(language):
-        return None, f"line {line}: language {language!r} is not a language code (e.g. fr, ar, en)"
+        return None, (
+            f"line {line}: language {language[:20]!r} is not a language code (e.g. fr, ar, en)"
+        )
     return (
         ImportRecord(
             line=line,
@@ -147,62 +213,175 @@ def _check(line: int, data: object) -> tuple[ImportRecord | None, str | None]:
     )
 
 
-def read_records(path: Path, skip_invalid: bool = False) -> tuple[list[ImportRecord], list[str]]:
-    """Every record of the file, checked; (records, problems of the skipped lines). Raises
-    ImportFileError naming each bad line unless `skip_invalid`."""
-    records: list[ImportRecord] = []
-    problems: list[str] = []
+@dataclass(frozen=True)
+class Prepared:
+    """A line as it will be stored: the record, the stored article and its place in time."""
+
+    record: ImportRecord
+    article: store.StoredArticle
+    text_cut_from: int | None
+
+    @property
+    def order(self) -> float:
+        """Seconds since the epoch of its publication; undated articles last."""
+        moment = parse_date(self.record.published) if self.record.published else None
+        return moment.timestamp() if moment else math.inf
+
+
+def _storable(line: int, name: str, value: str | None) -> None:
+    """SQLite holds UTF-8 text: a lone UTF-16 surrogate (JSON's "\\ud800") is not text."""
+    if value is None:
+        return
     try:
-        handle = path.open(encoding="utf-8")
-    except OSError as exc:
-        raise VeilleError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    with handle:
-        try:
-            for number, raw in enumerate(handle, start=1):
-                if not raw.strip():
-                    continue
-                try:
-                    data = json.loads(raw)
-                except json.JSONDecodeError as exc:
-                    problems.append(
-                        f"line {number}: not valid JSON ({exc.msg} at column {exc.colno})"
-                    )
-                    continue
-                record, problem = _check(number, data)
-                if record is None:
-                    problems.append(problem or f"line {number}: invalid")
-                else:
-                    records.append(record)
-        except UnicodeDecodeError as exc:
-            raise VeilleError(
-                f"{path}: is not UTF-8 text (byte {exc.start}); save it as UTF-8 JSON lines"
-            ) from None
-    if problems and not skip_invalid:
-        raise ImportFileError(path, problems, len(problems))
-    return records, problems
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise LineError(
+            f"line {line}: {name!r} holds an unpaired UTF-16 surrogate "
+            f"({value[exc.start]!r} at character {exc.start + 1}), which is not text; "
+            "re-export the file from its source, or remove the character"
+        ) from None
 
 
-def _publication_order(record: ImportRecord) -> tuple[int, float, int]:
-    moment = parse_date(record.published) if record.published else None
-    return (0, moment.timestamp(), record.line) if moment else (1, 0.0, record.line)
-
-
-def _stored(record: ImportRecord) -> store.StoredArticle:
-    return store.StoredArticle(
+def prepare(record: ImportRecord) -> Prepared:
+    """The article storing writes for this record, computed exactly as storing computes it, or
+    LineError saying why it cannot be stored. Both the check and storing call this."""
+    line = record.line
+    for name in ("url", "text", "source", "title", "published", "language", "author"):
+        _storable(line, name, getattr(record, name))
+    try:
+        url = canonicalize_url(record.url)
+        url_key(url)
+        url_key(record.url)
+    except ValueError as exc:
+        raise LineError(
+            f"line {line}: url {record.url[:80]!r} cannot be used ({exc}); {_URL_FIX}"
+        ) from None
+    if record.published:
+        moment = parse_date(record.published)
+        if moment is None or story_hour(record.published) is None:
+            raise LineError(f"line {line}: published {record.published[:40]!r} is not a date")
+    text, cut_from = cap_text(record.text, MAX_TEXT_CHARACTERS)
+    article = store.StoredArticle(
         source=record.source,
-        url=canonicalize_url(record.url),
+        url=url,
         title=record.title,
         author=record.author,
         published=record.published,
         language=record.language,
         sitename=None,
         description=None,
-        text=record.text,
-        content_hash=content_hash(record.text),
+        text=text,
+        content_hash=content_hash(text),
         seen_urls=(record.url,),
-        fingerprint=fingerprint(record.text),
+        fingerprint=fingerprint(text),
         published_origin=IMPORT_ORIGIN if record.published else None,
     )
+    return Prepared(record, article, cut_from)
+
+
+def check_line(number: int, raw: bytes) -> Prepared:
+    """One line of the file to the article it stores, or LineError naming the line and the fix."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise LineError(
+            f"line {number}: not UTF-8 text (byte {exc.start + 1} of the line); save the file "
+            "as UTF-8 JSON lines"
+        ) from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise LineError(
+            f"line {number}: not valid JSON ({exc.msg} at column {exc.colno})"
+        ) from None
+    except (ValueError, RecursionError) as exc:  # a 5,000-digit number, arrays nested too deep
+        raise LineError(
+            f"line {number}: not a record ({str(exc)[:80] or 'nested too deep'})"
+        ) from None
+    record, problem = _check(number, data)
+    if record is None:
+        raise LineError(problem or f"line {number}: invalid")
+    return prepare(record)
+
+
+# -- reading the file ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Line:
+    number: int
+    offset: int
+    length: int
+    raw: bytes | None  # None: longer than MAX_LINE_BYTES, not read into memory
+
+
+def _lines(handle: BinaryIO) -> Iterator[_Line]:
+    """Every non-blank line with its place in the file; a line over MAX_LINE_BYTES is skipped
+    through in chunks, never held whole."""
+    number = offset = 0
+    while True:
+        raw = handle.readline(MAX_LINE_BYTES + 1)
+        if not raw:
+            return
+        number += 1
+        length = len(raw)
+        if len(raw.rstrip(b"\r\n")) > MAX_LINE_BYTES:
+            while not raw.endswith(b"\n"):
+                raw = handle.readline(1 << 20)
+                if not raw:
+                    break
+                length += len(raw)
+            yield _Line(number, offset, length, None)
+        elif raw.strip():
+            yield _Line(number, offset, length, raw)
+        offset += length
+
+
+@dataclass
+class _Scan:
+    """What the check keeps of a file: each good line's place and time, never its text."""
+
+    places: list[tuple[float, int, int, int]] = field(default_factory=list)  # order, line, at, size
+    problems: list[str] = field(default_factory=list)
+    problem_count: int = 0
+    sources: set[str] = field(default_factory=set)
+
+    def refuse(self, problem: str) -> None:
+        self.problem_count += 1
+        if len(self.problems) < MAX_LISTED_PROBLEMS:
+            self.problems.append(problem)
+
+
+def _open(path: Path) -> BinaryIO:
+    if path.exists() and not path.is_file():
+        raise VeilleError(f"{path}: is not a regular file (the import reads its file twice)")
+    try:
+        return path.open("rb")
+    except OSError as exc:
+        raise VeilleError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+
+
+def _scan(handle: BinaryIO) -> _Scan:
+    scan = _Scan()
+    for line in _lines(handle):
+        if line.raw is None:
+            scan.refuse(
+                f"line {line.number}: {line.length / 1e6:.1f} MB, over the "
+                f"{MAX_LINE_BYTES // 2**20} MB one record may take (a text is kept up to "
+                f"{MAX_TEXT_CHARACTERS:,} characters anyway); shorten its text"
+            )
+            continue
+        try:
+            prepared = check_line(line.number, line.raw)
+        except LineError as exc:
+            scan.refuse(str(exc))
+            continue
+        scan.places.append((prepared.order, line.number, line.offset, line.length))
+        scan.sources.add(prepared.record.source)
+    return scan
+
+
+# -- storing ---------------------------------------------------------------------------------------
 
 
 def _create_sources(db: sqlite_utils.Database, names: Iterable[str]) -> list[str]:
@@ -216,62 +395,127 @@ def _create_sources(db: sqlite_utils.Database, names: Iterable[str]) -> list[str
     return created
 
 
-def import_records(
-    db: sqlite_utils.Database, records: list[ImportRecord], alerts: bool = True
-) -> ImportReport:
-    """Store the records as a crawl would, in publication order. With `alerts` off, the new
-    articles are marked as already matched: searchable and grouped, never alerted on."""
-    report = ImportReport(read=len(records))
-    report.sources_created = _create_sources(db, (r.source for r in records))
+class _Stop(Exception):
+    """Storing failed at `line`; the report holds what was stored before."""
+
+    def __init__(self, line: int, cause: str) -> None:
+        super().__init__(cause)
+        self.line = line
+        self.cause = cause
+
+
+def _store_in_order(
+    db: sqlite_utils.Database, prepared: Iterable[Prepared], report: ImportReport, alerts: bool
+) -> None:
+    """Store articles as a crawl would, in the order given. Raises _Stop when the database
+    fails; every count in `report` is then of what was committed."""
     stories_before = db.execute("SELECT count(*) FROM stories").fetchone()[0]
-    pending: list[store.StoredArticle] = []
+    pending: list[Prepared] = []
     pending_keys: set[str] = set()
+
+    def done(item: Prepared) -> None:
+        report.stored_lines += 1
+        report.last_line = item.record.line
+        report.undated += item.record.published is None
+        if item.text_cut_from:
+            report.texts_cut.append(
+                f"line {item.record.line}: text of {item.text_cut_from:,} characters kept up to "
+                f"{len(item.article.text):,} (MAX_TEXT_CHARACTERS)"
+            )
 
     def flush() -> None:
         if not pending:
             return
-        results = store.store_articles(db, pending)
-        new_ids = [article_id for article_id, is_new in results if is_new]
-        report.new += len(new_ids)
-        report.duplicates += len(results) - len(new_ids)
-        if new_ids and not alerts:
-            with db.conn:
-                db.conn.executemany(
-                    "UPDATE articles SET matched_at = ? WHERE id = ?",
-                    [(utcnow(), article_id) for article_id in new_ids],
-                )
+        try:
+            results = store.store_articles(
+                db, [p.article for p in pending], matched_at=None if alerts else utcnow()
+            )
+        except sqlite3.Error as exc:
+            raise _Stop(pending[0].record.line, _database_cause(db, exc)) from None
+        new = sum(1 for _, is_new in results if is_new)
+        report.new += new
+        report.duplicates += len(results) - new
+        for item in pending:
+            done(item)
         pending.clear()
         pending_keys.clear()
 
-    for record in sorted(records, key=_publication_order):
-        report.undated += record.published is None
-        article = _stored(record)
+    for item in prepared:
+        article = item.article
         if url_key(article.url) in pending_keys:
             flush()  # a later version of a pending article: store the first, then compare
         stored = store.stored_article(db, article.url)
         if stored is not None and stored[1] != article.content_hash:
             flush()  # keep publication order
-            if store.article_with_text(db, article.content_hash) is None:
-                store.update_article(db, stored[0], article)
-                report.updated += 1
-            else:
-                report.duplicates += 1
+            try:
+                if store.article_with_text(db, article.content_hash) is None:
+                    store.update_article(db, stored[0], article)
+                    report.updated += 1
+                else:
+                    report.duplicates += 1
+            except sqlite3.Error as exc:
+                raise _Stop(item.record.line, _database_cause(db, exc)) from None
+            done(item)
             continue
-        pending.append(article)
+        pending.append(item)
         pending_keys.add(url_key(article.url))
         if len(pending) >= BATCH_SIZE:
             flush()
     flush()
     stories_after = db.execute("SELECT count(*) FROM stories").fetchone()[0]
     report.stories_joined = report.new - (stories_after - stories_before)
+
+
+def _database_cause(db: sqlite_utils.Database, exc: sqlite3.Error) -> str:
+    try:
+        where = db.execute("PRAGMA database_list").fetchone()[2]
+    except sqlite3.Error:
+        where = "the database"
+    return str(store.explain_database_error(where, exc))
+
+
+def import_records(
+    db: sqlite_utils.Database, records: list[ImportRecord], alerts: bool = True
+) -> ImportReport:
+    """Store the records as a crawl would, in publication order. With `alerts` off, the new
+    articles are stored as already matched: searchable and grouped, never alerted on. A record
+    that cannot be stored raises LineError before anything is stored."""
+    prepared = sorted((prepare(r) for r in records), key=lambda p: (p.order, p.record.line))
+    report = ImportReport(read=len(records))
+    report.sources_created = _create_sources(db, (r.source for r in records))
+    try:
+        _store_in_order(db, prepared, report, alerts)
+    except _Stop as stop:
+        raise ImportStopped("the records", stop.line, stop.cause, report) from None
     return report
 
 
 def import_file(
     db: sqlite_utils.Database, path: Path, skip_invalid: bool = False, alerts: bool = True
 ) -> ImportReport:
-    """Check then store every article of a JSON-lines file (see the module docstring)."""
-    records, problems = read_records(path, skip_invalid)
-    report = import_records(db, records, alerts=alerts)
-    report.skipped = problems
+    """Check every line, then store the articles in publication order (see the module
+    docstring). Raises ImportFileError (nothing stored) when a line cannot be stored, unless
+    `skip_invalid`; ImportStopped, saying what was stored, when the database fails."""
+    with _open(path) as handle:
+        scan = _scan(handle)
+        if scan.problem_count and not skip_invalid:
+            raise ImportFileError(path, scan.problems, scan.problem_count)
+        report = ImportReport(
+            read=len(scan.places), skipped=scan.problems, skipped_total=scan.problem_count
+        )
+        report.sources_created = _create_sources(db, scan.sources)
+        scan.places.sort()
+
+        def again() -> Iterator[Prepared]:
+            for _, number, offset, length in scan.places:
+                handle.seek(offset)
+                try:
+                    yield check_line(number, handle.read(length))
+                except LineError as exc:
+                    raise _Stop(number, f"the file changed since it was checked ({exc})") from None
+
+        try:
+            _store_in_order(db, again(), report, alerts)
+        except _Stop as stop:
+            raise ImportStopped(path, stop.line, stop.cause, report) from None
     return report

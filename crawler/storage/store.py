@@ -417,7 +417,7 @@ def store_article(db: sqlite_utils.Database, article: StoredArticle) -> tuple[in
 
 
 def store_articles(
-    db: sqlite_utils.Database, articles: list[StoredArticle]
+    db: sqlite_utils.Database, articles: list[StoredArticle], matched_at: str | None = None
 ) -> list[tuple[int, bool]]:
     """Store a batch of articles, each once, in one transaction: all of them or none.
 
@@ -425,13 +425,20 @@ def store_articles(
     article was reached by and its body hash are checked inside the transaction, so two feeds, a
     sitemap, a re-crawl and two copies within the same batch all land on the same row. One commit
     per batch rather than per article: each article touches some fifty pages (its LSH keys are
-    spread over the index), and the commit is what writes them.
+    spread over the index), and the commit is what writes them. With `matched_at`, the new
+    articles are stored as already matched then (an import that must not alert), in the same
+    transaction: no moment exists when they could be matched.
     """
     results: list[tuple[int, bool]] = []
     with db.conn:
         db.conn.execute("BEGIN IMMEDIATE")
         for article in articles:
             results.append(_store_one(db.conn, article))
+        if matched_at is not None:
+            db.conn.executemany(
+                "UPDATE articles SET matched_at = ? WHERE id = ?",
+                [(matched_at, article_id) for article_id, is_new in results if is_new],
+            )
     return results
 
 
