@@ -37,8 +37,7 @@ def parse_delivery_policy(raw: LineDict, path: str) -> DeliveryPolicy:
     """Digest schedule, time zone, flood limit, quiet hours, language and templates."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-    from apscheduler.triggers.cron import CronTrigger
-
+    from monitors.alerts.cron import CrontabError, parse_crontab
     from monitors.alerts.messages import LANGUAGES, check_template
 
     out: DeliveryPolicy = {}
@@ -56,13 +55,15 @@ def parse_delivery_policy(raw: LineDict, path: str) -> DeliveryPolicy:
     digest = raw.get("digest")
     if digest is not None:
         try:
-            CronTrigger.from_crontab(str(digest), timezone=str(tz))
-        except ValueError as exc:
+            parse_crontab(str(digest))
+        except CrontabError as exc:
+            line, column = raw.position_in_value("digest", exc.position)
             raise ConfigError(
                 path,
-                raw.line_of("digest"),
-                f"digest {digest!r} is not a crontab ({exc})",
-                "e.g. '0 8 * * *' for every day at 08:00",
+                line,
+                f"digest {digest!r} is not a crontab: {exc.problem}",
+                exc.fix,
+                column=column,
             ) from None
         out["digest"] = str(digest)
     limit = raw.get("max_per_hour")

@@ -6,8 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from apscheduler.triggers.cron import CronTrigger
-
+from monitors.alerts.cron import next_fire_time
 from monitors.rules.watchlists import Channel, Watchlist
 
 FLOOD_WINDOW = timedelta(hours=1)
@@ -17,10 +16,8 @@ def next_digest_time(watchlist: Watchlist | Channel, now: datetime) -> datetime:
     """The next digest of this watchlist (or channel with a combined digest) strictly after
     `now`; the next full hour if it has no digest schedule (where alerts rolled over by flood
     control or quiet hours go)."""
-    if watchlist.digest:
-        trigger = CronTrigger.from_crontab(watchlist.digest, timezone=watchlist.timezone)
-        fire = trigger.get_next_fire_time(None, now + timedelta(seconds=1))
-        return fire.astimezone(UTC)
+    if watchlist.digest:  # read with cron's weekdays (0 = Sunday), see monitors/alerts/cron.py
+        return next_fire_time(watchlist.digest, watchlist.timezone, now).astimezone(UTC)
     return (now + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0).astimezone(UTC)
 
 
