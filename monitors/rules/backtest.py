@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import sqlite_utils
-
+from crawler.storage.engine import Database
 from monitors.rules.matcher import ArticleText, Matcher, MatchResult
 from monitors.rules.watchlists import RuleSet
+from monitors.web.store import stored_articles
 
 
 @dataclass(frozen=True)
@@ -23,22 +23,23 @@ class BacktestHit:
 
 
 def backtest(
-    db: sqlite_utils.Database, rules: RuleSet, watchlist: str, since: str | None = None
+    db: Database, rules: RuleSet, watchlist: str, since: str | None = None
 ) -> Iterator[tuple[int, BacktestHit | None]]:
     """Yield (articles scanned so far, hit or None) for every stored article, newest first."""
     matcher = Matcher([rules.by_name(watchlist)], rules.entities)
-    sql = "SELECT id, source, published, title, url, text, language FROM articles"
-    params: list[str] = []
-    if since:
-        sql += " WHERE coalesce(published, fetched_at) >= ?"
-        params.append(since)
-    sql += " ORDER BY coalesce(published, fetched_at) DESC"
-    for scanned, (article_id, source, published, title, url, text, language) in enumerate(
-        db.execute(sql, params), start=1
-    ):
-        results = matcher.match(ArticleText(title or "", text or "", language, source))
+    for scanned, article in enumerate(stored_articles(db, since), start=1):
+        results = matcher.match(
+            ArticleText(article.title or "", article.text or "", article.language, article.source)
+        )
         hit = (
-            BacktestHit(article_id, source, published, title or url, url, results[0])
+            BacktestHit(
+                article.id,
+                article.source,
+                article.published,
+                article.title or article.url,
+                article.url,
+                results[0],
+            )
             if results
             else None
         )

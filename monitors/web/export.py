@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 from typing import TextIO
 from xml.etree import ElementTree as ET
 
-import sqlite_utils
-
 from crawler.core.times import parse_timestamp
+from crawler.storage.engine import Database
+from monitors.web import store as web_store
 
 ATOM = "http://www.w3.org/2005/Atom"
 FIELDS = [
@@ -36,40 +36,16 @@ FIELDS = [
 
 
 def matched_articles(
-    db: sqlite_utils.Database,
+    db: Database,
     watchlist: str | None = None,
     since: str | None = None,
     until: str | None = None,
     limit: int | None = None,
 ) -> Iterator[dict]:
     """Matches, newest first, with their article and the outlets that ran the same story."""
-    where, params = ["1=1"], []
-    if watchlist:
-        where.append("m.watchlist = ?")
-        params.append(watchlist)
-    if since:
-        where.append("coalesce(a.published, a.fetched_at) >= ?")
-        params.append(since)
-    if until:
-        where.append("coalesce(a.published, a.fetched_at) < ?")
-        params.append(until)
-    sql = (
-        "SELECT m.matched_at, m.watchlist, coalesce(a.title, a.url), a.url, a.source, "
-        "(SELECT s.title FROM sources s WHERE s.name = a.source), a.language, "
-        "a.published, a.author, m.terms, m.snippet, a.story_id, "
-        "(SELECT group_concat(DISTINCT o.source) FROM articles o WHERE o.story_id = a.story_id), "
-        "a.original_source, a.original_url "
-        f"FROM matches m JOIN articles a ON a.id = m.article_id WHERE {' AND '.join(where)} "
-        "ORDER BY coalesce(a.published, a.fetched_at) DESC, m.id DESC"
-    )
-    if limit:
-        sql += f" LIMIT {int(limit)}"
-    for row in db.execute(sql, params):
-        record = dict(zip(FIELDS, row, strict=True))
+    for row in web_store.matched_articles(db, watchlist, since, until, limit):
+        record = row._asdict()
         record["terms"] = json.loads(record["terms"])
-        record["story_sources"] = (
-            sorted((record["story_sources"] or "").split(",")) if record["story_sources"] else []
-        )
         yield record
 
 

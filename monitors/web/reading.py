@@ -1,6 +1,6 @@
 """What the reader pages show, read from the database: latest matches, one article with its
 matches, story and revisions, a story, a watchlist's activity, the health of each source.
-Read-only queries; every page is one call here."""
+Every page is one call here, over the reads of monitors.web.store."""
 
 from __future__ import annotations
 
@@ -8,24 +8,10 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-import sqlite_utils
-
-from crawler.storage.engine import SQLiteDatabase
+from crawler.storage.engine import Database, SQLiteDatabase
 from monitors.service.status import gather_status
-
-
-@dataclass(frozen=True)
-class MatchRow:
-    article_id: int
-    watchlist: str
-    title: str
-    url: str
-    source: str
-    source_title: str
-    published: str | None
-    language: str | None
-    snippet: str
-    matched_at: str
+from monitors.web import store as web_store
+from monitors.web.store import MatchRow, Revision, StoryMember
 
 
 @dataclass(frozen=True)
@@ -44,27 +30,6 @@ class ArticleMatch:
     snippet: str
     matched_at: str
     alerted: bool
-
-
-@dataclass(frozen=True)
-class StoryMember:
-    article_id: int
-    title: str
-    url: str
-    source: str
-    source_title: str
-    published: str | None
-    fetched_at: str
-    language: str | None
-    revision: int
-
-
-@dataclass(frozen=True)
-class Revision:
-    revision: int
-    title: str | None
-    fetched_at: str
-    characters: int
 
 
 @dataclass
@@ -118,94 +83,35 @@ class SourceHealth:
     pace: str | None
 
 
-_MATCH_COLUMNS = (
-    "a.id, m.watchlist, coalesce(a.title, a.url), a.url, a.source, "
-    "coalesce((SELECT s.title FROM sources s WHERE s.name = a.source), a.source), "
-    "a.published, a.language, m.snippet, m.matched_at"
-)
-_ORDER = "coalesce(a.published, a.fetched_at) DESC, m.id DESC"
-
-
-def latest_matches(db: sqlite_utils.Database, watchlist: str, limit: int = 10) -> list[MatchRow]:
+def latest_matches(db: Database, watchlist: str, limit: int = 10) -> list[MatchRow]:
     """A watchlist's matches, newest publication first."""
-    rows = db.execute(
-        f"SELECT {_MATCH_COLUMNS} FROM matches m JOIN articles a ON a.id = m.article_id "
-        f"WHERE m.watchlist = ? ORDER BY {_ORDER} LIMIT ?",
-        [watchlist, limit],
-    ).fetchall()
-    return [MatchRow(*row) for row in rows]
+    return web_store.latest_matches(db, watchlist, limit)
 
 
-def match_counts(db: sqlite_utils.Database) -> dict[str, int]:
-    return dict(db.execute("SELECT watchlist, count(*) FROM matches GROUP BY watchlist").fetchall())
+def match_counts(db: Database) -> dict[str, int]:
+    return web_store.match_counts(db)
 
 
-def authors(db: sqlite_utils.Database, article_ids: list[int]) -> dict[int, str]:
+def authors(db: Database, article_ids: list[int]) -> dict[int, str]:
     """Each article's author, for those that have one."""
-    if not article_ids:
-        return {}
-    marks = ",".join("?" * len(article_ids))
-    return dict(
-        db.execute(
-            f"SELECT id, author FROM articles WHERE author IS NOT NULL AND id IN ({marks})",
-            article_ids,
-        ).fetchall()
-    )
+    return web_store.authors(db, article_ids)
 
 
-def source_titles(db: sqlite_utils.Database) -> dict[str, str]:
-    return {
-        name: title or name
-        for name, title in db.execute("SELECT name, title FROM sources ORDER BY name")
-    }
+def source_titles(db: Database) -> dict[str, str]:
+    return web_store.source_titles(db)
 
 
-def languages(db: sqlite_utils.Database) -> list[str]:
-    return [
-        row[0]
-        for row in db.execute(
-            "SELECT DISTINCT language FROM articles WHERE language IS NOT NULL ORDER BY 1"
-        )
-    ]
+def languages(db: Database) -> list[str]:
+    return web_store.languages(db)
 
 
-def _members(db: sqlite_utils.Database, where: str, params: list) -> list[StoryMember]:
-    rows = db.execute(
-        "SELECT a.id, coalesce(a.title, a.url), a.url, a.source, "
-        "coalesce((SELECT s.title FROM sources s WHERE s.name = a.source), a.source), "
-        "a.published, a.fetched_at, a.language, a.revision FROM articles a "
-        f"WHERE {where} ORDER BY coalesce(a.published, a.fetched_at), a.id",
-        params,
-    ).fetchall()
-    return [StoryMember(*row) for row in rows]
-
-
-def _revisions(db: sqlite_utils.Database, article_id: int) -> list[Revision]:
-    rows = db.execute(
-        "SELECT revision, title, fetched_at, length(text) FROM article_revisions "
-        "WHERE article_id = ? ORDER BY revision",
-        [article_id],
-    ).fetchall()
-    return [Revision(*row) for row in rows]
-
-
-def article_page(db: sqlite_utils.Database, article_id: int) -> ArticlePage | None:
-    row = db.execute(
-        "SELECT a.id, coalesce(a.title, a.url), a.url, a.source, "
-        "coalesce((SELECT s.title FROM sources s WHERE s.name = a.source), a.source), "
-        "a.author, a.published, a.published_origin, a.fetched_at, a.language, a.text, "
-        "a.original_source, a.original_url, a.story_id, a.revision "
-        "FROM articles a WHERE a.id = ?",
-        [article_id],
-    ).fetchone()
+def article_page(db: Database, article_id: int) -> ArticlePage | None:
+    row = web_store.article(db, article_id)
     if row is None:
         return None
     page = ArticlePage(*row)
-    for watchlist, terms, hits, snippet, matched_at, alerted in db.execute(
-        "SELECT m.watchlist, m.terms, m.hits, m.snippet, m.matched_at, "
-        "EXISTS (SELECT 1 FROM alerts al WHERE al.match_id = m.id) "
-        "FROM matches m WHERE m.article_id = ? ORDER BY m.watchlist",
-        [article_id],
+    for watchlist, terms, hits, snippet, matched_at, alerted in web_store.matches_of_article(
+        db, article_id
     ):
         page.matches.append(
             ArticleMatch(
@@ -214,60 +120,38 @@ def article_page(db: sqlite_utils.Database, article_id: int) -> ArticlePage | No
                 [Hit(h["term"], h["field"], h["start"], h["end"]) for h in json.loads(hits)],
                 snippet,
                 matched_at,
-                bool(alerted),
+                alerted,
             )
         )
     if page.story_id is not None:
-        page.story = _members(db, "a.story_id = ? AND a.id != ?", [page.story_id, article_id])
-    page.revisions = _revisions(db, article_id)
+        page.story = web_store.story_members(db, page.story_id, besides=article_id)
+    page.revisions = web_store.revisions(db, article_id)
     return page
 
 
-def story_page(db: sqlite_utils.Database, story_id: int) -> StoryPage | None:
-    row = db.execute(
-        "SELECT st.id, coalesce(ca.title, st.title, ''), st.first_seen FROM stories st "
-        "LEFT JOIN articles ca ON ca.id = st.canonical_article_id WHERE st.id = ?",
-        [story_id],
-    ).fetchone()
+def story_page(db: Database, story_id: int) -> StoryPage | None:
+    row = web_store.story(db, story_id)
     if row is None:
         return None
-    members = _members(db, "a.story_id = ?", [story_id])
-    triggered = db.execute(
-        "SELECT watchlist, id FROM alerts WHERE story_id = ? ORDER BY created_at", [story_id]
-    ).fetchall()
-    matched = [
-        r[0]
-        for r in db.execute(
-            "SELECT DISTINCT m.watchlist FROM matches m JOIN articles a ON a.id = m.article_id "
-            "WHERE a.story_id = ? ORDER BY 1",
-            [story_id],
-        )
-    ]
+    members = web_store.story_members(db, story_id)
     return StoryPage(
-        row[0],
-        row[1] or (members[0].title if members else ""),
-        row[2],
+        row.id,
+        row.title or (members[0].title if members else ""),
+        row.first_seen,
         members,
-        {m.article_id: _revisions(db, m.article_id) for m in members},
-        [tuple(t) for t in triggered],
-        matched,
+        {m.article_id: web_store.revisions(db, m.article_id) for m in members},
+        web_store.story_alerts(db, story_id),
+        web_store.story_watchlists(db, story_id),
     )
 
 
 def matches_per_day(
-    db: sqlite_utils.Database, watchlist: str, days: int = 30, today: date | None = None
+    db: Database, watchlist: str, days: int = 30, today: date | None = None
 ) -> list[tuple[str, int]]:
     """(day, matches) for each of the last `days` days, publication day, zeros included."""
     end = today or datetime.now(UTC).date()
     start = end - timedelta(days=days - 1)
-    counts = dict(
-        db.execute(
-            "SELECT substr(coalesce(a.published, a.fetched_at), 1, 10) AS day, count(*) "
-            "FROM matches m JOIN articles a ON a.id = m.article_id "
-            "WHERE m.watchlist = ? AND day >= ? AND day <= ? GROUP BY day",
-            [watchlist, start.isoformat(), end.isoformat()],
-        ).fetchall()
-    )
+    counts = web_store.matches_by_day(db, watchlist, start.isoformat(), end.isoformat())
     return [
         (
             (start + timedelta(days=i)).isoformat(),
@@ -281,16 +165,8 @@ def sources_health(db: SQLiteDatabase) -> list[SourceHealth]:
     """Per source: last success, the last error in full, articles per day over a week, the
     warning of a source that went quiet, article URLs waiting for a retry."""
     week_ago = (datetime.now(UTC) - timedelta(days=7)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    recent = dict(
-        db.execute(
-            "SELECT source, count(*) FROM articles WHERE fetched_at >= ? GROUP BY source",
-            [week_ago],
-        ).fetchall()
-    )
-    about = {
-        name: (title, homepage)
-        for name, title, homepage in db.execute("SELECT name, title, homepage FROM sources")
-    }
+    recent = web_store.articles_fetched_since(db, week_ago)
+    about = web_store.sources_about(db)
     return [
         SourceHealth(
             name=s.name,

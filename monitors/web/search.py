@@ -9,11 +9,11 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
-import sqlite_utils
-
 from crawler.core.errors import VeilleError
+from crawler.storage.engine import Database
 from monitors.rules.query import EntityRef, Near, Node, Not, Or, QuerySyntaxError, Term, parse_query
 from monitors.rules.watchlists import RuleSet
+from monitors.web import store as web_store
 
 HIGHLIGHT = ("**", "**")
 FTS_COLUMNS = {"title": "title", "text": "text"}
@@ -77,7 +77,7 @@ def to_fts(node: Node, rules: RuleSet | None = None) -> str:
 
 
 def search(
-    db: sqlite_utils.Database,
+    db: Database,
     query: str,
     rules: RuleSet | None = None,
     sources: list[str] | None = None,
@@ -90,7 +90,7 @@ def search(
 ) -> list[SearchHit]:
     """Ranked articles matching `query`, best first, with highlighted snippets: the one search
     behind `veille search`, the web view's search page and its Atom feed."""
-    if getattr(db, "engine", "sqlite") == "postgresql":
+    if db.engine == "postgresql":
         from monitors.web.search_postgres import search_postgres
 
         return search_postgres(
@@ -100,39 +100,19 @@ def search(
         expression = to_fts(parse_query(query), rules)
     except QuerySyntaxError as exc:
         raise SearchError(f"query: {exc}") from None
-    where = ["articles_fts MATCH :q"]
-    params: dict[str, object] = {"q": expression, "limit": limit, "offset": max(0, offset)}
-    if sources:
-        where.append(f"a.source IN ({','.join(f':s{i}' for i in range(len(sources)))})")
-        params |= {f"s{i}": s for i, s in enumerate(sources)}
-    if languages:
-        where.append(f"a.language IN ({','.join(f':l{i}' for i in range(len(languages)))})")
-        params |= {f"l{i}": lang for i, lang in enumerate(languages)}
-    if since:
-        where.append("coalesce(a.published, a.fetched_at) >= :since")
-        params["since"] = since
-    if until:
-        where.append("coalesce(a.published, a.fetched_at) < :until")
-        params["until"] = until
-    if watchlist:
-        where.append("a.id IN (SELECT article_id FROM matches WHERE watchlist = :watchlist)")
-        params["watchlist"] = watchlist
-    sql = f"""
-        SELECT a.id, coalesce(a.title, a.url), a.url, a.source, a.language, a.published,
-               snippet(articles_fts, -1, '{HIGHLIGHT[0]}', '{HIGHLIGHT[1]}', '…', 24),
-               bm25(articles_fts, 5.0, 1.0) AS rank,
-               (SELECT group_concat(watchlist) FROM matches m WHERE m.article_id = a.id)
-        FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid
-        WHERE {" AND ".join(where)}
-        ORDER BY rank, a.id DESC LIMIT :limit OFFSET :offset
-    """
     try:
-        rows = db.execute(sql, params).fetchall()
+        rows = web_store.search_sqlite(
+            db,
+            expression,
+            HIGHLIGHT,
+            sources or (),
+            languages or (),
+            since,
+            until,
+            watchlist,
+            limit,
+            offset,
+        )
     except sqlite3.OperationalError as exc:  # FTS5 refusing a query it cannot run
         raise SearchError(f"search failed: {exc}") from None
-    return [
-        SearchHit(
-            r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], (r[8] or "").split(",") if r[8] else []
-        )
-        for r in rows
-    ]
+    return [SearchHit(*row) for row in rows]

@@ -6,6 +6,10 @@ from __future__ import annotations
 
 OWNER = "monitors.web"
 
+# The modules of this package that hold SQL (reads only): the reader's queries, and full-text
+# search on PostgreSQL (SQLite's is in store).
+SQL_MODULES = ("store", "search_postgres")
+
 # (name, SQL): each runs once, in order, recorded in _sqlite_migrations under OWNER.
 STEPS: list[tuple[str, str]] = [
     # What the raw tables facet and search: one row per (article, watchlist) match.

@@ -1,0 +1,435 @@
+"""The reader's reads: every query behind its pages (monitors.web.reading), its search on SQLite
+(monitors.web.search; PostgreSQL's is monitors.web.search_postgres), its exports
+(monitors.web.export) and the backtest of a watchlist (monitors.rules.backtest).
+
+Read-only, joining the tables of the crawl, the stories and the alerts; rows come back as
+records. Dates are compared as ISO-8601 text, computed by the callers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from crawler.storage.engine import Database
+
+_SOURCE_TITLE = "coalesce((SELECT s.title FROM sources s WHERE s.name = a.source), a.source)"
+_WHEN = "coalesce(a.published, a.fetched_at)"
+
+
+def _marks(prefix: str, values: Sequence[object]) -> tuple[str, dict[str, object]]:
+    """Named placeholders for an IN (…) list, and their parameters."""
+    names = {f"{prefix}{i}": value for i, value in enumerate(values)}
+    return ", ".join(f":{name}" for name in names), names
+
+
+# -- Records ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MatchRow:
+    article_id: int
+    watchlist: str
+    title: str
+    url: str
+    source: str
+    source_title: str
+    published: str | None
+    language: str | None
+    snippet: str
+    matched_at: str
+
+
+@dataclass(frozen=True)
+class StoryMember:
+    article_id: int
+    title: str
+    url: str
+    source: str
+    source_title: str
+    published: str | None
+    fetched_at: str
+    language: str | None
+    revision: int
+
+
+@dataclass(frozen=True)
+class Revision:
+    revision: int
+    title: str | None
+    fetched_at: str
+    characters: int
+
+
+class ArticleRow(NamedTuple):
+    id: int
+    title: str
+    url: str
+    source: str
+    source_title: str
+    author: str | None
+    published: str | None
+    published_origin: str | None
+    fetched_at: str
+    language: str | None
+    text: str
+    original_source: str | None
+    original_url: str | None
+    story_id: int | None
+    revision: int
+
+
+class MatchOfArticle(NamedTuple):
+    watchlist: str
+    terms: str  # JSON list
+    hits: str  # JSON list of {term, field, start, end}
+    snippet: str
+    matched_at: str
+    alerted: bool
+
+
+class StoryRow(NamedTuple):
+    id: int
+    title: str
+    first_seen: str
+
+
+class SourceAbout(NamedTuple):
+    title: str | None
+    homepage: str | None
+
+
+class ExportRow(NamedTuple):
+    matched_at: str
+    watchlist: str
+    title: str
+    url: str
+    source: str
+    source_title: str | None
+    language: str | None
+    published: str | None
+    author: str | None
+    terms: str  # JSON list
+    snippet: str
+    story_id: int | None
+    story_sources: list[str]  # every outlet of the story, sorted
+    original_source: str | None
+    original_url: str | None
+
+
+class SearchRow(NamedTuple):
+    id: int
+    title: str
+    url: str
+    source: str
+    language: str | None
+    published: str | None
+    snippet: str
+    rank: float
+    watchlists: list[str]
+
+
+class StoredArticle(NamedTuple):
+    id: int
+    source: str
+    published: str | None
+    title: str | None
+    url: str
+    text: str
+    language: str | None
+
+
+# -- Watchlists and matches ------------------------------------------------------------------------
+
+
+def latest_matches(db: Database, watchlist: str, limit: int) -> list[MatchRow]:
+    """A watchlist's matches, newest publication first."""
+    rows = db.execute(
+        f"SELECT a.id, m.watchlist, coalesce(a.title, a.url), a.url, a.source, {_SOURCE_TITLE}, "
+        "a.published, a.language, m.snippet, m.matched_at "
+        "FROM matches m JOIN articles a ON a.id = m.article_id WHERE m.watchlist = :watchlist "
+        f"ORDER BY {_WHEN} DESC, m.id DESC LIMIT :limit",
+        {"watchlist": watchlist, "limit": limit},
+    ).fetchall()
+    return [MatchRow(*row) for row in rows]
+
+
+def match_counts(db: Database) -> dict[str, int]:
+    """How many articles each watchlist matched."""
+    return dict(db.execute("SELECT watchlist, count(*) FROM matches GROUP BY watchlist").fetchall())
+
+
+def matches_by_day(db: Database, watchlist: str, first: str, last: str) -> dict[str, int]:
+    """A watchlist's matches per publication day (YYYY-MM-DD), from `first` to `last`."""
+    day = f"substr({_WHEN}, 1, 10)"
+    return dict(
+        db.execute(
+            f"SELECT {day}, count(*) FROM matches m JOIN articles a ON a.id = m.article_id "
+            f"WHERE m.watchlist = :watchlist AND {day} >= :first AND {day} <= :last "
+            f"GROUP BY {day}",
+            {"watchlist": watchlist, "first": first, "last": last},
+        ).fetchall()
+    )
+
+
+# -- Articles, stories, sources --------------------------------------------------------------------
+
+
+def authors(db: Database, article_ids: Sequence[int]) -> dict[int, str]:
+    """Each article's author, for those that have one."""
+    if not article_ids:
+        return {}
+    marks, params = _marks("id", article_ids)
+    return dict(
+        db.execute(
+            f"SELECT id, author FROM articles WHERE author IS NOT NULL AND id IN ({marks})",
+            params,
+        ).fetchall()
+    )
+
+
+def source_titles(db: Database) -> dict[str, str]:
+    """{name: title (else name)} of every source, by name."""
+    return {
+        name: title or name
+        for name, title in db.execute("SELECT name, title FROM sources ORDER BY name").fetchall()
+    }
+
+
+def sources_about(db: Database) -> dict[str, SourceAbout]:
+    """Every source's title and homepage."""
+    return {
+        name: SourceAbout(title, homepage)
+        for name, title, homepage in db.execute(
+            "SELECT name, title, homepage FROM sources"
+        ).fetchall()
+    }
+
+
+def articles_fetched_since(db: Database, since: str) -> dict[str, int]:
+    """{source: articles fetched since `since`}."""
+    return dict(
+        db.execute(
+            "SELECT source, count(*) FROM articles WHERE fetched_at >= :since GROUP BY source",
+            {"since": since},
+        ).fetchall()
+    )
+
+
+def languages(db: Database) -> list[str]:
+    """The languages of stored articles (a pass over the table)."""
+    return [
+        row[0]
+        for row in db.execute(
+            "SELECT DISTINCT language FROM articles WHERE language IS NOT NULL ORDER BY 1"
+        ).fetchall()
+    ]
+
+
+def article(db: Database, article_id: int) -> ArticleRow | None:
+    row = db.execute(
+        f"SELECT a.id, coalesce(a.title, a.url), a.url, a.source, {_SOURCE_TITLE}, "
+        "a.author, a.published, a.published_origin, a.fetched_at, a.language, a.text, "
+        "a.original_source, a.original_url, a.story_id, a.revision "
+        "FROM articles a WHERE a.id = :id",
+        {"id": article_id},
+    ).fetchone()
+    return ArticleRow(*row) if row else None
+
+
+def matches_of_article(db: Database, article_id: int) -> list[MatchOfArticle]:
+    """An article's matches by watchlist, each saying whether it raised an alert."""
+    rows = db.execute(
+        "SELECT m.watchlist, m.terms, m.hits, m.snippet, m.matched_at, "
+        "EXISTS (SELECT 1 FROM alerts al WHERE al.match_id = m.id) "
+        "FROM matches m WHERE m.article_id = :id ORDER BY m.watchlist",
+        {"id": article_id},
+    ).fetchall()
+    return [MatchOfArticle._make([*row[:5], bool(row[5])]) for row in rows]
+
+
+def story_members(db: Database, story_id: int, besides: int | None = None) -> list[StoryMember]:
+    """A story's articles (but `besides`), first published first."""
+    rows = db.execute(
+        f"SELECT a.id, coalesce(a.title, a.url), a.url, a.source, {_SOURCE_TITLE}, "
+        "a.published, a.fetched_at, a.language, a.revision FROM articles a "
+        "WHERE a.story_id = :story AND a.id != :besides "
+        f"ORDER BY {_WHEN}, a.id",
+        {"story": story_id, "besides": -1 if besides is None else besides},
+    ).fetchall()
+    return [StoryMember(*row) for row in rows]
+
+
+def revisions(db: Database, article_id: int) -> list[Revision]:
+    """The earlier versions of an article, oldest first."""
+    rows = db.execute(
+        "SELECT revision, title, fetched_at, length(text) FROM article_revisions "
+        "WHERE article_id = :id ORDER BY revision",
+        {"id": article_id},
+    ).fetchall()
+    return [Revision(*row) for row in rows]
+
+
+def story(db: Database, story_id: int) -> StoryRow | None:
+    """A story's id, title (its canonical article's, else its own) and first sighting."""
+    row = db.execute(
+        "SELECT st.id, coalesce(ca.title, st.title, ''), st.first_seen FROM stories st "
+        "LEFT JOIN articles ca ON ca.id = st.canonical_article_id WHERE st.id = :id",
+        {"id": story_id},
+    ).fetchone()
+    return StoryRow(*row) if row else None
+
+
+def story_alerts(db: Database, story_id: int) -> list[tuple[str, int]]:
+    """(watchlist, alert id) of the alerts a story raised, first first."""
+    return [
+        (watchlist, alert_id)
+        for watchlist, alert_id in db.execute(
+            "SELECT watchlist, id FROM alerts WHERE story_id = :id ORDER BY created_at",
+            {"id": story_id},
+        ).fetchall()
+    ]
+
+
+def story_watchlists(db: Database, story_id: int) -> list[str]:
+    """The watchlists any article of a story matched."""
+    return [
+        row[0]
+        for row in db.execute(
+            "SELECT DISTINCT m.watchlist FROM matches m JOIN articles a ON a.id = m.article_id "
+            "WHERE a.story_id = :id ORDER BY 1",
+            {"id": story_id},
+        ).fetchall()
+    ]
+
+
+# -- Exports ---------------------------------------------------------------------------------------
+
+EXPORT_BATCH = 500
+
+
+def _story_sources(db: Database, story_ids: set[int]) -> dict[int, list[str]]:
+    """{story: its outlets, sorted} for the given stories."""
+    if not story_ids:
+        return {}
+    marks, params = _marks("story", sorted(story_ids))
+    outlets: dict[int, set[str]] = {}
+    for story_id, source in db.execute(
+        f"SELECT DISTINCT story_id, source FROM articles WHERE story_id IN ({marks})", params
+    ).fetchall():
+        outlets.setdefault(story_id, set()).add(source)
+    return {story_id: sorted(sources) for story_id, sources in outlets.items()}
+
+
+def matched_articles(
+    db: Database,
+    watchlist: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    limit: int | None = None,
+) -> Iterator[ExportRow]:
+    """Matches, newest publication first, with their article and the outlets of its story."""
+    where = ["1 = 1"]
+    params: dict[str, object] = {}
+    if watchlist:
+        where.append("m.watchlist = :watchlist")
+        params["watchlist"] = watchlist
+    if since:
+        where.append(f"{_WHEN} >= :since")
+        params["since"] = since
+    if until:
+        where.append(f"{_WHEN} < :until")
+        params["until"] = until
+    sql = (
+        "SELECT m.matched_at, m.watchlist, coalesce(a.title, a.url), a.url, a.source, "
+        "(SELECT s.title FROM sources s WHERE s.name = a.source), a.language, "
+        "a.published, a.author, m.terms, m.snippet, a.story_id, "
+        "a.original_source, a.original_url "
+        f"FROM matches m JOIN articles a ON a.id = m.article_id WHERE {' AND '.join(where)} "
+        f"ORDER BY {_WHEN} DESC, m.id DESC"
+    )
+    if limit:
+        sql += " LIMIT :limit"
+        params["limit"] = int(limit)
+    batch: list = []
+    for row in db.execute(sql, params):
+        batch.append(row)
+        if len(batch) == EXPORT_BATCH:
+            yield from _export_rows(db, batch)
+            batch = []
+    yield from _export_rows(db, batch)
+
+
+def _export_rows(db: Database, rows: list) -> Iterator[ExportRow]:
+    outlets = _story_sources(db, {row[11] for row in rows if row[11] is not None})
+    for row in rows:
+        yield ExportRow._make([*row[:12], outlets.get(row[11], []), row[12], row[13]])
+
+
+# -- Search (SQLite's FTS5; PostgreSQL's tsvector is in monitors.web.search_postgres) --------------
+
+
+def search_sqlite(
+    db: Database,
+    expression: str,
+    highlight: tuple[str, str],
+    sources: Sequence[str] = (),
+    languages: Sequence[str] = (),
+    since: str | None = None,
+    until: str | None = None,
+    watchlist: str | None = None,
+    limit: int = 20,
+    offset: int = 0,
+) -> list[SearchRow]:
+    """Articles matching an FTS5 `expression` (built from user input by monitors.web.search,
+    every term quoted), best first (BM25, the title weighted five times the text)."""
+    where = ["articles_fts MATCH :q"]
+    params: dict[str, object] = {"q": expression, "limit": limit, "offset": max(0, offset)}
+    if sources:
+        marks, named = _marks("s", sources)
+        where.append(f"a.source IN ({marks})")
+        params |= named
+    if languages:
+        marks, named = _marks("l", languages)
+        where.append(f"a.language IN ({marks})")
+        params |= named
+    if since:
+        where.append(f"{_WHEN} >= :since")
+        params["since"] = since
+    if until:
+        where.append(f"{_WHEN} < :until")
+        params["until"] = until
+    if watchlist:
+        where.append("a.id IN (SELECT article_id FROM matches WHERE watchlist = :watchlist)")
+        params["watchlist"] = watchlist
+    params |= {"open": highlight[0], "close": highlight[1]}
+    rows = db.execute(
+        f"""
+        SELECT a.id, coalesce(a.title, a.url), a.url, a.source, a.language, a.published,
+               snippet(articles_fts, -1, :open, :close, '…', 24),
+               bm25(articles_fts, 5.0, 1.0) AS rank,
+               (SELECT group_concat(watchlist) FROM matches m WHERE m.article_id = a.id)
+        FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid
+        WHERE {" AND ".join(where)}
+        ORDER BY rank, a.id DESC LIMIT :limit OFFSET :offset
+        """,
+        params,
+    ).fetchall()
+    return [SearchRow._make([*row[:8], row[8].split(",") if row[8] else []]) for row in rows]
+
+
+# -- Backtests -------------------------------------------------------------------------------------
+
+
+def stored_articles(db: Database, since: str | None = None) -> Iterator[StoredArticle]:
+    """Every stored article (published, else fetched, since `since`), newest first, read as
+    the caller goes."""
+    sql = "SELECT id, source, published, title, url, text, language FROM articles"
+    params: dict[str, object] = {}
+    if since:
+        sql += " WHERE coalesce(published, fetched_at) >= :since"
+        params["since"] = since
+    sql += " ORDER BY coalesce(published, fetched_at) DESC"
+    for row in db.execute(sql, params):
+        yield StoredArticle(*row)
