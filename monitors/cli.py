@@ -60,7 +60,7 @@ def _existing_db(ctx: click.Context):
     """The database, for commands that only read it: a missing file is a mistyped --db or
     VEILLE_DB (or nothing crawled yet), said as such rather than answered from a new empty one."""
     path = _settings(ctx).db
-    if not Path(path).is_file():
+    if isinstance(path, Path) and not path.is_file():
         raise VeilleError(
             f"no database at {path}: check --db / VEILLE_DB, or run `veille run` (or "
             "`veille demo`) first to create it"

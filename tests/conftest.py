@@ -58,6 +58,25 @@ def postgres_url(postgres_cluster: Cluster) -> str:
     return postgres_cluster.new_database()
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request) -> str:
+    """Run the test on each engine: SQLite, then PostgreSQL (the same assertions)."""
+    return request.param
+
+
+def database_from(request, engine: str, sqlite_path: Path) -> str:
+    """The location of a database holding what the SQLite file holds, on `engine`: the file
+    itself, or a fresh PostgreSQL database it was copied into (`veille db copy`)."""
+    if engine == "sqlite":
+        return str(sqlite_path)
+    from crawler.storage.copy import copy_database
+
+    cluster: Cluster = request.getfixturevalue("postgres_cluster")
+    target = cluster.empty_database()
+    copy_database(sqlite_path, target)
+    return target
+
+
 @pytest.fixture
 def smtp():
     """A real SMTP server on loopback (aiosmtpd) that keeps what it receives."""

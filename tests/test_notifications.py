@@ -21,6 +21,8 @@ from monitors.cli import cli
 from monitors.demo.run import LOCAL_CRAWL_SETTINGS
 from monitors.rules.watchlists import load_rules
 
+from .conftest import database_from
+
 # 07:00 in Casablanca (UTC+1) on a Monday.
 T0 = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
 
@@ -53,14 +55,18 @@ def crawled_db(tmp_path_factory):
 
 
 @pytest.fixture
-def setup(crawled_db, tmp_path, smtp):
+def setup(crawled_db, tmp_path, smtp, engine, request):
+    """A copy of the crawled database on each engine (SQLite, PostgreSQL), the watchlists and a
+    sender; `setup.location` is where the copy is (--db / VEILLE_DB)."""
+
     def make(watchlists: str):
         db_path = tmp_path / "veille.db"
         shutil.copy(crawled_db, db_path)
+        make.location = database_from(request, engine, db_path)  # type: ignore[attr-defined]
         rules_path = tmp_path / "watchlists.yaml"
         rules_path.write_text(HEADER.format(port=smtp.port) + watchlists, encoding="utf-8")
         rules = load_rules(rules_path)
-        db = store.open_database(db_path)
+        db = store.open_database(make.location)  # type: ignore[attr-defined]
         return db, rules, Sender(db, rules, io.StringIO(), min_interval=0), rules_path
 
     return make
@@ -204,6 +210,7 @@ from datetime import timedelta
 from crawler.storage import store
 from monitors.alerts.outbox import match_pending
 from monitors.rules.watchlists import load_rules
+
 db = store.open_database(sys.argv[1])
 match_pending(db, load_rules(sys.argv[2]), max_age=None)
 os.kill(os.getpid(), signal.SIGKILL)  # dies after the match, before any send
@@ -220,7 +227,7 @@ def test_killed_between_match_and_send_delivers_once_after_restart(setup, smtp, 
 """
     )
     child = subprocess.run(
-        [sys.executable, "-c", KILL_AFTER_MATCH, str(tmp_path / "veille.db"), str(rules_path)],
+        [sys.executable, "-c", KILL_AFTER_MATCH, setup.location, str(rules_path)],
         capture_output=True,
         timeout=60,
     )
@@ -246,7 +253,7 @@ def test_notify_test_and_alerts_commands(setup, smtp, tmp_path):
     notify: [email]
 """
     )
-    env = {"VEILLE_DB": str(tmp_path / "veille.db"), "VEILLE_WATCHLISTS": str(rules_path)}
+    env = {"VEILLE_DB": setup.location, "VEILLE_WATCHLISTS": str(rules_path)}
     runner = CliRunner()
     result = runner.invoke(cli, ["notify", "test", "email"], env=env)
     assert result.exit_code == 0, result.output

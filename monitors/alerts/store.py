@@ -7,9 +7,13 @@ Callers pass and receive records; the transactions that must hold several statem
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Iterable, Sequence
+from datetime import timedelta
 from typing import NamedTuple, TypedDict, cast
 
+from crawler.core.times import iso, parse_timestamp, utcnow
 from crawler.storage.engine import Database
 
 
@@ -226,21 +230,74 @@ def story_outlets(db: Database, story_id: int) -> list[tuple[str, str, str]]:
     ]
 
 
-def mark_interrupted_unconfirmed(db: Database, reason: str) -> int:
-    """Deliveries left 'sending' become 'unconfirmed' with `reason`; how many."""
+# On PostgreSQL several delivery processes share the outbox: each claim carries a lease, who
+# took it (host:pid) and when. A claim older than this is taken for abandoned (a send gives up
+# long before: channel timeouts are seconds).
+LEASE_SECONDS = 15 * 60
+
+
+def claimant() -> str:
+    """Who claims, as recorded in a lease: this host and process."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _alive_here(who: str) -> bool:
+    """True when a lease's holder is a live process of this host (or of another host: not ours
+    to judge before its lease expires)."""
+    host, _, pid = who.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, someone else's
+        return True
+    return True
+
+
+def mark_interrupted_unconfirmed(db: Database, reason: str, now: str | None = None) -> int:
+    """Deliveries left 'sending' become 'unconfirmed' with `reason`; how many.
+
+    SQLite has one sender per database (the daemon's lock), so every 'sending' row is one that
+    a stopped process left. On PostgreSQL other senders may be sending right now: only the
+    claims of dead processes of this host, and expired leases, are recovered."""
+    if db.engine != "postgresql":
+        with db.transaction():
+            cursor = db.execute(
+                "UPDATE deliveries SET state = 'unconfirmed', last_error = :reason "
+                "WHERE state = 'sending'",
+                {"reason": reason},
+            )
+        return cursor.rowcount
+    moment = parse_timestamp(now or utcnow())
+    if moment is None:
+        raise ValueError(f"not a timestamp: {now!r}")
+    expired = iso(moment - timedelta(seconds=LEASE_SECONDS))
+    count = 0
     with db.transaction():
-        cursor = db.execute(
-            "UPDATE deliveries SET state = 'unconfirmed', last_error = :reason "
-            "WHERE state = 'sending'",
-            {"reason": reason},
-        )
-    return cursor.rowcount
+        rows = db.execute(
+            "SELECT id, coalesce(claimed_by, ''), coalesce(claimed_at, '') FROM deliveries "
+            "WHERE state = 'sending' FOR UPDATE SKIP LOCKED"
+        ).fetchall()
+        for delivery_id, who, when in rows:
+            if who and when >= expired and _alive_here(who):
+                continue  # a live sender's claim: not ours to touch
+            db.execute(
+                "UPDATE deliveries SET state = 'unconfirmed', last_error = :reason, "
+                "claimed_by = NULL, claimed_at = NULL WHERE id = :id",
+                {"reason": reason, "id": delivery_id},
+            )
+            count += 1
+    return count
 
 
 def claim(db: Database, ids: Sequence[int]) -> bool:
     """Mark deliveries 'sending' (one more attempt each) in a transaction of their own, all of
     them or none: False when another sender took some of them first."""
     marks, params = _marks("id", ids)
+    if db.engine == "postgresql":
+        return _claim_postgres(db, ids, marks, params)
     with db.transaction(lock="deliveries"):
         pending = db.execute(
             f"SELECT count(*) FROM deliveries WHERE id IN ({marks}) AND state = 'pending'",
@@ -251,6 +308,28 @@ def claim(db: Database, ids: Sequence[int]) -> bool:
         db.execute(
             f"UPDATE deliveries SET state = 'sending', attempts = attempts + 1 WHERE id IN ({marks})",
             params,
+        )
+    return True
+
+
+def _claim_postgres(
+    db: Database, ids: Sequence[int], marks: str, params: dict[str, object]
+) -> bool:
+    """The claim on PostgreSQL: the rows still pending are locked FOR UPDATE SKIP LOCKED (a row
+    another sender is claiming right now is skipped, not waited for), and all of them get this
+    process's lease, or none if any is gone."""
+    with db.transaction():
+        taken = db.execute(
+            f"SELECT id FROM deliveries WHERE id IN ({marks}) AND state = 'pending' "
+            "FOR UPDATE SKIP LOCKED",
+            params,
+        ).fetchall()
+        if len(taken) != len(ids):
+            return False
+        db.execute(
+            "UPDATE deliveries SET state = 'sending', attempts = attempts + 1, "
+            f"claimed_by = :claimant, claimed_at = :now WHERE id IN ({marks})",
+            params | {"claimant": claimant(), "now": utcnow()},
         )
     return True
 
