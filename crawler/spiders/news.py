@@ -16,6 +16,7 @@ from urllib.parse import urljoin, urlsplit
 
 import scrapy
 import sqlite_utils
+from scrapy import signals
 from scrapy.exceptions import (
     CannotResolveHostError,
     DownloadCancelledError,
@@ -164,12 +165,32 @@ class NewsSpider(scrapy.Spider):
         spider.journal = CrawlJournal(spider.db, spider.run_id, crawler)
         spider.max_per_entry = settings.getint("VEILLE_MAX_ARTICLES_PER_ENTRY")
         spider.max_child_sitemaps = settings.getint("VEILLE_MAX_CHILD_SITEMAPS")
+        crawler.signals.connect(spider.item_failed, signal=signals.item_error)
         return spider
 
     # -- recording -----------------------------------------------------------------------------
 
     def record_error(self, source: str, url: str | None, kind: str, message: str) -> None:
         self.journal.record_error(source, url, kind, message)
+
+    def item_failed(self, item: Any, response: Any, spider: Any, failure: Failure) -> None:
+        """A pipeline stage raised what it did not expect (Scrapy logs the traceback and drops
+        the article). Said against the source, booked in the retry book, and the entry points'
+        validators are not saved: the article is fetched again, not lost behind a 304."""
+        if not isinstance(item, ArticleItem):
+            return
+        exc = failure.value
+        self.journal.mark_articles_lost()
+        requested = canonicalize_url(item.seen_urls[0]) if item.seen_urls else item.fetched_url
+        self.journal.book_article_failure(
+            item.source,
+            requested,
+            "internal-error",
+            f"article not stored: a processing stage failed ({type(exc).__name__}: "
+            f"{str(exc)[:300]}); it is fetched again on a later crawl, the traceback is in "
+            "the crawl log",
+            {"feed_title": item.feed_title, "feed_published": item.feed_published},
+        )
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for source in self.sources.values():
