@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +95,58 @@ _LineLoader.add_constructor(
 )
 
 
+# What aliases (*name) may add to a file, in values: reusing a list in every source adds a few
+# thousand; nested aliases that each repeat the one before (a "billion laughs") add billions,
+# which every later walk or message about the value pays for (2 GB for one `rules check`).
+MAX_ALIAS_VALUES = 100_000
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def check_alias_expansion(root: yaml.Node, path: str) -> None:
+    """Refuse a document whose aliases add more than MAX_ALIAS_VALUES values, or that holds
+    itself, before anything is built from it. Counts each node once (memoised): linear in the
+    file, whatever the aliases would expand to."""
+    sizes: dict[int, int] = {}  # a node's values, aliases expanded
+    open_nodes: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if id(node) in sizes:
+            continue
+        children = _children(node)
+        if not children_done:
+            open_nodes.add(id(node))
+            stack.append((node, True))
+            for child in children:
+                if id(child) in open_nodes:
+                    raise ConfigError(
+                        path,
+                        child.start_mark.line + 1,
+                        "an alias refers to the value that holds it",
+                        "write the value out instead of the alias",
+                    )
+                if id(child) not in sizes:
+                    stack.append((child, False))
+            continue
+        open_nodes.discard(id(node))
+        size = 1 + sum(sizes[id(child)] for child in children)
+        sizes[id(node)] = size
+        if size - len(sizes) > MAX_ALIAS_VALUES:
+            raise ConfigError(
+                path,
+                node.start_mark.line + 1,
+                f"aliases (*name) expand this value to more than {MAX_ALIAS_VALUES:,} values",
+                "write the values out, or nest fewer aliases in one another",
+            )
+
+
 def load_yaml(path: str | Path) -> Any:
     """Parse a YAML file into LineDict/LineList values, or raise ConfigError with the line."""
     path = Path(path)
@@ -108,7 +161,11 @@ def load_yaml(path: str | Path) -> Any:
     loader = _LineLoader(text)
     loader.name = str(path)
     try:
-        return loader.get_single_data()
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        check_alias_expansion(node, str(path))
+        return loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -171,10 +228,12 @@ def reject_unknown_keys(raw: LineDict, allowed: set[str], path: str, what: str) 
     """A misspelt key ('term:' for 'terms:') must not be silently ignored."""
     unknown = set(raw) - allowed
     if unknown:
-        key = sorted(unknown)[0]
+        key = sorted(unknown, key=str)[0]
+        close = difflib.get_close_matches(str(key), sorted(allowed), n=1, cutoff=0.6)
+        guess = f"did you mean {close[0]!r}? " if close else ""
         raise ConfigError(
             path,
             raw.line_of(key),
             f"unknown key {key!r} in {what}",
-            f"known keys: {', '.join(sorted(allowed))}",
+            f"{guess}known keys: {', '.join(sorted(allowed))}",
         )

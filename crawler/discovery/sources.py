@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import lxml.etree
+import lxml.html
 
 from crawler.core.errors import ConfigError
 from crawler.core.yamlfile import (
@@ -141,6 +142,42 @@ def _entry_points(raw: object, kind: str, path: str, line: int) -> list[EntryPoi
 
 
 MAX_INTERVAL_MINUTES = 7 * 24 * 60
+# The keys `defaults:` may set for every source (the others are each source's own).
+DEFAULT_KEYS = {"interval_minutes"}
+# The elements and attributes prune expressions are tried on when the file is loaded: an
+# expression must select elements there without error (an element or nothing), not compute a
+# number, a string or a truth value.
+_PRUNE_PROBE = lxml.html.fromstring(
+    '<html lang="fr"><head><title>t</title></head><body class="b" id="i">'
+    '<div class="c" id="d"><p class="e">texte <a href="/x">lien</a></p></div></body></html>'
+)
+
+
+def _check_prune_xpath(expression: str, path: str, line: int | None) -> None:
+    fix = "write an expression that selects the elements to cut, such as //div[@class='promo']"
+    try:
+        found = lxml.etree.XPath(expression)(_PRUNE_PROBE)
+    except lxml.etree.XPathSyntaxError as exc:
+        raise ConfigError(
+            path, line, f"prune_xpath {expression!r} is not a valid XPath expression: {exc}", fix
+        ) from None
+    except lxml.etree.XPathError as exc:  # an unknown function, an undefined $variable
+        raise ConfigError(
+            path, line, f"prune_xpath {expression!r} cannot run: {exc}", fix
+        ) from None
+    if not isinstance(found, list):
+        kind = {bool: "a truth value", float: "a number"}.get(type(found), "a string")
+        raise ConfigError(
+            path, line, f"prune_xpath {expression!r} computes {kind}, it selects no element", fix
+        )
+    if any(not isinstance(item, lxml.etree.ElementBase) for item in found):
+        raise ConfigError(
+            path,
+            line,
+            f"prune_xpath {expression!r} selects text or attributes, not elements",
+            "drop the trailing /text() or /@attribute: //div[@class='promo'], not "
+            "//div[@class='promo']/text()",
+        )
 
 
 def parse_source(raw: LineDict, path: str, defaults: dict) -> Source:
@@ -194,17 +231,11 @@ def parse_source(raw: LineDict, path: str, defaults: dict) -> Source:
             f"interval_minutes must be a number of minutes from 0.1 to {MAX_INTERVAL_MINUTES} "
             f"(a week), got {interval!r}",
         )
-    prune_xpath = tuple(string_list(raw.get("prune_xpath"), path, line, "prune_xpath"))
-    for expression in prune_xpath:
-        try:
-            lxml.etree.XPath(expression)
-        except lxml.etree.XPathSyntaxError as exc:
-            raise ConfigError(
-                path,
-                raw.line_of("prune_xpath"),
-                f"prune_xpath {expression!r} is not a valid XPath expression: {exc}",
-                "write an element selector such as //div[@class='promo']",
-            ) from None
+    raw_prune = raw.get("prune_xpath")
+    prune_xpath = tuple(string_list(raw_prune, path, raw.line_of("prune_xpath"), "prune_xpath"))
+    for index, expression in enumerate(prune_xpath):
+        item_line = line_in(raw_prune, index, raw.line_of("prune_xpath"))
+        _check_prune_xpath(expression, path, item_line)
     enabled = raw.get("enabled", True)
     if not isinstance(enabled, bool):
         raise ConfigError(path, raw.line_of("enabled"), "enabled must be true or false")
@@ -268,6 +299,8 @@ def load_sources(path: str | Path) -> SourceList:
             f"'defaults' must be a mapping of source keys, got {type(defaults).__name__}",
             "e.g. defaults:\n  interval_minutes: 30",
         )
+    if isinstance(defaults, LineDict):
+        reject_unknown_keys(defaults, DEFAULT_KEYS, path, "defaults")
     raw_sources = data.get("sources")
     if not isinstance(raw_sources, list) or not raw_sources:
         raise ConfigError(path, data.line_of("sources"), "'sources' must be a non-empty list")

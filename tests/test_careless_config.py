@@ -1,0 +1,123 @@
+"""Careless or hostile configuration files are refused when loaded, with file, line and fix:
+prune expressions that select no element, unknown keys in `defaults`, YAML alias bombs."""
+
+from __future__ import annotations
+
+import tracemalloc
+
+import pytest
+from click.testing import CliRunner
+
+from crawler.core.errors import ConfigError
+from crawler.discovery.sources import load_sources
+from monitors.cli import cli
+
+SOURCES = """\
+defaults:
+  interval_minutes: 20
+sources:
+  - name: exemple
+    homepage: https://www.exemple.ma/
+    feeds: [https://www.exemple.ma/feed]
+    prune_xpath:
+      - //div[@class='promo']
+      - {expression}
+"""
+
+
+@pytest.mark.parametrize(
+    ("expression", "words"),
+    [
+        ("count(//p)", "computes a number, it selects no element"),
+        ("boolean(//div)", "computes a truth value"),
+        ("string(//h1)", "computes a string"),
+        ("//p/text()", "selects text or attributes, not elements"),
+        ("//div/@class", "selects text or attributes, not elements"),
+        ("//*[veille()]", "cannot run"),
+        ("//div[", "is not a valid XPath expression"),
+    ],
+)
+def test_a_prune_expression_that_selects_no_element_is_refused(tmp_path, expression, words):
+    path = tmp_path / "sources.yaml"
+    path.write_text(SOURCES.format(expression=f'"{expression}"'), encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_sources(path)
+    assert caught.value.line == 9 and words in caught.value.problem, str(caught.value)
+    assert "fix:" in str(caught.value)
+    result = CliRunner().invoke(cli, ["--sources", str(path), "sources", "check", "--offline"])
+    assert result.exit_code == 2 and f"{path}:9: prune_xpath" in result.output
+
+
+def test_element_prune_expressions_are_accepted(tmp_path):
+    path = tmp_path / "sources.yaml"
+    path.write_text(SOURCES.format(expression="//aside | //p[@class='ad']/.."), encoding="utf-8")
+    (source,) = load_sources(path).sources
+    assert source.prune_xpath == ("//div[@class='promo']", "//aside | //p[@class='ad']/..")
+    assert source.interval_minutes == 20
+
+
+def test_an_unknown_key_in_defaults_is_refused_with_a_guess(tmp_path):
+    path = tmp_path / "sources.yaml"
+    text = SOURCES.format(expression="//aside").replace("interval_minutes: 20", "interval: 20")
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_sources(path)
+    assert str(caught.value) == (
+        f"{path}:2: unknown key 'interval' in defaults (fix: did you mean 'interval_minutes'? "
+        "known keys: interval_minutes)"
+    )
+
+
+def _alias_bomb(levels: int) -> str:
+    """Watchlists whose notes nest aliases nine times over, `levels` deep, and a watchlist whose
+    terms are the deepest one: 9**levels strings once expanded."""
+    lines = [
+        "watchlists:",
+        "  - name: w0",
+        "    terms: [cloud]",
+        f"    notes: &a0 [{'lol, ' * 8}lol]",
+    ]
+    for level in range(1, levels):
+        lines += [
+            f"  - name: w{level}",
+            "    terms: [cloud]",
+            f"    notes: &a{level} [{', '.join([f'*a{level - 1}'] * 9)}]",
+        ]
+    lines += ["  - name: bomb", f"    terms: *a{levels - 1}"]
+    return "\n".join(lines) + "\n"
+
+
+def test_a_yaml_alias_bomb_is_refused_before_it_is_expanded(tmp_path):
+    path = tmp_path / "watchlists.yaml"
+    path.write_text(_alias_bomb(7), encoding="utf-8")
+    tracemalloc.start()
+    try:
+        result = CliRunner().invoke(cli, ["--watchlists", str(path), "rules", "check"])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert result.exit_code == 2
+    assert f"{path}:19: aliases (*name) expand this value to more than 100,000 values" in (
+        result.output
+    )
+    assert peak < 20e6, peak  # 4.8 million strings never built nor printed
+
+
+def test_an_alias_inside_its_own_value_is_refused(tmp_path):
+    path = tmp_path / "watchlists.yaml"
+    path.write_text("watchlists: &w\n  - name: x\n    terms: *w\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["--watchlists", str(path), "rules", "check"])
+    assert result.exit_code == 2
+    assert "an alias refers to the value that holds it" in result.output
+
+
+def test_a_few_aliases_stay_welcome(tmp_path):
+    path = tmp_path / "watchlists.yaml"
+    path.write_text(
+        "watchlists:\n"
+        "  - name: a\n    terms: &common [cloud, datacenter]\n"
+        "  - name: b\n    terms: *common\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(cli, ["--watchlists", str(path), "rules", "check"])
+    assert result.exit_code == 0, result.output
