@@ -16,6 +16,7 @@ from tabulate import tabulate
 
 from crawler.core.errors import VeilleError
 from crawler.storage import store
+from crawler.storage.engine import Database
 from monitors.alerts.secrets import RedactingFilter
 from monitors.service.config import Settings, load_settings
 
@@ -80,10 +81,15 @@ def _date_option(value: str | None, option: str) -> str | None:
         ) from None
 
 
-def _known_names(db, sources: tuple[str, ...] = (), watchlist: str | None = None, rules=None):
+def _known_names(
+    db: Database, sources: tuple[str, ...] = (), watchlist: str | None = None, rules=None
+):
     """Unknown --source or --watchlist names are errors (a typo would answer '0 results')."""
+    from monitors.alerts import store as alerts_store
+    from monitors.web import store as web_store
+
     if sources:
-        known = {row[0] for row in db.execute("SELECT name FROM sources")}
+        known = set(web_store.source_titles(db))
         for name in sources:
             if name not in known:
                 raise click.BadParameter(
@@ -91,7 +97,7 @@ def _known_names(db, sources: tuple[str, ...] = (), watchlist: str | None = None
                     param_hint="--source",
                 )
     if watchlist:
-        known = {row[0] for row in db.execute("SELECT DISTINCT watchlist FROM matches")}
+        known = alerts_store.matched_watchlists(db)
         if rules is not None:
             known |= {w.name for w in rules.watchlists}
         if watchlist not in known:
@@ -178,7 +184,7 @@ def run(ctx: click.Context, once: bool, health_port: int | None) -> None:
     config = load_config(_settings(ctx))
     db = store.open_database(config.settings.db)
     store.check_database(db, config.settings.db)
-    db.conn.close()
+    db.close()
     if once:
         # One runner per database, as for the daemon: then a delivery left 'sending' can only
         # be one a killed run left behind, and is marked 'unconfirmed' (never sent twice).
@@ -186,7 +192,7 @@ def run(ctx: click.Context, once: bool, health_port: int | None) -> None:
         try:
             db = store.open_database(config.settings.db)
             recover_interrupted(db)
-            db.conn.close()
+            db.close()
             report = run_cycle(config)
         finally:
             pidfile_for(config.settings.db).unlink(missing_ok=True)
@@ -571,7 +577,7 @@ def serve(
             f"{auth_header} (docs/web-view.md)"
         )
     db = _existing_db(ctx)
-    db.conn.close()
+    db.close()
     app = create_app(
         ReaderConfig(
             db=Path(settings.db),

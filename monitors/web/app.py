@@ -131,7 +131,7 @@ def create_app(config: ReaderConfig):
         try:
             yield db
         finally:
-            db.conn.close()
+            db.close()
 
     known_languages: list[tuple[float, list[str]]] = []
 
