@@ -2,10 +2,12 @@
 #   docker build -t veille .
 #   docker run -d --name veille -v veille-data:/data --env-file secrets.env veille
 #   docker run -d --name veille-web -v veille-data:/data -p 8001:8001 \
-#       -e VEILLE_WEB_PASSWORD_HASH='scrypt$…' veille serve --host 0.0.0.0
+#       -e VEILLE_WEB_PASSWORD_HASH='scrypt$…' -e VEILLE_WEB_PUBLIC_NAMES=veille.example.ma \
+#       veille serve --host 0.0.0.0
 # (beyond loopback the web view asks for the team password, made by `veille serve
-# --hash-password`; or publish it on the host's loopback behind a login proxy that passes the
-# user in X-Forwarded-User, with `serve --host 0.0.0.0 --behind-auth-proxy`)
+# --hash-password`, and answers only to localhost and the names in VEILLE_WEB_PUBLIC_NAMES; or
+# publish it on the host's loopback behind a login proxy that passes the user in
+# X-Forwarded-User, with `serve --host 0.0.0.0 --behind-auth-proxy`)
 # Data (database, logs) live in the /data volume; secrets come from the environment
 # (VEILLE_SMTP_PASSWORD, VEILLE_SLACK_WEBHOOK_URL…), never from the image.
 FROM python:3.11-slim

@@ -525,6 +525,13 @@ def export(ctx, fmt, watchlist, since, until, output) -> None:
 )
 @click.option("--no-raw-data", is_flag=True, help="Do not serve the raw tables (Datasette).")
 @click.option(
+    "--public-name",
+    "public_names",
+    multiple=True,
+    help="A name (or address) browsers reach the web view by, besides localhost and 127.0.0.1 "
+    "(repeatable; adds to VEILLE_WEB_PUBLIC_NAMES). Requests for any other Host get 400.",
+)
+@click.option(
     "--hash-password",
     is_flag=True,
     help="Ask for a team password and print the line to put in the secrets file "
@@ -539,6 +546,7 @@ def serve(
     behind_auth_proxy: bool,
     auth_header: str,
     no_raw_data: bool,
+    public_names: tuple[str, ...],
     hash_password: bool,
 ) -> None:
     """The web view: the reader (latest matches, articles, stories, search, sources, feeds) and
@@ -549,7 +557,7 @@ def serve(
 
     from monitors.alerts.secrets import load_secrets_file
     from monitors.web.app import ReaderConfig, create_app
-    from monitors.web.auth import PASSWORD_HASH_KEY, RequireLogin, check_password_hash
+    from monitors.web.auth import PASSWORD_HASH_KEY, check_password_hash
     from monitors.web.auth import hash_password as make_hash
 
     if hash_password:
@@ -565,9 +573,11 @@ def serve(
     if password_hash:
         check_password_hash(password_hash)
     try:
-        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+        address = ipaddress.ip_address(host)
     except ValueError:
-        loopback = False
+        address = None
+    loopback = host == "localhost" or (address is not None and address.is_loopback)
+    wildcard = address is not None and address.is_unspecified
     if not loopback and not (password_hash or behind_auth_proxy):
         raise VeilleError(
             f"--host {host}: the web view listens on loopback only unless a login guards it: "
@@ -578,6 +588,8 @@ def serve(
         )
     db = _existing_db(ctx)
     db.close()
+    # the listen address itself is a name of the server when it names one host (not 0.0.0.0)
+    names = [*settings.web_public_names, *public_names] + ([] if loopback or wildcard else [host])
     app = create_app(
         ReaderConfig(
             db=Path(settings.db),
@@ -586,19 +598,25 @@ def serve(
             allowed_networks=_allowed_networks(ctx),
             raw_data=not no_raw_data,
             allow_sql=allow_sql,
+            public_names=names,
+            password_hash=password_hash,
+            proxy_header=auth_header if behind_auth_proxy else None,
         )
     )
     guard = []
     if password_hash or behind_auth_proxy:
-        app = RequireLogin(
-            app,
-            password_hash=password_hash,
-            proxy_header=auth_header if behind_auth_proxy else None,
-        )
         guard.append("team password" if password_hash else "")
         guard.append(f"proxy header {auth_header}" if behind_auth_proxy else "")
     login = " and ".join(g for g in guard if g) or "no login (loopback)"
     click.echo(f"veille web view on http://{host}:{port}/ (read-only; {login})", err=True)
+    if names:
+        click.echo(f"answering to loopback and to: {', '.join(names)}", err=True)
+    elif not loopback:
+        click.echo(
+            "answering to loopback names only (localhost, 127.0.0.1): give the names browsers "
+            "use with --public-name (or VEILLE_WEB_PUBLIC_NAMES)",
+            err=True,
+        )
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
 
 

@@ -9,13 +9,9 @@ import base64
 import io
 import json
 import re
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from contextlib import contextmanager
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -30,7 +26,7 @@ from monitors.web.auth import hash_password
 
 from .browser import dump_dom, screenshot
 from .conftest import make_settings
-from .servers import free_port
+from .reader_client import FormClient, serving
 
 WATCHLISTS = SEEDS_DIR / "watchlists.yaml"
 SITES = Path(__file__).parent / "fixtures" / "sites"
@@ -72,38 +68,6 @@ def reader_db(tmp_path_factory) -> Path:
     finally:
         stop_sites(sites)
     return folder / "veille.db"
-
-
-@contextmanager
-def serving(db: Path, *args: str, secrets: Path | None = None):
-    """`veille serve` in its own process, as a user starts it; yields its base URL."""
-    port = free_port()
-    log_path = db.parent / f"serve-{port}.log"
-    command = [sys.executable, "-m", "monitors.cli", "--db", str(db), "--watchlists"]
-    command += [str(WATCHLISTS)] + (["--secrets", str(secrets)] if secrets else [])
-    with open(log_path, "wb") as log:
-        server = subprocess.Popen(
-            [*command, "serve", "--port", str(port), *args], stdout=log, stderr=subprocess.STDOUT
-        )
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        try:
-            while time.monotonic() < deadline:
-                if server.poll() is not None:
-                    pytest.fail("veille serve stopped: " + log_path.read_text())
-                try:
-                    urllib.request.urlopen(base + "/static/reader.css", timeout=2)
-                    break
-                except urllib.error.HTTPError:
-                    break  # it answers (a login is asked for)
-                except OSError:
-                    time.sleep(0.2)
-            else:
-                pytest.fail("veille serve did not start: " + log_path.read_text())
-            yield base
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
@@ -257,7 +221,7 @@ def test_story_page_lists_outlets_versions_and_watchlists(web, reader_db):
 
 
 def test_watchlist_page_rule_chart_feed_test_and_backtest(web):
-    page = browse(web + "/watchlists/um6p-supercalculateur?backtest=3650", "reader-watchlist")
+    page = browse(web + "/watchlists/um6p-supercalculateur", "reader-watchlist")
     assert "(UM6P OR @um6p) AND (supercalculateur" in page.visible
     assert "جامعة محمد السادس متعددة التخصصات التقنية" in page.visible  # the entity's spellings
     alternate = [a for tag, a in page.elements if tag == "link" and a.get("rel") == "alternate"]
@@ -265,16 +229,18 @@ def test_watchlist_page_rule_chart_feed_test_and_backtest(web):
     assert alternate[0]["href"].endswith("/feeds/um6p-supercalculateur.atom")
     svg_text = [a for tag, a in page.elements if tag == "text" and "axis" in a.get("class", "")]
     assert len(svg_text) >= 4  # values on the y axis, days on the x axis
-    assert "2 / " in page.visible  # backtest: the two outlets of the UM6P story
+    status, body = FormClient().post(web + "/watchlists/um6p-supercalculateur", {"backtest": 3650})
+    assert status == 200 and "2 / " in body  # backtest: the two outlets of the UM6P story
 
 
 def test_watchlist_rule_test_form_answers_like_rules_test(web):
-    form = urllib.parse.urlencode(
-        {"title": "Supercalculateur", "text": "L'UM6P a présenté son supercalculateur Toubkal."}
-    ).encode()
-    request = urllib.request.Request(web + "/watchlists/um6p-supercalculateur", data=form)
-    with urllib.request.urlopen(request, timeout=20) as response:
-        body = response.read().decode()
+    client, url = FormClient(), web + "/watchlists/um6p-supercalculateur"
+    fields = {
+        "title": "Supercalculateur",
+        "text": "L'UM6P a présenté son supercalculateur Toubkal.",
+    }
+    status, body = client.post(url, fields)
+    assert status == 200
     assert "Retenu par cette veille" in body and "<mark>supercalculateur</mark>" in body
     cli_result = CliRunner().invoke(
         cli,
@@ -291,11 +257,8 @@ def test_watchlist_rule_test_form_answers_like_rules_test(web):
         ],
     )
     assert "um6p-supercalculateur" in cli_result.output
-    miss = urllib.parse.urlencode({"text": "Botola Pro : derby à Casablanca"}).encode()
-    with urllib.request.urlopen(
-        urllib.request.Request(web + "/watchlists/um6p-supercalculateur", data=miss), timeout=20
-    ) as response:
-        assert "Cette veille ne retient pas ce texte" in response.read().decode()
+    status, body = client.post(url, {"text": "Botola Pro : derby à Casablanca"})
+    assert "Cette veille ne retient pas ce texte" in body
 
 
 @pytest.mark.parametrize("query", ["cloud OR supercalcul*", "@um6p", "Maroc NOT sport"])

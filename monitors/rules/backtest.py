@@ -3,8 +3,9 @@ before switching them on."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 
 from crawler.storage.engine import Database
 from monitors.rules.matcher import ArticleText, Matcher, MatchResult
@@ -22,12 +23,50 @@ class BacktestHit:
     result: MatchResult
 
 
+@dataclass
+class ScanBudget:
+    """How much one backtest may read: characters (title and text) and seconds, measured on
+    `clock` (injected by tests). Matching costs in proportion to the characters read and the
+    terms found, so a count of articles alone does not bound it: a few thousand long articles
+    dense with watched terms took minutes. `stopped` says which budget ended a scan early:
+    "time" or "characters"."""
+
+    max_chars: int | None = None
+    max_seconds: float | None = None
+    clock: Callable[[], float] = time.monotonic
+    chars: int = 0
+    stopped: str | None = None
+    _started: float | None = field(default=None, repr=False)
+
+    def admits(self, chars: int) -> bool:
+        """Whether an article of `chars` characters may be read now (counted if so)."""
+        now = self.clock()
+        if self._started is None:
+            self._started = now
+        if self.max_seconds is not None and now - self._started >= self.max_seconds:
+            self.stopped = "time"
+            return False
+        if self.max_chars is not None and self.chars + chars > self.max_chars:
+            self.stopped = "characters"
+            return False
+        self.chars += chars
+        return True
+
+
 def backtest(
-    db: Database, rules: RuleSet, watchlist: str, since: str | None = None
+    db: Database,
+    rules: RuleSet,
+    watchlist: str,
+    since: str | None = None,
+    budget: ScanBudget | None = None,
 ) -> Iterator[tuple[int, BacktestHit | None]]:
-    """Yield (articles scanned so far, hit or None) for every stored article, newest first."""
+    """Yield (articles scanned so far, hit or None) for every stored article, newest first;
+    with a `budget`, stop before the article it does not admit (`budget.stopped` says why)."""
     matcher = Matcher([rules.by_name(watchlist)], rules.entities)
     for scanned, article in enumerate(stored_articles(db, since), start=1):
+        size = len(article.title or "") + len(article.text or "")
+        if budget is not None and not budget.admits(size):
+            return
         results = matcher.match(
             ArticleText(article.title or "", article.text or "", article.language, article.source)
         )

@@ -57,6 +57,8 @@ class Settings:
     worker_max_active: int = 16  # crawls at once in one worker
     worker_max_crawls: int = 500  # then the worker is replaced by a fresh one
     worker_max_rss_mb: float = 600  # likewise above this resident memory
+    # Names `veille serve` answers to besides loopback (the Host header), e.g. its public name.
+    web_public_names: tuple[str, ...] = ()
 
 
 def parse_max_age_days(value: str) -> float | None:
@@ -103,6 +105,7 @@ _ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
     "VEILLE_WORKER_MAX_ACTIVE": ("worker_max_active", lambda v: parse_count(v, 1, 256)),
     "VEILLE_WORKER_MAX_CRAWLS": ("worker_max_crawls", lambda v: parse_count(v, 1, 1_000_000)),
     "VEILLE_WORKER_MAX_RSS_MB": ("worker_max_rss_mb", lambda v: parse_count(v, 100, 65536)),
+    "VEILLE_WEB_PUBLIC_NAMES": ("web_public_names", lambda v: tuple(v.replace(",", " ").split())),
 }
 
 

@@ -6,6 +6,11 @@ French or English (the browser's language, or the switch) and lay Arabic out rig
 Search is `monitors.web.search`, the same function as `veille search`; feeds are
 `monitors.web.export`'s, the same as `veille export --format atom`; the rule test is the matcher of
 `veille rules test`.
+
+Hostile browsers are kept out (docs/reliability.md, "Reader"): only loopback names and the
+configured public names are answered (`monitors.web.hosts`), forms carry a token
+(`monitors.web.forms`), and rule tests and backtests run on threads of their own with a time
+and size budget (`monitors.web.costly`), so the threads serving pages are never theirs.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from contextlib import AbstractContextManager, asynccontextmanager, contextmanag
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 import jinja2
 from starlette.applications import Starlette
@@ -32,11 +37,15 @@ from starlette.staticfiles import StaticFiles
 from crawler.core.errors import VeilleError
 from crawler.storage.engine import SQLiteDatabase
 from monitors.alerts.secrets import load_secrets_file
-from monitors.rules.backtest import backtest
+from monitors.rules.backtest import ScanBudget, backtest
 from monitors.rules.matcher import ArticleText, Matcher
 from monitors.rules.watchlists import RuleSet, Watchlist, load_rules
 from monitors.web import export, reading
+from monitors.web.auth import RequireLogin
 from monitors.web.chart import bar_chart
+from monitors.web.costly import Busy, CostlyWork, OverBudget
+from monitors.web.forms import FIELD, FormGuard, is_https
+from monitors.web.hosts import AllowedHosts, HostCheck
 from monitors.web.i18n import LABELS, interface_language, text_direction
 from monitors.web.marking import (
     hit_spans,
@@ -53,6 +62,8 @@ log = logging.getLogger("veille.web")
 PAGE_SIZE = 20
 LATEST_PER_WATCHLIST = 8
 BACKTEST_MAX_ARTICLES = 5000
+MAX_FORM_BYTES = 1024 * 1024
+SQLITE_MAX_ID = 2**63 - 1
 
 
 @dataclass
@@ -63,6 +74,18 @@ class ReaderConfig:
     allowed_networks: list[str] = field(default_factory=list)  # for "test on a URL"
     raw_data: bool = True  # Datasette under /data/
     allow_sql: bool = False
+    # names the server answers to besides loopback (the Host header; monitors.web.hosts)
+    public_names: list[str] = field(default_factory=list)
+    password_hash: str | None = None  # the team password (monitors.web.auth)
+    proxy_header: str | None = None  # the login proxy's user header
+    # rule tests and backtests (monitors.web.costly): their threads, places in line, budgets
+    costly_workers: int = 2
+    costly_waiting: int = 2
+    fetch_seconds: float = 20.0  # a rule test's fetch, the whole exchange
+    work_seconds: float = 60.0  # the longest a request waits for its rule test or backtest
+    backtest_seconds: float = 10.0
+    backtest_max_chars: int = 10_000_000
+    clock: Callable[[], float] = time.monotonic  # the backtest's time budget (tests inject one)
 
 
 class _Rules:
@@ -115,10 +138,14 @@ def _environment() -> jinja2.Environment:
 
 
 def create_app(config: ReaderConfig):
-    """The reader (and, when `config.raw_data`, Datasette under /data/) as one ASGI app."""
+    """The reader (and, when `config.raw_data`, Datasette under /data/) as one ASGI app, behind
+    the login when one is configured, behind the Host check always."""
     templates = _environment()
     rules = _Rules(config)
     rules.get()
+    allowed_hosts = AllowedHosts(config.public_names)
+    form_guard = FormGuard(allowed_hosts)
+    costly = CostlyWork(config.costly_workers, config.costly_waiting)
 
     def connect() -> SQLiteDatabase:
         conn = sqlite3.connect(f"file:{config.db}?mode=ro", uri=True, check_same_thread=False)
@@ -145,6 +172,7 @@ def create_app(config: ReaderConfig):
     def page(request: Request, name: str, status: int = 200, **context) -> HTMLResponse:
         lang = _language(request)
         switch = {k: v for k, v in request.query_params.items() if k != "lang"}
+        token, new_nonce = form_guard.token(request)
         body = templates.get_template(name).render(
             t=LABELS[lang],
             lang=lang,
@@ -153,12 +181,21 @@ def create_app(config: ReaderConfig):
             path=request.url.path,
             raw_data=config.raw_data,
             rules_error=rules.error,
+            form_field=FIELD,
+            form_token=token,
             **context,
         )
         response = HTMLResponse(body, status_code=status)
+        if new_nonce:
+            form_guard.set_cookie(request, response, new_nonce)
         if request.query_params.get("lang") in LABELS:
             response.set_cookie(
-                "veille_lang", lang, max_age=365 * 86400, samesite="lax", httponly=True
+                "veille_lang",
+                lang,
+                max_age=365 * 86400,
+                samesite="lax",
+                httponly=True,
+                secure=is_https(request),
             )
         return response
 
@@ -189,6 +226,8 @@ def create_app(config: ReaderConfig):
 
     def article(request: Request) -> HTMLResponse:
         article_id = request.path_params["article_id"]
+        if article_id > SQLITE_MAX_ID:  # no row has it (and SQLite cannot take it)
+            return not_found(request, f"article {article_id}")
         with reading_db() as db:
             found = reading.article_page(db, article_id)
         if found is None:
@@ -220,6 +259,8 @@ def create_app(config: ReaderConfig):
 
     def story(request: Request) -> HTMLResponse:
         story_id = request.path_params["story_id"]
+        if story_id > SQLITE_MAX_ID:
+            return not_found(request, f"story {story_id}")
         with reading_db() as db:
             found = reading.story_page(db, story_id)
         if found is None:
@@ -234,6 +275,16 @@ def create_app(config: ReaderConfig):
             groups = story_groups(db.conn, limit=50, min_sources=min_sources)
         return page(request, "stories.html", groups=groups, only_shared=min_sources > 1)
 
+    async def costly_result(function: Callable[[], dict], labels: dict) -> tuple[dict, int]:
+        """A rule test's or backtest's result, run on the costly work's own threads; when they
+        are all taken, or the work overruns its wait, a result that says so."""
+        try:
+            return await costly.run(function, config.work_seconds), 200
+        except Busy:
+            return {"error": labels["busy"]}, 503
+        except OverBudget:
+            return {"error": labels["over_budget"].format(seconds=f"{config.work_seconds:g}")}, 200
+
     async def watchlist(request: Request) -> Response:
         name = request.path_params["name"]
         rule_set = rules.get()
@@ -241,39 +292,79 @@ def create_app(config: ReaderConfig):
         if rule_set is None or chosen is None:
             return not_found(request, f"watchlist {name}")
         labels = LABELS[_language(request)]
-        trial, form = None, {}
+        trial, backtested, status = None, None, 200
+        form: dict[str, str] = {}
+        days = 30
         if request.method == "POST":
-            form = {k: str(v) for k, v in (await request.form()).items()}
-            trial = await _run_in_thread(
-                lambda: _try_rule(rule_set, chosen, form, config.allowed_networks, labels)
+            sent = await _read_form(request)
+            if sent is None:
+                return page(
+                    request,
+                    "error.html",
+                    status=413,
+                    heading=labels["refused"],
+                    message=labels["form_too_large"],
+                )
+            form = sent
+            refused = form_guard.refusal(request, form)
+            if refused:
+                log.warning("form refused on %s: %s", request.url.path, refused)
+                return page(
+                    request, "error.html", status=403, heading=labels["refused"], message=refused
+                )
+            if "backtest" in form:
+                days = _bounded(form.get("backtest"), 30, 1, 3650)
+                budget = ScanBudget(
+                    config.backtest_max_chars, config.backtest_seconds, clock=config.clock
+                )
+                backtested, status = await costly_result(
+                    lambda: _backtest(reading_db, rule_set, name, days, budget), labels
+                )
+                if backtested.get("partial"):
+                    backtested["partial_reason"] = labels[
+                        f"partial_{backtested['partial']}"
+                    ].format(
+                        seconds=f"{config.backtest_seconds:g}",
+                        characters=f"{config.backtest_max_chars:,}",
+                        articles=f"{BACKTEST_MAX_ARTICLES:,}",
+                    )
+            else:
+                trial, status = await costly_result(
+                    lambda: _try_rule(
+                        rule_set,
+                        chosen,
+                        form,
+                        config.allowed_networks,
+                        labels,
+                        config.fetch_seconds,
+                    ),
+                    labels,
+                )
+
+        def render() -> HTMLResponse:
+            with reading_db() as db:
+                per_day = reading.matches_per_day(db, name)
+                latest = reading.latest_matches(db, name, PAGE_SIZE)
+                total = reading.match_counts(db).get(name, 0)
+            return page(
+                request,
+                "watchlist.html",
+                status=status,
+                watchlist=chosen,
+                rule=_rule_text(rule_set, name),
+                entities=[rule_set.entities[e] for e in _entities_of(chosen, rule_set)],
+                chart=bar_chart(per_day, f"{chosen.title} — {labels['per_day']}"),
+                per_day_total=sum(v for _, v in per_day),
+                latest=latest,
+                total=total,
+                feed_url=str(request.url_for("watchlist_feed", name=name)),
+                trial=trial,
+                form=form,
+                backtested=backtested,
+                backtest_days=days,
             )
-        days = request.query_params.get("backtest")
-        backtested = None
-        if days and days.isdigit():
-            backtested = await _run_in_thread(
-                lambda: _backtest(reading_db, rule_set, name, int(days))
-            )
-        with reading_db() as db:
-            per_day = reading.matches_per_day(db, name)
-            latest = reading.latest_matches(db, name, PAGE_SIZE)
-            total = reading.match_counts(db).get(name, 0)
-        feed_url = str(request.url_for("watchlist_feed", name=name))
-        return page(
-            request,
-            "watchlist.html",
-            watchlist=chosen,
-            rule=_rule_text(rule_set, name),
-            entities=[rule_set.entities[e] for e in _entities_of(chosen, rule_set)],
-            chart=bar_chart(per_day, f"{chosen.title} — {labels['per_day']}"),
-            per_day_total=sum(v for _, v in per_day),
-            latest=latest,
-            total=total,
-            feed_url=feed_url,
-            trial=trial,
-            form=form,
-            backtested=backtested,
-            backtest_days=int(days) if days and days.isdigit() else 30,
-        )
+
+        return await _run_in_thread(render)
 
     def search_page(request: Request) -> HTMLResponse:
         params = request.query_params
@@ -387,6 +478,7 @@ def create_app(config: ReaderConfig):
         if datasette is not None:
             await datasette.invoke_startup()
         yield
+        costly.shutdown()
 
     routes = [
         Route("/", home, name="home"),
@@ -401,10 +493,25 @@ def create_app(config: ReaderConfig):
         Mount("/static", app=StaticFiles(directory=str(WEB / "static")), name="static"),
     ]
     reader = Starlette(routes=routes, lifespan=lifespan)
-    if datasette is None:
-        return reader
-    reader.add_route(DATA_PREFIX, data_redirect)
-    return _WithRawData(reader, datasette.app())
+    app: Starlette | _WithRawData | RequireLogin = reader
+    if datasette is not None:
+        reader.add_route(DATA_PREFIX, data_redirect)
+        app = _WithRawData(reader, datasette.app())
+    if config.password_hash or config.proxy_header:
+        app = RequireLogin(app, config.password_hash, config.proxy_header)
+    return HostCheck(app, allowed_hosts)
+
+
+async def _read_form(request: Request) -> dict[str, str] | None:
+    """The form's fields (application/x-www-form-urlencoded, what the reader's forms send), or
+    None when the body is larger than MAX_FORM_BYTES."""
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_FORM_BYTES:
+            return None
+    fields = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+    return {key: value for key, value in fields}
 
 
 class _WithRawData:
@@ -519,18 +626,24 @@ def _search(db, rule_set, params, limit: int, offset: int):
 
 
 def _try_rule(
-    rule_set: RuleSet, watchlist: Watchlist, form: dict, allowed: list[str], labels: dict
+    rule_set: RuleSet,
+    watchlist: Watchlist,
+    form: dict,
+    allowed: list[str],
+    labels: dict,
+    fetch_seconds: float,
 ) -> dict:
-    """`veille rules test` for one watchlist, from the form: a URL (fetched under the crawl's
-    policy) or a pasted text."""
-    from monitors.rules.trial import article_from_target
+    """`veille rules test` for one watchlist, from the form: an absolute http(s) URL (fetched
+    under the crawl's policy, within `fetch_seconds`) or a pasted text. Never a path or '-':
+    those are the command line's inputs and would read the server's files."""
+    from monitors.rules.trial import article_from_url
 
     url = str(form.get("url") or "").strip()
     text = str(form.get("text") or "").strip()
     title = str(form.get("title") or "").strip()
     try:
         if url:
-            candidate = article_from_target(url, allowed)
+            candidate = article_from_url(url, allowed, fetch_seconds)
         elif text or title:
             candidate = ArticleText(title, text, None)
         else:
@@ -555,20 +668,25 @@ def _backtest(
     rule_set: RuleSet,
     name: str,
     days: int,
+    budget: ScanBudget,
 ) -> dict:
+    """The watchlist over the articles of the last `days` days, newest first, at most
+    BACKTEST_MAX_ARTICLES and within `budget`; `partial` says why it stopped early."""
     from datetime import UTC, datetime, timedelta
 
     since = (datetime.now(UTC) - timedelta(days=max(1, min(days, 3650)))).date().isoformat()
     hits, scanned = [], 0
+    partial = None
     with reading_db() as db:
-        for scanned, hit in backtest(db, rule_set, name, since):
+        for scanned, hit in backtest(db, rule_set, name, since, budget):
             if hit is not None:
                 hits.append(hit)
             if scanned >= BACKTEST_MAX_ARTICLES:
+                partial = "articles"
                 break
     return {
         "hits": hits,
         "scanned": scanned,
         "since": since,
-        "capped": scanned >= BACKTEST_MAX_ARTICLES,
+        "partial": partial or budget.stopped,
     }

@@ -1,24 +1,35 @@
 """Who may read the web view. On loopback, whoever is on the machine. Beyond it, only with a
 login: a team password kept hashed in the secrets file (HTTP Basic, which browsers and feed
 readers both speak), or a reverse proxy that authenticates and passes the user in a header.
-The server refuses to listen beyond loopback with neither."""
+The server refuses to listen beyond loopback with neither.
+
+Checking a password costs tens of milliseconds of scrypt, on purpose. Guesses are therefore
+checked on one thread of their own, with a few places in line (never on the threads serving
+pages), and a client whose guesses failed too often gets 429 without a check for a while; a
+password already accepted is recognised by a lookup, so a flood of guesses leaves logged-in
+readers' pages answered as fast as before."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import hashlib
 import hmac
 import secrets
-
-from starlette.concurrency import run_in_threadpool
+import threading
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 
 from crawler.core.errors import VeilleError
 
 PASSWORD_HASH_KEY = "VEILLE_WEB_PASSWORD_HASH"
 DEFAULT_PROXY_HEADER = "X-Forwarded-User"
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
-_REALM = 'Basic realm="veille", charset="UTF-8"'
+_REALM = b'Basic realm="veille", charset="UTF-8"'
 
 
 def hash_password(password: str) -> str:
@@ -59,71 +70,144 @@ def verify_password(password: str, encoded: str) -> bool:
     return hmac.compare_digest(candidate, digest)
 
 
+class FailedLogins:
+    """Failed logins per client address over a sliding window: after `limit` failures within
+    `window` seconds, the client waits until the oldest of them leaves the window."""
+
+    def __init__(
+        self,
+        limit: int = 5,
+        window: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+        max_clients: int = 10_000,
+    ) -> None:
+        self.limit, self.window, self.clock, self.max_clients = limit, window, clock, max_clients
+        self._failures: OrderedDict[str, deque[float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def wait_seconds(self, client: str) -> float:
+        """0 when the client may try now, else how long it must wait."""
+        now = self.clock()
+        with self._lock:
+            times = self._failures.get(client)
+            if not times:
+                return 0.0
+            while times and times[0] <= now - self.window:
+                times.popleft()
+            if len(times) < self.limit:
+                return 0.0
+            return times[0] + self.window - now
+
+    def failed(self, client: str) -> None:
+        with self._lock:
+            times = self._failures.pop(client, None) or deque(maxlen=self.limit)
+            times.append(self.clock())
+            self._failures[client] = times  # most recent last
+            while len(self._failures) > self.max_clients:
+                self._failures.popitem(last=False)
+
+
 class RequireLogin:
     """ASGI middleware in front of every page, feed and the raw data: a request without the
-    password (or without the proxy's user header) gets 401 and nothing else."""
+    password (or without the proxy's user header) gets 401 and nothing else; too many failed
+    guesses from one client get 429, too many guesses being checked at once 503."""
 
-    def __init__(self, app, password_hash: str | None = None, proxy_header: str | None = None):
+    def __init__(
+        self,
+        app,
+        password_hash: str | None = None,
+        proxy_header: str | None = None,
+        *,
+        failures: FailedLogins | None = None,
+        checkers: int = 1,
+        waiting: int = 8,
+    ):
         if not password_hash and not proxy_header:
             raise ValueError("RequireLogin needs a password hash or a proxy header")
         self.app = app
         self.password_hash = password_hash
         self.proxy_header = proxy_header.lower().encode() if proxy_header else None
+        self.failures = failures or FailedLogins()
         self._accepted: set[bytes] = set()  # sha256 of Authorization values already verified
+        self._checker = ThreadPoolExecutor(max_workers=checkers, thread_name_prefix="veille-login")
+        self._places = threading.BoundedSemaphore(checkers + waiting)
 
-    def _authorised(self, headers: dict[bytes, bytes]) -> bool:
-        if self.proxy_header is not None:
-            if not headers.get(self.proxy_header, b"").strip():
-                return False
-            if not self.password_hash:
-                return True
-        value = headers.get(b"authorization", b"")
-        if not value.lower().startswith(b"basic "):
-            return False
-        key = hashlib.sha256(value).digest()
-        if key in self._accepted:
-            return True
+    def _verify(self, value: bytes) -> bool:
+        """The Authorization value holds the team password (scrypt: on the checker's thread)."""
         try:
             _, _, password = base64.b64decode(value[6:].strip()).decode().partition(":")
         except (binascii.Error, UnicodeDecodeError):
             return False
-        if not verify_password(password, self.password_hash):  # type: ignore[arg-type]
-            return False
+        return verify_password(password, self.password_hash)  # type: ignore[arg-type]
+
+    async def _check(self, scope, headers: dict[bytes, bytes]) -> _Answer | None:
+        """None for a request that may pass, else the answer refusing it."""
+        if self.proxy_header is not None:
+            if not headers.get(self.proxy_header, b"").strip():
+                return _Answer(401, "this address is only reachable through the login proxy.")
+            if not self.password_hash:
+                return None
+        asked = _Answer(
+            401, "log in with the team password (any user name).", [(b"www-authenticate", _REALM)]
+        )
+        value = headers.get(b"authorization", b"")
+        if not value.lower().startswith(b"basic "):
+            return asked
+        key = hashlib.sha256(value).digest()
+        if key in self._accepted:
+            return None
+        client = (scope.get("client") or ("unknown", 0))[0]
+        wait = int(self.failures.wait_seconds(client) + 0.999)
+        if wait > 0:
+            return _Answer(
+                429,
+                f"too many failed logins from {client}; try again in {wait} s.",
+                [(b"retry-after", str(wait).encode())],
+            )
+        if not self._places.acquire(blocking=False):
+            return _Answer(
+                503,
+                "too many logins are being checked; try again in a moment.",
+                [(b"retry-after", b"5")],
+            )
+        try:
+            verified = await asyncio.wrap_future(self._checker.submit(self._verify, value))
+        finally:
+            self._places.release()
+        if not verified:
+            self.failures.failed(client)
+            return asked
         if len(self._accepted) > 1000:
             self._accepted.clear()
         self._accepted.add(key)
-        return True
+        return None
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         headers = {k.lower(): v for k, v in scope.get("headers", [])}
-        # scrypt takes tens of milliseconds: a credential not seen yet is checked off the event
-        # loop; one already accepted (and the proxy's header) costs a lookup
-        seen = hashlib.sha256(headers.get(b"authorization", b"")).digest() in self._accepted
-        if self.password_hash and not seen:
-            authorised = await run_in_threadpool(self._authorised, headers)
-        else:
-            authorised = self._authorised(headers)
-        if authorised:
+        refusal = await self._check(scope, headers)
+        if refusal is None:
             await self.app(scope, receive, send)
             return
-        if self.password_hash:
-            body = b"veille: log in with the team password (any user name).\n"
-            extra = [(b"www-authenticate", _REALM.encode())]
-        else:
-            body = b"veille: this address is only reachable through the login proxy.\n"
-            extra = []
+        body = f"veille: {refusal.message}\n".encode()
         await send(
             {
                 "type": "http.response.start",
-                "status": 401,
+                "status": refusal.status,
                 "headers": [
                     (b"content-type", b"text/plain; charset=utf-8"),
                     (b"content-length", str(len(body)).encode()),
-                    *extra,
+                    *refusal.headers,
                 ],
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+@dataclass(frozen=True)
+class _Answer:
+    status: int
+    message: str
+    headers: list[tuple[bytes, bytes]] = field(default_factory=list)

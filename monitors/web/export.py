@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -73,6 +74,17 @@ def write_jsonl(records: Iterator[dict], out: TextIO) -> int:
     return count
 
 
+# what XML 1.0 cannot carry, even escaped: C0 controls but tab, newline and return; lone
+# surrogates; U+FFFE and U+FFFF. A page title holding one made the whole feed unreadable.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(value: str | None) -> str:
+    """`value` without the characters XML cannot hold (each becomes U+FFFD, so a reader sees
+    that something was there)."""
+    return _NOT_XML.sub("\ufffd", value or "")
+
+
 def _rfc3339(value: str | None) -> str:
     when = parse_timestamp(value) if value else None
     return (when or datetime.now(UTC)).isoformat(timespec="seconds")
@@ -107,29 +119,29 @@ def atom_document(
     """An Atom 1.0 document; valid with no entry at all (a watchlist that matched nothing yet)."""
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
-    ET.SubElement(feed, f"{{{ATOM}}}id").text = feed_id
-    ET.SubElement(feed, f"{{{ATOM}}}title").text = title
+    ET.SubElement(feed, f"{{{ATOM}}}id").text = xml_text(feed_id)
+    ET.SubElement(feed, f"{{{ATOM}}}title").text = xml_text(title)
     updated = max((_rfc3339(e.updated) for e in entries), default=_rfc3339(None))
     ET.SubElement(feed, f"{{{ATOM}}}updated").text = updated
     author = ET.SubElement(feed, f"{{{ATOM}}}author")
     ET.SubElement(author, f"{{{ATOM}}}name").text = "veille"
     if self_url:
-        ET.SubElement(feed, f"{{{ATOM}}}link", rel="self", href=self_url)
+        ET.SubElement(feed, f"{{{ATOM}}}link", rel="self", href=xml_text(self_url))
     if alternate_url:
-        ET.SubElement(feed, f"{{{ATOM}}}link", rel="alternate", href=alternate_url)
+        ET.SubElement(feed, f"{{{ATOM}}}link", rel="alternate", href=xml_text(alternate_url))
     for item in entries:
         entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
-        ET.SubElement(entry, f"{{{ATOM}}}id").text = item.id
-        ET.SubElement(entry, f"{{{ATOM}}}title").text = item.title
-        ET.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", href=item.url)
+        ET.SubElement(entry, f"{{{ATOM}}}id").text = xml_text(item.id)
+        ET.SubElement(entry, f"{{{ATOM}}}title").text = xml_text(item.title)
+        ET.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", href=xml_text(item.url))
         ET.SubElement(entry, f"{{{ATOM}}}updated").text = _rfc3339(item.updated)
         if item.published:
             ET.SubElement(entry, f"{{{ATOM}}}published").text = _rfc3339(item.published)
         entry_author = ET.SubElement(entry, f"{{{ATOM}}}author")
-        ET.SubElement(entry_author, f"{{{ATOM}}}name").text = item.author
-        ET.SubElement(entry, f"{{{ATOM}}}summary").text = item.summary
+        ET.SubElement(entry_author, f"{{{ATOM}}}name").text = xml_text(item.author)
+        ET.SubElement(entry, f"{{{ATOM}}}summary").text = xml_text(item.summary)
         for term in item.categories:
-            ET.SubElement(entry, f"{{{ATOM}}}category", term=term)
+            ET.SubElement(entry, f"{{{ATOM}}}category", term=xml_text(term))
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
 
 

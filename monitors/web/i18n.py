@@ -90,6 +90,18 @@ LABELS: dict[str, dict[str, str]] = {
         "search_feed": "Flux Atom de cette recherche",
         "search_help": 'Même langage que les règles : OR, AND, NOT, "expression", préfixe*, '
         "NEAR/5, title:, @entité.",
+        "refused": "Refusé",
+        "busy": "Le serveur fait déjà autant de tests et de rétro-tests qu'il en admet à la fois ; "
+        "réessayez dans une minute.",
+        "over_budget": "Ce test a dépassé les {seconds} s qui lui sont accordées ; il n'a pas de "
+        "résultat.",
+        "form_too_large": "Formulaire trop volumineux (plus d'1 Mo) : testez un texte plus court.",
+        "backtest_days": "jours",
+        "partial": "Résultat partiel",
+        "partial_time": "le budget de temps ({seconds} s) est épuisé",
+        "partial_characters": "le budget de lecture ({characters} caractères) est atteint",
+        "partial_articles": "la limite de {articles} articles est atteinte",
+        "partial_advice": "réduisez la période, ou lancez `veille rules backtest` sur le serveur.",
     },
     "en": {
         "home": "Home",
@@ -170,6 +182,17 @@ LABELS: dict[str, dict[str, str]] = {
         "search_feed": "Atom feed of this search",
         "search_help": 'The rule language: OR, AND, NOT, "phrase", prefix*, NEAR/5, title:, '
         "@entity.",
+        "refused": "Refused",
+        "busy": "The server is already running as many rule tests and backtests as it takes at "
+        "once; try again in a minute.",
+        "over_budget": "This test took longer than its {seconds} s; it has no result.",
+        "form_too_large": "Form too large (over 1 MB): test a shorter text.",
+        "backtest_days": "days",
+        "partial": "Partial result",
+        "partial_time": "its time budget ({seconds} s) was spent",
+        "partial_characters": "its reading budget ({characters} characters) was reached",
+        "partial_articles": "its limit of {articles} articles was reached",
+        "partial_advice": "narrow the period, or run `veille rules backtest` on the server.",
     },
 }
 

@@ -1,0 +1,411 @@
+"""The reader against hostile browsers and hostile pages: its rule test reads web addresses only,
+its forms refuse cross-site posts, it answers only to its own names, rule tests and backtests run
+on threads of their own within a time and size budget, and a flood of password guesses leaves a
+logged-in reader's pages answered. Real `veille serve` processes (or uvicorn in this process,
+where a test injects a clock) on 127.0.0.1, real SQLite files, a real drip server."""
+
+from __future__ import annotations
+
+import base64
+import html
+import http.client
+import itertools
+import json
+import os
+import statistics
+import threading
+import time
+import urllib.parse
+import xml.etree.ElementTree as ET
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
+
+import feedparser
+import pytest
+
+from monitors.web.auth import hash_password
+
+from .hostile import DripSite
+from .reader_client import WATCHLISTS, FormClient, running, serving
+
+LOOPBACK = {"VEILLE_CRAWL_SETTINGS": json.dumps({"VEILLE_ALLOWED_NETWORKS": ["127.0.0.0/8"]})}
+WATCHLIST = "/watchlists/um6p-supercalculateur"
+CONTROL_TITLE = "UM6P\x01 supercalculateur\x1b[31m rouge\x0c"
+
+
+def make_db(folder: Path, articles: int = 4, text_repeat: int = 20) -> Path:
+    """A database with `articles` articles the UM6P watchlist matches, newest first, and one
+    whose title holds control characters."""
+    from crawler.storage import store
+
+    path = folder / "veille.db"
+    db = store.open_database(path)
+    store.register_sources(
+        db,
+        [
+            SimpleNamespace(
+                name="quotidien", title="Le Quotidien", homepage="http://q.test/", languages=["fr"]
+            )
+        ],  # fmt: skip
+    )
+    now = datetime.now(UTC)
+    titles = [f"UM6P : le supercalculateur, épisode {i}" for i in range(articles)]
+    for i, title in enumerate([*titles, CONTROL_TITLE]):
+        text = f"Article {i}. L'UM6P met en service le supercalculateur Toubkal à Benguérir. "
+        store.store_article(
+            db,
+            store.StoredArticle(
+                source="quotidien",
+                url=f"http://q.test/{i}",
+                title=title,
+                author=None,
+                published=(now - timedelta(hours=i + 1)).isoformat(timespec="seconds"),
+                language="fr",
+                sitename=None,
+                description=None,
+                text=text * text_repeat + f" Numéro unique {i * 7919}.",
+                content_hash=f"hash-{i}",
+            ),
+        )
+    db.conn.close()
+    return path
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory) -> Path:
+    return make_db(tmp_path_factory.mktemp("guard"))
+
+
+@pytest.fixture(scope="module")
+def web(db):
+    with serving(db, env=dict(os.environ, **LOOPBACK)) as base:
+        yield base
+
+
+def request(base: str, path: str, headers: dict | None = None, method: str = "GET", body=None):
+    """(status, headers, text) of one request, with any Host header the test chooses."""
+    parts = urllib.parse.urlsplit(base)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    try:
+        connection.request(method, path, body=body, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, response.getheaders(), html.unescape(response.read().decode())
+    finally:
+        connection.close()
+
+
+# -- finding 1: the rule test reads web addresses only --------------------------------------------
+
+
+def test_the_rule_test_refuses_paths_stdin_and_file_urls(web, tmp_path):
+    secret = tmp_path / "notes.html"
+    secret.write_text(
+        "<html><head><title>UM6P supercalculateur mot-de-passe-Zr7q</title></head><body>"
+        + "<p>L'UM6P et son supercalculateur Toubkal : le mot de passe est Zr7q.</p>" * 30
+        + "</body></html>",
+        encoding="utf-8",
+    )
+    client = FormClient()
+    for target in [str(secret), "-", secret.as_uri(), "../../../../etc/hostname", "/etc/passwd",
+                   "data:text/html,<title>UM6P supercalculateur</title>", "//127.0.0.1/x"]:  # fmt: skip
+        status, body = client.post(web + WATCHLIST, {"url": target})
+        assert status == 200, (target, body[:300])
+        assert "is not a web address: give an absolute http:// or https:// URL" in body, target
+        assert "Zr7q" not in body and "root:" not in body, target
+        assert "no such file" not in body, target  # nothing tells which paths exist
+
+
+# -- CSRF: forms carry a token; cross-site posts are refused --------------------------------------
+
+
+def test_a_cross_site_post_without_the_token_is_refused(web):
+    fields = {"text": "L'UM6P et son supercalculateur", "title": "UM6P"}
+    cross_site = {"Origin": "http://evil.test", "Sec-Fetch-Site": "cross-site"}
+    status, _, body = request(
+        web,
+        WATCHLIST,
+        {**cross_site, "Content-Type": "application/x-www-form-urlencoded"},
+        "POST",
+        urllib.parse.urlencode(fields),
+    )
+    assert status == 403 and "refused: this form was sent by another site's page" in body
+    assert "Retenu par cette veille" not in body
+    # a client that sends no browser header still needs the page's token
+    status, _, body = request(
+        web,
+        WATCHLIST,
+        {"Content-Type": "application/x-www-form-urlencoded"},
+        "POST",
+        urllib.parse.urlencode({**fields, "form_token": "forged"}),
+    )
+    assert status == 403 and "this form has no valid token" in body
+    # the token of another browser (another cookie) does not fit either
+    other_token = FormClient().token(web + WATCHLIST)
+    status, body = FormClient().post(web + WATCHLIST, fields, token=other_token)
+    assert status == 403 and "no valid token" in body
+    client = FormClient()
+    status, body = client.post(web + WATCHLIST, fields, headers=cross_site)
+    assert status == 403 and "another site's page" in body  # the token alone is not enough
+    status, body = client.post(web + WATCHLIST, fields, headers={"Origin": "http://evil.test"})
+    assert status == 403 and "not from this server's pages" in body
+    status, body = client.post(
+        web + WATCHLIST, fields, headers={"Sec-Fetch-Site": "same-origin", "Origin": web}
+    )
+    assert status == 200 and "Retenu par cette veille" in body
+    cookie = next(c for c in client.jar if c.name == "veille_form")
+    assert cookie.has_nonstandard_attr("HttpOnly")
+    status, headers, _ = request(web, WATCHLIST)
+    set_cookie = [v for k, v in headers if k.lower() == "set-cookie" and "veille_form" in v]
+    assert set_cookie and "samesite=strict" in set_cookie[0].lower()
+
+
+# -- finding 8: the Host header -------------------------------------------------------------------
+
+
+def test_a_foreign_host_header_is_refused(web):
+    port = urllib.parse.urlsplit(web).port
+    for path in ("/", "/search?q=UM6P", "/feeds/um6p-supercalculateur.atom", "/data/", WATCHLIST):
+        status, _, body = request(web, path, {"Host": f"rebind.evil.test:{port}"})
+        assert status == 400, path
+        assert "does not answer to the name 'rebind.evil.test:" in body
+        assert "--public-name rebind.evil.test" in body and "UM6P" not in body
+    for host in (f"localhost:{port}", f"127.0.0.1:{port}", f"[::1]:{port}", "localhost"):
+        assert request(web, "/", {"Host": host})[0] == 200, host
+
+
+def test_public_names_come_from_the_option_and_the_environment(db):
+    env = dict(os.environ, VEILLE_WEB_PUBLIC_NAMES="veille.example.ma, lecteur.example.ma")
+    with serving(db, "--public-name", "VEILLE.interne.test", env=env) as base:
+        for host in ("veille.example.ma", "lecteur.example.ma:443", "veille.interne.test"):
+            assert request(base, "/", {"Host": host})[0] == 200, host
+        assert request(base, "/", {"Host": "example.ma"})[0] == 400
+
+
+# -- finding 4: rule tests on their own threads, each fetch within its deadline -------------------
+
+
+def test_dripping_rule_tests_neither_hang_nor_take_the_pages(web):
+    """45 posts of a rule test on a server that drips one byte a second took every thread that
+    serves pages: `/`, `/search` and `/sources` stopped answering."""
+    drip = DripSite(seconds=120)
+    client = FormClient()
+    token = client.token(web + WATCHLIST)
+    answers: list[tuple[int, str, float]] = []
+
+    def post() -> None:
+        started = time.monotonic()
+        status, body = client.post(
+            web + WATCHLIST, {"url": drip.base_url + "/drip"}, token=token, timeout=90
+        )
+        answers.append((status, body, time.monotonic() - started))
+
+    try:
+        with ThreadPoolExecutor(max_workers=45) as pool:
+            for _ in range(45):
+                pool.submit(post)
+            time.sleep(2)  # the posts are in
+            for path in ("/", "/search?q=UM6P", "/sources"):
+                started = time.monotonic()
+                status, _, _ = request(web, path)
+                assert status == 200 and time.monotonic() - started < 5, path
+        assert len(answers) == 45
+        busy = [a for a in answers if a[0] == 503]
+        tested = [a for a in answers if a[0] == 200]
+        assert busy and all("réessayez dans une minute" in a[1] for a in busy)
+        assert tested and len(busy) + len(tested) == 45
+        for _, body, took in tested:
+            assert "no complete answer within 20 s" in body
+            assert took < 60  # at most two 20-second turns; the drip lasts 120 s
+    finally:
+        drip.stop()
+
+
+# -- finding 5: the backtest is a bounded POST ----------------------------------------------------
+
+
+def test_a_get_never_runs_a_backtest(web):
+    status, _, body = request(web, WATCHLIST + "?backtest=3650")
+    assert status == 200 and "articles (depuis" not in body
+    status, body = FormClient().post(web + WATCHLIST, {"backtest": "3650"})
+    assert status == 200 and "5 / 5 articles (depuis" in body
+
+
+def _reader(db: Path, **settings):
+    from monitors.web.app import ReaderConfig, create_app
+
+    config = ReaderConfig(db=db, watchlists=WATCHLISTS, raw_data=False, **settings)
+    return create_app(config)
+
+
+def test_a_backtest_stops_at_its_time_budget_and_says_it_is_partial(tmp_path):
+    ticks = iter(range(1_000_000))
+    app = _reader(
+        make_db(tmp_path, articles=12), clock=lambda: float(next(ticks)), backtest_seconds=5
+    )
+    with running(app) as base:
+        status, body = FormClient().post(base + WATCHLIST, {"backtest": "3650"})
+    assert status == 200
+    # the clock moves one second per article: five articles fit in the five seconds
+    assert "Résultat partiel</strong> : 5 / 5 articles, le budget de temps (5 s) est épuisé" in body
+    assert "réduisez la période" in body
+
+
+def test_a_backtest_stops_at_its_reading_budget(tmp_path):
+    from crawler.storage import store
+
+    path = make_db(tmp_path, articles=12, text_repeat=100)
+    sizes = [
+        row[0]
+        for row in store.open_database(path).execute(
+            "SELECT length(title) + length(text) FROM articles ORDER BY published DESC"
+        )
+    ]
+    fit = sum(1 for total in itertools.accumulate(sizes) if total <= 30_000)
+    assert 2 <= fit < len(sizes)
+    with running(_reader(path, backtest_max_chars=30_000)) as base:
+        status, body = FormClient({"Accept-Language": "en"}).post(
+            base + WATCHLIST, {"backtest": "3650"}
+        )
+    assert status == 200
+    assert (
+        f"Partial result</strong> : {fit} / {fit} articles, its reading budget (30,000 "
+        "characters) was reached" in body
+    )
+
+
+def test_rule_tests_and_backtests_beyond_the_places_are_answered_busy(tmp_path):
+    drip = DripSite(seconds=60)
+    app = _reader(
+        make_db(tmp_path), costly_workers=1, costly_waiting=0, fetch_seconds=4,
+        allowed_networks=["127.0.0.0/8"],
+    )  # fmt: skip
+    try:
+        with running(app) as base:
+            client = FormClient()
+            token = client.token(base + WATCHLIST)
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                slow = pool.submit(
+                    client.post, base + WATCHLIST, {"url": drip.base_url + "/drip"}, token
+                )
+                time.sleep(1)
+                status, body = client.post(base + WATCHLIST, {"backtest": "30"}, token=token)
+                assert status == 503 and "réessayez dans une minute" in body
+                status, body = slow.result(timeout=60)
+            assert status == 200 and "no complete answer within 4 s" in body
+            status, body = client.post(base + WATCHLIST, {"backtest": "30"}, token=token)
+            assert status == 200 and "articles (depuis" in body  # the place is free again
+    finally:
+        drip.stop()
+
+
+# -- finding 10: password guesses are limited and checked off the page threads --------------------
+
+
+def _basic(password: str) -> dict:
+    return {"Authorization": "Basic " + base64.b64encode(f"equipe:{password}".encode()).decode()}
+
+
+def _get_from(base: str, path: str, source: str, headers: dict) -> tuple[int, dict]:
+    """GET from a chosen loopback address (each one is another client)."""
+    parts = urllib.parse.urlsplit(base)
+    connection = http.client.HTTPConnection(
+        parts.hostname, parts.port, timeout=60, source_address=(source, 0)
+    )
+    try:
+        connection.request("GET", path, headers=headers)
+        response = connection.getresponse()
+        response.read()
+        return response.status, dict(response.getheaders())
+    finally:
+        connection.close()
+
+
+@pytest.fixture(scope="module")
+def guarded(db, tmp_path_factory):
+    secrets = tmp_path_factory.mktemp("login") / "secrets.env"
+    secrets.write_text(
+        f"VEILLE_WEB_PASSWORD_HASH={hash_password('correct horse battery')}\n", encoding="utf-8"
+    )
+    with serving(db, secrets=secrets) as base:
+        yield base
+
+
+def test_failed_logins_are_limited_per_client(guarded):
+    wrong = _basic("pas le bon")
+    assert _get_from(guarded, "/", "127.0.0.61", _basic("correct horse battery"))[0] == 200
+    for _ in range(5):
+        assert _get_from(guarded, "/", "127.0.0.61", wrong)[0] == 401
+    status, headers = _get_from(guarded, "/", "127.0.0.61", wrong)
+    assert status == 429 and int(headers["retry-after"]) > 0
+    status, _ = _get_from(guarded, "/", "127.0.0.61", _basic("autre essai"))
+    assert status == 429  # no check at all while it waits
+    assert _get_from(guarded, "/", "127.0.0.62", wrong)[0] == 401  # another client is checked
+    # a reader already logged in from that address keeps reading
+    assert _get_from(guarded, "/", "127.0.0.61", _basic("correct horse battery"))[0] == 200
+
+
+def test_a_login_flood_leaves_a_logged_in_page_answered_fast(guarded):
+    """200 wrong passwords from 40 clients at once: a logged-in reader's page is still answered
+    under 200 ms (the guesses used to take the page threads: 2 to 9 s a page)."""
+    good = _basic("correct horse battery")
+    reader = "127.0.0.1"
+    assert _get_from(guarded, "/sources", reader, good)[0] == 200  # logged in once
+
+    def timed() -> float:
+        started = time.monotonic()
+        status, _ = _get_from(guarded, "/sources", reader, good)
+        assert status == 200
+        return time.monotonic() - started
+
+    baseline = statistics.median(timed() for _ in range(15))
+    statuses: list[int] = []
+    flooding = threading.Event()
+
+    def guess(client: int) -> None:
+        for attempt in range(5):
+            flooding.set()
+            statuses.append(
+                _get_from(guarded, "/", f"127.0.1.{client}", _basic(f"essai-{client}-{attempt}"))[0]
+            )
+
+    during: list[float] = []
+    with ThreadPoolExecutor(max_workers=40) as pool:
+        floods = [pool.submit(guess, client) for client in range(1, 41)]
+        flooding.wait(10)
+        while not all(f.done() for f in floods) or len(during) < 10:
+            during.append(timed())
+            if len(during) > 200:
+                break
+        for f in floods:
+            f.result()
+    assert len(statuses) == 200 and set(statuses) <= {401, 429, 503}
+    assert statistics.median(during) < 0.2 + baseline, (baseline, sorted(during))
+
+
+# -- finding 11, the web's part ------------------------------------------------------------------
+
+
+def test_a_search_feed_is_valid_xml_when_a_title_holds_control_characters(web):
+    status, _, body = request(web, "/feeds/search.atom?" + urllib.parse.urlencode({"q": "rouge"}))
+    assert status == 200
+    feed = ET.fromstring(body.encode())  # a strict XML parser: no control character passes
+    titles = [e.findtext("{http://www.w3.org/2005/Atom}title") for e in feed]
+    assert "UM6P\ufffd supercalculateur\ufffd[31m rouge\ufffd" in titles
+    assert not feedparser.parse(body).bozo
+
+
+def test_an_article_or_story_number_too_large_is_not_found(web):
+    for path in ("/articles/99999999999999999999", "/stories/99999999999999999999"):
+        status, _, body = request(web, path)
+        assert status == 404 and "99999999999999999999" in body, path
+
+
+def test_the_language_cookie_is_secure_behind_https(web):
+    def language_cookie(headers: dict) -> str:
+        _, answer, _ = request(web, "/?lang=en", headers)
+        return next(v for k, v in answer if k.lower() == "set-cookie" and "veille_lang" in v)
+
+    assert "secure" not in language_cookie({}).lower()
+    assert "secure" in language_cookie({"X-Forwarded-Proto": "https"}).lower()
