@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any, Literal, TypedDict, cast
 
 import sqlite_utils
@@ -38,6 +39,7 @@ class SourceCounts(TypedDict, total=False):
     given_up: int  # article URLs the retry book gave up on
     retried: int  # article URLs fetched again from the retry book
     booked_skipped: int  # article URLs waiting in the retry book, not due yet
+    unfinished: int  # 1: the crawl was stopped (time limit, shutdown) before this source was done
 
 
 COUNT = Literal[
@@ -52,6 +54,7 @@ COUNT = Literal[
     "given_up",
     "retried",
     "booked_skipped",
+    "unfinished",
 ]
 PREFIX = "veille/"
 LOST = "veille:articles-lost"  # not per source: set when articles of this crawl were not stored
@@ -62,6 +65,7 @@ class CrawlJournal:
         self.db = db
         self.run_id = run_id
         self._crawler = crawler
+        self._flushers: list[Callable[[], None]] = []
 
     @property
     def stats(self) -> Any:
@@ -85,6 +89,18 @@ class CrawlJournal:
                 source, _, name = key[len(PREFIX) :].rpartition("/")
                 report[source][name] = value
         return {source: cast(SourceCounts, counts) for source, counts in report.items()}
+
+    # -- work held in memory ----------------------------------------------------------------------
+
+    def on_flush(self, flush: Callable[[], None]) -> None:
+        """A stage that holds work in memory (the store's batch) registers how to write it."""
+        self._flushers.append(flush)
+
+    def flush(self) -> None:
+        """Write what the stages hold: a crawl stopped from outside records its run at once, and
+        what it counts as stored must be stored before its process may be killed."""
+        for flush in self._flushers:
+            flush()
 
     # -- articles not stored -----------------------------------------------------------------------
 

@@ -151,6 +151,7 @@ class StorePipeline(_Stage):
 
     def open_spider(self) -> None:
         super().open_spider()
+        self.journal.on_flush(self.flush)
         self.timer.start(self.BATCH_SECONDS / 2, now=False)
 
     def close_spider(self) -> None:

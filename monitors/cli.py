@@ -175,10 +175,13 @@ def cli(
 @click.option("--health-port", type=int, help="Serve GET /health (JSON) on 127.0.0.1:PORT.")
 @click.pass_context
 def run(ctx: click.Context, once: bool, health_port: int | None) -> None:
-    """Run the daemon (or one cycle with --once)."""
-    from monitors.alerts.delivery import recover_interrupted
+    """Run the daemon (or one cycle with --once).
+
+    With --once the exit status is 0 when every source was crawled, 3 when the crawl stopped
+    (its time limit, a kill) before some sources were done (what was stored was matched and
+    delivered; the sources are named), and 1 when every source failed."""
     from monitors.service.config import load_config
-    from monitors.service.cycle import failed_sources, run_cycle
+    from monitors.service.cycle import failed_sources, recover, run_cycle
     from monitors.service.daemon import Daemon, hold_daemon_lock, pidfile_for
 
     config = load_config(_settings(ctx))
@@ -191,7 +194,7 @@ def run(ctx: click.Context, once: bool, health_port: int | None) -> None:
         lock = hold_daemon_lock(pidfile_for(config.settings.db))
         try:
             db = store.open_database(config.settings.db)
-            recover_interrupted(db)
+            recover(db, config)
             db.close()
             report = run_cycle(config)
         finally:
@@ -204,6 +207,14 @@ def run(ctx: click.Context, once: bool, health_port: int | None) -> None:
         why = report.matches.not_alerted()
         if why:
             click.echo(f"matches not alerted: {why}")
+        if report.unfinished:
+            click.echo(
+                f"the crawl ({report.crawl.status}) stopped before these sources were done: "
+                f"{', '.join(report.unfinished)}; what was stored was matched and delivered, "
+                "the rest is fetched by their next crawl (VEILLE_CRAWL_TIME_LIMIT sets the limit)",
+                err=True,
+            )
+            sys.exit(3)
         failed = failed_sources(report.crawl, [s.name for s in config.sources.enabled()])
         if failed and len(failed) == len(config.sources.enabled()):
             click.echo(

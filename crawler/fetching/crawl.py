@@ -30,6 +30,8 @@ from crawler.storage import store
 logger = logging.getLogger(__name__)
 
 DEFAULT_TIME_LIMIT = 15 * 60
+# Past its time limit, a crawl process that has not stopped by itself is stopped from here.
+STOP_GRACE = 5.0
 
 # Crawl processes running now, so a daemon shutting down can stop them too.
 _ACTIVE: set[subprocess.Popen] = set()
@@ -55,8 +57,11 @@ def crawl(
 ) -> CrawlResult:
     """Crawl the given sources (all enabled ones by default) in a child process and wait for it.
 
-    The child gets SIGTERM at `time_limit` seconds and SIGKILL 10 s later; whatever it stored
-    before stays stored. Returns the run's summary as the child recorded it.
+    The child stops itself at `time_limit` seconds: it records which sources it had not
+    finished and what it stored (`time limit`, not a shutdown), then is killed here if stuck
+    downloads keep it from closing. Should it not stop (its reactor blocked), it gets SIGTERM
+    `STOP_GRACE` seconds past the limit and SIGKILL 10 s later. Whatever it stored stays
+    stored. Returns the run's summary as the child recorded it.
     """
     owned = db is None
     db = db or store.open_database(db_path)  # the caller's connection, if it has one
@@ -73,6 +78,8 @@ def crawl(
         str(run_id),
         "--settings",
         json.dumps(settings or {}),
+        "--time-limit",
+        str(time_limit),
     ]
     if only:
         command += ["--only", ",".join(only)]
@@ -82,6 +89,7 @@ def crawl(
         open(log_file, "ab") if log_file else subprocess.DEVNULL  # noqa: SIM115
     )
     child: subprocess.Popen | None = None
+    overran = False
     try:
         child = subprocess.Popen(
             command,
@@ -92,24 +100,47 @@ def crawl(
         )
         _ACTIVE.add(child)
         try:
-            child.wait(timeout=time_limit)
+            child.wait(timeout=time_limit + STOP_GRACE)
         except subprocess.TimeoutExpired:
-            logger.warning("crawl run=%d exceeded %ss: stopping it", run_id, time_limit)
-            _stop(child)
+            overran = True
+            if _recorded(db, run_id):  # stopped itself; only stuck downloads keep it alive
+                logger.info("crawl run=%d stopped at its time limit: ending its process", run_id)
+                _signal(child, signal.SIGKILL)
+                child.wait()
+            else:
+                logger.warning(
+                    "crawl run=%d did not stop at its %ss time limit: stopping it",
+                    run_id,
+                    time_limit,
+                )
+                _stop(child)
     finally:
         if child is not None:
             _ACTIVE.discard(child)
         if not isinstance(log, int):
             log.close()
-    fallback = (
-        "killed"
-        if child.returncode and child.returncode < 0
-        else f"failed (exit {child.returncode})"
-    )
+    if overran:
+        fallback = "killed (time limit)"
+    elif child.returncode and child.returncode < 0:
+        fallback = "killed"
+    else:
+        fallback = f"failed (exit {child.returncode})"
     result = run_result(db, run_id, fallback)
+    if overran and result.status == "stopped: shutdown":
+        # The SIGTERM it got was ours, for its time limit: not a shutdown of veille.
+        result.status = "stopped: time limit"
+        store.finish_run(
+            db, run_id, result.status, result.new_articles, result.errors, result.per_source
+        )
     if owned:
         db.conn.close()
     return result
+
+
+def _recorded(db, run_id: int) -> bool:
+    """Whether the crawl has written its run's record (finished, or stopped by itself)."""
+    row = db.execute("SELECT finished_at FROM crawl_runs WHERE id=?", [run_id]).fetchone()
+    return bool(row and row[0])
 
 
 def run_result(db, run_id: int, unfinished_status: str) -> CrawlResult:
@@ -196,6 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only")
     parser.add_argument("--run-id")
     parser.add_argument("--settings", default="{}")
+    parser.add_argument("--time-limit", type=float)
     args = parser.parse_args(argv)
 
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
@@ -205,9 +237,38 @@ def main(argv: list[str] | None = None) -> int:
     settings = get_project_settings()
     apply_overrides(settings, json.loads(args.settings))
     process = CrawlerProcess(settings)
-    process.crawl("news", sources=args.sources, db=args.db, only=args.only, run_id=args.run_id)
-    process.start()
+    crawler = process.create_crawler("news")
+    process.crawl(crawler, sources=args.sources, db=args.db, only=args.only, run_id=args.run_id)
+    from twisted.internet import reactor
+
+    stopper = EarlyStop(crawler)
+    if args.time_limit:
+        reactor.callWhenRunning(reactor.callLater, args.time_limit, stopper.stop, "time limit")
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: reactor.callFromThread(stopper.stop, "shutdown"))
+    process.start(install_signal_handlers=False)
     return 0
+
+
+class EarlyStop:
+    """Stops the crawl once, from its time limit or a signal, with the reason its run records
+    (`time limit` is a fault of the site; `shutdown` is veille stopping). The first reason
+    wins; later requests find the crawl already stopping (the caller kills it if it must)."""
+
+    def __init__(self, crawler) -> None:
+        self.crawler = crawler
+        self.reason: str | None = None
+
+    def stop(self, reason: str) -> None:
+        if self.reason is not None:
+            return
+        self.reason = reason
+        spider = getattr(self.crawler, "spider", None)
+        try:
+            if spider is not None and hasattr(spider, "journal") and self.crawler.crawling:
+                spider.stop_early(reason)
+        finally:
+            self.crawler.stop()
 
 
 if __name__ == "__main__":

@@ -142,6 +142,7 @@ class NewsSpider(scrapy.Spider):
         self._validators: dict[str, tuple[int, str | None, str | None]] = {}
         self._children: dict[str, list[str]] = {}
         self._requested: set[str] = set()
+        self._handed_over: set[str] = set()  # sources whose start requests were all scheduled
         # Per source: links found at entry points that answered with content, and why some
         # were not taken (for the warning of a source that quietly went dark).
         self.discovered: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -207,6 +208,7 @@ class NewsSpider(scrapy.Spider):
                 if request is not None:
                     self.journal.count(source.name, "retried")
                     yield request
+            self._handed_over.add(source.name)
 
     def _entry_request(self, source: Source, entry: EntryPoint, url: str, depth: int = 0):
         return scrapy.Request(
@@ -408,14 +410,66 @@ class NewsSpider(scrapy.Spider):
             is_update_check=bool(response.meta.get("update")),
         )
 
+    # -- stopping ------------------------------------------------------------------------------
+
+    def stop_early(self, reason: str) -> None:
+        """Stopped from outside (its time limit, a shutdown), before the crawl is asked to close:
+        mark the sources not done, store what is held, and record the run as it stands now.
+        A stuck download can keep the crawl from closing until its process is killed, so the
+        run's record (its counts, which sources were done) cannot wait for `closed`."""
+        self.stop_reason = reason
+        unfinished = self.unfinished_sources()
+        self.journal.flush()
+        for name in sorted(unfinished):
+            self.journal.count(name, "unfinished")
+        self._record_run(f"stopped: {reason}")
+        logger.warning(
+            "crawl run=%d stopped (%s) before %d of %d source(s) were done: %s",
+            self.run_id,
+            reason,
+            len(unfinished),
+            len(self.sources),
+            ",".join(sorted(unfinished)) or "none",
+        )
+
+    def unfinished_sources(self) -> set[str]:
+        """The sources with work not done: a request waiting, downloading, or whose page or
+        articles are being processed, or start requests not all handed over yet. The waiting
+        requests are taken out of the scheduler, as the crawl is stopping anyway."""
+        engine = self.crawler.engine
+        # Scrapy 2.19 (pinned): the engine's slot holds every request from its download until
+        # its callback's output (the articles through the pipelines) is processed.
+        slot = getattr(engine, "_slot", None)
+        requests = set(slot.inprogress) if slot is not None else set()
+        scheduler = engine.scheduler
+        while scheduler is not None and scheduler.has_pending_requests():
+            request = scheduler.next_request()
+            if request is None:
+                break
+            requests.add(request)
+        names = {r.meta.get("source") for r in requests} | (set(self.sources) - self._handed_over)
+        return {name for name in names if name in self.sources}
+
     def closed(self, reason: str) -> None:
         """Stamp each source and the run; the summary is what the daemon logs per cycle."""
+        status = "finished" if reason == "finished" else f"stopped: {self.stop_reason or reason}"
+        self._record_run(status, found_links=reason == "finished")
+        if reason == "finished" and not self.journal.articles_lost:
+            for url, (code, etag, modified) in self._validators.items():
+                store.save_entry_state(self.db, url, code, etag, modified)
+            for url, children in self._children.items():
+                store.save_entry_children(self.db, url, children)
+        reset_extraction_caches()
+        self.db.conn.close()
+
+    def _record_run(self, status: str, found_links: bool = False) -> None:
+        """Stamp each source (crawled, succeeded) and write the run's record and counts."""
         total_new = total_errors = 0
         for name in self.sources:
             counts = self.journal.counts(name)
             store.record_crawl(self.db, name, succeeded=counts.get("entry_ok", 0) > 0)
             found = self.discovered.get(name)
-            if found and found["answered"] and reason == "finished":
+            if found and found["answered"] and found_links:
                 skipped = {
                     k: v for k, v in found.items() if k not in ("answered", "articles") and v
                 }
@@ -432,13 +486,5 @@ class NewsSpider(scrapy.Spider):
                 counts.get("known", 0),
                 counts.get("errors", 0),
             )
-        status = "finished" if reason == "finished" else f"stopped: {self.stop_reason or reason}"
-        if reason == "finished" and not self.journal.articles_lost:
-            for url, (code, etag, modified) in self._validators.items():
-                store.save_entry_state(self.db, url, code, etag, modified)
-            for url, children in self._children.items():
-                store.save_entry_children(self.db, url, children)
         stats = self.journal.report()
         store.finish_run(self.db, self.run_id, status, total_new, total_errors, stats)
-        reset_extraction_caches()
-        self.db.conn.close()

@@ -503,6 +503,17 @@ def start_run(db: sqlite_utils.Database, source_names: list[str]) -> int:
     return inserted_id(cursor)
 
 
+def close_interrupted_runs(db: sqlite_utils.Database) -> int:
+    """Runs still 'running' when no crawl can be running (a daemon or `run --once` starting,
+    holding the one-runner lock) were killed with their process: mark them 'interrupted'."""
+    with db.conn:
+        cursor = db.conn.execute(
+            "UPDATE crawl_runs SET status='interrupted', finished_at=? WHERE finished_at IS NULL",
+            (utcnow(),),
+        )
+    return cursor.rowcount
+
+
 def inserted_id(cursor: sqlite3.Cursor) -> int:
     """The rowid of the row an INSERT just wrote."""
     if cursor.lastrowid is None:

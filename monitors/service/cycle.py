@@ -16,7 +16,7 @@ from crawler.fetching.workers import WorkerPool, crawl_sites
 from crawler.journal import SourceCounts
 from crawler.storage import store
 from crawler.storage.engine import Database, SQLiteDatabase
-from monitors.alerts.delivery import DeliveryReport, Sender
+from monitors.alerts.delivery import DeliveryReport, Sender, recover_interrupted
 from monitors.alerts.outbox import MatchReport, match_pending
 from monitors.service.config import Config
 from monitors.service.pacing import Pace, record_outcome
@@ -32,9 +32,23 @@ def failed_sources(result: CrawlResult | None, names: list[str]) -> list[str]:
     failed = []
     for name in names:
         counts = result.per_source.get(name)
-        if not counts or (counts.get("entry_ok", 0) == 0 and counts.get("entry_failed", 0) > 0):
+        if (
+            not counts
+            or counts.get("unfinished")
+            or (counts.get("entry_ok", 0) == 0 and counts.get("entry_failed", 0) > 0)
+        ):
             failed.append(name)
     return failed
+
+
+def unfinished_sources(result: CrawlResult, names: list[str]) -> list[str]:
+    """Sources the crawl did not finish: stopped (time limit, kill) before it reported on them,
+    or said by the crawl itself to have had work left when it stopped."""
+    return sorted(
+        name
+        for name in names
+        if name not in result.per_source or result.per_source[name].get("unfinished")
+    )
 
 
 @dataclass
@@ -43,6 +57,7 @@ class CycleReport:
     matches: MatchReport
     deliveries: DeliveryReport
     paces: dict[str, Pace] = field(default_factory=dict)  # when each source is due next
+    unfinished: list[str] = field(default_factory=list)  # sources the crawl did not finish
 
 
 _match_lock = threading.Lock()
@@ -72,6 +87,20 @@ def match_and_deliver(
             if owned:
                 db.close()
     return matches, deliveries
+
+
+def recover(db: SQLiteDatabase, config: Config) -> None:
+    """Before a daemon or a `run --once` starts (each holding the one-runner lock): close what
+    a killed run left open (deliveries 'sending' become 'unconfirmed', crawl runs 'running'
+    become 'interrupted') and give every configured source its row, so that a crawl dying
+    before it starts still has a source row to record its fault on (`veille status` shows it)."""
+    recover_interrupted(db)
+    closed = store.close_interrupted_runs(db)
+    if closed:
+        logger.warning(
+            "%d crawl run(s) left running by a killed process marked interrupted", closed
+        )
+    store.register_sources(db, config.sources.sources)
 
 
 def run_cycle(
@@ -132,26 +161,32 @@ def _run_cycle(
         )
         return CycleReport(result, MatchReport(), DeliveryReport())
     wanted = only or [s.name for s in config.sources.enabled()]
-    for name in sorted(set(wanted) - set(result.per_source)):
-        # Killed (time limit, out of memory, a signal) before reporting on this source: say so
+    unfinished = unfinished_sources(result, wanted)
+    for name in unfinished:
+        # Stopped (time limit, out of memory, a signal) with work of this source left: say so
         # against the source, and count it as a failed try so pacing backs off as for any fault.
+        # What it stored is kept, and matched and delivered below like any other article.
         store.record_error(
             db,
             result.run_id,
             name,
             None,
             "unfinished",
-            f"the crawl ({result.status}) stopped before this source was done; nothing of it "
-            "is lost, its next crawl starts again",
+            f"the crawl ({result.status}) stopped before this source was done; what it stored "
+            "is kept, the rest is fetched by its next crawl",
         )
-        result.per_source[name] = SourceCounts(entry_failed=1, errors=1)
+        counts = result.per_source.setdefault(name, SourceCounts())
+        counts["unfinished"] = 1
+        counts["errors"] = counts.get("errors", 0) + 1
+        result.errors += 1
     paces: dict[str, Pace] = {}
     for name, counts in sorted(result.per_source.items()):
         try:
             interval = config.sources.by_name(name).interval_minutes
         except VeilleError:
             interval = 30
-        pace = paces[name] = record_outcome(db, name, interval, counts)
+        outcome = SourceCounts(entry_failed=1, errors=1) if counts.get("unfinished") else counts
+        pace = paces[name] = record_outcome(db, name, interval, outcome)
         if pace.description != "normal":
             logger.info(
                 "pace source=%s %s; next crawl at %s", name, pace.description, iso(pace.due)
@@ -164,7 +199,12 @@ def _run_cycle(
             counts.get("known", 0),
             counts.get("errors", 0),
         )
-    stored = result.new_articles or any(c.get("updated") for c in result.per_source.values())
+    # A crawl stopped early may have stored more than its record says: match in any case.
+    stored = (
+        result.new_articles
+        or unfinished
+        or any(c.get("updated") for c in result.per_source.values())
+    )
     if stored or deliver_when_idle:
         matches, deliveries = match_and_deliver(config, console, db)
     else:
@@ -182,4 +222,4 @@ def _run_cycle(
         deliveries.retrying,
         deliveries.failed,
     )
-    return CycleReport(result, matches, deliveries, paces)
+    return CycleReport(result, matches, deliveries, paces, unfinished)

@@ -27,9 +27,8 @@ from crawler.fetching.crawl import stop_all_crawls
 from crawler.fetching.workers import WorkerPool
 from crawler.storage import store
 from crawler.storage.engine import is_postgres_location, mask_location
-from monitors.alerts.delivery import recover_interrupted
 from monitors.service.config import Config
-from monitors.service.cycle import match_and_deliver, run_cycle
+from monitors.service.cycle import match_and_deliver, recover, run_cycle
 from monitors.service.pacing import is_due
 
 logger = logging.getLogger(__name__)
@@ -289,11 +288,10 @@ class Daemon:
         logger.info("veille stopped")
 
     def schedule_jobs(self) -> None:
-        """Recover interrupted deliveries, register the sources, add one crawl job per source
-        and the delivery job."""
+        """Close what a killed run left open, register the sources, add one crawl job per
+        source and the delivery job."""
         db = store.open_database(self.config.settings.db)
-        recover_interrupted(db)
-        store.register_sources(db, self.config.sources.sources)
+        recover(db, self.config)
         db.close()
         for index, source in enumerate(self.config.sources.enabled()):
             self._schedule_source(source, index)
