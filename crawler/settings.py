@@ -38,6 +38,10 @@ DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 REDIRECT_MAX_TIMES = 5
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+# Scrapy 2.19's remote control runs code sent to an HTTP server of each crawl and writes a job
+# file (with its token) per crawl to the user's state folder; a crawl killed at its time limit
+# never removes it, so they pile up. veille drives its crawls itself: off.
+REMOTE_CONTROL_ENABLED = False
 # Scrapy reads the source of every callback of every new spider to warn about `return value` in
 # generators: 25 ms of CPU per crawl in a long-lived worker, for callbacks that never change.
 WARN_ON_GENERATOR_RETURN_VALUE = False

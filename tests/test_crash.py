@@ -123,7 +123,10 @@ def test_a_kill_at_every_named_point_loses_nothing_and_repeats_nothing(sources_f
         VEILLE_DB=str(db_path),
         VEILLE_SOURCES=str(sources_file),
         VEILLE_WATCHLISTS=str(watchlists),
-        VEILLE_CRAWL_SETTINGS=json.dumps(LOCAL_CRAWL_SETTINGS),
+        # Where Scrapy would leave a job file per crawl (its remote control), to see none left.
+        VEILLE_CRAWL_SETTINGS=json.dumps(
+            dict(LOCAL_CRAWL_SETTINGS, REMOTE_CONTROL_JOBS_DIR=str(tmp_path / "jobs"))
+        ),
         VEILLE_KILL_LOG=str(kill_log),
     )
     command = [sys.executable, "-m", "monitors.cli", "--log-level", "WARNING", "run", "--once"]
@@ -160,6 +163,13 @@ def test_a_kill_at_every_named_point_loses_nothing_and_repeats_nothing(sources_f
     )
     # Claimed then killed, and sent then killed before marking: both 'unconfirmed', not re-sent.
     assert states["unconfirmed"] == 2 and set(states) == {"sent", "unconfirmed"}, states
+    # The run killed mid-crawl was closed by the next start, not left 'running' for ever; no
+    # crawl left a job file behind.
+    runs = collections.Counter(
+        status for (status,) in db.execute("SELECT status FROM crawl_runs").fetchall()
+    )
+    assert runs["interrupted"] == 1 and "running" not in runs, runs
+    assert not list((tmp_path / "jobs").glob("*")), list((tmp_path / "jobs").glob("*"))
     REPORT.append(
         f"crash test, named points: {len(POINTS)} kills ({', '.join(POINTS)}), "
         f"{sum(states.values())} alerts, {states['sent']} delivered and confirmed, "

@@ -85,3 +85,92 @@ def test_a_stored_weekly_magazine_is_read_as_one_thursday_morning_a_week(tmp_pat
     assert not is_due(db, "weekly", now) and is_due(db, "weekly", pace.due)
     assert is_due(db, "never-paced", now)
     db.close()
+
+
+# -- the rhythm read from stored articles ----------------------------------------------------------
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)  # a Monday at noon, the injected clock
+
+
+def busy_source_db(tmp_path, published_of) -> object:
+    """A real database with one source, `busy`, that published 60 articles a day, 08:00 to
+    19:45 UTC every day for three weeks; `published_of(moment)` is what its pages said."""
+    from types import SimpleNamespace
+
+    from crawler.storage import store
+
+    db = store.open_database(tmp_path / "v.db")
+    source = SimpleNamespace(name="busy", title="Busy", homepage="https://busy.ma/", languages=())
+    store.register_sources(db, [source])
+    articles, fetched = [], []
+    for day in range(21, 0, -1):
+        for slot in range(60):
+            moment = NOW.replace(hour=8) - timedelta(days=day) + timedelta(minutes=12 * slot)
+            number = len(articles)
+            articles.append(
+                store.StoredArticle(
+                    source="busy",
+                    url=f"https://busy.ma/{number}",
+                    title=f"Article {number}",
+                    author=None,
+                    published=published_of(moment),
+                    language="fr",
+                    sitename=None,
+                    description=None,
+                    text=f"Texte numéro {number} " * 20,
+                    content_hash=f"hash-{number}",
+                )
+            )
+            fetched.append(moment + timedelta(minutes=10))  # polled every 30 minutes or so
+    ids = [article_id for article_id, _ in store.store_articles(db, articles)]
+    with db.conn:
+        db.conn.executemany(
+            "UPDATE articles SET fetched_at = ? WHERE id = ?",
+            [
+                (when.strftime("%Y-%m-%dT%H:%M:%SZ"), i)
+                for when, i in zip(fetched, ids, strict=True)
+            ],
+        )
+    return db
+
+
+def test_a_source_with_dates_without_time_is_polled_by_its_interval(tmp_path):
+    """Its pages say "23/11/2026", no time: that is not "everything at midnight" (which made a
+    busy site polled every 6 hours in the daytime). It knows no hour, so it keeps its interval."""
+    from monitors.service.pacing import record_outcome
+
+    db = busy_source_db(tmp_path, lambda moment: moment.strftime("%Y-%m-%d"))
+    pace = record_outcome(db, "busy", 30, {"entry_ok": 1, "new": 2}, now=NOW)
+    assert pace.description == "normal" and pace.due == NOW + timedelta(minutes=30)
+    row = db.execute("SELECT next_due_at, pace FROM sources WHERE name = 'busy'").fetchone()
+    assert row == ("2026-11-23T12:30:00Z", "normal")
+
+
+def test_the_same_source_with_times_follows_its_rhythm_in_utc(tmp_path):
+    """With times (written in Moroccan summer time, +01:00), the same source is polled every
+    few minutes at noon UTC and rarely at night."""
+    from monitors.service.pacing import record_outcome
+
+    def local(moment: datetime) -> str:
+        return (moment + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:00+01:00")
+
+    db = busy_source_db(tmp_path, local)
+    pace = record_outcome(db, "busy", 30, {"entry_ok": 1, "new": 2}, now=NOW)
+    assert pace.description.startswith("rhythm: 60 articles a day")
+    assert pace.due - NOW <= timedelta(minutes=10)  # five an hour: 0.7 expected in 9 minutes
+    morning = NOW.replace(hour=8)  # its first hour in UTC (09:00 by its own clock)
+    early = record_outcome(db, "busy", 30, {"entry_ok": 1, "new": 1}, now=morning)
+    assert early.due - morning <= timedelta(minutes=15)  # 34 minutes read in local time
+    night = NOW.replace(hour=21, minute=30)
+    late = record_outcome(db, "busy", 30, {"entry_ok": 1, "new": 0}, now=night + timedelta(hours=2))
+    assert late.due - (night + timedelta(hours=2)) > timedelta(hours=5)  # until the morning
+
+
+def test_a_rhythm_is_trusted_only_over_a_week_of_observation():
+    """A first crawl's backlog (60 articles of one afternoon) is no rhythm of the week."""
+    from monitors.service.pacing import MIN_SPAN, rhythm_from
+
+    afternoon = [NOW - timedelta(minutes=5 * i) for i in range(60)]
+    assert rhythm_from(afternoon, NOW) is None
+    spread = [NOW - MIN_SPAN - timedelta(hours=1)] + afternoon
+    assert rhythm_from(spread, NOW) is not None

@@ -1,9 +1,10 @@
 """How often each source is crawled, following its rhythm of publication.
 
-A source with a history (20 articles or more over four weeks) is polled when, by its usual
-publications at that hour of the day, about `ARTICLES_PER_POLL` new articles are expected:
-every few minutes for a big portal at noon, every few hours for a weekly magazine or at night,
-never more often than `MIN_POLL` nor less often than `MAX_POLL`. A source without history keeps
+A source with a history (20 articles or more with a known hour of publication, over at least a
+week of the last four) is polled when, by its usual publications at that hour of the day, about
+`ARTICLES_PER_POLL` new articles are expected: every few minutes for a big portal at noon,
+every few hours for a weekly magazine or at night, never more often than `MIN_POLL` nor less
+often than `MAX_POLL`. A source without history keeps
 its `interval_minutes`, slowed down (up to 4x) while it publishes nothing. Failing sources back
 off exponentially (up to a day), and come back to their pace as soon as a crawl succeeds.
 Decisions are pure functions of the last outcome and the history; the state is kept on the
@@ -11,10 +12,12 @@ source's row, so it survives restarts."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from crawler.core.times import iso
+from crawler.core.times import iso, parse_timestamp
+from crawler.extraction.dates import parse_date
 from crawler.journal import SourceCounts
 from crawler.storage import store as crawler_store
 from crawler.storage.engine import Database
@@ -27,7 +30,8 @@ MIN_POLL = timedelta(minutes=2)  # a 304 every two minutes is polite to any news
 MAX_POLL = timedelta(hours=6)
 ARTICLES_PER_POLL = 0.7  # expected new articles between two polls
 HISTORY_DAYS = 28
-MIN_HISTORY = 20  # articles in HISTORY_DAYS before the rhythm is trusted
+MIN_HISTORY = 20  # articles with a known hour in HISTORY_DAYS before the rhythm is trusted
+MIN_SPAN = timedelta(days=7)  # and observed over at least a week
 RHYTHM_REFRESH = timedelta(hours=1)
 
 
@@ -113,22 +117,58 @@ def next_pace(
 
 
 _RATES: dict[tuple[str, str], tuple[datetime, list[float] | None]] = {}
+_TIME_OF_DAY = re.compile(r"\d[T ]\d{2}:\d{2}")
+
+
+def publication_moment(published: str | None, fetched_at: str | None) -> datetime | None:
+    """When an article came out, to the hour (UTC), or None when that is not known: a date
+    without a time of day (a day-only date is not "published at midnight") or a year says
+    nothing of the hour. An article without a publication date counts when it was fetched."""
+    if published:
+        when = parse_date(published)
+        # As crawler.extraction.dates.precision_of, a space before the time accepted too: a
+        # midnight is what a date without time becomes when written as a timestamp.
+        if when is None or not _TIME_OF_DAY.search(published) or (when.hour, when.minute) == (0, 0):
+            return None
+    else:
+        when = parse_timestamp(fetched_at) if fetched_at else None
+    return when.astimezone(UTC) if when is not None else None
+
+
+def rhythm_from(moments: list[datetime], now: datetime) -> list[float] | None:
+    """Articles per hour of the week from the moments of the last `HISTORY_DAYS` days, or None
+    until they show a rhythm: at least `MIN_HISTORY` articles over at least `MIN_SPAN` (a
+    first crawl's backlog of one afternoon is no rhythm of the week)."""
+    since = now - timedelta(days=HISTORY_DAYS)
+    recent = [m for m in moments if since <= m <= now]
+    if len(recent) < MIN_HISTORY:
+        return None
+    span = now - min(recent)
+    if span < MIN_SPAN:
+        return None
+    counts: dict[tuple[int, int], int] = {}
+    for moment in recent:
+        key = (moment.weekday(), moment.hour)
+        counts[key] = counts.get(key, 0) + 1
+    return hourly_rates(counts, span.total_seconds() / 86400)
 
 
 def source_rates(db: Database, source: str, now: datetime) -> list[float] | None:
     """A source's articles per hour of the week over the last four weeks (by publication time,
-    else fetch time), or None when it has too few articles to show a rhythm. Kept an hour."""
+    else fetch time; dates without a time of day are left out), or None when it shows no rhythm
+    yet (rhythm_from). Kept an hour."""
     key = (service_store.database_name(db), source)
     cached = _RATES.get(key)
     if cached is not None and now - cached[0] < RHYTHM_REFRESH:
         return cached[1]
-    counts = service_store.publications_by_hour(db, source, iso(now - timedelta(days=HISTORY_DAYS)))
-    first = service_store.first_fetched_at(db, source)
-    rates = None
-    if sum(counts.values()) >= MIN_HISTORY and first:
-        observed = (now - datetime.fromisoformat(first.replace("Z", "+00:00"))).total_seconds()
-        days = min(float(HISTORY_DAYS), max(1.0, observed / 86400))
-        rates = hourly_rates(counts, days)
+    # A day's margin on the text comparison (offsets); rhythm_from keeps the exact window.
+    since = iso(now - timedelta(days=HISTORY_DAYS + 1))
+    moments = [
+        moment
+        for published, fetched_at in service_store.publication_dates(db, source, since)
+        if (moment := publication_moment(published, fetched_at)) is not None
+    ]
+    rates = rhythm_from(moments, now)
     _RATES[key] = (now, rates)
     return rates
 

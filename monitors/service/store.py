@@ -7,8 +7,6 @@ the sources table. Times are computed in Python and compared as ISO-8601 text on
 
 from __future__ import annotations
 
-from collections import Counter
-from datetime import date
 from typing import NamedTuple
 
 from crawler.storage.engine import Database
@@ -24,38 +22,17 @@ def database_name(db: Database) -> str:
 # -- Pacing ----------------------------------------------------------------------------------------
 
 
-def _leading_integer(text: str) -> int:
-    """The number a text starts with, 0 when none (what SQL's CAST(… AS INTEGER) gives)."""
-    digits = ""
-    for character in text.lstrip():
-        if not character.isdigit():
-            break
-        digits += character
-    return int(digits) if digits else 0
-
-
-def publications_by_hour(db: Database, source: str, since: str) -> dict[tuple[int, int], int]:
-    """A source's articles since `since`, counted by (weekday, hour) of publication (else of
-    fetch), Monday 0; dates that are not dates are left out."""
-    counts: Counter[tuple[int, int]] = Counter()
-    for hour_prefix, count in db.execute(
-        "SELECT substr(coalesce(published, fetched_at), 1, 13), count(*) FROM articles "
-        "WHERE source = :source AND coalesce(published, fetched_at) >= :since GROUP BY 1",
-        {"source": source, "since": since},
-    ).fetchall():
-        try:
-            day = date.fromisoformat(hour_prefix[:10])
-        except ValueError:
-            continue
-        counts[(day.weekday(), _leading_integer(hour_prefix[11:13]))] += count
-    return dict(counts)
-
-
-def first_fetched_at(db: Database, source: str) -> str | None:
-    """When the source's first stored article was fetched."""
-    return db.execute(
-        "SELECT min(fetched_at) FROM articles WHERE source = :source", {"source": source}
-    ).fetchone()[0]
+def publication_dates(db: Database, source: str, since: str) -> list[tuple[str | None, str]]:
+    """(published, fetched_at) of a source's articles published (else fetched) since `since`
+    (ISO-8601 text, compared as text: give a margin for offsets)."""
+    return [
+        (published, fetched_at)
+        for published, fetched_at in db.execute(
+            "SELECT published, fetched_at FROM articles "
+            "WHERE source = :source AND coalesce(published, fetched_at) >= :since",
+            {"source": source, "since": since},
+        ).fetchall()
+    ]
 
 
 def next_due_at(db: Database, source: str) -> str | None:
