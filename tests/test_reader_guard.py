@@ -300,6 +300,23 @@ def test_rule_tests_and_backtests_beyond_the_places_are_answered_busy(tmp_path):
         drip.stop()
 
 
+def test_a_rule_test_over_its_wait_is_answered_without_a_result(tmp_path):
+    drip = DripSite(seconds=60)
+    app = _reader(
+        make_db(tmp_path), fetch_seconds=8, work_seconds=2, allowed_networks=["127.0.0.0/8"]
+    )
+    try:
+        with running(app) as base:
+            started = time.monotonic()
+            status, body = FormClient({"Accept-Language": "en"}).post(
+                base + WATCHLIST, {"url": drip.base_url + "/drip"}
+            )
+            assert status == 200 and "This test took longer than its 2 s; it has no result." in body
+            assert time.monotonic() - started < 7  # answered at its wait, not at the fetch's 8 s
+    finally:
+        drip.stop()
+
+
 # -- finding 10: password guesses are limited and checked off the page threads --------------------
 
 
