@@ -386,3 +386,35 @@ def test_a_channel_digest_is_checked(tmp_path):
     )
     with pytest.raises(ConfigError, match="not a crontab"):
         load_rules(path)
+
+
+def test_the_pause_between_messages_is_taken_before_a_delivery_is_claimed(
+    crawled_db, tmp_path, smtp
+):
+    """A second between two messages of a channel, waited while the next delivery is still
+    'pending': 'sending' covers the network send only, so a crash during the pause cannot
+    leave an 'unconfirmed' delivery that was never sent. Clock and sleep are injected."""
+    shutil.copy(crawled_db, tmp_path / "veille.db")
+    rules_path = tmp_path / "watchlists.yaml"
+    rules_path.write_text(
+        HEADER.format(port=smtp.port) + f"  - name: maroc\n    {BROAD}\n    notify: [email]\n",
+        encoding="utf-8",
+    )
+    rules = load_rules(rules_path)
+    db = store.open_database(tmp_path / "veille.db")
+    queued = match_pending(db, rules, max_age=None, now=T0).alerts
+    clock = [1000.0]
+    pauses: list[tuple[float, dict[str, int]]] = []
+
+    def sleep(seconds: float) -> None:
+        states = dict(db.execute("SELECT state, count(*) FROM deliveries GROUP BY state"))
+        pauses.append((seconds, states))
+        clock[0] += seconds
+
+    sender = Sender(db, rules, io.StringIO(), min_interval=1.0, clock=lambda: clock[0], sleep=sleep)
+    report = sender.deliver_pending(now=T0)
+    assert queued >= 3 and report.sent == report.messages == queued
+    assert len(smtp.messages) == queued
+    assert [seconds for seconds, _ in pauses] == [1.0] * (queued - 1)  # before all but the first
+    for done, (_, states) in enumerate(pauses, start=1):
+        assert states == {"sent": done, "pending": queued - done}, states  # nothing 'sending'

@@ -16,7 +16,7 @@ POINTS = (
     "crawl:batch-stored",  # a batch of articles committed, the crawl not finished
     "match:before-commit",  # matches and alerts computed, their transaction not committed
     "match:after-commit",  # articles marked matched and alerts recorded
-    "deliver:claimed",  # a delivery marked 'sending', nothing sent yet
+    "deliver:throttled",  # a message rendered, waiting for its channel's pace, not yet claimed
     "deliver:sent",  # the message accepted by the channel, the delivery not yet marked sent
     "deliver:marked",  # the delivery marked sent
 )

@@ -1,9 +1,12 @@
 """Delivering the alert outbox through apprise: email, Slack and any apprise URL or config.
 
-Each delivery is claimed (state 'sending') in its own committed transaction before the send and
-marked 'sent' right after, so a crash can never make veille send it twice. The one unavoidable
-window is between apprise returning and the 'sent' commit: a delivery caught there is marked
-'unconfirmed' at the next start and is not re-sent automatically (see `recover_interrupted`).
+A message is rendered and its channel's pause between messages (`min_interval`) waited out
+first; only then is its delivery claimed (state 'sending', in its own committed transaction), sent,
+and marked 'sent' right after, so a crash can never make veille send it twice, and 'sending'
+covers the network send alone. A delivery caught there (killed while apprise talks to the
+server, or after it returned and before the 'sent' commit) is marked 'unconfirmed' at the next
+start and is not re-sent automatically (see `recover_interrupted`); one killed while rendering or
+waiting is still 'pending' and is sent once later.
 
 Immediate alerts go out one by one; digests, alerts beyond a watchlist's `max_per_hour` and
 alerts held by quiet hours go out grouped, one message per channel and watchlist.
@@ -15,7 +18,9 @@ import json
 import logging
 import random
 import sys
+import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TextIO
@@ -94,7 +99,9 @@ def recover_interrupted(db: Database) -> int:
 
 
 class Sender:
-    """Sends due deliveries; one apprise object per channel, throttled to `min_interval` seconds."""
+    """Sends due deliveries; one apprise object per channel, `min_interval` seconds between two
+    messages of a channel (waited out before a delivery is claimed; `clock` and `sleep` are
+    the real ones unless a test gives its own)."""
 
     def __init__(
         self,
@@ -102,12 +109,17 @@ class Sender:
         rules: RuleSet,
         console: TextIO | None = None,
         min_interval: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.db = db
         self.rules = rules
         self.console = console or sys.stdout
         self.min_interval = min_interval
+        self._clock = clock
+        self._sleep = sleep
         self._apprise: dict[str, apprise.Apprise] = {}
+        self._last_sent: dict[str, float] = {}  # when each channel's last message went out
 
     # -- channels ----------------------------------------------------------------------------------
 
@@ -127,8 +139,10 @@ class Sender:
             if plugin is None:
                 return None
             target.add(plugin)
+        # apprise would sleep inside notify(), with the delivery claimed: the pause is taken
+        # before the claim instead (_pace).
         for plugin in target.find(tag=list(spec.tags) or apprise.common.MATCH_ALL_TAG):
-            plugin.request_rate_per_sec = self.min_interval
+            plugin.request_rate_per_sec = 0
         self._apprise[channel] = target
         return target
 
@@ -141,6 +155,17 @@ class Sender:
             return "console"
         spec = self.rules.channels.get(channel)
         return channel_kind(spec.url) if spec and spec.url else "other"
+
+    def _pace(self, channel: str) -> None:
+        """Wait until `min_interval` has passed since the channel's last message (none for the
+        console): before the delivery is claimed, so a crash while waiting leaves it pending."""
+        kill_point("deliver:throttled")
+        last = self._last_sent.get(channel)
+        if channel == CONSOLE or last is None:
+            return
+        wait = self.min_interval - (self._clock() - last)
+        if wait > 0:
+            self._sleep(wait)
 
     def send(self, channel: str, message: Message) -> str | None:
         """Send one message; None on success, else a reason without secrets."""
@@ -273,20 +298,18 @@ class Sender:
                     [row], next_digest_time(w, now), f"over max_per_hour={w.max_per_hour}", report
                 )
                 continue
-            if not self._claim([row["id"]]):
-                continue
-            error = self._render_and_send(
-                row["channel"], render_alert, row, w, self._kind(row["channel"])
+            self._deliver(
+                [row], now, report, row["channel"], render_alert, row, w, self._kind(row["channel"])
             )
-            self._finish([row], error, now, report)
         for (channel, name), group in groups.items():
-            if not self._claim([r["id"] for r in group]):
-                continue
             if name is None:  # the channel's combined digest: a section per watchlist
                 sections = defaultdict(list)
                 for row in group:
                     sections[row["watchlist"]].append(row)
-                error = self._render_and_send(
+                self._deliver(
+                    group,
+                    now,
+                    report,
                     channel,
                     render_combined_digest,
                     [(self._watchlist(w), rows) for w, rows in sections.items()],
@@ -295,19 +318,37 @@ class Sender:
                 )
             else:
                 w = self._watchlist(name)
-                error = self._render_and_send(channel, render_digest, group, w, self._kind(channel))
-            self._finish(group, error, now, report)
+                self._deliver(
+                    group, now, report, channel, render_digest, group, w, self._kind(channel)
+                )
         return report
 
-    def _render_and_send(self, channel: str, render, *args) -> str | None:
-        """Send a claimed delivery; a template that fails to render fails this delivery (and
-        is retried, so a fixed and reloaded template sends it), never the loop."""
-        kill_point("deliver:claimed")
+    def _deliver(
+        self,
+        rows: list[PendingAlert],
+        now: datetime,
+        report: DeliveryReport,
+        channel: str,
+        render,
+        *args,
+    ) -> None:
+        """Render the message and wait for the channel's pace, then claim the deliveries and
+        send: 'sending' covers the network send only. A template that fails to render fails
+        this attempt (retried, so a fixed and reloaded template sends it), never the loop."""
+        ids = [row["id"] for row in rows]
         try:
             message = render(*args)
         except TemplateRenderError as exc:
-            return str(exc)
-        error = self.send(channel, message)
+            if self._claim(ids):
+                self._finish(rows, str(exc), now, report)
+            return
+        self._pace(channel)
+        if not self._claim(ids):
+            return  # another sender took some of them
+        try:
+            error = self.send(channel, message)
+        finally:
+            self._last_sent[channel] = self._clock()
         if error is None:
             kill_point("deliver:sent")
-        return error
+        self._finish(rows, error, now, report)
