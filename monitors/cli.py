@@ -570,6 +570,7 @@ def serve(
     from monitors.web.app import ReaderConfig, create_app
     from monitors.web.auth import PASSWORD_HASH_KEY, check_password_hash
     from monitors.web.auth import hash_password as make_hash
+    from monitors.web.hosts import public_name
 
     if hash_password:
         password = click.prompt("team password", hide_input=True, confirmation_prompt=True)
@@ -597,10 +598,15 @@ def serve(
             "authentication, or add --behind-auth-proxy if such a proxy passes the user in "
             f"{auth_header} (docs/web-view.md)"
         )
+    # the listen address itself is a name of the server when it names one host (not 0.0.0.0)
+    names = [*settings.web_public_names] + ([] if loopback or wildcard else [host])
+    for name in public_names:
+        try:
+            names.append(public_name(name))
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--public-name") from None
     db = _existing_db(ctx)
     db.close()
-    # the listen address itself is a name of the server when it names one host (not 0.0.0.0)
-    names = [*settings.web_public_names, *public_names] + ([] if loopback or wildcard else [host])
     app = create_app(
         ReaderConfig(
             db=Path(settings.db),

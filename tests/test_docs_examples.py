@@ -116,6 +116,7 @@ VALID = {  # a value each documented variable accepts (the page's own where it g
     "VEILLE_ALERT_MAX_AGE_DAYS": "off",
     "VEILLE_STORY_WINDOW_HOURS": "72",
     "VEILLE_DELIVER_EVERY_SECONDS": "60",
+    "VEILLE_WEB_PUBLIC_NAMES": "veille.example.ma, 192.168.1.20",
 }
 
 

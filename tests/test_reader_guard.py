@@ -183,6 +183,21 @@ def test_public_names_come_from_the_option_and_the_environment(db):
         assert request(base, "/", {"Host": "example.ma"})[0] == 400
 
 
+def test_a_public_name_that_is_not_a_name_is_refused_at_start(db, monkeypatch):
+    from click.testing import CliRunner
+
+    from monitors.cli import cli
+
+    result = CliRunner().invoke(cli, ["--db", str(db), "serve", "--public-name", "https://x.ma/"])
+    assert (
+        result.exit_code == 2 and "'https://x.ma/' is not a host name or address" in result.output
+    )
+    monkeypatch.setenv("VEILLE_WEB_PUBLIC_NAMES", "veille.example.ma *.example.ma")
+    result = CliRunner().invoke(cli, ["--db", str(db), "serve"])
+    assert result.exit_code == 2 and "VEILLE_WEB_PUBLIC_NAMES" in result.output
+    assert "'*.example.ma' is not a host name" in result.output
+
+
 # -- finding 4: rule tests on their own threads, each fetch within its deadline -------------------
 
 

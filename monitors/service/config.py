@@ -20,6 +20,7 @@ from crawler.core.errors import VeilleError
 from crawler.fetching.addresses import networks
 from crawler.storage.engine import is_postgres_location, location_password
 from crawler.stories.grouping import story_window_hours
+from monitors.web.hosts import parse_public_names
 
 if TYPE_CHECKING:  # loading them costs a tenth of a second `veille status` has no use for
     from crawler.discovery.sources import SourceList
@@ -105,7 +106,7 @@ _ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
     "VEILLE_WORKER_MAX_ACTIVE": ("worker_max_active", lambda v: parse_count(v, 1, 256)),
     "VEILLE_WORKER_MAX_CRAWLS": ("worker_max_crawls", lambda v: parse_count(v, 1, 1_000_000)),
     "VEILLE_WORKER_MAX_RSS_MB": ("worker_max_rss_mb", lambda v: parse_count(v, 100, 65536)),
-    "VEILLE_WEB_PUBLIC_NAMES": ("web_public_names", lambda v: tuple(v.replace(",", " ").split())),
+    "VEILLE_WEB_PUBLIC_NAMES": ("web_public_names", parse_public_names),
 }
 
 

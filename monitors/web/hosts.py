@@ -7,6 +7,7 @@ is a loopback name or address, or a public name the operator configured (`veille
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Iterable
 
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
@@ -48,9 +49,31 @@ class AllowedHosts:
         return bool(name) and (is_loopback_name(name) or name in self.public)
 
 
-def parse_public_names(value: str) -> list[str]:
-    """VEILLE_WEB_PUBLIC_NAMES: names separated by commas or spaces."""
-    return [n for n in value.replace(",", " ").split() if n]
+_NAME = re.compile(
+    r"^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*$"
+)
+
+
+def public_name(value: str) -> str:
+    """A host name or address as given by the operator, checked (ValueError says what is
+    wrong): a name a browser could send, not a URL or a pattern."""
+    name = "" if any(c in value for c in "/@?#") else host_name(value)
+    if name:
+        try:
+            ipaddress.ip_address(name)
+            return name
+        except ValueError:
+            if _NAME.match(name):
+                return name
+    raise ValueError(
+        f"{value!r} is not a host name or address (give names like veille.example.ma or "
+        "192.168.1.20, without http:// or a path)"
+    )
+
+
+def parse_public_names(value: str) -> tuple[str, ...]:
+    """VEILLE_WEB_PUBLIC_NAMES: names separated by commas or spaces, each checked."""
+    return tuple(public_name(n) for n in value.replace(",", " ").split())
 
 
 class HostCheck:
