@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import sqlite3
 import sys
@@ -19,6 +20,7 @@ from crawler.storage import store
 from crawler.storage.engine import Database
 from monitors.alerts.secrets import RedactingFilter
 from monitors.service.config import Settings, load_settings
+from monitors.terminal import echo, echo_json
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -114,6 +116,25 @@ def _allowed_networks(ctx: click.Context) -> list[str]:
     return [str(a) for a in allowed] if isinstance(allowed, list) else [str(allowed)]
 
 
+class _Seconds(click.FloatRange):
+    """A number of seconds within bounds; NaN is refused too (FloatRange lets it through)."""
+
+    def convert(self, value, param, ctx):
+        seconds = super().convert(value, param, ctx)
+        if math.isnan(seconds):
+            self.fail(f"{value!r} is not a number of seconds", param, ctx)
+        return seconds
+
+
+# Every number the command line takes is bounded: a value past what SQLite or a socket holds
+# (--limit 99999999999999999999) is refused with the option's range, not met by a traceback.
+LIMIT_MAX = 100_000
+LIMIT = click.IntRange(1, LIMIT_MAX)
+PORT = click.IntRange(1, 65_535)
+ROW_ID = click.IntRange(1, 2**63 - 1)  # SQLite's largest row id
+SECONDS = _Seconds(0.1, 3_600)
+
+
 class _Veille(click.Group):
     """Turns every VeilleError into a one-line message and exit status 2, no traceback."""
 
@@ -121,12 +142,12 @@ class _Veille(click.Group):
         try:
             return super().invoke(ctx)
         except VeilleError as exc:
-            click.echo(f"error: {exc}", err=True)
+            echo(f"error: {exc}", err=True)
             ctx.exit(2)
         except sqlite3.DatabaseError as exc:  # disk full or a damaged page met mid-command
             settings = (ctx.obj or {}).get("settings")
             where = settings.db if settings else "the database"
-            click.echo(f"error: {store.explain_database_error(where, exc)}", err=True)
+            echo(f"error: {store.explain_database_error(where, exc)}", err=True)
             ctx.exit(2)
 
 
@@ -172,7 +193,7 @@ def cli(
 
 @cli.command()
 @click.option("--once", is_flag=True, help="Run one full cycle (crawl, match, deliver) and exit.")
-@click.option("--health-port", type=int, help="Serve GET /health (JSON) on 127.0.0.1:PORT.")
+@click.option("--health-port", type=PORT, help="Serve GET /health (JSON) on 127.0.0.1:PORT.")
 @click.pass_context
 def run(ctx: click.Context, once: bool, health_port: int | None) -> None:
     """Run the daemon (or one cycle with --once).
@@ -200,15 +221,15 @@ def run(ctx: click.Context, once: bool, health_port: int | None) -> None:
         finally:
             pidfile_for(config.settings.db).unlink(missing_ok=True)
             lock.close()
-        click.echo(
+        echo(
             f"cycle done: {report.crawl.new_articles} new articles, {report.matches.matches} matches, "
             f"{report.matches.alerts} alerts, {report.deliveries.sent} sent, {report.crawl.errors} errors"
         )
         why = report.matches.not_alerted()
         if why:
-            click.echo(f"matches not alerted: {why}")
+            echo(f"matches not alerted: {why}")
         if report.unfinished:
-            click.echo(
+            echo(
                 f"the crawl ({report.crawl.status}) stopped before these sources were done: "
                 f"{', '.join(report.unfinished)}; what was stored was matched and delivered, "
                 "the rest is fetched by their next crawl (VEILLE_CRAWL_TIME_LIMIT sets the limit)",
@@ -217,7 +238,7 @@ def run(ctx: click.Context, once: bool, health_port: int | None) -> None:
             sys.exit(3)
         failed = failed_sources(report.crawl, [s.name for s in config.sources.enabled()])
         if failed and len(failed) == len(config.sources.enabled()):
-            click.echo(
+            echo(
                 f"every source failed ({', '.join(failed)}): see `veille status` for the errors",
                 err=True,
             )
@@ -247,7 +268,7 @@ def reload(ctx: click.Context) -> None:
         raise click.ClickException(
             f"no running daemon for this database ({pidfile} missing or stale)"
         ) from None
-    click.echo(
+    echo(
         f"reload requested from daemon {pid}; its log says whether the new configuration was accepted"
     )
 
@@ -264,15 +285,15 @@ def demo(workdir: Path) -> None:
     """Serve bundled fixture sites on 127.0.0.1 and run one full cycle against them."""
     from monitors.demo.run import run_demo
 
-    click.echo("Serving the demo sites on 127.0.0.1 and running one cycle…")
+    echo("Serving the demo sites on 127.0.0.1 and running one cycle…")
     result = run_demo(workdir=workdir)
     db = store.open_database(result.config.settings.db)
     _print_status(db)
-    click.echo(
+    echo(
         f"\nDemo done: {result.report.crawl.new_articles} articles stored, "
         f"{result.report.matches.alerts} alerts (printed above). Database: {result.config.settings.db}"
     )
-    click.echo(f"Explore it:  veille --db {result.config.settings.db} status")
+    echo(f"Explore it:  veille --db {result.config.settings.db} status")
 
 
 def _shorten(text: str, width: int) -> str:
@@ -304,20 +325,20 @@ def _print_status(db) -> None:
         "retry/gave up",
         "last error",
     ]
-    click.echo(tabulate(table, headers=headers))
+    echo(tabulate(table, headers=headers))
     for s in status.sources:
         if s.warning:
-            click.echo(f"\nwarning: {s.name}: {s.warning}")
+            echo(f"\nwarning: {s.name}: {s.warning}")
     cut = [s for s in status.sources if s.last_error and len(s.last_error) > 60]
     if cut:  # the end of an error is often what to do about it
-        click.echo("\nlast errors in full:")
+        echo("\nlast errors in full:")
         for s in cut:
-            click.echo(f"  {s.name}: {s.last_error}")
+            echo(f"  {s.name}: {s.last_error}")
     if status.matches_not_alerted:
         reasons = ", ".join(f"{n} ({why})" for why, n in sorted(status.matches_not_alerted.items()))
-        click.echo(f"\nmatches not alerted in the last 7 days: {reasons}")
+        echo(f"\nmatches not alerted in the last 7 days: {reasons}")
     states = ", ".join(f"{k}: {v}" for k, v in sorted(status.deliveries_by_state.items())) or "none"
-    click.echo(
+    echo(
         f"\narticles: {status.articles}   stories: {status.stories} "
         f"({status.stories_in_several_outlets} carried by several outlets)   "
         f"alerts: {status.alerts}   deliveries: {states}"
@@ -333,15 +354,16 @@ def status(ctx: click.Context, as_json: bool) -> None:
 
     db = _existing_db(ctx)
     if as_json:
-        click.echo(json.dumps(asdict(gather_status(db)), ensure_ascii=False, indent=2))
+        echo_json(asdict(gather_status(db)), ensure_ascii=False, indent=2)
     else:
         _print_status(db)
 
 
 @cli.command()
-@click.option("--limit", default=20, show_default=True)
+@click.option("--limit", type=LIMIT, default=20, show_default=True)
 @click.option(
     "--min-sources",
+    type=click.IntRange(1, 1_000),
     default=1,
     show_default=True,
     help="Only stories run by at least this many outlets.",
@@ -356,9 +378,7 @@ def stories(ctx: click.Context, limit: int, min_sources: int, as_json: bool) -> 
 
     db = _existing_db(ctx)
     if as_json:
-        click.echo(
-            json.dumps(story_groups(db.conn, limit, min_sources), ensure_ascii=False, indent=2)
-        )
+        echo_json(story_groups(db.conn, limit, min_sources), ensure_ascii=False, indent=2)
         return
     rows = [
         [
@@ -371,9 +391,7 @@ def stories(ctx: click.Context, limit: int, min_sources: int, as_json: bool) -> 
         ]
         for s in recent_stories(db.conn, limit, min_sources)
     ]
-    click.echo(
-        tabulate(rows, headers=["story", "first seen", "articles", "outlets", "title", "run by"])
-    )
+    echo(tabulate(rows, headers=["story", "first seen", "articles", "outlets", "title", "run by"]))
 
 
 @cli.command(name="import")
@@ -399,26 +417,24 @@ def import_command(
     db = store.open_database(_settings(ctx).db)
     report = import_file(db, path, skip_invalid=skip_invalid, alerts=not no_alerts)
     if as_json:
-        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+        echo_json(report.as_dict(), ensure_ascii=False, indent=2)
         return
-    click.echo(
+    echo(
         f"{path}: {report.read} read, {report.new} new, {report.duplicates} already stored, "
         f"{report.updated} updated; {report.stories_joined} joined another outlet's story"
     )
     if report.sources_created:
-        click.echo(
+        echo(
             f"new sources (not in the sources file, not crawled): {', '.join(report.sources_created)}"
         )
     if report.undated:
-        click.echo(
-            f"{report.undated} without a published date: grouped and alerted as if published now"
-        )
+        echo(f"{report.undated} without a published date: grouped and alerted as if published now")
     for cut in report.texts_cut:
-        click.echo(f"cut {cut}", err=True)
+        echo(f"cut {cut}", err=True)
     for problem in report.skipped:
-        click.echo(f"skipped {problem}", err=True)
+        echo(f"skipped {problem}", err=True)
     if report.skipped_total > len(report.skipped):
-        click.echo(f"skipped … and {report.skipped_total - len(report.skipped)} more", err=True)
+        echo(f"skipped … and {report.skipped_total - len(report.skipped)} more", err=True)
 
 
 @cli.command()
@@ -428,7 +444,7 @@ def import_command(
 @click.option("--since", help="Published on or after (YYYY-MM-DD).")
 @click.option("--until", help="Published before (YYYY-MM-DD).")
 @click.option("--watchlist", help="Only articles this watchlist matched.")
-@click.option("--limit", default=20, show_default=True)
+@click.option("--limit", type=LIMIT, default=20, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="JSON output.")
 @click.pass_context
 def search(ctx, query, sources, languages, since, until, watchlist, limit, as_json) -> None:
@@ -457,12 +473,12 @@ def search(ctx, query, sources, languages, since, until, watchlist, limit, as_js
         limit,
     )
     if as_json:
-        click.echo(json.dumps([asdict(h) for h in hits], ensure_ascii=False, indent=2))
+        echo_json([asdict(h) for h in hits], ensure_ascii=False, indent=2)
         return
     for hit in hits:
         date = (hit.published or "")[:10]
-        click.echo(f"\n{date}  {hit.source}  {hit.title}\n  {hit.url}\n  {hit.snippet}")
-    click.echo(f"\n{len(hits)} result(s)")
+        echo(f"\n{date}  {hit.source}  {hit.title}\n  {hit.url}\n  {hit.snippet}")
+    echo(f"\n{len(hits)} result(s)")
 
 
 @cli.command()
@@ -507,7 +523,7 @@ def export(ctx, fmt, watchlist, since, until, output) -> None:
     if output:
         with output.open("w", encoding="utf-8", newline="") as out:
             count = writer(records, out)
-        click.echo(f"{count} rows written to {output}", err=True)
+        echo(f"{count} rows written to {output}", err=True)
     else:
         writer(records, sys.stdout)
 
@@ -516,7 +532,7 @@ def export(ctx, fmt, watchlist, since, until, output) -> None:
 @click.option(
     "--host", default="127.0.0.1", show_default=True, help="Listen address (loopback by default)."
 )
-@click.option("--port", default=8001, show_default=True)
+@click.option("--port", type=PORT, default=8001, show_default=True)
 @click.option(
     "--allow-sql",
     is_flag=True,
@@ -576,7 +592,7 @@ def serve(
         password = click.prompt("team password", hide_input=True, confirmation_prompt=True)
         if len(password) < 10:
             raise VeilleError("the password is too short: give at least 10 characters")
-        click.echo(f"{PASSWORD_HASH_KEY}={make_hash(password)}")
+        echo(f"{PASSWORD_HASH_KEY}={make_hash(password)}")
         return
     settings = _settings(ctx)
     password_hash = load_secrets_file(settings.secrets).get(PASSWORD_HASH_KEY) or os.environ.get(
@@ -625,11 +641,11 @@ def serve(
         guard.append("team password" if password_hash else "")
         guard.append(f"proxy header {auth_header}" if behind_auth_proxy else "")
     login = " and ".join(g for g in guard if g) or "no login (loopback)"
-    click.echo(f"veille web view on http://{host}:{port}/ (read-only; {login})", err=True)
+    echo(f"veille web view on http://{host}:{port}/ (read-only; {login})", err=True)
     if names:
-        click.echo(f"answering to loopback and to: {', '.join(names)}", err=True)
+        echo(f"answering to loopback and to: {', '.join(names)}", err=True)
     elif not loopback:
-        click.echo(
+        echo(
             "answering to loopback names only (localhost, 127.0.0.1): give the names browsers "
             "use with --public-name (or VEILLE_WEB_PUBLIC_NAMES)",
             err=True,
@@ -650,6 +666,7 @@ def sources() -> None:
 @click.option("--source", "names", multiple=True, help="Check only this source (repeatable).")
 @click.option(
     "--timeout",
+    type=SECONDS,
     default=15.0,
     show_default=True,
     help="Seconds per request, the whole exchange (a server that drips is cut).",
@@ -670,9 +687,9 @@ def sources_check(
     )
     if offline:
         if as_json:
-            click.echo(json.dumps({"path": str(source_list.path), "valid": True, "entries": []}))
+            echo_json({"path": str(source_list.path), "valid": True, "entries": []})
         else:
-            click.echo(summary)
+            echo(summary)
         return
     chosen = [source_list.by_name(n) for n in names] if names else source_list.sources
     total = sum(len(s.entry_points) for s in chosen)
@@ -688,19 +705,17 @@ def sources_check(
         results = probe_sources(chosen, timeout=timeout, allowed=_allowed_networks(ctx))
     working = {r.source for r in results if r.reachable and not r.error}
     if as_json:
-        click.echo(
-            json.dumps(
-                {
-                    "path": str(source_list.path),
-                    "valid": True,
-                    "entries": [asdict(r) for r in results],
-                },
-                ensure_ascii=False,
-                indent=2,
-            )
+        echo_json(
+            {
+                "path": str(source_list.path),
+                "valid": True,
+                "entries": [asdict(r) for r in results],
+            },
+            ensure_ascii=False,
+            indent=2,
         )
         sys.exit(0 if working or not results else 1)
-    click.echo(summary)
+    echo(summary)
     table = [
         [
             r.source,
@@ -714,16 +729,16 @@ def sources_check(
         ]
         for r in results
     ]
-    click.echo(
+    echo(
         tabulate(
             table,
             headers=["source", "kind", "declared", "reachable", "HTTP", "items", "error", "url"],
         )
     )
     ok = sum(1 for r in results if r.reachable and not r.error)
-    click.echo(f"\n{ok}/{len(results)} entry points answered with usable content")
+    echo(f"\n{ok}/{len(results)} entry points answered with usable content")
     if results and not working:
-        click.echo("no source answered with usable content", err=True)
+        echo("no source answered with usable content", err=True)
         sys.exit(1)
 
 
@@ -749,39 +764,37 @@ def rules_check(ctx: click.Context, as_json: bool, strict: bool) -> None:
     config = load_config(_settings(ctx))
     warnings = lint_rules(config.rules, config.rules.raw_watchlists)
     for warning in warnings:
-        click.echo(str(warning), err=True)
+        echo(str(warning), err=True)
     if strict and warnings:
-        click.echo(f"error: {len(warnings)} warning(s) and --strict", err=True)
+        echo(f"error: {len(warnings)} warning(s) and --strict", err=True)
         sys.exit(2)
     if as_json:
-        click.echo(
-            json.dumps(
-                {
-                    "path": str(config.rules.path),
-                    "valid": True,
-                    "warnings": [
-                        {"line": w.line, "column": w.column, "message": w.message, "fix": w.fix}
-                        for w in warnings
-                    ],
-                    "watchlists": [
-                        {
-                            "name": w.name,
-                            "title": w.title,
-                            "query": w.query_text,
-                            "terms": list(w.terms),
-                            "entities": list(w.entities),
-                            "languages": list(w.languages),
-                            "channels": config.rules.channels_for(w),
-                        }
-                        for w in config.rules.watchlists
-                    ],
-                },
-                ensure_ascii=False,
-                indent=2,
-            )
+        echo_json(
+            {
+                "path": str(config.rules.path),
+                "valid": True,
+                "warnings": [
+                    {"line": w.line, "column": w.column, "message": w.message, "fix": w.fix}
+                    for w in warnings
+                ],
+                "watchlists": [
+                    {
+                        "name": w.name,
+                        "title": w.title,
+                        "query": w.query_text,
+                        "terms": list(w.terms),
+                        "entities": list(w.entities),
+                        "languages": list(w.languages),
+                        "channels": config.rules.channels_for(w),
+                    }
+                    for w in config.rules.watchlists
+                ],
+            },
+            ensure_ascii=False,
+            indent=2,
         )
         return
-    click.echo(f"{config.rules.path}: {len(config.rules.watchlists)} watchlists — valid")
+    echo(f"{config.rules.path}: {len(config.rules.watchlists)} watchlists — valid")
     for w in config.rules.watchlists:
         channels = ", ".join(config.rules.channels_for(w))
         parts = []
@@ -796,7 +809,7 @@ def rules_check(ctx: click.Context, as_json: bool, strict: bool) -> None:
             parts.append(f"{len(w.require)} required groups")
         if w.exclude:
             parts.append(f"{len(w.exclude)} excluded")
-        click.echo(f"  {w.name}: {'; '.join(parts)} → {channels}")
+        echo(f"  {w.name}: {'; '.join(parts)} → {channels}")
 
 
 @rules.command("test")
@@ -810,6 +823,7 @@ def rules_check(ctx: click.Context, as_json: bool, strict: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.option(
     "--timeout",
+    type=SECONDS,
     default=20.0,
     show_default=True,
     help="Seconds for fetching a URL, the whole exchange (a server that drips is cut).",
@@ -840,40 +854,38 @@ def rules_test(
         raise click.UsageError("give a URL, a file, '-' or --text")
     results = Matcher.for_rules(rule_set).match(article)
     if as_json:
-        click.echo(
-            json.dumps(
-                {
-                    "title": article.title,
-                    "language": article.language,
-                    "matches": [
-                        {
-                            "watchlist": r.watchlist,
-                            "hits": [
-                                {"term": h.term, "field": h.field, "start": h.start} for h in r.hits
-                            ],
-                            "snippet": r.snippet,
-                        }
-                        for r in results
-                    ],
-                },
-                ensure_ascii=False,
-                indent=2,
-            )
+        echo_json(
+            {
+                "title": article.title,
+                "language": article.language,
+                "matches": [
+                    {
+                        "watchlist": r.watchlist,
+                        "hits": [
+                            {"term": h.term, "field": h.field, "start": h.start} for h in r.hits
+                        ],
+                        "snippet": r.snippet,
+                    }
+                    for r in results
+                ],
+            },
+            ensure_ascii=False,
+            indent=2,
         )
         sys.exit(0 if results else 1)
-    click.echo(f"title: {article.title or '(none)'}   language: {article.language or '?'}")
+    echo(f"title: {article.title or '(none)'}   language: {article.language or '?'}")
     if not results:
-        click.echo("no watchlist matched")
+        echo("no watchlist matched")
         limited = [w.name for w in rule_set.watchlists if w.languages]
         if limited and article.language is None:
-            click.echo(
+            echo(
                 f"note: {', '.join(limited)} only match articles in "
                 "some languages; give --language with --text to test them"
             )
         sys.exit(1)
     for result in results:
         places = ", ".join(f"{h.term!r} in {h.field} at {h.start}" for h in result.hits)
-        click.echo(f"\n✔ {result.watchlist}: {places}\n  {result.snippet}")
+        echo(f"\n✔ {result.watchlist}: {places}\n  {result.snippet}")
 
 
 @cli.command("extract")
@@ -884,6 +896,7 @@ def rules_test(
 )
 @click.option(
     "--timeout",
+    type=SECONDS,
     default=20.0,
     show_default=True,
     help="Seconds for fetching a URL, the whole exchange (a server that drips is cut).",
@@ -903,9 +916,9 @@ def extract_command(
         extracted = extract_article(page, url)
     except NotAnArticle as exc:
         if as_json:
-            click.echo(json.dumps({"target": target, "stored": False, "reason": str(exc)}))
+            echo_json({"target": target, "stored": False, "reason": str(exc)})
         else:
-            click.echo(f"declined: {exc}")
+            echo(f"declined: {exc}")
         sys.exit(1)
     date = extracted.date
     record = {
@@ -927,26 +940,32 @@ def extract_command(
         "text": extracted.text,
     }
     if as_json:
-        click.echo(json.dumps(record, ensure_ascii=False))
+        echo_json(record, ensure_ascii=False)
         return
     for key in ("title", "author", "sitename", "canonical_url", "original_source", "original_url"):
-        click.echo(f"{key}: {record[key] or '-'}")
+        echo(f"{key}: {record[key] or '-'}")
     published = f"{date.value} ({date.precision}, from the {date.origin})" if date else "-"
-    click.echo(f"published: {published}")
+    echo(f"published: {published}")
     language = extracted.language or "-"
     if extracted.language_declared:
         language += f" (the page declares {extracted.language_declared}; its text says otherwise)"
-    click.echo(f"language: {language}")
+    echo(f"language: {language}")
     if extracted.pruning_reverted:
-        click.echo("note: boilerplate pruning cut most of the text; the unpruned page was used")
+        echo("note: boilerplate pruning cut most of the text; the unpruned page was used")
     text = extracted.text if full or len(extracted.text) <= 1500 else extracted.text[:1500] + " …"
-    click.echo(f"text: {len(extracted.text)} characters\n\n{text}")
+    echo(f"text: {len(extracted.text)} characters\n\n{text}")
 
 
 @rules.command("backtest")
 @click.argument("watchlist")
 @click.option("--since", help="Only articles published on or after this date (YYYY-MM-DD).")
-@click.option("--show", default=50, show_default=True, help="Print at most this many matches.")
+@click.option(
+    "--show",
+    type=click.IntRange(0, LIMIT_MAX),
+    default=50,
+    show_default=True,
+    help="Print at most this many matches.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the matches and totals as JSON.")
 @click.pass_context
 def rules_backtest(
@@ -994,27 +1013,25 @@ def rules_backtest(
             hits = [{"term": h.term, "field": h.field} for h in hit.result.hits]
             date = (hit.published or "")[:10]
             note = "  (too old to alert today)" if old else ""
-            click.echo(
+            echo(
                 f"\n{date}  {hit.source}  {hit.title}{note}\n  {hit.url}\n  {describe_hits(hits)}\n  {hit.result.snippet}"
             )
     if as_json:
-        click.echo(
-            json.dumps(
-                {
-                    "watchlist": watchlist,
-                    "scanned": total,
-                    "matched": matched,
-                    "too_old_to_alert": too_old,
-                    "matches": shown,
-                },
-                ensure_ascii=False,
-                indent=2,
-            )
+        echo_json(
+            {
+                "watchlist": watchlist,
+                "scanned": total,
+                "matched": matched,
+                "too_old_to_alert": too_old,
+                "matches": shown,
+            },
+            ensure_ascii=False,
+            indent=2,
         )
         return
-    click.echo(f"\n{watchlist}: {matched} of {total} stored articles match (no alert sent)")
+    echo(f"\n{watchlist}: {matched} of {total} stored articles match (no alert sent)")
     if too_old:
-        click.echo(
+        echo(
             f"{too_old} of them are older than {max_age_days:g} days: matched today they would "
             "be stored but not alerted (VEILLE_ALERT_MAX_AGE_DAYS, 'off' for no limit)"
         )
@@ -1059,9 +1076,9 @@ def notify_test(ctx: click.Context, channel: str) -> None:
     sender = Sender(store.open_database(settings.db), rule_set, min_interval=0)
     error = sender.send(channel, message)
     if error:
-        click.echo(f"✘ {channel}: {error}", err=True)
+        echo(f"✘ {channel}: {error}", err=True)
         sys.exit(1)
-    click.echo(f"✔ {channel}: test message sent")
+    echo(f"✔ {channel}: test message sent")
 
 
 @cli.group()
@@ -1072,7 +1089,7 @@ def alerts() -> None:
 @alerts.command("list")
 @click.option("--state", type=click.Choice(["pending", "sending", "sent", "failed", "unconfirmed"]))
 @click.option("--watchlist")
-@click.option("--limit", default=50, show_default=True)
+@click.option("--limit", type=LIMIT, default=50, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the alerts as JSON.")
 @click.pass_context
 def alerts_list(
@@ -1084,12 +1101,10 @@ def alerts_list(
     db = _existing_db(ctx)
     _known_names(db, watchlist=watchlist)
     if as_json:
-        click.echo(
-            json.dumps(
-                [asdict(a) for a in list_alerts(db, state, watchlist, limit)],
-                ensure_ascii=False,
-                indent=2,
-            )
+        echo_json(
+            [asdict(a) for a in list_alerts(db, state, watchlist, limit)],
+            ensure_ascii=False,
+            indent=2,
         )
         return
     rows = [
@@ -1103,13 +1118,11 @@ def alerts_list(
         ]
         for a in list_alerts(db, state, watchlist, limit)
     ]
-    click.echo(
-        tabulate(rows, headers=["id", "created", "watchlist", "source", "title", "deliveries"])
-    )
+    echo(tabulate(rows, headers=["id", "created", "watchlist", "source", "title", "deliveries"]))
 
 
 @alerts.command("show")
-@click.argument("alert_id", type=int)
+@click.argument("alert_id", type=ROW_ID)
 @click.pass_context
 def alerts_show(ctx: click.Context, alert_id: int) -> None:
     """One alert: its text and every delivery attempt."""
@@ -1129,7 +1142,7 @@ def alerts_show(ctx: click.Context, alert_id: int) -> None:
     except VeilleError:
         watchlist = Watchlist(rows[0]["watchlist"], rows[0]["watchlist"], terms=("-",))
     message = render_alert(rows[0], watchlist, "console")
-    click.echo(f"{message.subject}\n\n{message.body}\n")
+    echo(f"{message.subject}\n\n{message.body}\n")
     table = [
         [
             c,
@@ -1142,7 +1155,7 @@ def alerts_show(ctx: click.Context, alert_id: int) -> None:
         ]
         for c, s, n, d, nxt, sent, err in deliveries
     ]
-    click.echo(
+    echo(
         tabulate(
             table,
             headers=["channel", "state", "attempts", "mode", "next attempt", "sent", "last error"],
@@ -1151,7 +1164,7 @@ def alerts_show(ctx: click.Context, alert_id: int) -> None:
 
 
 @alerts.command("retry")
-@click.argument("alert_ids", type=int, nargs=-1)
+@click.argument("alert_ids", type=ROW_ID, nargs=-1)
 @click.option("--failed", "which", flag_value="failed", help="Every failed delivery.")
 @click.option(
     "--unconfirmed", "which", flag_value="unconfirmed", help="Every unconfirmed delivery."
@@ -1177,7 +1190,7 @@ def alerts_retry(
         raise click.UsageError("--resend needs explicit alert ids")
     states = (which,) if which else RETRYABLE + (("sent",) if resend else ())
     count = retry(store.open_database(_settings(ctx).db), list(alert_ids) or None, states, channel)
-    click.echo(f"{count} deliveries queued again; the daemon (or `veille run --once`) sends them")
+    echo(f"{count} deliveries queued again; the daemon (or `veille run --once`) sends them")
 
 
 @cli.group()
@@ -1209,14 +1222,14 @@ def db_copy(source: Path, target: str, replace: bool) -> None:
     if password:
         remember_secret(password)
     copied = copy_database(source, target, replace=replace)
-    click.echo(
+    echo(
         tabulate(
             [(c.table, c.source_rows, c.target_rows) for c in copied],
             headers=["table", "SQLite rows", "PostgreSQL rows"],
         )
     )
     total = sum(c.target_rows for c in copied)
-    click.echo(f"copied {total} rows in {len(copied)} tables to {mask_location(target)}")
+    echo(f"copied {total} rows in {len(copied)} tables to {mask_location(target)}")
 
 
 def main() -> None:
