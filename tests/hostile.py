@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import socket
 import struct
@@ -174,6 +175,18 @@ class HostileSite:
                     return self.send(
                         200, b"<html><body>" + b"<p>bla bla</p>" * 400_000 + b"</body></html>"
                     )
+                if path == "/huge-unannounced":  # no Content-Length: the size shows as it comes
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/html")
+                    self.end_headers()
+                    with contextlib.suppress(OSError):
+                        self.wfile.write(b"<html><body>" + b"<p>bla bla</p>" * 150_000)
+                    return
+                if path == "/huge-feed":
+                    links = [f"{base}/huge-unannounced", f"{base}/huge"]
+                    items = "".join(f"<item><title>x</title><link>{u}</link></item>" for u in links)
+                    body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>h</title>{items}</channel></rss>'
+                    return self.send(200, body.encode(), "application/rss+xml")
                 if path == "/gzip-bomb":
                     return self.send(200, outer.bomb, "text/html", {"Content-Encoding": "gzip"})
                 if path in ("/loop-a", "/loop-b"):

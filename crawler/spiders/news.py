@@ -75,8 +75,25 @@ def _header(response: Response, name: bytes) -> str | None:
     return value.decode("latin-1") if value else None
 
 
-def describe_failure(failure: Failure) -> tuple[str, str]:
-    """A (kind, message) pair a user understands, for a failed request."""
+def _cancelled(said: str, maxsize: int | None, stopping: str | None) -> tuple[str, str]:
+    """Why Scrapy cancelled a download. It says so when a page announces a size over the limit;
+    a body that grows past it unannounced, or a crawl being stopped, cancel it with no word."""
+    if said:
+        return "too-large", f"download cancelled: {said}; raise DOWNLOAD_MAXSIZE if legitimate"
+    if stopping:
+        return "stopped", f"download cancelled: the crawl was stopped ({stopping})"
+    limit = f"{maxsize:,} bytes, " if maxsize else ""
+    return "too-large", (
+        f"download cancelled: the page grew past the size limit ({limit}DOWNLOAD_MAXSIZE) "
+        "without announcing its size; raise DOWNLOAD_MAXSIZE if legitimate"
+    )
+
+
+def describe_failure(
+    failure: Failure, maxsize: int | None = None, stopping: str | None = None
+) -> tuple[str, str]:
+    """A (kind, message) pair a user understands, for a failed request. `maxsize` is the
+    crawl's DOWNLOAD_MAXSIZE, `stopping` why the crawl is being stopped, if it is."""
     exc = failure.value
     if failure.check(HttpError):
         status = exc.response.status
@@ -93,7 +110,7 @@ def describe_failure(failure: Failure) -> tuple[str, str]:
     if failure.check(TimeoutError, TCPTimedOutError, DownloadTimeoutError):
         return "timeout", "no answer before the download timeout"
     if failure.check(DownloadCancelledError):
-        return "too-large", f"download cancelled ({exc}); raise DOWNLOAD_MAXSIZE if legitimate"
+        return _cancelled(str(exc), maxsize, stopping)
     if failure.check(ResponseDataLossError):
         return "truncated", "the server closed the connection before the end of the page"
     if failure.check(BlockedAddress):
@@ -227,9 +244,18 @@ class NewsSpider(scrapy.Spider):
             },
         )
 
+    def _describe(self, failure: Failure) -> tuple[str, str]:
+        request = _failed_request(failure)
+        maxsize = request.meta.get("download_maxsize", self.settings.getint("DOWNLOAD_MAXSIZE"))
+        engine = getattr(self.crawler, "engine", None)
+        stopping = self.stop_reason or (
+            "shutdown" if engine is not None and not engine.running else None
+        )
+        return describe_failure(failure, maxsize, stopping)
+
     def entry_failed(self, failure: Failure) -> None:
         request = _failed_request(failure)
-        kind, message = describe_failure(failure)
+        kind, message = self._describe(failure)
         self.journal.count(request.meta["source"], "entry_failed")
         self.record_error(request.meta["source"], request.url, kind, message)
 
@@ -382,7 +408,7 @@ class NewsSpider(scrapy.Spider):
 
     def article_failed(self, failure: Failure) -> None:
         request = _failed_request(failure)
-        kind, message = describe_failure(failure)
+        kind, message = self._describe(failure)
         self.journal.book_article_failure(
             request.meta["source"], request.url, kind, message, request.meta
         )
