@@ -99,7 +99,7 @@ def main() -> None:
             when = published(inserted)
             started = time.perf_counter()
             found = sum(
-                find_story(db.conn, fp, source="probe", title=title_of(text), text=text, when=when)
+                find_story(db, fp, source="probe", title=title_of(text), text=text, when=when)
                 is not None
                 for fp, text in probes
             )

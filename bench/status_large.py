@@ -4,7 +4,7 @@ in-process and as the command a user runs.
 
     .venv/bin/python bench/status_large.py [--articles 100000]
 
-Opening an up-to-date database checks its version and one meta row: no migration, no scan.
+Opening an up-to-date database reads its recorded steps and one meta row: no migration, no scan.
 """
 
 from __future__ import annotations

@@ -15,11 +15,10 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any, Literal, TypedDict, cast
 
-import sqlite_utils
-
 from crawler.canonical import url_key
 from crawler.discovery import retries
 from crawler.storage import store
+from crawler.storage.engine import Database
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +60,7 @@ LOST = "veille:articles-lost"  # not per source: set when articles of this crawl
 
 
 class CrawlJournal:
-    def __init__(self, db: sqlite_utils.Database, run_id: int, crawler: Any) -> None:
+    def __init__(self, db: Database, run_id: int, crawler: Any) -> None:
         self.db = db
         self.run_id = run_id
         self._crawler = crawler
@@ -132,7 +131,7 @@ class CrawlJournal:
         self.record_error(source, url, kind, message)
         meta = meta or {}
         state = retries.book_failure(
-            self.db.conn,
+            self.db,
             source,
             url_key(url),
             url,

@@ -11,8 +11,8 @@ from scrapy.http import Request, Response
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler
 
-from crawler.core.times import utcnow
 from crawler.fetching.addresses import allowed_scheme, check_address, networks
+from crawler.storage import store
 
 ROBOTS_CACHE = timedelta(hours=24)  # what major crawlers allow themselves
 
@@ -35,9 +35,7 @@ class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
     async def robot_parser(self, request: Request):
         netloc = urlparse_cached(request).netloc
         if netloc not in self._parsers and self._db is not None:
-            row = self._db.execute(
-                "SELECT body, fetched_at FROM robots_cache WHERE netloc = ?", [netloc]
-            ).fetchone()
+            row = store.cached_robots(self._db, netloc)
             if row:
                 fetched = datetime.fromisoformat(row[1].replace("Z", "+00:00"))
                 if datetime.now(UTC) - fetched < ROBOTS_CACHE:
@@ -49,12 +47,7 @@ class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
 
     async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
         if self._db is not None and response.status == 200:
-            with self._db.conn:
-                self._db.conn.execute(
-                    "INSERT INTO robots_cache(netloc, body, fetched_at) VALUES (?,?,?) "
-                    "ON CONFLICT(netloc) DO UPDATE SET body=excluded.body, fetched_at=excluded.fetched_at",
-                    (netloc, response.body, utcnow()),
-                )
+            store.save_robots(self._db, netloc, response.body)
         await super()._parse_robots(response, netloc, request)
 
 

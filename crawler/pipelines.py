@@ -122,7 +122,7 @@ class DedupePipeline(_Stage):
             if stored and same_text is None:
                 item.update_of = stored[0]
                 return item  # changed text: StorePipeline records a new revision
-        existing = store.find_duplicate(self.journal.db.conn, url, content_hash)
+        existing = store.find_duplicate(self.journal.db, url, content_hash)
         if existing is None:
             return item
         store.remember_urls(self.journal.db, existing, [url, *item.seen_urls])

@@ -374,11 +374,11 @@ def status(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def stories(ctx: click.Context, limit: int, min_sources: int, as_json: bool) -> None:
     """Recent stories (one event, every outlet's article grouped) and the outlets that ran them."""
-    from crawler.stories.grouping import recent_stories, story_groups
+    from crawler.stories.store import recent_stories, story_groups
 
     db = _existing_db(ctx)
     if as_json:
-        echo_json(story_groups(db.conn, limit, min_sources), ensure_ascii=False, indent=2)
+        echo_json(story_groups(db, limit, min_sources), ensure_ascii=False, indent=2)
         return
     rows = [
         [
@@ -389,7 +389,7 @@ def stories(ctx: click.Context, limit: int, min_sources: int, as_json: bool) -> 
             (s["title"] or "")[:60],
             s["outlets"],
         ]
-        for s in recent_stories(db.conn, limit, min_sources)
+        for s in recent_stories(db, limit, min_sources)
     ]
     echo(tabulate(rows, headers=["story", "first seen", "articles", "outlets", "title", "run by"]))
 

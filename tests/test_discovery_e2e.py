@@ -121,17 +121,17 @@ def test_a_failing_article_is_retried_with_backoff_then_given_up(site, tmp_path)
     _crawl(tmp_path, sources)
     db = store.open_database(tmp_path / "veille.db")
     key = db.execute("SELECT url_key FROM article_retries").fetchone()[0]
-    assert retries.state_of(db.conn, key) == "due"  # the next crawl tries it again
+    assert retries.state_of(db, key) == "due"  # the next crawl tries it again
     # Four more failures, as a site down for a day would give: given up, reason kept.
     for _ in range(retries.MAX_ATTEMPTS - 1):
-        state = retries.book_failure(db.conn, "maroc-numerique", key, "u", "timeout", "timed out")
+        state = retries.book_failure(db, "maroc-numerique", key, "u", "timeout", "timed out")
     assert state == retries.GIVEN_UP
     status = gather_status(db)
     (source,) = [s for s in status.sources if s.name == "maroc-numerique"]
     assert (source.retries_waiting, source.retries_given_up) == (0, 1)
     row = db.execute("SELECT state, reason FROM article_retries").fetchone()
     assert row == ("given-up", "timed out")
-    assert retries.book_failure(db.conn, "s", "k404", "u", "http-404", "HTTP 404") == "permanent"
+    assert retries.book_failure(db, "s", "k404", "u", "http-404", "HTTP 404") == "permanent"
 
 
 def test_a_source_whose_links_all_go_elsewhere_warns_in_status(site, tmp_path):

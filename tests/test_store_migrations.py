@@ -9,7 +9,10 @@ import threading
 
 import pytest
 
+import monitors  # noqa: F401 (registers its tables: the full schema)
 from crawler.storage import schema, store
+from crawler.storage import tables as storage_tables
+from crawler.stories import backfill
 
 
 def every_step() -> list[tuple[str, str]]:
@@ -26,9 +29,9 @@ def test_a_new_database_records_every_step_under_its_owner(tmp_path):
     db = store.open_database(tmp_path / "v.db")
     assert schema.applied(db) == every_step()
     owners = [owner for owner, _ in schema.applied(db)]
-    assert owners == sorted(owners, key=[m.removesuffix(".tables") for m in schema.OWNERS].index)
+    assert owners == sorted(owners, key=[m.OWNER for m in schema.owners()].index)
     assert {"monitors.alerts", "crawler.storage", "crawler.stories"} <= set(owners)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == schema.schema_version() == 14
+    assert db.execute("PRAGMA user_version").fetchone()[0] == schema.schema_version() == 17
     assert store.is_up_to_date(db) and not any(m.pending(db) for m in schema.migration_sets())
 
 
@@ -38,8 +41,9 @@ def test_opening_an_up_to_date_database_runs_no_migration_and_no_scan(tmp_path, 
     def refuse(*_args, **_kwargs):
         raise AssertionError("an up-to-date database ran a migration or a back-fill")
 
-    for name in ("_backfill_stories", "_backfill_story_terms", "_narrow_fts_update_trigger"):
-        monkeypatch.setattr(store, name, refuse)
+    for name in ("backfill_stories", "backfill_story_terms"):
+        monkeypatch.setattr(backfill, name, refuse)
+    monkeypatch.setattr(storage_tables, "full_text_search", refuse)
     monkeypatch.setattr(store, "apply_migrations", refuse)
     statements: list[str] = []
     real_connect = sqlite3.connect

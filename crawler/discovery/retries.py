@@ -11,9 +11,11 @@ Permanent failures (404, 410, a page that is not an article) are remembered and 
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+
+from crawler.storage import retry_book
+from crawler.storage.engine import Database
 
 WAITING, GIVEN_UP, PERMANENT = "waiting", "given-up", "permanent"
 MAX_ATTEMPTS = 5
@@ -47,7 +49,7 @@ class DueRetry:
 
 
 def book_failure(
-    conn: sqlite3.Connection,
+    db: Database,
     source: str,
     url_key: str,
     url: str,
@@ -59,86 +61,61 @@ def book_failure(
 ) -> str:
     """Record a failed fetch of an article URL; returns its state afterwards."""
     now = now or datetime.now(UTC)
-    row = conn.execute(
-        "SELECT attempts FROM article_retries WHERE url_key = ?", (url_key,)
-    ).fetchone()
-    attempts = (row[0] if row else 0) + 1
+    attempts = retry_book.attempts(db, url_key) + 1
     if not is_retryable(kind):
         state, due = PERMANENT, None
     elif attempts >= MAX_ATTEMPTS:
         state, due = GIVEN_UP, None
     else:
         state, due = WAITING, _iso(now + BACKOFF[min(attempts, len(BACKOFF)) - 1])
-    with conn:
-        conn.execute(
-            "INSERT INTO article_retries(url_key, url, source, state, attempts, kind, reason, "
-            "first_failed_at, last_failed_at, next_attempt_at, feed_title, feed_published) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(url_key) DO UPDATE SET "
-            "state=excluded.state, attempts=excluded.attempts, kind=excluded.kind, "
-            "reason=excluded.reason, last_failed_at=excluded.last_failed_at, "
-            "next_attempt_at=excluded.next_attempt_at, "
-            "feed_title=coalesce(excluded.feed_title, feed_title), "
-            "feed_published=coalesce(excluded.feed_published, feed_published)",
-            (
-                url_key,
-                url,
-                source,
-                state,
-                attempts,
-                kind,
-                reason[:500],
-                _iso(now),
-                _iso(now),
-                due,
-                feed_title,
-                feed_published,
-            ),
-        )
+    retry_book.book(
+        db,
+        retry_book.Failure(
+            url_key,
+            url,
+            source,
+            state,
+            attempts,
+            kind,
+            reason[:500],
+            _iso(now),
+            due,
+            feed_title,
+            feed_published,
+        ),
+    )
     return state
 
 
-def clear(conn: sqlite3.Connection, url_key: str) -> None:
+def clear(db: Database, url_key: str) -> None:
     """The URL was fetched: nothing left to retry."""
-    with conn:
-        conn.execute(
-            "DELETE FROM article_retries WHERE url_key = ? AND state != ?", (url_key, PERMANENT)
-        )
+    retry_book.forget(db, url_key, keep_state=PERMANENT)
 
 
-def state_of(conn: sqlite3.Connection, url_key: str, now: datetime | None = None) -> str | None:
+def state_of(db: Database, url_key: str, now: datetime | None = None) -> str | None:
     """'permanent', 'given-up', 'waiting' (not due yet), 'due', or None if never failed."""
-    row = conn.execute(
-        "SELECT state, next_attempt_at FROM article_retries WHERE url_key = ?", (url_key,)
-    ).fetchone()
-    if row is None:
+    booked = retry_book.state(db, url_key)
+    if booked is None:
         return None
-    state, due = row
-    if state == WAITING and due <= _iso(now or datetime.now(UTC)):
+    state, due = booked
+    if state == WAITING and due is not None and due <= _iso(now or datetime.now(UTC)):
         return "due"
     return state
 
 
 def due_retries(
-    conn: sqlite3.Connection,
+    db: Database,
     source: str,
     now: datetime | None = None,
     limit: int = MAX_RETRIES_PER_CRAWL,
 ) -> list[DueRetry]:
     """The source's booked URLs due for another attempt, oldest first."""
-    rows = conn.execute(
-        "SELECT url, feed_title, feed_published, attempts FROM article_retries "
-        "WHERE source = ? AND state = ? AND next_attempt_at <= ? "
-        "ORDER BY next_attempt_at LIMIT ?",
-        (source, WAITING, _iso(now or datetime.now(UTC)), limit),
-    ).fetchall()
-    return [DueRetry(*row) for row in rows]
+    return [
+        DueRetry(*row)
+        for row in retry_book.due(db, source, WAITING, _iso(now or datetime.now(UTC)), limit)
+    ]
 
 
-def counts_by_source(conn: sqlite3.Connection) -> dict[str, dict[str, int]]:
+def counts_by_source(db: Database) -> dict[str, dict[str, int]]:
     """{source: {state: count}} for `veille status`."""
-    counts: dict[str, dict[str, int]] = {}
-    for source, state, count in conn.execute(
-        "SELECT source, state, count(*) FROM article_retries GROUP BY source, state"
-    ):
-        counts.setdefault(source, {})[state] = count
-    return counts
+    return retry_book.counts_by_source(db)

@@ -21,11 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-import sqlite_utils
-
 from crawler.core.errors import CrawlError
 from crawler.journal import SourceCounts
 from crawler.storage import store
+from crawler.storage.engine import Database
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +52,7 @@ def crawl(
     settings: dict[str, object] | None = None,
     time_limit: float = DEFAULT_TIME_LIMIT,
     log_file: str | Path | None = None,
-    db: sqlite_utils.Database | None = None,
+    db: Database | None = None,
 ) -> CrawlResult:
     """Crawl the given sources (all enabled ones by default) in a child process and wait for it.
 
@@ -135,29 +134,23 @@ def crawl(
             db, run_id, result.status, result.new_articles, result.errors, result.per_source
         )
     if owned:
-        db.conn.close()
+        db.close()
     return result
 
 
-def _recorded(db, run_id: int) -> bool:
+def _recorded(db: Database, run_id: int) -> bool:
     """Whether the crawl has written its run's record (finished, or stopped by itself)."""
-    row = db.execute("SELECT finished_at FROM crawl_runs WHERE id=?", [run_id]).fetchone()
-    return bool(row and row[0])
+    return store.run_record(db, run_id).finished_at is not None
 
 
-def run_result(db, run_id: int, unfinished_status: str) -> CrawlResult:
+def run_result(db: Database, run_id: int, unfinished_status: str) -> CrawlResult:
     """The run as the crawl recorded it; a run the crawl never finished (killed, time limit,
     crashed) is closed here with `unfinished_status`."""
-    row = db.execute(
-        "SELECT status, new_articles, errors, stats, finished_at FROM crawl_runs WHERE id=?",
-        [run_id],
-    ).fetchone()
-    status, new_articles, errors, stats, finished_at = row
-    if finished_at is None:
-        status = unfinished_status
-        store.finish_run(db, run_id, status, new_articles, errors, {})
-        return CrawlResult(run_id, status, new_articles, errors, {})
-    return CrawlResult(run_id, status, new_articles, errors, json.loads(stats) if stats else {})
+    run = store.run_record(db, run_id)
+    if run.finished_at is None:
+        store.finish_run(db, run_id, unfinished_status, run.new_articles, run.errors, {})
+        return CrawlResult(run_id, unfinished_status, run.new_articles, run.errors, {})
+    return CrawlResult(run_id, run.status, run.new_articles, run.errors, run.stats)
 
 
 _PR_SET_PDEATHSIG = 1

@@ -25,10 +25,9 @@ from pathlib import Path
 from typing import IO
 from urllib.parse import urlsplit
 
-import sqlite_utils
-
 from crawler.fetching.crawl import CrawlResult, _die_with_parent, run_result
 from crawler.storage import store
+from crawler.storage.engine import Database
 
 logger = logging.getLogger(__name__)
 
@@ -171,7 +170,7 @@ class WorkerPool:
         only: list[str] | None = None,
         time_limit: float = 900.0,
         sites: frozenset[str] = frozenset(),
-        db: sqlite_utils.Database | None = None,
+        db: Database | None = None,
     ) -> CrawlResult:
         """Run one crawl on a worker and wait for it: the same result as crawler.fetching.crawl.crawl.
         It waits first while another crawl is on one of its `sites` (crawl_sites). `db` is the
@@ -209,7 +208,7 @@ class WorkerPool:
             return run_result(db, run_id, pending.status or "killed")
         finally:
             if owned:
-                db.conn.close()
+                db.close()
 
     def _assign(self, pending: _Pending) -> _Worker | None:
         """The live worker with the fewest crawls under way, once one has room and no crawl

@@ -15,7 +15,6 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
-import sqlite_utils
 from scrapy import signals
 from scrapy.exceptions import (
     CannotResolveHostError,
@@ -50,6 +49,7 @@ from crawler.items import ArticleItem
 from crawler.journal import CrawlJournal
 from crawler.middlewares import BlockedAddress
 from crawler.storage import store
+from crawler.storage.engine import Database
 
 logger = logging.getLogger(__name__)
 
@@ -133,7 +133,7 @@ class NewsSpider(scrapy.Spider):
     name = "news"
     # Set by from_crawler, once the crawler's settings are known.
     sources_path: str
-    db: sqlite_utils.Database
+    db: Database
     sources: dict[str, Source]
     sites: dict[str, SiteHosts]
     run_id: int
@@ -218,7 +218,7 @@ class NewsSpider(scrapy.Spider):
                 robots = urljoin(source.homepage, "/robots.txt")
                 yield self._entry_request(source, EntryPoint("robots", robots), robots)
             # Articles whose fetch failed before: due again even if every entry point says 304.
-            for due in retries.due_retries(self.db.conn, source.name):
+            for due in retries.due_retries(self.db, source.name):
                 request = self._article_request(
                     source, due.url, due.feed_title, due.feed_published, retrying=True
                 )
@@ -379,7 +379,7 @@ class NewsSpider(scrapy.Spider):
         if key in self._requested:
             return None
         self._requested.add(key)
-        booked = retries.state_of(self.db.conn, key)
+        booked = retries.state_of(self.db, key)
         if booked in (retries.PERMANENT, retries.GIVEN_UP, retries.WAITING) and not retrying:
             self.journal.count(source.name, "booked_skipped")  # retried when due, not before
             return None
@@ -422,7 +422,7 @@ class NewsSpider(scrapy.Spider):
             )
             return
         if response.meta.get("booked"):  # fetched at last: nothing left to retry
-            retries.clear(self.db.conn, url_key(_requested_url(response)))
+            retries.clear(self.db, url_key(_requested_url(response)))
         seen = [response.meta["discovered_as"], _requested_url(response), response.url]
         seen += response.meta.get("redirect_urls", [])
         yield ArticleItem(
@@ -486,7 +486,7 @@ class NewsSpider(scrapy.Spider):
             for url, children in self._children.items():
                 store.save_entry_children(self.db, url, children)
         reset_extraction_caches()
-        self.db.conn.close()
+        self.db.close()
 
     def _record_run(self, status: str, found_links: bool = False) -> None:
         """Stamp each source (crawled, succeeded) and write the run's record and counts."""

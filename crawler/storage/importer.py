@@ -28,8 +28,6 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urlsplit
 
-import sqlite_utils
-
 from crawler.canonical import canonicalize_url, url_key
 from crawler.core.errors import VeilleError
 from crawler.core.limits import MAX_TEXT_CHARACTERS, cap_text
@@ -37,8 +35,10 @@ from crawler.core.normalize import content_hash
 from crawler.core.times import utcnow
 from crawler.extraction.dates import parse_date
 from crawler.storage import store
+from crawler.storage.engine import Database
 from crawler.stories.fingerprint import fingerprint
 from crawler.stories.grouping import story_hour
+from crawler.stories.store import story_count
 
 REQUIRED = ("url", "text", "source")
 OPTIONAL = ("title", "published", "language", "author")
@@ -384,14 +384,9 @@ def _scan(handle: BinaryIO) -> _Scan:
 # -- storing ---------------------------------------------------------------------------------------
 
 
-def _create_sources(db: sqlite_utils.Database, names: Iterable[str]) -> list[str]:
-    known = {row[0] for row in db.execute("SELECT name FROM sources")}
-    created = sorted(set(names) - known)
-    with db.conn:
-        db.conn.executemany(
-            "INSERT OR IGNORE INTO sources(name, title) VALUES (?, ?)",
-            [(name, name) for name in created],
-        )
+def _create_sources(db: Database, names: Iterable[str]) -> list[str]:
+    created = sorted(set(names) - store.source_names(db))
+    store.add_sources(db, created)
     return created
 
 
@@ -405,11 +400,11 @@ class _Stop(Exception):
 
 
 def _store_in_order(
-    db: sqlite_utils.Database, prepared: Iterable[Prepared], report: ImportReport, alerts: bool
+    db: Database, prepared: Iterable[Prepared], report: ImportReport, alerts: bool
 ) -> None:
     """Store articles as a crawl would, in the order given. Raises _Stop when the database
     fails; every count in `report` is then of what was committed."""
-    stories_before = db.execute("SELECT count(*) FROM stories").fetchone()[0]
+    stories_before = story_count(db)
     pending: list[Prepared] = []
     pending_keys: set[str] = set()
 
@@ -462,21 +457,15 @@ def _store_in_order(
         if len(pending) >= BATCH_SIZE:
             flush()
     flush()
-    stories_after = db.execute("SELECT count(*) FROM stories").fetchone()[0]
+    stories_after = story_count(db)
     report.stories_joined = report.new - (stories_after - stories_before)
 
 
-def _database_cause(db: sqlite_utils.Database, exc: sqlite3.Error) -> str:
-    try:
-        where = db.execute("PRAGMA database_list").fetchone()[2]
-    except sqlite3.Error:
-        where = "the database"
-    return str(store.explain_database_error(where, exc))
+def _database_cause(db: Database, exc: sqlite3.Error) -> str:
+    return str(store.explain_database_error(store.database_location(db), exc))
 
 
-def import_records(
-    db: sqlite_utils.Database, records: list[ImportRecord], alerts: bool = True
-) -> ImportReport:
+def import_records(db: Database, records: list[ImportRecord], alerts: bool = True) -> ImportReport:
     """Store the records as a crawl would, in publication order. With `alerts` off, the new
     articles are stored as already matched: searchable and grouped, never alerted on. A record
     that cannot be stored raises LineError before anything is stored."""
@@ -491,7 +480,7 @@ def import_records(
 
 
 def import_file(
-    db: sqlite_utils.Database, path: Path, skip_invalid: bool = False, alerts: bool = True
+    db: Database, path: Path, skip_invalid: bool = False, alerts: bool = True
 ) -> ImportReport:
     """Check every line, then store the articles in publication order (see the module
     docstring). Raises ImportFileError (nothing stored) when a line cannot be stored, unless

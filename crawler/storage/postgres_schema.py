@@ -1,7 +1,7 @@
 """PostgreSQL: opening a database, its schema, and what its failures mean to a user.
 
 The schema is every owner's POSTGRES_STEPS (name, SQL), applied in the order of
-the owners (a table before the tables and views that refer to it), each step once.
+the owners (crawler.storage.schema.owners(), or those given) (a table before the tables and views that refer to it), each step once.
 
 A step runs in a transaction with the record of it (PostgreSQL's DDL is transactional: a step
 that fails leaves nothing behind), and one process migrates at a time: the others wait on an
@@ -11,7 +11,6 @@ An up-to-date database costs one small read at open.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Sequence
 from types import ModuleType
 from typing import Any
@@ -36,13 +35,12 @@ CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} (
 """
 
 
-def owner_modules(names: Sequence[str] | None = None) -> list[ModuleType]:
-    """The `tables` modules of the owners, in the order their migrations apply."""
-    if names is None:
-        from crawler.storage.schema import OWNERS
+def owner_modules() -> list[ModuleType]:
+    """The `tables` modules of every owner known to this process, in the order their
+    migrations apply (crawler.storage.schema.owners)."""
+    from crawler.storage.schema import owners
 
-        names = OWNERS
-    return [importlib.import_module(name) for name in names]
+    return list(owners())
 
 
 def all_steps(modules: Sequence[ModuleType]) -> list[tuple[str, str, str]]:

@@ -1,29 +1,53 @@
 """The database schema: declared by the packages that own the tables, applied here.
 
-Each owner (OWNERS) keeps its tables' migrations in a `tables.py` (STEPS: name and SQL); here
-they become sqlite-utils `Migrations` sets, applied in the order of OWNERS (a table before the
-tables and views that refer to it), each step once, in a transaction with the record of it,
-one process at a time. PRAGMA user_version holds how many steps a database has run, so that
-opening an up-to-date database costs a version check (see store.is_up_to_date).
+Each owner keeps its tables' migrations in a `tables.py` module (OWNER: its name; STEPS: name and
+SQL, or name and a function of the database for what SQL alone cannot do, such as a back-fill);
+here they become sqlite-utils `Migrations` sets, applied in the order of the owners (a table
+before the tables and views that refer to it), each step once, in a transaction with the record
+of it, one process at a time.
+
+Which owners: the crawler's own (CRAWLER_OWNERS) and those registered by the layers above it at
+start-up (`register_owners`: the monitors package registers its tables when it loads), so that
+crawler code never names them. `owners()` is that list; `store.open_database(path)` applies it
+unless given another. A crawl process, which loads only the crawler, finds the other owners'
+steps already applied by the service that started it, and checks only its own.
 """
 
 from __future__ import annotations
 
 import functools
-import importlib
 import sqlite3
+from collections.abc import Callable, Sequence
+from types import ModuleType
+from typing import Any, cast
 
-import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
-# Who declares tables, in the order their migrations apply.
-OWNERS = (
-    "crawler.storage.tables",
-    "crawler.stories.tables",
-    "monitors.alerts.tables",
-    "monitors.service.tables",
-    "monitors.web.tables",
-)
+from crawler.core.times import utcnow
+from crawler.storage import tables as storage_tables
+from crawler.storage.engine import SQLiteDatabase
+from crawler.stories import tables as stories_tables
+
+# A step: its name and its SQL script, or a function applying it (a back-fill, an FTS index).
+Step = tuple[str, str | Callable[[SQLiteDatabase], None]]
+
+# The crawler's owners, in the order their migrations apply; registered owners come after.
+CRAWLER_OWNERS: tuple[ModuleType, ...] = (storage_tables, stories_tables)
+_registered: list[ModuleType] = []
+
+
+def register_owners(*modules: ModuleType) -> None:
+    """Add owners (their `tables` modules: OWNER and STEPS) after the crawler's, in this order;
+    an owner registered twice counts once."""
+    for module in modules:
+        if module not in CRAWLER_OWNERS and module not in _registered:
+            _registered.append(module)
+
+
+def owners() -> tuple[ModuleType, ...]:
+    """Every owner known to this process: the crawler's, then the registered ones."""
+    return (*CRAWLER_OWNERS, *_registered)
+
 
 # Before migrations had owners, they were numbered 1 to 12 in one set (recorded as PRAGMA
 # user_version, then for a while as set "veille", names 0001_… to 0012_…): what each became.
@@ -63,34 +87,40 @@ def sql_statements(script: str) -> list[str]:
     return statements
 
 
-def _sql_step(script: str):
-    def step(db: sqlite_utils.Database) -> None:
+def _sql_step(script: str) -> Callable[[SQLiteDatabase], None]:
+    def step(db: SQLiteDatabase) -> None:
         for statement in sql_statements(script):
             db.conn.execute(statement)
 
     return step
 
 
+def migration_sets(modules: Sequence[ModuleType] | None = None) -> tuple[Migrations, ...]:
+    """One Migrations set per owner (default: every known owner), in their order."""
+    return _migration_sets(owners() if modules is None else tuple(modules))
+
+
 @functools.cache
-def migration_sets() -> tuple[Migrations, ...]:
-    """One Migrations set per owner, in the order of OWNERS."""
+def _migration_sets(modules: tuple[ModuleType, ...]) -> tuple[Migrations, ...]:
     sets = []
-    for module_name in OWNERS:
-        module = importlib.import_module(module_name)
+    for module in modules:
         migrations = Migrations(module.OWNER)
-        for name, script in module.STEPS:
-            migrations(name=name)(_sql_step(script))
+        for name, step in module.STEPS:
+            apply: Callable[[SQLiteDatabase], None] = (
+                _sql_step(step) if isinstance(step, str) else step
+            )
+            migrations(name=name)(cast(Any, apply))  # sqlite-utils types steps loosely
         sets.append(migrations)
     return tuple(sets)
 
 
-@functools.cache
-def schema_version() -> int:
-    """How many steps an up-to-date database has run (its PRAGMA user_version)."""
-    return sum(len(importlib.import_module(m).STEPS) for m in OWNERS)
+def schema_version(modules: Sequence[ModuleType] | None = None) -> int:
+    """How many steps the owners (default: every known owner) have: the PRAGMA user_version of
+    a database they are all applied to."""
+    return sum(len(module.STEPS) for module in (owners() if modules is None else modules))
 
 
-def _recorded(db: sqlite_utils.Database) -> list[tuple[str, str]]:
+def _recorded(db: SQLiteDatabase) -> list[tuple[str, str]]:
     if _TABLE not in db.table_names():
         return []
     return [
@@ -99,7 +129,7 @@ def _recorded(db: sqlite_utils.Database) -> list[tuple[str, str]]:
     ]
 
 
-def _adopt_history(db: sqlite_utils.Database) -> None:
+def _adopt_history(db: SQLiteDatabase) -> None:
     """A database migrated before migrations had owners: record the steps it ran under their
     owners' names, once (from its set "veille", or else from its PRAGMA user_version)."""
     recorded = _recorded(db)
@@ -111,37 +141,51 @@ def _adopt_history(db: sqlite_utils.Database) -> None:
         numbers = list(range(1, min(version, max(HISTORY)) + 1))
     if not numbers:
         return
-    migration_sets()[0].ensure_migrations_table(db)
+    Migrations(_OLD_SET).ensure_migrations_table(db)
+    now = utcnow()
     for number in numbers:
         for owner, name in HISTORY[number]:
             db.conn.execute(
-                f"INSERT OR IGNORE INTO {_TABLE} (migration_set, name, applied_at) "
-                "VALUES (?, ?, datetime('now'))",
-                (owner, name),
+                f"INSERT INTO {_TABLE} (migration_set, name, applied_at) SELECT ?, ?, ? "
+                f"WHERE NOT EXISTS (SELECT 1 FROM {_TABLE} WHERE migration_set = ? AND name = ?)",
+                (owner, name, now, owner, name),
             )
 
 
-def apply_migrations(db: sqlite_utils.Database) -> None:
-    """Run every pending step of every owner, one process at a time (the others wait on the
-    lock, then find nothing pending), and stamp the version."""
-    with db.conn:
-        db.conn.execute("BEGIN IMMEDIATE")
+def pending_steps(db: SQLiteDatabase, modules: Sequence[ModuleType]) -> list[tuple[str, str]]:
+    """(owner, step) of every step of these owners the database has not run: one small read."""
+    done = set(_recorded(db))
+    return [
+        (module.OWNER, name)
+        for module in modules
+        for name, _ in module.STEPS
+        if (module.OWNER, name) not in done
+    ]
+
+
+def apply_migrations(db: SQLiteDatabase, modules: Sequence[ModuleType] | None = None) -> None:
+    """Run every pending step of the owners (default: every known owner), one process at a time
+    (the others wait on the lock, then find nothing pending), and stamp the version: how many
+    steps the database has run."""
+    with db.transaction():
         _adopt_history(db)
-        for migrations in migration_sets():
+        for migrations in migration_sets(modules):
             migrations.apply(db)
-        db.conn.execute(f"PRAGMA user_version = {schema_version()}")
+        db.conn.execute(f"PRAGMA user_version = {len(applied(db))}")
 
 
 def historic_script(number: int) -> str:
     """The SQL of what was migration `number` before migrations had owners (its steps, joined):
-    how older databases were built, for tests of their upgrade."""
+    how older databases were built, for tests of their upgrade (every owner known must be
+    registered)."""
     scripts: dict[tuple[str, str], str] = {}
-    for module_name in OWNERS:
-        module = importlib.import_module(module_name)
-        scripts |= {(module.OWNER, name): script for name, script in module.STEPS}
+    for module in owners():
+        scripts |= {
+            (module.OWNER, name): step for name, step in module.STEPS if isinstance(step, str)
+        }
     return "\n".join(scripts[step] for step in HISTORY[number])
 
 
-def applied(db: sqlite_utils.Database) -> list[tuple[str, str]]:
+def applied(db: SQLiteDatabase) -> list[tuple[str, str]]:
     """(owner, step) of every step the database has run, in the order it ran them."""
     return [(owner, name) for owner, name in _recorded(db) if owner != _OLD_SET]

@@ -1,35 +1,38 @@
-"""SQLite storage: the connection (and the migrations of crawler.storage.schema), articles stored
-once, crawl runs and errors per source.
+"""The storage of crawler.storage's tables: the connection (and the migrations of
+crawler.storage.schema), articles stored once, the match queue, crawl runs and errors per source,
+entry points' validators.
 
 Every writer (crawl processes, the matcher, the alert sender) opens its own connection through
-`open_database`, which sets WAL mode and a busy timeout so they can work side by side.
+`open_database`, which sets WAL mode and a busy timeout so they can work side by side. Everything
+else in veille calls the typed functions here (records in, records out) instead of writing SQL on
+these tables (docs/storage.md).
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
-
-import sqlite_utils
+from types import ModuleType
+from typing import NamedTuple, cast
 
 from crawler.canonical import is_variant_url, normalize_escapes, url_key
 from crawler.core.errors import DatabaseError
 from crawler.core.times import parse_timestamp, utcnow
-from crawler.storage.engine import Database, SQLiteDatabase, is_postgres_location
-from crawler.storage.schema import apply_migrations, schema_version
+from crawler.storage import schema
+from crawler.storage.engine import Cursor, Database, SQLiteDatabase, is_postgres_location
+from crawler.storage.schema import apply_migrations
 from crawler.stories.fingerprint import Fingerprint, fingerprint
 from crawler.stories.grouping import (
     article_hour,
     assign_story,
     check_scheme,
-    index_article,
     index_terms,
+    refingerprint,
 )
-from crawler.stories.terms import LEAD_CHARACTERS as TERMS_LEAD
+from crawler.stories.store import keep_revision
 from crawler.stories.terms import story_terms
 
 
@@ -63,7 +66,18 @@ def explain_database_error(path: str | Path, exc: sqlite3.Error) -> DatabaseErro
     return DatabaseError(f"database {path} {problem} ({text}); {fix}")
 
 
-def check_database(db: sqlite_utils.Database, path: str | Path) -> None:
+def database_location(db: Database) -> str:
+    """Where the database is, for messages: its file on SQLite, its location (password masked)
+    on PostgreSQL."""
+    if isinstance(db, SQLiteDatabase):
+        try:
+            return str(db.execute("PRAGMA database_list").fetchone()[2])
+        except sqlite3.Error:
+            return "the database"
+    return str(getattr(db, "location", "the database"))
+
+
+def check_database(db: SQLiteDatabase, path: str | Path) -> None:
     """PRAGMA quick_check, at the start of a daemon or a cycle: a damaged file is said at
     once, not used silently until a query fails."""
     try:
@@ -77,18 +91,20 @@ def check_database(db: sqlite_utils.Database, path: str | Path) -> None:
         )
 
 
-def open_database(path: str | Path) -> SQLiteDatabase:
-    """Open (creating and migrating if needed) the veille database at `path`, a file or a
-    postgresql://… location. Raises DatabaseError (a VeilleError saying what to do) when it
-    cannot be used."""
+def open_database(path: str | Path, owners: Sequence[ModuleType] | None = None) -> SQLiteDatabase:
+    """Open (creating and migrating if needed) the veille database at `path`, with the tables of
+    `owners` (default: every owner known to this process, crawler.storage.schema.owners()).
+    `path` is a file or a postgresql://… location. Raises DatabaseError (a VeilleError saying
+    what to do) when it cannot be used."""
+    modules = schema.owners() if owners is None else tuple(owners)
     if is_postgres_location(path):
         from crawler.storage.postgres_schema import open_postgres
 
         # The owners take the Database protocol; callers still typed for SQLite move to it with
         # the storage boundary (issue 24).
-        return cast(SQLiteDatabase, open_postgres(str(path)))
+        return cast(SQLiteDatabase, open_postgres(str(path), modules))
     try:
-        return _open_database(path)
+        return _open_database(path, modules)
     except sqlite3.DatabaseError as exc:
         raise explain_database_error(path, exc) from None
     except PermissionError as exc:
@@ -98,7 +114,7 @@ def open_database(path: str | Path) -> SQLiteDatabase:
         ) from None
 
 
-def _open_database(path: str | Path) -> SQLiteDatabase:
+def _open_database(path: str | Path, owners: tuple[ModuleType, ...]) -> SQLiteDatabase:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
@@ -115,141 +131,27 @@ def _open_database(path: str | Path) -> SQLiteDatabase:
     conn.execute("PRAGMA mmap_size = 2147418112")
     if db.journal_mode != "wal":
         db.enable_wal()
-    migrate(db)
+    migrate(db, owners)
     return db
 
 
-BACKFILLED_KEY = "backfilled_schema"
-
-
-def is_up_to_date(db: sqlite_utils.Database) -> bool:
-    """Every migration applied, the back-fills done, the fingerprint scheme ours and the narrow
-    FTS trigger in place: what an open checks, with three small reads and no table scan."""
-    if db.execute("PRAGMA user_version").fetchone()[0] != schema_version():
+def is_up_to_date(db: SQLiteDatabase, owners: Sequence[ModuleType] | None = None) -> bool:
+    """Every step of the owners (default: every known owner) applied, and the fingerprint scheme
+    ours: what an open checks, with two small reads and no table scan."""
+    if schema.pending_steps(db, schema.owners() if owners is None else owners):
         return False
-    try:
-        marks = dict(
-            db.execute(
-                "SELECT key, value FROM meta WHERE key IN (?, 'fingerprint_scheme')",
-                [BACKFILLED_KEY],
-            ).fetchall()
-        )
-    except sqlite3.OperationalError:  # no meta table yet
-        return False
-    if marks.get(BACKFILLED_KEY) != str(schema_version()):
-        return False
-    check_scheme(db.conn)  # a database built with other fingerprints is refused, at every open
-    trigger = db.execute(
-        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'articles_au'"
-    ).fetchone()
-    return trigger is not None and "UPDATE OF" in trigger[0]
+    check_scheme(db)  # a database built with other fingerprints is refused, at every open
+    return True
 
 
-def migrate(db: sqlite_utils.Database) -> None:
-    """Bring the schema up to date: pending migrations (each once, atomically, one process at a
-    time), the back-fills of articles stored before them, full-text search. An up-to-date
-    database is only checked (its version and a meta row): no migration, no table scan."""
-    if is_up_to_date(db):
+def migrate(db: SQLiteDatabase, owners: Sequence[ModuleType] | None = None) -> None:
+    """Bring the schema up to date: the owners' pending steps (each once, atomically, one
+    process at a time), back-fills and full-text search included. An up-to-date database is
+    only checked (its recorded steps and a meta row): no migration, no table scan."""
+    if is_up_to_date(db, owners):
         return
-    apply_migrations(db)  # the owners' steps (crawler.storage.schema), each once
-    with db.conn:
-        check_scheme(db.conn)
-        _backfill_story_terms(db)
-        _backfill_stories(db)
-    if "articles_fts" not in db.table_names():
-        with db.conn:
-            db.conn.execute("BEGIN IMMEDIATE")  # one connection creates it, the others wait
-            if "articles_fts" not in db.table_names():
-                db.table("articles").enable_fts(
-                    ["title", "text"],
-                    create_triggers=True,
-                    tokenize="unicode61 remove_diacritics 2",
-                )
-    _narrow_fts_update_trigger(db)
-    with db.conn:
-        db.conn.execute(
-            "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
-            (BACKFILLED_KEY, str(schema_version())),
-        )
-
-
-# sqlite-utils' update trigger re-indexes an article's title and text in FTS5 on any UPDATE of its
-# row: marking it matched or assigning its story re-tokenised the whole text each time.
-_FTS_UPDATE_TRIGGER = """
-CREATE TRIGGER "articles_au" AFTER UPDATE OF "title", "text" ON "articles" BEGIN
-  INSERT INTO "articles_fts" ("articles_fts", rowid, "title", "text")
-    VALUES('delete', old.rowid, old."title", old."text");
-  INSERT INTO "articles_fts" (rowid, "title", "text") VALUES (new.rowid, new."title", new."text");
-END
-"""
-
-
-def _narrow_fts_update_trigger(db: sqlite_utils.Database) -> None:
-    """Re-index an article in FTS5 only when its title or text changes."""
-    row = db.conn.execute(
-        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'articles_au'"
-    ).fetchone()
-    if row and "UPDATE OF" in row[0]:
-        return
-    with db.conn:
-        db.conn.execute("BEGIN IMMEDIATE")
-        row = db.conn.execute(  # again, inside the lock: another connection may have done it
-            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'articles_au'"
-        ).fetchone()
-        if row and "UPDATE OF" in row[0]:
-            return
-        db.conn.execute('DROP TRIGGER IF EXISTS "articles_au"')
-        db.conn.execute(_FTS_UPDATE_TRIGGER)
-
-
-def _backfill_stories(db: sqlite_utils.Database) -> None:
-    """Articles stored before stories existed get their fingerprint and story; articles whose
-    LSH keys are missing (index layout changed) get them again."""
-    # Checked once per database (it reads every article): recorded in meta when done.
-    checked = db.conn.execute("SELECT 1 FROM meta WHERE key = 'lsh_keys_complete'").fetchone()
-    missing = (
-        not checked
-        and db.conn.execute(
-            "SELECT id, signature, shingles FROM articles WHERE signature IS NOT NULL "
-            "AND NOT EXISTS (SELECT 1 FROM lsh_keys k WHERE k.article_id = articles.id) LIMIT 1"
-        ).fetchone()
-    )
-    if missing:
-        for article_id, signature, count in db.conn.execute(
-            "SELECT id, signature, shingles FROM articles WHERE signature IS NOT NULL"
-        ).fetchall():
-            index_article(
-                db.conn, article_id, Fingerprint.from_bytes(signature, count), replace=True
-            )
-    if not checked:
-        db.conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('lsh_keys_complete', '1')")
-    rows = db.conn.execute(
-        "SELECT id, title, text, source, coalesce(published, fetched_at) FROM articles "
-        "WHERE story_id IS NULL ORDER BY id"
-    ).fetchall()
-    for article_id, title, text, source, when in rows:
-        assign_story(
-            db.conn,
-            article_id,
-            fingerprint(text),
-            title,
-            utcnow(),
-            source=source,
-            text=text,
-            when=when,
-        )
-
-
-def _backfill_story_terms(db: sqlite_utils.Database) -> None:
-    """Articles stored before migration 12 get their hour and title-and-lead terms."""
-    rows = db.conn.execute(
-        f"SELECT id, title, substr(text, 1, {TERMS_LEAD}), published, fetched_at "
-        "FROM articles WHERE story_hour IS NULL AND story_id IS NOT NULL"
-    ).fetchall()
-    for article_id, title, lead, published, fetched in rows:
-        hour = article_hour(published, fetched)
-        if hour is not None:
-            index_terms(db.conn, article_id, story_terms(title, lead), hour)
+    apply_migrations(db, owners)  # the owners' steps (crawler.storage.schema), each once
+    check_scheme(db)
 
 
 @dataclass
@@ -273,25 +175,51 @@ class StoredArticle:
     original_url: str | None = None
 
 
-def register_sources(db: sqlite_utils.Database, sources: Iterable) -> None:
+# Writers of articles and stories take this lock (PostgreSQL: an advisory lock; SQLite's single
+# writer needs nothing more), so that two processes cannot both decide that an article is new.
+STORE_LOCK = "veille:store"
+
+
+def returned_id(cursor: Cursor) -> int:
+    """The id an `INSERT … RETURNING id` gave back (every row read, so the statement is done)."""
+    rows = cursor.fetchall()
+    if not rows:
+        raise DatabaseError("an INSERT … RETURNING id returned no row")
+    return int(rows[0][0])
+
+
+def register_sources(db: Database, sources: Iterable) -> None:
     """Make sure every configured source has a row (articles reference it)."""
-    with db.conn:
-        for s in sources:
-            db.conn.execute(
-                "INSERT INTO sources(name, title, homepage, languages) VALUES (?,?,?,?) "
-                "ON CONFLICT(name) DO UPDATE SET title=excluded.title, "
-                "homepage=excluded.homepage, languages=excluded.languages",
-                (s.name, s.title, s.homepage, json.dumps(list(s.languages))),
-            )
+    with db.transaction():
+        db.executemany(
+            "INSERT INTO sources(name, title, homepage, languages) VALUES (?,?,?,?) "
+            "ON CONFLICT(name) DO UPDATE SET title=excluded.title, "
+            "homepage=excluded.homepage, languages=excluded.languages",
+            [(s.name, s.title, s.homepage, json.dumps(list(s.languages))) for s in sources],
+        )
 
 
-def is_known_url(db: sqlite_utils.Database, url: str) -> bool:
+def source_names(db: Database) -> set[str]:
+    """The names of every source with a row."""
+    return {row[0] for row in db.execute("SELECT name FROM sources")}
+
+
+def add_sources(db: Database, names: Iterable[str]) -> None:
+    """Give each of these sources a row titled with its name, when it has none yet."""
+    with db.transaction():
+        db.executemany(
+            "INSERT INTO sources(name, title) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+            [(name, name) for name in names],
+        )
+
+
+def is_known_url(db: Database, url: str) -> bool:
     """True when this URL (or a variant of it) already led to a stored article."""
     row = db.execute("SELECT 1 FROM article_urls WHERE url_key = ?", [url_key(url)]).fetchone()
     return row is not None
 
 
-def stored_article(db: sqlite_utils.Database, url: str) -> tuple[int, str, str] | None:
+def stored_article(db: Database, url: str) -> tuple[int, str, str] | None:
     """(id, content hash, fetched_at) of the article this URL leads to, if stored."""
     return db.execute(
         "SELECT a.id, a.content_hash, a.fetched_at FROM article_urls u "
@@ -300,7 +228,7 @@ def stored_article(db: sqlite_utils.Database, url: str) -> tuple[int, str, str] 
     ).fetchone()
 
 
-def is_outdated(db: sqlite_utils.Database, url: str, modified: str | None) -> bool:
+def is_outdated(db: Database, url: str, modified: str | None) -> bool:
     """True when a feed or sitemap says a stored article changed after we fetched it."""
     if not modified:
         return False
@@ -311,28 +239,18 @@ def is_outdated(db: sqlite_utils.Database, url: str, modified: str | None) -> bo
     return changed is not None and fetched is not None and changed > fetched
 
 
-def update_article(db: sqlite_utils.Database, article_id: int, article: StoredArticle) -> int:
+def update_article(db: Database, article_id: int, article: StoredArticle) -> int:
     """Keep one article per URL with its history: the previous text becomes a revision, the
     article gets the new text and is matched again (a newly matching watchlist alerts once,
     as an update). Returns the new revision number."""
     fp = article.fingerprint or fingerprint(article.text)
     now = utcnow()
-    with db.conn:
-        db.conn.execute("BEGIN IMMEDIATE")
-        revision, title, text, digest, fetched = db.conn.execute(
-            "SELECT revision, title, text, content_hash, fetched_at FROM articles WHERE id = ?",
-            (article_id,),
-        ).fetchone()
-        db.conn.execute(
-            "INSERT OR IGNORE INTO article_revisions(article_id, revision, title, text, content_hash, "
-            "fetched_at) VALUES (?,?,?,?,?,?)",
-            (article_id, revision, title, text, digest, fetched),
-        )
-        db.conn.execute(
+    with db.transaction(lock=STORE_LOCK):
+        revision = keep_revision(db, article_id)  # the current text, kept (crawler.stories)
+        db.execute(
             "UPDATE articles SET title=?, author=?, published=coalesce(?, published), "
             "published_origin=CASE WHEN ? IS NULL THEN published_origin ELSE ? END, text=?, "
-            "content_hash=?, fetched_at=?, matched_at=NULL, revision=?, signature=?, shingles=? "
-            "WHERE id=?",
+            "content_hash=?, fetched_at=?, matched_at=NULL WHERE id=?",
             (
                 article.title,
                 article.author,
@@ -342,29 +260,26 @@ def update_article(db: sqlite_utils.Database, article_id: int, article: StoredAr
                 article.text,
                 article.content_hash,
                 now,
-                revision + 1,
-                fp.to_bytes(),
-                fp.shingles,
                 article_id,
             ),
         )
-        index_article(db.conn, article_id, fp)
-        published, fetched = db.conn.execute(
+        refingerprint(db, article_id, fp)
+        published, fetched = db.execute(
             "SELECT published, fetched_at FROM articles WHERE id = ?", (article_id,)
         ).fetchone()
         hour = article_hour(published, fetched)
         if hour is not None:
-            index_terms(db.conn, article_id, story_terms(article.title, article.text), hour)
-    return revision + 1
+            index_terms(db, article_id, story_terms(article.title, article.text), hour)
+    return revision
 
 
-def article_with_text(db: sqlite_utils.Database, digest: str) -> int | None:
+def article_with_text(db: Database, digest: str) -> int | None:
     row = db.execute("SELECT id FROM articles WHERE content_hash = ?", [digest]).fetchone()
     return row[0] if row else None
 
 
 def find_duplicate(
-    conn: sqlite3.Connection, url: str, digest: str, seen_urls: Iterable[str] = ()
+    db: Database, url: str, digest: str, seen_urls: Iterable[str] = ()
 ) -> int | None:
     """The id of an already stored article with this canonical URL, else with this exact body,
     else reached by one of `seen_urls`."""
@@ -376,48 +291,53 @@ def find_duplicate(
     )
     if others:
         sql += f"UNION ALL SELECT article_id, 2 FROM article_urls WHERE url_key IN ({','.join('?' * len(others))}) "
-    row = conn.execute(sql + "ORDER BY 2 LIMIT 1", [own_key, digest, *others]).fetchone()
+    row = db.execute(sql + "ORDER BY 2 LIMIT 1", [own_key, digest, *others]).fetchone()
     return row[0] if row else None
 
 
-def prefer_url(conn: sqlite3.Connection, article_id: int, url: str) -> bool:
+def prefer_url(db: Database, article_id: int, url: str) -> bool:
     """Give an article the address `url` when it is stored under a print or AMP variant and
     `url` is not one (the slug page met after its print version): alerts and exports then link
-    the page a reader expects. The old address still leads to the article."""
-    row = conn.execute("SELECT url FROM articles WHERE id = ?", (article_id,)).fetchone()
+    the page a reader expects. The old address still leads to the article. Inside the caller's
+    transaction."""
+    row = db.execute("SELECT url FROM articles WHERE id = ?", (article_id,)).fetchone()
     if row is None or not is_variant_url(row[0]) or is_variant_url(url):
         return False
-    cursor = conn.execute(
-        "UPDATE OR IGNORE articles SET url = ?, url_key = ? WHERE id = ?",
-        (url, url_key(url), article_id),
+    key = url_key(url)
+    cursor = db.execute(  # left alone when another article already has that address
+        "UPDATE articles SET url = ?, url_key = ? WHERE id = ? "
+        "AND NOT EXISTS (SELECT 1 FROM articles o WHERE o.url_key = ? AND o.id != ?)",
+        (url, key, article_id, key, article_id),
     )
-    conn.execute(
-        "INSERT OR IGNORE INTO article_urls(url_key, article_id) VALUES (?, ?)",
+    db.execute(
+        "INSERT INTO article_urls(url_key, article_id) VALUES (?, ?) "
+        "ON CONFLICT (url_key) DO NOTHING",
         (url_key(row[0]), article_id),
     )
     return cursor.rowcount == 1
 
 
-def remember_urls(db: sqlite_utils.Database, article_id: int, urls: Iterable[str]) -> None:
+def remember_urls(db: Database, article_id: int, urls: Iterable[str]) -> None:
     """Record more URLs that lead to an already stored article, so they are never fetched again
     (and move the article off a print or AMP address if one of them is the real page)."""
     urls = list(urls)
-    with db.conn:
+    with db.transaction(lock=STORE_LOCK):
         for url in urls:
-            prefer_url(db.conn, article_id, url)
-        db.conn.executemany(
-            "INSERT OR IGNORE INTO article_urls(url_key, article_id) VALUES (?, ?)",
+            prefer_url(db, article_id, url)
+        db.executemany(
+            "INSERT INTO article_urls(url_key, article_id) VALUES (?, ?) "
+            "ON CONFLICT (url_key) DO NOTHING",
             [(url_key(u), article_id) for u in set(urls)],
         )
 
 
-def store_article(db: sqlite_utils.Database, article: StoredArticle) -> tuple[int, bool]:
+def store_article(db: Database, article: StoredArticle) -> tuple[int, bool]:
     """Store an article once. Returns (article id, True if it is new)."""
     return store_articles(db, [article])[0]
 
 
 def store_articles(
-    db: sqlite_utils.Database, articles: list[StoredArticle], matched_at: str | None = None
+    db: Database, articles: list[StoredArticle], matched_at: str | None = None
 ) -> list[tuple[int, bool]]:
     """Store a batch of articles, each once, in one transaction: all of them or none.
 
@@ -430,33 +350,32 @@ def store_articles(
     transaction: no moment exists when they could be matched.
     """
     results: list[tuple[int, bool]] = []
-    with db.conn:
-        db.conn.execute("BEGIN IMMEDIATE")
+    with db.transaction(lock=STORE_LOCK):
         for article in articles:
-            results.append(_store_one(db.conn, article))
+            results.append(_store_one(db, article))
         if matched_at is not None:
-            db.conn.executemany(
-                "UPDATE articles SET matched_at = ? WHERE id = ?",
-                [(matched_at, article_id) for article_id, is_new in results if is_new],
-            )
+            for article_id, is_new in results:
+                if is_new:
+                    mark_matched(db, article_id, matched_at)
     return results
 
 
-def _store_one(conn: sqlite3.Connection, article: StoredArticle) -> tuple[int, bool]:
+def _store_one(db: Database, article: StoredArticle) -> tuple[int, bool]:
     own_key = url_key(article.url)
     keys = {own_key, *(url_key(u) for u in article.seen_urls)}
-    duplicate = find_duplicate(conn, article.url, article.content_hash, article.seen_urls)
+    duplicate = find_duplicate(db, article.url, article.content_hash, article.seen_urls)
     is_new = duplicate is None
     if duplicate is not None:
         existing = duplicate
-        prefer_url(conn, existing, article.url)
+        prefer_url(db, existing, article.url)
     else:
         now = utcnow()
-        existing = inserted_id(
-            conn.execute(
+        existing = returned_id(
+            db.execute(
                 "INSERT INTO articles(source, url, url_key, title, author, published, language, "
                 "sitename, description, text, content_hash, fetched_at, published_origin, "
-                "original_source, original_url) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "original_source, original_url) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+                "RETURNING id",
                 (
                     article.source,
                     article.url,
@@ -478,7 +397,7 @@ def _store_one(conn: sqlite3.Connection, article: StoredArticle) -> tuple[int, b
         )
         fp = article.fingerprint or fingerprint(article.text)
         assign_story(
-            conn,
+            db,
             existing,
             fp,
             article.title,
@@ -487,53 +406,73 @@ def _store_one(conn: sqlite3.Connection, article: StoredArticle) -> tuple[int, b
             text=article.text,
             when=article.published or now,
         )
-    conn.executemany(
-        "INSERT OR IGNORE INTO article_urls(url_key, article_id) VALUES (?, ?)",
+    db.executemany(
+        "INSERT INTO article_urls(url_key, article_id) VALUES (?, ?) "
+        "ON CONFLICT (url_key) DO NOTHING",
         [(k, existing) for k in keys],
     )
     return existing, is_new
 
 
-def start_run(db: sqlite_utils.Database, source_names: list[str]) -> int:
-    with db.conn:
-        cursor = db.conn.execute(
-            "INSERT INTO crawl_runs(started_at, sources) VALUES (?, ?)",
-            (utcnow(), json.dumps(source_names)),
+# -- crawl runs, faults and the state of sources and entry points --------------------------------
+
+
+def start_run(db: Database, source_names: list[str]) -> int:
+    with db.transaction():
+        return returned_id(
+            db.execute(
+                "INSERT INTO crawl_runs(started_at, sources) VALUES (?, ?) RETURNING id",
+                (utcnow(), json.dumps(source_names)),
+            )
         )
-    return inserted_id(cursor)
 
 
-def close_interrupted_runs(db: sqlite_utils.Database) -> int:
+def close_interrupted_runs(db: Database) -> int:
     """Runs still 'running' when no crawl can be running (a daemon or `run --once` starting,
     holding the one-runner lock) were killed with their process: mark them 'interrupted'."""
-    with db.conn:
-        cursor = db.conn.execute(
+    with db.transaction():
+        cursor = db.execute(
             "UPDATE crawl_runs SET status='interrupted', finished_at=? WHERE finished_at IS NULL",
             (utcnow(),),
         )
-    return cursor.rowcount
-
-
-def inserted_id(cursor: sqlite3.Cursor) -> int:
-    """The rowid of the row an INSERT just wrote."""
-    if cursor.lastrowid is None:
-        raise DatabaseError("an INSERT returned no rowid")
-    return cursor.lastrowid
+        return cursor.rowcount
 
 
 def finish_run(
-    db: sqlite_utils.Database, run_id: int, status: str, new_articles: int, errors: int, stats: dict
+    db: Database, run_id: int, status: str, new_articles: int, errors: int, stats: dict
 ) -> None:
-    with db.conn:
-        db.conn.execute(
+    with db.transaction():
+        db.execute(
             "UPDATE crawl_runs SET finished_at=?, status=?, new_articles=?, errors=?, stats=? "
             "WHERE id=?",
             (utcnow(), status, new_articles, errors, json.dumps(stats, default=str), run_id),
         )
 
 
+class RunRecord(NamedTuple):
+    """A crawl run as recorded: finished_at is None while (or if) it never finished."""
+
+    status: str
+    new_articles: int
+    errors: int
+    stats: dict
+    finished_at: str | None
+
+
+def run_record(db: Database, run_id: int) -> RunRecord:
+    """The crawl run `run_id` as the crawl recorded it."""
+    row = db.execute(
+        "SELECT status, new_articles, errors, stats, finished_at FROM crawl_runs WHERE id=?",
+        [run_id],
+    ).fetchone()
+    if row is None:
+        raise DatabaseError(f"crawl run {run_id} is not recorded in the database")
+    status, new_articles, errors, stats, finished_at = row
+    return RunRecord(status, new_articles, errors, json.loads(stats) if stats else {}, finished_at)
+
+
 def record_error(
-    db: sqlite_utils.Database,
+    db: Database,
     run_id: int | None,
     source: str,
     url: str | None,
@@ -543,29 +482,29 @@ def record_error(
     """Record a fault against its source: the source's last error and count, plus a history row."""
     now = utcnow()
     message = message[:2000]
-    with db.conn:
-        db.conn.execute(
+    with db.transaction():
+        db.execute(
             "INSERT INTO crawl_errors(run_id, source, url, kind, message, at) VALUES (?,?,?,?,?,?)",
             (run_id, source, url, kind, message, now),
         )
-        db.conn.execute(
+        db.execute(
             "UPDATE sources SET last_error=?, last_error_at=?, error_count=error_count+1 "
             "WHERE name=?",
             (f"{kind}: {message}" + (f" ({url})" if url else ""), now, source),
         )
 
 
-def record_crawl(db: sqlite_utils.Database, source: str, succeeded: bool) -> None:
+def record_crawl(db: Database, source: str, succeeded: bool) -> None:
     """Stamp a source as crawled; a crawl that reached at least one entry point is a success."""
     now = utcnow()
-    with db.conn:
+    with db.transaction():
         if succeeded:
-            db.conn.execute(
+            db.execute(
                 "UPDATE sources SET last_crawl_at=?, last_success_at=? WHERE name=?",
                 (now, now, source),
             )
         else:
-            db.conn.execute("UPDATE sources SET last_crawl_at=? WHERE name=?", (now, source))
+            db.execute("UPDATE sources SET last_crawl_at=? WHERE name=?", (now, source))
 
 
 # A crawl with fewer article links than this share of the source's usual count is a warning.
@@ -573,7 +512,7 @@ DARK_SHARE = 0.2
 
 
 def record_link_counts(
-    db: sqlite_utils.Database, source: str, candidates: int, skipped: dict[str, int]
+    db: Database, source: str, candidates: int, skipped: dict[str, int]
 ) -> str | None:
     """Update the source's usual count of article links from a crawl whose entry points answered
     with content, and set or clear its warning. Returns the warning, if any.
@@ -596,23 +535,23 @@ def record_link_counts(
             f"only {candidates} article links in this crawl, usually about {average:.0f}: "
             "has the site changed its pages or feeds?"
         )
-    with db.conn:
+    with db.transaction():
         if warning is None:  # a dark crawl does not lower the usual count
             average = candidates if average is None else 0.7 * average + 0.3 * candidates
-            db.conn.execute(
+            db.execute(
                 "UPDATE sources SET links_average = ?, link_crawls = link_crawls + 1, "
                 "warning = NULL, warning_at = NULL WHERE name = ?",
                 (average, source),
             )
         else:
-            db.conn.execute(
+            db.execute(
                 "UPDATE sources SET warning = ?, warning_at = ? WHERE name = ?",
                 (warning, utcnow(), source),
             )
     return warning
 
 
-def entry_validators(db: sqlite_utils.Database, url: str) -> dict[str, str]:
+def entry_validators(db: Database, url: str) -> dict[str, str]:
     """Conditional request headers for an entry point we fetched before (ETag, Last-Modified)."""
     row = db.execute("SELECT etag, last_modified FROM entry_state WHERE url = ?", [url]).fetchone()
     headers = {}
@@ -624,16 +563,16 @@ def entry_validators(db: sqlite_utils.Database, url: str) -> dict[str, str]:
 
 
 def save_entry_state(
-    db: sqlite_utils.Database, url: str, status: int, etag: str | None, last_modified: str | None
+    db: Database, url: str, status: int, etag: str | None, last_modified: str | None
 ) -> None:
-    with db.conn:
+    with db.transaction():
         if status == 304:
-            db.conn.execute(
+            db.execute(
                 "UPDATE entry_state SET last_status = 304, checked_at = ? WHERE url = ?",
                 (utcnow(), url),
             )
         else:
-            db.conn.execute(
+            db.execute(
                 "INSERT INTO entry_state(url, etag, last_modified, last_status, checked_at) VALUES (?,?,?,?,?) "
                 "ON CONFLICT(url) DO UPDATE SET etag=excluded.etag, last_modified=excluded.last_modified, "
                 "last_status=excluded.last_status, checked_at=excluded.checked_at",
@@ -641,16 +580,35 @@ def save_entry_state(
             )
 
 
-def save_entry_children(db: sqlite_utils.Database, url: str, children: list[str]) -> None:
-    with db.conn:
-        db.conn.execute(
-            "UPDATE entry_state SET children = ? WHERE url = ?", (json.dumps(children), url)
-        )
+def save_entry_children(db: Database, url: str, children: list[str]) -> None:
+    with db.transaction():
+        db.execute("UPDATE entry_state SET children = ? WHERE url = ?", (json.dumps(children), url))
 
 
-def entry_children(db: sqlite_utils.Database, url: str) -> list[str]:
+def entry_children(db: Database, url: str) -> list[str]:
     row = db.execute("SELECT children FROM entry_state WHERE url = ?", [url]).fetchone()
     return json.loads(row[0]) if row else []
+
+
+# -- robots.txt kept a day per site (crawler.middlewares) ----------------------------------------
+
+
+def cached_robots(db: Database, netloc: str) -> tuple[bytes, str] | None:
+    """(body, fetched_at) of the site's robots.txt as last fetched, if kept."""
+    row = db.execute(
+        "SELECT body, fetched_at FROM robots_cache WHERE netloc = ?", [netloc]
+    ).fetchone()
+    return (bytes(row[0]), row[1]) if row else None
+
+
+def save_robots(db: Database, netloc: str, body: bytes) -> None:
+    """Keep the site's robots.txt, fetched now."""
+    with db.transaction():
+        db.execute(
+            "INSERT INTO robots_cache(netloc, body, fetched_at) VALUES (?,?,?) "
+            "ON CONFLICT(netloc) DO UPDATE SET body=excluded.body, fetched_at=excluded.fetched_at",
+            (netloc, body, utcnow()),
+        )
 
 
 # -- The match queue: articles not matched yet (matched_at IS NULL), taken by monitors.alerts ----

@@ -1,14 +1,58 @@
 """The tables of the crawl: sources, articles and their URLs, crawl runs and errors, entry points'
-validators, the robots.txt cache, the retry book.
+validators, the robots.txt cache, the retry book, full-text search of articles.
 
-Declared here, applied by crawler.storage.schema in the order of its OWNERS."""
+Declared here, applied by crawler.storage.schema (crawler.storage.schema.CRAWLER_OWNERS)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from crawler.storage.engine import SQLiteDatabase
+    from crawler.storage.schema import Step
+
 OWNER = "crawler.storage"
 
-# (name, SQL): each runs once, in order, recorded in _sqlite_migrations under OWNER.
-STEPS: list[tuple[str, str]] = [
+# The modules of this package that may hold SQL (besides this one): tests/test_storage_boundary.py.
+SQL_MODULES = (
+    "store",
+    "articles",
+    "retry_book",
+    "schema",
+    "postgres_schema",
+    "engine",
+    "copy",
+)
+
+# sqlite-utils' update trigger re-indexes an article's title and text in FTS5 on any UPDATE of its
+# row: marking it matched or assigning its story re-tokenised the whole text each time.
+_FTS_UPDATE_TRIGGER = """
+CREATE TRIGGER "articles_au" AFTER UPDATE OF "title", "text" ON "articles" BEGIN
+  INSERT INTO "articles_fts" ("articles_fts", rowid, "title", "text")
+    VALUES('delete', old.rowid, old."title", old."text");
+  INSERT INTO "articles_fts" (rowid, "title", "text") VALUES (new.rowid, new."title", new."text");
+END
+"""
+
+
+def full_text_search(db: SQLiteDatabase) -> None:
+    """Full-text search of articles' titles and texts (FTS5, kept by triggers), re-indexing an
+    article only when its title or text changes. Databases that have it already (it was made
+    outside the migrations before) keep it; their update trigger is narrowed."""
+    if "articles_fts" not in db.table_names():
+        db.table("articles").enable_fts(
+            ["title", "text"], create_triggers=True, tokenize="unicode61 remove_diacritics 2"
+        )
+    row = db.conn.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'articles_au'"
+    ).fetchone()
+    if row is None or "UPDATE OF" not in row[0]:
+        db.conn.execute('DROP TRIGGER IF EXISTS "articles_au"')
+        db.conn.execute(_FTS_UPDATE_TRIGGER)
+
+
+# (name, SQL or function): each runs once, in order, recorded in _sqlite_migrations under OWNER.
+STEPS: list[Step] = [
     # Sources, articles (one row each, and every URL that led to it), crawl runs and their errors.
     (
         "0001_sources_articles_crawl_runs",
@@ -132,6 +176,8 @@ STEPS: list[tuple[str, str]] = [
                 WHERE url_key LIKE '%\%%' ESCAPE '\';
         """,
     ),
+    # Full-text search (made on first open before it was a step).
+    ("0013_full_text_search", full_text_search),
 ]
 
 # The same tables on PostgreSQL (crawler.storage.postgres_schema), starting from the final shape of

@@ -10,12 +10,13 @@ the article joins the story of the best one, or opens a new story.
 from __future__ import annotations
 
 import os
-import sqlite3
 from dataclasses import dataclass
 
 from crawler.core.errors import DatabaseError
 from crawler.extraction.dates import parse_date
+from crawler.storage import articles as article_columns
 from crawler.storage.engine import Database
+from crawler.stories import store
 from crawler.stories.fingerprint import SCHEME, Fingerprint, containment, jaccard, same_story
 from crawler.stories.markers import LEAD_CHARACTERS, conflicting, markers
 from crawler.stories.terms import LEAD_CHARACTERS as TERMS_LEAD
@@ -32,19 +33,17 @@ from crawler.stories.terms import (
     story_terms,
 )
 
+SCHEME_KEY = "fingerprint_scheme"
 
-def check_scheme(conn: sqlite3.Connection | Database) -> None:
+
+def check_scheme(db: Database) -> None:
     """Record the fingerprint scheme; a database built with another one cannot be compared."""
-    row = conn.execute("SELECT value FROM meta WHERE key='fingerprint_scheme'").fetchone()
-    if row is None:
-        conn.execute(
-            "INSERT INTO meta(key, value) VALUES ('fingerprint_scheme', ?) "
-            "ON CONFLICT (key) DO NOTHING",
-            (SCHEME,),
-        )
-    elif row[0] != SCHEME:
+    scheme = store.meta_value(db, SCHEME_KEY)
+    if scheme is None:
+        store.set_meta_once(db, SCHEME_KEY, SCHEME)
+    elif scheme != SCHEME:
         raise DatabaseError(
-            f"this database's near-duplicate fingerprints use {row[0]!r} and this version of "
+            f"this database's near-duplicate fingerprints use {scheme!r} and this version of "
             f"veille uses {SCHEME!r}, which cannot be compared: run the version of veille (and "
             "of datasketch) that built it, or give this version a new database (--db)"
         )
@@ -105,7 +104,7 @@ def article_hour(published: str | None, fetched: str) -> int | None:
 
 
 def find_story(
-    conn: sqlite3.Connection,
+    db: Database,
     fp: Fingerprint,
     exclude: int | None = None,
     keys: list[int] | None = None,
@@ -118,14 +117,14 @@ def find_story(
     """(story id, article id) of the story this article belongs to, if any: a story it copies
     (shingles), else one whose other outlets rewrote the same event (title, lead, figures)."""
     hour = story_hour(when)
-    copied = _copied_story(conn, fp, exclude, keys, source, title, text, hour)
+    copied = _copied_story(db, fp, exclude, keys, source, title, text, hour)
     if copied is not None or hour is None or not (title or text):
         return copied
-    return _rewritten_story(conn, story_terms(title, text), hour, source, exclude)
+    return _rewritten_story(db, story_terms(title, text), hour, source, exclude)
 
 
 def _copied_story(
-    conn: sqlite3.Connection,
+    db: Database,
     fp: Fingerprint,
     exclude: int | None,
     keys: list[int] | None,
@@ -140,20 +139,7 @@ def _copied_story(
     and neither it nor the story's first article states figures or days the article contradicts
     (crawler.stories.markers): rubrics of different days stay apart."""
     keys = keys if keys is not None else fp.band_keys()
-    rows = conn.execute(
-        "SELECT a.story_id, a.id, a.signature, a.shingles, a.source, a.title, "
-        f"substr(a.text, 1, {LEAD_CHARACTERS}), ca.id, ca.signature, ca.shingles, "
-        f"coalesce(ca.story_hour, a.story_hour), ca.title, substr(ca.text, 1, {LEAD_CHARACTERS}) "
-        "FROM articles a JOIN ("
-        "  SELECT article_id, count(*) AS shared FROM lsh_keys"
-        f"  WHERE key IN ({','.join('?' * len(keys))}) AND article_id != ?"
-        "  GROUP BY article_id ORDER BY shared DESC, article_id DESC LIMIT ?"
-        ") c ON c.article_id = a.id "
-        "JOIN stories st ON st.id = a.story_id "
-        "LEFT JOIN articles ca ON ca.id = st.canonical_article_id "
-        "WHERE a.story_id IS NOT NULL AND a.signature IS NOT NULL",
-        [*keys, -1 if exclude is None else exclude, MAX_CANDIDATES],
-    ).fetchall()
+    rows = store.copy_candidates(db, keys, exclude, MAX_CANDIDATES, LEAD_CHARACTERS)
     own_markers = markers(title, text) if (title or text) else None
     window = story_window_hours()
     best: tuple[float, int, int] | None = None
@@ -173,6 +159,7 @@ def _copied_story(
             first_id is not None
             and first_id != article_id
             and first_signature is not None
+            and first_shingles is not None
             and not same_story(fp, Fingerprint.from_bytes(first_signature, first_shingles))
         ):
             continue
@@ -198,23 +185,8 @@ class _Member:
     terms: StoryTerms
 
 
-def _window_counts(
-    conn: sqlite3.Connection, terms: set[str], low: int, high: int
-) -> dict[str, int]:
-    """How many articles of the window use each term."""
-    if not terms:
-        return {}
-    return dict(
-        conn.execute(
-            f"SELECT term, count(*) FROM story_terms WHERE term IN ({','.join('?' * len(terms))}) "
-            "AND hour BETWEEN ? AND ? GROUP BY term",
-            [*terms, low, high],
-        ).fetchall()
-    )
-
-
 def _rewritten_story(
-    conn: sqlite3.Connection,
+    db: Database,
     own: StoryTerms,
     hour: int,
     source: str | None,
@@ -230,13 +202,11 @@ def _rewritten_story(
     day or date in conflict and a shared figure when both state figures."""
     window = story_window_hours()
     low, high = hour - window, hour + window
-    articles = conn.execute(
-        "SELECT count(*) FROM articles WHERE story_hour BETWEEN ? AND ?", (low, high)
-    ).fetchone()[0]
+    articles = store.articles_in_window(db, low, high)
     if not articles:
         return None
     own_terms = own.index_terms()
-    counts = _window_counts(conn, own_terms, low, high)
+    counts = store.window_term_counts(db, own_terms, low, high)
     common = max(5.0, COMMON_TERM_SHARE * articles)
     looked_up = sorted(
         (t for t in own_terms if 0 < counts.get(t, 0) <= common), key=lambda t: (counts[t], t)
@@ -246,11 +216,7 @@ def _rewritten_story(
     weight = {t: rarity(counts.get(t, 0), articles) for t in own_terms}
     shared: dict[int, float] = {}
     shared_terms: dict[int, int] = {}
-    for term, article_id in conn.execute(
-        f"SELECT term, article_id FROM story_terms WHERE term IN ({','.join('?' * len(looked_up))}) "
-        "AND hour BETWEEN ? AND ? AND article_id != ?",
-        [*looked_up, low, high, -1 if exclude is None else exclude],
-    ):
+    for term, article_id in store.term_hits(db, looked_up, low, high, exclude):
         shared[article_id] = shared.get(article_id, 0.0) + weight[term]
         shared_terms[article_id] = shared_terms.get(article_id, 0) + 1
     # Worth verifying: articles sharing a few words and a fair share of the article's weight
@@ -262,27 +228,13 @@ def _rewritten_story(
     )[:REWRITE_CANDIDATES]
     if not ranked:
         return None
-    stories = {
-        row[0]
-        for row in conn.execute(
-            f"SELECT story_id FROM articles WHERE id IN ({','.join('?' * len(ranked))}) "
-            "AND story_id IS NOT NULL",
-            ranked,
-        )
-    }
+    stories = store.stories_of(db, ranked)
     members: dict[int, list[_Member]] = {}
-    first_of: dict[int, int] = {}
+    first_of: dict[int, int | None] = {}
     for story_id in stories:
-        canonical = conn.execute(
-            "SELECT canonical_article_id FROM stories WHERE id = ?", (story_id,)
-        ).fetchone()[0]
+        canonical = store.canonical_article(db, story_id)
         first_of[story_id] = canonical
-        rows = conn.execute(
-            f"SELECT id, source, story_hour, title, substr(text, 1, {TERMS_LEAD}) FROM articles "
-            "WHERE story_id = ? AND (id = ? OR id IN (SELECT id FROM articles WHERE story_id = ? "
-            "ORDER BY id LIMIT ?))",
-            (story_id, canonical, story_id, STORY_MEMBERS_COMPARED),
-        ).fetchall()
+        rows = store.story_members(db, story_id, canonical, STORY_MEMBERS_COMPARED, TERMS_LEAD)
         members[story_id] = [
             _Member(a, story_id, s, h if h is not None else hour, story_terms(t, x))
             for a, s, h, t, x in rows
@@ -291,7 +243,7 @@ def _rewritten_story(
     for group in members.values():
         for member in group:
             vocabulary |= member.terms.index_terms()
-    counts = _window_counts(conn, vocabulary, low, high)
+    counts = store.window_term_counts(db, vocabulary, low, high)
     idf = {term: rarity(counts.get(term, 0) + 1, articles + 1) for term in vocabulary}
     best: tuple[float, int, int] | None = None
     for story_id, group in members.items():
@@ -316,33 +268,31 @@ def _rewritten_story(
     return (best[1], best[2]) if best else None
 
 
-def index_terms(conn: sqlite3.Connection, article_id: int, terms: StoryTerms, hour: int) -> None:
+def index_terms(db: Database, article_id: int, terms: StoryTerms, hour: int) -> None:
     """Record the article's time and its title-and-lead terms (replacing older ones)."""
-    conn.execute("UPDATE articles SET story_hour = ? WHERE id = ?", (hour, article_id))
-    conn.execute("DELETE FROM story_terms WHERE article_id = ?", (article_id,))
-    conn.executemany(
-        "INSERT OR IGNORE INTO story_terms(term, hour, article_id) VALUES (?, ?, ?)",
-        [(term, hour, article_id) for term in terms.index_terms()],
-    )
+    store.save_terms(db, article_id, terms.index_terms(), hour)
 
 
 def index_article(
-    conn: sqlite3.Connection,
+    db: Database,
     article_id: int,
     fp: Fingerprint,
     replace: bool = True,
     keys: list[int] | None = None,
 ) -> None:
-    if replace:  # an updated article: drop its old band keys first
-        conn.execute("DELETE FROM lsh_keys WHERE article_id = ?", (article_id,))
-    conn.executemany(
-        "INSERT OR IGNORE INTO lsh_keys(key, article_id) VALUES (?, ?)",
-        [(key, article_id) for key in (keys if keys is not None else fp.band_keys())],
-    )
+    """Record the article's LSH band keys (an updated article's old ones dropped first)."""
+    store.save_band_keys(db, article_id, keys if keys is not None else fp.band_keys(), replace)
+
+
+def refingerprint(db: Database, article_id: int, fp: Fingerprint) -> None:
+    """An article with a new text: its new fingerprint and band keys."""
+    with db.transaction():
+        article_columns.set_fingerprint(db, article_id, fp.to_bytes(), fp.shingles)
+        index_article(db, article_id, fp)
 
 
 def assign_story(
-    conn: sqlite3.Connection,
+    db: Database,
     article_id: int,
     fp: Fingerprint,
     title: str | None,
@@ -357,7 +307,7 @@ def assign_story(
     keys = fp.band_keys()
     when = when if story_hour(when) is not None else now
     found = find_story(
-        conn,
+        db,
         fp,
         exclude=article_id,
         keys=keys,
@@ -368,62 +318,12 @@ def assign_story(
     )
     if found:
         story_id = found[0]
-        conn.execute("UPDATE stories SET updated_at = ? WHERE id = ?", (now, story_id))
+        store.touch_story(db, story_id, now)
     else:
-        created = conn.execute(
-            "INSERT INTO stories(first_seen, canonical_article_id, title, updated_at) VALUES (?,?,?,?)",
-            (now, article_id, title, now),
-        ).lastrowid
-        assert created is not None  # an INSERT always has a rowid
-        story_id = created
-    conn.execute(
-        "UPDATE articles SET story_id = ?, signature = ?, shingles = ? WHERE id = ?",
-        (story_id, fp.to_bytes(), fp.shingles, article_id),
-    )
-    index_article(conn, article_id, fp, replace=False, keys=keys)
+        story_id = store.create_story(db, article_id, title, now)
+    article_columns.set_story(db, article_id, story_id, fp.to_bytes(), fp.shingles)
+    index_article(db, article_id, fp, replace=False, keys=keys)
     hour = story_hour(when)
     if hour is not None:
-        index_terms(conn, article_id, story_terms(title, text), hour)
+        index_terms(db, article_id, story_terms(title, text), hour)
     return story_id
-
-
-def story_sources(conn: sqlite3.Connection, story_id: int) -> list[tuple[str, str, str]]:
-    """(source name, source title, article URL) of every article of a story, first seen first."""
-    return conn.execute(
-        "SELECT a.source, coalesce(s.title, a.source), a.url FROM articles a "
-        "LEFT JOIN sources s ON s.name = a.source WHERE a.story_id = ? ORDER BY a.id",
-        (story_id,),
-    ).fetchall()
-
-
-def recent_stories(conn: sqlite3.Connection, limit: int = 20, min_sources: int = 1) -> list[dict]:
-    """Latest stories first: when first seen, how many articles and outlets, which ones."""
-    rows = conn.execute(
-        "SELECT st.id, st.first_seen, st.updated_at, coalesce(ca.title, st.title), "
-        "count(a.id), count(DISTINCT a.source), group_concat(DISTINCT coalesce(s.title, a.source)) "
-        "FROM stories st JOIN articles a ON a.story_id = st.id "
-        "LEFT JOIN articles ca ON ca.id = st.canonical_article_id "
-        "LEFT JOIN sources s ON s.name = a.source "
-        "GROUP BY st.id HAVING count(DISTINCT a.source) >= ? ORDER BY st.updated_at DESC, st.id DESC LIMIT ?",
-        (min_sources, limit),
-    ).fetchall()
-    keys = ["id", "first_seen", "updated_at", "title", "articles", "sources", "outlets"]
-    return [dict(zip(keys, row, strict=True)) for row in rows]
-
-
-def story_groups(conn: sqlite3.Connection, limit: int = 20, min_sources: int = 1) -> list[dict]:
-    """Latest stories first, each with every article (outlet, URL, title, date, language): what
-    `veille stories --json` prints."""
-    groups = recent_stories(conn, limit, min_sources)
-    for group in groups:
-        rows = conn.execute(
-            "SELECT a.id, a.source, coalesce(s.title, a.source), a.url, a.title, a.published, "
-            "a.language FROM articles a LEFT JOIN sources s ON s.name = a.source "
-            "WHERE a.story_id = ? ORDER BY a.id",
-            (group["id"],),
-        ).fetchall()
-        keys = ["id", "source", "outlet", "url", "title", "published", "language"]
-        group["members"] = [dict(zip(keys, row, strict=True)) for row in rows]
-        group["outlets"] = sorted({m["outlet"] for m in group["members"]})
-        group["languages"] = sorted({m["language"] for m in group["members"] if m["language"]})
-    return groups

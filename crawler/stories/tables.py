@@ -1,14 +1,38 @@
 """The tables of stories: the stories, their LSH keys and title-and-lead terms, the articles'
 fingerprint columns, revisions, and the meta table (fingerprint scheme, back-fill marks).
 
-Declared here, applied by crawler.storage.schema in the order of its OWNERS."""
+Declared here, applied by crawler.storage.schema (crawler.storage.schema.CRAWLER_OWNERS)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from crawler.storage.engine import SQLiteDatabase
+    from crawler.storage.schema import Step
+
 OWNER = "crawler.stories"
 
-# (name, SQL): each runs once, in order, recorded in _sqlite_migrations under OWNER.
-STEPS: list[tuple[str, str]] = [
+# The modules of this package that may hold SQL (besides this one): tests/test_storage_boundary.py.
+SQL_MODULES = ("store",)
+
+
+def backfill_story_terms(db: SQLiteDatabase) -> None:
+    """Articles stored before 0012_story_terms get their hour and title-and-lead terms."""
+    from crawler.stories import backfill  # the fingerprinting code, loaded only when it runs
+
+    backfill.backfill_story_terms(db)
+
+
+def backfill_stories(db: SQLiteDatabase) -> None:
+    """Articles stored before stories (or whose LSH keys are missing) get them."""
+    from crawler.stories import backfill
+
+    backfill.backfill_stories(db)
+
+
+# (name, SQL or function): each runs once, in order, recorded in _sqlite_migrations under OWNER.
+STEPS: list[Step] = [
     # Stories (near-duplicate clusters), their LSH index, article revisions, the meta table.
     (
         "0004_stories",
@@ -76,6 +100,10 @@ STEPS: list[tuple[str, str]] = [
         CREATE INDEX IF NOT EXISTS story_terms_article ON story_terms(article_id);
         """,
     ),
+    # Back-fills of articles stored before stories and story terms (they ran on every open that
+    # found a migration pending before they were steps).
+    ("0014_story_terms_backfill", backfill_story_terms),
+    ("0015_stories_backfill", backfill_stories),
 ]
 
 # The same tables on PostgreSQL (crawler.storage.postgres_schema), from the final shape of STEPS.

@@ -1,6 +1,6 @@
 """The tables of alerts: matches of watchlists, alerts, deliveries (the outbox).
 
-Declared here, applied by crawler.storage.schema in the order of its OWNERS."""
+Declared here, registered by monitors/__init__.py, applied by crawler.storage.schema."""
 
 from __future__ import annotations
 

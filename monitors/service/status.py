@@ -42,7 +42,7 @@ class Status:
 
 
 def gather_status(db: SQLiteDatabase) -> Status:
-    booked = retries.counts_by_source(db.conn)
+    booked = retries.counts_by_source(db)
     run = service_store.last_run(db)
     counted = service_store.totals(db)
     return Status(

@@ -1,6 +1,6 @@
 """The columns of the running service: each source's pace.
 
-Declared here, applied by crawler.storage.schema in the order of its OWNERS."""
+Declared here, registered by monitors/__init__.py, applied by crawler.storage.schema."""
 
 from __future__ import annotations
 

@@ -268,11 +268,11 @@ def create_app(config: ReaderConfig):
         return page(request, "story.html", story=found, titles=watchlist_titles())
 
     def stories(request: Request) -> HTMLResponse:
-        from crawler.stories.grouping import story_groups
+        from crawler.stories.store import story_groups
 
         min_sources = 1 if request.query_params.get("all") else 2
         with reading_db() as db:
-            groups = story_groups(db.conn, limit=50, min_sources=min_sources)
+            groups = story_groups(db, limit=50, min_sources=min_sources)
         return page(request, "stories.html", groups=groups, only_shared=min_sources > 1)
 
     async def costly_result(function: Callable[[], dict], labels: dict) -> tuple[dict, int]:

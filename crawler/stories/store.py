@@ -1,0 +1,341 @@
+"""The storage of crawler.stories' tables: stories, their LSH keys and title-and-lead terms,
+article revisions, meta (the articles' story columns are written through crawler.storage).
+
+crawler.stories.grouping decides which story an article joins; every statement it needs is a
+typed function here (records in, records out), so that the decision stays readable apart from
+the SQL and the SQL sits in one place per owner (docs/storage.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import NamedTuple
+
+from crawler.storage import articles
+from crawler.storage.engine import Cursor, Database
+
+
+def _marks(count: int) -> str:
+    return ",".join("?" * count)
+
+
+def _returned_id(cursor: Cursor) -> int:
+    rows = cursor.fetchall()  # every row read, so the statement is done
+    return int(rows[0][0])
+
+
+# -- meta: the fingerprint scheme, back-fill marks ------------------------------------------------
+
+
+def meta_value(db: Database, key: str) -> str | None:
+    row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else None
+
+
+def set_meta_once(db: Database, key: str, value: str) -> None:
+    """Record `value` under `key` unless the key is already set."""
+    with db.transaction():
+        db.execute(
+            "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING", (key, value)
+        )
+
+
+# -- candidates of a new article's story ---------------------------------------------------------
+
+
+class CopyCandidate(NamedTuple):
+    """A stored article sharing LSH bands with a new one, with its story's first article."""
+
+    story_id: int
+    article_id: int
+    signature: bytes
+    shingles: int
+    source: str
+    title: str | None
+    lead: str
+    first_id: int | None
+    first_signature: bytes | None
+    first_shingles: int | None
+    started: int | None  # the story hour of the story's first article (else of the candidate)
+    first_title: str | None
+    first_lead: str | None
+
+
+def copy_candidates(
+    db: Database, keys: list[int], exclude: int | None, limit: int, lead_characters: int
+) -> list[CopyCandidate]:
+    """The stored articles (with a story and a signature) sharing the most of these LSH keys,
+    at most `limit`, `exclude` left out."""
+    rows = db.execute(
+        "SELECT a.story_id, a.id, a.signature, a.shingles, a.source, a.title, "
+        f"substr(a.text, 1, {lead_characters}), ca.id, ca.signature, ca.shingles, "
+        f"coalesce(ca.story_hour, a.story_hour), ca.title, substr(ca.text, 1, {lead_characters}) "
+        "FROM articles a JOIN ("
+        "  SELECT article_id, count(*) AS shared FROM lsh_keys"
+        f"  WHERE key IN ({_marks(len(keys))}) AND article_id != ?"
+        "  GROUP BY article_id ORDER BY shared DESC, article_id DESC LIMIT ?"
+        ") c ON c.article_id = a.id "
+        "JOIN stories st ON st.id = a.story_id "
+        "LEFT JOIN articles ca ON ca.id = st.canonical_article_id "
+        "WHERE a.story_id IS NOT NULL AND a.signature IS NOT NULL",
+        [*keys, -1 if exclude is None else exclude, limit],
+    ).fetchall()
+    return [CopyCandidate(*row) for row in rows]
+
+
+def articles_in_window(db: Database, low: int, high: int) -> int:
+    """How many articles have a story hour between `low` and `high`."""
+    return int(
+        db.execute(
+            "SELECT count(*) FROM articles WHERE story_hour BETWEEN ? AND ?", (low, high)
+        ).fetchone()[0]
+    )
+
+
+def window_term_counts(db: Database, terms: set[str], low: int, high: int) -> dict[str, int]:
+    """How many articles of the window use each term."""
+    if not terms:
+        return {}
+    return dict(
+        db.execute(
+            f"SELECT term, count(*) FROM story_terms WHERE term IN ({_marks(len(terms))}) "
+            "AND hour BETWEEN ? AND ? GROUP BY term",
+            [*terms, low, high],
+        ).fetchall()
+    )
+
+
+def term_hits(
+    db: Database, terms: list[str], low: int, high: int, exclude: int | None
+) -> list[tuple[str, int]]:
+    """(term, article id) of every article of the window using one of `terms`."""
+    return [
+        (term, article_id)
+        for term, article_id in db.execute(
+            f"SELECT term, article_id FROM story_terms WHERE term IN ({_marks(len(terms))}) "
+            "AND hour BETWEEN ? AND ? AND article_id != ?",
+            [*terms, low, high, -1 if exclude is None else exclude],
+        ).fetchall()
+    ]
+
+
+def stories_of(db: Database, article_ids: list[int]) -> set[int]:
+    """The stories these articles belong to."""
+    return {
+        row[0]
+        for row in db.execute(
+            f"SELECT story_id FROM articles WHERE id IN ({_marks(len(article_ids))}) "
+            "AND story_id IS NOT NULL",
+            article_ids,
+        ).fetchall()
+    }
+
+
+def canonical_article(db: Database, story_id: int) -> int | None:
+    """The id of a story's first article."""
+    return db.execute(
+        "SELECT canonical_article_id FROM stories WHERE id = ?", (story_id,)
+    ).fetchone()[0]
+
+
+class MemberRow(NamedTuple):
+    """An article of a story, as rewrite matching compares it."""
+
+    id: int
+    source: str
+    hour: int | None
+    title: str | None
+    lead: str
+
+
+def story_members(
+    db: Database, story_id: int, canonical: int | None, limit: int, lead_characters: int
+) -> list[MemberRow]:
+    """The story's first article and its `limit` oldest articles."""
+    rows = db.execute(
+        f"SELECT id, source, story_hour, title, substr(text, 1, {lead_characters}) FROM articles "
+        "WHERE story_id = ? AND (id = ? OR id IN (SELECT id FROM articles WHERE story_id = ? "
+        "ORDER BY id LIMIT ?))",
+        (story_id, canonical, story_id, limit),
+    ).fetchall()
+    return [MemberRow(*row) for row in rows]
+
+
+# -- writes: an article's story, fingerprint, band keys, terms and revisions ---------------------
+
+
+def save_terms(db: Database, article_id: int, terms: Iterable[str], hour: int) -> None:
+    """Record the article's story hour and its title-and-lead terms (replacing older ones)."""
+    with db.transaction():
+        articles.set_story_hour(db, article_id, hour)
+        db.execute("DELETE FROM story_terms WHERE article_id = ?", (article_id,))
+        db.executemany(
+            "INSERT INTO story_terms(term, hour, article_id) VALUES (?, ?, ?) "
+            "ON CONFLICT (term, hour, article_id) DO NOTHING",
+            [(term, hour, article_id) for term in terms],
+        )
+
+
+def save_band_keys(db: Database, article_id: int, keys: Iterable[int], replace: bool) -> None:
+    """Record the article's LSH keys; with `replace`, drop its old ones first (an update)."""
+    with db.transaction():
+        if replace:
+            db.execute("DELETE FROM lsh_keys WHERE article_id = ?", (article_id,))
+        db.executemany(
+            "INSERT INTO lsh_keys(key, article_id) VALUES (?, ?) "
+            "ON CONFLICT (key, article_id) DO NOTHING",
+            [(key, article_id) for key in keys],
+        )
+
+
+def create_story(db: Database, article_id: int, title: str | None, now: str) -> int:
+    """A new story whose first article is `article_id`; returns its id."""
+    with db.transaction():
+        return _returned_id(
+            db.execute(
+                "INSERT INTO stories(first_seen, canonical_article_id, title, updated_at) "
+                "VALUES (?,?,?,?) RETURNING id",
+                (now, article_id, title, now),
+            )
+        )
+
+
+def touch_story(db: Database, story_id: int, now: str) -> None:
+    """Stamp the story updated: an article joined it."""
+    with db.transaction():
+        db.execute("UPDATE stories SET updated_at = ? WHERE id = ?", (now, story_id))
+
+
+def keep_revision(db: Database, article_id: int) -> int:
+    """Before an article gets a new text: keep its current one as a revision and count it.
+    Returns the article's new revision number."""
+    with db.transaction():
+        revision, title, text, digest, fetched = db.execute(
+            "SELECT revision, title, text, content_hash, fetched_at FROM articles WHERE id = ?",
+            (article_id,),
+        ).fetchone()
+        db.execute(
+            "INSERT INTO article_revisions(article_id, revision, title, text, content_hash, "
+            "fetched_at) VALUES (?,?,?,?,?,?) ON CONFLICT (article_id, revision) DO NOTHING",
+            (article_id, revision, title, text, digest, fetched),
+        )
+        articles.set_revision(db, article_id, revision + 1)
+    return int(revision) + 1
+
+
+# -- back-fills of articles stored before stories (migration steps, crawler.stories.backfill) ----
+
+
+def has_articles_without_band_keys(db: Database) -> bool:
+    return (
+        db.execute(
+            "SELECT 1 FROM articles WHERE signature IS NOT NULL "
+            "AND NOT EXISTS (SELECT 1 FROM lsh_keys k WHERE k.article_id = articles.id) LIMIT 1"
+        ).fetchone()
+        is not None
+    )
+
+
+def fingerprinted_articles(db: Database) -> list[tuple[int, bytes, int]]:
+    """(id, signature, shingle count) of every article with a fingerprint."""
+    return [
+        (row[0], row[1], row[2])
+        for row in db.execute(
+            "SELECT id, signature, shingles FROM articles WHERE signature IS NOT NULL"
+        ).fetchall()
+    ]
+
+
+class ArticleWithoutStory(NamedTuple):
+    id: int
+    title: str | None
+    text: str
+    source: str
+    when: str  # published, else fetched_at
+
+
+def articles_without_story(db: Database) -> list[ArticleWithoutStory]:
+    return [
+        ArticleWithoutStory(*row)
+        for row in db.execute(
+            "SELECT id, title, text, source, coalesce(published, fetched_at) FROM articles "
+            "WHERE story_id IS NULL ORDER BY id"
+        ).fetchall()
+    ]
+
+
+class ArticleWithoutHour(NamedTuple):
+    id: int
+    title: str | None
+    lead: str
+    published: str | None
+    fetched_at: str
+
+
+def articles_without_hour(db: Database, lead_characters: int) -> list[ArticleWithoutHour]:
+    """Articles in a story but without story hour and terms (stored before they existed)."""
+    return [
+        ArticleWithoutHour(*row)
+        for row in db.execute(
+            f"SELECT id, title, substr(text, 1, {lead_characters}), published, fetched_at "
+            "FROM articles WHERE story_hour IS NULL AND story_id IS NOT NULL"
+        ).fetchall()
+    ]
+
+
+# -- reads for people: `veille stories`, the reader, alerts ---------------------------------------
+
+
+def story_sources(db: Database, story_id: int) -> list[tuple[str, str, str]]:
+    """(source name, source title, article URL) of every article of a story, first seen first."""
+    return [
+        (row[0], row[1], row[2])
+        for row in db.execute(
+            "SELECT a.source, coalesce(s.title, a.source), a.url FROM articles a "
+            "LEFT JOIN sources s ON s.name = a.source WHERE a.story_id = ? ORDER BY a.id",
+            (story_id,),
+        ).fetchall()
+    ]
+
+
+def recent_stories(db: Database, limit: int = 20, min_sources: int = 1) -> list[dict]:
+    """Latest stories first: when first seen, how many articles and outlets, which ones (their
+    titles, comma-separated, first seen first)."""
+    rows = db.execute(
+        "SELECT st.id, st.first_seen, st.updated_at, coalesce(ca.title, st.title), "
+        "count(a.id), count(DISTINCT a.source) "
+        "FROM stories st JOIN articles a ON a.story_id = st.id "
+        "LEFT JOIN articles ca ON ca.id = st.canonical_article_id "
+        "GROUP BY st.id, st.first_seen, st.updated_at, ca.title, st.title "
+        "HAVING count(DISTINCT a.source) >= ? ORDER BY st.updated_at DESC, st.id DESC LIMIT ?",
+        (min_sources, limit),
+    ).fetchall()
+    keys = ["id", "first_seen", "updated_at", "title", "articles", "sources"]
+    stories = [dict(zip(keys, row, strict=True)) for row in rows]
+    for story in stories:
+        outlets = dict.fromkeys(title for _, title, _ in story_sources(db, story["id"]))
+        story["outlets"] = ",".join(outlets)
+    return stories
+
+
+def story_groups(db: Database, limit: int = 20, min_sources: int = 1) -> list[dict]:
+    """Latest stories first, each with every article (outlet, URL, title, date, language): what
+    `veille stories --json` prints."""
+    groups = recent_stories(db, limit, min_sources)
+    for group in groups:
+        rows = db.execute(
+            "SELECT a.id, a.source, coalesce(s.title, a.source), a.url, a.title, a.published, "
+            "a.language FROM articles a LEFT JOIN sources s ON s.name = a.source "
+            "WHERE a.story_id = ? ORDER BY a.id",
+            (group["id"],),
+        ).fetchall()
+        keys = ["id", "source", "outlet", "url", "title", "published", "language"]
+        group["members"] = [dict(zip(keys, row, strict=True)) for row in rows]
+        group["outlets"] = sorted({m["outlet"] for m in group["members"]})
+        group["languages"] = sorted({m["language"] for m in group["members"] if m["language"]})
+    return groups
+
+
+def story_count(db: Database) -> int:
+    """How many stories the database holds."""
+    return int(db.execute("SELECT count(*) FROM stories").fetchone()[0])
