@@ -24,18 +24,6 @@ from crawler.storage import schema
 ROOT = Path(__file__).resolve().parent.parent
 SCANNED = ("crawler", "monitors")
 
-# Modules of monitors/ whose SQL has not moved into an owner's storage modules yet. This list only
-# shrinks, and must end empty: a module leaves it when its statements sit behind an owner's
-# functions (its SQL in the owner's SQL_MODULES, its writes on the owner's own tables).
-NOT_YET_CONVERTED = {
-    "monitors.cli",
-    "monitors.rules.backtest",
-    "monitors.web.export",
-    "monitors.web.reading",
-    "monitors.web.search",
-    "monitors.web.search_postgres",
-}
-
 # Steps applied to databases in the field before owners were drawn, which add columns and indexes
 # to a table another owner declares. They cannot move (a database that ran them would run them
 # again); their columns belong to the table's owner, which alone writes them. PostgreSQL's first
@@ -246,18 +234,10 @@ def test_every_owner_is_registered_and_lists_modules_that_exist():
 
 def test_no_sql_outside_an_owner():
     outside, _ = scan()
-    unexpected = [f for f in outside if f.module not in NOT_YET_CONVERTED]
-    assert not unexpected, (
+    assert not outside, (
         "SQL outside an owner's storage modules (move it behind a function of the table's "
-        "owner, see docs/storage.md):\n" + "\n".join(map(str, unexpected))
+        "owner, see docs/storage.md):\n" + "\n".join(map(str, outside))
     )
-
-
-def test_the_list_of_modules_not_yet_converted_only_names_modules_with_sql():
-    outside, _ = scan()
-    still = {f.module for f in outside}
-    done = NOT_YET_CONVERTED - still
-    assert not done, f"remove from NOT_YET_CONVERTED (no SQL left there): {sorted(done)}"
 
 
 def test_owners_write_only_their_own_tables():
