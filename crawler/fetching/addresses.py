@@ -1,5 +1,6 @@
 """Which addresses veille may connect to: http(s) only, and never an internal address (loopback,
-private, shared, link-local, cloud metadata, their IPv4-mapped and 6to4 forms) unless the user
+private, shared, link-local, cloud metadata, site-local, and the IPv6 forms that carry an IPv4
+address: mapped, 6to4, NAT64, IPv4-compatible) unless the user
 allowed its network (VEILLE_ALLOWED_NETWORKS). Pure functions, no Scrapy: settings and the CLI
 check entries with them without loading the crawler."""
 
@@ -19,12 +20,34 @@ def allowed_scheme(url: str) -> bool:
     return url.split(":", 1)[0].lower() in ALLOWED_SCHEMES if ":" in url else False
 
 
+# IPv6 forms that carry an IPv4 address in their last 32 bits and reach it: NAT64's well-known
+# prefix (RFC 6052: a NAT64 gateway connects to the IPv4 address) and the deprecated
+# IPv4-compatible ::a.b.c.d. The ipaddress module counts both as global whatever they carry, so
+# 64:ff9b::127.0.0.1 passed as a public address.
+_CARRY_IPV4 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("::/96"))
+# Always internal although the ipaddress module of Python 3.11 calls them global: site-local
+# (deprecated by RFC 3879, still private where used) and NAT64's local-use prefix (RFC 8215: an
+# operator's own translation, with the IPv4 address wherever its prefix length puts it).
+_NEVER_GLOBAL = (ipaddress.ip_network("fec0::/10"), ipaddress.ip_network("64:ff9b:1::/48"))
+
+
+def embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address stands for (mapped, 6to4, NAT64, IPv4-compatible)."""
+    if address.ipv4_mapped is not None or address.sixtofour is not None:
+        return address.ipv4_mapped or address.sixtofour
+    if int(address) > 1 and any(address in network for network in _CARRY_IPV4):  # not :: or ::1
+        return ipaddress.IPv4Address(int(address) & 0xFFFF_FFFF)
+    return None
+
+
 def is_internal(address: Address) -> bool:
     """True for any address outside the public internet."""
     if isinstance(address, ipaddress.IPv6Address):
-        mapped = address.ipv4_mapped or address.sixtofour
-        if mapped is not None:
-            return is_internal(mapped)
+        if any(address in network for network in _NEVER_GLOBAL):
+            return True
+        carried = embedded_ipv4(address)
+        if carried is not None:
+            return is_internal(carried)
     return address in _METADATA or not address.is_global or address.is_multicast
 
 

@@ -30,6 +30,9 @@ from urllib.parse import urljoin
 
 import urllib3
 from scrapy.resolver import CachingThreadedResolver
+from twisted.internet._resolver import HostResolution
+from twisted.internet.address import IPv4Address as TwistedIPv4Address
+from twisted.internet.address import IPv6Address as TwistedIPv6Address
 from twisted.internet.error import DNSLookupError
 from twisted.internet.interfaces import IHostnameResolver, IResolutionReceiver
 from zope.interface import implementer
@@ -335,6 +338,14 @@ def _hop(
         pool.close()
 
 
+def _address_literal(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The IP address a host name spells (`::1`, `[::1]`, `203.0.113.5`), or None for a name."""
+    try:
+        return ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return None
+
+
 @implementer(IResolutionReceiver)
 class _CheckedReceiver:
     """Passes on only the (address, port) pairs the policy admits."""
@@ -376,6 +387,18 @@ class _PortChecking:
         addressTypes: Any = None,  # noqa: N803
         transportSemantics: str = "TCP",  # noqa: N803
     ) -> Any:
+        literal = _address_literal(hostName)
+        if literal is not None:
+            # An address written in the URL (http://[2001:db8::1]/): nothing to resolve, and the
+            # simple resolver below would look it up as a name and hand on IPv4 only. Checked
+            # with its port all the same.
+            receiver = _CheckedReceiver(resolutionReceiver, hostName, self.allowed)
+            resolution = HostResolution(hostName)
+            receiver.resolutionBegan(resolution)
+            kind = TwistedIPv6Address if literal.version == 6 else TwistedIPv4Address
+            receiver.addressResolved(kind("TCP", str(literal), portNumber))
+            receiver.resolutionComplete()
+            return resolution
         return self.resolver.resolveHostName(
             _CheckedReceiver(resolutionReceiver, hostName, self.allowed),
             hostName,

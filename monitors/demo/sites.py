@@ -13,6 +13,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import mimetypes
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -47,7 +48,8 @@ class ServedSite:
     @property
     def base_url(self) -> str:
         host, port = self.server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        name = str(host)
+        return f"http://[{name}]:{port}" if ":" in name else f"http://{name}:{port}"
 
     @property
     def alias_url(self) -> str:
@@ -191,12 +193,17 @@ def _make_handler(site: ServedSite, routes: dict) -> type[BaseHTTPRequestHandler
     return Handler
 
 
+class _IPv6Server(ThreadingHTTPServer):
+    address_family = socket.AF_INET6
+
+
 def serve_site(root: Path, host: str = "127.0.0.1", port: int = 0) -> ServedSite:
     """Start serving one fixture site in a background thread; stop it with `stop_sites`."""
     routes_file = root / "_routes.yaml"
     routes = yaml.safe_load(routes_file.read_text(encoding="utf-8")) if routes_file.exists() else {}
     site = ServedSite(name=root.name, root=root, server=None)  # type: ignore[arg-type]
-    site.server = ThreadingHTTPServer((host, port), _make_handler(site, routes or {}))
+    server_class = _IPv6Server if ":" in host else ThreadingHTTPServer
+    site.server = server_class((host, port), _make_handler(site, routes or {}))
     site.server.daemon_threads = True
     threading.Thread(
         target=site.server.serve_forever, name=f"site-{root.name}", daemon=True
