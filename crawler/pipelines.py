@@ -3,6 +3,7 @@ extract → canonicalize → dedupe → store."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 from typing import Any
@@ -14,8 +15,15 @@ from twisted.internet.interfaces import IReactorTime
 
 from crawler.canonical import canonicalize_url
 from crawler.core.normalize import content_hash
+from crawler.extraction.article import Extracted, NotAnArticle
+from crawler.extraction.budget import (
+    DEFAULT_BUDGET_SECONDS,
+    ExtractionFailed,
+    ExtractionProcess,
+    PageTooSlow,
+    shared_extraction,
+)
 from crawler.extraction.dates import FEED, choose_published, found
-from crawler.extraction.extract import NotAnArticle, extract_article
 from crawler.fetching.kill_points import kill_point
 from crawler.items import ArticleItem
 from crawler.journal import COUNT, CrawlJournal
@@ -44,18 +52,47 @@ class _Stage:
 
 
 class ExtractPipeline(_Stage):
-    """Body text and metadata from the HTML; pages that are not articles are dropped and noted."""
+    """Body text and metadata from the HTML; pages that are not articles are dropped and noted.
 
-    def process_item(self, item: ArticleItem) -> ArticleItem:
+    Pages are extracted in the crawl's extraction process (crawler.extraction.budget), never in
+    the reactor's thread: a slow page cannot stop the crawl worker's heartbeat or its crawls'
+    time limits, and one over its budget (VEILLE_EXTRACTION_SECONDS) is declined and recorded."""
+
+    extraction: ExtractionProcess | None = None  # None outside a crawl: extracted in this thread
+
+    def open_spider(self) -> None:
+        super().open_spider()
+        budget = self.crawler.settings.getfloat("VEILLE_EXTRACTION_SECONDS", DEFAULT_BUDGET_SECONDS)
+        self.extraction = shared_extraction(budget)
+        self.extraction.start()  # while the crawl reads its feeds
+
+    async def process_item(self, item: ArticleItem) -> ArticleItem:
         try:
-            extracted = extract_article(item.html, item.fetched_url, item.prune_xpath)
+            extracted = await self._extract(item)
         except NotAnArticle as exc:
             # Remembered, not retried: the same page would be declined again.
-            requested = canonicalize_url(item.seen_urls[0]) if item.seen_urls else item.fetched_url
-            self.journal.book_article_failure(item.source, requested, "not-article", str(exc))
+            kind = "too-slow" if isinstance(exc, PageTooSlow) else "not-article"
+            self.journal.book_article_failure(item.source, _requested(item), kind, str(exc))
             if str(exc).startswith("page too complex"):  # a fault of the site: count it
                 self.journal.record_error(item.source, item.fetched_url, "too-complex", str(exc))
             raise DropItem(f"not an article: {exc}", log_level="DEBUG") from None
+        except ExtractionFailed as exc:  # the process, not the page: tried again later
+            self.journal.book_article_failure(
+                item.source, _requested(item), "extraction-failed", str(exc)
+            )
+            raise DropItem(f"not extracted: {exc}") from None
+        return self.fill(item, extracted)
+
+    async def _extract(self, item: ArticleItem) -> Extracted:
+        if self.extraction is None:
+            from crawler.extraction.extract import extract_article  # trafilatura: only here
+
+            return extract_article(item.html, item.fetched_url, item.prune_xpath)
+        future = self.extraction.submit(item.html, item.fetched_url, item.prune_xpath)
+        return await asyncio.wrap_future(future)
+
+    def fill(self, item: ArticleItem, extracted: Extracted) -> ArticleItem:
+        """The item with what extraction found (the feed's title and date where it found none)."""
         item.title = extracted.title or item.feed_title
         item.author = extracted.author
         chosen = choose_published(extracted.date, found(item.feed_published, FEED))
@@ -78,6 +115,11 @@ class ExtractPipeline(_Stage):
             )
         item.html = ""  # not needed any more; keep memory flat
         return item
+
+
+def _requested(item: ArticleItem) -> str:
+    """The URL as first requested: what the retry book is keyed by."""
+    return canonicalize_url(item.seen_urls[0]) if item.seen_urls else item.fetched_url
 
 
 def _same_site(a: str, b: str) -> bool:

@@ -12,6 +12,9 @@ VEILLE_CONTACT_URL = "https://github.com/veille-ma/veille"
 # first crawl of a 50,000-URL sitemap does not fetch the whole archive.
 VEILLE_MAX_ARTICLES_PER_ENTRY = 100
 VEILLE_MAX_CHILD_SITEMAPS = 20
+# Seconds one page's extraction may take (in the crawl's extraction process); a page still
+# running then is declined and recorded ("too-slow"), never fetched again.
+VEILLE_EXTRACTION_SECONDS = 20.0
 
 USER_AGENT = f"veille/0.1 (news monitoring; +{VEILLE_CONTACT_URL})"
 

@@ -83,3 +83,21 @@ def test_a_notice_is_found_after_thousands_of_lines_without_one():
     extracted = extract_article(page, "https://www.maghress.com/fr/infomagazine/2")
     assert time.monotonic() - started < BOUND
     assert extracted.original_source == "InfoMagazine"
+
+
+def test_veille_extract_on_the_300_kb_page_answers_in_seconds(tmp_path):
+    """`veille extract` runs the same extraction: the issue's page, saved to a file."""
+    import json
+
+    from click.testing import CliRunner
+
+    from monitors.cli import cli
+
+    saved = tmp_path / "republication.html"
+    saved.write_text(republication_lines(), encoding="utf-8")
+    started = time.monotonic()
+    result = CliRunner().invoke(cli, ["extract", str(saved), "--json"])
+    assert time.monotonic() - started < BOUND
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.output)
+    assert record["stored"] and FRENCH_TEXT[:60] in record["text"]

@@ -3,6 +3,8 @@ of republished articles, and the language of the text rather than the page's dec
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from crawler.extraction.bylines import clean_author
@@ -84,7 +86,7 @@ def test_a_maghress_byline_date_is_read_day_first_and_loses_to_the_feed():
         html=page,
         feed_published="2025-07-23T10:00:00Z",
     )
-    item = ExtractPipeline(crawler=None).process_item(item)
+    item = asyncio.run(ExtractPipeline(crawler=None).process_item(item))
     assert item.published == "2025-07-23T10:00:00Z" and item.published_origin == FEED
     assert item.original_source == "InfoMagazine"
 

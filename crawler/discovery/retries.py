@@ -5,7 +5,8 @@ saw it, so without this book a 500, a timeout or a reset would lose the article 
 failure worth retrying (5xx, 429, timeout, connection refused or reset, truncated page) books the
 URL with a backoff; every crawl of its source asks for the URLs that are due, even when the
 entry points are unchanged; after `MAX_ATTEMPTS` the URL is given up with its last reason.
-Permanent failures (404, 410, a page that is not an article) are remembered and never retried.
+Permanent failures (404, 410, a page that is not an article or too slow to extract) are
+remembered and never retried.
 `veille status` shows, per source, the URLs waiting and given up.
 """
 
@@ -23,7 +24,14 @@ MAX_ATTEMPTS = 5
 BACKOFF = (timedelta(0), timedelta(minutes=30), timedelta(hours=2), timedelta(hours=8))
 MAX_RETRIES_PER_CRAWL = 20  # per source: a site that fails everything costs a bounded number
 
-_PERMANENT_KINDS = {"http-404", "http-410", "not-article", "not-html", "blocked-address"}
+_PERMANENT_KINDS = {
+    "http-404",
+    "http-410",
+    "not-article",
+    "too-slow",  # past the extraction budget (crawler.extraction.budget): it would be again
+    "not-html",
+    "blocked-address",
+}
 
 
 def is_retryable(kind: str) -> bool:

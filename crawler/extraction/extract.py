@@ -12,7 +12,6 @@ import functools
 import logging
 import re
 import unicodedata
-from dataclasses import dataclass
 
 import lxml.etree
 import lxml.html
@@ -23,6 +22,7 @@ from trafilatura.settings import Extractor
 from trafilatura.utils import load_html
 
 from crawler.core.limits import MAX_TEXT_CHARACTERS, cap_text
+from crawler.extraction.article import Extracted, NotAnArticle
 from crawler.extraction.bylines import (
     Republication,
     clean_author,
@@ -223,31 +223,6 @@ _BOILERPLATE_LINE = re.compile(
     r")",
     re.IGNORECASE,
 )
-
-
-@dataclass(frozen=True)
-class Extracted:
-    title: str | None
-    author: str | None
-    date: FoundDate | None  # the page's own publication date, with precision and origin
-    language: str | None
-    sitename: str | None
-    description: str | None
-    canonical_url: str | None
-    text: str
-    original_source: str | None = None  # the outlet a republished article comes from
-    original_url: str | None = None  # the article on that outlet's site
-    language_declared: str | None = None  # what <html lang> said, when the text disagreed
-    pruning_reverted: bool = False  # the page only yielded its article unpruned
-    text_cut_from: int | None = None  # the text's length before MAX_TEXT_CHARACTERS cut it
-
-    @property
-    def published(self) -> str | None:
-        return self.date.value if self.date else None
-
-
-class NotAnArticle(Exception):
-    """The page has no article body worth storing (a section page, an error page, a stub)."""
 
 
 # Built once: trafilatura's Extractor reads its configuration file on every construction, which

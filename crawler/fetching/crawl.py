@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import ctypes
 import json
 import logging
 import os
@@ -21,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from crawler.core.children import die_with_parent as _die_with_parent
 from crawler.core.errors import CrawlError
 from crawler.journal import SourceCounts
 from crawler.storage import store
@@ -151,28 +151,6 @@ def run_result(db: Database, run_id: int, unfinished_status: str) -> CrawlResult
         store.finish_run(db, run_id, unfinished_status, run.new_articles, run.errors, {})
         return CrawlResult(run_id, unfinished_status, run.new_articles, run.errors, {})
     return CrawlResult(run_id, run.status, run.new_articles, run.errors, run.stats)
-
-
-_PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent(parent: int):
-    """In the crawl child, before it runs: ask Linux to SIGKILL it when the process that
-    started it dies (a SIGKILLed daemon leaves no crawl behind, running with no time limit)."""
-    libc = None
-    if sys.platform.startswith("linux"):
-        try:
-            libc = ctypes.CDLL(None, use_errno=True)
-        except OSError:
-            libc = None
-
-    def prepare() -> None:
-        if libc is not None:
-            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        if os.getppid() != parent:  # the parent died before the request took effect
-            os._exit(1)
-
-    return prepare
 
 
 def stop_all_crawls(grace: float = 10.0) -> None:

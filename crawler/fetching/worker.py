@@ -187,6 +187,11 @@ def main(argv: list[str] | None = None) -> int:
     sys.stdout = sys.stderr
     process = CrawlerProcess(settings, install_root_handler=True)
     worker = Worker(process, output)
+    from crawler.extraction.budget import shared_extraction
+
+    # Pages are extracted in a child process, never in the reactor's thread (which sends the
+    # heartbeats and runs the crawls' time limits); started now, before the first page.
+    shared_extraction(settings.getfloat("VEILLE_EXTRACTION_SECONDS")).start()
 
     from twisted.internet.task import LoopingCall
 

@@ -37,6 +37,10 @@ DEFAULT_MAX_RSS_MB = 600
 UNRESPONSIVE_AFTER = 60.0  # seconds without a heartbeat (they come every 5 s)
 STARTUP_ALLOWANCE = 60.0
 ANSWER_GRACE = 60.0  # past a crawl's time limit, a worker that has not answered is stuck
+# What the crawls of a worker killed for its silence end as: no fault of their sources (the
+# daemon crawls them again soon, without backing off; monitors.service.cycle).
+_SILENCE = "worker stopped answering"
+SILENT_WORKER = f"killed ({_SILENCE})"
 
 
 def crawl_sites(sources) -> frozenset[str]:
@@ -75,6 +79,7 @@ class _Worker:
     ready: bool = False
     draining: bool = False
     gone: bool = False
+    silenced: bool = False  # killed by the pool for its silence
 
     @property
     def pid(self) -> int:
@@ -332,7 +337,8 @@ class WorkerPool:
                         code,
                         len(worker.pending),
                     )
-                    self._forget(worker, f"worker exited with code {code}")
+                    why = _SILENCE if worker.silenced else f"worker exited with code {code}"
+                    self._forget(worker, why)
                     with self._lock:
                         if not self._stopping.is_set() and not worker.draining:
                             self.replaced += 1
@@ -345,6 +351,7 @@ class WorkerPool:
                         worker.pid,
                         now - worker.last_seen,
                     )
+                    worker.silenced = True
                     self._kill(worker)  # its exit is handled on the next round
                     worker.last_seen = now
                     continue

@@ -43,7 +43,6 @@ from crawler.discovery import retries
 from crawler.discovery.discover import non_article_reason, parse_entry_point, robots_sitemaps
 from crawler.discovery.sites import SiteHosts
 from crawler.discovery.sources import EntryPoint, Source, load_sources_cached
-from crawler.extraction.extract import reset_extraction_caches
 from crawler.fetching.fetch_policy import allowed_scheme, refused_reason
 from crawler.items import ArticleItem
 from crawler.journal import CrawlJournal
@@ -485,7 +484,6 @@ class NewsSpider(scrapy.Spider):
                 store.save_entry_state(self.db, url, code, etag, modified)
             for url, children in self._children.items():
                 store.save_entry_children(self.db, url, children)
-        reset_extraction_caches()
         self.db.close()
 
     def _record_run(self, status: str, found_links: bool = False) -> None:

@@ -12,14 +12,14 @@ from typing import TextIO
 from crawler.core.errors import VeilleError
 from crawler.core.times import iso
 from crawler.fetching.crawl import CrawlResult, crawl
-from crawler.fetching.workers import WorkerPool, crawl_sites
+from crawler.fetching.workers import SILENT_WORKER, WorkerPool, crawl_sites
 from crawler.journal import SourceCounts
 from crawler.storage import store
 from crawler.storage.engine import Database, SQLiteDatabase
 from monitors.alerts.delivery import DeliveryReport, Sender, recover_interrupted
 from monitors.alerts.outbox import MatchReport, match_pending
 from monitors.service.config import Config
-from monitors.service.pacing import Pace, record_outcome
+from monitors.service.pacing import Pace, record_interruption, record_outcome
 
 logger = logging.getLogger(__name__)
 
@@ -162,6 +162,9 @@ def _run_cycle(
         return CycleReport(result, MatchReport(), DeliveryReport())
     wanted = only or [s.name for s in config.sources.enabled()]
     unfinished = unfinished_sources(result, wanted)
+    # A crawl worker killed for its silence took every crawl it carried with it: no fault of
+    # their sources, which are crawled again soon, without backing off.
+    interrupted = result.status == SILENT_WORKER
     for name in unfinished:
         # Stopped (time limit, out of memory, a signal) with work of this source left: say so
         # against the source, and count it as a failed try so pacing backs off as for any fault.
@@ -173,7 +176,10 @@ def _run_cycle(
             None,
             "unfinished",
             f"the crawl ({result.status}) stopped before this source was done; what it stored "
-            "is kept, the rest is fetched by its next crawl",
+            "is kept, the rest is fetched by its next crawl"
+            + (
+                " in a few minutes (not counted as a failure of this source)" if interrupted else ""
+            ),
         )
         counts = result.per_source.setdefault(name, SourceCounts())
         counts["unfinished"] = 1
@@ -185,8 +191,11 @@ def _run_cycle(
             interval = config.sources.by_name(name).interval_minutes
         except VeilleError:
             interval = 30
-        outcome = SourceCounts(entry_failed=1, errors=1) if counts.get("unfinished") else counts
-        pace = paces[name] = record_outcome(db, name, interval, outcome)
+        if interrupted and counts.get("unfinished"):
+            pace = paces[name] = record_interruption(db, name)
+        else:
+            outcome = SourceCounts(entry_failed=1, errors=1) if counts.get("unfinished") else counts
+            pace = paces[name] = record_outcome(db, name, interval, outcome)
         if pace.description != "normal":
             logger.info(
                 "pace source=%s %s; next crawl at %s", name, pace.description, iso(pace.due)

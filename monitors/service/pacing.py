@@ -12,6 +12,7 @@ source's row, so it survives restarts."""
 
 from __future__ import annotations
 
+import random
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -26,6 +27,9 @@ from monitors.service import store as service_store
 MAX_QUIET_FACTOR = 4.0
 MAX_QUIET_DELAY = timedelta(hours=6)
 MAX_BACKOFF = timedelta(hours=24)
+# A backoff is cut by up to this share, drawn per source, so that sources that failed together
+# (a network outage, a crawl worker killed with their crawls) do not all come back together.
+BACKOFF_JITTER = 0.2
 MIN_POLL = timedelta(minutes=2)  # a 304 every two minutes is polite to any news site
 MAX_POLL = timedelta(hours=6)
 ARTICLES_PER_POLL = 0.7  # expected new articles between two polls
@@ -87,12 +91,14 @@ def next_pace(
     quiet_cycles: int,
     now: datetime,
     rates: list[float] | None = None,
+    jitter: float = 1.0,
 ) -> Pace:
     """The next crawl of a source; `rates` (articles per hour of the week) when it has a
-    history."""
+    history; a backoff is multiplied by `jitter` (record_outcome draws it from
+    1 - BACKOFF_JITTER to 1)."""
     if not succeeded:
         failures += 1
-        delay = min(interval * (2 ** min(failures, 10)), MAX_BACKOFF)
+        delay = min(interval * (2 ** min(failures, 10)), MAX_BACKOFF) * jitter
         return Pace(
             now + delay, failures, quiet_cycles, f"backing off after {failures} failed crawl(s)"
         )
@@ -197,7 +203,27 @@ def record_outcome(
         quiet,
         now,
         source_rates(db, source, now) if succeeded else None,
+        jitter=random.uniform(1 - BACKOFF_JITTER, 1.0),  # noqa: S311 (spreading, not secrecy)
     )
+    crawler_store.save_source_pace(
+        db, source, pace.failures, pace.quiet_cycles, iso(pace.due), pace.description
+    )
+    return pace
+
+
+# A crawl cut short through no fault of its source is tried again this soon (plus up to half of
+# it, drawn per source).
+RETRY_AFTER_INTERRUPTION = timedelta(minutes=2)
+
+
+def record_interruption(db: Database, source: str, now: datetime | None = None) -> Pace:
+    """A crawl that ended with the crawl worker that carried it (killed for its silence, with
+    every crawl under way): no failure is counted and nothing backs off; the source is due again
+    in 2 to 3 minutes."""
+    now = now or datetime.now(UTC)
+    failures, quiet = service_store.pace_counters(db, source)
+    delay = RETRY_AFTER_INTERRUPTION * random.uniform(1.0, 1.5)  # noqa: S311 (spreading)
+    pace = Pace(now + delay, failures, quiet, "crawl interrupted by its worker: again soon")
     crawler_store.save_source_pace(
         db, source, pace.failures, pace.quiet_cycles, iso(pace.due), pace.description
     )
