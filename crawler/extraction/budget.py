@@ -157,7 +157,7 @@ class ExtractionProcess:
                     "VEILLE_EXTRACTION_SECONDS; a news article takes well under a second): "
                     "declined, not fetched again"
                 ) from None
-            except EOFError:
+            except (EOFError, OSError):  # after TimeoutError, an OSError too
                 code = self._discard()
                 raise ExtractionFailed(
                     f"the extraction process ended on this page ({_ended(code)})"
@@ -232,11 +232,11 @@ class ExtractionProcess:
         return code
 
     def close(self) -> None:
-        """End the child: its input closed, it exits; killed if it does not within 5 s."""
+        """End the child: its input closed, it exits; killed if it does not within 5 s (a page
+        under way then fails as ExtractionFailed)."""
         with self._executor_lock:
             executor, self._executor = self._executor, None
-        with self._lock:
-            child, self._child = self._child, None
+        child = self._child  # not under `_lock`: a page under way does not delay the end
         if executor is not None:
             executor.shutdown(wait=False, cancel_futures=True)
         if child is None:
