@@ -625,7 +625,7 @@ def serve(
     db.close()
     app = create_app(
         ReaderConfig(
-            db=Path(settings.db),
+            db=settings.db,
             watchlists=Path(settings.watchlists),
             secrets=Path(settings.secrets) if settings.secrets else None,
             allowed_networks=_allowed_networks(ctx),

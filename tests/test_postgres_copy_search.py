@@ -218,3 +218,80 @@ def test_the_query_language_becomes_a_quoted_tsquery():
         "('centre' <2> 'data'))"
     )
     assert to_tsquery(parse_query("l'État OR x\\y")) == "(('l' <-> 'État') | ('x' <-> 'y'))"
+
+
+@pytest.fixture(scope="module")
+def served(copied, tmp_path_factory):
+    """`veille serve` on the PostgreSQL copy."""
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from .servers import free_port
+
+    port = free_port()
+    log_path = tmp_path_factory.mktemp("serve") / "serve.log"
+    log = open(log_path, "wb")  # noqa: SIM115
+    server = subprocess.Popen(
+        [sys.executable, "-m", "monitors.cli", "--db", copied[0], "serve", "--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(base + "/", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        server.kill()
+        pytest.fail("veille serve did not start: " + log_path.read_text())
+    yield base
+    server.terminate()
+    server.wait(timeout=10)
+    log.close()
+
+
+def fetch(url: str) -> tuple[int, str]:
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=20) as response:
+            return response.status, response.read().decode("utf-8")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode("utf-8")
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("/", "souverainete-numerique"),
+        ("/articles/{um6p}", "supercalculateur"),
+        ("/stories/?all=1", "Souveraineté numérique"),
+        ("/search?q=UM6P", "UM6P met en service"),
+        ("/search?q=cloud&language=en", "Morocco bets on data centres"),
+        ("/sources", "lequotidien"),
+        ("/watchlists/souverainete-numerique", "cloud"),
+        ("/feeds/search.atom?q=cloud", "<feed"),
+        ("/feeds/souverainete-numerique.atom", "<entry"),
+    ],
+)
+def test_the_reader_serves_a_postgresql_database(copied, served, path, expected):
+    um6p = (
+        store.open_database(copied[0])
+        .execute("SELECT id FROM articles WHERE title LIKE 'L''UM6P met en service%'")
+        .fetchone()[0]
+    )
+    status, body = fetch(served + path.format(um6p=um6p))
+    assert status == 200, body[:500]
+    assert expected in body
+
+
+def test_the_reader_says_the_raw_tables_are_sqlite_only(served):
+    status, body = fetch(served + "/data/")
+    assert status == 404 and "PostgreSQL" in body and "SQLite" in body
+    assert "(PostgreSQL)" in fetch(served + "/")[1]

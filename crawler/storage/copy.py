@@ -98,7 +98,9 @@ def copy_database(
     pg = open_postgres(target)
     try:
         tables = target_tables(pg)
-        lite_tables = set(lite.table_names())
+        lite_tables = {
+            name for (name,) in lite.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
         missing = [t for t in tables if t not in lite_tables]
         if missing:
             raise DatabaseError(f"the SQLite database lacks tables {missing}: is it veille's?")

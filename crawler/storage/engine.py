@@ -148,7 +148,9 @@ class PostgresDatabase:
 
     engine: Engine = "postgresql"
 
-    def __init__(self, dsn: str) -> None:
+    def __init__(self, dsn: str, connection: Any = None) -> None:
+        """Connect to `dsn`, or use `connection` (an autocommit psycopg connection, say one
+        borrowed from a pool) for it."""
         try:
             import psycopg
         except ImportError:  # pragma: no cover - depends on the installed extras
@@ -158,7 +160,7 @@ class PostgresDatabase:
                 "PostgreSQL support is not installed; install it with: pip install 'veille[postgres]'"
             ) from None
         self.location = mask_location(dsn)  # what messages may show: never the password
-        self.conn = psycopg.connect(dsn, autocommit=True)
+        self.conn = psycopg.connect(dsn, autocommit=True) if connection is None else connection
         self._lock = threading.RLock()  # one statement at a time when threads share the handle
         self._depth = 0
 

@@ -16,13 +16,19 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import NamedTuple, cast
+from typing import NamedTuple
 
 from crawler.canonical import is_variant_url, normalize_escapes, url_key
 from crawler.core.errors import DatabaseError
 from crawler.core.times import parse_timestamp, utcnow
 from crawler.storage import schema
-from crawler.storage.engine import Cursor, Database, SQLiteDatabase, is_postgres_location
+from crawler.storage.engine import (
+    Cursor,
+    Database,
+    SQLiteDatabase,
+    database_errors,
+    is_postgres_location,
+)
 from crawler.storage.schema import apply_migrations
 from crawler.stories.fingerprint import Fingerprint, fingerprint
 from crawler.stories.grouping import (
@@ -77,9 +83,18 @@ def database_location(db: Database) -> str:
     return str(getattr(db, "location", "the database"))
 
 
-def check_database(db: SQLiteDatabase, path: str | Path) -> None:
+def check_database(db: Database, path: str | Path) -> None:
     """PRAGMA quick_check, at the start of a daemon or a cycle: a damaged file is said at
-    once, not used silently until a query fails."""
+    once, not used silently until a query fails. PostgreSQL checks its own pages; there the
+    server is only asked to answer."""
+    if db.engine == "postgresql":
+        from crawler.storage.postgres_schema import explain_postgres_error
+
+        try:
+            db.execute("SELECT 1").fetchone()
+        except database_errors() as exc:
+            raise explain_postgres_error(str(path), exc) from None
+        return
     try:
         rows = [row[0] for row in db.execute("PRAGMA quick_check(5)").fetchall()]
     except sqlite3.DatabaseError as exc:
@@ -91,7 +106,7 @@ def check_database(db: SQLiteDatabase, path: str | Path) -> None:
         )
 
 
-def open_database(path: str | Path, owners: Sequence[ModuleType] | None = None) -> SQLiteDatabase:
+def open_database(path: str | Path, owners: Sequence[ModuleType] | None = None) -> Database:
     """Open (creating and migrating if needed) the veille database at `path`, with the tables of
     `owners` (default: every owner known to this process, crawler.storage.schema.owners()).
     `path` is a file or a postgresql://… location. Raises DatabaseError (a VeilleError saying
@@ -100,9 +115,7 @@ def open_database(path: str | Path, owners: Sequence[ModuleType] | None = None) 
     if is_postgres_location(path):
         from crawler.storage.postgres_schema import open_postgres
 
-        # The owners take the Database protocol; callers still typed for SQLite move to it with
-        # the storage boundary (issue 24).
-        return cast(SQLiteDatabase, open_postgres(str(path), modules))
+        return open_postgres(str(path), modules)
     try:
         return _open_database(path, modules)
     except sqlite3.DatabaseError as exc:

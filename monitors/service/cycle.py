@@ -15,7 +15,7 @@ from crawler.fetching.crawl import CrawlResult, crawl
 from crawler.fetching.workers import SILENT_WORKER, WorkerPool, crawl_sites
 from crawler.journal import SourceCounts
 from crawler.storage import store
-from crawler.storage.engine import Database, SQLiteDatabase
+from crawler.storage.engine import Database
 from monitors.alerts.delivery import DeliveryReport, Sender, recover_interrupted
 from monitors.alerts.outbox import MatchReport, match_pending
 from monitors.service.config import Config
@@ -89,7 +89,7 @@ def match_and_deliver(
     return matches, deliveries
 
 
-def recover(db: SQLiteDatabase, config: Config) -> None:
+def recover(db: Database, config: Config) -> None:
     """Before a daemon or a `run --once` starts (each holding the one-runner lock): close what
     a killed run left open (deliveries 'sending' become 'unconfirmed', crawl runs 'running'
     become 'interrupted') and give every configured source its row, so that a crawl dying
@@ -124,7 +124,7 @@ def run_cycle(
 
 def _run_cycle(
     config: Config,
-    db: SQLiteDatabase,
+    db: Database,
     only: list[str] | None,
     console: TextIO | None,
     pool: WorkerPool | None,

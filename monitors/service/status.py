@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from crawler.core.times import iso
 from crawler.discovery import retries
-from crawler.storage.engine import SQLiteDatabase
+from crawler.storage.engine import Database
 from monitors.service import store as service_store
 
 
@@ -41,7 +41,7 @@ class Status:
     matches_not_alerted: dict[str, int] = field(default_factory=dict)  # reason -> count, 7 days
 
 
-def gather_status(db: SQLiteDatabase) -> Status:
+def gather_status(db: Database) -> Status:
     booked = retries.counts_by_source(db)
     run = service_store.last_run(db)
     counted = service_store.totals(db)

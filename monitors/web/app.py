@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, asynccontextmanager, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
@@ -35,7 +35,12 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from crawler.core.errors import VeilleError
-from crawler.storage.engine import SQLiteDatabase
+from crawler.storage.engine import (
+    Database,
+    PostgresDatabase,
+    SQLiteDatabase,
+    is_postgres_location,
+)
 from monitors.alerts.secrets import load_secrets_file
 from monitors.rules.backtest import ScanBudget, backtest
 from monitors.rules.matcher import ArticleText, Matcher
@@ -68,7 +73,7 @@ SQLITE_MAX_ID = 2**63 - 1
 
 @dataclass
 class ReaderConfig:
-    db: Path
+    db: Path | str  # a SQLite file, or a postgresql://… location
     watchlists: Path
     secrets: Path | None = None
     allowed_networks: list[str] = field(default_factory=list)  # for "test on a URL"
@@ -147,13 +152,23 @@ def create_app(config: ReaderConfig):
     form_guard = FormGuard(allowed_hosts)
     costly = CostlyWork(config.costly_workers, config.costly_waiting)
 
+    postgres = is_postgres_location(config.db)
+    if postgres:  # Datasette reads SQLite files only: the raw tables are not served
+        config = replace(config, raw_data=False)
+    pool = _postgres_pool(str(config.db)) if postgres else None
+
     def connect() -> SQLiteDatabase:
         conn = sqlite3.connect(f"file:{config.db}?mode=ro", uri=True, check_same_thread=False)
         return SQLiteDatabase(conn)
 
     @contextmanager
-    def reading_db() -> Iterator[SQLiteDatabase]:
-        """A read-only connection for one request, closed after it."""
+    def reading_db() -> Iterator[Database]:
+        """A read-only connection for one request: a new SQLite one, closed after it, or one
+        of the pool's PostgreSQL connections (read-only sessions), given back after it."""
+        if pool is not None:
+            with pool.connection() as conn:
+                yield PostgresDatabase(str(config.db), connection=conn)
+            return
         db = connect()
         try:
             yield db
@@ -162,7 +177,7 @@ def create_app(config: ReaderConfig):
 
     known_languages: list[tuple[float, list[str]]] = []
 
-    def languages(db: SQLiteDatabase) -> list[str]:
+    def languages(db: Database) -> list[str]:
         """The languages of stored articles, for the search filter: read at most every five
         minutes (it takes a pass over the articles table)."""
         if not known_languages or time.monotonic() - known_languages[0][0] > 300:
@@ -180,6 +195,7 @@ def create_app(config: ReaderConfig):
             switch_query=urlencode(switch),
             path=request.url.path,
             raw_data=config.raw_data,
+            raw_data_postgres=postgres,
             rules_error=rules.error,
             form_field=FIELD,
             form_token=token,
@@ -468,6 +484,11 @@ def create_app(config: ReaderConfig):
         )
         return Response(body, media_type="application/atom+xml; charset=utf-8")
 
+    def raw_data_unavailable(request: Request) -> HTMLResponse:
+        return page(
+            request, "error.html", status=404, message=LABELS[_language(request)]["data_postgres"]
+        )
+
     def data_redirect(request: Request) -> Response:
         return RedirectResponse(DATA_PREFIX + "/")
 
@@ -492,6 +513,9 @@ def create_app(config: ReaderConfig):
         Route("/feeds/{name}.atom", watchlist_feed, name="watchlist_feed"),
         Mount("/static", app=StaticFiles(directory=str(WEB / "static")), name="static"),
     ]
+    if postgres:
+        routes.append(Route(DATA_PREFIX + "/{rest:path}", raw_data_unavailable))
+        routes.append(Route(DATA_PREFIX, raw_data_unavailable))
     reader = Starlette(routes=routes, lifespan=lifespan)
     app: Starlette | _WithRawData | RequireLogin = reader
     if datasette is not None:
@@ -514,6 +538,20 @@ async def _read_form(request: Request) -> dict[str, str] | None:
     return {key: value for key, value in fields}
 
 
+def _postgres_pool(location: str):
+    """The reader's PostgreSQL connections: a small pool shared by its request threads, each
+    session read-only (the reader writes nothing)."""
+    from psycopg_pool import ConnectionPool
+
+    return ConnectionPool(
+        location,
+        min_size=1,
+        max_size=4,
+        kwargs={"autocommit": True, "options": "-c default_transaction_read_only=on"},
+        open=True,
+    )
+
+
 class _WithRawData:
     """Requests under /data/ go to Datasette (which strips its base_url itself), every other
     one to the reader."""
@@ -534,7 +572,7 @@ def _datasette(config: ReaderConfig):
 
     return Datasette(
         files=[str(config.db)],
-        metadata=datasette_metadata(config.db),
+        metadata=datasette_metadata(Path(config.db)),
         settings={
             "base_url": DATA_PREFIX + "/",
             "sql_time_limit_ms": 3000,
@@ -664,7 +702,7 @@ def _try_rule(
 
 
 def _backtest(
-    reading_db: Callable[[], AbstractContextManager[SQLiteDatabase]],
+    reading_db: Callable[[], AbstractContextManager[Database]],
     rule_set: RuleSet,
     name: str,
     days: int,

@@ -17,6 +17,10 @@ LABELS: dict[str, dict[str, str]] = {
         "sources": "Sources",
         "stories": "Histoires",
         "data": "Données brutes",
+        "data_postgres": (
+            "Les tables brutes (Datasette) ne sont servies que sur SQLite : cette base est "
+            "PostgreSQL. Interrogez-la avec psql ou un client PostgreSQL."
+        ),
         "latest": "Dernières correspondances",
         "no_match_yet": "Aucune correspondance pour l'instant.",
         "all_matches": "toutes ses correspondances",
@@ -109,6 +113,10 @@ LABELS: dict[str, dict[str, str]] = {
         "sources": "Sources",
         "stories": "Stories",
         "data": "Raw data",
+        "data_postgres": (
+            "The raw tables (Datasette) are served on SQLite only: this database is PostgreSQL. "
+            "Query it with psql or any PostgreSQL client."
+        ),
         "latest": "Latest matches",
         "no_match_yet": "No match yet.",
         "all_matches": "all its matches",

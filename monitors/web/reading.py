@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from crawler.storage.engine import Database, SQLiteDatabase
+from crawler.storage.engine import Database
 from monitors.service.status import gather_status
 from monitors.web import store as web_store
 from monitors.web.store import MatchRow, Revision, StoryMember
@@ -161,7 +161,7 @@ def matches_per_day(
     ]
 
 
-def sources_health(db: SQLiteDatabase) -> list[SourceHealth]:
+def sources_health(db: Database) -> list[SourceHealth]:
     """Per source: last success, the last error in full, articles per day over a week, the
     warning of a source that went quiet, article URLs waiting for a retry."""
     week_ago = (datetime.now(UTC) - timedelta(days=7)).strftime("%Y-%m-%dT%H:%M:%SZ")

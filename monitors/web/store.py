@@ -286,7 +286,7 @@ def story_alerts(db: Database, story_id: int) -> list[tuple[str, int]]:
     return [
         (watchlist, alert_id)
         for watchlist, alert_id in db.execute(
-            "SELECT watchlist, id FROM alerts WHERE story_id = :id ORDER BY created_at",
+            "SELECT watchlist, id FROM alerts WHERE story_id = :id ORDER BY created_at, watchlist",
             {"id": story_id},
         ).fetchall()
     ]
