@@ -49,12 +49,46 @@ def binaries() -> Path:
     )
 
 
+PREFIX = "veille-pg-"
+OWNER_FILE = "owner.pid"  # the test process a cluster belongs to
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def reap_stale_clusters() -> list[Path]:
+    """Stop and remove the clusters of test processes that died without stopping them (killed,
+    timed out): each folder names its owner's pid. Returns the folders removed."""
+    removed = []
+    for folder in Path(tempfile.gettempdir()).glob(PREFIX + "*"):
+        try:
+            owner = int((folder / OWNER_FILE).read_text())
+        except (OSError, ValueError):
+            continue  # not ours, or still being created
+        if _alive(owner):
+            continue
+        stale = Cluster.__new__(Cluster)
+        stale.bin, stale.folder, stale.data = binaries(), folder, folder / "data"
+        stale.as_root, stale.started = os.geteuid() == 0, True
+        stale.stop()
+        removed.append(folder)
+    return removed
+
+
 class Cluster:
     """One PostgreSQL server for one test process."""
 
     def __init__(self) -> None:
         self.bin = binaries()
-        self.folder = Path(tempfile.mkdtemp(prefix="veille-pg-"))
+        self.folder = Path(tempfile.mkdtemp(prefix=PREFIX))
+        (self.folder / OWNER_FILE).write_text(str(os.getpid()))
         self.data = self.folder / "data"
         self.as_root = os.geteuid() == 0
         self._names = itertools.count(1)
@@ -160,6 +194,7 @@ def start_cluster() -> Cluster:
         raise PostgresUnavailable(
             "psycopg is not installed: pip install -e '.[test,postgres]'"
         ) from None
+    reap_stale_clusters()
     cluster = Cluster()
     try:
         cluster.start()

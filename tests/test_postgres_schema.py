@@ -187,3 +187,30 @@ def test_parameters_are_translated_outside_quotes_only():
     assert postgres_sql("SELECT ? , :name, '?:x%', 5 % 2, a::text") == (
         "SELECT %s , %(name)s, '?:x%%', 5 %% 2, a::text"
     )
+
+
+def test_a_cluster_left_by_a_killed_test_process_is_stopped_and_removed(postgres_cluster):
+    """A test run killed before its teardown leaves its server running; the next run's start
+    stops it and removes its folder (never a live run's: postgres_cluster is one)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from .conftest import TESTS
+    from .postgres import reap_stale_clusters
+
+    leaver = (
+        "import os, sys; sys.path.insert(0, sys.argv[1]); from tests.postgres import Cluster; "
+        "print(Cluster().start().folder, flush=True); os._exit(0)"
+    )
+    left = subprocess.run(
+        [sys.executable, "-c", leaver, str(TESTS.parent)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    ).stdout.strip()
+    assert Path(left, "data", "postmaster.pid").exists()
+    reaped = reap_stale_clusters()
+    assert Path(left) in reaped and not Path(left).exists()
+    assert postgres_cluster.folder not in reaped and postgres_cluster.folder.exists()
