@@ -45,13 +45,18 @@ def test_a_weekly_magazine_is_watched_on_its_day():
     assert paced.description.startswith("rhythm:") and paced.due < thursday + timedelta(hours=1)
 
 
-def test_a_stored_weekly_magazine_is_read_as_one_thursday_morning_a_week(tmp_path):
+def test_a_stored_weekly_magazine_is_read_as_one_thursday_morning_a_week(engine, tmp_path, request):
     """source_rates buckets stored articles by weekday and hour of publication (else of fetch),
     whatever the timestamp's spelling, and keeps the pace it recorded on the source's row."""
     from crawler.storage import store
     from monitors.service.pacing import is_due, record_outcome, source_rates
 
-    db = store.open_database(tmp_path / "veille.db")
+    location = (
+        tmp_path / "veille.db"
+        if engine == "sqlite"
+        else request.getfixturevalue("postgres_cluster").new_database()
+    )
+    db = store.open_database(location)
     db.execute("INSERT INTO sources(name) VALUES ('weekly'), ('other')")
     thursdays = [datetime(2026, 11, 5, 9, tzinfo=UTC) + timedelta(weeks=w) for w in range(4)]
     spellings = ["%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S+01:00"]
@@ -62,14 +67,14 @@ def test_a_stored_weekly_magazine_is_read_as_one_thursday_morning_a_week(tmp_pat
             rows.append((f"{w}-{n}", published, day.strftime("%Y-%m-%dT%H:%M:%SZ")))
     # Unknown publication time: the fetch time counts (Monday 15:00); another source is ignored.
     rows.append(("fetched", None, "2026-11-23T15:00:00Z"))
-    with db.conn:
+    with db.transaction():
         for key, published, fetched in rows:
-            db.conn.execute(
+            db.execute(
                 "INSERT INTO articles(source, url, url_key, text, content_hash, fetched_at, "
                 "published) VALUES ('weekly', ?, ?, 'x', ?, ?, ?)",
                 (f"https://w.example/{key}", key, key, fetched, published),
             )
-        db.conn.execute(
+        db.execute(
             "INSERT INTO articles(source, url, url_key, text, content_hash, fetched_at) "
             "VALUES ('other', 'https://o.example/1', 'o1', 'x', 'o1', '2026-11-24T03:00:00Z')"
         )

@@ -262,8 +262,8 @@ def update_article(db: Database, article_id: int, article: StoredArticle) -> int
         revision = keep_revision(db, article_id)  # the current text, kept (crawler.stories)
         db.execute(
             "UPDATE articles SET title=?, author=?, published=coalesce(?, published), "
-            "published_origin=CASE WHEN ? IS NULL THEN published_origin ELSE ? END, text=?, "
-            "content_hash=?, fetched_at=?, matched_at=NULL WHERE id=?",
+            "published_origin=CASE WHEN CAST(? AS TEXT) IS NULL THEN published_origin ELSE ? END, "
+            "text=?, content_hash=?, fetched_at=?, matched_at=NULL WHERE id=?",
             (
                 article.title,
                 article.author,
