@@ -445,9 +445,16 @@ def import_command(
 @click.option("--until", help="Published before (YYYY-MM-DD).")
 @click.option("--watchlist", help="Only articles this watchlist matched.")
 @click.option("--limit", type=LIMIT, default=20, show_default=True)
+@click.option(
+    "--order",
+    type=click.Choice(["rank", "newest"]),
+    default="rank",
+    show_default=True,
+    help="Best first (rank) or newest stored first.",
+)
 @click.option("--json", "as_json", is_flag=True, help="JSON output.")
 @click.pass_context
-def search(ctx, query, sources, languages, since, until, watchlist, limit, as_json) -> None:
+def search(ctx, query, sources, languages, since, until, watchlist, limit, order, as_json) -> None:
     """Search stored articles (same syntax as watch rules: AND OR NOT "phrase" prefix* NEAR/n)."""
     from monitors.alerts.secrets import load_secrets_file
     from monitors.rules.watchlists import load_rules
@@ -471,6 +478,7 @@ def search(ctx, query, sources, languages, since, until, watchlist, limit, as_js
         until,
         watchlist,
         limit,
+        order=order,
     )
     if as_json:
         echo_json([asdict(h) for h in hits], ensure_ascii=False, indent=2)

@@ -660,6 +660,7 @@ def _search(db, rule_set, params, limit: int, offset: int):
         watchlist=params.get("watchlist") or None,
         limit=limit,
         offset=offset,
+        order="newest" if params.get("order") == "newest" else "rank",
     )
 
 

@@ -16,6 +16,9 @@ from monitors.rules.watchlists import RuleSet
 from monitors.web import store as web_store
 
 HIGHLIGHT = ("**", "**")
+# Best first (BM25), or newest stored first: what a news reader often wants, and FTS5's
+# cheapest order (a reverse scan of the index that stops at the page).
+ORDERS = web_store.SEARCH_ORDERS
 FTS_COLUMNS = {"title": "title", "text": "text"}
 
 
@@ -87,14 +90,18 @@ def search(
     watchlist: str | None = None,
     limit: int = 20,
     offset: int = 0,
+    order: str = "rank",
 ) -> list[SearchHit]:
-    """Ranked articles matching `query`, best first, with highlighted snippets: the one search
-    behind `veille search`, the web view's search page and its Atom feed."""
+    """Articles matching `query`, best first (`order="rank"`) or newest stored first
+    (`order="newest"`), with highlighted snippets: the one search behind `veille search`, the
+    web view's search page and its Atom feed."""
+    if order not in ORDERS:
+        raise SearchError(f"order {order!r}: use one of {', '.join(ORDERS)}")
     if db.engine == "postgresql":
         from monitors.web.search_postgres import search_postgres
 
         return search_postgres(
-            db, query, rules, sources, languages, since, until, watchlist, limit, offset
+            db, query, rules, sources, languages, since, until, watchlist, limit, offset, order
         )
     try:
         expression = to_fts(parse_query(query), rules)
@@ -112,6 +119,7 @@ def search(
             watchlist,
             limit,
             offset,
+            order,
         )
     except sqlite3.OperationalError as exc:  # FTS5 refusing a query it cannot run
         raise SearchError(f"search failed: {exc}") from None

@@ -132,6 +132,7 @@ def search_postgres(
     watchlist: str | None = None,
     limit: int = 20,
     offset: int = 0,
+    order: str = "rank",
 ) -> list[SearchHit]:
     """monitors.web.search.search on PostgreSQL: the same arguments, the same records."""
     try:
@@ -161,7 +162,8 @@ def search_postgres(
             SELECT a.id, ts_rank('{RANK_WEIGHTS}', a.search, {matched}) AS score
             FROM articles a
             WHERE {" AND ".join(where)}
-            ORDER BY score DESC, a.id DESC LIMIT :limit OFFSET :offset
+            ORDER BY {"score DESC, " if order == "rank" else ""}a.id DESC
+            LIMIT :limit OFFSET :offset
         )
         SELECT a.id, coalesce(a.title, a.url), a.url, a.source, a.language, a.published,
                ts_headline({config}, left(a.text, {INDEXED_CHARACTERS}), {matched},
@@ -171,7 +173,7 @@ def search_postgres(
                (SELECT string_agg(m.watchlist, ',' ORDER BY m.watchlist) FROM matches m
                 WHERE m.article_id = a.id)
         FROM hits JOIN articles a ON a.id = hits.id
-        ORDER BY hits.score DESC, a.id DESC
+        ORDER BY {"hits.score DESC, " if order == "rank" else ""}a.id DESC
     """
     rows = db.execute(sql, params).fetchall()
     hits = []

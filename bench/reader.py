@@ -1,0 +1,296 @@
+"""The reader's list pages and search at 10,000 and 100,000 articles, in one run: server CPU per
+request of the real app (home, a watchlist page, the stories list, the sources page, search),
+and search against the bare FTS5 query with snippet and join.
+
+    .venv/bin/python bench/reader.py [--articles 100000] [--small 10000] [--repeat 15]
+
+Each database is built by the bench: articles of about 2.3 kB made of the French and Arabic
+texts of tests/fixtures/stories (several texts of one language each), published at 1,000 a day
+across 40 sources, stories of one to four outlets, six watchlists whose terms the texts hold
+(their matches, and an alert for some), written as the rows veille's storing functions write
+(the full-text index kept by its triggers). Requests go through the app as `veille serve` runs
+it (Starlette's TestClient, in this process); a page's CPU is the process CPU time of one
+request, the median of `--repeat` requests after one warm-up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import monitors  # noqa: E402,F401  (registers the monitors owners: matches, alerts)
+from crawler.core.times import iso  # noqa: E402
+from crawler.storage import store  # noqa: E402
+from tests.story_corpus import labelled_articles  # noqa: E402
+
+SOURCES = 40
+PER_DAY = 1_000
+# (name, terms): the texts hold each term, some often, some rarely.
+WATCHLISTS = [
+    ("banque", ["Bank Al-Maghrib"]),
+    ("meteo", ["températures", "للأرصاد"]),
+    ("casablanca", ["Casablanca"]),
+    ("gouvernement", ["الحكومة"]),
+    ("marrakech", ["Marrakech"]),
+    ("tanger", ["Tanger"]),
+]
+ORDERS = ("rank", "newest")
+SEARCHES = [("frequent", "dirhams"), ("mid-frequency", "Marrakech"), ("rare", "Tarfaya")]
+
+
+def watchlists_file(path: Path) -> Path:
+    lines = ["watchlists:"]
+    for name, terms in WATCHLISTS:
+        lines += [f"  - name: {name}", f"    title: {name.title()}", "    terms:"]
+        lines += [f"      - {json.dumps(term, ensure_ascii=False)}" for term in terms]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def build(path: Path, count: int, now: datetime) -> None:
+    """A database of `count` articles, the newest published `now`."""
+    rng = random.Random(28)
+    corpus = labelled_articles()
+    by_language: dict[str, list[dict]] = {}
+    for record in corpus:
+        by_language.setdefault(record["language"], []).append(record)
+    db = store.open_database(path)
+    conn = db.conn
+    conn.execute("PRAGMA synchronous = OFF")
+    sources = [f"outlet{i:02d}" for i in range(SOURCES)]
+    start = now - timedelta(days=count / PER_DAY)
+    with conn:
+        conn.executemany(
+            "INSERT INTO sources(name, title, homepage, last_crawl_at, last_success_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [(s, s.title(), f"https://{s}.example.ma/", iso(now), iso(now)) for s in sources],
+        )
+    article_id = 0
+    story_id = 0
+    match_id = 0
+    batch = 2_000
+    while article_id < count:
+        articles, stories, matches, alerts = [], [], [], []
+        while len(articles) < batch and article_id < count:
+            story_id += 1
+            outlets = rng.sample(sources, min(len(sources), rng.choice([1, 1, 2, 3, 4])))
+            language = rng.choice(["fr", "fr", "ar"])
+            texts = rng.sample(by_language[language], 8)
+            title = texts[0]["title"]
+            body = "\n".join(t["text"] for t in texts)
+            first = article_id + 1
+            for n, source in enumerate(outlets):
+                if article_id >= count:
+                    break
+                article_id += 1
+                published = start + timedelta(days=article_id / PER_DAY)
+                fetched = published + timedelta(minutes=rng.randint(2, 90))
+                text = f"{body}\n{source} — édition {article_id}." if n else body
+                url = f"https://{source}.example.ma/{published:%Y/%m/%d}/{article_id}"
+                articles.append(
+                    (
+                        article_id,
+                        source,
+                        url,
+                        url.removeprefix("https://"),
+                        title if n == 0 else f"{title} ({source})",
+                        f"Auteur {article_id % 97}",
+                        iso(published),
+                        language,
+                        text,
+                        hashlib.sha256(f"{article_id}{text}".encode()).hexdigest(),
+                        iso(fetched),
+                        iso(fetched),
+                        story_id,
+                    )
+                )
+                lowered = f"{title}\n{text}".lower()
+                for watchlist, terms in WATCHLISTS:
+                    found = [t for t in terms if t.lower() in lowered]
+                    if not found:
+                        continue
+                    match_id += 1
+                    at = lowered.index(found[0].lower())
+                    matches.append(
+                        (
+                            match_id,
+                            article_id,
+                            watchlist,
+                            json.dumps(found, ensure_ascii=False),
+                            text[max(0, at - 80) : at + 120],
+                            iso(fetched),
+                            "[]",
+                        )
+                    )
+                    if n == 0 and rng.random() < 0.3:
+                        alerts.append((match_id, article_id, watchlist, iso(fetched), story_id))
+            stories.append(
+                (story_id, iso(start + timedelta(days=first / PER_DAY)), first, title, iso(fetched))
+            )
+        with conn:
+            conn.executemany(
+                "INSERT INTO stories(id, first_seen, canonical_article_id, title, updated_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                stories,
+            )
+            conn.executemany(
+                "INSERT INTO articles(id, source, url, url_key, title, author, published, "
+                "language, text, content_hash, fetched_at, matched_at, story_id) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                articles,
+            )
+            conn.executemany(
+                "INSERT INTO article_urls(url_key, article_id) VALUES (?, ?)",
+                [(row[3], row[0]) for row in articles],
+            )
+            conn.executemany(
+                "INSERT INTO matches(id, article_id, watchlist, terms, snippet, matched_at, hits) "
+                "VALUES (?,?,?,?,?,?,?)",
+                matches,
+            )
+            conn.executemany(
+                "INSERT INTO alerts(match_id, article_id, watchlist, created_at, story_id) "
+                "VALUES (?,?,?,?,?)",
+                alerts,
+            )
+    with conn:
+        conn.execute(
+            "INSERT INTO crawl_runs(started_at, finished_at, sources, status, new_articles) "
+            "VALUES (?, ?, ?, 'finished', 12)",
+            (iso(now), iso(now), json.dumps(sources)),
+        )
+    conn.execute("ANALYZE")
+    db.close()
+
+
+def cpu_per_call(call: Callable[[], object], repeat: int) -> float:
+    """Median process CPU time of one call, in ms, after one warm-up."""
+    call()
+    times = []
+    for _ in range(repeat):
+        started = time.process_time()
+        call()
+        times.append((time.process_time() - started) * 1e3)
+    return statistics.median(times)
+
+
+def page_call(client, url: str) -> Callable[[], object]:
+    def call():
+        response = client.get(url)
+        if response.status_code != 200:
+            raise SystemExit(f"{url}: {response.status_code} {response.text[:300]}")
+        return response
+
+    return call
+
+
+def bare_search(path: Path, word: str) -> Callable[[], object]:
+    """The least a ranked search can do: FTS5's own top 20, then the snippet and the article
+    row of those 20."""
+    import sqlite3
+
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+    expression = f'"{word}"'
+
+    def call():
+        top = conn.execute(
+            "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? ORDER BY rank LIMIT 20",
+            (expression,),
+        ).fetchall()
+        marks = ",".join(str(row[0]) for row in top)
+        return conn.execute(
+            "SELECT a.id, a.title, a.url, snippet(articles_fts, -1, '**', '**', '…', 24) "
+            "FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid "
+            f"WHERE articles_fts MATCH ? AND articles_fts.rowid IN ({marks})",
+            (expression,),
+        ).fetchall()
+
+    return call
+
+
+def search_call(path: Path, word: str, order: str) -> Callable[[], object]:
+    """veille's search (what the reader and `veille search` run), 20 hits."""
+    import sqlite3
+
+    from crawler.storage.engine import SQLiteDatabase
+    from monitors.web.search import search
+
+    db = SQLiteDatabase(sqlite3.connect(f"file:{path}?mode=ro", uri=True))
+    return lambda: search(db, word, limit=20, order=order)
+
+
+def measure(path: Path, watchlists: Path, repeat: int) -> dict[str, float]:
+    from starlette.testclient import TestClient
+
+    from monitors.web.app import ReaderConfig, create_app
+
+    app = create_app(ReaderConfig(db=path, watchlists=watchlists, raw_data=False))
+    figures: dict[str, float] = {}
+    with TestClient(app, base_url="http://127.0.0.1") as client:
+        pages = {
+            "home": "/",
+            "watchlist page": "/watchlists/casablanca",
+            "stories list": "/stories",
+            "sources page": "/sources",
+        }
+        for name, url in pages.items():
+            figures[name] = cpu_per_call(page_call(client, url), repeat)
+        for label, word in SEARCHES:
+            figures[f"search page, {label} word"] = cpu_per_call(
+                page_call(client, f"/search?q={word}"), repeat
+            )
+            figures[f"search page, {label} word, newest first"] = cpu_per_call(
+                page_call(client, f"/search?q={word}&order=newest"), repeat
+            )
+            figures[f"bare FTS5, {label} word"] = cpu_per_call(bare_search(path, word), repeat)
+            for order in ORDERS:
+                figures[f"search(), {label} word, {order}"] = cpu_per_call(
+                    search_call(path, word, order), repeat
+                )
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--articles", type=int, default=100_000)
+    parser.add_argument("--small", type=int, help="the smaller database (default: a tenth)")
+    parser.add_argument("--repeat", type=int, default=15)
+    args = parser.parse_args()
+    small = args.small or max(1, args.articles // 10)
+    now = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+    results: dict[int, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        watchlists = watchlists_file(Path(folder) / "watchlists.yaml")
+        for count in (small, args.articles):
+            path = Path(folder) / f"reader-{count}.db"
+            started = time.perf_counter()
+            build(path, count, now)
+            print(f"built {count:,} articles in {time.perf_counter() - started:.0f} s", flush=True)
+            results[count] = measure(path, watchlists, args.repeat)
+    small_figures, large_figures = results[small], results[args.articles]
+    print(f"\nserver CPU per request, ms (median of {args.repeat}), {small:,} vs {args.articles:,}")
+    for name in large_figures:
+        ratio = large_figures[name] / max(small_figures[name], 1e-6)
+        print(f"  {name:44s} {small_figures[name]:8.2f} {large_figures[name]:8.2f}  {ratio:5.2f}×")
+    print(f"\nsearch against the bare FTS5 query with snippet and join, at {args.articles:,}")
+    for label, _ in SEARCHES:
+        bare = max(large_figures[f"bare FTS5, {label} word"], 1e-6)
+        ranked = large_figures[f"search(), {label} word, rank"] / bare
+        newest = large_figures[f"search(), {label} word, newest"] / bare
+        print(f"  {label:14s} best first {ranked:5.2f}×   newest first {newest:5.2f}×")
+
+
+if __name__ == "__main__":
+    main()
