@@ -16,6 +16,7 @@ from monitors.service.daemon import Daemon, DaemonState
 from monitors.service.health import health_report
 
 from .conftest import make_settings
+from .waiting import wait_until
 
 SOURCES = """sources:
 {entries}"""
@@ -23,9 +24,11 @@ SOURCES = """sources:
 
 def test_hanging_crawls_never_hold_up_delivery_or_a_healthy_source(tmp_path, monkeypatch):
     """Three sources whose crawls hang, a healthy one due every 6 seconds and delivery every
-    second: the healthy source is crawled on schedule and delivery runs every second. The
-    crawls are stood in for by blocking calls: what is tested is the scheduler's use of its
-    threads, not the crawler's time-outs."""
+    second: while the three hang, the healthy source is crawled again and delivery runs again
+    and again. The crawls are stood in for by blocking calls: what is tested is the scheduler's
+    use of its threads, not the crawler's time-outs. Events are waited for, not timed: on a
+    busy machine a run may come late (and a late one be coalesced), but with the threads
+    shared, none would come at all while the crawls hang."""
     entries = (
         "  - name: healthy\n    homepage: https://ok.example.ma/\n"
         "    feeds: [https://ok.example.ma/feed]\n    interval_minutes: 0.1\n"
@@ -43,6 +46,7 @@ def test_hanging_crawls_never_hold_up_delivery_or_a_healthy_source(tmp_path, mon
     )
     release = threading.Event()
     crawling: list[str] = []
+    hung_crawls_done: list[str] = []
     delivered: list[float] = []
 
     healthy: list[float] = []
@@ -52,7 +56,8 @@ def test_hanging_crawls_never_hold_up_delivery_or_a_healthy_source(tmp_path, mon
             healthy.append(time.monotonic())
             return CycleReport(None, MatchReport(), DeliveryReport())
         crawling.append(only[0])
-        release.wait(30)
+        release.wait(300)  # past any wait below: only the test's release ends it
+        hung_crawls_done.append(only[0])
         return CycleReport(None, MatchReport(), DeliveryReport())
 
     monkeypatch.setattr(daemon_module, "run_cycle", hanging_cycle)
@@ -67,24 +72,22 @@ def test_hanging_crawls_never_hold_up_delivery_or_a_healthy_source(tmp_path, mon
     runner = threading.Thread(target=daemon.scheduler.start, daemon=True)
     runner.start()
     try:
-        deadline = time.monotonic() + 25
-        while len(set(crawling)) < 3 and time.monotonic() < deadline:
-            time.sleep(0.1)
+        wait_until(lambda: len(set(crawling)) == 3, "the three hanging crawls to start")
         all_hung = time.monotonic()  # from here every crawl of a hanging site is stuck
-        time.sleep(8)
+        wait_until(
+            lambda: any(t > all_hung for t in healthy), "a crawl of the healthy source meanwhile"
+        )
+        wait_until(
+            lambda: len([t for t in delivered if t > all_hung]) >= 3, "three deliveries meanwhile"
+        )
         running = set(crawling)
+        still_hanging = not hung_crawls_done
         report_problems = daemon.state.problems(now=datetime.now(UTC) + timedelta(seconds=61))
     finally:
         daemon._stopping.set()  # jobs still queued return at once
         release.set()
         daemon.scheduler.shutdown(wait=True)
-    assert running == {"hanging0", "hanging1", "hanging2"}
-    # While the three hung: the healthy source (every 6 s) ran, delivery ran every second.
-    assert [t for t in healthy if t > all_hung], healthy
-    during = [t for t in delivered if t > all_hung]
-    assert len(during) >= 6, during
-    gaps = [b - a for a, b in zip(during, during[1:], strict=False)]
-    assert max(gaps) < 2.5, gaps
+    assert running == {"hanging0", "hanging1", "hanging2"} and still_hanging
     assert any("running for" in p and "time limit 1 s" in p for p in report_problems)
 
 
