@@ -31,18 +31,18 @@ GOOD = page("Fonds d'amorçage", FRENCH_TEXT)
 
 @pytest.fixture
 def extraction():
-    process = ExtractionProcess(budget=2)
+    process = ExtractionProcess(budget=5)  # generous: a real page takes well under a second
     yield process
     process.close()
 
 
 def test_a_page_over_its_budget_is_declined_and_the_next_one_extracted(extraction):
-    """trafilatura's author cleaning takes minutes on this page; the budget ends it at 2 s."""
+    """trafilatura's author cleaning takes minutes on this page; the budget ends it at 5 s."""
     assert FRENCH_TEXT[:60] in extraction.extract(GOOD, "https://a.ma/1").text
     started = time.monotonic()
-    with pytest.raises(PageTooSlow, match="more than 2 s"):
+    with pytest.raises(PageTooSlow, match="more than 5 s"):
         extraction.extract(json_ld_author_of_separators(), "https://a.ma/slow")
-    assert time.monotonic() - started < 2 + 10  # the budget, not the page's minutes
+    assert time.monotonic() - started < 5 + 15  # the budget, not the page's minutes
     assert extraction.killed == 1
     assert FRENCH_TEXT[:60] in extraction.extract(GOOD, "https://a.ma/2").text  # a new child
 
@@ -72,7 +72,7 @@ def test_a_page_over_its_budget_is_recorded_against_its_source_and_not_fetched_a
             f"    feeds: [{site.base_url}/feed]\n",
             encoding="utf-8",
         )
-        settings = dict(LOCAL_CRAWL_SETTINGS, VEILLE_EXTRACTION_SECONDS=2)
+        settings = dict(LOCAL_CRAWL_SETTINGS, VEILLE_EXTRACTION_SECONDS=5)
         first = crawl(tmp_path / "v.db", sources, settings=settings, time_limit=120)
         second = crawl(tmp_path / "v.db", sources, settings=settings, time_limit=120)
     finally:
@@ -83,11 +83,11 @@ def test_a_page_over_its_budget_is_recorded_against_its_source_and_not_fetched_a
     assert stored == [f"{site.base_url}/good"]
     errors = db.execute("SELECT kind, url, message FROM crawl_errors").fetchall()
     assert [(k, u) for k, u, _ in errors] == [("too-slow", f"{site.base_url}/slow")]
-    assert "more than 2 s" in errors[0][2] and "VEILLE_EXTRACTION_SECONDS" in errors[0][2]
+    assert "more than 5 s" in errors[0][2] and "VEILLE_EXTRACTION_SECONDS" in errors[0][2]
     booked = db.execute("SELECT state, kind FROM article_retries").fetchall()
     assert booked == [("permanent", "too-slow")]
     (last_error,) = db.execute("SELECT last_error FROM sources WHERE name='slow'").fetchone()
-    assert last_error.startswith("too-slow: extraction took more than 2 s")  # `veille status`
+    assert last_error.startswith("too-slow: extraction took more than 5 s")  # `veille status`
     assert site.hits.count("/slow") == 1  # not fetched again by the second crawl
     assert second.per_source["slow"].get("booked_skipped") == 1
 
@@ -97,7 +97,8 @@ def pool_factory(tmp_path):
     pools: list[WorkerPool] = []
 
     def make(**options) -> WorkerPool:
-        settings = dict(LOCAL_CRAWL_SETTINGS, VEILLE_EXTRACTION_SECONDS=5)
+        # 15 s: generous for the 300 KB page (about a second) on a loaded machine
+        settings = dict(LOCAL_CRAWL_SETTINGS, VEILLE_EXTRACTION_SECONDS=15)
         pool = WorkerPool(settings, size=1, log_file=tmp_path / "crawl.log", **options).start()
         pools.append(pool)
         return pool
