@@ -64,7 +64,7 @@ def _url(source: str, title: str, published: str, number: int, section: str) -> 
 
 
 def _published(when: str) -> str:
-    """"16 07:40" (day of September 2026, Moroccan time) as an ISO 8601 date."""
+    """A compact "16 07:40" (day of September 2026, Moroccan time) as an ISO 8601 date."""
     day, time = when.split()
     return f"{MONTH}-{int(day):02d}T{time}:00{OFFSET}"
 

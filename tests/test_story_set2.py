@@ -8,9 +8,11 @@ with the event it reports (`story`) and the topic that event belongs to (`topic`
 files are compact data that tests/story_corpus2.py turns into `veille import` records. What
 each class of case is for:
 
-- Events covered by 3 to 8 outlets in their own words, many in two or three languages (the
-  French, Arabic and English reports of one communiqué, one earthquake toll): recall on real
-  rewrites, and stories that hold across languages.
+- Events covered by 3 to 8 outlets in their own words, most in one language and some in two or
+  three (the French, Arabic and English reports of one statistics release, one earthquake toll,
+  one joint communiqué): recall on real rewrites, and stories that hold across languages. Pairs
+  in two languages are about a third of the true pairs, so the overall recall target is not a
+  cross-language target in disguise.
 - Topics with 2 to 5 events of the same days (a match's press conference, where to watch,
   line-up, result and post-match conference; a fuel price rise, the unions' demand and the
   government's answer; a decree, the reaction, the denial; a launch and the minister's
@@ -20,9 +22,10 @@ each class of case is for:
   of the articles, as feeds deliver them.
 - Same-outlet updates a few hours later (a toll raised, the other side's denial added): one
   story with the first report.
-- Spelling variants (El Fallah / El Fellah / Al Fallah, Bourita / Burita, Jouahri with one or
-  two l, an Arabic phrase with and without its article) and figures rounded each outlet's way
-  (2,7 milliards / plus de 2,6 milliards; 1.187 / près de 1.200 / plus de 1.100).
+- Spelling variants (El Fallah / El Fellah / Al Fallah, Bourita / Burita, Abdellatif /
+  Abdelatif Jouahri, Fouzi Lekjaa / Faouzi Lekjâa, an Arabic phrase with and without its
+  article) and figures rounded each outlet's way (2,7 milliards / plus de 2,6 milliards;
+  1.187 / près de 1.200 / plus de 1.100).
 - Rubrics over seven days (heat bulletins, currency rates, Bourse sessions, dam levels), one
   event a day: their days share most words and must never be one story.
 - Single-outlet events on the topics of the covered ones (another squad, the butane price, a
@@ -92,8 +95,7 @@ def _phased_topics(records: list[dict]) -> dict[str, set[str]]:
     return {
         topic: stories
         for topic, stories in events.items()
-        if 2 <= len(stories) <= 5
-        and max(times[topic]) - min(times[topic]) <= timedelta(days=4)
+        if 2 <= len(stories) <= 5 and max(times[topic]) - min(times[topic]) <= timedelta(days=4)
     }
 
 
@@ -102,9 +104,9 @@ def _updates(records: list[dict]) -> list[tuple[dict, dict]]:
     pairs = []
     for members in _by_story(records).values():
         for a, b in itertools.combinations(members, 2):
-            if a["source"] == b["source"] and a["rubric"] is None:
-                if timedelta(hours=1) <= abs(_when(b) - _when(a)) <= timedelta(hours=8):
-                    pairs.append((a, b))
+            apart = abs(_when(b) - _when(a))
+            if a["source"] == b["source"] and timedelta(hours=1) <= apart <= timedelta(hours=8):
+                pairs.append((a, b))
     return pairs
 
 
@@ -161,6 +163,12 @@ def test_the_second_set_has_the_shape_issue_25_asks_for():
     assert len(rubric_days) >= 3 and all(len(days) == 7 for days in rubric_days.values())
     span = max(map(_when, records)) - min(map(_when, records))
     assert timedelta(days=6) <= span <= timedelta(days=10)
+
+    # Most events are covered in one language, as in the press: pairs in two languages are a
+    # minority of the true pairs, so the overall recall target is not a cross-language one.
+    true_pairs = [(a, b) for a, b in itertools.combinations(records, 2) if a["story"] == b["story"]]
+    cross = sum(a["language"] != b["language"] for a, b in true_pairs)
+    assert len(true_pairs) >= 500 and 0.2 <= cross / len(true_pairs) <= 0.35
 
 
 # -- grouping, measured ------------------------------------------------------------------------
@@ -254,12 +262,10 @@ def test_the_second_set_figures(measured):
             f"stories set 2, wrong merges within a topic: {same_topic.wrong} pairs; between "
             f"days of a rubric: {rubric.wrong} pairs",
             f"stories set 2, recall by case: short texts {short}, same-outlet updates "
-            f"{same_outlet}, "
-            + ", ".join(f"{case} {value}" for case, value in cases.items()),
+            f"{same_outlet}, " + ", ".join(f"{case} {value}" for case, value in cases.items()),
         ]
     )
-    assert overall.true_pairs > 500 and cross.true_pairs > 200
-    assert len(m.story_of) == len(m.records)
+    assert stories < len(m.records), "stored articles are grouped at all"
 
 
 @pytest.mark.xfail(strict=True, reason="issue 25: same-topic events are merged")
