@@ -7,8 +7,11 @@ scores itself (`tests/eval_common.py` upstream): whitespace-normalised snippets,
 positives summed over all pages.
 
 Prints, for both extractors: snippet precision, recall, F1, pages declined, pages per second;
-and for veille the pages it declines or cuts to under half of trafilatura's text where trafilatura
-keeps 500 characters or more, each with veille's reason.
+for veille, which path produced each text (trafilatura, its recall pass, its baseline, with the
+lead put back), the pages it declines or cuts to under half of trafilatura's text where
+trafilatura keeps 500 characters or more, each with veille's reason, and the pages where veille's
+text shares under half of its words with trafilatura's (a wrong body), each with the path that
+produced it.
 
     .venv/bin/python bench/extraction.py [CORPUS_DIR] [--limit N] [--verbose]
 """
@@ -21,6 +24,7 @@ import json
 import re
 import sys
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,8 +35,17 @@ import trafilatura  # noqa: E402
 from trafilatura.utils import decode_file  # noqa: E402
 
 from crawler.extraction.extract import NotAnArticle, extract_article  # noqa: E402
+from crawler.extraction.recall import shared_words  # noqa: E402
 
-DEFAULT_CORPUS = ROOT.parent / "shared" / "realpages" / "trafilatura-eval"
+# Beside the checkout, or beside the folder of worktrees.
+DEFAULT_CORPUS = next(
+    (
+        folder / "shared" / "realpages" / "trafilatura-eval"
+        for folder in (ROOT.parent, ROOT.parent.parent)
+        if (folder / "shared" / "realpages" / "trafilatura-eval").exists()
+    ),
+    ROOT.parent / "shared" / "realpages" / "trafilatura-eval",
+)
 SUBSTANTIAL = 500  # characters trafilatura keeps for a page to count as an article it found
 
 
@@ -108,19 +121,25 @@ def main() -> None:
         with contextlib.suppress(NotAnArticle):
             extract_article(page, url)
     reasons: dict[str, str] = {}
+    paths: dict[str, str] = {}
+    texts: dict[str, tuple[str, str]] = {}
     for url, page, entry in pages:
         started = time.perf_counter()
-        text = trafilatura.extract(page, url=url, include_comments=False)
+        reference = trafilatura.extract(page, url=url, include_comments=False)
         bare.seconds += time.perf_counter() - started
-        bare.add(url, text, entry)
+        bare.add(url, reference, entry)
 
         started = time.perf_counter()
         try:
-            text = extract_article(page, url).text
+            extracted = extract_article(page, url)
+            text, paths[url] = extracted.text, extracted.path
+            if extracted.notes:
+                reasons[url] = "; ".join(extracted.notes)
         except NotAnArticle as exc:
-            text, reasons[url] = None, str(exc)
+            text, reasons[url], paths[url] = None, str(exc), "declined"
         veille.seconds += time.perf_counter() - started
         veille.add(url, text, entry)
+        texts[url] = (reference or "", text or "")
 
     print(f"{len(pages)} real pages from {args.corpus}")
     print(
@@ -134,6 +153,7 @@ def main() -> None:
             f"{score.declined:8d} {speed:8.1f}"
         )
     print(f"speed ratio veille / trafilatura: {bare.seconds / max(veille.seconds, 1e-9):.2f}x")
+    print("paths: " + ", ".join(f"{n} {p}" for p, n in Counter(paths.values()).most_common()))
 
     lost = []
     for url, _page, _entry in pages:
@@ -146,6 +166,18 @@ def main() -> None:
     )
     for url, reference, kept, reason in lost if args.verbose or len(lost) <= 40 else lost[:40]:
         print(f"  {kept:6d} / {reference:6d}  {url}  ({reason})")
+
+    wrong = []
+    for url, (reference_text, text) in texts.items():
+        if reference_text and text and shared_words(text, reference_text) < 0.5:
+            wrong.append((url, len(reference_text), len(text), paths[url], reasons.get(url, "")))
+    print(
+        f"pages where veille's text shares under half of its words with trafilatura's: {len(wrong)}"
+    )
+    for url, reference, kept, path, reason in wrong:
+        print(
+            f"  {kept:6d} / {reference:6d}  {url}  (path: {path}{'; ' + reason if reason else ''})"
+        )
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from crawler.extraction.profiles import SiteProfile
 from crawler.stories.fingerprint import Fingerprint
 
 
@@ -21,7 +22,7 @@ class ArticleItem:
     seen_urls: list[str] = field(default_factory=list)  # every URL that led here (redirects, feeds)
     feed_title: str | None = None
     feed_published: str | None = None
-    prune_xpath: tuple[str, ...] = ()
+    profile: SiteProfile | None = None  # the source's site profile (crawler.extraction.profiles)
     # Filled by the pipelines:
     url: str | None = None
     title: str | None = None

@@ -87,8 +87,8 @@ class ExtractPipeline(_Stage):
         if self.extraction is None:
             from crawler.extraction.extract import extract_article  # trafilatura: only here
 
-            return extract_article(item.html, item.fetched_url, item.prune_xpath)
-        future = self.extraction.submit(item.html, item.fetched_url, item.prune_xpath)
+            return extract_article(item.html, item.fetched_url, item.profile)
+        future = self.extraction.submit(item.html, item.fetched_url, item.profile)
         return await asyncio.wrap_future(future)
 
     def fill(self, item: ArticleItem, extracted: Extracted) -> ArticleItem:

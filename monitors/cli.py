@@ -836,6 +836,12 @@ def rules_check(ctx: click.Context, as_json: bool, strict: bool) -> None:
     show_default=True,
     help="Seconds for fetching a URL, the whole exchange (a server that drips is cut).",
 )
+@click.option(
+    "--source",
+    "source_name",
+    help="Extract with this source's site profile (prune_xpath, content_xpath, date_xpath), "
+    "as a crawl of that source would.",
+)
 @click.pass_context
 def rules_test(
     ctx: click.Context,
@@ -845,6 +851,7 @@ def rules_test(
     language: str | None,
     as_json: bool,
     timeout: float,
+    source_name: str | None,
 ) -> None:
     """Show which watchlists match TARGET (a URL, an HTML file, or '-' for stdin) or --text."""
     from monitors.alerts.secrets import load_secrets_file
@@ -857,7 +864,8 @@ def rules_test(
     if text is not None:
         article = ArticleText(title, text, language)
     elif target:
-        article = article_from_target(target, _allowed_networks(ctx), timeout)
+        profile = _source_profile(ctx, source_name)
+        article = article_from_target(target, _allowed_networks(ctx), timeout, profile)
     else:
         raise click.UsageError("give a URL, a file, '-' or --text")
     results = Matcher.for_rules(rule_set).match(article)
@@ -896,6 +904,15 @@ def rules_test(
         echo(f"\n✔ {result.watchlist}: {places}\n  {result.snippet}")
 
 
+def _source_profile(ctx: click.Context, source_name: str | None):
+    """The site profile of --source NAME from the sources file, or None without --source."""
+    if source_name is None:
+        return None
+    from crawler.discovery.sources import load_sources
+
+    return load_sources(_settings(ctx).sources).by_name(source_name).profile
+
+
 @cli.command("extract")
 @click.argument("target")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
@@ -909,9 +926,20 @@ def rules_test(
     show_default=True,
     help="Seconds for fetching a URL, the whole exchange (a server that drips is cut).",
 )
+@click.option(
+    "--source",
+    "source_name",
+    help="Extract with this source's site profile (prune_xpath, content_xpath, date_xpath), "
+    "as a crawl of that source would.",
+)
 @click.pass_context
 def extract_command(
-    ctx: click.Context, target: str, as_json: bool, full: bool, timeout: float
+    ctx: click.Context,
+    target: str,
+    as_json: bool,
+    full: bool,
+    timeout: float,
+    source_name: str | None,
 ) -> None:
     """Show what veille would store for TARGET (a URL, an HTML file, or '-' for stdin): title,
     author, date and where it came from, language, original outlet, text; or why it declines
@@ -919,9 +947,10 @@ def extract_command(
     from crawler.extraction.extract import NotAnArticle, extract_article
     from monitors.rules.trial import load_page
 
+    profile = _source_profile(ctx, source_name)
     page, url = load_page(target, _allowed_networks(ctx), timeout)
     try:
-        extracted = extract_article(page, url)
+        extracted = extract_article(page, url, profile)
     except NotAnArticle as exc:
         if as_json:
             echo_json({"target": target, "stored": False, "reason": str(exc)})
@@ -943,7 +972,11 @@ def extract_command(
         "original_url": extracted.original_url,
         "sitename": extracted.sitename,
         "canonical_url": extracted.canonical_url,
-        "pruning_reverted": extracted.pruning_reverted,
+        "source": source_name,
+        "path": extracted.path,
+        "paragraphs_filtered": extracted.paragraphs_filtered,
+        "looks_like_navigation": extracted.looks_like_navigation,
+        "notes": list(extracted.notes),
         "characters": len(extracted.text),
         "text": extracted.text,
     }
@@ -958,8 +991,10 @@ def extract_command(
     if extracted.language_declared:
         language += f" (the page declares {extracted.language_declared}; its text says otherwise)"
     echo(f"language: {language}")
-    if extracted.pruning_reverted:
-        echo("note: boilerplate pruning cut most of the text; the unpruned page was used")
+    filtered = f", {extracted.paragraphs_filtered} boilerplate paragraph(s) taken out"
+    echo(f"text from: {extracted.path}{filtered if extracted.paragraphs_filtered else ''}")
+    for note in extracted.notes:
+        echo(f"note: {note}")
     text = extracted.text if full or len(extracted.text) <= 1500 else extracted.text[:1500] + " …"
     echo(f"text: {len(extracted.text)} characters\n\n{text}")
 

@@ -6,8 +6,10 @@ import lxml.html
 import pytest
 from trafilatura.metadata import extract_metadata
 
-from crawler.extraction.extract import DATE_PARAMS, NotAnArticle, extract_article, prune_boilerplate
+from crawler.extraction.boilerplate import boilerplate_blocks, filter_paragraphs, page_text
+from crawler.extraction.extract import DATE_PARAMS, NotAnArticle, extract_article
 from crawler.extraction.metadata import page_metadata
+from crawler.extraction.profiles import SiteProfile
 from monitors.demo.sites import DEMO_SITES_ROOT
 
 BODY = (
@@ -34,20 +36,36 @@ PAGE = f"""<!DOCTYPE html><html lang="fr"><head><title>Cloud souverain : la feui
 <footer>© 2026 Le Desk Tech. Tous droits réservés.</footer></body></html>"""
 
 
-def test_prune_cuts_boilerplate_and_keeps_article_header_and_tails():
+def test_the_filter_takes_out_boilerplate_paragraphs_and_keeps_the_article_header():
     tree = lxml.html.fromstring(
-        "<html><body><div><p>début</p><div class='related'>À lire</div>suite du texte</div>"
+        "<html><body><div><p>début du texte</p><div class='related'>À lire</div>suite</div>"
         "<article><header><h1>Titre</h1></header></article><header>Menu</header></body></html>"
     )
-    prune_boilerplate(tree)
-    text = tree.text_content()
-    assert "À lire" not in text and "Menu" not in text
-    assert "suite du texte" in text  # the tail of a cut block belongs to the paragraph around it
-    assert "Titre" in text
+    text = "début du texte\nÀ lire\nsuite\nTitre\nMenu\nun long paragraphe de l'article"
+    result = filter_paragraphs(text, boilerplate_blocks(tree), page_text(tree))
+    assert result.text.splitlines() == [
+        "début du texte",
+        "suite",  # the tail of a boilerplate block belongs to the paragraph around it
+        "Titre",  # an article's own header is not the site's
+        "un long paragraphe de l'article",  # not on the page at all: kept
+    ]
+    assert result.dropped == 2
+
+
+def test_a_paragraph_also_found_outside_boilerplate_is_kept():
+    tree = lxml.html.fromstring(
+        "<html><body><p>Rabat accueille le salon</p>"
+        "<div class='related'><a>Rabat accueille le salon</a></div></body></html>"
+    )
+    text = "Rabat accueille le salon\nsuite de l'article sur le salon de Rabat"
+    result = filter_paragraphs(text, boilerplate_blocks(tree), page_text(tree))
+    assert result.dropped == 0
 
 
 def test_extract_article_drops_every_boilerplate_block_and_source_specific_ones():
-    extracted = extract_article(PAGE, "https://ledesk.ma/tech/cloud/", ("//div[@class='promo']",))
+    extracted = extract_article(
+        PAGE, "https://ledesk.ma/tech/cloud/", SiteProfile(prune_xpath=("//div[@class='promo']",))
+    )
     assert extracted.title == "Cloud souverain : la feuille de route"
     assert extracted.language == "fr"
     assert "Benguerir" in extracted.text and "hébergement local" in extracted.text

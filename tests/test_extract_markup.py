@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 
 from crawler.extraction.extract import extract_article
+from crawler.extraction.profiles import SiteProfile
 
 PARAGRAPHS = [
     "Le ministère de la Transition numérique a présenté mardi à Rabat sa feuille de route pour "
@@ -97,7 +98,8 @@ def test_the_article_is_kept_whatever_wraps_it(page):
 
 def test_a_site_specific_prune_rule_still_applies():
     page = _page(_article().replace(f"<p>{THIRD}</p>", f'<p class="promo">{THIRD}</p>'))
-    extracted = extract_article(page, "https://lequotidien.ma/a/", ("//p[@class='promo']",))
+    profile = SiteProfile(prune_xpath=("//p[@class='promo']",))
+    extracted = extract_article(page, "https://lequotidien.ma/a/", profile)
     assert THIRD not in extracted.text and LEAD in extracted.text and FOURTH in extracted.text
 
 

@@ -24,6 +24,7 @@ from crawler.core.yamlfile import (
     string_list,
 )
 from crawler.discovery.sites import SiteHosts
+from crawler.extraction.profiles import SavedPage, SiteProfile
 
 DEFAULT_INTERVAL_MINUTES = 30
 ENTRY_STATUSES = ("working", "listed", "guess", "blocked")
@@ -43,6 +44,9 @@ _SOURCE_KEYS = {
     "interval_minutes",
     "enabled",
     "prune_xpath",
+    "content_xpath",
+    "date_xpath",
+    "saved_pages",
     "aliases",
     "sitemaps_from_robots",
     "notes",
@@ -69,6 +73,9 @@ class Source:
     interval_minutes: float = DEFAULT_INTERVAL_MINUTES
     enabled: bool = True
     prune_xpath: tuple[str, ...] = ()
+    content_xpath: tuple[str, ...] = ()
+    date_xpath: str | None = None
+    saved_pages: tuple[SavedPage, ...] = ()
     aliases: tuple[str, ...] = ()  # other host names of the site (its links there are its own)
     sitemaps_from_robots: bool = False  # also read the sitemaps robots.txt lists
     line: int = 0
@@ -86,6 +93,18 @@ class Source:
         if self.article_pattern:
             return re.search(self.article_pattern, url) is not None
         return True
+
+    @property
+    def profile(self) -> SiteProfile:
+        """What veille knows of this source's pages (crawler.extraction.profiles), used by the
+        crawl, `veille extract --source`, `veille rules test --source` and the reader."""
+        return SiteProfile(
+            prune_xpath=self.prune_xpath,
+            content_xpath=self.content_xpath,
+            article_pattern=self.article_pattern,
+            date_xpath=self.date_xpath,
+            saved_pages=self.saved_pages,
+        )
 
 
 @dataclass
@@ -153,31 +172,51 @@ _PRUNE_PROBE = lxml.html.fromstring(
 )
 
 
-def _check_prune_xpath(expression: str, path: str, line: int | None) -> None:
-    fix = "write an expression that selects the elements to cut, such as //div[@class='promo']"
+def _check_xpath(
+    key: str, expression: str, path: str, line: int | None, elements_only: bool = True
+) -> None:
+    """Refuse an expression that does not parse or run, and one that selects no elements when
+    elements are needed (prune_xpath, content_xpath: a date_xpath may select text)."""
+    example = {"prune_xpath": "//div[@class='promo']", "content_xpath": "//div[@class='body']"}
+    fix = (
+        f"write an expression that selects elements, such as {example.get(key, '')}"
+        if elements_only
+        else "write an expression such as //time/@datetime or //span[@class='date']"
+    )
     try:
         found = lxml.etree.XPath(expression)(_PRUNE_PROBE)
     except lxml.etree.XPathSyntaxError as exc:
         raise ConfigError(
-            path, line, f"prune_xpath {expression!r} is not a valid XPath expression: {exc}", fix
+            path, line, f"{key} {expression!r} is not a valid XPath expression: {exc}", fix
         ) from None
     except lxml.etree.XPathError as exc:  # an unknown function, an undefined $variable
-        raise ConfigError(
-            path, line, f"prune_xpath {expression!r} cannot run: {exc}", fix
-        ) from None
+        raise ConfigError(path, line, f"{key} {expression!r} cannot run: {exc}", fix) from None
     if not isinstance(found, list):
         kind = {bool: "a truth value", float: "a number"}.get(type(found), "a string")
         raise ConfigError(
-            path, line, f"prune_xpath {expression!r} computes {kind}, it selects no element", fix
+            path, line, f"{key} {expression!r} computes {kind}, it selects no element", fix
         )
-    if any(not isinstance(item, lxml.etree.ElementBase) for item in found):
+    if elements_only and any(not isinstance(item, lxml.etree.ElementBase) for item in found):
         raise ConfigError(
             path,
             line,
-            f"prune_xpath {expression!r} selects text or attributes, not elements",
+            f"{key} {expression!r} selects text or attributes, not elements",
             "drop the trailing /text() or /@attribute: //div[@class='promo'], not "
             "//div[@class='promo']/text()",
         )
+
+
+def _xpath_list(raw: LineDict, key: str, path: str, elements_only: bool = True) -> tuple[str, ...]:
+    """A key holding one XPath expression or a list of them, each checked."""
+    value = raw.get(key)
+    if isinstance(value, str):
+        value = [value]
+    expressions = tuple(string_list(value, path, raw.line_of(key), key))
+    for index, expression in enumerate(expressions):
+        _check_xpath(
+            key, expression, path, line_in(raw.get(key), index, raw.line_of(key)), elements_only
+        )
+    return expressions
 
 
 def parse_source(raw: LineDict, path: str, defaults: dict) -> Source:
@@ -231,11 +270,16 @@ def parse_source(raw: LineDict, path: str, defaults: dict) -> Source:
             f"interval_minutes must be a number of minutes from 0.1 to {MAX_INTERVAL_MINUTES} "
             f"(a week), got {interval!r}",
         )
-    raw_prune = raw.get("prune_xpath")
-    prune_xpath = tuple(string_list(raw_prune, path, raw.line_of("prune_xpath"), "prune_xpath"))
-    for index, expression in enumerate(prune_xpath):
-        item_line = line_in(raw_prune, index, raw.line_of("prune_xpath"))
-        _check_prune_xpath(expression, path, item_line)
+    prune_xpath = _xpath_list(raw, "prune_xpath", path)
+    content_xpath = _xpath_list(raw, "content_xpath", path)
+    date_xpaths = _xpath_list(raw, "date_xpath", path, elements_only=False)
+    if len(date_xpaths) > 1:
+        raise ConfigError(
+            path,
+            raw.line_of("date_xpath"),
+            "date_xpath takes one expression",
+            "join alternatives with |, e.g. //time/@datetime | //span[@class='date']",
+        )
     enabled = raw.get("enabled", True)
     if not isinstance(enabled, bool):
         raise ConfigError(path, raw.line_of("enabled"), "enabled must be true or false")
@@ -263,10 +307,74 @@ def parse_source(raw: LineDict, path: str, defaults: dict) -> Source:
         interval_minutes=interval,
         enabled=enabled,
         prune_xpath=prune_xpath,
+        content_xpath=content_xpath,
+        date_xpath=date_xpaths[0] if date_xpaths else None,
+        saved_pages=_saved_pages(raw, path),
         aliases=tuple(a.lower() for a in aliases),
         sitemaps_from_robots=from_robots,
         line=line,
     )
+
+
+def _xpaths(raw: LineDict, key: str, path: str, line: int, example: str) -> tuple[str, ...]:
+    """A key holding one XPath expression or a list of them, each checked."""
+    value = raw.get(key)
+    expressions = tuple([value] if isinstance(value, str) else string_list(value, path, line, key))
+    for expression in expressions:
+        try:
+            lxml.etree.XPath(expression)
+        except lxml.etree.XPathSyntaxError as exc:
+            raise ConfigError(
+                path,
+                raw.line_of(key),
+                f"{key} {expression!r} is not a valid XPath expression: {exc}",
+                f"write an element selector such as {example}",
+            ) from None
+    return expressions
+
+
+_SAVED_PAGE_KEYS = {"file", "url", "title", "published", "first_sentence"}
+
+
+def _saved_pages(raw: LineDict, path: str) -> tuple[SavedPage, ...]:
+    """The source's saved pages ({file, url, title, published, first_sentence}); files are
+    relative to the sources file's folder and must exist."""
+    value = raw.get("saved_pages")
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise ConfigError(
+            path,
+            raw.line_of("saved_pages"),
+            "saved_pages must be a list of {file, url, title, published, first_sentence}",
+        )
+    pages = []
+    for i, item in enumerate(value):
+        item_line = value.line_of(i) if isinstance(value, LineList) else raw.line_of("saved_pages")
+        if not isinstance(item, dict) or not isinstance(item.get("file"), str):
+            raise ConfigError(path, item_line, "each saved page needs a 'file' (an HTML file)")
+        unknown = set(item) - _SAVED_PAGE_KEYS
+        if unknown:
+            raise ConfigError(
+                path,
+                item_line,
+                f"unknown key(s) {sorted(unknown)} in a saved page",
+                f"use {', '.join(sorted(_SAVED_PAGE_KEYS))}",
+            )
+        file = Path(path).parent / item["file"]
+        if not file.is_file():
+            raise ConfigError(
+                path, item_line, f"saved page {item['file']!r} not found (looked for {file})"
+            )
+        fields = {key: item.get(key) for key in ("title", "published", "first_sentence")}
+        pages.append(
+            SavedPage(
+                file=file,
+                url=str(item.get("url") or ""),
+                **{k: None if v is None else str(v) for k, v in fields.items()},
+            )
+        )
+    return tuple(pages)
 
 
 _LOADED: dict[str, tuple[tuple[int, int, int], SourceList]] = {}

@@ -11,6 +11,13 @@ from dataclasses import dataclass
 
 from crawler.extraction.dates import FoundDate
 
+# The paths a text can come from (Extracted.path; crawler.extraction.extract).
+PATH_TRAFILATURA = "trafilatura"
+PATH_PROFILE = "site profile content_xpath"
+PATH_RECALL = "trafilatura recall pass"
+PATH_BASELINE = "trafilatura baseline"
+LEAD = " + lead"  # appended when the page's lead was put back
+
 
 @dataclass(frozen=True)
 class Extracted:
@@ -25,8 +32,11 @@ class Extracted:
     original_source: str | None = None  # the outlet a republished article comes from
     original_url: str | None = None  # the article on that outlet's site
     language_declared: str | None = None  # what <html lang> said, when the text disagreed
-    pruning_reverted: bool = False  # the page only yielded its article unpruned
     text_cut_from: int | None = None  # the text's length before MAX_TEXT_CHARACTERS cut it
+    path: str = PATH_TRAFILATURA  # which extraction produced the text (PATH_*, maybe + LEAD)
+    paragraphs_filtered: int = 0  # paragraphs of boilerplate blocks taken out of the text
+    looks_like_navigation: bool = False  # the stored text still reads like a menu
+    notes: tuple[str, ...] = ()  # what a crawl records about this page
 
     @property
     def published(self) -> str | None:

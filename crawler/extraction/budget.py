@@ -9,7 +9,7 @@ and a page over its budget has its child killed and replaced and is declined as 
 a `NotAnArticle` whose reason the crawl records against the source.
 
 Protocol on the child's stdin and stdout, frames of a 4-byte length and a pickle:
-  in:   (html, url, prune_xpath)
+  in:   (html, url, site profile)
   out:  ("ready", pid) once; then for each page ("extracted", Extracted),
         ("declined", reason) or ("failed", "ExceptionType: message")
 """
@@ -28,12 +28,12 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import IO, Any
 
 from crawler.core.children import die_with_parent
 from crawler.extraction.article import Extracted, NotAnArticle
+from crawler.extraction.profiles import SiteProfile
 
 logger = logging.getLogger(__name__)
 
@@ -130,9 +130,9 @@ class ExtractionProcess:
                 logger.warning("%s", exc)
 
     def submit(
-        self, html: str | bytes, url: str, prune_xpath: Sequence[str] = ()
+        self, html: str | bytes, url: str, profile: SiteProfile | None = None
     ) -> Future[Extracted]:
-        return self._thread().submit(self.extract, html, url, prune_xpath)
+        return self._thread().submit(self.extract, html, url, profile)
 
     def _thread(self) -> ThreadPoolExecutor:
         with self._executor_lock:  # not `_lock`, held for a whole page: callers must not wait
@@ -140,10 +140,10 @@ class ExtractionProcess:
                 self._executor = ThreadPoolExecutor(1, thread_name_prefix="extraction")
             return self._executor
 
-    def extract(self, html: str | bytes, url: str, prune_xpath: Sequence[str] = ()) -> Extracted:
+    def extract(self, html: str | bytes, url: str, profile: SiteProfile | None = None) -> Extracted:
         """The page's article, or NotAnArticle (PageTooSlow past the budget) saying why not;
         ExtractionFailed when the process failed rather than the page."""
-        request = _frame((html, url, tuple(prune_xpath)))
+        request = _frame((html, url, profile))
         with self._lock:
             child = self._send(request)
             try:
@@ -289,10 +289,10 @@ def main() -> int:
         if len(header) < _HEADER.size:
             return 0
         (size,) = _HEADER.unpack(header)
-        html, url, prune_xpath = pickle.loads(requests.read(size))  # noqa: S301 (our parent)
+        html, url, profile = pickle.loads(requests.read(size))  # noqa: S301 (our parent)
         answer: tuple[str, Any]
         try:
-            answer = ("extracted", extract_article(html, url, prune_xpath))
+            answer = ("extracted", extract_article(html, url, profile))
         except NotAnArticle as exc:
             answer = ("declined", str(exc))
         except Exception as exc:  # noqa: BLE001 (a fault on one page, answered to the caller)

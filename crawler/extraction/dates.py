@@ -10,6 +10,7 @@ overridden by a vague or distant page date.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -18,6 +19,7 @@ from typing import Literal
 Precision = Literal["time", "day", "year"]
 
 # Where a date came from, most trusted first when two disagree.
+PAGE_PROFILE = "site profile"  # where the source's profile says its pages show the date
 PAGE_MARKUP = "page markup"  # article:published_time, datePublished, <time datetime>
 PAGE_METADATA = "page metadata"  # htmldate on the page's markup and URL
 PAGE_BYLINE = "page byline"  # an aggregator's "Publié dans X le 23 - 07 - 2025"
@@ -90,6 +92,75 @@ def parse_day_first(text: str) -> str | None:
     return None
 
 
+_ISO_START = re.compile(
+    r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)?"
+)
+
+
+# Month names of Moroccan and other Maghreb Arabic pages that date parsers do not know
+# ("8 فيفري 2019", "23 غشت 2025"), with the standard ones they share.
+_MAGHREB_MONTHS = {
+    "جانفي": 1,
+    "يناير": 1,
+    "فيفري": 2,
+    "فبراير": 2,
+    "مارس": 3,
+    "أفريل": 4,
+    "أبريل": 4,
+    "ابريل": 4,
+    "ماي": 5,
+    "جوان": 6,
+    "يونيو": 6,
+    "جويلية": 7,
+    "يوليوز": 7,
+    "يوليو": 7,
+    "أوت": 8,
+    "غشت": 8,
+    "سبتمبر": 9,
+    "شتنبر": 9,
+    "أكتوبر": 10,
+    "اكتوبر": 10,
+    "نوفمبر": 11,
+    "نونبر": 11,
+    "ديسمبر": 12,
+    "دجنبر": 12,
+}
+_ARABIC_DAY_MONTH_YEAR = re.compile(
+    r"(?<!\d)(\d{1,2})\s+(" + "|".join(_MAGHREB_MONTHS) + r")\s+(\d{4})(?!\d)"
+)
+
+
+def parse_shown_date(text: str) -> str | None:
+    """A date as a page shows it ("2025-07-23T10:45:00+01:00", "23/07/2025 - 10:45", "Mercredi
+    23 juillet 2025", "23 يوليو 2025") as ISO 8601, or None. Numeric dates are read day first,
+    as Moroccan sites write them."""
+    text = " ".join(text.split())[:200]
+    iso = _ISO_START.search(text)
+    if iso and parse_date(iso.group(0).replace(" ", "T")) is not None:
+        return iso.group(0).replace(" ", "T")
+    day = parse_day_first(text)
+    arabic = _ARABIC_DAY_MONTH_YEAR.search(text)
+    if day is None and arabic:
+        with contextlib.suppress(ValueError):
+            day = datetime(int(arabic[3]), _MAGHREB_MONTHS[arabic[2]], int(arabic[1])).strftime(
+                "%Y-%m-%d"
+            )
+    clock = re.search(r"(?<!\d)([01]?\d|2[0-3])[:h](\d{2})(?!\d)", text)
+    if day:
+        return f"{day}T{int(clock[1]):02d}:{clock[2]}:00" if clock else day
+    import dateparser  # loaded on first use: only sources with a date_xpath need it
+
+    when = dateparser.parse(
+        text,
+        settings={"DATE_ORDER": "DMY", "PREFER_DAY_OF_MONTH": "first", "REQUIRE_PARTS": ["year"]},
+    )
+    if when is None:
+        return None
+    if (when.hour, when.minute) == (0, 0):
+        return when.strftime("%Y-%m-%d")
+    return when.strftime("%Y-%m-%dT%H:%M:%S")
+
+
 def choose_published(page: FoundDate | None, listed: FoundDate | None) -> FoundDate | None:
     """The publication date to store, from what the page says and what its feed/sitemap said.
 
@@ -105,6 +176,8 @@ def choose_published(page: FoundDate | None, listed: FoundDate | None) -> FoundD
         listed = None
     if page is None or listed is None:
         return page or listed
+    if page.origin == PAGE_PROFILE:
+        return page  # read where the source's profile says its pages show their date
     if page.origin == PAGE_TEXT:
         return listed
     page_when, listed_when = page.when, listed.when

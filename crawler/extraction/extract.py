@@ -1,8 +1,13 @@
 """Article extraction: body text without boilerplate, plus metadata, from a fetched HTML page.
 
-trafilatura does the heavy lifting; this module adds what Moroccan pages need on top: pruning of
-the blocks trafilatura keeps inside article bodies ("Lire aussi", share bars, paywall footers),
-language from the page or the text, and a clear verdict when a page is not an article.
+The order is the design: trafilatura reads the whole page first, as it is built to; veille's
+boilerplate knowledge (crawler.extraction.boilerplate) then takes paragraphs away from its text,
+never the other way round, so it can drop a teaser but cannot replace the article with the menu
+or decline a page trafilatura read. Where the text looks thin or like navigation, a second,
+recall-oriented pass is tried, and the lead trafilatura leaves out is put back
+(crawler.extraction.recall). A source's site profile (crawler.extraction.profiles) adds where its
+text and date are and which blocks are its boilerplate. `Extracted.path` says which path produced
+the text; `Extracted.notes` what a crawl records about the page.
 """
 
 from __future__ import annotations
@@ -11,222 +16,70 @@ import copy
 import functools
 import logging
 import re
-import unicodedata
+from collections.abc import Callable
 
 import lxml.etree
 import lxml.html
 import trafilatura
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
+from trafilatura.baseline import baseline
 from trafilatura.meta import reset_caches
 from trafilatura.settings import Extractor
 from trafilatura.utils import load_html
 
 from crawler.core.limits import MAX_TEXT_CHARACTERS, cap_text
-from crawler.extraction.article import Extracted, NotAnArticle
+from crawler.extraction.article import (
+    LEAD,
+    PATH_BASELINE,
+    PATH_PROFILE,
+    PATH_RECALL,
+    PATH_TRAFILATURA,
+    Extracted,
+    NotAnArticle,
+)
+from crawler.extraction.boilerplate import (
+    Block,
+    Filtered,
+    boilerplate_blocks,
+    clean_text,
+    compiled_xpath,
+    filter_paragraphs,
+    is_boilerplate,
+    page_text,
+)
 from crawler.extraction.bylines import (
     Republication,
     clean_author,
     find_republication,
     may_be_republished,
 )
-from crawler.extraction.dates import PAGE_BYLINE, PAGE_MARKUP, PAGE_METADATA, FoundDate, found
+from crawler.extraction.dates import (
+    PAGE_BYLINE,
+    PAGE_MARKUP,
+    PAGE_METADATA,
+    PAGE_PROFILE,
+    FoundDate,
+    found,
+    parse_shown_date,
+)
 from crawler.extraction.metadata import page_metadata
+from crawler.extraction.profiles import NO_PROFILE, SiteProfile
+from crawler.extraction.recall import THIN_SHARE, better_text, find_lead, looks_like_navigation
 
 logger = logging.getLogger(__name__)
 
 MIN_ARTICLE_CHARS = 100
 
-# Blocks to cut from the page before extraction: words of class or id names used by WordPress
-# themes and Moroccan sites for related links, share bars, paywalls, tickers and cookie banners.
-# Matched as whole words of a class token or id ("share-bar", "lire_aussi"), never as substrings
-# ("cookies-not-set" is a page state, not a banner).
-_BOILERPLATE_WORDS = (
-    "related",
-    "lire-aussi",
-    "lireaussi",
-    "read-also",
-    "also-read",
-    "share",
-    "sharing",
-    "sharedaddy",
-    "social",
-    "newsletter",
-    "paywall",
-    "premium",
-    "subscribe",
-    "abonnement",
-    "cookie",
-    "consent",
-    "ticker",
-    "breaking",
-    "trending",
-    "most-read",
-    "advert",
-    "advertisement",
-    "pub",
-    "sponsor",
-    "sponsored",
-)
-_BOILERPLATE_TOKEN = re.compile(
-    r"(?:^|[-_\s])(?:"
-    + "|".join(re.escape(word) for word in _BOILERPLATE_WORDS)
-    + r")(?:$|[-_\s])",
-    re.IGNORECASE,
-)
-# Class tokens that describe what a page or post is, not a block of it: WordPress body_class()
-# and post_class() ("tag-social-media", "category-premium", "single-format-standard"), and state
-# flags set by plugins and themes ("has-mobile-share", "is-sticky").
-_DESCRIPTIVE_TOKEN = re.compile(
-    r"^(?:tag|category|categories|post-format|format|type|single|postid|page-template|term"
-    r"|author|has|is|no|non|not|with|without)-",
-    re.IGNORECASE,
-)
-_BOILERPLATE_TAGS = frozenset({"nav", "aside", "footer", "form"})
-# The page itself and its main landmark are never cut, whatever their classes say.
-_NEVER_PRUNED = frozenset({"html", "body", "main"})
-# Class and id names are trusted on block containers only: a paragraph, heading or link classed
-# "js_readmore" or "share-quote" is part of the text (trafilatura drops the small ones itself).
-_PRUNABLE_BY_NAME = frozenset(
-    {"div", "section", "aside", "nav", "footer", "header", "form", "ul", "ol", "figure", "iframe"}
-)
-_PRUNE_CANDIDATES = lxml.etree.XPath(
-    "//*[@class or @id] | //nav | //aside | //footer | //form | //header"
-)
-_PARAGRAPHS = lxml.etree.XPath("//p")
-_PARAGRAPH_TEXT = lxml.etree.XPath("descendant-or-self::p//text()", smart_strings=False)
-_STRING_LENGTH = lxml.etree.XPath("string-length(.)")
-# A block that holds this share of the page's text is a wrapper of the article, not boilerplate
-# (an ASP.NET page-wide <form>, a "zone--article-premium" section, a "post-paywall" live blog).
-_WRAPPER_SHARE = 0.4
-# Below this share a block cannot hold an article body worth the search for where the body sits.
-_LARGE_BLOCK_SHARE = 0.1
-# A large block with this share of the page's paragraph text holds the article, or its visible
-# part on a paywalled page, whatever its class says.
-_PARAGRAPH_SHARE = 0.3
-# Extracted text under this share of the page's paragraph text makes a prune suspect.
-_SUSPICIOUS_SHARE = 0.5
-_SIZEABLE_CUT = 0.3
+_PARAGRAPH_TEXT = lxml.etree.XPath("//p//text()", smart_strings=False)
 
 
-def _has_boilerplate_name(element: lxml.html.HtmlElement) -> bool:
-    classes = element.get("class")
-    if classes and _BOILERPLATE_TOKEN.search(classes):  # most classes fail here, unsplit
-        for token in classes.split():
-            if not _DESCRIPTIVE_TOKEN.match(token) and _BOILERPLATE_TOKEN.search(token):
-                return True
-    identifier = element.get("id")
-    return bool(identifier and _BOILERPLATE_TOKEN.search(identifier))
-
-
-def _is_boilerplate(element: lxml.html.HtmlElement) -> bool:
-    tag = element.tag
-    if tag in _NEVER_PRUNED:
-        return False
-    if tag in _BOILERPLATE_TAGS:
-        return True
-    if tag == "header" and next(element.iterancestors("article", "main"), None) is None:
-        return True  # the site header; an article's own (or its main column's) holds its title and lead
-    return tag in _PRUNABLE_BY_NAME and _has_boilerplate_name(element)
-
-
-def _main_text_holder(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
-    """The element whose own paragraphs carry the most text: where the article body sits."""
-    weight: dict[lxml.html.HtmlElement, int] = {}
-    for paragraph in _PARAGRAPHS(tree):
-        parent = paragraph.getparent()
-        if parent is not None:
-            weight[parent] = weight.get(parent, 0) + len(paragraph.text_content().strip())
-    return max(weight, key=weight.__getitem__) if weight else None
-
-
-def _paragraph_length(element: lxml.html.HtmlElement) -> int:
-    """Characters in the element's paragraphs: prose, where menus and teaser lists are links."""
-    return sum(map(len, _PARAGRAPH_TEXT(element)))
-
-
-def _text_length(element: lxml.html.HtmlElement) -> int:
-    """Characters of text in the element, inline scripts included (counted in C by XPath)."""
-    return int(_STRING_LENGTH(element))
-
-
-def _page_text_length(tree: lxml.html.HtmlElement) -> int:
-    """Characters of text a reader sees on the page: scripts and styles left out, since some
-    pages carry more configuration than prose."""
-    hidden = sum(len(element.text or "") for element in tree.iter("script", "style", "noscript"))
-    return _text_length(tree) - hidden
-
-
-@functools.lru_cache(maxsize=256)
-def _compiled_xpath(expression: str) -> lxml.etree.XPath:
-    return lxml.etree.XPath(expression)
-
-
-def prune_boilerplate(
-    tree: lxml.html.HtmlElement, extra_xpath: tuple[str, ...] = (), page_length: int | None = None
-) -> int:
-    """Cut related links, share bars, paywalls, tickers, banners, menus and footers in place.
-
-    Done before trafilatura sees the page, so that its metadata and date search do not pick up
-    the title, byline or date of a "Lire aussi" teaser either. Tail text is kept (`drop_tree`).
-    What holds the article is never cut: the page, `<main>`, the element holding the main text
-    and its ancestors, and any block carrying a large share of the page's text; real pages put
-    words like "premium", "paywall" or "share" on exactly those. Site-specific `extra_xpath`
-    rules from the source list are the user's own and are applied as written.
-    `page_length` is the page's visible text length when the caller has it already.
-    Returns the number of blocks cut.
-    """
-    doomed = [element for element in _PRUNE_CANDIDATES(tree) if _is_boilerplate(element)]
-    if doomed:
-        total = _page_text_length(tree) if page_length is None else page_length
-        protected: set[lxml.html.HtmlElement] | None = None  # found only when a block is large
-        paragraphs = 0
-        kept = []
-        for element in doomed:
-            length = _text_length(element)
-            if length >= _WRAPPER_SHARE * total:
-                continue
-            if length >= _LARGE_BLOCK_SHARE * total:
-                if protected is None:
-                    holder = _main_text_holder(tree)
-                    protected = set() if holder is None else {holder, *holder.iterancestors()}
-                    paragraphs = _paragraph_length(tree)
-                if element in protected or _paragraph_length(element) >= (
-                    _PARAGRAPH_SHARE * paragraphs
-                ):
-                    continue
-            kept.append(element)
-        doomed = kept
-    for expression in extra_xpath:
-        doomed.extend(
-            e for e in _compiled_xpath(expression)(tree) if isinstance(e, lxml.etree.ElementBase)
-        )
-    cut = 0
-    for element in doomed:
-        if element.getparent() is not None:
-            element.drop_tree()
-            cut += 1
-    return cut
-
-
-# Paragraphs that are boilerplate whatever markup carries them.
-_BOILERPLATE_LINE = re.compile(
-    r"^\s*(?:"
-    r"(?:à |a )?lire (?:aussi|également)\b|voir aussi\b|sur le même sujet\b|"
-    r"اقرأ أيضا|اقرأ ايضا|إقرأ أيضا|"
-    r"read (?:also|more)\b|see also\b|related:|"
-    r"lee (?:también|tambien)\b|leer (?:también|tambien)\b|"
-    r"the post .* appeared first on\b|"
-    r"cet article est réservé aux abonnés|inscrivez-vous gratuitement pour lire|"
-    r"un proche vous offre cet article|les articles premium|abonnez-vous\b|"
-    r"cliquez ici pour lire l'article depuis sa source|"
-    r"partager\s*:|share\s*:|شارك\s*:"
-    r")",
-    re.IGNORECASE,
-)
+def _paragraph_length(tree: lxml.html.HtmlElement) -> int:
+    """Characters in the page's paragraphs: prose, where menus and teaser lists are links."""
+    return sum(map(len, _PARAGRAPH_TEXT(tree)))
 
 
 # Built once: trafilatura's Extractor reads its configuration file on every construction, which
-# costs more than pruning a page. Copied per page, since extraction may adjust its options.
+# costs more than filtering a page. Copied per page, since extraction may adjust its options.
 _OPTIONS = Extractor(output_format="python", with_metadata=False, comments=False, tables=True)
 # htmldate on the markup and the URL only: its search of the whole text reads "lancé en 2013" or
 # a namespace URL's "2008" as a publication date, and costs more than the rest of the metadata.
@@ -400,34 +253,67 @@ def _page_published(tree: lxml.html.HtmlElement) -> str | None:
     return None
 
 
-def _clean_text(text: str) -> str:
-    """Drop boilerplate lines; compose characters (NFC) as trafilatura.extract does, so that the
-    same words always have the same code points for hashing, matching and search."""
-    text = unicodedata.normalize("NFC", text)
-    kept = [
-        line for line in text.splitlines() if line.strip() and not _BOILERPLATE_LINE.match(line)
-    ]
-    return "\n".join(kept).strip()
-
-
-def _extract_body(tree: lxml.html.HtmlElement, url: str) -> str:
-    """The article text of a (pruned) tree, or raise NotAnArticle saying why."""
+def _trafilatura_text(tree: lxml.html.HtmlElement, url: str, focus: str = "balanced") -> str:
+    """trafilatura's text for the page ('' when it finds none); it works on a copy of the tree."""
     options = copy.copy(_OPTIONS)
     options.url = options.source = url
-    body = trafilatura.bare_extraction(tree, options=options)  # works on a copy of the tree
-    found = body.get("text") if isinstance(body, dict) else getattr(body, "text", None)
-    if not found:
-        raise NotAnArticle("no article body found")
-    text = _clean_text(found)
-    if len(text) < MIN_ARTICLE_CHARS:
-        raise NotAnArticle(f"body too short ({len(text)} characters) to be an article")
-    return text
+    options.focus = focus
+    body = trafilatura.bare_extraction(tree, options=options)
+    found_text = body.get("text") if isinstance(body, dict) else getattr(body, "text", None)
+    return found_text or ""
+
+
+def _content_text(tree: lxml.html.HtmlElement, profile: SiteProfile, url: str) -> str:
+    """trafilatura's text of the blocks the profile's content_xpath names ('' when none match):
+    the page's head and those blocks only, read for recall since the site says they are the
+    article."""
+    matched = [
+        element
+        for expression in profile.content_xpath
+        for element in compiled_xpath(expression)(tree)
+        if isinstance(element, lxml.etree.ElementBase)
+    ]
+    if not matched:
+        return ""
+    page = lxml.html.fromstring("<html><head></head><body></body></html>")
+    head = tree.find("head")
+    if head is not None:
+        page.replace(page[0], copy.deepcopy(head))
+    body = page.find("body")
+    for element in matched:
+        kept = copy.deepcopy(element)
+        kept.tail = None
+        body.append(kept)
+    return _trafilatura_text(page, url, focus="recall")
+
+
+def _filtered(raw: str, blocks: list[Block], whole_page: Callable[[], str]) -> Filtered:
+    return filter_paragraphs(clean_text(raw), blocks, whole_page)
+
+
+def _profile_date(tree: lxml.html.HtmlElement, profile: SiteProfile) -> FoundDate | None:
+    """The date where the source's profile says its pages show it (read before boilerplate
+    blocks are cut: a date line can sit in a block named like one)."""
+    if not profile.date_xpath:
+        return None
+    found_values = compiled_xpath(profile.date_xpath)(tree)
+    for value in found_values if isinstance(found_values, list) else [found_values]:
+        shown = value if isinstance(value, str) else " ".join(value.itertext())
+        from_profile = found(parse_shown_date(shown), PAGE_PROFILE)
+        if from_profile is not None:
+            return from_profile
+    return None
 
 
 def _page_date(
-    tree: lxml.html.HtmlElement, url: str, metadata_date: str | None, republished: Republication
+    tree: lxml.html.HtmlElement,
+    from_profile: FoundDate | None,
+    metadata_date: str | None,
+    republished: Republication,
 ) -> FoundDate | None:
     """The page's own date, most trusted origin first (see crawler.extraction.dates)."""
+    if from_profile is not None:
+        return from_profile
     declared = found(_page_published(tree), PAGE_MARKUP)
     if declared is not None:
         return declared
@@ -439,13 +325,17 @@ def _page_date(
     return from_metadata
 
 
-def _suspicious(extracted: int, prose_before: int, prose_after: int) -> bool:
-    """Whether a prune may have cost the article: the text extracted is under half of the
-    paragraph text left, or the prune itself removed most of the page's paragraph text."""
-    return (
-        extracted < _SUSPICIOUS_SHARE * prose_after
-        or prose_after < _SUSPICIOUS_SHARE * prose_before
-    )
+def _strip_boilerplate(blocks: list[Block], kept: set[lxml.html.HtmlElement]) -> None:
+    """Cut boilerplate blocks from the tree (tails kept) before metadata is read, so that the
+    title, byline or date of a "Lire aussi" teaser is not taken for the article's; blocks that
+    hold the article or its lead, and their ancestors, stay."""
+    protected = set(kept)
+    for element in kept:
+        protected.update(element.iterancestors())
+    for block in blocks:
+        element = block.element
+        if element not in protected and element.getparent() is not None:
+            element.drop_tree()
 
 
 # A rich news page has a few thousand elements. A page of tens of thousands (9.5 MB of small
@@ -454,12 +344,11 @@ def _suspicious(extracted: int, prose_before: int, prose_after: int) -> bool:
 MAX_PAGE_TAGS = 60_000
 
 
-def extract_article(
-    html: str | bytes, url: str, extra_prune_xpath: tuple[str, ...] = ()
-) -> Extracted:
+def extract_article(html: str | bytes, url: str, profile: SiteProfile | None = None) -> Extracted:
     """Extract text and metadata from one page, or raise NotAnArticle saying why."""
     global _pages_since_reset
     _pages_since_reset += 1
+    profile = profile or NO_PROFILE
     tags = html.count(b"<") if isinstance(html, bytes) else html.count("<")
     if tags > MAX_PAGE_TAGS:
         raise NotAnArticle(
@@ -473,45 +362,70 @@ def extract_article(
     if tree is None:
         raise NotAnArticle("unparsable HTML: no document tree could be built from the page")
     page_language = _page_language(tree)
-    # Read before pruning: the notice or its link may sit in a block that is cut.
     republished = find_republication(tree) if may_be_republished(html) else Republication()
-    visible, prose = _page_text_length(tree), _paragraph_length(tree)
-    cut = prune_boilerplate(tree, extra_prune_xpath, visible)
-    reverted = False
-    declined: NotAnArticle | None = None
-    try:
-        text = _extract_body(tree, url)
-    except NotAnArticle as exc:
-        if not cut:
-            raise
-        text, declined = "", exc
-    if (
-        cut
-        and _page_text_length(tree) < (1 - _SIZEABLE_CUT) * visible
-        and _suspicious(len(text), prose, _paragraph_length(tree))
-    ):
-        # trafilatura's own safeguard (its `with_backup` step): when the prune looks like it
-        # cost the article text, extract the unpruned page too and keep it if it gives far
-        # more. Only when the prune cut a sizeable part of the page: one that cut little cannot
-        # be why the text is short. A second extraction on about one real page in 35.
-        whole = load_html(html)
-        try:
-            whole_text = _extract_body(whole, url)
-        except NotAnArticle:
-            whole_text = ""
-        if len(whole_text) > 2 * len(text):
-            tree, text, reverted = whole, whole_text, True
-            logger.info("url=%s pruning cut most of the text; kept the unpruned page's", url)
+    blocks = boilerplate_blocks(tree, profile.prune_xpath)
+    whole_page = functools.cache(lambda: page_text(tree))  # read only if a paragraph needs it
+    notes: list[str] = []
+
+    path, raw = PATH_TRAFILATURA, ""
+    if profile.content_xpath:
+        raw = _content_text(tree, profile, url)
+        if len(raw) >= MIN_ARTICLE_CHARS:
+            path = PATH_PROFILE
+        else:
+            notes.append(
+                f"content_xpath gave {len(raw)} characters; the whole page was read instead"
+            )
+            raw = ""
+    if not raw:
+        raw = _trafilatura_text(tree, url)
+    first = _filtered(raw, blocks, whole_page)
+    text, dropped = first.text, first.dropped
+    if first.withheld:
+        notes.append(first.withheld + "; the text was kept whole")
+    navigation = looks_like_navigation(text, tree)
+    declined = len(text) < MIN_ARTICLE_CHARS
+    if declined or navigation or len(text) < THIN_SHARE * _paragraph_length(tree):
+        # trafilatura's recall settings where the text looks thin; its baseline (paragraphs,
+        # JSON-LD articleBody, at worst the whole body's text) only where there is no article
+        # text otherwise: as a second choice it dumps whole pages.
+        passes = [(PATH_RECALL, lambda: _trafilatura_text(tree, url, focus="recall"))]
+        if declined or navigation:
+            passes.append((PATH_BASELINE, lambda: baseline(tree)[1]))
+        candidates = []
+        for second_path, second_raw in passes:
+            second = _filtered(second_raw(), blocks, whole_page)
+            if not looks_like_navigation(second.text, tree):
+                candidates.append((second_path, second.text, second.dropped))
+        chosen = better_text(
+            text, navigation, [(p, t) for p, t, _ in candidates], MIN_ARTICLE_CHARS
+        )
+        if chosen is not None:
+            path, text = chosen
+            dropped = next(d for p, t, d in candidates if p == path)
+            navigation = False
+    if navigation:
+        notes.append("the text looks like navigation (short lines, most of them links)")
+    lead = find_lead(tree, text, is_boilerplate)
+    if lead:
+        text, path = f"{lead}\n{text}" if text else lead, path + LEAD
     if not text:
-        raise declined or NotAnArticle("no article body found")  # the pruned page's own reason
+        raise NotAnArticle("no article body found")
+    if len(text) < MIN_ARTICLE_CHARS:
+        raise NotAnArticle(f"body too short ({len(text)} characters) to be an article")
     text, cut_from = cap_text(text, MAX_TEXT_CHARACTERS)
+    shown_date = _profile_date(tree, profile)
+    if profile.date_xpath and shown_date is None:
+        notes.append(f"date_xpath {profile.date_xpath!r} found no readable date on the page")
+    if not first.withheld and blocks:
+        _strip_boilerplate(blocks, set(first.wrappers))
     document = page_metadata(tree, url, DATE_PARAMS)
     language = _choose_language(page_language or document.language, text)
     author, byline_outlet = clean_author(document.author)
     return Extracted(
         title=(document.title or "").strip() or None,
         author=author,
-        date=_page_date(tree, url, document.date, republished),
+        date=_page_date(tree, shown_date, document.date, republished),
         language=language,
         sitename=document.sitename or None,
         description=document.description or None,
@@ -520,8 +434,11 @@ def extract_article(
         original_source=republished.outlet or byline_outlet,
         original_url=republished.url,
         language_declared=page_language if page_language and page_language != language else None,
-        pruning_reverted=reverted,
         text_cut_from=cut_from,
+        path=path,
+        paragraphs_filtered=dropped,
+        looks_like_navigation=navigation,
+        notes=tuple(notes),
     )
 
 

@@ -431,7 +431,7 @@ class NewsSpider(scrapy.Spider):
             seen_urls=list(dict.fromkeys(seen)),
             feed_title=response.meta.get("feed_title"),
             feed_published=response.meta.get("feed_published"),
-            prune_xpath=source.prune_xpath,
+            profile=source.profile,
             is_update_check=bool(response.meta.get("update")),
         )
 

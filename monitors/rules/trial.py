@@ -14,6 +14,7 @@ from w3lib.encoding import html_to_unicode
 
 from crawler.core.errors import VeilleError
 from crawler.extraction.extract import Extracted, NotAnArticle, extract_article
+from crawler.extraction.profiles import SiteProfile
 from crawler.fetching.fetch_policy import FetchRefused, guarded_get
 from crawler.settings import USER_AGENT
 from monitors.rules.matcher import ArticleText
@@ -71,29 +72,41 @@ def load_page(
 
 
 def extract_target(
-    target: str, allowed: Sequence[str] = (), timeout: float = FETCH_SECONDS
+    target: str,
+    allowed: Sequence[str] = (),
+    timeout: float = FETCH_SECONDS,
+    profile: SiteProfile | None = None,
 ) -> Extracted:
-    """What veille would store for the page at `target`; VeilleError says why it declines it."""
+    """What veille would store for the page at `target` (with the source's site profile, as a
+    crawl of that source would); VeilleError says why it declines it."""
     page, url = load_page(target, allowed, timeout)
-    return _extracted(page, url, target)
+    return _extracted(page, url, target, profile)
 
 
-def _extracted(page: str | bytes, url: str, target: str) -> Extracted:
+def _extracted(
+    page: str | bytes, url: str, target: str, profile: SiteProfile | None = None
+) -> Extracted:
     try:
-        return extract_article(page, url)
+        return extract_article(page, url, profile)
     except NotAnArticle as exc:
         raise VeilleError(f"{target}: not stored, {exc}") from None
 
 
 def article_from_target(
-    target: str, allowed: Sequence[str] = (), timeout: float = FETCH_SECONDS
+    target: str,
+    allowed: Sequence[str] = (),
+    timeout: float = FETCH_SECONDS,
+    profile: SiteProfile | None = None,
 ) -> ArticleText:
-    extracted = extract_target(target, allowed, timeout)
+    extracted = extract_target(target, allowed, timeout, profile)
     return ArticleText(extracted.title or "", extracted.text, extracted.language)
 
 
 def article_from_url(
-    url: str, allowed: Sequence[str] = (), timeout: float = FETCH_SECONDS
+    url: str,
+    allowed: Sequence[str] = (),
+    timeout: float = FETCH_SECONDS,
+    profile: SiteProfile | None = None,
 ) -> ArticleText:
     """The article at an absolute http(s) URL, and nothing else: what a web form may ask for.
     A path, '-', `file:` or `data:` is refused before anything is read."""
@@ -103,5 +116,5 @@ def article_from_url(
             "(files and standard input are read by `veille rules test` on the command line only)"
         )
     page, final_url = fetch_page(url.strip(), allowed, timeout)
-    extracted = _extracted(page, final_url, url)
+    extracted = _extracted(page, final_url, url, profile)
     return ArticleText(extracted.title or "", extracted.text, extracted.language)

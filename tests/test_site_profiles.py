@@ -1,0 +1,96 @@
+"""Site profiles, looked up by source and used on every path: every saved page of every profile
+extracts as saved; `veille extract --source` and `veille rules test --source` apply the profile."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from crawler.discovery.sources import load_sources
+from crawler.extraction.dates import PAGE_PROFILE
+from crawler.extraction.extract import PATH_PROFILE, extract_article
+from crawler.extraction.profiles import check_saved_page
+from monitors.cli import cli
+from monitors.service.config import SEEDS_DIR
+
+FIXTURES = Path(__file__).parent / "fixtures" / "extraction"
+TEST_SOURCES = FIXTURES / "sources.yaml"
+BUNDLED = load_sources(SEEDS_DIR / "sources.yaml")
+SAVED = [
+    (source, page)
+    for source_list in (BUNDLED, load_sources(TEST_SOURCES))
+    for source in source_list.sources
+    for page in source.saved_pages
+]
+
+
+@pytest.mark.parametrize(
+    ("source", "page"), SAVED, ids=[f"{s.name}:{p.file.name}" for s, p in SAVED]
+)
+def test_every_saved_page_of_every_profile_extracts_as_saved(source, page):
+    assert check_saved_page(page, source.profile) == []
+
+
+def test_a_bundled_profile_that_says_where_text_or_date_is_carries_a_saved_page():
+    """A selector nobody checked on a real page of the site is a guess: it comes with one."""
+    unchecked = [
+        s.name for s in BUNDLED.sources if (s.content_xpath or s.date_xpath) and not s.saved_pages
+    ]
+    assert unchecked == []
+
+
+def test_a_saved_page_that_no_longer_extracts_as_saved_is_reported():
+    source = load_sources(TEST_SOURCES).by_name("assabah")
+    page = replace(source.saved_pages[0], published="2019-02-09", first_sentence="Autre chose")
+    problems = check_saved_page(page, source.profile)
+    assert len(problems) == 2 and "date '2019-02-08'" in problems[0]
+
+
+def test_the_profile_says_where_the_text_and_the_date_are():
+    source = load_sources(TEST_SOURCES).by_name("assabah")
+    page = source.saved_pages[0]
+    bare = extract_article(page.file.read_bytes(), page.url)
+    profiled = extract_article(page.file.read_bytes(), page.url, source.profile)
+    assert bare.date is None and bare.path != PATH_PROFILE  # no date in the page's markup
+    assert profiled.date is not None and profiled.date.origin == PAGE_PROFILE
+    assert profiled.path == PATH_PROFILE
+
+
+def _run(*args: str):
+    return CliRunner().invoke(cli, ["--sources", str(TEST_SOURCES), *args], catch_exceptions=False)
+
+
+def test_extract_with_source_applies_the_profile():
+    page = load_sources(TEST_SOURCES).by_name("assabah").saved_pages[0]
+    without = json.loads(_run("extract", str(page.file), "--json").output)
+    with_profile = json.loads(
+        _run("extract", str(page.file), "--json", "--source", "assabah").output
+    )
+    assert without["published"] is None and without["source"] is None
+    assert with_profile["published"] == "2019-02-08"
+    assert with_profile["published_origin"] == PAGE_PROFILE
+    assert with_profile["path"] == PATH_PROFILE and with_profile["source"] == "assabah"
+    human = _run("extract", str(page.file), "--source", "assabah")
+    assert f"text from: {PATH_PROFILE}" in human.output
+
+
+def test_extract_with_an_unknown_source_says_which_exist():
+    result = CliRunner().invoke(
+        cli,
+        ["--sources", str(TEST_SOURCES), "extract", str(FIXTURES / "x.html"), "--source", "nope"],
+    )
+    assert result.exit_code != 0 and "assabah" in result.output
+
+
+def test_rules_test_with_source_applies_the_profile(tmp_path):
+    rules = tmp_path / "watchlists.yaml"
+    rules.write_text("watchlists:\n  - name: inwi\n    terms: [Inwi]\n", encoding="utf-8")
+    page = str(FIXTURES / "promo-inside-article.html")
+    base = ["--watchlists", str(rules), "rules", "test", page]
+    assert _run(*base).exit_code == 0  # the promo line names Inwi
+    profiled = _run(*base, "--source", "lejournal")  # its prune_xpath takes the promo out
+    assert profiled.exit_code == 1 and "no watchlist matched" in profiled.output
