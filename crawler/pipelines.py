@@ -105,6 +105,9 @@ class ExtractPipeline(_Stage):
         item.description = extracted.description
         item.canonical_hint = extracted.canonical_url
         item.text = extracted.text
+        for note in extracted.notes:  # kept, but said: a text that reads like a menu, a profile
+            kind = "navigation-text" if "navigation" in note else "extraction"  # that missed
+            self.journal.record_error(item.source, item.fetched_url, kind, note)
         if extracted.text_cut_from:
             self.journal.record_error(
                 item.source,
