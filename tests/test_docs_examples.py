@@ -76,6 +76,11 @@ PROMISES = [
     ("national", "nationaux", True),
     ("startup", "startups", True),
     ("@seghrouchni", "Amal El Fallah Seghrouchny", True),
+    ('"الذكاء الاصطناعي"', "ذكاء اصطناعي", True),
+    ('"ذكاء اصطناعي"', "والذكاء الاصطناعي", True),
+    ("له", "الله", False),
+    ('"Al Fallah"', "Amal El-Fallah Seghrouchni", True),
+    ('"El Fallah"', "Amal Ben Fallah", False),
 ]
 
 

@@ -31,7 +31,7 @@ def test_a_new_database_records_every_step_under_its_owner(tmp_path):
     owners = [owner for owner, _ in schema.applied(db)]
     assert owners == sorted(owners, key=[m.OWNER for m in schema.owners()].index)
     assert {"monitors.alerts", "crawler.storage", "crawler.stories"} <= set(owners)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == schema.schema_version() == 17
+    assert db.execute("PRAGMA user_version").fetchone()[0] == schema.schema_version() == 18
     assert store.is_up_to_date(db) and not any(m.pending(db) for m in schema.migration_sets())
 
 
@@ -41,7 +41,7 @@ def test_opening_an_up_to_date_database_runs_no_migration_and_no_scan(tmp_path, 
     def refuse(*_args, **_kwargs):
         raise AssertionError("an up-to-date database ran a migration or a back-fill")
 
-    for name in ("backfill_stories", "backfill_story_terms"):
+    for name in ("backfill_stories", "backfill_story_terms", "rebuild_story_terms"):
         monkeypatch.setattr(backfill, name, refuse)
     monkeypatch.setattr(storage_tables, "full_text_search", refuse)
     monkeypatch.setattr(store, "apply_migrations", refuse)

@@ -25,6 +25,7 @@ _ARABIC_MAP = {
 }
 SENTENCE_BREAK = "¶"  # token marking a sentence end, in text folded with sentences=True
 _SENTENCE_END = set("!?؟…\n")
+_ARABIC_INITIALS = frozenset("الوفبك")
 _ELISION = re.compile(r"^(?:l|d|qu|j|n|s|c|m|t|jusqu|lorsqu|puisqu)'(?=\w)")
 ARABIC_LETTER = re.compile(r"[\u0600-\u06FF]")
 
@@ -118,10 +119,52 @@ def normalize_with_offsets(text: str, sentences: bool = False) -> tuple[str, lis
 
 _PLURAL_EXCEPTIONS = ("ss", "us", "is")
 
+# The Arabic definite article as written at the head of a word, with the proclitics that come
+# before it: the conjunctions و ف, the prepositions ب ك, and ل, before which ال contracts to لل.
+# Longest first, so that "وبال" is tried before "بال".
+_ARABIC_ARTICLES = tuple(
+    sorted(
+        {c + p + "ال" for c in ("", "و", "ف") for p in ("", "ب", "ك")}
+        | {c + "لل" for c in ("", "و", "ف")},
+        key=len,
+        reverse=True,
+    )
+)
+# What must remain once the article is taken away: Arabic roots have three letters, so a shorter
+# rest means the letters were the word's own ("الله", "ألم", "الذي", "والي" stay whole).
+MIN_ARABIC_STEM = 3
+# Transliterated name particles, one of the commonest spelling variants of Moroccan names in the
+# French and English press ("El Fallah", "Al Fallah", "El-Fallah"): folded to one token.
+NAME_PARTICLES = {"al": "el", "ell": "el"}
+
+
+def fold_arabic_article(token: str, minimum: int = MIN_ARABIC_STEM) -> str:
+    """A folded Arabic token without its definite article and the proclitics before it
+    ("الذكاء", "والذكاء", "بالذكاء", "للذكاء" → "ذكاء"), so a definite phrase finds the
+    indefinite one and back. An article is taken away only when at least MIN_ARABIC_STEM letters
+    remain; after a proclitic, only a bare ال more ("الالتزام" → "التزام" → "تزام", as
+    "التزام" itself), so that fold("ال" + word) is fold(word) for any word of three letters or
+    more. A prefix term ("الذك*") passes a smaller `minimum`: what it lacks is its end."""
+    for article in _ARABIC_ARTICLES:
+        if token.startswith(article) and len(token) - len(article) >= minimum:
+            token = token[len(article) :]
+            break
+    else:
+        return token
+    while token.startswith("ال") and len(token) - 2 >= minimum:
+        token = token[2:]
+    return token
+
 
 def stem_token(token: str) -> str:
-    """Light plural folding for French and English tokens (numériques → numerique,
-    nationaux → national, companies → company); Arabic and tokens with digits stay as they are."""
+    """The form a folded token is matched in: light plural folding for French and English
+    (numériques → numerique, nationaux → national, companies → company), one spelling of the
+    name particles El/Al/Ell (NAME_PARTICLES), the Arabic definite article and its proclitics
+    taken away (fold_arabic_article). Tokens with digits stay as they are."""
+    if token in NAME_PARTICLES:
+        return NAME_PARTICLES[token]
+    if token[:1] in _ARABIC_INITIALS:
+        return fold_arabic_article(token)
     if len(token) <= 4 or not token.isascii() or not token.isalpha():
         return token
     if token.endswith("aux") and len(token) > 5:

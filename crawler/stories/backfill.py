@@ -29,6 +29,14 @@ def backfill_story_terms(db: Database) -> None:
             index_terms(db, article.id, story_terms(article.title, article.lead), hour)
 
 
+def rebuild_story_terms(db: Database) -> None:
+    """Every article's title-and-lead terms computed again, at its own story hour: run when the
+    folding of terms changes (the Arabic article and the El/Al name particles, step
+    0016_story_terms_folding), so old articles and new ones are compared in one vocabulary."""
+    for article in store.articles_with_terms(db, TERMS_LEAD):
+        index_terms(db, article.id, story_terms(article.title, article.lead), article.hour)
+
+
 def backfill_stories(db: Database) -> None:
     """Articles stored before stories existed get their fingerprint and story; articles whose
     LSH keys are missing (the index layout changed) get them again. The fingerprint scheme is

@@ -283,6 +283,24 @@ def articles_without_hour(db: Database, lead_characters: int) -> list[ArticleWit
     ]
 
 
+class ArticleWithTerms(NamedTuple):
+    id: int
+    title: str | None
+    lead: str
+    hour: int
+
+
+def articles_with_terms(db: Database, lead_characters: int) -> list[ArticleWithTerms]:
+    """Articles that have a story hour and terms: what a change of the terms' folding re-indexes."""
+    return [
+        ArticleWithTerms(*row)
+        for row in db.execute(
+            f"SELECT id, title, substr(text, 1, {lead_characters}), story_hour "
+            "FROM articles WHERE story_hour IS NOT NULL ORDER BY id"
+        ).fetchall()
+    ]
+
+
 # -- reads for people: `veille stories`, the reader, alerts ---------------------------------------
 
 

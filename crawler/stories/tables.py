@@ -31,6 +31,13 @@ def backfill_stories(db: SQLiteDatabase) -> None:
     backfill.backfill_stories(db)
 
 
+def rebuild_story_terms(db: SQLiteDatabase) -> None:
+    """Stored articles' terms folded again (crawler.stories.backfill.rebuild_story_terms)."""
+    from crawler.stories import backfill
+
+    backfill.rebuild_story_terms(db)
+
+
 # (name, SQL or function): each runs once, in order, recorded in _sqlite_migrations under OWNER.
 STEPS: list[Step] = [
     # Stories (near-duplicate clusters), their LSH index, article revisions, the meta table.
@@ -104,6 +111,9 @@ STEPS: list[Step] = [
     # found a migration pending before they were steps).
     ("0014_story_terms_backfill", backfill_story_terms),
     ("0015_stories_backfill", backfill_stories),
+    # Terms fold the Arabic definite article with its proclitics and the El/Al name particles
+    # (crawler.core.normalize.stem_token): the terms of stored articles are computed again.
+    ("0016_story_terms_folding", rebuild_story_terms),
 ]
 
 # The same tables on PostgreSQL (crawler.storage.postgres_schema), from the final shape of STEPS.

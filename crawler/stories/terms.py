@@ -47,20 +47,14 @@ monday tuesday wednesday thursday friday saturday sunday
 """
 STOPWORDS = frozenset(normalize(_STOPWORDS_RAW).split())
 
-_ARABIC_PREFIXES = ("وبال", "وال", "بال", "فال", "كال", "لل", "ال")
-
 
 def _stem(token: str) -> str:
-    """Plural folding for Latin words; for Arabic, the conjunction و and the prefixed
-    prepositions and article (وال، بال، لل، ال) that rewrites add and drop freely."""
-    if token.isascii():
-        return stem_token(token)
-    if token.startswith("و") and len(token) > 4 and not token.startswith("وال"):
+    """The token as matched (crawler.core.normalize.stem_token: plurals, name particles, the
+    Arabic article with its proclitics), and for Arabic the conjunction و that rewrites add and
+    drop freely."""
+    if token.startswith("و") and len(token) > 4 and not token.startswith(("وال", "ولل")):
         token = token[1:]
-    for prefix in _ARABIC_PREFIXES:
-        if token.startswith(prefix) and len(token) - len(prefix) >= 3:
-            return token[len(prefix) :]
-    return token
+    return stem_token(token)
 
 
 def _words(text: str) -> set[str]:

@@ -6,8 +6,10 @@ rules; boolean structure, proximity, entity context and fuzzy names are then che
 the watchlists whose terms were seen.
 
 Folding (crawler.core.normalize) makes matching case-, accent- and harakat-insensitive and
-whole-word; French and English plurals are folded (stem_token); Arabic terms also match behind
-the proclitics و ف ب ل ك and with ال contracted after ل; phrases and NEAR stay inside a sentence.
+whole-word; French and English plurals are folded, the name particles El/Al/Ell are one, and the
+Arabic definite article is taken away with its proclitics (stem_token), so "الذكاء الاصطناعي"
+finds "ذكاء اصطناعي" and back; Arabic terms also match behind the proclitics و ف ب ل ك; phrases
+and NEAR stay inside a sentence.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import ahocorasick
 from crawler.core.normalize import (
     ARABIC_LETTER,
     SENTENCE_BREAK,
+    fold_arabic_article,
     normalize,
     stem_token,
     tokens_with_spans,
@@ -226,7 +229,7 @@ class Matcher:
     def _atom(self, text: str, prefix: bool = False) -> int:
         tokens = term_tokens(text)
         if prefix:  # the prefix itself is not plural-folded: "numériques*" means what it says
-            tokens[-1] = normalize(text).split(" ")[-1]
+            tokens[-1] = fold_arabic_article(normalize(text).split(" ")[-1], minimum=2)
         key = (tuple(tokens), prefix)
         if key in self._atom_index:
             return self._atom_index[key]
