@@ -15,6 +15,7 @@ import pytest
 from crawler.storage import store
 from monitors.demo.run import LOCAL_CRAWL_SETTINGS
 
+from .conftest import ROOMY_TIME_LIMIT
 from .hostile import HostileSite
 from .servers import SmtpServer, free_port
 
@@ -39,12 +40,12 @@ def once(env: dict, cwd) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.mark.parametrize("download_timeout", [600, 18])
+@pytest.mark.parametrize("download_timeout", [600, ROOMY_TIME_LIMIT + 3])
 def test_a_hanging_site_at_the_time_limit_still_lets_the_healthy_alerts_out(
     sites, tmp_path, download_timeout
 ):
     """The hanging download outlasts the crawl's process (600 s: it is killed), or ends soon
-    after the time limit (18 s: the crawl closes by itself, as a shutdown used to)."""
+    after the time limit (3 s after: the crawl closes by itself, as a shutdown used to)."""
     hanging = HostileSite()
     smtp = SmtpServer(free_port()).start()
     healthy = sites["lequotidien"].base_url
@@ -63,7 +64,7 @@ def test_a_hanging_site_at_the_time_limit_still_lets_the_healthy_alerts_out(
         VEILLE_DB=str(tmp_path / "v.db"),
         VEILLE_SOURCES=str(sources),
         VEILLE_WATCHLISTS=str(watchlists),
-        VEILLE_CRAWL_TIME_LIMIT="15",  # room for a slow start on a busy machine
+        VEILLE_CRAWL_TIME_LIMIT=str(ROOMY_TIME_LIMIT),  # room for a slow start on a busy machine
         VEILLE_CRAWL_SETTINGS=json.dumps(
             dict(LOCAL_CRAWL_SETTINGS, DOWNLOAD_TIMEOUT=download_timeout)
         ),
@@ -76,7 +77,7 @@ def test_a_hanging_site_at_the_time_limit_still_lets_the_healthy_alerts_out(
         hanging.stop()
         smtp.stop()
     assert "/hang" in hanging.hits  # the site did hang the crawl
-    assert took < 120, took  # the time limit and its grace, not the ten-minute download
+    assert took < 300, took  # the time limit and its grace, not the ten-minute download
     # The healthy source's two alerts went out by real SMTP, each once.
     subjects = sorted(m["Subject"] for m in smtp.messages)
     assert len(subjects) == 2 and all(s.startswith("[veille] Maroc : ") for s in subjects)
