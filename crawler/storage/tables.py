@@ -178,6 +178,15 @@ STEPS: list[Step] = [
     ),
     # Full-text search (made on first open before it was a step).
     ("0013_full_text_search", full_text_search),
+    # The reader's list pages read what they show: the latest articles by their date (published,
+    # else fetched) and a week of fetches per source, each from an index (bench/reader.py).
+    (
+        "0017_reader_indexes",
+        r"""
+        CREATE INDEX IF NOT EXISTS articles_when ON articles(coalesce(published, fetched_at));
+        CREATE INDEX IF NOT EXISTS articles_fetched ON articles(fetched_at, source);
+        """,
+    ),
 ]
 
 # The same tables on PostgreSQL (crawler.storage.postgres_schema), starting from the final shape of
@@ -304,6 +313,14 @@ POSTGRES_STEPS: list[tuple[str, str]] = [
                 left(text, 200000)), 'B')
         ) STORED;
         CREATE INDEX articles_search ON articles USING GIN (search);
+        """,
+    ),
+    # The same reader indexes as SQLite's 0017_reader_indexes.
+    (
+        "0003_reader_indexes",
+        r"""
+        CREATE INDEX articles_when ON articles ((coalesce(published, fetched_at)));
+        CREATE INDEX articles_fetched ON articles(fetched_at, source);
         """,
     ),
 ]

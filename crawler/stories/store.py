@@ -318,18 +318,31 @@ def story_sources(db: Database, story_id: int) -> list[tuple[str, str, str]]:
 
 def recent_stories(db: Database, limit: int = 20, min_sources: int = 1) -> list[dict]:
     """Latest stories first: when first seen, how many articles and outlets, which ones (their
-    titles, comma-separated, first seen first)."""
-    rows = db.execute(
-        "SELECT st.id, st.first_seen, st.updated_at, coalesce(ca.title, st.title), "
-        "count(a.id), count(DISTINCT a.source) "
-        "FROM stories st JOIN articles a ON a.story_id = st.id "
-        "LEFT JOIN articles ca ON ca.id = st.canonical_article_id "
-        "GROUP BY st.id, st.first_seen, st.updated_at, ca.title, st.title "
-        "HAVING count(DISTINCT a.source) >= ? ORDER BY st.updated_at DESC, st.id DESC LIMIT ?",
-        (min_sources, limit),
-    ).fetchall()
+    titles, comma-separated, first seen first).
+
+    Stories are read newest first from an index, a batch at a time, each counted from the
+    index of its articles' outlets, until `limit` have `min_sources` outlets: the list reads
+    the stories it shows (and the single-outlet ones between them), not every story."""
+    stories: list[dict] = []
     keys = ["id", "first_seen", "updated_at", "title", "articles", "sources"]
-    stories = [dict(zip(keys, row, strict=True)) for row in rows]
+    after: tuple[str, int] | None = None
+    batch = max(limit * 4, 50)
+    while len(stories) < limit:
+        where = "WHERE (st.updated_at < ? OR (st.updated_at = ? AND st.id < ?)) " if after else ""
+        rows = db.execute(
+            "SELECT st.id, st.first_seen, st.updated_at, coalesce(ca.title, st.title), "
+            "(SELECT count(*) FROM articles a WHERE a.story_id = st.id), "
+            "(SELECT count(DISTINCT a.source) FROM articles a WHERE a.story_id = st.id) "
+            "FROM stories st LEFT JOIN articles ca ON ca.id = st.canonical_article_id "
+            f"{where}ORDER BY st.updated_at DESC, st.id DESC LIMIT ?",
+            (*((after[0], after[0], after[1]) if after else ()), batch),
+        ).fetchall()
+        for row in rows:
+            if row[4] and row[5] >= min_sources and len(stories) < limit:
+                stories.append(dict(zip(keys, row, strict=True)))
+        if len(rows) < batch:
+            break
+        after = (rows[-1][2], rows[-1][0])
     for story in stories:
         outlets = dict.fromkeys(title for _, title, _ in story_sources(db, story["id"]))
         story["outlets"] = ",".join(outlets)

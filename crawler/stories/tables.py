@@ -114,6 +114,13 @@ STEPS: list[Step] = [
     # Terms fold the Arabic definite article with its proclitics and the El/Al name particles
     # (crawler.core.normalize.stem_token): the terms of stored articles are computed again.
     ("0016_story_terms_folding", rebuild_story_terms),
+    # The stories list reads the latest stories from an index, not a group of every story.
+    (
+        "0019_stories_updated",
+        r"""
+        CREATE INDEX IF NOT EXISTS stories_updated ON stories(updated_at, id);
+        """,
+    ),
 ]
 
 # The same tables on PostgreSQL (crawler.storage.postgres_schema), from the final shape of STEPS.
@@ -160,6 +167,13 @@ POSTGRES_STEPS: list[tuple[str, str]] = [
                 PRIMARY KEY (term, hour, article_id)
             );
         CREATE INDEX story_terms_article ON story_terms(article_id);
+        """,
+    ),
+    # The same index as SQLite's 0019_stories_updated.
+    (
+        "0002_stories_updated",
+        r"""
+        CREATE INDEX stories_updated ON stories(updated_at, id);
         """,
     ),
 ]

@@ -70,6 +70,14 @@ STEPS: list[tuple[str, str]] = [
         CREATE UNIQUE INDEX IF NOT EXISTS alerts_story_watchlist ON alerts(story_id, watchlist);
         """,
     ),
+    # A watchlist's matches from an index starting with the watchlist: its count and its rare
+    # matches without reading every match (bench/reader.py).
+    (
+        "0018_matches_by_watchlist",
+        r"""
+        CREATE INDEX IF NOT EXISTS matches_watchlist ON matches(watchlist, id);
+        """,
+    ),
 ]
 
 # The same tables on PostgreSQL (crawler.storage.postgres_schema), from the final shape of STEPS.
@@ -116,6 +124,13 @@ POSTGRES_STEPS: list[tuple[str, str]] = [
             );
         CREATE INDEX deliveries_due ON deliveries(state, next_attempt_at);
         CREATE INDEX deliveries_recent ON deliveries(channel, state, sent_at);
+        """,
+    ),
+    # The same index as SQLite's 0018_matches_by_watchlist.
+    (
+        "0002_matches_by_watchlist",
+        r"""
+        CREATE INDEX matches_watchlist ON matches(watchlist, id);
         """,
     ),
 ]

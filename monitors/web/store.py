@@ -143,14 +143,31 @@ class StoredArticle(NamedTuple):
 # -- Watchlists and matches ------------------------------------------------------------------------
 
 
+# Up to this many matches, a watchlist's latest are sorted from all of its matches; above, the
+# articles are walked newest first (an index on their date) until the page is full, which reads
+# about limit x articles / matches rows: both bounded whatever the database's size.
+FEW_MATCHES = 2_000
+
+
 def latest_matches(db: Database, watchlist: str, limit: int) -> list[MatchRow]:
     """A watchlist's matches, newest publication first."""
-    rows = db.execute(
+    few = db.execute(
+        "SELECT count(*) FROM (SELECT 1 FROM matches WHERE watchlist = :watchlist LIMIT :few) t",
+        {"watchlist": watchlist, "few": FEW_MATCHES + 1},
+    ).fetchone()[0]
+    columns = (
         f"SELECT a.id, m.watchlist, coalesce(a.title, a.url), a.url, a.source, {_SOURCE_TITLE}, "
         "a.published, a.language, m.snippet, m.matched_at "
-        "FROM matches m JOIN articles a ON a.id = m.article_id WHERE m.watchlist = :watchlist "
-        f"ORDER BY {_WHEN} DESC, m.id DESC LIMIT :limit",
-        {"watchlist": watchlist, "limit": limit},
+    )
+    if few <= FEW_MATCHES:
+        source = "FROM matches m JOIN articles a ON a.id = m.article_id WHERE m.watchlist = :w "
+    else:  # CROSS JOIN: SQLite keeps the articles (by date) as the outer loop
+        source = (
+            "FROM articles a CROSS JOIN matches m WHERE m.article_id = a.id AND m.watchlist = :w "
+        )
+    rows = db.execute(
+        columns + source + f"ORDER BY {_WHEN} DESC, m.id DESC LIMIT :limit",
+        {"w": watchlist, "limit": limit},
     ).fetchall()
     return [MatchRow(*row) for row in rows]
 
