@@ -39,10 +39,9 @@ def test_a_hostile_site_costs_its_source_one_try_each_and_the_crawl_finishes(
 """,
         encoding="utf-8",
     )
-    settings = dict(
-        LOCAL_CRAWL_SETTINGS, DOWNLOAD_TIMEOUT=3, DOWNLOAD_MAXSIZE=1_000_000, REDIRECT_MAX_TIMES=4
-    )
-    started = time.monotonic()
+    # The suite's usual 10 s download timeout: only the dripping and hanging pages reach it,
+    # even on a loaded machine (at 3 s, a slow ordinary page could too).
+    settings = dict(LOCAL_CRAWL_SETTINGS, DOWNLOAD_MAXSIZE=1_000_000, REDIRECT_MAX_TIMES=4)
     result = crawl(
         tmp_path / "v.db",
         sources,
@@ -50,8 +49,8 @@ def test_a_hostile_site_costs_its_source_one_try_each_and_the_crawl_finishes(
         time_limit=120,
         log_file=tmp_path / "crawl.log",
     )
-    elapsed = time.monotonic() - started
-    assert result.status == "finished" and elapsed < 60
+    # Finished, not stopped at its limit: the drip (5 min) and the hang (an hour) were cut.
+    assert result.status == "finished"
 
     db = store.open_database(tmp_path / "v.db")
     texts = dict(db.execute("SELECT url, text FROM articles WHERE source='hostile'").fetchall())
@@ -118,10 +117,8 @@ def test_only_http_addresses_are_fetched_and_a_bad_link_costs_only_itself(hostil
 """,
         encoding="utf-8",
     )
-    settings = dict(LOCAL_CRAWL_SETTINGS, DOWNLOAD_TIMEOUT=5)
-    started = time.monotonic()
-    result = crawl(tmp_path / "v.db", sources, settings=settings, time_limit=60)
-    assert result.status == "finished" and time.monotonic() - started < 40
+    result = crawl(tmp_path / "v.db", sources, settings=LOCAL_CRAWL_SETTINGS, time_limit=120)
+    assert result.status == "finished"
     db = store.open_database(tmp_path / "v.db")
     stored = {url.removeprefix(base) for (url,) in db.execute("SELECT url FROM articles")}
     assert stored == {"/fr-8859", "/en-undeclared"}
@@ -144,7 +141,8 @@ def test_a_page_of_a_million_small_elements_costs_its_source_one_page(hostile, t
     started = time.monotonic()
     result = crawl(tmp_path / "v.db", sources, settings=LOCAL_CRAWL_SETTINGS, time_limit=120)
     elapsed = time.monotonic() - started
-    assert result.status == "finished" and elapsed < 30, elapsed
+    # Its extraction would take minutes; declined, it costs a download and a count of tags.
+    assert result.status == "finished" and elapsed < 100, elapsed
     db = store.open_database(tmp_path / "v.db")
     stored = {url.removeprefix(base) for (url,) in db.execute("SELECT url FROM articles")}
     assert stored == {"/fr-8859"}
