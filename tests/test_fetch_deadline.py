@@ -19,20 +19,20 @@ LOOPBACK = {"VEILLE_CRAWL_SETTINGS": json.dumps({"VEILLE_ALLOWED_NETWORKS": ["12
 
 @pytest.fixture
 def drip():
-    site = DripSite(seconds=120)
+    site = DripSite(seconds=600)
     yield site
     site.stop()
 
 
 def veille(*args: str, cwd) -> tuple[subprocess.CompletedProcess, float]:
     """`veille ARGS` as a user runs it; a fetch without a whole-exchange deadline would keep it
-    for the drip's two minutes, so the 60-second cap fails the test rather than hanging it."""
+    for the drip's ten minutes, so the 200-second cap fails the test rather than hanging it."""
     started = time.monotonic()
     result = subprocess.run(
         [sys.executable, "-m", "monitors.cli", *args],
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=200,
         cwd=cwd,
         env=dict(os.environ, **LOOPBACK),
     )
@@ -47,8 +47,8 @@ def test_guarded_get_is_cut_at_its_deadline_when_the_server_drips(drip, path):
     with pytest.raises(FetchTimedOut, match="no complete answer within 2 s") as raised:
         guarded_get(drip.base_url + path, allowed=["127.0.0.0/8"], timeout=2)
     assert isinstance(raised.value, FetchRefused)  # callers that report refusals report this
-    assert time.monotonic() - started < 15  # 2 s, and the drip would last 120 s
-    deadline = time.monotonic() + 10
+    assert time.monotonic() - started < 60  # 2 s, and the drip would last 600 s
+    deadline = time.monotonic() + 60
     while drip.open_requests and time.monotonic() < deadline:
         time.sleep(0.2)
     assert drip.open_requests == 0  # the connection was closed, not left to drip
@@ -74,7 +74,7 @@ def test_sources_check_timeout_bounds_a_dripping_entry_point(drip, tmp_path):
          "whole exchange; the server answers too slowly)")
     ]  # fmt: skip
     assert result.returncode == 1
-    assert took < 40  # start-up and 2 s; the drip lasts 120 s
+    assert took < 150  # start-up and 2 s, even on a loaded machine; the drip lasts 600 s
 
 
 @pytest.mark.parametrize("command", [["extract"], ["rules", "test"]])
@@ -82,4 +82,4 @@ def test_extract_and_rules_test_of_a_url_are_cut_at_their_timeout(drip, tmp_path
     result, took = veille(*command, drip.base_url + "/drip", "--timeout", "2", cwd=tmp_path)
     assert result.returncode == 2
     assert "no complete answer within 2 s" in result.stderr
-    assert took < 40
+    assert took < 150
