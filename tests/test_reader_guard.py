@@ -29,6 +29,7 @@ from monitors.web.auth import hash_password
 
 from .hostile import DripSite
 from .reader_client import WATCHLISTS, FormClient, running, serving
+from .waiting import wait_until
 
 LOOPBACK = {"VEILLE_CRAWL_SETTINGS": json.dumps({"VEILLE_ALLOWED_NETWORKS": ["127.0.0.0/8"]})}
 WATCHLIST = "/watchlists/um6p-supercalculateur"
@@ -220,11 +221,18 @@ def test_dripping_rule_tests_neither_hang_nor_take_the_pages(web):
         with ThreadPoolExecutor(max_workers=45) as pool:
             for _ in range(45):
                 pool.submit(post)
-            time.sleep(2)  # the posts are in
+            # The posts are in: the two threads of rule tests fetch from the drip, two posts
+            # wait in line, the others were answered busy (the reader's defaults).
+            wait_until(
+                lambda: drip.open_requests >= 2 and len(answers) >= 41, "the rule tests to start"
+            )
             for path in ("/", "/search?q=UM6P", "/sources"):
                 started = time.monotonic()
                 status, _, _ = request(web, path)
-                assert status == 200 and time.monotonic() - started < 5, path
+                # Answered while the rule tests still fetch: not after one of their 20-second
+                # turns freed a thread (the bug), whatever the machine's load.
+                assert status == 200 and time.monotonic() - started < 15, path
+                assert not [a for a in answers if a[0] == 200], path
         assert len(answers) == 45
         busy = [a for a in answers if a[0] == 503]
         tested = [a for a in answers if a[0] == 200]
@@ -293,7 +301,7 @@ def test_a_backtest_stops_at_its_reading_budget(tmp_path):
 def test_rule_tests_and_backtests_beyond_the_places_are_answered_busy(tmp_path):
     drip = DripSite(seconds=60)
     app = _reader(
-        make_db(tmp_path), costly_workers=1, costly_waiting=0, fetch_seconds=4,
+        make_db(tmp_path), costly_workers=1, costly_waiting=0, fetch_seconds=10,
         allowed_networks=["127.0.0.0/8"],
     )  # fmt: skip
     try:
@@ -304,11 +312,11 @@ def test_rule_tests_and_backtests_beyond_the_places_are_answered_busy(tmp_path):
                 slow = pool.submit(
                     client.post, base + WATCHLIST, {"url": drip.base_url + "/drip"}, token
                 )
-                time.sleep(1)
+                wait_until(lambda: drip.open_requests >= 1, "the rule test to take its place")
                 status, body = client.post(base + WATCHLIST, {"backtest": "30"}, token=token)
                 assert status == 503 and "réessayez dans une minute" in body
                 status, body = slow.result(timeout=60)
-            assert status == 200 and "no complete answer within 4 s" in body
+            assert status == 200 and "no complete answer within 10 s" in body
             status, body = client.post(base + WATCHLIST, {"backtest": "30"}, token=token)
             assert status == 200 and "articles (depuis" in body  # the place is free again
     finally:
@@ -318,7 +326,7 @@ def test_rule_tests_and_backtests_beyond_the_places_are_answered_busy(tmp_path):
 def test_a_rule_test_over_its_wait_is_answered_without_a_result(tmp_path):
     drip = DripSite(seconds=60)
     app = _reader(
-        make_db(tmp_path), fetch_seconds=8, work_seconds=2, allowed_networks=["127.0.0.0/8"]
+        make_db(tmp_path), fetch_seconds=30, work_seconds=2, allowed_networks=["127.0.0.0/8"]
     )
     try:
         with running(app) as base:
@@ -327,7 +335,7 @@ def test_a_rule_test_over_its_wait_is_answered_without_a_result(tmp_path):
                 base + WATCHLIST, {"url": drip.base_url + "/drip"}
             )
             assert status == 200 and "This test took longer than its 2 s; it has no result." in body
-            assert time.monotonic() - started < 7  # answered at its wait, not at the fetch's 8 s
+            assert time.monotonic() - started < 20  # answered at its wait, not at the fetch's 30 s
     finally:
         drip.stop()
 
@@ -380,7 +388,9 @@ def test_failed_logins_are_limited_per_client(guarded):
 
 def test_a_login_flood_leaves_a_logged_in_page_answered_fast(guarded):
     """200 wrong passwords from 40 clients at once: a logged-in reader's page is still answered
-    under 200 ms (the guesses used to take the page threads: 2 to 9 s a page)."""
+    in about the time it took before (the guesses used to take the page threads: 2 to 9 s a
+    page). The margin (twice the time before, and a second) is for a loaded machine, where the
+    flood's own work competes for the cores; it stays under what the bug cost."""
     good = _basic("correct horse battery")
     reader = "127.0.0.1"
     assert _get_from(guarded, "/sources", reader, good)[0] == 200  # logged in once
@@ -413,7 +423,7 @@ def test_a_login_flood_leaves_a_logged_in_page_answered_fast(guarded):
         for f in floods:
             f.result()
     assert len(statuses) == 200 and set(statuses) <= {401, 429, 503}
-    assert statistics.median(during) < 0.2 + baseline, (baseline, sorted(during))
+    assert statistics.median(during) < 1.0 + 2 * baseline, (baseline, sorted(during))
 
 
 # -- finding 11, the web's part ------------------------------------------------------------------
