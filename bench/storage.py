@@ -11,7 +11,8 @@ checks, story assignment (LSH keys and title-and-lead terms) and the full-text i
 At each size S, the storing cost per article is the time of the last tenth of the articles
 before S, divided by their number: what one more article costs in a store of S articles. Then
 the search latency at S: the median of 7 searches of a common word, a rare word and a phrase
-(`veille search`'s function, 20 results with snippets). Both engines run in one process, one
+(`veille search`'s function, 20 results with snippets), and of 7 `SELECT 1` (what any
+statement costs: a round trip to the server on PostgreSQL, a function call on SQLite). Both engines run in one process, one
 after the other; PostgreSQL is a cluster started for the run (tests/postgres.py, durability off
 as in the tests) unless --postgres names one. Ratios are PostgreSQL / SQLite.
 """
@@ -79,6 +80,9 @@ def measure(db, prepared: list[store.StoredArticle], sizes: list[int]) -> dict[i
             name: _median_ms(lambda q=query: search(db, q, limit=20))
             for name, query in QUERIES.items()
         }
+        # What any statement costs before its work: a round trip to the server (a function call
+        # on SQLite). On a loaded machine this is mostly the wait for the server's turn on a CPU.
+        latency["round_trip"] = _median_ms(lambda: db.execute("SELECT 1").fetchone())
         results[size] = {"store_ms": per_article, **{f"{k}_ms": v for k, v in latency.items()}}
     return results
 
@@ -117,6 +121,7 @@ def table(figures: dict[str, dict[int, dict]]) -> str:
         "common_ms": "search, common word, ms",
         "rare_ms": "search, rare word, ms",
         "phrase_ms": "search, phrase, ms",
+        "round_trip_ms": "one statement (SELECT 1), ms",
     }
     for size, lite in figures["sqlite"].items():
         pg = figures["postgresql"][size]

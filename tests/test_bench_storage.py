@@ -12,7 +12,11 @@ def test_the_storage_bench_measures_both_engines(postgres_url):
     for engine in figures.values():
         assert set(engine) == {40, 80}
         for measured in engine.values():
-            assert set(measured) == {"store_ms", *(f"{name}_ms" for name in QUERIES)}
+            assert set(measured) == {
+                "store_ms",
+                "round_trip_ms",
+                *(f"{name}_ms" for name in QUERIES),
+            }
             assert all(value > 0 for value in measured.values())
     rendered = table(figures)
-    assert rendered.count("\n") == 1 + 2 * 4 and "PostgreSQL / SQLite" in rendered
+    assert rendered.count("\n") == 1 + 2 * 5 and "PostgreSQL / SQLite" in rendered
