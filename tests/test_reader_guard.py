@@ -451,3 +451,15 @@ def test_the_language_cookie_is_secure_behind_https(web):
 
     assert "secure" not in language_cookie({}).lower()
     assert "secure" in language_cookie({"X-Forwarded-Proto": "https"}).lower()
+
+
+def test_the_form_cookie_is_secure_behind_https(web):
+    """The form token's cookie too: sent in clear behind an HTTPS proxy, it could be read on the
+    way and a cross-site form forged with it."""
+
+    def form_cookie(headers: dict) -> str:
+        _, answer, _ = request(web, WATCHLIST, headers)
+        return next(v for k, v in answer if k.lower() == "set-cookie" and "veille_form" in v)
+
+    assert "secure" not in form_cookie({}).lower()
+    assert "secure" in form_cookie({"X-Forwarded-Proto": "https"}).lower()
