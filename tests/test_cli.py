@@ -269,7 +269,15 @@ def test_daemon_runs_repeated_cycles_and_stops_on_sigterm(sources_file, tmp_path
     alerts = conn.execute("SELECT count(*) FROM alerts").fetchone()[0]
     deliveries = conn.execute("SELECT count(*) FROM deliveries WHERE state='sent'").fetchone()[0]
     assert alerts == deliveries >= 4
-    assert text.count("=== [veille]") == alerts  # each alert printed once, across all cycles
+    # Each alert printed once, across all cycles: one message per article (or story), naming
+    # every watchlist it matched, so fewer messages than alerts when an article matched several.
+    articles = conn.execute(
+        "SELECT count(DISTINCT coalesce('s' || story_id, 'a' || article_id)) FROM alerts"
+    ).fetchone()[0]
+    printed = [line for line in text.splitlines() if line.startswith("=== [veille]")]
+    assert articles <= len(printed) <= alerts and len(set(printed)) == len(printed), printed
+    named = sum(len(line.split(" : ", 1)[0].split(", ")) for line in printed)
+    assert named == alerts, printed
 
 
 def test_console_script_is_installed():

@@ -5,11 +5,13 @@ on loopback; the clock is injected (no sleeping)."""
 from __future__ import annotations
 
 import io
+import json
 import shutil
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 
+import markupsafe
 import pytest
 from click.testing import CliRunner
 
@@ -359,8 +361,13 @@ watchlists:
     at_eight = sender.deliver_pending(now=T0 + timedelta(hours=1, seconds=30))
     assert at_eight.messages == 1 and at_eight.sent == report.alerts
     (message,) = smtp.messages
+    # Each article (or story) once, in the section of its first watchlist, naming all of them.
+    articles = db.execute(
+        "SELECT count(DISTINCT coalesce('s' || story_id, 'a' || article_id)) FROM alerts"
+    ).fetchone()[0]
+    assert articles < report.alerts  # some articles matched several watchlists
     assert message["Subject"] == (
-        f"[veille] Votre revue de presse : {report.alerts} articles, 3 veilles"
+        f"[veille] Votre revue de presse : {articles} articles, 3 veilles"
     )
     body = message.get_body(("plain",)).get_content()
     titles = {
@@ -368,10 +375,15 @@ watchlists:
         "numerique": "Numérique",
         "arabe": "Presse arabophone",
     }
-    for name, title in titles.items():
-        assert f"{title} ({per_watchlist[name]})" in body, body
+    for title in titles.values():
+        assert f"{title} (" in body, body
+    assert "Veilles : Le Maroc dans la presse, Numérique" in body
     html = message.get_body(("html",)).get_content()
-    assert html.count("<h3") == 3 and html.count("<blockquote") == report.alerts
+    for (title,) in db.execute(
+        "SELECT DISTINCT ar.title FROM alerts a JOIN articles ar ON ar.id = a.article_id"
+    ):
+        assert html.count(f">{markupsafe.escape(title)}</a></h4>") == 1, title
+    assert html.count("<h3") == 3 and html.count("<blockquote") == articles
     assert sender.deliver_pending(now=T0 + timedelta(days=1, hours=2)).messages == 0
 
 
@@ -418,3 +430,156 @@ def test_the_pause_between_messages_is_taken_before_a_delivery_is_claimed(
     assert [seconds for seconds, _ in pauses] == [1.0] * (queued - 1)  # before all but the first
     for done, (_, states) in enumerate(pauses, start=1):
         assert states == {"sent": done, "pending": queued - done}, states  # nothing 'sending'
+
+
+THREE_WATCHLISTS = """
+  - name: um6p
+    title: UM6P
+    query: UM6P AND supercalculateur
+    notify: [{channels}]
+  - name: toubkal
+    title: Toubkal II
+    terms: [Toubkal]
+    notify: [{channels}]
+  - name: benguerir
+    title: Benguérir
+    terms: [Benguérir]
+    notify: [{channels}]
+"""
+UM6P_TITLE = "L'UM6P met en service un nouveau supercalculateur à Benguérir"
+
+
+def test_an_article_matching_three_watchlists_is_one_email_naming_the_three(setup, smtp):
+    """One article, three watchlists on one channel: one email whose subject and body name all
+    three; its three deliveries are settled together, and nothing goes out twice."""
+    db, rules, sender, _ = setup(THREE_WATCHLISTS.format(channels="email"))
+    assert match_pending(db, rules, max_age=None, now=T0).alerts == 3
+    report = sender.deliver_pending(now=T0)
+    assert report.messages == 1 and report.sent == 3
+    (message,) = smtp.messages
+    assert message["Subject"] == f"[veille] UM6P, Toubkal II, Benguérir : {UM6P_TITLE}"
+    text = message.get_body(("plain",)).get_content()
+    assert "Veilles : UM6P, Toubkal II, Benguérir" in text
+    html = message.get_body(("html",)).get_content()
+    for title in ("UM6P", "Toubkal II", "Benguérir"):
+        assert f"<strong>{title}</strong>" in html
+    assert html.count("<blockquote") == 1
+    states = db.execute("SELECT state, sent_at FROM deliveries").fetchall()
+    assert len(states) == 3 and {s for s, _ in states} == {"sent"}
+    assert len({sent_at for _, sent_at in states}) == 1  # settled together
+    assert sender.deliver_pending(now=T0 + timedelta(days=1)).messages == 0
+    assert len(smtp.messages) == 1
+
+
+def test_quiet_hours_and_flood_control_stay_each_watchlists_own(setup, smtp):
+    """Of three watchlists matching one article, the one in its quiet hours holds its delivery
+    and the one over max_per_hour defers its own: the message names only the watchlist sent."""
+    db, rules, sender, _ = setup(
+        f"""
+  - name: um6p
+    title: UM6P
+    query: UM6P AND supercalculateur
+    notify: [email]
+  - name: toubkal
+    title: Toubkal II
+    terms: [Toubkal]
+    quiet_hours: "06:00-09:00"
+    timezone: Africa/Casablanca
+    notify: [email]
+  - name: maroc
+    title: Maroc
+    {BROAD}
+    max_per_hour: 1
+    notify: [email]
+"""
+    )
+    match_pending(db, rules, max_age=None, now=T0)
+    report = sender.deliver_pending(now=T0)  # 07:00 in Casablanca
+    held = dict(
+        db.execute(
+            "SELECT a.watchlist, d.state FROM deliveries d JOIN alerts a ON a.id = d.alert_id "
+            "JOIN articles ar ON ar.id = a.article_id WHERE ar.title = :t",
+            {"t": UM6P_TITLE},
+        ).fetchall()
+    )
+    assert held["toubkal"] == "pending"  # quiet hours
+    um6p_subjects = [s for s in subjects(smtp) if s.endswith(UM6P_TITLE)]
+    assert len(um6p_subjects) == 1
+    assert "Toubkal II" not in um6p_subjects[0] and "UM6P" in um6p_subjects[0]
+    sent_maroc = db.execute(
+        "SELECT count(*) FROM deliveries d JOIN alerts a ON a.id = d.alert_id "
+        "WHERE a.watchlist = 'maroc' AND d.state = 'sent'"
+    ).fetchone()[0]
+    assert sent_maroc == 1 and report.deferred >= 2  # one maroc alert, the rest rolled over
+
+
+def test_a_morning_review_lists_an_article_of_three_watchlists_once(crawled_db, tmp_path, smtp):
+    """The channel's review gathers the three watchlists' alerts of one article as one entry
+    naming them all; the plurals of its subject agree with the counts."""
+    shutil.copy(crawled_db, tmp_path / "veille.db")
+    rules_path = tmp_path / "watchlists.yaml"
+    rules_path.write_text(
+        f"""channels:
+  revue:
+    url: "mailto://127.0.0.1:{smtp.port}?from=veille@example.ma&to=direction@example.ma"
+    digest: '0 8 * * *'
+    timezone: Africa/Casablanca
+watchlists:
+"""
+        + THREE_WATCHLISTS.format(channels="revue"),
+        encoding="utf-8",
+    )
+    rules = load_rules(rules_path)
+    db = store.open_database(tmp_path / "veille.db")
+    assert match_pending(db, rules, max_age=None, now=T0).alerts == 3
+    sender = Sender(db, rules, io.StringIO(), min_interval=0)
+    at_eight = sender.deliver_pending(now=T0 + timedelta(hours=1, seconds=30))
+    assert at_eight.messages == 1 and at_eight.sent == 3
+    (message,) = smtp.messages
+    assert message["Subject"] == "[veille] Votre revue de presse : 1 article, 1 veille"
+    html = message.get_body(("html",)).get_content()
+    assert html.count("<blockquote") == 1
+    text = message.get_body(("plain",)).get_content()
+    assert "Veilles : UM6P, Toubkal II, Benguérir" in text
+
+
+def test_slack_and_a_webhook_get_one_message_naming_the_three(crawled_db, tmp_path, monkeypatch):
+    """The same on Slack (apprise's real Slack payload, sent to a loopback server) and on a
+    JSON webhook: one post each for the article, naming its three watchlists."""
+    from apprise.plugins.slack import NotifySlack
+
+    from .servers import WebhookServer
+
+    server = WebhookServer().start()
+    try:
+        monkeypatch.setattr(NotifySlack, "webhook_url", server.url + "/services")
+        port = server.server.server_address[1]  # type: ignore[union-attr]
+        shutil.copy(crawled_db, tmp_path / "veille.db")
+        rules_path = tmp_path / "watchlists.yaml"
+        rules_path.write_text(
+            f"""channels:
+  equipe:
+    url: "https://hooks.slack.com/services/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"
+  crochet:
+    url: "json://127.0.0.1:{port}/hook"
+watchlists:
+"""
+            + THREE_WATCHLISTS.format(channels="equipe, crochet"),
+            encoding="utf-8",
+        )
+        rules = load_rules(rules_path)
+        db = store.open_database(tmp_path / "veille.db")
+        assert match_pending(db, rules, max_age=None, now=T0).alerts == 3
+        report = Sender(db, rules, io.StringIO(), min_interval=0).deliver_pending(now=T0)
+    finally:
+        server.stop()
+    assert report.messages == 2 and report.sent == 6
+    by_path = {post["path"].split("/")[1]: post["json"] for post in server.posts}
+    assert len(server.posts) == 2 and set(by_path) == {"services", "hook"}
+    slack = json.dumps(by_path["services"], ensure_ascii=False)
+    assert "Veilles : UM6P, Toubkal II, Benguérir" in slack
+    webhook = by_path["hook"]
+    assert webhook["title"] == f"[veille] UM6P, Toubkal II, Benguérir : {UM6P_TITLE}"
+    assert (
+        "Veilles : UM6P (um6p), Toubkal II (toubkal), Benguérir (benguerir)" in webhook["message"]
+    )

@@ -8,8 +8,10 @@ server, or after it returned and before the 'sent' commit) is marked 'unconfirme
 start and is not re-sent automatically (see `recover_interrupted`); one killed while rendering or
 waiting is still 'pending' and is sent once later.
 
-Immediate alerts go out one by one; digests, alerts beyond a watchlist's `max_per_hour` and
-alerts held by quiet hours go out grouped, one message per channel and watchlist.
+Immediate alerts go out one message per article (or story) and channel, naming every watchlist
+it matched; digests, alerts beyond a watchlist's `max_per_hour` and alerts held by quiet hours
+go out grouped, one message per channel for those due together, each article listed once. All
+the deliveries of one message are claimed together and settled together.
 """
 
 from __future__ import annotations
@@ -19,11 +21,11 @@ import logging
 import random
 import sys
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TextIO
+from typing import Any, TextIO
 
 import apprise
 
@@ -66,6 +68,13 @@ class DeliveryReport:
     retrying: int = 0
     failed: int = 0
     deferred: int = 0  # rolled into a digest by flood control or held by quiet hours
+
+
+def article_key(row: PendingAlert) -> tuple[str, int]:
+    """What one message is about: the row's story, or its article when it has none."""
+    if row["story_id"]:
+        return ("story", row["story_id"])
+    return ("article", row["article_id"])
 
 
 def complete_alert_rows(db: Database, rows: list[PendingAlert]) -> list[PendingAlert]:
@@ -217,14 +226,20 @@ class Sender:
         alerts_store.settle(self.db, outcomes)
         kill_point("deliver:marked")
         first = rows[0]
-        label = f"alert={first['alert_id']}" if len(rows) == 1 else f"digest of {len(rows)} alerts"
+        if len(rows) == 1:
+            label = f"alert={first['alert_id']}"
+        elif first["digest"]:
+            label = f"digest of {len(rows)} alerts"
+        else:
+            label = "alerts=" + ",".join(str(row["alert_id"]) for row in rows)
+        watchlists = ",".join(dict.fromkeys(row["watchlist"] for row in rows))
         if error is None:
             report.sent += len(rows)
             report.messages += 1
             logger.info(
                 "%s watchlist=%s channel=%s sent url=%s",
                 label,
-                first["watchlist"],
+                watchlists,
                 first["channel"],
                 first["url"],
             )
@@ -273,14 +288,23 @@ class Sender:
     # -- the send loop -----------------------------------------------------------------------------
 
     def deliver_pending(self, now: datetime | None = None, limit: int = 500) -> DeliveryReport:
-        """Send everything due at `now` (default: the real time)."""
+        """Send everything due at `now` (default: the real time).
+
+        One message per article (or story) and channel: the immediate deliveries of an
+        article that matched several watchlists go out as one message naming them all, and a
+        channel's digests due together go out as one message listing each article once. Quiet
+        hours and `max_per_hour` are still each watchlist's own: a delivery they hold waits for
+        its watchlist's grouped message."""
         now = now or datetime.now(UTC)
         report = DeliveryReport()
         rows = complete_alert_rows(self.db, alerts_store.due_deliveries(self.db, iso(now), limit))
-        groups: dict[tuple[str, str | None], list[PendingAlert]] = defaultdict(list)
+        immediate: dict[tuple[str, tuple[str, int]], list[PendingAlert]] = defaultdict(list)
+        digests: dict[str, list[PendingAlert]] = defaultdict(list)
+        planned: Counter[tuple[str, str]] = Counter()  # immediate sends of this pass
         for row in rows:
-            if row["digest"] and self._combined(row["channel"]):
-                groups[(row["channel"], None)].append(row)  # the channel's scheduled review
+            channel = row["channel"]
+            if row["digest"] and self._combined(channel):
+                digests[channel].append(row)  # the channel's scheduled review
                 continue
             w = self._watchlist(row["watchlist"])
             held = quiet_until(w, now)
@@ -288,40 +312,75 @@ class Sender:
                 self._defer([row], held, "held by quiet hours", report)
                 continue
             if row["digest"]:
-                groups[(row["channel"], row["watchlist"])].append(row)
+                digests[channel].append(row)
                 continue
             if (
                 w.max_per_hour
-                and self._sent_recently(w.name, row["channel"], now) >= w.max_per_hour
+                and self._sent_recently(w.name, channel, now) + planned[(w.name, channel)]
+                >= w.max_per_hour
             ):
                 self._defer(
                     [row], next_digest_time(w, now), f"over max_per_hour={w.max_per_hour}", report
                 )
                 continue
+            planned[(w.name, channel)] += 1
+            immediate[(channel, article_key(row))].append(row)
+        for (channel, _), group in immediate.items():
+            watchlists = [self._watchlist(row["watchlist"]) for row in group]
             self._deliver(
-                [row], now, report, row["channel"], render_alert, row, w, self._kind(row["channel"])
+                group,
+                now,
+                report,
+                channel,
+                render_alert,
+                group[0],
+                watchlists[0],
+                self._kind(channel),
+                watchlists,
             )
-        for (channel, name), group in groups.items():
-            if name is None:  # the channel's combined digest: a section per watchlist
-                sections = defaultdict(list)
-                for row in group:
-                    sections[row["watchlist"]].append(row)
-                self._deliver(
-                    group,
-                    now,
-                    report,
-                    channel,
-                    render_combined_digest,
-                    [(self._watchlist(w), rows) for w, rows in sections.items()],
-                    self.rules.channels[channel].language,
-                    self._kind(channel),
-                )
-            else:
-                w = self._watchlist(name)
-                self._deliver(
-                    group, now, report, channel, render_digest, group, w, self._kind(channel)
-                )
+        for channel, group in digests.items():
+            self._deliver_digest(channel, group, now, report)
         return report
+
+    def _deliver_digest(
+        self, channel: str, rows: list[PendingAlert], now: datetime, report: DeliveryReport
+    ) -> None:
+        """A channel's due digest rows as one message, each article (or story) once with every
+        watchlist it matched: a watchlist's digest when they are all of one watchlist, else the
+        combined layout (a section per watchlist, an article in its first watchlist's)."""
+        entries: dict[tuple[str, int], list[PendingAlert]] = defaultdict(list)
+        for row in rows:
+            entries[article_key(row)].append(row)
+        listed: list[dict[str, Any]] = []
+        for same in entries.values():
+            entry: dict[str, Any] = dict(same[0])
+            entry["watchlists"] = [self._named(row["watchlist"]) for row in same]
+            listed.append(entry)
+        names = list(dict.fromkeys(row["watchlist"] for row in rows))
+        kind = self._kind(channel)
+        if len(names) == 1 and not self._combined(channel):
+            w = self._watchlist(names[0])
+            self._deliver(rows, now, report, channel, render_digest, listed, w, kind)
+            return
+        sections: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
+        for entry in listed:
+            sections[entry["watchlist"]].append(entry)
+        spec = self.rules.channels.get(channel)
+        language = spec.language if spec and spec.digest else self._watchlist(names[0]).language
+        self._deliver(
+            rows,
+            now,
+            report,
+            channel,
+            render_combined_digest,
+            [(self._watchlist(name), found) for name, found in sections.items() if found],
+            language,
+            kind,
+        )
+
+    def _named(self, name: str) -> dict[str, str]:
+        w = self._watchlist(name)
+        return {"name": w.name, "title": w.title}
 
     def _deliver(
         self,

@@ -22,6 +22,8 @@ import jinja2.sandbox
 import markupsafe
 
 from monitors.alerts.direction import content_language, text_direction
+from monitors.alerts.display import isolate, short_url
+from monitors.alerts.plurals import counted
 
 LABELS = {
     "fr": {
@@ -29,6 +31,7 @@ LABELS = {
         "unknown_date": "date inconnue",
         "terms": "Termes trouvés",
         "watchlist": "Veille",
+        "watchlists_label": "Veilles",
         "read": "Lire l'article",
         "footer": "alerte envoyée par votre veille de presse",
         "digest_intro": "Résumé de la veille",
@@ -45,6 +48,7 @@ LABELS = {
         "unknown_date": "unknown date",
         "terms": "Matched terms",
         "watchlist": "Watchlist",
+        "watchlists_label": "Watchlists",
         "read": "Read the article",
         "footer": "alert sent by your press monitoring",
         "digest_intro": "Digest for",
@@ -61,6 +65,7 @@ LABELS = {
         "unknown_date": "تاريخ غير معروف",
         "terms": "الكلمات المرصودة",
         "watchlist": "الرصد",
+        "watchlists_label": "عمليات الرصد",
         "read": "اقرأ المقال",
         "footer": "تنبيه أرسلته خدمة رصد الصحافة",
         "digest_intro": "ملخص الرصد",
@@ -190,13 +195,29 @@ def _render(name: str, overrides: dict[str, str], key: str, context: dict) -> st
         ) from None
 
 
-def _base_context(watchlist, lang: str) -> dict:
+def _language_context(lang: str) -> dict:
+    """What every template gets for its language: labels, direction, `count(n, word)` for
+    counted words with their plural, `isolate(text)` for bidi isolation in text messages."""
     return {
-        "watchlist": {"name": watchlist.name, "title": watchlist.title},
         "lang": lang,
         "dir": text_direction(lang),
         "t": LABELS.get(lang, LABELS["fr"]),
+        "count": lambda n, word: counted(n, word, lang),
+        "isolate": isolate,
     }
+
+
+def _named(watchlist) -> dict[str, str]:
+    return {"name": watchlist.name, "title": watchlist.title}
+
+
+def _base_context(watchlist, lang: str, watchlists: Sequence | None = None) -> dict:
+    """`watchlist` is the message's first watchlist; `watchlists` every one it matched (one
+    message per article and channel lists them all)."""
+    return {
+        "watchlist": _named(watchlist),
+        "watchlists": [_named(w) for w in watchlists or (watchlist,)],
+    } | _language_context(lang)
 
 
 RLM = "\u200f"  # RIGHT-TO-LEFT MARK: a Slack line quoting Arabic starts right to left
@@ -245,6 +266,7 @@ def alert_context(alert: Mapping[str, Any], kind: str = "") -> dict:
             "lang": content_language(alert.get("language"), sample) or "",
             "url": link(alert["url"]),
             "display_url": text(unquote(alert["url"])),
+            "short_url": text(short_url(alert["url"])),
             "source": text(alert.get("source_title") or alert["source"]),
             "published": published,
             "language": alert.get("language"),
@@ -256,6 +278,9 @@ def alert_context(alert: Mapping[str, Any], kind: str = "") -> dict:
             {"outlet": text(o["outlet"]), "url": link(o["url"])} for o in alert.get("also_in") or []
         ],
         "is_update": bool(alert.get("is_update")),
+        "watchlists": [
+            {"name": w["name"], "title": text(w["title"])} for w in alert.get("watchlists") or ()
+        ],
         "snippet_html": snippet_html(alert["snippet"]),
         "terms": alert["terms"],
     }
@@ -282,14 +307,19 @@ def _message(name: str, overrides: dict, context: dict, kind: str) -> Message:
     )
 
 
-def render_alert(alert: Mapping[str, Any], watchlist, kind: str) -> Message:
+def render_alert(
+    alert: Mapping[str, Any], watchlist, kind: str, watchlists: Sequence | None = None
+) -> Message:
+    """One article's message; `watchlists` (default: `watchlist` alone) are all those it
+    matched for this channel, named in the message. The first watchlist's language and
+    templates are used."""
     lang = getattr(watchlist, "language", "fr")
     overrides = {
         k: v
         for k, v in dict(getattr(watchlist, "templates", ()) or ()).items()
         if not k.startswith("digest_")
     }
-    context = _base_context(watchlist, lang) | alert_context(alert, kind)
+    context = alert_context(alert, kind) | _base_context(watchlist, lang, watchlists)
     return _message("alert", overrides, context, kind)
 
 
@@ -306,11 +336,9 @@ def render_digest(alerts: Sequence[Mapping[str, Any]], watchlist, kind: str) -> 
 
 def render_combined_digest(sections: list, lang: str, kind: str) -> Message:
     """One message gathering several watchlists' pending alerts (a channel's morning review):
-    `sections` is a list of (watchlist, alert rows)."""
-    context = {
-        "lang": lang,
-        "dir": text_direction(lang),
-        "t": LABELS.get(lang, LABELS["fr"]),
+    `sections` is a list of (watchlist, alert rows); a row may name in `watchlists` every
+    watchlist its article matched (it is then listed once, in its first watchlist's section)."""
+    context = _language_context(lang) | {
         "sections": [
             {
                 "watchlist": {"name": w.name, "title": w.title},

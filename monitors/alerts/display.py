@@ -1,0 +1,45 @@
+"""How values from pages are shown in messages: isolated from the text around them, so an
+Arabic outlet name never reorders the date beside it, and long percent-encoded URLs decoded and
+shortened for the eye (the link itself keeps the full address).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from urllib.parse import quote, unquote, urlsplit
+
+FSI = "\u2068"  # FIRST STRONG ISOLATE: the text inside takes its own direction, alone
+PDI = "\u2069"  # POP DIRECTIONAL ISOLATE: ends it
+SHORT_URL_LENGTH = 80
+
+
+def isolate(text: str | None) -> str:
+    """`text` between FSI and PDI (Unicode bidi isolates) for plain-text and Slack messages: its
+    direction is its own, and it cannot move the words or numbers around it. Empty stays empty."""
+    return f"{FSI}{text}{PDI}" if text else ""
+
+
+def _visible(char: str) -> str:
+    """A decoded character as shown: control and format characters (line breaks, bidi
+    overrides that could disguise an address) stay percent-encoded."""
+    if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp"):
+        return quote(char, safe="")
+    return char
+
+
+def short_url(url: str, limit: int = SHORT_URL_LENGTH) -> str:
+    """The address as a reader reads it: percent-encoding decoded (an Arabic slug shows as
+    Arabic), whole when it fits in `limit` characters, else host and path cut in the middle
+    with …, keeping the host and the end of the path."""
+    whole = "".join(_visible(c) for c in unquote(url))
+    if len(whole) <= limit:
+        return whole
+    parts = urlsplit(url)
+    shown = parts.netloc.removeprefix("www.") + parts.path
+    if parts.query:
+        shown += "?" + parts.query
+    shown = "".join(_visible(c) for c in unquote(shown)).rstrip("/")
+    if len(shown) <= limit:
+        return shown
+    tail = limit // 3
+    return shown[: limit - tail - 1] + "…" + shown[-tail:]
