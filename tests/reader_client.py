@@ -46,7 +46,7 @@ def serving(
             env=env,
         )
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120
         try:
             while time.monotonic() < deadline:
                 if server.poll() is not None:
@@ -63,7 +63,7 @@ def serving(
             yield base
         finally:
             server.terminate()
-            server.wait(timeout=10)
+            server.wait(timeout=30)
 
 
 class FormClient:
@@ -119,7 +119,7 @@ def running(app):
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120
     while not server.started:
         assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
         time.sleep(0.05)
@@ -127,4 +127,4 @@ def running(app):
         yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
-        thread.join(timeout=10)
+        thread.join(timeout=30)

@@ -235,7 +235,7 @@ def test_daemon_runs_repeated_cycles_and_stops_on_sigterm(sources_file, tmp_path
             env=env,
         )
         try:
-            deadline = time.monotonic() + 60
+            deadline = time.monotonic() + 120
             while time.monotonic() < deadline and daemon.poll() is None:
                 text = log.read_text(encoding="utf-8", errors="replace")
                 if text.count("cycle run=") >= 6:  # at least two cycles for each of the 3 sources
@@ -254,7 +254,7 @@ def test_daemon_runs_repeated_cycles_and_stops_on_sigterm(sources_file, tmp_path
                 "site-en-panne",
             }
             daemon.send_signal(signal.SIGTERM)
-            assert daemon.wait(timeout=30) == 0
+            assert daemon.wait(timeout=60) == 0
         finally:
             if daemon.poll() is None:
                 daemon.kill()
@@ -305,7 +305,7 @@ def test_rules_backtest_lists_what_would_have_alerted_and_sends_nothing(sources_
     assert unknown.exit_code == 2 and "no watchlist named 'nope'" in unknown.output
 
 
-def wait_for(path: Path, text: str, timeout: float = 30) -> str:
+def wait_for(path: Path, text: str, timeout: float = 120) -> str:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         content = path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
@@ -353,7 +353,7 @@ def test_reload_keeps_the_old_rules_when_the_new_file_is_invalid(sources_file, t
             wait_for(log, "reloaded: 3 sources, 7 watchlists")
             assert daemon.poll() is None
             daemon.send_signal(signal.SIGTERM)
-            assert daemon.wait(timeout=30) == 0
+            assert daemon.wait(timeout=60) == 0
         finally:
             if daemon.poll() is None:
                 daemon.kill()

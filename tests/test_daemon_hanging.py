@@ -62,7 +62,7 @@ def test_three_hanging_sites_hold_up_neither_a_healthy_source_nor_delivery(sites
                 text = log.read_text(encoding="utf-8", errors="replace")
                 return len(re.findall(r"cycle run=\d+ sources=healthy status=finished", text))
 
-            deadline = time.monotonic() + 60
+            deadline = time.monotonic() + 120
             while hang_hits(hanging) < 3 and time.monotonic() < deadline:
                 time.sleep(0.2)
             before = healthy_cycles()  # from here the three hanging crawls hold their processes
@@ -71,7 +71,7 @@ def test_three_hanging_sites_hold_up_neither_a_healthy_source_nor_delivery(sites
             after = healthy_cycles()
         finally:
             daemon.terminate()
-            daemon.wait(timeout=30)
+            daemon.wait(timeout=60)
             for site in hanging:
                 site.stop()
     text = log.read_text(encoding="utf-8", errors="replace")

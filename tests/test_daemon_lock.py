@@ -59,18 +59,18 @@ def test_a_second_daemon_refuses_and_a_killed_daemon_leaves_no_crawl(tmp_path):
             command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         try:
-            deadline = time.monotonic() + 60
+            deadline = time.monotonic() + 120
             while time.monotonic() < deadline and not _children(first.pid):
                 time.sleep(0.2)
             crawls = _children(first.pid)
             assert crawls, "the daemon started no crawl"
-            second = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+            second = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
             assert second.returncode == 2
             assert f"another veille daemon (pid {first.pid}) is already running" in second.stderr
             assert (tmp_path / "veille.pid").read_text().strip() == str(first.pid)
             first.send_signal(signal.SIGKILL)
-            first.wait(timeout=10)
-            deadline = time.monotonic() + 10
+            first.wait(timeout=30)
+            deadline = time.monotonic() + 60
             while time.monotonic() < deadline and any(_alive(c) for c in crawls):
                 time.sleep(0.2)
             assert not any(_alive(c) for c in crawls), "a crawl outlived its daemon"

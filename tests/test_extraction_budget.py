@@ -134,7 +134,7 @@ def test_slow_pages_in_one_crawl_cost_a_workers_other_crawls_nothing(sites, tmp_
     try:
         hostile = threading.Thread(target=run, args=("hostile",))
         hostile.start()
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
         while "/slow" not in site.hits and time.monotonic() < deadline:
             time.sleep(0.1)
         healthy = [threading.Thread(target=run, args=(n,)) for n in ("lequotidien", "alkhabar")]
@@ -190,11 +190,11 @@ def test_a_worker_killed_for_its_silence_costs_its_sources_no_backoff(sites, tmp
             target=lambda: reports.setdefault("hang", run_cycle(config, only=["hang"], pool=pool))
         )
         cycle.start()
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
         while "/hang" not in hostile.hits and time.monotonic() < deadline:
             time.sleep(0.1)
         os.kill(pool.describe()[0]["pid"], signal.SIGSTOP)  # silent from now on
-        cycle.join(60)
+        cycle.join(120)
     finally:
         pool.stop(grace=5)
         hostile.stop()

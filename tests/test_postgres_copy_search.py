@@ -239,7 +239,7 @@ def served(copied, tmp_path_factory):
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
             urllib.request.urlopen(base + "/", timeout=2)
@@ -251,7 +251,7 @@ def served(copied, tmp_path_factory):
         pytest.fail("veille serve did not start: " + log_path.read_text())
     yield base
     server.terminate()
-    server.wait(timeout=10)
+    server.wait(timeout=30)
     log.close()
 
 

@@ -133,7 +133,7 @@ def test_concurrent_first_opens_migrate_once(postgres_cluster):
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(60)
+        thread.join(120)
     assert errors == [] and len(opened) == 4
     steps = postgres_schema.applied(opened[0].conn)
     assert (

@@ -70,7 +70,7 @@ def web(filled_db):
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
             urllib.request.urlopen(base + "/data/-/versions.json", timeout=2)
@@ -82,7 +82,7 @@ def web(filled_db):
         pytest.fail("veille serve did not start: " + (filled_db.parent / "serve.log").read_text())
     yield base
     server.terminate()
-    server.wait(timeout=10)
+    server.wait(timeout=30)
     log.close()
 
 
