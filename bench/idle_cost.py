@@ -30,8 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import contextlib
 
-from monitors.service.config import load_settings  # noqa: E402
-from monitors.service.cycle import load_config, run_cycle  # noqa: E402
+from monitors.service.config import load_config, load_settings  # noqa: E402
+from monitors.service.cycle import run_cycle  # noqa: E402
 
 ARTICLE = """<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8">
 <title>{title}</title><meta property="article:published_time" content="2026-11-2{day}T09:00:00+01:00">
