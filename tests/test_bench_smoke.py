@@ -1,0 +1,125 @@
+"""Every script under bench/ runs on the code as it is: each is run as a user runs it (a child
+process, from the project's root) at a tiny size, and must exit 0 having printed its figures.
+
+The scripts are found by globbing, so a new one is covered at once: a script missing from TINY
+fails here until its tiny-size arguments and the figures it prints are written down. A module of
+bench/ without a `__main__` block is a helper and must be imported by a script (so it runs with
+it). The figures at these sizes mean nothing; the full runs are for the README's table.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+NUMBER = r"[-+]?\d[\d,]*(?:\.\d+)?"
+
+# Script: (arguments for a tiny run, patterns its output must hold: its figures).
+TINY: dict[str, tuple[list[str], list[str]]] = {
+    "daemon_memory.py": (
+        ["--cycles", "2", "--workers", "1"],
+        [rf"cycle +2: daemon RSS +{NUMBER} MB, workers +{NUMBER} MB", rf"RSS growth .*{NUMBER}%"],
+    ),
+    "extraction.py": (
+        ["--limit", "3"],
+        [
+            rf"trafilatura\.extract +{NUMBER} +{NUMBER} +{NUMBER}",
+            rf"veille extract_article +{NUMBER} +{NUMBER} +{NUMBER}",
+            rf"speed ratio veille / trafilatura: {NUMBER}x",
+        ],
+    ),
+    "freshness.py": (
+        ["--days", "1"],
+        [rf"busy portal +{NUMBER} \|", rf"all three .*\({NUMBER}x the polls"],
+    ),
+    "idle_cost.py": (
+        ["--sources", "2", "--old-sample", "2", "--workers", "1", "--per-worker", "2"],
+        [rf"{NUMBER} ms CPU per entry point, idle cycle", rf"{NUMBER}x less CPU"],
+    ),
+    "import_articles.py": (
+        ["--articles", "60"],
+        [rf"veille import of 60 articles .*: {NUMBER} s, {NUMBER} articles/s"],
+    ),
+    "matching.py": (
+        ["--mb", "0.02"],
+        [rf"^ +10000 +{NUMBER} +{NUMBER}"],
+    ),
+    "neardup.py": (
+        ["--total", "200"],
+        [rf"200 stored: insert {NUMBER} ms/article, lookup {NUMBER} ms", rf"{NUMBER}x lookup at"],
+    ),
+    "pipeline.py": (
+        ["--pages", "6", "--repeat", "1"],
+        [rf"ratio pipeline / bare +: +{NUMBER}"],
+    ),
+    "reader.py": (
+        ["--articles", "300", "--repeat", "1"],
+        [
+            rf"{line}.*{NUMBER}"
+            for line in ("home", "watchlist page", "stories list", "sources page", "bare FTS5")
+        ]
+        + ["best first", "newest first"],
+    ),
+    "status_large.py": (
+        ["--articles", "200"],
+        [rf"gather_status {NUMBER} ms", rf"`veille status`: {NUMBER} s"],
+    ),
+    "storage.py": (
+        ["--sizes", "30"],
+        [rf"\| 30 \| storing, ms per article \| {NUMBER} \| {NUMBER} \| {NUMBER}×"],
+    ),
+}
+
+
+def _is_script(path: Path) -> bool:
+    return re.search(r"^if __name__ == .__main__.:", path.read_text(), re.MULTILINE) is not None
+
+
+SCRIPTS = sorted(p.name for p in BENCH.glob("*.py") if _is_script(p))
+HELPERS = sorted(
+    p.name for p in BENCH.glob("*.py") if not _is_script(p) and p.name != "__init__.py"
+)
+
+
+def test_every_script_has_a_tiny_size():
+    missing = sorted(set(SCRIPTS) - set(TINY))
+    assert not missing, f"give {missing} their tiny-size arguments and figures in TINY"
+    gone = sorted(set(TINY) - set(SCRIPTS))
+    assert not gone, f"{gone} are no longer scripts under bench/: remove them from TINY"
+
+
+@pytest.mark.parametrize("helper", HELPERS)
+def test_every_helper_module_runs_with_a_script(helper):
+    """A helper has no tiny run of its own: a script that imports it runs it."""
+    name = helper.removesuffix(".py")
+    importers = [
+        script
+        for script in SCRIPTS
+        if re.search(rf"^(from|import) (bench\.)?{name}\b", (BENCH / script).read_text(), re.M)
+    ]
+    assert importers, f"bench/{helper} has no __main__ block and no script imports it"
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_bench_script_runs_at_a_tiny_size(script, request):
+    arguments, figures = TINY[script]
+    if script == "storage.py":  # the tests' PostgreSQL (skipped, or failed under CI, if none)
+        arguments = [*arguments, "--postgres", request.getfixturevalue("postgres_url")]
+    result = subprocess.run(
+        [sys.executable, str(BENCH / script), *arguments],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, f"bench/{script} failed:\n{result.stderr[-3000:]}"
+    for figure in figures:
+        assert re.search(figure, result.stdout, re.MULTILINE), (
+            f"bench/{script} did not print {figure!r}:\n{result.stdout[-3000:]}"
+        )
