@@ -268,17 +268,25 @@ def test_the_second_set_figures(measured):
     assert stories < len(m.records), "stored articles are grouped at all"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 25: same-topic events are merged")
+# Issue 25's targets. Expected to fail on today's grouping, only by missing the figure (a crash
+# is a failure); strict, so a target met makes its test fail until its marker is removed.
+@pytest.mark.xfail(
+    strict=True, raises=AssertionError, reason="issue 25: same-topic events are merged"
+)
 def test_pairwise_precision_on_the_second_set(measured):
     assert _score(measured.pairs()).precision >= 0.98
 
 
-@pytest.mark.xfail(strict=True, reason="issue 25: rewrites, short texts and languages split")
+@pytest.mark.xfail(
+    strict=True, raises=AssertionError, reason="issue 25: rewrites, short texts and languages split"
+)
 def test_pairwise_recall_on_the_second_set(measured):
     assert _score(measured.pairs()).recall >= 0.85
 
 
-@pytest.mark.xfail(strict=True, reason="issue 25: reports in two languages are never linked")
+@pytest.mark.xfail(
+    strict=True, raises=AssertionError, reason="issue 25: reports in two languages are never linked"
+)
 def test_stories_hold_across_languages_on_the_second_set(measured):
     cross = _score(measured.pairs(_cross))
     assert cross.recall >= 0.6 and cross.precision >= 0.95
