@@ -75,7 +75,7 @@ class FormClient:
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
         self.headers = headers or {}
 
-    def get(self, url: str, timeout: float = 20) -> tuple[int, str]:
+    def get(self, url: str, timeout: float = 60) -> tuple[int, str]:
         """(status, text with HTML entities resolved)."""
         return self._open(urllib.request.Request(url, headers=self.headers), timeout)
 

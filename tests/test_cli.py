@@ -242,7 +242,7 @@ def test_daemon_runs_repeated_cycles_and_stops_on_sigterm(sources_file, tmp_path
                     break
                 time.sleep(0.5)
             with urllib.request.urlopen(
-                f"http://127.0.0.1:{health_port}/health", timeout=10
+                f"http://127.0.0.1:{health_port}/health", timeout=60
             ) as response:
                 health = json.loads(response.read())
             assert health["status"] == "degraded" and health["sources_backing_off"] == [

@@ -88,7 +88,7 @@ def web(filled_db):
 
 def get(url: str) -> tuple[int, bytes]:
     try:
-        with urllib.request.urlopen(url, timeout=10) as response:
+        with urllib.request.urlopen(url, timeout=60) as response:
             return response.status, response.read()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read()
@@ -182,7 +182,7 @@ def test_the_web_view_is_read_only(web, filled_db):
         web + "/data/veille/sources", data=b"name=pirate", method="POST"
     )
     try:
-        status = urllib.request.urlopen(request, timeout=10).status
+        status = urllib.request.urlopen(request, timeout=60).status
     except urllib.error.HTTPError as exc:
         status = exc.code
     assert status >= 400  # Datasette 0.65 has no write endpoint: nothing accepts a POST
