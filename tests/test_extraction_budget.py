@@ -111,8 +111,9 @@ def pool_factory(tmp_path):
 def test_slow_pages_in_one_crawl_cost_a_workers_other_crawls_nothing(sites, tmp_path, pool_factory):
     """One worker, three crawls at once: a source with the 300 KB quadratic page of issue 23
     (459 s of extraction, in the reactor's thread, before) and a page past the budget, and two
-    healthy sources. The worker keeps answering (a silence of 15 s would get it killed with the
-    three crawls), the healthy crawls finish and the slow pages cost their own source a page."""
+    healthy sources. The worker keeps answering (a silence of 30 s, six missed heartbeats, would
+    get it killed with the three crawls), the healthy crawls finish and the slow pages cost
+    their own source a page."""
     site = PageSite(
         {
             "/quadratic": republication_lines(),
@@ -124,7 +125,7 @@ def test_slow_pages_in_one_crawl_cost_a_workers_other_crawls_nothing(sites, tmp_
     with open(sources, "a", encoding="utf-8") as out:
         out.write(f"  - name: hostile\n    homepage: {site.base_url}/\n")
         out.write(f"    feeds: [{site.base_url}/feed]\n")
-    pool = pool_factory(unresponsive_after=15)
+    pool = pool_factory(unresponsive_after=30)
     db = tmp_path / "veille.db"
     results: dict[str, object] = {}
 
@@ -183,7 +184,9 @@ def test_a_worker_killed_for_its_silence_costs_its_sources_no_backoff(sites, tmp
         )
     )
     store.register_sources(store.open_database(tmp_path / "v.db"), config.sources.sources)
-    pool = WorkerPool(config.settings.crawl_settings, size=1, unresponsive_after=3).start()
+    # Heartbeats come every 5 s: 20 s of silence is the SIGSTOP, not a busy machine (at 3 s,
+    # workers were killed between two heartbeats before the test stopped one).
+    pool = WorkerPool(config.settings.crawl_settings, size=1, unresponsive_after=20).start()
     reports = {}
     try:
         cycle = threading.Thread(
