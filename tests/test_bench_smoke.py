@@ -9,7 +9,9 @@ it). The figures at these sizes mean nothing; the full runs are for the README's
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -77,6 +79,24 @@ TINY: dict[str, tuple[list[str], list[str]]] = {
 }
 
 
+def _repository_real_pages(folder: Path) -> Path:
+    """The real pages kept in tests/fixtures/realpages, laid out as bench/extraction.py reads a
+    corpus (evaldata.json and pages/), so its tiny run needs nothing outside the repository."""
+    source = ROOT / "tests" / "fixtures" / "realpages"
+    corpus = folder / "realpages"
+    (corpus / "pages").mkdir(parents=True)
+    entries = {}
+    for entry in json.loads((source / "expected.json").read_text(encoding="utf-8")):
+        shutil.copy(source / entry["file"], corpus / "pages" / entry["file"])
+        entries[entry["url"]] = {
+            "file": entry["file"],
+            "with": entry.get("with", []),
+            "without": entry.get("without", []),
+        }
+    (corpus / "evaldata.json").write_text(json.dumps(entries, ensure_ascii=False), "utf-8")
+    return corpus
+
+
 def _is_script(path: Path) -> bool:
     return re.search(r"^if __name__ == .__main__.:", path.read_text(), re.MULTILINE) is not None
 
@@ -111,6 +131,8 @@ def test_bench_script_runs_at_a_tiny_size(script, request):
     arguments, figures = TINY[script]
     if script == "storage.py":  # the tests' PostgreSQL (skipped, or failed under CI, if none)
         arguments = [*arguments, "--postgres", request.getfixturevalue("postgres_url")]
+    if script == "extraction.py":  # a clean clone has no ../shared: the repository's real pages
+        arguments = [str(_repository_real_pages(request.getfixturevalue("tmp_path"))), *arguments]
     result = subprocess.run(
         [sys.executable, str(BENCH / script), *arguments],
         cwd=ROOT,
