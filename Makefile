@@ -2,6 +2,8 @@
 PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
+# The tests also drive PostgreSQL (psycopg); the daemon on its SQLite default needs none of it.
+TEST_STAMP := $(VENV)/.installed-test
 
 .PHONY: run serve test demo lint format clean browser postgres
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -9,8 +11,12 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -e '.[test,postgres]'
+	$(VENV)/bin/pip install --quiet -e '.[test]'
 	touch $(STAMP)
+
+$(TEST_STAMP): $(STAMP)
+	$(VENV)/bin/pip install --quiet -e '.[test,postgres]'
+	touch $(TEST_STAMP)
 
 run: $(STAMP)
 	$(VENV)/bin/veille run
@@ -38,7 +44,7 @@ postgres:
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends \
 			postgresql postgresql-contrib >/dev/null; }
 
-test: $(STAMP) browser postgres
+test: $(TEST_STAMP) browser postgres
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
