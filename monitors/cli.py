@@ -820,6 +820,22 @@ def rules_check(ctx: click.Context, as_json: bool, strict: bool) -> None:
         echo(f"  {w.name}: {'; '.join(parts)} → {channels}")
 
 
+# Shared by `rules test` and `extract`, which fetch a page the way a crawl of a source would.
+_fetch_timeout_option = click.option(
+    "--timeout",
+    type=SECONDS,
+    default=20.0,
+    show_default=True,
+    help="Seconds for fetching a URL, the whole exchange (a server that drips is cut).",
+)
+_site_profile_option = click.option(
+    "--source",
+    "source_name",
+    help="Extract with this source's site profile (prune_xpath, content_xpath, date_xpath), "
+    "as a crawl of that source would.",
+)
+
+
 @rules.command("test")
 @click.argument("target", required=False)
 @click.option("--text", help="Test this text instead of a URL or file.")
@@ -829,19 +845,8 @@ def rules_check(ctx: click.Context, as_json: bool, strict: bool) -> None:
     help="Language of --text (fr, ar, en…), for watchlists limited to some languages.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-@click.option(
-    "--timeout",
-    type=SECONDS,
-    default=20.0,
-    show_default=True,
-    help="Seconds for fetching a URL, the whole exchange (a server that drips is cut).",
-)
-@click.option(
-    "--source",
-    "source_name",
-    help="Extract with this source's site profile (prune_xpath, content_xpath, date_xpath), "
-    "as a crawl of that source would.",
-)
+@_fetch_timeout_option
+@_site_profile_option
 @click.pass_context
 def rules_test(
     ctx: click.Context,
@@ -919,19 +924,8 @@ def _source_profile(ctx: click.Context, source_name: str | None):
 @click.option(
     "--full", is_flag=True, help="Print the whole text (default: its first 1,500 characters)."
 )
-@click.option(
-    "--timeout",
-    type=SECONDS,
-    default=20.0,
-    show_default=True,
-    help="Seconds for fetching a URL, the whole exchange (a server that drips is cut).",
-)
-@click.option(
-    "--source",
-    "source_name",
-    help="Extract with this source's site profile (prune_xpath, content_xpath, date_xpath), "
-    "as a crawl of that source would.",
-)
+@_fetch_timeout_option
+@_site_profile_option
 @click.pass_context
 def extract_command(
     ctx: click.Context,
