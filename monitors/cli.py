@@ -256,18 +256,12 @@ def run(ctx: click.Context, once: bool, health_port: int | None) -> None:
 @click.pass_context
 def reload(ctx: click.Context) -> None:
     """Ask the running daemon to re-read sources and watchlists (it keeps the old ones if invalid)."""
-    import signal
+    from monitors.service.daemon import request_reload
 
-    from monitors.service.daemon import pidfile_for
-
-    pidfile = pidfile_for(_settings(ctx).db)
     try:
-        pid = int(pidfile.read_text().strip())
-        os.kill(pid, signal.SIGHUP)
-    except (FileNotFoundError, ValueError, ProcessLookupError):
-        raise click.ClickException(
-            f"no running daemon for this database ({pidfile} missing or stale)"
-        ) from None
+        pid = request_reload(_settings(ctx).db)
+    except VeilleError as exc:
+        raise click.ClickException(str(exc)) from None
     echo(
         f"reload requested from daemon {pid}; its log says whether the new configuration was accepted"
     )

@@ -222,7 +222,9 @@ class Matcher:
 
     @classmethod
     def for_rules(cls, rules: RuleSet) -> Matcher:
-        return cls(rules.watchlists, rules.entities)
+        """The watchlists that alert: a paused one stays in the file and the reader (and can
+        be backtested by name) but matches nothing new."""
+        return cls([w for w in rules.watchlists if not w.paused], rules.entities)
 
     # -- compilation -------------------------------------------------------------------------------
 

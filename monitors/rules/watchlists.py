@@ -58,6 +58,7 @@ _WATCHLIST_KEYS = {
     "quiet_hours",
     "language",
     "templates",
+    "paused",
 }
 _ENTITY_KEYS = {"id", "name", "aliases", "fuzzy", "description"}
 DEFAULT_CONTEXT_WINDOW = 10
@@ -110,6 +111,7 @@ class Watchlist:
     quiet_hours: tuple[str, str] | None = None  # ("22:00", "07:00"): held, then sent grouped
     language: str = "fr"
     templates: tuple[tuple[str, str], ...] = ()
+    paused: bool = False  # kept in the file and shown in the reader, matched by nothing
 
 
 def watchlist_expression(w: Watchlist) -> Node:
@@ -308,6 +310,9 @@ def _parse_watchlist(
         raise ConfigError(
             path, raw.line_of("min_mentions"), "min_mentions must be a whole number of at least 1"
         )
+    paused = raw.get("paused", False)
+    if not isinstance(paused, bool):
+        raise ConfigError(path, raw.line_of("paused"), "paused must be true or false")
     notify = string_list(raw.get("notify"), path, raw.line_of("notify"), "notify")
     names: list[str] = []
     for i, target in enumerate(notify):
@@ -344,6 +349,7 @@ def _parse_watchlist(
         entities=entity_ids,
         fields=fields or ("title", "text"),
         min_mentions=min_mentions,
+        paused=paused,
         **parse_delivery_policy(raw, path),
     )
 

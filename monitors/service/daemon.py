@@ -108,6 +108,20 @@ def hold_daemon_lock(pidfile: Path) -> TextIO:
     return handle
 
 
+def request_reload(db: Path | str) -> int:
+    """Send SIGHUP to the daemon running on this database (`veille reload`, the reader after a
+    watchlist is saved); its pid, or a VeilleError when none is running."""
+    pidfile = pidfile_for(db)
+    try:
+        pid = int(pidfile.read_text().strip())
+        os.kill(pid, signal.SIGHUP)
+    except (FileNotFoundError, ValueError, ProcessLookupError):
+        raise VeilleError(
+            f"no running daemon for this database ({pidfile} missing or stale)"
+        ) from None
+    return pid
+
+
 class Daemon:
     def __init__(self, config: Config, console: TextIO | None = None) -> None:
         self.config = config
