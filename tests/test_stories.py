@@ -74,6 +74,11 @@ def test_syndicated_copies_pair_and_distinct_stories_do_not(tmp_path):
     story = store_all(db, items)
     tp = fp = fn = 0
     for (i, a), (j, b) in itertools.combinations(enumerate(items), 2):
+        if a.lang != b.lang:
+            # The Arabic stories of this set are the French ones' events in Arabic (s13 is s01's
+            # call for tenders, s16 s06's 240 services): one story across languages (issue 25,
+            # tests/test_story_set2.py), not copies. Copies are scored within a language.
+            continue
         truth, predicted = a.story == b.story, story[i] == story[j]
         tp += truth and predicted
         fp += predicted and not truth

@@ -270,9 +270,6 @@ def test_the_second_set_figures(measured):
 
 # Issue 25's targets. Expected to fail on today's grouping, only by missing the figure (a crash
 # is a failure); strict, so a target met makes its test fail until its marker is removed.
-@pytest.mark.xfail(
-    strict=True, raises=AssertionError, reason="issue 25: same-topic events are merged"
-)
 def test_pairwise_precision_on_the_second_set(measured):
     assert _score(measured.pairs()).precision >= 0.98
 

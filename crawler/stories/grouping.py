@@ -26,6 +26,7 @@ from crawler.stories.terms import (
     calendar_conflict,
     figures_agree,
     names_conflict,
+    phase_conflict,
     rarity,
     shares_words,
     similarity,
@@ -120,7 +121,11 @@ def find_story(
     copied = _copied_story(db, fp, exclude, keys, source, title, text, hour)
     if copied is not None or hour is None or not (title or text):
         return copied
-    return _rewritten_story(db, story_terms(title, text), hour, source, exclude)
+    own = story_terms(title, text)
+    rewritten = _rewritten_story(db, own, hour, source, exclude)
+    if rewritten is not None:
+        return rewritten
+    return _translated_story(db, own, hour, source, exclude)
 
 
 def _copied_story(
@@ -253,7 +258,11 @@ def _rewritten_story(
         if first is not None and abs(hour - first.hour) > window:
             continue
         agreeing = [
-            m for m in group if not calendar_conflict(own, m.terms) and figures_agree(own, m.terms)
+            m
+            for m in group
+            if not calendar_conflict(own, m.terms)
+            and figures_agree(own, m.terms)
+            and not phase_conflict(own, m.terms)
         ]
         if (first is not None and first not in agreeing) or 2 * len(agreeing) <= len(group):
             continue
@@ -265,6 +274,91 @@ def _rewritten_story(
         if score >= REWRITE_SIMILARITY and (best is None or score > best[0]):
             closest = max(agreeing, key=lambda m: similarity(own, m.terms, idf))
             best = (score, story_id, closest.article_id)
+    return (best[1], best[2]) if best else None
+
+
+# Reports in two languages (crawler.stories.events): an article joins a story in another script
+# when it shares with the story's members at least this many bridges (places and institutions,
+# figures, names by their consonants), weighing at least BRIDGE_WEIGHT by rarity.
+MIN_BRIDGES = 2
+BRIDGE_WEIGHT = 7.0
+# A name's consonants are not counted in the window; they weigh as a fairly rare term.
+SOUND_RARITY = 3.0
+
+
+def _bridges(own: StoryTerms, other: StoryTerms, idf: dict[str, float]) -> tuple[int, float]:
+    """How many bridges two articles in different scripts share, and their weight."""
+    shared = [f"@{p}" for p in own.places & other.places]
+    shared += [f"#{f}" for f in own.figures & other.figures]
+    weight = sum(idf.get(term, 0.0) for term in shared)
+    sounds = own.sounds & other.sounds
+    return len(shared) + len(sounds), weight + SOUND_RARITY * len(sounds)
+
+
+def _translated_story(
+    db: Database,
+    own: StoryTerms,
+    hour: int,
+    source: str | None,
+    exclude: int | None,
+) -> tuple[int, int] | None:
+    """The story of a report of the same event in another script (Arabic / Latin), if one holds
+    up: candidates share the article's places, institutions or figures; a story is joined when
+    the article shares MIN_BRIDGES bridges of BRIDGE_WEIGHT with its first article or with most
+    of its members in the other script, no figure, day or phase in conflict."""
+    bridge_terms = {f"@{p}" for p in own.places} | {f"#{f}" for f in own.figures}
+    if not bridge_terms:
+        return None
+    window = story_window_hours()
+    low, high = hour - window, hour + window
+    articles = store.articles_in_window(db, low, high)
+    counts = store.window_term_counts(db, bridge_terms, low, high)
+    idf = {term: rarity(counts.get(term, 0) + 1, articles + 1) for term in bridge_terms}
+    hits: dict[int, int] = {}
+    for _term, article_id in store.term_hits(db, sorted(bridge_terms), low, high, exclude):
+        hits[article_id] = hits.get(article_id, 0) + 1
+    ranked = sorted((a for a, n in hits.items() if n >= 1), key=lambda a: (-hits[a], -a))[
+        : REWRITE_CANDIDATES * 2
+    ]
+    if not ranked:
+        return None
+    best: tuple[float, int, int] | None = None
+    for story_id in store.stories_of(db, ranked):
+        canonical = store.canonical_article(db, story_id)
+        rows = store.story_members(db, story_id, canonical, STORY_MEMBERS_COMPARED, TERMS_LEAD)
+        group = [
+            _Member(a, story_id, s, h if h is not None else hour, story_terms(t, x))
+            for a, s, h, t, x in rows
+        ]
+        if source is not None and any(m.source == source for m in group):
+            continue
+        first = next((m for m in group if m.article_id == canonical), None)
+        if first is not None and abs(hour - first.hour) > window:
+            continue
+        if any(
+            calendar_conflict(own, m.terms)
+            or not figures_agree(own, m.terms)
+            or phase_conflict(own, m.terms)
+            for m in group
+            if first is None or m is first
+        ):
+            continue
+        foreign = [m for m in group if m.terms.arabic != own.arabic]
+        scored = []
+        for member in foreign:
+            count, weight = _bridges(own, member.terms, idf)
+            if count >= MIN_BRIDGES and weight >= BRIDGE_WEIGHT:
+                scored.append((weight, member))
+        if not scored:
+            continue
+        if not (
+            (first is not None and any(m is first for _, m in scored))
+            or 2 * len(scored) > len(foreign)
+        ):
+            continue
+        weight, closest = max(scored, key=lambda pair: pair[0])
+        if best is None or weight > best[0]:
+            best = (weight, story_id, closest.article_id)
     return (best[1], best[2]) if best else None
 
 

@@ -120,7 +120,9 @@ STEPS: list[Step] = [
         r"""
         CREATE INDEX IF NOT EXISTS stories_updated ON stories(updated_at, id);
         """,
-    ),
+    ),  # Terms carry the places and institutions an article names, the same in every language
+    # (crawler.stories.events, '@' terms): the terms of stored articles are computed again.
+    ("0020_story_terms_places", rebuild_story_terms),
 ]
 
 # The same tables on PostgreSQL (crawler.storage.postgres_schema), from the final shape of STEPS.

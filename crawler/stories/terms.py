@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 
 from crawler.core.normalize import normalize, stem_token
+from crawler.stories import events
 from crawler.stories.markers import markers
 
 # The lead: what every rewrite of an event restates (who, what, the figure, the day).
@@ -106,10 +107,21 @@ class StoryTerms:
     words: frozenset[str]
     figures: frozenset[str]
     calendar: frozenset[str]
+    # What survives translation (crawler.stories.events): gazetteer places and institutions, the
+    # consonants of names, the phase of the event, and the script it is written in.
+    places: frozenset[str] = frozenset()
+    sounds: frozenset[str] = frozenset()
+    phase: str | None = None
+    arabic: bool = False
 
     def index_terms(self) -> set[str]:
-        """What candidate retrieval looks up: the words and the figures (prefixed '#')."""
-        return set(self.words) | {f"#{figure}" for figure in self.figures}
+        """What candidate retrieval looks up: the words, the figures (prefixed '#') and the
+        places and institutions (prefixed '@', the same in every language)."""
+        return (
+            set(self.words)
+            | {f"#{figure}" for figure in self.figures}
+            | {f"@{place}" for place in self.places}
+        )
 
 
 @functools.lru_cache(maxsize=4096)
@@ -133,12 +145,18 @@ def _story_terms(title: str | None, lead: str) -> StoryTerms:
             dates.add(str(int(day)))
     figures = {m for m in head_markers if not m.startswith("day:")} - dates
     title_words = _words(title or "")
+    head = events.tokens(f"{title or ''} {lead}")
+    places, _ = events.places(head)
     return StoryTerms(
         title=frozenset(title_words),
         names=frozenset(_words(" ".join(_names(title or ""))) & title_words),
         words=frozenset(title_words | _words(lead)),
         figures=frozenset(figures),
         calendar=frozenset(calendar),
+        places=places,
+        sounds=events.name_sounds(title or "", lead, STOPWORDS),
+        phase=events.phase(head),
+        arabic=events.arabic(f"{title or ''} {lead}"),
     )
 
 
@@ -180,6 +198,12 @@ def names_conflict(a: StoryTerms, story: list[StoryTerms], first: StoryTerms | N
         for member in story:
             story_names |= member.names
     return bool(a.names - vocabulary) and bool(story_names - a.words)
+
+
+def phase_conflict(a: StoryTerms, b: StoryTerms) -> bool:
+    """Both report a phase of an event (crawler.stories.events: a line-up, a result, a press
+    conference, a demand, a denial), and not the same one: two events of one topic."""
+    return a.phase is not None and b.phase is not None and a.phase != b.phase
 
 
 def figures_agree(a: StoryTerms, b: StoryTerms) -> bool:

@@ -1,0 +1,195 @@
+"""What an event is made of, in a form that survives rewriting and translation: the places and
+institutions it names (a bundled gazetteer, gazetteer.yaml), the names of the people in it as
+their consonants sound (so "Bourita", "Burita" and "بوريطة" are one name), and the phase it
+reports (a line-up, where to watch, a result, a press conference, a demand, a denial).
+
+Outlets of one language rewrite an event in their own words; outlets of two languages share no
+words at all, only what translation keeps: names, places, institutions, figures and dates. And
+within one topic (a match, a price rise, a minister's week) articles share all of these while
+reporting different events: the phase tells them apart. Pure functions, no I/O (the gazetteer is
+read once).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+
+import yaml
+
+from crawler.core.normalize import ARABIC_LETTER, normalize, stem_token
+
+GAZETTEER = Path(__file__).with_name("gazetteer.yaml")
+# Names of more words than this are not looked for.
+MAX_NAME_WORDS = 8
+
+
+def tokens(text: str) -> list[str]:
+    """The folded, stemmed tokens of a text, as story terms and rules see them."""
+    return [stem_token(t) for t in normalize(text).split()]
+
+
+@functools.cache
+def _gazetteer() -> dict[str, list[tuple[tuple[str, ...], str]]]:
+    """First token → (name tokens, key), longest names first."""
+    data = yaml.safe_load(GAZETTEER.read_text(encoding="utf-8"))
+    index: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    for group in data.values():
+        for key, names in group.items():
+            for name in names:
+                words = tuple(tokens(str(name)))
+                if words and len(words) <= MAX_NAME_WORDS:
+                    index.setdefault(words[0], []).append((words, str(key)))
+    for entries in index.values():
+        entries.sort(key=lambda entry: -len(entry[0]))
+    return index
+
+
+def places(words: list[str]) -> tuple[frozenset[str], set[int]]:
+    """The gazetteer keys a token list names, and the positions of the tokens naming them
+    (longest name first at each position: "Tanger Med" is the port, not the city)."""
+    index = _gazetteer()
+    found: set[str] = set()
+    used: set[int] = set()
+    i = 0
+    while i < len(words):
+        for name, key in index.get(words[i], ()):
+            if tuple(words[i : i + len(name)]) == name:
+                found.add(key)
+                used.update(range(i, i + len(name)))
+                i += len(name) - 1
+                break
+        i += 1
+    return frozenset(found), used
+
+
+# -- names by their consonants ---------------------------------------------------------------
+
+# Arabic letters as the Latin consonants transliterations give them; vowels, long vowels and the
+# gutturals Latin spellings drop or render as vowels (ا و ي ه ح ع ء) give nothing.
+_ARABIC_SOUNDS = {
+    "ب": "b", "پ": "b", "ت": "t", "ث": "t", "ط": "t", "ج": "j", "خ": "k", "ق": "k", "ك": "k",
+    "گ": "g", "غ": "g", "د": "d", "ذ": "d", "ض": "d", "ظ": "d", "ر": "r", "ز": "s", "س": "s",
+    "ص": "s", "ش": "c", "ف": "f", "ڤ": "f", "ل": "l", "م": "m", "ن": "n",
+}  # fmt: skip
+# Latin spellings of those sounds: digraphs first, then letters (vowels, h, w, y give nothing).
+_LATIN_DIGRAPHS = (
+    ("sch", "c"), ("ch", "c"), ("sh", "c"), ("kh", "k"), ("gh", "g"), ("dj", "j"), ("ph", "f"),
+    ("th", "t"), ("dh", "d"), ("ou", ""), ("qu", "k"), ("ck", "k"),
+)  # fmt: skip
+_LATIN_SOUNDS = {
+    "b": "b", "p": "b", "t": "t", "d": "d", "k": "k", "q": "k", "c": "k", "g": "g", "j": "j",
+    "r": "r", "s": "s", "z": "s", "x": "ks", "f": "f", "v": "f", "l": "l", "m": "m", "n": "n",
+}  # fmt: skip
+# A name is compared by at least this many consonants: two coincide too often.
+MIN_SOUNDS = 3
+
+
+def _collapse(sounds: str) -> str:
+    return re.sub(r"(.)\1+", r"\1", sounds)
+
+
+def sounds(token: str) -> str:
+    """The consonants of a folded token as a transliteration keeps them ("bourita", "burita"
+    and "بوريطه" all give "brt"; "mudavadi" and "مودافادي" give "mdfd")."""
+    if ARABIC_LETTER.match(token):
+        return _collapse("".join(_ARABIC_SOUNDS.get(ch, "") for ch in token))
+    word = token.lower()
+    word = re.sub(r"c(?=[eiy])", "s", word)
+    word = re.sub(r"g(?=[eiy])", "j", word)
+    for digraph, sound in _LATIN_DIGRAPHS:
+        word = word.replace(digraph, sound.upper() or "_")
+    out = [ch.lower() if ch.isupper() else _LATIN_SOUNDS.get(ch, "") for ch in word]
+    return _collapse("".join(out))
+
+
+# A name in Latin script: a capitalised word (not the first of a sentence unless an acronym) or
+# a word inside an Arabic text ("Mohamed Salah" written in Latin letters in an Arabic lead).
+_CAPITALISED = re.compile(r"(?<![\w'])([A-ZÀ-Þ][\wÀ-ÿ-]{2,})")
+
+
+def name_sounds(title: str, lead: str, stopwords: frozenset[str]) -> frozenset[str]:
+    """The consonants of the names of an article: every capitalised word of a Latin-script title
+    and lead, every word of an Arabic one (which has no capitals; a common word there matches
+    nothing on the Latin side, where only names are taken). Gazetteer names are left to the
+    gazetteer."""
+    text = f"{title} \n {lead}"
+    found: set[str] = set()
+    if arabic(text):
+        candidates = normalize(text).split()
+    else:
+        candidates = [normalize(w) for w in _CAPITALISED.findall(text)]
+    for word in candidates:
+        for part in word.split():
+            stem = stem_token(part)
+            if stem in stopwords or stem in _gazetteer() or len(stem) < 4:
+                continue
+            sound = sounds(stem)
+            if len(sound) >= MIN_SOUNDS:
+                found.add(sound)
+    return frozenset(found)
+
+
+def arabic(text: str) -> bool:
+    """Written in Arabic: over a third of its letters are Arabic."""
+    letters = [c for c in text if c.isalpha()]
+    return bool(letters) and sum(bool(ARABIC_LETTER.match(c)) for c in letters) * 3 > len(letters)
+
+
+# -- the phase of an event -------------------------------------------------------------------
+
+# What kind of event an article reports, by the words that say it in the three languages
+# (folded and stemmed as tokens are). Within a topic, articles of different phases report
+# different events: the line-up is not the result, the unions' demand is not the price rise.
+# When an article says several, the first phase of this list is its phase (a press conference
+# after a result is a press conference).
+_PHASES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("denial", (
+        "dement", "dementi", "dementent", "dementit", "deny", "denie", "denied", "denial",
+        "ينفي", "تنفي", "نفى", "نفت", "تكذب", "يكذب", "كذبت", "نفي",
+    )),
+    ("demand", (
+        "reclame", "reclament", "revendique", "revendiquent", "revendication", "demand", "urge",
+        "يطالب", "تطالب", "يطالبون", "طالب", "طالبت", "مطالب", "مطالبه",
+    )),
+    ("press", (
+        "conference de presse", "point de presse", "entretien", "interview", "press conference",
+        "told reporter", "ندوه صحفيه", "ندوه صحافيه", "مؤتمر صحفي", "حوار", "مقابله",
+    )),
+    ("lineup", (
+        "composition", "titularise", "onze de depart", "line-up", "lineup", "line up",
+        "starting eleven", "starting xi", "تشكيله", "تشكيل",
+    )),
+    ("broadcast", (
+        "chaine", "retransmission", "retransmi", "retransmet", "diffuse", "diffusion",
+        "streaming", "where to watch", "broadcast", "ناقله", "تنقل", "بث", "تبث",
+    )),
+    ("result", (
+        "victoire", "defaite", "nul", "s'impose", "tenue en echec", "tenu en echec", "battu",
+        "l'emporte", "draw", "drew", "goalless", "beat", "victory", "defeat",
+        "تعادل", "يتعادل", "تتعادل", "فوز", "يفوز", "هزيمه", "خساره", "انهزم",
+    )),
+)  # fmt: skip
+
+
+@functools.cache
+def _phase_cues() -> list[tuple[str, tuple[str, ...]]]:
+    cues = []
+    for phase, phrases in _PHASES:
+        for phrase in phrases:
+            cues.append((phase, tuple(tokens(phrase))))
+    return cues
+
+
+def phase(words: list[str]) -> str | None:
+    """The phase an article's title and lead report (see _PHASES), or None."""
+    found: set[str] = set()
+    joined = " " + " ".join(words) + " "
+    for name, cue in _phase_cues():
+        if name not in found and f" {' '.join(cue)} " in joined:
+            found.add(name)
+    for name, _phrases in _PHASES:
+        if name in found:
+            return name
+    return None
