@@ -1263,6 +1263,15 @@ def db_copy(source: Path, target: str, replace: bool) -> None:
     echo(f"copied {total} rows in {len(copied)} tables to {mask_location(target)}")
 
 
+def _add_people_commands() -> None:
+    from monitors.people.commands import users
+
+    cli.add_command(users)
+
+
+_add_people_commands()
+
+
 def main() -> None:
     cli()
 

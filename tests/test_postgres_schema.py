@@ -110,6 +110,7 @@ def test_every_step_runs_once_and_an_up_to_date_database_runs_none(postgres_clus
         "monitors.alerts",
         "monitors.service",
         "monitors.web",
+        "monitors.people",
     }
     assert postgres_schema.apply_postgres_migrations(db.conn) == 0
     db.close()

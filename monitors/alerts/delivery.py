@@ -46,6 +46,8 @@ from monitors.alerts.outbox import describe_hits
 from monitors.alerts.secrets import redact
 from monitors.alerts.store import PendingAlert
 from monitors.alerts.timing import FLOOD_WINDOW, next_digest_time, quiet_until
+from monitors.people import store as people_store
+from monitors.people.mail import PeopleMail, address_url, person_of
 from monitors.rules.watchlists import CONSOLE, RuleSet, Watchlist
 
 logger = logging.getLogger(__name__)
@@ -89,6 +91,7 @@ def complete_alert_rows(db: Database, rows: list[PendingAlert]) -> list[PendingA
             if url != row["url"] and name != row["source"]:
                 also_in.setdefault(title, url)
         row["also_in"] = [{"outlet": title, "url": url} for title, url in also_in.items()]
+        row["links"] = None
     return rows
 
 
@@ -110,7 +113,8 @@ def recover_interrupted(db: Database) -> int:
 class Sender:
     """Sends due deliveries; one apprise object per channel, `min_interval` seconds between two
     messages of a channel (waited out before a delivery is claimed; `clock` and `sleep` are
-    the real ones unless a test gives its own)."""
+    the real ones unless a test gives its own). `people` sends people's own deliveries
+    (channel `person:NAME`) and gives every message its links to the reader."""
 
     def __init__(
         self,
@@ -120,8 +124,10 @@ class Sender:
         min_interval: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        people: PeopleMail | None = None,
     ) -> None:
         self.db = db
+        self.people = people or PeopleMail()
         self.rules = rules
         self.console = console or sys.stdout
         self.min_interval = min_interval
@@ -162,6 +168,8 @@ class Sender:
     def _kind(self, channel: str) -> str:
         if channel == CONSOLE:
             return "console"
+        if person_of(channel) is not None:
+            return "email"
         spec = self.rules.channels.get(channel)
         return channel_kind(spec.url) if spec and spec.url else "other"
 
@@ -176,8 +184,48 @@ class Sender:
         if wait > 0:
             self._sleep(wait)
 
+    def _person_target(self, person: str) -> tuple[apprise.Apprise | None, str | None]:
+        """(the apprise object reaching the person's address now, or None and why not)."""
+        email = people_store.email_of(self.db, person)
+        if email is None:
+            return None, (
+                f"{person!r} has no email address any more (the reader's account page or "
+                "`veille users` gives one)"
+            )
+        if self.people.mail_url is None:
+            missing = ", ".join(self.people.missing)
+            return None, (
+                f"set {missing} (environment or secrets file) for VEILLE_PEOPLE_MAIL"
+                if missing
+                else "no mail server for people's alerts: set VEILLE_PEOPLE_MAIL to an apprise "
+                "mailto:// or mailtos:// URL (docs/people.md)"
+            )
+        url = address_url(self.people.mail_url, email)
+        target = self._apprise.get(url)
+        if target is None:
+            plugin = apprise.Apprise.instantiate(url, suppress_exceptions=True)
+            if plugin is None:
+                return None, "VEILLE_PEOPLE_MAIL is not a valid apprise mail URL"
+            plugin.request_rate_per_sec = 0
+            target = apprise.Apprise()
+            target.add(plugin)
+            self._apprise[url] = target
+        return target, None
+
     def send(self, channel: str, message: Message) -> str | None:
         """Send one message; None on success, else a reason without secrets."""
+        person = person_of(channel)
+        if person is not None:
+            target, reason = self._person_target(person)
+            if target is None:
+                return reason
+            with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as captured:
+                ok = target.notify(
+                    body=message.body, title=message.subject, body_format=message.format
+                )
+            if ok:
+                return None
+            return redact(" ".join(captured.getvalue().split())[:500] or "apprise failed")
         if channel == CONSOLE:
             self.console.write(f"\n=== {message.subject}\n{message.body}\n")
             self.console.flush()
@@ -327,6 +375,9 @@ class Sender:
             immediate[(channel, article_key(row))].append(row)
         for (channel, _), group in immediate.items():
             watchlists = [self._watchlist(row["watchlist"]) for row in group]
+            group[0]["links"] = self.people.links(
+                self.db, group[0], [_named(w) for w in watchlists], now
+            )
             self._deliver(
                 group,
                 now,
@@ -355,6 +406,7 @@ class Sender:
         for same in entries.values():
             entry: dict[str, Any] = dict(same[0])
             entry["watchlists"] = [self._named(row["watchlist"]) for row in same]
+            entry["links"] = self.people.links(self.db, entry, entry["watchlists"], now)
             listed.append(entry)
         names = list(dict.fromkeys(row["watchlist"] for row in rows))
         kind = self._kind(channel)
@@ -411,3 +463,7 @@ class Sender:
         if error is None:
             kill_point("deliver:sent")
         self._finish(rows, error, now, report)
+
+
+def _named(watchlist: Watchlist) -> dict[str, str]:
+    return {"name": watchlist.name, "title": watchlist.title}

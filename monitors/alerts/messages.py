@@ -42,6 +42,10 @@ LABELS = {
         "update_label": "mise à jour",
         "article": "article",
         "articles": "articles",
+        "in_reader": "Lire dans veille",
+        "not_relevant": "pas pertinent",
+        "mute": "masquer ce média pour cette veille",
+        "unsubscribe": "se désabonner",
     },
     "en": {
         "source": "Source",
@@ -59,6 +63,10 @@ LABELS = {
         "update_label": "update",
         "article": "article",
         "articles": "articles",
+        "in_reader": "Read in veille",
+        "not_relevant": "not relevant",
+        "mute": "mute this outlet for this watchlist",
+        "unsubscribe": "unsubscribe",
     },
     "ar": {
         "source": "المصدر",
@@ -76,6 +84,10 @@ LABELS = {
         "update_label": "تحديث",
         "article": "مقال",
         "articles": "مقالات",
+        "in_reader": "اقرأ في veille",
+        "not_relevant": "غير مهم",
+        "mute": "إخفاء هذا المصدر في هذا الرصد",
+        "unsubscribe": "إلغاء الاشتراك",
     },
 }
 LANGUAGES = tuple(LABELS)
@@ -283,6 +295,7 @@ def alert_context(alert: Mapping[str, Any], kind: str = "") -> dict:
         ],
         "snippet_html": snippet_html(alert["snippet"]),
         "terms": alert["terms"],
+        "links": alert.get("links"),
     }
 
 

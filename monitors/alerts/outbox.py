@@ -18,6 +18,8 @@ from crawler.storage import store as crawler_store
 from crawler.storage.engine import Database
 from monitors.alerts import store as alerts_store
 from monitors.alerts.timing import next_digest_time
+from monitors.people import mail as people_mail
+from monitors.people import store as people_store
 from monitors.rules.matcher import ArticleText, Matcher, MatchResult
 from monitors.rules.watchlists import RuleSet
 
@@ -90,6 +92,7 @@ def record_matches(
     stamp = iso(clock)
     created = 0
     story_id, revision = alerts_store.article_story(db, article_id)
+    source: str | None = None
     for result in results:
         match_id = alerts_store.add_match(
             db,
@@ -125,6 +128,17 @@ def record_matches(
             digest = schedule.digest is not None
             due = iso(next_digest_time(schedule, clock)) if digest else stamp
             deliveries.append(alerts_store.NewDelivery(alert_id, channel, due, digest))
+        # Each person who follows the watchlist (and has not muted this outlet for it) gets
+        # it at their own address, on the watchlist's own schedule.
+        source = source or people_store.article_source(db, article_id) or ""
+        for subscriber in people_store.subscribers(db, result.watchlist, source):
+            digest = watchlist.digest is not None
+            due = iso(next_digest_time(watchlist, clock)) if digest else stamp
+            deliveries.append(
+                alerts_store.NewDelivery(
+                    alert_id, people_mail.channel_of(subscriber.name), due, digest
+                )
+            )
         alerts_store.add_deliveries(db, deliveries)
     crawler_store.mark_matched(db, article_id, stamp)
     return created

@@ -74,6 +74,7 @@ class PendingAlert(TypedDict):
     original_url: str | None
     terms: str
     also_in: list[AlsoIn]
+    links: dict | None  # the reader's links (monitors.people.mail), None when not configured
 
 
 class Settled(NamedTuple):

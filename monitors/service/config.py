@@ -60,6 +60,12 @@ class Settings:
     worker_max_rss_mb: float = 600  # likewise above this resident memory
     # Names `veille serve` answers to besides loopback (the Host header), e.g. its public name.
     web_public_names: tuple[str, ...] = ()
+    # The reader's public address (https://veille.example.ma): alerts link to its pages and
+    # carry signed one-click links (monitors.people.mail). None: alerts carry no such links.
+    reader_url: str | None = None
+    # An apprise mailto(s):// URL people's own alerts go through, `to` set to each person's
+    # address (may hold ${VAR}s of the secrets file; the secrets file may hold it too).
+    people_mail: str | None = None
 
 
 def parse_max_age_days(value: str) -> float | None:
@@ -107,7 +113,22 @@ _ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
     "VEILLE_WORKER_MAX_CRAWLS": ("worker_max_crawls", lambda v: parse_count(v, 1, 1_000_000)),
     "VEILLE_WORKER_MAX_RSS_MB": ("worker_max_rss_mb", lambda v: parse_count(v, 100, 65536)),
     "VEILLE_WEB_PUBLIC_NAMES": ("web_public_names", parse_public_names),
+    "VEILLE_READER_URL": ("reader_url", lambda v: parse_reader_url(v)),
+    "VEILLE_PEOPLE_MAIL": ("people_mail", str),
 }
+
+
+def parse_reader_url(value: str) -> str:
+    """VEILLE_READER_URL: the http(s) address people open the reader at, without a query."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
+        raise ValueError(
+            f"VEILLE_READER_URL={value!r}: give the address people open the reader at, e.g. "
+            "https://veille.example.ma/ (http or https, no query)"
+        )
+    return value.strip().rstrip("/")
 
 
 def load_settings(**overrides: object) -> Settings:

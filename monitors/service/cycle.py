@@ -18,6 +18,7 @@ from crawler.storage import store
 from crawler.storage.engine import Database
 from monitors.alerts.delivery import DeliveryReport, Sender, recover_interrupted
 from monitors.alerts.outbox import MatchReport, match_pending
+from monitors.people import mail as people_mail
 from monitors.service.config import Config
 from monitors.service.pacing import Pace, record_interruption, record_outcome
 
@@ -81,7 +82,13 @@ def match_and_deliver(
                 config.matcher,
                 max_age=timedelta(days=max_age) if max_age is not None else None,
             )
-            sender = Sender(db, config.rules, console, config.settings.send_interval)
+            sender = Sender(
+                db,
+                config.rules,
+                console,
+                config.settings.send_interval,
+                people=people_mail.for_settings(config.settings),
+            )
             deliveries = sender.deliver_pending()
         finally:
             if owned:

@@ -1,0 +1,178 @@
+"""`veille users …`: the people of a team, a thin layer over monitors.people.accounts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+from tabulate import tabulate
+
+from crawler.core.errors import VeilleError
+from crawler.storage import store
+from monitors.people import accounts
+from monitors.people import store as people_store
+from monitors.terminal import echo, echo_json
+
+
+def _database(ctx: click.Context):
+    return store.open_database(ctx.obj["settings"].db)
+
+
+def _watchlist_names(ctx: click.Context, names: tuple[str, ...]) -> tuple[str, ...]:
+    """The names, each checked against the watchlists file (a typo would follow nothing)."""
+    if not names:
+        return names
+    from monitors.alerts.secrets import load_secrets_file
+    from monitors.rules.watchlists import load_rules
+
+    settings = ctx.obj["settings"]
+    known = {
+        w.name
+        for w in load_rules(settings.watchlists, load_secrets_file(settings.secrets)).watchlists
+    }
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise VeilleError(
+            f"no watchlist named {', '.join(map(repr, unknown))} in {settings.watchlists} "
+            f"(known: {', '.join(sorted(known)) or 'none'})"
+        )
+    return names
+
+
+def _new_password() -> str:
+    return accounts.check_password(
+        click.prompt("password", hide_input=True, confirmation_prompt=True)
+    )
+
+
+@click.group()
+def users() -> None:
+    """The people of the team: their login, address for alerts and the watchlists they follow."""
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--email", help="Where their alerts go (the watchlists they follow).")
+@click.option("--follow", "follows", multiple=True, help="A watchlist they follow (repeatable).")
+@click.option(
+    "--no-password",
+    is_flag=True,
+    help="No password: they reach the reader through the login proxy, which names them.",
+)
+@click.pass_context
+def add(
+    ctx: click.Context, name: str, email: str | None, follows: tuple[str, ...], no_password: bool
+) -> None:
+    """Add the person NAME (asks for their password, at least 10 characters)."""
+    accounts.check_name(name)
+    accounts.check_email(email)
+    follows = _watchlist_names(ctx, follows)
+    password = None if no_password else _new_password()
+    db = _database(ctx)
+    try:
+        accounts.add_user(db, name, password, email, follows)
+    finally:
+        db.close()
+    echo(f"added {name}" + (f", following {', '.join(follows)}" if follows else ""))
+
+
+@users.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_context
+def list_users(ctx: click.Context, as_json: bool) -> None:
+    """The people, their address, how they log in and what they follow."""
+    db = _database(ctx)
+    try:
+        rows: list[dict[str, Any]] = [
+            {
+                "name": p.name,
+                "email": p.email,
+                "login": "password" if p.password_hash else "proxy",
+                "follows": people_store.followed(db, p.name),
+                "last_visit": p.last_visit_at,
+            }
+            for p in people_store.people(db)
+            if p.name != accounts.TEAM
+        ]
+    finally:
+        db.close()
+    if as_json:
+        echo_json(rows, ensure_ascii=False, indent=2)
+        return
+    if not rows:
+        echo("no users yet: `veille users add NAME --email ADDRESS --follow WATCHLIST`")
+        return
+    echo(
+        tabulate(
+            [
+                (
+                    r["name"],
+                    r["email"] or "",
+                    r["login"],
+                    ", ".join(r["follows"]),
+                    r["last_visit"] or "",
+                )
+                for r in rows
+            ],
+            headers=["name", "email", "login", "follows", "last visit"],
+        )
+    )
+
+
+@users.command("remove")
+@click.argument("name")
+@click.pass_context
+def remove(ctx: click.Context, name: str) -> None:
+    """Remove NAME: their login, subscriptions and triage (their "not relevant" marks stay, as
+    the watchlists' counter-examples)."""
+    db = _database(ctx)
+    try:
+        accounts.remove_user(db, name)
+    finally:
+        db.close()
+    echo(f"removed {name}")
+
+
+@users.command("passwd")
+@click.argument("name")
+@click.pass_context
+def passwd(ctx: click.Context, name: str) -> None:
+    """Set NAME's password (asked twice, at least 10 characters)."""
+    db = _database(ctx)
+    try:
+        if people_store.person(db, name) is None:
+            raise VeilleError(f"no user named {name!r} (`veille users list` lists them)")
+        accounts.change_password(db, name, _new_password())
+    finally:
+        db.close()
+    echo(f"password of {name} changed")
+
+
+@users.command("set")
+@click.argument("name")
+@click.option("--email", help="Their new address for alerts ('' for none).")
+@click.option("--follow", "follows", multiple=True, help="Follow this watchlist too (repeatable).")
+@click.option("--unfollow", "unfollows", multiple=True, help="Stop following it (repeatable).")
+@click.pass_context
+def set_user(
+    ctx: click.Context,
+    name: str,
+    email: str | None,
+    follows: tuple[str, ...],
+    unfollows: tuple[str, ...],
+) -> None:
+    """Change NAME's address or the watchlists they follow."""
+    follows = _watchlist_names(ctx, follows)
+    db = _database(ctx)
+    try:
+        if people_store.person(db, name) is None:
+            raise VeilleError(f"no user named {name!r} (`veille users list` lists them)")
+        if email is not None:
+            accounts.set_email(db, name, email)
+        current = set(people_store.followed(db, name))
+        wanted = (current | set(follows)) - set(unfollows)
+        accounts.set_follows(db, name, wanted, wanted | current)
+        now_following = people_store.followed(db, name)
+    finally:
+        db.close()
+    echo(f"{name} follows: {', '.join(now_following) or 'nothing'}")

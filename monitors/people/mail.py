@@ -1,0 +1,121 @@
+"""Alerts addressed to a person: the delivery channel that names them, the apprise URL that
+reaches their address, and the links their messages carry to the reader (its article and
+watchlist pages, and the signed one-click links of monitors.people.links).
+
+A person's deliveries sit in the outbox under the channel `person:NAME` (no configured channel
+can take that name: channel names have no ':'), next to the team's channels. Their address is
+read when the message is sent, so a change of address applies to what is still pending. The
+mail server is VEILLE_PEOPLE_MAIL, an apprise mailto:// or mailtos:// URL whose `to` is
+replaced by each person's address."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qsl, quote, urlencode
+
+from monitors.people import links as signed_links
+
+PREFIX = "person:"
+
+
+def channel_of(person: str) -> str:
+    return PREFIX + person
+
+
+def person_of(channel: str) -> str | None:
+    """The person a delivery channel names, or None for a team channel."""
+    return channel[len(PREFIX) :] if channel.startswith(PREFIX) else None
+
+
+def address_url(template: str, email: str) -> str:
+    """The mail URL with `to` set to the person's address (any `to` of the template dropped)."""
+    base, _, query = template.partition("?")
+    params = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k.lower() != "to"]
+    params.append(("to", email))
+    return f"{base}?{urlencode(params, safe='@:/${}')}"
+
+
+@dataclass
+class PeopleMail:
+    """What the sender needs for people's messages and for the reader links of every message:
+    the mail URL (secrets substituted; None: people's deliveries fail with a message saying to
+    set VEILLE_PEOPLE_MAIL) and the reader's public address (None: no links)."""
+
+    mail_url: str | None = None
+    reader_url: str | None = None
+    missing: tuple[str, ...] = ()  # the ${VAR}s of VEILLE_PEOPLE_MAIL that are not set
+    link_lifetime: timedelta = signed_links.LIFETIME
+    _secret: str | None = field(default=None, repr=False)
+
+    def links(
+        self,
+        db: Any,
+        row: Mapping[str, Any],
+        watchlists: list[dict[str, str]],
+        now: datetime | None = None,
+    ) -> dict | None:
+        """The links of one article's message to `row['channel']`: the article's page, each
+        watchlist's page and, for a person, the signed links for each watchlist."""
+        if not self.reader_url:
+            return None
+        base = self.reader_url.rstrip("/")
+        person = person_of(row["channel"])
+        now = now or datetime.now(UTC)
+        if person is not None and self._secret is None:
+            self._secret = signed_links.secret_of(db, now)
+        listed = []
+        for w in watchlists:
+            entry: dict[str, str | None] = {
+                "title": w["title"],
+                "page": f"{base}/watchlists/{quote(w['name'], safe='')}",
+                "not_relevant": None,
+                "mute": None,
+                "unsubscribe": None,
+            }
+            if person is not None:
+                assert self._secret is not None
+                for purpose, key in (
+                    ("not-relevant", "not_relevant"),
+                    ("mute", "mute"),
+                    ("unsubscribe", "unsubscribe"),
+                ):
+                    token = signed_links.make(
+                        self._secret,
+                        purpose,
+                        person,
+                        w["name"],
+                        row["article_id"],
+                        row["source"],
+                        now,
+                        self.link_lifetime,
+                    )
+                    entry[key] = f"{base}/links/{purpose}/{token}"
+            listed.append(entry)
+        return {"article": f"{base}/articles/{row['article_id']}", "watchlists": listed}
+
+
+def from_settings(mail_template: str | None, reader_url: str | None, secrets: dict[str, str]):
+    """The PeopleMail of the settings: VEILLE_PEOPLE_MAIL with its ${VAR}s substituted."""
+    from monitors.alerts.secrets import remember_url_secrets, substitute
+
+    url: str | None = None
+    missing: list[str] = []
+    if mail_template:
+        url, missing = substitute(mail_template.strip(), secrets)
+        if missing:
+            url = None
+        else:
+            remember_url_secrets(url)
+    return PeopleMail(url, reader_url, tuple(missing))
+
+
+def for_settings(settings: Any) -> PeopleMail:
+    """The PeopleMail of veille's settings (monitors.service.config.Settings)."""
+    from monitors.alerts.secrets import load_secrets_file
+
+    secrets = load_secrets_file(settings.secrets)
+    template = settings.people_mail or secrets.get("VEILLE_PEOPLE_MAIL")
+    return from_settings(template, settings.reader_url, secrets)

@@ -1,0 +1,254 @@
+"""People of a team: `veille users`, each person's subscriptions delivered to their own address
+through a real SMTP server (one message for an article matching three watchlists, the three
+named), a muted outlet delivering nothing, and the signed one-click links of their alerts
+(valid once for their purpose, refused when changed or expired). On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from click.testing import CliRunner
+
+from crawler.core.normalize import content_hash
+from crawler.storage import store
+from monitors.alerts.delivery import Sender
+from monitors.alerts.outbox import match_pending
+from monitors.cli import cli
+from monitors.people import accounts, links
+from monitors.people import store as people_store
+from monitors.people.mail import PeopleMail, address_url
+from monitors.rules.watchlists import load_rules
+
+T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+READER = "https://veille.example.ma"
+RULES = """
+watchlists:
+  - name: cloud
+    title: Cloud souverain
+    terms: [cloud]
+  - name: um6p
+    title: UM6P
+    terms: [UM6P]
+  - name: calcul
+    title: Calcul intensif
+    terms: [supercalculateur]
+"""
+
+
+def _article(source: str, number: int, title: str) -> store.StoredArticle:
+    text = f"{title}. " + " ".join(f"mot{number}x{i}" for i in range(80)) + "."
+    return store.StoredArticle(
+        source,
+        f"https://{source}.example.ma/{number}",
+        title,
+        None,
+        None,
+        "fr",
+        None,
+        None,
+        text,
+        content_hash(text),
+    )
+
+
+@pytest.fixture
+def team(tmp_path, engine, request):
+    """A database (SQLite or PostgreSQL) with two outlets, the rules, and two people."""
+    location = (
+        str(tmp_path / "veille.db")
+        if engine == "sqlite"
+        else request.getfixturevalue("postgres_url")
+    )
+    db = store.open_database(location)
+    for name in ("presse", "autre"):
+        db.execute("INSERT INTO sources(name) VALUES (?) ON CONFLICT DO NOTHING", (name,))
+    rules_path = tmp_path / "watchlists.yaml"
+    rules_path.write_text(RULES, encoding="utf-8")
+    accounts.add_user(
+        db, "amina", "mot de passe sûr", "amina@example.ma", ("cloud", "um6p", "calcul")
+    )
+    accounts.add_user(db, "karim", "autre mot de passe", "karim@example.ma", ("um6p",))
+    accounts.add_user(db, "sans-adresse", None, None, ("cloud",))
+    yield db, load_rules(rules_path), location
+    db.close()
+
+
+def test_one_email_per_person_for_an_article_matching_three_watchlists_naming_them(team, smtp):
+    db, rules, _ = team
+    store.store_articles(
+        db, [_article("presse", 1, "L'UM6P met en service un supercalculateur pour le cloud")]
+    )
+    people_store.mute(db, "karim", "um6p", "presse", "2026-11-23T08:00:00Z")
+    report = match_pending(db, rules, max_age=None, now=T0)
+    assert report.alerts == 3
+    mail = PeopleMail(f"mailto://127.0.0.1:{smtp.port}?from=veille@example.ma", READER)
+    sent = Sender(db, rules, io.StringIO(), min_interval=0, people=mail).deliver_pending(now=T0)
+    assert sent.messages == 2 and sent.failed == 0  # the console (the default channel) and amina
+    # amina follows all three: one message, to her, naming the three; karim muted the outlet
+    # for his only watchlist (nothing queued for him); no address, no delivery.
+    (message,) = smtp.messages
+    assert message["To"] == "amina@example.ma"
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    for title in ("Cloud souverain", "UM6P", "Calcul intensif"):
+        assert title in text and title in html
+    article_id = db.execute("SELECT id FROM articles").fetchone()[0]
+    assert f'href="{READER}/articles/{article_id}"' in html
+    for name in ("cloud", "um6p", "calcul"):
+        assert f'href="{READER}/watchlists/{name}"' in html
+    tokens = re.findall(rf'href="{READER}/links/(not-relevant|mute|unsubscribe)/([\w.-]+)"', html)
+    assert sorted({p for p, _ in tokens}) == ["mute", "not-relevant", "unsubscribe"]
+    assert len(tokens) == 9  # three per watchlist
+    # The unsubscribe link of "calcul" stops amina's "calcul" alone, once.
+    unsubscribe = next(
+        t for p, t in tokens if p == "unsubscribe" and _claims(t)["watchlist"] == "calcul"
+    )
+    claims = links.use(db, unsubscribe, "unsubscribe")
+    assert (claims.person, claims.watchlist) == ("amina", "calcul")
+    assert people_store.followed(db, "amina") == ["cloud", "um6p"]
+    with pytest.raises(links.LinkRefused, match="used already"):
+        links.use(db, unsubscribe, "unsubscribe")
+
+
+def _claims(token: str) -> dict:
+    payload = token.split(".")[0]
+    return json.loads(links._decode(payload))
+
+
+def test_a_person_changing_address_gets_what_is_pending_at_the_new_one(team, smtp):
+    db, rules, _ = team
+    store.store_articles(db, [_article("autre", 2, "Le cloud national")])
+    match_pending(db, rules, max_age=None, now=T0)
+    accounts.set_email(db, "amina", "amina.nouvelle@example.ma")
+    mail = PeopleMail(f"mailto://127.0.0.1:{smtp.port}?from=veille@example.ma&to=x@y.ma", None)
+    Sender(db, rules, io.StringIO(), min_interval=0, people=mail).deliver_pending(now=T0)
+    assert [m["To"] for m in smtp.messages] == ["amina.nouvelle@example.ma"]
+    # no reader address: no links at all
+    assert "/links/" not in smtp.messages[0].get_body(("html",)).get_content()
+
+
+def test_people_deliveries_without_a_mail_server_fail_saying_what_to_set(team):
+    db, rules, _ = team
+    store.store_articles(db, [_article("autre", 3, "Le cloud national")])
+    match_pending(db, rules, max_age=None, now=T0)
+    report = Sender(db, rules, io.StringIO(), min_interval=0).deliver_pending(now=T0)
+    assert report.retrying == 1
+    (error,) = [
+        r[0]
+        for r in db.execute(
+            "SELECT last_error FROM deliveries WHERE channel = ?", ("person:amina",)
+        )
+    ]
+    assert "VEILLE_PEOPLE_MAIL" in error
+
+
+def test_signed_links_work_once_for_their_purpose_and_never_when_changed_or_expired(team):
+    db, _, _ = team
+    token = links.issue(db, "not-relevant", "amina", "cloud", 7, "presse", now=T0)
+    for purpose in ("mute", "unsubscribe"):  # another purpose: refused, and not spent
+        with pytest.raises(links.LinkRefused, match="not for"):
+            links.use(db, token, purpose, now=T0)
+    payload, signature = token.split(".")
+    changed = dict(_claims(token), person="karim")
+    forged = links._encode(json.dumps(changed, separators=(",", ":")).encode())
+    for tampered in (
+        f"{forged}.{signature}",
+        f"{payload}.{signature[:-2]}AA",
+        payload,
+        "",
+        f"{payload}x.{signature}",
+    ):
+        with pytest.raises(links.LinkRefused, match="not one veille made"):
+            links.use(db, tampered, "not-relevant", now=T0)
+    with pytest.raises(links.LinkRefused, match="expired"):
+        links.use(db, token, "not-relevant", now=T0 + links.LIFETIME + timedelta(seconds=1))
+    claims = links.use(db, token, "not-relevant", now=T0 + timedelta(days=1))
+    assert (claims.person, claims.article_id, claims.watchlist) == ("amina", 7, "cloud")
+    assert people_store.not_relevant_article_ids(db, "cloud") == [7]
+    with pytest.raises(links.LinkRefused, match="used already"):
+        links.use(db, token, "not-relevant", now=T0 + timedelta(days=1))
+    # A mute link mutes that outlet for that watchlist of that person, nothing more.
+    mute = links.issue(db, "mute", "karim", "um6p", 7, "presse", now=T0)
+    links.use(db, mute, "mute", now=T0)
+    assert people_store.muted(db, "karim") == {("um6p", "presse")}
+    assert people_store.muted(db, "amina") == set()
+    assert people_store.followed(db, "karim") == ["um6p"]
+
+
+def test_the_signing_secret_is_kept_in_the_database_and_shown_nowhere(team, caplog):
+    db, _, location = team
+    token = links.issue(db, "mute", "amina", "cloud", 1, "presse", now=T0)
+    secret = people_store.stored_link_secret(db)
+    assert secret and len(secret) >= 40
+    assert secret not in token
+    other = store.open_database(location)  # another process's connection checks it
+    try:
+        assert links.check(other, token, "mute", now=T0).person == "amina"
+    finally:
+        other.close()
+    assert secret not in caplog.text
+
+
+def test_address_url_replaces_the_recipient():
+    assert (
+        address_url("mailtos://u:p@smtp.example.ma?from=v@example.ma&to=all@example.ma", "a@b.ma")
+        == "mailtos://u:p@smtp.example.ma?from=v@example.ma&to=a@b.ma"
+    )
+
+
+def test_users_commands_add_list_passwd_set_remove(tmp_path):
+    rules_path = tmp_path / "watchlists.yaml"
+    rules_path.write_text(RULES, encoding="utf-8")
+    base = ["--db", str(tmp_path / "veille.db"), "--watchlists", str(rules_path), "users"]
+    runner = CliRunner()
+
+    def run(*args, input=None):
+        return runner.invoke(cli, [*base, *args], input=input)
+
+    added = run(
+        "add",
+        "amina",
+        "--email",
+        "amina@example.ma",
+        "--follow",
+        "cloud",
+        input="mot de passe sûr\nmot de passe sûr\n",
+    )
+    assert added.exit_code == 0, added.output
+    assert "added amina, following cloud" in added.output
+    assert run("add", "amina", input="x" * 12 + "\n" + "x" * 12 + "\n").exit_code != 0
+    short = run("add", "karim", input="court\ncourt\n")
+    assert short.exit_code != 0 and "at least 10 characters" in short.output
+    typo = run("add", "karim", "--follow", "clowd", "--no-password")
+    assert typo.exit_code != 0 and "no watchlist named 'clowd'" in typo.output
+    assert run("add", "karim@example.ma", "--no-password").exit_code == 0
+    bad = run("add", "bad name", "--no-password")
+    assert bad.exit_code != 0 and "is not a user name" in bad.output
+    listed = json.loads(run("list", "--json").output)
+    assert [(u["name"], u["login"], u["follows"]) for u in listed] == [
+        ("amina", "password", ["cloud"]),
+        ("karim@example.ma", "proxy", []),
+    ]
+    db = store.open_database(tmp_path / "veille.db")
+    before = people_store.password_hashes(db)["amina"]
+    assert before.startswith("scrypt$") and "mot de passe" not in before
+    assert (
+        run("passwd", "amina", input="nouveau mot de passe\nnouveau mot de passe\n").exit_code == 0
+    )
+    after = people_store.password_hashes(db)["amina"]
+    assert after != before
+    from monitors.web.auth import verify_password
+
+    assert verify_password("nouveau mot de passe", after)
+    changed = run("set", "amina", "--follow", "um6p", "--unfollow", "cloud", "--email", "a@b.ma")
+    assert changed.exit_code == 0 and "amina follows: um6p" in changed.output
+    assert people_store.email_of(db, "amina") == "a@b.ma"
+    assert run("remove", "amina").exit_code == 0
+    gone = run("remove", "amina")
+    assert gone.exit_code != 0 and "no user named 'amina'" in gone.output
+    assert [p.name for p in people_store.people(db)] == ["karim@example.ma"]
+    db.close()
