@@ -122,6 +122,8 @@ VALID = {  # a value each documented variable accepts (the page's own where it g
     "VEILLE_STORY_WINDOW_HOURS": "72",
     "VEILLE_DELIVER_EVERY_SECONDS": "60",
     "VEILLE_WEB_PUBLIC_NAMES": "veille.example.ma, 192.168.1.20",
+    "VEILLE_READER_URL": "https://veille.example.ma/",
+    "VEILLE_PEOPLE_MAIL": "mailtos://veille:${SMTP_PASSWORD}@smtp.example.ma?from=veille@example.ma",
 }
 
 

@@ -114,8 +114,19 @@ _ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
     "VEILLE_WORKER_MAX_RSS_MB": ("worker_max_rss_mb", lambda v: parse_count(v, 100, 65536)),
     "VEILLE_WEB_PUBLIC_NAMES": ("web_public_names", parse_public_names),
     "VEILLE_READER_URL": ("reader_url", lambda v: parse_reader_url(v)),
-    "VEILLE_PEOPLE_MAIL": ("people_mail", str),
+    "VEILLE_PEOPLE_MAIL": ("people_mail", lambda v: parse_people_mail(v)),
 }
+
+
+def parse_people_mail(value: str) -> str:
+    """VEILLE_PEOPLE_MAIL: an apprise mail URL (mailto:// or mailtos://); never shown back, it
+    may hold a password."""
+    if value.strip().split("://", 1)[0].lower() not in ("mailto", "mailtos"):
+        raise ValueError(
+            "VEILLE_PEOPLE_MAIL: give an apprise mail URL, e.g. "
+            "mailtos://user:${SMTP_PASSWORD}@smtp.example.ma?from=veille@example.ma"
+        )
+    return value.strip()
 
 
 def parse_reader_url(value: str) -> str:
