@@ -10,19 +10,21 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from crawler.storage import store
-from monitors.service.status import gather_status
+from monitors.service import store as service_store
+from monitors.service.status import source_statuses
 
 
 def health_report(db_path: Path | str, daemon_state=None) -> dict:
     """What /health returns: per-source state, alert queue, the daemon's own problems (a late
     delivery, a stuck crawl) and an overall verdict."""
     db = store.open_database(db_path)
-    try:
-        status = gather_status(db)
+    try:  # what the report shows, not the totals of `veille status` (they scan whole tables)
+        sources = source_statuses(db)
+        deliveries = service_store.deliveries_by_state(db)
+        run = service_store.last_run(db)
     finally:
         db.close()
-    deliveries = status.deliveries_by_state
-    failing = [s.name for s in status.sources if (s.pace or "").startswith("backing off")]
+    failing = [s.name for s in sources if (s.pace or "").startswith("backing off")]
     problems = daemon_state.problems() if daemon_state is not None else []
     verdict = (
         "degraded"
@@ -36,13 +38,13 @@ def health_report(db_path: Path | str, daemon_state=None) -> dict:
         "pending_alerts": deliveries.get("pending", 0),
         "failed_alerts": deliveries.get("failed", 0),
         "unconfirmed_alerts": deliveries.get("unconfirmed", 0),
-        "last_run": status.last_run,
+        "last_run": run._asdict() if run else None,
         "crawl_workers": (
             daemon_state.pool.describe()
             if daemon_state is not None and getattr(daemon_state, "pool", None) is not None
             else []
         ),
-        "sources": [asdict(s) for s in status.sources],
+        "sources": [asdict(s) for s in sources],
     }
 
 

@@ -41,23 +41,29 @@ class Status:
     matches_not_alerted: dict[str, int] = field(default_factory=dict)  # reason -> count, 7 days
 
 
-def gather_status(db: Database) -> Status:
+def source_statuses(db: Database) -> list[SourceStatus]:
+    """Every source's state (crawl dates, stored articles, last error, pace, retries): what the
+    reader's sources page and /health show, without the totals of `veille status`."""
     booked = retries.counts_by_source(db)
+    return [
+        SourceStatus(
+            *row,
+            retries_waiting=booked.get(row.name, {}).get(retries.WAITING, 0),
+            retries_given_up=booked.get(row.name, {}).get(retries.GIVEN_UP, 0),
+            permanent_failures=booked.get(row.name, {}).get(retries.PERMANENT, 0),
+        )
+        for row in service_store.source_rows(db)
+    ]
+
+
+def gather_status(db: Database) -> Status:
     run = service_store.last_run(db)
     counted = service_store.totals(db)
     return Status(
         matches_not_alerted=service_store.matches_not_alerted(
             db, iso(datetime.now(UTC) - timedelta(days=7))
         ),
-        sources=[
-            SourceStatus(
-                *row,
-                retries_waiting=booked.get(row.name, {}).get(retries.WAITING, 0),
-                retries_given_up=booked.get(row.name, {}).get(retries.GIVEN_UP, 0),
-                permanent_failures=booked.get(row.name, {}).get(retries.PERMANENT, 0),
-            )
-            for row in service_store.source_rows(db)
-        ],
+        sources=source_statuses(db),
         deliveries_by_state=service_store.deliveries_by_state(db),
         alerts=counted.alerts,
         articles=counted.articles,

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from crawler.storage.engine import Database
-from monitors.service.status import gather_status
+from monitors.service.status import source_statuses
 from monitors.web import store as web_store
 from monitors.web.store import MatchRow, Revision, StoryMember
 
@@ -184,5 +184,5 @@ def sources_health(db: Database) -> list[SourceHealth]:
             retries_given_up=s.retries_given_up,
             pace=s.pace,
         )
-        for s in gather_status(db).sources
+        for s in source_statuses(db)
     ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import NamedTuple
 
 from crawler.storage.engine import Database
@@ -178,16 +179,26 @@ def match_counts(db: Database) -> dict[str, int]:
 
 
 def matches_by_day(db: Database, watchlist: str, first: str, last: str) -> dict[str, int]:
-    """A watchlist's matches per publication day (YYYY-MM-DD), from `first` to `last`."""
-    day = f"substr({_WHEN}, 1, 10)"
-    return dict(
-        db.execute(
-            f"SELECT {day}, count(*) FROM matches m JOIN articles a ON a.id = m.article_id "
-            f"WHERE m.watchlist = :watchlist AND {day} >= :first AND {day} <= :last "
-            f"GROUP BY {day}",
-            {"watchlist": watchlist, "first": first, "last": last},
-        ).fetchall()
-    )
+    """A watchlist's matches per publication day (YYYY-MM-DD), from `first` to `last`.
+
+    One count per day over the articles' date index (a day is the range from its date to the
+    next day's), each article of the day checked against the match index: neither the article
+    rows nor the watchlist's older matches are read. Grouping the watchlist's matches by the day
+    of their article read every match and its article (99 ms at 100,000 articles)."""
+    start, end = date.fromisoformat(first), date.fromisoformat(last)
+    bounds = [(start + timedelta(days=i)).isoformat() for i in range((end - start).days + 2)]
+    if len(bounds) < 2:
+        return {}
+    names = {f"d{i}": day for i, day in enumerate(bounds)}
+    days = ", ".join(f"(:d{i}, :d{i + 1})" for i in range(len(bounds) - 1))
+    rows = db.execute(
+        f"WITH days(day, next_day) AS (VALUES {days}) "
+        "SELECT day, (SELECT count(*) FROM articles a CROSS JOIN matches m "
+        f"  WHERE {_WHEN} >= days.day AND {_WHEN} < days.next_day "
+        "  AND m.article_id = a.id AND m.watchlist = :watchlist) FROM days",
+        names | {"watchlist": watchlist},
+    ).fetchall()
+    return {day: count for day, count in rows if count}
 
 
 # -- Articles, stories, sources --------------------------------------------------------------------
@@ -225,10 +236,14 @@ def sources_about(db: Database) -> dict[str, SourceAbout]:
 
 
 def articles_fetched_since(db: Database, since: str) -> dict[str, int]:
-    """{source: articles fetched since `since`}."""
+    """{source: articles fetched since `since`}, from the index on (fetched_at, source) alone.
+    SQLite is told to use it: to spare a sort for GROUP BY, it walked the index on the source
+    and read every article's row (126 ms at 100,000 articles)."""
+    indexed = "INDEXED BY articles_fetched " if db.engine == "sqlite" else ""
     return dict(
         db.execute(
-            "SELECT source, count(*) FROM articles WHERE fetched_at >= :since GROUP BY source",
+            f"SELECT source, count(*) FROM articles {indexed}"
+            "WHERE fetched_at >= :since GROUP BY source",
             {"since": since},
         ).fetchall()
     )
