@@ -155,7 +155,7 @@ _PHASES: tuple[tuple[str, tuple[str, ...]], ...] = (
     )),
     ("press", (
         "conference de presse", "point de presse", "entretien", "interview", "press conference",
-        "told reporter", "ندوه صحفيه", "ندوه صحافيه", "مؤتمر صحفي", "حوار", "مقابله",
+        "told reporter", "ندوه صحفيه", "ندوه صحافيه", "مؤتمر صحفي", "مقابله",
     )),
     ("lineup", (
         "composition", "titularise", "onze de depart", "line-up", "lineup", "line up",

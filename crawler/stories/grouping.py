@@ -28,6 +28,7 @@ from crawler.stories.terms import (
     names_conflict,
     phase_conflict,
     rarity,
+    shared_figures,
     shares_words,
     similarity,
     story_similarity,
@@ -252,7 +253,8 @@ def _rewritten_story(
     idf = {term: rarity(counts.get(term, 0) + 1, articles + 1) for term in vocabulary}
     best: tuple[float, int, int] | None = None
     for story_id, group in members.items():
-        if source is not None and any(m.source == source for m in group):
+        own_outlet = [m for m in group if source is not None and m.source == source]
+        if not all(_is_update(own, hour, m, idf) for m in own_outlet):
             continue
         first = next((m for m in group if m.article_id == first_of[story_id]), None)
         if first is not None and abs(hour - first.hour) > window:
@@ -260,14 +262,22 @@ def _rewritten_story(
         agreeing = [
             m
             for m in group
-            if not calendar_conflict(own, m.terms)
-            and figures_agree(own, m.terms)
-            and not phase_conflict(own, m.terms)
+            if m in own_outlet
+            or (
+                not calendar_conflict(own, m.terms)
+                and figures_agree(own, m.terms)
+                and not phase_conflict(own, m.terms)
+            )
         ]
         if (first is not None and first not in agreeing) or 2 * len(agreeing) <= len(group):
             continue
-        if not shares_words(own, [m.terms for m in group]) or names_conflict(
-            own, [m.terms for m in group], first.terms if first else None
+        # Words are compared with the members in the article's own script (a report in another
+        # language shares none, and would only dilute the story's vocabulary).
+        script = [m.terms for m in group if m.terms.arabic == own.arabic] or [
+            m.terms for m in group
+        ]
+        if not shares_words(own, script) or names_conflict(
+            own, script, first.terms if first else None
         ):
             continue
         score = story_similarity(own, [m.terms for m in group], idf)
@@ -275,6 +285,23 @@ def _rewritten_story(
             closest = max(agreeing, key=lambda m: similarity(own, m.terms, idf))
             best = (score, story_id, closest.article_id)
     return (best[1], best[2]) if best else None
+
+
+# An outlet's own update of its report (a toll raised, the other side's denial added) joins the
+# report's story when it comes within UPDATE_HOURS, reports the same phase on the same day, and
+# is this close to it by `similarity`; its figures may have changed. Further apart, or less
+# alike, two articles of one outlet are two events (a rubric's days, a topic's phases).
+UPDATE_HOURS = 12
+UPDATE_SIMILARITY = 0.3
+
+
+def _is_update(own: StoryTerms, hour: int, member: _Member, idf: dict[str, float]) -> bool:
+    return (
+        abs(hour - member.hour) <= UPDATE_HOURS
+        and not calendar_conflict(own, member.terms)
+        and not phase_conflict(own, member.terms)
+        and similarity(own, member.terms, idf) >= UPDATE_SIMILARITY
+    )
 
 
 # Reports in two languages (crawler.stories.events): an article joins a story in another script
@@ -289,9 +316,11 @@ SOUND_RARITY = 3.0
 def _bridges(own: StoryTerms, other: StoryTerms, idf: dict[str, float]) -> tuple[int, float]:
     """How many bridges two articles in different scripts share, and their weight."""
     shared = [f"@{p}" for p in own.places & other.places]
-    shared += [f"#{f}" for f in own.figures & other.figures]
+    shared += [f"#{f}" for f in shared_figures(own.figures, other.figures)]
     weight = sum(idf.get(term, 0.0) for term in shared)
     sounds = own.sounds & other.sounds
+    if not sounds and not own.places & other.places:
+        return 0, 0.0  # figures alone coincide (a rate, a price, a percentage)
     return len(shared) + len(sounds), weight + SOUND_RARITY * len(sounds)
 
 

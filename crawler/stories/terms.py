@@ -197,7 +197,35 @@ def names_conflict(a: StoryTerms, story: list[StoryTerms], first: StoryTerms | N
     if not story_names:
         for member in story:
             story_names |= member.names
-    return bool(a.names - vocabulary) and bool(story_names - a.words)
+    return bool(_unknown(a.names, vocabulary)) and bool(_unknown(story_names, a.words))
+
+
+# Names spelled two ways ("El Fallah" / "El Fellah", "Abdellatif" / "Abdelatif") are one name
+# when they differ by one letter, as the rules' fuzzy names (words of five letters or more).
+FUZZY_NAME_LETTERS = 5
+
+
+def _unknown(names: frozenset[str] | set[str], words: frozenset[str] | set[str]) -> set[str]:
+    """The names not found among the words, even spelled one letter apart."""
+    return {
+        name
+        for name in names - words
+        if len(name) < FUZZY_NAME_LETTERS
+        or not any(
+            abs(len(word) - len(name)) <= 1 and _one_edit(name, word)
+            for word in words
+            if word[:1] == name[:1]
+        )
+    }
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """a and b differ by at most one substituted, added or dropped letter."""
+    if len(a) > len(b):
+        a, b = b, a
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) <= 1
+    return any(b[:i] + b[i + 1 :] == a for i in range(len(b)))
 
 
 def phase_conflict(a: StoryTerms, b: StoryTerms) -> bool:
@@ -206,10 +234,59 @@ def phase_conflict(a: StoryTerms, b: StoryTerms) -> bool:
     return a.phase is not None and b.phase is not None and a.phase != b.phase
 
 
+# Figures restated each outlet's way: rounded ("2,7 milliards" / "plus de 2,6 milliards", "1.187
+# médicaments" / "près de 1.200") or written in thousands ("6,000" in English, "411 ألف" in
+# Arabic, "411.000" in French). Two figures are one when they differ by at most this share of
+# the larger and both reach ROUNDED_FROM, or by less than the last digit of the coarser one
+# (12 and 13 are two counts; 2,6 and 2,7 two roundings of 2,65).
+ROUNDING = 0.1
+ROUNDED_FROM = 100
+_SCALES = (1.0, 1000.0, 1_000_000.0)
+
+
+def _number(figure: str) -> float | None:
+    try:
+        return float(figure)
+    except ValueError:  # a time of day ("6:22")
+        return None
+
+
+def _last_digit(x: str, y: str) -> float:
+    """The last digit's unit of the coarser of two figures (2.6 and 2.75: 0.1; 14 and 13.95: 1):
+    a figure rounded to it is within one such unit of the precise one."""
+    decimals = min(len(f.partition(".")[2]) for f in (x, y))
+    return 10.0**-decimals
+
+
+def same_figure(x: str, y: str) -> bool:
+    """The two figures state one quantity, rounded or scaled (see ROUNDING)."""
+    if x == y:
+        return True
+    a, b = _number(x), _number(y)
+    if a is None or b is None or a <= 0 or b <= 0:
+        return False
+    for scale in _SCALES:
+        for low, high in ((a * scale, b), (b * scale, a)):
+            if low == high:
+                return True
+            if abs(low - high) > ROUNDING * max(low, high):
+                continue
+            unit = _last_digit(x, y) * scale
+            gap = abs(low - high)
+            if min(low, high) >= ROUNDED_FROM or gap < unit or (unit < 1 and gap < unit * 1.001):
+                return True
+    return False
+
+
+def shared_figures(a: frozenset[str], b: frozenset[str]) -> set[str]:
+    """The figures of `a` that `b` states too, rounded or scaled (same_figure)."""
+    return {x for x in a if x in b or any(same_figure(x, y) for y in b)}
+
+
 def figures_agree(a: StoryTerms, b: StoryTerms) -> bool:
     """Rewrites of one event restate its key figure, each adding figures of its own: when both
-    leads state figures, they share at least one."""
-    return not (a.figures and b.figures) or bool(a.figures & b.figures)
+    leads state figures, they share at least one (rounded or scaled: same_figure)."""
+    return not (a.figures and b.figures) or bool(shared_figures(a.figures, b.figures))
 
 
 def _vector(terms: StoryTerms, idf: dict[str, float]) -> dict[str, float]:
