@@ -561,6 +561,14 @@ def export(ctx, fmt, watchlist, since, until, output) -> None:
     "(repeatable; adds to VEILLE_WEB_PUBLIC_NAMES). Requests for any other Host get 400.",
 )
 @click.option(
+    "--editor",
+    "editors",
+    multiple=True,
+    help="A user allowed to edit the watchlists in the reader, by the name the login gives "
+    "(repeatable; replaces VEILLE_WEB_EDITORS). Without either, everyone who reaches the "
+    "reader may edit.",
+)
+@click.option(
     "--hash-password",
     is_flag=True,
     help="Ask for a team password and print the line to put in the secrets file "
@@ -576,6 +584,7 @@ def serve(
     auth_header: str,
     no_raw_data: bool,
     public_names: tuple[str, ...],
+    editors: tuple[str, ...],
     hash_password: bool,
 ) -> None:
     """The web view: the reader (latest matches, articles, stories, search, sources, feeds) and
@@ -636,6 +645,8 @@ def serve(
             public_names=names,
             password_hash=password_hash,
             proxy_header=auth_header if behind_auth_proxy else None,
+            editors=editors or settings.web_editors,
+            sources=Path(settings.sources),
         )
     )
     guard = []

@@ -66,6 +66,18 @@ class Settings:
     # An apprise mailto(s):// URL people's own alerts go through, `to` set to each person's
     # address (may hold ${VAR}s of the secrets file; the secrets file may hold it too).
     people_mail: str | None = None
+    # Who may edit the watchlists in the reader (monitors.web.editing): None is everyone.
+    web_editors: tuple[str, ...] | None = None
+
+
+def parse_editors(value: str) -> tuple[str, ...] | None:
+    """VEILLE_WEB_EDITORS: '*' (everyone), 'none' (nobody), or names separated by commas."""
+    value = value.strip()
+    if value == "*":
+        return None
+    if value.lower() == "none":
+        return ()
+    return tuple(name.strip() for name in value.split(",") if name.strip())
 
 
 def parse_max_age_days(value: str) -> float | None:
@@ -115,6 +127,7 @@ _ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
     "VEILLE_WEB_PUBLIC_NAMES": ("web_public_names", parse_public_names),
     "VEILLE_READER_URL": ("reader_url", lambda v: parse_reader_url(v)),
     "VEILLE_PEOPLE_MAIL": ("people_mail", lambda v: parse_people_mail(v)),
+    "VEILLE_WEB_EDITORS": ("web_editors", parse_editors),
 }
 
 

@@ -45,7 +45,7 @@ from monitors.alerts.secrets import load_secrets_file
 from monitors.rules.backtest import ScanBudget, backtest
 from monitors.rules.matcher import ArticleText, Matcher
 from monitors.rules.watchlists import RuleSet, Watchlist, load_rules
-from monitors.web import export, reading
+from monitors.web import editing, export, reading
 from monitors.web.auth import RequireLogin
 from monitors.web.chart import bar_chart
 from monitors.web.costly import Busy, CostlyWork, OverBudget
@@ -91,6 +91,10 @@ class ReaderConfig:
     backtest_seconds: float = 10.0
     backtest_max_chars: int = 10_000_000
     clock: Callable[[], float] = time.monotonic  # the backtest's time budget (tests inject one)
+    # watchlist editing (monitors.web.editing): who may edit (None: everyone), and the sources
+    # file the edited watchlists are checked against (None: not checked)
+    editors: tuple[str, ...] | None = None
+    sources: Path | None = None
 
 
 class _Rules:
@@ -190,6 +194,7 @@ def create_app(config: ReaderConfig):
         token, new_nonce = form_guard.token(request)
         body = templates.get_template(name).render(
             t=LABELS[lang],
+            e=editing.LABELS.get(lang, editing.LABELS["en"]),
             lang=lang,
             other_lang="en" if lang == "fr" else "fr",
             switch_query=urlencode(switch),
@@ -301,6 +306,39 @@ def create_app(config: ReaderConfig):
         except OverBudget:
             return {"error": labels["over_budget"].format(seconds=f"{config.work_seconds:g}")}, 200
 
+    async def run_backtest(
+        rule_set: RuleSet, name: str, days: int, labels: dict
+    ) -> tuple[dict, int]:
+        """A watchlist of `rule_set` (the file's, or one being edited) over the stored articles
+        of the last `days` days, on the costly work's threads and within its budget."""
+        read = LABELS["en"] | labels
+        budget = ScanBudget(config.backtest_max_chars, config.backtest_seconds, clock=config.clock)
+        backtested, status = await costly_result(
+            lambda: _backtest(reading_db, rule_set, name, days, budget), read
+        )
+        if backtested.get("partial"):
+            backtested["partial_reason"] = read[f"partial_{backtested['partial']}"].format(
+                seconds=f"{config.backtest_seconds:g}",
+                characters=f"{config.backtest_max_chars:,}",
+                articles=f"{BACKTEST_MAX_ARTICLES:,}",
+            )
+        return backtested, status
+
+    async def run_trial(rule_set: RuleSet, name: str, form: dict, labels: dict) -> tuple[dict, int]:
+        """The rule test of a watchlist of `rule_set` on the form's URL or text."""
+        read = LABELS["en"] | labels
+        return await costly_result(
+            lambda: _try_rule(
+                rule_set,
+                rule_set.by_name(name),
+                form,
+                config.allowed_networks,
+                read,
+                config.fetch_seconds,
+            ),
+            read,
+        )
+
     async def watchlist(request: Request) -> Response:
         name = request.path_params["name"]
         rule_set = rules.get()
@@ -330,32 +368,9 @@ def create_app(config: ReaderConfig):
                 )
             if "backtest" in form:
                 days = _bounded(form.get("backtest"), 30, 1, 3650)
-                budget = ScanBudget(
-                    config.backtest_max_chars, config.backtest_seconds, clock=config.clock
-                )
-                backtested, status = await costly_result(
-                    lambda: _backtest(reading_db, rule_set, name, days, budget), labels
-                )
-                if backtested.get("partial"):
-                    backtested["partial_reason"] = labels[
-                        f"partial_{backtested['partial']}"
-                    ].format(
-                        seconds=f"{config.backtest_seconds:g}",
-                        characters=f"{config.backtest_max_chars:,}",
-                        articles=f"{BACKTEST_MAX_ARTICLES:,}",
-                    )
+                backtested, status = await run_backtest(rule_set, name, days, labels)
             else:
-                trial, status = await costly_result(
-                    lambda: _try_rule(
-                        rule_set,
-                        chosen,
-                        form,
-                        config.allowed_networks,
-                        labels,
-                        config.fetch_seconds,
-                    ),
-                    labels,
-                )
+                trial, status = await run_trial(rule_set, name, form, labels)
 
         def render() -> HTMLResponse:
             with reading_db() as db:
@@ -513,6 +528,23 @@ def create_app(config: ReaderConfig):
         Route("/feeds/{name}.atom", watchlist_feed, name="watchlist_feed"),
         Mount("/static", app=StaticFiles(directory=str(WEB / "static")), name="static"),
     ]
+    routes[:0] = editing.routes(
+        editing.ReaderParts(
+            watchlists=config.watchlists,
+            db=config.db,
+            rules=rules.get,
+            page=page,
+            language=_language,
+            read_form=_read_form,
+            refusal=form_guard.refusal,
+            backtest=run_backtest,
+            try_rule=run_trial,
+            secrets=lambda: load_secrets_file(config.secrets),
+            source_names=lambda: _source_names(config.sources),
+            editors=config.editors,
+            proxy_header=config.proxy_header,
+        )
+    )
     if postgres:
         routes.append(Route(DATA_PREFIX + "/{rest:path}", raw_data_unavailable))
         routes.append(Route(DATA_PREFIX, raw_data_unavailable))
@@ -536,6 +568,23 @@ async def _read_form(request: Request) -> dict[str, str] | None:
             return None
     fields = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
     return {key: value for key, value in fields}
+
+
+def _source_names(path: Path | None) -> set[str] | None:
+    """The names of the sources file, which edited watchlists may filter on (None: not
+    checked, when the reader was not told where the file is)."""
+    if path is None:
+        return None
+    from crawler.discovery.sources import load_sources
+    from monitors.rules.editing import EditRefused
+
+    try:
+        return {source.name for source in load_sources(path).sources}
+    except VeilleError as exc:
+        raise EditRefused(
+            f"not saved: the sources file the watchlists are checked against is invalid ({exc}); "
+            "fix it first (`veille sources check --offline`)"
+        ) from None
 
 
 def _postgres_pool(location: str):

@@ -1,0 +1,541 @@
+"""Watchlists edited in the reader: the list page, the create/edit form with its preview (the
+loader's verdict, the lint's warnings, the diff, the rule test and the backtest of the rule as
+edited), pause, resume and delete, and "save this search as a watchlist".
+
+The file is written by `monitors.rules.editing` (round trip, stale-form refusal, validation,
+atomic write, backup, change log); after a save the running daemon is asked to reload
+(`request_reload`, SIGHUP, as `veille reload` does). Every form carries the reader's form token
+(`monitors.web.forms`) and the file's token (a digest of the file when the form was shown).
+
+Who may edit: everyone (the default), or the names in `ReaderConfig.editors`, compared with the
+request's user name: `scope["veille.user"]` when an account layer sets it, else the login
+proxy's header, else the user name given with the team password; on loopback without a login,
+the name is empty and only "everyone" lets it edit.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import logging
+import re
+import unicodedata
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Route
+
+from crawler.core.errors import VeilleError
+from monitors.rules.editing import (
+    Change,
+    EditRefused,
+    StaleFile,
+    WatchlistFields,
+    check_change,
+    file_token,
+    recent_changes,
+    save_change,
+    watchlist_fields,
+)
+from monitors.rules.watchlists import RuleSet
+from monitors.web.opml import opml_document
+
+log = logging.getLogger("veille.web.editing")
+FILE_TOKEN = "file_token"
+
+LABELS: dict[str, dict[str, str]] = {
+    "fr": {
+        "watchlists": "Veilles",
+        "new": "Nouvelle veille",
+        "edit": "Modifier",
+        "pause": "Mettre en pause",
+        "resume": "Reprendre",
+        "delete": "Supprimer",
+        "paused": "en pause",
+        "name": "Nom (lettres minuscules, chiffres, - ou _)",
+        "title": "Titre",
+        "query": "Règle (requête)",
+        "terms": "Termes (un par ligne)",
+        "exclude": "Exclus (un par ligne)",
+        "languages": "Langues (fr, ar, en…)",
+        "sources": "Sources (noms, séparés par des virgules)",
+        "notify": "Canaux (noms, séparés par des virgules)",
+        "known_channels": "canaux connus",
+        "test_title": "Titre à tester",
+        "test_url": "ou adresse d'un article à tester",
+        "test_text": "Texte à tester",
+        "days": "Rétro-test sur (jours)",
+        "preview": "Aperçu : tester et rétro-tester",
+        "save": "Enregistrer",
+        "preview_first": "Vérifiez l'aperçu ci-dessous, puis enregistrez.",
+        "changed_since_preview": "Le formulaire a changé depuis l'aperçu : vérifiez ce nouvel aperçu, "
+        "puis enregistrez.",
+        "valid": "Le fichier reste valide.",
+        "warnings": "Avertissements",
+        "diff": "Changement du fichier",
+        "backtest": "Ce que la règle aurait retenu",
+        "rule_test": "Test sur le texte donné",
+        "saved": "Enregistré",
+        "saved_in": "Modification enregistrée dans",
+        "backup": "version précédente gardée dans",
+        "reloaded": "Le démon (pid {pid}) a été prié de recharger les veilles.",
+        "no_daemon": "Aucun démon ne tourne sur cette base : les veilles seront lues à son "
+        "prochain démarrage ({reason}).",
+        "stale": "Modification refusée",
+        "your_change": "Votre saisie (à recopier dans le formulaire rouvert)",
+        "reopen": "Rouvrir le formulaire",
+        "not_allowed": "Vous ne pouvez pas modifier les veilles : seuls {editors} le peuvent "
+        "(réglage VEILLE_WEB_EDITORS ou --editor de veille serve).",
+        "nobody": "personne",
+        "changes": "Dernières modifications",
+        "no_changes": "Aucune modification faite depuis le lecteur.",
+        "confirm_delete": "Supprimer cette veille du fichier ? Ses correspondances passées restent "
+        "dans la base.",
+        "opml": "Flux de toutes les veilles (OPML, pour un lecteur de flux)",
+        "save_search": "Enregistrer cette recherche comme veille",
+        "query_help": 'Même langage que la recherche : OR, AND, NOT, "expression", préfixe*, '
+        "NEAR/5, title:, @entité.",
+        "who": "qui",
+        "when": "quand",
+        "what": "quoi",
+        "state": "état",
+        "active": "active",
+    },
+    "en": {
+        "watchlists": "Watchlists",
+        "new": "New watchlist",
+        "edit": "Edit",
+        "pause": "Pause",
+        "resume": "Resume",
+        "delete": "Delete",
+        "paused": "paused",
+        "name": "Name (lowercase letters, digits, - or _)",
+        "title": "Title",
+        "query": "Rule (query)",
+        "terms": "Terms (one per line)",
+        "exclude": "Excluded (one per line)",
+        "languages": "Languages (fr, ar, en…)",
+        "sources": "Sources (names, comma-separated)",
+        "notify": "Channels (names, comma-separated)",
+        "known_channels": "known channels",
+        "test_title": "Title to test",
+        "test_url": "or address of an article to test",
+        "test_text": "Text to test",
+        "days": "Backtest over (days)",
+        "preview": "Preview: test and backtest",
+        "save": "Save",
+        "preview_first": "Check the preview below, then save.",
+        "changed_since_preview": "The form changed since the preview: check this new preview, "
+        "then save.",
+        "valid": "The file stays valid.",
+        "warnings": "Warnings",
+        "diff": "Change to the file",
+        "backtest": "What the rule would have matched",
+        "rule_test": "Test on the given text",
+        "saved": "Saved",
+        "saved_in": "Change saved in",
+        "backup": "previous version kept in",
+        "reloaded": "The daemon (pid {pid}) was asked to reload the watchlists.",
+        "no_daemon": "No daemon is running on this database: the watchlists will be read when it "
+        "next starts ({reason}).",
+        "stale": "Change refused",
+        "your_change": "What you entered (to copy into the reopened form)",
+        "reopen": "Open the form again",
+        "not_allowed": "You may not edit the watchlists: only {editors} may (VEILLE_WEB_EDITORS "
+        "or veille serve --editor).",
+        "nobody": "nobody",
+        "changes": "Latest changes",
+        "no_changes": "No change made from the reader yet.",
+        "confirm_delete": "Delete this watchlist from the file? Its past matches stay in the "
+        "database.",
+        "opml": "Feeds of every watchlist (OPML, for a feed reader)",
+        "save_search": "Save this search as a watchlist",
+        "query_help": 'The search language: OR, AND, NOT, "phrase", prefix*, NEAR/5, title:, '
+        "@entity.",
+        "who": "who",
+        "when": "when",
+        "what": "what",
+        "state": "state",
+        "active": "active",
+    },
+}
+
+
+@dataclass
+class ReaderParts:
+    """What the editing pages use of the reader built by `monitors.web.app.create_app`."""
+
+    watchlists: Path
+    db: Path | str
+    rules: Callable[[], RuleSet | None]
+    page: Callable[..., HTMLResponse]
+    language: Callable[[Request], str]
+    read_form: Callable[[Request], Awaitable[dict[str, str] | None]]
+    refusal: Callable[[Request, dict[str, str]], str | None]
+    # (rule set, watchlist name, days, labels) -> (the backtest's result, HTTP status)
+    backtest: Callable[[RuleSet, str, int, dict], Awaitable[tuple[dict, int]]]
+    # (rule set, watchlist name, form, labels) -> (the rule test's result, HTTP status)
+    try_rule: Callable[[RuleSet, str, dict, dict], Awaitable[tuple[dict, int]]]
+    secrets: Callable[[], dict[str, str]]
+    source_names: Callable[[], set[str] | None]
+    editors: tuple[str, ...] | None = None  # None: everyone
+    proxy_header: str | None = None
+
+
+def request_user(request: Request, proxy_header: str | None) -> str:
+    """The user name the reader knows for this request ('' when none)."""
+    given = request.scope.get("veille.user")
+    if isinstance(given, str) and given:
+        return given
+    if proxy_header:
+        value = request.headers.get(proxy_header, "").strip()
+        if value:
+            return value
+    authorization = request.headers.get("authorization", "")
+    if authorization.lower().startswith("basic "):
+        try:
+            decoded = base64.b64decode(authorization[6:].strip()).decode()
+        except (binascii.Error, UnicodeDecodeError):
+            return ""
+        return decoded.partition(":")[0].strip()
+    return ""
+
+
+def may_edit(user: str, editors: tuple[str, ...] | None) -> bool:
+    return editors is None or (bool(user) and user in editors)
+
+
+def _listed(value: str | None, lines: bool = False) -> tuple[str, ...]:
+    parts = (value or "").splitlines() if lines else re.split(r"[,\s]+", value or "")
+    return tuple(part.strip() for part in parts if part.strip())
+
+
+def form_fields(form: dict[str, str], name: str | None = None) -> WatchlistFields:
+    return WatchlistFields(
+        name=(name or form.get("name", "")).strip(),
+        title=form.get("title", "").strip(),
+        query=" ".join(form.get("query", "").split()),
+        terms=_listed(form.get("terms"), lines=True),
+        exclude=_listed(form.get("exclude"), lines=True),
+        languages=_listed(form.get("languages")),
+        sources=_listed(form.get("sources")),
+        notify=_listed(form.get("notify")),
+        paused=form.get("paused") == "on",
+    )
+
+
+def _digest(fields: WatchlistFields, token: str) -> str:
+    """Ties a Save button to the preview it was shown with."""
+    return hashlib.sha256(repr((fields, token)).encode()).hexdigest()[:32]
+
+
+def suggested_name(text: str) -> str:
+    """A watchlist name from a search: ASCII letters and digits joined by '-' (Arabic and
+    other scripts give nothing: the form then asks for one)."""
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    words = [w for w in re.split(r"[^a-z0-9]+", folded) if w and w not in ("or", "and", "not")]
+    return "-".join(words)[:40].strip("-")
+
+
+def _values(fields: WatchlistFields) -> dict[str, Any]:
+    """The form's values for a watchlist's fields."""
+    return {
+        "name": fields.name,
+        "title": fields.title,
+        "query": fields.query,
+        "terms": "\n".join(fields.terms),
+        "exclude": "\n".join(fields.exclude),
+        "languages": ", ".join(fields.languages),
+        "sources": ", ".join(fields.sources),
+        "notify": ", ".join(fields.notify),
+        "paused": fields.paused,
+    }
+
+
+def routes(parts: ReaderParts) -> list[Route]:
+    """The editing routes, to put before the reader's own."""
+
+    def labels(request: Request) -> dict[str, str]:
+        return LABELS.get(parts.language(request), LABELS["en"])
+
+    def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+        return parts.page(request, template, status=status, **context)
+
+    def refused(request: Request, status: int, message: str, **context: Any) -> HTMLResponse:
+        return page(
+            request,
+            "watchlist_refused.html",
+            status=status,
+            heading=labels(request)["stale"],
+            message=message,
+            **context,
+        )
+
+    def who(request: Request) -> str:
+        user = request_user(request, parts.proxy_header)
+        client = (request.client.host if request.client else "") or "unknown"
+        return f"{user} ({client})" if user else f"anonymous ({client})"
+
+    def not_allowed(request: Request) -> HTMLResponse | None:
+        if may_edit(request_user(request, parts.proxy_header), parts.editors):
+            return None
+        e = labels(request)
+        editors = ", ".join(parts.editors or ()) or e["nobody"]
+        log.warning("watchlist edit refused to %s: not an editor", who(request))
+        return refused(request, 403, e["not_allowed"].format(editors=editors))
+
+    async def checked_post(request: Request) -> tuple[dict[str, str] | None, Response | None]:
+        """The POSTed form, or the answer refusing it (too large, cross-site, no token, not an
+        editor)."""
+        refusal = not_allowed(request)
+        if refusal is not None:
+            return None, refusal
+        form = await parts.read_form(request)
+        if form is None:
+            return None, refused(request, 413, "form too large (over 1 MB)")
+        problem = parts.refusal(request, form)
+        if problem:
+            log.warning("form refused on %s: %s", request.url.path, problem)
+            return None, refused(request, 403, problem)
+        return form, None
+
+    def channels() -> list[str]:
+        rule_set = parts.rules()
+        return sorted(n for n in rule_set.channels if "#" not in n) if rule_set else []
+
+    def listing(request: Request) -> HTMLResponse:
+        rule_set = parts.rules()
+        return page(
+            request,
+            "watchlists.html",
+            watchlists=rule_set.watchlists if rule_set else [],
+            file_token=file_token(parts.watchlists),
+            file_token_field=FILE_TOKEN,
+            changes=recent_changes(parts.watchlists, 20),
+            may_edit=may_edit(request_user(request, parts.proxy_header), parts.editors),
+            path_name=str(parts.watchlists),
+        )
+
+    async def edit_form(request: Request) -> Response:
+        """GET: the form (a new watchlist, maybe from a search; or an existing one). POST:
+        preview, or save when the preview shown is the one being saved."""
+        name = request.path_params.get("name")
+        creating = name is None
+        e = labels(request)
+        if request.method == "GET":
+            refusal = not_allowed(request)
+            if refusal is not None:
+                return refusal
+            if creating:
+                params = request.query_params
+                query = params.get("q", "").strip()
+                fields = WatchlistFields(
+                    name=suggested_name(query),
+                    title=query,
+                    query=query,
+                    languages=_listed(params.get("language")),
+                    sources=_listed(params.get("source")),
+                )
+            else:
+                text = parts.watchlists.read_text(encoding="utf-8")
+                found = watchlist_fields(text, str(name))
+                if found is None:
+                    return page(request, "error.html", status=404, message=f"watchlist {name}")
+                fields = found
+            return edit_page(request, fields, creating, file_token(parts.watchlists), {})
+        form, answer = await checked_post(request)
+        if answer is not None:
+            return answer
+        assert form is not None
+        fields = form_fields(form, None if creating else name)
+        token = form.get(FILE_TOKEN, "")
+        change = Change("create" if creating else "update", fields.name or "", fields)
+        if form.get("action") == "save" and form.get("previewed") == _digest(fields, token):
+            return save(request, change, token, fields, form)
+        notice = e["changed_since_preview"] if form.get("action") == "save" else None
+        return await preview(request, change, token, fields, form, creating, notice)
+
+    def edit_page(
+        request: Request,
+        fields: WatchlistFields,
+        creating: bool,
+        token: str,
+        form: dict[str, str],
+        status: int = 200,
+        **context: Any,
+    ) -> HTMLResponse:
+        return page(
+            request,
+            "watchlist_edit.html",
+            status=status,
+            creating=creating,
+            values=_values(fields),
+            test=form,
+            days=form.get("days") or "30",
+            file_token=token,
+            file_token_field=FILE_TOKEN,
+            channels=channels(),
+            **({"checked": None, "previewed": None, "notice": None} | context),
+        )
+
+    async def preview(
+        request: Request,
+        change: Change,
+        token: str,
+        fields: WatchlistFields,
+        form: dict[str, str],
+        creating: bool,
+        notice: str | None,
+    ) -> Response:
+        e = labels(request)
+        if token != file_token(parts.watchlists):
+            return stale(request, fields, creating)
+        try:
+            checked = check_change(parts.watchlists, change, parts.secrets(), parts.source_names())
+        except EditRefused as exc:
+            return edit_page(
+                request, fields, creating, token, form, status=422, error=str(exc), notice=notice
+            )
+        days = max(1, min(3650, int(form["days"]) if form.get("days", "").isdigit() else 30))
+        backtested, status = await parts.backtest(checked.rules, fields.name, days, e)
+        trial = None
+        sample = {  # the form's "title" is the watchlist's: the sample's is "title_test"
+            "url": form.get("url", ""),
+            "text": form.get("text", ""),
+            "title": form.get("title_test", ""),
+        }
+        if any(value.strip() for value in sample.values()):
+            trial, status = await parts.try_rule(checked.rules, fields.name, sample, e)
+        return edit_page(
+            request,
+            fields,
+            creating,
+            token,
+            form,
+            status=status,
+            checked=checked,
+            previewed=_digest(fields, token),
+            backtested=backtested,
+            backtest_days=days,
+            trial=trial,
+            notice=notice or e["preview_first"],
+        )
+
+    def stale(request: Request, fields: WatchlistFields | None, creating: bool) -> HTMLResponse:
+        message = (
+            f"not saved: {parts.watchlists.name} changed on disk since this form was opened "
+            "(edited by hand or saved by someone else); nothing was overwritten. Open the form "
+            "again to start from the file as it is now"
+        )
+        log.warning("watchlist edit refused to %s: %s", who(request), message)
+        reopen = (
+            "/new-watchlist" if creating or fields is None else f"/watchlists/{fields.name}/edit"
+        )
+        return refused(request, 409, message, entered=fields and _values(fields), reopen=reopen)
+
+    def save(
+        request: Request,
+        change: Change,
+        token: str,
+        fields: WatchlistFields | None,
+        form: dict[str, str],
+    ) -> HTMLResponse:
+        e = labels(request)
+        creating = change.action == "create"
+        try:
+            saved = save_change(
+                parts.watchlists,
+                token,
+                change,
+                who(request),
+                parts.secrets(),
+                parts.source_names(),
+            )
+        except StaleFile:
+            return stale(request, fields, creating)
+        except EditRefused as exc:
+            if fields is None:
+                return refused(request, 422, str(exc))
+            return edit_page(request, fields, creating, token, form, status=422, error=str(exc))
+        from monitors.service.daemon import request_reload
+
+        try:
+            reload = e["reloaded"].format(pid=request_reload(parts.db))
+        except VeilleError as exc:
+            reload = e["no_daemon"].format(reason=exc)
+        name = fields.name if fields else change.name
+        return page(
+            request,
+            "watchlist_saved.html",
+            saved=saved,
+            change=change,
+            watchlist_name=name,
+            exists=change.action != "delete",
+            reload=reload,
+            path_name=str(parts.watchlists),
+        )
+
+    async def state_change(request: Request) -> Response:
+        """POST pause, resume or delete (delete after its confirmation page)."""
+        name = request.path_params["name"]
+        action = request.path_params["action"]
+        if action not in ("pause", "resume", "delete"):
+            return page(request, "error.html", status=404, message=request.url.path)
+        if request.method == "GET":
+            if action != "delete":
+                return page(request, "error.html", status=405, message="POST only")
+            refusal = not_allowed(request)
+            if refusal is not None:
+                return refusal
+            token = file_token(parts.watchlists)
+            try:
+                checked = check_change(
+                    parts.watchlists, Change("delete", name), parts.secrets(), None
+                )
+            except EditRefused as exc:
+                return refused(request, 422, str(exc))
+            return page(
+                request,
+                "watchlist_delete.html",
+                watchlist_name=name,
+                checked=checked,
+                file_token=token,
+                file_token_field=FILE_TOKEN,
+            )
+        form, answer = await checked_post(request)
+        if answer is not None:
+            return answer
+        assert form is not None
+        text = parts.watchlists.read_text(encoding="utf-8")
+        fields = watchlist_fields(text, name)
+        return save(request, Change(action, name), form.get(FILE_TOKEN, ""), fields, form)
+
+    def opml(request: Request) -> Response:
+        rule_set = parts.rules()
+        outlines = [
+            (
+                w.title,
+                str(request.url_for("watchlist_feed", name=w.name)),
+                str(request.url_for("watchlist", name=w.name)),
+            )
+            for w in (rule_set.watchlists if rule_set else [])
+        ]
+        body = opml_document("veille — watchlists", outlines)
+        return Response(
+            body,
+            media_type="text/x-opml; charset=utf-8",
+            headers={"content-disposition": 'inline; filename="veille-watchlists.opml"'},
+        )
+
+    return [
+        Route("/watchlists/", listing, name="watchlists"),
+        Route("/new-watchlist", edit_form, methods=["GET", "POST"], name="new_watchlist"),
+        Route("/watchlists/{name}/edit", edit_form, methods=["GET", "POST"], name="edit_watchlist"),
+        Route("/watchlists/{name}/{action}", state_change, methods=["GET", "POST"]),
+        Route("/feeds/watchlists.opml", opml, name="watchlists_opml"),
+    ]
