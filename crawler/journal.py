@@ -10,7 +10,6 @@ in `open_spider`; the spider turns it into the run's record when it closes.
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections import defaultdict
 from collections.abc import Callable
 from typing import Any, Literal, TypedDict, cast
@@ -18,7 +17,7 @@ from typing import Any, Literal, TypedDict, cast
 from crawler.canonical import url_key
 from crawler.discovery import retries
 from crawler.storage import store
-from crawler.storage.engine import Database
+from crawler.storage.engine import Database, database_errors
 
 logger = logging.getLogger(__name__)
 
@@ -121,7 +120,7 @@ class CrawlJournal:
         logger.warning("source=%s kind=%s url=%s %s", source, kind, url, message)
         try:
             store.record_error(self.db, self.run_id, source, url, kind, message)
-        except sqlite3.Error as exc:
+        except database_errors() as exc:
             logger.error("source=%s fault not recorded in the database (%s): %s", source, exc, kind)
 
     def book_article_failure(

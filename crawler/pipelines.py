@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -28,6 +27,7 @@ from crawler.fetching.kill_points import kill_point
 from crawler.items import ArticleItem
 from crawler.journal import COUNT, CrawlJournal
 from crawler.storage import store
+from crawler.storage.engine import database_errors
 from crawler.stories.fingerprint import fingerprint
 
 logger = logging.getLogger(__name__)
@@ -210,7 +210,7 @@ class StorePipeline(_Stage):
             self.flush()  # keep the order in which pages arrived
             try:
                 revision = store.update_article(self.journal.db, item.update_of, article)
-            except sqlite3.Error as exc:
+            except database_errors() as exc:
                 self.journal.mark_articles_lost()
                 self.journal.record_error(
                     item.source, item.url, "store", f"update not stored: {exc}"
@@ -249,7 +249,8 @@ class StorePipeline(_Stage):
             return
         try:
             results = store.store_articles(self.journal.db, [article for _, article in batch])
-        except sqlite3.Error as exc:  # the batch is rolled back; the next crawl fetches it again
+        except database_errors() as exc:
+            # The batch is rolled back; the next crawl fetches it again.
             self.journal.mark_articles_lost()
             for item, _ in batch:
                 self.journal.record_error(item.source, item.url, "store", f"not stored: {exc}")

@@ -6,7 +6,6 @@ import json
 import logging
 import math
 import os
-import sqlite3
 import sys
 from dataclasses import asdict
 from datetime import UTC, date, datetime, timedelta
@@ -17,7 +16,7 @@ from tabulate import tabulate
 
 from crawler.core.errors import VeilleError
 from crawler.storage import store
-from crawler.storage.engine import Database
+from crawler.storage.engine import Database, database_errors
 from monitors.alerts.secrets import RedactingFilter
 from monitors.service.config import Settings, load_settings
 from monitors.terminal import echo, echo_json
@@ -144,10 +143,10 @@ class _Veille(click.Group):
         except VeilleError as exc:
             echo(f"error: {exc}", err=True)
             ctx.exit(2)
-        except sqlite3.DatabaseError as exc:  # disk full or a damaged page met mid-command
+        except database_errors() as exc:  # disk full, a damaged page, a server gone mid-command
             settings = (ctx.obj or {}).get("settings")
             where = settings.db if settings else "the database"
-            echo(f"error: {store.explain_database_error(where, exc)}", err=True)
+            echo(f"error: {store.explain_error(where, exc)}", err=True)
             ctx.exit(2)
 
 

@@ -64,6 +64,19 @@ def engine(request) -> str:
     return request.param
 
 
+@pytest.fixture
+def db_location(engine: str, tmp_path: Path, request) -> str:
+    """A fresh, migrated database of this test on each engine: a file in tmp_path, or a
+    PostgreSQL database of its own (the same assertions on both)."""
+    if engine == "sqlite":
+        location = tmp_path / "veille.db"
+        from crawler.storage.store import open_database
+
+        open_database(location).close()
+        return str(location)
+    return request.getfixturevalue("postgres_cluster").new_database()
+
+
 def database_from(request, engine: str, sqlite_path: Path) -> str:
     """The location of a database holding what the SQLite file holds, on `engine`: the file
     itself, or a fresh PostgreSQL database it was copied into (`veille db copy`)."""

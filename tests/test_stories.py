@@ -1,4 +1,5 @@
-"""One story, one alert: near-duplicate detection across outlets, stories, article updates."""
+"""One story, one alert: near-duplicate detection across outlets, stories, article updates.
+The storing tests run on both engines (the `db_location` fixture), with the same assertions."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import shutil
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 from click.testing import CliRunner
 
@@ -46,11 +48,7 @@ def store_all(db, items, batch: int = 1) -> dict[int, int]:
     """Store the items (`batch` per transaction, as the crawler does); item index -> story id."""
     # Each copy is another outlet's (one outlet's own look-alike articles are kept apart unless
     # they are versions of one text: crawler.stories.grouping.SAME_OUTLET_JACCARD).
-    db.conn.executemany(
-        "INSERT OR IGNORE INTO sources(name) VALUES (?)",
-        [("wire",), *((f"outlet{i}",) for i in range(len(items)))],
-    )
-    db.conn.commit()
+    store.add_sources(db, ["wire", *(f"outlet{i}" for i in range(len(items)))])
     articles = [
         wire_article(f"https://outlet{i}.ma/{i}", item, f"outlet{i}")
         for i, item in enumerate(items)
@@ -64,13 +62,13 @@ def store_all(db, items, batch: int = 1) -> dict[int, int]:
     return {i: stories[a] for i, a in story_of.items()}
 
 
-def test_syndicated_copies_pair_and_distinct_stories_do_not(tmp_path):
+def test_syndicated_copies_pair_and_distinct_stories_do_not(db_location):
     items = syndication_set()
     syndicated = {s["id"] for s in STORIES["syndicated"]}
     assert len(syndicated) >= 20 and len(STORIES["distinct"]) >= 20
     copies = {s: sum(1 for i in items if i.story == s) - 1 for s in syndicated}
     assert min(copies.values()) >= 2 and max(copies.values()) <= 6
-    db = store.open_database(tmp_path / "s.db")
+    db = store.open_database(db_location)
     story = store_all(db, items)
     tp = fp = fn = 0
     for (i, a), (j, b) in itertools.combinations(enumerate(items), 2):
@@ -93,20 +91,19 @@ def test_syndicated_copies_pair_and_distinct_stories_do_not(tmp_path):
     assert recall >= 0.95
 
 
-def test_batched_storage_groups_stories_exactly_as_one_by_one(tmp_path):
+def test_batched_storage_groups_stories_exactly_as_one_by_one(db_location, tmp_path):
     items = syndication_set()
-    one_by_one = store_all(store.open_database(tmp_path / "one.db"), items)
-    batched = store_all(store.open_database(tmp_path / "batch.db"), items, batch=25)
+    one_by_one = store_all(store.open_database(tmp_path / "one.db"), items)  # on SQLite
+    batched = store_all(store.open_database(db_location), items, batch=25)
     # Same partition into stories (ids may differ): copies within one batch find each other.
     assert {
         frozenset(i for i in one_by_one if one_by_one[i] == s) for s in one_by_one.values()
     } == {frozenset(i for i in batched if batched[i] == s) for s in batched.values()}
 
 
-def test_a_batch_stores_a_repeated_article_once(tmp_path):
-    db = store.open_database(tmp_path / "s.db")
-    db.conn.execute("INSERT INTO sources(name) VALUES ('wire')")
-    db.conn.commit()
+def test_a_batch_stores_a_repeated_article_once(db_location):
+    db = store.open_database(db_location)
+    store.add_sources(db, ["wire"])
     item = syndication_set()[0]
     first = wire_article("https://outlet.ma/a/", item)
     again = wire_article("https://www.outlet.ma/a", item)  # same URL key
@@ -117,12 +114,12 @@ def test_a_batch_stores_a_repeated_article_once(tmp_path):
     assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == 1
 
 
-def test_story_index_survives_reopening(tmp_path):
+def test_story_index_survives_reopening(db_location):
     original = STORIES["syndicated"][0]
-    db = store.open_database(tmp_path / "s.db")
+    db = store.open_database(db_location)
     store_all(db, [make_copy(original, random.Random(1))])
-    db.conn.close()
-    reopened = store.open_database(tmp_path / "s.db")
+    db.close()
+    reopened = store.open_database(db_location)
     copy = make_copy(original, random.Random(2))
     store.store_article(reopened, wire_article("https://other.ma/x", copy))
     assert reopened.execute("SELECT count(DISTINCT story_id) FROM articles").fetchone()[0] == 1
@@ -379,17 +376,18 @@ WATCHLIST = """watchlists:
 
 
 def _register(db, names):
-    db.conn.executemany("INSERT OR IGNORE INTO sources(name, title) VALUES (?, ?)", names)
-    db.conn.commit()
+    store.register_sources(
+        db, [SimpleNamespace(name=n, title=t, homepage=None, languages=()) for n, t in names]
+    )
 
 
-def test_five_daily_heat_bulletins_give_five_alerts(tmp_path):
+def test_five_daily_heat_bulletins_give_five_alerts(db_location, tmp_path):
     """A rubric of one outlet, near-identical from day to day but for its figures and days: each
     day is its own story, so a watchlist on it alerts every day, not only the first."""
     from monitors.alerts.outbox import match_pending
     from monitors.rules.watchlists import load_rules
 
-    db = store.open_database(tmp_path / "v.db")
+    db = store.open_database(db_location)
     _register(db, [("meteo-maroc", "Météo Maroc")])
     days = [("lundi", 23, 38, 44), ("mardi", 24, 39, 46), ("mercredi", 25, 40, 47),
             ("jeudi", 26, 37, 43), ("vendredi", 27, 36, 42)]  # fmt: skip
@@ -407,11 +405,13 @@ def test_five_daily_heat_bulletins_give_five_alerts(tmp_path):
     assert report.alerts == 5
 
 
-def test_one_event_in_four_outlets_gives_one_alert_listing_the_others_with_links(tmp_path):
+def test_one_event_in_four_outlets_gives_one_alert_listing_the_others_with_links(
+    db_location, tmp_path
+):
     from monitors.alerts.outbox import match_pending
     from monitors.rules.watchlists import load_rules
 
-    db = store.open_database(tmp_path / "v.db")
+    db = store.open_database(db_location)
     outlets = [("lequotidien", "Le Quotidien"), ("alkhabar", "Al Khabar"),
                ("ledesk", "Le Desk"), ("medias24", "Médias24")]  # fmt: skip
     _register(db, outlets)

@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +34,7 @@ from crawler.core.normalize import content_hash
 from crawler.core.times import utcnow
 from crawler.extraction.dates import parse_date
 from crawler.storage import store
-from crawler.storage.engine import Database
+from crawler.storage.engine import Database, database_errors
 from crawler.stories.fingerprint import fingerprint
 from crawler.stories.grouping import story_hour
 from crawler.stories.store import story_count
@@ -425,7 +424,7 @@ def _store_in_order(
             results = store.store_articles(
                 db, [p.article for p in pending], matched_at=None if alerts else utcnow()
             )
-        except sqlite3.Error as exc:
+        except database_errors() as exc:
             raise _Stop(pending[0].record.line, _database_cause(db, exc)) from None
         new = sum(1 for _, is_new in results if is_new)
         report.new += new
@@ -448,7 +447,7 @@ def _store_in_order(
                     report.updated += 1
                 else:
                     report.duplicates += 1
-            except sqlite3.Error as exc:
+            except database_errors() as exc:
                 raise _Stop(item.record.line, _database_cause(db, exc)) from None
             done(item)
             continue
@@ -461,8 +460,8 @@ def _store_in_order(
     report.stories_joined = report.new - (stories_after - stories_before)
 
 
-def _database_cause(db: Database, exc: sqlite3.Error) -> str:
-    return str(store.explain_database_error(store.database_location(db), exc))
+def _database_cause(db: Database, exc: BaseException) -> str:
+    return str(store.explain_error(store.database_location(db), exc))
 
 
 def import_records(db: Database, records: list[ImportRecord], alerts: bool = True) -> ImportReport:

@@ -131,7 +131,12 @@ def explain_postgres_error(location: str, exc: BaseException) -> DatabaseError:
             "lacks the unaccent extension",
             "install PostgreSQL's contrib package on the server (Debian: postgresql-contrib)",
         )
-    elif state.startswith("53") or "disk full" in lowered or "no space" in lowered:
+    elif state == "53100" or "could not extend file" in lowered or "no space" in lowered:
+        problem, fix = (
+            "cannot grow: the disk is full",
+            "free space on the server's disk, then retry",
+        )
+    elif state.startswith("53") or "disk full" in lowered:
         problem, fix = "is out of resources", "free disk space or connections on the server"
     elif state == "57P01" or "terminating connection" in lowered or "server closed" in lowered:
         problem, fix = "closed the connection", "check the server's log; retry once it is back"

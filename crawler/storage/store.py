@@ -72,6 +72,16 @@ def explain_database_error(path: str | Path, exc: sqlite3.Error) -> DatabaseErro
     return DatabaseError(f"database {path} {problem} ({text}); {fix}")
 
 
+def explain_error(location: str | Path, exc: BaseException) -> DatabaseError:
+    """What a user can do about a database failure on either engine (an sqlite3 or a psycopg
+    error), the PostgreSQL password never shown."""
+    if isinstance(exc, sqlite3.Error):
+        return explain_database_error(location, exc)
+    from crawler.storage.postgres_schema import explain_postgres_error
+
+    return explain_postgres_error(str(location), exc)
+
+
 def database_location(db: Database) -> str:
     """Where the database is, for messages: its file on SQLite, its location (password masked)
     on PostgreSQL."""
