@@ -1,12 +1,13 @@
 """`veille import` holds or says: a file with a line storing would refuse stores nothing, the
 crawl's text cap applies, the file is read one line at a time, and a database that fails
-part-way is reported with exactly what was stored."""
+part-way is reported with exactly what was stored, the PostgreSQL password never shown. On both
+engines (the `db_location` fixture), with the same assertions."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
-import sqlite3
 import tracemalloc
 
 import pytest
@@ -41,9 +42,12 @@ def _write(path, records: list[dict], last: str | None = None):
     return path
 
 
-def _count(db_path) -> int:
-    with sqlite3.connect(db_path) as conn:
-        return conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+def _count(location) -> int:
+    db = store.open_database(location)
+    try:
+        return db.execute("SELECT count(*) FROM articles").fetchone()[0]
+    finally:
+        db.close()
 
 
 # Lines the old check accepted and storing then refused, each after 1,000 good lines.
@@ -65,11 +69,18 @@ LINE_1001 = {
 }
 
 
-@pytest.mark.parametrize("case", sorted(LINE_1001))
-def test_an_import_failing_on_line_1001_stores_nothing_and_names_the_line(tmp_path, case):
+# Every case on SQLite; on PostgreSQL one (the check refuses the line before anything is stored:
+# what the engine adds is storing nothing, then the 1,000 good lines, which one case shows).
+@pytest.mark.parametrize(
+    ("engine", "case"),
+    [*(("sqlite", case) for case in sorted(LINE_1001)), ("postgresql", "lone surrogate")],
+)
+def test_an_import_failing_on_line_1001_stores_nothing_and_names_the_line(
+    db_location, tmp_path, case
+):
     bad, words = LINE_1001[case]
     path = _write(tmp_path / "a.jsonl", [_record(n) for n in range(1000)], last=bad)
-    db_path = tmp_path / "v.db"
+    db_path = db_location
     result = CliRunner().invoke(cli, ["--db", str(db_path), "import", str(path)])
     assert result.exit_code == 2, result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
@@ -84,33 +95,32 @@ def test_an_import_failing_on_line_1001_stores_nothing_and_names_the_line(tmp_pa
     assert _count(db_path) == 1000
 
 
-def test_an_ipv6_literal_address_is_imported(tmp_path):
+def test_an_ipv6_literal_address_is_imported(db_location, tmp_path):
     path = _write(tmp_path / "a.jsonl", [_record(1, url="http://[2001:db8::1]:8080/a?b=2&a=1")])
-    db = store.open_database(tmp_path / "v.db")
+    db = store.open_database(db_location)
     assert import_file(db, path).new == 1
     (url,) = db.execute("SELECT url FROM articles").fetchone()
     assert url == "http://[2001:db8::1]:8080/a?a=1&b=2"
     assert import_file(db, path).duplicates == 1
 
 
-def test_a_text_over_the_crawl_cap_is_cut_and_said(tmp_path):
+def test_a_text_over_the_crawl_cap_is_cut_and_said(db_location, tmp_path):
     paragraph = "Le conseil régional de Fès-Meknès a voté le budget des projets numériques.\n"
     long_text = paragraph * (MAX_TEXT_CHARACTERS // len(paragraph) + 2000)
     path = _write(tmp_path / "a.jsonl", [_record(1), _record(2, text=long_text)])
-    db_path = tmp_path / "v.db"
-    result = CliRunner().invoke(cli, ["--db", str(db_path), "import", str(path)])
+    result = CliRunner().invoke(cli, ["--db", db_location, "import", str(path)])
     assert result.exit_code == 0, result.output
     assert f"cut line 2: text of {len(long_text.strip()):,} characters" in result.output
-    with sqlite3.connect(db_path) as conn:
-        lengths = [row[0] for row in conn.execute("SELECT length(text) FROM articles")]
+    db = store.open_database(db_location)
+    lengths = [row[0] for row in db.execute("SELECT length(text) FROM articles")]
     assert len(lengths) == 2 and max(lengths) <= MAX_TEXT_CHARACTERS
 
 
-def test_a_line_too_long_for_a_record_is_refused_before_it_is_read(tmp_path):
+def test_a_line_too_long_for_a_record_is_refused_before_it_is_read(db_location, tmp_path):
     """The 23 MB line that once stored 22 M characters at 5.4 GB: refused, read in chunks."""
     huge = json.dumps(_record(2, text="x " * 12_000_000))
     path = _write(tmp_path / "a.jsonl", [_record(1)], last=huge)
-    db = store.open_database(tmp_path / "v.db")
+    db = store.open_database(db_location)
     tracemalloc.start()
     try:
         with pytest.raises(ImportFileError) as caught:
@@ -120,7 +130,7 @@ def test_a_line_too_long_for_a_record_is_refused_before_it_is_read(tmp_path):
         tracemalloc.stop()
     assert "line 2: 24.0 MB, over the 8 MB one record may take" in str(caught.value)
     assert peak < 20e6  # the line (24 MB) is never held whole
-    assert _count(tmp_path / "v.db") == 0
+    assert _count(db_location) == 0
 
 
 def _check_peak(tmp_path, db, lines: int) -> tuple[int, int]:
@@ -143,7 +153,7 @@ def _check_peak(tmp_path, db, lines: int) -> tuple[int, int]:
 
 def test_records_stream_memory_does_not_grow_with_the_file(tmp_path):
     """Only each good line's place is kept between the check and storing, never its text: four
-    times the lines, the same peak."""
+    times the lines, the same peak. (The check reads the file before any storing: one engine.)"""
     db = store.open_database(tmp_path / "v.db")
     _check_peak(tmp_path, db, 20)  # imports and caches warmed up
     small, small_size = _check_peak(tmp_path, db, 150)
@@ -155,27 +165,78 @@ def test_records_stream_memory_does_not_grow_with_the_file(tmp_path):
     assert large - small < 0.3 * (large_size - small_size), (small, large)
 
 
-def test_a_database_failing_part_way_reports_exactly_what_was_stored(tmp_path):
-    """A disk that fills up during the import (SQLite's page limit): the error says how many
-    lines were stored, the database holds exactly those, and running the import again once
-    there is room stores the rest, none twice."""
+@contextlib.contextmanager
+def disk_filling_up(db, room: int):
+    """The database's disk is full after `room` more pages (SQLite: the page limit of this
+    connection) or articles (PostgreSQL: the error the server sends when it cannot extend a
+    file, SQLSTATE 53100 disk_full, raised by a trigger past that count), until the block ends."""
+    if db.engine == "sqlite":
+        pages = db.execute("PRAGMA page_count").fetchone()[0]
+        db.execute(f"PRAGMA max_page_count = {pages + room}")
+        try:
+            yield
+        finally:
+            db.execute("PRAGMA max_page_count = 1073741823")
+        return
+    limit = db.execute("SELECT count(*) FROM articles").fetchone()[0] + room
+    db.execute(
+        "CREATE FUNCTION disk_full() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        f"IF (SELECT count(*) FROM articles) >= {limit} THEN RAISE EXCEPTION "
+        "'could not extend file \"base/1/2\": No space left on device' USING ERRCODE = "
+        "'disk_full'; END IF; RETURN NEW; END $$"
+    )
+    db.execute(
+        "CREATE TRIGGER disk_full BEFORE INSERT ON articles FOR EACH ROW EXECUTE FUNCTION disk_full()"
+    )
+    try:
+        yield
+    finally:
+        db.execute("DROP TRIGGER disk_full ON articles")
+        db.execute("DROP FUNCTION disk_full()")
+
+
+def test_a_database_failing_part_way_reports_exactly_what_was_stored(db_location, tmp_path):
+    """A disk that fills up during the import: the error says how many lines were stored, the
+    database holds exactly those, and running the import again once there is room stores the
+    rest, none twice."""
+    db = store.open_database(db_location)
+    # SQLite's page limit needs texts that fill pages; PostgreSQL's trigger counts articles.
+    lines, room = (1100, 600) if db.engine == "sqlite" else (500, 300)
     filler = "Une phrase de plus sur le numérique au Maroc et ses acteurs publics. " * 30
-    records = [_record(n, text=f"{n} {filler} {n * 31}") for n in range(1100)]
+    records = [_record(n, text=f"{n} {filler} {n * 31}") for n in range(lines)]
     path = _write(tmp_path / "a.jsonl", records)
-    db_path = tmp_path / "v.db"
-    db = store.open_database(db_path)
-    pages = db.execute("PRAGMA page_count").fetchone()[0]
-    db.execute(f"PRAGMA max_page_count = {pages + 600}")
-    with pytest.raises(ImportStopped) as caught:
+    with disk_filling_up(db, room), pytest.raises(ImportStopped) as caught:
         import_file(db, path)
     message = str(caught.value)
-    stored = _count(db_path)
-    assert 0 < stored < 1100
+    stored = _count(db_location)
+    assert 0 < stored < lines
     assert "import stopped at line" in message and "disk is full" in message
-    assert f"{stored} of the 1100 valid line(s) were done before it ({stored} stored" in message
+    assert f"{stored} of the {lines} valid line(s) were done before it ({stored} stored" in message
     assert "run the same import again" in message
 
-    db.execute("PRAGMA max_page_count = 1073741823")
     report = import_file(db, path)
-    assert (report.new, report.duplicates) == (1100 - stored, stored)
-    assert _count(db_path) == 1100
+    assert (report.new, report.duplicates) == (lines - stored, stored)
+    assert _count(db_location) == lines
+
+
+def test_a_postgresql_failure_during_veille_import_is_said_without_its_password(
+    postgres_url, tmp_path
+):
+    """A PostgreSQL error met while storing is one line saying what to do, with no traceback and
+    no password: `veille import` mapped only SQLite's errors."""
+    secret = "s3cret-Pass-word"
+    location = postgres_url.replace("postgresql://postgres@", f"postgresql://postgres:{secret}@")
+    path = _write(tmp_path / "a.jsonl", [_record(n) for n in range(5)])
+    db = store.open_database(location)
+    with disk_filling_up(db, 0):
+        result = CliRunner().invoke(cli, ["--db", location, "import", str(path)])
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    assert "import stopped at line 1" in result.output and "disk is full" in result.output
+    assert "free space on the server's disk" in result.output
+    assert secret not in result.output and "postgres:***@" in result.output
+    unreachable = location.replace(postgres_url.split("?")[0].rsplit("/", 1)[1], "no_such_db")
+    result = CliRunner().invoke(cli, ["--db", unreachable, "import", str(path)])
+    assert result.exit_code == 2 and "has no such database" in result.output, result.output
+    assert secret not in result.output
