@@ -229,7 +229,9 @@ def parse_listing(
         if href.strip():
             base = urljoin(base_url, href.strip())
     site = site or SiteHosts([base_url])
-    seen: set[str] = set()
+    # Each URL once, in page order, with the fullest text any of its links holds: a teaser's
+    # image link and its "Lire la suite" point where its headline does.
+    titles: dict[str, str | None] = {}
     # Links inside navigation, headers and footers are menus, not articles.
     for anchor in tree.xpath(
         "//a[@href][not(ancestor::nav or ancestor::header or ancestor::footer)]"
@@ -238,15 +240,27 @@ def parse_listing(
         if not raw or raw.startswith(("#", "javascript:", "mailto:", "tel:")):
             continue
         href = urljoin(base, raw)
-        if href in seen:
+        title = _anchor_text(anchor)
+        if href in titles:
+            if title and len(title) > len(titles[href] or ""):
+                titles[href] = title
             continue
-        seen.add(href)
+        titles[href] = title
         if not site.owns(href):
             result.skipped["off-site"] = result.skipped.get("off-site", 0) + 1
-            continue
-        title = " ".join(anchor.text_content().split()) or None
-        result.links.append(Link(href, title))
+    result.links = [Link(href, title) for href, title in titles.items() if site.owns(href)]
     return result
+
+
+def _anchor_text(anchor: lxml.html.HtmlElement) -> str | None:
+    """What a link holds: its text, else its title, else its image's alt text."""
+    text = " ".join(anchor.text_content().split())
+    if not text:
+        text = " ".join((anchor.get("title") or "").split())
+    if not text:
+        alts = anchor.xpath(".//img/@alt")
+        text = " ".join(str(alts[0]).split()) if alts else ""
+    return text or None
 
 
 def robots_sitemaps(body: bytes, site: SiteHosts) -> list[str]:

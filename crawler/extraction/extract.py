@@ -385,7 +385,9 @@ def extract_article(html: str | bytes, url: str, profile: SiteProfile | None = N
         notes.append(first.withheld + "; the text was kept whole")
     navigation = looks_like_navigation(text, tree)
     declined = len(text) < MIN_ARTICLE_CHARS
-    if declined or navigation or len(text) < THIN_SHARE * _paragraph_length(tree):
+    # The page's size bounds its paragraphs' text: most texts are not thin by that alone.
+    thin = len(text) < THIN_SHARE * len(html) and len(text) < THIN_SHARE * _paragraph_length(tree)
+    if declined or navigation or thin:
         # trafilatura's recall settings where the text looks thin; its baseline (paragraphs,
         # JSON-LD articleBody, at worst the whole body's text) only where there is no article
         # text otherwise: as a second choice it dumps whole pages.

@@ -4,7 +4,8 @@ trafilatura's `extract_metadata` runs these same steps with its own helpers, the
 categories, tags and a licence, which veille does not store. Those three walks are most of its
 cost (0.33 of 0.47 ms on a fixture page), so this module runs the steps veille uses, in
 trafilatura's order and with its helpers, and nothing else. The tests compare the result with
-`extract_metadata` field by field.
+`extract_metadata` field by field (the host name excepted: veille does not store it, and
+courlan's parse of it took 1.4 % of extraction time on 300 real pages).
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import logging
 from typing import Any
 
 import lxml.html
-from courlan import extract_domain
 from htmldate import find_date
 from trafilatura.metadata import (
     META_URL,
@@ -46,8 +46,6 @@ def page_metadata(
         metadata.author = extract_author(tree)
     if not metadata.url:
         metadata.url = extract_url(tree, url)
-    if metadata.url:
-        metadata.hostname = extract_domain(metadata.url, fast=True)
     metadata.date = find_date(tree, **{**date_params, "url": metadata.url})
     if not metadata.sitename:
         metadata.sitename = extract_sitename(tree)

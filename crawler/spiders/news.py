@@ -8,7 +8,6 @@ Run by the daemon in a child process (see crawler.fetching.crawl), or by hand:
 from __future__ import annotations
 
 import logging
-import re
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from typing import Any
@@ -40,7 +39,8 @@ from twisted.python.failure import Failure
 
 from crawler.canonical import canonicalize_url, url_key
 from crawler.discovery import retries
-from crawler.discovery.discover import non_article_reason, parse_entry_point, robots_sitemaps
+from crawler.discovery.discover import parse_entry_point, robots_sitemaps
+from crawler.discovery.links import NOT_AN_ARTICLE, listing_link_reason
 from crawler.discovery.sites import SiteHosts
 from crawler.discovery.sources import EntryPoint, Source, load_sources_cached
 from crawler.fetching.fetch_policy import allowed_scheme, refused_reason
@@ -51,8 +51,6 @@ from crawler.storage import store
 from crawler.storage.engine import Database
 
 logger = logging.getLogger(__name__)
-
-_SLUG_LIKE = re.compile(r"\d{3,}|[^/]+-[^/]+-[^/]+")
 
 
 def _failed_request(failure: Failure) -> scrapy.Request:
@@ -320,9 +318,12 @@ class NewsSpider(scrapy.Spider):
         bad_links: list[str] = []
         for link in found.links:
             try:
-                rejected = self._rejection(source, entry, link.url)
+                rejected = self._rejection(source, entry, link.url, link.title)
                 if rejected:
                     counts[rejected] += 1
+                    logger.debug(
+                        "source=%s link not taken: %s (%s)", source.name, link.url, rejected
+                    )
                     continue
                 counts["articles"] += 1
                 if taken >= self.max_per_entry:
@@ -351,17 +352,23 @@ class NewsSpider(scrapy.Spider):
         index lists sitemaps."""
         return EntryPoint("sitemap", url) if entry.kind == "robots" else entry
 
-    def _rejection(self, source: Source, entry: EntryPoint, url: str) -> str | None:
-        """Why a discovered link is not taken as an article URL, or None to take it."""
+    def _rejection(
+        self, source: Source, entry: EntryPoint, url: str, text: str | None = None
+    ) -> str | None:
+        """Why a discovered link is not taken as an article URL, or None to take it. A listing's
+        links are told apart by URL shape and what the link holds (crawler.discovery.links),
+        also where the source's article_pattern matches: a site's videos often share it."""
         if urlsplit(url).scheme not in ("http", "https"):
             return "not http"
+        matched = False
         if source.article_pattern:
-            return None if source.looks_like_article(url) else "not matching article_pattern"
-        if entry.kind == "listing":  # no pattern: slug- or id-looking pages that are not files,
-            if non_article_reason(url, entry.url):  # sections, tags, authors or pagination
-                return "not articles"
-            if _SLUG_LIKE.search(urlsplit(url).path) is None:
-                return "not articles"
+            if not source.looks_like_article(url):
+                return "not matching article_pattern"
+            matched = True
+        if entry.kind == "listing":
+            reason = listing_link_reason(url, text, entry.url, matched)
+            if reason:
+                return f"{NOT_AN_ARTICLE}{reason}"
         return None
 
     def _article_request(
