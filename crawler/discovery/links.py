@@ -13,9 +13,9 @@ The rule, in order:
    `/pharmacies-de-garde/…`, `/فيديو/…`): that kind of page, whatever follows.
 3. A last segment that is a short name (at most four words, no number of three digits or more)
    and names such a page (`/meteo`, `/horaires-priere-casablanca`, `/e-paper/`): that kind of
-   page, unless the URL has a date folder or the link holds a headline (more than three words;
-   eight or more when its own words name that kind of page: "Pharmacies de garde à Rabat" is
-   a label).
+   page, unless the URL has a date folder, or the segment has three words or more and the link
+   holds a headline (more than three words; eight or more when its own words name that kind of
+   page: "Pharmacies de garde à Rabat" is a label).
 4. No article shape (no id of three digits or more, no date, no slug of three words): not an
    article. A shape from a slug alone, while the link holds a label of at most three words
    ("Finance et banques", "Vidéos"): a label, not a headline.
@@ -169,6 +169,7 @@ _SLUG = re.compile(r"[^/]+-[^/]+-[^/]+")
 _WORD_SPLIT = re.compile(r"[-_.\s,+]+")
 _EXTENSION = re.compile(r"\.(?:html?|php|aspx?)$")
 MAX_LABEL_WORDS = 3  # a link of at most this many words is a label; a headline has more
+_SLUG_WORDS = 3  # a slug has at least this many words
 _NAME_WORDS = 4  # a segment of at most this many words and no id is a name, not a slug
 
 
@@ -177,14 +178,15 @@ def _words(segment: str) -> list[str]:
 
 
 def _kind_of(segment: str) -> str | None:
-    """The kind of page a path segment names, or None."""
+    """The kind of page a path segment (or a link's text) names, or None. Names of several
+    words first: the "tv" of "tv-guide" is not a video."""
     words = _words(segment)
     joined = "-".join(words)
-    for kind, vocabulary in _KINDS.items():
-        if any(word in vocabulary for word in words) or joined in vocabulary:
-            return kind
     for kind, phrases in _PHRASES.items():
         if any(phrase in joined for phrase in phrases):
+            return kind
+    for kind, vocabulary in _KINDS.items():
+        if any(word in vocabulary for word in words):
             return kind
     return None
 
@@ -238,7 +240,9 @@ def listing_link_reason(
     last = segments[-1]
     if _is_name(last) and not dated:
         kind = _kind_of(last)
-        if kind and not _headline_beside(text, kind):
+        # A name of one or two words is the page's name whatever the link says ("/e-paper/");
+        # a longer one may be an article's short slug, which its headline then vouches for.
+        if kind and (len(_words(last)) < _SLUG_WORDS or not _headline_beside(text, kind)):
             return kind
     if pattern_matched:
         return None
