@@ -281,9 +281,6 @@ def test_pairwise_recall_on_the_second_set(measured):
     assert _score(measured.pairs()).recall >= 0.85
 
 
-@pytest.mark.xfail(
-    strict=True, raises=AssertionError, reason="issue 25: reports in two languages are never linked"
-)
 def test_stories_hold_across_languages_on_the_second_set(measured):
     cross = _score(measured.pairs(_cross))
     assert cross.recall >= 0.6 and cross.precision >= 0.95

@@ -25,9 +25,17 @@ GAZETTEER = Path(__file__).with_name("gazetteer.yaml")
 MAX_NAME_WORDS = 8
 
 
+def _stem(token: str) -> str:
+    """stem_token, and for Arabic the conjunction و, which joins a name as often as a word
+    ("وغانا", "ونيروبي")."""
+    if token.startswith("و") and len(token) > 4 and not token.startswith(("وال", "ولل")):
+        token = token[1:]
+    return stem_token(token)
+
+
 def tokens(text: str) -> list[str]:
-    """The folded, stemmed tokens of a text, as story terms and rules see them."""
-    return [stem_token(t) for t in normalize(text).split()]
+    """The folded, stemmed tokens of a text, as story terms see them."""
+    return [_stem(t) for t in normalize(text).split()]
 
 
 @functools.cache
@@ -122,7 +130,7 @@ def name_sounds(title: str, lead: str, stopwords: frozenset[str]) -> frozenset[s
         candidates = [normalize(w) for w in _CAPITALISED.findall(text)]
     for word in candidates:
         for part in word.split():
-            stem = stem_token(part)
+            stem = _stem(part)
             if stem in stopwords or stem in _gazetteer() or len(stem) < 4:
                 continue
             sound = sounds(stem)
@@ -135,6 +143,77 @@ def arabic(text: str) -> bool:
     """Written in Arabic: over a third of its letters are Arabic."""
     letters = [c for c in text if c.isalpha()]
     return bool(letters) and sum(bool(ARABIC_LETTER.match(c)) for c in letters) * 3 > len(letters)
+
+
+# The commonest short words of English and French news: which of the two a Latin-script article
+# is written in (the page's own language tag is not trusted: PITFALLS).
+_ENGLISH = frozenset(
+    [
+        "the",
+        "of",
+        "and",
+        "to",
+        "in",
+        "on",
+        "for",
+        "with",
+        "said",
+        "was",
+        "were",
+        "has",
+        "have",
+        "its",
+        "from",
+        "by",
+        "at",
+        "after",
+        "would",
+        "will",
+        "is",
+        "are",
+        "this",
+        "that",
+    ]
+)
+_FRENCH = frozenset(
+    [
+        "le",
+        "la",
+        "les",
+        "des",
+        "du",
+        "de",
+        "et",
+        "en",
+        "au",
+        "aux",
+        "pour",
+        "dans",
+        "selon",
+        "sur",
+        "est",
+        "a",
+        "ont",
+        "une",
+        "un",
+        "par",
+        "avec",
+        "ce",
+        "cette",
+        "qui",
+        "que",
+    ]
+)
+
+
+def language(text: str) -> str:
+    """ "ar", "en" or "fr": Arabic by its letters, English or French by their commonest words."""
+    if arabic(text):
+        return "ar"
+    words = normalize(text).split()
+    english = sum(w in _ENGLISH for w in words)
+    french = sum(w in _FRENCH for w in words)
+    return "en" if english > french else "fr"
 
 
 # -- the phase of an event -------------------------------------------------------------------
@@ -155,7 +234,8 @@ _PHASES: tuple[tuple[str, tuple[str, ...]], ...] = (
     )),
     ("press", (
         "conference de presse", "point de presse", "entretien", "interview", "press conference",
-        "told reporter", "ندوه صحفيه", "ندوه صحافيه", "مؤتمر صحفي", "مقابله",
+        "told reporter", "news conference", "apres match", "post match", "speaking after",
+        "ندوه صحفيه", "عقب المباراه", "ندوه صحافيه", "مؤتمر صحفي", "مقابله",
     )),
     ("lineup", (
         "composition", "titularise", "onze de depart", "line-up", "lineup", "line up",
@@ -193,3 +273,43 @@ def phase(words: list[str]) -> str | None:
         if name in found:
             return name
     return None
+
+
+# -- figures written in words -----------------------------------------------------------------
+
+# Small numbers are written in words as often as in digits, and differently in each language
+# ("neuf accords", "nine agreements", "تسع اتفاقيات"; "0-0", "صفر لصفر"). Folded as tokens are.
+_NUMBER_WORDS = {
+    0: "zero zéro صفر",
+    2: "two deux اثنان اثنتين",  # not اثنين: الاثنين is Monday
+    3: "three trois ثلاث ثلاثه",
+    4: "four quatre اربع اربعه",
+    5: "five cinq خمس خمسه",
+    6: "six ست سته",
+    7: "seven sept سبع سبعه",
+    8: "eight huit ثماني ثمانيه ثمان",
+    9: "nine neuf تسع تسعه",
+    10: "ten dix عشر عشره",
+    11: "eleven onze",
+    12: "twelve douze",
+    13: "thirteen treize",
+    14: "fourteen quatorze",
+    15: "fifteen quinze",
+    16: "sixteen seize",
+    20: "twenty vingt عشرين عشرون",
+}
+
+
+@functools.cache
+def _number_words() -> dict[str, str]:
+    return {
+        _stem(word): str(value)
+        for value, words in _NUMBER_WORDS.items()
+        for word in normalize(words).split()
+    }
+
+
+def number_words(words: list[str]) -> frozenset[str]:
+    """The figures an article writes in words (see _NUMBER_WORDS)."""
+    known = _number_words()
+    return frozenset(known[w] for w in words if w in known)

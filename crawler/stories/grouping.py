@@ -273,7 +273,7 @@ def _rewritten_story(
             continue
         # Words are compared with the members in the article's own script (a report in another
         # language shares none, and would only dilute the story's vocabulary).
-        script = [m.terms for m in group if m.terms.arabic == own.arabic] or [
+        script = [m.terms for m in group if m.terms.language == own.language] or [
             m.terms for m in group
         ]
         if not shares_words(own, script) or names_conflict(
@@ -309,6 +309,9 @@ def _is_update(own: StoryTerms, hour: int, member: _Member, idf: dict[str, float
 # figures, names by their consonants), weighing at least BRIDGE_WEIGHT by rarity.
 MIN_BRIDGES = 2
 BRIDGE_WEIGHT = 7.0
+# Reports of one event in two languages come out within a day of each other: further apart,
+# the same places and names are another event (the minister's next visit).
+TRANSLATION_HOURS = 24
 # A name's consonants are not counted in the window; they weigh as a fairly rare term.
 SOUND_RARITY = 3.0
 
@@ -316,7 +319,9 @@ SOUND_RARITY = 3.0
 def _bridges(own: StoryTerms, other: StoryTerms, idf: dict[str, float]) -> tuple[int, float]:
     """How many bridges two articles in different scripts share, and their weight."""
     shared = [f"@{p}" for p in own.places & other.places]
-    shared += [f"#{f}" for f in shared_figures(own.figures, other.figures)]
+    shared += [
+        f"#{f}" for f in shared_figures(own.figures | own.counts, other.figures | other.counts)
+    ]
     weight = sum(idf.get(term, 0.0) for term in shared)
     sounds = own.sounds & other.sounds
     if not sounds and not own.places & other.places:
@@ -335,7 +340,7 @@ def _translated_story(
     up: candidates share the article's places, institutions or figures; a story is joined when
     the article shares MIN_BRIDGES bridges of BRIDGE_WEIGHT with its first article or with most
     of its members in the other script, no figure, day or phase in conflict."""
-    bridge_terms = {f"@{p}" for p in own.places} | {f"#{f}" for f in own.figures}
+    bridge_terms = {f"@{p}" for p in own.places} | {f"#{f}" for f in own.figures | own.counts}
     if not bridge_terms:
         return None
     window = story_window_hours()
@@ -372,7 +377,11 @@ def _translated_story(
             if first is None or m is first
         ):
             continue
-        foreign = [m for m in group if m.terms.arabic != own.arabic]
+        foreign = [
+            m
+            for m in group
+            if m.terms.language != own.language and abs(hour - m.hour) <= TRANSLATION_HOURS
+        ]
         scored = []
         for member in foreign:
             count, weight = _bridges(own, member.terms, idf)

@@ -108,18 +108,20 @@ class StoryTerms:
     figures: frozenset[str]
     calendar: frozenset[str]
     # What survives translation (crawler.stories.events): gazetteer places and institutions, the
-    # consonants of names, the phase of the event, and the script it is written in.
+    # consonants of names, the phase of the event, and its language (ar, en, fr).
     places: frozenset[str] = frozenset()
+    # Figures written in words ("neuf", "تسع"): evidence that figures agree, never a conflict.
+    counts: frozenset[str] = frozenset()
     sounds: frozenset[str] = frozenset()
     phase: str | None = None
-    arabic: bool = False
+    language: str = ""
 
     def index_terms(self) -> set[str]:
         """What candidate retrieval looks up: the words, the figures (prefixed '#') and the
         places and institutions (prefixed '@', the same in every language)."""
         return (
             set(self.words)
-            | {f"#{figure}" for figure in self.figures}
+            | {f"#{figure}" for figure in self.figures | self.counts}
             | {f"@{place}" for place in self.places}
         )
 
@@ -154,9 +156,10 @@ def _story_terms(title: str | None, lead: str) -> StoryTerms:
         figures=frozenset(figures),
         calendar=frozenset(calendar),
         places=places,
+        counts=events.number_words(head),
         sounds=events.name_sounds(title or "", lead, STOPWORDS),
         phase=events.phase(head),
-        arabic=events.arabic(f"{title or ''} {lead}"),
+        language=events.language(f"{title or ''} {lead}"),
     )
 
 
@@ -286,7 +289,9 @@ def shared_figures(a: frozenset[str], b: frozenset[str]) -> set[str]:
 def figures_agree(a: StoryTerms, b: StoryTerms) -> bool:
     """Rewrites of one event restate its key figure, each adding figures of its own: when both
     leads state figures, they share at least one (rounded or scaled: same_figure)."""
-    return not (a.figures and b.figures) or bool(shared_figures(a.figures, b.figures))
+    return not (a.figures and b.figures) or bool(
+        shared_figures(a.figures | a.counts, b.figures | b.counts)
+    )
 
 
 def _vector(terms: StoryTerms, idf: dict[str, float]) -> dict[str, float]:
