@@ -14,13 +14,15 @@ import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from types import ModuleType
 from typing import NamedTuple
 
 from crawler.canonical import is_variant_url, normalize_escapes, url_key
 from crawler.core.errors import DatabaseError
-from crawler.core.times import parse_timestamp, utcnow
+from crawler.core.owners import alive_here, this_process
+from crawler.core.times import iso, parse_timestamp, utcnow
 from crawler.storage import schema
 from crawler.storage.engine import (
     Cursor,
@@ -444,21 +446,54 @@ def start_run(db: Database, source_names: list[str]) -> int:
     with db.transaction():
         return returned_id(
             db.execute(
-                "INSERT INTO crawl_runs(started_at, sources) VALUES (?, ?) RETURNING id",
-                (utcnow(), json.dumps(source_names)),
+                "INSERT INTO crawl_runs(started_at, sources, started_by) VALUES (?, ?, ?) "
+                "RETURNING id",
+                (utcnow(), json.dumps(source_names), this_process()),
             )
         )
 
 
-def close_interrupted_runs(db: Database) -> int:
-    """Runs still 'running' when no crawl can be running (a daemon or `run --once` starting,
-    holding the one-runner lock) were killed with their process: mark them 'interrupted'."""
+# No crawl run lasts this long (its time limit stops it within minutes): a run of another crawl
+# machine still 'running' after it is taken for dead.
+STALE_RUN_SECONDS = 24 * 3600
+
+
+def close_interrupted_runs(db: Database, now: str | None = None) -> int:
+    """Runs still 'running' that no process will finish (killed with it): mark them
+    'interrupted'; how many.
+
+    On SQLite one runner holds the database (a daemon or `run --once` starting, with the
+    one-runner lock), so every running run is a dead one. On PostgreSQL several crawl machines
+    share it: only the runs of this host whose process is gone, runs recorded without an owner
+    (before runs had one), and any host's runs started over STALE_RUN_SECONDS ago."""
+    moment = now or utcnow()
     with db.transaction():
-        cursor = db.execute(
-            "UPDATE crawl_runs SET status='interrupted', finished_at=? WHERE finished_at IS NULL",
-            (utcnow(),),
-        )
-        return cursor.rowcount
+        if db.engine != "postgresql":
+            cursor = db.execute(
+                "UPDATE crawl_runs SET status='interrupted', finished_at=? "
+                "WHERE finished_at IS NULL",
+                (moment,),
+            )
+            return cursor.rowcount
+        at = parse_timestamp(moment)
+        if at is None:
+            raise ValueError(f"not a timestamp: {moment!r}")
+        stale = iso(at - timedelta(seconds=STALE_RUN_SECONDS))
+        rows = db.execute(
+            "SELECT id, started_by, started_at FROM crawl_runs WHERE finished_at IS NULL "
+            "FOR UPDATE SKIP LOCKED"
+        ).fetchall()
+        dead = [
+            run_id
+            for run_id, owner, started in rows
+            if owner is None or not alive_here(owner) or started < stale
+        ]
+        for run_id in dead:
+            db.execute(
+                "UPDATE crawl_runs SET status='interrupted', finished_at=? WHERE id=?",
+                (moment, run_id),
+            )
+        return len(dead)
 
 
 def finish_run(

@@ -187,6 +187,9 @@ STEPS: list[Step] = [
         CREATE INDEX IF NOT EXISTS articles_fetched ON articles(fetched_at, source);
         """,
     ),
+    # Who started each crawl run (host:pid): on PostgreSQL several crawl machines share the
+    # runs, and one starting up closes only what its own dead processes left running.
+    ("0018_crawl_run_owner", "ALTER TABLE crawl_runs ADD COLUMN started_by TEXT;"),
 ]
 
 # The same tables on PostgreSQL (crawler.storage.postgres_schema), starting from the final shape of
@@ -323,6 +326,8 @@ POSTGRES_STEPS: list[tuple[str, str]] = [
         CREATE INDEX articles_fetched ON articles(fetched_at, source);
         """,
     ),
+    # As SQLite's 0018_crawl_run_owner.
+    ("0004_crawl_run_owner", "ALTER TABLE crawl_runs ADD COLUMN started_by TEXT;"),
 ]
 
 # The text search configuration of each language on PostgreSQL (as in step 0002_search above);

@@ -7,12 +7,11 @@ Callers pass and receive records; the transactions that must hold several statem
 
 from __future__ import annotations
 
-import os
-import socket
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from typing import NamedTuple, TypedDict, cast
 
+from crawler.core.owners import alive_here, this_process
 from crawler.core.times import iso, parse_timestamp, utcnow
 from crawler.storage.engine import Database
 
@@ -239,22 +238,7 @@ LEASE_SECONDS = 15 * 60
 
 def claimant() -> str:
     """Who claims, as recorded in a lease: this host and process."""
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def _alive_here(who: str) -> bool:
-    """True when a lease's holder is a live process of this host (or of another host: not ours
-    to judge before its lease expires)."""
-    host, _, pid = who.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
-        return True
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # alive, someone else's
-        return True
-    return True
+    return this_process()
 
 
 def mark_interrupted_unconfirmed(db: Database, reason: str, now: str | None = None) -> int:
@@ -282,7 +266,7 @@ def mark_interrupted_unconfirmed(db: Database, reason: str, now: str | None = No
             "WHERE state = 'sending' FOR UPDATE SKIP LOCKED"
         ).fetchall()
         for delivery_id, who, when in rows:
-            if who and when >= expired and _alive_here(who):
+            if who and when >= expired and alive_here(who):
                 continue  # a live sender's claim: not ours to touch
             db.execute(
                 "UPDATE deliveries SET state = 'unconfirmed', last_error = :reason, "
