@@ -215,3 +215,31 @@ def test_a_cluster_left_by_a_killed_test_process_is_stopped_and_removed(postgres
     reaped = reap_stale_clusters()
     assert Path(left) in reaped and not Path(left).exists()
     assert postgres_cluster.folder not in reaped and postgres_cluster.folder.exists()
+
+
+def test_stored_articles_get_their_story_terms_folded_again_as_on_sqlite(postgres_url):
+    """SQLite's back-fill steps that recompute story terms when their folding changed
+    (0016_story_terms_folding, 0020_story_terms_places) have a PostgreSQL step: a database
+    whose articles were stored with an older vocabulary gets every article's terms again."""
+    from bench.storage import articles
+
+    prepared = articles(40)
+    db = store.open_database(postgres_url)
+    store.add_sources(db, sorted({a.source for a in prepared}))
+    store.store_articles(db, prepared)
+    terms = "SELECT article_id, hour, term FROM story_terms ORDER BY 1, 2, 3"
+    expected = db.execute(terms).fetchall()
+    assert len(expected) > 100
+    # The database as an older veille left it: terms of the old vocabulary, step not run.
+    db.execute("DELETE FROM story_terms")
+    db.execute(
+        "INSERT INTO story_terms (term, hour, article_id) SELECT 'ال' || id, story_hour, id "
+        "FROM articles WHERE story_hour IS NOT NULL"
+    )
+    db.execute(
+        f"DELETE FROM {postgres_schema.MIGRATIONS_TABLE} "
+        "WHERE owner = 'crawler.stories' AND name = '0003_story_terms_folding'"
+    )
+    db.close()
+    reopened = store.open_database(postgres_url)
+    assert reopened.execute(terms).fetchall() == expected

@@ -112,7 +112,11 @@ def find_owners() -> list[Owner]:
             package = module.__name__.rpartition(".")[0]
             steps = [
                 ("sqlite", name, sql) for name, sql in module.STEPS if isinstance(sql, str)
-            ] + [("postgresql", name, sql) for name, sql in getattr(module, "POSTGRES_STEPS", [])]
+            ] + [
+                ("postgresql", name, sql)
+                for name, sql in getattr(module, "POSTGRES_STEPS", [])
+                if isinstance(sql, str)
+            ]
             owners.append(
                 Owner(
                     name=module.OWNER,

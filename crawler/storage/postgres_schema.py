@@ -2,6 +2,8 @@
 
 The schema is every owner's POSTGRES_STEPS (name, SQL), applied in the order of
 the owners (crawler.storage.schema.owners(), or those given) (a table before the tables and views that refer to it), each step once.
+A step may also be a function of the database (a back-fill, as on SQLite): it runs through the
+owners' typed functions, in the step's transaction.
 
 A step runs in a transaction with the record of it (PostgreSQL's DDL is transactional: a step
 that fails leaves nothing behind), and one process migrates at a time: the others wait on an
@@ -11,13 +13,13 @@ An up-to-date database costs one small read at open.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import ModuleType
 from typing import Any
 
 from crawler.core.errors import DatabaseError
 from crawler.core.times import utcnow
-from crawler.storage.engine import PostgresDatabase, mask_location, mask_password
+from crawler.storage.engine import Database, PostgresDatabase, mask_location, mask_password
 from crawler.stories.grouping import check_scheme
 
 MIGRATIONS_TABLE = "veille_migrations"
@@ -43,7 +45,11 @@ def owner_modules() -> list[ModuleType]:
     return list(owners())
 
 
-def all_steps(modules: Sequence[ModuleType]) -> list[tuple[str, str, str]]:
+# A step: SQL, or a function of the database (a back-fill).
+Step = str | Callable[[Database], None]
+
+
+def all_steps(modules: Sequence[ModuleType]) -> list[tuple[str, str, Step]]:
     """(owner, step, SQL) of every PostgreSQL step, in order."""
     return [
         (module.OWNER, name, script)
@@ -65,7 +71,7 @@ def applied(conn: Any) -> list[tuple[str, str]]:
     ]
 
 
-def pending(conn: Any, modules: Sequence[ModuleType]) -> list[tuple[str, str, str]]:
+def pending(conn: Any, modules: Sequence[ModuleType]) -> list[tuple[str, str, Step]]:
     done = set(applied(conn))
     return [step for step in all_steps(modules) if (step[0], step[1]) not in done]
 
@@ -82,7 +88,10 @@ def apply_postgres_migrations(conn: Any, modules: Sequence[ModuleType] | None = 
         ran = 0
         for owner, name, script in pending(conn, modules):  # again, inside the lock
             with conn.transaction():
-                conn.execute(script)  # no parameters: several statements in one go
+                if callable(script):
+                    script(PostgresDatabase(conn.info.dsn, connection=conn))
+                else:
+                    conn.execute(script)  # no parameters: several statements in one go
                 conn.execute(
                     f"INSERT INTO {MIGRATIONS_TABLE} (owner, name, applied_at) VALUES (%s, %s, %s)",
                     (owner, name, utcnow()),

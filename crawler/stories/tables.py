@@ -8,7 +8,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from crawler.storage.engine import SQLiteDatabase
+    from crawler.storage.engine import Database, SQLiteDatabase
+    from crawler.storage.postgres_schema import Step as PostgresStep
     from crawler.storage.schema import Step
 
 OWNER = "crawler.stories"
@@ -31,7 +32,7 @@ def backfill_stories(db: SQLiteDatabase) -> None:
     backfill.backfill_stories(db)
 
 
-def rebuild_story_terms(db: SQLiteDatabase) -> None:
+def rebuild_story_terms(db: Database) -> None:
     """Stored articles' terms folded again (crawler.stories.backfill.rebuild_story_terms)."""
     from crawler.stories import backfill
 
@@ -126,7 +127,7 @@ STEPS: list[Step] = [
 ]
 
 # The same tables on PostgreSQL (crawler.storage.postgres_schema), from the final shape of STEPS.
-POSTGRES_STEPS: list[tuple[str, str]] = [
+POSTGRES_STEPS: list[tuple[str, PostgresStep]] = [
     (
         "0001_final_shape",
         r"""
@@ -178,4 +179,8 @@ POSTGRES_STEPS: list[tuple[str, str]] = [
         CREATE INDEX stories_updated ON stories(updated_at, id);
         """,
     ),
+    # SQLite's 0016_story_terms_folding and 0020_story_terms_places: the folding of terms
+    # changed after PostgreSQL databases could hold articles, so their terms are computed again
+    # (nothing to do on a new database, or one `veille db copy` fills from an up-to-date file).
+    ("0003_story_terms_folding", rebuild_story_terms),
 ]
