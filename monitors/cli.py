@@ -645,6 +645,7 @@ def serve(
             password_hash=password_hash,
             proxy_header=auth_header if behind_auth_proxy else None,
             editors=editors or settings.web_editors,
+            timezone=settings.web_timezone,
             sources=Path(settings.sources),
         )
     )

@@ -53,12 +53,13 @@ def test_a_review_of_one_watchlist_says_one_veille():
 
 
 def test_an_arabic_outlet_name_never_moves_the_date():
+    # 10:05 UTC is 11:05 in Casablanca, written the French way (monitors.alerts.localized)
     text = render_alert(ARABIC_OUTLET, _Watchlist(), "text").body
-    assert f"{FSI}الخبر التقني{PDI} — {FSI}2026-11-17 10:05{PDI}" in text
+    assert f"{FSI}الخبر التقني{PDI} — {FSI}17 nov. 2026, 11:05{PDI}" in text
     slack = render_alert(ARABIC_OUTLET, _Watchlist(), "slack").body
-    assert f"{FSI}الخبر التقني{PDI} — {FSI}2026-11-17 10:05{PDI}" in slack
+    assert f"{FSI}الخبر التقني{PDI} — {FSI}17 nov. 2026, 11:05{PDI}" in slack
     html = render_alert(ARABIC_OUTLET, _Watchlist(), "email").body
-    assert "<bdi>الخبر التقني</bdi> — <bdi>2026-11-17 10:05</bdi>" in html
+    assert "<bdi>الخبر التقني</bdi> — <bdi>17 nov. 2026, 11:05</bdi>" in html
 
 
 def test_a_long_arabic_url_is_shown_decoded_and_short_with_the_full_link_behind():

@@ -23,7 +23,9 @@ import markupsafe
 
 from monitors.alerts.direction import content_language, text_direction
 from monitors.alerts.display import isolate, short_url
+from monitors.alerts.localized import format_number, format_when
 from monitors.alerts.plurals import counted
+from monitors.alerts.policy import DEFAULT_TIMEZONE
 
 LABELS = {
     "fr": {
@@ -215,6 +217,7 @@ def _language_context(lang: str) -> dict:
         "dir": text_direction(lang),
         "t": LABELS.get(lang, LABELS["fr"]),
         "count": lambda n, word: counted(n, word, lang),
+        "number": lambda n: format_number(n, lang),
         "isolate": isolate,
     }
 
@@ -263,10 +266,13 @@ def slack_url(url: str | None) -> str | None:
     return "".join(_URL_UNSAFE.get(c, c) for c in url)
 
 
-def alert_context(alert: Mapping[str, Any], kind: str = "") -> dict:
-    """One alert as templates see it; `alert` holds the joined database row. For Slack,
-    everything that comes from a page is escaped (`slack_text`, `slack_url`)."""
-    published = (alert.get("published") or "")[:16].replace("T", " ") or None
+def alert_context(
+    alert: Mapping[str, Any], kind: str = "", lang: str = "fr", timezone: str = DEFAULT_TIMEZONE
+) -> dict:
+    """One alert as templates see it; `alert` holds the joined database row, its date written
+    as `lang` writes dates, in `timezone`. For Slack, everything that comes from a page is
+    escaped (`slack_text`, `slack_url`)."""
+    published = format_when(alert.get("published"), lang, timezone)
     text, link = (slack_text, slack_url) if kind == "slack" else (_same, _same)
     sample = f"{alert['title'] or ''} {alert['snippet'] or ''}"
     direction = text_direction(alert.get("language"), sample)
@@ -332,7 +338,10 @@ def render_alert(
         for k, v in dict(getattr(watchlist, "templates", ()) or ()).items()
         if not k.startswith("digest_")
     }
-    context = alert_context(alert, kind) | _base_context(watchlist, lang, watchlists)
+    timezone = getattr(watchlist, "timezone", DEFAULT_TIMEZONE)
+    context = alert_context(alert, kind, lang, timezone) | _base_context(
+        watchlist, lang, watchlists
+    )
     return _message("alert", overrides, context, kind)
 
 
@@ -343,7 +352,10 @@ def render_digest(alerts: Sequence[Mapping[str, Any]], watchlist, kind: str) -> 
         for k, v in dict(getattr(watchlist, "templates", ()) or ()).items()
         if k.startswith("digest_")
     }
-    context = _base_context(watchlist, lang) | {"alerts": [alert_context(a, kind) for a in alerts]}
+    timezone = getattr(watchlist, "timezone", DEFAULT_TIMEZONE)
+    context = _base_context(watchlist, lang) | {
+        "alerts": [alert_context(a, kind, lang, timezone) for a in alerts]
+    }
     return _message("digest", overrides, context, kind)
 
 
@@ -351,11 +363,14 @@ def render_combined_digest(sections: list, lang: str, kind: str) -> Message:
     """One message gathering several watchlists' pending alerts (a channel's morning review):
     `sections` is a list of (watchlist, alert rows); a row may name in `watchlists` every
     watchlist its article matched (it is then listed once, in its first watchlist's section)."""
+    timezone = getattr(sections[0][0], "timezone", DEFAULT_TIMEZONE) if sections else ""
     context = _language_context(lang) | {
         "sections": [
             {
                 "watchlist": {"name": w.name, "title": w.title},
-                "alerts": [alert_context(a, kind) for a in rows],
+                "alerts": [
+                    alert_context(a, kind, lang, timezone or DEFAULT_TIMEZONE) for a in rows
+                ],
             }
             for w, rows in sections
         ],

@@ -7,6 +7,8 @@ its one and two forms carry the number in the word itself (مقال واحد, م
 
 from __future__ import annotations
 
+from monitors.alerts.localized import format_number
+
 # The forms of each counted word: {language: {word: {category: template}}}; `{n}` is the count.
 FORMS: dict[str, dict[str, dict[str, str]]] = {
     "fr": {
@@ -57,4 +59,5 @@ def plural_category(n: int, lang: str) -> str:
 def counted(n: int, word: str, lang: str) -> str:
     """`n` and `word` as `lang` says them: counted(1, 'watchlist', 'fr') == '1 veille'."""
     forms = FORMS.get(lang, FORMS["fr"])[word]
-    return forms.get(plural_category(n, lang), forms["other"]).format(n=n)
+    shown = format_number(n, lang)  # 1 234 in French, 1,234 in English, 1.234 in Arabic
+    return forms.get(plural_category(n, lang), forms["other"]).format(n=shown)

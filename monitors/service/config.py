@@ -68,6 +68,8 @@ class Settings:
     people_mail: str | None = None
     # Who may edit the watchlists in the reader (monitors.web.editing): None is everyone.
     web_editors: tuple[str, ...] | None = None
+    # The time zone of the reader's dates (alerts use their watchlist's `timezone`).
+    web_timezone: str = "Africa/Casablanca"
 
 
 def parse_editors(value: str) -> tuple[str, ...] | None:
@@ -78,6 +80,20 @@ def parse_editors(value: str) -> tuple[str, ...] | None:
     if value.lower() == "none":
         return ()
     return tuple(name.strip() for name in value.split(",") if name.strip())
+
+
+def parse_timezone(value: str) -> str:
+    """VEILLE_WEB_TIMEZONE: an IANA time zone name (Africa/Casablanca, Europe/Paris, UTC)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"VEILLE_WEB_TIMEZONE={value!r} is not a time zone: give an IANA name such as "
+            "Africa/Casablanca, Europe/Paris or UTC"
+        ) from None
+    return value.strip()
 
 
 def parse_max_age_days(value: str) -> float | None:
@@ -128,6 +144,7 @@ _ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
     "VEILLE_READER_URL": ("reader_url", lambda v: parse_reader_url(v)),
     "VEILLE_PEOPLE_MAIL": ("people_mail", lambda v: parse_people_mail(v)),
     "VEILLE_WEB_EDITORS": ("web_editors", parse_editors),
+    "VEILLE_WEB_TIMEZONE": ("web_timezone", parse_timezone),
 }
 
 

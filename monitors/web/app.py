@@ -41,6 +41,8 @@ from crawler.storage.engine import (
     SQLiteDatabase,
     is_postgres_location,
 )
+from monitors.alerts.localized import format_day, format_number, format_when
+from monitors.alerts.policy import DEFAULT_TIMEZONE
 from monitors.alerts.secrets import load_secrets_file
 from monitors.rules.backtest import ScanBudget, backtest
 from monitors.rules.matcher import ArticleText, Matcher
@@ -95,6 +97,7 @@ class ReaderConfig:
     # file the edited watchlists are checked against (None: not checked)
     editors: tuple[str, ...] | None = None
     sources: Path | None = None
+    timezone: str = DEFAULT_TIMEZONE  # dates on the pages (monitors.alerts.localized)
 
 
 class _Rules:
@@ -128,7 +131,7 @@ class _Rules:
             return self._rules
 
 
-def _environment() -> jinja2.Environment:
+def _environment(timezone: str = DEFAULT_TIMEZONE) -> jinja2.Environment:
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(WEB / "templates")),
         autoescape=True,
@@ -136,8 +139,16 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
     )
-    environment.filters["day"] = lambda v: (v or "")[:10]
-    environment.filters["when"] = lambda v: (v or "")[:16].replace("T", " ")
+    # dates and numbers as the page's language writes them, in the reader's time zone
+    environment.filters["day"] = jinja2.pass_context(
+        lambda context, v: format_day(v, context.get("lang"), timezone) or ""
+    )
+    environment.filters["when"] = jinja2.pass_context(
+        lambda context, v: format_when(v, context.get("lang"), timezone) or ""
+    )
+    environment.filters["number"] = jinja2.pass_context(
+        lambda context, v: format_number(v, context.get("lang"))
+    )
     environment.globals.update(
         direction=text_direction,
         snippet=snippet_markup,
@@ -149,7 +160,7 @@ def _environment() -> jinja2.Environment:
 def create_app(config: ReaderConfig):
     """The reader (and, when `config.raw_data`, Datasette under /data/) as one ASGI app, behind
     the login when one is configured, behind the Host check always."""
-    templates = _environment()
+    templates = _environment(config.timezone)
     rules = _Rules(config)
     rules.get()
     allowed_hosts = AllowedHosts(config.public_names)
