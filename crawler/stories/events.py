@@ -115,6 +115,7 @@ def sounds(token: str) -> str:
 # A name in Latin script: a capitalised word (not the first of a sentence unless an acronym) or
 # a word inside an Arabic text ("Mohamed Salah" written in Latin letters in an Arabic lead).
 _CAPITALISED = re.compile(r"(?<![\w'])([A-ZÀ-Þ][\wÀ-ÿ-]{2,})")
+_OPENING = re.compile(r"(?:^|[.:!?|«»\"–—\n-])\s*[A-ZÀ-Þ][\wÀ-ÿ-]*")
 
 
 def name_sounds(title: str, lead: str, stopwords: frozenset[str]) -> frozenset[str]:
@@ -127,7 +128,10 @@ def name_sounds(title: str, lead: str, stopwords: frozenset[str]) -> frozenset[s
     if arabic(text):
         candidates = normalize(text).split()
     else:
-        candidates = [normalize(w) for w in _CAPITALISED.findall(text)]
+        # A capital at the start of a title, a sentence or a part ("Exclusif :", "Urgent -")
+        # says nothing of a name.
+        inside = _OPENING.sub(" ", text)
+        candidates = [normalize(w) for w in _CAPITALISED.findall(inside)]
     for word in candidates:
         for part in word.split():
             stem = _stem(part)
@@ -234,7 +238,7 @@ _PHASES: tuple[tuple[str, tuple[str, ...]], ...] = (
     )),
     ("press", (
         "conference de presse", "point de presse", "entretien", "interview", "press conference",
-        "told reporter", "news conference", "apres match", "post match", "speaking after",
+        "told reporter", "news conference", "apres match", "post match", "speaking after", "reporter",
         "ندوه صحفيه", "عقب المباراه", "ندوه صحافيه", "مؤتمر صحفي", "مقابله",
     )),
     ("lineup", (

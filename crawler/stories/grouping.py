@@ -308,7 +308,9 @@ def _is_update(own: StoryTerms, hour: int, member: _Member, idf: dict[str, float
 # when it shares with the story's members at least this many bridges (places and institutions,
 # figures, names by their consonants), weighing at least BRIDGE_WEIGHT by rarity.
 MIN_BRIDGES = 2
-BRIDGE_WEIGHT = 7.0
+BRIDGE_WEIGHT = 6.0
+# Places and institutions alone link two reports only when they share this many.
+PLACES_ALONE = 3
 # Reports of one event in two languages come out within a day of each other: further apart,
 # the same places and names are another event (the minister's next visit).
 TRANSLATION_HOURS = 24
@@ -319,13 +321,18 @@ SOUND_RARITY = 3.0
 def _bridges(own: StoryTerms, other: StoryTerms, idf: dict[str, float]) -> tuple[int, float]:
     """How many bridges two articles in different scripts share, and their weight."""
     shared = [f"@{p}" for p in own.places & other.places]
-    shared += [
-        f"#{f}" for f in shared_figures(own.figures | own.counts, other.figures | other.counts)
-    ]
+    # A figure in digits on one side at least: two small numbers in words ("cinq ans", "خمس
+    # سنوات") coincide too often to link two reports.
+    figures = shared_figures(own.figures, other.figures | other.counts)
+    figures |= shared_figures(own.counts, other.figures)
+    shared += [f"#{f}" for f in figures]
     weight = sum(idf.get(term, 0.0) for term in shared)
     sounds = own.sounds & other.sounds
-    if not sounds and not own.places & other.places:
+    places = own.places & other.places
+    if not sounds and not places:
         return 0, 0.0  # figures alone coincide (a rate, a price, a percentage)
+    if len(shared) + len(sounds) == len(places) < PLACES_ALONE:
+        return 0, 0.0  # two places alone are a region's or a ministry's week
     return len(shared) + len(sounds), weight + SOUND_RARITY * len(sounds)
 
 

@@ -240,10 +240,12 @@ def phase_conflict(a: StoryTerms, b: StoryTerms) -> bool:
 # Figures restated each outlet's way: rounded ("2,7 milliards" / "plus de 2,6 milliards", "1.187
 # médicaments" / "près de 1.200") or written in thousands ("6,000" in English, "411 ألف" in
 # Arabic, "411.000" in French). Two figures are one when they differ by at most this share of
-# the larger and both reach ROUNDED_FROM, or by less than the last digit of the coarser one
-# (12 and 13 are two counts; 2,6 and 2,7 two roundings of 2,65).
+# the larger and both reach ROUNDED_FROM, or, below, by at most ROUNDED_SMALL and the last digit
+# of the coarser one (12 and 13 are two counts, 1,1 and 1,2 two amounts; 2,6 and 2,7 two
+# roundings of 2,65).
 ROUNDING = 0.1
 ROUNDED_FROM = 100
+ROUNDED_SMALL = 0.05
 _SCALES = (1.0, 1000.0, 1_000_000.0)
 
 
@@ -274,9 +276,12 @@ def same_figure(x: str, y: str) -> bool:
                 return True
             if abs(low - high) > ROUNDING * max(low, high):
                 continue
+            if min(low, high) >= ROUNDED_FROM:
+                return True
             unit = _last_digit(x, y) * scale
             gap = abs(low - high)
-            if min(low, high) >= ROUNDED_FROM or gap < unit or (unit < 1 and gap < unit * 1.001):
+            close = gap <= ROUNDED_SMALL * max(low, high)
+            if close and (gap < unit or (unit < 1 and gap < unit * 1.001)):
                 return True
     return False
 
