@@ -5,7 +5,9 @@ order of their foreign keys (a table after those it refers to), through COPY; id
 identity columns are BY DEFAULT) and each identity sequence is moved past the largest id, so
 new rows never collide. A target already holding veille's data is refused unless `replace` is
 given; then its tables are emptied first, in the same transaction. The full-text search vector
-is computed by PostgreSQL as each article arrives (a generated column).
+is computed by PostgreSQL as each article arrives (a generated column), and the summary tables
+an owner keeps by triggers (its `KEPT_BY_TRIGGERS`) are filled by those triggers as their
+table's rows arrive: they are emptied with the rest, not copied.
 """
 
 from __future__ import annotations
@@ -16,7 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from crawler.core.errors import DatabaseError
-from crawler.storage.postgres_schema import MIGRATIONS_TABLE, explain_postgres_error, open_postgres
+from crawler.storage.postgres_schema import (
+    MIGRATIONS_TABLE,
+    explain_postgres_error,
+    open_postgres,
+    owner_modules,
+)
 
 # Rows read from SQLite and written to PostgreSQL per round.
 BATCH = 2000
@@ -56,6 +63,11 @@ def target_tables(pg: Any) -> list[str]:
             ordered.append(name)
             del refers[name]
     return ordered
+
+
+def kept_by_triggers() -> set[str]:
+    """The summary tables every owner keeps by triggers on its other tables."""
+    return {name for module in owner_modules() for name in getattr(module, "KEPT_BY_TRIGGERS", ())}
 
 
 def _copied_columns(lite: Any, pg: Any, table: str) -> tuple[list[str], set[str]]:
@@ -119,7 +131,8 @@ def copy_database(
         with pg.transaction():
             pg.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY")
             for table in tables:
-                copied.append(_copy_table(lite, pg, table, progress))
+                if table not in kept_by_triggers():
+                    copied.append(_copy_table(lite, pg, table, progress))
             wrong = [c for c in copied if c.source_rows != c.target_rows]
             if wrong:
                 raise DatabaseError(

@@ -24,6 +24,10 @@ SQL_MODULES = (
     "copy",
 )
 
+# Summary tables kept in step with their table by triggers (in STEPS and POSTGRES_STEPS):
+# `veille db copy` copies their table and lets the triggers fill them (crawler.storage.copy).
+KEPT_BY_TRIGGERS = ("source_counts",)
+
 # sqlite-utils' update trigger re-indexes an article's title and text in FTS5 on any UPDATE of its
 # row: marking it matched or assigning its story re-tokenised the whole text each time.
 _FTS_UPDATE_TRIGGER = """
@@ -190,6 +194,32 @@ STEPS: list[Step] = [
     # Who started each crawl run (host:pid): on PostgreSQL several crawl machines share the
     # runs, and one starting up closes only what its own dead processes left running.
     ("0018_crawl_run_owner", "ALTER TABLE crawl_runs ADD COLUMN started_by TEXT;"),
+    # How many articles each source has, kept by triggers on articles: the sources page,
+    # `veille status` and /health read one row per source instead of counting every article.
+    (
+        "0022_source_counts",
+        r"""
+        CREATE TABLE IF NOT EXISTS source_counts (
+                source TEXT PRIMARY KEY,
+                articles INTEGER NOT NULL
+            );
+        DELETE FROM source_counts;
+        INSERT INTO source_counts(source, articles)
+            SELECT source, count(*) FROM articles GROUP BY source;
+        CREATE TRIGGER IF NOT EXISTS articles_counted_ai AFTER INSERT ON articles BEGIN
+            INSERT INTO source_counts(source, articles) VALUES (new.source, 1)
+                ON CONFLICT (source) DO UPDATE SET articles = articles + 1;
+        END;
+        CREATE TRIGGER IF NOT EXISTS articles_counted_ad AFTER DELETE ON articles BEGIN
+            UPDATE source_counts SET articles = articles - 1 WHERE source = old.source;
+        END;
+        CREATE TRIGGER IF NOT EXISTS articles_counted_au AFTER UPDATE OF source ON articles BEGIN
+            UPDATE source_counts SET articles = articles - 1 WHERE source = old.source;
+            INSERT INTO source_counts(source, articles) VALUES (new.source, 1)
+                ON CONFLICT (source) DO UPDATE SET articles = articles + 1;
+        END;
+        """,
+    ),
 ]
 
 # The same tables on PostgreSQL (crawler.storage.postgres_schema), starting from the final shape of
@@ -328,6 +358,33 @@ POSTGRES_STEPS: list[tuple[str, str]] = [
     ),
     # As SQLite's 0018_crawl_run_owner.
     ("0004_crawl_run_owner", "ALTER TABLE crawl_runs ADD COLUMN started_by TEXT;"),
+    # The same counts as SQLite's 0022_source_counts. Articles are written under one advisory
+    # lock (crawler.storage.store.STORE_LOCK), so two writers never wait on each other's counter
+    # rows in opposite orders.
+    (
+        "0005_source_counts",
+        r"""
+        CREATE TABLE source_counts (
+                source TEXT PRIMARY KEY,
+                articles BIGINT NOT NULL
+            );
+        INSERT INTO source_counts(source, articles)
+            SELECT source, count(*) FROM articles GROUP BY source;
+        CREATE FUNCTION source_counts_kept() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF TG_OP IN ('DELETE', 'UPDATE') THEN
+                UPDATE source_counts SET articles = articles - 1 WHERE source = OLD.source;
+            END IF;
+            IF TG_OP IN ('INSERT', 'UPDATE') THEN
+                INSERT INTO source_counts(source, articles) VALUES (NEW.source, 1)
+                    ON CONFLICT (source) DO UPDATE SET articles = source_counts.articles + 1;
+            END IF;
+            RETURN NULL;
+        END $$;
+        CREATE TRIGGER articles_counted AFTER INSERT OR DELETE OR UPDATE OF source ON articles
+            FOR EACH ROW EXECUTE FUNCTION source_counts_kept();
+        """,
+    ),
 ]
 
 # The text search configuration of each language on PostgreSQL (as in step 0002_search above);

@@ -149,6 +149,12 @@ def record_matches(
 MATCH_BATCH = 50
 
 
+# The advisory lock of the matcher's transactions on PostgreSQL: each updates its watchlists'
+# counter rows (watchlist_counts, kept by a trigger on matches), and two matchers taking them in
+# opposite orders would deadlock. SQLite has one writer at a time already.
+MATCHING_LOCK = "monitors.alerts.matching"
+
+
 def match_pending(
     db: Database,
     rules: RuleSet,
@@ -177,7 +183,7 @@ def match_pending(
             )
             for row in rows
         ]
-        with db.transaction():
+        with db.transaction(lock=MATCHING_LOCK):
             created_per_article = [
                 record_matches(
                     db, row.id, results, rules, is_recent(row.published, max_age, clock), now

@@ -9,6 +9,10 @@ OWNER = "monitors.alerts"
 # The modules of this package that hold SQL (every statement on these tables sits there).
 SQL_MODULES = ("store",)
 
+# Summary tables kept in step with their table by triggers (in STEPS and POSTGRES_STEPS):
+# `veille db copy` copies their table and lets the triggers fill them (crawler.storage.copy).
+KEPT_BY_TRIGGERS = ("watchlist_counts",)
+
 # (name, SQL): each runs once, in order, recorded in _sqlite_migrations under OWNER.
 STEPS: list[tuple[str, str]] = [
     # Matches of watchlists, the alerts they raise and one delivery per channel: the outbox.
@@ -78,6 +82,33 @@ STEPS: list[tuple[str, str]] = [
         CREATE INDEX IF NOT EXISTS matches_watchlist ON matches(watchlist, id);
         """,
     ),
+    # How many matches each watchlist has, kept by triggers on matches: the home and watchlist
+    # pages read one row per watchlist instead of counting every match (11.6 ms at 100,000
+    # articles, growing with them).
+    (
+        "0021_watchlist_counts",
+        r"""
+        CREATE TABLE IF NOT EXISTS watchlist_counts (
+                watchlist TEXT PRIMARY KEY,
+                matches INTEGER NOT NULL
+            );
+        DELETE FROM watchlist_counts;
+        INSERT INTO watchlist_counts(watchlist, matches)
+            SELECT watchlist, count(*) FROM matches GROUP BY watchlist;
+        CREATE TRIGGER IF NOT EXISTS matches_counted_ai AFTER INSERT ON matches BEGIN
+            INSERT INTO watchlist_counts(watchlist, matches) VALUES (new.watchlist, 1)
+                ON CONFLICT (watchlist) DO UPDATE SET matches = matches + 1;
+        END;
+        CREATE TRIGGER IF NOT EXISTS matches_counted_ad AFTER DELETE ON matches BEGIN
+            UPDATE watchlist_counts SET matches = matches - 1 WHERE watchlist = old.watchlist;
+        END;
+        CREATE TRIGGER IF NOT EXISTS matches_counted_au AFTER UPDATE OF watchlist ON matches BEGIN
+            UPDATE watchlist_counts SET matches = matches - 1 WHERE watchlist = old.watchlist;
+            INSERT INTO watchlist_counts(watchlist, matches) VALUES (new.watchlist, 1)
+                ON CONFLICT (watchlist) DO UPDATE SET matches = matches + 1;
+        END;
+        """,
+    ),
 ]
 
 # The same tables on PostgreSQL (crawler.storage.postgres_schema), from the final shape of STEPS.
@@ -131,6 +162,33 @@ POSTGRES_STEPS: list[tuple[str, str]] = [
         "0002_matches_by_watchlist",
         r"""
         CREATE INDEX matches_watchlist ON matches(watchlist, id);
+        """,
+    ),
+    # The same counts as SQLite's 0021_watchlist_counts. The matcher's transactions take one
+    # advisory lock (monitors.alerts.outbox.MATCHING_LOCK), so two of them never wait on each
+    # other's counter rows in opposite orders.
+    (
+        "0003_watchlist_counts",
+        r"""
+        CREATE TABLE watchlist_counts (
+                watchlist TEXT PRIMARY KEY,
+                matches BIGINT NOT NULL
+            );
+        INSERT INTO watchlist_counts(watchlist, matches)
+            SELECT watchlist, count(*) FROM matches GROUP BY watchlist;
+        CREATE FUNCTION watchlist_counts_kept() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF TG_OP IN ('DELETE', 'UPDATE') THEN
+                UPDATE watchlist_counts SET matches = matches - 1 WHERE watchlist = OLD.watchlist;
+            END IF;
+            IF TG_OP IN ('INSERT', 'UPDATE') THEN
+                INSERT INTO watchlist_counts(watchlist, matches) VALUES (NEW.watchlist, 1)
+                    ON CONFLICT (watchlist) DO UPDATE SET matches = watchlist_counts.matches + 1;
+            END IF;
+            RETURN NULL;
+        END $$;
+        CREATE TRIGGER matches_counted AFTER INSERT OR DELETE OR UPDATE OF watchlist ON matches
+            FOR EACH ROW EXECUTE FUNCTION watchlist_counts_kept();
         """,
     ),
 ]

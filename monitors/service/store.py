@@ -78,10 +78,11 @@ class RunRow(NamedTuple):
 
 
 def source_rows(db: Database) -> list[SourceRow]:
-    """Every source with its crawl dates, article count, last error, pace and warning."""
+    """Every source with its crawl dates, article count (kept by triggers on articles), last
+    error, pace and warning."""
     rows = db.execute(
         "SELECT s.name, s.last_crawl_at, s.last_success_at, "
-        "(SELECT count(*) FROM articles a WHERE a.source = s.name), "
+        "coalesce((SELECT c.articles FROM source_counts c WHERE c.source = s.name), 0), "
         "s.error_count, s.last_error, s.last_error_at, s.pace, s.next_due_at, s.warning "
         "FROM sources s ORDER BY s.name"
     ).fetchall()
@@ -126,7 +127,7 @@ def totals(db: Database) -> Totals:
     """How many alerts, articles and stories, and stories run by more than one outlet."""
     return Totals(
         db.execute("SELECT count(*) FROM alerts").fetchone()[0],
-        db.execute("SELECT count(*) FROM articles").fetchone()[0],
+        int(db.execute("SELECT coalesce(sum(articles), 0) FROM source_counts").fetchone()[0]),
         db.execute("SELECT count(*) FROM stories").fetchone()[0],
         db.execute(
             "SELECT count(*) FROM (SELECT story_id FROM articles WHERE story_id IS NOT NULL "

@@ -174,8 +174,10 @@ def latest_matches(db: Database, watchlist: str, limit: int) -> list[MatchRow]:
 
 
 def match_counts(db: Database) -> dict[str, int]:
-    """How many articles each watchlist matched."""
-    return dict(db.execute("SELECT watchlist, count(*) FROM matches GROUP BY watchlist").fetchall())
+    """How many articles each watchlist matched (the counts kept by triggers on matches)."""
+    return dict(
+        db.execute("SELECT watchlist, matches FROM watchlist_counts WHERE matches > 0").fetchall()
+    )
 
 
 def matches_by_day(db: Database, watchlist: str, first: str, last: str) -> dict[str, int]:

@@ -1,0 +1,189 @@
+"""The reader's list pages, `veille status` and /health read a bounded number of rows, whatever
+the database's size (issue 28), and say the same as counting everything would.
+
+Bounded is checked without a clock: SQLite's progress handler counts the virtual machine steps of
+each read on a database, then on one with four times as many older articles and matches; a read
+of the whole table takes about four times the steps. The counts kept by triggers
+(watchlist_counts, source_counts) are compared with counting every row, on both engines: after
+inserts, an update and a delete, after the step that fills them for an existing database, and
+after `veille db copy`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+import monitors  # noqa: F401 (registers the monitors owners)
+from crawler.core.times import iso
+from crawler.storage import store
+from crawler.storage.engine import SQLiteDatabase
+from monitors.service import store as service_store
+from monitors.service.health import health_report
+from monitors.service.status import gather_status
+from monitors.web import reading
+from monitors.web import store as web_store
+from tests.conftest import database_from
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+SOURCES = ["alpha", "beta", "gamma"]
+WATCHLISTS = ["often", "rare"]
+
+
+def _fill(path: Path, recent: int, old: int) -> None:
+    """`recent` articles over the last 20 days and `old` ones 60 to 400 days old, each matching
+    `often`, one in ten also `rare`: written as the storing functions write them."""
+    db = store.open_database(path)
+    conn = db.conn
+    with conn:
+        conn.executemany(
+            "INSERT OR IGNORE INTO sources(name, title) VALUES (?, ?)",
+            [(s, s.title()) for s in SOURCES],
+        )
+        first = conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0] + 1
+        for n in range(recent + old):
+            article_id = first + n
+            if n < recent:
+                published = NOW - timedelta(hours=n * 480 / max(recent, 1))
+            else:
+                published = NOW - timedelta(days=60 + (n - recent) * 340 / max(old, 1))
+            source = SOURCES[n % len(SOURCES)]
+            conn.execute(
+                "INSERT INTO articles(id, source, url, url_key, title, published, language, text, "
+                "content_hash, fetched_at, matched_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    article_id,
+                    source,
+                    f"https://{source}.example.ma/{article_id}",
+                    f"{source}.example.ma/{article_id}",
+                    f"Article {article_id}",
+                    iso(published),
+                    "fr",
+                    f"Le texte de l'article {article_id}. " * 40,
+                    f"hash-{article_id}",
+                    iso(published + timedelta(minutes=5)),
+                    iso(published + timedelta(minutes=6)),
+                ),
+            )
+            for watchlist in WATCHLISTS[: 2 if n % 10 == 0 else 1]:
+                conn.execute(
+                    "INSERT INTO matches(article_id, watchlist, terms, snippet, matched_at) "
+                    "VALUES (?, ?, '[]', '', ?)",
+                    (article_id, watchlist, iso(published + timedelta(minutes=6))),
+                )
+    conn.execute("ANALYZE")
+    db.close()
+
+
+def _steps(path: Path, read) -> int:
+    """The SQLite virtual machine steps (in hundreds) of `read` on the database at `path`."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    counted = [0]
+
+    def tick() -> int:
+        counted[0] += 1
+        return 0
+
+    conn.set_progress_handler(tick, 100)
+    read(SQLiteDatabase(conn))
+    conn.close()
+    return counted[0]
+
+
+READS = {
+    "home's counts": web_store.match_counts,
+    "a watchlist's latest matches": lambda db: reading.latest_matches(db, "often", 20),
+    "a rare watchlist's latest matches": lambda db: reading.latest_matches(db, "rare", 20),
+    "a watchlist's matches per day": lambda db: reading.matches_per_day(db, "often"),
+    "the sources page": reading.sources_health,
+    "the sources' state (status, /health)": lambda db: service_store.source_rows(db),
+}
+
+
+@pytest.mark.parametrize("read", list(READS), ids=list(READS))
+def test_list_pages_read_as_much_with_four_times_the_older_articles(tmp_path, monkeypatch, read):
+    # A watchlist with few matches sorts them all, at most FEW_MATCHES (2,000): made small here
+    # so the rare watchlist's matches, 80 and 230, are many.
+    monkeypatch.setattr(web_store, "FEW_MATCHES", 50)
+    small, large = tmp_path / "small.db", tmp_path / "large.db"
+    _fill(small, recent=300, old=500)
+    _fill(large, recent=300, old=2_000)
+    at_small, at_large = _steps(small, READS[read]), _steps(large, READS[read])
+    # Reading every article or match takes about 3x the steps here (800 rows against 2,300).
+    assert at_large <= 1.3 * at_small + 5, (read, at_small, at_large)
+
+
+def _counted(db) -> tuple[dict[str, int], dict[str, int]]:
+    return (
+        dict(db.execute("SELECT watchlist, count(*) FROM matches GROUP BY watchlist").fetchall()),
+        dict(db.execute("SELECT source, count(*) FROM articles GROUP BY source").fetchall()),
+    )
+
+
+def _kept(db) -> tuple[dict[str, int], dict[str, int]]:
+    articles = {s.name: s.articles for s in service_store.source_rows(db) if s.articles}
+    return web_store.match_counts(db), articles
+
+
+def test_the_kept_counts_follow_inserts_updates_and_deletes(tmp_path, request, engine):
+    path = tmp_path / "veille.db"
+    _fill(path, recent=30, old=20)
+    db = store.open_database(database_from(request, engine, path))
+    try:
+        assert (
+            _kept(db)
+            == _counted(db)
+            == ({"often": 50, "rare": 5}, {s: 17 - (s == "gamma") for s in SOURCES})
+        )
+        with db.transaction():
+            db.execute("UPDATE matches SET watchlist = 'rare' WHERE article_id = 2")
+            db.execute("DELETE FROM matches WHERE article_id = 3")
+            db.execute("UPDATE articles SET source = 'alpha' WHERE id = 5")
+        assert _kept(db) == _counted(db)
+        assert _kept(db)[0] == {"often": 48, "rare": 6}
+        status = gather_status(db)
+        assert status.articles == 50 and isinstance(status.articles, int)
+    finally:
+        db.close()
+
+
+def test_the_counts_step_counts_what_an_existing_database_holds(tmp_path):
+    path = tmp_path / "veille.db"
+    _fill(path, recent=30, old=20)
+    conn = sqlite3.connect(path)
+    with conn:  # the database as it was before the counts existed
+        for name in ("matches_counted_ai", "matches_counted_ad", "matches_counted_au"):
+            conn.execute(f"DROP TRIGGER {name}")
+        for name in ("articles_counted_ai", "articles_counted_ad", "articles_counted_au"):
+            conn.execute(f"DROP TRIGGER {name}")
+        conn.execute("DROP TABLE watchlist_counts")
+        conn.execute("DROP TABLE source_counts")
+        conn.execute(
+            "DELETE FROM _sqlite_migrations "
+            "WHERE name IN ('0021_watchlist_counts', '0022_source_counts')"
+        )
+        conn.execute("PRAGMA user_version = 0")
+    conn.close()
+    _fill(path, recent=10, old=0)
+    db = store.open_database(path)
+    try:
+        assert _kept(db) == _counted(db)
+        assert sum(_kept(db)[1].values()) == 60
+    finally:
+        db.close()
+
+
+def test_health_and_status_show_the_same_sources(tmp_path):
+    path = tmp_path / "veille.db"
+    _fill(path, recent=30, old=20)
+    report = health_report(path)
+    db = store.open_database(path)
+    try:
+        status = gather_status(db)
+    finally:
+        db.close()
+    assert report["sources"] == [{k: v for k, v in vars(s).items()} for s in status.sources]
+    assert [s["articles"] for s in report["sources"]] == [17, 17, 16]
