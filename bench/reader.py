@@ -1,6 +1,7 @@
 """The reader's list pages and search at 10,000 and 100,000 articles, in one run: server CPU per
 request of the real app (home, a watchlist page, the stories list, the sources page, search),
-and search against the bare FTS5 query with snippet and join.
+search against the bare FTS5 query with snippet and join, `veille status` and /health, and
+mixed browsing (requests per second of one core).
 
     .venv/bin/python bench/reader.py [--articles 100000] [--small 10000] [--repeat 15]
 
@@ -231,6 +232,46 @@ def search_call(path: Path, word: str, order: str) -> Callable[[], object]:
     return lambda: search(db, word, limit=20, order=order)
 
 
+def status_call(path: Path, what: str) -> Callable[[], object]:
+    """`veille status` (gather_status) or /health's report on the database."""
+    from monitors.service.health import health_report
+    from monitors.service.status import gather_status
+
+    if what == "health":
+        return lambda: health_report(path)
+
+    def call():
+        db = store.open_database(path)
+        try:
+            return gather_status(db)
+        finally:
+            db.close()
+
+    return call
+
+
+def mixed_browsing(client, count: int, requests: int = 200) -> float:
+    """Requests a second of one core (process CPU) for a reader clicking around: the home page,
+    watchlist pages, the stories list, the sources page, articles, stories and searches, in a
+    fixed pseudo-random order."""
+    rng = random.Random(50)
+    urls = ["/", "/stories", "/sources"]
+    urls += [f"/watchlists/{name}" for name, _ in WATCHLISTS]
+    urls += [f"/search?q={word}" for _, word in SEARCHES]
+    urls += [f"/search?q={word}&order=newest" for _, word in SEARCHES]
+    urls += [f"/articles/{rng.randint(1, count)}" for _ in range(8)]
+    urls += [f"/stories/{rng.randint(1, max(1, count // 2))}" for _ in range(4)]
+    picked = [rng.choice(urls) for _ in range(requests)]
+    for url in set(picked):  # warm-up, and every URL answers
+        response = client.get(url)
+        if response.status_code not in (200, 404):
+            raise SystemExit(f"{url}: {response.status_code}")
+    started = time.process_time()
+    for url in picked:
+        client.get(url)
+    return requests / (time.process_time() - started)
+
+
 def measure(path: Path, watchlists: Path, repeat: int) -> dict[str, float]:
     from starlette.testclient import TestClient
 
@@ -247,6 +288,10 @@ def measure(path: Path, watchlists: Path, repeat: int) -> dict[str, float]:
         }
         for name, url in pages.items():
             figures[name] = cpu_per_call(page_call(client, url), repeat)
+        for what in ("status", "health"):
+            figures[f"veille {what}" if what == "status" else "/health"] = cpu_per_call(
+                status_call(path, what), repeat
+            )
         for label, word in SEARCHES:
             figures[f"search page, {label} word"] = cpu_per_call(
                 page_call(client, f"/search?q={word}"), repeat
@@ -259,7 +304,19 @@ def measure(path: Path, watchlists: Path, repeat: int) -> dict[str, float]:
                 figures[f"search(), {label} word, {order}"] = cpu_per_call(
                     search_call(path, word, order), repeat
                 )
+        count = store_count(path)
+        figures["mixed browsing, requests/s"] = mixed_browsing(client, count, max(20, repeat * 13))
     return figures
+
+
+def store_count(path: Path) -> int:
+    import sqlite3
+
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return int(conn.execute("SELECT max(id) FROM articles").fetchone()[0] or 1)
+    finally:
+        conn.close()
 
 
 def main() -> None:
@@ -282,8 +339,15 @@ def main() -> None:
     small_figures, large_figures = results[small], results[args.articles]
     print(f"\nserver CPU per request, ms (median of {args.repeat}), {small:,} vs {args.articles:,}")
     for name in large_figures:
+        if name.startswith("mixed"):
+            continue
         ratio = large_figures[name] / max(small_figures[name], 1e-6)
         print(f"  {name:44s} {small_figures[name]:8.2f} {large_figures[name]:8.2f}  {ratio:5.2f}×")
+    mixed = "mixed browsing, requests/s"
+    print(
+        f"\nmixed browsing, requests per second of one core (process CPU): "
+        f"{small_figures[mixed]:.0f} at {small:,}, {large_figures[mixed]:.0f} at {args.articles:,}"
+    )
     print(f"\nsearch against the bare FTS5 query with snippet and join, at {args.articles:,}")
     for label, _ in SEARCHES:
         bare = max(large_figures[f"bare FTS5, {label} word"], 1e-6)

@@ -69,10 +69,21 @@ def _fill(path: Path, recent: int, old: int) -> None:
                 ),
             )
             for watchlist in WATCHLISTS[: 2 if n % 10 == 0 else 1]:
-                conn.execute(
+                match_id = conn.execute(
                     "INSERT INTO matches(article_id, watchlist, terms, snippet, matched_at) "
                     "VALUES (?, ?, '[]', '', ?)",
                     (article_id, watchlist, iso(published + timedelta(minutes=6))),
+                ).lastrowid
+            if n % 10 == 0:  # the rare watchlist's match alerts, and is sent (or due)
+                alert_id = conn.execute(
+                    "INSERT INTO alerts(match_id, article_id, watchlist, created_at) "
+                    "VALUES (?, ?, 'rare', ?)",
+                    (match_id, article_id, iso(published + timedelta(minutes=6))),
+                ).lastrowid
+                conn.execute(
+                    "INSERT INTO deliveries(alert_id, channel, state, next_attempt_at) "
+                    "VALUES (?, 'email', ?, ?)",
+                    (alert_id, "pending" if n < 20 else "sent", iso(published)),
                 )
     conn.execute("ANALYZE")
     db.close()
@@ -100,6 +111,12 @@ READS = {
     "a watchlist's matches per day": lambda db: reading.matches_per_day(db, "often"),
     "the sources page": reading.sources_health,
     "the sources' state (status, /health)": lambda db: service_store.source_rows(db),
+    "veille status's week of matches not alerted": lambda db: service_store.matches_not_alerted(
+        db, iso(NOW - timedelta(days=7))
+    ),
+    "/health's deliveries": lambda db: service_store.deliveries_in_states(
+        db, ("pending", "failed", "unconfirmed")
+    ),
 }
 
 

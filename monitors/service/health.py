@@ -20,7 +20,7 @@ def health_report(db_path: Path | str, daemon_state=None) -> dict:
     db = store.open_database(db_path)
     try:  # what the report shows, not the totals of `veille status` (they scan whole tables)
         sources = source_statuses(db)
-        deliveries = service_store.deliveries_by_state(db)
+        deliveries = service_store.deliveries_in_states(db, ("pending", "failed", "unconfirmed"))
         run = service_store.last_run(db)
     finally:
         db.close()

@@ -93,6 +93,18 @@ def deliveries_by_state(db: Database) -> dict[str, int]:
     return dict(db.execute("SELECT state, count(*) FROM deliveries GROUP BY state").fetchall())
 
 
+def deliveries_in_states(db: Database, states: tuple[str, ...]) -> dict[str, int]:
+    """How many deliveries are in each of `states` (those that have any), each counted on the
+    index of deliveries by state: the sent ones, which grow with every alert, are not read."""
+    counts = {
+        state: db.execute(
+            "SELECT count(*) FROM deliveries WHERE state = :state", {"state": state}
+        ).fetchone()[0]
+        for state in states
+    }
+    return {state: count for state, count in counts.items() if count}
+
+
 def last_run(db: Database) -> RunRow | None:
     row = db.execute(
         "SELECT id, started_at, finished_at, status, new_articles, errors FROM crawl_runs "
