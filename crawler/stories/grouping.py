@@ -65,7 +65,7 @@ WINDOW_VARIABLE = "VEILLE_STORY_WINDOW_HOURS"
 # Rewritten coverage (crawler.stories.terms): an article joins another outlet's story when its
 # title-and-lead words and figures, weighted by rarity among the articles of the same days, reach
 # this cosine with the story (the centroid of its members), figures, days and names agreeing.
-REWRITE_SIMILARITY = 0.22
+REWRITE_SIMILARITY = 0.2
 # Articles sharing the rarest terms, verified per new article; members compared per story.
 REWRITE_CANDIDATES = 12
 STORY_MEMBERS_COMPARED = 10
