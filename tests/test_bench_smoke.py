@@ -25,8 +25,11 @@ NUMBER = r"[-+]?\d[\d,]*(?:\.\d+)?"
 # Script: (arguments for a tiny run, patterns its output must hold: its figures).
 TINY: dict[str, tuple[list[str], list[str]]] = {
     "daemon_memory.py": (
-        ["--cycles", "2", "--workers", "1"],
-        [rf"cycle +2: daemon RSS +{NUMBER} MB, workers +{NUMBER} MB", rf"RSS growth .*{NUMBER}%"],
+        ["--sources", "3", "--cycles", "2", "--every", "1"],
+        [
+            rf"cycle +2: total RSS +{NUMBER} MB .*workers +{NUMBER}, extraction +{NUMBER}",
+            rf"total RSS growth .*{NUMBER}%.*peak {NUMBER} MB",
+        ],
     ),
     "extraction.py": (
         ["--limit", "3"],

@@ -94,6 +94,9 @@ def test_one_worker_crawls_again_with_only_conditional_requests(sites, tmp_path,
     assert second.new_articles == 0
     assert sum(s.get("not_modified", 0) for s in second.per_source.values()) == len(entry_points)
     assert pool.describe()[0]["pid"] == pid and pool.describe()[0]["crawls"] == 2
+    # Start-up's objects (Scrapy, veille's modules, the settings) are frozen out of garbage
+    # collections, which then walk only what crawls make (no full collection over all of it).
+    assert pool.describe()[0]["frozen_objects"] > 50_000
 
 
 def test_a_hanging_site_costs_its_crawl_the_time_limit_and_nothing_else(
@@ -324,3 +327,20 @@ def test_a_crawl_stopped_by_a_shutdown_leaves_its_sources_pace_alone(sites, tmp_
     ).fetchone()
     assert pace == (0, None)
     assert db.execute("SELECT count(*) FROM crawl_errors").fetchone()[0] == 0
+
+
+def test_one_crawl_worker_by_default_where_memory_is_small(monkeypatch):
+    """A worker and its extraction process take some 300 MB: on a 1-2 GB server the daemon
+    runs one by default (the crawl itself uses a few percent of a core), elsewhere one per
+    core; VEILLE_CRAWL_WORKERS decides over both."""
+    from monitors.service.config import default_crawl_workers, load_settings
+
+    gigabyte = 1024**3
+    assert default_crawl_workers(memory=1 * gigabyte, cpus=2) == 1
+    assert default_crawl_workers(memory=2 * gigabyte, cpus=4) == 1
+    assert default_crawl_workers(memory=8 * gigabyte, cpus=4) == 4
+    assert default_crawl_workers(memory=8 * gigabyte, cpus=1) == 1
+    monkeypatch.setenv("VEILLE_CRAWL_WORKERS", "3")
+    assert load_settings().crawl_workers == 3
+    monkeypatch.delenv("VEILLE_CRAWL_WORKERS")
+    assert load_settings().crawl_workers == default_crawl_workers()

@@ -1,8 +1,10 @@
-"""Child processes that end with the process that started them."""
+"""Long-lived child processes: they end with the process that started them, and keep what
+their start-up built out of garbage collections."""
 
 from __future__ import annotations
 
 import ctypes
+import gc
 import os
 import signal
 import sys
@@ -29,3 +31,14 @@ def die_with_parent(parent: int) -> Callable[[], None]:
             os._exit(1)
 
     return prepare
+
+
+def freeze_startup_objects() -> int:
+    """Move every object alive now (modules, classes, settings, models: what start-up built and
+    the process keeps to its end) out of the collector's reach, and return their number. Full
+    collections then walk only what came after: in a crawl worker's idle polls, 0.15 ms of
+    collection a crawl instead of 1.2 ms (bench figures in README.md). Call it once, at the end
+    of start-up; the objects frozen are never freed, which is what start-up objects are."""
+    gc.collect()
+    gc.freeze()
+    return gc.get_freeze_count()

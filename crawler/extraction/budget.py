@@ -31,7 +31,7 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import IO, Any
 
-from crawler.core.children import die_with_parent
+from crawler.core.children import die_with_parent, freeze_startup_objects
 from crawler.extraction.article import Extracted, NotAnArticle
 from crawler.extraction.profiles import SiteProfile
 
@@ -281,6 +281,7 @@ def main() -> int:
     )
     from crawler.extraction.extract import extract_article, reset_extraction_caches
 
+    freeze_startup_objects()  # the language model and the libraries' tables, out of collections
     requests = sys.stdin.buffer
     _write_all(answers.fileno(), _frame(("ready", os.getpid())))
     pages = 0

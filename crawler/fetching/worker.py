@@ -10,7 +10,7 @@ Protocol, one JSON object per line:
   in (stdin):   {"op": "crawl", "run_id": 7, "db": "…", "sources": "…", "only": ["name"],
                  "time_limit": 900}
                 {"op": "exit"}      finish the crawls under way, then exit
-  out (stdout): {"event": "ready", "pid": 123}
+  out (stdout): {"event": "ready", "pid": 123, "frozen": objects kept out of collections}
                 {"event": "done", "run_id": 7, "status": "finished" | "time limit" | "failed: …"}
                 {"event": "alive", "rss": bytes, "crawls": started so far, "active": running now}
 
@@ -178,6 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     from scrapy.utils.reactor import install_reactor
 
     from crawler.fetching.crawl import apply_overrides
+    from crawler.fetching.shared_settings import SharedSettings
 
     settings = get_project_settings()
     apply_overrides(settings, json.loads(args.settings))
@@ -185,7 +186,8 @@ def main(argv: list[str] | None = None) -> int:
     # stdout carries the protocol: every log line goes to stderr.
     output = _Output(sys.stdout)
     sys.stdout = sys.stderr
-    process = CrawlerProcess(settings, install_root_handler=True)
+    # Each crawl's Crawler starts from a copy of these settings, which never change here.
+    process = CrawlerProcess(SharedSettings.of(settings), install_root_handler=True)
     worker = Worker(process, output)
     from crawler.extraction.budget import shared_extraction
 
@@ -197,12 +199,17 @@ def main(argv: list[str] | None = None) -> int:
 
     beat = LoopingCall(worker.heartbeat)
     worker.reactor.callWhenRunning(beat.start, HEARTBEAT_SECONDS, now=True)
-    worker.reactor.callWhenRunning(lambda: output.send(event="ready", pid=os.getpid()))
     signal.signal(signal.SIGTERM, lambda *_: worker.reactor.callFromThread(worker.stop_now))
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the pool decides, not a terminal's ^C
     threading.Thread(
         target=_read_requests, args=(worker, sys.stdin), name="requests", daemon=True
     ).start()
+    from crawler.core.children import freeze_startup_objects
+
+    frozen = freeze_startup_objects()
+    worker.reactor.callWhenRunning(
+        lambda: output.send(event="ready", pid=os.getpid(), frozen=frozen)
+    )
     process.start(stop_after_crawl=False, install_signal_handlers=False)
     return 0
 

@@ -32,7 +32,7 @@ from crawler.storage.engine import Database
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_ACTIVE = 16  # crawls at once in one worker (each its own per-site politeness)
-DEFAULT_MAX_CRAWLS = 500  # then the worker is recycled
+DEFAULT_MAX_CRAWLS = 5000  # then the worker is recycled
 DEFAULT_MAX_RSS_MB = 600
 UNRESPONSIVE_AFTER = 60.0  # seconds without a heartbeat (they come every 5 s)
 STARTUP_ALLOWANCE = 60.0
@@ -76,6 +76,7 @@ class _Worker:
     pending: dict[int, _Pending] = field(default_factory=dict)
     crawls: int = 0
     rss: int = 0
+    frozen: int = 0  # start-up objects it keeps out of garbage collections (gc.freeze)
     ready: bool = False
     draining: bool = False
     gone: bool = False
@@ -153,7 +154,8 @@ class WorkerPool:
             self._monitor.join(timeout=5)
 
     def describe(self) -> list[dict]:
-        """For /health and logs: each worker's pid, crawls, running crawls and memory."""
+        """For /health and logs: each worker's pid, crawls, running crawls, memory and the
+        start-up objects it keeps out of garbage collections."""
         with self._lock:
             return [
                 {
@@ -162,6 +164,7 @@ class WorkerPool:
                     "running": len(w.pending),
                     "rss_mb": round(w.rss / 1048576, 1),
                     "draining": w.draining,
+                    "frozen_objects": w.frozen,
                 }
                 for w in self._workers
             ]
@@ -294,6 +297,7 @@ class WorkerPool:
                 worker.last_seen = time.monotonic()
                 if event == "ready":
                     worker.ready = True
+                    worker.frozen = int(message.get("frozen", 0))
                 elif event == "alive":
                     worker.rss = int(message.get("rss", 0))
                 elif event == "done":

@@ -82,24 +82,45 @@ def shingles(text: str) -> set[str]:
     return {f"{a} {b} {c}" for a, b, c in zip(tokens, tokens[1:], tokens[2:], strict=False)}
 
 
-@functools.cache
-def _permutations():
-    """datasketch's permutations for our seed, made once. datasketch (and the scipy it loads,
-    a quarter of a second) is imported on first use: commands that only read the database,
-    `veille status` first, never pay for it."""
-    from datasketch import MinHash
+# datasketch 2.0's "affine64" MinHash, computed here with numpy alone: importing datasketch loads
+# scipy (some 60 MB of memory and a second of CPU in every crawl worker, for four lines of
+# arithmetic). tests/test_fingerprint_scheme.py checks the signatures against datasketch's own.
+_FMIX64 = (
+    np.uint64(33),
+    np.uint64(0xFF51AFD7ED558CCD),
+    np.uint64(33),
+    np.uint64(0xC4CEB9FE1A85EC53),
+    np.uint64(33),
+)
+_EMPTY = np.uint64((1 << 64) - 1)
 
-    return MinHash(num_perm=NUM_PERM, seed=SEED, scheme="affine64").permutations
+
+@functools.cache
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    """datasketch's affine permutations for our seed (odd `a`, any `b`, modulo 2^64), made once."""
+    generator = np.random.RandomState(SEED)
+    a = generator.randint(0, 1 << 63, NUM_PERM, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+    b = generator.randint(0, 1 << 64, NUM_PERM, dtype=np.uint64)
+    return a, b
+
+
+def _sha1_64(data: bytes) -> int:
+    return struct.unpack("<Q", hashlib.sha1(data).digest()[:8])[0]
 
 
 def fingerprint(text: str) -> Fingerprint:
-    from datasketch import MinHash
-
     grams = shingles(text)
-    minhash = MinHash(num_perm=NUM_PERM, seed=SEED, scheme="affine64", permutations=_permutations())
-    if grams:
-        minhash.update_batch([g.encode("utf-8") for g in grams])
-    return Fingerprint(minhash.hashvalues.astype(np.uint64), len(grams))
+    if not grams:
+        return Fingerprint(np.full(NUM_PERM, _EMPTY, dtype=np.uint64), 0)
+    hashes = np.array([_sha1_64(g.encode("utf-8")) for g in grams], dtype=np.uint64)
+    shift1, multiplier1, shift2, multiplier2, shift3 = _FMIX64  # MurmurHash3's finalizer
+    hashes = hashes ^ (hashes >> shift1)
+    hashes = hashes * multiplier1
+    hashes = hashes ^ (hashes >> shift2)
+    hashes = hashes * multiplier2
+    hashes = (hashes ^ (hashes >> shift3)).reshape(-1, 1)
+    a, b = _permutations()
+    return Fingerprint((hashes * a + b).min(axis=0), len(grams))
 
 
 def jaccard(a: Fingerprint, b: Fingerprint) -> float:

@@ -33,6 +33,44 @@ SEEDS_DIR = REPO_ROOT / "seeds"
 
 logger = logging.getLogger(__name__)
 
+# Below this much memory the daemon runs one crawl worker by default, whatever the cores: a
+# worker takes 150 to 250 MB with its extraction process, the crawl itself 1 to 4 % of the CPU,
+# and on a 1-2 GB server memory is what runs out first (bench/daemon_memory.py).
+SMALL_MEMORY_BYTES = 3 * 1024**3
+
+
+def total_memory() -> int | None:
+    """This machine's memory in bytes (Linux's MemTotal), None where unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemTotal:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def is_small_memory(memory: int | None = None) -> bool:
+    """Whether this machine (or one with `memory` bytes) has under SMALL_MEMORY_BYTES; a machine
+    whose memory is unknown counts as large."""
+    memory = memory if memory is not None else total_memory()
+    return memory is not None and memory < SMALL_MEMORY_BYTES
+
+
+def default_worker_max_rss_mb(memory: int | None = None) -> float:
+    """The resident memory above which a crawl worker is replaced, unless
+    VEILLE_WORKER_MAX_RSS_MB says otherwise: 300 MB on a small-memory machine (a worker holds
+    some 175 MB after thousands of crawls), 600 MB elsewhere."""
+    return 300 if is_small_memory(memory) else 600
+
+
+def default_crawl_workers(memory: int | None = None, cpus: int | None = None) -> int:
+    """The daemon's crawl workers unless VEILLE_CRAWL_WORKERS says otherwise: one per core, but
+    one only where memory is small (under SMALL_MEMORY_BYTES; unknown memory counts as large).
+    `memory` and `cpus` default to this machine's."""
+    return 1 if is_small_memory(memory) else cpus or os.cpu_count() or 1
+
 
 def db_location(value: str | Path) -> Path | str:
     """A --db / VEILLE_DB value: a postgresql://… location stays as written (a Path would fold
@@ -53,11 +91,15 @@ class Settings:
     crawl_settings: dict[str, object] = field(default_factory=dict)
     # Matches of articles published longer ago than this do not alert (None: no limit).
     alert_max_age_days: float | None = 7
-    # Long-lived crawl workers of the daemon (0: one process per crawl, as `run --once` does).
-    crawl_workers: int = field(default_factory=lambda: os.cpu_count() or 1)
+    # Long-lived crawl workers of the daemon (0: one process per crawl, as `run --once` does);
+    # one per core, one only on a small-memory machine.
+    crawl_workers: int = field(default_factory=default_crawl_workers)
     worker_max_active: int = 16  # crawls at once in one worker
-    worker_max_crawls: int = 500  # then the worker is replaced by a fresh one
-    worker_max_rss_mb: float = 600  # likewise above this resident memory
+    # Then the worker is replaced by a fresh one (a new worker costs 2-3 CPU-seconds, and for a
+    # few seconds the memory of two: the replacement starts before the old one leaves).
+    worker_max_crawls: int = 5000
+    # Likewise above this resident memory (300 MB on a small-memory machine, else 600).
+    worker_max_rss_mb: float = field(default_factory=default_worker_max_rss_mb)
     # Names `veille serve` answers to besides loopback (the Host header), e.g. its public name.
     web_public_names: tuple[str, ...] = ()
     # The reader's public address (https://veille.example.ma): alerts link to its pages and
