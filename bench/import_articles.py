@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -27,27 +28,30 @@ from crawler.extraction.dates import parse_date  # noqa: E402
 from tests.story_corpus import labelled_articles  # noqa: E402
 
 
-def records(total: int) -> list[dict]:
+def iter_records(total: int) -> Iterator[dict]:
+    """The records one at a time (a 100,000-article run never holds them all)."""
     week = labelled_articles()
-    out: list[dict] = []
+    made = 0
     repetition = 0
-    while len(out) < total:
+    while made < total:
         for record in week:
-            if len(out) == total:
-                break
+            if made == total:
+                return
             when = parse_date(record["published"]) + timedelta(weeks=repetition)
-            out.append(
-                {
-                    "url": f"{record['url'].rstrip('/')}-e{repetition}",
-                    "title": record["title"],
-                    "text": f"{record['text']}\nÉdition {repetition + 1}.",
-                    "published": when.isoformat(),
-                    "source": record["source"],
-                    "language": record["language"],
-                }
-            )
+            made += 1
+            yield {
+                "url": f"{record['url'].rstrip('/')}-e{repetition}",
+                "title": record["title"],
+                "text": f"{record['text']}\nÉdition {repetition + 1}.",
+                "published": when.isoformat(),
+                "source": record["source"],
+                "language": record["language"],
+            }
         repetition += 1
-    return out
+
+
+def records(total: int) -> list[dict]:
+    return list(iter_records(total))
 
 
 def main() -> None:
