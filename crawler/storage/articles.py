@@ -35,6 +35,17 @@ def set_story_hour(db: Database, article_id: int, hour: int) -> None:
         db.execute("UPDATE articles SET story_hour = ? WHERE id = ?", (hour, article_id))
 
 
+def set_first_story_hour(db: Database, article_id: int, hour: int) -> bool:
+    """Give the article its story hour if it has none yet; False when it had one (left as
+    it is)."""
+    with db.transaction():
+        cursor = db.execute(
+            "UPDATE articles SET story_hour = ? WHERE id = ? AND story_hour IS NULL",
+            (hour, article_id),
+        )
+        return bool(cursor.rowcount)
+
+
 def set_revision(db: Database, article_id: int, revision: int) -> None:
     """Record the article's revision number (how many earlier texts it has)."""
     with db.transaction():

@@ -42,6 +42,7 @@ from crawler.stories.grouping import (
 )
 from crawler.stories.store import keep_revision
 from crawler.stories.terms import story_terms
+from crawler.stories.window import batch_window
 
 
 def explain_database_error(path: str | Path, exc: sqlite3.Error) -> DatabaseError:
@@ -375,7 +376,9 @@ def store_articles(
     transaction: no moment exists when they could be matched.
     """
     results: list[tuple[int, bool]] = []
-    with db.transaction(lock=STORE_LOCK):
+    # The story window is read once per batch, not once per article (crawler.stories.window):
+    # the store lock keeps every other writer out until the commit.
+    with db.transaction(lock=STORE_LOCK), batch_window(db):
         for article in articles:
             results.append(_store_one(db, article))
         if matched_at is not None:

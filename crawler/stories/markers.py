@@ -10,6 +10,7 @@ stories however similar their words. Pure functions, no I/O.
 
 from __future__ import annotations
 
+import functools
 import re
 
 LEAD_CHARACTERS = 400
@@ -53,8 +54,14 @@ _WORD = re.compile(r"[^\W\d_]+")
 
 def markers(title: str | None, text: str | None) -> frozenset[str]:
     """The figures (years left out: every article of a year shares it) and weekdays of a title
-    and the start of a text."""
-    head = f"{title or ''} \n {(text or '')[:LEAD_CHARACTERS]}".translate(_ARABIC_DIGITS)
+    and the start of a text (the last few thousand are cached: a story's first article is
+    compared with every newcomer that resembles it)."""
+    return _markers(title or "", (text or "")[:LEAD_CHARACTERS])
+
+
+@functools.lru_cache(maxsize=4096)
+def _markers(title: str, lead: str) -> frozenset[str]:
+    head = f"{title} \n {lead}".translate(_ARABIC_DIGITS)
     found: set[str] = {f"{int(h)}:{m}" for h, m in _CLOCK.findall(head)}
     head = _CLOCK.sub(" ", head)
     for number in _NUMBER.findall(head):

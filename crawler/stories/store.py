@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 from crawler.storage import articles
 from crawler.storage.engine import Cursor, Database
+from crawler.stories import window
 
 
 def _marks(count: int) -> str:
@@ -83,8 +84,37 @@ def copy_candidates(
     return [CopyCandidate(*row) for row in rows]
 
 
+def _window(db: Database, low: int, high: int) -> window.StoryWindow | None:
+    """The batch's story window with the hours `low` to `high` read, if a batch runs."""
+    held = window.active(db)
+    if held is None:
+        return None
+    for first, last in held.missing(low, high):
+        held.load(
+            first,
+            last,
+            # An article's terms carry its story hour (save_terms writes both): the articles'
+            # index on the hour finds them, story_terms being keyed by term.
+            db.execute(
+                "SELECT t.term, t.hour, t.article_id FROM articles a "
+                "JOIN story_terms t ON t.article_id = a.id "
+                "WHERE a.story_hour BETWEEN ? AND ? AND t.hour BETWEEN ? AND ?",
+                (first, last, first, last),
+            ).fetchall(),
+            db.execute(
+                "SELECT story_hour, count(*) FROM articles WHERE story_hour BETWEEN ? AND ? "
+                "GROUP BY story_hour",
+                (first, last),
+            ).fetchall(),
+        )
+    return held
+
+
 def articles_in_window(db: Database, low: int, high: int) -> int:
     """How many articles have a story hour between `low` and `high`."""
+    held = _window(db, low, high)
+    if held is not None:
+        return held.article_count(low, high)
     return int(
         db.execute(
             "SELECT count(*) FROM articles WHERE story_hour BETWEEN ? AND ?", (low, high)
@@ -96,6 +126,9 @@ def window_term_counts(db: Database, terms: set[str], low: int, high: int) -> di
     """How many articles of the window use each term."""
     if not terms:
         return {}
+    held = _window(db, low, high)
+    if held is not None:
+        return held.term_counts(terms, low, high)
     return dict(
         db.execute(
             f"SELECT term, count(*) FROM story_terms WHERE term IN ({_marks(len(terms))}) "
@@ -108,12 +141,16 @@ def window_term_counts(db: Database, terms: set[str], low: int, high: int) -> di
 def term_hits(
     db: Database, terms: list[str], low: int, high: int, exclude: int | None
 ) -> list[tuple[str, int]]:
-    """(term, article id) of every article of the window using one of `terms`."""
+    """(term, article id) of every article of the window using one of `terms`, by term, hour
+    and article."""
+    held = _window(db, low, high)
+    if held is not None:
+        return list(held.term_hits(terms, low, high, exclude))
     return [
         (term, article_id)
         for term, article_id in db.execute(
             f"SELECT term, article_id FROM story_terms WHERE term IN ({_marks(len(terms))}) "
-            "AND hour BETWEEN ? AND ? AND article_id != ?",
+            "AND hour BETWEEN ? AND ? AND article_id != ? ORDER BY term, hour, article_id",
             [*terms, low, high, -1 if exclude is None else exclude],
         ).fetchall()
     ]
@@ -133,9 +170,17 @@ def stories_of(db: Database, article_ids: list[int]) -> set[int]:
 
 def canonical_article(db: Database, story_id: int) -> int | None:
     """The id of a story's first article."""
-    return db.execute(
+    held = window.active(db)
+    if held is not None:
+        known, article_id = held.canonical(story_id)
+        if known:
+            return article_id
+    article_id = db.execute(
         "SELECT canonical_article_id FROM stories WHERE id = ?", (story_id,)
     ).fetchone()[0]
+    if held is not None:
+        held.remember_canonical(story_id, article_id)
+    return article_id
 
 
 class MemberRow(NamedTuple):
@@ -152,23 +197,42 @@ def story_members(
     db: Database, story_id: int, canonical: int | None, limit: int, lead_characters: int
 ) -> list[MemberRow]:
     """The story's first article and its `limit` oldest articles."""
+    held = window.active(db)
+    key = (story_id, canonical, limit, lead_characters)
+    if held is not None:
+        known = held.members(key)
+        if known is not None:
+            return known
     rows = db.execute(
         f"SELECT id, source, story_hour, title, substr(text, 1, {lead_characters}) FROM articles "
         "WHERE story_id = ? AND (id = ? OR id IN (SELECT id FROM articles WHERE story_id = ? "
         "ORDER BY id LIMIT ?))",
         (story_id, canonical, story_id, limit),
     ).fetchall()
-    return [MemberRow(*row) for row in rows]
+    members = [MemberRow(*row) for row in rows]
+    if held is not None:
+        held.remember_members(key, members)
+    return members
 
 
 # -- writes: an article's story, fingerprint, band keys, terms and revisions ---------------------
 
 
 def save_terms(db: Database, article_id: int, terms: Iterable[str], hour: int) -> None:
-    """Record the article's story hour and its title-and-lead terms (replacing older ones)."""
+    """Record the article's story hour and its title-and-lead terms (replacing older ones).
+    The batch's story window gets them too (or, if they replace older ones, reads again)."""
+    terms = set(terms)
     with db.transaction():
-        articles.set_story_hour(db, article_id, hour)
-        db.execute("DELETE FROM story_terms WHERE article_id = ?", (article_id,))
+        first = articles.set_first_story_hour(db, article_id, hour)
+        if not first:
+            articles.set_story_hour(db, article_id, hour)
+        replaced = db.execute("DELETE FROM story_terms WHERE article_id = ?", (article_id,))
+        held = window.active(db)
+        if held is not None:
+            if first and not replaced.rowcount:
+                held.saved(article_id, terms, hour)
+            else:
+                held.clear()
         db.executemany(
             "INSERT INTO story_terms(term, hour, article_id) VALUES (?, ?, ?) "
             "ON CONFLICT (term, hour, article_id) DO NOTHING",
@@ -201,7 +265,10 @@ def create_story(db: Database, article_id: int, title: str | None, now: str) -> 
 
 
 def touch_story(db: Database, story_id: int, now: str) -> None:
-    """Stamp the story updated: an article joined it."""
+    """Stamp the story updated: an article joined it (the batch reads its members again)."""
+    held = window.active(db)
+    if held is not None:
+        held.joined(story_id)
     with db.transaction():
         db.execute("UPDATE stories SET updated_at = ? WHERE id = ?", (now, story_id))
 
