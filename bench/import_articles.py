@@ -6,13 +6,17 @@ The articles are the labelled week of tests/fixtures/stories (French and Arabic 
 several outlets, rubrics, look-alikes) repeated week after week, each repetition with its own
 addresses, dates and an edition line, so that every article is new, stories form within each
 week and rubrics recur. Prints the time of the whole command (checks, dedupe, stories, FTS) and
-the rate, and how many articles joined another outlet's story.
+the rate, how many articles joined another outlet's story, and the command's peak memory: its
+whole resident set, and the part that is its own (anonymous memory, sampled every 50 ms) apart
+from the database pages it maps, which the kernel can drop at any time. `--veille` times another
+veille command (an older checkout's) in the same conditions.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import resource
 import subprocess
 import sys
 import tempfile
@@ -54,38 +58,71 @@ def records(total: int) -> list[dict]:
     return list(iter_records(total))
 
 
+def _memory(pid: int) -> tuple[int, int]:
+    """(anonymous, file-backed) resident kB of a process: its own memory, and the pages of the
+    database it has mapped."""
+    found = {"RssAnon": 0, "RssFile": 0}
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key in found:
+                found[key] = int(value.split()[0])
+    except (OSError, ValueError):
+        pass
+    return found["RssAnon"], found["RssFile"]
+
+
+def timed_import(veille: str, path: Path, folder: str) -> dict:
+    """Run `veille import` on the file: wall time, its JSON report, peak memory (resident
+    set from the kernel, and its anonymous part sampled every 50 ms)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [veille, "--db", f"{folder}/v.db", "import", "--json", str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    peak_anon = 0
+    while process.poll() is None:
+        peak_anon = max(peak_anon, _memory(process.pid)[0])
+        time.sleep(0.05)
+    elapsed = time.perf_counter() - started
+    out, err = process.communicate()
+    if process.returncode:
+        raise SystemExit(f"veille import failed ({process.returncode}): {err[-2000:]}")
+    return {
+        "seconds": elapsed,
+        "report": json.loads(out),
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+        "peak_anon_mb": peak_anon / 1024,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=10_000)
+    parser.add_argument(
+        "--veille",
+        default=str(ROOT / ".venv/bin/veille"),
+        help="the veille command to time (another checkout's, to compare versions)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "articles.jsonl"
         with path.open("w", encoding="utf-8") as out:
-            for record in records(args.articles):
+            for record in iter_records(args.articles):
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
         size = path.stat().st_size / 1e6
-        started = time.perf_counter()
-        result = subprocess.run(
-            [
-                str(ROOT / ".venv/bin/veille"),
-                "--db",
-                f"{folder}/v.db",
-                "import",
-                "--json",
-                str(path),
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        elapsed = time.perf_counter() - started
-        report = json.loads(result.stdout)
+        run = timed_import(args.veille, path, folder)
         database = sum(p.stat().st_size for p in Path(folder).glob("v.db*")) / 1e6
+    report, elapsed = run["report"], run["seconds"]
     print(
         f"veille import of {report['new']} articles ({size:.1f} MB of JSON lines): "
         f"{elapsed:.1f} s, {report['new'] / elapsed:.0f} articles/s; "
         f"{report['stories_joined']} joined another outlet's story; database {database:.1f} MB "
-        f"({database * 1e3 / max(report['new'], 1):.1f} kB per article, text, FTS and indexes)"
+        f"({database * 1e3 / max(report['new'], 1):.1f} kB per article, text, FTS and indexes); "
+        f"peak memory {run['peak_rss_mb']:.0f} MB resident, {run['peak_anon_mb']:.0f} MB of it "
+        "the process's own (the rest: pages of the database file it maps)"
     )
 
 

@@ -27,6 +27,7 @@ a database, whose veille tables are then emptied at each size. Ratios are Postgr
 from __future__ import annotations
 
 import argparse
+import signal
 import statistics
 import sys
 import tempfile
@@ -65,10 +66,14 @@ def say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def articles(total: int) -> Iterator[store.StoredArticle]:
+def each_article(total: int) -> Iterator[store.StoredArticle]:
     """The articles in the order they are stored, prepared one at a time."""
     for i, record in enumerate(iter_records(total)):
         yield prepare(ImportRecord(line=i + 1, **record)).article
+
+
+def articles(total: int) -> list[store.StoredArticle]:
+    return list(each_article(total))
 
 
 def _median_ms(run: Callable[[], object], times: int = 7) -> float:
@@ -126,7 +131,7 @@ def run(
     gets each size's figures as soon as they are measured."""
     sizes = sorted(sizes)
     total = sizes[-1] + measured_count(sizes[-1])
-    source = articles(total)
+    source = each_article(total)
     figures: dict[str, dict[int, dict]] = {"sqlite": {}, "postgresql": {}}
     cluster = None
     if postgres is None:
@@ -216,6 +221,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     sizes = sorted(int(s) for s in args.sizes.split(","))
+    # Stopped (kill), the run still stops the cluster it started and removes its files.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped"))
 
     def report(size: int, measured: dict[str, dict]) -> None:
         print("\n".join(size_rows(size, measured)), flush=True)

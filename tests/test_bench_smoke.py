@@ -49,7 +49,10 @@ TINY: dict[str, tuple[list[str], list[str]]] = {
     ),
     "import_articles.py": (
         ["--articles", "60"],
-        [rf"veille import of 60 articles .*: {NUMBER} s, {NUMBER} articles/s"],
+        [
+            rf"veille import of 60 articles .*: {NUMBER} s, {NUMBER} articles/s",
+            rf"peak memory {NUMBER} MB resident, {NUMBER} MB of it the process's own",
+        ],
     ),
     "matching.py": (
         ["--mb", "0.02"],

@@ -1,0 +1,138 @@
+"""The story window held in memory for a store batch (crawler.stories.window) answers what the
+database answers: the same counts, postings and members, kept in step with the batch's writes,
+so storing in batches groups exactly as asking the database each time did."""
+
+from __future__ import annotations
+
+import contextlib
+import random
+
+from crawler.storage import store
+from crawler.stories import store as story_store
+from crawler.stories.window import StoryWindow, active, batch_window
+from tests.story_corpus import labelled_articles
+
+
+def _brute_counts(rows, terms, low, high):
+    counts: dict[str, int] = {}
+    for term, hour, _ in rows:
+        if term in terms and low <= hour <= high:
+            counts[term] = counts.get(term, 0) + 1
+    return counts
+
+
+def test_counts_and_postings_follow_the_window_as_it_moves_and_grows():
+    rng = random.Random(7)
+    vocabulary = [f"t{i}" for i in range(30)]
+    rows: list[tuple[str, int, int]] = []
+    article = 0
+    for hour in range(0, 400):
+        for _ in range(rng.randrange(3)):
+            article += 1
+            rows += [(t, hour, article) for t in rng.sample(vocabulary, 5)]
+    window = StoryWindow(db=None)
+    window.load(0, 399, sorted(rows), [])
+    for _ in range(300):
+        low = rng.randrange(0, 300)
+        high = low + rng.randrange(0, 100)
+        terms = set(rng.sample(vocabulary, 8))
+        assert window.term_counts(terms, low, high) == _brute_counts(rows, terms, low, high)
+        looked_up = sorted(terms)[:3]
+        exclude = rng.randrange(article) if rng.random() < 0.5 else None
+        expected = sorted(
+            (t, h, a) for t, h, a in rows if t in looked_up and low <= h <= high and a != exclude
+        )
+        assert list(window.term_hits(looked_up, low, high, exclude)) == [
+            (t, a) for t, _, a in expected
+        ]
+        if rng.random() < 0.3:  # a new article of the batch, inside or outside the range
+            article += 1
+            hour = rng.randrange(400)
+            new = rng.sample(vocabulary, 4)
+            window.saved(article, new, hour)
+            rows += [(t, hour, article) for t in new]
+
+
+def test_a_replaced_article_makes_the_window_read_again(tmp_path):
+    db = store.open_database(tmp_path / "v.db")
+    store.add_sources(db, ["a"])
+    ids = [
+        store.store_article(
+            db,
+            store.StoredArticle(
+                source="a",
+                url=f"https://a.ma/{i}",
+                title=f"Titre {i}",
+                author=None,
+                published="2026-11-16T10:00:00+01:00",
+                language="fr",
+                sitename=None,
+                description=None,
+                text=f"texte {i}",
+                content_hash=f"h{i}",
+            ),
+        )[0]
+        for i in range(3)
+    ]
+    with db.transaction(), batch_window(db):
+        assert active(db) is not None
+        story_store.save_terms(db, ids[0], {"alpha", "beta"}, 100)
+        story_store.save_terms(db, ids[1], {"alpha"}, 101)
+        assert story_store.window_term_counts(db, {"alpha", "beta"}, 90, 110) == {
+            "alpha": 2,
+            "beta": 1,
+        }
+        assert story_store.articles_in_window(db, 90, 110) == 2
+        # ids[0] again: its old terms and hour go (an update): the window reads them again.
+        story_store.save_terms(db, ids[0], {"gamma"}, 130)
+        assert story_store.window_term_counts(db, {"alpha", "beta", "gamma"}, 90, 110) == {
+            "alpha": 1
+        }
+        assert story_store.articles_in_window(db, 90, 110) == 1
+        assert story_store.window_term_counts(db, {"gamma"}, 120, 140) == {"gamma": 1}
+        assert story_store.term_hits(db, ["alpha", "gamma"], 0, 200, None) == [
+            ("alpha", ids[1]),
+            ("gamma", ids[0]),
+        ]
+    assert active(db) is None
+    assert story_store.window_term_counts(db, {"alpha", "gamma"}, 0, 200) == {
+        "alpha": 1,
+        "gamma": 1,
+    }
+
+
+def _partition(db) -> list[list[str]]:
+    groups: dict[int, set[str]] = {}
+    for url, story in db.execute("SELECT url, story_id FROM articles").fetchall():
+        groups.setdefault(story, set()).add(url)
+    return sorted(sorted(group) for group in groups.values())
+
+
+def _prepared():
+    from crawler.storage.importer import ImportRecord, prepare
+
+    week = sorted(labelled_articles(), key=lambda r: r["published"])
+    return [
+        prepare(
+            ImportRecord(
+                line=i + 1, **{k: r[k] for k in ImportRecord.__dataclass_fields__ if k in r}
+            )
+        ).article
+        for i, r in enumerate(week)
+    ]
+
+
+def test_storing_in_batches_groups_as_asking_the_database_each_time(tmp_path, monkeypatch):
+    prepared = _prepared()
+    batched = store.open_database(tmp_path / "batched.db")
+    store.add_sources(batched, sorted({a.source for a in prepared}))
+    for start in range(0, len(prepared), 50):
+        store.store_articles(batched, prepared[start : start + 50])
+    monkeypatch.setattr(store, "batch_window", lambda db: contextlib.nullcontext())
+    each = store.open_database(tmp_path / "each.db")
+    store.add_sources(each, sorted({a.source for a in prepared}))
+    for start in range(0, len(prepared), 50):
+        store.store_articles(each, prepared[start : start + 50])
+    assert active(each) is None
+    assert _partition(batched) == _partition(each)
+    assert len(_partition(batched)) < len(prepared)  # stories did form
