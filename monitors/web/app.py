@@ -546,6 +546,7 @@ def create_app(config: ReaderConfig):
             rules=rules.get,
             page=page,
             language=_language,
+            reader_labels=lambda lang: LABELS.get(lang, LABELS["fr"]),
             read_form=_read_form,
             refusal=form_guard.refusal,
             backtest=run_backtest,

@@ -175,6 +175,7 @@ class ReaderParts:
     rules: Callable[[], RuleSet | None]
     page: Callable[..., HTMLResponse]
     language: Callable[[Request], str]
+    reader_labels: Callable[[str], dict]  # the reader's own labels in a language
     read_form: Callable[[Request], Awaitable[dict[str, str] | None]]
     refusal: Callable[[Request, dict[str, str]], str | None]
     # (rule set, watchlist name, days, labels) -> (the backtest's result, HTTP status)
@@ -402,7 +403,8 @@ def routes(parts: ReaderParts) -> list[Route]:
                 request, fields, creating, token, form, status=422, error=str(exc), notice=notice
             )
         days = max(1, min(3650, int(form["days"]) if form.get("days", "").isdigit() else 30))
-        backtested, status = await parts.backtest(checked.rules, fields.name, days, e)
+        reader = parts.reader_labels(parts.language(request))
+        backtested, status = await parts.backtest(checked.rules, fields.name, days, reader)
         trial = None
         sample = {  # the form's "title" is the watchlist's: the sample's is "title_test"
             "url": form.get("url", ""),
@@ -410,7 +412,7 @@ def routes(parts: ReaderParts) -> list[Route]:
             "title": form.get("title_test", ""),
         }
         if any(value.strip() for value in sample.values()):
-            trial, status = await parts.try_rule(checked.rules, fields.name, sample, e)
+            trial, status = await parts.try_rule(checked.rules, fields.name, sample, reader)
         return edit_page(
             request,
             fields,
