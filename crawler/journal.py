@@ -55,6 +55,12 @@ COUNT = Literal[
     "unfinished",
 ]
 PREFIX = "veille/"
+# Kinds of recorded faults that are extraction's verdicts on a page (`veille status` counts them
+# per source): a page declined as not an article, or too slow to extract; a text kept that reads
+# like navigation.
+DECLINED = "not-article"
+TOO_SLOW = "too-slow"
+NAVIGATION_TEXT = "navigation-text"
 LOST = "veille:articles-lost"  # not per source: set when articles of this crawl were not stored
 
 

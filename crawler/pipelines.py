@@ -25,7 +25,7 @@ from crawler.extraction.budget import (
 from crawler.extraction.dates import FEED, choose_published, found
 from crawler.fetching.kill_points import kill_point
 from crawler.items import ArticleItem
-from crawler.journal import COUNT, CrawlJournal
+from crawler.journal import COUNT, DECLINED, NAVIGATION_TEXT, TOO_SLOW, CrawlJournal
 from crawler.storage import store
 from crawler.storage.engine import database_errors
 from crawler.stories.fingerprint import fingerprint
@@ -71,7 +71,7 @@ class ExtractPipeline(_Stage):
             extracted = await self._extract(item)
         except NotAnArticle as exc:
             # Remembered, not retried: the same page would be declined again.
-            kind = "too-slow" if isinstance(exc, PageTooSlow) else "not-article"
+            kind = TOO_SLOW if isinstance(exc, PageTooSlow) else DECLINED
             self.journal.book_article_failure(item.source, _requested(item), kind, str(exc))
             if str(exc).startswith("page too complex"):  # a fault of the site: count it
                 self.journal.record_error(item.source, item.fetched_url, "too-complex", str(exc))
@@ -106,7 +106,7 @@ class ExtractPipeline(_Stage):
         item.canonical_hint = extracted.canonical_url
         item.text = extracted.text
         for note in extracted.notes:  # kept, but said: a text that reads like a menu, a profile
-            kind = "navigation-text" if "navigation" in note else "extraction"  # that missed
+            kind = NAVIGATION_TEXT if "navigation" in note else "extraction"  # that missed
             self.journal.record_error(item.source, item.fetched_url, kind, note)
         if extracted.text_cut_from:
             self.journal.record_error(

@@ -294,7 +294,7 @@ def _shorten(text: str, width: int) -> str:
 
 
 def _print_status(db) -> None:
-    from monitors.service.status import gather_status
+    from monitors.service.status import extraction_line, gather_status
 
     status = gather_status(db)
     table = [
@@ -322,6 +322,11 @@ def _print_status(db) -> None:
     for s in status.sources:
         if s.warning:
             echo(f"\nwarning: {s.name}: {s.warning}")
+    extraction = [(s.name, line) for s in status.sources if (line := extraction_line(s))]
+    if extraction:
+        echo("\nnot stored as articles (pages: last 7 days; links: last crawl):")
+        for name, line in extraction:
+            echo(f"  {name}: {line}")
     cut = [s for s in status.sources if s.last_error and len(s.last_error) > 60]
     if cut:  # the end of an error is often what to do about it
         echo("\nlast errors in full:")

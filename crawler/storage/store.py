@@ -576,7 +576,8 @@ def record_link_counts(
     db: Database, source: str, candidates: int, skipped: dict[str, int]
 ) -> str | None:
     """Update the source's usual count of article links from a crawl whose entry points answered
-    with content, and set or clear its warning. Returns the warning, if any.
+    with content, keep the links it did not take by reason, and set or clear its warning.
+    Returns the warning, if any.
 
     A source that quietly went dark (its pages changed, its links moved to another host, its
     article_pattern no longer matches) looks healthy otherwise: every fetch succeeds."""
@@ -596,7 +597,9 @@ def record_link_counts(
             f"only {candidates} article links in this crawl, usually about {average:.0f}: "
             "has the site changed its pages or feeds?"
         )
+    not_taken = json.dumps(dict(sorted(skipped.items())), ensure_ascii=False) if dropped else None
     with db.transaction():
+        db.execute("UPDATE sources SET links_not_taken = ? WHERE name = ?", (not_taken, source))
         if warning is None:  # a dark crawl does not lower the usual count
             average = candidates if average is None else 0.7 * average + 0.3 * candidates
             db.execute(

@@ -220,6 +220,9 @@ STEPS: list[Step] = [
         END;
         """,
     ),
+    # Links an entry point listed that the source's last crawl did not take as articles, by
+    # reason (JSON): a video, prayer times, a section... counted in `veille status`.
+    ("0024_links_not_taken", "ALTER TABLE sources ADD COLUMN links_not_taken TEXT;"),
 ]
 
 # The same tables on PostgreSQL (crawler.storage.postgres_schema), starting from the final shape of
@@ -385,6 +388,8 @@ POSTGRES_STEPS: list[tuple[str, str]] = [
             FOR EACH ROW EXECUTE FUNCTION source_counts_kept();
         """,
     ),
+    # As SQLite's 0024_links_not_taken.
+    ("0006_links_not_taken", "ALTER TABLE sources ADD COLUMN links_not_taken TEXT;"),
 ]
 
 # The text search configuration of each language on PostgreSQL (as in step 0002_search above);

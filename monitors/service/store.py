@@ -7,6 +7,8 @@ the sources table. Times are computed in Python and compared as ISO-8601 text on
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from typing import NamedTuple
 
 from crawler.storage.engine import Database
@@ -87,6 +89,32 @@ def source_rows(db: Database) -> list[SourceRow]:
         "FROM sources s ORDER BY s.name"
     ).fetchall()
     return [SourceRow(*row) for row in rows]
+
+
+def extraction_drops(db: Database, kinds: Sequence[str], since: str) -> dict[str, dict[str, int]]:
+    """Per source, how many faults of each of `kinds` were recorded since `since` (pages
+    declined, texts that read like navigation), read per source from crawl_errors' (source, at)
+    index."""
+    marks = ", ".join("?" for _ in kinds)
+    counts: dict[str, dict[str, int]] = {}
+    for source, kind, count in db.execute(
+        "SELECT s.name, e.kind, count(*) FROM sources s "
+        "JOIN crawl_errors e ON e.source = s.name AND e.at >= ? "
+        f"WHERE e.kind IN ({marks}) GROUP BY s.name, e.kind",
+        [since, *kinds],
+    ).fetchall():
+        counts.setdefault(source, {})[kind] = count
+    return counts
+
+
+def links_not_taken(db: Database) -> dict[str, dict[str, int]]:
+    """Per source, the links its last crawl found and did not take as articles, by reason."""
+    return {
+        name: json.loads(value)
+        for name, value in db.execute(
+            "SELECT name, links_not_taken FROM sources WHERE links_not_taken IS NOT NULL"
+        ).fetchall()
+    }
 
 
 def deliveries_by_state(db: Database) -> dict[str, int]:

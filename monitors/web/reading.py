@@ -81,6 +81,9 @@ class SourceHealth:
     retries_waiting: int
     retries_given_up: int
     pace: str | None
+    pages_declined: int = 0  # over the last 7 days
+    navigation_texts: int = 0  # over the last 7 days
+    links_not_taken: dict[str, int] = field(default_factory=dict)  # last crawl, by reason
 
 
 def latest_matches(db: Database, watchlist: str, limit: int = 10) -> list[MatchRow]:
@@ -163,7 +166,8 @@ def matches_per_day(
 
 def sources_health(db: Database) -> list[SourceHealth]:
     """Per source: last success, the last error in full, articles per day over a week, the
-    warning of a source that went quiet, article URLs waiting for a retry."""
+    warning of a source that went quiet, article URLs waiting for a retry, what extraction did
+    not store (pages declined, texts like navigation, listing links not taken)."""
     week_ago = (datetime.now(UTC) - timedelta(days=7)).strftime("%Y-%m-%dT%H:%M:%SZ")
     recent = web_store.articles_fetched_since(db, week_ago)
     about = web_store.sources_about(db)
@@ -183,6 +187,9 @@ def sources_health(db: Database) -> list[SourceHealth]:
             retries_waiting=s.retries_waiting,
             retries_given_up=s.retries_given_up,
             pace=s.pace,
+            pages_declined=s.pages_declined,
+            navigation_texts=s.navigation_texts,
+            links_not_taken=s.links_not_taken,
         )
         for s in source_statuses(db)
     ]
