@@ -124,6 +124,8 @@ VALID = {  # a value each documented variable accepts (the page's own where it g
     "VEILLE_WEB_PUBLIC_NAMES": "veille.example.ma, 192.168.1.20",
     "VEILLE_READER_URL": "https://veille.example.ma/",
     "VEILLE_PEOPLE_MAIL": "mailtos://veille:${SMTP_PASSWORD}@smtp.example.ma?from=veille@example.ma",
+    "VEILLE_WEB_EDITORS": "samira, youssef@example.ma",
+    "VEILLE_WEB_TIMEZONE": "Africa/Casablanca",
 }
 
 

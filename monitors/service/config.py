@@ -11,6 +11,7 @@ import json
 import logging
 import math
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -121,7 +122,14 @@ def parse_editors(value: str) -> tuple[str, ...] | None:
         return None
     if value.lower() == "none":
         return ()
-    return tuple(name.strip() for name in value.split(",") if name.strip())
+    names = tuple(name.strip() for name in value.split(",") if name.strip())
+    for name in names:
+        if not re.fullmatch(r"[\w.@+-]+", name):
+            raise ValueError(
+                f"VEILLE_WEB_EDITORS: {name[:40]!r} is not a user name (letters, digits and "
+                ". @ + - _); separate names with commas, or give * (everyone) or none"
+            )
+    return names
 
 
 def parse_timezone(value: str) -> str:
