@@ -40,18 +40,23 @@ must go).
 
 from __future__ import annotations
 
+import io
 import itertools
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import unquote
 
 import pytest
 from click.testing import CliRunner
 
 from crawler.canonical import url_key
 from crawler.storage import store
+from monitors.alerts.delivery import Sender
+from monitors.alerts.outbox import match_pending
 from monitors.cli import cli
+from monitors.rules.watchlists import load_rules
 
 from .conftest import REPORT
 from .story_corpus2 import RUBRIC_FILE, event_files, labelled_articles, write_import_file
@@ -284,3 +289,72 @@ def test_pairwise_recall_on_the_second_set(measured):
 def test_stories_hold_across_languages_on_the_second_set(measured):
     cross = _score(measured.pairs(_cross))
     assert cross.recall >= 0.6 and cross.precision >= 0.95
+
+
+# -- through the alert path --------------------------------------------------------------------
+
+
+def _stored_set(folder) -> tuple:
+    """The whole set imported (alerts on) into a new SQLite database: its path and records."""
+    records = labelled_articles()
+    path = write_import_file(folder / "week.jsonl", records)
+    db_path = folder / "alerts.db"
+    result = CliRunner().invoke(cli, ["--db", str(db_path), "import", str(path)])
+    assert result.exit_code == 0, result.output
+    return store.open_database(db_path), records
+
+
+def _mail_rules(folder, smtp, query: str):
+    path = folder / "watchlists.yaml"
+    path.write_text(
+        'channels:\n  mail:\n    url: "mailto://127.0.0.1:'
+        f'{smtp.port}?from=veille@example.ma&to=equipe@example.ma&mode=insecure"\n'
+        f"watchlists:\n  - name: suivi\n    title: Suivi\n    query: '{query}'\n"
+        "    notify: [mail]\n",
+        encoding="utf-8",
+    )
+    return load_rules(path)
+
+
+def _links(smtp) -> list[list[str]]:
+    """Each email's links (HTML part, decoded), in order: the alerted article's first."""
+    return [
+        [
+            unquote(href)
+            for href in re.findall(r'href="([^"]+)"', m.get_body(("html",)).get_content())
+        ]
+        for m in smtp.messages
+    ]
+
+
+def test_the_five_phases_of_one_match_give_five_alerts(tmp_path, smtp):
+    """A watchlist on the team gets the line-up, where to watch, the pre-match conference, the
+    result and the post-match conference: five events of one topic, five emails, each about
+    one of them (the topic's vocabulary does not make them one story)."""
+    db, records = _stored_set(tmp_path)
+    rules = _mail_rules(tmp_path, smtp, "Ghana OR غانا")
+    assert match_pending(db, rules, max_age=None).alerts == 5
+    assert Sender(db, rules, io.StringIO(), min_interval=0).deliver_pending().messages == 5
+    phase_of = {r["url"]: r["story"] for r in records if r["topic"] == FOOTBALL}
+    alerted = [phase_of[links[0]].removeprefix(FOOTBALL + "-") for links in _links(smtp)]
+    assert sorted(alerted) == sorted(FOOTBALL_PHASES)
+
+
+def test_the_french_and_arabic_reports_of_one_communique_give_one_alert_listing_both(
+    tmp_path, smtp
+):
+    """The government council's decree, reported in French by one outlet and in Arabic by four:
+    a watchlist written in both languages gets one email, naming the French and the Arabic
+    reports."""
+    db, records = _stored_set(tmp_path)
+    reports = [r for r in records if r["story"] == "smig-decret"]
+    assert {r["language"] for r in reports} == {"fr", "ar"}
+    rules = _mail_rules(tmp_path, smtp, 'SMIG OR "الحد الأدنى"')
+    assert match_pending(db, rules, max_age=None).alerts == 1
+    assert Sender(db, rules, io.StringIO(), min_interval=0).deliver_pending().messages == 1
+    (links,) = _links(smtp)
+    assert links[0] == reports[0]["url"]  # the first report, in French
+    assert {r["url"] for r in reports} <= set(links), links  # the Arabic ones listed with it
+    (message,) = smtp.messages
+    text = message.get_body(("plain",)).get_content()
+    assert "hespress" in text and "snrtnews" in text
