@@ -9,7 +9,7 @@ import random
 
 from crawler.storage import store
 from crawler.stories import store as story_store
-from crawler.stories.window import StoryWindow, active, batch_window
+from crawler.stories.window import MIN_BATCH, StoryWindow, active, batch_window
 from tests.story_corpus import labelled_articles
 
 
@@ -74,7 +74,7 @@ def test_a_replaced_article_makes_the_window_read_again(tmp_path):
         )[0]
         for i in range(3)
     ]
-    with db.transaction(), batch_window(db):
+    with db.transaction(), batch_window(db, MIN_BATCH):
         assert active(db) is not None
         story_store.save_terms(db, ids[0], {"alpha", "beta"}, 100)
         story_store.save_terms(db, ids[1], {"alpha"}, 101)
@@ -124,11 +124,22 @@ def _prepared():
 
 def test_storing_in_batches_groups_as_asking_the_database_each_time(tmp_path, monkeypatch):
     prepared = _prepared()
+    held: list[bool] = []
+    real = store.batch_window
+
+    @contextlib.contextmanager
+    def spy(db, articles):
+        with real(db, articles) as window:
+            held.append(window is not None)
+            yield window
+
+    monkeypatch.setattr(store, "batch_window", spy)
     batched = store.open_database(tmp_path / "batched.db")
     store.add_sources(batched, sorted({a.source for a in prepared}))
-    for start in range(0, len(prepared), 50):
-        store.store_articles(batched, prepared[start : start + 50])
-    monkeypatch.setattr(store, "batch_window", lambda db: contextlib.nullcontext())
+    for start in range(0, len(prepared), MIN_BATCH):
+        store.store_articles(batched, prepared[start : start + MIN_BATCH])
+    assert held.count(True) == len(prepared) // MIN_BATCH  # the full batches held the window
+    monkeypatch.setattr(store, "batch_window", lambda db, articles: contextlib.nullcontext())
     each = store.open_database(tmp_path / "each.db")
     store.add_sources(each, sorted({a.source for a in prepared}))
     for start in range(0, len(prepared), 50):

@@ -376,9 +376,9 @@ def store_articles(
     transaction: no moment exists when they could be matched.
     """
     results: list[tuple[int, bool]] = []
-    # The story window is read once per batch, not once per article (crawler.stories.window):
+    # A large batch reads the story window once, not once per article (crawler.stories.window):
     # the store lock keeps every other writer out until the commit.
-    with db.transaction(lock=STORE_LOCK), batch_window(db):
+    with db.transaction(lock=STORE_LOCK), batch_window(db, len(articles)):
         for article in articles:
             results.append(_store_one(db, article))
         if matched_at is not None:
