@@ -300,41 +300,47 @@ def claim(db: Database, ids: Sequence[int]) -> bool:
 def _claim_postgres(
     db: Database, ids: Sequence[int], marks: str, params: dict[str, object]
 ) -> bool:
-    """The claim on PostgreSQL: the rows still pending are locked FOR UPDATE SKIP LOCKED (a row
-    another sender is claiming right now is skipped, not waited for), and all of them get this
-    process's lease, or none if any is gone."""
-    with db.transaction():
-        taken = db.execute(
-            f"SELECT id FROM deliveries WHERE id IN ({marks}) AND state = 'pending' "
-            "FOR UPDATE SKIP LOCKED",
-            params,
-        ).fetchall()
-        if len(taken) != len(ids):
-            return False
-        db.execute(
-            "UPDATE deliveries SET state = 'sending', attempts = attempts + 1, "
-            f"claimed_by = :claimant, claimed_at = :now WHERE id IN ({marks})",
-            params | {"claimant": claimant(), "now": utcnow()},
-        )
-    return True
+    """The claim on PostgreSQL, in one statement (one round trip, atomic on its own): the rows
+    still pending are locked FOR UPDATE SKIP LOCKED (a row another sender is claiming right now
+    is skipped, not waited for), and all of them get this process's lease, or none if any is
+    gone."""
+    claimed = db.execute(
+        f"WITH taken AS (SELECT id FROM deliveries WHERE id IN ({marks}) AND state = 'pending' "
+        "FOR UPDATE SKIP LOCKED) "
+        "UPDATE deliveries SET state = 'sending', attempts = attempts + 1, "
+        "claimed_by = :claimant, claimed_at = :now "
+        "WHERE id IN (SELECT id FROM taken) AND (SELECT count(*) FROM taken) = :wanted "
+        "RETURNING id",
+        params | {"claimant": claimant(), "now": utcnow(), "wanted": len(ids)},
+    ).fetchall()
+    return len(claimed) == len(ids)
 
 
 def settle(db: Database, outcomes: Iterable[Settled]) -> None:
-    """Record how claimed deliveries ended, in one transaction."""
+    """Record how claimed deliveries ended, in one transaction (one statement for one
+    delivery, the usual case: atomic on its own, one round trip on PostgreSQL)."""
+    outcomes = list(outcomes)
+    if len(outcomes) == 1:
+        _settle_one(db, outcomes[0])
+        return
     with db.transaction():
         for outcome in outcomes:
-            if outcome.sent_at is not None:
-                db.execute(
-                    "UPDATE deliveries SET state = 'sent', sent_at = :sent_at, last_error = NULL "
-                    "WHERE id = :id",
-                    {"sent_at": outcome.sent_at, "id": outcome.id},
-                )
-            else:
-                db.execute(
-                    "UPDATE deliveries SET state = :state, next_attempt_at = :next_attempt_at, "
-                    "last_error = :error WHERE id = :id",
-                    outcome._asdict(),
-                )
+            _settle_one(db, outcome)
+
+
+def _settle_one(db: Database, outcome: Settled) -> None:
+    if outcome.sent_at is not None:
+        db.execute(
+            "UPDATE deliveries SET state = 'sent', sent_at = :sent_at, last_error = NULL "
+            "WHERE id = :id",
+            {"sent_at": outcome.sent_at, "id": outcome.id},
+        )
+    else:
+        db.execute(
+            "UPDATE deliveries SET state = :state, next_attempt_at = :next_attempt_at, "
+            "last_error = :error WHERE id = :id",
+            outcome._asdict(),
+        )
 
 
 def defer(db: Database, ids: Iterable[int], until: str) -> None:
