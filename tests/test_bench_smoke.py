@@ -70,7 +70,16 @@ TINY: dict[str, tuple[list[str], list[str]]] = {
         ["--articles", "300", "--repeat", "1"],
         [
             rf"{line}.*{NUMBER}"
-            for line in ("home", "watchlist page", "stories list", "sources page", "bare FTS5")
+            for line in (
+                "home",
+                "watchlist page",
+                "stories list",
+                "sources page",
+                "veille status",
+                "/health",
+                "bare FTS5",
+                "mixed browsing",
+            )
         ]
         + ["best first", "newest first"],
     ),

@@ -61,7 +61,7 @@ def _fill(path: Path, recent: int, old: int) -> None:
                     f"{source}.example.ma/{article_id}",
                     f"Article {article_id}",
                     iso(published),
-                    "fr",
+                    "ar" if n % 7 == 0 else None if n % 13 == 0 else "fr",
                     f"Le texte de l'article {article_id}. " * 40,
                     f"hash-{article_id}",
                     iso(published + timedelta(minutes=5)),
@@ -114,6 +114,7 @@ READS = {
     "veille status's week of matches not alerted": lambda db: service_store.matches_not_alerted(
         db, iso(NOW - timedelta(days=7))
     ),
+    "the search page's languages": reading.languages,
     "/health's deliveries": lambda db: service_store.deliveries_in_states(
         db, ("pending", "failed", "unconfirmed")
     ),
@@ -163,6 +164,16 @@ def test_the_kept_counts_follow_inserts_updates_and_deletes(tmp_path, request, e
         assert _kept(db)[0] == {"often": 48, "rare": 6}
         status = gather_status(db)
         assert status.articles == 50 and isinstance(status.articles, int)
+        assert (
+            reading.languages(db)
+            == ["ar", "fr"]
+            == [
+                row[0]
+                for row in db.execute(
+                    "SELECT DISTINCT language FROM articles WHERE language IS NOT NULL ORDER BY 1"
+                ).fetchall()
+            ]
+        )
     finally:
         db.close()
 

@@ -223,6 +223,14 @@ STEPS: list[Step] = [
     # Links an entry point listed that the source's last crawl did not take as articles, by
     # reason (JSON): a video, prayer times, a section... counted in `veille status`.
     ("0024_links_not_taken", "ALTER TABLE sources ADD COLUMN links_not_taken TEXT;"),
+    # The languages of stored articles (the reader's search filter) from an index, one step
+    # per language, not a pass over every article.
+    (
+        "0025_articles_language",
+        r"""
+        CREATE INDEX IF NOT EXISTS articles_language ON articles(language);
+        """,
+    ),
 ]
 
 # The same tables on PostgreSQL (crawler.storage.postgres_schema), starting from the final shape of
@@ -390,6 +398,13 @@ POSTGRES_STEPS: list[tuple[str, str]] = [
     ),
     # As SQLite's 0024_links_not_taken.
     ("0006_links_not_taken", "ALTER TABLE sources ADD COLUMN links_not_taken TEXT;"),
+    # The same index as SQLite's 0025_articles_language.
+    (
+        "0007_articles_language",
+        r"""
+        CREATE INDEX articles_language ON articles(language);
+        """,
+    ),
 ]
 
 # The text search configuration of each language on PostgreSQL (as in step 0002_search above);

@@ -190,15 +190,6 @@ def create_app(config: ReaderConfig):
         finally:
             db.close()
 
-    known_languages: list[tuple[float, list[str]]] = []
-
-    def languages(db: Database) -> list[str]:
-        """The languages of stored articles, for the search filter: read at most every five
-        minutes (it takes a pass over the articles table)."""
-        if not known_languages or time.monotonic() - known_languages[0][0] > 300:
-            known_languages[:] = [(time.monotonic(), reading.languages(db))]
-        return known_languages[0][1]
-
     def page(request: Request, name: str, status: int = 200, **context) -> HTMLResponse:
         lang = _language(request)
         switch = {k: v for k, v in request.query_params.items() if k != "lang"}
@@ -417,7 +408,7 @@ def create_app(config: ReaderConfig):
         with reading_db() as db:
             filters = {
                 "sources": reading.source_titles(db),
-                "languages": languages(db),
+                "languages": reading.languages(db),  # a step of an index per language
                 "watchlists": watchlist_titles(),
             }
             if query:

@@ -252,11 +252,18 @@ def articles_fetched_since(db: Database, since: str) -> dict[str, int]:
 
 
 def languages(db: Database) -> list[str]:
-    """The languages of stored articles (a pass over the table)."""
+    """The languages of stored articles, in order: one step of the index on the language per
+    language (each the smallest above the one before), not a pass over the table (SELECT
+    DISTINCT read every article, 100 ms at 100,000)."""
     return [
         row[0]
         for row in db.execute(
-            "SELECT DISTINCT language FROM articles WHERE language IS NOT NULL ORDER BY 1"
+            "WITH RECURSIVE found(language) AS ("
+            "  SELECT min(language) FROM articles"
+            "  UNION ALL"
+            "  SELECT (SELECT min(a.language) FROM articles a WHERE a.language > found.language)"
+            "  FROM found WHERE found.language IS NOT NULL"
+            ") SELECT language FROM found WHERE language IS NOT NULL"
         ).fetchall()
     ]
 
