@@ -94,3 +94,44 @@ def test_rules_test_with_source_applies_the_profile(tmp_path):
     assert _run(*base).exit_code == 0  # the promo line names Inwi
     profiled = _run(*base, "--source", "lejournal")  # its prune_xpath takes the promo out
     assert profiled.exit_code == 1 and "no watchlist matched" in profiled.output
+
+
+def test_the_readers_rule_test_applies_the_source_profile(tmp_path):
+    """The reader's rule test form takes a source, as `rules test URL --source` does: the page
+    is fetched from a real server and extracted with that source's prune_xpath."""
+    from crawler.storage import store
+    from monitors.demo.sites import serve_site, stop_sites
+    from monitors.web.app import ReaderConfig, create_app
+
+    from .reader_client import FormClient, running
+
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "cloud.html").write_bytes((FIXTURES / "promo-inside-article.html").read_bytes())
+    rules = tmp_path / "watchlists.yaml"
+    rules.write_text("watchlists:\n  - name: inwi\n    terms: [Inwi]\n", encoding="utf-8")
+    store.open_database(tmp_path / "veille.db").conn.close()
+    config = ReaderConfig(
+        db=tmp_path / "veille.db",
+        watchlists=rules,
+        sources=TEST_SOURCES,
+        raw_data=False,
+        allowed_networks=["127.0.0.0/8"],
+    )
+    served = serve_site(site)
+    try:
+        with running(create_app(config)) as web:
+            client = FormClient({"Accept-Language": "en"})
+            form_url = f"{web}/watchlists/inwi"
+            status, page = client.get(form_url)
+            assert status == 200 and '<option value="lejournal">' in page
+            url = f"{served.base_url}/cloud.html"
+            _, bare = client.post(form_url, {"url": url})  # the promo line names Inwi
+            _, profiled = client.post(form_url, {"url": url, "source": "lejournal"})
+            _, unknown = client.post(form_url, {"url": url, "source": "nope"})
+    finally:
+        stop_sites({"site": served})
+    assert "Matched by this watchlist" in bare and "Inwi" in bare
+    assert "This watchlist does not match this text." in profiled, profiled[-2000:]
+    assert "Matched by this watchlist" not in profiled
+    assert "no source named 'nope'" in unknown and "lejournal" in unknown

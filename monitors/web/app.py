@@ -35,6 +35,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from crawler.core.errors import VeilleError
+from crawler.extraction.profiles import SiteProfile
 from crawler.storage.engine import (
     Database,
     PostgresDatabase,
@@ -337,6 +338,7 @@ def create_app(config: ReaderConfig):
                 config.allowed_networks,
                 read,
                 config.fetch_seconds,
+                config.sources,
             ),
             read,
         )
@@ -393,6 +395,7 @@ def create_app(config: ReaderConfig):
                 feed_url=str(request.url_for("watchlist_feed", name=name)),
                 trial=trial,
                 form=form,
+                profile_sources=_profile_sources(config.sources),
                 backtested=backtested,
                 backtest_days=days,
             )
@@ -573,6 +576,32 @@ async def _read_form(request: Request) -> dict[str, str] | None:
     return {key: value for key, value in fields}
 
 
+def _site_profile(path: Path | None, name: str) -> SiteProfile:
+    """The site profile of the source `name` in the reader's sources file; VeilleError says
+    which sources exist, or that the reader was not told where the file is."""
+    from crawler.discovery.sources import load_sources
+
+    if path is None:
+        raise VeilleError(
+            f"no sources file to find {name!r} in: start `veille serve` with --sources "
+            "(or VEILLE_SOURCES), or leave the source empty"
+        )
+    return load_sources(path).by_name(name).profile
+
+
+def _profile_sources(path: Path | None) -> list[str]:
+    """The names a rule test may extract with (none when the sources file is missing or
+    invalid: the test then runs without a profile, and `veille sources check` says why)."""
+    if path is None:
+        return []
+    from crawler.discovery.sources import load_sources
+
+    try:
+        return sorted(source.name for source in load_sources(path).sources)
+    except VeilleError:
+        return []
+
+
 def _source_names(path: Path | None) -> set[str] | None:
     """The names of the sources file, which edited watchlists may filter on (None: not
     checked, when the reader was not told where the file is)."""
@@ -723,18 +752,23 @@ def _try_rule(
     allowed: list[str],
     labels: dict,
     fetch_seconds: float,
+    sources: Path | None = None,
 ) -> dict:
     """`veille rules test` for one watchlist, from the form: an absolute http(s) URL (fetched
-    under the crawl's policy, within `fetch_seconds`) or a pasted text. Never a path or '-':
-    those are the command line's inputs and would read the server's files."""
+    under the crawl's policy, within `fetch_seconds`, and extracted with the site profile of the
+    form's `source` from the `sources` file, as `rules test URL --source NAME` does) or a pasted
+    text. Never a path or '-': those are the command line's inputs and would read the server's
+    files."""
     from monitors.rules.trial import article_from_url
 
     url = str(form.get("url") or "").strip()
     text = str(form.get("text") or "").strip()
     title = str(form.get("title") or "").strip()
+    source = str(form.get("source") or "").strip()
     try:
         if url:
-            candidate = article_from_url(url, allowed, fetch_seconds)
+            profile = _site_profile(sources, source) if source else None
+            candidate = article_from_url(url, allowed, fetch_seconds, profile)
         elif text or title:
             candidate = ArticleText(title, text, None)
         else:
