@@ -133,8 +133,9 @@ def main() -> None:
         try:
             extracted = extract_article(page, url)
             text, paths[url] = extracted.text, extracted.path
-            if extracted.notes:
-                reasons[url] = "; ".join(extracted.notes)
+            said = ([extracted.path_reason] if extracted.path_reason else []) + [*extracted.notes]
+            if said:
+                reasons[url] = "; ".join(said)
         except NotAnArticle as exc:
             text, reasons[url], paths[url] = None, str(exc), "declined"
         veille.seconds += time.perf_counter() - started

@@ -978,6 +978,7 @@ def extract_command(
         "canonical_url": extracted.canonical_url,
         "source": source_name,
         "path": extracted.path,
+        "path_reason": extracted.path_reason,
         "paragraphs_filtered": extracted.paragraphs_filtered,
         "looks_like_navigation": extracted.looks_like_navigation,
         "notes": list(extracted.notes),
@@ -997,6 +998,8 @@ def extract_command(
     echo(f"language: {language}")
     filtered = f", {extracted.paragraphs_filtered} boilerplate paragraph(s) taken out"
     echo(f"text from: {extracted.path}{filtered if extracted.paragraphs_filtered else ''}")
+    if extracted.path_reason:
+        echo(f"why: {extracted.path_reason}")
     for note in extracted.notes:
         echo(f"note: {note}")
     text = extracted.text if full or len(extracted.text) <= 1500 else extracted.text[:1500] + " …"

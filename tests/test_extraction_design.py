@@ -95,3 +95,18 @@ def test_a_page_of_navigation_gets_a_second_pass_and_says_what_it_is():
         return  # declined, with its reason: fine
     assert extracted.looks_like_navigation
     assert any("navigation" in note for note in extracted.notes)
+
+
+def test_a_second_pass_that_replaces_the_text_says_why():
+    items = "".join(
+        f'<p><a href="/2026/11/{10 + i}/dossier-{i}/">Dossier numéro {i} : le numérique</a></p>'
+        for i in range(14)
+    )
+    page = f"<html><body><main><article><h1>Nos dossiers</h1>{items}</article></main></body></html>"
+    extracted = extract_article(page, "https://journal.ma/2026/11/24/nos-dossiers/")
+    assert extracted.path != PATH_TRAFILATURA
+    assert extracted.path_reason is not None
+    assert "read like navigation" in extracted.path_reason
+    assert f"{extracted.path} gave {len(extracted.text)}" in extracted.path_reason
+    plain = extract_article(BREAKING, "https://technews.example/2025/03/12/shieldly/")
+    assert plain.path_reason is None

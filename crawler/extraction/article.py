@@ -37,6 +37,8 @@ class Extracted:
     paragraphs_filtered: int = 0  # paragraphs of boilerplate blocks taken out of the text
     looks_like_navigation: bool = False  # the stored text still reads like a menu
     notes: tuple[str, ...] = ()  # what a crawl records about this page
+    # why a second pass's text replaced trafilatura's first one (None when it did not)
+    path_reason: str | None = None
 
     @property
     def published(self) -> str | None:

@@ -368,6 +368,7 @@ def extract_article(html: str | bytes, url: str, profile: SiteProfile | None = N
     notes: list[str] = []
 
     path, raw = PATH_TRAFILATURA, ""
+    path_reason: str | None = None
     if profile.content_xpath:
         raw = _content_text(tree, profile, url)
         if len(raw) >= MIN_ARTICLE_CHARS:
@@ -403,7 +404,16 @@ def extract_article(html: str | bytes, url: str, profile: SiteProfile | None = N
             text, navigation, [(p, t) for p, t, _ in candidates], MIN_ARTICLE_CHARS
         )
         if chosen is not None:
+            why = (
+                "too short to be an article"
+                if declined
+                else "read like navigation"
+                if navigation
+                else "held under a tenth of the page's paragraph text"
+            )
+            path_reason = f"the first text ({len(text)} characters) {why}; {chosen[0]} gave "
             path, text = chosen
+            path_reason += f"{len(text)}"
             dropped = next(d for p, t, d in candidates if p == path)
             navigation = False
     if navigation:
@@ -441,6 +451,7 @@ def extract_article(html: str | bytes, url: str, profile: SiteProfile | None = N
         paragraphs_filtered=dropped,
         looks_like_navigation=navigation,
         notes=tuple(notes),
+        path_reason=path_reason,
     )
 
 
