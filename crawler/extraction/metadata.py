@@ -11,8 +11,10 @@ courlan's parse of it took 1.4 % of extraction time on 300 real pages).
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
+import lxml.etree
 import lxml.html
 from htmldate import find_date
 from trafilatura.metadata import (
@@ -29,6 +31,29 @@ from trafilatura.settings import Document
 logger = logging.getLogger(__name__)
 
 
+# What trafilatura's author XPaths (trafilatura.xpaths.AUTHOR_XPATHS) look for in attribute
+# values, and its <author> element. A page none of whose attributes holds one of these words has
+# no author for them to find, and its extract_author (a copy of the whole tree, pruned, then
+# searched with regular expressions) is skipped: on 400 real pages a third had none.
+_AUTHOR_ATTRIBUTES = lxml.etree.XPath(
+    "//@class | //@id | //@rel | //@itemprop | //@data-component | //@data-testid",
+    smart_strings=False,
+)
+_AUTHOR_WORDS = re.compile(
+    r"author|byline|byl|bbl|screenname|writer|username|zuozhe|bianji|xiaobian|channel-name|"
+    r"submitted-by|posted-by|journalist-name",
+    re.IGNORECASE,
+)
+_AUTHOR_ELEMENT = lxml.etree.XPath("boolean(//author)")
+
+
+def _may_name_author(tree: lxml.html.HtmlElement) -> bool:
+    """Whether trafilatura's author search can find anything on the page (False only when it
+    certainly cannot)."""
+    values = _AUTHOR_ATTRIBUTES(tree)
+    return bool(_AUTHOR_WORDS.search("\n".join(values)) or _AUTHOR_ELEMENT(tree))
+
+
 def page_metadata(
     tree: lxml.html.HtmlElement, url: str | None, date_params: dict[str, Any]
 ) -> Document:
@@ -42,7 +67,7 @@ def page_metadata(
         logger.debug("JSON-LD metadata not read: %s", exc)
     if not metadata.title:
         metadata.title = extract_title(tree)
-    if not metadata.author:
+    if not metadata.author and _may_name_author(tree):
         metadata.author = extract_author(tree)
     if not metadata.url:
         metadata.url = extract_url(tree, url)
