@@ -12,14 +12,17 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from crawler.storage import store
 from monitors.cli import cli
 from monitors.demo.run import LOCAL_CRAWL_SETTINGS
-from monitors.demo.sites import DEMO_SITES_ROOT
+from monitors.demo.sites import DEMO_SITES_ROOT, render_sources, serve_demo_sites, stop_sites
 from monitors.service.config import SEEDS_DIR
+from monitors.service.health import serve_health
 
+from .conftest import database_from
 from .servers import free_port
 
 WATCHLISTS = SEEDS_DIR / "watchlists.yaml"
@@ -172,12 +175,34 @@ def test_sources_check_probes_each_entry_point(sources_file, sites):
     assert "5/8 entry points answered with usable content" in result.output
 
 
-def test_run_once_then_status(sources_file, tmp_path):
-    db = tmp_path / "v.db"
-    env = {"VEILLE_DB": str(db), "VEILLE_SOURCES": str(sources_file), "VEILLE_CRAWL_SETTINGS": FAST}
-    result = invoke("run", "--once", env=env)
+@pytest.fixture(scope="module")
+def once(tmp_path_factory):
+    """One `veille run --once` over the fixture sites on SQLite, shared by the tests that read
+    what it stored: (its result, the database file, the sources file)."""
+    folder = tmp_path_factory.mktemp("once")
+    sites = serve_demo_sites()
+    try:
+        sources = folder / "sources.yaml"
+        sources.write_text(
+            render_sources(DEMO_SITES_ROOT / "sources.yaml", sites), encoding="utf-8"
+        )
+        db = folder / "v.db"
+        env = {"VEILLE_DB": str(db), "VEILLE_SOURCES": str(sources), "VEILLE_CRAWL_SETTINGS": FAST}
+        # Set up before the tests' own fixtures: without conftest's alert age limit, by hand.
+        result = invoke("run", "--once", env=env | {"VEILLE_ALERT_MAX_AGE_DAYS": "off"})
+    finally:
+        stop_sites(sites)
+    return result, db, sources
+
+
+def test_run_once_then_status(once, engine, request):
+    """`veille status`, its --json and /health say the same of what one cycle stored, on both
+    engines (on PostgreSQL, the cycle's database copied by `veille db copy`)."""
+    result, db, sources = once
     assert result.exit_code == 0, result.output
     assert "cycle done: 9 new articles" in result.output
+    location = database_from(request, engine, db)
+    env = {"VEILLE_DB": location, "VEILLE_SOURCES": str(sources), "VEILLE_CRAWL_SETTINGS": FAST}
     status = invoke("status", "--json", env=env)
     data = json.loads(status.output)
     by_name = {s["name"]: s for s in data["sources"]}
@@ -189,6 +214,17 @@ def test_run_once_then_status(sources_file, tmp_path):
     assert data["deliveries_by_state"] == {"sent": data["alerts"]} and data["alerts"] >= 4
     table = invoke("status", env=env).output
     assert "site-en-panne" in table and "articles: 9" in table
+    server = serve_health(location, free_port())
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/health"
+        with urllib.request.urlopen(url, timeout=60) as response:
+            health = json.loads(response.read())
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert health["status"] == "degraded" and health["sources_backing_off"] == ["site-en-panne"]
+    assert health["pending_alerts"] == 0 and health["last_run"]["new_articles"] == 9
+    assert {s["name"] for s in health["sources"]} == set(by_name)
 
 
 def test_demo_runs_a_full_cycle_offline(tmp_path):

@@ -42,8 +42,9 @@ def test_a_mistyped_database_is_an_error_not_an_empty_answer(tmp_path, command):
 
 
 @pytest.fixture
-def db_with_articles(tmp_path):
-    db = store.open_database(tmp_path / "v.db")
+def db_with_articles(db_location):
+    """A database holding one imported article, on each engine: its location."""
+    db = store.open_database(db_location)
     text = (
         "Le cloud souverain marocain accueillera les données des administrations, "
         "annonce le ministère de la Transition numérique dans un communiqué."
@@ -62,7 +63,8 @@ def db_with_articles(tmp_path):
             )
         ],
     )
-    return tmp_path / "v.db"
+    db.close()
+    return db_location
 
 
 @pytest.mark.parametrize(

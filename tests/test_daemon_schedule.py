@@ -91,16 +91,13 @@ def test_hanging_crawls_never_hold_up_delivery_or_a_healthy_source(tmp_path, mon
     assert any("running for" in p and "time limit 1 s" in p for p in report_problems)
 
 
-def test_health_reports_a_late_delivery_and_a_stuck_crawl(tmp_path):
-    from crawler.storage import store
-
-    store.open_database(tmp_path / "v.db").conn.close()
+def test_health_reports_a_late_delivery_and_a_stuck_crawl(db_location):
     state = DaemonState(deliver_every=60, crawl_time_limit=900)
-    assert health_report(tmp_path / "v.db", state)["status"] == "ok"
+    assert health_report(db_location, state)["status"] == "ok"
     long_ago = datetime.now(UTC) - timedelta(hours=1)
     state.delivered_at = long_ago
     state.crawls["le360"] = long_ago
-    report = health_report(tmp_path / "v.db", state)
+    report = health_report(db_location, state)
     assert report["status"] == "degraded"
     assert any(p.startswith("delivery has not run for") for p in report["problems"])
     assert any(p.startswith("crawl of le360 running for") for p in report["problems"])
