@@ -3,7 +3,8 @@ a listing whose charset is only in the HTTP header (windows-1256, Arabic links),
 under a `<base href>`, a link to the site's other host name, a `.xml.gz` sitemap found through
 robots.txt, a sitemap sent with Content-Encoding gzip, a feed served as text/html, an article
 that answers 500 once behind a feed that then answers 304, and a feed link that spells the
-percent-escapes of an Arabic slug in lower case.
+percent-escapes of an Arabic slug in lower case. The retry book's tests run on both engines:
+the first crawl on SQLite, then on PostgreSQL its copy (`veille db copy`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from crawler.storage import store
 from monitors.demo.run import LOCAL_CRAWL_SETTINGS
 from monitors.demo.sites import serve_site, stop_sites
 from monitors.service.status import gather_status
+
+from .conftest import database_from
 
 SITE = Path(__file__).parent / "fixtures" / "sites" / "decouverte"
 # The alias host `localhost` may resolve to ::1 as well as 127.0.0.1.
@@ -61,9 +64,9 @@ def _sources(tmp_path: Path, base: str, feed: str = "/feed/", listing: str = "/r
     return path
 
 
-def _crawl(tmp_path: Path, sources: Path):
+def _crawl(tmp_path: Path, sources: Path, db: str | Path | None = None):
     return crawl(
-        tmp_path / "veille.db",
+        db or tmp_path / "veille.db",
         sources,
         settings=SETTINGS,
         time_limit=90,
@@ -78,10 +81,11 @@ def _paths(db) -> list[str]:
     )
 
 
-def test_every_article_is_found_and_stored_once(site, tmp_path):
+def test_every_article_is_found_and_stored_once(site, tmp_path, engine, request):
     sources = _sources(tmp_path, site.base_url)
     first = _crawl(tmp_path, sources)
-    db = store.open_database(tmp_path / "veille.db")
+    location = database_from(request, engine, tmp_path / "veille.db")
+    db = store.open_database(location)
     assert _paths(db) == sorted(EXPECTED), (tmp_path / "crawl.log").read_text()[-3000:]
     titles = dict(db.execute("SELECT url, title FROM articles").fetchall())
     assert "الذكاء الاصطناعي يدخل المدارس المغربية" in titles.values()  # not mojibake
@@ -92,7 +96,7 @@ def test_every_article_is_found_and_stored_once(site, tmp_path):
 
     # Second crawl: every entry point answers 304; the flaky article comes from the retry book.
     site.requests.clear()
-    second = _crawl(tmp_path, sources)
+    second = _crawl(tmp_path, sources, location)
     assert _paths(db) == sorted(EXPECTED | {FLAKY})
     fetched = [unquote(r.path) for r in site.requests]
     assert fetched.count(FLAKY) == 1
@@ -116,10 +120,10 @@ def test_listing_drops_files_sections_tags_authors_and_pagination(site, tmp_path
         assert never not in fetched, never
 
 
-def test_a_failing_article_is_retried_with_backoff_then_given_up(site, tmp_path):
+def test_a_failing_article_is_retried_with_backoff_then_given_up(site, tmp_path, engine, request):
     sources = _sources(tmp_path, site.base_url)
     _crawl(tmp_path, sources)
-    db = store.open_database(tmp_path / "veille.db")
+    db = store.open_database(database_from(request, engine, tmp_path / "veille.db"))
     key = db.execute("SELECT url_key FROM article_retries").fetchone()[0]
     assert retries.state_of(db, key) == "due"  # the next crawl tries it again
     # Four more failures, as a site down for a day would give: given up, reason kept.
