@@ -621,9 +621,15 @@ def serve(
         address = None
     loopback = host == "localhost" or (address is not None and address.is_loopback)
     wildcard = address is not None and address.is_unspecified
-    if not loopback and not (password_hash or behind_auth_proxy):
+    from monitors.people.store import password_hashes
+
+    db = _existing_db(ctx)
+    accounts = len(password_hashes(db))
+    db.close()
+    if not loopback and not (password_hash or behind_auth_proxy or accounts):
         raise VeilleError(
             f"--host {host}: the web view listens on loopback only unless a login guards it: "
+            "add people with a password (`veille users add NAME`), or "
             f"put a team password hash in the secrets file ({PASSWORD_HASH_KEY}, made by "
             "`veille serve --hash-password`), or keep 127.0.0.1 behind a reverse proxy with "
             "authentication, or add --behind-auth-proxy if such a proxy passes the user in "
@@ -636,8 +642,6 @@ def serve(
             names.append(public_name(name))
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--public-name") from None
-    db = _existing_db(ctx)
-    db.close()
     app = create_app(
         ReaderConfig(
             db=settings.db,
@@ -655,11 +659,12 @@ def serve(
         )
     )
     guard = []
-    if password_hash or behind_auth_proxy:
+    if password_hash or behind_auth_proxy or accounts:
+        guard.append(f"{accounts} people's passwords" if accounts else "")
         guard.append("team password" if password_hash else "")
         guard.append(f"proxy header {auth_header}" if behind_auth_proxy else "")
     login = " and ".join(g for g in guard if g) or "no login (loopback)"
-    echo(f"veille web view on http://{host}:{port}/ (read-only; {login})", err=True)
+    echo(f"veille web view on http://{host}:{port}/ ({login})", err=True)
     if names:
         echo(f"answering to loopback and to: {', '.join(names)}", err=True)
     elif not loopback:
@@ -1024,7 +1029,7 @@ def rules_backtest(
     """Run WATCHLIST over the stored articles and list what it would have alerted on (sends nothing)."""
     from monitors.alerts.outbox import describe_hits
     from monitors.alerts.secrets import load_secrets_file
-    from monitors.rules.backtest import backtest
+    from monitors.rules.backtest import backtest, counter_examples
     from monitors.rules.watchlists import load_rules
 
     settings = _settings(ctx)
@@ -1066,6 +1071,7 @@ def rules_backtest(
             echo(
                 f"\n{date}  {hit.source}  {hit.title}{note}\n  {hit.url}\n  {describe_hits(hits)}\n  {hit.result.snippet}"
             )
+    counter = counter_examples(db, rule_set, watchlist)
     if as_json:
         echo_json(
             {
@@ -1073,6 +1079,11 @@ def rules_backtest(
                 "scanned": total,
                 "matched": matched,
                 "too_old_to_alert": too_old,
+                "not_relevant": {
+                    "marked": counter.marked,
+                    "still_matched": counter.still_matched,
+                    "dropped": counter.dropped,
+                },
                 "matches": shown,
             },
             ensure_ascii=False,
@@ -1084,6 +1095,11 @@ def rules_backtest(
         echo(
             f"{too_old} of them are older than {max_age_days:g} days: matched today they would "
             "be stored but not alerted (VEILLE_ALERT_MAX_AGE_DAYS, 'off' for no limit)"
+        )
+    if counter.marked:
+        echo(
+            f"{counter.marked} articles were marked not relevant for {watchlist}: the rule "
+            f"drops {counter.dropped} of them and still matches {len(counter.still_matched)}"
         )
 
 

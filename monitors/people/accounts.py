@@ -12,11 +12,11 @@ from crawler.core.errors import VeilleError
 from crawler.core.times import iso
 from crawler.storage.engine import Database
 from monitors.people import store
-from monitors.web.auth import hash_password
+from monitors.web.auth import TEAM, hash_password
 
-# Everyone who shares the team password (or the reader on loopback without a login): one
-# identity, which no account can take (the name fails NAME).
-TEAM = "(team)"
+# TEAM: everyone who shares the team password (or the reader on loopback without a login),
+# one identity, which no account can take (the name fails NAME).
+__all__ = ["TEAM"]
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}$")
 EMAIL = re.compile(r"^[^@\s,;?&/<>\"']+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 MIN_PASSWORD = 10

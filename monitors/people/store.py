@@ -47,6 +47,7 @@ class MatchEvent(NamedTuple):
     watchlist: str
     source: str
     matched_at: str
+    snippet: str
 
 
 class ArticleCard(NamedTuple):
@@ -75,12 +76,14 @@ _PERSON = (
 def add_person(
     db: Database, name: str, email: str | None, password_hash: str | None, now: str
 ) -> bool:
-    """False when the name is taken."""
-    row = db.execute(
-        "INSERT INTO people (name, email, password_hash, created_at) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT (name) DO NOTHING RETURNING name",
-        (name, email, password_hash, now),
-    ).fetchone()
+    """False when the name is taken. (In a transaction: SQLite commits a statement with
+    RETURNING only when its rows are read, which sqlite-utils leaves to the caller.)"""
+    with db.transaction():
+        row = db.execute(
+            "INSERT INTO people (name, email, password_hash, created_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (name) DO NOTHING RETURNING name",
+            (name, email, password_hash, now),
+        ).fetchone()
     return row is not None
 
 
@@ -188,11 +191,12 @@ def email_of(db: Database, name: str) -> str | None:
 
 
 def mark_read(db: Database, name: str, article_ids: Iterable[int], now: str) -> None:
-    db.executemany(
-        "INSERT INTO article_reads (person, article_id, read_at) VALUES (?, ?, ?) "
-        "ON CONFLICT (person, article_id) DO NOTHING",
-        [(name, article_id, now) for article_id in article_ids],
-    )
+    with db.transaction():
+        db.executemany(
+            "INSERT INTO article_reads (person, article_id, read_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (person, article_id) DO NOTHING",
+            [(name, article_id, now) for article_id in article_ids],
+        )
 
 
 def mark_unread(db: Database, name: str, article_id: int) -> None:
@@ -319,7 +323,7 @@ def matches_before(db: Database, before_id: int | None, limit: int) -> list[Matc
     `before_id`: the home list walks them a batch at a time on the primary key."""
     where = "WHERE m.id < :before " if before_id is not None else ""
     rows = db.execute(
-        "SELECT m.id, m.article_id, m.watchlist, a.source, m.matched_at FROM matches m "
+        "SELECT m.id, m.article_id, m.watchlist, a.source, m.matched_at, m.snippet FROM matches m "
         f"JOIN articles a ON a.id = m.article_id {where}ORDER BY m.id DESC LIMIT :limit",
         {"before": before_id, "limit": limit},
     )
@@ -380,13 +384,35 @@ def stored_link_secret(db: Database) -> str | None:
 
 def spend_link(db: Database, nonce: str, purpose: str, now: str) -> bool:
     """Record a link's use; False when it was used before."""
-    row = db.execute(
-        "INSERT INTO spent_links (nonce, purpose, spent_at) VALUES (?, ?, ?) "
-        "ON CONFLICT (nonce) DO NOTHING RETURNING nonce",
-        (nonce, purpose, now),
-    ).fetchone()
+    with db.transaction():
+        row = db.execute(
+            "INSERT INTO spent_links (nonce, purpose, spent_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (nonce) DO NOTHING RETURNING nonce",
+            (nonce, purpose, now),
+        ).fetchone()
     return row is not None
 
 
 def link_spent(db: Database, nonce: str) -> bool:
     return db.execute("SELECT 1 FROM spent_links WHERE nonce = ?", (nonce,)).fetchone() is not None
+
+
+class ArticleText(NamedTuple):
+    id: int
+    source: str
+    title: str | None
+    text: str | None
+    language: str | None
+
+
+def articles_text(db: Database, article_ids: Sequence[int]) -> list[ArticleText]:
+    """The stored text of these articles (those still stored), for the backtest's
+    counter-examples."""
+    if not article_ids:
+        return []
+    marks, params = _marks("a", article_ids)
+    rows = db.execute(
+        f"SELECT id, source, title, text, language FROM articles WHERE id IN ({marks}) ORDER BY id",
+        params,
+    )
+    return [ArticleText(*row) for row in rows.fetchall()]

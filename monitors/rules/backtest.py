@@ -83,3 +83,33 @@ def backtest(
             else None
         )
         yield scanned, hit
+
+
+@dataclass(frozen=True)
+class CounterExamples:
+    """The articles people marked "not relevant" for a watchlist, run through a rule: those it
+    still matches, and how many it drops (the fewer it keeps, the better it got)."""
+
+    marked: int
+    still_matched: tuple[int, ...]
+
+    @property
+    def dropped(self) -> int:
+        return self.marked - len(self.still_matched)
+
+
+def counter_examples(db: Database, rules: RuleSet, watchlist: str) -> CounterExamples:
+    """Run `rules`' watchlist (as it is, or as an edit would make it) over the articles marked
+    not relevant for that watchlist's name."""
+    from monitors.people import store as people_store
+
+    matcher = Matcher([rules.by_name(watchlist)], rules.entities)
+    ids = people_store.not_relevant_article_ids(db, watchlist)
+    kept = tuple(
+        article.id
+        for article in people_store.articles_text(db, ids)
+        if matcher.match(
+            ArticleText(article.title or "", article.text or "", article.language, article.source)
+        )
+    )
+    return CounterExamples(len(ids), kept)

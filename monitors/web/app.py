@@ -45,7 +45,7 @@ from crawler.storage.engine import (
 from monitors.alerts.localized import format_day, format_number, format_when
 from monitors.alerts.policy import DEFAULT_TIMEZONE
 from monitors.alerts.secrets import load_secrets_file
-from monitors.rules.backtest import ScanBudget, backtest
+from monitors.rules.backtest import ScanBudget, backtest, counter_examples
 from monitors.rules.matcher import ArticleText, Matcher
 from monitors.rules.watchlists import RuleSet, Watchlist, load_rules
 from monitors.web import editing, export, reading
@@ -54,7 +54,7 @@ from monitors.web.chart import bar_chart
 from monitors.web.costly import Busy, CostlyWork, OverBudget
 from monitors.web.forms import FIELD, FormGuard, is_https
 from monitors.web.hosts import AllowedHosts, HostCheck
-from monitors.web.i18n import LABELS, interface_language, text_direction
+from monitors.web.i18n import INTERFACE_LANGUAGES, LABELS, interface_language, text_direction
 from monitors.web.marking import (
     hit_spans,
     marked,
@@ -65,6 +65,7 @@ from monitors.web.marking import (
 )
 from monitors.web.raw_data import DATA_PREFIX, WEB, datasette_metadata
 from monitors.web.search import SearchError, search
+from monitors.web.triage import PeopleViews
 
 log = logging.getLogger("veille.web")
 PAGE_SIZE = 20
@@ -199,7 +200,10 @@ def create_app(config: ReaderConfig):
             t=LABELS[lang],
             e=editing.LABELS.get(lang, editing.LABELS["en"]),
             lang=lang,
-            other_lang="en" if lang == "fr" else "fr",
+            other_langs=[other for other in INTERFACE_LANGUAGES if other != lang],
+            # who is logged in; None on the signed links' pages, which need no login
+            me=request.scope.get("state", {}).get("person"),
+            here=request.url.path + (f"?{request.url.query}" if request.url.query else ""),
             switch_query=urlencode(switch),
             path=request.url.path,
             raw_data=config.raw_data,
@@ -230,23 +234,7 @@ def create_app(config: ReaderConfig):
         rule_set = rules.get()
         return {w.name: w.title for w in rule_set.watchlists} if rule_set else {}
 
-    def home(request: Request) -> HTMLResponse:
-        rule_set = rules.get()
-        with reading_db() as db:
-            counts = reading.match_counts(db)
-            names = [w.name for w in rule_set.watchlists] if rule_set else []
-            names += sorted(set(counts) - set(names))  # matches of a watchlist since removed
-            titles = watchlist_titles()
-            sections = [
-                {
-                    "name": name,
-                    "title": titles.get(name, name),
-                    "count": counts.get(name, 0),
-                    "rows": reading.latest_matches(db, name, LATEST_PER_WATCHLIST),
-                }
-                for name in names
-            ]
-        return page(request, "home.html", sections=sections)
+    people = PeopleViews(config.db, page, form_guard, _read_form, rules.get, _language)
 
     def article(request: Request) -> HTMLResponse:
         article_id = request.path_params["article_id"]
@@ -256,6 +244,7 @@ def create_app(config: ReaderConfig):
             found = reading.article_page(db, article_id)
         if found is None:
             return not_found(request, f"article {article_id}")
+        people.mark_read(request, article_id)
         labels = LABELS[_language(request)]
         titles = watchlist_titles()
         rule_set = rules.get()
@@ -279,6 +268,7 @@ def create_app(config: ReaderConfig):
             title_html=marked(found.title, hit_spans(found.matches, "title")),
             paragraphs=marked_paragraphs(found.text, hit_spans(found.matches, "text")),
             reasons=reasons,
+            state=people.article_state(request, article_id),
         )
 
     def story(request: Request) -> HTMLResponse:
@@ -398,6 +388,7 @@ def create_app(config: ReaderConfig):
                 profile_sources=_profile_sources(config.sources),
                 backtested=backtested,
                 backtest_days=days,
+                not_relevant=people.not_relevant(name),
             )
 
         return await _run_in_thread(render)
@@ -520,9 +511,11 @@ def create_app(config: ReaderConfig):
             await datasette.invoke_startup()
         yield
         costly.shutdown()
+        people.close()
 
     routes = [
-        Route("/", home, name="home"),
+        Route("/", people.home, name="home"),
+        *people.routes(),
         Route("/articles/{article_id:int}", article, name="article"),
         Route("/stories/", stories, name="stories"),
         Route("/stories/{story_id:int}", story, name="story"),
@@ -559,8 +552,9 @@ def create_app(config: ReaderConfig):
     if datasette is not None:
         reader.add_route(DATA_PREFIX, data_redirect)
         app = _WithRawData(reader, datasette.app())
-    if config.password_hash or config.proxy_header:
-        app = RequireLogin(app, config.password_hash, config.proxy_header)
+    app = RequireLogin(
+        app, config.password_hash, config.proxy_header, accounts=people.password_hashes
+    )
     return HostCheck(app, allowed_hosts)
 
 
@@ -809,7 +803,9 @@ def _backtest(
             if scanned >= BACKTEST_MAX_ARTICLES:
                 partial = "articles"
                 break
+        counter = counter_examples(db, rule_set, name)
     return {
+        "counter_examples": counter,
         "hits": hits,
         "scanned": scanned,
         "since": since,

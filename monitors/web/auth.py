@@ -1,7 +1,13 @@
-"""Who may read the web view. On loopback, whoever is on the machine. Beyond it, only with a
-login: a team password kept hashed in the secrets file (HTTP Basic, which browsers and feed
-readers both speak), or a reverse proxy that authenticates and passes the user in a header.
-The server refuses to listen beyond loopback with neither.
+"""Who may read the web view, and who they are. On loopback, whoever is on the machine. Beyond
+it, only with a login: a team password kept hashed in the secrets file (HTTP Basic, which
+browsers and feed readers both speak), or a reverse proxy that authenticates and passes the user
+in a header. The server refuses to listen beyond loopback with neither (or people's accounts).
+
+People's accounts (monitors.people) log in the same way, with their own name and password; as
+soon as one exists, the reader asks for a login, on loopback too. Each request that passes
+carries who made it in `scope["state"]["person"]`: the account's name, the proxy's user, or
+TEAM for the team password and loopback without a login. The signed links of alerts
+(`/links/…`) pass without a login: they are their own authorization, for one action each.
 
 Checking a password costs tens of milliseconds of scrypt, on purpose. Guesses are therefore
 checked on one thread of their own, with a few places in line (never on the threads serving
@@ -27,6 +33,10 @@ from dataclasses import dataclass, field
 from crawler.core.errors import VeilleError
 
 PASSWORD_HASH_KEY = "VEILLE_WEB_PASSWORD_HASH"
+TEAM = "(team)"  # the shared identity (monitors.people.accounts.TEAM)
+# the signed links of alerts, which need no login, and the stylesheet and script their page
+# loads (files of the package, no data)
+OPEN_PATHS = ("/links/", "/static/")
 DEFAULT_PROXY_HEADER = "X-Forwarded-User"
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 _REALM = b'Basic realm="veille", charset="UTF-8"'
@@ -121,41 +131,68 @@ class RequireLogin:
         failures: FailedLogins | None = None,
         checkers: int = 1,
         waiting: int = 8,
+        accounts: Callable[[], dict[str, str]] | None = None,
     ):
-        if not password_hash and not proxy_header:
-            raise ValueError("RequireLogin needs a password hash or a proxy header")
+        """`accounts` gives the people's password hashes by name, now (cheap: it is asked on
+        every request; an empty answer with no password and no proxy lets everyone in as
+        TEAM)."""
+        if not password_hash and not proxy_header and accounts is None:
+            raise ValueError("RequireLogin needs a password hash, a proxy header or accounts")
         self.app = app
+        self.accounts = accounts or dict
         self.password_hash = password_hash
         self.proxy_header = proxy_header.lower().encode() if proxy_header else None
         self.failures = failures or FailedLogins()
-        self._accepted: set[bytes] = set()  # sha256 of Authorization values already verified
+        # sha256 of Authorization values already verified: who they are and the hash they
+        # matched (a changed password or a removed account no longer matches it)
+        self._accepted: dict[bytes, tuple[str, str]] = {}
         self._checker = ThreadPoolExecutor(max_workers=checkers, thread_name_prefix="veille-login")
         self._places = threading.BoundedSemaphore(checkers + waiting)
 
-    def _verify(self, value: bytes) -> bool:
-        """The Authorization value holds the team password (scrypt: on the checker's thread)."""
+    def _verify(self, value: bytes, accounts: dict[str, str]) -> tuple[str, str] | None:
+        """Who the Authorization value logs in, and the hash it matched: a person with their
+        own password, else anyone with the team password (scrypt: on the checker's thread)."""
         try:
-            _, _, password = base64.b64decode(value[6:].strip()).decode().partition(":")
+            name, _, password = base64.b64decode(value[6:].strip()).decode().partition(":")
         except (binascii.Error, UnicodeDecodeError):
-            return False
-        return verify_password(password, self.password_hash)  # type: ignore[arg-type]
+            return None
+        own = accounts.get(name)
+        if own is not None and verify_password(password, own):
+            return name, own
+        if self.password_hash and verify_password(password, self.password_hash):
+            return TEAM, self.password_hash
+        return None
 
-    async def _check(self, scope, headers: dict[bytes, bytes]) -> _Answer | None:
-        """None for a request that may pass, else the answer refusing it."""
+    def _still_valid(self, person: str, matched: str, accounts: dict[str, str]) -> bool:
+        return matched == (self.password_hash if person == TEAM else accounts.get(person))
+
+    async def _check(self, scope, headers: dict[bytes, bytes]) -> _Answer | str:
+        """Who makes the request when it may pass, else the answer refusing it."""
+        proxied = None
         if self.proxy_header is not None:
-            if not headers.get(self.proxy_header, b"").strip():
+            proxied = headers.get(self.proxy_header, b"").strip().decode("utf-8", "replace")
+            if not proxied:
                 return _Answer(401, "this address is only reachable through the login proxy.")
             if not self.password_hash:
-                return None
+                return proxied
+        accounts = self.accounts()
+        if not self.password_hash and not accounts:
+            return TEAM  # loopback, no login configured, no account yet
         asked = _Answer(
-            401, "log in with the team password (any user name).", [(b"www-authenticate", _REALM)]
+            401,
+            "log in with your name and password"
+            + (" (or the team password, any user name)." if self.password_hash else "."),
+            [(b"www-authenticate", _REALM)],
         )
         value = headers.get(b"authorization", b"")
         if not value.lower().startswith(b"basic "):
             return asked
         key = hashlib.sha256(value).digest()
-        if key in self._accepted:
-            return None
+        known = self._accepted.get(key)
+        if known is not None:
+            if self._still_valid(*known, accounts):
+                return proxied or known[0]
+            self._accepted.pop(key, None)
         client = (scope.get("client") or ("unknown", 0))[0]
         wait = int(self.failures.wait_seconds(client) + 0.999)
         if wait > 0:
@@ -171,24 +208,30 @@ class RequireLogin:
                 [(b"retry-after", b"5")],
             )
         try:
-            verified = await asyncio.wrap_future(self._checker.submit(self._verify, value))
+            verified = await asyncio.wrap_future(
+                self._checker.submit(self._verify, value, accounts)
+            )
         finally:
             self._places.release()
-        if not verified:
+        if verified is None:
             self.failures.failed(client)
             return asked
         if len(self._accepted) > 1000:
             self._accepted.clear()
-        self._accepted.add(key)
-        return None
+        self._accepted[key] = verified
+        return proxied or verified[0]
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if scope.get("path", "").startswith(OPEN_PATHS):
+            await self.app(scope, receive, send)
+            return
         headers = {k.lower(): v for k, v in scope.get("headers", [])}
         refusal = await self._check(scope, headers)
-        if refusal is None:
+        if isinstance(refusal, str):
+            scope.setdefault("state", {})["person"] = refusal
             await self.app(scope, receive, send)
             return
         body = f"veille: {refusal.message}\n".encode()

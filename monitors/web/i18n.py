@@ -1,13 +1,15 @@
-"""The reader's interface language (French or English, from the browser or the switch) and the
-writing direction of the content it shows (Arabic right to left)."""
+"""The reader's interface language (French, English or Arabic, from the browser or the switch;
+Arabic lays the whole page out right to left) and the writing direction of the content it shows
+(Arabic right to left)."""
 
 from __future__ import annotations
 
 from monitors.alerts.direction import text_direction
+from monitors.web.i18n_people import add_people_labels
 
 __all__ = ["LABELS", "interface_language", "text_direction"]
 
-INTERFACE_LANGUAGES = ("fr", "en")
+INTERFACE_LANGUAGES = ("fr", "en", "ar")
 
 
 LABELS: dict[str, dict[str, str]] = {
@@ -221,6 +223,9 @@ LABELS: dict[str, dict[str, str]] = {
         "partial_advice": "narrow the period, or run `veille rules backtest` on the server.",
     },
 }
+
+
+add_people_labels(LABELS)
 
 
 def interface_language(query_value: str | None, cookie: str | None, accept: str | None) -> str:

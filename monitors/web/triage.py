@@ -1,0 +1,349 @@
+"""The reader's pages of one person: their home list (each article once, with all its
+watchlists, read and new marks), their triage (read/unread, save for later, not relevant for a
+watchlist, mute an outlet for a watchlist), their saved articles, their account (address and the
+watchlists they follow), and the pages of the signed links of alerts.
+
+The rest of the reader reads the database read-only; these pages write the people's tables
+(monitors.people.store) through a connection of their own, one per request. Every write is a
+POST carrying the form token (monitors.web.forms), or a signed link's POST."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from crawler.core.errors import VeilleError
+from crawler.core.times import iso
+from crawler.storage.engine import Database, PostgresDatabase, SQLiteDatabase, is_postgres_location
+from monitors.people import accounts, feed, links
+from monitors.people import store as people_store
+from monitors.rules.watchlists import RuleSet
+from monitors.web.forms import FormGuard
+from monitors.web.i18n import LABELS
+
+log = logging.getLogger("veille.web")
+HOME_SIZE = 50
+# A home visit within this long of the last one is the same visit: "new since your last visit"
+# keeps its start while someone reads through the list.
+SAME_VISIT = timedelta(minutes=30)
+ACTIONS = ("read", "unread", "save", "unsave", "not-relevant", "relevant", "mute", "unmute")
+
+Page = Callable[..., HTMLResponse]
+ReadForm = Callable[[Request], Awaitable[dict[str, str] | None]]
+
+
+def person_of(request: Request) -> str:
+    """Who makes the request (monitors.web.auth sets it), TEAM when no login is configured."""
+    return request.scope.get("state", {}).get("person") or accounts.TEAM
+
+
+def _now() -> str:
+    return iso(datetime.now(UTC))
+
+
+def _safe_back(value: str | None) -> str:
+    """Where to go after an action: a path of this reader only (never another site)."""
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return "/"
+
+
+class PeopleViews:
+    def __init__(
+        self,
+        db_location: Any,
+        page: Page,
+        form_guard: FormGuard,
+        read_form: ReadForm,
+        rules: Callable[[], RuleSet | None],
+        language: Callable[[Request], str],
+    ) -> None:
+        self.location = db_location
+        self.page = page
+        self.form_guard = form_guard
+        self.read_form = read_form
+        self.rules = rules
+        self.language = language
+        self._pool = None
+        self._hashes: tuple[float, dict[str, str]] | None = None
+        if is_postgres_location(db_location):
+            from psycopg_pool import ConnectionPool
+
+            self._pool = ConnectionPool(
+                str(db_location), min_size=1, max_size=2, kwargs={"autocommit": True}, open=True
+            )
+
+    # -- the database, writable --------------------------------------------------------------------
+
+    @contextmanager
+    def writing_db(self) -> Iterator[Database]:
+        if self._pool is not None:
+            with self._pool.connection() as pooled:
+                yield PostgresDatabase(str(self.location), connection=pooled)
+            return
+        db = SQLiteDatabase(
+            sqlite3.connect(str(self.location), timeout=30, check_same_thread=False)
+        )
+        try:
+            yield db
+        finally:
+            db.close()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+
+    def password_hashes(self) -> dict[str, str]:
+        """The accounts' hashes, for the login: read again at most every second, so a new,
+        removed or changed account counts within a second."""
+        now = time.monotonic()
+        if self._hashes is None or now - self._hashes[0] >= 1.0:
+            with self.writing_db() as db:
+                self._hashes = (now, people_store.password_hashes(db))
+        return self._hashes[1]
+
+    def _ensure(self, db: Database, person: str) -> None:
+        """The person's row: the team's, or a proxy user's made on their first visit."""
+        if person == accounts.TEAM:
+            accounts.ensure_team(db)
+        elif people_store.person(db, person) is None:
+            accounts.proxy_person(db, person)
+
+    def watchlist_titles(self) -> dict[str, str]:
+        rule_set = self.rules()
+        return {w.name: w.title for w in rule_set.watchlists} if rule_set else {}
+
+    # -- pages -------------------------------------------------------------------------------------
+
+    def home(self, request: Request) -> HTMLResponse:
+        person = person_of(request)
+        show_all = bool(request.query_params.get("all"))
+        unread_only = bool(request.query_params.get("unread"))
+        now = datetime.now(UTC)
+        with self.writing_db() as db:
+            self._ensure(db, person)
+            new_since = people_store.record_visit(db, person, iso(now), iso(now - SAME_VISIT))
+            followed = set(people_store.followed(db, person))
+            entries = feed.home_entries(
+                db,
+                person,
+                None if show_all or not followed else followed,
+                HOME_SIZE,
+                new_since,
+                unread_only,
+            )
+        return self.page(
+            request,
+            "home.html",
+            entries=entries,
+            titles=self.watchlist_titles(),
+            person=person,
+            followed=sorted(followed),
+            show_all=show_all,
+            unread_only=unread_only,
+            new_count=sum(1 for e in entries if e.new and not e.read),
+        )
+
+    def saved(self, request: Request) -> HTMLResponse:
+        person = person_of(request)
+        with self.writing_db() as db:
+            entries = feed.saved_entries(db, person, HOME_SIZE * 4)
+        return self.page(
+            request, "saved.html", entries=entries, titles=self.watchlist_titles(), person=person
+        )
+
+    async def account(self, request: Request) -> Response:
+        person = person_of(request)
+        labels = LABELS[self.language(request)]
+        rule_set = self.rules()
+        known = {w.name for w in rule_set.watchlists} if rule_set else set()
+        message, error = None, None
+        if request.method == "POST":
+            form = await self._checked_form(request)
+            if isinstance(form, Response):
+                return form
+            follows = {key[len("follow:") :] for key in form if key.startswith("follow:")}
+            try:
+                with self.writing_db() as db:
+                    self._ensure(db, person)
+                    if person != accounts.TEAM:
+                        accounts.set_email(db, person, form.get("email"))
+                    accounts.set_follows(db, person, follows, known)
+                message = labels["account_saved"]
+            except VeilleError as exc:
+                error = str(exc)
+        with self.writing_db() as db:
+            self._ensure(db, person)
+            found = people_store.person(db, person)
+            followed = set(people_store.followed(db, person))
+        return self.page(
+            request,
+            "account.html",
+            status=400 if error else 200,
+            person=person,
+            team=person == accounts.TEAM,
+            email=found.email if found else None,
+            watchlists=[(w.name, w.title, w.name in followed) for w in rule_set.watchlists]
+            if rule_set
+            else [],
+            any_followed=bool(followed),
+            message=message,
+            error=error,
+        )
+
+    async def triage(self, request: Request) -> Response:
+        """One triage action (a POST from a home, saved, article or watchlist page)."""
+        form = await self._checked_form(request)
+        if isinstance(form, Response):
+            return form
+        person = person_of(request)
+        action = form.get("action", "")
+        labels = LABELS[self.language(request)]
+        try:
+            article_id = int(form.get("article") or 0)
+        except ValueError:
+            article_id = 0
+        watchlist = form.get("watchlist", "")
+        if action not in ACTIONS or (action != "mute" and action != "unmute" and not article_id):
+            return self.page(
+                request,
+                "error.html",
+                status=400,
+                heading=labels["refused"],
+                message=labels["triage_unknown"],
+            )
+        now = _now()
+        with self.writing_db() as db:
+            self._ensure(db, person)
+            source = form.get("source") or (
+                people_store.article_source(db, article_id) if article_id else None
+            )
+            if action == "read":
+                people_store.mark_read(db, person, [article_id], now)
+            elif action == "unread":
+                people_store.mark_unread(db, person, article_id)
+            elif action == "save":
+                people_store.save(db, person, article_id, now)
+            elif action == "unsave":
+                people_store.unsave(db, person, article_id)
+            elif action == "not-relevant" and watchlist:
+                people_store.mark_not_relevant(db, person, article_id, watchlist, now)
+            elif action == "relevant" and watchlist:
+                people_store.unmark_not_relevant(db, person, article_id, watchlist)
+            elif action == "mute" and watchlist and source:
+                people_store.mute(db, person, watchlist, source, now)
+            elif action == "unmute" and watchlist and source:
+                people_store.unmute(db, person, watchlist, source)
+        log.info(
+            "triage person=%s action=%s article=%s watchlist=%s",
+            person,
+            action,
+            article_id or "-",
+            watchlist or "-",
+        )
+        return RedirectResponse(_safe_back(form.get("back")), status_code=303)
+
+    def mark_read(self, request: Request, article_id: int) -> None:
+        """Opening an article's page marks it read for its reader."""
+        person = person_of(request)
+        with self.writing_db() as db:
+            self._ensure(db, person)
+            people_store.mark_read(db, person, [article_id], _now())
+
+    def article_state(self, request: Request, article_id: int) -> dict[str, Any]:
+        """The person's marks on an article, for its page's buttons."""
+        person = person_of(request)
+        with self.writing_db() as db:
+            return {
+                "saved": bool(people_store.saved_among(db, person, [article_id])),
+                "not_relevant": {
+                    w for _, w in people_store.not_relevant_pairs(db, person, [article_id])
+                },
+                "muted": people_store.muted(db, person),
+            }
+
+    def not_relevant(self, watchlist: str) -> list[people_store.NotRelevant]:
+        with self.writing_db() as db:
+            return people_store.not_relevant_of(db, watchlist)
+
+    async def link(self, request: Request) -> Response:
+        """A signed link of an alert: GET says what it will do (mail scanners that follow links
+        stop there), the page's button POSTs and does it, once."""
+        purpose = request.path_params["purpose"]
+        token = request.path_params["token"]
+        labels = LABELS[self.language(request)]
+        if purpose not in links.PURPOSES:
+            return self.page(request, "error.html", status=404, message=request.url.path)
+        done = False
+        try:
+            if request.method == "POST":
+                form = await self._checked_form(request)
+                if isinstance(form, Response):
+                    return form
+                with self.writing_db() as db:
+                    claims = links.use(db, token, purpose)
+                done = True
+                log.info(
+                    "signed link used: %s person=%s watchlist=%s",
+                    purpose,
+                    claims.person,
+                    claims.watchlist,
+                )
+            else:
+                with self.writing_db() as db:
+                    claims = links.check(db, token, purpose)
+        except links.LinkRefused as exc:
+            return self.page(
+                request,
+                "error.html",
+                status=403,
+                heading=labels["refused"],
+                message=str(exc),
+            )
+        titles = self.watchlist_titles()
+        return self.page(
+            request,
+            "link.html",
+            purpose=purpose,
+            claims=claims,
+            watchlist_title=titles.get(claims.watchlist, claims.watchlist),
+            done=done,
+        )
+
+    # -- helpers -----------------------------------------------------------------------------------
+
+    async def _checked_form(self, request: Request) -> dict[str, str] | Response:
+        labels = LABELS[self.language(request)]
+        form = await self.read_form(request)
+        if form is None:
+            return self.page(
+                request,
+                "error.html",
+                status=413,
+                heading=labels["refused"],
+                message=labels["form_too_large"],
+            )
+        refused = self.form_guard.refusal(request, form)
+        if refused:
+            log.warning("form refused on %s: %s", request.url.path, refused)
+            return self.page(
+                request, "error.html", status=403, heading=labels["refused"], message=refused
+            )
+        return form
+
+    def routes(self) -> list[Route]:
+        return [
+            Route("/saved", self.saved, name="saved"),
+            Route("/account", self.account, methods=["GET", "POST"], name="account"),
+            Route("/triage", self.triage, methods=["POST"], name="triage"),
+            Route("/links/{purpose}/{token}", self.link, methods=["GET", "POST"], name="link"),
+        ]

@@ -1,0 +1,300 @@
+"""The reader for several people: each logs in with their own name and password (or is named by
+the login proxy, or shares the team password), and sees their own read marks, subscriptions,
+"read later", "not relevant" and muted outlets; the watchlist page lists the articles marked not
+relevant and the backtest counts them as counter-examples; the signed links of alerts work
+without a login, once, for their purpose only, and open nothing else. A real server on loopback
+over a database filled through the match step (no crawl); Chromium renders the pages of two
+people and the Arabic interface right to left, and keeps a screenshot of each new page."""
+
+from __future__ import annotations
+
+import base64
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from crawler.core.normalize import content_hash
+from crawler.storage import store
+from monitors.alerts.outbox import match_pending
+from monitors.people import accounts, links
+from monitors.people import store as people_store
+from monitors.rules.watchlists import load_rules
+from monitors.web.app import ReaderConfig, create_app
+from monitors.web.auth import hash_password
+
+from .browser import dump_dom, screenshot
+from .reader_client import FormClient, running
+
+RULES = """
+watchlists:
+  - name: cloud
+    title: Cloud souverain
+    terms: [cloud]
+  - name: um6p
+    title: UM6P
+    terms: [UM6P]
+"""
+BOTH = "L'UM6P ouvre un cloud pour la recherche"
+CLOUD_ONLY = "Un cloud national chez un autre opérateur"
+UM6P_ONLY = "L'UM6P inaugure un supercalculateur"
+PASSWORDS = {"amina": "mot de passe d'amina", "karim": "mot de passe de karim"}
+TEAM_PASSWORD = "mot de passe de l'équipe"
+
+
+def _article(source: str, number: int, title: str) -> store.StoredArticle:
+    text = f"{title}. " + " ".join(f"mot{number}x{i}" for i in range(80)) + "."
+    return store.StoredArticle(
+        source, f"https://{source}.example.ma/{number}", title, None,
+        "2026-11-20T10:00:00Z", "fr", None, None, text, content_hash(text),
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def team_db(tmp_path_factory) -> tuple[Path, Path, dict[str, int]]:
+    folder = tmp_path_factory.mktemp("team")
+    rules_path = folder / "watchlists.yaml"
+    rules_path.write_text(RULES, encoding="utf-8")
+    db = store.open_database(folder / "veille.db")
+    for name in ("presse", "autre"):
+        db.execute("INSERT INTO sources(name) VALUES (?) ON CONFLICT DO NOTHING", (name,))
+    store.store_articles(
+        db,
+        [
+            _article("presse", 1, BOTH),
+            _article("autre", 2, CLOUD_ONLY),
+            _article("presse", 3, UM6P_ONLY),
+        ],
+    )
+    match_pending(db, load_rules(rules_path), max_age=None)
+    for name, password in PASSWORDS.items():
+        accounts.add_user(db, name, password, f"{name}@example.ma")
+    ids = {title: i for i, title in db.execute("SELECT id, title FROM articles").fetchall()}
+    db.close()
+    return folder / "veille.db", rules_path, ids
+
+
+@pytest.fixture(scope="module")
+def reader(team_db):
+    db_path, rules_path, _ = team_db
+    app = create_app(
+        ReaderConfig(
+            db=db_path,
+            watchlists=rules_path,
+            raw_data=False,
+            password_hash=hash_password(TEAM_PASSWORD),
+        )
+    )
+    with running(app) as base:
+        yield base
+
+
+def login(name: str, password: str) -> FormClient:
+    value = base64.b64encode(f"{name}:{password}".encode()).decode()
+    return FormClient({"Authorization": f"Basic {value}"})
+
+
+def entries(page: str) -> dict[int, list[str]]:
+    """The home list: each article's id and the watchlists of its chips, in order."""
+    found: dict[int, list[str]] = {}
+    for article, body in re.findall(
+        r'<article class="entry[^"]*" id="a-(\d+)"(.*?)</article>', page, re.S
+    ):
+        found[int(article)] = re.findall(r'data-watchlist="([^"]+)"', body)
+    return found
+
+
+def entry_classes(page: str) -> dict[int, str]:
+    return {int(i): c for c, i in re.findall(r'<article class="(entry[^"]*)" id="a-(\d+)"', page)}
+
+
+def triage(client: FormClient, base: str, **fields) -> int:
+    status, _ = client.post(
+        base + "/triage", {"back": "/", **fields}, client.token(base + "/account")
+    )
+    return status
+
+
+def test_two_people_keep_their_own_state_and_triage(reader, team_db):
+    _, _, ids = team_db
+    both, cloud_only, um6p_only = ids[BOTH], ids[CLOUD_ONLY], ids[UM6P_ONLY]
+    amina, karim = login("amina", PASSWORDS["amina"]), login("karim", PASSWORDS["karim"])
+    assert FormClient().get(reader + "/")[0] == 401  # accounts exist: a login is asked for
+    assert login("amina", PASSWORDS["karim"]).get(reader + "/")[0] == 401
+
+    status, page = amina.get(reader + "/")
+    assert status == 200
+    # One entry per article, with every watchlist it matched.
+    assert entries(page) == {um6p_only: ["um6p"], cloud_only: ["cloud"], both: ["cloud", "um6p"]}
+    assert all("read" not in c for c in entry_classes(page).values())
+    # amina reads the article of both watchlists: read for her only.
+    assert amina.get(f"{reader}/articles/{both}")[0] == 200
+    assert "read" in entry_classes(amina.get(reader + "/")[1])[both].split()
+    assert "read" not in entry_classes(karim.get(reader + "/")[1])[both].split()
+    # amina finds the cloud-only article not relevant for cloud: gone for her, not for karim.
+    assert (
+        triage(amina, reader, action="not-relevant", article=cloud_only, watchlist="cloud") == 200
+    )
+    assert cloud_only not in entries(amina.get(reader + "/")[1])
+    assert cloud_only in entries(karim.get(reader + "/")[1])
+    # karim mutes the outlet "presse" for um6p: the um6p-only article goes, the article of
+    # both watchlists stays with cloud alone; amina still sees both.
+    assert (
+        triage(karim, reader, action="mute", article=both, watchlist="um6p", source="presse") == 200
+    )
+    karim_home = entries(karim.get(reader + "/")[1])
+    assert karim_home == {cloud_only: ["cloud"], both: ["cloud"]}
+    assert entries(amina.get(reader + "/")[1])[both] == ["cloud", "um6p"]
+    # Subscriptions: karim follows um6p only; his home then shows what um6p matched that he
+    # did not mute (nothing), and ?all=1 everything again.
+    status, _ = karim.post(
+        reader + "/account", {"email": "karim@lab.example.ma", "follow:um6p": "1"}
+    )
+    assert status == 200
+    assert entries(karim.get(reader + "/")[1]) == {}
+    assert set(entries(karim.get(reader + "/?all=1")[1])) == {cloud_only, both}
+    # Read later, per person.
+    assert triage(amina, reader, action="save", article=um6p_only) == 200
+    assert list(entries(amina.get(reader + "/saved")[1])) == [um6p_only]
+    assert entries(karim.get(reader + "/saved")[1]) == {}
+    # The watchlist page lists what was marked not relevant, by whom, and the backtest counts
+    # it as a counter-example the rule still matches.
+    status, page = karim.get(reader + "/watchlists/cloud")
+    assert status == 200
+    section = page[page.index('id="not-relevant"') :]
+    assert CLOUD_ONLY in section[: section.index("<h2", 10)] and "amina" in section
+    status, page = karim.post(reader + "/watchlists/cloud", {"backtest": "3650"})
+    assert status == 200
+    assert re.search(
+        r"1 article\(s\) marqué\(s\) « pas pertinent » : la règle en écarte 0, en retient encore 1",
+        page,
+    )
+    # A triage POST from another site, or without the page's token, is refused.
+    assert karim.post(reader + "/triage", {"action": "save", "article": both}, token="")[0] == 403
+    status, _ = karim.post(
+        reader + "/triage",
+        {"action": "save", "article": both},
+        token=karim.token(reader + "/account"),
+        headers={"Sec-Fetch-Site": "cross-site"},
+    )
+    assert status == 403
+    # An unknown action is refused with its reason.
+    status, page = karim.post(
+        reader + "/triage",
+        {"action": "delete-everything", "article": both},
+        karim.token(reader + "/account"),
+    )
+    assert status == 400, page
+
+
+def test_the_team_password_is_one_shared_identity(reader, team_db):
+    _, _, ids = team_db
+    team, other = login("anyone", TEAM_PASSWORD), login("someone-else", TEAM_PASSWORD)
+    status, page = team.get(reader + "/account")
+    assert status == 200 and "mot de passe de l'équipe" in page
+    assert triage(team, reader, action="save", article=ids[BOTH]) == 200
+    page = other.get(reader + "/saved")[1]
+    assert list(entries(page)) == [ids[BOTH]], page[page.index("<main>") :]
+
+
+def test_new_since_the_last_visit(team_db):
+    db = store.open_database(team_db[0])
+    accounts.add_user(db, "lina", None)
+    t0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+    def visit(at: datetime) -> str | None:
+        return people_store.record_visit(
+            db, "lina", at.isoformat(), (at - timedelta(minutes=30)).isoformat()
+        )
+
+    assert visit(t0) is None  # first visit: everything is new
+    assert visit(t0 + timedelta(minutes=10)) is None  # the same visit
+    # three hours later: a new visit; what came after the last one (10 min in) is new
+    assert visit(t0 + timedelta(hours=3)) == (t0 + timedelta(minutes=10)).isoformat()
+    assert visit(t0 + timedelta(hours=3, minutes=5)) == (t0 + timedelta(minutes=10)).isoformat()
+    db.close()
+
+
+def test_signed_links_work_without_login_once_and_open_nothing_else(reader, team_db):
+    db_path, _, ids = team_db
+    db = store.open_database(db_path)
+    token = links.issue(db, "mute", "amina", "cloud", ids[CLOUD_ONLY], "autre")
+    other = links.issue(db, "unsubscribe", "amina", "cloud")
+    db.close()
+    browser = FormClient()  # no login
+    status, page = browser.get(f"{reader}/links/mute/{token}")
+    assert status == 200 and "Masquer le média autre pour la veille « Cloud souverain »" in page
+    # Following the link (what a mail scanner does) changes nothing: the button does.
+    assert people_store.muted(store.open_database(db_path), "amina") == set()
+    status, page = browser.post(f"{reader}/links/mute/{token}", {})
+    assert status == 200 and "C'est fait." in page
+    assert ("cloud", "autre") in people_store.muted(store.open_database(db_path), "amina")
+    status, page = browser.post(
+        f"{reader}/links/mute/{token}",
+        {},
+        token=browser.token(f"{reader}/links/unsubscribe/{other}"),
+    )
+    assert status == 403 and "used already" in page
+    # Another purpose's address, a changed token: refused. Nothing else opens with a link.
+    assert browser.get(f"{reader}/links/not-relevant/{other}")[0] == 403
+    assert browser.get(f"{reader}/links/unsubscribe/{other[:-3]}xyz")[0] == 403
+    for path in ("/", "/saved", "/account", "/watchlists/cloud", f"/articles/{ids[BOTH]}"):
+        assert browser.get(reader + path)[0] == 401, path
+    assert (
+        browser.post(
+            reader + "/triage", {"action": "save", "article": ids[BOTH], "token": other}, token=""
+        )[0]
+        == 401
+    )
+
+
+def test_behind_the_proxy_each_user_is_a_person_made_on_first_visit(team_db):
+    db_path, rules_path, ids = team_db
+    app = create_app(
+        ReaderConfig(
+            db=db_path, watchlists=rules_path, raw_data=False, proxy_header="X-Forwarded-User"
+        )
+    )
+    with running(app) as base:
+        sara = FormClient({"X-Forwarded-User": "sara@example.ma"})
+        assert sara.get(base + "/")[0] == 200
+        assert FormClient().get(base + "/")[0] == 401
+        assert triage(sara, base, action="save", article=ids[BOTH]) == 200
+    db = store.open_database(db_path)
+    found = people_store.person(db, "sara@example.ma")
+    assert found is not None and found.email == "sara@example.ma" and found.password_hash is None
+    assert people_store.saved_ids(db, "sara@example.ma", 10) == [ids[BOTH]]
+    db.close()
+
+
+def test_in_chromium_two_people_their_pages_and_arabic_right_to_left(reader, team_db):
+    """Chromium logs in as each person (credentials in the address) and renders their pages;
+    a screenshot of each new page goes to test-artifacts/."""
+    _, _, ids = team_db
+    host = reader.removeprefix("http://")
+    amina = f"http://amina:{quote(PASSWORDS['amina'], safe='')}@{host}"
+    karim = f"http://karim:{quote(PASSWORDS['karim'], safe='')}@{host}"
+    amina_home = dump_dom(amina + "/")
+    karim_home = dump_dom(karim + "/?all=1")
+    assert f'id="a-{ids[BOTH]}"' in amina_home and f'id="a-{ids[BOTH]}"' in karim_home
+    # amina read it (the first test), karim did not; karim muted "presse" for um6p.
+    assert "read" in entry_classes(amina_home)[ids[BOTH]].split()
+    assert "read" not in entry_classes(karim_home)[ids[BOTH]].split()
+    assert entries(karim_home)[ids[BOTH]] == ["cloud"]
+    arabic = dump_dom(amina + "/?lang=ar")
+    assert re.search(r'<html lang="ar" dir="rtl"', arabic)
+    assert "آخر المقالات المرصودة" in arabic
+    for name, url in (
+        ("people-home", amina + "/"),
+        ("people-home-ar", amina + "/?lang=ar"),
+        ("people-saved", amina + "/saved"),
+        ("people-account", karim + "/account"),
+        ("people-watchlist-not-relevant", karim + "/watchlists/cloud#not-relevant"),
+    ):
+        screenshot(url, name)
+    db = store.open_database(team_db[0])
+    token = links.issue(db, "not-relevant", "karim", "cloud", ids[CLOUD_ONLY], "autre")
+    db.close()
+    screenshot(f"{reader}/links/not-relevant/{token}", "people-signed-link")
