@@ -232,6 +232,8 @@ class RequireLogin:
         refusal = await self._check(scope, headers)
         if isinstance(refusal, str):
             scope.setdefault("state", {})["person"] = refusal
+            if refusal != TEAM:  # an authenticated name (monitors.web.editing's editors)
+                scope["veille.user"] = refusal
             await self.app(scope, receive, send)
             return
         body = f"veille: {refusal.message}\n".encode()
