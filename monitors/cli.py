@@ -623,9 +623,15 @@ def serve(
     wildcard = address is not None and address.is_unspecified
     from monitors.people.store import password_hashes
 
-    db = _existing_db(ctx)
-    accounts = len(password_hashes(db))
-    db.close()
+    def count_accounts() -> int:
+        db = _existing_db(ctx)
+        try:
+            return len(password_hashes(db))
+        finally:
+            db.close()
+
+    missing = isinstance(settings.db, Path) and not settings.db.is_file()
+    accounts = 0 if missing else count_accounts()
     if not loopback and not (password_hash or behind_auth_proxy or accounts):
         raise VeilleError(
             f"--host {host}: the web view listens on loopback only unless a login guards it: "
@@ -642,6 +648,8 @@ def serve(
             names.append(public_name(name))
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--public-name") from None
+    if missing:
+        count_accounts()  # says there is no database, and where it was looked for
     app = create_app(
         ReaderConfig(
             db=settings.db,
