@@ -139,6 +139,11 @@ def test_rules_load_and_route_to_channels(tmp_path):
         (WATCHLIST + "  - name: wl\n    terms: [x]\n", 8, "already used on line 5"),
         (WATCHLIST.replace("- name: wl", "- name: 'Mauvais nom'"), 5, "invalid"),
         (WATCHLIST.replace("    terms: [cloud]", "    terms: [cloud\n"), 8, "starts on line 6"),
+        (
+            WATCHLIST.replace("terms: [cloud]", "terms: [cloud]\n    alert_per_language: 'oui'"),
+            7,
+            "alert_per_language must be true or false",
+        ),
     ],
 )
 def test_bad_watchlists_name_file_line_and_problem(tmp_path, text, line, words):

@@ -304,13 +304,13 @@ def _stored_set(folder) -> tuple:
     return store.open_database(db_path), records
 
 
-def _mail_rules(folder, smtp, query: str):
+def _mail_rules(folder, smtp, query: str, options: str = ""):
     path = folder / "watchlists.yaml"
     path.write_text(
         'channels:\n  mail:\n    url: "mailto://127.0.0.1:'
         f'{smtp.port}?from=veille@example.ma&to=equipe@example.ma&mode=insecure"\n'
         f"watchlists:\n  - name: suivi\n    title: Suivi\n    query: '{query}'\n"
-        "    notify: [mail]\n",
+        f"    notify: [mail]\n{options}",
         encoding="utf-8",
     )
     return load_rules(path)
@@ -358,3 +358,18 @@ def test_the_french_and_arabic_reports_of_one_communique_give_one_alert_listing_
     (message,) = smtp.messages
     text = message.get_body(("plain",)).get_content()
     assert "hespress" in text and "snrtnews" in text
+
+
+def test_a_watchlist_asking_one_alert_per_language_gets_the_french_and_the_arabic_one(
+    tmp_path, smtp
+):
+    """alert_per_language: true: the same decree gives one email for its French report and one
+    for its first Arabic report (the other three Arabic reports join the Arabic one)."""
+    db, records = _stored_set(tmp_path)
+    reports = [r for r in records if r["story"] == "smig-decret"]
+    rules = _mail_rules(tmp_path, smtp, 'SMIG OR "الحد الأدنى"', "    alert_per_language: true\n")
+    assert match_pending(db, rules, max_age=None).alerts == 2
+    assert Sender(db, rules, io.StringIO(), min_interval=0).deliver_pending().messages == 2
+    first_fr = next(r["url"] for r in reports if r["language"] == "fr")
+    first_ar = next(r["url"] for r in reports if r["language"] == "ar")
+    assert sorted(links[0] for links in _links(smtp)) == sorted([first_fr, first_ar])

@@ -72,11 +72,12 @@ class DeliveryReport:
     deferred: int = 0  # rolled into a digest by flood control or held by quiet hours
 
 
-def article_key(row: PendingAlert) -> tuple[str, int]:
-    """What one message is about: the row's story, or its article when it has none."""
+def article_key(row: PendingAlert) -> tuple[str, int, str]:
+    """What one message is about: the row's story (in one language, for a watchlist alerting
+    once per language), or its article when it has none."""
     if row["story_id"]:
-        return ("story", row["story_id"])
-    return ("article", row["article_id"])
+        return ("story", row["story_id"], row["story_language"])
+    return ("article", row["article_id"], "")
 
 
 def complete_alert_rows(db: Database, rows: list[PendingAlert]) -> list[PendingAlert]:
@@ -346,7 +347,7 @@ class Sender:
         now = now or datetime.now(UTC)
         report = DeliveryReport()
         rows = complete_alert_rows(self.db, alerts_store.due_deliveries(self.db, iso(now), limit))
-        immediate: dict[tuple[str, tuple[str, int]], list[PendingAlert]] = defaultdict(list)
+        immediate: dict[tuple[str, tuple[str, int, str]], list[PendingAlert]] = defaultdict(list)
         digests: dict[str, list[PendingAlert]] = defaultdict(list)
         planned: Counter[tuple[str, str]] = Counter()  # immediate sends of this pass
         for row in rows:
@@ -399,7 +400,7 @@ class Sender:
         """A channel's due digest rows as one message, each article (or story) once with every
         watchlist it matched: a watchlist's digest when they are all of one watchlist, else the
         combined layout (a section per watchlist, an article in its first watchlist's)."""
-        entries: dict[tuple[str, int], list[PendingAlert]] = defaultdict(list)
+        entries: dict[tuple[str, int, str], list[PendingAlert]] = defaultdict(list)
         for row in rows:
             entries[article_key(row)].append(row)
         listed: list[dict[str, Any]] = []

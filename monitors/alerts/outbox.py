@@ -91,7 +91,7 @@ def record_matches(
     clock = now or datetime.now(UTC)
     stamp = iso(clock)
     created = 0
-    story_id, revision = alerts_store.article_story(db, article_id)
+    story_id, revision, language = alerts_store.article_story(db, article_id)
     source: str | None = None
     for result in results:
         match_id = alerts_store.add_match(
@@ -107,18 +107,25 @@ def record_matches(
         )
         if match_id is None or not alert:
             continue
-        # One alert per story and watchlist: a copy of a story already alerted on joins it
-        # (UNIQUE(story_id, watchlist)) instead of alerting again.
+        # One alert per story and watchlist (and language, for a watchlist asking one per
+        # language): a copy or a translation of a story already alerted on joins it
+        # (UNIQUE(story_id, watchlist, story_language)) instead of alerting again.
+        watchlist = rules.by_name(result.watchlist)
         alert_id = alerts_store.add_alert(
             db,
             alerts_store.NewAlert(
-                match_id, article_id, result.watchlist, stamp, story_id, revision > 0
+                match_id,
+                article_id,
+                result.watchlist,
+                stamp,
+                story_id,
+                revision > 0,
+                language if watchlist.alert_per_language else "",
             ),
         )
         if alert_id is None:
             continue
         created += 1
-        watchlist = rules.by_name(result.watchlist)
         deliveries = []
         for channel in rules.channels_for(watchlist):
             spec = rules.channels.get(channel)

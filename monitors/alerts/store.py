@@ -32,6 +32,8 @@ class NewAlert(NamedTuple):
     created_at: str
     story_id: int | None
     is_update: bool
+    # The article's language for a watchlist alerting once per story and language, else ''.
+    story_language: str = ""
 
 
 class NewDelivery(NamedTuple):
@@ -61,6 +63,7 @@ class PendingAlert(TypedDict):
     hits: str  # JSON
     story_id: int | None
     is_update: int
+    story_language: str
     article_id: int
     snippet: str
     title: str | None
@@ -114,12 +117,12 @@ def _marks(prefix: str, values: Sequence[object]) -> tuple[str, dict[str, object
 # -- The match step (inside its transaction) -------------------------------------------------------
 
 
-def article_story(db: Database, article_id: int) -> tuple[int | None, int]:
-    """(story, revision) of an article, read inside the match transaction."""
-    story_id, revision = db.execute(
-        "SELECT story_id, revision FROM articles WHERE id = :id", {"id": article_id}
+def article_story(db: Database, article_id: int) -> tuple[int | None, int, str]:
+    """(story, revision, language or '') of an article, read inside the match transaction."""
+    story_id, revision, language = db.execute(
+        "SELECT story_id, revision, language FROM articles WHERE id = :id", {"id": article_id}
     ).fetchone()
-    return story_id, revision
+    return story_id, revision, language or ""
 
 
 def add_match(db: Database, match: NewMatch) -> int | None:
@@ -135,10 +138,11 @@ def add_match(db: Database, match: NewMatch) -> int | None:
 
 def add_alert(db: Database, alert: NewAlert) -> int | None:
     """Record an alert; its id, or None when the article or its story already alerted this
-    watchlist (UNIQUE(article_id, watchlist), UNIQUE(story_id, watchlist))."""
+    watchlist (UNIQUE(article_id, watchlist), UNIQUE(story_id, watchlist, story_language))."""
     rows = db.execute(
-        "INSERT INTO alerts(match_id, article_id, watchlist, created_at, story_id, is_update) "
-        "VALUES (:match_id, :article_id, :watchlist, :created_at, :story_id, :is_update) "
+        "INSERT INTO alerts(match_id, article_id, watchlist, created_at, story_id, is_update, "
+        "story_language) VALUES (:match_id, :article_id, :watchlist, :created_at, :story_id, "
+        ":is_update, :story_language) "
         "ON CONFLICT DO NOTHING RETURNING id",
         alert._asdict() | {"is_update": int(alert.is_update)},
     ).fetchall()
@@ -168,6 +172,7 @@ _COLUMNS = (
     "hits",
     "story_id",
     "is_update",
+    "story_language",
     "article_id",
     "snippet",
     "title",
@@ -181,7 +186,7 @@ _COLUMNS = (
 )
 _SELECT = """
 SELECT d.id, d.channel, d.attempts, d.digest, a.id AS alert_id, a.watchlist, a.created_at, m.hits,
-       a.story_id, a.is_update, a.article_id,
+       a.story_id, a.is_update, a.story_language, a.article_id,
        m.snippet, ar.title, ar.url, ar.published, ar.language, ar.source, s.title AS source_title,
        ar.original_source, ar.original_url
 FROM deliveries d

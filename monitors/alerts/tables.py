@@ -117,6 +117,17 @@ STEPS: list[tuple[str, str]] = [
         CREATE INDEX IF NOT EXISTS matches_matched ON matches(matched_at);
         """,
     ),
+    # One alert per story, watchlist and language for watchlists asking one per language
+    # (alert_per_language): story_language is the article's language for them, '' otherwise.
+    (
+        "0024_alerts_per_language",
+        r"""
+        ALTER TABLE alerts ADD COLUMN story_language TEXT NOT NULL DEFAULT '';
+        DROP INDEX IF EXISTS alerts_story_watchlist;
+        CREATE UNIQUE INDEX IF NOT EXISTS alerts_story_watchlist_language
+            ON alerts(story_id, watchlist, story_language);
+        """,
+    ),
 ]
 
 # The same tables on PostgreSQL (crawler.storage.postgres_schema), from the final shape of STEPS.
@@ -204,6 +215,16 @@ POSTGRES_STEPS: list[tuple[str, str]] = [
         "0004_matches_by_time",
         r"""
         CREATE INDEX matches_matched ON matches(matched_at);
+        """,
+    ),
+    # The same as SQLite's 0024_alerts_per_language.
+    (
+        "0005_alerts_per_language",
+        r"""
+        ALTER TABLE alerts ADD COLUMN story_language TEXT NOT NULL DEFAULT '';
+        DROP INDEX alerts_story_watchlist;
+        CREATE UNIQUE INDEX alerts_story_watchlist_language
+            ON alerts(story_id, watchlist, story_language);
         """,
     ),
 ]

@@ -59,6 +59,7 @@ _WATCHLIST_KEYS = {
     "language",
     "templates",
     "paused",
+    "alert_per_language",
 }
 _ENTITY_KEYS = {"id", "name", "aliases", "fuzzy", "description"}
 DEFAULT_CONTEXT_WINDOW = 10
@@ -112,6 +113,8 @@ class Watchlist:
     language: str = "fr"
     templates: tuple[tuple[str, str], ...] = ()
     paused: bool = False  # kept in the file and shown in the reader, matched by nothing
+    # A story reported in several languages alerts once per language instead of once.
+    alert_per_language: bool = False
 
 
 def watchlist_expression(w: Watchlist) -> Node:
@@ -313,6 +316,14 @@ def _parse_watchlist(
     paused = raw.get("paused", False)
     if not isinstance(paused, bool):
         raise ConfigError(path, raw.line_of("paused"), "paused must be true or false")
+    per_language = raw.get("alert_per_language", False)
+    if not isinstance(per_language, bool):
+        raise ConfigError(
+            path,
+            raw.line_of("alert_per_language"),
+            "alert_per_language must be true or false",
+            "true: one alert per story and language; false (default): one per story",
+        )
     notify = string_list(raw.get("notify"), path, raw.line_of("notify"), "notify")
     names: list[str] = []
     for i, target in enumerate(notify):
@@ -350,6 +361,7 @@ def _parse_watchlist(
         fields=fields or ("title", "text"),
         min_mentions=min_mentions,
         paused=paused,
+        alert_per_language=per_language,
         **parse_delivery_policy(raw, path),
     )
 
