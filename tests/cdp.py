@@ -95,7 +95,10 @@ class Browser:
 
     def __init__(self, language: str = "fr-FR", width: int = 1280, height: int = 1000) -> None:
         ARTIFACTS.mkdir(exist_ok=True)
-        self.profile = tempfile.TemporaryDirectory(prefix="chromium-cdp-")
+        # chromium's helper processes may still write to the profile as it is removed
+        self.profile = tempfile.TemporaryDirectory(
+            prefix="chromium-cdp-", ignore_cleanup_errors=True
+        )
         self.process = subprocess.Popen(
             [
                 _chromium(),

@@ -252,3 +252,40 @@ def test_users_commands_add_list_passwd_set_remove(tmp_path):
     assert gone.exit_code != 0 and "no user named 'amina'" in gone.output
     assert [p.name for p in people_store.people(db)] == ["karim@example.ma"]
     db.close()
+
+
+def test_the_backtest_counts_what_people_marked_not_relevant(tmp_path):
+    """A rule change shows how many of the articles marked not relevant it drops."""
+    db = store.open_database(tmp_path / "veille.db")
+    db.execute("INSERT INTO sources(name) VALUES ('presse') ON CONFLICT DO NOTHING")
+    store.store_articles(
+        db,
+        [
+            _article("presse", 1, "Le cloud de la météo demain"),
+            _article("presse", 2, "Un cloud souverain pour l'État"),
+            _article("presse", 3, "Le cloud de la météo, encore"),
+        ],
+    )
+    rules_path = tmp_path / "watchlists.yaml"
+    rules_path.write_text(RULES, encoding="utf-8")
+    match_pending(db, load_rules(rules_path), max_age=None, now=T0)
+    ids = {title: i for i, title in db.execute("SELECT id, title FROM articles").fetchall()}
+    for title in ("Le cloud de la météo demain", "Le cloud de la météo, encore"):
+        people_store.mark_not_relevant(db, "amina", ids[title], "cloud", "2026-11-23T10:00:00Z")
+    people_store.mark_not_relevant(db, "karim", ids["Le cloud de la météo demain"], "cloud", "x")
+    db.close()
+    base = ["--db", str(tmp_path / "veille.db"), "--watchlists", str(rules_path)]
+    runner = CliRunner()
+    before = runner.invoke(cli, [*base, "rules", "backtest", "cloud", "--json"])
+    assert json.loads(before.output)["not_relevant"] == {
+        "marked": 2,
+        "still_matched": sorted(ids[t] for t in ids if "météo" in t),
+        "dropped": 0,
+    }
+    rules_path.write_text(
+        RULES.replace("terms: [cloud]", "terms: [cloud]\n    exclude: [météo]"), encoding="utf-8"
+    )
+    after = runner.invoke(cli, [*base, "rules", "backtest", "cloud"])
+    assert after.exit_code == 0, after.output
+    assert "2 articles were marked not relevant for cloud: the rule drops 2 of them" in after.output
+    assert "1 of 3 stored articles match" in after.output

@@ -298,3 +298,103 @@ def test_in_chromium_two_people_their_pages_and_arabic_right_to_left(reader, tea
     token = links.issue(db, "not-relevant", "karim", "cloud", ids[CLOUD_ONLY], "autre")
     db.close()
     screenshot(f"{reader}/links/not-relevant/{token}", "people-signed-link")
+
+
+def test_keyboard_shortcuts_and_the_dark_theme_in_chromium(reader, team_db):
+    """j/k move through the list, s saves, m marks read, o opens, ? shows the help; with the
+    system in dark mode the page is dark. One chromium over DevTools, logged in as nadia."""
+    from .cdp import Browser
+
+    db_path, _, _ = team_db
+    db = store.open_database(db_path)
+    accounts.add_user(db, "nadia", "mot de passe de nadia")
+    db.close()
+    browser = Browser()
+    try:
+        login_value = base64.b64encode(b"nadia:mot de passe de nadia").decode()
+        browser.call("Network.enable")
+        browser.call(
+            "Network.setExtraHTTPHeaders", headers={"Authorization": f"Basic {login_value}"}
+        )
+        browser.open(reader + "/")
+        order = browser.evaluate("Array.from(document.querySelectorAll('.entry')).map(e => e.id)")
+        assert len(order) == 3
+
+        def key(name: str) -> None:
+            browser.evaluate(
+                f"document.dispatchEvent(new KeyboardEvent('keydown', {{key: {name!r}}}))"
+            )
+
+        def current() -> str | None:
+            return browser.evaluate("(document.querySelector('.entry.current') || {}).id || null")
+
+        key("j")
+        assert current() == order[0]
+        key("j")
+        key("j")
+        key("k")
+        assert current() == order[1]
+        second = int(order[1].removeprefix("a-"))
+        browser.events.clear()
+        key("s")  # presses the entry's "read later" button: the page reloads on that entry
+        browser.wait_for_load()
+        assert current() == order[1]
+        check = store.open_database(db_path)
+        assert people_store.saved_ids(check, "nadia", 10) == [second]
+        browser.events.clear()
+        key("m")
+        browser.wait_for_load()
+        assert people_store.read_among(check, "nadia", [second]) == {second}
+        check.close()
+        key("?")
+        assert browser.evaluate("document.getElementById('keys-help').open") is True
+        browser.screenshot("people-keys-help")
+        key("?")
+        assert browser.evaluate("document.getElementById('keys-help').open") is False
+        browser.events.clear()
+        key("o")
+        browser.wait_for_load()
+        assert browser.url.endswith(f"/articles/{second}")
+        browser.call(
+            "Emulation.setEmulatedMedia",
+            features=[{"name": "prefers-color-scheme", "value": "dark"}],
+        )
+        browser.open(reader + "/")
+        background = browser.evaluate("getComputedStyle(document.body).backgroundColor")
+        assert background == "rgb(20, 21, 24)", background
+        browser.screenshot("people-home-dark")
+    finally:
+        browser.close()
+
+
+def test_triage_and_signed_links_on_postgresql(team_db, request):
+    """The same reader on a PostgreSQL copy of the database: its writes (visits, triage, the
+    links' use) go through a writable pool beside the read-only one."""
+    from .conftest import database_from
+
+    db_path, rules_path, ids = team_db
+    location = database_from(request, "postgresql", db_path)
+    db = store.open_database(location)
+    accounts.add_user(db, "omar", "mot de passe d'omar", None, ("cloud", "um6p"))
+    token = links.issue(db, "unsubscribe", "omar", "um6p")
+    spare = links.issue(db, "unsubscribe", "omar", "cloud")
+    db.close()
+    app = create_app(ReaderConfig(db=location, watchlists=rules_path, raw_data=False))
+    with running(app) as base:
+        omar = login("omar", "mot de passe d'omar")
+        assert FormClient().get(base + "/")[0] == 401
+        assert set(entries(omar.get(base + "/")[1])) == set(ids.values())
+        assert triage(omar, base, action="not-relevant", article=ids[BOTH], watchlist="um6p") == 200
+        assert triage(omar, base, action="save", article=ids[UM6P_ONLY]) == 200
+        assert entries(omar.get(base + "/")[1])[ids[BOTH]] == ["cloud"]
+        assert list(entries(omar.get(base + "/saved")[1])) == [ids[UM6P_ONLY]]
+        browser = FormClient()
+        form_token = browser.token(f"{base}/links/unsubscribe/{spare}")
+        assert browser.post(f"{base}/links/unsubscribe/{token}", {}, form_token)[0] == 200
+        assert browser.post(f"{base}/links/unsubscribe/{token}", {}, form_token)[0] == 403
+    db = store.open_database(location)
+    assert people_store.followed(db, "omar") == ["cloud"]
+    assert ("omar", ids[BOTH]) in {
+        (n.person, n.article_id) for n in people_store.not_relevant_of(db, "um6p")
+    }
+    db.close()
