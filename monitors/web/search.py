@@ -14,6 +14,7 @@ from crawler.storage.engine import Database
 from monitors.rules.query import EntityRef, Near, Node, Not, Or, QuerySyntaxError, Term, parse_query
 from monitors.rules.watchlists import RuleSet
 from monitors.web import store as web_store
+from monitors.web.spellings import phrase_forms
 
 HIGHLIGHT = ("**", "**")
 # Best first (BM25), or newest stored first: what a news reader often wants, and FTS5's
@@ -44,8 +45,12 @@ def _quote(text: str) -> str:
 
 
 def _term(node: Term) -> str:
+    """A quoted phrase, or an OR of its written forms (monitors.web.spellings: the Arabic
+    article and the El/Al particles, folded as rules fold them)."""
     words = [w for w in node.text.replace('"', " ").split() if w]
-    expression = _quote(" ".join(words)) + ("*" if node.prefix else "")
+    suffix = "*" if node.prefix else ""
+    forms = [_quote(" ".join(form)) + suffix for form in phrase_forms(words)] or ['""']
+    expression = forms[0] if len(forms) == 1 else "(" + " OR ".join(forms) + ")"
     return f"{FTS_COLUMNS[node.field]} : {expression}" if node.field else expression
 
 

@@ -26,6 +26,7 @@ from crawler.storage.tables import FALLBACK_CONFIGURATION, SEARCH_CONFIGURATIONS
 from monitors.rules.query import EntityRef, Near, Node, Not, Or, QuerySyntaxError, Term, parse_query
 from monitors.rules.watchlists import RuleSet
 from monitors.web.search import HIGHLIGHT, SearchError, SearchHit
+from monitors.web.spellings import phrase_forms
 
 WEIGHTS = {"title": "A", "text": "B"}
 # A quoted lexeme that every configuration reduces to nothing: a term without any word.
@@ -41,14 +42,21 @@ def _lexeme(word: str, flags: str) -> str:
     return f"'{word}'" + (f":{flags}" if flags else "")
 
 
-def _term(node: Term) -> str:
-    words = _UNSAFE.sub(" ", node.text.replace('"', " ")).split()
-    if not words:
-        return _NOTHING
+def _phrase(words: list[str], node: Term) -> str:
     weight = WEIGHTS[node.field] if node.field else ""
     parts = [_lexeme(w, weight) for w in words[:-1]]
     parts.append(_lexeme(words[-1], ("*" if node.prefix else "") + weight))
     return parts[0] if len(parts) == 1 else "(" + " <-> ".join(parts) + ")"
+
+
+def _term(node: Term) -> str:
+    """A phrase, or an OR of its written forms (monitors.web.spellings: the Arabic article and
+    the El/Al particles, folded as rules fold them)."""
+    words = _UNSAFE.sub(" ", node.text.replace('"', " ")).split()
+    if not words:
+        return _NOTHING
+    forms = [_phrase(form, node) for form in phrase_forms(words)]
+    return forms[0] if len(forms) == 1 else "(" + " | ".join(forms) + ")"
 
 
 def to_tsquery(node: Node, rules: RuleSet | None = None) -> str:
