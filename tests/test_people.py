@@ -289,3 +289,35 @@ def test_the_backtest_counts_what_people_marked_not_relevant(tmp_path):
     assert after.exit_code == 0, after.output
     assert "2 articles were marked not relevant for cloud: the rule drops 2 of them" in after.output
     assert "1 of 3 stored articles match" in after.output
+
+
+def test_a_followed_digest_goes_to_the_person_at_its_time_with_each_articles_links(tmp_path, smtp):
+    rules_path = tmp_path / "watchlists.yaml"
+    rules_path.write_text(
+        RULES.replace(
+            "terms: [cloud]", "terms: [cloud]\n    digest: '0 8 * * *'\n    timezone: UTC"
+        ),
+        encoding="utf-8",
+    )
+    rules = load_rules(rules_path)
+    db = store.open_database(tmp_path / "veille.db")
+    db.execute("INSERT INTO sources(name) VALUES ('presse') ON CONFLICT DO NOTHING")
+    accounts.add_user(db, "amina", None, "amina@example.ma", ("cloud",))
+    store.store_articles(
+        db, [_article("presse", 1, "Le cloud national"), _article("presse", 2, "Un autre cloud")]
+    )
+    match_pending(db, rules, max_age=None, now=T0)
+    mail = PeopleMail(f"mailto://127.0.0.1:{smtp.port}?from=veille@example.ma", READER)
+    sender = Sender(db, rules, io.StringIO(), min_interval=0, people=mail)
+    assert sender.deliver_pending(now=T0).messages == 0  # everything waits for 08:00
+    assert smtp.messages == []
+    tomorrow = T0.replace(hour=8, minute=0, second=30) + timedelta(days=1)
+    assert sender.deliver_pending(now=tomorrow).messages == 2  # the console's and amina's
+    (message,) = smtp.messages
+    assert message["To"] == "amina@example.ma"
+    html = message.get_body(("html",)).get_content()
+    ids = [row[0] for row in db.execute("SELECT id FROM articles ORDER BY id").fetchall()]
+    for article_id in ids:
+        assert f'href="{READER}/articles/{article_id}"' in html
+    assert len(re.findall(rf'href="{READER}/links/not-relevant/', html)) == 2
+    db.close()
