@@ -58,9 +58,11 @@ def postgres_url(postgres_cluster: Cluster) -> str:
     return postgres_cluster.new_database()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def engine(request) -> str:
-    """Run the test on each engine: SQLite, then PostgreSQL (the same assertions)."""
+    """Run the test on each engine: SQLite, then PostgreSQL (the same assertions). Module-scoped,
+    so that a module's costly shared data (a crawl, say) can be built once per engine, and a
+    module's tests run grouped by engine."""
     return request.param
 
 

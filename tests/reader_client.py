@@ -8,6 +8,7 @@ import http.cookiejar
 import re
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
@@ -27,15 +28,18 @@ WATCHLISTS = SEEDS_DIR / "watchlists.yaml"
 
 @contextmanager
 def serving(
-    db: Path,
+    db: Path | str,
     *args: str,
     secrets: Path | None = None,
     watchlists: Path = WATCHLISTS,
     env: dict | None = None,
 ):
-    """`veille serve` in its own process; yields its base URL."""
+    """`veille serve` on a database file or a postgresql:// location, in its own process;
+    yields its base URL. Its log goes beside the file (in a temporary folder on PostgreSQL)."""
     port = free_port()
-    log_path = db.parent / f"serve-{port}.log"
+    on_postgres = str(db).startswith("postgresql://")
+    folder = Path(tempfile.mkdtemp(prefix="veille-serve-")) if on_postgres else Path(db).parent
+    log_path = folder / f"serve-{port}.log"
     command = [sys.executable, "-m", "monitors.cli", "--db", str(db), "--watchlists"]
     command += [str(watchlists)] + (["--secrets", str(secrets)] if secrets else [])
     with open(log_path, "wb") as log:

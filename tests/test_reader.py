@@ -1,7 +1,8 @@
 """The reader of `veille serve`, opened in Debian's chromium on a database filled by a real crawl
 of the fixture sites (two French outlets running the same UM6P story, an Arabic outlet): every
 page type, highlighted terms, why it matched, a story's outlets, the rule language in search,
-Arabic right to left, Atom feeds, and the login that guards any address beyond loopback."""
+Arabic right to left, Atom feeds, and the login that guards any address beyond loopback. On both
+engines: the crawled SQLite file, then its PostgreSQL copy (`veille db copy`) served the same."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from monitors.service.cycle import run_cycle
 from monitors.web.auth import hash_password
 
 from .browser import dump_dom, screenshot
-from .conftest import make_settings
+from .conftest import database_from, make_settings
 from .reader_client import FormClient, serving
 
 WATCHLISTS = SEEDS_DIR / "watchlists.yaml"
@@ -71,8 +72,19 @@ def reader_db(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def web(reader_db):
-    with serving(reader_db) as base:
+def reader_location(reader_db, engine, request) -> str:
+    """The crawled database on each engine: the file, or its PostgreSQL copy."""
+    return database_from(request, engine, reader_db)
+
+
+# Screenshots are taken of the SQLite run only (the same pages, for people to look at).
+SCREENSHOTS = {"on": True}
+
+
+@pytest.fixture(scope="module")
+def web(reader_location, engine):
+    SCREENSHOTS["on"] = engine == "sqlite"
+    with serving(reader_location) as base:
         yield base
 
 
@@ -138,12 +150,12 @@ def browse(url: str, shot: str | None = None, **size) -> _Page:
     page = _Page()
     page.feed(dump_dom(url, **size))
     assert page.elements, f"chromium showed nothing at {url}"
-    if shot:
+    if shot and SCREENSHOTS["on"]:
         screenshot(url, shot, **size)
     return page
 
 
-def article_id(db: Path, title: str) -> int:
+def article_id(db: str, title: str) -> int:
     from crawler.storage import store
 
     row = store.open_database(db).execute("SELECT id FROM articles WHERE title = ?", [title])
@@ -162,11 +174,12 @@ def test_home_lists_latest_matches_per_watchlist(web):
     assert {UM6P_TITLE, VIGIE_TITLE, ARABIC_TITLE} <= article_links
     assert "supercalculateur" in page.marks or "Supercalculateur" in page.marks
     assert "**" not in page.visible
-    screenshot(web + "/", "reader-home-phone", width=390, height=844)  # readable on a phone
+    if SCREENSHOTS["on"]:
+        screenshot(web + "/", "reader-home-phone", width=390, height=844)  # readable on a phone
 
 
-def test_article_page_shows_text_with_marks_why_and_the_story_outlets(web, reader_db):
-    url = f"{web}/articles/{article_id(reader_db, UM6P_TITLE)}"
+def test_article_page_shows_text_with_marks_why_and_the_story_outlets(web, reader_location):
+    url = f"{web}/articles/{article_id(reader_location, UM6P_TITLE)}"
     page = browse(url, "reader-article")
     assert "Toubkal II, quadruple la puissance de calcul" in page.visible  # the clean text
     assert "Cet article est réservé aux abonnés" not in page.visible  # not the paywall footer
@@ -183,8 +196,8 @@ def test_article_page_shows_text_with_marks_why_and_the_story_outlets(web, reade
     assert "Youssef Alaoui" in page.visible and "Le Quotidien Numérique" in page.visible
 
 
-def test_an_arabic_article_is_laid_out_right_to_left(web, reader_db):
-    url = f"{web}/articles/{article_id(reader_db, ARABIC_TITLE)}"
+def test_an_arabic_article_is_laid_out_right_to_left(web, reader_location):
+    url = f"{web}/articles/{article_id(reader_location, ARABIC_TITLE)}"
     page = browse(url, "reader-article-ar")
     text = [a for tag, a in page.elements if tag == "div" and a.get("class") == "text"]
     assert text == [{"class": "text", "dir": "rtl", "lang": "ar"}]
@@ -194,8 +207,8 @@ def test_an_arabic_article_is_laid_out_right_to_left(web, reader_db):
     assert "أمل الفلاح السغروشني" in page.marks
 
 
-def test_the_interface_speaks_english_by_the_browser_or_the_switch(web, reader_db):
-    url = f"{web}/articles/{article_id(reader_db, UM6P_TITLE)}"
+def test_the_interface_speaks_english_by_the_browser_or_the_switch(web, reader_location):
+    url = f"{web}/articles/{article_id(reader_location, UM6P_TITLE)}"
     english = browse(url, language="en-US")
     assert "Why this article was matched" in english.visible
     switched = browse(url + "?lang=en")
@@ -203,11 +216,11 @@ def test_the_interface_speaks_english_by_the_browser_or_the_switch(web, reader_d
     assert ("?lang=fr", "Français") in switched.links
 
 
-def test_story_page_lists_outlets_versions_and_watchlists(web, reader_db):
+def test_story_page_lists_outlets_versions_and_watchlists(web, reader_location):
     from crawler.storage import store
 
     story = (
-        store.open_database(reader_db)
+        store.open_database(reader_location)
         .execute("SELECT story_id FROM articles WHERE title = ?", [UM6P_TITLE])
         .fetchone()[0]
     )
@@ -262,20 +275,20 @@ def test_watchlist_rule_test_form_answers_like_rules_test(web):
 
 
 @pytest.mark.parametrize("query", ["cloud OR supercalcul*", "@um6p", "Maroc NOT sport"])
-def test_search_page_gives_the_cli_results(web, reader_db, query):
+def test_search_page_gives_the_cli_results(web, reader_location, query):
     url = web + "/search?" + urllib.parse.urlencode({"q": query})
     page = browse(url, "reader-search" if "OR" in query else None)
     shown = [t for h, t in page.links if h.startswith("/articles/")]
     result = CliRunner().invoke(
         cli,
-        ["--db", str(reader_db), "--watchlists", str(WATCHLISTS), "search", query, "--json"],
+        ["--db", str(reader_location), "--watchlists", str(WATCHLISTS), "search", query, "--json"],
     )
     assert result.exit_code == 0, result.output
     expected = [hit["title"] for hit in json.loads(result.output)]
     assert shown == expected and len(expected) >= 2
 
 
-def test_search_filters_and_pagination(web, reader_db):
+def test_search_filters_and_pagination(web, reader_location):
     base = web + "/search?"
     page = browse(base + urllib.parse.urlencode({"q": "UM6P OR Maroc", "source": "lavigie"}))
     assert [t for h, t in page.links if h.startswith("/articles/")] == [VIGIE_TITLE]
@@ -287,7 +300,8 @@ def test_search_filters_and_pagination(web, reader_db):
     assert status == 200 and 'class="bad"' in body.decode()
     query = "Maroc OR UM6P OR الرقمية OR Casablanca OR cloud"
     result = CliRunner().invoke(
-        cli, ["--db", str(reader_db), "--watchlists", str(WATCHLISTS), "search", query, "--json"]
+        cli,
+        ["--db", str(reader_location), "--watchlists", str(WATCHLISTS), "search", query, "--json"],
     )
     expected = [hit["title"] for hit in json.loads(result.output)]
     assert len(expected) > 5
@@ -308,9 +322,12 @@ def test_sources_page_shows_health_and_the_last_error_in_full(web):
     assert "Connection refused" in page.visible or "refused" in page.visible.lower()
 
 
-def test_raw_data_stays_under_data_read_only(web):
+def test_raw_data_stays_under_data_read_only(web, engine):
     status, body = get(web + "/data/-/versions.json")
-    assert status == 200 and b"datasette" in body
+    if engine == "postgresql":  # Datasette reads SQLite only: the reader says so
+        assert status == 404 and "servies que sur SQLite" in body.decode()
+    else:
+        assert status == 200 and b"datasette" in body
     status, _ = get(web + "/data/reader.json?sql=" + urllib.parse.quote("select 1"))
     assert status in (403, 404)
 
@@ -318,7 +335,7 @@ def test_raw_data_stays_under_data_read_only(web):
 # -- feeds ------------------------------------------------------------------------------------------
 
 
-def test_feed_of_a_watchlist_without_matches_is_valid_and_unknown_is_404(web, reader_db):
+def test_feed_of_a_watchlist_without_matches_is_valid_and_unknown_is_404(web, reader_location):
     empty = feedparser.parse(web + "/feeds/dell-maroc.atom")
     assert empty.status == 200 and empty.version == "atom10" and not empty.bozo
     assert empty.entries == [] and empty.feed.title == "veille — Dell Technologies au Maroc"
@@ -328,14 +345,14 @@ def test_feed_of_a_watchlist_without_matches_is_valid_and_unknown_is_404(web, re
     assert status == 404 and b"no watchlist named 'pas-une-veille'" in body
 
 
-def test_web_and_export_feeds_have_the_same_entries(web, reader_db, tmp_path):
+def test_web_and_export_feeds_have_the_same_entries(web, reader_location, tmp_path):
     web_feed = feedparser.parse(web + "/feeds/um6p-supercalculateur.atom")
     out = tmp_path / "export.atom"
     result = CliRunner().invoke(
         cli,
         [
             "--db",
-            str(reader_db),
+            str(reader_location),
             "--watchlists",
             str(WATCHLISTS),
             "export",
@@ -374,18 +391,18 @@ def test_search_feed(web):
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.20", "veille.example.ma"])
-def test_serve_refuses_other_addresses_without_a_login(reader_db, host):
-    result = CliRunner().invoke(cli, ["--db", str(reader_db), "serve", "--host", host])
+def test_serve_refuses_other_addresses_without_a_login(reader_location, host):
+    result = CliRunner().invoke(cli, ["--db", str(reader_location), "serve", "--host", host])
     assert result.exit_code == 2
     assert "VEILLE_WEB_PASSWORD_HASH" in result.output and "--behind-auth-proxy" in result.output
 
 
-def test_with_a_team_password_every_request_needs_it(reader_db, tmp_path):
+def test_with_a_team_password_every_request_needs_it(reader_location, tmp_path):
     secrets = tmp_path / "secrets.env"
     secrets.write_text(
         f"VEILLE_WEB_PASSWORD_HASH={hash_password('correct horse battery')}\n", encoding="utf-8"
     )
-    with serving(reader_db, secrets=secrets) as base:
+    with serving(reader_location, secrets=secrets) as base:
         for path in ("/", "/search?q=UM6P", "/feeds/um6p-supercalculateur.atom", "/data/"):
             status, body = get(base + path)
             assert status == 401 and b"UM6P" not in body, path
@@ -396,18 +413,20 @@ def test_with_a_team_password_every_request_needs_it(reader_db, tmp_path):
         assert status == 200 and UM6P_TITLE.encode() in body.replace(b"&#39;", b"'")
 
 
-def test_behind_a_proxy_a_request_without_its_user_header_is_refused(reader_db):
-    with serving(reader_db, "--behind-auth-proxy") as base:
+def test_behind_a_proxy_a_request_without_its_user_header_is_refused(reader_location):
+    with serving(reader_location, "--behind-auth-proxy") as base:
         status, body = get(base + "/")
         assert status == 401 and b"login proxy" in body
         status, _ = get(base + "/", {"X-Forwarded-User": "salma@example.ma"})
         assert status == 200
 
 
-def test_a_malformed_password_hash_is_refused_without_showing_it(reader_db, tmp_path):
+def test_a_malformed_password_hash_is_refused_without_showing_it(reader_location, tmp_path):
     secrets = tmp_path / "secrets.env"
     secrets.write_text("VEILLE_WEB_PASSWORD_HASH=hunter2-in-clear\n", encoding="utf-8")
-    result = CliRunner().invoke(cli, ["--db", str(reader_db), "--secrets", str(secrets), "serve"])
+    result = CliRunner().invoke(
+        cli, ["--db", str(reader_location), "--secrets", str(secrets), "serve"]
+    )
     assert result.exit_code == 2 and "--hash-password" in result.output
     assert "hunter2" not in result.output
 
