@@ -36,7 +36,9 @@ TINY: dict[str, tuple[list[str], list[str]]] = {
         [
             rf"trafilatura\.extract +{NUMBER} +{NUMBER} +{NUMBER}",
             rf"veille extract_article +{NUMBER} +{NUMBER} +{NUMBER}",
-            rf"speed ratio veille / trafilatura: {NUMBER}x",
+            rf"speed ratio veille / trafilatura: {NUMBER}x in CPU time .* {NUMBER}x in wall-clock",
+            rf"keeps >= 500 chars and veille declines or keeps under half: {NUMBER}",
+            rf"shares under half of its words with trafilatura's: {NUMBER}",
         ],
     ),
     "freshness.py": (
