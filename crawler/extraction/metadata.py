@@ -55,9 +55,13 @@ def _may_name_author(tree: lxml.html.HtmlElement) -> bool:
 
 
 def page_metadata(
-    tree: lxml.html.HtmlElement, url: str | None, date_params: dict[str, Any]
+    tree: lxml.html.HtmlElement,
+    url: str | None,
+    date_params: dict[str, Any],
+    with_date: bool = True,
 ) -> Document:
-    """The page's metadata as trafilatura would find it (without categories, tags, licence)."""
+    """The page's metadata as trafilatura would find it (without categories, tags, licence;
+    without the date when `with_date` is False: the caller has a better one)."""
     metadata = examine_meta(tree)
     if metadata.author and " " not in metadata.author:
         metadata.author = None  # a single word is a handle or a section name, not a byline
@@ -71,7 +75,8 @@ def page_metadata(
         metadata.author = extract_author(tree)
     if not metadata.url:
         metadata.url = extract_url(tree, url)
-    metadata.date = find_date(tree, **{**date_params, "url": metadata.url})
+    if with_date:
+        metadata.date = find_date(tree, **{**date_params, "url": metadata.url})
     if not metadata.sitename:
         metadata.sitename = extract_sitename(tree)
     if metadata.sitename:
