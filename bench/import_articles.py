@@ -5,10 +5,11 @@
 The articles are the labelled week of tests/fixtures/stories (French and Arabic events covered by
 several outlets, rubrics, look-alikes) repeated week after week, each repetition with its own
 addresses, dates and an edition line, so that every article is new, stories form within each
-week and rubrics recur. Prints the time of the whole command (checks, dedupe, stories, FTS) and
-the rate, how many articles joined another outlet's story, and the command's peak memory: its
-whole resident set, and the part that is its own (anonymous memory, sampled every 50 ms) apart
-from the database pages it maps, which the kernel can drop at any time. `--veille` times another
+week and rubrics recur. Prints the time of the whole command (checks, dedupe,
+stories, FTS), its CPU time (user and system: what a loaded machine changes least), the rate,
+how many articles joined another outlet's story, and the command's peak memory: its whole
+resident set, and the part that is its own (anonymous memory, sampled every 50 ms) apart from
+the database pages it maps, which the kernel can drop at any time. `--veille` times another
 veille command (an older checkout's) in the same conditions.
 """
 
@@ -90,10 +91,12 @@ def timed_import(veille: str, path: Path, folder: str) -> dict:
     out, err = process.communicate()
     if process.returncode:
         raise SystemExit(f"veille import failed ({process.returncode}): {err[-2000:]}")
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {
         "seconds": elapsed,
+        "cpu_seconds": used.ru_utime + used.ru_stime,
         "report": json.loads(out),
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+        "peak_rss_mb": used.ru_maxrss / 1024,
         "peak_anon_mb": peak_anon / 1024,
     }
 
@@ -118,7 +121,8 @@ def main() -> None:
     report, elapsed = run["report"], run["seconds"]
     print(
         f"veille import of {report['new']} articles ({size:.1f} MB of JSON lines): "
-        f"{elapsed:.1f} s, {report['new'] / elapsed:.0f} articles/s; "
+        f"{elapsed:.1f} s, {report['new'] / elapsed:.0f} articles/s "
+        f"({run['cpu_seconds']:.1f} CPU-seconds); "
         f"{report['stories_joined']} joined another outlet's story; database {database:.1f} MB "
         f"({database * 1e3 / max(report['new'], 1):.1f} kB per article, text, FTS and indexes); "
         f"peak memory {run['peak_rss_mb']:.0f} MB resident, {run['peak_anon_mb']:.0f} MB of it "

@@ -21,11 +21,14 @@ from __future__ import annotations
 import json
 import math
 import re
+from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urlsplit
+
+import numpy
 
 from crawler.canonical import canonicalize_url, url_key
 from crawler.core.errors import VeilleError
@@ -343,7 +346,24 @@ def _lines(handle: BinaryIO) -> Iterator[_Line]:
 class _Scan:
     """What the check keeps of a file: each good line's place and time, never its text."""
 
-    places: list[tuple[float, int, int, int]] = field(default_factory=list)  # order, line, at, size
+    # Each good line's publication time, number, offset and length, in flat arrays: 32 bytes a
+    # line (3 MB for 100,000 lines), where a list of tuples took some 170.
+    orders: array = field(default_factory=lambda: array("d"))
+    lines: array = field(default_factory=lambda: array("q"))
+    offsets: array = field(default_factory=lambda: array("q"))
+    lengths: array = field(default_factory=lambda: array("q"))
+
+    def keep(self, order: float, line: _Line) -> None:
+        self.orders.append(order)
+        self.lines.append(line.number)
+        self.offsets.append(line.offset)
+        self.lengths.append(line.length)
+
+    def in_publication_order(self) -> Iterator[tuple[int, int, int]]:
+        """(line number, offset, length) of the good lines, by publication time then line."""
+        for at in numpy.lexsort((numpy.asarray(self.lines), numpy.asarray(self.orders))):
+            yield self.lines[at], self.offsets[at], self.lengths[at]
+
     problems: list[str] = field(default_factory=list)
     problem_count: int = 0
     sources: set[str] = field(default_factory=set)
@@ -378,7 +398,7 @@ def _scan(handle: BinaryIO) -> _Scan:
         except LineError as exc:
             scan.refuse(str(exc))
             continue
-        scan.places.append((prepared.order, line.number, line.offset, line.length))
+        scan.keep(prepared.order, line)
         scan.sources.add(prepared.record.source)
     return scan
 
@@ -492,13 +512,12 @@ def import_file(
         if scan.problem_count and not skip_invalid:
             raise ImportFileError(path, scan.problems, scan.problem_count)
         report = ImportReport(
-            read=len(scan.places), skipped=scan.problems, skipped_total=scan.problem_count
+            read=len(scan.lines), skipped=scan.problems, skipped_total=scan.problem_count
         )
         report.sources_created = _create_sources(db, scan.sources)
-        scan.places.sort()
 
         def again() -> Iterator[Prepared]:
-            for _, number, offset, length in scan.places:
+            for number, offset, length in scan.in_publication_order():
                 handle.seek(offset)
                 try:
                     yield check_line(number, handle.read(length))
