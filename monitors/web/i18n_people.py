@@ -1,7 +1,7 @@
 """The reader's words for people's pages (home list, triage, saved, account, signed links,
 keyboard help) in French, English and Arabic, and the Arabic interface for the rest of the
 reader. monitors.web.i18n adds them to its LABELS; a word without its Arabic yet falls back to
-English (tests/test_reader_people.py lists none missing today)."""
+English (tests/test_reader_people.py::test_every_word_of_the_reader_has_its_arabic fails on one)."""
 
 from __future__ import annotations
 
@@ -254,6 +254,11 @@ ARABIC: dict[str, str] = {
     "partial_characters": "بلغ حد القراءة ({characters} حرف)",
     "partial_articles": "بلغ حده من المقالات ({articles})",
     "partial_advice": "ضيّق الفترة، أو شغّل `veille rules backtest` على الخادم.",
+    "pages_declined": "صفحات مرفوضة (7 أيام)",
+    "not_stored": "لم يُخزَّن كمقالات",
+    "test_no_source": "لا شيء",
+    "links_not_taken": "روابط آخر جلب ليست مقالات",
+    "test_source": "الاستخراج كما يفعل المصدر (ملف موقعه)",
 }
 
 
