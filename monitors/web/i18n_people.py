@@ -259,6 +259,7 @@ ARABIC: dict[str, str] = {
     "test_no_source": "لا شيء",
     "links_not_taken": "روابط آخر جلب ليست مقالات",
     "test_source": "الاستخراج كما يفعل المصدر (ملف موقعه)",
+    "navigation_texts": "نصوص محفوظة تشبه قوائم التصفح (7 أيام)",
 }
 
 
