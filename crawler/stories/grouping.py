@@ -259,13 +259,17 @@ def _rewritten_story(
         first = next((m for m in group if m.article_id == first_of[story_id]), None)
         if first is not None and abs(hour - first.hour) > window:
             continue
+        # Each outlet states some of the event's figures: an article agrees with a member that
+        # states others when it states one the story states (the event's figures).
+        story_figures = frozenset().union(*(m.terms.figures for m in group))
+        restates = bool(shared_figures(own.figures, story_figures))
         agreeing = [
             m
             for m in group
             if m in own_outlet
             or (
                 not calendar_conflict(own, m.terms)
-                and figures_agree(own, m.terms)
+                and (figures_agree(own, m.terms) or (restates and m is not first))
                 and not phase_conflict(own, m.terms)
             )
         ]
@@ -289,10 +293,11 @@ def _rewritten_story(
 
 # An outlet's own update of its report (a toll raised, the other side's denial added) joins the
 # report's story when it comes within UPDATE_HOURS, reports the same phase on the same day, and
-# is this close to it by `similarity`; its figures may have changed. Further apart, or less
-# alike, two articles of one outlet are two events (a rubric's days, a topic's phases).
+# is as close to it by `similarity` as a rewrite must be to its story; its figures may have
+# changed. Further apart, or less alike, two articles of one outlet are two events (a rubric's
+# days, a topic's phases).
 UPDATE_HOURS = 12
-UPDATE_SIMILARITY = 0.3
+UPDATE_SIMILARITY = REWRITE_SIMILARITY
 
 
 def _is_update(own: StoryTerms, hour: int, member: _Member, idf: dict[str, float]) -> bool:
@@ -309,8 +314,6 @@ def _is_update(own: StoryTerms, hour: int, member: _Member, idf: dict[str, float
 # figures, names by their consonants), weighing at least BRIDGE_WEIGHT by rarity.
 MIN_BRIDGES = 2
 BRIDGE_WEIGHT = 6.0
-# Places and institutions alone link two reports only when they share this many.
-PLACES_ALONE = 3
 # Reports of one event in two languages come out within a day of each other: further apart,
 # the same places and names are another event (the minister's next visit).
 TRANSLATION_HOURS = 24
@@ -328,11 +331,8 @@ def _bridges(own: StoryTerms, other: StoryTerms, idf: dict[str, float]) -> tuple
     shared += [f"#{f}" for f in figures]
     weight = sum(idf.get(term, 0.0) for term in shared)
     sounds = own.sounds & other.sounds
-    places = own.places & other.places
-    if not sounds and not places:
+    if not sounds and not own.places & other.places:
         return 0, 0.0  # figures alone coincide (a rate, a price, a percentage)
-    if len(shared) + len(sounds) == len(places) < PLACES_ALONE:
-        return 0, 0.0  # two places alone are a region's or a ministry's week
     return len(shared) + len(sounds), weight + SOUND_RARITY * len(sounds)
 
 
