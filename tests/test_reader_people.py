@@ -266,6 +266,10 @@ def test_behind_the_proxy_each_user_is_a_person_made_on_first_visit(team_db):
         assert sara.get(base + "/")[0] == 200
         assert FormClient().get(base + "/")[0] == 401
         assert triage(sara, base, action="save", article=ids[BOTH]) == 200
+        # Proxies name people as they like; a name veille cannot keep is refused, not a 500.
+        assert FormClient({"X-Forwarded-User": "Jean Dupont"}).get(base + "/account")[0] == 200
+        for name in ("(team)", "x" * 201, "tab\there"):
+            assert FormClient({"X-Forwarded-User": name}).get(base + "/")[0] == 401, name
     db = store.open_database(db_path)
     found = people_store.person(db, "sara@example.ma")
     assert found is not None and found.email == "sara@example.ma" and found.password_hash is None

@@ -107,8 +107,13 @@ def set_follows(db: Database, name: str, follows: set[str], known: set[str]) -> 
 
 def proxy_person(db: Database, name: str) -> str:
     """The person the login proxy names: their account, made on their first visit (with the
-    name as their address when it is one). A name veille cannot keep is refused."""
-    check_name(name)
+    name as their address when it is one). Proxies name people as they like ("Jean Dupont",
+    an address, an id): any printable name of at most 200 characters but the team's."""
+    if name == TEAM or not name.isprintable() or not 0 < len(name) <= 200:
+        raise VeilleError(
+            f"the login proxy named the user {name[:200]!r}: veille keeps printable names of "
+            "1 to 200 characters; check the proxy's user header"
+        )
     if store.person(db, name) is None:
         email = name if EMAIL.match(name) else None
         store.add_person(db, name, email, None, _now())

@@ -173,6 +173,12 @@ class RequireLogin:
             proxied = headers.get(self.proxy_header, b"").strip().decode("utf-8", "replace")
             if not proxied:
                 return _Answer(401, "this address is only reachable through the login proxy.")
+            if proxied == TEAM or not proxied.isprintable() or len(proxied) > 200:
+                return _Answer(
+                    401,
+                    "the login proxy's user header holds no name veille can keep (printable, "
+                    "at most 200 characters); check the proxy's configuration.",
+                )
             if not self.password_hash:
                 return proxied
         accounts = self.accounts()
