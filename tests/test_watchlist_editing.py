@@ -56,6 +56,19 @@ def test_an_unchanged_watchlist_writes_the_file_back_byte_for_byte():
         assert edited_text(text, Change("update", name, fields)) == text
 
 
+def test_other_layouts_and_line_ends_are_kept():
+    flush = "# flush lists\nwatchlists:\n- name: a  # the first\n  terms: [x]\n"
+    assert edited_text(flush, Change("pause", "a")) == flush.replace(
+        "terms: [x]\n", "terms: [x]\n  paused: true\n"
+    )
+    windows = "watchlists:\r\n  - name: a\r\n    terms: [x]\r\n"
+    assert edited_text(windows, Change("pause", "a")) == windows + "    paused: true\r\n"
+    arabic = edited_text(
+        flush, Change("update", "a", WatchlistFields("a", query='"السيادة الرقمية"', terms=("x",)))
+    )
+    assert "  query: '\"السيادة الرقمية\"'\n" in arabic  # written as is, not \u-escaped
+
+
 def test_a_created_watchlist_keeps_every_comment_and_only_adds_its_lines(watchlists):
     before = watchlists.read_text(encoding="utf-8")
     assert len(comments(before)) > 10

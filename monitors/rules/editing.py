@@ -261,7 +261,14 @@ def _apply_fields(item: CommentedMap, new: WatchlistFields) -> None:
 
 
 def edited_text(text: str, change: Change) -> str:
-    """The file's text with the change applied, every other byte kept (pure)."""
+    """The file's text with the change applied, every other byte kept (pure); a file with
+    Windows line ends keeps them."""
+    if "\r\n" in text:
+        return _edited(text.replace("\r\n", "\n"), change).replace("\n", "\r\n")
+    return _edited(text, change)
+
+
+def _edited(text: str, change: Change) -> str:
     layout = _layout(text)
     yaml = _yaml(layout)
     try:
