@@ -817,6 +817,7 @@ def rules_check(ctx: click.Context, as_json: bool, strict: bool) -> None:
                         "entities": list(w.entities),
                         "languages": list(w.languages),
                         "channels": config.rules.channels_for(w),
+                        "paused": w.paused,
                     }
                     for w in config.rules.watchlists
                 ],
@@ -840,7 +841,8 @@ def rules_check(ctx: click.Context, as_json: bool, strict: bool) -> None:
             parts.append(f"{len(w.require)} required groups")
         if w.exclude:
             parts.append(f"{len(w.exclude)} excluded")
-        echo(f"  {w.name}: {'; '.join(parts)} → {channels}")
+        paused = " (paused: matches nothing new)" if w.paused else ""
+        echo(f"  {w.name}: {'; '.join(parts)} → {channels}{paused}")
 
 
 # Shared by `rules test` and `extract`, which fetch a page the way a crawl of a source would.

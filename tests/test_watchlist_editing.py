@@ -209,3 +209,15 @@ def test_the_loader_refuses_a_paused_value_that_is_not_true_or_false(tmp_path):
     path.write_text("watchlists:\n  - name: a\n    terms: [x]\n    paused: 'yes'\n")
     with pytest.raises(Exception, match="paused must be true or false"):
         load_rules(path)
+
+
+def test_rules_check_says_which_watchlists_are_paused(watchlists):
+    from .test_cli import invoke
+
+    save_change(watchlists, file_token(watchlists), Change("pause", "dell-maroc"), "ali")
+    text = invoke("--watchlists", str(watchlists), "rules", "check")
+    assert text.exit_code == 0, text.output
+    assert "dell-maroc: entities dell → console (paused: matches nothing new)" in text.output
+    listed = invoke("--watchlists", str(watchlists), "rules", "check", "--json")
+    paused = {w["name"]: w["paused"] for w in json.loads(listed.stdout)["watchlists"]}
+    assert paused["dell-maroc"] and not paused["ia-souverainete"]
