@@ -210,6 +210,27 @@ def test_only_named_editors_may_edit_by_the_proxys_user_name(db, watchlists):
     assert parse_editors("*") is None and parse_editors("none") == ()
 
 
+def test_the_user_name_sent_with_the_team_password_is_not_an_editors_name(db, watchlists):
+    import base64
+
+    from monitors.web.auth import hash_password
+
+    config = ReaderConfig(
+        db=db,
+        watchlists=watchlists,
+        raw_data=False,
+        password_hash=hash_password("mot de passe de l'équipe"),
+        editors=("samira",),
+    )
+    login = base64.b64encode("samira:mot de passe de l'équipe".encode()).decode()
+    with running(create_app(config)) as web:
+        client = FormClient({"Authorization": f"Basic {login}"})
+        status, page = client.get(f"{web}/watchlists/dell-maroc/edit")
+        assert status == 403 and "samira" in page
+        status, listing = client.get(f"{web}/watchlists/")
+        assert status == 200 and "/edit" not in listing
+
+
 def test_the_opml_export_lists_every_watchlists_feed(web, watchlists):
     with urllib.request.urlopen(f"{web}/feeds/watchlists.opml", timeout=60) as response:
         assert response.headers["content-type"].startswith("text/x-opml")

@@ -541,7 +541,6 @@ def create_app(config: ReaderConfig):
             secrets=lambda: load_secrets_file(config.secrets),
             source_names=lambda: _source_names(config.sources),
             editors=config.editors,
-            proxy_header=config.proxy_header,
         )
     )
     if postgres:

@@ -8,15 +8,13 @@ atomic write, backup, change log); after a save the running daemon is asked to r
 (`monitors.web.forms`) and the file's token (a digest of the file when the form was shown).
 
 Who may edit: everyone (the default), or the names in `ReaderConfig.editors`, compared with the
-request's user name: `scope["veille.user"]` when an account layer sets it, else the login
-proxy's header, else the user name given with the team password; on loopback without a login,
-the name is empty and only "everyone" lets it edit.
+request's authenticated user name (`scope["veille.user"]`, set by the login for a person's
+account or the proxy's user); with the team password alone or on loopback without a login there
+is no name, and only "everyone" lets a request edit.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import logging
 import re
@@ -185,26 +183,15 @@ class ReaderParts:
     secrets: Callable[[], dict[str, str]]
     source_names: Callable[[], set[str] | None]
     editors: tuple[str, ...] | None = None  # None: everyone
-    proxy_header: str | None = None
 
 
-def request_user(request: Request, proxy_header: str | None) -> str:
-    """The user name the reader knows for this request ('' when none)."""
+def request_user(request: Request) -> str:
+    """The authenticated user name of this request ('' when none): the one the login layer
+    (monitors.web.auth) puts in `scope["veille.user"]` for a person's account or the login
+    proxy's user. The user name sent with the team password is anyone's to choose: it is not a
+    name here."""
     given = request.scope.get("veille.user")
-    if isinstance(given, str) and given:
-        return given
-    if proxy_header:
-        value = request.headers.get(proxy_header, "").strip()
-        if value:
-            return value
-    authorization = request.headers.get("authorization", "")
-    if authorization.lower().startswith("basic "):
-        try:
-            decoded = base64.b64decode(authorization[6:].strip()).decode()
-        except (binascii.Error, UnicodeDecodeError):
-            return ""
-        return decoded.partition(":")[0].strip()
-    return ""
+    return given if isinstance(given, str) else ""
 
 
 def may_edit(user: str, editors: tuple[str, ...] | None) -> bool:
@@ -278,12 +265,12 @@ def routes(parts: ReaderParts) -> list[Route]:
         )
 
     def who(request: Request) -> str:
-        user = request_user(request, parts.proxy_header)
+        user = request_user(request)
         client = (request.client.host if request.client else "") or "unknown"
         return f"{user} ({client})" if user else f"anonymous ({client})"
 
     def not_allowed(request: Request) -> HTMLResponse | None:
-        if may_edit(request_user(request, parts.proxy_header), parts.editors):
+        if may_edit(request_user(request), parts.editors):
             return None
         e = labels(request)
         editors = ", ".join(parts.editors or ()) or e["nobody"]
@@ -318,7 +305,7 @@ def routes(parts: ReaderParts) -> list[Route]:
             file_token=file_token(parts.watchlists),
             file_token_field=FILE_TOKEN,
             changes=recent_changes(parts.watchlists, 20),
-            may_edit=may_edit(request_user(request, parts.proxy_header), parts.editors),
+            may_edit=may_edit(request_user(request), parts.editors),
             path_name=str(parts.watchlists),
         )
 
