@@ -112,10 +112,11 @@ def sounds(token: str) -> str:
     return _collapse("".join(out))
 
 
-# A name in Latin script: a capitalised word (not the first of a sentence unless an acronym) or
-# a word inside an Arabic text ("Mohamed Salah" written in Latin letters in an Arabic lead).
+# A name in Latin script: a capitalised word, not the first of a title, a sentence or a part
+# after "|" (_OPENING: "Exclusif :", "Urgent -", "Numérique |"); after a colon French titles go
+# on in lower case, so a capital there is a name ("Fintech : Chari lève…").
 _CAPITALISED = re.compile(r"(?<![\w'])([A-ZÀ-Þ][\wÀ-ÿ-]{2,})")
-_OPENING = re.compile(r"(?:^|[.:!?|«»\"–—\n-])\s*[A-ZÀ-Þ][\wÀ-ÿ-]*")
+_OPENING = re.compile(r"(?:^|[.!?|\n])\s*[A-ZÀ-Þ][\wÀ-ÿ-]*")
 
 
 def name_sounds(title: str, lead: str, stopwords: frozenset[str]) -> frozenset[str]:
@@ -128,8 +129,7 @@ def name_sounds(title: str, lead: str, stopwords: frozenset[str]) -> frozenset[s
     if arabic(text):
         candidates = normalize(text).split()
     else:
-        # A capital at the start of a title, a sentence or a part ("Exclusif :", "Urgent -")
-        # says nothing of a name.
+        # A capital at the start of a title, a sentence or a part says nothing of a name.
         inside = _OPENING.sub(" ", text)
         candidates = [normalize(w) for w in _CAPITALISED.findall(inside)]
     for word in candidates:

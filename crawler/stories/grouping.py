@@ -275,13 +275,13 @@ def _rewritten_story(
         ]
         if (first is not None and first not in agreeing) or 2 * len(agreeing) <= len(group):
             continue
-        # Words are compared with the members in the article's own script (a report in another
+        # Words are compared with the members in the article's own language (a report in another
         # language shares none, and would only dilute the story's vocabulary).
-        script = [m.terms for m in group if m.terms.language == own.language] or [
+        same_language = [m.terms for m in group if m.terms.language == own.language] or [
             m.terms for m in group
         ]
-        if not shares_words(own, script) or names_conflict(
-            own, script, first.terms if first else None
+        if not shares_words(own, same_language) or names_conflict(
+            own, same_language, first.terms if first else None
         ):
             continue
         score = story_similarity(own, [m.terms for m in group], idf)
@@ -309,7 +309,7 @@ def _is_update(own: StoryTerms, hour: int, member: _Member, idf: dict[str, float
     )
 
 
-# Reports in two languages (crawler.stories.events): an article joins a story in another script
+# Reports in two languages (crawler.stories.events): an article joins a story in another language
 # when it shares with the story's members at least this many bridges (places and institutions,
 # figures, names by their consonants), weighing at least BRIDGE_WEIGHT by rarity.
 MIN_BRIDGES = 2
@@ -322,7 +322,7 @@ SOUND_RARITY = 3.0
 
 
 def _bridges(own: StoryTerms, other: StoryTerms, idf: dict[str, float]) -> tuple[int, float]:
-    """How many bridges two articles in different scripts share, and their weight."""
+    """How many bridges two articles in different languages share, and their weight."""
     shared = [f"@{p}" for p in own.places & other.places]
     # A figure in digits on one side at least: two small numbers in words ("cinq ans", "خمس
     # سنوات") coincide too often to link two reports.
@@ -343,10 +343,11 @@ def _translated_story(
     source: str | None,
     exclude: int | None,
 ) -> tuple[int, int] | None:
-    """The story of a report of the same event in another script (Arabic / Latin), if one holds
+    """The story of a report of the same event in another language (ar, en, fr), if one holds
     up: candidates share the article's places, institutions or figures; a story is joined when
     the article shares MIN_BRIDGES bridges of BRIDGE_WEIGHT with its first article or with most
-    of its members in the other script, no figure, day or phase in conflict."""
+    of its members in other languages (published within TRANSLATION_HOURS of it), no figure,
+    day or phase in conflict with its first article."""
     bridge_terms = {f"@{p}" for p in own.places} | {f"#{f}" for f in own.figures | own.counts}
     if not bridge_terms:
         return None
