@@ -164,6 +164,16 @@ def test_the_kept_counts_follow_inserts_updates_and_deletes(tmp_path, request, e
         assert _kept(db)[0] == {"often": 48, "rare": 6}
         status = gather_status(db)
         assert status.articles == 50 and isinstance(status.articles, int)
+        per_day = dict(
+            db.execute(
+                "SELECT substr(coalesce(a.published, a.fetched_at), 1, 10), count(*) "
+                "FROM matches m JOIN articles a ON a.id = m.article_id "
+                "WHERE m.watchlist = 'often' GROUP BY 1"
+            ).fetchall()
+        )
+        chart = reading.matches_per_day(db, "often", today=NOW.date())
+        assert sum(n for _, n in chart) == 28  # the 30 recent but the two changed above
+        assert chart == [(day, per_day.get(day, 0)) for day, _ in chart]
         assert (
             reading.languages(db)
             == ["ar", "fr"]
