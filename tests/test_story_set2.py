@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import json
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -353,6 +354,18 @@ def test_the_french_and_arabic_reports_of_one_communique_give_one_alert_listing_
     (message,) = smtp.messages
     text = message.get_body(("plain",)).get_content()
     assert "hespress" in text and "snrtnews" in text
+    # One story with its languages in `veille stories`.
+    listing = CliRunner().invoke(
+        cli, ["--db", str(tmp_path / "alerts.db"), "stories", "--json", "--min-sources", "5"]
+    )
+    assert listing.exit_code == 0, listing.output
+    (story,) = [
+        g
+        for g in json.loads(listing.output)
+        if reports[0]["url"] in {unquote(m["url"]) for m in g["members"]}
+    ]
+    assert story["languages"] == ["ar", "fr"]
+    assert {unquote(m["url"]) for m in story["members"]} == {r["url"] for r in reports}
 
 
 def test_a_watchlist_asking_one_alert_per_language_gets_the_french_and_the_arabic_one(
