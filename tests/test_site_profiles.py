@@ -135,3 +135,27 @@ def test_the_readers_rule_test_applies_the_source_profile(tmp_path):
     assert "This watchlist does not match this text." in profiled, profiled[-2000:]
     assert "Matched by this watchlist" not in profiled
     assert "no source named 'nope'" in unknown and "lejournal" in unknown
+
+
+def test_rules_test_of_a_url_with_source_applies_the_profile(tmp_path):
+    """`rules test URL --source`: fetched from a real server, extracted with the profile."""
+    from monitors.demo.sites import serve_site, stop_sites
+
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "cloud.html").write_bytes((FIXTURES / "promo-inside-article.html").read_bytes())
+    rules = tmp_path / "watchlists.yaml"
+    rules.write_text("watchlists:\n  - name: inwi\n    terms: [Inwi]\n", encoding="utf-8")
+    served = serve_site(site)
+    loopback = {"VEILLE_CRAWL_SETTINGS": '{"VEILLE_ALLOWED_NETWORKS": ["127.0.0.0/8"]}'}
+    base = ["--sources", str(TEST_SOURCES), "--watchlists", str(rules), "rules", "test"]
+    try:
+        url = f"{served.base_url}/cloud.html"
+        bare = CliRunner().invoke(cli, [*base, url], env=loopback, catch_exceptions=False)
+        profiled = CliRunner().invoke(
+            cli, [*base, url, "--source", "lejournal"], env=loopback, catch_exceptions=False
+        )
+    finally:
+        stop_sites({"site": served})
+    assert bare.exit_code == 0, bare.output  # the promo line names Inwi
+    assert profiled.exit_code == 1 and "no watchlist matched" in profiled.output
