@@ -173,9 +173,13 @@ def run(
     return figures
 
 
+def _ms(value: float) -> str:
+    return f"{value:.2f}" if value >= 0.1 else f"{value:.4f}"  # SELECT 1 on SQLite: microseconds
+
+
 def _row(size: int, label: str, lite: float, pg: float) -> str:
     ratio = pg / lite if lite else float("nan")
-    return f"| {size:,} | {label} | {lite:.2f} | {pg:.2f} | {ratio:.1f}× |"
+    return f"| {size:,} | {label} | {_ms(lite)} | {_ms(pg)} | {ratio:.1f}× |"
 
 
 def size_rows(size: int, measured: dict[str, dict]) -> list[str]:
