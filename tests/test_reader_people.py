@@ -12,7 +12,6 @@ import base64
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 
@@ -25,7 +24,6 @@ from monitors.rules.watchlists import load_rules
 from monitors.web.app import ReaderConfig, create_app
 from monitors.web.auth import hash_password
 
-from .browser import dump_dom, screenshot
 from .reader_client import FormClient, running
 
 RULES = """
@@ -40,7 +38,11 @@ watchlists:
 BOTH = "L'UM6P ouvre un cloud pour la recherche"
 CLOUD_ONLY = "Un cloud national chez un autre opérateur"
 UM6P_ONLY = "L'UM6P inaugure un supercalculateur"
-PASSWORDS = {"amina": "mot de passe d'amina", "karim": "mot de passe de karim"}
+PASSWORDS = {
+    "amina": "mot de passe d'amina",
+    "karim": "mot de passe de karim",
+    "nadia": "mot de passe de nadia",  # the keyboard's
+}
 TEAM_PASSWORD = "mot de passe de l'équipe"
 
 
@@ -277,53 +279,66 @@ def test_behind_the_proxy_each_user_is_a_person_made_on_first_visit(team_db):
     db.close()
 
 
-def test_in_chromium_two_people_their_pages_and_arabic_right_to_left(reader, team_db):
-    """Chromium logs in as each person (credentials in the address) and renders their pages;
-    a screenshot of each new page goes to test-artifacts/."""
+@pytest.fixture(scope="module")
+def chromium():
+    """One headless chromium over DevTools for the module's browser tests (each start costs
+    seconds on 2 cores); who it logs in as is set per test (as_person)."""
+    from .cdp import Browser
+
+    browser = Browser()
+    browser.call("Network.enable")
+    yield browser
+    browser.close()
+
+
+def as_person(browser, name: str | None, password: str = "") -> None:
+    """Every request of the browser from now on logs in as `name` (None: no login)."""
+    value = base64.b64encode(f"{name}:{password}".encode()).decode()
+    headers = {"Authorization": f"Basic {value}"} if name else {}
+    browser.call("Network.setExtraHTTPHeaders", headers=headers)
+
+
+def test_in_chromium_two_people_their_pages_and_arabic_right_to_left(reader, team_db, chromium):
+    """Chromium renders each person's pages; a screenshot of each new page goes to
+    test-artifacts/."""
     _, _, ids = team_db
-    host = reader.removeprefix("http://")
-    amina = f"http://amina:{quote(PASSWORDS['amina'], safe='')}@{host}"
-    karim = f"http://karim:{quote(PASSWORDS['karim'], safe='')}@{host}"
-    amina_home = dump_dom(amina + "/")
-    karim_home = dump_dom(karim + "/?all=1")
+
+    def page(url: str, shot: str | None = None) -> str:
+        chromium.open(url)
+        if shot:
+            chromium.screenshot(shot)
+        return chromium.evaluate("document.documentElement.outerHTML")
+
+    as_person(chromium, "karim", PASSWORDS["karim"])
+    karim_home = page(reader + "/?all=1")
+    page(reader + "/account", "people-account")
+    page(reader + "/watchlists/cloud#not-relevant", "people-watchlist-not-relevant")
+    as_person(chromium, "amina", PASSWORDS["amina"])
+    amina_home = page(reader + "/", "people-home")
     assert f'id="a-{ids[BOTH]}"' in amina_home and f'id="a-{ids[BOTH]}"' in karim_home
     # amina read it (the first test), karim did not; karim muted "presse" for um6p.
     assert "read" in entry_classes(amina_home)[ids[BOTH]].split()
     assert "read" not in entry_classes(karim_home)[ids[BOTH]].split()
     assert entries(karim_home)[ids[BOTH]] == ["cloud"]
-    arabic = dump_dom(amina + "/?lang=ar")
+    arabic = page(reader + "/?lang=ar", "people-home-ar")
     assert re.search(r'<html lang="ar" dir="rtl"', arabic)
     assert "آخر المقالات المرصودة" in arabic
-    for name, url in (
-        ("people-home", amina + "/"),
-        ("people-home-ar", amina + "/?lang=ar"),
-        ("people-saved", amina + "/saved"),
-        ("people-account", karim + "/account"),
-        ("people-watchlist-not-relevant", karim + "/watchlists/cloud#not-relevant"),
-    ):
-        screenshot(url, name)
+    assert chromium.evaluate("getComputedStyle(document.querySelector('h1')).direction") == "rtl"
+    page(reader + "/saved?lang=fr", "people-saved")
     db = store.open_database(team_db[0])
     token = links.issue(db, "not-relevant", "karim", "cloud", ids[CLOUD_ONLY], "autre")
     db.close()
-    screenshot(f"{reader}/links/not-relevant/{token}", "people-signed-link")
+    as_person(chromium, None)
+    assert "Confirmer" in page(f"{reader}/links/not-relevant/{token}", "people-signed-link")
 
 
-def test_keyboard_shortcuts_and_the_dark_theme_in_chromium(reader, team_db):
+def test_keyboard_shortcuts_and_the_dark_theme_in_chromium(reader, team_db, chromium):
     """j/k move through the list, s saves, m marks read, o opens, ? shows the help; with the
     system in dark mode the page is dark. One chromium over DevTools, logged in as nadia."""
-    from .cdp import Browser
-
     db_path, _, _ = team_db
-    db = store.open_database(db_path)
-    accounts.add_user(db, "nadia", "mot de passe de nadia")
-    db.close()
-    browser = Browser()
+    browser = chromium
+    as_person(browser, "nadia", PASSWORDS["nadia"])
     try:
-        login_value = base64.b64encode(b"nadia:mot de passe de nadia").decode()
-        browser.call("Network.enable")
-        browser.call(
-            "Network.setExtraHTTPHeaders", headers={"Authorization": f"Basic {login_value}"}
-        )
         browser.open(reader + "/")
         order = browser.evaluate("Array.from(document.querySelectorAll('.entry')).map(e => e.id)")
         assert len(order) == 3
@@ -372,7 +387,7 @@ def test_keyboard_shortcuts_and_the_dark_theme_in_chromium(reader, team_db):
         assert background == "rgb(20, 21, 24)", background
         browser.screenshot("people-home-dark")
     finally:
-        browser.close()
+        browser.call("Emulation.setEmulatedMedia", features=[])
 
 
 def test_triage_and_signed_links_on_postgresql(team_db, request):
