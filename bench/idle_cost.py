@@ -1,14 +1,26 @@
 """What one idle cycle costs: N sources (one or two feeds each) whose feeds answer 304, polled
-through the daemon's path (run_cycle on the long-lived worker pool), next to the old path (one
-`python -m crawler.fetching.crawl` process per crawl) in the same run.
+through the daemon's path (run_cycle on the long-lived worker pool), next to Scrapy alone on the
+same requests and to the old path (one `python -m crawler.fetching.crawl` process per crawl), in
+the same run; and what a new article costs, next to the pipeline's own work on it.
 
     .venv/bin/python bench/idle_cost.py                 # 100, 500 and 1,000 sources
     .venv/bin/python bench/idle_cost.py --sources 100   # one size
     .venv/bin/python bench/idle_cost.py --old-sample 10 # crawls measured on the old path
 
-CPU-seconds count the daemon process and its crawl workers (or crawl children), not the test
-server (a process of its own, one port per source). It answers conditional requests with 304,
-as news sites' CDNs do.
+CPU-seconds count the daemon process, its crawl workers and their extraction processes (or the
+crawl children), not the test server (a process of its own, one port per source). It answers
+conditional requests with 304, as news sites' CDNs do.
+
+Scrapy alone: a process of its own with Scrapy's default settings (its log, telnet console and
+remote control off, as veille has them), one Crawler per source poll as veille's workers run
+them, a spider that sends each feed's conditional request and does nothing with the 304, the
+same number of polls at once. Target: veille's CPU per idle entry point at most 3x that.
+
+A new article: the first cycle fetches each feed (200) and its two articles; its CPU less what
+its entry points cost in the idle cycle, per article stored, against the pipeline's own work on
+the same pages (the crawl's item pipelines and the match step in one thread, as
+bench/pipeline.py runs them). The subtraction leaves in the first cycle's robots.txt and feed
+parsing, so the figure leans against veille. Target: at most 2x.
 """
 
 from __future__ import annotations
@@ -29,6 +41,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import contextlib
+import json
+import subprocess
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from monitors.service.config import load_config, load_settings  # noqa: E402
 from monitors.service.cycle import run_cycle  # noqa: E402
@@ -143,6 +159,26 @@ def _cpu_of(pid: int) -> float:
         return 0.0
 
 
+def _tree_cpu(roots: list[int]) -> float:
+    """CPU-seconds of these processes and of their descendants alive now (a crawl worker and
+    its extraction process)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as stat:
+                    parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(parent, []).append(int(entry))
+    total, stack = 0.0, list(roots)
+    while stack:
+        pid = stack.pop()
+        total += _cpu_of(pid)
+        stack.extend(children.get(pid, []))
+    return total
+
+
 def _own_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
@@ -151,6 +187,16 @@ def _own_cpu() -> float:
 def _children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
+
+
+def _stored(config) -> int:
+    from crawler.storage import store
+
+    db = store.open_database(config.settings.db)
+    try:
+        return int(db.execute("SELECT count(*) FROM articles").fetchone()[0])
+    finally:
+        db.close()
 
 
 def _write_sources(folder: Path, ports: list[int], count: int) -> tuple[Path, int]:
@@ -184,6 +230,102 @@ def _config(folder: Path, sources: Path):
         },
     )
     return load_config(settings)
+
+
+def scrapy_alone(feeds: list[list[str]], at_once: int) -> None:
+    """Run in a process of its own (`--scrapy-alone FILE`): poll every source's feeds twice with
+    Scrapy alone, a Crawler per source poll, `at_once` polls at a time; the second round sends
+    the ETags of the first (every answer a 304). Prints the second round's CPU-seconds."""
+    from scrapy.utils.reactor import install_reactor
+
+    install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")  # veille's
+    from scrapy import Request, Spider
+    from scrapy.crawler import CrawlerProcess
+    from twisted.internet import defer
+
+    etags: dict[str, str] = {}
+
+    class Poll(Spider):
+        name = "poll"
+
+        async def start(self):
+            for url in self.urls:
+                headers = {"If-None-Match": etags[url]} if url in etags else {}
+                yield Request(url, headers=headers, dont_filter=True, callback=self.parse)
+
+        def parse(self, response):
+            etag = response.headers.get("ETag")
+            if etag:
+                etags[response.url] = etag.decode("latin-1")
+
+    process = CrawlerProcess(
+        {
+            "LOG_LEVEL": "WARNING",
+            "TELNETCONSOLE_ENABLED": False,
+            "REMOTE_CONTROL_ENABLED": False,
+            "HTTPERROR_ALLOWED_CODES": [304],
+        }
+    )
+    result = {}
+
+    @defer.inlineCallbacks
+    def rounds():
+        for round_ in ("warm", "idle"):
+            started = _own_cpu()
+            polls = [list(urls) for urls in feeds]
+            while polls:  # `at_once` polls at a time, each a Crawler of its own
+                batch, polls = polls[:at_once], polls[at_once:]
+                yield defer.DeferredList([process.crawl(Poll, urls=urls) for urls in batch])
+            result[round_] = _own_cpu() - started
+        from twisted.internet import reactor
+
+        reactor.stop()
+
+    from twisted.internet import reactor
+
+    reactor.callWhenRunning(rounds)
+    process.start(stop_after_crawl=False)
+    print(json.dumps({"cpu": result["idle"], "requests": sum(len(f) for f in feeds)}))
+
+
+def _scrapy_alone_cpu(feeds: list[list[str]], at_once: int, folder: Path) -> float:
+    """CPU-seconds per request of Scrapy alone on these feeds' idle polls (its own process)."""
+    request = folder / "scrapy-alone.json"
+    request.write_text(json.dumps({"feeds": feeds, "at_once": at_once}), encoding="utf-8")
+    answer = subprocess.run(
+        [sys.executable, __file__, "--scrapy-alone", str(request)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=3600,
+    )
+    figures = json.loads(answer.stdout.strip().splitlines()[-1])
+    return figures["cpu"] / figures["requests"]
+
+
+def _pipeline_cpu_per_article(ports: list[int], count: int, config, folder: Path) -> float:
+    """CPU-seconds per article of the crawl's item pipelines and the match step on the pages the
+    first cycle fetched (the same bytes), in this thread (bench/pipeline.py's harness)."""
+    from pages import Page
+    from pipeline import run_pipeline
+
+    pages = []
+    for i in range(count):
+        host = f"127.0.0.1:{ports[i]}"
+        for j in range(1 + i % 2):
+            for k in "01":
+                path = f"/s{i}/a{j}{k}"
+                found = _page(path, host)
+                assert found is not None
+                pages.append(Page(f"http://{host}{path}", found[0].decode("utf-8"), "fr"))
+    # A first run on a few pages loads what a crawl worker's extraction process loads at its
+    # start (trafilatura's and the language identifier's models): start-up, not article work.
+    (folder / "warm-up").mkdir()
+    run_pipeline(pages[:2], config.rules, folder / "warm-up")
+    (folder / "pipeline").mkdir()
+    started = _own_cpu()
+    _elapsed, stored, _matches, _alerts = run_pipeline(pages, config.rules, folder / "pipeline")
+    return (_own_cpu() - started) / stored
 
 
 def _cycle(config, names: list[str], pool, threads: int) -> float:
@@ -225,13 +367,31 @@ def measure(count: int, old_sample: int, workers: int, per_worker: int) -> None:
         ).start()
         try:
             threads = workers * per_worker
-            warm = _cycle(config, names, pool, threads)  # first cycle: feeds and articles
+            # A source of its own first, so that the workers' extraction processes have started
+            # (their imports are start-up, not the cost of an article).
+            _cycle(config, names[-1:], pool, 1)
+            names = names[:-1]
+            entry_points -= 1 + (count - 1) % 2
             pids = [w["pid"] for w in pool.describe()]
-            cpu_before = _own_cpu() + sum(_cpu_of(p) for p in pids)
+            cpu_before = _own_cpu() + _tree_cpu(pids)
+            stored_before = _stored(config)
+            warm = _cycle(config, names, pool, threads)  # first cycle: feeds and articles
+            warm_cpu = _own_cpu() + _tree_cpu(pids) - cpu_before
+            new_articles = _stored(config) - stored_before
+            cpu_before = _own_cpu() + _tree_cpu(pids)
             wall = _cycle(config, names, pool, threads)  # the idle cycle: every feed 304
-            cpu = _own_cpu() + sum(_cpu_of(p) for p in pids) - cpu_before
+            cpu = _own_cpu() + _tree_cpu(pids) - cpu_before
         finally:
             pool.stop()
+        feeds = [
+            [
+                f"http://127.0.0.1:{ports[int(n[1:])]}/{n}/feed{j}.xml"
+                for j in range(1 + int(n[1:]) % 2)
+            ]
+            for n in names
+        ]
+        alone = _scrapy_alone_cpu(feeds, threads, folder)
+        pipeline = _pipeline_cpu_per_article(ports, count - 1, config, folder)
         sample = names[: max(2, old_sample)]
         sample_points = sum(1 + int(n[1:]) % 2 for n in sample)
         own, children = _own_cpu(), _children_cpu()
@@ -241,6 +401,14 @@ def measure(count: int, old_sample: int, workers: int, per_worker: int) -> None:
     server.join()
     per_point = cpu / entry_points
     old_per_point = old_cpu / sample_points
+    per_article = (warm_cpu - cpu) / new_articles
+    print(
+        f"{count:>5} sources | idle: veille {per_point * 1000:6.1f} ms CPU per entry point, "
+        f"Scrapy alone {alone * 1000:6.1f} ms per request: {per_point / alone:4.1f}x (target "
+        f"<= 3x) | new article: veille {per_article * 1000:6.1f} ms CPU, the pipeline's own "
+        f"work {pipeline * 1000:6.1f} ms: {per_article / pipeline:4.1f}x (target <= 2x; "
+        f"{new_articles} articles)"
+    )
     print(
         f"{count:>5} sources, {entry_points:>5} entry points | workers: "
         f"{per_point * 1000:6.1f} ms CPU per entry point, idle cycle {wall:6.1f} s wall "
@@ -251,6 +419,10 @@ def measure(count: int, old_sample: int, workers: int, per_worker: int) -> None:
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["--scrapy-alone"]:
+        request = json.loads(Path(sys.argv[2]).read_text(encoding="utf-8"))
+        scrapy_alone(request["feeds"], request["at_once"])
+        return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sources", type=int, action="append")
     parser.add_argument("--old-sample", type=int, default=10)
