@@ -3,7 +3,8 @@
 Starting Python, importing Scrapy and trafilatura and building a process costs about two
 CPU-seconds; a conditional request that answers 304 costs about a millisecond. A worker pays the
 first price once and then runs crawl after crawl, concurrently, in one reactor (Scrapy is built
-to crawl many sites at once). The daemon's pool (crawler.fetching.workers) starts one per core, hands
+to crawl many sites at once). The daemon's pool (crawler.fetching.workers) starts one per core (one on a
+small-memory machine: monitors.service.config.default_crawl_workers), hands
 them crawl requests and reads their answers, and kills, replaces and recycles them.
 
 Protocol, one JSON object per line:
