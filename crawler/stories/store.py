@@ -430,8 +430,14 @@ def story_groups(db: Database, limit: int = 20, min_sources: int = 1) -> list[di
         keys = ["id", "source", "outlet", "url", "title", "published", "language"]
         group["members"] = [dict(zip(keys, row, strict=True)) for row in rows]
         group["outlets"] = sorted({m["outlet"] for m in group["members"]})
-        group["languages"] = sorted({m["language"] for m in group["members"] if m["language"]})
+        group["languages"] = story_languages(m["language"] for m in group["members"])
     return groups
+
+
+def story_languages(languages: Iterable[str | None]) -> list[str]:
+    """The languages a story is told in, from its members' languages (unknown ones left out),
+    sorted: one rule for `veille stories --json` and the reader's stories list and story page."""
+    return sorted({language for language in languages if language})
 
 
 def story_count(db: Database) -> int:

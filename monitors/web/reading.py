@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from crawler.storage.engine import Database
+from crawler.stories.store import story_languages
 from monitors.service.status import source_statuses
 from monitors.web import store as web_store
 from monitors.web.store import MatchRow, Revision, StoryMember
@@ -63,6 +64,8 @@ class StoryPage:
     revisions: dict[int, list[Revision]]
     triggered: list[tuple[str, int]]  # (watchlist, alert id), and matches without an alert
     matched: list[str]
+    languages: list[str] = field(default_factory=list)  # as `veille stories --json` gives them
+    title_language: str | None = None  # the language of the article the title is taken from
 
 
 @dataclass(frozen=True)
@@ -137,14 +140,17 @@ def story_page(db: Database, story_id: int) -> StoryPage | None:
     if row is None:
         return None
     members = web_store.story_members(db, story_id)
+    title = row.title or (members[0].title if members else "")
     return StoryPage(
         row.id,
-        row.title or (members[0].title if members else ""),
+        title,
         row.first_seen,
         members,
         {m.article_id: web_store.revisions(db, m.article_id) for m in members},
         web_store.story_alerts(db, story_id),
         web_store.story_watchlists(db, story_id),
+        story_languages(m.language for m in members),
+        next((m.language for m in members if m.title == title), None),
     )
 
 
