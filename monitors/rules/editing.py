@@ -57,7 +57,13 @@ class StaleFile(VeilleError):
 
 class EditRefused(VeilleError):
     """The change would leave the file invalid, or names a watchlist that is not (or already)
-    there; the message says what and how to fix it."""
+    there; the message says what and how to fix it. `reason` and `details` let the reader say
+    the same in the page's language (the loader's own text, in `details`, stays as it is)."""
+
+    def __init__(self, message: str, reason: str = "", **details: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.details = details
 
 
 @dataclass(frozen=True)
@@ -274,19 +280,27 @@ def _edited(text: str, change: Change) -> str:
     try:
         data = yaml.load(text)
     except YAMLError as exc:
+        detail = str(exc).splitlines()[0]
         raise EditRefused(
-            f"the watchlists file is not valid YAML ({str(exc).splitlines()[0]}); fix it by "
-            "hand (`veille rules check` says where) before editing it here"
+            f"the watchlists file is not valid YAML ({detail}); fix it by "
+            "hand (`veille rules check` says where) before editing it here",
+            "not_yaml",
+            detail=detail,
         ) from None
     seq = _watchlists(data)
     if not isinstance(data, dict) or not isinstance(seq, CommentedSeq):
         raise EditRefused(
-            "the watchlists file has no 'watchlists:' list; add one by hand (docs/watch-rules.md)"
+            "the watchlists file has no 'watchlists:' list; add one by hand (docs/watch-rules.md)",
+            "no_list",
         )
     target = change.fields.name if change.fields else change.name
     if change.action == "create":
         if _index(seq, target) is not None:
-            raise EditRefused(f"a watchlist named {target!r} already exists; choose another name")
+            raise EditRefused(
+                f"a watchlist named {target!r} already exists; choose another name",
+                "exists",
+                name=target,
+            )
         item = CommentedMap()
         item["name"] = target
         assert change.fields is not None
@@ -300,7 +314,9 @@ def _edited(text: str, change: Change) -> str:
     if index is None:
         raise EditRefused(
             f"there is no watchlist named {change.name!r} in the file (any more); reload the "
-            "watchlists page"
+            "watchlists page",
+            "missing",
+            name=change.name,
         )
     if change.action == "delete":
         del seq[index]
@@ -309,7 +325,11 @@ def _edited(text: str, change: Change) -> str:
     elif change.action == "update":
         assert change.fields is not None
         if target != change.name and _index(seq, target) is not None:
-            raise EditRefused(f"a watchlist named {target!r} already exists; choose another name")
+            raise EditRefused(
+                f"a watchlist named {target!r} already exists; choose another name",
+                "exists",
+                name=target,
+            )
         _apply_fields(seq[index], change.fields)
     else:
         raise ValueError(f"unknown change {change.action!r}")
@@ -356,8 +376,9 @@ def _validate(
         if source_names is not None:
             validate_sources_referenced(rules, source_names)
     except ConfigError as exc:
+        detail = str(exc).replace(str(temporary), str(path))
         raise EditRefused(
-            "not saved, the file would be invalid: " + str(exc).replace(str(temporary), str(path))
+            "not saved, the file would be invalid: " + detail, "invalid", detail=detail
         ) from None
     rules.path = str(path)
     warnings = [

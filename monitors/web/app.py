@@ -608,7 +608,9 @@ def _source_names(path: Path | None) -> set[str] | None:
     except VeilleError as exc:
         raise EditRefused(
             f"not saved: the sources file the watchlists are checked against is invalid ({exc}); "
-            "fix it first (`veille sources check --offline`)"
+            "fix it first (`veille sources check --offline`)",
+            "sources_invalid",
+            detail=str(exc),
         ) from None
 
 

@@ -41,6 +41,7 @@ from monitors.rules.editing import (
     watchlist_fields,
 )
 from monitors.rules.watchlists import RuleSet
+from monitors.web.i18n_editing import add_editing_arabic
 from monitors.web.opml import opml_document
 
 log = logging.getLogger("veille.web.editing")
@@ -103,6 +104,23 @@ LABELS: dict[str, dict[str, str]] = {
         "what": "quoi",
         "state": "état",
         "active": "active",
+        "stale_file": "non enregistré : {file} a changé sur le disque depuis l'ouverture de ce "
+        "formulaire (modifié à la main ou enregistré par quelqu'un d'autre) ; rien n'a été "
+        "écrasé. Rouvrez le formulaire pour repartir du fichier tel qu'il est maintenant.",
+        "form_too_large": "Formulaire trop volumineux (plus d'1 Mo).",
+        "refused_not_yaml": "le fichier des veilles n'est pas du YAML valide ({detail}) ; "
+        "corrigez-le à la main (`veille rules check` dit où) avant de le modifier ici.",
+        "refused_no_list": "le fichier des veilles n'a pas de liste 'watchlists:' ; ajoutez-en "
+        "une à la main (docs/watch-rules.md).",
+        "refused_exists": "une veille nommée {name} existe déjà ; choisissez un autre nom.",
+        "refused_missing": "il n'y a pas (ou plus) de veille nommée {name} dans le fichier ; "
+        "rechargez la page des veilles.",
+        "refused_invalid": "non enregistré, le fichier serait invalide : {detail}",
+        "refused_sources_invalid": "non enregistré : le fichier des sources sur lequel les "
+        "veilles sont vérifiées est invalide ({detail}) ; corrigez-le d'abord "
+        "(`veille sources check --offline`).",
+        "unknown_watchlist": "veille {name}",
+        "post_only": "cette adresse n'accepte que POST",
     },
     "en": {
         "watchlists": "Watchlists",
@@ -160,8 +178,26 @@ LABELS: dict[str, dict[str, str]] = {
         "what": "what",
         "state": "state",
         "active": "active",
+        "stale_file": "not saved: {file} changed on disk since this form was opened (edited by "
+        "hand or saved by someone else); nothing was overwritten. Open the form again to start "
+        "from the file as it is now.",
+        "form_too_large": "Form too large (over 1 MB).",
+        "refused_not_yaml": "the watchlists file is not valid YAML ({detail}); fix it by hand "
+        "(`veille rules check` says where) before editing it here.",
+        "refused_no_list": "the watchlists file has no 'watchlists:' list; add one by hand "
+        "(docs/watch-rules.md).",
+        "refused_exists": "a watchlist named {name} already exists; choose another name.",
+        "refused_missing": "there is no watchlist named {name} in the file (any more); reload "
+        "the watchlists page.",
+        "refused_invalid": "not saved, the file would be invalid: {detail}",
+        "refused_sources_invalid": "not saved: the sources file the watchlists are checked "
+        "against is invalid ({detail}); fix it first (`veille sources check --offline`).",
+        "unknown_watchlist": "watchlist {name}",
+        "post_only": "this address takes POST only",
     },
 }
+
+add_editing_arabic(LABELS)
 
 
 @dataclass
@@ -245,6 +281,18 @@ def _values(fields: WatchlistFields) -> dict[str, Any]:
     }
 
 
+def refusal_text(exc: EditRefused, words: dict[str, str]) -> str:
+    """An `EditRefused` in the page's language: its sentence translated around the loader's own
+    text (file, line), which stays as it is; the English message when the reason has no words."""
+    sentence = words.get(f"refused_{exc.reason}") if exc.reason else None
+    if sentence is None:
+        return str(exc)
+    try:
+        return sentence.format(**exc.details)
+    except (KeyError, IndexError):
+        return str(exc)
+
+
 def routes(parts: ReaderParts) -> list[Route]:
     """The editing routes, to put before the reader's own."""
 
@@ -285,7 +333,7 @@ def routes(parts: ReaderParts) -> list[Route]:
             return None, refusal
         form = await parts.read_form(request)
         if form is None:
-            return None, refused(request, 413, "form too large (over 1 MB)")
+            return None, refused(request, 413, labels(request)["form_too_large"])
         problem = parts.refusal(request, form)
         if problem:
             log.warning("form refused on %s: %s", request.url.path, problem)
@@ -333,7 +381,8 @@ def routes(parts: ReaderParts) -> list[Route]:
                 text = parts.watchlists.read_text(encoding="utf-8")
                 found = watchlist_fields(text, str(name))
                 if found is None:
-                    return page(request, "error.html", status=404, message=f"watchlist {name}")
+                    message = e["unknown_watchlist"].format(name=name)
+                    return page(request, "error.html", status=404, message=message)
                 fields = found
             return edit_page(request, fields, creating, file_token(parts.watchlists), {})
         form, answer = await checked_post(request)
@@ -386,8 +435,9 @@ def routes(parts: ReaderParts) -> list[Route]:
         try:
             checked = check_change(parts.watchlists, change, parts.secrets(), parts.source_names())
         except EditRefused as exc:
+            error = refusal_text(exc, e)
             return edit_page(
-                request, fields, creating, token, form, status=422, error=str(exc), notice=notice
+                request, fields, creating, token, form, status=422, error=error, notice=notice
             )
         days = max(1, min(3650, int(form["days"]) if form.get("days", "").isdigit() else 30))
         reader = parts.reader_labels(parts.language(request))
@@ -416,12 +466,12 @@ def routes(parts: ReaderParts) -> list[Route]:
         )
 
     def stale(request: Request, fields: WatchlistFields | None, creating: bool) -> HTMLResponse:
-        message = (
-            f"not saved: {parts.watchlists.name} changed on disk since this form was opened "
-            "(edited by hand or saved by someone else); nothing was overwritten. Open the form "
-            "again to start from the file as it is now"
+        message = labels(request)["stale_file"].format(file=parts.watchlists.name)
+        log.warning(
+            "watchlist edit refused to %s: %s changed on disk since the form was opened",
+            who(request),
+            parts.watchlists.name,
         )
-        log.warning("watchlist edit refused to %s: %s", who(request), message)
         reopen = (
             "/new-watchlist" if creating or fields is None else f"/watchlists/{fields.name}/edit"
         )
@@ -449,8 +499,9 @@ def routes(parts: ReaderParts) -> list[Route]:
             return stale(request, fields, creating)
         except EditRefused as exc:
             if fields is None:
-                return refused(request, 422, str(exc))
-            return edit_page(request, fields, creating, token, form, status=422, error=str(exc))
+                return refused(request, 422, refusal_text(exc, e))
+            error = refusal_text(exc, e)
+            return edit_page(request, fields, creating, token, form, status=422, error=error)
         from monitors.service.daemon import request_reload
 
         try:
@@ -477,7 +528,8 @@ def routes(parts: ReaderParts) -> list[Route]:
             return page(request, "error.html", status=404, message=request.url.path)
         if request.method == "GET":
             if action != "delete":
-                return page(request, "error.html", status=405, message="POST only")
+                message = labels(request)["post_only"]
+                return page(request, "error.html", status=405, message=message)
             refusal = not_allowed(request)
             if refusal is not None:
                 return refusal
@@ -487,7 +539,7 @@ def routes(parts: ReaderParts) -> list[Route]:
                     parts.watchlists, Change("delete", name), parts.secrets(), None
                 )
             except EditRefused as exc:
-                return refused(request, 422, str(exc))
+                return refused(request, 422, refusal_text(exc, labels(request)))
             return page(
                 request,
                 "watchlist_delete.html",
