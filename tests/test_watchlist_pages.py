@@ -122,8 +122,8 @@ def test_an_edit_of_a_file_changed_since_the_form_was_opened_is_refused(web, wat
         f"{web}/watchlists/dell-maroc/edit", {**fields, **hidden, "action": "save"}
     )
     assert status == 409
-    assert "changed on disk since this form was opened" in refused
-    assert "nothing was overwritten" in refused and "title: Dell au Maroc" in refused
+    assert "a changé sur le disque depuis l'ouverture de ce formulaire" in refused
+    assert "rien n'a été écrasé" in refused and "title: Dell au Maroc" in refused
     assert watchlists.read_text(encoding="utf-8") == by_hand
     assert not changes_path(watchlists).exists()
 
