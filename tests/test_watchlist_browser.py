@@ -86,7 +86,7 @@ def test_an_edit_of_a_file_changed_on_disk_is_refused(browser, web, watchlists):
     watchlists.write_text(by_hand, encoding="utf-8")
     browser.fill({"title": "UM6P (modifiée)"})
     browser.click_and_wait("button[value=preview]")
-    assert "changed on disk since this form was opened" in browser.text
+    assert "a changé sur le disque depuis l'ouverture de ce formulaire" in browser.text
     assert "UM6P (modifiée)" in browser.text  # what was typed, to copy into the new form
     browser.screenshot("watchlist-stale-refused")
     assert watchlists.read_text(encoding="utf-8") == by_hand
