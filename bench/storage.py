@@ -152,9 +152,8 @@ def run(
                 say(f"size {size:,}: copying the SQLite database into PostgreSQL")
                 started = time.perf_counter()
                 lite.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
-                copy_database(path, postgres, replace=True)
+                copy_database(path, postgres, replace=True)  # analyses the tables too
                 pg = store.open_database(postgres)
-                pg.execute("ANALYZE")
                 say(f"  copied and analysed in {time.perf_counter() - started:.0f} s")
                 batch = [next(source) for _ in range(measured_count(size))]
                 say(f"size {size:,}: storing {len(batch)} more articles on each engine")

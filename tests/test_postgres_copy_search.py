@@ -81,6 +81,9 @@ def test_copy_moves_every_table_with_its_ids(filled_sqlite, copied):
     expected = counts(lite, COPIED_TABLES)
     assert counts(pg, COPIED_TABLES) == expected
     assert expected["articles"] == 9 and expected["alerts"] > 0 and expected["lsh_keys"] > 0
+    # ANALYZE ran: the planner knows the copied rows (-1 for a table never analysed).
+    reltuples = "SELECT reltuples FROM pg_class WHERE relname = 'articles'"
+    assert pg.execute(reltuples).fetchone()[0] == 9
     for table in COPIED_TABLES:
         assert f"{table} " in output
     query = "SELECT id, url_key, story_id, content_hash, signature FROM articles ORDER BY id"

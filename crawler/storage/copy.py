@@ -140,6 +140,9 @@ def copy_database(
                     + "; ".join(f"{c.table}: {c.source_rows} → {c.target_rows}" for c in wrong)
                 )
             _move_identities(pg, tables)
+        # The planner's statistics of a freshly filled database are empty until autovacuum
+        # comes round: searches and list pages would be planned for empty tables meanwhile.
+        pg.execute("ANALYZE")
         return copied
     except psycopg.Error as exc:
         raise explain_postgres_error(target, exc) from None
