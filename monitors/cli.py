@@ -151,6 +151,7 @@ class _Veille(click.Group):
 
 
 @click.group(cls=_Veille, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="veille", message="%(prog)s %(version)s")
 @click.option(
     "--db",
     help="SQLite file, or postgresql://… [env VEILLE_DB; data/veille.db]",
