@@ -134,8 +134,50 @@ ROW_ID = click.IntRange(1, 2**63 - 1)  # SQLite's largest row id
 SECONDS = _Seconds(0.1, 3_600)
 
 
+def _hoist_global_options(group: click.Group, args: list[str]) -> list[str]:
+    """Moves the global options written after the command (`veille status --db x.db`, the most
+    common slip) to before it, where click looks for them. No subcommand reuses a global option's
+    name (tests/test_cli_usage.py holds it), so a moved token is never a subcommand's own; --help
+    and --version stay where they are (after a command, --help is that command's help)."""
+    takes_value: set[str] = set()
+    flags: set[str] = set()
+    for param in group.params:
+        if isinstance(param, click.Option) and param.name != "version":
+            (flags if param.is_flag else takes_value).update(param.opts)
+    i = 0
+    while i < len(args):  # the global options already in front, up to the command's name
+        token = args[i]
+        if token == "--" or not token.startswith("-"):
+            break
+        i += 2 if token in takes_value else 1
+    front, rest = list(args[:i]), list(args[i:])
+    moved: list[str] = []
+    kept: list[str] = []
+    j = 0
+    while j < len(rest):
+        token = rest[j]
+        if token == "--":
+            kept.extend(rest[j:])
+            break
+        name = token.split("=", 1)[0]
+        if token in takes_value:
+            moved.extend(rest[j : j + 2])
+            j += 2
+        elif name in takes_value or token in flags:
+            moved.append(token)
+            j += 1
+        else:
+            kept.append(token)
+            j += 1
+    return front + moved + kept
+
+
 class _Veille(click.Group):
-    """Turns every VeilleError into a one-line message and exit status 2, no traceback."""
+    """Turns every VeilleError into a one-line message and exit status 2, no traceback; takes the
+    global options after the command as well as before it."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, _hoist_global_options(self, args))
 
     def invoke(self, ctx: click.Context):
         try:

@@ -3,11 +3,14 @@ command, JSON on failure, watchlists defined but not matched yet."""
 
 from __future__ import annotations
 
+import json
 from importlib.metadata import version
 
+import click
 from click.testing import CliRunner
 
 from monitors.cli import cli
+from monitors.service.config import SEEDS_DIR
 
 
 def invoke(*args: str):
@@ -18,3 +21,40 @@ def test_version_prints_the_installed_version():
     result = invoke("--version")
     assert result.exit_code == 0, result.output
     assert result.output.strip().endswith(version("veille"))
+
+
+def test_a_global_option_after_the_command_is_taken(tmp_path):
+    missing = tmp_path / "x.db"
+    for args in (("status", "--db", str(missing)), ("status", f"--db={missing}")):
+        result = CliRunner().invoke(cli, list(args))
+        assert result.exit_code == 2, result.output
+        assert f"no database at {missing}" in result.output  # the --db given, not the default
+    # In a nested group, mixed with the command's own options, and a flag-like global.
+    watchlists = tmp_path / "w.yaml"
+    watchlists.write_text((SEEDS_DIR / "watchlists.yaml").read_text(encoding="utf-8"))
+    result = CliRunner().invoke(
+        cli, ["rules", "check", "--json", "--watchlists", str(watchlists), "--log-level", "ERROR"]
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["path"] == str(watchlists)
+    # Given both before and after the command, the one after wins (the last, as click does).
+    result = CliRunner().invoke(
+        cli, ["--db", str(tmp_path / "a.db"), "status", "--db", str(missing)]
+    )
+    assert f"no database at {missing}" in result.output
+
+
+def test_no_subcommand_reuses_a_global_option_name():
+    """Global options after the command are moved before it: a subcommand option of the same
+    name would be taken from its command."""
+    global_names = {name for param in cli.params for name in param.opts}
+
+    def walk(command: click.Command, path: str) -> None:
+        for param in command.params:
+            assert not set(param.opts) & global_names, f"{path} reuses a global option"
+        if isinstance(command, click.Group):
+            for name, sub in command.commands.items():
+                walk(sub, f"{path} {name}")
+
+    for name, command in cli.commands.items():
+        walk(command, name)
