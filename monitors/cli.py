@@ -824,6 +824,28 @@ def rules() -> None:
     """Check and try watch rules."""
 
 
+def _config_errors_json(exc: VeilleError) -> list[dict]:
+    """Each problem of a configuration error with its file and line (null when not known)."""
+    from crawler.core.errors import ConfigError, ConfigErrors
+
+    if isinstance(exc, ConfigErrors):
+        problems: list[VeilleError] = list(exc.errors)
+    else:
+        problems = [exc]
+    return [
+        {
+            "file": p.path,
+            "line": p.line,
+            "column": p.column,
+            "message": p.problem,
+            "fix": p.fix or None,
+        }
+        if isinstance(p, ConfigError)
+        else {"file": None, "line": None, "column": None, "message": str(p), "fix": None}
+        for p in problems
+    ]
+
+
 @rules.command("check")
 @click.option("--json", "as_json", is_flag=True, help="Print the watchlists as JSON.")
 @click.option("--strict", is_flag=True, help="Treat warnings (likely slips) as errors.")
@@ -835,22 +857,46 @@ def rules_check(ctx: click.Context, as_json: bool, strict: bool) -> None:
     from monitors.rules.lint import lint_rules
     from monitors.service.config import load_config
 
-    config = load_config(_settings(ctx))
+    settings = _settings(ctx)
+    try:
+        config = load_config(settings)
+    except VeilleError as exc:
+        if not as_json:
+            raise
+        # A script reading stdout gets an answer on an invalid file too, with each problem's
+        # place; the exit status is the same as without --json.
+        echo_json(
+            {"path": str(settings.watchlists), "ok": False, "valid": False}
+            | {"errors": _config_errors_json(exc), "warnings": []},
+            ensure_ascii=False,
+            indent=2,
+        )
+        echo(f"error: {exc}", err=True)
+        ctx.exit(2)
     warnings = lint_rules(config.rules, config.rules.raw_watchlists)
+    warnings_json = [
+        {"line": w.line, "column": w.column, "message": w.message, "fix": w.fix} for w in warnings
+    ]
     for warning in warnings:
         echo(str(warning), err=True)
     if strict and warnings:
+        if as_json:
+            echo_json(
+                {"path": str(config.rules.path), "ok": False, "valid": True}
+                | {"errors": [], "warnings": warnings_json},
+                ensure_ascii=False,
+                indent=2,
+            )
         echo(f"error: {len(warnings)} warning(s) and --strict", err=True)
         sys.exit(2)
     if as_json:
         echo_json(
             {
                 "path": str(config.rules.path),
+                "ok": True,
                 "valid": True,
-                "warnings": [
-                    {"line": w.line, "column": w.column, "message": w.message, "fix": w.fix}
-                    for w in warnings
-                ],
+                "errors": [],
+                "warnings": warnings_json,
                 "watchlists": [
                     {
                         "name": w.name,

@@ -58,3 +58,48 @@ def test_no_subcommand_reuses_a_global_option_name():
 
     for name, command in cli.commands.items():
         walk(command, name)
+
+
+def test_rules_check_json_answers_on_an_invalid_file(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "watchlists:\n"
+        "  - name: one\n"
+        "    query: 'maroc AND ('\n"
+        "  - name: two\n"
+        "    channels: [nowhere]\n"
+        "    terms: [x]\n",
+        encoding="utf-8",
+    )
+    without = CliRunner().invoke(cli, ["--watchlists", str(bad), "rules", "check"])
+    result = CliRunner().invoke(cli, ["--watchlists", str(bad), "rules", "check", "--json"])
+    assert result.exit_code == without.exit_code == 2, result.output
+    answer = json.loads(result.stdout)
+    assert answer["ok"] is False and answer["path"] == str(bad)
+    assert len(answer["errors"]) >= 2
+    for error in answer["errors"]:
+        assert error["file"] == str(bad) and isinstance(error["line"], int), error
+        assert error["message"]
+    # A missing file is an answer too.
+    missing = tmp_path / "missing.yaml"
+    result = CliRunner().invoke(cli, ["--watchlists", str(missing), "rules", "check", "--json"])
+    assert result.exit_code == 2
+    answer = json.loads(result.stdout)
+    assert answer["ok"] is False and answer["errors"][0]["message"]
+
+
+def test_rules_check_json_says_ok_on_a_valid_file():
+    result = CliRunner().invoke(cli, ["rules", "check", "--json"])
+    assert result.exit_code == 0, result.output
+    answer = json.loads(result.stdout)
+    assert answer["ok"] is True and answer["errors"] == []
+
+
+def test_rules_check_json_strict_with_warnings_answers_not_ok(tmp_path):
+    rules = tmp_path / "w.yaml"
+    rules.write_text("watchlists:\n  - name: one\n    query: 'maroc or tech'\n", encoding="utf-8")
+    args = ["--watchlists", str(rules), "rules", "check", "--strict"]
+    result = CliRunner().invoke(cli, [*args, "--json"])
+    assert result.exit_code == CliRunner().invoke(cli, args).exit_code == 2
+    answer = json.loads(result.stdout)
+    assert answer["ok"] is False and answer["warnings"][0]["line"] == 3
