@@ -545,21 +545,28 @@ def search(ctx, query, sources, languages, since, until, watchlist, limit, order
 )
 @click.pass_context
 def export(ctx, fmt, watchlist, since, until, output) -> None:
-    """Export matches as CSV, JSON Lines or an Atom feed."""
+    """Export matches as CSV, JSON Lines or an Atom feed (a watchlist defined in the watchlists
+    file but with no match yet exports nothing: an empty, valid file)."""
+    from monitors.alerts.secrets import load_secrets_file
+    from monitors.rules.watchlists import load_rules
     from monitors.web.export import atom_feed, matched_articles, write_csv, write_jsonl
 
     settings = _settings(ctx)
+    try:
+        rule_set = load_rules(settings.watchlists, load_secrets_file(settings.secrets))
+    except VeilleError as exc:
+        rule_set = None  # the watchlists that matched are still known from the database
+        if watchlist:
+            echo(f"warning: watchlists file not read, only matched names known: {exc}", err=True)
     db = _existing_db(ctx)
     since, until = _date_option(since, "--since"), _date_option(until, "--until")
-    _known_names(db, watchlist=watchlist)
+    _known_names(db, watchlist=watchlist, rules=rule_set)
     records = matched_articles(db, watchlist, since, until)
     if fmt == "atom":
         if not watchlist:
             raise click.UsageError("--format atom needs --watchlist")
-        from monitors.rules.watchlists import load_rules
-
         try:
-            title = load_rules(settings.watchlists).by_name(watchlist).title
+            title = rule_set.by_name(watchlist).title if rule_set else watchlist
         except VeilleError:
             title = watchlist
         data = atom_feed(list(records), watchlist, title)

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 from importlib.metadata import version
+from xml.etree import ElementTree
 
 import click
 from click.testing import CliRunner
 
+from crawler.storage import store
 from monitors.cli import cli
 from monitors.service.config import SEEDS_DIR
 
@@ -103,3 +105,24 @@ def test_rules_check_json_strict_with_warnings_answers_not_ok(tmp_path):
     assert result.exit_code == CliRunner().invoke(cli, args).exit_code == 2
     answer = json.loads(result.stdout)
     assert answer["ok"] is False and answer["warnings"][0]["line"] == 3
+
+
+def test_export_of_a_defined_watchlist_with_no_match_yet_is_empty(tmp_path):
+    store.open_database(tmp_path / "v.db").close()
+    rules = tmp_path / "w.yaml"
+    rules.write_text("watchlists:\n  - name: pas-encore\n    terms: [cloud]\n", encoding="utf-8")
+    base = ["--db", str(tmp_path / "v.db"), "--watchlists", str(rules), "export"]
+    jsonl = CliRunner().invoke(cli, [*base, "--format", "jsonl", "--watchlist", "pas-encore"])
+    assert jsonl.exit_code == 0, jsonl.output
+    assert jsonl.stdout == ""
+    csv = CliRunner().invoke(cli, [*base, "--format", "csv", "--watchlist", "pas-encore"])
+    assert csv.exit_code == 0, csv.output
+    assert len(csv.stdout.splitlines()) <= 1  # the header at most, no row
+    atom = CliRunner().invoke(cli, [*base, "--format", "atom", "--watchlist", "pas-encore"])
+    assert atom.exit_code == 0, atom.output
+    feed = ElementTree.fromstring(atom.stdout_bytes)
+    assert feed.findall("{http://www.w3.org/2005/Atom}entry") == []
+    # A name defined nowhere is still refused, with the known ones.
+    nope = CliRunner().invoke(cli, [*base, "--watchlist", "nope"])
+    assert nope.exit_code == 2
+    assert "unknown watchlist 'nope' (known: pas-encore)" in nope.output
