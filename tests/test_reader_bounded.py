@@ -19,8 +19,10 @@ import pytest
 
 import monitors  # noqa: F401 (registers the monitors owners)
 from crawler.core.times import iso
+from crawler.storage import articles as article_columns
 from crawler.storage import store
 from crawler.storage.engine import SQLiteDatabase
+from crawler.stories import store as stories_store
 from monitors.service import store as service_store
 from monitors.service.health import health_report
 from monitors.service.status import gather_status
@@ -85,8 +87,25 @@ def _fill(path: Path, recent: int, old: int) -> None:
                     "VALUES (?, 'email', ?, ?)",
                     (alert_id, "pending" if n < 20 else "sent", iso(published)),
                 )
+    _group(db, range(first, first + recent + old))
     conn.execute("ANALYZE")
     db.close()
+
+
+def _group(db, article_ids: range) -> None:
+    """Put the articles in stories as crawler.stories.grouping.assign_story does: four
+    consecutive articles (three outlets) per story, but every fifth article alone in its own."""
+    now = iso(NOW)
+    with db.transaction():
+        stories: dict[int, int] = {}
+        for n, article_id in enumerate(article_ids):
+            key = -n - 1 if n % 5 == 0 else n // 4
+            if key in stories:
+                stories_store.touch_story(db, stories[key], now)
+            else:
+                stories[key] = stories_store.create_story(db, article_id, None, now)
+            article_columns.set_story(db, article_id, stories[key], b"", 0)
+            stories_store.note_outlet(db, stories[key], article_id)
 
 
 def _steps(path: Path, read) -> int:
@@ -118,6 +137,7 @@ READS = {
     "/health's deliveries": lambda db: service_store.deliveries_in_states(
         db, ("pending", "failed", "unconfirmed")
     ),
+    "veille status's stories in several outlets": stories_store.stories_in_several_outlets,
 }
 
 
@@ -144,6 +164,14 @@ def _counted(db) -> tuple[dict[str, int], dict[str, int]]:
 def _kept(db) -> tuple[dict[str, int], dict[str, int]]:
     articles = {s.name: s.articles for s in service_store.source_rows(db) if s.articles}
     return web_store.match_counts(db), articles
+
+
+def _several_outlets(db) -> int:
+    """Stories more than one outlet ran, counted from every article."""
+    return db.execute(
+        "SELECT count(*) FROM (SELECT story_id FROM articles WHERE story_id IS NOT NULL "
+        "GROUP BY story_id HAVING count(DISTINCT source) > 1) AS shared"
+    ).fetchone()[0]
 
 
 def test_the_kept_counts_follow_inserts_updates_and_deletes(tmp_path, request, engine):
@@ -184,6 +212,32 @@ def test_the_kept_counts_follow_inserts_updates_and_deletes(tmp_path, request, e
                 ).fetchall()
             ]
         )
+        # 50 articles: stories of four (two to three outlets) but every fifth article alone.
+        assert stories_store.stories_in_several_outlets(db) == _several_outlets(db) == 13
+        alone = db.execute("SELECT story_id FROM articles WHERE id = 1").fetchone()[0]  # alpha
+        joined = db.execute("SELECT story_id FROM articles WHERE id = 2").fetchone()[0]
+        with db.transaction():  # the story alone gets alpha's second article, then beta's
+            for article_id, source, story_id in (
+                (101, "alpha", alone),
+                (102, "gamma", joined),
+                (103, "beta", alone),
+            ):
+                db.execute(
+                    "INSERT INTO articles(id, source, url, url_key, text, content_hash, "
+                    "fetched_at) VALUES (?, ?, ?, ?, 'Texte', ?, ?)",
+                    (
+                        article_id,
+                        source,
+                        f"https://x.ma/{article_id}",
+                        f"x.ma/{article_id}",
+                        f"h{article_id}",
+                        iso(NOW),
+                    ),
+                )
+                article_columns.set_story(db, article_id, story_id, b"", 0)
+                stories_store.note_outlet(db, story_id, article_id)
+        assert stories_store.stories_in_several_outlets(db) == _several_outlets(db) == 14
+        assert gather_status(db).stories_in_several_outlets == 14
     finally:
         db.close()
 
@@ -199,9 +253,11 @@ def test_the_counts_step_counts_what_an_existing_database_holds(tmp_path):
             conn.execute(f"DROP TRIGGER {name}")
         conn.execute("DROP TABLE watchlist_counts")
         conn.execute("DROP TABLE source_counts")
+        conn.execute("DROP TABLE story_outlets")
+        conn.execute("DROP TABLE story_counts")
         conn.execute(
-            "DELETE FROM _sqlite_migrations "
-            "WHERE name IN ('0021_watchlist_counts', '0022_source_counts')"
+            "DELETE FROM _sqlite_migrations WHERE name IN "
+            "('0021_watchlist_counts', '0022_source_counts', '0026_story_outlets')"
         )
         conn.execute("PRAGMA user_version = 0")
     conn.close()
@@ -210,6 +266,7 @@ def test_the_counts_step_counts_what_an_existing_database_holds(tmp_path):
     try:
         assert _kept(db) == _counted(db)
         assert sum(_kept(db)[1].values()) == 60
+        assert stories_store.stories_in_several_outlets(db) == _several_outlets(db) > 10
     finally:
         db.close()
 

@@ -462,6 +462,7 @@ def assign_story(
     else:
         story_id = store.create_story(db, article_id, title, now)
     article_columns.set_story(db, article_id, story_id, fp.to_bytes(), fp.shingles)
+    store.note_outlet(db, story_id, article_id)
     index_article(db, article_id, fp, replace=False, keys=keys)
     hour = story_hour(when)
     if hour is not None:

@@ -273,6 +273,37 @@ def touch_story(db: Database, story_id: int, now: str) -> None:
         db.execute("UPDATE stories SET updated_at = ? WHERE id = ?", (now, story_id))
 
 
+def note_outlet(db: Database, story_id: int, article_id: int) -> None:
+    """Record that the article's outlet runs the story (it was just put in it), and count the
+    story among those in several outlets when this outlet is its second: `veille status` reads
+    that count instead of grouping every article."""
+    with db.transaction():
+        source = db.execute("SELECT source FROM articles WHERE id = ?", (article_id,)).fetchone()
+        if source is None:
+            return
+        added = db.execute(
+            "INSERT INTO story_outlets(story_id, source) VALUES (?, ?) "
+            "ON CONFLICT (story_id, source) DO NOTHING RETURNING story_id",
+            (story_id, source[0]),
+        ).fetchone()
+        if added is None:
+            return
+        outlets = db.execute(
+            "SELECT count(*) FROM story_outlets WHERE story_id = ?", (story_id,)
+        ).fetchone()[0]
+        if outlets == 2:
+            db.execute(
+                "INSERT INTO story_counts(name, stories) VALUES ('several_outlets', 1) "
+                "ON CONFLICT (name) DO UPDATE SET stories = story_counts.stories + 1"
+            )
+
+
+def stories_in_several_outlets(db: Database) -> int:
+    """How many stories more than one outlet ran (kept by note_outlet: one row read)."""
+    row = db.execute("SELECT stories FROM story_counts WHERE name = 'several_outlets'").fetchone()
+    return int(row[0]) if row else 0
+
+
 def keep_revision(db: Database, article_id: int) -> int:
     """Before an article gets a new text: keep its current one as a revision and count it.
     Returns the article's new revision number."""

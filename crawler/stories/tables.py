@@ -108,6 +108,34 @@ STEPS: list[Step] = [
         CREATE INDEX IF NOT EXISTS story_terms_article ON story_terms(article_id);
         """,
     ),
+    # The outlets of each story, and how many stories run in more than one, kept as articles join
+    # stories (crawler.stories.store.note_outlet): `veille status` reads one row instead of
+    # grouping every article (issue 28). Listed before the stories back-fill, which puts articles
+    # in stories through note_outlet; a database that ran the back-fill earlier runs it now.
+    (
+        "0026_story_outlets",
+        r"""
+        CREATE TABLE IF NOT EXISTS story_outlets (
+                story_id INTEGER NOT NULL,
+                source TEXT NOT NULL,
+                PRIMARY KEY (story_id, source)
+            ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS story_counts (
+                name TEXT PRIMARY KEY,
+                stories INTEGER NOT NULL
+            );
+        DELETE FROM story_outlets;
+        DELETE FROM story_counts;
+        INSERT INTO story_outlets(story_id, source)
+            SELECT DISTINCT story_id, source FROM articles WHERE story_id IS NOT NULL;
+        INSERT INTO story_counts(name, stories)
+            SELECT 'several_outlets', n FROM (
+                SELECT count(*) AS n FROM (
+                    SELECT story_id FROM story_outlets GROUP BY story_id HAVING count(*) > 1
+                ) AS shared
+            ) AS counted WHERE n > 0;
+        """,
+    ),
     # Back-fills of articles stored before stories and story terms (they ran on every open that
     # found a migration pending before they were steps).
     ("0014_story_terms_backfill", backfill_story_terms),
@@ -183,4 +211,29 @@ POSTGRES_STEPS: list[tuple[str, PostgresStep]] = [
     # changed after PostgreSQL databases could hold articles, so their terms are computed again
     # (nothing to do on a new database, or one `veille db copy` fills from an up-to-date file).
     ("0003_story_terms_folding", rebuild_story_terms),
+    # As SQLite's 0026_story_outlets. Stories are written under crawler.storage.store.STORE_LOCK,
+    # so the one counter row is never updated by two transactions at once. No counter row while
+    # no story has two outlets: `veille db copy` takes a database holding rows for a filled one.
+    (
+        "0004_story_outlets",
+        r"""
+        CREATE TABLE story_outlets (
+                story_id BIGINT NOT NULL,
+                source TEXT NOT NULL,
+                PRIMARY KEY (story_id, source)
+            );
+        CREATE TABLE story_counts (
+                name TEXT PRIMARY KEY,
+                stories BIGINT NOT NULL
+            );
+        INSERT INTO story_outlets(story_id, source)
+            SELECT DISTINCT story_id, source FROM articles WHERE story_id IS NOT NULL;
+        INSERT INTO story_counts(name, stories)
+            SELECT 'several_outlets', n FROM (
+                SELECT count(*) AS n FROM (
+                    SELECT story_id FROM story_outlets GROUP BY story_id HAVING count(*) > 1
+                ) AS shared
+            ) AS counted WHERE n > 0;
+        """,
+    ),
 ]

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from crawler.storage.engine import Database
+from crawler.stories import store as stories_store
 
 
 def database_name(db: Database) -> str:
@@ -169,8 +170,5 @@ def totals(db: Database) -> Totals:
         db.execute("SELECT count(*) FROM alerts").fetchone()[0],
         int(db.execute("SELECT coalesce(sum(articles), 0) FROM source_counts").fetchone()[0]),
         db.execute("SELECT count(*) FROM stories").fetchone()[0],
-        db.execute(
-            "SELECT count(*) FROM (SELECT story_id FROM articles WHERE story_id IS NOT NULL "
-            "GROUP BY story_id HAVING count(DISTINCT source) > 1) AS shared"
-        ).fetchone()[0],
+        stories_store.stories_in_several_outlets(db),
     )
