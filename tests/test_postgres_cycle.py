@@ -1,32 +1,40 @@
-"""End to end on PostgreSQL: a full cycle over the fixture sites (crawl in worker processes,
-store, group into stories, match, alert) stores, groups and alerts exactly what the same cycle
-does on SQLite."""
+"""End to end on PostgreSQL: `veille --db postgresql://… run --once` over the fixture sites
+(crawl in worker processes, store, group into stories, match, alert) stores, groups and alerts
+exactly what `veille run --once` does on SQLite."""
 
 from __future__ import annotations
 
-import io
+import json
+
+from click.testing import CliRunner
 
 from crawler.storage import store
-from monitors.demo.run import console_only
+from monitors.cli import cli
+from monitors.demo.run import LOCAL_CRAWL_SETTINGS
 from monitors.demo.sites import DEMO_SITES_ROOT, render_sources, serve_demo_sites, stop_sites
-from monitors.service.config import SEEDS_DIR, load_config
-from monitors.service.cycle import run_cycle
-
-from .conftest import make_settings
 
 
-def cycle(folder, **extra):
+def cycle(folder, db_location: str):
+    """One `veille --db LOCATION run --once` over freshly served fixture sites, with the bundled
+    watchlists; what it stored, grouped and alerted."""
     sites = serve_demo_sites()
     try:
         sources = folder / "sources.yaml"
         sources.write_text(
             render_sources(DEMO_SITES_ROOT / "sources.yaml", sites), encoding="utf-8"
         )
-        settings = make_settings(folder, sources, SEEDS_DIR / "watchlists.yaml", **extra)
-        run_cycle(console_only(load_config(settings)), console=io.StringIO())
+        env = {"VEILLE_CRAWL_SETTINGS": json.dumps(LOCAL_CRAWL_SETTINGS)}
+        result = CliRunner().invoke(
+            cli,
+            ["--db", db_location, "--sources", str(sources), "run", "--once"],
+            env=env,
+            catch_exceptions=False,
+        )
     finally:
         stop_sites(sites)
-    db = store.open_database(settings.db)
+    assert result.exit_code == 0, result.output
+    assert "cycle done: 9 new articles" in result.output
+    db = store.open_database(db_location)
     story_ids = [row[0] for row in db.execute("SELECT DISTINCT story_id FROM articles")]
     return {
         "articles": sorted(r[0] for r in db.execute("SELECT title FROM articles").fetchall()),
@@ -52,10 +60,10 @@ def cycle(folder, **extra):
     }
 
 
-def test_a_cycle_on_postgresql_stores_groups_and_alerts_what_sqlite_does(tmp_path, postgres_url):
+def test_run_once_on_postgresql_stores_groups_and_alerts_what_sqlite_does(tmp_path, postgres_url):
     (tmp_path / "lite").mkdir()
     (tmp_path / "pg").mkdir()
-    on_sqlite = cycle(tmp_path / "lite")
-    on_postgres = cycle(tmp_path / "pg", db=postgres_url)
+    on_sqlite = cycle(tmp_path / "lite", str(tmp_path / "lite" / "veille.db"))
+    on_postgres = cycle(tmp_path / "pg", postgres_url)
     assert len(on_sqlite["articles"]) == 9 and on_sqlite["alerts"]
     assert on_postgres == on_sqlite
