@@ -204,7 +204,7 @@ def test_run_once_then_status(once, engine, request):
     location = database_from(request, engine, db)
     env = {"VEILLE_DB": location, "VEILLE_SOURCES": str(sources), "VEILLE_CRAWL_SETTINGS": FAST}
     status = invoke("status", "--json", env=env)
-    data = json.loads(status.output)
+    data = json.loads(status.stdout)
     by_name = {s["name"]: s for s in data["sources"]}
     assert by_name["lequotidien"]["articles"] == 6 and by_name["alkhabar"]["articles"] == 3
     assert by_name["site-en-panne"]["last_success_at"] is None
@@ -400,7 +400,7 @@ def test_reload_keeps_the_old_rules_when_the_new_file_is_invalid(sources_file, t
 def test_extract_shows_what_would_be_stored_and_why_a_page_is_declined(tmp_path):
     result = invoke("extract", str(ARTICLE), "--json")
     assert result.exit_code == 0, result.output
-    record = json.loads(result.output)
+    record = json.loads(result.stdout)
     assert record["stored"] and record["language"] == "fr" and "Toubkal" in record["text"]
     assert record["published"].startswith("2026-11-19T15:10")
     assert (record["published_precision"], record["published_origin"]) == ("time", "page markup")
@@ -410,7 +410,7 @@ def test_extract_shows_what_would_be_stored_and_why_a_page_is_declined(tmp_path)
     listing.write_text("<html><body><nav><a href='/a'>Accueil</a></nav><p>Bref.</p></body></html>")
     declined = invoke("extract", str(listing), "--json")
     assert declined.exit_code == 1
-    assert json.loads(declined.output) == {
+    assert json.loads(declined.stdout) == {
         "target": str(listing),
         "stored": False,
         "reason": "body too short (13 characters) to be an article",

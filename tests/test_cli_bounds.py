@@ -93,4 +93,4 @@ def test_search_shows_control_characters_instead_of_obeying_them(tmp_path):
     as_json = CliRunner().invoke(cli, [*args, "--json"])
     assert as_json.exit_code == 0
     assert "\x9b" not in as_json.output and "\x1b" not in as_json.output
-    assert json.loads(as_json.output)[0]["title"] == TITLE  # the same strings, escaped
+    assert json.loads(as_json.stdout)[0]["title"] == TITLE  # the same strings, escaped

@@ -38,7 +38,7 @@ def test_a_global_option_after_the_command_is_taken(tmp_path):
         cli, ["rules", "check", "--json", "--watchlists", str(watchlists), "--log-level", "ERROR"]
     )
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output)["path"] == str(watchlists)
+    assert json.loads(result.stdout)["path"] == str(watchlists)
     # Given both before and after the command, the one after wins (the last, as click does).
     result = CliRunner().invoke(
         cli, ["--db", str(tmp_path / "a.db"), "status", "--db", str(missing)]

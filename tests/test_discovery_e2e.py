@@ -159,7 +159,7 @@ def test_a_source_whose_links_all_go_elsewhere_warns_in_status(site, tmp_path):
     result = CliRunner().invoke(
         cli, ["--db", str(tmp_path / "veille.db"), "--sources", str(sources), "status", "--json"]
     )
-    (source,) = json.loads(result.output)["sources"]
+    (source,) = json.loads(result.stdout)["sources"]
     assert "none taken as articles" in source["warning"]
     assert "not matching article_pattern" in source["warning"]
     text = CliRunner().invoke(cli, ["--db", str(tmp_path / "veille.db"), "status"]).output

@@ -118,5 +118,5 @@ def test_veille_extract_on_the_300_kb_page_answers_in_seconds(tmp_path):
     result = CliRunner().invoke(cli, ["extract", str(saved), "--json"])
     assert time.process_time() - started < CPU_BOUND
     assert result.exit_code == 0, result.output
-    record = json.loads(result.output)
+    record = json.loads(result.stdout)
     assert record["stored"] and FRENCH_TEXT[:60] in record["text"]

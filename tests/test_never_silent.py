@@ -85,7 +85,7 @@ def test_status_counts_them_per_source(crawled):
     db_path, sources = crawled
     base = ["--db", str(db_path), "--sources", str(sources), "status"]
     result = CliRunner().invoke(cli, [*base, "--json"], catch_exceptions=False)
-    (source,) = json.loads(result.output)["sources"]
+    (source,) = json.loads(result.stdout)["sources"]
     assert source["pages_declined"] == 1
     assert source["navigation_texts"] == 1
     assert source["links_not_taken"] == EXPECTED_LINKS

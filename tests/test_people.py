@@ -228,7 +228,7 @@ def test_users_commands_add_list_passwd_set_remove(tmp_path):
     assert run("add", "karim@example.ma", "--no-password").exit_code == 0
     bad = run("add", "bad name", "--no-password")
     assert bad.exit_code != 0 and "is not a user name" in bad.output
-    listed = json.loads(run("list", "--json").output)
+    listed = json.loads(run("list", "--json").stdout)
     assert [(u["name"], u["login"], u["follows"]) for u in listed] == [
         ("amina", "password", ["cloud"]),
         ("karim@example.ma", "proxy", []),
@@ -277,7 +277,7 @@ def test_the_backtest_counts_what_people_marked_not_relevant(tmp_path):
     base = ["--db", str(tmp_path / "veille.db"), "--watchlists", str(rules_path)]
     runner = CliRunner()
     before = runner.invoke(cli, [*base, "rules", "backtest", "cloud", "--json"])
-    assert json.loads(before.output)["not_relevant"] == {
+    assert json.loads(before.stdout)["not_relevant"] == {
         "marked": 2,
         "still_matched": sorted(ids[t] for t in ids if "météo" in t),
         "dropped": 0,

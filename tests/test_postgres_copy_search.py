@@ -204,7 +204,7 @@ def test_search_with_special_characters_never_breaks_on_postgres(copied, query):
     result = CliRunner().invoke(cli, ["search", query, "--json"], env=env, catch_exceptions=False)
     assert result.exit_code in (0, 2), result.output
     if result.exit_code == 0:
-        json.loads(result.output)
+        json.loads(result.stdout)
     else:
         assert result.output.startswith("error: ") and "Traceback" not in result.output
     assert (

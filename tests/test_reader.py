@@ -284,7 +284,7 @@ def test_search_page_gives_the_cli_results(web, reader_location, query):
         ["--db", str(reader_location), "--watchlists", str(WATCHLISTS), "search", query, "--json"],
     )
     assert result.exit_code == 0, result.output
-    expected = [hit["title"] for hit in json.loads(result.output)]
+    expected = [hit["title"] for hit in json.loads(result.stdout)]
     assert shown == expected and len(expected) >= 2
 
 
@@ -303,7 +303,7 @@ def test_search_filters_and_pagination(web, reader_location):
         cli,
         ["--db", str(reader_location), "--watchlists", str(WATCHLISTS), "search", query, "--json"],
     )
-    expected = [hit["title"] for hit in json.loads(result.output)]
+    expected = [hit["title"] for hit in json.loads(result.stdout)]
     assert len(expected) > 5
     pages, url = [], base + urllib.parse.urlencode({"q": query, "per_page": 5})
     while url and len(pages) < 5:

@@ -66,7 +66,7 @@ def _run(*args: str):
 
 def test_extract_with_source_applies_the_profile():
     page = load_sources(TEST_SOURCES).by_name("assabah").saved_pages[0]
-    without = json.loads(_run("extract", str(page.file), "--json").output)
+    without = json.loads(_run("extract", str(page.file), "--json").stdout)
     with_profile = json.loads(
         _run("extract", str(page.file), "--json", "--source", "assabah").output
     )

@@ -129,7 +129,7 @@ def test_import_groups_rewritten_coverage_and_keeps_rubric_days_apart(at, tmp_pa
     listing = CliRunner().invoke(
         cli, ["--db", str(db_path), "stories", "--json", "--min-sources", "5", "--limit", "50"]
     )
-    groups = json.loads(listing.output)
+    groups = json.loads(listing.stdout)
     derby = next(g for g in groups if "Wydad" in (g["title"] or ""))
     assert len(derby["members"]) == 5 and derby["languages"] == ["fr"]
     assert {m["url"] for m in derby["members"]} == {

@@ -361,7 +361,7 @@ def test_the_french_and_arabic_reports_of_one_communique_give_one_alert_listing_
     assert listing.exit_code == 0, listing.output
     (story,) = [
         g
-        for g in json.loads(listing.output)
+        for g in json.loads(listing.stdout)
         if reports[0]["url"] in {unquote(m["url"]) for m in g["members"]}
     ]
     assert story["languages"] == ["ar", "fr"]

@@ -221,7 +221,7 @@ def test_search_filters_and_json(filled_db):
     def titles(*args):
         result = run(filled_db, "search", *args, "--json")
         assert result.exit_code == 0, result.output
-        return [h["title"] for h in json.loads(result.output)]
+        return [h["title"] for h in json.loads(result.stdout)]
 
     assert titles("numérique OR الرقمية", "--language", "ar") and all(
         "السِّيادة" in t or "جامعة" in t or "البطولة" in t
@@ -236,7 +236,7 @@ def test_search_filters_and_json(filled_db):
     assert titles("cloud", "--watchlist", "um6p-supercalculateur") == []
     assert titles("cloud", "--since", "2026-11-21") == []
     assert titles("Botola", "--until", "2026-11-18") == []
-    hit = json.loads(run(filled_db, "search", "UM6P", "--json").output)[0]
+    hit = json.loads(run(filled_db, "search", "UM6P", "--json").stdout)[0]
     assert set(hit) >= {
         "id",
         "title",
@@ -272,7 +272,7 @@ def test_search_with_fts_special_characters_never_breaks(filled_db, query):
     result = run(filled_db, "search", query, "--json")
     assert result.exit_code in (0, 2), result.output
     if result.exit_code == 0:
-        json.loads(result.output)
+        json.loads(result.stdout)
     else:
         assert result.output.startswith("error: ") and "Traceback" not in result.output
     assert (
