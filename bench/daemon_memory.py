@@ -36,6 +36,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import loopback  # noqa: E402
 from news_sites import NewsSites, article_count  # noqa: E402
 
 from monitors.service.config import (  # noqa: E402
@@ -48,20 +49,6 @@ from monitors.service.cycle import run_cycle  # noqa: E402
 
 TARGET_MB = 400
 ROLES = ("daemon", "workers", "extraction")
-
-
-def _children() -> dict[int, list[int]]:
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as stat:
-                parent = int(stat.read().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-        children.setdefault(parent, []).append(int(entry))
-    return children
 
 
 FIELDS = ("Rss:", "Pss:", "Anonymous:")
@@ -97,7 +84,7 @@ def _role(pid: int) -> str | None:
 def memory_by_role(excluded: int) -> dict[str, list[float]]:
     """[RSS, PSS, anonymous] in MB of this process (the daemon) and of each role among its
     descendants, leaving out the `excluded` process (the news sites) and its own."""
-    children = _children()
+    children = loopback.children_by_parent()
     totals = {role: [0, 0, 0] for role in (*ROLES, "other")}
     totals["daemon"] = _memory_kb(os.getpid())
     stack = list(children.get(os.getpid(), []))

@@ -40,11 +40,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import contextlib
 import json
 import subprocess
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import loopback  # noqa: E402
 
 from monitors.service.config import load_config, load_settings  # noqa: E402
 from monitors.service.cycle import run_cycle  # noqa: E402
@@ -111,29 +112,9 @@ def _page(path: str, host: str) -> tuple[bytes, str] | None:
 
 async def _answer(reader, writer) -> None:
     """One request per connection; ETags on everything, 304 when the client has it."""
-    try:
-        head = await reader.readuntil(b"\r\n\r\n")
-    except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
-        writer.close()
-        return
-    lines = head.decode("latin-1").split("\r\n")
-    path = lines[0].split(" ")[1] if len(lines[0].split(" ")) > 1 else "/"
-    headers = {k.strip().lower(): v.strip() for k, _, v in (x.partition(":") for x in lines[1:])}
-    found = _page(path, headers.get("host", ""))
-    if found is None:
-        status, body, kind, etag = "404 Not Found", b"not found", "text/plain", None
-    else:
-        body, kind = found
-        etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
-        status = "200 OK"
-        if headers.get("if-none-match") == etag:
-            status, body = "304 Not Modified", b""
-    response = f"HTTP/1.1 {status}\r\nContent-Length: {len(body)}\r\nConnection: close\r\n"
-    response += f"Content-Type: {kind}\r\n" + (f"ETag: {etag}\r\n" if etag else "") + "\r\n"
-    writer.write(response.encode() + body)
-    with contextlib.suppress(ConnectionError):
-        await writer.drain()
-    writer.close()
+    await loopback.answer(
+        reader, writer, lambda path, headers: _page(path, headers.get("host", ""))
+    )
 
 
 def _serve(count: int, ports: multiprocessing.Queue) -> None:
@@ -162,15 +143,7 @@ def _cpu_of(pid: int) -> float:
 def _tree_cpu(roots: list[int]) -> float:
     """CPU-seconds of these processes and of their descendants alive now (a crawl worker and
     its extraction process)."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as stat:
-                    parent = int(stat.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, ValueError, IndexError):
-                continue
-            children.setdefault(parent, []).append(int(entry))
+    children = loopback.children_by_parent()
     total, stack = 0.0, list(roots)
     while stack:
         pid = stack.pop()

@@ -19,26 +19,32 @@ def _chromium() -> str:
     return found
 
 
+def chromium_flags(profile: str, width: int, height: int, language: str) -> list[str]:
+    """Headless chromium as a reader's browser, quiet (no network of its own), in `language`,
+    with its profile in `profile`."""
+    return [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--lang={language}",
+        f"--accept-lang={language}",
+        f"--window-size={width},{height}",
+        f"--user-data-dir={profile}",
+    ]
+
+
 @contextmanager
 def _flags(width: int = 1280, height: int = 1000, language: str = "fr-FR") -> Iterator[list[str]]:
     """A fresh profile each time: no cookie (a language choice) carries from one page to the
     next."""
     ARTIFACTS.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="chromium-") as profile:
-        yield [
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            f"--lang={language}",
-            f"--accept-lang={language}",
-            f"--window-size={width},{height}",
-            f"--user-data-dir={profile}",
-        ]
+        yield chromium_flags(profile, width, height, language)
 
 
 def dump_dom(url: str, **size) -> str:

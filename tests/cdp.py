@@ -21,7 +21,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from .browser import ARTIFACTS, _chromium
+from .browser import ARTIFACTS, _chromium, chromium_flags
 
 
 class WebSocket:
@@ -102,17 +102,7 @@ class Browser:
         self.process = subprocess.Popen(
             [
                 _chromium(),
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                f"--lang={language}",
-                f"--accept-lang={language}",
-                f"--window-size={width},{height}",
-                f"--user-data-dir={self.profile.name}",
+                *chromium_flags(self.profile.name, width, height, language),
                 "--remote-debugging-port=0",
                 "about:blank",
             ],
