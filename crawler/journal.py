@@ -12,9 +12,10 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable
-from typing import Any, Literal, TypedDict, cast
+from typing import Any, cast
 
-from crawler.canonical import url_key
+from crawler.core.canonical import url_key
+from crawler.core.counts import COUNT, SourceCounts
 from crawler.discovery import retries
 from crawler.storage import store
 from crawler.storage.engine import Database, database_errors
@@ -22,45 +23,7 @@ from crawler.storage.engine import Database, database_errors
 logger = logging.getLogger(__name__)
 
 
-class SourceCounts(TypedDict, total=False):
-    """One source's counts in one crawl, as the run records them (crawl_runs.stats) and the
-    daemon reads them back (CrawlResult.per_source); absent means zero."""
-
-    entry_ok: int  # entry points that answered (304 included)
-    entry_failed: int
-    not_modified: int  # entry points that answered 304
-    new: int  # articles stored
-    updated: int  # articles whose text changed (a new revision)
-    duplicates: int  # copies of stored articles, under another URL
-    known: int  # article links already stored, not fetched
-    errors: int
-    given_up: int  # article URLs the retry book gave up on
-    retried: int  # article URLs fetched again from the retry book
-    booked_skipped: int  # article URLs waiting in the retry book, not due yet
-    unfinished: int  # 1: the crawl was stopped (time limit, shutdown) before this source was done
-
-
-COUNT = Literal[
-    "entry_ok",
-    "entry_failed",
-    "not_modified",
-    "new",
-    "updated",
-    "duplicates",
-    "known",
-    "errors",
-    "given_up",
-    "retried",
-    "booked_skipped",
-    "unfinished",
-]
 PREFIX = "veille/"
-# Kinds of recorded faults that are extraction's verdicts on a page (`veille status` counts them
-# per source): a page declined as not an article, or too slow to extract; a text kept that reads
-# like navigation.
-DECLINED = "not-article"
-TOO_SLOW = "too-slow"
-NAVIGATION_TEXT = "navigation-text"
 LOST = "veille:articles-lost"  # not per source: set when articles of this crawl were not stored
 
 

@@ -12,7 +12,9 @@ from scrapy.exceptions import DropItem
 from twisted.internet import task
 from twisted.internet.interfaces import IReactorTime
 
-from crawler.canonical import canonicalize_url
+from crawler.core.canonical import canonicalize_url
+from crawler.core.counts import COUNT, DECLINED, NAVIGATION_TEXT, TOO_SLOW
+from crawler.core.kill_points import kill_point
 from crawler.core.normalize import content_hash
 from crawler.extraction.article import Extracted, NotAnArticle
 from crawler.extraction.budget import (
@@ -23,9 +25,8 @@ from crawler.extraction.budget import (
     shared_extraction,
 )
 from crawler.extraction.dates import FEED, choose_published, found
-from crawler.fetching.kill_points import kill_point
 from crawler.items import ArticleItem
-from crawler.journal import COUNT, DECLINED, NAVIGATION_TEXT, TOO_SLOW, CrawlJournal
+from crawler.journal import CrawlJournal
 from crawler.storage import store
 from crawler.storage.engine import database_errors
 from crawler.stories.fingerprint import fingerprint

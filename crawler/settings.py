@@ -1,5 +1,7 @@
 """Scrapy settings of the veille crawler: polite by default, every component listed in order."""
 
+from crawler.core.identity import CONTACT_URL
+
 BOT_NAME = "veille"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
@@ -7,7 +9,7 @@ NEWSPIDER_MODULE = "crawler.spiders"
 # Where the crawl reads its sources and writes its articles (the spider's -a arguments win).
 VEILLE_DB = "data/veille.db"
 VEILLE_SOURCES = "seeds/sources.yaml"
-VEILLE_CONTACT_URL = "https://github.com/veille-ma/veille"
+VEILLE_CONTACT_URL = CONTACT_URL
 # At most this many new article URLs are taken from one feed, sitemap or listing per crawl, so a
 # first crawl of a 50,000-URL sitemap does not fetch the whole archive.
 VEILLE_MAX_ARTICLES_PER_ENTRY = 100
@@ -15,8 +17,6 @@ VEILLE_MAX_CHILD_SITEMAPS = 20
 # Seconds one page's extraction may take (in the crawl's extraction process); a page still
 # running then is declined and recorded ("too-slow"), never fetched again.
 VEILLE_EXTRACTION_SECONDS = 20.0
-
-USER_AGENT = f"veille/0.1 (news monitoring; +{VEILLE_CONTACT_URL})"
 
 # Politeness: robots.txt, one request at a time per site, a delay, and AutoThrottle on top.
 ROBOTSTXT_OBEY = True

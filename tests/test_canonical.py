@@ -1,6 +1,6 @@
 import pytest
 
-from crawler.canonical import canonicalize_url, url_key
+from crawler.core.canonical import canonicalize_url, url_key
 
 
 @pytest.mark.parametrize(

@@ -138,12 +138,12 @@ def test_sigkill_at_twelve_random_points_loses_nothing_and_repeats_nothing(sourc
 
 
 def test_a_kill_at_every_named_point_loses_nothing_and_repeats_nothing(sources_file, tmp_path):
-    """Kills at named points (crawler.fetching.kill_points), one per run, in the order a cycle reaches
+    """Kills at named points (crawler.core.kill_points), one per run, in the order a cycle reaches
     them, the send/mark window included: every point is hit, no article is lost, nothing is
     sent twice, what a kill left 'sending' ends 'unconfirmed', never re-sent, and every
     'unconfirmed' delivery was really sent (the pace between messages is waited before the
     claim)."""
-    from crawler.fetching.kill_points import POINTS
+    from crawler.core.kill_points import POINTS
 
     smtp = SmtpServer(free_port()).start()
     watchlists = tmp_path / "watchlists.yaml"

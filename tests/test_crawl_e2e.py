@@ -314,7 +314,7 @@ def test_a_print_page_and_its_slug_page_are_stored_under_the_slug(sites, tmp_pat
     """The Arabic fixture site lists an article's /print/ version in its sitemap and the slug
     page (with rel=canonical) in its feed: whichever comes first, the stored address, and so
     the alert's link, is the slug page."""
-    from crawler.canonical import url_key
+    from crawler.core.canonical import url_key
 
     khabar = sites["alkhabar"].base_url
     entries = (

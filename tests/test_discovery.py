@@ -7,7 +7,7 @@ import gzip
 
 import pytest
 
-from crawler.canonical import url_key
+from crawler.core.canonical import url_key
 from crawler.core.errors import ConfigError
 from crawler.discovery.discover import (
     MAX_XML_BYTES,

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from crawler.core.counts import DECLINED, NAVIGATION_TEXT
 from crawler.discovery import links
 from crawler.fetching.crawl import crawl
-from crawler.journal import DECLINED, NAVIGATION_TEXT
 from crawler.storage import store
 from monitors.cli import cli
 from monitors.demo.run import LOCAL_CRAWL_SETTINGS

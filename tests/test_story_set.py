@@ -12,7 +12,7 @@ from collections import Counter, defaultdict
 import pytest
 from click.testing import CliRunner
 
-from crawler.canonical import url_key
+from crawler.core.canonical import url_key
 from crawler.core.normalize import content_hash
 from crawler.storage import store
 from crawler.storage.importer import ImportFileError, ImportRecord, import_file, import_records

@@ -50,7 +50,7 @@ from urllib.parse import unquote
 import pytest
 from click.testing import CliRunner
 
-from crawler.canonical import url_key
+from crawler.core.canonical import url_key
 from crawler.storage import store
 from monitors.alerts.delivery import Sender
 from monitors.alerts.outbox import match_pending

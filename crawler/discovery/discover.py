@@ -16,7 +16,7 @@ import lxml.html
 from protego import Protego
 from w3lib.encoding import html_to_unicode
 
-from crawler.canonical import url_key
+from crawler.core.canonical import url_key
 from crawler.discovery.sites import SiteHosts
 
 MAX_XML_BYTES = 20 * 1024 * 1024

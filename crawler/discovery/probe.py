@@ -8,10 +8,10 @@ from dataclasses import dataclass
 
 import urllib3
 
+from crawler.core.identity import USER_AGENT
 from crawler.discovery.discover import parse_entry_point
 from crawler.discovery.sources import EntryPoint, Source
 from crawler.fetching.fetch_policy import FetchRefused, guarded_get
-from crawler.settings import USER_AGENT
 
 MAX_PROBE_BYTES = 10 * 1024 * 1024
 

@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import IO
 
 from crawler.core.children import die_with_parent as _die_with_parent
+from crawler.core.counts import SourceCounts
 from crawler.core.errors import CrawlError
-from crawler.journal import SourceCounts
+from crawler.core.identity import user_agent
 from crawler.storage import store
 from crawler.storage.engine import Database
 
@@ -188,8 +189,7 @@ def apply_overrides(settings, overrides: dict) -> None:
     so they are kept in step."""
     settings.setdict(overrides, priority="cmdline")
     if "VEILLE_CONTACT_URL" in overrides and "USER_AGENT" not in overrides:
-        contact = overrides["VEILLE_CONTACT_URL"]
-        settings.set("USER_AGENT", f"veille/0.1 (news monitoring; +{contact})", priority="cmdline")
+        settings.set("USER_AGENT", user_agent(overrides["VEILLE_CONTACT_URL"]), priority="cmdline")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -37,7 +37,7 @@ from twisted.internet.error import (
 )
 from twisted.python.failure import Failure
 
-from crawler.canonical import canonicalize_url, url_key
+from crawler.core.canonical import canonicalize_url, url_key
 from crawler.discovery import retries
 from crawler.discovery.discover import parse_entry_point, robots_sitemaps
 from crawler.discovery.links import NOT_AN_ARTICLE, listing_link_reason

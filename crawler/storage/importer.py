@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 
 import numpy
 
-from crawler.canonical import canonicalize_url, url_key
+from crawler.core.canonical import canonicalize_url, url_key
 from crawler.core.errors import VeilleError
 from crawler.core.limits import MAX_TEXT_CHARACTERS, cap_text
 from crawler.core.normalize import content_hash

@@ -19,7 +19,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import NamedTuple
 
-from crawler.canonical import is_variant_url, normalize_escapes, url_key
+from crawler.core.canonical import is_variant_url, normalize_escapes, url_key
 from crawler.core.errors import DatabaseError
 from crawler.core.owners import alive_here, this_process
 from crawler.core.times import iso, parse_timestamp, utcnow

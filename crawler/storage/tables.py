@@ -151,7 +151,7 @@ STEPS: list[Step] = [
         """,
     ),
     # The retry book (crawler.discovery.retries); per-source link counts and the warning of a source
-    # that went dark; URL keys with one spelling of percent-escapes (crawler.canonical).
+    # that went dark; URL keys with one spelling of percent-escapes (crawler.core.canonical).
     (
         "0011_retries_and_link_counts",
         r"""

@@ -30,8 +30,8 @@ from typing import Any, TextIO
 import apprise
 
 from crawler.core.errors import ConfigError
+from crawler.core.kill_points import kill_point
 from crawler.core.times import iso
-from crawler.fetching.kill_points import kill_point
 from crawler.storage.engine import Database
 from monitors.alerts import store as alerts_store
 from monitors.alerts.messages import (

@@ -12,8 +12,8 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from crawler.core.kill_points import kill_point
 from crawler.core.times import iso, parse_timestamp
-from crawler.fetching.kill_points import kill_point
 from crawler.storage import store as crawler_store
 from crawler.storage.engine import Database
 from monitors.alerts import store as alerts_store

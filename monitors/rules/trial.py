@@ -13,10 +13,10 @@ import urllib3
 from w3lib.encoding import html_to_unicode
 
 from crawler.core.errors import VeilleError
+from crawler.core.identity import USER_AGENT
 from crawler.extraction.extract import Extracted, NotAnArticle, extract_article
 from crawler.extraction.profiles import SiteProfile
 from crawler.fetching.fetch_policy import FetchRefused, guarded_get
-from crawler.settings import USER_AGENT
 from monitors.rules.matcher import ArticleText
 
 MAX_PAGE_BYTES = 10 * 1024 * 1024  # the crawler's own cap (DOWNLOAD_MAXSIZE)

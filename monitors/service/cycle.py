@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TextIO
 
+from crawler.core.counts import SourceCounts
 from crawler.core.errors import VeilleError
 from crawler.core.times import iso
 from crawler.fetching.crawl import CrawlResult, crawl
 from crawler.fetching.workers import SILENT_WORKER, WorkerPool, crawl_sites
-from crawler.journal import SourceCounts
 from crawler.storage import store
 from crawler.storage.engine import Database
 from monitors.alerts.delivery import DeliveryReport, Sender, recover_interrupted

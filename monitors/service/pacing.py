@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
+from crawler.core.counts import SourceCounts
 from crawler.core.times import iso, parse_timestamp
 from crawler.extraction.dates import parse_date
-from crawler.journal import SourceCounts
 from crawler.storage import store as crawler_store
 from crawler.storage.engine import Database
 from monitors.service import store as service_store

@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from crawler.core.counts import DECLINED, NAVIGATION_TEXT, TOO_SLOW
 from crawler.core.times import iso
 from crawler.discovery import retries
-from crawler.journal import DECLINED, NAVIGATION_TEXT, TOO_SLOW
 from crawler.storage.engine import Database
 from monitors.service import store as service_store
 
