@@ -1,0 +1,5 @@
+"""`python -m monitors.cli`: the `veille` command."""
+
+from monitors.cli import main
+
+main()

@@ -1,0 +1,175 @@
+"""`veille notify test` and `veille alerts list | show | retry`."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import asdict
+
+import click
+from tabulate import tabulate
+
+from crawler.core.errors import VeilleError
+from crawler.storage import store
+from monitors.cli.options import (
+    LIMIT,
+    ROW_ID,
+    existing_db,
+    known_names,
+    settings_of,
+)
+from monitors.terminal import echo, echo_json
+
+
+@click.group()
+def notify() -> None:
+    """Notification channels."""
+
+
+@notify.command("test")
+@click.argument("channel")
+@click.pass_context
+def notify_test(ctx: click.Context, channel: str) -> None:
+    """Send a test message through CHANNEL (a name from the watchlists file)."""
+    import apprise
+
+    from monitors.alerts.channels import CONSOLE, describe_unusable_channels
+    from monitors.alerts.delivery import Sender
+    from monitors.alerts.messages import Message
+    from monitors.alerts.secrets import load_secrets_file
+    from monitors.rules.watchlists import load_rules
+
+    settings = settings_of(ctx)
+    rule_set = load_rules(settings.watchlists, load_secrets_file(settings.secrets))
+    if channel != CONSOLE and channel not in rule_set.channels:
+        known = ", ".join(sorted(rule_set.channels)) or "none"
+        raise click.UsageError(f"no channel named {channel!r} (known: {known})")
+    if channel != CONSOLE and not rule_set.channels[channel].usable:
+        raise click.ClickException(
+            next(m for m in describe_unusable_channels(rule_set.channels) if f"'{channel}'" in m)
+        )
+    message = Message(
+        "[veille] Message de test / test message",
+        "Ce canal fonctionne : les alertes de veille arriveront ici.\n"
+        "This channel works: veille alerts will arrive here.",
+        apprise.NotifyFormat.TEXT,
+    )
+    sender = Sender(store.open_database(settings.db), rule_set, min_interval=0)
+    error = sender.send(channel, message)
+    if error:
+        echo(f"✘ {channel}: {error}", err=True)
+        sys.exit(1)
+    echo(f"✔ {channel}: test message sent")
+
+
+@click.group()
+def alerts() -> None:
+    """Inspect and re-send alerts."""
+
+
+@alerts.command("list")
+@click.option("--state", type=click.Choice(["pending", "sending", "sent", "failed", "unconfirmed"]))
+@click.option("--watchlist")
+@click.option("--limit", type=LIMIT, default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the alerts as JSON.")
+@click.pass_context
+def alerts_list(
+    ctx: click.Context, state: str | None, watchlist: str | None, limit: int, as_json: bool
+) -> None:
+    """The latest alerts and the state of each delivery."""
+    from monitors.alerts.inspect import list_alerts
+
+    db = existing_db(ctx)
+    known_names(db, watchlist=watchlist)
+    if as_json:
+        echo_json(
+            [asdict(a) for a in list_alerts(db, state, watchlist, limit)],
+            ensure_ascii=False,
+            indent=2,
+        )
+        return
+    rows = [
+        [
+            a.id,
+            a.created_at.replace("T", " "),
+            a.watchlist,
+            a.source,
+            a.title[:60],
+            ", ".join(f"{c}: {s}" for c, s in a.deliveries.items()),
+        ]
+        for a in list_alerts(db, state, watchlist, limit)
+    ]
+    echo(tabulate(rows, headers=["id", "created", "watchlist", "source", "title", "deliveries"]))
+
+
+@alerts.command("show")
+@click.argument("alert_id", type=ROW_ID)
+@click.pass_context
+def alerts_show(ctx: click.Context, alert_id: int) -> None:
+    """One alert: its text and every delivery attempt."""
+    from monitors.alerts.inspect import show_alert
+    from monitors.alerts.messages import render_alert
+    from monitors.alerts.secrets import load_secrets_file
+    from monitors.rules.watchlists import Watchlist, load_rules
+
+    settings = settings_of(ctx)
+    db = store.open_database(settings.db)
+    deliveries, rows = show_alert(db, alert_id)
+    if not rows:
+        raise click.ClickException(f"no alert {alert_id}")
+    rule_set = load_rules(settings.watchlists, load_secrets_file(settings.secrets))
+    try:
+        watchlist = rule_set.by_name(rows[0]["watchlist"])
+    except VeilleError:
+        watchlist = Watchlist(rows[0]["watchlist"], rows[0]["watchlist"], terms=("-",))
+    message = render_alert(rows[0], watchlist, "console")
+    echo(f"{message.subject}\n\n{message.body}\n")
+    table = [
+        [
+            c,
+            s,
+            n,
+            "digest" if d else "immediate",
+            (nxt or "").replace("T", " "),
+            (sent or "").replace("T", " "),
+            (err or "")[:80],
+        ]
+        for c, s, n, d, nxt, sent, err in deliveries
+    ]
+    echo(
+        tabulate(
+            table,
+            headers=["channel", "state", "attempts", "mode", "next attempt", "sent", "last error"],
+        )
+    )
+
+
+@alerts.command("retry")
+@click.argument("alert_ids", type=ROW_ID, nargs=-1)
+@click.option("--failed", "which", flag_value="failed", help="Every failed delivery.")
+@click.option(
+    "--unconfirmed", "which", flag_value="unconfirmed", help="Every unconfirmed delivery."
+)
+@click.option(
+    "--resend", is_flag=True, help="Also re-send deliveries already sent (for the given ids)."
+)
+@click.option("--channel", help="Only this channel.")
+@click.pass_context
+def alerts_retry(
+    ctx: click.Context,
+    alert_ids: tuple[int, ...],
+    which: str | None,
+    resend: bool,
+    channel: str | None,
+) -> None:
+    """Put failed (or unconfirmed, or with --resend sent) deliveries back in the outbox."""
+    from monitors.alerts.inspect import RETRYABLE, retry
+
+    if not alert_ids and not which:
+        raise click.UsageError("give alert ids, --failed or --unconfirmed")
+    if resend and not alert_ids:
+        raise click.UsageError("--resend needs explicit alert ids")
+    states = (which,) if which else RETRYABLE + (("sent",) if resend else ())
+    count = retry(
+        store.open_database(settings_of(ctx).db), list(alert_ids) or None, states, channel
+    )
+    echo(f"{count} deliveries queued again; the daemon (or `veille run --once`) sends them")

@@ -1,0 +1,161 @@
+"""Commands that read the stored articles: `veille stories`, `veille search`, `veille export`."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+from tabulate import tabulate
+
+from crawler.core.errors import VeilleError
+from monitors.cli.options import (
+    LIMIT,
+    date_option,
+    existing_db,
+    known_names,
+    settings_of,
+)
+from monitors.terminal import echo, echo_json
+
+
+@click.command()
+@click.option("--limit", type=LIMIT, default=20, show_default=True)
+@click.option(
+    "--min-sources",
+    type=click.IntRange(1, 1_000),
+    default=1,
+    show_default=True,
+    help="Only stories run by at least this many outlets.",
+)
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the groups with every article, as JSON."
+)
+@click.pass_context
+def stories(ctx: click.Context, limit: int, min_sources: int, as_json: bool) -> None:
+    """Recent stories (one event, every outlet's article grouped) and the outlets that ran them."""
+    from crawler.stories.store import recent_stories, story_groups
+
+    db = existing_db(ctx)
+    if as_json:
+        echo_json(story_groups(db, limit, min_sources), ensure_ascii=False, indent=2)
+        return
+    rows = [
+        [
+            s["id"],
+            s["first_seen"].replace("T", " "),
+            s["articles"],
+            s["sources"],
+            (s["title"] or "")[:60],
+            s["outlets"],
+        ]
+        for s in recent_stories(db, limit, min_sources)
+    ]
+    echo(tabulate(rows, headers=["story", "first seen", "articles", "outlets", "title", "run by"]))
+
+
+@click.command()
+@click.argument("query")
+@click.option("--source", "sources", multiple=True, help="Only this source (repeatable).")
+@click.option("--language", "languages", multiple=True, help="Only this language (repeatable).")
+@click.option("--since", help="Published on or after (YYYY-MM-DD).")
+@click.option("--until", help="Published before (YYYY-MM-DD).")
+@click.option("--watchlist", help="Only articles this watchlist matched.")
+@click.option("--limit", type=LIMIT, default=20, show_default=True)
+@click.option(
+    "--order",
+    type=click.Choice(["rank", "newest"]),
+    default="rank",
+    show_default=True,
+    help="Best first (rank) or newest stored first.",
+)
+@click.option("--json", "as_json", is_flag=True, help="JSON output.")
+@click.pass_context
+def search(ctx, query, sources, languages, since, until, watchlist, limit, order, as_json) -> None:
+    """Search stored articles (same syntax as watch rules: AND OR NOT "phrase" prefix* NEAR/n)."""
+    from monitors.alerts.secrets import load_secrets_file
+    from monitors.rules.watchlists import load_rules
+    from monitors.web.search import search as run_search
+
+    settings = settings_of(ctx)
+    try:
+        rule_set = load_rules(settings.watchlists, load_secrets_file(settings.secrets))
+    except VeilleError:
+        rule_set = None  # entities are unavailable, plain searches still work
+    db = existing_db(ctx)
+    since, until = date_option(since, "--since"), date_option(until, "--until")
+    known_names(db, sources, watchlist, rule_set)
+    hits = run_search(
+        db,
+        query,
+        rule_set,
+        list(sources),
+        list(languages),
+        since,
+        until,
+        watchlist,
+        limit,
+        order=order,
+    )
+    if as_json:
+        echo_json([asdict(h) for h in hits], ensure_ascii=False, indent=2)
+        return
+    for hit in hits:
+        date = (hit.published or "")[:10]
+        echo(f"\n{date}  {hit.source}  {hit.title}\n  {hit.url}\n  {hit.snippet}")
+    echo(f"\n{len(hits)} result(s)")
+
+
+@click.command()
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "jsonl", "atom"]), default="csv", show_default=True
+)
+@click.option("--watchlist", help="Only this watchlist's matches (required for atom).")
+@click.option("--since", help="Published on or after (YYYY-MM-DD).")
+@click.option("--until", help="Published before (YYYY-MM-DD).")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File (default: stdout).",
+)
+@click.pass_context
+def export(ctx, fmt, watchlist, since, until, output) -> None:
+    """Export matches as CSV, JSON Lines or an Atom feed (a watchlist defined in the watchlists
+    file but with no match yet exports nothing: an empty, valid file)."""
+    from monitors.alerts.secrets import load_secrets_file
+    from monitors.rules.watchlists import load_rules
+    from monitors.web.export import atom_feed, matched_articles, write_csv, write_jsonl
+
+    settings = settings_of(ctx)
+    try:
+        rule_set = load_rules(settings.watchlists, load_secrets_file(settings.secrets))
+    except VeilleError as exc:
+        rule_set = None  # the watchlists that matched are still known from the database
+        if watchlist:
+            echo(f"warning: watchlists file not read, only matched names known: {exc}", err=True)
+    db = existing_db(ctx)
+    since, until = date_option(since, "--since"), date_option(until, "--until")
+    known_names(db, watchlist=watchlist, rules=rule_set)
+    records = matched_articles(db, watchlist, since, until)
+    if fmt == "atom":
+        if not watchlist:
+            raise click.UsageError("--format atom needs --watchlist")
+        try:
+            title = rule_set.by_name(watchlist).title if rule_set else watchlist
+        except VeilleError:
+            title = watchlist
+        data = atom_feed(list(records), watchlist, title)
+        if output:
+            output.write_bytes(data)
+        else:
+            sys.stdout.buffer.write(data)
+        return
+    writer = write_csv if fmt == "csv" else write_jsonl
+    if output:
+        with output.open("w", encoding="utf-8", newline="") as out:
+            count = writer(records, out)
+        echo(f"{count} rows written to {output}", err=True)
+    else:
+        writer(records, sys.stdout)

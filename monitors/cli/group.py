@@ -1,0 +1,112 @@
+"""The `veille` group: its global options, the settings they make, and the one-line answer
+to a VeilleError or a database error."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from crawler.core.errors import VeilleError
+from crawler.storage import store
+from crawler.storage.engine import database_errors
+from monitors.cli.logs import setup_logging
+from monitors.service.config import load_settings
+from monitors.terminal import echo
+
+
+def _hoist_global_options(group: click.Group, args: list[str]) -> list[str]:
+    """Moves the global options written after the command (`veille status --db x.db`, the most
+    common slip) to before it, where click looks for them. No subcommand reuses a global option's
+    name (tests/test_cli_usage.py holds it), so a moved token is never a subcommand's own; --help
+    and --version stay where they are (after a command, --help is that command's help)."""
+    takes_value: set[str] = set()
+    flags: set[str] = set()
+    for param in group.params:
+        if isinstance(param, click.Option) and param.name != "version":
+            (flags if param.is_flag else takes_value).update(param.opts)
+    i = 0
+    while i < len(args):  # the global options already in front, up to the command's name
+        token = args[i]
+        if token == "--" or not token.startswith("-"):
+            break
+        i += 2 if token in takes_value else 1
+    front, rest = list(args[:i]), list(args[i:])
+    moved: list[str] = []
+    kept: list[str] = []
+    j = 0
+    while j < len(rest):
+        token = rest[j]
+        if token == "--":
+            kept.extend(rest[j:])
+            break
+        name = token.split("=", 1)[0]
+        if token in takes_value:
+            moved.extend(rest[j : j + 2])
+            j += 2
+        elif name in takes_value or token in flags:
+            moved.append(token)
+            j += 1
+        else:
+            kept.append(token)
+            j += 1
+    return front + moved + kept
+
+
+class _Veille(click.Group):
+    """Turns every VeilleError into a one-line message and exit status 2, no traceback; takes the
+    global options after the command as well as before it."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, _hoist_global_options(self, args))
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except VeilleError as exc:
+            echo(f"error: {exc}", err=True)
+            ctx.exit(2)
+        except database_errors() as exc:  # disk full, a damaged page, a server gone mid-command
+            settings = (ctx.obj or {}).get("settings")
+            where = settings.db if settings else "the database"
+            echo(f"error: {store.explain_error(where, exc)}", err=True)
+            ctx.exit(2)
+
+
+@click.group(cls=_Veille, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="veille", message="%(prog)s %(version)s")
+@click.option(
+    "--db",
+    help="SQLite file, or postgresql://… [env VEILLE_DB; data/veille.db]",
+)
+@click.option(
+    "--sources", type=click.Path(path_type=Path), help="sources YAML [env VEILLE_SOURCES]"
+)
+@click.option(
+    "--watchlists", type=click.Path(path_type=Path), help="watchlists YAML [env VEILLE_WATCHLISTS]"
+)
+@click.option(
+    "--secrets", type=click.Path(path_type=Path), help="KEY=VALUE secrets file [env VEILLE_SECRETS]"
+)
+@click.option(
+    "--log-level",
+    default="INFO",
+    show_default=True,
+    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+)
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default=lambda: os.environ.get("VEILLE_LOG_FORMAT", "text"),
+    help="text, or one JSON object per line [env VEILLE_LOG_FORMAT]",
+)
+@click.pass_context
+def cli(
+    ctx: click.Context, db, sources, watchlists, secrets, log_level: str, log_format: str
+) -> None:
+    """veille — veille de la presse tech marocaine / Moroccan tech press monitoring."""
+    setup_logging(log_level, log_format)
+    ctx.obj = {
+        "settings": load_settings(db=db, sources=sources, watchlists=watchlists, secrets=secrets)
+    }

@@ -1,0 +1,120 @@
+"""What the commands of `veille` share: the settings and database of the invocation, checked
+dates and names, bounded numbers, the options of the commands that fetch a page."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from pathlib import Path
+
+import click
+
+from crawler.core.errors import VeilleError
+from crawler.storage import store
+from crawler.storage.engine import Database
+from monitors.service.config import Settings
+
+
+def settings_of(ctx: click.Context) -> Settings:
+    return ctx.obj["settings"]
+
+
+def existing_db(ctx: click.Context):
+    """The database, for commands that only read it: a missing file is a mistyped --db or
+    VEILLE_DB (or nothing crawled yet), said as such rather than answered from a new empty one."""
+    path = settings_of(ctx).db
+    if isinstance(path, Path) and not path.is_file():
+        raise VeilleError(
+            f"no database at {path}: check --db / VEILLE_DB, or run `veille run` (or "
+            "`veille demo`) first to create it"
+        )
+    return store.open_database(path)
+
+
+def date_option(value: str | None, option: str) -> str | None:
+    """A --since/--until value must be a date (YYYY-MM-DD), not silently nothing."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value.strip()).isoformat()
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not a date; give YYYY-MM-DD, e.g. 2026-11-17", param_hint=option
+        ) from None
+
+
+def known_names(
+    db: Database, sources: tuple[str, ...] = (), watchlist: str | None = None, rules=None
+):
+    """Unknown --source or --watchlist names are errors (a typo would answer '0 results')."""
+    from monitors.alerts import store as alerts_store
+    from monitors.web import store as web_store
+
+    if sources:
+        known = set(web_store.source_titles(db))
+        for name in sources:
+            if name not in known:
+                raise click.BadParameter(
+                    f"unknown source {name!r} (known: {', '.join(sorted(known)) or 'none'})",
+                    param_hint="--source",
+                )
+    if watchlist:
+        known = alerts_store.matched_watchlists(db)
+        if rules is not None:
+            known |= {w.name for w in rules.watchlists}
+        if watchlist not in known:
+            raise click.BadParameter(
+                f"unknown watchlist {watchlist!r} (known: {', '.join(sorted(known)) or 'none'})",
+                param_hint="--watchlist",
+            )
+
+
+def allowed_networks(ctx: click.Context) -> list[str]:
+    """Internal networks every fetch may reach anyway: the crawl's VEILLE_ALLOWED_NETWORKS
+    (VEILLE_CRAWL_SETTINGS), so `sources check` and `rules test URL` fetch as a crawl does."""
+    allowed = settings_of(ctx).crawl_settings.get("VEILLE_ALLOWED_NETWORKS", [])
+    return [str(a) for a in allowed] if isinstance(allowed, list) else [str(allowed)]
+
+
+class Seconds(click.FloatRange):
+    """A number of seconds within bounds; NaN is refused too (FloatRange lets it through)."""
+
+    def convert(self, value, param, ctx):
+        seconds = super().convert(value, param, ctx)
+        if math.isnan(seconds):
+            self.fail(f"{value!r} is not a number of seconds", param, ctx)
+        return seconds
+
+
+# Every number the command line takes is bounded: a value past what SQLite or a socket holds
+# (--limit 99999999999999999999) is refused with the option's range, not met by a traceback.
+LIMIT_MAX = 100_000
+LIMIT = click.IntRange(1, LIMIT_MAX)
+PORT = click.IntRange(1, 65_535)
+ROW_ID = click.IntRange(1, 2**63 - 1)  # SQLite's largest row id
+SECONDS = Seconds(0.1, 3_600)
+
+
+# Shared by `rules test` and `extract`, which fetch a page the way a crawl of a source would.
+fetch_timeout_option = click.option(
+    "--timeout",
+    type=SECONDS,
+    default=20.0,
+    show_default=True,
+    help="Seconds for fetching a URL, the whole exchange (a server that drips is cut).",
+)
+site_profile_option = click.option(
+    "--source",
+    "source_name",
+    help="Extract with this source's site profile (prune_xpath, content_xpath, date_xpath), "
+    "as a crawl of that source would.",
+)
+
+
+def source_profile(ctx: click.Context, source_name: str | None):
+    """The site profile of --source NAME from the sources file, or None without --source."""
+    if source_name is None:
+        return None
+    from crawler.discovery.sources import load_sources
+
+    return load_sources(settings_of(ctx).sources).by_name(source_name).profile

@@ -1,0 +1,301 @@
+"""`veille rules check | test | backtest`: validate, try and backtest the watch rules."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime, timedelta
+
+import click
+
+from crawler.core.errors import VeilleError
+from monitors.cli.options import (
+    LIMIT_MAX,
+    allowed_networks,
+    date_option,
+    existing_db,
+    fetch_timeout_option,
+    settings_of,
+    site_profile_option,
+    source_profile,
+)
+from monitors.terminal import echo, echo_json
+
+
+@click.group()
+def rules() -> None:
+    """Check and try watch rules."""
+
+
+def _config_errors_json(exc: VeilleError) -> list[dict]:
+    """Each problem of a configuration error with its file and line (null when not known)."""
+    from crawler.core.errors import ConfigError, ConfigErrors
+
+    if isinstance(exc, ConfigErrors):
+        problems: list[VeilleError] = list(exc.errors)
+    else:
+        problems = [exc]
+    return [
+        {
+            "file": p.path,
+            "line": p.line,
+            "column": p.column,
+            "message": p.problem,
+            "fix": p.fix or None,
+        }
+        if isinstance(p, ConfigError)
+        else {"file": None, "line": None, "column": None, "message": str(p), "fix": None}
+        for p in problems
+    ]
+
+
+@rules.command("check")
+@click.option("--json", "as_json", is_flag=True, help="Print the watchlists as JSON.")
+@click.option("--strict", is_flag=True, help="Treat warnings (likely slips) as errors.")
+@click.pass_context
+def rules_check(ctx: click.Context, as_json: bool, strict: bool) -> None:
+    """Validate the watchlists file (and that the sources it names exist); report every
+    problem of the file in one run, and warn about rules that parse but likely mean something
+    else (lower-case or, NEAR5, titre:…, unused entities)."""
+    from monitors.rules.lint import lint_rules
+    from monitors.service.config import load_config
+
+    settings = settings_of(ctx)
+    try:
+        config = load_config(settings)
+    except VeilleError as exc:
+        if not as_json:
+            raise
+        # A script reading stdout gets an answer on an invalid file too, with each problem's
+        # place; the exit status is the same as without --json.
+        echo_json(
+            {"path": str(settings.watchlists), "ok": False, "valid": False}
+            | {"errors": _config_errors_json(exc), "warnings": []},
+            ensure_ascii=False,
+            indent=2,
+        )
+        echo(f"error: {exc}", err=True)
+        ctx.exit(2)
+    warnings = lint_rules(config.rules, config.rules.raw_watchlists)
+    warnings_json = [
+        {"line": w.line, "column": w.column, "message": w.message, "fix": w.fix} for w in warnings
+    ]
+    for warning in warnings:
+        echo(str(warning), err=True)
+    if strict and warnings:
+        if as_json:
+            echo_json(
+                {"path": str(config.rules.path), "ok": False, "valid": True}
+                | {"errors": [], "warnings": warnings_json},
+                ensure_ascii=False,
+                indent=2,
+            )
+        echo(f"error: {len(warnings)} warning(s) and --strict", err=True)
+        sys.exit(2)
+    if as_json:
+        echo_json(
+            {
+                "path": str(config.rules.path),
+                "ok": True,
+                "valid": True,
+                "errors": [],
+                "warnings": warnings_json,
+                "watchlists": [
+                    {
+                        "name": w.name,
+                        "title": w.title,
+                        "query": w.query_text,
+                        "terms": list(w.terms),
+                        "entities": list(w.entities),
+                        "languages": list(w.languages),
+                        "channels": config.rules.channels_for(w),
+                        "paused": w.paused,
+                    }
+                    for w in config.rules.watchlists
+                ],
+            },
+            ensure_ascii=False,
+            indent=2,
+        )
+        return
+    echo(f"{config.rules.path}: {len(config.rules.watchlists)} watchlists — valid")
+    for w in config.rules.watchlists:
+        channels = ", ".join(config.rules.channels_for(w))
+        parts = []
+        if w.query_text:
+            query = " ".join(w.query_text.split())
+            parts.append(f"query {query[:60] + '…' if len(query) > 60 else query}")
+        if w.entities:
+            parts.append("entities " + ", ".join(w.entities))
+        if w.terms:
+            parts.append(f"{len(w.terms)} terms")
+        if w.require:
+            parts.append(f"{len(w.require)} required groups")
+        if w.exclude:
+            parts.append(f"{len(w.exclude)} excluded")
+        paused = " (paused: matches nothing new)" if w.paused else ""
+        echo(f"  {w.name}: {'; '.join(parts)} → {channels}{paused}")
+
+
+@rules.command("test")
+@click.argument("target", required=False)
+@click.option("--text", help="Test this text instead of a URL or file.")
+@click.option("--title", default="", help="Title to test with --text.")
+@click.option(
+    "--language",
+    help="Language of --text (fr, ar, en…), for watchlists limited to some languages.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@fetch_timeout_option
+@site_profile_option
+@click.pass_context
+def rules_test(
+    ctx: click.Context,
+    target: str | None,
+    text: str | None,
+    title: str,
+    language: str | None,
+    as_json: bool,
+    timeout: float,
+    source_name: str | None,
+) -> None:
+    """Show which watchlists match TARGET (a URL, an HTML file, or '-' for stdin) or --text."""
+    from monitors.alerts.secrets import load_secrets_file
+    from monitors.rules.matcher import ArticleText, Matcher
+    from monitors.rules.trial import article_from_target
+    from monitors.rules.watchlists import load_rules
+
+    settings = settings_of(ctx)
+    rule_set = load_rules(settings.watchlists, load_secrets_file(settings.secrets))
+    if text is not None:
+        article = ArticleText(title, text, language)
+    elif target:
+        profile = source_profile(ctx, source_name)
+        article = article_from_target(target, allowed_networks(ctx), timeout, profile)
+    else:
+        raise click.UsageError("give a URL, a file, '-' or --text")
+    results = Matcher.for_rules(rule_set).match(article)
+    if as_json:
+        echo_json(
+            {
+                "title": article.title,
+                "language": article.language,
+                "matches": [
+                    {
+                        "watchlist": r.watchlist,
+                        "hits": [
+                            {"term": h.term, "field": h.field, "start": h.start} for h in r.hits
+                        ],
+                        "snippet": r.snippet,
+                    }
+                    for r in results
+                ],
+            },
+            ensure_ascii=False,
+            indent=2,
+        )
+        sys.exit(0 if results else 1)
+    echo(f"title: {article.title or '(none)'}   language: {article.language or '?'}")
+    if not results:
+        echo("no watchlist matched")
+        limited = [w.name for w in rule_set.watchlists if w.languages]
+        if limited and article.language is None:
+            echo(
+                f"note: {', '.join(limited)} only match articles in "
+                "some languages; give --language with --text to test them"
+            )
+        sys.exit(1)
+    for result in results:
+        places = ", ".join(f"{h.term!r} in {h.field} at {h.start}" for h in result.hits)
+        echo(f"\n✔ {result.watchlist}: {places}\n  {result.snippet}")
+
+
+@rules.command("backtest")
+@click.argument("watchlist")
+@click.option("--since", help="Only articles published on or after this date (YYYY-MM-DD).")
+@click.option(
+    "--show",
+    type=click.IntRange(0, LIMIT_MAX),
+    default=50,
+    show_default=True,
+    help="Print at most this many matches.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the matches and totals as JSON.")
+@click.pass_context
+def rules_backtest(
+    ctx: click.Context, watchlist: str, since: str | None, show: int, as_json: bool
+) -> None:
+    """Run WATCHLIST over the stored articles and list what it would have alerted on (sends nothing)."""
+    from monitors.alerts.outbox import describe_hits
+    from monitors.alerts.secrets import load_secrets_file
+    from monitors.rules.backtest import backtest, counter_examples
+    from monitors.rules.watchlists import load_rules
+
+    settings = settings_of(ctx)
+    rule_set = load_rules(settings.watchlists, load_secrets_file(settings.secrets))
+    db = existing_db(ctx)
+    since = date_option(since, "--since")
+    from monitors.alerts.outbox import is_recent
+
+    max_age_days = settings.alert_max_age_days
+    max_age = timedelta(days=max_age_days) if max_age_days is not None else None
+    now = datetime.now(UTC)
+    total = matched = too_old = 0
+    shown: list[dict] = []
+    for scanned, hit in backtest(db, rule_set, watchlist, since):
+        total = scanned
+        if hit is None:
+            continue
+        matched += 1
+        old = not is_recent(hit.published, max_age, now)
+        too_old += old
+        if as_json:
+            if matched <= show:
+                shown.append(
+                    {
+                        "url": hit.url,
+                        "title": hit.title,
+                        "source": hit.source,
+                        "published": hit.published,
+                        "too_old_to_alert": old,
+                        "hits": [{"term": h.term, "field": h.field} for h in hit.result.hits],
+                        "snippet": hit.result.snippet,
+                    }
+                )
+            continue
+        if matched <= show:
+            hits = [{"term": h.term, "field": h.field} for h in hit.result.hits]
+            date = (hit.published or "")[:10]
+            note = "  (too old to alert today)" if old else ""
+            echo(
+                f"\n{date}  {hit.source}  {hit.title}{note}\n  {hit.url}\n  {describe_hits(hits)}\n  {hit.result.snippet}"
+            )
+    counter = counter_examples(db, rule_set, watchlist)
+    if as_json:
+        echo_json(
+            {
+                "watchlist": watchlist,
+                "scanned": total,
+                "matched": matched,
+                "too_old_to_alert": too_old,
+                "not_relevant": {
+                    "marked": counter.marked,
+                    "still_matched": counter.still_matched,
+                    "dropped": counter.dropped,
+                },
+                "matches": shown,
+            },
+            ensure_ascii=False,
+            indent=2,
+        )
+        return
+    echo(f"\n{watchlist}: {matched} of {total} stored articles match (no alert sent)")
+    if too_old:
+        echo(
+            f"{too_old} of them are older than {max_age_days:g} days: matched today they would "
+            "be stored but not alerted (VEILLE_ALERT_MAX_AGE_DAYS, 'off' for no limit)"
+        )
+    if counter.marked:
+        echo(
+            f"{counter.marked} articles were marked not relevant for {watchlist}: the rule "
+            f"drops {counter.dropped} of them and still matches {len(counter.still_matched)}"
+        )

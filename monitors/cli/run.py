@@ -1,0 +1,91 @@
+"""`veille run` (the daemon, or one cycle) and `veille reload`."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from crawler.core.errors import VeilleError
+from crawler.storage import store
+from monitors.cli.options import (
+    PORT,
+    settings_of,
+)
+from monitors.terminal import echo
+
+
+@click.command()
+@click.option("--once", is_flag=True, help="Run one full cycle (crawl, match, deliver) and exit.")
+@click.option("--health-port", type=PORT, help="Serve GET /health (JSON) on 127.0.0.1:PORT.")
+@click.pass_context
+def run(ctx: click.Context, once: bool, health_port: int | None) -> None:
+    """Run the daemon (or one cycle with --once).
+
+    With --once the exit status is 0 when every source was crawled, 3 when the crawl stopped
+    (its time limit, a kill) before some sources were done (what was stored was matched and
+    delivered; the sources are named), and 1 when every source failed."""
+    from monitors.service.config import load_config
+    from monitors.service.cycle import failed_sources, recover, run_cycle
+    from monitors.service.daemon import Daemon, hold_daemon_lock, pidfile_for
+
+    config = load_config(settings_of(ctx))
+    db = store.open_database(config.settings.db)
+    store.check_database(db, config.settings.db)
+    db.close()
+    if once:
+        # One runner per database, as for the daemon: then a delivery left 'sending' can only
+        # be one a killed run left behind, and is marked 'unconfirmed' (never sent twice).
+        lock = hold_daemon_lock(pidfile_for(config.settings.db))
+        try:
+            db = store.open_database(config.settings.db)
+            recover(db, config)
+            db.close()
+            report = run_cycle(config)
+        finally:
+            pidfile_for(config.settings.db).unlink(missing_ok=True)
+            lock.close()
+        echo(
+            f"cycle done: {report.crawl.new_articles} new articles, {report.matches.matches} matches, "
+            f"{report.matches.alerts} alerts, {report.deliveries.sent} sent, {report.crawl.errors} errors"
+        )
+        why = report.matches.not_alerted()
+        if why:
+            echo(f"matches not alerted: {why}")
+        if report.unfinished:
+            echo(
+                f"the crawl ({report.crawl.status}) stopped before these sources were done: "
+                f"{', '.join(report.unfinished)}; what was stored was matched and delivered, "
+                "the rest is fetched by their next crawl (VEILLE_CRAWL_TIME_LIMIT sets the limit)",
+                err=True,
+            )
+            sys.exit(3)
+        failed = failed_sources(report.crawl, [s.name for s in config.sources.enabled()])
+        if failed and len(failed) == len(config.sources.enabled()):
+            echo(
+                f"every source failed ({', '.join(failed)}): see `veille status` for the errors",
+                err=True,
+            )
+            sys.exit(1)
+        return
+    daemon = Daemon(config)
+    if health_port:
+        from monitors.service.health import serve_health
+
+        serve_health(config.settings.db, health_port, daemon_state=daemon.state)
+    daemon.run_forever()
+
+
+@click.command()
+@click.pass_context
+def reload(ctx: click.Context) -> None:
+    """Ask the running daemon to re-read sources and watchlists (it keeps the old ones if invalid)."""
+    from monitors.service.daemon import request_reload
+
+    try:
+        pid = request_reload(settings_of(ctx).db)
+    except VeilleError as exc:
+        raise click.ClickException(str(exc)) from None
+    echo(
+        f"reload requested from daemon {pid}; its log says whether the new configuration was accepted"
+    )

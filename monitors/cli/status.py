@@ -1,0 +1,81 @@
+"""`veille status`: per source, the last crawl, the articles stored and the last error."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+import click
+from tabulate import tabulate
+
+from monitors.cli.options import (
+    existing_db,
+)
+from monitors.terminal import echo, echo_json
+
+
+def _shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def print_status(db) -> None:
+    from monitors.service.status import extraction_line, gather_status
+
+    status = gather_status(db)
+    table = [
+        [
+            s.name,
+            (s.last_success_at or "never").replace("T", " "),
+            s.articles,
+            s.error_count,
+            s.pace or "",
+            f"{s.retries_waiting}/{s.retries_given_up}",
+            _shorten(s.last_error or "", 60),
+        ]
+        for s in status.sources
+    ]
+    headers = [
+        "source",
+        "last success",
+        "articles",
+        "errors",
+        "pace",
+        "retry/gave up",
+        "last error",
+    ]
+    echo(tabulate(table, headers=headers))
+    for s in status.sources:
+        if s.warning:
+            echo(f"\nwarning: {s.name}: {s.warning}")
+    extraction = [(s.name, line) for s in status.sources if (line := extraction_line(s))]
+    if extraction:
+        echo("\nnot stored as articles (pages: last 7 days; links: last crawl):")
+        for name, line in extraction:
+            echo(f"  {name}: {line}")
+    cut = [s for s in status.sources if s.last_error and len(s.last_error) > 60]
+    if cut:  # the end of an error is often what to do about it
+        echo("\nlast errors in full:")
+        for s in cut:
+            echo(f"  {s.name}: {s.last_error}")
+    if status.matches_not_alerted:
+        reasons = ", ".join(f"{n} ({why})" for why, n in sorted(status.matches_not_alerted.items()))
+        echo(f"\nmatches not alerted in the last 7 days: {reasons}")
+    states = ", ".join(f"{k}: {v}" for k, v in sorted(status.deliveries_by_state.items())) or "none"
+    echo(
+        f"\narticles: {status.articles}   stories: {status.stories} "
+        f"({status.stories_in_several_outlets} carried by several outlets)   "
+        f"alerts: {status.alerts}   deliveries: {states}"
+    )
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_context
+def status(ctx: click.Context, as_json: bool) -> None:
+    """Per source: last crawl, articles stored, last error; alert deliveries by state."""
+    from monitors.service.status import gather_status
+
+    db = existing_db(ctx)
+    if as_json:
+        echo_json(asdict(gather_status(db)), ensure_ascii=False, indent=2)
+    else:
+        print_status(db)
