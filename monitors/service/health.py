@@ -14,9 +14,21 @@ from monitors.service import store as service_store
 from monitors.service.status import source_statuses
 
 
+def service_problems(backing_off: int, sources: int) -> list[str]:
+    """The service's own trouble seen in the database: most sources failing at once (more than
+    half of them backing off) is a network, a proxy or the daemon gone wrong, not a site."""
+    if sources and backing_off * 2 > sources:
+        return [f"most sources are failing: {backing_off} of {sources} backing off"]
+    return []
+
+
 def health_report(db_path: Path | str, daemon_state=None) -> dict:
     """What /health returns: per-source state, alert queue, the daemon's own problems (a late
-    delivery, a stuck crawl) and an overall verdict."""
+    delivery, a stuck crawl, most sources failing) and an overall verdict.
+
+    "degraded" only when the service itself is unwell, so that it can page someone: one source
+    out of 38 backing off, or a channel refusing an alert, is reported (`sources_backing_off`,
+    `failed_alerts`, `unconfirmed_alerts`, `warnings`) but leaves the verdict "ok"."""
     db = store.open_database(db_path)
     try:  # what the report shows, not the totals of `veille status` (they scan whole tables)
         sources = source_statuses(db)
@@ -26,14 +38,15 @@ def health_report(db_path: Path | str, daemon_state=None) -> dict:
         db.close()
     failing = [s.name for s in sources if (s.pace or "").startswith("backing off")]
     problems = daemon_state.problems() if daemon_state is not None else []
-    verdict = (
-        "degraded"
-        if failing or problems or deliveries.get("failed") or deliveries.get("unconfirmed")
-        else "ok"
-    )
+    problems += service_problems(len(failing), len(sources))
+    warnings = [f"source {s.name}: {s.pace}" for s in sources if s.name in failing]
+    for state in ("failed", "unconfirmed"):
+        if deliveries.get(state):
+            warnings.append(f"{deliveries[state]} alert delivery(ies) {state}")
     return {
-        "status": verdict,
+        "status": "degraded" if problems else "ok",
         "problems": problems,
+        "warnings": warnings,
         "sources_backing_off": failing,
         "pending_alerts": deliveries.get("pending", 0),
         "failed_alerts": deliveries.get("failed", 0),
