@@ -39,9 +39,8 @@ def test_the_dockerfile_runs_the_daemon_with_data_in_a_volume_and_no_secrets():
             assert all((ROOT / s).exists() for s in sources), value
     env = " ".join(value for kind, value in steps if kind == "ENV")
     assert "VEILLE_DB=/data/veille.db" in env
-    for key in ("VEILLE_SOURCES", "VEILLE_WATCHLISTS"):
-        path = next(p for p in env.split() if p.startswith(key)).split("=", 1)[1]
-        assert (ROOT / path.removeprefix("/opt/veille/")).is_file(), path
+    # the configuration is looked up (/etc/veille/, a volume) before the copy in the package
+    assert "VEILLE_SOURCES" not in env and "VEILLE_WATCHLISTS" not in env
     assert not any(word in env.upper() for word in ("PASSWORD", "TOKEN", "WEBHOOK"))
     assert ("VOLUME", '["/data"]') in steps and ("USER", "veille") in steps
     assert ("ENTRYPOINT", '["veille"]') in steps and ("CMD", '["run"]') in steps
@@ -70,6 +69,9 @@ def test_the_wheel_the_image_installs_carries_templates_and_web_assets(tmp_path)
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "monitors/alerts/templates/alert.html.j2" in names
     assert "monitors/web/metadata.yaml" in names
+    assert {"crawler/seeds/sources.yaml", "monitors/seeds/watchlists.yaml"} <= names
+    assert {"monitors/seeds/secrets.env.example", "crawler/stories/gazetteer.yaml"} <= names
+    assert "monitors/demo/site/sources.yaml" in names
     assert "crawler/spiders/news.py" in names
     assert any(n.endswith("entry_points.txt") for n in names)
 
@@ -98,3 +100,73 @@ def test_the_container_web_view_listens_beyond_loopback_only_behind_an_auth_prox
     assert refused.exit_code == 2 and "--behind-auth-proxy" in refused.output
     helped = CliRunner().invoke(cli, ["serve", "--help"])
     assert "--behind-auth-proxy" in helped.output
+
+
+CONFIGURATION = ("VEILLE_DB", "VEILLE_SOURCES", "VEILLE_WATCHLISTS", "VEILLE_SECRETS")
+
+
+def _unit(name: str) -> configparser.SectionProxy:
+    parser = configparser.ConfigParser(strict=False, interpolation=None)
+    parser.optionxform = str
+    text = (ROOT / "deploy" / name).read_text(encoding="utf-8")
+    # systemd repeats Environment= lines; configparser would keep the last: number them
+    lines, count = [], 0
+    for line in text.splitlines():
+        if line.startswith("Environment="):
+            count += 1
+            line = f"Environment{count}=" + line.split("=", 1)[1]
+        lines.append(line)
+    parser.read_string("\n".join(lines))
+    return parser["Service"]
+
+
+def _environment(service: configparser.SectionProxy) -> dict[str, str]:
+    pairs = [value.split("=", 1) for key, value in service.items() if key.startswith("Environment")]
+    return {key: value for key, value in pairs if not key.startswith("Environment")}
+
+
+def test_the_web_view_reads_the_daemons_configuration_and_secrets():
+    """The web view's unit showed the bundled watchlists, not the daemon's, and never read the
+    secrets file (its password hash, people's mail server): both units now name the same
+    database, sources, watchlists and secrets file, and nothing else feeds either one."""
+    daemon, web = _unit("veille.service"), _unit("veille-serve.service")
+    daemon_env, web_env = _environment(daemon), _environment(web)
+    assert set(CONFIGURATION) <= set(daemon_env)
+    assert {key: web_env.get(key) for key in CONFIGURATION} == {
+        key: daemon_env[key] for key in CONFIGURATION
+    }
+    assert daemon.get("EnvironmentFile") == web.get("EnvironmentFile")
+    assert daemon["WorkingDirectory"] == web["WorkingDirectory"]
+    # the reader saves watchlists beside the watchlists file: that folder must be writable
+    folder = str(Path(web_env["VEILLE_WATCHLISTS"]).parent)
+    assert folder in web["ReadWritePaths"].split()
+
+
+def test_the_units_configuration_loads_as_the_daemon_and_the_web_view_see_it(tmp_path, monkeypatch):
+    """The units' four variables, with /etc/veille and /var/lib/veille moved to a temporary
+    folder holding a configuration and a secrets file: `rules check` (both units' first
+    command) passes and both commands load the same settings, the secrets file included."""
+    from crawler.seeds import BUNDLED_SOURCES
+    from monitors.seeds import BUNDLED_WATCHLISTS
+    from monitors.service.config import load_settings
+
+    etc, var = tmp_path / "etc", tmp_path / "var"
+    etc.mkdir()
+    var.mkdir()
+    (etc / "sources.yaml").write_bytes(BUNDLED_SOURCES.read_bytes())
+    (etc / "watchlists.yaml").write_bytes(BUNDLED_WATCHLISTS.read_bytes())
+    (etc / "secrets.env").write_text("VEILLE_SLACK_WEBHOOK_URL=json://127.0.0.1:9/hook\n")
+    for unit in ("veille.service", "veille-serve.service"):
+        for key, value in _environment(_unit(unit)).items():
+            value = value.replace("/etc/veille", str(etc)).replace("/var/lib/veille", str(var))
+            monkeypatch.setenv(key, value)
+        settings = load_settings()
+        assert (settings.sources, settings.watchlists, settings.secrets) == (
+            etc / "sources.yaml",
+            etc / "watchlists.yaml",
+            etc / "secrets.env",
+        )
+        assert settings.db == var / "veille.db"
+        checked = CliRunner().invoke(cli, ["rules", "check", "--json"])
+        assert checked.exit_code == 0, checked.output
+        assert str(etc / "watchlists.yaml") in checked.stdout
