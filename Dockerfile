@@ -9,14 +9,15 @@
 # publish it on the host's loopback behind a login proxy that passes the user in
 # X-Forwarded-User, with `serve --host 0.0.0.0 --behind-auth-proxy`)
 # Data (database, logs) live in the /data volume; secrets come from the environment
-# (VEILLE_SMTP_PASSWORD, VEILLE_SLACK_WEBHOOK_URL…), never from the image.
+# (VEILLE_SMTP_PASSWORD, VEILLE_SLACK_WEBHOOK_URL…), never from the image. The bundled sources
+# and watchlists are used unless a volume puts your own in /etc/veille/ (sources.yaml,
+# watchlists.yaml, secrets.env), e.g.
+#   docker run -d --name veille -v veille-data:/data -v /srv/veille-config:/etc/veille:ro veille
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     VEILLE_DB=/data/veille.db \
-    VEILLE_SOURCES=/opt/veille/seeds/sources.yaml \
-    VEILLE_WATCHLISTS=/opt/veille/seeds/watchlists.yaml \
     VEILLE_LOG_FORMAT=json
 
 RUN useradd --create-home --uid 1000 veille && mkdir /data && chown veille /data
@@ -24,7 +25,6 @@ WORKDIR /opt/veille
 COPY pyproject.toml README.md ./
 COPY crawler ./crawler
 COPY monitors ./monitors
-COPY seeds ./seeds
 COPY scrapy.cfg ./
 RUN pip install --no-cache-dir .
 

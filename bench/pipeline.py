@@ -43,7 +43,7 @@ from crawler.pipelines import (  # noqa: E402
 from crawler.storage import store  # noqa: E402
 from monitors.alerts.outbox import match_pending  # noqa: E402
 from monitors.rules.watchlists import load_rules  # noqa: E402
-from monitors.service.config import SEEDS_DIR  # noqa: E402
+from monitors.seeds import BUNDLED_WATCHLISTS  # noqa: E402
 
 
 def run_bare(pages: list[Page]) -> float:
@@ -127,7 +127,7 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=400)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    rules = load_rules(SEEDS_DIR / "watchlists.yaml")
+    rules = load_rules(BUNDLED_WATCHLISTS)
     for weight in ("fixture", "full"):
         measure(weight, args.pages, args.repeat, rules)
 

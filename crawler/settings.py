@@ -1,6 +1,7 @@
 """Scrapy settings of the veille crawler: polite by default, every component listed in order."""
 
 from crawler.core.identity import CONTACT_URL
+from crawler.seeds import BUNDLED_SOURCES
 
 BOT_NAME = "veille"
 SPIDER_MODULES = ["crawler.spiders"]
@@ -8,7 +9,7 @@ NEWSPIDER_MODULE = "crawler.spiders"
 
 # Where the crawl reads its sources and writes its articles (the spider's -a arguments win).
 VEILLE_DB = "data/veille.db"
-VEILLE_SOURCES = "seeds/sources.yaml"
+VEILLE_SOURCES = str(BUNDLED_SOURCES)  # the bundled list, wherever veille is installed
 VEILLE_CONTACT_URL = CONTACT_URL
 # At most this many new article URLs are taken from one feed, sitemap or listing per crawl, so a
 # first crawl of a 50,000-URL sitemap does not fetch the whole archive.

@@ -30,6 +30,14 @@ def _no_alert_age_limit(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _no_user_configuration(monkeypatch, tmp_path_factory):
+    """A developer's own ~/.config/veille/ never reaches the tests: configuration files not
+    named by a test are looked up in an empty user folder (then /etc/veille/ and the bundled
+    copies, monitors.service.locations)."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.getbasetemp() / "no-user-config"))
+
+
+@pytest.fixture(autouse=True)
 def _redacting_caplog(caplog):
     """Log capture goes through the same redaction filter as the real log handler."""
     caplog.handler.addFilter(RedactingFilter())

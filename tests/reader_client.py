@@ -19,11 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from monitors.service.config import SEEDS_DIR
+from monitors.seeds import BUNDLED_WATCHLISTS
 
 from .servers import free_port
 
-WATCHLISTS = SEEDS_DIR / "watchlists.yaml"
+WATCHLISTS = BUNDLED_WATCHLISTS
 
 
 @contextmanager

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from crawler.storage import store
 from monitors.cli import cli
-from monitors.service.config import SEEDS_DIR
+from monitors.seeds import BUNDLED_WATCHLISTS
 
 
 def invoke(*args: str):
@@ -33,7 +33,7 @@ def test_a_global_option_after_the_command_is_taken(tmp_path):
         assert f"no database at {missing}" in result.output  # the --db given, not the default
     # In a nested group, mixed with the command's own options, and a flag-like global.
     watchlists = tmp_path / "w.yaml"
-    watchlists.write_text((SEEDS_DIR / "watchlists.yaml").read_text(encoding="utf-8"))
+    watchlists.write_text((BUNDLED_WATCHLISTS).read_text(encoding="utf-8"))
     result = CliRunner().invoke(
         cli, ["rules", "check", "--json", "--watchlists", str(watchlists), "--log-level", "ERROR"]
     )

@@ -6,11 +6,12 @@ import pytest
 
 from crawler.core.errors import ConfigError
 from crawler.discovery.sources import load_sources
+from crawler.seeds import BUNDLED_SOURCES
 from monitors.alerts.channels import CONSOLE
 from monitors.alerts.secrets import load_secrets_file
 from monitors.rules.query import atoms
 from monitors.rules.watchlists import load_rules
-from monitors.service.config import SEEDS_DIR
+from monitors.seeds import BUNDLED_WATCHLISTS
 
 
 def write(tmp_path: Path, text: str, name: str = "f.yaml") -> Path:
@@ -20,11 +21,11 @@ def write(tmp_path: Path, text: str, name: str = "f.yaml") -> Path:
 
 
 def test_bundled_seeds_are_valid_and_large_enough():
-    sources = load_sources(SEEDS_DIR / "sources.yaml")
+    sources = load_sources(BUNDLED_SOURCES)
     assert len(sources.enabled()) >= 20
     languages = {lang for s in sources.sources for lang in s.languages}
     assert {"fr", "ar", "en", "es"} <= languages
-    rules = load_rules(SEEDS_DIR / "watchlists.yaml")
+    rules = load_rules(BUNDLED_WATCHLISTS)
     souverainete = rules.by_name("souverainete-numerique")
     assert {
         "souveraineté numérique",
@@ -37,7 +38,7 @@ def test_bundled_seeds_are_valid_and_large_enough():
 
 
 def test_blocked_entry_points_are_never_fetched():
-    sources = load_sources(SEEDS_DIR / "sources.yaml")
+    sources = load_sources(BUNDLED_SOURCES)
     hespress = sources.by_name("hespress-ar")
     assert "https://www.hespress.com/rss" not in [e.url for e in hespress.active_entry_points()]
 

@@ -15,7 +15,8 @@ from crawler.storage import store
 from crawler.storage.copy import copy_database
 from monitors.cli import cli
 from monitors.rules.query import parse_query
-from monitors.service.config import SEEDS_DIR, load_config
+from monitors.seeds import BUNDLED_WATCHLISTS
+from monitors.service.config import load_config
 from monitors.service.cycle import run_cycle
 from monitors.web.search import search
 from monitors.web.search_postgres import to_tsquery
@@ -36,9 +37,7 @@ def filled_sqlite(tmp_path_factory):
         sources.write_text(
             render_sources(DEMO_SITES_ROOT / "sources.yaml", sites), encoding="utf-8"
         )
-        config = console_only(
-            load_config(make_settings(folder, sources, SEEDS_DIR / "watchlists.yaml"))
-        )
+        config = console_only(load_config(make_settings(folder, sources, BUNDLED_WATCHLISTS)))
         run_cycle(config, console=io.StringIO())
     finally:
         stop_sites(sites)

@@ -21,7 +21,8 @@ import pytest
 from click.testing import CliRunner
 
 from monitors.cli import cli
-from monitors.service.config import SEEDS_DIR, load_config
+from monitors.seeds import BUNDLED_WATCHLISTS
+from monitors.service.config import load_config
 from monitors.service.cycle import run_cycle
 from monitors.web.auth import hash_password
 
@@ -29,7 +30,7 @@ from .browser import dump_dom, screenshot
 from .conftest import database_from, make_settings
 from .reader_client import FormClient, serving
 
-WATCHLISTS = SEEDS_DIR / "watchlists.yaml"
+WATCHLISTS = BUNDLED_WATCHLISTS
 SITES = Path(__file__).parent / "fixtures" / "sites"
 UM6P_TITLE = "L'UM6P met en service un nouveau supercalculateur à Benguérir"
 VIGIE_TITLE = "Toubkal II : l’UM6P inaugure un supercalculateur quatre fois plus puissant"

@@ -14,12 +14,12 @@ from crawler.discovery.sources import load_sources
 from crawler.extraction.dates import PAGE_PROFILE
 from crawler.extraction.extract import PATH_PROFILE, extract_article
 from crawler.extraction.profiles import check_saved_page
+from crawler.seeds import BUNDLED_SOURCES
 from monitors.cli import cli
-from monitors.service.config import SEEDS_DIR
 
 FIXTURES = Path(__file__).parent / "fixtures" / "extraction"
 TEST_SOURCES = FIXTURES / "sources.yaml"
-BUNDLED = load_sources(SEEDS_DIR / "sources.yaml")
+BUNDLED = load_sources(BUNDLED_SOURCES)
 SAVED = [
     (source, page)
     for source_list in (BUNDLED, load_sources(TEST_SOURCES))

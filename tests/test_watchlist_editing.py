@@ -29,9 +29,9 @@ from monitors.rules.editing import (
 )
 from monitors.rules.matcher import ArticleText, Matcher
 from monitors.rules.watchlists import load_rules
-from monitors.service.config import SEEDS_DIR
+from monitors.seeds import BUNDLED_WATCHLISTS
 
-SEED = SEEDS_DIR / "watchlists.yaml"
+SEED = BUNDLED_WATCHLISTS
 GITEX = WatchlistFields(
     "gitex", "Gitex Africa", query='"Gitex Africa" OR gitex*', languages=("fr", "ar")
 )

@@ -19,7 +19,8 @@ from click.testing import CliRunner
 
 from crawler.storage import store
 from monitors.cli import cli
-from monitors.service.config import SEEDS_DIR, load_config
+from monitors.seeds import BUNDLED_WATCHLISTS
+from monitors.service.config import load_config
 from monitors.service.cycle import run_cycle
 
 from .browser import dump_dom, screenshot
@@ -42,9 +43,7 @@ def filled_db(tmp_path_factory):
         sources.write_text(
             render_sources(DEMO_SITES_ROOT / "sources.yaml", sites), encoding="utf-8"
         )
-        config = console_only(
-            load_config(make_settings(folder, sources, SEEDS_DIR / "watchlists.yaml"))
-        )
+        config = console_only(load_config(make_settings(folder, sources, BUNDLED_WATCHLISTS)))
         run_cycle(config, console=io.StringIO())
     finally:
         stop_sites(sites)

@@ -1,4 +1,5 @@
-"""The source list: typed, validated news sources loaded from seeds/sources.yaml."""
+"""The source list: typed, validated news sources loaded from a sources.yaml (the
+bundled one: crawler/seeds/sources.yaml)."""
 
 from __future__ import annotations
 

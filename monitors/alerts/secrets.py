@@ -63,7 +63,9 @@ def substitute(text: str, values: dict[str, str]) -> tuple[str, list[str]]:
 
     def replace(match: re.Match[str]) -> str:
         name = match.group(1)
-        value = values.get(name, os.environ.get(name))
+        # The environment wins over the secrets file (docs/configuration.md), and an empty line
+        # of the file (`veille init`'s template) never hides a variable set in the environment.
+        value = os.environ.get(name) or values.get(name)
         if value is None or value == "":
             missing.append(name)
             return ""

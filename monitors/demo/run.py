@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import TextIO
 
 from monitors.demo.sites import DEMO_SITES_ROOT, render_sources, serve_demo_sites, stop_sites
-from monitors.service.config import SEEDS_DIR, Config, Settings, load_config
+from monitors.seeds import BUNDLED_WATCHLISTS
+from monitors.service.config import Config, Settings, load_config
 from monitors.service.cycle import CycleReport, run_cycle
 
 # Local fixture servers need no politeness delay; a dead host should fail fast.
@@ -39,7 +40,7 @@ def console_only(config: Config) -> Config:
 
 def run_demo(
     workdir: Path | None = None,
-    watchlists: Path = SEEDS_DIR / "watchlists.yaml",
+    watchlists: Path = BUNDLED_WATCHLISTS,
     console: TextIO | None = None,
 ) -> DemoResult:
     """Run one demo cycle; the database and logs go to `workdir` (a temporary folder by default)."""

@@ -1,7 +1,8 @@
 """Runtime settings: where the database, sources, watchlists and secrets are.
 
 One precedence order, documented in docs/configuration.md: built-in defaults < environment
-variables (VEILLE_*) < command-line flags.
+variables (VEILLE_*) < command-line flags; the sources, watchlists and secrets files not named by
+either are looked up in ./, ~/.config/veille/ and /etc/veille/ (monitors.service.locations).
 """
 
 from __future__ import annotations
@@ -28,9 +29,9 @@ if TYPE_CHECKING:  # loading them costs a tenth of a second `veille status` has 
     from monitors.rules.matcher import Matcher
     from monitors.rules.watchlists import RuleSet
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SEEDS_DIR = REPO_ROOT / "seeds"
-
+from crawler.seeds import BUNDLED_SOURCES
+from monitors.seeds import BUNDLED_WATCHLISTS
+from monitors.service import locations
 
 logger = logging.getLogger(__name__)
 
@@ -82,8 +83,8 @@ def db_location(value: str | Path) -> Path | str:
 @dataclass(frozen=True)
 class Settings:
     db: Path | str = Path("data/veille.db")  # a SQLite file, or a postgresql://… location
-    sources: Path = SEEDS_DIR / "sources.yaml"
-    watchlists: Path = SEEDS_DIR / "watchlists.yaml"
+    sources: Path = BUNDLED_SOURCES
+    watchlists: Path = BUNDLED_WATCHLISTS
     secrets: Path | None = None
     crawl_time_limit: float = 15 * 60
     send_interval: float = 1.0
@@ -222,8 +223,18 @@ def parse_reader_url(value: str) -> str:
     return value.strip().rstrip("/")
 
 
-def load_settings(**overrides: object) -> Settings:
-    """Defaults, then VEILLE_* environment variables, then explicit (CLI) overrides."""
+# The files looked up in folders when neither a flag nor the environment names them.
+_LOOKED_UP = {
+    "sources": locations.SOURCES,
+    "watchlists": locations.WATCHLISTS,
+    "secrets": locations.SECRETS,
+}
+
+
+def load_settings(folders: locations.Folders | None = None, **overrides: object) -> Settings:
+    """Defaults, then VEILLE_* environment variables, then explicit (CLI) overrides; the
+    sources, watchlists and secrets files named by neither are looked up in `folders` (./,
+    ~/.config/veille/, /etc/veille/), else the bundled ones are used."""
     values: dict[str, Any] = {}
     for variable, (name, kind) in _ENV.items():
         if os.environ.get(variable):
@@ -233,6 +244,9 @@ def load_settings(**overrides: object) -> Settings:
                 problem = str(exc) if variable in str(exc) else f"{variable}: {exc}"
                 raise VeilleError(f"environment variable {problem}") from None
     values.update({k: v for k, v in overrides.items() if v is not None})
+    for name, file_name in _LOOKED_UP.items():
+        if name not in values:
+            values[name] = locations.find(file_name, folders)
     if "db" in values:
         values["db"] = db_location(values["db"])
         password = location_password(str(values["db"]))
