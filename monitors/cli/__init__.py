@@ -8,7 +8,7 @@ group, and is added to the group here, in one list:
 - `database.py`: import, db      - `rules.py`: rules (check, test, backtest)
 - `extract.py`: extract          - `sources.py`: sources (check)
 - `alerts.py`: notify, alerts    - `serve.py`: serve
-- `monitors/people/commands.py`: users
+- `people.py`: users
 
 What the commands share (the invocation's settings and database, checked dates and names,
 bounded numbers) is in `options.py`; logging set-up in `logs.py`.
@@ -22,6 +22,7 @@ from monitors.cli import (
     database,
     demo,
     extract,
+    people,
     rules,
     run,
     serve,
@@ -30,7 +31,6 @@ from monitors.cli import (
 )
 from monitors.cli.group import cli
 from monitors.cli.logs import LOG_FORMAT, JsonFormatter, setup_logging
-from monitors.people.commands import users
 
 __all__ = ["LOG_FORMAT", "JsonFormatter", "cli", "main", "setup_logging"]
 
@@ -52,7 +52,7 @@ def _add_commands() -> None:
         extract.extract_command,
         alerts.notify,
         alerts.alerts,
-        users,
+        people.users,
     ):
         cli.add_command(command)
 

@@ -15,6 +15,7 @@ from monitors.cli.options import (
     ROW_ID,
     existing_db,
     known_names,
+    rules_of,
     settings_of,
 )
 from monitors.terminal import echo, echo_json
@@ -35,11 +36,9 @@ def notify_test(ctx: click.Context, channel: str) -> None:
     from monitors.alerts.channels import CONSOLE, describe_unusable_channels
     from monitors.alerts.delivery import Sender
     from monitors.alerts.messages import Message
-    from monitors.alerts.secrets import load_secrets_file
-    from monitors.rules.watchlists import load_rules
 
     settings = settings_of(ctx)
-    rule_set = load_rules(settings.watchlists, load_secrets_file(settings.secrets))
+    rule_set = rules_of(ctx)
     if channel != CONSOLE and channel not in rule_set.channels:
         known = ", ".join(sorted(rule_set.channels)) or "none"
         raise click.UsageError(f"no channel named {channel!r} (known: {known})")
@@ -108,15 +107,14 @@ def alerts_show(ctx: click.Context, alert_id: int) -> None:
     """One alert: its text and every delivery attempt."""
     from monitors.alerts.inspect import show_alert
     from monitors.alerts.messages import render_alert
-    from monitors.alerts.secrets import load_secrets_file
-    from monitors.rules.watchlists import Watchlist, load_rules
+    from monitors.rules.watchlists import Watchlist
 
     settings = settings_of(ctx)
     db = store.open_database(settings.db)
     deliveries, rows = show_alert(db, alert_id)
     if not rows:
         raise click.ClickException(f"no alert {alert_id}")
-    rule_set = load_rules(settings.watchlists, load_secrets_file(settings.secrets))
+    rule_set = rules_of(ctx)
     try:
         watchlist = rule_set.by_name(rows[0]["watchlist"])
     except VeilleError:

@@ -15,7 +15,7 @@ from monitors.cli.options import (
     date_option,
     existing_db,
     known_names,
-    settings_of,
+    rules_of,
 )
 from monitors.terminal import echo, echo_json
 
@@ -74,13 +74,10 @@ def stories(ctx: click.Context, limit: int, min_sources: int, as_json: bool) -> 
 @click.pass_context
 def search(ctx, query, sources, languages, since, until, watchlist, limit, order, as_json) -> None:
     """Search stored articles (same syntax as watch rules: AND OR NOT "phrase" prefix* NEAR/n)."""
-    from monitors.alerts.secrets import load_secrets_file
-    from monitors.rules.watchlists import load_rules
     from monitors.web.search import search as run_search
 
-    settings = settings_of(ctx)
     try:
-        rule_set = load_rules(settings.watchlists, load_secrets_file(settings.secrets))
+        rule_set = rules_of(ctx)
     except VeilleError:
         rule_set = None  # entities are unavailable, plain searches still work
     db = existing_db(ctx)
@@ -124,13 +121,10 @@ def search(ctx, query, sources, languages, since, until, watchlist, limit, order
 def export(ctx, fmt, watchlist, since, until, output) -> None:
     """Export matches as CSV, JSON Lines or an Atom feed (a watchlist defined in the watchlists
     file but with no match yet exports nothing: an empty, valid file)."""
-    from monitors.alerts.secrets import load_secrets_file
-    from monitors.rules.watchlists import load_rules
     from monitors.web.export import atom_feed, matched_articles, write_csv, write_jsonl
 
-    settings = settings_of(ctx)
     try:
-        rule_set = load_rules(settings.watchlists, load_secrets_file(settings.secrets))
+        rule_set = rules_of(ctx)
     except VeilleError as exc:
         rule_set = None  # the watchlists that matched are still known from the database
         if watchlist:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -14,9 +15,39 @@ from crawler.storage import store
 from crawler.storage.engine import Database
 from monitors.service.config import Settings
 
+if TYPE_CHECKING:
+    from monitors.rules.watchlists import RuleSet
+    from monitors.service.config import Config
+
 
 def settings_of(ctx: click.Context) -> Settings:
     return ctx.obj["settings"]
+
+
+def rules_of(ctx: click.Context) -> RuleSet:
+    """The watchlists of this invocation (the watchlists file, its ${VAR}s from the secrets
+    file), read once whichever commands and checks ask for them; a VeilleError when the file is
+    invalid, which commands that can do without it catch."""
+    obj = ctx.find_root().obj
+    if "rules" not in obj:
+        from monitors.alerts.secrets import load_secrets_file
+        from monitors.rules.watchlists import load_rules
+
+        settings = settings_of(ctx)
+        obj["rules"] = load_rules(settings.watchlists, load_secrets_file(settings.secrets))
+    return obj["rules"]
+
+
+def config_of(ctx: click.Context) -> Config:
+    """The sources and watchlists of this invocation, checked against each other, read once;
+    its watchlists are then the ones `rules_of` gives."""
+    obj = ctx.find_root().obj
+    if "config" not in obj:
+        from monitors.service.config import load_config
+
+        obj["config"] = load_config(settings_of(ctx))
+        obj["rules"] = obj["config"].rules
+    return obj["config"]
 
 
 def existing_db(ctx: click.Context):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime, timedelta
 
 import click
 
@@ -11,9 +10,11 @@ from crawler.core.errors import VeilleError
 from monitors.cli.options import (
     LIMIT_MAX,
     allowed_networks,
+    config_of,
     date_option,
     existing_db,
     fetch_timeout_option,
+    rules_of,
     settings_of,
     site_profile_option,
     source_profile,
@@ -57,11 +58,10 @@ def rules_check(ctx: click.Context, as_json: bool, strict: bool) -> None:
     problem of the file in one run, and warn about rules that parse but likely mean something
     else (lower-case or, NEAR5, titre:…, unused entities)."""
     from monitors.rules.lint import lint_rules
-    from monitors.service.config import load_config
 
     settings = settings_of(ctx)
     try:
-        config = load_config(settings)
+        config = config_of(ctx)
     except VeilleError as exc:
         if not as_json:
             raise
@@ -159,13 +159,10 @@ def rules_test(
     source_name: str | None,
 ) -> None:
     """Show which watchlists match TARGET (a URL, an HTML file, or '-' for stdin) or --text."""
-    from monitors.alerts.secrets import load_secrets_file
     from monitors.rules.matcher import ArticleText, Matcher
     from monitors.rules.trial import article_from_target
-    from monitors.rules.watchlists import load_rules
 
-    settings = settings_of(ctx)
-    rule_set = load_rules(settings.watchlists, load_secrets_file(settings.secrets))
+    rule_set = rules_of(ctx)
     if text is not None:
         article = ArticleText(title, text, language)
     elif target:
@@ -226,73 +223,63 @@ def rules_backtest(
 ) -> None:
     """Run WATCHLIST over the stored articles and list what it would have alerted on (sends nothing)."""
     from monitors.alerts.outbox import describe_hits
-    from monitors.alerts.secrets import load_secrets_file
-    from monitors.rules.backtest import backtest, counter_examples
-    from monitors.rules.watchlists import load_rules
+    from monitors.service.backtest import backtest_watchlist
 
     settings = settings_of(ctx)
-    rule_set = load_rules(settings.watchlists, load_secrets_file(settings.secrets))
+    rule_set = rules_of(ctx)
     db = existing_db(ctx)
     since = date_option(since, "--since")
-    from monitors.alerts.outbox import is_recent
-
     max_age_days = settings.alert_max_age_days
-    max_age = timedelta(days=max_age_days) if max_age_days is not None else None
-    now = datetime.now(UTC)
-    total = matched = too_old = 0
-    shown: list[dict] = []
-    for scanned, hit in backtest(db, rule_set, watchlist, since):
-        total = scanned
-        if hit is None:
-            continue
-        matched += 1
-        old = not is_recent(hit.published, max_age, now)
-        too_old += old
-        if as_json:
-            if matched <= show:
-                shown.append(
-                    {
-                        "url": hit.url,
-                        "title": hit.title,
-                        "source": hit.source,
-                        "published": hit.published,
-                        "too_old_to_alert": old,
-                        "hits": [{"term": h.term, "field": h.field} for h in hit.result.hits],
-                        "snippet": hit.result.snippet,
-                    }
-                )
-            continue
-        if matched <= show:
-            hits = [{"term": h.term, "field": h.field} for h in hit.result.hits]
-            date = (hit.published or "")[:10]
-            note = "  (too old to alert today)" if old else ""
-            echo(
-                f"\n{date}  {hit.source}  {hit.title}{note}\n  {hit.url}\n  {describe_hits(hits)}\n  {hit.result.snippet}"
-            )
-    counter = counter_examples(db, rule_set, watchlist)
+    summary = backtest_watchlist(
+        db, rule_set, watchlist, since, keep=show, max_age_days=max_age_days
+    )
+    counter = summary.counter_examples
     if as_json:
         echo_json(
             {
                 "watchlist": watchlist,
-                "scanned": total,
-                "matched": matched,
-                "too_old_to_alert": too_old,
+                "scanned": summary.scanned,
+                "matched": summary.matched,
+                "too_old_to_alert": summary.too_old_to_alert,
                 "not_relevant": {
                     "marked": counter.marked,
                     "still_matched": counter.still_matched,
                     "dropped": counter.dropped,
                 },
-                "matches": shown,
+                "matches": [
+                    {
+                        "url": m.hit.url,
+                        "title": m.hit.title,
+                        "source": m.hit.source,
+                        "published": m.hit.published,
+                        "too_old_to_alert": m.too_old_to_alert,
+                        "hits": [{"term": h.term, "field": h.field} for h in m.hit.result.hits],
+                        "snippet": m.hit.result.snippet,
+                    }
+                    for m in summary.matches
+                ],
             },
             ensure_ascii=False,
             indent=2,
         )
         return
-    echo(f"\n{watchlist}: {matched} of {total} stored articles match (no alert sent)")
-    if too_old:
+    for m in summary.matches:
+        hit = m.hit
+        hits = [{"term": h.term, "field": h.field} for h in hit.result.hits]
+        date = (hit.published or "")[:10]
+        note = "  (too old to alert today)" if m.too_old_to_alert else ""
         echo(
-            f"{too_old} of them are older than {max_age_days:g} days: matched today they would "
-            "be stored but not alerted (VEILLE_ALERT_MAX_AGE_DAYS, 'off' for no limit)"
+            f"\n{date}  {hit.source}  {hit.title}{note}\n  {hit.url}\n  {describe_hits(hits)}\n  {hit.result.snippet}"
+        )
+    echo(
+        f"\n{watchlist}: {summary.matched} of {summary.scanned} stored articles match "
+        "(no alert sent)"
+    )
+    if summary.too_old_to_alert:
+        echo(
+            f"{summary.too_old_to_alert} of them are older than {max_age_days:g} days: matched "
+            "today they would be stored but not alerted (VEILLE_ALERT_MAX_AGE_DAYS, 'off' for "
+            "no limit)"
         )
     if counter.marked:
         echo(

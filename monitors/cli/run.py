@@ -10,6 +10,7 @@ from crawler.core.errors import VeilleError
 from crawler.storage import store
 from monitors.cli.options import (
     PORT,
+    config_of,
     settings_of,
 )
 from monitors.terminal import echo
@@ -25,11 +26,10 @@ def run(ctx: click.Context, once: bool, health_port: int | None) -> None:
     With --once the exit status is 0 when every source was crawled, 3 when the crawl stopped
     (its time limit, a kill) before some sources were done (what was stored was matched and
     delivered; the sources are named), and 1 when every source failed."""
-    from monitors.service.config import load_config
     from monitors.service.cycle import failed_sources, recover, run_cycle
     from monitors.service.daemon import Daemon, hold_daemon_lock, pidfile_for
 
-    config = load_config(settings_of(ctx))
+    config = config_of(ctx)
     db = store.open_database(config.settings.db)
     store.check_database(db, config.settings.db)
     db.close()

@@ -45,9 +45,10 @@ from crawler.storage.engine import (
 from monitors.alerts.localized import format_day, format_number, format_when
 from monitors.alerts.policy import DEFAULT_TIMEZONE
 from monitors.alerts.secrets import load_secrets_file
-from monitors.rules.backtest import ScanBudget, backtest, counter_examples
+from monitors.rules.backtest import ScanBudget
 from monitors.rules.matcher import ArticleText, Matcher
 from monitors.rules.watchlists import RuleSet, Watchlist, load_rules
+from monitors.service.backtest import backtest_watchlist
 from monitors.web import editing, export, reading
 from monitors.web.auth import RequireLogin
 from monitors.web.chart import bar_chart
@@ -791,24 +792,19 @@ def _backtest(
     budget: ScanBudget,
 ) -> dict:
     """The watchlist over the articles of the last `days` days, newest first, at most
-    BACKTEST_MAX_ARTICLES and within `budget`; `partial` says why it stopped early."""
+    BACKTEST_MAX_ARTICLES and within `budget` (`monitors.service.backtest`, as `veille rules
+    backtest`); `partial` says why it stopped early."""
     from datetime import UTC, datetime, timedelta
 
     since = (datetime.now(UTC) - timedelta(days=max(1, min(days, 3650)))).date().isoformat()
-    hits, scanned = [], 0
-    partial = None
     with reading_db() as db:
-        for scanned, hit in backtest(db, rule_set, name, since, budget):
-            if hit is not None:
-                hits.append(hit)
-            if scanned >= BACKTEST_MAX_ARTICLES:
-                partial = "articles"
-                break
-        counter = counter_examples(db, rule_set, name)
+        summary = backtest_watchlist(
+            db, rule_set, name, since, budget=budget, max_articles=BACKTEST_MAX_ARTICLES
+        )
     return {
-        "counter_examples": counter,
-        "hits": hits,
-        "scanned": scanned,
+        "counter_examples": summary.counter_examples,
+        "hits": summary.hits,
+        "scanned": summary.scanned,
         "since": since,
-        "partial": partial or budget.stopped,
+        "partial": summary.partial,
     }

@@ -9,6 +9,7 @@ from tabulate import tabulate
 
 from crawler.core.errors import VeilleError
 from crawler.storage import store
+from monitors.cli.options import rules_of
 from monitors.people import accounts
 from monitors.people import store as people_store
 from monitors.terminal import echo, echo_json
@@ -22,14 +23,8 @@ def _watchlist_names(ctx: click.Context, names: tuple[str, ...]) -> tuple[str, .
     """The names, each checked against the watchlists file (a typo would follow nothing)."""
     if not names:
         return names
-    from monitors.alerts.secrets import load_secrets_file
-    from monitors.rules.watchlists import load_rules
-
     settings = ctx.obj["settings"]
-    known = {
-        w.name
-        for w in load_rules(settings.watchlists, load_secrets_file(settings.secrets)).watchlists
-    }
+    known = {w.name for w in rules_of(ctx).watchlists}
     unknown = [n for n in names if n not in known]
     if unknown:
         raise VeilleError(
