@@ -203,11 +203,15 @@ class HostileSite:
                 if path == "/hang":
                     time.sleep(3600)
                     return
+                if path == "/held":  # hangs until the test lets it end (without an answer)
+                    outer.released.wait(3600)
+                    return
                 if path.startswith("/storm/"):
                     return self.send(500, b"<h1>500</h1>")
                 return self.send(404, b"not found")
 
         self.hits: list[str] = []
+        self.released = threading.Event()  # ends the downloads of /held
         self.many_elements = (
             b"<html><body><article>" + b"<span>x</span>" * 680_000 + b"</article></body></html>"
         )
@@ -221,6 +225,7 @@ class HostileSite:
         return f"http://127.0.0.1:{self.server.server_address[1]}"
 
     def stop(self) -> None:
+        self.released.set()
         self.server.shutdown()
         self.server.server_close()
 

@@ -3,8 +3,6 @@ that only read what one crawl stored share it (crawled_once); the others crawl o
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from crawler.fetching.crawl import crawl
@@ -12,7 +10,8 @@ from crawler.storage import store
 from monitors.demo.run import LOCAL_CRAWL_SETTINGS
 from monitors.demo.sites import DEMO_SITES_ROOT, render_sources, serve_demo_sites, stop_sites
 
-from .conftest import ROOMY_TIME_LIMIT, steady_sources
+from .conftest import steady_sources
+from .waiting import EventClock
 
 LEQUOTIDIEN_ARTICLES = {
     "/2026/11/20/souverainete-numerique-maroc-cloud-national/",
@@ -220,24 +219,72 @@ def test_a_hanging_page_costs_its_source_one_timeout(sites, sources_file, tmp_pa
     assert result.new_articles == 9  # everything else was still crawled
 
 
-def test_crawl_time_limit_is_enforced_from_outside(sites, sources_file, tmp_path):
+def _with_hanging_listing(sites, sources_file) -> str:
+    """The lequotidien source with a listing that never answers; its URL."""
     text = sources_file.read_text(encoding="utf-8")
     hang = sites["lequotidien"].base_url + "/dossiers/lent/"
     sources_file.write_text(
         text.replace("    listings:\n", f"    listings:\n      - {hang}\n"), encoding="utf-8"
     )
-    started = time.monotonic()
-    # Room for a slow start and the nine articles on a busy machine; the hanging listing would
-    # hold the crawl for its ten-minute download timeout.
-    result = run_crawl(
-        tmp_path, sources_file, settings={"DOWNLOAD_TIMEOUT": 600}, time_limit=ROOMY_TIME_LIMIT
+    return hang
+
+
+def only_the_hang_is_left(sites, db_path, articles: int = 9):
+    """The moment a crawl's time limit comes in these tests: the hanging listing was requested
+    and every other article is stored. A real limit of N seconds raced the crawl on a busy
+    machine (the nine articles took 2 s idle, over 10 s at a load of 11)."""
+
+    def reached() -> bool:
+        if not any(r.path == "/dossiers/lent/" for r in sites["lequotidien"].requests):
+            return False
+        if not db_path.exists():
+            return False
+        db = store.open_database(db_path)
+        try:
+            return db.execute("SELECT count(*) FROM articles").fetchone()[0] >= articles
+        finally:
+            db.close()
+
+    return reached
+
+
+def run_recorded(db_path):
+    """The moment a stopped crawl's grace ends in these tests: it recorded its run."""
+
+    def reached() -> bool:
+        db = store.open_database(db_path)
+        try:
+            row = db.execute(
+                "SELECT finished_at FROM crawl_runs ORDER BY id DESC LIMIT 1"
+            ).fetchone()
+        finally:
+            db.close()
+        return row is not None and row[0] is not None
+
+    return reached
+
+
+def test_crawl_time_limit_is_enforced_from_outside(sites, sources_file, tmp_path):
+    """The hanging listing would hold the crawl for its ten-minute download timeout: at its
+    time limit the crawl is stopped, records its run, and its process is ended from here."""
+    _with_hanging_listing(sites, sources_file)
+    db_path = tmp_path / "veille.db"
+    clock = EventClock(only_the_hang_is_left(sites, db_path), run_recorded(db_path))
+    result = crawl(
+        db_path,
+        sources_file,
+        settings=dict(LOCAL_CRAWL_SETTINGS, DOWNLOAD_TIMEOUT=600),
+        time_limit=900,
+        log_file=tmp_path / "crawl.log",
+        clock=clock,
     )
-    assert time.monotonic() - started < 300  # its limit and grace, not the 600 s download
-    assert result.status != "finished"
-    db = store.open_database(tmp_path / "veille.db")
+    assert clock.passed == 2  # its time limit came, then its grace ended, the process running
+    assert result.status == "stopped: time limit"
+    db = store.open_database(db_path)
     (status,) = db.execute("SELECT status FROM crawl_runs WHERE id=?", [result.run_id]).fetchone()
     assert status == result.status
     assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == 9  # kept what it stored
+    assert result.new_articles == 9
 
 
 def test_an_unchanged_second_crawl_costs_one_conditional_request_per_entry_point(sites, tmp_path):
@@ -276,21 +323,19 @@ def test_a_killed_cycle_records_the_sources_it_did_not_finish(sites, sources_fil
 
     from .conftest import make_settings
 
-    text = sources_file.read_text(encoding="utf-8")
-    hang = sites["lequotidien"].base_url + "/dossiers/lent/"
-    sources_file.write_text(
-        text.replace("    listings:\n", f"    listings:\n      - {hang}\n"), encoding="utf-8"
-    )
+    _with_hanging_listing(sites, sources_file)
     watchlists = tmp_path / "watchlists.yaml"
     watchlists.write_text("watchlists:\n  - name: x\n    terms: [x]\n", encoding="utf-8")
     settings = make_settings(
         tmp_path,
         sources_file,
         watchlists,
-        crawl_time_limit=ROOMY_TIME_LIMIT,  # room for a slow start on a busy machine
+        crawl_time_limit=900,
         crawl_settings=dict(LOCAL_CRAWL_SETTINGS, DOWNLOAD_TIMEOUT=600),
     )
-    report = run_cycle(load_config(settings))
+    clock = EventClock(only_the_hang_is_left(sites, settings.db), run_recorded(settings.db))
+    report = run_cycle(load_config(settings), clock=clock)
+    assert clock.passed == 2
     assert report.crawl.status != "finished"
     db = store.open_database(settings.db)
     unfinished = {

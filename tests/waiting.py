@@ -22,3 +22,30 @@ def wait_until(condition: Callable[[], object], what: str, timeout: float = GENE
         if time.monotonic() > deadline:
             pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
         time.sleep(0.1)
+
+
+class EventClock:
+    """A crawl's clock (crawler.fetching.crawl.CrawlClock) whose time passes at events, not
+    seconds: crawl()'s n-th wait ends when the n-th of `moments` holds (its time limit once
+    the crawl stored what it could and only a hanging download is left; its grace once the
+    stopped crawl recorded its run), or when the crawl's process exits. Waits past the last
+    moment last until the process exits. A busy machine makes the test slower, never
+    different; a moment that never comes fails the test after `bound` real seconds."""
+
+    def __init__(self, *moments: Callable[[], object], bound: float = GENEROUS) -> None:
+        self.moments = list(moments)
+        self.bound = bound
+        self.passed = 0  # moments that came (the crawl's process still running)
+
+    def wait(self, child, seconds: float) -> bool:
+        moment = self.moments.pop(0) if self.moments else None
+        deadline = time.monotonic() + self.bound
+        while child.poll() is None:
+            if moment is not None and moment():
+                self.passed += 1
+                return False
+            if time.monotonic() > deadline:
+                child.kill()
+                pytest.fail(f"the crawl reached none of its moments in {self.bound:.0f} s")
+            time.sleep(0.1)
+        return True

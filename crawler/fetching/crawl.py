@@ -15,10 +15,11 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Protocol
 
 from crawler.core.children import die_with_parent as _die_with_parent
 from crawler.core.counts import SourceCounts
@@ -35,6 +36,32 @@ STOP_GRACE = 5.0
 
 # Crawl processes running now, so a daemon shutting down can stop them too.
 _ACTIVE: set[subprocess.Popen] = set()
+
+
+class CrawlClock(Protocol):
+    """How a crawl's time passes for the process waiting on it. veille waits real seconds;
+    a test passes a clock whose time comes at events (the crawl stored what it could and only
+    a hanging download is left), so that its time limit is never a race with a busy machine."""
+
+    def wait(self, child: subprocess.Popen, seconds: float) -> bool:
+        """Wait up to `seconds` of this clock for the child to exit; True when it exited."""
+        ...
+
+
+class RealTime:
+    """Seconds as they pass (the clock of every crawl veille runs)."""
+
+    def wait(self, child: subprocess.Popen, seconds: float) -> bool:
+        try:
+            child.wait(timeout=seconds)
+        except subprocess.TimeoutExpired:
+            return False
+        return True
+
+
+REAL_TIME = RealTime()
+# What the child reads on its standard input when its time is up.
+TIME_UP = "time limit"
 
 
 @dataclass
@@ -54,14 +81,16 @@ def crawl(
     time_limit: float = DEFAULT_TIME_LIMIT,
     log_file: str | Path | None = None,
     db: Database | None = None,
+    clock: CrawlClock = REAL_TIME,
 ) -> CrawlResult:
     """Crawl the given sources (all enabled ones by default) in a child process and wait for it.
 
-    The child stops itself at `time_limit` seconds: it records which sources it had not
-    finished and what it stored (`time limit`, not a shutdown), then is killed here if stuck
-    downloads keep it from closing. Should it not stop (its reactor blocked), it gets SIGTERM
-    `STOP_GRACE` seconds past the limit and SIGKILL 10 s later. Whatever it stored stays
-    stored. Returns the run's summary as the child recorded it.
+    At `time_limit` seconds of `clock` from its start (a slow start counts), the child is told
+    its time is up, on its standard input: it records which sources it had not finished and
+    what it stored (`time limit`, not a shutdown), then is killed here if stuck downloads keep
+    it from closing within `STOP_GRACE`. Should it not stop (its reactor blocked), it gets
+    SIGTERM then and SIGKILL 10 s later. Whatever it stored stays stored. Returns the run's
+    summary as the child recorded it.
     """
     owned = db is None
     db = db or store.open_database(db_path)  # the caller's connection, if it has one
@@ -78,10 +107,6 @@ def crawl(
         str(run_id),
         "--settings",
         json.dumps(settings or {}),
-        # The child's own stop, on the clock all processes share (Linux CLOCK_MONOTONIC), so
-        # that a slow start (imports on a busy machine) counts against the same limit.
-        "--stop-at",
-        repr(time.monotonic() + time_limit),
     ]
     if only:
         command += ["--only", ",".join(only)]
@@ -95,15 +120,18 @@ def crawl(
     try:
         child = subprocess.Popen(
             command,
+            stdin=subprocess.PIPE,  # where it is told that its time is up
             stdout=log,
             stderr=log,
             start_new_session=True,
             preexec_fn=_die_with_parent(os.getpid()),  # noqa: PLW1509 (async-signal-safe calls only)
         )
         _ACTIVE.add(child)
-        try:
-            child.wait(timeout=time_limit + STOP_GRACE)
-        except subprocess.TimeoutExpired:
+        # Counted from the child's start: a slow start (imports on a busy machine) counts
+        # against the limit. A child still starting reads the message once its crawl runs.
+        if not clock.wait(child, time_limit):
+            _tell(child, TIME_UP)
+        if child.poll() is None and not clock.wait(child, STOP_GRACE):
             overran = True
             if _recorded(db, run_id):  # stopped itself; only stuck downloads keep it alive
                 logger.info("crawl run=%d stopped at its time limit: ending its process", run_id)
@@ -119,6 +147,9 @@ def crawl(
     finally:
         if child is not None:
             _ACTIVE.discard(child)
+            if child.stdin is not None:
+                with contextlib.suppress(OSError):
+                    child.stdin.close()
         if not isinstance(log, int):
             log.close()
     if overran:
@@ -170,6 +201,15 @@ def stop_all_crawls(grace: float = 10.0) -> None:
             child.wait()
 
 
+def _tell(child: subprocess.Popen, message: str) -> None:
+    """A line on the child's standard input (it may have exited already: nothing to tell)."""
+    if child.stdin is None:
+        return
+    with contextlib.suppress(OSError):  # BrokenPipeError: it has just exited
+        child.stdin.write(f"{message}\n".encode())
+        child.stdin.flush()
+
+
 def _signal(child: subprocess.Popen, signum: int) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(child.pid, signum)
@@ -200,7 +240,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only")
     parser.add_argument("--run-id")
     parser.add_argument("--settings", default="{}")
-    parser.add_argument("--stop-at", type=float, help="time.monotonic() at which to stop")
     args = parser.parse_args(argv)
 
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
@@ -215,16 +254,24 @@ def main(argv: list[str] | None = None) -> int:
     from twisted.internet import reactor
 
     stopper = EarlyStop(crawler)
-    if args.stop_at is not None:
-        reactor.callWhenRunning(
-            lambda: reactor.callLater(
-                max(0.0, args.stop_at - time.monotonic()), stopper.stop, "time limit"
-            )
-        )
+    # Told on standard input when its time is up (by crawl() in the process that started it);
+    # read from the reactor's start, so a message sent during a slow start is not lost.
+    reactor.callWhenRunning(
+        lambda: threading.Thread(
+            target=_listen, args=(sys.stdin, reactor, stopper), name="time-limit", daemon=True
+        ).start()
+    )
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: reactor.callFromThread(stopper.stop, "shutdown"))
     process.start(install_signal_handlers=False)
     return 0
+
+
+def _listen(stream: IO[str], reactor, stopper: EarlyStop) -> None:
+    """Read the lines of the process that started the crawl: its time is up."""
+    for line in stream:
+        if line.strip() == TIME_UP:
+            reactor.callFromThread(stopper.stop, TIME_UP)
 
 
 class EarlyStop:

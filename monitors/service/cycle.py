@@ -12,7 +12,7 @@ from typing import TextIO
 from crawler.core.counts import SourceCounts
 from crawler.core.errors import VeilleError
 from crawler.core.times import iso
-from crawler.fetching.crawl import CrawlResult, crawl
+from crawler.fetching.crawl import REAL_TIME, CrawlClock, CrawlResult, crawl
 from crawler.fetching.workers import SILENT_WORKER, WorkerPool, crawl_sites
 from crawler.storage import store
 from crawler.storage.engine import Database
@@ -116,15 +116,17 @@ def run_cycle(
     console: TextIO | None = None,
     pool: WorkerPool | None = None,
     deliver_when_idle: bool = True,
+    clock: CrawlClock = REAL_TIME,
 ) -> CycleReport:
     """Crawl the chosen sources (all enabled ones by default), then match and deliver: in a
-    long-lived worker of `pool` when given (the daemon), else in a child process of its own.
+    long-lived worker of `pool` when given (the daemon), else in a child process of its own,
+    whose time limit passes on `clock` (tests give one whose time comes at events).
     Without `deliver_when_idle`, a crawl that stored nothing skips matching and delivery (the
     daemon's delivery job runs every minute anyway); one that stored something alerts at once.
     The cycle uses one connection to the database (the crawl's own process has its own)."""
     db = store.open_database(config.settings.db)
     try:
-        return _run_cycle(config, db, only, console, pool, deliver_when_idle)
+        return _run_cycle(config, db, only, console, pool, deliver_when_idle, clock)
     finally:
         db.close()
 
@@ -136,6 +138,7 @@ def _run_cycle(
     console: TextIO | None,
     pool: WorkerPool | None,
     deliver_when_idle: bool,
+    clock: CrawlClock,
 ) -> CycleReport:
     if pool is not None:
         chosen = [s for s in config.sources.enabled() if not only or s.name in only]
@@ -156,6 +159,7 @@ def _run_cycle(
             time_limit=config.settings.crawl_time_limit,
             log_file=config.settings.crawl_log,
             db=db,
+            clock=clock,
         )
     if result.status in SHUTDOWN_STATUSES:
         # Stopped because veille itself stopped: not a fault of the site. Its pace stays, so
