@@ -16,20 +16,22 @@ steps already applied by the service that started it, and checks only its own.
 from __future__ import annotations
 
 import functools
-import sqlite3
 from collections.abc import Callable, Sequence
 from types import ModuleType
-from typing import Any, cast
-
-from sqlite_utils.migrations import Migrations
+from typing import TYPE_CHECKING, Any, cast
 
 from crawler.core.times import utcnow
 from crawler.storage import tables as storage_tables
-from crawler.storage.engine import SQLiteDatabase
 from crawler.stories import tables as stories_tables
 
+if TYPE_CHECKING:  # sqlite-utils (and numpy, which it loads) only once a database is opened:
+    # the monitors package registers its owners here when `veille --help` loads it
+    from sqlite_utils.migrations import Migrations
+
+    from crawler.storage.engine import SQLiteDatabase
+
 # A step: its name and its SQL script, or a function applying it (a back-fill, an FTS index).
-Step = tuple[str, str | Callable[[SQLiteDatabase], None]]
+Step = tuple[str, "str | Callable[[SQLiteDatabase], None]"]
 
 # The crawler's owners, in the order their migrations apply; registered owners come after.
 CRAWLER_OWNERS: tuple[ModuleType, ...] = (storage_tables, stories_tables)
@@ -69,12 +71,14 @@ HISTORY: dict[int, list[tuple[str, str]]] = {
     12: [("crawler.stories", "0012_story_terms")],
 }
 _OLD_SET = "veille"
-_TABLE = Migrations.migrations_table
+_TABLE = "_sqlite_migrations"  # sqlite-utils' Migrations.migrations_table
 
 
 def sql_statements(script: str) -> list[str]:
     """The statements of an SQL script, split where SQLite says a statement is complete (a `;`
     inside a string or a trigger body does not end one)."""
+    import sqlite3
+
     statements, current = [], ""
     for line in script.splitlines(keepends=True):
         current += line
@@ -102,6 +106,8 @@ def migration_sets(modules: Sequence[ModuleType] | None = None) -> tuple[Migrati
 
 @functools.cache
 def _migration_sets(modules: tuple[ModuleType, ...]) -> tuple[Migrations, ...]:
+    from sqlite_utils.migrations import Migrations
+
     sets = []
     for module in modules:
         migrations = Migrations(module.OWNER)
@@ -141,6 +147,8 @@ def _adopt_history(db: SQLiteDatabase) -> None:
         numbers = list(range(1, min(version, max(HISTORY)) + 1))
     if not numbers:
         return
+    from sqlite_utils.migrations import Migrations
+
     Migrations(_OLD_SET).ensure_migrations_table(db)
     now = utcnow()
     for number in numbers:

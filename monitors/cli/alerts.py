@@ -6,10 +6,8 @@ import sys
 from dataclasses import asdict
 
 import click
-from tabulate import tabulate
 
 from crawler.core.errors import VeilleError
-from crawler.storage import store
 from monitors.cli.options import (
     LIMIT,
     ROW_ID,
@@ -33,6 +31,7 @@ def notify_test(ctx: click.Context, channel: str) -> None:
     """Send a test message through CHANNEL (a name from the watchlists file)."""
     import apprise
 
+    from crawler.storage import store
     from monitors.alerts.channels import CONSOLE, describe_unusable_channels
     from monitors.alerts.delivery import Sender
     from monitors.alerts.messages import Message
@@ -75,6 +74,8 @@ def alerts_list(
     ctx: click.Context, state: str | None, watchlist: str | None, limit: int, as_json: bool
 ) -> None:
     """The latest alerts and the state of each delivery."""
+    from tabulate import tabulate
+
     from monitors.alerts.inspect import list_alerts
 
     db = existing_db(ctx)
@@ -105,6 +106,9 @@ def alerts_list(
 @click.pass_context
 def alerts_show(ctx: click.Context, alert_id: int) -> None:
     """One alert: its text and every delivery attempt."""
+    from tabulate import tabulate
+
+    from crawler.storage import store
     from monitors.alerts.inspect import show_alert
     from monitors.alerts.messages import render_alert
     from monitors.rules.watchlists import Watchlist
@@ -160,6 +164,7 @@ def alerts_retry(
     channel: str | None,
 ) -> None:
     """Put failed (or unconfirmed, or with --resend sent) deliveries back in the outbox."""
+    from crawler.storage import store
     from monitors.alerts.inspect import RETRYABLE, retry
 
     if not alert_ids and not which:

@@ -7,7 +7,6 @@ from dataclasses import asdict
 from pathlib import Path
 
 import click
-from tabulate import tabulate
 
 from crawler.core.errors import VeilleError
 from monitors.cli.options import (
@@ -35,6 +34,8 @@ from monitors.terminal import echo, echo_json
 @click.pass_context
 def stories(ctx: click.Context, limit: int, min_sources: int, as_json: bool) -> None:
     """Recent stories (one event, every outlet's article grouped) and the outlets that ran them."""
+    from tabulate import tabulate
+
     from crawler.stories.store import recent_stories, story_groups
 
     db = existing_db(ctx)

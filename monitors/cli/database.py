@@ -5,9 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from tabulate import tabulate
 
-from crawler.storage import store
 from monitors.cli.options import (
     settings_of,
 )
@@ -32,6 +30,7 @@ def import_command(
     """Store the articles of a JSON-lines file (one article per line: url, text, source, and
     title, published, language, author) as a crawl would: deduplicated, grouped into stories.
     Format: docs/stories-and-search.md."""
+    from crawler.storage import store
     from crawler.storage.importer import import_file
 
     db = store.open_database(settings_of(ctx).db)
@@ -76,6 +75,8 @@ def db_copy(source: Path, target: str, replace: bool) -> None:
     """Copy the SQLite database SOURCE into the PostgreSQL database TARGET (postgresql://…):
     every table, ids kept, counts verified per table, all or nothing. Then run veille with
     --db TARGET (or VEILLE_DB)."""
+    from tabulate import tabulate
+
     from crawler.storage.copy import copy_database
     from crawler.storage.engine import is_postgres_location, location_password, mask_location
     from monitors.alerts.secrets import remember_secret

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 
-from crawler.storage import store
 from monitors.cli.status import print_status
 from monitors.terminal import echo
 
@@ -21,6 +20,7 @@ from monitors.terminal import echo
 )
 def demo(workdir: Path) -> None:
     """Serve bundled fixture sites on 127.0.0.1 and run one full cycle against them."""
+    from crawler.storage import store
     from monitors.demo.run import run_demo
 
     echo("Serving the demo sites on 127.0.0.1 and running one cycle…")

@@ -9,10 +9,7 @@ from pathlib import Path
 import click
 
 from crawler.core.errors import VeilleError
-from crawler.storage import store
-from crawler.storage.engine import database_errors
 from monitors.cli.logs import setup_logging
-from monitors.service.config import load_settings
 from monitors.terminal import echo
 
 
@@ -54,6 +51,14 @@ def _hoist_global_options(group: click.Group, args: list[str]) -> list[str]:
     return front + moved + kept
 
 
+def _database_errors() -> tuple[type[BaseException], ...]:
+    """The storage layer's errors; loaded only when a command fails (`veille --help` loads no
+    storage)."""
+    from crawler.storage.engine import database_errors
+
+    return database_errors()
+
+
 class _Veille(click.Group):
     """Turns every VeilleError into a one-line message and exit status 2, no traceback; takes the
     global options after the command as well as before it."""
@@ -67,7 +72,9 @@ class _Veille(click.Group):
         except VeilleError as exc:
             echo(f"error: {exc}", err=True)
             ctx.exit(2)
-        except database_errors() as exc:  # disk full, a damaged page, a server gone mid-command
+        except _database_errors() as exc:  # disk full, a damaged page, a server gone mid-command
+            from crawler.storage import store
+
             settings = (ctx.obj or {}).get("settings")
             where = settings.db if settings else "the database"
             echo(f"error: {store.explain_error(where, exc)}", err=True)
@@ -106,6 +113,8 @@ def cli(
     ctx: click.Context, db, sources, watchlists, secrets, log_level: str, log_format: str
 ) -> None:
     """veille — veille de la presse tech marocaine / Moroccan tech press monitoring."""
+    from monitors.service.config import load_settings
+
     setup_logging(log_level, log_format)
     ctx.obj = {
         "settings": load_settings(db=db, sources=sources, watchlists=watchlists, secrets=secrets)

@@ -11,13 +11,11 @@ from typing import TYPE_CHECKING
 import click
 
 from crawler.core.errors import VeilleError
-from crawler.storage import store
-from crawler.storage.engine import Database
-from monitors.service.config import Settings
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the storage layer loads when a command runs, not for `veille --help`
+    from crawler.storage.engine import Database
     from monitors.rules.watchlists import RuleSet
-    from monitors.service.config import Config
+    from monitors.service.config import Config, Settings
 
 
 def settings_of(ctx: click.Context) -> Settings:
@@ -59,6 +57,8 @@ def existing_db(ctx: click.Context):
             f"no database at {path}: check --db / VEILLE_DB, or run `veille run` (or "
             "`veille demo`) first to create it"
         )
+    from crawler.storage import store
+
     return store.open_database(path)
 
 

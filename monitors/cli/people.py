@@ -5,10 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import click
-from tabulate import tabulate
 
 from crawler.core.errors import VeilleError
-from crawler.storage import store
 from monitors.cli.options import rules_of
 from monitors.people import accounts
 from monitors.people import store as people_store
@@ -16,6 +14,8 @@ from monitors.terminal import echo, echo_json
 
 
 def _database(ctx: click.Context):
+    from crawler.storage import store
+
     return store.open_database(ctx.obj["settings"].db)
 
 
@@ -97,6 +97,8 @@ def list_users(ctx: click.Context, as_json: bool) -> None:
     if not rows:
         echo("no users yet: `veille users add NAME --email ADDRESS --follow WATCHLIST`")
         return
+    from tabulate import tabulate
+
     echo(
         tabulate(
             [

@@ -7,7 +7,6 @@ import sys
 import click
 
 from crawler.core.errors import VeilleError
-from crawler.storage import store
 from monitors.cli.options import (
     PORT,
     config_of,
@@ -26,6 +25,7 @@ def run(ctx: click.Context, once: bool, health_port: int | None) -> None:
     With --once the exit status is 0 when every source was crawled, 3 when the crawl stopped
     (its time limit, a kill) before some sources were done (what was stored was matched and
     delivered; the sources are named), and 1 when every source failed."""
+    from crawler.storage import store
     from monitors.service.cycle import failed_sources, recover, run_cycle
     from monitors.service.daemon import Daemon, hold_daemon_lock, pidfile_for
 

@@ -6,7 +6,6 @@ import sys
 from dataclasses import asdict
 
 import click
-from tabulate import tabulate
 
 from monitors.cli.options import (
     SECONDS,
@@ -37,6 +36,8 @@ def sources_check(
     ctx: click.Context, offline: bool, names: tuple[str, ...], timeout: float, as_json: bool
 ) -> None:
     """Validate the sources file and try each entry point."""
+    from tabulate import tabulate
+
     from crawler.discovery.probe import probe_sources
     from crawler.discovery.sources import load_sources
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import asdict
 
 import click
-from tabulate import tabulate
 
 from monitors.cli.options import (
     existing_db,
@@ -18,6 +17,8 @@ def _shorten(text: str, width: int) -> str:
 
 
 def print_status(db) -> None:
+    from tabulate import tabulate
+
     from monitors.service.status import extraction_line, gather_status
 
     status = gather_status(db)

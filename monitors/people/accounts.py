@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from crawler.core.errors import VeilleError
 from crawler.core.times import iso
-from crawler.storage.engine import Database
 from monitors.people import store
 from monitors.web.auth import TEAM, hash_password
+
+if TYPE_CHECKING:
+    from crawler.storage.engine import Database
 
 # TEAM: everyone who shares the team password (or the reader on loopback without a login),
 # one identity, which no account can take (the name fails NAME).

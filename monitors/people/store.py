@@ -8,9 +8,10 @@ Callers pass and receive records; times are computed by the callers and passed a
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from crawler.storage.engine import Database
+if TYPE_CHECKING:  # `veille users` and `veille --help` load this module before any database
+    from crawler.storage.engine import Database
 
 
 class Person(NamedTuple):

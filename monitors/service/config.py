@@ -20,8 +20,6 @@ from typing import TYPE_CHECKING, Any
 
 from crawler.core.errors import VeilleError
 from crawler.fetching.addresses import networks
-from crawler.storage.engine import is_postgres_location, location_password
-from crawler.stories.grouping import story_window_hours
 from monitors.web.hosts import parse_public_names
 
 if TYPE_CHECKING:  # loading them costs a tenth of a second `veille status` has no use for
@@ -77,6 +75,8 @@ def default_crawl_workers(memory: int | None = None, cpus: int | None = None) ->
 def db_location(value: str | Path) -> Path | str:
     """A --db / VEILLE_DB value: a postgresql://… location stays as written (a Path would fold
     its `//`), anything else is the path of a SQLite file."""
+    from crawler.storage.engine import is_postgres_location  # sqlite-utils: not for --help
+
     return value if isinstance(value, str) and is_postgres_location(value) else Path(value)
 
 
@@ -249,12 +249,16 @@ def load_settings(folders: locations.Folders | None = None, **overrides: object)
             values[name] = locations.find(file_name, folders)
     if "db" in values:
         values["db"] = db_location(values["db"])
+        from crawler.storage.engine import location_password
+
         password = location_password(str(values["db"]))
         if password:  # never in a log line or a message
             from monitors.alerts.secrets import remember_secret
 
             remember_secret(password)
     settings = replace(Settings(), **values)
+    from crawler.stories.grouping import story_window_hours  # numpy: not for a command's --help
+
     try:  # a bad VEILLE_STORY_WINDOW_HOURS stops the start, not a crawl
         story_window_hours()
     except ValueError as exc:
