@@ -11,7 +11,7 @@
 # Data (database, logs) live in the /data volume; secrets come from the environment
 # (VEILLE_SMTP_PASSWORD, VEILLE_SLACK_WEBHOOK_URL…), never from the image. The bundled sources
 # and watchlists are used unless a volume puts your own in /etc/veille/ (sources.yaml,
-# watchlists.yaml, secrets.env), e.g.
+# watchlists.yaml, secrets.env: `veille init DIR` writes a starter set to edit), e.g.
 #   docker run -d --name veille -v veille-data:/data -v /srv/veille-config:/etc/veille:ro veille
 FROM python:3.11-slim
 

@@ -144,18 +144,18 @@ def test_the_web_view_reads_the_daemons_configuration_and_secrets():
 
 def test_the_units_configuration_loads_as_the_daemon_and_the_web_view_see_it(tmp_path, monkeypatch):
     """The units' four variables, with /etc/veille and /var/lib/veille moved to a temporary
-    folder holding a configuration and a secrets file: `rules check` (both units' first
-    command) passes and both commands load the same settings, the secrets file included."""
-    from crawler.seeds import BUNDLED_SOURCES
-    from monitors.seeds import BUNDLED_WATCHLISTS
+    folder holding what `veille init` writes there (the units' comment says to run it): `rules
+    check` (both units' first command) passes and both commands load the same settings, the
+    secrets file included."""
     from monitors.service.config import load_settings
 
     etc, var = tmp_path / "etc", tmp_path / "var"
-    etc.mkdir()
     var.mkdir()
-    (etc / "sources.yaml").write_bytes(BUNDLED_SOURCES.read_bytes())
-    (etc / "watchlists.yaml").write_bytes(BUNDLED_WATCHLISTS.read_bytes())
-    (etc / "secrets.env").write_text("VEILLE_SLACK_WEBHOOK_URL=json://127.0.0.1:9/hook\n")
+    assert "veille init /etc/veille" in (ROOT / "deploy" / "veille.service").read_text()
+    initialised = CliRunner().invoke(cli, ["init", str(etc)])
+    assert initialised.exit_code == 0, initialised.output
+    with (etc / "secrets.env").open("a", encoding="utf-8") as secrets:
+        secrets.write("VEILLE_SLACK_WEBHOOK_URL=json://127.0.0.1:9/hook\n")
     for unit in ("veille.service", "veille-serve.service"):
         for key, value in _environment(_unit(unit)).items():
             value = value.replace("/etc/veille", str(etc)).replace("/var/lib/veille", str(var))

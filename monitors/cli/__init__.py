@@ -8,7 +8,7 @@ group, and is added to the group here, in one list:
 - `database.py`: import, db      - `rules.py`: rules (check, test, backtest)
 - `extract.py`: extract          - `sources.py`: sources (check)
 - `alerts.py`: notify, alerts    - `serve.py`: serve
-- `people.py`: users
+- `people.py`: users               - `init.py`: init
 
 What the commands share (the invocation's settings and database, checked dates and names,
 bounded numbers) is in `options.py`; logging set-up in `logs.py`.
@@ -22,6 +22,7 @@ from monitors.cli import (
     database,
     demo,
     extract,
+    init,
     people,
     rules,
     run,
@@ -39,6 +40,7 @@ def _add_commands() -> None:
     for command in (
         run.run,
         run.reload,
+        init.init,
         demo.demo,
         status.status,
         articles.stories,
