@@ -442,3 +442,40 @@ def test_one_event_in_four_outlets_gives_one_alert_listing_the_others_with_links
     (alert,) = db.execute("SELECT story_id FROM alerts").fetchall()
     others = story_sources(db, alert[0])
     assert [url for _, _, url in others] == [f"https://{n}.ma/chaleur-24/" for n, _ in outlets]
+
+
+def test_a_copy_finds_its_story_of_the_week_among_many_older_copies(db_location):
+    """Copy candidates are looked up within the story window: the same text republished every
+    week for ten weeks (each week its own story) does not crowd out this week's story, which
+    the new copy joins (before, the eight older copies sharing the most bands were the only
+    candidates, each outside the window: the copy began a story of its own)."""
+    original = STORIES["syndicated"][0]
+    db = store.open_database(db_location)
+    outlets = [f"weekly{k}" for k in range(10)] + ["this-week", "new"]
+    store.add_sources(db, outlets)
+    start = datetime(2026, 9, 7, 9, tzinfo=UTC)
+
+    def article(outlet: str, text: str, when: datetime) -> store.StoredArticle:
+        return replace(
+            wire_article(
+                f"https://{outlet}.ma/{when:%Y%m%d}",
+                SimpleNamespace(title=original["title"], text=text, lang=original["lang"]),
+                outlet,
+            ),
+            published=when.isoformat(),
+        )
+
+    for k in range(10):  # one week apart: each its own story
+        store.store_article(
+            db,
+            article(f"weekly{k}", f"{original['text']} Semaine {k}.", start + timedelta(weeks=k)),
+        )
+    this_week = start + timedelta(weeks=10)
+    edited = make_copy(original, random.Random(3)).text
+    own_id, _ = store.store_article(db, article("this-week", edited, this_week))
+    new_id, _ = store.store_article(
+        db, article("new", f"{original['text']} Semaine 11.", this_week + timedelta(hours=5))
+    )
+    story = dict(db.execute("SELECT id, story_id FROM articles").fetchall())
+    assert story[new_id] == story[own_id]
+    assert len(set(story.values())) == 11

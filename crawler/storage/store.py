@@ -289,11 +289,11 @@ def update_article(db: Database, article_id: int, article: StoredArticle) -> int
                 article_id,
             ),
         )
-        refingerprint(db, article_id, fp)
         published, fetched = db.execute(
             "SELECT published, fetched_at FROM articles WHERE id = ?", (article_id,)
         ).fetchone()
         hour = article_hour(published, fetched)
+        refingerprint(db, article_id, fp, hour)
         if hour is not None:
             index_terms(db, article_id, story_terms(article.title, article.text), hour)
     return revision

@@ -44,8 +44,8 @@ def backfill_stories(db: Database) -> None:
     check_scheme(db)
     if store.meta_value(db, BAND_KEYS_MARK) is None:
         if store.has_articles_without_band_keys(db):
-            for article_id, signature, count in store.fingerprinted_articles(db):
-                index_article(db, article_id, Fingerprint.from_bytes(signature, count))
+            for article_id, signature, count, hour in store.fingerprinted_articles(db):
+                index_article(db, article_id, Fingerprint.from_bytes(signature, count), hour)
         store.set_meta_once(db, BAND_KEYS_MARK, "1")
     for article in store.articles_without_story(db):
         assign_story(

@@ -145,9 +145,13 @@ def _copied_story(
     and neither it nor the story's first article states figures or days the article contradicts
     (crawler.stories.markers): rubrics of different days stay apart."""
     keys = keys if keys is not None else fp.band_keys()
-    rows = store.copy_candidates(db, keys, exclude, MAX_CANDIDATES, LEAD_CHARACTERS)
-    own_markers = markers(title, text) if (title or text) else None
     window = story_window_hours()
+    # Candidates published within the window: a story joined must have begun within it, and
+    # its members lie within the window of its beginning, so older near-copies (last week's
+    # rubric, a text republished every week) are not read at all.
+    hours = (hour - window, hour + window) if hour is not None else None
+    rows = store.copy_candidates(db, keys, exclude, MAX_CANDIDATES, LEAD_CHARACTERS, hours)
+    own_markers = markers(title, text) if (title or text) else None
     best: tuple[float, int, int] | None = None
     for row in rows:
         story_id, article_id, signature, shingle_count, other_source = row[:5]
@@ -417,18 +421,22 @@ def index_article(
     db: Database,
     article_id: int,
     fp: Fingerprint,
+    hour: int | None,
     replace: bool = True,
     keys: list[int] | None = None,
 ) -> None:
-    """Record the article's LSH band keys (an updated article's old ones dropped first)."""
-    store.save_band_keys(db, article_id, keys if keys is not None else fp.band_keys(), replace)
+    """Record the article's LSH band keys at its story hour (an updated article's old ones
+    dropped first)."""
+    store.save_band_keys(
+        db, article_id, keys if keys is not None else fp.band_keys(), replace, hour
+    )
 
 
-def refingerprint(db: Database, article_id: int, fp: Fingerprint) -> None:
-    """An article with a new text: its new fingerprint and band keys."""
+def refingerprint(db: Database, article_id: int, fp: Fingerprint, hour: int | None) -> None:
+    """An article with a new text: its new fingerprint and band keys (at its story hour)."""
     with db.transaction():
         article_columns.set_fingerprint(db, article_id, fp.to_bytes(), fp.shingles)
-        index_article(db, article_id, fp)
+        index_article(db, article_id, fp, hour)
 
 
 def assign_story(
@@ -463,8 +471,8 @@ def assign_story(
         story_id = store.create_story(db, article_id, title, now)
     article_columns.set_story(db, article_id, story_id, fp.to_bytes(), fp.shingles)
     store.note_outlet(db, story_id, article_id)
-    index_article(db, article_id, fp, replace=False, keys=keys)
     hour = story_hour(when)
+    index_article(db, article_id, fp, hour, replace=False, keys=keys)
     if hour is not None:
         index_terms(db, article_id, story_terms(title, text), hour)
     return story_id

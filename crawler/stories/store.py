@@ -8,11 +8,11 @@ the SQL and the SQL sits in one place per owner (docs/storage.md).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
 from crawler.storage import articles
-from crawler.storage.engine import Cursor, Database
+from crawler.storage.engine import Cursor, Database, SQLiteDatabase
 from crawler.stories import window
 
 
@@ -63,10 +63,21 @@ class CopyCandidate(NamedTuple):
 
 
 def copy_candidates(
-    db: Database, keys: list[int], exclude: int | None, limit: int, lead_characters: int
+    db: Database,
+    keys: list[int],
+    exclude: int | None,
+    limit: int,
+    lead_characters: int,
+    hours: tuple[int, int] | None = None,
 ) -> list[CopyCandidate]:
     """The stored articles (with a story and a signature) sharing the most of these LSH keys,
-    at most `limit`, `exclude` left out."""
+    at most `limit`, `exclude` left out; with `hours` (first, last), only articles whose story
+    hour lies between them.
+
+    The keys are stored with the article's story hour (clustered by key, then hour): a bounded
+    lookup reads each key's articles of those hours alone, however many earlier near-copies
+    (last week's rubric, a text republished every week) the store holds."""
+    low, high = hours if hours is not None else (None, None)
     rows = db.execute(
         "SELECT a.story_id, a.id, a.signature, a.shingles, a.source, a.title, "
         f"substr(a.text, 1, {lead_characters}), ca.id, ca.signature, ca.shingles, "
@@ -74,12 +85,18 @@ def copy_candidates(
         "FROM articles a JOIN ("
         "  SELECT article_id, count(*) AS shared FROM lsh_keys"
         f"  WHERE key IN ({_marks(len(keys))}) AND article_id != ?"
-        "  GROUP BY article_id ORDER BY shared DESC, article_id DESC LIMIT ?"
+        + ("  AND hour BETWEEN ? AND ?" if hours is not None else "")
+        + "  GROUP BY article_id ORDER BY shared DESC, article_id DESC LIMIT ?"
         ") c ON c.article_id = a.id "
         "JOIN stories st ON st.id = a.story_id "
         "LEFT JOIN articles ca ON ca.id = st.canonical_article_id "
         "WHERE a.story_id IS NOT NULL AND a.signature IS NOT NULL",
-        [*keys, -1 if exclude is None else exclude, limit],
+        [
+            *keys,
+            -1 if exclude is None else exclude,
+            *((low, high) if hours is not None else ()),
+            limit,
+        ],
     ).fetchall()
     return [CopyCandidate(*row) for row in rows]
 
@@ -240,15 +257,23 @@ def save_terms(db: Database, article_id: int, terms: Iterable[str], hour: int) -
         )
 
 
-def save_band_keys(db: Database, article_id: int, keys: Iterable[int], replace: bool) -> None:
-    """Record the article's LSH keys; with `replace`, drop its old ones first (an update)."""
+# The hour of LSH keys whose article has no known time: outside every story window.
+NO_HOUR = 0
+
+
+def save_band_keys(
+    db: Database, article_id: int, keys: Iterable[int], replace: bool, hour: int | None
+) -> None:
+    """Record the article's LSH keys at its story hour (copy_candidates looks them up within a
+    window of hours); with `replace`, drop its old ones first (an update)."""
+    at = NO_HOUR if hour is None else hour
     with db.transaction():
         if replace:
             db.execute("DELETE FROM lsh_keys WHERE article_id = ?", (article_id,))
         db.executemany(
-            "INSERT INTO lsh_keys(key, article_id) VALUES (?, ?) "
-            "ON CONFLICT (key, article_id) DO NOTHING",
-            [(key, article_id) for key in keys],
+            "INSERT INTO lsh_keys(key, hour, article_id) VALUES (?, ?, ?) "
+            "ON CONFLICT (key, hour, article_id) DO NOTHING",
+            [(key, at, article_id) for key in keys],
         )
 
 
@@ -334,12 +359,44 @@ def has_articles_without_band_keys(db: Database) -> bool:
     )
 
 
-def fingerprinted_articles(db: Database) -> list[tuple[int, bytes, int]]:
-    """(id, signature, shingle count) of every article with a fingerprint."""
+def rebuild_band_keys_by_hour(
+    db: SQLiteDatabase, hour_of: Callable[[str | None, str], int | None]
+) -> None:
+    """Step 0027_lsh_keys_by_hour: lsh_keys again, each key with its article's story hour (an
+    article without one yet, stored before story hours, gets the hour `hour_of` gives its
+    publication and fetch times, as the story-terms back-fill will give it; NO_HOUR if none)."""
+    conn = db.conn
+    conn.execute(
+        "CREATE TABLE lsh_keys_by_hour (key INTEGER NOT NULL, hour INTEGER NOT NULL, "
+        "article_id INTEGER NOT NULL, PRIMARY KEY (key, hour, article_id)) WITHOUT ROWID"
+    )
+    conn.execute(
+        "INSERT INTO lsh_keys_by_hour(key, hour, article_id) "
+        "SELECT k.key, coalesce(a.story_hour, ?), k.article_id "
+        "FROM lsh_keys k JOIN articles a ON a.id = k.article_id",
+        (NO_HOUR,),
+    )
+    undated = conn.execute(
+        "SELECT id, published, fetched_at FROM articles WHERE story_hour IS NULL "
+        "AND id IN (SELECT article_id FROM lsh_keys)"
+    ).fetchall()
+    for article_id, published, fetched in undated:
+        hour = hour_of(published, fetched)
+        if hour is not None:
+            conn.execute(
+                "UPDATE lsh_keys_by_hour SET hour = ? WHERE article_id = ?", (hour, article_id)
+            )
+    conn.execute("DROP TABLE lsh_keys")
+    conn.execute("ALTER TABLE lsh_keys_by_hour RENAME TO lsh_keys")
+    conn.execute("CREATE INDEX IF NOT EXISTS lsh_keys_article ON lsh_keys(article_id)")
+
+
+def fingerprinted_articles(db: Database) -> list[tuple[int, bytes, int, int | None]]:
+    """(id, signature, shingle count, story hour) of every article with a fingerprint."""
     return [
-        (row[0], row[1], row[2])
+        (row[0], row[1], row[2], row[3])
         for row in db.execute(
-            "SELECT id, signature, shingles FROM articles WHERE signature IS NOT NULL"
+            "SELECT id, signature, shingles, story_hour FROM articles WHERE signature IS NOT NULL"
         ).fetchall()
     ]
 

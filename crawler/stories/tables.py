@@ -32,6 +32,14 @@ def backfill_stories(db: SQLiteDatabase) -> None:
     backfill.backfill_stories(db)
 
 
+def band_keys_by_hour(db: SQLiteDatabase) -> None:
+    """LSH keys stored with their article's story hour (crawler.stories.store.copy_candidates)."""
+    from crawler.stories import store
+    from crawler.stories.grouping import article_hour
+
+    store.rebuild_band_keys_by_hour(db, article_hour)
+
+
 def rebuild_story_terms(db: Database) -> None:
     """Stored articles' terms folded again (crawler.stories.backfill.rebuild_story_terms)."""
     from crawler.stories import backfill
@@ -136,6 +144,11 @@ STEPS: list[Step] = [
             ) AS counted WHERE n > 0;
         """,
     ),
+    # LSH keys carry their article's story hour, clustered by (key, hour): copy candidates are
+    # looked up within the story window, so a bucket's older near-copies (a weekly text, last
+    # week's rubric) are never read (issue 25). Listed before the back-fills, which write keys
+    # with their hour; a database that ran them earlier runs it now.
+    ("0027_lsh_keys_by_hour", band_keys_by_hour),
     # Back-fills of articles stored before stories and story terms (they ran on every open that
     # found a migration pending before they were steps).
     ("0014_story_terms_backfill", backfill_story_terms),
@@ -234,6 +247,26 @@ POSTGRES_STEPS: list[tuple[str, PostgresStep]] = [
                     SELECT story_id FROM story_outlets GROUP BY story_id HAVING count(*) > 1
                 ) AS shared
             ) AS counted WHERE n > 0;
+        """,
+    ),
+    # As SQLite's 0027_lsh_keys_by_hour: every article here has its story hour (PostgreSQL
+    # databases were made after story hours existed).
+    (
+        "0005_lsh_keys_by_hour",
+        r"""
+        CREATE TABLE lsh_keys_by_hour (
+                key BIGINT NOT NULL,
+                hour BIGINT NOT NULL,
+                article_id BIGINT NOT NULL,
+                PRIMARY KEY (key, hour, article_id)
+            );
+        INSERT INTO lsh_keys_by_hour(key, hour, article_id)
+            SELECT k.key, coalesce(a.story_hour, 0), k.article_id
+            FROM lsh_keys k JOIN articles a ON a.id = k.article_id;
+        DROP TABLE lsh_keys;
+        ALTER TABLE lsh_keys_by_hour RENAME TO lsh_keys;
+        ALTER INDEX lsh_keys_by_hour_pkey RENAME TO lsh_keys_pkey;
+        CREATE INDEX lsh_keys_article ON lsh_keys(article_id);
         """,
     ),
 ]
