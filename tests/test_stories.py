@@ -16,7 +16,9 @@ from click.testing import CliRunner
 
 from crawler.core.normalize import content_hash
 from crawler.storage import store
-from crawler.stories.store import story_sources
+from crawler.stories.fingerprint import fingerprint
+from crawler.stories.grouping import story_hour, story_window_hours
+from crawler.stories.store import copy_candidates, story_sources
 from monitors.alerts.delivery import Sender
 from monitors.alerts.timing import next_digest_time
 from monitors.cli import cli
@@ -444,38 +446,36 @@ def test_one_event_in_four_outlets_gives_one_alert_listing_the_others_with_links
     assert [url for _, _, url in others] == [f"https://{n}.ma/chaleur-24/" for n, _ in outlets]
 
 
-def test_a_copy_finds_its_story_of_the_week_among_many_older_copies(db_location):
+def test_copy_candidates_are_read_within_the_story_window_only(db_location):
     """Copy candidates are looked up within the story window: the same text republished every
-    week for ten weeks (each week its own story) does not crowd out this week's story, which
-    the new copy joins (before, the eight older copies sharing the most bands were the only
-    candidates, each outside the window: the copy began a story of its own)."""
+    week for ten weeks (each week its own story) is not read when a copy of this week comes,
+    however many bands those older copies share with it (before, every article of a bucket was
+    grouped, and the eight sharing the most were verified, each then refused as out of the
+    window: the lookup grew with the store, and could crowd this week's story out)."""
     original = STORIES["syndicated"][0]
     db = store.open_database(db_location)
-    outlets = [f"weekly{k}" for k in range(10)] + ["this-week", "new"]
-    store.add_sources(db, outlets)
+    store.add_sources(db, [*(f"weekly{k}" for k in range(10)), "this-week", "new"])
     start = datetime(2026, 9, 7, 9, tzinfo=UTC)
 
     def article(outlet: str, text: str, when: datetime) -> store.StoredArticle:
-        return replace(
-            wire_article(
-                f"https://{outlet}.ma/{when:%Y%m%d}",
-                SimpleNamespace(title=original["title"], text=text, lang=original["lang"]),
-                outlet,
-            ),
-            published=when.isoformat(),
-        )
+        item = SimpleNamespace(title=original["title"], text=text, lang=original["lang"])
+        stored = wire_article(f"https://{outlet}.ma/{when:%Y%m%d}", item, outlet)
+        return replace(stored, published=when.isoformat())
 
     for k in range(10):  # one week apart: each its own story
-        store.store_article(
-            db,
-            article(f"weekly{k}", f"{original['text']} Semaine {k}.", start + timedelta(weeks=k)),
-        )
+        when = start + timedelta(weeks=k)
+        store.store_article(db, article(f"weekly{k}", f"{original['text']} Semaine {k}.", when))
     this_week = start + timedelta(weeks=10)
     edited = make_copy(original, random.Random(3)).text
     own_id, _ = store.store_article(db, article("this-week", edited, this_week))
-    new_id, _ = store.store_article(
-        db, article("new", f"{original['text']} Semaine 11.", this_week + timedelta(hours=5))
-    )
+    text = f"{original['text']} Semaine 11."
+    hour = story_hour((this_week + timedelta(hours=5)).isoformat())
+    window = story_window_hours()
+    keys = fingerprint(text).band_keys()
+    candidates = copy_candidates(db, keys, None, 8, 400, (hour - window, hour + window))
+    assert [c.article_id for c in candidates] == [own_id]
+    assert len(copy_candidates(db, keys, None, 8, 400)) == 8  # unbounded: the older copies
+    new_id, _ = store.store_article(db, article("new", text, this_week + timedelta(hours=5)))
     story = dict(db.execute("SELECT id, story_id FROM articles").fetchall())
     assert story[new_id] == story[own_id]
     assert len(set(story.values())) == 11
