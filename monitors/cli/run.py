@@ -26,25 +26,16 @@ def run(ctx: click.Context, once: bool, health_port: int | None) -> None:
     (its time limit, a kill) before some sources were done (what was stored was matched and
     delivered; the sources are named), and 1 when every source failed."""
     from crawler.storage import store
-    from monitors.service.cycle import failed_sources, recover, run_cycle
-    from monitors.service.daemon import Daemon, hold_daemon_lock, pidfile_for
+    from monitors.service.daemon import Daemon
+    from monitors.service.once import run_once
 
     config = config_of(ctx)
     db = store.open_database(config.settings.db)
     store.check_database(db, config.settings.db)
     db.close()
     if once:
-        # One runner per database, as for the daemon: then a delivery left 'sending' can only
-        # be one a killed run left behind, and is marked 'unconfirmed' (never sent twice).
-        lock = hold_daemon_lock(pidfile_for(config.settings.db))
-        try:
-            db = store.open_database(config.settings.db)
-            recover(db, config)
-            db.close()
-            report = run_cycle(config)
-        finally:
-            pidfile_for(config.settings.db).unlink(missing_ok=True)
-            lock.close()
+        once_report = run_once(config)
+        report = once_report.cycle
         echo(
             f"cycle done: {report.crawl.new_articles} new articles, {report.matches.matches} matches, "
             f"{report.matches.alerts} alerts, {report.deliveries.sent} sent, {report.crawl.errors} errors"
@@ -60,10 +51,10 @@ def run(ctx: click.Context, once: bool, health_port: int | None) -> None:
                 err=True,
             )
             sys.exit(3)
-        failed = failed_sources(report.crawl, [s.name for s in config.sources.enabled()])
-        if failed and len(failed) == len(config.sources.enabled()):
+        if once_report.every_source_failed:
             echo(
-                f"every source failed ({', '.join(failed)}): see `veille status` for the errors",
+                f"every source failed ({', '.join(once_report.failed)}): see `veille status` "
+                "for the errors",
                 err=True,
             )
             sys.exit(1)

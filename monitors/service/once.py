@@ -1,0 +1,39 @@
+"""One cycle run on its own, as `veille run --once` and a cron job do: the one-runner lock of
+the database, recovery of what a killed run left, the cycle, and which sources failed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from crawler.storage import store
+from monitors.service.config import Config
+from monitors.service.cycle import CycleReport, failed_sources, recover, run_cycle
+from monitors.service.daemon import hold_daemon_lock, pidfile_for
+
+
+@dataclass
+class OnceReport:
+    cycle: CycleReport
+    failed: list[str]  # enabled sources that got nothing usable (failed_sources)
+    enabled: int  # how many sources were enabled
+
+    @property
+    def every_source_failed(self) -> bool:
+        return bool(self.failed) and len(self.failed) == self.enabled
+
+
+def run_once(config: Config) -> OnceReport:
+    """Crawl every enabled source, match and deliver, once. One runner per database, as for the
+    daemon (a VeilleError names the one running): then a delivery left 'sending' can only be
+    one a killed run left behind, and is marked 'unconfirmed' (never sent twice)."""
+    lock = hold_daemon_lock(pidfile_for(config.settings.db))
+    try:
+        db = store.open_database(config.settings.db)
+        recover(db, config)
+        db.close()
+        report = run_cycle(config)
+    finally:
+        pidfile_for(config.settings.db).unlink(missing_ok=True)
+        lock.close()
+    enabled = [s.name for s in config.sources.enabled()]
+    return OnceReport(report, failed_sources(report.crawl, enabled), len(enabled))
