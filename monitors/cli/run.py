@@ -26,6 +26,7 @@ def run(ctx: click.Context, once: bool, health_port: int | None) -> None:
     (its time limit, a kill) before some sources were done (what was stored was matched and
     delivered; the sources are named), and 1 when every source failed."""
     from crawler.storage import store
+    from monitors.service.cycle import OFFLINE
     from monitors.service.daemon import Daemon
     from monitors.service.once import run_once
 
@@ -51,6 +52,13 @@ def run(ctx: click.Context, once: bool, health_port: int | None) -> None:
                 err=True,
             )
             sys.exit(3)
+        if once_report.every_source_unresolved:
+            echo(
+                f"{OFFLINE} No host name resolved ({', '.join(once_report.failed)}): check the "
+                "network and DNS, then run again; `veille status` shows each source's error",
+                err=True,
+            )
+            sys.exit(1)
         if once_report.every_source_failed:
             echo(
                 f"every source failed ({', '.join(once_report.failed)}): see `veille status` "

@@ -19,6 +19,7 @@ from crawler.storage.engine import Database
 from monitors.alerts.delivery import DeliveryReport, Sender, recover_interrupted
 from monitors.alerts.outbox import MatchReport, match_pending
 from monitors.people import mail as people_mail
+from monitors.service import store as service_store
 from monitors.service.config import Config
 from monitors.service.pacing import Pace, record_interruption, record_outcome
 
@@ -42,6 +43,23 @@ def failed_sources(result: CrawlResult | None, names: list[str]) -> list[str]:
     return failed
 
 
+# What the console says when no source's host name resolved: the reason was only in `veille
+# status` before, each source showing "dns: host name does not resolve".
+OFFLINE = "every source failed to resolve: is this machine offline?"
+DNS_FAULT = "dns"  # the kind crawler.spiders.news records for a name that does not resolve
+
+
+def unresolved_sources(db: Database, result: CrawlResult, names: list[str]) -> list[str]:
+    """Sources of `names` the crawl got nothing from because their host names did not
+    resolve: every fault it recorded against them is a DNS failure."""
+    kinds = service_store.fault_kinds_of_run(db, result.run_id)
+    return [
+        name
+        for name in failed_sources(result, names)
+        if kinds.get(name) and kinds[name] <= {DNS_FAULT}
+    ]
+
+
 def unfinished_sources(result: CrawlResult, names: list[str]) -> list[str]:
     """Sources the crawl did not finish: stopped (time limit, kill) before it reported on them,
     or said by the crawl itself to have had work left when it stopped."""
@@ -59,6 +77,12 @@ class CycleReport:
     deliveries: DeliveryReport
     paces: dict[str, Pace] = field(default_factory=dict)  # when each source is due next
     unfinished: list[str] = field(default_factory=list)  # sources the crawl did not finish
+    # sources that got nothing because their host names did not resolve
+    unresolved: list[str] = field(default_factory=list)
+
+    def offline(self, names: list[str]) -> bool:
+        """Whether every one of `names` failed to resolve in this cycle."""
+        return bool(names) and set(names) <= set(self.unresolved)
 
 
 _match_lock = threading.Lock()
@@ -242,4 +266,5 @@ def _run_cycle(
         deliveries.retrying,
         deliveries.failed,
     )
-    return CycleReport(result, matches, deliveries, paces, unfinished)
+    unresolved = unresolved_sources(db, result, wanted)
+    return CycleReport(result, matches, deliveries, paces, unfinished, unresolved)

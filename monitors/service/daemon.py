@@ -28,7 +28,7 @@ from crawler.fetching.workers import WorkerPool
 from crawler.storage import store
 from crawler.storage.engine import is_postgres_location, mask_location
 from monitors.service.config import Config
-from monitors.service.cycle import match_and_deliver, recover, run_cycle
+from monitors.service.cycle import OFFLINE, match_and_deliver, recover, run_cycle
 from monitors.service.pacing import is_due
 
 logger = logging.getLogger(__name__)
@@ -51,6 +51,23 @@ class DaemonState:
     delivered_at: datetime | None = None
     crawls: dict[str, datetime] = field(default_factory=dict)
     pool: WorkerPool | None = None  # the crawl workers, described in /health
+    # Sources whose last crawl got nothing because their host names did not resolve, and
+    # whether the daemon has said that every source is in that state (said once per outage).
+    unresolved: set[str] = field(default_factory=set)
+    offline_said: bool = False
+
+    def note_crawl(self, name: str, unresolved: bool, names: list[str]) -> bool:
+        """Record whether `name`'s crawl failed to resolve; True when every one of `names`
+        (the enabled sources) now has, and that was not said yet: the moment to say the machine
+        may be offline. A source that resolves again ends the outage."""
+        if unresolved:
+            self.unresolved.add(name)
+        else:
+            self.unresolved.discard(name)
+        offline = bool(names) and set(names) <= self.unresolved
+        say = offline and not self.offline_said
+        self.offline_said = offline
+        return say
 
     def problems(self, now: datetime | None = None) -> list[str]:
         """Late delivery (three intervals and a minute without a run) and crawls running past
@@ -169,6 +186,14 @@ class Daemon:
             pace = report.paces.get(name)
             if pace is not None:
                 self._reschedule(name, pace.due)
+            names = [s.name for s in self.config.sources.enabled()]
+            if self.state.note_crawl(name, name in report.unresolved, names):
+                logger.warning(
+                    "%s No host name resolved in the last crawl of any of the %d sources: "
+                    "check the network and DNS (`veille status` shows each source's error)",
+                    OFFLINE,
+                    len(names),
+                )
         except Exception:  # a job must never kill the scheduler; the next run tries again
             logger.exception("crawl job for source=%s failed", name)
         finally:

@@ -21,6 +21,12 @@ class OnceReport:
     def every_source_failed(self) -> bool:
         return bool(self.failed) and len(self.failed) == self.enabled
 
+    @property
+    def every_source_unresolved(self) -> bool:
+        """Every source failed, each because its host names did not resolve: the machine may
+        be offline (cycle.OFFLINE)."""
+        return self.every_source_failed and self.cycle.offline(self.failed)
+
 
 def run_once(config: Config) -> OnceReport:
     """Crawl every enabled source, match and deliver, once. One runner per database, as for the

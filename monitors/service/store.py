@@ -92,6 +92,16 @@ def source_rows(db: Database) -> list[SourceRow]:
     return [SourceRow(*row) for row in rows]
 
 
+def fault_kinds_of_run(db: Database, run_id: int) -> dict[str, set[str]]:
+    """Per source, the kinds of fault a crawl run recorded (dns, timeout, http-404…)."""
+    kinds: dict[str, set[str]] = {}
+    for source, kind in db.execute(
+        "SELECT DISTINCT source, kind FROM crawl_errors WHERE run_id = ?", (run_id,)
+    ).fetchall():
+        kinds.setdefault(source, set()).add(kind)
+    return kinds
+
+
 def extraction_drops(db: Database, kinds: Sequence[str], since: str) -> dict[str, dict[str, int]]:
     """Per source, how many faults of each of `kinds` were recorded since `since` (pages
     declined, texts that read like navigation), read per source from crawl_errors' (source, at)
