@@ -9,8 +9,10 @@ week and rubrics recur. Prints the time of the whole command (checks, dedupe,
 stories, FTS), its CPU time (user and system: what a loaded machine changes least), the rate,
 how many articles joined another outlet's story, and the command's peak memory: its whole
 resident set, and the part that is its own (anonymous memory, sampled every 50 ms) apart from
-the database pages it maps, which the kernel can drop at any time. `--veille` times another
-veille command (an older checkout's) in the same conditions.
+the database pages it maps, which the kernel can drop at any time. `--curve SECONDS` prints, every
+so many seconds while the import runs, the articles stored so far and the memory at that moment
+(to follow a long run, and to compare sizes within one run). `--veille` times another veille
+command (an older checkout's) in the same conditions.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -73,9 +76,20 @@ def _memory(pid: int) -> tuple[int, int]:
     return found["RssAnon"], found["RssFile"]
 
 
-def timed_import(veille: str, path: Path, folder: str) -> dict:
+def _stored(database: Path) -> int | None:
+    """How many articles the import has stored so far (the largest article id: one index
+    probe, read-only, between the import's write transactions)."""
+    try:
+        with sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=1) as conn:
+            return conn.execute("SELECT max(id) FROM articles").fetchone()[0] or 0
+    except sqlite3.Error:
+        return None  # not created yet, or busy: this point of the curve goes without a count
+
+
+def timed_import(veille: str, path: Path, folder: str, curve: float = 0) -> dict:
     """Run `veille import` on the file: wall time, its JSON report, peak memory (resident
-    set from the kernel, and its anonymous part sampled every 50 ms)."""
+    set from the kernel, and its anonymous part sampled every 50 ms); every `curve` seconds
+    (0: never) a line with the articles stored so far and the memory then."""
     started = time.perf_counter()
     process = subprocess.Popen(
         [veille, "--db", f"{folder}/v.db", "import", "--json", str(path)],
@@ -83,9 +97,22 @@ def timed_import(veille: str, path: Path, folder: str) -> dict:
         stderr=subprocess.PIPE,
         text=True,
     )
-    peak_anon = 0
+    peak_anon = peak_total = 0
+    next_point = started + curve
     while process.poll() is None:
-        peak_anon = max(peak_anon, _memory(process.pid)[0])
+        anon, mapped = _memory(process.pid)
+        peak_anon, peak_total = max(peak_anon, anon), max(peak_total, anon + mapped)
+        if curve and time.perf_counter() >= next_point:
+            next_point += curve
+            stored = _stored(Path(folder) / "v.db")
+            print(
+                f"  {time.perf_counter() - started:7.0f} s  "
+                f"{'?' if stored is None else stored:>7} stored  "
+                f"resident {(anon + mapped) / 1024:6.1f} MB "
+                f"(own {anon / 1024:6.1f}, mapped {mapped / 1024:6.1f}); "
+                f"peak so far {peak_total / 1024:6.1f} (own {peak_anon / 1024:6.1f})",
+                flush=True,
+            )
         time.sleep(0.05)
     elapsed = time.perf_counter() - started
     out, err = process.communicate()
@@ -109,6 +136,13 @@ def main() -> None:
         default=str(ROOT / ".venv/bin/veille"),
         help="the veille command to time (another checkout's, to compare versions)",
     )
+    parser.add_argument(
+        "--curve",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help="print the articles stored and the memory every SECONDS while the import runs",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "articles.jsonl"
@@ -116,7 +150,7 @@ def main() -> None:
             for record in iter_records(args.articles):
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
         size = path.stat().st_size / 1e6
-        run = timed_import(args.veille, path, folder)
+        run = timed_import(args.veille, path, folder, args.curve)
         database = sum(p.stat().st_size for p in Path(folder).glob("v.db*")) / 1e6
     report, elapsed = run["report"], run["seconds"]
     print(
