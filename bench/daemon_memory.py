@@ -7,8 +7,11 @@ matched and delivered each cycle, against news sites on loopback that publish as
 The daemon's schedule is injected: each cycle polls every source once, each from a crawl thread
 of its own as the daemon's jobs do (run_cycle with only=[source]), so 300 cycles are 30,000
 polls; about 14 of 100 sources have a new article each cycle. The worker count and their memory
-limit are the daemon's defaults on a machine with --memory-mb of memory (1,024: one worker,
-replaced above 300 MB or after 5,000 crawls); --workers overrides the count.
+limit and the crawls at once in each are the daemon's defaults on a machine with --memory-mb of
+memory (1,024: one worker running up to 8 crawls at once, replaced above 300 MB or after 5,000
+crawls); --workers and --max-active override the count and the crawls at once. Each line gives
+the mean wall time of a cycle since the previous line: with every source due at once, what
+fewer crawls at once cost in how long the last source of a cycle waits.
 
 Memory is the sum over the processes of their resident set (RSS; shared pages counted in each
 process, the conservative figure), of their proportional set (PSS; shared pages split) and of
@@ -41,6 +44,7 @@ from news_sites import NewsSites, article_count  # noqa: E402
 
 from monitors.service.config import (  # noqa: E402
     default_crawl_workers,
+    default_worker_max_active,
     default_worker_max_rss_mb,
     load_config,
     load_settings,
@@ -148,11 +152,15 @@ def main() -> None:
     parser.add_argument("--every", type=int, default=25, help="print memory every N cycles")
     parser.add_argument("--memory-mb", type=int, default=1024, help="the machine's, for defaults")
     parser.add_argument("--workers", type=int, help="crawl workers (default: the daemon's)")
+    parser.add_argument(
+        "--max-active", type=int, help="crawls at once in one worker (default: the daemon's)"
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     memory = args.memory_mb * 1024 * 1024
     workers = args.workers or default_crawl_workers(memory=memory)
     max_rss_mb = default_worker_max_rss_mb(memory)
+    max_active = args.max_active or default_worker_max_active(memory)
     sites = NewsSites(args.sources)
     try:
         with tempfile.TemporaryDirectory(prefix="veille-memory-") as tmp:
@@ -178,7 +186,8 @@ def main() -> None:
                     "LOG_LEVEL": "WARNING",
                 },
             )
-            settings = replace(settings, alert_max_age_days=None)  # the sites' dates are made up
+            # The sites' dates are made up: no age limit on alerts.
+            settings = replace(settings, alert_max_age_days=None, worker_max_active=max_active)
             config = load_config(settings)
             names = [s.name for s in config.sources.enabled()]
             pool = WorkerPool(
@@ -200,7 +209,8 @@ def main() -> None:
             peaks: list[float] = []
             sampler = PeakSampler(sites.process.pid or 0)
             stored = 0
-            started = time.perf_counter()
+            started = last_line = time.perf_counter()
+            last_cycle = 0
             threads = ThreadPoolExecutor(workers * settings.worker_max_active)
             try:
                 for cycle in range(1, args.cycles + 1):
@@ -229,10 +239,12 @@ def main() -> None:
                             f"anonymous {total_anon:6.1f}) "
                             f"| {roles} | {stored} articles stored of "
                             f"{article_count(args.sources, sites.tick)} published "
-                            f"({time.perf_counter() - started:.0f} s)"
-                            + (" [a worker being replaced]" if replacing else ""),
+                            f"({time.perf_counter() - started:.0f} s; "
+                            f"{(time.perf_counter() - last_line) / (cycle - last_cycle):.1f} s "
+                            "a cycle)" + (" [a worker being replaced]" if replacing else ""),
                             flush=True,
                         )
+                        last_line, last_cycle = time.perf_counter(), cycle
             finally:
                 sampler.stop()
                 threads.shutdown()

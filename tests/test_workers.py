@@ -94,6 +94,8 @@ def test_one_worker_crawls_again_with_only_conditional_requests(sites, tmp_path,
     assert second.new_articles == 0
     assert sum(s.get("not_modified", 0) for s in second.per_source.values()) == len(entry_points)
     assert pool.describe()[0]["pid"] == pid and pool.describe()[0]["crawls"] == 2
+    with open(f"/proc/{pid}/environ", "rb") as environ:  # malloc's arenas limited (or as told)
+        assert b"MALLOC_ARENA_MAX=" in environ.read()
     # Start-up's objects (Scrapy, veille's modules, the settings) are frozen out of garbage
     # collections, which then walk only what crawls make (no full collection over all of it).
     assert pool.describe()[0]["frozen_objects"] > 50_000
@@ -188,6 +190,82 @@ def test_a_worker_is_recycled_after_its_crawl_allowance(sites, tmp_path, pool_fa
     _wait(lambda: not _alive(first_pid), 120, "the old worker to exit")
     assert pool.crawl(tmp_path / "veille.db", sources, ["alkhabar"], 60).status == "finished"
     assert pool.recycled >= 1
+
+
+def _crawl_in_thread(pool, db, sources, only, time_limit) -> tuple[threading.Thread, dict]:
+    results: dict = {}
+    thread = threading.Thread(
+        target=lambda: results.setdefault("result", pool.crawl(db, sources, only, time_limit))
+    )
+    thread.start()
+    return thread, results
+
+
+def test_a_recycled_worker_leaves_before_its_replacement_starts(sites, tmp_path, caplog):
+    """Recycling never holds two workers' memory at once: the replacement starts once the old
+    worker has finished its crawl under way and exited; a crawl asked for meanwhile waits for
+    the replacement (not lost), and the log says who replaced whom."""
+    caplog.set_level("INFO", logger="crawler.fetching.workers")
+    hostile = HostileSite()
+    # A hanging feed ends at DOWNLOAD_TIMEOUT (3 s, no retry): the crawl under way at recycling.
+    settings = dict(LOCAL_CRAWL_SETTINGS, DOWNLOAD_TIMEOUT=3)
+    pool = WorkerPool(settings, size=1, max_crawls=1, log_file=tmp_path / "crawl.log").start()
+    try:
+        sources = _with_hanging_source(steady_sources(sites, tmp_path), hostile)
+        db = tmp_path / "veille.db"
+        old = pool.describe()[0]["pid"]
+        hanging, hung = _crawl_in_thread(pool, db, sources, ["hang"], 60)
+        _wait(lambda: pool.recycled == 1, 120, "the worker to be recycled after one crawl")
+        waiting, waited = _crawl_in_thread(pool, db, sources, ["lequotidien"], 60)
+        pids_while_draining = []
+        while hanging.is_alive():
+            pids_while_draining.append([w["pid"] for w in pool.describe()])
+            time.sleep(0.05)
+        hanging.join()
+        waiting.join(120)
+        _wait(lambda: not _alive(old), 60, "the old worker to exit")
+    finally:
+        pool.stop(grace=5)
+        hostile.stop()
+    assert pids_while_draining and all(pids == [old] for pids in pids_while_draining)
+    assert hung["result"].status == "finished"  # finished by the old worker, not killed
+    assert waited["result"].status == "finished" and waited["result"].new_articles == 6
+    assert pool.replaced == 0
+    assert any(
+        f"crawl worker pid={old} recycled: exited after its last crawl: replaced by pid=" in m
+        for m in caplog.messages
+    )
+
+
+def test_a_recycled_worker_stuck_on_a_crawl_gets_its_replacement_beside_it(sites, tmp_path, caplog):
+    """A recycled worker whose crawl under way hangs (a download that ends only at
+    DOWNLOAD_TIMEOUT) does not hold every other crawl back: past the drain's grace its
+    replacement starts beside it, and the hanging crawl still ends as its own time limit says."""
+    caplog.set_level("INFO", logger="crawler.fetching.workers")
+    hostile = HostileSite()
+    settings = dict(LOCAL_CRAWL_SETTINGS, DOWNLOAD_TIMEOUT=600)
+    pool = WorkerPool(
+        settings, size=1, max_crawls=1, drain_grace=1, log_file=tmp_path / "crawl.log"
+    ).start()
+    try:
+        sources = _with_hanging_source(steady_sources(sites, tmp_path), hostile)
+        db = tmp_path / "veille.db"
+        old = pool.describe()[0]["pid"]
+        hanging, hung = _crawl_in_thread(pool, db, sources, ["hang"], 120)
+        _wait(lambda: pool.recycled == 1, 120, "the worker to be recycled after one crawl")
+        other = pool.crawl(db, sources, ["lequotidien"], 60)
+        still_hanging = hanging.is_alive()
+    finally:
+        pool.stop(grace=5)
+        hostile.stop()
+        hanging.join(60)
+    assert other.status == "finished" and other.new_articles == 6
+    assert still_hanging  # served by the replacement while the old worker still drained
+    assert hung["result"].status.startswith("killed")  # by the pool's stop, as any crawl then
+    assert any(
+        f"crawl worker pid={old}, recycled, still finishing 1 crawl(s)" in m
+        for m in caplog.messages
+    )
 
 
 def _children(pid: int) -> set[int]:
@@ -344,3 +422,28 @@ def test_one_crawl_worker_by_default_where_memory_is_small(monkeypatch):
     assert load_settings().crawl_workers == 3
     monkeypatch.delenv("VEILLE_CRAWL_WORKERS")
     assert load_settings().crawl_workers == default_crawl_workers()
+
+
+def test_fewer_crawls_at_once_by_default_where_memory_is_small(monkeypatch):
+    """Each crawl under way holds its crawler, responses and items: a small-memory server runs
+    8 at once in its worker, others 16; VEILLE_WORKER_MAX_ACTIVE decides over both."""
+    from monitors.service.config import default_worker_max_active, load_settings
+
+    gigabyte = 1024**3
+    assert default_worker_max_active(memory=1 * gigabyte) == 8
+    assert default_worker_max_active(memory=8 * gigabyte) == 16
+    monkeypatch.setenv("VEILLE_WORKER_MAX_ACTIVE", "3")
+    assert load_settings().worker_max_active == 3
+    monkeypatch.delenv("VEILLE_WORKER_MAX_ACTIVE")
+    assert load_settings().worker_max_active == default_worker_max_active()
+
+
+def test_crawl_workers_run_with_two_malloc_arenas_unless_told(monkeypatch):
+    """Each thread of a worker may otherwise get a malloc arena of its own that keeps what was
+    freed in it; an operator's MALLOC_ARENA_MAX is kept."""
+    from crawler.fetching.workers import child_environment
+
+    monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
+    assert child_environment()["MALLOC_ARENA_MAX"] == "2"
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
+    assert child_environment()["MALLOC_ARENA_MAX"] == "4"

@@ -3,8 +3,11 @@ no process started per crawl.
 
 Isolation is kept where it mattered: a crawl has a time limit its worker enforces (and the pool
 too, should the worker not answer); a worker that stops answering is killed and replaced; a
-worker is recycled after `max_crawls` crawls or above `max_rss_mb`, a replacement started first
-so capacity never drops; a worker that dies costs only the crawls it was running (what they
+worker is recycled after `max_crawls` crawls or above `max_rss_mb`: it takes no new crawl,
+finishes those under way and exits, and only then is its replacement started, so that the two
+never hold memory at once (the crawls asked for meanwhile wait for the replacement; one still
+running after DRAIN_GRACE seconds, a stuck download, gets the replacement started beside it
+rather than holding every crawl back); a worker that dies costs only the crawls it was running (what they
 stored stays stored; their sources are recorded `unfinished` and crawled again). SIGTERM of the
 daemon stops every worker.
 """
@@ -37,10 +40,22 @@ DEFAULT_MAX_RSS_MB = 600
 UNRESPONSIVE_AFTER = 60.0  # seconds without a heartbeat (they come every 5 s)
 STARTUP_ALLOWANCE = 60.0
 ANSWER_GRACE = 60.0  # past a crawl's time limit, a worker that has not answered is stuck
+# A recycled worker's crawls under way usually end within seconds (a poll); one still running
+# after this long is waiting on a slow site, and the replacement starts beside it.
+DRAIN_GRACE = 120.0
 # What the crawls of a worker killed for its silence end as: no fault of their sources (the
 # daemon crawls them again soon, without backing off; monitors.service.cycle).
 _SILENCE = "worker stopped answering"
 SILENT_WORKER = f"killed ({_SILENCE})"
+
+
+def child_environment() -> dict[str, str]:
+    """The environment of a crawl worker (and of its extraction process, which inherits it):
+    glibc's malloc limited to two arenas unless MALLOC_ARENA_MAX says otherwise. By default each
+    thread that allocates may get an arena of its own (up to eight per core), and every arena
+    keeps memory that was freed in it; a worker's threads (reactor, requests, extraction,
+    Twisted's thread pool) would each hold some."""
+    return {"MALLOC_ARENA_MAX": "2", **os.environ}
 
 
 def crawl_sites(sources) -> frozenset[str]:
@@ -79,6 +94,8 @@ class _Worker:
     frozen: int = 0  # start-up objects it keeps out of garbage collections (gc.freeze)
     ready: bool = False
     draining: bool = False
+    draining_since: float = 0.0
+    replaced_by: int | None = None  # the pid of its replacement, once started
     gone: bool = False
     silenced: bool = False  # killed by the pool for its silence
 
@@ -107,6 +124,7 @@ class WorkerPool:
         max_crawls: int = DEFAULT_MAX_CRAWLS,
         max_rss_mb: float = DEFAULT_MAX_RSS_MB,
         unresponsive_after: float = UNRESPONSIVE_AFTER,
+        drain_grace: float = DRAIN_GRACE,
     ) -> None:
         self.crawl_settings = crawl_settings or {}
         self.size = size or os.cpu_count() or 1
@@ -115,6 +133,7 @@ class WorkerPool:
         self.max_crawls = max_crawls
         self.max_rss = max_rss_mb * 1024 * 1024
         self.unresponsive_after = unresponsive_after
+        self.drain_grace = drain_grace
         self._workers: list[_Worker] = []
         self._lock = threading.Condition()
         self._stopping = threading.Event()
@@ -270,6 +289,7 @@ class WorkerPool:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=log,
+            env=child_environment(),
             text=True,
             bufsize=1,
             start_new_session=True,
@@ -333,6 +353,7 @@ class WorkerPool:
                 if code is not None:
                     if worker.draining and not worker.pending:
                         self._forget(worker, "recycled")
+                        self._replace(worker, "recycled: exited after its last crawl")
                         continue
                     logger.error(
                         "crawl worker pid=%d exited (code %s) with %d crawl(s) under way: "
@@ -343,11 +364,23 @@ class WorkerPool:
                     )
                     why = _SILENCE if worker.silenced else f"worker exited with code {code}"
                     self._forget(worker, why)
-                    with self._lock:
-                        if not self._stopping.is_set() and not worker.draining:
-                            self.replaced += 1
-                            self._spawn()
+                    if not worker.draining:
+                        self.replaced += 1
+                    self._replace(worker, f"exited with code {code}")
                     continue
+                if (
+                    worker.draining
+                    and worker.replaced_by is None
+                    and now - worker.draining_since > self.drain_grace
+                ):
+                    logger.warning(
+                        "crawl worker pid=%d, recycled, still finishing %d crawl(s) after %.0f s: "
+                        "its replacement starts beside it",
+                        worker.pid,
+                        len(worker.pending),
+                        now - worker.draining_since,
+                    )
+                    self._replace(worker, "still finishing its crawls")
                 allowance = self.unresponsive_after + (0 if worker.ready else STARTUP_ALLOWANCE)
                 if now - worker.last_seen > allowance:
                     logger.error(
@@ -366,14 +399,28 @@ class WorkerPool:
                     or (worker.crawls > 0 and worker.rss > self.max_rss)
                 ):
                     logger.info(
-                        "crawl worker pid=%d recycled after %d crawls at %.0f MB",
+                        "crawl worker pid=%d recycled after %d crawls at %.0f MB: it finishes "
+                        "its %d crawl(s) under way, then its replacement starts",
                         worker.pid,
                         worker.crawls,
                         worker.rss / 1048576,
+                        len(worker.pending),
                     )
                     with self._lock:
                         worker.draining = True
+                        worker.draining_since = now
                         self.recycled += 1
-                        self._spawn()
                         self._lock.notify_all()
-                    self._send(worker, {"op": "exit"})
+                    self._send(worker, {"op": "exit"})  # its replacement starts once it exits
+
+    def _replace(self, worker: _Worker, why: str) -> None:
+        """Start the replacement of a worker that left (or, recycled, is taking too long to),
+        unless one was started already or the pool is stopping."""
+        with self._lock:
+            if self._stopping.is_set() or worker.replaced_by is not None:
+                return
+            worker.replaced_by = self._spawn().pid
+            self._lock.notify_all()
+        logger.info(
+            "crawl worker pid=%d %s: replaced by pid=%d", worker.pid, why, worker.replaced_by
+        )

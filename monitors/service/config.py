@@ -65,6 +65,15 @@ def default_worker_max_rss_mb(memory: int | None = None) -> float:
     return 300 if is_small_memory(memory) else 600
 
 
+def default_worker_max_active(memory: int | None = None) -> int:
+    """Crawls at once in one crawl worker unless VEILLE_WORKER_MAX_ACTIVE says otherwise: 8 on a
+    small-memory machine, 16 elsewhere. Each crawl under way holds its Scrapy crawler, its
+    responses and its items: 16 at once (100 sources polled together) took the daemon and its
+    crawl processes above 400 MB for moments; in the daemon's normal course, sources come due
+    one by one and rarely more than a few crawl at once (figures in README.md)."""
+    return 8 if is_small_memory(memory) else 16
+
+
 def default_crawl_workers(memory: int | None = None, cpus: int | None = None) -> int:
     """The daemon's crawl workers unless VEILLE_CRAWL_WORKERS says otherwise: one per core, but
     one only where memory is small (under SMALL_MEMORY_BYTES; unknown memory counts as large).
@@ -96,9 +105,10 @@ class Settings:
     # Long-lived crawl workers of the daemon (0: one process per crawl, as `run --once` does);
     # one per core, one only on a small-memory machine.
     crawl_workers: int = field(default_factory=default_crawl_workers)
-    worker_max_active: int = 16  # crawls at once in one worker
-    # Then the worker is replaced by a fresh one (a new worker costs 2-3 CPU-seconds, and for a
-    # few seconds the memory of two: the replacement starts before the old one leaves).
+    # Crawls at once in one worker: 16, 8 on a small-memory machine.
+    worker_max_active: int = field(default_factory=default_worker_max_active)
+    # Then the worker is replaced by a fresh one (a new worker costs 2-3 CPU-seconds; it starts
+    # once the old one has finished its crawls and left, so the two never hold memory at once).
     worker_max_crawls: int = 5000
     # Likewise above this resident memory (300 MB on a small-memory machine, else 600).
     worker_max_rss_mb: float = field(default_factory=default_worker_max_rss_mb)
