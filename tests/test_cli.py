@@ -232,9 +232,23 @@ def test_run_once_then_status(once, engine, request):
 def test_demo_runs_a_full_cycle_offline(tmp_path):
     result = invoke("demo", "--dir", str(tmp_path / "demo"))
     assert result.exit_code == 0, result.output
-    assert "Demo done: 9 articles stored" in result.output
+    assert "Demo done: 10 articles stored" in result.output
     assert "=== [veille] Souveraineté numérique" in result.output
     assert "site-en-panne" in result.output
+    # One story told by two outlets: one alert for it, which lists the other outlet's version.
+    messages = [m.split("\nTermes trouvés")[0] for m in result.output.split("\n=== [veille] ")[1:]]
+    cloud = [m for m in messages if m.splitlines()[0].endswith("accélère sur le cloud national")]
+    assert len(cloud) == 1 and "Médias Éco" not in "".join(m for m in messages if m not in cloud)
+    assert "Aussi dans :\n- Médias Éco : http://127.0.0.1:" in cloud[0]
+    assert "/cloud-national-feuille-de-route/" in cloud[0]
+    assert (
+        "A story told by 2 outlets: Souveraineté numérique : le Maroc accélère sur le cloud "
+        in (result.output)
+    )
+    assert "Le Quotidien Numérique, Médias Éco" in result.output
+    # and the way to the reader on the demo's database, its last words
+    database = tmp_path / "demo" / "demo.db"
+    assert f"veille --db {database} serve" in result.output.strip().splitlines()[-1]
     # A first look without deprecation noise, from veille or from the crawl it runs.
     crawl_log = (tmp_path / "demo" / "crawl.log").read_text(encoding="utf-8")
     for text in (result.output, crawl_log):

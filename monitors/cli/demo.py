@@ -21,14 +21,29 @@ from monitors.terminal import echo
 def demo(workdir: Path) -> None:
     """Serve bundled fixture sites on 127.0.0.1 and run one full cycle against them."""
     from crawler.storage import store
+    from crawler.stories.store import recent_stories
     from monitors.demo.run import run_demo
 
     echo("Serving the demo sites on 127.0.0.1 and running one cycle…")
     result = run_demo(workdir=workdir)
-    db = store.open_database(result.config.settings.db)
-    print_status(db)
+    location = result.config.settings.db
+    db = store.open_database(location)
+    try:
+        print_status(db)
+        told = recent_stories(db, limit=3, min_sources=2)
+    finally:
+        db.close()
     echo(
         f"\nDemo done: {result.report.crawl.new_articles} articles stored, "
-        f"{result.report.matches.alerts} alerts (printed above). Database: {result.config.settings.db}"
+        f"{result.report.matches.alerts} alerts (printed above). Database: {location}"
     )
-    echo(f"Explore it:  veille --db {result.config.settings.db} status")
+    for story in told:
+        echo(
+            f"A story told by {story['sources']} outlets: {story['title']} — "
+            f"{story['outlets'].replace(',', ', ')}"
+        )
+    echo(f"Explore it:  veille --db {location} status   (or stories, search QUERY)")
+    echo(
+        f"Read it in the reader:  veille --db {location} serve   then open "
+        "http://127.0.0.1:8001/ (the stories at http://127.0.0.1:8001/stories/)"
+    )

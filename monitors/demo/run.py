@@ -9,7 +9,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from monitors.demo.sites import DEMO_SITES_ROOT, render_sources, serve_demo_sites, stop_sites
+from monitors.demo.sites import (
+    DEMO_SITES_ROOT,
+    ServedSite,
+    render_sources,
+    serve_demo_sites,
+    stop_sites,
+)
 from monitors.seeds import BUNDLED_WATCHLISTS
 from monitors.service.config import Config, Settings, load_config
 from monitors.service.cycle import CycleReport, run_cycle
@@ -38,6 +44,17 @@ def console_only(config: Config) -> Config:
     return dataclasses.replace(config, rules=rules)
 
 
+def demo_sources(sites: dict[str, ServedSite]) -> str:
+    """The demo's source list: the fixture sources the tests crawl (sources.yaml) and the
+    outlets only the demo adds (demo-outlets.yaml), rendered for the served sites."""
+    import yaml
+
+    listed = yaml.safe_load(render_sources(DEMO_SITES_ROOT / "sources.yaml", sites))
+    added = yaml.safe_load(render_sources(DEMO_SITES_ROOT / "demo-outlets.yaml", sites))
+    listed["sources"] += added["sources"]
+    return yaml.safe_dump(listed, allow_unicode=True, sort_keys=False)
+
+
 def run_demo(
     workdir: Path | None = None,
     watchlists: Path = BUNDLED_WATCHLISTS,
@@ -54,9 +71,7 @@ def run_demo(
         (workdir / leftover).unlink(missing_ok=True)  # each demo starts from an empty database
     try:
         sources_file = workdir / "demo-sources.yaml"
-        sources_file.write_text(
-            render_sources(DEMO_SITES_ROOT / "sources.yaml", sites), encoding="utf-8"
-        )
+        sources_file.write_text(demo_sources(sites), encoding="utf-8")
         settings = Settings(
             db=workdir / "demo.db",
             sources=sources_file,
