@@ -164,8 +164,11 @@ def _run_cycle(
     deliver_when_idle: bool,
     clock: CrawlClock,
 ) -> CycleReport:
+    chosen = [s for s in config.sources.enabled() if not only or s.name in only]
+    # Each source of the cycle has its row before the crawl starts: a crawl that dies before
+    # its spider registers them leaves its faults and pace where `veille status` reads them.
+    store.register_sources(db, chosen)
     if pool is not None:
-        chosen = [s for s in config.sources.enabled() if not only or s.name in only]
         result = pool.crawl(
             config.settings.db,
             config.settings.sources,
