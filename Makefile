@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed
 # The tests also drive PostgreSQL (psycopg); the daemon on its SQLite default needs none of it.
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run serve test demo lint format clean browser postgres
+.PHONY: run serve test test-fast demo lint format clean browser postgres
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 $(STAMP): pyproject.toml
@@ -49,6 +49,12 @@ test: $(TEST_STAMP) browser postgres
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/python -m pytest -n 3
+
+# The unit layer alone, for a developer's minute: no real crawl, daemon, command-line process,
+# browser, bench or PostgreSQL (the `slow` and `postgres` marks, pyproject.toml). `make test`
+# stays the whole suite.
+test-fast: $(TEST_STAMP)
+	$(VENV)/bin/python -m pytest -n 2 -q -m "not slow and not postgres"
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

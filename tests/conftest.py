@@ -21,6 +21,17 @@ TESTS = Path(__file__).parent
 FIXTURES = TESTS / "fixtures"
 
 
+def pytest_collection_modifyitems(items):
+    """Mark `postgres` every test that uses the suite's PostgreSQL server, directly or on the
+    `engine` fixture's PostgreSQL side, so that `make test-fast` can leave them out (a cluster
+    takes seconds to start on each worker)."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        engine = callspec.params.get("engine") if callspec is not None else None
+        if "postgres_cluster" in getattr(item, "fixturenames", ()) or engine == "postgresql":
+            item.add_marker(pytest.mark.postgres)
+
+
 @pytest.fixture(autouse=True)
 def _no_alert_age_limit(monkeypatch):
     """The fixture sites' articles carry fixed dates (November 2026): as days pass they would

@@ -17,6 +17,8 @@ from monitors.service.cycle import run_cycle
 from .conftest import make_settings
 from .servers import SmtpServer, WebhookServer, free_port
 
+pytestmark = pytest.mark.slow  # end-to-end: real processes (README, "Development")
+
 SLACK_TOKEN = "Xq7tLm2Rz9VbN4kP8wJc3HyD"  # the secret part of a Slack webhook URL
 SMTP_PASSWORD = "s3cr3t-Mot-De-Passe"
 

@@ -39,6 +39,7 @@ def _store_some(path):
     db.conn.close()
 
 
+@pytest.mark.slow
 def test_a_damaged_database_stops_a_cycle_before_it_runs(tmp_path):
     path = tmp_path / "veille.db"
     _store_some(path)

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # end-to-end: real processes (README, "Development")
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 NUMBER = r"[-+]?\d[\d,]*(?:\.\d+)?"

@@ -3,7 +3,11 @@ each size is done (the figures themselves are for docs/scaling.md, from a full r
 
 from __future__ import annotations
 
+import pytest
+
 from bench.storage import QUERIES, growth, run, table
+
+pytestmark = pytest.mark.slow  # end-to-end: real processes (README, "Development")
 
 
 def test_the_storage_bench_measures_both_engines(postgres_url):

@@ -25,6 +25,8 @@ from monitors.service.health import serve_health
 from .conftest import database_from
 from .servers import free_port
 
+pytestmark = pytest.mark.slow  # end-to-end: real processes (README, "Development")
+
 WATCHLISTS = BUNDLED_WATCHLISTS
 # Fixture servers on loopback need no politeness delay.
 FAST = json.dumps(LOCAL_CRAWL_SETTINGS)

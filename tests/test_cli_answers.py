@@ -116,6 +116,7 @@ def test_rules_test_text_can_say_its_language(tmp_path):
     assert run(*base, "--language", "fr").exit_code == 0
 
 
+@pytest.mark.slow
 def test_a_cycle_or_check_where_every_source_failed_exits_non_zero(tmp_path):
     sources = tmp_path / "sources.yaml"
     sources.write_text(

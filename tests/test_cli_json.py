@@ -17,6 +17,8 @@ from monitors.rules.watchlists import load_rules
 
 from .story_corpus import labelled_articles
 
+pytestmark = pytest.mark.slow  # end-to-end: real processes (README, "Development")
+
 RULES = "watchlists:\n  - name: chomage\n    title: Chômage\n    terms: [chômage]\n"
 
 

@@ -8,11 +8,14 @@ from importlib.metadata import version
 from xml.etree import ElementTree
 
 import click
+import pytest
 from click.testing import CliRunner
 
 from crawler.storage import store
 from monitors.cli import cli
 from monitors.seeds import BUNDLED_WATCHLISTS
+
+pytestmark = pytest.mark.slow  # end-to-end: real processes (README, "Development")
 
 
 def invoke(*args: str):

@@ -14,11 +14,15 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from crawler.storage import store
 from monitors.demo.run import LOCAL_CRAWL_SETTINGS
 
 from .conftest import REPORT
 from .servers import SmtpServer, free_port
+
+pytestmark = pytest.mark.slow  # end-to-end: real processes (README, "Development")
 
 WATCHLISTS = """channels:
   email: {{url: "mailto://127.0.0.1:{port}?from=veille@example.ma&to=a@example.ma"}}

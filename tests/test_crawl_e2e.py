@@ -13,6 +13,8 @@ from monitors.demo.sites import DEMO_SITES_ROOT, render_sources, serve_demo_site
 from .conftest import steady_sources
 from .waiting import EventClock
 
+pytestmark = pytest.mark.slow  # end-to-end: real processes (README, "Development")
+
 LEQUOTIDIEN_ARTICLES = {
     "/2026/11/20/souverainete-numerique-maroc-cloud-national/",
     "/2026/11/19/um6p-supercalculateur-benguerir/",

@@ -261,6 +261,7 @@ def _article(number: int, rng: random.Random) -> store.StoredArticle:
     )
 
 
+@pytest.mark.slow
 def test_a_week_of_digests_morning_reviews_and_quiet_hours_through_delivery(tmp_path, smtp):
     """A week (Monday 00:00 to Sunday 23:59, Casablanca) on an injected clock: an article five
     times a day, matching run as it arrives, the send loop every half hour. Each sending is

@@ -10,9 +10,13 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from crawler.storage import store
 
 from .hostile import HostileSite
+
+pytestmark = pytest.mark.slow  # end-to-end: real processes (README, "Development")
 
 
 def hang_hits(hanging: list[HostileSite]) -> int:

@@ -10,7 +10,11 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from .hostile import HostileSite
+
+pytestmark = pytest.mark.slow  # end-to-end: real processes (README, "Development")
 
 
 def _children(pid: int) -> list[int]:

@@ -7,6 +7,8 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from monitors.alerts.delivery import DeliveryReport
 from monitors.alerts.outbox import MatchReport
 from monitors.service import daemon as daemon_module
@@ -22,6 +24,7 @@ SOURCES = """sources:
 {entries}"""
 
 
+@pytest.mark.slow
 def test_hanging_crawls_never_hold_up_delivery_or_a_healthy_source(tmp_path, monkeypatch):
     """Three sources whose crawls hang, a healthy one due every 6 seconds and delivery every
     second: while the three hang, the healthy source is crawled again and delivery runs again

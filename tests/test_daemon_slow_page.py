@@ -10,11 +10,15 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from crawler.storage import store
 from monitors.demo.run import LOCAL_CRAWL_SETTINGS
 
 from .hostile_pages import PageSite, json_ld_author_of_separators, republication_lines
 from .waiting import wait_until
+
+pytestmark = pytest.mark.slow  # end-to-end: real processes (README, "Development")
 
 
 def test_slow_pages_never_stop_the_healthy_sources_of_a_daemon(sites, tmp_path):

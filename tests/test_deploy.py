@@ -16,6 +16,8 @@ from click.testing import CliRunner
 
 from monitors.cli import cli
 
+pytestmark = pytest.mark.slow  # end-to-end: real processes (README, "Development")
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

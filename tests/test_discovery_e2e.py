@@ -24,6 +24,8 @@ from monitors.service.status import gather_status
 
 from .conftest import database_from
 
+pytestmark = pytest.mark.slow  # end-to-end: real processes (README, "Development")
+
 SITE = Path(__file__).parent / "fixtures" / "sites" / "decouverte"
 # The alias host `localhost` may resolve to ::1 as well as 127.0.0.1.
 SETTINGS = dict(LOCAL_CRAWL_SETTINGS, VEILLE_ALLOWED_NETWORKS=["127.0.0.0/8", "::1/128"])

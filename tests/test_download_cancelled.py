@@ -14,6 +14,8 @@ from monitors.demo.run import LOCAL_CRAWL_SETTINGS
 
 from .hostile import HostileSite
 
+pytestmark = pytest.mark.slow  # end-to-end: real processes (README, "Development")
+
 
 @pytest.fixture
 def hostile():

@@ -23,6 +23,7 @@ from .hostile_pages import LINEAR_SHAPES, republication_lines
 CPU_BOUND = 20.0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("shape", list(LINEAR_SHAPES))
 def test_a_hostile_page_of_300_kb_extracts_in_bounded_time(shape):
     page = LINEAR_SHAPES[shape]()
@@ -104,6 +105,7 @@ def test_a_notice_is_found_after_thousands_of_lines_without_one():
     assert extracted.original_source == "InfoMagazine"
 
 
+@pytest.mark.slow
 def test_veille_extract_on_the_300_kb_page_answers_in_seconds(tmp_path):
     """`veille extract` runs the same extraction: the issue's page, saved to a file."""
     import json

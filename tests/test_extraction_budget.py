@@ -26,6 +26,8 @@ from .conftest import steady_sources
 from .hostile import ENGLISH_TEXT, FRENCH_TEXT, HostileSite, page
 from .hostile_pages import PageSite, json_ld_author_of_separators, republication_lines
 
+pytestmark = pytest.mark.slow  # end-to-end: real processes (README, "Development")
+
 GOOD = page("Fonds d'amorçage", FRENCH_TEXT)
 
 

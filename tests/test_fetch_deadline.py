@@ -14,6 +14,8 @@ import pytest
 
 from .hostile import DripSite
 
+pytestmark = pytest.mark.slow  # end-to-end: real processes (README, "Development")
+
 LOOPBACK = {"VEILLE_CRAWL_SETTINGS": json.dumps({"VEILLE_ALLOWED_NETWORKS": ["127.0.0.0/8"]})}
 
 

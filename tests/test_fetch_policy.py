@@ -109,6 +109,7 @@ def test_a_failed_lookup_fails_the_request():
     assert outcome.check(DNSLookupError)
 
 
+@pytest.mark.slow
 def test_a_crawl_resolves_names_through_the_guard(tmp_path):
     """A source named by a host name (not an IP literal) that resolves to loopback: refused by
     the crawl's resolver, with the reason recorded, and nothing reaches the server."""
@@ -235,6 +236,7 @@ def test_allowed_networks_take_an_optional_port():
             networks([bad])
 
 
+@pytest.mark.slow
 def test_a_port_outside_the_allowed_one_is_refused_in_a_crawl(redirector, tmp_path):
     """A host name resolving to an allowed address, on another port than the allowed one: the
     crawl's name resolver sees the port and refuses it."""

@@ -10,6 +10,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 from datasketch import MinHash
 
 from crawler.stories.fingerprint import NUM_PERM, SEED, fingerprint, shingles
@@ -39,6 +40,7 @@ def test_signatures_are_datasketchs():
         assert np.array_equal(ours.signature, _datasketch(text)), text[:60]
 
 
+@pytest.mark.slow
 def test_a_crawl_worker_fingerprints_without_loading_scipy():
     code = (
         "import sys, crawler.pipelines, crawler.spiders.news\n"

@@ -13,6 +13,8 @@ from monitors.demo.run import LOCAL_CRAWL_SETTINGS
 
 from .hostile import ARABIC_TEXT, ENGLISH_TEXT, FRENCH_TEXT, HostileSite
 
+pytestmark = pytest.mark.slow  # end-to-end: real processes (README, "Development")
+
 
 @pytest.fixture
 def hostile():

@@ -20,6 +20,8 @@ from monitors.cli import cli
 
 from .conftest import REPORT
 
+pytestmark = pytest.mark.slow  # end-to-end: real processes (README, "Development")
+
 
 def _record(number: int, **fields) -> dict:
     record = {

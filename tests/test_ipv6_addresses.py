@@ -16,6 +16,8 @@ from monitors.demo.sites import DEMO_SITES_ROOT, serve_site, stop_sites
 
 from .test_crawl_e2e import LEQUOTIDIEN_ARTICLES
 
+pytestmark = pytest.mark.slow  # end-to-end: real processes (README, "Development")
+
 
 @pytest.mark.parametrize(
     ("address", "internal"),

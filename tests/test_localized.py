@@ -7,6 +7,8 @@ import urllib.request
 from dataclasses import dataclass
 from types import SimpleNamespace
 
+import pytest
+
 from monitors.alerts.display import FSI, PDI
 from monitors.alerts.localized import format_day, format_number, format_when
 from monitors.alerts.messages import SAMPLE_ALERT, render_alert, render_combined_digest
@@ -14,6 +16,8 @@ from monitors.alerts.plurals import counted
 from monitors.web.app import ReaderConfig, create_app
 
 from .reader_client import WATCHLISTS, running
+
+pytestmark = pytest.mark.slow  # end-to-end: real processes (README, "Development")
 
 NNBSP = "\u202f"  # CLDR's French thousands separator (narrow no-break space)
 

@@ -22,6 +22,8 @@ from monitors.demo.sites import serve_site, stop_sites
 
 from .reader_client import FormClient, serving
 
+pytestmark = pytest.mark.slow  # end-to-end: real processes (README, "Development")
+
 SITE = Path(__file__).parent / "fixtures" / "sites" / "lecho"
 NOT = links.NOT_AN_ARTICLE
 EXPECTED_LINKS = {

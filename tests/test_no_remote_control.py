@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from crawler.fetching.crawl import crawl
 from crawler.fetching.workers import WorkerPool
 from monitors.demo.run import LOCAL_CRAWL_SETTINGS
 
 from .conftest import steady_sources
+
+pytestmark = pytest.mark.slow  # end-to-end: real processes (README, "Development")
 
 
 def _enabled_extensions(log: str) -> list[str]:

@@ -25,6 +25,8 @@ from monitors.rules.watchlists import load_rules
 
 from .conftest import database_from
 
+pytestmark = pytest.mark.slow  # end-to-end: real processes (README, "Development")
+
 # 07:00 in Casablanca (UTC+1) on a Monday.
 T0 = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
 

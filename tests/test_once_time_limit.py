@@ -23,6 +23,8 @@ from .hostile import HostileSite
 from .servers import SmtpServer, free_port
 from .waiting import EventClock
 
+pytestmark = pytest.mark.slow  # end-to-end: real processes (README, "Development")
+
 WATCHLISTS = """channels:
   email: {{url: "mailto://127.0.0.1:{port}?from=veille@example.ma&to=a@example.ma"}}
 watchlists:

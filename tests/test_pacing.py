@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from monitors.service.pacing import MAX_POLL, MIN_POLL, hourly_rates, next_pace, rhythm_delay
 
 
@@ -142,6 +144,7 @@ def busy_source_db(tmp_path, published_of) -> object:
     return db
 
 
+@pytest.mark.slow
 def test_a_source_with_dates_without_time_is_polled_by_its_interval(tmp_path):
     """Its pages say "23/11/2026", no time: that is not "everything at midnight" (which made a
     busy site polled every 6 hours in the daytime). It knows no hour, so it keeps its interval."""
@@ -154,6 +157,7 @@ def test_a_source_with_dates_without_time_is_polled_by_its_interval(tmp_path):
     assert row == ("2026-11-23T12:30:00Z", "normal")
 
 
+@pytest.mark.slow
 def test_the_same_source_with_times_follows_its_rhythm_in_utc(tmp_path):
     """With times (written in Moroccan summer time, +01:00), the same source is polled every
     few minutes at noon UTC and rarely at night."""
@@ -184,6 +188,7 @@ def test_a_rhythm_is_trusted_only_over_a_week_of_observation():
     assert rhythm_from(spread, NOW) is not None
 
 
+@pytest.mark.slow
 def test_every_simulated_source_alerts_no_slower_than_fixed_polling_with_fewer_polls():
     """bench/freshness.py's three sources (a busy portal, a business medium in office hours, a
     weekly magazine on Thursday mornings), four weeks of history then a week of polls paced by

@@ -23,6 +23,8 @@ from monitors.people import store as people_store
 from monitors.people.mail import PeopleMail, address_url
 from monitors.rules.watchlists import load_rules
 
+pytestmark = pytest.mark.slow  # end-to-end: real processes (README, "Development")
+
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 READER = "https://veille.example.ma"
 RULES = """

@@ -4,12 +4,16 @@ saved, and the next crawl stores it. Real crawls of the fixture sites on 127.0.0
 
 from __future__ import annotations
 
+import pytest
+
 from crawler.fetching.crawl import crawl
 from crawler.settings import ITEM_PIPELINES
 from crawler.storage import store
 from monitors.demo.run import LOCAL_CRAWL_SETTINGS
 
 from .conftest import steady_sources
+
+pytestmark = pytest.mark.slow  # end-to-end: real processes (README, "Development")
 
 PAGE = "/2026/11/19/um6p-supercalculateur-benguerir/"
 

@@ -23,6 +23,8 @@ from monitors.web.search_postgres import to_tsquery
 
 from .conftest import make_settings
 
+pytestmark = pytest.mark.slow  # end-to-end: real processes (README, "Development")
+
 
 @pytest.fixture(scope="module")
 def filled_sqlite(tmp_path_factory):

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from crawler.storage import store
 from monitors.cli import cli
 from monitors.demo.run import LOCAL_CRAWL_SETTINGS
 from monitors.demo.sites import DEMO_SITES_ROOT, render_sources, serve_demo_sites, stop_sites
+
+pytestmark = pytest.mark.slow  # end-to-end: real processes (README, "Development")
 
 
 def cycle(folder, db_location: str):

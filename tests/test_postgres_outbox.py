@@ -11,10 +11,14 @@ import sys
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from crawler.core.times import iso
 from crawler.storage import store
 from monitors.alerts import store as alerts_store
 from monitors.alerts.delivery import recover_interrupted
+
+pytestmark = pytest.mark.slow  # end-to-end: real processes (README, "Development")
 
 WATCHLISTS = ("cloud", "ia", "telecom", "startups")
 ARTICLES = 500  # × 4 watchlists: 2,000 alerts, one email delivery each

@@ -12,6 +12,8 @@ from crawler.core.errors import DatabaseError
 from crawler.storage import postgres_schema, store
 from crawler.storage.engine import mask_location, mask_password, postgres_sql
 
+pytestmark = pytest.mark.slow  # end-to-end: real processes (README, "Development")
+
 # Columns PostgreSQL has and SQLite does not: the stored search vector (SQLite keeps its FTS5
 # index in tables of its own) and the outbox lease of several delivery processes.
 POSTGRES_ONLY = {("articles", "search"), ("deliveries", "claimed_by"), ("deliveries", "claimed_at")}

@@ -16,6 +16,8 @@ from crawler.storage import store
 
 from .conftest import TESTS
 
+pytestmark = pytest.mark.slow  # end-to-end: real processes (README, "Development")
+
 ROOT = TESTS.parent
 COUNT = 600  # the labelled week (copies, rewrites, rubrics, look-alikes) and its repetitions
 

@@ -30,6 +30,8 @@ from .browser import dump_dom, screenshot
 from .conftest import database_from, make_settings
 from .reader_client import FormClient, serving
 
+pytestmark = pytest.mark.slow  # end-to-end: real processes (README, "Development")
+
 WATCHLISTS = BUNDLED_WATCHLISTS
 SITES = Path(__file__).parent / "fixtures" / "sites"
 UM6P_TITLE = "L'UM6P met en service un nouveau supercalculateur à Benguérir"

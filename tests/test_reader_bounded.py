@@ -141,6 +141,7 @@ READS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("read", list(READS), ids=list(READS))
 def test_list_pages_read_as_much_with_four_times_the_older_articles(tmp_path, monkeypatch, read):
     # A watchlist with few matches sorts them all, at most FEW_MATCHES (2,000): made small here

@@ -31,6 +31,8 @@ from .hostile import DripSite
 from .reader_client import WATCHLISTS, FormClient, running, serving
 from .waiting import wait_until
 
+pytestmark = pytest.mark.slow  # end-to-end: real processes (README, "Development")
+
 LOOPBACK = {"VEILLE_CRAWL_SETTINGS": json.dumps({"VEILLE_ALLOWED_NETWORKS": ["127.0.0.0/8"]})}
 WATCHLIST = "/watchlists/um6p-supercalculateur"
 CONTROL_TITLE = "UM6P\x01 supercalculateur\x1b[31m rouge\x0c"

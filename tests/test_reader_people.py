@@ -26,6 +26,8 @@ from monitors.web.auth import hash_password
 
 from .reader_client import FormClient, running
 
+pytestmark = pytest.mark.slow  # end-to-end: real processes (README, "Development")
+
 RULES = """
 watchlists:
   - name: cloud

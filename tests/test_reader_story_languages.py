@@ -18,6 +18,8 @@ from .conftest import database_from
 from .reader_client import WATCHLISTS, running
 from .story_corpus2 import labelled_articles, write_import_file
 
+pytestmark = pytest.mark.slow  # end-to-end: real processes (README, "Development")
+
 DECREE = "smig-decret"  # one communiqué reported in French by one outlet and in Arabic by four
 
 

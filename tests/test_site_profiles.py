@@ -17,6 +17,8 @@ from crawler.extraction.profiles import check_saved_page
 from crawler.seeds import BUNDLED_SOURCES
 from monitors.cli import cli
 
+pytestmark = pytest.mark.slow  # end-to-end: real processes (README, "Development")
+
 FIXTURES = Path(__file__).parent / "fixtures" / "extraction"
 TEST_SOURCES = FIXTURES / "sources.yaml"
 BUNDLED = load_sources(BUNDLED_SOURCES)

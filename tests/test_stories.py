@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
+import pytest
 from click.testing import CliRunner
 
 from crawler.core.normalize import content_hash
@@ -29,6 +30,8 @@ from monitors.service.cycle import run_cycle
 from .conftest import REPORT, make_settings
 from .servers import SmtpServer, free_port
 from .syndication import STORIES, make_copy, syndication_set
+
+pytestmark = pytest.mark.slow  # end-to-end: real processes (README, "Development")
 
 
 def wire_article(url: str, item, source: str = "wire") -> store.StoredArticle:

@@ -25,6 +25,8 @@ from monitors.web.search import search
 from .conftest import REPORT
 from .story_corpus import labelled_articles, write_import_file
 
+pytestmark = pytest.mark.slow  # end-to-end: real processes (README, "Development")
+
 RUBRICS = {"meteo", "bourse", "devises", "priere", "alerte-pluie"}
 
 

@@ -60,6 +60,8 @@ from monitors.rules.watchlists import load_rules
 from .conftest import REPORT
 from .story_corpus2 import RUBRIC_FILE, event_files, labelled_articles, write_import_file
 
+pytestmark = pytest.mark.slow  # end-to-end: real processes (README, "Development")
+
 SHORT = 200  # characters: a feed summary, a title and one sentence
 FOOTBALL = "lionnes-ghana"
 FOOTBALL_PHASES = {"conference-avant", "ou-regarder", "composition", "resultat", "conference-apres"}

@@ -15,6 +15,8 @@ from monitors.web.i18n_editing import EDITING_ARABIC
 from .reader_client import FormClient
 from .test_watchlist_pages import db, form_values, watchlists, web  # noqa: F401  (fixtures)
 
+pytestmark = pytest.mark.slow  # end-to-end: real processes (README, "Development")
+
 
 def placeholders(text: str) -> set[str]:
     return {field for _, field, _, _ in string.Formatter().parse(text) if field}

@@ -20,6 +20,8 @@ from .reader_client import WATCHLISTS, running
 from .servers import free_port
 from .test_reader_guard import make_db
 
+pytestmark = pytest.mark.slow  # end-to-end: real processes (README, "Development")
+
 
 def comments(text: str) -> list[str]:
     return [line for line in text.splitlines() if line.lstrip().startswith("#")]

@@ -1,6 +1,8 @@
 """Watchlists edited in the reader (monitors.web.editing): the preview shown before saving, the
 file written with its comments, a stale form or an invalid rule refused, editors only, forms
 from other sites refused, pause/resume/delete, and the OPML export of the watchlists' feeds.
+
+pytestmark = pytest.mark.slow  # end-to-end: real processes (README, "Development")
 The reader runs in this process (uvicorn on 127.0.0.1), on a real SQLite file."""
 
 from __future__ import annotations

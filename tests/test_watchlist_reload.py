@@ -12,6 +12,7 @@ import subprocess
 import sys
 from urllib.parse import urlencode
 
+import pytest
 import yaml
 
 from monitors.demo.run import LOCAL_CRAWL_SETTINGS
@@ -23,6 +24,8 @@ from .reader_client import FormClient, running
 from .test_cli import wait_for
 from .test_watchlist_pages import form_values
 from .waiting import wait_until
+
+pytestmark = pytest.mark.slow  # end-to-end: real processes (README, "Development")
 
 WATCHLISTS = """# Les veilles de l'équipe (ce commentaire doit survivre aux modifications).
 channels:

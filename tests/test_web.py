@@ -27,6 +27,8 @@ from .browser import dump_dom, screenshot
 from .conftest import make_settings
 from .servers import free_port
 
+pytestmark = pytest.mark.slow  # end-to-end: real processes (README, "Development")
+
 UM6P_TITLE = "L'UM6P met en service un nouveau supercalculateur à Benguérir"
 
 

@@ -23,6 +23,8 @@ from monitors.demo.run import LOCAL_CRAWL_SETTINGS
 from .conftest import steady_sources
 from .hostile import HostileSite
 
+pytestmark = pytest.mark.slow  # end-to-end: real processes (README, "Development")
+
 
 def _with_hanging_source(sources: Path, hostile: HostileSite) -> Path:
     text = sources.read_text(encoding="utf-8")
