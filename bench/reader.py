@@ -9,7 +9,8 @@ Each database is built by the bench: articles of about 2.3 kB made of the French
 texts of tests/fixtures/stories (several texts of one language each), published at 1,000 a day
 across 40 sources, stories of one to four outlets, six watchlists whose terms the texts hold
 (their matches, and an alert for some), written as the rows veille's storing functions write
-(the full-text index kept by its triggers). Requests go through the app as `veille serve` runs
+(the full-text index and the summary tables kept by their triggers, each story's outlets as
+crawler.stories keeps them). Requests go through the app as `veille serve` runs
 it (Starlette's TestClient, in this process); a page's CPU is the process CPU time of one
 request, the median of `--repeat` requests after one warm-up.
 """
@@ -166,7 +167,15 @@ def build(path: Path, count: int, now: datetime) -> None:
                 "VALUES (?,?,?,?,?)",
                 alerts,
             )
-    with conn:
+    with conn:  # each story's outlets and the count of those in several, as note_outlet keeps them
+        conn.execute(
+            "INSERT INTO story_outlets(story_id, source) "
+            "SELECT DISTINCT story_id, source FROM articles WHERE story_id IS NOT NULL"
+        )
+        conn.execute(
+            "INSERT INTO story_counts(name, stories) SELECT 'several_outlets', count(*) FROM "
+            "(SELECT story_id FROM story_outlets GROUP BY story_id HAVING count(*) > 1)"
+        )
         conn.execute(
             "INSERT INTO crawl_runs(started_at, finished_at, sources, status, new_articles) "
             "VALUES (?, ?, ?, 'finished', 12)",
