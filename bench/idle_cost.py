@@ -33,6 +33,7 @@ import hashlib
 import io
 import multiprocessing
 import os
+import re
 import resource
 import sys
 import tempfile
@@ -88,7 +89,11 @@ WORDS = [
 
 def _page(path: str, host: str, generation: int = 0) -> tuple[bytes, str] | None:
     """/s{i}/feed{j}.xml: a feed of two articles; /s{i}/a{j}{k}: the articles. From generation
-    1 on, the feeds list two new articles each (/s{i}/a{j}{k}g{generation})."""
+    1 on, the feeds list two new articles each (/s{i}/a{j}{k}g{generation}); a feed asked with
+    ?g=N lists those of generation N (Scrapy alone's new articles, never veille's)."""
+    path, _, query = path.partition("?")
+    if query.startswith("g="):
+        generation = int(query[2:])
     parts = path.strip("/").split("/")
     if len(parts) != 2 or not parts[0].startswith("s"):
         return None
@@ -213,10 +218,18 @@ def _config(folder: Path, sources: Path):
     return load_config(settings)
 
 
+# Scrapy alone's new articles: a generation of the feeds veille never sees.
+SCRAPY_GENERATION = 9
+ITEM_LINK = re.compile(rb"<item>.*?<link>([^<]+)</link>", re.DOTALL)
+
+
 def scrapy_alone(feeds: list[list[str]], at_once: int) -> None:
     """Run in a process of its own (`--scrapy-alone FILE`): poll every source's feeds twice with
     Scrapy alone, a Crawler per source poll, `at_once` polls at a time; the second round sends
-    the ETags of the first (every answer a 304). Prints the second round's CPU-seconds."""
+    the ETags of the first (every answer a 304). Then a third round where each feed lists two
+    new articles, which the spider requests and drops (what Scrapy itself spends on a new
+    article: the feed's 200 and the article's request). Prints the CPU-seconds of the second
+    and third rounds."""
     from scrapy.utils.reactor import install_reactor
 
     install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")  # veille's
@@ -225,6 +238,7 @@ def scrapy_alone(feeds: list[list[str]], at_once: int) -> None:
     from twisted.internet import defer
 
     etags: dict[str, str] = {}
+    articles: list[str] = []
 
     class Poll(Spider):
         name = "poll"
@@ -238,6 +252,12 @@ def scrapy_alone(feeds: list[list[str]], at_once: int) -> None:
             etag = response.headers.get("ETag")
             if etag:
                 etags[response.url] = etag.decode("latin-1")
+            if self.follow and response.status == 200:
+                for link in ITEM_LINK.findall(response.body):
+                    yield Request(link.decode(), dont_filter=True, callback=self.article)
+
+        def article(self, response):
+            articles.append(response.url)
 
     process = CrawlerProcess(
         {
@@ -251,12 +271,16 @@ def scrapy_alone(feeds: list[list[str]], at_once: int) -> None:
 
     @defer.inlineCallbacks
     def rounds():
-        for round_ in ("warm", "idle"):
+        for round_ in ("warm", "idle", "fresh"):
             started = _own_cpu()
-            polls = [list(urls) for urls in feeds]
+            fresh = round_ == "fresh"
+            suffix = f"?g={SCRAPY_GENERATION}" if fresh else ""
+            polls = [[url + suffix for url in urls] for urls in feeds]
             while polls:  # `at_once` polls at a time, each a Crawler of its own
                 batch, polls = polls[:at_once], polls[at_once:]
-                yield defer.DeferredList([process.crawl(Poll, urls=urls) for urls in batch])
+                yield defer.DeferredList(
+                    [process.crawl(Poll, urls=urls, follow=fresh) for urls in batch]
+                )
             result[round_] = _own_cpu() - started
         from twisted.internet import reactor
 
@@ -266,11 +290,22 @@ def scrapy_alone(feeds: list[list[str]], at_once: int) -> None:
 
     reactor.callWhenRunning(rounds)
     process.start(stop_after_crawl=False)
-    print(json.dumps({"cpu": result["idle"], "requests": sum(len(f) for f in feeds)}))
+    requests = sum(len(f) for f in feeds)
+    print(
+        json.dumps(
+            {
+                "cpu": result["idle"],
+                "requests": requests,
+                "fresh": result["fresh"],
+                "articles": len(articles),
+            }
+        )
+    )
 
 
-def _scrapy_alone_cpu(feeds: list[list[str]], at_once: int, folder: Path) -> float:
-    """CPU-seconds per request of Scrapy alone on these feeds' idle polls (its own process)."""
+def _scrapy_alone_cpu(feeds: list[list[str]], at_once: int, folder: Path) -> tuple[float, float]:
+    """CPU-seconds of Scrapy alone (its own process) per request of these feeds' idle polls,
+    and per new article (a feed's 200 less its 304, and the article's request)."""
     request = folder / "scrapy-alone.json"
     request.write_text(json.dumps({"feeds": feeds, "at_once": at_once}), encoding="utf-8")
     answer = subprocess.run(
@@ -281,7 +316,12 @@ def _scrapy_alone_cpu(feeds: list[list[str]], at_once: int, folder: Path) -> flo
         timeout=3600,
     )
     figures = json.loads(answer.stdout.strip().splitlines()[-1])
-    return figures["cpu"] / figures["requests"]
+    if not figures["articles"]:
+        raise SystemExit("Scrapy alone fetched no new article: the feeds' links were not read")
+    return (
+        figures["cpu"] / figures["requests"],
+        (figures["fresh"] - figures["cpu"]) / figures["articles"],
+    )
 
 
 def _pipeline_cpu_per_article(ports: list[int], count: int, config, folder: Path) -> float:
@@ -382,7 +422,7 @@ def measure(count: int, old_sample: int, workers: int, per_worker: int) -> None:
             ]
             for n in names
         ]
-        alone = _scrapy_alone_cpu(feeds, threads, folder)
+        alone, alone_per_article = _scrapy_alone_cpu(feeds, threads, folder)
         pipeline = _pipeline_cpu_per_article(ports, count - 1, config, folder)
         sample = names[: max(2, old_sample)]
         sample_points = sum(1 + int(n[1:]) % 2 for n in sample)
@@ -400,7 +440,10 @@ def measure(count: int, old_sample: int, workers: int, per_worker: int) -> None:
         f"Scrapy alone {alone * 1000:6.1f} ms per request: {per_point / alone:4.1f}x (target "
         f"<= 3x) | new article: veille {per_article * 1000:6.1f} ms CPU, the pipeline's own "
         f"work {pipeline * 1000:6.1f} ms: {per_article / pipeline:4.1f}x (target <= 2x; "
-        f"{fresh_articles} articles) | first cycle (robots.txt, first fetch of every feed): "
+        f"{fresh_articles} articles); Scrapy alone on the same fetches "
+        f"{alone_per_article * 1000:6.1f} ms, veille less Scrapy alone "
+        f"{(per_article - alone_per_article) * 1000:6.1f} ms: "
+        f"{(per_article - alone_per_article) / pipeline:4.1f}x the pipeline's | first cycle (robots.txt, first fetch of every feed): "
         f"{first_per_article * 1000:6.1f} ms, {first_per_article / pipeline:4.1f}x "
         f"({new_articles} articles)"
     )
