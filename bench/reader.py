@@ -8,10 +8,10 @@ mixed browsing (requests per second of one core).
 Each database is built by the bench: articles of about 2.3 kB made of the French and Arabic
 texts of tests/fixtures/stories (several texts of one language each), published at 1,000 a day
 across 40 sources, stories of one to four outlets, six watchlists whose terms the texts hold
-(their matches, and an alert for some), written as the rows veille's storing functions write
-(the full-text index and the summary tables kept by their triggers, each story's outlets as
-crawler.stories keeps them). Requests go through the app as `veille serve` runs
-it (Starlette's TestClient, in this process); a page's CPU is the process CPU time of one
+(their matches, and an alert for some, delivered by email), written as the rows veille's
+storing functions write (the full-text index and the summary tables kept by their triggers, each
+story's outlets as crawler.stories keeps them). Requests go through the app as `veille serve`
+runs it (Starlette's TestClient, in this process); a page's CPU is the process CPU time of one
 request, the median of `--repeat` requests after one warm-up.
 """
 
@@ -175,6 +175,14 @@ def build(path: Path, count: int, now: datetime) -> None:
         conn.execute(
             "INSERT INTO story_counts(name, stories) SELECT 'several_outlets', count(*) FROM "
             "(SELECT story_id FROM story_outlets GROUP BY story_id HAVING count(*) > 1)"
+        )
+        # Each alert's delivery by email: sent, but those of the last two hours still pending.
+        conn.execute(
+            "INSERT INTO deliveries(alert_id, channel, state, next_attempt_at, sent_at) "
+            "SELECT id, 'email', CASE WHEN created_at >= :recent THEN 'pending' ELSE 'sent' END, "
+            "created_at, CASE WHEN created_at >= :recent THEN NULL ELSE created_at END "
+            "FROM alerts",
+            {"recent": iso(now - timedelta(hours=2))},
         )
         conn.execute(
             "INSERT INTO crawl_runs(started_at, finished_at, sources, status, new_articles) "

@@ -138,6 +138,9 @@ READS = {
         db, ("pending", "failed", "unconfirmed")
     ),
     "veille status's stories in several outlets": stories_store.stories_in_several_outlets,
+    "veille status's deliveries by state": service_store.deliveries_by_state,
+    "veille status's totals": service_store.totals,
+    "veille status, all of it": gather_status,
 }
 
 
@@ -239,6 +242,44 @@ def test_the_kept_counts_follow_inserts_updates_and_deletes(tmp_path, request, e
                 stories_store.note_outlet(db, story_id, article_id)
         assert stories_store.stories_in_several_outlets(db) == _several_outlets(db) == 14
         assert gather_status(db).stories_in_several_outlets == 14
+    finally:
+        db.close()
+
+
+def test_deliveries_by_state_say_what_counting_every_delivery_says(tmp_path, request, engine):
+    path = tmp_path / "veille.db"
+    _fill(path, recent=30, old=40)
+    db = store.open_database(database_from(request, engine, path))
+
+    def grouped() -> dict[str, int]:
+        rows = db.execute("SELECT state, count(*) FROM deliveries GROUP BY state").fetchall()
+        return {state: count for state, count in sorted(rows)}
+
+    try:
+        assert service_store.deliveries_by_state(db) == grouped() == {"pending": 2, "sent": 5}
+        with db.transaction():  # every state a delivery can be in, and one no code writes yet
+            for state, alert_id in (
+                ("failed", 1),
+                ("sending", 2),
+                ("unconfirmed", 3),
+                ("held", 4),
+                ("failed", 5),
+            ):
+                db.execute(
+                    "UPDATE deliveries SET state = ? WHERE id = (SELECT min(id) FROM deliveries "
+                    "WHERE state IN ('pending', 'sent') AND alert_id >= ?)",
+                    (state, alert_id),
+                )
+        assert service_store.deliveries_by_state(db) == grouped()
+        assert set(grouped()) == {"failed", "held", "sending", "sent", "unconfirmed"}
+        assert gather_status(db).deliveries_by_state == grouped()
+        with db.transaction():  # nothing sent yet: no `sent` at all
+            db.execute("UPDATE deliveries SET state = 'pending' WHERE state = 'sent'")
+        assert service_store.deliveries_by_state(db) == grouped()
+        assert "sent" not in grouped()
+        with db.transaction():
+            db.execute("DELETE FROM deliveries")
+        assert service_store.deliveries_by_state(db) == grouped() == {}
     finally:
         db.close()
 

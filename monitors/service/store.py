@@ -128,8 +128,38 @@ def links_not_taken(db: Database) -> dict[str, dict[str, int]]:
     }
 
 
+# The state every delivery ends in once sent: it grows with every alert, the others hold only the
+# outbox's backlog (pending, being sent, failed, unconfirmed).
+SENT = "sent"
+
+
+def delivery_states(db: Database) -> list[str]:
+    """The states deliveries are in, each found by one seek on the index of deliveries by state
+    (a loose index scan): as many reads as states, however many deliveries."""
+    return [
+        state
+        for (state,) in db.execute(
+            "WITH RECURSIVE states(state) AS ("
+            "  SELECT min(state) FROM deliveries"
+            "  UNION ALL"
+            "  SELECT (SELECT min(d.state) FROM deliveries d WHERE d.state > states.state)"
+            "  FROM states WHERE states.state IS NOT NULL"
+            ") SELECT state FROM states WHERE state IS NOT NULL"
+        ).fetchall()
+    ]
+
+
 def deliveries_by_state(db: Database) -> dict[str, int]:
-    return dict(db.execute("SELECT state, count(*) FROM deliveries GROUP BY state").fetchall())
+    """How many deliveries are in each state (those that have any), in the order of the states'
+    names. The sent ones are not read one by one: every state but `sent` is counted on the
+    index of deliveries by state (the outbox's backlog), and `sent` is what is left of the whole
+    table's count, which SQLite takes from the table's b-tree without reading its rows."""
+    states = delivery_states(db)
+    counts = deliveries_in_states(db, tuple(state for state in states if state != SENT))
+    if SENT in states:
+        total = db.execute("SELECT count(*) FROM deliveries").fetchone()[0]
+        counts[SENT] = total - sum(counts.values())
+    return {state: counts[state] for state in sorted(counts) if counts[state]}
 
 
 def deliveries_in_states(db: Database, states: tuple[str, ...]) -> dict[str, int]:
