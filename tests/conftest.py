@@ -57,6 +57,32 @@ def _redacting_caplog(caplog):
 
 
 @pytest.fixture(scope="session")
+def project_wheel(tmp_path_factory) -> Path:
+    """A wheel of the project (`pip wheel --no-deps`): what `pip install veille` would install
+    (tests/test_deploy.py, tests/test_installed.py). Built once per run: the test processes of
+    one run share it, under a lock (two builds at once would share setuptools' build/ folder)."""
+    import fcntl
+    import subprocess
+    import sys
+
+    own = tmp_path_factory.getbasetemp()
+    shared = own.parent if os.environ.get("PYTEST_XDIST_WORKER") else own
+    folder = shared / "project-wheel"
+    with open(shared / "project-wheel.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not list(folder.glob("veille-*.whl")):
+            subprocess.run(
+                [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(folder)]
+                + [str(TESTS.parent)],
+                check=True,
+                capture_output=True,
+                timeout=300,
+            )
+    (wheel,) = folder.glob("veille-*.whl")
+    return wheel
+
+
+@pytest.fixture(scope="session")
 def postgres_cluster():
     """A PostgreSQL server of this test process (tests/postgres.py), with a migrated template.
     Under CI=true a missing PostgreSQL fails the tests that need it; elsewhere they are skipped,

@@ -8,6 +8,10 @@ import json
 import subprocess
 import sys
 
+import pytest
+
+pytestmark = pytest.mark.slow  # command-line processes, started fresh
+
 # Each of these took tens of milliseconds to load (python -X importtime); sqlite-utils brings
 # numpy with it.
 HEAVY = {

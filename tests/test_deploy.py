@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import configparser
 import shlex
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -50,24 +48,8 @@ def test_the_dockerfile_runs_the_daemon_with_data_in_a_volume_and_no_secrets():
     assert {".venv", ".git", "data"} <= set(ignored)
 
 
-def test_the_wheel_the_image_installs_carries_templates_and_web_assets(tmp_path):
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--quiet",
-            "--no-deps",
-            "-w",
-            str(tmp_path),
-            str(ROOT),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    (wheel,) = tmp_path.glob("veille-*.whl")
+def test_the_wheel_the_image_installs_carries_templates_and_web_assets(project_wheel):
+    wheel = project_wheel
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "monitors/alerts/templates/alert.html.j2" in names
     assert "monitors/web/metadata.yaml" in names

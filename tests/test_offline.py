@@ -30,6 +30,7 @@ SOURCES = """sources:
 """
 
 
+@pytest.mark.slow  # a real crawl process
 def test_run_once_with_no_host_name_resolving_says_the_machine_may_be_offline(tmp_path):
     sources = tmp_path / "sources.yaml"
     sources.write_text(SOURCES, encoding="utf-8")
