@@ -144,3 +144,24 @@ def test_the_environment_wins_over_the_secrets_file_even_over_an_empty_line(tmp_
     monkeypatch.delenv("VEILLE_TEST_HOOK")
     channel = load_rules(rules, load_secrets_file(secrets)).channels["equipe"]
     assert channel.url == "json://127.0.0.1:9/from-file"
+
+
+def test_the_web_views_password_hash_in_the_environment_wins_over_the_secrets_file(
+    tmp_path, monkeypatch
+):
+    """As for the channels: the file's hash was taken over the environment's. A malformed hash
+    in the environment is now the one checked (and refused), the file's valid one ignored."""
+    from monitors.web.auth import hash_password
+
+    secrets = tmp_path / "secrets.env"
+    secrets.write_text(
+        f"VEILLE_WEB_PASSWORD_HASH={hash_password('correct horse battery')}\n", encoding="utf-8"
+    )
+    monkeypatch.setenv("VEILLE_WEB_PASSWORD_HASH", "hunter2-in-clear")
+    result = CliRunner().invoke(
+        cli,
+        ["--db", str(tmp_path / "none.db"), "--secrets", str(secrets), "serve"]
+        + ["--host", "192.0.2.1"],
+    )
+    assert result.exit_code == 2 and "--hash-password" in result.output
+    assert "hunter2" not in result.output

@@ -93,7 +93,8 @@ def serve(
         echo(f"{PASSWORD_HASH_KEY}={make_hash(password)}")
         return
     settings = settings_of(ctx)
-    password_hash = load_secrets_file(settings.secrets).get(PASSWORD_HASH_KEY) or os.environ.get(
+    # the environment wins over the secrets file, as for the channels (docs/configuration.md)
+    password_hash = os.environ.get(PASSWORD_HASH_KEY) or load_secrets_file(settings.secrets).get(
         PASSWORD_HASH_KEY
     )
     if password_hash:
