@@ -26,6 +26,13 @@ NUMBER = r"[-+]?\d[\d,]*(?:\.\d+)?"
 
 # Script: (arguments for a tiny run, patterns its output must hold: its figures).
 TINY: dict[str, tuple[list[str], list[str]]] = {
+    "cli_start.py": (
+        ["--runs", "1"],
+        [
+            rf"veille --help +wall median {NUMBER} s .*CPU median {NUMBER} s",
+            rf"veille --help +loads {NUMBER} modules; heavy: none",
+        ],
+    ),
     "daemon_memory.py": (
         ["--sources", "3", "--cycles", "2", "--every", "1"],
         [
