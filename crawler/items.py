@@ -41,3 +41,5 @@ class ArticleItem:
     is_update_check: bool = False  # this fetch re-reads a stored article that may have changed
     update_of: int | None = None  # the stored article this one revises (DedupePipeline)
     fingerprint: Fingerprint | None = field(default=None, repr=False)
+    # Faults found on a page that is kept (kind, message), recorded by crawler.bookkeeping.
+    notes: list[tuple[str, str]] = field(default_factory=list)

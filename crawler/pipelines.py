@@ -1,5 +1,7 @@
 """Item pipelines, one stage each, in the order settings.ITEM_PIPELINES lists them:
-extract → canonicalize → dedupe → store."""
+extract → canonicalize → dedupe → store. Each says what became of an article by the item it
+returns, the drop it raises or the signal it sends; the counts and faults that follow are
+crawler.bookkeeping's."""
 
 from __future__ import annotations
 
@@ -12,8 +14,9 @@ from scrapy.exceptions import DropItem
 from twisted.internet import task
 from twisted.internet.interfaces import IReactorTime
 
+from crawler.bookkeeping import Declined, Duplicate, NotStored, articles_not_stored, articles_stored
 from crawler.core.canonical import canonicalize_url
-from crawler.core.counts import COUNT, DECLINED, NAVIGATION_TEXT, TOO_SLOW
+from crawler.core.counts import DECLINED, NAVIGATION_TEXT, TOO_SLOW
 from crawler.core.kill_points import kill_point
 from crawler.core.normalize import content_hash
 from crawler.extraction.article import Extracted, NotAnArticle
@@ -71,17 +74,13 @@ class ExtractPipeline(_Stage):
         try:
             extracted = await self._extract(item)
         except NotAnArticle as exc:
-            # Remembered, not retried: the same page would be declined again.
             kind = TOO_SLOW if isinstance(exc, PageTooSlow) else DECLINED
-            self.journal.book_article_failure(item.source, _requested(item), kind, str(exc))
-            if str(exc).startswith("page too complex"):  # a fault of the site: count it
-                self.journal.record_error(item.source, item.fetched_url, "too-complex", str(exc))
-            raise DropItem(f"not an article: {exc}", log_level="DEBUG") from None
+            fault = ("too-complex", str(exc)) if str(exc).startswith("page too complex") else None
+            raise Declined(f"not an article: {exc}", kind, str(exc), fault) from None
         except ExtractionFailed as exc:  # the process, not the page: tried again later
-            self.journal.book_article_failure(
-                item.source, _requested(item), "extraction-failed", str(exc)
-            )
-            raise DropItem(f"not extracted: {exc}") from None
+            raise Declined(
+                f"not extracted: {exc}", "extraction-failed", str(exc), log_level="WARNING"
+            ) from None
         return self.fill(item, extracted)
 
     async def _extract(self, item: ArticleItem) -> Extracted:
@@ -108,22 +107,17 @@ class ExtractPipeline(_Stage):
         item.text = extracted.text
         for note in extracted.notes:  # kept, but said: a text that reads like a menu, a profile
             kind = NAVIGATION_TEXT if "navigation" in note else "extraction"  # that missed
-            self.journal.record_error(item.source, item.fetched_url, kind, note)
+            item.notes.append((kind, note))
         if extracted.text_cut_from:
-            self.journal.record_error(
-                item.source,
-                item.fetched_url,
-                "text-cut",
-                f"article text of {extracted.text_cut_from} characters kept up to "
-                f"{len(extracted.text)} (MAX_TEXT_CHARACTERS)",
+            item.notes.append(
+                (
+                    "text-cut",
+                    f"article text of {extracted.text_cut_from} characters kept up to "
+                    f"{len(extracted.text)} (MAX_TEXT_CHARACTERS)",
+                )
             )
         item.html = ""  # not needed any more; keep memory flat
         return item
-
-
-def _requested(item: ArticleItem) -> str:
-    """The URL as first requested: what the retry book is keyed by."""
-    return canonicalize_url(item.seen_urls[0]) if item.seen_urls else item.fetched_url
 
 
 def _same_site(a: str, b: str) -> bool:
@@ -172,8 +166,7 @@ class DedupePipeline(_Stage):
         if existing is None:
             return item
         store.remember_urls(self.journal.db, existing, [url, *item.seen_urls])
-        self.journal.count(item.source, "duplicates")
-        raise DropItem(f"duplicate of article {existing}: {item.url}", log_level="DEBUG")
+        raise Duplicate(f"duplicate of article {existing}: {item.url}")
 
 
 class StorePipeline(_Stage):
@@ -212,20 +205,9 @@ class StorePipeline(_Stage):
             try:
                 revision = store.update_article(self.journal.db, item.update_of, article)
             except database_errors() as exc:
-                self.journal.mark_articles_lost()
-                self.journal.record_error(
-                    item.source, item.url, "store", f"update not stored: {exc}"
-                )
-                raise DropItem(f"update not stored: {exc}") from None
+                raise NotStored(f"update not stored: {exc}") from None
             item.article_id = item.update_of
-            self.journal.count(item.source, "updated")
-            logger.info(
-                "source=%s article %d updated (revision %d) %s",
-                item.source,
-                item.update_of,
-                revision,
-                item.url,
-            )
+            logger.debug("article %d: revision %d", item.update_of, revision)
             return item
         if not self.pending:
             self.pending_since = self._now()
@@ -252,17 +234,20 @@ class StorePipeline(_Stage):
             results = store.store_articles(self.journal.db, [article for _, article in batch])
         except database_errors() as exc:
             # The batch is rolled back; the next crawl fetches it again.
-            self.journal.mark_articles_lost()
-            for item, _ in batch:
-                self.journal.record_error(item.source, item.url, "store", f"not stored: {exc}")
+            self.crawler.signals.send_catch_log(
+                articles_not_stored, items=[item for item, _ in batch], error=str(exc)
+            )
             return
         kill_point("crawl:batch-stored", with_parent=True)
-        for (item, _), (article_id, is_new) in zip(batch, results, strict=True):
+        for (item, _), (article_id, _is_new) in zip(batch, results, strict=True):
             item.article_id = article_id
-            counter: COUNT = "new" if is_new else "duplicates"
-            self.journal.count(item.source, counter)
-            if is_new:
-                logger.info("source=%s stored article %d %s", item.source, article_id, item.url)
+        self.crawler.signals.send_catch_log(
+            articles_stored,
+            stored=[
+                (item, article_id, is_new)
+                for (item, _), (article_id, is_new) in zip(batch, results, strict=True)
+            ],
+        )
 
     @staticmethod
     def _article(item: ArticleItem) -> store.StoredArticle:

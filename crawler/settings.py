@@ -60,6 +60,11 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.CachedRobotsTxtMiddleware": 100,
 }
 
+# The run's record, faults and per-source counts, kept on the crawl's signals (crawler.bookkeeping).
+EXTENSIONS = {
+    "crawler.bookkeeping.CrawlBookkeeping": 500,
+}
+
 ITEM_PIPELINES = {
     "crawler.pipelines.ExtractPipeline": 100,
     "crawler.pipelines.CanonicalPipeline": 200,

@@ -44,3 +44,84 @@ def test_a_cycle_whose_crawl_dies_before_it_starts_shows_its_fault_in_status(sit
     assert by_name["healthy"].last_error is not None
     assert by_name["healthy"].last_error.startswith("unfinished: the crawl (failed (exit")
     assert by_name["healthy"].error_count == 1
+
+
+def keeper_of(db):
+    """The bookkeeping extension on a Scrapy crawler whose spider holds a crawl's journal."""
+    from types import SimpleNamespace
+
+    from scrapy.utils.test import get_crawler
+
+    from crawler.bookkeeping import CrawlBookkeeping
+    from crawler.journal import CrawlJournal
+
+    crawler = get_crawler()
+    journal = CrawlJournal(db, store.start_run(db, ["site"]), crawler)
+    keeper = CrawlBookkeeping.from_crawler(crawler)
+    crawler.spider = SimpleNamespace(journal=journal, keeper=keeper)  # signals hold weak refs
+    return crawler, journal
+
+
+def page(n: int, **fields):
+    from crawler.items import ArticleItem
+
+    url = f"https://site.ma/article-{n}/"
+    return ArticleItem("site", url, "", seen_urls=[url], url=url, **fields)
+
+
+def test_what_becomes_of_each_article_is_counted_and_recorded_from_the_signals(tmp_path):
+    """The pipelines raise or send; the counts, faults and retry book entries are written by
+    the extension alone, on Scrapy's own signals."""
+    from scrapy import signals
+    from twisted.python.failure import Failure
+
+    from crawler.bookkeeping import (
+        Declined,
+        Duplicate,
+        NotStored,
+        articles_not_stored,
+        articles_stored,
+    )
+
+    db = store.open_database(tmp_path / "v.db")
+    store.add_sources(db, ["site"])
+    crawler, journal = keeper_of(db)
+    send = crawler.signals.send_catch_log
+
+    declined = Declined("not an article: menu", "not-article", "menu", ("too-complex", "deep"))
+    send(signals.item_dropped, item=page(1), response=None, exception=declined, spider=None)
+    send(
+        signals.item_dropped, item=page(2), response=None, exception=Duplicate("of 7"), spider=None
+    )
+    try:
+        raise KeyError("title")
+    except KeyError:
+        failure = Failure()
+    send(signals.item_error, item=page(3), response=None, spider=None, failure=failure)
+    noted = page(4, update_of=9, notes=[("navigation-text", "reads like a menu")])
+    send(signals.item_scraped, item=noted, response=None, spider=None)
+    send(articles_stored, stored=[(page(5), 11, True), (page(6), 11, False)])
+    send(articles_not_stored, items=[page(7)], error="database is locked")
+    send(
+        signals.item_dropped, item=page(8), response=None, exception=NotStored("full"), spider=None
+    )
+
+    counts = journal.counts("site")
+    assert (counts["new"], counts["duplicates"], counts["updated"]) == (1, 2, 1)
+    assert counts["errors"] == 6  # declined, too complex, internal error, note, 2 not stored
+    kinds = sorted(kind for (kind,) in db.execute("SELECT kind FROM crawl_errors"))
+    assert kinds == [
+        "internal-error",
+        "navigation-text",
+        "not-article",
+        "store",
+        "store",
+        "too-complex",
+    ]
+    booked = dict(db.execute("SELECT url, kind FROM article_retries").fetchall())
+    assert booked == {
+        "https://site.ma/article-1/": "not-article",
+        "https://site.ma/article-3/": "internal-error",
+    }
+    assert journal.articles_lost  # an internal error or a refused write: listings come again
+    assert noted.notes == []  # recorded once

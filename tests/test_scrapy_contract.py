@@ -79,3 +79,104 @@ def test_the_shared_copy_is_scrapys_copy_and_leaves_the_original_alone(monkeypat
     copy.freeze()
     assert shared.copy_to_dict() == before and not shared.frozen
     assert copy["LOG_LEVEL"] == "DEBUG" and "10.0.0.0/8" in copy["VEILLE_ALLOWED_NETWORKS"]
+
+
+# A crawl with no request: its spider yields three items from start(), a pipeline drops one
+# and fails on another, and an extension notes when each thing happens. In a process of its
+# own (a reactor cannot be started twice in the tests' process).
+ORDER_OF_A_CRAWL = """
+import json, sys
+import scrapy
+from scrapy import signals
+from scrapy.crawler import CrawlerProcess
+from scrapy.exceptions import DropItem
+
+events = []
+
+class Gone(DropItem):
+    pass
+
+class Spider(scrapy.Spider):
+    name = "contract"
+    async def start(self):
+        for n in range(3):
+            yield {"n": n}
+    def closed(self, reason):
+        events.append("spider closed() " + reason)
+
+class Pipeline:
+    def process_item(self, item):
+        if item["n"] == 1:
+            raise Gone("one")
+        if item["n"] == 2:
+            raise ValueError("two")
+        return item
+    def close_spider(self):
+        events.append("pipeline close_spider")
+
+class Extension:
+    def __init__(self, crawler):
+        self.crawler = crawler
+        events.append("extension built, spider " + type(crawler.spider).__name__)
+    @classmethod
+    def from_crawler(cls, crawler):
+        extension = cls(crawler)
+        crawler.signals.connect(extension.scraped, signal=signals.item_scraped)
+        crawler.signals.connect(extension.dropped, signal=signals.item_dropped)
+        crawler.signals.connect(extension.error, signal=signals.item_error)
+        crawler.signals.connect(extension.closed, signal=signals.spider_closed)
+        return extension
+    def scraped(self, item, response, spider):
+        events.append(f"scraped {item['n']}")
+    def dropped(self, item, response, exception, spider):
+        events.append(f"dropped {item['n']} {type(exception).__name__}")
+    def error(self, item, response, spider, failure):
+        events.append(f"error {item['n']} {type(failure.value).__name__}")
+    def closed(self, spider, reason):
+        stats = self.crawler.stats.get_value("item_scraped_count")
+        events.append(f"extension spider_closed {reason} stats {stats}")
+
+process = CrawlerProcess({
+    "ITEM_PIPELINES": {"__main__.Pipeline": 100},
+    "EXTENSIONS": {"__main__.Extension": 500},
+    "LOG_LEVEL": "ERROR",
+    "TELNETCONSOLE_ENABLED": False,
+    "REMOTE_CONTROL_ENABLED": False,
+})
+crawler = process.create_crawler(Spider)
+process.crawl(crawler)
+process.start()
+extensions = [type(e).__name__ for e in crawler.extensions.middlewares]
+print(json.dumps({"events": events, "extensions": extensions}))
+"""
+
+
+def test_what_the_crawl_bookkeeping_relies_on_in_a_crawls_signals():
+    """crawler.bookkeeping relies on: an extension is built once the spider exists (it reads
+    the spider's journal); a pipeline's drop reaches item_dropped as the exception it raised
+    (its subclass says what became of the article), anything else item_error; the pipelines
+    close (the store's last batch written) before spider_closed, with the stats still
+    readable; the spider's own closed() runs before an extension's spider_closed (the spider
+    saves what discovery learnt, then the extension records the run and closes the database);
+    and the crawler lists its extensions in `extensions.middlewares` (EarlyStop finds it)."""
+    import json
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", ORDER_OF_A_CRAWL],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    events = seen["events"]
+    assert events[0] == "extension built, spider Spider", (scrapy.__version__, events)
+    assert sorted(events[1:4]) == ["dropped 1 Gone", "error 2 ValueError", "scraped 0"], events
+    assert events[4:] == [
+        "pipeline close_spider",
+        "spider closed() finished",
+        "extension spider_closed finished stats 1",
+    ], (scrapy.__version__, events)
+    assert "Extension" in seen["extensions"], seen

@@ -7,11 +7,12 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 from types import SimpleNamespace
+from typing import Any
 
-from scrapy.statscollectors import MemoryStatsCollector
 from scrapy.utils.test import get_crawler
 from twisted.internet.task import Clock
 
+from crawler.bookkeeping import CrawlBookkeeping
 from crawler.core.normalize import content_hash
 from crawler.items import ArticleItem
 from crawler.journal import CrawlJournal
@@ -24,15 +25,15 @@ TEXT = (
 )
 
 
-def crawl_of(db) -> tuple[SimpleNamespace, CrawlJournal]:
-    """What a pipeline stage is built from (the crawler, whose spider holds the journal), with
-    Scrapy's own stats collector."""
-    journal = CrawlJournal(
-        db,
-        store.start_run(db, ["site"]),
-        SimpleNamespace(stats=MemoryStatsCollector(get_crawler())),
-    )
-    return SimpleNamespace(spider=SimpleNamespace(journal=journal)), journal
+def crawl_of(db) -> tuple[Any, CrawlJournal]:
+    """What a pipeline stage is built from: a Scrapy crawler (its signals and stats collector)
+    whose spider holds the journal, with the bookkeeping extension counting what is stored."""
+    crawler = get_crawler()
+    journal = CrawlJournal(db, store.start_run(db, ["site"]), crawler)
+    # Held, as Scrapy's extension manager holds it: signals keep weak references only.
+    keeper = CrawlBookkeeping.from_crawler(crawler)
+    crawler.spider = SimpleNamespace(journal=journal, keeper=keeper)
+    return crawler, journal
 
 
 def errors(db) -> list[str]:

@@ -287,10 +287,12 @@ class EarlyStop:
         if self.reason is not None:
             return
         self.reason = reason
-        spider = getattr(self.crawler, "spider", None)
+        from crawler.bookkeeping import CrawlBookkeeping
+
+        keeper = CrawlBookkeeping.of(self.crawler)
         try:
-            if spider is not None and hasattr(spider, "journal") and self.crawler.crawling:
-                spider.stop_early(reason)
+            if keeper is not None and self.crawler.crawling:
+                keeper.stop_early(reason)
         finally:
             self.crawler.stop()
 

@@ -14,7 +14,6 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
-from scrapy import signals
 from scrapy.exceptions import (
     CannotResolveHostError,
     DownloadCancelledError,
@@ -180,32 +179,12 @@ class NewsSpider(scrapy.Spider):
         spider.journal = CrawlJournal(spider.db, spider.run_id, crawler)
         spider.max_per_entry = settings.getint("VEILLE_MAX_ARTICLES_PER_ENTRY")
         spider.max_child_sitemaps = settings.getint("VEILLE_MAX_CHILD_SITEMAPS")
-        crawler.signals.connect(spider.item_failed, signal=signals.item_error)
         return spider
 
     # -- recording -----------------------------------------------------------------------------
 
     def record_error(self, source: str, url: str | None, kind: str, message: str) -> None:
         self.journal.record_error(source, url, kind, message)
-
-    def item_failed(self, item: Any, response: Any, spider: Any, failure: Failure) -> None:
-        """A pipeline stage raised what it did not expect (Scrapy logs the traceback and drops
-        the article). Said against the source, booked in the retry book, and the entry points'
-        validators are not saved: the article is fetched again, not lost behind a 304."""
-        if not isinstance(item, ArticleItem):
-            return
-        exc = failure.value
-        self.journal.mark_articles_lost()
-        requested = canonicalize_url(item.seen_urls[0]) if item.seen_urls else item.fetched_url
-        self.journal.book_article_failure(
-            item.source,
-            requested,
-            "internal-error",
-            f"article not stored: a processing stage failed ({type(exc).__name__}: "
-            f"{str(exc)[:300]}); it is fetched again on a later crawl, the traceback is in "
-            "the crawl log",
-            {"feed_title": item.feed_title, "feed_published": item.feed_published},
-        )
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for source in self.sources.values():
@@ -444,26 +423,6 @@ class NewsSpider(scrapy.Spider):
 
     # -- stopping ------------------------------------------------------------------------------
 
-    def stop_early(self, reason: str) -> None:
-        """Stopped from outside (its time limit, a shutdown), before the crawl is asked to close:
-        mark the sources not done, store what is held, and record the run as it stands now.
-        A stuck download can keep the crawl from closing until its process is killed, so the
-        run's record (its counts, which sources were done) cannot wait for `closed`."""
-        self.stop_reason = reason
-        unfinished = self.unfinished_sources()
-        self.journal.flush()
-        for name in sorted(unfinished):
-            self.journal.count(name, "unfinished")
-        self._record_run(f"stopped: {reason}")
-        logger.warning(
-            "crawl run=%d stopped (%s) before %d of %d source(s) were done: %s",
-            self.run_id,
-            reason,
-            len(unfinished),
-            len(self.sources),
-            ",".join(sorted(unfinished)) or "none",
-        )
-
     def unfinished_sources(self) -> set[str]:
         """The sources with work not done: a request waiting, downloading, or whose page or
         articles are being processed, or start requests not all handed over yet. The waiting
@@ -483,39 +442,11 @@ class NewsSpider(scrapy.Spider):
         return {name for name in names if name in self.sources}
 
     def closed(self, reason: str) -> None:
-        """Stamp each source and the run; the summary is what the daemon logs per cycle."""
-        status = "finished" if reason == "finished" else f"stopped: {self.stop_reason or reason}"
-        self._record_run(status, found_links=reason == "finished")
+        """Save what discovery learnt (entry points' validators, sitemap children) when the crawl
+        finished and lost no article. The run's record is crawler.bookkeeping's, on the same
+        signal, after this (it closes the run's database connection)."""
         if reason == "finished" and not self.journal.articles_lost:
             for url, (code, etag, modified) in self._validators.items():
                 store.save_entry_state(self.db, url, code, etag, modified)
             for url, children in self._children.items():
                 store.save_entry_children(self.db, url, children)
-        self.db.close()
-
-    def _record_run(self, status: str, found_links: bool = False) -> None:
-        """Stamp each source (crawled, succeeded) and write the run's record and counts."""
-        total_new = total_errors = 0
-        for name in self.sources:
-            counts = self.journal.counts(name)
-            store.record_crawl(self.db, name, succeeded=counts.get("entry_ok", 0) > 0)
-            found = self.discovered.get(name)
-            if found and found["answered"] and found_links:
-                skipped = {
-                    k: v for k, v in found.items() if k not in ("answered", "articles") and v
-                }
-                warning = store.record_link_counts(self.db, name, found["articles"], skipped)
-                if warning:
-                    logger.warning("source=%s kind=went-dark %s", name, warning)
-            total_new += counts.get("new", 0)
-            total_errors += counts.get("errors", 0)
-            logger.info(
-                "source=%s new=%d duplicates=%d known=%d errors=%d",
-                name,
-                counts.get("new", 0),
-                counts.get("duplicates", 0),
-                counts.get("known", 0),
-                counts.get("errors", 0),
-            )
-        stats = self.journal.report()
-        store.finish_run(self.db, self.run_id, status, total_new, total_errors, stats)
