@@ -75,7 +75,7 @@ def stories(ctx: click.Context, limit: int, min_sources: int, as_json: bool) -> 
 @click.pass_context
 def search(ctx, query, sources, languages, since, until, watchlist, limit, order, as_json) -> None:
     """Search stored articles (same syntax as watch rules: AND OR NOT "phrase" prefix* NEAR/n)."""
-    from monitors.web.search import search as run_search
+    from monitors.service.lookback import search_articles
 
     try:
         rule_set = rules_of(ctx)
@@ -84,17 +84,18 @@ def search(ctx, query, sources, languages, since, until, watchlist, limit, order
     db = existing_db(ctx)
     since, until = date_option(since, "--since"), date_option(until, "--until")
     known_names(db, sources, watchlist, rule_set)
-    hits = run_search(
+    hits = search_articles(
         db,
         query,
         rule_set,
-        list(sources),
-        list(languages),
-        since,
-        until,
-        watchlist,
-        limit,
+        sources=sources,
+        languages=languages,
+        since=since,
+        until=until,
+        watchlist=watchlist,
+        limit=limit,
         order=order,
+        check=False,  # checked above, as click's usage errors
     )
     if as_json:
         echo_json([asdict(h) for h in hits], ensure_ascii=False, indent=2)
@@ -122,7 +123,7 @@ def search(ctx, query, sources, languages, since, until, watchlist, limit, order
 def export(ctx, fmt, watchlist, since, until, output) -> None:
     """Export matches as CSV, JSON Lines or an Atom feed (a watchlist defined in the watchlists
     file but with no match yet exports nothing: an empty, valid file)."""
-    from monitors.web.export import atom_feed, matched_articles, write_csv, write_jsonl
+    from monitors.service.lookback import export_matches, watchlist_atom
 
     try:
         rule_set = rules_of(ctx)
@@ -133,24 +134,18 @@ def export(ctx, fmt, watchlist, since, until, output) -> None:
     db = existing_db(ctx)
     since, until = date_option(since, "--since"), date_option(until, "--until")
     known_names(db, watchlist=watchlist, rules=rule_set)
-    records = matched_articles(db, watchlist, since, until)
     if fmt == "atom":
         if not watchlist:
             raise click.UsageError("--format atom needs --watchlist")
-        try:
-            title = rule_set.by_name(watchlist).title if rule_set else watchlist
-        except VeilleError:
-            title = watchlist
-        data = atom_feed(list(records), watchlist, title)
+        data = watchlist_atom(db, rule_set, watchlist, since=since, until=until)
         if output:
             output.write_bytes(data)
         else:
             sys.stdout.buffer.write(data)
         return
-    writer = write_csv if fmt == "csv" else write_jsonl
     if output:
         with output.open("w", encoding="utf-8", newline="") as out:
-            count = writer(records, out)
+            count = export_matches(db, out, fmt, watchlist, since, until)
         echo(f"{count} rows written to {output}", err=True)
     else:
-        writer(records, sys.stdout)
+        export_matches(db, sys.stdout, fmt, watchlist, since, until)

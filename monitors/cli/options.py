@@ -75,29 +75,18 @@ def date_option(value: str | None, option: str) -> str | None:
 
 
 def known_names(
-    db: Database, sources: tuple[str, ...] = (), watchlist: str | None = None, rules=None
-):
+    db: Database,
+    sources: tuple[str, ...] = (),
+    watchlist: str | None = None,
+    rules: RuleSet | None = None,
+) -> None:
     """Unknown --source or --watchlist names are errors (a typo would answer '0 results')."""
-    from monitors.alerts import store as alerts_store
-    from monitors.web import store as web_store
+    from monitors.service.lookback import UnknownName, check_names
 
-    if sources:
-        known = set(web_store.source_titles(db))
-        for name in sources:
-            if name not in known:
-                raise click.BadParameter(
-                    f"unknown source {name!r} (known: {', '.join(sorted(known)) or 'none'})",
-                    param_hint="--source",
-                )
-    if watchlist:
-        known = alerts_store.matched_watchlists(db)
-        if rules is not None:
-            known |= {w.name for w in rules.watchlists}
-        if watchlist not in known:
-            raise click.BadParameter(
-                f"unknown watchlist {watchlist!r} (known: {', '.join(sorted(known)) or 'none'})",
-                param_hint="--watchlist",
-            )
+    try:
+        check_names(db, sources, watchlist, rules)
+    except UnknownName as exc:
+        raise click.BadParameter(str(exc), param_hint=exc.option) from None
 
 
 def allowed_networks(ctx: click.Context) -> list[str]:

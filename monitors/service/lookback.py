@@ -1,0 +1,130 @@
+"""Looking back over the stored articles: the names a search or an export may filter on, the
+search itself, and a watchlist's matches as CSV, JSON Lines or an Atom feed.
+
+`veille search` and `veille export` call these, and so do the reader's search page and feeds
+(monitors.web.views); a Python user can too. The queries and formats are monitors.web's
+(`search`, `export`, `store`: reading modules that hold no web code).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal, TextIO
+
+from crawler.core.errors import VeilleError
+from crawler.storage.engine import Database
+from monitors.rules.watchlists import RuleSet
+from monitors.web import export
+from monitors.web.search import SearchHit, search
+
+
+class UnknownName(VeilleError):
+    """A source or watchlist named in a filter that does not exist: a typo would otherwise
+    answer '0 results'. `option` is the filter (--source, --watchlist)."""
+
+    def __init__(self, what: str, name: str, known: set[str], option: str) -> None:
+        super().__init__(f"unknown {what} {name!r} (known: {', '.join(sorted(known)) or 'none'})")
+        self.option = option
+
+
+def check_names(
+    db: Database,
+    sources: Sequence[str] = (),
+    watchlist: str | None = None,
+    rules: RuleSet | None = None,
+) -> None:
+    """Raise UnknownName for a source not stored, or a watchlist neither matched yet nor
+    defined in `rules` (one defined but not matched yet is known: it exports nothing)."""
+    from monitors.alerts import store as alerts_store
+    from monitors.web import store as web_store
+
+    if sources:
+        known = set(web_store.source_titles(db))
+        for name in sources:
+            if name not in known:
+                raise UnknownName("source", name, known, "--source")
+    if watchlist:
+        known = alerts_store.matched_watchlists(db)
+        if rules is not None:
+            known |= {w.name for w in rules.watchlists}
+        if watchlist not in known:
+            raise UnknownName("watchlist", watchlist, known, "--watchlist")
+
+
+def search_articles(
+    db: Database,
+    query: str,
+    rules: RuleSet | None = None,
+    *,
+    sources: Sequence[str] = (),
+    languages: Sequence[str] = (),
+    since: str | None = None,
+    until: str | None = None,
+    watchlist: str | None = None,
+    limit: int = 20,
+    offset: int = 0,
+    order: str = "rank",
+    check: bool = True,
+) -> list[SearchHit]:
+    """The stored articles `query` finds (the watch-rule syntax; @entities from `rules`),
+    best first or newest first, filtered; with `check`, unknown names are refused
+    (UnknownName) rather than answered with nothing. A query that cannot run raises
+    monitors.web.search.SearchError, which says why."""
+    if check:
+        check_names(db, sources, watchlist, rules)
+    return search(
+        db,
+        query,
+        rules,
+        list(sources) or None,
+        list(languages) or None,
+        since,
+        until,
+        watchlist,
+        limit,
+        offset,
+        order=order,
+    )
+
+
+def watchlist_title(rules: RuleSet | None, name: str) -> str:
+    """The watchlist's title in `rules`, or its name when it is not defined there."""
+    if rules is not None:
+        try:
+            return rules.by_name(name).title
+        except VeilleError:
+            pass
+    return name
+
+
+def watchlist_atom(
+    db: Database,
+    rules: RuleSet | None,
+    watchlist: str,
+    *,
+    since: str | None = None,
+    until: str | None = None,
+    limit: int | None = None,
+    self_url: str | None = None,
+    alternate_url: str | None = None,
+) -> bytes:
+    """A watchlist's matches as an Atom feed, newest first: `veille export --format atom` and
+    the reader's /feeds/NAME.atom."""
+    records = list(export.matched_articles(db, watchlist, since, until, limit))
+    return export.atom_feed(
+        records, watchlist, watchlist_title(rules, watchlist), self_url, alternate_url
+    )
+
+
+def export_matches(
+    db: Database,
+    out: TextIO,
+    fmt: Literal["csv", "jsonl"],
+    watchlist: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+) -> int:
+    """Write the matches (of one watchlist, or all), newest first, as CSV or JSON Lines to
+    `out`; returns how many rows were written."""
+    writer = export.write_csv if fmt == "csv" else export.write_jsonl
+    return writer(export.matched_articles(db, watchlist, since, until), out)

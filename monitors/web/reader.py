@@ -1,0 +1,200 @@
+"""What every page of the reader uses: its configuration, the watchlists, a read-only
+connection per request, the page renderer, and the threads that run rule tests and backtests.
+
+One `Reader` is built by `monitors.web.app.create_app`; the views (`monitors.web.views`) are
+functions of (reader, request), so a page is read, and tested, without the others.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import parse_qsl, urlencode
+
+import jinja2
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from crawler.storage.engine import Database, PostgresDatabase, SQLiteDatabase
+from monitors.rules.backtest import ScanBudget
+from monitors.rules.watchlists import RuleSet
+from monitors.web import editing
+from monitors.web.costly import Busy, CostlyWork, OverBudget
+from monitors.web.forms import FIELD, FormGuard, is_https
+from monitors.web.i18n import INTERFACE_LANGUAGES, LABELS, interface_language
+
+if TYPE_CHECKING:
+    from monitors.web.app import ReaderConfig
+    from monitors.web.triage import PeopleViews
+
+BACKTEST_MAX_ARTICLES = 5000
+MAX_FORM_BYTES = 1024 * 1024
+
+
+class WatchlistsSource(Protocol):
+    """The watchlists file as the reader keeps it: the last good set, and why a newer file was
+    not taken (None when it was)."""
+
+    error: str | None
+
+    def get(self) -> RuleSet | None: ...
+
+
+def language(request: Request) -> str:
+    """The page's language: the switch (?lang=), then the cookie, then the browser's."""
+    return interface_language(
+        request.query_params.get("lang"),
+        request.cookies.get("veille_lang"),
+        request.headers.get("accept-language"),
+    )
+
+
+async def read_form(request: Request) -> dict[str, str] | None:
+    """The form's fields (application/x-www-form-urlencoded, what the reader's forms send), or
+    None when the body is larger than MAX_FORM_BYTES."""
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_FORM_BYTES:
+            return None
+    fields = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+    return {key: value for key, value in fields}
+
+
+class Reader:
+    """The state the reader's pages share, and the helpers they render and read with."""
+
+    def __init__(
+        self,
+        config: ReaderConfig,
+        templates: jinja2.Environment,
+        rules: WatchlistsSource,
+        form_guard: FormGuard,
+        costly: CostlyWork,
+        pool: Any | None,  # psycopg_pool.ConnectionPool, for a PostgreSQL database
+    ) -> None:
+        self.config = config
+        self.templates = templates
+        self.rules = rules
+        self.form_guard = form_guard
+        self.costly = costly
+        self.pool = pool
+        self.people: PeopleViews  # set by create_app: the people's views render with `page`
+
+    @property
+    def postgres(self) -> bool:
+        return self.pool is not None
+
+    @contextmanager
+    def reading_db(self) -> Iterator[Database]:
+        """A read-only connection for one request: a new SQLite one, closed after it, or one
+        of the pool's PostgreSQL connections (read-only sessions), given back after it."""
+        if self.pool is not None:
+            with self.pool.connection() as conn:
+                yield PostgresDatabase(str(self.config.db), connection=conn)
+            return
+        conn = sqlite3.connect(f"file:{self.config.db}?mode=ro", uri=True, check_same_thread=False)
+        db = SQLiteDatabase(conn)
+        try:
+            yield db
+        finally:
+            db.close()
+
+    def page(self, request: Request, name: str, status: int = 200, **context) -> HTMLResponse:
+        """The template `name` rendered in the request's language, with what every page shows
+        (the language switch, who is logged in, the form token, a broken watchlists file)."""
+        lang = language(request)
+        switch = {k: v for k, v in request.query_params.items() if k != "lang"}
+        token, new_nonce = self.form_guard.token(request)
+        body = self.templates.get_template(name).render(
+            t=LABELS[lang],
+            e=editing.LABELS.get(lang, editing.LABELS["en"]),
+            lang=lang,
+            other_langs=[other for other in INTERFACE_LANGUAGES if other != lang],
+            # who is logged in; None on the signed links' pages, which need no login
+            me=request.scope.get("state", {}).get("person"),
+            here=request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+            switch_query=urlencode(switch),
+            path=request.url.path,
+            raw_data=self.config.raw_data,
+            raw_data_postgres=self.postgres,
+            rules_error=self.rules.error,
+            form_field=FIELD,
+            form_token=token,
+            **context,
+        )
+        response = HTMLResponse(body, status_code=status)
+        if new_nonce:
+            self.form_guard.set_cookie(request, response, new_nonce)
+        if request.query_params.get("lang") in LABELS:
+            response.set_cookie(
+                "veille_lang",
+                lang,
+                max_age=365 * 86400,
+                samesite="lax",
+                httponly=True,
+                secure=is_https(request),
+            )
+        return response
+
+    def not_found(self, request: Request, what: str) -> HTMLResponse:
+        return self.page(request, "error.html", status=404, message=what)
+
+    def watchlist_titles(self) -> dict[str, str]:
+        rule_set = self.rules.get()
+        return {w.name: w.title for w in rule_set.watchlists} if rule_set else {}
+
+    async def costly_result(self, function: Callable[[], dict], labels: dict) -> tuple[dict, int]:
+        """A rule test's or backtest's result, run on the costly work's own threads; when they
+        are all taken, or the work overruns its wait, a result that says so."""
+        seconds = self.config.work_seconds
+        try:
+            return await self.costly.run(function, seconds), 200
+        except Busy:
+            return {"error": labels["busy"]}, 503
+        except OverBudget:
+            return {"error": labels["over_budget"].format(seconds=f"{seconds:g}")}, 200
+
+    async def run_backtest(
+        self, rule_set: RuleSet, name: str, days: int, labels: dict
+    ) -> tuple[dict, int]:
+        """A watchlist of `rule_set` (the file's, or one being edited) over the stored articles
+        of the last `days` days, on the costly work's threads and within its budget."""
+        from monitors.web.views.watchlist import backtest_days
+
+        config = self.config
+        read = LABELS["en"] | labels
+        budget = ScanBudget(config.backtest_max_chars, config.backtest_seconds, clock=config.clock)
+        backtested, status = await self.costly_result(
+            lambda: backtest_days(self.reading_db, rule_set, name, days, budget), read
+        )
+        if backtested.get("partial"):
+            backtested["partial_reason"] = read[f"partial_{backtested['partial']}"].format(
+                seconds=f"{config.backtest_seconds:g}",
+                characters=f"{config.backtest_max_chars:,}",
+                articles=f"{BACKTEST_MAX_ARTICLES:,}",
+            )
+        return backtested, status
+
+    async def run_trial(
+        self, rule_set: RuleSet, name: str, form: dict, labels: dict
+    ) -> tuple[dict, int]:
+        """The rule test of a watchlist of `rule_set` on the form's URL or text."""
+        from monitors.web.views.watchlist import try_rule
+
+        config = self.config
+        read = LABELS["en"] | labels
+        return await self.costly_result(
+            lambda: try_rule(
+                rule_set,
+                rule_set.by_name(name),
+                form,
+                config.allowed_networks,
+                read,
+                config.fetch_seconds,
+                config.sources,
+            ),
+            read,
+        )

@@ -1,0 +1,101 @@
+"""The search page: the watch-rule query syntax over the stored articles, with filters and
+pages; the same search as `veille search` (monitors.web.search)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+from urllib.parse import urlencode
+
+from starlette.datastructures import QueryParams
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from crawler.storage.engine import Database
+from monitors.rules.watchlists import RuleSet
+from monitors.service.lookback import search_articles
+from monitors.web import reading
+from monitors.web.search import SearchError, SearchHit
+
+if TYPE_CHECKING:
+    from monitors.web.reader import Reader
+
+PAGE_SIZE = 20
+
+
+def bounded(value: str | None, default: int, low: int, high: int) -> int:
+    """A whole number from a form or a query, within [low, high]; `default` when absent or
+    not a number."""
+    try:
+        return min(high, max(low, int(value))) if value else default
+    except ValueError:
+        return default
+
+
+def _day(value: str | None, what: str) -> str | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value.strip()).isoformat()
+    except ValueError:
+        raise ValueError(f"{what} {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def search_query(
+    db: Database, rule_set: RuleSet | None, params: QueryParams, limit: int, offset: int
+) -> list[SearchHit]:
+    """The search page's and the search feed's query: `veille search`'s library function
+    (monitors.service.lookback), its names not checked (the page's filters offer known ones,
+    and an unknown one finds nothing)."""
+    return search_articles(
+        db,
+        params.get("q", "").strip(),
+        rule_set,
+        sources=[params["source"]] if params.get("source") else (),
+        languages=[params["language"]] if params.get("language") else (),
+        since=_day(params.get("since"), "since"),
+        until=_day(params.get("until"), "until"),
+        watchlist=params.get("watchlist") or None,
+        limit=limit,
+        offset=offset,
+        order="newest" if params.get("order") == "newest" else "rank",
+        check=False,
+    )
+
+
+def search_page(reader: Reader, request: Request) -> HTMLResponse:
+    params = request.query_params
+    query = params.get("q", "").strip()
+    page_number = bounded(params.get("page"), 1, 1, 10_000)
+    size = bounded(params.get("per_page"), PAGE_SIZE, 5, 100)
+    hits: list[SearchHit] = []
+    error = None
+    with reader.reading_db() as db:
+        filters = {
+            "sources": reading.source_titles(db),
+            "languages": reading.languages(db),  # a step of an index per language
+            "watchlists": reader.watchlist_titles(),
+        }
+        if query:
+            try:
+                hits = search_query(
+                    db, reader.rules.get(), params, size + 1, (page_number - 1) * size
+                )
+            except (SearchError, ValueError) as exc:
+                error = str(exc)
+    more = len(hits) > size
+    base = {k: v for k, v in params.items() if k != "page" and v}
+    return reader.page(
+        request,
+        "search.html",
+        query=query,
+        params=params,
+        hits=hits[:size],
+        first_rank=(page_number - 1) * size + 1,
+        error=error,
+        filters=filters,
+        page_number=page_number,
+        previous_query=urlencode(base | {"page": page_number - 1}) if page_number > 1 else None,
+        next_query=urlencode(base | {"page": page_number + 1}) if more else None,
+        feed_query=urlencode({k: v for k, v in base.items() if k != "lang"}),
+    )
