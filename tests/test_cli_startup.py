@@ -62,6 +62,15 @@ def test_help_loads_no_heavy_library():
     assert len(modules) < 350, len(modules)
 
 
+@pytest.mark.parametrize("command", [["status"], ["rules", "check"], ["run"], ["serve"]])
+def test_a_commands_help_loads_no_heavy_library(command):
+    """The settings (and the storage modules they bring) load when a command runs, not for its
+    --help (they loaded some 485 modules, numpy and sqlite-utils among them)."""
+    code, modules, output = _loaded(*command, "--help")
+    assert code == 0 and "Usage: veille" in output
+    assert sorted({m.split(".")[0] for m in modules} & HEAVY) == []
+
+
 def test_version_loads_no_heavy_library():
     code, modules, output = _loaded("--version")
     assert code == 0 and output.startswith("veille ")

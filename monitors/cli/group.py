@@ -4,7 +4,9 @@ to a VeilleError or a database error."""
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -51,9 +53,31 @@ def _hoist_global_options(group: click.Group, args: list[str]) -> list[str]:
     return front + moved + kept
 
 
+class _Invocation(dict):
+    """What the commands of one invocation share (`settings`, then `rules`, `config`…). The
+    settings are loaded when a command first asks for them: `veille COMMAND --help` loads none
+    of the storage and story modules they bring (a bad VEILLE_* variable still stops the
+    command, with the same one-line message, when it runs)."""
+
+    def __init__(self, flags: dict[str, Any]) -> None:
+        super().__init__()
+        self.flags = flags
+
+    def __missing__(self, key: str) -> object:
+        if key != "settings":
+            raise KeyError(key)
+        from monitors.service.config import load_settings
+
+        self["settings"] = load_settings(**self.flags)
+        return self["settings"]
+
+
 def _database_errors() -> tuple[type[BaseException], ...]:
-    """The storage layer's errors; loaded only when a command fails (`veille --help` loads no
-    storage)."""
+    """The storage layer's errors, asked only when a command ends in an exception (click ends
+    `--help` with one). None when the storage layer was never loaded: no database was opened,
+    so none of its errors can have been raised, and `veille COMMAND --help` loads no storage."""
+    if "crawler.storage.engine" not in sys.modules:
+        return ()
     from crawler.storage.engine import database_errors
 
     return database_errors()
@@ -113,9 +137,5 @@ def cli(
     ctx: click.Context, db, sources, watchlists, secrets, log_level: str, log_format: str
 ) -> None:
     """veille — veille de la presse tech marocaine / Moroccan tech press monitoring."""
-    from monitors.service.config import load_settings
-
     setup_logging(log_level, log_format)
-    ctx.obj = {
-        "settings": load_settings(db=db, sources=sources, watchlists=watchlists, secrets=secrets)
-    }
+    ctx.obj = _Invocation(dict(db=db, sources=sources, watchlists=watchlists, secrets=secrets))
