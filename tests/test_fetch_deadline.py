@@ -45,11 +45,10 @@ def veille(*args: str, cwd) -> tuple[subprocess.CompletedProcess, float]:
 def test_guarded_get_is_cut_at_its_deadline_when_the_server_drips(drip, path):
     from crawler.fetching.fetch_policy import FetchRefused, FetchTimedOut, guarded_get
 
-    started = time.monotonic()
+    # Cut by its deadline (the drip would last 600 s, and then answer in full).
     with pytest.raises(FetchTimedOut, match="no complete answer within 2 s") as raised:
         guarded_get(drip.base_url + path, allowed=["127.0.0.0/8"], timeout=2)
     assert isinstance(raised.value, FetchRefused)  # callers that report refusals report this
-    assert time.monotonic() - started < 60  # 2 s, and the drip would last 600 s
     deadline = time.monotonic() + 60
     while drip.open_requests and time.monotonic() < deadline:
         time.sleep(0.2)

@@ -3,8 +3,6 @@ machine; internal addresses are refused; wrong encodings still decode."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from crawler.fetching.crawl import crawl
@@ -140,11 +138,10 @@ def test_a_page_of_a_million_small_elements_costs_its_source_one_page(hostile, t
         f"sources:\n  - name: hostile\n    homepage: {base}/\n    feeds: [{base}/heavy-feed]\n",
         encoding="utf-8",
     )
-    started = time.monotonic()
     result = crawl(tmp_path / "v.db", sources, settings=LOCAL_CRAWL_SETTINGS, time_limit=120)
-    elapsed = time.monotonic() - started
-    # Its extraction would take minutes; declined, it costs a download and a count of tags.
-    assert result.status == "finished" and elapsed < 100, elapsed
+    # Its extraction would take minutes (the crawl would end at its time limit, or the page
+    # as too slow); declined before extraction, it costs a download and a count of tags.
+    assert result.status == "finished"
     db = store.open_database(tmp_path / "v.db")
     stored = {url.removeprefix(base) for (url,) in db.execute("SELECT url FROM articles")}
     assert stored == {"/fr-8859"}
