@@ -59,9 +59,11 @@ def _redacting_caplog(caplog):
 @pytest.fixture(scope="session")
 def project_wheel(tmp_path_factory) -> Path:
     """A wheel of the project (`pip wheel --no-deps`): what `pip install veille` would install
-    (tests/test_deploy.py, tests/test_installed.py). Built once per run: the test processes of
-    one run share it, under a lock (two builds at once would share setuptools' build/ folder)."""
+    (tests/test_deploy.py, tests/test_installed.py). Built from a copy of what the Dockerfile
+    copies too, so that no `build/` folder of an earlier build (holding modules since deleted)
+    slips into it; once per run, the test processes of one run sharing it under a lock."""
     import fcntl
+    import shutil
     import subprocess
     import sys
 
@@ -71,9 +73,19 @@ def project_wheel(tmp_path_factory) -> Path:
     with open(shared / "project-wheel.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not list(folder.glob("veille-*.whl")):
+            source = shared / "project-source"
+            shutil.rmtree(source, ignore_errors=True)
+            for name in ("crawler", "monitors"):
+                shutil.copytree(
+                    TESTS.parent / name,
+                    source / name,
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+                )
+            for name in ("pyproject.toml", "README.md"):
+                shutil.copy2(TESTS.parent / name, source / name)
             subprocess.run(
                 [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(folder)]
-                + [str(TESTS.parent)],
+                + [str(source)],
                 check=True,
                 capture_output=True,
                 timeout=300,

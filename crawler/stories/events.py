@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import functools
 import re
+from importlib import resources
 from pathlib import Path
 
 import yaml
 
 from crawler.core.normalize import ARABIC_LETTER, normalize, stem_token
 
-GAZETTEER = Path(__file__).with_name("gazetteer.yaml")
+# Package data, found where the package is installed (a wheel as well as this source tree).
+GAZETTEER = Path(str(resources.files("crawler.stories") / "gazetteer.yaml"))
 # Names of more words than this are not looked for.
 MAX_NAME_WORDS = 8
 
