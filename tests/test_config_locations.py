@@ -165,3 +165,12 @@ def test_the_web_views_password_hash_in_the_environment_wins_over_the_secrets_fi
     )
     assert result.exit_code == 2 and "--hash-password" in result.output
     assert "hunter2" not in result.output
+
+
+def test_a_file_found_in_the_working_directory_is_named_by_its_absolute_path(tmp_path, monkeypatch):
+    for variable in VARIABLES.values():
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.chdir(tmp_path)
+    _put(tmp_path, locations.SOURCES)
+    found = load_settings().sources
+    assert found.is_absolute() and found == tmp_path / locations.SOURCES

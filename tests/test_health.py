@@ -66,3 +66,14 @@ def test_a_late_delivery_degrades_whatever_the_sources(database):
     report = health_report(database, state)
     assert report["status"] == "degraded"
     assert [p.split(" for ")[0] for p in report["problems"]] == ["delivery has not run"]
+
+
+def test_sources_no_longer_configured_are_not_judged(database):
+    """A source removed from the sources file keeps its row and its last pace: the daemon's
+    /health judges the sources it runs."""
+    _failing(database, 20)  # source-00 to source-19, all removed from the configuration
+    state = DaemonState(deliver_every=60, crawl_time_limit=900)
+    state.sources = frozenset(NAMES[20:])
+    report = health_report(database, state)
+    assert report["status"] == "ok" and report["sources_backing_off"] == []
+    assert len(report["sources"]) == 38  # still shown, as `veille status` shows them

@@ -51,6 +51,9 @@ class DaemonState:
     delivered_at: datetime | None = None
     crawls: dict[str, datetime] = field(default_factory=dict)
     pool: WorkerPool | None = None  # the crawl workers, described in /health
+    # The enabled sources of the running configuration: /health judges these only (a source
+    # removed from the file keeps its row, and its last pace, in the database).
+    sources: frozenset[str] = frozenset()
     # Sources whose last crawl got nothing because their host names did not resolve, and
     # whether the daemon has said that every source is in that state (said once per outage).
     unresolved: set[str] = field(default_factory=set)
@@ -163,6 +166,7 @@ class Daemon:
             deliver_every=config.settings.deliver_every_seconds,
             crawl_time_limit=config.settings.crawl_time_limit,
         )
+        self.state.sources = frozenset(s.name for s in config.sources.enabled())
 
     def _crawl_source(self, name: str) -> None:
         if self._stopping.is_set():
@@ -253,6 +257,7 @@ class Daemon:
             self._apply_sources(config, previous, force=True)
             return
         self.config = config
+        self.state.sources = frozenset(s.name for s in config.sources.enabled())
         db = store.open_database(config.settings.db)
         store.register_sources(db, config.sources.sources)
         db.close()

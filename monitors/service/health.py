@@ -28,7 +28,8 @@ def health_report(db_path: Path | str, daemon_state=None) -> dict:
 
     "degraded" only when the service itself is unwell, so that it can page someone: one source
     out of 38 backing off, or a channel refusing an alert, is reported (`sources_backing_off`,
-    `failed_alerts`, `unconfirmed_alerts`, `warnings`) but leaves the verdict "ok"."""
+    `failed_alerts`, `unconfirmed_alerts`, `warnings`) but leaves the verdict "ok". With a
+    daemon, only the sources of its running configuration are judged."""
     db = store.open_database(db_path)
     try:  # what the report shows, not the totals of `veille status` (they scan whole tables)
         sources = source_statuses(db)
@@ -36,9 +37,11 @@ def health_report(db_path: Path | str, daemon_state=None) -> dict:
         run = service_store.last_run(db)
     finally:
         db.close()
-    failing = [s.name for s in sources if (s.pace or "").startswith("backing off")]
+    configured = getattr(daemon_state, "sources", None)
+    judged = [s for s in sources if not configured or s.name in configured]
+    failing = [s.name for s in judged if (s.pace or "").startswith("backing off")]
     problems = daemon_state.problems() if daemon_state is not None else []
-    problems += service_problems(len(failing), len(sources))
+    problems += service_problems(len(failing), len(judged))
     warnings = [f"source {s.name}: {s.pace}" for s in sources if s.name in failing]
     for state in ("failed", "unconfirmed"):
         if deliveries.get(state):

@@ -59,7 +59,8 @@ def find(name: str, folders: Folders | None = None) -> Path | None:
     for folder in (folders or Folders.here()).in_order():
         candidate = folder / name
         if candidate.is_file():
-            return candidate
+            # absolute: crawl processes and messages name the same file whatever their folder
+            return candidate.absolute()
     return BUNDLED[name]
 
 
