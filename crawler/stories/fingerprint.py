@@ -112,7 +112,10 @@ def fingerprint(text: str) -> Fingerprint:
     grams = shingles(text)
     if not grams:
         return Fingerprint(np.full(NUM_PERM, _EMPTY, dtype=np.uint64), 0)
-    hashes = np.array([_sha1_64(g.encode("utf-8")) for g in grams], dtype=np.uint64)
+    # Each shingle's SHA-1, its first 8 bytes read little-endian, all at once by numpy.
+    sha1 = hashlib.sha1
+    digests = b"".join([sha1(g.encode("utf-8")).digest()[:8] for g in grams])
+    hashes = np.frombuffer(digests, dtype="<u8").astype(np.uint64)
     shift1, multiplier1, shift2, multiplier2, shift3 = _FMIX64  # MurmurHash3's finalizer
     hashes = hashes ^ (hashes >> shift1)
     hashes = hashes * multiplier1

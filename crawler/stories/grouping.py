@@ -158,11 +158,8 @@ def _copied_story(
         other = Fingerprint.from_bytes(signature, shingle_count)
         if not same_story(fp, other):
             continue
-        if (
-            source is not None
-            and other_source == source
-            and jaccard(fp, other) < SAME_OUTLET_JACCARD
-        ):
+        resemblance = jaccard(fp, other)
+        if source is not None and other_source == source and resemblance < SAME_OUTLET_JACCARD:
             continue
         first_id, first_signature, first_shingles, started = row[7:11]
         if (
@@ -180,7 +177,7 @@ def _copied_story(
             or (first_id is not None and conflicting(own_markers, markers(row[11], row[12])))
         ):
             continue
-        score = max(jaccard(fp, other), containment(fp, other))
+        score = max(resemblance, containment(fp, other))
         if best is None or score > best[0]:
             best = (score, story_id, article_id)
     return (best[1], best[2]) if best else None
@@ -253,7 +250,8 @@ def _rewritten_story(
     for group in members.values():
         for member in group:
             vocabulary |= member.terms.index_terms()
-    counts = store.window_term_counts(db, vocabulary, low, high)
+    # The article's own terms were counted above: only the members' other terms are asked.
+    counts = {**counts, **store.window_term_counts(db, vocabulary - own_terms, low, high)}
     idf = {term: rarity(counts.get(term, 0) + 1, articles + 1) for term in vocabulary}
     best: tuple[float, int, int] | None = None
     for story_id, group in members.items():

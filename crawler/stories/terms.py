@@ -49,6 +49,7 @@ monday tuesday wednesday thursday friday saturday sunday
 STOPWORDS = frozenset(normalize(_STOPWORDS_RAW).split())
 
 
+@functools.lru_cache(maxsize=16384)
 def _stem(token: str) -> str:
     """The token as matched (crawler.core.normalize.stem_token: plurals, name particles, the
     Arabic article with its proclitics), and for Arabic the conjunction و that rewrites add and
@@ -116,14 +117,19 @@ class StoryTerms:
     phase: str | None = None
     language: str = ""
 
-    def index_terms(self) -> set[str]:
+    def index_terms(self) -> frozenset[str]:
         """What candidate retrieval looks up: the words, the figures (prefixed '#') and the
-        places and institutions (prefixed '@', the same in every language)."""
-        return (
-            set(self.words)
-            | {f"#{figure}" for figure in self.figures | self.counts}
-            | {f"@{place}" for place in self.places}
-        )
+        places and institutions (prefixed '@', the same in every language). Made once per
+        terms (a story's members are compared with every newcomer)."""
+        made = self.__dict__.get("_index_terms")
+        if made is None:
+            made = frozenset(
+                self.words
+                | {f"#{figure}" for figure in self.figures | self.counts}
+                | {f"@{place}" for place in self.places}
+            )
+            object.__setattr__(self, "_index_terms", made)  # frozen: set once, as a cache
+        return made
 
 
 @functools.lru_cache(maxsize=4096)
@@ -263,6 +269,7 @@ def _last_digit(x: str, y: str) -> float:
     return 10.0**-decimals
 
 
+@functools.lru_cache(maxsize=16384)
 def same_figure(x: str, y: str) -> bool:
     """The two figures state one quantity, rounded or scaled (see ROUNDING)."""
     if x == y:

@@ -40,6 +40,7 @@ class StoryWindow:
     def clear(self) -> None:
         """Forget everything read: the next questions go to the database again."""
         self._loaded: set[int] = set()
+        self._span: tuple[int, int] | None = None  # a run of hours all read
         self._postings: dict[str, dict[int, list[int]]] = {}  # term: hour: article ids
         self._hours: dict[int, dict[str, int]] = {}  # hour: term: articles using it
         self._articles: dict[int, int] = {}  # hour: articles with that story hour
@@ -52,6 +53,9 @@ class StoryWindow:
 
     def missing(self, low: int, high: int) -> list[tuple[int, int]]:
         """The runs of hours between `low` and `high` not read yet, as (first, last)."""
+        span = self._span
+        if span is not None and span[0] <= low and high <= span[1]:
+            return []  # inside the run read last (asked for every article: no loop over hours)
         runs: list[tuple[int, int]] = []
         start: int | None = None
         for hour in range(low, high + 1):
@@ -84,6 +88,13 @@ class StoryWindow:
             for hour in range(max(low, self._range[0]), min(high, self._range[1]) + 1):
                 self._add_hour(hour, 1)
         self._loaded.update(range(low, high + 1))
+        # The run of read hours around this one, found from its ends (hours are read in runs).
+        first, last = low, high
+        while first - 1 in self._loaded:
+            first -= 1
+        while last + 1 in self._loaded:
+            last += 1
+        self._span = (first, last)
 
     def article_count(self, low: int, high: int) -> int:
         return sum(self._articles.get(hour, 0) for hour in range(low, high + 1))
