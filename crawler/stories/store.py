@@ -8,7 +8,7 @@ the SQL and the SQL sits in one place per owner (docs/storage.md).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Set
 from typing import NamedTuple
 
 from crawler.storage import articles
@@ -139,7 +139,7 @@ def articles_in_window(db: Database, low: int, high: int) -> int:
     )
 
 
-def window_term_counts(db: Database, terms: set[str], low: int, high: int) -> dict[str, int]:
+def window_term_counts(db: Database, terms: Set[str], low: int, high: int) -> dict[str, int]:
     """How many articles of the window use each term."""
     if not terms:
         return {}
