@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import contextlib
 import random
+from dataclasses import replace
 
 from crawler.storage import store
 from crawler.stories import store as story_store
-from crawler.stories.window import MIN_BATCH, StoryWindow, active, batch_window
+from crawler.stories.window import StoryWindow, active
 from tests.story_corpus import labelled_articles
 
 
@@ -31,7 +32,12 @@ def test_counts_and_postings_follow_the_window_as_it_moves_and_grows():
             article += 1
             rows += [(t, hour, article) for t in rng.sample(vocabulary, 5)]
     window = StoryWindow(db=None)
+    articles: dict[int, set[int]] = {}
+    for _, hour, article_id in rows:
+        articles.setdefault(hour, set()).add(article_id)
+    window.check(0, 399, [(hour, len(ids), 1) for hour, ids in articles.items()])
     window.load(0, 399, sorted(rows), [])
+    versions = {hour: int(hour in articles) for hour in range(400)}  # no row: version 0
     for _ in range(300):
         low = rng.randrange(0, 300)
         high = low + rng.randrange(0, 100)
@@ -49,8 +55,13 @@ def test_counts_and_postings_follow_the_window_as_it_moves_and_grows():
             article += 1
             hour = rng.randrange(400)
             new = rng.sample(vocabulary, 4)
-            window.saved(article, new, hour)
+            versions[hour] += 1
+            window.saved(article, new, hour, versions[hour])
             rows += [(t, hour, article) for t in new]
+            articles.setdefault(hour, set()).add(article)
+        assert window.article_count(low, high) == sum(
+            len(articles.get(hour, ())) for hour in range(low, high + 1)
+        )
 
 
 def test_a_replaced_article_makes_the_window_read_again(tmp_path):
@@ -74,7 +85,7 @@ def test_a_replaced_article_makes_the_window_read_again(tmp_path):
         )[0]
         for i in range(3)
     ]
-    with db.transaction(), batch_window(db, MIN_BATCH):
+    with db.transaction(), story_store.batch_window(db, 1):
         assert active(db) is not None
         story_store.save_terms(db, ids[0], {"alpha", "beta"}, 100)
         story_store.save_terms(db, ids[1], {"alpha"}, 101)
@@ -136,9 +147,9 @@ def test_storing_in_batches_groups_as_asking_the_database_each_time(tmp_path, mo
     monkeypatch.setattr(store, "batch_window", spy)
     batched = store.open_database(tmp_path / "batched.db")
     store.add_sources(batched, sorted({a.source for a in prepared}))
-    for start in range(0, len(prepared), MIN_BATCH):
-        store.store_articles(batched, prepared[start : start + MIN_BATCH])
-    assert held.count(True) == len(prepared) // MIN_BATCH  # the full batches held the window
+    for start in range(0, len(prepared), 25):
+        store.store_articles(batched, prepared[start : start + 25])
+    assert held == [True] * len(held)  # every batch held the window
     monkeypatch.setattr(store, "batch_window", lambda db, articles: contextlib.nullcontext())
     each = store.open_database(tmp_path / "each.db")
     store.add_sources(each, sorted({a.source for a in prepared}))
@@ -147,3 +158,67 @@ def test_storing_in_batches_groups_as_asking_the_database_each_time(tmp_path, mo
     assert active(each) is None
     assert _partition(batched) == _partition(each)
     assert len(_partition(batched)) < len(prepared)  # stories did form
+
+
+def _article(i: int, when: str = "2026-11-16T10:00:00+01:00") -> store.StoredArticle:
+    return store.StoredArticle(
+        source="a",
+        url=f"https://a.ma/{i}",
+        title=f"Titre {i} commun",
+        author=None,
+        published=when,
+        language="fr",
+        sitename=None,
+        description=None,
+        text=f"texte {i} partagé",
+        content_hash=f"h{i}",
+    )
+
+
+def _truth(db, terms, low, high):
+    rows = db.execute("SELECT term, hour, article_id FROM story_terms").fetchall()
+    return _brute_counts(rows, terms, low, high)
+
+
+def test_a_kept_window_reads_again_the_hours_written_without_it(tmp_path):
+    """The window kept between batches (this process's) is checked against story_hours: an
+    hour written since by another writer (here, terms saved outside any batch, as another
+    process would) is read again, so its counts stay the database's."""
+    db = store.open_database(tmp_path / "v.db")
+    store.add_sources(db, ["a"])
+    store.store_articles(db, [_article(i) for i in range(3)])  # a batch: its window is kept
+    other = store.open_database(tmp_path / "v.db")  # another connection, no window
+    (extra,) = [row[0] for row in other.execute("SELECT id FROM articles WHERE url LIKE '%/2'")]
+    hour = other.execute("SELECT story_hour FROM articles WHERE id = ?", (extra,)).fetchone()[0]
+    story_store.save_terms(other, extra, {"ajout", "commun"}, hour)  # outside any batch
+    terms = {"ajout", "commun", "titre", "texte"}
+    with db.transaction(), story_store.batch_window(db, 1) as held:
+        assert held is not None and held.article_count(hour, hour) == 3  # the kept one
+        counts = story_store.window_term_counts(db, terms, hour - 72, hour + 72)
+        assert counts == _truth(db, terms, hour - 72, hour + 72)
+        assert counts["ajout"] == 1
+        assert story_store.articles_in_window(db, hour - 72, hour + 72) == 3
+
+
+def test_a_failed_batch_leaves_no_kept_window_behind(tmp_path):
+    """A batch that fails is rolled back: the window it held (with that batch's terms in it) is
+    not kept, and the next batch counts what the database holds."""
+    db = store.open_database(tmp_path / "v.db")
+    store.add_sources(db, ["a"])
+    store.store_articles(db, [_article(i) for i in range(3)])
+    broken = [_article(10), replace(_article(11), source="unknown-source")]
+    with contextlib.suppress(Exception):
+        store.store_articles(db, broken)
+    assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == 3
+    hour = db.execute("SELECT max(story_hour) FROM articles").fetchone()[0]
+    # Another writer then changes that hour once: its version is again the one the failed batch
+    # had reached, with other terms (a kept window could not tell).
+    other = store.open_database(tmp_path / "v.db")
+    first = other.execute("SELECT min(id) FROM articles").fetchone()[0]
+    story_store.save_terms(other, first, {"titre"}, hour)
+    terms = {"titre", "commun", "10"}
+    with db.transaction(), story_store.batch_window(db, 1):
+        assert story_store.window_term_counts(db, terms, hour - 72, hour + 72) == _truth(
+            db, terms, hour - 72, hour + 72
+        )
+        assert story_store.articles_in_window(db, hour - 72, hour + 72) == 3

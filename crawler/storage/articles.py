@@ -35,6 +35,12 @@ def set_story_hour(db: Database, article_id: int, hour: int) -> None:
         db.execute("UPDATE articles SET story_hour = ? WHERE id = ?", (hour, article_id))
 
 
+def story_hour_of(db: Database, article_id: int) -> int | None:
+    """The article's story hour, if it has one."""
+    row = db.execute("SELECT story_hour FROM articles WHERE id = ?", (article_id,)).fetchone()
+    return row[0] if row else None
+
+
 def set_first_story_hour(db: Database, article_id: int, hour: int) -> bool:
     """Give the article its story hour if it has none yet; False when it had one (left as
     it is)."""

@@ -40,9 +40,8 @@ from crawler.stories.grouping import (
     index_terms,
     refingerprint,
 )
-from crawler.stories.store import keep_revision
+from crawler.stories.store import batch_window, keep_revision
 from crawler.stories.terms import story_terms
-from crawler.stories.window import batch_window
 
 
 def explain_database_error(path: str | Path, exc: sqlite3.Error) -> DatabaseError:
@@ -376,9 +375,11 @@ def store_articles(
     transaction: no moment exists when they could be matched.
     """
     results: list[tuple[int, bool]] = []
-    # A large batch reads the story window once, not once per article (crawler.stories.window):
-    # the store lock keeps every other writer out until the commit.
-    with db.transaction(lock=STORE_LOCK), batch_window(db, len(articles)):
+    # A batch reads the story window once, not once per article, and keeps it for the next
+    # (crawler.stories.window): the store lock keeps every other writer out until the commit.
+    # Entered before the transaction, so that it is left after the commit: a window is kept
+    # for the next batch only once what it holds is committed.
+    with batch_window(db, len(articles)), db.transaction(lock=STORE_LOCK):
         for article in articles:
             results.append(_store_one(db, article))
         if matched_at is not None:

@@ -8,7 +8,8 @@ the SQL and the SQL sits in one place per owner (docs/storage.md).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Set
+from collections.abc import Callable, Iterable, Iterator, Set
+from contextlib import contextmanager
 from typing import NamedTuple
 
 from crawler.storage import articles
@@ -101,11 +102,44 @@ def copy_candidates(
     return [CopyCandidate(*row) for row in rows]
 
 
+def window_key(db: Database) -> str:
+    """Which database a kept story window belongs to: its location (its file on SQLite) and the
+    identity its story_hours table was made with (a file made again at the same path is
+    another database, whose hours' versions start again)."""
+    location = getattr(db, "location", None)
+    if location is None:
+        rows = db.execute("PRAGMA database_list").fetchall()
+        location = next((row[2] for row in rows if row[1] == "main"), "") or f"memory:{id(db)}"
+    identity = meta_value(db, STORY_HOURS_ID)
+    return f"{location}#{identity}"
+
+
+# The meta key of the identity story_hours was made with (steps 0028_story_hours, 0006).
+STORY_HOURS_ID = "story_hours_id"
+
+
+@contextmanager
+def batch_window(db: Database, articles: int) -> Iterator[window.StoryWindow | None]:
+    """The story window of a store batch of `articles` articles, kept by this process between
+    batches on this database (crawler.stories.window.batch_window)."""
+    with window.batch_window(db, articles, window_key(db)) as held:
+        yield held
+
+
 def _window(db: Database, low: int, high: int) -> window.StoryWindow | None:
     """The batch's story window with the hours `low` to `high` read, if a batch runs."""
     held = window.active(db)
     if held is None:
         return None
+    for first, last in held.unchecked(low, high):
+        held.check(
+            first,
+            last,
+            db.execute(
+                "SELECT hour, articles, version FROM story_hours WHERE hour BETWEEN ? AND ?",
+                (first, last),
+            ).fetchall(),
+        )
     for first, last in held.missing(low, high):
         held.load(
             first,
@@ -118,11 +152,7 @@ def _window(db: Database, low: int, high: int) -> window.StoryWindow | None:
                 "WHERE a.story_hour BETWEEN ? AND ? AND t.hour BETWEEN ? AND ?",
                 (first, last, first, last),
             ).fetchall(),
-            db.execute(
-                "SELECT story_hour, count(*) FROM articles WHERE story_hour BETWEEN ? AND ? "
-                "GROUP BY story_hour",
-                (first, last),
-            ).fetchall(),
+            (),  # the hours' article counts came with the check
         )
     return held
 
@@ -134,7 +164,8 @@ def articles_in_window(db: Database, low: int, high: int) -> int:
         return held.article_count(low, high)
     return int(
         db.execute(
-            "SELECT count(*) FROM articles WHERE story_hour BETWEEN ? AND ?", (low, high)
+            "SELECT coalesce(sum(articles), 0) FROM story_hours WHERE hour BETWEEN ? AND ?",
+            (low, high),
         ).fetchone()[0]
     )
 
@@ -240,16 +271,24 @@ def save_terms(db: Database, article_id: int, terms: Iterable[str], hour: int) -
     The batch's story window gets them too (or, if they replace older ones, reads again)."""
     terms = set(terms)
     with db.transaction():
-        first = articles.set_first_story_hour(db, article_id, hour)
-        if not first:
-            articles.set_story_hour(db, article_id, hour)
-        replaced = db.execute("DELETE FROM story_terms WHERE article_id = ?", (article_id,))
         held = window.active(db)
-        if held is not None:
-            if first and not replaced.rowcount:
-                held.saved(article_id, terms, hour)
+        if articles.set_first_story_hour(db, article_id, hour):
+            # A new article: no terms yet (an article's hour and terms are written together).
+            version = _count_hour(db, hour, 1)
+            if held is not None:
+                held.saved(article_id, terms, hour, version)
+        else:
+            old = articles.story_hour_of(db, article_id)
+            if old != hour:
+                articles.set_story_hour(db, article_id, hour)
+                if old is not None:
+                    _count_hour(db, old, -1)
+                _count_hour(db, hour, 1)
             else:
-                held.clear()
+                _count_hour(db, hour, 0)
+            db.execute("DELETE FROM story_terms WHERE article_id = ?", (article_id,))
+            if held is not None:
+                held.replaced({hour} if old is None else {hour, old})
         db.executemany(
             "INSERT INTO story_terms(term, hour, article_id) VALUES (?, ?, ?) "
             "ON CONFLICT (term, hour, article_id) DO NOTHING",
@@ -259,6 +298,20 @@ def save_terms(db: Database, article_id: int, terms: Iterable[str], hour: int) -
 
 # The hour of LSH keys whose article has no known time: outside every story window.
 NO_HOUR = 0
+
+
+def _count_hour(db: Database, hour: int, articles: int) -> int:
+    """Add `articles` (1, -1 or 0) to the hour's article count in story_hours and stamp the hour
+    with a new version (its terms changed); returns the version. Kept windows of other
+    processes read the hour again when they see it (crawler.stories.window)."""
+    return _returned_id(
+        db.execute(
+            "INSERT INTO story_hours(hour, articles, version) VALUES (?, ?, 1) "
+            "ON CONFLICT (hour) DO UPDATE SET articles = story_hours.articles + ?, "
+            "version = story_hours.version + 1 RETURNING version",
+            (hour, max(articles, 0), articles),
+        )
+    )
 
 
 def save_band_keys(

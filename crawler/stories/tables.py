@@ -149,6 +149,26 @@ STEPS: list[Step] = [
     # week's rubric) are never read (issue 25). Listed before the back-fills, which write keys
     # with their hour; a database that ran them earlier runs it now.
     ("0027_lsh_keys_by_hour", band_keys_by_hour),
+    # Each story hour's article count and the version of its terms, kept by
+    # crawler.stories.store.save_terms: a process keeps the story window between store batches
+    # and reads again only the hours whose version changed (crawler.stories.window). Listed
+    # before the back-fills, which write terms through save_terms.
+    (
+        "0028_story_hours",
+        r"""
+        CREATE TABLE IF NOT EXISTS story_hours (
+                hour INTEGER PRIMARY KEY,
+                articles INTEGER NOT NULL,
+                version INTEGER NOT NULL
+            );
+        DELETE FROM story_hours;
+        INSERT INTO story_hours(hour, articles, version)
+            SELECT story_hour, count(*), 1 FROM articles WHERE story_hour IS NOT NULL
+            GROUP BY story_hour;
+        INSERT INTO meta(key, value) VALUES ('story_hours_id', lower(hex(randomblob(16))))
+            ON CONFLICT (key) DO UPDATE SET value = excluded.value;
+        """,
+    ),
     # Back-fills of articles stored before stories and story terms (they ran on every open that
     # found a migration pending before they were steps).
     ("0014_story_terms_backfill", backfill_story_terms),
@@ -267,6 +287,22 @@ POSTGRES_STEPS: list[tuple[str, PostgresStep]] = [
         ALTER TABLE lsh_keys_by_hour RENAME TO lsh_keys;
         ALTER INDEX lsh_keys_by_hour_pkey RENAME TO lsh_keys_pkey;
         CREATE INDEX lsh_keys_article ON lsh_keys(article_id);
+        """,
+    ),
+    # As SQLite's 0028_story_hours.
+    (
+        "0006_story_hours",
+        r"""
+        CREATE TABLE story_hours (
+                hour BIGINT PRIMARY KEY,
+                articles BIGINT NOT NULL,
+                version BIGINT NOT NULL
+            );
+        INSERT INTO story_hours(hour, articles, version)
+            SELECT story_hour, count(*), 1 FROM articles WHERE story_hour IS NOT NULL
+            GROUP BY story_hour;
+        INSERT INTO meta(key, value) VALUES ('story_hours_id', md5(random()::text || clock_timestamp()::text))
+            ON CONFLICT (key) DO UPDATE SET value = excluded.value;
         """,
     ),
 ]

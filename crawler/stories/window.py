@@ -14,6 +14,15 @@ once stays true, provided the batch's own writes are applied here too. They are:
 - an article's terms replaced (an update, a back-fill): everything is read again (`clear`);
 - an article joining a story (`joined`): that story's members are read again.
 
+The window is kept between batches by the process (per database), and checked at each batch
+against `story_hours`, where the store counts each hour's articles and stamps a version every
+time an article's terms at that hour are written: hours another process (or a write outside a
+batch) changed since are read again, the others are not read at all. A crawl worker thus reads
+the window once in its life, then the hours the other workers wrote, instead of recounting a
+new article's terms in SQL (most of the cost of storing one); a failed batch forgets the kept
+window (what it added in memory was rolled back). Hours left behind by the batches' windows are
+dropped, so what is kept is one window, not the store.
+
 Outside a batch (`active` returns None) every question goes to the database, as before. The
 answers are the database's, in the database's order (term, hour, article): grouping decisions
 do not change, only how often the rows are read. Pure data, no I/O: crawler.stories.store
@@ -41,6 +50,10 @@ class StoryWindow:
         """Forget everything read: the next questions go to the database again."""
         self._loaded: set[int] = set()
         self._span: tuple[int, int] | None = None  # a run of hours all read
+        # Hours checked against story_hours in this batch, and the version each was read at.
+        self._checked: set[int] = set()
+        self._checked_span: tuple[int, int] | None = None
+        self._versions: dict[int, int] = {}
         self._postings: dict[str, dict[int, list[int]]] = {}  # term: hour: article ids
         self._hours: dict[int, dict[str, int]] = {}  # hour: term: articles using it
         self._articles: dict[int, int] = {}  # hour: articles with that story hour
@@ -53,21 +66,73 @@ class StoryWindow:
 
     def missing(self, low: int, high: int) -> list[tuple[int, int]]:
         """The runs of hours between `low` and `high` not read yet, as (first, last)."""
-        span = self._span
-        if span is not None and span[0] <= low and high <= span[1]:
-            return []  # inside the run read last (asked for every article: no loop over hours)
-        runs: list[tuple[int, int]] = []
-        start: int | None = None
+        return _runs_outside(self._loaded, self._span, low, high)
+
+    def unchecked(self, low: int, high: int) -> list[tuple[int, int]]:
+        """The runs of hours between `low` and `high` not checked in this batch yet."""
+        return _runs_outside(self._checked, self._checked_span, low, high)
+
+    def check(self, low: int, high: int, rows: Iterable[tuple[int, int, int]]) -> None:
+        """The story_hours rows (hour, articles, version) of the hours `low` to `high`: hours
+        read at another version are forgotten (read again when asked), every hour's article
+        count is taken from them."""
+        found = {hour: (articles, version) for hour, articles, version in rows}
         for hour in range(low, high + 1):
-            if hour in self._loaded:
-                if start is not None:
-                    runs.append((start, hour - 1))
-                    start = None
-            elif start is None:
-                start = hour
-        if start is not None:
-            runs.append((start, high))
-        return runs
+            articles, version = found.get(hour, (0, 0))
+            if hour in self._loaded and self._versions.get(hour) != version:
+                self._forget(hour)
+            self._versions[hour] = version
+            self._articles[hour] = articles
+        self._checked.update(range(low, high + 1))
+        self._checked_span = _span_around(self._checked, low, high)
+
+    def _forget(self, hour: int) -> None:
+        """Drop an hour's terms (taken off the counted range if inside it) and its check."""
+        terms = self._hours.pop(hour, {})
+        in_range = self._range is not None and self._range[0] <= hour <= self._range[1]
+        for term, count in terms.items():
+            hours = self._postings.get(term)
+            if hours is not None:
+                hours.pop(hour, None)
+                if not hours:
+                    del self._postings[term]
+            if in_range:
+                left = self._counts.get(term, 0) - count
+                if left > 0:
+                    self._counts[term] = left
+                else:
+                    self._counts.pop(term, None)
+        self._loaded.discard(hour)
+        self._checked.discard(hour)
+        self._versions.pop(hour, None)
+        self._articles.pop(hour, None)
+        if self._span is not None and self._span[0] <= hour <= self._span[1]:
+            self._span = None
+        if (
+            self._checked_span is not None
+            and self._checked_span[0] <= hour <= self._checked_span[1]
+        ):
+            self._checked_span = None
+
+    def begin(self, db: Any) -> None:
+        """A new batch on `db`: every hour is checked again, story members are read again
+        (other processes may have added to them); a story's first article stays known."""
+        self.db = db
+        self._checked = set()
+        self._checked_span = None
+        self._members = {}
+
+    def trim(self) -> None:
+        """Keep only the hours of the range counted last (the latest article's window): the
+        others were for earlier articles, and a kept window must not grow with the store."""
+        if self._range is None:
+            self.clear()
+            return
+        low, high = self._range
+        for hour in [h for h in self._loaded | set(self._versions) if not low <= h <= high]:
+            self._forget(hour)
+        if len(self._canonical) > 100_000:
+            self._canonical.clear()
 
     def load(
         self,
@@ -88,13 +153,7 @@ class StoryWindow:
             for hour in range(max(low, self._range[0]), min(high, self._range[1]) + 1):
                 self._add_hour(hour, 1)
         self._loaded.update(range(low, high + 1))
-        # The run of read hours around this one, found from its ends (hours are read in runs).
-        first, last = low, high
-        while first - 1 in self._loaded:
-            first -= 1
-        while last + 1 in self._loaded:
-            last += 1
-        self._span = (first, last)
+        self._span = _span_around(self._loaded, low, high)
 
     def article_count(self, low: int, high: int) -> int:
         return sum(self._articles.get(hour, 0) for hour in range(low, high + 1))
@@ -145,10 +204,16 @@ class StoryWindow:
                     if article_id != exclude:
                         yield term, article_id
 
-    def saved(self, article_id: int, terms: Iterable[str], hour: int) -> None:
-        """A new article (no story hour nor terms before) got its hour and terms."""
-        if hour not in self._loaded:
-            return  # read from the database, this batch's rows included, when first asked
+    def saved(self, article_id: int, terms: Iterable[str], hour: int, version: int) -> None:
+        """A new article (no story hour nor terms before) got its hour and terms, and the hour
+        its new version in story_hours."""
+        if hour not in self._loaded or hour not in self._checked:
+            self._forget(hour)  # read from the database, this article included, when asked
+            return
+        if self._versions.get(hour, 0) + 1 != version:
+            self._forget(hour)  # written meanwhile by another: read again when asked
+            return
+        self._versions[hour] = version
         counted = self._hours.setdefault(hour, {})
         in_range = self._range is not None and self._range[0] <= hour <= self._range[1]
         for term in set(terms):
@@ -180,6 +245,43 @@ class StoryWindow:
         for key in [k for k in self._members if k[0] == story_id]:
             del self._members[key]
 
+    def replaced(self, hours: Iterable[int]) -> None:
+        """An article's terms were replaced (an update, a back-fill): its old and new hours are
+        read again when asked."""
+        for hour in hours:
+            self._forget(hour)
+
+
+def _span_around(hours: set[int], low: int, high: int) -> tuple[int, int]:
+    """The run of hours in `hours` holding `low` to `high` (all in it), found from its ends."""
+    first, last = low, high
+    while first - 1 in hours:
+        first -= 1
+    while last + 1 in hours:
+        last += 1
+    return first, last
+
+
+def _runs_outside(
+    hours: set[int], span: tuple[int, int] | None, low: int, high: int
+) -> list[tuple[int, int]]:
+    """The runs of hours between `low` and `high` not in `hours`, as (first, last); none when
+    they lie in `span`, a run known to be in it (asked for every article: no loop then)."""
+    if span is not None and span[0] <= low and high <= span[1]:
+        return []
+    runs: list[tuple[int, int]] = []
+    start: int | None = None
+    for hour in range(low, high + 1):
+        if hour in hours:
+            if start is not None:
+                runs.append((start, hour - 1))
+                start = None
+        elif start is None:
+            start = hour
+    if start is not None:
+        runs.append((start, high))
+    return runs
+
 
 def active(db: Any) -> StoryWindow | None:
     """The window of the store batch running on `db` in this thread, if any."""
@@ -187,24 +289,44 @@ def active(db: Any) -> StoryWindow | None:
     return window if window is not None and window.db is db else None
 
 
-# A batch of fewer articles asks the database for each article, as before: reading the whole
-# window (every term of every article of six days: 240,000 rows at 1,000 articles a day) costs
-# more than a few articles' questions about their own terms.
-MIN_BATCH = 50
+# The windows this process keeps between batches, by database (its file, or its location).
+_KEPT: dict[str, StoryWindow] = {}
+
+
+def _in_transaction(db: Any) -> bool:
+    depth = getattr(db, "_depth", None)  # PostgresDatabase's nesting of transaction()
+    if depth is not None:
+        return bool(depth)
+    conn = getattr(db, "conn", None)
+    return bool(getattr(conn, "in_transaction", False))
+
+
+def forget_kept() -> None:
+    """Drop every window this process keeps (tests; a process that stops storing)."""
+    _KEPT.clear()
 
 
 @contextmanager
-def batch_window(db: Any, articles: int) -> Iterator[StoryWindow | None]:
+def batch_window(db: Any, articles: int, key: str) -> Iterator[StoryWindow | None]:
     """Hold the story window in memory for the body, a store batch of `articles` articles whose
-    transaction holds the store lock (nested batches share the outer one's); below MIN_BATCH
-    articles, nothing is held."""
+    transaction holds the store lock (nested batches share the outer one's). The window is the
+    one this process kept from its last batch on the same database (`key`: its location and
+    identity, crawler.stories.store.window_key), checked against
+    story_hours as it is asked (see the module's docstring); a batch that fails forgets it."""
     current = active(db)
-    if current is not None or articles < MIN_BATCH:
+    if current is not None or articles < 1:
         yield current
         return
-    window = StoryWindow(db)
+    window = _KEPT.pop(key, None) or StoryWindow(db)
+    window.begin(db)
     token = _ACTIVE.set(window)
     try:
         yield window
+    except BaseException:
+        raise  # the window is not kept: the batch's writes it holds were rolled back
+    else:
+        if not _in_transaction(db):  # committed (else an outer transaction may still fail)
+            window.trim()
+            _KEPT[key] = window
     finally:
         _ACTIVE.reset(token)
