@@ -29,9 +29,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from pages import Page, bench_pages  # noqa: E402
 from scrapy.exceptions import DropItem  # noqa: E402
+from scrapy.signalmanager import SignalManager  # noqa: E402
 from scrapy.statscollectors import MemoryStatsCollector  # noqa: E402
 from scrapy.utils.test import get_crawler  # noqa: E402
 
+from crawler.bookkeeping import CrawlBookkeeping  # noqa: E402
 from crawler.items import ArticleItem  # noqa: E402
 from crawler.journal import CrawlJournal  # noqa: E402
 from crawler.pipelines import (  # noqa: E402
@@ -77,7 +79,10 @@ def run_pipeline(pages: list[Page], rules, folder: Path) -> tuple[float, int, in
         store.start_run(db, ["bench"]),
         SimpleNamespace(stats=MemoryStatsCollector(get_crawler())),
     )
-    crawler = SimpleNamespace(spider=SimpleNamespace(journal=journal))
+    # The store stage says what it stored by signals; the crawl's bookkeeping extension counts
+    # it, as in a crawl.
+    crawler = SimpleNamespace(spider=SimpleNamespace(journal=journal), signals=SignalManager())
+    CrawlBookkeeping.from_crawler(crawler)
     stages = [
         ExtractPipeline(crawler),
         CanonicalPipeline(crawler),
