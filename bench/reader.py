@@ -249,8 +249,9 @@ def search_call(path: Path, word: str, order: str) -> Callable[[], object]:
     return lambda: search(db, word, limit=20, order=order)
 
 
-def status_call(path: Path, what: str) -> Callable[[], object]:
-    """`veille status` (gather_status) or /health's report on the database."""
+def status_call(path: Path, what: str, now: datetime) -> Callable[[], object]:
+    """`veille status` (gather_status, its week of matches ending at the bench's `now`) or
+    /health's report on the database."""
     from monitors.service.health import health_report
     from monitors.service.status import gather_status
 
@@ -260,7 +261,7 @@ def status_call(path: Path, what: str) -> Callable[[], object]:
     def call():
         db = store.open_database(path)
         try:
-            return gather_status(db)
+            return gather_status(db, now)
         finally:
             db.close()
 
@@ -289,7 +290,7 @@ def mixed_browsing(client, count: int, requests: int = 200) -> float:
     return requests / (time.process_time() - started)
 
 
-def measure(path: Path, watchlists: Path, repeat: int) -> dict[str, float]:
+def measure(path: Path, watchlists: Path, repeat: int, now: datetime) -> dict[str, float]:
     from starlette.testclient import TestClient
 
     from monitors.web.app import ReaderConfig, create_app
@@ -307,7 +308,7 @@ def measure(path: Path, watchlists: Path, repeat: int) -> dict[str, float]:
             figures[name] = cpu_per_call(page_call(client, url), repeat)
         for what in ("status", "health"):
             figures[f"veille {what}" if what == "status" else "/health"] = cpu_per_call(
-                status_call(path, what), repeat
+                status_call(path, what, now), repeat
             )
         for label, word in SEARCHES:
             figures[f"search page, {label} word"] = cpu_per_call(
@@ -352,7 +353,7 @@ def main() -> None:
             started = time.perf_counter()
             build(path, count, now)
             print(f"built {count:,} articles in {time.perf_counter() - started:.0f} s", flush=True)
-            results[count] = measure(path, watchlists, args.repeat)
+            results[count] = measure(path, watchlists, args.repeat, now)
     small_figures, large_figures = results[small], results[args.articles]
     print(f"\nserver CPU per request, ms (median of {args.repeat}), {small:,} vs {args.articles:,}")
     for name in large_figures:

@@ -324,3 +324,22 @@ def test_health_and_status_show_the_same_sources(tmp_path):
         db.close()
     assert report["sources"] == [{k: v for k, v in vars(s).items()} for s in status.sources]
     assert [s["articles"] for s in report["sources"]] == [17, 17, 16]
+
+
+def test_the_week_of_matches_not_alerted_reads_the_matches_index_alone(tmp_path):
+    """Each of the week's matches is read from the index on their time, which holds its
+    watchlist and article: not from the matches' rows (terms, snippet, hits)."""
+    path = tmp_path / "veille.db"
+    _fill(path, recent=30, old=20)
+    db = store.open_database(path)
+    try:
+        since = iso(NOW - timedelta(days=7))
+        plans = []
+        db.conn.set_trace_callback(plans.append)
+        service_store.matches_not_alerted(db, since)
+        db.conn.set_trace_callback(None)
+        (query,) = [q for q in plans if "FROM matches" in q]
+        plan = " | ".join(row[-1] for row in db.execute(f"EXPLAIN QUERY PLAN {query}").fetchall())
+        assert "SEARCH m USING COVERING INDEX matches_matched_watchlist" in plan, plan
+    finally:
+        db.close()

@@ -70,12 +70,14 @@ def source_statuses(db: Database) -> list[SourceStatus]:
     ]
 
 
-def gather_status(db: Database) -> Status:
+def gather_status(db: Database, now: datetime | None = None) -> Status:
+    """Everything `veille status` shows, as of `now` (the week of matches not alerted ends
+    there; default: the present)."""
     run = service_store.last_run(db)
     counted = service_store.totals(db)
     return Status(
         matches_not_alerted=service_store.matches_not_alerted(
-            db, iso(datetime.now(UTC) - timedelta(days=7))
+            db, iso((now or datetime.now(UTC)) - timedelta(days=7))
         ),
         sources=source_statuses(db),
         deliveries_by_state=service_store.deliveries_by_state(db),
