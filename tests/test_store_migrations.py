@@ -31,7 +31,7 @@ def test_a_new_database_records_every_step_under_its_owner(tmp_path):
     owners = [owner for owner, _ in schema.applied(db)]
     assert owners == sorted(owners, key=[m.OWNER for m in schema.owners()].index)
     assert {"monitors.alerts", "crawler.storage", "crawler.stories"} <= set(owners)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == schema.schema_version() == 33
+    assert db.execute("PRAGMA user_version").fetchone()[0] == schema.schema_version() == 34
     assert store.is_up_to_date(db) and not any(m.pending(db) for m in schema.migration_sets())
 
 
