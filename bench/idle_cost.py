@@ -347,10 +347,14 @@ def _pipeline_cpu_per_article(ports: list[int], count: int, config, folder: Path
     # A first run on a few pages loads what a crawl worker's extraction process loads at its
     # start (trafilatura's and the language identifier's models): start-up, not article work.
     (folder / "warm-up").mkdir()
-    run_pipeline(first[:2], config.rules, folder / "warm-up")
+    run_pipeline(first[:2], (config.rules, config.delivery), folder / "warm-up")
     (folder / "pipeline").mkdir()
     cpu, stored, _matches, _alerts = run_pipeline(
-        fresh, config.rules, folder / "pipeline", stored_before=first, clock=_own_cpu
+        fresh,
+        (config.rules, config.delivery),
+        folder / "pipeline",
+        stored_before=first,
+        clock=_own_cpu,
     )
     return cpu / stored
 

@@ -45,8 +45,8 @@ from crawler.pipelines import (  # noqa: E402
 )
 from crawler.storage import store  # noqa: E402
 from monitors.alerts.outbox import match_pending  # noqa: E402
-from monitors.rules.watchlists import load_rules  # noqa: E402
 from monitors.seeds import BUNDLED_WATCHLISTS  # noqa: E402
+from monitors.service.watchlists import load_watchlists  # noqa: E402
 
 
 def run_bare(pages: list[Page]) -> float:
@@ -109,12 +109,12 @@ def run_pipeline(
     if stored_before:
         asyncio.run(_through(stages, stored_before))
         stages[-1].close_spider()
-        match_pending(db, rules, max_age=None)
+        match_pending(db, *rules, max_age=None)
     before = db.execute("SELECT count(*) FROM articles").fetchone()[0]
     started = clock()
     asyncio.run(_through(stages, pages))
     stages[-1].close_spider()
-    report = match_pending(db, rules, max_age=None)
+    report = match_pending(db, *rules, max_age=None)
     elapsed = clock() - started
     stored = db.execute("SELECT count(*) FROM articles").fetchone()[0] - before
     failures = db.execute("SELECT kind, url, message FROM crawl_errors LIMIT 3").fetchall()
@@ -147,7 +147,7 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=400)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    rules = load_rules(BUNDLED_WATCHLISTS)
+    rules = load_watchlists(BUNDLED_WATCHLISTS)
     for weight in ("fixture", "full"):
         measure(weight, args.pages, args.repeat, rules)
 

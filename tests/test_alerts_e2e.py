@@ -141,7 +141,7 @@ def test_failed_sends_retry_later_and_deliver_once(
     assert {row[0] for row in pending} == {"email-analystes", "slack-veille"}
     assert all(row[1] == 1 and row[2] for row in pending)
 
-    sender = Sender(db, config.rules, io.StringIO(), min_interval=0)
+    sender = Sender(db, config.delivery, io.StringIO(), min_interval=0)
     assert sender.deliver_pending().sent == 0  # not due yet: backoff
 
     smtp_back = SmtpServer(down_port, password=SMTP_PASSWORD).start()

@@ -14,7 +14,7 @@ from crawler.storage import store
 from crawler.storage.importer import ImportRecord, import_records
 from monitors.alerts.outbox import match_pending
 from monitors.cli import cli
-from monitors.rules.watchlists import load_rules
+from monitors.service.watchlists import load_watchlists
 
 LOOPBACK = {"VEILLE_CRAWL_SETTINGS": json.dumps({"VEILLE_ALLOWED_NETWORKS": ["127.0.0.0/8"]})}
 
@@ -94,7 +94,7 @@ def test_matches_not_alerted_are_counted_with_their_reason(db_with_articles, tmp
     rules_path = tmp_path / "watchlists.yaml"
     rules_path.write_text("watchlists:\n  - name: cloud\n    terms: [cloud]\n", encoding="utf-8")
     db = store.open_database(db_with_articles)
-    report = match_pending(db, load_rules(rules_path), max_age=timedelta(days=7))
+    report = match_pending(db, *load_watchlists(rules_path), max_age=timedelta(days=7))
     assert (report.matches, report.alerts, report.too_old) == (1, 0, 1)
     assert "1 of articles older than the alert age limit" in report.not_alerted()
     status = run("--db", str(db_with_articles), "status")

@@ -13,7 +13,7 @@ from crawler.storage import store
 from crawler.storage.importer import ImportRecord, import_records
 from monitors.alerts.outbox import match_pending
 from monitors.cli import cli
-from monitors.rules.watchlists import load_rules
+from monitors.service.watchlists import load_watchlists
 
 from .story_corpus import labelled_articles
 
@@ -38,7 +38,7 @@ def setup(tmp_path_factory):
     )
     rules = folder / "watchlists.yaml"
     rules.write_text(RULES, encoding="utf-8")
-    match_pending(db, load_rules(rules), max_age=None)
+    match_pending(db, *load_watchlists(rules), max_age=None)
     sources = folder / "sources.yaml"
     sources.write_text(
         "sources:\n  - name: le360\n    homepage: https://fr.le360.ma/\n"

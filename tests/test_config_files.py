@@ -10,8 +10,8 @@ from crawler.seeds import BUNDLED_SOURCES
 from monitors.alerts.channels import CONSOLE
 from monitors.alerts.secrets import load_secrets_file
 from monitors.rules.query import atoms
-from monitors.rules.watchlists import load_rules
 from monitors.seeds import BUNDLED_WATCHLISTS
+from monitors.service.watchlists import load_watchlists
 
 
 def write(tmp_path: Path, text: str, name: str = "f.yaml") -> Path:
@@ -25,7 +25,7 @@ def test_bundled_seeds_are_valid_and_large_enough():
     assert len(sources.enabled()) >= 20
     languages = {lang for s in sources.sources for lang in s.languages}
     assert {"fr", "ar", "en", "es"} <= languages
-    rules = load_rules(BUNDLED_WATCHLISTS)
+    rules = load_watchlists(BUNDLED_WATCHLISTS).rules
     souverainete = rules.by_name("souverainete-numerique")
     assert {
         "souveraineté numérique",
@@ -109,8 +109,8 @@ watchlists:
 
 
 def test_rules_load_and_route_to_channels(tmp_path):
-    rules = load_rules(write(tmp_path, WATCHLIST))
-    assert rules.channels_for(rules.by_name("wl")) == ["team"]
+    delivery = load_watchlists(write(tmp_path, WATCHLIST)).delivery
+    assert delivery.channels_for("wl") == ["team"]
 
 
 @pytest.mark.parametrize(
@@ -150,7 +150,7 @@ def test_rules_load_and_route_to_channels(tmp_path):
 def test_bad_watchlists_name_file_line_and_problem(tmp_path, text, line, words):
     path = write(tmp_path, text)
     with pytest.raises(ConfigError) as caught:
-        load_rules(path)
+        load_watchlists(path)
     assert caught.value.line == line, str(caught.value)
     assert words in str(caught.value)
     assert str(path) in str(caught.value)
@@ -162,10 +162,10 @@ def test_channel_with_unset_variable_is_off_and_falls_back_to_console(tmp_path, 
         '"mailto://127.0.0.1:2525?from=veille@example.ma&to=team@example.ma"',
         '"${VEILLE_TEST_HOOK}"',
     )
-    rules = load_rules(write(tmp_path, text))
-    assert not rules.channels["team"].usable
-    assert rules.channels["team"].missing == ("VEILLE_TEST_HOOK",)
-    assert rules.channels_for(rules.by_name("wl")) == [CONSOLE]
+    delivery = load_watchlists(write(tmp_path, text)).delivery
+    assert not delivery.channels["team"].usable
+    assert delivery.channels["team"].missing == ("VEILLE_TEST_HOOK",)
+    assert delivery.channels_for("wl") == [CONSOLE]
 
 
 def test_secrets_file_fills_variables_and_errors_never_echo_values(tmp_path):
@@ -176,8 +176,8 @@ def test_secrets_file_fills_variables_and_errors_never_echo_values(tmp_path):
         '"mailto://127.0.0.1:2525?from=veille@example.ma&to=team@example.ma"',
         '"${VEILLE_TEST_HOOK}"',
     )
-    rules = load_rules(write(tmp_path, text), load_secrets_file(secrets))
-    assert rules.channels["team"].url == "json://127.0.0.1:9/hook"
+    delivery = load_watchlists(write(tmp_path, text), load_secrets_file(secrets)).delivery
+    assert delivery.channels["team"].url == "json://127.0.0.1:9/hook"
 
     bad = write(tmp_path, "SMTP_PASSWORD hunter2-secret\n", "bad.env")
     with pytest.raises(ConfigError) as caught:

@@ -125,7 +125,7 @@ def test_the_environment_wins_over_the_secrets_file_even_over_an_empty_line(tmp_
     """As documented; `veille init`'s template leaves its variables empty, and an empty line
     took the place of the variable set in the environment (the channel was off)."""
     from monitors.alerts.secrets import load_secrets_file
-    from monitors.rules.watchlists import load_rules
+    from monitors.service.watchlists import load_watchlists
 
     rules = tmp_path / "watchlists.yaml"
     rules.write_text(
@@ -136,13 +136,13 @@ def test_the_environment_wins_over_the_secrets_file_even_over_an_empty_line(tmp_
     secrets = tmp_path / "secrets.env"
     secrets.write_text("VEILLE_TEST_HOOK=\n", encoding="utf-8")
     monkeypatch.setenv("VEILLE_TEST_HOOK", "json://127.0.0.1:9/from-environment")
-    channel = load_rules(rules, load_secrets_file(secrets)).channels["equipe"]
+    channel = load_watchlists(rules, load_secrets_file(secrets)).delivery.channels["equipe"]
     assert channel.url == "json://127.0.0.1:9/from-environment"
     secrets.write_text("VEILLE_TEST_HOOK=json://127.0.0.1:9/from-file\n", encoding="utf-8")
-    channel = load_rules(rules, load_secrets_file(secrets)).channels["equipe"]
+    channel = load_watchlists(rules, load_secrets_file(secrets)).delivery.channels["equipe"]
     assert channel.url == "json://127.0.0.1:9/from-environment"
     monkeypatch.delenv("VEILLE_TEST_HOOK")
-    channel = load_rules(rules, load_secrets_file(secrets)).channels["equipe"]
+    channel = load_watchlists(rules, load_secrets_file(secrets)).delivery.channels["equipe"]
     assert channel.url == "json://127.0.0.1:9/from-file"
 
 

@@ -9,11 +9,11 @@ import pytest
 import yaml
 
 from monitors.rules.matcher import ArticleText, Matcher
-from monitors.rules.watchlists import load_rules
+from monitors.service.watchlists import load_watchlists
 
 CORPUS = Path(__file__).parent / "fixtures" / "corpus"
 ARTICLES = yaml.safe_load((CORPUS / "articles.yaml").read_text(encoding="utf-8"))
-RULES = load_rules(CORPUS / "watchlists.yaml")
+RULES = load_watchlists(CORPUS / "watchlists.yaml").rules
 MATCHER = Matcher.for_rules(RULES)
 
 

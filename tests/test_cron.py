@@ -17,11 +17,13 @@ import pytest
 from crawler.core.errors import ConfigError
 from crawler.core.normalize import content_hash
 from crawler.storage import store
+from monitors.alerts.channels import Channel
 from monitors.alerts.cron import CrontabError, parse_crontab
 from monitors.alerts.delivery import Sender
 from monitors.alerts.outbox import match_pending
+from monitors.alerts.routing import Route
 from monitors.alerts.timing import next_digest_time, quiet_until
-from monitors.rules.watchlists import Channel, Watchlist, load_rules
+from monitors.service.watchlists import load_watchlists
 
 CASABLANCA = ZoneInfo("Africa/Casablanca")
 # Monday 23 November 2026, 00:00 in Casablanca (UTC+1), and the Monday of the week after.
@@ -31,7 +33,7 @@ MON, TUE, WED, THU, FRI, SAT, SUN = range(7)  # datetime.weekday()
 
 
 def week_of_fires(
-    schedule: Watchlist | Channel, start: datetime = MONDAY, days: int = 7
+    schedule: Route | Channel, start: datetime = MONDAY, days: int = 7
 ) -> list[datetime]:
     """Every time `schedule`'s digest fires from `start` for `days` days, in Casablanca time."""
     fires = []
@@ -43,8 +45,8 @@ def week_of_fires(
         fires.append(now.astimezone(CASABLANCA))
 
 
-def digest(expression: str) -> Watchlist:
-    return Watchlist("w", "W", terms=("x",), digest=expression, timezone="Africa/Casablanca")
+def digest(expression: str) -> Route:
+    return Route("w", "W", digest=expression, timezone="Africa/Casablanca")
 
 
 def test_weekdays_1_to_5_fire_monday_to_friday_at_eight_in_casablanca():
@@ -133,7 +135,7 @@ def test_a_channel_morning_review_follows_cron_weekdays():
 def test_quiet_hours_across_a_week_hold_every_night_and_release_at_their_end():
     """Checked every ten minutes of a week: inside 22:00-07:00 (local) alerts are held until
     the next 07:00, outside they are not."""
-    watchlist = Watchlist("w", "W", terms=("x",), quiet_hours=("22:00", "07:00"))
+    watchlist = Route("w", "W", quiet_hours=("22:00", "07:00"))
     now = MONDAY
     held_minutes = 0
     while now < NEXT_MONDAY:
@@ -177,7 +179,7 @@ def test_invalid_schedules_are_refused_at_load_with_file_line_and_fix(
         encoding="utf-8",
     )
     with pytest.raises(ConfigError) as caught:
-        load_rules(path)
+        load_watchlists(path)
     error = caught.value
     assert error.path == str(path) and error.line == 4
     assert "not a crontab" in error.problem and words in error.problem
@@ -193,7 +195,7 @@ def test_the_column_points_at_the_faulty_field(tmp_path):
         encoding="utf-8",
     )
     with pytest.raises(ConfigError) as caught:
-        load_rules(path)
+        load_watchlists(path)
     # "    digest: '0 8 * * 5-1'": the weekday field starts at column 22.
     assert (caught.value.line, caught.value.column) == (4, 22)
     assert "day of week '5-1'" in caught.value.problem
@@ -268,11 +270,11 @@ def test_a_week_of_digests_morning_reviews_and_quiet_hours_through_delivery(tmp_
     recorded at its simulated time and checked against the schedules."""
     rules_path = tmp_path / "watchlists.yaml"
     rules_path.write_text(WEEK_RULES.format(port=smtp.port), encoding="utf-8")
-    rules = load_rules(rules_path)
+    rules = load_watchlists(rules_path)
     db = store.open_database(tmp_path / "veille.db")
     db.conn.execute("INSERT OR IGNORE INTO sources(name) VALUES ('presse')")
     db.conn.commit()
-    sender = Sender(db, rules, io.StringIO(), min_interval=0)
+    sender = Sender(db, rules.delivery, io.StringIO(), min_interval=0)
     rng = random.Random(27)
     sent: dict[str, list[datetime]] = {"digest": [], "revue": [], "nuit": []}
     number = 0
@@ -281,7 +283,7 @@ def test_a_week_of_digests_morning_reviews_and_quiet_hours_through_delivery(tmp_
         if now.minute == 0 and now.hour in ARRIVALS:
             number += 1
             store.store_articles(db, [_article(number, rng)])
-            match_pending(db, rules, max_age=None, now=now.astimezone(UTC))
+            match_pending(db, *rules, max_age=None, now=now.astimezone(UTC))
         before = len(smtp.messages)
         sender.deliver_pending(now=(now + timedelta(seconds=5)).astimezone(UTC))
         for message in smtp.messages[before:]:

@@ -13,8 +13,8 @@ import pytest
 from crawler.core.errors import VeilleError
 from monitors.rules.matcher import ArticleText, Matcher
 from monitors.rules.query import parse_query
-from monitors.rules.watchlists import load_rules
 from monitors.service.config import load_settings
+from monitors.service.watchlists import load_watchlists
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 RULES_PAGE = (DOCS / "watch-rules.md").read_text(encoding="utf-8")
@@ -30,7 +30,7 @@ def documented_rules(tmp_path_factory):
     """The rule page's own watchlists file, loaded as veille loads any."""
     path = tmp_path_factory.mktemp("docs") / "watchlists.yaml"
     path.write_text(code_blocks(RULES_PAGE, "yaml")[0], encoding="utf-8")
-    return load_rules(path)
+    return load_watchlists(path).rules
 
 
 def test_the_rule_page_example_file_loads(documented_rules):
@@ -61,7 +61,7 @@ def _matches(tmp_path: Path, query: str, text: str) -> bool:
         f"entities:{entities}watchlists:\n  - name: probe\n    query: '{quoted}'\n",
         encoding="utf-8",
     )
-    rules = load_rules(path)
+    rules = load_watchlists(path).rules
     return bool(Matcher.for_rules(rules).match(ArticleText("", text)))
 
 

@@ -40,10 +40,10 @@ def test_init_writes_the_bundled_files_and_a_secrets_file_of_mode_600(tmp_path):
 
 def test_the_secrets_template_names_every_variable_of_the_bundled_channels():
     from monitors.alerts.secrets import load_secrets_file
-    from monitors.rules.watchlists import load_rules
+    from monitors.service.watchlists import load_watchlists
 
     template = load_secrets_file(SECRETS_TEMPLATE)
-    channels = load_rules(BUNDLED_WATCHLISTS, {}).channels.values()
+    channels = load_watchlists(BUNDLED_WATCHLISTS, {}).delivery.channels.values()
     needed = {name for channel in channels for name in channel.missing}
     assert needed and needed <= set(template)
 

@@ -16,7 +16,7 @@ from crawler.storage.importer import ImportRecord, import_records
 from monitors.alerts.delivery import Sender
 from monitors.alerts.messages import SAMPLE_ALERT, render_alert, render_digest
 from monitors.alerts.outbox import match_pending
-from monitors.rules.watchlists import load_rules
+from monitors.service.watchlists import load_watchlists
 
 RULES = """watchlists:
   - name: cloud
@@ -33,7 +33,7 @@ RULES = """watchlists:
 def _rules(tmp_path, templates: str = ""):
     path = tmp_path / "watchlists.yaml"
     path.write_text(RULES.format(templates=templates), encoding="utf-8")
-    return load_rules(path)
+    return load_watchlists(path)
 
 
 @pytest.mark.parametrize(
@@ -61,8 +61,10 @@ def test_a_template_failing_at_send_time_fails_its_delivery_only(tmp_path):
     old file or a reload would): that delivery fails with the reason and is retried; the other
     watchlist's alert is sent in the same pass; nothing stays 'sending'."""
     rules = _rules(tmp_path)
-    cloud = replace(rules.by_name("cloud"), templates=(("text", "{{ 1 / (snippet|length * 0) }}"),))
-    rules.watchlists[0] = cloud
+    cloud = replace(
+        rules.delivery.route("cloud"), templates=(("text", "{{ 1 / (snippet|length * 0) }}"),)
+    )
+    rules.delivery.routes["cloud"] = cloud
     db = store.open_database(tmp_path / "v.db")
     texts = {
         "https://medias24.com/2026/11/17/cloud/": "Le cloud national ouvre ses portes aux "
@@ -75,9 +77,9 @@ def test_a_template_failing_at_send_time_fails_its_delivery_only(tmp_path):
         for i, (url, text) in enumerate(texts.items())
     ]
     import_records(db, records)
-    assert match_pending(db, rules, max_age=None).alerts == 2
+    assert match_pending(db, *rules, max_age=None).alerts == 2
     console = io.StringIO()
-    report = Sender(db, rules, console, min_interval=0).deliver_pending()
+    report = Sender(db, rules.delivery, console, min_interval=0).deliver_pending()
     assert report.messages == 1 and report.retrying == 1
     states = dict(
         db.execute(
@@ -138,7 +140,7 @@ def test_a_secret_that_would_move_the_host_is_refused_without_showing_it(
         encoding="utf-8",
     )
     with pytest.raises(ConfigError) as caught:
-        load_rules(path)
+        load_watchlists(path)
     message = str(caught.value)
     assert caught.value.line == 2  # the channel's line, as for every channel error
     assert "SMTP_PASSWORD is substituted the URL's host is no longer 'smtp.example.ma'" in message
@@ -157,5 +159,5 @@ def test_a_percent_encoded_secret_and_a_variable_host_are_accepted(tmp_path, mon
         "watchlists:\n  - name: x\n    terms: [a]\n    notify: [email, slack]\n",
         encoding="utf-8",
     )
-    rules = load_rules(path)
-    assert rules.channels["email"].url and rules.channels["slack"].url
+    delivery = load_watchlists(path).delivery
+    assert delivery.channels["email"].url and delivery.channels["slack"].url

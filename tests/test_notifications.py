@@ -21,7 +21,7 @@ from monitors.alerts.delivery import Sender
 from monitors.alerts.outbox import match_pending
 from monitors.cli import cli
 from monitors.demo.run import LOCAL_CRAWL_SETTINGS
-from monitors.rules.watchlists import load_rules
+from monitors.service.watchlists import load_watchlists
 
 from .conftest import database_from
 
@@ -69,9 +69,9 @@ def setup(crawled_db, tmp_path, smtp, engine, request):
         make.location = database_from(request, engine, db_path)  # type: ignore[attr-defined]
         rules_path = tmp_path / "watchlists.yaml"
         rules_path.write_text(HEADER.format(port=smtp.port) + watchlists, encoding="utf-8")
-        rules = load_rules(rules_path)
+        rules = load_watchlists(rules_path)
         db = store.open_database(make.location)  # type: ignore[attr-defined]
-        return db, rules, Sender(db, rules, io.StringIO(), min_interval=0), rules_path
+        return db, rules, Sender(db, rules.delivery, io.StringIO(), min_interval=0), rules_path
 
     return make
 
@@ -91,7 +91,7 @@ def test_digest_groups_matches_in_one_message_at_the_scheduled_time(setup, smtp)
     notify: [email]
 """
     )
-    report = match_pending(db, rules, max_age=None, now=T0)
+    report = match_pending(db, *rules, max_age=None, now=T0)
     assert report.alerts >= 4
     assert sender.deliver_pending(now=T0).messages == 0
     assert sender.deliver_pending(now=T0 + timedelta(minutes=59)).messages == 0  # 07:59 local
@@ -125,7 +125,7 @@ def test_flood_control_rolls_extra_alerts_into_the_next_digest(setup, smtp):
     notify: [email]
 """
     )
-    alerts = match_pending(db, rules, max_age=None, now=T0).alerts
+    alerts = match_pending(db, *rules, max_age=None, now=T0).alerts
     assert alerts >= 4
     first = sender.deliver_pending(now=T0)
     assert first.messages == 2 and first.sent == 2 and first.deferred == alerts - 2
@@ -152,7 +152,7 @@ def test_quiet_hours_hold_alerts_until_they_end(setup, smtp):
 """
     )
     night = datetime(2026, 11, 22, 22, 30, tzinfo=UTC)  # 23:30 in Casablanca
-    alerts = match_pending(db, rules, max_age=None, now=night).alerts
+    alerts = match_pending(db, *rules, max_age=None, now=night).alerts
     held = sender.deliver_pending(now=night)
     assert held.messages == 0 and held.deferred == alerts
     assert (
@@ -179,7 +179,7 @@ def test_english_template_and_user_override(setup, smtp):
     notify: [email]
 """
     )
-    match_pending(db, rules, max_age=None, now=T0)
+    match_pending(db, *rules, max_age=None, now=T0)
     assert sender.deliver_pending(now=T0).messages == 2
     by_subject = {m["Subject"]: m for m in smtp.messages}
     english = by_subject[
@@ -204,7 +204,7 @@ def test_bad_template_or_schedule_is_refused_with_its_line(setup, tmp_path):
             HEADER.format(port=25) + "  - name: x\n    terms: [a]\n" + block, encoding="utf-8"
         )
         with pytest.raises(ConfigError) as caught:
-            load_rules(path)
+            load_watchlists(path)
         assert words in str(caught.value) and caught.value.line >= 7
 
 
@@ -213,10 +213,10 @@ import os, signal, sys
 from datetime import timedelta
 from crawler.storage import store
 from monitors.alerts.outbox import match_pending
-from monitors.rules.watchlists import load_rules
+from monitors.service.watchlists import load_watchlists
 
 db = store.open_database(sys.argv[1])
-match_pending(db, load_rules(sys.argv[2]), max_age=None)
+match_pending(db, *load_watchlists(sys.argv[2]), max_age=None)
 os.kill(os.getpid(), signal.SIGKILL)  # dies after the match, before any send
 """
 
@@ -244,7 +244,7 @@ def test_killed_between_match_and_send_delivers_once_after_restart(setup, smtp, 
     assert recover_interrupted(db) == 0
     assert sender.deliver_pending().sent == 1
     assert sender.deliver_pending(now=datetime.now(UTC) + timedelta(days=1)).sent == 0
-    assert match_pending(db, rules, max_age=None).alerts == 0  # re-matching creates nothing
+    assert match_pending(db, *rules, max_age=None).alerts == 0  # re-matching creates nothing
     assert len(smtp.messages) == 1
 
 
@@ -265,7 +265,7 @@ def test_notify_test_and_alerts_commands(setup, smtp, tmp_path):
     assert runner.invoke(cli, ["notify", "test", "nope"], env=env).exit_code == 2
 
     # The SMTP server goes away: the alert fails 8 times and is marked failed.
-    match_pending(db, rules, max_age=None, now=T0)
+    match_pending(db, *rules, max_age=None, now=T0)
     smtp.stop()
     for day in range(8):
         sender.deliver_pending(now=T0 + timedelta(days=day))
@@ -315,9 +315,11 @@ watchlists:
     db_path = tmp_path / "veille.db"
     shutil.copy(crawled_db, db_path)
     db = store.open_database(db_path)
-    rules = load_rules(rules_path)
-    match_pending(db, rules, max_age=None, now=T0)
-    assert Sender(db, rules, io.StringIO(), min_interval=0).deliver_pending(now=T0).sent == 1
+    rules = load_watchlists(rules_path)
+    match_pending(db, *rules, max_age=None, now=T0)
+    assert (
+        Sender(db, rules.delivery, io.StringIO(), min_interval=0).deliver_pending(now=T0).sent == 1
+    )
     assert [m["To"] for m in smtp.messages] == ["presse@example.ma"]  # only the tagged entry
 
 
@@ -351,10 +353,10 @@ watchlists:
 """,
         encoding="utf-8",
     )
-    rules = load_rules(rules_path)
+    rules = load_watchlists(rules_path)
     db = store.open_database(db_path)
-    sender = Sender(db, rules, io.StringIO(), min_interval=0)
-    report = match_pending(db, rules, max_age=None, now=T0)
+    sender = Sender(db, rules.delivery, io.StringIO(), min_interval=0)
+    report = match_pending(db, *rules, max_age=None, now=T0)
     per_watchlist = dict(
         db.execute("SELECT watchlist, count(*) FROM alerts GROUP BY watchlist").fetchall()
     )
@@ -399,7 +401,7 @@ def test_a_channel_digest_is_checked(tmp_path):
         encoding="utf-8",
     )
     with pytest.raises(ConfigError, match="not a crontab"):
-        load_rules(path)
+        load_watchlists(path)
 
 
 def test_the_pause_between_messages_is_taken_before_a_delivery_is_claimed(
@@ -414,9 +416,9 @@ def test_the_pause_between_messages_is_taken_before_a_delivery_is_claimed(
         HEADER.format(port=smtp.port) + f"  - name: maroc\n    {BROAD}\n    notify: [email]\n",
         encoding="utf-8",
     )
-    rules = load_rules(rules_path)
+    rules = load_watchlists(rules_path)
     db = store.open_database(tmp_path / "veille.db")
-    queued = match_pending(db, rules, max_age=None, now=T0).alerts
+    queued = match_pending(db, *rules, max_age=None, now=T0).alerts
     clock = [1000.0]
     pauses: list[tuple[float, dict[str, int]]] = []
 
@@ -425,7 +427,9 @@ def test_the_pause_between_messages_is_taken_before_a_delivery_is_claimed(
         pauses.append((seconds, states))
         clock[0] += seconds
 
-    sender = Sender(db, rules, io.StringIO(), min_interval=1.0, clock=lambda: clock[0], sleep=sleep)
+    sender = Sender(
+        db, rules.delivery, io.StringIO(), min_interval=1.0, clock=lambda: clock[0], sleep=sleep
+    )
     report = sender.deliver_pending(now=T0)
     assert queued >= 3 and report.sent == report.messages == queued
     assert len(smtp.messages) == queued
@@ -455,7 +459,7 @@ def test_an_article_matching_three_watchlists_is_one_email_naming_the_three(setu
     """One article, three watchlists on one channel: one email whose subject and body name all
     three; its three deliveries are settled together, and nothing goes out twice."""
     db, rules, sender, _ = setup(THREE_WATCHLISTS.format(channels="email"))
-    assert match_pending(db, rules, max_age=None, now=T0).alerts == 3
+    assert match_pending(db, *rules, max_age=None, now=T0).alerts == 3
     report = sender.deliver_pending(now=T0)
     assert report.messages == 1 and report.sent == 3
     (message,) = smtp.messages
@@ -495,7 +499,7 @@ def test_quiet_hours_and_flood_control_stay_each_watchlists_own(setup, smtp):
     notify: [email]
 """
     )
-    match_pending(db, rules, max_age=None, now=T0)
+    match_pending(db, *rules, max_age=None, now=T0)
     report = sender.deliver_pending(now=T0)  # 07:00 in Casablanca
     held = dict(
         db.execute(
@@ -531,10 +535,10 @@ watchlists:
         + THREE_WATCHLISTS.format(channels="revue"),
         encoding="utf-8",
     )
-    rules = load_rules(rules_path)
+    rules = load_watchlists(rules_path)
     db = store.open_database(tmp_path / "veille.db")
-    assert match_pending(db, rules, max_age=None, now=T0).alerts == 3
-    sender = Sender(db, rules, io.StringIO(), min_interval=0)
+    assert match_pending(db, *rules, max_age=None, now=T0).alerts == 3
+    sender = Sender(db, rules.delivery, io.StringIO(), min_interval=0)
     at_eight = sender.deliver_pending(now=T0 + timedelta(hours=1, seconds=30))
     assert at_eight.messages == 1 and at_eight.sent == 3
     (message,) = smtp.messages
@@ -569,10 +573,10 @@ watchlists:
             + THREE_WATCHLISTS.format(channels="equipe, crochet"),
             encoding="utf-8",
         )
-        rules = load_rules(rules_path)
+        rules = load_watchlists(rules_path)
         db = store.open_database(tmp_path / "veille.db")
-        assert match_pending(db, rules, max_age=None, now=T0).alerts == 3
-        report = Sender(db, rules, io.StringIO(), min_interval=0).deliver_pending(now=T0)
+        assert match_pending(db, *rules, max_age=None, now=T0).alerts == 3
+        report = Sender(db, rules.delivery, io.StringIO(), min_interval=0).deliver_pending(now=T0)
     finally:
         server.stop()
     assert report.messages == 2 and report.sent == 6

@@ -21,7 +21,7 @@ from monitors.cli import cli
 from monitors.people import accounts, links
 from monitors.people import store as people_store
 from monitors.people.mail import PeopleMail, address_url
-from monitors.rules.watchlists import load_rules
+from monitors.service.watchlists import load_watchlists
 
 pytestmark = pytest.mark.slow  # end-to-end: real processes (README, "Development")
 
@@ -75,7 +75,7 @@ def team(tmp_path, engine, request):
     )
     accounts.add_user(db, "karim", "autre mot de passe", "karim@example.ma", ("um6p",))
     accounts.add_user(db, "sans-adresse", None, None, ("cloud",))
-    yield db, load_rules(rules_path), location
+    yield db, load_watchlists(rules_path), location
     db.close()
 
 
@@ -85,10 +85,12 @@ def test_one_email_per_person_for_an_article_matching_three_watchlists_naming_th
         db, [_article("presse", 1, "L'UM6P met en service un supercalculateur pour le cloud")]
     )
     people_store.mute(db, "karim", "um6p", "presse", "2026-11-23T08:00:00Z")
-    report = match_pending(db, rules, max_age=None, now=T0)
+    report = match_pending(db, *rules, max_age=None, now=T0)
     assert report.alerts == 3
     mail = PeopleMail(f"mailto://127.0.0.1:{smtp.port}?from=veille@example.ma", READER)
-    sent = Sender(db, rules, io.StringIO(), min_interval=0, people=mail).deliver_pending(now=T0)
+    sent = Sender(db, rules.delivery, io.StringIO(), min_interval=0, people=mail).deliver_pending(
+        now=T0
+    )
     assert sent.messages == 2 and sent.failed == 0  # the console (the default channel) and amina
     # amina follows all three: one message, to her, naming the three; karim muted the outlet
     # for his only watchlist (nothing queued for him); no address, no delivery.
@@ -124,10 +126,10 @@ def _claims(token: str) -> dict:
 def test_a_person_changing_address_gets_what_is_pending_at_the_new_one(team, smtp):
     db, rules, _ = team
     store.store_articles(db, [_article("autre", 2, "Le cloud national")])
-    match_pending(db, rules, max_age=None, now=T0)
+    match_pending(db, *rules, max_age=None, now=T0)
     accounts.set_email(db, "amina", "amina.nouvelle@example.ma")
     mail = PeopleMail(f"mailto://127.0.0.1:{smtp.port}?from=veille@example.ma&to=x@y.ma", None)
-    Sender(db, rules, io.StringIO(), min_interval=0, people=mail).deliver_pending(now=T0)
+    Sender(db, rules.delivery, io.StringIO(), min_interval=0, people=mail).deliver_pending(now=T0)
     assert [m["To"] for m in smtp.messages] == ["amina.nouvelle@example.ma"]
     # no reader address: no links at all
     assert "/links/" not in smtp.messages[0].get_body(("html",)).get_content()
@@ -136,8 +138,8 @@ def test_a_person_changing_address_gets_what_is_pending_at_the_new_one(team, smt
 def test_people_deliveries_without_a_mail_server_fail_saying_what_to_set(team):
     db, rules, _ = team
     store.store_articles(db, [_article("autre", 3, "Le cloud national")])
-    match_pending(db, rules, max_age=None, now=T0)
-    report = Sender(db, rules, io.StringIO(), min_interval=0).deliver_pending(now=T0)
+    match_pending(db, *rules, max_age=None, now=T0)
+    report = Sender(db, rules.delivery, io.StringIO(), min_interval=0).deliver_pending(now=T0)
     assert report.retrying == 1
     (error,) = [
         r[0]
@@ -270,7 +272,7 @@ def test_the_backtest_counts_what_people_marked_not_relevant(tmp_path):
     )
     rules_path = tmp_path / "watchlists.yaml"
     rules_path.write_text(RULES, encoding="utf-8")
-    match_pending(db, load_rules(rules_path), max_age=None, now=T0)
+    match_pending(db, *load_watchlists(rules_path), max_age=None, now=T0)
     ids = {title: i for i, title in db.execute("SELECT id, title FROM articles").fetchall()}
     for title in ("Le cloud de la météo demain", "Le cloud de la météo, encore"):
         people_store.mark_not_relevant(db, "amina", ids[title], "cloud", "2026-11-23T10:00:00Z")
@@ -301,16 +303,16 @@ def test_a_followed_digest_goes_to_the_person_at_its_time_with_each_articles_lin
         ),
         encoding="utf-8",
     )
-    rules = load_rules(rules_path)
+    rules = load_watchlists(rules_path)
     db = store.open_database(tmp_path / "veille.db")
     db.execute("INSERT INTO sources(name) VALUES ('presse') ON CONFLICT DO NOTHING")
     accounts.add_user(db, "amina", None, "amina@example.ma", ("cloud",))
     store.store_articles(
         db, [_article("presse", 1, "Le cloud national"), _article("presse", 2, "Un autre cloud")]
     )
-    match_pending(db, rules, max_age=None, now=T0)
+    match_pending(db, *rules, max_age=None, now=T0)
     mail = PeopleMail(f"mailto://127.0.0.1:{smtp.port}?from=veille@example.ma", READER)
-    sender = Sender(db, rules, io.StringIO(), min_interval=0, people=mail)
+    sender = Sender(db, rules.delivery, io.StringIO(), min_interval=0, people=mail)
     assert sender.deliver_pending(now=T0).messages == 0  # everything waits for 08:00
     assert smtp.messages == []
     tomorrow = T0.replace(hour=8, minute=0, second=30) + timedelta(days=1)

@@ -64,10 +64,10 @@ import sys
 from crawler.storage import store
 from monitors.alerts import store as alerts_store
 from monitors.alerts.delivery import Sender
-from monitors.rules.watchlists import load_rules
+from monitors.service.watchlists import load_watchlists
 import io
 db = store.open_database(sys.argv[1])
-sender = Sender(db, load_rules(sys.argv[2]), io.StringIO(), min_interval=0)
+sender = Sender(db, load_watchlists(sys.argv[2]).delivery, io.StringIO(), min_interval=0)
 sys.stdin.readline()  # all four start together
 sent = 0
 while alerts_store.due_deliveries(db, "2999-01-01T00:00:00Z", 1):

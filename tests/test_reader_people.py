@@ -20,7 +20,7 @@ from crawler.storage import store
 from monitors.alerts.outbox import match_pending
 from monitors.people import accounts, links
 from monitors.people import store as people_store
-from monitors.rules.watchlists import load_rules
+from monitors.service.watchlists import load_watchlists
 from monitors.web.app import ReaderConfig, create_app
 from monitors.web.auth import hash_password
 
@@ -72,7 +72,7 @@ def team_db(tmp_path_factory) -> tuple[Path, Path, dict[str, int]]:
             _article("presse", 3, UM6P_ONLY),
         ],
     )
-    match_pending(db, load_rules(rules_path), max_age=None)
+    match_pending(db, *load_watchlists(rules_path), max_age=None)
     for name, password in PASSWORDS.items():
         accounts.add_user(db, name, password, f"{name}@example.ma")
     ids = {title: i for i, title in db.execute("SELECT id, title FROM articles").fetchall()}

@@ -10,7 +10,8 @@ from click.testing import CliRunner
 
 from crawler.core.errors import ConfigError
 from monitors.cli import cli
-from monitors.rules.watchlists import load_rules, validate_sources_referenced
+from monitors.rules.watchlists import validate_sources_referenced
+from monitors.service.watchlists import load_watchlists
 
 
 def _file(tmp_path, body: str):
@@ -68,7 +69,7 @@ def test_every_problem_of_a_file_is_reported_in_one_run(tmp_path):
         "  - name: quatre\n    terms: [y]\n",
     )
     with pytest.raises(ConfigError) as caught:
-        load_rules(path)
+        load_watchlists(path)
     message = str(caught.value)
     assert message.startswith("4 problems:")
     for line in (3, 6, 9, 12):
@@ -78,7 +79,7 @@ def test_every_problem_of_a_file_is_reported_in_one_run(tmp_path):
 def test_a_yaml_error_has_its_column_and_the_quoting_advice(tmp_path):
     path = _file(tmp_path, 'watchlists:\n  - name: w\n    query: "cloud" OR data\n')
     with pytest.raises(ConfigError) as caught:
-        load_rules(path)
+        load_watchlists(path)
     assert caught.value.line == 3 and caught.value.column
     assert "quote values" in str(caught.value)
 
@@ -86,7 +87,7 @@ def test_a_yaml_error_has_its_column_and_the_quoting_advice(tmp_path):
 def test_an_unknown_source_names_the_valid_ones(tmp_path):
     path = _file(tmp_path, "watchlists:\n  - name: w\n    terms: [a]\n    sources: [le36O]\n")
     with pytest.raises(ConfigError) as caught:
-        validate_sources_referenced(load_rules(path), {"le360", "medias24"})
+        validate_sources_referenced(load_watchlists(path).rules, {"le360", "medias24"})
     assert "unknown source 'le36O'" in str(caught.value)
     assert "le360, medias24" in str(caught.value)
 
@@ -107,6 +108,6 @@ def test_a_broken_channel_is_reported_once_not_at_every_watchlist_naming_it(tmp_
         "  - name: b\n    terms: [y]\n    notify: [revue]\n",
     )
     with pytest.raises(ConfigError) as caught:
-        load_rules(path)
+        load_watchlists(path)
     assert "alert language 'de' is not available" in str(caught.value)
     assert "unknown channel" not in str(caught.value)

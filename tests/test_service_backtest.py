@@ -9,8 +9,8 @@ import pytest
 
 from crawler.storage import store
 from monitors.rules.backtest import ScanBudget
-from monitors.rules.watchlists import load_rules
 from monitors.service.backtest import backtest_watchlist
+from monitors.service.watchlists import load_watchlists
 
 from .test_reader_guard import make_db
 
@@ -30,7 +30,7 @@ def rules(tmp_path_factory):
         "watchlists:\n  - name: um6p\n    terms: [UM6P]\n  - name: none\n    terms: [Zanzibar]\n",
         encoding="utf-8",
     )
-    return load_rules(path)
+    return load_watchlists(path).rules
 
 
 def test_every_match_is_counted_and_the_first_kept(db, rules):

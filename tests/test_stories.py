@@ -212,8 +212,8 @@ watchlists:
         assert second.crawl.new_articles == 1 and second.matches.alerts == 0  # joined the story
         db = store.open_database(config.settings.db)
         assert db.execute("SELECT count(DISTINCT story_id) FROM articles").fetchone()[0] == 1
-        sender = Sender(db, config.rules, io.StringIO(), min_interval=0)
-        due = next_digest_time(config.rules.by_name("cloud"), datetime.now(UTC))
+        sender = Sender(db, config.delivery, io.StringIO(), min_interval=0)
+        due = next_digest_time(config.delivery.route("cloud"), datetime.now(UTC))
         report = sender.deliver_pending(now=due + timedelta(seconds=5))
         assert report.messages == 1
         assert sender.deliver_pending(now=due + timedelta(days=2)).messages == 0
@@ -390,7 +390,7 @@ def test_five_daily_heat_bulletins_give_five_alerts(db_location, tmp_path):
     """A rubric of one outlet, near-identical from day to day but for its figures and days: each
     day is its own story, so a watchlist on it alerts every day, not only the first."""
     from monitors.alerts.outbox import match_pending
-    from monitors.rules.watchlists import load_rules
+    from monitors.service.watchlists import load_watchlists
 
     db = store.open_database(db_location)
     _register(db, [("meteo-maroc", "Météo Maroc")])
@@ -406,7 +406,7 @@ def test_five_daily_heat_bulletins_give_five_alerts(db_location, tmp_path):
     assert db.execute("SELECT count(DISTINCT story_id) FROM articles").fetchone()[0] == 5
     rules_path = tmp_path / "watchlists.yaml"
     rules_path.write_text(WATCHLIST, encoding="utf-8")
-    report = match_pending(db, load_rules(rules_path), max_age=None)
+    report = match_pending(db, *load_watchlists(rules_path), max_age=None)
     assert report.alerts == 5
 
 
@@ -414,7 +414,7 @@ def test_one_event_in_four_outlets_gives_one_alert_listing_the_others_with_links
     db_location, tmp_path
 ):
     from monitors.alerts.outbox import match_pending
-    from monitors.rules.watchlists import load_rules
+    from monitors.service.watchlists import load_watchlists
 
     db = store.open_database(db_location)
     outlets = [("lequotidien", "Le Quotidien"), ("alkhabar", "Al Khabar"),
@@ -443,7 +443,7 @@ def test_one_event_in_four_outlets_gives_one_alert_listing_the_others_with_links
     assert db.execute("SELECT count(DISTINCT story_id) FROM articles").fetchone()[0] == 1
     rules_path = tmp_path / "watchlists.yaml"
     rules_path.write_text(WATCHLIST + "    notify: [console]\n", encoding="utf-8")
-    assert match_pending(db, load_rules(rules_path), max_age=None).alerts == 1
+    assert match_pending(db, *load_watchlists(rules_path), max_age=None).alerts == 1
     (alert,) = db.execute("SELECT story_id FROM alerts").fetchall()
     others = story_sources(db, alert[0])
     assert [url for _, _, url in others] == [f"https://{n}.ma/chaleur-24/" for n, _ in outlets]

@@ -19,7 +19,7 @@ from crawler.storage.importer import ImportFileError, ImportRecord, import_file,
 from monitors.alerts.delivery import Sender
 from monitors.alerts.outbox import match_pending
 from monitors.cli import cli
-from monitors.rules.watchlists import load_rules
+from monitors.service.watchlists import load_watchlists
 from monitors.web.search import search
 
 from .conftest import REPORT
@@ -172,10 +172,10 @@ def test_an_event_in_four_outlets_alerts_once_listing_the_other_three_with_links
         "    notify: [console]\n",
         encoding="utf-8",
     )
-    rules = load_rules(rules_path)
-    assert match_pending(db, rules, max_age=None).alerts == 1
+    rules = load_watchlists(rules_path)
+    assert match_pending(db, *rules, max_age=None).alerts == 1
     out = io.StringIO()
-    assert Sender(db, rules, out, min_interval=0).deliver_pending().messages == 1
+    assert Sender(db, rules.delivery, out, min_interval=0).deliver_pending().messages == 1
     text = out.getvalue()
     first, *others = records
     assert first["url"] in text
@@ -198,7 +198,7 @@ def test_a_day_of_a_rubric_alerts_every_day(at, tmp_path):
         "watchlists:\n  - name: pluie\n    title: Pluie\n    query: 'نشرة إنذارية'\n",
         encoding="utf-8",
     )
-    assert match_pending(db, load_rules(rules_path), max_age=None).alerts == 7
+    assert match_pending(db, *load_watchlists(rules_path), max_age=None).alerts == 7
 
 
 # -- the import file ---------------------------------------------------------------------------
@@ -288,7 +288,7 @@ def test_no_alerts_import_is_searchable_but_never_alerts(at, tmp_path):
         "watchlists:\n  - name: emploi\n    title: Emploi\n    query: 'chômage'\n",
         encoding="utf-8",
     )
-    assert match_pending(db, load_rules(rules_path), max_age=None).alerts == 0
+    assert match_pending(db, *load_watchlists(rules_path), max_age=None).alerts == 0
     assert len(search(db, "chomage", limit=100)) == len(records)  # searchable, accents or not
 
 

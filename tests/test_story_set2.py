@@ -55,7 +55,7 @@ from crawler.storage import store
 from monitors.alerts.delivery import Sender
 from monitors.alerts.outbox import match_pending
 from monitors.cli import cli
-from monitors.rules.watchlists import load_rules
+from monitors.service.watchlists import load_watchlists
 
 from .conftest import REPORT
 from .story_corpus2 import RUBRIC_FILE, event_files, labelled_articles, write_import_file
@@ -311,7 +311,7 @@ def _mail_rules(folder, smtp, query: str, options: str = ""):
         f"    notify: [mail]\n{options}",
         encoding="utf-8",
     )
-    return load_rules(path)
+    return load_watchlists(path)
 
 
 def _links(smtp) -> list[list[str]]:
@@ -331,8 +331,8 @@ def test_the_five_phases_of_one_match_give_five_alerts(tmp_path, smtp):
     one of them (the topic's vocabulary does not make them one story)."""
     db, records = _stored_set(tmp_path)
     rules = _mail_rules(tmp_path, smtp, "Ghana OR غانا")
-    assert match_pending(db, rules, max_age=None).alerts == 5
-    assert Sender(db, rules, io.StringIO(), min_interval=0).deliver_pending().messages == 5
+    assert match_pending(db, *rules, max_age=None).alerts == 5
+    assert Sender(db, rules.delivery, io.StringIO(), min_interval=0).deliver_pending().messages == 5
     phase_of = {r["url"]: r["story"] for r in records if r["topic"] == FOOTBALL}
     alerted = [phase_of[links[0]].removeprefix(FOOTBALL + "-") for links in _links(smtp)]
     assert sorted(alerted) == sorted(FOOTBALL_PHASES)
@@ -348,8 +348,8 @@ def test_the_french_and_arabic_reports_of_one_communique_give_one_alert_listing_
     reports = [r for r in records if r["story"] == "smig-decret"]
     assert {r["language"] for r in reports} == {"fr", "ar"}
     rules = _mail_rules(tmp_path, smtp, 'SMIG OR "الحد الأدنى"')
-    assert match_pending(db, rules, max_age=None).alerts == 1
-    assert Sender(db, rules, io.StringIO(), min_interval=0).deliver_pending().messages == 1
+    assert match_pending(db, *rules, max_age=None).alerts == 1
+    assert Sender(db, rules.delivery, io.StringIO(), min_interval=0).deliver_pending().messages == 1
     (links,) = _links(smtp)
     assert links[0] == reports[0]["url"]  # the first report, in French
     assert {r["url"] for r in reports} <= set(links), links  # the Arabic ones listed with it
@@ -378,8 +378,8 @@ def test_a_watchlist_asking_one_alert_per_language_gets_the_french_and_the_arabi
     db, records = _stored_set(tmp_path)
     reports = [r for r in records if r["story"] == "smig-decret"]
     rules = _mail_rules(tmp_path, smtp, 'SMIG OR "الحد الأدنى"', "    alert_per_language: true\n")
-    assert match_pending(db, rules, max_age=None).alerts == 2
-    assert Sender(db, rules, io.StringIO(), min_interval=0).deliver_pending().messages == 2
+    assert match_pending(db, *rules, max_age=None).alerts == 2
+    assert Sender(db, rules.delivery, io.StringIO(), min_interval=0).deliver_pending().messages == 2
     first_fr = next(r["url"] for r in reports if r["language"] == "fr")
     first_ar = next(r["url"] for r in reports if r["language"] == "ar")
     assert sorted(links[0] for links in _links(smtp)) == sorted([first_fr, first_ar])

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from monitors.rules.watchlists import load_rules
+from monitors.service.watchlists import load_watchlists
 from monitors.web.app import ReaderConfig, create_app
 
 from .cdp import Browser
@@ -72,7 +72,9 @@ def test_a_search_saved_as_a_watchlist_lands_in_the_file_with_its_comments(
     browser.screenshot("watchlist-saved")
     after = watchlists.read_text(encoding="utf-8")
     assert after.startswith(before) and comments(after) == comments(before)
-    assert load_rules(watchlists).by_name("supercalculateur").title == "Supercalculateurs"
+    assert (
+        load_watchlists(watchlists).rules.by_name("supercalculateur").title == "Supercalculateurs"
+    )
     browser.open(f"{web}/watchlists/")
     assert "Supercalculateurs" in browser.text
     browser.screenshot("watchlists")

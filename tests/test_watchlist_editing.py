@@ -1,4 +1,4 @@
-"""Watchlists changed by a program (monitors.rules.editing): the file keeps its comments and
+"""Watchlists changed by a program (monitors.service.editing): the file keeps its comments and
 layout, a stale form is refused, an invalid change is never written, every change is kept
 (backup) and logged (who, when, diff)."""
 
@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from monitors.rules.editing import (
+from monitors.rules.matcher import ArticleText, Matcher
+from monitors.seeds import BUNDLED_WATCHLISTS
+from monitors.service.editing import (
     Change,
     EditRefused,
     StaleFile,
@@ -27,9 +29,7 @@ from monitors.rules.editing import (
     save_change,
     watchlist_fields,
 )
-from monitors.rules.matcher import ArticleText, Matcher
-from monitors.rules.watchlists import load_rules
-from monitors.seeds import BUNDLED_WATCHLISTS
+from monitors.service.watchlists import load_watchlists
 
 SEED = BUNDLED_WATCHLISTS
 GITEX = WatchlistFields(
@@ -80,7 +80,7 @@ def test_a_created_watchlist_keeps_every_comment_and_only_adds_its_lines(watchli
         "\n  - name: gitex\n    title: Gitex Africa\n"
         "    query: '\"Gitex Africa\" OR gitex*'\n    languages: [fr, ar]\n"
     )
-    rules = load_rules(watchlists)
+    rules = load_watchlists(watchlists).rules
     assert rules.by_name("gitex").query_text == '"Gitex Africa" OR gitex*'
     assert saved.token == file_token(watchlists)
 
@@ -106,7 +106,7 @@ def test_an_edit_changes_only_the_lines_of_that_watchlist(watchlists):
     assert max(len(line) for line in after.splitlines()) <= max(
         len(line) for line in text.splitlines()
     )
-    rule = load_rules(watchlists).by_name("souverainete-numerique")
+    rule = load_watchlists(watchlists).rules.by_name("souverainete-numerique")
     assert rule.query_text is not None
     assert " ".join(rule.query_text.split()) == longer.query
     assert rule.title == "Souveraineté"
@@ -114,7 +114,7 @@ def test_an_edit_changes_only_the_lines_of_that_watchlist(watchlists):
 
 def test_a_paused_watchlist_stays_in_the_file_and_matches_nothing(watchlists):
     saved = save_change(watchlists, file_token(watchlists), Change("pause", "dell-maroc"), "ali")
-    rules = load_rules(watchlists)
+    rules = load_watchlists(watchlists).rules
     assert rules.by_name("dell-maroc").paused
     article = ArticleText("Dell Technologies ouvre un bureau à Casablanca", "Dell Maroc.", None)
     assert [r.watchlist for r in Matcher(rules.watchlists, rules.entities).match(article)]
@@ -128,8 +128,8 @@ def test_a_deleted_watchlist_leaves_the_others_and_their_comments(watchlists):
     save_change(watchlists, file_token(watchlists), Change("delete", "ia-souverainete"), "ali")
     after = watchlists.read_text(encoding="utf-8")
     assert "ia-souverainete" not in after and comments(after) == comments(before)
-    assert [w.name for w in load_rules(watchlists).watchlists] == [
-        w.name for w in load_rules(SEED).watchlists if w.name != "ia-souverainete"
+    assert [w.name for w in load_watchlists(watchlists).rules.watchlists] == [
+        w.name for w in load_watchlists(SEED).rules.watchlists if w.name != "ia-souverainete"
     ]
 
 
@@ -208,7 +208,7 @@ def test_the_loader_refuses_a_paused_value_that_is_not_true_or_false(tmp_path):
     path = tmp_path / "w.yaml"
     path.write_text("watchlists:\n  - name: a\n    terms: [x]\n    paused: 'yes'\n")
     with pytest.raises(Exception, match="paused must be true or false"):
-        load_rules(path)
+        load_watchlists(path)
 
 
 def test_rules_check_says_which_watchlists_are_paused(watchlists):

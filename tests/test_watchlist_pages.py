@@ -17,9 +17,9 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from monitors.rules.editing import backup_path, changes_path, recent_changes
-from monitors.rules.watchlists import load_rules
 from monitors.service.config import parse_editors
+from monitors.service.editing import backup_path, changes_path, recent_changes
+from monitors.service.watchlists import load_watchlists
 from monitors.web.app import ReaderConfig, create_app
 from monitors.web.editing import suggested_name
 
@@ -94,7 +94,7 @@ def test_a_search_saved_as_a_watchlist_is_previewed_then_written_with_the_files_
     assert 'id="saved"' in saved and "No daemon is running" in saved or "Aucun démon" in saved
     after = watchlists.read_text(encoding="utf-8")
     assert after.startswith(before) and comments(after) == comments(before)
-    rule = load_rules(watchlists).by_name("supercalculateur")
+    rule = load_watchlists(watchlists).rules.by_name("supercalculateur")
     assert (rule.title, rule.query_text, rule.languages) == (
         "Supercalculateurs",
         "supercalculateur",
@@ -149,11 +149,11 @@ def test_pause_resume_and_delete_change_the_file_and_the_list(web, watchlists):
     token = form_values(listing)
     status, page = send(client, f"{web}/watchlists/ia-souverainete/pause", token)
     assert status == 200, page[-1500:]
-    assert load_rules(watchlists).by_name("ia-souverainete").paused
+    assert load_watchlists(watchlists).rules.by_name("ia-souverainete").paused
     _, listing = client.get(f"{web}/watchlists/")
     assert re.search(r"ia-souverainete.*?(en pause|paused)", listing, re.S)
     status, _ = send(client, f"{web}/watchlists/ia-souverainete/resume", form_values(listing))
-    assert status == 200 and not load_rules(watchlists).by_name("ia-souverainete").paused
+    assert status == 200 and not load_watchlists(watchlists).rules.by_name("ia-souverainete").paused
     status, confirm = client.get(f"{web}/watchlists/ia-souverainete/delete")
     assert status == 200 and "-  - name: ia-souverainete" in confirm
     assert "ia-souverainete" in watchlists.read_text(encoding="utf-8")  # asked, not done
@@ -240,7 +240,7 @@ def test_the_opml_export_lists_every_watchlists_feed(web, watchlists):
     assert root.tag == "opml" and root.get("version") == "2.0"
     assert root.find("head/title") is not None and root.find("head/dateCreated") is not None
     outlines = root.findall("body/outline")
-    names = [w.name for w in load_rules(watchlists).watchlists]
+    names = [w.name for w in load_watchlists(watchlists).rules.watchlists]
     assert [o.get("xmlUrl") for o in outlines] == [f"{web}/feeds/{n}.atom" for n in names]
     for outline in outlines:
         assert outline.get("type") == "rss" and outline.get("text")

@@ -17,7 +17,7 @@ import yaml
 
 from monitors.demo.run import LOCAL_CRAWL_SETTINGS
 from monitors.demo.sites import DEMO_SITES_ROOT, render_sources
-from monitors.rules.editing import recent_changes
+from monitors.service.editing import recent_changes
 from monitors.web.app import ReaderConfig, create_app
 
 from .reader_client import FormClient, running

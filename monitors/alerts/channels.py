@@ -15,9 +15,9 @@ from crawler.core.errors import ConfigError
 from crawler.core.yamlfile import LineDict, require_mapping, string_list
 from monitors.alerts.policy import DEFAULT_TIMEZONE, parse_delivery_policy
 from monitors.alerts.secrets import remember_url_secrets, substitute
+from monitors.rules.watchlists import NAME  # channel names are written as watchlist names
 
 CONSOLE = "console"
-NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _CHANNEL_KEYS = {"url", "config", "tags", "description", "digest", "timezone", "language"}
 
 

@@ -29,11 +29,11 @@ from typing import Any, TextIO
 
 import apprise
 
-from crawler.core.errors import ConfigError
 from crawler.core.kill_points import kill_point
 from crawler.core.times import iso
 from crawler.storage.engine import Database
 from monitors.alerts import store as alerts_store
+from monitors.alerts.channels import CONSOLE
 from monitors.alerts.messages import (
     Message,
     TemplateRenderError,
@@ -43,12 +43,12 @@ from monitors.alerts.messages import (
     render_digest,
 )
 from monitors.alerts.outbox import describe_hits
+from monitors.alerts.routing import DeliveryConfig, Route
 from monitors.alerts.secrets import redact
 from monitors.alerts.store import PendingAlert
 from monitors.alerts.timing import FLOOD_WINDOW, next_digest_time, quiet_until
 from monitors.people import store as people_store
 from monitors.people.mail import PeopleMail, address_url, person_of
-from monitors.rules.watchlists import CONSOLE, RuleSet, Watchlist
 
 logger = logging.getLogger(__name__)
 
@@ -120,7 +120,7 @@ class Sender:
     def __init__(
         self,
         db: Database,
-        rules: RuleSet,
+        delivery: DeliveryConfig,
         console: TextIO | None = None,
         min_interval: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
@@ -129,7 +129,7 @@ class Sender:
     ) -> None:
         self.db = db
         self.people = people or PeopleMail()
-        self.rules = rules
+        self.delivery = delivery
         self.console = console or sys.stdout
         self.min_interval = min_interval
         self._clock = clock
@@ -142,7 +142,7 @@ class Sender:
     def _target(self, channel: str) -> apprise.Apprise | None:
         if channel in self._apprise:
             return self._apprise[channel]
-        spec = self.rules.channels.get(channel)
+        spec = self.delivery.channels.get(channel)
         if spec is None or not spec.usable:
             return None
         target = apprise.Apprise()
@@ -163,7 +163,7 @@ class Sender:
         return target
 
     def _combined(self, channel: str) -> bool:
-        spec = self.rules.channels.get(channel)
+        spec = self.delivery.channels.get(channel)
         return bool(spec and spec.digest)
 
     def _kind(self, channel: str) -> str:
@@ -171,7 +171,7 @@ class Sender:
             return "console"
         if person_of(channel) is not None:
             return "email"
-        spec = self.rules.channels.get(channel)
+        spec = self.delivery.channels.get(channel)
         return channel_kind(spec.url) if spec and spec.url else "other"
 
     def _pace(self, channel: str) -> None:
@@ -234,7 +234,7 @@ class Sender:
         target = self._target(channel)
         if target is None:
             return f"channel {channel!r} is not configured (or its variables are not set)"
-        spec = self.rules.channels[channel]
+        spec = self.delivery.channels[channel]
         with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as captured:
             ok = target.notify(
                 body=message.body,
@@ -328,11 +328,9 @@ class Sender:
     def _sent_recently(self, watchlist: str, channel: str, now: datetime) -> int:
         return alerts_store.sent_since(self.db, watchlist, channel, iso(now - FLOOD_WINDOW))
 
-    def _watchlist(self, name: str) -> Watchlist:
-        try:
-            return self.rules.by_name(name)
-        except ConfigError:  # removed from the rules since the alert was queued
-            return Watchlist(name=name, title=name, terms=(name,))
+    def _watchlist(self, name: str) -> Route:
+        """The watchlist's route (the console's for one removed since its alert was queued)."""
+        return self.delivery.route(name)
 
     # -- the send loop -----------------------------------------------------------------------------
 
@@ -418,7 +416,7 @@ class Sender:
         sections: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
         for entry in listed:
             sections[entry["watchlist"]].append(entry)
-        spec = self.rules.channels.get(channel)
+        spec = self.delivery.channels.get(channel)
         language = spec.language if spec and spec.digest else self._watchlist(names[0]).language
         self._deliver(
             rows,
@@ -466,5 +464,5 @@ class Sender:
         self._finish(rows, error, now, report)
 
 
-def _named(watchlist: Watchlist) -> dict[str, str]:
+def _named(watchlist: Route) -> dict[str, str]:
     return {"name": watchlist.name, "title": watchlist.title}

@@ -17,6 +17,8 @@ from crawler.core.times import iso, parse_timestamp
 from crawler.storage import store as crawler_store
 from crawler.storage.engine import Database
 from monitors.alerts import store as alerts_store
+from monitors.alerts.channels import Channel
+from monitors.alerts.routing import DeliveryConfig, Route
 from monitors.alerts.timing import next_digest_time
 from monitors.people import mail as people_mail
 from monitors.people import store as people_store
@@ -82,6 +84,7 @@ def record_matches(
     article_id: int,
     results: list[MatchResult],
     rules: RuleSet,
+    delivery: DeliveryConfig,
     alert: bool,
     now: datetime | None,
 ) -> int:
@@ -127,11 +130,12 @@ def record_matches(
             continue
         created += 1
         deliveries = []
-        for channel in rules.channels_for(watchlist):
-            spec = rules.channels.get(channel)
+        route = delivery.route(result.watchlist)
+        for channel in delivery.channels_for(result.watchlist):
+            spec = delivery.channels.get(channel)
             # A channel's combined digest (its morning review) wins over the watchlist's own
             # schedule: everything sent there waits for it.
-            schedule = spec if spec is not None and spec.digest else watchlist
+            schedule: Route | Channel = spec if spec is not None and spec.digest else route
             digest = schedule.digest is not None
             due = iso(next_digest_time(schedule, clock)) if digest else stamp
             deliveries.append(alerts_store.NewDelivery(alert_id, channel, due, digest))
@@ -139,8 +143,8 @@ def record_matches(
         # it at their own address, on the watchlist's own schedule.
         source = source or people_store.article_source(db, article_id) or ""
         for subscriber in people_store.subscribers(db, result.watchlist, source):
-            digest = watchlist.digest is not None
-            due = iso(next_digest_time(watchlist, clock)) if digest else stamp
+            digest = route.digest is not None
+            due = iso(next_digest_time(route, clock)) if digest else stamp
             deliveries.append(
                 alerts_store.NewDelivery(
                     alert_id, people_mail.channel_of(subscriber.name), due, digest
@@ -165,6 +169,7 @@ MATCHING_LOCK = "monitors.alerts.matching"
 def match_pending(
     db: Database,
     rules: RuleSet,
+    delivery: DeliveryConfig,
     matcher: Matcher | None = None,
     max_age: timedelta | None = DEFAULT_ALERT_MAX_AGE,
     batch: int = MATCH_BATCH,
@@ -193,7 +198,13 @@ def match_pending(
         with db.transaction(lock=MATCHING_LOCK):
             created_per_article = [
                 record_matches(
-                    db, row.id, results, rules, is_recent(row.published, max_age, clock), now
+                    db,
+                    row.id,
+                    results,
+                    rules,
+                    delivery,
+                    is_recent(row.published, max_age, clock),
+                    now,
                 )
                 for row, results in matched
             ]

@@ -6,13 +6,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from monitors.alerts.channels import Channel
 from monitors.alerts.cron import next_fire_time
-from monitors.rules.watchlists import Channel, Watchlist
+from monitors.alerts.routing import Route
 
 FLOOD_WINDOW = timedelta(hours=1)
 
 
-def next_digest_time(watchlist: Watchlist | Channel, now: datetime) -> datetime:
+def next_digest_time(watchlist: Route | Channel, now: datetime) -> datetime:
     """The next digest of this watchlist (or channel with a combined digest) strictly after
     `now`; the next full hour if it has no digest schedule (where alerts rolled over by flood
     control or quiet hours go)."""
@@ -21,7 +22,7 @@ def next_digest_time(watchlist: Watchlist | Channel, now: datetime) -> datetime:
     return (now + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0).astimezone(UTC)
 
 
-def quiet_until(watchlist: Watchlist, now: datetime) -> datetime | None:
+def quiet_until(watchlist: Route, now: datetime) -> datetime | None:
     """If `now` falls in the watchlist's quiet hours, when they end (UTC); otherwise None."""
     if not watchlist.quiet_hours:
         return None

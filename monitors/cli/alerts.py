@@ -7,14 +7,13 @@ from dataclasses import asdict
 
 import click
 
-from crawler.core.errors import VeilleError
 from monitors.cli.options import (
     LIMIT,
     ROW_ID,
     existing_db,
     known_names,
-    rules_of,
     settings_of,
+    watchlists_of,
 )
 from monitors.terminal import echo, echo_json
 
@@ -37,13 +36,13 @@ def notify_test(ctx: click.Context, channel: str) -> None:
     from monitors.alerts.messages import Message
 
     settings = settings_of(ctx)
-    rule_set = rules_of(ctx)
-    if channel != CONSOLE and channel not in rule_set.channels:
-        known = ", ".join(sorted(rule_set.channels)) or "none"
+    delivery = watchlists_of(ctx).delivery
+    if channel != CONSOLE and channel not in delivery.channels:
+        known = ", ".join(sorted(delivery.channels)) or "none"
         raise click.UsageError(f"no channel named {channel!r} (known: {known})")
-    if channel != CONSOLE and not rule_set.channels[channel].usable:
+    if channel != CONSOLE and not delivery.channels[channel].usable:
         raise click.ClickException(
-            next(m for m in describe_unusable_channels(rule_set.channels) if f"'{channel}'" in m)
+            next(m for m in describe_unusable_channels(delivery.channels) if f"'{channel}'" in m)
         )
     message = Message(
         "[veille] Message de test / test message",
@@ -51,7 +50,7 @@ def notify_test(ctx: click.Context, channel: str) -> None:
         "This channel works: veille alerts will arrive here.",
         apprise.NotifyFormat.TEXT,
     )
-    sender = Sender(store.open_database(settings.db), rule_set, min_interval=0)
+    sender = Sender(store.open_database(settings.db), delivery, min_interval=0)
     error = sender.send(channel, message)
     if error:
         echo(f"✘ {channel}: {error}", err=True)
@@ -111,18 +110,13 @@ def alerts_show(ctx: click.Context, alert_id: int) -> None:
     from crawler.storage import store
     from monitors.alerts.inspect import show_alert
     from monitors.alerts.messages import render_alert
-    from monitors.rules.watchlists import Watchlist
 
     settings = settings_of(ctx)
     db = store.open_database(settings.db)
     deliveries, rows = show_alert(db, alert_id)
     if not rows:
         raise click.ClickException(f"no alert {alert_id}")
-    rule_set = rules_of(ctx)
-    try:
-        watchlist = rule_set.by_name(rows[0]["watchlist"])
-    except VeilleError:
-        watchlist = Watchlist(rows[0]["watchlist"], rows[0]["watchlist"], terms=("-",))
+    watchlist = watchlists_of(ctx).delivery.route(rows[0]["watchlist"])
     message = render_alert(rows[0], watchlist, "console")
     echo(f"{message.subject}\n\n{message.body}\n")
     table = [

@@ -16,24 +16,32 @@ if TYPE_CHECKING:  # the storage layer loads when a command runs, not for `veill
     from crawler.storage.engine import Database
     from monitors.rules.watchlists import RuleSet
     from monitors.service.config import Config, Settings
+    from monitors.service.watchlists import Watchlists
 
 
 def settings_of(ctx: click.Context) -> Settings:
     return ctx.obj["settings"]
 
 
-def rules_of(ctx: click.Context) -> RuleSet:
-    """The watchlists of this invocation (the watchlists file, its ${VAR}s from the secrets
-    file), read once whichever commands and checks ask for them; a VeilleError when the file is
-    invalid, which commands that can do without it catch."""
+def watchlists_of(ctx: click.Context) -> Watchlists:
+    """The watchlists file of this invocation (its rules and their delivery, its ${VAR}s from
+    the secrets file), read once whichever commands and checks ask for it; a VeilleError when
+    the file is invalid, which commands that can do without it catch."""
     obj = ctx.find_root().obj
-    if "rules" not in obj:
+    if "watchlists" not in obj:
         from monitors.alerts.secrets import load_secrets_file
-        from monitors.rules.watchlists import load_rules
+        from monitors.service.watchlists import load_watchlists
 
         settings = settings_of(ctx)
-        obj["rules"] = load_rules(settings.watchlists, load_secrets_file(settings.secrets))
-    return obj["rules"]
+        obj["watchlists"] = load_watchlists(
+            settings.watchlists, load_secrets_file(settings.secrets)
+        )
+    return obj["watchlists"]
+
+
+def rules_of(ctx: click.Context) -> RuleSet:
+    """The rules of the watchlists file of this invocation (see `watchlists_of`)."""
+    return watchlists_of(ctx).rules
 
 
 def config_of(ctx: click.Context) -> Config:
@@ -44,7 +52,9 @@ def config_of(ctx: click.Context) -> Config:
         from monitors.service.config import load_config
 
         obj["config"] = load_config(settings_of(ctx))
-        obj["rules"] = obj["config"].rules
+        from monitors.service.watchlists import Watchlists
+
+        obj["watchlists"] = Watchlists(obj["config"].rules, obj["config"].delivery)
     return obj["config"]
 
 

@@ -107,7 +107,7 @@ def rules_check(ctx: click.Context, as_json: bool, strict: bool) -> None:
                         "terms": list(w.terms),
                         "entities": list(w.entities),
                         "languages": list(w.languages),
-                        "channels": config.rules.channels_for(w),
+                        "channels": config.delivery.channels_for(w.name),
                         "paused": w.paused,
                     }
                     for w in config.rules.watchlists
@@ -119,7 +119,7 @@ def rules_check(ctx: click.Context, as_json: bool, strict: bool) -> None:
         return
     echo(f"{config.rules.path}: {len(config.rules.watchlists)} watchlists — valid")
     for w in config.rules.watchlists:
-        channels = ", ".join(config.rules.channels_for(w))
+        channels = ", ".join(config.delivery.channels_for(w.name))
         parts = []
         if w.query_text:
             query = " ".join(w.query_text.split())

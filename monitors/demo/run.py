@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from monitors.alerts.routing import DeliveryConfig
 from monitors.demo.sites import (
     DEMO_SITES_ROOT,
     ServedSite,
@@ -39,9 +40,8 @@ class DemoResult:
 
 def console_only(config: Config) -> Config:
     """The same rules with every channel removed: the demo must not mail or post anything."""
-    watchlists = [dataclasses.replace(w, notify=()) for w in config.rules.watchlists]
-    rules = dataclasses.replace(config.rules, watchlists=watchlists, channels={})
-    return dataclasses.replace(config, rules=rules)
+    routes = {n: dataclasses.replace(r, notify=()) for n, r in config.delivery.routes.items()}
+    return dataclasses.replace(config, delivery=DeliveryConfig(channels={}, routes=routes))
 
 
 def demo_sources(sites: dict[str, ServedSite]) -> str:

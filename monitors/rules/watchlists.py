@@ -1,35 +1,27 @@
-"""Watchlists and notification channels, loaded from YAML and validated in one place.
+"""Watch rules: what makes an article match a watchlist, and the entities rules name.
 
-A bad file raises ConfigError naming the file, the line and the fix; callers load the whole file
-or nothing, so a daemon never runs with half its rules.
+The watchlists file holds both these rules and their delivery configuration (channels, digests,
+quiet hours: monitors.alerts.routing); monitors.service.watchlists reads the file once and
+composes the two, so matching never depends on how alerts are delivered. A bad entry raises
+ConfigError naming the file, the line and the fix.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from crawler.core.errors import ConfigError, combined, raise_all
+from crawler.core.errors import ConfigError, raise_all
 from crawler.core.normalize import normalize
 from crawler.core.yamlfile import (
     LineDict,
     language_list,
     line_in,
-    load_yaml,
     reject_unknown_keys,
     require_mapping,
     string_list,
 )
-from monitors.alerts.channels import (
-    CONSOLE,
-    NAME,
-    Channel,
-    check_apprise_url,
-    parse_channels,
-)
-from monitors.alerts.policy import DEFAULT_TIMEZONE, parse_delivery_policy
-from monitors.alerts.secrets import substitute
 from monitors.rules.query import And as QAnd
 from monitors.rules.query import EntityRef, Node, QuerySyntaxError, atoms, parse_query
 from monitors.rules.query import Not as QNot
@@ -38,29 +30,27 @@ from monitors.rules.query import Term as QTerm
 
 logger = logging.getLogger(__name__)
 
-_WATCHLIST_KEYS = {
-    "name",
-    "title",
-    "query",
-    "terms",
-    "entities",
-    "require",
-    "exclude",
-    "languages",
-    "sources",
-    "fields",
-    "min_mentions",
-    "notify",
-    "description",
-    "digest",
-    "timezone",
-    "max_per_hour",
-    "quiet_hours",
-    "language",
-    "templates",
-    "paused",
-    "alert_per_language",
-}
+# A watchlist's, an entity's or a channel's name.
+NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+# The keys of a watchlist entry the rules read; the rest of the entry is its delivery.
+RULE_KEYS = frozenset(
+    {
+        "name",
+        "title",
+        "query",
+        "terms",
+        "entities",
+        "require",
+        "exclude",
+        "languages",
+        "sources",
+        "fields",
+        "min_mentions",
+        "description",
+        "paused",
+        "alert_per_language",
+    }
+)
 _ENTITY_KEYS = {"id", "name", "aliases", "fuzzy", "description"}
 DEFAULT_CONTEXT_WINDOW = 10
 
@@ -99,19 +89,12 @@ class Watchlist:
     exclude: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
-    notify: tuple[str, ...] = ()
     line: int = 0
     query: Node | None = None
     query_text: str | None = None
     entities: tuple[str, ...] = ()
     fields: tuple[str, ...] = ("title", "text")
     min_mentions: int = 1
-    digest: str | None = None  # a crontab: alerts wait for it and go out grouped
-    timezone: str = DEFAULT_TIMEZONE
-    max_per_hour: int | None = None  # beyond it, alerts roll into the next digest
-    quiet_hours: tuple[str, str] | None = None  # ("22:00", "07:00"): held, then sent grouped
-    language: str = "fr"
-    templates: tuple[tuple[str, str], ...] = ()
     paused: bool = False  # kept in the file and shown in the reader, matched by nothing
     # A story reported in several languages alerts once per language instead of once.
     alert_per_language: bool = False
@@ -136,9 +119,10 @@ def watchlist_expression(w: Watchlist) -> Node:
 
 @dataclass
 class RuleSet:
+    """The watchlists and entities of one watchlists file, in file order."""
+
     path: str
     watchlists: list[Watchlist] = field(default_factory=list)
-    channels: dict[str, Channel] = field(default_factory=dict)
     entities: dict[str, Entity] = field(default_factory=dict)
     raw_watchlists: list = field(default_factory=list, repr=False)  # for lint positions
 
@@ -148,11 +132,6 @@ class RuleSet:
                 return watchlist
         known = ", ".join(w.name for w in self.watchlists)
         raise ConfigError(self.path, None, f"no watchlist named {name!r}", f"use one of: {known}")
-
-    def channels_for(self, watchlist: Watchlist) -> list[str]:
-        """Channel names an alert of this watchlist goes to; the console when none is usable."""
-        usable = [n for n in watchlist.notify if self.channels[n].usable]
-        return usable or [CONSOLE]
 
 
 def _require_groups(raw: LineDict, path: str) -> tuple[tuple[str, ...], ...]:
@@ -204,7 +183,8 @@ def _parse_query(raw: LineDict, path: str) -> tuple[Node | None, str | None]:
         ) from None
 
 
-def _parse_entities(raw: object, path: str, line: int) -> dict[str, Entity]:
+def parse_entities(raw: object, path: str, line: int) -> dict[str, Entity]:
+    """The file's `entities:`, by id."""
     if raw is None:
         return {}
     if not isinstance(raw, list):
@@ -264,10 +244,12 @@ def _parse_entities(raw: object, path: str, line: int) -> dict[str, Entity]:
     return entities
 
 
-def _parse_watchlist(
-    raw: LineDict, path: str, channels: dict[str, Channel], entities: dict[str, Entity]
+def parse_watchlist(
+    raw: LineDict, path: str, entities: dict[str, Entity], other_keys: frozenset[str] = frozenset()
 ) -> Watchlist:
-    reject_unknown_keys(raw, _WATCHLIST_KEYS, path, "watchlist")
+    """One entry of `watchlists:`, its rule part; `other_keys` are the keys another part of the
+    entry reads (its delivery), accepted here without being read."""
+    reject_unknown_keys(raw, set(RULE_KEYS | other_keys), path, "watchlist")
     name = raw.get("name")
     if not isinstance(name, str) or not NAME.match(name):
         raise ConfigError(
@@ -324,27 +306,6 @@ def _parse_watchlist(
             "alert_per_language must be true or false",
             "true: one alert per story and language; false (default): one per story",
         )
-    notify = string_list(raw.get("notify"), path, raw.line_of("notify"), "notify")
-    names: list[str] = []
-    for i, target in enumerate(notify):
-        if "://" in target:  # an inline apprise URL: give it a stable private name
-            inline = f"{name}#{i + 1}"
-            url, missing = substitute(target, {})
-            if not missing:
-                check_apprise_url(url, path, raw.line_of("notify"), inline)
-            channels[inline] = Channel(inline, None if missing else url, tuple(missing), raw.line)
-            names.append(inline)
-        elif target == CONSOLE:
-            continue
-        elif target not in channels:
-            raise ConfigError(
-                path,
-                raw.line_of("notify"),
-                f"watchlist {name!r} notifies unknown channel {target!r}",
-                f"define it under 'channels:' (known: {', '.join(sorted(channels)) or 'none'})",
-            )
-        else:
-            names.append(target)
     return Watchlist(
         name=name,
         title=str(raw.get("title") or name),
@@ -353,7 +314,6 @@ def _parse_watchlist(
         exclude=_terms(raw, "exclude", path),
         languages=tuple(language_list(raw.get("languages"), path, raw.line_of("languages"))),
         sources=tuple(string_list(raw.get("sources"), path, raw.line_of("sources"), "sources")),
-        notify=tuple(names),
         line=raw.line,
         query=query,
         query_text=query_text,
@@ -362,63 +322,6 @@ def _parse_watchlist(
         min_mentions=min_mentions,
         paused=paused,
         alert_per_language=per_language,
-        **parse_delivery_policy(raw, path),
-    )
-
-
-def load_rules(path: str | Path, secrets: dict[str, str] | None = None) -> RuleSet:
-    """Load and validate watchlists and channels; the whole file or a ConfigError."""
-    path = str(path)
-    data = require_mapping(load_yaml(path), path, 1, "the watchlists file")
-    reject_unknown_keys(data, {"channels", "entities", "watchlists"}, path, "the watchlists file")
-    errors: list[ConfigError] = []
-    try:
-        entities = _parse_entities(data.get("entities"), path, data.line_of("entities"))
-    except ConfigError as exc:
-        errors.append(exc)
-        entities = {}
-    try:
-        channels = parse_channels(
-            data.get("channels"), path, data.line_of("channels"), secrets or {}, errors
-        )
-    except ConfigError as exc:
-        errors.append(exc)
-        channels = {}
-    raw_watchlists = data.get("watchlists")
-    if not isinstance(raw_watchlists, list) or not raw_watchlists:
-        errors.append(
-            ConfigError(path, data.line_of("watchlists"), "'watchlists' must be a non-empty list")
-        )
-        raise combined(errors)
-    watchlists: list[Watchlist] = []
-    seen: dict[str, int] = {}
-    for i, raw in enumerate(raw_watchlists):
-        try:  # every watchlist is checked: one run reports every problem of the file
-            raw = require_mapping(raw, path, line_in(raw_watchlists, i), "each watchlist")
-            watchlist = _parse_watchlist(raw, path, channels, entities)
-        except ConfigError as exc:
-            errors.append(exc)
-            continue
-        if watchlist.name in seen:
-            errors.append(
-                ConfigError(
-                    path,
-                    watchlist.line,
-                    f"watchlist name {watchlist.name!r} is already used on line "
-                    f"{seen[watchlist.name]}",
-                    "give each watchlist a unique name",
-                )
-            )
-            continue
-        seen[watchlist.name] = watchlist.line
-        watchlists.append(watchlist)
-    raise_all(errors)
-    return RuleSet(
-        path=path,
-        watchlists=watchlists,
-        channels=channels,
-        entities=entities,
-        raw_watchlists=list(raw_watchlists),
     )
 
 

@@ -24,6 +24,7 @@ from monitors.web.hosts import parse_public_names
 
 if TYPE_CHECKING:  # loading them costs a tenth of a second `veille status` has no use for
     from crawler.discovery.sources import SourceList
+    from monitors.alerts.routing import DeliveryConfig
     from monitors.rules.matcher import Matcher
     from monitors.rules.watchlists import RuleSet
 
@@ -286,11 +287,14 @@ def load_settings(folders: locations.Folders | None = None, **overrides: object)
 
 @dataclass
 class Config:
-    """Sources and rules, both fully validated: a daemon never runs on half a configuration."""
+    """Sources, rules and their delivery, all fully validated: a daemon never runs on half a
+    configuration. `rules` and `delivery` are the two halves of the watchlists file
+    (monitors.service.watchlists)."""
 
     settings: Settings
     sources: SourceList
     rules: RuleSet
+    delivery: DeliveryConfig
 
     @functools.cached_property
     def matcher(self) -> Matcher:
@@ -305,11 +309,12 @@ def load_config(settings: Settings) -> Config:
     from crawler.discovery.sources import load_sources
     from monitors.alerts.channels import describe_unusable_channels
     from monitors.alerts.secrets import load_secrets_file
-    from monitors.rules.watchlists import load_rules, validate_sources_referenced
+    from monitors.rules.watchlists import validate_sources_referenced
+    from monitors.service.watchlists import load_watchlists
 
     sources = load_sources(settings.sources)
-    rules = load_rules(settings.watchlists, load_secrets_file(settings.secrets))
+    rules, delivery = load_watchlists(settings.watchlists, load_secrets_file(settings.secrets))
     validate_sources_referenced(rules, {s.name for s in sources.sources})
-    for warning in describe_unusable_channels(rules.channels):
+    for warning in describe_unusable_channels(delivery.channels):
         logger.warning("%s; its alerts go to the console and stay in the database", warning)
-    return Config(settings, sources, rules)
+    return Config(settings, sources, rules, delivery)

@@ -103,12 +103,13 @@ def match_and_deliver(
             matches = match_pending(
                 db,
                 config.rules,
+                config.delivery,
                 config.matcher,
                 max_age=timedelta(days=max_age) if max_age is not None else None,
             )
             sender = Sender(
                 db,
-                config.rules,
+                config.delivery,
                 console,
                 config.settings.send_interval,
                 people=people_mail.for_settings(config.settings),

@@ -41,7 +41,8 @@ from crawler.storage.engine import is_postgres_location
 from monitors.alerts.localized import format_day, format_number, format_when
 from monitors.alerts.policy import DEFAULT_TIMEZONE
 from monitors.alerts.secrets import load_secrets_file
-from monitors.rules.watchlists import RuleSet, load_rules
+from monitors.rules.watchlists import RuleSet
+from monitors.service.watchlists import Watchlists, load_watchlists
 from monitors.web import editing
 from monitors.web.auth import RequireLogin
 from monitors.web.costly import CostlyWork
@@ -92,27 +93,36 @@ class _Rules:
         self.config = config
         self._lock = threading.Lock()
         self._stamp: float | None = None
-        self._rules: RuleSet | None = None
+        self._loaded: Watchlists | None = None
         self.error: str | None = None
 
     def get(self) -> RuleSet | None:
+        loaded = self._get()
+        return loaded.rules if loaded else None
+
+    def channels(self) -> list[str]:
+        """The named channels of the file (not a watchlist's inline URL), sorted."""
+        loaded = self._get()
+        return sorted(n for n in loaded.delivery.channels if "#" not in n) if loaded else []
+
+    def _get(self) -> Watchlists | None:
         try:
             stamp = os.stat(self.config.watchlists).st_mtime
         except OSError as exc:
             self.error = f"{self.config.watchlists}: {exc.strerror}"
-            return self._rules
+            return self._loaded
         with self._lock:
             if stamp != self._stamp:
                 self._stamp = stamp
                 try:
-                    self._rules = load_rules(
+                    self._loaded = load_watchlists(
                         self.config.watchlists, load_secrets_file(self.config.secrets)
                     )
                     self.error = None
                 except VeilleError as exc:
                     self.error = str(exc)
                     log.warning("watchlists not reloaded, keeping the last good ones: %s", exc)
-            return self._rules
+            return self._loaded
 
 
 def _environment(timezone: str = DEFAULT_TIMEZONE) -> jinja2.Environment:
@@ -211,6 +221,7 @@ def create_app(config: ReaderConfig):
             watchlists=config.watchlists,
             db=config.db,
             rules=rules.get,
+            channels=rules.channels,
             page=reader.page,
             language=language,
             reader_labels=lambda lang: LABELS.get(lang, LABELS["fr"]),
@@ -243,7 +254,7 @@ def _source_names(path: Path | None) -> set[str] | None:
     if path is None:
         return None
     from crawler.discovery.sources import load_sources
-    from monitors.rules.editing import EditRefused
+    from monitors.service.editing import EditRefused
 
     try:
         return {source.name for source in load_sources(path).sources}

@@ -2,7 +2,7 @@
 loader's verdict, the lint's warnings, the diff, the rule test and the backtest of the rule as
 edited), pause, resume and delete, and "save this search as a watchlist".
 
-The file is written by `monitors.rules.editing` (round trip, stale-form refusal, validation,
+The file is written by `monitors.service.editing` (round trip, stale-form refusal, validation,
 atomic write, backup, change log); after a save the running daemon is asked to reload
 (`request_reload`, SIGHUP, as `veille reload` does). Every form carries the reader's form token
 (`monitors.web.forms`) and the file's token (a digest of the file when the form was shown).
@@ -29,7 +29,8 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from crawler.core.errors import VeilleError
-from monitors.rules.editing import (
+from monitors.rules.watchlists import RuleSet
+from monitors.service.editing import (
     Change,
     EditRefused,
     StaleFile,
@@ -40,7 +41,6 @@ from monitors.rules.editing import (
     save_change,
     watchlist_fields,
 )
-from monitors.rules.watchlists import RuleSet
 from monitors.web.i18n_editing import add_editing_arabic
 from monitors.web.opml import opml_document
 
@@ -207,6 +207,7 @@ class ReaderParts:
     watchlists: Path
     db: Path | str
     rules: Callable[[], RuleSet | None]
+    channels: Callable[[], list[str]]  # the named channels a watchlist may notify
     page: Callable[..., HTMLResponse]
     language: Callable[[Request], str]
     reader_labels: Callable[[str], dict]  # the reader's own labels in a language
@@ -341,8 +342,7 @@ def routes(parts: ReaderParts) -> list[Route]:
         return form, None
 
     def channels() -> list[str]:
-        rule_set = parts.rules()
-        return sorted(n for n in rule_set.channels if "#" not in n) if rule_set else []
+        return parts.channels()
 
     def listing(request: Request) -> HTMLResponse:
         rule_set = parts.rules()

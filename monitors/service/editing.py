@@ -7,7 +7,7 @@ The YAML file stays the source of truth that people also edit by hand, so a chan
   key order (PyYAML would drop them); only the watchlist changed differs in the file;
 - is refused when the file changed since the form was opened (`file_token`, a digest of its
   bytes, travels in the form), never written over what someone else saved;
-- is validated by the same loader as the daemon (`load_rules`, and the sources it names) on the
+- is validated by the same loader as the daemon (`load_watchlists`, and the sources it names) on the
   very bytes that will be written, and linted (`lint_rules`) for the preview;
 - is written atomically (a temporary file beside it, fsync, `os.replace`), the previous version
   kept as `<file>.bak`, and logged: who, when, what, and the unified diff, one JSON line in
@@ -40,7 +40,8 @@ from ruamel.yaml.tokens import CommentToken
 
 from crawler.core.errors import ConfigError, VeilleError
 from monitors.rules.lint import RuleWarning, lint_rules
-from monitors.rules.watchlists import RuleSet, load_rules, validate_sources_referenced
+from monitors.rules.watchlists import RuleSet, validate_sources_referenced
+from monitors.service.watchlists import load_watchlists
 
 log = logging.getLogger("veille.rules.editing")
 
@@ -372,7 +373,7 @@ def _validate(
     """The daemon's loader on the new bytes (and the sources they name), then the lint; errors
     name the real file, not the temporary one."""
     try:
-        rules = load_rules(temporary, secrets)
+        rules = load_watchlists(temporary, secrets).rules
         if source_names is not None:
             validate_sources_referenced(rules, source_names)
     except ConfigError as exc:
