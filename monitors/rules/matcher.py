@@ -17,6 +17,7 @@ from __future__ import annotations
 import bisect
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import assert_never
 
 import ahocorasick
 
@@ -28,7 +29,7 @@ from crawler.core.normalize import (
     stem_token,
     tokens_with_spans,
 )
-from monitors.rules.query import EntityRef, Near, Node, Not, Or, Term
+from monitors.rules.query import And, EntityRef, Near, Node, Not, Or, Term
 from monitors.rules.watchlists import Entity, RuleSet, Watchlist, watchlist_expression
 
 SNIPPET_RADIUS = 110
@@ -278,9 +279,11 @@ class Matcher:
         elif isinstance(node, Near):
             self._collect(node.left, ids)
             self._collect(node.right, ids)
-        else:
+        elif isinstance(node, And | Or):
             for child in node.children:
                 self._collect(child, ids)
+        else:
+            assert_never(node)
 
     # -- scanning ----------------------------------------------------------------------------------
 
@@ -386,12 +389,14 @@ class Matcher:
             if all(isinstance(r, list) for r in results):
                 return [p for r in results for p in _positions(r)]
             return any(bool(r) for r in results)
-        scratch = []
-        for child in node.children:
-            if not self._evaluate(child, found, fields, allowed, scratch):
-                return False
-        hits.extend(scratch)
-        return True
+        if isinstance(node, And):
+            scratch = []
+            for child in node.children:
+                if not self._evaluate(child, found, fields, allowed, scratch):
+                    return False
+            hits.extend(scratch)
+            return True
+        assert_never(node)
 
     def match(self, article: ArticleText) -> list[MatchResult]:
         fields = [

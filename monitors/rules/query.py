@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import assert_never
 
 from crawler.core.errors import VeilleError
 from crawler.core.normalize import normalize
@@ -78,6 +79,10 @@ class Near:
 Node = Term | EntityRef | And | Or | Not | Near
 
 
+# Every function that walks an expression names each kind of node and ends in assert_never: a
+# new kind of node is then an error in mypy at each of them, not a node quietly read as And.
+
+
 def atoms(node: Node) -> list[Term | EntityRef]:
     """Every term and entity reference in an expression."""
     if isinstance(node, Term | EntityRef):
@@ -86,7 +91,9 @@ def atoms(node: Node) -> list[Term | EntityRef]:
         return atoms(node.child)
     if isinstance(node, Near):
         return atoms(node.left) + atoms(node.right)
-    return [a for child in node.children for a in atoms(child)]
+    if isinstance(node, And | Or):
+        return [a for child in node.children for a in atoms(child)]
+    assert_never(node)
 
 
 def has_positive(node: Node) -> bool:
@@ -97,7 +104,9 @@ def has_positive(node: Node) -> bool:
         return False
     if isinstance(node, Or):
         return all(has_positive(c) for c in node.children)
-    return any(has_positive(c) for c in node.children)
+    if isinstance(node, And):
+        return any(has_positive(c) for c in node.children)
+    assert_never(node)
 
 
 # -- tokenizer -------------------------------------------------------------------------------------

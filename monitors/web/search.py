@@ -8,10 +8,21 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
+from typing import assert_never
 
 from crawler.core.errors import VeilleError
 from crawler.storage.engine import Database
-from monitors.rules.query import EntityRef, Near, Node, Not, Or, QuerySyntaxError, Term, parse_query
+from monitors.rules.query import (
+    And,
+    EntityRef,
+    Near,
+    Node,
+    Not,
+    Or,
+    QuerySyntaxError,
+    Term,
+    parse_query,
+)
 from monitors.rules.watchlists import RuleSet
 from monitors.web import store as web_store
 from monitors.web.spellings import phrase_forms
@@ -74,6 +85,8 @@ def to_fts(node: Node, rules: RuleSet | None = None) -> str:
         return "(" + " OR ".join(to_fts(c, rules) for c in node.children) + ")"
     if isinstance(node, Not):
         raise SearchError("NOT needs something to subtract from, as in: cloud NOT sport")
+    if not isinstance(node, And):
+        assert_never(node)
     positive = [c for c in node.children if not isinstance(c, Not)]
     negative = [c.child for c in node.children if isinstance(c, Not)]
     if not positive:

@@ -20,10 +20,20 @@ What differs from SQLite's FTS5, by design of PostgreSQL's text search:
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, assert_never
 
 from crawler.storage.tables import FALLBACK_CONFIGURATION, SEARCH_CONFIGURATIONS
-from monitors.rules.query import EntityRef, Near, Node, Not, Or, QuerySyntaxError, Term, parse_query
+from monitors.rules.query import (
+    And,
+    EntityRef,
+    Near,
+    Node,
+    Not,
+    Or,
+    QuerySyntaxError,
+    Term,
+    parse_query,
+)
 from monitors.rules.watchlists import RuleSet
 from monitors.web.search import HIGHLIGHT, SearchError, SearchHit
 from monitors.web.spellings import phrase_forms
@@ -81,6 +91,8 @@ def to_tsquery(node: Node, rules: RuleSet | None = None) -> str:
         return "(" + " | ".join(to_tsquery(c, rules) for c in node.children) + ")"
     if isinstance(node, Not):
         raise SearchError("NOT needs something to subtract from, as in: cloud NOT sport")
+    if not isinstance(node, And):
+        assert_never(node)
     positive = [c for c in node.children if not isinstance(c, Not)]
     negative = [c.child for c in node.children if isinstance(c, Not)]
     if not positive:
