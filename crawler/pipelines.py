@@ -19,7 +19,7 @@ from crawler.core.canonical import canonicalize_url
 from crawler.core.counts import DECLINED, NAVIGATION_TEXT, TOO_SLOW
 from crawler.core.kill_points import kill_point
 from crawler.core.normalize import content_hash
-from crawler.extraction.article import Extracted, NotAnArticle
+from crawler.extraction.article import Extracted, NotAnArticle, PageTooComplex
 from crawler.extraction.budget import (
     DEFAULT_BUDGET_SECONDS,
     ExtractionFailed,
@@ -75,7 +75,7 @@ class ExtractPipeline(_Stage):
             extracted = await self._extract(item)
         except NotAnArticle as exc:
             kind = TOO_SLOW if isinstance(exc, PageTooSlow) else DECLINED
-            fault = ("too-complex", str(exc)) if str(exc).startswith("page too complex") else None
+            fault = ("too-complex", str(exc)) if isinstance(exc, PageTooComplex) else None
             raise Declined(f"not an article: {exc}", kind, str(exc), fault) from None
         except ExtractionFailed as exc:  # the process, not the page: tried again later
             raise Declined(

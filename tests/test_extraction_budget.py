@@ -16,7 +16,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from crawler.extraction.article import NotAnArticle, PageTooComplex
 from crawler.extraction.budget import ExtractionFailed, ExtractionProcess, PageTooSlow
+from crawler.extraction.extract import MAX_PAGE_TAGS
 from crawler.fetching.crawl import crawl
 from crawler.fetching.workers import SILENT_WORKER, WorkerPool
 from crawler.storage import store
@@ -45,6 +47,18 @@ def test_a_page_over_its_budget_is_declined_and_the_next_one_extracted(extractio
         extraction.extract(json_ld_author_of_separators(), "https://a.ma/slow")
     assert extraction.killed == 1  # ended by the budget, not after the page's minutes
     assert FRENCH_TEXT[:60] in extraction.extract(GOOD, "https://a.ma/2").text  # a new child
+
+
+def test_a_page_too_complex_keeps_its_kind_across_the_process(extraction):
+    """The crawl counts a too-complex page as a fault of the site by its class, which must come
+    back from the extraction process as it left (the answer once carried only the message); a
+    page that is merely not an article stays a plain NotAnArticle."""
+    crowded = "<html><body>" + "<b>x</b>" * (MAX_PAGE_TAGS // 2 + 1) + "</body></html>"
+    with pytest.raises(PageTooComplex, match="page too complex to extract"):
+        extraction.extract(crowded, "https://a.ma/crowded")
+    with pytest.raises(NotAnArticle) as stub:
+        extraction.extract("<html><body><p>Court.</p></body></html>", "https://a.ma/stub")
+    assert not isinstance(stub.value, PageTooComplex)
 
 
 def test_an_extraction_process_killed_under_a_page_fails_that_page_only(extraction):

@@ -47,3 +47,8 @@ class Extracted:
 
 class NotAnArticle(Exception):
     """The page has no article body worth storing (a section page, an error page, a stub)."""
+
+
+class PageTooComplex(NotAnArticle):
+    """The page has far more elements than any news article: declined before it is parsed, and
+    counted as a fault of the site (a page that would take minutes and gigabytes to parse)."""

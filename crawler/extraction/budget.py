@@ -32,7 +32,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import IO, Any
 
 from crawler.core.children import die_with_parent, freeze_startup_objects
-from crawler.extraction.article import Extracted, NotAnArticle
+from crawler.extraction.article import Extracted, NotAnArticle, PageTooComplex
 from crawler.extraction.profiles import SiteProfile
 
 logger = logging.getLogger(__name__)
@@ -166,6 +166,8 @@ class ExtractionProcess:
             return value
         if kind == "declined":
             raise NotAnArticle(value)
+        if kind == "too-complex":
+            raise PageTooComplex(value)
         raise ExtractionFailed(f"extraction raised {value}")
 
     def _send(self, request: bytes) -> subprocess.Popen:
@@ -294,6 +296,8 @@ def main() -> int:
         answer: tuple[str, Any]
         try:
             answer = ("extracted", extract_article(html, url, profile))
+        except PageTooComplex as exc:
+            answer = ("too-complex", str(exc))
         except NotAnArticle as exc:
             answer = ("declined", str(exc))
         except Exception as exc:  # noqa: BLE001 (a fault on one page, answered to the caller)

@@ -36,6 +36,7 @@ from crawler.extraction.article import (
     PATH_TRAFILATURA,
     Extracted,
     NotAnArticle,
+    PageTooComplex,
 )
 from crawler.extraction.boilerplate import (
     Block,
@@ -351,7 +352,7 @@ def extract_article(html: str | bytes, url: str, profile: SiteProfile | None = N
     profile = profile or NO_PROFILE
     tags = html.count(b"<") if isinstance(html, bytes) else html.count("<")
     if tags > MAX_PAGE_TAGS:
-        raise NotAnArticle(
+        raise PageTooComplex(
             f"page too complex to extract: about {tags} tags (limit {MAX_PAGE_TAGS}; a news "
             "article has a few thousand)"
         )
