@@ -9,7 +9,6 @@ from xml.etree import ElementTree
 import pytest
 
 from crawler.storage import store
-from monitors.rules.watchlists import load_rules
 from monitors.service.lookback import (
     UnknownName,
     check_names,
@@ -17,6 +16,7 @@ from monitors.service.lookback import (
     search_articles,
     watchlist_atom,
 )
+from monitors.service.watchlists import load_watchlists
 
 from .test_reader_guard import make_db
 
@@ -34,7 +34,7 @@ def rules(tmp_path_factory):
     path.write_text(
         "watchlists:\n  - name: um6p\n    title: L'UM6P\n    terms: [UM6P]\n", encoding="utf-8"
     )
-    return load_rules(path)
+    return load_watchlists(path).rules
 
 
 def test_unknown_names_are_refused_with_the_known_ones(db, rules):
