@@ -5,6 +5,7 @@ measure speed."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 
@@ -26,26 +27,32 @@ def wait_until(condition: Callable[[], object], what: str, timeout: float = GENE
 
 class EventClock:
     """A crawl's clock (crawler.fetching.crawl.CrawlClock) whose time passes at events, not
-    seconds: crawl()'s n-th wait ends when the n-th of `moments` holds (its time limit once
-    the crawl stored what it could and only a hanging download is left; its grace once the
-    stopped crawl recorded its run), or when the crawl's process exits. Waits past the last
-    moment last until the process exits. A busy machine makes the test slower, never
-    different; a moment that never comes fails the test after `bound` real seconds."""
+    seconds: the n-th wait of crawl() (or of a worker pool's crawl) ends when the n-th of
+    `moments` holds (its time limit once the crawl stored what it could and only a hanging
+    download is left; its grace once the stopped crawl recorded its run), or when the crawl
+    ends (its process exits, its worker answers). Waits past the last moment last until the
+    crawl ends. A busy machine makes the test slower, never different; a moment that never
+    comes fails the test after `bound` real seconds."""
 
     def __init__(self, *moments: Callable[[], object], bound: float = GENEROUS) -> None:
         self.moments = list(moments)
         self.bound = bound
         self.passed = 0  # moments that came (the crawl's process still running)
 
-    def wait(self, child, seconds: float) -> bool:
+    def wait(self, done, seconds: float) -> bool:
+        """`done`: the crawl's process, or the event of its worker's answer."""
         moment = self.moments.pop(0) if self.moments else None
         deadline = time.monotonic() + self.bound
-        while child.poll() is None:
+        ended = (
+            done.is_set if isinstance(done, threading.Event) else lambda: done.poll() is not None
+        )
+        while not ended():
             if moment is not None and moment():
                 self.passed += 1
                 return False
             if time.monotonic() > deadline:
-                child.kill()
+                if not isinstance(done, threading.Event):
+                    done.kill()
                 pytest.fail(f"the crawl reached none of its moments in {self.bound:.0f} s")
             time.sleep(0.1)
         return True

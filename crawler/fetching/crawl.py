@@ -43,17 +43,20 @@ class CrawlClock(Protocol):
     a test passes a clock whose time comes at events (the crawl stored what it could and only
     a hanging download is left), so that its time limit is never a race with a busy machine."""
 
-    def wait(self, child: subprocess.Popen, seconds: float) -> bool:
-        """Wait up to `seconds` of this clock for the child to exit; True when it exited."""
+    def wait(self, done: subprocess.Popen | threading.Event, seconds: float) -> bool:
+        """Wait up to `seconds` of this clock for the crawl to end (its process to exit, or
+        its worker's answer to come); True when it ended."""
         ...
 
 
 class RealTime:
     """Seconds as they pass (the clock of every crawl veille runs)."""
 
-    def wait(self, child: subprocess.Popen, seconds: float) -> bool:
+    def wait(self, done: subprocess.Popen | threading.Event, seconds: float) -> bool:
+        if isinstance(done, threading.Event):
+            return done.wait(seconds)
         try:
-            child.wait(timeout=seconds)
+            done.wait(timeout=seconds)
         except subprocess.TimeoutExpired:
             return False
         return True

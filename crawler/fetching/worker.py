@@ -10,6 +10,7 @@ them crawl requests and reads their answers, and kills, replaces and recycles th
 Protocol, one JSON object per line:
   in (stdin):   {"op": "crawl", "run_id": 7, "db": "…", "sources": "…", "only": ["name"],
                  "time_limit": 900}
+                {"op": "time-up", "run_id": 7}   stop it now, as at its time limit
                 {"op": "exit"}      finish the crawls under way, then exit
   out (stdout): {"event": "ready", "pid": 123, "frozen": objects kept out of collections}
                 {"event": "done", "run_id": 7, "status": "finished" | "time limit" | "failed: …"}
@@ -30,6 +31,7 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from typing import Any
 
 logger = logging.getLogger("crawler.fetching.worker")
@@ -72,6 +74,7 @@ class Worker:
         self.output = output
         self.started = 0
         self.active: dict[int, Any] = {}  # run_id -> Crawler
+        self.time_up: dict[int, Callable[[], None]] = {}  # run_id -> stop it at its time limit
         self.exiting = False
 
     # -- in the reactor thread ---------------------------------------------------------------
@@ -83,6 +86,10 @@ class Worker:
             self._maybe_exit()
         elif op == "crawl":
             self._start_crawl(request)
+        elif op == "time-up":  # the pool's clock says this crawl's time is up (its own timer's job)
+            stop = self.time_up.get(int(request["run_id"]))
+            if stop is not None:
+                stop()
         else:
             logger.error("unknown request %r", request)
 
@@ -123,9 +130,11 @@ class Worker:
                 crawler.stop()
 
         timer = self.reactor.callLater(float(request.get("time_limit", 900)), over_time)
+        self.time_up[run_id] = over_time
 
         def cleanup(_):
             self.active.pop(run_id, None)
+            self.time_up.pop(run_id, None)
             if timer.active():
                 timer.cancel()
             self._maybe_exit()

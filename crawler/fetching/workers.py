@@ -28,7 +28,13 @@ from pathlib import Path
 from typing import IO
 from urllib.parse import urlsplit
 
-from crawler.fetching.crawl import CrawlResult, _die_with_parent, run_result
+from crawler.fetching.crawl import (
+    REAL_TIME,
+    CrawlClock,
+    CrawlResult,
+    _die_with_parent,
+    run_result,
+)
 from crawler.storage import store
 from crawler.storage.engine import Database
 
@@ -198,10 +204,13 @@ class WorkerPool:
         time_limit: float = 900.0,
         sites: frozenset[str] = frozenset(),
         db: Database | None = None,
+        clock: CrawlClock = REAL_TIME,
     ) -> CrawlResult:
         """Run one crawl on a worker and wait for it: the same result as crawler.fetching.crawl.crawl.
         It waits first while another crawl is on one of its `sites` (crawl_sites). `db` is the
-        caller's connection to the same database, if it has one (one connection per job)."""
+        caller's connection to the same database, if it has one (one connection per job). The
+        worker stops the crawl at `time_limit` seconds; when `clock` says its time is up
+        first (a test's clock, whose time comes at events), the worker is told so at once."""
         owned = db is None
         db = db or store.open_database(db_path)
         try:
@@ -222,7 +231,9 @@ class WorkerPool:
                         "time_limit": time_limit,
                     },
                 )
-                if not pending.answered.wait(time_limit + ANSWER_GRACE):
+                if not clock.wait(pending.answered, time_limit):
+                    self._send(worker, {"op": "time-up", "run_id": run_id})
+                if not pending.answered.is_set() and not clock.wait(pending.answered, ANSWER_GRACE):
                     logger.error(
                         "worker pid=%d did not answer for crawl run=%d %.0f s past its time "
                         "limit: killing it",
