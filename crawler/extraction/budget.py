@@ -31,7 +31,7 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import IO, Any
 
-from crawler.core.children import die_with_parent, freeze_startup_objects
+from crawler.core.children import die_with_parent, freeze_startup_objects, release_free_memory
 from crawler.extraction.article import Extracted, NotAnArticle, PageTooComplex
 from crawler.extraction.profiles import SiteProfile
 
@@ -44,6 +44,9 @@ STARTUP_LIMIT = 120.0  # importing trafilatura takes a second or two, more on a 
 # Pages between two resets of trafilatura's process-wide caches in the child (the crawl worker,
 # which extracts nothing itself, used to reset them after each crawl).
 RESET_EVERY = 200
+# After a page this large (bytes or characters of HTML), the child gives the memory its parse
+# freed back to the system: a 5 MB page's tree otherwise stays in the child's resident set.
+RELEASE_AFTER_PAGE = 512 * 1024
 _HEADER = struct.Struct(">I")
 
 
@@ -307,6 +310,10 @@ def main() -> int:
         pages += 1
         if pages % RESET_EVERY == 0:
             reset_extraction_caches()
+            release_free_memory()
+        elif len(html) >= RELEASE_AFTER_PAGE:
+            del html, answer
+            release_free_memory()
 
 
 if __name__ == "__main__":

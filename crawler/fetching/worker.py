@@ -37,6 +37,9 @@ from typing import Any
 logger = logging.getLogger("crawler.fetching.worker")
 
 HEARTBEAT_SECONDS = 5.0
+# When its last crawl under way ends, a worker gives the memory its crawls freed back to the
+# system, at most this often (a burst of crawls at once leaves freed heap behind).
+RELEASE_EVERY_SECONDS = 10.0
 
 
 def resident_memory() -> int:
@@ -76,6 +79,7 @@ class Worker:
         self.active: dict[int, Any] = {}  # run_id -> Crawler
         self.time_up: dict[int, Callable[[], None]] = {}  # run_id -> stop it at its time limit
         self.exiting = False
+        self.released_at = 0.0  # the reactor's clock at the last release_free_memory()
 
     # -- in the reactor thread ---------------------------------------------------------------
 
@@ -137,10 +141,19 @@ class Worker:
             self.time_up.pop(run_id, None)
             if timer.active():
                 timer.cancel()
+            self._release_when_idle()
             self._maybe_exit()
 
         deferred.addCallbacks(finished, failed)
         deferred.addBoth(cleanup)
+
+    def _release_when_idle(self) -> None:
+        from crawler.core.children import release_free_memory
+
+        now = self.reactor.seconds()
+        if not self.active and now - self.released_at >= RELEASE_EVERY_SECONDS:
+            self.released_at = now
+            release_free_memory()
 
     def heartbeat(self) -> None:
         self.output.send(
