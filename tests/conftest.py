@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from monitors.alerts.secrets import RedactingFilter
+from crawler.core.secrets import RedactingFilter
 from monitors.demo.run import LOCAL_CRAWL_SETTINGS
 from monitors.demo.sites import DEMO_SITES_ROOT, render_sources, serve_demo_sites, stop_sites
 from monitors.service.config import Settings

@@ -7,9 +7,9 @@ import pytest
 from click.testing import CliRunner
 
 from crawler.core.errors import ConfigError
+from crawler.core.secrets import load_secrets_file
 from crawler.storage import store
 from crawler.storage.importer import ImportRecord, ImportStopped, import_records
-from monitors.alerts.secrets import load_secrets_file
 from monitors.cli import cli
 
 from .story_corpus import labelled_articles

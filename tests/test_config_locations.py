@@ -124,7 +124,7 @@ def test_the_command_line_reads_the_watchlists_of_the_working_directory_and_the_
 def test_the_environment_wins_over_the_secrets_file_even_over_an_empty_line(tmp_path, monkeypatch):
     """As documented; `veille init`'s template leaves its variables empty, and an empty line
     took the place of the variable set in the environment (the channel was off)."""
-    from monitors.alerts.secrets import load_secrets_file
+    from crawler.core.secrets import load_secrets_file
     from monitors.service.watchlists import load_watchlists
 
     rules = tmp_path / "watchlists.yaml"
@@ -151,7 +151,7 @@ def test_the_web_views_password_hash_in_the_environment_wins_over_the_secrets_fi
 ):
     """As for the channels: the file's hash was taken over the environment's. A malformed hash
     in the environment is now the one checked (and refused), the file's valid one ignored."""
-    from monitors.web.auth import hash_password
+    from monitors.people.passwords import hash_password
 
     secrets = tmp_path / "secrets.env"
     secrets.write_text(

@@ -39,7 +39,7 @@ def test_init_writes_the_bundled_files_and_a_secrets_file_of_mode_600(tmp_path):
 
 
 def test_the_secrets_template_names_every_variable_of_the_bundled_channels():
-    from monitors.alerts.secrets import load_secrets_file
+    from crawler.core.secrets import load_secrets_file
     from monitors.service.watchlists import load_watchlists
 
     template = load_secrets_file(SECRETS_TEMPLATE)

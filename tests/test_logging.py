@@ -6,7 +6,7 @@ import io
 import json
 import logging
 
-from monitors.alerts.secrets import RedactingFilter, remember_secret
+from crawler.core.secrets import RedactingFilter, remember_secret
 from monitors.cli import LOG_FORMAT, JsonFormatter
 
 

@@ -245,7 +245,7 @@ def test_users_commands_add_list_passwd_set_remove(tmp_path):
     )
     after = people_store.password_hashes(db)["amina"]
     assert after != before
-    from monitors.web.auth import verify_password
+    from monitors.people.passwords import verify_password
 
     assert verify_password("nouveau mot de passe", after)
     changed = run("set", "amina", "--follow", "um6p", "--unfollow", "cloud", "--email", "a@b.ma")

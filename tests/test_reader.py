@@ -21,10 +21,10 @@ import pytest
 from click.testing import CliRunner
 
 from monitors.cli import cli
+from monitors.people.passwords import hash_password
 from monitors.seeds import BUNDLED_WATCHLISTS
 from monitors.service.config import load_config
 from monitors.service.cycle import run_cycle
-from monitors.web.auth import hash_password
 
 from .browser import dump_dom, screenshot
 from .conftest import database_from, make_settings
@@ -441,6 +441,6 @@ def test_hash_password_prints_a_line_for_the_secrets_file():
     assert result.exit_code == 0, result.output
     line = result.output.strip().splitlines()[-1]
     assert line.startswith("VEILLE_WEB_PASSWORD_HASH=scrypt$")
-    from monitors.web.auth import verify_password
+    from monitors.people.passwords import verify_password
 
     assert verify_password("correct horse battery", line.split("=", 1)[1])

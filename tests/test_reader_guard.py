@@ -25,7 +25,7 @@ from types import SimpleNamespace
 import feedparser
 import pytest
 
-from monitors.web.auth import hash_password
+from monitors.people.passwords import hash_password
 
 from .hostile import DripSite
 from .reader_client import WATCHLISTS, FormClient, running, serving

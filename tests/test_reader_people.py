@@ -20,9 +20,9 @@ from crawler.storage import store
 from monitors.alerts.outbox import match_pending
 from monitors.people import accounts, links
 from monitors.people import store as people_store
+from monitors.people.passwords import hash_password
 from monitors.service.watchlists import load_watchlists
 from monitors.web.app import ReaderConfig, create_app
-from monitors.web.auth import hash_password
 
 from .reader_client import FormClient, running
 

@@ -215,7 +215,7 @@ def test_only_named_editors_may_edit_by_the_proxys_user_name(db, watchlists):
 def test_the_user_name_sent_with_the_team_password_is_not_an_editors_name(db, watchlists):
     import base64
 
-    from monitors.web.auth import hash_password
+    from monitors.people.passwords import hash_password
 
     config = ReaderConfig(
         db=db,

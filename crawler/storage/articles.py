@@ -2,9 +2,13 @@
 columns crawler.stories decides and reads, kept by the owner of the articles table.
 
 A module of its own, apart from crawler.storage.store, because crawler.stories calls it while
-crawler.storage.store calls crawler.stories (one import direction each way would be a cycle)."""
+crawler.storage.store calls crawler.stories (one import direction each way would be a cycle).
+It also reads every stored article for a backtest (monitors.rules.backtest), below the rules."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import NamedTuple
 
 from crawler.storage.engine import Database
 
@@ -56,3 +60,28 @@ def set_revision(db: Database, article_id: int, revision: int) -> None:
     """Record the article's revision number (how many earlier texts it has)."""
     with db.transaction():
         db.execute("UPDATE articles SET revision = ? WHERE id = ?", (revision, article_id))
+
+
+class ArticleRow(NamedTuple):
+    """A stored article as a backtest reads it (monitors.rules.backtest)."""
+
+    id: int
+    source: str
+    published: str | None
+    title: str | None
+    url: str
+    text: str
+    language: str | None
+
+
+def stored_articles(db: Database, since: str | None = None) -> Iterator[ArticleRow]:
+    """Every stored article (published, else fetched, since `since`), newest first, read as
+    the caller goes."""
+    sql = "SELECT id, source, published, title, url, text, language FROM articles"
+    params: dict[str, object] = {}
+    if since:
+        sql += " WHERE coalesce(published, fetched_at) >= :since"
+        params["since"] = since
+    sql += " ORDER BY coalesce(published, fetched_at) DESC"
+    for row in db.execute(sql, params):
+        yield ArticleRow(*row)

@@ -12,9 +12,9 @@ import apprise
 from apprise.utils.parse import parse_url
 
 from crawler.core.errors import ConfigError
+from crawler.core.secrets import remember_url_secrets, substitute
 from crawler.core.yamlfile import LineDict, require_mapping, string_list
 from monitors.alerts.policy import DEFAULT_TIMEZONE, parse_delivery_policy
-from monitors.alerts.secrets import remember_url_secrets, substitute
 from monitors.rules.watchlists import NAME  # channel names are written as watchlist names
 
 CONSOLE = "console"

@@ -30,6 +30,7 @@ from typing import Any, TextIO
 import apprise
 
 from crawler.core.kill_points import kill_point
+from crawler.core.secrets import redact
 from crawler.core.times import iso
 from crawler.storage.engine import Database
 from monitors.alerts import store as alerts_store
@@ -44,7 +45,6 @@ from monitors.alerts.messages import (
 )
 from monitors.alerts.outbox import describe_hits
 from monitors.alerts.routing import DeliveryConfig, Route
-from monitors.alerts.secrets import redact
 from monitors.alerts.store import PendingAlert
 from monitors.alerts.timing import FLOOD_WINDOW, next_digest_time, quiet_until
 from monitors.people import store as people_store

@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from crawler.core.errors import ConfigError
+from crawler.core.secrets import substitute
 from crawler.core.yamlfile import LineDict, string_list
 from monitors.alerts.channels import CONSOLE, Channel, check_apprise_url
 from monitors.alerts.policy import DEFAULT_TIMEZONE, parse_delivery_policy
-from monitors.alerts.secrets import substitute
 
 # The keys of a watchlist entry that say how its alerts are delivered.
 ROUTE_KEYS = frozenset(

@@ -77,9 +77,9 @@ def db_copy(source: Path, target: str, replace: bool) -> None:
     --db TARGET (or VEILLE_DB)."""
     from tabulate import tabulate
 
+    from crawler.core.secrets import remember_secret
     from crawler.storage.copy import copy_database
     from crawler.storage.engine import is_postgres_location, location_password, mask_location
-    from monitors.alerts.secrets import remember_secret
 
     if not is_postgres_location(target):
         raise click.UsageError("TARGET must be a postgresql://… location")

@@ -6,7 +6,7 @@ import json
 import logging
 import sys
 
-from monitors.alerts.secrets import RedactingFilter
+from crawler.core.secrets import RedactingFilter
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 

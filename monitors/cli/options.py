@@ -29,7 +29,7 @@ def watchlists_of(ctx: click.Context) -> Watchlists:
     the file is invalid, which commands that can do without it catch."""
     obj = ctx.find_root().obj
     if "watchlists" not in obj:
-        from monitors.alerts.secrets import load_secrets_file
+        from crawler.core.secrets import load_secrets_file
         from monitors.service.watchlists import load_watchlists
 
         settings = settings_of(ctx)

@@ -80,10 +80,10 @@ def serve(
 
     import uvicorn
 
-    from monitors.alerts.secrets import load_secrets_file
+    from crawler.core.secrets import load_secrets_file
+    from monitors.people.passwords import PASSWORD_HASH_KEY, check_password_hash
+    from monitors.people.passwords import hash_password as make_hash
     from monitors.web.app import ReaderConfig, create_app
-    from monitors.web.auth import PASSWORD_HASH_KEY, check_password_hash
-    from monitors.web.auth import hash_password as make_hash
     from monitors.web.hosts import public_name
 
     if hash_password:

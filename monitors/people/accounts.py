@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from crawler.core.errors import VeilleError
 from crawler.core.times import iso
 from monitors.people import store
-from monitors.web.auth import TEAM, hash_password
+from monitors.people.passwords import TEAM, hash_password
 
 if TYPE_CHECKING:
     from crawler.storage.engine import Database

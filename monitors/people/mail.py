@@ -99,7 +99,7 @@ class PeopleMail:
 
 def from_settings(mail_template: str | None, reader_url: str | None, secrets: dict[str, str]):
     """The PeopleMail of the settings: VEILLE_PEOPLE_MAIL with its ${VAR}s substituted."""
-    from monitors.alerts.secrets import remember_url_secrets, substitute
+    from crawler.core.secrets import remember_url_secrets, substitute
 
     url: str | None = None
     missing: list[str] = []
@@ -114,7 +114,7 @@ def from_settings(mail_template: str | None, reader_url: str | None, secrets: di
 
 def for_settings(settings: Any) -> PeopleMail:
     """The PeopleMail of veille's settings (monitors.service.config.Settings)."""
-    from monitors.alerts.secrets import load_secrets_file
+    from crawler.core.secrets import load_secrets_file
 
     secrets = load_secrets_file(settings.secrets)
     template = settings.people_mail or secrets.get("VEILLE_PEOPLE_MAIL")

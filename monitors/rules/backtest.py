@@ -7,10 +7,10 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from crawler.storage.articles import stored_articles
 from crawler.storage.engine import Database
 from monitors.rules.matcher import ArticleText, Matcher, MatchResult
 from monitors.rules.watchlists import RuleSet
-from monitors.web.store import stored_articles
 
 
 @dataclass(frozen=True)

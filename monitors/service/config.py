@@ -264,7 +264,7 @@ def load_settings(folders: locations.Folders | None = None, **overrides: object)
 
         password = location_password(str(values["db"]))
         if password:  # never in a log line or a message
-            from monitors.alerts.secrets import remember_secret
+            from crawler.core.secrets import remember_secret
 
             remember_secret(password)
     settings = replace(Settings(), **values)
@@ -306,9 +306,9 @@ class Config:
 
 def load_config(settings: Settings) -> Config:
     """Sources and watchlists, loaded and checked against each other."""
+    from crawler.core.secrets import load_secrets_file
     from crawler.discovery.sources import load_sources
     from monitors.alerts.channels import describe_unusable_channels
-    from monitors.alerts.secrets import load_secrets_file
     from monitors.rules.watchlists import validate_sources_referenced
     from monitors.service.watchlists import load_watchlists
 

@@ -37,10 +37,10 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from crawler.core.errors import VeilleError
+from crawler.core.secrets import load_secrets_file
 from crawler.storage.engine import is_postgres_location
 from monitors.alerts.localized import format_day, format_number, format_when
 from monitors.alerts.policy import DEFAULT_TIMEZONE
-from monitors.alerts.secrets import load_secrets_file
 from monitors.rules.watchlists import RuleSet
 from monitors.service.watchlists import Watchlists, load_watchlists
 from monitors.web import editing

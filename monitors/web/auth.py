@@ -21,8 +21,6 @@ import asyncio
 import base64
 import binascii
 import hashlib
-import hmac
-import secrets
 import threading
 import time
 from collections import OrderedDict, deque
@@ -30,54 +28,12 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from crawler.core.errors import VeilleError
+from monitors.people.passwords import TEAM, verify_password
 
-PASSWORD_HASH_KEY = "VEILLE_WEB_PASSWORD_HASH"
-TEAM = "(team)"  # the shared identity (monitors.people.accounts.TEAM)
 # the signed links of alerts, which need no login, and the stylesheet and script their page
 # loads (files of the package, no data)
 OPEN_PATHS = ("/links/", "/static/")
-DEFAULT_PROXY_HEADER = "X-Forwarded-User"
-_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 _REALM = b'Basic realm="veille", charset="UTF-8"'
-
-
-def hash_password(password: str) -> str:
-    """scrypt$N$r$p$salt$hash, for VEILLE_WEB_PASSWORD_HASH (`veille serve --hash-password`)."""
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, dklen=32, **_SCRYPT)
-    encode = base64.b64encode
-    return (
-        f"scrypt${_SCRYPT['n']}${_SCRYPT['r']}${_SCRYPT['p']}$"
-        f"{encode(salt).decode()}${encode(digest).decode()}"
-    )
-
-
-def check_password_hash(encoded: str) -> None:
-    """A VeilleError (never showing the value) when the stored hash is not one we wrote."""
-    try:
-        _parse(encoded)
-    except (ValueError, binascii.Error):
-        raise VeilleError(
-            f"{PASSWORD_HASH_KEY} is not a password hash made by `veille serve "
-            "--hash-password` (scrypt$N$r$p$salt$hash); make one and put it in the secrets file"
-        ) from None
-
-
-def _parse(encoded: str) -> tuple[dict[str, int], bytes, bytes]:
-    scheme, n, r, p, salt, digest = encoded.strip().split("$")
-    if scheme != "scrypt":
-        raise ValueError(scheme)
-    params = {"n": int(n), "r": int(r), "p": int(p)}
-    return params, base64.b64decode(salt, validate=True), base64.b64decode(digest, validate=True)
-
-
-def verify_password(password: str, encoded: str) -> bool:
-    params, salt, digest = _parse(encoded)
-    candidate = hashlib.scrypt(
-        password.encode(), salt=salt, dklen=len(digest), maxmem=64 * 1024 * 1024, **params
-    )
-    return hmac.compare_digest(candidate, digest)
 
 
 class FailedLogins:

@@ -1,6 +1,6 @@
 """The reader's reads: every query behind its pages (monitors.web.reading), its search on SQLite
-(monitors.web.search; PostgreSQL's is monitors.web.search_postgres), its exports
-(monitors.web.export) and the backtest of a watchlist (monitors.rules.backtest).
+(monitors.web.search; PostgreSQL's is monitors.web.search_postgres), and its exports
+(monitors.web.export).
 
 Read-only, joining the tables of the crawl, the stories and the alerts; rows come back as
 records. Dates are compared as ISO-8601 text, computed by the callers.
@@ -129,16 +129,6 @@ class SearchRow(NamedTuple):
     snippet: str
     rank: float
     watchlists: list[str]
-
-
-class StoredArticle(NamedTuple):
-    id: int
-    source: str
-    published: str | None
-    title: str | None
-    url: str
-    text: str
-    language: str | None
 
 
 # -- Watchlists and matches ------------------------------------------------------------------------
@@ -487,16 +477,3 @@ def search_sqlite(
 
 
 # -- Backtests -------------------------------------------------------------------------------------
-
-
-def stored_articles(db: Database, since: str | None = None) -> Iterator[StoredArticle]:
-    """Every stored article (published, else fetched, since `since`), newest first, read as
-    the caller goes."""
-    sql = "SELECT id, source, published, title, url, text, language FROM articles"
-    params: dict[str, object] = {}
-    if since:
-        sql += " WHERE coalesce(published, fetched_at) >= :since"
-        params["since"] = since
-    sql += " ORDER BY coalesce(published, fetched_at) DESC"
-    for row in db.execute(sql, params):
-        yield StoredArticle(*row)

@@ -1,4 +1,5 @@
-"""Secrets for channel URLs: `${VAR}` substitution from the environment or a secrets file kept
+"""Secrets of the configuration (channel URLs, the people's mail, the database and reader passwords):
+`${VAR}` substitution from the environment or a secrets file kept
 outside the repository, and a log filter that masks every secret value wherever it appears."""
 
 from __future__ import annotations
