@@ -55,9 +55,5 @@ def combined(errors: list[ConfigError]) -> ConfigError:
     return errors[0] if len(errors) == 1 else ConfigErrors(errors)
 
 
-class CrawlError(VeilleError):
-    """A crawl could not be started or did not finish."""
-
-
 class DatabaseError(VeilleError):
     """The SQLite file cannot be used: damaged, not a database, read-only, disk full."""

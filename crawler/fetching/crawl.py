@@ -23,7 +23,6 @@ from typing import IO, Protocol
 
 from crawler.core.children import die_with_parent as _die_with_parent
 from crawler.core.counts import SourceCounts
-from crawler.core.errors import CrawlError
 from crawler.core.identity import user_agent
 from crawler.storage import store
 from crawler.storage.engine import Database
@@ -301,8 +300,4 @@ class EarlyStop:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except CrawlError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        sys.exit(2)
+    sys.exit(main())

@@ -93,7 +93,6 @@ LABELS = {
     },
 }
 LANGUAGES = tuple(LABELS)
-TEMPLATE_NAMES = ("subject", "text", "html", "slack")
 
 _environment = jinja2.Environment(
     loader=jinja2.FileSystemLoader(str(resources.files("monitors.alerts") / "templates")),
