@@ -25,7 +25,6 @@ from py3langid.langid import MODEL_FILE, LanguageIdentifier
 from trafilatura.baseline import baseline
 from trafilatura.meta import reset_caches
 from trafilatura.settings import Extractor
-from trafilatura.utils import load_html
 
 from crawler.core.limits import MAX_TEXT_CHARACTERS, cap_text
 from crawler.extraction.article import (
@@ -64,6 +63,7 @@ from crawler.extraction.dates import (
     parse_shown_date,
 )
 from crawler.extraction.metadata import page_metadata
+from crawler.extraction.parsing import parse_page
 from crawler.extraction.profiles import NO_PROFILE, SiteProfile
 from crawler.extraction.recall import THIN_SHARE, better_text, find_lead, looks_like_navigation
 
@@ -356,10 +356,10 @@ def extract_article(html: str | bytes, url: str, profile: SiteProfile | None = N
             f"page too complex to extract: about {tags} tags (limit {MAX_PAGE_TAGS}; a news "
             "article has a few thousand)"
         )
-    # trafilatura's own loader: decodes bytes by their declared or detected charset, drops
-    # comments and processing instructions (comment nodes defeat its body detection), copes
-    # with XML declarations and repairs common breakage.
-    tree = load_html(html)
+    # trafilatura's loader (crawler.extraction.parsing): decodes bytes by their declared or
+    # detected charset, drops comments and processing instructions (comment nodes defeat its
+    # body detection), copes with XML declarations and repairs common breakage.
+    tree = parse_page(html)
     if tree is None:
         raise NotAnArticle("unparsable HTML: no document tree could be built from the page")
     page_language = _page_language(tree)
