@@ -20,6 +20,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import ahocorasick
 import lxml.etree
 import lxml.html
 
@@ -84,6 +85,43 @@ _WORD_IN_NAMES = re.compile(
     r"(?<![^-_\s])(?:" + "|".join(re.escape(word) for word in _BOILERPLATE_WORDS) + r")(?![^-_\s])",
     re.IGNORECASE,
 )
+
+
+def _words_automaton() -> ahocorasick.Automaton:
+    automaton = ahocorasick.Automaton()
+    for word in _BOILERPLATE_WORDS:
+        automaton.add_word(word, len(word))
+    automaton.make_automaton()
+    return automaton
+
+
+# The same search in one pass of an automaton over the lowercased names: a seventh of the
+# regular expression's time, which tries its alternatives at every word start of some 12,000
+# characters of names per real page. Only for names in ASCII, where lowercasing is exactly what
+# IGNORECASE compares (the expression above takes the others).
+_WORDS_AUTOMATON = _words_automaton()
+_NAME_SEPARATORS = frozenset("-_")
+
+
+def _word_starts(joined: str) -> list[int]:
+    """Where a boilerplate word starts in `joined` (class and id values, one a line), as a
+    whole word of a name: at its start or after '-', '_' or a space, and ending likewise."""
+    if not joined.isascii():
+        return [found.start() for found in _WORD_IN_NAMES.finditer(joined)]
+    lowered = joined.lower()
+    starts = []
+    end_of_text = len(lowered) - 1
+    for end, length in _WORDS_AUTOMATON.iter(lowered):
+        start = end - length + 1
+        before = lowered[start - 1] if start else " "
+        after = lowered[end + 1] if end < end_of_text else " "
+        if (before in _NAME_SEPARATORS or before.isspace()) and (
+            after in _NAME_SEPARATORS or after.isspace()
+        ):
+            starts.append(start)
+    return starts
+
+
 _STRING = lxml.etree.XPath("string(.)", smart_strings=False)
 _LENGTH = lxml.etree.XPath("string-length(normalize-space(.))")
 # The text of nested boilerplate blocks read, as a multiple of the page's text.
@@ -149,8 +187,7 @@ def boilerplate_blocks(tree: lxml.html.HtmlElement, prune_xpath: Sequence[str] =
             starts.append(offset)
             offset += len(name) + 1
         matched = {
-            bisect.bisect_right(starts, found.start()) - 1
-            for found in _WORD_IN_NAMES.finditer("\n".join(names))
+            bisect.bisect_right(starts, start) - 1 for start in _word_starts("\n".join(names))
         }
         named = [names[i].getparent() for i in sorted(matched)]
     for element in dict.fromkeys([*named, *_TAG_CANDIDATES(tree)]):

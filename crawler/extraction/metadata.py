@@ -39,19 +39,36 @@ _AUTHOR_ATTRIBUTES = lxml.etree.XPath(
     "//@class | //@id | //@rel | //@itemprop | //@data-component | //@data-testid",
     smart_strings=False,
 )
-_AUTHOR_WORDS = re.compile(
-    r"author|byline|byl|bbl|screenname|writer|username|zuozhe|bianji|xiaobian|channel-name|"
-    r"submitted-by|posted-by|journalist-name",
-    re.IGNORECASE,
+_AUTHOR_WORD_LIST = (
+    "author",
+    "byline",
+    "byl",
+    "bbl",
+    "screenname",
+    "writer",
+    "username",
+    "zuozhe",
+    "bianji",
+    "xiaobian",
+    "channel-name",
+    "submitted-by",
+    "posted-by",
+    "journalist-name",
 )
+_AUTHOR_WORDS = re.compile("|".join(map(re.escape, _AUTHOR_WORD_LIST)), re.IGNORECASE)
 _AUTHOR_ELEMENT = lxml.etree.XPath("boolean(//author)")
 
 
 def _may_name_author(tree: lxml.html.HtmlElement) -> bool:
     """Whether trafilatura's author search can find anything on the page (False only when it
     certainly cannot)."""
-    values = _AUTHOR_ATTRIBUTES(tree)
-    return bool(_AUTHOR_WORDS.search("\n".join(values)) or _AUTHOR_ELEMENT(tree))
+    values = "\n".join(_AUTHOR_ATTRIBUTES(tree))
+    if values.isascii():  # lowercased, plain substring searches: a third of the expression's time
+        lowered = values.lower()
+        named = any(word in lowered for word in _AUTHOR_WORD_LIST)
+    else:
+        named = _AUTHOR_WORDS.search(values) is not None
+    return named or bool(_AUTHOR_ELEMENT(tree))
 
 
 def page_metadata(
