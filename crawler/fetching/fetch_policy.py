@@ -209,11 +209,11 @@ def _guarded_connection(base: type, allowed: list, deadline: _Deadline) -> type:
             except socket.gaierror as exc:
                 raise urllib3.exceptions.NameResolutionError(self.host, self, exc) from exc
             for info in infos:
-                address = ipaddress.ip_address(info[4][0].split("%")[0])
-                problem = check_address(self.host, address, allowed, self.port)
+                checked = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+                problem = check_address(self.host, checked, allowed, self.port)
                 if problem:
                     raise FetchRefused(problem)
-            address = infos[0][4][0]
+            address = str(infos[0][4][0])  # the address checked first, connected to
             if deadline.remaining() <= 0:
                 raise FetchTimedOut(f"{self.host}: no answer within {deadline.seconds:g} s")
             try:

@@ -91,7 +91,7 @@ def describe_failure(
     """A (kind, message) pair a user understands, for a failed request. `maxsize` is the
     crawl's DOWNLOAD_MAXSIZE, `stopping` why the crawl is being stopped, if it is."""
     exc = failure.value
-    if failure.check(HttpError):
+    if isinstance(exc, HttpError):
         status = exc.response.status
         return f"http-{status}", f"HTTP {status}"
     if failure.check(DNSLookupError, CannotResolveHostError):
