@@ -482,3 +482,41 @@ def test_copy_candidates_are_read_within_the_story_window_only(db_location):
     story = dict(db.execute("SELECT id, story_id FROM articles").fetchall())
     assert story[new_id] == story[own_id]
     assert len(set(story.values())) == 11
+
+
+def test_two_spellings_of_a_name_in_two_rewrites_make_one_story(db_location):
+    """Issue 25's spelling case: two outlets' own write-ups of one event spell the minister
+    "El Fallah" and "El Fellah" (the watchlists' entity lists both). Grouping needs no alias
+    table for it: names one letter apart are one name (crawler.stories.terms, as the rules'
+    fuzzy names), the El/Al particle is folded (crawler.core.normalize.stem_token), and a
+    name's consonants are compared across scripts (crawler.stories.events)."""
+    db = store.open_database(db_location)
+    store.add_sources(db, ["le360", "medias24"])
+
+    def article(source: str, title: str, text: str, when: str) -> store.StoredArticle:
+        item = SimpleNamespace(title=title, text=text, lang="fr")
+        return replace(wire_article(f"https://{source}.ma/ia", item, source), published=when)
+
+    first, _ = store.store_article(
+        db,
+        article(
+            "le360",
+            "El Fallah lance le plan « Maroc IA 2030 »",
+            "La ministre déléguée chargée de la Transition numérique, Amal El Fallah, a présenté "
+            "mardi à Rabat le plan « Maroc IA 2030 », doté d'une enveloppe de 1,1 milliard de "
+            "dirhams. Il prévoit douze instituts Jazari et la formation de 100.000 jeunes.",
+            "2026-12-01T11:05:00+01:00",
+        ),
+    )
+    second, _ = store.store_article(
+        db,
+        article(
+            "medias24",
+            "Intelligence artificielle : El Fellah dévoile un plan à 1,1 milliard de DH",
+            "Douze instituts Jazari, 100.000 jeunes formés et un fonds d'amorçage : la ministre "
+            "Amal El Fellah a détaillé mardi à Rabat le plan « Maroc IA 2030 ».",
+            "2026-12-01T11:40:00+01:00",
+        ),
+    )
+    story = dict(db.execute("SELECT id, story_id FROM articles").fetchall())
+    assert story[first] == story[second]
