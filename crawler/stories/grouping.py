@@ -23,10 +23,12 @@ from crawler.stories.terms import LEAD_CHARACTERS as TERMS_LEAD
 from crawler.stories.terms import (
     MIN_SHARED_WORDS,
     StoryTerms,
+    Vectors,
     calendar_conflict,
     figures_agree,
     names_conflict,
     phase_conflict,
+    rarities,
     rarity,
     shared_figures,
     shares_words,
@@ -252,11 +254,12 @@ def _rewritten_story(
             vocabulary |= member.terms.index_terms()
     # The article's own terms were counted above: only the members' other terms are asked.
     counts = {**counts, **store.window_term_counts(db, vocabulary - own_terms, low, high)}
-    idf = {term: rarity(counts.get(term, 0) + 1, articles + 1) for term in vocabulary}
+    idf = rarities(counts, vocabulary, articles)
+    memo: Vectors = {}
     best: tuple[float, int, int] | None = None
     for story_id, group in members.items():
         own_outlet = [m for m in group if source is not None and m.source == source]
-        if not all(_is_update(own, hour, m, idf) for m in own_outlet):
+        if not all(_is_update(own, hour, m, idf, memo) for m in own_outlet):
             continue
         first = next((m for m in group if m.article_id == first_of[story_id]), None)
         if first is not None and abs(hour - first.hour) > window:
@@ -286,9 +289,9 @@ def _rewritten_story(
             own, same_language, first.terms if first else None
         ):
             continue
-        score = story_similarity(own, [m.terms for m in group], idf)
+        score = story_similarity(own, [m.terms for m in group], idf, memo)
         if score >= REWRITE_SIMILARITY and (best is None or score > best[0]):
-            closest = max(agreeing, key=lambda m: similarity(own, m.terms, idf))
+            closest = max(agreeing, key=lambda m: similarity(own, m.terms, idf, memo))
             best = (score, story_id, closest.article_id)
     return (best[1], best[2]) if best else None
 
@@ -302,12 +305,14 @@ UPDATE_HOURS = 12
 UPDATE_SIMILARITY = REWRITE_SIMILARITY
 
 
-def _is_update(own: StoryTerms, hour: int, member: _Member, idf: dict[str, float]) -> bool:
+def _is_update(
+    own: StoryTerms, hour: int, member: _Member, idf: dict[str, float], memo: Vectors
+) -> bool:
     return (
         abs(hour - member.hour) <= UPDATE_HOURS
         and not calendar_conflict(own, member.terms)
         and not phase_conflict(own, member.terms)
-        and similarity(own, member.terms, idf) >= UPDATE_SIMILARITY
+        and similarity(own, member.terms, idf, memo) >= UPDATE_SIMILARITY
     )
 
 
@@ -357,7 +362,7 @@ def _translated_story(
     low, high = hour - window, hour + window
     articles = store.articles_in_window(db, low, high)
     counts = store.window_term_counts(db, bridge_terms, low, high)
-    idf = {term: rarity(counts.get(term, 0) + 1, articles + 1) for term in bridge_terms}
+    idf = rarities(counts, bridge_terms, articles)
     hits: dict[int, int] = {}
     for _term, article_id in store.term_hits(db, sorted(bridge_terms), low, high, exclude):
         hits[article_id] = hits.get(article_id, 0) + 1

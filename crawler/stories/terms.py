@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from crawler.core.normalize import normalize, stem_token
@@ -326,22 +327,55 @@ def _unit(vector: dict[str, float]) -> dict[str, float]:
     return {t: w / norm for t, w in vector.items()} if norm else vector
 
 
-def similarity(a: StoryTerms, b: StoryTerms, idf: dict[str, float]) -> float:
+# Vectors already weighted in one comparison (one idf), by the id of their terms (kept with them,
+# so the id stays theirs): an article is compared with several members, a member with the
+# article several ways.
+Vectors = dict[int, tuple[StoryTerms, dict[str, float]]]
+
+
+def _weighted(terms: StoryTerms, idf: dict[str, float], memo: Vectors | None) -> dict[str, float]:
+    if memo is None:
+        return _vector(terms, idf)
+    found = memo.get(id(terms))
+    if found is None or found[0] is not terms:
+        found = memo[id(terms)] = (terms, _vector(terms, idf))
+    return found[1]
+
+
+def similarity(
+    a: StoryTerms, b: StoryTerms, idf: dict[str, float], memo: Vectors | None = None
+) -> float:
     """Cosine of the two articles' words and figures, each weighted by its rarity (`idf`) among
     the articles of the same days, title words weighing TITLE_WEIGHT and figures FIGURE_WEIGHT
-    times more."""
-    return _cosine(_vector(a, idf), _vector(b, idf))
+    times more. `memo` keeps the vectors made for one idf (one comparison's)."""
+    return _cosine(_weighted(a, idf, memo), _weighted(b, idf, memo))
 
 
-def story_similarity(a: StoryTerms, members: list[StoryTerms], idf: dict[str, float]) -> float:
+def story_similarity(
+    a: StoryTerms, members: list[StoryTerms], idf: dict[str, float], memo: Vectors | None = None
+) -> float:
     """Cosine of an article with a story's centroid (the mean of its members' unit vectors):
     the vocabulary the outlets that covered the event agree on weighs most, a word one of them
     alone used weighs little."""
     centroid: dict[str, float] = {}
     for member in members:
-        for term, weight in _unit(_vector(member, idf)).items():
+        for term, weight in _unit(_weighted(member, idf, memo)).items():
             centroid[term] = centroid.get(term, 0.0) + weight / len(members)
-    return _cosine(_vector(a, idf), centroid)
+    return _cosine(_weighted(a, idf, memo), centroid)
+
+
+def rarities(counts: dict[str, int], terms: Iterable[str], articles: int) -> dict[str, float]:
+    """rarity(count + 1, articles + 1) of each term (its count among the window's `articles`;
+    the article itself counted in both), each distinct count's logarithm taken once."""
+    by_count: dict[int, float] = {}
+    weights: dict[str, float] = {}
+    for term in terms:
+        count = counts.get(term, 0) + 1
+        weight = by_count.get(count)
+        if weight is None:
+            weight = by_count[count] = rarity(count, articles + 1)
+        weights[term] = weight
+    return weights
 
 
 # A window is taken to hold at least this many articles: in a nearly empty one (a first crawl,
