@@ -101,6 +101,7 @@ def _collapse(sounds: str) -> str:
     return re.sub(r"(.)\1+", r"\1", sounds)
 
 
+@functools.lru_cache(maxsize=16384)
 def sounds(token: str) -> str:
     """The consonants of a folded token as a transliteration keeps them ("bourita", "burita"
     and "بوريطه" all give "brt"; "mudavadi" and "مودافادي" give "mdfd")."""
@@ -269,11 +270,12 @@ _PHASES: tuple[tuple[str, tuple[str, ...]], ...] = (
 
 
 @functools.cache
-def _phase_cues() -> list[tuple[str, tuple[str, ...]]]:
+def _phase_cues() -> list[tuple[str, str]]:
+    """(phase, its cue's tokens joined and spaced, as looked for in an article's tokens)."""
     cues = []
     for phase, phrases in _PHASES:
         for phrase in phrases:
-            cues.append((phase, tuple(tokens(phrase))))
+            cues.append((phase, f" {' '.join(tokens(phrase))} "))
     return cues
 
 
@@ -282,7 +284,7 @@ def phase(words: list[str]) -> str | None:
     found: set[str] = set()
     joined = " " + " ".join(words) + " "
     for name, cue in _phase_cues():
-        if name not in found and f" {' '.join(cue)} " in joined:
+        if name not in found and cue in joined:
             found.add(name)
     for name, _phrases in _PHASES:
         if name in found:
