@@ -337,21 +337,21 @@ def _xpaths(raw: LineDict, key: str, path: str, line: int, example: str) -> tupl
 _SAVED_PAGE_KEYS = {"file", "url", "title", "published", "first_sentence"}
 
 
-def _saved_pages(raw: LineDict, path: str) -> tuple[SavedPage, ...]:
-    """The source's saved pages ({file, url, title, published, first_sentence}); files are
-    relative to the sources file's folder and must exist."""
-    value = raw.get("saved_pages")
+def _saved_pages(raw: LineDict, path: str, key: str = "saved_pages") -> tuple[SavedPage, ...]:
+    """The source's saved pages ({file, url, title, published, first_sentence}) under `key`;
+    files are relative to the sources file's folder and must exist."""
+    value = raw.get(key)
     if value is None:
         return ()
     if not isinstance(value, list):
         raise ConfigError(
             path,
-            raw.line_of("saved_pages"),
-            "saved_pages must be a list of {file, url, title, published, first_sentence}",
+            raw.line_of(key),
+            f"{key} must be a list of {{file, url, title, published, first_sentence}}",
         )
     pages = []
     for i, item in enumerate(value):
-        item_line = value.line_of(i) if isinstance(value, LineList) else raw.line_of("saved_pages")
+        item_line = value.line_of(i) if isinstance(value, LineList) else raw.line_of(key)
         if not isinstance(item, dict) or not isinstance(item.get("file"), str):
             raise ConfigError(path, item_line, "each saved page needs a 'file' (an HTML file)")
         unknown = set(item) - _SAVED_PAGE_KEYS
@@ -376,6 +376,16 @@ def _saved_pages(raw: LineDict, path: str) -> tuple[SavedPage, ...]:
             )
         )
     return tuple(pages)
+
+
+def load_saved_pages(path: str | Path) -> dict[str, tuple[SavedPage, ...]]:
+    """Saved pages kept beside a sources file rather than in it, by source name: a mapping of
+    names to lists of {file, url, title, published, first_sentence}, files relative to this
+    file's folder. The bundled sources keep theirs so (crawler/seeds/pages/), so that the
+    sources file `veille init` copies elsewhere names no file that stays behind."""
+    path = str(path)
+    data = require_mapping(load_yaml(path), path, 1, "the saved pages file")
+    return {str(name): _saved_pages(data, path, str(name)) for name in data}
 
 
 _LOADED: dict[str, tuple[tuple[int, int, int], SourceList]] = {}
