@@ -9,7 +9,8 @@ week and rubrics recur. Prints the time of the whole command (checks, dedupe,
 stories, FTS), its CPU time (user and system: what a loaded machine changes least), the rate,
 how many articles joined another outlet's story, and the command's peak memory: its whole
 resident set, and the part that is its own (anonymous memory, sampled every 50 ms) apart from
-the database pages it maps, which the kernel can drop at any time. `--curve SECONDS` prints, every
+the file pages it maps (its libraries; the database's pages too, with an older veille that read
+it through a memory map), which the kernel can drop at any time. `--curve SECONDS` prints, every
 so many seconds while the import runs, the articles stored so far and the memory at that moment
 (to follow a long run, and to compare sizes within one run). `--veille` times another veille
 command (an older checkout's) in the same conditions.
@@ -64,7 +65,7 @@ def records(total: int) -> list[dict]:
 
 def _memory(pid: int) -> tuple[int, int]:
     """(anonymous, file-backed) resident kB of a process: its own memory, and the pages of the
-    database it has mapped."""
+    files it has mapped (its libraries, and the database where SQLite maps it)."""
     found = {"RssAnon": 0, "RssFile": 0}
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -109,7 +110,7 @@ def timed_import(veille: str, path: Path, folder: str, curve: float = 0) -> dict
                 f"  {time.perf_counter() - started:7.0f} s  "
                 f"{'?' if stored is None else stored:>7} stored  "
                 f"resident {(anon + mapped) / 1024:6.1f} MB "
-                f"(own {anon / 1024:6.1f}, mapped {mapped / 1024:6.1f}); "
+                f"(own {anon / 1024:6.1f}, files {mapped / 1024:6.1f}); "
                 f"peak so far {peak_total / 1024:6.1f} (own {peak_anon / 1024:6.1f})",
                 flush=True,
             )
@@ -160,7 +161,7 @@ def main() -> None:
         f"{report['stories_joined']} joined another outlet's story; database {database:.1f} MB "
         f"({database * 1e3 / max(report['new'], 1):.1f} kB per article, text, FTS and indexes); "
         f"peak memory {run['peak_rss_mb']:.0f} MB resident, {run['peak_anon_mb']:.0f} MB of it "
-        "the process's own (the rest: pages of the database file it maps)"
+        "the process's own (the rest: pages of files it maps, its libraries)"
     )
 
 
