@@ -125,3 +125,18 @@ def test_the_reading_of_the_table_finds_what_is_missing():
     rows = table_rows('| `veille rules test URL` / `--text "…"` | which |\n| `veille x` | y |')
     assert rows == ['veille rules test URL --text "…"', "veille x"]
     assert documented("veille export --format csv\\|jsonl\\|atom") == ({"export"}, {"--format"})
+
+
+def test_the_python_example_of_the_scripting_page_runs(tmp_path, capsys):
+    """docs/scripting.md's example, run on a database of a few stored articles."""
+    from .test_reader_guard import make_db
+
+    page = (README.parent / "docs" / "scripting.md").read_text(encoding="utf-8")
+    section = page[page.index("## From Python") :]
+    example = re.findall(r"```python\n(.*?)```", section, flags=re.S)[0]
+    db = make_db(tmp_path, articles=3)
+    assert '"data/veille.db"' in example
+    exec(compile(example.replace('"data/veille.db"', repr(str(db))), "scripting.md", "exec"), {})
+    printed = capsys.readouterr().out.rstrip("\n").split("\n")  # a title holds a form feed
+    assert len(printed) == 4 + 2  # four hits, then two summaries
+    assert printed[-2] == "4 of 4 articles" and printed[-1] == "4 articles, 0 alerts"
