@@ -7,7 +7,7 @@ to crawl many sites at once). The daemon's pool (crawler.fetching.workers) start
 small-memory machine: monitors.service.config.default_crawl_workers), hands
 them crawl requests and reads their answers, and kills, replaces and recycles them.
 
-Protocol, one JSON object per line:
+Protocol, one JSON object per line (typed in crawler.fetching.protocol):
   in (stdin):   {"op": "crawl", "run_id": 7, "db": "…", "sources": "…", "only": ["name"],
                  "time_limit": 900}
                 {"op": "time-up", "run_id": 7}   stop it now, as at its time limit
@@ -32,7 +32,16 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
+
+from crawler.fetching.protocol import (
+    AliveEvent,
+    CrawlRequest,
+    DoneEvent,
+    ReadyEvent,
+    TimeUpRequest,
+    WorkerEvent,
+)
 
 logger = logging.getLogger("crawler.fetching.worker")
 
@@ -58,7 +67,7 @@ class _Output:
         self._stream = stream
         self._lock = threading.Lock()
 
-    def send(self, **message: Any) -> None:
+    def send(self, message: WorkerEvent) -> None:
         line = json.dumps(message) + "\n"
         with self._lock:
             try:
@@ -83,21 +92,22 @@ class Worker:
 
     # -- in the reactor thread ---------------------------------------------------------------
 
-    def handle(self, request: dict) -> None:
+    def handle(self, request: dict[str, Any]) -> None:
+        """One request as read from the pool (JSON: checked by its "op")."""
         op = request.get("op")
         if op == "exit":
             self.exiting = True
             self._maybe_exit()
         elif op == "crawl":
-            self._start_crawl(request)
+            self._start_crawl(cast(CrawlRequest, request))
         elif op == "time-up":  # the pool's clock says this crawl's time is up (its own timer's job)
-            stop = self.time_up.get(int(request["run_id"]))
+            stop = self.time_up.get(int(cast(TimeUpRequest, request)["run_id"]))
             if stop is not None:
                 stop()
         else:
             logger.error("unknown request %r", request)
 
-    def _start_crawl(self, request: dict) -> None:
+    def _start_crawl(self, request: CrawlRequest) -> None:
         run_id = int(request["run_id"])
         self.started += 1
         crawler = self.process.create_crawler("news")
@@ -115,7 +125,7 @@ class Worker:
         def answer(status: str) -> None:
             if not answered["done"]:
                 answered["done"] = True
-                self.output.send(event="done", run_id=run_id, status=status)
+                self.output.send(DoneEvent(event="done", run_id=run_id, status=status))
 
         def finished(_result):
             answer("finished")
@@ -157,7 +167,12 @@ class Worker:
 
     def heartbeat(self) -> None:
         self.output.send(
-            event="alive", rss=resident_memory(), crawls=self.started, active=len(self.active)
+            AliveEvent(
+                event="alive",
+                rss=resident_memory(),
+                crawls=self.started,
+                active=len(self.active),
+            )
         )
 
     def _maybe_exit(self) -> None:
@@ -231,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
 
     frozen = freeze_startup_objects()
     worker.reactor.callWhenRunning(
-        lambda: output.send(event="ready", pid=os.getpid(), frozen=frozen)
+        lambda: output.send(ReadyEvent(event="ready", pid=os.getpid(), frozen=frozen))
     )
     process.start(stop_after_crawl=False, install_signal_handlers=False)
     return 0

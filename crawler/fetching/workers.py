@@ -35,6 +35,7 @@ from crawler.fetching.crawl import (
     _die_with_parent,
     run_result,
 )
+from crawler.fetching.protocol import CrawlRequest, ExitRequest, TimeUpRequest, WorkerRequest
 from crawler.storage import store
 from crawler.storage.engine import Database
 
@@ -222,17 +223,17 @@ class WorkerPool:
             else:
                 self._send(
                     worker,
-                    {
-                        "op": "crawl",
-                        "run_id": run_id,
-                        "db": str(db_path),
-                        "sources": str(sources_path),
-                        "only": only,
-                        "time_limit": time_limit,
-                    },
+                    CrawlRequest(
+                        op="crawl",
+                        run_id=run_id,
+                        db=str(db_path),
+                        sources=str(sources_path),
+                        only=only,
+                        time_limit=time_limit,
+                    ),
                 )
                 if not clock.wait(pending.answered, time_limit):
-                    self._send(worker, {"op": "time-up", "run_id": run_id})
+                    self._send(worker, TimeUpRequest(op="time-up", run_id=run_id))
                 if not pending.answered.is_set() and not clock.wait(pending.answered, ANSWER_GRACE):
                     logger.error(
                         "worker pid=%d did not answer for crawl run=%d %.0f s past its time "
@@ -273,7 +274,7 @@ class WorkerPool:
                 self._lock.wait(1.0)
         return None
 
-    def _send(self, worker: _Worker, message: dict) -> None:
+    def _send(self, worker: _Worker, message: WorkerRequest) -> None:
         try:
             worker.requests.write(json.dumps(message) + "\n")
             worker.requests.flush()
@@ -422,7 +423,9 @@ class WorkerPool:
                         worker.draining_since = now
                         self.recycled += 1
                         self._lock.notify_all()
-                    self._send(worker, {"op": "exit"})  # its replacement starts once it exits
+                    self._send(
+                        worker, ExitRequest(op="exit")
+                    )  # its replacement starts once it exits
 
     def _replace(self, worker: _Worker, why: str) -> None:
         """Start the replacement of a worker that left (or, recycled, is taking too long to),
