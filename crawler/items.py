@@ -1,9 +1,12 @@
-"""The item passed down the pipelines: a fetched page, then its extracted article."""
+"""The item passed down the pipelines: a fetched page, then its extracted article; and what the
+spider's requests carry in their meta (typed here, read back in their callbacks)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypedDict
 
+from crawler.discovery.sources import EntryPoint
 from crawler.extraction.profiles import SiteProfile
 from crawler.stories.fingerprint import Fingerprint
 
@@ -43,3 +46,23 @@ class ArticleItem:
     fingerprint: Fingerprint | None = field(default=None, repr=False)
     # Faults found on a page that is kept (kind, message), recorded by crawler.bookkeeping.
     notes: list[tuple[str, str]] = field(default_factory=list)
+
+
+class EntryMeta(TypedDict):
+    """The meta of a request for an entry point (a feed, a sitemap, a listing page)."""
+
+    source: str
+    entry: EntryPoint
+    depth: int  # 0 for the entry point, 1 for a sitemap index's child…
+    handle_httpstatus_list: list[int]  # Scrapy's: 304 comes to the callback
+
+
+class ArticleMeta(TypedDict):
+    """The meta of a request for an article page, as its entry point announced it."""
+
+    source: str
+    feed_title: str | None
+    feed_published: str | None
+    discovered_as: str  # the URL the entry point gave
+    update: bool  # a known article whose entry point says it changed
+    booked: bool  # fetched again from the retry book

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
@@ -43,7 +43,7 @@ from crawler.discovery.links import NOT_AN_ARTICLE, listing_link_reason
 from crawler.discovery.sites import SiteHosts
 from crawler.discovery.sources import EntryPoint, Source, load_sources_cached
 from crawler.fetching.fetch_policy import allowed_scheme, refused_reason
-from crawler.items import ArticleItem
+from crawler.items import ArticleItem, ArticleMeta, EntryMeta
 from crawler.journal import CrawlJournal
 from crawler.middlewares import BlockedAddress
 from crawler.storage import store
@@ -212,12 +212,11 @@ class NewsSpider(scrapy.Spider):
             priority=10,
             # Conditional: a feed or sitemap that did not change answers 304 and costs nothing.
             headers=store.entry_validators(self.db, url),
-            meta={
-                "source": source.name,
-                "entry": entry,
-                "depth": depth,
-                "handle_httpstatus_list": [304],
-            },
+            meta=dict(  # typed as the callback reads it
+                EntryMeta(
+                    source=source.name, entry=entry, depth=depth, handle_httpstatus_list=[304]
+                )
+            ),
         )
 
     def _describe(self, failure: Failure) -> tuple[str, str]:
@@ -236,8 +235,9 @@ class NewsSpider(scrapy.Spider):
         self.record_error(request.meta["source"], request.url, kind, message)
 
     def parse_entry(self, response: Response):
-        source = self.sources[response.meta["source"]]
-        entry: EntryPoint = response.meta["entry"]
+        meta = cast(EntryMeta, response.meta)
+        source = self.sources[meta["source"]]
+        entry = meta["entry"]
         # Validators are saved only when the crawl finishes: a crawl killed half-way must not leave
         # a 304 hiding the articles it did not get to.
         self._validators[_requested_url(response)] = (
@@ -245,7 +245,7 @@ class NewsSpider(scrapy.Spider):
             _header(response, b"ETag"),
             _header(response, b"Last-Modified"),
         )
-        depth = response.meta["depth"]
+        depth = meta["depth"]
         if response.status == 304:
             self.journal.count(source.name, "entry_ok")
             self.journal.count(source.name, "not_modified")
@@ -379,14 +379,16 @@ class NewsSpider(scrapy.Spider):
             callback=self.parse_article,
             errback=self.article_failed,
             dont_filter=True,
-            meta={
-                "source": source.name,
-                "feed_title": title,
-                "feed_published": published,
-                "discovered_as": url,
-                "update": update,
-                "booked": booked is not None,
-            },
+            meta=dict(  # typed as the callback reads it
+                ArticleMeta(
+                    source=source.name,
+                    feed_title=title,
+                    feed_published=published,
+                    discovered_as=url,
+                    update=update,
+                    booked=booked is not None,
+                )
+            ),
         )
 
     # -- articles ------------------------------------------------------------------------------
@@ -399,26 +401,27 @@ class NewsSpider(scrapy.Spider):
         )
 
     def parse_article(self, response: Response):
-        source = self.sources[response.meta["source"]]
+        meta = cast(ArticleMeta, response.meta)
+        source = self.sources[meta["source"]]
         content_type = _content_type(response).lower()
         if content_type and "html" not in content_type:
             self.journal.book_article_failure(
                 source.name, _requested_url(response), "not-html", f"content type {content_type}"
             )
             return
-        if response.meta.get("booked"):  # fetched at last: nothing left to retry
+        if meta["booked"]:  # fetched at last: nothing left to retry
             retries.clear(self.db, url_key(_requested_url(response)))
-        seen = [response.meta["discovered_as"], _requested_url(response), response.url]
+        seen = [meta["discovered_as"], _requested_url(response), response.url]
         seen += response.meta.get("redirect_urls", [])
         yield ArticleItem(
             source=source.name,
             fetched_url=response.url,
             html=response.text,  # decoded by Scrapy: HTTP header, <meta>, BOM, then sniffing
             seen_urls=list(dict.fromkeys(seen)),
-            feed_title=response.meta.get("feed_title"),
-            feed_published=response.meta.get("feed_published"),
+            feed_title=meta["feed_title"],
+            feed_published=meta["feed_published"],
             profile=source.profile,
-            is_update_check=bool(response.meta.get("update")),
+            is_update_check=meta["update"],
         )
 
     # -- stopping ------------------------------------------------------------------------------
