@@ -19,13 +19,16 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Protocol
+from typing import IO, TYPE_CHECKING, Protocol
 
 from crawler.core.children import die_with_parent as _die_with_parent
 from crawler.core.counts import SourceCounts
 from crawler.core.identity import user_agent
 from crawler.storage import store
 from crawler.storage.engine import Database
+
+if TYPE_CHECKING:
+    from scrapy.settings import Settings as ScrapySettings
 
 logger = logging.getLogger(__name__)
 
@@ -226,7 +229,7 @@ def _stop(child: subprocess.Popen) -> None:
         child.wait()
 
 
-def apply_overrides(settings, overrides: dict) -> None:
+def apply_overrides(settings: ScrapySettings, overrides: dict) -> None:
     """VEILLE_CRAWL_SETTINGS over the project's settings; the User-Agent names the contact URL,
     so they are kept in step."""
     settings.setdict(overrides, priority="cmdline")

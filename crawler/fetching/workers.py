@@ -23,9 +23,10 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from crawler.fetching.crawl import (
@@ -38,6 +39,9 @@ from crawler.fetching.crawl import (
 from crawler.fetching.protocol import CrawlRequest, ExitRequest, TimeUpRequest, WorkerRequest
 from crawler.storage import store
 from crawler.storage.engine import Database
+
+if TYPE_CHECKING:
+    from crawler.discovery.sources import Source
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +69,7 @@ def child_environment() -> dict[str, str]:
     return {"MALLOC_ARENA_MAX": "2", **os.environ}
 
 
-def crawl_sites(sources) -> frozenset[str]:
+def crawl_sites(sources: Iterable[Source]) -> frozenset[str]:
     """The sites (host and port, without 'www.') a crawl of these sources requests: two crawls
     that share one never run at once, so each site keeps its politeness (one crawl's delay and
     concurrency per domain) however many sources point at it."""

@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 import apprise
@@ -26,6 +26,9 @@ from monitors.alerts.display import isolate, short_url
 from monitors.alerts.localized import format_number, format_when
 from monitors.alerts.plurals import counted
 from monitors.alerts.policy import DEFAULT_TIMEZONE
+
+if TYPE_CHECKING:
+    from monitors.alerts.routing import Route
 
 LABELS = {
     "fr": {
@@ -171,7 +174,7 @@ SAMPLE_ALERT = {
 }
 
 
-def check_template(source: str, key: str = "text", watchlist=None) -> str | None:
+def check_template(source: str, key: str = "text", watchlist: Route | None = None) -> str | None:
     """None if a user template compiles and renders a sample alert (or digest), else the reason
     (shown by `veille rules check`, so a template never fails first at send time)."""
     try:
@@ -326,7 +329,7 @@ def _message(name: str, overrides: dict, context: dict, kind: str) -> Message:
 
 
 def render_alert(
-    alert: Mapping[str, Any], watchlist, kind: str, watchlists: Sequence | None = None
+    alert: Mapping[str, Any], watchlist: Route, kind: str, watchlists: Sequence | None = None
 ) -> Message:
     """One article's message; `watchlists` (default: `watchlist` alone) are all those it
     matched for this channel, named in the message. The first watchlist's language and
@@ -344,7 +347,7 @@ def render_alert(
     return _message("alert", overrides, context, kind)
 
 
-def render_digest(alerts: Sequence[Mapping[str, Any]], watchlist, kind: str) -> Message:
+def render_digest(alerts: Sequence[Mapping[str, Any]], watchlist: Route, kind: str) -> Message:
     lang = getattr(watchlist, "language", "fr")
     overrides = {
         k.removeprefix("digest_"): v

@@ -97,7 +97,9 @@ class PeopleMail:
         return {"article": f"{base}/articles/{row['article_id']}", "watchlists": listed}
 
 
-def from_settings(mail_template: str | None, reader_url: str | None, secrets: dict[str, str]):
+def from_settings(
+    mail_template: str | None, reader_url: str | None, secrets: dict[str, str]
+) -> PeopleMail:
     """The PeopleMail of the settings: VEILLE_PEOPLE_MAIL with its ${VAR}s substituted."""
     from crawler.core.secrets import remember_url_secrets, substitute
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from crawler.core.normalize import normalize
 from monitors.rules.query import FIELDS, _tokenize
+from monitors.rules.watchlists import RuleSet
 
 _LOWER_OPERATORS = {
     "or": "OR",
@@ -110,7 +111,7 @@ def _never_matches(term: str) -> str | None:
     return None
 
 
-def lint_rules(rules, raw_watchlists=None) -> list[RuleWarning]:
+def lint_rules(rules: RuleSet, raw_watchlists: list | None = None) -> list[RuleWarning]:
     """Warnings for a loaded RuleSet: query slips (with line and column when the query is on
     one line) and entities never used by any watchlist."""
     warnings: list[RuleWarning] = []
