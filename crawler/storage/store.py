@@ -160,6 +160,15 @@ def _open_database(path: str | Path, owners: tuple[ModuleType, ...]) -> SQLiteDa
     return db
 
 
+def read_through_page_cache(db: Database) -> None:
+    """Stop reading an SQLite file through the memory map `_open_database` sets up, for a
+    process that reads a whole growing file once (`veille import`): every mapped page it
+    touches stays in its resident set, while SQLite's page cache is bounded by cache_size.
+    PostgreSQL has no such map: nothing to do there."""
+    if db.engine == "sqlite":
+        db.execute("PRAGMA mmap_size = 0")
+
+
 def is_up_to_date(db: SQLiteDatabase, owners: Sequence[ModuleType] | None = None) -> bool:
     """Every step of the owners (default: every known owner) applied, and the fingerprint scheme
     ours: what an open checks, with two small reads and no table scan."""
