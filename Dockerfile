@@ -25,6 +25,7 @@ WORKDIR /opt/veille
 COPY pyproject.toml README.md ./
 COPY crawler ./crawler
 COPY monitors ./monitors
+COPY seeds ./seeds
 COPY scrapy.cfg ./
 RUN pip install --no-cache-dir .
 

@@ -45,8 +45,8 @@ from crawler.pipelines import (  # noqa: E402
 )
 from crawler.storage import store  # noqa: E402
 from monitors.alerts.outbox import match_pending  # noqa: E402
-from monitors.seeds import BUNDLED_WATCHLISTS  # noqa: E402
 from monitors.service.watchlists import load_watchlists  # noqa: E402
+from seeds import BUNDLED_WATCHLISTS  # noqa: E402
 
 
 def run_bare(pages: list[Page]) -> float:

@@ -1,7 +1,7 @@
 """Scrapy settings of the veille crawler: polite by default, every component listed in order."""
 
 from crawler.core.identity import CONTACT_URL
-from crawler.seeds import BUNDLED_SOURCES
+from seeds import BUNDLED_SOURCES
 
 BOT_NAME = "veille"
 SPIDER_MODULES = ["crawler.spiders"]

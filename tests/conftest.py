@@ -75,7 +75,7 @@ def project_wheel(tmp_path_factory) -> Path:
         if not list(folder.glob("veille-*.whl")):
             source = shared / "project-source"
             shutil.rmtree(source, ignore_errors=True)
-            for name in ("crawler", "monitors"):
+            for name in ("crawler", "monitors", "seeds"):
                 shutil.copytree(
                     TESTS.parent / name,
                     source / name,

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from monitors.seeds import BUNDLED_WATCHLISTS
+from seeds import BUNDLED_WATCHLISTS
 
 from .servers import free_port
 

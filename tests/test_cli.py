@@ -19,8 +19,8 @@ from crawler.storage import store
 from monitors.cli import cli
 from monitors.demo.run import LOCAL_CRAWL_SETTINGS
 from monitors.demo.sites import DEMO_SITES_ROOT, render_sources, serve_demo_sites, stop_sites
-from monitors.seeds import BUNDLED_WATCHLISTS
 from monitors.service.health import serve_health
+from seeds import BUNDLED_WATCHLISTS
 
 from .conftest import database_from
 from .servers import free_port

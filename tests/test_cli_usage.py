@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from crawler.storage import store
 from monitors.cli import cli
-from monitors.seeds import BUNDLED_WATCHLISTS
+from seeds import BUNDLED_WATCHLISTS
 
 pytestmark = pytest.mark.slow  # end-to-end: real processes (README, "Development")
 

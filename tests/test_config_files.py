@@ -7,11 +7,10 @@ import pytest
 from crawler.core.errors import ConfigError
 from crawler.core.secrets import load_secrets_file
 from crawler.discovery.sources import load_sources
-from crawler.seeds import BUNDLED_SOURCES
 from monitors.alerts.channels import CONSOLE
 from monitors.rules.query import atoms
-from monitors.seeds import BUNDLED_WATCHLISTS
 from monitors.service.watchlists import load_watchlists
+from seeds import BUNDLED_SOURCES, BUNDLED_WATCHLISTS
 
 
 def write(tmp_path: Path, text: str, name: str = "f.yaml") -> Path:

@@ -10,11 +10,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from crawler.seeds import BUNDLED_SOURCES
 from monitors.cli import cli
-from monitors.seeds import BUNDLED_WATCHLISTS
 from monitors.service import locations
 from monitors.service.config import load_settings
+from seeds import BUNDLED_SOURCES, BUNDLED_WATCHLISTS
 
 NAMES = {
     "sources": locations.SOURCES,
@@ -92,9 +91,13 @@ def test_the_user_folder_follows_xdg_config_home_then_home():
 
 
 def test_the_bundled_files_are_package_data():
-    """Found through importlib.resources beside the code, not in the source tree's root."""
-    assert BUNDLED_SOURCES.is_file() and BUNDLED_SOURCES.parent.name == "seeds"
-    assert BUNDLED_WATCHLISTS.is_file() and BUNDLED_WATCHLISTS.parent.parent.name == "monitors"
+    """Found through importlib.resources in the package `seeds` (the top-level folder, shipped
+    in the wheel: tests/test_installed.py), not by a path relative to the working directory."""
+    import seeds
+
+    folder = Path(str(seeds.__file__)).parent
+    assert folder / "sources.yaml" == BUNDLED_SOURCES and BUNDLED_SOURCES.is_file()
+    assert folder / "watchlists.yaml" == BUNDLED_WATCHLISTS and BUNDLED_WATCHLISTS.is_file()
 
 
 def test_the_command_line_reads_the_watchlists_of_the_working_directory_and_the_user_folder(

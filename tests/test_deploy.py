@@ -53,8 +53,8 @@ def test_the_wheel_the_image_installs_carries_templates_and_web_assets(project_w
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "monitors/alerts/templates/alert.html.j2" in names
     assert "monitors/web/metadata.yaml" in names
-    assert {"crawler/seeds/sources.yaml", "monitors/seeds/watchlists.yaml"} <= names
-    assert {"monitors/seeds/secrets.env.example", "crawler/stories/gazetteer.yaml"} <= names
+    assert {"seeds/sources.yaml", "seeds/watchlists.yaml"} <= names
+    assert {"seeds/secrets.env.example", "crawler/stories/gazetteer.yaml"} <= names
     assert "monitors/demo/site/sources.yaml" in names
     assert "crawler/spiders/news.py" in names
     assert any(n.endswith("entry_points.txt") for n in names)

@@ -9,9 +9,8 @@ import stat
 import pytest
 from click.testing import CliRunner
 
-from crawler.seeds import BUNDLED_SOURCES
 from monitors.cli import cli
-from monitors.seeds import BUNDLED_WATCHLISTS, SECRETS_TEMPLATE
+from seeds import BUNDLED_SOURCES, BUNDLED_WATCHLISTS, SECRETS_TEMPLATE
 
 NAMES = ("sources.yaml", "watchlists.yaml", "secrets.env")
 

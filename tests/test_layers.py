@@ -20,7 +20,7 @@ PACKAGES = ("crawler", "monitors")
 # Lowest first. A module belongs to the layer of its longest matching prefix.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("core", ("crawler.core",)),
-    ("bundled files", ("crawler.seeds", "monitors.seeds")),  # the package data's paths
+    ("bundled files", ("seeds",)),  # the package data's paths
     ("extraction", ("crawler.extraction",)),
     ("storage", ("crawler.storage",)),
     ("stories", ("crawler.stories",)),

@@ -15,11 +15,11 @@ from crawler.storage import store
 from crawler.storage.copy import copy_database
 from monitors.cli import cli
 from monitors.rules.query import parse_query
-from monitors.seeds import BUNDLED_WATCHLISTS
 from monitors.service.config import load_config
 from monitors.service.cycle import run_cycle
 from monitors.web.search import search
 from monitors.web.search_postgres import to_tsquery
+from seeds import BUNDLED_WATCHLISTS
 
 from .conftest import make_settings
 

@@ -22,9 +22,9 @@ from click.testing import CliRunner
 
 from monitors.cli import cli
 from monitors.people.passwords import hash_password
-from monitors.seeds import BUNDLED_WATCHLISTS
 from monitors.service.config import load_config
 from monitors.service.cycle import run_cycle
+from seeds import BUNDLED_WATCHLISTS
 
 from .browser import dump_dom, screenshot
 from .conftest import database_from, make_settings

@@ -17,8 +17,8 @@ from crawler.extraction.extract import PATH_PROFILE, extract_article
 from crawler.extraction.profiles import check_saved_page
 from crawler.items import ArticleItem
 from crawler.pipelines import ExtractPipeline
-from crawler.seeds import BUNDLED_SAVED_PAGES, BUNDLED_SOURCES
 from monitors.cli import cli
+from seeds import BUNDLED_SAVED_PAGES, BUNDLED_SOURCES
 
 pytestmark = pytest.mark.slow  # end-to-end: real processes (README, "Development")
 

@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from monitors.rules.matcher import ArticleText, Matcher
-from monitors.seeds import BUNDLED_WATCHLISTS
 from monitors.service.editing import (
     Change,
     EditRefused,
@@ -30,6 +29,7 @@ from monitors.service.editing import (
     watchlist_fields,
 )
 from monitors.service.watchlists import load_watchlists
+from seeds import BUNDLED_WATCHLISTS
 
 SEED = BUNDLED_WATCHLISTS
 GITEX = WatchlistFields(

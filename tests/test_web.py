@@ -19,9 +19,9 @@ from click.testing import CliRunner
 
 from crawler.storage import store
 from monitors.cli import cli
-from monitors.seeds import BUNDLED_WATCHLISTS
 from monitors.service.config import load_config
 from monitors.service.cycle import run_cycle
+from seeds import BUNDLED_WATCHLISTS
 
 from .browser import dump_dom, screenshot
 from .conftest import make_settings

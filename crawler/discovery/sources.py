@@ -1,5 +1,5 @@
 """The source list: typed, validated news sources loaded from a sources.yaml (the
-bundled one: crawler/seeds/sources.yaml)."""
+bundled one: seeds/sources.yaml)."""
 
 from __future__ import annotations
 
@@ -381,7 +381,7 @@ def _saved_pages(raw: LineDict, path: str, key: str = "saved_pages") -> tuple[Sa
 def load_saved_pages(path: str | Path) -> dict[str, tuple[SavedPage, ...]]:
     """Saved pages kept beside a sources file rather than in it, by source name: a mapping of
     names to lists of {file, url, title, published, first_sentence}, files relative to this
-    file's folder. The bundled sources keep theirs so (crawler/seeds/pages/), so that the
+    file's folder. The bundled sources keep theirs so (seeds/pages/), so that the
     sources file `veille init` copies elsewhere names no file that stays behind."""
     path = str(path)
     data = require_mapping(load_yaml(path), path, 1, "the saved pages file")

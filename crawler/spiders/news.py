@@ -2,7 +2,7 @@
 pages, and fetch the article URLs not already stored.
 
 Run by the daemon in a child process (see crawler.fetching.crawl), or by hand:
-    scrapy crawl news -a sources=crawler/seeds/sources.yaml -a db=data/veille.db [-a only=name1,name2]
+    scrapy crawl news -a sources=seeds/sources.yaml -a db=data/veille.db [-a only=name1,name2]
 """
 
 from __future__ import annotations

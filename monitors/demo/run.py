@@ -17,9 +17,9 @@ from monitors.demo.sites import (
     serve_demo_sites,
     stop_sites,
 )
-from monitors.seeds import BUNDLED_WATCHLISTS
 from monitors.service.config import Config, Settings, load_config
 from monitors.service.cycle import CycleReport, run_cycle
+from seeds import BUNDLED_WATCHLISTS
 
 # Local fixture servers need no politeness delay; a dead host should fail fast.
 LOCAL_CRAWL_SETTINGS: dict[str, object] = {

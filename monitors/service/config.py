@@ -28,9 +28,8 @@ if TYPE_CHECKING:  # loading them costs a tenth of a second `veille status` has 
     from monitors.rules.matcher import Matcher
     from monitors.rules.watchlists import RuleSet
 
-from crawler.seeds import BUNDLED_SOURCES
-from monitors.seeds import BUNDLED_WATCHLISTS
 from monitors.service import locations
+from seeds import BUNDLED_SOURCES, BUNDLED_WATCHLISTS
 
 logger = logging.getLogger(__name__)
 

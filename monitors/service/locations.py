@@ -15,8 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from crawler.seeds import BUNDLED_SOURCES
-from monitors.seeds import BUNDLED_WATCHLISTS
+from seeds import BUNDLED_SOURCES, BUNDLED_WATCHLISTS
 
 SOURCES = "sources.yaml"
 WATCHLISTS = "watchlists.yaml"

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from crawler.core.errors import VeilleError
-from monitors.seeds import SECRETS_TEMPLATE
 from monitors.service import locations
+from seeds import SECRETS_TEMPLATE
 
 SECRETS_MODE = 0o600
 
