@@ -10,10 +10,10 @@ Prints, for both extractors: snippet precision, recall, F1, pages declined, page
 (wall-clock); the speed ratio in CPU time (this process's, which other work on a shared machine
 does not inflate) and in wall-clock time;
 for veille, which path produced each text (trafilatura, its recall pass, its baseline, with the
-lead put back), the pages it declines or cuts to under half of trafilatura's text where
-trafilatura keeps 500 characters or more, each with veille's reason, and the pages where veille's
-text shares under half of its words with trafilatura's (a wrong body), each with the path that
-produced it.
+lead put back), how often a second pass was tried, why, and how often its text was kept; the
+pages it declines or cuts to under half of trafilatura's text where trafilatura keeps 500
+characters or more, each with veille's reason, and the pages where veille's text shares under
+half of its words with trafilatura's (a wrong body), each with the path that produced it.
 
     .venv/bin/python bench/extraction.py [CORPUS_DIR] [--limit N] [--verbose]
 """
@@ -125,6 +125,8 @@ def main() -> None:
             extract_article(page, url)
     reasons: dict[str, str] = {}
     paths: dict[str, str] = {}
+    second_passes: Counter[str] = Counter()  # why a second pass was tried
+    second_kept: Counter[str] = Counter()  # ... and its text kept
     texts: dict[str, tuple[str, str]] = {}
     for url, page, entry in pages:
         started, cpu = time.perf_counter(), time.process_time()
@@ -137,6 +139,9 @@ def main() -> None:
         try:
             extracted = extract_article(page, url)
             text, paths[url] = extracted.text, extracted.path
+            if extracted.second_pass:
+                second_passes[extracted.second_pass] += 1
+                second_kept[extracted.second_pass] += extracted.path_reason is not None
             said = ([extracted.path_reason] if extracted.path_reason else []) + [*extracted.notes]
             if said:
                 reasons[url] = "; ".join(said)
@@ -164,6 +169,14 @@ def main() -> None:
         f"{bare.seconds / max(veille.seconds, 1e-9):.2f}x in wall-clock time"
     )
     print("paths: " + ", ".join(f"{n} {p}" for p, n in Counter(paths.values()).most_common()))
+    print(
+        f"second pass tried on {sum(second_passes.values())} pages ("
+        + ", ".join(
+            f"{n} whose first text was {why}, kept on {second_kept[why]}"
+            for why, n in second_passes.most_common()
+        )
+        + ")"
+    )
 
     lost = []
     for url, _page, _entry in pages:

@@ -39,6 +39,8 @@ class Extracted:
     notes: tuple[str, ...] = ()  # what a crawl records about this page
     # why a second pass's text replaced trafilatura's first one (None when it did not)
     path_reason: str | None = None
+    # why a second pass was tried, whether or not its text was kept (None when none was tried)
+    second_pass: str | None = None
 
     @property
     def published(self) -> str | None:

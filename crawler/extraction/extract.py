@@ -389,7 +389,15 @@ def extract_article(html: str | bytes, url: str, profile: SiteProfile | None = N
     declined = len(text) < MIN_ARTICLE_CHARS
     # The page's size bounds its paragraphs' text: most texts are not thin by that alone.
     thin = len(text) < THIN_SHARE * len(html) and len(text) < THIN_SHARE * _paragraph_length(tree)
+    second_pass: str | None = None
     if declined or navigation or thin:
+        second_pass = (
+            "too short to be an article"
+            if declined
+            else "read like navigation"
+            if navigation
+            else "under a tenth of the page's paragraph text"
+        )
         # trafilatura's recall settings where the text looks thin; its baseline (paragraphs,
         # JSON-LD articleBody, at worst the whole body's text) only where there is no article
         # text otherwise: as a second choice it dumps whole pages.
@@ -457,6 +465,7 @@ def extract_article(html: str | bytes, url: str, profile: SiteProfile | None = N
         looks_like_navigation=navigation,
         notes=tuple(notes),
         path_reason=path_reason,
+        second_pass=second_pass,
     )
 
 

@@ -29,7 +29,11 @@ _DESCRIPTIONS = lxml.etree.XPath(
     "//meta[@name='description' or @property='og:description' or @name='twitter:description']"
     "/@content"
 )
-_TEXT_WITH = lxml.etree.XPath("//body//text()[contains(normalize-space(.), $key)]")
+# The key's first word is looked for first, as it is: a text node without it cannot hold the
+# key once its whitespace is normalised, and most nodes are spared normalize-space's copy.
+_TEXT_WITH = lxml.etree.XPath(
+    "//body//text()[contains(., $word) and contains(normalize-space(.), $key)]"
+)
 _STRING = lxml.etree.XPath("string(.)", smart_strings=False)
 _NOT_LEAD_TAGS = frozenset({"a", "script", "style", "noscript", "title", "nav", "footer", "aside"})
 _LEAD_KEY_CHARS = 40
@@ -51,7 +55,7 @@ def find_lead(
         return None
     for summary in dict.fromkeys(summaries):
         key = summary[:_LEAD_KEY_CHARS]
-        for node in _TEXT_WITH(tree, key=key):
+        for node in _TEXT_WITH(tree, word=key.split(" ", 1)[0], key=key):
             element = node.getparent()
             if element is None:
                 continue
