@@ -8,6 +8,8 @@ the SQL and the SQL sits in one place per owner (docs/storage.md).
 
 from __future__ import annotations
 
+import contextlib
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Set
 from contextlib import contextmanager
 from typing import NamedTuple
@@ -102,10 +104,24 @@ def copy_candidates(
     return [CopyCandidate(*row) for row in rows]
 
 
+_KEYS: weakref.WeakKeyDictionary[Database, str] = weakref.WeakKeyDictionary()
+
+
 def window_key(db: Database) -> str:
     """Which database a kept story window belongs to: its location (its file on SQLite) and the
     identity its story_hours table was made with (a file made again at the same path is
-    another database, whose hours' versions start again)."""
+    another database, whose hours' versions start again). Asked once per connection."""
+    try:
+        return _KEYS[db]
+    except (KeyError, TypeError):
+        pass
+    key = _window_key(db)
+    with contextlib.suppress(TypeError):  # a handle that takes no weak reference: asked again
+        _KEYS[db] = key
+    return key
+
+
+def _window_key(db: Database) -> str:
     location = getattr(db, "location", None)
     if location is None:
         rows = db.execute("PRAGMA database_list").fetchall()

@@ -123,12 +123,15 @@ class StoryWindow:
         self._members = {}
 
     def trim(self) -> None:
-        """Keep only the hours of the range counted last (the latest article's window): the
-        others were for earlier articles, and a kept window must not grow with the store."""
+        """Keep only the hours of the range counted last (the latest article's window) once
+        twice as many are kept: the others were for earlier articles, and a kept window must
+        not grow with the store."""
         if self._range is None:
             self.clear()
             return
         low, high = self._range
+        if len(self._versions) <= 2 * (high - low + 1):
+            return  # at most one more window's hours kept: dropped when it doubles
         for hour in [h for h in self._loaded | set(self._versions) if not low <= h <= high]:
             self._forget(hour)
         if len(self._canonical) > 100_000:
