@@ -172,7 +172,7 @@ def main() -> None:
     print(
         f"second pass tried on {sum(second_passes.values())} pages ("
         + ", ".join(
-            f"{n} whose first text was {why}, kept on {second_kept[why]}"
+            f"{n} with a first text {why} (its text kept on {second_kept[why]})"
             for why, n in second_passes.most_common()
         )
         + ")"

@@ -394,7 +394,7 @@ def extract_article(html: str | bytes, url: str, profile: SiteProfile | None = N
         second_pass = (
             "too short to be an article"
             if declined
-            else "read like navigation"
+            else "like navigation"
             if navigation
             else "under a tenth of the page's paragraph text"
         )
