@@ -23,6 +23,7 @@ from monitors.service.health import serve_health
 from seeds import BUNDLED_WATCHLISTS
 
 from .conftest import database_from
+from .demo_story import assert_one_alert_for_the_story_of_several_outlets
 from .servers import free_port
 
 pytestmark = pytest.mark.slow  # end-to-end: real processes (README, "Development")
@@ -237,17 +238,8 @@ def test_demo_runs_a_full_cycle_offline(tmp_path):
     assert "Demo done: 10 articles stored" in result.output
     assert "=== [veille] Souveraineté numérique" in result.output
     assert "site-en-panne" in result.output
-    # One story told by two outlets: one alert for it, which lists the other outlet's version.
-    messages = [m.split("\nTermes trouvés")[0] for m in result.output.split("\n=== [veille] ")[1:]]
-    cloud = [m for m in messages if m.splitlines()[0].endswith("accélère sur le cloud national")]
-    assert len(cloud) == 1 and "Médias Éco" not in "".join(m for m in messages if m not in cloud)
-    assert "Aussi dans :\n- Médias Éco : http://127.0.0.1:" in cloud[0]
-    assert "/cloud-national-feuille-de-route/" in cloud[0]
-    assert (
-        "A story told by 2 outlets: Souveraineté numérique : le Maroc accélère sur le cloud "
-        in (result.output)
-    )
-    assert "Le Quotidien Numérique, Médias Éco" in result.output
+    assert_one_alert_for_the_story_of_several_outlets(result.output)
+
     # and the way to the reader on the demo's database, its last words
     database = tmp_path / "demo" / "demo.db"
     assert f"veille --db {database} serve" in result.output.strip().splitlines()[-1]
