@@ -128,19 +128,11 @@ def test_run_once_stopped_at_its_time_limit_says_so_and_exits_3(tmp_path):
     so however slow the start, it is not done when the limit comes (an outcome that does not
     depend on the machine's speed)."""
     hanging = HostileSite()
-    sources = tmp_path / "sources.yaml"
-    sources.write_text(
-        f"sources:\n  - name: hanging\n    homepage: {hanging.base_url}/\n"
-        f"    feeds: [{hanging.base_url}/hang]\n",
-        encoding="utf-8",
-    )
-    watchlists = tmp_path / "watchlists.yaml"
-    watchlists.write_text("watchlists:\n  - name: x\n    terms: [x]\n", encoding="utf-8")
-    env = dict(
-        os.environ,
-        VEILLE_DB=str(tmp_path / "v.db"),
-        VEILLE_SOURCES=str(sources),
-        VEILLE_WATCHLISTS=str(watchlists),
+    env = one_source_env(
+        tmp_path,
+        "hanging",
+        hanging.base_url,
+        f"{hanging.base_url}/hang",
         VEILLE_CRAWL_TIME_LIMIT="1",
         VEILLE_CRAWL_SETTINGS=json.dumps(dict(LOCAL_CRAWL_SETTINGS, DOWNLOAD_TIMEOUT=600)),
     )
@@ -168,18 +160,11 @@ def test_a_crawl_that_dies_before_it_starts_leaves_its_faults_on_sources_status_
     no spider): the `unfinished` errors land on source rows that exist, so `veille status`
     shows them, and the exit status says the run did not finish."""
     healthy = sites["lequotidien"].base_url
-    sources = tmp_path / "sources.yaml"
-    sources.write_text(
-        f"sources:\n  - name: healthy\n    homepage: {healthy}/\n    feeds: [{healthy}/feed/]\n",
-        encoding="utf-8",
-    )
-    watchlists = tmp_path / "watchlists.yaml"
-    watchlists.write_text("watchlists:\n  - name: x\n    terms: [x]\n", encoding="utf-8")
-    env = dict(
-        os.environ,
-        VEILLE_DB=str(tmp_path / "v.db"),
-        VEILLE_SOURCES=str(sources),
-        VEILLE_WATCHLISTS=str(watchlists),
+    env = one_source_env(
+        tmp_path,
+        "healthy",
+        healthy,
+        f"{healthy}/feed/",
         VEILLE_CRAWL_SETTINGS=json.dumps(
             dict(LOCAL_CRAWL_SETTINGS, SPIDER_MODULES=["crawler.no_such_module"])
         ),
@@ -195,3 +180,24 @@ def test_a_crawl_that_dies_before_it_starts_leaves_its_faults_on_sources_status_
     )
     by_name = {s["name"]: s for s in json.loads(status.stdout)["sources"]}
     assert by_name["healthy"]["last_error"].startswith("unfinished: the crawl (failed (exit")
+
+
+def one_source_env(
+    tmp_path, name: str, homepage: str, feed: str, **variables: str
+) -> dict[str, str]:
+    """The environment of a `veille run --once` over one source and a one-term watchlist,
+    written in `tmp_path`, with the database there too; `variables` added."""
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(
+        f"sources:\n  - name: {name}\n    homepage: {homepage}/\n    feeds: [{feed}]\n",
+        encoding="utf-8",
+    )
+    watchlists = tmp_path / "watchlists.yaml"
+    watchlists.write_text("watchlists:\n  - name: x\n    terms: [x]\n", encoding="utf-8")
+    return dict(
+        os.environ,
+        VEILLE_DB=str(tmp_path / "v.db"),
+        VEILLE_SOURCES=str(sources),
+        VEILLE_WATCHLISTS=str(watchlists),
+        **variables,
+    )
