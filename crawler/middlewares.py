@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Self
 
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest
@@ -13,6 +14,12 @@ from scrapy.utils.misc import build_from_crawler
 
 from crawler.fetching.addresses import allowed_scheme, check_address, networks
 from crawler.storage import store
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.robotstxt import RobotParser
+
+    from crawler.storage.engine import Database
 
 ROBOTS_CACHE = timedelta(hours=24)  # what major crawlers allow themselves
 
@@ -27,12 +34,12 @@ class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
     cache (or without robots.txt)."""
 
     @property
-    def _db(self):
+    def _db(self) -> Database | None:
         """The crawl's database, through its journal (None for a spider that keeps none)."""
         journal = getattr(self.crawler.spider, "journal", None)
         return journal.db if journal is not None else None
 
-    async def robot_parser(self, request: Request):
+    async def robot_parser(self, request: Request) -> RobotParser | None:
         netloc = urlparse_cached(request).netloc
         if netloc not in self._parsers and self._db is not None:
             row = store.cached_robots(self._db, netloc)
@@ -66,10 +73,10 @@ class PrivateAddressGuard:
         self.allowed = networks(allowed)
 
     @classmethod
-    def from_crawler(cls, crawler):
+    def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler.settings.getlist("VEILLE_ALLOWED_NETWORKS"))
 
-    def process_request(self, request: Request):
+    def process_request(self, request: Request) -> None:
         if not allowed_scheme(request.url):
             raise BlockedAddress(
                 f"refused: {request.url[:80]!r} is not an http(s) address; veille fetches "

@@ -32,7 +32,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from crawler.fetching.protocol import (
     AliveEvent,
@@ -42,6 +42,12 @@ from crawler.fetching.protocol import (
     TimeUpRequest,
     WorkerEvent,
 )
+
+if TYPE_CHECKING:
+    from scrapy.crawler import CrawlerProcess
+    from twisted.python.failure import Failure
+
+    from crawler.spiders.news import NewsSpider
 
 logger = logging.getLogger("crawler.fetching.worker")
 
@@ -63,7 +69,7 @@ def resident_memory() -> int:
 class _Output:
     """Answers to the pool, one line each, whole (several threads may write)."""
 
-    def __init__(self, stream) -> None:
+    def __init__(self, stream: TextIO) -> None:
         self._stream = stream
         self._lock = threading.Lock()
 
@@ -78,7 +84,7 @@ class _Output:
 
 
 class Worker:
-    def __init__(self, process, output: _Output) -> None:
+    def __init__(self, process: CrawlerProcess, output: _Output) -> None:
         from twisted.internet import reactor
 
         self.reactor: Any = reactor  # Twisted's global reactor has no useful static type
@@ -127,11 +133,11 @@ class Worker:
                 answered["done"] = True
                 self.output.send(DoneEvent(event="done", run_id=run_id, status=status))
 
-        def finished(_result):
+        def finished(_result: None) -> None:
             answer("finished")
             return None
 
-        def failed(failure):
+        def failed(failure: Failure) -> None:
             logger.error("crawl run=%d failed: %s", run_id, failure.getTraceback())
             answer(f"failed: {failure.getErrorMessage()[:300]}")
             return None
@@ -140,13 +146,14 @@ class Worker:
             if run_id in self.active:
                 logger.warning("crawl run=%d reached its time limit: stopping it", run_id)
                 answer("time limit")
-                crawler.spider.stop_reason = "time limit"  # what its run records, not "shutdown"
+                # What its run records, not "shutdown".
+                cast("NewsSpider", crawler.spider).stop_reason = "time limit"
                 crawler.stop()
 
         timer = self.reactor.callLater(float(request.get("time_limit", 900)), over_time)
         self.time_up[run_id] = over_time
 
-        def cleanup(_):
+        def cleanup(_: None) -> None:
             self.active.pop(run_id, None)
             self.time_up.pop(run_id, None)
             if timer.active():
@@ -189,7 +196,7 @@ class Worker:
             crawler.stop()
 
 
-def _read_requests(worker: Worker, stdin) -> None:
+def _read_requests(worker: Worker, stdin: TextIO) -> None:
     """Requests arrive on stdin; each is handed to the reactor thread. End of input (the pool
     closed the pipe or died) means: finish and exit."""
     for line in stdin:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any, cast
 from urllib.parse import urljoin, urlsplit
 
@@ -203,7 +203,9 @@ class NewsSpider(scrapy.Spider):
                     yield request
             self._handed_over.add(source.name)
 
-    def _entry_request(self, source: Source, entry: EntryPoint, url: str, depth: int = 0):
+    def _entry_request(
+        self, source: Source, entry: EntryPoint, url: str, depth: int = 0
+    ) -> scrapy.Request:
         return scrapy.Request(
             url,
             callback=self.parse_entry,
@@ -234,7 +236,7 @@ class NewsSpider(scrapy.Spider):
         self.journal.count(request.meta["source"], "entry_failed")
         self.record_error(request.meta["source"], request.url, kind, message)
 
-    def parse_entry(self, response: Response):
+    def parse_entry(self, response: Response) -> Iterator[scrapy.Request]:
         meta = cast(EntryMeta, response.meta)
         source = self.sources[meta["source"]]
         entry = meta["entry"]
@@ -400,7 +402,7 @@ class NewsSpider(scrapy.Spider):
             request.meta["source"], request.url, kind, message, request.meta
         )
 
-    def parse_article(self, response: Response):
+    def parse_article(self, response: Response) -> Iterator[ArticleItem]:
         meta = cast(ArticleMeta, response.meta)
         source = self.sources[meta["source"]]
         content_type = _content_type(response).lower()
