@@ -33,6 +33,7 @@ from crawler.journal import CrawlJournal
 from crawler.storage import store
 from crawler.storage.engine import database_errors
 from crawler.stories.fingerprint import fingerprint
+from crawler.stories.window_setting import WINDOW_VARIABLE, parse_window_hours
 
 logger = logging.getLogger(__name__)
 
@@ -184,6 +185,9 @@ class StorePipeline(_Stage):
 
     def __init__(self, crawler: Any) -> None:
         super().__init__(crawler)
+        # The story window is the crawl's setting (filled from the configuration: the service's
+        # VEILLE_STORY_WINDOW_HOURS, or crawler.settings for a crawl run by Scrapy alone).
+        self.window_hours = parse_window_hours(crawler.settings.get(WINDOW_VARIABLE))
         self.pending: list[tuple[ArticleItem, store.StoredArticle]] = []
         self.pending_since = 0.0
         self.timer = task.LoopingCall(self._flush_if_due)
@@ -231,7 +235,11 @@ class StorePipeline(_Stage):
         if not batch:
             return
         try:
-            results = store.store_articles(self.journal.db, [article for _, article in batch])
+            results = store.store_articles(
+                self.journal.db,
+                [article for _, article in batch],
+                window_hours=self.window_hours,
+            )
         except database_errors() as exc:
             # The batch is rolled back; the next crawl fetches it again.
             self.crawler.signals.send_catch_log(

@@ -1,6 +1,9 @@
 """Scrapy settings of the veille crawler: polite by default, every component listed in order."""
 
+import os
+
 from crawler.core.identity import CONTACT_URL
+from crawler.stories.window_setting import WINDOW_VARIABLE, parse_window_hours
 from seeds import BUNDLED_SOURCES
 
 BOT_NAME = "veille"
@@ -18,6 +21,10 @@ VEILLE_MAX_CHILD_SITEMAPS = 20
 # Seconds one page's extraction may take (in the crawl's extraction process); a page still
 # running then is declined and recorded ("too-slow"), never fetched again.
 VEILLE_EXTRACTION_SECONDS = 20.0
+# An article joins a story only within this many hours of the story's first article. veille's
+# crawls get it from the configuration (monitors.service.config); a crawl run by Scrapy alone
+# (`scrapy crawl news`) from the same environment variable, or `-s VEILLE_STORY_WINDOW_HOURS=N`.
+VEILLE_STORY_WINDOW_HOURS = parse_window_hours(os.environ.get(WINDOW_VARIABLE))
 
 # Politeness: robots.txt, one request at a time per site, a delay, and AutoThrottle on top.
 ROBOTSTXT_OBEY = True

@@ -18,8 +18,9 @@ from click.testing import CliRunner
 from crawler.core.normalize import content_hash
 from crawler.storage import store
 from crawler.stories.fingerprint import fingerprint
-from crawler.stories.grouping import story_hour, story_window_hours
+from crawler.stories.grouping import story_hour
 from crawler.stories.store import copy_candidates, story_sources
+from crawler.stories.window_setting import DEFAULT_WINDOW_HOURS
 from monitors.alerts.delivery import Sender
 from monitors.alerts.timing import next_digest_time
 from monitors.cli import cli
@@ -473,7 +474,7 @@ def test_copy_candidates_are_read_within_the_story_window_only(db_location):
     own_id, _ = store.store_article(db, article("this-week", edited, this_week))
     text = f"{original['text']} Semaine 11."
     hour = story_hour((this_week + timedelta(hours=5)).isoformat())
-    window = story_window_hours()
+    window = DEFAULT_WINDOW_HOURS
     keys = fingerprint(text).band_keys()
     candidates = copy_candidates(db, keys, None, 8, 400, (hour - window, hour + window))
     assert [c.article_id for c in candidates] == [own_id]

@@ -293,13 +293,23 @@ def test_no_alerts_import_is_searchable_but_never_alerts(at, tmp_path):
 
 
 def test_the_story_window_is_configurable_and_checked(at, tmp_path, monkeypatch):
-    """Two outlets' write-ups two days apart: one story within 72 hours, two within 24."""
+    """Two outlets' write-ups two days apart: one story within 72 hours, two within 24. The
+    window is passed in to the store (grouping never reads the environment); `veille import`
+    passes VEILLE_STORY_WINDOW_HOURS, read with the rest of the configuration."""
     chomage = [r for r in labelled_articles() if r["story"] == "chomage-t3"][:2]
     later = dict(chomage[1], published="2026-11-19T10:40:00+01:00")
-    for hours, stories in (("72", 1), ("24", 2)):
-        monkeypatch.setenv("VEILLE_STORY_WINDOW_HOURS", hours)
+    monkeypatch.delenv("VEILLE_STORY_WINDOW_HOURS", raising=False)
+    for hours, stories in ((72, 1), (24, 2)):
         db = store.open_database(at(f"w{hours}.db"))
-        import_records(db, [_record(chomage[0]), _record(later, 2)])
+        import_records(db, [_record(chomage[0]), _record(later, 2)], window_hours=hours)
+        assert db.execute("SELECT count(DISTINCT story_id) FROM articles").fetchone()[0] == stories
+    path = write_import_file(tmp_path / "pair.jsonl", [chomage[0], later])
+    for hours, stories in (("24", 2), ("", 1)):  # unset: the default, 72
+        monkeypatch.setenv("VEILLE_STORY_WINDOW_HOURS", hours)
+        db_path = tmp_path / f"env{hours}.db"
+        result = CliRunner().invoke(cli, ["--db", str(db_path), "import", str(path)])
+        assert result.exit_code == 0, result.output
+        db = store.open_database(db_path)
         assert db.execute("SELECT count(DISTINCT story_id) FROM articles").fetchone()[0] == stories
     monkeypatch.setenv("VEILLE_STORY_WINDOW_HOURS", "trois jours")
     result = CliRunner().invoke(cli, ["--db", str(tmp_path / "x.db"), "status"])

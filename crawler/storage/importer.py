@@ -41,6 +41,7 @@ from crawler.storage.engine import Database, database_errors
 from crawler.stories.fingerprint import fingerprint
 from crawler.stories.grouping import story_hour
 from crawler.stories.store import story_count
+from crawler.stories.window_setting import DEFAULT_WINDOW_HOURS
 
 REQUIRED = ("url", "text", "source")
 OPTIONAL = ("title", "published", "language", "author")
@@ -422,7 +423,11 @@ class _Stop(Exception):
 
 
 def _store_in_order(
-    db: Database, prepared: Iterable[Prepared], report: ImportReport, alerts: bool
+    db: Database,
+    prepared: Iterable[Prepared],
+    report: ImportReport,
+    alerts: bool,
+    window_hours: int,
 ) -> None:
     """Store articles as a crawl would, in the order given. Raises _Stop when the database
     fails; every count in `report` is then of what was committed."""
@@ -445,7 +450,10 @@ def _store_in_order(
             return
         try:
             results = store.store_articles(
-                db, [p.article for p in pending], matched_at=None if alerts else utcnow()
+                db,
+                [p.article for p in pending],
+                matched_at=None if alerts else utcnow(),
+                window_hours=window_hours,
             )
         except database_errors() as exc:
             raise _Stop(pending[0].record.line, _database_cause(db, exc)) from None
@@ -487,25 +495,37 @@ def _database_cause(db: Database, exc: BaseException) -> str:
     return str(store.explain_error(store.database_location(db), exc))
 
 
-def import_records(db: Database, records: list[ImportRecord], alerts: bool = True) -> ImportReport:
-    """Store the records as a crawl would, in publication order. With `alerts` off, the new
-    articles are stored as already matched: searchable and grouped, never alerted on. A record
-    that cannot be stored raises LineError before anything is stored."""
+def import_records(
+    db: Database,
+    records: list[ImportRecord],
+    alerts: bool = True,
+    *,
+    window_hours: int = DEFAULT_WINDOW_HOURS,
+) -> ImportReport:
+    """Store the records as a crawl would, in publication order, into stories of
+    `window_hours`. With `alerts` off, the new articles are stored as already matched:
+    searchable and grouped, never alerted on. A record that cannot be stored raises LineError
+    before anything is stored."""
     prepared = sorted((prepare(r) for r in records), key=lambda p: (p.order, p.record.line))
     report = ImportReport(read=len(records))
     report.sources_created = _create_sources(db, (r.source for r in records))
     try:
-        _store_in_order(db, prepared, report, alerts)
+        _store_in_order(db, prepared, report, alerts, window_hours)
     except _Stop as stop:
         raise ImportStopped("the records", stop.line, stop.cause, report) from None
     return report
 
 
 def import_file(
-    db: Database, path: Path, skip_invalid: bool = False, alerts: bool = True
+    db: Database,
+    path: Path,
+    skip_invalid: bool = False,
+    alerts: bool = True,
+    *,
+    window_hours: int = DEFAULT_WINDOW_HOURS,
 ) -> ImportReport:
     """Check every line, then store the articles in publication order (see the module
-    docstring). Raises ImportFileError (nothing stored) when a line cannot be stored, unless
+    docstring), into stories of `window_hours` (VEILLE_STORY_WINDOW_HOURS, read by the caller). Raises ImportFileError (nothing stored) when a line cannot be stored, unless
     `skip_invalid`; ImportStopped, saying what was stored, when the database fails."""
     # The daemon reads its file through a memory map (crawler.storage.store), and every page
     # of the map an import touches stays in its resident set: at 30,000 articles the import
@@ -532,7 +552,7 @@ def import_file(
                     raise _Stop(number, f"the file changed since it was checked ({exc})") from None
 
         try:
-            _store_in_order(db, again(), report, alerts)
+            _store_in_order(db, again(), report, alerts, window_hours)
         except _Stop as stop:
             raise ImportStopped(path, stop.line, stop.cause, report) from None
     return report

@@ -42,6 +42,7 @@ from crawler.stories.grouping import (
 )
 from crawler.stories.store import batch_window, keep_revision
 from crawler.stories.terms import story_terms
+from crawler.stories.window_setting import DEFAULT_WINDOW_HOURS
 
 
 def explain_database_error(path: str | Path, exc: sqlite3.Error) -> DatabaseError:
@@ -365,13 +366,19 @@ def remember_urls(db: Database, article_id: int, urls: Iterable[str]) -> None:
         )
 
 
-def store_article(db: Database, article: StoredArticle) -> tuple[int, bool]:
+def store_article(
+    db: Database, article: StoredArticle, *, window_hours: int = DEFAULT_WINDOW_HOURS
+) -> tuple[int, bool]:
     """Store an article once. Returns (article id, True if it is new)."""
-    return store_articles(db, [article])[0]
+    return store_articles(db, [article], window_hours=window_hours)[0]
 
 
 def store_articles(
-    db: Database, articles: list[StoredArticle], matched_at: str | None = None
+    db: Database,
+    articles: list[StoredArticle],
+    matched_at: str | None = None,
+    *,
+    window_hours: int = DEFAULT_WINDOW_HOURS,
 ) -> list[tuple[int, bool]]:
     """Store a batch of articles, each once, in one transaction: all of them or none.
 
@@ -381,7 +388,8 @@ def store_articles(
     per batch rather than per article: each article touches some fifty pages (its LSH keys are
     spread over the index), and the commit is what writes them. With `matched_at`, the new
     articles are stored as already matched then (an import that must not alert), in the same
-    transaction: no moment exists when they could be matched.
+    transaction: no moment exists when they could be matched. A new article joins a story
+    begun within `window_hours` of it (VEILLE_STORY_WINDOW_HOURS, read by the caller).
     """
     results: list[tuple[int, bool]] = []
     # A batch reads the story window once, not once per article, and keeps it for the next
@@ -390,7 +398,7 @@ def store_articles(
     # for the next batch only once what it holds is committed.
     with batch_window(db, len(articles)), db.transaction(lock=STORE_LOCK):
         for article in articles:
-            results.append(_store_one(db, article))
+            results.append(_store_one(db, article, window_hours))
         if matched_at is not None:
             for article_id, is_new in results:
                 if is_new:
@@ -398,7 +406,7 @@ def store_articles(
     return results
 
 
-def _store_one(db: Database, article: StoredArticle) -> tuple[int, bool]:
+def _store_one(db: Database, article: StoredArticle, window_hours: int) -> tuple[int, bool]:
     own_key = url_key(article.url)
     keys = {own_key, *(url_key(u) for u in article.seen_urls)}
     duplicate = find_duplicate(db, article.url, article.content_hash, article.seen_urls)
@@ -443,6 +451,7 @@ def _store_one(db: Database, article: StoredArticle) -> tuple[int, bool]:
             source=article.source,
             text=article.text,
             when=article.published or now,
+            window_hours=window_hours,
         )
     db.executemany(
         "INSERT INTO article_urls(url_key, article_id) VALUES (?, ?) "

@@ -40,7 +40,8 @@ def rebuild_story_terms(db: Database) -> None:
 def backfill_stories(db: Database) -> None:
     """Articles stored before stories existed get their fingerprint and story; articles whose
     LSH keys are missing (the index layout changed) get them again. The fingerprint scheme is
-    checked first: a database fingerprinted otherwise is refused, not mixed."""
+    checked first: a database fingerprinted otherwise is refused, not mixed. A migration step
+    has no configuration: they are grouped in the default story window (72 hours)."""
     check_scheme(db)
     if store.meta_value(db, BAND_KEYS_MARK) is None:
         if store.has_articles_without_band_keys(db):

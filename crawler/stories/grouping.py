@@ -9,7 +9,6 @@ the article joins the story of the best one, or opens a new story.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 from crawler.core.errors import DatabaseError
@@ -36,6 +35,7 @@ from crawler.stories.terms import (
     story_similarity,
     story_terms,
 )
+from crawler.stories.window_setting import DEFAULT_WINDOW_HOURS
 
 SCHEME_KEY = "fingerprint_scheme"
 
@@ -59,10 +59,8 @@ MAX_CANDIDATES = 8
 # Two articles of one outlet are one story only as versions of one text (an update, a repost).
 SAME_OUTLET_JACCARD = 0.8
 
-# A story spans this long from its first article (VEILLE_STORY_WINDOW_HOURS): the same words a
-# week later are another day's rubric or another event, and must be able to alert again.
-DEFAULT_WINDOW_HOURS = 72
-WINDOW_VARIABLE = "VEILLE_STORY_WINDOW_HOURS"
+# A story spans `window_hours` from its first article (VEILLE_STORY_WINDOW_HOURS, read where the
+# configuration is read and passed in: crawler.stories.window_setting).
 
 # Rewritten coverage (crawler.stories.terms): an article joins another outlet's story when its
 # title-and-lead words and figures, weighted by rarity among the articles of the same days, reach
@@ -78,19 +76,6 @@ CANDIDATE_SHARE = 0.08
 # Terms found in more than this share of the window's articles are not looked up (too common to
 # point at one event; they still count in the similarity).
 COMMON_TERM_SHARE = 0.05
-
-
-def story_window_hours() -> int:
-    """The story window in hours, from VEILLE_STORY_WINDOW_HOURS (default 72)."""
-    value = os.environ.get(WINDOW_VARIABLE, "").strip()
-    if not value:
-        return DEFAULT_WINDOW_HOURS
-    if not value.isdigit() or not 1 <= int(value) <= 24 * 30:
-        raise ValueError(
-            f"{WINDOW_VARIABLE}={value!r}: give a whole number of hours between 1 and 720 "
-            f"(default {DEFAULT_WINDOW_HOURS}: a story spans three days from its first article)"
-        )
-    return int(value)
 
 
 def story_hour(when: str | None) -> int | None:
@@ -117,18 +102,20 @@ def find_story(
     title: str | None = None,
     text: str | None = None,
     when: str | None = None,
+    window_hours: int = DEFAULT_WINDOW_HOURS,
 ) -> tuple[int, int] | None:
     """(story id, article id) of the story this article belongs to, if any: a story it copies
-    (shingles), else one whose other outlets rewrote the same event (title, lead, figures)."""
+    (shingles), else one whose other outlets rewrote the same event (title, lead, figures),
+    begun within `window_hours` of the article."""
     hour = story_hour(when)
-    copied = _copied_story(db, fp, exclude, keys, source, title, text, hour)
+    copied = _copied_story(db, fp, exclude, keys, source, title, text, hour, window_hours)
     if copied is not None or hour is None or not (title or text):
         return copied
     own = story_terms(title, text)
-    rewritten = _rewritten_story(db, own, hour, source, exclude)
+    rewritten = _rewritten_story(db, own, hour, source, exclude, window_hours)
     if rewritten is not None:
         return rewritten
-    return _translated_story(db, own, hour, source, exclude)
+    return _translated_story(db, own, hour, source, exclude, window_hours)
 
 
 def _copied_story(
@@ -140,6 +127,7 @@ def _copied_story(
     title: str | None,
     text: str | None,
     hour: int | None,
+    window: int,
 ) -> tuple[int, int] | None:
     """Candidates are stored near-duplicates (MinHash, LSH). One is kept only if the article is
     also close to the story's first article (not just to one member: no chains), the story began
@@ -147,7 +135,6 @@ def _copied_story(
     and neither it nor the story's first article states figures or days the article contradicts
     (crawler.stories.markers): rubrics of different days stay apart."""
     keys = keys if keys is not None else fp.band_keys()
-    window = story_window_hours()
     # Candidates published within the window: a story joined must have begun within it, and
     # its members lie within the window of its beginning, so older near-copies (last week's
     # rubric, a text republished every week) are not read at all.
@@ -200,6 +187,7 @@ def _rewritten_story(
     hour: int,
     source: str | None,
     exclude: int | None,
+    window: int,
 ) -> tuple[int, int] | None:
     """The story of another outlet's write-up of the same event, if one holds up.
 
@@ -209,7 +197,6 @@ def _rewritten_story(
     twice but in versions, which shingles find), it began within the window, and the article
     is close to its first article or to most of its members: similar by `similarity`, with no
     day or date in conflict and a shared figure when both state figures."""
-    window = story_window_hours()
     low, high = hour - window, hour + window
     articles = store.articles_in_window(db, low, high)
     if not articles:
@@ -349,6 +336,7 @@ def _translated_story(
     hour: int,
     source: str | None,
     exclude: int | None,
+    window: int,
 ) -> tuple[int, int] | None:
     """The story of a report of the same event in another language (ar, en, fr), if one holds
     up: candidates share the article's places, institutions or figures; a story is joined when
@@ -358,7 +346,6 @@ def _translated_story(
     bridge_terms = {f"@{p}" for p in own.places} | {f"#{f}" for f in own.figures | own.counts}
     if not bridge_terms:
         return None
-    window = story_window_hours()
     low, high = hour - window, hour + window
     articles = store.articles_in_window(db, low, high)
     counts = store.window_term_counts(db, bridge_terms, low, high)
@@ -452,9 +439,11 @@ def assign_story(
     source: str | None = None,
     text: str | None = None,
     when: str | None = None,
+    window_hours: int = DEFAULT_WINDOW_HOURS,
 ) -> int:
     """Put a newly stored article in its story (inside the caller's transaction). `when` is
-    the article's publication time (default: now), for the story's time window."""
+    the article's publication time (default: now), for the story's time window of
+    `window_hours`."""
     keys = fp.band_keys()
     when = when if story_hour(when) is not None else now
     found = find_story(
@@ -466,6 +455,7 @@ def assign_story(
         title=title,
         text=text,
         when=when,
+        window_hours=window_hours,
     )
     if found:
         story_id = found[0]

@@ -33,8 +33,15 @@ def import_command(
     from crawler.storage import store
     from crawler.storage.importer import import_file
 
-    db = store.open_database(settings_of(ctx).db)
-    report = import_file(db, path, skip_invalid=skip_invalid, alerts=not no_alerts)
+    settings = settings_of(ctx)
+    db = store.open_database(settings.db)
+    report = import_file(
+        db,
+        path,
+        skip_invalid=skip_invalid,
+        alerts=not no_alerts,
+        window_hours=settings.story_window_hours,
+    )
     if as_json:
         echo_json(report.as_dict(), ensure_ascii=False, indent=2)
         return

@@ -20,6 +20,11 @@ from typing import TYPE_CHECKING, Any
 
 from crawler.core.errors import VeilleError
 from crawler.fetching.addresses import networks
+from crawler.stories.window_setting import (
+    DEFAULT_WINDOW_HOURS,
+    WINDOW_VARIABLE,
+    parse_window_hours,
+)
 from monitors.web.hosts import parse_public_names
 
 if TYPE_CHECKING:  # loading them costs a tenth of a second `veille status` has no use for
@@ -124,6 +129,14 @@ class Settings:
     web_editors: tuple[str, ...] | None = None
     # The time zone of the reader's dates (alerts use their watchlist's `timezone`).
     web_timezone: str = "Africa/Casablanca"
+    # An article joins a story only within this many hours of its first article (grouping gets
+    # it passed in: the crawls' Scrapy settings, `veille import`).
+    story_window_hours: int = DEFAULT_WINDOW_HOURS
+
+    def crawl_scrapy_settings(self) -> dict[str, object]:
+        """The Scrapy settings every crawl of this configuration runs with: VEILLE_CRAWL_SETTINGS
+        and the story window (the crawl's StorePipeline reads it, not the environment)."""
+        return {**self.crawl_settings, WINDOW_VARIABLE: self.story_window_hours}
 
 
 def parse_editors(value: str) -> tuple[str, ...] | None:
@@ -206,6 +219,7 @@ _ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
     "VEILLE_PEOPLE_MAIL": ("people_mail", lambda v: parse_people_mail(v)),
     "VEILLE_WEB_EDITORS": ("web_editors", parse_editors),
     "VEILLE_WEB_TIMEZONE": ("web_timezone", parse_timezone),
+    WINDOW_VARIABLE: ("story_window_hours", parse_window_hours),
 }
 
 
@@ -267,12 +281,11 @@ def load_settings(folders: locations.Folders | None = None, **overrides: object)
 
             remember_secret(password)
     settings = replace(Settings(), **values)
-    from crawler.stories.grouping import story_window_hours  # numpy: not for a command's --help
-
-    try:  # a bad VEILLE_STORY_WINDOW_HOURS stops the start, not a crawl
-        story_window_hours()
-    except ValueError as exc:
-        raise VeilleError(f"environment variable {exc}") from None
+    if WINDOW_VARIABLE in settings.crawl_settings:  # one place sets it, or the two would differ
+        raise VeilleError(
+            f"VEILLE_CRAWL_SETTINGS: {WINDOW_VARIABLE} is set by the environment variable of "
+            f"that name, not as a Scrapy setting: move it out of VEILLE_CRAWL_SETTINGS"
+        )
     allowed = settings.crawl_settings.get("VEILLE_ALLOWED_NETWORKS", [])
     try:  # checked here: a bad entry must stop the start, not every crawl
         networks([str(a) for a in allowed] if isinstance(allowed, list) else [str(allowed)])

@@ -183,7 +183,7 @@ def _run_cycle(
             config.settings.db,
             config.settings.sources,
             only=only,
-            settings=config.settings.crawl_settings,
+            settings=config.settings.crawl_scrapy_settings(),
             time_limit=config.settings.crawl_time_limit,
             log_file=config.settings.crawl_log,
             db=db,

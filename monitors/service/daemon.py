@@ -303,7 +303,7 @@ class Daemon:
         if self._pool_size:
             settings = self.config.settings
             self.pool = WorkerPool(
-                settings.crawl_settings,
+                settings.crawl_scrapy_settings(),
                 size=self._pool_size,
                 log_file=settings.crawl_log,
                 max_active=settings.worker_max_active,

@@ -1,0 +1,71 @@
+"""Settings are read where configuration is read, and passed in to the stages that use them:
+grouping gets its story window from the store's caller (the crawl's Scrapy settings, `veille
+import`), never from the environment, so a test, an import or a crawl states its window."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+from scrapy.utils.test import get_crawler
+
+from crawler.core.errors import VeilleError
+from crawler.pipelines import StorePipeline
+from monitors.service.config import load_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def environment_reads(path: Path) -> list[str]:
+    """Where a module reads the environment: os.environ, os.getenv, os.putenv, or `environ`
+    imported from os (line numbers, for the message)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Attribute) and node.attr in {"environ", "getenv", "environb"}:
+            found.append(f"{path.name}:{node.lineno} os.{node.attr}")
+        elif isinstance(node, ast.ImportFrom) and node.module == "os":
+            for alias in node.names:
+                if alias.name in {"environ", "getenv", "environb"}:
+                    found.append(f"{path.name}:{node.lineno} from os import {alias.name}")
+    return found
+
+
+def test_nothing_under_crawler_stories_reads_the_environment():
+    modules = sorted((ROOT / "crawler" / "stories").rglob("*.py"))
+    assert len(modules) > 5
+    reads = [read for module in modules for read in environment_reads(module)]
+    assert reads == [], f"read the setting in the configuration and pass it in: {reads}"
+
+
+def test_the_environment_check_sees_a_read(tmp_path):
+    module = tmp_path / "m.py"
+    module.write_text("import os\nfrom os import getenv\nx = os.environ.get('A')\n")
+    assert sorted(environment_reads(module)) == [
+        "m.py:2 from os import getenv",
+        "m.py:3 os.environ",
+    ]
+
+
+def test_the_story_window_reaches_the_crawls_store_stage(monkeypatch):
+    """VEILLE_STORY_WINDOW_HOURS, read with the configuration, is a Scrapy setting of every
+    crawl (cycle.py and the daemon's workers crawl with `crawl_scrapy_settings()`), and the
+    store stage groups with it."""
+    monkeypatch.setenv("VEILLE_STORY_WINDOW_HOURS", "24")
+    settings = load_settings()
+    assert settings.story_window_hours == 24
+    scrapy_settings = settings.crawl_scrapy_settings()
+    assert scrapy_settings["VEILLE_STORY_WINDOW_HOURS"] == 24
+    stage = StorePipeline.from_crawler(get_crawler(settings_dict=scrapy_settings))
+    assert stage.window_hours == 24
+    monkeypatch.delenv("VEILLE_STORY_WINDOW_HOURS")
+    assert load_settings().crawl_scrapy_settings()["VEILLE_STORY_WINDOW_HOURS"] == 72
+    assert StorePipeline.from_crawler(get_crawler()).window_hours == 72  # Scrapy alone
+
+
+def test_a_story_window_among_the_scrapy_overrides_is_refused(monkeypatch):
+    """Set in one place only: as a Scrapy override it would be silently replaced."""
+    monkeypatch.delenv("VEILLE_STORY_WINDOW_HOURS", raising=False)
+    monkeypatch.setenv("VEILLE_CRAWL_SETTINGS", '{"VEILLE_STORY_WINDOW_HOURS": 24}')
+    with pytest.raises(VeilleError, match="move it out of VEILLE_CRAWL_SETTINGS"):
+        load_settings()
