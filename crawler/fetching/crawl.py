@@ -17,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Protocol
@@ -28,6 +29,7 @@ from crawler.storage import store
 from crawler.storage.engine import Database
 
 if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
     from scrapy.settings import Settings as ScrapySettings
 
 logger = logging.getLogger(__name__)
@@ -272,11 +274,17 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _listen(stream: IO[str], reactor, stopper: EarlyStop) -> None:
+def _listen(stream: IO[str], reactor: _CallsFromThreads, stopper: EarlyStop) -> None:
     """Read the lines of the process that started the crawl: its time is up."""
     for line in stream:
         if line.strip() == TIME_UP:
             reactor.callFromThread(stopper.stop, TIME_UP)
+
+
+class _CallsFromThreads(Protocol):
+    """What a thread other than the reactor's may ask of it (Twisted's IReactorFromThreads)."""
+
+    def callFromThread(self, f: Callable[..., object], /, *args: object) -> None: ...  # noqa: N802
 
 
 class EarlyStop:
@@ -284,7 +292,7 @@ class EarlyStop:
     (`time limit` is a fault of the site; `shutdown` is veille stopping). The first reason
     wins; later requests find the crawl already stopping (the caller kills it if it must)."""
 
-    def __init__(self, crawler) -> None:
+    def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.reason: str | None = None
 

@@ -33,6 +33,7 @@ from scrapy.resolver import CachingThreadedResolver
 from twisted.internet._resolver import HostResolution
 from twisted.internet.address import IPv4Address as TwistedIPv4Address
 from twisted.internet.address import IPv6Address as TwistedIPv6Address
+from twisted.internet.defer import Deferred
 from twisted.internet.error import DNSLookupError
 from twisted.internet.interfaces import IHostnameResolver, IResolutionReceiver
 from zope.interface import implementer
@@ -97,10 +98,12 @@ class GuardedResolver(CachingThreadedResolver):
         checking = cast(IHostnameResolver, _PortChecking(self.reactor.nameResolver, self.allowed))
         self.reactor.installNameResolver(checking)
 
-    def getHostByName(self, name: str, timeout: Sequence[int] = ()):  # noqa: N802 (Twisted's name)
+    def getHostByName(  # noqa: N802 (Twisted's name)
+        self, name: str, timeout: Sequence[int] = ()
+    ) -> Deferred[str]:
         return self.lookup(name, timeout).addCallback(self._checked, name)
 
-    def lookup(self, name: str, timeout: Sequence[int] = ()):
+    def lookup(self, name: str, timeout: Sequence[int] = ()) -> Deferred[str]:
         """The name's address (cached); tests replace this with a resolver of their own."""
         return super().getHostByName(name, timeout)
 
@@ -203,7 +206,8 @@ class Fetched:
 
 def _guarded_connection(base: type, allowed: list, deadline: _Deadline) -> type:
     class Guarded(base):
-        def _new_conn(self):  # urllib3's hook: resolve once, check, connect to that address
+        # urllib3's hook: resolve once, check, connect to that address.
+        def _new_conn(self) -> socket.socket:
             try:
                 infos = socket.getaddrinfo(self._dns_host, self.port, type=socket.SOCK_STREAM)
             except socket.gaierror as exc:
