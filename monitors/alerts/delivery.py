@@ -25,7 +25,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVarTuple
 
 import apprise
 
@@ -51,6 +51,7 @@ from monitors.people import store as people_store
 from monitors.people.mail import PeopleMail, address_url, person_of
 
 logger = logging.getLogger(__name__)
+RenderArgs = TypeVarTuple("RenderArgs")  # what _deliver passes on to the message's render function
 
 MAX_ATTEMPTS = 8
 BASE_BACKOFF = timedelta(minutes=1)
@@ -439,8 +440,8 @@ class Sender:
         now: datetime,
         report: DeliveryReport,
         channel: str,
-        render,
-        *args,
+        render: Callable[[*RenderArgs], Message],
+        *args: *RenderArgs,
     ) -> None:
         """Render the message and wait for the channel's pace, then claim the deliveries and
         send: 'sending' covers the network send only. A template that fails to render fails

@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import unquote
 
 import apprise
@@ -224,11 +224,21 @@ def _language_context(lang: str) -> dict:
     }
 
 
-def _named(watchlist) -> dict[str, str]:
+class _Named(Protocol):
+    """What a message says of a watchlist: a delivery Route, or the sample template checks use."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def title(self) -> str: ...
+
+
+def _named(watchlist: _Named) -> dict[str, str]:
     return {"name": watchlist.name, "title": watchlist.title}
 
 
-def _base_context(watchlist, lang: str, watchlists: Sequence | None = None) -> dict:
+def _base_context(watchlist: _Named, lang: str, watchlists: Sequence[_Named] | None = None) -> dict:
     """`watchlist` is the message's first watchlist; `watchlists` every one it matched (one
     message per article and channel lists them all)."""
     return {
@@ -307,7 +317,7 @@ def alert_context(
     }
 
 
-def _same(value):
+def _same(value: str | None) -> str | None:
     return value
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from dataclasses import asdict
 from pathlib import Path
+from typing import Literal
 
 import click
 
@@ -73,7 +74,18 @@ def stories(ctx: click.Context, limit: int, min_sources: int, as_json: bool) -> 
 )
 @click.option("--json", "as_json", is_flag=True, help="JSON output.")
 @click.pass_context
-def search(ctx, query, sources, languages, since, until, watchlist, limit, order, as_json) -> None:
+def search(
+    ctx: click.Context,
+    query: str,
+    sources: tuple[str, ...],
+    languages: tuple[str, ...],
+    since: str | None,
+    until: str | None,
+    watchlist: str | None,
+    limit: int,
+    order: str,
+    as_json: bool,
+) -> None:
     """Search stored articles (same syntax as watch rules: AND OR NOT "phrase" prefix* NEAR/n)."""
     from monitors.service.lookback import search_articles
 
@@ -120,7 +132,14 @@ def search(ctx, query, sources, languages, since, until, watchlist, limit, order
     help="File (default: stdout).",
 )
 @click.pass_context
-def export(ctx, fmt, watchlist, since, until, output) -> None:
+def export(
+    ctx: click.Context,
+    fmt: Literal["csv", "jsonl", "atom"],
+    watchlist: str | None,
+    since: str | None,
+    until: str | None,
+    output: Path | None,
+) -> None:
     """Export matches as CSV, JSON Lines or an Atom feed (a watchlist defined in the watchlists
     file but with no match yet exports nothing: an empty, valid file)."""
     from monitors.service.lookback import export_matches, watchlist_atom

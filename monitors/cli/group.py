@@ -90,7 +90,7 @@ class _Veille(click.Group):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         return super().parse_args(ctx, _hoist_global_options(self, args))
 
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx: click.Context) -> Any:  # what the command returns (click's type)
         try:
             return super().invoke(ctx)
         except VeilleError as exc:
@@ -134,7 +134,13 @@ class _Veille(click.Group):
 )
 @click.pass_context
 def cli(
-    ctx: click.Context, db, sources, watchlists, secrets, log_level: str, log_format: str
+    ctx: click.Context,
+    db: str | None,
+    sources: Path | None,
+    watchlists: Path | None,
+    secrets: Path | None,
+    log_level: str,
+    log_format: str,
 ) -> None:
     """veille — veille de la presse tech marocaine / Moroccan tech press monitoring."""
     setup_logging(log_level, log_format)

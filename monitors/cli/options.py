@@ -13,6 +13,7 @@ import click
 from crawler.core.errors import VeilleError
 
 if TYPE_CHECKING:  # the storage layer loads when a command runs, not for `veille --help`
+    from crawler.extraction.profiles import SiteProfile
     from crawler.storage.engine import Database
     from monitors.rules.watchlists import RuleSet
     from monitors.service.config import Config, Settings
@@ -58,7 +59,7 @@ def config_of(ctx: click.Context) -> Config:
     return obj["config"]
 
 
-def existing_db(ctx: click.Context):
+def existing_db(ctx: click.Context) -> Database:
     """The database, for commands that only read it: a missing file is a mistyped --db or
     VEILLE_DB (or nothing crawled yet), said as such rather than answered from a new empty one."""
     path = settings_of(ctx).db
@@ -109,7 +110,10 @@ def allowed_networks(ctx: click.Context) -> list[str]:
 class Seconds(click.FloatRange):
     """A number of seconds within bounds; NaN is refused too (FloatRange lets it through)."""
 
-    def convert(self, value, param, ctx):
+    # `value` as click types FloatRange's (the command line hands it a str, converted here too)
+    def convert(
+        self, value: float, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float:
         seconds = super().convert(value, param, ctx)
         if math.isnan(seconds):
             self.fail(f"{value!r} is not a number of seconds", param, ctx)
@@ -141,7 +145,7 @@ site_profile_option = click.option(
 )
 
 
-def source_profile(ctx: click.Context, source_name: str | None):
+def source_profile(ctx: click.Context, source_name: str | None) -> SiteProfile | None:
     """The site profile of --source NAME from the sources file, or None without --source."""
     if source_name is None:
         return None

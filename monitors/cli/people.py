@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -12,8 +12,11 @@ from monitors.people import accounts
 from monitors.people import store as people_store
 from monitors.terminal import echo, echo_json
 
+if TYPE_CHECKING:  # the storage layer loads when a command runs, not for `veille --help`
+    from crawler.storage.engine import Database
 
-def _database(ctx: click.Context):
+
+def _database(ctx: click.Context) -> Database:
     from crawler.storage import store
 
     return store.open_database(ctx.obj["settings"].db)

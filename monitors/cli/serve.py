@@ -63,7 +63,7 @@ from monitors.terminal import echo
 )
 @click.pass_context
 def serve(
-    ctx,
+    ctx: click.Context,
     host: str,
     port: int,
     allow_sql: bool,

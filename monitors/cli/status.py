@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import TYPE_CHECKING
 
 import click
 
@@ -11,12 +12,15 @@ from monitors.cli.options import (
 )
 from monitors.terminal import echo, echo_json
 
+if TYPE_CHECKING:  # the storage layer loads when a command runs, not for `veille --help`
+    from crawler.storage.engine import Database
+
 
 def _shorten(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def print_status(db) -> None:
+def print_status(db: Database) -> None:
     from tabulate import tabulate
 
     from monitors.service.status import extraction_line, gather_status

@@ -8,10 +8,14 @@ import threading
 from dataclasses import asdict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from crawler.storage import store
 from monitors.service import store as service_store
 from monitors.service.status import source_statuses
+
+if TYPE_CHECKING:
+    from monitors.service.daemon import DaemonState
 
 
 def service_problems(backing_off: int, sources: int) -> list[str]:
@@ -22,7 +26,7 @@ def service_problems(backing_off: int, sources: int) -> list[str]:
     return []
 
 
-def health_report(db_path: Path | str, daemon_state=None) -> dict:
+def health_report(db_path: Path | str, daemon_state: DaemonState | None = None) -> dict:
     """What /health returns: per-source state, alert queue, the daemon's own problems (a late
     delivery, a stuck crawl, most sources failing) and an overall verdict.
 
@@ -57,7 +61,7 @@ def health_report(db_path: Path | str, daemon_state=None) -> dict:
         "last_run": run._asdict() if run else None,
         "crawl_workers": (
             daemon_state.pool.describe()
-            if daemon_state is not None and getattr(daemon_state, "pool", None) is not None
+            if daemon_state is not None and daemon_state.pool is not None
             else []
         ),
         "sources": [asdict(s) for s in sources],
@@ -65,13 +69,16 @@ def health_report(db_path: Path | str, daemon_state=None) -> dict:
 
 
 def serve_health(
-    db_path: Path | str, port: int, host: str = "127.0.0.1", daemon_state=None
+    db_path: Path | str,
+    port: int,
+    host: str = "127.0.0.1",
+    daemon_state: DaemonState | None = None,
 ) -> ThreadingHTTPServer:
     class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args):
+        def log_message(self, *args: object) -> None:
             return
 
-        def do_GET(self):  # noqa: N802
+        def do_GET(self) -> None:  # noqa: N802
             if self.path.split("?")[0] != "/health":
                 self.send_error(404)
                 return

@@ -24,10 +24,11 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jinja2
 from starlette.applications import Starlette
@@ -54,6 +55,11 @@ from monitors.web.raw_data import DATA_PREFIX, WEB, datasette_metadata
 from monitors.web.reader import Reader, language, read_form
 from monitors.web.triage import PeopleViews
 from monitors.web.views import article, feeds, search, sources, stories, watchlist
+
+if TYPE_CHECKING:
+    from datasette.app import Datasette
+    from psycopg_pool import ConnectionPool
+    from starlette.types import ASGIApp, Receive, Scope, Send
 
 log = logging.getLogger("veille.web")
 
@@ -180,7 +186,7 @@ def routes(reader: Reader) -> list[BaseRoute]:
     ]
 
 
-def create_app(config: ReaderConfig):
+def create_app(config: ReaderConfig) -> HostCheck:
     """The reader (and, when `config.raw_data`, Datasette under /data/) as one ASGI app, behind
     the login when one is configured, behind the Host check always."""
     rules = _Rules(config)
@@ -208,7 +214,7 @@ def create_app(config: ReaderConfig):
     datasette = _datasette(config) if config.raw_data else None
 
     @asynccontextmanager
-    async def lifespan(_app):
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         if datasette is not None:
             await datasette.invoke_startup()
         yield
@@ -267,7 +273,7 @@ def _source_names(path: Path | None) -> set[str] | None:
         ) from None
 
 
-def _postgres_pool(location: str):
+def _postgres_pool(location: str) -> ConnectionPool:
     """The reader's PostgreSQL connections: a small pool shared by its request threads, each
     session read-only (the reader writes nothing)."""
     from psycopg_pool import ConnectionPool
@@ -285,18 +291,18 @@ class _WithRawData:
     """Requests under /data/ go to Datasette (which strips its base_url itself), every other
     one to the reader."""
 
-    def __init__(self, reader: Starlette, raw_data) -> None:
+    def __init__(self, reader: Starlette, raw_data: ASGIApp) -> None:
         self.reader = reader
         self.raw_data = raw_data
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"].startswith(DATA_PREFIX + "/"):
             await self.raw_data(scope, receive, send)
         else:
             await self.reader(scope, receive, send)
 
 
-def _datasette(config: ReaderConfig):
+def _datasette(config: ReaderConfig) -> Datasette:
     from datasette.app import Datasette
 
     return Datasette(

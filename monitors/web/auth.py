@@ -27,8 +27,12 @@ from collections import OrderedDict, deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from monitors.people.passwords import TEAM, verify_password
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp, Receive, Scope, Send
 
 # the signed links of alerts, which need no login, and the stylesheet and script their page
 # loads (files of the package, no data)
@@ -80,7 +84,7 @@ class RequireLogin:
 
     def __init__(
         self,
-        app,
+        app: ASGIApp,
         password_hash: str | None = None,
         proxy_header: str | None = None,
         *,
@@ -88,7 +92,7 @@ class RequireLogin:
         checkers: int = 1,
         waiting: int = 8,
         accounts: Callable[[], dict[str, str]] | None = None,
-    ):
+    ) -> None:
         """`accounts` gives the people's password hashes by name, now (cheap: it is asked on
         every request; an empty answer with no password and no proxy lets everyone in as
         TEAM)."""
@@ -122,7 +126,7 @@ class RequireLogin:
     def _still_valid(self, person: str, matched: str, accounts: dict[str, str]) -> bool:
         return matched == (self.password_hash if person == TEAM else accounts.get(person))
 
-    async def _check(self, scope, headers: dict[bytes, bytes]) -> _Answer | str:
+    async def _check(self, scope: Scope, headers: dict[bytes, bytes]) -> _Answer | str:
         """Who makes the request when it may pass, else the answer refusing it."""
         proxied = None
         if self.proxy_header is not None:
@@ -183,7 +187,7 @@ class RequireLogin:
         self._accepted[key] = verified
         return proxied or verified[0]
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

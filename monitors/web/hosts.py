@@ -9,6 +9,10 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp, Receive, Scope, Send
 
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
 
@@ -80,11 +84,11 @@ class HostCheck:
     """ASGI middleware in front of everything (pages, feeds, /data/, the login): a request whose
     Host is not allowed gets 400 and a message saying how to allow the name."""
 
-    def __init__(self, app, allowed: AllowedHosts) -> None:
+    def __init__(self, app: ASGIApp, allowed: AllowedHosts) -> None:
         self.app = app
         self.allowed = allowed
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

@@ -102,7 +102,9 @@ class Reader:
         finally:
             db.close()
 
-    def page(self, request: Request, name: str, status: int = 200, **context) -> HTMLResponse:
+    def page(
+        self, request: Request, name: str, status: int = 200, **context: object
+    ) -> HTMLResponse:
         """The template `name` rendered in the request's language, with what every page shows
         (the language switch, who is logged in, the form token, a broken watchlists file)."""
         lang = language(request)
