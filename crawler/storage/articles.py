@@ -24,6 +24,12 @@ def set_story(
         )
 
 
+def move_story(db: Database, story_id: int, into: int) -> None:
+    """Put every article of one story in another (two stories found to be one event)."""
+    with db.transaction():
+        db.execute("UPDATE articles SET story_id = ? WHERE story_id = ?", (into, story_id))
+
+
 def set_fingerprint(db: Database, article_id: int, signature: bytes, shingles: int) -> None:
     """Record the article's MinHash signature and shingle count (its text changed)."""
     with db.transaction():

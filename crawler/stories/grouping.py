@@ -9,6 +9,7 @@ the article joins the story of the best one, or opens a new story.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from crawler.core.errors import DatabaseError
@@ -339,13 +340,42 @@ def _translated_story(
     window: int,
 ) -> tuple[int, int] | None:
     """The story of a report of the same event in another language (ar, en, fr), if one holds
-    up: candidates share the article's places, institutions or figures; a story is joined when
-    the article shares MIN_BRIDGES bridges of BRIDGE_WEIGHT with its first article or with most
-    of its members in other languages (published within TRANSLATION_HOURS of it), no figure,
-    day or phase in conflict with its first article."""
+    up (`_translations`): the one sharing the heaviest bridges."""
+    best: _Translation | None = None
+    for found in _translations(db, own, hour, source, exclude, window):
+        if best is None or found.weight > best.weight:
+            best = found
+    return (best.story_id, best.article_id) if best else None
+
+
+@dataclass
+class _Translation:
+    """A story in other languages an article would join: the weight of the bridges it shares
+    with the closest member, the story, that member, and the story's members compared."""
+
+    weight: float
+    story_id: int
+    article_id: int
+    group: list[_Member]
+
+
+def _translations(
+    db: Database,
+    own: StoryTerms,
+    hour: int,
+    source: str | None,
+    exclude: int | None,
+    window: int,
+    besides: int | None = None,
+) -> Iterator[_Translation]:
+    """The stories of reports of the same event in another language (ar, en, fr) that hold up
+    (`besides` left out): candidates share the article's places, institutions or figures; a
+    story is joined when the article shares MIN_BRIDGES bridges of BRIDGE_WEIGHT with its first
+    article or with most of its members in other languages (published within TRANSLATION_HOURS
+    of it), no figure, day or phase in conflict with its first article."""
     bridge_terms = {f"@{p}" for p in own.places} | {f"#{f}" for f in own.figures | own.counts}
     if not bridge_terms:
-        return None
+        return
     low, high = hour - window, hour + window
     articles = store.articles_in_window(db, low, high)
     counts = store.window_term_counts(db, bridge_terms, low, high)
@@ -357,15 +387,10 @@ def _translated_story(
         : REWRITE_CANDIDATES * 2
     ]
     if not ranked:
-        return None
-    best: tuple[float, int, int] | None = None
-    for story_id in store.stories_of(db, ranked):
+        return
+    for story_id in sorted(store.stories_of(db, ranked) - {besides}):
         canonical = store.canonical_article(db, story_id)
-        rows = store.story_members(db, story_id, canonical, STORY_MEMBERS_COMPARED, TERMS_LEAD)
-        group = [
-            _Member(a, story_id, s, h if h is not None else hour, story_terms(t, x))
-            for a, s, h, t, x in rows
-        ]
+        group = _members(db, story_id, canonical, hour)
         if source is not None and any(m.source == source for m in group):
             continue
         first = next((m for m in group if m.article_id == canonical), None)
@@ -397,9 +422,72 @@ def _translated_story(
         ):
             continue
         weight, closest = max(scored, key=lambda pair: pair[0])
-        if best is None or weight > best[0]:
-            best = (weight, story_id, closest.article_id)
-    return (best[1], best[2]) if best else None
+        yield _Translation(weight, story_id, closest.article_id, group)
+
+
+def _members(db: Database, story_id: int, canonical: int | None, hour: int) -> list[_Member]:
+    """A story's first article and oldest members, as they are compared (an article without a
+    story hour taken at `hour`)."""
+    rows = store.story_members(db, story_id, canonical, STORY_MEMBERS_COMPARED, TERMS_LEAD)
+    return [
+        _Member(a, story_id, s, h if h is not None else hour, story_terms(t, x))
+        for a, s, h, t, x in rows
+    ]
+
+
+def _link_languages(
+    db: Database,
+    story_id: int,
+    article_id: int,
+    own: StoryTerms,
+    hour: int,
+    source: str | None,
+    window: int,
+    now: str,
+) -> int:
+    """An article that joined a story may also be the report a story in another language was
+    waiting for: the French outlet that came out within a day of an Arabic report the story's
+    first French article was too early for. Grouping must not depend on which page was stored
+    first, so the article looks for stories in other languages it would have joined
+    (`_translations`, the same rules as a newcomer), and such a story is folded into the
+    article's own when they tell the event in no common language, through no common outlet,
+    and their first articles agree (no figure, day or phase in conflict, within the window).
+    The older story is kept (its first article stays the story's first); returns it."""
+    found = list(_translations(db, own, hour, source, article_id, window, besides=story_id))
+    if not found:
+        return story_id
+    canonical = store.canonical_article(db, story_id)
+    group = _members(db, story_id, canonical, hour)
+    first = next((m for m in group if m.article_id == canonical), None)
+    languages = {m.terms.language for m in group}
+    sources = {m.source for m in group}
+    for other in sorted(found, key=lambda t: (-t.weight, t.story_id)):
+        if languages & {m.terms.language for m in other.group}:
+            continue
+        if sources & {m.source for m in other.group}:
+            continue
+        other_canonical = store.canonical_article(db, other.story_id)
+        other_first = next((m for m in other.group if m.article_id == other_canonical), None)
+        if first is not None and other_first is not None and _disagree(first, other_first, window):
+            continue
+        kept, folded = sorted((story_id, other.story_id))
+        store.fold_story(db, folded, kept)
+        store.touch_story(db, kept, now)
+        story_id = kept
+        languages |= {m.terms.language for m in other.group}
+        sources |= {m.source for m in other.group}
+    return story_id
+
+
+def _disagree(a: _Member, b: _Member, window: int) -> bool:
+    """Two stories' first articles cannot be one event: further apart than the story window,
+    or a figure, a day or a phase in conflict."""
+    return (
+        abs(a.hour - b.hour) > window
+        or calendar_conflict(a.terms, b.terms)
+        or not figures_agree(a.terms, b.terms)
+        or phase_conflict(a.terms, b.terms)
+    )
 
 
 def index_terms(db: Database, article_id: int, terms: StoryTerms, hour: int) -> None:
@@ -467,5 +555,10 @@ def assign_story(
     hour = story_hour(when)
     index_article(db, article_id, fp, hour, replace=False, keys=keys)
     if hour is not None:
-        index_terms(db, article_id, story_terms(title, text), hour)
+        own = story_terms(title, text)
+        index_terms(db, article_id, own, hour)
+        if found:
+            story_id = _link_languages(
+                db, story_id, article_id, own, hour, source, window_hours, now
+            )
     return story_id

@@ -392,6 +392,42 @@ def note_outlet(db: Database, story_id: int, article_id: int) -> None:
             )
 
 
+def fold_story(db: Database, story_id: int, into: int) -> None:
+    """Two stories are one event (reports in two languages linked by a later article): the
+    articles and outlets of `story_id` go to `into`. The emptied story's row stays (alerts
+    already raised name it) and is counted as folded, so that it is not counted as a story."""
+    held = window.active(db)
+    if held is not None:
+        held.joined(story_id)
+        held.joined(into)
+    with db.transaction():
+        several = "SELECT count(*) FROM story_outlets WHERE story_id = ?"
+        before = sum(db.execute(several, (s,)).fetchone()[0] >= 2 for s in (story_id, into))
+        articles.move_story(db, story_id, into)
+        db.execute(
+            "INSERT INTO story_outlets(story_id, source) SELECT ?, source FROM story_outlets "
+            "WHERE story_id = ? ON CONFLICT (story_id, source) DO NOTHING",
+            (into, story_id),
+        )
+        db.execute("DELETE FROM story_outlets WHERE story_id = ?", (story_id,))
+        after = int(db.execute(several, (into,)).fetchone()[0] >= 2)
+        if after != before:
+            _add_count(db, "several_outlets", after - before)
+        _add_count(db, FOLDED, 1)
+
+
+# The story_counts row of stories emptied into another (fold_story).
+FOLDED = "folded"
+
+
+def _add_count(db: Database, name: str, stories: int) -> None:
+    db.execute(
+        "INSERT INTO story_counts(name, stories) VALUES (?, ?) "
+        "ON CONFLICT (name) DO UPDATE SET stories = story_counts.stories + ?",
+        (name, stories, stories),
+    )
+
+
 def stories_in_several_outlets(db: Database) -> int:
     """How many stories more than one outlet ran (kept by note_outlet: one row read)."""
     row = db.execute("SELECT stories FROM story_counts WHERE name = 'several_outlets'").fetchone()
@@ -598,5 +634,7 @@ def story_languages(languages: Iterable[str | None]) -> list[str]:
 
 
 def story_count(db: Database) -> int:
-    """How many stories the database holds."""
-    return int(db.execute("SELECT count(*) FROM stories").fetchone()[0])
+    """How many stories the database holds (those emptied into another one left out)."""
+    stories = int(db.execute("SELECT count(*) FROM stories").fetchone()[0])
+    folded = db.execute("SELECT stories FROM story_counts WHERE name = ?", (FOLDED,)).fetchone()
+    return stories - (int(folded[0]) if folded else 0)

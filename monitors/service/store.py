@@ -209,6 +209,6 @@ def totals(db: Database) -> Totals:
     return Totals(
         db.execute("SELECT count(*) FROM alerts").fetchone()[0],
         int(db.execute("SELECT coalesce(sum(articles), 0) FROM source_counts").fetchone()[0]),
-        db.execute("SELECT count(*) FROM stories").fetchone()[0],
+        stories_store.story_count(db),
         stories_store.stories_in_several_outlets(db),
     )

@@ -1,0 +1,137 @@
+"""Stories across languages do not depend on which page was stored first (issue 25).
+
+One event told by two French outlets, one Arabic and one English outlet, and a look-alike of
+the same topic (the same minister, the same city, the next day's event), stored in every order
+on both engines: the four reports are one story and the look-alike one of its own, whatever
+came first. The Arabic and English reports come out a day after the first French one: 25 hours
+after it (more than the day within which two languages are linked,
+crawler.stories.grouping.TRANSLATION_HOURS) and 22 after the second. Before, when the first
+French report was stored alone and the Arabic one came next, the Arabic one opened a story of
+its own and stayed alone once the second French report joined the first; `veille demo` showed
+its cloud story with or without its Arabic report depending on the crawl.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime, timedelta
+
+import pytest
+
+from crawler.core.normalize import content_hash
+from crawler.storage import store
+
+pytestmark = pytest.mark.slow  # real databases on both engines (README, "Development")
+
+SOURCES = ["lequotidien", "mediaseco", "alkhabar", "moroccoworld", "hespress-fr"]
+
+# (source, hours after the first report, title, text): the event, then the look-alike.
+EVENT = [
+    (
+        "lequotidien",
+        0.0,
+        "Souveraineté numérique : le Maroc accélère sur le cloud national",
+        "Le ministère de la Transition numérique présente sa feuille de route pour héberger les "
+        "données publiques au Maroc.\nRabat – La ministre déléguée chargée de la Transition "
+        "numérique et de la Réforme de l'administration, Amal El Fallah Seghrouchni, a présenté "
+        "mercredi à Rabat la feuille de route du gouvernement en matière de souveraineté "
+        "numérique, devant un parterre d'opérateurs, de start-up et de représentants des "
+        "collectivités territoriales.\nAu cœur du dispositif, un cloud national destiné à "
+        "héberger les données sensibles de l'administration sur le territoire marocain.",
+    ),
+    (
+        "mediaseco",
+        2.5,
+        "Cloud national : la feuille de route de la souveraineté numérique dévoilée à Rabat",
+        "Rabat – La ministre déléguée chargée de la Transition numérique et de la Réforme de "
+        "l'administration, Amal El Fallah Seghrouchni, a présenté mercredi à Rabat la feuille de "
+        "route du gouvernement en matière de souveraineté numérique, devant des opérateurs, des "
+        "start-up et des représentants des collectivités territoriales.\nAu cœur du dispositif, "
+        "un cloud national destiné à héberger les données sensibles de l'administration.",
+    ),
+    (
+        "alkhabar",
+        24.75,
+        "السيادة الرقمية: المغرب يسرّع مشروع الحوسبة السحابية الوطنية",
+        "كشفت الوزيرة المنتدبة المكلفة بالانتقال الرقمي وإصلاح الإدارة، أمل الفلاح السغروشني، "
+        "يوم الأربعاء بالرباط، عن خارطة طريق الحكومة في مجال السيادة الرقمية، أمام عدد من "
+        "الفاعلين في القطاع والشركات الناشئة وممثلي الجماعات الترابية.\nويرتكز المشروع على "
+        "سحابة وطنية لإيواء المعطيات الحساسة للإدارة داخل التراب المغربي.",
+    ),
+    (
+        "moroccoworld",
+        25.5,
+        "Morocco fast-tracks a national cloud to keep public data at home",
+        "Rabat – Minister Delegate for Digital Transition and Administrative Reform Amal El "
+        "Fallah Seghrouchni on Wednesday presented in Rabat the government's roadmap for "
+        "digital sovereignty to operators, start-ups and representatives of local authorities."
+        "\nAt its heart is a national cloud that will host the administration's sensitive data "
+        "on Moroccan soil.",
+    ),
+]
+LOOK_ALIKE = (
+    "hespress-fr",
+    26.0,
+    "Transition numérique : Amal El Fallah Seghrouchni lance un hackathon de l'administration",
+    "Rabat – La ministre déléguée chargée de la Transition numérique et de la Réforme de "
+    "l'administration, Amal El Fallah Seghrouchni, a donné jeudi à Rabat le coup d'envoi d'un "
+    "hackathon de trois jours réunissant des développeurs, des start-up et des agents publics "
+    "autour de services administratifs en ligne.",
+)
+ARTICLES = [*EVENT, LOOK_ALIKE]
+# The expected grouping, by index in ARTICLES: the four reports, and the look-alike alone.
+EXPECTED = {frozenset({0, 1, 2, 3}), frozenset({4})}
+
+FIRST_REPORT = datetime.fromisoformat("2026-11-18T09:30:00+01:00")  # a Wednesday
+# Each order is stored a month after the previous one: its stories' windows (72 hours) never
+# meet, so one database holds every order and each order is grouped as in a database alone.
+APART = timedelta(days=30)
+
+
+def _article(index: int, order_number: int) -> store.StoredArticle:
+    source, hours, title, text = ARTICLES[index]
+    published = FIRST_REPORT + order_number * APART + timedelta(hours=hours)
+    return store.StoredArticle(
+        source,
+        f"https://{source}.ma/{order_number}/{index}",
+        title,
+        None,
+        published.isoformat(),
+        None,
+        None,
+        None,
+        text,
+        # The same text a month later is another article here (the body hash is what finds a
+        # text stored before, whatever its address).
+        content_hash(f"{order_number}\n{text}"),
+    )
+
+
+def test_one_event_in_three_languages_is_one_story_in_every_order(db_location):
+    """120 orders of five articles, each alone in its own month of one database: the same
+    grouping every time."""
+    db = store.open_database(db_location)
+    store.add_sources(db, SOURCES)
+    orders = list(itertools.permutations(range(len(ARTICLES))))
+    grouped: dict[frozenset[frozenset[int]], list[tuple[int, ...]]] = {}
+    for number, order in enumerate(orders):
+        ids = {}
+        for index in order:
+            article_id, is_new = store.store_article(db, _article(index, number))
+            assert is_new
+            ids[article_id] = index
+        marks = ",".join("?" * len(ids))
+        stories: dict[int, set[int]] = {}
+        for article_id, story_id in db.execute(
+            f"SELECT id, story_id FROM articles WHERE id IN ({marks})", list(ids)
+        ).fetchall():
+            stories.setdefault(story_id, set()).add(ids[article_id])
+        grouping = frozenset(frozenset(members) for members in stories.values())
+        grouped.setdefault(grouping, []).append(order)
+    assert set(grouped) == {frozenset(EXPECTED)}, {
+        tuple(sorted(tuple(sorted(m)) for m in g)): (len(o), o[:3]) for g, o in grouped.items()
+    }
+    # Each order's story is counted once: a story emptied into another is no story.
+    from crawler.stories.store import story_count
+
+    assert story_count(db) == 2 * len(orders)
