@@ -234,12 +234,14 @@ class DripSite:
     """A server that answers one byte a second, for up to `seconds`: `/drip` sends its headers
     at once and drips the body (an HTML page); `/drip-head` drips the status line itself. Every
     read succeeds, so only a limit on the whole exchange ends the fetch. `open_requests` counts
-    the answers still being dripped (a client that gave up is seen at the next write)."""
+    the answers still being dripped (a client that gave up is seen at the next write);
+    `stop()` hangs up on them, so a fetch still reading one ends then, whatever its deadline."""
 
     def __init__(self, seconds: float = 120) -> None:
         outer = self
         self.open_requests = 0
         self._lock = threading.Lock()
+        self._dripping: set[socket.socket] = set()
 
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *args):
@@ -257,6 +259,7 @@ class DripSite:
             def do_GET(self):  # noqa: N802
                 with outer._lock:
                     outer.open_requests += 1
+                    outer._dripping.add(self.connection)
                 try:
                     page = b"<html><head><title>Goutte</title></head><body>" + b"<p>x</p>" * 500
                     if self.path == "/drip-head":
@@ -272,6 +275,7 @@ class DripSite:
                 finally:
                     with outer._lock:
                         outer.open_requests -= 1
+                        outer._dripping.discard(self.connection)
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
@@ -283,4 +287,9 @@ class DripSite:
 
     def stop(self) -> None:
         self.server.shutdown()
+        with self._lock:
+            dripping = list(self._dripping)
+        for connection in dripping:  # the client reads the end of the answer now
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
         self.server.server_close()

@@ -8,11 +8,11 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 import pytest
 
 from .hostile import DripSite
+from .waiting import wait_until
 
 pytestmark = pytest.mark.slow  # end-to-end: real processes (README, "Development")
 
@@ -26,11 +26,11 @@ def drip():
     site.stop()
 
 
-def veille(*args: str, cwd) -> tuple[subprocess.CompletedProcess, float]:
+def veille(*args: str, cwd) -> subprocess.CompletedProcess:
     """`veille ARGS` as a user runs it; a fetch without a whole-exchange deadline would keep it
-    for the drip's ten minutes, so the 200-second cap fails the test rather than hanging it."""
-    started = time.monotonic()
-    result = subprocess.run(
+    for the drip's ten minutes, so the 200-second cap fails the test rather than hanging it.
+    Which limit ended the fetch is read in its message ("within 2 s"), never timed."""
+    return subprocess.run(
         [sys.executable, "-m", "monitors.cli", *args],
         capture_output=True,
         text=True,
@@ -38,7 +38,6 @@ def veille(*args: str, cwd) -> tuple[subprocess.CompletedProcess, float]:
         cwd=cwd,
         env=dict(os.environ, **LOOPBACK),
     )
-    return result, time.monotonic() - started
 
 
 @pytest.mark.parametrize("path", ["/drip", "/drip-head"])
@@ -49,10 +48,8 @@ def test_guarded_get_is_cut_at_its_deadline_when_the_server_drips(drip, path):
     with pytest.raises(FetchTimedOut, match="no complete answer within 2 s") as raised:
         guarded_get(drip.base_url + path, allowed=["127.0.0.0/8"], timeout=2)
     assert isinstance(raised.value, FetchRefused)  # callers that report refusals report this
-    deadline = time.monotonic() + 60
-    while drip.open_requests and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert drip.open_requests == 0  # the connection was closed, not left to drip
+    # The connection was closed, not left to drip (the drip notices at its next byte).
+    wait_until(lambda: drip.open_requests == 0, "the fetch to hang up on the drip")
 
 
 def test_sources_check_timeout_bounds_a_dripping_entry_point(drip, tmp_path):
@@ -66,7 +63,7 @@ def test_sources_check_timeout_bounds_a_dripping_entry_point(drip, tmp_path):
         f'      - "{drip.base_url}/drip"\n',
         encoding="utf-8",
     )
-    result, took = veille(
+    result = veille(
         "--sources", str(sources), "sources", "check", "--timeout", "2", "--json", cwd=tmp_path
     )
     entries = json.loads(result.stdout)["entries"]
@@ -75,12 +72,10 @@ def test_sources_check_timeout_bounds_a_dripping_entry_point(drip, tmp_path):
          "whole exchange; the server answers too slowly)")
     ]  # fmt: skip
     assert result.returncode == 1
-    assert took < 150  # start-up and 2 s, even on a loaded machine; the drip lasts 600 s
 
 
 @pytest.mark.parametrize("command", [["extract"], ["rules", "test"]])
 def test_extract_and_rules_test_of_a_url_are_cut_at_their_timeout(drip, tmp_path, command):
-    result, took = veille(*command, drip.base_url + "/drip", "--timeout", "2", cwd=tmp_path)
+    result = veille(*command, drip.base_url + "/drip", "--timeout", "2", cwd=tmp_path)
     assert result.returncode == 2
     assert "no complete answer within 2 s" in result.stderr
-    assert took < 150
