@@ -22,7 +22,6 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from types import SimpleNamespace
 
 import trafilatura
 
@@ -30,8 +29,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from pages import Page, bench_pages  # noqa: E402
 from scrapy.exceptions import DropItem  # noqa: E402
-from scrapy.signalmanager import SignalManager  # noqa: E402
-from scrapy.statscollectors import MemoryStatsCollector  # noqa: E402
 from scrapy.utils.test import get_crawler  # noqa: E402
 
 from crawler.bookkeeping import CrawlBookkeeping  # noqa: E402
@@ -84,15 +81,11 @@ def run_pipeline(
     db = store.open_database(folder / "bench.db")
     db.conn.execute("INSERT INTO sources(name) VALUES ('bench')")
     db.conn.commit()
-    journal = CrawlJournal(
-        db,
-        store.start_run(db, ["bench"]),
-        SimpleNamespace(stats=MemoryStatsCollector(get_crawler())),
-    )
     # The store stage says what it stored by signals; the crawl's bookkeeping extension counts
-    # it, as in a crawl.
-    crawler = SimpleNamespace(spider=SimpleNamespace(journal=journal), signals=SignalManager())
-    CrawlBookkeeping.from_crawler(crawler)
+    # it and keeps the journal the stages take, as in a crawl.
+    crawler = get_crawler(settings_dict={"EXTENSIONS": {CrawlBookkeeping: 500}})
+    journal = CrawlJournal(db, store.start_run(db, ["bench"]), crawler)
+    crawler.get_extension(CrawlBookkeeping).journal = journal
     stages = [
         ExtractPipeline(crawler),
         CanonicalPipeline(crawler),

@@ -57,16 +57,26 @@ class NotStored(DropItem):
 
 
 class CrawlBookkeeping:
-    """Built by Scrapy from settings.EXTENSIONS; does nothing for a spider that keeps no
-    journal."""
+    """Built by Scrapy from settings.EXTENSIONS; keeps the crawl's journal, which the crawl's
+    other components ask it for (`journal_of`); does nothing for a spider that keeps none.
 
-    def __init__(self, crawler: Any) -> None:
+    The news spider opens the run and its journal in its own `from_crawler` (its database
+    connection serves discovery too); Scrapy builds the extensions next, once the spider exists
+    and before the engine, its downloader middlewares and its item pipelines (pinned in
+    tests/test_scrapy_contract.py), so the journal is taken here once, and the pipelines and
+    the robots middleware find it through the crawler (`Crawler.get_extension`), never as an
+    attribute of the spider."""
+
+    def __init__(self, crawler: Any, journal: CrawlJournal | None = None) -> None:
         self.crawler = crawler
+        self.journal = journal
         self.stopped: str | None = None  # why the crawl was stopped from outside, if it was
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> CrawlBookkeeping:
-        keeper = cls(crawler)
+        spider = getattr(crawler, "spider", None)  # None when built outside a crawl (tests)
+        journal = getattr(spider, "journal", None)
+        keeper = cls(crawler, journal if isinstance(journal, CrawlJournal) else None)
         crawler.signals.connect(keeper.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(keeper.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(keeper.item_error, signal=signals.item_error)
@@ -77,16 +87,12 @@ class CrawlBookkeeping:
 
     @classmethod
     def of(cls, crawler: Any) -> CrawlBookkeeping | None:
-        """The crawler's bookkeeping extension, if its settings enable it."""
-        extensions = getattr(crawler, "extensions", None)
-        for extension in getattr(extensions, "middlewares", ()):
-            if isinstance(extension, cls):
-                return extension
-        return None
-
-    @property
-    def journal(self) -> CrawlJournal | None:
-        return getattr(self.crawler.spider, "journal", None)
+        """The crawler's bookkeeping extension, if its settings enable it (None as well before
+        Scrapy has built the crawler's extensions)."""
+        try:
+            return crawler.get_extension(cls)
+        except RuntimeError:  # the extension manager is not built yet
+            return None
 
     # -- what became of each article --------------------------------------------------------------
 
@@ -226,6 +232,13 @@ class CrawlBookkeeping:
                 counts.get("errors", 0),
             )
         store.finish_run(db, journal.run_id, status, total_new, total_errors, journal.report())
+
+
+def journal_of(crawler: Any) -> CrawlJournal | None:
+    """The crawl's journal, kept by its bookkeeping extension: None for a spider that keeps
+    none, or a crawl whose settings leave the extension out."""
+    keeper = CrawlBookkeeping.of(crawler)
+    return keeper.journal if keeper is not None else None
 
 
 def requested_url(item: ArticleItem) -> str:

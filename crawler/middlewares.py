@@ -12,6 +12,7 @@ from scrapy.http import Request, Response
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler
 
+from crawler.bookkeeping import journal_of
 from crawler.fetching.addresses import allowed_scheme, check_address, networks
 from crawler.storage import store
 
@@ -36,7 +37,7 @@ class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
     @property
     def _db(self) -> Database | None:
         """The crawl's database, through its journal (None for a spider that keeps none)."""
-        journal = getattr(self.crawler.spider, "journal", None)
+        journal = journal_of(self.crawler)
         return journal.db if journal is not None else None
 
     async def robot_parser(self, request: Request) -> RobotParser | None:

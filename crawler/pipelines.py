@@ -14,7 +14,14 @@ from scrapy.exceptions import DropItem
 from twisted.internet import task
 from twisted.internet.interfaces import IReactorTime
 
-from crawler.bookkeeping import Declined, Duplicate, NotStored, articles_not_stored, articles_stored
+from crawler.bookkeeping import (
+    Declined,
+    Duplicate,
+    NotStored,
+    articles_not_stored,
+    articles_stored,
+    journal_of,
+)
 from crawler.core.canonical import canonicalize_url
 from crawler.core.counts import DECLINED, NAVIGATION_TEXT, TOO_SLOW
 from crawler.core.kill_points import kill_point
@@ -41,7 +48,7 @@ logger = logging.getLogger(__name__)
 class _Stage:
     """A pipeline stage, built by Scrapy from the crawler; in `open_spider` it takes the crawl's
     journal (crawler.journal: the run's database connection, its faults and per-source counts,
-    kept in the crawler's stats)."""
+    kept in the crawler's stats) from the crawl's bookkeeping extension."""
 
     journal: CrawlJournal
 
@@ -53,7 +60,14 @@ class _Stage:
         return cls(crawler)
 
     def open_spider(self) -> None:
-        self.journal = self.crawler.spider.journal
+        journal = journal_of(self.crawler)
+        if journal is None:
+            raise RuntimeError(
+                "veille's pipelines store into a crawl's journal, and this crawl keeps none: "
+                "crawl with the news spider (crawler.spiders.news) and the extension "
+                "crawler.bookkeeping.CrawlBookkeeping enabled in EXTENSIONS (crawler.settings)"
+            )
+        self.journal = journal
 
 
 class ExtractPipeline(_Stage):

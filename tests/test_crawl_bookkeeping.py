@@ -48,17 +48,16 @@ def test_a_cycle_whose_crawl_dies_before_it_starts_shows_its_fault_in_status(sit
 
 def keeper_of(db):
     """The bookkeeping extension on a Scrapy crawler whose spider holds a crawl's journal."""
-    from types import SimpleNamespace
 
     from scrapy.utils.test import get_crawler
 
     from crawler.bookkeeping import CrawlBookkeeping
     from crawler.journal import CrawlJournal
 
-    crawler = get_crawler()
+    crawler = get_crawler(settings_dict={"EXTENSIONS": {CrawlBookkeeping: 500}})
     journal = CrawlJournal(db, store.start_run(db, ["site"]), crawler)
-    keeper = CrawlBookkeeping.from_crawler(crawler)
-    crawler.spider = SimpleNamespace(journal=journal, keeper=keeper)  # signals hold weak refs
+    keeper = crawler.get_extension(CrawlBookkeeping)  # held by the crawler, as in a crawl
+    keeper.journal = journal  # as the news spider hands it over (crawler.bookkeeping)
     return crawler, journal
 
 

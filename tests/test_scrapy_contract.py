@@ -105,6 +105,11 @@ class Spider(scrapy.Spider):
         events.append("spider closed() " + reason)
 
 class Pipeline:
+    @classmethod
+    def from_crawler(cls, crawler):
+        found = crawler.get_extension(Extension)
+        events.append("pipeline built, extension " + type(found).__name__)
+        return cls()
     def process_item(self, item):
         if item["n"] == 1:
             raise Gone("one")
@@ -113,6 +118,13 @@ class Pipeline:
         return item
     def close_spider(self):
         events.append("pipeline close_spider")
+
+class Middleware:
+    @classmethod
+    def from_crawler(cls, crawler):
+        found = crawler.get_extension(Extension)
+        events.append("downloader middleware built, extension " + type(found).__name__)
+        return cls()
 
 class Extension:
     def __init__(self, crawler):
@@ -138,6 +150,7 @@ class Extension:
 
 process = CrawlerProcess({
     "ITEM_PIPELINES": {"__main__.Pipeline": 100},
+    "DOWNLOADER_MIDDLEWARES": {"__main__.Middleware": 100},
     "EXTENSIONS": {"__main__.Extension": 500},
     "LOG_LEVEL": "ERROR",
     "TELNETCONSOLE_ENABLED": False,
@@ -152,13 +165,14 @@ print(json.dumps({"events": events, "extensions": extensions}))
 
 
 def test_what_the_crawl_bookkeeping_relies_on_in_a_crawls_signals():
-    """crawler.bookkeeping relies on: an extension is built once the spider exists (it reads
-    the spider's journal); a pipeline's drop reaches item_dropped as the exception it raised
-    (its subclass says what became of the article), anything else item_error; the pipelines
-    close (the store's last batch written) before spider_closed, with the stats still
-    readable; the spider's own closed() runs before an extension's spider_closed (the spider
-    saves what discovery learnt, then the extension records the run and closes the database);
-    and the crawler lists its extensions in `extensions.middlewares` (EarlyStop finds it)."""
+    """crawler.bookkeeping relies on: an extension is built once the spider exists (it takes
+    the spider's journal), before the downloader middlewares and the item pipelines, which find
+    it with `Crawler.get_extension` (the journal's seam: crawler.bookkeeping.journal_of, and
+    EarlyStop); a pipeline's drop reaches item_dropped as the exception it raised (its subclass
+    says what became of the article), anything else item_error; the pipelines close (the
+    store's last batch written) before spider_closed, with the stats still readable; and the
+    spider's own closed() runs before an extension's spider_closed (the spider saves what
+    discovery learnt, then the extension records the run and closes the database)."""
     import json
     import subprocess
     import sys
@@ -172,9 +186,13 @@ def test_what_the_crawl_bookkeeping_relies_on_in_a_crawls_signals():
     assert done.returncode == 0, done.stderr[-3000:]
     seen = json.loads(done.stdout.strip().splitlines()[-1])
     events = seen["events"]
-    assert events[0] == "extension built, spider Spider", (scrapy.__version__, events)
-    assert sorted(events[1:4]) == ["dropped 1 Gone", "error 2 ValueError", "scraped 0"], events
-    assert events[4:] == [
+    assert events[:3] == [
+        "extension built, spider Spider",
+        "downloader middleware built, extension Extension",
+        "pipeline built, extension Extension",
+    ], (scrapy.__version__, events)
+    assert sorted(events[3:6]) == ["dropped 1 Gone", "error 2 ValueError", "scraped 0"], events
+    assert events[6:] == [
         "pipeline close_spider",
         "spider closed() finished",
         "extension spider_closed finished stats 1",

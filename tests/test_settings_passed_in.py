@@ -69,3 +69,49 @@ def test_a_story_window_among_the_scrapy_overrides_is_refused(monkeypatch):
     monkeypatch.setenv("VEILLE_CRAWL_SETTINGS", '{"VEILLE_STORY_WINDOW_HOURS": 24}')
     with pytest.raises(VeilleError, match="move it out of VEILLE_CRAWL_SETTINGS"):
         load_settings()
+
+
+def spider_journal_reads(text: str) -> list[int]:
+    """The lines of a module's source that read `<something>.spider.journal`."""
+    return [
+        node.lineno
+        for node in ast.walk(ast.parse(text))
+        if isinstance(node, ast.Attribute)
+        and node.attr == "journal"
+        and isinstance(node.value, ast.Attribute)
+        and node.value.attr == "spider"
+    ]
+
+
+def test_the_crawls_components_take_the_journal_from_the_bookkeeping_extension():
+    """The pipelines and the robots middleware ask the crawl's bookkeeping extension for the
+    journal (crawler.bookkeeping.journal_of), not the spider: tests/test_store_batches.py runs
+    the store stage on a crawler with no spider at all."""
+    assert spider_journal_reads("x = 1\ndb = self.crawler.spider.journal.db\n") == [2]
+    reads = {
+        str(module.relative_to(ROOT)): lines
+        for module in sorted((ROOT / "crawler").rglob("*.py"))
+        if (lines := spider_journal_reads(module.read_text(encoding="utf-8")))
+    }
+    assert reads == {}, reads
+
+
+def test_the_robots_cache_reads_the_database_of_the_journal_the_extension_keeps(tmp_path):
+    """The robots.txt cache finds the crawl's database through the bookkeeping extension
+    (tests/test_crawl_e2e.py's unchanged second crawl, which asks for no robots.txt, holds it
+    in a crawl); with no journal kept it goes without the cache, as for another spider."""
+    from crawler.bookkeeping import CrawlBookkeeping
+    from crawler.journal import CrawlJournal
+    from crawler.middlewares import CachedRobotsTxtMiddleware
+    from crawler.storage import store
+
+    crawler = get_crawler(
+        settings_dict={"ROBOTSTXT_OBEY": True, "EXTENSIONS": {CrawlBookkeeping: 500}}
+    )
+    middleware = CachedRobotsTxtMiddleware.from_crawler(crawler)
+    assert middleware._db is None
+    db = store.open_database(tmp_path / "veille.db")
+    store.add_sources(db, ["site"])
+    keeper = crawler.get_extension(CrawlBookkeeping)
+    keeper.journal = CrawlJournal(db, store.start_run(db, ["site"]), crawler)
+    assert middleware._db is db

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from types import SimpleNamespace
 from typing import Any
 
 from scrapy.utils.test import get_crawler
@@ -28,11 +27,10 @@ TEXT = (
 def crawl_of(db) -> tuple[Any, CrawlJournal]:
     """What a pipeline stage is built from: a Scrapy crawler (its signals and stats collector)
     whose spider holds the journal, with the bookkeeping extension counting what is stored."""
-    crawler = get_crawler()
+    crawler = get_crawler(settings_dict={"EXTENSIONS": {CrawlBookkeeping: 500}})
     journal = CrawlJournal(db, store.start_run(db, ["site"]), crawler)
-    # Held, as Scrapy's extension manager holds it: signals keep weak references only.
-    keeper = CrawlBookkeeping.from_crawler(crawler)
-    crawler.spider = SimpleNamespace(journal=journal, keeper=keeper)
+    keeper = crawler.get_extension(CrawlBookkeeping)  # held by the crawler, as in a crawl
+    keeper.journal = journal  # as the news spider hands it over (crawler.bookkeeping)
     return crawler, journal
 
 

@@ -133,7 +133,9 @@ class NewsSpider(scrapy.Spider):
     sources: dict[str, Source]
     sites: dict[str, SiteHosts]
     run_id: int
-    journal: CrawlJournal  # what this crawl records; the pipelines write to it too
+    # What this crawl records: opened here with the run, handed to the bookkeeping extension,
+    # of which the pipelines and the robots middleware ask it (crawler.bookkeeping.journal_of).
+    journal: CrawlJournal
     stop_reason: str | None = None  # why a crawl stopped from outside was stopped (time limit)
     max_per_entry: int
     max_child_sitemaps: int
