@@ -27,11 +27,10 @@ from .waiting import GENEROUS, EventClock
 pytestmark = pytest.mark.slow  # end-to-end: real processes (README, "Development")
 
 
-def _with_hanging_source(sources: Path, hostile: HostileSite) -> Path:
+def _with_hanging_source(sources: Path, hostile: HostileSite, feed: str = "/hang") -> Path:
+    """A source `hang` whose feed never answers (`/held`: until the test releases it)."""
     text = sources.read_text(encoding="utf-8")
-    text += (
-        f"  - name: hang\n    homepage: {hostile.base_url}/\n    feeds: [{hostile.base_url}/hang]\n"
-    )
+    text += f"  - name: hang\n    homepage: {hostile.base_url}/\n    feeds: [{hostile.base_url}{feed}]\n"
     sources.write_text(text, encoding="utf-8")
     return sources
 
@@ -196,6 +195,15 @@ def test_a_worker_is_recycled_after_its_crawl_allowance(sites, tmp_path, pool_fa
     assert pool.recycled >= 1
 
 
+def _runs(db: Path) -> int:
+    """Crawl runs started in the database (a crawl asked of the pool starts its run first)."""
+    database = store.open_database(db)
+    try:
+        return database.execute("SELECT count(*) FROM crawl_runs").fetchone()[0]
+    finally:
+        database.close()
+
+
 def _crawl_in_thread(pool, db, sources, only, time_limit) -> tuple[threading.Thread, dict]:
     results: dict = {}
     thread = threading.Thread(
@@ -211,27 +219,39 @@ def test_a_recycled_worker_leaves_before_its_replacement_starts(sites, tmp_path,
     the replacement (not lost), and the log says who replaced whom."""
     caplog.set_level("INFO", logger="crawler.fetching.workers")
     hostile = HostileSite()
-    # A hanging feed ends at DOWNLOAD_TIMEOUT (3 s, no retry): the crawl under way at recycling.
-    settings = dict(LOCAL_CRAWL_SETTINGS, DOWNLOAD_TIMEOUT=3)
-    pool = WorkerPool(settings, size=1, max_crawls=1, log_file=tmp_path / "crawl.log").start()
+    # The crawl under way at recycling hangs on its feed until the test releases it (an event,
+    # not a download timeout racing the machine's load).
+    settings = dict(LOCAL_CRAWL_SETTINGS, DOWNLOAD_TIMEOUT=600)
+    pool = WorkerPool(
+        settings,
+        size=1,
+        max_crawls=1,
+        drain_grace=3600,  # the drain is never cut short here, however long the test's steps
+        log_file=tmp_path / "crawl.log",
+    ).start()
     try:
-        sources = _with_hanging_source(steady_sources(sites, tmp_path), hostile)
+        sources = _with_hanging_source(steady_sources(sites, tmp_path), hostile, "/held")
         db = tmp_path / "veille.db"
         old = pool.describe()[0]["pid"]
-        hanging, hung = _crawl_in_thread(pool, db, sources, ["hang"], 60)
+        hanging, hung = _crawl_in_thread(pool, db, sources, ["hang"], 600)
         _wait(lambda: pool.recycled == 1, 120, "the worker to be recycled after one crawl")
-        waiting, waited = _crawl_in_thread(pool, db, sources, ["lequotidien"], 60)
+        _wait(lambda: "/held" in hostile.hits, 120, "the recycled worker's crawl to hang")
+        waiting, waited = _crawl_in_thread(pool, db, sources, ["lequotidien"], 600)
+        _wait(lambda: _runs(db) == 2, 120, "the second crawl to be asked for")
         pids_while_draining = []
-        while hanging.is_alive():
+        for _ in range(10):  # the old worker drains its crawl: no replacement beside it yet
             pids_while_draining.append([w["pid"] for w in pool.describe()])
             time.sleep(0.05)
-        hanging.join()
+        asked_meanwhile_waits = waiting.is_alive() and hanging.is_alive()
+        hostile.released.set()  # the hanging download ends (no answer): its crawl finishes
+        hanging.join(120)
         waiting.join(120)
         _wait(lambda: not _alive(old), 60, "the old worker to exit")
     finally:
         pool.stop(grace=5)
         hostile.stop()
-    assert pids_while_draining and all(pids == [old] for pids in pids_while_draining)
+    assert asked_meanwhile_waits
+    assert all(pids == [old] for pids in pids_while_draining), pids_while_draining
     assert hung["result"].status == "finished"  # finished by the old worker, not killed
     assert waited["result"].status == "finished" and waited["result"].new_articles == 6
     assert pool.replaced == 0
