@@ -35,6 +35,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
+from typing import IO
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -88,8 +89,14 @@ def _role(pid: int) -> str | None:
 def memory_by_role(excluded: int) -> dict[str, list[float]]:
     """[RSS, PSS, anonymous] in MB of this process (the daemon) and of each role among its
     descendants, leaving out the `excluded` process (the news sites) and its own."""
+    return memory_and_pids_by_role(excluded)[0]
+
+
+def memory_and_pids_by_role(excluded: int) -> tuple[dict[str, list[float]], dict[str, list[int]]]:
+    """memory_by_role, and the pids found in each role."""
     children = loopback.children_by_parent()
     totals = {role: [0, 0, 0] for role in (*ROLES, "other")}
+    pids: dict[str, list[int]] = {role: [] for role in (*ROLES, "other")}
     totals["daemon"] = _memory_kb(os.getpid())
     stack = list(children.get(os.getpid(), []))
     while stack:
@@ -100,26 +107,90 @@ def memory_by_role(excluded: int) -> dict[str, list[float]]:
         role = _role(pid)
         if role is None:
             continue
+        pids[role].append(pid)
         for i, value in enumerate(_memory_kb(pid)):
             totals[role][i] += value
-    return {role: [value / 1024 for value in values] for role, values in totals.items()}
+    return {role: [value / 1024 for value in values] for role, values in totals.items()}, pids
+
+
+SAMPLE_COLUMNS = (
+    "seconds",
+    "cycle",
+    "total",
+    *ROLES,
+    "other",
+    "running",
+    "threads",
+    "worker_pids",
+    "extraction_pids",
+)
+
+
+def tree_cpu_seconds(excluded: int) -> float:
+    """CPU time (user and system) used so far by this process and its descendants, those
+    ended included (each parent waits for its children), leaving out `excluded` and its own
+    (the news sites, running until the end): what the memory levers cost in CPU, compared
+    between runs of the same cycles."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    children = loopback.children_by_parent()
+    total = 0.0
+    stack = [os.getpid()]
+    while stack:
+        pid = stack.pop()
+        if pid == excluded:
+            continue
+        stack.extend(children.get(pid, []))
+        try:
+            with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # utime, stime, cutime, cstime: fields 14 to 17 of stat(5), 12 to 15 after the name
+        total += sum(int(value) for value in fields[11:15]) / ticks
+    return total
 
 
 class PeakSampler:
     """The total RSS sampled every half second in a thread of its own, so that a moment between
-    two prints (a worker recycled: its replacement starts before it leaves) is not missed."""
+    two prints (a worker recycled: its replacement starts before it leaves) is not missed.
 
-    def __init__(self, excluded: int) -> None:
+    With a `log`, each sample is also written as one tab-separated line (SAMPLE_COLUMNS): the
+    cycle under way, the RSS of each role in MB, the crawls running in the workers, the daemon's
+    threads and the pids of the workers and extraction processes (a new pid: a replacement), so
+    that a peak can be traced to what the processes were doing."""
+
+    def __init__(self, excluded: int, log: IO[str] | None = None, pool=None) -> None:
         self.excluded = excluded
         self.peak = 0.0
+        self.cycle = 0
+        self._log = log
+        self._pool = pool
+        self._started = time.perf_counter()
+        if log is not None:
+            log.write("\t".join(SAMPLE_COLUMNS) + "\n")
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="memory-sampler", daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
         while not self._stop.wait(0.5):
-            memory = memory_by_role(self.excluded)
-            self.peak = max(self.peak, sum(values[0] for values in memory.values()))
+            memory, pids = memory_and_pids_by_role(self.excluded)
+            total = sum(values[0] for values in memory.values())
+            self.peak = max(self.peak, total)
+            if self._log is not None:
+                running = sum(w["running"] for w in self._pool.describe()) if self._pool else 0
+                row = [
+                    f"{time.perf_counter() - self._started:.1f}",
+                    str(self.cycle),
+                    f"{total:.1f}",
+                    *(f"{memory[role][0]:.1f}" for role in (*ROLES, "other")),
+                    str(running),
+                    str(threading.active_count()),
+                    ",".join(map(str, pids["workers"])),
+                    ",".join(map(str, pids["extraction"])),
+                ]
+                self._log.write("\t".join(row) + "\n")
+                self._log.flush()
 
     def take(self) -> float:
         """The peak since the last call."""
@@ -154,6 +225,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, help="crawl workers (default: the daemon's)")
     parser.add_argument(
         "--max-active", type=int, help="crawls at once in one worker (default: the daemon's)"
+    )
+    parser.add_argument(
+        "--samples",
+        type=Path,
+        help="write every half-second sample to this file (tab-separated, one line each)",
     )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
@@ -207,13 +283,16 @@ def main() -> None:
             )
             marks: dict[int, float] = {}
             peaks: list[float] = []
-            sampler = PeakSampler(sites.process.pid or 0)
+            samples = open(args.samples, "w", encoding="utf-8") if args.samples else None  # noqa: SIM115
+            sampler = PeakSampler(sites.process.pid or 0, samples, pool)
             stored = 0
             started = last_line = time.perf_counter()
+            last_cpu = tree_cpu_seconds(sites.process.pid or 0)
             last_cycle = 0
             threads = ThreadPoolExecutor(workers * settings.worker_max_active)
             try:
                 for cycle in range(1, args.cycles + 1):
+                    sampler.cycle = cycle
                     sites.advance()
                     stored += _poll_all(config, names, pool, threads)
                     if cycle in (1, 10, args.cycles) or cycle % args.every == 0:
@@ -230,6 +309,7 @@ def main() -> None:
                         )
                         if not replacing:  # flatness is judged on settled samples only
                             marks[cycle] = total
+                        cpu = tree_cpu_seconds(sites.process.pid or 0)
                         roles = ", ".join(
                             f"{role} {memory[role][0]:5.1f}" for role in (*ROLES, "other")
                         )
@@ -241,12 +321,15 @@ def main() -> None:
                             f"{article_count(args.sources, sites.tick)} published "
                             f"({time.perf_counter() - started:.0f} s; "
                             f"{(time.perf_counter() - last_line) / (cycle - last_cycle):.1f} s "
-                            "a cycle)" + (" [a worker being replaced]" if replacing else ""),
+                            f"a cycle, CPU {(cpu - last_cpu) / (cycle - last_cycle):.2f} s a "
+                            "cycle)" + (" [a worker being replaced]" if replacing else ""),
                             flush=True,
                         )
-                        last_line, last_cycle = time.perf_counter(), cycle
+                        last_line, last_cycle, last_cpu = time.perf_counter(), cycle, cpu
             finally:
                 sampler.stop()
+                if samples is not None:
+                    samples.close()
                 threads.shutdown()
                 print(f"workers recycled: {pool.recycled}, replaced after a crash: {pool.replaced}")
                 pool.stop()

@@ -168,6 +168,7 @@ class NewsSpider(scrapy.Spider):
         settings = crawler.settings
         spider.sources_path = spider._sources_path or settings.get("VEILLE_SOURCES")
         spider.db = store.open_database(spider._db_path or settings.get("VEILLE_DB"))
+        store.read_through_small_cache(spider.db)  # up to 8 crawls at once in a worker
         source_list = load_sources_cached(spider.sources_path)
         chosen = (
             [source_list.by_name(n) for n in spider._only]

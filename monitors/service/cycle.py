@@ -97,7 +97,9 @@ def match_and_deliver(
     `db` is the caller's connection, if it has one."""
     with _match_lock:
         owned = db is None
-        db = db or store.open_database(config.settings.db)
+        if db is None:
+            db = store.open_database(config.settings.db)
+            store.read_through_small_cache(db)
         try:
             max_age = config.settings.alert_max_age_days
             matches = match_pending(
@@ -150,6 +152,7 @@ def run_cycle(
     daemon's delivery job runs every minute anyway); one that stored something alerts at once.
     The cycle uses one connection to the database (the crawl's own process has its own)."""
     db = store.open_database(config.settings.db)
+    store.read_through_small_cache(db)  # one connection per crawl job of the daemon
     try:
         return _run_cycle(config, db, only, console, pool, deliver_when_idle, clock)
     finally:
