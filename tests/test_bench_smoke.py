@@ -80,7 +80,11 @@ TINY: dict[str, tuple[list[str], list[str]]] = {
     ),
     "pipeline.py": (
         ["--pages", "6", "--repeat", "1"],
-        [rf"ratio pipeline / bare +: +{NUMBER}"],
+        [
+            rf"ratio pipeline / bare +: +{NUMBER} wall-clock, {NUMBER} CPU",
+            rf"CPU by stage +: extract {NUMBER}, canonical {NUMBER}, dedupe {NUMBER}, "
+            rf"store {NUMBER}, match {NUMBER}",
+        ],
     ),
     "reader.py": (
         ["--articles", "300", "--repeat", "1"],
