@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from crawler.core.normalize import content_hash
 from crawler.storage import store
 from crawler.stories.fingerprint import fingerprint
-from crawler.stories.grouping import story_hour
+from crawler.stories.grouping import find_story, story_hour
 from crawler.stories.store import copy_candidates, story_sources
 from crawler.stories.window_setting import DEFAULT_WINDOW_HOURS
 from monitors.alerts.delivery import Sender
@@ -234,6 +234,60 @@ watchlists:
     assert listing.exit_code == 0
     line = next(line for line in listing.output.splitlines() if line.strip().startswith("1 "))
     assert " 3 " in line and all(o in line for o in outlets)
+
+
+def test_a_cycles_crawl_groups_with_the_configured_story_window(tmp_path):
+    """The story window of the configuration reaches the crawl's store stage (cycle.py crawls
+    with Settings.crawl_scrapy_settings()): two outlets' copies of one text published six hours
+    apart are two stories in a window of three hours, where the default window (72 hours) makes
+    them one."""
+    story = STORIES["syndicated"][0]
+    roots = {
+        "agence": write_site(tmp_path, "agence", "cloud-souverain", story["title"], story["text"]),
+        "quotidien": write_site(
+            tmp_path,
+            "quotidien",
+            "appel-cloud",
+            "Cloud : l'État cherche ses hébergeurs",
+            make_copy(story, random.Random(5)).text,
+        ),
+    }
+    for page in roots["quotidien"].rglob("*.*"):  # published at 15:00, not 09:00
+        text = page.read_text(encoding="utf-8")
+        text = text.replace("T09:00:00", "T15:00:00").replace(" 09:00:00 ", " 15:00:00 ")
+        page.write_text(text, encoding="utf-8")
+    ports = {name: free_port() for name in roots}
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(
+        "sources:\n"
+        + "".join(
+            f"  - name: {name}\n    title: {name.capitalize()}\n    homepage: http://127.0.0.1:{port}/\n"
+            f"    languages: [fr]\n    feeds: [http://127.0.0.1:{port}/feed/]\n"
+            for name, port in ports.items()
+        ),
+        encoding="utf-8",
+    )
+    watchlists = tmp_path / "watchlists.yaml"
+    watchlists.write_text(WATCHLIST + "    notify: [console]\n", encoding="utf-8")
+    settings = make_settings(tmp_path, sources, watchlists, story_window_hours=3)
+    served = [serve_site(roots[name], port=ports[name]) for name in roots]
+    try:
+        report = run_cycle(load_config(settings), console=io.StringIO())
+    finally:
+        for site in served:
+            site.server.shutdown()
+            site.server.server_close()
+    assert report.crawl.new_articles == 2, report
+    db = store.open_database(settings.db)
+    rows = db.execute("SELECT id, source, title, text, published FROM articles ORDER BY published")
+    (first, first_source, *_), (later, source, title, text, published) = rows.fetchall()
+    assert first_source == "agence" and source == "quotidien"
+    assert db.execute("SELECT count(DISTINCT story_id) FROM articles").fetchone()[0] == 2
+    # In the default window the later copy would have joined the first one's story.
+    found = find_story(
+        db, fingerprint(text), exclude=later, source=source, title=title, text=text, when=published
+    )
+    assert found is not None and found[1] == first
 
 
 # -- article updates ---------------------------------------------------------------------------
