@@ -135,3 +135,31 @@ def test_the_robots_cache_reads_the_database_of_the_journal_the_extension_keeps(
     keeper = crawler.get_extension(CrawlBookkeeping)
     keeper.journal = CrawlJournal(db, store.start_run(db, ["site"]), crawler)
     assert middleware._db is db
+
+
+def test_a_crawl_run_by_scrapy_alone_reads_the_window_from_its_settings_module():
+    """`scrapy crawl news` (README: the crawler alone) reads VEILLE_STORY_WINDOW_HOURS in
+    crawler.settings, where Scrapy reads its configuration; a bad value is refused there."""
+    import os
+    import subprocess
+    import sys
+
+    def window(value: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import crawler.settings as s; print(s.VEILLE_STORY_WINDOW_HOURS)",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=ROOT,
+            env={**os.environ, "VEILLE_STORY_WINDOW_HOURS": value},
+        )
+
+    assert window("24").stdout.strip() == "24"
+    assert window("").stdout.strip() == "72"
+    refused = window("0")
+    assert refused.returncode != 0
+    assert "VEILLE_STORY_WINDOW_HOURS='0': give a whole number of hours" in refused.stderr
