@@ -20,6 +20,10 @@ import pytest
 
 from crawler.core.normalize import content_hash
 from crawler.storage import store
+from crawler.stories.store import story_count
+from monitors.alerts.outbox import match_pending
+from monitors.alerts.store import story_outlets
+from monitors.service.watchlists import load_watchlists
 
 pytestmark = pytest.mark.slow  # real databases on both engines (README, "Development")
 
@@ -88,8 +92,8 @@ FIRST_REPORT = datetime.fromisoformat("2026-11-18T09:30:00+01:00")  # a Wednesda
 APART = timedelta(days=30)
 
 
-def _article(index: int, order_number: int) -> store.StoredArticle:
-    source, hours, title, text = ARTICLES[index]
+def _article(index: int, order_number: int, entry: tuple | None = None) -> store.StoredArticle:
+    source, hours, title, text = entry or ARTICLES[index]
     published = FIRST_REPORT + order_number * APART + timedelta(hours=hours)
     return store.StoredArticle(
         source,
@@ -132,6 +136,55 @@ def test_one_event_in_three_languages_is_one_story_in_every_order(db_location):
         tuple(sorted(tuple(sorted(m)) for m in g)): (len(o), o[:3]) for g, o in grouped.items()
     }
     # Each order's story is counted once: a story emptied into another is no story.
-    from crawler.stories.store import story_count
-
     assert story_count(db) == 2 * len(orders)
+
+
+# A second Arabic report of the event, a rewrite of the first, an hour after it.
+SECOND_ARABIC = (
+    "hespress-ar",
+    25.75,
+    "الفلاح السغروشني تكشف خارطة طريق السيادة الرقمية والحوسبة السحابية الوطنية",
+    "قدمت الوزيرة المنتدبة المكلفة بالانتقال الرقمي وإصلاح الإدارة أمل الفلاح السغروشني، يوم "
+    "الأربعاء بالرباط، خارطة طريق الحكومة في مجال السيادة الرقمية، التي ترتكز على سحابة وطنية "
+    "لإيواء المعطيات الحساسة للإدارة داخل التراب المغربي.",
+)
+
+
+def test_a_story_folded_into_another_keeps_its_alert(db_location, tmp_path):
+    """The Arabic report alerts a watchlist written in Arabic while it is alone (the first
+    French report was too early to join); the second French report then folds it into the
+    French story. A second Arabic report joining that story later does not alert the watchlist
+    again: one alert per story across languages, whichever story the alert was raised on. The
+    alert names the outlets of the story it is in now."""
+    db = store.open_database(db_location)
+    store.add_sources(db, [*SOURCES, SECOND_ARABIC[0]])
+    path = tmp_path / "watchlists.yaml"
+    path.write_text(
+        "watchlists:\n  - name: sahaba\n    title: Sahaba\n    query: 'السحابية'\n"
+        "    notify: [console]\n",
+        encoding="utf-8",
+    )
+    rules = load_watchlists(path)
+
+    def stored(index: int, entry: tuple | None = None) -> int:
+        article_id, _ = store.store_article(db, _article(index, 0, entry))
+        return article_id
+
+    first, arabic = stored(0), stored(2)
+    story = dict(db.execute("SELECT id, story_id FROM articles").fetchall())
+    assert story[first] != story[arabic]  # 25 hours apart: two stories, for now
+    assert match_pending(db, *rules, max_age=None).alerts == 1  # the Arabic report's
+
+    second = stored(1)  # the second French report, 22 hours before the Arabic one: one story
+    late = stored(len(ARTICLES), SECOND_ARABIC)
+    story = dict(db.execute("SELECT id, story_id FROM articles").fetchall())
+    assert len({story[first], story[arabic], story[second], story[late]}) == 1, story
+    assert match_pending(db, *rules, max_age=None).alerts == 0
+    alerts = db.execute("SELECT article_id, watchlist FROM alerts").fetchall()
+    assert [tuple(row) for row in alerts] == [(arabic, "sahaba")]
+    assert {name for name, _, _ in story_outlets(db, arabic)} == {
+        "lequotidien",
+        "mediaseco",
+        "alkhabar",
+        "hespress-ar",
+    }

@@ -86,7 +86,7 @@ def complete_alert_rows(db: Database, rows: list[PendingAlert]) -> list[PendingA
     words and the story's other outlets, known now (copies join a pending alert)."""
     for row in rows:
         row["terms"] = describe_hits(json.loads(row["hits"]))
-        others = alerts_store.story_outlets(db, row["story_id"]) if row["story_id"] else []
+        others = alerts_store.story_outlets(db, row["article_id"]) if row["story_id"] else []
         # Each other outlet once, with the address of its own version.
         also_in: dict[str, str] = {}
         for name, title, url in others:

@@ -138,11 +138,18 @@ def add_match(db: Database, match: NewMatch) -> int | None:
 
 def add_alert(db: Database, alert: NewAlert) -> int | None:
     """Record an alert; its id, or None when the article or its story already alerted this
-    watchlist (UNIQUE(article_id, watchlist), UNIQUE(story_id, watchlist, story_language))."""
+    watchlist (UNIQUE(article_id, watchlist), UNIQUE(story_id, watchlist, story_language)).
+
+    A story's alerts are also those of the articles it holds now: two stories found later to be
+    one event (reports in two languages, crawler.stories.grouping) become one, and an alert
+    raised for the story folded into the other still counts for the story it joined."""
     rows = db.execute(
         "INSERT INTO alerts(match_id, article_id, watchlist, created_at, story_id, is_update, "
-        "story_language) VALUES (:match_id, :article_id, :watchlist, :created_at, :story_id, "
-        ":is_update, :story_language) "
+        "story_language) SELECT :match_id, :article_id, :watchlist, :created_at, :story_id, "
+        ":is_update, :story_language WHERE NOT EXISTS ("
+        "  SELECT 1 FROM articles sa JOIN alerts sx ON sx.article_id = sa.id "
+        "  WHERE sa.story_id = :story_id AND sx.watchlist = :watchlist "
+        "  AND sx.story_language = :story_language) "
         "ON CONFLICT DO NOTHING RETURNING id",
         alert._asdict() | {"is_update": int(alert.is_update)},
     ).fetchall()
@@ -222,15 +229,18 @@ def deliveries_of_alert(db: Database, alert_id: int) -> list[PendingAlert]:
     return _pending_alerts(db, "a.id = :alert_id", {"alert_id": alert_id}, None)
 
 
-def story_outlets(db: Database, story_id: int) -> list[tuple[str, str, str]]:
-    """(source name, source title, article URL) of every article of a story, first seen first:
-    the other outlets an alert names."""
+def story_outlets(db: Database, article_id: int) -> list[tuple[str, str, str]]:
+    """(source name, source title, article URL) of every article of the story an article is in
+    now, first seen first: the other outlets an alert on it names (a story folded into another
+    since the alert was raised names the other's outlets too)."""
     return [
         (name, title, url)
         for name, title, url in db.execute(
             "SELECT a.source, coalesce(s.title, a.source), a.url FROM articles a "
-            "LEFT JOIN sources s ON s.name = a.source WHERE a.story_id = :story ORDER BY a.id",
-            {"story": story_id},
+            "LEFT JOIN sources s ON s.name = a.source "
+            "WHERE a.story_id = (SELECT story_id FROM articles WHERE id = :article) "
+            "ORDER BY a.id",
+            {"article": article_id},
         ).fetchall()
     ]
 

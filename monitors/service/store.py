@@ -188,6 +188,9 @@ def matches_not_alerted(db: Database, since: str) -> dict[str, int]:
         db.execute(
             "SELECT CASE WHEN EXISTS (SELECT 1 FROM alerts s "
             "  WHERE s.story_id = a.story_id AND s.watchlist = m.watchlist) "
+            # a story folded into this one since (crawler.stories.grouping) brought its alerts
+            "OR EXISTS (SELECT 1 FROM articles sa JOIN alerts s ON s.article_id = sa.id "
+            "  WHERE sa.story_id = a.story_id AND s.watchlist = m.watchlist) "
             "THEN 'story already alerted on' ELSE 'article older than the alert age limit' END, "
             "count(*) FROM matches m JOIN articles a ON a.id = m.article_id "
             "LEFT JOIN alerts al ON al.match_id = m.id "
