@@ -245,11 +245,12 @@ def _storable(line: int, name: str, value: str | None) -> None:
         ) from None
 
 
-def prepare(record: ImportRecord, fingerprinted: bool = True) -> Prepared:
+def prepare(record: ImportRecord, complete: bool = True) -> Prepared:
     """The article storing writes for this record, computed exactly as storing computes it, or
     LineError saying why it cannot be stored. Both the check and storing call this; the check
-    leaves out the MinHash fingerprint (`fingerprinted`), which any storable text has and which
-    storing computes again anyway: a fifth of the check's time."""
+    leaves out (`complete` false) the body hash and the MinHash fingerprint, which any storable
+    text has and which storing computes again anyway: both fold the whole text, half of the
+    check's time."""
     line = record.line
     for name in ("url", "text", "source", "title", "published", "language", "author"):
         _storable(line, name, getattr(record, name))
@@ -276,17 +277,17 @@ def prepare(record: ImportRecord, fingerprinted: bool = True) -> Prepared:
         sitename=None,
         description=None,
         text=text,
-        content_hash=content_hash(text),
+        content_hash=content_hash(text) if complete else "",
         seen_urls=(record.url,),
-        fingerprint=fingerprint(text) if fingerprinted else None,
+        fingerprint=fingerprint(text) if complete else None,
         published_origin=IMPORT_ORIGIN if record.published else None,
     )
     return Prepared(record, article, cut_from)
 
 
-def check_line(number: int, raw: bytes, fingerprinted: bool = True) -> Prepared:
+def check_line(number: int, raw: bytes, complete: bool = True) -> Prepared:
     """One line of the file to the article it stores, or LineError naming the line and the fix
-    (the fingerprint left out unless `fingerprinted`: see `prepare`)."""
+    (the body hash and fingerprint left out unless `complete`: see `prepare`)."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -307,7 +308,7 @@ def check_line(number: int, raw: bytes, fingerprinted: bool = True) -> Prepared:
     record, problem = _check(number, data)
     if record is None:
         raise LineError(problem or f"line {number}: invalid")
-    return prepare(record, fingerprinted)
+    return prepare(record, complete)
 
 
 # -- reading the file ------------------------------------------------------------------------------
@@ -395,7 +396,7 @@ def _scan(handle: BinaryIO) -> _Scan:
             )
             continue
         try:
-            prepared = check_line(line.number, line.raw, fingerprinted=False)
+            prepared = check_line(line.number, line.raw, complete=False)
         except LineError as exc:
             scan.refuse(str(exc))
             continue

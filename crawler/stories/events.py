@@ -130,8 +130,10 @@ def name_sounds(title: str, lead: str, stopwords: frozenset[str]) -> frozenset[s
     gazetteer."""
     text = f"{title} \n {lead}"
     found: set[str] = set()
-    if arabic(text):
-        candidates = normalize(text).split()
+    # The title and lead as story terms read them (f"{title} {lead}", its letters and words the
+    # same): its script and folding are then worked out once for the terms, language and names.
+    if arabic(f"{title} {lead}"):
+        candidates = normalize(f"{title} {lead}").split()
     else:
         # A capital at the start of a title, a sentence or a part says nothing of a name.
         inside = _OPENING.sub(" ", text)
@@ -150,6 +152,7 @@ def name_sounds(title: str, lead: str, stopwords: frozenset[str]) -> frozenset[s
 _ARABIC_RUN = re.compile(r"[\u0600-\u06FF]+")  # the block ARABIC_LETTER matches
 
 
+@functools.lru_cache(maxsize=16)
 def arabic(text: str) -> bool:
     """Written in Arabic: over a third of its letters are Arabic (letters of the Arabic block:
     its digits, punctuation and harakat are not letters). Counted by C loops (str.isalpha
@@ -279,11 +282,31 @@ def _phase_cues() -> list[tuple[str, str]]:
     return cues
 
 
+@functools.cache
+def _phase_lookup() -> tuple[dict[str, frozenset[str]], list[tuple[str, str]]]:
+    """The cues of one token (token → phases), looked up in a set of the article's tokens, and
+    those of several (phase, spaced tokens), looked for in its joined tokens."""
+    single: dict[str, set[str]] = {}
+    several = []
+    for name, cue in _phase_cues():
+        token = cue.strip()
+        if " " in token:
+            several.append((name, cue))
+        else:
+            single.setdefault(token, set()).add(name)
+    return {token: frozenset(names) for token, names in single.items()}, several
+
+
 def phase(words: list[str]) -> str | None:
     """The phase an article's title and lead report (see _PHASES), or None."""
+    single, several = _phase_lookup()
     found: set[str] = set()
+    # A token holds no space: a cue of one token is in the joined tokens exactly when it is
+    # one of them (a set lookup per token instead of a search of the text per cue).
+    for word in single.keys() & set(words):
+        found |= single[word]
     joined = " " + " ".join(words) + " "
-    for name, cue in _phase_cues():
+    for name, cue in several:
         if name not in found and cue in joined:
             found.add(name)
     for name, _phrases in _PHASES:

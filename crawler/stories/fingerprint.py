@@ -47,17 +47,18 @@ class Fingerprint:
         """One signed 64-bit bucket key per band (SQLite INTEGER)."""
         data = self.signature[: BANDS * BAND_ROWS].astype("<u8").tobytes()
         width = BAND_ROWS * 8
-        return [
-            _KEY.unpack(
-                hashlib.blake2b(
-                    data[band * width : (band + 1) * width], digest_size=8, person=b"veille-lsh"
-                ).digest()
-            )[0]
-            for band in range(BANDS)
-        ]
+        digests = []
+        for start in range(0, BANDS * width, width):
+            # A copy of a hasher made once with the key's parameters: a new one per band cost
+            # twice as much (its personalisation set up each time). Same digests.
+            hasher = _BAND_HASHER.copy()
+            hasher.update(data[start : start + width])
+            digests.append(hasher.digest())
+        return list(_KEYS.unpack(b"".join(digests)))
 
 
-_KEY = struct.Struct("<q")
+_BAND_HASHER = hashlib.blake2b(digest_size=8, person=b"veille-lsh")
+_KEYS = struct.Struct(f"<{BANDS}q")  # the bands' keys, signed 64-bit little-endian
 
 
 def _light_stem(token: str) -> str:

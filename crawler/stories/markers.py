@@ -68,7 +68,7 @@ def _markers(title: str, lead: str) -> frozenset[str]:
         value = re.sub(r"[  .](?=\d{3}\b)", "", number).replace(",", ".")
         if not _YEAR.match(value):
             found.add(value.rstrip("0").rstrip(".") if "." in value else value.lstrip("0") or "0")
-    for word in _WORD.findall(head.lower()):
+    for word in set(_WORD.findall(head.lower())):
         day = _WEEKDAYS.get(word) or _WEEKDAYS.get(word.removeprefix("و").removeprefix("ال"))
         if day:
             found.add(f"day:{day}")

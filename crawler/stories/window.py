@@ -31,6 +31,7 @@ reads the rows and asks this module first.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -57,6 +58,9 @@ class StoryWindow:
         self._postings: dict[str, dict[int, list[int]]] = {}  # term: hour: article ids
         self._hours: dict[int, dict[str, int]] = {}  # hour: term: articles using it
         self._articles: dict[int, int] = {}  # hour: articles with that story hour
+        # The article count of the range of hours asked last (low, high, articles), kept in step
+        # with `_articles` (every new article would otherwise sum the window's 145 hours again).
+        self._article_total: tuple[int, int, int] | None = None
         # The counts of one range of hours, moved hour by hour as the batch's articles ask for
         # their own windows (in publication order, a few hours apart).
         self._range: tuple[int, int] | None = None
@@ -82,7 +86,7 @@ class StoryWindow:
             if hour in self._loaded and self._versions.get(hour) != version:
                 self._forget(hour)
             self._versions[hour] = version
-            self._articles[hour] = articles
+            self._set_articles(hour, articles)
         self._checked.update(range(low, high + 1))
         self._checked_span = _span_around(self._checked, low, high)
 
@@ -105,7 +109,7 @@ class StoryWindow:
         self._loaded.discard(hour)
         self._checked.discard(hour)
         self._versions.pop(hour, None)
-        self._articles.pop(hour, None)
+        self._set_articles(hour, 0)
         if self._span is not None and self._span[0] <= hour <= self._span[1]:
             self._span = None
         if (
@@ -146,12 +150,18 @@ class StoryWindow:
     ) -> None:
         """The rows of the hours `low` to `high`: (term, hour, article id) of story_terms, and
         (hour, article count) of the articles."""
+        lists: dict[tuple[str, int], list[int]] = {}
         for term, hour, article_id in terms:
-            self._postings.setdefault(term, {}).setdefault(hour, []).append(article_id)
+            ids = lists.get((term, hour))
+            if ids is None:
+                ids = lists[term, hour] = self._postings.setdefault(term, {}).setdefault(hour, [])
+            ids.append(article_id)
             counted = self._hours.setdefault(hour, {})
             counted[term] = counted.get(term, 0) + 1
+        for ids in lists.values():
+            ids.sort()  # kept in order: term_hits answers in the database's order unsorted
         for hour, count in articles:
-            self._articles[hour] = count
+            self._set_articles(hour, count)
         if self._range is not None:  # hours loaded inside the counted range: counted too
             for hour in range(max(low, self._range[0]), min(high, self._range[1]) + 1):
                 self._add_hour(hour, 1)
@@ -159,7 +169,30 @@ class StoryWindow:
         self._span = _span_around(self._loaded, low, high)
 
     def article_count(self, low: int, high: int) -> int:
-        return sum(self._articles.get(hour, 0) for hour in range(low, high + 1))
+        """How many articles have a story hour between `low` and `high` (all checked)."""
+        kept = self._article_total
+        if kept is not None and kept[0] == low and kept[1] == high:
+            return kept[2]
+        get = self._articles.get
+        if kept is None or kept[1] < low or high < kept[0]:
+            total = sum(get(hour, 0) for hour in range(low, high + 1))
+        else:  # the range moved by a few hours: those that left it and those that entered
+            total = kept[2]
+            total -= sum(get(hour, 0) for hour in range(kept[0], low))
+            total -= sum(get(hour, 0) for hour in range(high + 1, kept[1] + 1))
+            total += sum(get(hour, 0) for hour in range(low, kept[0]))
+            total += sum(get(hour, 0) for hour in range(kept[1] + 1, high + 1))
+        self._article_total = (low, high, total)
+        return total
+
+    def _set_articles(self, hour: int, count: int) -> None:
+        """An hour's article count (0: forgotten), the kept total of the last range updated."""
+        before = self._articles.pop(hour, 0)
+        if count:
+            self._articles[hour] = count
+        kept = self._article_total
+        if kept is not None and kept[0] <= hour <= kept[1]:
+            self._article_total = (kept[0], kept[1], kept[2] - before + count)
 
     def _add_hour(self, hour: int, sign: int) -> None:
         counts = self._counts
@@ -200,12 +233,17 @@ class StoryWindow:
     ) -> Iterator[tuple[str, int]]:
         """(term, article id) of the window's articles using the terms, in the database's order
         (term, hour, article id)."""
+        postings = self._postings
         for term in sorted(set(terms)):
-            hours = self._postings.get(term, {})
-            for hour in sorted(h for h in hours if low <= h <= high):
-                for article_id in sorted(hours[hour]):
-                    if article_id != exclude:
-                        yield term, article_id
+            hours = postings.get(term)
+            if not hours:
+                continue
+            for hour in sorted(hours):
+                if low <= hour <= high:
+                    # Each hour's ids are kept in order (load sorts them, saved inserts).
+                    for article_id in hours[hour]:
+                        if article_id != exclude:
+                            yield term, article_id
 
     def saved(self, article_id: int, terms: Iterable[str], hour: int, version: int) -> None:
         """A new article (no story hour nor terms before) got its hour and terms, and the hour
@@ -220,11 +258,15 @@ class StoryWindow:
         counted = self._hours.setdefault(hour, {})
         in_range = self._range is not None and self._range[0] <= hour <= self._range[1]
         for term in set(terms):
-            self._postings.setdefault(term, {}).setdefault(hour, []).append(article_id)
+            ids = self._postings.setdefault(term, {}).setdefault(hour, [])
+            if not ids or ids[-1] < article_id:
+                ids.append(article_id)
+            else:
+                bisect.insort(ids, article_id)
             counted[term] = counted.get(term, 0) + 1
             if in_range:
                 self._counts[term] = self._counts.get(term, 0) + 1
-        self._articles[hour] = self._articles.get(hour, 0) + 1
+        self._set_articles(hour, self._articles.get(hour, 0) + 1)
 
     # -- stories: first article, members ---------------------------------------------------------
 
