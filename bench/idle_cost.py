@@ -35,6 +35,7 @@ import multiprocessing
 import os
 import re
 import resource
+import signal
 import sys
 import tempfile
 import time
@@ -377,6 +378,27 @@ def _cycle(config, names: list[str], pool, threads: int) -> float:
     return time.monotonic() - started
 
 
+def _start_profiles(pids: list[int]) -> None:
+    """Start the workers' profiles (VEILLE_WORKER_PROFILE, --profile)."""
+    if os.environ.get("VEILLE_WORKER_PROFILE"):
+        for pid in pids:
+            os.kill(pid, signal.SIGUSR1)
+
+
+def _write_profiles(pids: list[int], number: int) -> None:
+    """Stop the workers' profiles and wait until each has written its `number`th."""
+    folder = os.environ.get("VEILLE_WORKER_PROFILE")
+    if not folder:
+        return
+    for pid in pids:
+        os.kill(pid, signal.SIGUSR2)
+    for pid in pids:
+        path = Path(folder) / f"worker-{pid}-{number}.prof"
+        deadline = time.monotonic() + 120
+        while not path.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+
 def measure(count: int, old_sample: int, workers: int, per_worker: int) -> None:
     from crawler.fetching.workers import WorkerPool
 
@@ -415,12 +437,16 @@ def measure(count: int, old_sample: int, workers: int, per_worker: int) -> None:
             warm_cpu = _own_cpu() + _tree_cpu(pids) - cpu_before
             new_articles = _stored(config) - stored_before
             cpu_before = _own_cpu() + _tree_cpu(pids)
+            _start_profiles(pids)  # profiles: worker-PID-1.prof the idle cycle, -2 the new one
             wall = _cycle(config, names, pool, threads)  # the idle cycle: every feed 304
+            _write_profiles(pids, 1)
             cpu = _own_cpu() + _tree_cpu(pids) - cpu_before
             generation.value = 1  # every feed now lists two new articles
             cpu_before = _own_cpu() + _tree_cpu(pids)
             stored_before = _stored(config)
+            _start_profiles(pids)
             _cycle(config, names, pool, threads)
+            _write_profiles(pids, 2)
             fresh_cpu = _own_cpu() + _tree_cpu(pids) - cpu_before
             fresh_articles = _stored(config) - stored_before
         finally:
@@ -434,15 +460,14 @@ def measure(count: int, old_sample: int, workers: int, per_worker: int) -> None:
         ]
         alone, alone_per_article = _scrapy_alone_cpu(feeds, threads, folder)
         pipeline = _pipeline_cpu_per_article(ports, count - 1, config, folder)
-        sample = names[: max(2, old_sample)]
+        sample = names[: max(2, old_sample)] if old_sample > 0 else []
         sample_points = sum(1 + int(n[1:]) % 2 for n in sample)
         own, children = _own_cpu(), _children_cpu()
-        old_wall = _cycle(config, sample, None, 5)  # the old path: a process per crawl
+        old_wall = _cycle(config, sample, None, 5) if sample else 0.0  # a process per crawl
         old_cpu = _own_cpu() - own + _children_cpu() - children
     server.terminate()
     server.join()
     per_point = cpu / entry_points
-    old_per_point = old_cpu / sample_points
     per_article = (fresh_cpu - cpu) / fresh_articles
     first_per_article = (warm_cpu - cpu) / new_articles
     print(
@@ -457,6 +482,9 @@ def measure(count: int, old_sample: int, workers: int, per_worker: int) -> None:
         f"{first_per_article * 1000:6.1f} ms, {first_per_article / pipeline:4.1f}x "
         f"({new_articles} articles)"
     )
+    if not sample:  # --old-sample 0
+        return
+    old_per_point = old_cpu / sample_points
     print(
         f"{count:>5} sources, {entry_points:>5} entry points | workers: "
         f"{per_point * 1000:6.1f} ms CPU per entry point, idle cycle {wall:6.1f} s wall "
@@ -473,10 +501,20 @@ def main() -> None:
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sources", type=int, action="append")
-    parser.add_argument("--old-sample", type=int, default=10)
+    parser.add_argument(
+        "--old-sample", type=int, default=10, help="sources crawled on the old path (0: none)"
+    )
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--per-worker", type=int, default=16)
+    parser.add_argument(
+        "--profile",
+        metavar="FOLDER",
+        help="write each worker's profile of the new-article cycle to FOLDER (pstats files)",
+    )
     args = parser.parse_args()
+    if args.profile:
+        Path(args.profile).mkdir(parents=True, exist_ok=True)
+        os.environ["VEILLE_WORKER_PROFILE"] = str(Path(args.profile).resolve())
     print(f"{args.workers} workers × {args.per_worker} crawls at once, {os.cpu_count()} cores")
     for count in args.sources or [100, 500, 1000]:
         measure(count, args.old_sample, args.workers, args.per_worker)

@@ -31,6 +31,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TextIO, cast
 
@@ -196,6 +197,35 @@ class Worker:
             crawler.stop()
 
 
+def _profile_on_signal(folder: str) -> None:
+    """VEILLE_WORKER_PROFILE=FOLDER: SIGUSR1 starts profiling the reactor thread's CPU time
+    (where the crawls, the spider and the item pipelines run), SIGUSR2 writes what it measured
+    to FOLDER/worker-PID-N.prof (pstats; N counts the profiles) and stops. For finding where a
+    crawl's CPU goes, as bench/idle_cost.py --profile does around its cycles; off unless the
+    variable is set."""
+    import cProfile
+
+    state: dict[str, Any] = {"profile": None, "dumps": 0}
+
+    def start(*_: object) -> None:
+        if state["profile"] is None:
+            state["profile"] = cProfile.Profile(time.thread_time)  # CPU, not waits
+            state["profile"].enable()
+
+    def stop(*_: object) -> None:
+        profile, state["profile"] = state["profile"], None
+        if profile is None:
+            return
+        profile.disable()
+        state["dumps"] += 1
+        path = os.path.join(folder, f"worker-{os.getpid()}-{state['dumps']}.prof")
+        profile.dump_stats(path + ".part")
+        os.replace(path + ".part", path)  # whole when it appears
+
+    signal.signal(signal.SIGUSR1, start)
+    signal.signal(signal.SIGUSR2, stop)
+
+
 def _read_requests(worker: Worker, stdin: TextIO) -> None:
     """Requests arrive on stdin; each is handed to the reactor thread. End of input (the pool
     closed the pipe or died) means: finish and exit."""
@@ -246,6 +276,8 @@ def main(argv: list[str] | None = None) -> int:
     worker.reactor.callWhenRunning(beat.start, HEARTBEAT_SECONDS, now=True)
     signal.signal(signal.SIGTERM, lambda *_: worker.reactor.callFromThread(worker.stop_now))
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the pool decides, not a terminal's ^C
+    if os.environ.get("VEILLE_WORKER_PROFILE"):
+        _profile_on_signal(os.environ["VEILLE_WORKER_PROFILE"])
     threading.Thread(
         target=_read_requests, args=(worker, sys.stdin), name="requests", daemon=True
     ).start()
