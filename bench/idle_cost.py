@@ -5,7 +5,9 @@ the same run; and what a new article costs, next to the pipeline's own work on i
 
     .venv/bin/python bench/idle_cost.py                 # 100, 500 and 1,000 sources
     .venv/bin/python bench/idle_cost.py --sources 100   # one size
-    .venv/bin/python bench/idle_cost.py --old-sample 10 # crawls measured on the old path
+    .venv/bin/python bench/idle_cost.py --old-sample 10 # crawls measured on the old path (0: none)
+    .venv/bin/python bench/idle_cost.py --repeat 3      # medians of 3 idle/new-article pairs
+    .venv/bin/python bench/idle_cost.py --profile DIR   # each worker's profile of the cycles
 
 CPU-seconds count the daemon process, its crawl workers and their extraction processes (or the
 crawl children), not the test server (a process of its own, one port per source). It answers
@@ -23,6 +25,13 @@ match step in one thread, as bench/pipeline.py runs them). The subtraction leave
 parsing each feed, so the figure leans against veille. Target: at most 2x. The first cycle's
 figure is printed too: it also fetches every site's robots.txt once, and every feed for the
 first time.
+
+On a loaded machine one cycle's figure moves by a third from run to run: --repeat N measures N
+pairs of an idle cycle and a new-article cycle (each new generation of articles against the
+idle cycle just before it) and N runs of the pipeline, and prints the medians. --profile DIR
+writes each worker's cProfile of the reactor thread's CPU time during the first idle cycle
+(worker-PID-1.prof) and the first new-article cycle (worker-PID-2.prof): their difference is
+where a new article's CPU goes (the figures printed then include the profiler's own cost).
 """
 
 from __future__ import annotations
@@ -36,6 +45,7 @@ import os
 import re
 import resource
 import signal
+import statistics
 import sys
 import tempfile
 import time
@@ -325,10 +335,13 @@ def _scrapy_alone_cpu(feeds: list[list[str]], at_once: int, folder: Path) -> tup
     )
 
 
-def _pipeline_cpu_per_article(ports: list[int], count: int, config, folder: Path) -> float:
+def _pipeline_cpu_per_article(
+    ports: list[int], count: int, config, folder: Path, repeat: int = 1
+) -> float:
     """CPU-seconds per article of the crawl's item pipelines and the match step on the pages the
     new-article cycle fetched (the same bytes), in this thread (bench/pipeline.py's harness),
-    on a database that holds the first cycle's articles, as the workers' did then."""
+    on a database that holds the first cycle's articles, as the workers' did then. With
+    `repeat`, the median of that many runs, each on a database of its own."""
     from pages import Page
     from pipeline import run_pipeline
 
@@ -349,15 +362,18 @@ def _pipeline_cpu_per_article(ports: list[int], count: int, config, folder: Path
     # start (trafilatura's and the language identifier's models): start-up, not article work.
     (folder / "warm-up").mkdir()
     run_pipeline(first[:2], (config.rules, config.delivery), folder / "warm-up")
-    (folder / "pipeline").mkdir()
-    cpu, stored, _matches, _alerts = run_pipeline(
-        fresh,
-        (config.rules, config.delivery),
-        folder / "pipeline",
-        stored_before=first,
-        clock=_own_cpu,
-    )
-    return cpu / stored
+    figures = []
+    for run in range(repeat):
+        (folder / f"pipeline{run}").mkdir()
+        cpu, stored, _matches, _alerts = run_pipeline(
+            fresh,
+            (config.rules, config.delivery),
+            folder / f"pipeline{run}",
+            stored_before=first,
+            clock=_own_cpu,
+        )
+        figures.append(cpu / stored)
+    return statistics.median(figures)
 
 
 def _cycle(config, names: list[str], pool, threads: int) -> float:
@@ -399,7 +415,7 @@ def _write_profiles(pids: list[int], number: int) -> None:
             time.sleep(0.05)
 
 
-def measure(count: int, old_sample: int, workers: int, per_worker: int) -> None:
+def measure(count: int, old_sample: int, workers: int, per_worker: int, repeat: int = 1) -> None:
     from crawler.fetching.workers import WorkerPool
 
     queue: multiprocessing.Queue = multiprocessing.Queue()
@@ -436,19 +452,31 @@ def measure(count: int, old_sample: int, workers: int, per_worker: int) -> None:
             warm = _cycle(config, names, pool, threads)  # first cycle: feeds and articles
             warm_cpu = _own_cpu() + _tree_cpu(pids) - cpu_before
             new_articles = _stored(config) - stored_before
-            cpu_before = _own_cpu() + _tree_cpu(pids)
-            _start_profiles(pids)  # profiles: worker-PID-1.prof the idle cycle, -2 the new one
-            wall = _cycle(config, names, pool, threads)  # the idle cycle: every feed 304
-            _write_profiles(pids, 1)
-            cpu = _own_cpu() + _tree_cpu(pids) - cpu_before
-            generation.value = 1  # every feed now lists two new articles
-            cpu_before = _own_cpu() + _tree_cpu(pids)
-            stored_before = _stored(config)
-            _start_profiles(pids)
-            _cycle(config, names, pool, threads)
-            _write_profiles(pids, 2)
-            fresh_cpu = _own_cpu() + _tree_cpu(pids) - cpu_before
-            fresh_articles = _stored(config) - stored_before
+            # An idle cycle (every feed 304), then a cycle in which every feed lists two new
+            # articles; with --repeat, that pair again (the next generation of articles), each
+            # new-article cycle set against the idle cycle just before it.
+            per_article_figures, idle_figures = [], []
+            for pair in range(repeat):
+                cpu_before = _own_cpu() + _tree_cpu(pids)
+                if not pair:  # profiles: worker-PID-1.prof the idle cycle, -2 the new one
+                    _start_profiles(pids)
+                wall = _cycle(config, names, pool, threads)  # the idle cycle: every feed 304
+                if not pair:
+                    _write_profiles(pids, 1)
+                cpu = _own_cpu() + _tree_cpu(pids) - cpu_before
+                idle_figures.append(cpu)
+                generation.value = pair + 1  # every feed now lists two new articles
+                cpu_before = _own_cpu() + _tree_cpu(pids)
+                stored_before = _stored(config)
+                if not pair:
+                    _start_profiles(pids)
+                _cycle(config, names, pool, threads)
+                if not pair:
+                    _write_profiles(pids, 2)
+                fresh_cpu = _own_cpu() + _tree_cpu(pids) - cpu_before
+                fresh_articles = _stored(config) - stored_before
+                per_article_figures.append((fresh_cpu - cpu) / fresh_articles)
+            cpu = idle_figures[0]  # the first cycle's figure is set against this one
         finally:
             pool.stop()
         feeds = [
@@ -459,7 +487,7 @@ def measure(count: int, old_sample: int, workers: int, per_worker: int) -> None:
             for n in names
         ]
         alone, alone_per_article = _scrapy_alone_cpu(feeds, threads, folder)
-        pipeline = _pipeline_cpu_per_article(ports, count - 1, config, folder)
+        pipeline = _pipeline_cpu_per_article(ports, count - 1, config, folder, repeat)
         sample = names[: max(2, old_sample)] if old_sample > 0 else []
         sample_points = sum(1 + int(n[1:]) % 2 for n in sample)
         own, children = _own_cpu(), _children_cpu()
@@ -467,8 +495,8 @@ def measure(count: int, old_sample: int, workers: int, per_worker: int) -> None:
         old_cpu = _own_cpu() - own + _children_cpu() - children
     server.terminate()
     server.join()
-    per_point = cpu / entry_points
-    per_article = (fresh_cpu - cpu) / fresh_articles
+    per_point = statistics.median(idle_figures) / entry_points
+    per_article = statistics.median(per_article_figures)
     first_per_article = (warm_cpu - cpu) / new_articles
     print(
         f"{count:>5} sources | idle: veille {per_point * 1000:6.1f} ms CPU per entry point, "
@@ -481,6 +509,13 @@ def measure(count: int, old_sample: int, workers: int, per_worker: int) -> None:
         f"{(per_article - alone_per_article) / pipeline:4.1f}x the pipeline's | first cycle (robots.txt, first fetch of every feed): "
         f"{first_per_article * 1000:6.1f} ms, {first_per_article / pipeline:4.1f}x "
         f"({new_articles} articles)"
+        + (
+            f" | medians of {repeat} pairs of cycles; each pair's new article: "
+            + ", ".join(f"{f * 1000:.1f}" for f in per_article_figures)
+            + " ms"
+            if repeat > 1
+            else ""
+        )
     )
     if not sample:  # --old-sample 0
         return
@@ -507,6 +542,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--per-worker", type=int, default=16)
     parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="idle and new-article cycles measured this many times, and the pipeline: medians",
+    )
+    parser.add_argument(
         "--profile",
         metavar="FOLDER",
         help="write each worker's profile of the new-article cycle to FOLDER (pstats files)",
@@ -517,7 +558,7 @@ def main() -> None:
         os.environ["VEILLE_WORKER_PROFILE"] = str(Path(args.profile).resolve())
     print(f"{args.workers} workers × {args.per_worker} crawls at once, {os.cpu_count()} cores")
     for count in args.sources or [100, 500, 1000]:
-        measure(count, args.old_sample, args.workers, args.per_worker)
+        measure(count, args.old_sample, args.workers, args.per_worker, args.repeat)
 
 
 if __name__ == "__main__":
