@@ -61,16 +61,53 @@ HTTPERROR_ALLOWED_CODES: list[int] = []
 # Networks a URL may resolve to although they are internal (loopback, private, link-local).
 VEILLE_ALLOWED_NETWORKS: list[str] = []
 
+# Components of Scrapy's defaults that a veille crawl has no use for are left out (None): each
+# runs on every request, response or item, or is built for every crawl (a worker builds a
+# Crawler per source poll). What robots.txt, redirects, retries, timeouts, compression, proxies
+# and the User-Agent need stays. tests/test_scrapy_contract.py lists what a crawl runs.
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.PrivateAddressGuard": 50,
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.middlewares.CachedRobotsTxtMiddleware": 100,
+    # The spider sets no allowed_domains: every request passes (the address guard decides).
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    # No spider or request sets http_user/http_pass.
+    "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
+    # Bytes and counts per request and response in the stats, which nothing reads (the run
+    # records its own counts, crawler.journal): it wrote out each request to measure it.
+    "scrapy.downloadermiddlewares.stats.DownloaderStats": None,
+    # Off by their settings anyway (COOKIES_ENABLED, HTTPCACHE_ENABLED): not even built.
+    "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
+    "scrapy.downloadermiddlewares.httpcache.HttpCacheMiddleware": None,
+}
+
+SPIDER_MIDDLEWARES = {
+    # veille counts its own depth (a sitemap index's children, at most two levels, in the
+    # request's meta); DEPTH_LIMIT is 0, so this only kept a statistic.
+    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+    # A warning for spiders that copy response.meta into new requests; veille's build theirs.
+    "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
 }
 
 # The run's record, faults and per-source counts, kept on the crawl's signals (crawler.bookkeeping).
 EXTENSIONS = {
     "crawler.bookkeeping.CrawlBookkeeping": 500,
+    # A worker watches its own memory (crawler.fetching.workers recycles it past its limit).
+    "scrapy.extensions.memusage.MemoryUsage": None,
+    # "Crawled N pages" every minute per crawl: the run's record says what a crawl did.
+    "scrapy.extensions.logstats.LogStats": None,
+    # veille exports no feed, keeps no JOBDIR, sets no CLOSESPIDER_* limit, and has the telnet
+    # console, the memory debugger and the remote control off.
+    "scrapy.extensions.feedexport.FeedExporter": None,
+    "scrapy.extensions.spiderstate.SpiderState": None,
+    "scrapy.extensions.closespider.CloseSpider": None,
+    "scrapy.extensions.telnet.TelnetConsole": None,
+    "scrapy.extensions.memdebug.MemoryDebugger": None,
+    "scrapy.extensions.remote_control.RemoteControl": None,
 }
+# The whole stats dictionary in the crawl log at the end of every crawl: the run's record
+# (crawl_runs) keeps the counts that matter.
+STATS_DUMP = False
 
 ITEM_PIPELINES = {
     "crawler.pipelines.ExtractPipeline": 100,

@@ -198,3 +198,45 @@ def test_what_the_crawl_bookkeeping_relies_on_in_a_crawls_signals():
         "extension spider_closed finished stats 1",
     ], (scrapy.__version__, events)
     assert "Extension" in seen["extensions"], seen
+
+
+def test_a_crawl_runs_only_the_components_it_needs(monkeypatch):
+    """veille's settings leave out Scrapy's defaults that a crawl has no use for (each costs
+    CPU on every request or item, or is built for every crawl): pinned by name, so that a
+    Scrapy upgrade that adds a default component, or renames one left out (which would then
+    run again), fails here. What robots.txt, redirects, retries, timeouts, decompression,
+    proxies, the User-Agent and the allowed error codes need is kept."""
+    from scrapy.utils.conf import build_component_list
+    from scrapy.utils.project import get_project_settings
+
+    monkeypatch.setenv("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+    settings = get_project_settings()
+
+    def running(name: str) -> list[str]:
+        return [c.rsplit(".", 1)[-1] for c in build_component_list(settings.getwithbase(name))]
+
+    assert running("DOWNLOADER_MIDDLEWARES") == [
+        "PrivateAddressGuard",
+        "CachedRobotsTxtMiddleware",
+        "DownloadTimeoutMiddleware",
+        "DefaultHeadersMiddleware",
+        "UserAgentMiddleware",
+        "RetryMiddleware",
+        "MetaRefreshMiddleware",
+        "HttpCompressionMiddleware",
+        "RedirectMiddleware",
+        "HttpProxyMiddleware",
+    ], scrapy.__version__
+    assert running("SPIDER_MIDDLEWARES") == [
+        "StartSpiderMiddleware",
+        "HttpErrorMiddleware",
+        "RefererMiddleware",
+        "UrlLengthMiddleware",
+    ], scrapy.__version__
+    assert running("EXTENSIONS") == [
+        "CoreStats",
+        "LogCount",
+        "AutoThrottle",
+        "CrawlBookkeeping",
+    ], scrapy.__version__
+    assert not settings.getbool("STATS_DUMP")
