@@ -192,10 +192,15 @@ class StorePipeline(_Stage):
     one. A crawl killed with a batch pending loses nothing: those URLs were not recorded as known
     and the entry points' validators are saved only when a crawl finishes, so the next crawl
     fetches them again.
+
+    A source's poll finds its few new articles a download delay apart and ends within seconds:
+    BATCH_SECONDS is long enough that such a crawl writes them in one batch at its end (a batch
+    also checks and reads the story window again: another crawl may have written meanwhile),
+    and short enough that a long first crawl does not hold its articles for minutes.
     """
 
     BATCH_SIZE = 25
-    BATCH_SECONDS = 2.0
+    BATCH_SECONDS = 10.0
 
     def __init__(self, crawler: Any) -> None:
         super().__init__(crawler)
