@@ -205,20 +205,21 @@ def _profile_on_signal(folder: str) -> None:
     variable is set."""
     import cProfile
 
-    state: dict[str, Any] = {"profile": None, "dumps": 0}
+    running: list[cProfile.Profile] = []  # the profile under way, if any
+    dumps = [0]
 
     def start(*_: object) -> None:
-        if state["profile"] is None:
-            state["profile"] = cProfile.Profile(time.thread_time)  # CPU, not waits
-            state["profile"].enable()
+        if not running:
+            running.append(cProfile.Profile(time.thread_time))  # CPU, not waits
+            running[0].enable()
 
     def stop(*_: object) -> None:
-        profile, state["profile"] = state["profile"], None
-        if profile is None:
+        if not running:
             return
+        profile = running.pop()
         profile.disable()
-        state["dumps"] += 1
-        path = os.path.join(folder, f"worker-{os.getpid()}-{state['dumps']}.prof")
+        dumps[0] += 1
+        path = os.path.join(folder, f"worker-{os.getpid()}-{dumps[0]}.prof")
         profile.dump_stats(path + ".part")
         os.replace(path + ".part", path)  # whole when it appears
 
