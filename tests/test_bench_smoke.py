@@ -36,7 +36,8 @@ TINY: dict[str, tuple[list[str], list[str]]] = {
     "daemon_memory.py": (
         ["--sources", "3", "--cycles", "2", "--every", "1"],
         [
-            rf"cycle +2: total RSS +{NUMBER} MB .*workers +{NUMBER}, extraction +{NUMBER}",
+            rf"cycle +2: total RSS +{NUMBER} MB .*workers +{NUMBER}, extraction +{NUMBER}"
+            rf".*CPU {NUMBER} s a cycle",
             rf"total RSS growth .*{NUMBER}%.*peak {NUMBER} MB",
         ],
     ),
