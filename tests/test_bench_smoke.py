@@ -108,6 +108,13 @@ TINY: dict[str, tuple[list[str], list[str]]] = {
         ["--articles", "200"],
         [rf"gather_status {NUMBER} ms", rf"`veille status`: {NUMBER} s"],
     ),
+    "story_order.py": (
+        ["--orders", "1", "--articles", "30"],
+        [
+            rf"publication order +precision {NUMBER}, recall {NUMBER}; two languages",
+            rf"over 1 shuffled orders: precision {NUMBER}-{NUMBER}",
+        ],
+    ),
     "storage.py": (
         ["--sizes", "30"],
         [rf"\| 30 \| storing, ms per article \| {NUMBER} \| {NUMBER} \| {NUMBER}×"],

@@ -373,13 +373,11 @@ def _translations(
     story is joined when the article shares MIN_BRIDGES bridges of BRIDGE_WEIGHT with its first
     article or with most of its members in other languages (published within TRANSLATION_HOURS
     of it), no figure, day or phase in conflict with its first article."""
-    bridge_terms = {f"@{p}" for p in own.places} | {f"#{f}" for f in own.figures | own.counts}
+    bridge_terms = _bridge_terms(own)
     if not bridge_terms:
         return
     low, high = hour - window, hour + window
-    articles = store.articles_in_window(db, low, high)
-    counts = store.window_term_counts(db, bridge_terms, low, high)
-    idf = rarities(counts, bridge_terms, articles)
+    idf = _bridge_rarities(db, bridge_terms, low, high)
     hits: dict[int, int] = {}
     for _term, article_id in store.term_hits(db, sorted(bridge_terms), low, high, exclude):
         hits[article_id] = hits.get(article_id, 0) + 1
@@ -394,35 +392,63 @@ def _translations(
         if source is not None and any(m.source == source for m in group):
             continue
         first = next((m for m in group if m.article_id == canonical), None)
-        if first is not None and abs(hour - first.hour) > window:
-            continue
-        if any(
-            calendar_conflict(own, m.terms)
-            or not figures_agree(own, m.terms)
-            or phase_conflict(own, m.terms)
-            for m in group
-            if first is None or m is first
-        ):
-            continue
-        foreign = [
-            m
-            for m in group
-            if m.terms.language != own.language and abs(hour - m.hour) <= TRANSLATION_HOURS
-        ]
-        scored = []
-        for member in foreign:
-            count, weight = _bridges(own, member.terms, idf)
-            if count >= MIN_BRIDGES and weight >= BRIDGE_WEIGHT:
-                scored.append((weight, member))
-        if not scored:
-            continue
-        if not (
-            (first is not None and any(m is first for _, m in scored))
-            or 2 * len(scored) > len(foreign)
-        ):
-            continue
-        weight, closest = max(scored, key=lambda pair: pair[0])
-        yield _Translation(weight, story_id, closest.article_id, group)
+        bridged = _bridged(own, hour, group, first, idf, window)
+        if bridged is not None:
+            weight, closest = bridged
+            yield _Translation(weight, story_id, closest.article_id, group)
+
+
+def _bridge_terms(terms: StoryTerms) -> set[str]:
+    """An article's terms that survive translation and are counted in the window: its places
+    and institutions ('@') and its figures ('#')."""
+    return {f"@{p}" for p in terms.places} | {f"#{f}" for f in terms.figures | terms.counts}
+
+
+def _bridge_rarities(db: Database, terms: set[str], low: int, high: int) -> dict[str, float]:
+    """The rarity of each bridge term among the articles of the hours `low` to `high`."""
+    articles = store.articles_in_window(db, low, high)
+    return rarities(store.window_term_counts(db, terms, low, high), terms, articles)
+
+
+def _bridged(
+    own: StoryTerms,
+    hour: int,
+    group: list[_Member],
+    first: _Member | None,
+    idf: dict[str, float],
+    window: int,
+) -> tuple[float, _Member] | None:
+    """(weight, closest member) when an article would join this story in other languages: the
+    story began within the window, no figure, day or phase in conflict with its first article,
+    and MIN_BRIDGES bridges of BRIDGE_WEIGHT shared with that first article or with most of its
+    members in other languages published within TRANSLATION_HOURS of the article."""
+    if first is not None and abs(hour - first.hour) > window:
+        return None
+    if any(
+        calendar_conflict(own, m.terms)
+        or not figures_agree(own, m.terms)
+        or phase_conflict(own, m.terms)
+        for m in group
+        if first is None or m is first
+    ):
+        return None
+    foreign = [
+        m
+        for m in group
+        if m.terms.language != own.language and abs(hour - m.hour) <= TRANSLATION_HOURS
+    ]
+    scored = []
+    for member in foreign:
+        count, weight = _bridges(own, member.terms, idf)
+        if count >= MIN_BRIDGES and weight >= BRIDGE_WEIGHT:
+            scored.append((weight, member))
+    if not scored:
+        return None
+    if not (
+        (first is not None and any(m is first for _, m in scored)) or 2 * len(scored) > len(foreign)
+    ):
+        return None
+    return max(scored, key=lambda pair: pair[0])
 
 
 def _members(db: Database, story_id: int, canonical: int | None, hour: int) -> list[_Member]:
@@ -468,7 +494,14 @@ def _link_languages(
             continue
         other_canonical = store.canonical_article(db, other.story_id)
         other_first = next((m for m in other.group if m.article_id == other_canonical), None)
-        if first is not None and other_first is not None and _disagree(first, other_first, window):
+        if other_first is None or (first is not None and _disagree(first, other_first, window)):
+            continue
+        # Both ways: the other story's first article would join this story too, had it come
+        # now (the link is not the joining article's alone).
+        terms = _bridge_terms(other_first.terms)
+        low, high = other_first.hour - window, other_first.hour + window
+        idf = _bridge_rarities(db, terms, low, high)
+        if _bridged(other_first.terms, other_first.hour, group, first, idf, window) is None:
             continue
         kept, folded = sorted((story_id, other.story_id))
         store.fold_story(db, folded, kept)
