@@ -173,12 +173,24 @@ def _story_terms(title: str | None, lead: str) -> StoryTerms:
 def calendar_conflict(a: StoryTerms, b: StoryTerms) -> bool:
     """Both name a weekday, or both a date, and not the same one: another day's rubric or
     another day's event."""
-    for kind in ("day:", "date:"):
-        days_a = {c for c in a.calendar if c.startswith(kind)}
-        days_b = {c for c in b.calendar if c.startswith(kind)}
+    if not (a.calendar and b.calendar):
+        return False
+    for days_a, days_b in zip(_days(a), _days(b), strict=True):
         if days_a and days_b and not days_a & days_b:
             return True
     return False
+
+
+def _days(terms: StoryTerms) -> tuple[frozenset[str], frozenset[str]]:
+    """The weekdays ("day:") and the dates ("date:") of an article's calendar, sorted out once
+    per terms (a story's members are compared with every newcomer)."""
+    made = terms.__dict__.get("_days")
+    if made is None:
+        made = tuple(
+            frozenset(c for c in terms.calendar if c.startswith(kind)) for kind in ("day:", "date:")
+        )
+        object.__setattr__(terms, "_days", made)  # frozen: set once, as a cache
+    return made
 
 
 # Words an article must share with a story besides figures: figures alone coincide (a weather
