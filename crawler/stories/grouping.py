@@ -9,6 +9,7 @@ the article joins the story of the best one, or opens a new story.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -79,8 +80,10 @@ CANDIDATE_SHARE = 0.08
 COMMON_TERM_SHARE = 0.05
 
 
+@functools.lru_cache(maxsize=1024)
 def story_hour(when: str | None) -> int | None:
-    """Hours since the epoch of an article's time: what the time window compares."""
+    """Hours since the epoch of an article's time: what the time window compares (the last
+    thousand kept: storing one article asks for its hour some five times)."""
     moment = parse_date(when) if when else None
     return int(moment.timestamp() // 3600) if moment else None
 
