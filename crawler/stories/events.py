@@ -19,7 +19,7 @@ from pathlib import Path
 
 import yaml
 
-from crawler.core.normalize import ARABIC_LETTER, normalize, stem_token
+from crawler.core.normalize import ARABIC_LETTER, fold_text, normalize, stem_token
 
 # Package data, found where the package is installed (a wheel as well as this source tree).
 GAZETTEER = Path(str(resources.files("crawler.stories") / "gazetteer.yaml"))
@@ -137,7 +137,9 @@ def name_sounds(title: str, lead: str, stopwords: frozenset[str]) -> frozenset[s
     else:
         # A capital at the start of a title, a sentence or a part says nothing of a name.
         inside = _OPENING.sub(" ", text)
-        candidates = [normalize(w) for w in _CAPITALISED.findall(inside)]
+        # Folded past normalize's cache of the last few texts, which words would flush (the
+        # title and lead are folded again for their language right after).
+        candidates = [fold_text(w) for w in _CAPITALISED.findall(inside)]
     for word in candidates:
         for part in word.split():
             stem = _stem(part)

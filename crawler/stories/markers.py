@@ -50,6 +50,9 @@ _WEEKDAYS = {
     "sunday": "sun",
 }
 _WORD = re.compile(r"[^\W\d_]+")
+# A word naming a weekday holds one of these names (after و and ال are taken off, it is one).
+_WEEKDAY_HINT = re.compile("|".join(map(re.escape, _WEEKDAYS)))
+_EASTERN_DIGIT = re.compile("[\u0660-\u0669\u06f0-\u06f9]")  # what _ARABIC_DIGITS translates
 
 
 def markers(title: str | None, text: str | None) -> frozenset[str]:
@@ -61,14 +64,24 @@ def markers(title: str | None, text: str | None) -> frozenset[str]:
 
 @functools.lru_cache(maxsize=4096)
 def _markers(title: str, lead: str) -> frozenset[str]:
-    head = f"{title} \n {lead}".translate(_ARABIC_DIGITS)
-    found: set[str] = {f"{int(h)}:{m}" for h, m in _CLOCK.findall(head)}
-    head = _CLOCK.sub(" ", head)
+    head = f"{title} \n {lead}"
+    if _EASTERN_DIGIT.search(head):  # translate() looks every character up: only when needed
+        head = head.translate(_ARABIC_DIGITS)
+    found: set[str] = set()
+
+    def clock(match: re.Match[str]) -> str:
+        found.add(f"{int(match.group(1))}:{match.group(2)}")
+        return " "
+
+    head = _CLOCK.sub(clock, head)  # each time of day kept and taken out in one pass
     for number in _NUMBER.findall(head):
         value = re.sub(r"[  .](?=\d{3}\b)", "", number).replace(",", ".")
         if not _YEAR.match(value):
             found.add(value.rstrip("0").rstrip(".") if "." in value else value.lstrip("0") or "0")
-    for word in set(_WORD.findall(head.lower())):
+    lowered = head.lower()
+    if not _WEEKDAY_HINT.search(lowered):
+        return frozenset(found)  # no weekday's name anywhere: none in any word either
+    for word in set(_WORD.findall(lowered)):
         day = _WEEKDAYS.get(word) or _WEEKDAYS.get(word.removeprefix("و").removeprefix("ال"))
         if day:
             found.add(f"day:{day}")
