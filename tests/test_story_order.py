@@ -13,7 +13,9 @@ its cloud story with or without its Arabic report depending on the crawl.
 
 from __future__ import annotations
 
+import html
 import itertools
+import urllib.request
 from datetime import datetime, timedelta
 
 import pytest
@@ -25,7 +27,9 @@ from crawler.stories.store import story_count
 from monitors.alerts.outbox import match_pending
 from monitors.alerts.store import story_outlets
 from monitors.service.watchlists import load_watchlists
+from monitors.web.app import ReaderConfig, create_app
 
+from .reader_client import WATCHLISTS, running
 from .story_corpus2 import LABELS, labelled_articles
 
 pytestmark = pytest.mark.slow  # real databases on both engines (README, "Development")
@@ -218,3 +222,26 @@ def test_a_lone_report_is_folded_in_only_when_the_link_holds_both_ways(db_locati
     communique, results, second = (story[i] for i in ids)
     assert results == second, "the two French reports of the results are one story"
     assert communique != results, "the communiqué stays alone"
+
+
+def test_a_folded_story_s_page_leads_to_the_story_it_joined(tmp_path):
+    """The reader's page of a story folded into another (/stories/ID, from a feed or a
+    bookmark) leads to that story's page, which lists every report in its languages."""
+    location = tmp_path / "veille.db"
+    db = store.open_database(location)
+    store.add_sources(db, SOURCES)
+    for index in (0, 2, 1):  # the first French report, the Arabic one alone, the second French
+        store.store_article(db, _article(index, 0))
+    stories = [row[0] for row in db.execute("SELECT id FROM stories ORDER BY id").fetchall()]
+    kept = db.execute("SELECT DISTINCT story_id FROM articles").fetchall()
+    assert len(stories) == 2 and len(kept) == 1
+    (folded,) = set(stories) - {kept[0][0]}
+    db.close()
+    config = ReaderConfig(db=str(location), watchlists=WATCHLISTS, raw_data=False)
+    with running(create_app(config)) as base:
+        answer = urllib.request.urlopen(f"{base}/stories/{folded}", timeout=60)
+        page = html.unescape(answer.read().decode())
+        answer.close()
+        assert answer.geturl() == f"{base}/stories/{kept[0][0]}"
+    for index in (0, 1, 2):
+        assert ARTICLES[index][2] in page, ARTICLES[index][2]

@@ -312,6 +312,17 @@ def story(db: Database, story_id: int) -> StoryRow | None:
     return StoryRow(*row) if row else None
 
 
+def story_now(db: Database, story_id: int) -> int | None:
+    """The story a story's first article is in now: another one when the story was folded into
+    it (reports in two languages linked later, crawler.stories.grouping)."""
+    row = db.execute(
+        "SELECT ca.story_id FROM stories st JOIN articles ca ON ca.id = st.canonical_article_id "
+        "WHERE st.id = :id",
+        {"id": story_id},
+    ).fetchone()
+    return row[0] if row else None
+
+
 def story_alerts(db: Database, story_id: int) -> list[tuple[str, int]]:
     """(watchlist, alert id) of the alerts a story raised, first first."""
     return [
