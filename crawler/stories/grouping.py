@@ -480,8 +480,9 @@ def _link_languages(
     first, so the article looks for stories in other languages it would have joined
     (`_translations`, the same rules as a newcomer), and such a story is folded into the
     article's own when they tell the event in no common language, through no common outlet,
-    and their first articles agree (no figure, day or phase in conflict, within the window).
-    The older story is kept (its first article stays the story's first); returns it."""
+    their first articles agree (no figure, day or phase in conflict, within the window) and the
+    link holds both ways (the other story's first article would join this story). The older
+    story is kept (its first article stays the story's first); returns it."""
     found = list(_translations(db, own, hour, source, article_id, window, besides=story_id))
     if not found:
         return story_id
