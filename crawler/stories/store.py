@@ -161,13 +161,16 @@ def _window(db: Database, low: int, high: int) -> window.StoryWindow | None:
             first,
             last,
             # An article's terms carry its story hour (save_terms writes both): the articles'
-            # index on the hour finds them, story_terms being keyed by term.
+            # index on the hour finds them, story_terms being keyed by term. The rows are
+            # streamed into the window: as a list they took some three times the window they
+            # make (82,567 rows at 2,928 articles: 17.5 MB, the window 6.3 MB), memory a crawl
+            # worker's first crawl then kept in its resident set.
             db.execute(
                 "SELECT t.term, t.hour, t.article_id FROM articles a "
                 "JOIN story_terms t ON t.article_id = a.id "
                 "WHERE a.story_hour BETWEEN ? AND ? AND t.hour BETWEEN ? AND ?",
                 (first, last, first, last),
-            ).fetchall(),
+            ),
             (),  # the hours' article counts came with the check
         )
     return held
