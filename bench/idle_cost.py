@@ -341,7 +341,8 @@ def _pipeline_cpu_per_article(
     """CPU-seconds per article of the crawl's item pipelines and the match step on the pages the
     new-article cycle fetched (the same bytes), in this thread (bench/pipeline.py's harness),
     on a database that holds the first cycle's articles, as the workers' did then. With
-    `repeat`, the median of that many runs, each on a database of its own."""
+    `repeat`, the median of that many runs, each on a database of its own holding the
+    generations before it, as the workers' database held them in each pair of cycles."""
     from pages import Page
     from pipeline import run_pipeline
 
@@ -357,22 +358,24 @@ def _pipeline_cpu_per_article(
                     pages.append(Page(f"http://{host}{path}", found[0].decode("utf-8"), "fr"))
         return pages
 
-    first, fresh = pages_of(0), pages_of(1)
+    first = pages_of(0)
     # A first run on a few pages loads what a crawl worker's extraction process loads at its
     # start (trafilatura's and the language identifier's models): start-up, not article work.
     (folder / "warm-up").mkdir()
     run_pipeline(first[:2], (config.rules, config.delivery), folder / "warm-up")
-    figures = []
-    for run in range(repeat):
+    figures, before = [], first
+    for run in range(repeat):  # as the workers' pairs: generation run+1 over those before it
+        fresh = pages_of(run + 1)
         (folder / f"pipeline{run}").mkdir()
         cpu, stored, _matches, _alerts = run_pipeline(
             fresh,
             (config.rules, config.delivery),
             folder / f"pipeline{run}",
-            stored_before=first,
+            stored_before=before,
             clock=_own_cpu,
         )
         figures.append(cpu / stored)
+        before = before + fresh
     return statistics.median(figures)
 
 
