@@ -27,6 +27,7 @@ from crawler.stories.store import story_count
 from monitors.alerts.outbox import match_pending
 from monitors.alerts.store import story_outlets
 from monitors.service.watchlists import load_watchlists
+from monitors.web import store as web_store
 from monitors.web.app import ReaderConfig, create_app
 
 from .reader_client import WATCHLISTS, running
@@ -191,6 +192,9 @@ def test_a_story_folded_into_another_keeps_its_alert(db_location, tmp_path):
     assert match_pending(db, *rules, max_age=None).alerts == 0
     alerts = db.execute("SELECT article_id, watchlist FROM alerts").fetchall()
     assert [tuple(row) for row in alerts] == [(arabic, "sahaba")]
+    (alert_id,) = db.execute("SELECT id FROM alerts").fetchone()
+    # The story page lists the alert raised on the story folded into it.
+    assert web_store.story_alerts(db, story[first]) == [("sahaba", alert_id)]
     assert {name for name, _, _ in story_outlets(db, arabic)} == {
         "lequotidien",
         "mediaseco",

@@ -324,11 +324,16 @@ def story_now(db: Database, story_id: int) -> int | None:
 
 
 def story_alerts(db: Database, story_id: int) -> list[tuple[str, int]]:
-    """(watchlist, alert id) of the alerts a story raised, first first."""
+    """(watchlist, alert id) of the alerts a story raised, first first, with those raised on a
+    story folded into it since (reports in two languages linked later): such an alert still
+    names the story it was raised on, but its article is in this one now."""
     return [
         (watchlist, alert_id)
-        for watchlist, alert_id in db.execute(
-            "SELECT watchlist, id FROM alerts WHERE story_id = :id ORDER BY created_at, watchlist",
+        for watchlist, alert_id, _ in db.execute(
+            "SELECT watchlist, id, created_at FROM alerts WHERE story_id = :id "
+            "UNION SELECT al.watchlist, al.id, al.created_at FROM articles a "
+            "JOIN alerts al ON al.article_id = a.id WHERE a.story_id = :id "
+            "ORDER BY 3, 1",
             {"id": story_id},
         ).fetchall()
     ]
