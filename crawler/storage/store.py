@@ -187,8 +187,8 @@ def read_through_small_cache(db: Database, kb: int = CRAWL_PAGE_CACHE_KB) -> Non
     page cache, a connection holds at most `kb` kB whatever the file's size; the pages come
     from the kernel's cache, which all processes share. PostgreSQL has no such map: nothing to
     do there."""
+    read_through_page_cache(db)
     if db.engine == "sqlite":
-        db.execute("PRAGMA mmap_size = 0")
         db.execute(f"PRAGMA cache_size = -{int(kb)}")
 
 

@@ -10,6 +10,7 @@ the article joins the story of the best one, or opens a new story.
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -38,6 +39,8 @@ from crawler.stories.terms import (
     story_terms,
 )
 from crawler.stories.window_setting import DEFAULT_WINDOW_HOURS
+
+logger = logging.getLogger(__name__)
 
 SCHEME_KEY = "fingerprint_scheme"
 
@@ -509,6 +512,12 @@ def _link_languages(
             continue
         kept, folded = sorted((story_id, other.story_id))
         store.fold_story(db, folded, kept)
+        logger.info(
+            "story %d folded into story %d: article %d links its reports in other languages",
+            folded,
+            kept,
+            article_id,
+        )
         store.touch_story(db, kept, now)
         story_id = kept
         languages |= {m.terms.language for m in other.group}
