@@ -76,8 +76,12 @@ TINY: dict[str, tuple[list[str], list[str]]] = {
         [rf"^ +10000 +{NUMBER} +{NUMBER}"],
     ),
     "neardup.py": (
-        ["--total", "200"],
-        [rf"200 stored: insert {NUMBER} ms/article, lookup {NUMBER} ms", rf"{NUMBER}x lookup at"],
+        ["--total", "200", "--batch", "64"],
+        [
+            rf"200 stored: insert {NUMBER} ms/article CPU \(batches of 64, .*\), "
+            rf"lookup {NUMBER} ms/article CPU, {NUMBER} ms wall",
+            rf"{NUMBER}x lookup at 2 in CPU time \({NUMBER}x wall\)",
+        ],
     ),
     "pipeline.py": (
         ["--pages", "6", "--repeat", "1"],
