@@ -18,11 +18,15 @@ gives the database's answers. One transaction per article took 54 minutes for 54
 articles on the loaded development machine, so 100k was never reached. Before each size's
 lookups the WAL is copied into the file, so every size is read from the database file alone.
 Lookups are timed in CPU time (time.process_time: the machine is shared) and wall time.
+With --profile DIR, the same lookups run once more under cProfile after being timed, and each
+size's profile is written to DIR/lookup-SIZE.prof (to compare where the time goes at 10k and
+100k without a second fill).
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import random
 import tempfile
 import time
@@ -34,7 +38,7 @@ from crawler.core.normalize import content_hash
 from crawler.storage import store
 from crawler.storage.engine import Database
 from crawler.storage.importer import BATCH_SIZE
-from crawler.stories.fingerprint import fingerprint
+from crawler.stories.fingerprint import Fingerprint, fingerprint
 from crawler.stories.grouping import find_story
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -112,11 +116,22 @@ def open_bench_database(path: Path) -> Database:
     return db
 
 
+def lookups(db: Database, probes: list[tuple[Fingerprint, str]], when: str) -> int:
+    """Look up the story of each probe, as a crawl does for a new article: how many found one."""
+    return sum(
+        find_story(db, fp, source="probe", title=title_of(text), text=text, when=when) is not None
+        for fp, text in probes
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--total", type=int, default=100_000)
     parser.add_argument(
         "--batch", type=int, default=BATCH_SIZE, help="articles per store transaction"
+    )
+    parser.add_argument(
+        "--profile", type=Path, help="write each size's lookup profile to DIR/lookup-SIZE.prof"
     )
     args = parser.parse_args()
     rng = random.Random(7)
@@ -145,13 +160,14 @@ def main() -> None:
             when = published(checkpoint)
             started = time.perf_counter()
             cpu = time.process_time()
-            found = sum(
-                find_story(db, fp, source="probe", title=title_of(text), text=text, when=when)
-                is not None
-                for fp, text in probes
-            )
+            found = lookups(db, probes, when)
             per_lookup = (time.process_time() - cpu) / len(probes)
             per_lookup_wall = (time.perf_counter() - started) / len(probes)
+            if args.profile is not None:
+                args.profile.mkdir(parents=True, exist_ok=True)
+                profiler = cProfile.Profile()
+                profiler.runcall(lookups, db, probes, when)
+                profiler.dump_stats(args.profile / f"lookup-{checkpoint}.prof")
             results.append((checkpoint, per_lookup, per_lookup_wall))
             print(
                 f"{checkpoint:>7} stored: insert {per_insert * 1e3:.2f} ms/article CPU "
