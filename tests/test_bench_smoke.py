@@ -108,6 +108,10 @@ TINY: dict[str, tuple[list[str], list[str]]] = {
         ]
         + ["best first", "newest first"],
     ),
+    "same_results.py": (
+        ["--limit", "2", "--pages", "2"],
+        [rf"{NUMBER} pages written to .*same\.jsonl"],
+    ),
     "status_large.py": (
         ["--articles", "200"],
         [rf"gather_status {NUMBER} ms", rf"`veille status`: {NUMBER} s"],
@@ -180,6 +184,10 @@ def test_bench_script_runs_at_a_tiny_size(script, request):
         arguments = [*arguments, "--postgres", request.getfixturevalue("postgres_url")]
     if script == "extraction.py":  # a clean clone has no ../shared: the repository's real pages
         arguments = [str(_repository_real_pages(request.getfixturevalue("tmp_path"))), *arguments]
+    if script == "same_results.py":  # the repository's real pages, the records in a tmp file
+        folder = request.getfixturevalue("tmp_path")
+        corpus = _repository_real_pages(folder)
+        arguments = [*arguments, "--corpus", str(corpus), "--dump", str(folder / "same.jsonl")]
     result = subprocess.run(
         [sys.executable, str(BENCH / script), *arguments],
         cwd=ROOT,
