@@ -79,3 +79,18 @@ def test_snippet_is_bounded_and_marks_cuts():
     snippet = make_snippet(text, start, start + 5)
     assert snippet.startswith("… ") and snippet.endswith(" …")
     assert "**CIBLE**" in snippet and len(snippet) < 300
+
+
+def test_remembered_stems_stay_bounded_and_give_the_same_matches(monkeypatch):
+    """The matcher remembers each token's stem; past STEMS_KEPT tokens it forgets them all, and
+    matches stay what they were."""
+    from monitors.rules import matcher as matching
+
+    text = "Les souverainetés numériques " + " ".join(f"mot{n}" for n in range(50))
+    before = Matcher([SOUVERAINETE]).match(ArticleText("", text))
+    monkeypatch.setattr(matching, "STEMS_KEPT", 20)
+    matching._STEMS.clear()
+    after = Matcher([SOUVERAINETE]).match(ArticleText("", text))
+    assert len(matching._STEMS) <= 20
+    assert after == before and [r.watchlist for r in after] == ["souverainete-numerique"]
+    assert after[0].hits[0].start == text.index("souverainetés")

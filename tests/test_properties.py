@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from crawler.core.normalize import (
     fold_text,
     fold_tokens,
+    folded_words,
     normalize,
     normalize_with_offsets,
     reference_tokens,
@@ -91,6 +92,32 @@ def test_fast_folding_equals_the_reference_folding(text, sentences):
     # the fast path does take (and fail as unsatisfiable if it never did), not pass vacuously.
     assume(fast is not None)
     assert fast == reference_tokens(text, sentences)
+
+
+# Text with no character that folds to nothing (no harakat, no tatweel), rich in what the
+# substitutions of the plain path handle: sentence ends, breaks, elisions and apostrophes.
+PLAIN_TEXT = st.lists(
+    st.sampled_from(
+        list("abclmdqustjÉéà0123السيادة")
+        + list(" \n.!?…¶'’")
+        + ["l'", "d'", "qu'", "jusqu'", " l'", "!l'", ". ", "fin.Puis", "''"]
+    ),
+    max_size=40,
+).map("".join)
+
+
+@settings(max_examples=600, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(PLAIN_TEXT, TEXT, st.text(max_size=80)), st.booleans())
+@example("' ¶ l'État. . ! d'aujourd'hui", True)
+@example("¶ . ¶x. ¶ ' . y", True)
+@example("fin!l'État?d'un", True)
+def test_plain_folding_paths_equal_the_reference_folding(text, sentences):
+    """The tokens made by whole-text substitutions (the plain path of fold_tokens, and
+    folded_words, the matcher's tokens without their spans) are the reference's."""
+    reference = reference_tokens(text, sentences)
+    assert folded_words(text, sentences) == [token for token, _, _ in reference]
+    fast = fold_tokens(text, sentences)
+    assert fast is None or fast == reference
 
 
 def test_ordinary_press_text_takes_the_fast_folding_path():

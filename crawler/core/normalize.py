@@ -10,6 +10,7 @@ import functools
 import hashlib
 import re
 import unicodedata
+from collections.abc import Iterator
 
 _APOSTROPHES = "'’‘`´ʼʹ′"
 _ARABIC_MAP = {
@@ -227,10 +228,9 @@ _END_DOT = "\ue000"  # a private-use character marking the full stops that end a
 _PIECE = re.compile(r"[^']+")
 
 
-def fold_tokens(text: str, sentences: bool = False) -> list[tuple[str, int, int]] | None:
-    """(token, start, end) of each folded token, with its span in `text`, exactly as
-    normalize_with_offsets would fold it; None when the text needs that reference path (a
-    character that folds to several characters)."""
+def _translated(text: str, sentences: bool) -> str | None:
+    """The text folded character by character (str.translate), same length, sentence ends
+    marked; None when a character folds to several characters."""
     if _END_DOT in text:
         return None
     if sentences:
@@ -239,8 +239,18 @@ def fold_tokens(text: str, sentences: bool = False) -> list[tuple[str, int, int]
         translated = text.translate(_TABLE)
     except TypeError:  # a character folding to several characters
         return None
-    if not sentences:
-        translated = translated.replace(SENTENCE_BREAK, " ")
+    return translated if sentences else translated.replace(SENTENCE_BREAK, " ")
+
+
+def fold_tokens(text: str, sentences: bool = False) -> list[tuple[str, int, int]] | None:
+    """(token, start, end) of each folded token, with its span in `text`, exactly as
+    normalize_with_offsets would fold it; None when the text needs that reference path (a
+    character that folds to several characters)."""
+    translated = _translated(text, sentences)
+    if translated is None:
+        return None
+    if _DELETED not in translated:
+        return [(found.group(), *found.span()) for found in _plain_tokens(translated)]
     tokens: list[tuple[str, int, int]] = []
     # Like the reference, a break is kept only after some folded character (an elided "l'"
     # counts) and never right after another break.
@@ -272,6 +282,52 @@ def fold_tokens(text: str, sentences: bool = False) -> list[tuple[str, int, int]
                 a, b = kept[a], kept[b]
             tokens.append((piece.group(), start + a, start + b + 1))
     return tokens
+
+
+# For a translated text with no deleted character (most texts: harakat and the tatweel are the
+# characters folding to nothing), every run between spaces and breaks is a token of text, so the
+# rules above are whole-string substitutions of the same length (spans unchanged) before one
+# search for the tokens: breaks before any text, and each break after the first of a run with
+# only spaces between, become spaces; an elided article becomes spaces; an apostrophe ends a
+# token. Each token is then made by the regular expression engine, not by a loop of Python.
+_LEADING_BREAKS = re.compile(r"^[\s¶]+")
+_BREAK_RUN = re.compile(r"¶[\s¶]+")
+_ELIDED = re.compile(r"(?<![^\s¶])" + _ELISION.pattern.removeprefix("^"))
+_PLAIN_TOKEN = re.compile(r"¶|[^\s¶']+")
+
+
+def _spaces(match: re.Match[str]) -> str:
+    return " " * len(match.group())
+
+
+def _first_break(match: re.Match[str]) -> str:
+    found = match.group()
+    return SENTENCE_BREAK + " " * (len(found) - 1) if found.count(SENTENCE_BREAK) > 1 else found
+
+
+def _plain_text(translated: str) -> str:
+    """A translated text holding no deleted character, with its breaks and elisions made
+    spaces as fold_tokens drops them: its tokens are then _PLAIN_TOKEN's matches."""
+    if SENTENCE_BREAK in translated:
+        translated = _LEADING_BREAKS.sub(_spaces, translated, count=1)
+        translated = _BREAK_RUN.sub(_first_break, translated)
+    if "'" in translated:
+        translated = _ELIDED.sub(_spaces, translated)
+    return translated
+
+
+def _plain_tokens(translated: str) -> Iterator[re.Match[str]]:
+    return _PLAIN_TOKEN.finditer(_plain_text(translated))
+
+
+def folded_words(text: str, sentences: bool = False) -> list[str]:
+    """The tokens of tokens_with_spans without their spans: on most texts the regular
+    expression engine makes the list at once (the matcher needs a token's place in the text
+    only for the few articles a watchlist matches)."""
+    translated = _translated(text, sentences)
+    if translated is None or _DELETED in translated:
+        return [token for token, _, _ in tokens_with_spans(text, sentences)]
+    return _PLAIN_TOKEN.findall(_plain_text(translated))
 
 
 def reference_tokens(text: str, sentences: bool = False) -> list[tuple[str, int, int]]:

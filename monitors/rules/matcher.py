@@ -15,8 +15,10 @@ and NEAR stay inside a sentence.
 from __future__ import annotations
 
 import bisect
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import assert_never
 
 import ahocorasick
@@ -25,6 +27,7 @@ from crawler.core.normalize import (
     ARABIC_LETTER,
     SENTENCE_BREAK,
     fold_arabic_article,
+    folded_words,
     normalize,
     stem_token,
     tokens_with_spans,
@@ -76,28 +79,41 @@ class _Field:
     original: str
     padded: str  # " tok tok ¶ tok " — what the automaton scans
     token_starts: list[int]  # start of each token in `padded`
-    spans: list[tuple[int, int]]  # each token's (start, end) in `original`
     sentence: list[int]  # sentence number of each token
+
+    @functools.cached_property
+    def spans(self) -> list[tuple[int, int]]:
+        """Each token's (start, end) in `original`: found again only for a field a watchlist
+        matched (most are not), by the folding that made the tokens."""
+        return [(start, end) for _, start, end in tokens_with_spans(self.original, True)]
+
+
+class _Stems(dict[str, str]):
+    """stem_token of each token seen, remembered: an article repeats its words and a day's
+    articles their vocabulary, so most tokens are looked up, not stemmed again. Emptied when it
+    holds STEMS_KEPT tokens: memory stays bounded whatever a crawl reads."""
+
+    def __missing__(self, token: str) -> str:
+        if len(self) >= STEMS_KEPT:
+            self.clear()
+        stem = self[token] = stem_token(token)
+        return stem
+
+
+STEMS_KEPT = 200_000
+_STEMS = _Stems()
 
 
 def _fold_field(name: str, original: str) -> _Field:
-    tokens = tokens_with_spans(original, sentences=True)
-    parts: list[str] = []
-    starts: list[int] = []
-    spans: list[tuple[int, int]] = []
-    sentences: list[int] = []
-    cursor = 1
-    sentence = 0
-    for raw, start, end in tokens:
-        if raw == SENTENCE_BREAK:
-            sentence += 1
-        token = stem_token(raw)
-        parts.append(token)
-        starts.append(cursor)
-        spans.append((start, end))
-        sentences.append(sentence)
-        cursor += len(token) + 1
-    return _Field(name, original, " " + " ".join(parts) + " ", starts, spans, sentences)
+    words = folded_words(original, sentences=True)
+    if not words:
+        return _Field(name, original, "  ", [], [])
+    stems = list(map(_STEMS.__getitem__, words))
+    # Each token starts one past the end of the one before (the padded text's first at 1); a
+    # sentence break is a token of the next sentence.
+    starts = list(accumulate([len(stem) + 1 for stem in stems[:-1]], initial=1))
+    sentences = list(accumulate(map(SENTENCE_BREAK.__eq__, words), initial=0))[1:]
+    return _Field(name, original, " " + " ".join(stems) + " ", starts, sentences)
 
 
 # -- compiled patterns -------------------------------------------------------------------------------
@@ -297,7 +313,7 @@ class Matcher:
                     start = end - key_len + 2  # keys start with the space before the first token
                     first = bisect.bisect_left(f.token_starts, start)
                     last = first + length - 1
-                    if last >= len(f.spans):
+                    if last >= len(f.token_starts):
                         continue
                     # No sentence check: a phrase is matched token by token and the sentence
                     # break is a token, so only a term that itself spans two sentences can.
@@ -325,7 +341,7 @@ class Matcher:
                     f = fields[p.field]
                     first = p.first - j
                     last = first + len(tokens) - 1
-                    if first < 0 or last >= len(f.spans) or (p.field, first) in exact:
+                    if first < 0 or last >= len(f.token_starts) or (p.field, first) in exact:
                         continue
                     seen = [
                         f.padded[f.token_starts[i] :].split(" ", 1)[0]
