@@ -51,6 +51,13 @@ TINY: dict[str, tuple[list[str], list[str]]] = {
             rf"shares under half of its words with trafilatura's: {NUMBER}",
         ],
     ),
+    "feeds.py": (
+        ["--items", "3", "--rounds", "1"],
+        [
+            rf"WordPress RSS, Arabic .*feedparser +{NUMBER} ms +lxml +{NUMBER} ms",
+            rf"all 7 feeds: feedparser {NUMBER} ms, lxml {NUMBER} ms: {NUMBER}x less CPU",
+        ],
+    ),
     "freshness.py": (
         ["--days", "1"],
         [rf"busy portal +{NUMBER} \|", rf"all three .*\({NUMBER}x the polls"],
