@@ -232,3 +232,95 @@ def test_a_failed_batch_leaves_no_kept_window_behind(tmp_path):
             db, terms, hour - 72, hour + 72
         )
         assert story_store.articles_in_window(db, hour - 72, hour + 72) == 3
+
+
+def test_hours_another_writer_added_to_are_read_from_their_new_rows():
+    """A kept window whose hours another writer added articles to (one new version and one more
+    article each) reads those articles' rows alone (`stale`, `extend`), and answers as if it had
+    read the hours again; rows that are not exactly the new articles make it read the hour
+    whole."""
+    rng = random.Random(11)
+    vocabulary = [f"t{i}" for i in range(20)]
+    rows: list[tuple[str, int, int]] = []
+    articles: dict[int, set[int]] = {}
+    versions: dict[int, int] = {}
+    article = 0
+
+    def add(hour: int) -> None:
+        nonlocal article
+        article += 1
+        rows.extend((t, hour, article) for t in rng.sample(vocabulary, 4))
+        articles.setdefault(hour, set()).add(article)
+        versions[hour] = versions.get(hour, 0) + 1
+
+    for hour in range(50):
+        for _ in range(1 + rng.randrange(3)):
+            add(hour)
+    window = StoryWindow(db=None)
+
+    def check(low: int, high: int) -> None:
+        window.check(low, high, [(h, len(articles[h]), versions[h]) for h in range(low, high + 1)])
+
+    check(0, 49)
+    window.load(0, 49, list(rows), [])
+    window.term_counts(vocabulary, 10, 30)  # a counted range, kept in step by extend
+    for round_ in range(40):
+        read = {h: max(articles[h]) for h in range(50)}
+        written = rng.sample(range(50), 3)
+        for hour in written:  # another writer's new articles
+            for _ in range(1 + rng.randrange(2)):
+                add(hour)
+        broken = written[0] if round_ % 4 == 0 else None
+        if broken is not None:  # and an article of its replaced: versions and articles agree
+            add(broken)  # no more, so this hour's check sees one article too many
+            victim = max(articles[broken])
+            articles[broken].discard(victim)
+            rows[:] = [r for r in rows if r[2] != victim]
+            versions[broken] += 1
+        window.begin(None)
+        check(0, 49)
+        stale = dict(window.stale())
+        assert set(stale) == set(written) - {broken}
+        for hour, after in stale.items():
+            assert after == read[hour]
+            window.extend(hour, [(t, a) for t, h, a in rows if h == hour and a > after])
+        for first, last in window.missing(0, 49):
+            window.load(first, last, [r for r in rows if first <= r[1] <= last], [])
+        low = rng.randrange(0, 30)
+        high = low + rng.randrange(0, 20)
+        assert window.term_counts(vocabulary, low, high) == _brute_counts(
+            rows, set(vocabulary), low, high
+        )
+        looked_up = rng.sample(vocabulary, 3)
+        assert list(window.term_hits(looked_up, 0, 49, None)) == [
+            (t, a) for t, _, a in sorted(r for r in rows if r[0] in looked_up)
+        ]
+        assert window.article_count(0, 49) == sum(len(ids) for ids in articles.values())
+
+
+def test_a_kept_window_reads_another_writers_new_articles_alone(tmp_path):
+    """Two writers on one database, each with its kept window (two crawl workers): the first,
+    at its next batch, reads the rows of the articles the second added since, not their hours
+    again, and counts what the database holds."""
+    db = store.open_database(tmp_path / "v.db")
+    store.add_sources(db, ["a"])
+    store.store_articles(db, [_article(i) for i in range(3)])  # kept by this writer
+    other = store.open_database(tmp_path / "v.db")
+    story_store._KEYS[other] = "another process"  # a window of its own, as in another process
+    store.store_articles(other, [_article(i) for i in range(3, 6)])
+    hour = db.execute("SELECT max(story_hour) FROM articles").fetchone()[0]
+    statements: list[str] = []
+    db.conn.set_trace_callback(statements.append)
+    terms = {"titre", "commun", "texte", "4", "partage"}
+    with db.transaction(), story_store.batch_window(db, 1) as held:
+        assert held is not None
+        counts = story_store.window_term_counts(db, terms, hour - 72, hour + 72)
+        assert counts == _truth(db, terms, hour - 72, hour + 72)
+        assert counts["commun"] == 6
+        assert story_store.articles_in_window(db, hour - 72, hour + 72) == 6
+        assert story_store.term_hits(db, ["commun"], hour - 72, hour + 72, None) == [
+            ("commun", i) for i in range(1, 7)
+        ]
+    db.conn.set_trace_callback(None)
+    reads = [s for s in statements if "JOIN story_terms" in s]
+    assert reads and all("a.id > " in s for s in reads), reads

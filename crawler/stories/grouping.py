@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from crawler.core.errors import DatabaseError
@@ -237,11 +237,7 @@ def _rewritten_story(
     for story_id in stories:
         canonical = store.canonical_article(db, story_id)
         first_of[story_id] = canonical
-        rows = store.story_members(db, story_id, canonical, STORY_MEMBERS_COMPARED, TERMS_LEAD)
-        members[story_id] = [
-            _Member(a, story_id, s, h if h is not None else hour, story_terms(t, x))
-            for a, s, h, t, x in rows
-        ]
+        members[story_id] = _members(db, story_id, canonical, hour)
     vocabulary = set(own_terms)
     for group in members.values():
         for member in group:
@@ -324,16 +320,17 @@ SOUND_RARITY = 3.0
 
 def _bridges(own: StoryTerms, other: StoryTerms, idf: dict[str, float]) -> tuple[int, float]:
     """How many bridges two articles in different languages share, and their weight."""
-    shared = [f"@{p}" for p in own.places & other.places]
+    places = own.places & other.places
+    sounds = own.sounds & other.sounds
+    if not sounds and not places:
+        return 0, 0.0  # figures alone coincide (a rate, a price, a percentage)
+    shared = [f"@{p}" for p in places]
     # A figure in digits on one side at least: two small numbers in words ("cinq ans", "خمس
     # سنوات") coincide too often to link two reports.
     figures = shared_figures(own.figures, other.figures | other.counts)
     figures |= shared_figures(own.counts, other.figures)
     shared += [f"#{f}" for f in figures]
     weight = sum(idf.get(term, 0.0) for term in shared)
-    sounds = own.sounds & other.sounds
-    if not sounds and not own.places & other.places:
-        return 0, 0.0  # figures alone coincide (a rate, a price, a percentage)
     return len(shared) + len(sounds), weight + SOUND_RARITY * len(sounds)
 
 
@@ -373,12 +370,14 @@ def _translations(
     exclude: int | None,
     window: int,
     besides: int | None = None,
+    skip: Callable[[list[_Member]], bool] | None = None,
 ) -> Iterator[_Translation]:
     """The stories of reports of the same event in another language (ar, en, fr) that hold up
     (`besides` left out): candidates share the article's places, institutions or figures; a
     story is joined when the article shares MIN_BRIDGES bridges of BRIDGE_WEIGHT with its first
     article or with most of its members in other languages (published within TRANSLATION_HOURS
-    of it), no figure, day or phase in conflict with its first article."""
+    of it), no figure, day or phase in conflict with its first article. Stories whose members
+    `skip` says the caller would leave out are not weighed."""
     bridge_terms = _bridge_terms(own)
     if not bridge_terms:
         return
@@ -396,6 +395,8 @@ def _translations(
         canonical = store.canonical_article(db, story_id)
         group = _members(db, story_id, canonical, hour)
         if source is not None and any(m.source == source for m in group):
+            continue
+        if skip is not None and skip(group):
             continue
         first = next((m for m in group if m.article_id == canonical), None)
         bridged = _bridged(own, hour, group, first, idf, window)
@@ -459,12 +460,20 @@ def _bridged(
 
 def _members(db: Database, story_id: int, canonical: int | None, hour: int) -> list[_Member]:
     """A story's first article and oldest members, as they are compared (an article without a
-    story hour taken at `hour`)."""
-    rows = store.story_members(db, story_id, canonical, STORY_MEMBERS_COMPARED, TERMS_LEAD)
-    return [
-        _Member(a, story_id, s, h if h is not None else hour, story_terms(t, x))
-        for a, s, h, t, x in rows
-    ]
+    story hour taken at `hour`). Made once while the batch's story window keeps the story's
+    rows (a busy story is compared with every newcomer, some ten times each); never changed by
+    a caller."""
+
+    def make(rows: list[store.MemberRow]) -> tuple[list[_Member], bool]:
+        group = [
+            _Member(a, story_id, s, h if h is not None else hour, story_terms(t, x))
+            for a, s, h, t, x in rows
+        ]
+        return group, all(row.hour is not None for row in rows)  # else it depends on `hour`
+
+    return store.story_member_group(
+        db, story_id, canonical, STORY_MEMBERS_COMPARED, TERMS_LEAD, make
+    )
 
 
 def _link_languages(
@@ -486,14 +495,22 @@ def _link_languages(
     their first articles agree (no figure, day or phase in conflict, within the window) and the
     link holds both ways (the other story's first article would join this story). The older
     story is kept (its first article stays the story's first); returns it."""
-    found = list(_translations(db, own, hour, source, article_id, window, besides=story_id))
-    if not found:
-        return story_id
     canonical = store.canonical_article(db, story_id)
     group = _members(db, story_id, canonical, hour)
     first = next((m for m in group if m.article_id == canonical), None)
     languages = {m.terms.language for m in group}
     sources = {m.source for m in group}
+
+    def shares(other: list[_Member]) -> bool:
+        # Left out below whatever else holds (the sets only grow as stories are folded in):
+        # not weighed at all.
+        return any(m.terms.language in languages or m.source in sources for m in other)
+
+    found = list(
+        _translations(db, own, hour, source, article_id, window, besides=story_id, skip=shares)
+    )
+    if not found:
+        return story_id
     for other in sorted(found, key=lambda t: (-t.weight, t.story_id)):
         if languages & {m.terms.language for m in other.group}:
             continue

@@ -12,11 +12,13 @@ import contextlib
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Set
 from contextlib import contextmanager
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from crawler.storage import articles
 from crawler.storage.engine import Cursor, Database, SQLiteDatabase
 from crawler.stories import window
+
+T = TypeVar("T")
 
 
 def _marks(count: int) -> str:
@@ -156,6 +158,18 @@ def _window(db: Database, low: int, high: int) -> window.StoryWindow | None:
                 (first, last),
             ).fetchall(),
         )
+    for hour, after in held.stale():
+        # Another writer's new articles at an hour this window holds: their rows alone (the
+        # articles' index on (story hour, id) finds them), not the whole hour again.
+        held.extend(
+            hour,
+            db.execute(
+                "SELECT t.term, t.article_id FROM articles a "
+                "JOIN story_terms t ON t.article_id = a.id "
+                "WHERE a.story_hour = ? AND a.id > ? AND t.hour = ?",
+                (hour, after, hour),
+            ),
+        )
     for first, last in held.missing(low, high):
         held.load(
             first,
@@ -280,6 +294,29 @@ def story_members(
     if held is not None:
         held.remember_members(key, members)
     return members
+
+
+def story_member_group(
+    db: Database,
+    story_id: int,
+    canonical: int | None,
+    limit: int,
+    lead_characters: int,
+    make: Callable[[list[MemberRow]], tuple[T, bool]],
+) -> T:
+    """`make` of the story's members (story_members): what the caller compares them as, and
+    whether it may be kept. Kept by the batch's story window as long as the rows it was made
+    of (until an article joins the story, or the batch ends)."""
+    held = window.active(db)
+    key = (story_id, canonical, limit, lead_characters)
+    if held is not None:
+        known = held.group(key)
+        if known is not None:
+            return known
+    made, keep = make(story_members(db, story_id, canonical, limit, lead_characters))
+    if held is not None and keep:
+        held.remember_group(key, made)
+    return made
 
 
 # -- writes: an article's story, fingerprint, band keys, terms and revisions ---------------------

@@ -17,11 +17,15 @@ once stays true, provided the batch's own writes are applied here too. They are:
 The window is kept between batches by the process (per database), and checked at each batch
 against `story_hours`, where the store counts each hour's articles and stamps a version every
 time an article's terms at that hour are written: hours another process (or a write outside a
-batch) changed since are read again, the others are not read at all. A crawl worker thus reads
-the window once in its life, then the hours the other workers wrote, instead of recounting a
-new article's terms in SQL (most of the cost of storing one); a failed batch forgets the kept
-window (what it added in memory was rolled back). Hours left behind by the batches' windows are
-dropped, so what is kept is one window, not the store.
+batch) changed since are brought up to date, the others are not read at all. An hour that only
+gained articles (as many new versions as new articles: another worker's new articles) gets
+those articles' rows alone, found above the highest article id the window read there (ids are
+given under the store lock, so in commit order), and checked to be exactly that many articles;
+any other change (terms replaced, an article moved) reads the hour again whole. A crawl worker
+thus reads the window once in its life, then the articles the other workers added, instead of
+recounting a new article's terms in SQL (most of the cost of storing one); a failed batch
+forgets the kept window (what it added in memory was rolled back). Hours left behind by the
+batches' windows are dropped, so what is kept is one window, not the store.
 
 Outside a batch (`active` returns None) every question goes to the database, as before. The
 answers are the database's, in the database's order (term, hour, article): grouping decisions
@@ -66,10 +70,21 @@ class StoryWindow:
         self._range: tuple[int, int] | None = None
         self._counts: dict[str, int] = {}
         self._members: dict[tuple[int, int | None, int, int], list] = {}
+        self._groups: dict[tuple[int, int | None, int, int], Any] = {}  # made of the members
         self._canonical: dict[int, int | None] = {}
+        # The highest article id read at each hour: another writer's later articles have higher
+        # ids (ids are given under the store lock, in commit order), so an hour it wrote is
+        # brought up to date by reading the rows above this one (`stale`, `extend`).
+        self._last_ids: dict[int, int] = {}
+        # Hours checked at a newer version than read, waiting for `extend`: (version, articles)
+        # they were read at.
+        self._stale: dict[int, tuple[int, int]] = {}
 
     def missing(self, low: int, high: int) -> list[tuple[int, int]]:
-        """The runs of hours between `low` and `high` not read yet, as (first, last)."""
+        """The runs of hours between `low` and `high` not read yet, as (first, last) (a stale
+        hour not brought up to date by `extend` is read again whole)."""
+        for hour in list(self._stale):
+            self._read_again(hour)
         return _runs_outside(self._loaded, self._span, low, high)
 
     def unchecked(self, low: int, high: int) -> list[tuple[int, int]]:
@@ -83,8 +98,19 @@ class StoryWindow:
         found = {hour: (articles, version) for hour, articles, version in rows}
         for hour in range(low, high + 1):
             articles, version = found.get(hour, (0, 0))
-            if hour in self._loaded and self._versions.get(hour) != version:
-                self._forget(hour)
+            read = self._versions.get(hour)
+            if hour in self._loaded and read != version:
+                before = self._articles.get(hour, 0)
+                if (
+                    read is not None
+                    and hour in self._last_ids
+                    and version - read == articles - before > 0
+                ):
+                    # As many new versions as new articles: most likely another writer's new
+                    # articles alone, read by `extend` (which checks it) instead of the hour.
+                    self._stale[hour] = (read, before)
+                else:
+                    self._forget(hour)
             self._versions[hour] = version
             self._set_articles(hour, articles)
         self._checked.update(range(low, high + 1))
@@ -109,6 +135,8 @@ class StoryWindow:
         self._loaded.discard(hour)
         self._checked.discard(hour)
         self._versions.pop(hour, None)
+        self._last_ids.pop(hour, None)
+        self._stale.pop(hour, None)
         self._set_articles(hour, 0)
         if self._span is not None and self._span[0] <= hour <= self._span[1]:
             self._span = None
@@ -125,6 +153,7 @@ class StoryWindow:
         self._checked = set()
         self._checked_span = None
         self._members = {}
+        self._groups = {}
 
     def trim(self) -> None:
         """Keep only the hours of the range counted last (the latest article's window) once
@@ -151,6 +180,7 @@ class StoryWindow:
         """The rows of the hours `low` to `high`: (term, hour, article id) of story_terms, and
         (hour, article count) of the articles."""
         lists: dict[tuple[str, int], list[int]] = {}
+        last_ids = self._last_ids
         for term, hour, article_id in terms:
             ids = lists.get((term, hour))
             if ids is None:
@@ -158,6 +188,8 @@ class StoryWindow:
             ids.append(article_id)
             counted = self._hours.setdefault(hour, {})
             counted[term] = counted.get(term, 0) + 1
+            if article_id > last_ids.get(hour, -1):
+                last_ids[hour] = article_id
         for ids in lists.values():
             ids.sort()  # kept in order: term_hits answers in the database's order unsorted
         for hour, count in articles:
@@ -267,6 +299,45 @@ class StoryWindow:
             if in_range:
                 self._counts[term] = self._counts.get(term, 0) + 1
         self._set_articles(hour, self._articles.get(hour, 0) + 1)
+        if article_id > self._last_ids.get(hour, -1):
+            self._last_ids[hour] = article_id
+
+    def _read_again(self, hour: int) -> None:
+        """Forget a checked hour's rows, keeping its check (version and article count): it is
+        read again whole when asked."""
+        version, articles = self._versions[hour], self._articles.get(hour, 0)
+        self._forget(hour)
+        self._versions[hour] = version
+        self._set_articles(hour, articles)
+        self._checked.add(hour)
+
+    def stale(self) -> list[tuple[int, int]]:
+        """(hour, highest article id read there) of the hours `check` found written since they
+        were read, each to be brought up to date by `extend` with its rows above that id."""
+        return [(hour, self._last_ids[hour]) for hour in sorted(self._stale)]
+
+    def extend(self, hour: int, rows: Iterable[tuple[str, int]]) -> None:
+        """The (term, article id) rows of a stale hour's articles above the highest id read
+        there. They are added when they hold exactly the new articles the hour's check counted
+        (one new version and one more article each: nothing else was written there); else the
+        hour is forgotten, and read again whole when asked."""
+        read, before = self._stale.pop(hour)
+        version = self._versions[hour]
+        articles = self._articles.get(hour, 0)
+        rows = sorted(rows, key=lambda row: (row[1], row[0]))
+        new = {article_id for _, article_id in rows}
+        if len(new) != version - read or len(new) != articles - before:
+            self._read_again(hour)
+            return
+        counted = self._hours.setdefault(hour, {})
+        in_range = self._range is not None and self._range[0] <= hour <= self._range[1]
+        postings = self._postings
+        for term, article_id in rows:  # ids above every id kept at this hour: appended in order
+            postings.setdefault(term, {}).setdefault(hour, []).append(article_id)
+            counted[term] = counted.get(term, 0) + 1
+            if in_range:
+                self._counts[term] = self._counts.get(term, 0) + 1
+        self._last_ids[hour] = max(new)
 
     # -- stories: first article, members ---------------------------------------------------------
 
@@ -285,10 +356,19 @@ class StoryWindow:
     def remember_members(self, key: tuple[int, int | None, int, int], rows: list) -> None:
         self._members[key] = rows
 
+    def group(self, key: tuple[int, int | None, int, int]) -> Any:
+        """What a caller made of a story's members (None: not made, or read again since)."""
+        return self._groups.get(key)
+
+    def remember_group(self, key: tuple[int, int | None, int, int], made: Any) -> None:
+        self._groups[key] = made
+
     def joined(self, story_id: int) -> None:
         """An article joined the story: its members are read again."""
         for key in [k for k in self._members if k[0] == story_id]:
             del self._members[key]
+        for key in [k for k in self._groups if k[0] == story_id]:
+            del self._groups[key]
 
     def replaced(self, hours: Iterable[int]) -> None:
         """An article's terms were replaced (an update, a back-fill): its old and new hours are
