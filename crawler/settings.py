@@ -92,6 +92,12 @@ SPIDER_MIDDLEWARES = {
 # The run's record, faults and per-source counts, kept on the crawl's signals (crawler.bookkeeping).
 EXTENSIONS = {
     "crawler.bookkeeping.CrawlBookkeeping": 500,
+    # Scrapy's own counts (items, responses, drops, start and finish times), which nothing reads:
+    # a receiver on every response's and item's signal.
+    "scrapy.extensions.corestats.CoreStats": None,
+    # Counts log records by level through a handler each crawl adds to the root logger: with a
+    # worker's crawls running at once, every record went through each of their handlers.
+    "scrapy.extensions.logcount.LogCount": None,
     # A worker watches its own memory (crawler.fetching.workers recycles it past its limit).
     "scrapy.extensions.memusage.MemoryUsage": None,
     # "Crawled N pages" every minute per crawl: the run's record says what a crawl did.

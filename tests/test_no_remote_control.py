@@ -46,5 +46,5 @@ def test_no_crawl_starts_a_remote_control(sites, tmp_path, monkeypatch):
     for log in ("alone.log", "pool.log"):
         for extensions in _enabled_extensions((tmp_path / log).read_text(encoding="utf-8")):
             assert "RemoteControl" not in extensions and "Telnet" not in extensions, extensions
-            assert "CoreStats" in extensions  # the list read is the real one
+            assert "CrawlBookkeeping" in extensions  # the list read is the real one
     assert not list(state.rglob("*.json"))  # no job file left by a remote control server

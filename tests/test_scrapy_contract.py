@@ -234,8 +234,6 @@ def test_a_crawl_runs_only_the_components_it_needs(monkeypatch):
         "UrlLengthMiddleware",
     ], scrapy.__version__
     assert running("EXTENSIONS") == [
-        "CoreStats",
-        "LogCount",
         "AutoThrottle",
         "CrawlBookkeeping",
     ], scrapy.__version__
