@@ -72,6 +72,9 @@ class PrivateAddressGuard:
 
     def __init__(self, allowed: list[str]) -> None:
         self.allowed = networks(allowed)
+        # (scheme, netloc) -> why requests there are refused, or None: a crawl asks for the
+        # same few sites' pages over and over, and the answer depends on nothing else.
+        self._verdicts: dict[tuple[str, str], str | None] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -83,14 +86,23 @@ class PrivateAddressGuard:
                 f"refused: {request.url[:80]!r} is not an http(s) address; veille fetches "
                 "nothing else"
             )
-        host = urlparse_cached(request).hostname or ""
+        parsed = urlparse_cached(request)
+        try:
+            problem = self._verdicts[parsed.scheme, parsed.netloc]
+        except KeyError:
+            problem = self._verdict(request)
+            self._verdicts[parsed.scheme, parsed.netloc] = problem
+        if problem:
+            raise BlockedAddress(problem)
+        return None
+
+    def _verdict(self, request: Request) -> str | None:
+        """Why a request to this request's host and port is refused, or None."""
+        parsed = urlparse_cached(request)
+        host = parsed.hostname or ""
         try:
             address = ipaddress.ip_address(host.strip("[]").split("%")[0])
         except ValueError:
             return None  # a name: GuardedResolver checks what it resolves to
-        parsed = urlparse_cached(request)
         port = parsed.port or (443 if parsed.scheme == "https" else 80)
-        problem = check_address(host, address, self.allowed, port)
-        if problem:
-            raise BlockedAddress(problem)
-        return None
+        return check_address(host, address, self.allowed, port)

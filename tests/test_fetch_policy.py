@@ -263,3 +263,27 @@ def test_a_port_outside_the_allowed_one_is_refused_in_a_crawl(redirector, tmp_pa
     same = dict(LOCAL_CRAWL_SETTINGS, VEILLE_ALLOWED_NETWORKS=[f"127.0.0.1:{port}"])
     crawl(tmp_path / "w.db", sources, settings=same, time_limit=60)
     assert "/page" in hits
+
+
+def test_the_guards_verdict_per_site_holds_for_every_request():
+    """The downloader middleware judges a site (scheme, host and port) once per crawl and keeps
+    the verdict: the same refusal for every request there, and another port or scheme judged
+    on its own (what a site allowed on one port only relies on)."""
+    from scrapy import Request
+
+    from crawler.middlewares import BlockedAddress, PrivateAddressGuard
+
+    guard = PrivateAddressGuard(["127.0.0.1:8080"])
+    for _ in range(2):  # the second time from what it kept
+        assert guard.process_request(Request("http://127.0.0.1:8080/a")) is None
+        with pytest.raises(BlockedAddress, match="allowed on port 8080 only, not 6379"):
+            guard.process_request(Request("http://127.0.0.1:6379/b"))
+        with pytest.raises(BlockedAddress, match="allowed on port 8080 only, not 80"):
+            guard.process_request(Request("http://127.0.0.1/c"))
+        with pytest.raises(BlockedAddress, match="allowed on port 8080 only, not 443"):
+            guard.process_request(Request("https://127.0.0.1/d"))
+        with pytest.raises(BlockedAddress, match="an internal address"):
+            guard.process_request(Request("http://10.0.0.1:8080/e"))
+        assert guard.process_request(Request("http://example.org/f")) is None  # the resolver's
+        with pytest.raises(BlockedAddress, match="not an http"):
+            guard.process_request(Request("ftp://127.0.0.1:8080/g"))
