@@ -24,7 +24,9 @@ is set against the pipeline's own work on the same pages (the crawl's item pipel
 match step in one thread, as bench/pipeline.py runs them). The subtraction leaves in fetching and
 parsing each feed, so the figure leans against veille. Target: at most 2x. The first cycle's
 figure is printed too: it also fetches every site's robots.txt once, and every feed for the
-first time.
+first time. The same subtraction is printed for each part of veille: the crawl workers (Scrapy,
+the spider, the item pipelines and storing), their extraction processes, and the daemon's side
+(the cycles, matching and alerts, in this process).
 
 On a loaded machine one cycle's figure moves by a third from run to run: --repeat N measures N
 pairs of an idle cycle and a new-article cycle (each new generation of articles against the
@@ -174,6 +176,18 @@ def _tree_cpu(roots: list[int]) -> float:
         total += _cpu_of(pid)
         stack.extend(children.get(pid, []))
     return total
+
+
+def _cpu_parts(workers: list[int]) -> tuple[float, float, float]:
+    """CPU-seconds so far of this process (the daemon's side: the cycles, matching, alerts),
+    of the crawl workers themselves and of their descendants (the extraction processes)."""
+    children = loopback.children_by_parent()
+    descendants, stack = 0.0, [c for pid in workers for c in children.get(pid, [])]
+    while stack:
+        pid = stack.pop()
+        descendants += _cpu_of(pid)
+        stack.extend(children.get(pid, []))
+    return _own_cpu(), sum(_cpu_of(pid) for pid in workers), descendants
 
 
 def _own_cpu() -> float:
@@ -458,27 +472,37 @@ def measure(count: int, old_sample: int, workers: int, per_worker: int, repeat: 
             # An idle cycle (every feed 304), then a cycle in which every feed lists two new
             # articles; with --repeat, that pair again (the next generation of articles), each
             # new-article cycle set against the idle cycle just before it.
-            per_article_figures, idle_figures = [], []
+            per_article_figures, idle_figures, part_figures = [], [], []
             for pair in range(repeat):
-                cpu_before = _own_cpu() + _tree_cpu(pids)
+                idle_start = _cpu_parts(pids)
                 if not pair:  # profiles: worker-PID-1.prof the idle cycle, -2 the new one
                     _start_profiles(pids)
                 wall = _cycle(config, names, pool, threads)  # the idle cycle: every feed 304
                 if not pair:
                     _write_profiles(pids, 1)
-                cpu = _own_cpu() + _tree_cpu(pids) - cpu_before
+                fresh_start = _cpu_parts(pids)
+                cpu = sum(fresh_start) - sum(idle_start)
                 idle_figures.append(cpu)
                 generation.value = pair + 1  # every feed now lists two new articles
-                cpu_before = _own_cpu() + _tree_cpu(pids)
                 stored_before = _stored(config)
                 if not pair:
                     _start_profiles(pids)
                 _cycle(config, names, pool, threads)
                 if not pair:
                     _write_profiles(pids, 2)
-                fresh_cpu = _own_cpu() + _tree_cpu(pids) - cpu_before
+                fresh_end = _cpu_parts(pids)
+                fresh_cpu = sum(fresh_end) - sum(fresh_start)
                 fresh_articles = _stored(config) - stored_before
                 per_article_figures.append((fresh_cpu - cpu) / fresh_articles)
+                # The same subtraction for each part: where a new article's CPU went.
+                part_figures.append(
+                    [
+                        ((end - middle) - (middle - start)) / fresh_articles
+                        for start, middle, end in zip(
+                            idle_start, fresh_start, fresh_end, strict=True
+                        )
+                    ]
+                )
             cpu = idle_figures[0]  # the first cycle's figure is set against this one
         finally:
             pool.stop()
@@ -500,6 +524,9 @@ def measure(count: int, old_sample: int, workers: int, per_worker: int, repeat: 
     server.join()
     per_point = statistics.median(idle_figures) / entry_points
     per_article = statistics.median(per_article_figures)
+    daemon, workers_part, extraction = (
+        statistics.median(f) for f in zip(*part_figures, strict=True)
+    )
     first_per_article = (warm_cpu - cpu) / new_articles
     print(
         f"{count:>5} sources | idle: veille {per_point * 1000:6.1f} ms CPU per entry point, "
@@ -509,7 +536,10 @@ def measure(count: int, old_sample: int, workers: int, per_worker: int, repeat: 
         f"{fresh_articles} articles); Scrapy alone on the same fetches "
         f"{alone_per_article * 1000:6.1f} ms, veille less Scrapy alone "
         f"{(per_article - alone_per_article) * 1000:6.1f} ms: "
-        f"{(per_article - alone_per_article) / pipeline:4.1f}x the pipeline's | first cycle (robots.txt, first fetch of every feed): "
+        f"{(per_article - alone_per_article) / pipeline:4.1f}x the pipeline's; in the crawl "
+        f"workers {workers_part * 1000:.1f} ms, their extraction processes "
+        f"{extraction * 1000:.1f} ms, the daemon {daemon * 1000:.1f} ms"
+        f" | first cycle (robots.txt, first fetch of every feed): "
         f"{first_per_article * 1000:6.1f} ms, {first_per_article / pipeline:4.1f}x "
         f"({new_articles} articles)"
         + (

@@ -69,6 +69,8 @@ TINY: dict[str, tuple[list[str], list[str]]] = {
             rf"{NUMBER}x less CPU",
             rf"Scrapy alone +{NUMBER} ms per request: +{NUMBER}x",
             rf"the pipeline's own work +{NUMBER} ms: +{NUMBER}x",
+            rf"in the crawl workers {NUMBER} ms, their extraction processes {NUMBER} ms, "
+            rf"the daemon {NUMBER} ms",
         ],
     ),
     "import_articles.py": (
