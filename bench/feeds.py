@@ -76,10 +76,15 @@ def main() -> None:
     parser.add_argument("--items", type=int, action="append", help="items a feed (repeatable)")
     parser.add_argument("--rounds", type=int, default=30)
     args = parser.parse_args()
-    with open("/proc/loadavg") as load:
-        print(f"load average {' '.join(load.read().split()[:3])}")
+    print(f"load average at the start {_load()}")
     for items in args.items or [20, 50]:
         measure(items, args.rounds)
+    print(f"load average at the end {_load()}")
+
+
+def _load() -> str:
+    with open("/proc/loadavg") as load:
+        return " ".join(load.read().split()[:3])
 
 
 if __name__ == "__main__":

@@ -134,10 +134,16 @@ def _name(tag: object, unknown: dict[str, str]) -> str:
     namespace it does not know by the prefix declared for it (`unknown`: the namespaces
     declared once, under a prefix of their own); NotPlain for any other such namespace, and
     for comments and processing instructions."""
+    name = _NAMES.get(tag)
+    if name is not None:
+        return name
     if not isinstance(tag, str):
         raise NotPlain("a comment or processing instruction where an element was expected")
     if tag[0] != "{":
-        return tag.lower()
+        name = tag.lower()
+        if len(_NAMES) < 10_000:
+            _NAMES[tag] = name
+        return name
     uri, local = tag[1:].split("}", 1)
     lower = uri.lower()
     if "backend.userland.com/rss" in lower:
@@ -148,7 +154,14 @@ def _name(tag: object, unknown: dict[str, str]) -> str:
         if given is None:
             raise NotPlain(f"an element in an unknown namespace ({uri[:80]})")
         return f"{given}:{local}".lower()
-    return f"{prefix}:{local.lower()}" if prefix else local.lower()
+    name = f"{prefix}:{local.lower()}" if prefix else local.lower()
+    if len(_NAMES) < 10_000:
+        _NAMES[tag] = name
+    return name
+
+
+# Names of the tags in no namespace or a known one (the same in every document), bounded.
+_NAMES: dict[object, str] = {}
 
 
 def _is_inert(name: str) -> bool:
@@ -314,7 +327,6 @@ class _Reader:
         for child in element:
             name = _name(child.tag, self.unknown)
             child_attributes = _attributes(child) if child.attrib else {}
-            child_base = self.bases.enter(base, child_attributes)
             if name in _TITLES:
                 if "mode" in child_attributes or (
                     _map_content_type(child_attributes.get("type", "text/plain")) != "text/plain"
@@ -335,6 +347,7 @@ class _Reader:
                     "type", "application/atom+xml" if link["rel"] == "self" else "text/html"
                 )
                 link = _enforce_href(link)
+                child_base = self.bases.enter(base, child_attributes)
                 if "href" in link:
                     _text(child)
                     href = _urljoin(child_base or "", link["href"])
@@ -353,7 +366,7 @@ class _Reader:
                 is_link = child_attributes.get("ispermalink", "true") == "true"
                 output = _text(child).strip()
                 if output and is_link:
-                    output = _urljoin(child_base or "", output)
+                    output = _urljoin(self.bases.enter(base, child_attributes) or "", output)
                 output = _fix(output)
                 fields["id"] = output
                 if is_link:
