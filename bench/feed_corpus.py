@@ -639,6 +639,66 @@ def _odd_structures() -> Iterator[Feed]:
             channel="<skipHours><hour>1</hour></skipHours><cloud domain='x' port='80'/>",
         ),
     )
+    plain = _rss(_item(f"<title>a</title><link>{BASE}/a</link>"))
+    yield Feed("blank lines before the XML declaration", b"\n\n  " + plain)
+    yield Feed("a BOM, then blank lines", codecs.BOM_UTF8 + b"\n" + plain)
+    yield Feed(
+        "a comment and a PI before the root",
+        plain.replace(b"<rss", b"<!-- wp --><?xml-stylesheet href='s.xsl'?>\n<rss", 1),
+    )
+    yield Feed("a control character", plain.replace(b"<title>a", b"<title>a&#x1;"))
+    yield Feed("a raw U+FFFE", plain.replace(b"<title>a", "<title>a\ufffe".encode()))
+    yield Feed(
+        "an undeclared prefix", plain.replace(b"<title>a</title>", b"<dc:title>a</dc:title>")
+    )
+    yield Feed("an empty namespace declaration", plain.replace(b"<item>", b'<item xmlns:dc="">'))
+    yield Feed("an XML 1.1 declaration", plain.replace(b'version="1.0"', b'version="1.1"', 1))
+    yield Feed(
+        "deep markup in a description",
+        _rss(
+            _item(
+                f"<title>a</title><link>{BASE}/a</link><description>"
+                + "<div>" * 300
+                + "x"
+                + "</div>" * 300
+                + "</description>"
+            )
+        ),
+    )
+    yield Feed(
+        "items inside an RSS 1.0 channel",
+        rss1(2).replace(
+            b"</items></channel>",
+            f"</items><item><title>i</title><link>{BASE}/i</link></item></channel>".encode(),
+        ),
+        "application/rdf+xml",
+    )
+    yield Feed(
+        "an item inside an item",
+        _rss(
+            _item(
+                f"<title>a</title><link>{BASE}/a</link>"
+                + _item(f"<title>b</title><link>{BASE}/b</link>")
+            )
+        ),
+    )
+    yield Feed(
+        "two channels",
+        plain.replace(
+            b"</channel></rss>",
+            f"</channel><channel><title>2</title>{_item(f'<title>c</title><link>{BASE}/c</link>')}</channel></rss>".encode(),
+        ),
+    )
+    yield Feed(
+        "an unknown default namespace on an item",
+        _rss(f'<item xmlns="http://example.org/x"><title>a</title><link>{BASE}/a</link></item>'),
+    )
+    yield Feed(
+        "an attribute base in another namespace",
+        _rss(
+            '<item xmlns:y="http://example.org/y" y:base="https://y.ma/"><title>a</title><link>rel/</link></item>'
+        ),
+    )
     yield Feed("a relative base URL", wordpress_rss(2), url="/feed/")
     yield Feed("an empty base URL", _rss(_item("<title>a</title><link>a/</link>")), url="")
     yield Feed(
