@@ -57,6 +57,9 @@ def parse_feed(body: bytes, base_url: str, content_type: str = "application/xml"
     except NotPlain as reason:
         logger.debug("feed %s read by feedparser: %s", base_url, reason)
         return _parse_feed_with_feedparser(body, base_url, content_type)
+    except Exception:  # a fault of the lxml reading must not cost the feed's links
+        logger.exception("feed %s: reading it with lxml failed, read by feedparser", base_url)
+        return _parse_feed_with_feedparser(body, base_url, content_type)
     result = Discovery()
     for entry in entries:
         _add_entry(result, base_url, entry)
