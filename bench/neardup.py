@@ -18,6 +18,13 @@ gives the database's answers. One transaction per article took 54 minutes for 54
 articles on the loaded development machine, so 100k was never reached. Before each size's
 lookups the WAL is copied into the file, so every size is read from the database file alone.
 Lookups are timed in CPU time (time.process_time: the machine is shared) and wall time.
+The first pass at each size runs right after the fill, on the connection that filled the store,
+as before. The machine is shared, so a burst of load during one size's pass skews its ratio:
+each size's file is then kept, and lookups of new texts are timed again in --rounds rounds
+interleaved over the sizes (median per size), on two fresh connections to each file: one opened
+as open_database opens it (the file read through a 2 GB memory map) and one as a crawl opens it
+(crawler.storage.store.read_through_small_cache: no map, a 2 MB page cache), the connection a
+crawl worker stores its new articles and looks up their stories on.
 With --profile DIR, the same lookups run once more under cProfile, timed in CPU time, after
 being timed alone, and each size's profile is written to DIR/lookup-SIZE.prof (to compare
 where the time goes at 10k and 100k without a second fill).
@@ -28,6 +35,8 @@ from __future__ import annotations
 import argparse
 import cProfile
 import random
+import shutil
+import statistics
 import tempfile
 import time
 from collections.abc import Iterator
@@ -124,11 +133,57 @@ def lookups(db: Database, probes: list[tuple[Fingerprint, str]], when: str) -> i
     )
 
 
+CONNECTIONS = {
+    "memory map": lambda db: None,
+    "crawl (2 MB cache)": store.read_through_small_cache,
+}
+
+
+def make_probes(
+    rng: random.Random, recent: list[str], vocabulary: list[str]
+) -> list[tuple[Fingerprint, str]]:
+    """500 new texts, half of them edited copies of recently stored ones, with fingerprints."""
+    texts = [
+        edit(rng.choice(recent), rng) if i % 2 else make_text(rng, vocabulary) for i in range(500)
+    ]
+    return [(fingerprint(text), text) for text in texts]
+
+
+def interleaved(
+    files: dict[int, tuple[Path, list[str], str]], vocabulary: list[str], rounds: int
+) -> dict[tuple[int, str], float]:
+    """Median CPU seconds per lookup at each size on each kind of connection, the sizes and
+    connections taking turns in every round (so each sees the same load). Every round looks up
+    new texts (a text looked up again would find its own terms cached), and a first round,
+    not counted, warms the connections."""
+    connections = {}
+    for size, (path, _, _) in files.items():
+        for kind, prepare in CONNECTIONS.items():
+            db = store.open_database(path)
+            prepare(db)
+            connections[size, kind] = db
+    times: dict[tuple[int, str], list[float]] = {key: [] for key in connections}
+    for number in range(rounds + 1):
+        for (size, kind), db in connections.items():
+            _, recent, when = files[size]
+            probes = make_probes(random.Random(f"{size} {kind} {number}"), recent, vocabulary)
+            cpu = time.process_time()
+            lookups(db, probes, when)
+            if number:
+                times[size, kind].append((time.process_time() - cpu) / len(probes))
+    for db in connections.values():
+        db.close()
+    return {key: statistics.median(values) for key, values in times.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--total", type=int, default=100_000)
     parser.add_argument(
         "--batch", type=int, default=BATCH_SIZE, help="articles per store transaction"
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=5, help="interleaved rounds of lookups over the sizes"
     )
     parser.add_argument(
         "--profile", type=Path, help="write each size's lookup profile to DIR/lookup-SIZE.prof"
@@ -142,6 +197,7 @@ def main() -> None:
         db = open_bench_database(Path(folder) / "bench.db")
         articles = Articles(rng, vocabulary)
         results = []
+        files = {}
         for checkpoint in checkpoints:
             batch_start = len(articles.texts)
             started = time.perf_counter()
@@ -150,13 +206,9 @@ def main() -> None:
             per_insert = (time.process_time() - cpu) / (checkpoint - batch_start)
             fill_wall = time.perf_counter() - started
             db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            texts = articles.texts
-            # Lookups: fresh texts, half of them edited copies of stored ones.
-            probe_texts = [
-                edit(rng.choice(texts[-RECENT:]), rng) if i % 2 else make_text(rng, vocabulary)
-                for i in range(500)
-            ]
-            probes = [(fingerprint(text), text) for text in probe_texts]
+            # Lookups: new texts, half of them edited copies of stored ones.
+            recent = articles.texts[-RECENT:]
+            probes = make_probes(rng, recent, vocabulary)
             when = published(checkpoint)
             started = time.perf_counter()
             cpu = time.process_time()
@@ -169,6 +221,12 @@ def main() -> None:
                 profiler.runcall(lookups, db, probes, when)
                 profiler.dump_stats(args.profile / f"lookup-{checkpoint}.prof")
             results.append((checkpoint, per_lookup, per_lookup_wall))
+            # The WAL was copied into the file and nothing is being written: a copy of the file
+            # is the store at this size, page for page.
+            kept = Path(folder) / f"at-{checkpoint}.db"
+            if checkpoint != checkpoints[-1]:
+                shutil.copyfile(Path(folder) / "bench.db", kept)
+            files[checkpoint] = (kept, recent, when)
             print(
                 f"{checkpoint:>7} stored: insert {per_insert * 1e3:.2f} ms/article CPU "
                 f"(batches of {args.batch}, {fill_wall:.0f} s wall), "
@@ -178,12 +236,24 @@ def main() -> None:
             )
         size = (Path(folder) / "bench.db").stat().st_size / 1e6
         db.close()
-    base, base_wall = results[0][1], results[0][2]
-    print(f"database size at {checkpoints[-1]} articles: {size:.0f} MB")
-    for checkpoint, per_lookup, per_lookup_wall in results:
+        (Path(folder) / "bench.db").rename(files[checkpoints[-1]][0])
+        base, base_wall = results[0][1], results[0][2]
+        print(f"database size at {checkpoints[-1]} articles: {size:.0f} MB")
+        for checkpoint, per_lookup, per_lookup_wall in results:
+            print(
+                f"lookup at {checkpoint:>7}: {per_lookup / base:.2f}x lookup at {results[0][0]} "
+                f"in CPU time ({per_lookup_wall / base_wall:.2f}x wall), first pass",
+                flush=True,
+            )
+        medians = interleaved(files, vocabulary, args.rounds)
+    for kind in CONNECTIONS:
+        first = medians[checkpoints[0], kind]
         print(
-            f"lookup at {checkpoint:>7}: {per_lookup / base:.2f}x lookup at {results[0][0]} "
-            f"in CPU time ({per_lookup_wall / base_wall:.2f}x wall)"
+            f"{kind}, median of {args.rounds} interleaved rounds: "
+            + ", ".join(
+                f"{size} {medians[size, kind] * 1e3:.2f} ms ({medians[size, kind] / first:.2f}x)"
+                for size in checkpoints
+            )
         )
 
 
