@@ -140,17 +140,21 @@ CONNECTIONS = {
 
 
 def make_probes(
-    rng: random.Random, recent: list[str], vocabulary: list[str]
+    rng: random.Random, recent: list[str], vocabulary: list[str], count: int
 ) -> list[tuple[Fingerprint, str]]:
-    """500 new texts, half of them edited copies of recently stored ones, with fingerprints."""
+    """`count` new texts, half of them edited copies of recently stored ones, with their
+    fingerprints."""
     texts = [
-        edit(rng.choice(recent), rng) if i % 2 else make_text(rng, vocabulary) for i in range(500)
+        edit(rng.choice(recent), rng) if i % 2 else make_text(rng, vocabulary) for i in range(count)
     ]
     return [(fingerprint(text), text) for text in texts]
 
 
 def interleaved(
-    files: dict[int, tuple[Path, list[str], str]], vocabulary: list[str], rounds: int
+    files: dict[int, tuple[Path, list[str], str]],
+    vocabulary: list[str],
+    rounds: int,
+    count: int,
 ) -> dict[tuple[int, str], float]:
     """Median CPU seconds per lookup at each size on each kind of connection, the sizes and
     connections taking turns in every round (so each sees the same load). Every round looks up
@@ -166,7 +170,8 @@ def interleaved(
     for number in range(rounds + 1):
         for (size, kind), db in connections.items():
             _, recent, when = files[size]
-            probes = make_probes(random.Random(f"{size} {kind} {number}"), recent, vocabulary)
+            rng = random.Random(f"{size} {kind} {number}")
+            probes = make_probes(rng, recent, vocabulary, count)
             cpu = time.process_time()
             lookups(db, probes, when)
             if number:
@@ -181,6 +186,9 @@ def main() -> None:
     parser.add_argument("--total", type=int, default=100_000)
     parser.add_argument(
         "--batch", type=int, default=BATCH_SIZE, help="articles per store transaction"
+    )
+    parser.add_argument(
+        "--probes", type=int, default=500, help="lookups per size in each pass or round"
     )
     parser.add_argument(
         "--rounds", type=int, default=5, help="interleaved rounds of lookups over the sizes"
@@ -208,7 +216,7 @@ def main() -> None:
             db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             # Lookups: new texts, half of them edited copies of stored ones.
             recent = articles.texts[-RECENT:]
-            probes = make_probes(rng, recent, vocabulary)
+            probes = make_probes(rng, recent, vocabulary, args.probes)
             when = published(checkpoint)
             started = time.perf_counter()
             cpu = time.process_time()
@@ -231,7 +239,7 @@ def main() -> None:
                 f"{checkpoint:>7} stored: insert {per_insert * 1e3:.2f} ms/article CPU "
                 f"(batches of {args.batch}, {fill_wall:.0f} s wall), "
                 f"lookup {per_lookup * 1e3:.2f} ms/article CPU, {per_lookup_wall * 1e3:.2f} ms "
-                f"wall ({found}/500 probes found a story)",
+                f"wall ({found}/{args.probes} probes found a story)",
                 flush=True,
             )
         size = (Path(folder) / "bench.db").stat().st_size / 1e6
@@ -245,7 +253,7 @@ def main() -> None:
                 f"in CPU time ({per_lookup_wall / base_wall:.2f}x wall), first pass",
                 flush=True,
             )
-        medians = interleaved(files, vocabulary, args.rounds)
+        medians = interleaved(files, vocabulary, args.rounds, args.probes)
     for kind in CONNECTIONS:
         first = medians[checkpoints[0], kind]
         print(

@@ -39,16 +39,16 @@ def _articles() -> Articles:
 
 def test_the_batched_fill_writes_the_rows_of_articles_stored_one_by_one(tmp_path: Path) -> None:
     batched = open_bench_database(tmp_path / "batched.db")
-    fill(batched, _articles(), 450, 64)  # batches of 64, the last one short
+    fill(batched, _articles(), 300, 64)  # batches of 64, the last one short
 
     single = open_bench_database(tmp_path / "single.db")
-    for article in _articles().take(450):
+    for article in _articles().take(300):
         store.store_article(single, article)
 
     got, expected = _rows(batched), _rows(single)
     # Some copies of recent articles join their stories, and every index is filled.
-    assert len(expected["articles"]) == 450
-    assert len(expected["stories"]) <= 450 - 10
+    assert len(expected["articles"]) == 300
+    assert len(expected["stories"]) <= 300 - 10
     assert all(expected[name] for name in ROWS if name != "story_counts")
     for name in ROWS:
         assert got[name] == expected[name], name

@@ -85,7 +85,7 @@ TINY: dict[str, tuple[list[str], list[str]]] = {
         [rf"^ +10000 +{NUMBER} +{NUMBER}"],
     ),
     "neardup.py": (
-        ["--total", "200", "--batch", "64", "--rounds", "1"],
+        ["--total", "200", "--batch", "64", "--probes", "40", "--rounds", "1"],
         [
             rf"200 stored: insert {NUMBER} ms/article CPU \(batches of 64, .*\), "
             rf"lookup {NUMBER} ms/article CPU, {NUMBER} ms wall",
