@@ -6,9 +6,23 @@ the common shape that discovery must still read as feedparser does)."""
 from __future__ import annotations
 
 import codecs
+import gzip
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
+from urllib.parse import urljoin
+
+import lxml.etree
+
+from crawler.discovery.discover import (
+    _NEWS_NS,
+    _SITEMAP_NS,
+    MAX_XML_BYTES,
+    Discovery,
+    Link,
+    _gunzip,
+    _xml_parser,
+)
 
 BASE = "https://www.site.ma"
 FEED_URL = BASE + "/feed/"
@@ -764,3 +778,141 @@ def _odd_encodings() -> Iterator[Feed]:
         latin.replace("ISO-8859-1", "gb2312").replace("Marché été", "数字").encode("gb18030"),
     )
     yield Feed("mojibake title", _rss(_item(f"<title>MarchÃ© Ã©tÃ©</title><link>{BASE}/m</link>")))
+
+
+# Sitemaps: the reading before its single pass over each <url> (kept as the reference the
+# current one must equal), a news sitemap as news sites serve them, and odd ones.
+
+
+def parse_sitemap_before(body: bytes, base_url: str) -> Discovery:
+    """crawler.discovery.discover.parse_sitemap as it was before (findtext per field)."""
+    result = Discovery()
+    if body[:2] == b"\x1f\x8b":
+        try:
+            body = _gunzip(body)
+        except ValueError as exc:
+            result.problem = str(exc)
+            return result
+        except (OSError, EOFError) as exc:
+            result.problem = f"corrupt gzipped sitemap ({exc})"
+            return result
+    if len(body) > MAX_XML_BYTES:
+        result.problem = f"sitemap larger than {MAX_XML_BYTES} bytes, ignored"
+        return result
+    parser = _xml_parser()
+    try:
+        root = lxml.etree.fromstring(body, parser)
+    except lxml.etree.XMLSyntaxError as exc:
+        result.problem = f"malformed sitemap ({exc})"
+        return result
+    if root is None:
+        result.problem = "empty or unparsable sitemap"
+        return result
+    if parser.error_log and any(e.level >= 3 for e in parser.error_log):
+        result.problem = f"malformed sitemap ({parser.error_log[0].message})"
+    tag = lxml.etree.QName(root).localname
+    if tag == "sitemapindex":
+        for loc in root.iter(f"{_SITEMAP_NS}loc", "loc"):
+            if loc.text and loc.text.strip():
+                result.sitemaps.append(urljoin(base_url, loc.text.strip()))
+        return result
+    if tag != "urlset":
+        result.problem = f"not a sitemap (root element <{tag}>)"
+        return result
+    for url in root:
+        if not isinstance(url.tag, str) or lxml.etree.QName(url).localname != "url":
+            continue
+        loc = url.findtext(f"{_SITEMAP_NS}loc") or url.findtext("loc")
+        if not loc or not loc.strip():
+            continue
+        title = url.findtext(f"{_NEWS_NS}news/{_NEWS_NS}title")
+        published = url.findtext(f"{_NEWS_NS}news/{_NEWS_NS}publication_date")
+        modified = url.findtext(f"{_SITEMAP_NS}lastmod") or url.findtext("lastmod")
+        result.links.append(
+            Link(
+                urljoin(base_url, loc.strip()),
+                title,
+                published,
+                modified.strip() if modified else None,
+            )
+        )
+    return result
+
+
+SITEMAP_URL = BASE + "/sitemap-news.xml"
+_URLSET = (
+    '<?xml version="1.0" encoding="UTF-8"?><urlset '
+    'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+    'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9" '
+    'xmlns:image="http://www.google.com/schemas/sitemap-image/1.1" '
+    'xmlns:xhtml="http://www.w3.org/1999/xhtml">{}</urlset>'
+)
+
+
+def news_sitemap(urls: int, arabic: bool = False, seed: int = 5) -> bytes:
+    """A Google News sitemap as WordPress plugins and Arc XP write it: news:news with its
+    publication, an image, the other language's address."""
+    rng = random.Random(seed)
+    words = AR_WORDS if arabic else FR_WORDS
+    entries = "".join(
+        f"<url>\n<loc>{BASE}/2026/11/{19 - n % 9:02d}/{_slug(rng, arabic, n)}/</loc>\n"
+        f"<news:news><news:publication><news:name>Site</news:name><news:language>"
+        f"{'ar' if arabic else 'fr'}</news:language></news:publication>"
+        f"<news:publication_date>2026-11-{19 - n % 9:02d}T{n % 24:02d}:00:00+01:00"
+        f"</news:publication_date><news:title><![CDATA[{_words(rng, words, 10)}]]></news:title>"
+        f"</news:news>\n<image:image><image:loc>{BASE}/wp-content/{n}.jpg</image:loc></image:image>"
+        f'<xhtml:link rel="alternate" hreflang="en" href="{BASE}/en/{n}/"/>'
+        f"<lastmod>2026-11-{19 - n % 9:02d}T{n % 24:02d}:05:00+01:00</lastmod></url>\n"
+        for n in range(urls)
+    )
+    return _URLSET.format(entries).encode()
+
+
+def odd_sitemaps() -> Iterator[tuple[str, bytes]]:
+    """Sitemaps off the common shape: where each field is found, or not."""
+    sm = "http://www.sitemaps.org/schemas/sitemap/0.9"
+    news = 'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9"'
+    cases = {
+        "no namespace": f"<url><loc>{BASE}/a</loc><lastmod>2026-11-19</lastmod></url>",
+        "an empty loc, then a bare one": "<url><loc></loc><lastmod> 1 </lastmod></url>",
+        "two locs": f"<url><loc>{BASE}/1</loc><loc>{BASE}/2</loc></url>",
+        "a loc of spaces": "<url><loc>   </loc></url>",
+        "a relative loc": "<url><loc> /relatif/a </loc></url>",
+        "a comment in a loc": f"<url><loc><!-- c -->{BASE}/c</loc></url>",
+        "text split by a comment": f"<url><loc>{BASE}/d<!-- c -->e</loc></url>",
+        "no loc": "<url><lastmod>2026-11-19</lastmod></url>",
+        "two news, the first without a title": (
+            "<url><loc>/n</loc><news:news><news:publication_date>d1</news:publication_date>"
+            "</news:news><news:news><news:title>t2</news:title><news:title>t3</news:title>"
+            "<news:publication_date>d2</news:publication_date></news:news></url>"
+        ),
+        "an empty news title": "<url><loc>/e</loc><news:news><news:title/></news:news></url>",
+        "a title outside news": "<url><loc>/o</loc><news:title>out</news:title></url>",
+        "an empty lastmod, then a bare one": "<url><loc>/l</loc><lastmod></lastmod></url>",
+        "url in another namespace": '<x:url xmlns:x="http://x"><x:loc>/x</x:loc></x:url>',
+        "a comment between urls": "<!-- c --><url><loc>/after</loc></url>",
+        "nested elements in a loc": "<url><loc><b>/b</b></loc></url>",
+    }
+    for name, entries in cases.items():
+        yield name, f'<urlset xmlns="{sm}" {news}>{entries}</urlset>'.encode()
+        yield f"{name}, no default namespace", f"<urlset {news}>{entries}</urlset>".encode()
+    yield (
+        "mixed namespaces",
+        (
+            f'<urlset xmlns:s="{sm}"><url><s:loc>/s</s:loc><loc>/bare</loc>'
+            "<lastmod> bare </lastmod><s:lastmod/></url></urlset>"
+        ).encode(),
+    )
+    yield (
+        "a sitemap index",
+        (
+            f'<sitemapindex xmlns="{sm}"><sitemap><loc>/a.xml</loc></sitemap>'
+            "<sitemap><loc> </loc></sitemap><sitemap><loc>https://x.ma/b.xml</loc></sitemap>"
+            "</sitemapindex>"
+        ).encode(),
+    )
+    whole = news_sitemap(5)
+    yield "truncated", whole[: len(whole) * 2 // 3]
+    yield "gzipped", gzip.compress(whole)
+    yield "an RSS feed", b'<rss version="2.0"><channel></channel></rss>'
+    yield "empty", b""

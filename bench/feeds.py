@@ -1,10 +1,12 @@
-"""CPU per feed read by discovery: feedparser (how every feed was read before) against the lxml
+"""CPU per feed and sitemap read by discovery: feedparser (how every feed was read before) against the lxml
 path (crawler.discovery.feed_xml, feedparser kept for any feed off the common shape), on feeds
 as Moroccan news sites serve them (bench/feed_corpus.py: WordPress RSS in French and Arabic,
-Arc XP RSS, WordPress Atom, RSS 1.0), in one process, the two interleaved round by round.
+Arc XP RSS, WordPress Atom, RSS 1.0), in one process, the two interleaved round by round; and
+a Google News sitemap's reading now (one pass over each <url>) against the one before
+(findtext per field, kept in bench/feed_corpus.py).
 
     .venv/bin/python bench/feeds.py                        # 20 and 50 items, 30 rounds
-    .venv/bin/python bench/feeds.py --items 30 --rounds 5
+    .venv/bin/python bench/feeds.py --items 30 --rounds 5 --sitemap-urls 200
 
 CPU time (time.process_time), medians over the rounds. Both readings must give the same
 Discovery (links, titles, dates, problem): the script stops otherwise.
@@ -71,14 +73,41 @@ def measure(items: int, rounds: int) -> tuple[float, float]:
     return old_total, new_total
 
 
+def measure_sitemaps(urls: int, rounds: int) -> None:
+    """A news sitemap's reading before its single pass over each <url> and now."""
+    print(f"news sitemaps of {urls} URLs, CPU ms per reading (median of {rounds} rounds):")
+    for arabic in (False, True):
+        body = feed_corpus.news_sitemap(urls, arabic)
+        url = feed_corpus.SITEMAP_URL
+        if discover.parse_sitemap(body, url) != feed_corpus.parse_sitemap_before(body, url):
+            sys.exit("the sitemap's reading differs from the one before")
+        before, now = [], []
+        for _ in range(rounds):
+            for times, read in (
+                (before, feed_corpus.parse_sitemap_before),
+                (now, discover.parse_sitemap),
+            ):
+                start = time.process_time()
+                read(body, url)
+                times.append((time.process_time() - start) * 1000)
+        old, new = statistics.median(before), statistics.median(now)
+        name = "Arabic" if arabic else "French"
+        print(
+            f"  news sitemap, {name:7} {len(body) / 1024:6.1f} kB  before {old:6.2f} ms"
+            f"  now {new:6.2f} ms  {old / new:5.1f}x less CPU"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--items", type=int, action="append", help="items a feed (repeatable)")
     parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--sitemap-urls", type=int, default=1000, help="URLs a news sitemap")
     args = parser.parse_args()
     print(f"load average at the start {_load()}")
     for items in args.items or [20, 50]:
         measure(items, args.rounds)
+    measure_sitemaps(args.sitemap_urls, args.rounds)
     print(f"load average at the end {_load()}")
 
 

@@ -52,10 +52,11 @@ TINY: dict[str, tuple[list[str], list[str]]] = {
         ],
     ),
     "feeds.py": (
-        ["--items", "3", "--rounds", "1"],
+        ["--items", "3", "--rounds", "1", "--sitemap-urls", "3"],
         [
             rf"WordPress RSS, Arabic .*feedparser +{NUMBER} ms +lxml +{NUMBER} ms",
             rf"all 7 feeds: feedparser {NUMBER} ms, lxml {NUMBER} ms: {NUMBER}x less CPU",
+            rf"news sitemap, Arabic .*before +{NUMBER} ms +now +{NUMBER} ms",
         ],
     ),
     "freshness.py": (

@@ -176,14 +176,12 @@ def parse_sitemap(body: bytes, base_url: str) -> Discovery:
         result.problem = f"not a sitemap (root element <{tag}>)"
         return result
     for url in root:
-        if not isinstance(url.tag, str) or lxml.etree.QName(url).localname != "url":
+        tag = url.tag
+        if not isinstance(tag, str) or (tag.rpartition("}")[2] if tag[0] == "{" else tag) != "url":
             continue
-        loc = url.findtext(f"{_SITEMAP_NS}loc") or url.findtext("loc")
+        loc, title, published, modified = _url_fields(url)
         if not loc or not loc.strip():
             continue
-        title = url.findtext(f"{_NEWS_NS}news/{_NEWS_NS}title")
-        published = url.findtext(f"{_NEWS_NS}news/{_NEWS_NS}publication_date")
-        modified = url.findtext(f"{_SITEMAP_NS}lastmod") or url.findtext("lastmod")
         result.links.append(
             Link(
                 urljoin(base_url, loc.strip()),
@@ -193,6 +191,45 @@ def parse_sitemap(body: bytes, base_url: str) -> Discovery:
             )
         )
     return result
+
+
+_LOC, _LASTMOD = f"{_SITEMAP_NS}loc", f"{_SITEMAP_NS}lastmod"
+_NEWS, _NEWS_TITLE, _NEWS_DATE = (
+    f"{_NEWS_NS}news",
+    f"{_NEWS_NS}title",
+    f"{_NEWS_NS}publication_date",
+)
+
+
+def _url_fields(url: lxml.etree._Element) -> tuple[str | None, str | None, str | None, str | None]:
+    """A sitemap <url>'s loc, news title, news publication date and lastmod, in one pass over
+    its children: each the text of the first element of its name ('' when it has none), the
+    sitemap namespace's loc and lastmod before un-namespaced ones, as findtext gave them
+    (`url.findtext(ns + "loc") or url.findtext("loc")`, `news/title`: the first title of the
+    first news element holding one)."""
+    loc = bare_loc = lastmod = bare_lastmod = title = published = None
+    for child in url:
+        tag = child.tag
+        if tag == _LOC:
+            if loc is None:
+                loc = child.text or ""
+        elif tag == "loc":
+            if bare_loc is None:
+                bare_loc = child.text or ""
+        elif tag == _LASTMOD:
+            if lastmod is None:
+                lastmod = child.text or ""
+        elif tag == "lastmod":
+            if bare_lastmod is None:
+                bare_lastmod = child.text or ""
+        elif tag == _NEWS:
+            for part in child:
+                if part.tag == _NEWS_TITLE:
+                    if title is None:
+                        title = part.text or ""
+                elif part.tag == _NEWS_DATE and published is None:
+                    published = part.text or ""
+    return loc or bare_loc, title, published, lastmod or bare_lastmod
 
 
 def decode_html(body: bytes | str, content_type: str = "") -> str:
