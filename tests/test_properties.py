@@ -6,9 +6,9 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from crawler.core.normalize import (
+    FoldedWords,
     fold_text,
     fold_tokens,
-    folded_words,
     normalize,
     normalize_with_offsets,
     reference_tokens,
@@ -113,9 +113,11 @@ PLAIN_TEXT = st.lists(
 @example("fin!l'État?d'un", True)
 def test_plain_folding_paths_equal_the_reference_folding(text, sentences):
     """The tokens made by whole-text substitutions (the plain path of fold_tokens, and
-    folded_words, the matcher's tokens without their spans) are the reference's."""
+    FoldedWords, the matcher's tokens with their spans found when asked) are the reference's."""
     reference = reference_tokens(text, sentences)
-    assert folded_words(text, sentences) == [token for token, _, _ in reference]
+    folded = FoldedWords(text, sentences)
+    assert folded.words == [token for token, _, _ in reference]
+    assert folded.spans() == [(start, end) for _, start, end in reference]
     fast = fold_tokens(text, sentences)
     assert fast is None or fast == reference
 

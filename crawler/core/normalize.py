@@ -320,14 +320,29 @@ def _plain_tokens(translated: str) -> Iterator[re.Match[str]]:
     return _PLAIN_TOKEN.finditer(_plain_text(translated))
 
 
-def folded_words(text: str, sentences: bool = False) -> list[str]:
-    """The tokens of tokens_with_spans without their spans: on most texts the regular
-    expression engine makes the list at once (the matcher needs a token's place in the text
-    only for the few articles a watchlist matches)."""
-    translated = _translated(text, sentences)
-    if translated is None or _DELETED in translated:
-        return [token for token, _, _ in tokens_with_spans(text, sentences)]
-    return _PLAIN_TOKEN.findall(_plain_text(translated))
+class FoldedWords:
+    """The tokens of tokens_with_spans, without their spans until asked: on most texts the
+    regular expression engine makes the list at once, and the spans are found again only when
+    wanted (the matcher needs a token's place in the text only for the few fields a watchlist
+    matched), from the text the words were read in, not folded a second time."""
+
+    __slots__ = ("words", "_plain", "_text", "_sentences")
+
+    def __init__(self, text: str, sentences: bool = False) -> None:
+        translated = _translated(text, sentences)
+        self._text, self._sentences = text, sentences
+        if translated is None or _DELETED in translated:
+            self._plain = None
+            self.words = [token for token, _, _ in tokens_with_spans(text, sentences)]
+        else:
+            self._plain = _plain_text(translated)
+            self.words = _PLAIN_TOKEN.findall(self._plain)
+
+    def spans(self) -> list[tuple[int, int]]:
+        """Each word's (start, end) in the text, as tokens_with_spans gives them."""
+        if self._plain is not None:
+            return [found.span() for found in _PLAIN_TOKEN.finditer(self._plain)]
+        return [(start, end) for _, start, end in tokens_with_spans(self._text, self._sentences)]
 
 
 def reference_tokens(text: str, sentences: bool = False) -> list[tuple[str, int, int]]:

@@ -26,8 +26,8 @@ import ahocorasick
 from crawler.core.normalize import (
     ARABIC_LETTER,
     SENTENCE_BREAK,
+    FoldedWords,
     fold_arabic_article,
-    folded_words,
     normalize,
     stem_token,
     tokens_with_spans,
@@ -80,12 +80,13 @@ class _Field:
     padded: str  # " tok tok ¶ tok " — what the automaton scans
     token_starts: list[int]  # start of each token in `padded`
     sentence: list[int]  # sentence number of each token
+    folded: FoldedWords  # the words, and their places in `original` when asked
 
     @functools.cached_property
     def spans(self) -> list[tuple[int, int]]:
-        """Each token's (start, end) in `original`: found again only for a field a watchlist
-        matched (most are not), by the folding that made the tokens."""
-        return [(start, end) for _, start, end in tokens_with_spans(self.original, True)]
+        """Each token's (start, end) in `original`: read only for a field a watchlist matched
+        (most are not)."""
+        return self.folded.spans()
 
 
 class _Stems(dict[str, str]):
@@ -107,15 +108,16 @@ _STEMS = _Stems()
 
 
 def _fold_field(name: str, original: str) -> _Field:
-    words = folded_words(original, sentences=True)
+    folded = FoldedWords(original, sentences=True)
+    words = folded.words
     if not words:
-        return _Field(name, original, "  ", [], [])
+        return _Field(name, original, "  ", [], [], folded)
     stems = list(map(_STEMS.__getitem__, words))
     # Each token starts one past the end of the one before (the padded text's first at 1); a
     # sentence break is a token of the next sentence.
     starts = list(accumulate([len(stem) + 1 for stem in stems[:-1]], initial=1))
     sentences = list(accumulate(map(SENTENCE_BREAK.__eq__, words), initial=0))[1:]
-    return _Field(name, original, " " + " ".join(stems) + " ", starts, sentences)
+    return _Field(name, original, " " + " ".join(stems) + " ", starts, sentences, folded)
 
 
 # -- compiled patterns -------------------------------------------------------------------------------
