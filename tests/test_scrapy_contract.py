@@ -238,3 +238,45 @@ def test_a_crawl_runs_only_the_components_it_needs(monkeypatch):
         "CrawlBookkeeping",
     ], scrapy.__version__
     assert not settings.getbool("STATS_DUMP")
+
+
+def test_a_crawl_worker_builds_no_log_record_below_its_level():
+    """Scrapy filters by LOG_LEVEL at its root handler and puts the root logger at NOTSET each
+    time a Crawler installs that handler again (every crawl of a worker): a record below the
+    level was built, then dropped. A worker sets the level on the crawl's loggers themselves
+    (crawler.fetching.worker.log_only_at), which that reset leaves alone."""
+    import logging
+
+    from scrapy.utils.log import install_scrapy_root_handler
+
+    from crawler.fetching.worker import CRAWL_LOGGERS, log_only_at
+
+    root = logging.getLogger()
+    handlers, root_level = list(root.handlers), root.level
+    levels = {name: logging.getLogger(name).level for name in CRAWL_LOGGERS}
+    factory = logging.getLogRecordFactory()
+    made: list[str] = []
+
+    def counting(*args, **kwargs):
+        record = factory(*args, **kwargs)
+        made.append(record.getMessage())
+        return record
+
+    try:
+        log_only_at("WARNING")
+        install_scrapy_root_handler(Settings({"LOG_LEVEL": "WARNING", "LOG_ENABLED": False}))
+        assert root.level == logging.NOTSET, scrapy.__version__  # what a Crawler does
+        logging.setLogRecordFactory(counting)
+        logging.getLogger("scrapy.core.engine").debug("Crawled (200)")
+        logging.getLogger("crawler.bookkeeping").info("stored article")
+        logging.getLogger("twisted").info("connection")
+        logging.getLogger("crawler.journal").warning("a fault")
+        assert made == ["a fault"]
+    finally:
+        logging.setLogRecordFactory(factory)
+        for handler in root.handlers[:]:
+            if handler not in handlers:
+                root.removeHandler(handler)
+        root.setLevel(root_level)
+        for name, level in levels.items():
+            logging.getLogger(name).setLevel(level)

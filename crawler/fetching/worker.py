@@ -197,6 +197,20 @@ class Worker:
             crawler.stop()
 
 
+# The loggers of a worker's crawls: Scrapy's (a line per response and per item at DEBUG),
+# veille's (a line per stored article at INFO) and Twisted's.
+CRAWL_LOGGERS = ("scrapy", "crawler", "twisted")
+
+
+def log_only_at(level: str | int) -> None:
+    """Build no log record below the crawl's LOG_LEVEL. Scrapy puts the root logger at NOTSET
+    and filters at its handler (which each Crawler installs again, resetting the root logger),
+    so a record below the level was still made, then dropped: two or three per new article.
+    The level set on the loggers themselves stays across crawls."""
+    for name in CRAWL_LOGGERS:
+        logging.getLogger(name).setLevel(level)
+
+
 def _profile_on_signal(folder: str) -> None:
     """VEILLE_WORKER_PROFILE=FOLDER: SIGUSR1 starts profiling the reactor thread's CPU time
     (where the crawls, the spider and the item pipelines run), SIGUSR2 writes what it measured
@@ -264,6 +278,7 @@ def main(argv: list[str] | None = None) -> int:
     sys.stdout = sys.stderr
     # Each crawl's Crawler starts from a copy of these settings, which never change here.
     process = CrawlerProcess(SharedSettings.of(settings), install_root_handler=True)
+    log_only_at(settings["LOG_LEVEL"])
     worker = Worker(process, output)
     from crawler.extraction.budget import shared_extraction
 
