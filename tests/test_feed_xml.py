@@ -93,9 +93,15 @@ def _repository_feeds() -> list[Feed]:
 def _bench_feeds() -> list[Feed]:
     import sys
 
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
-    import idle_cost
-    import news_sites
+    # The bench scripts import their neighbours by name: their folder on the path for the import
+    # only, so that no later import elsewhere finds a bench script by a common name.
+    folder = str(Path(__file__).resolve().parent.parent / "bench")
+    sys.path.insert(0, folder)
+    try:
+        import idle_cost
+        import news_sites
+    finally:
+        sys.path.remove(folder)
 
     feeds = [
         Feed(f"bench/news_sites.py feed at tick {tick}", news_sites.feed(3, tick, "http://h:1"))
