@@ -52,6 +52,19 @@ def test_counts_and_postings_follow_the_window_as_it_moves_and_grows():
         assert list(window.term_hits(looked_up, low, high, exclude)) == [
             (t, a) for t, _, a in expected
         ]
+        # The sums of the terms' weights per article, added in term_hits' order: the same
+        # floating-point sums (rewrite matching ranks candidates by them).
+        weight = {t: rng.random() * 10 for t in looked_up}
+        sums: dict[int, float] = {}
+        for t, _, a in expected:
+            sums[a] = sums.get(a, 0.0) + weight[t]
+        assert window.shared(looked_up, weight, low, high, exclude) == (
+            sums,
+            {a: sum(1 for _, _, b in expected if b == a) for a in sums},
+        )
+        assert window.hits(looked_up, low, high, exclude) == {
+            a: sum(1 for _, _, b in expected if b == a) for a in sums
+        }
         if rng.random() < 0.3:  # a new article of the batch, inside or outside the range
             article += 1
             hour = rng.randrange(400)

@@ -216,12 +216,15 @@ def _rewritten_story(
     )[:LOOKUP_TERMS]
     if not looked_up:
         return None
-    weight = {t: rarity(counts.get(t, 0), articles) for t in own_terms}
-    shared: dict[int, float] = {}
-    shared_terms: dict[int, int] = {}
-    for term, article_id in store.term_hits(db, looked_up, low, high, exclude):
-        shared[article_id] = shared.get(article_id, 0.0) + weight[term]
-        shared_terms[article_id] = shared_terms.get(article_id, 0) + 1
+    by_count: dict[int, float] = {}  # each distinct count's rarity worked out once
+    weight: dict[str, float] = {}
+    for t in own_terms:
+        count = counts.get(t, 0)
+        found = by_count.get(count)
+        if found is None:
+            found = by_count[count] = rarity(count, articles)
+        weight[t] = found
+    shared, shared_terms = store.shared_terms(db, looked_up, weight, low, high, exclude)
     # Worth verifying: articles sharing a few words and a fair share of the article's weight
     # (most articles of a window share a word or two with any other, and are cheaply left out).
     enough = CANDIDATE_SHARE * sum(weight.values())
@@ -383,9 +386,7 @@ def _translations(
         return
     low, high = hour - window, hour + window
     idf = _bridge_rarities(db, bridge_terms, low, high)
-    hits: dict[int, int] = {}
-    for _term, article_id in store.term_hits(db, sorted(bridge_terms), low, high, exclude):
-        hits[article_id] = hits.get(article_id, 0) + 1
+    hits = store.term_hit_counts(db, sorted(bridge_terms), low, high, exclude)
     ranked = sorted((a for a, n in hits.items() if n >= 1), key=lambda a: (-hits[a], -a))[
         : REWRITE_CANDIDATES * 2
     ]

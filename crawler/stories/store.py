@@ -237,6 +237,40 @@ def term_hits(
     ]
 
 
+def shared_terms(
+    db: Database,
+    terms: list[str],
+    weight: dict[str, float],
+    low: int,
+    high: int,
+    exclude: int | None,
+) -> tuple[dict[int, float], dict[int, int]]:
+    """For each article of the window using some of `terms` (`exclude` left out): the sum of
+    their `weight`s, added in term_hits' order, and how many they are."""
+    held = _window(db, low, high)
+    if held is not None:
+        return held.shared(terms, weight, low, high, exclude)
+    sums: dict[int, float] = {}
+    counts: dict[int, int] = {}
+    for term, article_id in term_hits(db, terms, low, high, exclude):
+        sums[article_id] = sums.get(article_id, 0.0) + weight[term]
+        counts[article_id] = counts.get(article_id, 0) + 1
+    return sums, counts
+
+
+def term_hit_counts(
+    db: Database, terms: list[str], low: int, high: int, exclude: int | None
+) -> dict[int, int]:
+    """How many of `terms` each article of the window uses (`exclude` left out)."""
+    held = _window(db, low, high)
+    if held is not None:
+        return held.hits(terms, low, high, exclude)
+    counts: dict[int, int] = {}
+    for _term, article_id in term_hits(db, terms, low, high, exclude):
+        counts[article_id] = counts.get(article_id, 0) + 1
+    return counts
+
+
 def stories_of(db: Database, article_ids: list[int]) -> set[int]:
     """The stories these articles belong to."""
     return {

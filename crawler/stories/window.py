@@ -36,6 +36,7 @@ reads the rows and asks this module first.
 from __future__ import annotations
 
 import bisect
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -114,7 +115,7 @@ class StoryWindow:
             self._versions[hour] = version
             self._set_articles(hour, articles)
         self._checked.update(range(low, high + 1))
-        self._checked_span = _span_around(self._checked, low, high)
+        self._checked_span = _span_around(self._checked, low, high, self._checked_span)
 
     def _forget(self, hour: int) -> None:
         """Drop an hour's terms (taken off the counted range if inside it) and its check."""
@@ -198,7 +199,7 @@ class StoryWindow:
             for hour in range(max(low, self._range[0]), min(high, self._range[1]) + 1):
                 self._add_hour(hour, 1)
         self._loaded.update(range(low, high + 1))
-        self._span = _span_around(self._loaded, low, high)
+        self._span = _span_around(self._loaded, low, high, self._span)
 
     def article_count(self, low: int, high: int) -> int:
         """How many articles have a story hour between `low` and `high` (all checked)."""
@@ -277,6 +278,49 @@ class StoryWindow:
                         if article_id != exclude:
                             yield term, article_id
 
+    def shared(
+        self,
+        terms: Iterable[str],
+        weight: dict[str, float],
+        low: int,
+        high: int,
+        exclude: int | None,
+    ) -> tuple[dict[int, float], dict[int, int]]:
+        """For each article of the window using some of the terms (`exclude` left out): the sum
+        of those terms' weights and how many they are. Each article's weights are added in the
+        order term_hits gives them (term, hour), so the sums are those of adding them up from
+        its answer, without making a pair per posting."""
+        sums: defaultdict[int, float] = defaultdict(float)  # 0.0 + the first weight, as get
+        counts: defaultdict[int, int] = defaultdict(int)
+        postings = self._postings
+        for term in sorted(set(terms)):
+            hours = postings.get(term)
+            if not hours:
+                continue
+            add = weight[term]
+            for hour in sorted(hours):
+                if low <= hour <= high:
+                    for article_id in hours[hour]:
+                        if article_id != exclude:
+                            sums[article_id] += add
+                            counts[article_id] += 1
+        return dict(sums), dict(counts)
+
+    def hits(
+        self, terms: Iterable[str], low: int, high: int, exclude: int | None
+    ) -> dict[int, int]:
+        """How many of the terms each article of the window uses (`exclude` left out), counted
+        a whole posting list at a time (a place or a figure is in many of the window's
+        articles)."""
+        counts: Counter[int] = Counter()
+        postings = self._postings
+        for term in set(terms):
+            for hour, ids in postings.get(term, {}).items():
+                if low <= hour <= high:
+                    counts.update(ids)
+        counts.pop(exclude, None)  # type: ignore[arg-type]
+        return dict(counts)
+
     def saved(self, article_id: int, terms: Iterable[str], hour: int, version: int) -> None:
         """A new article (no story hour nor terms before) got its hour and terms, and the hour
         its new version in story_hours."""
@@ -289,15 +333,21 @@ class StoryWindow:
         self._versions[hour] = version
         counted = self._hours.setdefault(hour, {})
         in_range = self._range is not None and self._range[0] <= hour <= self._range[1]
-        for term in set(terms):
-            ids = self._postings.setdefault(term, {}).setdefault(hour, [])
-            if not ids or ids[-1] < article_id:
+        postings, counts = self._postings, self._counts
+        for term in terms if isinstance(terms, (set, frozenset)) else set(terms):
+            hours = postings.get(term)
+            if hours is None:
+                hours = postings[term] = {}
+            ids = hours.get(hour)
+            if ids is None:
+                hours[hour] = [article_id]
+            elif not ids or ids[-1] < article_id:
                 ids.append(article_id)
             else:
                 bisect.insort(ids, article_id)
             counted[term] = counted.get(term, 0) + 1
             if in_range:
-                self._counts[term] = self._counts.get(term, 0) + 1
+                counts[term] = counts.get(term, 0) + 1
         self._set_articles(hour, self._articles.get(hour, 0) + 1)
         if article_id > self._last_ids.get(hour, -1):
             self._last_ids[hour] = article_id
@@ -377,9 +427,15 @@ class StoryWindow:
             self._forget(hour)
 
 
-def _span_around(hours: set[int], low: int, high: int) -> tuple[int, int]:
-    """The run of hours in `hours` holding `low` to `high` (all in it), found from its ends."""
+def _span_around(
+    hours: set[int], low: int, high: int, known: tuple[int, int] | None = None
+) -> tuple[int, int]:
+    """The run of hours in `hours` holding `low` to `high` (all in it), found from its ends;
+    from those of `known`, a run in it too, when the two meet (the window moves an hour or so
+    at a time: its whole run is not walked again)."""
     first, last = low, high
+    if known is not None and known[0] <= high + 1 and low - 1 <= known[1]:
+        first, last = min(low, known[0]), max(high, known[1])
     while first - 1 in hours:
         first -= 1
     while last + 1 in hours:
