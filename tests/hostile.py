@@ -125,6 +125,8 @@ class HostileSite:
                         f"{base}/en-undeclared",
                     ]
                     items = "".join(f"<item><title>x</title><link>{u}</link></item>" for u in links)
+                    # an item known by its guid alone, and that guid not an address at all
+                    items += '<item><title>y</title><guid isPermaLink="false">http://[::1/guid-cassé</guid></item>'
                     body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>h</title>{items}</channel></rss>'
                     return self.send(200, body.encode(), "application/rss+xml")
                 if path == "/bomb-feed":

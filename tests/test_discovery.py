@@ -133,3 +133,49 @@ def test_aliases_must_be_host_names(tmp_path):
     )
     with pytest.raises(ConfigError, match="sources.yaml:5: alias .* is not a host name"):
         load_sources(path)
+
+
+BROKEN = "http://[::1/article-cassé"  # no URL parser accepts it: urljoin raises ValueError
+
+
+def _kept_and_counted(found, kept):
+    assert found.skipped.get("bad address") == 1
+    assert len(found.unusable) == 1 and "article-cass" in found.unusable[0]
+    assert "Invalid IPv6 URL" in found.unusable[0]
+    assert kept == ["https://site.ma/a", "https://site.ma/b"]
+
+
+def test_an_address_no_parser_accepts_costs_a_feed_only_its_own_entry():
+    feed = f"""<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>t</title>
+    <link>https://site.ma/</link>
+    <item><title>A</title><link>https://site.ma/a</link></item>
+    <item><title>B</title><guid isPermaLink="false">{BROKEN}</guid></item>
+    <item><title>C</title><link>/b</link></item></channel></rss>"""
+    found = parse_feed(feed.encode(), "https://site.ma/feed/")
+    _kept_and_counted(found, [link.url for link in found.links])
+
+
+def test_an_address_no_parser_accepts_costs_a_sitemap_only_its_own_url():
+    sitemap = f"""<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+    <url><loc>https://site.ma/a</loc></url><url><loc>{BROKEN}</loc></url>
+    <url><loc>/b</loc></url></urlset>"""
+    found = parse_sitemap(sitemap.encode(), "https://site.ma/sitemap.xml")
+    _kept_and_counted(found, [link.url for link in found.links])
+    index = f"""<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+    <sitemap><loc>https://site.ma/a</loc></sitemap><sitemap><loc>{BROKEN}</loc></sitemap>
+    <sitemap><loc>https://site.ma/b</loc></sitemap></sitemapindex>"""
+    found = parse_sitemap(index.encode(), "https://site.ma/sitemap.xml")
+    _kept_and_counted(found, found.sitemaps)
+
+
+def test_an_address_no_parser_accepts_costs_a_listing_only_its_own_link():
+    page = f"""<html><body><main><a href="/a">Premier article du jour</a>
+    <a href="{BROKEN}">Article cassé</a><a href="https://site.ma/b">Second article</a>
+    </main></body></html>"""
+    found = parse_listing(page.encode(), "https://site.ma/rubrique/", "text/html; charset=utf-8")
+    _kept_and_counted(found, [link.url for link in found.links])
+    # a broken <base href> leaves the page's own address as the base
+    based = page.replace("<body>", f'<head><base href="{BROKEN}"></head><body>')
+    found = parse_listing(based.encode(), "https://site.ma/rubrique/", "text/html")
+    assert [link.url for link in found.links] == ["https://site.ma/a", "https://site.ma/b"]
+    assert found.skipped["bad address"] == 2

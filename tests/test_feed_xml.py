@@ -22,8 +22,8 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def _outcome(read, feed: Feed):
-    """What a reading gives: its Discovery, or the exception it raises (feedparser's path
-    raises on an unusable link such as http://[::1/x; the lxml path must raise the same)."""
+    """What a reading gives: its Discovery, or the exception it raises (both paths must give
+    the same, an address such as http://[::1/x counted as a bad address by each)."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -45,6 +45,20 @@ class Discovery:
     sitemaps: list[str] = field(default_factory=list)  # children of a sitemap index
     problem: str | None = None  # set when the document is malformed (links may still be usable)
     skipped: dict[str, int] = field(default_factory=dict)  # links left out, by reason
+    # Addresses no URL parser accepts (a broken IPv6 literal, a bad port), each with its error:
+    # counted in `skipped` as "bad address" and named in the source's error, the rest kept.
+    unusable: list[str] = field(default_factory=list)
+
+
+def _resolved(result: Discovery, base_url: str, href: str) -> str | None:
+    """`href` made absolute against `base_url`, or None, noted in `result`, when it is not an
+    address at all: one broken link in a feed, sitemap or listing must not cost the others."""
+    try:
+        return urljoin(base_url, href)
+    except ValueError as exc:
+        result.skipped["bad address"] = result.skipped.get("bad address", 0) + 1
+        result.unusable.append(f"{href[:80]!r} ({exc})")
+        return None
 
 
 def parse_feed(body: bytes, base_url: str, content_type: str = "application/xml") -> Discovery:
@@ -78,7 +92,9 @@ def _add_entry(result: Discovery, base_url: str, entry: FeedEntry) -> None:
         published = time.strftime("%Y-%m-%dT%H:%M:%SZ", entry.published)
     if entry.updated:
         modified = time.strftime("%Y-%m-%dT%H:%M:%SZ", entry.updated)
-    result.links.append(Link(urljoin(base_url, href), entry.title, published, modified))
+    url = _resolved(result, base_url, href)
+    if url is not None:
+        result.links.append(Link(url, entry.title, published, modified))
 
 
 def _parse_feed_with_feedparser(body: bytes, base_url: str, content_type: str) -> Discovery:
@@ -170,7 +186,9 @@ def parse_sitemap(body: bytes, base_url: str) -> Discovery:
     if tag == "sitemapindex":
         for loc in root.iter(f"{_SITEMAP_NS}loc", "loc"):
             if loc.text and loc.text.strip():
-                result.sitemaps.append(urljoin(base_url, loc.text.strip()))
+                child = _resolved(result, base_url, loc.text.strip())
+                if child is not None:
+                    result.sitemaps.append(child)
         return result
     if tag != "urlset":
         result.problem = f"not a sitemap (root element <{tag}>)"
@@ -182,14 +200,11 @@ def parse_sitemap(body: bytes, base_url: str) -> Discovery:
         loc, title, published, modified = _url_fields(url)
         if not loc or not loc.strip():
             continue
-        result.links.append(
-            Link(
-                urljoin(base_url, loc.strip()),
-                title,
-                published,
-                modified.strip() if modified else None,
+        address = _resolved(result, base_url, loc.strip())
+        if address is not None:
+            result.links.append(
+                Link(address, title, published, modified.strip() if modified else None)
             )
-        )
     return result
 
 
@@ -299,7 +314,7 @@ def parse_listing(
     base = base_url
     for href in tree.xpath("//base/@href")[:1]:
         if href.strip():
-            base = urljoin(base_url, href.strip())
+            base = _resolved(result, base_url, href.strip()) or base_url
     site = site or SiteHosts([base_url])
     # Each URL once, in page order, with the fullest text any of its links holds: a teaser's
     # image link and its "Lire la suite" point where its headline does.
@@ -311,7 +326,10 @@ def parse_listing(
         raw = anchor.get("href").strip()
         if not raw or raw.startswith(("#", "javascript:", "mailto:", "tel:")):
             continue
-        href = urljoin(base, raw)
+        resolved = _resolved(result, base, raw)
+        if resolved is None:
+            continue
+        href = resolved
         title = _anchor_text(anchor)
         if href in titles:
             if title and len(title) > len(titles[href] or ""):

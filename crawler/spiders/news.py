@@ -322,6 +322,7 @@ class NewsSpider(scrapy.Spider):
             if request is not None:
                 taken += 1
                 yield request
+        bad_links += found.unusable  # not even an address: counted with found.skipped above
         if bad_links:
             self.record_error(
                 source.name,
