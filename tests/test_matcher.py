@@ -94,3 +94,51 @@ def test_remembered_stems_stay_bounded_and_give_the_same_matches(monkeypatch):
     assert len(matching._STEMS) <= 20
     assert after == before and [r.watchlist for r in after] == ["souverainete-numerique"]
     assert after[0].hits[0].start == text.index("souverainetés")
+
+
+def _reference_snippet(text, start, end, radius=110, marks=None):
+    """make_snippet as it was written first (one general path), kept to compare with."""
+    left = max(0, start - radius)
+    right = min(len(text), end + radius)
+    if left > 0:
+        space = text.find(" ", left)
+        left = space + 1 if 0 <= space < start else left
+    if right < len(text):
+        space = text.rfind(" ", end, right)
+        right = space if space > end else right
+    spans = sorted({(s, e) for s, e in (marks or [(start, end)]) if s >= left and e <= right})
+    pieces, cursor = [], left
+    for s, e in spans:
+        if s < cursor:
+            continue
+        pieces += [text[cursor:s], f"**{text[s:e]}**"]
+        cursor = e
+    pieces.append(text[cursor:right])
+    snippet = " ".join("".join(pieces).split())
+    return ("… " if left > 0 else "") + snippet + (" …" if right < len(text) else "")
+
+
+def test_snippets_are_the_reference_ones():
+    """make_snippet's one-mark path and its general one give what the first, general code gave:
+    windows at both ends and in the middle, no space near the match, whitespace runs, newlines
+    and tabs, marks outside the window, overlapping and repeated marks, no marks at all."""
+    import random
+
+    rng = random.Random(5)
+    words = ["mot", "CIBLE", "x", "numérique", "رقمي", " ", "\n\n", "\t", "  ", "a" * 130]
+    for _ in range(3_000):
+        text = "".join(rng.choice(words) + rng.choice(["", " ", " "]) for _ in range(80))
+        start = rng.randrange(len(text))
+        end = min(len(text), start + rng.randint(0, 12))
+        radius = rng.choice([0, 1, 7, 110])
+        count = rng.choice([0, 1, 1, 2, 5])
+        marks = [
+            (s, min(len(text), s + rng.randint(0, 9)))
+            for s in rng.choices(range(len(text)), k=count)
+        ]
+        if rng.random() < 0.5 and marks:
+            marks[0] = (start, end)
+        for given in (marks, marks or None):
+            assert make_snippet(text, start, end, radius, given) == _reference_snippet(
+                text, start, end, radius, given
+            )

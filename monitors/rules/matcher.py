@@ -439,16 +439,14 @@ class Matcher:
             unique = {(p.field, p.first, p.last): (p, label) for p, label in hits}
             if len(unique) < w.min_mentions:
                 continue
+            if len(unique) == 1:  # most matches: one place, nothing to sort
+                ordered = list(unique.values())
+            else:
+                ordered = sorted(unique.values(), key=_hit_order)
             explained = tuple(
-                Hit(
-                    label,
-                    p.field,
-                    by_name[p.field].spans[p.first][0],
-                    by_name[p.field].spans[p.last][1],
-                )
-                for p, label in sorted(
-                    unique.values(), key=lambda h: (h[0].field != "title", h[0].first)
-                )
+                Hit(label, p.field, spans[p.first][0], spans[p.last][1])
+                for p, label in ordered
+                for spans in (by_name[p.field].spans,)
             )
             results.append(MatchResult(w.name, explained, make_snippet_for(by_name, explained)))
         return results
@@ -464,32 +462,62 @@ def make_snippet(
     radius: int = SNIPPET_RADIUS,
     marks: list[tuple[int, int]] | None = None,
 ) -> str:
-    """The window around a match, every match inside it between ** markers."""
-    left = max(0, start - radius)
-    right = min(len(text), end + radius)
+    """The window around a match, every match inside it between ** markers: the words within
+    `radius` characters of it, cut at a space, whitespace runs made one space."""
+    length = len(text)
+    left = start - radius
     if left > 0:
-        space = text.find(" ", left)
-        left = space + 1 if 0 <= space < start else left
-    if right < len(text):
+        space = text.find(" ", left, start)  # a space before the match: start the word after
+        if space >= 0:
+            left = space + 1
+    else:
+        left = 0
+    right = end + radius
+    if right < length:
         space = text.rfind(" ", end, right)
-        right = space if space > end else right
-    spans = sorted({(s, e) for s, e in (marks or [(start, end)]) if s >= left and e <= right})
-    pieces = []
-    cursor = left
-    for s, e in spans:
-        if s < cursor:
-            continue
-        pieces.append(text[cursor:s])
-        pieces.append(f"**{text[s:e]}**")
-        cursor = e
-    pieces.append(text[cursor:right])
-    snippet = " ".join("".join(pieces).split())
-    return ("… " if left > 0 else "") + snippet + (" …" if right < len(text) else "")
+        if space > end:
+            right = space
+    else:
+        right = length
+    if not marks or len(marks) == 1:  # most snippets: one mark, nothing to sort
+        s, e = marks[0] if marks else (start, end)
+        if s >= left and e <= right:
+            window = text[left:s] + "**" + text[s:e] + "**" + text[e:right]
+        else:
+            window = text[left:right]
+    else:
+        pieces = []
+        cursor = left
+        for s, e in sorted({(s, e) for s, e in marks if s >= left and e <= right}):
+            if s < cursor:
+                continue
+            pieces.append(text[cursor:s])
+            pieces.append(f"**{text[s:e]}**")
+            cursor = e
+        pieces.append(text[cursor:right])
+        window = "".join(pieces)
+    snippet = " ".join(window.split())
+    return ("… " if left > 0 else "") + snippet + (" …" if right < length else "")
 
 
 def make_snippet_for(fields: dict[str, _Field], hits: tuple[Hit, ...]) -> str:
-    body = [h for h in hits if h.field == "text"]
-    chosen = body or list(hits)
-    first = min(chosen, key=lambda h: h.start)
-    marks = [(h.start, h.end) for h in chosen]
+    """The snippet of a match: around its first place in the body (or the title when the body
+    has none), marking every place of it there."""
+    if len(hits) == 1:
+        first = hits[0]
+        marks = [(first.start, first.end)]
+    else:
+        body = [h for h in hits if h.field == "text"]
+        chosen = body or list(hits)
+        first = min(chosen, key=_start)
+        marks = [(h.start, h.end) for h in chosen]
     return make_snippet(fields[first.field].original, first.start, first.end, marks=marks)
+
+
+def _start(hit: Hit) -> int:
+    return hit.start
+
+
+def _hit_order(hit: tuple[_Position, str]) -> tuple[bool, int]:
+    """Title places first, then each field's in reading order."""
+    return (hit[0].field != "title", hit[0].first)
