@@ -308,21 +308,32 @@ class Matcher:
     # -- scanning ----------------------------------------------------------------------------------
 
     def _scan(self, fields: list[_Field]) -> dict[int, list[_Position]]:
-        found: dict[int, set[_Position]] = defaultdict(set)
         if not self._keys:
             return {}
+        # Each atom's places, by (field, first token): an atom has one length, so that is the
+        # place, and a place found again (through another key) is not made twice.
+        found: dict[int, dict[tuple[str, int], _Position]] = {}
         for f in fields:
+            name, starts, sentence = f.name, f.token_starts, f.sentence
+            count = len(starts)
             for end, values in self._automaton.iter(f.padded):
                 for atom_id, length, key_len in values:
-                    start = end - key_len + 2  # keys start with the space before the first token
-                    first = bisect.bisect_left(f.token_starts, start)
+                    # keys start with the space before the first token
+                    first = bisect.bisect_left(starts, end - key_len + 2)
                     last = first + length - 1
-                    if last >= len(f.token_starts):
+                    if last >= count:
                         continue
+                    places = found.get(atom_id)
+                    if places is None:
+                        places = found[atom_id] = {}
                     # No sentence check: a phrase is matched token by token and the sentence
                     # break is a token, so only a term that itself spans two sentences can.
-                    found[atom_id].add(_Position(f.name, first, last, f.sentence[first]))
-        return {k: sorted(v, key=lambda p: (p.field, p.first)) for k, v in found.items()}
+                    if (name, first) not in places:
+                        places[(name, first)] = _Position(name, first, last, sentence[first])
+        return {
+            atom_id: [places[place] for place in sorted(places)]
+            for atom_id, places in found.items()
+        }
 
     def _entity_positions(
         self, name: str, found: dict[int, list[_Position]], fields: dict[str, _Field]
@@ -496,7 +507,12 @@ def make_snippet(
             cursor = e
         pieces.append(text[cursor:right])
         window = "".join(pieces)
-    snippet = " ".join(window.split())
+    if "  " not in window and window.isprintable():
+        # No whitespace but single spaces (every other whitespace character is unprintable):
+        # the runs to make one space are none, only the ends to strip.
+        snippet = window.strip(" ")
+    else:
+        snippet = " ".join(window.split())
     return ("… " if left > 0 else "") + snippet + (" …" if right < length else "")
 
 
