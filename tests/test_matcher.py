@@ -143,3 +143,33 @@ def test_snippets_are_the_reference_ones():
             assert make_snippet(text, start, end, radius, given) == _reference_snippet(
                 text, start, end, radius, given
             )
+
+
+def test_term_watchlists_match_as_their_expression_does():
+    """A watchlist of terms alone (one term, or terms any of which will do) has its hits read
+    without walking its expression: the same matches, hits and snippets as the walk gives, with
+    terms limited to a field (title:), watchlists limited to the title, phrases, prefixes and
+    terms found in both fields."""
+    from monitors.rules.query import parse_query
+
+    watchlists = [
+        Watchlist("one", "One", ("cloud",)),
+        Watchlist("any", "Any", ("cloud", "souveraineté numérique", "données")),
+        Watchlist("titled", "Titled", ("cloud", "données"), fields=("title",)),
+        Watchlist("query", "Query", query=parse_query("title:cloud OR numéri* OR données")),
+        Watchlist("twice", "Twice", ("cloud", "données"), min_mentions=2),
+    ]
+    articles = [
+        ArticleText("Le cloud national", "Les données du cloud. La souveraineté numérique."),
+        ArticleText("Données publiques", "Rien sur le sujet, sinon le numérique."),
+        ArticleText("Sans rapport", "Un cloud, des données, un CLOUD."),
+        ArticleText("", ""),
+    ]
+    matcher = Matcher(watchlists)
+    assert all(c.terms is not None for c in matcher._compiled)
+    fast = [matcher.match(a) for a in articles]
+    for compiled in matcher._compiled:
+        compiled.terms = None
+    walked = [matcher.match(a) for a in articles]
+    assert fast == walked
+    assert {r.watchlist for results in fast for r in results} == {w.name for w in watchlists}

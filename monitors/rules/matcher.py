@@ -173,6 +173,9 @@ class _CompiledWatchlist:
     expression: Node
     order: int
     atom_ids: set[int] = field(default_factory=set)
+    # A watchlist of terms alone (a term, or terms any of which will do: most of them), as
+    # (atom, term, field or None): its hits are read without walking the expression.
+    terms: tuple[tuple[int, str, str | None], ...] | None = None
 
 
 def _distance(a: _Position, b: _Position) -> int:
@@ -232,6 +235,13 @@ class Matcher:
             expression = watchlist_expression(w)
             compiled = _CompiledWatchlist(w, expression, order)
             self._collect(expression, compiled.atom_ids)
+            nodes = expression.children if isinstance(expression, Or) else (expression,)
+            if all(isinstance(node, Term) for node in nodes):
+                compiled.terms = tuple(
+                    (self._term_atom[(node.text, node.prefix)], node.text, node.field)
+                    for node in nodes
+                    if isinstance(node, Term)
+                )
             self._compiled.append(compiled)
         self._by_atom: dict[int, list[_CompiledWatchlist]] = defaultdict(list)
         for c in self._compiled:
@@ -447,7 +457,13 @@ class Matcher:
             if w.sources and (article.source or "") not in w.sources:
                 continue
             hits: list[tuple[_Position, str]] = []
-            if not self._evaluate(c.expression, found, by_name, w.fields, hits):
+            if c.terms is not None:  # what _evaluate finds for a term or an OR of terms
+                for atom_id, term, only in c.terms:
+                    scope = (only,) if only else w.fields
+                    hits.extend([(p, term) for p in found.get(atom_id, ()) if p.field in scope])
+                if not hits:
+                    continue
+            elif not self._evaluate(c.expression, found, by_name, w.fields, hits):
                 continue
             # One hit a place (field, first and last token; a place's sentence follows from its
             # first token), the last label found there.
