@@ -173,3 +173,7 @@ def test_term_watchlists_match_as_their_expression_does():
     walked = [matcher.match(a) for a in articles]
     assert fast == walked
     assert {r.watchlist for results in fast for r in results} == {w.name for w in watchlists}
+    # One place is not two mentions; one place's match is cut around it and marks it.
+    assert [r.watchlist for r in fast[1]] == ["any", "titled", "query"]
+    assert fast[1][0].snippet == "**Données** publiques"
+    assert [(h.field, h.start, h.end) for h in fast[1][0].hits] == [("title", 0, 7)]

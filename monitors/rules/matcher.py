@@ -18,7 +18,7 @@ import bisect
 import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
-from itertools import accumulate
+from itertools import accumulate, repeat
 from typing import NamedTuple, assert_never
 
 import ahocorasick
@@ -174,8 +174,15 @@ class _CompiledWatchlist:
     order: int
     atom_ids: set[int] = field(default_factory=set)
     # A watchlist of terms alone (a term, or terms any of which will do: most of them), as
-    # (atom, term, field or None): its hits are read without walking the expression.
-    terms: tuple[tuple[int, str, str | None], ...] | None = None
+    # (atom, term, fields searched or None for all): its hits are read without walking the
+    # expression.
+    terms: tuple[tuple[int, str, tuple[str, ...] | None], ...] | None = None
+
+
+def _scope(term: Term, watchlist: Watchlist) -> tuple[str, ...] | None:
+    """The fields a term of a watchlist is looked for in, None for both (nothing to filter)."""
+    scope = (term.field,) if term.field else watchlist.fields
+    return None if {"title", "text"} <= set(scope) else scope
 
 
 def _distance(a: _Position, b: _Position) -> int:
@@ -238,7 +245,7 @@ class Matcher:
             nodes = expression.children if isinstance(expression, Or) else (expression,)
             if all(isinstance(node, Term) for node in nodes):
                 compiled.terms = tuple(
-                    (self._term_atom[(node.text, node.prefix)], node.text, node.field)
+                    (self._term_atom[(node.text, node.prefix)], node.text, _scope(node, w))
                     for node in nodes
                     if isinstance(node, Term)
                 )
@@ -458,12 +465,26 @@ class Matcher:
                 continue
             hits: list[tuple[_Position, str]] = []
             if c.terms is not None:  # what _evaluate finds for a term or an OR of terms
-                for atom_id, term, only in c.terms:
-                    scope = (only,) if only else w.fields
-                    hits.extend([(p, term) for p in found.get(atom_id, ()) if p.field in scope])
+                for atom_id, term, scope in c.terms:
+                    places = found.get(atom_id)
+                    if not places:
+                        continue
+                    if scope is None:
+                        hits.extend(zip(places, repeat(term)))
+                    else:
+                        hits.extend([(p, term) for p in places if p.field in scope])
                 if not hits:
                     continue
             elif not self._evaluate(c.expression, found, by_name, w.fields, hits):
+                continue
+            if len(hits) == 1:  # most matches: one place, nothing to tell apart or sort
+                if w.min_mentions > 1:
+                    continue
+                p, label = hits[0]
+                f = by_name[p.field]
+                start, end = f.spans[p.first][0], f.spans[p.last][1]
+                hit = Hit(label, p.field, start, end)
+                results.append(MatchResult(w.name, (hit,), make_snippet(f.original, start, end)))
                 continue
             # One hit a place (field, first and last token; a place's sentence follows from its
             # first token), the last label found there.
