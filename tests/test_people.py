@@ -150,6 +150,30 @@ def test_people_deliveries_without_a_mail_server_fail_saying_what_to_set(team):
     assert "VEILLE_PEOPLE_MAIL" in error
 
 
+def test_removing_a_person_withdraws_the_alerts_waiting_for_them_saying_why(team, smtp):
+    """Their address is gone with them: what was still to be emailed to them is recorded as
+    failed, with the reason, instead of being retried until it gives up; others still get
+    theirs."""
+    db, rules, location = team
+    store.store_articles(db, [_article("autre", 4, "L'UM6P et le cloud national")])
+    match_pending(db, *rules, max_age=None, now=T0)
+    result = CliRunner().invoke(cli, ["--db", location, "users", "remove", "amina"])
+    assert result.exit_code == 0, result.output
+    assert "removed amina (2 pending alert(s) withdrawn)" in result.output  # cloud and um6p
+    rows = db.execute(
+        "SELECT state, last_error FROM deliveries WHERE channel = ?", ("person:amina",)
+    ).fetchall()
+    assert len(rows) == 2
+    for state, error in rows:
+        assert state == "failed" and "'amina' was removed from the users" in error
+    mail = PeopleMail(f"mailto://127.0.0.1:{smtp.port}?from=veille@example.ma", None)
+    report = Sender(db, rules.delivery, io.StringIO(), min_interval=0, people=mail).deliver_pending(
+        now=T0
+    )
+    assert report.retrying == 0
+    assert [m["To"] for m in smtp.messages] == ["karim@example.ma"]
+
+
 def test_signed_links_work_once_for_their_purpose_and_never_when_changed_or_expired(team):
     db, _, _ = team
     token = links.issue(db, "not-relevant", "amina", "cloud", 7, "presse", now=T0)

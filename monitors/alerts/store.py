@@ -358,6 +358,19 @@ def _settle_one(db: Database, outcome: Settled) -> None:
         )
 
 
+def withdraw(db: Database, channel: str, reason: str) -> int:
+    """End a channel's pending deliveries as failed, with `reason` as their error: for a
+    person removed from the team, whose address is gone, so that they are neither retried
+    until they give up nor left pending forever, and `veille alerts` says why. Returns how
+    many were withdrawn. A delivery being sent at that moment finishes as it would."""
+    cursor = db.execute(
+        "UPDATE deliveries SET state = 'failed', last_error = ? "
+        "WHERE channel = ? AND state = 'pending'",
+        (reason, channel),
+    )
+    return cursor.rowcount
+
+
 def defer(db: Database, ids: Iterable[int], until: str) -> None:
     """Hold pending deliveries for a grouped message at `until`."""
     with db.transaction():

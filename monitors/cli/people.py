@@ -124,13 +124,20 @@ def list_users(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def remove(ctx: click.Context, name: str) -> None:
     """Remove NAME: their login, subscriptions and triage (their "not relevant" marks stay, as
-    the watchlists' counter-examples)."""
+    the watchlists' counter-examples); alerts still waiting to be emailed to them are withdrawn,
+    each recorded as failed with the reason."""
+    from monitors.alerts import store as alerts_store
+    from monitors.people.mail import channel_of
+
     db = _database(ctx)
     try:
         accounts.remove_user(db, name)
+        withdrawn = alerts_store.withdraw(
+            db, channel_of(name), f"not sent: {name!r} was removed from the users"
+        )
     finally:
         db.close()
-    echo(f"removed {name}")
+    echo(f"removed {name}" + (f" ({withdrawn} pending alert(s) withdrawn)" if withdrawn else ""))
 
 
 @users.command("passwd")
