@@ -111,6 +111,8 @@ PLAIN_TEXT = st.lists(
 @example("' ¶ l'État. . ! d'aujourd'hui", True)
 @example("¶ . ¶x. ¶ ' . y", True)
 @example("fin!l'État?d'un", True)
+@example("Le roi part. Il revient à Fès! Fin", True)  # one space a word, none a break
+@example("Le roi  part.Il revient", True)  # not so: the places found word by word
 def test_plain_folding_paths_equal_the_reference_folding(text, sentences):
     """The tokens made by whole-text substitutions (the plain path of fold_tokens, and
     FoldedWords, the matcher's tokens with their spans found when asked) are the reference's."""

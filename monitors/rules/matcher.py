@@ -83,10 +83,15 @@ class _Field:
     folded: FoldedWords  # the words, and their places in `original` when asked
 
     @functools.cached_property
+    def bounds(self) -> tuple[list[int], list[int]]:
+        """Each token's start and each token's end in `original`: read only for a field a
+        watchlist matched (most are not)."""
+        return self.folded.bounds()
+
+    @property
     def spans(self) -> list[tuple[int, int]]:
-        """Each token's (start, end) in `original`: read only for a field a watchlist matched
-        (most are not)."""
-        return self.folded.spans()
+        """Each token's (start, end) in `original`."""
+        return list(zip(*self.bounds, strict=True))
 
 
 class _Stems(dict[str, str]):
@@ -482,7 +487,8 @@ class Matcher:
                     continue
                 p, label = hits[0]
                 f = by_name[p.field]
-                start, end = f.spans[p.first][0], f.spans[p.last][1]
+                starts, ends = f.bounds
+                start, end = starts[p.first], ends[p.last]
                 hit = Hit(label, p.field, start, end)
                 results.append(MatchResult(w.name, (hit,), make_snippet(f.original, start, end)))
                 continue
@@ -496,9 +502,9 @@ class Matcher:
             else:
                 ordered = sorted(unique.values(), key=_hit_order)
             explained = tuple(
-                Hit(label, p.field, spans[p.first][0], spans[p.last][1])
+                Hit(label, p.field, starts[p.first], ends[p.last])
                 for p, label in ordered
-                for spans in (by_name[p.field].spans,)
+                for starts, ends in (by_name[p.field].bounds,)
             )
             results.append(MatchResult(w.name, explained, make_snippet_for(by_name, explained)))
         return results
