@@ -158,6 +158,8 @@ def test_term_watchlists_match_as_their_expression_does():
         Watchlist("titled", "Titled", ("cloud", "données"), fields=("title",)),
         Watchlist("query", "Query", query=parse_query("title:cloud OR numéri* OR données")),
         Watchlist("twice", "Twice", ("cloud", "données"), min_mentions=2),
+        Watchlist("numeric", "Numeric", ("numérique",)),
+        Watchlist("cloud-twice", "Cloud twice", ("cloud",), min_mentions=2),
     ]
     articles = [
         ArticleText("Le cloud national", "Les données du cloud. La souveraineté numérique."),
@@ -167,13 +169,15 @@ def test_term_watchlists_match_as_their_expression_does():
     ]
     matcher = Matcher(watchlists)
     assert all(c.terms is not None for c in matcher._compiled)
+    # One term in both fields, one mention enough: its places read as they are.
+    assert [c.watchlist.name for c in matcher._compiled if c.single] == ["one", "numeric"]
     fast = [matcher.match(a) for a in articles]
     for compiled in matcher._compiled:
-        compiled.terms = None
+        compiled.terms = compiled.single = None
     walked = [matcher.match(a) for a in articles]
     assert fast == walked
     assert {r.watchlist for results in fast for r in results} == {w.name for w in watchlists}
     # One place is not two mentions; one place's match is cut around it and marks it.
-    assert [r.watchlist for r in fast[1]] == ["any", "titled", "query"]
+    assert [r.watchlist for r in fast[1]] == ["any", "titled", "query", "numeric"]
     assert fast[1][0].snippet == "**Données** publiques"
     assert [(h.field, h.start, h.end) for h in fast[1][0].hits] == [("title", 0, 7)]

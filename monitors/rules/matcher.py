@@ -182,6 +182,9 @@ class _CompiledWatchlist:
     # (atom, term, fields searched or None for all): its hits are read without walking the
     # expression.
     terms: tuple[tuple[int, str, tuple[str, ...] | None], ...] | None = None
+    # A watchlist of one term looked for in both fields, one mention enough (most of them), as
+    # (atom, term): its hits are the atom's places as they are.
+    single: tuple[int, str] | None = None
 
 
 def _scope(term: Term, watchlist: Watchlist) -> tuple[str, ...] | None:
@@ -254,6 +257,12 @@ class Matcher:
                     for node in nodes
                     if isinstance(node, Term)
                 )
+                if (
+                    len(compiled.terms) == 1
+                    and compiled.terms[0][2] is None
+                    and w.min_mentions == 1
+                ):
+                    compiled.single = compiled.terms[0][:2]
             self._compiled.append(compiled)
         self._by_atom: dict[int, list[_CompiledWatchlist]] = defaultdict(list)
         for c in self._compiled:
@@ -356,6 +365,8 @@ class Matcher:
                         places[(name, first)] = _Position(name, first, last, sentence[first])
         return {
             atom_id: [places[place] for place in sorted(places)]
+            if len(places) > 1
+            else list(places.values())  # most atoms: one place, nothing to sort
             for atom_id, places in found.items()
         }
 
@@ -468,8 +479,21 @@ class Matcher:
                 continue
             if w.sources and (article.source or "") not in w.sources:
                 continue
-            hits: list[tuple[_Position, str]] = []
-            if c.terms is not None:  # what _evaluate finds for a term or an OR of terms
+            hits: list[tuple[_Position, str]]
+            if c.single is not None:  # the general path's hits, read directly
+                atom_id, term = c.single
+                where = found[atom_id]  # found: the watchlist is a candidate through it
+                if len(where) == 1:  # most matches: one place, its hit and snippet made here
+                    p = where[0]
+                    f = by_name[p.field]
+                    starts, ends = f.bounds
+                    start, end = starts[p.first], ends[p.last]
+                    snippet = make_snippet(f.original, start, end)
+                    results.append(MatchResult(w.name, (Hit(term, p.field, start, end),), snippet))
+                    continue
+                hits = list(zip(where, repeat(term)))
+            elif c.terms is not None:  # what _evaluate finds for a term or an OR of terms
+                hits = []
                 for atom_id, term, scope in c.terms:
                     places = found.get(atom_id)
                     if not places:
@@ -480,8 +504,10 @@ class Matcher:
                         hits.extend([(p, term) for p in places if p.field in scope])
                 if not hits:
                     continue
-            elif not self._evaluate(c.expression, found, by_name, w.fields, hits):
-                continue
+            else:
+                hits = []
+                if not self._evaluate(c.expression, found, by_name, w.fields, hits):
+                    continue
             if len(hits) == 1:  # most matches: one place, nothing to tell apart or sort
                 if w.min_mentions > 1:
                     continue
