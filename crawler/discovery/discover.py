@@ -222,29 +222,20 @@ def _url_fields(url: lxml.etree._Element) -> tuple[str | None, str | None, str |
     sitemap namespace's loc and lastmod before un-namespaced ones, as findtext gave them
     (`url.findtext(ns + "loc") or url.findtext("loc")`, `news/title`: the first title of the
     first news element holding one)."""
-    loc = bare_loc = lastmod = bare_lastmod = title = published = None
+    first: dict[object, str] = {}  # a child's tag: the text of the first child of that tag
+    news: dict[object, str] = {}  # the same for the children of the news elements
     for child in url:
-        tag = child.tag
-        if tag == _LOC:
-            if loc is None:
-                loc = child.text or ""
-        elif tag == "loc":
-            if bare_loc is None:
-                bare_loc = child.text or ""
-        elif tag == _LASTMOD:
-            if lastmod is None:
-                lastmod = child.text or ""
-        elif tag == "lastmod":
-            if bare_lastmod is None:
-                bare_lastmod = child.text or ""
-        elif tag == _NEWS:
+        if child.tag == _NEWS:
             for part in child:
-                if part.tag == _NEWS_TITLE:
-                    if title is None:
-                        title = part.text or ""
-                elif part.tag == _NEWS_DATE and published is None:
-                    published = part.text or ""
-    return loc or bare_loc, title, published, lastmod or bare_lastmod
+                news.setdefault(part.tag, part.text or "")
+        else:
+            first.setdefault(child.tag, child.text or "")
+    return (
+        first.get(_LOC) or first.get("loc"),
+        news.get(_NEWS_TITLE),
+        news.get(_NEWS_DATE),
+        first.get(_LASTMOD) or first.get("lastmod"),
+    )
 
 
 def decode_html(body: bytes | str, content_type: str = "") -> str:
