@@ -179,3 +179,11 @@ def test_an_address_no_parser_accepts_costs_a_listing_only_its_own_link():
     found = parse_listing(based.encode(), "https://site.ma/rubrique/", "text/html")
     assert [link.url for link in found.links] == ["https://site.ma/a", "https://site.ma/b"]
     assert found.skipped["bad address"] == 2
+
+
+def test_an_address_no_parser_accepts_costs_a_robots_txt_only_its_own_sitemap(caplog):
+    robots = f"User-agent: *\nSitemap: {BROKEN}\nSitemap: https://site.ma/sitemap.xml\n".encode()
+    with caplog.at_level("WARNING", logger="crawler.discovery.discover"):
+        found = robots_sitemaps(robots, SiteHosts(["https://site.ma/"]))
+    assert found == ["https://site.ma/sitemap.xml"]
+    assert "robots.txt Sitemap 'http://[::1/article-cassé' skipped: not an address" in caplog.text

@@ -347,11 +347,16 @@ def _anchor_text(anchor: lxml.html.HtmlElement) -> str | None:
 def robots_sitemaps(body: bytes, site: SiteHosts) -> list[str]:
     """The `Sitemap:` URLs of a robots.txt that are on the source's own hosts (http or https)."""
     parser = Protego.parse(body.decode("utf-8", errors="replace"))
-    return [
-        url
-        for url in parser.sitemaps
-        if urlsplit(url).scheme in ("http", "https") and site.owns(url)
-    ][:20]
+    found = []
+    for url in parser.sitemaps:
+        try:
+            wanted = urlsplit(url).scheme in ("http", "https") and site.owns(url)
+        except ValueError as exc:  # a broken IPv6 literal, say: this line only, not the others
+            logger.warning("robots.txt Sitemap %r skipped: not an address (%s)", url[:80], exc)
+            continue
+        if wanted:
+            found.append(url)
+    return found[:20]
 
 
 def parse_entry_point(
