@@ -118,6 +118,37 @@ def test_one_email_per_person_for_an_article_matching_three_watchlists_naming_th
         links.use(db, unsubscribe, "unsubscribe")
 
 
+def test_a_message_of_one_watchlist_offers_the_mail_clients_one_click_unsubscribe(team, smtp):
+    """RFC 2369/8058 headers name a signed unsubscribe link of that watchlist (the mail client's
+    own "unsubscribe" button); a message of several watchlists carries none, and the mail URL's
+    own +Header=value headers stay on every message."""
+    db, rules, _ = team
+    store.store_articles(db, [_article("presse", 5, "Le cloud national")])  # cloud alone
+    match_pending(db, *rules, max_age=None, now=T0)
+    template = f"mailto://127.0.0.1:{smtp.port}?from=veille@example.ma&+X-Equipe=veille"
+    sender = Sender(
+        db, rules.delivery, io.StringIO(), min_interval=0, people=PeopleMail(template, READER)
+    )
+    sender.deliver_pending(now=T0)
+    store.store_articles(db, [_article("presse", 6, "L'UM6P et le cloud")])  # cloud and um6p
+    match_pending(db, *rules, max_age=None, now=T0)
+    sender.deliver_pending(now=T0)
+    single, several = [m for m in smtp.messages if m["To"] == "amina@example.ma"]
+    assert single["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    (url,) = re.findall(r"^<(\S+)>$", single["List-Unsubscribe"])
+    assert url.startswith(f"{READER}/links/unsubscribe/")
+    claims = links.check(db, url.rsplit("/", 1)[1], "unsubscribe")
+    assert (claims.person, claims.watchlist) == ("amina", "cloud")
+    assert several["List-Unsubscribe"] is None and several["List-Unsubscribe-Post"] is None
+    assert single["X-Equipe"] == "veille" and several["X-Equipe"] == "veille"
+    karim = next(m for m in smtp.messages if m["To"] == "karim@example.ma")
+    assert _claims(re.findall(r"unsubscribe/([\w.-]+)>", karim["List-Unsubscribe"])[0]) == {
+        **_claims(re.findall(r"unsubscribe/([\w.-]+)>", karim["List-Unsubscribe"])[0]),
+        "person": "karim",
+        "watchlist": "um6p",
+    }
+
+
 def _claims(token: str) -> dict:
     payload = token.split(".")[0]
     return json.loads(links._decode(payload))

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import base64
 import re
+import urllib.error
+import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -256,6 +258,75 @@ def test_signed_links_work_without_login_once_and_open_nothing_else(reader, team
         )[0]
         == 401
     )
+
+
+def test_a_mail_providers_one_click_unsubscribe_needs_no_login_nor_form_token(reader, team_db):
+    """RFC 8058: the provider's servers POST `List-Unsubscribe=One-Click` (multipart or
+    urlencoded) to the List-Unsubscribe address, with no cookie; the signed link is the whole
+    authorization. Any other token-less POST to a link is still refused."""
+    db_path, _, _ = team_db
+    db = store.open_database(db_path)
+    accounts.add_user(db, "yasmine", None, "yasmine@example.ma", ("cloud", "um6p"))
+    first = links.issue(db, "unsubscribe", "yasmine", "cloud")
+    second = links.issue(db, "unsubscribe", "yasmine", "um6p")
+    db.close()
+    refused = post_raw(
+        f"{reader}/links/unsubscribe/{first}",
+        b"confirm=1",
+        "application/x-www-form-urlencoded",
+    )
+    assert refused[0] == 403
+    assert people_store.followed(store.open_database(db_path), "yasmine") == ["cloud", "um6p"]
+    boundary = "----veilleBoundary7MA4YWxk"
+    body = (
+        f"--{boundary}\r\n"
+        'Content-Disposition: form-data; name="List-Unsubscribe"\r\n\r\n'
+        f"One-Click\r\n--{boundary}--\r\n"
+    ).encode()
+    status, page = post_raw(
+        f"{reader}/links/unsubscribe/{first}", body, f"multipart/form-data; boundary={boundary}"
+    )
+    assert status == 200, page
+    assert people_store.followed(store.open_database(db_path), "yasmine") == ["um6p"]
+    status, _ = post_raw(
+        f"{reader}/links/unsubscribe/{second}",
+        b"List-Unsubscribe=One-Click",
+        "application/x-www-form-urlencoded",
+    )
+    assert status == 200
+    assert people_store.followed(store.open_database(db_path), "yasmine") == []
+    # once only, like every signed link; and only an unsubscribe link takes it
+    assert (
+        post_raw(
+            f"{reader}/links/unsubscribe/{second}",
+            b"List-Unsubscribe=One-Click",
+            "application/x-www-form-urlencoded",
+        )[0]
+        == 403
+    )
+    db = store.open_database(db_path)
+    mute = links.issue(db, "mute", "yasmine", "cloud", None, "autre")
+    db.close()
+    assert (
+        post_raw(
+            f"{reader}/links/mute/{mute}",
+            b"List-Unsubscribe=One-Click",
+            "application/x-www-form-urlencoded",
+        )[0]
+        == 403
+    )
+
+
+def post_raw(url: str, body: bytes, content_type: str) -> tuple[int, str]:
+    """A POST as a mail provider's server sends it: no cookie, no browser headers."""
+    request = urllib.request.Request(
+        url, data=body, method="POST", headers={"Content-Type": content_type}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
 
 
 def test_behind_the_proxy_each_user_is_a_person_made_on_first_visit(team_db):

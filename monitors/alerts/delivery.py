@@ -137,6 +137,7 @@ class Sender:
         self._sleep = sleep
         self._apprise: dict[str, apprise.Apprise] = {}
         self._last_sent: dict[str, float] = {}  # when each channel's last message went out
+        self._url_headers: dict[int, dict[str, str]] = {}  # a person plugin's URL headers
 
     # -- channels ----------------------------------------------------------------------------------
 
@@ -214,13 +215,20 @@ class Sender:
             self._apprise[url] = target
         return target, None
 
-    def send(self, channel: str, message: Message) -> str | None:
-        """Send one message; None on success, else a reason without secrets."""
+    def send(
+        self, channel: str, message: Message, headers: dict[str, str] | None = None
+    ) -> str | None:
+        """Send one message; None on success, else a reason without secrets. `headers` are the
+        person's email headers of this message (PeopleMail.list_headers)."""
         person = person_of(channel)
         if person is not None:
             target, reason = self._person_target(person)
             if target is None:
                 return reason
+            for plugin in target:
+                mail: Any = plugin  # apprise's email plugin sends its `headers` with each message
+                own = self._url_headers.setdefault(id(mail), dict(mail.headers))
+                mail.headers = {**own, **(headers or {})}  # the URL's +Header=value, this one's
             with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as captured:
                 ok = target.notify(
                     body=message.body, title=message.subject, body_format=message.format
@@ -453,11 +461,17 @@ class Sender:
             if self._claim(ids):
                 self._finish(rows, str(exc), now, report)
             return
+        person = person_of(channel)
+        headers = (
+            self.people.list_headers(self.db, person, [row["watchlist"] for row in rows], now)
+            if person is not None
+            else {}
+        )
         self._pace(channel)
         if not self._claim(ids):
             return  # another sender took some of them
         try:
-            error = self.send(channel, message)
+            error = self.send(channel, message, headers)
         finally:
             self._last_sent[channel] = self._clock()
         if error is None:

@@ -96,6 +96,33 @@ class PeopleMail:
             listed.append(entry)
         return {"article": f"{base}/articles/{row['article_id']}", "watchlists": listed}
 
+    def list_headers(
+        self, db: Any, person: str, watchlists: list[str], now: datetime | None = None
+    ) -> dict[str, str]:
+        """The headers that let a mail client offer "unsubscribe" itself (RFC 2369 and RFC 8058
+        one-click: Gmail, Outlook and Yahoo show the button, and bulk-sender rules ask for it):
+        a signed unsubscribe link of the message's watchlist, for a message of one watchlist.
+        A message of several watchlists gets none (one click would have to choose one); its
+        body carries each watchlist's link. None without the reader's address either."""
+        if not self.reader_url or len(set(watchlists)) != 1:
+            return {}
+        now = now or datetime.now(UTC)
+        if self._secret is None:
+            self._secret = signed_links.secret_of(db, now)
+        token = signed_links.make(
+            self._secret,
+            "unsubscribe",
+            person,
+            watchlists[0],
+            now=now,
+            lifetime=self.link_lifetime,
+        )
+        url = f"{self.reader_url.rstrip('/')}/links/unsubscribe/{token}"
+        return {
+            "List-Unsubscribe": f"<{url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        }
+
 
 def from_settings(
     mail_template: str | None, reader_url: str | None, secrets: dict[str, str]

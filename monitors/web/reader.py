@@ -10,6 +10,9 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import parse_qsl, urlencode
 
@@ -52,15 +55,38 @@ def language(request: Request) -> str:
 
 
 async def read_form(request: Request) -> dict[str, str] | None:
-    """The form's fields (application/x-www-form-urlencoded, what the reader's forms send), or
-    None when the body is larger than MAX_FORM_BYTES."""
+    """The form's fields, or None when the body is larger than MAX_FORM_BYTES.
+
+    The reader's own forms send application/x-www-form-urlencoded; multipart/form-data is read
+    too, because mail providers send an email's one-click unsubscribe (RFC 8058) that way."""
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
         if len(body) > MAX_FORM_BYTES:
             return None
+    content_type = request.headers.get("content-type", "")
+    if content_type.split(";")[0].strip().lower() == "multipart/form-data":
+        return multipart_fields(content_type, bytes(body))
     fields = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
     return {key: value for key, value in fields}
+
+
+def multipart_fields(content_type: str, body: bytes) -> dict[str, str]:
+    """The text fields of a multipart/form-data body (files and unnamed parts left out; a body
+    that is not multipart gives no fields), read with the standard library's MIME parser."""
+    head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode("latin-1", "replace")
+    message = BytesParser(policy=policy.HTTP).parsebytes(head + body)
+    if not isinstance(message, EmailMessage) or not message.is_multipart():
+        return {}
+    fields: dict[str, str] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not isinstance(name, str) or part.get_filename() is not None:
+            continue
+        payload = part.get_payload(decode=True)
+        if isinstance(payload, bytes):
+            fields[name] = payload.decode(part.get_content_charset() or "utf-8", "replace")
+    return fields
 
 
 class Reader:

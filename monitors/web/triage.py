@@ -286,7 +286,7 @@ class PeopleViews:
         done = False
         try:
             if request.method == "POST":
-                form = await self._checked_form(request)
+                form = await self._checked_form(request, one_click=purpose == "unsubscribe")
                 if isinstance(form, Response):
                     return form
                 with self.writing_db() as db:
@@ -321,7 +321,12 @@ class PeopleViews:
 
     # -- helpers -----------------------------------------------------------------------------------
 
-    async def _checked_form(self, request: Request) -> dict[str, str] | Response:
+    async def _checked_form(
+        self, request: Request, one_click: bool = False
+    ) -> dict[str, str] | Response:
+        """The POSTed form, or the refusal page. With `one_click`, a mail provider's RFC 8058
+        one-click unsubscribe (`List-Unsubscribe=One-Click`, sent by its servers with no cookie
+        nor form token) passes: the signed link in the address is its whole authorization."""
         labels = LABELS[self.language(request)]
         form = await self.read_form(request)
         if form is None:
@@ -332,6 +337,8 @@ class PeopleViews:
                 heading=labels["refused"],
                 message=labels["form_too_large"],
             )
+        if one_click and form.get("List-Unsubscribe") == "One-Click":
+            return form
         refused = self.form_guard.refusal(request, form)
         if refused:
             log.warning("form refused on %s: %s", request.url.path, refused)
