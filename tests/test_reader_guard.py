@@ -131,8 +131,25 @@ def test_a_cross_site_post_without_the_token_is_refused(web):
         "POST",
         urllib.parse.urlencode(fields),
     )
-    assert status == 403 and "refused: this form was sent by another site's page" in body
+    assert status == 403 and "refusé : ce formulaire a été envoyé par la page d'un autre" in body
     assert "Retenu par cette veille" not in body
+    # in the reader's language: English and Arabic pages say it in theirs
+    for language, said in (
+        ("en", "refused: this form was sent by another site's page (Sec-Fetch-Site: cross-site)"),
+        ("ar", "مرفوض: أُرسلت هذه الاستمارة من صفحة موقع آخر"),
+    ):
+        status, _, body = request(
+            web,
+            WATCHLIST,
+            {
+                **cross_site,
+                "Accept-Language": language,
+                "Content-Type": "application/x-www-form-urlencoded",
+            },
+            "POST",
+            urllib.parse.urlencode(fields),
+        )
+        assert status == 403 and said in html.unescape(body), language
     # a client that sends no browser header still needs the page's token
     status, _, body = request(
         web,
@@ -141,16 +158,18 @@ def test_a_cross_site_post_without_the_token_is_refused(web):
         "POST",
         urllib.parse.urlencode({**fields, "form_token": "forged"}),
     )
-    assert status == 403 and "this form has no valid token" in body
+    assert status == 403 and "ce formulaire n'a pas de jeton valide" in html.unescape(body)
     # the token of another browser (another cookie) does not fit either
     other_token = FormClient().token(web + WATCHLIST)
     status, body = FormClient().post(web + WATCHLIST, fields, token=other_token)
-    assert status == 403 and "no valid token" in body
+    assert status == 403 and "pas de jeton valide" in html.unescape(body)
     client = FormClient()
     status, body = client.post(web + WATCHLIST, fields, headers=cross_site)
-    assert status == 403 and "another site's page" in body  # the token alone is not enough
+    assert status == 403 and "page d'un autre site" in html.unescape(
+        body
+    )  # the token alone is not enough
     status, body = client.post(web + WATCHLIST, fields, headers={"Origin": "http://evil.test"})
-    assert status == 403 and "not from this server's pages" in body
+    assert status == 403 and "pas depuis les pages de ce serveur" in html.unescape(body)
     status, body = client.post(
         web + WATCHLIST, fields, headers={"Sec-Fetch-Site": "same-origin", "Origin": web}
     )

@@ -41,6 +41,7 @@ from monitors.service.editing import (
     save_change,
     watchlist_fields,
 )
+from monitors.web.forms import Refusal
 from monitors.web.i18n_editing import add_editing_arabic
 from monitors.web.opml import opml_document
 
@@ -212,7 +213,7 @@ class ReaderParts:
     language: Callable[[Request], str]
     reader_labels: Callable[[str], dict]  # the reader's own labels in a language
     read_form: Callable[[Request], Awaitable[dict[str, str] | None]]
-    refusal: Callable[[Request, dict[str, str]], str | None]
+    refusal: Callable[[Request, dict[str, str]], Refusal | None]
     # (rule set, watchlist name, days, labels) -> (the backtest's result, HTTP status)
     backtest: Callable[[RuleSet, str, int, dict], Awaitable[tuple[dict, int]]]
     # (rule set, watchlist name, form, labels) -> (the rule test's result, HTTP status)
@@ -338,7 +339,7 @@ def routes(parts: ReaderParts) -> list[Route]:
         problem = parts.refusal(request, form)
         if problem:
             log.warning("form refused on %s: %s", request.url.path, problem)
-            return None, refused(request, 403, problem)
+            return None, refused(request, 403, problem.text(parts.language(request)))
         return form, None
 
     def channels() -> list[str]:

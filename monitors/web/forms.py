@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -35,6 +36,53 @@ def is_https(request: Request) -> bool:
         return True
     forwarded = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
     return forwarded == "https" or "proto=https" in request.headers.get("forwarded", "").lower()
+
+
+REFUSALS = {
+    "en": {
+        "cross_site": "refused: this form was sent by another site's page (Sec-Fetch-Site: "
+        "{detail}); open the page on this server and send the form from there",
+        "origin": "refused: this form was sent from {detail}, not from this server's pages; "
+        "open the page on this server and send the form from there",
+        "token": "refused: this form has no valid token (it was not sent from this server's "
+        "page, or the server restarted since the page was shown); reload the page and send it "
+        "again",
+    },
+    "fr": {
+        "cross_site": "refusé : ce formulaire a été envoyé par la page d'un autre site "
+        "(Sec-Fetch-Site : {detail}) ; ouvrez la page sur ce serveur et envoyez le formulaire "
+        "depuis celle-ci",
+        "origin": "refusé : ce formulaire a été envoyé depuis {detail}, pas depuis les pages de "
+        "ce serveur ; ouvrez la page sur ce serveur et envoyez le formulaire depuis celle-ci",
+        "token": "refusé : ce formulaire n'a pas de jeton valide (il n'a pas été envoyé depuis "
+        "une page de ce serveur, ou le serveur a redémarré depuis l'affichage de la page) ; "
+        "rechargez la page et envoyez-le de nouveau",
+    },
+    "ar": {
+        "cross_site": "مرفوض: أُرسلت هذه الاستمارة من صفحة موقع آخر (Sec-Fetch-Site: {detail})؛ "
+        "افتح الصفحة على هذا الخادم وأرسل الاستمارة منها",
+        "origin": "مرفوض: أُرسلت هذه الاستمارة من {detail}، لا من صفحات هذا الخادم؛ افتح الصفحة "
+        "على هذا الخادم وأرسل الاستمارة منها",
+        "token": "مرفوض: ليس لهذه الاستمارة رمز صالح (لم تُرسل من صفحة هذا الخادم، أو أُعيد تشغيل "
+        "الخادم بعد عرض الصفحة)؛ أعد تحميل الصفحة وأرسلها من جديد",
+    },
+}
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a POST was refused: said to the user in the page's language (`text`), logged in
+    English (`str()`)."""
+
+    reason: str  # a key of REFUSALS
+    detail: str = ""  # the Sec-Fetch-Site value or the quoted Origin
+
+    def text(self, language: str) -> str:
+        words = REFUSALS.get(language, REFUSALS["en"])
+        return words[self.reason].format(detail=self.detail)
+
+    def __str__(self) -> str:
+        return self.text("en")
 
 
 class FormGuard:
@@ -59,28 +107,18 @@ class FormGuard:
             COOKIE, nonce, httponly=True, samesite="strict", secure=is_https(request), path="/"
         )
 
-    def refusal(self, request: Request, form: dict[str, str]) -> str | None:
-        """Why this POST is refused (said to the user), or None when it is the reader's own."""
+    def refusal(self, request: Request, form: dict[str, str]) -> Refusal | None:
+        """Why this POST is refused, or None when it is the reader's own."""
         site = request.headers.get("sec-fetch-site", "").lower()
         if site in ("cross-site", "same-site"):
-            return (
-                "refused: this form was sent by another site's page (Sec-Fetch-Site: "
-                f"{site}); open the page on this server and send the form from there"
-            )
+            return Refusal("cross_site", site)
         origin = request.headers.get("origin")
         if origin is not None:
             host = origin.partition("://")[2]
             if origin == "null" or not self.allowed.allows(host):
-                return (
-                    f"refused: this form was sent from {origin[:80]!r}, not from this server's "
-                    "pages; open the page on this server and send the form from there"
-                )
+                return Refusal("origin", repr(origin[:80]))
         nonce = request.cookies.get(COOKIE, "")
         sent = form.get(FIELD, "")
         if not nonce or not sent or not hmac.compare_digest(self._sign(nonce), sent):
-            return (
-                "refused: this form has no valid token (it was not sent from this server's page, "
-                "or the server restarted since the page was shown); reload the page and send it "
-                "again"
-            )
+            return Refusal("token")
         return None

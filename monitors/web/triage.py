@@ -343,7 +343,11 @@ class PeopleViews:
         if refused:
             log.warning("form refused on %s: %s", request.url.path, refused)
             return self.page(
-                request, "error.html", status=403, heading=labels["refused"], message=refused
+                request,
+                "error.html",
+                status=403,
+                heading=labels["refused"],
+                message=refused.text(self.language(request)),
             )
         return form
 

@@ -60,7 +60,11 @@ async def watchlist(reader: Reader, request: Request) -> Response:
         if refused:
             log.warning("form refused on %s: %s", request.url.path, refused)
             return reader.page(
-                request, "error.html", status=403, heading=labels["refused"], message=refused
+                request,
+                "error.html",
+                status=403,
+                heading=labels["refused"],
+                message=refused.text(language(request)),
             )
         if "backtest" in form:
             days = bounded(form.get("backtest"), 30, 1, 3650)
