@@ -19,11 +19,14 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Literal, Protocol
 
 import sqlite_utils
+
+from crawler.core.errors import DatabaseError
 
 Engine = Literal["sqlite", "postgresql"]
 Params = Sequence[Any] | Mapping[str, Any]
@@ -92,6 +95,57 @@ def mask_password(text: str, location: str) -> str:
     return text
 
 
+# How long an SQLite connection waits for a lock held by another connection (its busy timeout),
+# and how long an open waits for the switch to WAL mode, before giving up with
+# `locked_error`. Read at each open, so a test may shorten it.
+BUSY_TIMEOUT_SECONDS = 30.0
+
+
+def is_busy(exc: BaseException) -> bool:
+    """True for SQLite's "database is locked": SQLITE_BUSY, whichever its extended code
+    (recovery, snapshot, timeout)."""
+    if not isinstance(exc, sqlite3.OperationalError):
+        return False
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is None:  # pragma: no cover - an error raised by Python code, not by SQLite
+        return "database is locked" in str(exc)
+    return bool(code & 0xFF == sqlite3.SQLITE_BUSY)
+
+
+def locked_error(path: object, exc: BaseException, seconds: float) -> DatabaseError:
+    """What a user can do when the database stayed locked for the whole busy timeout: the
+    message names the file and how long the open waited."""
+    return DatabaseError(
+        f"database {path} is locked by another veille process for {seconds:g} s: it held a "
+        f"write (a migration, a store batch) all that time ({exc}); retry once it is done, or "
+        "stop the process that holds it (a long write by another tool holds it too)"
+    )
+
+
+def switch_to_wal(conn: sqlite3.Connection, timeout: float) -> str:
+    """Put the database in WAL mode (readers beside the one writer), waiting up to `timeout`
+    seconds for a write lock held by another connection; returns the journal mode.
+
+    The busy timeout does not cover this switch. `PRAGMA journal_mode=wal` reads the file's
+    header, then upgrades that read to a write, and SQLite refuses such an upgrade at once,
+    without calling the busy handler, while another connection holds the write lock (two
+    upgraders waiting for each other would deadlock): six processes opening a new database
+    together saw "database is locked" at once whenever two switches overlapped. So the switch
+    is tried again after short pauses until `timeout`. On a database already in WAL mode it
+    writes nothing and takes no write lock."""
+    deadline = time.monotonic() + timeout
+    pause = 0.001
+    while True:
+        try:
+            return str(conn.execute("PRAGMA journal_mode = wal").fetchone()[0])
+        except sqlite3.OperationalError as exc:
+            left = deadline - time.monotonic()
+            if not is_busy(exc) or left <= 0:
+                raise
+        time.sleep(min(pause, left))
+        pause = min(pause * 2, 0.05)
+
+
 class SQLiteDatabase(sqlite_utils.Database):
     """sqlite-utils' Database, with the interface the owners share with PostgreSQL."""
 
@@ -154,8 +208,6 @@ class PostgresDatabase:
         try:
             import psycopg
         except ImportError:  # pragma: no cover - depends on the installed extras
-            from crawler.core.errors import DatabaseError
-
             raise DatabaseError(
                 "PostgreSQL support is not installed; install it with: pip install 'veille[postgres]'"
             ) from None

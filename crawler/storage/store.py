@@ -23,13 +23,16 @@ from crawler.core.canonical import is_variant_url, normalize_escapes, url_key
 from crawler.core.errors import DatabaseError
 from crawler.core.owners import alive_here, this_process
 from crawler.core.times import iso, parse_timestamp, utcnow
-from crawler.storage import schema
+from crawler.storage import engine, schema
 from crawler.storage.engine import (
     Cursor,
     Database,
     SQLiteDatabase,
     database_errors,
+    is_busy,
     is_postgres_location,
+    locked_error,
+    switch_to_wal,
 )
 from crawler.storage.schema import apply_migrations
 from crawler.stories.fingerprint import Fingerprint, fingerprint
@@ -132,6 +135,8 @@ def open_database(path: str | Path, owners: Sequence[ModuleType] | None = None) 
     try:
         return _open_database(path, modules)
     except sqlite3.DatabaseError as exc:
+        if is_busy(exc):  # another process kept a write for the whole busy timeout
+            raise locked_error(path, exc, engine.BUSY_TIMEOUT_SECONDS) from None
         raise explain_database_error(path, exc) from None
     except PermissionError as exc:
         raise DatabaseError(
@@ -143,10 +148,20 @@ def open_database(path: str | Path, owners: Sequence[ModuleType] | None = None) 
 def _open_database(path: str | Path, owners: tuple[ModuleType, ...]) -> SQLiteDatabase:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
-    db = SQLiteDatabase(conn)
+    # The busy timeout: each statement waits that long for a lock another process holds.
+    timeout = engine.BUSY_TIMEOUT_SECONDS
+    conn = sqlite3.connect(str(path), timeout=timeout, check_same_thread=False)
+    try:
+        return _prepare(SQLiteDatabase(conn), owners, timeout)
+    except BaseException:
+        conn.close()
+        raise
+
+
+def _prepare(db: SQLiteDatabase, owners: tuple[ModuleType, ...], timeout: float) -> SQLiteDatabase:
+    """The connection's settings, WAL mode and the owners' pending migrations."""
+    conn = db.conn
     conn.create_function("veille_normalize_escapes", 1, normalize_escapes, deterministic=True)
-    conn.execute("PRAGMA busy_timeout = 30000")
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA cache_size = -32000")  # 32 MB of page cache: the LSH index stays hot
@@ -155,8 +170,7 @@ def _open_database(path: str | Path, owners: tuple[ModuleType, ...]) -> SQLiteDa
     # the small page cache one by one (at 100k articles: 0.13 ms a lookup mapped, 0.23 ms not).
     # Mapped pages count in RSS once read, but they are file pages the kernel can reclaim.
     conn.execute("PRAGMA mmap_size = 2147418112")
-    if db.journal_mode != "wal":
-        db.enable_wal()
+    switch_to_wal(conn, timeout)  # waits for another process's switch (or write) to end
     migrate(db, owners)
     return db
 
