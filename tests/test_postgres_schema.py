@@ -9,7 +9,7 @@ import threading
 import pytest
 
 from crawler.core.errors import DatabaseError
-from crawler.storage import postgres_schema, store
+from crawler.storage import engine, postgres_schema, store
 from crawler.storage.engine import mask_location, mask_password, postgres_sql
 
 pytestmark = pytest.mark.slow  # end-to-end: real processes (README, "Development")
@@ -144,6 +144,58 @@ def test_concurrent_first_opens_migrate_once(postgres_cluster):
         == len(set(steps))
         == len(postgres_schema.all_steps(postgres_schema.owner_modules()))
     )
+
+
+def test_an_open_waits_for_the_migrations_lock_then_gives_up_saying_so(
+    postgres_cluster, monkeypatch
+):
+    """Another process migrating holds the migrations' advisory lock (a lock of that database):
+    an open waits for it (here 0.3 s) and migrates; held past the wait, the open says so
+    instead of waiting on (it used to wait for as long as the lock was held, with no end)."""
+    import psycopg
+
+    def hold(url: str, seconds: float) -> tuple[threading.Timer, threading.Event]:
+        holder = psycopg.connect(url, autocommit=True)
+        holder.execute("SELECT pg_advisory_lock(%s)", (postgres_schema.MIGRATIONS_LOCK,))
+        released = threading.Event()
+
+        def release() -> None:
+            released.set()
+            holder.close()  # the session's locks go with it
+
+        timer = threading.Timer(seconds, release)
+        timer.start()
+        return timer, released
+
+    url = postgres_cluster.empty_database()
+    timer, released = hold(url, 0.3)
+    db = store.open_database(url)
+    timer.join()
+    assert released.is_set()  # it waited for the lock
+    steps = postgres_schema.all_steps(postgres_schema.owner_modules())
+    assert len(postgres_schema.applied(db.conn)) == len(steps)
+    db.close()
+
+    monkeypatch.setattr(engine, "BUSY_TIMEOUT_SECONDS", 0.2)
+    url = postgres_cluster.empty_database()
+    timer, released = hold(url, 5)  # where the old code's wait ended
+    try:
+        with pytest.raises(DatabaseError) as raised:
+            store.open_database(url)
+        assert not released.is_set()
+    finally:
+        timer.cancel()
+        timer.join()
+        if not released.is_set():
+            timer.function()
+    message = str(raised.value)
+    assert f"PostgreSQL database {mask_location(url)} is locked by another veille process " in (
+        message
+    )
+    assert "for 0.2 s" in message and "lock timeout" in message
+    db = store.open_database(url)  # the lock released: migrated, nothing half-done before
+    assert len(postgres_schema.applied(db.conn)) == len(steps)
+    db.close()
 
 
 def test_a_failing_step_leaves_nothing_behind(postgres_cluster):

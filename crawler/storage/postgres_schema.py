@@ -7,7 +7,9 @@ owners' typed functions, in the step's transaction.
 
 A step runs in a transaction with the record of it (PostgreSQL's DDL is transactional: a step
 that fails leaves nothing behind), and one process migrates at a time: the others wait on an
-advisory lock, then find nothing pending. `veille_migrations` records (owner, step, when).
+advisory lock, then find nothing pending. They wait as long as SQLite's busy timeout
+(crawler.storage.engine.BUSY_TIMEOUT_SECONDS), then stop saying so: a migrating process that
+hangs does not hang every other open with it. `veille_migrations` records (owner, step, when).
 An up-to-date database costs one small read at open.
 """
 
@@ -19,6 +21,7 @@ from typing import Any
 
 from crawler.core.errors import DatabaseError
 from crawler.core.times import utcnow
+from crawler.storage import engine
 from crawler.storage.engine import Database, PostgresDatabase, mask_location, mask_password
 from crawler.stories.grouping import check_scheme
 
@@ -76,13 +79,38 @@ def pending(conn: Any, modules: Sequence[ModuleType]) -> list[tuple[str, str, St
     return [step for step in all_steps(modules) if (step[0], step[1]) not in done]
 
 
+class MigrationsLocked(Exception):
+    """Another process held the migrations' lock for the whole wait: `seconds`."""
+
+    def __init__(self, seconds: float, detail: str) -> None:
+        super().__init__(detail)
+        self.seconds = seconds
+
+
+def lock_migrations(conn: Any, seconds: float) -> None:
+    """Take the migrations' advisory lock, waiting at most `seconds` for the process that holds
+    it (lock_timeout, for this statement only); raises MigrationsLocked past that."""
+    from psycopg import errors
+
+    conn.execute(
+        "SELECT set_config('lock_timeout', %s, false)", (f"{max(1, int(seconds * 1000))}ms",)
+    )
+    try:
+        conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATIONS_LOCK,))
+    except errors.LockNotAvailable as exc:
+        raise MigrationsLocked(seconds, " ".join(str(exc).split())) from None
+    finally:
+        conn.execute("RESET lock_timeout")
+
+
 def apply_postgres_migrations(conn: Any, modules: Sequence[ModuleType] | None = None) -> int:
-    """Run every pending step on a psycopg connection (autocommit), one process at a time.
-    Returns how many steps ran."""
+    """Run every pending step on a psycopg connection (autocommit), one process at a time
+    (waiting at most engine.BUSY_TIMEOUT_SECONDS for another process's migrations). Returns
+    how many steps ran."""
     modules = owner_modules() if modules is None else modules
     if not pending(conn, modules):
         return 0
-    conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATIONS_LOCK,))
+    lock_migrations(conn, engine.BUSY_TIMEOUT_SECONDS)
     try:
         conn.execute(_CREATE_TABLE)
         ran = 0
@@ -173,6 +201,16 @@ def open_postgres(location: str, modules: Sequence[ModuleType] | None = None) ->
     try:
         apply_postgres_migrations(db.conn, modules)
         check_scheme(db)
+    except MigrationsLocked as exc:
+        db.close()
+        raise DatabaseError(
+            mask_password(
+                f"PostgreSQL database {mask_location(location)} is locked by another veille "
+                f"process for {exc.seconds:g} s: it was migrating the schema all that time "
+                f"({exc}); retry once it is done, or stop the process that holds it",
+                location,
+            )
+        ) from None
     except psycopg.Error as exc:
         db.close()
         raise explain_postgres_error(location, exc) from None
