@@ -95,9 +95,10 @@ def mask_password(text: str, location: str) -> str:
     return text
 
 
-# How long an SQLite connection waits for a lock held by another connection (its busy timeout),
-# and how long an open waits for the switch to WAL mode, before giving up with
-# `locked_error`. Read at each open, so a test may shorten it.
+# How long an open waits for a lock another process holds before saying the database is locked:
+# an SQLite connection's busy timeout and its switch to WAL mode (`locked_error`), PostgreSQL's
+# wait for another process's migrations (crawler.storage.postgres_schema). Read at each open, so
+# a test may shorten it.
 BUSY_TIMEOUT_SECONDS = 30.0
 
 
@@ -130,7 +131,8 @@ def switch_to_wal(conn: sqlite3.Connection, timeout: float) -> str:
     header, then upgrades that read to a write, and SQLite refuses such an upgrade at once,
     without calling the busy handler, while another connection holds the write lock (two
     upgraders waiting for each other would deadlock): six processes opening a new database
-    together saw "database is locked" at once whenever two switches overlapped. So the switch
+    together saw "database is locked" at once whenever two switches overlapped (5 tries in
+    180). So the switch
     is tried again after short pauses until `timeout`. On a database already in WAL mode it
     writes nothing and takes no write lock."""
     deadline = time.monotonic() + timeout
