@@ -48,14 +48,18 @@ def backfill_stories(db: Database) -> None:
             for article_id, signature, count, hour in store.fingerprinted_articles(db):
                 index_article(db, article_id, Fingerprint.from_bytes(signature, count), hour)
         store.set_meta_once(db, BAND_KEYS_MARK, "1")
-    for article in store.articles_without_story(db):
-        assign_story(
-            db,
-            article.id,
-            fingerprint(article.text),
-            article.title,
-            utcnow(),
-            source=article.source,
-            text=article.text,
-            when=article.when,
-        )
+    waiting = store.articles_without_story(db)
+    # One story window for the whole back-fill (the migration holds the database's write
+    # lock), not one per article.
+    with store.batch_window(db, len(waiting)):
+        for article in waiting:
+            assign_story(
+                db,
+                article.id,
+                fingerprint(article.text),
+                article.title,
+                utcnow(),
+                source=article.source,
+                text=article.text,
+                when=article.when,
+            )

@@ -114,15 +114,19 @@ def find_story(
     """(story id, article id) of the story this article belongs to, if any: a story it copies
     (shingles), else one whose other outlets rewrote the same event (title, lead, figures),
     begun within `window_hours` of the article."""
-    hour = story_hour(when)
-    copied = _copied_story(db, fp, exclude, keys, source, title, text, hour, window_hours)
-    if copied is not None or hour is None or not (title or text):
-        return copied
-    own = story_terms(title, text)
-    rewritten = _rewritten_story(db, own, hour, source, exclude, window_hours)
-    if rewritten is not None:
-        return rewritten
-    return _translated_story(db, own, hour, source, exclude, window_hours)
+    # Outside a store batch the lookup holds a story window of its own (kept by the process
+    # between lookups, checked against story_hours each time): its questions read the window's
+    # rows once, not once each.
+    with store.batch_window(db, 1):
+        hour = story_hour(when)
+        copied = _copied_story(db, fp, exclude, keys, source, title, text, hour, window_hours)
+        if copied is not None or hour is None or not (title or text):
+            return copied
+        own = story_terms(title, text)
+        rewritten = _rewritten_story(db, own, hour, source, exclude, window_hours)
+        if rewritten is not None:
+            return rewritten
+        return _translated_story(db, own, hour, source, exclude, window_hours)
 
 
 def _copied_story(
@@ -617,10 +621,12 @@ def assign_story(
     article_columns.set_story(db, article_id, story_id, fp.to_bytes(), fp.shingles)
     store.note_outlet(db, story_id, article_id)
     hour = story_hour(when)
-    index_article(db, article_id, fp, hour, replace=False, keys=keys)
-    if hour is not None:
+    if hour is None:
+        index_article(db, article_id, fp, hour, replace=False, keys=keys)
+    else:
         own = story_terms(title, text)
-        index_terms(db, article_id, own, hour)
+        # Its hour, terms and band keys in one row (crawler.stories.store.save_terms).
+        store.save_terms(db, article_id, own.index_terms(), hour, keys=keys)
         if found:
             story_id = _link_languages(
                 db, story_id, article_id, own, hour, source, window_hours, now

@@ -12,7 +12,6 @@ import contextlib
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Set
 from contextlib import contextmanager
-from operator import itemgetter
 from typing import NamedTuple, TypeVar
 
 from crawler.storage import articles
@@ -80,30 +79,33 @@ def copy_candidates(
     at most `limit`, `exclude` left out; with `hours` (first, last), only articles whose story
     hour lies between them.
 
-    The keys are stored with the article's story hour (clustered by key, then hour): a bounded
-    lookup reads each key's articles of those hours alone, however many earlier near-copies
-    (last week's rubric, a text republished every week) the store holds."""
-    low, high = hours if hours is not None else (None, None)
+    The keys are stored in each article's story_index row, at its story hour, and looked up in
+    the story window (crawler.stories.window) that rewrite matching reads anyway: a bounded
+    lookup reads the articles of those hours alone, however many earlier near-copies (last
+    week's rubric, a text republished every week) the store holds. Without `hours` (an article
+    with no time at all, which storing never has: it takes the time it is stored) every hour is
+    read, the whole store."""
+    if hours is None:
+        low, high = db.execute("SELECT min(hour), max(hour) FROM story_index").fetchone()
+        if low is None:
+            return []
+    else:
+        low, high = hours
+    ranked = _window(db, low, high).key_hits(keys, low, high, exclude, limit)
+    if not ranked:
+        return []
     rows = db.execute(
         "SELECT a.story_id, a.id, a.signature, a.shingles, a.source, a.title, "
         f"substr(a.text, 1, {lead_characters}), ca.id, ca.signature, ca.shingles, "
         f"coalesce(ca.story_hour, a.story_hour), ca.title, substr(ca.text, 1, {lead_characters}) "
-        "FROM articles a JOIN ("
-        "  SELECT article_id, count(*) AS shared FROM lsh_keys"
-        f"  WHERE key IN ({_marks(len(keys))}) AND article_id != ?"
-        + ("  AND hour BETWEEN ? AND ?" if hours is not None else "")
-        + "  GROUP BY article_id ORDER BY shared DESC, article_id DESC LIMIT ?"
-        ") c ON c.article_id = a.id "
-        "JOIN stories st ON st.id = a.story_id "
+        "FROM articles a JOIN stories st ON st.id = a.story_id "
         "LEFT JOIN articles ca ON ca.id = st.canonical_article_id "
-        "WHERE a.story_id IS NOT NULL AND a.signature IS NOT NULL",
-        [
-            *keys,
-            -1 if exclude is None else exclude,
-            *((low, high) if hours is not None else ()),
-            limit,
-        ],
+        f"WHERE a.id IN ({_marks(len(ranked))}) "
+        "AND a.story_id IS NOT NULL AND a.signature IS NOT NULL",
+        ranked,
     ).fetchall()
+    place = {article_id: at for at, article_id in enumerate(ranked)}
+    rows.sort(key=lambda row: place[row[1]])  # most keys shared first, then the latest
     return [CopyCandidate(*row) for row in rows]
 
 
@@ -145,11 +147,11 @@ def batch_window(db: Database, articles: int) -> Iterator[window.StoryWindow | N
         yield held
 
 
-def _window(db: Database, low: int, high: int) -> window.StoryWindow | None:
-    """The batch's story window with the hours `low` to `high` read, if a batch runs."""
-    held = window.active(db)
-    if held is None:
-        return None
+def _window(db: Database, low: int, high: int) -> window.StoryWindow:
+    """The batch's story window with the hours `low` to `high` read; outside a batch, a window
+    of those hours read for this one question (crawler.stories.grouping.find_story holds one
+    for a whole lookup)."""
+    held = window.active(db) or window.StoryWindow(db)
     for first, last in held.unchecked(low, high):
         held.check(
             first,
@@ -161,30 +163,25 @@ def _window(db: Database, low: int, high: int) -> window.StoryWindow | None:
         )
     for hour, after in held.stale():
         # Another writer's new articles at an hour this window holds: their rows alone (the
-        # articles' index on (story hour, id) finds them), not the whole hour again.
+        # index on (hour, article id) finds them), not the whole hour again.
         held.extend(
             hour,
             db.execute(
-                "SELECT t.term, t.article_id FROM articles a "
-                "JOIN story_terms t ON t.article_id = a.id "
-                "WHERE a.story_hour = ? AND a.id > ? AND t.hour = ?",
-                (hour, after, hour),
-            ),
+                "SELECT article_id, terms, keys FROM story_index WHERE hour = ? AND article_id > ?",
+                (hour, after),
+            ).fetchall(),
         )
     for first, last in held.missing(low, high):
         held.load(
             first,
             last,
-            # An article's terms carry its story hour (save_terms writes both): the articles'
-            # index on the hour finds them, story_terms being keyed by term. The rows are
-            # streamed into the window: as a list they took some three times the window they
-            # make (82,567 rows at 2,928 articles: 17.5 MB, the window 6.3 MB), memory a crawl
-            # worker's first crawl then kept in its resident set.
+            # One row an article (its terms and band keys), found by the index on the hour.
+            # The rows are streamed into the window: as a list they took some three times
+            # the window they make, memory a crawl worker's first crawl then kept in its
+            # resident set.
             db.execute(
-                "SELECT t.term, t.hour, t.article_id FROM articles a "
-                "JOIN story_terms t ON t.article_id = a.id "
-                "WHERE a.story_hour BETWEEN ? AND ? AND t.hour BETWEEN ? AND ?",
-                (first, last, first, last),
+                "SELECT article_id, hour, terms, keys FROM story_index WHERE hour BETWEEN ? AND ?",
+                (first, last),
             ),
             (),  # the hours' article counts came with the check
         )
@@ -193,55 +190,22 @@ def _window(db: Database, low: int, high: int) -> window.StoryWindow | None:
 
 def articles_in_window(db: Database, low: int, high: int) -> int:
     """How many articles have a story hour between `low` and `high`."""
-    held = _window(db, low, high)
-    if held is not None:
-        return held.article_count(low, high)
-    return int(
-        db.execute(
-            "SELECT coalesce(sum(articles), 0) FROM story_hours WHERE hour BETWEEN ? AND ?",
-            (low, high),
-        ).fetchone()[0]
-    )
+    return _window(db, low, high).article_count(low, high)
 
 
 def window_term_counts(db: Database, terms: Set[str], low: int, high: int) -> dict[str, int]:
     """How many articles of the window use each term."""
     if not terms:
         return {}
-    held = _window(db, low, high)
-    if held is not None:
-        return held.term_counts(terms, low, high)
-    return dict(
-        db.execute(
-            f"SELECT term, count(*) FROM story_terms WHERE term IN ({_marks(len(terms))}) "
-            "AND hour BETWEEN ? AND ? GROUP BY term",
-            [*terms, low, high],
-        ).fetchall()
-    )
+    return _window(db, low, high).term_counts(terms, low, high)
 
 
 def term_hits(
     db: Database, terms: list[str], low: int, high: int, exclude: int | None
 ) -> list[tuple[str, int]]:
-    """(term, article id) of every article of the window using one of `terms`, by term, hour
-    and article."""
-    held = _window(db, low, high)
-    if held is not None:
-        return list(held.term_hits(terms, low, high, exclude))
-    hits = [
-        (term, article_id)
-        for term, article_id in db.execute(
-            f"SELECT term, article_id FROM story_terms WHERE term IN ({_marks(len(terms))}) "
-            "AND hour BETWEEN ? AND ? AND article_id != ? ORDER BY term, hour, article_id",
-            [*terms, low, high, -1 if exclude is None else exclude],
-        ).fetchall()
-    ]
-    # The terms in code-point order, as the kept window gives them: a PostgreSQL database's
-    # collation (French, say: "élection" before "fez") would add the weights in another order,
-    # and the sums differ in their last bit. A stable sort keeps each term's hour and id order;
-    # on an already ordered list (SQLite, a C collation) it is one pass.
-    hits.sort(key=itemgetter(0))
-    return hits
+    """(term, article id) of every article of the window using one of `terms`, by term (in
+    code-point order, whatever the database's collation), hour and article."""
+    return list(_window(db, low, high).term_hits(terms, low, high, exclude))
 
 
 def shared_terms(
@@ -254,28 +218,14 @@ def shared_terms(
 ) -> tuple[dict[int, float], dict[int, int]]:
     """For each article of the window using some of `terms` (`exclude` left out): the sum of
     their `weight`s, added in term_hits' order, and how many they are."""
-    held = _window(db, low, high)
-    if held is not None:
-        return held.shared(terms, weight, low, high, exclude)
-    sums: dict[int, float] = {}
-    counts: dict[int, int] = {}
-    for term, article_id in term_hits(db, terms, low, high, exclude):
-        sums[article_id] = sums.get(article_id, 0.0) + weight[term]
-        counts[article_id] = counts.get(article_id, 0) + 1
-    return sums, counts
+    return _window(db, low, high).shared(terms, weight, low, high, exclude)
 
 
 def term_hit_counts(
     db: Database, terms: list[str], low: int, high: int, exclude: int | None
 ) -> dict[int, int]:
     """How many of `terms` each article of the window uses (`exclude` left out)."""
-    held = _window(db, low, high)
-    if held is not None:
-        return held.hits(terms, low, high, exclude)
-    counts: dict[int, int] = {}
-    for _term, article_id in term_hits(db, terms, low, high, exclude):
-        counts[article_id] = counts.get(article_id, 0) + 1
-    return counts
+    return _window(db, low, high).hits(terms, low, high, exclude)
 
 
 def stories_of(db: Database, article_ids: list[int]) -> set[int]:
@@ -363,17 +313,25 @@ def story_member_group(
 # -- writes: an article's story, fingerprint, band keys, terms and revisions ---------------------
 
 
-def save_terms(db: Database, article_id: int, terms: Iterable[str], hour: int) -> None:
-    """Record the article's story hour and its title-and-lead terms (replacing older ones).
-    The batch's story window gets them too (or, if they replace older ones, reads again)."""
+def save_terms(
+    db: Database,
+    article_id: int,
+    terms: Iterable[str],
+    hour: int,
+    keys: Iterable[int] | None = None,
+) -> None:
+    """Record the article's story hour and its title-and-lead terms (replacing older ones), and
+    with `keys` its LSH band keys, in its one story_index row (its keys, if any, go to the
+    hour with it). The batch's story window gets them too (or, if they replace older ones,
+    reads again)."""
     terms = set(terms)
+    packed = None if keys is None else window.pack_keys(keys)
     with db.transaction():
         held = window.active(db)
-        if articles.set_first_story_hour(db, article_id, hour):
+        new = articles.set_first_story_hour(db, article_id, hour)
+        if new:
             # A new article: no terms yet (an article's hour and terms are written together).
             version = _count_hour(db, hour, 1)
-            if held is not None:
-                held.saved(article_id, terms, hour, version)
         else:
             old = articles.story_hour_of(db, article_id)
             if old != hour:
@@ -383,14 +341,26 @@ def save_terms(db: Database, article_id: int, terms: Iterable[str], hour: int) -
                 _count_hour(db, hour, 1)
             else:
                 _count_hour(db, hour, 0)
-            db.execute("DELETE FROM story_terms WHERE article_id = ?", (article_id,))
             if held is not None:
                 held.replaced({hour} if old is None else {hour, old})
-        db.executemany(
-            "INSERT INTO story_terms(term, hour, article_id) VALUES (?, ?, ?) "
-            "ON CONFLICT (term, hour, article_id) DO NOTHING",
-            [(term, hour, article_id) for term in terms],
-        )
+        if packed is None:
+            stored = db.execute(
+                "INSERT INTO story_index(article_id, hour, terms) VALUES (?, ?, ?) "
+                "ON CONFLICT (article_id) DO UPDATE SET hour = excluded.hour, "
+                "terms = excluded.terms RETURNING keys",
+                (article_id, hour, window.join_terms(terms)),
+            ).fetchall()[0][0]
+        else:
+            stored = packed
+            db.execute(
+                "INSERT INTO story_index(article_id, hour, terms, keys) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (article_id) DO UPDATE SET hour = excluded.hour, "
+                "terms = excluded.terms, keys = excluded.keys",
+                (article_id, hour, window.join_terms(terms), packed),
+            )
+        if new and held is not None:
+            keys_saved = window.unpack_keys(bytes(stored)) if stored else ()
+            held.saved(article_id, terms, hour, version, keys_saved)
 
 
 # The hour of LSH keys whose article has no known time: outside every story window.
@@ -414,17 +384,32 @@ def _count_hour(db: Database, hour: int, articles: int) -> int:
 def save_band_keys(
     db: Database, article_id: int, keys: Iterable[int], replace: bool, hour: int | None
 ) -> None:
-    """Record the article's LSH keys at its story hour (copy_candidates looks them up within a
-    window of hours); with `replace`, drop its old ones first (an update)."""
+    """Record the article's LSH keys in its story_index row at its story hour (copy_candidates
+    looks them up within a window of hours), replacing any it had. With `replace` (an update,
+    a back-fill) the hours it leaves and enters are stamped with a new version in story_hours,
+    so that kept story windows read them again."""
     at = NO_HOUR if hour is None else hour
     with db.transaction():
+        old = None
         if replace:
-            db.execute("DELETE FROM lsh_keys WHERE article_id = ?", (article_id,))
-        db.executemany(
-            "INSERT INTO lsh_keys(key, hour, article_id) VALUES (?, ?, ?) "
-            "ON CONFLICT (key, hour, article_id) DO NOTHING",
-            [(key, at, article_id) for key in keys],
+            row = db.execute(
+                "SELECT hour FROM story_index WHERE article_id = ?", (article_id,)
+            ).fetchone()
+            old = None if row is None else row[0]
+        db.execute(
+            "INSERT INTO story_index(article_id, hour, terms, keys) VALUES (?, ?, '', ?) "
+            "ON CONFLICT (article_id) DO UPDATE SET hour = excluded.hour, keys = excluded.keys",
+            (article_id, at, window.pack_keys(keys)),
         )
+        hours = {at} if old is None else {at, old}
+        if replace:
+            db.execute(
+                f"UPDATE story_hours SET version = version + 1 WHERE hour IN ({_marks(len(hours))})",
+                sorted(hours),
+            )
+        held = window.active(db)
+        if held is not None:
+            held.replaced(hours)
 
 
 def create_story(db: Database, article_id: int, title: str | None, now: str) -> int:
@@ -538,8 +523,9 @@ def keep_revision(db: Database, article_id: int) -> int:
 def has_articles_without_band_keys(db: Database) -> bool:
     return (
         db.execute(
-            "SELECT 1 FROM articles WHERE signature IS NOT NULL "
-            "AND NOT EXISTS (SELECT 1 FROM lsh_keys k WHERE k.article_id = articles.id) LIMIT 1"
+            "SELECT 1 FROM articles WHERE signature IS NOT NULL AND NOT EXISTS "
+            "(SELECT 1 FROM story_index k WHERE k.article_id = articles.id AND k.keys IS NOT NULL) "
+            "LIMIT 1"
         ).fetchone()
         is not None
     )
@@ -719,3 +705,33 @@ def story_count(db: Database) -> int:
     stories = int(db.execute("SELECT count(*) FROM stories").fetchone()[0])
     folded = db.execute("SELECT stories FROM story_counts WHERE name = ?", (FOLDED,)).fetchone()
     return stories - (int(folded[0]) if folded else 0)
+
+
+def compact_story_index(db: SQLiteDatabase) -> None:
+    """Step 0029_story_index: each article's story terms (story_terms, a row a term) and LSH
+    keys (lsh_keys, a row a key) become one story_index row (crawler.stories.window.join_terms,
+    pack_keys), read by the story window a few hours at a time; the two tables are dropped."""
+    conn = db.conn
+    conn.execute(
+        "CREATE TABLE story_index (article_id INTEGER PRIMARY KEY, hour INTEGER NOT NULL, "
+        "terms TEXT NOT NULL DEFAULT '', keys BLOB)"
+    )
+    conn.execute("CREATE INDEX story_index_hour ON story_index(hour, article_id)")
+    for article_id, hour, terms in conn.execute(
+        "SELECT article_id, min(hour), group_concat(term, char(10)) FROM story_terms "
+        "GROUP BY article_id"
+    ):
+        conn.execute(
+            "INSERT INTO story_index(article_id, hour, terms) VALUES (?, ?, ?)",
+            (article_id, hour, window.join_terms(terms.split(window.TERM_SEPARATOR))),
+        )
+    for article_id, hour, keys in conn.execute(
+        "SELECT article_id, min(hour), group_concat(key, ' ') FROM lsh_keys GROUP BY article_id"
+    ):
+        conn.execute(
+            "INSERT INTO story_index(article_id, hour, terms, keys) VALUES (?, ?, '', ?) "
+            "ON CONFLICT (article_id) DO UPDATE SET keys = excluded.keys",
+            (article_id, hour, window.pack_keys(int(key) for key in keys.split())),
+        )
+    conn.execute("DROP TABLE story_terms")
+    conn.execute("DROP TABLE lsh_keys")

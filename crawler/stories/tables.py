@@ -40,6 +40,13 @@ def band_keys_by_hour(db: SQLiteDatabase) -> None:
     store.rebuild_band_keys_by_hour(db, article_hour)
 
 
+def story_index(db: SQLiteDatabase) -> None:
+    """Story terms and LSH keys in one row an article (crawler.stories.store.compact_story_index)."""
+    from crawler.stories import store
+
+    store.compact_story_index(db)
+
+
 def rebuild_story_terms(db: Database) -> None:
     """Stored articles' terms folded again (crawler.stories.backfill.rebuild_story_terms)."""
     from crawler.stories import backfill
@@ -169,6 +176,13 @@ STEPS: list[Step] = [
             ON CONFLICT (key) DO UPDATE SET value = excluded.value;
         """,
     ),
+    # Each article's story terms and LSH keys in one story_index row (terms joined by a line
+    # break, keys packed as 64-bit integers), read by the story window a few hours at a time:
+    # storing an article writes one row instead of some eighty, each in an index of its own
+    # (story_terms by term, lsh_keys by key), which only lookups outside the window needed.
+    # Listed before the back-fills, which write these rows; a database that ran them earlier
+    # runs it now.
+    ("0029_story_index", story_index),
     # Back-fills of articles stored before stories and story terms (they ran on every open that
     # found a migration pending before they were steps).
     ("0014_story_terms_backfill", backfill_story_terms),
@@ -303,6 +317,28 @@ POSTGRES_STEPS: list[tuple[str, PostgresStep]] = [
             GROUP BY story_hour;
         INSERT INTO meta(key, value) VALUES ('story_hours_id', md5(random()::text || clock_timestamp()::text))
             ON CONFLICT (key) DO UPDATE SET value = excluded.value;
+        """,
+    ),
+    # As SQLite's 0029_story_index: the keys packed big-endian, as int8send gives them.
+    (
+        "0007_story_index",
+        r"""
+        CREATE TABLE story_index (
+                article_id BIGINT PRIMARY KEY,
+                hour BIGINT NOT NULL,
+                terms TEXT NOT NULL DEFAULT '',
+                keys BYTEA
+            );
+        CREATE INDEX story_index_hour ON story_index(hour, article_id);
+        INSERT INTO story_index(article_id, hour, terms)
+            SELECT article_id, min(hour), string_agg(term, E'\n' ORDER BY term COLLATE "C")
+            FROM story_terms GROUP BY article_id;
+        INSERT INTO story_index(article_id, hour, terms, keys)
+            SELECT article_id, min(hour), '', string_agg(int8send(key), ''::bytea ORDER BY key)
+            FROM lsh_keys GROUP BY article_id
+            ON CONFLICT (article_id) DO UPDATE SET keys = excluded.keys;
+        DROP TABLE story_terms;
+        DROP TABLE lsh_keys;
         """,
     ),
 ]

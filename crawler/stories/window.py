@@ -36,10 +36,12 @@ reads the rows and asks this module first.
 from __future__ import annotations
 
 import bisect
+import struct
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from operator import itemgetter
 from typing import Any
 
 _ACTIVE: ContextVar[StoryWindow | None] = ContextVar("story_window", default=None)
@@ -61,6 +63,10 @@ class StoryWindow:
         self._checked_span: tuple[int, int] | None = None
         self._versions: dict[int, int] = {}
         self._postings: dict[str, dict[int, list[int]]] = {}  # term: hour: article ids
+        # The LSH band keys of the hours read (copy candidates): key: hour: article ids, and
+        # each hour's keys (one entry per article using it), to forget an hour.
+        self._keys: dict[int, dict[int, list[int]]] = {}
+        self._hour_keys: dict[int, list[int]] = {}
         self._hours: dict[int, dict[str, int]] = {}  # hour: term: articles using it
         self._articles: dict[int, int] = {}  # hour: articles with that story hour
         # The article count of the range of hours asked last (low, high, articles), kept in step
@@ -133,6 +139,12 @@ class StoryWindow:
                     self._counts[term] = left
                 else:
                     self._counts.pop(term, None)
+        for key in self._hour_keys.pop(hour, ()):
+            by_hour = self._keys.get(key)
+            if by_hour is not None:
+                by_hour.pop(hour, None)
+                if not by_hour:
+                    del self._keys[key]
         self._loaded.discard(hour)
         self._checked.discard(hour)
         self._versions.pop(hour, None)
@@ -175,24 +187,42 @@ class StoryWindow:
         self,
         low: int,
         high: int,
-        terms: Iterable[tuple[str, int, int]],
+        rows: Iterable[tuple[int, int, str, bytes | None]],
         articles: Iterable[tuple[int, int]],
     ) -> None:
-        """The rows of the hours `low` to `high`: (term, hour, article id) of story_terms, and
-        (hour, article count) of the articles."""
+        """The rows of the hours `low` to `high`: (article id, hour, terms, band keys) of
+        story_index (one row an article: `join_terms`, `pack_keys`), and (hour, article count)
+        of the articles."""
         lists: dict[tuple[str, int], list[int]] = {}
+        key_lists: dict[tuple[int, int], list[int]] = {}
         last_ids = self._last_ids
-        for term, hour, article_id in terms:
-            ids = lists.get((term, hour))
-            if ids is None:
-                ids = lists[term, hour] = self._postings.setdefault(term, {}).setdefault(hour, [])
-            ids.append(article_id)
-            counted = self._hours.setdefault(hour, {})
-            counted[term] = counted.get(term, 0) + 1
+        postings, keys_of = self._postings, self._keys
+        for article_id, hour, terms, keys in rows:
+            counted = self._hours.get(hour)
+            if counted is None:
+                counted = self._hours[hour] = {}
+            for term in split_terms(terms):
+                ids = lists.get((term, hour))
+                if ids is None:
+                    ids = lists[term, hour] = postings.setdefault(term, {}).setdefault(hour, [])
+                ids.append(article_id)
+                counted[term] = counted.get(term, 0) + 1
+            if keys:
+                unpacked = set(unpack_keys(keys))
+                self._hour_keys.setdefault(hour, []).extend(unpacked)
+                for key in unpacked:
+                    ids = key_lists.get((key, hour))
+                    if ids is None:
+                        ids = key_lists[key, hour] = keys_of.setdefault(key, {}).setdefault(
+                            hour, []
+                        )
+                    ids.append(article_id)
             if article_id > last_ids.get(hour, -1):
                 last_ids[hour] = article_id
         for ids in lists.values():
             ids.sort()  # kept in order: term_hits answers in the database's order unsorted
+        for ids in key_lists.values():
+            ids.sort()
         for hour, count in articles:
             self._set_articles(hour, count)
         if self._range is not None:  # hours loaded inside the counted range: counted too
@@ -321,9 +351,16 @@ class StoryWindow:
         counts.pop(exclude, None)  # type: ignore[arg-type]
         return dict(counts)
 
-    def saved(self, article_id: int, terms: Iterable[str], hour: int, version: int) -> None:
-        """A new article (no story hour nor terms before) got its hour and terms, and the hour
-        its new version in story_hours."""
+    def saved(
+        self,
+        article_id: int,
+        terms: Iterable[str],
+        hour: int,
+        version: int,
+        keys: Iterable[int] = (),
+    ) -> None:
+        """A new article (no story hour nor terms before) got its hour, terms and band keys,
+        and the hour its new version in story_hours."""
         if hour not in self._loaded or hour not in self._checked:
             self._forget(hour)  # read from the database, this article included, when asked
             return
@@ -331,26 +368,8 @@ class StoryWindow:
             self._forget(hour)  # written meanwhile by another: read again when asked
             return
         self._versions[hour] = version
-        counted = self._hours.setdefault(hour, {})
-        in_range = self._range is not None and self._range[0] <= hour <= self._range[1]
-        postings, counts = self._postings, self._counts
-        for term in terms if isinstance(terms, (set, frozenset)) else set(terms):
-            hours = postings.get(term)
-            if hours is None:
-                hours = postings[term] = {}
-            ids = hours.get(hour)
-            if ids is None:
-                hours[hour] = [article_id]
-            elif not ids or ids[-1] < article_id:
-                ids.append(article_id)
-            else:
-                bisect.insort(ids, article_id)
-            counted[term] = counted.get(term, 0) + 1
-            if in_range:
-                counts[term] = counts.get(term, 0) + 1
+        self._add(article_id, terms, keys, hour)
         self._set_articles(hour, self._articles.get(hour, 0) + 1)
-        if article_id > self._last_ids.get(hour, -1):
-            self._last_ids[hour] = article_id
 
     def _read_again(self, hour: int) -> None:
         """Forget a checked hour's rows, keeping its check (version and article count): it is
@@ -366,28 +385,53 @@ class StoryWindow:
         were read, each to be brought up to date by `extend` with its rows above that id."""
         return [(hour, self._last_ids[hour]) for hour in sorted(self._stale)]
 
-    def extend(self, hour: int, rows: Iterable[tuple[str, int]]) -> None:
-        """The (term, article id) rows of a stale hour's articles above the highest id read
-        there. They are added when they hold exactly the new articles the hour's check counted
-        (one new version and one more article each: nothing else was written there); else the
-        hour is forgotten, and read again whole when asked."""
+    def extend(self, hour: int, rows: Iterable[tuple[int, str, bytes | None]]) -> None:
+        """The (article id, terms, band keys) rows of a stale hour's articles above the highest
+        id read there. They are added when they hold exactly the new articles the hour's check
+        counted (one new version and one more article each: nothing else was written there);
+        else the hour is forgotten, and read again whole when asked."""
         read, before = self._stale.pop(hour)
         version = self._versions[hour]
         articles = self._articles.get(hour, 0)
-        rows = sorted(rows, key=lambda row: (row[1], row[0]))
-        new = {article_id for _, article_id in rows}
-        if len(new) != version - read or len(new) != articles - before:
+        rows = sorted(rows, key=itemgetter(0))
+        if len(rows) != version - read or len(rows) != articles - before:
             self._read_again(hour)
             return
+        # Ids above every id kept at this hour: appended in order.
+        for article_id, terms, keys in rows:
+            self._add(article_id, split_terms(terms), unpack_keys(keys) if keys else (), hour)
+
+    def _add(self, article_id: int, terms: Iterable[str], keys: Iterable[int], hour: int) -> None:
+        """One article's terms and band keys at an hour read (its ids kept in order)."""
         counted = self._hours.setdefault(hour, {})
         in_range = self._range is not None and self._range[0] <= hour <= self._range[1]
-        postings = self._postings
-        for term, article_id in rows:  # ids above every id kept at this hour: appended in order
-            postings.setdefault(term, {}).setdefault(hour, []).append(article_id)
+        postings, counts = self._postings, self._counts
+        for term in terms if isinstance(terms, (set, frozenset)) else set(terms):
+            _insert(postings, term, hour, article_id)
             counted[term] = counted.get(term, 0) + 1
             if in_range:
-                self._counts[term] = self._counts.get(term, 0) + 1
-        self._last_ids[hour] = max(new)
+                counts[term] = counts.get(term, 0) + 1
+        unique = set(keys)
+        if unique:
+            self._hour_keys.setdefault(hour, []).extend(unique)
+            for key in unique:
+                _insert(self._keys, key, hour, article_id)
+        if article_id > self._last_ids.get(hour, -1):
+            self._last_ids[hour] = article_id
+
+    def key_hits(
+        self, keys: Iterable[int], low: int, high: int, exclude: int | None, limit: int
+    ) -> list[int]:
+        """The articles of the hours `low` to `high` sharing the most of these LSH band keys
+        (`exclude` left out), at most `limit`: most keys shared first, then the latest."""
+        shared: Counter[int] = Counter()
+        for key in set(keys):
+            for hour, ids in self._keys.get(key, {}).items():
+                if low <= hour <= high:
+                    shared.update(ids)
+        shared.pop(exclude, None)  # type: ignore[arg-type]
+        ranked = sorted(shared.items(), key=lambda pair: (-pair[1], -pair[0]))
+        return [article_id for article_id, _ in ranked[:limit]]
 
     # -- stories: first article, members ---------------------------------------------------------
 
@@ -425,6 +469,43 @@ class StoryWindow:
         read again when asked."""
         for hour in hours:
             self._forget(hour)
+
+
+def _insert(postings: dict, term: str | int, hour: int, article_id: int) -> None:
+    """Add an article id to a term's (or key's) ids at an hour, kept in order."""
+    hours = postings.get(term)
+    if hours is None:
+        hours = postings[term] = {}
+    ids = hours.get(hour)
+    if ids is None:
+        hours[hour] = [article_id]
+    elif ids[-1] < article_id:
+        ids.append(article_id)
+    else:
+        bisect.insort(ids, article_id)
+
+
+# One story_index row an article: its terms joined by a line break (a term holds no white space:
+# words are split on it, places are gazetteer keys), its LSH band keys as signed 64-bit big-endian
+# integers (PostgreSQL's int8send gives the same bytes, for the migration of its rows).
+TERM_SEPARATOR = "\n"
+
+
+def join_terms(terms: Iterable[str]) -> str:
+    return TERM_SEPARATOR.join(sorted(terms))
+
+
+def split_terms(terms: str) -> list[str]:
+    return terms.split(TERM_SEPARATOR) if terms else []
+
+
+def pack_keys(keys: Iterable[int]) -> bytes:
+    values = list(keys)
+    return struct.pack(f">{len(values)}q", *values)
+
+
+def unpack_keys(data: bytes) -> tuple[int, ...]:
+    return struct.unpack(f">{len(data) // 8}q", data)
 
 
 def _span_around(
