@@ -17,8 +17,7 @@ ROWS = {
     "articles": "SELECT id, source, url, url_key, title, published, language, text, content_hash,"
     " matched_at, story_id, signature, shingles, revision, story_hour FROM articles ORDER BY id",
     "stories": "SELECT id, canonical_article_id, title FROM stories ORDER BY id",
-    "lsh_keys": "SELECT key, hour, article_id FROM lsh_keys ORDER BY key, hour, article_id",
-    "story_terms": "SELECT term, hour, article_id FROM story_terms ORDER BY term, hour, article_id",
+    "story_index": "SELECT article_id, hour, terms, keys FROM story_index ORDER BY article_id",
     "story_outlets": "SELECT story_id, source FROM story_outlets ORDER BY story_id, source",
     "story_counts": "SELECT name, stories FROM story_counts ORDER BY name",
     "story_hours": "SELECT hour, articles FROM story_hours ORDER BY hour",

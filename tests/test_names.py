@@ -83,31 +83,38 @@ def _store(db, source: str, title: str, text: str) -> int:
     return store.store_articles(db, [article])[0][0]
 
 
+def _terms(db, article_id: int) -> set[str]:
+    from crawler.stories.window import split_terms
+
+    (joined,) = db.execute(
+        "SELECT terms FROM story_index WHERE article_id = ?", (article_id,)
+    ).fetchone()
+    return set(split_terms(joined))
+
+
 def test_stored_story_terms_are_folded_again_by_a_migration(tmp_path) -> None:
     import monitors  # noqa: F401 (the full schema)
     from crawler.storage import schema, store
+    from crawler.stories.window import join_terms
 
     path = tmp_path / "v.db"
     db = store.open_database(path)
     article_id = _store(
         db, "hespress", "إطلاق برنامج وطني للذكاء الاصطناعي", "أعلنت الوزارة وبالذكاء الاصطناعي"
     )
-    terms = {
-        t for (t,) in db.execute("SELECT term FROM story_terms WHERE article_id = ?", (article_id,))
-    }
+    terms = _terms(db, article_id)
     assert {"ذكاء", "اصطناعي"} <= terms and not any(t.startswith("ال") for t in terms)
     # The database as the previous version left it: terms folded otherwise, the step not run.
     db.conn.execute(
-        "UPDATE story_terms SET term = 'ال' || term WHERE article_id = ?", (article_id,)
+        "UPDATE story_index SET terms = ? WHERE article_id = ?",
+        (join_terms(f"ال{t}" for t in terms), article_id),
     )
     db.conn.execute("DELETE FROM _sqlite_migrations WHERE name = '0016_story_terms_folding'")
     db.conn.execute(f"PRAGMA user_version = {schema.schema_version() - 1}")
     db.conn.commit()
     db.conn.close()
     db = store.open_database(path)
-    again = {
-        t for (t,) in db.execute("SELECT term FROM story_terms WHERE article_id = ?", (article_id,))
-    }
+    again = _terms(db, article_id)
     assert again == terms
     assert ("crawler.stories", "0016_story_terms_folding") in schema.applied(db)
 

@@ -10,8 +10,30 @@ from dataclasses import replace
 
 from crawler.storage import store
 from crawler.stories import store as story_store
-from crawler.stories.window import StoryWindow, active
+from crawler.stories.window import StoryWindow, active, join_terms, pack_keys, split_terms
 from tests.story_corpus import labelled_articles
+
+
+def _compact(rows, keys=None):
+    """story_index rows (article id, hour, terms, band keys) of (term, hour, article id) rows,
+    with each article's keys from `keys` (article id: keys), if given."""
+    terms: dict[int, tuple[int, list[str]]] = {}
+    for term, hour, article_id in rows:
+        terms.setdefault(article_id, (hour, []))[1].append(term)
+    return [
+        (a, hour, join_terms(ts), pack_keys(keys[a]) if keys and a in keys else None)
+        for a, (hour, ts) in terms.items()
+    ]
+
+
+def _brute_key_hits(key_rows, keys, low, high, exclude, limit):
+    shared: dict[int, int] = {}
+    for a, (hour, own) in key_rows.items():
+        if a != exclude and low <= hour <= high:
+            n = len(set(own) & set(keys))
+            if n:
+                shared[a] = n
+    return sorted(shared, key=lambda a: (-shared[a], -a))[:limit]
 
 
 def _brute_counts(rows, terms, low, high):
@@ -26,18 +48,23 @@ def test_counts_and_postings_follow_the_window_as_it_moves_and_grows():
     rng = random.Random(7)
     vocabulary = [f"t{i}" for i in range(30)]
     rows: list[tuple[str, int, int]] = []
+    keys: dict[int, list[int]] = {}  # article: its LSH band keys (some shared, some repeated)
+    key_rows: dict[int, tuple[int, list[int]]] = {}
     article = 0
     for hour in range(0, 400):
         for _ in range(rng.randrange(3)):
             article += 1
             rows += [(t, hour, article) for t in rng.sample(vocabulary, 5)]
+            keys[article] = [rng.randrange(-40, 40) for _ in range(6)]
+            key_rows[article] = (hour, keys[article])
     window = StoryWindow(db=None)
     articles: dict[int, set[int]] = {}
     for _, hour, article_id in rows:
         articles.setdefault(hour, set()).add(article_id)
     window.check(0, 399, [(hour, len(ids), 1) for hour, ids in articles.items()])
     # The database gives the rows in no particular order: the window answers in its order.
-    window.load(0, 399, rng.sample(rows, len(rows)), [])
+    compact = _compact(rows, keys)
+    window.load(0, 399, rng.sample(compact, len(compact)), [])
     versions = {hour: int(hour in articles) for hour in range(400)}  # no row: version 0
     for _ in range(300):
         low = rng.randrange(0, 300)
@@ -65,12 +92,19 @@ def test_counts_and_postings_follow_the_window_as_it_moves_and_grows():
         assert window.hits(looked_up, low, high, exclude) == {
             a: sum(1 for _, _, b in expected if b == a) for a in sums
         }
+        # Copy candidates: the articles sharing the most band keys, then the latest.
+        probe = [rng.randrange(-40, 40) for _ in range(8)]
+        assert window.key_hits(probe, low, high, exclude, 8) == _brute_key_hits(
+            key_rows, probe, low, high, exclude, 8
+        )
         if rng.random() < 0.3:  # a new article of the batch, inside or outside the range
             article += 1
             hour = rng.randrange(400)
             new = rng.sample(vocabulary, 4)
             versions[hour] += 1
-            window.saved(article, new, hour, versions[hour])
+            keys[article] = [rng.randrange(-40, 40) for _ in range(6)]
+            key_rows[article] = (hour, keys[article])
+            window.saved(article, new, hour, versions[hour], keys[article])
             rows += [(t, hour, article) for t in new]
             articles.setdefault(hour, set()).add(article)
         if rng.random() < 0.1:  # an hour forgotten (another writer's), checked and read again
@@ -80,7 +114,7 @@ def test_counts_and_postings_follow_the_window_as_it_moves_and_grows():
                 len(articles.get(h, ())) for h in range(low, high + 1) if h != hour
             )
             window.check(hour, hour, [(hour, len(articles.get(hour, ())), versions[hour])])
-            at_hour = [row for row in rows if row[1] == hour]
+            at_hour = [row for row in _compact(rows, keys) if row[1] == hour]
             window.load(hour, hour, rng.sample(at_hour, len(at_hour)), [])
         assert window.article_count(low, high) == sum(
             len(articles.get(hour, ())) for hour in range(low, high + 1)
@@ -199,7 +233,13 @@ def _article(i: int, when: str = "2026-11-16T10:00:00+01:00") -> store.StoredArt
 
 
 def _truth(db, terms, low, high):
-    rows = db.execute("SELECT term, hour, article_id FROM story_terms").fetchall()
+    rows = [
+        (term, hour, article_id)
+        for article_id, hour, joined in db.execute(
+            "SELECT article_id, hour, terms FROM story_index"
+        ).fetchall()
+        for term in split_terms(joined)
+    ]
     return _brute_counts(rows, terms, low, high)
 
 
@@ -275,7 +315,7 @@ def test_hours_another_writer_added_to_are_read_from_their_new_rows():
         window.check(low, high, [(h, len(articles[h]), versions[h]) for h in range(low, high + 1)])
 
     check(0, 49)
-    window.load(0, 49, list(rows), [])
+    window.load(0, 49, _compact(rows), [])
     window.term_counts(vocabulary, 10, 30)  # a counted range, kept in step by extend
     for round_ in range(40):
         read = {h: max(articles[h]) for h in range(50)}
@@ -296,9 +336,12 @@ def test_hours_another_writer_added_to_are_read_from_their_new_rows():
         assert set(stale) == set(written) - {broken}
         for hour, after in stale.items():
             assert after == read[hour]
-            window.extend(hour, [(t, a) for t, h, a in rows if h == hour and a > after])
+            window.extend(
+                hour,
+                [(a, t, k) for a, h, t, k in _compact(rows) if h == hour and a > after],
+            )
         for first, last in window.missing(0, 49):
-            window.load(first, last, [r for r in rows if first <= r[1] <= last], [])
+            window.load(first, last, [r for r in _compact(rows) if first <= r[1] <= last], [])
         low = rng.randrange(0, 30)
         high = low + rng.randrange(0, 20)
         assert window.term_counts(vocabulary, low, high) == _brute_counts(
@@ -335,5 +378,5 @@ def test_a_kept_window_reads_another_writers_new_articles_alone(tmp_path):
             ("commun", i) for i in range(1, 7)
         ]
     db.conn.set_trace_callback(None)
-    reads = [s for s in statements if "JOIN story_terms" in s]
-    assert reads and all("a.id > " in s for s in reads), reads
+    reads = [s for s in statements if "FROM story_index WHERE" in s]
+    assert reads and all("article_id > " in s for s in reads), reads

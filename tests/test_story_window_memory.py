@@ -1,7 +1,7 @@
 """A crawl worker loads the story window without holding all its rows at once: the rows of
-story_terms are many (one per term of each article of three days either side), the window
-built from them is small (the terms repeat), and the memory a worker reached while loading it
-stays in its resident set."""
+story_index are many (one per article of three days either side, each with all its terms), the
+window built from them is small (the terms repeat), and the memory a worker reached while
+loading it stays in its resident set."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ from crawler.stories import store as stories_store
 from crawler.stories import window
 
 HOUR = 500_000
-ARTICLES = 400
-TERMS = [f"terme{i:03d}" for i in range(100)]  # every article uses the same 100 terms
+ARTICLES = 1000
+# Every article uses the same 100 long terms: each row holds 4 kB of them.
+TERMS = [f"terme{i:03d}".ljust(40, "x") for i in range(100)]
 
 
 def test_the_story_window_is_loaded_without_a_list_of_its_rows(tmp_path):
@@ -26,8 +27,8 @@ def test_the_story_window_is_loaded_without_a_list_of_its_rows(tmp_path):
             ((i, f"https://x/{i}", f"x/{i}", f"h{i}", HOUR) for i in range(1, ARTICLES + 1)),
         )
         db.conn.executemany(
-            "INSERT INTO story_terms (term, hour, article_id) VALUES (?, ?, ?)",
-            ((term, HOUR, i) for i in range(1, ARTICLES + 1) for term in TERMS),
+            "INSERT INTO story_index (article_id, hour, terms) VALUES (?, ?, ?)",
+            ((i, HOUR, window.join_terms(TERMS)) for i in range(1, ARTICLES + 1)),
         )
         db.conn.execute(
             "INSERT INTO story_hours (hour, articles, version) VALUES (?, ?, 1)", (HOUR, ARTICLES)
@@ -43,7 +44,7 @@ def test_the_story_window_is_loaded_without_a_list_of_its_rows(tmp_path):
             finally:
                 tracemalloc.stop()
         assert counts == dict.fromkeys(TERMS[:3], ARTICLES)  # the window's answer, whole
-        # 40,000 rows as a list: some 5 MB of tuples and strings; streamed: the window alone.
+        # 1,000 rows as a list: some 4 MB of tuples and strings; streamed: the window alone.
         assert peak < 2 * 1024 * 1024, f"{peak / 2**20:.1f} MB while loading the window"
     finally:
         window.forget_kept()

@@ -1,8 +1,9 @@
 """Stories: clusters of near-duplicate articles (wire copy republished by several outlets).
 
-Each stored article gets a MinHash fingerprint; its LSH band keys go to `lsh_keys`, a clustered
-(key, article) table, so finding candidates costs one index probe per band whatever the size of
-the store. Candidates are verified on their signatures and on the rules of `find_story`
+Each stored article gets a MinHash fingerprint; its LSH band keys go, with its title-and-lead
+terms, to its one story_index row at its story hour, and candidates are the articles of the story
+window (the hours either side, held in memory by crawler.stories.window) sharing the most keys:
+the cost follows the window, not the size of the store. Candidates are verified on their signatures and on the rules of `find_story`
 (precision first: a wrong merge swallows alerts, since they go once per story and watchlist), and
 the article joins the story of the best one, or opens a new story.
 """

@@ -402,20 +402,44 @@ class StoryWindow:
             self._add(article_id, split_terms(terms), unpack_keys(keys) if keys else (), hour)
 
     def _add(self, article_id: int, terms: Iterable[str], keys: Iterable[int], hour: int) -> None:
-        """One article's terms and band keys at an hour read (its ids kept in order)."""
-        counted = self._hours.setdefault(hour, {})
+        """One article's terms and band keys at an hour read (its ids kept in order: an id
+        above those kept is appended, the usual case, else inserted in place)."""
+        counted = self._hours.get(hour)
+        if counted is None:
+            counted = self._hours[hour] = {}
         in_range = self._range is not None and self._range[0] <= hour <= self._range[1]
         postings, counts = self._postings, self._counts
         for term in terms if isinstance(terms, (set, frozenset)) else set(terms):
-            _insert(postings, term, hour, article_id)
+            hours = postings.get(term)
+            if hours is None:
+                postings[term] = {hour: [article_id]}
+            else:
+                ids = hours.get(hour)
+                if ids is None:
+                    hours[hour] = [article_id]
+                elif ids[-1] < article_id:
+                    ids.append(article_id)
+                else:
+                    bisect.insort(ids, article_id)
             counted[term] = counted.get(term, 0) + 1
             if in_range:
                 counts[term] = counts.get(term, 0) + 1
         unique = set(keys)
         if unique:
             self._hour_keys.setdefault(hour, []).extend(unique)
+            by_key = self._keys
             for key in unique:
-                _insert(self._keys, key, hour, article_id)
+                hours = by_key.get(key)
+                if hours is None:
+                    by_key[key] = {hour: [article_id]}
+                else:
+                    ids = hours.get(hour)
+                    if ids is None:
+                        hours[hour] = [article_id]
+                    elif ids[-1] < article_id:
+                        ids.append(article_id)
+                    else:
+                        bisect.insort(ids, article_id)
         if article_id > self._last_ids.get(hour, -1):
             self._last_ids[hour] = article_id
 
@@ -424,11 +448,16 @@ class StoryWindow:
     ) -> list[int]:
         """The articles of the hours `low` to `high` sharing the most of these LSH band keys
         (`exclude` left out), at most `limit`: most keys shared first, then the latest."""
-        shared: Counter[int] = Counter()
+        shared: dict[int, int] = {}
+        by_key = self._keys
         for key in set(keys):
-            for hour, ids in self._keys.get(key, {}).items():
+            hours = by_key.get(key)
+            if hours is None:
+                continue
+            for hour, ids in hours.items():
                 if low <= hour <= high:
-                    shared.update(ids)
+                    for article_id in ids:
+                        shared[article_id] = shared.get(article_id, 0) + 1
         shared.pop(exclude, None)  # type: ignore[arg-type]
         ranked = sorted(shared.items(), key=lambda pair: (-pair[1], -pair[0]))
         return [article_id for article_id, _ in ranked[:limit]]
@@ -469,20 +498,6 @@ class StoryWindow:
         read again when asked."""
         for hour in hours:
             self._forget(hour)
-
-
-def _insert(postings: dict, term: str | int, hour: int, article_id: int) -> None:
-    """Add an article id to a term's (or key's) ids at an hour, kept in order."""
-    hours = postings.get(term)
-    if hours is None:
-        hours = postings[term] = {}
-    ids = hours.get(hour)
-    if ids is None:
-        hours[hour] = [article_id]
-    elif ids[-1] < article_id:
-        ids.append(article_id)
-    else:
-        bisect.insort(ids, article_id)
 
 
 # One story_index row an article: its terms joined by a line break (a term holds no white space:
