@@ -20,11 +20,9 @@ from collections.abc import Callable, Iterator
 
 import lxml.etree
 import lxml.html
-import trafilatura
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 from trafilatura.baseline import baseline
 from trafilatura.meta import reset_caches
-from trafilatura.settings import Extractor
 
 from crawler.core.limits import MAX_TEXT_CHARACTERS, cap_text
 from crawler.extraction.article import (
@@ -65,6 +63,7 @@ from crawler.extraction.dates import (
 from crawler.extraction.metadata import page_metadata
 from crawler.extraction.parsing import parse_page
 from crawler.extraction.profiles import NO_PROFILE, SiteProfile
+from crawler.extraction.reading import trafilatura_text
 from crawler.extraction.recall import THIN_SHARE, better_text, find_lead, looks_like_navigation
 
 logger = logging.getLogger(__name__)
@@ -79,9 +78,6 @@ def _paragraph_length(tree: lxml.html.HtmlElement) -> int:
     return sum(map(len, _PARAGRAPH_TEXT(tree)))
 
 
-# Built once: trafilatura's Extractor reads its configuration file on every construction, which
-# costs more than filtering a page. Copied per page, since extraction may adjust its options.
-_OPTIONS = Extractor(output_format="python", with_metadata=False, comments=False, tables=True)
 # htmldate on the markup and the URL only: its search of the whole text reads "lancé en 2013" or
 # a namespace URL's "2008" as a publication date, and costs more than the rest of the metadata.
 # A page without a date in its markup takes its feed's date, or the time it was first seen.
@@ -283,16 +279,6 @@ def _page_published(tree: lxml.html.HtmlElement) -> str | None:
     return None
 
 
-def _trafilatura_text(tree: lxml.html.HtmlElement, url: str, focus: str = "balanced") -> str:
-    """trafilatura's text for the page ('' when it finds none); it works on a copy of the tree."""
-    options = copy.copy(_OPTIONS)
-    options.url = options.source = url
-    options.focus = focus
-    body = trafilatura.bare_extraction(tree, options=options)
-    found_text = body.get("text") if isinstance(body, dict) else getattr(body, "text", None)
-    return found_text or ""
-
-
 def _content_text(tree: lxml.html.HtmlElement, profile: SiteProfile, url: str) -> str:
     """trafilatura's text of the blocks the profile's content_xpath names ('' when none match):
     the page's head and those blocks only, read for recall since the site says they are the
@@ -314,7 +300,7 @@ def _content_text(tree: lxml.html.HtmlElement, profile: SiteProfile, url: str) -
         kept = copy.deepcopy(element)
         kept.tail = None
         body.append(kept)
-    return _trafilatura_text(page, url, focus="recall")
+    return trafilatura_text(page, url, focus="recall")
 
 
 def _filtered(raw: str, blocks: list[Block], whole_page: Callable[[], str]) -> Filtered:
@@ -409,7 +395,7 @@ def extract_article(html: str | bytes, url: str, profile: SiteProfile | None = N
             )
             raw = ""
     if not raw:
-        raw = _trafilatura_text(tree, url)
+        raw = trafilatura_text(tree, url)
     first = _filtered(raw, blocks, whole_page)
     text, dropped = first.text, first.dropped
     if first.withheld:
@@ -430,7 +416,7 @@ def extract_article(html: str | bytes, url: str, profile: SiteProfile | None = N
         # trafilatura's recall settings where the text looks thin; its baseline (paragraphs,
         # JSON-LD articleBody, at worst the whole body's text) only where there is no article
         # text otherwise: as a second choice it dumps whole pages.
-        passes = [(PATH_RECALL, lambda: _trafilatura_text(tree, url, focus="recall"))]
+        passes = [(PATH_RECALL, lambda: trafilatura_text(tree, url, focus="recall"))]
         if declined or navigation:
             passes.append((PATH_BASELINE, lambda: baseline(tree)[1]))
         candidates = []

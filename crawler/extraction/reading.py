@@ -1,0 +1,367 @@
+"""trafilatura's reading of a page: the text `trafilatura.bare_extraction` gives with veille's
+options (no metadata, no comments, tables kept), character for character, with the steps whose
+answer is known beforehand left out.
+
+trafilatura runs its cascade (`trafilatura.core.trafilatura_sequence`) the same way on every
+page. Three of its steps cost more than the main extractor on a light page and often change
+nothing; here they run only where they can:
+
+- **The raw-tree prunes** (infinite-scroll containers, comment sections) and **the cleaning of
+  the page's text** that decides the recall escalation (`html2txt`) are XPath expressions whose
+  `re:test(@class, ...)` and `re:test(@id, ...)` call back into Python for every element of the
+  page: some 1.5 ms on a 27 KB page. Here each call is answered beforehand: the page's class
+  and id names are read once (one XPath each, in C) and searched with the call's pattern, and
+  the expression is evaluated with `re:test(@class, P)` replaced by `@class = $name` for each
+  name P matches (`false()` for none), the same selection, in C. The prunes were also why the
+  cascade copied its tree: where they select nothing the tree is not changed (each later step
+  that changes a tree works on a copy) and is not copied.
+- **Readability's comparison** (`trafilatura.external.compare_extraction`): readability's text is
+  made of the page's own text (scripts and styles left out, "VIDEO" put in for an iframe), so
+  where the whole page's text is at most twice as long as the main extractor's, readability's
+  text cannot be the one preferred (`trafilatura.external._prefer_readability`: only twice as
+  long, or a main text without paragraphs, wins), and readability is not run.
+
+`tests/test_extraction_reading.py` holds this module to `trafilatura.bare_extraction` on pages
+made to reach every branch (each prune, the cookie cleaning, readability preferred, justext,
+the recall escalation), and fails if trafilatura's expressions change under it.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import logging
+import re
+from dataclasses import dataclass
+
+import lxml.etree
+import lxml.html
+from trafilatura.baseline import _spaced_text, baseline
+from trafilatura.core import (
+    ESCALATION_ACCEPT_RATIO,
+    ESCALATION_JUSTEXT_RATIO,
+    ESCALATION_MAX_LENGTH,
+    ESCALATION_PAGE_SHARE,
+    _forum_thread_page,
+    _prepare_tree,
+)
+from trafilatura.external import (
+    JUSTEXT_OVERRIDE_RATIO,
+    SANITIZED_XPATH,
+    compare_extraction,
+    justext_rescue,
+)
+from trafilatura.main_extractor import extract_content
+from trafilatura.settings import BASIC_CLEAN_XPATH, Extractor
+from trafilatura.xml import delete_element, xmltotxt
+from trafilatura.xpaths import RAW_TREE_PRUNE_XPATH, REMOVE_COMMENTS_AND_LISTS_XPATH
+
+logger = logging.getLogger(__name__)
+
+# Built once: trafilatura's Extractor reads its configuration file on every construction, which
+# costs more than filtering a page. Copied per page, since extraction may adjust its options.
+OPTIONS = Extractor(output_format="python", with_metadata=False, comments=False, tables=True)
+
+_CLASSES = lxml.etree.XPath(".//@class", smart_strings=False)
+_IDS = lxml.etree.XPath(".//@id", smart_strings=False)
+
+
+class PageNames:
+    """A page's class and id names (of its root and every element under it), searched with the
+    patterns of an expression's name tests."""
+
+    def __init__(self, tree: lxml.html.HtmlElement) -> None:
+        self._names = {"class": _CLASSES(tree), "id": _IDS(tree)}
+        self._joined: dict[str, str] = {}
+        self._found: dict[NameTest, list[str]] = {}
+
+    def matching(self, test: NameTest) -> list[str]:
+        """The distinct names of the test's attribute its pattern finds something in
+        (re.search, as `re:test` does), in document order of their first use."""
+        found = self._found.get(test)
+        if found is None:
+            names = self._names[test.attribute]
+            joined = self._joined.get(test.attribute)
+            if joined is None:
+                joined = self._joined[test.attribute] = "\n".join(names)
+            found = self._found[test] = (
+                [name for name in dict.fromkeys(names) if test.each.search(name)]
+                if test.anywhere.search(joined) is not None  # on most pages, it is not
+                else []
+            )
+        return found
+
+
+@dataclass(frozen=True)
+class NameTest:
+    """One `re:test(@class|@id, 'pattern'[, 'i'])` or `contains(@class|@id, 'text')` call."""
+
+    call: str
+    attribute: str
+    each: re.Pattern[str]
+    # The pattern over the names joined by newlines: it finds something wherever `each` finds
+    # something in one of them (^ also after a newline). Only for the patterns checked by
+    # tests/test_extraction_reading.py, where no match can start in one name and end in the next.
+    anywhere: re.Pattern[str]
+
+
+_NAME_TEST = re.compile(r"(re:test|contains)\(@(class|id), '([^']*)'(?:, '(i?)')?\)")
+
+
+def _top_level(path: str, opening: str) -> list[tuple[int, int]]:
+    """Where the parts of an XPath expression outside brackets, parentheses and string literals
+    are: for "|", the (start, end) of each branch of a union; for "[", of each predicate."""
+    parts, depth, quote, start = [], 0, "", 0
+    for index, character in enumerate(path):
+        if quote:
+            quote = "" if character == quote else quote
+        elif character in "'\"":
+            quote = character
+        elif opening == "|" and character == "|" and depth == 0:
+            parts.append((start, index))
+            start = index + 1
+        elif character in "[(":
+            if opening == "[" and character == "[" and depth == 0:
+                start = index + 1
+            depth += 1
+        elif character in "])":
+            depth -= 1
+            if opening == "[" and character == "]" and depth == 0:
+                parts.append((start, index))
+    if opening == "|":
+        parts.append((start, len(path)))
+    return parts
+
+
+@dataclass(frozen=True)
+class _Branch:
+    """One branch of a union: its text, its name tests, and the groups of them of which one at
+    least must find a name for the branch to select anything (its predicates made of name tests
+    alone, joined by "or")."""
+
+    path: str
+    tests: tuple[NameTest, ...]
+    required: tuple[tuple[NameTest, ...], ...]
+
+
+def _branch(path: str) -> _Branch:
+    tests = []
+    for call in _NAME_TEST.finditer(path):
+        function, attribute, literal, case = call.groups()
+        pattern = literal if function == "re:test" else re.escape(literal)
+        flags = re.IGNORECASE if case else 0
+        test = NameTest(
+            call.group(0),
+            attribute,
+            re.compile(pattern, flags),
+            re.compile(pattern, flags | re.MULTILINE),
+        )
+        if test.each.search(""):  # true for an element without the attribute too
+            raise ValueError(f"a name test true of no name: {call.group(0)!r}")
+        tests.append(test)
+    required = []
+    for start, end in _top_level(path, "["):
+        predicate = path[start:end]
+        inside = [test for test in tests if test.call in predicate]
+        rest = predicate
+        for test in inside:
+            rest = rest.replace(test.call, "")
+        if inside and not re.sub(r"\bor\b|[\s()]", "", rest):
+            required.append(tuple(inside))
+    return _Branch(path, tuple(tests), tuple(required))
+
+
+class NameTestedXPath:
+    """One of trafilatura's XPath expressions whose `re:test` and `contains` calls read only a
+    class or an id, evaluated with those calls answered from the page's names (see the module's
+    docstring): the same elements, in the same order. A branch whose name tests can find no
+    name on the page is left out, and the expression is not evaluated at all when none is left."""
+
+    def __init__(self, expression: lxml.etree.XPath) -> None:
+        self.path = expression.path
+        self.branches = [_branch(self.path[a:b]) for a, b in _top_level(self.path, "|")]
+        rest = _NAME_TEST.sub("", self.path)
+        if "re:" in rest:
+            raise ValueError(f"an expression this cannot answer beforehand: {self.path!r}")
+
+    def __call__(self, tree: lxml.html.HtmlElement, names: PageNames) -> list:
+        kept, variables = [], dict[str, str]()
+        for branch in self.branches:
+            if any(not any(names.matching(test) for test in group) for group in branch.required):
+                continue
+            path = branch.path
+            for test in branch.tests:
+                tests = []
+                for value in names.matching(test):
+                    variable = f"name{len(variables)}"
+                    variables[variable] = value
+                    tests.append(f"@{test.attribute}=${variable}")
+                answer = f"({' or '.join(tests)})" if tests else "false()"
+                path = path.replace(test.call, answer, 1)
+            kept.append(path)
+        return _compiled("|".join(kept))(tree, **variables) if kept else []
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(path: str) -> lxml.etree.XPath:
+    return lxml.etree.XPath(path)
+
+
+_RAW_TREE_PRUNES = [NameTestedXPath(expression) for expression in RAW_TREE_PRUNE_XPATH]
+_COMMENT_PRUNES = [NameTestedXPath(expression) for expression in REMOVE_COMMENTS_AND_LISTS_XPATH]
+_BASIC_CLEAN = NameTestedXPath(BASIC_CLEAN_XPATH)
+
+
+def _pruned(
+    tree: lxml.html.HtmlElement, expressions: list[NameTestedXPath], names: PageNames
+) -> lxml.html.HtmlElement:
+    """`trafilatura.htmlprocessing.prune_unwanted_nodes` with these expressions, on a copy of
+    the tree if they select anything (the tree itself otherwise)."""
+    if not any(expression(tree, names) for expression in expressions):
+        return tree
+    tree = copy.copy(tree)
+    for expression in expressions:
+        for element in expression(tree, names):
+            delete_element(element)
+    return tree
+
+
+def trafilatura_text(tree: lxml.html.HtmlElement, url: str, focus: str = "balanced") -> str:
+    """trafilatura's text for the page ('' when it finds none), as
+    `trafilatura.bare_extraction(tree, options=...)` gives it with OPTIONS and this focus; the
+    tree is left as it was."""
+    if focus not in ("balanced", "recall"):
+        raise ValueError(f"focus {focus!r}: veille reads pages with 'balanced' or 'recall' only")
+    options = copy.copy(OPTIONS)
+    options.url = options.source = url
+    options.focus = focus
+    try:
+        body, text = _sequence(tree, options)
+    except (TypeError, ValueError) as exc:  # where bare_extraction gives up on the page
+        logger.debug("trafilatura found no text in %s: %s", url, exc)
+        return ""
+    if len(text) < options.min_output_size:
+        return ""
+    return xmltotxt(body, options.formatting) or ""
+
+
+def _sequence(tree: lxml.html.HtmlElement, options: Extractor) -> tuple[lxml.etree._Element, str]:
+    """`trafilatura.core.trafilatura_sequence` with comments off and the balanced or recall
+    focus: the body and its text."""
+    url = options.url
+    # A thread forum's comments are its posts: their sections are kept.
+    prune_comments = not _forum_thread_page(tree)
+    names = PageNames(tree)
+    # bare_extraction copies the tree it is given for these prunes, the only steps that change
+    # it; the names read before stay valid (the pruned tree holds fewer of them).
+    tree = _pruned(tree, _RAW_TREE_PRUNES + (_COMMENT_PRUNES if prune_comments else []), names)
+    cleaned_tree, cleaned_tree_backup = _prepare_tree(tree, options, url)
+
+    postbody, temp_text = _extract_and_compare(cleaned_tree, cleaned_tree_backup, tree, options)
+
+    # 3. rescue: baseline on the original tree, accepted only if it adds text
+    if len(temp_text) < options.min_extracted_size:
+        b_body, b_text, b_len = baseline(tree)
+        if b_len > len(temp_text):
+            postbody, temp_text = b_body, b_text
+
+    # 4. recall escalation: a short text covering little of the page
+    if (
+        options.focus == "balanced"
+        and 0 < len(temp_text) < ESCALATION_MAX_LENGTH
+        and len(temp_text) < ESCALATION_PAGE_SHARE * _page_text_length(tree, names)
+    ):
+        r_options = copy.copy(options)
+        r_options.focus = "recall"
+        r_text = j_text = ""
+        try:
+            r_body, r_text = _extract_and_compare(
+                *_prepare_tree(tree, r_options, url), tree, r_options
+            )
+        except Exception as err:  # as trafilatura does: a failed retry keeps the first text
+            logger.debug("recall retry failed on %s: %s", url, err)
+        if not options.fast:
+            try:
+                j_body, j_text = justext_rescue(copy.copy(tree), options)
+            except Exception as err:
+                logger.debug("justext candidate failed on %s: %s", url, err)
+        len_text, r_len, j_len = len(temp_text), len(r_text), len(j_text)
+        if j_len > r_len and j_len > ESCALATION_JUSTEXT_RATIO * len_text:
+            postbody, temp_text = j_body, j_text
+        elif r_len >= options.min_extracted_size and r_len > ESCALATION_ACCEPT_RATIO * len_text:
+            postbody, temp_text = r_body, r_text
+    return postbody, temp_text
+
+
+def _extract_and_compare(
+    cleaned_tree: lxml.html.HtmlElement,
+    cleaned_tree_backup: lxml.html.HtmlElement,
+    tree: lxml.html.HtmlElement,
+    options: Extractor,
+) -> tuple[lxml.etree._Element, str]:
+    """trafilatura's main extractor, then its comparison with readability and justext."""
+    body, text = extract_content(cleaned_tree, options)
+    if options.fast:
+        return body, text
+    len_text = len(text)
+    if options.focus == "recall" and len_text > options.min_extracted_size * 10:
+        return body, text  # compare_extraction's own bypass
+    if not _readability_cannot_win(tree, body, len_text, options):
+        return compare_extraction(cleaned_tree_backup, copy.copy(tree), body, text, options)
+    # The rest of compare_extraction, as it runs when readability's text is not preferred.
+    unclean = bool(body.xpath(SANITIZED_XPATH))
+    if unclean or len_text < options.min_extracted_size:
+        body2, text2 = justext_rescue(cleaned_tree_backup, options)
+        len_text2 = len(text2)
+        if unclean:
+            accept = len_text <= JUSTEXT_OVERRIDE_RATIO * len_text2 and (
+                len_text2 > len_text or not options.images or body.find(".//graphic") is None
+            )
+        else:
+            accept = len_text < len_text2
+        if text2 and accept:
+            body, text = body2, text2
+    return body, text
+
+
+def _readability_cannot_win(
+    tree: lxml.html.HtmlElement, body: lxml.etree._Element, len_text: int, options: Extractor
+) -> bool:
+    """Whether `_prefer_readability` must answer no, whatever readability finds: the main text
+    has paragraphs and is not mostly tables, and readability's text, at most the page's own,
+    cannot be more than twice as long (in recall, longer at all)."""
+    if not len_text:
+        return False
+    if not body.xpath(".//p//text()") or len(body.findall(".//table")) > len(body.findall(".//p")):
+        return False
+    limit = len_text if options.focus == "recall" else 2 * len_text
+    return readability_text_bound(tree) <= limit
+
+
+def readability_text_bound(tree: lxml.html.HtmlElement) -> int:
+    """At least as many characters as readability's text of the page can have.
+
+    Readability keeps some of the page's text nodes (whole, in document order) and drops the
+    rest, scripts, styles and fenced frames first; it adds only "VIDEO" for a video iframe.
+    Its text is then whitespace-collapsed, as here. Dropping text never lengthens a collapsed
+    text, and shortens it by at least the non-space characters dropped; writing five letters
+    into an iframe lengthens it by six at most."""
+    whole = len(" ".join(tree.text_content().split()))
+    dropped = sum(
+        len("".join(element.text.split()))
+        for element in tree.iter("script", "style", "fencedframe")
+        if element.text
+    )
+    iframes = sum(1 for _ in tree.iter("iframe"))
+    return whole - dropped + 6 * iframes
+
+
+def _page_text_length(tree: lxml.html.HtmlElement, names: PageNames) -> int:
+    """len(trafilatura.baseline.html2txt(tree)), its cleaning XPath answered from the names
+    (those of the tree, or more). html2txt copies the whole tree and cleans its body; the body
+    alone is copied here."""
+    body = tree.find(".//body")
+    body = copy.copy(tree if body is None else body)
+    for element in _BASIC_CLEAN(body, names):
+        delete_element(element)
+    return len(_spaced_text(body))

@@ -1,0 +1,200 @@
+"""trafilatura's reading as veille runs it (crawler.extraction.reading) gives the text
+`trafilatura.bare_extraction` gives, character for character, on real pages and on pages made
+to reach each step it answers beforehand: the raw-tree prunes, the cleaning of the page's text
+for the recall escalation, readability's comparison (skipped and run), justext, the baseline
+rescue, a thread forum. bench/same_results.py checks the same on 1,790 pages."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import inspect
+from pathlib import Path
+
+import lxml.etree
+import pytest
+import trafilatura
+import trafilatura.core
+import trafilatura.external
+import trafilatura.readability_lxml
+from trafilatura.baseline import html2txt
+from trafilatura.external import try_readability
+from trafilatura.settings import BASIC_CLEAN_XPATH
+from trafilatura.utils import trim
+from trafilatura.xpaths import RAW_TREE_PRUNE_XPATH, REMOVE_COMMENTS_AND_LISTS_XPATH
+
+from crawler.extraction import reading
+from crawler.extraction.parsing import parse_page
+
+FIXTURES = Path(__file__).parent / "fixtures"
+REAL_PAGES = sorted((FIXTURES / "realpages").glob("*.html"))
+SITE_PAGES = sorted((FIXTURES / "sites").rglob("*.html"))[:40]
+
+PROSE = "".join(
+    f"<p>Paragraph {n} of the report says what happened, to whom, where and when, with its "
+    "figures, its causes, and what comes next for the people it concerns.</p>"
+    for n in range(6)
+)
+LINKS = "".join(f"<li><a href='/s/{n}'>Section number {n} of the site</a></li>" for n in range(60))
+
+
+def _page(body: str, head: str = "") -> str:
+    return f"<html><head><title>A report</title>{head}</head><body>{body}</body></html>"
+
+
+CRAFTED = {
+    "plain article": _page(f"<article><h1>A report</h1>{PROSE}</article>"),
+    "comment section": _page(
+        f"<article><h1>A report</h1>{PROSE}</article><div id='comments'><p>I disagree with "
+        "every word of this report, and here is why at some length.</p></div>"
+        "<ul class='comment-list'><li>First!</li></ul><ol id='comol'><li>Second</li></ol>"
+    ),
+    "comment section of a thread forum": _page(
+        f"<article><h1>A thread</h1>{PROSE}</article><div class='comments'><p>A post.</p></div>",
+        head='<script type="application/ld+json">{"@type": "DiscussionForumPosting"}</script>',
+    ),
+    "infinite scroll": _page(
+        f"<article><h1>A report</h1>{PROSE}</article>"
+        f"<div class='infinite-scroll'><article>{PROSE}</article></div>"
+        f"<section id='infinitescroll'><h1>Next</h1>{PROSE}</section>"
+    ),
+    "appended articles": _page(
+        f"<article><h1>A report</h1>{PROSE}</article><div id='mvp-post-add-box'>"
+        f"<h1>Another</h1>{PROSE}</div>"
+        "<div class='elementor-share-buttons'><a href='/share'>Share this</a></div>"
+    ),
+    "cookie banner, short article": _page(
+        "<article><h1>A report</h1><p>A short report of two sentences. It says little.</p>"
+        f"</article><div class='Cookie-Banner'><p>{'We use cookies. ' * 20}</p></div>"
+        f"<div id='onetrust-consent-sdk'>{PROSE}</div><ul>{LINKS}</ul>"
+        "<div class='site-footer'><p>Footer words.</p></div><aside>Aside words</aside>"
+    ),
+    "short article among links": _page(
+        f"<nav><ul>{LINKS}</ul></nav><div class='content'><p>{'A short text. ' * 12}</p></div>"
+        f"<div class='more'>{PROSE}{PROSE}</div><ul>{LINKS}</ul>"
+    ),
+    "text in divs and tables": _page(
+        f"<table><tr><td>{'Cell text of the page, in a layout table. ' * 10}</td></tr>"
+        f"<tr><td>{'More cell text, more words in it. ' * 10}</td></tr></table>"
+        f"<div>{'Loose text in a division, with commas, and more. ' * 15}</div>"
+    ),
+    "too short for the main extractor": _page("<div><p>Two lines.</p><p>Of text.</p></div>"),
+    "a video and a short text": _page(
+        "<article><h1>A video</h1><p>What the video shows, in one sentence of some length.</p>"
+        "<iframe src='https://www.youtube.com/embed/x'></iframe></article>"
+    ),
+    "script-heavy page": _page(
+        f"<article>{PROSE}</article><script>{'var x = 1; ' * 400}</script>"
+        f"<style>{'p {{ color: red }} ' * 100}</style><figure><time>2026</time></figure>"
+    ),
+}
+
+
+def _pages() -> list[tuple[str, str | bytes]]:
+    pages: list[tuple[str, str | bytes]] = list(CRAFTED.items())
+    pages += [(path.name, path.read_bytes()) for path in REAL_PAGES + SITE_PAGES]
+    return pages
+
+
+PAGES = _pages()
+
+
+def _bare_text(tree: lxml.etree._Element, url: str, focus: str) -> str:
+    options = copy.copy(reading.OPTIONS)
+    options.url = options.source = url
+    options.focus = focus
+    document = trafilatura.bare_extraction(tree, options=options)
+    return getattr(document, "text", None) or ""
+
+
+@pytest.mark.parametrize("focus", ["balanced", "recall"])
+@pytest.mark.parametrize("name,html", PAGES, ids=[name for name, _ in PAGES])
+def test_the_text_is_trafilaturas(name, html, focus):
+    tree = parse_page(html)
+    before = lxml.etree.tostring(tree)
+    url = f"https://example.org/{len(name)}"
+    assert reading.trafilatura_text(tree, url, focus) == _bare_text(tree, url, focus)
+    assert lxml.etree.tostring(tree) == before  # the tree is left as it was
+
+
+EXPRESSIONS = [*RAW_TREE_PRUNE_XPATH, *REMOVE_COMMENTS_AND_LISTS_XPATH, BASIC_CLEAN_XPATH]
+
+
+@pytest.mark.parametrize("name,html", PAGES, ids=[name for name, _ in PAGES])
+def test_expressions_answered_from_names_select_what_trafilaturas_select(name, html):
+    tree = parse_page(html)
+    names = reading.PageNames(tree)
+    for expression in EXPRESSIONS:
+        assert reading.NameTestedXPath(expression)(tree, names) == expression(tree)
+
+
+def _readability_skipped(html: str) -> bool:
+    tree = parse_page(html)
+    cleaned, _ = trafilatura.core._prepare_tree(tree, reading.OPTIONS, None)
+    body, text = trafilatura.core.extract_content(cleaned, reading.OPTIONS)
+    return reading._readability_cannot_win(tree, body, len(text), reading.OPTIONS)
+
+
+def test_the_made_pages_reach_each_step():
+    """Each branch of the reading is reached by some made page, so the comparison above covers
+    it: a prune that selects, the cookie cleaning, readability skipped and run."""
+    selected = {}
+    for name, html in CRAFTED.items():
+        tree = parse_page(html)
+        names = reading.PageNames(tree)
+        selected[name] = [
+            len(reading.NameTestedXPath(expression)(tree, names)) for expression in EXPRESSIONS
+        ]
+    assert selected["comment section"][2] == 3
+    assert selected["comment section of a thread forum"][2] == 1
+    assert selected["infinite scroll"][0] == 1  # the one holding an h1 is kept
+    assert selected["appended articles"][:2] == [1, 1]
+    assert selected["cookie banner, short article"][3] == 4
+    assert selected["plain article"] == [0, 0, 0, 0]
+    skipped = {name: _readability_skipped(html) for name, html in CRAFTED.items()}
+    assert skipped["plain article"] and not skipped["short article among links"]
+
+
+@pytest.mark.parametrize("name,html", PAGES, ids=[name for name, _ in PAGES])
+def test_readabilitys_text_is_never_longer_than_its_bound(name, html):
+    tree = parse_page(html)
+    text = trim(
+        lxml.etree.tostring(
+            try_readability(copy.copy(tree)), method="text", encoding="utf-8"
+        ).decode()
+    )
+    assert len(text) <= reading.readability_text_bound(tree)
+
+
+# The code whose steps crawler.extraction.reading repeats or answers beforehand, as read when
+# it was written (trafilatura 2.3.1). A new trafilatura must be read again before these change.
+READ = {
+    trafilatura.core.bare_extraction: "2e57adb3062086f9",
+    trafilatura.core.trafilatura_sequence: "f03dc4d2946dacbd",
+    trafilatura.core._extract_and_compare: "f7d056c2118222e8",
+    trafilatura.external.compare_extraction: "2d3d1ffea3ba469f",
+    trafilatura.external._prefer_readability: "f6ee688e9ae60074",
+    html2txt: "a8c97eab2097c57d",
+    trafilatura.readability_lxml.Document.summary: "e1907e0fd84da8bb",
+    trafilatura.readability_lxml.Document.sanitize: "84ff3af6fb8bbc7a",
+    trafilatura.readability_lxml.Document.transform_misused_divs_into_paragraphs: "8c48b6cf632ab198",
+}
+
+
+def test_trafilaturas_cascade_is_the_one_this_was_written_for():
+    changed = [
+        function.__qualname__
+        for function, digest in READ.items()
+        if hashlib.sha256(inspect.getsource(function).encode()).hexdigest()[:16] != digest
+    ]
+    assert not changed, (
+        f"trafilatura's {', '.join(changed)} changed: read crawler/extraction/reading.py again "
+        "against them (what it repeats, what it answers beforehand) and update READ"
+    )
+    # The expressions answered from names, whose patterns were checked to find no match across
+    # two names joined by a newline (reading.NameTest.anywhere).
+    paths = "|".join(expression.path for expression in EXPRESSIONS)
+    assert hashlib.sha256(paths.encode()).hexdigest()[:16] == PATHS
+
+
+PATHS = "d5dbe108757548ba"
