@@ -14,6 +14,7 @@ import functools
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import cast
 
 from crawler.core.errors import DatabaseError
 from crawler.extraction.dates import parse_date
@@ -469,6 +470,9 @@ def _members(db: Database, story_id: int, canonical: int | None, hour: int) -> l
     story hour taken at `hour`). Made once while the batch's story window keeps the story's
     rows (a busy story is compared with every newcomer, some ten times each); never changed by
     a caller."""
+    kept = store.kept_member_group(db, story_id, canonical, STORY_MEMBERS_COMPARED, TERMS_LEAD)
+    if kept is not None:
+        return cast(list[_Member], kept)  # made below
 
     def make(rows: list[store.MemberRow]) -> tuple[list[_Member], bool]:
         group = [
@@ -620,6 +624,7 @@ def assign_story(
     else:
         story_id = store.create_story(db, article_id, title, now)
     article_columns.set_story(db, article_id, story_id, fp.to_bytes(), fp.shingles)
+    store.remember_story(db, article_id, story_id)
     store.note_outlet(db, story_id, article_id)
     hour = story_hour(when)
     if hour is None:

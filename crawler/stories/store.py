@@ -229,15 +229,24 @@ def term_hit_counts(
 
 
 def stories_of(db: Database, article_ids: list[int]) -> set[int]:
-    """The stories these articles belong to."""
-    return {
-        row[0]
-        for row in db.execute(
-            f"SELECT story_id FROM articles WHERE id IN ({_marks(len(article_ids))}) "
-            "AND story_id IS NOT NULL",
-            article_ids,
-        ).fetchall()
-    }
+    """The stories these articles belong to (a batch's story window remembers those read: the
+    same candidates come up for article after article)."""
+    held = window.active(db)
+    known: dict[int, int | None] = {} if held is None else held.stories
+    missing = [a for a in article_ids if a not in known]
+    if missing:
+        for article_id, story_id in db.execute(
+            f"SELECT id, story_id FROM articles WHERE id IN ({_marks(len(missing))})", missing
+        ).fetchall():
+            known[article_id] = story_id
+    return {story for story in (known.get(a) for a in article_ids) if story is not None}
+
+
+def remember_story(db: Database, article_id: int, story_id: int) -> None:
+    """The article was just put in the story: what stories_of answers for it from now on."""
+    held = window.active(db)
+    if held is not None:
+        held.stories[article_id] = story_id
 
 
 def canonical_article(db: Database, story_id: int) -> int | None:
@@ -285,6 +294,14 @@ def story_members(
     if held is not None:
         held.remember_members(key, members)
     return members
+
+
+def kept_member_group(
+    db: Database, story_id: int, canonical: int | None, limit: int, lead_characters: int
+) -> object | None:
+    """What story_member_group made of these members, while the batch's window keeps it."""
+    held = window.active(db)
+    return None if held is None else held.group((story_id, canonical, limit, lead_characters))
 
 
 def story_member_group(
@@ -470,6 +487,8 @@ def fold_story(db: Database, story_id: int, into: int) -> None:
         several = "SELECT count(*) FROM story_outlets WHERE story_id = ?"
         before = sum(db.execute(several, (s,)).fetchone()[0] >= 2 for s in (story_id, into))
         articles.move_story(db, story_id, into)
+        if held is not None:
+            held.moved(story_id, into)
         db.execute(
             "INSERT INTO story_outlets(story_id, source) SELECT ?, source FROM story_outlets "
             "WHERE story_id = ? ON CONFLICT (story_id, source) DO NOTHING",

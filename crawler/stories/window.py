@@ -63,10 +63,12 @@ class StoryWindow:
         self._checked_span: tuple[int, int] | None = None
         self._versions: dict[int, int] = {}
         self._postings: dict[str, dict[int, list[int]]] = {}  # term: hour: article ids
-        # The LSH band keys of the hours read (copy candidates): key: hour: article ids, and
-        # each hour's keys (one entry per article using it), to forget an hour.
-        self._keys: dict[int, dict[int, list[int]]] = {}
-        self._hour_keys: dict[int, list[int]] = {}
+        # The LSH band keys of the hours read (copy candidates): key: article ids using it (a
+        # key is in one article or a few: no hour level), each such article's hour, and each
+        # hour's (article, keys), to forget an hour.
+        self._keys: dict[int, list[int]] = {}
+        self._key_hours: dict[int, int] = {}
+        self._hour_keys: dict[int, list[tuple[int, Iterable[int]]]] = {}
         self._hours: dict[int, dict[str, int]] = {}  # hour: term: articles using it
         self._articles: dict[int, int] = {}  # hour: articles with that story hour
         # The article count of the range of hours asked last (low, high, articles), kept in step
@@ -79,6 +81,9 @@ class StoryWindow:
         self._members: dict[tuple[int, int | None, int, int], list] = {}
         self._groups: dict[tuple[int, int | None, int, int], Any] = {}  # made of the members
         self._canonical: dict[int, int | None] = {}
+        # Each article's story (None: none), as read in this batch (`begin` forgets them: another
+        # writer may have moved articles between batches); kept in step with fold_story.
+        self.stories: dict[int, int | None] = {}
         # The highest article id read at each hour: another writer's later articles have higher
         # ids (ids are given under the store lock, in commit order), so an hour it wrote is
         # brought up to date by reading the rows above this one (`stale`, `extend`).
@@ -139,12 +144,16 @@ class StoryWindow:
                     self._counts[term] = left
                 else:
                     self._counts.pop(term, None)
-        for key in self._hour_keys.pop(hour, ()):
-            by_hour = self._keys.get(key)
-            if by_hour is not None:
-                by_hour.pop(hour, None)
-                if not by_hour:
-                    del self._keys[key]
+        by_key, key_hours = self._keys, self._key_hours
+        for article_id, keys in self._hour_keys.pop(hour, ()):
+            key_hours.pop(article_id, None)
+            for key in keys:
+                ids = by_key.get(key)
+                if ids is not None:
+                    if len(ids) == 1:
+                        del by_key[key]
+                    else:
+                        ids.remove(article_id)
         self._loaded.discard(hour)
         self._checked.discard(hour)
         self._versions.pop(hour, None)
@@ -167,6 +176,7 @@ class StoryWindow:
         self._checked_span = None
         self._members = {}
         self._groups = {}
+        self.stories = {}
 
     def trim(self) -> None:
         """Keep only the hours of the range counted last (the latest article's window) once
@@ -194,9 +204,8 @@ class StoryWindow:
         story_index (one row an article: `join_terms`, `pack_keys`), and (hour, article count)
         of the articles."""
         lists: dict[tuple[str, int], list[int]] = {}
-        key_lists: dict[tuple[int, int], list[int]] = {}
         last_ids = self._last_ids
-        postings, keys_of = self._postings, self._keys
+        postings = self._postings
         for article_id, hour, terms, keys in rows:
             counted = self._hours.get(hour)
             if counted is None:
@@ -208,21 +217,11 @@ class StoryWindow:
                 ids.append(article_id)
                 counted[term] = counted.get(term, 0) + 1
             if keys:
-                unpacked = set(unpack_keys(keys))
-                self._hour_keys.setdefault(hour, []).extend(unpacked)
-                for key in unpacked:
-                    ids = key_lists.get((key, hour))
-                    if ids is None:
-                        ids = key_lists[key, hour] = keys_of.setdefault(key, {}).setdefault(
-                            hour, []
-                        )
-                    ids.append(article_id)
+                self._add_keys(article_id, unpack_keys(keys), hour)
             if article_id > last_ids.get(hour, -1):
                 last_ids[hour] = article_id
         for ids in lists.values():
             ids.sort()  # kept in order: term_hits answers in the database's order unsorted
-        for ids in key_lists.values():
-            ids.sort()
         for hour, count in articles:
             self._set_articles(hour, count)
         if self._range is not None:  # hours loaded inside the counted range: counted too
@@ -424,24 +423,26 @@ class StoryWindow:
             counted[term] = counted.get(term, 0) + 1
             if in_range:
                 counts[term] = counts.get(term, 0) + 1
-        unique = set(keys)
-        if unique:
-            self._hour_keys.setdefault(hour, []).extend(unique)
-            by_key = self._keys
-            for key in unique:
-                hours = by_key.get(key)
-                if hours is None:
-                    by_key[key] = {hour: [article_id]}
-                else:
-                    ids = hours.get(hour)
-                    if ids is None:
-                        hours[hour] = [article_id]
-                    elif ids[-1] < article_id:
-                        ids.append(article_id)
-                    else:
-                        bisect.insort(ids, article_id)
+        if keys:
+            self._add_keys(article_id, keys, hour)
         if article_id > self._last_ids.get(hour, -1):
             self._last_ids[hour] = article_id
+
+    def _add_keys(self, article_id: int, keys: Iterable[int], hour: int) -> None:
+        """An article's band keys, at its hour (each key once: a key two bands gave counts once,
+        as in the database)."""
+        unique = frozenset(keys)
+        if article_id in self._key_hours:  # read twice (its hour read again): once is kept
+            return
+        self._key_hours[article_id] = hour
+        self._hour_keys.setdefault(hour, []).append((article_id, unique))
+        by_key = self._keys
+        for key in unique:
+            ids = by_key.get(key)
+            if ids is None:
+                by_key[key] = [article_id]
+            else:
+                ids.append(article_id)
 
     def key_hits(
         self, keys: Iterable[int], low: int, high: int, exclude: int | None, limit: int
@@ -449,15 +450,11 @@ class StoryWindow:
         """The articles of the hours `low` to `high` sharing the most of these LSH band keys
         (`exclude` left out), at most `limit`: most keys shared first, then the latest."""
         shared: dict[int, int] = {}
-        by_key = self._keys
+        by_key, key_hours = self._keys, self._key_hours
         for key in set(keys):
-            hours = by_key.get(key)
-            if hours is None:
-                continue
-            for hour, ids in hours.items():
-                if low <= hour <= high:
-                    for article_id in ids:
-                        shared[article_id] = shared.get(article_id, 0) + 1
+            for article_id in by_key.get(key, ()):
+                if low <= key_hours[article_id] <= high:
+                    shared[article_id] = shared.get(article_id, 0) + 1
         shared.pop(exclude, None)  # type: ignore[arg-type]
         ranked = sorted(shared.items(), key=lambda pair: (-pair[1], -pair[0]))
         return [article_id for article_id, _ in ranked[:limit]]
@@ -492,6 +489,12 @@ class StoryWindow:
             del self._members[key]
         for key in [k for k in self._groups if k[0] == story_id]:
             del self._groups[key]
+
+    def moved(self, story_id: int, into: int) -> None:
+        """The articles of one story were put in another (fold_story)."""
+        stories = self.stories
+        for article_id in [a for a, s in stories.items() if s == story_id]:
+            stories[article_id] = into
 
     def replaced(self, hours: Iterable[int]) -> None:
         """An article's terms were replaced (an update, a back-fill): its old and new hours are
