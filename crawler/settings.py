@@ -30,15 +30,22 @@ VEILLE_STORY_WINDOW_HOURS = parse_window_hours(os.environ.get(WINDOW_VARIABLE))
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
-# Items of one response processed at once; the pipelines are synchronous CPU work, and Scrapy's
-# default (100) starts a hundred tasks per response even for an answer with no item.
-CONCURRENT_ITEMS = 4
+# Items of one response processed at once. A response gives at most one item (an article
+# page; feeds, sitemaps and listings give requests), and Scrapy starts this many tasks per
+# response, item or not, to take them (its default, 100, a hundred): one is all there is to do.
+CONCURRENT_ITEMS = 1
 DOWNLOAD_DELAY = 1.0
 DOWNLOAD_DELAY_JITTER = 0.5  # each delay drawn from 0.5x to 1.5x DOWNLOAD_DELAY
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+# A delay that must be waited ends on the next quarter-second tick of the worker's clock, the
+# same ticks for all its crawls: never shorter, at most this much longer, and the requests of
+# several crawls leave in one turn of the event loop instead of one wake-up each
+# (crawler.fetching.downloader). 0: Scrapy's own timing.
+DOWNLOADER = "crawler.fetching.downloader.GridDownloader"
+VEILLE_DOWNLOAD_DELAY_GRID = 0.25
 
 # Faults cost one source one try, not the crawl.
 DOWNLOAD_TIMEOUT = 30

@@ -280,3 +280,39 @@ def test_a_crawl_worker_builds_no_log_record_below_its_level():
         root.setLevel(root_level)
         for name, level in levels.items():
             logging.getLogger(name).setLevel(level)
+
+
+# Scrapy 2.19's Downloader._process_queue, which crawler.fetching.downloader.GridDownloader
+# replaces (the delay's end put on a grid, no timer for an empty queue): its source's hash.
+PROCESS_QUEUE_SHA256 = "872b81a4bbb4cb1a"
+
+
+def test_the_grid_downloader_replaces_the_queue_step_it_was_written_from(monkeypatch):
+    """GridDownloader rewrites Scrapy's private `Downloader._process_queue` and uses the slot's
+    fields and the downloader's `_latercall` and `_wait_for_download` as it does: an upgrade of
+    Scrapy that changes that method fails here, to be read again and the rewrite brought in
+    step; and a crawl's settings choose GridDownloader."""
+    import hashlib
+
+    from scrapy.core.downloader import Downloader, Slot
+    from scrapy.utils.project import get_project_settings
+
+    source = inspect.getsource(Downloader._process_queue)
+    assert hashlib.sha256(source.encode()).hexdigest()[:16] == PROCESS_QUEUE_SHA256, (
+        scrapy.__version__,
+        source,
+    )
+    assert list(inspect.signature(Downloader._latercall).parameters) == ["self", "slot"]
+    assert list(inspect.signature(Downloader._wait_for_download).parameters) == [
+        "self",
+        "slot",
+        "request",
+        "queue_dfd",
+    ]
+    slot = Slot(2, 1.0, 0.5)
+    assert (slot.lastseen, slot.latercall, len(slot.queue)) == (0, None, 0)
+    assert slot.free_transfer_slots() == 2 and 0.5 <= slot.download_delay() <= 1.5
+    monkeypatch.setenv("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+    settings = get_project_settings()
+    assert settings["DOWNLOADER"] == "crawler.fetching.downloader.GridDownloader"
+    assert settings.getfloat("VEILLE_DOWNLOAD_DELAY_GRID") == 0.25
