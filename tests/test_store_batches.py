@@ -119,3 +119,37 @@ def test_a_batch_that_cannot_be_written_is_reported_and_keeps_listings_unsaved(d
     assert journal.counts("site")["errors"] == 1
     (line,) = [r.getMessage() for r in caplog.records if "not stored: " in r.getMessage()]
     assert "lock" in line.split("not stored: ", 1)[1]  # "database is locked", "lock timeout"
+
+
+def _stored(n: int, url: str | None = None) -> store.StoredArticle:
+    text = TEXT.format(n=n)
+    return store.StoredArticle(
+        source="site",
+        url=url or f"https://site.ma/{n}",
+        title=f"Article {n}",
+        author=None,
+        published="2026-11-16T10:00:00+01:00",
+        language="fr",
+        sitename=None,
+        description=None,
+        text=text,
+        content_hash=content_hash(text),
+    )
+
+
+def test_a_batch_stored_as_matched_has_its_new_articles_off_the_match_queue(db_location):
+    """`veille import --no-alerts` stores its batches as already matched: each new article is
+    written matched (the copy of one in the same batch found stored, not new), and a later
+    batch stored without it waits for the matcher."""
+    db = store.open_database(db_location)
+    store.add_sources(db, ["site"])
+    at = "2026-12-01T00:00:00+00:00"
+    results = store.store_articles(
+        db, [_stored(1), _stored(2), _stored(1, "https://site.ma/1?utm_source=x")], matched_at=at
+    )
+    assert [is_new for _, is_new in results] == [True, True, False]
+    matched = db.execute("SELECT matched_at FROM articles ORDER BY id").fetchall()
+    assert [row[0] for row in matched] == [at, at]
+    assert store.unmatched_articles(db, 0, 10) == []
+    store.store_articles(db, [_stored(3)])
+    assert [a.url for a in store.unmatched_articles(db, 0, 10)] == ["https://site.ma/3"]

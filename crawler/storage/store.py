@@ -450,15 +450,15 @@ def store_articles(
     # for the next batch only once what it holds is committed.
     with batch_window(db, len(articles)), db.transaction(lock=STORE_LOCK):
         for article in articles:
-            results.append(_store_one(db, article, window_hours))
-        if matched_at is not None:
-            for article_id, is_new in results:
-                if is_new:
-                    mark_matched(db, article_id, matched_at)
+            results.append(_store_one(db, article, window_hours, matched_at))
     return results
 
 
-def _store_one(db: Database, article: StoredArticle, window_hours: int) -> tuple[int, bool]:
+def _store_one(
+    db: Database, article: StoredArticle, window_hours: int, matched_at: str | None = None
+) -> tuple[int, bool]:
+    """Store one article of a batch; a new one is written already matched at `matched_at`, if
+    given (its row written once, not updated for it)."""
     own_key = url_key(article.url)
     keys = {own_key, *(url_key(u) for u in article.seen_urls)}
     duplicate = find_duplicate(db, article.url, article.content_hash, article.seen_urls)
@@ -472,8 +472,8 @@ def _store_one(db: Database, article: StoredArticle, window_hours: int) -> tuple
             db.execute(
                 "INSERT INTO articles(source, url, url_key, title, author, published, language, "
                 "sitename, description, text, content_hash, fetched_at, published_origin, "
-                "original_source, original_url) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
-                "RETURNING id",
+                "original_source, original_url, matched_at) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
                 (
                     article.source,
                     article.url,
@@ -490,6 +490,7 @@ def _store_one(db: Database, article: StoredArticle, window_hours: int) -> tuple
                     article.published_origin,
                     article.original_source,
                     article.original_url,
+                    matched_at,
                 ),
             )
         )
