@@ -26,6 +26,7 @@ from crawler.stories.markers import LEAD_CHARACTERS, conflicting, markers
 from crawler.stories.terms import LEAD_CHARACTERS as TERMS_LEAD
 from crawler.stories.terms import (
     MIN_SHARED_WORDS,
+    LazyRarities,
     StoryTerms,
     Vectors,
     calendar_conflict,
@@ -251,9 +252,10 @@ def _rewritten_story(
     for group in members.values():
         for member in group:
             vocabulary |= member.terms.index_terms()
-    # The article's own terms were counted above: only the members' other terms are asked.
-    counts = {**counts, **store.window_term_counts(db, vocabulary - own_terms, low, high)}
-    idf = rarities(counts, vocabulary, articles)
+    # Each term weighed when a comparison first asks for it, from the window's counts (the
+    # article's own counted above among them): most stories are left out before their words
+    # are weighed. Nothing below asks the window about other hours while it is used.
+    idf = LazyRarities(store.range_counts(db, low, high), vocabulary, articles)
     memo: Vectors = {}
     best: tuple[float, int, int] | None = None
     for story_id, group in members.items():

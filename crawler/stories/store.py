@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Set
+from collections.abc import Callable, Iterable, Iterator, Mapping, Set
 from contextlib import contextmanager
 from typing import NamedTuple, TypeVar
 
@@ -198,6 +198,12 @@ def window_term_counts(db: Database, terms: Set[str], low: int, high: int) -> di
     if not terms:
         return {}
     return _window(db, low, high).term_counts(terms, low, high)
+
+
+def range_counts(db: Database, low: int, high: int) -> Mapping[str, int]:
+    """How many articles of the window use each term, every term at once: valid until the next
+    question about another range of hours (a view of the window's counts, not a copy)."""
+    return _window(db, low, high).range_counts(low, high)
 
 
 def term_hits(

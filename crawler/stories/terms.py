@@ -14,8 +14,9 @@ from __future__ import annotations
 import functools
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass
+from typing import Any
 
 from crawler.core.normalize import normalize, stem_token
 from crawler.stories import events
@@ -388,6 +389,33 @@ def rarities(counts: dict[str, int], terms: Iterable[str], articles: int) -> dic
             weight = by_count[count] = rarity(count, articles + 1)
         weights[term] = weight
     return weights
+
+
+class LazyRarities(dict[str, float]):
+    """rarities(counts, terms, articles), each term's worked out the first time it is asked
+    (`get`): a story's members bring a few thousand terms, and the stories compared are mostly
+    left out before their words are weighed. The same values as `rarities`; `counts` must not
+    change while this is used."""
+
+    def __init__(self, counts: Mapping[str, int], terms: Set[str], articles: int) -> None:
+        super().__init__()
+        self._counts = counts
+        self._terms = terms
+        self._articles = articles
+        self._by_count: dict[int, float] = {}
+
+    def get(self, term: str, default: Any = None) -> Any:
+        found = dict.get(self, term)
+        if found is not None:
+            return found
+        if term not in self._terms:
+            return default
+        count = self._counts.get(term, 0) + 1
+        found = self._by_count.get(count)
+        if found is None:
+            found = self._by_count[count] = rarity(count, self._articles + 1)
+        self[term] = found
+        return found
 
 
 # A window is taken to hold at least this many articles: in a nearly empty one (a first crawl,

@@ -290,6 +290,11 @@ class StoryWindow:
         counts = self._count_range(low, high)
         return {term: counts[term] for term in terms if term in counts}
 
+    def range_counts(self, low: int, high: int) -> dict[str, int]:
+        """How many articles of the window use each term, for every term: the window's own
+        counts, valid until another range is asked (not to be changed)."""
+        return self._count_range(low, high)
+
     def term_hits(
         self, terms: Iterable[str], low: int, high: int, exclude: int | None
     ) -> Iterator[tuple[str, int]]:

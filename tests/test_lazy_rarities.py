@@ -1,0 +1,22 @@
+"""Rewrite matching weighs a story's terms when a comparison first asks for them
+(crawler.stories.terms.LazyRarities): the same weights as working them all out first."""
+
+from __future__ import annotations
+
+import random
+
+from crawler.stories.terms import LazyRarities, rarities
+
+
+def test_each_term_weighs_what_rarities_gives_it_and_others_nothing():
+    rng = random.Random(5)
+    for _ in range(50):
+        terms = {f"t{i}" for i in rng.sample(range(200), 60)}
+        counts = {f"t{i}": rng.randrange(1, 40) for i in rng.sample(range(200), 120)}
+        articles = rng.choice([3, 80, 2500])
+        expected = rarities(counts, terms, articles)
+        lazy = LazyRarities(counts, terms, articles)
+        asked = rng.sample(sorted(terms) + ["zzz", "t999"], 40)
+        for term in asked + asked:  # asked twice: the kept weight the second time
+            assert lazy.get(term, 0.0) == expected.get(term, 0.0)
+            assert lazy.get(term) == expected.get(term)
