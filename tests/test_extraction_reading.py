@@ -166,6 +166,23 @@ def test_readabilitys_text_is_never_longer_than_its_bound(name, html):
     assert len(text) <= reading.readability_text_bound(tree)
 
 
+@pytest.mark.parametrize("name,html", PAGES, ids=[name for name, _ in PAGES])
+def test_the_page_text_is_never_longer_than_its_bound(name, html):
+    tree = parse_page(html)
+    body = tree.find(".//body")
+    if body is not None:
+        assert len(html2txt(tree)) <= reading.page_text_bound(body)
+
+
+@pytest.mark.parametrize("name,html", PAGES, ids=[name for name, _ in PAGES])
+def test_a_text_covers_little_of_the_page_as_trafilatura_measures_it(name, html):
+    tree = parse_page(html)
+    names = reading.PageNames(tree)
+    page = len(html2txt(tree))
+    for length in (1, 50, 200, 600, 1500, 2999):
+        assert reading._covers_little(length, tree, names) == (length < 0.2 * page)
+
+
 # The code whose steps crawler.extraction.reading repeats or answers beforehand, as read when
 # it was written (trafilatura 2.3.1). A new trafilatura must be read again before these change.
 READ = {

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 import lxml.etree
 import lxml.html
-from trafilatura.baseline import _spaced_text, baseline
+from trafilatura.baseline import _BLOCK_ELEMS, _spaced_text, baseline
 from trafilatura.core import (
     ESCALATION_ACCEPT_RATIO,
     ESCALATION_JUSTEXT_RATIO,
@@ -269,7 +269,7 @@ def _sequence(tree: lxml.html.HtmlElement, options: Extractor) -> tuple[lxml.etr
     if (
         options.focus == "balanced"
         and 0 < len(temp_text) < ESCALATION_MAX_LENGTH
-        and len(temp_text) < ESCALATION_PAGE_SHARE * _page_text_length(tree, names)
+        and _covers_little(len(temp_text), tree, names)
     ):
         r_options = copy.copy(options)
         r_options.focus = "recall"
@@ -354,6 +354,35 @@ def readability_text_bound(tree: lxml.html.HtmlElement) -> int:
     )
     iframes = sum(1 for _ in tree.iter("iframe"))
     return whole - dropped + 6 * iframes
+
+
+def _covers_little(length: int, tree: lxml.html.HtmlElement, names: PageNames) -> bool:
+    """Whether a text of this length is under ESCALATION_PAGE_SHARE of the page's text
+    (`trafilatura.baseline.html2txt`), measured only when a bound on it leaves a doubt."""
+    body = tree.find(".//body")
+    if body is not None and length >= ESCALATION_PAGE_SHARE * page_text_bound(body):
+        return False
+    return length < ESCALATION_PAGE_SHARE * _page_text_length(tree, names)
+
+
+# The elements html2txt's text gets a space before and after (its _spaced_text).
+_SPACED = tuple(sorted(_BLOCK_ELEMS))
+
+
+def page_text_bound(body: lxml.html.HtmlElement) -> int:
+    """At least as many characters as html2txt's text of the page whose body this is.
+
+    html2txt drops some elements (scripts and styles always), puts a space before the text and
+    the tail of each block element, and collapses whitespace, as here. Dropping text never
+    lengthens a collapsed text, and shortens it by at least the non-space characters dropped;
+    each space put in lengthens it by one at most."""
+    whole = len(" ".join(body.text_content().split()))
+    dropped = sum(
+        len("".join(element.text.split()))
+        for element in body.iter("script", "style")
+        if element.text
+    )
+    return whole - dropped + 2 * sum(1 for _ in body.iter(_SPACED))
 
 
 def _page_text_length(tree: lxml.html.HtmlElement, names: PageNames) -> int:
