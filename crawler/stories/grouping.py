@@ -393,7 +393,9 @@ def _translations(
     if not bridge_terms:
         return
     low, high = hour - window, hour + window
-    idf = _bridge_rarities(db, bridge_terms, low, high)
+    # Weighed when a story is first worth weighing (most are left out before: an outlet of
+    # theirs, a language the caller's story has); the window does not change meanwhile.
+    idf: dict[str, float] | None = None
     hits = store.term_hit_counts(db, sorted(bridge_terms), low, high, exclude)
     ranked = sorted((a for a, n in hits.items() if n >= 1), key=lambda a: (-hits[a], -a))[
         : REWRITE_CANDIDATES * 2
@@ -408,6 +410,8 @@ def _translations(
         if skip is not None and skip(group):
             continue
         first = next((m for m in group if m.article_id == canonical), None)
+        if idf is None:
+            idf = _bridge_rarities(db, bridge_terms, low, high)
         bridged = _bridged(own, hour, group, first, idf, window)
         if bridged is not None:
             weight, closest = bridged
