@@ -216,14 +216,41 @@ def _pruned(
     tree: lxml.html.HtmlElement, expressions: list[NameTestedXPath], names: PageNames
 ) -> lxml.html.HtmlElement:
     """`trafilatura.htmlprocessing.prune_unwanted_nodes` with these expressions, on a copy of
-    the tree if they select anything (the tree itself otherwise)."""
-    if not any(expression(tree, names) for expression in expressions):
-        return tree
+    the tree if they select anything (the tree itself otherwise). The first expression that
+    selects something is not evaluated again on the copy: its elements are found there by their
+    places (the copy is the tree until they are cut)."""
+    first = 0
+    selected: list = []
+    while not selected:
+        if first == len(expressions):
+            return tree
+        selected = expressions[first](tree, names)
+        first += 1
+    places = [_place(element, tree) for element in selected]
     tree = copy.copy(tree)
-    for expression in expressions:
+    copies = []
+    for place in places:  # all found before any is cut: a cut moves its later siblings
+        element = tree
+        for index in place:
+            element = element[index]
+        copies.append(element)
+    for element in copies:
+        delete_element(element)
+    for expression in expressions[first:]:
         for element in expression(tree, names):
             delete_element(element)
     return tree
+
+
+def _place(element: lxml.etree._Element, root: lxml.etree._Element) -> list[int]:
+    """The element's place under the root: the index of each child on the way down to it."""
+    place = []
+    while element is not root:
+        parent = element.getparent()
+        place.append(parent.index(element))
+        element = parent
+    place.reverse()
+    return place
 
 
 def trafilatura_text(tree: lxml.html.HtmlElement, url: str, focus: str = "balanced") -> str:
