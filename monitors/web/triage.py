@@ -23,7 +23,13 @@ from starlette.routing import Route
 
 from crawler.core.errors import VeilleError
 from crawler.core.times import iso
-from crawler.storage.engine import Database, PostgresDatabase, SQLiteDatabase, is_postgres_location
+from crawler.storage.engine import (
+    BUSY_TIMEOUT_SECONDS,
+    Database,
+    PostgresDatabase,
+    SQLiteDatabase,
+    is_postgres_location,
+)
 from monitors.people import accounts, feed, links
 from monitors.people import store as people_store
 from monitors.rules.watchlists import RuleSet
@@ -91,7 +97,9 @@ class PeopleViews:
                 yield PostgresDatabase(str(self.location), connection=pooled)
             return
         db = SQLiteDatabase(
-            sqlite3.connect(str(self.location), timeout=30, check_same_thread=False)
+            sqlite3.connect(
+                str(self.location), timeout=BUSY_TIMEOUT_SECONDS, check_same_thread=False
+            )
         )
         try:
             yield db
