@@ -186,8 +186,8 @@ class TimedSite(BaseHTTPRequestHandler):
 
 def test_a_real_crawl_keeps_its_sites_download_delay(tmp_path):
     """Recorded on the site: every request of a crawl after its first (robots.txt, the feed,
-    three articles, two allowed at once) arrives at least the download delay after the one
-    before it, less a generous margin for the loopback's own latency."""
+    three articles, two allowed at once) arrives the download delay after the one before it,
+    give or take a generous margin for a loaded machine."""
     from crawler.fetching.crawl import crawl
     from monitors.demo.run import LOCAL_CRAWL_SETTINGS
 
@@ -202,7 +202,7 @@ def test_a_real_crawl_keeps_its_sites_download_delay(tmp_path):
     )
     settings = dict(
         LOCAL_CRAWL_SETTINGS,
-        DOWNLOAD_DELAY=0.4,
+        DOWNLOAD_DELAY=0.6,
         DOWNLOAD_DELAY_JITTER=0,
         CONCURRENT_REQUESTS_PER_DOMAIN=2,
     )
@@ -216,4 +216,6 @@ def test_a_real_crawl_keeps_its_sites_download_delay(tmp_path):
     assert sorted(paths) == ["/a0", "/a1", "/a2", "/feed.xml", "/robots.txt"], paths
     times = [at for at, _ in TimedSite.arrivals]
     gaps = [after - before for before, after in zip(times, times[1:], strict=False)]
-    assert min(gaps) >= 0.4 - 0.1, gaps  # without the delay: milliseconds
+    # Half the delay: the margin takes a loaded machine's scheduling (without the delay: a few
+    # milliseconds).
+    assert min(gaps) >= 0.6 / 2, gaps
