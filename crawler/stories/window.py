@@ -63,12 +63,13 @@ class StoryWindow:
         self._checked_span: tuple[int, int] | None = None
         self._versions: dict[int, int] = {}
         self._postings: dict[str, dict[int, list[int]]] = {}  # term: hour: article ids
-        # The LSH band keys of the hours read (copy candidates): key: article ids using it (a
-        # key is in one article or a few: no hour level), each such article's hour, and each
-        # hour's (article, keys), to forget an hour.
-        self._keys: dict[int, list[int]] = {}
+        # The LSH band keys of the hours read (copy candidates): key: the article using it, or
+        # a list of those using it (a key is in one article, seldom a few: no hour level, no
+        # list for one), each such article's hour, and each hour's (article, packed keys), to
+        # forget an hour. Some 3 kB an article, where lists and sets of ints took 8.
+        self._keys: dict[int, int | list[int]] = {}
         self._key_hours: dict[int, int] = {}
-        self._hour_keys: dict[int, list[tuple[int, Iterable[int]]]] = {}
+        self._hour_keys: dict[int, list[tuple[int, bytes]]] = {}
         self._hours: dict[int, dict[str, int]] = {}  # hour: term: articles using it
         self._articles: dict[int, int] = {}  # hour: articles with that story hour
         # The article count of the range of hours asked last (low, high, articles), kept in step
@@ -145,15 +146,19 @@ class StoryWindow:
                 else:
                     self._counts.pop(term, None)
         by_key, key_hours = self._keys, self._key_hours
-        for article_id, keys in self._hour_keys.pop(hour, ()):
+        for article_id, packed in self._hour_keys.pop(hour, ()):
             key_hours.pop(article_id, None)
-            for key in keys:
+            for key in unpack_keys(packed):
                 ids = by_key.get(key)
-                if ids is not None:
-                    if len(ids) == 1:
+                if ids is None:
+                    continue
+                if isinstance(ids, int):
+                    if ids == article_id:
                         del by_key[key]
-                    else:
-                        ids.remove(article_id)
+                else:
+                    ids.remove(article_id)
+                    if len(ids) == 1:
+                        by_key[key] = ids[0]
         self._loaded.discard(hour)
         self._checked.discard(hour)
         self._versions.pop(hour, None)
@@ -436,16 +441,18 @@ class StoryWindow:
     def _add_keys(self, article_id: int, keys: Iterable[int], hour: int) -> None:
         """An article's band keys, at its hour (each key once: a key two bands gave counts once,
         as in the database)."""
-        unique = frozenset(keys)
         if article_id in self._key_hours:  # read twice (its hour read again): once is kept
             return
+        unique = set(keys)
         self._key_hours[article_id] = hour
-        self._hour_keys.setdefault(hour, []).append((article_id, unique))
+        self._hour_keys.setdefault(hour, []).append((article_id, pack_keys(unique)))
         by_key = self._keys
         for key in unique:
             ids = by_key.get(key)
             if ids is None:
-                by_key[key] = [article_id]
+                by_key[key] = article_id
+            elif isinstance(ids, int):
+                by_key[key] = [ids, article_id]
             else:
                 ids.append(article_id)
 
@@ -457,7 +464,10 @@ class StoryWindow:
         shared: dict[int, int] = {}
         by_key, key_hours = self._keys, self._key_hours
         for key in set(keys):
-            for article_id in by_key.get(key, ()):
+            ids = by_key.get(key)
+            if ids is None:
+                continue
+            for article_id in (ids,) if isinstance(ids, int) else ids:
                 if low <= key_hours[article_id] <= high:
                     shared[article_id] = shared.get(article_id, 0) + 1
         shared.pop(exclude, None)  # type: ignore[arg-type]
