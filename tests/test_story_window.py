@@ -380,3 +380,43 @@ def test_a_kept_window_reads_another_writers_new_articles_alone(tmp_path):
     db.conn.set_trace_callback(None)
     reads = [s for s in statements if "FROM story_index WHERE" in s]
     assert reads and all("article_id > " in s for s in reads), reads
+
+
+def test_an_article_another_writer_moved_to_another_hour_keeps_its_band_keys():
+    """Its date corrected elsewhere, an article is read again at its new hour while its old
+    hour is still held (outside the range asked): its band keys move with it, and forgetting
+    the old hour later leaves them at the new one, as a fresh window would find them."""
+    window = StoryWindow(db=None)
+    moved, other = 5, 9
+    window.check(90, 210, [(100, 1, 1), (200, 1, 1)])
+    window.load(
+        90,
+        210,
+        [
+            (moved, 100, join_terms(["eau"]), pack_keys([11, 12])),
+            (other, 200, join_terms(["pluie"]), pack_keys([99])),
+        ],
+        [],
+    )
+    assert window.key_hits([11, 12], 90, 110, None, 10) == [moved]
+    # Another process moves it from hour 100 to hour 200; the next batch asks around 200 only.
+    window.begin(None)
+    window.check(190, 210, [(200, 2, 2)])
+    for hour, _ in window.stale():
+        window.extend(hour, [])  # no row above the hour's last id: it is read whole below
+    for first, last in window.missing(190, 210):
+        window.load(
+            first,
+            last,
+            [
+                (moved, 200, join_terms(["eau"]), pack_keys([11, 12])),
+                (other, 200, join_terms(["pluie"]), pack_keys([99])),
+            ],
+            [],
+        )
+    assert window.key_hits([11, 12], 190, 210, None, 10) == [moved]
+    assert window.key_hits([11, 12], 90, 110, None, 10) == []  # not at its old hour any more
+    window.begin(None)
+    window.check(90, 210, [(100, 0, 2), (200, 2, 2)])  # the old hour checked: forgotten
+    assert window.key_hits([11, 12], 90, 210, None, 10) == [moved]
+    assert window.key_hits([99], 90, 210, None, 10) == [other]

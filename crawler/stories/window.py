@@ -145,20 +145,9 @@ class StoryWindow:
                     self._counts[term] = left
                 else:
                     self._counts.pop(term, None)
-        by_key, key_hours = self._keys, self._key_hours
         for article_id, packed in self._hour_keys.pop(hour, ()):
-            key_hours.pop(article_id, None)
-            for key in unpack_keys(packed):
-                ids = by_key.get(key)
-                if ids is None:
-                    continue
-                if isinstance(ids, int):
-                    if ids == article_id:
-                        del by_key[key]
-                else:
-                    ids.remove(article_id)
-                    if len(ids) == 1:
-                        by_key[key] = ids[0]
+            self._key_hours.pop(article_id, None)
+            self._unindex_keys(article_id, packed)
         self._loaded.discard(hour)
         self._checked.discard(hour)
         self._versions.pop(hour, None)
@@ -441,8 +430,19 @@ class StoryWindow:
     def _add_keys(self, article_id: int, keys: Iterable[int], hour: int) -> None:
         """An article's band keys, at its hour (each key once: a key two bands gave counts once,
         as in the database)."""
-        if article_id in self._key_hours:  # read twice (its hour read again): once is kept
+        held = self._key_hours.get(article_id)
+        if held == hour:  # read twice (its hour read again): once is kept
             return
+        if held is not None:
+            # Moved to another hour since it was read (another writer corrected its date): its
+            # keys leave the old hour, or they would be looked up there and then forgotten
+            # with it while the article is held at its new hour.
+            entries = self._hour_keys.get(held, [])
+            for at, (other, packed) in enumerate(entries):
+                if other == article_id:
+                    del entries[at]
+                    self._unindex_keys(article_id, packed)
+                    break
         unique = set(keys)
         self._key_hours[article_id] = hour
         self._hour_keys.setdefault(hour, []).append((article_id, pack_keys(unique)))
@@ -455,6 +455,21 @@ class StoryWindow:
                 by_key[key] = [ids, article_id]
             else:
                 ids.append(article_id)
+
+    def _unindex_keys(self, article_id: int, packed: bytes) -> None:
+        """Take the article off each of its band keys' entries."""
+        by_key = self._keys
+        for key in unpack_keys(packed):
+            ids = by_key.get(key)
+            if ids is None:
+                continue
+            if isinstance(ids, int):
+                if ids == article_id:
+                    del by_key[key]
+            elif article_id in ids:
+                ids.remove(article_id)
+                if len(ids) == 1:
+                    by_key[key] = ids[0]
 
     def key_hits(
         self, keys: Iterable[int], low: int, high: int, exclude: int | None, limit: int
