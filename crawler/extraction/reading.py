@@ -355,14 +355,32 @@ def _readability_cannot_win(
     tree: lxml.html.HtmlElement, body: lxml.etree._Element, len_text: int, options: Extractor
 ) -> bool:
     """Whether `_prefer_readability` must answer no, whatever readability finds: the main text
-    has paragraphs and is not mostly tables, and readability's text, at most the page's own,
-    cannot be more than twice as long (in recall, longer at all)."""
+    has paragraphs and is not mostly tables, and readability's text, at most the page's own
+    (no raw-text element whose escapes would grow), cannot be more than twice as long (in
+    recall, longer at all)."""
     if not len_text:
         return False
     if not body.xpath(".//p//text()") or len(body.findall(".//table")) > len(body.findall(".//p")):
         return False
+    if _escapes_grow(tree):
+        return False
     limit = len_text if options.focus == "recall" else 2 * len_text
     return readability_text_bound(tree) <= limit
+
+
+# Elements whose content the HTML parser keeps as raw text: readability's result, written as
+# XML and parsed back as HTML, keeps their escapes (`&` comes back as `&amp;`), so its text can
+# be longer than the page's own there.
+_RAW_TEXT = ("xmp", "noembed", "noframes", "plaintext", "iframe")
+
+
+def _escapes_grow(tree: lxml.html.HtmlElement) -> bool:
+    """Whether a raw-text element holds a character readability's round trip escapes (then no
+    bound on its text is known here: readability runs)."""
+    return any(
+        element.text and ("&" in element.text or "<" in element.text or ">" in element.text)
+        for element in tree.iter(*_RAW_TEXT)
+    )
 
 
 def readability_text_bound(tree: lxml.html.HtmlElement) -> int:
