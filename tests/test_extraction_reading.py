@@ -136,7 +136,8 @@ def _readability_skipped(html: str) -> bool:
     tree = parse_page(html)
     cleaned, _ = trafilatura.core._prepare_tree(tree, reading.OPTIONS, None)
     body, text = trafilatura.core.extract_content(cleaned, reading.OPTIONS)
-    return reading._readability_cannot_win(tree, body, len(text), reading.OPTIONS)
+    page = reading._Page(tree, reading.PageNames(tree))
+    return reading._readability_cannot_win(page, body, len(text), reading.OPTIONS)
 
 
 def test_the_made_pages_reach_each_step():
@@ -178,16 +179,17 @@ def test_the_page_text_is_never_longer_than_its_bound(name, html):
     tree = parse_page(html)
     body = tree.find(".//body")
     if body is not None:
-        assert len(html2txt(tree)) <= reading.page_text_bound(body)
+        bound = reading.page_text_bound(body, reading.readability_text_bound(tree))
+        assert len(html2txt(tree)) <= bound
 
 
 @pytest.mark.parametrize("name,html", PAGES, ids=[name for name, _ in PAGES])
 def test_a_text_covers_little_of_the_page_as_trafilatura_measures_it(name, html):
     tree = parse_page(html)
-    names = reading.PageNames(tree)
-    page = len(html2txt(tree))
+    page = reading._Page(tree, reading.PageNames(tree))
+    measured = len(html2txt(tree))
     for length in (1, 50, 200, 600, 1500, 2999):
-        assert reading._covers_little(length, tree, names) == (length < 0.2 * page)
+        assert reading._covers_little(length, page) == (length < 0.2 * measured)
 
 
 # The code whose steps crawler.extraction.reading repeats or answers beforehand, as read when

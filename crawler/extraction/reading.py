@@ -282,9 +282,10 @@ def _sequence(tree: lxml.html.HtmlElement, options: Extractor) -> tuple[lxml.etr
     # bare_extraction copies the tree it is given for these prunes, the only steps that change
     # it; the names read before stay valid (the pruned tree holds fewer of them).
     tree = _pruned(tree, _RAW_TREE_PRUNES + (_COMMENT_PRUNES if prune_comments else []), names)
+    page = _Page(tree, names)
     cleaned_tree, cleaned_tree_backup = _prepare_tree(tree, options, url)
 
-    postbody, temp_text = _extract_and_compare(cleaned_tree, cleaned_tree_backup, tree, options)
+    postbody, temp_text = _extract_and_compare(cleaned_tree, cleaned_tree_backup, page, options)
 
     # 3. rescue: baseline on the original tree, accepted only if it adds text
     if len(temp_text) < options.min_extracted_size:
@@ -296,14 +297,14 @@ def _sequence(tree: lxml.html.HtmlElement, options: Extractor) -> tuple[lxml.etr
     if (
         options.focus == "balanced"
         and 0 < len(temp_text) < ESCALATION_MAX_LENGTH
-        and _covers_little(len(temp_text), tree, names)
+        and _covers_little(len(temp_text), page)
     ):
         r_options = copy.copy(options)
         r_options.focus = "recall"
         r_text = j_text = ""
         try:
             r_body, r_text = _extract_and_compare(
-                *_prepare_tree(tree, r_options, url), tree, r_options
+                *_prepare_tree(tree, r_options, url), page, r_options
             )
         except Exception as err:  # as trafilatura does: a failed retry keeps the first text
             logger.debug("recall retry failed on %s: %s", url, err)
@@ -320,20 +321,33 @@ def _sequence(tree: lxml.html.HtmlElement, options: Extractor) -> tuple[lxml.etr
     return postbody, temp_text
 
 
+class _Page:
+    """The tree the cascade reads (pruned), its names, and the bound on its text readability's
+    comparison and the recall escalation both use, computed once."""
+
+    def __init__(self, tree: lxml.html.HtmlElement, names: PageNames) -> None:
+        self.tree, self.names = tree, names
+
+    @functools.cached_property
+    def text_bound(self) -> int:
+        return readability_text_bound(self.tree)
+
+
 def _extract_and_compare(
     cleaned_tree: lxml.html.HtmlElement,
     cleaned_tree_backup: lxml.html.HtmlElement,
-    tree: lxml.html.HtmlElement,
+    page: _Page,
     options: Extractor,
 ) -> tuple[lxml.etree._Element, str]:
     """trafilatura's main extractor, then its comparison with readability and justext."""
+    tree = page.tree
     body, text = extract_content(cleaned_tree, options)
     if options.fast:
         return body, text
     len_text = len(text)
     if options.focus == "recall" and len_text > options.min_extracted_size * 10:
         return body, text  # compare_extraction's own bypass
-    if not _readability_cannot_win(tree, body, len_text, options):
+    if not _readability_cannot_win(page, body, len_text, options):
         return compare_extraction(cleaned_tree_backup, copy.copy(tree), body, text, options)
     # The rest of compare_extraction, as it runs when readability's text is not preferred.
     unclean = bool(body.xpath(SANITIZED_XPATH))
@@ -352,7 +366,7 @@ def _extract_and_compare(
 
 
 def _readability_cannot_win(
-    tree: lxml.html.HtmlElement, body: lxml.etree._Element, len_text: int, options: Extractor
+    page: _Page, body: lxml.etree._Element, len_text: int, options: Extractor
 ) -> bool:
     """Whether `_prefer_readability` must answer no, whatever readability finds: the main text
     has paragraphs and is not mostly tables, and readability's text, at most the page's own
@@ -365,7 +379,7 @@ def _readability_cannot_win(
     if _escapes_grow(tree):
         return False
     limit = len_text if options.focus == "recall" else 2 * len_text
-    return readability_text_bound(tree) <= limit
+    return page.text_bound <= limit
 
 
 # Elements whose content the HTML parser keeps as raw text: readability's result, written as
@@ -401,33 +415,30 @@ def readability_text_bound(tree: lxml.html.HtmlElement) -> int:
     return whole - dropped + 6 * iframes
 
 
-def _covers_little(length: int, tree: lxml.html.HtmlElement, names: PageNames) -> bool:
+def _covers_little(length: int, page: _Page) -> bool:
     """Whether a text of this length is under ESCALATION_PAGE_SHARE of the page's text
     (`trafilatura.baseline.html2txt`), measured only when a bound on it leaves a doubt."""
-    body = tree.find(".//body")
-    if body is not None and length >= ESCALATION_PAGE_SHARE * page_text_bound(body):
+    body = page.tree.find(".//body")
+    if body is not None and length >= ESCALATION_PAGE_SHARE * page_text_bound(
+        body, page.text_bound
+    ):
         return False
-    return length < ESCALATION_PAGE_SHARE * _page_text_length(tree, names)
+    return length < ESCALATION_PAGE_SHARE * _page_text_length(page.tree, page.names)
 
 
 # The elements html2txt's text gets a space before and after (its _spaced_text).
 _SPACED = tuple(sorted(_BLOCK_ELEMS))
 
 
-def page_text_bound(body: lxml.html.HtmlElement) -> int:
-    """At least as many characters as html2txt's text of the page whose body this is.
+def page_text_bound(body: lxml.html.HtmlElement, text_bound: int) -> int:
+    """At least as many characters as html2txt's text of the page whose body this is, given
+    `readability_text_bound` of the whole page.
 
-    html2txt drops some elements (scripts and styles always), puts a space before the text and
-    the tail of each block element, and collapses whitespace, as here. Dropping text never
-    lengthens a collapsed text, and shortens it by at least the non-space characters dropped;
-    each space put in lengthens it by one at most."""
-    whole = len(" ".join(body.text_content().split()))
-    dropped = sum(
-        len("".join(element.text.split()))
-        for element in body.iter("script", "style")
-        if element.text
-    )
-    return whole - dropped + 2 * sum(1 for _ in body.iter(_SPACED))
+    html2txt drops some elements from the body (scripts, styles and fenced frames among them),
+    puts a space before the text and the tail of each block element, and collapses whitespace:
+    the body's text nodes are some of the page's, whose collapsed text less its scripts, styles
+    and fenced frames is under that bound, and each space put in lengthens it by one at most."""
+    return text_bound + 2 * sum(1 for _ in body.iter(_SPACED))
 
 
 def _page_text_length(tree: lxml.html.HtmlElement, names: PageNames) -> int:
