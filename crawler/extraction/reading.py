@@ -376,7 +376,7 @@ def _readability_cannot_win(
         return False
     if not body.xpath(".//p//text()") or len(body.findall(".//table")) > len(body.findall(".//p")):
         return False
-    if _escapes_grow(tree):
+    if _escapes_grow(page.tree):
         return False
     limit = len_text if options.focus == "recall" else 2 * len_text
     return page.text_bound <= limit
