@@ -87,6 +87,8 @@ CRAFTED = {
         f"<article><h1>A report</h1>{PROSE}<p>Code: <xmp>{'&' * 200}</xmp></p>"
         f"<noembed>{'a < b > c ' * 10}</noembed></article>"
     ),
+    # html2txt's spaces at their most: a text and a tail around every block, no title
+    "words between blocks": "<html><body><div>" + "<p>word</p>tail" * 60 + "</div></body></html>",
     "script-heavy page": _page(
         f"<article>{PROSE}</article><script>{'var x = 1; ' * 400}</script>"
         f"<style>{'p {{ color: red }} ' * 100}</style><figure><time>2026</time></figure>"
