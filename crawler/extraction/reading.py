@@ -3,7 +3,7 @@ options (no metadata, no comments, tables kept), character for character, with t
 answer is known beforehand left out.
 
 trafilatura runs its cascade (`trafilatura.core.trafilatura_sequence`) the same way on every
-page. Three of its steps cost more than the main extractor on a light page and often change
+page. Some of its steps cost more than the main extractor on a light page and often change
 nothing; here they run only where they can:
 
 - **The raw-tree prunes** (infinite-scroll containers, comment sections) and **the cleaning of
@@ -15,15 +15,19 @@ nothing; here they run only where they can:
   name P matches (`false()` for none), the same selection, in C. The prunes were also why the
   cascade copied its tree: where they select nothing the tree is not changed (each later step
   that changes a tree works on a copy) and is not copied.
+- **The page's text for the recall escalation** is measured only where a bound on its length
+  (the one below, plus two spaces per block element) leaves a doubt.
 - **Readability's comparison** (`trafilatura.external.compare_extraction`): readability's text is
-  made of the page's own text (scripts and styles left out, "VIDEO" put in for an iframe), so
-  where the whole page's text is at most twice as long as the main extractor's, readability's
-  text cannot be the one preferred (`trafilatura.external._prefer_readability`: only twice as
-  long, or a main text without paragraphs, wins), and readability is not run.
+  made of the page's own text (scripts and styles left out, "VIDEO" put in for an iframe, and no
+  escape grown by its XML round trip where no raw-text element holds &, < or >), so where the
+  whole page's text is at most twice as long as the main extractor's, readability's text cannot
+  be the one preferred (`trafilatura.external._prefer_readability`: only twice as long, or a main
+  text without paragraphs, wins), and readability is not run.
 
 `tests/test_extraction_reading.py` holds this module to `trafilatura.bare_extraction` on pages
 made to reach every branch (each prune, the cookie cleaning, readability preferred, justext,
-the recall escalation), and fails if trafilatura's expressions change under it.
+the recall escalation), checks both bounds on every test page, and fails if trafilatura's
+cascade or expressions change under it.
 """
 
 from __future__ import annotations
