@@ -101,3 +101,24 @@ def write_import_file(path: Path, records: list[dict]) -> Path:
                 + "\n"
             )
     return path
+
+
+def prepared_week(limit: int | None = None) -> list:
+    """The labelled week in publication order (its first `limit` articles), each made into the
+    article `veille import` would store (crawler.storage.importer.prepare)."""
+    from crawler.storage.importer import ImportRecord, prepare
+
+    week = sorted(labelled_articles(), key=lambda r: r["published"])[:limit]
+    fields = ImportRecord.__dataclass_fields__
+    return [
+        prepare(ImportRecord(line=i + 1, **{k: r[k] for k in fields if k in r})).article
+        for i, r in enumerate(week)
+    ]
+
+
+def story_partition(db) -> list[list[str]]:
+    """The stored articles' URLs grouped by story, in a comparable order."""
+    groups: dict[int, set[str]] = {}
+    for url, story in db.execute("SELECT url, story_id FROM articles").fetchall():
+        groups.setdefault(story, set()).add(url)
+    return sorted(sorted(group) for group in groups.values())

@@ -10,21 +10,7 @@ import pytest
 import monitors  # noqa: F401 (the full schema)
 from crawler.storage import postgres_schema, schema, store
 from crawler.stories.window import pack_keys, split_terms, unpack_keys
-from tests.story_corpus import labelled_articles
-
-
-def _prepared() -> list[store.StoredArticle]:
-    from crawler.storage.importer import ImportRecord, prepare
-
-    week = sorted(labelled_articles(), key=lambda r: r["published"])[:160]
-    return [
-        prepare(
-            ImportRecord(
-                line=i + 1, **{k: r[k] for k in ImportRecord.__dataclass_fields__ if k in r}
-            )
-        ).article
-        for i, r in enumerate(week)
-    ]
+from tests.story_corpus import prepared_week, story_partition
 
 
 def _index(db) -> dict[str, tuple[int, frozenset[str], frozenset[int]]]:
@@ -36,13 +22,6 @@ def _index(db) -> dict[str, tuple[int, frozenset[str], frozenset[int]]]:
             "JOIN articles a ON a.id = s.article_id"
         ).fetchall()
     }
-
-
-def _stories(db) -> list[list[str]]:
-    groups: dict[int, set[str]] = {}
-    for url, story in db.execute("SELECT url, story_id FROM articles").fetchall():
-        groups.setdefault(story, set()).add(url)
-    return sorted(sorted(group) for group in groups.values())
 
 
 def _as_before(db, engine: str) -> None:
@@ -99,7 +78,7 @@ def two_databases(engine, tmp_path, request) -> tuple[str, str]:
 def test_an_old_database_migrates_its_terms_and_keys_and_keeps_every_story_decision(
     engine, two_databases
 ):
-    prepared = _prepared()
+    prepared = prepared_week(160)
     first, later = prepared[:100], prepared[100:]
     migrated_at, never_at = two_databases
     migrated, never = store.open_database(migrated_at), store.open_database(never_at)
@@ -116,8 +95,8 @@ def test_an_old_database_migrates_its_terms_and_keys_and_keeps_every_story_decis
     for db in (migrated, never):
         for at in range(0, len(later), 25):
             store.store_articles(db, later[at : at + 25])
-    assert _stories(migrated) == _stories(never)
-    assert len(_stories(never)) < len(prepared)  # stories did form
+    assert story_partition(migrated) == story_partition(never)
+    assert len(story_partition(never)) < len(prepared)  # stories did form
     assert _index(migrated) == _index(never)
     migrated.close()
     never.close()

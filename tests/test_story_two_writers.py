@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from crawler.storage import store
 from crawler.stories import store as story_store
-from tests.test_story_window import _partition, _prepared
+from tests.story_corpus import prepared_week, story_partition
 
 
 def _replay(db, steps) -> None:
@@ -25,7 +25,7 @@ def _replay(db, steps) -> None:
 
 
 def test_two_writers_in_small_batches_form_the_stories_of_one(tmp_path, monkeypatch):
-    prepared = _prepared()
+    prepared = prepared_week()
     sources = sorted({a.source for a in prepared})
     steps: list[tuple[str, object]] = []
     for number, start in enumerate(range(0, len(prepared), 3)):
@@ -43,5 +43,5 @@ def test_two_writers_in_small_batches_form_the_stories_of_one(tmp_path, monkeypa
     each = store.open_database(tmp_path / "each.db")
     store.add_sources(each, sources)
     _replay(each, steps)
-    assert _partition(one) == _partition(each)
-    assert len(_partition(one)) < len(prepared)  # stories did form
+    assert story_partition(one) == story_partition(each)
+    assert len(story_partition(one)) < len(prepared)  # stories did form

@@ -11,7 +11,7 @@ from dataclasses import replace
 from crawler.storage import store
 from crawler.stories import store as story_store
 from crawler.stories.window import StoryWindow, active, join_terms, pack_keys, split_terms
-from tests.story_corpus import labelled_articles
+from tests.story_corpus import prepared_week, story_partition
 
 
 def _compact(rows, keys=None):
@@ -169,29 +169,8 @@ def test_a_replaced_article_makes_the_window_read_again(tmp_path):
     }
 
 
-def _partition(db) -> list[list[str]]:
-    groups: dict[int, set[str]] = {}
-    for url, story in db.execute("SELECT url, story_id FROM articles").fetchall():
-        groups.setdefault(story, set()).add(url)
-    return sorted(sorted(group) for group in groups.values())
-
-
-def _prepared():
-    from crawler.storage.importer import ImportRecord, prepare
-
-    week = sorted(labelled_articles(), key=lambda r: r["published"])
-    return [
-        prepare(
-            ImportRecord(
-                line=i + 1, **{k: r[k] for k in ImportRecord.__dataclass_fields__ if k in r}
-            )
-        ).article
-        for i, r in enumerate(week)
-    ]
-
-
 def test_storing_in_batches_groups_as_asking_the_database_each_time(tmp_path, monkeypatch):
-    prepared = _prepared()
+    prepared = prepared_week()
     held: list[bool] = []
     real = store.batch_window
 
@@ -213,8 +192,8 @@ def test_storing_in_batches_groups_as_asking_the_database_each_time(tmp_path, mo
     for start in range(0, len(prepared), 50):
         store.store_articles(each, prepared[start : start + 50])
     assert active(each) is None
-    assert _partition(batched) == _partition(each)
-    assert len(_partition(batched)) < len(prepared)  # stories did form
+    assert story_partition(batched) == story_partition(each)
+    assert len(story_partition(batched)) < len(prepared)  # stories did form
 
 
 def _article(i: int, when: str = "2026-11-16T10:00:00+01:00") -> store.StoredArticle:
