@@ -89,6 +89,20 @@ CRAFTED = {
     ),
     # html2txt's spaces at their most: a text and a tail around every block, no title
     "words between blocks": "<html><body><div>" + "<p>word</p>tail" * 60 + "</div></body></html>",
+    # readability drops its unlikely candidates (a sidebar, a header) with their text, not
+    # their tails; one nested in another, and one holding a script, are counted once
+    "unlikely sidebar and header": _page(
+        f"<header class='site-header'><ul class='menu'>{LINKS}</ul>"
+        f"<script>{'var y = 2; ' * 50}</script></header>Tail words after the header."
+        f"<article><h1>A report</h1>{PROSE}</article>"
+        f"<div class='sidebar'><p>{'Teaser words of the sidebar, and more. ' * 30}</p>"
+        f"<div class='widget-footer'>{'Nested words. ' * 20}</div></div>Tail of the sidebar."
+        f"<div class='main-sidebar'><p>{'A maybe-candidate keeps its text. ' * 2}</p></div>"
+    ),
+    "the tail of an unlikely candidate": _page(
+        "<div class='content'><span class='menu'>Menu</span>"
+        f"{'The words after the menu are the article, and readability keeps them. ' * 8}</div>"
+    ),
     "script-heavy page": _page(
         f"<article>{PROSE}</article><script>{'var x = 1; ' * 400}</script>"
         f"<style>{'p {{ color: red }} ' * 100}</style><figure><time>2026</time></figure>"
@@ -161,6 +175,10 @@ def test_the_made_pages_reach_each_step():
     skipped = {name: _readability_skipped(html) for name, html in CRAFTED.items()}
     assert skipped["plain article"] and not skipped["short article among links"]
     assert not skipped["escapes in raw-text elements"]  # its text can outgrow the bound
+    # skipped only through the tighter bound: the page's text is more than twice the article's
+    sidebar = CRAFTED["unlikely sidebar and header"]
+    page = reading._Page(parse_page(sidebar), reading.PageNames(parse_page(sidebar)))
+    assert skipped["unlikely sidebar and header"] and page.text_bound > 2 * len(PROSE)
 
 
 @pytest.mark.parametrize("name,html", PAGES, ids=[name for name, _ in PAGES])
@@ -173,7 +191,7 @@ def test_readabilitys_text_is_never_longer_than_its_bound(name, html):
     )
     if reading._escapes_grow(tree):
         return  # no bound is claimed: readability runs (the escapes grow on its round trip)
-    assert len(text) <= reading.readability_text_bound(tree)
+    assert len(text) <= reading.readability_text_bound(tree) - reading.unlikely_text(tree)
 
 
 @pytest.mark.parametrize("name,html", PAGES, ids=[name for name, _ in PAGES])
@@ -206,6 +224,8 @@ READ = {
     trafilatura.readability_lxml.Document.summary: "e1907e0fd84da8bb",
     trafilatura.readability_lxml.Document.sanitize: "84ff3af6fb8bbc7a",
     trafilatura.readability_lxml.Document.transform_misused_divs_into_paragraphs: "8c48b6cf632ab198",
+    trafilatura.readability_lxml.Document.remove_unlikely_candidates: "6ef38c8475242af9",
+    trafilatura.readability_lxml.Document.get_article: "74d0291fdcd8bd3c",
 }
 
 
@@ -223,6 +243,15 @@ def test_trafilaturas_cascade_is_the_one_this_was_written_for():
     # two names joined by a newline (reading.NameTest.anywhere).
     paths = "|".join(expression.path for expression in EXPRESSIONS)
     assert hashlib.sha256(paths.encode()).hexdigest()[:16] == PATHS
+    # readability's unlikely candidates, which reading.unlikely_text counts as dropped
+    regexes = trafilatura.readability_lxml.REGEXES
+    words = regexes["unlikelyCandidatesRe"].pattern + regexes["okMaybeItsACandidateRe"].pattern
+    assert (words, trafilatura.readability_lxml.FRAME_TAGS) == (UNLIKELY, {"body", "html"})
 
 
 PATHS = "d5dbe108757548ba"
+UNLIKELY = (
+    "combx|comment|community|disqus|extra|foot|header|menu|remark|rss|shoutbox|sidebar|sponsor|"
+    "ad-break|agegate|pagination|pager|popup|tweet|twitterand|article|body|column|content|main|"
+    "shadow"
+)

@@ -22,7 +22,10 @@ nothing; here they run only where they can:
   escape grown by its XML round trip where no raw-text element holds &, < or >), so where the
   whole page's text is at most twice as long as the main extractor's, readability's text cannot
   be the one preferred (`trafilatura.external._prefer_readability`: only twice as long, or a main
-  text without paragraphs, wins), and readability is not run.
+  text without paragraphs, wins), and readability is not run. Where the page's text is longer
+  than that, the text of readability's unlikely candidates (a site header, a sidebar, a footer:
+  elements it drops, text and all, before it looks for the article) is taken from it, and the
+  same holds for what is left.
 
 `tests/test_extraction_reading.py` holds this module to `trafilatura.bare_extraction` on pages
 made to reach every branch (each prune, the cookie cleaning, readability preferred, justext,
@@ -56,6 +59,8 @@ from trafilatura.external import (
     justext_rescue,
 )
 from trafilatura.main_extractor import extract_content
+from trafilatura.readability_lxml import FRAME_TAGS as READABILITY_FRAME_TAGS
+from trafilatura.readability_lxml import REGEXES as READABILITY_REGEXES
 from trafilatura.settings import BASIC_CLEAN_XPATH, Extractor
 from trafilatura.xml import delete_element, xmltotxt
 from trafilatura.xpaths import RAW_TREE_PRUNE_XPATH, REMOVE_COMMENTS_AND_LISTS_XPATH
@@ -336,6 +341,12 @@ class _Page:
     def text_bound(self) -> int:
         return readability_text_bound(self.tree)
 
+    @functools.cached_property
+    def readability_bound(self) -> int:
+        """The text bound less the text of readability's unlikely candidates (a tighter bound
+        on readability's text, not on html2txt's): read only where the first one is too loose."""
+        return self.text_bound - unlikely_text(self.tree)
+
 
 def _extract_and_compare(
     cleaned_tree: lxml.html.HtmlElement,
@@ -383,7 +394,7 @@ def _readability_cannot_win(
     if _escapes_grow(page.tree):
         return False
     limit = len_text if options.focus == "recall" else 2 * len_text
-    return page.text_bound <= limit
+    return page.text_bound <= limit or page.readability_bound <= limit
 
 
 # Elements whose content the HTML parser keeps as raw text: readability's result, written as
@@ -401,15 +412,23 @@ def _escapes_grow(tree: lxml.html.HtmlElement) -> bool:
     )
 
 
+# The page's text with its whitespace collapsed, measured in C. XPath collapses runs of XML
+# whitespace (space, tab, newline, carriage return) only, where Python's split() also takes
+# Unicode spaces (a no-break space) for separators: each of those is one character here and
+# at most one separator there, so this length is never under Python's.
+_COLLAPSED_LENGTH = lxml.etree.XPath("string-length(normalize-space(.))")
+
+
 def readability_text_bound(tree: lxml.html.HtmlElement) -> int:
     """At least as many characters as readability's text of the page can have.
 
     Readability keeps some of the page's text nodes (whole, in document order) and drops the
     rest, scripts, styles and fenced frames first; it adds only "VIDEO" for a video iframe.
-    Its text is then whitespace-collapsed, as here. Dropping text never lengthens a collapsed
-    text, and shortens it by at least the non-space characters dropped; writing five letters
+    Its text is then whitespace-collapsed, by Python's split(), which the page's collapsed
+    length here never undercounts (`_COLLAPSED_LENGTH`). Dropping text never lengthens a
+    collapsed text, and shortens it by at least the non-space characters dropped; writing five letters
     into an iframe lengthens it by six at most."""
-    whole = len(" ".join(tree.text_content().split()))
+    whole = int(_COLLAPSED_LENGTH(tree))
     dropped = sum(
         len("".join(element.text.split()))
         for element in tree.iter("script", "style", "fencedframe")
@@ -417,6 +436,59 @@ def readability_text_bound(tree: lxml.html.HtmlElement) -> int:
     )
     iframes = sum(1 for _ in tree.iter("iframe"))
     return whole - dropped + 6 * iframes
+
+
+_UNLIKELY = READABILITY_REGEXES["unlikelyCandidatesRe"]
+_MAYBE = READABILITY_REGEXES["okMaybeItsACandidateRe"]
+_DROPPED_FIRST = ("script", "style", "fencedframe")
+
+
+def unlikely_text(tree: lxml.html.HtmlElement) -> int:
+    """Non-space characters readability drops with its unlikely candidates, beyond those
+    `readability_text_bound` already counts as dropped (scripts', styles' and fenced frames'
+    own text).
+
+    Readability (`Document.remove_unlikely_candidates`) drops every element under the root,
+    body and html excepted, whose class and id, joined by a space and lowercased, hold one of
+    its unlikely words and none of its maybe-a-candidate words; each with its whole text and
+    not its tail, before it looks for the article in what is left. Its text then holds none of
+    theirs. Each outermost such element is counted once."""
+    dropped: set[lxml.html.HtmlElement] = set()
+    characters = 0
+    for element in tree.iterdescendants():
+        classes, identifier = element.get("class"), element.get("id")
+        names = f"{classes} {identifier}" if classes and identifier else classes or identifier
+        if not names or not _unlikely(names) or element.tag in READABILITY_FRAME_TAGS:
+            continue
+        dropped.add(element)
+        if any(ancestor in dropped for ancestor in element.iterancestors()):
+            continue  # inside one counted already
+        characters += len("".join("".join(element.itertext()).split()))
+        # what readability_text_bound counted already, as it counted it
+        characters -= sum(
+            len("".join(inner.text.split()))
+            for inner in element.iter(*_DROPPED_FIRST)
+            if inner.text
+        )
+    return characters
+
+
+# Readability's verdict on a class and id joined by a space, kept: pages of a site repeat them.
+_unlikely_names: dict[str, bool] = {}
+
+
+def _unlikely(names: str) -> bool:
+    verdict = _unlikely_names.get(names)
+    if verdict is None:
+        if len(_unlikely_names) >= 20_000:  # ids unique to a page would grow it without end
+            _unlikely_names.clear()
+        lowered = names.lower()
+        verdict = _unlikely_names[names] = (
+            len(names) >= 2
+            and _UNLIKELY.search(lowered) is not None
+            and _MAYBE.search(lowered) is None
+        )
+    return verdict
 
 
 def _covers_little(length: int, page: _Page) -> bool:
