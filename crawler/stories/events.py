@@ -36,6 +36,10 @@ def _stem(token: str) -> str:
     return stem_token(token)
 
 
+# The stem of a folded token as story terms see it (crawler.stories.terms stems with it too).
+stem = _stem
+
+
 def tokens(text: str) -> list[str]:
     """The folded, stemmed tokens of a text, as story terms see them."""
     return [_stem(t) for t in normalize(text).split()]
@@ -63,15 +67,19 @@ def places(words: list[str]) -> tuple[frozenset[str], set[int]]:
     index = _gazetteer()
     found: set[str] = set()
     used: set[int] = set()
-    i = 0
-    while i < len(words):
-        for name, key in index.get(words[i], ()):
+    if index.keys().isdisjoint(words):
+        return frozenset(found), used
+    after = 0  # the first position not inside a name found
+    # Only the positions of a token that begins a name are tried (most tokens begin none).
+    for i in [i for i, word in enumerate(words) if word in index]:
+        if i < after:
+            continue
+        for name, key in index[words[i]]:
             if tuple(words[i : i + len(name)]) == name:
                 found.add(key)
                 used.update(range(i, i + len(name)))
-                i += len(name) - 1
+                after = i + len(name)
                 break
-        i += 1
     return frozenset(found), used
 
 
@@ -123,31 +131,35 @@ _CAPITALISED = re.compile(r"(?<![\w'])([A-ZÀ-Þ][\wÀ-ÿ-]{2,})")
 _OPENING = re.compile(r"(?:^|[.!?|\n])\s*[A-ZÀ-Þ][\wÀ-ÿ-]*")
 
 
-def name_sounds(title: str, lead: str, stopwords: frozenset[str]) -> frozenset[str]:
+def name_sounds(
+    title: str, lead: str, stopwords: frozenset[str], stems: list[str] | None = None
+) -> frozenset[str]:
     """The consonants of the names of an article: every capitalised word of a Latin-script title
     and lead, every word of an Arabic one (which has no capitals; a common word there matches
     nothing on the Latin side, where only names are taken). Gazetteer names are left to the
-    gazetteer."""
+    gazetteer. `stems`: the tokens of f"{title} {lead}" (`tokens`), when the caller has them."""
     text = f"{title} \n {lead}"
-    found: set[str] = set()
     # The title and lead as story terms read them (f"{title} {lead}", its letters and words the
     # same): its script and folding are then worked out once for the terms, language and names.
     if arabic(f"{title} {lead}"):
-        candidates = normalize(f"{title} {lead}").split()
+        # Every word a candidate: each distinct stem weighed once.
+        candidates = set(stems if stems is not None else tokens(f"{title} {lead}"))
     else:
         # A capital at the start of a title, a sentence or a part says nothing of a name.
         inside = _OPENING.sub(" ", text)
         # Folded past normalize's cache of the last few texts, which words would flush (the
         # title and lead are folded again for their language right after).
-        candidates = [fold_text(w) for w in _CAPITALISED.findall(inside)]
-    for word in candidates:
-        for part in word.split():
-            stem = _stem(part)
-            if stem in stopwords or stem in _gazetteer() or len(stem) < 4:
-                continue
-            sound = sounds(stem)
-            if len(sound) >= MIN_SOUNDS:
-                found.add(sound)
+        # Folded together (a word holds no space nor apostrophe: the same parts as each word
+        # folded alone).
+        candidates = set(map(_stem, fold_text(" ".join(_CAPITALISED.findall(inside))).split()))
+    gazetteer = _gazetteer()
+    found: set[str] = set()
+    for stem in candidates:
+        if stem in stopwords or stem in gazetteer or len(stem) < 4:
+            continue
+        sound = sounds(stem)
+        if len(sound) >= MIN_SOUNDS:
+            found.add(sound)
     return frozenset(found)
 
 
@@ -227,13 +239,15 @@ _FRENCH = frozenset(
 )
 
 
-def language(text: str) -> str:
-    """ "ar", "en" or "fr": Arabic by its letters, English or French by their commonest words."""
+def language(text: str, words: list[str] | None = None) -> str:
+    """ "ar", "en" or "fr": Arabic by its letters, English or French by their commonest words
+    (`words`: the text's folded tokens, when the caller has them)."""
     if arabic(text):
         return "ar"
-    words = normalize(text).split()
-    english = sum(w in _ENGLISH for w in words)
-    french = sum(w in _FRENCH for w in words)
+    if words is None:
+        words = normalize(text).split()
+    english = sum(map(_ENGLISH.__contains__, words))
+    french = sum(map(_FRENCH.__contains__, words))
     return "en" if english > french else "fr"
 
 
@@ -299,18 +313,29 @@ def _phase_lookup() -> tuple[dict[str, frozenset[str]], list[tuple[str, str]]]:
     return {token: frozenset(names) for token, names in single.items()}, several
 
 
+@functools.cache
+def _cue_openings() -> tuple[tuple[str, str, str], ...]:
+    """(phase, spaced tokens, first token) of each cue of several tokens."""
+    return tuple((name, cue, cue.split()[0]) for name, cue in _phase_lookup()[1])
+
+
 def phase(words: list[str]) -> str | None:
     """The phase an article's title and lead report (see _PHASES), or None."""
-    single, several = _phase_lookup()
+    single = _phase_lookup()[0]
     found: set[str] = set()
+    present = set(words)
     # A token holds no space: a cue of one token is in the joined tokens exactly when it is
     # one of them (a set lookup per token instead of a search of the text per cue).
-    for word in single.keys() & set(words):
+    for word in single.keys() & present:
         found |= single[word]
-    joined = " " + " ".join(words) + " "
-    for name, cue in several:
-        if name not in found and cue in joined:
-            found.add(name)
+    joined = ""
+    # A cue of several tokens is searched for only in a text holding its first token (which it
+    # holds whenever the cue is in its joined tokens).
+    for name, cue, first in _cue_openings():
+        if name not in found and first in present:
+            joined = joined or " " + " ".join(words) + " "
+            if cue in joined:
+                found.add(name)
     for name, _phrases in _PHASES:
         if name in found:
             return name
@@ -354,4 +379,4 @@ def _number_words() -> dict[str, str]:
 def number_words(words: list[str]) -> frozenset[str]:
     """The figures an article writes in words (see _NUMBER_WORDS)."""
     known = _number_words()
-    return frozenset(known[w] for w in words if w in known)
+    return frozenset(known[w] for w in known.keys() & set(words))

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass
 from typing import Any
 
-from crawler.core.normalize import normalize, stem_token
+from crawler.core.normalize import normalize
 from crawler.stories import events
 from crawler.stories.markers import markers
 
@@ -51,25 +51,28 @@ monday tuesday wednesday thursday friday saturday sunday
 STOPWORDS = frozenset(normalize(_STOPWORDS_RAW).split())
 
 
-@functools.lru_cache(maxsize=16384)
-def _stem(token: str) -> str:
-    """The token as matched (crawler.core.normalize.stem_token: plurals, name particles, the
-    Arabic article with its proclitics), and for Arabic the conjunction و that rewrites add and
-    drop freely."""
-    if token.startswith("و") and len(token) > 4 and not token.startswith(("وال", "ولل")):
-        token = token[1:]
-    return stem_token(token)
+# The token as matched (crawler.core.normalize.stem_token: plurals, name particles, the Arabic
+# article with its proclitics), and for Arabic the conjunction و that rewrites add and drop
+# freely: the stem crawler.stories.events gives its tokens (one cache for both).
+_stem = events.stem
 
 
 def _words(text: str) -> set[str]:
-    words = set()
-    for token in normalize(text).split():
-        if len(token) < 3 or token in STOPWORDS or token.isdigit():
-            continue
-        stemmed = _stem(token)
-        if stemmed not in STOPWORDS:
-            words.add(stemmed)
-    return words
+    tokens = normalize(text).split()
+    return _kept_words(tokens, [_stem(token) for token in tokens])
+
+
+def _kept_words(tokens: list[str], stems: list[str]) -> set[str]:
+    """The stems of the folded tokens that are words: three letters or more, not a stop word,
+    not a number."""
+    return {
+        stemmed
+        for token, stemmed in zip(tokens, stems, strict=True)
+        if len(token) >= 3
+        and token not in STOPWORDS
+        and not token.isdigit()
+        and stemmed not in STOPWORDS
+    }
 
 
 _MONTHS = {
@@ -147,27 +150,40 @@ def story_terms(title: str | None, text: str | None) -> StoryTerms:
 
 def _story_terms(title: str | None, lead: str) -> StoryTerms:
     head_markers = markers(title, lead)
+    title = title or ""
+    text = f"{title} {lead}"
+    folded = normalize(text)
     calendar = {m for m in head_markers if m.startswith("day:")}
     dates: set[str] = set()
-    for day, month in _DATE.findall(normalize(f"{title or ''} {lead}")):
+    for day, month in _DATE.findall(folded):
         if month in _MONTHS and 1 <= int(day) <= 31:
             calendar.add(f"date:{int(day)}-{_MONTHS[month]}")
             dates.add(str(int(day)))
     figures = {m for m in head_markers if not m.startswith("day:")} - dates
-    title_words = _words(title or "")
-    head = events.tokens(f"{title or ''} {lead}")
+    # The title and lead folded and stemmed once (events.tokens of the two), for the words,
+    # places, figures in words, names, phase and language alike.
+    tokens = folded.split()
+    head = [_stem(token) for token in tokens]
+    title_tokens = normalize(title).split()
+    cut = len(title_tokens)
+    if tokens[:cut] == title_tokens and tokens[cut:] == normalize(lead).split():
+        title_words = _kept_words(title_tokens, head[:cut])
+        words = title_words | _kept_words(tokens[cut:], head[cut:])
+    else:  # folded together, they fold otherwise than apart: each folded on its own
+        title_words = _words(title)
+        words = title_words | _words(lead)
     places, _ = events.places(head)
     return StoryTerms(
         title=frozenset(title_words),
-        names=frozenset(_words(" ".join(_names(title or ""))) & title_words),
-        words=frozenset(title_words | _words(lead)),
+        names=frozenset(_words(" ".join(_names(title))) & title_words),
+        words=frozenset(words),
         figures=frozenset(figures),
         calendar=frozenset(calendar),
         places=places,
         counts=events.number_words(head),
-        sounds=events.name_sounds(title or "", lead, STOPWORDS),
+        sounds=events.name_sounds(title, lead, STOPWORDS, head),
         phase=events.phase(head),
-        language=events.language(f"{title or ''} {lead}"),
+        language=events.language(text, tokens),
     )
 
 

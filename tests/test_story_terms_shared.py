@@ -1,0 +1,186 @@
+"""An article's story terms fold, tokenise and stem its title and lead once and share the tokens
+between its words, places, figures in words, names, phase and language
+(crawler.stories.terms._story_terms), and the markers, places and phase take shortcuts (a
+number found from its first digit, only the tokens that begin a name tried, a cue of several
+words searched for only where its first word is). The terms must be exactly those of each part
+computed on its own, the way they were before, for every article of both labelled sets, their
+titles alone, their leads alone and cut short."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from crawler.core.normalize import fold_text, normalize
+from crawler.stories import events, markers, terms
+from tests import story_corpus, story_corpus2
+
+# The number pattern as it was: the look-behind first.
+_OLD_NUMBER = re.compile(
+    r"(?<![\w.,])\d{1,3}(?:[  .]\d{3})+(?:,\d+)?(?![\w])|(?<![\w.,])\d+(?:[.,]\d+)?(?!\w)"
+)
+
+
+def _heads() -> list[tuple[str | None, str]]:
+    found: dict[tuple[str | None, str], None] = {}
+    for record in story_corpus.labelled_articles() + story_corpus2.labelled_articles():
+        title, text = record.get("title"), record["text"]
+        for head in (
+            (title, text[: terms.LEAD_CHARACTERS]),
+            (title, text[:90]),
+            (None, text[: terms.LEAD_CHARACTERS]),
+            (title, ""),
+        ):
+            found[head] = None
+    # What folds otherwise together than apart, numbers and times of day, weekdays with
+    # their Arabic prefixes, names of places over several words.
+    found[("L'œuvre de Sœur Emmanuelle", "ﬁn à 13h30, le 1er mars : 13 245 visiteurs")] = None
+    found[("Rabat", "والاثنين، الاثنين والخميس 12.500 درهم ١٢٣ و6:22")] = None
+    found[("Tanger Med : la conférence de presse", "Le point de presse à Casablanca")] = None
+    return list(found)
+
+
+HEADS = _heads()
+
+
+def _markers_as_they_were(title: str, lead: str) -> frozenset[str]:
+    """markers._markers as it was: the number pattern with its look-behind first, a thousands
+    separator looked for in every number, each word looked up as a weekday."""
+    head = f"{title} \n {lead}"
+    if markers._EASTERN_DIGIT.search(head):
+        head = head.translate(markers._ARABIC_DIGITS)
+    found: set[str] = set()
+
+    def clock(match: re.Match[str]) -> str:
+        found.add(f"{int(match.group(1))}:{match.group(2)}")
+        return " "
+
+    head = markers._CLOCK.sub(clock, head)
+    for number in _OLD_NUMBER.findall(head):
+        value = re.sub(r"[  .](?=\d{3}\b)", "", number).replace(",", ".")
+        if not markers._YEAR.match(value):
+            found.add(value.rstrip("0").rstrip(".") if "." in value else value.lstrip("0") or "0")
+    lowered = head.lower()
+    for word in set(re.findall(r"[^\W\d_]+", lowered)):
+        day = markers._WEEKDAYS.get(word) or markers._WEEKDAYS.get(
+            word.removeprefix("و").removeprefix("ال")
+        )
+        if day:
+            found.add(f"day:{day}")
+    return frozenset(found)
+
+
+def _words_as_they_were(text: str) -> set[str]:
+    words = set()
+    for token in normalize(text).split():
+        if len(token) < 3 or token in terms.STOPWORDS or token.isdigit():
+            continue
+        stemmed = events.stem(token)
+        if stemmed not in terms.STOPWORDS:
+            words.add(stemmed)
+    return words
+
+
+def _name_sounds_as_they_were(title: str, lead: str) -> frozenset[str]:
+    """events.name_sounds as it was: a Latin-script name folded word by word."""
+    if events.arabic(f"{title} {lead}"):
+        candidates = normalize(f"{title} {lead}").split()
+    else:
+        inside = events._OPENING.sub(" ", f"{title} \n {lead}")
+        candidates = [fold_text(w) for w in events._CAPITALISED.findall(inside)]
+    found: set[str] = set()
+    for word in candidates:
+        for part in word.split():
+            stem = events.stem(part)
+            if stem in terms.STOPWORDS or stem in events._gazetteer() or len(stem) < 4:
+                continue
+            sound = events.sounds(stem)
+            if len(sound) >= events.MIN_SOUNDS:
+                found.add(sound)
+    return frozenset(found)
+
+
+def _places_one_by_one(words: list[str]) -> frozenset[str]:
+    """events.places as it was: every position tried."""
+    index = events._gazetteer()
+    found: set[str] = set()
+    i = 0
+    while i < len(words):
+        for name, key in index.get(words[i], ()):
+            if tuple(words[i : i + len(name)]) == name:
+                found.add(key)
+                i += len(name) - 1
+                break
+        i += 1
+    return frozenset(found)
+
+
+def _phase_every_cue(words: list[str]) -> str | None:
+    """events.phase as it was: every cue of several tokens searched for."""
+    single, several = events._phase_lookup()
+    found: set[str] = set()
+    for word in single.keys() & set(words):
+        found |= single[word]
+    joined = " " + " ".join(words) + " "
+    for name, cue in several:
+        if name not in found and cue in joined:
+            found.add(name)
+    return next((name for name, _ in events._PHASES if name in found), None)
+
+
+def _terms_part_by_part(title: str | None, lead: str) -> terms.StoryTerms:
+    """_story_terms as it was: the title, the lead and the two together each folded, tokenised
+    and stemmed by the part that reads them."""
+    head_markers = _markers_as_they_were(title or "", lead)
+    calendar = {m for m in head_markers if m.startswith("day:")}
+    dates: set[str] = set()
+    for day, month in terms._DATE.findall(normalize(f"{title or ''} {lead}")):
+        if month in terms._MONTHS and 1 <= int(day) <= 31:
+            calendar.add(f"date:{int(day)}-{terms._MONTHS[month]}")
+            dates.add(str(int(day)))
+    title_words = _words_as_they_were(title or "")
+    head = events.tokens(f"{title or ''} {lead}")
+    return terms.StoryTerms(
+        title=frozenset(title_words),
+        names=frozenset(_words_as_they_were(" ".join(terms._names(title or ""))) & title_words),
+        words=frozenset(title_words | _words_as_they_were(lead)),
+        figures=frozenset({m for m in head_markers if not m.startswith("day:")} - dates),
+        calendar=frozenset(calendar),
+        places=_places_one_by_one(head),
+        counts=frozenset(events._number_words()[w] for w in head if w in events._number_words()),
+        sounds=_name_sounds_as_they_were(title or "", lead),
+        phase=_phase_every_cue(head),
+        language=events.language(f"{title or ''} {lead}"),
+    )
+
+
+def test_the_labelled_sets_give_enough_heads_to_compare():
+    assert len(HEADS) > 1_500
+    assert sum(1 for _, lead in HEADS if events.arabic(lead)) > 300
+
+
+def test_story_terms_are_those_of_each_part_computed_apart():
+    different = [
+        (title, lead)
+        for title, lead in HEADS
+        if terms._story_terms(title, lead) != _terms_part_by_part(title, lead)
+    ]
+    assert not different, different[:3]
+
+
+@pytest.mark.parametrize("limit", [None, 3])
+def test_numbers_are_found_from_their_first_digit_as_with_the_look_behind_first(limit):
+    for title, lead in HEADS:
+        head = f"{title or ''} \n {lead}"[: limit and len(title or "") + limit]
+        assert markers._NUMBER.findall(head) == _OLD_NUMBER.findall(head)
+
+
+def test_weekdays_with_their_arabic_prefixes_are_found_as_word_by_word():
+    for name, day in markers._WEEKDAYS.items():
+        for word in (name, f"و{name}", f"ال{name}", f"وال{name}"):
+            expected = markers._weekday(word)
+            found = markers._markers.__wrapped__("", f"le {word} 3")
+            assert (f"day:{expected}" in found) == bool(expected), word
+            if word == name:
+                assert f"day:{day}" in found
