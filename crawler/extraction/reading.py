@@ -39,6 +39,7 @@ import copy
 import functools
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import lxml.etree
@@ -58,12 +59,14 @@ from trafilatura.external import (
     compare_extraction,
     justext_rescue,
 )
-from trafilatura.main_extractor import extract_content
 from trafilatura.readability_lxml import FRAME_TAGS as READABILITY_FRAME_TAGS
 from trafilatura.readability_lxml import REGEXES as READABILITY_REGEXES
 from trafilatura.settings import BASIC_CLEAN_XPATH, Extractor
 from trafilatura.xml import delete_element, xmltotxt
 from trafilatura.xpaths import RAW_TREE_PRUNE_XPATH, REMOVE_COMMENTS_AND_LISTS_XPATH
+
+from crawler.extraction.expressions import comment_sections
+from crawler.extraction.main_text import extract_content
 
 logger = logging.getLogger(__name__)
 
@@ -184,10 +187,17 @@ class NameTestedXPath:
     """One of trafilatura's XPath expressions whose `re:test` and `contains` calls read only a
     class or an id, evaluated with those calls answered from the page's names (see the module's
     docstring): the same elements, in the same order. A branch whose name tests can find no
-    name on the page is left out, and the expression is not evaluated at all when none is left."""
+    name on the page is left out, and the expression is not evaluated at all when none is left.
+    With `walked` (its equivalent in crawler.extraction.expressions), that is called instead of
+    the XPath wherever a branch is left."""
 
-    def __init__(self, expression: lxml.etree.XPath) -> None:
+    def __init__(
+        self,
+        expression: lxml.etree.XPath,
+        walked: Callable[[lxml.etree._Element], list] | None = None,
+    ) -> None:
         self.path = expression.path
+        self.walked = walked
         self.branches = [_branch(self.path[a:b]) for a, b in _top_level(self.path, "|")]
         rest = _NAME_TEST.sub("", self.path)
         if "re:" in rest:
@@ -198,6 +208,8 @@ class NameTestedXPath:
         for branch in self.branches:
             if any(not any(names.matching(test) for test in group) for group in branch.required):
                 continue
+            if self.walked is not None:
+                return self.walked(tree)
             path = branch.path
             for test in branch.tests:
                 tests = []
@@ -217,7 +229,9 @@ def _compiled(path: str) -> lxml.etree.XPath:
 
 
 _RAW_TREE_PRUNES = [NameTestedXPath(expression) for expression in RAW_TREE_PRUNE_XPATH]
-_COMMENT_PRUNES = [NameTestedXPath(expression) for expression in REMOVE_COMMENTS_AND_LISTS_XPATH]
+_COMMENT_PRUNES = [NameTestedXPath(REMOVE_COMMENTS_AND_LISTS_XPATH[0], comment_sections)]
+if len(REMOVE_COMMENTS_AND_LISTS_XPATH) != 1:
+    raise ValueError("trafilatura's REMOVE_COMMENTS_AND_LISTS_XPATH changed: read it again")
 _BASIC_CLEAN = NameTestedXPath(BASIC_CLEAN_XPATH)
 
 

@@ -1,0 +1,72 @@
+"""trafilatura's main extractor (`trafilatura.main_extractor.extract_content`), its own code, with
+its costliest expressions walked instead of evaluated (crawler.extraction.expressions).
+
+The main extractor looks for the article's container with `BODY_XPATH` and prunes it with
+`OVERALL_DISCARD_XPATH`; on a light page those expressions cost more than the rest of its work.
+Its functions run here as trafilatura wrote them, each reading those lists (and the function it
+calls next) from a namespace of its own instead of its module's: no line of theirs is copied,
+and `tests/test_extraction_expressions.py` fails if their source changes.
+"""
+
+from __future__ import annotations
+
+import types
+from collections.abc import Callable
+from typing import Any
+
+import lxml.etree
+import lxml.html
+import trafilatura.main_extractor as trafilatura_main
+from trafilatura.settings import Extractor
+from trafilatura.xpaths import BODY_XPATH, OVERALL_DISCARD_XPATH
+
+from crawler.extraction.expressions import (
+    Walked,
+    article_body,
+    discarded_blocks,
+    first_article,
+    hidden_elements,
+)
+
+
+def _rebound(function: Callable[..., Any], **names: object) -> Callable[..., Any]:
+    """trafilatura's function, its own code, reading these names instead of its module's."""
+    rebound = types.FunctionType(
+        function.__code__,
+        {**function.__globals__, **names},
+        function.__name__,
+        function.__defaults__,
+        function.__closure__,
+    )
+    rebound.__kwdefaults__ = function.__kwdefaults__
+    return rebound
+
+
+_prune_unwanted_sections = _rebound(
+    trafilatura_main.prune_unwanted_sections,
+    OVERALL_DISCARD_XPATH=[
+        Walked(OVERALL_DISCARD_XPATH[0], discarded_blocks),
+        Walked(OVERALL_DISCARD_XPATH[1], hidden_elements),
+    ],
+)
+_extract = _rebound(
+    trafilatura_main._extract,
+    BODY_XPATH=[
+        Walked(BODY_XPATH[0], article_body),
+        Walked(BODY_XPATH[1], first_article),
+        *BODY_XPATH[2:],
+    ],
+    prune_unwanted_sections=_prune_unwanted_sections,
+)
+_extract_content = _rebound(trafilatura_main.extract_content, _extract=_extract)
+
+if len(OVERALL_DISCARD_XPATH) != 2:
+    raise ValueError("trafilatura's OVERALL_DISCARD_XPATH changed: read it again")
+
+
+def extract_content(
+    cleaned_tree: lxml.html.HtmlElement, options: Extractor
+) -> tuple[lxml.etree._Element, str]:
+    """`trafilatura.main_extractor.extract_content(cleaned_tree, options)`: the same body and
+    text."""
+    return _extract_content(cleaned_tree, options)
