@@ -218,9 +218,13 @@ def _rewritten_story(
     own_terms = own.index_terms()
     counts = store.window_term_counts(db, own_terms, low, high)
     common = max(5.0, COMMON_TERM_SHARE * articles)
-    looked_up = sorted(
-        (t for t in own_terms if 0 < counts.get(t, 0) <= common), key=lambda t: (counts[t], t)
-    )[:LOOKUP_TERMS]
+    # The rarest first, then in code-point order ((count, term) pairs sorted in C).
+    looked_up = [
+        t
+        for _, t in sorted(
+            (counts[t], t) for t in own_terms if t in counts and 0 < counts[t] <= common
+        )[:LOOKUP_TERMS]
+    ]
     if not looked_up:
         return None
     by_count: dict[int, float] = {}  # each distinct count's rarity worked out once
@@ -235,10 +239,18 @@ def _rewritten_story(
     # Worth verifying: articles sharing a few words and a fair share of the article's weight
     # (most articles of a window share a word or two with any other, and are cheaply left out).
     enough = CANDIDATE_SHARE * sum(weight.values())
-    ranked = sorted(
-        (a for a in shared if shared[a] >= enough and shared_terms[a] >= MIN_SHARED_WORDS),
-        key=lambda a: (-shared[a], -a),
-    )[:REWRITE_CANDIDATES]
+    # The largest share first, then the latest ((share, id) pairs sorted in C, highest first).
+    ranked = [
+        a
+        for _, a in sorted(
+            (
+                (weight_shared, a)
+                for a, weight_shared in shared.items()
+                if weight_shared >= enough and shared_terms[a] >= MIN_SHARED_WORDS
+            ),
+            reverse=True,
+        )[:REWRITE_CANDIDATES]
+    ]
     if not ranked:
         return None
     stories = store.stories_of(db, ranked)
@@ -397,8 +409,13 @@ def _translations(
     # theirs, a language the caller's story has); the window does not change meanwhile.
     idf: dict[str, float] | None = None
     hits = store.term_hit_counts(db, sorted(bridge_terms), low, high, exclude)
-    ranked = sorted((a for a, n in hits.items() if n >= 1), key=lambda a: (-hits[a], -a))[
-        : REWRITE_CANDIDATES * 2
+    # The most bridge terms first, then the latest ((count, id) pairs sorted in C; every
+    # article counted uses one at least).
+    ranked = [
+        a
+        for _, a in sorted(zip(hits.values(), hits.keys(), strict=True), reverse=True)[
+            : REWRITE_CANDIDATES * 2
+        ]
     ]
     if not ranked:
         return
@@ -409,10 +426,15 @@ def _translations(
             continue
         if skip is not None and skip(group):
             continue
+        # A story with no member in another language published near the article has nothing
+        # to bridge (`_bridged` would find none): neither weighed nor its bridges' rarity.
+        foreign = _foreign(own, hour, group)
+        if not foreign:
+            continue
         first = next((m for m in group if m.article_id == canonical), None)
         if idf is None:
             idf = _bridge_rarities(db, bridge_terms, low, high)
-        bridged = _bridged(own, hour, group, first, idf, window)
+        bridged = _bridged(own, hour, group, first, idf, window, foreign)
         if bridged is not None:
             weight, closest = bridged
             yield _Translation(weight, story_id, closest.article_id, group)
@@ -430,6 +452,16 @@ def _bridge_rarities(db: Database, terms: set[str], low: int, high: int) -> dict
     return rarities(store.window_term_counts(db, terms, low, high), terms, articles)
 
 
+def _foreign(own: StoryTerms, hour: int, group: list[_Member]) -> list[_Member]:
+    """The members of a story in another language than the article's, published within
+    TRANSLATION_HOURS of it: those it may share bridges with."""
+    return [
+        m
+        for m in group
+        if m.terms.language != own.language and abs(hour - m.hour) <= TRANSLATION_HOURS
+    ]
+
+
 def _bridged(
     own: StoryTerms,
     hour: int,
@@ -437,11 +469,17 @@ def _bridged(
     first: _Member | None,
     idf: dict[str, float],
     window: int,
+    foreign: list[_Member] | None = None,
 ) -> tuple[float, _Member] | None:
     """(weight, closest member) when an article would join this story in other languages: the
     story began within the window, no figure, day or phase in conflict with its first article,
     and MIN_BRIDGES bridges of BRIDGE_WEIGHT shared with that first article or with most of its
-    members in other languages published within TRANSLATION_HOURS of the article."""
+    members in other languages published within TRANSLATION_HOURS of the article (`foreign`,
+    when the caller has them)."""
+    if foreign is None:
+        foreign = _foreign(own, hour, group)
+    if not foreign:
+        return None  # nothing to bridge
     if first is not None and abs(hour - first.hour) > window:
         return None
     if any(
@@ -452,11 +490,6 @@ def _bridged(
         if first is None or m is first
     ):
         return None
-    foreign = [
-        m
-        for m in group
-        if m.terms.language != own.language and abs(hour - m.hour) <= TRANSLATION_HOURS
-    ]
     scored = []
     for member in foreign:
         count, weight = _bridges(own, member.terms, idf)

@@ -340,12 +340,15 @@ class StoryWindow:
         """How many of the terms each article of the window uses (`exclude` left out), counted
         a whole posting list at a time (a place or a figure is in many of the window's
         articles)."""
-        counts: Counter[int] = Counter()
+        found: list[int] = []
         postings = self._postings
         for term in set(terms):
-            for hour, ids in postings.get(term, {}).items():
-                if low <= hour <= high:
-                    counts.update(ids)
+            hours = postings.get(term)
+            if hours:
+                for hour, ids in hours.items():
+                    if low <= hour <= high:
+                        found += ids
+        counts = Counter(found)  # counted at once, in C
         counts.pop(exclude, None)  # type: ignore[arg-type]
         return dict(counts)
 
@@ -486,8 +489,9 @@ class StoryWindow:
                 if low <= key_hours[article_id] <= high:
                     shared[article_id] = shared.get(article_id, 0) + 1
         shared.pop(exclude, None)  # type: ignore[arg-type]
-        ranked = sorted(shared.items(), key=lambda pair: (-pair[1], -pair[0]))
-        return [article_id for article_id, _ in ranked[:limit]]
+        # (keys shared, id) pairs sorted in C, highest first: most keys, then the latest.
+        ranked = sorted(zip(shared.values(), shared.keys(), strict=True), reverse=True)
+        return [article_id for _, article_id in ranked[:limit]]
 
     # -- stories: first article, members ---------------------------------------------------------
 
