@@ -260,14 +260,12 @@ def _rewritten_story(
         canonical = store.canonical_article(db, story_id)
         first_of[story_id] = canonical
         members[story_id] = _members(db, story_id, canonical, hour)
-    vocabulary = set(own_terms)
-    for group in members.values():
-        for member in group:
-            vocabulary |= member.terms.index_terms()
     # Each term weighed when a comparison first asks for it, from the window's counts (the
     # article's own counted above among them): most stories are left out before their words
-    # are weighed. Nothing below asks the window about other hours while it is used.
-    idf = LazyRarities(store.range_counts(db, low, high), vocabulary, articles)
+    # are weighed. Nothing below asks the window about other hours while it is used. Every
+    # term a comparison asks for is one of the article's or its candidate stories' members'
+    # index terms (words and figures): none is left out.
+    idf = LazyRarities(store.range_counts(db, low, high), None, articles)
     memo: Vectors = {}
     best: tuple[float, int, int] | None = None
     for story_id, group in members.items():

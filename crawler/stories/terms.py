@@ -337,12 +337,30 @@ def figures_agree(a: StoryTerms, b: StoryTerms) -> bool:
 
 
 def _vector(terms: StoryTerms, idf: dict[str, float]) -> dict[str, float]:
+    if isinstance(idf, LazyRarities):
+        # Looked up in C (a term not weighed yet is weighed by __missing__), the same weights
+        # as `get` gives.
+        vector = {word: idf[word] for word in terms.words}
+        for word in terms.title:
+            vector[word] *= TITLE_WEIGHT
+        for key in _figure_keys(terms):
+            vector[key] = FIGURE_WEIGHT * idf[key]
+        return vector
     vector = {word: idf.get(word, 0.0) for word in terms.words}
     for word in terms.title:
         vector[word] *= TITLE_WEIGHT
-    for figure in terms.figures:
-        vector[f"#{figure}"] = FIGURE_WEIGHT * idf.get(f"#{figure}", 0.0)
+    for key in _figure_keys(terms):
+        vector[key] = FIGURE_WEIGHT * idf.get(key, 0.0)
     return vector
+
+
+def _figure_keys(terms: StoryTerms) -> tuple[str, ...]:
+    """The figures' terms ('#' and the figure), in the figures' order, made once per terms."""
+    made = terms.__dict__.get("_figure_keys")
+    if made is None:
+        made = tuple(f"#{figure}" for figure in terms.figures)
+        object.__setattr__(terms, "_figure_keys", made)  # frozen: set once, as a cache
+    return made
 
 
 def _cosine(va: dict[str, float], vb: dict[str, float]) -> float:
@@ -387,9 +405,19 @@ def story_similarity(
     the vocabulary the outlets that covered the event agree on weighs most, a word one of them
     alone used weighs little."""
     centroid: dict[str, float] = {}
+    size = len(members)
+    get = centroid.get
     for member in members:
-        for term, weight in _unit(_weighted(member, idf, memo)).items():
-            centroid[term] = centroid.get(term, 0.0) + weight / len(members)
+        vector = _weighted(member, idf, memo)
+        norm = math.sqrt(sum(w * w for w in vector.values()))
+        # Each weight over the member's norm (its unit vector, `_unit`), then over the members'
+        # count: the same operations in the same order, without a unit vector made first.
+        if norm:
+            for term, weight in vector.items():
+                centroid[term] = get(term, 0.0) + weight / norm / size
+        else:
+            for term, weight in vector.items():
+                centroid[term] = get(term, 0.0) + weight / size
     return _cosine(_weighted(a, idf, memo), centroid)
 
 
@@ -409,11 +437,12 @@ def rarities(counts: dict[str, int], terms: Iterable[str], articles: int) -> dic
 
 class LazyRarities(dict[str, float]):
     """rarities(counts, terms, articles), each term's worked out the first time it is asked
-    (`get`): a story's members bring a few thousand terms, and the stories compared are mostly
-    left out before their words are weighed. The same values as `rarities`; `counts` must not
-    change while this is used."""
+    (`get`, or `[term]`: 0.0 for a term outside `terms`): a story's members bring a few
+    thousand terms, and the stories compared are mostly left out before their words are
+    weighed. The same values as `rarities`; `counts` must not change while this is used.
+    `terms` None: every term asked is weighed."""
 
-    def __init__(self, counts: Mapping[str, int], terms: Set[str], articles: int) -> None:
+    def __init__(self, counts: Mapping[str, int], terms: Set[str] | None, articles: int) -> None:
         super().__init__()
         self._counts = counts
         self._terms = terms
@@ -424,8 +453,16 @@ class LazyRarities(dict[str, float]):
         found = dict.get(self, term)
         if found is not None:
             return found
-        if term not in self._terms:
+        if self._terms is not None and term not in self._terms:
             return default
+        return self._weigh(term)
+
+    def __missing__(self, term: str) -> float:
+        if self._terms is not None and term not in self._terms:
+            return 0.0  # as get(term, 0.0): not kept
+        return self._weigh(term)
+
+    def _weigh(self, term: str) -> float:
         count = self._counts.get(term, 0) + 1
         found = self._by_count.get(count)
         if found is None:
