@@ -169,6 +169,41 @@ def test_a_replaced_article_makes_the_window_read_again(tmp_path):
     }
 
 
+def test_hours_forgotten_inside_a_range_already_asked_about_are_read_again(tmp_path):
+    """A range of hours found checked and read answers later questions without checking it
+    again, until one of its hours is forgotten (an article's terms replaced within it)."""
+    db = store.open_database(tmp_path / "v.db")
+    store.add_sources(db, ["a"])
+    ids = [
+        store.store_article(
+            db,
+            store.StoredArticle(
+                source="a",
+                url=f"https://a.ma/{i}",
+                title=f"Titre {i}",
+                author=None,
+                published="2026-11-16T10:00:00+01:00",
+                language="fr",
+                sitename=None,
+                description=None,
+                text=f"texte {i}",
+                content_hash=f"h{i}",
+            ),
+        )[0]
+        for i in range(2)
+    ]
+    with db.transaction(), story_store.batch_window(db, 1):
+        story_store.save_terms(db, ids[0], {"alpha", "beta"}, 100)
+        story_store.save_terms(db, ids[1], {"alpha"}, 101)
+        terms = {"alpha", "beta", "gamma"}
+        assert story_store.window_term_counts(db, terms, 90, 110) == {"alpha": 2, "beta": 1}
+        # ids[0] moves to another hour of the same range, with other terms.
+        story_store.save_terms(db, ids[0], {"gamma"}, 105)
+        assert story_store.window_term_counts(db, terms, 90, 110) == {"alpha": 1, "gamma": 1}
+        assert story_store.articles_in_window(db, 90, 110) == 2
+        assert story_store.term_hits(db, ["gamma"], 90, 110, None) == [("gamma", ids[0])]
+
+
 def test_storing_in_batches_groups_as_asking_the_database_each_time(tmp_path, monkeypatch):
     prepared = prepared_week()
     held: list[bool] = []

@@ -151,7 +151,10 @@ def _window(db: Database, low: int, high: int) -> window.StoryWindow:
     """The batch's story window with the hours `low` to `high` read; outside a batch, a window
     of those hours read for this one question (crawler.stories.grouping.find_story holds one
     for a whole lookup)."""
-    held = window.active(db) or window.StoryWindow(db)
+    active = window.active(db)
+    if active is not None and active.ready(low, high):
+        return active  # checked, read and up to date for an earlier question of this batch
+    held = active or window.StoryWindow(db)
     for first, last in held.unchecked(low, high):
         held.check(
             first,
@@ -185,6 +188,8 @@ def _window(db: Database, low: int, high: int) -> window.StoryWindow:
             ),
             (),  # the hours' article counts came with the check
         )
+    if active is not None:
+        active.mark_ready(low, high)
     return held
 
 

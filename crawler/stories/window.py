@@ -92,6 +92,23 @@ class StoryWindow:
         # Hours checked at a newer version than read, waiting for `extend`: (version, articles)
         # they were read at.
         self._stale: dict[int, tuple[int, int]] = {}
+        # A run of hours found checked, read and up to date in this batch (`ready`): until an
+        # hour is forgotten or found stale, questions about hours inside it need no check.
+        self._ready: tuple[int, int] | None = None
+
+    def ready(self, low: int, high: int) -> bool:
+        """The hours `low` to `high` were all found checked in this batch, read and up to date
+        (`mark_ready`), and none was forgotten or found stale since."""
+        ready = self._ready
+        return ready is not None and ready[0] <= low and high <= ready[1]
+
+    def mark_ready(self, low: int, high: int) -> None:
+        """The hours `low` to `high` are checked, read and up to date (the caller just made
+        them so): kept as the ready run, or as its extension when the two meet."""
+        ready = self._ready
+        if ready is not None and ready[0] <= high + 1 and low - 1 <= ready[1]:
+            low, high = min(low, ready[0]), max(high, ready[1])
+        self._ready = (low, high)
 
     def missing(self, low: int, high: int) -> list[tuple[int, int]]:
         """The runs of hours between `low` and `high` not read yet, as (first, last) (a stale
@@ -122,6 +139,7 @@ class StoryWindow:
                     # As many new versions as new articles: most likely another writer's new
                     # articles alone, read by `extend` (which checks it) instead of the hour.
                     self._stale[hour] = (read, before)
+                    self._ready = None
                 else:
                     self._forget(hour)
             self._versions[hour] = version
@@ -131,6 +149,7 @@ class StoryWindow:
 
     def _forget(self, hour: int) -> None:
         """Drop an hour's terms (taken off the counted range if inside it) and its check."""
+        self._ready = None
         terms = self._hours.pop(hour, {})
         in_range = self._range is not None and self._range[0] <= hour <= self._range[1]
         for term, count in terms.items():
@@ -166,6 +185,7 @@ class StoryWindow:
         """A new batch on `db`: every hour is checked again, story members are read again
         (other processes may have added to them); a story's first article stays known."""
         self.db = db
+        self._ready = None
         self._checked = set()
         self._checked_span = None
         self._members = {}
