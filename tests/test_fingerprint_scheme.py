@@ -5,7 +5,9 @@ datasketch's own."""
 
 from __future__ import annotations
 
+import hashlib
 import random
+import struct
 import subprocess
 import sys
 
@@ -13,7 +15,7 @@ import numpy as np
 import pytest
 from datasketch import MinHash
 
-from crawler.stories.fingerprint import NUM_PERM, SEED, fingerprint, shingles
+from crawler.stories.fingerprint import NUM_PERM, SEED, Fingerprint, fingerprint, shingles
 
 _VOCABULARY = (
     "le la de un programme Rabat Casablanca données cloud numérique startups "
@@ -38,6 +40,21 @@ def test_signatures_are_datasketchs():
         ours = fingerprint(text)
         assert ours.signature.dtype == np.uint64
         assert np.array_equal(ours.signature, _datasketch(text)), text[:60]
+
+
+def test_band_keys_are_each_bands_personalised_blake2b():
+    """Stored LSH keys must stay those of databases built before: each band's three rows
+    (little-endian 64-bit) hashed by an 8-byte blake2b personalised 'veille-lsh', read as a
+    signed little-endian 64-bit integer."""
+    rng = random.Random(11)
+    for _ in range(20):
+        signature = fingerprint(" ".join(rng.choice(WORDS) for _ in range(80))).signature
+        expected = []
+        for band in range(NUM_PERM // 3):
+            rows = signature[band * 3 : band * 3 + 3].astype("<u8").tobytes()
+            digest = hashlib.blake2b(rows, digest_size=8, person=b"veille-lsh").digest()
+            expected.append(struct.unpack("<q", digest)[0])
+        assert Fingerprint(signature, 80).band_keys() == expected
 
 
 @pytest.mark.slow

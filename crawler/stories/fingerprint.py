@@ -45,19 +45,23 @@ class Fingerprint:
 
     def band_keys(self) -> list[int]:
         """One signed 64-bit bucket key per band (SQLite INTEGER)."""
-        data = self.signature[: BANDS * BAND_ROWS].astype("<u8").tobytes()
-        width = BAND_ROWS * 8
+        # Each band's rows read through a view of the signature's bytes (no copy a band).
+        data = memoryview(self.signature[: BANDS * BAND_ROWS].astype("<u8").tobytes())
         digests = []
-        for start in range(0, BANDS * width, width):
-            # A copy of a hasher made once with the key's parameters: a new one per band cost
-            # twice as much (its personalisation set up each time). Same digests.
-            hasher = _BAND_HASHER.copy()
-            hasher.update(data[start : start + width])
-            digests.append(hasher.digest())
+        add = digests.append
+        # A copy of a hasher made once with the key's parameters: a new one per band cost
+        # twice as much (its personalisation set up each time). Same digests.
+        copy = _BAND_HASHER.copy
+        for start in _BAND_STARTS:
+            hasher = copy()
+            hasher.update(data[start : start + _BAND_WIDTH])
+            add(hasher.digest())
         return list(_KEYS.unpack(b"".join(digests)))
 
 
 _BAND_HASHER = hashlib.blake2b(digest_size=8, person=b"veille-lsh")
+_BAND_WIDTH = BAND_ROWS * 8  # bytes of a band's rows
+_BAND_STARTS = range(0, BANDS * _BAND_WIDTH, _BAND_WIDTH)
 _KEYS = struct.Struct(f"<{BANDS}q")  # the bands' keys, signed 64-bit little-endian
 
 
