@@ -47,7 +47,7 @@ class Fingerprint:
         """One signed 64-bit bucket key per band (SQLite INTEGER)."""
         # Each band's rows read through a view of the signature's bytes (no copy a band).
         data = memoryview(self.signature[: BANDS * BAND_ROWS].astype("<u8").tobytes())
-        digests = []
+        digests: list[bytes] = []
         add = digests.append
         # A copy of a hasher made once with the key's parameters: a new one per band cost
         # twice as much (its personalisation set up each time). Same digests.

@@ -353,6 +353,7 @@ def save_terms(
     hour with it). The batch's story window gets them too (or, if they replace older ones,
     reads again)."""
     terms = set(terms)
+    keys = None if keys is None else list(keys)
     packed = None if keys is None else window.pack_keys(keys)
     with db.transaction():
         held = window.active(db)
@@ -387,7 +388,10 @@ def save_terms(
                 (article_id, hour, window.join_terms(terms), packed),
             )
         if new and held is not None:
-            keys_saved = window.unpack_keys(bytes(stored)) if stored else ()
+            if keys is not None:
+                keys_saved: Iterable[int] = keys  # those just packed into the row
+            else:
+                keys_saved = window.unpack_keys(bytes(stored)) if stored else ()
             held.saved(article_id, terms, hour, version, keys_saved)
 
 

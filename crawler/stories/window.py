@@ -37,6 +37,9 @@ from __future__ import annotations
 
 import bisect
 import struct
+
+# Adds one to each element's count in a dict: what Counter.update does with an iterable, in C.
+from _collections import _count_elements
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -429,8 +432,9 @@ class StoryWindow:
         if counted is None:
             counted = self._hours[hour] = {}
         in_range = self._range is not None and self._range[0] <= hour <= self._range[1]
-        postings, counts = self._postings, self._counts
-        for term in terms if isinstance(terms, (set, frozenset)) else set(terms):
+        postings = self._postings
+        unique = terms if isinstance(terms, (set, frozenset)) else set(terms)
+        for term in unique:
             hours = postings.get(term)
             if hours is None:
                 postings[term] = {hour: [article_id]}
@@ -442,9 +446,11 @@ class StoryWindow:
                     ids.append(article_id)
                 else:
                     bisect.insort(ids, article_id)
-            counted[term] = counted.get(term, 0) + 1
-            if in_range:
-                counts[term] = counts.get(term, 0) + 1
+        # One more article using each term at the hour (and in the counted range), counted in C
+        # (`Counter.update`'s own loop).
+        _count_elements(counted, unique)
+        if in_range:
+            _count_elements(self._counts, unique)
         if keys:
             self._add_keys(article_id, keys, hour)
         if article_id > self._last_ids.get(hour, -1):
