@@ -15,7 +15,13 @@ import lxml.etree
 import pytest
 import trafilatura.main_extractor
 from trafilatura.htmlprocessing import convert_tags, tree_cleaning
-from trafilatura.xpaths import BODY_XPATH, OVERALL_DISCARD_XPATH, REMOVE_COMMENTS_AND_LISTS_XPATH
+from trafilatura.xpaths import (
+    BODY_XPATH,
+    DISCARD_IMAGE_ELEMENTS,
+    OVERALL_DISCARD_XPATH,
+    REMOVE_COMMENTS_AND_LISTS_XPATH,
+    TEASER_DISCARD_XPATH,
+)
 
 from crawler.extraction import expressions, main_text, reading
 from crawler.extraction.parsing import parse_page
@@ -68,6 +74,13 @@ MADE_ELEMENTS = [
     "<details class='post-comments'>4</details>",
     "<section id='commentary'>5</section>",
     "<div class='Comments'>6</div>",
+    "<p id='Teaser-1'>T1</p>",
+    "<span class='big teaser'>T2</span>",
+    "<div class='TEASER'>T3</div>",
+    "<ul class='teaser'><li>T4</li></ul>",
+    "<section id='captioned'>C1</section>",
+    "<item class='wp-caption'>C2</item>",
+    "<div class='Caption'>C3</div>",
 ]
 MADE = (
     "<html><head><title>Made</title></head><body>"
@@ -90,6 +103,8 @@ WALKED = [
     (OVERALL_DISCARD_XPATH[0], expressions.discarded_blocks, False),
     (OVERALL_DISCARD_XPATH[1], expressions.hidden_elements, False),
     (REMOVE_COMMENTS_AND_LISTS_XPATH[0], expressions.comment_sections, False),
+    (TEASER_DISCARD_XPATH[0], expressions.teaser_blocks, False),
+    (DISCARD_IMAGE_ELEMENTS[0], expressions.caption_blocks, False),
 ]
 
 
@@ -127,6 +142,8 @@ def test_the_made_elements_reach_each_test():
     assert selected["discarded_blocks"] == ["a", "b", "d", "e", "f", "h", "i", "j", "k"]
     assert selected["hidden_elements"] == ["m", "n", "o", "q2", "r2", "s", "t", "u", "v", "w", "x"]
     assert selected["comment_sections"] == ["", "", "", "4", "6"]
+    assert selected["teaser_blocks"] == ["T1", "T2"]
+    assert selected["caption_blocks"] == ["C1", "C2"]
 
 
 @pytest.mark.parametrize("name,html", PAGES, ids=[name for name, _ in PAGES])
@@ -146,7 +163,7 @@ READ = {
     trafilatura.main_extractor._extract: "3e0e39ed3e03e8e4",
     trafilatura.main_extractor.prune_unwanted_sections: "e6eb7afcc64d3f37",
 }
-PATHS = "73e336b00485f1ae"
+PATHS = "41f39ade6863b8e7"
 
 
 def test_trafilaturas_expressions_are_the_ones_walked():

@@ -21,7 +21,13 @@ from collections.abc import Callable
 
 import lxml.etree
 import lxml.html
-from trafilatura.xpaths import BODY_XPATH, OVERALL_DISCARD_XPATH, REMOVE_COMMENTS_AND_LISTS_XPATH
+from trafilatura.xpaths import (
+    BODY_XPATH,
+    DISCARD_IMAGE_ELEMENTS,
+    OVERALL_DISCARD_XPATH,
+    REMOVE_COMMENTS_AND_LISTS_XPATH,
+    TEASER_DISCARD_XPATH,
+)
 
 _RE_TEST = re.compile(r"re:test\(@([a-z|@-]+), '([^']*)'(?:, '(i?)')?\)")
 
@@ -115,7 +121,7 @@ _COOKIE, _DISCARD_ID, _DISCARD_CLASS = _patterns(
 
 def discarded_blocks(tree: lxml.etree._Element) -> list[lxml.etree._Element]:
     found = []
-    for element in tree.iterdescendants("div", "item", "list", "p", "section", "span"):
+    for element in tree.iterdescendants(*_BLOCK_TAGS):
         role, component = element.get("role"), element.get("data-component")
         if (
             element.get("data-lp-replacement-content") is not None
@@ -124,6 +130,46 @@ def discarded_blocks(tree: lxml.etree._Element) -> list[lxml.etree._Element]:
             or _COOKIE(_first_of(element, "id", "class"))
             or _DISCARD_ID(element.get("id"))
             or _DISCARD_CLASS(element.get("class"))
+        ):
+            found.append(element)
+    return found
+
+
+_BLOCK_TAGS = ("div", "item", "list", "p", "section", "span")
+_TEASERS = (
+    ".//*[self::div or self::item or self::list or self::p or self::section or self::span][ "
+    "contains(translate(@id, 'T', 't'), 'teaser') or contains(translate(@class, 'T', 't'), "
+    "'teaser')]"
+)
+_CAPTIONS = (
+    ".//*[self::div or self::item or self::list or self::p or self::section or self::span][ "
+    "contains(@id, 'caption') or contains(@class, 'caption')]"
+)
+if [" ".join(expression.path.split()) for expression in TEASER_DISCARD_XPATH] != [_TEASERS] or [
+    " ".join(expression.path.split()) for expression in DISCARD_IMAGE_ELEMENTS
+] != [_CAPTIONS]:
+    raise ValueError("trafilatura's teaser or caption expression changed: walk it again")
+
+
+def teaser_blocks(tree: lxml.etree._Element) -> list[lxml.etree._Element]:
+    """TEASER_DISCARD_XPATH[0]: blocks whose id or class holds "teaser" ("Teaser" too)."""
+    found = []
+    for element in tree.iterdescendants(*_BLOCK_TAGS):
+        identifier, classes = element.get("id"), element.get("class")
+        if (identifier is not None and "teaser" in identifier.replace("T", "t")) or (
+            classes is not None and "teaser" in classes.replace("T", "t")
+        ):
+            found.append(element)
+    return found
+
+
+def caption_blocks(tree: lxml.etree._Element) -> list[lxml.etree._Element]:
+    """DISCARD_IMAGE_ELEMENTS[0]: blocks whose id or class holds "caption"."""
+    found = []
+    for element in tree.iterdescendants(*_BLOCK_TAGS):
+        identifier, classes = element.get("id"), element.get("class")
+        if (identifier is not None and "caption" in identifier) or (
+            classes is not None and "caption" in classes
         ):
             found.append(element)
     return found

@@ -2,7 +2,8 @@
 its costliest expressions walked instead of evaluated (crawler.extraction.expressions).
 
 The main extractor looks for the article's container with `BODY_XPATH` and prunes it with
-`OVERALL_DISCARD_XPATH`; on a light page those expressions cost more than the rest of its work.
+`OVERALL_DISCARD_XPATH`, `TEASER_DISCARD_XPATH` and `DISCARD_IMAGE_ELEMENTS`; on a light page
+those expressions cost more than the rest of its work.
 Its functions run here as trafilatura wrote them, each reading those lists (and the function it
 calls next) from a namespace of its own instead of its module's: no line of theirs is copied,
 and `tests/test_extraction_expressions.py` fails if their source changes.
@@ -18,14 +19,21 @@ import lxml.etree
 import lxml.html
 import trafilatura.main_extractor as trafilatura_main
 from trafilatura.settings import Extractor
-from trafilatura.xpaths import BODY_XPATH, OVERALL_DISCARD_XPATH
+from trafilatura.xpaths import (
+    BODY_XPATH,
+    DISCARD_IMAGE_ELEMENTS,
+    OVERALL_DISCARD_XPATH,
+    TEASER_DISCARD_XPATH,
+)
 
 from crawler.extraction.expressions import (
     Walked,
     article_body,
+    caption_blocks,
     discarded_blocks,
     first_article,
     hidden_elements,
+    teaser_blocks,
 )
 
 
@@ -48,6 +56,8 @@ _prune_unwanted_sections = _rebound(
         Walked(OVERALL_DISCARD_XPATH[0], discarded_blocks),
         Walked(OVERALL_DISCARD_XPATH[1], hidden_elements),
     ],
+    TEASER_DISCARD_XPATH=[Walked(TEASER_DISCARD_XPATH[0], teaser_blocks)],
+    DISCARD_IMAGE_ELEMENTS=[Walked(DISCARD_IMAGE_ELEMENTS[0], caption_blocks)],
 )
 _extract = _rebound(
     trafilatura_main._extract,
