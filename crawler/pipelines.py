@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+import math
+from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
 from scrapy.exceptions import DropItem
 from twisted.internet import task
+from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 
 from crawler.bookkeeping import (
@@ -40,6 +42,7 @@ from crawler.journal import CrawlJournal
 from crawler.storage import store
 from crawler.storage.engine import database_errors
 from crawler.stories.fingerprint import fingerprint
+from crawler.stories.store import window_key
 from crawler.stories.window_setting import WINDOW_VARIABLE, parse_window_hours
 
 logger = logging.getLogger(__name__)
@@ -184,6 +187,21 @@ class DedupePipeline(_Stage):
         raise Duplicate(f"duplicate of article {existing}: {item.url}")
 
 
+class _Gathering:
+    """New articles waiting to be written, of every crawl of this process on one database (a
+    crawl worker runs many at once): written together, in one batch."""
+
+    def __init__(self) -> None:
+        self.entries: list[tuple[StorePipeline, ArticleItem, store.StoredArticle]] = []
+        self.since = 0.0  # when the oldest was added (the stages' clock)
+        self.tick: Any = None  # the delayed write the crawls that ended wait for (IDelayedCall)
+        self.closing: list[Deferred[None]] = []  # those crawls' answers
+
+
+# Per database and story window (StorePipeline.key); a gathering is dropped once written.
+_GATHERINGS: dict[tuple[str, int], _Gathering] = {}
+
+
 class StorePipeline(_Stage):
     """Write the article (once) to SQLite, or a new revision of an article that changed.
 
@@ -194,9 +212,19 @@ class StorePipeline(_Stage):
     fetches them again.
 
     A source's poll finds its few new articles a download delay apart and ends within seconds:
-    BATCH_SECONDS is long enough that such a crawl writes them in one batch at its end (a batch
-    also checks and reads the story window again: another crawl may have written meanwhile),
-    and short enough that a long first crawl does not hold its articles for minutes.
+    BATCH_SECONDS is long enough that such a crawl writes them in one batch at its end, and
+    short enough that a long first crawl does not hold its articles for minutes.
+
+    A batch is the process's, not the crawl's: the articles of every crawl of a crawl worker on
+    one database wait together, and a crawl that ends with articles waiting is answered (its
+    `close_spider` returns a Deferred) once they are written, at the next tick of
+    VEILLE_STORE_GATHER_SECONDS on the reactor's clock, the same ticks for all its crawls: the
+    crawls that end within a tick share one batch, one transaction and one check of the story
+    window against what the other workers wrote since (each such check reads their articles,
+    and an hour they changed otherwise whole). A worker's crawls found two or three new articles
+    each and wrote a batch each. What a crawl counts as stored is still stored before it ends
+    (its validators are saved after its pipelines close); a crawl with nothing waiting ends at
+    once; 0 writes a crawl's batch when it ends, as a crawl alone in its process may.
     """
 
     BATCH_SIZE = 25
@@ -207,19 +235,42 @@ class StorePipeline(_Stage):
         # The story window is the crawl's setting (filled from the configuration: the service's
         # VEILLE_STORY_WINDOW_HOURS, or crawler.settings for a crawl run by Scrapy alone).
         self.window_hours = parse_window_hours(crawler.settings.get(WINDOW_VARIABLE))
-        self.pending: list[tuple[ArticleItem, store.StoredArticle]] = []
-        self.pending_since = 0.0
+        self.gather_seconds = crawler.settings.getfloat("VEILLE_STORE_GATHER_SECONDS", 0.0)
+        self.key: tuple[str, int] | None = None  # the batch this crawl's articles wait in
         self.timer = task.LoopingCall(self._flush_if_due)
 
     def open_spider(self) -> None:
         super().open_spider()
+        self.key = (window_key(self.journal.db), self.window_hours)
         self.journal.on_flush(self.flush)
         self.timer.start(self.BATCH_SECONDS / 2, now=False)
 
-    def close_spider(self) -> None:
+    @property
+    def pending(self) -> list[tuple[ArticleItem, store.StoredArticle]]:
+        """This crawl's articles waiting to be written."""
+        gathering = _GATHERINGS.get(self.key) if self.key is not None else None
+        if gathering is None:
+            return []
+        return [(item, article) for stage, item, article in gathering.entries if stage is self]
+
+    def close_spider(self) -> Deferred[None] | None:
+        """Write this crawl's waiting articles before it ends: at the next gathering tick (the
+        Deferred fires once they are written), or now when gathering is off."""
         if self.timer.running:
             self.timer.stop()
-        self.flush()
+        if not self.pending:
+            return None
+        if self.gather_seconds <= 0:
+            self.flush()
+            return None
+        gathering = _GATHERINGS[cast("tuple[str, int]", self.key)]
+        answer: Deferred[None] = Deferred()
+        gathering.closing.append(answer)
+        if gathering.tick is None:  # written by this crawl (its connection stays open till then)
+            now, tick = self._now(), self.gather_seconds
+            delay = (math.floor(now / tick) + 1) * tick - now
+            gathering.tick = self._clock().callLater(delay, self.flush)
+        return answer
 
     def process_item(self, item: ArticleItem) -> ArticleItem:
         article = self._article(item)
@@ -232,49 +283,69 @@ class StorePipeline(_Stage):
             item.article_id = item.update_of
             logger.debug("article %d: revision %d", item.update_of, revision)
             return item
-        if not self.pending:
-            self.pending_since = self._now()
-        self.pending.append((item, article))
-        if len(self.pending) >= self.BATCH_SIZE:
+        gathering = _GATHERINGS.get(cast("tuple[str, int]", self.key))
+        if gathering is None:
+            gathering = _GATHERINGS[cast("tuple[str, int]", self.key)] = _Gathering()
+        if not gathering.entries:
+            gathering.since = self._now()
+        gathering.entries.append((self, item, article))
+        if len(gathering.entries) >= self.BATCH_SIZE:
             self.flush()
         return item
 
+    def _clock(self) -> IReactorTime:
+        """The timers' clock (the reactor's; a test's fake clock)."""
+        return cast(IReactorTime, self.timer.clock)
+
     def _now(self) -> float:
-        """The timer's clock (the reactor's; a test's fake clock)."""
-        clock: IReactorTime = self.timer.clock
-        return clock.seconds()  # type: ignore[misc]  # zope interfaces declare no self
+        return self._clock().seconds()  # type: ignore[misc]  # zope interfaces declare no self
 
     def _flush_if_due(self) -> None:
-        if self.pending and self._now() - self.pending_since >= self.BATCH_SECONDS:
+        gathering = _GATHERINGS.get(cast("tuple[str, int]", self.key))
+        if gathering and gathering.entries and self._now() - gathering.since >= self.BATCH_SECONDS:
             self.flush()
 
     def flush(self) -> None:
-        """Store the pending articles in one transaction and count them per source."""
-        batch, self.pending = self.pending, []
-        if not batch:
+        """Store the waiting articles (this crawl's and those of the process's other crawls on
+        the same database) in one transaction, through this crawl's connection, and tell each
+        crawl what became of its own; then answer the crawls that ended waiting for them."""
+        gathering = _GATHERINGS.pop(self.key, None) if self.key is not None else None
+        if gathering is None:
             return
+        if gathering.tick is not None and gathering.tick.active():
+            gathering.tick.cancel()
+        try:
+            self._write(gathering.entries)
+        finally:
+            for answer in gathering.closing:
+                answer.callback(None)
+
+    def _write(self, batch: list[tuple[StorePipeline, ArticleItem, store.StoredArticle]]) -> None:
         try:
             results = store.store_articles(
                 self.journal.db,
-                [article for _, article in batch],
+                [article for _, _, article in batch],
                 window_hours=self.window_hours,
             )
-        except database_errors() as exc:
-            # The batch is rolled back; the next crawl fetches it again.
-            self.crawler.signals.send_catch_log(
-                articles_not_stored, items=[item for item, _ in batch], error=str(exc)
-            )
-            return
+        except Exception as exc:
+            # The batch is rolled back; the next crawl of each source fetches it again. An
+            # error of another kind than the database's is raised on after that (a fault).
+            for stage, items in _by_stage([(stage, item) for stage, item, _ in batch]):
+                stage.crawler.signals.send_catch_log(
+                    articles_not_stored, items=items, error=str(exc)
+                )
+            if isinstance(exc, database_errors()):
+                return
+            raise
         kill_point("crawl:batch-stored", with_parent=True)
-        for (item, _), (article_id, _is_new) in zip(batch, results, strict=True):
+        for (_, item, _), (article_id, _is_new) in zip(batch, results, strict=True):
             item.article_id = article_id
-        self.crawler.signals.send_catch_log(
-            articles_stored,
-            stored=[
-                (item, article_id, is_new)
-                for (item, _), (article_id, is_new) in zip(batch, results, strict=True)
-            ],
-        )
+        stored = [
+            (stage, (item, article_id, is_new))
+            for (stage, item, _), (article_id, is_new) in zip(batch, results, strict=True)
+        ]
+        for stage, outcomes in _by_stage(stored):
+            stage.crawler.signals.send_catch_log(articles_stored, stored=outcomes)
 
     @staticmethod
     def _article(item: ArticleItem) -> store.StoredArticle:
@@ -295,3 +366,14 @@ class StorePipeline(_Stage):
             original_source=item.original_source,
             original_url=item.original_url,
         )
+
+
+_T = TypeVar("_T")
+
+
+def _by_stage(pairs: list[tuple[StorePipeline, _T]]) -> list[tuple[StorePipeline, list[_T]]]:
+    """The values of each stage (each crawl), in the order they came."""
+    grouped: dict[int, tuple[StorePipeline, list[_T]]] = {}
+    for stage, value in pairs:
+        grouped.setdefault(id(stage), (stage, []))[1].append(value)
+    return list(grouped.values())

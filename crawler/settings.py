@@ -47,6 +47,12 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOADER = "crawler.fetching.downloader.GridDownloader"
 VEILLE_DOWNLOAD_DELAY_GRID = 0.25
 
+# New articles of a worker's crawls wait together and are written in one batch at the next
+# tick of this many seconds (the same ticks for all its crawls); a crawl that ends with articles
+# waiting ends once they are written (crawler.pipelines.StorePipeline). 0: each crawl writes its
+# own at its end.
+VEILLE_STORE_GATHER_SECONDS = 1.0
+
 # Faults cost one source one try, not the crawl.
 DOWNLOAD_TIMEOUT = 30
 RETRY_ENABLED = True

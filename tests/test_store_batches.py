@@ -1,6 +1,7 @@
 """StorePipeline writes new articles in batches: by count, by age (driven by a fake clock), and
-the rest when the crawl ends; a batch the database refuses is reported, not lost silently. On
-both engines (the `engine` fixture), with the same assertions."""
+the rest when the crawl ends; the crawls of one process share their batches, a crawl that ends
+waiting for the next gathering tick; a batch the database refuses is reported, not lost
+silently. On both engines (the `engine` fixture), with the same assertions."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import sqlite3
 from typing import Any
 
 from scrapy.utils.test import get_crawler
+from twisted.internet.defer import Deferred
 from twisted.internet.task import Clock
 
 from crawler.bookkeeping import CrawlBookkeeping
@@ -24,10 +26,10 @@ TEXT = (
 )
 
 
-def crawl_of(db) -> tuple[Any, CrawlJournal]:
+def crawl_of(db, **settings: Any) -> tuple[Any, CrawlJournal]:
     """What a pipeline stage is built from: a Scrapy crawler (its signals and stats collector)
     whose spider holds the journal, with the bookkeeping extension counting what is stored."""
-    crawler = get_crawler(settings_dict={"EXTENSIONS": {CrawlBookkeeping: 500}})
+    crawler = get_crawler(settings_dict={"EXTENSIONS": {CrawlBookkeeping: 500}, **settings})
     journal = CrawlJournal(db, store.start_run(db, ["site"]), crawler)
     keeper = crawler.get_extension(CrawlBookkeeping)  # held by the crawler, as in a crawl
     keeper.journal = journal  # as the news spider hands it over (crawler.bookkeeping)
@@ -153,3 +155,89 @@ def test_a_batch_stored_as_matched_has_its_new_articles_off_the_match_queue(db_l
     assert store.unmatched_articles(db, 0, 10) == []
     store.store_articles(db, [_stored(3)])
     assert [a.url for a in store.unmatched_articles(db, 0, 10)] == ["https://site.ma/3"]
+
+
+def _crawls_sharing_a_tick(location: str, clock: Clock, count: int = 2):
+    """`count` crawls of one process (a crawler, a connection and a store stage each) on the
+    database at `location`, gathering their articles on one-second ticks of `clock`."""
+    crawls = []
+    for _ in range(count):
+        db = store.open_database(location)
+        crawler, journal = crawl_of(db, VEILLE_STORE_GATHER_SECONDS=1.0)
+        pipeline = StorePipeline(crawler)
+        pipeline.timer.clock = clock
+        pipeline.open_spider()
+        crawls.append((db, journal, pipeline))
+    return crawls
+
+
+def _answered(answer: Deferred | None) -> list[object]:
+    fired: list[object] = []
+    assert isinstance(answer, Deferred)  # the crawl ends once its articles are written
+    answer.addBoth(fired.append)
+    return fired
+
+
+def test_the_crawls_of_a_process_write_their_articles_in_one_batch(db_location, monkeypatch):
+    db = store.open_database(db_location)
+    store.add_sources(db, ["site"])
+    batches: list[int] = []
+    real = store.store_articles
+
+    def counted(db, articles, *args, **kwargs):
+        batches.append(len(articles))
+        return real(db, articles, *args, **kwargs)
+
+    monkeypatch.setattr(store, "store_articles", counted)
+    clock = Clock()
+    clock.advance(100.25)
+    (db_a, journal_a, a), (db_b, journal_b, b), (_, journal_c, c) = _crawls_sharing_a_tick(
+        db_location, clock, 3
+    )
+    a.process_item(item(1))
+    b.process_item(item(2))
+    b.process_item(item(3))
+    ended = _answered(a.close_spider())
+    assert c.close_spider() is None  # a crawl with nothing waiting ends at once
+    clock.advance(0.5)
+    assert not ended and stored(db) == 0 and not batches  # waiting for the tick at 101
+    assert _answered(b.close_spider()) == [] and not ended
+    clock.advance(0.25)
+    assert batches == [3] and stored(db) == 3  # both crawls' articles in one batch
+    assert ended == [None]
+    assert journal_a.counts("site")["new"] == 1  # each crawl counts its own
+    assert journal_b.counts("site")["new"] == 2
+    assert journal_c.counts("site") == {}
+    assert not errors(db)
+    assert not a.pending and not b.pending
+
+
+def test_a_crawl_stopped_early_writes_what_the_others_wait_for(db_location):
+    db = store.open_database(db_location)
+    store.add_sources(db, ["site"])
+    clock = Clock()
+    (_, journal_a, a), (_, journal_b, b) = _crawls_sharing_a_tick(db_location, clock)
+    a.process_item(item(1))
+    ended = _answered(a.close_spider())
+    b.process_item(item(2))
+    journal_b.flush()  # stopped from outside: what it counts as stored is stored now
+    assert stored(db) == 2 and ended == [None]
+    assert journal_a.counts("site")["new"] == journal_b.counts("site")["new"] == 1
+    clock.advance(1.0)  # the tick was called off: nothing written twice
+    assert stored(db) == 2 and journal_a.counts("site")["new"] == 1
+
+
+def test_a_shared_batch_the_database_refuses_is_reported_to_each_crawl(db_location, caplog):
+    db = store.open_database(db_location)
+    store.add_sources(db, ["site"])
+    clock = Clock()
+    (db_a, journal_a, a), (_, journal_b, b) = _crawls_sharing_a_tick(db_location, clock)
+    a.process_item(item(1))
+    b.process_item(item(2))
+    ended = _answered(a.close_spider())  # the write is a's, on its connection
+    with another_writer_holds_the_articles(db_a, db_location):
+        clock.advance(1.0)
+    assert ended == [None] and stored(db) == 0
+    # Neither crawl saves its validators: both sources' listings come again.
+    assert journal_a.articles_lost and journal_b.articles_lost
+    assert journal_a.counts("site")["errors"] == journal_b.counts("site")["errors"] == 1
