@@ -8,6 +8,7 @@ the same run; and what a new article costs, next to the pipeline's own work on i
     .venv/bin/python bench/idle_cost.py --old-sample 10 # crawls measured on the old path (0: none)
     .venv/bin/python bench/idle_cost.py --repeat 3      # medians of 3 idle/new-article pairs
     .venv/bin/python bench/idle_cost.py --profile DIR   # each worker's profile of the cycles
+    .venv/bin/python bench/idle_cost.py --pages 1kb --pages fixture --pages full  # page weights
 
 CPU-seconds count the daemon process, its crawl workers and their extraction processes (or the
 crawl children), not the test server (a process of its own, one port per source). It answers
@@ -34,6 +35,13 @@ idle cycle just before it) and N runs of the pipeline, and prints the medians. -
 writes each worker's cProfile of the reactor thread's CPU time during the first idle cycle
 (worker-PID-1.prof) and the first new-article cycle (worker-PID-2.prof): their difference is
 where a new article's CPU goes (the figures printed then include the profiler's own cost).
+
+The articles are 1 KB pages (the issue's measure, `--pages 1kb`, the default). `--pages fixture`
+and `--pages full` run the same measure again (a line each, after the 1 KB one) with realistic
+article pages instead, those of bench/pipeline.py (news sites' templates, French and Arabic
+texts: 7 KB and 28 KB), a page of its own for every article of every generation; the pipeline's
+own work is then measured on those pages too. The feeds, the idle cycle and Scrapy alone's
+fetches are the same (Scrapy alone drops the pages it fetches).
 """
 
 from __future__ import annotations
@@ -100,10 +108,49 @@ WORDS = [
 ]
 
 
+# The article pages of --pages fixture / full (bench/pipeline.py's), one per article of each
+# generation (`_article_index`); empty: the 1 KB pages.
+REALISTIC: list[bytes] = []
+ARTICLE_PATH = re.compile(r"a(\d)([01])(?:g(\d+))?$")
+
+
+def _article_index(source: int, leaf: str) -> int | None:
+    """The place of article page /s{source}/{leaf} among every generation's articles: each
+    generation lists two articles per feed of every source (one or two feeds, as
+    `_write_sources` gives them)."""
+    match = ARTICLE_PATH.match(leaf)
+    if match is None:
+        return None
+    feed, article, generation = int(match[1]), int(match[2]), int(match[3] or 0)
+    before = 2 * source + 2 * (source // 2)  # the articles of the sources before this one
+    return generation * _per_generation(SOURCES_SERVED[0]) + before + 2 * feed + article
+
+
+def _per_generation(count: int) -> int:
+    """Articles a generation lists: two per feed, sources with one and two feeds in turn."""
+    return 2 * count + 2 * (count // 2)
+
+
+# How many sources the test server serves (set before it starts, for `_article_index`).
+SOURCES_SERVED = [0]
+
+
+def _realistic_pages(weight: str, count: int, generations: int) -> list[bytes]:
+    """bench/pipeline.py's pages of `weight`, enough for every article of `generations`
+    generations of `count` sources."""
+    from pages import bench_pages
+
+    SOURCES_SERVED[0] = count
+    return [
+        p.html.encode("utf-8") for p in bench_pages(_per_generation(count) * generations, weight)
+    ]
+
+
 def _page(path: str, host: str, generation: int = 0) -> tuple[bytes, str] | None:
     """/s{i}/feed{j}.xml: a feed of two articles; /s{i}/a{j}{k}: the articles. From generation
     1 on, the feeds list two new articles each (/s{i}/a{j}{k}g{generation}); a feed asked with
-    ?g=N lists those of generation N (Scrapy alone's new articles, never veille's)."""
+    ?g=N lists those of generation N (Scrapy alone's new articles, never veille's). With
+    realistic pages (`REALISTIC`), an article is the page of its place."""
     path, _, query = path.partition("?")
     if query.startswith("g="):
         generation = int(query[2:])
@@ -124,6 +171,11 @@ def _page(path: str, host: str, generation: int = 0) -> tuple[bytes, str] | None
             for k in "01"
         )
         return FEED.format(name=source, base=base, items=items).encode(), "application/rss+xml"
+    if leaf.startswith("a") and REALISTIC:
+        index = _article_index(int(source[1:]), leaf)
+        if index is None:
+            return None
+        return REALISTIC[index % len(REALISTIC)], "text/html; charset=utf-8"
     if leaf.startswith("a"):
         seed = int(hashlib.sha1(path.encode()).hexdigest()[:8], 16)
         words = [WORDS[(seed >> i) % len(WORDS)] for i in range(60)]
@@ -432,8 +484,22 @@ def _write_profiles(pids: list[int], number: int) -> None:
             time.sleep(0.05)
 
 
-def measure(count: int, old_sample: int, workers: int, per_worker: int, repeat: int = 1) -> None:
+def measure(
+    count: int,
+    old_sample: int,
+    workers: int,
+    per_worker: int,
+    repeat: int = 1,
+    weight: str = "1kb",
+) -> None:
     from crawler.fetching.workers import WorkerPool
+
+    REALISTIC[:] = _realistic_pages(weight, count, repeat + 1) if weight != "1kb" else []
+    pages = (
+        f"{weight} pages ({sum(map(len, REALISTIC)) / len(REALISTIC) / 1024:.1f} KB)"
+        if REALISTIC
+        else "1 KB pages"
+    )
 
     queue: multiprocessing.Queue = multiprocessing.Queue()
     generation = multiprocessing.Value("i", 0)
@@ -529,7 +595,7 @@ def measure(count: int, old_sample: int, workers: int, per_worker: int, repeat: 
     )
     first_per_article = (warm_cpu - cpu) / new_articles
     print(
-        f"{count:>5} sources | idle: veille {per_point * 1000:6.1f} ms CPU per entry point, "
+        f"{count:>5} sources, {pages} | idle: veille {per_point * 1000:6.1f} ms CPU per entry point, "
         f"Scrapy alone {alone * 1000:6.1f} ms per request: {per_point / alone:4.1f}x (target "
         f"<= 3x) | new article: veille {per_article * 1000:6.1f} ms CPU, the pipeline's own "
         f"work {pipeline * 1000:6.1f} ms: {per_article / pipeline:4.1f}x (target <= 2x; "
@@ -585,13 +651,22 @@ def main() -> None:
         metavar="FOLDER",
         help="write each worker's profile of the new-article cycle to FOLDER (pstats files)",
     )
+    parser.add_argument(
+        "--pages",
+        action="append",
+        choices=["1kb", "fixture", "full"],
+        help="the article pages: 1 KB (the default, the issue's measure), or bench/pipeline.py's "
+        "fixture (7 KB) or full-weight (28 KB) pages; given several times, a line each",
+    )
     args = parser.parse_args()
     if args.profile:
         Path(args.profile).mkdir(parents=True, exist_ok=True)
         os.environ["VEILLE_WORKER_PROFILE"] = str(Path(args.profile).resolve())
     print(f"{args.workers} workers × {args.per_worker} crawls at once, {os.cpu_count()} cores")
     for count in args.sources or [100, 500, 1000]:
-        measure(count, args.old_sample, args.workers, args.per_worker, args.repeat)
+        for weight in args.pages or ["1kb"]:
+            old_sample = args.old_sample if weight == "1kb" else 0  # idle: the same feeds
+            measure(count, old_sample, args.workers, args.per_worker, args.repeat, weight)
 
 
 if __name__ == "__main__":

@@ -64,8 +64,12 @@ TINY: dict[str, tuple[list[str], list[str]]] = {
         [rf"busy portal +{NUMBER} \|", rf"all three .*\({NUMBER}x the polls"],
     ),
     "idle_cost.py": (
-        ["--sources", "2", "--old-sample", "2", "--workers", "1", "--per-worker", "2"],
+        ["--sources", "2", "--old-sample", "2", "--workers", "1", "--per-worker", "2"]
+        + ["--pages", "1kb", "--pages", "fixture"],
         [
+            rf"2 sources, 1 KB pages \| idle: veille +{NUMBER} ms",
+            rf"2 sources, fixture pages \({NUMBER} KB\) \| idle: .*the pipeline's own work "
+            rf"+{NUMBER} ms: +{NUMBER}x",
             rf"{NUMBER} ms CPU per entry point, idle cycle",
             rf"{NUMBER}x less CPU",
             rf"Scrapy alone +{NUMBER} ms per request: +{NUMBER}x",
