@@ -92,11 +92,12 @@ CRAFTED = {
     # readability drops its unlikely candidates (a sidebar, a header) with their text, not
     # their tails; one nested in another, and one holding a script, are counted once
     "unlikely sidebar and header": _page(
-        f"<header class='site-header'><ul class='menu'>{LINKS}</ul>"
-        f"<script>{'var y = 2; ' * 50}</script></header>Tail words after the header."
+        "<header class='site-header'><ul class='menu'>"
+        + "".join(f"<li><a href='/s/{n}'>Section {n}</a></li>" for n in range(20))
+        + f"</ul><script>{'var y = 2; ' * 50}</script></header>Tail words after the header."
         f"<article><h1>A report</h1>{PROSE}</article>"
-        f"<div class='sidebar'><p>{'Teaser words of the sidebar, and more. ' * 30}</p>"
-        f"<div class='widget-footer'>{'Nested words. ' * 20}</div></div>Tail of the sidebar."
+        f"<div class='sidebar'><p>{'Teaser words of the sidebar, and more. ' * 20}</p>"
+        f"<div class='widget-footer'>{'Nested words. ' * 10}</div></div>Tail of the sidebar."
         f"<div class='main-sidebar'><p>{'A maybe-candidate keeps its text. ' * 2}</p></div>"
     ),
     "the tail of an unlikely candidate": _page(

@@ -408,7 +408,12 @@ def _readability_cannot_win(
     if _escapes_grow(page.tree):
         return False
     limit = len_text if options.focus == "recall" else 2 * len_text
-    return page.text_bound <= limit or page.readability_bound <= limit
+    if page.text_bound <= limit:
+        return True
+    # The unlikely candidates' text is read only where the page's text is at most twice the
+    # limit: beyond, it closed the gap on 3 of 436 full-weight bench pages and 8 of 285 real
+    # ones, and reading it cost more than the readability runs it spared.
+    return page.text_bound <= 2 * limit and page.readability_bound <= limit
 
 
 # Elements whose content the HTML parser keeps as raw text: readability's result, written as
@@ -455,6 +460,7 @@ def readability_text_bound(tree: lxml.html.HtmlElement) -> int:
 _UNLIKELY = READABILITY_REGEXES["unlikelyCandidatesRe"]
 _MAYBE = READABILITY_REGEXES["okMaybeItsACandidateRe"]
 _DROPPED_FIRST = ("script", "style", "fencedframe")
+_STRING = lxml.etree.XPath("string(.)", smart_strings=False)  # an element's text, not its tail
 
 
 def unlikely_text(tree: lxml.html.HtmlElement) -> int:
@@ -477,7 +483,7 @@ def unlikely_text(tree: lxml.html.HtmlElement) -> int:
         dropped.add(element)
         if any(ancestor in dropped for ancestor in element.iterancestors()):
             continue  # inside one counted already
-        characters += len("".join("".join(element.itertext()).split()))
+        characters += len("".join(_STRING(element).split()))
         # what readability_text_bound counted already, as it counted it
         characters -= sum(
             len("".join(inner.text.split()))
