@@ -72,6 +72,55 @@ def test_an_extraction_process_killed_under_a_page_fails_that_page_only(extracti
     assert FRENCH_TEXT[:60] in extraction.extract(GOOD, "https://a.ma/2").text
 
 
+def _held(process: ExtractionProcess) -> tuple[threading.Event, list[float]]:
+    """Hold `process`'s bursts until the event is set; the waits asked, in a list."""
+    release, pauses = threading.Event(), []
+
+    def pause(seconds: float) -> None:
+        pauses.append(seconds)
+        release.wait(120)
+
+    process._pause = pause
+    return release, pauses
+
+
+def test_pages_handed_over_together_are_extracted_in_one_burst():
+    """A crawl worker's pages wait `hold` seconds for the next ones and are then extracted one
+    after the other (the process's caches warm): three pages, one wait, each its own answer."""
+    process = ExtractionProcess(budget=60, hold=0.5)
+    release, pauses = _held(process)
+    try:
+        titles = [f"Fonds numéro {n}" for n in range(3)]
+        futures = [
+            process.submit(page(title, FRENCH_TEXT), f"https://a.ma/{n}")
+            for n, title in enumerate(titles)
+        ]
+        stub = process.submit("<html><body><p>Court.</p></body></html>", "https://a.ma/stub")
+        assert not any(f.done() for f in [*futures, stub])  # waiting for the burst
+        release.set()
+        assert [f.result(120).title for f in futures] == titles
+        with pytest.raises(NotAnArticle):  # a page's own answer, whatever its neighbours'
+            stub.result(120)
+        assert pauses == [0.5]  # one wait for the four pages
+    finally:
+        process.close()
+
+
+def test_pages_waiting_when_the_process_closes_fail_as_the_processs_fault():
+    """Not lost in a queue: each waiting page fails as ExtractionFailed (the crawl books it to
+    be fetched again), and nothing is started after the close."""
+    process = ExtractionProcess(hold=0.5)
+    release, _pauses = _held(process)
+    future = process.submit(GOOD, "https://a.ma/1")
+    process.close()
+    release.set()
+    with pytest.raises(ExtractionFailed, match="closed"):
+        future.result(10)
+    with pytest.raises(ExtractionFailed, match="closed"):
+        process.submit(GOOD, "https://a.ma/2").result(10)
+    assert process._child is None  # no child started for them
+
+
 def test_a_page_over_its_budget_is_recorded_against_its_source_and_not_fetched_again(tmp_path):
     site = PageSite(
         {

@@ -28,6 +28,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import IO, Any
 
@@ -47,6 +48,13 @@ RESET_EVERY = 200
 # After a page this large (bytes or characters of HTML), the child gives the memory its parse
 # freed back to the system: a 5 MB page's tree otherwise stays in the child's resident set.
 RELEASE_AFTER_PAGE = 512 * 1024
+# Pages handed over within this long of the first waiting are extracted in one burst, back to
+# back. A crawl worker's pages come a few at a time, a download delay apart; the process,
+# woken for each page after its caches went cold (the worker's crawls and other processes ran
+# meanwhile), took 1.35-1.66 ms of CPU a 1 KB page where it takes 0.54-0.78 ms back to back
+# (0.60 ms in the caller's own thread). A page waits this much longer for its text; its budget
+# counts from when its extraction starts.
+HOLD_SECONDS = 0.5
 _HEADER = struct.Struct(">I")
 
 
@@ -105,20 +113,31 @@ class ExtractionProcess:
     """Extracts pages in a child process, one at a time, each within `budget` seconds.
 
     `extract` blocks its caller (any thread); `submit` runs it on this object's own thread and
-    returns a future, for callers that must not block. The child is started on first use (and
-    by the thread that will keep it: Linux ends it when that thread ends) and again after a page
-    killed it."""
+    returns a future, for callers that must not block: the pages submitted within `hold`
+    seconds of the first waiting are extracted together, one after the other (HOLD_SECONDS).
+    The child is started on first use (and by the thread that will keep it: Linux ends it when
+    that thread ends) and again after a page killed it."""
 
     def __init__(
-        self, budget: float = DEFAULT_BUDGET_SECONDS, startup_limit: float = STARTUP_LIMIT
+        self,
+        budget: float = DEFAULT_BUDGET_SECONDS,
+        startup_limit: float = STARTUP_LIMIT,
+        hold: float = HOLD_SECONDS,
     ) -> None:
         self.budget = budget
         self.startup_limit = startup_limit
+        self.hold = hold
         self.killed = 0  # children killed for a page over its budget
         self._child: subprocess.Popen | None = None
         self._lock = threading.Lock()  # one page at a time in the child
         self._executor_lock = threading.Lock()
         self._executor: ThreadPoolExecutor | None = None
+        # Pages submitted and not started yet, and whether a burst is under way (both under
+        # `_executor_lock`); `closed` once close() began: nothing more is started.
+        self._waiting: deque[tuple[Future[Extracted], tuple[str | bytes, str, Any]]] = deque()
+        self._bursting = False
+        self._closed = False
+        self._pause = time.sleep  # the wait for more pages (a test's, to hold a burst)
 
     def start(self) -> Future[None]:
         """Start the child now, on this object's thread, so that the first page does not wait
@@ -135,7 +154,35 @@ class ExtractionProcess:
     def submit(
         self, html: str | bytes, url: str, profile: SiteProfile | None = None
     ) -> Future[Extracted]:
-        return self._thread().submit(self.extract, html, url, profile)
+        if self.hold <= 0:
+            return self._thread().submit(self.extract, html, url, profile)
+        future: Future[Extracted] = Future()
+        with self._executor_lock:
+            if self._closed:
+                future.set_exception(ExtractionFailed("the extraction process was closed"))
+                return future
+            self._waiting.append((future, (html, url, profile)))
+            begin, self._bursting = not self._bursting, True
+        if begin:
+            self._thread().submit(self._burst)
+        return future
+
+    def _burst(self) -> None:
+        """On this object's thread: wait `hold` seconds for more pages, then extract every page
+        waiting, one after the other, each within its budget, until none is left."""
+        self._pause(self.hold)
+        while True:
+            with self._executor_lock:
+                if not self._waiting or self._closed:
+                    self._bursting = False
+                    return
+                future, (html, url, profile) = self._waiting.popleft()
+            if not future.set_running_or_notify_cancel():
+                continue  # cancelled by its caller meanwhile
+            try:
+                future.set_result(self.extract(html, url, profile))
+            except BaseException as exc:  # noqa: BLE001 (the page's answer, for its caller)
+                future.set_exception(exc)
 
     def _thread(self) -> ThreadPoolExecutor:
         with self._executor_lock:  # not `_lock`, held for a whole page: callers must not wait
@@ -241,6 +288,11 @@ class ExtractionProcess:
         under way then fails as ExtractionFailed)."""
         with self._executor_lock:
             executor, self._executor = self._executor, None
+            self._closed = True
+            waiting, self._waiting = list(self._waiting), deque()
+        for future, _page in waiting:
+            if future.set_running_or_notify_cancel():
+                future.set_exception(ExtractionFailed("the extraction process was closed"))
         child = self._child  # not under `_lock`: a page under way does not delay the end
         if executor is not None:
             executor.shutdown(wait=False, cancel_futures=True)
