@@ -195,6 +195,16 @@ class _Member:
     terms: StoryTerms
 
 
+class _Group(list[_Member]):
+    """A story's members as compared (`_members`), with their outlets and languages gathered
+    once (a busy story is looked at by every newcomer, some ten times each)."""
+
+    def __init__(self, members: list[_Member]) -> None:
+        super().__init__(members)
+        self.sources = frozenset(m.source for m in members)
+        self.languages = frozenset(m.terms.language for m in members)
+
+
 def _rewritten_story(
     db: Database,
     own: StoryTerms,
@@ -254,7 +264,7 @@ def _rewritten_story(
     if not ranked:
         return None
     stories = store.stories_of(db, ranked)
-    members: dict[int, list[_Member]] = {}
+    members: dict[int, _Group] = {}
     first_of: dict[int, int | None] = {}
     for story_id in stories:
         canonical = store.canonical_article(db, story_id)
@@ -269,7 +279,7 @@ def _rewritten_story(
     memo: Vectors = {}
     best: tuple[float, int, int] | None = None
     for story_id, group in members.items():
-        own_outlet = [m for m in group if source is not None and m.source == source]
+        own_outlet = [m for m in group if m.source == source] if source in group.sources else []
         if not all(_is_update(own, hour, m, idf, memo) for m in own_outlet):
             continue
         first = next((m for m in group if m.article_id == first_of[story_id]), None)
@@ -380,7 +390,7 @@ class _Translation:
     weight: float
     story_id: int
     article_id: int
-    group: list[_Member]
+    group: _Group
 
 
 def _translations(
@@ -391,7 +401,7 @@ def _translations(
     exclude: int | None,
     window: int,
     besides: int | None = None,
-    skip: Callable[[list[_Member]], bool] | None = None,
+    skip: Callable[[_Group], bool] | None = None,
 ) -> Iterator[_Translation]:
     """The stories of reports of the same event in another language (ar, en, fr) that hold up
     (`besides` left out): candidates share the article's places, institutions or figures; a
@@ -420,7 +430,7 @@ def _translations(
     for story_id in sorted(store.stories_of(db, ranked) - {besides}):
         canonical = store.canonical_article(db, story_id)
         group = _members(db, story_id, canonical, hour)
-        if source is not None and any(m.source == source for m in group):
+        if source in group.sources:
             continue
         if skip is not None and skip(group):
             continue
@@ -502,20 +512,22 @@ def _bridged(
     return max(scored, key=lambda pair: pair[0])
 
 
-def _members(db: Database, story_id: int, canonical: int | None, hour: int) -> list[_Member]:
+def _members(db: Database, story_id: int, canonical: int | None, hour: int) -> _Group:
     """A story's first article and oldest members, as they are compared (an article without a
     story hour taken at `hour`). Made once while the batch's story window keeps the story's
     rows (a busy story is compared with every newcomer, some ten times each); never changed by
     a caller."""
     kept = store.kept_member_group(db, story_id, canonical, STORY_MEMBERS_COMPARED, TERMS_LEAD)
     if kept is not None:
-        return cast(list[_Member], kept)  # made below
+        return cast(_Group, kept)  # made below
 
-    def make(rows: list[store.MemberRow]) -> tuple[list[_Member], bool]:
-        group = [
-            _Member(a, story_id, s, h if h is not None else hour, story_terms(t, x))
-            for a, s, h, t, x in rows
-        ]
+    def make(rows: list[store.MemberRow]) -> tuple[_Group, bool]:
+        group = _Group(
+            [
+                _Member(a, story_id, s, h if h is not None else hour, story_terms(t, x))
+                for a, s, h, t, x in rows
+            ]
+        )
         return group, all(row.hour is not None for row in rows)  # else it depends on `hour`
 
     return store.story_member_group(
@@ -545,13 +557,13 @@ def _link_languages(
     canonical = store.canonical_article(db, story_id)
     group = _members(db, story_id, canonical, hour)
     first = next((m for m in group if m.article_id == canonical), None)
-    languages = {m.terms.language for m in group}
-    sources = {m.source for m in group}
+    languages = set(group.languages)
+    sources = set(group.sources)
 
-    def shares(other: list[_Member]) -> bool:
+    def shares(other: _Group) -> bool:
         # Left out below whatever else holds (the sets only grow as stories are folded in):
         # not weighed at all.
-        return any(m.terms.language in languages or m.source in sources for m in other)
+        return not (other.languages.isdisjoint(languages) and other.sources.isdisjoint(sources))
 
     found = list(
         _translations(db, own, hour, source, article_id, window, besides=story_id, skip=shares)
@@ -559,9 +571,9 @@ def _link_languages(
     if not found:
         return story_id
     for other in sorted(found, key=lambda t: (-t.weight, t.story_id)):
-        if languages & {m.terms.language for m in other.group}:
+        if not languages.isdisjoint(other.group.languages):
             continue
-        if sources & {m.source for m in other.group}:
+        if not sources.isdisjoint(other.group.sources):
             continue
         other_canonical = store.canonical_article(db, other.story_id)
         other_first = next((m for m in other.group if m.article_id == other_canonical), None)
@@ -584,8 +596,8 @@ def _link_languages(
         )
         store.touch_story(db, kept, now)
         story_id = kept
-        languages |= {m.terms.language for m in other.group}
-        sources |= {m.source for m in other.group}
+        languages |= other.group.languages
+        sources |= other.group.sources
     return story_id
 
 
