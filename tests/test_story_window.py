@@ -85,10 +85,15 @@ def test_counts_and_postings_follow_the_window_as_it_moves_and_grows():
         sums: dict[int, float] = {}
         for t, _, a in expected:
             sums[a] = sums.get(a, 0.0) + weight[t]
-        assert window.shared(looked_up, weight, low, high, exclude) == (
-            sums,
-            {a: sum(1 for _, _, b in expected if b == a) for a in sums},
-        )
+        used = {a: sum(1 for _, _, b in expected if b == a) for a in sums}
+        assert window.shared(looked_up, weight, low, high, exclude) == (sums, used)
+        # Only the articles using at least so many of the terms: the same sums for them.
+        for at_least in (2, 3):
+            kept = {a for a, n in used.items() if n >= at_least}
+            assert window.shared(looked_up, weight, low, high, exclude, at_least) == (
+                {a: sums[a] for a in kept},
+                {a: used[a] for a in kept},
+            )
         assert window.hits(looked_up, low, high, exclude) == {
             a: sum(1 for _, _, b in expected if b == a) for a in sums
         }

@@ -245,7 +245,11 @@ def _rewritten_story(
         if found is None:
             found = by_count[count] = rarity(count, articles)
         weight[t] = found
-    shared, shared_terms = store.shared_terms(db, looked_up, weight, low, high, exclude)
+    # Articles sharing fewer than MIN_SHARED_WORDS of those terms are left out below: their
+    # weights are not added up at all.
+    shared, shared_terms = store.shared_terms(
+        db, looked_up, weight, low, high, exclude, MIN_SHARED_WORDS
+    )
     # Worth verifying: articles sharing a few words and a fair share of the article's weight
     # (most articles of a window share a word or two with any other, and are cheaply left out).
     enough = CANDIDATE_SHARE * sum(weight.values())

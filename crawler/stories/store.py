@@ -226,10 +226,11 @@ def shared_terms(
     low: int,
     high: int,
     exclude: int | None,
+    at_least: int = 1,
 ) -> tuple[dict[int, float], dict[int, int]]:
-    """For each article of the window using some of `terms` (`exclude` left out): the sum of
-    their `weight`s, added in term_hits' order, and how many they are."""
-    return _window(db, low, high).shared(terms, weight, low, high, exclude)
+    """For each article of the window using at least `at_least` of `terms` (`exclude` left
+    out): the sum of their `weight`s, added in term_hits' order, and how many they are."""
+    return _window(db, low, high).shared(terms, weight, low, high, exclude, at_least)
 
 
 def term_hit_counts(

@@ -40,7 +40,7 @@ import struct
 
 # Adds one to each element's count in a dict: what Counter.update does with an iterable, in C.
 from _collections import _count_elements
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -336,26 +336,56 @@ class StoryWindow:
         low: int,
         high: int,
         exclude: int | None,
+        at_least: int = 1,
     ) -> tuple[dict[int, float], dict[int, int]]:
-        """For each article of the window using some of the terms (`exclude` left out): the sum
-        of those terms' weights and how many they are. Each article's weights are added in the
-        order term_hits gives them (term, hour), so the sums are those of adding them up from
-        its answer, without making a pair per posting."""
-        sums: defaultdict[int, float] = defaultdict(float)  # 0.0 + the first weight, as get
-        counts: defaultdict[int, int] = defaultdict(int)
+        """For each article of the window using at least `at_least` of the terms (`exclude`
+        left out): the sum of those terms' weights and how many they are. Each article's
+        weights are added in the order term_hits gives them (term, hour), so the sums are those
+        of adding them up from its answer, without making a pair per posting.
+
+        The articles are counted first, in C; only those using `at_least` terms have their
+        weights added (most articles of a window share one or two of an article's rarest
+        terms, and are left out anyway)."""
         postings = self._postings
+        found: list[tuple[float, list[int]]] = []  # (weight, ids) of each term, in order
+        everyone: list[int] = []
         for term in sorted(set(terms)):
             hours = postings.get(term)
             if not hours:
                 continue
-            add = weight[term]
+            ids: list[int] = []
             for hour in sorted(hours):
                 if low <= hour <= high:
-                    for article_id in hours[hour]:
-                        if article_id != exclude:
-                            sums[article_id] += add
-                            counts[article_id] += 1
-        return dict(sums), dict(counts)
+                    ids += hours[hour]
+            if ids:
+                found.append((weight[term], ids))
+                everyone += ids
+        counts = Counter(everyone)
+        counts.pop(exclude, None)  # type: ignore[arg-type]
+        kept = {a: n for a, n in counts.items() if n >= at_least} if at_least > 1 else counts
+        sums: dict[int, float] = {}
+        if len(kept) == len(counts):
+            for add, ids in found:  # every article kept: each posting added in turn
+                for article_id in ids:
+                    if article_id != exclude:
+                        sums[article_id] = sums.get(article_id, 0.0) + add
+            return sums, dict(counts)
+        if len(kept) * len(found) < len(everyone):
+            # Few articles kept: each one's terms looked up in the terms' postings, counted in
+            # C (an article listed twice under a term is added twice, as posting by posting).
+            tallies = [(add, Counter(ids)) for add, ids in found]
+            for article_id in kept:
+                total = 0.0
+                for add, tally in tallies:
+                    for _ in range(tally.get(article_id, 0)):
+                        total += add
+                sums[article_id] = total
+        else:
+            for add, ids in found:
+                for article_id in ids:
+                    if article_id in kept:
+                        sums[article_id] = sums.get(article_id, 0.0) + add
+        return sums, dict(kept)
 
     def hits(
         self, terms: Iterable[str], low: int, high: int, exclude: int | None
