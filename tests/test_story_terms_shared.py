@@ -8,6 +8,8 @@ titles alone, their leads alone and cut short."""
 
 from __future__ import annotations
 
+import math
+import random
 import re
 
 import pytest
@@ -184,3 +186,52 @@ def test_weekdays_with_their_arabic_prefixes_are_found_as_word_by_word():
             assert (f"day:{expected}" in found) == bool(expected), word
             if word == name:
                 assert f"day:{day}" in found
+
+
+def _vector_as_it_was(t: terms.StoryTerms, idf) -> dict[str, float]:
+    vector = {word: idf.get(word, 0.0) for word in t.words}
+    for word in t.title:
+        vector[word] *= terms.TITLE_WEIGHT
+    for figure in t.figures:
+        vector[f"#{figure}"] = terms.FIGURE_WEIGHT * idf.get(f"#{figure}", 0.0)
+    return vector
+
+
+def _cosine_as_it_was(va: dict[str, float], vb: dict[str, float]) -> float:
+    dot = sum(weight * vb[term] for term, weight in va.items() if term in vb)
+    norm = math.sqrt(sum(w * w for w in va.values())) * math.sqrt(sum(w * w for w in vb.values()))
+    return dot / norm if norm else 0.0
+
+
+def _unit(vector: dict[str, float]) -> dict[str, float]:
+    norm = math.sqrt(sum(w * w for w in vector.values()))
+    return {t: w / norm for t, w in vector.items()} if norm else vector
+
+
+def test_similarities_are_those_of_the_loops_bit_for_bit():
+    """Rewrite matching compares scores with thresholds and with each other: the vectors,
+    cosines and centroids worked out in C (map, filter, lookups) give the very same floats as
+    the loops over each term did."""
+    rng = random.Random(3)
+    made = [terms._story_terms(title, lead) for title, lead in HEADS[:400]]
+    vocabulary = set().union(*(t.index_terms() for t in made))
+    for _ in range(30):
+        counts = {term: rng.randrange(1, 60) for term in vocabulary if rng.random() < 0.7}
+        articles = rng.choice([40, 900, 5000])
+        idf = terms.LazyRarities(counts, None, articles)
+        plain = terms.rarities(counts, vocabulary, articles)
+        memo: terms.Vectors = {}
+        own = rng.choice(made)
+        group = rng.sample(made, rng.randint(1, 10))
+        expected_pairs = [
+            _cosine_as_it_was(_vector_as_it_was(own, plain), _vector_as_it_was(m, plain))
+            for m in group
+        ]
+        assert [terms.similarity(own, m, idf, memo) for m in group] == expected_pairs
+        centroid: dict[str, float] = {}
+        for member in group:
+            for term, weight in _unit(_vector_as_it_was(member, plain)).items():
+                centroid[term] = centroid.get(term, 0.0) + weight / len(group)
+        expected = _cosine_as_it_was(_vector_as_it_was(own, plain), centroid)
+        assert terms.story_similarity(own, group, idf, memo) == expected
+        assert terms.story_similarity(own, group, plain) == expected

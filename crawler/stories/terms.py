@@ -16,6 +16,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass
+from operator import mul
 from typing import Any
 
 from crawler.core.normalize import normalize
@@ -339,8 +340,9 @@ def figures_agree(a: StoryTerms, b: StoryTerms) -> bool:
 def _vector(terms: StoryTerms, idf: dict[str, float]) -> dict[str, float]:
     if isinstance(idf, LazyRarities):
         # Looked up in C (a term not weighed yet is weighed by __missing__), the same weights
-        # as `get` gives.
-        vector = {word: idf[word] for word in terms.words}
+        # as `get` gives, in the words' order.
+        words = terms.words
+        vector = dict(zip(words, map(idf.__getitem__, words), strict=True))
         for word in terms.title:
             vector[word] *= TITLE_WEIGHT
         for key in _figure_keys(terms):
@@ -364,14 +366,17 @@ def _figure_keys(terms: StoryTerms) -> tuple[str, ...]:
 
 
 def _cosine(va: dict[str, float], vb: dict[str, float]) -> float:
-    dot = sum(weight * vb[term] for term, weight in va.items() if term in vb)
-    norm = math.sqrt(sum(w * w for w in va.values())) * math.sqrt(sum(w * w for w in vb.values()))
+    # The products of the terms both use, added in va's order, and each vector's squares in its
+    # own order: iterated in C (map, filter), the same operations in the same order as a loop.
+    common = list(filter(vb.__contains__, va))
+    dot = sum(map(mul, map(va.__getitem__, common), map(vb.__getitem__, common)))
+    norm = math.sqrt(_squares(va)) * math.sqrt(_squares(vb))
     return dot / norm if norm else 0.0
 
 
-def _unit(vector: dict[str, float]) -> dict[str, float]:
-    norm = math.sqrt(sum(w * w for w in vector.values()))
-    return {t: w / norm for t, w in vector.items()} if norm else vector
+def _squares(vector: dict[str, float]) -> float:
+    """The sum of a vector's squared weights, in its order."""
+    return sum(map(mul, vector.values(), vector.values()))
 
 
 # Vectors already weighted in one comparison (one idf), by the id of their terms (kept with them,
@@ -409,9 +414,9 @@ def story_similarity(
     get = centroid.get
     for member in members:
         vector = _weighted(member, idf, memo)
-        norm = math.sqrt(sum(w * w for w in vector.values()))
-        # Each weight over the member's norm (its unit vector, `_unit`), then over the members'
-        # count: the same operations in the same order, without a unit vector made first.
+        norm = math.sqrt(_squares(vector))
+        # Each weight over the member's norm (its unit vector), then over the members' count,
+        # added into the centroid without a unit vector made first.
         if norm:
             for term, weight in vector.items():
                 centroid[term] = get(term, 0.0) + weight / norm / size
