@@ -353,6 +353,11 @@ TRANSLATION_HOURS = 24
 SOUND_RARITY = 3.0
 
 
+def _may_bridge(own: StoryTerms, other: StoryTerms) -> bool:
+    """Two articles share a place or a name: without one, `_bridges` finds none."""
+    return not (own.places.isdisjoint(other.places) and own.sounds.isdisjoint(other.sounds))
+
+
 def _bridges(own: StoryTerms, other: StoryTerms, idf: dict[str, float]) -> tuple[int, float]:
     """How many bridges two articles in different languages share, and their weight."""
     places = own.places & other.places
@@ -438,10 +443,12 @@ def _translations(
             continue
         if skip is not None and skip(group):
             continue
-        # A story with no member in another language published near the article has nothing
-        # to bridge (`_bridged` would find none): neither weighed nor its bridges' rarity.
+        # A story with no member in another language published near the article, or none
+        # sharing a place or a name with it, has nothing to bridge (`_bridges` counts figures
+        # only beside one of those, and `_bridged` needs two bridges): neither weighed nor its
+        # bridges' rarity.
         foreign = _foreign(own, hour, group)
-        if not foreign:
+        if not any(_may_bridge(own, m.terms) for m in foreign):
             continue
         first = next((m for m in group if m.article_id == canonical), None)
         if idf is None:
