@@ -506,14 +506,15 @@ class StoryWindow:
         self._key_hours[article_id] = hour
         self._hour_keys.setdefault(hour, []).append((article_id, pack_keys(unique)))
         by_key = self._keys
-        for key in unique:
-            ids = by_key.get(key)
-            if ids is None:
-                by_key[key] = article_id
-            elif isinstance(ids, int):
+        # Keys already used by other articles get this one too; the others (most keys of a
+        # text that copies none) are added at once, in C.
+        for key in unique & by_key.keys():
+            ids = by_key[key]
+            if isinstance(ids, int):
                 by_key[key] = [ids, article_id]
             else:
                 ids.append(article_id)
+        by_key.update(dict.fromkeys(unique - by_key.keys(), article_id))
 
     def _unindex_keys(self, article_id: int, packed: bytes) -> None:
         """Take the article off each of its band keys' entries."""
@@ -537,10 +538,9 @@ class StoryWindow:
         (`exclude` left out), at most `limit`: most keys shared first, then the latest."""
         shared: dict[int, int] = {}
         by_key, key_hours = self._keys, self._key_hours
-        for key in set(keys):
-            ids = by_key.get(key)
-            if ids is None:
-                continue
+        # Only the keys some article uses (found in C: most keys of a new text are in none).
+        for key in by_key.keys() & set(keys):
+            ids = by_key[key]
             for article_id in (ids,) if isinstance(ids, int) else ids:
                 if low <= key_hours[article_id] <= high:
                     shared[article_id] = shared.get(article_id, 0) + 1
