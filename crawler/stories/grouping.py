@@ -271,9 +271,7 @@ def _rewritten_story(
     members: dict[int, _Group] = {}
     first_of: dict[int, int | None] = {}
     for story_id in stories:
-        canonical = store.canonical_article(db, story_id)
-        first_of[story_id] = canonical
-        members[story_id] = _members(db, story_id, canonical, hour)
+        first_of[story_id], members[story_id] = _story(db, story_id, hour)
     # Each term weighed when a comparison first asks for it, from the window's counts (the
     # article's own counted above among them): most stories are left out before their words
     # are weighed. Nothing below asks the window about other hours while it is used. Every
@@ -437,8 +435,7 @@ def _translations(
     if not ranked:
         return
     for story_id in sorted(store.stories_of(db, ranked) - {besides}):
-        canonical = store.canonical_article(db, story_id)
-        group = _members(db, story_id, canonical, hour)
+        canonical, group = _story(db, story_id, hour)
         if source in group.sources:
             continue
         if skip is not None and skip(group):
@@ -523,6 +520,16 @@ def _bridged(
     return max(scored, key=lambda pair: pair[0])
 
 
+def _story(db: Database, story_id: int, hour: int) -> tuple[int | None, _Group]:
+    """(first article, members as compared: `_members`) of a story, found at once while the
+    batch's story window keeps them."""
+    kept = store.kept_story_group(db, story_id, STORY_MEMBERS_COMPARED, TERMS_LEAD)
+    if kept is not None:
+        return kept[0], cast(_Group, kept[1])
+    canonical = store.canonical_article(db, story_id)
+    return canonical, _members(db, story_id, canonical, hour)
+
+
 def _members(db: Database, story_id: int, canonical: int | None, hour: int) -> _Group:
     """A story's first article and oldest members, as they are compared (an article without a
     story hour taken at `hour`). Made once while the batch's story window keeps the story's
@@ -565,8 +572,7 @@ def _link_languages(
     their first articles agree (no figure, day or phase in conflict, within the window) and the
     link holds both ways (the other story's first article would join this story). The older
     story is kept (its first article stays the story's first); returns it."""
-    canonical = store.canonical_article(db, story_id)
-    group = _members(db, story_id, canonical, hour)
+    canonical, group = _story(db, story_id, hour)
     first = next((m for m in group if m.article_id == canonical), None)
     languages = set(group.languages)
     sources = set(group.sources)

@@ -316,6 +316,15 @@ def kept_member_group(
     return None if held is None else held.group((story_id, canonical, limit, lead_characters))
 
 
+def kept_story_group(
+    db: Database, story_id: int, limit: int, lead_characters: int
+) -> tuple[int | None, object] | None:
+    """(first article, what story_member_group made of its members) of a story, while the
+    batch's window keeps it: a busy story is looked at by every newcomer."""
+    held = window.active(db)
+    return None if held is None else held.story_group(story_id, limit, lead_characters)
+
+
 def story_member_group(
     db: Database,
     story_id: int,

@@ -82,8 +82,9 @@ class StoryWindow:
         # their own windows (in publication order, a few hours apart).
         self._range: tuple[int, int] | None = None
         self._counts: dict[str, int] = {}
-        self._members: dict[tuple[int, int | None, int, int], list] = {}
-        self._groups: dict[tuple[int, int | None, int, int], Any] = {}  # made of the members
+        # By story (an article joining it drops them at once), then by what was asked.
+        self._members: dict[int, dict[tuple[int, int | None, int, int], list]] = {}
+        self._groups: dict[int, dict[tuple[int, int | None, int, int], Any]] = {}  # made of them
         self._canonical: dict[int, int | None] = {}
         # Each article's story (None: none), as read in this batch (`begin` forgets them: another
         # writer may have moved articles between batches); kept in step with fold_story.
@@ -561,24 +562,33 @@ class StoryWindow:
         self._canonical[story_id] = article_id
 
     def members(self, key: tuple[int, int | None, int, int]) -> list | None:
-        return self._members.get(key)
+        kept = self._members.get(key[0])
+        return None if kept is None else kept.get(key)
 
     def remember_members(self, key: tuple[int, int | None, int, int], rows: list) -> None:
-        self._members[key] = rows
+        self._members.setdefault(key[0], {})[key] = rows
 
     def group(self, key: tuple[int, int | None, int, int]) -> Any:
         """What a caller made of a story's members (None: not made, or read again since)."""
-        return self._groups.get(key)
+        kept = self._groups.get(key[0])
+        return None if kept is None else kept.get(key)
 
     def remember_group(self, key: tuple[int, int | None, int, int], made: Any) -> None:
-        self._groups[key] = made
+        self._groups.setdefault(key[0], {})[key] = made
+
+    def story_group(self, story_id: int, limit: int, lead: int) -> tuple[int | None, Any] | None:
+        """(first article, what a caller made of the members) of a story whose group of
+        `limit` members and `lead` characters is kept, without its first article asked first
+        (None: none kept)."""
+        for (_, canonical, kept_limit, kept_lead), made in self._groups.get(story_id, {}).items():
+            if kept_limit == limit and kept_lead == lead:
+                return canonical, made
+        return None
 
     def joined(self, story_id: int) -> None:
         """An article joined the story: its members are read again."""
-        for key in [k for k in self._members if k[0] == story_id]:
-            del self._members[key]
-        for key in [k for k in self._groups if k[0] == story_id]:
-            del self._groups[key]
+        self._members.pop(story_id, None)
+        self._groups.pop(story_id, None)
 
     def moved(self, story_id: int, into: int) -> None:
         """The articles of one story were put in another (fold_story)."""
