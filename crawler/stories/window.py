@@ -509,13 +509,16 @@ class StoryWindow:
         by_key = self._keys
         # Keys already used by other articles get this one too; the others (most keys of a
         # text that copies none) are added at once, in C.
-        for key in unique & by_key.keys():
+        # (A set and the index's keys: the set's keys are looked up, never the index walked;
+        # `unique - by_key.keys()` would walk it.)
+        used = unique & by_key.keys()
+        for key in used:
             ids = by_key[key]
             if isinstance(ids, int):
                 by_key[key] = [ids, article_id]
             else:
                 ids.append(article_id)
-        by_key.update(dict.fromkeys(unique - by_key.keys(), article_id))
+        by_key.update(dict.fromkeys(unique - used, article_id))
 
     def _unindex_keys(self, article_id: int, packed: bytes) -> None:
         """Take the article off each of its band keys' entries."""
