@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import re
 from importlib import resources
+from itertools import repeat
 from pathlib import Path
 
 import yaml
@@ -152,15 +153,20 @@ def name_sounds(
         # Folded together (a word holds no space nor apostrophe: the same parts as each word
         # folded alone).
         candidates = set(map(_stem, fold_text(" ".join(_CAPITALISED.findall(inside))).split()))
-    gazetteer = _gazetteer()
-    found: set[str] = set()
-    for stem in candidates:
-        if stem in stopwords or stem in gazetteer or len(stem) < 4:
-            continue
-        sound = sounds(stem)
-        if len(sound) >= MIN_SOUNDS:
-            found.add(sound)
-    return frozenset(found)
+    found = set(map(_name_sound, candidates, repeat(stopwords, len(candidates))))
+    found.discard(None)
+    return frozenset(found)  # type: ignore[arg-type]  # None taken out
+
+
+@functools.lru_cache(maxsize=65536)
+def _name_sound(stem: str, stopwords: frozenset[str]) -> str | None:
+    """The consonants of a name's stem (`sounds`) when it is a name worth comparing: not a stop
+    word nor a gazetteer name, four letters or more, MIN_SOUNDS consonants or more (cached,
+    and looked up in C by name_sounds: an Arabic text's every word is a candidate)."""
+    if stem in stopwords or stem in _gazetteer() or len(stem) < 4:
+        return None
+    sound = sounds(stem)
+    return sound if len(sound) >= MIN_SOUNDS else None
 
 
 _ARABIC_RUN = re.compile(r"[\u0600-\u06FF]+")  # the block ARABIC_LETTER matches

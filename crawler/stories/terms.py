@@ -59,21 +59,25 @@ _stem = events.stem
 
 
 def _words(text: str) -> set[str]:
-    tokens = normalize(text).split()
-    return _kept_words(tokens, [_stem(token) for token in tokens])
+    return _kept_words(normalize(text).split())
 
 
-def _kept_words(tokens: list[str], stems: list[str]) -> set[str]:
-    """The stems of the folded tokens that are words: three letters or more, not a stop word,
-    not a number."""
-    return {
-        stemmed
-        for token, stemmed in zip(tokens, stems, strict=True)
-        if len(token) >= 3
-        and token not in STOPWORDS
-        and not token.isdigit()
-        and stemmed not in STOPWORDS
-    }
+@functools.lru_cache(maxsize=65536)
+def _word(token: str) -> str | None:
+    """The stem of a folded token that is a word (three letters or more, not a stop word, not
+    a number, its stem not a stop word either), else None. Cached: a window's articles use
+    the same few tens of thousands of tokens, looked up in C (`_kept_words`)."""
+    if len(token) < 3 or token in STOPWORDS or token.isdigit():
+        return None
+    stemmed = _stem(token)
+    return None if stemmed in STOPWORDS else stemmed
+
+
+def _kept_words(tokens: list[str]) -> set[str]:
+    """The stems of the folded tokens that are words (`_word`)."""
+    words = set(map(_word, tokens))
+    words.discard(None)
+    return words  # type: ignore[return-value]  # None taken out
 
 
 _MONTHS = {
@@ -164,12 +168,12 @@ def _story_terms(title: str | None, lead: str) -> StoryTerms:
     # The title and lead folded and stemmed once (events.tokens of the two), for the words,
     # places, figures in words, names, phase and language alike.
     tokens = folded.split()
-    head = [_stem(token) for token in tokens]
+    head = list(map(_stem, tokens))  # the stems looked up in C (the cache's own wrapper)
     title_tokens = normalize(title).split()
     cut = len(title_tokens)
     if tokens[:cut] == title_tokens and tokens[cut:] == normalize(lead).split():
-        title_words = _kept_words(title_tokens, head[:cut])
-        words = title_words | _kept_words(tokens[cut:], head[cut:])
+        title_words = _kept_words(title_tokens)
+        words = title_words | _kept_words(tokens[cut:])
     else:  # folded together, they fold otherwise than apart: each folded on its own
         title_words = _words(title)
         words = title_words | _words(lead)
