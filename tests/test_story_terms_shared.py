@@ -235,3 +235,18 @@ def test_similarities_are_those_of_the_loops_bit_for_bit():
         expected = _cosine_as_it_was(_vector_as_it_was(own, plain), centroid)
         assert terms.story_similarity(own, group, idf, memo) == expected
         assert terms.story_similarity(own, group, plain) == expected
+
+
+def test_a_title_and_lead_fold_together_as_each_apart():
+    """Story terms take the lead's tokens as those after the title's in the two folded
+    together: folding is character by character, even where a character folds to several
+    (the reference path), and apostrophes and elisions never span the space between them."""
+    rng = random.Random(9)
+    complex_chars = "¼½¾ßĲĳŀŉǄǅǆﬁﬂٵ℀"
+    alphabet = list("abcdeéèàçôœ' -.,;:!?ÉÀLlqu'جمالمغرب١٢3\n\t«»’") + list(complex_chars)
+    for _ in range(3_000):
+        title = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14)))
+        lead = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14)))
+        together = normalize(f"{title} {lead}").split()
+        assert together == normalize(title).split() + normalize(lead).split(), (title, lead)
+        assert terms._story_terms(title, lead) == _terms_part_by_part(title, lead)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import re
 from importlib import resources
-from itertools import repeat
+from itertools import compress, count, repeat
 from pathlib import Path
 
 import yaml
@@ -72,7 +72,7 @@ def places(words: list[str]) -> tuple[frozenset[str], set[int]]:
         return frozenset(found), used
     after = 0  # the first position not inside a name found
     # Only the positions of a token that begins a name are tried (most tokens begin none).
-    for i in [i for i, word in enumerate(words) if word in index]:
+    for i in compress(count(), map(index.__contains__, words)):
         if i < after:
             continue
         for name, key in index[words[i]]:

@@ -171,7 +171,10 @@ def _story_terms(title: str | None, lead: str) -> StoryTerms:
     head = list(map(_stem, tokens))  # the stems looked up in C (the cache's own wrapper)
     title_tokens = normalize(title).split()
     cut = len(title_tokens)
-    if tokens[:cut] == title_tokens and tokens[cut:] == normalize(lead).split():
+    # Folding is done character by character and the tokens split at white space: folded
+    # together, the title's tokens come first, then the lead's (tests/test_story_terms_shared.py
+    # compares with each folded apart).
+    if tokens[:cut] == title_tokens:
         title_words = _kept_words(title_tokens)
         words = title_words | _kept_words(tokens[cut:])
     else:  # folded together, they fold otherwise than apart: each folded on its own
