@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import sqlite3
 from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
@@ -328,6 +329,18 @@ class StorePipeline(_Stage):
                 window_hours=self.window_hours,
             )
         except Exception as exc:
+            crawls = _by_stage([(entry[0], entry) for entry in batch])
+            if len(crawls) > 1 and not _refused_whole(exc):
+                # One article (a constraint it breaks, a fault in its stories) must not cost the
+                # crawls that shared its batch their own: each crawl's are written apart.
+                logger.warning(
+                    "a batch of %d crawls' articles was not written (%s): each crawl's are "
+                    "written apart",
+                    len(crawls),
+                    type(exc).__name__,
+                )
+                self._write_apart(crawls)
+                return
             # The batch is rolled back; the next crawl of each source fetches it again. An
             # error of another kind than the database's is raised on after that (a fault).
             for stage, items in _by_stage([(stage, item) for stage, item, _ in batch]):
@@ -346,6 +359,20 @@ class StorePipeline(_Stage):
         ]
         for stage, outcomes in _by_stage(stored):
             stage.crawler.signals.send_catch_log(articles_stored, stored=outcomes)
+
+    def _write_apart(
+        self, crawls: list[tuple[StorePipeline, list[tuple[StorePipeline, ArticleItem, Any]]]]
+    ) -> None:
+        """Each crawl's articles in a transaction of their own (each failure reported to its
+        own crawl), the first fault that is not the database's raised once all were tried."""
+        fault: Exception | None = None
+        for _stage, entries in crawls:
+            try:
+                self._write(entries)
+            except Exception as exc:  # reported to that crawl by _write
+                fault = fault or exc
+        if fault is not None:
+            raise fault
 
     @staticmethod
     def _article(item: ArticleItem) -> store.StoredArticle:
@@ -369,6 +396,19 @@ class StorePipeline(_Stage):
 
 
 _T = TypeVar("_T")
+
+
+def _refused_whole(exc: BaseException) -> bool:
+    """A failure of the database itself (locked, a lock timeout, full, read-only), which every
+    crawl's own write would meet again (and wait the busy timeout for), unlike a constraint or
+    a fault that one article's data causes."""
+    if isinstance(exc, sqlite3.OperationalError):
+        return True
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - depends on the installed extras
+        return False
+    return isinstance(exc, psycopg.OperationalError)
 
 
 def _by_stage(pairs: list[tuple[StorePipeline, _T]]) -> list[tuple[StorePipeline, list[_T]]]:

@@ -241,3 +241,39 @@ def test_a_shared_batch_the_database_refuses_is_reported_to_each_crawl(db_locati
     # Neither crawl saves its validators: both sources' listings come again.
     assert journal_a.articles_lost and journal_b.articles_lost
     assert journal_a.counts("site")["errors"] == journal_b.counts("site")["errors"] == 1
+
+
+def test_one_article_a_shared_batch_cannot_take_costs_only_its_own_crawl(
+    db_location, monkeypatch, caplog
+):
+    """A constraint one article breaks (or a fault its data causes in the story code) fails the
+    shared batch; the crawls beside it then have their own articles written apart, and only the
+    crawl of that article is reported and keeps its listings unsaved."""
+    db = store.open_database(db_location)
+    store.add_sources(db, ["site"])
+    real = store._store_one
+
+    def refusing(db, article, *args, **kwargs):
+        if article.url.endswith("/article-1/"):
+            raise sqlite3.IntegrityError("CHECK constraint failed (article 1 only)")
+        return real(db, article, *args, **kwargs)
+
+    monkeypatch.setattr(store, "_store_one", refusing)
+    clock = Clock()
+    (_, journal_a, a), (_, journal_b, b), (_, journal_c, c) = _crawls_sharing_a_tick(
+        db_location, clock, 3
+    )
+    a.process_item(item(1))
+    b.process_item(item(2))
+    c.process_item(item(3))
+    c.process_item(item(4))
+    ended = [_answered(stage.close_spider()) for stage in (a, b, c)]
+    clock.advance(1.0)
+    assert ended == [[None], [None], [None]]
+    assert stored(db) == 3  # b's and c's articles, in transactions of their own
+    assert journal_a.articles_lost and journal_a.counts("site")["errors"] == 1
+    assert not journal_b.articles_lost and journal_b.counts("site") == {"new": 1}
+    assert not journal_c.articles_lost and journal_c.counts("site") == {"new": 2}
+    (message,) = errors(db)
+    assert "article 1 only" in message
+    assert any("written apart" in r.getMessage() for r in caplog.records)
