@@ -14,14 +14,28 @@ from crawler.storage.engine import Database
 
 
 def set_story(
-    db: Database, article_id: int, story_id: int, signature: bytes, shingles: int
+    db: Database,
+    article_id: int,
+    story_id: int,
+    signature: bytes,
+    shingles: int,
+    hour: int | None = None,
 ) -> None:
-    """Put the article in a story, with its MinHash signature and shingle count."""
+    """Put the article in a story, with its MinHash signature and shingle count, and with
+    `hour` its story hour (an article just stored, which has none yet: one write of its row,
+    not two)."""
     with db.transaction():
-        db.execute(
-            "UPDATE articles SET story_id = ?, signature = ?, shingles = ? WHERE id = ?",
-            (story_id, signature, shingles, article_id),
-        )
+        if hour is None:
+            db.execute(
+                "UPDATE articles SET story_id = ?, signature = ?, shingles = ? WHERE id = ?",
+                (story_id, signature, shingles, article_id),
+            )
+        else:
+            db.execute(
+                "UPDATE articles SET story_id = ?, signature = ?, shingles = ?, story_hour = ? "
+                "WHERE id = ?",
+                (story_id, signature, shingles, hour, article_id),
+            )
 
 
 def move_story(db: Database, story_id: int, into: int) -> None:

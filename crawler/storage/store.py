@@ -505,6 +505,7 @@ def _store_one(
             text=article.text,
             when=article.published or now,
             window_hours=window_hours,
+            just_stored=True,
         )
     db.executemany(
         "INSERT INTO article_urls(url_key, article_id) VALUES (?, ?) "

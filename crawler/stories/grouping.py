@@ -667,10 +667,13 @@ def assign_story(
     text: str | None = None,
     when: str | None = None,
     window_hours: int = DEFAULT_WINDOW_HOURS,
+    just_stored: bool = False,
 ) -> int:
     """Put a newly stored article in its story (inside the caller's transaction). `when` is
     the article's publication time (default: now), for the story's time window of
-    `window_hours`."""
+    `window_hours`. `just_stored`: the caller inserted the article in this transaction (it has
+    no story hour yet: given with its story in one write), and `source` is its stored
+    outlet."""
     keys = fp.band_keys()
     when = when if story_hour(when) is not None else now
     found = find_story(
@@ -689,16 +692,19 @@ def assign_story(
         store.touch_story(db, story_id, now)
     else:
         story_id = store.create_story(db, article_id, title, now)
-    article_columns.set_story(db, article_id, story_id, fp.to_bytes(), fp.shingles)
-    store.remember_story(db, article_id, story_id)
-    store.note_outlet(db, story_id, article_id)
     hour = story_hour(when)
+    hour_set = just_stored and hour is not None
+    article_columns.set_story(
+        db, article_id, story_id, fp.to_bytes(), fp.shingles, hour if hour_set else None
+    )
+    store.remember_story(db, article_id, story_id)
+    store.note_outlet(db, story_id, article_id, source if just_stored else None)
     if hour is None:
         index_article(db, article_id, fp, hour, replace=False, keys=keys)
     else:
         own = story_terms(title, text)
         # Its hour, terms and band keys in one row (crawler.stories.store.save_terms).
-        store.save_terms(db, article_id, own.index_terms(), hour, keys=keys)
+        store.save_terms(db, article_id, own.index_terms(), hour, keys=keys, hour_set=hour_set)
         if found:
             story_id = _link_languages(
                 db, story_id, article_id, own, hour, source, window_hours, now

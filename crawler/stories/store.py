@@ -357,17 +357,20 @@ def save_terms(
     terms: Iterable[str],
     hour: int,
     keys: Iterable[int] | None = None,
+    *,
+    hour_set: bool = False,
 ) -> None:
     """Record the article's story hour and its title-and-lead terms (replacing older ones), and
     with `keys` its LSH band keys, in its one story_index row (its keys, if any, go to the
     hour with it). The batch's story window gets them too (or, if they replace older ones,
-    reads again)."""
+    reads again). `hour_set`: the article was just stored and given its first story hour by
+    the caller (articles.set_story), so it has no terms yet."""
     terms = set(terms)
     keys = None if keys is None else list(keys)
     packed = None if keys is None else window.pack_keys(keys)
     with db.transaction():
         held = window.active(db)
-        new = articles.set_first_story_hour(db, article_id, hour)
+        new = hour_set or articles.set_first_story_hour(db, article_id, hour)
         if new:
             # A new article: no terms yet (an article's hour and terms are written together).
             version = _count_hour(db, hour, 1)
@@ -475,18 +478,21 @@ def touch_story(db: Database, story_id: int, now: str) -> None:
         db.execute("UPDATE stories SET updated_at = ? WHERE id = ?", (now, story_id))
 
 
-def note_outlet(db: Database, story_id: int, article_id: int) -> None:
+def note_outlet(db: Database, story_id: int, article_id: int, source: str | None = None) -> None:
     """Record that the article's outlet runs the story (it was just put in it), and count the
     story among those in several outlets when this outlet is its second: `veille status` reads
-    that count instead of grouping every article."""
+    that count instead of grouping every article. `source`: the article's outlet as stored,
+    when the caller has it (else it is read)."""
     with db.transaction():
-        source = db.execute("SELECT source FROM articles WHERE id = ?", (article_id,)).fetchone()
         if source is None:
-            return
+            row = db.execute("SELECT source FROM articles WHERE id = ?", (article_id,)).fetchone()
+            if row is None:
+                return
+            source = row[0]
         added = db.execute(
             "INSERT INTO story_outlets(story_id, source) VALUES (?, ?) "
             "ON CONFLICT (story_id, source) DO NOTHING RETURNING story_id",
-            (story_id, source[0]),
+            (story_id, source),
         ).fetchone()
         if added is None:
             return
