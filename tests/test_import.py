@@ -106,6 +106,43 @@ def test_an_ipv6_literal_address_is_imported(db_location, tmp_path):
     assert import_file(db, path).duplicates == 1
 
 
+def test_a_line_changed_between_the_check_and_storing_is_checked_again(tmp_path, monkeypatch):
+    """Storing reads each line again; a line that is no longer the one checked (its bytes'
+    hash differs) is checked again, and the import stops on it rather than storing what was
+    never checked. Lines read unchanged are not checked twice."""
+    from crawler.storage import importer
+
+    path = _write(tmp_path / "a.jsonl", [_record(n) for n in range(1, 6)])
+    good = path.read_bytes()
+    # Line 3's address made unusable, the line keeping its length (so every offset holds).
+    changed = good.replace(
+        b"https://www.example.ma/actualite/3-", b"https://www.example.ma:99999/act/3-"
+    )
+    assert len(changed) == len(good) and changed != good
+    scan = importer._scan
+
+    def scan_then_change(handle):
+        found = scan(handle)
+        path.write_bytes(changed)
+        return found
+
+    monkeypatch.setattr(importer, "_scan", scan_then_change)
+    rechecked: list[int] = []
+    check = importer.check_line
+
+    def counted_check(number, raw, complete=True):
+        if complete:
+            rechecked.append(number)
+        return check(number, raw, complete)
+
+    monkeypatch.setattr(importer, "check_line", counted_check)
+    db = store.open_database(tmp_path / "v.db")
+    with pytest.raises(ImportStopped, match="changed since it was checked"):
+        import_file(db, path)
+    assert rechecked == [3]  # the changed line alone checked again
+    assert _count(tmp_path / "v.db") == 0  # lines 1 and 2 waited in its batch: not stored
+
+
 def test_a_text_over_the_crawl_cap_is_cut_and_said(db_location, tmp_path):
     paragraph = "Le conseil régional de Fès-Meknès a voté le budget des projets numériques.\n"
     long_text = paragraph * (MAX_TEXT_CHARACTERS // len(paragraph) + 2000)
