@@ -6,11 +6,13 @@ two passes over the file, one line in memory at a time:
 1. The check: every line is turned into the very article that would be stored (`check_line`:
    JSON, keys, canonical URL and its key, text capped like a crawl's, fields SQLite can hold,
    body hash and fingerprint). A file with a bad line stores nothing unless told to skip it.
-   Only each good line's place in the file and its publication time are kept.
+   Only each good line's place in the file, its publication time and the hash of its bytes
+   are kept.
 2. Storing: the lines are read again in publication order, as a crawl would have met them (so
-   stories form as they would have live), go through `check_line` again and are stored through
-   the same path as a crawl: dedupe against what is stored, one story per event, new revisions
-   for changed texts, in batches of one transaction each.
+   stories form as they would have live), each turned into its article again (checked again
+   by `check_line` only if its bytes are no longer those checked) and stored through the same
+   path as a crawl: dedupe against what is stored, one story per event, new revisions for
+   changed texts, in batches of one transaction each.
 
 Should storing stop (the database full, locked or damaged), `ImportStopped` says exactly what
 was stored and the import can be run again: what is stored is recognised and not stored twice.
