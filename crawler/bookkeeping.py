@@ -16,6 +16,7 @@ from scrapy.exceptions import DropItem
 from twisted.python.failure import Failure
 
 from crawler.core.canonical import canonicalize_url
+from crawler.discovery import retries
 from crawler.items import ArticleItem
 from crawler.journal import CrawlJournal
 from crawler.storage import store
@@ -100,7 +101,8 @@ class CrawlBookkeeping:
         if not isinstance(item, ArticleItem) or self.journal is None:
             return
         self._record_notes(item)
-        if item.update_of is not None:
+        if item.update_of is not None:  # written as a revision by the store stage, at once
+            self._settled(item)
             self.journal.count(item.source, "updated")
             logger.info("source=%s article %d updated %s", item.source, item.update_of, item.url)
 
@@ -117,6 +119,7 @@ class CrawlBookkeeping:
             if exception.fault is not None:  # a fault of the site: count it
                 journal.record_error(item.source, item.fetched_url, *exception.fault)
         elif isinstance(exception, Duplicate):
+            self._settled(item)
             journal.count(item.source, "duplicates")
         elif isinstance(exception, NotStored):
             journal.mark_articles_lost()
@@ -146,6 +149,7 @@ class CrawlBookkeeping:
         if journal is None:
             return
         for item, article_id, is_new in stored:
+            self._settled(item)
             journal.count(item.source, "new" if is_new else "duplicates")
             if is_new:
                 logger.info("source=%s stored article %d %s", item.source, article_id, item.url)
@@ -158,6 +162,15 @@ class CrawlBookkeeping:
         journal.mark_articles_lost()
         for item in items:
             journal.record_error(item.source, item.url, "store", f"not stored: {error}")
+
+    def _settled(self, item: ArticleItem) -> None:
+        """An article fetched from the retry book is stored (or a copy of one stored): nothing
+        is left to retry. Its entry stays until then; a failure after the fetch books it again
+        (counting its attempts, so an article that fails every time is given up, not fetched on
+        every crawl)."""
+        if item.retry_key is not None and self.journal is not None:
+            retries.clear(self.journal.db, item.retry_key)
+            item.retry_key = None
 
     def _record_notes(self, item: ArticleItem) -> None:
         """Faults extraction found on a page it kept (a text that reads like a menu, a profile

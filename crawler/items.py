@@ -41,6 +41,10 @@ class ArticleItem:
     text: str | None = field(default=None, repr=False)
     content_hash: str | None = None
     article_id: int | None = None
+    # The retry book's entry this fetch answers (crawler.discovery.retries): forgotten once the
+    # article is settled (stored, or found a copy), not when its page arrives, so that a kill or
+    # a batch the database refuses before it is stored leaves it booked for a later crawl.
+    retry_key: str | None = None
     is_update_check: bool = False  # this fetch re-reads a stored article that may have changed
     update_of: int | None = None  # the stored article this one revises (DedupePipeline)
     fingerprint: Fingerprint | None = field(default=None, repr=False)

@@ -13,8 +13,10 @@ from scrapy.utils.test import get_crawler
 from twisted.internet.defer import Deferred
 from twisted.internet.task import Clock
 
-from crawler.bookkeeping import CrawlBookkeeping
+from crawler.bookkeeping import CrawlBookkeeping, Duplicate
+from crawler.core.canonical import url_key
 from crawler.core.normalize import content_hash
+from crawler.discovery import retries
 from crawler.items import ArticleItem
 from crawler.journal import CrawlJournal
 from crawler.pipelines import StorePipeline
@@ -277,3 +279,38 @@ def test_one_article_a_shared_batch_cannot_take_costs_only_its_own_crawl(
     (message,) = errors(db)
     assert "article 1 only" in message
     assert any("written apart" in r.getMessage() for r in caplog.records)
+
+
+def test_an_article_from_the_retry_book_stays_booked_until_it_is_stored(db_location):
+    """An article fetched again from the retry book leaves the book once it is stored (or found
+    a copy of one stored), not when its page arrives: a batch the database refuses (or a kill
+    before the batch is written) leaves it booked, due for the next crawl."""
+    db = store.open_database(db_location)
+    store.add_sources(db, ["site"])
+    crawler, journal = crawl_of(db)
+    pipeline = StorePipeline(crawler)
+    pipeline.open_spider()
+    pipeline.timer.stop()
+    booked = {}
+    for n in (1, 2):
+        article = item(n)
+        article.retry_key = url_key(article.fetched_url)
+        retries.book_failure(db, "site", article.retry_key, article.fetched_url, "http-500", "500")
+        booked[n] = article
+    with another_writer_holds_the_articles(db, db_location):
+        pipeline.process_item(booked[1])
+        pipeline.flush()
+    assert stored(db) == 0
+    assert retries.state_of(db, url_key(booked[1].fetched_url)) == "due"  # still booked
+    again = item(1)
+    again.retry_key = url_key(again.fetched_url)
+    pipeline.process_item(again)
+    pipeline.flush()
+    assert stored(db) == 1
+    assert retries.state_of(db, again.retry_key) is None  # stored: nothing left to retry
+    # A copy of an article stored settles its entry too (the duplicate stage's drop).
+    copy = booked[2]
+    copy.text, copy.content_hash = again.text, again.content_hash
+    keeper = crawler.get_extension(CrawlBookkeeping)
+    keeper.item_dropped(copy, None, Duplicate("a copy"), None)
+    assert retries.state_of(db, url_key(copy.fetched_url)) is None

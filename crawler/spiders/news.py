@@ -415,8 +415,6 @@ class NewsSpider(scrapy.Spider):
                 source.name, _requested_url(response), "not-html", f"content type {content_type}"
             )
             return
-        if meta["booked"]:  # fetched at last: nothing left to retry
-            retries.clear(self.db, url_key(_requested_url(response)))
         seen = [meta["discovered_as"], _requested_url(response), response.url]
         seen += response.meta.get("redirect_urls", [])
         yield ArticleItem(
@@ -428,6 +426,7 @@ class NewsSpider(scrapy.Spider):
             feed_published=meta["feed_published"],
             profile=source.profile,
             is_update_check=meta["update"],
+            retry_key=url_key(_requested_url(response)) if meta["booked"] else None,
         )
 
     # -- stopping ------------------------------------------------------------------------------
