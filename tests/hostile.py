@@ -97,6 +97,11 @@ class HostileSite:
                     )
                     body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>h</title>{items}</channel></rss>'
                     return self.send(200, body.encode(), "application/rss+xml")
+                if path == "/feed-then-held":  # two good articles, then one that never answers
+                    links = [f"{base}/fr-8859", f"{base}/ar-1256", f"{base}/held"]
+                    items = "".join(f"<item><title>x</title><link>{u}</link></item>" for u in links)
+                    body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>h</title>{items}</channel></rss>'
+                    return self.send(200, body.encode(), "application/rss+xml")
                 if path == "/escape-index":  # a sitemap index pointing off the web
                     children = [
                         "file:///etc/passwd",

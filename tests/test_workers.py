@@ -134,13 +134,47 @@ def test_a_hanging_site_costs_its_crawl_the_time_limit_and_nothing_else(
     assert healthy.status == "finished" and healthy.new_articles == 6
     assert hang_still_running  # the healthy crawl did not wait for the hanging one
     assert clock.passed == 1  # its time came, then its answer (not its download's end)
-    assert results["hang"].status == "time limit"
+    assert results["hang"].status == "stopped: time limit"  # recorded by the crawl itself
     again = pool.crawl(db, sources, ["alkhabar"], 60)  # the worker is free for the next one
     assert again.status == "finished" and again.new_articles == 3
     row = store.open_database(db).execute(
         "SELECT status FROM crawl_runs WHERE id = ?", [results["hang"].run_id]
     )
-    assert row.fetchone()[0] == "time limit"
+    assert row.fetchone()[0] == "stopped: time limit"
+
+
+def test_a_crawl_at_its_time_limit_writes_what_it_holds_before_it_answers(tmp_path):
+    """Two articles fetched and waiting for their store batch, a third download stuck (600 s):
+    the time limit writes them and records the run before the worker answers, as a crawl in a
+    process of its own does, instead of leaving them in memory until the stuck download ends
+    (a shutdown's grace, or the worker's recycling, would kill them with it). The time limit
+    comes once both articles went through the pipelines (Scrapy's "Scraped from" lines)."""
+    hostile = HostileSite()
+    log = tmp_path / "crawl.log"
+    settings = dict(LOCAL_CRAWL_SETTINGS, DOWNLOAD_TIMEOUT=600, LOG_LEVEL="DEBUG")
+    pool = WorkerPool(settings, log_file=log, size=1).start()
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(
+        f"sources:\n  - name: held\n    homepage: {hostile.base_url}/\n"
+        f"    feeds: [{hostile.base_url}/feed-then-held]\n",
+        encoding="utf-8",
+    )
+
+    def both_waiting() -> bool:
+        return log.exists() and log.read_text(encoding="utf-8").count("Scraped from") >= 2
+
+    try:
+        db = tmp_path / "veille.db"
+        result = pool.crawl(db, sources, None, 900, clock=EventClock(both_waiting))
+        stored_at_answer = store.open_database(db).execute("SELECT count(*) FROM articles")
+        stored_at_answer = stored_at_answer.fetchone()[0]
+        assert "/held" in hostile.hits  # still stuck when the crawl answered
+    finally:
+        hostile.stop()
+        pool.stop(grace=5)
+    assert stored_at_answer == 2
+    assert result.status == "stopped: time limit"
+    assert result.per_source["held"]["new"] == 2
 
 
 def test_a_worker_killed_mid_crawl_is_replaced_and_the_next_crawl_completes(
@@ -285,7 +319,10 @@ def test_a_recycled_worker_stuck_on_a_crawl_gets_its_replacement_beside_it(sites
         hanging.join(60)
     assert other.status == "finished" and other.new_articles == 6
     assert still_hanging  # served by the replacement while the old worker still drained
-    assert hung["result"].status.startswith("killed")  # by the pool's stop, as any crawl then
+    # Stopped by the pool's stop, as any crawl then: its run recorded by the crawl at the
+    # worker's SIGTERM, or closed by the pool once it killed the worker past its grace.
+    status = hung["result"].status
+    assert status == "stopped: shutdown" or status.startswith("killed"), status
     assert any(
         f"crawl worker pid={old}, recycled, still finishing 1 crawl(s)" in m
         for m in caplog.messages

@@ -35,6 +35,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TextIO, cast
 
+from crawler.fetching.crawl import TIME_UP, EarlyStop
 from crawler.fetching.protocol import (
     AliveEvent,
     CrawlRequest,
@@ -48,7 +49,6 @@ if TYPE_CHECKING:
     from scrapy.crawler import CrawlerProcess
     from twisted.python.failure import Failure
 
-    from crawler.spiders.news import NewsSpider
 
 logger = logging.getLogger("crawler.fetching.worker")
 
@@ -93,6 +93,7 @@ class Worker:
         self.output = output
         self.started = 0
         self.active: dict[int, Any] = {}  # run_id -> Crawler
+        self.stoppers: dict[int, EarlyStop] = {}  # run_id -> its stop, the first reason wins
         self.time_up: dict[int, Callable[[], None]] = {}  # run_id -> stop it at its time limit
         self.exiting = False
         self.released_at = 0.0  # the reactor's clock at the last release_free_memory()
@@ -119,6 +120,7 @@ class Worker:
         self.started += 1
         crawler = self.process.create_crawler("news")
         self.active[run_id] = crawler
+        stopper = self.stoppers[run_id] = EarlyStop(crawler)
         only = request.get("only")
         deferred = self.process.crawl(
             crawler,
@@ -146,16 +148,21 @@ class Worker:
         def over_time() -> None:
             if run_id in self.active:
                 logger.warning("crawl run=%d reached its time limit: stopping it", run_id)
-                answer("time limit")
-                # What its run records, not "shutdown".
-                cast("NewsSpider", crawler.spider).stop_reason = "time limit"
-                crawler.stop()
+                try:
+                    # The articles it holds written and its run recorded ("stopped: time
+                    # limit") now: a download stuck until DOWNLOAD_TIMEOUT may keep it from
+                    # closing until the worker is recycled or killed.
+                    stopper.stop(TIME_UP)
+                except Exception:
+                    logger.exception("crawl run=%d: stopping it at its time limit failed", run_id)
+                answer(TIME_UP)
 
         timer = self.reactor.callLater(float(request.get("time_limit", 900)), over_time)
         self.time_up[run_id] = over_time
 
         def cleanup(_: None) -> None:
             self.active.pop(run_id, None)
+            self.stoppers.pop(run_id, None)
             self.time_up.pop(run_id, None)
             if timer.active():
                 timer.cancel()
@@ -193,8 +200,15 @@ class Worker:
         if not self.active:
             self.reactor.stop()
             return
-        for crawler in list(self.active.values()):
-            crawler.stop()
+        for run_id in list(self.active):
+            # What its crawls hold is written and their runs recorded before the pool's grace
+            # runs out and kills the worker (a stuck download keeps a crawl from closing).
+            try:
+                self.stoppers[run_id].stop("shutdown")
+            except Exception:
+                logger.exception(
+                    "crawl run=%d: its articles could not be written at shutdown", run_id
+                )
 
 
 # The loggers of a worker's crawls: Scrapy's (a line per response and per item at DEBUG),
