@@ -119,13 +119,13 @@ def run_pipeline(
             stage.open_spider()
     if stored_before:
         asyncio.run(_through(stages, stored_before))
-        stages[-1].close_spider()
+        stages[-1].finish()
         match_pending(db, *rules, max_age=None)
     before = db.execute("SELECT count(*) FROM articles").fetchone()[0]
     started = clock()
     asyncio.run(_through(stages, pages, spent))
     cpu = time.process_time()
-    stages[-1].close_spider()
+    stages[-1].finish()
     flushed = time.process_time()
     report = match_pending(db, *rules, max_age=None)
     elapsed = clock() - started

@@ -13,6 +13,7 @@ from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
 from scrapy.exceptions import DropItem
+from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import task
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
@@ -218,7 +219,7 @@ class StorePipeline(_Stage):
 
     A batch is the process's, not the crawl's: the articles of every crawl of a crawl worker on
     one database wait together, and a crawl that ends with articles waiting is answered (its
-    `close_spider` returns a Deferred) once they are written, at the next tick of
+    `close_spider` awaits them) once they are written, at the next tick of
     VEILLE_STORE_GATHER_SECONDS on the reactor's clock, the same ticks for all its crawls: the
     crawls that end within a tick share one batch, one transaction and one check of the story
     window against what the other workers wrote since (each such check reads their articles,
@@ -254,7 +255,14 @@ class StorePipeline(_Stage):
             return []
         return [(item, article) for stage, item, article in gathering.entries if stage is self]
 
-    def close_spider(self) -> Deferred[None] | None:
+    async def close_spider(self) -> None:
+        """Scrapy waits for this before the crawl ends (a coroutine: Scrapy 2.19 deprecates a
+        returned Deferred)."""
+        answer = self.finish()
+        if answer is not None:
+            await maybe_deferred_to_future(answer)
+
+    def finish(self) -> Deferred[None] | None:
         """Write this crawl's waiting articles before it ends: at the next gathering tick (the
         Deferred fires once they are written), or now when gathering is off."""
         if self.timer.running:

@@ -77,7 +77,7 @@ def test_articles_are_written_by_batch_by_age_and_at_the_end(db_location):
 
     pipeline.process_item(item(101))
     pipeline.process_item(item(101))  # the same page twice in one batch: stored once
-    pipeline.close_spider()
+    pipeline.finish()
     assert stored(db) == StorePipeline.BATCH_SIZE + 2
     assert journal.counts("site")["new"] == StorePipeline.BATCH_SIZE + 2
     assert journal.counts("site")["duplicates"] == 1
@@ -116,7 +116,7 @@ def test_a_batch_that_cannot_be_written_is_reported_and_keeps_listings_unsaved(d
     pipeline.timer.stop()  # batches by count and at the end only
     with another_writer_holds_the_articles(db, db_location):
         pipeline.process_item(item(1))
-        pipeline.close_spider()
+        pipeline.finish()
     assert stored(db) == 0
     assert journal.articles_lost  # the crawl will not save its validators: listings come again
     # The fault is counted and logged (on SQLite the locked file cannot take its record either).
@@ -199,11 +199,11 @@ def test_the_crawls_of_a_process_write_their_articles_in_one_batch(db_location, 
     a.process_item(item(1))
     b.process_item(item(2))
     b.process_item(item(3))
-    ended = _answered(a.close_spider())
-    assert c.close_spider() is None  # a crawl with nothing waiting ends at once
+    ended = _answered(a.finish())
+    assert c.finish() is None  # a crawl with nothing waiting ends at once
     clock.advance(0.5)
     assert not ended and stored(db) == 0 and not batches  # waiting for the tick at 101
-    assert _answered(b.close_spider()) == [] and not ended
+    assert _answered(b.finish()) == [] and not ended
     clock.advance(0.25)
     assert batches == [3] and stored(db) == 3  # both crawls' articles in one batch
     assert ended == [None]
@@ -220,7 +220,7 @@ def test_a_crawl_stopped_early_writes_what_the_others_wait_for(db_location):
     clock = Clock()
     (_, journal_a, a), (_, journal_b, b) = _crawls_sharing_a_tick(db_location, clock)
     a.process_item(item(1))
-    ended = _answered(a.close_spider())
+    ended = _answered(a.finish())
     b.process_item(item(2))
     journal_b.flush()  # stopped from outside: what it counts as stored is stored now
     assert stored(db) == 2 and ended == [None]
@@ -236,7 +236,7 @@ def test_a_shared_batch_the_database_refuses_is_reported_to_each_crawl(db_locati
     (db_a, journal_a, a), (_, journal_b, b) = _crawls_sharing_a_tick(db_location, clock)
     a.process_item(item(1))
     b.process_item(item(2))
-    ended = _answered(a.close_spider())  # the write is a's, on its connection
+    ended = _answered(a.finish())  # the write is a's, on its connection
     with another_writer_holds_the_articles(db_a, db_location):
         clock.advance(1.0)
     assert ended == [None] and stored(db) == 0
@@ -269,7 +269,7 @@ def test_one_article_a_shared_batch_cannot_take_costs_only_its_own_crawl(
     b.process_item(item(2))
     c.process_item(item(3))
     c.process_item(item(4))
-    ended = [_answered(stage.close_spider()) for stage in (a, b, c)]
+    ended = [_answered(stage.finish()) for stage in (a, b, c)]
     clock.advance(1.0)
     assert ended == [[None], [None], [None]]
     assert stored(db) == 3  # b's and c's articles, in transactions of their own
