@@ -163,8 +163,12 @@ class ExtractionProcess:
                 return future
             self._waiting.append((future, (html, url, profile)))
             begin, self._bursting = not self._bursting, True
-        if begin:
-            self._thread().submit(self._burst)
+            # Taken under the lock: a close() between here and the submit below shuts this
+            # executor down (the page's future is failed by close()), never leaves a new one.
+            executor = self._executor_locked() if begin else None
+        if executor is not None:
+            with contextlib.suppress(RuntimeError):  # shut down by close() meanwhile
+                executor.submit(self._burst)
         return future
 
     def _burst(self) -> None:
@@ -186,9 +190,13 @@ class ExtractionProcess:
 
     def _thread(self) -> ThreadPoolExecutor:
         with self._executor_lock:  # not `_lock`, held for a whole page: callers must not wait
-            if self._executor is None:
-                self._executor = ThreadPoolExecutor(1, thread_name_prefix="extraction")
-            return self._executor
+            return self._executor_locked()
+
+    def _executor_locked(self) -> ThreadPoolExecutor:
+        """This object's thread, made on first use (the caller holds `_executor_lock`)."""
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(1, thread_name_prefix="extraction")
+        return self._executor
 
     def extract(self, html: str | bytes, url: str, profile: SiteProfile | None = None) -> Extracted:
         """The page's article, or NotAnArticle (PageTooSlow past the budget) saying why not;
