@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import http.cookiejar
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -68,6 +69,8 @@ def serving(
         finally:
             server.terminate()
             server.wait(timeout=30)
+            if on_postgres:  # the folder made for its log (a failure above quoted the log)
+                shutil.rmtree(folder, ignore_errors=True)
 
 
 class FormClient:
