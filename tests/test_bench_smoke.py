@@ -105,6 +105,8 @@ TINY: dict[str, tuple[list[str], list[str]]] = {
             rf"ratio pipeline / bare +: +{NUMBER} wall-clock, {NUMBER} CPU",
             rf"CPU by stage +: extract {NUMBER}, canonical {NUMBER}, dedupe {NUMBER}, "
             rf"store {NUMBER}, match {NUMBER}",
+            rf"garbage collections +: {NUMBER} CPU-s of it \({NUMBER}/{NUMBER}/{NUMBER} of "
+            rf"generations 0/1/2; [1-9]\d* start-up objects frozen",
         ],
     ),
     "reader.py": (
