@@ -19,7 +19,7 @@ during the pipeline's best run, by generation, with their CPU time.
 Like a crawl worker and its extraction process, which run every stage in production, the bench
 keeps its start-up objects (modules, the watchlists) out of the collector's reach
 (`gc.freeze()`) before measuring: without it, a full collection walking the 90,000 objects of
-start-up lands in some runs (0.06-0.09 CPU-s for the 400 fixture pages, none in the others),
+start-up lands in some runs (0.05-0.09 CPU-s for the 400 fixture pages, none in the others),
 which the workers never pay.
 """
 
