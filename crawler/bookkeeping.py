@@ -20,6 +20,7 @@ from crawler.discovery import retries
 from crawler.items import ArticleItem
 from crawler.journal import CrawlJournal
 from crawler.storage import store
+from crawler.storage.engine import database_errors
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +73,7 @@ class CrawlBookkeeping:
         self.crawler = crawler
         self.journal = journal
         self.stopped: str | None = None  # why the crawl was stopped from outside, if it was
+        self.closed = False  # its run recorded at its close and its connection closed
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> CrawlBookkeeping:
@@ -102,8 +104,8 @@ class CrawlBookkeeping:
             return
         self._record_notes(item)
         if item.update_of is not None:  # written as a revision by the store stage, at once
-            self._settled(item)
             self.journal.count(item.source, "updated")
+            self._settled(item)
             logger.info("source=%s article %d updated %s", item.source, item.update_of, item.url)
 
     def item_dropped(self, item: Any, response: Any, exception: BaseException, spider: Any) -> None:
@@ -119,8 +121,8 @@ class CrawlBookkeeping:
             if exception.fault is not None:  # a fault of the site: count it
                 journal.record_error(item.source, item.fetched_url, *exception.fault)
         elif isinstance(exception, Duplicate):
-            self._settled(item)
             journal.count(item.source, "duplicates")
+            self._settled(item)
         elif isinstance(exception, NotStored):
             journal.mark_articles_lost()
             journal.record_error(item.source, item.url, "store", str(exception))
@@ -149,8 +151,8 @@ class CrawlBookkeeping:
         if journal is None:
             return
         for item, article_id, is_new in stored:
-            self._settled(item)
             journal.count(item.source, "new" if is_new else "duplicates")
+            self._settled(item)
             if is_new:
                 logger.info("source=%s stored article %d %s", item.source, article_id, item.url)
 
@@ -168,9 +170,18 @@ class CrawlBookkeeping:
         is left to retry. Its entry stays until then; a failure after the fetch books it again
         (counting its attempts, so an article that fails every time is given up, not fetched on
         every crawl)."""
-        if item.retry_key is not None and self.journal is not None:
-            retries.clear(self.journal.db, item.retry_key)
-            item.retry_key = None
+        if item.retry_key is None or self.journal is None:
+            return
+        key, item.retry_key = item.retry_key, None
+        try:
+            retries.clear(self.journal.db, key)
+        except database_errors() as exc:  # cleared by a later crawl, which finds it stored
+            logger.warning(
+                "source=%s url=%s stored, its retry entry left for a later crawl: %s",
+                item.source,
+                item.fetched_url,
+                exc,
+            )
 
     def _record_notes(self, item: ArticleItem) -> None:
         """Faults extraction found on a page it kept (a text that reads like a menu, a profile
@@ -190,7 +201,7 @@ class CrawlBookkeeping:
         A stuck download can keep the crawl from closing until its process is killed, so the
         run's record (its counts, which sources were done) cannot wait for `spider_closed`."""
         spider, journal = self.crawler.spider, self.journal
-        if journal is None:
+        if journal is None or self.closed:  # a crawl that ended by itself meanwhile
             return
         self.stopped = spider.stop_reason = reason
         unfinished = spider.unfinished_sources()
@@ -214,6 +225,7 @@ class CrawlBookkeeping:
         if journal is None:
             return
         status = "finished" if reason == "finished" else f"stopped: {spider.stop_reason or reason}"
+        self.closed = True
         self.record_run(status, found_links=reason == "finished")
         journal.db.close()
 

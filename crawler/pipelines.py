@@ -239,6 +239,7 @@ class StorePipeline(_Stage):
         self.window_hours = parse_window_hours(crawler.settings.get(WINDOW_VARIABLE))
         self.gather_seconds = crawler.settings.getfloat("VEILLE_STORE_GATHER_SECONDS", 0.0)
         self.key: tuple[str, int] | None = None  # the batch this crawl's articles wait in
+        self._refused: BaseException | None = None  # the database's refusal, while writing apart
         self.timer = task.LoopingCall(self._flush_if_due)
 
     def open_spider(self) -> None:
@@ -351,6 +352,7 @@ class StorePipeline(_Stage):
                 return
             # The batch is rolled back; the next crawl of each source fetches it again. An
             # error of another kind than the database's is raised on after that (a fault).
+            self._refused = exc if _refused_whole(exc) else None
             for stage, items in _by_stage([(stage, item) for stage, item, _ in batch]):
                 stage.crawler.signals.send_catch_log(
                     articles_not_stored, items=items, error=str(exc)
@@ -371,16 +373,27 @@ class StorePipeline(_Stage):
     def _write_apart(
         self, crawls: list[tuple[StorePipeline, list[tuple[StorePipeline, ArticleItem, Any]]]]
     ) -> None:
-        """Each crawl's articles in a transaction of their own (each failure reported to its
-        own crawl), the first fault that is not the database's raised once all were tried."""
-        fault: Exception | None = None
-        for _stage, entries in crawls:
+        """Each crawl's articles in a transaction of their own, each failure reported to its own
+        crawl. A fault is logged here, not raised: raised, it would land on whichever item the
+        caller is handling, of a crawl whose articles may well be stored. Once the database
+        itself refuses (locked: after its busy timeout), the crawls left are reported without
+        waiting that timeout again each."""
+        refused: BaseException | None = None
+        for stage, entries in crawls:
+            if refused is not None:
+                stage.crawler.signals.send_catch_log(
+                    articles_not_stored,
+                    items=[item for _, item, _ in entries],
+                    error=str(refused),
+                )
+                continue
+            self._refused = None
             try:
                 self._write(entries)
-            except Exception as exc:  # reported to that crawl by _write
-                fault = fault or exc
-        if fault is not None:
-            raise fault
+            except Exception:  # reported to that crawl by _write
+                logger.exception("articles of a crawl written apart failed")
+            refused = self._refused
+        self._refused = None
 
     @staticmethod
     def _article(item: ArticleItem) -> store.StoredArticle:

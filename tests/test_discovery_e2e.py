@@ -15,6 +15,7 @@ from urllib.parse import unquote
 
 import pytest
 
+from crawler.core.normalize import content_hash
 from crawler.discovery import retries
 from crawler.fetching.crawl import crawl
 from crawler.storage import store
@@ -183,3 +184,31 @@ def test_a_source_that_goes_quiet_warns_and_recovers(tmp_path):
 class _FakeSource:
     def __init__(self, name: str) -> None:
         self.name, self.title, self.homepage, self.languages = name, name, "https://a.ma/", ()
+
+
+def test_a_booked_article_found_stored_leaves_the_retry_book(site, tmp_path):
+    """An article stored by a crawl killed before it could settle its retry entry: the next
+    crawl finds it stored and clears the entry, which would otherwise stay due for good and
+    keep one of the source's retry places on every crawl."""
+    sources = _sources(tmp_path, site.base_url)
+    _crawl(tmp_path, sources)
+    db = store.open_database(tmp_path / "veille.db")
+    ((key, url),) = db.execute("SELECT url_key, url FROM article_retries").fetchall()
+    text = "La fibre optique arrive dans les zones rurales du Royaume, annonce l'opérateur. " * 5
+    stored = store.StoredArticle(
+        source="maroc-numerique",
+        url=url,
+        title="Fibre optique",
+        author=None,
+        published="2026-11-21T10:00:00+01:00",
+        language="fr",
+        sitename=None,
+        description=None,
+        text=text,
+        content_hash=content_hash(text),
+    )
+    store.store_articles(db, [stored])  # stored, its entry not settled (the kill)
+    assert retries.state_of(db, key) == "due"
+    second = _crawl(tmp_path, sources)
+    assert retries.state_of(db, key) is None
+    assert second.per_source["maroc-numerique"].get("retried", 0) == 0

@@ -314,3 +314,57 @@ def test_an_article_from_the_retry_book_stays_booked_until_it_is_stored(db_locat
     keeper = crawler.get_extension(CrawlBookkeeping)
     keeper.item_dropped(copy, None, Duplicate("a copy"), None)
     assert retries.state_of(db, url_key(copy.fetched_url)) is None
+
+
+def test_a_fault_written_apart_is_logged_and_a_locked_database_is_waited_for_once(
+    db_location, monkeypatch, caplog
+):
+    """Writing a shared batch apart: a fault of one crawl's article is logged, never raised
+    into the item another crawl is handling (its articles are stored); and once the database
+    refuses (locked, after its busy timeout), the crawls left are reported without each
+    waiting that timeout again."""
+    db = store.open_database(db_location)
+    store.add_sources(db, ["site"])
+    real = store._store_one
+    calls: list[str] = []
+
+    def faulty(db, article, *args, **kwargs):
+        calls.append(article.url)
+        if article.url.endswith("/article-1/"):
+            raise ValueError("a fault in article 1's stories")
+        return real(db, article, *args, **kwargs)
+
+    monkeypatch.setattr(store, "_store_one", faulty)
+    clock = Clock()
+    (_, journal_a, a), (_, journal_b, b) = _crawls_sharing_a_tick(db_location, clock)
+    a.process_item(item(1))
+    b.process_item(item(2))
+    b.flush()  # as when b's next article fills the batch: nothing raised into b's item
+    assert stored(db) == 1 and journal_b.counts("site") == {"new": 1}
+    assert journal_a.articles_lost and not journal_b.articles_lost
+    assert any("written apart failed" in r.getMessage() for r in caplog.records)
+
+    def refusing(db, article, *args, **kwargs):
+        calls.append(article.url)
+        if article.url.endswith("/article-3/"):
+            raise ValueError("a fault in article 3's stories")
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(store, "_store_one", refusing)
+    (_, journal_c, c), (_, journal_d, d), (_, journal_e, e) = _crawls_sharing_a_tick(
+        db_location, clock, 3
+    )
+    c.process_item(item(3))
+    d.process_item(item(4))
+    e.process_item(item(5))
+    calls.clear()
+    c.flush()
+    # The shared batch stops at article 3; written apart, c's fails on its own, d's meets the
+    # locked database, and e's is reported without being tried.
+    assert calls == [
+        "https://site.ma/article-3/",
+        "https://site.ma/article-3/",
+        "https://site.ma/article-4/",
+    ]
+    assert journal_c.articles_lost and journal_d.articles_lost and journal_e.articles_lost
+    assert journal_e.counts("site")["errors"] == 1

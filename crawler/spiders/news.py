@@ -378,6 +378,11 @@ class NewsSpider(scrapy.Spider):
         if store.is_known_url(self.db, canonical):
             if not store.is_outdated(self.db, canonical, modified):
                 self.journal.count(source.name, "known")
+                if booked is not None and booked != retries.PERMANENT:
+                    # Stored since it was booked (by a crawl killed before it could settle
+                    # the entry): nothing left to retry, and the entry must not keep one of
+                    # the source's retry places for good.
+                    retries.clear(self.db, key)
                 return None
             update = True  # the feed or sitemap says it changed since we fetched it
         return scrapy.Request(
