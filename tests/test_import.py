@@ -108,8 +108,8 @@ def test_an_ipv6_literal_address_is_imported(db_location, tmp_path):
 
 def test_a_line_changed_between_the_check_and_storing_is_checked_again(tmp_path, monkeypatch):
     """Storing reads each line again; a line that is no longer the one checked (its bytes'
-    hash differs) is checked again, and the import stops on it rather than storing what was
-    never checked. Lines read unchanged are not checked twice."""
+    hash differs), even a valid one, stops the import rather than storing what was never part
+    of the file's check. Lines read unchanged are not checked twice."""
     from crawler.storage import importer
 
     path = _write(tmp_path / "a.jsonl", [_record(n) for n in range(1, 6)])
@@ -139,8 +139,16 @@ def test_a_line_changed_between_the_check_and_storing_is_checked_again(tmp_path,
     db = store.open_database(tmp_path / "v.db")
     with pytest.raises(ImportStopped, match="changed since it was checked"):
         import_file(db, path)
-    assert rechecked == [3]  # the changed line alone checked again
+    assert rechecked == []  # no line checked twice
     assert _count(tmp_path / "v.db") == 0  # lines 1 and 2 waited in its batch: not stored
+    # A valid line in place of the one checked (its text edited, the same length) stops too.
+    edited = good.replace(b'"Article 3"', b'"ARTICLE 3"')
+    assert len(edited) == len(good) and edited != good
+    changed = edited
+    path.write_bytes(good)
+    with pytest.raises(ImportStopped, match="line 3 is no longer the line checked"):
+        import_file(store.open_database(tmp_path / "w.db"), path)
+    assert _count(tmp_path / "w.db") == 0
 
 
 def test_a_text_over_the_crawl_cap_is_cut_and_said(db_location, tmp_path):
@@ -279,3 +287,13 @@ def test_a_postgresql_failure_during_veille_import_is_said_without_its_password(
     result = CliRunner().invoke(cli, ["--db", unreachable, "import", str(path)])
     assert result.exit_code == 2 and "has no such database" in result.output, result.output
     assert secret not in result.output
+
+
+def test_a_byte_order_mark_before_the_first_record_is_not_part_of_it(tmp_path):
+    """Some editors and exports begin a UTF-8 file with a byte order mark: line 1 is read
+    without it instead of being refused as invalid JSON."""
+    path = _write(tmp_path / "a.jsonl", [_record(1), _record(2)])
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    db = store.open_database(tmp_path / "v.db")
+    report = import_file(db, path)
+    assert report.read == 2 and _count(tmp_path / "v.db") == 2
