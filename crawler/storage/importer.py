@@ -9,9 +9,9 @@ two passes over the file, one line in memory at a time:
    Only each good line's place in the file, its publication time and the hash of its bytes
    are kept.
 2. Storing: the lines are read again in publication order, as a crawl would have met them (so
-   stories form as they would have live), each turned into its article again (checked again
-   by `check_line` only if its bytes are no longer those checked) and stored through the same
-   path as a crawl: dedupe against what is stored, one story per event, new revisions for
+   stories form as they would have live), each turned into its article again (its checks not
+   made again; a line whose bytes are no longer those checked stops the import) and stored
+   through the same path as a crawl: dedupe against what is stored, one story per event, new revisions for
    changed texts, in batches of one transaction each.
 
 Should storing stop (the database full, locked or damaged), `ImportStopped` says exactly what
