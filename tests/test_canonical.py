@@ -39,3 +39,24 @@ def test_url_key_keeps_meaningful_query():
 
 def test_url_key_keeps_port():
     assert url_key("http://127.0.0.1:8000/a") != url_key("http://127.0.0.1:8001/a")
+
+
+def test_every_escape_the_quick_check_passes_is_one_normalize_escapes_keeps():
+    """`normalize_escapes` returns a path untouched when no escape in it needs a change: for
+    every escape of every byte, in every case of its hex digits, alone and between others,
+    that check agrees with the rewrite of each escape."""
+    from crawler.core import canonical
+
+    def rewritten(escape: str) -> str:
+        character = chr(int(escape[1:], 16))
+        return character if character in canonical._UNRESERVED else escape.upper()
+
+    hexes = "0123456789abcdefABCDEF"
+    escapes = [f"%{a}{b}" for a in hexes for b in hexes]
+    assert len(escapes) == 484
+    for escape in escapes:
+        changes = rewritten(escape) != escape
+        assert (canonical._CHANGED_ESCAPE.search(escape) is not None) == changes, escape
+        path = f"/ar/%D8%A7{escape}%D9%84-x/"
+        expected = f"/ar/%D8%A7{rewritten(escape)}%D9%84-x/"
+        assert canonical.normalize_escapes(path) == expected, escape

@@ -50,6 +50,12 @@ def canonicalize_url(url: str) -> str:
 
 _ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
 _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+# An escape `normalize_escapes` changes: a hex digit in lower case, or an unreserved character
+# (digits 30-39, letters 41-5A and 61-7A, `-` 2D, `.` 2E, `_` 5F, `~` 7E). An Arabic address is
+# some thirty escapes, all already as they should be: found so by one search, not one call each.
+_CHANGED_ESCAPE = re.compile(
+    r"%(?:[a-f][0-9A-Fa-f]|[0-9A-F][a-f]|3[0-9]|4[1-9A-F]|5[0-9A]|6[1-9A-F]|7[0-9A]|2[DE]|5F|7E)"
+)
 
 
 def normalize_escapes(path: str) -> str:
@@ -61,6 +67,8 @@ def normalize_escapes(path: str) -> str:
         character = chr(int(match.group(0)[1:], 16))
         return character if character in _UNRESERVED else match.group(0).upper()
 
+    if _CHANGED_ESCAPE.search(path) is None:
+        return path
     return _ESCAPE.sub(one, path)
 
 
