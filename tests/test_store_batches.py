@@ -368,3 +368,25 @@ def test_a_fault_written_apart_is_logged_and_a_locked_database_is_waited_for_onc
     ]
     assert journal_c.articles_lost and journal_d.articles_lost and journal_e.articles_lost
     assert journal_e.counts("site")["errors"] == 1
+
+
+def test_a_crawl_stopped_from_outside_after_it_closed_records_nothing_more(db_location):
+    """A time limit or a shutdown that lands after the crawl closed by itself (its run recorded
+    `finished`, its connection closed) leaves the record as it is, instead of writing
+    `stopped: …` over it through a closed connection."""
+    from types import SimpleNamespace
+
+    db = store.open_database(db_location)
+    store.add_sources(db, ["site"])
+    crawler, journal = crawl_of(db)
+    spider = SimpleNamespace(
+        sources={"site": None}, discovered={}, stop_reason=None, unfinished_sources=set
+    )
+    crawler.spider = spider
+    keeper = crawler.get_extension(CrawlBookkeeping)
+    keeper.spider_closed(spider, "finished")
+    keeper.stop_early("time limit")  # nothing raised on the closed connection
+    status = store.open_database(db_location).execute(
+        "SELECT status FROM crawl_runs WHERE id = ?", [journal.run_id]
+    )
+    assert status.fetchone()[0] == "finished" and spider.stop_reason is None
