@@ -15,7 +15,6 @@ from urllib.parse import unquote
 
 import pytest
 
-from crawler.core.normalize import content_hash
 from crawler.discovery import retries
 from crawler.fetching.crawl import crawl
 from crawler.storage import store
@@ -24,6 +23,7 @@ from monitors.demo.sites import serve_site, stop_sites
 from monitors.service.status import gather_status
 
 from .conftest import database_from
+from .stored_articles import stored_article
 
 pytestmark = pytest.mark.slow  # end-to-end: real processes (README, "Development")
 
@@ -195,17 +195,8 @@ def test_a_booked_article_found_stored_leaves_the_retry_book(site, tmp_path):
     db = store.open_database(tmp_path / "veille.db")
     ((key, url),) = db.execute("SELECT url_key, url FROM article_retries").fetchall()
     text = "La fibre optique arrive dans les zones rurales du Royaume, annonce l'opérateur. " * 5
-    stored = store.StoredArticle(
-        source="maroc-numerique",
-        url=url,
-        title="Fibre optique",
-        author=None,
-        published="2026-11-21T10:00:00+01:00",
-        language="fr",
-        sitename=None,
-        description=None,
-        text=text,
-        content_hash=content_hash(text),
+    stored = stored_article(
+        "maroc-numerique", url, "Fibre optique", text, published="2026-11-21T10:00:00+01:00"
     )
     store.store_articles(db, [stored])  # stored, its entry not settled (the kill)
     assert retries.state_of(db, key) == "due"

@@ -22,6 +22,8 @@ from crawler.journal import CrawlJournal
 from crawler.pipelines import StorePipeline
 from crawler.storage import store
 
+from .stored_articles import stored_article
+
 TEXT = (
     "Le ministère de la Transition numérique a présenté à Rabat la feuille de route des centres "
     "de données souverains, article numéro {n}, avec un calendrier de déploiement sur trois ans."
@@ -126,19 +128,7 @@ def test_a_batch_that_cannot_be_written_is_reported_and_keeps_listings_unsaved(d
 
 
 def _stored(n: int, url: str | None = None) -> store.StoredArticle:
-    text = TEXT.format(n=n)
-    return store.StoredArticle(
-        source="site",
-        url=url or f"https://site.ma/{n}",
-        title=f"Article {n}",
-        author=None,
-        published="2026-11-16T10:00:00+01:00",
-        language="fr",
-        sitename=None,
-        description=None,
-        text=text,
-        content_hash=content_hash(text),
-    )
+    return stored_article("site", url or f"https://site.ma/{n}", f"Article {n}", TEXT.format(n=n))
 
 
 def test_a_batch_stored_as_matched_has_its_new_articles_off_the_match_queue(db_location):

@@ -11,6 +11,7 @@ from dataclasses import replace
 from crawler.storage import store
 from crawler.stories import store as story_store
 from crawler.stories.window import StoryWindow, active, join_terms, pack_keys, split_terms
+from tests.stored_articles import stored_article
 from tests.story_corpus import prepared_week, story_partition
 
 
@@ -132,18 +133,7 @@ def test_a_replaced_article_makes_the_window_read_again(tmp_path):
     ids = [
         store.store_article(
             db,
-            store.StoredArticle(
-                source="a",
-                url=f"https://a.ma/{i}",
-                title=f"Titre {i}",
-                author=None,
-                published="2026-11-16T10:00:00+01:00",
-                language="fr",
-                sitename=None,
-                description=None,
-                text=f"texte {i}",
-                content_hash=f"h{i}",
-            ),
+            stored_article("a", f"https://a.ma/{i}", f"Titre {i}", f"texte {i}", body_hash=f"h{i}"),
         )[0]
         for i in range(3)
     ]
@@ -182,18 +172,7 @@ def test_hours_forgotten_inside_a_range_already_asked_about_are_read_again(tmp_p
     ids = [
         store.store_article(
             db,
-            store.StoredArticle(
-                source="a",
-                url=f"https://a.ma/{i}",
-                title=f"Titre {i}",
-                author=None,
-                published="2026-11-16T10:00:00+01:00",
-                language="fr",
-                sitename=None,
-                description=None,
-                text=f"texte {i}",
-                content_hash=f"h{i}",
-            ),
+            stored_article("a", f"https://a.ma/{i}", f"Titre {i}", f"texte {i}", body_hash=f"h{i}"),
         )[0]
         for i in range(2)
     ]
