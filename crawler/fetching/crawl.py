@@ -300,6 +300,8 @@ class EarlyStop:
         if self.reason is not None:
             return
         self.reason = reason
+        from scrapy.utils.defer import deferred_from_coro
+
         from crawler.bookkeeping import CrawlBookkeeping
 
         keeper = CrawlBookkeeping.of(self.crawler)
@@ -307,7 +309,9 @@ class EarlyStop:
             if keeper is not None and self.crawler.crawling:
                 keeper.stop_early(reason)
         finally:
-            self.crawler.stop()
+            # stop_async (Scrapy 2.14+): Crawler.stop() is deprecated. The Deferred is the
+            # crawl's own: the caller waits on the crawl, not on this stop.
+            deferred_from_coro(self.crawler.stop_async())
 
 
 if __name__ == "__main__":
