@@ -13,7 +13,7 @@ from crawler.core.normalize import (
     normalize_with_offsets,
     reference_tokens,
 )
-from crawler.stories.fingerprint import _light_stem, shingles
+from crawler.stories.fingerprint import _encoded_shingles, _light_stem, shingles
 from monitors.rules.matcher import ArticleText, Matcher
 from monitors.rules.query import QuerySyntaxError, parse_query
 from monitors.rules.watchlists import Watchlist
@@ -152,3 +152,11 @@ def test_shingles_are_the_word_trigrams_of_the_folded_text(text):
     if 0 < len(tokens) < 3:
         expected = {" ".join(tokens)}
     assert shingles(text) == expected
+
+
+@settings(max_examples=400)
+@given(st.one_of(TEXT, ARABIC_WORDS, st.text(max_size=80)))
+def test_the_fingerprint_hashes_the_shingles_encoded(text):
+    """The fingerprint joins its shingles from the words' bytes: the same bytes as each
+    shingle encoded (tests/test_fingerprint_scheme.py checks the signatures)."""
+    assert _encoded_shingles(text) == {gram.encode("utf-8") for gram in shingles(text)}

@@ -75,16 +75,34 @@ def _light_stem(token: str) -> str:
     return token
 
 
-def shingles(text: str) -> set[str]:
-    """Word 3-grams of the folded text (case, accents, harakat and letter variants ignored)."""
+def _tokens(text: str) -> list[str]:
+    """The folded text's words, Arabic ones lightly stemmed."""
     folded = normalize(text)
     tokens = folded.split()
     if "و" in folded or "ال" in folded:  # only these Arabic words can need the light stem
         tokens = [_light_stem(t) if t[0] in "وا" else t for t in tokens]
+    return tokens
+
+
+def shingles(text: str) -> set[str]:
+    """Word 3-grams of the folded text (case, accents, harakat and letter variants ignored)."""
+    tokens = _tokens(text)
     if len(tokens) < SHINGLE_WORDS:
         return {" ".join(tokens)} if tokens else set()
     # Three words (SHINGLE_WORDS): each token with the next two.
     return {f"{a} {b} {c}" for a, b, c in zip(tokens, tokens[1:], tokens[2:], strict=False)}
+
+
+def _encoded_shingles(text: str) -> set[bytes]:
+    """`shingles(text)`, each encoded in UTF-8 as it is hashed: the words encoded once, in one
+    string (a word holds no space, and a space is one byte in UTF-8), and each shingle joined
+    from their bytes, not made and encoded apart (a fifth of the fingerprint's time)."""
+    tokens = _tokens(text)
+    if len(tokens) < SHINGLE_WORDS:
+        return {" ".join(tokens).encode("utf-8")} if tokens else set()
+    words = " ".join(tokens).encode("utf-8").split(b" ")
+    join = b" ".join
+    return {join(gram) for gram in zip(words, words[1:], words[2:], strict=False)}
 
 
 # datasketch 2.0's "affine64" MinHash, computed here with numpy alone: importing datasketch loads
@@ -114,21 +132,30 @@ def _sha1_64(data: bytes) -> int:
 
 
 def fingerprint(text: str) -> Fingerprint:
-    grams = shingles(text)
+    grams = _encoded_shingles(text)
     if not grams:
         return Fingerprint(np.full(NUM_PERM, _EMPTY, dtype=np.uint64), 0)
-    # Each shingle's SHA-1, its first 8 bytes read little-endian, all at once by numpy.
+    # Each shingle's SHA-1, its first 8 bytes read little-endian, all at once by numpy: the
+    # whole digests joined, and read 20 bytes apart (no slice a shingle).
     sha1 = hashlib.sha1
-    digests = b"".join([sha1(g.encode("utf-8")).digest()[:8] for g in grams])
-    hashes = np.frombuffer(digests, dtype="<u8").astype(np.uint64)
+    digests = b"".join([sha1(gram).digest() for gram in grams])
+    hashes = np.ndarray((len(grams),), dtype="<u8", buffer=digests, strides=(_SHA1_BYTES,)).astype(
+        np.uint64
+    )
     shift1, multiplier1, shift2, multiplier2, shift3 = _FMIX64  # MurmurHash3's finalizer
-    hashes = hashes ^ (hashes >> shift1)
-    hashes = hashes * multiplier1
-    hashes = hashes ^ (hashes >> shift2)
-    hashes = hashes * multiplier2
-    hashes = (hashes ^ (hashes >> shift3)).reshape(-1, 1)
+    # In place: the same operations, modulo 2^64, without a new array for each.
+    hashes ^= hashes >> shift1
+    hashes *= multiplier1
+    hashes ^= hashes >> shift2
+    hashes *= multiplier2
+    hashes ^= hashes >> shift3
     a, b = _permutations()
-    return Fingerprint((hashes * a + b).min(axis=0), len(grams))
+    values = hashes.reshape(-1, 1) * a
+    values += b
+    return Fingerprint(values.min(axis=0), len(grams))
+
+
+_SHA1_BYTES = hashlib.sha1().digest_size
 
 
 def jaccard(a: Fingerprint, b: Fingerprint) -> float:
