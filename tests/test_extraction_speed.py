@@ -140,3 +140,28 @@ _SAMPLE_WORDS = st.sampled_from(
 @given(st.lists(_SAMPLE_WORDS, max_size=40).map(" ".join))
 def test_the_quick_language_guess_is_the_one_first_written(sample):
     assert extract._quick_language(sample) == _quick_language_by_sum(sample)
+
+
+_LINES = st.lists(
+    st.one_of(
+        st.sampled_from(["", "  ", "Lire aussi : le budget", "Partager", "Le texte  de l'article"]),
+        st.text(alphabet=" \t\u00a0\u2009abcé.", max_size=30),
+    ),
+    max_size=12,
+).map("\n".join)
+
+
+@settings(max_examples=300)
+@given(_LINES, st.integers(0, 3))
+def test_the_filters_squashed_lines_are_those_of_its_text(text, blocks):
+    """The steps after the filter read its squashed lines instead of squashing the text again
+    (recall.looks_like_navigation, recall.find_lead): they are the text's non-blank lines,
+    squashed, and joined by a space they are the text squashed."""
+    root = lxml.html.fromstring("<div><p>Partager</p><p>Lire aussi : le budget</p></div>")
+    chosen = [boilerplate.Block(root, boilerplate.squash(p), False) for p in text.split("\n")]
+    filtered = boilerplate.filter_paragraphs(text, chosen[:blocks], "Partager Lire aussi")
+    if filtered.lines is None:
+        return
+    expected = [boilerplate.squash(line) for line in filtered.text.splitlines() if line.strip()]
+    assert list(filtered.lines) == expected
+    assert " ".join(filtered.lines) == boilerplate.squash(filtered.text)

@@ -229,6 +229,9 @@ class Filtered:
     dropped: int  # paragraphs taken away
     withheld: str | None = None  # why the filter was not applied, when it was not
     wrappers: tuple[lxml.html.HtmlElement, ...] = ()  # blocks found to hold the article
+    # Each line of `text` with its whitespace squashed, where the filter read them (None where
+    # it did not): what the steps after it would work out again from the same text.
+    lines: tuple[str, ...] | None = None
 
 
 def filter_paragraphs(
@@ -250,8 +253,8 @@ def filter_paragraphs(
     containing: list[list[int]] = []
     weight = [0] * len(blocks)
     total = 0
-    for line in lines:
-        squashed = squash(line)
+    squashed_lines = list(map(squash, lines))
+    for squashed in squashed_lines:
         total += len(squashed)
         inside: list[int] = []
         if squashed and squashed in joined:
@@ -277,11 +280,11 @@ def filter_paragraphs(
         )
     }
     kept: list[str] = []
+    kept_squashed: list[str] = []
     dropped = dropped_chars = 0
-    for line, inside in zip(lines, containing, strict=True):
+    for line, squashed, inside in zip(lines, squashed_lines, containing, strict=True):
         takers = [i for i in inside if i not in wrappers]
         if takers:
-            squashed = squash(line)
             in_blocks = sum(blocks[i].text.count(squashed) for i in takers if i in outermost)
             # an inner block of a wrapper can take a line away too
             if not in_blocks:
@@ -291,6 +294,7 @@ def filter_paragraphs(
                 dropped_chars += len(squashed)
                 continue
         kept.append(line)
+        kept_squashed.append(squashed)
     found_wrappers = tuple(blocks[i].element for i in sorted(wrappers))
     if dropped_chars > MAX_FILTERED_SHARE * total:
         return Filtered(
@@ -298,8 +302,9 @@ def filter_paragraphs(
             0,
             f"the boilerplate filter would have taken {dropped_chars} of {total} characters",
             found_wrappers,
+            tuple(squashed_lines),
         )
-    return Filtered("\n".join(kept), dropped, None, found_wrappers)
+    return Filtered("\n".join(kept), dropped, None, found_wrappers, tuple(kept_squashed))
 
 
 # Paragraphs that are boilerplate whatever markup carries them.

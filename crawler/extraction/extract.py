@@ -400,7 +400,10 @@ def extract_article(html: str | bytes, url: str, profile: SiteProfile | None = N
     text, dropped = first.text, first.dropped
     if first.withheld:
         notes.append(first.withheld + "; the text was kept whole")
-    navigation = looks_like_navigation(text, tree)
+    # The filter's squashed lines of the text, for the steps that read them again (until a
+    # second pass replaces the text).
+    lines = first.lines
+    navigation = looks_like_navigation(text, tree, lines)
     declined = len(text) < MIN_ARTICLE_CHARS
     # The page's size bounds its paragraphs' text: most texts are not thin by that alone.
     thin = len(text) < THIN_SHARE * len(html) and len(text) < THIN_SHARE * _paragraph_length(tree)
@@ -437,12 +440,13 @@ def extract_article(html: str | bytes, url: str, profile: SiteProfile | None = N
             )
             path_reason = f"the first text ({len(text)} characters) {why}; {chosen[0]} gave "
             path, text = chosen
+            lines = None
             path_reason += f"{len(text)}"
             dropped = next(d for p, t, d in candidates if p == path)
             navigation = False
     if navigation:
         notes.append("the text looks like navigation (short lines, most of them links)")
-    lead = find_lead(tree, text, is_boilerplate)
+    lead = find_lead(tree, text, is_boilerplate, lines)
     if lead:
         text, path = f"{lead}\n{text}" if text else lead, path + LEAD
     if not text:

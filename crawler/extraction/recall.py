@@ -16,7 +16,7 @@ and a second pass where the first text looks thin or like navigation.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 import lxml.etree
 import lxml.html
@@ -40,9 +40,13 @@ _LEAD_KEY_CHARS = 40
 
 
 def find_lead(
-    tree: lxml.html.HtmlElement, text: str, is_boilerplate: Callable[[lxml.etree._Element], bool]
+    tree: lxml.html.HtmlElement,
+    text: str,
+    is_boilerplate: Callable[[lxml.etree._Element], bool],
+    lines: Sequence[str] | None = None,
 ) -> str | None:
-    """The page's lead when it is shown on the page and missing from `text`, else None."""
+    """The page's lead when it is shown on the page and missing from `text`, else None.
+    `lines`: the text's non-blank lines squashed, where the caller has them."""
     summaries = []
     for value in _DESCRIPTIONS(tree):
         summary = squash(value).rstrip(".… ").rstrip()
@@ -50,7 +54,8 @@ def find_lead(
             summaries.append(summary)
     if not summaries:
         return None
-    squashed = squash(text)
+    # The text squashed is its squashed lines joined by a space (words split at any space).
+    squashed = squash(text) if lines is None else " ".join(lines)
     if any(summary[:80] in squashed for summary in summaries):
         return None
     for summary in dict.fromkeys(summaries):
@@ -100,9 +105,13 @@ _NAVIGATION_LINK_SHARE = 0.5
 _ANCHORS = lxml.etree.XPath("//a")
 
 
-def looks_like_navigation(text: str, tree: lxml.html.HtmlElement) -> bool:
-    """Whether the text reads like a menu: mostly short lines that are the labels of links."""
-    lines = [squash(line) for line in text.splitlines() if line.strip()]
+def looks_like_navigation(
+    text: str, tree: lxml.html.HtmlElement, lines: Sequence[str] | None = None
+) -> bool:
+    """Whether the text reads like a menu: mostly short lines that are the labels of links.
+    `lines`: the text's non-blank lines squashed, where the caller has them."""
+    if lines is None:
+        lines = [squash(line) for line in text.splitlines() if line.strip()]
     if len(lines) < _NAVIGATION_MIN_LINES:
         return False
     if sum(len(line) < _SHORT_LINE for line in lines) < _NAVIGATION_SHORT_SHARE * len(lines):
