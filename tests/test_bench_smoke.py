@@ -63,6 +63,14 @@ TINY: dict[str, tuple[list[str], list[str]]] = {
         ["--days", "1"],
         [rf"busy portal +{NUMBER} \|", rf"all three .*\({NUMBER}x the polls"],
     ),
+    "handler_cost.py": (
+        ["--sources", "2", "--rounds", "1", "--handler", "default", "--handler", "aiohttp"],
+        [
+            rf"round 1 default +304 +{NUMBER} 1kb +{NUMBER} new-article +{NUMBER} ",
+            rf"^  aiohttp +304 +{NUMBER} \({NUMBER}x\) .*new-article +{NUMBER} \({NUMBER}x\) "
+            rf".*1kb-one-crawl +{NUMBER} \({NUMBER}x\)",
+        ],
+    ),
     "idle_cost.py": (
         ["--sources", "2", "--old-sample", "2", "--workers", "1", "--per-worker", "2"]
         + ["--pages", "1kb", "--pages", "fixture"],
