@@ -106,6 +106,25 @@ def test_pages_handed_over_together_are_extracted_in_one_burst():
         process.close()
 
 
+def test_a_started_process_is_not_started_again_by_each_crawl():
+    """Every crawl of a worker asks for the process at its start: once its child was started,
+    the answer is at once, nothing handed to the extraction thread; bursts one after the other
+    still go through that one thread."""
+    process = ExtractionProcess(budget=60, hold=0.01)
+    try:
+        process.start().result(120)
+        child = process._child
+        assert child is not None
+        again = process.start()
+        assert again.done() and again.result() is None
+        for n in range(2):
+            extracted = process.submit(GOOD, f"https://a.ma/{n}").result(120)
+            assert FRENCH_TEXT[:60] in extracted.text
+        assert process._child is child
+    finally:
+        process.close()
+
+
 def test_pages_waiting_when_the_process_closes_fail_as_the_processs_fault():
     """Not lost in a queue: each waiting page fails as ExtractionFailed (the crawl books it to
     be fetched again), and nothing is started after the close."""
