@@ -9,11 +9,13 @@ it). The figures at these sizes mean nothing; the full runs are for the README's
 
 from __future__ import annotations
 
+import http.server
 import json
 import re
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -226,3 +228,36 @@ def test_bench_script_runs_at_a_tiny_size(script, request):
         assert re.search(figure, result.stdout, re.MULTILINE), (
             f"bench/{script} did not print {figure!r}:\n{result.stdout[-3000:]}"
         )
+
+
+class _NotFound(http.server.BaseHTTPRequestHandler):
+    """A site that has none of the bench's feeds and pages."""
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        self.send_error(404)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_handler_cost_refuses_a_round_whose_requests_got_no_answer():
+    """bench/handler_cost.py checks each round's answers before it prints figures: a handler
+    whose requests all failed (here every page a 404, which Scrapy drops before the spider) must
+    not print the CPU of failed requests as its cost per request."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _NotFound)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        child = json.dumps({"handler": "default", "ports": [server.server_address[1]]})
+        answer = subprocess.run(
+            [sys.executable, "-P", str(BENCH / "handler_cost.py"), "--child", child],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            cwd=ROOT,
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert answer.returncode != 0, answer.stdout
+    assert "default: round warm answered []" in answer.stderr
