@@ -135,18 +135,20 @@ def run_handler(handler: str, ports: list[int], at_once: int, items: int) -> dic
     feeds = [f"http://127.0.0.1:{port}/feed" for port in ports]
     pages = [f"http://127.0.0.1:{port}/page" for port in ports]
 
+    plan = (
+        ("warm", feeds, True),
+        ("304", feeds, True),
+        ("new", [url + "?new" for url in feeds], True),
+        ("1kb", pages, True),
+        ("1kb-one-crawl", [url + "?a" for url in pages], False),
+        ("304-one-crawl", feeds, False),
+        ("1kb-one-crawl-b", [url + "?b" for url in pages], False),
+        ("304-one-crawl-b", feeds, False),
+    )
+
     @defer.inlineCallbacks
     def rounds():
-        for name, urls, per_poll in (
-            ("warm", feeds, True),
-            ("304", feeds, True),
-            ("new", [url + "?new" for url in feeds], True),
-            ("1kb", pages, True),
-            ("1kb-one-crawl", [url + "?a" for url in pages], False),
-            ("304-one-crawl", feeds, False),
-            ("1kb-one-crawl-b", [url + "?b" for url in pages], False),
-            ("304-one-crawl-b", feeds, False),
-        ):
+        for name, urls, per_poll in plan:
             started = _own_cpu()
             if per_poll:
                 polls = [[url] for url in urls]
@@ -166,7 +168,10 @@ def run_handler(handler: str, ports: list[int], at_once: int, items: int) -> dic
 
     reactor.callWhenRunning(reactor.callLater, 0, rounds)  # inside the running event loop
     process.start(stop_after_crawl=False)
-    for name, codes in statuses.items():
+    # Every round, by name: a request that failed (refused, an error status Scrapy drops) never
+    # reaches the spider, so a round whose requests all failed has no answers to check at all.
+    for name in [round_name for round_name, _, _ in plan] + ["new-articles"]:
+        codes = statuses.get(name, [])
         expected = 304 if name.startswith("304") else 200
         count = 2 * len(ports) if name == "new-articles" else len(ports)
         if len(codes) != count or set(codes) != {expected}:
