@@ -145,7 +145,7 @@ def test_the_quick_language_guess_is_the_one_first_written(sample):
 _LINES = st.lists(
     st.one_of(
         st.sampled_from(["", "  ", "Lire aussi : le budget", "Partager", "Le texte  de l'article"]),
-        st.text(alphabet=" \t\u00a0\u2009abcé.", max_size=30),
+        st.text(alphabet=" \t\r\x0b\x0c\x1c\x85\u00a0\u2009\u2028\u2029abcé.", max_size=30),
     ),
     max_size=12,
 ).map("\n".join)
