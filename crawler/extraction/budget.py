@@ -109,17 +109,6 @@ def _ended(code: int | None) -> str:
     return f"exit code {code}"
 
 
-class _OneThread(ThreadPoolExecutor):
-    """A ThreadPoolExecutor of one thread that, once its thread runs, hands work over without
-    asking its idle semaphore whether a thread is free (a thread is never added anyway): that
-    Python-level semaphore, taken in the reactor's thread for every burst while the extraction
-    thread releases it after each, was the hand-off's most costly step in a worker's profile."""
-
-    def _adjust_thread_count(self) -> None:
-        if not self._threads:  # ThreadPoolExecutor's own set of its threads
-            super()._adjust_thread_count()
-
-
 class ExtractionProcess:
     """Extracts pages in a child process, one at a time, each within `budget` seconds.
 
@@ -212,7 +201,7 @@ class ExtractionProcess:
     def _executor_locked(self) -> ThreadPoolExecutor:
         """This object's thread, made on first use (the caller holds `_executor_lock`)."""
         if self._executor is None:
-            self._executor = _OneThread(1, thread_name_prefix="extraction")
+            self._executor = ThreadPoolExecutor(1, thread_name_prefix="extraction")
         return self._executor
 
     def extract(self, html: str | bytes, url: str, profile: SiteProfile | None = None) -> Extracted:

@@ -131,6 +131,9 @@ def _sha1_64(data: bytes) -> int:
     return struct.unpack("<Q", hashlib.sha1(data).digest()[:8])[0]
 
 
+_SHA1_BYTES = hashlib.sha1().digest_size
+
+
 def fingerprint(text: str) -> Fingerprint:
     grams = _encoded_shingles(text)
     if not grams:
@@ -153,9 +156,6 @@ def fingerprint(text: str) -> Fingerprint:
     values = hashes.reshape(-1, 1) * a
     values += b
     return Fingerprint(values.min(axis=0), len(grams))
-
-
-_SHA1_BYTES = hashlib.sha1().digest_size
 
 
 def jaccard(a: Fingerprint, b: Fingerprint) -> float:
