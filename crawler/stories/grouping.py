@@ -279,10 +279,20 @@ def _rewritten_story(
     # index terms (words and figures): none is left out.
     idf = LazyRarities(store.range_counts(db, low, high), None, articles)
     memo: Vectors = {}
+    closeness: dict[int, float] = {}
+
+    def close(member: _Member) -> float:
+        """similarity(own, member's terms), worked out once per member: an own-outlet member is
+        weighed as an update, then again when the closest member is picked."""
+        found = closeness.get(member.article_id)
+        if found is None:
+            found = closeness[member.article_id] = similarity(own, member.terms, idf, memo)
+        return found
+
     best: tuple[float, int, int] | None = None
     for story_id, group in members.items():
         own_outlet = [m for m in group if m.source == source] if source in group.sources else []
-        if not all(_is_update(own, hour, m, idf, memo) for m in own_outlet):
+        if not all(_is_update(own, hour, m, close) for m in own_outlet):
             continue
         first = next((m for m in group if m.article_id == first_of[story_id]), None)
         if first is not None and abs(hour - first.hour) > window:
@@ -314,7 +324,7 @@ def _rewritten_story(
             continue
         score = story_similarity(own, [m.terms for m in group], idf, memo)
         if score >= REWRITE_SIMILARITY and (best is None or score > best[0]):
-            closest = max(agreeing, key=lambda m: similarity(own, m.terms, idf, memo))
+            closest = max(agreeing, key=close)
             best = (score, story_id, closest.article_id)
     return (best[1], best[2]) if best else None
 
@@ -329,13 +339,15 @@ UPDATE_SIMILARITY = REWRITE_SIMILARITY
 
 
 def _is_update(
-    own: StoryTerms, hour: int, member: _Member, idf: dict[str, float], memo: Vectors
+    own: StoryTerms, hour: int, member: _Member, close: Callable[[_Member], float]
 ) -> bool:
+    """Whether the article is its outlet's update of this member (`close`: the article's
+    similarity to a member)."""
     return (
         abs(hour - member.hour) <= UPDATE_HOURS
         and not calendar_conflict(own, member.terms)
         and not phase_conflict(own, member.terms)
-        and similarity(own, member.terms, idf, memo) >= UPDATE_SIMILARITY
+        and close(member) >= UPDATE_SIMILARITY
     )
 
 

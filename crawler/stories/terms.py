@@ -372,33 +372,39 @@ def _figure_keys(terms: StoryTerms) -> tuple[str, ...]:
     return made
 
 
-def _cosine(va: dict[str, float], vb: dict[str, float]) -> float:
-    # The products of the terms both use, added in va's order, and each vector's squares in its
-    # own order: iterated in C (map, filter), the same operations in the same order as a loop.
+def _cosine(va: dict[str, float], norm_a: float, vb: dict[str, float], norm_b: float) -> float:
+    # The products of the terms both use, added in va's order (iterated in C: map, filter), over
+    # the product of the norms (each the square root of its vector's squares, `_norm`): the same
+    # operations in the same order as a loop.
     common = list(filter(vb.__contains__, va))
     dot = sum(map(mul, map(va.__getitem__, common), map(vb.__getitem__, common)))
-    norm = math.sqrt(_squares(va)) * math.sqrt(_squares(vb))
+    norm = norm_a * norm_b
     return dot / norm if norm else 0.0
 
 
-def _squares(vector: dict[str, float]) -> float:
-    """The sum of a vector's squared weights, in its order."""
-    return sum(map(mul, vector.values(), vector.values()))
+def _norm(vector: dict[str, float]) -> float:
+    """The vector's length: the square root of its squared weights added in its order."""
+    return math.sqrt(sum(map(mul, vector.values(), vector.values())))
 
 
-# Vectors already weighted in one comparison (one idf), by the id of their terms (kept with them,
-# so the id stays theirs): an article is compared with several members, a member with the
-# article several ways.
-Vectors = dict[int, tuple[StoryTerms, dict[str, float]]]
+# Vectors already weighted in one comparison (one idf), with their norms, by the id of their terms
+# (kept with them, so the id stays theirs): an article is compared with several members, a member
+# with the article several ways, and each comparison needs both norms.
+Vectors = dict[int, tuple[StoryTerms, dict[str, float], float]]
 
 
-def _weighted(terms: StoryTerms, idf: dict[str, float], memo: Vectors | None) -> dict[str, float]:
+def _weighted(
+    terms: StoryTerms, idf: dict[str, float], memo: Vectors | None
+) -> tuple[dict[str, float], float]:
+    """The terms' weighted vector and its norm, from `memo` when it holds them."""
     if memo is None:
-        return _vector(terms, idf)
+        vector = _vector(terms, idf)
+        return vector, _norm(vector)
     found = memo.get(id(terms))
     if found is None or found[0] is not terms:
-        found = memo[id(terms)] = (terms, _vector(terms, idf))
-    return found[1]
+        vector = _vector(terms, idf)
+        found = memo[id(terms)] = (terms, vector, _norm(vector))
+    return found[1], found[2]
 
 
 def similarity(
@@ -407,7 +413,7 @@ def similarity(
     """Cosine of the two articles' words and figures, each weighted by its rarity (`idf`) among
     the articles of the same days, title words weighing TITLE_WEIGHT and figures FIGURE_WEIGHT
     times more. `memo` keeps the vectors made for one idf (one comparison's)."""
-    return _cosine(_weighted(a, idf, memo), _weighted(b, idf, memo))
+    return _cosine(*_weighted(a, idf, memo), *_weighted(b, idf, memo))
 
 
 def story_similarity(
@@ -420,8 +426,7 @@ def story_similarity(
     size = len(members)
     get = centroid.get
     for member in members:
-        vector = _weighted(member, idf, memo)
-        norm = math.sqrt(_squares(vector))
+        vector, norm = _weighted(member, idf, memo)
         # Each weight over the member's norm (its unit vector), then over the members' count,
         # added into the centroid without a unit vector made first.
         if norm:
@@ -430,7 +435,7 @@ def story_similarity(
         else:
             for term, weight in vector.items():
                 centroid[term] = get(term, 0.0) + weight / size
-    return _cosine(_weighted(a, idf, memo), centroid)
+    return _cosine(*_weighted(a, idf, memo), centroid, _norm(centroid))
 
 
 def rarities(counts: dict[str, int], terms: Iterable[str], articles: int) -> dict[str, float]:
