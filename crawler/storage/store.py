@@ -43,7 +43,7 @@ from crawler.stories.grouping import (
     index_terms,
     refingerprint,
 )
-from crawler.stories.store import batch_window, keep_revision
+from crawler.stories.store import batch_window, keep_revision, leave_window, resume_window
 from crawler.stories.terms import story_terms
 from crawler.stories.window_setting import DEFAULT_WINDOW_HOURS
 
@@ -448,9 +448,12 @@ def store_articles(
     # (crawler.stories.window): the store lock keeps every other writer out until the commit.
     # Entered before the transaction, so that it is left after the commit: a window is kept
     # for the next batch only once what it holds is committed.
-    with batch_window(db, len(articles)), db.transaction(lock=STORE_LOCK):
-        for article in articles:
-            results.append(_store_one(db, article, window_hours, matched_at))
+    with batch_window(db, len(articles)) as held:
+        with db.transaction(lock=STORE_LOCK):
+            resume_window(db, held)  # under the lock: no other writer until the commit
+            for article in articles:
+                results.append(_store_one(db, article, window_hours, matched_at))
+        leave_window(db, held)
     return results
 
 

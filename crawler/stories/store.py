@@ -147,6 +147,33 @@ def batch_window(db: Database, articles: int) -> Iterator[window.StoryWindow | N
         yield held
 
 
+def database_mark(db: Database) -> tuple[int, int] | None:
+    """What the connection says of the database as it sees it now, equal to an earlier mark of
+    the same connection only when nothing was written since: SQLite's data_version (changed by
+    every commit of another connection, of this process or another) and the connection's own
+    count of rows written. PostgreSQL has no such mark: None."""
+    if not isinstance(db, SQLiteDatabase):
+        return None
+    conn = db.conn
+    return conn.execute("PRAGMA data_version").fetchone()[0], conn.total_changes
+
+
+def resume_window(db: Database, held: window.StoryWindow | None) -> None:
+    """Inside a store batch's transaction, before its first question: the stories the batch
+    kept from the last one on this connection are known again when nothing was written to the
+    database since it committed (its mark, `leave_window`), instead of read again story by
+    story (`veille import` and a long crawl store batch after batch on one connection)."""
+    if held is not None:
+        held.resume(database_mark(db))
+
+
+def leave_window(db: Database, held: window.StoryWindow | None) -> None:
+    """After a store batch's commit: the database's mark, for the next batch's
+    `resume_window`."""
+    if held is not None:
+        held.leave(database_mark(db))
+
+
 def _window(db: Database, low: int, high: int) -> window.StoryWindow:
     """The batch's story window with the hours `low` to `high` read; outside a batch, a window
     of those hours read for this one question (crawler.stories.grouping.find_story holds one

@@ -86,6 +86,10 @@ class StoryWindow:
         self._members: dict[int, dict[tuple[int, int | None, int, int], list]] = {}
         self._groups: dict[int, dict[tuple[int, int | None, int, int], Any]] = {}  # made of them
         self._canonical: dict[int, int | None] = {}
+        # What the last batch knew of stories (members, groups, articles' stories), held by
+        # `begin` for `resume`, and the mark of the database that batch left (`leave`).
+        self._held_over: tuple[dict, dict, dict[int, int | None]] | None = None
+        self._left: object | None = None
         # Each article's story (None: none), as read in this batch (`begin` forgets them: another
         # writer may have moved articles between batches); kept in step with fold_story.
         self.stories: dict[int, int | None] = {}
@@ -187,14 +191,40 @@ class StoryWindow:
 
     def begin(self, db: Any) -> None:
         """A new batch on `db`: every hour is checked again, story members are read again
-        (other processes may have added to them); a story's first article stays known."""
+        (other processes may have added to them); a story's first article stays known. What
+        the last batch knew of stories is held over until `resume` says whether the database
+        is as that batch left it."""
+        same = db is self.db
         self.db = db
         self._ready = None
         self._checked = set()
         self._checked_span = None
+        self._held_over = (self._members, self._groups, self.stories) if same else None
         self._members = {}
         self._groups = {}
         self.stories = {}
+
+    def leave(self, mark: object | None) -> None:
+        """The batch's writes are committed; `mark` is what the caller's connection says of the
+        database now (None: nothing it can compare)."""
+        self._left = mark
+
+    def resume(self, mark: object | None) -> bool:
+        """Called inside the new batch's transaction, before any question: when `mark` equals
+        the one the last batch left with, on the same connection (`begin`), nothing was written
+        to the database since, and the stories' members, groups and articles' stories known
+        then are known again instead of read again. True when they are."""
+        held, left = self._held_over, self._left
+        self._held_over = self._left = None
+        if held is None or mark is None or mark != left:
+            return False
+        members, groups, stories = held
+        # Anything read since `begin` is the same rows (nothing changed): kept as read.
+        members.update(self._members)
+        groups.update(self._groups)
+        stories.update(self.stories)
+        self._members, self._groups, self.stories = members, groups, stories
+        return True
 
     def trim(self) -> None:
         """Keep only the hours of the range counted last (the latest article's window) once

@@ -1,0 +1,152 @@
+"""A store batch on the connection of the batch before it knows again what that batch knew of
+stories (members, groups, articles' stories) when nothing was written to the database since it
+committed (crawler.stories.store.resume_window), and reads them again otherwise: a write by
+another connection (SQLite's data_version) or by this one (its count of rows written)."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import replace
+
+from crawler.storage import store
+from crawler.stories import store as story_store
+from tests.stored_articles import stored_article
+from tests.story_corpus import prepared_week, story_partition
+
+MEMBERS = "FROM articles WHERE story_id = "
+
+
+def _stored(db, count: int) -> list[int]:
+    store.add_sources(db, ["a"])
+    return [
+        article_id
+        for article_id, _ in store.store_articles(
+            db,
+            [
+                stored_article(
+                    "a", f"https://a.ma/{i}", f"Titre {i}", f"texte {i}", body_hash=f"h{i}"
+                )
+                for i in range(count)
+            ],
+        )
+    ]
+
+
+@contextlib.contextmanager
+def _batch(db):
+    """What store_articles does around its articles: the window, the transaction, resumed
+    inside it, left after the commit."""
+    with story_store.batch_window(db, 1) as held:
+        with db.transaction(lock=store.STORE_LOCK):
+            story_store.resume_window(db, held)
+            # A range of hours counted, as every stored article's lookup does (a window that
+            # counted none is not kept).
+            story_store.range_counts(db, 0, 1)
+            yield held
+        story_store.leave_window(db, held)
+
+
+def _members(db, story_id: int, canonical: int) -> list:
+    return story_store.story_members(db, story_id, canonical, 10, 400)
+
+
+def _story(db, article_id: int) -> tuple[int, int]:
+    story_id = db.execute("SELECT story_id FROM articles WHERE id = ?", (article_id,)).fetchone()[0]
+    return story_id, story_store.canonical_article(db, story_id)
+
+
+def _reads(db, ask) -> tuple[object, list[str]]:
+    statements: list[str] = []
+    db.conn.set_trace_callback(statements.append)
+    try:
+        answer = ask()
+    finally:
+        db.conn.set_trace_callback(None)
+    return answer, [s for s in statements if MEMBERS in s]
+
+
+def test_a_batch_after_an_unchanged_database_reads_no_member_again(tmp_path):
+    db = store.open_database(tmp_path / "v.db")
+    (first,) = _stored(db, 1)
+    story = _story(db, first)
+    with _batch(db):
+        rows, reads = _reads(db, lambda: _members(db, *story))
+    assert reads and [r.title for r in rows] == ["Titre 0"]
+    with _batch(db):
+        again, reads = _reads(db, lambda: _members(db, *story))
+    assert reads == [] and again == rows
+
+
+def test_a_write_by_another_connection_makes_the_next_batch_read_members_again(tmp_path):
+    db = store.open_database(tmp_path / "v.db")
+    (first,) = _stored(db, 1)
+    story = _story(db, first)
+    with _batch(db):
+        _members(db, *story)
+    other = store.open_database(tmp_path / "v.db")  # another process, as SQLite sees it
+    changed = stored_article("a", "https://a.ma/0", "Titre changé", "texte 0 changé")
+    store.update_article(other, first, changed)
+    with _batch(db):
+        rows, reads = _reads(db, lambda: _members(db, *story))
+    assert reads and [r.title for r in rows] == ["Titre changé"]
+
+
+def test_a_write_by_the_same_connection_makes_the_next_batch_read_members_again(tmp_path):
+    db = store.open_database(tmp_path / "v.db")
+    (first,) = _stored(db, 1)
+    story = _story(db, first)
+    with _batch(db):
+        _members(db, *story)
+    # A revision stored between two batches on the batch's own connection (a crawl's update).
+    store.update_article(db, first, stored_article("a", "https://a.ma/0", "Titre revu", "texte"))
+    with _batch(db):
+        rows, reads = _reads(db, lambda: _members(db, *story))
+    assert reads and [r.title for r in rows] == ["Titre revu"]
+
+
+def test_a_batch_on_another_connection_reads_members_again(tmp_path):
+    """The mark is the connection's own: another connection's batch (another crawl's, in the
+    same process and window) cannot compare it, and reads again."""
+    db = store.open_database(tmp_path / "v.db")
+    (first,) = _stored(db, 1)
+    story = _story(db, first)
+    with _batch(db):
+        _members(db, *story)
+    other = store.open_database(tmp_path / "v.db")
+    with _batch(other) as held:
+        assert held is not None
+        _, reads = _reads(other, lambda: _members(other, *story))
+    assert reads
+
+
+def test_batches_resumed_group_as_batches_that_read_everything_again(tmp_path, monkeypatch):
+    """The labelled week stored in batches on one connection: the same stories, story index
+    and hours whether each batch knows again what the one before knew or reads it again."""
+    prepared = prepared_week(600)
+    resumed: list[bool] = []
+    real = story_store.window.StoryWindow.resume
+
+    def spy(self, mark):
+        resumed.append(real(self, mark))
+        return resumed[-1]
+
+    monkeypatch.setattr(story_store.window.StoryWindow, "resume", spy)
+    kept = store.open_database(tmp_path / "kept.db")
+    store.add_sources(kept, sorted({a.source for a in prepared}))
+    for start in range(0, len(prepared), 25):
+        store.store_articles(kept, prepared[start : start + 25])
+    assert resumed.count(True) == len(resumed) - 1  # all but the first batch
+    monkeypatch.setattr(story_store, "database_mark", lambda db: None)
+    fresh = store.open_database(tmp_path / "fresh.db")
+    store.add_sources(fresh, sorted({a.source for a in prepared}))
+    for start in range(0, len(prepared), 25):
+        store.store_articles(fresh, [replace(a) for a in prepared[start : start + 25]])
+    assert story_partition(kept) == story_partition(fresh)
+    assert len(story_partition(kept)) < len(prepared)  # stories did form
+    for table in ("story_index ORDER BY article_id", "story_hours ORDER BY hour"):
+        assert (
+            kept.execute(f"SELECT * FROM {table}").fetchall()
+            == fresh.execute(f"SELECT * FROM {table}").fetchall()
+        )
+    stories = "SELECT id, canonical_article_id, title FROM stories ORDER BY id"
+    assert kept.execute(stories).fetchall() == fresh.execute(stories).fetchall()
