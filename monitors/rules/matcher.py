@@ -18,7 +18,8 @@ import bisect
 import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
-from itertools import accumulate, repeat
+from itertools import accumulate, count, islice, repeat
+from operator import add
 from typing import NamedTuple, assert_never
 
 import ahocorasick
@@ -71,16 +72,39 @@ class MatchResult:
 # -- folded fields -----------------------------------------------------------------------------------
 
 
-@dataclass
 class _Field:
-    """A field folded for matching: one token per word, each with its place in the original."""
+    """A field folded for matching: one token per word, each with its place in the original.
 
-    name: str
-    original: str
-    padded: str  # " tok tok ¶ tok " — what the automaton scans
-    token_starts: list[int]  # start of each token in `padded`
-    sentence: list[int]  # sentence number of each token
-    folded: FoldedWords  # the words, and their places in `original` when asked
+    Each token's start in `padded` and sentence number are made only for a field the automaton
+    found something in (about half of them: a field with no term of any watchlist needs
+    neither)."""
+
+    def __init__(
+        self, name: str, original: str, padded: str, stems: list[str], folded: FoldedWords
+    ) -> None:
+        self.name = name
+        self.original = original
+        self.padded = padded  # " tok tok ¶ tok " — what the automaton scans
+        self._stems = stems
+        self.folded = folded  # the words, and their places in `original` when asked
+
+    @functools.cached_property
+    def token_starts(self) -> list[int]:
+        """The start of each token in `padded`: one past the end of the one before (the
+        first at 1), the lengths added up in C (each token's start is 1 + its index + the
+        lengths of the tokens before it)."""
+        stems = self._stems
+        if not stems:
+            return []
+        return list(
+            map(add, accumulate(map(len, islice(stems, len(stems) - 1)), initial=1), count())
+        )
+
+    @functools.cached_property
+    def sentence(self) -> list[int]:
+        """The sentence number of each token (a sentence break is a token of the next
+        sentence)."""
+        return list(accumulate(map(SENTENCE_BREAK.__eq__, self.folded.words), initial=0))[1:]
 
     @functools.cached_property
     def bounds(self) -> tuple[list[int], list[int]]:
@@ -116,13 +140,9 @@ def _fold_field(name: str, original: str) -> _Field:
     folded = FoldedWords(original, sentences=True)
     words = folded.words
     if not words:
-        return _Field(name, original, "  ", [], [], folded)
+        return _Field(name, original, "  ", [], folded)
     stems = list(map(_STEMS.__getitem__, words))
-    # Each token starts one past the end of the one before (the padded text's first at 1); a
-    # sentence break is a token of the next sentence.
-    starts = list(accumulate([len(stem) + 1 for stem in stems[:-1]], initial=1))
-    sentences = list(accumulate(map(SENTENCE_BREAK.__eq__, words), initial=0))[1:]
-    return _Field(name, original, " " + " ".join(stems) + " ", starts, sentences, folded)
+    return _Field(name, original, " " + " ".join(stems) + " ", stems, folded)
 
 
 # -- compiled patterns -------------------------------------------------------------------------------
@@ -347,14 +367,17 @@ class Matcher:
         # place, and a place found again (through another key) is not made twice.
         found: dict[int, dict[tuple[str, int], _Position]] = {}
         for f in fields:
-            name, starts, sentence = f.name, f.token_starts, f.sentence
-            count = len(starts)
+            name = f.name
+            starts: list[int] | None = None
             for end, values in self._automaton.iter(f.padded):
+                if starts is None:  # the field's first hit: its tokens' places made now
+                    starts, sentence = f.token_starts, f.sentence
+                    tokens = len(starts)
                 for atom_id, length, key_len in values:
                     # keys start with the space before the first token
                     first = bisect.bisect_left(starts, end - key_len + 2)
                     last = first + length - 1
-                    if last >= count:
+                    if last >= tokens:
                         continue
                     places = found.get(atom_id)
                     if places is None:
