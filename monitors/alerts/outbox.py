@@ -94,6 +94,9 @@ def record_matches(
     clock = now or datetime.now(UTC)
     stamp = iso(clock)
     created = 0
+    if not results:  # most articles: nothing to record but the mark
+        crawler_store.mark_matched(db, article_id, stamp)
+        return created
     story_id, revision, language = alerts_store.article_story(db, article_id)
     source: str | None = None
     for result in results:
