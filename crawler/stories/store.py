@@ -271,6 +271,8 @@ def stories_of(db: Database, article_ids: list[int]) -> set[int]:
     """The stories these articles belong to (a batch's story window remembers those read: the
     same candidates come up for article after article)."""
     held = window.active(db)
+    if held is not None:
+        held.recall_stories(article_ids)
     known: dict[int, int | None] = {} if held is None else held.stories
     missing = [a for a in article_ids if a not in known]
     if missing:

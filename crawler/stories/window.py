@@ -86,10 +86,13 @@ class StoryWindow:
         self._members: dict[int, dict[tuple[int, int | None, int, int], list]] = {}
         self._groups: dict[int, dict[tuple[int, int | None, int, int], Any]] = {}  # made of them
         self._canonical: dict[int, int | None] = {}
-        # What the last batch knew of stories (members, groups, articles' stories), held by
-        # `begin` for `resume`, and the mark of the database that batch left (`leave`).
+        # What the last batch used of stories (members, groups, articles' stories), held by
+        # `begin` for `resume`, and the mark of the database that batch left (`leave`); once
+        # resumed, `_earlier`: asked after this batch's own (and moved into them when found),
+        # so that what is kept is what the last two batches used, not every story stored.
         self._held_over: tuple[dict, dict, dict[int, int | None]] | None = None
         self._left: object | None = None
+        self._earlier: tuple[dict, dict, dict[int, int | None]] = ({}, {}, {})
         # Each article's story (None: none), as read in this batch (`begin` forgets them: another
         # writer may have moved articles between batches); kept in step with fold_story.
         self.stories: dict[int, int | None] = {}
@@ -200,6 +203,7 @@ class StoryWindow:
         self._checked = set()
         self._checked_span = None
         self._held_over = (self._members, self._groups, self.stories) if same else None
+        self._earlier = ({}, {}, {})
         self._members = {}
         self._groups = {}
         self.stories = {}
@@ -212,19 +216,37 @@ class StoryWindow:
     def resume(self, mark: object | None) -> bool:
         """Called inside the new batch's transaction, before any question: when `mark` equals
         the one the last batch left with, on the same connection (`begin`), nothing was written
-        to the database since, and the stories' members, groups and articles' stories known
-        then are known again instead of read again. True when they are."""
+        to the database since, and the stories' members, groups and articles' stories the last
+        batch used are known again instead of read again (those this batch does not use are
+        dropped at the next `begin`). True when they are."""
         held, left = self._held_over, self._left
         self._held_over = self._left = None
         if held is None or mark is None or mark != left:
             return False
-        members, groups, stories = held
-        # Anything read since `begin` is the same rows (nothing changed): kept as read.
-        members.update(self._members)
-        groups.update(self._groups)
-        stories.update(self.stories)
-        self._members, self._groups, self.stories = members, groups, stories
+        self._earlier = held
         return True
+
+    def _story_entry(self, kept: dict[int, dict], earlier: dict[int, dict], story_id: int) -> dict:
+        """A story's entry in this batch's `kept` (members or groups), taken from the last
+        batch's when only that one has it; empty when neither has."""
+        entry = kept.get(story_id)
+        if entry is None:
+            entry = earlier.pop(story_id, None)
+            if entry is None:
+                return {}
+            kept[story_id] = entry
+        return entry
+
+    def recall_stories(self, article_ids: Iterable[int]) -> None:
+        """The stories of these articles that the last batch knew (`resume`), known in this
+        batch's `stories` too."""
+        earlier = self._earlier[2]
+        if not earlier:
+            return
+        stories = self.stories
+        for article_id in article_ids:
+            if article_id not in stories and article_id in earlier:
+                stories[article_id] = earlier.pop(article_id)
 
     def trim(self) -> None:
         """Keep only the hours of the range counted last (the latest article's window) once
@@ -595,25 +617,26 @@ class StoryWindow:
         self._canonical[story_id] = article_id
 
     def members(self, key: tuple[int, int | None, int, int]) -> list | None:
-        kept = self._members.get(key[0])
-        return None if kept is None else kept.get(key)
+        return self._story_entry(self._members, self._earlier[0], key[0]).get(key)
 
     def remember_members(self, key: tuple[int, int | None, int, int], rows: list) -> None:
+        self._story_entry(self._members, self._earlier[0], key[0])  # the last batch's too
         self._members.setdefault(key[0], {})[key] = rows
 
     def group(self, key: tuple[int, int | None, int, int]) -> Any:
         """What a caller made of a story's members (None: not made, or read again since)."""
-        kept = self._groups.get(key[0])
-        return None if kept is None else kept.get(key)
+        return self._story_entry(self._groups, self._earlier[1], key[0]).get(key)
 
     def remember_group(self, key: tuple[int, int | None, int, int], made: Any) -> None:
+        self._story_entry(self._groups, self._earlier[1], key[0])  # the last batch's too
         self._groups.setdefault(key[0], {})[key] = made
 
     def story_group(self, story_id: int, limit: int, lead: int) -> tuple[int | None, Any] | None:
         """(first article, what a caller made of the members) of a story whose group of
         `limit` members and `lead` characters is kept, without its first article asked first
         (None: none kept)."""
-        for (_, canonical, kept_limit, kept_lead), made in self._groups.get(story_id, {}).items():
+        groups = self._story_entry(self._groups, self._earlier[1], story_id)
+        for (_, canonical, kept_limit, kept_lead), made in groups.items():
             if kept_limit == limit and kept_lead == lead:
                 return canonical, made
         return None
@@ -622,12 +645,14 @@ class StoryWindow:
         """An article joined the story: its members are read again."""
         self._members.pop(story_id, None)
         self._groups.pop(story_id, None)
+        self._earlier[0].pop(story_id, None)
+        self._earlier[1].pop(story_id, None)
 
     def moved(self, story_id: int, into: int) -> None:
         """The articles of one story were put in another (fold_story)."""
-        stories = self.stories
-        for article_id in [a for a, s in stories.items() if s == story_id]:
-            stories[article_id] = into
+        for stories in (self.stories, self._earlier[2]):
+            for article_id in [a for a, s in stories.items() if s == story_id]:
+                stories[article_id] = into
 
     def replaced(self, hours: Iterable[int]) -> None:
         """An article's terms were replaced (an update, a back-fill): its old and new hours are
