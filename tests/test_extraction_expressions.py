@@ -157,6 +157,64 @@ def test_the_main_extractor_gives_trafilaturas_body(name, html):
     assert lxml.etree.tostring(ours[0]) == lxml.etree.tostring(theirs[0])
 
 
+# Pages whose main pass finds little (under MIN_EXTRACTED_SIZE), so the main extractor's
+# recovery reads its copy of the tree: wild paragraphs outside the container, and nothing else.
+SHORT_PAGES = [
+    "<html><body><div class='entry-content'><p>Short body.</p></div>"
+    + "".join(
+        f"<section><p>Wild paragraph {i} with some words of its own.</p></section>"
+        for i in range(8)
+    )
+    + "</body></html>",
+    "<html><body><article><p>Only a line.</p></article><table><tr><td>A cell of text that the"
+    " recovery can take, long enough to count for something.</td></tr></table>"
+    "<div><p>Another paragraph, beyond the article, that only the recovery reads.</p></div>"
+    "</body></html>",
+    "<html><body><p>One paragraph alone.</p></body></html>",
+]
+
+
+@pytest.mark.parametrize(
+    "html",
+    [html for _, html in PAGES] + SHORT_PAGES,
+    ids=[name for name, _ in PAGES] + [f"short-{i}" for i in range(len(SHORT_PAGES))],
+)
+@pytest.mark.parametrize("focus", ["balanced", "recall"])
+def test_the_recoverys_copy_built_when_read_is_trafilaturas(html, focus):
+    """main_text.extract_content given the means to build its tree again (as reading.py gives
+    it) returns trafilatura's body and text, on pages where the recovery reads that tree and
+    where it does not."""
+    tree = parse_page(html)
+    options = copy.copy(reading.OPTIONS)
+    options.focus = focus
+
+    def build():
+        built.append(True)
+        return convert_tags(tree_cleaning(copy.copy(tree), options), options, None)
+
+    built: list[bool] = []
+    cleaned = build()
+    theirs = trafilatura.main_extractor.extract_content(copy.deepcopy(cleaned), options)
+    ours = main_text.extract_content(cleaned, options, build)
+    assert ours[1] == theirs[1]
+    assert lxml.etree.tostring(ours[0]) == lxml.etree.tostring(theirs[0])
+    assert len(built) in (1, 2)  # built again at most once, by the recovery
+
+
+def test_the_recoverys_copy_is_built_on_short_pages():
+    for html in SHORT_PAGES:
+        tree = parse_page(html)
+        options = copy.copy(reading.OPTIONS)
+        built: list[bool] = []
+
+        def build(tree=tree, options=options, built=built):
+            built.append(True)
+            return convert_tags(tree_cleaning(copy.copy(tree), options), options, None)
+
+        main_text.extract_content(build(), options, build)
+        assert len(built) == 2, html  # once above, once by the recovery
+
+
 # The code and expressions walked here, as read when this was written (trafilatura 2.3.1).
 READ = {
     trafilatura.main_extractor.extract_content: "f0270c94ac5f30b5",

@@ -7,12 +7,19 @@ those expressions cost more than the rest of its work.
 Its functions run here as trafilatura wrote them, each reading those lists (and the function it
 calls next) from a namespace of its own instead of its module's: no line of theirs is copied,
 and `tests/test_extraction_expressions.py` fails if their source changes.
+
+`extract_content` also deep-copies the whole tree before its main pass, for the wild-text
+recovery that runs only where that pass finds little (on none of bench/pipeline.py's 800 pages).
+Given the means to build the same tree again, its copy here is a `_Backup` that builds it only
+when the recovery reads it.
 """
 
 from __future__ import annotations
 
+import contextvars
+import copy
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import lxml.etree
@@ -68,15 +75,66 @@ _extract = _rebound(
     ],
     prune_unwanted_sections=_prune_unwanted_sections,
 )
-_extract_content = _rebound(trafilatura_main.extract_content, _extract=_extract)
+
+
+class _Backup:
+    """extract_content's deep copy of the tree before its main pass, built again (by the same
+    steps that built that tree) only when its recovery reads it."""
+
+    def __init__(self, build: Callable[[], lxml.html.HtmlElement]) -> None:
+        self._build = build
+        self._tree: lxml.html.HtmlElement | None = None
+
+    @property
+    def tree(self) -> lxml.html.HtmlElement:
+        if self._tree is None:
+            self._tree = self._build()
+        return self._tree
+
+    def iter(self, *tags: str) -> Iterator[lxml.etree._Element]:
+        return self.tree.iter(*tags)
+
+
+# How the tree extract_content is given can be built again, for the call under way.
+_building: contextvars.ContextVar[Callable[[], lxml.html.HtmlElement] | None] = (
+    contextvars.ContextVar("_building", default=None)
+)
+
+
+def _deepcopy(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement | _Backup:
+    build = _building.get()
+    return copy.deepcopy(tree) if build is None else _Backup(build)
+
+
+def _recover_wild_text(
+    tree: lxml.html.HtmlElement | _Backup, *args: Any, **kwargs: Any
+) -> lxml.etree._Element:
+    return trafilatura_main.recover_wild_text(
+        tree.tree if isinstance(tree, _Backup) else tree, *args, **kwargs
+    )
+
+
+_extract_content = _rebound(
+    trafilatura_main.extract_content,
+    _extract=_extract,
+    deepcopy=_deepcopy,
+    recover_wild_text=_recover_wild_text,
+)
 
 if len(OVERALL_DISCARD_XPATH) != 2:
     raise ValueError("trafilatura's OVERALL_DISCARD_XPATH changed: read it again")
 
 
 def extract_content(
-    cleaned_tree: lxml.html.HtmlElement, options: Extractor
+    cleaned_tree: lxml.html.HtmlElement,
+    options: Extractor,
+    build: Callable[[], lxml.html.HtmlElement] | None = None,
 ) -> tuple[lxml.etree._Element, str]:
     """`trafilatura.main_extractor.extract_content(cleaned_tree, options)`: the same body and
-    text."""
-    return _extract_content(cleaned_tree, options)
+    text. `build`, where given, must make a new tree the same as `cleaned_tree` is now: the copy
+    the recovery reads is then built by it when needed, instead of copied on every page."""
+    token = _building.set(build)
+    try:
+        return _extract_content(cleaned_tree, options)
+    finally:
+        _building.reset(token)

@@ -370,7 +370,11 @@ def _extract_and_compare(
 ) -> tuple[lxml.etree._Element, str]:
     """trafilatura's main extractor, then its comparison with readability and justext."""
     tree = page.tree
-    body, text = extract_content(cleaned_tree, options)
+    # The cleaned tree is _prepare_tree's of the page's tree with these options: built again by
+    # it only where the main extractor's recovery needs a copy of it.
+    body, text = extract_content(
+        cleaned_tree, options, lambda: _prepare_tree(tree, options, options.url)[0]
+    )
     if options.fast:
         return body, text
     len_text = len(text)
@@ -379,7 +383,7 @@ def _extract_and_compare(
     if not _readability_cannot_win(page, body, len_text, options):
         return compare_extraction(cleaned_tree_backup, copy.copy(tree), body, text, options)
     # The rest of compare_extraction, as it runs when readability's text is not preferred.
-    unclean = bool(body.xpath(SANITIZED_XPATH))
+    unclean = bool(_SANITIZED(body))
     if unclean or len_text < options.min_extracted_size:
         body2, text2 = justext_rescue(cleaned_tree_backup, options)
         len_text2 = len(text2)
@@ -394,6 +398,17 @@ def _extract_and_compare(
     return body, text
 
 
+# compare_extraction's and _prefer_readability's expressions, compiled once instead of on each
+# call (`body.xpath(path)` compiles its path every time).
+_SANITIZED = lxml.etree.XPath(SANITIZED_XPATH)
+_PARAGRAPH_TEXT = lxml.etree.XPath(".//p//text()")
+
+
+def _count(element: lxml.etree._Element, tag: str) -> int:
+    """len(element.findall(f".//{tag}")), without ElementPath's steps in Python."""
+    return sum(1 for _ in element.iterdescendants(tag))
+
+
 def _readability_cannot_win(
     page: _Page, body: lxml.etree._Element, len_text: int, options: Extractor
 ) -> bool:
@@ -403,7 +418,7 @@ def _readability_cannot_win(
     recall, longer at all)."""
     if not len_text:
         return False
-    if not body.xpath(".//p//text()") or len(body.findall(".//table")) > len(body.findall(".//p")):
+    if not _PARAGRAPH_TEXT(body) or _count(body, "table") > _count(body, "p"):
         return False
     if _escapes_grow(page.tree):
         return False
