@@ -10,11 +10,11 @@ from pathlib import Path
 import lxml.etree
 import lxml.html
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from trafilatura.utils import load_html
+from trafilatura.utils import load_html, repair_faulty_html
 
-from crawler.extraction import boilerplate, extract, metadata
+from crawler.extraction import boilerplate, extract, metadata, parsing
 from crawler.extraction.parsing import parse_page
 
 REAL_PAGES = sorted((Path(__file__).parent / "fixtures" / "realpages").glob("*.html"))
@@ -35,6 +35,34 @@ def test_the_page_is_parsed_as_trafilatura_parses_it(page):
 def test_what_is_not_a_page_is_refused_as_trafilatura_refuses_it(html):
     ours, theirs = parse_page(html), load_html(html)
     assert (ours is None) == (theirs is None)
+
+
+# Pieces of a page's start for the repairs: the characters XML forbids (and their neighbours),
+# every line break str.splitlines knows, doctypes to repair or not, a self-closing <html/>, and
+# runs long enough to put the fourth line across 512 and 4,096 characters.
+_PAGE_PARTS = st.sampled_from(
+    [chr(code) for code in [*range(0x00, 0x21), 0x7F, 0x85, 0xA0, 0xFFFD, 0xFFFE, 0xFFFF]]
+    + ["\u2028", "\u2029", "\r\n", "\ud800", "\U0001f600", "é", "ع", "x", "/", ">", "<"]
+    + [
+        "<!DOCTYPE html>",
+        "<!doctype html PUBLIC '-//W3C//DTD XHTML 1.0//EN' 'x'/>",
+        "< ! DOCTYPE x/>",
+    ]
+    + ["<html/>", "<html lang='fr' />", "<html>", "<body><p>text</p></body>", "/>"]
+    + ["a" * 130, "b" * 600, "c" * 4000]
+)
+
+
+@given(st.lists(_PAGE_PARTS, max_size=40).map("".join), st.booleans())
+@example("\n\n\n<html>" + "b" * 600 + "/>\n", False)  # the fourth line across 512 characters
+@example("x\ny\nz\n" + "w" * 505 + "\r\n<html/>\n", False)  # a break across 512 characters
+@example("\n\n<html/>\n" + "a" * 5000, True)
+@settings(max_examples=400)
+def test_the_page_is_repaired_as_trafilatura_repairs_it(page, doctype_first):
+    if doctype_first:
+        page = "<!DOCTYPE html/>" + page
+    beginning = page[:50].lower()
+    assert parsing.repair_page(page, beginning) == repair_faulty_html(page, beginning)
 
 
 _NAME_PARTS = st.sampled_from(
