@@ -142,6 +142,46 @@ EXPRESSIONS = [*RAW_TREE_PRUNE_XPATH, *REMOVE_COMMENTS_AND_LISTS_XPATH, BASIC_CL
 
 
 @pytest.mark.parametrize("name,html", PAGES, ids=[name for name, _ in PAGES])
+def test_the_trees_prepared_are_trafilaturas(name, html):
+    """reading._prepare_tree's converted tree, and its cleaned tree built when read, are those
+    of trafilatura's _prepare_tree, in both focuses."""
+    tree = parse_page(html)
+    for focus in ("balanced", "recall"):
+        options = copy.copy(reading.OPTIONS)
+        options.focus = focus
+        theirs = trafilatura.core._prepare_tree(tree, options, "https://example.org/")
+        ours = reading._prepare_tree(tree, options, "https://example.org/")
+        assert lxml.etree.tostring(ours[0]) == lxml.etree.tostring(theirs[0])
+        assert lxml.etree.tostring(ours[1].tree) == lxml.etree.tostring(theirs[1])
+
+
+def test_the_cleaned_tree_is_built_where_justext_reads_it(monkeypatch):
+    """The made pages reach justext on the cleaned tree (after readability and where
+    readability is skipped), and that tree is built there and only there: the text compared
+    with bare_extraction above is read from a built tree."""
+    built, read = [], []
+    prepare, reading_of = reading._prepare_tree, reading.read
+
+    def counting_prepare(tree, options, url):
+        cleaned, backup = prepare(tree, options, url)
+        build = backup._build
+        backup._build = lambda: built.append(True) or build()
+        return cleaned, backup
+
+    def counting_read(tree):
+        read.append(True)
+        return reading_of(tree)
+
+    monkeypatch.setattr(reading, "_prepare_tree", counting_prepare)
+    monkeypatch.setattr(reading, "read", counting_read)
+    for html in CRAFTED.values():
+        for focus in ("balanced", "recall"):
+            reading.trafilatura_text(parse_page(html), "https://example.org/", focus)
+    assert read
+    assert len(built) == len(read)
+
+
+@pytest.mark.parametrize("name,html", PAGES, ids=[name for name, _ in PAGES])
 def test_expressions_answered_from_names_select_what_trafilaturas_select(name, html):
     tree = parse_page(html)
     names = reading.PageNames(tree)
@@ -219,6 +259,7 @@ READ = {
     trafilatura.core.bare_extraction: "2e57adb3062086f9",
     trafilatura.core.trafilatura_sequence: "f03dc4d2946dacbd",
     trafilatura.core._extract_and_compare: "f7d056c2118222e8",
+    trafilatura.core._prepare_tree: "9595f0642825c2c7",
     trafilatura.external.compare_extraction: "2d3d1ffea3ba469f",
     trafilatura.external._prefer_readability: "f6ee688e9ae60074",
     html2txt: "a8c97eab2097c57d",

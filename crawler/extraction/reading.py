@@ -51,7 +51,6 @@ from trafilatura.core import (
     ESCALATION_MAX_LENGTH,
     ESCALATION_PAGE_SHARE,
     _forum_thread_page,
-    _prepare_tree,
 )
 from trafilatura.external import (
     JUSTEXT_OVERRIDE_RATIO,
@@ -59,6 +58,7 @@ from trafilatura.external import (
     compare_extraction,
     justext_rescue,
 )
+from trafilatura.htmlprocessing import convert_tags, tree_cleaning
 from trafilatura.readability_lxml import FRAME_TAGS as READABILITY_FRAME_TAGS
 from trafilatura.readability_lxml import REGEXES as READABILITY_REGEXES
 from trafilatura.settings import BASIC_CLEAN_XPATH, Extractor
@@ -66,7 +66,7 @@ from trafilatura.xml import delete_element, xmltotxt
 from trafilatura.xpaths import RAW_TREE_PRUNE_XPATH, REMOVE_COMMENTS_AND_LISTS_XPATH
 
 from crawler.extraction.expressions import comment_sections
-from crawler.extraction.main_text import extract_content
+from crawler.extraction.main_text import DeferredTree, extract_content, read, rebound
 
 logger = logging.getLogger(__name__)
 
@@ -362,16 +362,38 @@ class _Page:
         return self.text_bound - unlikely_text(self.tree)
 
 
+def _prepare_tree(
+    tree: lxml.html.HtmlElement, options: Extractor, url: str | None
+) -> tuple[lxml.html.HtmlElement, DeferredTree]:
+    """`trafilatura.core._prepare_tree`: the tree cleaned and converted, and the cleaned tree
+    before its conversion, which only justext reads (on none of the 400 fixture pages of
+    bench/pipeline.py, about one real page in ten): made again by the same cleaning when it
+    does, instead of copied on every page. The tree and the options must not change meanwhile
+    (nothing in the cascade changes them)."""
+    cleaned = convert_tags(tree_cleaning(copy.copy(tree), options), options, url)
+    return cleaned, DeferredTree(lambda: tree_cleaning(copy.copy(tree), options))
+
+
+def _justext_rescue(
+    tree: lxml.html.HtmlElement | DeferredTree, options: Extractor
+) -> tuple[lxml.etree._Element, str]:
+    return justext_rescue(read(tree), options)
+
+
+# trafilatura's comparison, its own code, handed the cleaned tree as a DeferredTree.
+_compare_extraction = rebound(compare_extraction, justext_rescue=_justext_rescue)
+
+
 def _extract_and_compare(
     cleaned_tree: lxml.html.HtmlElement,
-    cleaned_tree_backup: lxml.html.HtmlElement,
+    cleaned_tree_backup: DeferredTree,
     page: _Page,
     options: Extractor,
 ) -> tuple[lxml.etree._Element, str]:
     """trafilatura's main extractor, then its comparison with readability and justext."""
     tree = page.tree
-    # The cleaned tree is _prepare_tree's of the page's tree with these options: built again by
-    # it only where the main extractor's recovery needs a copy of it.
+    # The converted tree, built again by the same steps only where the main extractor's
+    # recovery reads a copy of it.
     body, text = extract_content(
         cleaned_tree, options, lambda: _prepare_tree(tree, options, options.url)[0]
     )
@@ -381,11 +403,11 @@ def _extract_and_compare(
     if options.focus == "recall" and len_text > options.min_extracted_size * 10:
         return body, text  # compare_extraction's own bypass
     if not _readability_cannot_win(page, body, len_text, options):
-        return compare_extraction(cleaned_tree_backup, copy.copy(tree), body, text, options)
+        return _compare_extraction(cleaned_tree_backup, copy.copy(tree), body, text, options)
     # The rest of compare_extraction, as it runs when readability's text is not preferred.
     unclean = bool(_SANITIZED(body))
     if unclean or len_text < options.min_extracted_size:
-        body2, text2 = justext_rescue(cleaned_tree_backup, options)
+        body2, text2 = justext_rescue(read(cleaned_tree_backup), options)
         len_text2 = len(text2)
         if unclean:
             accept = len_text <= JUSTEXT_OVERRIDE_RATIO * len_text2 and (
