@@ -14,7 +14,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from trafilatura.utils import load_html, repair_faulty_html
 
-from crawler.extraction import boilerplate, extract, metadata, parsing
+from crawler.extraction import boilerplate, extract, metadata, parsing, recall
 from crawler.extraction.parsing import parse_page
 
 REAL_PAGES = sorted((Path(__file__).parent / "fixtures" / "realpages").glob("*.html"))
@@ -109,6 +109,10 @@ _FRAGMENTS = [
     '<meta itemprop="datePublished"></head><body><article><time>no value</time>'
     '<time datetime="2026-11-20T08:30">x</time></article><time datetime="2026-11-21T09:00">y'
     "</time><footer><nav>n</nav></footer></body></html>",
+    '<html><head><meta name="description" content="one"><meta property="og:description">'
+    '<meta name="twitter:description" property="og:description" content="two">'
+    '<meta name="Description" content="not this"><meta content="nor this"></head><body>'
+    '<div><meta property="og:description" content="three"></div></body></html>',
 ]
 _LANGUAGES = lxml.etree.XPath("/html/@lang | //meta[@property='og:locale']/@content")
 _TIMES = lxml.etree.XPath(
@@ -116,6 +120,10 @@ _TIMES = lxml.etree.XPath(
     " | //meta[@itemprop='datePublished']/@content | //article//time/@datetime"
 )
 _TAGS = lxml.etree.XPath("//nav | //aside | //footer | //form | //header")
+_DESCRIPTIONS = lxml.etree.XPath(
+    "//meta[@name='description' or @property='og:description' or @name='twitter:description']"
+    "/@content"
+)
 _TREES = [
     *(parse_page(page.read_bytes()) for page in REAL_PAGES),
     *(lxml.html.fromstring(fragment) for fragment in _FRAGMENTS),
@@ -128,14 +136,16 @@ def test_the_tag_walks_read_what_the_xpath_expressions_read(index):
     assert list(extract._declared_languages(tree)) == [str(v) for v in _LANGUAGES(tree)]
     assert list(extract._declared_times(tree)) == [str(v) for v in _TIMES(tree)]
     assert list(tree.getroottree().iter(*boilerplate._TAG_CANDIDATES)) == _TAGS(tree)
+    assert list(recall._descriptions(tree)) == [str(v) for v in _DESCRIPTIONS(tree)]
 
 
 def test_the_fragments_hold_what_the_tag_walks_must_find():
     """The pages above are not vacuous: they hold values and blocks of each kind."""
     fragments = _TREES[len(REAL_PAGES) :]
     assert [fragment.tag for fragment in fragments[:2]] == ["div", "div"]
-    assert [len(_TIMES(t)) for t in fragments] == [1, 1, 0, 2]
-    assert [len(_LANGUAGES(t)) for t in fragments] == [0, 0, 1, 2]
+    assert [len(_TIMES(t)) for t in fragments] == [1, 1, 0, 2, 0]
+    assert [len(_LANGUAGES(t)) for t in fragments] == [0, 0, 1, 2, 0]
+    assert [len(_DESCRIPTIONS(t)) for t in fragments] == [0, 0, 0, 0, 3]
     assert extract._page_published(fragments[0]) == "2026-11-19T10:00"
     assert extract._page_language(fragments[2]) == "ar"
 
