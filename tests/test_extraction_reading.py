@@ -12,6 +12,7 @@ import inspect
 from pathlib import Path
 
 import lxml.etree
+import lxml.html
 import pytest
 import trafilatura
 import trafilatura.core
@@ -23,7 +24,7 @@ from trafilatura.settings import BASIC_CLEAN_XPATH
 from trafilatura.utils import trim
 from trafilatura.xpaths import RAW_TREE_PRUNE_XPATH, REMOVE_COMMENTS_AND_LISTS_XPATH
 
-from crawler.extraction import reading
+from crawler.extraction import boilerplate, reading
 from crawler.extraction.parsing import parse_page
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -195,6 +196,26 @@ def _readability_skipped(html: str) -> bool:
     body, text = trafilatura.core.extract_content(cleaned, reading.OPTIONS)
     page = reading._Page(tree, reading.PageNames(tree))
     return reading._readability_cannot_win(page, body, len(text), reading.OPTIONS)
+
+
+@pytest.mark.parametrize("name,html", PAGES, ids=[name for name, _ in PAGES])
+def test_the_names_split_from_the_pages_values_are_the_names_read_alone(name, html):
+    """PageNames from the class and id values boilerplate_blocks reads holds the names that
+    PageNames reads itself, in the same order."""
+    tree = parse_page(html)
+    values = boilerplate.class_and_id_values(tree)
+    assert tree.getparent() is None
+    assert reading.PageNames(tree, values)._names == reading.PageNames(tree)._names
+
+
+def test_names_of_an_element_under_the_root_are_read_from_it():
+    """Where the tree is not its document's root, the document's values are not its names."""
+    document = lxml.html.fromstring(
+        "<html><body class='page'><div id='main'><p class='x'>a</p></div></body></html>"
+    )
+    element = document.find(".//div")
+    names = reading.PageNames(element, boilerplate.class_and_id_values(element))
+    assert names._names == {"class": ["x"], "id": ["main"]}
 
 
 def test_the_made_pages_reach_each_step():

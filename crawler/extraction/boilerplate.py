@@ -177,11 +177,22 @@ class Block:
     from_profile: bool  # named by the source's prune_xpath: never taken for a wrapper
 
 
-def boilerplate_blocks(tree: lxml.html.HtmlElement, prune_xpath: Sequence[str] = ()) -> list[Block]:
+def class_and_id_values(tree: lxml.html.HtmlElement) -> list[lxml.etree._ElementUnicodeResult]:
+    """Every class and id value of the tree's document, in document order, each knowing its
+    element (`getparent()`) and its attribute (`attrname`)."""
+    return _NAMES(tree)
+
+
+def boilerplate_blocks(
+    tree: lxml.html.HtmlElement,
+    prune_xpath: Sequence[str] = (),
+    values: list[lxml.etree._ElementUnicodeResult] | None = None,
+) -> list[Block]:
     """Every block of the page that is boilerplate by its markup or by the source's
-    `prune_xpath`, nested ones included, in document order, with its text."""
+    `prune_xpath`, nested ones included, in document order, with its text. `values`: the
+    tree's `class_and_id_values`, where the caller read them already."""
     found: dict[lxml.html.HtmlElement, bool] = {}
-    names = _NAMES(tree)
+    names = _NAMES(tree) if values is None else values
     named = []
     if names:
         starts, offset = [], 0

@@ -39,6 +39,7 @@ from crawler.extraction.boilerplate import (
     Block,
     Filtered,
     boilerplate_blocks,
+    class_and_id_values,
     clean_text,
     compiled_xpath,
     filter_paragraphs,
@@ -379,7 +380,10 @@ def extract_article(html: str | bytes, url: str, profile: SiteProfile | None = N
         raise NotAnArticle("unparsable HTML: no document tree could be built from the page")
     page_language = _page_language(tree)
     republished = find_republication(tree) if may_be_republished(html) else Republication()
-    blocks = boilerplate_blocks(tree, profile.prune_xpath)
+    # The page's class and id values, read once for the boilerplate blocks and trafilatura's
+    # reading.
+    values = class_and_id_values(tree)
+    blocks = boilerplate_blocks(tree, profile.prune_xpath, values)
     whole_page = functools.cache(lambda: page_text(tree))  # read only if a paragraph needs it
     notes: list[str] = []
 
@@ -395,7 +399,7 @@ def extract_article(html: str | bytes, url: str, profile: SiteProfile | None = N
             )
             raw = ""
     if not raw:
-        raw = trafilatura_text(tree, url)
+        raw = trafilatura_text(tree, url, values=values)
     first = _filtered(raw, blocks, whole_page)
     text, dropped = first.text, first.dropped
     if first.withheld:

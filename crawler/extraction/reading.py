@@ -80,10 +80,24 @@ _IDS = lxml.etree.XPath(".//@id", smart_strings=False)
 
 class PageNames:
     """A page's class and id names (of its root and every element under it), searched with the
-    patterns of an expression's name tests."""
+    patterns of an expression's name tests.
 
-    def __init__(self, tree: lxml.html.HtmlElement) -> None:
-        self._names = {"class": _CLASSES(tree), "id": _IDS(tree)}
+    `values`, where the caller read them already: the XPath `//@class | //@id` of the same
+    tree (boilerplate.class_and_id_values), split here by attribute; used only where the tree
+    is its document's root, where they are the names under it in document order."""
+
+    def __init__(
+        self,
+        tree: lxml.html.HtmlElement,
+        values: list[lxml.etree._ElementUnicodeResult] | None = None,
+    ) -> None:
+        if values is not None and tree.getparent() is None:
+            self._names = {
+                "class": [value for value in values if value.attrname == "class"],
+                "id": [value for value in values if value.attrname == "id"],
+            }
+        else:
+            self._names = {"class": _CLASSES(tree), "id": _IDS(tree)}
         self._joined: dict[str, str] = {}
         self._found: dict[NameTest, list[str]] = {}
 
@@ -276,17 +290,23 @@ def _place(element: lxml.etree._Element, root: lxml.etree._Element) -> list[int]
     return place
 
 
-def trafilatura_text(tree: lxml.html.HtmlElement, url: str, focus: str = "balanced") -> str:
+def trafilatura_text(
+    tree: lxml.html.HtmlElement,
+    url: str,
+    focus: str = "balanced",
+    values: list[lxml.etree._ElementUnicodeResult] | None = None,
+) -> str:
     """trafilatura's text for the page ('' when it finds none), as
     `trafilatura.bare_extraction(tree, options=...)` gives it with OPTIONS and this focus; the
-    tree is left as it was."""
+    tree is left as it was. `values`: the tree's class and id values, where the caller read
+    them (see PageNames)."""
     if focus not in ("balanced", "recall"):
         raise ValueError(f"focus {focus!r}: veille reads pages with 'balanced' or 'recall' only")
     options = copy.copy(OPTIONS)
     options.url = options.source = url
     options.focus = focus
     try:
-        body, text = _sequence(tree, options)
+        body, text = _sequence(tree, options, values)
     except (TypeError, ValueError) as exc:  # where bare_extraction gives up on the page
         logger.debug("trafilatura found no text in %s: %s", url, exc)
         return ""
@@ -295,13 +315,17 @@ def trafilatura_text(tree: lxml.html.HtmlElement, url: str, focus: str = "balanc
     return xmltotxt(body, options.formatting) or ""
 
 
-def _sequence(tree: lxml.html.HtmlElement, options: Extractor) -> tuple[lxml.etree._Element, str]:
+def _sequence(
+    tree: lxml.html.HtmlElement,
+    options: Extractor,
+    values: list[lxml.etree._ElementUnicodeResult] | None = None,
+) -> tuple[lxml.etree._Element, str]:
     """`trafilatura.core.trafilatura_sequence` with comments off and the balanced or recall
     focus: the body and its text."""
     url = options.url
     # A thread forum's comments are its posts: their sections are kept.
     prune_comments = not _forum_thread_page(tree)
-    names = PageNames(tree)
+    names = PageNames(tree, values)
     # bare_extraction copies the tree it is given for these prunes, the only steps that change
     # it; the names read before stay valid (the pruned tree holds fewer of them).
     tree = _pruned(tree, _RAW_TREE_PRUNES + (_COMMENT_PRUNES if prune_comments else []), names)
