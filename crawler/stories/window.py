@@ -14,6 +14,12 @@ once stays true, provided the batch's own writes are applied here too. They are:
 - an article's terms replaced (an update, a back-fill): everything is read again (`clear`);
 - an article joining a story (`joined`): that story's members are read again.
 
+What a batch knew of stories (members, the groups made of them, articles' stories) is read again
+by the next batch, unless its caller finds, under the store lock, that nothing was written to the
+database since the last batch committed on the same connection (`leave`, `resume`: the marks are
+crawler.stories.store's); then what the last batch used is known again, and what the new one
+does not use is dropped at the batch after it.
+
 The window is kept between batches by the process (per database), and checked at each batch
 against `story_hours`, where the store counts each hour's articles and stamps a version every
 time an article's terms at that hour are written: hours another process (or a write outside a
