@@ -5,11 +5,14 @@ guess (bench/extraction.py measures the speed, on 990 real pages)."""
 
 from __future__ import annotations
 
+import hashlib
+import inspect
 from pathlib import Path
 
 import lxml.etree
 import lxml.html
 import pytest
+import trafilatura.metadata
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from trafilatura.utils import load_html, repair_faulty_html
@@ -113,6 +116,11 @@ _FRAGMENTS = [
     '<meta name="twitter:description" property="og:description" content="two">'
     '<meta name="Description" content="not this"><meta content="nor this"></head><body>'
     '<div><meta property="og:description" content="three"></div></body></html>',
+    '<html><head><meta property="og:title" content="t"><meta property="article:tag" content="x">'
+    '<meta name="og:x" content="n"><script type="application/ld+json">{}</script>'
+    '<meta property="og:url"></head><body><meta property="og:image" content="i">'
+    '<script type="application/settings+json">{}</script><script>var a;</script>'
+    '<script type="application/LD+JSON">{}</script></body></html>',
 ]
 _LANGUAGES = lxml.etree.XPath("/html/@lang | //meta[@property='og:locale']/@content")
 _TIMES = lxml.etree.XPath(
@@ -137,15 +145,36 @@ def test_the_tag_walks_read_what_the_xpath_expressions_read(index):
     assert list(extract._declared_times(tree)) == [str(v) for v in _TIMES(tree)]
     assert list(tree.getroottree().iter(*boilerplate._TAG_CANDIDATES)) == _TAGS(tree)
     assert list(recall._descriptions(tree)) == [str(v) for v in _DESCRIPTIONS(tree)]
+    walked = metadata.WalkedTree(tree)
+    for path in (metadata.OPEN_GRAPH_PATH, metadata.JSON_PATH):
+        assert walked.xpath(path) == tree.xpath(path)
+
+
+def test_trafilaturas_metadata_helpers_read_the_expressions_walked():
+    """extract_opengraph and extract_meta_json read the page through these expressions only
+    (their source, as read when the walks were written; trafilatura 2.3.1)."""
+    read = {
+        trafilatura.metadata.extract_opengraph: (metadata.OPEN_GRAPH_PATH, "89aedc122ad1074e"),
+        trafilatura.metadata.extract_meta_json: (metadata.JSON_PATH, "f4232983df26bffd"),
+    }
+    for function, (path, digest) in read.items():
+        source = inspect.getsource(function)
+        assert f"tree.xpath('{path}')" in source
+        assert hashlib.sha256(source.encode()).hexdigest()[:16] == digest, (
+            f"trafilatura's {function.__qualname__} changed: read crawler/extraction/metadata.py "
+            "again against it"
+        )
 
 
 def test_the_fragments_hold_what_the_tag_walks_must_find():
     """The pages above are not vacuous: they hold values and blocks of each kind."""
     fragments = _TREES[len(REAL_PAGES) :]
     assert [fragment.tag for fragment in fragments[:2]] == ["div", "div"]
-    assert [len(_TIMES(t)) for t in fragments] == [1, 1, 0, 2, 0]
-    assert [len(_LANGUAGES(t)) for t in fragments] == [0, 0, 1, 2, 0]
-    assert [len(_DESCRIPTIONS(t)) for t in fragments] == [0, 0, 0, 0, 3]
+    assert [len(_TIMES(t)) for t in fragments] == [1, 1, 0, 2, 0, 0]
+    assert [len(_LANGUAGES(t)) for t in fragments] == [0, 0, 1, 2, 0, 0]
+    assert [len(_DESCRIPTIONS(t)) for t in fragments] == [0, 0, 0, 0, 3, 0]
+    assert [len(t.xpath(metadata.OPEN_GRAPH_PATH)) for t in fragments][-1] == 2
+    assert [len(t.xpath(metadata.JSON_PATH)) for t in fragments][-1] == 2
     assert extract._page_published(fragments[0]) == "2026-11-19T10:00"
     assert extract._page_language(fragments[2]) == "ar"
 
