@@ -35,14 +35,13 @@ def _stored(db, count: int) -> list[int]:
 @contextlib.contextmanager
 def _batch(db):
     """What store_articles does around its articles: the window, the transaction, resumed
-    inside it, left after the commit."""
-    with story_store.batch_window(db, 1) as held:
-        with db.transaction(lock=store.STORE_LOCK):
-            story_store.resume_window(db, held)
-            # A range of hours counted, as every stored article's lookup does (a window that
-            # counted none is not kept).
-            story_store.range_counts(db, 0, 1)
-            yield held
+    inside it, left at its end."""
+    with story_store.batch_window(db, 1) as held, db.transaction(lock=store.STORE_LOCK):
+        story_store.resume_window(db, held)
+        # A range of hours counted, as every stored article's lookup does (a window that
+        # counted none is not kept).
+        story_store.range_counts(db, 0, 1)
+        yield held
         story_store.leave_window(db, held)
 
 
@@ -150,3 +149,39 @@ def test_batches_resumed_group_as_batches_that_read_everything_again(tmp_path, m
         )
     stories = "SELECT id, canonical_article_id, title FROM stories ORDER BY id"
     assert kept.execute(stories).fetchall() == fresh.execute(stories).fetchall()
+
+
+def test_a_write_committed_right_after_a_batch_commits_makes_the_next_batch_read_again(tmp_path):
+    """Another process may take the write lock the moment a batch's commit frees it, before
+    anything else runs on the batch's connection: its write must still make the next batch
+    read members again (the mark is the database as the batch itself left it)."""
+    prepared = prepared_week(600)
+    db = store.open_database(tmp_path / "v.db")
+    other = store.open_database(tmp_path / "v.db")  # another process, as SQLite sees it
+    store.add_sources(db, sorted({a.source for a in prepared}))
+    store.store_articles(db, prepared[:25])
+    read: list[int] = []  # a story whose members the batch read, picked at its commit
+    changed: list[int] = []
+
+    def another_process_right_after_the_commit(sql: str) -> None:
+        if changed:
+            return
+        if sql.strip().upper() == "COMMIT":
+            held = story_store.window.active(db)
+            read.extend(story for story, kept in held._members.items() if kept)
+        elif read:
+            # The first statement on this connection after the commit: the other process's
+            # write is committed before it runs.
+            canonical = story_store.canonical_article(other, read[0])
+            changed.append(canonical)
+            store.update_article(
+                other, canonical, stored_article("a", "https://a.ma/x", "Titre changé", "texte")
+            )
+
+    db.conn.set_trace_callback(another_process_right_after_the_commit)
+    store.store_articles(db, prepared[25:50])
+    with _batch(db):
+        assert changed  # before the batch's first statement, whichever ran first
+        rows, reads = _reads(db, lambda: _members(db, read[0], changed[0]))
+    assert [r.title for r in rows if r.id == changed[0]] == ["Titre changé"]
+    assert reads

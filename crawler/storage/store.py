@@ -448,11 +448,12 @@ def store_articles(
     # (crawler.stories.window): the store lock keeps every other writer out until the commit.
     # Entered before the transaction, so that it is left after the commit: a window is kept
     # for the next batch only once what it holds is committed.
-    with batch_window(db, len(articles)) as held:
-        with db.transaction(lock=STORE_LOCK):
-            resume_window(db, held)  # under the lock: no other writer until the commit
-            for article in articles:
-                results.append(_store_one(db, article, window_hours, matched_at))
+    with batch_window(db, len(articles)) as held, db.transaction(lock=STORE_LOCK):
+        resume_window(db, held)  # under the lock: no other writer until the commit
+        for article in articles:
+            results.append(_store_one(db, article, window_hours, matched_at))
+        # Still under the lock: after the commit another process may write before the
+        # mark is taken, and its write would then pass for the batch's own state.
         leave_window(db, held)
     return results
 

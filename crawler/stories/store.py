@@ -168,8 +168,10 @@ def resume_window(db: Database, held: window.StoryWindow | None) -> None:
 
 
 def leave_window(db: Database, held: window.StoryWindow | None) -> None:
-    """After a store batch's commit: the database's mark, for the next batch's
-    `resume_window`."""
+    """At the end of a store batch's transaction, under its lock: the database's mark, for the
+    next batch's `resume_window` (the commit changes neither part of it on this connection;
+    taken after the commit, it could hold a write another process made in between). A batch
+    whose commit fails is not kept at all."""
     if held is not None:
         held.leave(database_mark(db))
 

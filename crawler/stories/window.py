@@ -215,8 +215,9 @@ class StoryWindow:
         self.stories = {}
 
     def leave(self, mark: object | None) -> None:
-        """The batch's writes are committed; `mark` is what the caller's connection says of the
-        database now (None: nothing it can compare)."""
+        """The batch's writes are all made, its commit next; `mark` is what the caller's
+        connection says of the database now, still under the batch's lock (None: nothing it
+        can compare). A batch whose commit fails is not kept."""
         self._left = mark
 
     def resume(self, mark: object | None) -> bool:
