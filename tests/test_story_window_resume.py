@@ -10,10 +10,12 @@ from dataclasses import replace
 
 from crawler.storage import store
 from crawler.stories import store as story_store
+from crawler.stories.fingerprint import fingerprint
 from tests.stored_articles import stored_article
 from tests.story_corpus import prepared_week, story_partition
 
 MEMBERS = "FROM articles WHERE story_id = "
+CANDIDATES = "FROM articles a JOIN stories st"
 
 
 def _stored(db, count: int) -> list[int]:
@@ -54,14 +56,15 @@ def _story(db, article_id: int) -> tuple[int, int]:
     return story_id, story_store.canonical_article(db, story_id)
 
 
-def _reads(db, ask) -> tuple[object, list[str]]:
+def _reads(db, ask, reading: str = MEMBERS) -> tuple[object, list[str]]:
+    """`ask`'s answer, and the statements it made that hold `reading`."""
     statements: list[str] = []
     db.conn.set_trace_callback(statements.append)
     try:
         answer = ask()
     finally:
         db.conn.set_trace_callback(None)
-    return answer, [s for s in statements if MEMBERS in s]
+    return answer, [s for s in statements if reading in s]
 
 
 def test_a_batch_after_an_unchanged_database_reads_no_member_again(tmp_path):
@@ -185,3 +188,62 @@ def test_a_write_committed_right_after_a_batch_commits_makes_the_next_batch_read
         rows, reads = _reads(db, lambda: _members(db, read[0], changed[0]))
     assert [r.title for r in rows if r.id == changed[0]] == ["Titre changé"]
     assert reads
+
+
+def test_copy_candidates_kept_by_a_batch_follow_a_story_folded_into_another(tmp_path):
+    """A copy candidate's row names its story and the story's first article: kept by the batch's
+    window, it is read again once that story is folded into another, and answers as the
+    database does."""
+    db = store.open_database(tmp_path / "v.db")
+    store.add_sources(db, ["a", "b"])
+    texts = [
+        "Le conseil de gouvernement a adopté le projet de loi sur les données de santé.",
+        "Casablanca accueille le salon de l'aéronautique avec deux cents exposants.",
+    ]
+    ids = [
+        store.store_article(db, stored_article(source, f"https://{source}.ma/{i}", f"T {i}", text))[
+            0
+        ]
+        for i, (source, text) in enumerate(zip(("a", "b"), texts, strict=True))
+    ]
+    first, second = (_story(db, article_id) for article_id in ids)
+    assert first[0] != second[0]
+    keys = fingerprint(texts[1]).band_keys()
+    hour = db.execute("SELECT hour FROM story_index WHERE article_id = ?", (ids[1],))
+    low = hour.fetchone()[0] - 72
+
+    def candidates():
+        return story_store.copy_candidates(db, keys, None, 8, 400, (low, low + 144))
+
+    with _batch(db):
+        (row,) = candidates()
+        assert (row.article_id, row.story_id, row.first_id) == (ids[1], second[0], ids[1])
+        again, reads = _reads(db, candidates, CANDIDATES)
+        assert reads == [] and again == [row]  # kept: no statement
+        story_store.fold_story(db, second[0], first[0])
+        (row,), reads = _reads(db, candidates, CANDIDATES)
+        assert reads  # its story folded: read again
+        assert (row.article_id, row.story_id, row.first_id) == (ids[1], first[0], ids[0])
+    with db.transaction():
+        assert candidates() == [row]  # the database's answer, outside any batch
+
+
+def test_copy_candidates_kept_by_a_batch_follow_an_article_moved_to_another_hour(tmp_path):
+    """An article's hour written again in a batch (an update, a back-fill: its terms replaced)
+    may be a kept candidate row's: the rows are read again."""
+    db = store.open_database(tmp_path / "v.db")
+    (article_id,) = _stored(db, 1)
+    text = "texte 0"
+    keys = fingerprint(text).band_keys()
+    hour = db.execute("SELECT hour FROM story_index WHERE article_id = ?", (article_id,))
+    at = hour.fetchone()[0]
+
+    def candidates():
+        return story_store.copy_candidates(db, keys, None, 8, 400, (at - 200, at + 200))
+
+    with _batch(db):
+        (row,) = candidates()
+        assert row.started == at
+        story_store.save_terms(db, article_id, {"texte"}, at + 100)  # its terms replaced
+        (row,) = candidates()
+        assert row.started == at + 100

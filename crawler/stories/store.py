@@ -94,19 +94,28 @@ def copy_candidates(
     ranked = _window(db, low, high).key_hits(keys, low, high, exclude, limit)
     if not ranked:
         return []
-    rows = db.execute(
-        "SELECT a.story_id, a.id, a.signature, a.shingles, a.source, a.title, "
-        f"substr(a.text, 1, {lead_characters}), ca.id, ca.signature, ca.shingles, "
-        f"coalesce(ca.story_hour, a.story_hour), ca.title, substr(ca.text, 1, {lead_characters}) "
-        "FROM articles a JOIN stories st ON st.id = a.story_id "
-        "LEFT JOIN articles ca ON ca.id = st.canonical_article_id "
-        f"WHERE a.id IN ({_marks(len(ranked))}) "
-        "AND a.story_id IS NOT NULL AND a.signature IS NOT NULL",
-        ranked,
-    ).fetchall()
-    place = {article_id: at for at, article_id in enumerate(ranked)}
-    rows.sort(key=lambda row: place[row[1]])  # most keys shared first, then the latest
-    return [CopyCandidate(*row) for row in rows]
+    held = window.active(db)
+    # The batch's story window keeps the rows read: a candidate comes up for several articles.
+    known: dict[int, CopyCandidate] = (
+        {} if held is None else held.candidate_rows(lead_characters, ranked)
+    )
+    missing = [article_id for article_id in ranked if article_id not in known]
+    if missing:
+        for row in db.execute(
+            "SELECT a.story_id, a.id, a.signature, a.shingles, a.source, a.title, "
+            f"substr(a.text, 1, {lead_characters}), ca.id, ca.signature, ca.shingles, "
+            f"coalesce(ca.story_hour, a.story_hour), ca.title, "
+            f"substr(ca.text, 1, {lead_characters}) "
+            "FROM articles a JOIN stories st ON st.id = a.story_id "
+            "LEFT JOIN articles ca ON ca.id = st.canonical_article_id "
+            f"WHERE a.id IN ({_marks(len(missing))}) "
+            "AND a.story_id IS NOT NULL AND a.signature IS NOT NULL",
+            missing,
+        ).fetchall():
+            known[row[1]] = CopyCandidate(*row)
+    # Most keys shared first, then the latest: `ranked`'s order (an article without a story or
+    # a fingerprint is no candidate).
+    return [known[article_id] for article_id in ranked if article_id in known]
 
 
 _KEYS: weakref.WeakKeyDictionary[Database, str] = weakref.WeakKeyDictionary()

@@ -99,6 +99,15 @@ class StoryWindow:
         self._held_over: tuple[dict, dict, dict[int, int | None]] | None = None
         self._left: object | None = None
         self._earlier: tuple[dict, dict, dict[int, int | None]] = ({}, {}, {})
+        # Copy candidates' rows (crawler.stories.store.copy_candidates: an article with its
+        # story and the story's first article), by lead length, then article: a candidate comes
+        # up for several articles of a batch. A row names its article's story, and is dropped
+        # when that story is folded into another (`moved`); all are dropped when an article's
+        # hour or terms are replaced (`replaced`: an update, a back-fill). Held over and known
+        # again (`resume`) as the stories are.
+        self._candidates: dict[int, dict[int, Any]] = {}
+        self._held_candidates: dict[int, dict[int, Any]] = {}
+        self._earlier_candidates: dict[int, dict[int, Any]] = {}
         # Each article's story (None: none), as read in this batch (`begin` forgets them: another
         # writer may have moved articles between batches); kept in step with fold_story.
         self.stories: dict[int, int | None] = {}
@@ -209,7 +218,10 @@ class StoryWindow:
         self._checked = set()
         self._checked_span = None
         self._held_over = (self._members, self._groups, self.stories) if same else None
+        self._held_candidates = self._candidates if same else {}
         self._earlier = ({}, {}, {})
+        self._earlier_candidates = {}
+        self._candidates = {}
         self._members = {}
         self._groups = {}
         self.stories = {}
@@ -223,14 +235,16 @@ class StoryWindow:
     def resume(self, mark: object | None) -> bool:
         """Called inside the new batch's transaction, before any question: when `mark` equals
         the one the last batch left with, on the same connection (`begin`), nothing was written
-        to the database since, and the stories' members, groups and articles' stories the last
-        batch used are known again instead of read again (those this batch does not use are
-        dropped at the next `begin`). True when they are."""
+        to the database since, and the stories' members, groups, articles' stories and copy
+        candidates' rows the last batch used are known again instead of read again (those this
+        batch does not use are dropped at the next `begin`). True when they are."""
         held, left = self._held_over, self._left
         self._held_over = self._left = None
+        self._held_candidates, held_candidates = {}, self._held_candidates
         if held is None or mark is None or mark != left:
             return False
         self._earlier = held
+        self._earlier_candidates = held_candidates
         return True
 
     def _story_entry(self, kept: dict[int, dict], earlier: dict[int, dict], story_id: int) -> dict:
@@ -243,6 +257,21 @@ class StoryWindow:
                 return {}
             kept[story_id] = entry
         return entry
+
+    def candidate_rows(self, lead: int, article_ids: Iterable[int]) -> dict[int, Any]:
+        """The copy candidates' rows with leads of `lead` characters known in this batch, by
+        article, these articles' rows of the last batch (`resume`) among them; the caller adds
+        the rows it reads. Emptied once it holds CANDIDATE_ROWS_KEPT rows (a back-fill's one
+        window over the whole store)."""
+        kept = self._candidates.get(lead)
+        if kept is None or len(kept) >= CANDIDATE_ROWS_KEPT:
+            kept = self._candidates[lead] = {}
+        earlier = self._earlier_candidates.get(lead)
+        if earlier:
+            for article_id in article_ids:
+                if article_id not in kept and article_id in earlier:
+                    kept[article_id] = earlier.pop(article_id)
+        return kept
 
     def recall_stories(self, article_ids: Iterable[int]) -> None:
         """The stories of these articles that the last batch knew (`resume`), known in this
@@ -660,13 +689,22 @@ class StoryWindow:
         for stories in (self.stories, self._earlier[2]):
             for article_id in [a for a, s in stories.items() if s == story_id]:
                 stories[article_id] = into
+        # A candidate's row names its story and that story's first article: read again.
+        for rows in (*self._candidates.values(), *self._earlier_candidates.values()):
+            for article_id in [a for a, row in rows.items() if row[0] == story_id]:
+                del rows[article_id]
 
     def replaced(self, hours: Iterable[int]) -> None:
         """An article's terms were replaced (an update, a back-fill): its old and new hours are
         read again when asked."""
+        self._candidates = {}  # an article's hour may be a candidate's row's
+        self._earlier_candidates = {}
         for hour in hours:
             self._forget(hour)
 
+
+# The copy candidates' rows a batch keeps at most (some 1.5 kB each, their leads included).
+CANDIDATE_ROWS_KEPT = 20_000
 
 # One story_index row an article: its terms joined by a line break (a term holds no white space:
 # words are split on it, places are gazetteer keys), its LSH band keys as signed 64-bit big-endian
