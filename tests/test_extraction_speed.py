@@ -150,6 +150,21 @@ def test_the_tag_walks_read_what_the_xpath_expressions_read(index):
         assert walked.xpath(path) == tree.xpath(path)
 
 
+# Markup after a stray `</html>` (a second copy of the template, a widget's own document):
+# libxml2 puts it in another top-level element of the document, which `//` reads too.
+_AFTER_CLOSING_HTML = (
+    '<html lang="fr"><head><meta name="description" content="one"></head><body><p>x</p>'
+    '</body></html><div><meta property="og:description" content="after"></div>'
+)
+
+
+def test_the_lead_search_reads_the_summaries_after_a_stray_closing_html_tag():
+    tree = parse_page(_AFTER_CLOSING_HTML)
+    assert len(tree.xpath("/*")) == 2  # two top-level elements in the document
+    assert list(recall._descriptions(tree)) == [str(v) for v in _DESCRIPTIONS(tree)]
+    assert list(recall._descriptions(tree)) == ["one", "after"]
+
+
 def test_trafilaturas_metadata_helpers_read_the_expressions_walked():
     """extract_opengraph and extract_meta_json read the page through these expressions only
     (their source, as read when the walks were written; trafilatura 2.3.1)."""

@@ -20,6 +20,7 @@ its `<html/>` repair splits the first lines of the page, not the first 4,096 cha
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 
 import lxml.etree
 import lxml.html
@@ -103,6 +104,17 @@ def _from_bytes(page: str) -> lxml.html.HtmlElement | None:
     except (lxml.etree.LxmlError, ValueError) as exc:
         logger.debug("page not parsed as bytes either: %s", exc)
         return None
+
+
+def document_iter(tree: lxml.etree._Element, *tags: str) -> Iterator[lxml.etree._Element]:
+    """The elements of the tree's whole document with these tags, in document order, as an
+    absolute XPath (`//meta`) selects them: under the document's root element and under every
+    top-level element after it. A malformed page's document can hold several: libxml2 puts the
+    markup after a stray `</html>` in another, which the root's own iterator does not reach."""
+    root = tree.getroottree().getroot()
+    yield from root.iter(*tags)
+    for top in root.itersiblings():
+        yield from top.iter(*tags)
 
 
 def parse_page(html: str | bytes) -> lxml.html.HtmlElement | None:
