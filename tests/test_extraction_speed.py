@@ -153,8 +153,11 @@ def test_the_tag_walks_read_what_the_xpath_expressions_read(index):
 # Markup after a stray `</html>` (a second copy of the template, a widget's own document):
 # libxml2 puts it in another top-level element of the document, which `//` reads too.
 _AFTER_CLOSING_HTML = (
-    '<html lang="fr"><head><meta name="description" content="one"></head><body><p>x</p>'
-    '</body></html><div><meta property="og:description" content="after"></div>'
+    '<html lang="fr"><head><meta name="description" content="one">'
+    '<meta property="og:locale" content="fr_FR"></head><body><nav>n</nav><p>x</p></body></html>'
+    '<div><meta property="og:description" content="after"><meta property="og:locale" '
+    'content="ar_MA"><meta property="article:published_time" content="2026-11-19T10:00">'
+    '<article><time datetime="2026-11-20">t</time></article><footer>f</footer></div>'
 )
 
 
@@ -163,6 +166,15 @@ def test_the_lead_search_reads_the_summaries_after_a_stray_closing_html_tag():
     assert len(tree.xpath("/*")) == 2  # two top-level elements in the document
     assert list(recall._descriptions(tree)) == [str(v) for v in _DESCRIPTIONS(tree)]
     assert list(recall._descriptions(tree)) == ["one", "after"]
+
+
+def test_the_tag_walks_read_the_markup_after_a_stray_closing_html_tag():
+    tree = parse_page(_AFTER_CLOSING_HTML)
+    assert list(extract._declared_languages(tree)) == [str(v) for v in _LANGUAGES(tree)]
+    assert list(extract._declared_times(tree)) == [str(v) for v in _TIMES(tree)]
+    assert extract._page_published(tree) == "2026-11-19T10:00"
+    blocks = [block.element.tag for block in boilerplate.boilerplate_blocks(tree)]
+    assert blocks == [element.tag for element in _TAGS(tree)] == ["nav", "footer"]
 
 
 def test_trafilaturas_metadata_helpers_read_the_expressions_walked():

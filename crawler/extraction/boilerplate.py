@@ -24,6 +24,8 @@ import ahocorasick
 import lxml.etree
 import lxml.html
 
+from crawler.extraction.parsing import document_iter
+
 # Words of class or id names used by WordPress themes and Moroccan sites for related links,
 # share bars, paywalls, tickers and cookie banners. Matched as whole words of a class token or
 # id ("share-bar", "lire_aussi"), never as substrings ("cookies-not-set" is a page state).
@@ -203,7 +205,7 @@ def boilerplate_blocks(
             bisect.bisect_right(starts, start) - 1 for start in _word_starts("\n".join(names))
         }
         named = [names[i].getparent() for i in sorted(matched)]
-    for element in dict.fromkeys([*named, *tree.getroottree().iter(*_TAG_CANDIDATES)]):
+    for element in dict.fromkeys([*named, *document_iter(tree, *_TAG_CANDIDATES)]):
         if is_boilerplate(element):
             found[element] = False
     for expression in prune_xpath:

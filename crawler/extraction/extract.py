@@ -62,7 +62,7 @@ from crawler.extraction.dates import (
     parse_shown_date,
 )
 from crawler.extraction.metadata import page_metadata
-from crawler.extraction.parsing import parse_page
+from crawler.extraction.parsing import document_iter, parse_page
 from crawler.extraction.profiles import NO_PROFILE, SiteProfile
 from crawler.extraction.reading import trafilatura_text
 from crawler.extraction.recall import THIN_SHARE, better_text, find_lead, looks_like_navigation
@@ -97,14 +97,15 @@ _LANGUAGE_CONFIDENCE = 0.9
 def _declared_languages(tree: lxml.html.HtmlElement) -> Iterator[str]:
     """What the page says its language is, in document order: `<html lang>`, then each
     `og:locale` (the XPath `/html/@lang | //meta[@property='og:locale']/@content`, read by lxml's
-    tag iterator: a third of the XPath's time)."""
-    document = tree.getroottree()
-    root = document.getroot()
-    if root.tag == "html" and (lang := root.get("lang")) is not None:
-        yield lang
-    for meta in document.iter("meta"):
-        if meta.get("property") == "og:locale" and (content := meta.get("content")) is not None:
-            yield content
+    tag iterator: a third of the XPath's time), over the whole document as the XPath reads it
+    (crawler.extraction.parsing.document_iter: each top-level element in turn)."""
+    root = tree.getroottree().getroot()
+    for top in (root, *root.itersiblings()):
+        if top.tag == "html" and (lang := top.get("lang")) is not None:
+            yield lang
+        for meta in top.iter("meta"):
+            if meta.get("property") == "og:locale" and (content := meta.get("content")) is not None:
+                yield content
 
 
 def _page_language(tree: lxml.html.HtmlElement) -> str | None:
@@ -254,8 +255,8 @@ def _declared_times(tree: lxml.html.HtmlElement) -> Iterator[str]:
     """The publication times the markup declares, in document order: the XPath
     `//meta[@property='article:published_time']/@content | //meta[@itemprop='datePublished']/@content
     | //article//time/@datetime`, read in one walk of lxml's tag iterator (a quarter of the
-    three XPath walks' time)."""
-    for element in tree.getroottree().iter("meta", "time"):
+    three XPath walks' time), over the whole document as the XPath reads it."""
+    for element in document_iter(tree, "meta", "time"):
         if element.tag == "meta":
             if (
                 element.get("property") == "article:published_time"
