@@ -8,6 +8,8 @@ from __future__ import annotations
 import contextlib
 from dataclasses import replace
 
+import pytest
+
 from crawler.storage import store
 from crawler.stories import store as story_store
 from crawler.stories.fingerprint import fingerprint
@@ -79,31 +81,24 @@ def test_a_batch_after_an_unchanged_database_reads_no_member_again(tmp_path):
     assert reads == [] and again == rows
 
 
-def test_a_write_by_another_connection_makes_the_next_batch_read_members_again(tmp_path):
+@pytest.mark.parametrize(
+    "writer, title",
+    [
+        ("another connection", "Titre changé"),  # another process, as SQLite sees it
+        ("the same connection", "Titre revu"),  # a crawl's update between two batches
+    ],
+)
+def test_a_write_between_batches_makes_the_next_batch_read_members_again(tmp_path, writer, title):
     db = store.open_database(tmp_path / "v.db")
     (first,) = _stored(db, 1)
     story = _story(db, first)
     with _batch(db):
         _members(db, *story)
-    other = store.open_database(tmp_path / "v.db")  # another process, as SQLite sees it
-    changed = stored_article("a", "https://a.ma/0", "Titre changé", "texte 0 changé")
-    store.update_article(other, first, changed)
+    by = store.open_database(tmp_path / "v.db") if writer == "another connection" else db
+    store.update_article(by, first, stored_article("a", "https://a.ma/0", title, "texte changé"))
     with _batch(db):
         rows, reads = _reads(db, lambda: _members(db, *story))
-    assert reads and [r.title for r in rows] == ["Titre changé"]
-
-
-def test_a_write_by_the_same_connection_makes_the_next_batch_read_members_again(tmp_path):
-    db = store.open_database(tmp_path / "v.db")
-    (first,) = _stored(db, 1)
-    story = _story(db, first)
-    with _batch(db):
-        _members(db, *story)
-    # A revision stored between two batches on the batch's own connection (a crawl's update).
-    store.update_article(db, first, stored_article("a", "https://a.ma/0", "Titre revu", "texte"))
-    with _batch(db):
-        rows, reads = _reads(db, lambda: _members(db, *story))
-    assert reads and [r.title for r in rows] == ["Titre revu"]
+    assert reads and [r.title for r in rows] == [title]
 
 
 def test_a_batch_on_another_connection_reads_members_again(tmp_path):
