@@ -18,10 +18,13 @@ import trafilatura
 import trafilatura.core
 import trafilatura.external
 import trafilatura.readability_lxml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from trafilatura.baseline import html2txt
 from trafilatura.external import try_readability
 from trafilatura.settings import BASIC_CLEAN_XPATH
 from trafilatura.utils import trim
+from trafilatura.xml import delete_element
 from trafilatura.xpaths import RAW_TREE_PRUNE_XPATH, REMOVE_COMMENTS_AND_LISTS_XPATH
 
 from crawler.extraction import boilerplate, reading
@@ -49,6 +52,14 @@ CRAFTED = {
         f"<article><h1>A report</h1>{PROSE}</article><div id='comments'><p>I disagree with "
         "every word of this report, and here is why at some length.</p></div>"
         "<ul class='comment-list'><li>First!</li></ul><ol id='comol'><li>Second</li></ol>"
+    ),
+    # the prunes cut the page's own tree, tails and all, and put it back (reading.Cuts)
+    "comment sections with tails": _page(
+        f"<div class='wrap'>Words before the comments.<div id='comments'><p>A comment.</p>"
+        "<div class='comment-body'>A reply.</div>Tail of the reply.</div>Tail of the comments."
+        f"<article><h1>A report</h1>{PROSE}</article>Tail of the article."
+        "<div class='post-comments'><ul class='comment-list'><li>First!</li></ul>Tail inside."
+        "</div>Tail of the last section.<div class='infinite-scroll'>More.</div>End.</div>"
     ),
     "comment section of a thread forum": _page(
         f"<article><h1>A thread</h1>{PROSE}</article><div class='comments'><p>A post.</p></div>",
@@ -135,8 +146,66 @@ def test_the_text_is_trafilaturas(name, html, focus):
     tree = parse_page(html)
     before = lxml.etree.tostring(tree)
     url = f"https://example.org/{len(name)}"
+    nodes = _text_nodes(tree)
     assert reading.trafilatura_text(tree, url, focus) == _bare_text(tree, url, focus)
-    assert lxml.etree.tostring(tree) == before  # the tree is left as it was
+    # the tree is left as it was, each of its text nodes too
+    assert lxml.etree.tostring(tree) == before
+    assert _text_nodes(tree) == nodes
+
+
+def _text_nodes(tree: lxml.etree._Element) -> list[str]:
+    """The document's text nodes, one by one (a text or tail split in two, or two merged,
+    shows here and not in its serialisation)."""
+    return tree.getroottree().xpath("//text()")
+
+
+_FRAGMENT_PARTS = st.sampled_from(
+    ["<div>", "</div>", "<p>", "</p>", "<ul><li>", "</li></ul>", "<span>", "</span>", "<br>"]
+    + ["word ", "tail ", "  ", "\n", "&amp;"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(_FRAGMENT_PARTS, max_size=40).map("".join),
+    st.lists(st.lists(st.integers(0, 30), max_size=6), min_size=1, max_size=3),
+)
+def test_cuts_are_trafilaturas_deletes_and_are_undone(fragment, selections):
+    """reading.Cuts cuts the tree as trafilatura's delete_element cuts a copy of it (each
+    selection in document order, as an expression gives it: an outer element, then one inside
+    it), and undo() puts back the tree and each of its text nodes."""
+    tree = parse_page(f"<html><body>{fragment}</body></html>")
+    before, nodes = lxml.etree.tostring(tree), _text_nodes(tree)
+    theirs = copy.copy(tree)
+    cuts = reading.Cuts()
+    for selection in selections:
+        ours_now, theirs_now = list(tree.iter()), list(theirs.iter())
+        chosen = sorted({index for index in selection if index < len(ours_now)})
+        for index in chosen:
+            cuts.delete(ours_now[index])
+            delete_element(theirs_now[index])
+        assert lxml.etree.tostring(tree) == lxml.etree.tostring(theirs)
+        assert _text_nodes(tree) == _text_nodes(theirs)
+    cuts.undo()
+    assert lxml.etree.tostring(tree) == before
+    assert _text_nodes(tree) == nodes
+
+
+def test_the_tree_is_put_back_when_the_reading_fails(monkeypatch):
+    """A step after the prunes that raises leaves the page's tree as it was."""
+
+    def failing(tree, options, url):
+        raise RuntimeError("a step that fails")
+
+    tree = parse_page(CRAFTED["comment sections with tails"])
+    before, nodes = lxml.etree.tostring(tree), _text_nodes(tree)
+    names = reading.PageNames(tree)
+    assert any(prune(tree, names) for prune in reading._COMMENT_PRUNES)  # something is cut
+    monkeypatch.setattr(reading, "_prepare_tree", failing)
+    with pytest.raises(RuntimeError):
+        reading.trafilatura_text(tree, "https://example.org/")
+    assert lxml.etree.tostring(tree) == before
+    assert _text_nodes(tree) == nodes
 
 
 EXPRESSIONS = [*RAW_TREE_PRUNE_XPATH, *REMOVE_COMMENTS_AND_LISTS_XPATH, BASIC_CLEAN_XPATH]

@@ -13,8 +13,8 @@ nothing; here they run only where they can:
   and id names are read once (one XPath each, in C) and searched with the call's pattern, and
   the expression is evaluated with `re:test(@class, P)` replaced by `@class = $name` for each
   name P matches (`false()` for none), the same selection, in C. The prunes were also why the
-  cascade copied its tree: where they select nothing the tree is not changed (each later step
-  that changes a tree works on a copy) and is not copied.
+  cascade copied its tree (each later step that changes a tree works on a copy): here they cut
+  the page's tree itself and the cuts are undone once the cascade has read it (`Cuts`).
 - **The page's text for the recall escalation** is measured only where a bound on its length
   (the one below, plus two spaces per block element) leaves a doubt.
 - **Readability's comparison** (`trafilatura.external.compare_extraction`): readability's text is
@@ -249,45 +249,70 @@ if len(REMOVE_COMMENTS_AND_LISTS_XPATH) != 1:
 _BASIC_CLEAN = NameTestedXPath(BASIC_CLEAN_XPATH)
 
 
-def _pruned(
-    tree: lxml.html.HtmlElement, expressions: list[NameTestedXPath], names: PageNames
-) -> lxml.html.HtmlElement:
-    """`trafilatura.htmlprocessing.prune_unwanted_nodes` with these expressions, on a copy of
-    the tree if they select anything (the tree itself otherwise). The first expression that
-    selects something is not evaluated again on the copy: its elements are found there by their
-    places (the copy is the tree until they are cut)."""
-    first = 0
-    selected: list = []
-    while not selected:
-        if first == len(expressions):
-            return tree
-        selected = expressions[first](tree, names)
-        first += 1
-    places = [_place(element, tree) for element in selected]
-    tree = copy.copy(tree)
-    copies = []
-    for place in places:  # all found before any is cut: a cut moves its later siblings
-        element = tree
-        for index in place:
-            element = element[index]
-        copies.append(element)
-    for element in copies:
-        delete_element(element)
-    for expression in expressions[first:]:
-        for element in expression(tree, names):
-            delete_element(element)
-    return tree
+# A cut: the parent, the element's index and the element, the element its tail was appended to
+# (None for no tail), whether to its text, and that text or tail before.
+_Cut = tuple[
+    lxml.etree._Element, int, lxml.etree._Element, lxml.etree._Element | None, bool, str | None
+]
 
 
-def _place(element: lxml.etree._Element, root: lxml.etree._Element) -> list[int]:
-    """The element's place under the root: the index of each child on the way down to it."""
-    place = []
-    while element is not root:
+class Cuts:
+    """`trafilatura.xml.delete_element` done on the tree itself, each cut undone by `undo()`.
+
+    The raw-tree prunes cut the page's own tree instead of a copy of it (a copy per page where a
+    prune selects something: 260 of the 400 fixture pages of bench/pipeline.py hold a comment
+    section), and the tree is put back as it was once the cascade has read it. A cut is undone
+    exactly: the element goes back to its index under its parent with its tail (lxml moves an
+    element's tail with it), and the text or tail the cut's tail was appended to is set back to
+    what it was."""
+
+    def __init__(self) -> None:
+        self._done: list[_Cut] = []
+
+    def delete(self, element: lxml.etree._Element) -> None:
+        """`delete_element(element)`: the element cut, its tail kept where it stood."""
         parent = element.getparent()
-        place.append(parent.index(element))
-        element = parent
-    place.reverse()
-    return place
+        if parent is None:
+            return
+        index = parent.index(element)
+        holder, as_text, before = None, False, None
+        if element.tail:
+            previous = element.getprevious()
+            if previous is None:
+                holder, as_text, before = parent, True, parent.text
+                parent.text = (before or "") + element.tail
+            else:
+                holder, before = previous, previous.tail
+                previous.tail = (before or "") + element.tail
+        parent.remove(element)
+        self._done.append((parent, index, element, holder, as_text, before))
+
+    def undo(self) -> None:
+        """Every cut undone, the last first: the tree as it was before the first."""
+        while self._done:
+            parent, index, element, holder, as_text, before = self._done.pop()
+            parent.insert(index, element)
+            if holder is not None:
+                if as_text:
+                    holder.text = before
+                else:
+                    holder.tail = before
+
+
+def _pruned(
+    tree: lxml.html.HtmlElement,
+    expressions: list[NameTestedXPath],
+    names: PageNames,
+    cuts: Cuts,
+) -> lxml.html.HtmlElement:
+    """`trafilatura.htmlprocessing.prune_unwanted_nodes` with these expressions, on the tree
+    itself (`cuts` undoes it) where trafilatura prunes a copy of it. The same tree: every
+    expression here and every step of the cascade after it reads the tree under its element
+    (relative paths, its own iterators), and the steps that change a tree change a copy."""
+    for expression in expressions:
+        for element in expression(tree, names):
+            cuts.delete(element)
+    return tree
 
 
 def trafilatura_text(
@@ -322,13 +347,25 @@ def _sequence(
 ) -> tuple[lxml.etree._Element, str]:
     """`trafilatura.core.trafilatura_sequence` with comments off and the balanced or recall
     focus: the body and its text."""
-    url = options.url
     # A thread forum's comments are its posts: their sections are kept.
     prune_comments = not _forum_thread_page(tree)
     names = PageNames(tree, values)
     # bare_extraction copies the tree it is given for these prunes, the only steps that change
-    # it; the names read before stay valid (the pruned tree holds fewer of them).
-    tree = _pruned(tree, _RAW_TREE_PRUNES + (_COMMENT_PRUNES if prune_comments else []), names)
+    # it; here they cut the tree itself, put back as it was before returning. The names read
+    # before stay valid (the pruned tree holds fewer of them).
+    cuts = Cuts()
+    try:
+        prunes = _RAW_TREE_PRUNES + (_COMMENT_PRUNES if prune_comments else [])
+        return _read(_pruned(tree, prunes, names, cuts), names, options)
+    finally:
+        cuts.undo()
+
+
+def _read(
+    tree: lxml.html.HtmlElement, names: PageNames, options: Extractor
+) -> tuple[lxml.etree._Element, str]:
+    """The cascade after the raw-tree prunes, on the pruned tree (left as it is)."""
+    url = options.url
     page = _Page(tree, names)
     cleaned_tree, cleaned_tree_backup = _prepare_tree(tree, options, url)
 
