@@ -236,6 +236,35 @@ def test_the_quick_language_guess_is_the_one_first_written(sample):
     assert extract._quick_language(sample) == _quick_language_by_sum(sample)
 
 
+def _quick_language_by_character(sample: str) -> str | None:
+    """The quick language guess before its letters and Arabic script were counted by runs: one
+    string per character found."""
+    if extract._ARABIC_LETTER.search(sample) is not None:
+        letters = len(extract._LETTER.findall(sample))
+        if len(extract._ARABIC_LETTER.findall(sample)) > letters / 2:
+            return "ar"
+    words = [word.lower() for word in extract._WORD.findall(sample)]
+    counts = sorted(
+        ((sum(map(is_common, words)), language) for language, is_common in extract._IS_COMMON),
+        reverse=True,
+    )
+    (best, language), (second, _) = counts[0], counts[1]
+    return language if best >= 5 and best >= 2 * second else None
+
+
+# Arabic digits and punctuation (in the Arabic block, not letters), the block beyond it,
+# a tatweel, a presentation form, letters joined to others by "_".
+_SCRIPT_WORDS = st.one_of(
+    _SAMPLE_WORDS, st.sampled_from(["٢٠٢٦", "؟", "،", "ݐݑ", "ـ", "ﻻ", "a_في", "DES", "Ñ", "ß"])
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_SCRIPT_WORDS, max_size=40).map(" ".join))
+def test_the_quick_language_guess_counting_runs_is_the_one_counting_characters(sample):
+    assert extract._quick_language(sample) == _quick_language_by_character(sample)
+
+
 _LINES = st.lists(
     st.one_of(
         st.sampled_from(["", "  ", "Lire aussi : le budget", "Partager", "Le texte  de l'article"]),

@@ -212,21 +212,27 @@ _STOPWORDS = {
         ]
     ),
 }
+# Runs of letters (_LETTER) and of Arabic script (_ARABIC_LETTER): their lengths add up to the
+# characters each class finds, counted run by run instead of one string per character.
 _WORD = re.compile(r"[^\W\d_]+")
+_ARABIC_RUN = re.compile(r"[\u0600-\u06ff\u0750-\u077f]+")
 _IS_COMMON = tuple((language, common.__contains__) for language, common in _STOPWORDS.items())
+_COMMON_IN_ANY = frozenset().union(*_STOPWORDS.values())
 
 
 def _quick_language(sample: str) -> str | None:
     """'ar' for text mostly in Arabic script; otherwise the language whose common words clearly
     dominate the sample; None when it is not clear."""
-    # Letters are counted only in a sample holding Arabic script: most samples hold none.
+    words = _WORD.findall(sample)
+    # Arabic script is counted only in a sample holding some: most samples hold none.
     if _ARABIC_LETTER.search(sample) is not None:
-        letters = len(_LETTER.findall(sample))
-        if len(_ARABIC_LETTER.findall(sample)) > letters / 2:
+        letters = sum(map(len, words))
+        if sum(map(len, _ARABIC_RUN.findall(sample))) > letters / 2:
             return "ar"
-    words = [word.lower() for word in _WORD.findall(sample)]
+    # Each language counts only its common words: the words common in none are left out first.
+    common = [word for word in map(str.lower, words) if word in _COMMON_IN_ANY]
     counts = sorted(
-        ((sum(map(is_common, words)), language) for language, is_common in _IS_COMMON),
+        ((sum(map(is_common, common)), language) for language, is_common in _IS_COMMON),
         reverse=True,
     )
     (best, language), (second, _) = counts[0], counts[1]
