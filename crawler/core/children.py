@@ -37,8 +37,8 @@ def freeze_startup_objects() -> int:
     """Move every object alive now (modules, classes, settings, models: what start-up built and
     the process keeps to its end) out of the collector's reach, and return their number. Full
     collections then walk only what came after: in a crawl worker's idle polls, 0.15 ms of
-    collection a crawl instead of 1.2 ms (bench figures in README.md). Call it once, at the end
-    of start-up; the objects frozen are never freed, which is what start-up objects are."""
+    collection a crawl instead of 1.2 ms (bench figures in docs/benchmarks.md). Call it once, at
+    the end of start-up; the objects frozen are never freed, which is what start-up objects are."""
     gc.collect()
     gc.freeze()
     return gc.get_freeze_count()

@@ -8,7 +8,7 @@ crawls under way wakes about 16 times a second for one request each, and each re
 through Scrapy, Twisted and asyncio (the connection, the answer, the spider, the item
 pipelines) runs alone in turns of the event loop of its own, with their wake-ups and cold
 caches. Without the delay the requests of many crawls share those turns; the delay made a
-third of a new article's fetching CPU (README, Benchmarks).
+third of a new article's fetching CPU (docs/benchmarks.md).
 
 Here a delay that must be waited ends at the next multiple of VEILLE_DOWNLOAD_DELAY_GRID
 seconds of the monotonic clock (the event loop's), the same ticks for every crawl of the

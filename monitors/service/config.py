@@ -75,7 +75,7 @@ def default_worker_max_active(memory: int | None = None) -> int:
     small-memory machine, 16 elsewhere. Each crawl under way holds its Scrapy crawler, its
     responses and its items: 16 at once (100 sources polled together) took the daemon and its
     crawl processes above 400 MB for moments; in the daemon's normal course, sources come due
-    one by one and rarely more than a few crawl at once (figures in README.md)."""
+    one by one and rarely more than a few crawl at once (figures in docs/benchmarks.md)."""
     return 8 if is_small_memory(memory) else 16
 
 
