@@ -565,6 +565,15 @@ def _members(db: Database, story_id: int, canonical: int | None, hour: int) -> _
     )
 
 
+def _grown(story_id: int, group: _Group, row: store.MemberRow) -> _Group:
+    """A story's members as compared (`_members`), with a row added after the others: what
+    `_members` makes of the rows with it. Its hour is known (a group is kept only when every
+    member's is)."""
+    hour = cast(int, row.hour)
+    added = _Member(row.id, story_id, row.source, hour, story_terms(row.title, row.lead))
+    return _Group([*group, added])
+
+
 def _link_languages(
     db: Database,
     story_id: int,
@@ -699,13 +708,20 @@ def assign_story(
         when=when,
         window_hours=window_hours,
     )
-    if found:
-        story_id = found[0]
-        store.touch_story(db, story_id, now)
-    else:
-        story_id = store.create_story(db, article_id, title, now)
     hour = story_hour(when)
     hour_set = just_stored and hour is not None
+    if found:
+        story_id = found[0]
+        if hour_set and source is not None and text is not None:
+            # Just stored: the story's newest article, its row known (its hour is set below);
+            # the story's members the batch keeps are kept with it (`_link_languages` and the
+            # next articles compare them) instead of read again.
+            joining = store.JoiningArticle(article_id, source, cast(int, hour), title, text)
+            store.touch_story(db, story_id, now, joining, functools.partial(_grown, story_id))
+        else:
+            store.touch_story(db, story_id, now)
+    else:
+        story_id = store.create_story(db, article_id, title, now)
     article_columns.set_story(
         db, article_id, story_id, fp.to_bytes(), fp.shingles, hour if hour_set else None
     )

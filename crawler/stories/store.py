@@ -12,7 +12,7 @@ import contextlib
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Set
 from contextlib import contextmanager
-from typing import NamedTuple, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from crawler.storage import articles
 from crawler.storage.engine import Cursor, Database, SQLiteDatabase
@@ -329,7 +329,7 @@ class MemberRow(NamedTuple):
 def story_members(
     db: Database, story_id: int, canonical: int | None, limit: int, lead_characters: int
 ) -> list[MemberRow]:
-    """The story's first article and its `limit` oldest articles."""
+    """The story's first article and its `limit` oldest articles, in id order."""
     held = window.active(db)
     key = (story_id, canonical, limit, lead_characters)
     if held is not None:
@@ -339,7 +339,7 @@ def story_members(
     rows = db.execute(
         f"SELECT id, source, story_hour, title, substr(text, 1, {lead_characters}) FROM articles "
         "WHERE story_id = ? AND (id = ? OR id IN (SELECT id FROM articles WHERE story_id = ? "
-        "ORDER BY id LIMIT ?))",
+        "ORDER BY id LIMIT ?)) ORDER BY id",
         (story_id, canonical, story_id, limit),
     ).fetchall()
     members = [MemberRow(*row) for row in rows]
@@ -509,13 +509,64 @@ def create_story(db: Database, article_id: int, title: str | None, now: str) -> 
         )
 
 
-def touch_story(db: Database, story_id: int, now: str) -> None:
-    """Stamp the story updated: an article joined it (the batch reads its members again)."""
+class JoiningArticle(NamedTuple):
+    """An article just stored and put in a story, as `story_members` would read it (its lead
+    cut to each length asked)."""
+
+    id: int
+    source: str
+    hour: int
+    title: str | None
+    text: str
+
+
+def touch_story(
+    db: Database,
+    story_id: int,
+    now: str,
+    joining: JoiningArticle | None = None,
+    grow: Callable[[Any, MemberRow], Any] | None = None,
+) -> None:
+    """Stamp the story updated: an article joined it. The batch reads its members again, or,
+    with `joining` (the article, the story's newest: its id the highest) and `grow` (what a
+    caller made of the members, given one more row: story_member_group's `make`), knows them
+    with the article added (`_joined_members`)."""
     held = window.active(db)
     if held is not None:
-        held.joined(story_id)
+        members, groups = held.joined(story_id)
+        if joining is not None and grow is not None:
+            _joined_members(held, members, groups, joining, grow)
     with db.transaction():
         db.execute("UPDATE stories SET updated_at = ? WHERE id = ?", (now, story_id))
+
+
+def _joined_members(
+    held: window.StoryWindow,
+    members: dict[tuple[int, int | None, int, int], list[MemberRow]],
+    groups: dict[tuple[int, int | None, int, int], Any],
+    joining: JoiningArticle,
+    grow: Callable[[Any, MemberRow], Any],
+) -> None:
+    """The story members the window kept (`story_members`: the first article and the `limit`
+    oldest, in id order), kept again with an article that just joined the story: the rows
+    `story_members` would read now. Its id is above every kept row's, else they are read again.
+    With `limit` rows or more, the `limit` oldest were all there (the first article adds one
+    at most), and the newest is not among them: the same rows. With fewer, they were the whole
+    story: the article comes last."""
+    for key, rows in members.items():
+        if any(row.id >= joining.id for row in rows):
+            continue  # not the story's newest article: read again
+        made = groups.get(key)
+        limit, lead = key[2], key[3]
+        if len(rows) < limit:
+            row = MemberRow(
+                joining.id, joining.source, joining.hour, joining.title, joining.text[:lead]
+            )
+            rows = [*rows, row]
+            made = None if made is None else grow(made, row)
+        held.remember_members(key, rows)
+        if made is not None:
+            held.remember_group(key, made)
 
 
 def note_outlet(db: Database, story_id: int, article_id: int, source: str | None = None) -> None:

@@ -677,12 +677,15 @@ class StoryWindow:
                 return canonical, made
         return None
 
-    def joined(self, story_id: int) -> None:
-        """An article joined the story: its members are read again."""
-        self._members.pop(story_id, None)
-        self._groups.pop(story_id, None)
-        self._earlier[0].pop(story_id, None)
-        self._earlier[1].pop(story_id, None)
+    def joined(self, story_id: int) -> tuple[dict, dict]:
+        """An article joined the story: its members are read again. Returns what was kept of
+        them (rows and groups, this batch's or the last one's, by what was asked), for a caller
+        that knows them with the article added (crawler.stories.store.touch_story)."""
+        members = self._members.pop(story_id, None)
+        groups = self._groups.pop(story_id, None)
+        earlier_members = self._earlier[0].pop(story_id, None)
+        earlier_groups = self._earlier[1].pop(story_id, None)
+        return members or earlier_members or {}, groups or earlier_groups or {}
 
     def moved(self, story_id: int, into: int) -> None:
         """The articles of one story were put in another (fold_story)."""
