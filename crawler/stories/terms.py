@@ -14,9 +14,10 @@ from __future__ import annotations
 import functools
 import math
 import re
-from collections.abc import Iterable, Mapping, Set
+from collections.abc import Iterable, Iterator, Mapping, Set
 from dataclasses import dataclass
-from operator import mul
+from itertools import repeat
+from operator import add, mul
 from typing import Any
 
 from crawler.core.normalize import normalize
@@ -346,21 +347,34 @@ def figures_agree(a: StoryTerms, b: StoryTerms) -> bool:
 
 def _vector(terms: StoryTerms, idf: dict[str, float]) -> dict[str, float]:
     if isinstance(idf, LazyRarities):
-        # Looked up in C (a term not weighed yet is weighed by __missing__), the same weights
-        # as `get` gives, in the words' order.
-        words = terms.words
-        vector = dict(zip(words, map(idf.__getitem__, words), strict=True))
-        for word in terms.title:
-            vector[word] *= TITLE_WEIGHT
-        for key in _figure_keys(terms):
-            vector[key] = FIGURE_WEIGHT * idf[key]
-        return vector
+        # Each term's weight as `[term]` gives it, worked out in C (`weights`), times its
+        # multiplier (`_multipliers`): the same products as the loops below (a word's weight
+        # times 1.0 is the weight itself), in the same order.
+        keys, multipliers = _multipliers(terms)
+        return dict(zip(keys, map(mul, idf.weights(keys), multipliers), strict=True))
     vector = {word: idf.get(word, 0.0) for word in terms.words}
     for word in terms.title:
         vector[word] *= TITLE_WEIGHT
     for key in _figure_keys(terms):
         vector[key] = FIGURE_WEIGHT * idf.get(key, 0.0)
     return vector
+
+
+def _multipliers(terms: StoryTerms) -> tuple[tuple[str, ...], tuple[float, ...]]:
+    """The terms of the article's vector in its order (its words, then its figures' terms) and
+    what each one's weight is multiplied by (1.0, TITLE_WEIGHT for a title word, FIGURE_WEIGHT
+    for a figure), made once per terms: a story's members are weighed for every newcomer, with
+    the window's weights of the moment."""
+    made = terms.__dict__.get("_multipliers")
+    if made is None:
+        multipliers = dict.fromkeys(terms.words, 1.0)
+        for word in terms.title:
+            multipliers[word] *= TITLE_WEIGHT
+        for key in _figure_keys(terms):
+            multipliers[key] = FIGURE_WEIGHT
+        made = (tuple(multipliers), tuple(multipliers.values()))
+        object.__setattr__(terms, "_multipliers", made)  # frozen: set once, as a cache
+    return made
 
 
 def _figure_keys(terms: StoryTerms) -> tuple[str, ...]:
@@ -464,7 +478,7 @@ class LazyRarities(dict[str, float]):
         self._counts = counts
         self._terms = terms
         self._articles = articles
-        self._by_count: dict[int, float] = {}
+        self._by_count = _ByCount(articles + 1)
 
     def get(self, term: str, default: Any = None) -> Any:
         found = dict.get(self, term)
@@ -480,11 +494,28 @@ class LazyRarities(dict[str, float]):
         return self._weigh(term)
 
     def _weigh(self, term: str) -> float:
-        count = self._counts.get(term, 0) + 1
-        found = self._by_count.get(count)
-        if found is None:
-            found = self._by_count[count] = rarity(count, self._articles + 1)
-        self[term] = found
+        found = self[term] = self._by_count[self._counts.get(term, 0) + 1]
+        return found
+
+    def weights(self, terms: Iterable[str]) -> Iterator[float]:
+        """The weight of each term in order, as `[term]` gives it. Without `terms` (every term
+        weighed), worked out in C (each term's count looked up, plus one; each distinct count's
+        rarity kept) and not kept by term: most terms of a comparison are asked for once."""
+        if self._terms is not None:
+            return map(self.__getitem__, terms)
+        counted = map(self._counts.get, terms, repeat(0))
+        return map(self._by_count.__getitem__, map(add, counted, repeat(1)))
+
+
+class _ByCount(dict[int, float]):
+    """rarity(count, articles) of each count asked, worked out once (`__missing__`)."""
+
+    def __init__(self, articles: int) -> None:
+        super().__init__()
+        self._articles = articles
+
+    def __missing__(self, count: int) -> float:
+        found = self[count] = rarity(count, self._articles)
         return found
 
 
