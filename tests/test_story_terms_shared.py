@@ -250,3 +250,26 @@ def test_a_title_and_lead_fold_together_as_each_apart():
         together = normalize(f"{title} {lead}").split()
         assert together == normalize(title).split() + normalize(lead).split(), (title, lead)
         assert terms._story_terms(title, lead) == _terms_part_by_part(title, lead)
+
+
+def test_articles_sharing_no_term_are_not_similar_at_all():
+    """The rewrite search leaves out an own-outlet member sharing no term with the article
+    before weighing either (`shares_terms`): their similarity is then 0.0, and above it when
+    they share one."""
+    rng = random.Random(13)
+    made = [terms._story_terms(title, lead) for title, lead in HEADS[:300]]
+    vocabulary = set().union(*(t.index_terms() for t in made))
+    counts = {term: rng.randrange(1, 60) for term in vocabulary if rng.random() < 0.7}
+    idf = terms.LazyRarities(counts, None, 900)
+    memo: terms.Vectors = {}
+    shared = apart = 0
+    for _ in range(3000):
+        a, b = rng.sample(made, 2)
+        found = terms.similarity(a, b, idf, memo)
+        if terms.shares_terms(a, b):
+            shared += 1
+            assert found > 0.0
+        else:
+            apart += 1
+            assert found == 0.0
+    assert shared > 100 and apart > 100

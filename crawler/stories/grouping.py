@@ -36,6 +36,7 @@ from crawler.stories.terms import (
     rarities,
     rarity,
     shared_figures,
+    shares_terms,
     shares_words,
     similarity,
     story_similarity,
@@ -292,7 +293,13 @@ def _rewritten_story(
     best: tuple[float, int, int] | None = None
     for story_id, group in members.items():
         own_outlet = [m for m in group if m.source == source] if source in group.sources else []
-        if not all(_is_update(own, hour, m, close) for m in own_outlet):
+        # Each own-outlet member must be the article's update: its cheap tests first for every
+        # one of them (`_may_update`: a member sharing no term is not close at all), then its
+        # similarity, the costly part (the same decision, fewer vectors weighed).
+        if own_outlet and not (
+            all(_may_update(own, hour, m) for m in own_outlet)
+            and all(close(m) >= UPDATE_SIMILARITY for m in own_outlet)
+        ):
             continue
         first = next((m for m in group if m.article_id == first_of[story_id]), None)
         if first is not None and abs(hour - first.hour) > window:
@@ -338,16 +345,15 @@ UPDATE_HOURS = 12
 UPDATE_SIMILARITY = REWRITE_SIMILARITY
 
 
-def _is_update(
-    own: StoryTerms, hour: int, member: _Member, close: Callable[[_Member], float]
-) -> bool:
-    """Whether the article is its outlet's update of this member (`close`: the article's
-    similarity to a member)."""
+def _may_update(own: StoryTerms, hour: int, member: _Member) -> bool:
+    """Whether the article may be its outlet's update of this member, as far as tells without
+    weighing their terms: within UPDATE_HOURS, no day or phase in conflict, and a term in common
+    (without one their similarity is 0.0, under UPDATE_SIMILARITY)."""
     return (
         abs(hour - member.hour) <= UPDATE_HOURS
         and not calendar_conflict(own, member.terms)
         and not phase_conflict(own, member.terms)
-        and close(member) >= UPDATE_SIMILARITY
+        and shares_terms(own, member.terms)
     )
 
 

@@ -377,6 +377,21 @@ def _multipliers(terms: StoryTerms) -> tuple[tuple[str, ...], tuple[float, ...]]
     return made
 
 
+def shares_terms(a: StoryTerms, b: StoryTerms) -> bool:
+    """The two articles' vectors have a term in common (a word, a figure): without one their
+    `similarity` is 0.0, whatever the weights."""
+    return not _vector_terms(a).isdisjoint(_multipliers(b)[0])
+
+
+def _vector_terms(terms: StoryTerms) -> frozenset[str]:
+    """The terms of the article's vector (`_multipliers`), as a set made once per terms."""
+    made = terms.__dict__.get("_vector_terms")
+    if made is None:
+        made = frozenset(_multipliers(terms)[0])
+        object.__setattr__(terms, "_vector_terms", made)  # frozen: set once, as a cache
+    return made
+
+
 def _figure_keys(terms: StoryTerms) -> tuple[str, ...]:
     """The figures' terms ('#' and the figure), in the figures' order, made once per terms."""
     made = terms.__dict__.get("_figure_keys")
