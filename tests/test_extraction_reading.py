@@ -313,6 +313,44 @@ def test_the_made_pages_reach_each_step():
 
 
 @pytest.mark.parametrize("name,html", PAGES, ids=[name for name, _ in PAGES])
+def test_unlikely_text_read_from_the_pages_values_is_read_from_every_element(name, html):
+    """unlikely_text reading the elements of the page's class and id values gives what it
+    gives reading every element under the tree: on the page, and on the page the prunes cut
+    (the values read before the cuts)."""
+    tree = parse_page(html)
+    values = boilerplate.class_and_id_values(tree)
+    assert reading.unlikely_text(tree, values) == reading.unlikely_text(tree)
+    names, cuts = reading.PageNames(tree, values), reading.Cuts()
+    reading._pruned(tree, reading._RAW_TREE_PRUNES + reading._COMMENT_PRUNES, names, cuts)
+    try:
+        assert reading.unlikely_text(tree, values) == reading.unlikely_text(tree)
+    finally:
+        cuts.undo()
+
+
+def test_unlikely_text_from_values_reads_only_the_elements_under_the_tree():
+    """The values of a whole document: an element under the root, a second top-level element
+    after a stray </html>, a section the prunes cut; each unlikely candidate is counted only
+    where it is under the tree read."""
+    page = (
+        "<html class='sidebar'><body class='sidebar'><div class='x'><div id='footer'>ab</div>"
+        "<p>c</p><div id='comments'><div class='menu'>unlikely text cut</div></div></div>"
+        "<div class='menu'>def</div></body></html><div class='sidebar'>after the html</div>"
+    )
+    tree = parse_page(page)
+    values = boilerplate.class_and_id_values(tree)
+    assert len(tree.getroottree().xpath("/*")) == 2  # a second top-level element
+    # ab, unlikelytextcut (its menu inside counted with it), def; not afterthehtml
+    assert reading.unlikely_text(tree, values) == reading.unlikely_text(tree) == 20
+    inner = tree.find(".//div")
+    assert reading.unlikely_text(inner, values) == reading.unlikely_text(inner) == 17
+    cuts = reading.Cuts()
+    reading._pruned(tree, reading._COMMENT_PRUNES, reading.PageNames(tree, values), cuts)
+    assert reading.unlikely_text(tree, values) == reading.unlikely_text(tree) == 5
+    cuts.undo()
+
+
+@pytest.mark.parametrize("name,html", PAGES, ids=[name for name, _ in PAGES])
 def test_readabilitys_text_is_never_longer_than_its_bound(name, html):
     tree = parse_page(html)
     text = trim(

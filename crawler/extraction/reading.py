@@ -356,17 +356,20 @@ def _sequence(
     cuts = Cuts()
     try:
         prunes = _RAW_TREE_PRUNES + (_COMMENT_PRUNES if prune_comments else [])
-        return _read(_pruned(tree, prunes, names, cuts), names, options)
+        return _read(_pruned(tree, prunes, names, cuts), names, options, values)
     finally:
         cuts.undo()
 
 
 def _read(
-    tree: lxml.html.HtmlElement, names: PageNames, options: Extractor
+    tree: lxml.html.HtmlElement,
+    names: PageNames,
+    options: Extractor,
+    values: list[lxml.etree._ElementUnicodeResult] | None = None,
 ) -> tuple[lxml.etree._Element, str]:
     """The cascade after the raw-tree prunes, on the pruned tree (left as it is)."""
     url = options.url
-    page = _Page(tree, names)
+    page = _Page(tree, names, values)
     cleaned_tree, cleaned_tree_backup = _prepare_tree(tree, options, url)
 
     postbody, temp_text = _extract_and_compare(cleaned_tree, cleaned_tree_backup, page, options)
@@ -407,10 +410,16 @@ def _read(
 
 class _Page:
     """The tree the cascade reads (pruned), its names, and the bound on its text readability's
-    comparison and the recall escalation both use, computed once."""
+    comparison and the recall escalation both use, computed once. `values`: the class and id
+    values of the tree's document, where read before it was pruned (see unlikely_text)."""
 
-    def __init__(self, tree: lxml.html.HtmlElement, names: PageNames) -> None:
-        self.tree, self.names = tree, names
+    def __init__(
+        self,
+        tree: lxml.html.HtmlElement,
+        names: PageNames,
+        values: list[lxml.etree._ElementUnicodeResult] | None = None,
+    ) -> None:
+        self.tree, self.names, self.values = tree, names, values
 
     @functools.cached_property
     def text_bound(self) -> int:
@@ -420,7 +429,7 @@ class _Page:
     def readability_bound(self) -> int:
         """The text bound less the text of readability's unlikely candidates (a tighter bound
         on readability's text, not on html2txt's): read only where the first one is too loose."""
-        return self.text_bound - unlikely_text(self.tree)
+        return self.text_bound - unlikely_text(self.tree, self.values)
 
 
 def _prepare_tree(
@@ -562,7 +571,9 @@ _DROPPED_FIRST = ("script", "style", "fencedframe")
 _STRING = lxml.etree.XPath("string(.)", smart_strings=False)  # an element's text, not its tail
 
 
-def unlikely_text(tree: lxml.html.HtmlElement) -> int:
+def unlikely_text(
+    tree: lxml.html.HtmlElement, values: list[lxml.etree._ElementUnicodeResult] | None = None
+) -> int:
     """Non-space characters readability drops with its unlikely candidates, beyond those
     `readability_text_bound` already counts as dropped (scripts', styles' and fenced frames'
     own text).
@@ -571,14 +582,26 @@ def unlikely_text(tree: lxml.html.HtmlElement) -> int:
     body and html excepted, whose class and id, joined by a space and lowercased, hold one of
     its unlikely words and none of its maybe-a-candidate words; each with its whole text and
     not its tail, before it looks for the article in what is left. Its text then holds none of
-    theirs. Each outermost such element is counted once."""
+    theirs. Each outermost such element is counted once.
+
+    `values`: the class and id values of the tree's document (boilerplate.class_and_id_values,
+    in document order, each knowing its element), where read already, even before the tree was
+    pruned: only an element holding one can be a candidate, so the elements holding them that
+    are under the tree are read instead of every element under it (a third of the time)."""
     dropped: set[lxml.html.HtmlElement] = set()
     characters = 0
-    for element in tree.iterdescendants():
+    named = (
+        tree.iterdescendants()
+        if values is None
+        else dict.fromkeys([value.getparent() for value in values])
+    )
+    for element in named:
         classes, identifier = element.get("class"), element.get("id")
         names = f"{classes} {identifier}" if classes and identifier else classes or identifier
         if not names or not _unlikely(names) or element.tag in READABILITY_FRAME_TAGS:
             continue
+        if values is not None and not _under(element, tree):
+            continue  # in a section the prunes cut, or not in this tree
         dropped.add(element)
         if any(ancestor in dropped for ancestor in element.iterancestors()):
             continue  # inside one counted already
@@ -590,6 +613,11 @@ def unlikely_text(tree: lxml.html.HtmlElement) -> int:
             if inner.text
         )
     return characters
+
+
+def _under(element: lxml.etree._Element, tree: lxml.etree._Element) -> bool:
+    """Whether the element is a descendant of the tree."""
+    return any(ancestor is tree for ancestor in element.iterancestors())
 
 
 # Readability's verdict on a class and id joined by a space, kept: pages of a site repeat them.
