@@ -17,6 +17,7 @@ import pytest
 import trafilatura
 import trafilatura.core
 import trafilatura.external
+import trafilatura.htmlprocessing
 import trafilatura.readability_lxml
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -225,6 +226,38 @@ def test_the_trees_prepared_are_trafilaturas(name, html):
         assert lxml.etree.tostring(ours[1].tree) == lxml.etree.tostring(theirs[1])
 
 
+# tree_cleaning's options that change what it deletes: tables deleted, images kept, recall.
+CLEANING_OPTIONS = [
+    {"tables": False},
+    {"images": True},
+    {"focus": "recall"},
+    {"focus": "precision"},
+]
+FORMS_AND_FIGURES = _page(
+    f"<form id='aspnetForm'><article>{PROSE}</article><form><input name='q'>"
+    "<button>Search</button></form></form><figure><table><tr><td>a</td></tr></table></figure>"
+    "<figure><img src='x.png'><figcaption>A caption.</figcaption></figure><p>Formula: "
+    "<math alttext='x^2'><mi>x</mi></math> and after.</p><video><source src='v'></video>"
+)
+
+
+@pytest.mark.parametrize(
+    "name,html", [*PAGES, ("forms and figures", FORMS_AND_FIGURES)], ids=lambda x: str(x)[:40]
+)
+def test_the_tree_is_cleaned_as_trafilatura_cleans_it(name, html):
+    """reading._tree_cleaning, which walks only the tags of MANUALLY_CLEANED the tree holds,
+    leaves the tree trafilatura's tree_cleaning leaves, with veille's options and others."""
+    tree = parse_page(html)
+    for changes in [{}, *CLEANING_OPTIONS]:
+        options = copy.copy(reading.OPTIONS)
+        for option, value in changes.items():
+            setattr(options, option, value)
+        ours = reading._tree_cleaning(copy.copy(tree), options)
+        theirs = trafilatura.htmlprocessing.tree_cleaning(copy.copy(tree), options)
+        assert lxml.etree.tostring(ours) == lxml.etree.tostring(theirs)
+        assert _text_nodes(ours) == _text_nodes(theirs)
+
+
 def test_the_cleaned_tree_is_built_where_justext_reads_it(monkeypatch):
     """The made pages reach justext on the cleaned tree (after readability and where
     readability is skipped), and that tree is built there and only there: the text compared
@@ -388,6 +421,7 @@ READ = {
     trafilatura.core.trafilatura_sequence: "f03dc4d2946dacbd",
     trafilatura.core._extract_and_compare: "f7d056c2118222e8",
     trafilatura.core._prepare_tree: "9595f0642825c2c7",
+    trafilatura.htmlprocessing.tree_cleaning: "828e83a7393082de",
     trafilatura.external.compare_extraction: "2d3d1ffea3ba469f",
     trafilatura.external._prefer_readability: "f6ee688e9ae60074",
     html2txt: "a8c97eab2097c57d",

@@ -35,6 +35,7 @@ cascade or expressions change under it.
 
 from __future__ import annotations
 
+import contextvars
 import copy
 import functools
 import logging
@@ -61,7 +62,7 @@ from trafilatura.external import (
 from trafilatura.htmlprocessing import convert_tags, tree_cleaning
 from trafilatura.readability_lxml import FRAME_TAGS as READABILITY_FRAME_TAGS
 from trafilatura.readability_lxml import REGEXES as READABILITY_REGEXES
-from trafilatura.settings import BASIC_CLEAN_XPATH, Extractor
+from trafilatura.settings import BASIC_CLEAN_XPATH, MANUALLY_CLEANED, Extractor
 from trafilatura.xml import delete_element, xmltotxt
 from trafilatura.xpaths import RAW_TREE_PRUNE_XPATH, REMOVE_COMMENTS_AND_LISTS_XPATH
 
@@ -440,8 +441,39 @@ def _prepare_tree(
     bench/pipeline.py, about one real page in ten): made again by the same cleaning when it
     does, instead of copied on every page. The tree and the options must not change meanwhile
     (nothing in the cascade changes them)."""
-    cleaned = convert_tags(tree_cleaning(copy.copy(tree), options), options, url)
-    return cleaned, DeferredTree(lambda: tree_cleaning(copy.copy(tree), options))
+    cleaned = convert_tags(_tree_cleaning(copy.copy(tree), options), options, url)
+    return cleaned, DeferredTree(lambda: _tree_cleaning(copy.copy(tree), options))
+
+
+# The tags of MANUALLY_CLEANED the tree being cleaned holds, for the call under way.
+_held: contextvars.ContextVar[frozenset[str]] = contextvars.ContextVar("_held")
+
+
+class _CleanedTagsHeld:
+    """MANUALLY_CLEANED as tree_cleaning reads it (its `copy()`, the list of tags whose
+    elements it deletes, each tag by a walk of the whole tree): the tags the tree holds, in
+    its order."""
+
+    def copy(self) -> list[str]:
+        held = _held.get()
+        return [tag for tag in MANUALLY_CLEANED if tag in held]
+
+
+_cleaning = rebound(tree_cleaning, MANUALLY_CLEANED=_CleanedTagsHeld())
+
+
+def _tree_cleaning(tree: lxml.html.HtmlElement, options: Extractor) -> lxml.html.HtmlElement:
+    """`trafilatura.htmlprocessing.tree_cleaning(tree, options)`, its own code, without the
+    walks of the 51 tags of MANUALLY_CLEANED the tree does not hold (6 to 8 of them are on the
+    fixture pages of bench/pipeline.py): one walk finds those it holds. None of its steps before
+    those walks makes an element (it strips tags, renames figures and tables to div, writes
+    tails), so a tag the tree did not hold finds nothing to delete ("form" too: its forms are
+    then none)."""
+    token = _held.set(frozenset(element.tag for element in tree.iter(*MANUALLY_CLEANED)))
+    try:
+        return _cleaning(tree, options)
+    finally:
+        _held.reset(token)
 
 
 def _justext_rescue(
