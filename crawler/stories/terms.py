@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Set
 from dataclasses import dataclass
 from itertools import repeat
-from operator import add, mul
+from operator import mul
 from typing import Any
 
 from crawler.core.normalize import normalize
@@ -493,7 +493,7 @@ class LazyRarities(dict[str, float]):
         self._counts = counts
         self._terms = terms
         self._articles = articles
-        self._by_count = _ByCount(articles + 1)
+        self._by_count = _ByCount(articles)
 
     def get(self, term: str, default: Any = None) -> Any:
         found = dict.get(self, term)
@@ -509,28 +509,28 @@ class LazyRarities(dict[str, float]):
         return self._weigh(term)
 
     def _weigh(self, term: str) -> float:
-        found = self[term] = self._by_count[self._counts.get(term, 0) + 1]
+        found = self[term] = self._by_count[self._counts.get(term, 0)]
         return found
 
     def weights(self, terms: Iterable[str]) -> Iterator[float]:
         """The weight of each term in order, as `[term]` gives it. Without `terms` (every term
-        weighed), worked out in C (each term's count looked up, plus one; each distinct count's
-        rarity kept) and not kept by term: most terms of a comparison are asked for once."""
+        weighed), worked out in C (each term's count looked up, each distinct count's rarity
+        kept) and not kept by term: most terms of a comparison are asked for once."""
         if self._terms is not None:
             return map(self.__getitem__, terms)
-        counted = map(self._counts.get, terms, repeat(0))
-        return map(self._by_count.__getitem__, map(add, counted, repeat(1)))
+        return map(self._by_count.__getitem__, map(self._counts.get, terms, repeat(0)))
 
 
 class _ByCount(dict[int, float]):
-    """rarity(count, articles) of each count asked, worked out once (`__missing__`)."""
+    """rarity(count + 1, articles + 1) of each count of a term among the window's `articles`
+    (the article itself counted in both), by the count, worked out once (`__missing__`)."""
 
     def __init__(self, articles: int) -> None:
         super().__init__()
-        self._articles = articles
+        self._articles = articles + 1
 
     def __missing__(self, count: int) -> float:
-        found = self[count] = rarity(count, self._articles)
+        found = self[count] = rarity(count + 1, self._articles)
         return found
 
 
