@@ -128,3 +128,33 @@ def test_stories_form_as_when_every_join_reads_the_members_again(tmp_path, monke
     assert kept.execute(stories).fetchall() == fresh.execute(stories).fetchall()
     columns = "SELECT id, story_id, story_hour FROM articles ORDER BY id"
     assert kept.execute(columns).fetchall() == fresh.execute(columns).fetchall()
+
+
+def test_a_joining_lead_holding_a_nul_is_kept_as_the_database_gives_it(tmp_path, monkeypatch):
+    """SQLite's substr stops at a NUL character (a text imported from JSON may hold one, written
+    "\\u0000"): the lead the members query gives ends there, and the kept one must too."""
+    copies = _wire_copies(4)
+    copies[2] = stored_article(
+        "s2",
+        "https://s2.ma/rocade",
+        copies[2].title or "",
+        f"{WIRE[:80]}\x00{WIRE[80:]} (s2)",
+    )
+    db = store.open_database(tmp_path / "v.db")
+    store.add_sources(db, sorted({a.source for a in copies}))
+    compared = []
+    real_link = grouping._link_languages
+
+    def checked(db_, story_id, article_id, *args, **kwargs):
+        held = story_store.window.active(db_)
+        canonical = story_store.canonical_article(db_, story_id)
+        rows = held.members((story_id, canonical, LIMIT, LEAD))
+        if rows is not None:
+            compared.append(article_id)
+            assert rows == _read(db_, story_id, canonical)
+        return real_link(db_, story_id, article_id, *args, **kwargs)
+
+    monkeypatch.setattr(grouping, "_link_languages", checked)
+    store.store_articles(db, copies)
+    assert len(story_partition(db)) == 1  # the four copies are one story
+    assert compared  # the members were kept at a join

@@ -559,9 +559,10 @@ def _joined_members(
         made = groups.get(key)
         limit, lead = key[2], key[3]
         if len(rows) < limit:
-            row = MemberRow(
-                joining.id, joining.source, joining.hour, joining.title, joining.text[:lead]
-            )
+            lead_text = joining.text[:lead]
+            if "\x00" in lead_text:
+                continue  # SQLite's substr stops at a NUL (an imported text may hold one)
+            row = MemberRow(joining.id, joining.source, joining.hour, joining.title, lead_text)
             rows = [*rows, row]
             made = None if made is None else grow(made, row)
         held.remember_members(key, rows)
