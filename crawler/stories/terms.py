@@ -347,11 +347,17 @@ def figures_agree(a: StoryTerms, b: StoryTerms) -> bool:
 
 def _vector(terms: StoryTerms, idf: dict[str, float]) -> dict[str, float]:
     if isinstance(idf, LazyRarities):
-        # Each term's weight as `[term]` gives it, worked out in C (`weights`), times its
-        # multiplier (`_multipliers`): the same products as the loops below (a word's weight
-        # times 1.0 is the weight itself), in the same order.
-        keys, multipliers = _multipliers(terms)
-        return dict(zip(keys, map(mul, idf.weights(keys), multipliers), strict=True))
+        # The words' weights as `[term]` gives them, worked out in C (`weights`), in the words'
+        # order; then as below.
+        words = terms.words
+        vector = dict(zip(words, idf.weights(words), strict=True))
+        for word in terms.title:
+            vector[word] *= TITLE_WEIGHT
+        keys = _figure_keys(terms)
+        if keys:
+            for key, weight in zip(keys, idf.weights(keys), strict=True):
+                vector[key] = FIGURE_WEIGHT * weight
+        return vector
     vector = {word: idf.get(word, 0.0) for word in terms.words}
     for word in terms.title:
         vector[word] *= TITLE_WEIGHT
@@ -360,36 +366,16 @@ def _vector(terms: StoryTerms, idf: dict[str, float]) -> dict[str, float]:
     return vector
 
 
-def _multipliers(terms: StoryTerms) -> tuple[tuple[str, ...], tuple[float, ...]]:
-    """The terms of the article's vector in its order (its words, then its figures' terms) and
-    what each one's weight is multiplied by (1.0, TITLE_WEIGHT for a title word, FIGURE_WEIGHT
-    for a figure), made once per terms: a story's members are weighed for every newcomer, with
-    the window's weights of the moment."""
-    made = terms.__dict__.get("_multipliers")
-    if made is None:
-        multipliers = dict.fromkeys(terms.words, 1.0)
-        for word in terms.title:
-            multipliers[word] *= TITLE_WEIGHT
-        for key in _figure_keys(terms):
-            multipliers[key] = FIGURE_WEIGHT
-        made = (tuple(multipliers), tuple(multipliers.values()))
-        object.__setattr__(terms, "_multipliers", made)  # frozen: set once, as a cache
-    return made
-
-
 def shares_terms(a: StoryTerms, b: StoryTerms) -> bool:
     """The two articles' vectors have a term in common (a word, a figure): without one their
-    `similarity` is 0.0, whatever the weights."""
-    return not _vector_terms(a).isdisjoint(_multipliers(b)[0])
-
-
-def _vector_terms(terms: StoryTerms) -> frozenset[str]:
-    """The terms of the article's vector (`_multipliers`), as a set made once per terms."""
-    made = terms.__dict__.get("_vector_terms")
-    if made is None:
-        made = frozenset(_multipliers(terms)[0])
-        object.__setattr__(terms, "_vector_terms", made)  # frozen: set once, as a cache
-    return made
+    `similarity` is 0.0, whatever the weights. (A vector's terms are its article's words and
+    its figures' terms.)"""
+    if not a.words.isdisjoint(b.words):
+        return True
+    figures = _figure_keys(b)
+    return not a.words.isdisjoint(figures) or any(
+        key in b.words or key in figures for key in _figure_keys(a)
+    )
 
 
 def _figure_keys(terms: StoryTerms) -> tuple[str, ...]:
