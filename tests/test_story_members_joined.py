@@ -158,3 +158,41 @@ def test_a_joining_lead_holding_a_nul_is_kept_as_the_database_gives_it(tmp_path,
     store.store_articles(db, copies)
     assert len(story_partition(db)) == 1  # the four copies are one story
     assert compared  # the members were kept at a join
+
+
+def _set_two_with_nuls() -> list[store.StoredArticle]:
+    """The second labelled set in publication order as `veille import` stores it, a NUL
+    character in the lead of every third text."""
+    from crawler.storage.importer import ImportRecord, prepare
+    from tests.story_corpus2 import labelled_articles
+
+    fields = ImportRecord.__dataclass_fields__
+    records = sorted(labelled_articles(), key=lambda r: r["published"])
+    prepared = [
+        prepare(ImportRecord(line=i + 1, **{k: r[k] for k in fields if k in r})).article
+        for i, r in enumerate(records)
+    ]
+    return [
+        replace(a, text=f"{a.text[:60]}\x00{a.text[60:]}") if i % 3 == 0 else a
+        for i, a in enumerate(prepared)
+    ]
+
+
+def test_stories_with_nuls_in_leads_form_as_when_every_join_reads_the_members_again(
+    tmp_path, monkeypatch
+):
+    prepared = _set_two_with_nuls()
+    kept = store.open_database(tmp_path / "kept.db")
+    store.add_sources(kept, sorted({a.source for a in prepared}))
+    for start in range(0, len(prepared), 25):
+        store.store_articles(kept, [replace(a) for a in prepared[start : start + 25]])
+    real_touch = story_store.touch_story
+    monkeypatch.setattr(
+        story_store, "touch_story", lambda db, story_id, now, *_: real_touch(db, story_id, now)
+    )
+    fresh = store.open_database(tmp_path / "fresh.db")
+    store.add_sources(fresh, sorted({a.source for a in prepared}))
+    for start in range(0, len(prepared), 25):
+        store.store_articles(fresh, [replace(a) for a in prepared[start : start + 25]])
+    assert len(story_partition(kept)) < len(prepared)  # stories did form
+    assert story_partition(kept) == story_partition(fresh)
