@@ -106,13 +106,45 @@ def write_import_file(path: Path, records: list[dict]) -> Path:
 def prepared_week(limit: int | None = None) -> list:
     """The labelled week in publication order (its first `limit` articles), each made into the
     article `veille import` would store (crawler.storage.importer.prepare)."""
+    return prepared_in_order(labelled_articles())[:limit]
+
+
+def prepared_in_order(records: list[dict]) -> list:
+    """Labelled records in publication order, each made into the article `veille import`
+    would store (crawler.storage.importer.prepare)."""
     from crawler.storage.importer import ImportRecord, prepare
 
-    week = sorted(labelled_articles(), key=lambda r: r["published"])[:limit]
+    ordered = sorted(records, key=lambda r: r["published"])
     fields = ImportRecord.__dataclass_fields__
     return [
         prepare(ImportRecord(line=i + 1, **{k: r[k] for k in fields if k in r})).article
-        for i, r in enumerate(week)
+        for i, r in enumerate(ordered)
+    ]
+
+
+def stored_in_batches(path, articles: list, size: int = 25):
+    """A new database at `path` holding `articles` (copies of them), stored `size` at a time as
+    an import stores them."""
+    from dataclasses import replace
+
+    from crawler.storage import store
+
+    db = store.open_database(path)
+    store.add_sources(db, sorted({a.source for a in articles}))
+    for start in range(0, len(articles), size):
+        store.store_articles(db, [replace(a) for a in articles[start : start + size]])
+    return db
+
+
+def story_tables(db) -> list[list[tuple]]:
+    """The rows the story step writes (story terms, hours, stories), in a comparable order."""
+    return [
+        db.execute(query).fetchall()
+        for query in (
+            "SELECT * FROM story_index ORDER BY article_id",
+            "SELECT * FROM story_hours ORDER BY hour",
+            "SELECT id, canonical_article_id, title FROM stories ORDER BY id",
+        )
     ]
 
 

@@ -11,7 +11,13 @@ from crawler.storage import store
 from crawler.stories import grouping
 from crawler.stories import store as story_store
 from tests.stored_articles import stored_article
-from tests.story_corpus import prepared_week, story_partition
+from tests.story_corpus import (
+    prepared_in_order,
+    prepared_week,
+    stored_in_batches,
+    story_partition,
+    story_tables,
+)
 
 LIMIT, LEAD = grouping.STORY_MEMBERS_COMPARED, grouping.TERMS_LEAD
 
@@ -104,30 +110,24 @@ def test_members_kept_with_a_joining_article_are_those_the_database_gives(tmp_pa
 
 def test_stories_form_as_when_every_join_reads_the_members_again(tmp_path, monkeypatch):
     prepared = _week_and_wire()
-    kept = store.open_database(tmp_path / "kept.db")
-    store.add_sources(kept, sorted({a.source for a in prepared}))
-    for start in range(0, len(prepared), 25):
-        store.store_articles(kept, prepared[start : start + 25])
+    kept, fresh = _kept_and_read_again(tmp_path, monkeypatch, prepared)
+    assert story_partition(kept) == story_partition(fresh)
+    assert len(story_partition(kept)) < len(prepared)  # stories did form
+    assert sorted(a.url for a in _wire_copies(LIMIT + 4)) in story_partition(kept)
+    assert story_tables(kept) == story_tables(fresh)
+    columns = "SELECT id, story_id, story_hour FROM articles ORDER BY id"
+    assert kept.execute(columns).fetchall() == fresh.execute(columns).fetchall()
+
+
+def _kept_and_read_again(tmp_path, monkeypatch, prepared: list) -> tuple:
+    """The articles stored twice in batches of 25: with a story's members kept when an article
+    joins it, then with every join reading them again (touch_story told nothing joined)."""
+    kept = stored_in_batches(tmp_path / "kept.db", prepared)
     real_touch = story_store.touch_story
     monkeypatch.setattr(
         story_store, "touch_story", lambda db, story_id, now, *_: real_touch(db, story_id, now)
     )
-    fresh = store.open_database(tmp_path / "fresh.db")
-    store.add_sources(fresh, sorted({a.source for a in prepared}))
-    for start in range(0, len(prepared), 25):
-        store.store_articles(fresh, [replace(a) for a in prepared[start : start + 25]])
-    assert story_partition(kept) == story_partition(fresh)
-    assert len(story_partition(kept)) < len(prepared)  # stories did form
-    assert sorted(a.url for a in _wire_copies(LIMIT + 4)) in story_partition(kept)
-    for table in ("story_index ORDER BY article_id", "story_hours ORDER BY hour"):
-        assert (
-            kept.execute(f"SELECT * FROM {table}").fetchall()
-            == fresh.execute(f"SELECT * FROM {table}").fetchall()
-        )
-    stories = "SELECT id, canonical_article_id, title FROM stories ORDER BY id"
-    assert kept.execute(stories).fetchall() == fresh.execute(stories).fetchall()
-    columns = "SELECT id, story_id, story_hour FROM articles ORDER BY id"
-    assert kept.execute(columns).fetchall() == fresh.execute(columns).fetchall()
+    return kept, stored_in_batches(tmp_path / "fresh.db", prepared)
 
 
 def test_a_joining_lead_holding_a_nul_is_kept_as_the_database_gives_it(tmp_path, monkeypatch):
@@ -163,18 +163,11 @@ def test_a_joining_lead_holding_a_nul_is_kept_as_the_database_gives_it(tmp_path,
 def _set_two_with_nuls() -> list[store.StoredArticle]:
     """The second labelled set in publication order as `veille import` stores it, a NUL
     character in the lead of every third text."""
-    from crawler.storage.importer import ImportRecord, prepare
     from tests.story_corpus2 import labelled_articles
 
-    fields = ImportRecord.__dataclass_fields__
-    records = sorted(labelled_articles(), key=lambda r: r["published"])
-    prepared = [
-        prepare(ImportRecord(line=i + 1, **{k: r[k] for k in fields if k in r})).article
-        for i, r in enumerate(records)
-    ]
     return [
         replace(a, text=f"{a.text[:60]}\x00{a.text[60:]}") if i % 3 == 0 else a
-        for i, a in enumerate(prepared)
+        for i, a in enumerate(prepared_in_order(labelled_articles()))
     ]
 
 
@@ -182,17 +175,6 @@ def test_stories_with_nuls_in_leads_form_as_when_every_join_reads_the_members_ag
     tmp_path, monkeypatch
 ):
     prepared = _set_two_with_nuls()
-    kept = store.open_database(tmp_path / "kept.db")
-    store.add_sources(kept, sorted({a.source for a in prepared}))
-    for start in range(0, len(prepared), 25):
-        store.store_articles(kept, [replace(a) for a in prepared[start : start + 25]])
-    real_touch = story_store.touch_story
-    monkeypatch.setattr(
-        story_store, "touch_story", lambda db, story_id, now, *_: real_touch(db, story_id, now)
-    )
-    fresh = store.open_database(tmp_path / "fresh.db")
-    store.add_sources(fresh, sorted({a.source for a in prepared}))
-    for start in range(0, len(prepared), 25):
-        store.store_articles(fresh, [replace(a) for a in prepared[start : start + 25]])
+    kept, fresh = _kept_and_read_again(tmp_path, monkeypatch, prepared)
     assert len(story_partition(kept)) < len(prepared)  # stories did form
     assert story_partition(kept) == story_partition(fresh)

@@ -6,7 +6,6 @@ another connection (SQLite's data_version) or by this one (its count of rows wri
 from __future__ import annotations
 
 import contextlib
-from dataclasses import replace
 
 import pytest
 
@@ -14,7 +13,7 @@ from crawler.storage import store
 from crawler.stories import store as story_store
 from crawler.stories.fingerprint import fingerprint
 from tests.stored_articles import stored_article
-from tests.story_corpus import prepared_week, story_partition
+from tests.story_corpus import prepared_week, stored_in_batches, story_partition, story_tables
 
 MEMBERS = "FROM articles WHERE story_id = "
 CANDIDATES = "FROM articles a JOIN stories st"
@@ -134,19 +133,10 @@ def test_batches_resumed_group_as_batches_that_read_everything_again(tmp_path, m
         store.store_articles(kept, prepared[start : start + 25])
     assert resumed.count(True) == len(resumed) - 1  # all but the first batch
     monkeypatch.setattr(story_store, "database_mark", lambda db: None)
-    fresh = store.open_database(tmp_path / "fresh.db")
-    store.add_sources(fresh, sorted({a.source for a in prepared}))
-    for start in range(0, len(prepared), 25):
-        store.store_articles(fresh, [replace(a) for a in prepared[start : start + 25]])
+    fresh = stored_in_batches(tmp_path / "fresh.db", prepared)
     assert story_partition(kept) == story_partition(fresh)
     assert len(story_partition(kept)) < len(prepared)  # stories did form
-    for table in ("story_index ORDER BY article_id", "story_hours ORDER BY hour"):
-        assert (
-            kept.execute(f"SELECT * FROM {table}").fetchall()
-            == fresh.execute(f"SELECT * FROM {table}").fetchall()
-        )
-    stories = "SELECT id, canonical_article_id, title FROM stories ORDER BY id"
-    assert kept.execute(stories).fetchall() == fresh.execute(stories).fetchall()
+    assert story_tables(kept) == story_tables(fresh)
 
 
 def test_a_write_committed_right_after_a_batch_commits_makes_the_next_batch_read_again(tmp_path):
