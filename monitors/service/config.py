@@ -193,6 +193,88 @@ def parse_seconds(value: str, low: int, high: int) -> int:
     return int(value)
 
 
+def parse_time_limit(value: str) -> float:
+    """VEILLE_CRAWL_TIME_LIMIT: seconds above 0, at most a day. 0 or less stopped every crawl
+    at its start; nan and inf gave crawls no limit, so a hanging site held its cycle."""
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = float("nan")
+    if not math.isfinite(seconds) or not 0 < seconds <= MAX_CRAWL_SECONDS:
+        raise ValueError(
+            f"VEILLE_CRAWL_TIME_LIMIT={value!r}: give a number of seconds above 0 and at most "
+            f"{MAX_CRAWL_SECONDS} (a day), e.g. 900 (the default: 15 minutes)"
+        )
+    return seconds
+
+
+MAX_CRAWL_SECONDS = 24 * 3600
+_CRAWL_SETTINGS_EXAMPLE = '{"DOWNLOAD_DELAY": 2}'
+
+
+def parse_crawl_settings(value: str) -> dict[str, object]:
+    """VEILLE_CRAWL_SETTINGS: a JSON object of Scrapy settings."""
+    try:
+        settings = json.loads(value)
+    except ValueError as exc:
+        raise ValueError(
+            f"VEILLE_CRAWL_SETTINGS is not JSON ({exc}): give a JSON object of Scrapy "
+            f"settings, e.g. {_CRAWL_SETTINGS_EXAMPLE}"
+        ) from None
+    if not isinstance(settings, dict):
+        raise ValueError(
+            f"VEILLE_CRAWL_SETTINGS is a JSON {type(settings).__name__}, not an object: give "
+            f"the Scrapy settings by name, e.g. {_CRAWL_SETTINGS_EXAMPLE}"
+        )
+    return settings
+
+
+def check_crawl_settings(values: dict[str, object]) -> None:
+    """Each Scrapy setting of VEILLE_CRAWL_SETTINGS that the crawl reads as a number or a
+    yes/no must be one, and a name a letter or two from a known setting's is taken for a typo
+    (Scrapy ignores unknown names): checked at the start, since every crawl would otherwise
+    fail at its own start with the traceback in the crawl log only."""
+    if not values:
+        return
+    import difflib
+
+    from scrapy.settings import default_settings
+
+    import crawler.settings as veille_settings
+
+    defaults = {
+        name: getattr(module, name)
+        for module in (default_settings, veille_settings)
+        for name in dir(module)
+        if name.isupper()
+    }
+    for name, value in values.items():
+        if name not in defaults:
+            close = difflib.get_close_matches(name, list(defaults), n=1, cutoff=0.9)
+            if close:
+                raise ValueError(
+                    f"VEILLE_CRAWL_SETTINGS: {name!r} is not a setting; did you mean {close[0]!r}?"
+                )
+            continue  # a setting of the user's own components
+        default = defaults[name]
+        if isinstance(default, bool):
+            if str(value).strip().lower() not in ("true", "false", "1", "0"):
+                raise ValueError(
+                    f"VEILLE_CRAWL_SETTINGS: {name}={value!r}: give true or false (JSON)"
+                )
+        elif isinstance(default, int | float) and not _is_number(value):
+            raise ValueError(f"VEILLE_CRAWL_SETTINGS: {name}={value!r}: give a number")
+
+
+def _is_number(value: object) -> bool:
+    if isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(float(value))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+
+
 def parse_count(value: str, low: int, high: int) -> int:
     """A whole number within [low, high]."""
     if not value.strip().isdigit() or not low <= int(value) <= high:
@@ -205,9 +287,9 @@ _ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
     "VEILLE_SOURCES": ("sources", Path),
     "VEILLE_WATCHLISTS": ("watchlists", Path),
     "VEILLE_SECRETS": ("secrets", Path),
-    "VEILLE_CRAWL_TIME_LIMIT": ("crawl_time_limit", float),
+    "VEILLE_CRAWL_TIME_LIMIT": ("crawl_time_limit", parse_time_limit),
     "VEILLE_CRAWL_LOG": ("crawl_log", Path),
-    "VEILLE_CRAWL_SETTINGS": ("crawl_settings", json.loads),
+    "VEILLE_CRAWL_SETTINGS": ("crawl_settings", parse_crawl_settings),
     "VEILLE_ALERT_MAX_AGE_DAYS": ("alert_max_age_days", parse_max_age_days),
     "VEILLE_DELIVER_EVERY_SECONDS": ("deliver_every_seconds", lambda v: parse_seconds(v, 1, 3600)),
     "VEILLE_CRAWL_WORKERS": ("crawl_workers", lambda v: parse_count(v, 0, 64)),
@@ -291,6 +373,10 @@ def load_settings(folders: locations.Folders | None = None, **overrides: object)
         networks([str(a) for a in allowed] if isinstance(allowed, list) else [str(allowed)])
     except ValueError as exc:
         raise VeilleError(f"VEILLE_CRAWL_SETTINGS: {exc}") from None
+    try:
+        check_crawl_settings(settings.crawl_settings)
+    except ValueError as exc:
+        raise VeilleError(str(exc)) from None
     if settings.crawl_log is None:
         folder = Path("data") if isinstance(settings.db, str) else settings.db.parent
         settings = replace(settings, crawl_log=folder / "crawl.log")

@@ -1,0 +1,88 @@
+"""Environment settings a user got wrong stop veille at once with one line naming the variable,
+what is wrong and what to give, before any crawl runs, never a traceback or a crawl that fails
+somewhere no one looks (the crawl log)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from monitors.cli import cli
+
+LOOPBACK = {"VEILLE_ALLOWED_NETWORKS": ["127.0.0.0/8"]}
+
+
+def _run_once(tmp_path, **env):
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(
+        "sources:\n  - name: a\n    homepage: http://127.0.0.1:9/\n"
+        "    feeds: [http://127.0.0.1:9/feed]\n",
+        encoding="utf-8",
+    )
+    env = {"VEILLE_DB": str(tmp_path / "veille.db"), "VEILLE_SOURCES": str(sources), **env}
+    return CliRunner().invoke(cli, ["run", "--once"], env=env)
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        # Read by the crawl's stages with getfloat/getint: on main the crawl process died at its
+        # start (the traceback in the crawl log only), the run was recorded as a shutdown or a
+        # failure with no reason, and `veille status` showed nothing against any source.
+        ({"VEILLE_EXTRACTION_SECONDS": "abc"}, "VEILLE_EXTRACTION_SECONDS"),
+        ({"DOWNLOAD_TIMEOUT": "thirty"}, "DOWNLOAD_TIMEOUT"),
+        ({"ROBOTSTXT_OBEY": "maybe"}, "ROBOTSTXT_OBEY"),
+        # A near miss of a setting's name is ignored by Scrapy without a word.
+        ({"DOWNLOAD_DELAYS": 2}, "did you mean 'DOWNLOAD_DELAY'"),
+    ],
+)
+def test_a_crawl_setting_that_cannot_be_used_stops_the_start(tmp_path, value, words):
+    result = _run_once(tmp_path, VEILLE_CRAWL_SETTINGS=json.dumps({**LOOPBACK, **value}))
+    assert result.exit_code == 2, result.output
+    line = result.output.strip()
+    assert line.startswith("error: ") and "VEILLE_CRAWL_SETTINGS" in line, line
+    assert words in line, line
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "veille.db").exists()  # nothing ran
+
+
+@pytest.mark.parametrize("text", ["[1]", '"DOWNLOAD_DELAY=2"', "{DOWNLOAD_DELAY: 2}"])
+def test_crawl_settings_that_are_not_a_json_object_are_refused_with_an_example(tmp_path, text):
+    result = _run_once(tmp_path, VEILLE_CRAWL_SETTINGS=text)
+    assert result.exit_code == 2, result.output
+    assert "VEILLE_CRAWL_SETTINGS" in result.output
+    assert '{"DOWNLOAD_DELAY": 2}' in result.output  # what to give
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+@pytest.mark.parametrize("value", ["-5", "0", "nan", "inf", "abc"])
+def test_a_crawl_time_limit_that_is_not_a_positive_number_is_refused(tmp_path, value):
+    # On main -5 stopped every crawl at once (exit 3, "stopped before these sources were
+    # done"), and nan or inf gave crawls no limit at all: a hanging site held the cycle.
+    result = _run_once(tmp_path, VEILLE_CRAWL_TIME_LIMIT=value)
+    assert result.exit_code == 2, result.output
+    assert "VEILLE_CRAWL_TIME_LIMIT" in result.output
+    assert "give a number of seconds above 0" in result.output
+    assert not (tmp_path / "veille.db").exists()
+
+
+def test_usable_crawl_settings_are_still_taken(tmp_path):
+    from monitors.service.config import load_settings
+
+    values = {
+        **LOOPBACK,
+        "DOWNLOAD_DELAY": 0.25,
+        "DOWNLOAD_TIMEOUT": "10",
+        "AUTOTHROTTLE_ENABLED": False,
+        "ROBOTSTXT_OBEY": "false",
+        "VEILLE_EXTRACTION_SECONDS": 5,
+        "MYEXTENSION_SETTING": "anything",  # a setting of the user's own extension
+    }
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("VEILLE_CRAWL_SETTINGS", json.dumps(values))
+        patch.setenv("VEILLE_CRAWL_TIME_LIMIT", "2.5")
+        settings = load_settings()
+    assert settings.crawl_settings == values
+    assert settings.crawl_time_limit == 2.5
