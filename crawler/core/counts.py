@@ -26,6 +26,7 @@ class SourceCounts(TypedDict, total=False):
     retried: int  # article URLs fetched again from the retry book
     booked_skipped: int  # article URLs waiting in the retry book, not due yet
     unfinished: int  # 1: the crawl was stopped (time limit, shutdown) before this source was done
+    sitemaps_not_fetched: int  # child sitemaps of an index left out (VEILLE_MAX_CHILD_SITEMAPS)
 
 
 COUNT = Literal[
@@ -41,6 +42,7 @@ COUNT = Literal[
     "retried",
     "booked_skipped",
     "unfinished",
+    "sitemaps_not_fetched",
 ]
 # Kinds of recorded faults that are extraction's verdicts on a page (`veille status` counts them
 # per source): a page declined as not an article, or too slow to extract; a text kept that reads

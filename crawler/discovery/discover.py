@@ -9,6 +9,7 @@ import logging
 import re
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from urllib.parse import unquote, urljoin, urlsplit
 
 import feedparser
@@ -18,6 +19,7 @@ from protego import Protego
 from w3lib.encoding import html_to_unicode
 
 from crawler.core.canonical import url_key
+from crawler.core.times import parse_timestamp
 from crawler.discovery.feed_xml import FeedEntry, NotPlain, read_entries
 from crawler.discovery.sites import SiteHosts
 
@@ -43,6 +45,9 @@ class Link:
 class Discovery:
     links: list[Link] = field(default_factory=list)
     sitemaps: list[str] = field(default_factory=list)  # children of a sitemap index
+    # A child's <lastmod> as its index gives it, to fetch the newest first when a crawl does
+    # not fetch them all (newest_first).
+    sitemap_modified: dict[str, str] = field(default_factory=dict, compare=False)
     problem: str | None = None  # set when the document is malformed (links may still be usable)
     skipped: dict[str, int] = field(default_factory=dict)  # links left out, by reason
     # Addresses no URL parser accepts (a broken IPv6 literal, a bad port), each with its error:
@@ -189,6 +194,9 @@ def parse_sitemap(body: bytes, base_url: str) -> Discovery:
                 child = _resolved(result, base_url, loc.text.strip())
                 if child is not None:
                     result.sitemaps.append(child)
+                    modified = _child_lastmod(loc)
+                    if modified:
+                        result.sitemap_modified.setdefault(child, modified)
         return result
     if tag != "urlset":
         result.problem = f"not a sitemap (root element <{tag}>)"
@@ -236,6 +244,31 @@ def _url_fields(url: lxml.etree._Element) -> tuple[str | None, str | None, str |
         news.get(_NEWS_DATE),
         first.get(_LASTMOD) or first.get("lastmod"),
     )
+
+
+def _child_lastmod(loc: lxml.etree._Element) -> str | None:
+    """The <lastmod> beside a sitemap index's <loc>, if any."""
+    parent = loc.getparent()
+    if parent is None:
+        return None
+    text = parent.findtext(_LASTMOD) or parent.findtext("lastmod")
+    return text.strip() if text and text.strip() else None
+
+
+def newest_first(sitemaps: list[str], modified: dict[str, str]) -> list[str]:
+    """Child sitemaps by their <lastmod>, newest first, those without a readable one after
+    them in the index's order. When an index lists more children than a crawl fetches, those
+    left are then the archive's: WordPress's SEO plugins list post-sitemap.xml,
+    post-sitemap2.xml … oldest first, and the index's order kept the oldest."""
+
+    def when(url: str) -> tuple[bool, datetime]:
+        stamp = parse_timestamp(modified.get(url, ""))
+        return (stamp is not None, stamp or _LONG_AGO)
+
+    return sorted(sitemaps, key=when, reverse=True)  # stable: ties keep the index's order
+
+
+_LONG_AGO = datetime.min.replace(tzinfo=UTC)
 
 
 def decode_html(body: bytes | str, content_type: str = "") -> str:

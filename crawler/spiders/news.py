@@ -38,7 +38,7 @@ from twisted.python.failure import Failure
 
 from crawler.core.canonical import canonicalize_url, url_key
 from crawler.discovery import retries
-from crawler.discovery.discover import parse_entry_point, robots_sitemaps
+from crawler.discovery.discover import newest_first, parse_entry_point, robots_sitemaps
 from crawler.discovery.links import NOT_AN_ARTICLE, listing_link_reason
 from crawler.discovery.sites import SiteHosts
 from crawler.discovery.sources import EntryPoint, Source, load_sources_cached
@@ -239,6 +239,24 @@ class NewsSpider(scrapy.Spider):
         self.journal.count(request.meta["source"], "entry_failed")
         self.record_error(request.meta["source"], request.url, kind, message)
 
+    def _sitemaps_not_fetched(self, source: str, url: str, count: int, depth: int) -> None:
+        """Child sitemaps of an index left out of this crawl: counted in the run's record and
+        said in the crawl log, never dropped without a word."""
+        self.journal.count(source, "sitemaps_not_fetched", count)
+        why = (
+            "the index is nested three levels deep"
+            if depth >= 2
+            else f"past VEILLE_MAX_CHILD_SITEMAPS={self.max_child_sitemaps}, the newest by "
+            "<lastmod> fetched (raise it in VEILLE_CRAWL_SETTINGS to fetch more)"
+        )
+        logger.info(
+            "source=%s sitemap index %s: %d child sitemap(s) not fetched: %s",
+            source,
+            url,
+            count,
+            why,
+        )
+
     def parse_entry(self, response: Response) -> Iterator[scrapy.Request]:
         meta = cast(EntryMeta, response.meta)
         source = self.sources[meta["source"]]
@@ -292,12 +310,19 @@ class NewsSpider(scrapy.Spider):
                 f"{len(refused)} child sitemap(s) not at an http(s) address, not fetched "
                 f"(first: {refused[0][:80]!r})",
             )
-        children = [c for c in found.sitemaps if allowed_scheme(c)][: self.max_child_sitemaps]
+        listed = [c for c in found.sitemaps if allowed_scheme(c)]
+        children = listed
+        if len(listed) > self.max_child_sitemaps:
+            children = newest_first(listed, found.sitemap_modified)[: self.max_child_sitemaps]
+        left = len(listed) - len(children)
         if children:
             self._children[_requested_url(response)] = children
+        if depth >= 2:  # an index three levels down: its children are not fetched
+            left, children = left + len(children), []
+        if left:
+            self._sitemaps_not_fetched(source.name, response.url, left, depth)
         for child in children:
-            if depth < 2:
-                yield self._entry_request(source, entry, child, depth + 1)
+            yield self._entry_request(source, entry, child, depth + 1)
         taken = 0
         bad_links: list[str] = []
         for link in found.links:
