@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from crawler.core.errors import ConfigError
+from crawler.core.errors import ConfigError, DatabaseError
 from crawler.core.secrets import load_secrets_file
 from crawler.storage import store
 from crawler.storage.importer import ImportRecord, ImportStopped, import_records
@@ -111,3 +111,35 @@ def test_a_database_of_another_fingerprint_scheme_is_refused_with_what_to_do(tmp
     assert result.exit_code == 2
     assert "'datasketch-1.5/other'" in result.output and "new database (--db)" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_database_a_newer_veille_migrated_is_refused_before_anything_writes_to_it(tmp_path):
+    # A newer version's step (a column renamed, a table split) on a table this version writes:
+    # on main every command used the file as if it were its own, `veille import` stored into
+    # it, and a step that changed a table this version writes would fail crawl after crawl.
+    path = tmp_path / "veille.db"
+    db = store.open_database(path)
+    with db.conn:
+        db.conn.execute(
+            "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
+            "VALUES ('crawler.storage', '0099_articles_split', '2027-03-01T00:00:00Z')"
+        )
+    db.conn.close()
+    with pytest.raises(DatabaseError) as caught:
+        store.open_database(path)
+    message = str(caught.value)
+    assert "newer version of veille" in message and "crawler.storage 0099_articles_split" in message
+    jsonl = tmp_path / "one.jsonl"
+    jsonl.write_text(
+        '{"url": "https://a.ma/1", "title": "Titre", "text": "Un texte.", "source": "a"}\n',
+        encoding="utf-8",
+    )
+    for command in (["status"], ["import", str(jsonl)]):
+        result = run("--db", str(path), *command)
+        assert result.exit_code == 2, result.output
+        assert "newer version of veille" in result.output and "Traceback" not in result.output
+    db = store.open_database(path, owners=())  # the file itself untouched: nothing imported
+    try:
+        assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == 0
+    finally:
+        db.conn.close()

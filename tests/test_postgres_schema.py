@@ -121,6 +121,20 @@ def test_every_step_runs_once_and_an_up_to_date_database_runs_none(postgres_clus
     assert again.execute("SELECT value FROM meta WHERE key = 'fingerprint_scheme'").fetchone()
 
 
+def test_a_database_a_newer_veille_migrated_is_refused(postgres_cluster):
+    url = postgres_cluster.empty_database()
+    db = store.open_database(url)
+    db.conn.execute(
+        f"INSERT INTO {postgres_schema.MIGRATIONS_TABLE} (owner, name, applied_at) "
+        "VALUES ('crawler.storage', '0099_articles_split', '2027-03-01T00:00:00Z')"
+    )
+    db.close()
+    with pytest.raises(DatabaseError) as caught:
+        store.open_database(url)
+    message = str(caught.value)
+    assert "newer version of veille" in message and "crawler.storage 0099_articles_split" in message
+
+
 def test_concurrent_first_opens_migrate_once(postgres_cluster):
     url = postgres_cluster.empty_database()
     errors: list[BaseException] = []

@@ -23,6 +23,7 @@ from crawler.core.errors import DatabaseError
 from crawler.core.times import utcnow
 from crawler.storage import engine
 from crawler.storage.engine import Database, PostgresDatabase, mask_location, mask_password
+from crawler.storage.schema import newer_database_error, unknown_steps
 from crawler.stories.grouping import check_scheme
 
 MIGRATIONS_TABLE = "veille_migrations"
@@ -199,6 +200,12 @@ def open_postgres(location: str, modules: Sequence[ModuleType] | None = None) ->
     except psycopg.Error as exc:
         raise explain_postgres_error(location, exc) from None
     try:
+        known: dict[str, set[str]] = {}
+        for owner, name, _ in all_steps(owner_modules() if modules is None else modules):
+            known.setdefault(owner, set()).add(name)
+        unknown = unknown_steps(applied(db.conn), known)
+        if unknown:  # a newer veille migrated it
+            raise newer_database_error(mask_location(location), unknown)
         apply_postgres_migrations(db.conn, modules)
         check_scheme(db)
     except MigrationsLocked as exc:

@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, cast
 
+from crawler.core.errors import DatabaseError
 from crawler.core.times import utcnow
 from crawler.storage import tables as storage_tables
 from crawler.stories import tables as stories_tables
@@ -169,6 +170,35 @@ def pending_steps(db: SQLiteDatabase, modules: Sequence[ModuleType]) -> list[tup
         for name, _ in module.STEPS
         if (module.OWNER, name) not in done
     ]
+
+
+def unknown_steps(
+    recorded: Sequence[tuple[str, str]], known: dict[str, set[str]]
+) -> list[tuple[str, str]]:
+    """(owner, step) of the steps a database ran, of owners this code knows (`known`: each
+    owner's step names), that this code does not have: a newer veille migrated it (a column
+    renamed, a table split), and this one would write to it as if it were its own."""
+    return [(owner, name) for owner, name in recorded if name not in known.get(owner, {name})]
+
+
+def newer_database_error(location: str, unknown: Sequence[tuple[str, str]]) -> DatabaseError:
+    """What to do with a database a newer veille migrated."""
+    owner, name = unknown[0]
+    return DatabaseError(
+        f"database {location} was migrated by a newer version of veille ({len(unknown)} "
+        f"step(s) this version does not have, the first: {owner} {name}); run that version "
+        "of veille (or a later one) on it, or give this version a database of its own (--db)"
+    )
+
+
+def refuse_newer(db: SQLiteDatabase, modules: Sequence[ModuleType]) -> None:
+    """Raise newer_database_error when the database ran steps of these owners this code does
+    not have; one small read."""
+    known = {module.OWNER: {name for name, _ in module.STEPS} for module in modules}
+    unknown = unknown_steps(_recorded(db), known)
+    if unknown:
+        location = db.execute("PRAGMA database_list").fetchone()[2]
+        raise newer_database_error(location, unknown)
 
 
 def apply_migrations(db: SQLiteDatabase, modules: Sequence[ModuleType] | None = None) -> None:

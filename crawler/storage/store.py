@@ -234,7 +234,9 @@ def is_up_to_date(db: SQLiteDatabase, owners: Sequence[ModuleType] | None = None
 def migrate(db: SQLiteDatabase, owners: Sequence[ModuleType] | None = None) -> None:
     """Bring the schema up to date: the owners' pending steps (each once, atomically, one
     process at a time), back-fills and full-text search included. An up-to-date database is
-    only checked (its recorded steps and a meta row): no migration, no table scan."""
+    only checked (its recorded steps and a meta row): no migration, no table scan. A database
+    a newer veille migrated is refused (schema.refuse_newer)."""
+    schema.refuse_newer(db, schema.owners() if owners is None else owners)
     if is_up_to_date(db, owners):
         return
     apply_migrations(db, owners)  # the owners' steps (crawler.storage.schema), each once
