@@ -82,7 +82,10 @@ def remember_secret(value: str) -> None:
 
 
 def remember_url_secrets(url: str) -> None:
-    """Treat the password and path tokens of an inline channel URL as secrets."""
+    """Treat the password and the tokens of an inline channel URL as secrets: long path and
+    query words, and long words of the user and host part that hold a digit and no dot (a
+    Telegram bot token or a Pushover token is the URL's host, and apprise's debug log writes
+    the address it posts to); host names stay readable."""
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -92,6 +95,9 @@ def remember_url_secrets(url: str) -> None:
     for token in re.split(r"[/?&=]", parts.path + "?" + parts.query):
         if len(token) >= 12:  # webhook and bot tokens are long; short path words are not secrets
             remember_secret(token)
+    for word in re.split(r"[@:]", parts.netloc):
+        if len(word) >= 12 and "." not in word and any(c.isdigit() for c in word):
+            remember_secret(word)
 
 
 def redact(text: str) -> str:
