@@ -11,6 +11,7 @@ from crawler.core.secrets import load_secrets_file
 from crawler.storage import store
 from crawler.storage.importer import ImportRecord, ImportStopped, import_records
 from monitors.cli import cli
+from monitors.service.watchlists import load_watchlists
 
 from .story_corpus import labelled_articles
 
@@ -143,3 +144,21 @@ def test_a_database_a_newer_veille_migrated_is_refused_before_anything_writes_to
         assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == 0
     finally:
         db.conn.close()
+
+
+@pytest.mark.parametrize("option", ["--sources", "--watchlists"])
+def test_a_configuration_file_that_cannot_be_read_is_said_so(tmp_path, option):
+    # A directory given for the file (a path completed one level short) raised
+    # IsADirectoryError with a traceback on main; the same for a file the user cannot read.
+    result = run(option, str(tmp_path), "--db", str(tmp_path / "v.db"), "rules", "check")
+    assert result.exit_code == 2, result.output
+    assert f"error: {tmp_path}: cannot be read (Is a directory)" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_configuration_file_that_is_not_utf8_names_its_line(tmp_path):
+    path = tmp_path / "watchlists.yaml"
+    path.write_bytes(b"watchlists:\n  - name: x\n    terms: [caf\xe9]\n")  # saved as Latin-1
+    with pytest.raises(ConfigError) as caught:
+        load_watchlists(path)
+    assert caught.value.line == 3 and "not UTF-8" in str(caught.value)

@@ -155,8 +155,16 @@ def load_yaml(path: str | Path) -> Any:
     except FileNotFoundError:
         raise ConfigError(str(path), None, "file not found", "check the path") from None
     except UnicodeDecodeError as exc:
+        bad_line = path.read_bytes()[: exc.start].count(b"\n") + 1
         raise ConfigError(
-            str(path), None, f"not UTF-8 text ({exc.reason})", "save as UTF-8"
+            str(path), bad_line, f"not UTF-8 text ({exc.reason})", "save as UTF-8"
+        ) from None
+    except OSError as exc:  # a directory, a file the user may not read
+        raise ConfigError(
+            str(path),
+            None,
+            f"cannot be read ({exc.strerror or exc})",
+            "give the path of a readable file",
         ) from None
     loader = _LineLoader(text)
     loader.name = str(path)
