@@ -34,6 +34,11 @@ def _run_once(tmp_path, **env):
         ({"VEILLE_EXTRACTION_SECONDS": "abc"}, "VEILLE_EXTRACTION_SECONDS"),
         ({"DOWNLOAD_TIMEOUT": "thirty"}, "DOWNLOAD_TIMEOUT"),
         ({"ROBOTSTXT_OBEY": "maybe"}, "ROBOTSTXT_OBEY"),
+        # Every page past a budget of 0 s was declined as too slow and booked for good: every
+        # article fetched while it was set lost for ever.
+        ({"VEILLE_EXTRACTION_SECONDS": 0}, "declined for good"),
+        # No article taken from any entry point, the source only "quiet".
+        ({"VEILLE_MAX_ARTICLES_PER_ENTRY": 0}, "no article is taken"),
         # A near miss of a setting's name is ignored by Scrapy without a word.
         ({"DOWNLOAD_DELAYS": 2}, "did you mean 'DOWNLOAD_DELAY'"),
     ],

@@ -264,6 +264,25 @@ def check_crawl_settings(values: dict[str, object]) -> None:
                 )
         elif isinstance(default, int | float) and not _is_number(value):
             raise ValueError(f"VEILLE_CRAWL_SETTINGS: {name}={value!r}: give a number")
+        elif name in _LEAST and not float(value) >= _LEAST[name][0]:  # type: ignore[arg-type]
+            raise ValueError(f"VEILLE_CRAWL_SETTINGS: {name}={value!r}: {_LEAST[name][1]}")
+
+
+# veille's own numeric crawl settings: the least value each takes, and what a smaller one did.
+_LEAST: dict[str, tuple[float, str]] = {
+    "VEILLE_EXTRACTION_SECONDS": (
+        0.1,
+        "give a number of seconds of at least 0.1 (default 20): under it every page runs "
+        "past its budget and is declined for good (too-slow), never fetched again",
+    ),
+    "VEILLE_MAX_ARTICLES_PER_ENTRY": (
+        1,
+        "give a whole number of at least 1 (default 100): under it no article is taken",
+    ),
+    "VEILLE_MAX_CHILD_SITEMAPS": (0, "give a whole number of at least 0 (default 20)"),
+    "VEILLE_STORE_GATHER_SECONDS": (0, "give a number of seconds of at least 0 (default 3)"),
+    "VEILLE_DOWNLOAD_DELAY_GRID": (0, "give a number of seconds of at least 0 (default 0.25)"),
+}
 
 
 def _is_number(value: object) -> bool:
