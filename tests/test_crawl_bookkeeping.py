@@ -44,6 +44,8 @@ def test_a_cycle_whose_crawl_dies_before_it_starts_shows_its_fault_in_status(sit
     assert by_name["healthy"].last_error is not None
     assert by_name["healthy"].last_error.startswith("unfinished: the crawl (failed (exit")
     assert by_name["healthy"].error_count == 1
+    # Where to look: the reason (here Scrapy's "no spider") is in the crawl's output alone.
+    assert f"its output is in {settings.crawl_log}" in by_name["healthy"].last_error
 
 
 def keeper_of(db):

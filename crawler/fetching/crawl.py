@@ -163,8 +163,9 @@ def crawl(
         fallback = "killed (time limit)"
     elif child.returncode and child.returncode < 0:
         fallback = "killed"
-    else:
-        fallback = f"failed (exit {child.returncode})"
+    else:  # the reason (a traceback, Scrapy's own words) is in the child's output alone
+        seen = f"; its output is in {log_file}" if log_file else ""
+        fallback = f"failed (exit {child.returncode}{seen})"
     result = run_result(db, run_id, fallback)
     if overran and result.status == "stopped: shutdown":
         # The SIGTERM it got was ours, for its time limit: not a shutdown of veille.
