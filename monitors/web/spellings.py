@@ -1,5 +1,6 @@
 """The written forms a search phrase may take in an article: the Arabic definite article with the
-proclitics before it, and the El/Al name particles, as rules fold them (docs/watch-rules.md).
+proclitics before it, the El/Al name particles, and Arabic words without their harakat and
+tatweel, as rules fold them (docs/watch-rules.md).
 
 Rules fold both sides, the rule and the article (crawler.core.normalize.stem_token). The search
 indexes (SQLite FTS5, PostgreSQL tsvectors) hold the articles' words as written, so search does
@@ -11,6 +12,7 @@ is searched as « ذكاء اصطناعي », « الذكاء الاصطناعي
 from __future__ import annotations
 
 import itertools
+import unicodedata
 
 from crawler.core.normalize import ARABIC_LETTER, MIN_ARABIC_STEM, NAME_PARTICLES
 
@@ -25,6 +27,15 @@ _FOLLOWING = ("", "ال")
 MAX_VARIED_WORDS = 3
 # The particles of transliterated names, one spelling each in rules: El, Al, Ell.
 _PARTICLES = tuple(sorted({*NAME_PARTICLES, *NAME_PARTICLES.values()}))
+
+
+def unmarked(word: str) -> str:
+    """An Arabic word without its harakat (and other combining marks) and tatweel, as the press
+    mostly writes it: a headline pasted with its vowels, « الذَّكَاءُ », is searched as « الذكاء »
+    too (SQLite's index cuts a word at its harakat and keeps tatweel). Other words as they are."""
+    if not ARABIC_LETTER.match(word):
+        return word
+    return "".join(c for c in word if c != "ـ" and unicodedata.category(c) != "Mn")
 
 
 def bare(word: str) -> str:
@@ -48,11 +59,15 @@ def _forms(word: str, first: bool) -> list[str]:
 
 
 def phrase_forms(words: list[str]) -> list[list[str]]:
-    """Every written form of a phrase (a list of words), the phrase as written first."""
-    arabic = [i for i, w in enumerate(words) if ARABIC_LETTER.match(w)]
+    """Every written form of a phrase (a list of words), the phrase as written first; the
+    forms of its Arabic words are those of the words without harakat and tatweel."""
+    plain = [unmarked(word) for word in words]
+    if not all(plain):  # a word of marks alone: the phrase as written
+        plain = words
+    arabic = [i for i, w in enumerate(plain) if ARABIC_LETTER.match(w)]
     varied = set(arabic[:1]) if len(arabic) > MAX_VARIED_WORDS else set(range(len(words)))
     choices = [
-        _forms(word, first=(i == 0)) if i in varied else [word] for i, word in enumerate(words)
+        _forms(word, first=(i == 0)) if i in varied else [word] for i, word in enumerate(plain)
     ]
     forms = [words] + [list(c) for c in itertools.product(*choices) if list(c) != words]
     return [form for i, form in enumerate(forms) if form not in forms[:i]]
