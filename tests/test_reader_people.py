@@ -505,6 +505,39 @@ def test_triage_and_signed_links_on_postgresql(team_db, request):
     db.close()
 
 
+def test_a_person_whose_followed_watchlists_were_deleted_sees_every_watchlist(team_db, tmp_path):
+    """Someone follows one watchlist, which an editor deletes in the page: their home counts
+    only the watchlists that still exist as followed, so, following none of them now, they see
+    every watchlist's matches, as someone who follows nothing (before, their home kept showing
+    the deleted watchlist's old matches alone, and nothing any other watchlist matched)."""
+    import shutil
+
+    db_path, rules_path, ids = team_db
+    shutil.copy(db_path, tmp_path / "veille.db")
+    shutil.copy(rules_path, tmp_path / "watchlists.yaml")
+    db = store.open_database(tmp_path / "veille.db")
+    accounts.add_user(db, "salma", "mot de passe de salma", None, ("um6p",))
+    db.close()
+    app = create_app(
+        ReaderConfig(db=tmp_path / "veille.db", watchlists=tmp_path / "watchlists.yaml")
+    )
+    with running(app) as base:
+        salma = login("salma", "mot de passe de salma")
+        assert set(entries(salma.get(base + "/")[1])) == {ids[BOTH], ids[UM6P_ONLY]}
+        status, page = salma.get(base + "/watchlists/um6p/delete")
+        assert status == 200, page[:300]
+        file_token = re.search(r'name="file_token" value="([^"]+)"', page).group(1)
+        status, page = salma.post(base + "/watchlists/um6p/delete", {"file_token": file_token})
+        assert status == 200 and "um6p" not in (tmp_path / "watchlists.yaml").read_text(), page
+        status, page = salma.get(base + "/")
+        assert status == 200
+        assert set(entries(page)) == set(ids.values()), entries(page)
+        assert entries(page)[ids[CLOUD_ONLY]] == ["cloud"]
+        status, page = salma.get(base + "/account")
+        assert status == 200 and 'name="follow:cloud" value="1">' in page
+        assert "Vous ne suivez aucune veille : l'accueil les montre toutes." in page
+
+
 def test_every_word_of_the_reader_has_its_arabic():
     """A word added in French and English without its Arabic would show in English on the
     Arabic interface (monitors.web.i18n_people falls back to it): none today."""

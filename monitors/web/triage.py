@@ -126,6 +126,13 @@ class PeopleViews:
         elif people_store.person(db, person) is None:
             accounts.proxy_person(db, person)
 
+    def _existing(self, followed: set[str]) -> set[str]:
+        """The followed watchlists still in the watchlists file: one deleted or renamed since
+        matches nothing new, and a home filtered on it alone would show its old matches only.
+        All of them when the file could not be read."""
+        rule_set = self.rules()
+        return followed & {w.name for w in rule_set.watchlists} if rule_set else followed
+
     def watchlist_titles(self) -> dict[str, str]:
         rule_set = self.rules()
         return {w.name: w.title for w in rule_set.watchlists} if rule_set else {}
@@ -140,7 +147,7 @@ class PeopleViews:
         with self.writing_db() as db:
             self._ensure(db, person)
             new_since = people_store.record_visit(db, person, iso(now), iso(now - SAME_VISIT))
-            followed = set(people_store.followed(db, person))
+            followed = self._existing(set(people_store.followed(db, person)))
             entries = feed.home_entries(
                 db,
                 person,
@@ -203,7 +210,7 @@ class PeopleViews:
             watchlists=[(w.name, w.title, w.name in followed) for w in rule_set.watchlists]
             if rule_set
             else [],
-            any_followed=bool(followed),
+            any_followed=bool(self._existing(followed)),
             message=message,
             error=error,
         )
