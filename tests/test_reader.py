@@ -335,6 +335,24 @@ def test_raw_data_stays_under_data_read_only(web, engine):
     assert status in (403, 404)
 
 
+def test_an_unknown_address_or_method_gets_the_readers_page(web):
+    """A mistyped address (/article/3, an old bookmark) or a GET of a form's address answers
+    with the reader's own page, in the reader's language, with its menu and a way home: before,
+    Starlette's bare "Not Found" or "Method Not Allowed", in English, and nothing else."""
+    from html import unescape
+
+    for path, status_code in (("/article/3", 404), ("/triage", 405), ("/account/x", 404)):
+        status, body = get(web + path)
+        page = unescape(body.decode())
+        assert status == status_code, (path, page[:300])
+        assert '<html lang="fr" dir="ltr">' in page and 'href="/search"' in page, path
+        assert "Accueil" in page, path
+        said = path if status == 404 else "cette adresse n'accepte que POST"
+        assert said in page, path
+        status, body = get(web + path, {"Accept-Language": "ar"})
+        assert status == status_code and '<html lang="ar" dir="rtl">' in body.decode(), path
+
+
 # -- feeds ------------------------------------------------------------------------------------------
 
 

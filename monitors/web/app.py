@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 
 import jinja2
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
@@ -208,6 +209,28 @@ def create_app(config: ReaderConfig) -> HostCheck:
             request, "error.html", status=404, message=LABELS[language(request)]["data_postgres"]
         )
 
+    def no_such_page(request: Request, exc: Exception) -> HTMLResponse:
+        """An address no page answers (404), or a method it does not take (405: a form's
+        address opened in the browser), as the reader's own page, in its language, with its
+        menu and a way home, rather than Starlette's bare English text."""
+        headers = exc.headers if isinstance(exc, HTTPException) and exc.headers else {}
+        if isinstance(exc, HTTPException) and exc.status_code == 405:
+            lang = language(request)
+            allowed = headers.get("Allow", "")
+            response = reader.page(
+                request,
+                "error.html",
+                status=405,
+                heading=LABELS[lang]["refused"],
+                message=editing.LABELS.get(lang, editing.LABELS["en"])["post_only"]
+                if "GET" not in allowed
+                else f"{request.method} {request.url.path}",
+            )
+        else:
+            response = reader.not_found(request, request.url.path)
+        response.headers.update(headers)
+        return response
+
     def data_redirect(request: Request) -> Response:
         return RedirectResponse(DATA_PREFIX + "/")
 
@@ -243,7 +266,11 @@ def create_app(config: ReaderConfig) -> HostCheck:
     if postgres:
         table.append(Route(DATA_PREFIX + "/{rest:path}", raw_data_unavailable))
         table.append(Route(DATA_PREFIX, raw_data_unavailable))
-    app_reader = Starlette(routes=table, lifespan=lifespan)
+    app_reader = Starlette(
+        routes=table,
+        lifespan=lifespan,
+        exception_handlers={404: no_such_page, 405: no_such_page},
+    )
     app: Starlette | _WithRawData | RequireLogin = app_reader
     if datasette is not None:
         app_reader.add_route(DATA_PREFIX, data_redirect)
