@@ -488,3 +488,40 @@ def test_the_form_cookie_is_secure_behind_https(web):
 
     assert "secure" not in form_cookie({}).lower()
     assert "secure" in form_cookie({"X-Forwarded-Proto": "https"}).lower()
+
+
+def test_a_search_postgresql_cannot_answer_in_time_says_so_and_frees_its_connection(
+    tmp_path, request
+):
+    """The reader's PostgreSQL statements stop at its time limit (ReaderConfig's
+    statement_seconds): a search that cannot finish in time (here it waits on a lock another
+    session holds on the matches; ts_headline took over ten minutes on some long queries)
+    answers the page with a message, its connection back in the pool, instead of holding one of
+    the pool's four connections as long as it runs, which four such requests would make every
+    page wait on."""
+    import psycopg
+
+    from monitors.web.app import ReaderConfig, create_app
+
+    from .conftest import database_from
+
+    location = database_from(request, "postgresql", make_db(tmp_path))
+    app = create_app(
+        ReaderConfig(db=location, watchlists=WATCHLISTS, raw_data=False, statement_seconds=0.5)
+    )
+    with psycopg.connect(location) as locker, running(app) as base:
+        locker.execute("LOCK TABLE matches IN ACCESS EXCLUSIVE MODE")  # held until the end
+        with ThreadPoolExecutor(6) as pool:
+            answers = list(
+                pool.map(lambda _: request_page(base, "/search?q=supercalculateur"), range(6))
+            )
+        for status, page in answers:
+            assert status == 200 and "the search was stopped at the reader's time limit" in page
+        locker.rollback()
+        status, page = request_page(base, "/search?q=supercalculateur")
+        assert status == 200 and "épisode 0" in page
+
+
+def request_page(base: str, path: str) -> tuple[int, str]:
+    status, _, text = request(base, path)
+    return status, text

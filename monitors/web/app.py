@@ -90,6 +90,9 @@ class ReaderConfig:
     editors: tuple[str, ...] | None = None
     sources: Path | None = None
     timezone: str = DEFAULT_TIMEZONE  # dates on the pages (monitors.alerts.localized)
+    # the longest one statement of a page may run on PostgreSQL (a search it cannot answer in
+    # time says so), so that no request holds one of the pool's few connections for good
+    statement_seconds: float = 30.0
 
 
 class _Rules:
@@ -199,7 +202,7 @@ def create_app(config: ReaderConfig) -> HostCheck:
     postgres = is_postgres_location(config.db)
     if postgres:  # Datasette reads SQLite files only: the raw tables are not served
         config = replace(config, raw_data=False)
-    pool = _postgres_pool(str(config.db)) if postgres else None
+    pool = _postgres_pool(str(config.db), config.statement_seconds) if postgres else None
     reader = Reader(config, _environment(config.timezone), rules, form_guard, costly, pool)
     people = PeopleViews(config.db, reader.page, form_guard, read_form, rules.get, language)
     reader.people = people
@@ -300,16 +303,21 @@ def _source_names(path: Path | None) -> set[str] | None:
         ) from None
 
 
-def _postgres_pool(location: str) -> ConnectionPool:
+def _postgres_pool(location: str, statement_seconds: float) -> ConnectionPool:
     """The reader's PostgreSQL connections: a small pool shared by its request threads, each
-    session read-only (the reader writes nothing)."""
+    session read-only (the reader writes nothing) and its statements stopped after
+    `statement_seconds`: a search PostgreSQL takes minutes over (ts_headline's time grows much
+    faster than its query) or a statement waiting on a lock would hold a connection as long,
+    and four such requests would leave every page waiting."""
     from psycopg_pool import ConnectionPool
 
+    options = "-c default_transaction_read_only=on"
+    options += f" -c statement_timeout={max(1, round(statement_seconds * 1000))}"
     return ConnectionPool(
         location,
         min_size=1,
         max_size=4,
-        kwargs={"autocommit": True, "options": "-c default_transaction_read_only=on"},
+        kwargs={"autocommit": True, "options": options},
         open=True,
     )
 

@@ -221,7 +221,15 @@ def search_postgres(
         FROM hits JOIN articles a ON a.id = hits.id
         ORDER BY {"hits.score DESC, " if order == "rank" else ""}a.id DESC
     """
-    rows = db.execute(sql, params).fetchall()
+    from psycopg.errors import QueryCanceled  # only ever run on a PostgreSQL database
+
+    try:
+        rows = db.execute(sql, params).fetchall()
+    except QueryCanceled:  # at the reader's statement_timeout (monitors.web.app)
+        raise SearchError(
+            "the search was stopped at the reader's time limit: search fewer terms or phrases, "
+            "or narrow it (a source, a language, dates)"
+        ) from None
     hits = []
     for r in rows:
         text_snippet, title_snippet = r[6], r[7]
