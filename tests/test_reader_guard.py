@@ -469,6 +469,18 @@ def test_an_article_or_story_number_too_large_is_not_found(web):
         assert status == 404 and "99999999999999999999" in body, path
 
 
+def test_a_triage_of_an_article_number_too_large_is_refused(web):
+    """A triage form whose article number no engine can store (edited by hand, or a page of
+    another version) is refused with the reason, as an unknown action is, instead of a 500."""
+    client = FormClient()
+    token = client.token(web + "/account")
+    for number in ("99999999999999999999", "-99999999999999999999"):
+        status, page = client.post(
+            web + "/triage", {"action": "read", "article": number, "back": "/"}, token
+        )
+        assert status == 400 and "Refusé" in page, (number, page[:300])
+
+
 def test_the_language_cookie_is_secure_behind_https(web):
     def language_cookie(headers: dict) -> str:
         _, answer, _ = request(web, "/?lang=en", headers)

@@ -42,6 +42,8 @@ HOME_SIZE = 50
 # keeps its start while someone reads through the list.
 SAME_VISIT = timedelta(minutes=30)
 ACTIONS = ("read", "unread", "save", "unsave", "not-relevant", "relevant", "mute", "unmute")
+# The largest row id SQLite and PostgreSQL (BIGINT) store.
+MAX_ID = 2**63 - 1
 
 Page = Callable[..., HTMLResponse]
 ReadForm = Callable[[Request], Awaitable[dict[str, str] | None]]
@@ -226,6 +228,8 @@ class PeopleViews:
         try:
             article_id = int(form.get("article") or 0)
         except ValueError:
+            article_id = 0
+        if abs(article_id) > MAX_ID:  # no engine stores it: refused below, as no article
             article_id = 0
         watchlist = form.get("watchlist", "")
         if action not in ACTIONS or (action != "mute" and action != "unmute" and not article_id):
