@@ -27,6 +27,8 @@ class SourceCounts(TypedDict, total=False):
     booked_skipped: int  # article URLs waiting in the retry book, not due yet
     unfinished: int  # 1: the crawl was stopped (time limit, shutdown) before this source was done
     sitemaps_not_fetched: int  # child sitemaps of an index left out (VEILLE_MAX_CHILD_SITEMAPS)
+    # article links of an entry point past VEILLE_MAX_ARTICLES_PER_ENTRY new ones, not looked at
+    links_not_looked_at: int
 
 
 COUNT = Literal[
@@ -43,6 +45,7 @@ COUNT = Literal[
     "booked_skipped",
     "unfinished",
     "sitemaps_not_fetched",
+    "links_not_looked_at",
 ]
 # Kinds of recorded faults that are extraction's verdicts on a page (`veille status` counts them
 # per source): a page declined as not an article, or too slow to extract; a text kept that reads

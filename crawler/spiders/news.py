@@ -323,7 +323,7 @@ class NewsSpider(scrapy.Spider):
             self._sitemaps_not_fetched(source.name, response.url, left, depth)
         for child in children:
             yield self._entry_request(source, entry, child, depth + 1)
-        taken = 0
+        taken = passed = 0
         bad_links: list[str] = []
         for link in found.links:
             try:
@@ -336,6 +336,7 @@ class NewsSpider(scrapy.Spider):
                     continue
                 counts["articles"] += 1
                 if taken >= self.max_per_entry:
+                    passed += 1
                     continue
                 request = self._article_request(
                     source, link.url, link.title, link.published, link.modified
@@ -347,6 +348,16 @@ class NewsSpider(scrapy.Spider):
             if request is not None:
                 taken += 1
                 yield request
+        if passed:  # left for later crawls, as documented, but never without a word
+            self.journal.count(source.name, "links_not_looked_at", passed)
+            logger.info(
+                "source=%s %s: %d further article link(s) not looked at: "
+                "VEILLE_MAX_ARTICLES_PER_ENTRY=%d new ones taken, the rest left for later crawls",
+                source.name,
+                response.url,
+                passed,
+                self.max_per_entry,
+            )
         bad_links += found.unusable  # not even an address: counted with found.skipped above
         if bad_links:
             self.record_error(
