@@ -95,3 +95,48 @@ def test_a_crawl_fetches_the_newest_child_sitemaps_and_counts_those_it_leaves(tm
     assert titles == ["Maroc Telecom investit deux milliards dans la fibre"], log[-3000:]
     assert json.loads(stats)["lecho"]["sitemaps_not_fetched"] == CHILDREN - 20
     assert "5 child sitemap(s) not fetched" in log and "VEILLE_MAX_CHILD_SITEMAPS" in log
+
+
+@pytest.mark.slow  # a real crawl
+def test_an_index_listing_itself_is_read_once(tmp_path):
+    """An index that lists itself (some site plug-ins put the index in its own list) was read
+    again at each of the two levels followed, and its children with it: three requests for
+    the index and two for each child, in every crawl."""
+    root = tmp_path / "site"
+    root.mkdir()
+    (root / "sitemap_index.xml").write_text(
+        f'<?xml version="1.0"?><sitemapindex {NS}>'
+        f"<sitemap><loc>{PLACEHOLDER}/sitemap_index.xml</loc></sitemap>"
+        f"<sitemap><loc>{PLACEHOLDER}/posts.xml</loc></sitemap></sitemapindex>",
+        encoding="utf-8",
+    )
+    (root / "posts.xml").write_text(
+        f'<?xml version="1.0"?><urlset {NS}><url><loc>{PLACEHOLDER}/fibre/</loc></url></urlset>',
+        encoding="utf-8",
+    )
+    (root / "fibre").mkdir()
+    shutil.copy(ARTICLE, root / "fibre" / "index.html")
+    served = serve_site(root)
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(
+        f"sources:\n  - name: lecho\n    homepage: {served.base_url}/\n"
+        f"    sitemaps: [{served.base_url}/sitemap_index.xml]\n",
+        encoding="utf-8",
+    )
+    try:
+        crawl(
+            tmp_path / "veille.db",
+            sources,
+            settings=LOCAL_CRAWL_SETTINGS,
+            time_limit=90,
+            log_file=tmp_path / "crawl.log",
+        )
+    finally:
+        stop_sites({"lecho": served})
+    paths = [r.path for r in served.requests]
+    assert paths.count("/sitemap_index.xml") == 1 and paths.count("/posts.xml") == 1, paths
+    db = store.open_database(tmp_path / "veille.db")
+    try:
+        assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == 1
+    finally:
+        db.conn.close()

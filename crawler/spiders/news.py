@@ -157,6 +157,8 @@ class NewsSpider(scrapy.Spider):
         self._validators: dict[str, tuple[int, str | None, str | None]] = {}
         self._children: dict[str, list[str]] = {}
         self._requested: set[str] = set()
+        # (source, address) of every feed, sitemap or robots.txt requested in this crawl.
+        self._entries_read: set[tuple[str, str]] = set()
         self._handed_over: set[str] = set()  # sources whose start requests were all scheduled
         # Per source: links found at entry points that answered with content, and why some
         # were not taken (for the warning of a source that quietly went dark).
@@ -209,6 +211,7 @@ class NewsSpider(scrapy.Spider):
     def _entry_request(
         self, source: Source, entry: EntryPoint, url: str, depth: int = 0
     ) -> scrapy.Request:
+        self._entries_read.add((source.name, url))
         return scrapy.Request(
             url,
             callback=self.parse_entry,
@@ -238,6 +241,12 @@ class NewsSpider(scrapy.Spider):
         kind, message = self._describe(failure)
         self.journal.count(request.meta["source"], "entry_failed")
         self.record_error(request.meta["source"], request.url, kind, message)
+
+    def _unread(self, source: str, urls: list[str]) -> list[str]:
+        """The documents of `urls` not requested yet for this source in this crawl: an index
+        that lists itself, or indexes that list each other, are read once, not again at each
+        level followed."""
+        return [url for url in dict.fromkeys(urls) if (source, url) not in self._entries_read]
 
     def _sitemaps_not_fetched(self, source: str, url: str, count: int, depth: int) -> None:
         """Child sitemaps of an index left out of this crawl: counted in the run's record and
@@ -273,7 +282,9 @@ class NewsSpider(scrapy.Spider):
             self.journal.count(source.name, "entry_ok")
             self.journal.count(source.name, "not_modified")
             # An unchanged sitemap index says nothing of its children: check them (conditionally).
-            for child in store.entry_children(self.db, _requested_url(response)):
+            for child in self._unread(
+                source.name, store.entry_children(self.db, _requested_url(response))
+            ):
                 if depth < 2:
                     yield self._entry_request(
                         source, self._child_entry(entry, child), child, depth + 1
@@ -284,7 +295,7 @@ class NewsSpider(scrapy.Spider):
             self.journal.count(source.name, "entry_ok")
             sitemaps = robots_sitemaps(response.body, self.sites[source.name])
             self._children[_requested_url(response)] = sitemaps
-            for sitemap in sitemaps:
+            for sitemap in self._unread(source.name, sitemaps):
                 yield self._entry_request(source, self._child_entry(entry, sitemap), sitemap)
             return
         found = parse_entry_point(
@@ -321,7 +332,7 @@ class NewsSpider(scrapy.Spider):
             left, children = left + len(children), []
         if left:
             self._sitemaps_not_fetched(source.name, response.url, left, depth)
-        for child in children:
+        for child in self._unread(source.name, children):
             yield self._entry_request(source, entry, child, depth + 1)
         taken = passed = 0
         bad_links: list[str] = []
