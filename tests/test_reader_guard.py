@@ -481,6 +481,23 @@ def test_a_triage_of_an_article_number_too_large_is_refused(web):
         assert status == 400 and "Refusé" in page, (number, page[:300])
 
 
+def test_an_error_no_page_expected_gets_the_readers_page_and_its_log_line(tmp_path):
+    """A page that fails on something no page expects (here the database file moved away while
+    the reader runs) answers 500 with the reader's own page, in the page's language, saying the
+    cause is in veille serve's log, which holds it; before, Starlette's bare English "Internal
+    Server Error"."""
+    path = make_db(tmp_path)
+    with serving(path) as base:
+        assert request(base, "/stories/")[0] == 200
+        path.rename(tmp_path / "moved.db")
+        for language, heading in (("fr", "Erreur du serveur"), ("ar", "خطأ في الخادم")):
+            status, _, page = request(base, "/stories/", {"Accept-Language": language})
+            assert status == 500 and heading in page and "veille serve" in page, page[:300]
+            assert f'<html lang="{language}"' in page and 'href="/search"' in page
+    (log,) = tmp_path.glob("serve-*.log")
+    assert "unable to open database file" in log.read_text()
+
+
 def test_the_language_cookie_is_secure_behind_https(web):
     def language_cookie(headers: dict) -> str:
         _, answer, _ = request(web, "/?lang=en", headers)

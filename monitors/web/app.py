@@ -234,6 +234,19 @@ def create_app(config: ReaderConfig) -> HostCheck:
         response.headers.update(headers)
         return response
 
+    def server_error(request: Request, exc: Exception) -> HTMLResponse:
+        """An error no page expected (the database moved away, locked beyond its wait): the
+        reader's own page, in its language, saying that the cause is in the log, where
+        Starlette still writes the traceback, rather than its bare English text."""
+        words = LABELS[language(request)]
+        return reader.page(
+            request,
+            "error.html",
+            status=500,
+            heading=words["server_error"],
+            message=words["server_error_text"],
+        )
+
     def data_redirect(request: Request) -> Response:
         return RedirectResponse(DATA_PREFIX + "/")
 
@@ -272,7 +285,7 @@ def create_app(config: ReaderConfig) -> HostCheck:
     app_reader = Starlette(
         routes=table,
         lifespan=lifespan,
-        exception_handlers={404: no_such_page, 405: no_such_page},
+        exception_handlers={404: no_such_page, 405: no_such_page, 500: server_error},
     )
     app: Starlette | _WithRawData | RequireLogin = app_reader
     if datasette is not None:

@@ -106,6 +106,9 @@ LABELS: dict[str, dict[str, str]] = {
         "because": "parce qu'il contient",
         "and": "et",
         "not_found": "Introuvable",
+        "server_error": "Erreur du serveur",
+        "server_error_text": "Cette page n'a pas pu être produite ; la cause est dans le journal "
+        "de veille serve. Rechargez la page dans un moment.",
         "search_feed": "Flux Atom de cette recherche",
         "search_help": 'Même langage que les règles : OR, AND, NOT, "expression", préfixe*, '
         "NEAR/5, title:, @entité.",
@@ -215,6 +218,9 @@ LABELS: dict[str, dict[str, str]] = {
         "because": "because it contains",
         "and": "and",
         "not_found": "Not found",
+        "server_error": "Server error",
+        "server_error_text": "This page could not be made; the cause is in veille serve's log. "
+        "Reload the page in a moment.",
         "search_feed": "Atom feed of this search",
         "search_help": 'The rule language: OR, AND, NOT, "phrase", prefix*, NEAR/5, title:, '
         "@entity.",

@@ -246,6 +246,9 @@ ARABIC: dict[str, str] = {
     "because": "لأنه يتضمن",
     "and": "و",
     "not_found": "غير موجود",
+    "server_error": "خطأ في الخادم",
+    "server_error_text": "تعذر إنشاء هذه الصفحة؛ السبب مذكور في سجل veille serve. أعد تحميل "
+    "الصفحة بعد قليل.",
     "search_feed": "خلاصة Atom لهذا البحث",
     "search_help": 'لغة القواعد: OR و AND و NOT و "عبارة" و بادئة* و NEAR/5 و title: و @كيان.',
     "refused": "مرفوض",
