@@ -494,6 +494,10 @@ def test_an_error_no_page_expected_gets_the_readers_page_and_its_log_line(tmp_pa
             status, _, page = request(base, "/stories/", {"Accept-Language": language})
             assert status == 500 and heading in page and "veille serve" in page, page[:300]
             assert f'<html lang="{language}"' in page and 'href="/search"' in page
+        # The people's pages write (visits, triage) but never make a database of their own
+        # where the file was: before, the home page left an empty one there, which a later
+        # `veille run` or `veille db copy` would have taken for the team's.
+        assert request(base, "/")[0] == 500 and not path.exists()
     (log,) = tmp_path.glob("serve-*.log")
     assert "unable to open database file" in log.read_text()
 

@@ -98,9 +98,14 @@ class PeopleViews:
             with self._pool.connection() as pooled:
                 yield PostgresDatabase(str(self.location), connection=pooled)
             return
+        # mode=rw: the database veille serve was started on, never a new empty one made where
+        # it was moved away from (which a later `veille run` would take for the team's)
         db = SQLiteDatabase(
             sqlite3.connect(
-                str(self.location), timeout=BUSY_TIMEOUT_SECONDS, check_same_thread=False
+                f"file:{self.location}?mode=rw",
+                uri=True,
+                timeout=BUSY_TIMEOUT_SECONDS,
+                check_same_thread=False,
             )
         )
         try:
