@@ -86,3 +86,31 @@ def test_a_token_that_is_an_inline_channel_urls_host_never_reaches_the_log(
     assert "127.0.0.1" in caplog.text  # the failure is logged, where it went readable
     for secret in secrets:
         assert secret not in caplog.text, caplog.text
+
+
+def test_a_token_in_an_apprise_configuration_file_never_reaches_the_log(
+    tmp_path, caplog, monkeypatch
+):
+    """A channel given as an apprise configuration file (`config:`): its URLs' secrets were
+    never taken for secrets at all, so a Telegram bot token showed in veille's log at
+    --log-level DEBUG whenever the channel sent."""
+    token = "AAGconfigFileOnly7Tq2WJxfSeofSAs0K"  # remembered by no other test
+    monkeypatch.setattr(NotifyTelegram, "notify_url", f"http://127.0.0.1:{free_port()}/bot")
+    (tmp_path / "apprise.yml").write_text(
+        f"urls:\n  - tgram://123456789:{token}/-1001234567\n", encoding="utf-8"
+    )
+    path = tmp_path / "watchlists.yaml"
+    path.write_text(
+        "channels:\n  c:\n    config: apprise.yml\nwatchlists:\n  - name: x\n    terms: [a]\n"
+        "    notify: [c]\n",
+        encoding="utf-8",
+    )
+    delivery = load_watchlists(path).delivery
+    config = apprise.AppriseConfig()
+    config.add(delivery.channels["c"].config)
+    target = apprise.Apprise()
+    target.add(config)
+    with caplog.at_level(logging.DEBUG):
+        assert not target.notify(body="corps", title="titre")
+    assert "127.0.0.1" in caplog.text
+    assert token not in caplog.text, caplog.text

@@ -8,7 +8,7 @@ import logging
 import os
 import re
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from crawler.core.errors import ConfigError
 
@@ -95,7 +95,7 @@ def remember_url_secrets(url: str) -> None:
     for token in re.split(r"[/?&=]", parts.path + "?" + parts.query):
         if len(token) >= 12:  # webhook and bot tokens are long; short path words are not secrets
             remember_secret(token)
-    for word in re.split(r"[@:]", parts.netloc):
+    for word in re.split(r"[@:]", unquote(parts.netloc)):  # apprise writes ':' as %3A
         if len(word) >= 12 and "." not in word and any(c.isdigit() for c in word):
             remember_secret(word)
 

@@ -68,6 +68,8 @@ def _config_channel(name: str, spec: LineDict, path: str, line: int) -> Channel:
         )
     loaded = apprise.AppriseConfig()
     loaded.add(str(config))
+    for service in loaded.services():  # its URLs' passwords and tokens, as an inline URL's
+        remember_url_secrets(service.url(privacy=False))
     if not loaded.services():
         raise ConfigError(
             path,
