@@ -9,6 +9,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from crawler.fetching.crawl import DB_VARIABLE, child_command
 from crawler.storage import store
 from monitors.cli import cli
 from monitors.demo.run import LOCAL_CRAWL_SETTINGS
@@ -67,6 +68,27 @@ def test_run_once_on_postgresql_stores_groups_and_alerts_what_sqlite_does(tmp_pa
     (tmp_path / "lite").mkdir()
     (tmp_path / "pg").mkdir()
     on_sqlite = cycle(tmp_path / "lite", str(tmp_path / "lite" / "veille.db"))
-    on_postgres = cycle(tmp_path / "pg", postgres_url)
+    # With a password in the location (the suite's server trusts its socket and ignores it):
+    # each crawl process gets the location in its environment, its command line masked.
+    with_password = postgres_url.replace(
+        "postgresql://postgres@", f"postgresql://postgres:{PASSWORD}@"
+    )
+    on_postgres = cycle(tmp_path / "pg", with_password)
     assert len(on_sqlite["articles"]) == 9 and on_sqlite["alerts"]
     assert on_postgres == on_sqlite
+
+
+PASSWORD = "Pg-S3cret-pass"
+
+
+def test_a_crawl_process_command_line_never_shows_the_locations_password(tmp_path):
+    """A process's command line is readable by every user of the machine (`ps`): a crawl
+    process was started with `--db postgresql://user:PASSWORD@…` in it."""
+    location = f"postgresql://veille:{PASSWORD}@db.example.ma/veille"
+    command, environment = child_command(location, tmp_path / "sources.yaml", 7)
+    assert PASSWORD not in " ".join(command)
+    assert "postgresql://veille:***@db.example.ma/veille" in command
+    assert environment is not None and environment[DB_VARIABLE] == location
+    sqlite = tmp_path / "veille.db"  # a file's path stays on the command line, as before
+    command, environment = child_command(sqlite, tmp_path / "sources.yaml", 7)
+    assert str(sqlite) in command and environment is None

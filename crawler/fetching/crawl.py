@@ -26,7 +26,7 @@ from crawler.core.children import die_with_parent as _die_with_parent
 from crawler.core.counts import SourceCounts
 from crawler.core.identity import user_agent
 from crawler.storage import store
-from crawler.storage.engine import Database
+from crawler.storage.engine import Database, location_password, mask_location
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -102,21 +102,7 @@ def crawl(
     owned = db is None
     db = db or store.open_database(db_path)  # the caller's connection, if it has one
     run_id = store.start_run(db, only or ["*"])
-    command = [
-        sys.executable,
-        "-m",
-        "crawler.fetching.crawl",
-        "--db",
-        str(db_path),
-        "--sources",
-        str(sources_path),
-        "--run-id",
-        str(run_id),
-        "--settings",
-        json.dumps(settings or {}),
-    ]
-    if only:
-        command += ["--only", ",".join(only)]
+    command, environment = child_command(db_path, sources_path, run_id, settings, only)
     if log_file:
         Path(log_file).parent.mkdir(parents=True, exist_ok=True)
     log: IO[bytes] | int = (
@@ -132,6 +118,7 @@ def crawl(
             stderr=log,
             start_new_session=True,
             preexec_fn=_die_with_parent(os.getpid()),  # noqa: PLW1509 (async-signal-safe calls only)
+            env=environment,
         )
         _ACTIVE.add(child)
         # Counted from the child's start: a slow start (imports on a busy machine) counts
@@ -176,6 +163,44 @@ def crawl(
     if owned:
         db.close()
     return result
+
+
+# The database location of a crawl process, when it holds a password (its command line shows
+# the location masked).
+DB_VARIABLE = "VEILLE_CRAWL_DB"
+
+
+def child_command(
+    db_path: str | Path,
+    sources_path: str | Path,
+    run_id: int,
+    settings: dict[str, object] | None = None,
+    only: list[str] | None = None,
+) -> tuple[list[str], dict[str, str] | None]:
+    """The command line of a crawl process and its environment (None: this process's). A
+    process's command line is readable by every user of the machine (`ps`): a PostgreSQL
+    location's password goes to the child in its environment, which only its user can read,
+    and the command line shows the location masked."""
+    location, environment = str(db_path), None
+    if location_password(location):
+        environment = {**os.environ, DB_VARIABLE: location}
+        location = mask_location(location)
+    command = [
+        sys.executable,
+        "-m",
+        "crawler.fetching.crawl",
+        "--db",
+        location,
+        "--sources",
+        str(sources_path),
+        "--run-id",
+        str(run_id),
+        "--settings",
+        json.dumps(settings or {}),
+    ]
+    if only:
+        command += ["--only", ",".join(only)]
+    return command, environment
 
 
 def _recorded(db: Database, run_id: int) -> bool:
@@ -249,6 +274,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--run-id")
     parser.add_argument("--settings", default="{}")
     args = parser.parse_args(argv)
+    args.db = os.environ.pop(DB_VARIABLE, None) or args.db  # a location with its password
 
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
     from scrapy.crawler import CrawlerProcess
