@@ -538,6 +538,32 @@ def test_a_person_whose_followed_watchlists_were_deleted_sees_every_watchlist(te
         assert "Vous ne suivez aucune veille : l'accueil les montre toutes." in page
 
 
+def test_an_account_form_refused_shows_what_was_entered(team_db, tmp_path):
+    """An address the server refuses (a browser's type=email takes « salma@example ») answers
+    the account page with the address and the ticked watchlists as entered, to be corrected,
+    and nothing saved; before, the page came back with the old address and old ticks, and
+    what was entered had to be typed and ticked again."""
+    import shutil
+
+    db_path, rules_path, _ = team_db
+    shutil.copy(db_path, tmp_path / "veille.db")
+    db = store.open_database(tmp_path / "veille.db")
+    accounts.add_user(db, "salma", "mot de passe de salma", "salma@lab.example.ma", ("cloud",))
+    db.close()
+    app = create_app(ReaderConfig(db=tmp_path / "veille.db", watchlists=rules_path))
+    with running(app) as base:
+        salma = login("salma", "mot de passe de salma")
+        status, page = salma.post(base + "/account", {"email": "salma@example", "follow:um6p": "1"})
+        assert status == 400 and "'salma@example' is not an email address" in page
+        assert 'value="salma@example"' in page
+        assert 'name="follow:um6p" value="1" checked>' in page
+        assert 'name="follow:cloud" value="1">' in page
+    db = store.open_database(tmp_path / "veille.db")
+    assert people_store.person(db, "salma").email == "salma@lab.example.ma"
+    assert people_store.followed(db, "salma") == ["cloud"]
+    db.close()
+
+
 def test_every_word_of_the_reader_has_its_arabic():
     """A word added in French and English without its Arabic would show in English on the
     Arabic interface (monitors.web.i18n_people falls back to it): none today."""

@@ -189,6 +189,7 @@ class PeopleViews:
         rule_set = self.rules()
         known = {w.name for w in rule_set.watchlists} if rule_set else set()
         message, error = None, None
+        entered: tuple[str | None, set[str]] | None = None  # a refused form's, shown again
         if request.method == "POST":
             form = await self._checked_form(request)
             if isinstance(form, Response):
@@ -203,17 +204,21 @@ class PeopleViews:
                 message = labels["account_saved"]
             except VeilleError as exc:
                 error = str(exc)
+                entered = (form.get("email"), follows)
         with self.writing_db() as db:
             self._ensure(db, person)
             found = people_store.person(db, person)
             followed = set(people_store.followed(db, person))
+        email = found.email if found else None
+        if entered is not None:  # to be corrected, not typed and ticked again
+            email, followed = entered
         return self.page(
             request,
             "account.html",
             status=400 if error else 200,
             person=person,
             team=person == accounts.TEAM,
-            email=found.email if found else None,
+            email=email,
             watchlists=[(w.name, w.title, w.name in followed) for w in rule_set.watchlists]
             if rule_set
             else [],
