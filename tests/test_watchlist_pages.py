@@ -254,6 +254,29 @@ def test_the_opml_export_lists_every_watchlists_feed(web, watchlists):
     assert feed.feed.id == "tag:veille,2026:watchlist/um6p-supercalculateur"
 
 
+def test_the_opml_export_is_valid_xml_when_a_title_holds_a_control_character(web, watchlists):
+    """A title pasted into the editing page with a control character (a word processor's
+    vertical tab) is saved; the OPML then stays XML a feed reader can import, the character
+    replaced by U+FFFD as the Atom feeds replace it (before, the whole file was unreadable)."""
+    client = FormClient()
+    status, form = client.get(f"{web}/new-watchlist?q=supercalculateur")
+    assert status == 200
+    fields = {"name": "copie", "title": "Veille\x0bcopiée", "query": "supercalculateur"}
+    status, preview = client.post(
+        f"{web}/new-watchlist", {**fields, **form_values(form), "action": "preview"}
+    )
+    assert status == 200, preview[-2000:]
+    status, saved = client.post(
+        f"{web}/new-watchlist", {**fields, **form_values(preview), "action": "save"}
+    )
+    assert status == 200 and 'id="saved"' in saved, saved[-2000:]
+    assert load_watchlists(watchlists).rules.by_name("copie").title == "Veille\x0bcopiée"
+    with urllib.request.urlopen(f"{web}/feeds/watchlists.opml", timeout=60) as response:
+        root = ET.fromstring(response.read())
+    titles = [o.get("title") for o in root.findall("body/outline")]
+    assert "Veille\ufffdcopiée" in titles
+
+
 def test_a_name_is_suggested_from_the_search():
     assert suggested_name('"Cloud souverain" OR Datacenter') == "cloud-souverain-datacenter"
     assert suggested_name("Sécurité numérique") == "securite-numerique"

@@ -7,12 +7,15 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 from xml.etree import ElementTree
 
+from monitors.web.export import xml_text
+
 
 def opml_document(
     title: str, outlines: list[tuple[str, str, str]], now: datetime | None = None
 ) -> bytes:
     """One `<outline type="rss">` per (title, feed URL, page URL). The spec names the type
-    "rss" for any feed format; readers read the Atom behind xmlUrl."""
+    "rss" for any feed format; readers read the Atom behind xmlUrl. A title's characters XML
+    cannot hold become U+FFFD, as in the feeds (one made the whole file unreadable)."""
     root = ElementTree.Element("opml", version="2.0")
     head = ElementTree.SubElement(root, "head")
     ElementTree.SubElement(head, "title").text = title
@@ -25,8 +28,8 @@ def opml_document(
         ElementTree.SubElement(
             body,
             "outline",
-            text=text,
-            title=text,
+            text=xml_text(text),
+            title=xml_text(text),
             type="rss",
             xmlUrl=feed_url,
             htmlUrl=page_url,
