@@ -144,6 +144,9 @@ def test_rules_load_and_route_to_channels(tmp_path):
             7,
             "alert_per_language must be true or false",
         ),
+        # A misspelt key of a channel: its line and the key meant, as everywhere else in the
+        # file (on main: the channel's line, and neither the guess nor the known keys).
+        (WATCHLIST.replace("    url:", "    ulr:"), 3, "did you mean 'url'?"),
     ],
 )
 def test_bad_watchlists_name_file_line_and_problem(tmp_path, text, line, words):
@@ -153,6 +156,22 @@ def test_bad_watchlists_name_file_line_and_problem(tmp_path, text, line, words):
     assert caught.value.line == line, str(caught.value)
     assert words in str(caught.value)
     assert str(path) in str(caught.value)
+
+
+def test_an_entity_that_cannot_be_read_is_reported_once_not_at_every_watchlist_naming_it(
+    tmp_path,
+):
+    # On main its error came with one "uses unknown entity 'a' (known: none)" per watchlist
+    # naming it or any entity declared after it: the entity is there, only misspelt.
+    text = (
+        "entities:\n  - id: a\n    name: A\n    alias: [Aa]\n  - id: b\n    name: B\n"
+        "watchlists:\n  - name: one\n    entities: [a]\n  - name: two\n    query: '@b AND x'\n"
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_watchlists(write(tmp_path, text))
+    message = str(caught.value)
+    assert "unknown key 'alias' in entity" in message and caught.value.line == 4
+    assert "unknown entity" not in message, message
 
 
 def test_channel_with_unset_variable_is_off_and_falls_back_to_console(tmp_path, monkeypatch):

@@ -13,7 +13,7 @@ from apprise.utils.parse import parse_url
 
 from crawler.core.errors import ConfigError
 from crawler.core.secrets import remember_url_secrets, substitute
-from crawler.core.yamlfile import LineDict, require_mapping, string_list
+from crawler.core.yamlfile import LineDict, reject_unknown_keys, require_mapping, string_list
 from monitors.alerts.policy import DEFAULT_TIMEZONE, parse_delivery_policy
 from monitors.rules.watchlists import NAME  # channel names are written as watchlist names
 
@@ -116,11 +116,7 @@ def _parse_channel(
         spec = require_mapping(spec, path, spec_line, f"channel {name!r}")
         if "config" in spec:
             return _config_channel(name, spec, path, spec_line)
-        unknown = set(spec) - _CHANNEL_KEYS
-        if unknown:
-            raise ConfigError(
-                path, spec_line, f"unknown key(s) {sorted(unknown)} in channel {name!r}"
-            )
+        reject_unknown_keys(spec, _CHANNEL_KEYS, path, f"channel {name!r}")
         url = spec.get("url")
         template = url if isinstance(url, str) else ""
     if not template.strip():

@@ -183,6 +183,19 @@ def _parse_query(raw: LineDict, path: str) -> tuple[Node | None, str | None]:
         ) from None
 
 
+def entity_placeholders(raw: object) -> dict[str, Entity]:
+    """The ids the file's `entities:` declare, once they could not all be read: the watchlists
+    that name them are checked for everything else and not reported a second time, as an
+    invalid channel stays a placeholder (the file is refused all the same)."""
+    if not isinstance(raw, list):
+        return {}
+    return {
+        item["id"]: Entity(item["id"], item["id"], (Alias(item["id"]),), False, 0)
+        for item in raw
+        if isinstance(item, dict) and isinstance(item.get("id"), str)
+    }
+
+
 def parse_entities(raw: object, path: str, line: int) -> dict[str, Entity]:
     """The file's `entities:`, by id."""
     if raw is None:

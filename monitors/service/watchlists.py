@@ -14,7 +14,14 @@ from crawler.core.errors import ConfigError, combined, raise_all
 from crawler.core.yamlfile import line_in, load_yaml, reject_unknown_keys, require_mapping
 from monitors.alerts.channels import Channel, parse_channels
 from monitors.alerts.routing import ROUTE_KEYS, DeliveryConfig, Route, parse_route
-from monitors.rules.watchlists import Entity, RuleSet, Watchlist, parse_entities, parse_watchlist
+from monitors.rules.watchlists import (
+    Entity,
+    RuleSet,
+    Watchlist,
+    entity_placeholders,
+    parse_entities,
+    parse_watchlist,
+)
 
 
 class Watchlists(NamedTuple):
@@ -39,7 +46,7 @@ def load_watchlists(path: str | Path, secrets: dict[str, str] | None = None) -> 
         entities = parse_entities(data.get("entities"), path, data.line_of("entities"))
     except ConfigError as exc:
         errors.append(exc)
-        entities = {}
+        entities = entity_placeholders(data.get("entities"))
     channels: dict[str, Channel]
     try:
         channels = parse_channels(
