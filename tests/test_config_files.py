@@ -1,5 +1,6 @@
 """Bad configuration gives file, line, what is wrong and a fix; good configuration loads whole."""
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -225,3 +226,26 @@ def test_sources_defaults_are_checked(tmp_path, block, words):
     with pytest.raises(ConfigError) as caught:
         load_sources(path)
     assert words in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("slack://veille:Wq7-zzPass9@T000AAA/B000BBB", "invalid Slack (third) Token"),
+        ("mailto://veille:Wq7-zzPass9@", "Invalid ~From~ email"),
+    ],
+)
+def test_an_apprise_url_apprise_refuses_says_why_and_logs_nothing_of_its_password(
+    tmp_path, caplog, url, reason
+):
+    # On main the error said only "not a valid apprise URL (scheme 'slack')", while apprise's
+    # own log lines, with the reason, went to the log beside it, one of them repeating the
+    # URL with the password's first and last letters ("W...9").
+    text = WATCHLIST.replace(
+        '"mailto://127.0.0.1:2525?from=veille@example.ma&to=team@example.ma"', f'"{url}"'
+    )
+    with caplog.at_level(logging.DEBUG), pytest.raises(ConfigError) as caught:
+        load_watchlists(write(tmp_path, text))
+    assert caught.value.line == 2 and reason in str(caught.value), str(caught.value)
+    assert "W...9" not in str(caught.value) and "Wq7-zzPass9" not in str(caught.value)
+    assert "W...9" not in caplog.text and "Wq7-zzPass9" not in caplog.text, caplog.text

@@ -4,7 +4,9 @@ another host, and their combined morning digest."""
 
 from __future__ import annotations
 
+import logging
 import re
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,7 +14,7 @@ import apprise
 from apprise.utils.parse import parse_url
 
 from crawler.core.errors import ConfigError
-from crawler.core.secrets import remember_url_secrets, substitute
+from crawler.core.secrets import redact, remember_url_secrets, substitute
 from crawler.core.yamlfile import LineDict, reject_unknown_keys, require_mapping, string_list
 from monitors.alerts.policy import DEFAULT_TIMEZONE, parse_delivery_policy
 from monitors.rules.watchlists import NAME  # channel names are written as watchlist names
@@ -43,14 +45,40 @@ class Channel:
         return self.url is not None or self.config is not None
 
 
+class _HeldWords(logging.Filter):
+    """apprise's log records of this thread while it reads one URL: its warnings kept for the
+    error, none logged (one of them repeats the URL, its password shown by its first and last
+    letters). Other threads (a daemon delivering while it reloads) log as usual."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.thread = threading.get_ident()
+        self.warnings: list[str] = []
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.thread != self.thread:
+            return True
+        if record.levelno >= logging.WARNING:
+            self.warnings.append(record.getMessage())
+        return False
+
+
 def check_apprise_url(url: str, path: str, line: int, name: str) -> None:
     remember_url_secrets(url)
-    if apprise.Apprise.instantiate(url, suppress_exceptions=True) is None:
+    held, apprise_log = _HeldWords(), logging.getLogger("apprise")
+    apprise_log.addFilter(held)
+    try:
+        plugin = apprise.Apprise.instantiate(url, suppress_exceptions=True)
+    finally:
+        apprise_log.removeFilter(held)
+    if plugin is None:
         scheme = url.split("://", 1)[0] if "://" in url else "(no scheme)"
+        why = " ".join(w.strip() for w in held.warnings if "://" not in w and w.strip())
         raise ConfigError(
             path,
             line,
-            f"channel {name!r}: not a valid apprise URL (scheme {scheme!r})",
+            f"channel {name!r}: not a valid apprise URL (scheme {scheme!r})"
+            + (f": apprise says: {redact(why)[:300]}" if why else ""),
             "see https://github.com/caronc/apprise/wiki for URL formats, e.g. mailtos://, slack://",
         )
 
