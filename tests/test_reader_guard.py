@@ -502,6 +502,30 @@ def test_an_error_no_page_expected_gets_the_readers_page_and_its_log_line(tmp_pa
     assert "unable to open database file" in log.read_text()
 
 
+def test_the_search_pager_points_the_way_the_page_reads(tmp_path):
+    """The search pager's arrows point outward, toward the pages they lead to: left for the
+    previous results in French, right in Arabic, where the page reads right to left and the
+    previous results' link stands on the right (before, « ← السابق » pointed inward there);
+    the page number's word is the page's language's (before, « page 2 » in Arabic)."""
+    from monitors.web.app import ReaderConfig, create_app
+
+    app = create_app(
+        ReaderConfig(db=make_db(tmp_path, articles=7), watchlists=WATCHLISTS, raw_data=False)
+    )
+    with running(app) as base:
+        for lang, previous, following in (
+            ("fr", "← précédents", "suivants →"),
+            ("ar", "→ السابق", "التالي ←"),  # as written: shown « السابق → » on the right
+        ):
+            status, _, page = request(base, f"/search?q=supercalculateur&per_page=5&lang={lang}")
+            assert status == 200 and f'rel="next">{following}</a>' in page, page[-3000:]
+            status, _, page = request(
+                base, f"/search?q=supercalculateur&per_page=5&page=2&lang={lang}"
+            )
+            assert status == 200 and f'rel="prev">{previous}</a>' in page, page[-3000:]
+            assert ("الصفحة 2 · " if lang == "ar" else "page 2 · ") in page
+
+
 def test_the_language_cookie_is_secure_behind_https(web):
     def language_cookie(headers: dict) -> str:
         _, answer, _ = request(web, "/?lang=en", headers)

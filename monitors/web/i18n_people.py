@@ -227,6 +227,7 @@ ARABIC: dict[str, str] = {
     "since": "منذ",
     "until": "قبل",
     "results": "نتيجة",
+    "page": "الصفحة",
     "previous": "السابق",
     "next": "التالي",
     "no_results": "لا نتائج.",
