@@ -414,6 +414,26 @@ def test_in_chromium_two_people_their_pages_and_arabic_right_to_left(reader, tea
     assert "Confirmer" in page(f"{reader}/links/not-relevant/{token}", "people-signed-link")
 
 
+def test_in_chromium_french_entries_read_left_to_right_in_the_arabic_interface(
+    reader, chromium
+):
+    """In the Arabic interface a French title and snippet are laid out left to right and
+    aligned to the left, where their lines start, as an Arabic title in the French interface
+    is aligned to the right (before, the page's right alignment reached them: French lines
+    ragged on the left and their ends on the right)."""
+    as_person(chromium, "amina", PASSWORDS["amina"])
+    chromium.open(reader + "/?lang=ar&all=1")
+    style = "getComputedStyle(document.querySelector({!r}))"
+    align = {"start": "left"}  # a block's start, its direction's
+    for selector in ("article.entry h3", "article.entry .snippet"):
+        assert chromium.evaluate(style.format(selector) + ".direction") == "ltr", selector
+        text_align = chromium.evaluate(style.format(selector) + ".textAlign")
+        assert align.get(text_align, text_align) == "left", (selector, text_align)
+    assert chromium.evaluate(style.format("h1") + ".direction") == "rtl"
+    assert chromium.evaluate(style.format("h1") + ".textAlign") in ("start", "right")
+    as_person(chromium, None)
+
+
 def test_keyboard_shortcuts_and_the_dark_theme_in_chromium(reader, team_db, chromium):
     """j/k move through the list, s saves, m marks read, o opens, ? shows the help; with the
     system in dark mode the page is dark. One chromium over DevTools, logged in as nadia."""
