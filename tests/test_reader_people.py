@@ -414,9 +414,7 @@ def test_in_chromium_two_people_their_pages_and_arabic_right_to_left(reader, tea
     assert "Confirmer" in page(f"{reader}/links/not-relevant/{token}", "people-signed-link")
 
 
-def test_in_chromium_french_entries_read_left_to_right_in_the_arabic_interface(
-    reader, chromium
-):
+def test_in_chromium_french_entries_read_left_to_right_in_the_arabic_interface(reader, chromium):
     """In the Arabic interface a French title and snippet are laid out left to right and
     aligned to the left, where their lines start, as an Arabic title in the French interface
     is aligned to the right (before, the page's right alignment reached them: French lines
