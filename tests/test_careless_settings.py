@@ -41,6 +41,14 @@ def _run_once(tmp_path, **env):
         ({"VEILLE_MAX_ARTICLES_PER_ENTRY": 0}, "no article is taken"),
         # A near miss of a setting's name is ignored by Scrapy without a word.
         ({"DOWNLOAD_DELAYS": 2}, "did you mean 'DOWNLOAD_DELAY'"),
+        # Yes/no spellings the check took and Scrapy's getbool refuses: every crawl died at its
+        # start, as with "maybe".
+        ({"ROBOTSTXT_OBEY": "TRUE"}, "ROBOTSTXT_OBEY"),
+        ({"COOKIES_ENABLED": " false"}, "COOKIES_ENABLED"),
+        # A number the check took where the crawl reads a whole number (getint): every crawl
+        # died at its start.
+        ({"VEILLE_MAX_ARTICLES_PER_ENTRY": "2.5"}, "whole number"),
+        ({"VEILLE_MAX_CHILD_SITEMAPS": "1e3"}, "whole number"),
     ],
 )
 def test_a_crawl_setting_that_cannot_be_used_stops_the_start(tmp_path, value, words):
@@ -82,6 +90,12 @@ def test_usable_crawl_settings_are_still_taken(tmp_path):
         "DOWNLOAD_TIMEOUT": "10",
         "AUTOTHROTTLE_ENABLED": False,
         "ROBOTSTXT_OBEY": "false",
+        # what Scrapy's getbool and getint take, as Scrapy reads them
+        "COOKIES_ENABLED": "True",
+        "HTTPCACHE_ENABLED": 0,
+        "RETRY_ENABLED": 2,
+        "VEILLE_MAX_ARTICLES_PER_ENTRY": "50",
+        "VEILLE_MAX_CHILD_SITEMAPS": 30.0,
         "VEILLE_EXTRACTION_SECONDS": 5,
         "MYEXTENSION_SETTING": "anything",  # a setting of the user's own extension
     }

@@ -254,13 +254,16 @@ def check_crawl_settings(values: dict[str, object]) -> None:
             continue  # a setting of the user's own components
         default = defaults[name]
         if isinstance(default, bool):
-            if str(value).strip().lower() not in ("true", "false", "1", "0"):
+            if not _is_yes_no(value):
                 raise ValueError(
                     f"VEILLE_CRAWL_SETTINGS: {name}={value!r}: give true or false (JSON)"
                 )
         elif isinstance(default, int | float) and not _is_number(value):
             raise ValueError(f"VEILLE_CRAWL_SETTINGS: {name}={value!r}: give a number")
-        elif name in _LEAST and not float(value) >= _LEAST[name][0]:  # type: ignore[arg-type]
+        elif name in _LEAST and not (
+            float(value) >= _LEAST[name][0]  # type: ignore[arg-type]
+            and (name not in _WHOLE or _is_whole(value))
+        ):
             raise ValueError(f"VEILLE_CRAWL_SETTINGS: {name}={value!r}: {_LEAST[name][1]}")
 
 
@@ -316,6 +319,26 @@ def _literal(node: Any) -> object:
         return ast.literal_eval(node)
     except ValueError:
         return None
+
+
+# veille's settings the crawl reads with Scrapy's getint, int(value): "2.5" or "1e3" stopped
+# every crawl at its start.
+_WHOLE = ("VEILLE_MAX_ARTICLES_PER_ENTRY", "VEILLE_MAX_CHILD_SITEMAPS")
+
+
+def _is_whole(value: object) -> bool:
+    try:
+        int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError, OverflowError):
+        return False
+    return True
+
+
+def _is_yes_no(value: object) -> bool:
+    """What Scrapy's Settings.getbool takes: bool(int(value)), else the strings 'True',
+    'true', 'False' and 'false' exactly. It refuses 'TRUE' or ' true' (every crawl stopped
+    at its start) and takes 2 or '2'."""
+    return _is_whole(value) or value in ("True", "true", "False", "false")
 
 
 def _is_number(value: object) -> bool:
