@@ -328,8 +328,8 @@ class NewsSpider(scrapy.Spider):
         left = len(listed) - len(children)
         if children:
             self._children[_requested_url(response)] = children
-        if depth >= 2:  # an index three levels down: its children are not fetched
-            left, children = left + len(children), []
+        if depth >= 2:  # an index three levels down: its children (not read yet) not fetched
+            left, children = left + len(self._unread(source.name, children)), []
         if left:
             self._sitemaps_not_fetched(source.name, response.url, left, depth)
         for child in self._unread(source.name, children):
