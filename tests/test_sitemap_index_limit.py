@@ -140,3 +140,60 @@ def test_an_index_listing_itself_is_read_once(tmp_path):
         assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == 1
     finally:
         db.conn.close()
+
+
+@pytest.mark.slow  # a real crawl
+def test_a_child_listed_twice_takes_one_place_of_the_limit(tmp_path):
+    """A child sitemap an index lists twice counted twice against VEILLE_MAX_CHILD_SITEMAPS:
+    an index of three children, one listed again, with a limit of three, left its oldest
+    child (and its articles) out of every crawl, and said one child was not fetched."""
+    root = tmp_path / "site"
+    root.mkdir()
+    listed = [(1, "2026-01"), (2, "2026-02"), (3, "2026-03"), (3, "2026-03")]
+    (root / "sitemap_index.xml").write_text(
+        f'<?xml version="1.0"?><sitemapindex {NS}>'
+        + "".join(
+            f"<sitemap><loc>{PLACEHOLDER}/post-sitemap{n}.xml</loc>"
+            f"<lastmod>{month}-01T08:00:00+00:00</lastmod></sitemap>"
+            for n, month in listed
+        )
+        + "</sitemapindex>",
+        encoding="utf-8",
+    )
+    for n in (2, 3):
+        (root / f"post-sitemap{n}.xml").write_text(
+            f'<?xml version="1.0"?><urlset {NS}></urlset>', encoding="utf-8"
+        )
+    (root / "post-sitemap1.xml").write_text(  # the oldest child holds the article
+        f'<?xml version="1.0"?><urlset {NS}><url><loc>{PLACEHOLDER}/fibre/</loc></url></urlset>',
+        encoding="utf-8",
+    )
+    (root / "fibre").mkdir()
+    shutil.copy(ARTICLE, root / "fibre" / "index.html")
+    served = serve_site(root)
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(
+        f"sources:\n  - name: lecho\n    homepage: {served.base_url}/\n"
+        f"    sitemaps: [{served.base_url}/sitemap_index.xml]\n",
+        encoding="utf-8",
+    )
+    try:
+        crawl(
+            tmp_path / "veille.db",
+            sources,
+            settings=dict(LOCAL_CRAWL_SETTINGS, VEILLE_MAX_CHILD_SITEMAPS=3),
+            time_limit=90,
+            log_file=tmp_path / "crawl.log",
+        )
+    finally:
+        stop_sites({"lecho": served})
+    fetched = [r.path for r in served.requests if r.path.startswith("/post-sitemap")]
+    assert sorted(fetched) == ["/post-sitemap1.xml", "/post-sitemap2.xml", "/post-sitemap3.xml"]
+    db = store.open_database(tmp_path / "veille.db")
+    try:
+        assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == 1
+        (stats,) = db.execute("SELECT stats FROM crawl_runs").fetchone()
+    finally:
+        db.conn.close()
+    assert "sitemaps_not_fetched" not in json.loads(stats)["lecho"]
+    assert "not fetched" not in (tmp_path / "crawl.log").read_text(encoding="utf-8")

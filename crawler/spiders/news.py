@@ -321,7 +321,8 @@ class NewsSpider(scrapy.Spider):
                 f"{len(refused)} child sitemap(s) not at an http(s) address, not fetched "
                 f"(first: {refused[0][:80]!r})",
             )
-        listed = [c for c in found.sitemaps if allowed_scheme(c)]
+        # each child once: one listed twice took two places of the limit
+        listed = list(dict.fromkeys(c for c in found.sitemaps if allowed_scheme(c)))
         children = listed
         if len(listed) > self.max_child_sitemaps:
             children = newest_first(listed, found.sitemap_modified)[: self.max_child_sitemaps]
