@@ -249,3 +249,15 @@ def test_an_apprise_url_apprise_refuses_says_why_and_logs_nothing_of_its_passwor
     assert caught.value.line == 2 and reason in str(caught.value), str(caught.value)
     assert "W...9" not in str(caught.value) and "Wq7-zzPass9" not in str(caught.value)
     assert "W...9" not in caplog.text and "Wq7-zzPass9" not in caplog.text, caplog.text
+
+
+def test_a_part_of_an_apprise_url_apprise_drops_is_still_said_when_the_file_loads(tmp_path, caplog):
+    # apprise takes the URL but drops a recipient it cannot read: its warning was logged when
+    # the file loaded until apprise's records of that reading were all held back, and then the
+    # channel loaded without a word, its alerts going to no one the team meant.
+    text = WATCHLIST.replace("to=team@example.ma", "to=team-at")
+    with caplog.at_level(logging.WARNING):
+        delivery = load_watchlists(write(tmp_path, text)).delivery
+    assert delivery.channels_for("wl") == ["team"]
+    assert "channel 'team'" in caplog.text, caplog.text
+    assert "Dropped invalid To email (team-at)" in caplog.text, caplog.text

@@ -19,6 +19,8 @@ from crawler.core.yamlfile import LineDict, reject_unknown_keys, require_mapping
 from monitors.alerts.policy import DEFAULT_TIMEZONE, parse_delivery_policy
 from monitors.rules.watchlists import NAME  # channel names are written as watchlist names
 
+logger = logging.getLogger(__name__)
+
 CONSOLE = "console"
 _CHANNEL_KEYS = {"url", "config", "tags", "description", "digest", "timezone", "language"}
 
@@ -47,8 +49,9 @@ class Channel:
 
 class _HeldWords(logging.Filter):
     """apprise's log records of this thread while it reads one URL: its warnings kept for the
-    error, none logged (one of them repeats the URL, its password shown by its first and last
-    letters). Other threads (a daemon delivering while it reloads) log as usual."""
+    error, or said under the channel's name when apprise takes the URL, none logged as is
+    (one of them repeats the URL, its password shown by its first and last letters). Other
+    threads (a daemon delivering while it reloads) log as usual."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -81,6 +84,9 @@ def check_apprise_url(url: str, path: str, line: int, name: str) -> None:
             + (f": apprise says: {redact(why)[:300]}" if why else ""),
             "see https://github.com/caronc/apprise/wiki for URL formats, e.g. mailtos://, slack://",
         )
+    for words in held.warnings:  # a URL apprise takes, less a part it drops (a bad recipient)
+        if "://" not in words and words.strip():
+            logger.warning("channel %r: apprise says: %s", name, redact(words.strip()))
 
 
 def _config_channel(name: str, spec: LineDict, path: str, line: int) -> Channel:
