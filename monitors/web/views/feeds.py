@@ -52,7 +52,9 @@ def search_feed(reader: Reader, request: Request) -> Response:
         )
     with reader.reading_db() as db:
         try:
-            hits = search_query(db, reader.rules.get(), request.query_params, 100, 0)
+            hits = search_query(
+                db, reader.rules.get(), request.query_params, 100, 0, reader.config.timezone
+            )
         except (SearchError, ValueError) as exc:
             return Response(
                 f"veille: {exc}\n", status_code=400, media_type="text/plain; charset=utf-8"

@@ -3,14 +3,16 @@ pages; the same search as `veille search` (monitors.web.search)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from crawler.core.times import iso
 from crawler.storage.engine import Database
 from monitors.rules.watchlists import RuleSet
 from monitors.service.lookback import search_articles
@@ -32,29 +34,39 @@ def bounded(value: str | None, default: int, low: int, high: int) -> int:
         return default
 
 
-def _day(value: str | None, what: str) -> str | None:
+def day_start(value: str | None, what: str, timezone: str) -> str | None:
+    """The moment a day of the search form begins, as the stored UTC text: its midnight in the
+    reader's time zone (VEILLE_WEB_TIMEZONE), the zone the pages show dates in. Compared with the
+    UTC day instead, an article published at 00:30 in Casablanca, shown on the 6th, was found
+    by the 5th and missed by the 6th."""
     if not value:
         return None
     try:
-        return date.fromisoformat(value.strip()).isoformat()
+        day = date.fromisoformat(value.strip())
     except ValueError:
         raise ValueError(f"{what} {value!r} is not a date (YYYY-MM-DD)") from None
+    return iso(datetime.combine(day, time(), tzinfo=ZoneInfo(timezone)))
 
 
 def search_query(
-    db: Database, rule_set: RuleSet | None, params: QueryParams, limit: int, offset: int
+    db: Database,
+    rule_set: RuleSet | None,
+    params: QueryParams,
+    limit: int,
+    offset: int,
+    timezone: str,
 ) -> list[SearchHit]:
     """The search page's and the search feed's query: `veille search`'s library function
     (monitors.service.lookback), its names not checked (the page's filters offer known ones,
-    and an unknown one finds nothing)."""
+    and an unknown one finds nothing), its days those of `timezone` (day_start)."""
     return search_articles(
         db,
         params.get("q", "").strip(),
         rule_set,
         sources=[params["source"]] if params.get("source") else (),
         languages=[params["language"]] if params.get("language") else (),
-        since=_day(params.get("since"), "since"),
-        until=_day(params.get("until"), "until"),
+        since=day_start(params.get("since"), "since", timezone),
+        until=day_start(params.get("until"), "until", timezone),
         watchlist=params.get("watchlist") or None,
         limit=limit,
         offset=offset,
@@ -79,7 +91,12 @@ def search_page(reader: Reader, request: Request) -> HTMLResponse:
         if query:
             try:
                 hits = search_query(
-                    db, reader.rules.get(), params, size + 1, (page_number - 1) * size
+                    db,
+                    reader.rules.get(),
+                    params,
+                    size + 1,
+                    (page_number - 1) * size,
+                    reader.config.timezone,
                 )
             except (SearchError, ValueError) as exc:
                 error = str(exc)

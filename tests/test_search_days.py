@@ -1,0 +1,68 @@
+"""The search form's days are the reader's days: `since` and `before` start at midnight in the
+time zone the pages show dates in (VEILLE_WEB_TIMEZONE, Africa/Casablanca by default), on
+SQLite and PostgreSQL, through `veille serve` as a user starts it."""
+
+from __future__ import annotations
+
+import os
+import re
+import urllib.parse
+import urllib.request
+
+import pytest
+
+from crawler.storage import store
+from crawler.storage.importer import ImportRecord, import_records
+
+from .conftest import database_from
+from .reader_client import serving
+
+# Stored in UTC; Casablanca is an hour ahead in December. The first is the 5th there, the
+# second just after midnight on the 6th, the third the 6th at noon.
+PUBLISHED = {
+    "Bilan du port de Tanger Med": "2026-12-05T22:30:00Z",
+    "Conseil de gouvernement à Rabat": "2026-12-05T23:30:00Z",
+    "Salon de l'aéronautique à Marrakech": "2026-12-06T12:00:00Z",
+}
+
+
+@pytest.fixture
+def location(engine, tmp_path, request):
+    path = tmp_path / "v.db"
+    db = store.open_database(path)
+    records = [
+        ImportRecord(
+            line=i + 1,
+            url=f"https://example.ma/article-{i}",
+            title=title,
+            text=f"{title} : le ministère annonce un programme numéro {i} pour les régions du "
+            "Royaume, selon un communiqué diffusé dans la soirée par l'agence officielle.",
+            published=published,
+            source="exemple",
+            language="fr",
+        )
+        for i, (title, published) in enumerate(PUBLISHED.items())
+    ]
+    import_records(db, records, alerts=False)
+    db.close()
+    return database_from(request, engine, path)
+
+
+def found(base: str, **filters: str) -> list[str]:
+    query = urllib.parse.urlencode({"q": "ministère", "order": "newest", **filters})
+    with urllib.request.urlopen(f"{base}/search?{query}", timeout=30) as response:
+        page = response.read().decode()
+    return [t for t in PUBLISHED if re.search(re.escape(t).replace("'", "(?:'|&#39;)"), page)]
+
+
+def test_the_search_days_are_those_the_pages_show(location):
+    tanger, rabat, marrakech = PUBLISHED
+    with serving(location) as base:
+        assert found(base) == [tanger, rabat, marrakech]
+        # 23:30 UTC on the 5th is 00:30 on the 6th in Casablanca: the 6th's.
+        assert found(base, since="2026-12-06") == [rabat, marrakech]
+        assert found(base, since="2026-12-05", until="2026-12-06") == [tanger]
+    utc = os.environ | {"VEILLE_WEB_TIMEZONE": "UTC"}
+    with serving(location, env=utc) as base:
+        assert found(base, since="2026-12-06") == [marrakech]
+        assert found(base, since="2026-12-05", until="2026-12-06") == [tanger, rabat]
