@@ -582,3 +582,18 @@ def test_a_search_postgresql_cannot_answer_in_time_says_so_and_frees_its_connect
 def request_page(base: str, path: str) -> tuple[int, str]:
     status, _, text = request(base, path)
     return status, text
+
+
+def test_a_database_whose_path_holds_uri_characters_is_read_where_it_is(tmp_path):
+    """The reader opens the file in SQLite's URI form (mode=ro, mode=rw: never a new empty
+    database); a '#' or a '%' in the path was read as the URI's, so « copie #2 » opened, and
+    made, an empty database at « copie », the pages a 500, and « 100% » none at all."""
+    folder = tmp_path / "copie #2 à 100%"
+    folder.mkdir()
+    path = make_db(folder)
+    with serving(path) as base:
+        assert request(base, "/stories/")[0] == 200 and request(base, "/")[0] == 200
+        for page in ("/search?q=UM6P", "/articles/1"):
+            status, _, body = request(base, page)
+            assert status == 200 and "supercalculateur" in body, (page, status, body[:300])
+    assert [p.name for p in tmp_path.iterdir()] == [folder.name]  # no « copie » made beside it

@@ -14,7 +14,7 @@ from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 from typing import TYPE_CHECKING, Any, Protocol
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, quote, urlencode
 
 import jinja2
 from starlette.requests import Request
@@ -121,7 +121,10 @@ class Reader:
             with self.pool.connection() as conn:
                 yield PostgresDatabase(str(self.config.db), connection=conn)
             return
-        conn = sqlite3.connect(f"file:{self.config.db}?mode=ro", uri=True, check_same_thread=False)
+        # the path quoted: a '#', '?' or '%' in it is the file's, not the URI's
+        conn = sqlite3.connect(
+            f"file:{quote(str(self.config.db))}?mode=ro", uri=True, check_same_thread=False
+        )
         db = SQLiteDatabase(conn)
         try:
             yield db

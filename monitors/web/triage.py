@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -102,7 +103,7 @@ class PeopleViews:
         # it was moved away from (which a later `veille run` would take for the team's)
         db = SQLiteDatabase(
             sqlite3.connect(
-                f"file:{self.location}?mode=rw",
+                f"file:{quote(str(self.location))}?mode=rw",  # a '#' in the path is the file's
                 uri=True,
                 timeout=BUSY_TIMEOUT_SECONDS,
                 check_same_thread=False,
