@@ -417,7 +417,7 @@ def test_a_login_flood_leaves_a_logged_in_page_answered(tmp_path):
     from monitors.web.auth import RequireLogin
 
     app = _reader(make_db(tmp_path), password_hash=hash_password("correct horse battery"))
-    login = app.app
+    login = app.app.app  # HostCheck, the 500 page of an error before a page, the login
     assert isinstance(login, RequireLogin)
     places = 1 + 8  # the checker's thread and its places in line (RequireLogin's defaults)
     good = _basic("correct horse battery")
@@ -597,3 +597,27 @@ def test_a_database_whose_path_holds_uri_characters_is_read_where_it_is(tmp_path
             status, _, body = request(base, page)
             assert status == 200 and "supercalculateur" in body, (page, status, body[:300])
     assert [p.name for p in tmp_path.iterdir()] == [folder.name]  # no « copie » made beside it
+
+
+@pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`")
+def test_an_error_in_the_logins_read_of_the_accounts_gets_the_readers_page(tmp_path):
+    """The login reads the people's accounts from the database in front of every page (again
+    at most every second): when that read fails (the database moved away), the request got the
+    server's bare English "Internal Server Error", not the reader's page; a running reader
+    showed its own 500 page for a second after the move, then the bare one. The real app, in
+    process, its first request after the move."""
+    from starlette.testclient import TestClient
+
+    from monitors.web.app import ReaderConfig, create_app
+
+    from .reader_client import WATCHLISTS
+
+    path = make_db(tmp_path)
+    app = create_app(ReaderConfig(db=path, watchlists=WATCHLISTS, raw_data=False))
+    path.rename(tmp_path / "moved.db")
+    with TestClient(app, base_url="http://127.0.0.1", raise_server_exceptions=False) as client:
+        for language, heading in (("fr", "Erreur du serveur"), ("ar", "خطأ في الخادم")):
+            answer = client.get("/stories/", headers={"Accept-Language": language})
+            assert answer.status_code == 500 and heading in answer.text, answer.text[:300]
+            assert "veille serve" in answer.text and f'<html lang="{language}"' in answer.text
+    assert not path.exists()

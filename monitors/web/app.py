@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 import jinja2
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware.errors import ServerErrorMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
@@ -294,7 +295,9 @@ def create_app(config: ReaderConfig) -> HostCheck:
     app = RequireLogin(
         app, config.password_hash, config.proxy_header, accounts=people.password_hashes
     )
-    return HostCheck(app, allowed_hosts)
+    # An error before a page is reached (the login's read of the accounts, the database moved
+    # away) gets the same page as one in it, not the server's bare English text.
+    return HostCheck(ServerErrorMiddleware(app, handler=server_error), allowed_hosts)
 
 
 def _source_names(path: Path | None) -> set[str] | None:
