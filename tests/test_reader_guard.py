@@ -621,3 +621,12 @@ def test_an_error_in_the_logins_read_of_the_accounts_gets_the_readers_page(tmp_p
             assert answer.status_code == 500 and heading in answer.text, answer.text[:300]
             assert "veille serve" in answer.text and f'<html lang="{language}"' in answer.text
     assert not path.exists()
+    # Whoever asked may not be logged in: nothing of the configuration is on that page (the
+    # pages show a broken watchlists file's error to the logged-in team).
+    broken = tmp_path / "watchlists.yaml"
+    broken.write_text(WATCHLISTS.read_text(encoding="utf-8") + "\nunknown_key: 1\n")
+    app = create_app(ReaderConfig(db=path, watchlists=broken, raw_data=False))
+    with TestClient(app, base_url="http://127.0.0.1", raise_server_exceptions=False) as client:
+        answer = client.get("/stories/?lang=en")
+        assert answer.status_code == 500 and "Server error" in answer.text, answer.text[:300]
+        assert "unknown_key" not in answer.text and str(broken) not in answer.text

@@ -248,6 +248,20 @@ def create_app(config: ReaderConfig) -> HostCheck:
             message=words["server_error_text"],
         )
 
+    def error_before_login(request: Request, exc: Exception) -> HTMLResponse:
+        """An error before the login let the request through (its read of the accounts, the
+        database moved away): the same page, with nothing of the configuration on it (a broken
+        watchlists file's error), since whoever asked may not be logged in."""
+        words = LABELS[language(request)]
+        return reader.page(
+            request,
+            "error.html",
+            status=500,
+            heading=words["server_error"],
+            message=words["server_error_text"],
+            rules_error=None,
+        )
+
     def data_redirect(request: Request) -> Response:
         return RedirectResponse(DATA_PREFIX + "/")
 
@@ -297,7 +311,7 @@ def create_app(config: ReaderConfig) -> HostCheck:
     )
     # An error before a page is reached (the login's read of the accounts, the database moved
     # away) gets the same page as one in it, not the server's bare English text.
-    return HostCheck(ServerErrorMiddleware(app, handler=server_error), allowed_hosts)
+    return HostCheck(ServerErrorMiddleware(app, handler=error_before_login), allowed_hosts)
 
 
 def _source_names(path: Path | None) -> set[str] | None:

@@ -151,7 +151,7 @@ class Reader:
             path=request.url.path,
             raw_data=self.config.raw_data,
             raw_data_postgres=self.postgres,
-            rules_error=self.rules.error,
+            rules_error=context.pop("rules_error", self.rules.error),
             form_field=FIELD,
             form_token=token,
             **context,
