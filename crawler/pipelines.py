@@ -9,6 +9,7 @@ import asyncio
 import logging
 import math
 import sqlite3
+from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
@@ -27,7 +28,7 @@ from crawler.bookkeeping import (
     journal_of,
 )
 from crawler.core.canonical import canonicalize_url
-from crawler.core.counts import DECLINED, NAVIGATION_TEXT, TOO_SLOW
+from crawler.core.counts import DATE_IN_THE_FUTURE, DECLINED, NAVIGATION_TEXT, TOO_SLOW
 from crawler.core.kill_points import kill_point
 from crawler.core.normalize import content_hash
 from crawler.extraction.article import Extracted, NotAnArticle, PageTooComplex
@@ -38,7 +39,7 @@ from crawler.extraction.budget import (
     PageTooSlow,
     shared_extraction,
 )
-from crawler.extraction.dates import FEED, choose_published, found
+from crawler.extraction.dates import FEED, FoundDate, choose_published, found, in_the_future
 from crawler.items import ArticleItem
 from crawler.journal import CrawlJournal
 from crawler.storage import store
@@ -111,11 +112,30 @@ class ExtractPipeline(_Stage):
         future = self.extraction.submit(item.html, item.fetched_url, item.profile)
         return await asyncio.wrap_future(future)
 
+    @staticmethod
+    def _dates(item: ArticleItem, extracted: Extracted) -> tuple[FoundDate | None, ...]:
+        """The page's date and the feed's, less any more than a day after now (the fetch):
+        each one left out is recorded against the source, with its value and origin."""
+        now = datetime.now(UTC)
+        dates = []
+        for date in (extracted.date, found(item.feed_published, FEED)):
+            if date is not None and in_the_future(date, now):
+                item.notes.append(
+                    (
+                        DATE_IN_THE_FUTURE,
+                        f"publication date {date.value[:40]} ({date.origin}) is more than a "
+                        "day after the page was fetched: not kept",
+                    )
+                )
+                date = None
+            dates.append(date)
+        return tuple(dates)
+
     def fill(self, item: ArticleItem, extracted: Extracted) -> ArticleItem:
         """The item with what extraction found (the feed's title and date where it found none)."""
         item.title = extracted.title or item.feed_title
         item.author = extracted.author
-        chosen = choose_published(extracted.date, found(item.feed_published, FEED))
+        chosen = choose_published(*self._dates(item, extracted))
         item.published = chosen.value if chosen else None
         item.published_origin = chosen.origin if chosen else None
         item.original_source = extracted.original_source

@@ -4,9 +4,11 @@ of republished articles, and the language of the text rather than the page's dec
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from crawler.core.counts import DATE_IN_THE_FUTURE
 from crawler.extraction.bylines import clean_author
 from crawler.extraction.dates import (
     FEED,
@@ -14,6 +16,7 @@ from crawler.extraction.dates import (
     PAGE_TEXT,
     choose_published,
     found,
+    in_the_future,
     precision_of,
 )
 from crawler.extraction.extract import extract_article
@@ -109,6 +112,36 @@ def test_a_declared_timestamp_is_kept_with_its_time():
     extracted = extract_article(_page(f"<p>{FRENCH}</p>", head=head), "https://a.ma/x/")
     assert extracted.date.value == "2026-11-19T15:10:00+01:00"
     assert (extracted.date.precision, extracted.date.origin) == ("time", PAGE_MARKUP)
+
+
+def test_a_date_more_than_a_day_after_the_fetch_is_not_kept_and_is_recorded():
+    # A year typed 2099 for 2026 (or a template's placeholder) would keep the article at the
+    # top of every newest-first list; an hour ahead (local time written as UTC) is kept.
+    head = '<meta property="article:published_time" content="2099-11-19T15:10:00+01:00">'
+    page = _page(f"<p>{FRENCH}</p>", head=head)
+    stage = ExtractPipeline(crawler=None)
+
+    def stored(feed_published: str | None) -> ArticleItem:
+        item = ArticleItem(source="a", fetched_url="https://a.ma/x/", html=page)
+        item.feed_published = feed_published
+        return asyncio.run(stage.process_item(item))
+
+    item = stored("2026-11-19T14:10:00Z")
+    assert (item.published, item.published_origin) == ("2026-11-19T14:10:00Z", FEED)
+    assert item.notes == [
+        (
+            DATE_IN_THE_FUTURE,
+            "publication date 2099-11-19T15:10:00+01:00 (page markup) is more than a day after "
+            "the page was fetched: not kept",
+        )
+    ]
+    undated = stored(None)  # no other date: stored without one (dated by its fetch)
+    assert undated.published is None and [k for k, _ in undated.notes] == [DATE_IN_THE_FUTURE]
+    both = stored("2099-11-19T14:10:00Z")
+    assert both.published is None and [k for k, _ in both.notes] == [DATE_IN_THE_FUTURE] * 2
+    soon = datetime.now(UTC) + timedelta(hours=1)
+    assert not in_the_future(found(soon.isoformat(), FEED), datetime.now(UTC))
+    assert in_the_future(found((soon + timedelta(days=1)).isoformat(), FEED), datetime.now(UTC))
 
 
 # -- bylines -----------------------------------------------------------------------------------

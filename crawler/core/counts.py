@@ -53,3 +53,6 @@ COUNT = Literal[
 DECLINED = "not-article"
 TOO_SLOW = "too-slow"
 NAVIGATION_TEXT = "navigation-text"
+# A page kept without the publication date it (or its feed) gave, more than a day after the fetch
+# (crawler.extraction.dates.in_the_future): recorded with the date, like any fault.
+DATE_IN_THE_FUTURE = "date-in-the-future"

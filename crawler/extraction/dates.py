@@ -29,6 +29,12 @@ FEED = "feed"  # the feed or news sitemap entry that listed the article
 # A page date further than this from the feed's is about something else (an event, a launch).
 AGREEMENT = timedelta(days=2)
 
+# A publication date more than this after the page was fetched is a typo or a template's
+# (« 2062 » for « 2026 », a placeholder), not the article's: kept, it would hold the article at
+# the top of every newest-first list for years. A site that writes its local time as UTC is an
+# hour ahead, a date known to the day up to a day: a day's margin keeps those.
+FUTURE_MARGIN = timedelta(days=1)
+
 
 @dataclass(frozen=True)
 class FoundDate:
@@ -189,3 +195,9 @@ def choose_published(page: FoundDate | None, listed: FoundDate | None) -> FoundD
         return listed
     rank = {"time": 2, "day": 1, "year": 0}
     return page if rank[page.precision] >= rank[listed.precision] else listed
+
+
+def in_the_future(date: FoundDate, now: datetime) -> bool:
+    """The date is more than FUTURE_MARGIN after `now` (the moment the page was fetched)."""
+    when = date.when
+    return when is not None and when > now + FUTURE_MARGIN
