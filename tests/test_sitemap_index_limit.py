@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.discovery.discover import parse_sitemap
+from crawler.discovery.discover import newest_first, parse_sitemap
 from crawler.fetching.crawl import crawl
 from crawler.storage import store
 from monitors.demo.run import LOCAL_CRAWL_SETTINGS
@@ -197,3 +197,22 @@ def test_a_child_listed_twice_takes_one_place_of_the_limit(tmp_path):
         db.conn.close()
     assert "sitemaps_not_fetched" not in json.loads(stats)["lecho"]
     assert "not fetched" not in (tmp_path / "crawl.log").read_text(encoding="utf-8")
+
+
+def test_a_lastmod_given_to_the_month_or_year_is_a_date():
+    """A sitemap's <lastmod> is a W3C Datetime, which may stop at the month or the year
+    (« 2026-11 », « 2026 »): such a child was ranked with the children of no date, after every
+    dated one, so an index's newest child written so was the first left out."""
+    modified = {
+        "https://a.ma/2025.xml": "2025-06-30T08:00:00+01:00",
+        "https://a.ma/2026-11.xml": "2026-11",
+        "https://a.ma/2026.xml": "2026",
+        "https://a.ma/none.xml": "not a date",
+    }
+    listed = list(modified)
+    assert newest_first(listed, modified) == [
+        "https://a.ma/2026-11.xml",
+        "https://a.ma/2026.xml",
+        "https://a.ma/2025.xml",
+        "https://a.ma/none.xml",
+    ]

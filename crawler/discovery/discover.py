@@ -262,7 +262,10 @@ def newest_first(sitemaps: list[str], modified: dict[str, str]) -> list[str]:
     post-sitemap2.xml … oldest first, and the index's order kept the oldest."""
 
     def when(url: str) -> tuple[bool, datetime]:
-        stamp = parse_timestamp(modified.get(url, ""))
+        text = modified.get(url, "").strip()
+        if re.fullmatch(r"\d{4}(-\d{2})?", text):  # W3C Datetime to the year or the month
+            text = (text + "-01-01")[:10]
+        stamp = parse_timestamp(text)
         return (stamp is not None, stamp or _LONG_AGO)
 
     return sorted(sitemaps, key=when, reverse=True)  # stable: ties keep the index's order
