@@ -239,6 +239,9 @@ def create_app(config: ReaderConfig) -> HostCheck:
         """An error no page expected (the database moved away, locked beyond its wait): the
         reader's own page, in its language, saying that the cause is in the log, where
         Starlette still writes the traceback, rather than its bare English text."""
+        return server_error_page(request)
+
+    def server_error_page(request: Request, **extra: object) -> HTMLResponse:
         words = LABELS[language(request)]
         return reader.page(
             request,
@@ -246,21 +249,14 @@ def create_app(config: ReaderConfig) -> HostCheck:
             status=500,
             heading=words["server_error"],
             message=words["server_error_text"],
+            **extra,
         )
 
     def error_before_login(request: Request, exc: Exception) -> HTMLResponse:
         """An error before the login let the request through (its read of the accounts, the
         database moved away): the same page, with nothing of the configuration on it (a broken
         watchlists file's error), since whoever asked may not be logged in."""
-        words = LABELS[language(request)]
-        return reader.page(
-            request,
-            "error.html",
-            status=500,
-            heading=words["server_error"],
-            message=words["server_error_text"],
-            rules_error=None,
-        )
+        return server_error_page(request, rules_error=None)
 
     def data_redirect(request: Request) -> Response:
         return RedirectResponse(DATA_PREFIX + "/")
