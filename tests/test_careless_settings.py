@@ -49,6 +49,11 @@ def _run_once(tmp_path, **env):
         # died at its start.
         ({"VEILLE_MAX_ARTICLES_PER_ENTRY": "2.5"}, "whole number"),
         ({"VEILLE_MAX_CHILD_SITEMAPS": "1e3"}, "whole number"),
+        # Scrapy's own settings it reads with getint: the check took any number, and every
+        # crawl died at its start ('failed (exit 0 …)').
+        ({"CONCURRENT_REQUESTS": "2.5"}, "whole number"),
+        ({"DOWNLOAD_MAXSIZE": "1e9"}, "whole number"),
+        ({"RETRY_TIMES": "1.0"}, "whole number"),
     ],
 )
 def test_a_crawl_setting_that_cannot_be_used_stops_the_start(tmp_path, value, words):
@@ -132,3 +137,58 @@ def test_scrapys_defaults_are_read_without_importing_scrapy():
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "False", out.stderr
+
+
+def test_every_setting_scrapy_reads_as_a_whole_number_is_checked_as_one():
+    """The check's list of Scrapy's getint settings is Scrapy's own: a setting Scrapy reads with
+    getint and the check took as any number killed every crawl at its start ("2.5")."""
+    import re
+    from pathlib import Path
+
+    import scrapy
+
+    from monitors.service.config import SCRAPY_WHOLE
+
+    read = set()
+    for path in Path(scrapy.__file__).parent.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        read.update(re.findall(r"\.getint\(\s*[\"']([A-Z0-9_]+)[\"']", text))
+    assert read and read <= SCRAPY_WHOLE, sorted(read - SCRAPY_WHOLE)
+
+
+def test_the_check_works_with_a_scrapy_installed_without_its_sources(tmp_path):
+    """A Scrapy installed as compiled files only (some system packages and frozen images ship
+    no .py): the check read default_settings.py and raised a traceback at every start; it now
+    reads the compiled module and still refuses a setting the crawl could not use."""
+    import compileall
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import scrapy
+
+    copy = tmp_path / "site" / "scrapy"
+    shutil.copytree(Path(scrapy.__file__).parent, copy, ignore=shutil.ignore_patterns("*.pyc"))
+    assert compileall.compile_dir(copy, legacy=True, quiet=1)
+    for source in copy.rglob("*.py"):
+        source.unlink()
+    code = (
+        "import scrapy; from monitors.service.config import load_settings\n"
+        "from crawler.core.errors import VeilleError\n"
+        "assert not scrapy.__file__.endswith('.py'), scrapy.__file__\n"
+        "try:\n    load_settings()\nexcept VeilleError as exc:\n    print(exc)\n"
+    )
+    for value, said in [
+        ({"DOWNLOAD_TIMEOUT": "thirty"}, "DOWNLOAD_TIMEOUT='thirty': give a number"),
+        ({"ROBOTSTXT_OBEY": "maybe"}, "ROBOTSTXT_OBEY='maybe': give true or false"),
+        ({"DOWNLOAD_TIMEOUT": 30}, ""),
+    ]:
+        env = {
+            "VEILLE_CRAWL_SETTINGS": json.dumps(value),
+            "PYTHONPATH": str(copy.parent),
+            "PATH": "",
+        }
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+        assert out.returncode == 0 and "Traceback" not in out.stderr, out.stderr
+        assert said in out.stdout if said else out.stdout == "", out.stdout

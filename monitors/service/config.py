@@ -260,6 +260,11 @@ def check_crawl_settings(values: dict[str, object]) -> None:
                 )
         elif isinstance(default, int | float) and not _is_number(value):
             raise ValueError(f"VEILLE_CRAWL_SETTINGS: {name}={value!r}: give a number")
+        elif name in SCRAPY_WHOLE and not _is_whole(value):
+            raise ValueError(
+                f"VEILLE_CRAWL_SETTINGS: {name}={value!r}: give a whole number (Scrapy "
+                "reads it with int())" + (f", e.g. {default}" if isinstance(default, int) else "")
+            )
         elif name in _LEAST and not (
             float(value) >= _LEAST[name][0]  # type: ignore[arg-type]
             and (name not in _WHOLE or _is_whole(value))
@@ -295,8 +300,14 @@ def _scrapy_defaults() -> dict[str, object]:
     if spec is None or spec.origin is None:
         return {}
     source = Path(spec.origin).parent / "settings" / "default_settings.py"
+    try:
+        text = source.read_text(encoding="utf-8")
+    except OSError:  # a Scrapy installed as compiled files only: import the module after all
+        from scrapy.settings import default_settings
+
+        return {name: value for name, value in vars(default_settings).items() if name.isupper()}
     defaults: dict[str, object] = {}
-    for node in ast.parse(source.read_text(encoding="utf-8")).body:
+    for node in ast.parse(text).body:
         if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for target in targets:
@@ -324,6 +335,47 @@ def _literal(node: Any) -> object:
 # veille's settings the crawl reads with Scrapy's getint, int(value): "2.5" or "1e3" stopped
 # every crawl at its start.
 _WHOLE = ("VEILLE_MAX_ARTICLES_PER_ENTRY", "VEILLE_MAX_CHILD_SITEMAPS")
+
+
+# Scrapy's settings it reads with getint, int(value), in Scrapy 2.19: "2.5" for
+# CONCURRENT_REQUESTS stopped every crawl at its start. A whole-number default cannot tell
+# them, as DOWNLOAD_DELAY's 0 is read with getfloat; a test holds the list to Scrapy's source.
+SCRAPY_WHOLE = frozenset(
+    [
+        "AWS_MAX_POOL_CONNECTIONS",
+        "CLOSESPIDER_ERRORCOUNT",
+        "CLOSESPIDER_ITEMCOUNT",
+        "CLOSESPIDER_PAGECOUNT",
+        "CLOSESPIDER_PAGECOUNT_NO_ITEM",
+        "CLOSESPIDER_TIMEOUT_NO_ITEM",
+        "CONCURRENT_ITEMS",
+        "CONCURRENT_REQUESTS",
+        "CONCURRENT_REQUESTS_PER_DOMAIN",
+        "CONCURRENT_REQUESTS_PER_IP",
+        "DEPTH_LIMIT",
+        "DEPTH_PRIORITY",
+        "DNSCACHE_SIZE",
+        "DOWNLOAD_MAXSIZE",
+        "DOWNLOAD_WARNSIZE",
+        "FEED_EXPORT_BATCH_ITEM_COUNT",
+        "FEED_EXPORT_INDENT",
+        "HTTP2_MAX_FRAME_SIZE",
+        "HTTPCACHE_EXPIRATION_SECS",
+        "MAIL_PORT",
+        "MEMUSAGE_LIMIT_MB",
+        "MEMUSAGE_WARNING_MB",
+        "METAREFRESH_MAXDELAY",
+        "REACTOR_THREADPOOL_MAXSIZE",
+        "REDIRECT_MAX_TIMES",
+        "REDIRECT_PRIORITY_ADJUST",
+        "REMOTE_CONTROL_OUTPUT_MAX_BYTES",
+        "REMOTE_CONTROL_TRACEBACK_MAX_BYTES",
+        "RETRY_PRIORITY_ADJUST",
+        "RETRY_TIMES",
+        "SCRAPER_SLOT_MAX_ACTIVE_SIZE",
+        "URLLENGTH_LIMIT",
+    ]
+)
 
 
 def _is_whole(value: object) -> bool:
