@@ -11,7 +11,7 @@ import pytest
 from apprise.plugins.pushover import NotifyPushover
 from apprise.plugins.telegram import NotifyTelegram
 
-from crawler.core.secrets import RedactingFilter, remember_secret
+from crawler.core.secrets import RedactingFilter, redact, remember_secret
 from monitors.cli import LOG_FORMAT, JsonFormatter
 from monitors.service.watchlists import load_watchlists
 
@@ -114,3 +114,76 @@ def test_a_token_in_an_apprise_configuration_file_never_reaches_the_log(
         assert not target.notify(body="corps", title="titre")
     assert "127.0.0.1" in caplog.text
     assert token not in caplog.text, caplog.text
+
+
+def _load_channel(tmp_path, url):
+    path = tmp_path / "watchlists.yaml"
+    path.write_text(
+        f'channels:\n  c:\n    url: "{url}"\nwatchlists:\n  - name: x\n    terms: [a]\n'
+        "    notify: [c]\n",
+        encoding="utf-8",
+    )
+    assert load_watchlists(path).delivery.channels["c"].url
+
+
+@pytest.mark.parametrize(
+    ("url", "secrets"),
+    [
+        # Tokens with a dot (Pushbullet o.…, SendGrid SG.…) were never masked: the host and
+        # user words with a dot were taken for host names.
+        ("pbul://o.gn5kj6nfhv736I7jC3cj3QLRiyhgl98q", ["o.gn5kj6nfhv736I7jC3cj3QLRiyhgl98q"]),
+        (
+            "sendgrid://SG.aBcDeFgHiJkLq.mNoPqRsTuVwXyZ0123456789q:noreply@example.com/"
+            "to@example.com",
+            ["SG.aBcDeFgHiJkLq.mNoPqRsTuVwXyZ0123456789q"],
+        ),
+        # A Slack webhook's first two tokens and a Discord webhook's id are under 12 characters:
+        # apprise's debug log writes the address it posts to, hooks.slack.com/services/T…/B…/…
+        (
+            "slack://T1JJ3T3LQ/B1BRTD4JQ/TIiajkdnlazkcOXrIdevi7FQ",
+            ["T1JJ3T3LQ", "B1BRTD4JQ", "TIiajkdnlazkcOXrIdevi7FQ"],
+        ),
+        (
+            "discord://4174216299/JHMHI8qBe7bk2ZwO5U711o3dV_jq",
+            ["4174216299", "JHMHI8qBe7bk2ZwO5U711o3dV_jq"],
+        ),
+        # A password written percent-encoded is sent, and may be shown, decoded.
+        ("mailtos://veille:pa%2Fss.w0rdQ@smtp.example.ma?to=a@example.ma", ["pa/ss.w0rdQ"]),
+        # A token apprise writes as the user part, and the words of a generic webhook's path
+        # and query that look like a token.
+        ("ntfys://tk_q1w2e3r4t5y6u7i8o9p0@ntfy.sh/alerts", ["tk_q1w2e3r4t5y6u7i8o9p0"]),
+        (
+            "json://hooks.example.ma/hooks/9f8e7d6c5b4a3928170q?-token=abcdEFGH1234ijkq",
+            ["9f8e7d6c5b4a3928170q", "abcdEFGH1234ijkq"],
+        ),
+        (
+            "tgram://123456780:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaq/-1001234567",
+            ["AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaq"],
+        ),
+    ],
+)
+def test_every_token_apprise_keeps_in_a_channel_url_is_masked(tmp_path, url, secrets):
+    """The tokens of every shape of apprise URL are those apprise itself hides when it writes
+    the URL for people to read, wherever its plugin keeps them."""
+    _load_channel(tmp_path, url)
+    line = redact(f"sending to {url} failed: {' '.join(secrets)}")
+    for secret in secrets:
+        assert secret not in line, line
+
+
+def test_host_names_addresses_and_words_of_a_channel_url_stay_readable(tmp_path):
+    """Every path and query word of 12 characters or more and every host word with a digit were
+    taken for secrets: log lines showed *** for the relay's name, a recipient and a webhook's
+    ordinary path words, where the team looks for which channel failed."""
+    _load_channel(
+        tmp_path,
+        "mailtos://veille:Sup3rS3cretQ@smtp-relay-07.example.ma?from=veille@example.ma"
+        "&to=redactionvigilance@example.ma",
+    )
+    _load_channel(tmp_path, "json://hooks.example.ma/api/communications/deliverystatus")
+    line = (
+        "delivery to redactionvigilance@example.ma through smtp-relay-07.example.ma "
+        "(api/communications/deliverystatus) failed"
+    )
+    assert redact(line) == line
+    assert redact("login Sup3rS3cretQ refused") == "login *** refused"

@@ -82,22 +82,56 @@ def remember_secret(value: str) -> None:
 
 
 def remember_url_secrets(url: str) -> None:
-    """Treat the password and the tokens of an inline channel URL as secrets: long path and
-    query words, and long words of the user and host part that hold a digit and no dot (a
-    Telegram bot token or a Pushover token is the URL's host, and apprise's debug log writes
-    the address it posts to); host names stay readable."""
+    """Treat the password of a channel URL as written, and its path and query words that look
+    like a token, as secrets: a generic webhook (json://, form://) may hold its token there and
+    apprise marks none of it. A token here is a word of 12 characters or more mixing letters
+    and digits, not an address: ordinary words (notifications), host names (smtp-relay-01) and
+    recipients stay readable. The tokens each apprise plugin keeps elsewhere (a Telegram or
+    Pushover host, a Slack path, a Pushbullet o.… or SendGrid SG.… key) are remembered from
+    apprise's own account of them, remember_hidden_parts."""
     try:
         parts = urlsplit(url)
     except ValueError:
         return
     if parts.password:
         remember_secret(parts.password)
-    for token in re.split(r"[/?&=]", parts.path + "?" + parts.query):
-        if len(token) >= 12:  # webhook and bot tokens are long; short path words are not secrets
-            remember_secret(token)
-    for word in re.split(r"[@:]", unquote(parts.netloc)):  # apprise writes ':' as %3A
-        if len(word) >= 12 and "." not in word and any(c.isdigit() for c in word):
-            remember_secret(word)
+        remember_secret(unquote(parts.password))
+    for word in re.split(r"[/?&=]", parts.path + "?" + parts.query):
+        for piece in unquote(word).split():  # a header's value: Bearer <token>
+            if _looks_like_token(piece):
+                remember_secret(piece)
+
+
+def _looks_like_token(word: str) -> bool:
+    return (
+        len(word) >= 12
+        and "@" not in word
+        and any(c.isdigit() for c in word)
+        and any(c.isalpha() for c in word)
+    )
+
+
+# The characters that separate the parts of a URL apprise writes: each part is either written
+# as is in both of its forms or hidden whole in the private one.
+_URL_PARTS = re.compile(r"[/?&=@:#,]")
+
+
+def remember_hidden_parts(plain: str, private: str) -> None:
+    """Treat as secrets the parts of a channel's URL that apprise itself hides when it writes
+    the URL for people to read: `plain` and `private` are its plugin's url(privacy=False) and
+    url(privacy=True). Each plugin marks its own passwords, keys and tokens, wherever in the
+    URL it keeps them; a private part is quoted in `plain` (a bot token's ':' as %3A), so the
+    two URLs have their parts in the same places."""
+    shown, hidden = _URL_PARTS.split(plain), _URL_PARTS.split(private)
+    if len(shown) != len(hidden):  # not expected: keep the password and token-like words
+        remember_url_secrets(plain)
+        return
+    for part, masked in zip(shown, hidden, strict=True):
+        if part != masked:
+            remember_secret(part)
+            remember_secret(unquote(part))
+            for piece in re.split(r"[:@]", unquote(part)):  # a bot token's number and key
+                remember_secret(piece)
 
 
 def redact(text: str) -> str:

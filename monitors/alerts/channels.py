@@ -14,7 +14,12 @@ import apprise
 from apprise.utils.parse import parse_url
 
 from crawler.core.errors import ConfigError
-from crawler.core.secrets import redact, remember_url_secrets, substitute
+from crawler.core.secrets import (
+    redact,
+    remember_hidden_parts,
+    remember_url_secrets,
+    substitute,
+)
 from crawler.core.yamlfile import LineDict, reject_unknown_keys, require_mapping, string_list
 from monitors.alerts.policy import DEFAULT_TIMEZONE, parse_delivery_policy
 from monitors.rules.watchlists import NAME  # channel names are written as watchlist names
@@ -84,6 +89,7 @@ def check_apprise_url(url: str, path: str, line: int, name: str) -> None:
             + (f": apprise says: {redact(why)[:300]}" if why else ""),
             "see https://github.com/caronc/apprise/wiki for URL formats, e.g. mailtos://, slack://",
         )
+    remember_hidden_parts(plugin.url(privacy=False), plugin.url(privacy=True))
     for words in held.warnings:  # a URL apprise takes, less a part it drops (a bad recipient)
         if "://" not in words and words.strip():
             logger.warning("channel %r: apprise says: %s", name, redact(words.strip()))
@@ -104,6 +110,7 @@ def _config_channel(name: str, spec: LineDict, path: str, line: int) -> Channel:
     loaded.add(str(config))
     for service in loaded.services():  # its URLs' passwords and tokens, as an inline URL's
         remember_url_secrets(service.url(privacy=False))
+        remember_hidden_parts(service.url(privacy=False), service.url(privacy=True))
     if not loaded.services():
         raise ConfigError(
             path,
