@@ -82,6 +82,8 @@ def build(path: Path, count: int, now: datetime) -> None:
     article_id = 0
     story_id = 0
     match_id = 0
+    alerted: set[tuple[int, str]] = set()  # (story, watchlist) alerted
+    not_alerted: dict[int, str] = {}  # match id -> why it raised no alert
     batch = 2_000
     while article_id < count:
         articles, stories, matches, alerts = [], [], [], []
@@ -138,6 +140,10 @@ def build(path: Path, count: int, now: datetime) -> None:
                     )
                     if n == 0 and rng.random() < 0.3:
                         alerts.append((match_id, article_id, watchlist, iso(fetched), story_id))
+                        alerted.add((story_id, watchlist))
+                    else:  # why no alert, as the match step records it
+                        story_alerted = (story_id, watchlist) in alerted
+                        not_alerted[match_id] = "story-alerted" if story_alerted else "too-old"
             stories.append(
                 (story_id, iso(start + timedelta(days=first / PER_DAY)), first, title, iso(fetched))
             )
@@ -158,9 +164,9 @@ def build(path: Path, count: int, now: datetime) -> None:
                 [(row[3], row[0]) for row in articles],
             )
             conn.executemany(
-                "INSERT INTO matches(id, article_id, watchlist, terms, snippet, matched_at, hits) "
-                "VALUES (?,?,?,?,?,?,?)",
-                matches,
+                "INSERT INTO matches(id, article_id, watchlist, terms, snippet, matched_at, hits, "
+                "not_alerted) VALUES (?,?,?,?,?,?,?,?)",
+                [(*match, not_alerted.get(match[0])) for match in matches],
             )
             conn.executemany(
                 "INSERT INTO alerts(match_id, article_id, watchlist, created_at, story_id) "

@@ -59,8 +59,9 @@ def fill(path: Path, count: int) -> None:
             ],
         )
         db.conn.executemany(
-            "INSERT INTO matches(id, article_id, watchlist, terms, snippet, matched_at) "
-            "VALUES (?, ?, 'w', '[]', '', '2026-11-30T06:00:00Z')",
+            # articles of months ago: matched, not alerted (too old), as the match step records
+            "INSERT INTO matches(id, article_id, watchlist, terms, snippet, matched_at, "
+            "not_alerted) VALUES (?, ?, 'w', '[]', '', '2026-11-30T06:00:00Z', 'too-old')",
             [(i, i) for i in range(1, count + 1, 20)],
         )
     db.conn.close()

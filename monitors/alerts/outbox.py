@@ -109,6 +109,7 @@ def record_matches(
                 result.snippet,
                 stamp,
                 hits_json(result),
+                None if alert else alerts_store.TOO_OLD,
             ),
         )
         if match_id is None or not alert:
@@ -130,6 +131,7 @@ def record_matches(
             ),
         )
         if alert_id is None:
+            alerts_store.note_story_alerted(db, match_id)
             continue
         created += 1
         deliveries = []

@@ -23,6 +23,18 @@ class NewMatch(NamedTuple):
     snippet: str
     matched_at: str
     hits: str  # JSON list of {term, field, start, end}
+    # Why the match raised no alert, decided in the match's transaction (NOT_ALERTED), or None.
+    not_alerted: str | None = None
+
+
+# Why a match raised no alert, as stored with it (matches.not_alerted) and as `veille status`
+# says it. Recorded when the match step decides, so the week's count reads the matches alone.
+TOO_OLD = "too-old"
+STORY_ALERTED = "story-alerted"
+NOT_ALERTED = {
+    TOO_OLD: "article older than the alert age limit",
+    STORY_ALERTED: "story already alerted on",
+}
 
 
 class NewAlert(NamedTuple):
@@ -128,12 +140,21 @@ def article_story(db: Database, article_id: int) -> tuple[int | None, int, str]:
 def add_match(db: Database, match: NewMatch) -> int | None:
     """Record a match; its id, or None when the article already matched this watchlist."""
     rows = db.execute(
-        "INSERT INTO matches(article_id, watchlist, terms, snippet, matched_at, hits) "
-        "VALUES (:article_id, :watchlist, :terms, :snippet, :matched_at, :hits) "
+        "INSERT INTO matches(article_id, watchlist, terms, snippet, matched_at, hits, "
+        "not_alerted) "
+        "VALUES (:article_id, :watchlist, :terms, :snippet, :matched_at, :hits, :not_alerted) "
         "ON CONFLICT (article_id, watchlist) DO NOTHING RETURNING id",
         match._asdict(),
     ).fetchall()
     return rows[0][0] if rows else None
+
+
+def note_story_alerted(db: Database, match_id: int) -> None:
+    """Record that a match raised no alert because its story already alerted the watchlist."""
+    db.execute(
+        "UPDATE matches SET not_alerted = :why WHERE id = :id",
+        {"why": STORY_ALERTED, "id": match_id},
+    )
 
 
 def add_alert(db: Database, alert: NewAlert) -> int | None:

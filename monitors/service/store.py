@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 from crawler.storage.engine import Database
 from crawler.stories import store as stories_store
+from monitors.alerts import store as alerts_store
 
 
 def database_name(db: Database) -> str:
@@ -183,21 +184,17 @@ def last_run(db: Database) -> RunRow | None:
 
 
 def matches_not_alerted(db: Database, since: str) -> dict[str, int]:
-    """Matches since `since` that raised no alert, counted by why in words."""
-    return dict(
-        db.execute(
-            "SELECT CASE WHEN EXISTS (SELECT 1 FROM alerts s "
-            "  WHERE s.story_id = a.story_id AND s.watchlist = m.watchlist) "
-            # a story folded into this one since (crawler.stories.grouping) brought its alerts
-            "OR EXISTS (SELECT 1 FROM articles sa JOIN alerts s ON s.article_id = sa.id "
-            "  WHERE sa.story_id = a.story_id AND s.watchlist = m.watchlist) "
-            "THEN 'story already alerted on' ELSE 'article older than the alert age limit' END, "
-            "count(*) FROM matches m JOIN articles a ON a.id = m.article_id "
-            "LEFT JOIN alerts al ON al.match_id = m.id "
-            "WHERE al.id IS NULL AND m.matched_at >= :since GROUP BY 1",
-            {"since": since},
-        ).fetchall()
-    )
+    """Matches since `since` that raised no alert, counted by why in words.
+
+    The reason is stored with each match when the match step decides it (matches.not_alerted),
+    so this reads the week's matches that raised none from one index, and neither their
+    articles nor the alerts (24 to 2 ms at 100,000 articles, bench/reader.py)."""
+    rows = db.execute(
+        "SELECT not_alerted, count(*) FROM matches "
+        "WHERE matched_at >= :since AND not_alerted IS NOT NULL GROUP BY not_alerted",
+        {"since": since},
+    ).fetchall()
+    return {alerts_store.NOT_ALERTED.get(why, why): count for why, count in rows}
 
 
 class Totals(NamedTuple):
