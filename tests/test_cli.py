@@ -249,6 +249,19 @@ def test_demo_runs_a_full_cycle_offline(tmp_path):
         assert "Deprecat" not in text and "deprecat" not in text
 
 
+def test_demo_refuses_a_database_or_files_it_would_ignore(tmp_path):
+    """The demo starts its own database in --dir: a --db given with it was silently ignored,
+    and `veille --db mine.db demo` left the user looking for the demo's articles in mine.db."""
+    mine = tmp_path / "mine.db"
+    result = invoke("--db", str(mine), "demo", "--dir", str(tmp_path / "demo"))
+    assert result.exit_code == 2, result.output
+    assert "--db would be ignored" in result.output
+    assert f"veille --db {tmp_path / 'demo' / 'demo.db'} status" in result.output
+    assert not mine.exists() and not (tmp_path / "demo").exists()
+    result = invoke("demo", "--sources", "s.yaml", "--watchlists", "w.yaml", "--dir", "d")
+    assert result.exit_code == 2 and "--sources and --watchlists would be ignored" in result.output
+
+
 def test_the_package_metadata_builds_without_deprecation_warnings():
     """setuptools warned three times that a TOML-table license is deprecated."""
     import tomllib

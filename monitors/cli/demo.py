@@ -18,8 +18,20 @@ from monitors.terminal import echo
     default=Path("data/demo"),
     show_default=True,
 )
-def demo(workdir: Path) -> None:
+@click.pass_context
+def demo(ctx: click.Context, workdir: Path) -> None:
     """Serve bundled fixture sites on 127.0.0.1 and run one full cycle against them."""
+    # The demo starts its own database afresh in --dir, with its own sources and watchlists: a
+    # --db, --sources or --watchlists given with it would be ignored, and the user would look
+    # for the demo's articles where they are not.
+    given = [f"--{name}" for name in ("db", "sources", "watchlists") if ctx.obj.flags.get(name)]
+    if given:
+        raise click.UsageError(
+            f"veille demo keeps its own database, sources and watchlists in --dir ({workdir}), "
+            f"so {' and '.join(given)} would be ignored: leave {'them' if len(given) > 1 else 'it'}"
+            f" out, or choose the folder with --dir. "
+            f"Then explore the demo with `veille --db {workdir / 'demo.db'} status`."
+        )
     from crawler.storage import store
     from crawler.stories.store import recent_stories
     from monitors.demo.run import run_demo
