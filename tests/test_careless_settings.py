@@ -192,3 +192,34 @@ def test_the_check_works_with_a_scrapy_installed_without_its_sources(tmp_path):
         out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
         assert out.returncode == 0 and "Traceback" not in out.stderr, out.stderr
         assert said in out.stdout if said else out.stdout == "", out.stdout
+
+
+@pytest.mark.parametrize("where", ["a folder", "under a file"])
+@pytest.mark.parametrize("once", [True, False])
+def test_a_crawl_log_that_cannot_be_written_stops_the_start(tmp_path, where, once):
+    """VEILLE_CRAWL_LOG naming a folder, or a path under a file, was opened by the first crawl
+    (run --once) or the daemon's first crawl worker: a traceback, and run --once left its crawl
+    run recorded as running, later marked interrupted by a killed process."""
+    log = tmp_path / "logs"
+    if where == "a folder":
+        log.mkdir()
+    else:
+        log.write_text("", encoding="utf-8")
+        log = log / "crawl.log"
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(
+        "sources:\n  - name: a\n    homepage: http://127.0.0.1:9/\n"
+        "    feeds: [http://127.0.0.1:9/feed]\n",
+        encoding="utf-8",
+    )
+    env = {
+        "VEILLE_DB": str(tmp_path / "veille.db"),
+        "VEILLE_SOURCES": str(sources),
+        "VEILLE_CRAWL_LOG": str(log),
+        "VEILLE_CRAWL_WORKERS": "1",
+    }
+    result = CliRunner().invoke(cli, ["run", "--once"] if once else ["run"], env=env)
+    assert result.exit_code == 2, result.output
+    line = result.output.strip().splitlines()[-1]
+    assert line.startswith("error: ") and str(log) in line and "VEILLE_CRAWL_LOG" in line, line
+    assert "Traceback" not in result.output

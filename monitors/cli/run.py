@@ -26,11 +26,14 @@ def run(ctx: click.Context, once: bool, health_port: int | None) -> None:
     (its time limit, a kill) before some sources were done (what was stored was matched and
     delivered; the sources are named), and 1 when every source failed."""
     from crawler.storage import store
+    from monitors.service.config import check_crawl_log
     from monitors.service.cycle import OFFLINE
     from monitors.service.daemon import Daemon
     from monitors.service.once import run_once
 
     config = config_of(ctx)
+    if config.settings.crawl_log is not None:
+        check_crawl_log(config.settings.crawl_log)
     db = store.open_database(config.settings.db)
     store.check_database(db, config.settings.db)
     db.close()

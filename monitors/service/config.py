@@ -510,6 +510,21 @@ def load_settings(folders: locations.Folders | None = None, **overrides: object)
     return settings
 
 
+def check_crawl_log(path: Path) -> None:
+    """The crawl log can be appended to, its folder made if missing: checked before a run
+    starts, since each crawl (or the daemon's first crawl worker) opens it and a folder, or a
+    path under a file, stopped it with a traceback."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("ab"):
+            pass
+    except OSError as exc:
+        raise VeilleError(
+            f"the crawl log {str(path)!r} cannot be written ({exc.strerror or exc}): set "
+            "VEILLE_CRAWL_LOG to a file in a folder veille can write, e.g. data/crawl.log"
+        ) from None
+
+
 @dataclass
 class Config:
     """Sources, rules and their delivery, all fully validated: a daemon never runs on half a
