@@ -223,3 +223,22 @@ def test_a_crawl_log_that_cannot_be_written_stops_the_start(tmp_path, where, onc
     line = result.output.strip().splitlines()[-1]
     assert line.startswith("error: ") and str(log) in line and "VEILLE_CRAWL_LOG" in line, line
     assert "Traceback" not in result.output
+
+
+def test_a_variable_veille_does_not_read_but_was_meant_for_it_is_said(tmp_path):
+    """A misspelt variable (VEILLE_CRAWL_WORKER for VEILLE_CRAWL_WORKERS) or a crawl setting
+    given as a variable of its own (VEILLE_ALLOWED_NETWORKS, read from VEILLE_CRAWL_SETTINGS
+    only) was ignored without a word: one crawl worker, or every source on the team's network
+    refused as an internal address. The team's own secrets share the prefix and stay unsaid."""
+    env = {
+        "VEILLE_DB": str(tmp_path / "veille.db"),
+        "VEILLE_CRAWL_WORKER": "4",
+        "VEILLE_ALLOWED_NETWORKS": "10.20.0.0/16",
+        "VEILLE_SMTP_PASSWORD": "not-a-setting",  # a secret of the watchlists file's ${…}
+    }
+    result = CliRunner().invoke(cli, ["rules", "check"], env=env)
+    assert result.exit_code == 0, result.output
+    said = [line for line in result.output.splitlines() if "environment variable" in line]
+    assert len(said) == 2, result.output
+    assert "VEILLE_ALLOWED_NETWORKS is ignored" in said[0] and "VEILLE_CRAWL_SETTINGS" in said[0]
+    assert "VEILLE_CRAWL_WORKER " in said[1] and "did you mean VEILLE_CRAWL_WORKERS?" in said[1]

@@ -464,6 +464,51 @@ _LOOKED_UP = {
 }
 
 
+# VEILLE_* variables read elsewhere: the CLI's log format, the reader's team password hash, and
+# those veille sets for its own processes (a crawl's database, kill points, a worker's profile).
+_READ_ELSEWHERE = (
+    "VEILLE_LOG_FORMAT",
+    "VEILLE_WEB_PASSWORD_HASH",
+    "VEILLE_CRAWL_DB",
+    "VEILLE_KILL_AT",
+    "VEILLE_KILL_LOG",
+    "VEILLE_WORKER_PROFILE",
+)
+
+
+def _warn_of_unread_variables() -> None:
+    """A VEILLE_* environment variable veille does not read is said at the start when it is
+    named as one of its crawl settings or a letter or two from a variable it reads: it was
+    ignored without a word (VEILLE_CRAWL_WORKER=4 left one worker; VEILLE_ALLOWED_NETWORKS in
+    the environment left every source of the team's network refused). Said, not refused: the
+    team's own secrets share the prefix (${VEILLE_SMTP_PASSWORD} in the watchlists file)."""
+    read = {*_ENV, *_READ_ELSEWHERE}
+    unread = sorted(n for n in os.environ if n.startswith("VEILLE_") and n not in read)
+    if not unread:
+        return
+    import difflib
+
+    import crawler.settings as crawl_defaults
+
+    for name in unread:
+        if hasattr(crawl_defaults, name):
+            logger.warning(
+                "environment variable %s is ignored: it is a crawl setting, read from "
+                "VEILLE_CRAWL_SETTINGS only (fix: VEILLE_CRAWL_SETTINGS='{\"%s\": …}')",
+                name,
+                name,
+            )
+            continue
+        close = difflib.get_close_matches(name, sorted(read), n=1, cutoff=0.85)
+        if close:
+            logger.warning(
+                "environment variable %s is not read by veille: did you mean %s? (a variable "
+                "of your own, for a ${…} of the watchlists file, can keep its name)",
+                name,
+                close[0],
+            )
+
+
 def load_settings(folders: locations.Folders | None = None, **overrides: object) -> Settings:
     """Defaults, then VEILLE_* environment variables, then explicit (CLI) overrides; the
     sources, watchlists and secrets files named by neither are looked up in `folders` (./,
@@ -476,6 +521,7 @@ def load_settings(folders: locations.Folders | None = None, **overrides: object)
             except ValueError as exc:
                 problem = str(exc) if variable in str(exc) else f"{variable}: {exc}"
                 raise VeilleError(f"environment variable {problem}") from None
+    _warn_of_unread_variables()
     values.update({k: v for k, v in overrides.items() if v is not None})
     for name, file_name in _LOOKED_UP.items():
         if name not in values:
