@@ -1,7 +1,8 @@
 """The reader's list pages and search at 10,000 and 100,000 articles, in one run: server CPU per
-request of the real app (home, a watchlist page, the stories list, the sources page, search),
-search against the bare FTS5 query with snippet and join, `veille status` and /health, and
-mixed browsing (requests per second of one core).
+request of the real app (home and a watchlist page, each its first page and one half way down
+its list; the stories list, the sources page, search), search against the bare FTS5 query with
+snippet and join, `veille status` and /health, and mixed browsing (requests per second of one
+core).
 
     .venv/bin/python bench/reader.py [--articles 100000] [--small 10000] [--repeat 15]
 
@@ -306,7 +307,9 @@ def measure(path: Path, watchlists: Path, repeat: int, now: datetime) -> dict[st
     with TestClient(app, base_url="http://127.0.0.1") as client:
         pages = {
             "home": "/",
+            "home, a deep page": deep_home(path),
             "watchlist page": "/watchlists/casablanca",
+            "watchlist page, a deep page": deep_watchlist(path, "casablanca"),
             "stories list": "/stories",
             "sources page": "/sources",
         }
@@ -331,6 +334,37 @@ def measure(path: Path, watchlists: Path, repeat: int, now: datetime) -> dict[st
         count = store_count(path)
         figures["mixed browsing, requests/s"] = mixed_browsing(client, count, max(20, repeat * 13))
     return figures
+
+
+def deep_home(path: Path) -> str:
+    """The home page half way down the list (its older link's address, as a page gives it)."""
+    import sqlite3
+
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        top = int(conn.execute("SELECT max(id) FROM matches").fetchone()[0])
+    finally:
+        conn.close()
+    return f"/?before={top // 2}&top={top}"
+
+
+def deep_watchlist(path: Path, watchlist: str) -> str:
+    """A watchlist page half way down its matches (its older link's address)."""
+    import sqlite3
+    from urllib.parse import urlencode
+
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        when, match_id = conn.execute(
+            "SELECT coalesce(a.published, a.fetched_at) AS w, m.id FROM matches m "
+            "JOIN articles a ON a.id = m.article_id WHERE m.watchlist = ? "
+            "ORDER BY w DESC, m.id DESC LIMIT 1 OFFSET "
+            "(SELECT count(*) / 2 FROM matches WHERE watchlist = ?)",
+            (watchlist, watchlist),
+        ).fetchone()
+    finally:
+        conn.close()
+    return f"/watchlists/{watchlist}?" + urlencode({"before": f"{when}~{match_id}"})
 
 
 def store_count(path: Path) -> int:

@@ -23,14 +23,18 @@ from crawler.storage import articles as article_columns
 from crawler.storage import store
 from crawler.storage.engine import SQLiteDatabase
 from crawler.stories import store as stories_store
+from monitors.people import feed
 from monitors.service import store as service_store
 from monitors.service.health import health_report
 from monitors.service.status import gather_status
 from monitors.web import reading
 from monitors.web import store as web_store
+from monitors.web.store import ListedAt
 from tests.conftest import database_from
 
 NOW = datetime.now(UTC).replace(microsecond=0)
+# A page key 300 days back: 650 articles above it in the small database, 1,700 in the large.
+DEEP = ListedAt(iso(NOW - timedelta(days=300)), 2**62)
 SOURCES = ["alpha", "beta", "gamma"]
 WATCHLISTS = ["often", "rare"]
 
@@ -129,6 +133,15 @@ READS = {
     "home's counts": web_store.match_counts,
     "a watchlist's latest matches": lambda db: reading.latest_matches(db, "often", 20),
     "a rare watchlist's latest matches": lambda db: reading.latest_matches(db, "rare", 20),
+    "a watchlist's deep page": lambda db: reading.latest_matches(db, "often", 21, before=DEEP),
+    "a rare watchlist's deep page": lambda db: reading.latest_matches(db, "rare", 21, before=DEEP),
+    "a watchlist's newer page": lambda db: reading.latest_matches(db, "often", 21, after=DEEP),
+    "the home's deep page": lambda db: feed.home_page(
+        db, "team", None, 50, None, top=2**62, before=400
+    ),
+    "the home's newer page": lambda db: feed.home_page(
+        db, "team", None, 50, None, top=2**62, after=400
+    ),
     "a watchlist's matches per day": lambda db: reading.matches_per_day(db, "often"),
     "the sources page": reading.sources_health,
     "the sources' state (status, /health)": lambda db: service_store.source_rows(db),
@@ -158,6 +171,35 @@ def test_list_pages_read_as_much_with_four_times_the_older_articles(tmp_path, mo
     at_small, at_large = _steps(small, READS[read]), _steps(large, READS[read])
     # Reading every article or match takes about 3x the steps here (800 rows against 2,300).
     assert at_large <= 1.3 * at_small + 5, (read, at_small, at_large)
+
+
+DEEP_AND_FIRST = {
+    "a watchlist": (
+        lambda db: reading.latest_matches(db, "often", 21),
+        lambda db: reading.latest_matches(db, "often", 21, before=DEEP),
+    ),
+    "a rare watchlist": (
+        lambda db: reading.latest_matches(db, "rare", 21),
+        lambda db: reading.latest_matches(db, "rare", 21, before=DEEP),
+    ),
+    "the home": (
+        lambda db: feed.home_page(db, "team", None, 50, None),
+        lambda db: feed.home_page(db, "team", None, 50, None, top=2**62, before=600),
+    ),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("page", list(DEEP_AND_FIRST), ids=list(DEEP_AND_FIRST))
+def test_a_deep_page_reads_as_much_as_the_first(tmp_path, monkeypatch, page):
+    """A page 1,700 articles down (2,000 matches of the home's) is read from its key, not
+    counted off from the top: about the steps of the first page (skipping the rows above it
+    would take some 80 times as many)."""
+    monkeypatch.setattr(web_store, "FEW_MATCHES", 50)
+    path = tmp_path / "large.db"
+    _fill(path, recent=300, old=2_000)
+    first, deep = (_steps(path, read) for read in DEEP_AND_FIRST[page])
+    assert deep <= 1.5 * first + 5, (page, first, deep)
 
 
 def _counted(db) -> tuple[dict[str, int], dict[str, int]]:

@@ -51,6 +51,15 @@ class MatchEvent(NamedTuple):
     snippet: str
 
 
+class ArticleMatch(NamedTuple):
+    """One match of an article (the home list's chips, and its place in the list)."""
+
+    match_id: int
+    watchlist: str
+    matched_at: str
+    snippet: str
+
+
 class ArticleCard(NamedTuple):
     article_id: int
     title: str
@@ -329,6 +338,34 @@ def matches_before(db: Database, before_id: int | None, limit: int) -> list[Matc
         {"before": before_id, "limit": limit},
     )
     return [MatchEvent(*row) for row in rows.fetchall()]
+
+
+def matches_after(db: Database, after_id: int, top_id: int, limit: int) -> list[MatchEvent]:
+    """Matches oldest first, `limit` of them above `after_id` and up to `top_id`: the home
+    list's newer pages walk them on the primary key."""
+    rows = db.execute(
+        "SELECT m.id, m.article_id, m.watchlist, a.source, m.matched_at, m.snippet FROM matches m "
+        "JOIN articles a ON a.id = m.article_id WHERE m.id > :after AND m.id <= :top "
+        "ORDER BY m.id LIMIT :limit",
+        {"after": after_id, "top": top_id, "limit": limit},
+    )
+    return [MatchEvent(*row) for row in rows.fetchall()]
+
+
+def matches_of_articles(db: Database, article_ids: Sequence[int]) -> dict[int, list[ArticleMatch]]:
+    """Every match of each article, newest first (from the index on the article's matches)."""
+    if not article_ids:
+        return {}
+    marks, params = _marks("a", article_ids)
+    rows = db.execute(
+        "SELECT article_id, id, watchlist, matched_at, snippet FROM matches "
+        f"WHERE article_id IN ({marks}) ORDER BY article_id, id DESC",
+        params,
+    )
+    found: dict[int, list[ArticleMatch]] = {}
+    for article_id, *match in rows.fetchall():
+        found.setdefault(article_id, []).append(ArticleMatch(*match))
+    return found
 
 
 def article_cards(db: Database, article_ids: Sequence[int]) -> dict[int, ArticleCard]:

@@ -84,6 +84,10 @@ LABELS: dict[str, dict[str, str]] = {
         "page": "page",
         "previous": "précédents",
         "next": "suivants",
+        "newer": "plus récents",
+        "older": "plus anciens",
+        "bad_page": "Ce lien de page n'est pas valide (modifié ou coupé) : revenez à la première "
+        "page de la liste.",
         "no_results": "Aucun résultat.",
         "last_success": "Dernier succès",
         "last_crawl": "Dernière exploration",
@@ -197,6 +201,10 @@ LABELS: dict[str, dict[str, str]] = {
         "page": "page",
         "previous": "previous",
         "next": "next",
+        "newer": "newer",
+        "older": "older",
+        "bad_page": "This page link is not valid (edited or cut short): go back to the list's "
+        "first page.",
         "no_results": "No results.",
         "last_success": "Last success",
         "last_crawl": "Last crawl",

@@ -12,7 +12,7 @@ from crawler.storage.engine import Database
 from crawler.stories.store import story_languages
 from monitors.service.status import source_statuses
 from monitors.web import store as web_store
-from monitors.web.store import MatchRow, Revision, StoryMember
+from monitors.web.store import ListedAt, MatchRow, Revision, StoryMember
 
 
 @dataclass(frozen=True)
@@ -89,9 +89,16 @@ class SourceHealth:
     links_not_taken: dict[str, int] = field(default_factory=dict)  # last crawl, by reason
 
 
-def latest_matches(db: Database, watchlist: str, limit: int = 10) -> list[MatchRow]:
-    """A watchlist's matches, newest publication first."""
-    return web_store.latest_matches(db, watchlist, limit)
+def latest_matches(
+    db: Database,
+    watchlist: str,
+    limit: int = 10,
+    before: ListedAt | None = None,
+    after: ListedAt | None = None,
+) -> list[MatchRow]:
+    """A watchlist's matches, newest publication first: the newest, or a page below `before`
+    or above `after` (monitors.web.paging)."""
+    return web_store.latest_matches(db, watchlist, limit, before, after)
 
 
 def match_counts(db: Database) -> dict[str, int]:

@@ -40,6 +40,12 @@ class MatchRow:
     language: str | None
     snippet: str
     matched_at: str
+    listed_when: str  # the date the list is sorted by: published, else fetched
+    match_id: int
+
+    @property
+    def listed_at(self) -> ListedAt:
+        return ListedAt(self.listed_when, self.match_id)
 
 
 @dataclass(frozen=True)
@@ -140,27 +146,58 @@ class SearchRow(NamedTuple):
 FEW_MATCHES = 2_000
 
 
-def latest_matches(db: Database, watchlist: str, limit: int) -> list[MatchRow]:
-    """A watchlist's matches, newest publication first."""
+class ListedAt(NamedTuple):
+    """Where a match stands in a watchlist's list: its article's date (published, else
+    fetched: the date the list is sorted by, as stored) and the match's id (ties)."""
+
+    when: str
+    match_id: int
+
+
+def latest_matches(
+    db: Database,
+    watchlist: str,
+    limit: int,
+    before: ListedAt | None = None,
+    after: ListedAt | None = None,
+) -> list[MatchRow]:
+    """A watchlist's matches, newest publication first: the newest `limit`, or the `limit` just
+    below `before` (an older page), or just above `after` (a newer page), each page read from
+    its key on, never counted off from the top (keyset paging: a deep page reads as many rows
+    as the first)."""
     few = db.execute(
         "SELECT count(*) FROM (SELECT 1 FROM matches WHERE watchlist = :watchlist LIMIT :few) t",
         {"watchlist": watchlist, "few": FEW_MATCHES + 1},
     ).fetchone()[0]
     columns = (
         f"SELECT a.id, m.watchlist, coalesce(a.title, a.url), a.url, a.source, {_SOURCE_TITLE}, "
-        "a.published, a.language, m.snippet, m.matched_at "
+        f"a.published, a.language, m.snippet, m.matched_at, {_WHEN}, m.id "
     )
-    if few <= FEW_MATCHES:
-        source = "FROM matches m JOIN articles a ON a.id = m.article_id WHERE m.watchlist = :w "
+    if few <= FEW_MATCHES:  # CROSS JOIN: SQLite keeps the matches as the outer loop (with a
+        # page's date, it took the articles' date index and walked every older article)
+        source = (
+            "FROM matches m CROSS JOIN articles a WHERE a.id = m.article_id AND m.watchlist = :w "
+        )
     else:  # CROSS JOIN: SQLite keeps the articles (by date) as the outer loop
         source = (
             "FROM articles a CROSS JOIN matches m WHERE m.article_id = a.id AND m.watchlist = :w "
         )
+    params: dict[str, object] = {"w": watchlist, "limit": limit}
+    # The range on the date alone (the index's), the ties on the match id beside it: an OR of
+    # the two would not be read from the index.
+    order = "DESC"
+    if before is not None:
+        source += f"AND {_WHEN} <= :when AND NOT ({_WHEN} = :when AND m.id >= :id) "
+        params |= {"when": before.when, "id": before.match_id}
+    elif after is not None:
+        source += f"AND {_WHEN} >= :when AND NOT ({_WHEN} = :when AND m.id <= :id) "
+        params |= {"when": after.when, "id": after.match_id}
+        order = "ASC"
     rows = db.execute(
-        columns + source + f"ORDER BY {_WHEN} DESC, m.id DESC LIMIT :limit",
-        {"w": watchlist, "limit": limit},
+        columns + source + f"ORDER BY {_WHEN} {order}, m.id {order} LIMIT :limit", params
     ).fetchall()
-    return [MatchRow(*row) for row in rows]
+    found = [MatchRow(*row) for row in rows]
+    return found[::-1] if after is not None else found
 
 
 def match_counts(db: Database) -> dict[str, int]:

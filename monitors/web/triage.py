@@ -34,6 +34,7 @@ from crawler.storage.engine import (
 from monitors.people import accounts, feed, links
 from monitors.people import store as people_store
 from monitors.rules.watchlists import RuleSet
+from monitors.web import paging
 from monitors.web.forms import FormGuard
 from monitors.web.i18n import LABELS
 
@@ -43,8 +44,7 @@ HOME_SIZE = 50
 # keeps its start while someone reads through the list.
 SAME_VISIT = timedelta(minutes=30)
 ACTIONS = ("read", "unread", "save", "unsave", "not-relevant", "relevant", "mute", "unmute")
-# The largest row id SQLite and PostgreSQL (BIGINT) store.
-MAX_ID = 2**63 - 1
+MAX_ID = paging.MAX_ID  # the largest row id SQLite and PostgreSQL (BIGINT) store
 
 Page = Callable[..., HTMLResponse]
 ReadForm = Callable[[Request], Awaitable[dict[str, str] | None]]
@@ -151,19 +151,36 @@ class PeopleViews:
         person = person_of(request)
         show_all = bool(request.query_params.get("all"))
         unread_only = bool(request.query_params.get("unread"))
+        try:
+            top, before, after = self._home_cursor(request)
+        except paging.BadCursor as exc:
+            log.warning("page link refused on %s: %r", request.url.path, str(exc))
+            labels = LABELS[self.language(request)]
+            return self.page(
+                request,
+                "error.html",
+                status=400,
+                heading=labels["refused"],
+                message=labels["bad_page"],
+            )
         now = datetime.now(UTC)
         with self.writing_db() as db:
             self._ensure(db, person)
             new_since = people_store.record_visit(db, person, iso(now), iso(now - SAME_VISIT))
             followed = self._existing(set(people_store.followed(db, person)))
-            entries = feed.home_entries(
+            shown = feed.home_page(
                 db,
                 person,
                 None if show_all or not followed else followed,
                 HOME_SIZE,
                 new_since,
                 unread_only,
+                top=top,
+                before=before,
+                after=after,
             )
+        entries = shown.entries
+        kept = request.query_params
         return self.page(
             request,
             "home.html",
@@ -174,7 +191,27 @@ class PeopleViews:
             show_all=show_all,
             unread_only=unread_only,
             new_count=sum(1 for e in entries if e.new and not e.read),
+            older=shown.older and paging.link("/", kept, before=shown.older, top=shown.top),
+            newer=shown.newer and paging.link("/", kept, after=shown.newer, top=shown.top),
         )
+
+    @staticmethod
+    def _home_cursor(request: Request) -> tuple[int | None, int | None, int | None]:
+        """(top, before, after) of a home page's link; BadCursor when one is not a match id a
+        page gave: a key without its `top`, or beyond it."""
+        params = request.query_params
+        top = paging.optional_match_id(params.get("top"))
+        before = paging.optional_match_id(params.get("before"))
+        after = paging.optional_match_id(params.get("after"))
+        if (before is not None or after is not None) and top is None:
+            raise paging.BadCursor("a page key without its top")
+        if top is not None and (
+            (before is None) == (after is None)
+            or (before is not None and before > top + 1)
+            or (after is not None and after >= top)
+        ):
+            raise paging.BadCursor(f"top={top} before={before} after={after}")
+        return top, before, after
 
     def saved(self, request: Request) -> HTMLResponse:
         person = person_of(request)

@@ -22,11 +22,12 @@ from monitors.rules.backtest import ScanBudget
 from monitors.rules.matcher import ArticleText, Matcher
 from monitors.rules.watchlists import RuleSet, Watchlist
 from monitors.service.backtest import backtest_watchlist
-from monitors.web import reading
+from monitors.web import paging, reading
 from monitors.web.chart import bar_chart
 from monitors.web.i18n import LABELS
 from monitors.web.marking import term_places, why_sentence
 from monitors.web.reader import BACKTEST_MAX_ARTICLES, language, read_form
+from monitors.web.store import ListedAt, MatchRow
 from monitors.web.views.search import PAGE_SIZE, bounded
 
 if TYPE_CHECKING:
@@ -42,6 +43,14 @@ async def watchlist(reader: Reader, request: Request) -> Response:
     if rule_set is None or chosen is None:
         return reader.not_found(request, f"watchlist {name}")
     labels = LABELS[language(request)]
+    try:
+        before = paging.listed_at(request.query_params.get("before"))
+        after = paging.listed_at(request.query_params.get("after"))
+    except paging.BadCursor as exc:
+        log.warning("page link refused on %s: %r", request.url.path, str(exc))
+        return reader.page(
+            request, "error.html", status=400, heading=labels["refused"], message=labels["bad_page"]
+        )
     trial, backtested, status = None, None, 200
     form: dict[str, str] = {}
     days = 30
@@ -75,7 +84,7 @@ async def watchlist(reader: Reader, request: Request) -> Response:
     def render() -> HTMLResponse:
         with reader.reading_db() as db:
             per_day = reading.matches_per_day(db, name)
-            latest = reading.latest_matches(db, name, PAGE_SIZE)
+            latest, older, newer = latest_page(db, name, before, after)
             total = reading.match_counts(db).get(name, 0)
         return reader.page(
             request,
@@ -87,6 +96,8 @@ async def watchlist(reader: Reader, request: Request) -> Response:
             chart=bar_chart(per_day, f"{chosen.title} — {labels['per_day']}"),
             per_day_total=sum(v for _, v in per_day),
             latest=latest,
+            older=older and paging.link(request.url.path, request.query_params, before=older),
+            newer=newer and paging.link(request.url.path, request.query_params, after=newer),
             total=total,
             feed_url=str(request.url_for("watchlist_feed", name=name)),
             trial=trial,
@@ -98,6 +109,31 @@ async def watchlist(reader: Reader, request: Request) -> Response:
         )
 
     return await run_in_threadpool(render)
+
+
+def latest_page(
+    db: Database, name: str, before: ListedAt | None, after: ListedAt | None
+) -> tuple[list[MatchRow], str | None, str | None]:
+    """A page of the watchlist's matches, newest first, and the keys of the older and newer
+    pages (None: no such page). A newer page that reaches the newest match is the first page:
+    it shows the newest PAGE_SIZE, as the page without a key does."""
+    rows = reading.latest_matches(db, name, PAGE_SIZE + 1, before=before, after=after)
+    if after is not None:
+        if len(rows) <= PAGE_SIZE:
+            return latest_page(db, name, None, None)
+        rows = rows[1:]  # the one above: there is a newer page
+        return (
+            rows,
+            paging.listed_at_text(rows[-1].listed_at),
+            paging.listed_at_text(rows[0].listed_at),
+        )
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    older = paging.listed_at_text(rows[-1].listed_at) if more else None
+    if before is None:
+        return rows, older, None
+    # an older page: the newer one starts above its first row (above its key when it is empty)
+    return rows, older, paging.listed_at_text(rows[0].listed_at if rows else before)
 
 
 def find(rule_set: RuleSet | None, name: str) -> Watchlist | None:
