@@ -66,3 +66,15 @@ def test_the_search_days_are_those_the_pages_show(location):
     with serving(location, env=utc) as base:
         assert found(base, since="2026-12-06") == [marrakech]
         assert found(base, since="2026-12-05", until="2026-12-06") == [tanger, rabat]
+
+
+def test_the_first_day_of_the_calendar_is_a_day_east_of_utc(location):
+    """Midnight of 0001-01-01 in a zone ahead of UTC (Paris) is before year 1 in UTC: the
+    search page answered 500 to since=0001-01-01, a day the form takes."""
+    tanger, rabat, marrakech = PUBLISHED
+    with serving(location) as base:  # Casablanca: behind UTC in year 1
+        assert found(base, since="0001-01-01") == [tanger, rabat, marrakech]
+    paris = os.environ | {"VEILLE_WEB_TIMEZONE": "Europe/Paris"}
+    with serving(location, env=paris) as base:
+        assert found(base, since="0001-01-01") == [tanger, rabat, marrakech]
+        assert found(base, until="0001-01-01") == []

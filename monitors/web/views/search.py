@@ -45,7 +45,10 @@ def day_start(value: str | None, what: str, timezone: str) -> str | None:
         day = date.fromisoformat(value.strip())
     except ValueError:
         raise ValueError(f"{what} {value!r} is not a date (YYYY-MM-DD)") from None
-    return iso(datetime.combine(day, time(), tzinfo=ZoneInfo(timezone)))
+    try:
+        return iso(datetime.combine(day, time(), tzinfo=ZoneInfo(timezone)))
+    except OverflowError:  # 0001-01-01 east of UTC begins before year 1 in UTC: before all
+        return day.isoformat()
 
 
 def search_query(
