@@ -77,3 +77,31 @@ def test_sources_no_longer_configured_are_not_judged(database):
     report = health_report(database, state)
     assert report["status"] == "ok" and report["sources_backing_off"] == []
     assert len(report["sources"]) == 38  # still shown, as `veille status` shows them
+
+
+def test_a_health_port_already_taken_stops_the_start_with_what_to_do(tmp_path):
+    """`veille run --health-port` on a port another program listens on raised a traceback
+    (OSError: Address already in use) instead of saying which port and what to do."""
+    import socket
+
+    from click.testing import CliRunner
+
+    from monitors.cli import cli
+
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(
+        "sources:\n  - name: a\n    homepage: http://127.0.0.1:9/\n"
+        "    feeds: [http://127.0.0.1:9/feed]\n",
+        encoding="utf-8",
+    )
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {"VEILLE_DB": str(tmp_path / "veille.db"), "VEILLE_SOURCES": str(sources)}
+        result = CliRunner().invoke(cli, ["run", "--health-port", str(port)], env=env)
+    assert result.exit_code == 2, result.output
+    line = result.output.strip().splitlines()[-1]
+    assert line.startswith("error: --health-port") and f"127.0.0.1:{port}" in line, line
+    assert "another port" in line
+    assert "Traceback" not in result.output

@@ -10,6 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from crawler.core.errors import VeilleError
 from crawler.storage import store
 from monitors.service import store as service_store
 from monitors.service.status import source_statuses
@@ -89,7 +90,13 @@ def serve_health(
             self.end_headers()
             self.wfile.write(body)
 
-    server = ThreadingHTTPServer((host, port), Handler)
+    try:
+        server = ThreadingHTTPServer((host, port), Handler)
+    except OSError as exc:  # the port taken (another daemon's), or not ours to take
+        raise VeilleError(
+            f"--health-port {port}: cannot listen on {host}:{port} ({exc.strerror or exc}): "
+            "another program (another veille run?) may hold it; give another port"
+        ) from None
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, name="health", daemon=True).start()
     return server
