@@ -247,7 +247,7 @@ def test_the_kept_counts_follow_inserts_updates_and_deletes(tmp_path, request, e
                 "WHERE m.watchlist = 'often' GROUP BY 1"
             ).fetchall()
         )
-        chart = reading.matches_per_day(db, "often", today=NOW.date())
+        chart = reading.matches_per_day(db, "often", today=NOW.date(), timezone="UTC")
         assert sum(n for _, n in chart) == 28  # the 30 recent but the two changed above
         assert chart == [(day, per_day.get(day, 0)) for day, _ in chart]
         assert (

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
+from crawler.core.times import iso
 from crawler.storage.engine import Database
 from crawler.stories.store import story_languages
+from monitors.alerts.policy import DEFAULT_TIMEZONE
 from monitors.service.status import source_statuses
 from monitors.web import store as web_store
 from monitors.web.store import ListedAt, MatchRow, Revision, StoryMember
@@ -162,19 +165,25 @@ def story_page(db: Database, story_id: int) -> StoryPage | None:
 
 
 def matches_per_day(
-    db: Database, watchlist: str, days: int = 30, today: date | None = None
+    db: Database,
+    watchlist: str,
+    days: int = 30,
+    today: date | None = None,
+    timezone: str = DEFAULT_TIMEZONE,
 ) -> list[tuple[str, int]]:
-    """(day, matches) for each of the last `days` days, publication day, zeros included."""
-    end = today or datetime.now(UTC).date()
+    """(day, matches) for each of the last `days` days up to `today`, zeros included: the
+    publication days of the articles in `timezone`, the reader's (VEILLE_WEB_TIMEZONE), whose
+    dates the pages show. Counted by UTC day, an article published at 00:30 in Casablanca,
+    shown on the 6th, was counted on the 5th."""
+    zone = ZoneInfo(timezone)
+    end = today or datetime.now(zone).date()
     start = end - timedelta(days=days - 1)
-    counts = web_store.matches_by_day(db, watchlist, start.isoformat(), end.isoformat())
-    return [
-        (
-            (start + timedelta(days=i)).isoformat(),
-            counts.get((start + timedelta(days=i)).isoformat(), 0),
-        )
-        for i in range(days)
+    shown = [start + timedelta(days=i) for i in range(days)]
+    bounds = [
+        iso(datetime.combine(day, time(), tzinfo=zone)) for day in [*shown, end + timedelta(days=1)]
     ]
+    counts = web_store.matches_by_day(db, watchlist, bounds)
+    return [(day.isoformat(), count) for day, count in zip(shown, counts, strict=True)]
 
 
 def sources_health(db: Database) -> list[SourceHealth]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
 from typing import NamedTuple
 
 from crawler.storage.engine import Database
@@ -207,27 +206,26 @@ def match_counts(db: Database) -> dict[str, int]:
     )
 
 
-def matches_by_day(db: Database, watchlist: str, first: str, last: str) -> dict[str, int]:
-    """A watchlist's matches per publication day (YYYY-MM-DD), from `first` to `last`.
+def matches_by_day(db: Database, watchlist: str, bounds: Sequence[str]) -> list[int]:
+    """A watchlist's matches in each span between consecutive `bounds` (the days' starts, as the
+    stored UTC text, and the last day's end), by their article's publication date.
 
-    One count per day over the articles' date index (a day is the range from its date to the
+    One count per day over the articles' date index (a day is the range from its start to the
     next day's), each article of the day checked against the match index: neither the article
     rows nor the watchlist's older matches are read. Grouping the watchlist's matches by the day
     of their article read every match and its article (99 ms at 100,000 articles)."""
-    start, end = date.fromisoformat(first), date.fromisoformat(last)
-    bounds = [(start + timedelta(days=i)).isoformat() for i in range((end - start).days + 2)]
     if len(bounds) < 2:
-        return {}
-    names = {f"d{i}": day for i, day in enumerate(bounds)}
-    days = ", ".join(f"(:d{i}, :d{i + 1})" for i in range(len(bounds) - 1))
+        return []
+    names = {f"d{i}": bound for i, bound in enumerate(bounds)}
+    days = ", ".join(f"({i}, :d{i}, :d{i + 1})" for i in range(len(bounds) - 1))
     rows = db.execute(
-        f"WITH days(day, next_day) AS (VALUES {days}) "
-        "SELECT day, (SELECT count(*) FROM articles a CROSS JOIN matches m "
-        f"  WHERE {_WHEN} >= days.day AND {_WHEN} < days.next_day "
-        "  AND m.article_id = a.id AND m.watchlist = :watchlist) FROM days",
+        f"WITH days(n, day_start, day_end) AS (VALUES {days}) "
+        "SELECT n, (SELECT count(*) FROM articles a CROSS JOIN matches m "
+        f"  WHERE {_WHEN} >= days.day_start AND {_WHEN} < days.day_end "
+        "  AND m.article_id = a.id AND m.watchlist = :watchlist) FROM days ORDER BY n",
         names | {"watchlist": watchlist},
     ).fetchall()
-    return {day: count for day, count in rows if count}
+    return [count for _, count in rows]
 
 
 # -- Articles, stories, sources --------------------------------------------------------------------

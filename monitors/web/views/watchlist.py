@@ -83,7 +83,7 @@ async def watchlist(reader: Reader, request: Request) -> Response:
 
     def render() -> HTMLResponse:
         with reader.reading_db() as db:
-            per_day = reading.matches_per_day(db, name)
+            per_day = reading.matches_per_day(db, name, timezone=reader.config.timezone)
             latest, older, newer = latest_page(db, name, before, after)
             total = reading.match_counts(db).get(name, 0)
         return reader.page(
