@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -83,6 +84,49 @@ def test_a_mistyped_filter_is_an_error(db_with_articles, args, words):
     result = run("--db", str(db_with_articles), *args)
     assert result.exit_code == 2, result.output
     assert words in result.output
+
+
+@pytest.mark.parametrize("fmt", ["csv", "atom"])
+@pytest.mark.parametrize("where", ["missing folder", "under a file", "full disk"])
+def test_an_export_file_that_cannot_be_written_is_an_error(db_with_articles, tmp_path, fmt, where):
+    """`veille export -o` into a folder that does not exist, under a file, or onto a full disk
+    (/dev/full) raised a traceback (FileNotFoundError, NotADirectoryError, OSError: No space
+    left on device) instead of naming the file and what to do."""
+    if where == "under a file":
+        (tmp_path / "report").write_text("", encoding="utf-8")
+    output = Path("/dev/full") if where == "full disk" else tmp_path / "report" / "matches.out"
+    args = ["export", "--format", fmt, "--watchlist", "cloud", "-o", str(output)]
+    rules = tmp_path / "watchlists.yaml"
+    rules.write_text("watchlists:\n  - name: cloud\n    terms: [cloud]\n", encoding="utf-8")
+    result = run("--db", str(db_with_articles), "--watchlists", str(rules), *args)
+    assert result.exit_code == 2, result.output
+    line = result.output.strip().splitlines()[-1]
+    assert line.startswith("error: ") and str(output) in line and "cannot be written" in line, line
+    assert (
+        "Traceback" not in result.output
+        and result.exception is None
+        or isinstance(result.exception, SystemExit)
+    )
+
+
+@pytest.mark.parametrize("command", [["status"], ["search", "cloud"], ["export"]])
+def test_an_answer_written_to_a_full_disk_is_an_error(db_with_articles, command):
+    """An answer sent to a full disk (`veille export > matches.csv`, here /dev/full) raised a
+    traceback ending in OSError: No space left on device, instead of one line saying so."""
+    import subprocess
+    import sys
+
+    with open("/dev/full", "w") as full:  # noqa: PTH123
+        done = subprocess.run(
+            [sys.executable, "-m", "monitors.cli", "--db", str(db_with_articles), *command],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+    line = done.stderr.strip().splitlines()[-1]
+    assert line.startswith("error: ") and "No space left on device" in line, line
 
 
 def test_good_filters_still_answer(db_with_articles):

@@ -118,6 +118,15 @@ def search(
     echo(f"\n{len(hits)} result(s)")
 
 
+def _cannot_write(output: Path, exc: OSError) -> VeilleError:
+    """A folder that does not exist, a path under a file or a full disk: an error naming the
+    export's file (it was a traceback)."""
+    return VeilleError(
+        f"--output {output}: the file cannot be written ({exc.strerror or exc}): give a file "
+        "in a folder that exists and you may write to, on a disk with room"
+    )
+
+
 @click.command()
 @click.option(
     "--format", "fmt", type=click.Choice(["csv", "jsonl", "atom"]), default="csv", show_default=True
@@ -158,13 +167,19 @@ def export(
             raise click.UsageError("--format atom needs --watchlist")
         data = watchlist_atom(db, rule_set, watchlist, since=since, until=until)
         if output:
-            output.write_bytes(data)
+            try:
+                output.write_bytes(data)
+            except OSError as exc:
+                raise _cannot_write(output, exc) from None
         else:
             sys.stdout.buffer.write(data)
         return
     if output:
-        with output.open("w", encoding="utf-8", newline="") as out:
-            count = export_matches(db, out, fmt, watchlist, since, until)
+        try:
+            with output.open("w", encoding="utf-8", newline="") as out:
+                count = export_matches(db, out, fmt, watchlist, since, until)
+        except OSError as exc:  # its folder missing, or the disk full as it is written
+            raise _cannot_write(output, exc) from None
         echo(f"{count} rows written to {output}", err=True)
     else:
         export_matches(db, sys.stdout, fmt, watchlist, since, until)

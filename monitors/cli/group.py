@@ -3,6 +3,8 @@ to a VeilleError or a database error."""
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import sys
 from pathlib import Path
@@ -103,6 +105,23 @@ class _Veille(click.Group):
             where = settings.db if settings else "the database"
             echo(f"error: {store.explain_error(where, exc)}", err=True)
             ctx.exit(2)
+        except OSError as exc:
+            if exc.errno not in _DISK_FULL:
+                raise
+            # A full disk under a file, or under the answer itself (`veille export > m.csv`):
+            # what the answer still buffers goes nowhere, so that leaving does not fail again.
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            what = exc.filename or "the answer"
+            echo(
+                f"error: cannot write {what} ({exc.strerror}): free some space, or write to "
+                "another disk",
+                err=True,
+            )
+            ctx.exit(2)
+
+
+_DISK_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 
 
 @click.group(cls=_Veille, context_settings={"help_option_names": ["-h", "--help"]})
