@@ -242,3 +242,40 @@ def test_a_variable_veille_does_not_read_but_was_meant_for_it_is_said(tmp_path):
     assert len(said) == 2, result.output
     assert "VEILLE_ALLOWED_NETWORKS is ignored" in said[0] and "VEILLE_CRAWL_SETTINGS" in said[0]
     assert "VEILLE_CRAWL_WORKER " in said[1] and "did you mean VEILLE_CRAWL_WORKERS?" in said[1]
+
+
+@pytest.mark.parametrize(
+    ("location", "password"),
+    [
+        ("postgresql+psycopg://veille:Alch3mySecret@127.0.0.1:1/veille", "Alch3mySecret"),
+        ("POSTGRESQL://veille:Upp3rSecret@127.0.0.1:1/veille", "Upp3rSecret"),
+        ("host=127.0.0.1 port=1 dbname=veille user=veille password=Kw5ecret77", "Kw5ecret77"),
+    ],
+)
+@pytest.mark.parametrize("given", ["--db", "VEILLE_DB"])
+def test_a_postgresql_location_veille_cannot_read_is_refused_not_made_a_file(
+    tmp_path, monkeypatch, location, password, given
+):
+    """A PostgreSQL database written as SQLAlchemy (postgresql+psycopg://), in capitals, or in
+    libpq's keyword form was taken for the path of a SQLite file: `veille run` made a new empty
+    database there (folders named after the user, its password and the host), stored the
+    team's articles in it, and showed the password in that path."""
+    monkeypatch.chdir(tmp_path)
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(
+        "sources:\n  - name: a\n    homepage: http://127.0.0.1:9/\n"
+        "    feeds: [http://127.0.0.1:9/feed]\n",
+        encoding="utf-8",
+    )
+    env = {"VEILLE_SOURCES": str(sources)}
+    args = ["run", "--once"]
+    if given == "--db":
+        args = ["--db", location, *args]
+    else:
+        env["VEILLE_DB"] = location
+    result = CliRunner().invoke(cli, args, env=env)
+    assert result.exit_code == 2, result.output
+    line = result.output.strip().splitlines()[-1]
+    assert line.startswith("error: ") and "postgresql://user:password@host" in line, line
+    assert password not in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sources.yaml"]  # nothing made

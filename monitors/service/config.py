@@ -88,10 +88,32 @@ def default_crawl_workers(memory: int | None = None, cpus: int | None = None) ->
 
 def db_location(value: str | Path) -> Path | str:
     """A --db / VEILLE_DB value: a postgresql://… location stays as written (a Path would fold
-    its `//`), anything else is the path of a SQLite file."""
+    its `//`), anything else is the path of a SQLite file. Another address (postgresql+psycopg://,
+    POSTGRESQL://) or libpq's keyword form is refused, never shown (it may hold a password): it
+    was taken for a file, and `veille run` stored the team's articles in a new empty database
+    whose path held the password."""
     from crawler.storage.engine import is_postgres_location  # sqlite-utils: not for --help
 
-    return value if isinstance(value, str) and is_postgres_location(value) else Path(value)
+    if isinstance(value, str) and is_postgres_location(value):
+        return value
+    text = str(value)
+    scheme = re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", text)
+    if scheme or re.match(_CONNINFO, text):
+        written = f"an address beginning {scheme.group(0)!r}" if scheme else "keyword=value pairs"
+        raise ValueError(
+            f"the database is written as {written}, which veille does not read: give a "
+            "PostgreSQL database as postgresql://user:password@host:5432/name, or the path "
+            "of a SQLite file"
+        )
+    return Path(value)
+
+
+# libpq's keyword form of a connection (host=… dbname=… password=…), psycopg's own example.
+_CONNINFO = re.compile(
+    r"\s*(host|hostaddr|port|dbname|user|password|passfile|sslmode|service|connect_timeout)"
+    r"\s*=",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -527,7 +549,10 @@ def load_settings(folders: locations.Folders | None = None, **overrides: object)
         if name not in values:
             values[name] = locations.find(file_name, folders)
     if "db" in values:
-        values["db"] = db_location(values["db"])
+        try:
+            values["db"] = db_location(values["db"])
+        except ValueError as exc:
+            raise VeilleError(f"--db: {exc}") from None
         from crawler.storage.engine import location_password
 
         password = location_password(str(values["db"]))
