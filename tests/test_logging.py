@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import urllib.parse
 
 import apprise
 import pytest
@@ -187,3 +188,27 @@ def test_host_names_addresses_and_words_of_a_channel_url_stay_readable(tmp_path)
     )
     assert redact(line) == line
     assert redact("login Sup3rS3cretQ refused") == "login *** refused"
+
+
+def test_a_percent_encoded_token_of_a_generic_webhook_never_reaches_the_log(tmp_path, caplog):
+    """A token of a generic webhook's header or query holding '/', '+' or '=' (base64) is
+    written percent-encoded in the URL: it was remembered decoded only, and apprise's debug log,
+    which writes the URL it loaded with the header encoded, showed it whole."""
+    token = "Hx/q8W+7e6R5t4Y3u2z="  # remembered by no other test
+    written = urllib.parse.quote(token, safe="")
+    url = f"json://127.0.0.1:{free_port()}/hooks?+X-Token={written}"
+    path = tmp_path / "watchlists.yaml"
+    path.write_text(
+        f'channels:\n  c:\n    url: "{url}"\nwatchlists:\n  - name: x\n    terms: [a]\n'
+        "    notify: [c]\n",
+        encoding="utf-8",
+    )
+    delivery = load_watchlists(path).delivery
+    with caplog.at_level(logging.DEBUG):  # nothing listens: a connection error
+        plugin = apprise.Apprise.instantiate(delivery.channels["c"].url)
+        plugin.request_rate_per_sec = 0
+        target = apprise.Apprise()
+        target.add(plugin)
+        assert not target.notify(body="corps", title="titre")
+    assert "127.0.0.1" in caplog.text and "X-Token" in caplog.text
+    assert token not in caplog.text and written not in caplog.text, caplog.text

@@ -8,7 +8,7 @@ import logging
 import os
 import re
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from crawler.core.errors import ConfigError
 
@@ -100,6 +100,8 @@ def remember_url_secrets(url: str) -> None:
         for piece in unquote(word).split():  # a header's value: Bearer <token>
             if _looks_like_token(piece):
                 remember_secret(piece)
+                # as apprise writes it back in the URL it logs (a base64 token's / + = encoded)
+                remember_secret(quote(piece, safe=""))
 
 
 def _looks_like_token(word: str) -> bool:
