@@ -125,6 +125,8 @@ def test_copy_errors_never_show_the_password(filled_sqlite, tmp_path):
 # The same searches on both engines; each (query, filters) finds the same articles.
 SEARCHES = [
     ("souveraineté numérique", {}),
+    ("souverainete numerique", {}),
+    ("benguerir OR Benguérir", {}),
     ("cloud", {}),
     ("UM6P", {}),
     ("Maroc OR Benguérir", {"sources": ["lequotidien"]}),

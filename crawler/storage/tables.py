@@ -55,6 +55,66 @@ def full_text_search(db: SQLiteDatabase) -> None:
         db.conn.execute(_FTS_UPDATE_TRIGGER)
 
 
+# What the full-text index leaves out of Arabic words: the harakat (fathatan to sukun), maddah
+# and hamza above and below, the superscript alef, and tatweel, as search folds them out of a
+# query (monitors.web.spellings.unmarked) and rules out of both sides. FTS5's unicode61 tokenizer
+# cuts a word at each mark (they are not letters to it; remove_diacritics folds Latin marks only,
+# and its categories or tokenchars options would keep the marks inside the word, not drop them)
+# and keeps tatweel inside it: « السِّيَادَةُ » was indexed as four pieces, which no query of the
+# bare word finds as a phrase or in title:. Rarer Quranic annotation marks still cut a word, as
+# before: a replace() each costs every insert a pass over the text (SQLite has no translate()).
+UNINDEXED_MARKS = tuple(chr(c) for c in range(0x064B, 0x0656)) + ("\u0670", "\u0640")
+
+
+def unmarked_sql(column: str) -> str:
+    """SQL: `column` without UNINDEXED_MARKS, in SQLite's own functions (no function of this
+    process), so any connection writing articles, sqlite3's shell included, indexes alike."""
+    expression = column
+    for mark in UNINDEXED_MARKS:
+        expression = f"replace({expression}, char({ord(mark)}), '')"
+    return expression
+
+
+def unmarked_full_text_search(db: SQLiteDatabase) -> None:
+    """The full-text index of articles' titles and texts without Arabic marks (UNINDEXED_MARKS),
+    built again from every article. Its external content is a view of the articles without those
+    marks, so FTS5's snippets, its 'rebuild' and its integrity-check read what was indexed (with
+    the articles table as content, a snippet would count words in the text with its marks, and a
+    run of tatweel alone is a word there and none in the index). The triggers index the same
+    unmarked values, an update only when the title or text changes."""
+    title, text = unmarked_sql('"title"'), unmarked_sql('"text"')
+    old = {name: unmarked_sql(f'old."{name}"') for name in ("title", "text")}
+    new = {name: unmarked_sql(f'new."{name}"') for name in ("title", "text")}
+    for statement in (
+        'DROP TRIGGER IF EXISTS "articles_ai"',
+        'DROP TRIGGER IF EXISTS "articles_ad"',
+        'DROP TRIGGER IF EXISTS "articles_au"',
+        'DROP TABLE IF EXISTS "articles_fts"',
+        'DROP VIEW IF EXISTS "articles_fts_unmarked"',
+        f'CREATE VIEW "articles_fts_unmarked" AS SELECT "id", {title} AS "title", {text} AS "text" '
+        'FROM "articles"',
+        'CREATE VIRTUAL TABLE "articles_fts" USING fts5("title", "text", '
+        "content='articles_fts_unmarked', content_rowid='id', "
+        "tokenize='unicode61 remove_diacritics 2')",
+        f"""CREATE TRIGGER "articles_ai" AFTER INSERT ON "articles" BEGIN
+          INSERT INTO "articles_fts" (rowid, "title", "text")
+            VALUES (new."id", {new["title"]}, {new["text"]});
+        END""",
+        f"""CREATE TRIGGER "articles_ad" AFTER DELETE ON "articles" BEGIN
+          INSERT INTO "articles_fts" ("articles_fts", rowid, "title", "text")
+            VALUES ('delete', old."id", {old["title"]}, {old["text"]});
+        END""",
+        f"""CREATE TRIGGER "articles_au" AFTER UPDATE OF "title", "text" ON "articles" BEGIN
+          INSERT INTO "articles_fts" ("articles_fts", rowid, "title", "text")
+            VALUES ('delete', old."id", {old["title"]}, {old["text"]});
+          INSERT INTO "articles_fts" (rowid, "title", "text")
+            VALUES (new."id", {new["title"]}, {new["text"]});
+        END""",
+        """INSERT INTO "articles_fts" ("articles_fts") VALUES ('rebuild')""",
+    ):
+        db.conn.execute(statement)
+
+
 # (name, SQL or function): each runs once, in order, recorded in _sqlite_migrations under OWNER.
 STEPS: list[Step] = [
     # Sources, articles (one row each, and every URL that led to it), crawl runs and their errors.
@@ -231,6 +291,9 @@ STEPS: list[Step] = [
         CREATE INDEX IF NOT EXISTS articles_language ON articles(language);
         """,
     ),
+    # Arabic words indexed without their harakat and tatweel: a headline written with them is
+    # found by its bare words as a phrase and in title: (the index built again from every article).
+    ("0031_unmarked_full_text_search", unmarked_full_text_search),
 ]
 
 # The same tables on PostgreSQL (crawler.storage.postgres_schema), starting from the final shape of
@@ -405,9 +468,45 @@ POSTGRES_STEPS: list[tuple[str, str]] = [
         CREATE INDEX articles_language ON articles(language);
         """,
     ),
+    # English and every language searched with `simple` (Spanish, undetected…) without accents,
+    # as French already was and as SQLite's index folds them: `soberania` finds « soberanía »,
+    # `resume` « résumé ». Each article's vector is computed again (the column dropped and added:
+    # PostgreSQL 15 cannot change a generated column's expression) and its GIN index built
+    # again. French and Arabic are indexed as before.
+    (
+        "0008_search_unaccented",
+        r"""
+        CREATE TEXT SEARCH CONFIGURATION english_unaccent (COPY = english);
+        ALTER TEXT SEARCH CONFIGURATION english_unaccent
+            ALTER MAPPING FOR hword, hword_part, word WITH unaccent, english_stem;
+        CREATE TEXT SEARCH CONFIGURATION simple_unaccent (COPY = simple);
+        ALTER TEXT SEARCH CONFIGURATION simple_unaccent
+            ALTER MAPPING FOR hword, hword_part, word WITH unaccent, simple;
+        ALTER TABLE articles DROP COLUMN search;
+        ALTER TABLE articles ADD COLUMN search tsvector GENERATED ALWAYS AS (
+            setweight(to_tsvector(
+                CASE language WHEN 'fr' THEN 'french_unaccent'::regconfig
+                    WHEN 'ar' THEN 'arabic'::regconfig
+                    WHEN 'en' THEN 'english_unaccent'::regconfig
+                    ELSE 'simple_unaccent'::regconfig END,
+                coalesce(title, '')), 'A')
+            || setweight(to_tsvector(
+                CASE language WHEN 'fr' THEN 'french_unaccent'::regconfig
+                    WHEN 'ar' THEN 'arabic'::regconfig
+                    WHEN 'en' THEN 'english_unaccent'::regconfig
+                    ELSE 'simple_unaccent'::regconfig END,
+                left(text, 200000)), 'B')
+        ) STORED;
+        CREATE INDEX articles_search ON articles USING GIN (search);
+        """,
+    ),
 ]
 
-# The text search configuration of each language on PostgreSQL (as in step 0002_search above);
-# any other language, or none, is searched with `simple`.
-SEARCH_CONFIGURATIONS: dict[str, str] = {"fr": "french_unaccent", "ar": "arabic", "en": "english"}
-FALLBACK_CONFIGURATION = "simple"
+# The text search configuration of each language on PostgreSQL (as in step 0008_search_unaccented
+# above); any other language, or none, is searched with `simple` without accents.
+SEARCH_CONFIGURATIONS: dict[str, str] = {
+    "fr": "french_unaccent",
+    "ar": "arabic",
+    "en": "english_unaccent",
+}
+FALLBACK_CONFIGURATION = "simple_unaccent"

@@ -1,8 +1,8 @@
 """Full-text search on PostgreSQL: the watch-rule query language translated to a tsquery, run
 against each article's stored tsvector (crawler.storage.tables, step 0002_search).
 
-The same query is normalised by each language's text search configuration (French without
-accents, Arabic, English, `simple` for the rest) and matched against the articles of that
+The same query is normalised by each language's text search configuration (French and English
+without accents, Arabic, `simple` without accents for the rest) and matched against the articles of that
 language: an article's vector was built with its language's configuration, so its words and the
 query's are stemmed alike. Every user word goes into a quoted tsquery lexeme (quotes and
 backslashes removed first), so no input can break or inject into the tsquery or SQL syntax.

@@ -3,8 +3,8 @@ proclitics before it, the El/Al name particles, and Arabic words without their h
 tatweel, as rules fold them (docs/watch-rules.md).
 
 Rules fold both sides, the rule and the article (crawler.core.normalize.stem_token). The search
-indexes (SQLite FTS5, PostgreSQL tsvectors) hold the articles' words as written, so search does
-the folding on the query's side: a phrase is searched in each of its forms. « الذكاء الاصطناعي »
+indexes (SQLite FTS5, PostgreSQL tsvectors) hold the articles' words as written (without accents,
+harakat and tatweel), so search does the rest of the folding on the query's side: a phrase is searched in each of its forms. « الذكاء الاصطناعي »
 is searched as « ذكاء اصطناعي », « الذكاء الاصطناعي », « بالذكاء الاصطناعي », « للذكاء
 الاصطناعي »…; « El Fallah » as « El Fallah » and « Al Fallah ». Pure functions, no I/O.
 """
@@ -31,8 +31,9 @@ _PARTICLES = tuple(sorted({*NAME_PARTICLES, *NAME_PARTICLES.values()}))
 
 def unmarked(word: str) -> str:
     """An Arabic word without its harakat (and other combining marks) and tatweel, as the press
-    mostly writes it: a headline pasted with its vowels, « الذَّكَاءُ », is searched as « الذكاء »
-    too (SQLite's index cuts a word at its harakat and keeps tatweel). Other words as they are."""
+    mostly writes it and as the indexes hold it (SQLite's: crawler.storage.tables.UNINDEXED_MARKS;
+    PostgreSQL's Arabic stemmer drops them): a headline pasted with its vowels, « الذَّكَاءُ », is
+    searched as « الذكاء » too. Other words as they are."""
     if not ARABIC_LETTER.match(word):
         return word
     return "".join(c for c in word if c != "ـ" and unicodedata.category(c) != "Mn")
