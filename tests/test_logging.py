@@ -212,3 +212,27 @@ def test_a_percent_encoded_token_of_a_generic_webhook_never_reaches_the_log(tmp_
         assert not target.notify(body="corps", title="titre")
     assert "127.0.0.1" in caplog.text and "X-Token" in caplog.text
     assert token not in caplog.text and written not in caplog.text, caplog.text
+
+
+def test_the_tokens_of_an_apprise_configuration_file_are_masked_while_apprise_reads_it(
+    tmp_path, caplog
+):
+    """apprise logs while it reads a channel's configuration file: each URL it loads (at DEBUG)
+    and the token of one it refuses (at WARNING: An invalid Slack (third) Token (…)). The
+    file's secrets were taken only from the URLs loaded, after the reading, so both lines
+    showed their tokens."""
+    refused, loaded = "xoxq-CfgRefus3dT0ken", "Cfg9Token55bbq"
+    (tmp_path / "apprise.yml").write_text(
+        f"urls:\n  - slack://T1/B2/{refused}\n  - json://hooks.example.ma/hooks/{loaded}\n",
+        encoding="utf-8",
+    )
+    path = tmp_path / "watchlists.yaml"
+    path.write_text(
+        "channels:\n  c:\n    config: apprise.yml\nwatchlists:\n  - name: x\n    terms: [a]\n"
+        "    notify: [c]\n",
+        encoding="utf-8",
+    )
+    with caplog.at_level(logging.DEBUG):
+        load_watchlists(path)
+    assert "Slack (third) Token" in caplog.text and "hooks.example.ma" in caplog.text
+    assert refused not in caplog.text and loaded not in caplog.text, caplog.text

@@ -95,6 +95,13 @@ def check_apprise_url(url: str, path: str, line: int, name: str) -> None:
             logger.warning("channel %r: apprise says: %s", name, redact(words.strip()))
 
 
+def _text_of(config: Path) -> str:
+    try:
+        return config.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""  # apprise says it cannot read it
+
+
 def _config_channel(name: str, spec: LineDict, path: str, line: int) -> Channel:
     """A channel backed by an apprise configuration file (YAML or TEXT), accepted as is."""
     config = Path(str(spec["config"])).expanduser()
@@ -106,6 +113,10 @@ def _config_channel(name: str, spec: LineDict, path: str, line: int) -> Channel:
             spec.line_of("config"),
             f"channel {name!r}: apprise config file {str(config)!r} not found",
         )
+    # Its URLs' passwords and token-like words taken for secrets before apprise reads it:
+    # apprise logs each URL it loads, and the token of one it refuses.
+    for url in re.findall(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"]+", _text_of(config)):
+        remember_url_secrets(url)
     loaded = apprise.AppriseConfig()
     loaded.add(str(config))
     for service in loaded.services():  # its URLs' passwords and tokens, as an inline URL's
