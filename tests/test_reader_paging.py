@@ -150,7 +150,7 @@ def test_the_home_pages_list_each_article_once_as_matches_arrive(reader):
     of the second page and one of the first are matched by a third watchlist and a new article
     is matched: none moves within the pages opened (the first page shows the new ones when it
     is opened again), none is listed twice, none is left out. The newer links lead back through
-    the same pages."""
+    the same pages to the first, as it is then."""
     base, location, rules = reader
     newest_first = _ids(
         location, "SELECT article_id FROM matches GROUP BY article_id ORDER BY max(id) DESC"
@@ -170,8 +170,12 @@ def test_the_home_pages_list_each_article_once_as_matches_arrive(reader):
     new_article = max(_ids(location, "SELECT id FROM articles"))
     assert again[0][:3] == [new_article, newest_first[10], newest_first[70]]
     assert sorted(i for p in again for i in p) == sorted([*newest_first, new_article])
+    # one more match: the newer links lead back through the pages shown, to a first page
+    # that shows it
+    _add_matches(location, rules, [newest_first[100]], None)
     back, _ = _walk(client, base, _link(last, "prev"), _home_ids, rel="prev")
-    assert back == again[-2::-1], "the newer pages are the pages shown before"
+    assert len(back) == 2 and back[0] == again[1], "the newer page is the page shown before"
+    assert back[1] == [newest_first[100], *again[0][:49]], "the first page, as it is now"
 
 
 def test_a_watchlist_pages_list_each_match_once_as_matches_arrive(reader):

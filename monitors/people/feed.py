@@ -91,7 +91,7 @@ def home_page(
     An article's place (its `key`) is its newest match shown (a watchlist of theirs, its outlet
     not muted) up to `top`: a match found after the first page was shown moves no article, so
     each is listed once across the pages opened, however many watchlists matched it; the first
-    page opened again shows the new ones. A page walks the matches from its key on, a batch at a
+    page (opened again, or reached by the newer pages) shows the new ones. A page walks the matches from its key on, a batch at a
     time on their primary key (keyset paging), at most MAX_SCAN of them: a deep page costs what
     the first does."""
     walk = _Walk(db, person, followed, new_since, unread_only)
@@ -99,11 +99,11 @@ def home_page(
         newer = walk.newer(limit, top, after)
         if newer is not None:
             return newer
-        before = None  # no more than a page above: the first page, as of `top`
+        # no more than a page above: the first page, with the matches found since `top`
+        top, before = None, None
         walk = _Walk(db, person, followed, new_since, unread_only)
     entries: list[Entry] = []
-    # below `before`; on a first page as of `top`, below the matches found since
-    position = before if before is not None or top is None else top + 1
+    position = before
     scanned, size = 0, FIRST_BATCH
     while scanned < MAX_SCAN:
         batch = store.matches_before(db, position, size)
