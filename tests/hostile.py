@@ -134,6 +134,12 @@ class HostileSite:
                     items += '<item><title>y</title><guid isPermaLink="false">http://[::1/guid-cassé</guid></item>'
                     body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>h</title>{items}</channel></rss>'
                     return self.send(200, body.encode(), "application/rss+xml")
+                if path == "/long-link-feed":  # an Arabic slug past URLLENGTH_LIMIT, escaped
+                    slug = "-".join(["السيادة-الرقمية-للمملكة"] * 20)
+                    links = [f"{base}/{slug}-1", f"{base}/fr-8859"]
+                    items = "".join(f"<item><title>x</title><link>{u}</link></item>" for u in links)
+                    body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>h</title>{items}</channel></rss>'
+                    return self.send(200, body.encode(), "application/rss+xml")
                 if path == "/bomb-feed":
                     return self.send(
                         200,

@@ -130,6 +130,26 @@ def test_only_http_addresses_are_fetched_and_a_bad_link_costs_only_itself(hostil
     assert any(k == "bad-link" and "2 link(s)" in m and ":99999" in m for k, _, m in errors), errors
 
 
+def test_an_article_link_past_the_url_length_limit_is_recorded_with_the_setting(hostile, tmp_path):
+    """A feed item whose address is longer than Scrapy's URLLENGTH_LIMIT (2,083 characters: an
+    Arabic slug of 20 words, each letter six characters escaped) was dropped by Scrapy with a
+    line in the crawl log only: nothing against the source, the article never stored."""
+    base = hostile.base_url
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(
+        f"sources:\n  - name: hostile\n    homepage: {base}/\n    feeds: [{base}/long-link-feed]\n",
+        encoding="utf-8",
+    )
+    result = crawl(tmp_path / "v.db", sources, settings=LOCAL_CRAWL_SETTINGS, time_limit=120)
+    assert result.status == "finished"
+    db = store.open_database(tmp_path / "v.db")
+    stored = {url.removeprefix(base) for (url,) in db.execute("SELECT url FROM articles")}
+    assert stored == {"/fr-8859"}
+    errors = db.execute("SELECT kind, message FROM crawl_errors").fetchall()
+    assert [k for k, _ in errors] == ["bad-link"], errors
+    assert "1 link(s)" in errors[0][1] and "URLLENGTH_LIMIT" in errors[0][1], errors
+
+
 def test_a_page_of_a_million_small_elements_costs_its_source_one_page(hostile, tmp_path):
     """9.5 MB of small elements (under the 10 MB cap) is declined before extraction, with its
     reason recorded against the source; the source's next article is stored."""

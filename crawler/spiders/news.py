@@ -139,6 +139,7 @@ class NewsSpider(scrapy.Spider):
     stop_reason: str | None = None  # why a crawl stopped from outside was stopped (time limit)
     max_per_entry: int
     max_child_sitemaps: int
+    url_length_limit: int
 
     def __init__(
         self,
@@ -184,6 +185,7 @@ class NewsSpider(scrapy.Spider):
         spider.journal = CrawlJournal(spider.db, spider.run_id, crawler)
         spider.max_per_entry = settings.getint("VEILLE_MAX_ARTICLES_PER_ENTRY")
         spider.max_child_sitemaps = settings.getint("VEILLE_MAX_CHILD_SITEMAPS")
+        spider.url_length_limit = settings.getint("URLLENGTH_LIMIT")  # 0: no limit, as Scrapy's
         return spider
 
     # -- recording -----------------------------------------------------------------------------
@@ -337,6 +339,7 @@ class NewsSpider(scrapy.Spider):
             yield self._entry_request(source, entry, child, depth + 1)
         taken = passed = 0
         bad_links: list[str] = []
+        too_long: list[str] = []
         for link in found.links:
             try:
                 rejected = self._rejection(source, entry, link.url, link.title)
@@ -357,9 +360,23 @@ class NewsSpider(scrapy.Spider):
                 counts["bad address"] += 1
                 bad_links.append(f"{link.url[:80]!r} ({exc})")
                 continue
+            if request is not None and 0 < self.url_length_limit < len(request.url):
+                # Scrapy would drop it with a line in the crawl log only (UrlLengthMiddleware)
+                counts["address too long"] += 1
+                too_long.append(f"{request.url[:80]!r}… ({len(request.url):,} characters)")
+                continue
             if request is not None:
                 taken += 1
                 yield request
+        if too_long:
+            self.record_error(
+                source.name,
+                response.url,
+                "bad-link",
+                f"{len(too_long)} link(s) longer than URLLENGTH_LIMIT ({self.url_length_limit:,} "
+                f"characters, escaped) skipped, e.g. {too_long[0]}; raise URLLENGTH_LIMIT in "
+                "VEILLE_CRAWL_SETTINGS if they are articles",
+            )
         if passed:  # left for later crawls, as documented, but never without a word
             self.journal.count(source.name, "links_not_looked_at", passed)
             logger.info(
