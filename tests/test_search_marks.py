@@ -62,6 +62,8 @@ EXPECTED = {
     'title:"السيادة الرقمية"': {"ar-harakat"},
     '"السيادة الرقمية"': {"ar-harakat"},
     '"السيادة الوطنية"': {"ar-other"},
+    "السيادة NEAR/2 الرقمية": {"ar-harakat"},
+    "الغذائي NEAR/2 السيادة": {"ar-other"},
     "المغرب": {"ar-tatweel"},
     '"المغرب يستعد"': {"ar-tatweel"},
     "soberania": {"es"},
