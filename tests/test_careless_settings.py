@@ -54,6 +54,13 @@ def _run_once(tmp_path, **env):
         ({"CONCURRENT_REQUESTS": "2.5"}, "whole number"),
         ({"DOWNLOAD_MAXSIZE": "1e9"}, "whole number"),
         ({"RETRY_TIMES": "1.0"}, "whole number"),
+        # A setting Scrapy reads as a dict given as something else, and a log level logging
+        # does not know: every crawl died at its start ('failed (exit 1 …)').
+        ({"ITEM_PIPELINES": "x"}, "give a JSON object"),
+        ({"DEFAULT_REQUEST_HEADERS": ["Accept-Language", "fr"]}, "give a JSON object"),
+        ({"DOWNLOADER_MIDDLEWARES": "[1, 2]"}, "give a JSON object"),
+        ({"LOG_LEVEL": "LOUD"}, "DEBUG, INFO, WARNING, ERROR or CRITICAL"),
+        ({"LOG_LEVEL": "info"}, "DEBUG, INFO, WARNING, ERROR or CRITICAL"),
     ],
 )
 def test_a_crawl_setting_that_cannot_be_used_stops_the_start(tmp_path, value, words):
@@ -103,6 +110,9 @@ def test_usable_crawl_settings_are_still_taken(tmp_path):
         "VEILLE_MAX_CHILD_SITEMAPS": 30.0,
         "VEILLE_EXTRACTION_SECONDS": 5,
         "MYEXTENSION_SETTING": "anything",  # a setting of the user's own extension
+        "DEFAULT_REQUEST_HEADERS": {"Accept-Language": "fr"},
+        "DOWNLOADER_MIDDLEWARES": '{"myproject.Middleware": 500}',  # Scrapy reads JSON text
+        "LOG_LEVEL": "WARNING",
     }
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("VEILLE_CRAWL_SETTINGS", json.dumps(values))

@@ -282,6 +282,18 @@ def check_crawl_settings(values: dict[str, object]) -> None:
                 )
         elif isinstance(default, int | float) and not _is_number(value):
             raise ValueError(f"VEILLE_CRAWL_SETTINGS: {name}={value!r}: give a number")
+        elif isinstance(default, dict) and not _is_json_object(value):
+            raise ValueError(
+                f"VEILLE_CRAWL_SETTINGS: {name}={value!r}: give a JSON object (Scrapy reads "
+                'it as a dict), e.g. {"Accept-Language": "fr"} for DEFAULT_REQUEST_HEADERS'
+            )
+        elif name == "LOG_LEVEL" and not (
+            value in logging.getLevelNamesMapping() or type(value) is int
+        ):
+            raise ValueError(
+                f"VEILLE_CRAWL_SETTINGS: LOG_LEVEL={value!r}: give DEBUG, INFO, WARNING, ERROR "
+                "or CRITICAL, in capitals"
+            )
         elif name in SCRAPY_WHOLE and not _is_whole(value):
             raise ValueError(
                 f"VEILLE_CRAWL_SETTINGS: {name}={value!r}: give a whole number (Scrapy "
@@ -398,6 +410,17 @@ SCRAPY_WHOLE = frozenset(
         "URLLENGTH_LIMIT",
     ]
 )
+
+
+def _is_json_object(value: object) -> bool:
+    """What Scrapy takes for a dict setting: a dict, or JSON text of an object (a list, or
+    text that is not JSON, stopped every crawl at its start)."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return False
+    return isinstance(value, dict)
 
 
 def _is_whole(value: object) -> bool:
