@@ -9,6 +9,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from crawler.core.errors import VeilleError
 from monitors.cli import cli
 
 LOOPBACK = {"VEILLE_ALLOWED_NETWORKS": ["127.0.0.0/8"]}
@@ -289,3 +290,17 @@ def test_a_postgresql_location_veille_cannot_read_is_refused_not_made_a_file(
     assert line.startswith("error: ") and "postgresql://user:password@host" in line, line
     assert password not in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sources.yaml"]  # nothing made
+
+
+def test_allowed_networks_written_as_text_are_taken_as_the_crawl_reads_them():
+    """VEILLE_ALLOWED_NETWORKS as one text of networks separated by commas, which the crawl
+    reads as a list (Scrapy's getlist), was refused at the start as one network."""
+    from monitors.service.config import load_settings
+
+    values = {"VEILLE_ALLOWED_NETWORKS": "127.0.0.0/8,10.20.0.0/16"}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("VEILLE_CRAWL_SETTINGS", json.dumps(values))
+        assert load_settings().crawl_settings == values
+        patch.setenv("VEILLE_CRAWL_SETTINGS", json.dumps({"VEILLE_ALLOWED_NETWORKS": "10.0/33"}))
+        with pytest.raises(VeilleError, match="entry '10.0/33' is not a network"):
+            load_settings()

@@ -591,7 +591,9 @@ def load_settings(folders: locations.Folders | None = None, **overrides: object)
         )
     allowed = settings.crawl_settings.get("VEILLE_ALLOWED_NETWORKS", [])
     try:  # checked here: a bad entry must stop the start, not every crawl
-        networks([str(a) for a in allowed] if isinstance(allowed, list) else [str(allowed)])
+        # as the crawl reads it (Scrapy's getlist): a text is split at its commas
+        entries = allowed.split(",") if isinstance(allowed, str) else allowed
+        networks([str(a) for a in entries] if isinstance(entries, list) else [str(entries)])
     except ValueError as exc:
         raise VeilleError(f"VEILLE_CRAWL_SETTINGS: {exc}") from None
     try:
