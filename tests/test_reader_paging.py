@@ -178,6 +178,32 @@ def test_the_home_pages_list_each_article_once_as_matches_arrive(reader):
     assert back[1] == [newest_first[100], *again[0][:49]], "the first page, as it is now"
 
 
+def test_an_article_set_aside_is_not_listed_by_a_match_found_between_two_clicks(reader):
+    """Karim marked an article of his second page not relevant for its only watchlist: it is
+    not listed. Another watchlist matched it after his first page was shown: his second page
+    listed it all the same, at the place of the match he had set aside (a match found between
+    two clicks changed the list as of its first page), and the newer links led back through
+    pages he had not seen. The first page lists it, by its new match, when reached again."""
+    base, location, rules = reader
+    newest_first = _ids(
+        location, "SELECT article_id FROM matches GROUP BY article_id ORDER BY max(id) DESC"
+    )
+    alone = _ids(location, "SELECT article_id FROM matches GROUP BY article_id HAVING count(*) = 1")
+    aside = next(i for i in newest_first[60:] if i in alone)
+    (watchlist,) = _ids(location, "SELECT watchlist FROM matches WHERE article_id = ?", aside)
+    db = store.open_database(location)
+    people_store.mark_not_relevant(db, KARIM[0], aside, watchlist, iso(datetime.now(UTC)))
+    db.close()
+    client = _login(*KARIM)
+    pages, last = _walk(
+        client, base, "/", _home_ids, between=lambda: _add_matches(location, rules, [aside], None)
+    )
+    assert [i for p in pages for i in p] == [i for i in newest_first if i != aside]
+    back, _ = _walk(client, base, _link(last, "prev"), _home_ids, rel="prev")
+    assert back[:-1] == pages[-2:0:-1], "the newer pages are the pages shown before"
+    assert back[-1] == [aside, *pages[0][:49]], "the first page, as it is now"
+
+
 def test_a_watchlist_pages_list_each_match_once_as_matches_arrive(reader):
     """The watchlist `port` (87 articles): pages of 20 by publication date, ties (two articles
     of the same minute) in the order of their matches, each article once. Between the first

@@ -175,8 +175,10 @@ class _Walk:
             card = cards.get(article_id)
             if card is None:
                 continue
-            shown = [
-                m for m in matches.get(article_id, []) if self.visible(m.watchlist, card.source)
+            shown = [  # as of `top`: a later match shows it on the first page, not here
+                m
+                for m in matches.get(article_id, [])
+                if m.match_id <= top and self.visible(m.watchlist, card.source)
             ]
             place = next((m for m in shown if m.match_id <= top), None)  # the newest up to top
             if place is None:
