@@ -308,3 +308,34 @@ def test_the_pagers_point_the_way_the_page_reads(reader):
             assert 'rel="prev"' not in page
             status, page = client.get(base + _link(page, "next"))
             assert status == 200 and f'rel="prev">{newer}</a>' in page, page[-2000:]
+
+
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+def test_l_and_h_turn_the_pages_in_chromium(reader):
+    """The keys l and h follow the older and newer links (Miniflux's next and previous page), on
+    the home page and a watchlist page; the help lists them."""
+    from .cdp import Browser
+
+    base, _, _ = reader
+    browser = Browser()
+    try:
+        value = base64.b64encode(":".join(KARIM).encode()).decode()
+        browser.call("Network.enable")
+        browser.call("Network.setExtraHTTPHeaders", headers={"Authorization": f"Basic {value}"})
+        for start, ids in (("/", _home_ids), ("/watchlists/port", _card_ids)):
+            browser.open(base + start)
+            first = ids(browser.evaluate("document.documentElement.outerHTML"))
+            for key, query in (("l", "before="), ("h", "after=")):
+                browser.events.clear()
+                browser.evaluate(
+                    f"document.dispatchEvent(new KeyboardEvent('keydown', {{key: {key!r}}}))"
+                )
+                browser.wait_for_load()
+                assert query in browser.url, (key, browser.url)
+                page = ids(browser.evaluate("document.documentElement.outerHTML"))
+                assert (page == first) == (key == "h") and page, (key, page, first)
+        assert "page suivante de la liste" in browser.evaluate(
+            "document.getElementById('keys-help').textContent"
+        )
+    finally:
+        browser.close()

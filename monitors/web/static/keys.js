@@ -1,6 +1,6 @@
 /* veille reader keyboard shortcuts: j/k next/previous article, o open it, s read later,
-   m read/unread, ? help. Pages work without it: each key presses a button or link the page
-   already has. */
+   m read/unread, l/h the next/previous page of a list (as Miniflux's), ? help. Pages work
+   without it: each key presses a button or link the page already has. */
 (function () {
   "use strict";
   var current = -1;
@@ -20,6 +20,10 @@
     var scope = entries()[current] || document.querySelector(".article-actions");
     var target = scope && scope.querySelector(selector);
     if (target) { target.click(); }
+  }
+  function follow(rel) {
+    var link = document.querySelector('.pager a[rel="' + rel + '"]');
+    if (link) { link.click(); }
   }
   function help() {
     var dialog = document.getElementById("keys-help");
@@ -46,6 +50,8 @@
       case "o": press("a.open"); break;
       case "s": press('[data-key="s"]'); break;
       case "m": press('[data-key="m"]'); break;
+      case "l": follow("next"); break;
+      case "h": follow("prev"); break;
       case "?": help(); break;
       default: return;
     }
