@@ -339,3 +339,35 @@ def test_l_and_h_turn_the_pages_in_chromium(reader):
         )
     finally:
         browser.close()
+
+
+def test_a_watchlist_pages_link_takes_every_date_veille_import_stores(tmp_path):
+    """`veille import` takes a publication date with spaces around it (ISO 8601 once they are
+    stripped) and stores it as given: a page's own older link carrying such a date leads to the
+    next page, not to the 400 page of a link edited by hand."""
+    from crawler.storage.importer import ImportRecord, import_records
+
+    rules = tmp_path / "watchlists.yaml"
+    rules.write_text(RULES, encoding="utf-8")
+    db = store.open_database(tmp_path / "veille.db")
+    records = [
+        ImportRecord(
+            line=n + 1,
+            url=f"https://presse.example.ma/import-{n}",
+            title=f"Le port numéro {n}",
+            text=f"Le port numéro {n}. " + " ".join(f"mot{n}x{i}" for i in range(60)) + ".",
+            published=f" 2026-11-{n + 1:02d}T10:00:00+01:00",
+            source="presse",
+            language="fr",
+        )
+        for n in range(25)
+    ]
+    report = import_records(db, records)
+    assert report.new == 25, report
+    match_pending(db, *load_watchlists(rules), max_age=None)
+    db.close()
+    app = create_app(ReaderConfig(db=tmp_path / "veille.db", watchlists=rules, raw_data=False))
+    with running(app) as base:
+        pages, _ = _walk(FormClient(), base, "/watchlists/port", _card_ids)
+    assert [len(p) for p in pages] == [20, 5]
+    assert len({i for p in pages for i in p}) == 25

@@ -12,9 +12,9 @@ page in the reader's language), not answered with a server error."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
 from urllib.parse import urlencode
 
+from crawler.extraction.dates import parse_date
 from monitors.web.store import ListedAt
 
 # The largest row id SQLite and PostgreSQL (BIGINT) store.
@@ -55,17 +55,9 @@ def optional_match_id(value: str | None) -> int | None:
 
 
 def _is_date(text: str) -> bool:
-    """An ISO 8601 date or date and time, as the articles' dates are stored."""
-    if not text or len(text) > 40:
-        return False
-    try:
-        datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        try:
-            date.fromisoformat(text)
-        except ValueError:
-            return False
-    return True
+    """A date as the articles' dates are stored: what the crawl and `veille import` take for one
+    (ISO 8601, a day or a time)."""
+    return bool(text) and len(text) <= 64 and parse_date(text) is not None
 
 
 def link(path: str, kept: Mapping[str, str], **cursor: object) -> str:
