@@ -121,3 +121,36 @@ def test_a_few_aliases_stay_welcome(tmp_path):
     )
     result = CliRunner().invoke(cli, ["--watchlists", str(path), "rules", "check"])
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("file", ["sources", "watchlists"])
+@pytest.mark.parametrize("code", ["fe", "xx", "ra"])
+def test_a_language_code_no_language_has_is_refused(tmp_path, file, code):
+    """Two letters that are no ISO 639-1 code ('fe' typed for 'fr', 'ra' for 'ar') were taken:
+    a watchlist limited to them never matched anything, a source's never agreed with its
+    articles, without a word."""
+    path = tmp_path / f"{file}.yaml"
+    if file == "sources":
+        path.write_text(
+            "sources:\n  - name: a\n    homepage: https://www.exemple.ma/\n"
+            f"    feeds: [https://www.exemple.ma/feed]\n    languages: [ar, {code}]\n",
+            encoding="utf-8",
+        )
+        command = ["--sources", str(path), "sources", "check", "--offline"]
+    else:
+        path.write_text(
+            f"watchlists:\n  - name: a\n    terms: [cloud]\n    languages: [fr, {code}]\n",
+            encoding="utf-8",
+        )
+        command = ["--watchlists", str(path), "rules", "check"]
+    result = CliRunner().invoke(cli, command)
+    assert result.exit_code == 2, result.output
+    assert f"{path}:" in result.output and f"language {code!r} is no language code" in result.output
+
+
+def test_every_language_the_identifier_names_in_two_letters_is_a_code():
+    from crawler.core.yamlfile import LANGUAGE_CODES
+    from crawler.extraction.extract import _LANGUAGE_IDENTIFIER
+
+    two_letters = {c for c in _LANGUAGE_IDENTIFIER.nb_classes if len(c) == 2}
+    assert two_letters <= LANGUAGE_CODES, sorted(two_letters - LANGUAGE_CODES)

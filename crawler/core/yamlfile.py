@@ -229,7 +229,25 @@ def language_list(value: Any, path: str, line: int | None) -> list[str]:
                 f"language {code!r} is not a two-letter language code",
                 "write a list such as [fr, ar, en, es]",
             )
+        if code not in LANGUAGE_CODES:  # 'fe' for 'fr': a filter that never agreed
+            raise ConfigError(
+                path,
+                line,
+                f"language {code!r} is no language code (ISO 639-1)",
+                "write a list such as [fr, ar, en, es]",
+            )
     return codes
+
+
+# ISO 639-1: every two-letter code a language has (the articles' languages are among them).
+_ISO_639_1 = """aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu
+    cv cy da de dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho
+    hr ht hu hy hz ia id ie ig ii ik io is it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv
+    kw ky la lb lg li ln lo lt lu lv mg mh mi mk ml mn mr ms mt my na nb nd ne ng nl nn no nr
+    nv ny oc oj om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg si sk sl sm sn so sq
+    sr ss st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh
+    yi yo za zh zu"""
+LANGUAGE_CODES = frozenset(_ISO_639_1.split())
 
 
 def reject_unknown_keys(raw: LineDict, allowed: set[str], path: str, what: str) -> None:
