@@ -154,3 +154,17 @@ def test_every_language_the_identifier_names_in_two_letters_is_a_code():
 
     two_letters = {c for c in _LANGUAGE_IDENTIFIER.nb_classes if len(c) == 2}
     assert two_letters <= LANGUAGE_CODES, sorted(two_letters - LANGUAGE_CODES)
+
+
+@pytest.mark.parametrize("require", ["[]", "[[souverain], []]"])
+def test_an_empty_required_group_is_refused(tmp_path, require):
+    """An empty group of `require` (a list left empty while editing) can never be met: the
+    watchlist loaded, said '1 required groups' and never matched anything again."""
+    path = tmp_path / "watchlists.yaml"
+    path.write_text(
+        f"watchlists:\n  - name: a\n    terms: [cloud]\n    require: {require}\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(cli, ["--watchlists", str(path), "rules", "check"])
+    assert result.exit_code == 2, result.output
+    assert f"{path}:4: watchlist 'a' has an empty group in 'require'" in result.output

@@ -135,16 +135,28 @@ class RuleSet:
 
 
 def _require_groups(raw: LineDict, path: str) -> tuple[tuple[str, ...], ...]:
-    """`require` is one group (a list of strings) or several (a list of lists)."""
+    """`require` is one group (a list of strings) or several (a list of lists); an empty group
+    can never be met, so it is refused (the watchlist never matched again)."""
     value = raw.get("require")
     if value is None:
         return ()
     if isinstance(value, list) and value and all(isinstance(v, list) for v in value):
-        groups = []
-        for i, group in enumerate(value):
-            groups.append(_terms({"require": group}, "require", path, line_in(value, i)))
-        return tuple(groups)
-    return (_terms(raw, "require", path),)
+        lines = [line_in(value, i) for i in range(len(value))]
+        groups = [
+            _terms({"require": group}, "require", path, lines[i]) for i, group in enumerate(value)
+        ]
+    else:
+        lines, groups = [raw.line_of("require")], [_terms(raw, "require", path)]
+    for group, line in zip(groups, lines, strict=True):
+        if not group:
+            raise ConfigError(
+                path,
+                line or raw.line_of("require"),
+                f"watchlist {raw.get('name')!r} has an empty group in 'require': no article "
+                "can meet it",
+                "list at least one term in each group, or remove 'require'",
+            )
+    return tuple(groups)
 
 
 def _terms(raw: dict, key: str, path: str, line: int | None = None) -> tuple[str, ...]:
