@@ -236,3 +236,17 @@ def test_the_tokens_of_an_apprise_configuration_file_are_masked_while_apprise_re
         load_watchlists(path)
     assert "Slack (third) Token" in caplog.text and "hooks.example.ma" in caplog.text
     assert refused not in caplog.text and loaded not in caplog.text, caplog.text
+
+
+def test_the_words_apprise_hides_with_a_channels_keys_stay_readable(tmp_path):
+    """apprise hides a PagerDuty channel's source and component (« veille », « cron », or its
+    own « Apprise » and « Notification ») and an SMSC channel's login along with their keys:
+    taken for secrets with them, these words were masked in every log line (« /var/lib/***/ »,
+    « *** sent »). The keys and the password stay masked."""
+    keys = ("Pd7kQ2xW9mZ4vB8n", "Pa3sX6cV1bN5mQ0w")  # remembered by no other test
+    _load_channel(tmp_path, f"pagerduty://{keys[0]}@{keys[1]}/veille/cron")
+    _load_channel(tmp_path, f"pagerduty://{keys[0]}@{keys[1]}")
+    _load_channel(tmp_path, "smsc://veille:Sm5cPassw0rdQ@15551234567")
+    line = "veille: Apprise Notification sent (cron), database /var/lib/veille/veille.db"
+    assert redact(line) == line
+    assert redact(f"keys {keys[0]} {keys[1]} Sm5cPassw0rdQ") == "keys *** *** ***"

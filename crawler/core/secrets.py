@@ -129,11 +129,20 @@ def remember_hidden_parts(plain: str, private: str) -> None:
         remember_url_secrets(plain)
         return
     for part, masked in zip(shown, hidden, strict=True):
-        if part != masked:
+        if part != masked and not _is_word(unquote(part)):
             remember_secret(part)
             remember_secret(unquote(part))
             for piece in re.split(r"[:@]", unquote(part)):  # a bot token's number and key
-                remember_secret(piece)
+                if not _is_word(piece):
+                    remember_secret(piece)
+
+
+def _is_word(text: str) -> bool:
+    """A word as people write one, in lower case or capitalised (« veille », « Notification »):
+    apprise hides some names along with a channel's keys (PagerDuty's source and component, an
+    SMSC login), and masked they would hide that word in every log line. Keys and tokens mix
+    in digits or capitals; a password is remembered as written (remember_url_secrets)."""
+    return text.isalpha() and (text.islower() or text.istitle())
 
 
 def redact(text: str) -> str:
