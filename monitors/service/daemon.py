@@ -132,12 +132,25 @@ def request_reload(db: Path | str) -> int:
     """Send SIGHUP to the daemon running on this database (`veille reload`, the reader after a
     watchlist is saved); its pid, or a VeilleError when none is running."""
     pidfile = pidfile_for(db)
+    stale = VeilleError(f"no running daemon for this database ({pidfile} missing or stale)")
     try:
-        pid = int(pidfile.read_text().strip())
+        with open(pidfile, encoding="utf-8") as handle:
+            # A daemon holds its pidfile's lock for its whole life: a lock free to take is a
+            # dead daemon's pidfile (SIGKILL leaves it), whose pid may now be anyone's, and
+            # SIGHUP would end that process.
+            try:
+                fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                pid = int(handle.read().strip())
+            else:
+                raise stale
         os.kill(pid, signal.SIGHUP)
     except (FileNotFoundError, ValueError, ProcessLookupError):
+        raise stale from None
+    except PermissionError:
         raise VeilleError(
-            f"no running daemon for this database ({pidfile} missing or stale)"
+            f"the daemon of this database (pid {pid}) runs as another user: ask for its "
+            "reload as that user"
         ) from None
     return pid
 
