@@ -298,7 +298,7 @@ def test_search_filters_and_pagination(web, reader_location):
     arabic = browse(base + urllib.parse.urlencode({"q": "الرقمية", "language": "ar"}))
     assert ARABIC_TITLE in [t for h, t in arabic.links if h.startswith("/articles/")]
     status, body = get(base + urllib.parse.urlencode({"q": "Maroc", "since": "hier"}))
-    assert status == 200 and "is not a date" in body.decode()
+    assert status == 200 and "pas une date (AAAA-MM-JJ)" in body.decode()
     status, body = get(base + urllib.parse.urlencode({"q": '"unclosed'}))
     assert status == 200 and 'class="bad"' in body.decode()
     query = "Maroc OR UM6P OR الرقمية OR Casablanca OR cloud"

@@ -572,7 +572,7 @@ def test_an_account_form_refused_shows_what_was_entered(team_db, tmp_path):
     with running(app) as base:
         salma = login("salma", "mot de passe de salma")
         status, page = salma.post(base + "/account", {"email": "salma@example", "follow:um6p": "1"})
-        assert status == 400 and "'salma@example' is not an email address" in page
+        assert status == 400 and "'salma@example' n'est pas une adresse email" in page
         assert 'value="salma@example"' in page
         assert 'name="follow:um6p" value="1" checked>' in page
         assert 'name="follow:cloud" value="1">' in page

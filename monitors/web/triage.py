@@ -37,6 +37,7 @@ from monitors.rules.watchlists import RuleSet
 from monitors.web import paging
 from monitors.web.forms import FormGuard
 from monitors.web.i18n import LABELS
+from monitors.web.i18n_errors import error_text
 
 log = logging.getLogger("veille.web")
 HOME_SIZE = 50
@@ -241,7 +242,7 @@ class PeopleViews:
                     accounts.set_follows(db, person, follows, known)
                 message = labels["account_saved"]
             except VeilleError as exc:
-                error = str(exc)
+                error = error_text(str(exc), self.language(request))
                 entered = (form.get("email"), follows)
         with self.writing_db() as db:
             self._ensure(db, person)

@@ -17,6 +17,8 @@ from crawler.storage.engine import Database
 from monitors.rules.watchlists import RuleSet
 from monitors.service.lookback import search_articles
 from monitors.web import reading
+from monitors.web.i18n_errors import error_text
+from monitors.web.reader import language
 from monitors.web.search import SearchError, SearchHit
 
 if TYPE_CHECKING:
@@ -102,7 +104,7 @@ def search_page(reader: Reader, request: Request) -> HTMLResponse:
                     reader.config.timezone,
                 )
             except (SearchError, ValueError) as exc:
-                error = str(exc)
+                error = error_text(str(exc), language(request))
     more = len(hits) > size
     base = {k: v for k, v in params.items() if k != "page" and v}
     return reader.page(

@@ -1,0 +1,173 @@
+"""The errors a reader page shows of a query, a day or an account form, in the page's language.
+
+The query parser, the search and the account checks say what is wrong in English, for the
+command line and the logs. The French and Arabic pages showed those sentences as they were; here
+each known sentence is said again in the page's language, with what the user needs to fix it (the
+character, the word, the day, the address) carried over as it was typed. A sentence not in the
+table (a database's own words after « search failed: ») is shown as it is, after the translated
+part, rather than lost.
+"""
+
+from __future__ import annotations
+
+import re
+
+# (English sentence as the code writes it, French, Arabic): the pattern's groups are the
+# details (a number, a word as typed, a library's own text) the translations carry over.
+_SENTENCES: list[tuple[str, str, str]] = [
+    (
+        r"parentheses or NOT nested more than (\d+) deep; simplify the query",
+        "parenthèses ou NOT imbriqués sur plus de {0} niveaux : simplifiez la requête",
+        "أقواس أو NOT متداخلة لأكثر من {0} مستويات: بسّط الاستعلام",
+    ),
+    (
+        r"expected (.+), found (.+)",
+        "attendu : {0} ; trouvé : {1}",
+        "المتوقع: {0}؛ الموجود: {1}",
+    ),
+    (r"the query is empty", "la requête est vide", "الاستعلام فارغ"),
+    (
+        r"the query only excludes \(NOT …\): add a term to look for",
+        "la requête ne fait qu'exclure (NOT …) : ajoutez un terme à chercher",
+        "الاستعلام يستبعد فقط (NOT …): أضف كلمة للبحث عنها",
+    ),
+    (
+        r"NEAR needs a distance, as in NEAR/5",
+        "NEAR demande une distance, comme dans NEAR/5",
+        "يحتاج NEAR إلى مسافة، مثل NEAR/5",
+    ),
+    (
+        r"NEAR distance must be 1 to (\d+)",
+        "la distance de NEAR va de 1 à {0}",
+        "يجب أن تكون مسافة NEAR من 1 إلى {0}",
+    ),
+    (
+        r"NEAR joins terms, phrases, entities or OR-groups of them",
+        "NEAR relie des termes, des expressions, des entités ou des groupes OR de ceux-ci",
+        "يربط NEAR بين كلمات أو عبارات أو كيانات أو مجموعات OR منها",
+    ),
+    (r"unclosed quote", "guillemet non fermé", "علامة تنصيص غير مغلقة"),
+    (
+        r"'@' must be followed by an entity id",
+        "« @ » doit être suivi de l'identifiant d'une entité",
+        "يجب أن يتبع « @ » معرّف كيان",
+    ),
+    (
+        r"'\*' is only allowed at the end of a word \(numéri\*\)",
+        "« * » n'est permis qu'à la fin d'un mot (numéri*)",
+        "لا يُسمح بـ « * » إلا في آخر الكلمة (numéri*)",
+    ),
+    (
+        r"(.+) has no letters or digits to match",
+        "{0} n'a ni lettre ni chiffre à chercher",
+        "{0} لا يحتوي على حروف أو أرقام للبحث عنها",
+    ),
+    (
+        r"a prefix needs at least 3 letters before '\*'",
+        "un préfixe demande au moins 3 lettres avant « * »",
+        "تحتاج البادئة إلى 3 حروف على الأقل قبل « * »",
+    ),
+    (
+        r"unknown entity @(.+); entities come from the watchlists file",
+        "entité inconnue @{0} ; les entités viennent du fichier des veilles",
+        "كيان غير معروف ‎@{0}؛ الكيانات تأتي من ملف عمليات الرصد",
+    ),
+    (
+        r"in search, NEAR joins two plain terms or phrases",
+        "dans la recherche, NEAR relie deux termes ou expressions simples",
+        "في البحث، يربط NEAR بين كلمتين أو عبارتين بسيطتين",
+    ),
+    (
+        r"NOT needs something to subtract from, as in: cloud NOT sport",
+        "NOT demande de quoi retrancher, comme dans : cloud NOT sport",
+        "يحتاج NOT إلى ما يُطرح منه، مثل: cloud NOT sport",
+    ),
+    (
+        r"the search was stopped at the reader's time limit: search fewer terms or phrases, "
+        r"or narrow it \(a source, a language, dates\)",
+        "la recherche a été arrêtée à la limite de temps du lecteur : cherchez moins de termes "
+        "ou d'expressions, ou restreignez-la (une source, une langue, des dates)",
+        "توقف البحث عند الحد الزمني للقارئ: ابحث عن كلمات أو عبارات أقل، أو ضيّقه "
+        "(مصدر، لغة، تواريخ)",
+    ),
+    (r"search failed: (.+)", "la recherche a échoué : {0}", "فشل البحث: {0}"),
+    (
+        r"since (.+) is not a date \(YYYY-MM-DD\)",
+        "depuis : {0} n'est pas une date (AAAA-MM-JJ)",
+        "منذ: {0} ليس تاريخا (YYYY-MM-DD)",
+    ),
+    (
+        r"until (.+) is not a date \(YYYY-MM-DD\)",
+        "avant : {0} n'est pas une date (AAAA-MM-JJ)",
+        "قبل: {0} ليس تاريخا (YYYY-MM-DD)",
+    ),
+    (
+        r"(.+) is not an email address \(e\.g\. amina@example\.ma\)",
+        "{0} n'est pas une adresse email (par exemple amina@example.ma)",
+        "{0} ليس عنوان بريد إلكتروني (مثلا amina@example.ma)",
+    ),
+    (
+        r"no watchlist named (.+)",
+        "aucune veille nommée {0} : elle a peut-être été supprimée ; rechargez la page",
+        "لا يوجد رصد باسم {0}: ربما حُذف؛ أعد تحميل الصفحة",
+    ),
+]
+_COMPILED = [(re.compile(english), fr, ar) for english, fr, ar in _SENTENCES]
+
+# the parts of the parser's "expected …, found …" and of a query error's place
+_WORDS: dict[str, tuple[str, str]] = {
+    "AND, OR, NOT, NEAR/n or the end of the query": (
+        "AND, OR, NOT, NEAR/n ou la fin de la requête",
+        "AND أو OR أو NOT أو NEAR/n أو نهاية الاستعلام",
+    ),
+    "a term or '('": ("un terme ou « ( »", "كلمة أو « ( »"),
+    "a term, a quoted phrase, '(' or @entity": (
+        "un terme, une expression entre guillemets, « ( » ou @entité",
+        "كلمة أو عبارة بين علامتي تنصيص أو « ( » أو ‎@كيان",
+    ),
+    "the end of the query": ("la fin de la requête", "نهاية الاستعلام"),
+}
+_CLOSE = re.compile(r"'\)' to close the '\(' at character (\d+)")
+_TERM_AFTER = re.compile(r"a term after (.+)")
+_PLACE = re.compile(r"^(.*) \(at character (\d+)\)$", re.DOTALL)
+_QUERY = "query: "
+
+
+def _word(text: str, language: str) -> str:
+    index = 0 if language == "fr" else 1
+    if text in _WORDS:
+        return _WORDS[text][index]
+    if close := _CLOSE.fullmatch(text):
+        return (
+            f"« ) » pour fermer la « ( » du caractère {close[1]}",
+            f"« ) » لإغلاق « ( » عند الحرف {close[1]}",
+        )[index]
+    if after := _TERM_AFTER.fullmatch(text):
+        return (f"un terme après {after[1]}", f"كلمة بعد {after[1]}")[index]
+    return text
+
+
+def _sentence(text: str, language: str) -> str:
+    for pattern, fr, ar in _COMPILED:
+        if found := pattern.fullmatch(text):
+            details = found.groups()
+            if pattern.pattern.startswith("expected"):
+                details = tuple(_word(d, language) for d in details)
+            return (fr if language == "fr" else ar).format(*details)
+    return text
+
+
+def error_text(message: str, language: str) -> str:
+    """`message`, an English error of a query, a day or an account form, in `language` ("fr",
+    "ar"; "en" and a sentence the table does not know come back as they are), its place in the
+    query ("at character 7") and its details kept."""
+    if language not in ("fr", "ar"):
+        return message
+    text, prefix = message, ""
+    if text.startswith(_QUERY):
+        text, prefix = text[len(_QUERY) :], ("requête : ", "الاستعلام: ")[language == "ar"]
+    place = ""
+    if found := _PLACE.match(text):
+        text = found[1]
+        place = (f" (au caractère {found[2]})", f" (عند الحرف {found[2]})")[language == "ar"]
+    return prefix + _sentence(text, language) + place

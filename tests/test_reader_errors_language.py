@@ -1,0 +1,97 @@
+"""The errors the reader's pages show of a query, a search day or an account form are in the
+page's language, French or Arabic, with what the user needs to fix them (the character, the
+word, the day, the address as typed); they came in English from the parser and the checks.
+Through `veille serve` on SQLite and PostgreSQL, as a user starts it."""
+
+from __future__ import annotations
+
+import base64
+import html
+import re
+import urllib.parse
+
+import pytest
+
+from crawler.storage import store
+from crawler.storage.importer import ImportRecord, import_records
+from monitors.people import accounts
+
+from .conftest import database_from
+from .reader_client import FormClient, serving
+
+pytestmark = pytest.mark.slow  # end-to-end: real processes (README, "Development")
+
+PASSWORD = "mot de passe de salma"
+
+# (query, since, French, Arabic): each error as the page must say it
+SEARCHES = [
+    ('"souveraineté', "", "requête : guillemet non fermé (au caractère 1)",
+     "الاستعلام: علامة تنصيص غير مغلقة (عند الحرف 1)"),
+    ("cloud AND", "",
+     "requête : attendu : un terme, une expression entre guillemets, « ( » ou @entité ; "
+     "trouvé : la fin de la requête (au caractère 10)",
+     "الاستعلام: المتوقع: كلمة أو عبارة بين علامتي تنصيص أو « ( » أو ‎@كيان؛ "
+     "الموجود: نهاية الاستعلام (عند الحرف 10)"),
+    ("(cloud", "",
+     "requête : attendu : « ) » pour fermer la « ( » du caractère 1 ; trouvé : la fin de la "
+     "requête (au caractère 7)",
+     "الاستعلام: المتوقع: « ) » لإغلاق « ( » عند الحرف 1؛ الموجود: نهاية الاستعلام (عند الحرف 7)"),
+    ("nu*", "", "requête : un préfixe demande au moins 3 lettres avant « * » (au caractère 1)",
+     "الاستعلام: تحتاج البادئة إلى 3 حروف على الأقل قبل « * » (عند الحرف 1)"),
+    ("cloud NEAR/500 maroc", "", "requête : la distance de NEAR va de 1 à 100 (au caractère 7)",
+     "الاستعلام: يجب أن تكون مسافة NEAR من 1 إلى 100 (عند الحرف 7)"),
+    ("@inconnue", "",
+     "entité inconnue @inconnue ; les entités viennent du fichier des veilles",
+     "كيان غير معروف ‎@inconnue؛ الكيانات تأتي من ملف عمليات الرصد"),
+    ("cloud", "hier", "depuis : 'hier' n'est pas une date (AAAA-MM-JJ)",
+     "منذ: 'hier' ليس تاريخا (YYYY-MM-DD)"),
+]  # fmt: skip
+
+
+@pytest.fixture
+def location(engine, tmp_path, request):
+    path = tmp_path / "v.db"
+    db = store.open_database(path)
+    text = "Le cloud souverain du Maroc avance, selon le ministère de la transition numérique. "
+    import_records(
+        db,
+        [ImportRecord(line=1, url="https://example.ma/cloud", title="Le cloud au Maroc",
+                      text=text * 3, published="2026-12-05T10:00:00Z", source="exemple",
+                      language="fr")],
+        alerts=False,
+    )  # fmt: skip
+    accounts.add_user(db, "salma", PASSWORD, "salma@lab.example.ma")
+    db.close()
+    return database_from(request, engine, path)
+
+
+def shown_error(page: str) -> str:
+    found = re.search(r'<p class="bad" role="alert">(.*?)</p>', page, re.S)
+    assert found, page[-2000:]
+    return html.unescape(found[1]).strip()
+
+
+def test_search_and_account_errors_are_in_the_pages_language(location):
+    value = base64.b64encode(f"salma:{PASSWORD}".encode()).decode()
+    salma = FormClient({"Authorization": f"Basic {value}"})
+    with serving(location) as base:
+        for query, since, french, arabic in SEARCHES:
+            for lang, expected in (("fr", french), ("ar", arabic)):
+                address = f"{base}/search?" + urllib.parse.urlencode(
+                    {"q": query, "since": since, "lang": lang}
+                )
+                status, page = salma.get(address)
+                assert status == 200 and shown_error(page) == expected, (query, lang)
+        english = f"{base}/search?" + urllib.parse.urlencode({"q": "cloud AND", "lang": "en"})
+        assert shown_error(salma.get(english)[1]) == (
+            "query: expected a term, a quoted phrase, '(' or @entity, found the end of the query "
+            "(at character 10)"
+        )
+        for lang, expected in (
+            ("fr", "'salma@example' n'est pas une adresse email (par exemple amina@example.ma)"),
+            ("ar", "'salma@example' ليس عنوان بريد إلكتروني (مثلا amina@example.ma)"),
+        ):
+            account = f"{base}/account?lang={lang}"
+            status, page = salma.post(account, {"email": "salma@example"}, salma.token(account))
+            assert status == 400 and shown_error(page) == expected
+            assert 'value="salma@example"' in page  # kept, to be corrected
