@@ -140,6 +140,14 @@ def _cannot_write(output: Path, exc: OSError) -> VeilleError:
     type=click.Path(dir_okay=False, path_type=Path),
     help="File (default: stdout).",
 )
+@click.option(
+    "--plain-csv",
+    is_flag=True,
+    help="CSV for programs: every value as it is and no byte order mark (by default the CSV is "
+    "for spreadsheets: it begins with a UTF-8 byte order mark, so that Excel reads Arabic and "
+    "accents, and a cell beginning with = + - @ gets a leading ' so that it is not run as a "
+    "formula).",
+)
 @click.pass_context
 def export(
     ctx: click.Context,
@@ -148,6 +156,7 @@ def export(
     since: str | None,
     until: str | None,
     output: Path | None,
+    plain_csv: bool,
 ) -> None:
     """Export matches as CSV, JSON Lines or an Atom feed (a watchlist defined in the watchlists
     file but with no match yet exports nothing: an empty, valid file)."""
@@ -177,9 +186,9 @@ def export(
     if output:
         try:
             with output.open("w", encoding="utf-8", newline="") as out:
-                count = export_matches(db, out, fmt, watchlist, since, until)
+                count = export_matches(db, out, fmt, watchlist, since, until, not plain_csv)
         except OSError as exc:  # its folder missing, or the disk full as it is written
             raise _cannot_write(output, exc) from None
         echo(f"{count} rows written to {output}", err=True)
     else:
-        export_matches(db, sys.stdout, fmt, watchlist, since, until)
+        export_matches(db, sys.stdout, fmt, watchlist, since, until, not plain_csv)

@@ -123,8 +123,12 @@ def export_matches(
     watchlist: str | None = None,
     since: str | None = None,
     until: str | None = None,
+    spreadsheet: bool = True,
 ) -> int:
     """Write the matches (of one watchlist, or all), newest first, as CSV or JSON Lines to
-    `out`; returns how many rows were written."""
-    writer = export.write_csv if fmt == "csv" else export.write_jsonl
-    return writer(export.matched_articles(db, watchlist, since, until), out)
+    `out`; returns how many rows were written. CSV is for spreadsheets unless `spreadsheet` is
+    False (monitors.web.export.write_csv: a byte order mark, no cell taken for a formula)."""
+    records = export.matched_articles(db, watchlist, since, until)
+    if fmt == "csv":
+        return export.write_csv(records, out, spreadsheet)
+    return export.write_jsonl(records, out)

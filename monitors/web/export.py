@@ -50,18 +50,40 @@ def matched_articles(
         yield record
 
 
-def write_csv(records: Iterator[dict], out: TextIO) -> int:
+# Excel reads a CSV file in the machine's code page unless it begins with this mark: Arabic
+# and accents came out garbled. pandas and Python's "utf-8-sig" read it as nothing.
+BOM = "\ufeff"
+# A cell beginning with one of these is taken for a formula by Excel, LibreOffice and Google
+# Sheets (OWASP, "CSV Injection"): a page title « =HYPERLINK("http://…") » or « @SUM(…) »
+# runs when the export is opened. Such a cell gets a leading ' (shown as text).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_cell(value: object) -> object:
+    """`value`, a text a spreadsheet would take for a formula preceded by ' (OWASP's advice);
+    numbers and other texts as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def write_csv(records: Iterator[dict], out: TextIO, spreadsheet: bool = True) -> int:
+    """The records as CSV. For a spreadsheet (the default: what CSV is asked for), the file
+    begins with a UTF-8 byte order mark and no cell is taken for a formula (spreadsheet_cell);
+    `spreadsheet=False` writes every value as it is, without the mark."""
+    if spreadsheet:
+        out.write(BOM)
     writer = csv.DictWriter(out, fieldnames=FIELDS)
     writer.writeheader()
     count = 0
     for record in records:
-        writer.writerow(
-            record
-            | {
-                "terms": "; ".join(record["terms"]),
-                "story_sources": "; ".join(record["story_sources"]),
-            }
-        )
+        row = record | {
+            "terms": "; ".join(record["terms"]),
+            "story_sources": "; ".join(record["story_sources"]),
+        }
+        if spreadsheet:
+            row = {key: spreadsheet_cell(value) for key, value in row.items()}
+        writer.writerow(row)
         count += 1
     return count
 
