@@ -250,3 +250,23 @@ def test_the_words_apprise_hides_with_a_channels_keys_stay_readable(tmp_path):
     line = "veille: Apprise Notification sent (cron), database /var/lib/veille/veille.db"
     assert redact(line) == line
     assert redact(f"keys {keys[0]} {keys[1]} Sm5cPassw0rdQ") == "keys *** *** ***"
+
+
+def test_a_token_given_as_an_argument_in_an_apprise_configuration_file_is_masked(tmp_path, caplog):
+    """An apprise YAML file may give a URL's arguments under it (a generic webhook's header,
+    `- +X-Token: …`): apprise writes them in the URL it logs as it reads the file, and only its
+    URLs were read for secrets beforehand, so that line showed the token."""
+    token = "Yx7q8W3e6R5t4Y3u2zArg"  # remembered by no other test
+    (tmp_path / "apprise.yml").write_text(
+        f"urls:\n  - json://hooks.example.ma/hooks:\n    - +X-Token: {token}\n", encoding="utf-8"
+    )
+    path = tmp_path / "watchlists.yaml"
+    path.write_text(
+        "channels:\n  c:\n    config: apprise.yml\nwatchlists:\n  - name: x\n    terms: [a]\n"
+        "    notify: [c]\n",
+        encoding="utf-8",
+    )
+    with caplog.at_level(logging.DEBUG):
+        load_watchlists(path)
+    assert "X-Token" in caplog.text and "hooks.example.ma" in caplog.text
+    assert token not in caplog.text, caplog.text

@@ -97,11 +97,17 @@ def remember_url_secrets(url: str) -> None:
         remember_secret(parts.password)
         remember_secret(unquote(parts.password))
     for word in re.split(r"[/?&=]", parts.path + "?" + parts.query):
-        for piece in unquote(word).split():  # a header's value: Bearer <token>
-            if _looks_like_token(piece):
-                remember_secret(piece)
-                # as apprise writes it back in the URL it logs (a base64 token's / + = encoded)
-                remember_secret(quote(piece, safe=""))
+        remember_token_words(unquote(word))
+
+
+def remember_token_words(text: str) -> None:
+    """Treat the words of `text` that look like a token as secrets (a header's value: Bearer
+    <token>), also as apprise writes them back in the URL it logs (a base64 token's / + =
+    percent-encoded)."""
+    for piece in text.split():
+        if _looks_like_token(piece):
+            remember_secret(piece)
+            remember_secret(quote(piece, safe=""))
 
 
 def _looks_like_token(word: str) -> bool:

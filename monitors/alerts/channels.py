@@ -17,6 +17,7 @@ from crawler.core.errors import ConfigError
 from crawler.core.secrets import (
     redact,
     remember_hidden_parts,
+    remember_token_words,
     remember_url_secrets,
     substitute,
 )
@@ -115,8 +116,13 @@ def _config_channel(name: str, spec: LineDict, path: str, line: int) -> Channel:
         )
     # Its URLs' passwords and token-like words taken for secrets before apprise reads it:
     # apprise logs each URL it loads, and the token of one it refuses.
-    for url in re.findall(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"]+", _text_of(config)):
+    text = _text_of(config)
+    for url in re.findall(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"]+", text):
         remember_url_secrets(url)
+    # and the values of the arguments a YAML file gives under a URL (`- +X-Token: …`), which
+    # apprise writes in the URL it logs
+    for value in re.findall(r"^[ \t-]*[^\s:#'\"]+[ \t]*:[ \t]+(.+)$", text, re.MULTILINE):
+        remember_token_words(value.replace("'", " ").replace('"', " "))
     loaded = apprise.AppriseConfig()
     loaded.add(str(config))
     for service in loaded.services():  # its URLs' passwords and tokens, as an inline URL's
