@@ -3,11 +3,14 @@ database's pidfile, and never a process that merely has the pid a dead daemon le
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
+import pytest
 from click.testing import CliRunner
 
+from crawler.core.errors import VeilleError
 from monitors.cli import cli
 
 
@@ -26,3 +29,21 @@ def test_a_pidfile_left_by_a_killed_daemon_signals_no_other_process(tmp_path):
     finally:
         other.kill()
         other.wait()
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root")
+def test_a_pidfile_another_user_cannot_read_is_said_so(tmp_path):
+    """A daemon run by another user under a umask of 077 (a hardened service) leaves a pidfile
+    that `veille reload`, or a reader run as another user, cannot open: that raised a traceback
+    (its message named the pid it had not read) where it meant to say so; the reader answered
+    500 after saving a watchlist."""
+    from monitors.service.daemon import request_reload
+
+    (tmp_path / "veille.pid").write_text(f"{os.getpid()}\n", encoding="utf-8")
+    tmp_path.chmod(0o700)  # root's: no other user opens what it holds
+    os.seteuid(65534)  # nobody, for the open alone
+    try:
+        with pytest.raises(VeilleError, match="runs as another user"):
+            request_reload(tmp_path / "veille.db")
+    finally:
+        os.seteuid(0)

@@ -133,6 +133,7 @@ def request_reload(db: Path | str) -> int:
     watchlist is saved); its pid, or a VeilleError when none is running."""
     pidfile = pidfile_for(db)
     stale = VeilleError(f"no running daemon for this database ({pidfile} missing or stale)")
+    pid = 0  # not read yet: the pidfile may be another user's, unreadable here
     try:
         with open(pidfile, encoding="utf-8") as handle:
             # A daemon holds its pidfile's lock for its whole life: a lock free to take is a
@@ -149,8 +150,8 @@ def request_reload(db: Path | str) -> int:
         raise stale from None
     except PermissionError:
         raise VeilleError(
-            f"the daemon of this database (pid {pid}) runs as another user: ask for its "
-            "reload as that user"
+            f"the daemon of this database ({f'pid {pid}' if pid else f'its pidfile {pidfile}'}) "
+            "runs as another user: ask for its reload as that user"
         ) from None
     return pid
 
