@@ -1,6 +1,7 @@
-"""The errors the reader's pages show of a query, a search day or an account form are in the
-page's language, French or Arabic, with what the user needs to fix them (the character, the
-word, the day, the address as typed); they came in English from the parser and the checks.
+"""The errors the reader's pages show of a query, a search day, an account form or an alert's
+signed link are in the page's language, French or Arabic, with what the user needs to fix them
+(the character, the word, the day, the address as typed); they came in English from the parser
+and the checks.
 Through `veille serve` on SQLite and PostgreSQL, as a user starts it."""
 
 from __future__ import annotations
@@ -95,3 +96,10 @@ def test_search_and_account_errors_are_in_the_pages_language(location):
             status, page = salma.post(account, {"email": "salma@example"}, salma.token(account))
             assert status == 400 and shown_error(page) == expected
             assert 'value="salma@example"' in page  # kept, to be corrected
+        for lang, expected in (
+            ("fr", "ce lien n'a pas été fait par veille, ou il a été modifié"),
+            ("ar", "هذا الرابط لم تصنعه veille، أو تم تغييره"),
+        ):  # an alert's signed link, changed on its way
+            status, page = FormClient().get(f"{base}/links/mute/abc?lang={lang}")
+            found = re.search(r"<h1>.*?</h1>\s*<p>(.*?)</p>", page, re.S)
+            assert status == 403 and found and found[1].strip() == expected, page[-1500:]

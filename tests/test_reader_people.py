@@ -242,7 +242,7 @@ def test_signed_links_work_without_login_once_and_open_nothing_else(reader, team
         {},
         token=browser.token(f"{reader}/links/unsubscribe/{other}"),
     )
-    assert status == 403 and "used already" in page
+    assert status == 403 and "a déjà servi" in page
     # Another purpose's address, a changed token: refused. Nothing else opens with a link.
     assert browser.get(f"{reader}/links/not-relevant/{other}")[0] == 403
     assert browser.get(f"{reader}/links/unsubscribe/{other[:-3]}xyz")[0] == 403

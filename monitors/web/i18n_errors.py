@@ -1,4 +1,5 @@
-"""The errors a reader page shows of a query, a day or an account form, in the page's language.
+"""The errors a reader page shows of a query, a day, an account form or a signed link, in the
+page's language.
 
 The query parser, the search and the account checks say what is wrong in English, for the
 command line and the logs. The French and Arabic pages showed those sentences as they were; here
@@ -107,6 +108,27 @@ _SENTENCES: list[tuple[str, str, str]] = [
         "{0} ليس عنوان بريد إلكتروني (مثلا amina@example.ma)",
     ),
     (
+        r"this link is not one veille made, or it was changed",
+        "ce lien n'a pas été fait par veille, ou il a été modifié",
+        "هذا الرابط لم تصنعه veille، أو تم تغييره",
+    ),
+    (
+        r"this link is for (.+), not for (.+)",
+        "ce lien sert à {0}, pas à {1}",
+        "هذا الرابط مخصص لـ {0}، وليس لـ {1}",
+    ),
+    (
+        r"this link has expired; do the same from the reader \(log in\) or a newer alert",
+        "ce lien a expiré : faites-le depuis le lecteur (connectez-vous) ou une alerte plus "
+        "récente",
+        "انتهت صلاحية هذا الرابط: قم بذلك من القارئ (سجّل الدخول) أو من تنبيه أحدث",
+    ),
+    (
+        r"this link was used already; each link works once",
+        "ce lien a déjà servi ; chaque lien ne sert qu'une fois",
+        "استُخدم هذا الرابط من قبل؛ كل رابط يعمل مرة واحدة",
+    ),
+    (
         r"no watchlist named (.+)",
         "aucune veille nommée {0} : elle a peut-être été supprimée ; rechargez la page",
         "لا يوجد رصد باسم {0}: ربما حُذف؛ أعد تحميل الصفحة",
@@ -158,9 +180,9 @@ def _sentence(text: str, language: str) -> str:
 
 
 def error_text(message: str, language: str) -> str:
-    """`message`, an English error of a query, a day or an account form, in `language` ("fr",
-    "ar"; "en" and a sentence the table does not know come back as they are), its place in the
-    query ("at character 7") and its details kept."""
+    """`message`, an English error of a query, a day, an account form or a signed link, in
+    `language` ("fr", "ar"; "en" and a sentence the table does not know come back as they are),
+    its place in the query ("at character 7") and its details kept."""
     if language not in ("fr", "ar"):
         return message
     text, prefix = message, ""

@@ -375,7 +375,7 @@ class PeopleViews:
                 "error.html",
                 status=403,
                 heading=labels["refused"],
-                message=str(exc),
+                message=error_text(str(exc), self.language(request)),
             )
         titles = self.watchlist_titles()
         return self.page(
