@@ -122,16 +122,24 @@ def check_database(db: Database, path: str | Path) -> None:
         )
 
 
-def open_database(path: str | Path, owners: Sequence[ModuleType] | None = None) -> Database:
+def open_database(
+    path: str | Path, owners: Sequence[ModuleType] | None = None, *, create: bool = True
+) -> Database:
     """Open (creating and migrating if needed) the veille database at `path`, with the tables of
     `owners` (default: every owner known to this process, crawler.storage.schema.owners()).
     `path` is a file or a postgresql://… location. Raises DatabaseError (a VeilleError saying
-    what to do) when it cannot be used."""
+    what to do) when it cannot be used. Without `create`, a SQLite file that is not there is
+    such an error: a running daemon's database moved away or deleted is not made again empty."""
     modules = schema.owners() if owners is None else tuple(owners)
     if is_postgres_location(path):
         from crawler.storage.postgres_schema import open_postgres
 
         return open_postgres(str(path), modules)
+    if not create and not Path(path).is_file():
+        raise DatabaseError(
+            f"database {path} is gone (moved or deleted while veille runs): put it back, or "
+            "stop veille and start it again to begin a new one"
+        )
     try:
         return _open_database(path, modules)
     except sqlite3.DatabaseError as exc:

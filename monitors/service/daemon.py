@@ -26,7 +26,7 @@ from crawler.discovery.sources import Source
 from crawler.fetching.crawl import stop_all_crawls
 from crawler.fetching.workers import WorkerPool
 from crawler.storage import store
-from crawler.storage.engine import is_postgres_location, mask_location
+from crawler.storage.engine import Database, is_postgres_location, mask_location
 from monitors.service.config import Config
 from monitors.service.cycle import OFFLINE, match_and_deliver, recover, run_cycle
 from monitors.service.pacing import is_due
@@ -185,7 +185,11 @@ class Daemon:
     def _crawl_source(self, name: str) -> None:
         if self._stopping.is_set():
             return
-        db = store.open_database(self.config.settings.db)
+        try:
+            db = self._open_database()
+        except VeilleError as exc:
+            logger.error("source=%s not crawled: %s", name, exc)
+            return
         try:
             if not is_due(db, name, datetime.now(UTC)):
                 logger.debug("source=%s not due yet (quiet or backing off)", name)
@@ -225,11 +229,20 @@ class Daemon:
             return
         job.modify(next_run_time=max(due, datetime.now(UTC) + timedelta(seconds=1)))
 
+    def _open_database(self) -> Database:
+        """The daemon's database, never made again: moved away or deleted while the daemon
+        runs (a restore, a clean-up), a new empty one would be crawled from scratch and every
+        recent article alerted a second time."""
+        return store.open_database(self.config.settings.db, create=False)
+
     def _deliver(self) -> None:
         if self._stopping.is_set():
             return
         try:
+            self._open_database().close()
             match_and_deliver(self.config, self.console)
+        except VeilleError as exc:
+            logger.error("match/deliver job not run: %s", exc)
         except Exception:
             logger.exception("match/deliver job failed")
         finally:
@@ -272,7 +285,11 @@ class Daemon:
             return
         self.config = config
         self.state.sources = frozenset(s.name for s in config.sources.enabled())
-        db = store.open_database(config.settings.db)
+        try:
+            db = self._open_database()
+        except VeilleError as exc:
+            logger.error("reloaded, but the sources are not registered: %s", exc)
+            return
         store.register_sources(db, config.sources.sources)
         db.close()
         logger.info(

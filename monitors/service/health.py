@@ -35,7 +35,21 @@ def health_report(db_path: Path | str, daemon_state: DaemonState | None = None) 
     out of 38 backing off, or a channel refusing an alert, is reported (`sources_backing_off`,
     `failed_alerts`, `unconfirmed_alerts`, `warnings`) but leaves the verdict "ok". With a
     daemon, only the sources of its running configuration are judged."""
-    db = store.open_database(db_path)
+    try:  # a database moved away or deleted is the daemon's problem, not made again empty
+        db = store.open_database(db_path, create=False)
+    except VeilleError as exc:
+        return {
+            "status": "degraded",
+            "problems": [str(exc)],
+            "warnings": [],
+            "sources_backing_off": [],
+            "pending_alerts": 0,
+            "failed_alerts": 0,
+            "unconfirmed_alerts": 0,
+            "last_run": None,
+            "crawl_workers": [],
+            "sources": [],
+        }
     try:  # what the report shows, not the totals of `veille status` (they scan whole tables)
         sources = source_statuses(db)
         deliveries = service_store.deliveries_in_states(db, ("pending", "failed", "unconfirmed"))

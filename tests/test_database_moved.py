@@ -1,0 +1,72 @@
+"""A database moved away or deleted under a running daemon (a restore, a clean-up, a copy to
+PostgreSQL) is said to be gone, by its jobs' log and by /health, and never made again empty
+where it was: a new empty database would have been crawled from scratch, and every recent
+article alerted a second time."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import urllib.request
+
+from .servers import free_port
+from .waiting import wait_until
+
+
+def _health(port: int) -> dict:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=10) as answer:
+            return json.loads(answer.read())
+    except OSError:
+        return {}
+
+
+def test_a_database_moved_away_under_the_daemon_is_said_gone_and_not_made_again(tmp_path):
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(
+        "sources:\n  - name: a\n    homepage: http://127.0.0.1:9/\n"
+        "    feeds: [http://127.0.0.1:9/feed]\n",
+        encoding="utf-8",
+    )
+    db, port, log = tmp_path / "veille.db", free_port(), tmp_path / "daemon.log"
+    env = dict(
+        os.environ,
+        VEILLE_DB=str(db),
+        VEILLE_SOURCES=str(sources),
+        VEILLE_DELIVER_EVERY_SECONDS="1",
+        VEILLE_CRAWL_WORKERS="0",
+    )
+    with open(log, "wb") as out:
+        daemon = subprocess.Popen(
+            [sys.executable, "-m", "monitors.cli", "run", "--health-port", str(port)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+    try:
+        wait_until(lambda: _health(port).get("status"), "the daemon's /health")
+        moved = tmp_path / "moved"
+        moved.mkdir()
+        for part in tmp_path.glob("veille.db*"):
+            part.rename(moved / part.name)
+        report: dict = {}
+
+        def said_gone() -> bool:
+            report.update(_health(port))
+            return any("is gone" in p for p in report.get("problems", []))
+
+        wait_until(said_gone, "/health to say the database is gone", timeout=60)
+        assert report["status"] == "degraded"
+        wait_until(lambda: "is gone" in log.read_text(errors="replace"), "the delivery job's log")
+        assert not db.exists()  # no new, empty database where the team's was
+        assert daemon.poll() is None
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        try:
+            daemon.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            daemon.kill()
+            daemon.wait()
