@@ -242,14 +242,19 @@ def test_the_words_apprise_hides_with_a_channels_keys_stay_readable(tmp_path):
     """apprise hides a PagerDuty channel's source and component (« veille », « cron », or its
     own « Apprise » and « Notification ») and an SMSC channel's login along with their keys:
     taken for secrets with them, these words were masked in every log line (« /var/lib/***/ »,
-    « *** sent »). The keys and the password stay masked."""
+    « *** sent »). The keys and the passwords, words or not, stay masked."""
     keys = ("Pd7kQ2xW9mZ4vB8n", "Pa3sX6cV1bN5mQ0w")  # remembered by no other test
     _load_channel(tmp_path, f"pagerduty://{keys[0]}@{keys[1]}/veille/cron")
     _load_channel(tmp_path, f"pagerduty://{keys[0]}@{keys[1]}")
     _load_channel(tmp_path, "smsc://veille:Sm5cPassw0rdQ@15551234567")
+    # a password of one word, given as an argument or as the user part (Twist's)
+    _load_channel(tmp_path, "mailtos://smtp.example.ma?user=veille&pass=motdepasseqz&to=a@b.ma")
+    _load_channel(tmp_path, "twist://motdepassetw:amina@example.ma")
     line = "veille: Apprise Notification sent (cron), database /var/lib/veille/veille.db"
     assert redact(line) == line
     assert redact(f"keys {keys[0]} {keys[1]} Sm5cPassw0rdQ") == "keys *** *** ***"
+    assert redact("login veille:motdepasseqz refused") == "login veille:*** refused"
+    assert redact("login motdepassetw refused") == "login *** refused"
 
 
 def test_a_token_given_as_an_argument_in_an_apprise_configuration_file_is_masked(tmp_path, caplog):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+from collections.abc import Collection
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
@@ -124,31 +125,32 @@ def _looks_like_token(word: str) -> bool:
 _URL_PARTS = re.compile(r"[/?&=@:#,]")
 
 
-def remember_hidden_parts(plain: str, private: str) -> None:
+def remember_hidden_parts(plain: str, private: str, readable: Collection[str] = ()) -> None:
     """Treat as secrets the parts of a channel's URL that apprise itself hides when it writes
     the URL for people to read: `plain` and `private` are its plugin's url(privacy=False) and
     url(privacy=True). Each plugin marks its own passwords, keys and tokens, wherever in the
     URL it keeps them; a private part is quoted in `plain` (a bot token's ':' as %3A), so the
-    two URLs have their parts in the same places."""
+    two URLs have their parts in the same places. A hidden word among `readable`, the values
+    the plugin does not count as secrets (PagerDuty's source, an SMSC login), stays readable."""
     shown, hidden = _URL_PARTS.split(plain), _URL_PARTS.split(private)
     if len(shown) != len(hidden):  # not expected: keep the password and token-like words
         remember_url_secrets(plain)
         return
     for part, masked in zip(shown, hidden, strict=True):
-        if part != masked and not _is_word(unquote(part)):
+        if part != masked and not _is_readable(unquote(part), readable):
             remember_secret(part)
             remember_secret(unquote(part))
             for piece in re.split(r"[:@]", unquote(part)):  # a bot token's number and key
-                if not _is_word(piece):
+                if not _is_readable(piece, readable):
                     remember_secret(piece)
 
 
-def _is_word(text: str) -> bool:
-    """A word as people write one, in lower case or capitalised (« veille », « Notification »):
-    apprise hides some names along with a channel's keys (PagerDuty's source and component, an
-    SMSC login), and masked they would hide that word in every log line. Keys and tokens mix
-    in digits or capitals; a password is remembered as written (remember_url_secrets)."""
-    return text.isalpha() and (text.islower() or text.istitle())
+def _is_readable(text: str, readable: Collection[str]) -> bool:
+    """A word as people write one, in lower case or capitalised (« veille », « Notification »),
+    that the plugin does not count as a secret: masked, it would hide that word in every log
+    line. A human's password is a word too, but the plugin counts it as a secret (Twist's, in
+    the URL's user part)."""
+    return text in readable and text.isalpha() and (text.islower() or text.istitle())
 
 
 def redact(text: str) -> str:

@@ -90,10 +90,22 @@ def check_apprise_url(url: str, path: str, line: int, name: str) -> None:
             + (f": apprise says: {redact(why)[:300]}" if why else ""),
             "see https://github.com/caronc/apprise/wiki for URL formats, e.g. mailtos://, slack://",
         )
-    remember_hidden_parts(plugin.url(privacy=False), plugin.url(privacy=True))
+    remember_hidden_parts(plugin.url(privacy=False), plugin.url(privacy=True), _public(plugin))
     for words in held.warnings:  # a URL apprise takes, less a part it drops (a bad recipient)
         if "://" not in words and words.strip():
             logger.warning("channel %r: apprise says: %s", name, redact(words.strip()))
+
+
+def _public(plugin: object) -> set[str]:
+    """The values of a plugin's URL parts its template does not mark private (PagerDuty's source
+    and component, an SMSC login): apprise hides them with the keys all the same."""
+    values = set()
+    for name, spec in getattr(type(plugin), "template_tokens", {}).items():
+        if isinstance(spec, dict) and not spec.get("private"):
+            value = getattr(plugin, spec.get("map_to", name), None)
+            if isinstance(value, str):
+                values.add(value)
+    return values
 
 
 def _text_of(config: Path) -> str:
@@ -127,7 +139,9 @@ def _config_channel(name: str, spec: LineDict, path: str, line: int) -> Channel:
     loaded.add(str(config))
     for service in loaded.services():  # its URLs' passwords and tokens, as an inline URL's
         remember_url_secrets(service.url(privacy=False))
-        remember_hidden_parts(service.url(privacy=False), service.url(privacy=True))
+        remember_hidden_parts(
+            service.url(privacy=False), service.url(privacy=True), _public(service)
+        )
     if not loaded.services():
         raise ConfigError(
             path,
