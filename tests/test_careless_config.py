@@ -168,3 +168,29 @@ def test_an_empty_required_group_is_refused(tmp_path, require):
     result = CliRunner().invoke(cli, ["--watchlists", str(path), "rules", "check"])
     assert result.exit_code == 2, result.output
     assert f"{path}:4: watchlist 'a' has an empty group in 'require'" in result.output
+
+
+@pytest.mark.parametrize(
+    ("where", "url"),
+    [
+        ("feeds", "https://lecteur:FeedPa55word@www.exemple.ma/feed"),
+        ("sitemaps", "https://lecteur:FeedPa55word@www.exemple.ma/sitemap.xml"),
+        ("homepage", "https://lecteur:FeedPa55word@www.exemple.ma/"),
+    ],
+)
+def test_an_address_holding_a_login_is_refused_without_showing_it(tmp_path, where, url):
+    """An entry point written with a user and password (https://user:pass@host/feed) was taken:
+    no crawl could fetch it (Scrapy: invalid hostname), and its password showed in the crawl
+    log, every crawl's warning and `veille status`'s last error."""
+    lines = {"homepage": "https://www.exemple.ma/", "feeds": "[https://www.exemple.ma/feed]"}
+    lines[where] = url if where == "homepage" else f"[{url}]"
+    path = tmp_path / "sources.yaml"
+    path.write_text(
+        "sources:\n  - name: a\n"
+        + "".join(f"    {key}: {value}\n" for key, value in lines.items()),
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(cli, ["--sources", str(path), "sources", "check", "--offline"])
+    assert result.exit_code == 2, result.output
+    assert f"{path}:" in result.output and "user or password" in result.output, result.output
+    assert "FeedPa55word" not in result.output

@@ -128,6 +128,15 @@ def _check_url(url: str, path: str, line: int, what: str) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ConfigError(path, line, f"{what} {url!r} is not an http(s) URL", "write a full URL")
+    if "@" in parts.netloc:  # shown without it: the crawl log, its warnings, `veille status`
+        raise ConfigError(
+            path,
+            line,
+            f"{what} {parts.scheme}://***@{parts.netloc.rpartition('@')[2]}… holds a user or "
+            "password: veille sends no login to a site (no crawl could fetch it), and it would "
+            "show in the crawl log and `veille status`",
+            "write the address without 'user:password@'",
+        )
     return url
 
 
