@@ -81,5 +81,7 @@ def test_an_invalid_rule_is_refused_in_arabic_around_the_loaders_text(web, watch
     )
     assert status == 422
     assert "لم يُحفظ، لأن الملف سيصبح غير صالح: " in page
-    assert f"{watchlists}:" in page and "query:" in page  # the loader's text, as it is
-    assert "not saved, the file would be invalid" not in page
+    assert f"{watchlists}:" in page  # the loader's file and line, as they are
+    # the query's problem and its place in the query in Arabic (they were in English)
+    assert ": الاستعلام: علامة تنصيص غير مغلقة (انظر docs/watch-rules.md" in page
+    assert "not saved, the file would be invalid" not in page and "unclosed quote" not in page

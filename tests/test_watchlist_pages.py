@@ -140,7 +140,10 @@ def test_an_invalid_rule_is_refused_with_the_loaders_message(web, watchlists):
         {"name": "cassee", "query": '"cloud OR (', **form_values(form), "action": "preview"},
     )
     assert status == 422
-    assert f"{watchlists}:" in page and "query:" in page and 'id="save"' not in page
+    assert f"{watchlists}:" in page and 'id="save"' not in page
+    assert " : requête : guillemet non fermé (voir docs/watch-rules.md" in page
+    assert "unclosed quote" not in page  # the query's problem in the page's language
+    assert '<textarea name="query" dir="auto" rows="3">"cloud OR (<' in page  # kept
     assert watchlists.read_text(encoding="utf-8") == before
 
 

@@ -43,6 +43,7 @@ from monitors.service.editing import (
 )
 from monitors.web.forms import Refusal
 from monitors.web.i18n_editing import add_editing_arabic
+from monitors.web.i18n_errors import file_error_text
 from monitors.web.opml import opml_document
 
 log = logging.getLogger("veille.web.editing")
@@ -283,14 +284,18 @@ def _values(fields: WatchlistFields) -> dict[str, Any]:
     }
 
 
-def refusal_text(exc: EditRefused, words: dict[str, str]) -> str:
+def refusal_text(exc: EditRefused, words: dict[str, str], language: str = "en") -> str:
     """An `EditRefused` in the page's language: its sentence translated around the loader's own
-    text (file, line), which stays as it is; the English message when the reason has no words."""
+    text (file, line), which stays as it is but for a query's problem, said in `language` too
+    (monitors.web.i18n_errors); the English message when the reason has no words."""
     sentence = words.get(f"refused_{exc.reason}") if exc.reason else None
     if sentence is None:
         return str(exc)
+    details = exc.details
+    if "detail" in details:
+        details = details | {"detail": file_error_text(details["detail"], language)}
     try:
-        return sentence.format(**exc.details)
+        return sentence.format(**details)
     except (KeyError, IndexError):
         return str(exc)
 
@@ -436,7 +441,7 @@ def routes(parts: ReaderParts) -> list[Route]:
         try:
             checked = check_change(parts.watchlists, change, parts.secrets(), parts.source_names())
         except EditRefused as exc:
-            error = refusal_text(exc, e)
+            error = refusal_text(exc, e, parts.language(request))
             return edit_page(
                 request, fields, creating, token, form, status=422, error=error, notice=notice
             )
@@ -500,8 +505,8 @@ def routes(parts: ReaderParts) -> list[Route]:
             return stale(request, fields, creating)
         except EditRefused as exc:
             if fields is None:
-                return refused(request, 422, refusal_text(exc, e))
-            error = refusal_text(exc, e)
+                return refused(request, 422, refusal_text(exc, e, parts.language(request)))
+            error = refusal_text(exc, e, parts.language(request))
             return edit_page(request, fields, creating, token, form, status=422, error=error)
         from monitors.service.daemon import request_reload
 
@@ -540,7 +545,9 @@ def routes(parts: ReaderParts) -> list[Route]:
                     parts.watchlists, Change("delete", name), parts.secrets(), None
                 )
             except EditRefused as exc:
-                return refused(request, 422, refusal_text(exc, labels(request)))
+                return refused(
+                    request, 422, refusal_text(exc, labels(request), parts.language(request))
+                )
             return page(
                 request,
                 "watchlist_delete.html",

@@ -193,3 +193,30 @@ def error_text(message: str, language: str) -> str:
         text = found[1]
         place = (f" (au caractère {found[2]})", f" (عند الحرف {found[2]})")[language == "ar"]
     return prefix + _sentence(text, language) + place
+
+
+_FILE_QUERY = re.compile(
+    r"(?P<where>.+?): query: (?P<problem>.+?)(?: at character (?P<at>\d+) of the query)? "
+    r"\(fix: see docs/watch-rules\.md for the query syntax\)",
+    re.DOTALL,
+)
+
+
+def file_error_text(detail: str, language: str) -> str:
+    """A watchlists file's error about a watchlist's query (the page's editor saving a query
+    that does not parse), in `language`: the file and line as they are, the query's problem and
+    its place in the query translated; any other error of the file as it is."""
+    found = _FILE_QUERY.fullmatch(detail)
+    if language not in ("fr", "ar") or not found:
+        return detail
+    problem = _sentence(found["problem"], language)
+    if language == "fr":
+        at = f" (au caractère {found['at']} de la requête)" if found["at"] else ""
+        return (
+            f"{found['where']} : requête : {problem}{at} (voir docs/watch-rules.md pour la "
+            "syntaxe des requêtes)"
+        )
+    at = f" (عند الحرف {found['at']} من الاستعلام)" if found["at"] else ""
+    return (
+        f"{found['where']}: الاستعلام: {problem}{at} (انظر docs/watch-rules.md لصيغة الاستعلامات)"
+    )
