@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -243,6 +244,12 @@ def test_demo_runs_a_full_cycle_offline(tmp_path):
     # and the way to the reader on the demo's database, its last words
     database = tmp_path / "demo" / "demo.db"
     assert f"veille --db {database} serve" in result.output.strip().splitlines()[-1]
+    # the pages' dates (« 2026-11-20T09:30:00+01:00 ») stored in UTC (crawler.core.times)
+    db = store.open_database(database)
+    dates = [row[0] for row in db.execute("SELECT published FROM articles").fetchall()]
+    db.close()
+    assert "2026-11-20T08:30:00Z" in dates
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\d(T\d\d:\d\d:\d\dZ)?", d) for d in dates), dates
     # A first look without deprecation noise, from veille or from the crawl it runs.
     crawl_log = (tmp_path / "demo" / "crawl.log").read_text(encoding="utf-8")
     for text in (result.output, crawl_log):

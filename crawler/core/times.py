@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 
@@ -21,3 +22,26 @@ def parse_timestamp(value: str) -> datetime | None:
     except ValueError:
         return None
     return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+# A time of day written after the date ("2026-11-16T10:00", or with a space, as some feeds do).
+_TIME_OF_DAY = re.compile(r"\d[T ]\d{2}:\d{2}")
+
+
+def stored_date(value: str | None) -> str | None:
+    """A publication date as it is stored, so that every stored date sorts and compares as text
+    with every other and with the bounds of a page (a day in the reader's zone, a keyset page's
+    key): a moment in UTC as `iso` writes it, for « 2026-11-20T23:05:00+01:00 » that is
+    « 2026-11-20T22:05:00Z » (kept as written, it sorted an hour late and fell in the next day);
+    a date without a time of day, or at midnight, which is how pages write a day alone, as that
+    day (YYYY-MM-DD), so it still reads as a day and not as a moment. A value that is not an
+    ISO 8601 date is kept as given, blanks around it taken off."""
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    when = parse_timestamp(text)
+    if when is None:
+        return text
+    if _TIME_OF_DAY.search(text) and (when.hour, when.minute) != (0, 0):
+        return iso(when)
+    return when.date().isoformat()

@@ -22,7 +22,7 @@ from typing import NamedTuple
 from crawler.core.canonical import is_variant_url, normalize_escapes, url_key
 from crawler.core.errors import DatabaseError
 from crawler.core.owners import alive_here, this_process
-from crawler.core.times import iso, parse_timestamp, utcnow
+from crawler.core.times import iso, parse_timestamp, stored_date, utcnow
 from crawler.storage import engine, schema
 from crawler.storage.engine import (
     Cursor,
@@ -270,6 +270,10 @@ class StoredArticle:
     published_origin: str | None = None  # crawler.extraction.dates: page markup, feed, page byline…
     original_source: str | None = None
     original_url: str | None = None
+
+    def __post_init__(self) -> None:
+        # every writer stores one spelling of a date: a moment in UTC, or a day (stored_date)
+        self.published = stored_date(self.published)
 
 
 # Writers of articles and stories take this lock (PostgreSQL: an advisory lock; SQLite's single

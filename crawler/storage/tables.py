@@ -5,10 +5,13 @@ Declared here, applied by crawler.storage.schema (crawler.storage.schema.CRAWLER
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from crawler.core.times import stored_date
+
 if TYPE_CHECKING:
-    from crawler.storage.engine import SQLiteDatabase
+    from crawler.storage.engine import Database, SQLiteDatabase
     from crawler.storage.schema import Step
 
 OWNER = "crawler.storage"
@@ -113,6 +116,28 @@ def unmarked_full_text_search(db: SQLiteDatabase) -> None:
         """INSERT INTO "articles_fts" ("articles_fts") VALUES ('rebuild')""",
     ):
         db.conn.execute(statement)
+
+
+def stored_dates(db: Database) -> None:
+    """Every article's publication date in the one spelling storing writes since this step
+    (crawler.core.times.stored_date): a moment in UTC, a day alone as its day. Dates were stored
+    as the page or the import file wrote them (« 2026-11-20T23:05:00+01:00 »), and every page
+    compares them as text with UTC bounds and keys: such an article sorted an hour late among
+    the others and fell in the wrong day near midnight. Read and written a few thousand rows at
+    a time; a story hour already given is left as it is."""
+    last = 0
+    while True:
+        rows = db.execute(
+            "SELECT id, published FROM articles WHERE id > ? AND published IS NOT NULL "
+            "ORDER BY id LIMIT 5000",
+            (last,),
+        ).fetchall()
+        if not rows:
+            return
+        last = rows[-1][0]
+        changed = [(new, id_) for id_, old in rows if (new := stored_date(old)) != old]
+        if changed:
+            db.executemany("UPDATE articles SET published = ? WHERE id = ?", changed)
 
 
 # (name, SQL or function): each runs once, in order, recorded in _sqlite_migrations under OWNER.
@@ -294,13 +319,15 @@ STEPS: list[Step] = [
     # Arabic words indexed without their harakat and tatweel: a headline written with them is
     # found by its bare words as a phrase and in title: (the index built again from every article).
     ("0031_unmarked_full_text_search", unmarked_full_text_search),
+    # Publication dates in one spelling, a moment in UTC or a day (stored_dates).
+    ("0032_stored_dates", stored_dates),
 ]
 
 # The same tables on PostgreSQL (crawler.storage.postgres_schema), starting from the final shape of
 # STEPS above: BIGINT identity ids (BY DEFAULT, so `veille db copy` keeps every id), BYTEA for
 # blobs, timestamps as ISO-8601 TEXT as on SQLite, the same constraints and indexes. Recorded in
 # veille_migrations under OWNER; a later change is a new step here (and one in STEPS).
-POSTGRES_STEPS: list[tuple[str, str]] = [
+POSTGRES_STEPS: list[tuple[str, str | Callable[[Database], None]]] = [
     (
         "0001_final_shape",
         r"""
@@ -500,6 +527,8 @@ POSTGRES_STEPS: list[tuple[str, str]] = [
         CREATE INDEX articles_search ON articles USING GIN (search);
         """,
     ),
+    # The same as SQLite's 0032_stored_dates.
+    ("0009_stored_dates", stored_dates),
 ]
 
 # The text search configuration of each language on PostgreSQL (as in step 0008_search_unaccented

@@ -1,0 +1,143 @@
+"""Publication dates are stored in one spelling, whatever the page, feed or import file wrote: a
+moment in UTC (« 2026-12-05T23:30:00+01:00 » is stored « 2026-12-05T22:30:00Z »), a day alone as
+its day. Every page compares them as text with UTC bounds and keys, so a date kept with its
+offset sorted an hour late among the others and fell in the wrong day near midnight. An older
+database gets its dates in that spelling when it is opened. On SQLite and PostgreSQL, through
+`veille serve` as a user starts it."""
+
+from __future__ import annotations
+
+import re
+import urllib.parse
+import urllib.request
+
+import pytest
+
+from crawler.core.times import stored_date
+from crawler.storage import postgres_schema, schema, store
+from crawler.storage.importer import ImportRecord, import_records
+
+from .conftest import database_from
+from .reader_client import serving
+
+# As Moroccan pages and feeds write them. Casablanca is an hour ahead of UTC in December.
+PUBLISHED = {
+    "Bilan du port de Tanger Med": "2026-12-05T23:30:00+01:00",  # 22:30 UTC, the 5th there
+    "Forum de l'investissement à Dakhla": "2026-12-05T23:00:00Z",  # midnight: the 6th there
+    "Conseil de gouvernement à Rabat": "2026-12-06T00:30:00+01:00",  # 23:30 UTC on the 5th
+    "Salon de l'aéronautique à Marrakech": " 2026-12-06 13:00:00+01:00 ",  # blanks and a space
+    "Journée de l'artisanat à Fès": "2026-12-04T00:00:00+01:00",  # a day written as midnight
+}
+STORED = [
+    "2026-12-05T22:30:00Z",
+    "2026-12-05T23:00:00Z",
+    "2026-12-05T23:30:00Z",
+    "2026-12-06T12:00:00Z",
+    "2026-12-04",
+]
+
+
+@pytest.mark.parametrize(
+    "written, stored",
+    [
+        ("2026-11-20T23:05:00+01:00", "2026-11-20T22:05:00Z"),
+        ("2026-11-20T10:00:00.250-05:00", "2026-11-20T15:00:00Z"),
+        ("2026-11-20 10:00", "2026-11-20T10:00:00Z"),  # no offset: UTC, as every reader takes it
+        ("2026-11-20T10:00:00Z", "2026-11-20T10:00:00Z"),
+        ("2026-11-20", "2026-11-20"),
+        ("2026-11-20T00:00:00+01:00", "2026-11-20"),  # the day the page meant, not 23:00 the 19th
+        ("2026-01-01T00:00:00Z", "2026-01-01"),  # a year alone, as date guessers write it
+        ("  ", None),
+        (None, None),
+        ("hier", "hier"),  # not a date: kept as given
+    ],
+)
+def test_a_date_has_one_stored_spelling(written, stored):
+    assert stored_date(written) == stored
+
+
+def _records() -> list[ImportRecord]:
+    return [
+        ImportRecord(
+            line=i + 1,
+            url=f"https://example.ma/article-{i}",
+            title=title,
+            text=f"{title} : le ministère annonce un programme numéro {i} pour les régions du "
+            "Royaume, selon un communiqué diffusé dans la soirée par l'agence officielle.",
+            published=published,
+            source="exemple",
+            language="fr",
+        )
+        for i, (title, published) in enumerate(PUBLISHED.items())
+    ]
+
+
+@pytest.fixture
+def location(engine, tmp_path, request):
+    path = tmp_path / "v.db"
+    db = store.open_database(path)
+    import_records(db, _records(), alerts=False)
+    db.close()
+    return database_from(request, engine, path)
+
+
+def _stored(location: str) -> list[str]:
+    db = store.open_database(location)
+    try:
+        return [row[0] for row in db.execute("SELECT published FROM articles ORDER BY url")]
+    finally:
+        db.close()
+
+
+def found(base: str, **filters: str) -> list[str]:
+    """The titles the search page lists, in its order."""
+    query = urllib.parse.urlencode({"q": "ministère", "order": "newest", **filters})
+    with urllib.request.urlopen(f"{base}/search?{query}", timeout=30) as response:
+        page = response.read().decode()
+    where = {
+        title: m.start()
+        for title in PUBLISHED
+        if (m := re.search(re.escape(title).replace("'", "(?:'|&#39;)"), page))
+    }
+    return sorted(where, key=where.__getitem__)
+
+
+def test_pages_sort_and_bound_the_moments_the_dates_name(location):
+    assert _stored(location) == STORED
+    tanger, dakhla, rabat, marrakech, fes = PUBLISHED
+    with serving(location) as base:
+        assert found(base) == [marrakech, rabat, dakhla, tanger, fes]
+        # the 6th in Casablanca starts at 23:00 UTC on the 5th: Tanger's 23:30 there is the 5th
+        assert found(base, since="2026-12-06") == [marrakech, rabat, dakhla]
+        assert found(base, since="2026-12-05", until="2026-12-06") == [tanger]
+        assert found(base, since="2026-12-04", until="2026-12-05") == [fes]
+
+
+def _as_before(location: str, engine: str) -> None:
+    """The database as the previous version left it: each date as the file wrote it, the
+    step not run."""
+    db = store.open_database(location)
+    try:
+        with db.transaction():
+            for n, published in enumerate(PUBLISHED.values()):
+                db.execute(
+                    "UPDATE articles SET published = ? WHERE url = ?",
+                    (published, f"https://example.ma/article-{n}"),
+                )
+            if engine == "sqlite":
+                db.execute("DELETE FROM _sqlite_migrations WHERE name = '0032_stored_dates'")
+            else:
+                db.execute(
+                    f"DELETE FROM {postgres_schema.MIGRATIONS_TABLE} "
+                    "WHERE owner = 'crawler.storage' AND name = '0009_stored_dates'"
+                )
+        if engine == "sqlite":
+            db.conn.execute(f"PRAGMA user_version = {schema.schema_version() - 1}")
+            db.conn.commit()
+    finally:
+        db.close()
+
+
+def test_an_older_database_gets_its_dates_in_the_one_spelling(location, engine):
+    _as_before(location, engine)
+    assert _stored(location) == STORED  # the migration ran at the open
