@@ -103,3 +103,25 @@ def test_search_and_account_errors_are_in_the_pages_language(location):
             status, page = FormClient().get(f"{base}/links/mute/abc?lang={lang}")
             found = re.search(r"<h1>.*?</h1>\s*<p>(.*?)</p>", page, re.S)
             assert status == 403 and found and found[1].strip() == expected, page[-1500:]
+
+
+def test_a_page_not_found_names_what_in_the_pages_language(location):
+    """A story, an article or a watchlist that is not there: the 404 page named it in English
+    (« story 99999 ») on French and Arabic pages."""
+    expected = {
+        "fr": ["Histoire 99999", "Article 99999", "Veille pas-une-veille"],
+        "ar": ["القصة 99999", "المقال 99999", "الرصد pas-une-veille"],
+        "en": ["Story 99999", "Article 99999", "Watchlist pas-une-veille"],
+    }
+    value = base64.b64encode(f"salma:{PASSWORD}".encode()).decode()
+    client = FormClient({"Authorization": f"Basic {value}"})
+    with serving(location) as base:
+        for lang, words in expected.items():
+            for path, what in zip(
+                ("/stories/99999", "/articles/99999", "/watchlists/pas-une-veille"),
+                words,
+                strict=True,
+            ):
+                status, page = client.get(f"{base}{path}?lang={lang}")
+                found = re.search(r"<h1>.*?</h1>\s*<p>(.*?)</p>", page, re.S)
+                assert status == 404 and found and found[1].strip() == what, (path, lang)

@@ -190,6 +190,7 @@ ARABIC: dict[str, str] = {
     "why": "لماذا رُصد هذا المقال",
     "no_why": "لم يرصد هذا المقالَ أيُّ رصد.",
     "story": "القصة",
+    "article_numbered": "المقال",
     "story_outlets": "المصادر الأخرى لهذه القصة",
     "alone_in_story": "لم ينشر أي مصدر آخر هذه القصة.",
     "story_languages": "لغات هذه القصة",

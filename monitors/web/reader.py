@@ -170,7 +170,11 @@ class Reader:
             )
         return response
 
-    def not_found(self, request: Request, what: str) -> HTMLResponse:
+    def not_found(self, request: Request, what: str, label: str | None = None) -> HTMLResponse:
+        """The 404 page naming `what` was looked for, after the page language's word for it
+        when `label` names one (« Histoire 12 », not the English « story 12 »)."""
+        if label is not None:
+            what = f"{LABELS[language(request)][label]} {what}"
         return self.page(request, "error.html", status=404, message=what)
 
     def watchlist_titles(self) -> dict[str, str]:

@@ -22,11 +22,11 @@ SQLITE_MAX_ID = 2**63 - 1
 def article(reader: Reader, request: Request) -> HTMLResponse:
     article_id = request.path_params["article_id"]
     if article_id > SQLITE_MAX_ID:  # no row has it (and SQLite cannot take it)
-        return reader.not_found(request, f"article {article_id}")
+        return reader.not_found(request, str(article_id), "article_numbered")
     with reader.reading_db() as db:
         found = reading.article_page(db, article_id)
     if found is None:
-        return reader.not_found(request, f"article {article_id}")
+        return reader.not_found(request, str(article_id), "article_numbered")
     reader.people.mark_read(request, article_id)
     labels = LABELS[language(request)]
     titles = reader.watchlist_titles()

@@ -19,12 +19,12 @@ if TYPE_CHECKING:
 def story(reader: Reader, request: Request) -> HTMLResponse | RedirectResponse:
     story_id = request.path_params["story_id"]
     if story_id > SQLITE_MAX_ID:
-        return reader.not_found(request, f"story {story_id}")
+        return reader.not_found(request, str(story_id), "story")
     with reader.reading_db() as db:
         found = reading.story_page(db, story_id)
         now = web_store.story_now(db, story_id) if found and not found.members else None
     if found is None:
-        return reader.not_found(request, f"story {story_id}")
+        return reader.not_found(request, str(story_id), "story")
     if now is not None and now != story_id:
         # Folded into another story (its reports in another language came first): its page
         # is that story's now, so links to it (a feed, a bookmark) still lead to its articles.

@@ -41,7 +41,7 @@ async def watchlist(reader: Reader, request: Request) -> Response:
     rule_set = reader.rules.get()
     chosen = find(rule_set, name)
     if rule_set is None or chosen is None:
-        return reader.not_found(request, f"watchlist {name}")
+        return reader.not_found(request, str(name), "watchlist")
     labels = LABELS[language(request)]
     try:
         before = paging.listed_at(request.query_params.get("before"))
