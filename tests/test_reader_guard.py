@@ -573,7 +573,10 @@ def test_a_search_postgresql_cannot_answer_in_time_says_so_and_frees_its_connect
                 pool.map(lambda _: request_page(base, "/search?q=supercalculateur"), range(6))
             )
         for status, page in answers:
-            assert status == 200 and "la recherche a été arrêtée à la limite de temps du lecteur" in page
+            assert (
+                status == 200
+                and "la recherche a été arrêtée à la limite de temps du lecteur" in page
+            )
         locker.rollback()
         status, page = request_page(base, "/search?q=supercalculateur")
         assert status == 200 and "épisode 0" in page
