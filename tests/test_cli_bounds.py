@@ -94,3 +94,29 @@ def test_search_shows_control_characters_instead_of_obeying_them(tmp_path):
     assert as_json.exit_code == 0
     assert "\x9b" not in as_json.output and "\x1b" not in as_json.output
     assert json.loads(as_json.stdout)[0]["title"] == TITLE  # the same strings, escaped
+
+
+def test_a_local_page_is_read_only_up_to_the_crawls_cap(tmp_path):
+    """`veille extract FILE` (and `rules test FILE`) read the whole file, then kept its first
+    10 MB: a page of gigabytes (a disk image given by mistake) took as much memory."""
+    import tracemalloc
+
+    from monitors.rules.trial import MAX_PAGE_BYTES, load_page
+
+    huge = tmp_path / "page.html"
+    with huge.open("wb") as out:  # sparse: no disk is used
+        out.truncate(30 * MAX_PAGE_BYTES)
+    tracemalloc.start()
+    try:
+        page, _ = load_page(str(huge))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(page) == MAX_PAGE_BYTES
+    assert peak < 3 * MAX_PAGE_BYTES, peak
+
+
+def test_a_folder_given_for_a_page_is_said_to_be_one(tmp_path):
+    result = CliRunner().invoke(cli, ["extract", str(tmp_path)])
+    assert result.exit_code == 2, result.output
+    assert f"{tmp_path}: a folder, not a page" in result.output

@@ -66,9 +66,15 @@ def load_page(
     if target == "-":
         return sys.stdin.buffer.read(MAX_PAGE_BYTES), ""
     path = Path(target)
+    if path.is_dir():
+        raise VeilleError(f"{target}: a folder, not a page (give a URL, an HTML file or '-')")
     if not path.is_file():
         raise VeilleError(f"{target}: no such file (give a URL, an HTML file or '-')")
-    return path.read_bytes()[:MAX_PAGE_BYTES], path.resolve().as_uri()
+    try:
+        with path.open("rb") as page:  # only what a crawl would take: a file may be gigabytes
+            return page.read(MAX_PAGE_BYTES), path.resolve().as_uri()
+    except OSError as exc:
+        raise VeilleError(f"{target}: cannot be read ({exc.strerror or exc})") from None
 
 
 def extract_target(
