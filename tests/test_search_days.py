@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -78,3 +79,18 @@ def test_the_first_day_of_the_calendar_is_a_day_east_of_utc(location):
     with serving(location, env=paris) as base:
         assert found(base, since="0001-01-01") == [tanger, rabat, marrakech]
         assert found(base, until="0001-01-01") == []
+
+
+def test_a_nul_character_in_a_search_is_said_not_a_server_error(location):
+    """A search address holding a NUL character (%00, in a link cut or edited by hand) went to
+    the database as it was: PostgreSQL refuses NUL in text, and the search page and its feed
+    answered 500."""
+    with serving(location) as base:
+        for query in ({"q": "minist\x00ère"}, {"q": "ministère", "source": "exemple\x00"}):
+            page = f"{base}/search?{urllib.parse.urlencode(query)}"
+            with urllib.request.urlopen(page, timeout=30) as response:
+                assert response.status == 200 and "NUL" in response.read().decode()
+            feed = f"{base}/feeds/search.atom?{urllib.parse.urlencode(query)}"
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(feed, timeout=30)
+            assert refused.value.code == 400

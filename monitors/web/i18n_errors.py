@@ -93,6 +93,11 @@ _SENTENCES: list[tuple[str, str, str]] = [
     ),
     (r"search failed: (.+)", "la recherche a échoué : {0}", "فشل البحث: {0}"),
     (
+        r"the search holds a NUL character \(%00\), which no text has: remove it",
+        "la recherche contient un caractère NUL (%00), qu'aucun texte n'a : retirez-le",
+        "يحتوي البحث على محرف NUL ‏(%00)، ولا يحتويه أي نص: احذفه",
+    ),
+    (
         r"since (.+) is not a date \(YYYY-MM-DD\)",
         "depuis : {0} n'est pas une date (AAAA-MM-JJ)",
         "منذ: {0} ليس تاريخا (YYYY-MM-DD)",

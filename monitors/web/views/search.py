@@ -63,7 +63,10 @@ def search_query(
 ) -> list[SearchHit]:
     """The search page's and the search feed's query: `veille search`'s library function
     (monitors.service.lookback), its names not checked (the page's filters offer known ones,
-    and an unknown one finds nothing), its days those of `timezone` (day_start)."""
+    and an unknown one finds nothing), its days those of `timezone` (day_start). A NUL
+    character is refused: no text holds one, and PostgreSQL refused the query with an error."""
+    if any("\x00" in value for value in params.values()):
+        raise ValueError("the search holds a NUL character (%00), which no text has: remove it")
     return search_articles(
         db,
         params.get("q", "").strip(),
