@@ -269,6 +269,16 @@ def test_demo_refuses_a_database_or_files_it_would_ignore(tmp_path):
     assert result.exit_code == 2 and "--sources and --watchlists would be ignored" in result.output
 
 
+def test_demo_into_a_folder_that_cannot_be_made_is_an_error(tmp_path):
+    """`veille demo --dir` under a file (or onto a device) raised a traceback (NotADirectoryError,
+    FileExistsError) instead of naming the folder and what to do."""
+    (tmp_path / "notes.txt").write_text("", encoding="utf-8")
+    result = invoke("demo", "--dir", str(tmp_path / "notes.txt" / "demo"))
+    assert result.exit_code == 2, result.output
+    assert f"cannot create the demo's folder {tmp_path / 'notes.txt' / 'demo'}" in result.output
+    assert "Traceback" not in result.output
+
+
 def test_the_package_metadata_builds_without_deprecation_warnings():
     """setuptools warned three times that a TOML-table license is deprecated."""
     import tomllib

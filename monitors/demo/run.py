@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from crawler.core.errors import VeilleError
 from monitors.alerts.routing import DeliveryConfig
 from monitors.demo.sites import (
     DEMO_SITES_ROOT,
@@ -61,12 +62,18 @@ def run_demo(
     console: TextIO | None = None,
 ) -> DemoResult:
     """Run one demo cycle; the database and logs go to `workdir` (a temporary folder by default)."""
-    sites = serve_demo_sites()
     owned = None
     if workdir is None:
         owned = tempfile.TemporaryDirectory(prefix="veille-demo-")
         workdir = Path(owned.name)
-    workdir.mkdir(parents=True, exist_ok=True)
+    try:
+        workdir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # under a file, onto a device: said, not a traceback
+        raise VeilleError(
+            f"cannot create the demo's folder {workdir} ({exc.strerror or exc}): give "
+            "--dir a folder you may write to"
+        ) from None
+    sites = serve_demo_sites()
     for leftover in ("demo.db", "demo.db-wal", "demo.db-shm", "crawl.log"):
         (workdir / leftover).unlink(missing_ok=True)  # each demo starts from an empty database
     try:
