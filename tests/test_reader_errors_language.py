@@ -125,3 +125,22 @@ def test_a_page_not_found_names_what_in_the_pages_language(location):
                 status, page = client.get(f"{base}{path}?lang={lang}")
                 found = re.search(r"<h1>.*?</h1>\s*<p>(.*?)</p>", page, re.S)
                 assert status == 404 and found and found[1].strip() == what, (path, lang)
+
+
+def test_the_rule_tests_refusals_are_in_the_pages_language(location):
+    """The rule test of a watchlist page on an address it cannot read: the fetch's and the
+    address check's sentences were English on French and Arabic pages."""
+    value = base64.b64encode(f"salma:{PASSWORD}".encode()).decode()
+    client = FormClient({"Authorization": f"Basic {value}"})
+    page_of = "/watchlists/souverainete-numerique?lang="
+    expected = {
+        ("fr", "ftp://exemple.ma/x"): "'ftp://exemple.ma/x' n'est pas une adresse web : donnez",
+        ("ar", "ftp://exemple.ma/x"): "'ftp://exemple.ma/x' ليس عنوان ويب: أعط عنوانا مطلقا",
+        ("fr", "http://127.0.0.1:9/x"): "impossible de récupérer http://127.0.0.1:9/x : ",
+        ("ar", "http://127.0.0.1:9/x"): "تعذر جلب http://127.0.0.1:9/x: ",
+    }
+    with serving(location) as base:
+        for (lang, url), words in expected.items():
+            status, page = client.post(f"{base}{page_of}{lang}", {"url": url})
+            found = re.search(r'<p class="bad">(.*?)</p>', page, re.S)
+            assert status == 200 and found and found[1].startswith(words), (lang, url, page[-999:])

@@ -113,7 +113,7 @@ def test_the_rule_test_refuses_paths_stdin_and_file_urls(web, tmp_path):
                    "data:text/html,<title>UM6P supercalculateur</title>", "//127.0.0.1/x"]:  # fmt: skip
         status, body = client.post(web + WATCHLIST, {"url": target})
         assert status == 200, (target, body[:300])
-        assert "is not a web address: give an absolute http:// or https:// URL" in body, target
+        assert "n'est pas une adresse web : donnez une adresse absolue http:// ou https://" in body
         assert "Zr7q" not in body and "root:" not in body, target
         assert "no such file" not in body, target  # nothing tells which paths exist
 

@@ -134,6 +134,25 @@ _SENTENCES: list[tuple[str, str, str]] = [
         "استُخدم هذا الرابط من قبل؛ كل رابط يعمل مرة واحدة",
     ),
     (
+        r"(.+) is not a web address: give an absolute http:// or https:// URL \(files and "
+        r"standard input are read by `veille rules test` on the command line only\)",
+        "{0} n'est pas une adresse web : donnez une adresse absolue http:// ou https:// (les "
+        "fichiers et l'entrée standard ne se lisent qu'en ligne de commande, avec "
+        "`veille rules test`)",
+        "{0} ليس عنوان ويب: أعط عنوانا مطلقا http://‎ أو https://‎ (الملفات والإدخال القياسي "
+        "لا تُقرأ إلا في سطر الأوامر، بـ `veille rules test`)",
+    ),
+    (
+        r"could not fetch (\S+): (.+)",
+        "impossible de récupérer {0} : {1}",
+        "تعذر جلب {0}: {1}",
+    ),
+    (
+        r"(\S+): not stored, (.+)",
+        "{0} : pas retenu comme article, {1}",
+        "{0}: لم يُحفظ كمقال، {1}",
+    ),
+    (
         r"no watchlist named (.+)",
         "aucune veille nommée {0} : elle a peut-être été supprimée ; rechargez la page",
         "لا يوجد رصد باسم {0}: ربما حُذف؛ أعد تحميل الصفحة",

@@ -25,6 +25,7 @@ from monitors.service.backtest import backtest_watchlist
 from monitors.web import paging, reading
 from monitors.web.chart import bar_chart
 from monitors.web.i18n import LABELS
+from monitors.web.i18n_errors import error_text
 from monitors.web.marking import term_places, why_sentence
 from monitors.web.reader import BACKTEST_MAX_ARTICLES, language, read_form
 from monitors.web.store import ListedAt, MatchRow
@@ -80,6 +81,8 @@ async def watchlist(reader: Reader, request: Request) -> Response:
             backtested, status = await reader.run_backtest(rule_set, name, days, labels)
         else:
             trial, status = await reader.run_trial(rule_set, name, form, labels)
+            if "error" in trial:  # a fetch's or an extraction's, in English
+                trial["error"] = error_text(trial["error"], language(request))
 
     def render() -> HTMLResponse:
         with reader.reading_db() as db:
