@@ -4,6 +4,7 @@ SQLite and PostgreSQL, through `veille serve` as a user starts it."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import urllib.error
@@ -94,3 +95,29 @@ def test_a_nul_character_in_a_search_is_said_not_a_server_error(location):
             with pytest.raises(urllib.error.HTTPError) as refused:
                 urllib.request.urlopen(feed, timeout=30)
             assert refused.value.code == 400
+
+
+def test_the_command_lines_days_are_the_readers(location, monkeypatch):
+    """`veille search` (and `veille export`, through the same option) takes --since and --until
+    as the reader's days and prints each hit's date as the reader shows it: the article published
+    at 00:30 in Casablanca was printed on the 5th and missed by --since of the 6th, which the
+    search page finds it by."""
+    from click.testing import CliRunner
+
+    from monitors.cli import cli
+
+    tanger, rabat, marrakech = PUBLISHED
+    base = ["--db", str(location), "search", "ministère", "--order", "newest"]
+
+    def titles(*args: str) -> list[str]:
+        result = CliRunner().invoke(cli, [*base, *args, "--json"])
+        assert result.exit_code == 0, result.output
+        return [hit["title"] for hit in reversed(json.loads(result.stdout))]
+
+    assert titles("--since", "2026-12-06") == [rabat, marrakech]
+    assert titles("--since", "2026-12-05", "--until", "2026-12-06") == [tanger]
+    printed = CliRunner().invoke(cli, [*base, "--since", "2026-12-06"]).stdout
+    assert f"2026-12-06  exemple  {rabat}" in printed
+    monkeypatch.setenv("VEILLE_WEB_TIMEZONE", "UTC")
+    assert titles("--since", "2026-12-06") == [marrakech]
+    assert f"2026-12-05  exemple  {rabat}" in CliRunner().invoke(cli, base).stdout

@@ -12,10 +12,11 @@ import click
 from crawler.core.errors import VeilleError
 from monitors.cli.options import (
     LIMIT,
-    date_option,
+    day_option,
     existing_db,
     known_names,
     rules_of,
+    settings_of,
 )
 from monitors.terminal import echo, echo_json
 
@@ -87,14 +88,14 @@ def search(
     as_json: bool,
 ) -> None:
     """Search stored articles (same syntax as watch rules: AND OR NOT "phrase" prefix* NEAR/n)."""
-    from monitors.service.lookback import search_articles
+    from monitors.service.lookback import local_day, search_articles
 
     try:
         rule_set = rules_of(ctx)
     except VeilleError:
         rule_set = None  # entities are unavailable, plain searches still work
     db = existing_db(ctx)
-    since, until = date_option(since, "--since"), date_option(until, "--until")
+    since, until = day_option(ctx, since, "--since"), day_option(ctx, until, "--until")
     known_names(db, sources, watchlist, rule_set)
     hits = search_articles(
         db,
@@ -112,8 +113,9 @@ def search(
     if as_json:
         echo_json([asdict(h) for h in hits], ensure_ascii=False, indent=2)
         return
+    timezone = settings_of(ctx).web_timezone
     for hit in hits:
-        date = (hit.published or "")[:10]
+        date = local_day(hit.published, timezone)  # the day the reader shows it on
         echo(f"\n{date}  {hit.source}  {hit.title}\n  {hit.url}\n  {hit.snippet}")
     echo(f"\n{len(hits)} result(s)")
 
@@ -169,7 +171,7 @@ def export(
         if watchlist:
             echo(f"warning: watchlists file not read, only matched names known: {exc}", err=True)
     db = existing_db(ctx)
-    since, until = date_option(since, "--since"), date_option(until, "--until")
+    since, until = day_option(ctx, since, "--since"), day_option(ctx, until, "--until")
     known_names(db, watchlist=watchlist, rules=rule_set)
     if fmt == "atom":
         if not watchlist:

@@ -85,6 +85,17 @@ def date_option(value: str | None, option: str) -> str | None:
         ) from None
 
 
+def day_option(ctx: click.Context, value: str | None, option: str) -> str | None:
+    """A --since/--until day of `veille search` and `veille export`, as the moment it begins in
+    the team's time zone (VEILLE_WEB_TIMEZONE), the reader's days (monitors.service.lookback)."""
+    day = date_option(value, option)
+    if day is None:
+        return None
+    from monitors.service.lookback import day_begins
+
+    return day_begins(date.fromisoformat(day), settings_of(ctx).web_timezone)
+
+
 def known_names(
     db: Database,
     sources: tuple[str, ...] = (),

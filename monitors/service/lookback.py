@@ -9,13 +9,37 @@ search itself, and a watchlist's matches as CSV, JSON Lines or an Atom feed.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date, datetime, time
 from typing import Literal, TextIO
+from zoneinfo import ZoneInfo
 
 from crawler.core.errors import VeilleError
+from crawler.core.times import iso, parse_timestamp
 from crawler.storage.engine import Database
 from monitors.rules.watchlists import RuleSet
 from monitors.web import export
 from monitors.web.search import SearchHit, search
+
+
+def day_begins(day: date, timezone: str) -> str:
+    """The moment `day` begins in `timezone` (the team's, VEILLE_WEB_TIMEZONE, Africa/Casablanca
+    by default), as the stored UTC text a since or before is compared with: the day the reader
+    shows an article on is the day its search and `veille search`/`veille export` find it by
+    (with the UTC day, an article published at 00:30 in Casablanca, shown on the 6th, was found
+    by the 5th and missed by the 6th)."""
+    try:
+        return iso(datetime.combine(day, time(), tzinfo=ZoneInfo(timezone)))
+    except OverflowError:  # 0001-01-01 east of UTC begins before year 1 in UTC: before all
+        return day.isoformat()
+
+
+def local_day(published: str | None, timezone: str) -> str:
+    """The day (YYYY-MM-DD) a stored date falls on in `timezone`, as the reader shows it; a
+    date stored as a day alone, as it is; '' for none."""
+    moment = parse_timestamp(published) if published and len(published) > 10 else None
+    if moment is None:
+        return (published or "")[:10]
+    return moment.astimezone(ZoneInfo(timezone)).date().isoformat()
 
 
 class UnknownName(VeilleError):

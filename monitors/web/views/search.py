@@ -3,19 +3,17 @@ pages; the same search as `veille search` (monitors.web.search)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from crawler.core.times import iso
 from crawler.storage.engine import Database
 from monitors.rules.watchlists import RuleSet
-from monitors.service.lookback import search_articles
+from monitors.service.lookback import day_begins, search_articles
 from monitors.web import reading
 from monitors.web.i18n_errors import error_text
 from monitors.web.reader import language
@@ -47,10 +45,7 @@ def day_start(value: str | None, what: str, timezone: str) -> str | None:
         day = date.fromisoformat(value.strip())
     except ValueError:
         raise ValueError(f"{what} {value!r} is not a date (YYYY-MM-DD)") from None
-    try:
-        return iso(datetime.combine(day, time(), tzinfo=ZoneInfo(timezone)))
-    except OverflowError:  # 0001-01-01 east of UTC begins before year 1 in UTC: before all
-        return day.isoformat()
+    return day_begins(day, timezone)
 
 
 def search_query(
