@@ -7,11 +7,13 @@ from dataclasses import asdict
 
 import click
 
+from crawler.core.errors import VeilleError
 from monitors.cli.options import (
     LIMIT,
     ROW_ID,
     existing_db,
     known_names,
+    rules_of,
     settings_of,
     watchlists_of,
 )
@@ -78,7 +80,11 @@ def alerts_list(
     from monitors.alerts.inspect import list_alerts
 
     db = existing_db(ctx)
-    known_names(db, watchlist=watchlist)
+    try:
+        rule_set = rules_of(ctx) if watchlist else None
+    except VeilleError:
+        rule_set = None  # the watchlists that alerted are still known from the database
+    known_names(db, watchlist=watchlist, rules=rule_set)  # one defined, with no alert yet: none
     if as_json:
         echo_json(
             [asdict(a) for a in list_alerts(db, state, watchlist, limit)],
