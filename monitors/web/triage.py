@@ -239,7 +239,8 @@ class PeopleViews:
                     self._ensure(db, person)
                     if person != accounts.TEAM:
                         accounts.set_email(db, person, form.get("email"))
-                    accounts.set_follows(db, person, follows, known)
+                    if rule_set is not None:  # unread, the file listed nothing to tick:
+                        accounts.set_follows(db, person, follows, known)  # all kept
                 message = labels["account_saved"]
             except VeilleError as exc:
                 error = error_text(str(exc), self.language(request))
