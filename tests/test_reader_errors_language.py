@@ -144,3 +144,21 @@ def test_the_rule_tests_refusals_are_in_the_pages_language(location):
             status, page = client.post(f"{base}{page_of}{lang}", {"url": url})
             found = re.search(r'<p class="bad">(.*?)</p>', page, re.S)
             assert status == 200 and found and found[1].startswith(words), (lang, url, page[-999:])
+
+
+def test_a_search_page_past_the_last_leads_back_to_the_first(location):
+    """A search's page past its last (an old or edited link): it said « Aucun résultat. » for a
+    search that has results, with a link to the page before, as empty."""
+    value = base64.b64encode(f"salma:{PASSWORD}".encode()).decode()
+    client = FormClient({"Authorization": f"Basic {value}"})
+    with serving(location) as base:
+        status, page = client.get(f"{base}/search?q=cloud&page=7")
+        assert status == 200 and "Aucun résultat." not in page
+        assert (
+            'Plus de résultat à cette page : la recherche en compte moins. <a href="/search?q=cloud">'
+            "première page</a>" in page
+        )
+        status, page = client.get(f"{base}/search?q=cloud&lang=ar&page=7")
+        assert 'لا مزيد من النتائج في هذه الصفحة: نتائج البحث أقل. <a href="/search?q=cloud' in page
+        status, page = client.get(f"{base}/search?q=introuvable&lang=fr")
+        assert status == 200 and "Aucun résultat." in page and "première page" not in page

@@ -90,6 +90,8 @@ LABELS: dict[str, dict[str, str]] = {
         "bad_page": "Ce lien de page n'est pas valide (modifié ou coupé) : revenez à la première "
         "page de la liste.",
         "no_results": "Aucun résultat.",
+        "past_last_page": "Plus de résultat à cette page : la recherche en compte moins.",
+        "first_page": "première page",
         "last_success": "Dernier succès",
         "last_crawl": "Dernière exploration",
         "errors": "Erreurs",
@@ -208,6 +210,8 @@ LABELS: dict[str, dict[str, str]] = {
         "bad_page": "This page link is not valid (edited or cut short): go back to the list's "
         "first page.",
         "no_results": "No results.",
+        "past_last_page": "No more results on this page: the search has fewer.",
+        "first_page": "first page",
         "last_success": "Last success",
         "last_crawl": "Last crawl",
         "errors": "Errors",

@@ -117,5 +117,6 @@ def search_page(reader: Reader, request: Request) -> HTMLResponse:
         page_number=page_number,
         previous_query=urlencode(base | {"page": page_number - 1}) if page_number > 1 else None,
         next_query=urlencode(base | {"page": page_number + 1}) if more else None,
+        first_query=urlencode(base),  # from a page past the last (an old link, an edited one)
         feed_query=urlencode({k: v for k, v in base.items() if k != "lang"}),
     )
