@@ -102,6 +102,18 @@ def list_users(ctx: click.Context, as_json: bool) -> None:
         return
     from tabulate import tabulate
 
+    try:  # a follow of a watchlist deleted since is said so (it alerts nobody any more)
+        defined: set[str] | None = {w.name for w in rules_of(ctx).watchlists}
+    except VeilleError:
+        defined = None  # the file unread: the follows as stored
+
+    def follows(names: list[str]) -> str:
+        return ", ".join(
+            f"{name} (not in the watchlists file)" if defined is not None and name not in defined
+            else name
+            for name in names
+        )  # fmt: skip
+
     echo(
         tabulate(
             [
@@ -109,7 +121,7 @@ def list_users(ctx: click.Context, as_json: bool) -> None:
                     r["name"],
                     r["email"] or "",
                     r["login"],
-                    ", ".join(r["follows"]),
+                    follows(r["follows"]),
                     r["last_visit"] or "",
                 )
                 for r in rows
