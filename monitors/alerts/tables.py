@@ -13,6 +13,19 @@ SQL_MODULES = ("store",)
 # `veille db copy` copies their table and lets the triggers fill them (crawler.storage.copy).
 KEPT_BY_TRIGGERS = ("watchlist_counts",)
 
+# Why each stored match raised no alert, as `veille status` worked it out before the match step
+# stored it (steps 0030_matches_not_alerted and, on PostgreSQL, 0007_matches_not_alerted).
+_NOT_ALERTED_BACKFILL = r"""
+        UPDATE matches SET not_alerted = CASE
+            WHEN EXISTS (SELECT 1 FROM articles a JOIN alerts s ON s.story_id = a.story_id
+                         WHERE a.id = matches.article_id AND s.watchlist = matches.watchlist)
+              OR EXISTS (SELECT 1 FROM articles a JOIN articles sa ON sa.story_id = a.story_id
+                         JOIN alerts s ON s.article_id = sa.id
+                         WHERE a.id = matches.article_id AND s.watchlist = matches.watchlist)
+            THEN 'story-alerted' ELSE 'too-old' END
+        WHERE NOT EXISTS (SELECT 1 FROM alerts al WHERE al.match_id = matches.id);
+"""
+
 # (name, SQL): each runs once, in order, recorded in _sqlite_migrations under OWNER.
 STEPS: list[tuple[str, str]] = [
     # Matches of watchlists, the alerts they raise and one delivery per channel: the outbox.
@@ -147,14 +160,9 @@ STEPS: list[tuple[str, str]] = [
         "0030_matches_not_alerted",
         r"""
         ALTER TABLE matches ADD COLUMN not_alerted TEXT;
-        UPDATE matches SET not_alerted = CASE
-            WHEN EXISTS (SELECT 1 FROM articles a JOIN alerts s ON s.story_id = a.story_id
-                         WHERE a.id = matches.article_id AND s.watchlist = matches.watchlist)
-              OR EXISTS (SELECT 1 FROM articles a JOIN articles sa ON sa.story_id = a.story_id
-                         JOIN alerts s ON s.article_id = sa.id
-                         WHERE a.id = matches.article_id AND s.watchlist = matches.watchlist)
-            THEN 'story-alerted' ELSE 'too-old' END
-        WHERE NOT EXISTS (SELECT 1 FROM alerts al WHERE al.match_id = matches.id);
+        """
+        + _NOT_ALERTED_BACKFILL
+        + r"""
         DROP INDEX IF EXISTS matches_matched_watchlist;
         CREATE INDEX IF NOT EXISTS matches_not_alerted
             ON matches(matched_at, not_alerted) WHERE not_alerted IS NOT NULL;
@@ -272,14 +280,9 @@ POSTGRES_STEPS: list[tuple[str, str]] = [
         "0007_matches_not_alerted",
         r"""
         ALTER TABLE matches ADD COLUMN not_alerted TEXT;
-        UPDATE matches SET not_alerted = CASE
-            WHEN EXISTS (SELECT 1 FROM articles a JOIN alerts s ON s.story_id = a.story_id
-                         WHERE a.id = matches.article_id AND s.watchlist = matches.watchlist)
-              OR EXISTS (SELECT 1 FROM articles a JOIN articles sa ON sa.story_id = a.story_id
-                         JOIN alerts s ON s.article_id = sa.id
-                         WHERE a.id = matches.article_id AND s.watchlist = matches.watchlist)
-            THEN 'story-alerted' ELSE 'too-old' END
-        WHERE NOT EXISTS (SELECT 1 FROM alerts al WHERE al.match_id = matches.id);
+        """
+        + _NOT_ALERTED_BACKFILL
+        + r"""
         DROP INDEX matches_matched_watchlist;
         CREATE INDEX matches_not_alerted
             ON matches(matched_at, not_alerted) WHERE not_alerted IS NOT NULL;
