@@ -7,6 +7,7 @@ database gets its dates in that spelling when it is opened. On SQLite and Postgr
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import urllib.parse
 import urllib.request
@@ -50,6 +51,9 @@ STORED = [
         ("  ", None),
         (None, None),
         ("hier", "hier"),  # not a date: kept as given
+        # in year 10000 in UTC, past the calendar: kept as given, not an OverflowError
+        ("9999-12-31T23:30:00-01:00", "9999-12-31T23:30:00-01:00"),
+        ("0001-01-01T00:30:00+01:00", "0001-01-01T00:30:00+01:00"),
     ],
 )
 def test_a_date_has_one_stored_spelling(written, stored):
@@ -141,3 +145,31 @@ def _as_before(location: str, engine: str) -> None:
 def test_an_older_database_gets_its_dates_in_the_one_spelling(location, engine):
     _as_before(location, engine)
     assert _stored(location) == STORED  # the migration ran at the open
+
+
+FAR = "9999-12-31T23:30:00-01:00"  # year 10000 in UTC: no datetime holds it
+
+
+def test_a_date_past_the_calendar_in_utc_is_kept_as_written(location, engine, tmp_path):
+    """A date whose moment in UTC falls outside the calendar (a placeholder of year 9999 west of
+    UTC, as a page or an import file may write it) is kept as written: its conversion raised
+    OverflowError, so an older database holding one could not be opened any more (the step
+    failed at every open, every command a traceback) and veille import stopped at it."""
+    _as_before(location, engine)
+    db = store.open_database(location)
+    try:
+        with db.transaction():
+            db.execute(
+                "UPDATE articles SET published = ? WHERE url = ?",
+                (FAR, "https://example.ma/article-0"),
+            )
+    finally:
+        db.close()
+    assert _stored(location) == [FAR, *STORED[1:]]  # the migration ran at the open
+    fresh = store.open_database(tmp_path / "fresh.db")
+    try:
+        far = dataclasses.replace(_records()[0], published=FAR)
+        import_records(fresh, [far], alerts=False)
+        assert fresh.execute("SELECT published FROM articles").fetchall() == [(FAR,)]
+    finally:
+        fresh.close()

@@ -35,7 +35,8 @@ def stored_date(value: str | None) -> str | None:
     « 2026-11-20T22:05:00Z » (kept as written, it sorted an hour late and fell in the next day);
     a date without a time of day, or at midnight, which is how pages write a day alone, as that
     day (YYYY-MM-DD), so it still reads as a day and not as a moment. A value that is not an
-    ISO 8601 date is kept as given, blanks around it taken off."""
+    ISO 8601 date, or whose moment in UTC falls outside the calendar (« 9999-12-31T23:30:00-01:00 »
+    is in year 10000 there), is kept as given, blanks around it taken off."""
     if value is None or not value.strip():
         return None
     text = value.strip()
@@ -43,5 +44,8 @@ def stored_date(value: str | None) -> str | None:
     if when is None:
         return text
     if _TIME_OF_DAY.search(text) and (when.hour, when.minute) != (0, 0):
-        return iso(when)
+        try:
+            return iso(when)
+        except OverflowError:
+            return text
     return when.date().isoformat()
