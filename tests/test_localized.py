@@ -44,7 +44,8 @@ def test_a_timestamp_in_each_language_and_time_zone():
 def test_a_date_is_shown_as_precisely_as_it_is_known():
     assert format_when("2026-11-21", "fr") == "21 nov. 2026"  # not "00:00" or "01:00"
     assert format_when("2026-11-21T00:00:00", "en") == "21 Nov 2026"
-    assert format_when("2025-01-01", "ar") == "2025"  # a year-only date, as guessers give it
+    assert format_when("2025-01-01", "ar") == "1 يناير 2025"  # a day stored alone, 1 January too
+    assert format_when("2025-01-01T00:00:00", "ar") == "2025"  # a guesser's year, as written
     assert format_when("", "fr") is None and format_when("hier", "fr") == "hier"
 
 

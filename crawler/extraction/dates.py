@@ -64,17 +64,50 @@ def parse_date(value: str | None) -> datetime | None:
 
 
 def precision_of(value: str) -> Precision:
-    """How precise a date string is. Date guessers return midnight on 1 January when they only
-    found a year, so that is read as a year, not as a day."""
+    """How precise a date is as a page, a feed or a date guesser writes it (see stored_precision
+    for a stored date): a time of day at midnight, on the writer's clock, is how a day alone is
+    written, and date guessers return midnight on 1 January, without a zone, when they only
+    found a year, so that is read as a year. A date that gives its zone (« Z », « +01:00 ») is
+    no guess: a feed's or a page's midnight on 1 January is that day."""
     when = parse_date(value)
     if when is None:
         return "year"
-    has_time = bool(re.search(r"T\d{2}:\d{2}", value)) and (when.hour, when.minute) != (0, 0)
+    has_time = bool(_TIME_OF_DAY.search(value)) and (when.hour, when.minute) != (0, 0)
     if has_time:
         return "time"
-    if (when.month, when.day) == (1, 1):
+    if (when.month, when.day) == (1, 1) and not _ZONE.search(value.strip()):
         return "year"
     return "day"
+
+
+# A time of day after the date, « T » or a space before it, as crawler.core.times.stored_date
+# reads it (it stores « 2026-11-20 10:00 » as a moment).
+_TIME_OF_DAY = re.compile(r"\d[T ]\d{2}:\d{2}")
+# A zone written after a time of day: « Z », « +01:00 », « -0500 ».
+_ZONE = re.compile(r"\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}:?\d{2})$")
+# The two spellings of a stored date (crawler.core.times.stored_date): a moment in UTC, a day.
+_STORED_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
+_STORED_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def stored_precision(value: str) -> Precision:
+    """How precise a stored date is, read from the spelling storing gives every date
+    (crawler.core.times.stored_date): a moment in UTC (« 2023-11-01T00:00:00Z ») is a time,
+    whatever hour it reads, since storing writes a time of day only for a moment; a day alone
+    (« 2026-01-01 ») is a day, 1 January too. precision_of reads dates as they are written,
+    where midnight is a day and midnight on 1 January a year: on a stored date, an article
+    written at 01:00 in Casablanca (« 2023-11-01T01:00:00+01:00 ») read as a day, and one of
+    1 January as a year alone. No stored date is a year: choose_published keeps none, and a
+    guesser's year stored by an import is its 1 January. Any other spelling (a value not
+    stored, not a date) is read as written, by precision_of; the other timestamps veille
+    writes (a fetch, a match) are moments in the stored spelling."""
+    text = value.strip()
+    if parse_date(text) is not None:
+        if _STORED_MOMENT.fullmatch(text):
+            return "time"
+        if _STORED_DAY.fullmatch(text):
+            return "day"
+    return precision_of(text)
 
 
 def found(value: str | None, origin: str) -> FoundDate | None:

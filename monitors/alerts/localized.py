@@ -17,7 +17,7 @@ from babel import Locale
 from babel.dates import format_date, format_time
 from babel.numbers import format_decimal
 
-from crawler.extraction.dates import parse_date, precision_of
+from crawler.extraction.dates import parse_date, stored_precision
 from monitors.alerts.policy import DEFAULT_TIMEZONE
 
 LOCALES = {"fr": "fr_MA", "en": "en_GB", "ar": "ar_MA"}
@@ -42,15 +42,17 @@ def _zone(name: str) -> tzinfo:
 def format_when(
     value: str | None, lang: str | None, timezone: str = DEFAULT_TIMEZONE
 ) -> str | None:
-    """An ISO 8601 date or timestamp as `lang` writes it in `timezone` (None when empty;
-    the value itself when it is not a date)."""
+    """A stored date (crawler.core.times.stored_date) as `lang` writes it in `timezone`: a
+    moment in that zone, a day as its day (None when empty; the value itself when it is not a
+    date). Its precision is the stored spelling's (stored_precision): « 2023-11-01T00:00:00Z »
+    is 01:00 in Casablanca, not the day."""
     if not value:
         return None
     when = parse_date(value)
     if when is None:
         return value
     locale = _locale(lang)
-    precision = precision_of(value)
+    precision = stored_precision(value)
     if precision == "year":
         return format_date(when.date(), "y", locale=locale)
     if precision == "day":
@@ -69,7 +71,7 @@ def format_day(value: str | None, lang: str | None, timezone: str = DEFAULT_TIME
     when = parse_date(value)
     if when is None:
         return value
-    if precision_of(value) == "time":
+    if stored_precision(value) == "time":
         when = when.astimezone(_zone(timezone))
     locale = _locale(lang)
     return format_date(when.date(), _length(locale), locale=locale)

@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import math
 import random
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 from crawler.core.counts import SourceCounts
 from crawler.core.times import iso, parse_timestamp
-from crawler.extraction.dates import parse_date
+from crawler.extraction.dates import parse_date, stored_precision
 from crawler.storage import store as crawler_store
 from crawler.storage.engine import Database
 from monitors.service import store as service_store
@@ -164,7 +163,6 @@ def next_pace(
 
 
 _RATES: dict[tuple[str, str], tuple[datetime, list[float] | None]] = {}
-_TIME_OF_DAY = re.compile(r"\d[T ]\d{2}:\d{2}")
 
 
 def publication_moment(published: str | None, fetched_at: str | None) -> datetime | None:
@@ -173,9 +171,9 @@ def publication_moment(published: str | None, fetched_at: str | None) -> datetim
     nothing of the hour. An article without a publication date counts when it was fetched."""
     if published:
         when = parse_date(published)
-        # As crawler.extraction.dates.precision_of, a space before the time accepted too: a
-        # midnight is what a date without time becomes when written as a timestamp.
-        if when is None or not _TIME_OF_DAY.search(published) or (when.hour, when.minute) == (0, 0):
+        # Read as stored (stored_precision): « 2023-11-01T00:00:00Z » is 01:00 in Casablanca,
+        # written « 2023-11-01T01:00:00+01:00 », not a day.
+        if when is None or stored_precision(published) != "time":
             return None
     else:
         when = parse_timestamp(fetched_at) if fetched_at else None
