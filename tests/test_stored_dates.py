@@ -173,3 +173,31 @@ def test_a_date_past_the_calendar_in_utc_is_kept_as_written(location, engine, tm
         assert fresh.execute("SELECT published FROM articles").fetchall() == [(FAR,)]
     finally:
         fresh.close()
+
+
+def test_a_moment_past_the_calendar_in_the_readers_zone_is_shown(tmp_path):
+    """An article dated in the last hour of 9999 in UTC (an import's placeholder: the crawl
+    keeps no date so far ahead) is in year 10000 in Casablanca: the reader's search page and
+    article page answered 500, veille search stopped with a traceback, and an alert naming its
+    date could not be written (OverflowError). It is shown on its stored day."""
+    from click.testing import CliRunner
+
+    from monitors.alerts.localized import format_day, format_when
+    from monitors.cli import cli
+
+    path = tmp_path / "v.db"
+    db = store.open_database(path)
+    try:
+        far = dataclasses.replace(_records()[0], published="9999-12-31T23:30:00Z")
+        import_records(db, [far], alerts=False)
+        (article,) = db.execute("SELECT id FROM articles").fetchall()
+    finally:
+        db.close()
+    printed = CliRunner().invoke(cli, ["--db", str(path), "search", "ministère"])
+    assert printed.exit_code == 0, printed.output
+    assert f"9999-12-31  exemple  {far.title}" in printed.stdout
+    assert "9999" in format_when(far.published, "fr") and "9999" in format_day(far.published, "ar")
+    with serving(path) as base:
+        assert found(base) == [far.title]
+        with urllib.request.urlopen(f"{base}/articles/{article[0]}", timeout=30) as response:
+            assert response.status == 200

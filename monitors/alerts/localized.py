@@ -9,7 +9,7 @@ precisely as it is known: a date without a time is shown as a date, not as midni
 
 from __future__ import annotations
 
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -57,7 +57,7 @@ def format_when(
         return format_date(when.date(), "y", locale=locale)
     if precision == "day":
         return format_date(when.date(), _length(locale), locale=locale)
-    local = when.astimezone(_zone(timezone))
+    local = _in_zone(when, timezone)
     day = format_date(local.date(), _length(locale), locale=locale)
     time = format_time(local, "HH:mm", locale=locale)
     pattern = locale.datetime_formats.get("medium", "{1} {0}")
@@ -72,9 +72,19 @@ def format_day(value: str | None, lang: str | None, timezone: str = DEFAULT_TIME
     if when is None:
         return value
     if stored_precision(value) == "time":
-        when = when.astimezone(_zone(timezone))
+        when = _in_zone(when, timezone)
     locale = _locale(lang)
     return format_date(when.date(), _length(locale), locale=locale)
+
+
+def _in_zone(when: datetime, timezone: str) -> datetime:
+    """`when` in `timezone`; as it was written when that is past the calendar there (a date of
+    9999-12-31 late in UTC, east of UTC, an import's placeholder): the page showing it, or the
+    alert naming it, would otherwise fail with OverflowError."""
+    try:
+        return when.astimezone(_zone(timezone))
+    except OverflowError:
+        return when
 
 
 def _length(locale: Locale) -> str:

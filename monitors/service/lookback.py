@@ -35,11 +35,15 @@ def day_begins(day: date, timezone: str) -> str:
 
 def local_day(published: str | None, timezone: str) -> str:
     """The day (YYYY-MM-DD) a stored date falls on in `timezone`, as the reader shows it; a
-    date stored as a day alone, as it is; '' for none."""
+    date stored as a day alone, as it is; '' for none. A moment whose day there is past the
+    calendar (9999-12-31 late in UTC, east of UTC) is on its stored day."""
     moment = parse_timestamp(published) if published and len(published) > 10 else None
     if moment is None:
         return (published or "")[:10]
-    return moment.astimezone(ZoneInfo(timezone)).date().isoformat()
+    try:
+        return moment.astimezone(ZoneInfo(timezone)).date().isoformat()
+    except OverflowError:
+        return moment.date().isoformat()
 
 
 class UnknownName(VeilleError):
