@@ -5,11 +5,15 @@ so /etc is never touched: the system folder is a temporary one."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from crawler.core.errors import VeilleError
 from monitors.cli import cli
 from monitors.service import locations
 from monitors.service.config import load_settings
@@ -177,3 +181,24 @@ def test_a_file_found_in_the_working_directory_is_named_by_its_absolute_path(tmp
     _put(tmp_path, locations.SOURCES)
     found = load_settings().sources
     assert found.is_absolute() and found == tmp_path / locations.SOURCES
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root")
+def test_a_folder_this_user_may_not_enter_is_said_not_a_traceback(monkeypatch):
+    """Run as another user with root's HOME kept (runuser -u veille veille status), the user
+    folder /root/.config/veille/ cannot be looked in: that was a PermissionError traceback."""
+    base = Path(tempfile.mkdtemp(prefix="veille-locations-", dir="/tmp"))
+    base.chmod(0o711)  # reached by anyone, as /root/.config's parents are
+    found = locations.Folders(base / "work", base / "user", base / "etc")
+    for folder in found.in_order():
+        folder.mkdir(mode=0o755)
+    found.user.chmod(0o700)  # root's own
+    os.seteuid(65534)
+    try:
+        with pytest.raises(VeilleError) as refused:
+            locations.find(locations.SOURCES, found)
+    finally:
+        os.seteuid(0)
+        shutil.rmtree(base)
+    assert f"cannot look for sources.yaml in {found.user}{os.sep}" in str(refused.value)
+    assert "--sources" in str(refused.value)

@@ -11,6 +11,7 @@ these tables (docs/storage.md).
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from datetime import timedelta
 from pathlib import Path
 from types import ModuleType
 from typing import NamedTuple
+from urllib.parse import quote
 
 from crawler.core.canonical import is_variant_url, normalize_escapes, url_key
 from crawler.core.errors import DatabaseError
@@ -151,6 +153,55 @@ def open_database(
             f"database {path} cannot be created or opened ({exc.strerror}); check the folder's "
             "permissions or give another --db"
         ) from None
+
+
+def open_database_to_read(path: str | Path) -> Database:
+    """The database for a command that only reads it (`veille status`, `veille search`): as
+    `open_database` opens it, or, when this user cannot write the SQLite file or its folder (a
+    read-only mount, a daemon's database owned by another user), a read-only connection (no WAL
+    switch, no migration) to a file an up-to-date veille already migrated: such a reader was
+    refused as if it had to write ('attempt to write a readonly database')."""
+    if is_postgres_location(path) or _writable(Path(path)):
+        return open_database(path)
+    modules = schema.owners()
+    timeout = engine.BUSY_TIMEOUT_SECONDS
+    # Without a WAL file (no writer since the last clean close), SQLite cannot read the file
+    # read-only where it may not create its WAL index ('attempt to write a readonly
+    # database'), and the file holds everything: read it as immutable. With one, a writer may
+    # be at work: read it as an ordinary reader (its WAL index exists then).
+    wal = Path(f"{path}-wal")
+    mode = "mode=ro" if wal.is_file() and wal.stat().st_size else "immutable=1"
+    try:  # the path quoted: a '#', '?' or '%' in it is the file's, not the URI's
+        conn = sqlite3.connect(
+            f"file:{quote(str(path))}?{mode}", uri=True, timeout=timeout, check_same_thread=False
+        )
+    except sqlite3.DatabaseError as exc:
+        raise explain_database_error(path, exc) from None
+    db = SQLiteDatabase(conn)
+    try:
+        conn.create_function("veille_normalize_escapes", 1, normalize_escapes, deterministic=True)
+        schema.refuse_newer(db, modules)
+        up_to_date = is_up_to_date(db, modules)
+    except BaseException as exc:
+        db.close()
+        if isinstance(exc, sqlite3.DatabaseError):
+            raise explain_database_error(path, exc) from None
+        raise
+    if not up_to_date:
+        db.close()
+        raise DatabaseError(
+            f"database {path} is read-only for this user and an older veille made it: its "
+            "tables must be brought up to date once by a user who can write it (any veille "
+            "command run as that user, e.g. the daemon), then it can be read here"
+        )
+    return db
+
+
+def _writable(path: Path) -> bool:
+    """This user may write the SQLite file and its folder (where SQLite keeps the WAL files);
+    False on a read-only mount too."""
+    effective = os.access in os.supports_effective_ids  # this process's user, as SQLite's
+    return all(os.access(p, os.W_OK, effective_ids=effective) for p in (path, path.parent))
 
 
 def _open_database(path: str | Path, owners: tuple[ModuleType, ...]) -> SQLiteDatabase:

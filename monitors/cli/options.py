@@ -70,7 +70,7 @@ def existing_db(ctx: click.Context) -> Database:
         )
     from crawler.storage import store
 
-    return store.open_database(path)
+    return store.open_database_to_read(path)
 
 
 def date_option(value: str | None, option: str) -> str | None:

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from crawler.core.errors import VeilleError
 from seeds import BUNDLED_SOURCES, BUNDLED_WATCHLISTS
 
 SOURCES = "sources.yaml"
@@ -57,7 +58,16 @@ def find(name: str, folders: Folders | None = None) -> Path | None:
     (None for the secrets file, which has none)."""
     for folder in (folders or Folders.here()).in_order():
         candidate = folder / name
-        if candidate.is_file():
+        try:
+            found = candidate.is_file()
+        except PermissionError:  # is_file() says False only of what is not there
+            raise VeilleError(
+                f"cannot look for {name} in {folder}{os.sep}: this user may not enter that "
+                f"folder; name the file with --{name.split('.')[0]} (or "
+                "VEILLE_SOURCES/VEILLE_WATCHLISTS/VEILLE_SECRETS), or set HOME (and "
+                "XDG_CONFIG_HOME) to this user's own folder"
+            ) from None
+        if found:
             # absolute: crawl processes and messages name the same file whatever their folder
             return candidate.absolute()
     return BUNDLED[name]

@@ -1,0 +1,115 @@
+"""The commands that only read the database read one this user may not write: a database on a
+read-only mount, or the daemon's, owned by the user it runs as, that another user may read."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from crawler.storage import store
+from crawler.storage.importer import ImportRecord, import_records
+from monitors.cli import cli
+
+pytestmark = pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root, to read as nobody"
+)
+
+READING = [
+    ["status"],
+    ["search", "souverain"],
+    ["stories"],
+    ["export", "--format", "jsonl"],
+    ["alerts", "list"],
+]
+
+
+@pytest.fixture
+def readable_folder(monkeypatch):
+    """A folder of root's (mode 755) that nobody may read but not write, as HOME too (no
+    configuration of root's is looked in)."""
+    folder = Path(tempfile.mkdtemp(prefix="veille-ro-", dir="/tmp"))
+    folder.chmod(0o755)
+    monkeypatch.setenv("HOME", str(folder))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(folder))
+    yield folder
+    shutil.rmtree(folder)
+
+
+def _database(path: Path) -> Path:
+    db = store.open_database(path)
+    import_records(
+        db,
+        [
+            ImportRecord(
+                1,
+                "https://fr.le360.ma/tech/cloud-souverain_1/",
+                "Le cloud souverain marocain accueillera les données des administrations, "
+                "annonce le ministère de la Transition numérique dans un communiqué.",
+                "le360",
+                "Cloud souverain",
+                "2020-01-15T10:00:00Z",
+                "fr",
+            )
+        ],
+    )
+    db.close()  # a clean close: no WAL file is left beside it
+    path.chmod(0o644)
+    return path
+
+
+def _as_nobody(args: list[str]):
+    os.setegid(65534)
+    os.seteuid(65534)
+    try:
+        return CliRunner().invoke(cli, args)
+    finally:
+        os.seteuid(0)
+        os.setegid(0)
+
+
+@pytest.mark.parametrize("command", READING, ids=lambda c: " ".join(c[:2]))
+def test_a_database_this_user_may_read_but_not_write_is_read(readable_folder, command):
+    """It was refused: 'database … is read-only (attempt to write a readonly database)'."""
+    path = _database(readable_folder / "veille.db")
+    copy = readable_folder / "copy" / "veille.db"
+    copy.parent.mkdir()
+    shutil.copy(path, copy)
+    warm = CliRunner().invoke(cli, ["--db", str(copy), *command])  # imports made as root
+    assert warm.exit_code == 0, warm.output
+    before = sorted(p.name for p in readable_folder.iterdir())
+    assert "veille.db-wal" not in before  # the daemon stopped: SQLite's WAL index is to make
+    result = _as_nobody(["--db", str(path), *command])
+    assert result.exit_code == 0, result.output
+    assert result.output == warm.output
+    assert sorted(p.name for p in readable_folder.iterdir()) == before
+
+
+def test_it_is_read_while_a_writer_has_its_wal_open(readable_folder):
+    path = _database(readable_folder / "veille.db")
+    writer = store.open_database(path)
+    with writer.transaction():
+        writer.execute("UPDATE articles SET title = 'Cloud souverain national'")
+    try:
+        result = _as_nobody(["--db", str(path), "search", "souverain"])
+    finally:
+        writer.close()
+    assert result.exit_code == 0, result.output
+    assert "Cloud souverain national" in result.output
+
+
+def test_one_an_older_veille_made_is_said_to_need_its_owner(readable_folder):
+    path = _database(readable_folder / "veille.db")
+    db = store.open_database(path)
+    with db.transaction():  # the last step undone, as if made before it
+        db.execute(
+            "DELETE FROM _sqlite_migrations WHERE rowid = (SELECT max(rowid) FROM _sqlite_migrations)"
+        )
+    db.close()
+    result = _as_nobody(["--db", str(path), "status"])
+    assert result.exit_code == 2, result.output
+    assert "read-only for this user and an older veille made it" in result.output
