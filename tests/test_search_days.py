@@ -121,3 +121,30 @@ def test_the_command_lines_days_are_the_readers(location, monkeypatch):
     monkeypatch.setenv("VEILLE_WEB_TIMEZONE", "UTC")
     assert titles("--since", "2026-12-06") == [marrakech]
     assert f"2026-12-05  exemple  {rabat}" in CliRunner().invoke(cli, base).stdout
+
+
+def test_a_search_longer_than_the_limit_is_refused_in_the_users_language(location):
+    """A search has at most 1,000 characters and 100 words, on the command line and in the
+    reader, on both engines: a text pasted in the box (2,000 Arabic words) ran for seconds."""
+    from click.testing import CliRunner
+
+    from monitors.cli import cli
+
+    pasted = " ".join(["الوزارة"] * 2000)
+    at_the_limit = " ".join(["ministère"] * 100)
+    refused = CliRunner().invoke(cli, ["--db", str(location), "search", pasted])
+    assert refused.exit_code == 2, refused.output
+    assert "the search is too long (15999 characters, 2000 words)" in refused.output
+    assert "at most 1000 characters and 100 words" in refused.output
+    held = CliRunner().invoke(cli, ["--db", str(location), "search", at_the_limit, "--json"])
+    assert held.exit_code == 0, held.output
+    assert len(json.loads(held.stdout)) == 3
+    with serving(location) as base:
+        for lang, words in (
+            ("fr", "la recherche est trop longue (15999 caractères, 2000 mots)"),
+            ("ar", "البحث طويل جدا (15999 حرفا، 2000 كلمة)"),
+        ):
+            query = urllib.parse.urlencode({"q": pasted, "lang": lang})
+            with urllib.request.urlopen(f"{base}/search?{query}", timeout=30) as response:
+                assert response.status == 200 and words in response.read().decode()
+        assert found(base, q=at_the_limit) == list(PUBLISHED)

@@ -91,6 +91,13 @@ _SENTENCES: list[tuple[str, str, str]] = [
         "توقف البحث عند الحد الزمني للقارئ: ابحث عن كلمات أو عبارات أقل، أو ضيّقه "
         "(مصدر، لغة، تواريخ)",
     ),
+    (
+        r"the search is too long \((\d+) characters, (\d+) words\): at most (\d+) characters "
+        r"and (\d+) words; keep the words that matter most",
+        "la recherche est trop longue ({0} caractères, {1} mots) : au plus {2} caractères et "
+        "{3} mots ; gardez les mots qui comptent le plus",
+        "البحث طويل جدا ({0} حرفا، {1} كلمة): {2} حرف و{3} كلمة على الأكثر؛ احتفظ بالكلمات الأهم",
+    ),
     (r"search failed: (.+)", "la recherche a échoué : {0}", "فشل البحث: {0}"),
     (
         r"the search holds a NUL character \(%00\), which no text has: remove it",
