@@ -198,13 +198,17 @@ def _vector_as_it_was(t: terms.StoryTerms, idf) -> dict[str, float]:
 
 
 def _cosine_as_it_was(va: dict[str, float], vb: dict[str, float]) -> float:
-    dot = sum(weight * vb[term] for term, weight in va.items() if term in vb)
-    norm = math.sqrt(sum(w * w for w in va.values())) * math.sqrt(sum(w * w for w in vb.values()))
+    # Sums added exactly (fsum), as since they no longer follow the hash seed's order
+    # (tests/test_story_hash_seed.py).
+    dot = math.fsum(weight * vb[term] for term, weight in va.items() if term in vb)
+    norm = math.sqrt(math.fsum(w * w for w in va.values())) * math.sqrt(
+        math.fsum(w * w for w in vb.values())
+    )
     return dot / norm if norm else 0.0
 
 
 def _unit(vector: dict[str, float]) -> dict[str, float]:
-    norm = math.sqrt(sum(w * w for w in vector.values()))
+    norm = math.sqrt(math.fsum(w * w for w in vector.values()))
     return {t: w / norm for t, w in vector.items()} if norm else vector
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import cast
@@ -253,7 +254,8 @@ def _rewritten_story(
     )
     # Worth verifying: articles sharing a few words and a fair share of the article's weight
     # (most articles of a window share a word or two with any other, and are cheaply left out).
-    enough = CANDIDATE_SHARE * sum(weight.values())
+    # (`weight` follows own_terms' frozenset order, which the hash seed decides: added exactly.)
+    enough = CANDIDATE_SHARE * math.fsum(weight.values())
     # The largest share first, then the latest ((share, id) pairs sorted in C, highest first).
     ranked = [
         a
@@ -386,7 +388,7 @@ def _bridges(own: StoryTerms, other: StoryTerms, idf: dict[str, float]) -> tuple
     figures = shared_figures(own.figures, other.figures | other.counts)
     figures |= shared_figures(own.counts, other.figures)
     shared += [f"#{f}" for f in figures]
-    weight = sum(idf.get(term, 0.0) for term in shared)
+    weight = math.fsum(idf.get(term, 0.0) for term in shared)  # sets' order: added exactly
     return len(shared) + len(sounds), weight + SOUND_RARITY * len(sounds)
 
 

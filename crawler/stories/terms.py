@@ -388,18 +388,20 @@ def _figure_keys(terms: StoryTerms) -> tuple[str, ...]:
 
 
 def _cosine(va: dict[str, float], norm_a: float, vb: dict[str, float], norm_b: float) -> float:
-    # The products of the terms both use, added in va's order (iterated in C: map, filter), over
-    # the product of the norms (each the square root of its vector's squares, `_norm`): the same
-    # operations in the same order as a loop.
+    # The products of the terms both use (iterated in C: map, filter), over the product of the
+    # norms (`_norm`). A vector's order is its words' frozenset order, which Python's hash seed
+    # decides: fsum adds them exactly, so the cosine is the same float in every process (with
+    # `sum` its last bit followed the seed, and a decision at a threshold could follow it too).
     common = list(filter(vb.__contains__, va))
-    dot = sum(map(mul, map(va.__getitem__, common), map(vb.__getitem__, common)))
+    dot = math.fsum(map(mul, map(va.__getitem__, common), map(vb.__getitem__, common)))
     norm = norm_a * norm_b
     return dot / norm if norm else 0.0
 
 
 def _norm(vector: dict[str, float]) -> float:
-    """The vector's length: the square root of its squared weights added in its order."""
-    return math.sqrt(sum(map(mul, vector.values(), vector.values())))
+    """The vector's length: the square root of its squared weights added exactly (fsum: the
+    same float whatever the vector's order, which the hash seed decides)."""
+    return math.sqrt(math.fsum(map(mul, vector.values(), vector.values())))
 
 
 # Vectors already weighted in one comparison (one idf), with their norms, by the id of their terms
