@@ -9,7 +9,7 @@ import logging
 import re
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from urllib.parse import unquote, urljoin, urlsplit
 
 import feedparser
@@ -94,12 +94,46 @@ def _add_entry(result: Discovery, base_url: str, entry: FeedEntry) -> None:
         return
     published = modified = None
     if entry.published:
-        published = time.strftime("%Y-%m-%dT%H:%M:%SZ", entry.published)
+        published = feed_moment(entry.published, entry.published_written)
     if entry.updated:
         modified = time.strftime("%Y-%m-%dT%H:%M:%SZ", entry.updated)
     url = _resolved(result, base_url, href)
     if url is not None:
         result.links.append(Link(url, entry.title, published, modified))
+
+
+# The time of day a feed writes after its date: « 01:00:00 +0100 », « T01:00:00+01:00 ».
+_CLOCK = re.compile(r"(?<!\d)([01]?\d|2[0-3]):([0-5]\d)(?!\d)")
+# « 12:00 AM »: a twelve-hour clock, whose midnight reads 12:00.
+_HALF_DAY = re.compile(r"\d\s*[AaPp]\.?[Mm]\b")
+
+
+def feed_moment(parsed: time.struct_time, written: str | None) -> str:
+    """A feed's date as discovery hands it on: the moment in UTC as feedparser reads it
+    (« 2026-11-01T09:30:00Z »), or, when that falls at 00:00 UTC while the feed wrote another
+    time of day, the same moment at the clock the feed wrote. « Sun, 01 Nov 2026 01:00:00
+    +0100 » (01:00 in Casablanca in winter) is « 2026-11-01T01:00:00+01:00 »: in UTC it read as
+    midnight, which is how a day alone is written (crawler.extraction.dates.precision_of), and
+    the article was stored with its day only (and on 1 January not at all, read as a year). A
+    feed's own midnight (« 00:00:00 GMT ») stays a day."""
+    utc = time.strftime("%Y-%m-%dT%H:%M:%SZ", parsed)
+    clock = _CLOCK.search(written or "")
+    if (
+        (parsed.tm_hour, parsed.tm_min) != (0, 0)
+        or clock is None
+        or _HALF_DAY.search(written or "")
+    ):
+        return utc
+    minutes = int(clock[1]) * 60 + int(clock[2])
+    if minutes == 0:
+        return utc
+    # The feed's clock is ahead of UTC (east) or behind it (west, the day before).
+    offset = timedelta(minutes=minutes if minutes <= 12 * 60 else minutes - 24 * 60)
+    try:
+        moment = datetime(*parsed[:6], tzinfo=UTC)
+        return moment.astimezone(timezone(offset)).isoformat()
+    except (ValueError, OverflowError):  # a leap second, the calendar's last day
+        return utc
 
 
 def _parse_feed_with_feedparser(body: bytes, base_url: str, content_type: str) -> Discovery:
@@ -115,6 +149,7 @@ def _parse_feed_with_feedparser(body: bytes, base_url: str, content_type: str) -
             entry.get("title"),
             entry.get("published_parsed") or None,
             updated or None,
+            entry.get("published") or None,
         )
         _add_entry(result, base_url, found)
     if parsed.bozo and _is_soft(parsed.get("bozo_exception")) and parsed.get("version"):

@@ -30,12 +30,15 @@ from feedparser.urls import _urljoin, make_safe_absolute_uri
 @dataclass(frozen=True)
 class FeedEntry:
     """What discovery reads of one entry: feedparser's `link or id`, `title`, and the parsed
-    publication and modification dates (None when absent, or when feedparser gives none)."""
+    publication and modification dates (None when absent, or when feedparser gives none), with
+    the publication date as the feed wrote it (its time of day and zone, which the parsed UTC
+    date no longer tells)."""
 
     href: str | None
     title: str | None
     published: time.struct_time | None
     updated: time.struct_time | None
+    published_written: str | None = None
 
 
 class NotPlain(Exception):
@@ -370,7 +373,8 @@ class _Reader:
                 if is_link:
                     fields.setdefault("link", output)
             elif name in _PUBLISHED:
-                fields["published"] = _parse_date(_fix(_text(child).strip()))
+                fields["published_written"] = _fix(_text(child).strip())
+                fields["published"] = _parse_date(fields["published_written"])
             elif name in _UPDATED:
                 fields["updated"] = _parse_date(_fix(_text(child).strip()))
             elif name == "author":
@@ -387,6 +391,7 @@ class _Reader:
                 str(title) if title is not None else None,
                 fields.get("published") or None,  # type: ignore[arg-type]
                 fields.get("updated") or None,  # type: ignore[arg-type]
+                fields.get("published_written") or None,  # type: ignore[arg-type]
             )
         )
 
