@@ -94,14 +94,24 @@ class ArticleRow(NamedTuple):
     language: str | None
 
 
-def stored_articles(db: Database, since: str | None = None) -> Iterator[ArticleRow]:
+def stored_articles(
+    db: Database, since: str | None = None, since_day: str | None = None
+) -> Iterator[ArticleRow]:
     """Every stored article (published, else fetched, since `since`), newest first, read as
-    the caller goes."""
+    the caller goes. `since` is a day (YYYY-MM-DD) or the moment one begins in a time zone
+    (stored UTC text, « 2026-12-05T23:00:00Z » for the 6th in Casablanca), that day then given
+    as `since_day`: an article dated by a day alone is compared with the day, since « 2026-12-06 »
+    sorts before « 2026-12-06T00:00:00Z » and after « 2026-12-05T23:00:00Z » (in UTC and west
+    of it, the day's own articles were left out)."""
     sql = "SELECT id, source, published, title, url, text, language FROM articles"
     params: dict[str, object] = {}
     if since:
-        sql += " WHERE coalesce(published, fetched_at) >= :since"
+        sql += " WHERE (coalesce(published, fetched_at) >= :since"
         params["since"] = since
+        if since_day:
+            sql += " OR (length(published) = 10 AND published >= :since_day)"
+            params["since_day"] = since_day
+        sql += ")"
     sql += " ORDER BY coalesce(published, fetched_at) DESC"
     for row in db.execute(sql, params):
         yield ArticleRow(*row)

@@ -12,6 +12,7 @@ from monitors.cli.options import (
     allowed_networks,
     config_of,
     date_option,
+    day_option,
     existing_db,
     fetch_timeout_option,
     rules_of,
@@ -208,7 +209,11 @@ def rules_test(
 
 @rules.command("backtest")
 @click.argument("watchlist")
-@click.option("--since", help="Only articles published on or after this date (YYYY-MM-DD).")
+@click.option(
+    "--since",
+    help="Only articles published on or after this day (YYYY-MM-DD), in the team's time zone "
+    "(VEILLE_WEB_TIMEZONE), as veille search's.",
+)
 @click.option(
     "--show",
     type=click.IntRange(0, LIMIT_MAX),
@@ -224,14 +229,17 @@ def rules_backtest(
     """Run WATCHLIST over the stored articles and list what it would have alerted on (sends nothing)."""
     from monitors.alerts.outbox import describe_hits
     from monitors.service.backtest import backtest_watchlist
+    from monitors.service.lookback import local_day
 
     settings = settings_of(ctx)
     rule_set = rules_of(ctx)
     db = existing_db(ctx)
-    since = date_option(since, "--since")
+    # the reader's day, as veille search's: from midnight in the team's time zone
+    day = date_option(since, "--since")
+    begins = day_option(ctx, since, "--since")
     max_age_days = settings.alert_max_age_days
     summary = backtest_watchlist(
-        db, rule_set, watchlist, since, keep=show, max_age_days=max_age_days
+        db, rule_set, watchlist, begins, keep=show, max_age_days=max_age_days, since_day=day
     )
     counter = summary.counter_examples
     if as_json:
@@ -266,7 +274,7 @@ def rules_backtest(
     for m in summary.matches:
         hit = m.hit
         hits = [{"term": h.term, "field": h.field} for h in hit.result.hits]
-        date = (hit.published or "")[:10]
+        date = local_day(hit.published, settings.web_timezone)  # the day the reader shows
         note = "  (too old to alert today)" if m.too_old_to_alert else ""
         echo(
             f"\n{date}  {hit.source}  {hit.title}{note}\n  {hit.url}\n  {describe_hits(hits)}\n  {hit.result.snippet}"

@@ -59,11 +59,14 @@ def backtest(
     watchlist: str,
     since: str | None = None,
     budget: ScanBudget | None = None,
+    since_day: str | None = None,
 ) -> Iterator[tuple[int, BacktestHit | None]]:
-    """Yield (articles scanned so far, hit or None) for every stored article, newest first;
-    with a `budget`, stop before the article it does not admit (`budget.stopped` says why)."""
+    """Yield (articles scanned so far, hit or None) for every stored article since `since`
+    (a day, or the moment `since_day` begins: crawler.storage.articles.stored_articles), newest
+    first; with a `budget`, stop before the article it does not admit (`budget.stopped` says
+    why)."""
     matcher = Matcher([rules.by_name(watchlist)], rules.entities)
-    for scanned, article in enumerate(stored_articles(db, since), start=1):
+    for scanned, article in enumerate(stored_articles(db, since, since_day), start=1):
         size = len(article.title or "") + len(article.text or "")
         if budget is not None and not budget.admits(size):
             return

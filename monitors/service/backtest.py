@@ -59,9 +59,11 @@ def backtest_watchlist(
     keep: int | None = None,
     max_age_days: float | None = None,
     now: datetime | None = None,
+    since_day: str | None = None,
 ) -> BacktestSummary:
     """Run `watchlist` of `rules` (the file's, or an edit's) over the articles published since
-    `since`, newest first, sending nothing: at most `max_articles` articles and within `budget`
+    `since` (a day, or the moment the day `since_day` begins in a time zone: `veille rules
+    backtest` gives the reader's day), newest first, sending nothing: at most `max_articles` articles and within `budget`
     when given; the first `keep` matches kept (all by default), every one counted. A match
     published more than `max_age_days` before `now` counts as too old to alert."""
     max_age = timedelta(days=max_age_days) if max_age_days is not None else None
@@ -69,7 +71,7 @@ def backtest_watchlist(
     scanned = matched = too_old = 0
     matches: list[BacktestMatch] = []
     partial = None
-    for scanned, hit in backtest(db, rules, watchlist, since, budget):
+    for scanned, hit in backtest(db, rules, watchlist, since, budget, since_day):
         if hit is not None:
             matched += 1
             old = not is_recent(hit.published, max_age, now)
@@ -81,7 +83,7 @@ def backtest_watchlist(
             break
     return BacktestSummary(
         watchlist=watchlist,
-        since=since,
+        since=since_day or since,
         scanned=scanned,
         matched=matched,
         too_old_to_alert=too_old,
