@@ -32,6 +32,11 @@ def run(*args, env=None):
         ["search", "cloud"],
         ["export"],
         ["alerts", "list"],
+        ["alerts", "show", "1"],
+        ["alerts", "retry", "--failed"],
+        ["users", "list"],
+        ["users", "remove", "amina"],
+        ["users", "set", "amina", "--email", "amina@example.ma"],
     ],
 )
 def test_a_mistyped_database_is_an_error_not_an_empty_answer(tmp_path, command):
@@ -40,6 +45,25 @@ def test_a_mistyped_database_is_an_error_not_an_empty_answer(tmp_path, command):
     assert result.exit_code == 2, result.output
     assert f"no database at {missing}" in result.output
     assert not missing.exists()
+
+
+def test_the_default_database_is_said_where_it_was_looked_for(tmp_path, monkeypatch):
+    """The default database, data/veille.db, is the working folder's: run from another folder,
+    a reading command says which file it looked for, and `veille users add` (the one that may
+    come before the first crawl) says it made a new one, where."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("VEILLE_DB", raising=False)
+    result = run("users", "list")
+    assert result.exit_code == 2, result.output
+    assert (
+        f"no database at data/veille.db ({tmp_path}/data/veille.db, under the working folder)"
+        in result.output
+    )
+    assert not (tmp_path / "data").exists()
+    added = run("users", "add", "karim@example.ma", "--no-password")
+    assert added.exit_code == 0, added.output
+    assert f"new database {tmp_path}/data/veille.db" in added.stderr
+    assert run("users", "list").exit_code == 0
 
 
 @pytest.fixture

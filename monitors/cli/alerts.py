@@ -113,12 +113,10 @@ def alerts_show(ctx: click.Context, alert_id: int) -> None:
     """One alert: its text and every delivery attempt."""
     from tabulate import tabulate
 
-    from crawler.storage import store
     from monitors.alerts.inspect import show_alert
     from monitors.alerts.messages import render_alert
 
-    settings = settings_of(ctx)
-    db = store.open_database(settings.db)
+    db = existing_db(ctx)
     deliveries, rows = show_alert(db, alert_id)
     if not rows:
         raise click.ClickException(f"no alert {alert_id}")
@@ -164,7 +162,6 @@ def alerts_retry(
     channel: str | None,
 ) -> None:
     """Put failed (or unconfirmed, or with --resend sent) deliveries back in the outbox."""
-    from crawler.storage import store
     from monitors.alerts.inspect import RETRYABLE, retry
 
     if not alert_ids and not which:
@@ -172,7 +169,5 @@ def alerts_retry(
     if resend and not alert_ids:
         raise click.UsageError("--resend needs explicit alert ids")
     states = (which,) if which else RETRYABLE + (("sent",) if resend else ())
-    count = retry(
-        store.open_database(settings_of(ctx).db), list(alert_ids) or None, states, channel
-    )
+    count = retry(existing_db(ctx, to_write=True), list(alert_ids) or None, states, channel)
     echo(f"{count} deliveries queued again; the daemon (or `veille run --once`) sends them")

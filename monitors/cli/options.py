@@ -59,18 +59,21 @@ def config_of(ctx: click.Context) -> Config:
     return obj["config"]
 
 
-def existing_db(ctx: click.Context) -> Database:
-    """The database, for commands that only read it: a missing file is a mistyped --db or
-    VEILLE_DB (or nothing crawled yet), said as such rather than answered from a new empty one."""
+def existing_db(ctx: click.Context, *, to_write: bool = False) -> Database:
+    """The database, for commands that read it or change what it holds (`to_write`: a person's
+    password, a delivery put back): a missing file is a mistyped --db or VEILLE_DB, a command run
+    from another folder than the daemon's (the default data/veille.db is the working folder's),
+    or nothing crawled yet, said as such rather than answered from a new empty one."""
     path = settings_of(ctx).db
     if isinstance(path, Path) and not path.is_file():
+        where = "" if path.is_absolute() else f" ({path.absolute()}, under the working folder)"
         raise VeilleError(
-            f"no database at {path}: check --db / VEILLE_DB, or run `veille run` (or "
+            f"no database at {path}{where}: check --db / VEILLE_DB, or run `veille run` (or "
             "`veille demo`) first to create it"
         )
     from crawler.storage import store
 
-    return store.open_database_to_read(path)
+    return store.open_database(path) if to_write else store.open_database_to_read(path)
 
 
 def date_option(value: str | None, option: str) -> str | None:

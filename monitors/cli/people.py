@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from crawler.core.errors import VeilleError
-from monitors.cli.options import rules_of
+from monitors.cli.options import existing_db, rules_of
 from monitors.people import accounts
 from monitors.people import store as people_store
 from monitors.terminal import echo, echo_json
@@ -17,9 +17,18 @@ if TYPE_CHECKING:  # the storage layer loads when a command runs, not for `veill
 
 
 def _database(ctx: click.Context) -> Database:
+    """The database `veille users add` adds to: it may be the first command run (a team set up
+    before the first crawl) and makes it then, saying where; the other commands need it."""
+    from pathlib import Path
+
     from crawler.storage import store
 
-    return store.open_database(ctx.obj["settings"].db)
+    path = ctx.obj["settings"].db
+    if isinstance(path, Path) and not path.is_file():
+        db = store.open_database(path)
+        echo(f"new database {path.absolute()}", err=True)
+        return db
+    return store.open_database(path)
 
 
 def _watchlist_names(ctx: click.Context, names: tuple[str, ...]) -> tuple[str, ...]:
@@ -79,7 +88,7 @@ def add(
 @click.pass_context
 def list_users(ctx: click.Context, as_json: bool) -> None:
     """The people, their address, how they log in and what they follow."""
-    db = _database(ctx)
+    db = existing_db(ctx)
     try:
         rows: list[dict[str, Any]] = [
             {
@@ -141,7 +150,7 @@ def remove(ctx: click.Context, name: str) -> None:
     from monitors.alerts import store as alerts_store
     from monitors.people.mail import channel_of
 
-    db = _database(ctx)
+    db = existing_db(ctx, to_write=True)
     try:
         accounts.remove_user(db, name)
         withdrawn = alerts_store.withdraw(
@@ -157,7 +166,7 @@ def remove(ctx: click.Context, name: str) -> None:
 @click.pass_context
 def passwd(ctx: click.Context, name: str) -> None:
     """Set NAME's password (asked twice, at least 10 characters)."""
-    db = _database(ctx)
+    db = existing_db(ctx, to_write=True)
     try:
         if people_store.person(db, name) is None:
             raise VeilleError(f"no user named {name!r} (`veille users list` lists them)")
@@ -182,7 +191,7 @@ def set_user(
 ) -> None:
     """Change NAME's address or the watchlists they follow."""
     follows = _watchlist_names(ctx, follows)
-    db = _database(ctx)
+    db = existing_db(ctx, to_write=True)
     try:
         if people_store.person(db, name) is None:
             raise VeilleError(f"no user named {name!r} (`veille users list` lists them)")
