@@ -275,3 +275,36 @@ def test_a_token_given_as_an_argument_in_an_apprise_configuration_file_is_masked
         load_watchlists(path)
     assert "X-Token" in caplog.text and "hooks.example.ma" in caplog.text
     assert token not in caplog.text, caplog.text
+
+
+def test_a_token_of_letters_alone_of_a_generic_webhook_never_reaches_the_log(tmp_path, caplog):
+    """A generic webhook's token of letters alone (a random token of 24 letters has no digit
+    once in 70) was not taken for one: apprise's debug log (Loaded JSON URL, JSON POST URL) and
+    its socket error, which a delivery's stored reason carries, showed it whole."""
+    in_path, in_query, in_header = (
+        "QwErTyUiOpAsDfGhJkLzXcVb",
+        "MnBvCxZlKjHgFdSaPoIuYtRe",
+        "ZxCvBnMaSdFgHjKlQwErTyUi",
+    )  # remembered by no other test
+    url = (
+        f"json://127.0.0.1:{free_port()}/hooks/{in_path}?-token={in_query}"
+        f"&+Authorization=Bearer%20{in_header}"
+    )
+    path = tmp_path / "watchlists.yaml"
+    path.write_text(
+        f'channels:\n  c:\n    url: "{url}"\nwatchlists:\n  - name: x\n    terms: [a]\n'
+        "    notify: [c]\n",
+        encoding="utf-8",
+    )
+    delivery = load_watchlists(path).delivery
+    with caplog.at_level(logging.DEBUG):  # nothing listens: a connection error
+        plugin = apprise.Apprise.instantiate(delivery.channels["c"].url)
+        plugin.request_rate_per_sec = 0
+        target = apprise.Apprise()
+        target.add(plugin)
+        assert not target.notify(body="corps", title="titre")
+    assert "/hooks/" in caplog.text and "Authorization" in caplog.text
+    for token in (in_path, in_query, in_header):
+        assert token not in caplog.text, caplog.text
+    words = "hooks notifications deliverystatus Notifications"
+    assert redact(words) == words

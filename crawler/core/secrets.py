@@ -86,8 +86,8 @@ def remember_url_secrets(url: str) -> None:
     """Treat the password of a channel URL as written, and its path and query words that look
     like a token, as secrets: a generic webhook (json://, form://) may hold its token there and
     apprise marks none of it. A token here is a word of 12 characters or more mixing letters
-    and digits, not an address: ordinary words (notifications), host names (smtp-relay-01) and
-    recipients stay readable. The tokens each apprise plugin keeps elsewhere (a Telegram or
+    and digits, or of 16 letters or more in mixed case, not an address: ordinary words
+    (notifications), host names (smtp-relay-01) and recipients stay readable. The tokens each apprise plugin keeps elsewhere (a Telegram or
     Pushover host, a Slack path, a Pushbullet o.… or SendGrid SG.… key) are remembered from
     apprise's own account of them, remember_hidden_parts."""
     try:
@@ -112,12 +112,16 @@ def remember_token_words(text: str) -> None:
 
 
 def _looks_like_token(word: str) -> bool:
-    return (
-        len(word) >= 12
-        and "@" not in word
-        and any(c.isdigit() for c in word)
-        and any(c.isalpha() for c in word)
-    )
+    """12 characters or more mixing letters and digits, or 16 letters or more in mixed case
+    (not a word in lower case or capitalised): a random token of letters alone is as likely as
+    not at 16 characters drawn from both cases, and a generic webhook's path, query and header
+    (json://host/hooks/QwErTy…) are written whole in apprise's debug log and its socket
+    errors. A word in camel case that long is masked too: readability lost, no secret shown."""
+    if "@" in word:
+        return False
+    if len(word) >= 12 and any(c.isdigit() for c in word) and any(c.isalpha() for c in word):
+        return True
+    return len(word) >= 16 and word.isalpha() and not (word.islower() or word.istitle())
 
 
 # The characters that separate the parts of a URL apprise writes: each part is either written
