@@ -194,3 +194,73 @@ def test_an_address_holding_a_login_is_refused_without_showing_it(tmp_path, wher
     assert result.exit_code == 2, result.output
     assert f"{path}:" in result.output and "user or password" in result.output, result.output
     assert "FeedPa55word" not in result.output
+
+
+def _language_file(tmp_path, file, codes):
+    """A sources or watchlists file whose one entry has `languages: [codes]`, and the command
+    that checks it."""
+    path = tmp_path / f"{file}.yaml"
+    if file == "sources":
+        path.write_text(
+            "sources:\n  - name: a\n    homepage: https://www.exemple.ma/\n"
+            f"    feeds: [https://www.exemple.ma/feed]\n    languages: [{codes}]\n",
+            encoding="utf-8",
+        )
+        return path, ["--sources", str(path), "sources", "check", "--offline"]
+    path.write_text(
+        f"watchlists:\n  - name: a\n    terms: [cloud]\n    languages: [{codes}]\n",
+        encoding="utf-8",
+    )
+    return path, ["--watchlists", str(path), "rules", "check"]
+
+
+@pytest.mark.parametrize("file", ["sources", "watchlists"])
+@pytest.mark.parametrize("codes", ["ar, ary", "kab", "zxx"])
+def test_the_codes_the_language_identifier_names_are_languages(tmp_path, file, codes):
+    """Articles may carry the identifier's codes that are not ISO 639-1 (Kabyle text is read as
+    'kab', a text of no language 'zxx'): a Moroccan team's `ary` (Darija) or `kab` was refused
+    as 'not a two-letter language code', so no watchlist could be limited to them."""
+    path, command = _language_file(tmp_path, file, codes)
+    result = CliRunner().invoke(cli, command)
+    assert result.exit_code == 0, result.output
+
+
+def test_a_watchlist_limited_to_darija_is_told_arabic_script_is_ar(tmp_path):
+    """veille reads a text mostly in Arabic script as Arabic, Darija too: limited to 'ary', a
+    watchlist would leave out nearly every Darija article, and `rules check` says so."""
+    path, command = _language_file(tmp_path, "watchlists", "ary")
+    result = CliRunner().invoke(cli, command)
+    assert result.exit_code == 0, result.output
+    assert "'ary' alone leaves out Darija written in Arabic script" in result.output
+    assert "write [ar, ary], or [ar]" in result.output
+    path, command = _language_file(tmp_path, "watchlists", "ar, ary")
+    assert "ary" not in CliRunner().invoke(cli, command).output
+
+
+@pytest.mark.parametrize("file", ["sources", "watchlists"])
+@pytest.mark.parametrize(
+    "code, words",
+    [
+        ("ar-MA", "is not a code articles carry (fix: write 'ar', without the region"),
+        ("FR", "(fix: write 'fr', in lower case)"),
+        ("ara", "(fix: write 'ar', the two-letter code (ISO 639-1))"),
+        ("zgh", "is an Amazigh language the language identifier does not name"),
+        ("xyz", "is not a code articles carry (fix: write two-letter codes"),
+    ],
+)
+def test_a_language_code_articles_never_carry_says_the_one_to_write(tmp_path, file, code, words):
+    """A page's tag with its region (ar-MA), a three-letter code of ISO 639-2 (ara), an Amazigh
+    language the identifier does not name: each was 'not a two-letter language code', with a
+    list of other codes as its fix."""
+    path, command = _language_file(tmp_path, file, code)
+    result = CliRunner().invoke(cli, command)
+    assert result.exit_code == 2, result.output
+    assert f"{path}:" in result.output and f"language {code!r} " in result.output
+    assert words in result.output, result.output
+
+
+def test_the_identifiers_other_codes_are_known():
+    from crawler.core.yamlfile import IDENTIFIER_CODES
+    from crawler.extraction.extract import _LANGUAGE_IDENTIFIER
+
+    assert {c for c in _LANGUAGE_IDENTIFIER.nb_classes if len(c) != 2} == IDENTIFIER_CODES

@@ -134,6 +134,18 @@ def lint_rules(rules: RuleSet, raw_watchlists: list | None = None) -> list[RuleW
                         "remove it, or write the whole word",
                     )
                 )
+        if "ary" in watchlist.languages and "ar" not in watchlist.languages:
+            warnings.append(
+                RuleWarning(
+                    rules.path,
+                    watchlist.line,
+                    None,
+                    f"watchlist {watchlist.name!r}: languages: 'ary' alone leaves out Darija "
+                    "written in Arabic script, which articles carry as 'ar' (veille reads a "
+                    "text mostly in Arabic script as Arabic)",
+                    "write [ar, ary], or [ar]",
+                )
+            )
         if not watchlist.query_text:
             continue
         used.update(re.findall(r"@([\w.-]+)", watchlist.query_text))
