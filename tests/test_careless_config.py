@@ -264,3 +264,40 @@ def test_the_identifiers_other_codes_are_known():
     from crawler.extraction.extract import _LANGUAGE_IDENTIFIER
 
     assert {c for c in _LANGUAGE_IDENTIFIER.nb_classes if len(c) != 2} == IDENTIFIER_CODES
+
+
+@pytest.mark.parametrize("file", ["sources", "watchlists"])
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        (
+            "watchlists:\n  - name: a\n    terms: [cloud\x00]\n",
+            ":3:18: invalid YAML: the character #x0000 is not allowed in YAML",
+        ),
+        (
+            "sources:\n  - name: a\x1b[0m\n",
+            ":2:12: invalid YAML: the character #x001b is not allowed in YAML",
+        ),
+        ("watchlists: " + "[" * 1000 + "]" * 1000 + "\n", "nested too deep to read"),
+    ],
+    ids=["nul", "escape", "deep"],
+)
+def test_a_file_yaml_cannot_read_is_said_not_a_traceback(tmp_path, file, text, words):
+    """A NUL or a terminal's escape pasted into a value (PyYAML's ReaderError), lists nested
+    thousands deep (RecursionError): each was a traceback out of `rules check`, `sources
+    check` and the daemon's start and reload."""
+    path = tmp_path / f"{file}.yaml"
+    path.write_text(text, encoding="utf-8")
+    option = "--sources" if file == "sources" else "--watchlists"
+    command = "sources check --offline" if file == "sources" else "rules check"
+    result = CliRunner().invoke(cli, [option, str(path), *command.split()])
+    assert result.exit_code == 2, result.output
+    assert f"error: {path}" in result.output and words in result.output, result.output
+
+
+def test_a_yes_in_a_list_of_words_says_to_quote_it(tmp_path):
+    path = tmp_path / "watchlists.yaml"
+    path.write_text("watchlists:\n  - name: a\n    terms: [cloud, on]\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["--watchlists", str(path), "rules", "check"])
+    assert result.exit_code == 2, result.output
+    assert "got True (fix: quote it ('yes', 'null')" in result.output

@@ -167,7 +167,18 @@ def load_yaml(path: str | Path) -> Any:
             f"cannot be read ({exc.strerror or exc})",
             "give the path of a readable file",
         ) from None
-    loader = _LineLoader(text)
+    try:
+        loader = _LineLoader(text)
+    except yaml.reader.ReaderError as exc:  # a NUL or another control character
+        line = text[: exc.position].count("\n") + 1
+        raise ConfigError(
+            str(path),
+            line,
+            f"invalid YAML: the character #x{exc.character:04x} is not allowed in YAML (a "
+            "control character, or none at all)",
+            "remove it: a value pasted from a binary file or a terminal may hold one",
+            column=exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1,
+        ) from None
     loader.name = str(path)
     try:
         node = loader.get_single_node()
@@ -188,6 +199,13 @@ def load_yaml(path: str | Path) -> Any:
             "check indentation, and quote values holding ':', '#', '@' or quotes "
             "(query: '\"cloud souverain\" OR datacenter')",
             column=mark.column + 1 if mark else None,
+        ) from None
+    except RecursionError:  # [[[[…]]]] thousands deep: the parser recurses per level
+        raise ConfigError(
+            str(path),
+            None,
+            "invalid YAML: lists or mappings nested too deep to read",
+            "nest fewer levels: watchlists and sources need no more than a few",
         ) from None
     finally:
         loader.dispose()
@@ -211,7 +229,13 @@ def string_list(value: Any, path: str, line: int | None, what: str) -> list[str]
     for i, item in enumerate(value):
         item_line = value.line_of(i) if isinstance(value, LineList) else line
         if not isinstance(item, str | int | float) or isinstance(item, bool):
-            raise ConfigError(path, item_line, f"{what} item must be a string, got {item!r}")
+            raise ConfigError(
+                path,
+                item_line,
+                f"{what} item must be a string, got {item!r}",
+                "quote it ('yes', 'null'): YAML reads yes, no, on, off, true, false, null and "
+                "~ unquoted as such values, not as words",
+            )
         text = str(item).strip()
         if not text:
             raise ConfigError(path, item_line, f"{what} contains an empty string")
