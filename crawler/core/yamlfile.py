@@ -170,10 +170,9 @@ def load_yaml(path: str | Path) -> Any:
     try:
         loader = _LineLoader(text)
     except yaml.reader.ReaderError as exc:  # a NUL or another control character
-        line = text[: exc.position].count("\n") + 1
         raise ConfigError(
             str(path),
-            line,
+            text[: exc.position].count("\n") + 1,
             f"invalid YAML: the character #x{exc.character:04x} is not allowed in YAML (a "
             "control character, or none at all)",
             "remove it: a value pasted from a binary file or a terminal may hold one",
