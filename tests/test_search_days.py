@@ -148,3 +148,67 @@ def test_a_search_longer_than_the_limit_is_refused_in_the_users_language(locatio
             with urllib.request.urlopen(f"{base}/search?{query}", timeout=30) as response:
                 assert response.status == 200 and words in response.read().decode()
         assert found(base, q=at_the_limit) == list(PUBLISHED)
+
+
+# Casablanca is at UTC itself during Ramadan (here 1 March 2026), as the UTC zone always is.
+RAMADAN = {
+    "Bilan du port de Tanger Med": "2026-02-28T23:30:00Z",  # the 28th there
+    "Journée de l'artisanat à Fès": "2026-03-01",  # a day given alone: the 1st
+    "Conseil de gouvernement à Rabat": "2026-03-01T00:30:00Z",  # the 1st
+}
+
+
+@pytest.fixture
+def ramadan(engine, tmp_path, request):
+    path = tmp_path / "v.db"
+    db = store.open_database(path)
+    import_records(
+        db,
+        [
+            ImportRecord(
+                line=i + 1,
+                url=f"https://example.ma/ramadan-{i}",
+                title=title,
+                text=f"{title} : le ministère annonce un programme numéro {i} pour les régions "
+                "du Royaume, selon un communiqué diffusé dans la soirée par l'agence officielle.",
+                published=published,
+                source="exemple",
+                language="fr",
+            )
+            for i, (title, published) in enumerate(RAMADAN.items())
+        ],
+        alerts=False,
+    )
+    db.close()
+    return database_from(request, engine, path)
+
+
+def test_a_day_given_alone_is_found_on_its_day_where_the_day_begins_at_utc_midnight(
+    ramadan, monkeypatch
+):
+    """Where the reader's day begins at 00:00 UTC (Casablanca during Ramadan, the UTC zone),
+    an article dated by a day alone (« 2026-03-01 », shown on the 1st) was searched as the day
+    before: « 2026-03-01 » sorts before « 2026-03-01T00:00:00Z », the moment the 1st begins, so
+    since the 1st left it out and until the 1st took it in, on the page and the command line."""
+    from click.testing import CliRunner
+
+    from monitors.cli import cli
+
+    tanger, fes, rabat = RAMADAN
+
+    def titles(base: str, **filters: str) -> list[str]:
+        query = urllib.parse.urlencode({"q": "ministère", "order": "newest", **filters})
+        with urllib.request.urlopen(f"{base}/search?{query}", timeout=30) as response:
+            page = response.read().decode()
+        return [t for t in RAMADAN if re.search(re.escape(t).replace("'", "(?:'|&#39;)"), page)]
+
+    for env in (os.environ, os.environ | {"VEILLE_WEB_TIMEZONE": "UTC"}):
+        with serving(ramadan, env=env) as base:
+            assert titles(base, since="2026-03-01") == [fes, rabat]
+            assert titles(base, until="2026-03-01") == [tanger]
+    command = ["--db", str(ramadan), "search", "ministère", "--json"]
+    since = CliRunner().invoke(cli, [*command, "--since", "2026-03-01"])
+    assert since.exit_code == 0, since.output
+    assert sorted(hit["title"] for hit in json.loads(since.stdout)) == sorted([fes, rabat])
+    until = CliRunner().invoke(cli, [*command, "--until", "2026-03-01"])
+    assert [hit["title"] for hit in json.loads(until.stdout)] == [tanger]

@@ -41,6 +41,7 @@ PUBLISHED = [
     datetime.combine(DAY, time(12, 0), tzinfo=CASABLANCA),
     datetime.combine(BEFORE, time(12, 0), tzinfo=CASABLANCA),
 ]
+# And one dated by DAY alone, as pages give a day: DAY's in any zone.
 
 
 @pytest.fixture
@@ -50,7 +51,7 @@ def location(engine, tmp_path, request):
     db = store.open_database(tmp_path / "v.db")
     db.execute("INSERT INTO sources(name) VALUES ('presse')")
     articles = []
-    for n, published in enumerate(PUBLISHED):
+    for n, published in enumerate([*map(iso, PUBLISHED), DAY.isoformat()]):
         title = f"Le port de Tanger Med, bilan numéro {n}"
         text = f"{title}. " + " ".join(f"mot{n}x{i}" for i in range(60)) + "."
         articles.append(
@@ -59,7 +60,7 @@ def location(engine, tmp_path, request):
                 f"https://presse.example.ma/{n}",
                 title,
                 None,
-                iso(published),
+                published,
                 "fr",
                 None,
                 None,
@@ -85,7 +86,9 @@ def test_the_days_of_a_watchlists_matches_are_the_readers(location):
     assert PUBLISHED[0].astimezone(ZoneInfo("UTC")).date() == BEFORE, "23:30 UTC the day before"
     with serving(db, watchlists=rules) as base:
         # 00:30 on DAY in Casablanca is DAY's, as the page dates it
-        assert per_day(base) == {DAY.isoformat(): 2, BEFORE.isoformat(): 1}
+        assert per_day(base) == {DAY.isoformat(): 3, BEFORE.isoformat(): 1}
+    # where the day begins at 00:00 UTC, DAY given alone (which sorts before DAY's moments) was
+    # counted the day before
     utc = os.environ | {"VEILLE_WEB_TIMEZONE": "UTC"}
     with serving(db, watchlists=rules, env=utc) as base:
-        assert per_day(base) == {DAY.isoformat(): 1, BEFORE.isoformat(): 2}
+        assert per_day(base) == {DAY.isoformat(): 2, BEFORE.isoformat(): 2}
