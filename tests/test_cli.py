@@ -112,7 +112,7 @@ def test_daemon_refuses_to_start_with_a_bad_watchlist(tmp_path):
         timeout=60,
     )
     assert result.returncode == 2
-    assert f"error: {bad}:4: language 'fr, ar]' is not a two-letter language code" in result.stderr
+    assert f"error: {bad}:4: language 'fr, ar]' is not a code articles carry" in result.stderr
     assert not (tmp_path / "x.db").exists()  # nothing started
 
 
