@@ -453,3 +453,27 @@ def test_extract_shows_what_would_be_stored_and_why_a_page_is_declined(tmp_path)
         "stored": False,
         "reason": "body too short (13 characters) to be an article",
     }
+
+
+def test_serve_on_a_port_another_program_holds_is_an_error(tmp_path):
+    """uvicorn said it (« [Errno 98] … address already in use ») after veille had announced
+    « veille web view on http://127.0.0.1:PORT/ », and the command exited 3, which veille's
+    commands use for a time limit, not 2 as for every other configuration error."""
+    import socket
+
+    store.open_database(tmp_path / "v.db").close()
+    held = socket.socket()
+    held.bind(("127.0.0.1", 0))
+    held.listen()
+    port = held.getsockname()[1]
+    try:
+        result = CliRunner().invoke(
+            cli, ["--db", str(tmp_path / "v.db"), "serve", "--port", str(port)]
+        )
+    finally:
+        held.close()
+    assert result.exit_code == 2, result.output
+    assert f"--port {port}: cannot listen on 127.0.0.1:{port} (Address already in use)" in (
+        result.output
+    )
+    assert "veille web view on" not in result.output

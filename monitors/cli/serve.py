@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 
 import click
@@ -150,6 +151,7 @@ def serve(
             sources=Path(settings.sources),
         )
     )
+    listening = _listening_socket(host, port)
     guard = []
     if password_hash or behind_auth_proxy or accounts:
         guard.append(f"{accounts} people's passwords" if accounts else "")
@@ -165,4 +167,23 @@ def serve(
             "use with --public-name (or VEILLE_WEB_PUBLIC_NAMES)",
             err=True,
         )
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
+    uvicorn.Server(config).run(sockets=[listening])
+
+
+def _listening_socket(host: str, port: int) -> socket.socket:
+    """The web view's socket, bound before anything is said: a port another program holds (a
+    reader already running) was said by uvicorn after « veille web view on … », and veille
+    serve exited 3 (uvicorn's startup failure), not 2 as every configuration error does."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listening = socket.socket(family, socket.SOCK_STREAM)
+    listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds it
+    try:
+        listening.bind((host, port))
+    except OSError as exc:
+        listening.close()
+        raise VeilleError(
+            f"--port {port}: cannot listen on {host}:{port} ({exc.strerror or exc}): another "
+            "program (another veille serve?) may hold it; give another --port"
+        ) from None
+    return listening
