@@ -1,6 +1,7 @@
 """The reader's list pages and search at 10,000 and 100,000 articles, in one run: server CPU per
 request of the real app (home and a watchlist page, each its first page and one half way down
-its list; the stories list, the sources page, search), search against the bare FTS5 query with
+its list, and the first and last page of a watchlist of the newest articles; the stories list,
+the sources page, search), search against the bare FTS5 query with
 snippet and join, `veille status` and /health, and mixed browsing (requests per second of one
 core).
 
@@ -9,9 +10,10 @@ core).
 Each database is built by the bench: articles of about 2.3 kB made of the French and Arabic
 texts of tests/fixtures/stories (several texts of one language each), published at 1,000 a day
 across 40 sources, stories of one to four outlets, six watchlists whose terms the texts hold
-(their matches, and an alert for some, delivered by email), written as the rows veille's
-storing functions write (the full-text index and the summary tables kept by their triggers, each
-story's outlets as crawler.stories keeps them). Requests go through the app as `veille serve`
+and one whose term only the newest 2,500 articles hold (more than 2,000 matches, all among the
+newest articles), their matches and an alert for some (delivered by email), written as the rows
+veille's storing functions write (the full-text index and the summary tables kept by their
+triggers, each story's outlets as crawler.stories keeps them). Requests go through the app as `veille serve`
 runs it (Starlette's TestClient, in this process); a page's CPU is the process CPU time of one
 request, the median of `--repeat` requests after one warm-up.
 """
@@ -48,7 +50,11 @@ WATCHLISTS = [
     ("gouvernement", ["الحكومة"]),
     ("marrakech", ["Marrakech"]),
     ("tanger", ["Tanger"]),
+    ("speciale", ["Édition spéciale"]),
 ]
+# The newest articles alone hold the last watchlist's term.
+NEWEST = 2_500
+NEWEST_TERM = "Édition spéciale."
 ORDERS = ("rank", "newest")
 SEARCHES = [("frequent", "dirhams"), ("mid-frequency", "Marrakech"), ("rare", "Tarfaya")]
 
@@ -103,6 +109,8 @@ def build(path: Path, count: int, now: datetime) -> None:
                 published = start + timedelta(days=article_id / PER_DAY)
                 fetched = published + timedelta(minutes=rng.randint(2, 90))
                 text = f"{body}\n{source} — édition {article_id}." if n else body
+                if article_id > count - NEWEST:
+                    text += f"\n{NEWEST_TERM}"
                 url = f"https://{source}.example.ma/{published:%Y/%m/%d}/{article_id}"
                 articles.append(
                     (
@@ -310,6 +318,8 @@ def measure(path: Path, watchlists: Path, repeat: int, now: datetime) -> dict[st
             "home, a deep page": deep_home(path),
             "watchlist page": "/watchlists/casablanca",
             "watchlist page, a deep page": deep_watchlist(path, "casablanca"),
+            "newest articles' watchlist": "/watchlists/speciale",
+            "newest articles' watchlist, last page": deep_watchlist(path, "speciale", last=True),
             "stories list": "/stories",
             "sources page": "/sources",
         }
@@ -348,8 +358,9 @@ def deep_home(path: Path) -> str:
     return f"/?before={top // 2}&top={top}"
 
 
-def deep_watchlist(path: Path, watchlist: str) -> str:
-    """A watchlist page half way down its matches (its older link's address)."""
+def deep_watchlist(path: Path, watchlist: str, last: bool = False) -> str:
+    """A watchlist page half way down its matches, or its last page of ten (its older link's
+    address)."""
     import sqlite3
     from urllib.parse import urlencode
 
@@ -359,8 +370,8 @@ def deep_watchlist(path: Path, watchlist: str) -> str:
             "SELECT coalesce(a.published, a.fetched_at) AS w, m.id FROM matches m "
             "JOIN articles a ON a.id = m.article_id WHERE m.watchlist = ? "
             "ORDER BY w DESC, m.id DESC LIMIT 1 OFFSET "
-            "(SELECT count(*) / 2 FROM matches WHERE watchlist = ?)",
-            (watchlist, watchlist),
+            "(SELECT count(*) / ? - ? FROM matches WHERE watchlist = ?)",
+            (watchlist, 1 if last else 2, 11 if last else 0, watchlist),
         ).fetchone()
     finally:
         conn.close()

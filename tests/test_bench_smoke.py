@@ -126,6 +126,7 @@ TINY: dict[str, tuple[list[str], list[str]]] = {
             for line in (
                 "home",
                 "watchlist page",
+                "newest articles' watchlist, last page",
                 "stories list",
                 "sources page",
                 "veille status",

@@ -161,10 +161,7 @@ READS = {
 
 @pytest.mark.slow
 @pytest.mark.parametrize("read", list(READS), ids=list(READS))
-def test_list_pages_read_as_much_with_four_times_the_older_articles(tmp_path, monkeypatch, read):
-    # A watchlist with few matches sorts them all, at most FEW_MATCHES (2,000): made small here
-    # so the rare watchlist's matches, 80 and 230, are many.
-    monkeypatch.setattr(web_store, "FEW_MATCHES", 50)
+def test_list_pages_read_as_much_with_four_times_the_older_articles(tmp_path, read):
     small, large = tmp_path / "small.db", tmp_path / "large.db"
     _fill(small, recent=300, old=500)
     _fill(large, recent=300, old=2_000)
@@ -191,15 +188,112 @@ DEEP_AND_FIRST = {
 
 @pytest.mark.slow
 @pytest.mark.parametrize("page", list(DEEP_AND_FIRST), ids=list(DEEP_AND_FIRST))
-def test_a_deep_page_reads_as_much_as_the_first(tmp_path, monkeypatch, page):
+def test_a_deep_page_reads_as_much_as_the_first(tmp_path, page):
     """A page 1,700 articles down (2,000 matches of the home's) is read from its key, not
     counted off from the top: about the steps of the first page (skipping the rows above it
     would take some 80 times as many)."""
-    monkeypatch.setattr(web_store, "FEW_MATCHES", 50)
     path = tmp_path / "large.db"
     _fill(path, recent=300, old=2_000)
     first, deep = (_steps(path, read) for read in DEEP_AND_FIRST[page])
     assert deep <= 1.5 * first + 5, (page, first, deep)
+
+
+def _newest_watchlist(
+    path: Path, matched: int, older: int, day: str | None = None
+) -> list[ListedAt]:
+    """`older` articles, then `matched` newer ones that the watchlist `newest` alone matches
+    (published on `day` alone, if given): every key of its list, newest first."""
+    db = store.open_database(path)
+    conn = db.conn
+    with conn:
+        conn.execute("INSERT INTO sources(name, title) VALUES ('alpha', 'Alpha')")
+        for n in range(older + matched):
+            published = NOW - timedelta(minutes=10 * (older + matched - n))
+            conn.execute(
+                "INSERT INTO articles(id, source, url, url_key, title, published, language, text, "
+                "content_hash, fetched_at) VALUES (?, 'alpha', ?, ?, ?, ?, 'fr', 'Texte', ?, ?)",
+                (
+                    n + 1,
+                    f"https://alpha.example.ma/{n + 1}",
+                    f"alpha.example.ma/{n + 1}",
+                    f"Article {n + 1}",
+                    day if day and n >= older else iso(published),
+                    f"hash-{n + 1}",
+                    iso(published + timedelta(minutes=5)),
+                ),
+            )
+            if n >= older:
+                conn.execute(
+                    "INSERT INTO matches(article_id, watchlist, terms, snippet, matched_at) "
+                    "VALUES (?, 'newest', '[]', '', ?)",
+                    (n + 1, iso(published + timedelta(minutes=6))),
+                )
+    conn.execute("ANALYZE")
+    keys = [
+        ListedAt(when, match_id)
+        for when, match_id in conn.execute(
+            "SELECT coalesce(a.published, a.fetched_at), m.id FROM matches m "
+            "JOIN articles a ON a.id = m.article_id ORDER BY 1 DESC, 2 DESC"
+        ).fetchall()
+    ]
+    db.close()
+    return keys
+
+
+@pytest.mark.slow
+def test_every_page_of_a_watchlist_whose_matches_are_the_newest_reads_as_much(tmp_path):
+    """A watchlist of 2,100 matches, all in the newest articles: its first page, a page half way
+    down, its last page (ten matches, then nothing older) and the page above the last read about
+    the same rows with 1,000 or 4,000 older articles below its matches, and about the first
+    page's. The last pages walked every older article looking for one more match."""
+    small, large = tmp_path / "small.db", tmp_path / "large.db"
+    keys = _newest_watchlist(small, matched=2_100, older=1_000)
+    assert _newest_watchlist(large, matched=2_100, older=4_000) == keys
+    pages = {
+        "first": lambda db: reading.latest_matches(db, "newest", 21),
+        "half way": lambda db: reading.latest_matches(db, "newest", 21, before=keys[1_050]),
+        "last": lambda db: reading.latest_matches(db, "newest", 21, before=keys[2_089]),
+        "above the last": lambda db: reading.latest_matches(db, "newest", 21, after=keys[2_090]),
+    }
+    first = _steps(large, pages["first"])
+    for name, read in pages.items():
+        at_small, at_large = _steps(small, read), _steps(large, read)
+        assert at_large <= 1.3 * at_small + 5, (name, at_small, at_large)
+        assert at_large <= 1.5 * first + 5, (name, first, at_large)
+    db = store.open_database(large)
+    try:  # the pages say what they should: the first 21, the last ten, the 21 above the last
+        first_page = reading.latest_matches(db, "newest", 21)
+        assert [r.match_id for r in first_page] == [k.match_id for k in keys[:21]]
+        last = reading.latest_matches(db, "newest", 21, before=keys[2_089])
+        assert [r.match_id for r in last] == [k.match_id for k in keys[2_090:]]
+        above = reading.latest_matches(db, "newest", 21, after=keys[2_090])
+        assert [r.match_id for r in above] == [k.match_id for k in keys[2_069:2_090]]
+    finally:
+        db.close()
+
+
+@pytest.mark.slow
+def test_a_page_among_matches_of_one_day_reads_as_much_as_the_first(tmp_path):
+    """2,100 matches whose articles give their day alone (« 2026-11-20 », as an import may): a
+    page's key is a date many matches share, and a page half way down, or above the last, reads
+    about the first page's rows, not every match of that day beyond the key."""
+    path = tmp_path / "large.db"
+    keys = _newest_watchlist(path, matched=2_100, older=1_000, day="2026-11-20")
+    assert {k.when for k in keys} == {"2026-11-20"} and len(keys) == 2_100
+    first = _steps(path, lambda db: reading.latest_matches(db, "newest", 21))
+    for name, read in {
+        "half way": lambda db: reading.latest_matches(db, "newest", 21, before=keys[1_050]),
+        "above the last": lambda db: reading.latest_matches(db, "newest", 21, after=keys[2_090]),
+    }.items():
+        assert _steps(path, read) <= 1.5 * first + 5, name
+    db = store.open_database(path)
+    try:
+        page = reading.latest_matches(db, "newest", 21, before=keys[1_050])
+        assert [r.match_id for r in page] == [k.match_id for k in keys[1_051:1_072]]
+        page = reading.latest_matches(db, "newest", 21, after=keys[2_090])
+        assert [r.match_id for r in page] == [k.match_id for k in keys[2_069:2_090]]
+    finally:
+        db.close()
 
 
 def _counted(db) -> tuple[dict[str, int], dict[str, int]]:

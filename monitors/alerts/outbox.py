@@ -94,6 +94,7 @@ def record_matches(
     clock = now or datetime.now(UTC)
     stamp = iso(clock)
     created = 0
+    alerts_store.date_matches(db, article_id)  # matched again: re-stored, its date may be new
     if not results:  # most articles: nothing to record but the mark
         crawler_store.mark_matched(db, article_id, stamp)
         return created

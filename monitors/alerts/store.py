@@ -137,6 +137,20 @@ def article_story(db: Database, article_id: int) -> tuple[int | None, int, str]:
     return story_id, revision, language or ""
 
 
+def date_matches(db: Database, article_id: int) -> None:
+    """Give an article's matches its date as it is now (published, else fetched_at: the date
+    the reader's watchlist pages sort them by, `matches.listed_when`), where it changed: an
+    article re-stored with a new date is matched again. A new match is dated as it is written
+    (a trigger: monitors.alerts step 0033)."""
+    db.execute(
+        "UPDATE matches SET listed_when = d.listed_when FROM ("
+        "  SELECT coalesce(published, fetched_at) AS listed_when FROM articles WHERE id = :id"
+        ") AS d WHERE matches.article_id = :id "
+        "AND (matches.listed_when IS NULL OR matches.listed_when <> d.listed_when)",
+        {"id": article_id},
+    )
+
+
 def add_match(db: Database, match: NewMatch) -> int | None:
     """Record a match; its id, or None when the article already matched this watchlist."""
     rows = db.execute(

@@ -26,6 +26,14 @@ _NOT_ALERTED_BACKFILL = r"""
         WHERE NOT EXISTS (SELECT 1 FROM alerts al WHERE al.match_id = matches.id);
 """
 
+# Each match's date, its article's, as the reader's watchlist pages sort them (steps
+# 0033_matches_listed_when and, on PostgreSQL, 0008_matches_listed_when).
+_LISTED_WHEN_BACKFILL = r"""
+        UPDATE matches SET listed_when = (
+            SELECT coalesce(a.published, a.fetched_at) FROM articles a
+            WHERE a.id = matches.article_id);
+"""
+
 # (name, SQL): each runs once, in order, recorded in _sqlite_migrations under OWNER.
 STEPS: list[tuple[str, str]] = [
     # Matches of watchlists, the alerts they raise and one delivery per channel: the outbox.
@@ -168,6 +176,36 @@ STEPS: list[tuple[str, str]] = [
             ON matches(matched_at, not_alerted) WHERE not_alerted IS NOT NULL;
         """,
     ),
+    # Each match holds the date its watchlist's page is sorted by, its article's (published, else
+    # fetched_at), with an index on (watchlist, date, id): every page of a watchlist reads its
+    # rows from its key on. The pages walked the articles by date: the last pages of a watchlist
+    # of more than 2,000 matches, all among the newest articles, read every older article. A
+    # trigger dates each match written, whatever writes it (the match step, a copy, a test or a
+    # bench); the match step dates an article's matches again when it matches the article again
+    # (an article re-stored with a new date: crawler.storage.store.update_article). A step of
+    # crawler.storage rewriting stored dates must be followed by one here doing the same.
+    (
+        "0033_matches_listed_when",
+        r"""
+        ALTER TABLE matches ADD COLUMN listed_when TEXT;
+        """
+        + _LISTED_WHEN_BACKFILL
+        + r"""
+        CREATE INDEX IF NOT EXISTS matches_listed ON matches(watchlist, listed_when, id);
+        CREATE TRIGGER IF NOT EXISTS matches_listed_ai AFTER INSERT ON matches BEGIN
+            UPDATE matches SET listed_when = (
+                SELECT coalesce(a.published, a.fetched_at) FROM articles a
+                WHERE a.id = new.article_id)
+            WHERE id = new.id;
+        END;
+        CREATE TRIGGER IF NOT EXISTS matches_listed_au AFTER UPDATE OF article_id ON matches BEGIN
+            UPDATE matches SET listed_when = (
+                SELECT coalesce(a.published, a.fetched_at) FROM articles a
+                WHERE a.id = new.article_id)
+            WHERE id = new.id;
+        END;
+        """,
+    ),
 ]
 
 # The same tables on PostgreSQL (crawler.storage.postgres_schema), from the final shape of STEPS.
@@ -286,6 +324,25 @@ POSTGRES_STEPS: list[tuple[str, str]] = [
         DROP INDEX matches_matched_watchlist;
         CREATE INDEX matches_not_alerted
             ON matches(matched_at, not_alerted) WHERE not_alerted IS NOT NULL;
+        """,
+    ),
+    # The same as SQLite's 0033_matches_listed_when.
+    (
+        "0008_matches_listed_when",
+        r"""
+        ALTER TABLE matches ADD COLUMN listed_when TEXT;
+        """
+        + _LISTED_WHEN_BACKFILL
+        + r"""
+        CREATE INDEX matches_listed ON matches(watchlist, listed_when, id);
+        CREATE FUNCTION matches_listed_when() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            NEW.listed_when := (SELECT coalesce(a.published, a.fetched_at) FROM articles a
+                                WHERE a.id = NEW.article_id);
+            RETURN NEW;
+        END $$;
+        CREATE TRIGGER matches_listed BEFORE INSERT OR UPDATE OF article_id ON matches
+            FOR EACH ROW EXECUTE FUNCTION matches_listed_when();
         """,
     ),
 ]

@@ -139,12 +139,6 @@ class SearchRow(NamedTuple):
 # -- Watchlists and matches ------------------------------------------------------------------------
 
 
-# Up to this many matches, a watchlist's latest are sorted from all of its matches; above, the
-# articles are walked newest first (an index on their date) until the page is full, which reads
-# about limit x articles / matches rows: both bounded whatever the database's size.
-FEW_MATCHES = 2_000
-
-
 class ListedAt(NamedTuple):
     """Where a match stands in a watchlist's list: its article's date (published, else
     fetched: the date the list is sorted by, as stored) and the match's id (ties)."""
@@ -163,40 +157,52 @@ def latest_matches(
     """A watchlist's matches, newest publication first: the newest `limit`, or the `limit` just
     below `before` (an older page), or just above `after` (a newer page), each page read from
     its key on, never counted off from the top (keyset paging: a deep page reads as many rows
-    as the first)."""
-    few = db.execute(
-        "SELECT count(*) FROM (SELECT 1 FROM matches WHERE watchlist = :watchlist LIMIT :few) t",
-        {"watchlist": watchlist, "few": FEW_MATCHES + 1},
-    ).fetchone()[0]
-    columns = (
-        f"SELECT a.id, m.watchlist, coalesce(a.title, a.url), a.url, a.source, {_SOURCE_TITLE}, "
-        f"a.published, a.language, m.snippet, m.matched_at, {_WHEN}, m.id "
+    as the first).
+
+    The matches hold their article's date (`listed_when`, kept by triggers: monitors.alerts
+    step 0033) and an index on (watchlist, date, id): a page reads its rows from the index and
+    their articles, whatever the watchlist's size and wherever its matches sit among the
+    articles. A key is read in two ranges of that index, the matches of its date beyond its id,
+    then the dates beyond: SQLite reads a row value (date, id) as a range on the date alone and
+    would walk every match of the key's date (a day given without its time is the date of many
+    articles)."""
+    key = before or after
+    if key is None:
+        return _listed(db, watchlist, "", {}, "DESC", limit)
+    order, beyond = ("DESC", "<") if before is not None else ("ASC", ">")
+    found = _listed(
+        db,
+        watchlist,
+        f"AND m.listed_when = :when AND m.id {beyond} :id ",
+        {"when": key.when, "id": key.match_id},
+        order,
+        limit,
     )
-    if few <= FEW_MATCHES:  # CROSS JOIN: SQLite keeps the matches as the outer loop (with a
-        # page's date, it took the articles' date index and walked every older article)
-        source = (
-            "FROM matches m CROSS JOIN articles a WHERE a.id = m.article_id AND m.watchlist = :w "
+    if len(found) < limit:
+        found += _listed(
+            db,
+            watchlist,
+            f"AND m.listed_when {beyond} :when ",
+            {"when": key.when},
+            order,
+            limit - len(found),
         )
-    else:  # CROSS JOIN: SQLite keeps the articles (by date) as the outer loop
-        source = (
-            "FROM articles a CROSS JOIN matches m WHERE m.article_id = a.id AND m.watchlist = :w "
-        )
-    params: dict[str, object] = {"w": watchlist, "limit": limit}
-    # The range on the date alone (the index's), the ties on the match id beside it: an OR of
-    # the two would not be read from the index.
-    order = "DESC"
-    if before is not None:
-        source += f"AND {_WHEN} <= :when AND NOT ({_WHEN} = :when AND m.id >= :id) "
-        params |= {"when": before.when, "id": before.match_id}
-    elif after is not None:
-        source += f"AND {_WHEN} >= :when AND NOT ({_WHEN} = :when AND m.id <= :id) "
-        params |= {"when": after.when, "id": after.match_id}
-        order = "ASC"
-    rows = db.execute(
-        columns + source + f"ORDER BY {_WHEN} {order}, m.id {order} LIMIT :limit", params
-    ).fetchall()
-    found = [MatchRow(*row) for row in rows]
     return found[::-1] if after is not None else found
+
+
+def _listed(
+    db: Database, watchlist: str, where: str, params: dict[str, object], order: str, limit: int
+) -> list[MatchRow]:
+    """Up to `limit` matches of a watchlist meeting `where`, by date then id in `order`."""
+    rows = db.execute(
+        f"SELECT a.id, m.watchlist, coalesce(a.title, a.url), a.url, a.source, {_SOURCE_TITLE}, "
+        "a.published, a.language, m.snippet, m.matched_at, m.listed_when, m.id "
+        # CROSS JOIN: SQLite keeps the matches, read from their index, as the outer loop
+        "FROM matches m CROSS JOIN articles a WHERE a.id = m.article_id AND m.watchlist = :w "
+        f"{where}ORDER BY m.listed_when {order}, m.id {order} LIMIT :limit",
+        params | {"w": watchlist, "limit": limit},
+    ).fetchall()
+    return [MatchRow(*row) for row in rows]
 
 
 def match_counts(db: Database) -> dict[str, int]:
