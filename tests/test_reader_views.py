@@ -35,7 +35,9 @@ def reader(tmp_path_factory):
     async def no_form(_request):
         return None
 
-    made.people = PeopleViews(config.db, made.page, guard, no_form, rules.get, lambda _r: "en")
+    made.people = PeopleViews(
+        config.db, made.page, made.refused, guard, no_form, rules.get, lambda _r: "en"
+    )
     yield made
     made.costly.shutdown()
     made.people.close()

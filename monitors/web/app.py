@@ -205,7 +205,9 @@ def create_app(config: ReaderConfig) -> HostCheck:
         config = replace(config, raw_data=False)
     pool = _postgres_pool(str(config.db), config.statement_seconds) if postgres else None
     reader = Reader(config, _environment(config.timezone), rules, form_guard, costly, pool)
-    people = PeopleViews(config.db, reader.page, form_guard, read_form, rules.get, language)
+    people = PeopleViews(
+        config.db, reader.page, reader.refused, form_guard, read_form, rules.get, language
+    )
     reader.people = people
 
     def raw_data_unavailable(request: Request) -> HTMLResponse:
@@ -221,14 +223,12 @@ def create_app(config: ReaderConfig) -> HostCheck:
         if isinstance(exc, HTTPException) and exc.status_code == 405:
             lang = language(request)
             allowed = headers.get("Allow", "")
-            response = reader.page(
+            response = reader.refused(
                 request,
-                "error.html",
-                status=405,
-                heading=LABELS[lang]["refused"],
-                message=editing.LABELS.get(lang, editing.LABELS["en"])["post_only"]
+                editing.LABELS.get(lang, editing.LABELS["en"])["post_only"]
                 if "GET" not in allowed
                 else f"{request.method} {request.url.path}",
+                status=405,
             )
         else:
             response = reader.not_found(request, request.url.path)

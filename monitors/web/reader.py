@@ -170,6 +170,13 @@ class Reader:
             )
         return response
 
+    def refused(self, request: Request, message: str, status: int = 400) -> HTMLResponse:
+        """The page of a request refused (a page link edited by hand, an unknown action, a form
+        too large or without its token, a method a page does not take): `message` under the
+        page language's « refused » heading, with the reader's menu."""
+        heading = LABELS[language(request)]["refused"]
+        return self.page(request, "error.html", status=status, heading=heading, message=message)
+
     def not_found(self, request: Request, what: str, label: str | None = None) -> HTMLResponse:
         """The 404 page naming `what` was looked for, after the page language's word for it
         when `label` names one (« Histoire 12 », not the English « story 12 »)."""

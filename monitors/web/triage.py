@@ -48,6 +48,7 @@ ACTIONS = ("read", "unread", "save", "unsave", "not-relevant", "relevant", "mute
 MAX_ID = paging.MAX_ID  # the largest row id SQLite and PostgreSQL (BIGINT) store
 
 Page = Callable[..., HTMLResponse]
+Refused = Callable[..., HTMLResponse]  # Reader.refused: (request, message, status=400)
 ReadForm = Callable[[Request], Awaitable[dict[str, str] | None]]
 
 
@@ -72,6 +73,7 @@ class PeopleViews:
         self,
         db_location: Any,
         page: Page,
+        refused: Refused,
         form_guard: FormGuard,
         read_form: ReadForm,
         rules: Callable[[], RuleSet | None],
@@ -79,6 +81,7 @@ class PeopleViews:
     ) -> None:
         self.location = db_location
         self.page = page
+        self.refused = refused
         self.form_guard = form_guard
         self.read_form = read_form
         self.rules = rules
@@ -156,14 +159,7 @@ class PeopleViews:
             top, before, after = self._home_cursor(request)
         except paging.BadCursor as exc:
             log.warning("page link refused on %s: %r", request.url.path, str(exc))
-            labels = LABELS[self.language(request)]
-            return self.page(
-                request,
-                "error.html",
-                status=400,
-                heading=labels["refused"],
-                message=labels["bad_page"],
-            )
+            return self.refused(request, LABELS[self.language(request)]["bad_page"])
         now = datetime.now(UTC)
         with self.writing_db() as db:
             self._ensure(db, person)
@@ -283,13 +279,7 @@ class PeopleViews:
             article_id = 0
         watchlist = form.get("watchlist", "")
         if action not in ACTIONS or (action != "mute" and action != "unmute" and not article_id):
-            return self.page(
-                request,
-                "error.html",
-                status=400,
-                heading=labels["refused"],
-                message=labels["triage_unknown"],
-            )
+            return self.refused(request, labels["triage_unknown"])
         now = _now()
         with self.writing_db() as db:
             self._ensure(db, person)
@@ -349,7 +339,6 @@ class PeopleViews:
         stop there), the page's button POSTs and does it, once."""
         purpose = request.path_params["purpose"]
         token = request.path_params["token"]
-        labels = LABELS[self.language(request)]
         if purpose not in links.PURPOSES:
             return self.page(request, "error.html", status=404, message=request.url.path)
         done = False
@@ -371,13 +360,7 @@ class PeopleViews:
                 with self.writing_db() as db:
                     claims = links.check(db, token, purpose)
         except links.LinkRefused as exc:
-            return self.page(
-                request,
-                "error.html",
-                status=403,
-                heading=labels["refused"],
-                message=error_text(str(exc), self.language(request)),
-            )
+            return self.refused(request, error_text(str(exc), self.language(request)), status=403)
         titles = self.watchlist_titles()
         return self.page(
             request,
@@ -399,25 +382,13 @@ class PeopleViews:
         labels = LABELS[self.language(request)]
         form = await self.read_form(request)
         if form is None:
-            return self.page(
-                request,
-                "error.html",
-                status=413,
-                heading=labels["refused"],
-                message=labels["form_too_large"],
-            )
+            return self.refused(request, labels["form_too_large"], status=413)
         if one_click and form.get("List-Unsubscribe") == "One-Click":
             return form
         refused = self.form_guard.refusal(request, form)
         if refused:
             log.warning("form refused on %s: %s", request.url.path, refused)
-            return self.page(
-                request,
-                "error.html",
-                status=403,
-                heading=labels["refused"],
-                message=refused.text(self.language(request)),
-            )
+            return self.refused(request, refused.text(self.language(request)), status=403)
         return form
 
     def routes(self) -> list[Route]:

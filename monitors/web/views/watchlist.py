@@ -49,33 +49,19 @@ async def watchlist(reader: Reader, request: Request) -> Response:
         after = paging.listed_at(request.query_params.get("after"))
     except paging.BadCursor as exc:
         log.warning("page link refused on %s: %r", request.url.path, str(exc))
-        return reader.page(
-            request, "error.html", status=400, heading=labels["refused"], message=labels["bad_page"]
-        )
+        return reader.refused(request, labels["bad_page"])
     trial, backtested, status = None, None, 200
     form: dict[str, str] = {}
     days = 30
     if request.method == "POST":
         sent = await read_form(request)
         if sent is None:
-            return reader.page(
-                request,
-                "error.html",
-                status=413,
-                heading=labels["refused"],
-                message=labels["form_too_large"],
-            )
+            return reader.refused(request, labels["form_too_large"], status=413)
         form = sent
         refused = reader.form_guard.refusal(request, form)
         if refused:
             log.warning("form refused on %s: %s", request.url.path, refused)
-            return reader.page(
-                request,
-                "error.html",
-                status=403,
-                heading=labels["refused"],
-                message=refused.text(language(request)),
-            )
+            return reader.refused(request, refused.text(language(request)), status=403)
         if "backtest" in form:
             days = bounded(form.get("backtest"), 30, 1, 3650)
             backtested, status = await reader.run_backtest(rule_set, name, days, labels)
