@@ -158,3 +158,51 @@ def test_a_reload_applies_whole_or_not_at_all(tmp_path, monkeypatch, caplog):
     monkeypatch.setattr(daemon, "_schedule_source", original)
     daemon._reload()  # the same valid file, applied whole this time
     assert _jobs(daemon)["crawl:le360"] == 600.0
+
+
+def test_a_delivery_job_that_fails_is_not_counted_as_run(tmp_path):
+    """The match and deliver job fails at every run (here the database refuses to mark an
+    article matched, as a full disk would): /health said nothing, the failed run counting as
+    one that ran. It says delivery has not completed since the daemon started an hour ago,
+    and why its last run failed; a run that goes through clears it."""
+    import sqlite3
+
+    from crawler.core.normalize import content_hash
+    from crawler.storage import store
+
+    config = load_config(_config(tmp_path, "30"))
+    db = store.open_database(config.settings.db)
+    db.execute("INSERT INTO sources(name) VALUES ('le360')")
+    text = "Un article du jour. " * 20
+    store.store_articles(
+        db,
+        [
+            store.StoredArticle(
+                "le360", "https://fr.le360.ma/1", "Titre", None, None, "fr", None, None,
+                text, content_hash(text),
+            )
+        ],
+    )  # fmt: skip
+    db.close()
+    conn = sqlite3.connect(config.settings.db)
+    with conn:
+        conn.execute(
+            "CREATE TRIGGER refused BEFORE UPDATE OF matched_at ON articles "
+            "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
+        )
+    conn.close()
+    daemon = Daemon(config)
+    daemon.state.started_at = datetime.now(UTC) - timedelta(hours=1)
+    daemon._deliver()
+    report = health_report(config.settings.db, daemon.state)
+    assert report["status"] == "degraded", report
+    (problem,) = report["problems"]
+    assert problem.startswith("delivery has not completed for"), problem
+    assert "its last run failed" in problem and "IntegrityError" in problem, problem
+    conn = sqlite3.connect(config.settings.db)
+    with conn:
+        conn.execute("DROP TRIGGER refused")
+    conn.close()
+    daemon._deliver()
+    assert health_report(config.settings.db, daemon.state)["status"] == "ok"
+    assert daemon.state.problems() == []

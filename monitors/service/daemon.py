@@ -48,7 +48,8 @@ class DaemonState:
     deliver_every: float
     crawl_time_limit: float
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
-    delivered_at: datetime | None = None
+    delivered_at: datetime | None = None  # the last match and deliver run that went through
+    delivery_error: str | None = None  # why the last one failed, if it did
     crawls: dict[str, datetime] = field(default_factory=dict)
     pool: WorkerPool | None = None  # the crawl workers, described in /health
     # The enabled sources of the running configuration: /health judges these only (a source
@@ -73,17 +74,21 @@ class DaemonState:
         return say
 
     def problems(self, now: datetime | None = None) -> list[str]:
-        """Late delivery (three intervals and a minute without a run) and crawls running past
-        their time limit and a minute."""
+        """Late delivery (three intervals and a minute without a run that went through: a run
+        that failed is not one) and crawls running past their time limit and a minute."""
         now = now or datetime.now(UTC)
         late_after = timedelta(seconds=3 * self.deliver_every + 60)
         found = []
         since = self.delivered_at or self.started_at
         if now - since > late_after:
-            found.append(
-                f"delivery has not run for {int((now - since).total_seconds())} s "
-                f"(every {int(self.deliver_every)} s expected)"
-            )
+            seconds, every = int((now - since).total_seconds()), int(self.deliver_every)
+            if self.delivery_error is None:
+                found.append(f"delivery has not run for {seconds} s (every {every} s expected)")
+            else:
+                found.append(
+                    f"delivery has not completed for {seconds} s (every {every} s expected); "
+                    f"its last run failed: {self.delivery_error}"
+                )
         stuck_after = timedelta(seconds=self.crawl_time_limit + 60)
         for name, started in sorted(self.crawls.items()):
             if now - started > stuck_after:
@@ -243,10 +248,15 @@ class Daemon:
             match_and_deliver(self.config, self.console)
         except VeilleError as exc:
             logger.error("match/deliver job not run: %s", exc)
-        except Exception:
+            self.state.delivery_error = str(exc)
+        except Exception as exc:
             logger.exception("match/deliver job failed")
-        finally:
+            # its type alone: the message of an exception no one wrote for users may hold
+            # what /health should not show (the log has it, masked)
+            self.state.delivery_error = f"{type(exc).__name__} (see the log)"
+        else:  # only a run that went through counts as run: /health says when none has
             self.state.delivered_at = datetime.now(UTC)
+            self.state.delivery_error = None
 
     def _schedule_source(self, source: Source, index: int) -> None:
         interval = source.interval_minutes * 60
