@@ -1,7 +1,7 @@
 """The reader's list pages and search at 10,000 and 100,000 articles, in one run: server CPU per
 request of the real app (home and a watchlist page, each its first page and one half way down
-its list, and the first and last page of a watchlist of the newest articles; the stories list,
-the sources page, search), search against the bare FTS5 query with
+its list, and the first and last page of a watchlist of the newest articles; a watchlist's Atom
+feed, the stories list, the sources page, search), search against the bare FTS5 query with
 snippet and join, `veille status` and /health, and mixed browsing (requests per second of one
 core).
 
@@ -320,6 +320,7 @@ def measure(path: Path, watchlists: Path, repeat: int, now: datetime) -> dict[st
             "watchlist page, a deep page": deep_watchlist(path, "casablanca"),
             "newest articles' watchlist": "/watchlists/speciale",
             "newest articles' watchlist, last page": deep_watchlist(path, "speciale", last=True),
+            "a watchlist's Atom feed": "/feeds/casablanca.atom",
             "stories list": "/stories",
             "sources page": "/sources",
         }

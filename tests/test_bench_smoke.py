@@ -127,6 +127,7 @@ TINY: dict[str, tuple[list[str], list[str]]] = {
                 "home",
                 "watchlist page",
                 "newest articles' watchlist, last page",
+                "a watchlist's Atom feed",
                 "stories list",
                 "sources page",
                 "veille status",

@@ -143,6 +143,7 @@ READS = {
         db, "team", None, 50, None, top=2**62, after=400
     ),
     "a watchlist's matches per day": lambda db: reading.matches_per_day(db, "often"),
+    "a watchlist's feed": lambda db: list(web_store.matched_articles(db, "often", limit=100)),
     "the sources page": reading.sources_health,
     "the sources' state (status, /health)": lambda db: service_store.source_rows(db),
     "veille status's week of matches not alerted": lambda db: service_store.matches_not_alerted(

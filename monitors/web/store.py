@@ -417,17 +417,25 @@ def matched_articles(
     until: str | None = None,
     limit: int | None = None,
 ) -> Iterator[ExportRow]:
-    """Matches, newest publication first, with their article and the outlets of its story."""
+    """Matches, newest publication first, with their article and the outlets of its story.
+
+    A watchlist's are read from the index of its matches by date (`listed_when`, their
+    article's): its newest `limit` (its Atom feed's 100) read as many rows, however many
+    matches it has; sorted by their article's date, they were all read and sorted (229 ms for
+    the 100 newest of a watchlist of 65,000 matches at 100,000 articles, bench/reader.py's
+    database; 0.4 ms now)."""
     where = ["1 = 1"]
     params: dict[str, object] = {}
+    when = _WHEN
     if watchlist:
         where.append("m.watchlist = :watchlist")
         params["watchlist"] = watchlist
+        when = "m.listed_when"
     if since:
-        where.append(f"{_WHEN} >= :since")
+        where.append(f"{when} >= :since")
         params["since"] = since
     if until:
-        where.append(f"{_WHEN} < :until")
+        where.append(f"{when} < :until")
         params["until"] = until
     sql = (
         "SELECT m.matched_at, m.watchlist, coalesce(a.title, a.url), a.url, a.source, "
@@ -435,7 +443,7 @@ def matched_articles(
         "a.published, a.author, m.terms, m.snippet, a.story_id, "
         "a.original_source, a.original_url "
         f"FROM matches m JOIN articles a ON a.id = m.article_id WHERE {' AND '.join(where)} "
-        f"ORDER BY {_WHEN} DESC, m.id DESC"
+        f"ORDER BY {when} DESC, m.id DESC"
     )
     if limit:
         sql += " LIMIT :limit"
