@@ -162,3 +162,20 @@ def test_a_configuration_file_that_is_not_utf8_names_its_line(tmp_path):
     with pytest.raises(ConfigError) as caught:
         load_watchlists(path)
     assert caught.value.line == 3 and "not UTF-8" in str(caught.value)
+
+
+def test_a_secret_keeps_the_quotes_that_are_its_own(tmp_path):
+    """Every quote at either end of a value was taken off: a password ending in a quote was
+    read without it, and the channel's login failed with no word of why."""
+    path = tmp_path / "secrets.env"
+    path.write_text(
+        'BARE=Sup3r"\nDOUBLE="pa ss"\nSINGLE=\'x"y"\'\nEXPORTED=export\nexport PLAIN=\'abc\'\n',
+        encoding="utf-8",
+    )
+    assert load_secrets_file(path) == {
+        "BARE": 'Sup3r"',
+        "DOUBLE": "pa ss",
+        "SINGLE": 'x"y"',
+        "EXPORTED": "export",
+        "PLAIN": "abc",
+    }

@@ -52,8 +52,17 @@ def load_secrets_file(path: str | Path | None) -> dict[str, str]:
         if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key.strip()):
             # Never echo the line: it may hold a secret.
             raise ConfigError(str(path), number, "expected KEY=VALUE", "one variable per line")
-        values[key.strip()] = value.strip().strip("'\"")
+        values[key.strip()] = _unquoted(value.strip())
     return values
+
+
+def _unquoted(value: str) -> str:
+    """A value without the one pair of quotes around it, as a shell reads 'x' and "x": every
+    quote at either end was taken off, so a password ending in a quote (Sup3r" or 'x"y"')
+    was read without it, and the channel's login failed with no word of why."""
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        return value[1:-1]
+    return value
 
 
 def substitute(text: str, values: dict[str, str]) -> tuple[str, list[str]]:
