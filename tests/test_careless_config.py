@@ -301,3 +301,43 @@ def test_a_yes_in_a_list_of_words_says_to_quote_it(tmp_path):
     result = CliRunner().invoke(cli, ["--watchlists", str(path), "rules", "check"])
     assert result.exit_code == 2, result.output
     assert "got True (fix: quote it ('yes', 'null')" in result.output
+
+
+@pytest.mark.parametrize(
+    "name, text, words",
+    [
+        (
+            "apprise.yml",
+            "urls:\n  - json://127.0.0.1:9/hook\n  - slack://notvalid\n",
+            "Could not load Apprise YAML configuration entry #2",
+        ),
+        (
+            "apprise.txt",
+            "json://127.0.0.1:9/hook\nslack://notvalid\n",
+            "Could not load URL slack://notvalid on line 2",
+        ),
+        ("apprise.txt", "json://127.0.0.1:9/hook\nbogus line\n", "Unparseable tag assignment"),
+    ],
+)
+def test_a_channels_apprise_file_with_an_entry_apprise_drops_is_refused(
+    tmp_path, name, text, words
+):
+    """apprise loads the entries of a configuration file it can and logs the others: the
+    channel was valid ('rules check' exit 0) and the daemon started sending to part of its
+    targets, the rest never reached, a log line of apprise's at start the only trace."""
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    path = tmp_path / "watchlists.yaml"
+    path.write_text(
+        f"channels:\n  team:\n    config: {name}\nwatchlists:\n  - name: a\n    terms: [x]\n"
+        "    notify: [team]\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(cli, ["--watchlists", str(path), "rules", "check"])
+    assert result.exit_code == 2, result.output
+    assert f"{path}:3: channel 'team': apprise could not load every entry of" in result.output
+    assert words in result.output, result.output
+    (tmp_path / name).write_text(text.split("\n")[0] + "\n", encoding="utf-8")
+    if name.endswith(".yml"):
+        (tmp_path / name).write_text("urls:\n  - json://127.0.0.1:9/hook\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["--watchlists", str(path), "rules", "check"])
+    assert result.exit_code == 0, result.output

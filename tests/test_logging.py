@@ -12,6 +12,7 @@ import pytest
 from apprise.plugins.pushover import NotifyPushover
 from apprise.plugins.telegram import NotifyTelegram
 
+from crawler.core.errors import ConfigError
 from crawler.core.secrets import RedactingFilter, redact, remember_secret
 from monitors.cli import LOG_FORMAT, JsonFormatter
 from monitors.service.watchlists import load_watchlists
@@ -220,7 +221,8 @@ def test_the_tokens_of_an_apprise_configuration_file_are_masked_while_apprise_re
     """apprise logs while it reads a channel's configuration file: each URL it loads (at DEBUG)
     and the token of one it refuses (at WARNING: An invalid Slack (third) Token (…)). The
     file's secrets were taken only from the URLs loaded, after the reading, so both lines
-    showed their tokens."""
+    showed their tokens. The file is refused for the entry apprise leaves out, its words
+    masked too."""
     refused, loaded = "xoxq-CfgRefus3dT0ken", "Cfg9Token55bbq"
     (tmp_path / "apprise.yml").write_text(
         f"urls:\n  - slack://T1/B2/{refused}\n  - json://hooks.example.ma/hooks/{loaded}\n",
@@ -232,10 +234,12 @@ def test_the_tokens_of_an_apprise_configuration_file_are_masked_while_apprise_re
         "    notify: [c]\n",
         encoding="utf-8",
     )
-    with caplog.at_level(logging.DEBUG):
+    with caplog.at_level(logging.DEBUG), pytest.raises(ConfigError) as error:
         load_watchlists(path)
-    assert "Slack (third) Token" in caplog.text and "hooks.example.ma" in caplog.text
-    assert refused not in caplog.text and loaded not in caplog.text, caplog.text
+    said = str(error.value)
+    assert "apprise could not load every entry" in said and "hooks.example.ma" in caplog.text
+    for token in (refused, loaded):
+        assert token not in caplog.text and token not in said, (caplog.text, said)
 
 
 def test_the_words_apprise_hides_with_a_channels_keys_stay_readable(tmp_path):

@@ -59,16 +59,23 @@ class _HeldWords(logging.Filter):
     (one of them repeats the URL, its password shown by its first and last letters). Other
     threads (a daemon delivering while it reloads) log as usual."""
 
-    def __init__(self) -> None:
+    def __init__(self, pass_debug: bool = False) -> None:
         super().__init__()
+        self.pass_debug = pass_debug  # its DEBUG and INFO lines logged (masked) as usual
         self.thread = threading.get_ident()
         self.warnings: list[str] = []
+        # what apprise says it left out of a configuration file: an entry it could not load
+        # (ERROR), a line it could not read (« Unparseable … on line 3 »)
+        self.dropped: list[str] = []
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.thread != self.thread:
             return True
-        if record.levelno >= logging.WARNING:
-            self.warnings.append(record.getMessage())
+        if record.levelno < logging.WARNING:
+            return self.pass_debug
+        self.warnings.append(record.getMessage())
+        if record.levelno >= logging.ERROR or record.getMessage().startswith("Unparseable"):
+            self.dropped.append(record.getMessage())
         return False
 
 
@@ -135,14 +142,30 @@ def _config_channel(name: str, spec: LineDict, path: str, line: int) -> Channel:
     # apprise writes in the URL it logs
     for value in re.findall(r"^[ \t-]*[^\s:#'\"]+[ \t]*:[ \t]+(.+)$", text, re.MULTILINE):
         remember_token_words(value.replace("'", " ").replace('"', " "))
-    loaded = apprise.AppriseConfig()
-    loaded.add(str(config))
-    for service in loaded.services():  # its URLs' passwords and tokens, as an inline URL's
+    held, apprise_log = _HeldWords(pass_debug=True), logging.getLogger("apprise")
+    apprise_log.addFilter(held)
+    try:
+        loaded = apprise.AppriseConfig()
+        loaded.add(str(config))
+        services = loaded.services()
+    finally:
+        apprise_log.removeFilter(held)
+    if held.dropped:  # the channel would send to part of its targets, without a word
+        raise ConfigError(
+            path,
+            spec.line_of("config"),
+            f"channel {name!r}: apprise could not load every entry of {str(config)!r}: "
+            + redact("; ".join(w.strip() for w in held.dropped))[:400],
+            "fix or remove those entries; check the file with `apprise --config FILE --dry-run`",
+        )
+    for words in held.warnings:
+        logger.warning("channel %r: apprise says: %s", name, redact(words.strip()))
+    for service in services:  # its URLs' passwords and tokens, as an inline URL's
         remember_url_secrets(service.url(privacy=False))
         remember_hidden_parts(
             service.url(privacy=False), service.url(privacy=True), _public(service)
         )
-    if not loaded.services():
+    if not services:
         raise ConfigError(
             path,
             spec.line_of("config"),
