@@ -102,6 +102,10 @@ def db_with_articles(db_location):
         (["export", "--since", "17/11/2026"], "is not a date"),
         (["export", "--watchlist", "nope"], "unknown watchlist 'nope'"),
         (["alerts", "list", "--watchlist", "nope"], "unknown watchlist 'nope'"),
+        (["search", "cloud", "--language", "FR"], "'FR' is not a code articles carry (write 'fr'"),
+        (["search", "cloud", "--language", "fe"], "'fe' is no language code (ISO 639-1)"),
+        (["search", "cloud", "--language", "ar-MA"], "(write 'ar', without the region"),
+        (["rules", "test", "--text", "cloud", "--language", "Fr"], "'Fr' is not a code articles"),
     ],
 )
 def test_a_mistyped_filter_is_an_error(db_with_articles, args, words):

@@ -247,18 +247,21 @@ def language_list(value: Any, path: str, line: int | None) -> list[str]:
     other codes the language identifier names (kab, ary, zxx)."""
     codes = string_list(value, path, line, "languages")
     for code in codes:
-        if code in LANGUAGE_CODES or code in IDENTIFIER_CODES:
-            continue
-        if len(code) == 2 and code.isascii() and code.isalpha() and code.islower():
-            # 'fe' for 'fr': a filter that never agreed
-            problem, fix = (
-                "is no language code (ISO 639-1)",
-                "write a list such as [fr, ar, en, es]",
-            )
-        else:
-            problem, fix = _other_code(code)
-        raise ConfigError(path, line, f"language {code!r} {problem}", fix)
+        if wrong := language_problem(code):
+            problem, fix = wrong
+            raise ConfigError(path, line, f"language {code!r} {problem}", fix)
     return codes
+
+
+def language_problem(code: str) -> tuple[str, str] | None:
+    """What is wrong with `code` as a language articles carry, and its fix; None when it is
+    one (the files' `languages`, the command line's --language)."""
+    if code in LANGUAGE_CODES or code in IDENTIFIER_CODES:
+        return None
+    if len(code) == 2 and code.isascii() and code.isalpha() and code.islower():
+        # 'fe' for 'fr': a filter that never agreed
+        return "is no language code (ISO 639-1)", "write a list such as [fr, ar, en, es]"
+    return _other_code(code)
 
 
 # The codes other than ISO 639-1 the language identifier names (crawler.extraction.extract), so

@@ -15,6 +15,7 @@ from monitors.cli.options import (
     day_option,
     existing_db,
     known_names,
+    language_codes,
     rules_of,
     settings_of,
 )
@@ -61,7 +62,13 @@ def stories(ctx: click.Context, limit: int, min_sources: int, as_json: bool) -> 
 @click.command()
 @click.argument("query")
 @click.option("--source", "sources", multiple=True, help="Only this source (repeatable).")
-@click.option("--language", "languages", multiple=True, help="Only this language (repeatable).")
+@click.option(
+    "--language",
+    "languages",
+    multiple=True,
+    callback=language_codes,
+    help="Only this language (repeatable).",
+)
 @click.option("--since", help="Published on or after (YYYY-MM-DD).")
 @click.option("--until", help="Published before (YYYY-MM-DD).")
 @click.option("--watchlist", help="Only articles this watchlist matched.")

@@ -99,6 +99,20 @@ def day_option(ctx: click.Context, value: str | None, option: str) -> str | None
     return day_begins(date.fromisoformat(day), settings_of(ctx).web_timezone)
 
 
+def language_codes(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...] | str | None
+) -> tuple[str, ...] | str | None:
+    """A --language value must be a code articles carry: 'FR' or 'fe' found nothing, with
+    no word of why (crawler.core.yamlfile.language_problem, as the files' languages)."""
+    from crawler.core.yamlfile import language_problem
+
+    for code in (values,) if isinstance(values, str) else values or ():
+        if wrong := language_problem(code):
+            problem, fix = wrong
+            raise click.BadParameter(f"{code!r} {problem} ({fix})")
+    return values
+
+
 def known_names(
     db: Database,
     sources: tuple[str, ...] = (),

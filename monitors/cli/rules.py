@@ -15,6 +15,7 @@ from monitors.cli.options import (
     day_option,
     existing_db,
     fetch_timeout_option,
+    language_codes,
     rules_of,
     settings_of,
     site_profile_option,
@@ -143,6 +144,7 @@ def rules_check(ctx: click.Context, as_json: bool, strict: bool) -> None:
 @click.option("--title", default="", help="Title to test with --text.")
 @click.option(
     "--language",
+    callback=language_codes,
     help="Language of --text (fr, ar, en…), for watchlists limited to some languages.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
