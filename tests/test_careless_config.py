@@ -300,7 +300,31 @@ def test_a_yes_in_a_list_of_words_says_to_quote_it(tmp_path):
     path.write_text("watchlists:\n  - name: a\n    terms: [cloud, on]\n", encoding="utf-8")
     result = CliRunner().invoke(cli, ["--watchlists", str(path), "rules", "check"])
     assert result.exit_code == 2, result.output
-    assert "got True (fix: quote it ('yes', 'null')" in result.output
+    assert "got True (fix: quote it ('on', '2026'): YAML reads yes, no, on, off" in result.output
+
+
+@pytest.mark.parametrize(
+    "file, text, words",
+    [
+        ("sources", "sources:\n  - name: on\n    homepage: https://a.ma/\n", "source name True"),
+        ("watchlists", "watchlists:\n  - name: no\n    terms: [x]\n", "watchlist name False"),
+        (
+            "watchlists",
+            "entities:\n  - id: 2026\n    aliases: [x]\nwatchlists:\n  - name: a\n    terms: [x]\n",
+            "entity id 2026",
+        ),
+    ],
+)
+def test_a_name_yaml_reads_as_another_value_says_to_quote_it(tmp_path, file, text, words):
+    """`name: on` is True to YAML: « source name True is missing or invalid » came with the fix
+    to use lowercase letters, which 'on' is."""
+    path = tmp_path / f"{file}.yaml"
+    path.write_text(text, encoding="utf-8")
+    option = "--sources" if file == "sources" else "--watchlists"
+    command = "sources check --offline" if file == "sources" else "rules check"
+    result = CliRunner().invoke(cli, [option, str(path), *command.split()])
+    assert result.exit_code == 2, result.output
+    assert f"{words} is missing or invalid (fix: quote it ('on', '2026')" in result.output
 
 
 @pytest.mark.parametrize(

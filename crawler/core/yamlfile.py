@@ -210,6 +210,19 @@ def load_yaml(path: str | Path) -> Any:
         loader.dispose()
 
 
+# The fix of a value YAML read as another type than the text written (name: on, name: 2026).
+UNQUOTED = (
+    "quote it ('on', '2026'): YAML reads yes, no, on, off, true, false, null and ~, dates and "
+    "numbers written unquoted as such values, not as words"
+)
+
+
+def name_fix(value: object, fix: str) -> str:
+    """`fix`, or UNQUOTED when YAML read the name as something else than text (name: on gave
+    « source name True is missing or invalid », and the fix to use lowercase letters)."""
+    return fix if value is None or isinstance(value, str) else UNQUOTED
+
+
 def require_mapping(value: Any, path: str, line: int | None, what: str) -> LineDict:
     if not isinstance(value, dict):
         raise ConfigError(path, line, f"{what} must be a mapping (key: value)")
@@ -232,8 +245,7 @@ def string_list(value: Any, path: str, line: int | None, what: str) -> list[str]
                 path,
                 item_line,
                 f"{what} item must be a string, got {item!r}",
-                "quote it ('yes', 'null'): YAML reads yes, no, on, off, true, false, null and "
-                "~ unquoted as such values, not as words",
+                UNQUOTED,
             )
         text = str(item).strip()
         if not text:

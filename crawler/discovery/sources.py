@@ -20,6 +20,7 @@ from crawler.core.yamlfile import (
     language_list,
     line_in,
     load_yaml,
+    name_fix,
     reject_unknown_keys,
     require_mapping,
     string_list,
@@ -238,7 +239,7 @@ def parse_source(raw: LineDict, path: str, defaults: dict) -> Source:
             path,
             raw.line_of("name"),
             f"source name {name!r} is missing or invalid",
-            "use lowercase letters, digits and dashes, e.g. 'hespress-fr'",
+            name_fix(name, "use lowercase letters, digits and dashes, e.g. 'hespress-fr'"),
         )
     homepage = raw.get("homepage")
     if not isinstance(homepage, str):

@@ -18,6 +18,7 @@ from crawler.core.yamlfile import (
     LineDict,
     language_list,
     line_in,
+    name_fix,
     reject_unknown_keys,
     require_mapping,
     string_list,
@@ -224,7 +225,9 @@ def parse_entities(raw: object, path: str, line: int) -> dict[str, Entity]:
                 path,
                 item.line_of("id"),
                 f"entity id {entity_id!r} is missing or invalid",
-                "use lowercase letters, digits, '-' or '_', e.g. 'seghrouchni'",
+                name_fix(
+                    entity_id, "use lowercase letters, digits, '-' or '_', e.g. 'seghrouchni'"
+                ),
             )
         if entity_id in entities:
             raise ConfigError(
@@ -281,7 +284,9 @@ def parse_watchlist(
             path,
             raw.line_of("name"),
             f"watchlist name {name!r} is missing or invalid",
-            "use lowercase letters, digits, '-' or '_', e.g. 'souverainete-numerique'",
+            name_fix(
+                name, "use lowercase letters, digits, '-' or '_', e.g. 'souverainete-numerique'"
+            ),
         )
     terms = _terms(raw, "terms", path)
     if "terms" in raw and not terms:
