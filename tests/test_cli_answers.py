@@ -66,6 +66,17 @@ def test_the_default_database_is_said_where_it_was_looked_for(tmp_path, monkeypa
     assert run("users", "list").exit_code == 0
 
 
+def test_a_channel_is_tried_without_making_a_database(tmp_path, monkeypatch):
+    """`veille notify test`, the first command of a set-up, made data/veille.db in the working
+    folder: an empty database no later command run elsewhere would find."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("VEILLE_DB", raising=False)
+    result = run("notify", "test", "console")
+    assert result.exit_code == 0, result.output
+    assert "console: test message sent" in result.output
+    assert not (tmp_path / "data").exists()
+
+
 @pytest.fixture
 def db_with_articles(db_location):
     """A database holding one imported article, on each engine: its location."""

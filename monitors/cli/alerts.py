@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import asdict
+from pathlib import Path
 
 import click
 
@@ -52,7 +53,12 @@ def notify_test(ctx: click.Context, channel: str) -> None:
         "This channel works: veille alerts will arrive here.",
         apprise.NotifyFormat.TEXT,
     )
-    sender = Sender(store.open_database(settings.db), delivery, min_interval=0)
+    # A channel is tried before the first crawl too: no database is made for it (an empty one
+    # in the working folder, found by no later command run elsewhere), one in memory stands in.
+    no_file = isinstance(settings.db, Path) and not settings.db.is_file()
+    sender = Sender(
+        store.open_database(":memory:" if no_file else settings.db), delivery, min_interval=0
+    )
     error = sender.send(channel, message)
     if error:
         echo(f"✘ {channel}: {error}", err=True)
