@@ -113,3 +113,25 @@ def test_one_an_older_veille_made_is_said_to_need_its_owner(readable_folder):
     result = _as_nobody(["--db", str(path), "status"])
     assert result.exit_code == 2, result.output
     assert "read-only for this user and an older veille made it" in result.output
+
+
+def test_the_reader_which_writes_is_refused_a_database_it_may_not_write(readable_folder):
+    """`veille serve` records marks, logins and edited watchlists: it says at its start that it
+    cannot write the database, as before, rather than start and fail each page that writes."""
+    path = _database(readable_folder / "veille.db")
+    copy = readable_folder / "copy" / "veille.db"
+    copy.parent.mkdir()
+    shutil.copy(path, copy)
+    CliRunner().invoke(cli, ["--db", str(copy), "status"])  # imports made as root
+    import logging.config  # noqa: F401  (what `veille serve` loads before its database)
+
+    import uvicorn  # noqa: F401
+
+    import monitors.people.passwords  # noqa: F401
+    import monitors.people.store  # noqa: F401
+    import monitors.web.app  # noqa: F401
+    import monitors.web.hosts  # noqa: F401
+
+    result = _as_nobody(["--db", str(path), "serve", "--port", "1"])
+    assert result.exit_code == 2, result.output
+    assert f"database {path} is read-only" in result.output

@@ -109,7 +109,7 @@ def serve(
     from monitors.people.store import password_hashes
 
     def count_accounts() -> int:
-        db = existing_db(ctx)
+        db = existing_db(ctx, to_write=True)  # the reader writes (marks, logins, watchlists)
         try:
             return len(password_hashes(db))
         finally:
