@@ -179,3 +179,21 @@ def test_a_secret_keeps_the_quotes_that_are_its_own(tmp_path):
         "EXPORTED": "export",
         "PLAIN": "abc",
     }
+
+
+@pytest.mark.parametrize("command", [["status"], ["import", "articles.jsonl"], ["users", "list"]])
+def test_a_database_given_as_a_folder_or_under_a_file_is_said_so(tmp_path, command):
+    """--db naming a folder was « cannot be opened (unable to open database file) » or « no
+    database at … »; a --db under a file (data/veille.db where data is a file) was a traceback
+    (FileExistsError) out of every command that may make the database."""
+    (tmp_path / "articles.jsonl").write_text("", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["--db", str(tmp_path), *command])
+    assert result.exit_code == 2, result.output
+    assert f"database {tmp_path} is a folder: give a file" in result.output
+    (tmp_path / "data").write_text("", encoding="utf-8")
+    under_a_file = tmp_path / "data" / "veille.db"
+    result = CliRunner().invoke(
+        cli, ["--db", str(under_a_file), "import", str(tmp_path / "articles.jsonl")]
+    )
+    assert result.exit_code == 2, result.output
+    assert f"database {under_a_file}: its folder cannot be made" in result.output

@@ -137,6 +137,11 @@ def open_database(
         from crawler.storage.postgres_schema import open_postgres
 
         return open_postgres(str(path), modules)
+    if Path(path).is_dir():
+        raise DatabaseError(
+            f"database {path} is a folder: give a file (--db, VEILLE_DB), e.g. "
+            f"{Path(path) / 'veille.db'}"
+        )
     if not create and not Path(path).is_file():
         raise DatabaseError(
             f"database {path} is gone (moved or deleted while veille runs): put it back, or "
@@ -152,6 +157,11 @@ def open_database(
         raise DatabaseError(
             f"database {path} cannot be created or opened ({exc.strerror}); check the folder's "
             "permissions or give another --db"
+        ) from None
+    except (FileExistsError, NotADirectoryError) as exc:  # its folder's name is a file's
+        raise DatabaseError(
+            f"database {path}: its folder cannot be made ({exc.strerror}: {exc.filename}), a "
+            "file has its name or a name on its way; give another --db"
         ) from None
 
 

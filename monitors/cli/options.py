@@ -65,6 +65,10 @@ def existing_db(ctx: click.Context, *, to_write: bool = False) -> Database:
     from another folder than the daemon's (the default data/veille.db is the working folder's),
     or nothing crawled yet, said as such rather than answered from a new empty one."""
     path = settings_of(ctx).db
+    if isinstance(path, Path) and path.is_dir():
+        raise VeilleError(
+            f"database {path} is a folder: give a file (--db, VEILLE_DB), e.g. {path / 'veille.db'}"
+        )
     if isinstance(path, Path) and not path.is_file():
         where = "" if path.is_absolute() else f" ({path.absolute()}, under the working folder)"
         raise VeilleError(
