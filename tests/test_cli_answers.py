@@ -239,3 +239,36 @@ def test_backtest_says_which_matches_would_be_too_old_to_alert(db_with_articles,
     assert result.exit_code == 0, result.output
     assert "(too old to alert today)" in result.output
     assert "1 of them are older than 7 days" in result.output
+
+
+def test_a_language_imported_articles_carry_is_searched(db_location):
+    """veille import stores a language with its region as given (« fr-MA »), and veille search
+    --language fr-MA found those articles; checked only against the codes crawled articles
+    carry, it was refused ('articles carry none'), and --language fr finds none of them. A code
+    no stored article carries is refused as before."""
+    db = store.open_database(db_location)
+    text = (
+        "Le cloud souverain marocain accueillera les données des administrations, "
+        "annonce le ministère de la Transition numérique dans un communiqué."
+    )
+    import_records(
+        db,
+        [
+            ImportRecord(
+                1,
+                "https://fr.le360.ma/tech/cloud-souverain_1/",
+                text,
+                "le360",
+                "Cloud souverain",
+                "2020-01-15T10:00:00Z",
+                "fr-MA",
+            )
+        ],
+    )
+    db.close()
+    found = run("--db", str(db_location), "search", "cloud", "--language", "fr-MA", "--json")
+    assert found.exit_code == 0, found.output
+    assert [hit["language"] for hit in json.loads(found.stdout)] == ["fr-MA"]
+    refused = run("--db", str(db_location), "search", "cloud", "--language", "ar-MA")
+    assert refused.exit_code == 2, refused.output
+    assert "(write 'ar', without the region" in refused.output

@@ -15,9 +15,9 @@ from monitors.cli.options import (
     day_option,
     existing_db,
     known_names,
-    language_codes,
     rules_of,
     settings_of,
+    stored_language_codes,
 )
 from monitors.terminal import echo, echo_json
 
@@ -66,7 +66,6 @@ def stories(ctx: click.Context, limit: int, min_sources: int, as_json: bool) -> 
     "--language",
     "languages",
     multiple=True,
-    callback=language_codes,
     help="Only this language (repeatable).",
 )
 @click.option("--since", help="Published on or after (YYYY-MM-DD).")
@@ -104,6 +103,7 @@ def search(
     db = existing_db(ctx)
     since, until = day_option(ctx, since, "--since"), day_option(ctx, until, "--until")
     known_names(db, sources, watchlist, rule_set)
+    stored_language_codes(db, languages)
     hits = search_articles(
         db,
         query,

@@ -117,6 +117,22 @@ def language_codes(
     return values
 
 
+def stored_language_codes(db: Database, languages: tuple[str, ...]) -> None:
+    """`veille search --language`: a code stored articles carry is taken as it is (`veille
+    import` stores one with its region as given, « fr-MA »); any other must be a code articles
+    carry (language_codes: 'FR' or 'fe' found nothing, with no word of why)."""
+    if not languages:
+        return
+    from crawler.core.yamlfile import language_problem
+    from monitors.web import store as web_store
+
+    carried = set(web_store.languages(db))
+    for code in languages:
+        if code not in carried and (wrong := language_problem(code)):
+            problem, fix = wrong
+            raise click.BadParameter(f"{code!r} {problem} ({fix})", param_hint="'--language'")
+
+
 def known_names(
     db: Database,
     sources: tuple[str, ...] = (),
