@@ -365,3 +365,19 @@ def test_a_channels_apprise_file_with_an_entry_apprise_drops_is_refused(
         (tmp_path / name).write_text("urls:\n  - json://127.0.0.1:9/hook\n", encoding="utf-8")
     result = CliRunner().invoke(cli, ["--watchlists", str(path), "rules", "check"])
     assert result.exit_code == 0, result.output
+
+
+def test_a_channels_apprise_file_yaml_cannot_read_is_said_not_a_traceback(tmp_path):
+    """A control character in a channel's apprise YAML file: apprise let PyYAML's ReaderError
+    out, a traceback from rules check and the daemon's start."""
+    (tmp_path / "apprise.yml").write_bytes(b"urls:\n  - json://127.0.0.1:9/hook\x00\n")
+    path = tmp_path / "watchlists.yaml"
+    path.write_text(
+        "channels:\n  team:\n    config: apprise.yml\nwatchlists:\n  - name: a\n    terms: [x]\n"
+        "    notify: [team]\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(cli, ["--watchlists", str(path), "rules", "check"])
+    assert result.exit_code == 2, result.output
+    assert f"{path}:3: channel 'team': apprise cannot read" in result.output
+    assert "unacceptable character #x0000" in result.output

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import apprise
+import yaml
 from apprise.utils.parse import parse_url
 
 from crawler.core.errors import ConfigError
@@ -148,6 +149,15 @@ def _config_channel(name: str, spec: LineDict, path: str, line: int) -> Channel:
         loaded = apprise.AppriseConfig()
         loaded.add(str(config))
         services = loaded.services()
+    except yaml.YAMLError as exc:  # a NUL or a control character: apprise lets PyYAML's error out
+        raise ConfigError(
+            path,
+            spec.line_of("config"),
+            f"channel {name!r}: apprise cannot read {str(config)!r} "
+            f"({' '.join(str(exc).split())[:200]})",
+            "save it as YAML or apprise's TEXT format; check it with `apprise --config FILE "
+            "--dry-run`",
+        ) from None
     finally:
         apprise_log.removeFilter(held)
     if held.dropped:  # the channel would send to part of its targets, without a word
