@@ -381,3 +381,19 @@ def test_a_channels_apprise_file_yaml_cannot_read_is_said_not_a_traceback(tmp_pa
     assert result.exit_code == 2, result.output
     assert f"{path}:3: channel 'team': apprise cannot read" in result.output
     assert "unacceptable character #x0000" in result.output
+
+
+@pytest.mark.parametrize("hours", ["22:00-22:00", "00:00-00:00"])
+def test_quiet_hours_that_end_when_they_begin_are_refused(tmp_path, hours):
+    """'22:00-22:00' was taken, and no time was quiet: whoever wrote '00:00-00:00' to keep a
+    watchlist quiet all day got every alert at once, without a word."""
+    path = tmp_path / "watchlists.yaml"
+    path.write_text(
+        f"watchlists:\n  - name: a\n    terms: [x]\n    quiet_hours: '{hours}'\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(cli, ["--watchlists", str(path), "rules", "check"])
+    assert result.exit_code == 2, result.output
+    assert f"{path}:4: quiet_hours '{hours}' ends when it begins: no time is quiet" in (
+        result.output
+    )

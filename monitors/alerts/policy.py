@@ -87,6 +87,13 @@ def parse_delivery_policy(raw: LineDict, path: str) -> DeliveryPolicy:
                 f"quiet_hours {quiet!r} is not a time range",
                 "write it as '22:00-07:00'",
             )
+        if match.group(1, 2) == match.group(3, 4):  # it ends as it begins: taken for no quiet hours at all
+            raise ConfigError(
+                path,
+                raw.line_of("quiet_hours"),
+                f"quiet_hours {quiet!r} ends when it begins: no time is quiet",
+                "write the hours to keep quiet, e.g. '22:00-07:00', or leave quiet_hours out",
+            )
         out["quiet_hours"] = (f"{match[1]}:{match[2]}", f"{match[3]}:{match[4]}")
     language = raw.get("language", "fr")
     if language not in LANGUAGES:
