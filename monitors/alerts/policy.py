@@ -87,7 +87,9 @@ def parse_delivery_policy(raw: LineDict, path: str) -> DeliveryPolicy:
                 f"quiet_hours {quiet!r} is not a time range",
                 "write it as '22:00-07:00'",
             )
-        if match.group(1, 2) == match.group(3, 4):  # it ends as it begins: taken for no quiet hours at all
+        if match.group(1, 2) == match.group(
+            3, 4
+        ):  # it ends as it begins: taken for no quiet hours at all
             raise ConfigError(
                 path,
                 raw.line_of("quiet_hours"),
