@@ -53,7 +53,7 @@ from monitors.web.forms import FormGuard
 from monitors.web.hosts import AllowedHosts, HostCheck
 from monitors.web.i18n import LABELS, text_direction
 from monitors.web.marking import snippet_markup
-from monitors.web.raw_data import DATA_PREFIX, WEB, datasette_metadata
+from monitors.web.raw_data import DATA_PREFIX, WEB, datasette_metadata, register_secret_hiding
 from monitors.web.reader import Reader, language, read_form
 from monitors.web.triage import PeopleViews
 from monitors.web.views import article, feeds, search, sources, stories, watchlist
@@ -366,6 +366,7 @@ class _WithRawData:
 def _datasette(config: ReaderConfig) -> Datasette:
     from datasette.app import Datasette
 
+    register_secret_hiding()  # the password hashes and the links' key read as NULL
     return Datasette(
         files=[str(config.db)],
         metadata=datasette_metadata(Path(config.db)),

@@ -4,6 +4,7 @@ is off unless `veille serve --allow-sql`."""
 
 from __future__ import annotations
 
+import sqlite3
 from importlib import resources
 from pathlib import Path
 
@@ -11,6 +12,40 @@ import yaml
 
 WEB = Path(str(resources.files("monitors") / "web"))
 DATA_PREFIX = "/data"
+
+# What no reader of the raw tables may see, on a table's page, in its JSON or through
+# --allow-sql: the people's password hashes (scrypt, to be guessed offline) and the key that
+# signs the alerts' one-click links (with it, anyone could forge a link to unsubscribe, mute or
+# log in as another person). Both were served to whoever could open /data/.
+SECRET_COLUMNS = {"people": {"password_hash"}, "link_keys": {"secret"}}
+
+
+def hide_secrets(action: int, table: str | None, column: str | None, *_: object) -> int:
+    """An SQLite authorizer: a secret column is read as NULL (SQLITE_IGNORE), every other read
+    as it is. Installed on each connection Datasette opens (register_secret_hiding)."""
+    if action == sqlite3.SQLITE_READ and column in SECRET_COLUMNS.get(table or "", ()):
+        return sqlite3.SQLITE_IGNORE
+    return sqlite3.SQLITE_OK
+
+
+PLUGIN_NAME = "veille-hide-secrets"
+
+
+def register_secret_hiding() -> None:
+    """Put `hide_secrets` on every connection Datasette opens (its prepare_connection hook),
+    registered with its plugin manager once per process."""
+    from datasette import hookimpl
+    from datasette.plugins import pm
+
+    class HideSecrets:
+        __name__ = PLUGIN_NAME  # Datasette names each plugin, as if a module, by it
+
+        @hookimpl
+        def prepare_connection(self, conn: sqlite3.Connection) -> None:
+            conn.set_authorizer(hide_secrets)
+
+    if pm.get_plugin(PLUGIN_NAME) is None:
+        pm.register(HideSecrets(), name=PLUGIN_NAME)
 
 
 def datasette_metadata(db: Path) -> dict:
