@@ -69,6 +69,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "monitors.web.export",
             "monitors.web.tables",
             "monitors.web.hosts",
+            "monitors.web.days",
         ),
     ),
     ("service", ("monitors.service",)),

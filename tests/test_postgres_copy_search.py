@@ -17,6 +17,7 @@ from monitors.cli import cli
 from monitors.rules.query import parse_query
 from monitors.service.config import load_config
 from monitors.service.cycle import run_cycle
+from monitors.web.days import DayBound
 from monitors.web.search import search
 from monitors.web.search_postgres import to_tsquery
 from seeds import BUNDLED_WATCHLISTS
@@ -133,8 +134,8 @@ SEARCHES = [
     ("Maroc", {"sources": ["alkhabar"]}),
     ("numérique OR الرقمية", {"languages": ["ar"]}),
     ("cloud", {"watchlist": "souverainete-numerique"}),
-    ("cloud", {"since": "2026-11-21"}),
-    ("Botola", {"until": "2026-11-18"}),
+    ("cloud", {"since": DayBound("2026-11-21", "2026-11-20T23:00:00Z")}),
+    ("Botola", {"until": DayBound("2026-11-18", "2026-11-17T23:00:00Z")}),
     ('"cloud national"', {}),
     ("title:cloud", {}),
     ("supercalcul*", {}),

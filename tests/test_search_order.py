@@ -13,6 +13,7 @@ import pytest
 
 from crawler.storage.engine import SQLiteDatabase
 from monitors.rules.query import parse_query
+from monitors.web.days import DayBound
 from monitors.web.search import HIGHLIGHT, SearchError, search, to_fts
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,7 +86,11 @@ CASES = [
     ("Casablanca", {"languages": ["fr"]}, "AND a.language IN (:l0)", {"l0": "fr"}),
     (
         "Casablanca",
-        {"since": "2026-11-30", "until": "2026-12-01"},
+        # days that begin at 00:00 UTC (the UTC zone): each bound is the day as stored alone
+        {
+            "since": DayBound("2026-11-30", "2026-11-30"),
+            "until": DayBound("2026-12-01", "2026-12-01"),
+        },
         "AND coalesce(a.published, a.fetched_at) >= :since "
         "AND coalesce(a.published, a.fetched_at) < :until",
         {"since": "2026-11-30", "until": "2026-12-01"},

@@ -101,7 +101,7 @@ def search(
     except VeilleError:
         rule_set = None  # entities are unavailable, plain searches still work
     db = existing_db(ctx)
-    since, until = day_option(ctx, since, "--since"), day_option(ctx, until, "--until")
+    since_day, until_day = day_option(ctx, since, "--since"), day_option(ctx, until, "--until")
     known_names(db, sources, watchlist, rule_set)
     stored_language_codes(db, languages)
     hits = search_articles(
@@ -110,8 +110,8 @@ def search(
         rule_set,
         sources=sources,
         languages=languages,
-        since=since,
-        until=until,
+        since=since_day,
+        until=until_day,
         watchlist=watchlist,
         limit=limit,
         order=order,
@@ -178,12 +178,12 @@ def export(
         if watchlist:
             echo(f"warning: watchlists file not read, only matched names known: {exc}", err=True)
     db = existing_db(ctx)
-    since, until = day_option(ctx, since, "--since"), day_option(ctx, until, "--until")
+    since_day, until_day = day_option(ctx, since, "--since"), day_option(ctx, until, "--until")
     known_names(db, watchlist=watchlist, rules=rule_set)
     if fmt == "atom":
         if not watchlist:
             raise click.UsageError("--format atom needs --watchlist")
-        data = watchlist_atom(db, rule_set, watchlist, since=since, until=until)
+        data = watchlist_atom(db, rule_set, watchlist, since=since_day, until=until_day)
         if output:
             try:
                 output.write_bytes(data)
@@ -195,9 +195,9 @@ def export(
     if output:
         try:
             with output.open("w", encoding="utf-8", newline="") as out:
-                count = export_matches(db, out, fmt, watchlist, since, until, not plain_csv)
+                count = export_matches(db, out, fmt, watchlist, since_day, until_day, not plain_csv)
         except OSError as exc:  # its folder missing, or the disk full as it is written
             raise _cannot_write(output, exc) from None
         echo(f"{count} rows written to {output}", err=True)
     else:
-        export_matches(db, sys.stdout, fmt, watchlist, since, until, not plain_csv)
+        export_matches(db, sys.stdout, fmt, watchlist, since_day, until_day, not plain_csv)

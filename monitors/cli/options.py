@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # the storage layer loads when a command runs, not for `veill
     from monitors.rules.watchlists import RuleSet
     from monitors.service.config import Config, Settings
     from monitors.service.watchlists import Watchlists
+    from monitors.web.days import DayBound
 
 
 def settings_of(ctx: click.Context) -> Settings:
@@ -92,15 +93,16 @@ def date_option(value: str | None, option: str) -> str | None:
         ) from None
 
 
-def day_option(ctx: click.Context, value: str | None, option: str) -> str | None:
-    """A --since/--until day of `veille search` and `veille export`, as the moment it begins in
-    the team's time zone (VEILLE_WEB_TIMEZONE), the reader's days (monitors.service.lookback)."""
+def day_option(ctx: click.Context, value: str | None, option: str) -> DayBound | None:
+    """A --since/--until day of `veille search` and `veille export`, as the reader's day: the
+    day, and the moment it begins in the team's time zone (VEILLE_WEB_TIMEZONE), with which a
+    date stored as a day alone and a moment are compared (monitors.service.lookback)."""
     day = date_option(value, option)
     if day is None:
         return None
-    from monitors.service.lookback import day_begins
+    from monitors.service.lookback import reader_day
 
-    return day_begins(date.fromisoformat(day), settings_of(ctx).web_timezone)
+    return reader_day(date.fromisoformat(day), settings_of(ctx).web_timezone)
 
 
 def language_codes(

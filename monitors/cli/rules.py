@@ -238,7 +238,8 @@ def rules_backtest(
     db = existing_db(ctx)
     # the reader's day, as veille search's: from midnight in the team's time zone
     day = date_option(since, "--since")
-    begins = day_option(ctx, since, "--since")
+    bound = day_option(ctx, since, "--since")
+    begins = bound.begins if bound else None
     max_age_days = settings.alert_max_age_days
     summary = backtest_watchlist(
         db, rule_set, watchlist, begins, keep=show, max_age_days=max_age_days, since_day=day

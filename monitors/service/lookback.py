@@ -18,6 +18,7 @@ from crawler.core.times import iso, parse_timestamp
 from crawler.storage.engine import Database
 from monitors.rules.watchlists import RuleSet
 from monitors.web import export
+from monitors.web.days import DayBound
 from monitors.web.search import SearchHit, search
 
 
@@ -37,6 +38,13 @@ def day_begins(day: date, timezone: str) -> str:
         return iso(begins)
     except OverflowError:  # 0001-01-01 east of UTC begins before year 1 in UTC: before all
         return day.isoformat()
+
+
+def reader_day(day: date, timezone: str) -> DayBound:
+    """`day` as a bound of the reader's searches, exports and charts: the day itself, with
+    which a date stored as a day alone is compared, and the moment it begins in `timezone`
+    (day_begins), with which a stored moment is (monitors.web.days)."""
+    return DayBound(day.isoformat(), day_begins(day, timezone))
 
 
 def local_day(published: str | None, timezone: str) -> str:
@@ -92,8 +100,8 @@ def search_articles(
     *,
     sources: Sequence[str] = (),
     languages: Sequence[str] = (),
-    since: str | None = None,
-    until: str | None = None,
+    since: DayBound | None = None,
+    until: DayBound | None = None,
     watchlist: str | None = None,
     limit: int = 20,
     offset: int = 0,
@@ -136,8 +144,8 @@ def watchlist_atom(
     rules: RuleSet | None,
     watchlist: str,
     *,
-    since: str | None = None,
-    until: str | None = None,
+    since: DayBound | None = None,
+    until: DayBound | None = None,
     limit: int | None = None,
     self_url: str | None = None,
     alternate_url: str | None = None,
@@ -155,8 +163,8 @@ def export_matches(
     out: TextIO,
     fmt: Literal["csv", "jsonl"],
     watchlist: str | None = None,
-    since: str | None = None,
-    until: str | None = None,
+    since: DayBound | None = None,
+    until: DayBound | None = None,
     spreadsheet: bool = True,
 ) -> int:
     """Write the matches (of one watchlist, or all), newest first, as CSV or JSON Lines to

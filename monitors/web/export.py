@@ -15,6 +15,7 @@ from xml.etree import ElementTree as ET
 from crawler.core.times import parse_timestamp
 from crawler.storage.engine import Database
 from monitors.web import store as web_store
+from monitors.web.days import DayBound
 
 ATOM = "http://www.w3.org/2005/Atom"
 FIELDS = [
@@ -39,8 +40,8 @@ FIELDS = [
 def matched_articles(
     db: Database,
     watchlist: str | None = None,
-    since: str | None = None,
-    until: str | None = None,
+    since: DayBound | None = None,
+    until: DayBound | None = None,
     limit: int | None = None,
 ) -> Iterator[dict]:
     """Matches, newest first, with their article and the outlets that ran the same story."""

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from crawler.storage.engine import Database
 from crawler.stories.store import story_languages
 from monitors.alerts.policy import DEFAULT_TIMEZONE
-from monitors.service.lookback import day_begins
+from monitors.service.lookback import reader_day
 from monitors.service.status import source_statuses
 from monitors.web import store as web_store
 from monitors.web.store import ListedAt, MatchRow, Revision, StoryMember
@@ -179,7 +179,7 @@ def matches_per_day(
     end = today or datetime.now(zone).date()
     start = end - timedelta(days=days - 1)
     shown = [start + timedelta(days=i) for i in range(days)]
-    bounds = [day_begins(day, timezone) for day in [*shown, end + timedelta(days=1)]]
+    bounds = [reader_day(day, timezone) for day in [*shown, end + timedelta(days=1)]]
     counts = web_store.matches_by_day(db, watchlist, bounds)
     return [(day.isoformat(), count) for day, count in zip(shown, counts, strict=True)]
 

@@ -26,6 +26,7 @@ from monitors.rules.query import (
 )
 from monitors.rules.watchlists import RuleSet
 from monitors.web import store as web_store
+from monitors.web.days import DayBound
 from monitors.web.spellings import phrase_forms
 
 HIGHLIGHT = ("**", "**")
@@ -135,8 +136,8 @@ def search(
     rules: RuleSet | None = None,
     sources: list[str] | None = None,
     languages: list[str] | None = None,
-    since: str | None = None,
-    until: str | None = None,
+    since: DayBound | None = None,
+    until: DayBound | None = None,
     watchlist: str | None = None,
     limit: int = 20,
     offset: int = 0,

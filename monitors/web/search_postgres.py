@@ -35,6 +35,7 @@ from monitors.rules.query import (
     parse_query,
 )
 from monitors.rules.watchlists import RuleSet
+from monitors.web.days import DayBound, before, on_or_after
 from monitors.web.search import HIGHLIGHT, SearchError, SearchHit
 from monitors.web.spellings import phrase_forms
 
@@ -173,8 +174,8 @@ def search_postgres(
     rules: RuleSet | None = None,
     sources: list[str] | None = None,
     languages: list[str] | None = None,
-    since: str | None = None,
-    until: str | None = None,
+    since: DayBound | None = None,
+    until: DayBound | None = None,
     watchlist: str | None = None,
     limit: int = 20,
     offset: int = 0,
@@ -194,11 +195,9 @@ def search_postgres(
         where.append(f"a.language IN ({','.join(f':l{i}' for i in range(len(languages)))})")
         params |= {f"l{i}": lang for i, lang in enumerate(languages)}
     if since:
-        where.append("coalesce(a.published, a.fetched_at) >= :since")
-        params["since"] = since
+        where.append(on_or_after("coalesce(a.published, a.fetched_at)", since, "since", params))
     if until:
-        where.append("coalesce(a.published, a.fetched_at) < :until")
-        params["until"] = until
+        where.append(before("coalesce(a.published, a.fetched_at)", until, "until", params))
     if watchlist:
         where.append("a.id IN (SELECT article_id FROM matches WHERE watchlist = :watchlist)")
         params["watchlist"] = watchlist

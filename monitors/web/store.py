@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from crawler.storage.engine import Database
+from monitors.web.days import DayBound, before, on_or_after
 
 _SOURCE_TITLE = "coalesce((SELECT s.title FROM sources s WHERE s.name = a.source), a.source)"
 _WHEN = "coalesce(a.published, a.fetched_at)"
@@ -212,9 +213,10 @@ def match_counts(db: Database) -> dict[str, int]:
     )
 
 
-def matches_by_day(db: Database, watchlist: str, bounds: Sequence[str]) -> list[int]:
-    """A watchlist's matches in each span between consecutive `bounds` (the days' starts, as the
-    stored UTC text, and the last day's end), by their article's publication date.
+def matches_by_day(db: Database, watchlist: str, bounds: Sequence[DayBound]) -> list[int]:
+    """A watchlist's matches in each span between consecutive `bounds` (the reader's days, and
+    the day after the last), by their article's publication date: a moment from its day's start
+    on, a day given alone on that day (monitors.web.days).
 
     One count per day over the articles' date index (a day is the range from its start to the
     next day's), each article of the day checked against the match index: neither the article
@@ -222,12 +224,21 @@ def matches_by_day(db: Database, watchlist: str, bounds: Sequence[str]) -> list[
     of their article read every match and its article (99 ms at 100,000 articles)."""
     if len(bounds) < 2:
         return []
-    names = {f"d{i}": bound for i, bound in enumerate(bounds)}
-    days = ", ".join(f"({i}, :d{i}, :d{i + 1})" for i in range(len(bounds) - 1))
+    names: dict[str, object] = {}
+    for i, bound in enumerate(bounds):
+        names |= {f"b{i}": bound.begins, f"d{i}": bound.day, f"lo{i}": bound.lowest}
+        names[f"hi{i}"] = bound.highest
+    days = ", ".join(
+        f"({i}, :b{i}, :b{i + 1}, :d{i}, :d{i + 1}, :lo{i}, :hi{i + 1})"
+        for i in range(len(bounds) - 1)
+    )
     rows = db.execute(
-        f"WITH days(n, day_start, day_end) AS (VALUES {days}) "
+        f"WITH days(n, day_start, day_end, day, next_day, low, high) AS (VALUES {days}) "
         "SELECT n, (SELECT count(*) FROM articles a CROSS JOIN matches m "
-        f"  WHERE {_WHEN} >= days.day_start AND {_WHEN} < days.day_end "
+        f"  WHERE {_WHEN} >= days.low AND {_WHEN} < days.high "
+        f"  AND CASE WHEN length({_WHEN}) = 10 "
+        f"  THEN {_WHEN} >= days.day AND {_WHEN} < days.next_day "
+        f"  ELSE {_WHEN} >= days.day_start AND {_WHEN} < days.day_end END "
         "  AND m.article_id = a.id AND m.watchlist = :watchlist) FROM days ORDER BY n",
         names | {"watchlist": watchlist},
     ).fetchall()
@@ -413,8 +424,8 @@ def _story_sources(db: Database, story_ids: set[int]) -> dict[int, list[str]]:
 def matched_articles(
     db: Database,
     watchlist: str | None = None,
-    since: str | None = None,
-    until: str | None = None,
+    since: DayBound | None = None,
+    until: DayBound | None = None,
     limit: int | None = None,
 ) -> Iterator[ExportRow]:
     """Matches, newest publication first, with their article and the outlets of its story.
@@ -423,7 +434,8 @@ def matched_articles(
     article's): its newest `limit` (its Atom feed's 100) read as many rows, however many
     matches it has; sorted by their article's date, they were all read and sorted (229 ms for
     the 100 newest of a watchlist of 65,000 matches at 100,000 articles, bench/reader.py's
-    database; 0.4 ms now)."""
+    database; 0.4 ms now). `since` and `until` are the reader's days (monitors.web.days): on or
+    after the first, before the second."""
     where = ["1 = 1"]
     params: dict[str, object] = {}
     when = _WHEN
@@ -432,11 +444,9 @@ def matched_articles(
         params["watchlist"] = watchlist
         when = "m.listed_when"
     if since:
-        where.append(f"{when} >= :since")
-        params["since"] = since
+        where.append(on_or_after(when, since, "since", params))
     if until:
-        where.append(f"{when} < :until")
-        params["until"] = until
+        where.append(before(when, until, "until", params))
     sql = (
         "SELECT m.matched_at, m.watchlist, coalesce(a.title, a.url), a.url, a.source, "
         "(SELECT s.title FROM sources s WHERE s.name = a.source), a.language, "
@@ -475,8 +485,8 @@ def search_sqlite(
     highlight: tuple[str, str],
     sources: Sequence[str] = (),
     languages: Sequence[str] = (),
-    since: str | None = None,
-    until: str | None = None,
+    since: DayBound | None = None,
+    until: DayBound | None = None,
     watchlist: str | None = None,
     limit: int = 20,
     offset: int = 0,
@@ -506,17 +516,15 @@ def search_sqlite(
         where.append(f"a.language IN ({marks})")
         params |= named
     if since:
-        where.append(f"{_WHEN} >= :since")
-        params["since"] = since
+        where.append(on_or_after(_WHEN, since, "since", params))
     if until:
-        where.append(f"{_WHEN} < :until")
-        params["until"] = until
+        where.append(before(_WHEN, until, "until", params))
     if watchlist:
         where.append(
             "articles_fts.rowid IN (SELECT article_id FROM matches WHERE watchlist = :watchlist)"
         )
         params["watchlist"] = watchlist
-    filtered = any(w.startswith(("a.", "coalesce")) for w in where)
+    filtered = any(w.startswith(("a.", "coalesce", "(coalesce")) for w in where)
     join = "JOIN articles a ON a.id = articles_fts.rowid " if filtered else ""
     ordering = "rank, articles_fts.rowid DESC" if order == "rank" else "articles_fts.rowid DESC"
     params |= {"open": highlight[0], "close": highlight[1]}

@@ -13,8 +13,9 @@ from starlette.responses import HTMLResponse
 
 from crawler.storage.engine import Database
 from monitors.rules.watchlists import RuleSet
-from monitors.service.lookback import day_begins, search_articles
+from monitors.service.lookback import reader_day, search_articles
 from monitors.web import reading
+from monitors.web.days import DayBound
 from monitors.web.i18n_errors import error_text
 from monitors.web.reader import language
 from monitors.web.search import SearchError, SearchHit
@@ -34,18 +35,18 @@ def bounded(value: str | None, default: int, low: int, high: int) -> int:
         return default
 
 
-def day_start(value: str | None, what: str, timezone: str) -> str | None:
-    """The moment a day of the search form begins, as the stored UTC text: its midnight in the
-    reader's time zone (VEILLE_WEB_TIMEZONE), the zone the pages show dates in. Compared with the
-    UTC day instead, an article published at 00:30 in Casablanca, shown on the 6th, was found
-    by the 5th and missed by the 6th."""
+def day_start(value: str | None, what: str, timezone: str) -> DayBound | None:
+    """A day of the search form as the reader's day: it begins at midnight in the reader's time
+    zone (VEILLE_WEB_TIMEZONE), the zone the pages show dates in, and holds the articles dated
+    by it alone (monitors.web.days). Compared with the UTC day instead, an article published at
+    00:30 in Casablanca, shown on the 6th, was found by the 5th and missed by the 6th."""
     if not value:
         return None
     try:
         day = date.fromisoformat(value.strip())
     except ValueError:
         raise ValueError(f"{what} {value!r} is not a date (YYYY-MM-DD)") from None
-    return day_begins(day, timezone)
+    return reader_day(day, timezone)
 
 
 def search_query(
