@@ -221,25 +221,34 @@ def matches_by_day(db: Database, watchlist: str, bounds: Sequence[DayBound]) -> 
     One count per day over the articles' date index (a day is the range from its start to the
     next day's), each article of the day checked against the match index: neither the article
     rows nor the watchlist's older matches are read. Grouping the watchlist's matches by the day
-    of their article read every match and its article (99 ms at 100,000 articles)."""
+    of their article read every match and its article (99 ms at 100,000 articles). Only the
+    dates between a day and its start (the first five hours of a day in New York, its first
+    hour in Casablanca in winter, none at UTC) are read from the article rows, to tell a day
+    alone from a moment: checking every article of the 30 days so took the chart from 5.5 to
+    7.4-8.0 ms at 30,000 articles (bench/reader.py's database), 5.7-6.4 ms this way."""
     if len(bounds) < 2:
         return []
     names: dict[str, object] = {}
     for i, bound in enumerate(bounds):
-        names |= {f"b{i}": bound.begins, f"d{i}": bound.day, f"lo{i}": bound.lowest}
-        names[f"hi{i}"] = bound.highest
+        names |= {f"b{i}": bound.begins, f"d{i}": bound.day}
+        names |= {f"lo{i}": bound.lowest, f"hi{i}": bound.highest}
     days = ", ".join(
-        f"({i}, :b{i}, :b{i + 1}, :d{i}, :d{i + 1}, :lo{i}, :hi{i + 1})"
+        f"({i}, :lo{i}, :hi{i}, :d{i}, :b{i}, :lo{i + 1}, :hi{i + 1}, :d{i + 1}, :b{i + 1})"
         for i in range(len(bounds) - 1)
     )
+    matched = "m.article_id = a.id AND m.watchlist = :watchlist"
+    counted = f"SELECT count(*) FROM articles a CROSS JOIN matches m WHERE {matched} AND "
     rows = db.execute(
-        f"WITH days(n, day_start, day_end, day, next_day, low, high) AS (VALUES {days}) "
-        "SELECT n, (SELECT count(*) FROM articles a CROSS JOIN matches m "
-        f"  WHERE {_WHEN} >= days.low AND {_WHEN} < days.high "
-        f"  AND CASE WHEN length({_WHEN}) = 10 "
-        f"  THEN {_WHEN} >= days.day AND {_WHEN} < days.next_day "
-        f"  ELSE {_WHEN} >= days.day_start AND {_WHEN} < days.day_end END "
-        "  AND m.article_id = a.id AND m.watchlist = :watchlist) FROM days ORDER BY n",
+        "WITH days(n, low, high, day, begins, next_low, next_high, next_day, next_begins) "
+        f"AS (VALUES {days}) SELECT n, "
+        # the dates that are the day's, whether a moment or a day alone
+        f"({counted} {_WHEN} >= days.high AND {_WHEN} < days.next_low) "
+        # those between the day and its start, and between the next day and its start
+        f"+ ({counted} {_WHEN} >= days.low AND {_WHEN} < days.high AND CASE WHEN "
+        f"length({_WHEN}) = 10 THEN {_WHEN} >= days.day ELSE {_WHEN} >= days.begins END) "
+        f"+ ({counted} {_WHEN} >= days.next_low AND {_WHEN} < days.next_high AND CASE WHEN "
+        f"length({_WHEN}) = 10 THEN {_WHEN} < days.next_day ELSE {_WHEN} < days.next_begins END) "
+        "FROM days ORDER BY n",
         names | {"watchlist": watchlist},
     ).fetchall()
     return [count for _, count in rows]
