@@ -68,7 +68,7 @@ def test_hanging_crawls_never_hold_up_delivery_or_a_healthy_source(tmp_path, mon
     monkeypatch.setattr(
         daemon_module,
         "match_and_deliver",
-        lambda config, console=None: delivered.append(time.monotonic()),
+        lambda config, console=None, db=None: delivered.append(time.monotonic()),
     )
     daemon = Daemon(config)
     daemon.schedule_jobs()

@@ -170,7 +170,11 @@ class NewsSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
         spider.sources_path = spider._sources_path or settings.get("VEILLE_SOURCES")
-        spider.db = store.open_database(spider._db_path or settings.get("VEILLE_DB"))
+        # A crawl veille started (its run recorded: a run id) never makes its database: gone
+        # since (moved away, deleted) it is an error, not a new empty one the crawl fills.
+        spider.db = store.open_database(
+            spider._db_path or settings.get("VEILLE_DB"), create=spider._run_id is None
+        )
         store.read_through_small_cache(spider.db)  # up to 8 crawls at once in a worker
         source_list = load_sources_cached(spider.sources_path)
         chosen = (

@@ -144,19 +144,24 @@ def run_cycle(
     pool: WorkerPool | None = None,
     deliver_when_idle: bool = True,
     clock: CrawlClock = REAL_TIME,
+    db: Database | None = None,
 ) -> CycleReport:
     """Crawl the chosen sources (all enabled ones by default), then match and deliver: in a
     long-lived worker of `pool` when given (the daemon), else in a child process of its own,
     whose time limit passes on `clock` (tests give one whose time comes at events).
     Without `deliver_when_idle`, a crawl that stored nothing skips matching and delivery (the
     daemon's delivery job runs every minute anyway); one that stored something alerts at once.
-    The cycle uses one connection to the database (the crawl's own process has its own)."""
-    db = store.open_database(config.settings.db)
+    The cycle uses one connection to the database (the crawl's own process has its own):
+    `db`, the caller's, if it has one (the daemon's, opened without making a database again)."""
+    owned = db is None
+    if db is None:
+        db = store.open_database(config.settings.db)
     store.read_through_small_cache(db)  # one connection per crawl job of the daemon
     try:
         return _run_cycle(config, db, only, console, pool, deliver_when_idle, clock)
     finally:
-        db.close()
+        if owned:
+            db.close()
 
 
 def _run_cycle(

@@ -198,17 +198,22 @@ class Daemon:
         try:
             if not is_due(db, name, datetime.now(UTC)):
                 logger.debug("source=%s not due yet (quiet or backing off)", name)
+                db.close()
                 return
-        finally:
+        except BaseException:
             db.close()
+            raise
         self.state.crawls[name] = datetime.now(UTC)
         try:
+            # The connection checked is the cycle's: opened again by path, a database moved
+            # away since the check was made again empty, and crawled from scratch.
             report = run_cycle(
                 self.config,
                 only=[name],
                 console=self.console,
                 pool=self.pool,
                 deliver_when_idle=self.pool is None,
+                db=db,
             )
             pace = report.paces.get(name)
             if pace is not None:
@@ -224,6 +229,7 @@ class Daemon:
         except Exception:  # a job must never kill the scheduler; the next run tries again
             logger.exception("crawl job for source=%s failed", name)
         finally:
+            db.close()
             self.state.crawls.pop(name, None)
 
     def _reschedule(self, name: str, due: datetime) -> None:
@@ -243,9 +249,12 @@ class Daemon:
     def _deliver(self) -> None:
         if self._stopping.is_set():
             return
+        db = None
         try:
-            self._open_database().close()
-            match_and_deliver(self.config, self.console)
+            # The connection checked is the one used: opened again by path between the check
+            # and the run, a database moved away meanwhile was made again empty.
+            db = self._open_database()
+            match_and_deliver(self.config, self.console, db=db)
         except VeilleError as exc:
             logger.error("match/deliver job not run: %s", exc)
             self.state.delivery_error = str(exc)
@@ -257,6 +266,9 @@ class Daemon:
         else:  # only a run that went through counts as run: /health says when none has
             self.state.delivered_at = datetime.now(UTC)
             self.state.delivery_error = None
+        finally:
+            if db is not None:
+                db.close()
 
     def _schedule_source(self, source: Source, index: int) -> None:
         interval = source.interval_minutes * 60
