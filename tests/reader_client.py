@@ -37,25 +37,43 @@ def serving(
 ):
     """`veille serve` on a database file or a postgresql:// location, in its own process;
     yields its base URL. Its log goes beside the file (in a temporary folder on PostgreSQL)."""
-    port = free_port()
     on_postgres = str(db).startswith("postgresql://")
     folder = Path(tempfile.mkdtemp(prefix="veille-serve-")) if on_postgres else Path(db).parent
-    log_path = folder / f"serve-{port}.log"
     command = [sys.executable, "-m", "monitors.cli", "--db", str(db), "--watchlists"]
     command += [str(watchlists)] + (["--secrets", str(secrets)] if secrets else [])
-    with open(log_path, "wb") as log:
+    # A free port can be taken by another test process between free_port() and the bind: then
+    # this server exits (« cannot listen ») while the other answers on the port, and the test
+    # would read the other's pages. Trusted only once it announced its own port; else again.
+    for attempt in range(5):
+        port = free_port()
+        log_path = folder / f"serve-{port}.log"
+        log = open(log_path, "wb")  # noqa: SIM115 (closed below, after the server)
         server = subprocess.Popen(
             [*command, "serve", "--port", str(port), *args],
             stdout=log,
             stderr=subprocess.STDOUT,
             env=env,
         )
+        announced = f"web view on http://127.0.0.1:{port}/"
+        deadline = time.monotonic() + 120
+        while server.poll() is None and announced not in log_path.read_text(errors="replace"):
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        taken = "cannot listen" in log_path.read_text(errors="replace")
+        if server.poll() is None or not taken or attempt == 4:
+            break
+        log.close()  # the port was taken meanwhile: another one
+    with log:
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 120
         try:
             while time.monotonic() < deadline:
                 if server.poll() is not None:
                     pytest.fail("veille serve stopped: " + log_path.read_text())
+                if announced not in log_path.read_text(errors="replace"):
+                    time.sleep(0.2)
+                    continue
                 try:
                     urllib.request.urlopen(base + "/static/reader.css", timeout=2)
                     break
