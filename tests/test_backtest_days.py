@@ -11,11 +11,9 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from crawler.storage import store
-from crawler.storage.importer import ImportRecord, import_records
 from monitors.cli import cli
 
-from .conftest import database_from
+from .dated_articles import dated_database
 
 # As the pages wrote them, stored in UTC (Casablanca is an hour ahead in December).
 PUBLISHED = {
@@ -28,24 +26,7 @@ PUBLISHED = {
 
 @pytest.fixture
 def location(engine, tmp_path, request):
-    path = tmp_path / "v.db"
-    db = store.open_database(path)
-    records = [
-        ImportRecord(
-            line=i + 1,
-            url=f"https://example.ma/article-{i}",
-            title=title,
-            text=f"{title} : le ministère annonce un programme numéro {i} pour les régions du "
-            "Royaume, selon un communiqué diffusé dans la soirée par l'agence officielle.",
-            published=published,
-            source="exemple",
-            language="fr",
-        )
-        for i, (title, published) in enumerate(PUBLISHED.items())
-    ]
-    import_records(db, records, alerts=False)
-    db.close()
-    return database_from(request, engine, path)
+    return dated_database(request, engine, tmp_path / "v.db", PUBLISHED)
 
 
 def test_the_backtests_since_is_the_readers_day(location, tmp_path, monkeypatch):

@@ -13,10 +13,7 @@ import urllib.request
 
 import pytest
 
-from crawler.storage import store
-from crawler.storage.importer import ImportRecord, import_records
-
-from .conftest import database_from
+from .dated_articles import dated_database
 from .reader_client import serving
 
 # Stored in UTC; Casablanca is an hour ahead in December. The first is the 5th there, the
@@ -30,24 +27,7 @@ PUBLISHED = {
 
 @pytest.fixture
 def location(engine, tmp_path, request):
-    path = tmp_path / "v.db"
-    db = store.open_database(path)
-    records = [
-        ImportRecord(
-            line=i + 1,
-            url=f"https://example.ma/article-{i}",
-            title=title,
-            text=f"{title} : le ministère annonce un programme numéro {i} pour les régions du "
-            "Royaume, selon un communiqué diffusé dans la soirée par l'agence officielle.",
-            published=published,
-            source="exemple",
-            language="fr",
-        )
-        for i, (title, published) in enumerate(PUBLISHED.items())
-    ]
-    import_records(db, records, alerts=False)
-    db.close()
-    return database_from(request, engine, path)
+    return dated_database(request, engine, tmp_path / "v.db", PUBLISHED)
 
 
 def found(base: str, **filters: str) -> list[str]:
@@ -160,27 +140,8 @@ RAMADAN = {
 
 @pytest.fixture
 def ramadan(engine, tmp_path, request):
-    path = tmp_path / "v.db"
-    db = store.open_database(path)
-    import_records(
-        db,
-        [
-            ImportRecord(
-                line=i + 1,
-                url=f"https://example.ma/ramadan-{i}",
-                title=title,
-                text=f"{title} : le ministère annonce un programme numéro {i} pour les régions "
-                "du Royaume, selon un communiqué diffusé dans la soirée par l'agence officielle.",
-                published=published,
-                source="exemple",
-                language="fr",
-            )
-            for i, (title, published) in enumerate(RAMADAN.items())
-        ],
-        alerts=False,
-    )
-    db.close()
-    return database_from(request, engine, path)
+    url = "https://example.ma/ramadan-{}"
+    return dated_database(request, engine, tmp_path / "v.db", RAMADAN, url)
 
 
 def test_a_day_given_alone_is_found_on_its_day_where_the_day_begins_at_utc_midnight(

@@ -15,10 +15,10 @@ import urllib.request
 import pytest
 
 from crawler.core.times import stored_date
-from crawler.storage import postgres_schema, schema, store
-from crawler.storage.importer import ImportRecord, import_records
+from crawler.storage import store
+from crawler.storage.importer import import_records
 
-from .conftest import database_from
+from .dated_articles import dated_database, dated_records, rewind_stored_dates
 from .reader_client import serving
 
 # As Moroccan pages and feeds write them. Casablanca is an hour ahead of UTC in December.
@@ -60,29 +60,9 @@ def test_a_date_has_one_stored_spelling(written, stored):
     assert stored_date(written) == stored
 
 
-def _records() -> list[ImportRecord]:
-    return [
-        ImportRecord(
-            line=i + 1,
-            url=f"https://example.ma/article-{i}",
-            title=title,
-            text=f"{title} : le ministère annonce un programme numéro {i} pour les régions du "
-            "Royaume, selon un communiqué diffusé dans la soirée par l'agence officielle.",
-            published=published,
-            source="exemple",
-            language="fr",
-        )
-        for i, (title, published) in enumerate(PUBLISHED.items())
-    ]
-
-
 @pytest.fixture
 def location(engine, tmp_path, request):
-    path = tmp_path / "v.db"
-    db = store.open_database(path)
-    import_records(db, _records(), alerts=False)
-    db.close()
-    return database_from(request, engine, path)
+    return dated_database(request, engine, tmp_path / "v.db", PUBLISHED)
 
 
 def _stored(location: str) -> list[str]:
@@ -117,33 +97,8 @@ def test_pages_sort_and_bound_the_moments_the_dates_name(location):
         assert found(base, since="2026-12-04", until="2026-12-05") == [fes]
 
 
-def _as_before(location: str, engine: str) -> None:
-    """The database as the previous version left it: each date as the file wrote it, the
-    step not run."""
-    db = store.open_database(location)
-    try:
-        with db.transaction():
-            for n, published in enumerate(PUBLISHED.values()):
-                db.execute(
-                    "UPDATE articles SET published = ? WHERE url = ?",
-                    (published, f"https://example.ma/article-{n}"),
-                )
-            if engine == "sqlite":
-                db.execute("DELETE FROM _sqlite_migrations WHERE name = '0032_stored_dates'")
-            else:
-                db.execute(
-                    f"DELETE FROM {postgres_schema.MIGRATIONS_TABLE} "
-                    "WHERE owner = 'crawler.storage' AND name = '0009_stored_dates'"
-                )
-        if engine == "sqlite":
-            db.conn.execute(f"PRAGMA user_version = {schema.schema_version() - 1}")
-            db.conn.commit()
-    finally:
-        db.close()
-
-
 def test_an_older_database_gets_its_dates_in_the_one_spelling(location, engine):
-    _as_before(location, engine)
+    rewind_stored_dates(location, engine, list(PUBLISHED.values()))
     assert _stored(location) == STORED  # the migration ran at the open
 
 
@@ -155,7 +110,7 @@ def test_a_date_past_the_calendar_in_utc_is_kept_as_written(location, engine, tm
     UTC, as a page or an import file may write it) is kept as written: its conversion raised
     OverflowError, so an older database holding one could not be opened any more (the step
     failed at every open, every command a traceback) and veille import stopped at it."""
-    _as_before(location, engine)
+    rewind_stored_dates(location, engine, list(PUBLISHED.values()))
     db = store.open_database(location)
     try:
         with db.transaction():
@@ -168,7 +123,7 @@ def test_a_date_past_the_calendar_in_utc_is_kept_as_written(location, engine, tm
     assert _stored(location) == [FAR, *STORED[1:]]  # the migration ran at the open
     fresh = store.open_database(tmp_path / "fresh.db")
     try:
-        far = dataclasses.replace(_records()[0], published=FAR)
+        far = dataclasses.replace(dated_records(PUBLISHED)[0], published=FAR)
         import_records(fresh, [far], alerts=False)
         assert fresh.execute("SELECT published FROM articles").fetchall() == [(FAR,)]
     finally:
@@ -188,7 +143,7 @@ def test_a_moment_past_the_calendar_in_the_readers_zone_is_shown(tmp_path):
     path = tmp_path / "v.db"
     db = store.open_database(path)
     try:
-        far = dataclasses.replace(_records()[0], published="9999-12-31T23:30:00Z")
+        far = dataclasses.replace(dated_records(PUBLISHED)[0], published="9999-12-31T23:30:00Z")
         import_records(db, [far], alerts=False)
         (article,) = db.execute("SELECT id FROM articles").fetchall()
     finally:

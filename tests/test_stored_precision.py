@@ -22,13 +22,14 @@ from crawler.extraction.dates import (
     precision_of,
     stored_precision,
 )
-from crawler.storage import postgres_schema, schema, store
+from crawler.storage import store
 from crawler.storage.importer import ImportRecord, import_records
 from monitors.alerts.localized import format_day, format_when
 from monitors.alerts.messages import SAMPLE_ALERT, alert_context
 from monitors.service.pacing import publication_moment
 
 from .conftest import database_from
+from .dated_articles import rewind_stored_dates
 
 # (as a page, feed or import file writes it, as it is stored, French, Arabic): in Casablanca,
 # UTC+1 in November and January.
@@ -169,37 +170,12 @@ def test_stored_dates_are_shown_in_alerts_as_precisely_as_written(location):
     assert [format_when(s, "ar") for s in stored] == [a for _, _, _, a in CLASS]
 
 
-def _as_before(location: str, engine: str) -> None:
-    """The database as the previous version left it: each date as the file wrote it, the
-    respelling step not run."""
-    db = store.open_database(location)
-    try:
-        with db.transaction():
-            for n, (written, *_) in enumerate(CLASS):
-                db.execute(
-                    "UPDATE articles SET published = ? WHERE url = ?",
-                    (written, f"https://example.ma/article-{n}"),
-                )
-            if engine == "sqlite":
-                db.execute("DELETE FROM _sqlite_migrations WHERE name = '0032_stored_dates'")
-            else:
-                db.execute(
-                    f"DELETE FROM {postgres_schema.MIGRATIONS_TABLE} "
-                    "WHERE owner = 'crawler.storage' AND name = '0009_stored_dates'"
-                )
-        if engine == "sqlite":
-            db.conn.execute(f"PRAGMA user_version = {schema.schema_version() - 1}")
-            db.conn.commit()
-    finally:
-        db.close()
-
-
 def test_an_older_databases_dates_mean_what_they_meant(location, engine):
     """Respelled when an older database is opened, each date keeps what the previous version
     read in it as written (precision_of): a moment in Casablanca's hour, a midnight as its day.
     Only a midnight on 1 January without a zone, a guesser's year, which the crawl never
     stores, is now its day."""
-    _as_before(location, engine)
+    rewind_stored_dates(location, engine, [written for written, *_ in CLASS])
     stored = _stored(location)  # the step ran at the open
     assert stored == [s for _, s, _, _ in CLASS]
     for (written, _, french, arabic), now in zip(CLASS, stored, strict=True):
