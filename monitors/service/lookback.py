@@ -9,7 +9,7 @@ search itself, and a watchlist's matches as CSV, JSON Lines or an Atom feed.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import Literal, TextIO
 from zoneinfo import ZoneInfo
 
@@ -27,15 +27,10 @@ def day_begins(day: date, timezone: str) -> str:
     by default), as the stored UTC text a since or before is compared with: the day the reader
     shows an article on is the day its search and `veille search`/`veille export` find it by
     (with the UTC day, an article published at 00:30 in Casablanca, shown on the 6th, was found
-    by the 5th and missed by the 6th). A day that begins at 00:00 UTC (Casablanca during
-    Ramadan, the UTC zone) is that day as stored alone (« 2026-03-01 »): its moments sort after
-    it, and an article dated by the day alone, which sorts before « 2026-03-01T00:00:00Z »,
-    was counted in the day before."""
+    by the 5th and missed by the 6th). A date stored as a day alone is compared with the day
+    itself, not with this moment (reader_day, monitors.web.days), in every zone."""
     try:
-        begins = datetime.combine(day, time(), tzinfo=ZoneInfo(timezone))
-        if begins.utcoffset() == timedelta(0):
-            return day.isoformat()
-        return iso(begins)
+        return iso(datetime.combine(day, time(), tzinfo=ZoneInfo(timezone)))
     except OverflowError:  # 0001-01-01 east of UTC begins before year 1 in UTC: before all
         return day.isoformat()
 
