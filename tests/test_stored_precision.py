@@ -163,11 +163,23 @@ def location(engine, tmp_path, request):
     return database_from(request, engine, path)
 
 
+# An import file is read as pages are, except for the spelling veille's own export writes a
+# moment in, which stays that moment even at midnight (tests/test_import_dates.py).
+IMPORTED = {
+    "2026-11-20T00:00:00Z": (
+        "2026-11-20T00:00:00Z",
+        "20 nov. 2026, 01:00",
+        "20 نونبر 2026، 01:00",
+    )
+}
+
+
 def test_stored_dates_are_shown_in_alerts_as_precisely_as_written(location):
     stored = _stored(location)
-    assert stored == [s for _, s, _, _ in CLASS]
-    assert [format_when(s, "fr") for s in stored] == [f for _, _, f, _ in CLASS]
-    assert [format_when(s, "ar") for s in stored] == [a for _, _, _, a in CLASS]
+    imported = [IMPORTED.get(written, rest) for written, *rest in CLASS]
+    assert stored == [s for s, _, _ in imported]
+    assert [format_when(s, "fr") for s in stored] == [f for _, f, _ in imported]
+    assert [format_when(s, "ar") for s in stored] == [a for _, _, a in imported]
 
 
 def test_an_older_databases_dates_mean_what_they_meant(location, engine):

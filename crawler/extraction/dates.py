@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
+from crawler.core.times import STORED_MOMENT
+
 Precision = Literal["time", "day", "year"]
 
 # Where a date came from, most trusted first when two disagree.
@@ -86,7 +88,6 @@ _TIME_OF_DAY = re.compile(r"\d[T ]\d{2}:\d{2}")
 # A zone written after a time of day: « Z », « +01:00 », « -0500 ».
 _ZONE = re.compile(r"\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}:?\d{2})$")
 # The two spellings of a stored date (crawler.core.times.stored_date): a moment in UTC, a day.
-_STORED_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 _STORED_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -103,7 +104,7 @@ def stored_precision(value: str) -> Precision:
     writes (a fetch, a match) are moments in the stored spelling."""
     text = value.strip()
     if parse_date(text) is not None:
-        if _STORED_MOMENT.fullmatch(text):
+        if STORED_MOMENT.fullmatch(text):
             return "time"
         if _STORED_DAY.fullmatch(text):
             return "day"

@@ -272,6 +272,8 @@ def prepare(record: ImportRecord, complete: bool = True, checked: bool = False) 
         seen_urls=(record.url,),
         fingerprint=fingerprint(text) if complete else None,
         published_origin=IMPORT_ORIGIN if record.published else None,
+        # what `veille export` wrote comes back as it was stored (docs/stories-and-search.md)
+        published_in_own_spelling=True,
     )
     return Prepared(record, article, cut_from)
 

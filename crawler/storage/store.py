@@ -14,7 +14,7 @@ import json
 import os
 import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import InitVar, dataclass
 from datetime import timedelta
 from pathlib import Path
 from types import ModuleType
@@ -331,10 +331,12 @@ class StoredArticle:
     published_origin: str | None = None  # crawler.extraction.dates: page markup, feed, page byline…
     original_source: str | None = None
     original_url: str | None = None
+    # `published` is in veille's own spelling (an import of its export): see stored_date
+    published_in_own_spelling: InitVar[bool] = False
 
-    def __post_init__(self) -> None:
+    def __post_init__(self, published_in_own_spelling: bool) -> None:
         # every writer stores one spelling of a date: a moment in UTC, or a day (stored_date)
-        self.published = stored_date(self.published)
+        self.published = stored_date(self.published, own_spelling=published_in_own_spelling)
 
 
 # Writers of articles and stories take this lock (PostgreSQL: an advisory lock; SQLite's single
