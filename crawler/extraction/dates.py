@@ -111,11 +111,19 @@ def stored_precision(value: str) -> Precision:
     return precision_of(text)
 
 
+# Origins read from a day and month the page shows (parse_shown_date, parse_day_first: « le
+# 01 - 01 - 2026 », « 1 janvier 2026 »): their 1 January is that day, never a guesser's year.
+SHOWN_DAYS = frozenset({PAGE_PROFILE, PAGE_BYLINE})
+
+
 def found(value: str | None, origin: str) -> FoundDate | None:
     """A FoundDate for `value`, or None when there is no readable date."""
     if not value or parse_date(value) is None:
         return None
-    return FoundDate(value.strip(), precision_of(value), origin)
+    precision = precision_of(value)
+    if precision == "year" and origin in SHOWN_DAYS:
+        precision = "day"
+    return FoundDate(value.strip(), precision, origin)
 
 
 # "23 - 07 - 2025", "23/07/2025", "23.07.2025": the day-first dates of Moroccan bylines.
