@@ -61,3 +61,52 @@ def test_the_backtests_since_is_the_readers_day(location, tmp_path, monkeypatch)
     monkeypatch.setenv("VEILLE_WEB_TIMEZONE", "America/New_York")
     assert titles("--since", "2026-12-06") == {marrakech, fes}
     assert titles("--since", "2026-12-07") == set()
+
+
+def test_the_watchlist_editors_preview_counts_the_readers_days(location, tmp_path):
+    """The preview of a watchlist being edited in the reader backtests it over its last days:
+    they began at midnight UTC, not in the team's time zone, so on the 7th a preview of « the
+    last day » in Casablanca left out the article of 00:30 on the 6th there, which `veille
+    rules backtest --since` of the 6th and the search take in."""
+    from contextlib import contextmanager
+    from datetime import UTC, datetime
+
+    from crawler.storage import store
+    from monitors.rules.backtest import ScanBudget
+    from monitors.service.watchlists import load_watchlists
+    from monitors.web.views.watchlist import backtest_days
+
+    tanger, rabat, marrakech, fes = PUBLISHED
+    rules = tmp_path / "watchlists.yaml"
+    rules.write_text("watchlists:\n  - name: ministere\n    terms: [ministère]\n", "utf-8")
+    rule_set = load_watchlists(rules).rules
+
+    @contextmanager
+    def reading_db():
+        db = store.open_database(location)
+        try:
+            yield db
+        finally:
+            db.close()
+
+    def previewed(now: str, timezone: str) -> tuple[str, set[str]]:
+        budget = ScanBudget(10_000_000, 60.0)
+        moment = datetime.fromisoformat(now).astimezone(UTC)
+        done = backtest_days(reading_db, rule_set, "ministere", 1, budget, timezone, now=moment)
+        return done["since"], {hit.title for hit in done["hits"]}
+
+    # noon on the 7th in Casablanca: the last day began at midnight on the 6th there
+    assert previewed("2026-12-07T12:00:00+01:00", "Africa/Casablanca") == (
+        "2026-12-06",
+        {rabat, marrakech, fes},
+    )
+    # 00:30 on the 7th there is still the 6th in UTC: the same day, whatever UTC's date
+    assert previewed("2026-12-07T00:30:00+01:00", "Africa/Casablanca") == (
+        "2026-12-06",
+        {rabat, marrakech, fes},
+    )
+    assert previewed("2026-12-07T12:00:00+00:00", "UTC") == ("2026-12-06", {marrakech, fes})
+    assert previewed("2026-12-07T12:00:00-05:00", "America/New_York") == (
+        "2026-12-06",
+        {marrakech, fes},
+    )

@@ -210,7 +210,8 @@ class Reader:
         read = LABELS["en"] | labels
         budget = ScanBudget(config.backtest_max_chars, config.backtest_seconds, clock=config.clock)
         backtested, status = await self.costly_result(
-            lambda: backtest_days(self.reading_db, rule_set, name, days, budget), read
+            lambda: backtest_days(self.reading_db, rule_set, name, days, budget, config.timezone),
+            read,
         )
         if backtested.get("partial"):
             backtested["partial_reason"] = read[f"partial_{backtested['partial']}"].format(

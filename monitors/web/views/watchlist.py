@@ -10,6 +10,7 @@ from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -22,6 +23,7 @@ from monitors.rules.backtest import ScanBudget
 from monitors.rules.matcher import ArticleText, Matcher
 from monitors.rules.watchlists import RuleSet, Watchlist
 from monitors.service.backtest import backtest_watchlist
+from monitors.service.lookback import reader_day
 from monitors.web import paging, reading
 from monitors.web.chart import bar_chart
 from monitors.web.i18n import LABELS
@@ -234,15 +236,26 @@ def backtest_days(
     name: str,
     days: int,
     budget: ScanBudget,
+    timezone: str,
+    now: datetime | None = None,
 ) -> dict:
     """The watchlist over the articles of the last `days` days, newest first, at most
     BACKTEST_MAX_ARTICLES and within `budget` (`monitors.service.backtest`, as `veille rules
-    backtest`); `partial` says why it stopped early."""
-    since = (datetime.now(UTC) - timedelta(days=max(1, min(days, 3650)))).date().isoformat()
+    backtest`); `partial` says why it stopped early. The days are the reader's, in `timezone`,
+    as `veille rules backtest --since` and the search count them."""
+    today = (now or datetime.now(UTC)).astimezone(ZoneInfo(timezone)).date()
+    first = reader_day(today - timedelta(days=max(1, min(days, 3650))), timezone)
     with reading_db() as db:
         summary = backtest_watchlist(
-            db, rule_set, name, since, budget=budget, max_articles=BACKTEST_MAX_ARTICLES
+            db,
+            rule_set,
+            name,
+            first.begins,
+            budget=budget,
+            max_articles=BACKTEST_MAX_ARTICLES,
+            since_day=first.day,
         )
+    since = first.day
     return {
         "counter_examples": summary.counter_examples,
         "hits": summary.hits,
