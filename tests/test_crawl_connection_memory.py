@@ -99,3 +99,37 @@ def test_a_crawl_in_a_worker_reads_through_the_small_cache(tmp_path):
         assert spider.db.execute("PRAGMA cache_size").fetchone()[0] == -store.CRAWL_PAGE_CACHE_KB
     finally:
         spider.db.close()
+
+
+def test_the_daemons_delivery_job_reads_through_the_small_cache(tmp_path, monkeypatch):
+    """The daemon's match and deliver job, every minute, on the connection it checked: it
+    reads every new article's text, and through the memory map each page it read counted in
+    the daemon's resident set, as a crawl job's did."""
+    from monitors.service import cycle
+    from monitors.service.config import load_config
+    from monitors.service.daemon import Daemon
+
+    from .conftest import make_settings
+
+    seen: list[tuple[int, int]] = []
+    matching = cycle.match_pending
+
+    def match_pending(db, *args, **kwargs):
+        pragmas = [
+            db.execute(f"PRAGMA {name}").fetchone()[0] for name in ("mmap_size", "cache_size")
+        ]
+        seen.append((pragmas[0], pragmas[1]))
+        return matching(db, *args, **kwargs)
+
+    monkeypatch.setattr(cycle, "match_pending", match_pending)
+    sources, watchlists = tmp_path / "sources.yaml", tmp_path / "watchlists.yaml"
+    sources.write_text(
+        "sources:\n  - name: x\n    homepage: https://x.example.ma/\n"
+        "    feeds: [https://x.example.ma/feed]\n",
+        encoding="utf-8",
+    )
+    watchlists.write_text("watchlists:\n  - name: x\n    terms: [x]\n", encoding="utf-8")
+    config = load_config(make_settings(tmp_path, sources, watchlists))
+    store.open_database(config.settings.db).close()
+    Daemon(config)._deliver()
+    assert seen == [(0, -store.CRAWL_PAGE_CACHE_KB)]

@@ -254,6 +254,9 @@ class Daemon:
             # The connection checked is the one used: opened again by path between the check
             # and the run, a database moved away meanwhile was made again empty.
             db = self._open_database()
+            # as match_and_deliver reads through its own connection: the map and a large cache
+            # counted every page of the articles it matched in the daemon's resident set
+            store.read_through_small_cache(db)
             match_and_deliver(self.config, self.console, db=db)
         except VeilleError as exc:
             logger.error("match/deliver job not run: %s", exc)
