@@ -48,6 +48,19 @@ OUTLETS: dict[str, tuple[str, str]] = {
     "hibapress": ("ar", "https://ar.hibapress.com/details-{n}.html"),
     "mwn": ("en", "https://www.moroccoworldnews.com/2026/09/{n}/{slug}/"),
     "northafricapost": ("en", "https://northafricapost.com/{n}-{slug}.html"),
+    # Outlets the third set (tests/fixtures/stories3) adds: the national wire in its French,
+    # Arabic and Spanish services, Spanish editions, and more outlets that run its dispatches.
+    "map-fr": ("fr", "https://www.mapnews.ma/fr/actualites/{section}/{slug}"),
+    "map-ar": ("ar", "https://www.mapnews.ma/ar/{section}/{slug}"),
+    "map-es": ("es", "https://www.mapnews.ma/es/actualidad/{section}/{slug}"),
+    "hespress-es": ("es", "https://es.hespress.com/{n}-{slug}.html"),
+    "walaw-es": ("es", "https://es.walaw.press/articulo/{n}/{slug}/"),
+    "lavieeco": ("fr", "https://www.lavieeco.com/{section}/{slug}/"),
+    "aujourdhui": ("fr", "https://aujourdhui.ma/{section}/{slug}"),
+    "lopinion": ("fr", "https://www.lopinion.ma/{slug}_a{n}.html"),
+    "yabiladi": ("fr", "https://www.yabiladi.com/articles/details/{n}/{slug}.html"),
+    "akhbarona": ("ar", "https://www.akhbarona.com/{section}/{n}.html"),
+    "goud": ("ar", "https://www.goud.ma/{slug}-{n}/"),
 }
 
 
@@ -69,16 +82,17 @@ def _published(when: str) -> str:
     return f"{MONTH}-{int(day):02d}T{time}:00{OFFSET}"
 
 
-def event_files() -> list[Path]:
-    """Every fixture file of events (all but the rubrics), in name order."""
-    return sorted(p for p in STORIES2_ROOT.glob("*.yaml") if p.name != RUBRIC_FILE)
+def event_files(root: Path = STORIES2_ROOT) -> list[Path]:
+    """Every fixture file of events (all but the rubrics) under `root`, in name order."""
+    return sorted(p for p in root.glob("*.yaml") if p.name != RUBRIC_FILE)
 
 
-def labelled_articles() -> list[dict]:
+def labelled_articles(root: Path = STORIES2_ROOT) -> list[dict]:
     """Every article of the set as an import record plus its labels: `story` (the event it
     reports), `topic` (events of one topic share vocabulary but are different events),
     `rubric` (the recurring rubric it is one day of, or None), `cases` (what the event is
-    there to test: spelling, rounding, rewording) and `file` (the fixture file)."""
+    there to test: spelling, rounding, rewording) and `file` (the fixture file). `root` is the
+    set's folder: the third set (tests/fixtures/stories3) is written in this one's format."""
     records: list[dict] = []
     urls: set[str] = set()
 
@@ -118,7 +132,7 @@ def labelled_articles() -> list[dict]:
             }
         )
 
-    for path in event_files():
+    for path in event_files(root):
         for event in yaml.safe_load(path.read_text(encoding="utf-8"))["events"]:
             for source, when, title, text in event["articles"]:
                 add(
@@ -133,7 +147,7 @@ def labelled_articles() -> list[dict]:
                     file=path.name,
                     section=event.get("section", "actualite"),
                 )
-    rubrics = yaml.safe_load((STORIES2_ROOT / RUBRIC_FILE).read_text(encoding="utf-8"))
+    rubrics = yaml.safe_load((root / RUBRIC_FILE).read_text(encoding="utf-8"))
     for rubric in rubrics["rubrics"]:
         for day in rubric["days"]:
             for outlet in rubric["outlets"]:
