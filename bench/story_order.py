@@ -1,14 +1,15 @@
-"""Stories and arrival order: the second labelled set stored in publication order and in
-shuffled orders, one article at a time as a crawl meets them.
+"""Stories and arrival order: the second labelled set (or the third, `--set 3`) stored in
+publication order and in shuffled orders, one article at a time as a crawl meets them.
 
-    .venv/bin/python bench/story_order.py [--orders 5] [--articles 0]
+    .venv/bin/python bench/story_order.py [--set 2] [--orders 5] [--articles 0]
 
 Each order goes to a fresh SQLite file through the path a crawl takes (crawler.storage.store,
 one article per batch). For each it prints the pairwise precision and recall against the
 labels, overall and on pairs of articles in two languages, and the CPU time of storing; then
 the spread over the shuffled orders. A grouping that does not depend on arrival order gives the
 same figures in every order; tests/test_story_set2.py asserts the publication-order figures,
-tests/test_story_order.py one event's grouping in every order. `--articles N` keeps the first N
+tests/test_story_order.py one event's grouping in every order (tests/test_story_set3.py the
+third set's, the held-out week). `--articles N` keeps the first N
 articles by publication time (a quick run).
 """
 
@@ -28,7 +29,9 @@ sys.path.insert(0, str(ROOT))
 from crawler.core.canonical import url_key  # noqa: E402
 from crawler.storage import store  # noqa: E402
 from crawler.storage.importer import ImportRecord, import_records  # noqa: E402
-from tests.story_corpus2 import LABELS, labelled_articles  # noqa: E402
+from tests.story_corpus2 import LABELS, STORIES2_ROOT, labelled_articles  # noqa: E402
+
+SETS = {2: STORIES2_ROOT, 3: ROOT / "tests" / "fixtures" / "stories3"}
 
 
 def _scores(records: list[dict], story_of: dict[str, int], cross: bool) -> tuple[float, float]:
@@ -63,10 +66,11 @@ def _store(records: list[dict], folder: Path) -> tuple[dict[str, int], float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--set", type=int, choices=sorted(SETS), default=2, help="labelled set")
     parser.add_argument("--orders", type=int, default=5, help="shuffled orders (seeds 1..N)")
     parser.add_argument("--articles", type=int, default=0, help="the first N articles only")
     args = parser.parse_args()
-    records = sorted(labelled_articles(), key=lambda r: r["published"])
+    records = sorted(labelled_articles(SETS[args.set]), key=lambda r: r["published"])
     if args.articles:
         records = records[: args.articles]
     orders = [("publication order", records)]
@@ -74,7 +78,7 @@ def main() -> None:
         shuffled = list(records)
         random.Random(seed).shuffle(shuffled)
         orders.append((f"shuffled, seed {seed}", shuffled))
-    print(f"set 2: {len(records)} articles, {len({r['story'] for r in records})} events")
+    print(f"set {args.set}: {len(records)} articles, {len({r['story'] for r in records})} events")
     found: list[tuple[float, float, float, float]] = []
     for name, order in orders:
         with tempfile.TemporaryDirectory(prefix="story-order-") as folder:
