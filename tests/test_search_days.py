@@ -130,6 +130,34 @@ def test_a_search_longer_than_the_limit_is_refused_in_the_users_language(locatio
         assert found(base, q=at_the_limit) == list(PUBLISHED)
 
 
+def test_a_searchs_words_are_counted_without_its_operators(location):
+    """The limit counts the words searched, not the operators, parentheses and quotes that join
+    them: 60 terms joined by OR (119 words as the query's spaces cut it) are held on the command
+    line and in the reader, on both engines; 101 terms joined by OR are refused as 101 words,
+    in the user's language."""
+    from click.testing import CliRunner
+
+    from monitors.cli import cli
+
+    def joined(count: int) -> str:
+        return '"ministère" OR (' + " OR ".join(f"m{i}" for i in range(1, count)) + ")"
+
+    held_query, refused_query = joined(60), joined(101)
+    assert len(held_query.split()) > 100 and len(refused_query) < 1000
+    held = CliRunner().invoke(cli, ["--db", str(location), "search", held_query, "--json"])
+    assert held.exit_code == 0, held.output
+    assert len(json.loads(held.stdout)) == 3
+    refused = CliRunner().invoke(cli, ["--db", str(location), "search", refused_query])
+    assert refused.exit_code == 2, refused.output
+    assert f"({len(refused_query)} characters, 101 words)" in refused.output
+    with serving(location) as base:
+        assert found(base, q=held_query) == list(PUBLISHED)
+        for lang, words in (("fr", "caractères, 101 mots)"), ("ar", "حرفا، 101 كلمة)")):
+            query = urllib.parse.urlencode({"q": refused_query, "lang": lang})
+            with urllib.request.urlopen(f"{base}/search?{query}", timeout=30) as response:
+                assert response.status == 200 and words in response.read().decode()
+
+
 # Casablanca is at UTC itself during Ramadan (here 1 March 2026), as the UTC zone always is.
 RAMADAN = {
     "Bilan du port de Tanger Med": "2026-02-28T23:30:00Z",  # the 28th there

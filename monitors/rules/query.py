@@ -302,3 +302,17 @@ def _positional(node: Node) -> bool:
 def parse_query(query: str) -> Node:
     """Parse a query string into an expression tree, or raise QuerySyntaxError."""
     return _Parser(query).parse()
+
+
+def searched_words(query: str) -> int:
+    """How many words a query searches: each word of its terms and phrases, an entity one; its
+    operators (AND, OR, NOT, NEAR/n), parentheses, quotes and field names none, as they look
+    nothing up (60 terms joined by OR are 60 words, not 119). Counted on the tokens, so a query
+    that does not parse is counted too."""
+    count = 0
+    for token in _tokenize(query):
+        if token.kind in ("word", "entity"):
+            count += 1
+        elif token.kind == "phrase":
+            count += len(token.value.strip('"').split())
+    return count

@@ -23,6 +23,7 @@ from monitors.rules.query import (
     QuerySyntaxError,
     Term,
     parse_query,
+    searched_words,
 )
 from monitors.rules.watchlists import RuleSet
 from monitors.web import store as web_store
@@ -36,6 +37,8 @@ ORDERS = web_store.SEARCH_ORDERS
 FTS_COLUMNS = {"title": "title", "text": "text"}
 # The longest search: each word is a lookup of its every written form, so a text pasted in the
 # box (2,000 Arabic words took 3.7 s of SQLite) is refused, on both engines, with what to do.
+# The words are those searched (monitors.rules.query.searched_words): the operators, parentheses
+# and field names that join them look nothing up.
 MAX_QUERY_CHARACTERS = 1000
 MAX_QUERY_WORDS = 100
 
@@ -45,8 +48,9 @@ class SearchError(VeilleError):
 
 
 def check_length(query: str) -> None:
-    """Refuse a query longer than MAX_QUERY_CHARACTERS or MAX_QUERY_WORDS (SearchError)."""
-    characters, words = len(query), len(query.split())
+    """Refuse a query longer than MAX_QUERY_CHARACTERS or searching more than MAX_QUERY_WORDS
+    words (SearchError)."""
+    characters, words = len(query), searched_words(query)
     if characters > MAX_QUERY_CHARACTERS or words > MAX_QUERY_WORDS:
         raise SearchError(
             f"the search is too long ({characters} characters, {words} words): at most "
