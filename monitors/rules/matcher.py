@@ -498,7 +498,8 @@ class Matcher:
         results = []
         for _, c in sorted(candidates.items()):  # only watchlists whose terms were seen
             w = c.watchlist
-            if w.languages and (article.language or "") not in w.languages:
+            # By the primary subtag: an article imported as « fr-MA » is French to [fr].
+            if w.languages and (article.language or "").split("-")[0] not in w.languages:
                 continue
             if w.sources and (article.source or "") not in w.sources:
                 continue

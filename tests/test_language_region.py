@@ -1,0 +1,94 @@
+"""A watchlist limited to languages takes an article by its language's primary subtag: `veille
+import` stores a language with its region as given (« fr-MA », « ar-MA »), and a watchlist
+limited to [fr] never matched such an article, alerted or backtested, where `veille search
+--language fr-MA` found it. Imported through `veille import`, matched by the match step and
+backtested by `veille rules backtest`, on both engines."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from crawler.storage import store
+from monitors.alerts.outbox import match_pending
+from monitors.cli import cli
+from monitors.service.watchlists import load_watchlists
+
+RULES = """\
+watchlists:
+  - name: cloud-fr
+    title: Cloud (French)
+    terms: [cloud souverain]
+    languages: [fr]
+  - name: cloud-ar
+    title: Cloud (Arabic)
+    terms: [السحابة السيادية]
+    languages: [ar]
+  - name: cloud-en
+    title: Cloud (English)
+    terms: [cloud souverain]
+    languages: [en]
+"""
+
+FRENCH = "Le cloud souverain marocain accueillera les données des administrations publiques."
+ARABIC = "ستحتضن السحابة السيادية المغربية معطيات الإدارات العمومية حسب بلاغ للوزارة."
+# url's last part -> (language as imported, text)
+ARTICLES = {
+    "fr-region": ("fr-MA", FRENCH + " Annonce de Rabat."),
+    "fr-france": ("fr-FR", FRENCH + " Annonce de Paris."),
+    "fr-plain": ("fr", FRENCH + " Annonce du ministère."),
+    "ar-region": ("ar-MA", ARABIC + " من الرباط."),
+}
+EXPECTED = {
+    "cloud-fr": {"fr-region", "fr-france", "fr-plain"},
+    "cloud-ar": {"ar-region"},
+    "cloud-en": set(),
+}
+
+
+def _imported(db_location: str, folder: Path) -> None:
+    lines = [
+        json.dumps(
+            {
+                "url": f"https://example.ma/{name}",
+                "title": f"Article {i}",
+                "text": text,
+                "source": "exemple",
+                "language": language,
+                "published": f"2026-12-0{i + 1}T10:00:00Z",
+            },
+            ensure_ascii=False,
+        )
+        for i, (name, (language, text)) in enumerate(ARTICLES.items())
+    ]
+    path = folder / "articles.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    done = CliRunner().invoke(cli, ["--db", db_location, "import", str(path)])
+    assert done.exit_code == 0, done.output
+
+
+def test_a_watchlist_limited_to_a_language_takes_its_regions(db_location, tmp_path):
+    _imported(db_location, tmp_path)
+    rules = tmp_path / "watchlists.yaml"
+    rules.write_text(RULES, encoding="utf-8")
+    db = store.open_database(db_location)
+    match_pending(db, *load_watchlists(rules), max_age=None)
+    rows = db.execute(
+        "SELECT m.watchlist, a.url FROM matches m JOIN articles a ON a.id = m.article_id"
+    ).fetchall()
+    db.close()
+    matched = {name: set() for name in EXPECTED}
+    for watchlist, url in rows:
+        matched[watchlist].add(url.rsplit("/", 1)[1])
+    assert matched == EXPECTED
+    for watchlist, expected in EXPECTED.items():
+        backtest = CliRunner().invoke(
+            cli,
+            ["--db", db_location, "--watchlists", str(rules)]
+            + ["rules", "backtest", watchlist, "--json"],
+        )
+        assert backtest.exit_code in (0, 1), backtest.output
+        found = {hit["url"].rsplit("/", 1)[1] for hit in json.loads(backtest.stdout)["matches"]}
+        assert found == expected, watchlist
