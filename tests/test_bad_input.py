@@ -197,3 +197,39 @@ def test_a_database_given_as_a_folder_or_under_a_file_is_said_so(tmp_path, comma
     )
     assert result.exit_code == 2, result.output
     assert f"database {under_a_file}: its folder cannot be made" in result.output
+
+
+@pytest.mark.parametrize(("mode", "who"), [(0o644, "other users"), (0o640, "its group")])
+def test_a_secrets_file_others_may_read_is_warned_of_with_the_chmod(tmp_path, mode, who):
+    """A secrets file of mode 644 (a plain `cp`, an editor's default) gave its SMTP password
+    and webhook token to every user of the machine without a word, where ssh, pgpass and
+    netrc tools warn or refuse: `rules check` (and the daemon's start, which loads the same
+    configuration) now says so with the path and the chmod to run; a file of mode 600 is
+    not warned of."""
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(
+        "sources:\n  - name: exemple\n    homepage: https://www.exemple.ma/\n"
+        "    feeds: [https://www.exemple.ma/feed]\n",
+        encoding="utf-8",
+    )
+    watchlists = tmp_path / "watchlists.yaml"
+    watchlists.write_text(
+        "channels:\n  equipe:\n    url: json://127.0.0.1:9/hook?token=${HOOK}\n"
+        "watchlists:\n  - name: x\n    terms: [maroc]\n    notify: [equipe]\n",
+        encoding="utf-8",
+    )
+    secrets = tmp_path / f"secrets-{mode:o}.env"
+    secrets.write_text("HOOK=Zq7wK2pLx9Vb4nRt\n", encoding="utf-8")
+    command = ["--sources", str(sources), "--watchlists", str(watchlists)]
+    command += ["--secrets", str(secrets), "rules", "check"]
+    secrets.chmod(mode)
+    result = CliRunner().invoke(cli, command)
+    assert result.exit_code == 0, result.output
+    assert (
+        f"secrets file {secrets} is open to {who} (mode {mode:o}), who may read its passwords "
+        f"and tokens: run `chmod 600 {secrets}`"
+    ) in result.output
+    assert "Zq7wK2pLx9Vb4nRt" not in result.output
+    secrets.chmod(0o600)
+    result = CliRunner().invoke(cli, command)
+    assert result.exit_code == 0 and "secrets file" not in result.output, result.output

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import stat
 from collections.abc import Collection
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
@@ -18,6 +19,11 @@ MASK = "***"
 
 # Every secret value seen while resolving channels; the redactor masks them all.
 _KNOWN_SECRETS: set[str] = set()
+
+logger = logging.getLogger(__name__)
+
+# Secrets files already warned of as readable by others (the reader reads the file per request).
+_WARNED_OPEN: set[tuple[str, int]] = set()
 
 
 def load_secrets_file(path: str | Path | None) -> dict[str, str]:
@@ -44,6 +50,7 @@ def load_secrets_file(path: str | Path | None) -> dict[str, str]:
             f"the secrets file cannot be read ({exc.strerror or exc})",
             "check VEILLE_SECRETS points to a readable file",
         ) from None
+    _warn_if_others_may_read(path)
     for number, line in enumerate(lines, start=1):
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
@@ -54,6 +61,29 @@ def load_secrets_file(path: str | Path | None) -> dict[str, str]:
             raise ConfigError(str(path), number, "expected KEY=VALUE", "one variable per line")
         values[key.strip()] = _unquoted(value.strip())
     return values
+
+
+def _warn_if_others_may_read(path: Path) -> None:
+    """Warn, once per file and mode, when users other than its owner may read or write the
+    secrets file (mode 644 of a plain `cp` or editor): its SMTP passwords and webhook tokens
+    are then anyone's on the machine. A warning, as pgpass's and ssh's checks, not a refusal:
+    a read-only mount (a container's secret) cannot always be changed by whoever runs veille."""
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return
+    if not mode & 0o077 or (str(path), mode) in _WARNED_OPEN:
+        return
+    _WARNED_OPEN.add((str(path), mode))
+    who = "other users" if mode & 0o007 else "its group"
+    logger.warning(
+        "secrets file %s is open to %s (mode %03o), who may read its passwords and tokens: "
+        "run `chmod 600 %s` (or keep the secrets in the environment)",
+        path,
+        who,
+        mode,
+        path,
+    )
 
 
 def _unquoted(value: str) -> str:
