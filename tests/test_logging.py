@@ -312,3 +312,26 @@ def test_a_token_of_letters_alone_of_a_generic_webhook_never_reaches_the_log(tmp
         assert token not in caplog.text, caplog.text
     words = "hooks notifications deliverystatus Notifications"
     assert redact(words) == words
+
+
+def test_a_short_secret_of_a_webhooks_path_never_reaches_the_log(tmp_path, caplog):
+    """A ${VAR} of three characters in a generic webhook's path was never taken for a secret
+    (shorter than four): apprise's debug log (Loaded JSON URL, JSON POST URL) and its socket
+    error, which a delivery's stored reason carries, showed it whole. It is masked where it
+    stands alone, and stays readable inside a longer word."""
+    path = tmp_path / "watchlists.yaml"
+    path.write_text(
+        f'channels:\n  c:\n    url: "json://127.0.0.1:{free_port()}/hooks/${{HOOK}}"\n'
+        "watchlists:\n  - name: x\n    terms: [a]\n    notify: [c]\n",
+        encoding="utf-8",
+    )
+    delivery = load_watchlists(path, {"HOOK": "q7J"}).delivery  # remembered by no other test
+    with caplog.at_level(logging.DEBUG):  # nothing listens: a connection error
+        plugin = apprise.Apprise.instantiate(delivery.channels["c"].url)
+        plugin.request_rate_per_sec = 0
+        target = apprise.Apprise()
+        target.add(plugin)
+        assert not target.notify(body="corps", title="titre")
+    assert "/hooks/***" in caplog.text and "Socket Exception" in caplog.text, caplog.text
+    assert "q7J" not in caplog.text, caplog.text
+    assert redact("q7Jab ab_q7J q7J9 /q7J?") == "q7Jab ab_q7J q7J9 /***?"

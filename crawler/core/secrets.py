@@ -19,6 +19,10 @@ MASK = "***"
 
 # Every secret value seen while resolving channels; the redactor masks them all.
 _KNOWN_SECRETS: set[str] = set()
+# Secrets of three characters, masked only where they stand alone (between characters that are
+# not letters, digits or _: /hooks/x9Z, ?token=k2p): masked inside words, they would hide every
+# « abc » of the logs' words. Shorter values are no secret and never masked.
+_SHORT_SECRETS: set[str] = set()
 
 logger = logging.getLogger(__name__)
 
@@ -119,6 +123,8 @@ def substitute(text: str, values: dict[str, str]) -> tuple[str, list[str]]:
 def remember_secret(value: str) -> None:
     if len(value) >= 4:
         _KNOWN_SECRETS.add(value)
+    elif len(value) == 3:
+        _SHORT_SECRETS.add(value)
 
 
 def remember_url_secrets(url: str) -> None:
@@ -201,6 +207,9 @@ def redact(text: str) -> str:
     for secret in sorted(_KNOWN_SECRETS, key=len, reverse=True):
         if secret in text:
             text = text.replace(secret, MASK)
+    for secret in _SHORT_SECRETS:
+        if secret in text:
+            text = re.sub(rf"(?<!\w){re.escape(secret)}(?!\w)", MASK, text)
     return text
 
 
@@ -208,7 +217,7 @@ class RedactingFilter(logging.Filter):
     """Masks secrets in every log record that passes through the handler it is attached to."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if _KNOWN_SECRETS:
+        if _KNOWN_SECRETS or _SHORT_SECRETS:
             message = record.getMessage()
             clean = redact(message)
             if clean != message:
