@@ -397,3 +397,26 @@ def test_quiet_hours_that_end_when_they_begin_are_refused(tmp_path, hours):
     assert f"{path}:4: quiet_hours '{hours}' ends when it begins: no time is quiet" in (
         result.output
     )
+
+
+@pytest.mark.parametrize("where", ["homepage", "feeds"])
+def test_a_variable_in_a_sources_address_is_refused_with_its_line(tmp_path, where):
+    """A ${VAR} in a source's address (a paywalled feed's ?token=${FEED_TOKEN}) was taken as
+    written, as the sources file takes no ${VAR} where the watchlists file's channels do: the
+    check said the file was valid and every crawl fetched « …?token=${FEED_TOKEN} », refused
+    by the site, without a word of why."""
+    url = "https://www.exemple.ma/feed?token=${FEED_TOKEN}"
+    lines = {"homepage": "https://www.exemple.ma/", "feeds": "[https://www.exemple.ma/feed]"}
+    lines[where] = f'"{url}"' if where == "homepage" else f'["{url}"]'
+    path = tmp_path / "sources.yaml"
+    path.write_text(
+        "sources:\n  - name: a\n"
+        + "".join(f"    {key}: {value}\n" for key, value in lines.items()),
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(cli, ["--sources", str(path), "sources", "check", "--offline"])
+    assert result.exit_code == 2, result.output
+    line = 3 if where == "homepage" else 4
+    assert f"{path}:{line}: " in result.output, result.output
+    assert "holds ${FEED_TOKEN}: the sources file takes no ${VAR}" in result.output
+    assert "fix: write the address itself" in result.output

@@ -126,6 +126,17 @@ class SourceList:
 
 
 def _check_url(url: str, path: str, line: int, what: str) -> str:
+    variable = re.search(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}", url)
+    if variable:  # the watchlists file's channels take them: said, not fetched as written
+        raise ConfigError(
+            path,
+            line,
+            f"{what} holds {variable.group()}: the sources file takes no ${{VAR}} (only the "
+            "watchlists file's channels and the people's mail server do), and the address "
+            "would be fetched as written, $ and braces included",
+            "write the address itself; a token it holds (?token=…) then shows, as the address "
+            "does, in the crawl log and `veille status`",
+        )
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ConfigError(path, line, f"{what} {url!r} is not an http(s) URL", "write a full URL")
