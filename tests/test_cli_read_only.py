@@ -135,3 +135,43 @@ def test_the_reader_which_writes_is_refused_a_database_it_may_not_write(readable
     result = _as_nobody(["--db", str(path), "serve", "--port", "1"])
     assert result.exit_code == 2, result.output
     assert f"database {path} is read-only" in result.output
+
+
+def test_a_read_the_owners_veille_writes_through_is_said_to_be_done_again(
+    readable_folder, monkeypatch
+):
+    """Read by another user with no WAL file beside it (the daemon between two jobs), the
+    database is opened as immutable, which SQLite reads without any lock or snapshot: a job
+    that began meanwhile and ended folded its changes into the file under the reader, and
+    `veille export` printed what it read, pages from before and after, with exit 0 (SQLite
+    cannot read it otherwise: a read-only connection that may not make the WAL index beside it
+    is refused). It is now said, exit 2, with what to do."""
+    from monitors.service import lookback
+
+    path = _database(readable_folder / "veille.db")
+    copy = readable_folder / "copy" / "veille.db"
+    copy.parent.mkdir()
+    shutil.copy(path, copy)
+    assert CliRunner().invoke(cli, ["--db", str(copy), "export"]).exit_code == 0  # imports
+    export_matches = lookback.export_matches
+
+    def written_meanwhile(*args, **kwargs):
+        os.seteuid(0)
+        os.setegid(0)
+        try:  # the daemon's job: it writes, and its last connection folds the WAL in
+            writer = store.open_database(path, create=False)
+            with writer.transaction():
+                writer.execute("UPDATE articles SET title = 'Cloud souverain national'")
+            writer.close()
+        finally:
+            os.setegid(65534)
+            os.seteuid(65534)
+        return export_matches(*args, **kwargs)
+
+    monkeypatch.setattr(lookback, "export_matches", written_meanwhile)
+    result = _as_nobody(["--db", str(path), "export", "--format", "jsonl"])
+    assert result.exit_code == 2, result.output
+    assert f"database {path} was written while it was read" in result.output
+    assert "run the command again, or as the database's owner" in result.output
+    monkeypatch.setattr(lookback, "export_matches", export_matches)
+    assert _as_nobody(["--db", str(path), "export", "--format", "jsonl"]).exit_code == 0

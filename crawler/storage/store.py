@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import InitVar, dataclass
 from datetime import timedelta
@@ -181,6 +182,7 @@ def open_database_to_read(path: str | Path) -> Database:
     # be at work: read it as an ordinary reader (its WAL index exists then).
     wal = Path(f"{path}-wal")
     mode = "mode=ro" if wal.is_file() and wal.stat().st_size else "immutable=1"
+    signature = _file_signature(Path(path))
     try:  # the path quoted: a '#', '?' or '%' in it is the file's, not the URI's
         conn = sqlite3.connect(
             f"file:{quote(str(path))}?{mode}", uri=True, timeout=timeout, check_same_thread=False
@@ -204,7 +206,43 @@ def open_database_to_read(path: str | Path) -> Database:
             "tables must be brought up to date once by a user who can write it (any veille "
             "command run as that user, e.g. the daemon), then it can be read here"
         )
+    if mode == "immutable=1":
+        _READ_AS_IMMUTABLE[db] = (Path(path), signature)
     return db
+
+
+# The databases read as immutable, with the file as it was when opened (see check_not_written).
+_READ_AS_IMMUTABLE: weakref.WeakKeyDictionary[Database, tuple[Path, tuple[int, ...] | None]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _file_signature(path: Path) -> tuple[int, ...] | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return (info.st_ino, info.st_size, info.st_mtime_ns)
+
+
+def check_not_written(db: Database) -> None:
+    """Raise a DatabaseError when `db`, read as immutable by open_database_to_read (this user
+    may not make SQLite's WAL index beside it, and none was there), was written since it was
+    opened: SQLite then reads its pages as they come, some from before a write and some from
+    after (a daemon's job that ends folds its changes into the file), and what was read may mix
+    the two. A reader that can use the WAL index reads one state of the database; this one
+    cannot, so it is told to read again."""
+    opened = _READ_AS_IMMUTABLE.get(db)
+    if opened is None:
+        return
+    path, signature = opened
+    if _file_signature(path) != signature:
+        raise DatabaseError(
+            f"database {path} was written while it was read (by its owner's veille: the "
+            "daemon, a crawl), and this user, who may not write its folder, reads it without "
+            "SQLite's WAL index, so what was read may mix the database before and after: run "
+            "the command again, or as the database's owner"
+        )
 
 
 def _writable(path: Path) -> bool:

@@ -94,7 +94,9 @@ class _Veille(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:  # what the command returns (click's type)
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            _check_databases_read(ctx)
+            return result
         except VeilleError as exc:
             echo(f"error: {exc}", err=True)
             ctx.exit(2)
@@ -103,6 +105,11 @@ class _Veille(click.Group):
 
             settings = (ctx.obj or {}).get("settings")
             where = settings.db if settings else "the database"
+            try:  # a page torn by a write while it was read is no damage: said so
+                _check_databases_read(ctx)
+            except VeilleError as torn:
+                echo(f"error: {torn}", err=True)
+                ctx.exit(2)
             echo(f"error: {store.explain_error(where, exc)}", err=True)
             ctx.exit(2)
         except OSError as exc:
@@ -122,6 +129,17 @@ class _Veille(click.Group):
 
 
 _DISK_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+
+
+def _check_databases_read(ctx: click.Context) -> None:
+    """A DatabaseError when a database the command read without SQLite's WAL index (a database
+    of another user's, see store.check_not_written) was written while it was read."""
+    databases = (ctx.obj or {}).get("databases_read") or ()
+    if databases:
+        from crawler.storage import store
+
+        for db in databases:
+            store.check_not_written(db)
 
 
 @click.group(cls=_Veille, context_settings={"help_option_names": ["-h", "--help"]})

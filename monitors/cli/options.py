@@ -78,7 +78,12 @@ def existing_db(ctx: click.Context, *, to_write: bool = False) -> Database:
         )
     from crawler.storage import store
 
-    return store.open_database(path) if to_write else store.open_database_to_read(path)
+    if to_write:
+        return store.open_database(path)
+    db = store.open_database_to_read(path)
+    # checked when the command ends (monitors.cli.group): a read that may be torn is said
+    ctx.find_root().obj.setdefault("databases_read", []).append(db)
+    return db
 
 
 def date_option(value: str | None, option: str) -> str | None:
