@@ -53,7 +53,13 @@ from monitors.web.forms import FormGuard
 from monitors.web.hosts import AllowedHosts, HostCheck
 from monitors.web.i18n import LABELS, text_direction
 from monitors.web.marking import snippet_markup
-from monitors.web.raw_data import DATA_PREFIX, WEB, datasette_metadata, register_secret_hiding
+from monitors.web.raw_data import (
+    DATA_PREFIX,
+    WEB,
+    datasette_metadata,
+    register_date_facet_links,
+    register_secret_hiding,
+)
 from monitors.web.reader import Reader, language, read_form
 from monitors.web.triage import PeopleViews
 from monitors.web.views import article, feeds, search, sources, stories, watchlist
@@ -349,8 +355,11 @@ def _postgres_pool(location: str, statement_seconds: float) -> ConnectionPool:
 
 
 class _WithRawData:
-    """Requests under /data/ go to Datasette (which strips its base_url itself), every other
-    one to the reader."""
+    """Requests under /data/ go to Datasette, every other one to the reader.
+
+    Datasette is handed the path without /data, as a proxy in front of it would: it builds
+    its sort, JSON and CSV links from the request's path and adds its base_url to them, so a
+    path that kept /data led them to /data/data/… (404)."""
 
     def __init__(self, reader: Starlette, raw_data: ASGIApp) -> None:
         self.reader = reader
@@ -358,6 +367,10 @@ class _WithRawData:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"].startswith(DATA_PREFIX + "/"):
+            scope = dict(scope, path=scope["path"][len(DATA_PREFIX) :])
+            raw_path = scope.get("raw_path")
+            if raw_path and raw_path.startswith(DATA_PREFIX.encode() + b"/"):
+                scope["raw_path"] = raw_path[len(DATA_PREFIX) :]
             await self.raw_data(scope, receive, send)
         else:
             await self.reader(scope, receive, send)
@@ -367,6 +380,7 @@ def _datasette(config: ReaderConfig) -> Datasette:
     from datasette.app import Datasette
 
     register_secret_hiding()  # the password hashes and the links' key read as NULL
+    register_date_facet_links()
     return Datasette(
         files=[str(config.db)],
         metadata=datasette_metadata(Path(config.db)),

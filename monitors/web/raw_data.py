@@ -56,3 +56,42 @@ def datasette_metadata(db: Path) -> dict:
     metadata = yaml.safe_load(text)
     metadata["databases"] = {name: metadata["databases"]["veille"]}
     return metadata
+
+
+FACETS_PLUGIN = "veille-date-facet-links"
+
+
+def register_date_facet_links() -> None:
+    """Datasette's date facet builds its links from the request's path alone, where its other
+    links add its base path (/data/) to it; the reader hands Datasette the path without /data
+    (monitors.web.app), so those links are given the base path here. Datasette's facet classes
+    are registered again, the date facet replaced, once per process."""
+    import urllib.parse
+
+    from datasette import facets, hookimpl
+    from datasette.plugins import pm
+
+    class DateFacet(facets.DateFacet):
+        async def facet_results(self) -> tuple[list[dict], list[str]]:
+            results, timed_out = await super().facet_results()
+            for result in results:
+                result["toggle_url"] = self.ds.urls.path(result["toggle_url"])
+                for value in result["results"]:
+                    parts = urllib.parse.urlsplit(value["toggle_url"])
+                    path = self.ds.urls.path(parts.path)
+                    value["toggle_url"] = urllib.parse.urlunsplit(parts._replace(path=path))
+            return results, timed_out
+
+    class FacetClasses:
+        __name__ = FACETS_PLUGIN  # Datasette names each plugin, as if a module, by it
+
+        @hookimpl
+        def register_facet_classes(self) -> list[type]:
+            classes = [facets.ColumnFacet, DateFacet]
+            if facets.detect_json1():
+                classes.append(facets.ArrayFacet)
+            return classes
+
+    if pm.get_plugin(FACETS_PLUGIN) is None:
+        pm.unregister(facets)
+        pm.register(FacetClasses(), name=FACETS_PLUGIN)
