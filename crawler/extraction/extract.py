@@ -257,6 +257,12 @@ def _choose_language(declared: str | None, text: str) -> str | None:
     return declared
 
 
+def undeclared_text_language(text: str) -> str | None:
+    """The language a crawl gives an article whose page declares none (the reader's rule test
+    reads a pasted text so)."""
+    return _choose_language(None, text)
+
+
 def _declared_times(tree: lxml.html.HtmlElement) -> Iterator[str]:
     """The publication times the markup declares, in document order: the XPath
     `//meta[@property='article:published_time']/@content | //meta[@itemprop='datePublished']/@content

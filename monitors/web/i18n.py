@@ -66,6 +66,9 @@ LABELS: dict[str, dict[str, str]] = {
         "test_nothing": "Donnez une adresse, ou un titre ou un texte.",
         "test_matched": "Retenu par cette veille",
         "test_not_matched": "Cette veille ne retient pas ce texte.",
+        "test_other_language": "Elle ne retient que les articles en {languages} ; "
+        "ce texte est lu en {language}.",
+        "list_comma": ", ",
         "backtest": "Ce que la veille aurait retenu parmi les articles stockés",
         "backtest_none": "Aucun article stocké ne correspond.",
         "articles": "articles",
@@ -186,6 +189,9 @@ LABELS: dict[str, dict[str, str]] = {
         "test_nothing": "Give an address, or a title or a text.",
         "test_matched": "Matched by this watchlist",
         "test_not_matched": "This watchlist does not match this text.",
+        "test_other_language": "It matches only articles in {languages}; "
+        "this text reads as {language}.",
+        "list_comma": ", ",
         "backtest": "What this watchlist would have matched among stored articles",
         "backtest_none": "No stored article matches.",
         "articles": "articles",

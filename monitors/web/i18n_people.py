@@ -218,6 +218,8 @@ ARABIC: dict[str, str] = {
     "test_nothing": "أعط عنوانا، أو عنوان مقال أو نصا.",
     "test_matched": "يرصده هذا الرصد",
     "test_not_matched": "هذا الرصد لا يرصد هذا النص.",
+    "test_other_language": "لا يرصد إلا المقالات باللغات: {languages}؛ لغة هذا النص: {language}.",
+    "list_comma": "، ",
     "backtest": "ما كان هذا الرصد سيلتقطه من المقالات المخزنة",
     "backtest_none": "لا مقال مخزن يطابق.",
     "articles": "مقالات",

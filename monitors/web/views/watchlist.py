@@ -201,6 +201,7 @@ def try_rule(
     form's `source` from the `sources` file, as `rules test URL --source NAME` does) or a pasted
     text. Never a path or '-': those are the command line's inputs and would read the server's
     files."""
+    from crawler.extraction.extract import undeclared_text_language
     from monitors.rules.trial import article_from_url
 
     url = str(form.get("url") or "").strip()
@@ -211,15 +212,21 @@ def try_rule(
         if url:
             profile = site_profile(sources, source) if source else None
             candidate = article_from_url(url, allowed, fetch_seconds, profile)
-        elif text or title:
-            candidate = ArticleText(title, text, None)
+        elif text or title:  # in the language a crawl would give it, as a URL's text is
+            candidate = ArticleText(title, text, undeclared_text_language(f"{title}\n{text}"))
         else:
             return {"error": labels["test_nothing"]}
     except VeilleError as exc:
         return {"error": str(exc)}
     results = Matcher([watchlist], rule_set.entities).match(candidate)
     if not results:
-        return {"matched": False, "title": candidate.title}
+        why = ""  # a text in a language the watchlist does not take is said to be one
+        if watchlist.languages and candidate.language not in watchlist.languages:
+            languages = labels["list_comma"].join(watchlist.languages)
+            why = labels["test_other_language"].format(
+                languages=languages, language=candidate.language or "?"
+            )
+        return {"matched": False, "title": candidate.title, "why": why}
     result = results[0]
     places = term_places([reading.Hit(h.term, h.field, h.start, h.end) for h in result.hits])
     return {
