@@ -1,0 +1,91 @@
+"""What a change of a watchlist made in the reader did is said in the page's language, on the
+page that says it was saved and in the list of the latest changes: « Enregistré : create
+cloud », « تم الحفظ : pause cloud » gave the file's English word on French and Arabic pages.
+Through `veille serve`, as a user starts it (the changes live in the watchlists file)."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+
+from crawler.storage import store
+
+from .reader_client import FormClient, serving
+
+pytestmark = pytest.mark.slow  # a real veille serve
+
+RULES = """\
+watchlists:
+  - name: um6p
+    title: UM6P
+    terms: [UM6P]
+"""
+
+
+def _fields(page: str) -> tuple[dict, str]:
+    """A form's fields as the page filled them, and its token."""
+    fields = {
+        k: html.unescape(v) for k, v in re.findall(r'<input[^>]*name="(\w+)" value="([^"]*)"', page)
+    }
+    textareas = re.findall(r'(?s)<textarea[^>]*name="(\w+)"[^>]*>(.*?)</textarea>', page)
+    fields |= {k: html.unescape(v) for k, v in textareas}
+    fields.pop("paused", None)
+    return fields, fields.pop("form_token")
+
+
+def _heading(page: str) -> str:
+    found = re.search(r"<h1>(.*?)</h1>", page, re.S)
+    assert found, page[-1500:]
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", found[1])).strip()
+
+
+def _file_token(client: FormClient, base: str) -> tuple[str, str]:
+    status, page = client.get(base + "/watchlists/")
+    assert status == 200
+    return (
+        re.search(r'name="file_token" value="([^"]+)"', page)[1],
+        re.search(r'name="form_token" value="([^"]+)"', page)[1],
+    )
+
+
+def test_what_a_change_did_is_said_in_the_pages_language(tmp_path):
+    watchlists = tmp_path / "watchlists.yaml"
+    watchlists.write_text(RULES, encoding="utf-8")
+    store.open_database(tmp_path / "v.db").close()
+    french, english, arabic = (
+        FormClient({"Accept-Language": language}) for language in ("fr", "en", "ar")
+    )
+    with serving(tmp_path / "v.db", watchlists=watchlists) as base:
+        status, page = french.get(base + "/new-watchlist?q=cloud")
+        fields, token = _fields(page)
+        status, page = french.post(base + "/new-watchlist", fields | {"action": "preview"}, token)
+        fields, token = _fields(page)
+        status, page = french.post(base + "/new-watchlist", fields | {"action": "save"}, token)
+        assert status == 200 and _heading(page) == "Enregistré : création cloud"
+
+        file_token, token = _file_token(english, base)
+        status, page = english.post(
+            base + "/watchlists/cloud/pause", {"file_token": file_token}, token
+        )
+        assert status == 200 and _heading(page) == "Saved: paused cloud"
+
+        file_token, token = _file_token(arabic, base)
+        status, page = arabic.post(
+            base + "/watchlists/cloud/resume", {"file_token": file_token}, token
+        )
+        assert status == 200 and _heading(page) == "تم الحفظ: استئناف cloud"
+
+        for client, words in (
+            (french, ["reprise cloud", "mise en pause cloud", "création cloud"]),
+            (english, ["resumed cloud", "paused cloud", "created cloud"]),
+            (arabic, ["استئناف cloud", "إيقاف مؤقت cloud", "إنشاء cloud"]),
+        ):
+            status, page = client.get(base + "/watchlists/")
+            summaries = re.findall(r"<summary>(.*?)</summary>", page, re.S)
+            said = [
+                re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", s)).split(" · ")[-1].strip()
+                for s in summaries
+            ]
+            assert said == words, said
