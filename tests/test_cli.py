@@ -279,6 +279,25 @@ def test_demo_into_a_folder_that_cannot_be_made_is_an_error(tmp_path):
     assert "Traceback" not in result.output
 
 
+def test_demo_on_a_full_disk_names_its_database(tmp_path, monkeypatch):
+    """A disk that filled while the demo's cycle ran (seen on a tmpfs of 700 KB) was said as
+    « database the database cannot grow »: the demo's database is its own, not the settings'
+    one the message looked for."""
+    import sqlite3
+
+    from monitors.demo import run
+
+    def disk_full(**_):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(run, "run_demo", disk_full)
+    result = invoke("demo", "--dir", str(tmp_path / "demo"))
+    assert result.exit_code == 2, result.output
+    assert f"error: database {tmp_path / 'demo' / 'demo.db'} cannot grow: the disk is full" in (
+        result.output
+    )
+
+
 def test_the_package_metadata_builds_without_deprecation_warnings():
     """setuptools warned three times that a TOML-table license is deprecated."""
     import tomllib

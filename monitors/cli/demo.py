@@ -33,11 +33,15 @@ def demo(ctx: click.Context, workdir: Path) -> None:
             f"Then explore the demo with `veille --db {workdir / 'demo.db'} status`."
         )
     from crawler.storage import store
+    from crawler.storage.engine import database_errors
     from crawler.stories.store import recent_stories
-    from monitors.demo.run import run_demo
+    from monitors.demo import run
 
     echo("Serving the demo sites on 127.0.0.1 and running one cycle…")
-    result = run_demo(workdir=workdir)
+    try:
+        result = run.run_demo(workdir=workdir)
+    except database_errors() as exc:  # a full disk: named with the demo's own database
+        raise store.explain_error(workdir / "demo.db", exc) from None
     location = result.config.settings.db
     db = store.open_database(location)
     try:
