@@ -206,3 +206,24 @@ def test_a_delivery_job_that_fails_is_not_counted_as_run(tmp_path):
     daemon._deliver()
     assert health_report(config.settings.db, daemon.state)["status"] == "ok"
     assert daemon.state.problems() == []
+
+
+def test_a_refused_reload_is_said_by_health_until_one_goes_through(tmp_path):
+    """A reload refused (a watchlists or secrets file broken while the daemon runs) was a log
+    line only: /health said nothing of a daemon running its former configuration, which the
+    next start, on the files as they are, would refuse."""
+    from crawler.storage import store
+
+    settings = _config(tmp_path, "30")
+    daemon = Daemon(load_config(settings))
+    daemon.schedule_jobs()
+    store.open_database(settings.db).close()
+    _config(tmp_path, ".inf")
+    daemon._reload()
+    (warning,) = [w for w in health_report(settings.db, daemon.state)["warnings"] if "reload" in w]
+    assert warning.startswith("the last reload was refused, the daemon runs its former")
+    assert "interval_minutes must be a number of minutes from 0.1" in warning
+    assert health_report(settings.db, daemon.state)["status"] == "ok"
+    _config(tmp_path, "10")
+    daemon._reload()
+    assert not [w for w in health_report(settings.db, daemon.state)["warnings"] if "reload" in w]

@@ -22,6 +22,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from crawler.core.errors import VeilleError
+from crawler.core.secrets import redact
 from crawler.discovery.sources import Source
 from crawler.fetching.crawl import stop_all_crawls
 from crawler.fetching.workers import WorkerPool
@@ -59,6 +60,9 @@ class DaemonState:
     # whether the daemon has said that every source is in that state (said once per outage).
     unresolved: set[str] = field(default_factory=set)
     offline_said: bool = False
+    # Why the last reload was refused, until one goes through: the daemon runs its former
+    # configuration, and the next start (the files as they are) would be refused.
+    reload_error: str | None = None
 
     def note_crawl(self, name: str, unresolved: bool, names: list[str]) -> bool:
         """Record whether `name`'s crawl failed to resolve; True when every one of `names`
@@ -300,15 +304,18 @@ class Daemon:
             config = load_config(self.config.settings)
         except VeilleError as exc:
             logger.error("reload refused, keeping the current configuration: %s", exc)
+            self.state.reload_error = redact(str(exc))
             return
         previous = self.config
         try:
             self._apply_sources(previous, config)
-        except Exception:  # a new configuration applies whole or not at all
+        except Exception as exc:  # a new configuration applies whole or not at all
             logger.exception("reload failed while rescheduling; keeping the current configuration")
             self._apply_sources(config, previous, force=True)
+            self.state.reload_error = f"rescheduling failed ({type(exc).__name__}; see the log)"
             return
         self.config = config
+        self.state.reload_error = None
         self.state.sources = frozenset(s.name for s in config.sources.enabled())
         try:
             db = self._open_database()
