@@ -304,3 +304,21 @@ def test_allowed_networks_written_as_text_are_taken_as_the_crawl_reads_them():
         patch.setenv("VEILLE_CRAWL_SETTINGS", json.dumps({"VEILLE_ALLOWED_NETWORKS": "10.0/33"}))
         with pytest.raises(VeilleError, match="entry '10.0/33' is not a network"):
             load_settings()
+
+
+def test_a_log_format_of_the_environment_is_said_as_the_variable(tmp_path):
+    """VEILLE_LOG_FORMAT=xml was refused as « Invalid value for '--log-format' », an option the
+    user never gave, under the whole usage; it is said as the variable, with the values to
+    give, and a value in capitals or with a space around it is taken."""
+    db = ["--db", str(tmp_path / "veille.db"), "status"]
+    result = CliRunner().invoke(cli, db, env={"VEILLE_LOG_FORMAT": "xml"})
+    assert result.exit_code == 2, result.output
+    assert result.output == (
+        "error: environment variable VEILLE_LOG_FORMAT='xml': give text (the default) or json "
+        "(one JSON object per line)\n"
+    )
+    misspelt = {"VEILLE_LOG_FORMAT": " JSON", "VEILLE_CRAWL_WORKER": "2"}  # a warning to log
+    result = CliRunner().invoke(cli, db, env=misspelt)
+    assert '"level": "WARNING"' in result.output and "VEILLE_CRAWL_WORKERS" in result.output, (
+        result.output
+    )

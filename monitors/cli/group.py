@@ -131,6 +131,19 @@ class _Veille(click.Group):
 _DISK_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 
 
+def _log_format_of_environment() -> str:
+    """VEILLE_LOG_FORMAT, said as the variable it is when it is neither text nor json: as the
+    option's default it was refused as « Invalid value for '--log-format' », an option the user
+    never gave, under the whole usage."""
+    value = os.environ.get("VEILLE_LOG_FORMAT", "").strip()
+    if value.lower() in ("", "text", "json"):
+        return value.lower() or "text"
+    raise VeilleError(
+        f"environment variable VEILLE_LOG_FORMAT={value[:40]!r}: give text (the default) or json "
+        "(one JSON object per line)"
+    )
+
+
 def _check_databases_read(ctx: click.Context) -> None:
     """A DatabaseError when a database the command read without SQLite's WAL index (a database
     of another user's, see store.check_not_written) was written while it was read."""
@@ -166,7 +179,6 @@ def _check_databases_read(ctx: click.Context) -> None:
 @click.option(
     "--log-format",
     type=click.Choice(["text", "json"]),
-    default=lambda: os.environ.get("VEILLE_LOG_FORMAT", "text"),
     help="text, or one JSON object per line [env VEILLE_LOG_FORMAT]",
 )
 @click.pass_context
@@ -177,8 +189,8 @@ def cli(
     watchlists: Path | None,
     secrets: Path | None,
     log_level: str,
-    log_format: str,
+    log_format: str | None,
 ) -> None:
     """veille — veille de la presse tech marocaine / Moroccan tech press monitoring."""
-    setup_logging(log_level, log_format)
+    setup_logging(log_level, log_format or _log_format_of_environment())
     ctx.obj = _Invocation(dict(db=db, sources=sources, watchlists=watchlists, secrets=secrets))
