@@ -157,3 +157,25 @@ def test_the_configuration_page_json_examples_are_valid(monkeypatch):
     for example in examples:
         monkeypatch.setenv("VEILLE_CRAWL_SETTINGS", example)
         assert load_settings().crawl_settings == json.loads(example)
+
+
+def test_the_people_pages_account_commands_run_on_the_bundled_watchlists(tmp_path):
+    """docs/people.md's commands, as a newcomer runs them after the README's quick start (the
+    bundled watchlists): they followed watchlists the bundled file does not have (cloud, um6p),
+    and the first one stopped with « no watchlist named 'cloud', 'um6p' »."""
+    from click.testing import CliRunner
+
+    from monitors.cli import cli
+    from seeds import BUNDLED_WATCHLISTS
+
+    page = (DOCS / "people.md").read_text(encoding="utf-8")
+    accounts = page[page.index("## Accounts") :]
+    block = code_blocks(accounts, "sh")[0]
+    lines = [line.split("#")[0].strip() for line in block.splitlines()]
+    commands = [re.sub(r"\[(--\w+)\]", r"\1", line) for line in lines if line]
+    assert len(commands) == 6 and all(c.startswith("veille users ") for c in commands)
+    options = ["--db", str(tmp_path / "team.db"), "--watchlists", str(BUNDLED_WATCHLISTS)]
+    password = "un mot de passe assez long\n" * 2
+    for command in commands:
+        done = CliRunner().invoke(cli, options + command.split()[1:], input=password)
+        assert done.exit_code == 0, (command, done.output)
