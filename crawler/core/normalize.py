@@ -344,11 +344,19 @@ class FoldedWords:
         """Each word's (start, end) in the text, as tokens_with_spans gives them."""
         return list(zip(*self.bounds(), strict=True))
 
+    def single_spaced(self) -> bool:
+        """Whether the text has one space before each word but the first, none before a
+        sentence break, and nothing else between words (most texts): a word's start is then
+        the lengths of the words before it and of the spaces between them."""
+        return self._plain is not None and self._plain == " ".join(self.words).replace(
+            " " + SENTENCE_BREAK, SENTENCE_BREAK
+        )
+
     def bounds(self) -> tuple[list[int], list[int]]:
         """Each word's start and each word's end in the text (spans() in two lists)."""
         if self._plain is not None:
             words = self.words
-            if self._plain == " ".join(words).replace(" " + SENTENCE_BREAK, SENTENCE_BREAK):
+            if self.single_spaced():
                 # Most texts: one space before each word, none before a sentence break. The
                 # starts are then word and gap lengths added up in C, with no regular
                 # expression match object a word (some half the cost: a matcher of 10,000

@@ -14,7 +14,6 @@ and NEAR stay inside a sentence.
 
 from __future__ import annotations
 
-import bisect
 import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -37,6 +36,9 @@ from monitors.rules.query import And, EntityRef, Near, Node, Not, Or, Term
 from monitors.rules.watchlists import Entity, RuleSet, Watchlist, watchlist_expression
 
 SNIPPET_RADIUS = 110
+# A named tuple made by C alone, where calling the class runs its __new__, a Python function
+# (some 60,000 hits, matches and places an article's 2 KB with 10,000 rules).
+_new = tuple.__new__
 _ARABIC_PREFIXES = ("", "و", "ف", "ب", "ل", "ك", "وب", "ول", "فب", "فل", "وك")
 
 
@@ -50,16 +52,19 @@ class ArticleText:
     source: str | None = None
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):
+    """Where a match found one of its terms (a tuple, made by C: some twenty an article with
+    10,000 rules, where a frozen dataclass's __init__, a Python function, took 0.4 µs each)."""
+
     term: str
     field: str  # "title" or "text"
     start: int  # offsets in the original (not folded) field
     end: int
 
 
-@dataclass(frozen=True)
-class MatchResult:
+class MatchResult(NamedTuple):
+    """A watchlist an article satisfies: where, and the snippet shown and stored with it."""
+
     watchlist: str
     hits: tuple[Hit, ...]
     snippet: str
@@ -75,9 +80,9 @@ class MatchResult:
 class _Field:
     """A field folded for matching: one token per word, each with its place in the original.
 
-    Each token's start in `padded` and sentence number are made only for a field the automaton
-    found something in (about half of them: a field with no term of any watchlist needs
-    neither)."""
+    The scan counts a place's token, sentence and offsets in the original from the place found
+    before; the lists of every token's start in `padded`, sentence and offsets are made only
+    for what needs them (fuzzy names, a field whose words are not one space apart)."""
 
     def __init__(
         self, name: str, original: str, padded: str, stems: list[str], folded: FoldedWords
@@ -85,15 +90,17 @@ class _Field:
         self.name = name
         self.original = original
         self.padded = padded  # " tok tok ¶ tok " — what the automaton scans
-        self._stems = stems
+        self.stems = stems
         self.folded = folded  # the words, and their places in `original` when asked
+        self._cut = False  # a snippet was cut from it
+        self._plain: bool | None = None
 
     @functools.cached_property
     def token_starts(self) -> list[int]:
         """The start of each token in `padded`: one past the end of the one before (the
         first at 1), the lengths added up in C (each token's start is 1 + its index + the
         lengths of the tokens before it)."""
-        stems = self._stems
+        stems = self.stems
         if not stems:
             return []
         return list(
@@ -117,6 +124,19 @@ class _Field:
         """Each token's (start, end) in `original`."""
         return list(zip(*self.bounds, strict=True))
 
+    @property
+    def known_plain(self) -> bool:
+        """True when `original` is known to hold no whitespace but single spaces (every other
+        whitespace character is unprintable), so that no snippet cut from it has runs to make
+        one space. The field's first snippet checks its own window (most fields have one); a
+        field with more (some twenty with 10,000 rules) is checked once, whole."""
+        if self._plain is None:
+            if not self._cut:
+                self._cut = True
+                return False
+            self._plain = "  " not in self.original and self.original.isprintable()
+        return self._plain
+
 
 class _Stems(dict[str, str]):
     """stem_token of each token seen, remembered: an article repeats its words and a day's
@@ -134,6 +154,10 @@ class _Stems(dict[str, str]):
 
 STEMS_KEPT = 20_000
 _STEMS = _Stems()
+
+
+def _field_name(f: _Field) -> str:
+    return f.name
 
 
 def _fold_field(name: str, original: str) -> _Field:
@@ -181,6 +205,8 @@ class _Position(NamedTuple):
     first: int  # token indexes, inclusive
     last: int
     sentence: int
+    start: int  # the offsets of the first token's start and the last one's end in the original
+    end: int
 
 
 @dataclass
@@ -205,6 +231,8 @@ class _CompiledWatchlist:
     # A watchlist of one term looked for in both fields, one mention enough (most of them), as
     # (atom, term): its hits are the atom's places as they are.
     single: tuple[int, str] | None = None
+    # Limited to some languages or sources (few are): checked before anything else.
+    limited: bool = False
 
 
 def _scope(term: Term, watchlist: Watchlist) -> tuple[str, ...] | None:
@@ -268,7 +296,9 @@ class Matcher:
         self._compiled = []
         for order, w in enumerate(watchlists):
             expression = watchlist_expression(w)
-            compiled = _CompiledWatchlist(w, expression, order)
+            compiled = _CompiledWatchlist(
+                w, expression, order, limited=bool(w.languages or w.sources)
+            )
             self._collect(expression, compiled.atom_ids)
             nodes = expression.children if isinstance(expression, Or) else (expression,)
             if all(isinstance(node, Term) for node in nodes):
@@ -284,15 +314,27 @@ class Matcher:
                 ):
                     compiled.single = compiled.terms[0][:2]
             self._compiled.append(compiled)
-        self._by_atom: dict[int, list[_CompiledWatchlist]] = defaultdict(list)
-        for c in self._compiled:
-            for atom_id in c.atom_ids:
-                self._by_atom[atom_id].append(c)
+        self._index()
         self._automaton = ahocorasick.Automaton()
         for key, values in self._keys.items():
             self._automaton.add_word(key, tuple(values))
         if self._keys:
             self._automaton.make_automaton()
+
+    def _index(self) -> None:
+        """The watchlists to check for each atom found. A watchlist of one term looked for in
+        both fields, one mention enough, for every language and source (most of them), is
+        kept apart as (order, name, term): found in one place, it matches there, with nothing
+        more asked of it."""
+        self._singles: dict[int, list[tuple[int, str, str]]] = defaultdict(list)
+        self._by_atom: dict[int, list[_CompiledWatchlist]] = defaultdict(list)
+        for c in self._compiled:
+            if c.single is not None and not c.limited:
+                atom_id, term = c.single
+                self._singles[atom_id].append((c.order, c.watchlist.name, term))
+                continue
+            for atom_id in c.atom_ids:
+                self._by_atom[atom_id].append(c)
 
     @classmethod
     def for_rules(cls, rules: RuleSet) -> Matcher:
@@ -361,37 +403,88 @@ class Matcher:
     # -- scanning ----------------------------------------------------------------------------------
 
     def _scan(self, fields: list[_Field]) -> dict[int, list[_Position]]:
+        """Each atom's places, in the order of (field, first token)."""
         if not self._keys:
             return {}
-        # Each atom's places, by (field, first token): an atom has one length, so that is the
-        # place, and a place found again (through another key) is not made twice.
-        found: dict[int, dict[tuple[str, int], _Position]] = {}
-        for f in fields:
-            name = f.name
-            starts: list[int] | None = None
-            for end, values in self._automaton.iter(f.padded):
-                if starts is None:  # the field's first hit: its tokens' places made now
-                    starts, sentence = f.token_starts, f.sentence
-                    tokens = len(starts)
+        found: dict[int, list[_Position]] = {}
+        # The text before the title, so that each atom's places come in (field, first token)
+        # order, as the automaton reports them within a field (an atom has one length, so a
+        # key ending later starts at the same token or a later one): nothing to sort.
+        for f in sorted(fields, key=_field_name):
+            name, padded = f.name, f.padded
+            tokens = len(f.stems)
+            # A key starts with the space before its first token, and each token has one space
+            # before it: the token a key starts at is the number of spaces before that space,
+            # its sentence the number of breaks up to it. Both are counted by C from the
+            # place found before (a field's token places and sentences, some 250 tokens of the
+            # bench's texts, made a list each: most of the scan's cost with 10,000 rules).
+            at = spaces = breaks = 0  # spaces and breaks before `at`
+            words: list[str] | None = None
+            for end, values in self._automaton.iter(padded):
+                if words is None:  # the field's first place: how its offsets are read
+                    words = f.folded.words
+                    # Most texts, single-spaced: a token's offsets are counted from those of
+                    # the token found before, by the lengths of the words between them (some
+                    # twenty places of a 250-token text with 10,000 rules), not read from
+                    # the field's list of every token's offsets, two lists made for it.
+                    bounds = None if f.folded.single_spaced() else f.bounds
+                    token = token_sentence = token_start = 0  # the token counted from
                 for atom_id, length, key_len in values:
-                    # keys start with the space before the first token
-                    first = bisect.bisect_left(starts, end - key_len + 2)
+                    begin = end - key_len + 1  # the space before the key's first token
+                    if begin >= at:
+                        spaces += padded.count(" ", at, begin)
+                        breaks += padded.count(SENTENCE_BREAK, at, begin)
+                    else:
+                        spaces -= padded.count(" ", begin, at)
+                        breaks -= padded.count(SENTENCE_BREAK, begin, at)
+                    at = begin
+                    first = spaces
                     last = first + length - 1
                     if last >= tokens:
                         continue
                     places = found.get(atom_id)
-                    if places is None:
-                        places = found[atom_id] = {}
+                    if (
+                        places is not None
+                        and places[-1].first == first
+                        and places[-1].field == name
+                    ):
+                        continue  # a place found again, through another key, comes next
                     # No sentence check: a phrase is matched token by token and the sentence
                     # break is a token, so only a term that itself spans two sentences can.
-                    if (name, first) not in places:
-                        places[(name, first)] = _Position(name, first, last, sentence[first])
-        return {
-            atom_id: [places[place] for place in sorted(places)]
-            if len(places) > 1
-            else list(places.values())  # most atoms: one place, nothing to sort
-            for atom_id, places in found.items()
-        }
+                    sentence = breaks  # (a key's first token is never a break: term_tokens)
+                    if bounds is not None:
+                        start, stop = bounds[0][first], bounds[1][last]
+                    else:
+                        # Each word but a break has one space before it (the first excepted).
+                        if first >= token:
+                            token_start += (
+                                sum(map(len, words[token:first]))
+                                + (first - token)
+                                - (sentence - token_sentence)
+                            )
+                        else:
+                            token_start -= (
+                                sum(map(len, words[first:token]))
+                                + (token - first)
+                                - (token_sentence - sentence)
+                            )
+                        token, token_sentence, start = first, sentence, token_start
+                        if last == first:
+                            stop = start + len(words[first])
+                        else:  # (its first token not a break, as said)
+                            phrase = words[first : last + 1]
+                            stop = (
+                                start
+                                + sum(map(len, phrase))
+                                + (last - first)
+                                - phrase.count(SENTENCE_BREAK)
+                            )
+                    place = _new(_Position, (name, first, last, sentence, start, stop))
+                    if places is None:
+                        found[atom_id] = [place]
+                    else:
+                        places.append(place)
+        return found
 
     def _entity_positions(
         self, name: str, found: dict[int, list[_Position]], fields: dict[str, _Field]
@@ -428,7 +521,11 @@ class Matcher:
                         and len(differing[0][1]) >= 5
                         and _edit_distance_at_most_one(*differing[0])
                     ):
-                        result.append((_Position(p.field, first, last, f.sentence[first]), label))
+                        starts, ends = f.bounds
+                        place = _Position(
+                            p.field, first, last, f.sentence[first], starts[first], ends[last]
+                        )
+                        result.append((place, label))
                         exact.add((p.field, first))
         return result
 
@@ -494,27 +591,39 @@ class Matcher:
         ]
         by_name = {f.name: f for f in fields}
         found = self._scan(fields)
-        candidates = {c.order: c for atom_id in found for c in self._by_atom.get(atom_id, [])}
-        results = []
-        for _, c in sorted(candidates.items()):  # only watchlists whose terms were seen
+        # The snippet of a match found in one place, by place: watchlists found in the same
+        # place (the same term, or terms folded alike) share it. Made for this article alone.
+        snippets: dict[_Position, str] = {}
+        matched: list[tuple[int, MatchResult]] = []  # with each watchlist's order
+        candidates: dict[int, _CompiledWatchlist] = {}  # only watchlists whose terms were seen
+        for atom_id, where in found.items():
+            singles = self._singles.get(atom_id)
+            if singles is not None:
+                if len(where) == 1:  # most matches: one place, its hit and snippet made here
+                    p = where[0]
+                    snippet = snippets.get(p)
+                    if snippet is None:
+                        snippet = snippets[p] = _place_snippet(by_name[p.field], p)
+                    for order, name, term in singles:
+                        hit = _new(Hit, (term, p.field, p.start, p.end))
+                        matched.append((order, _new(MatchResult, (name, (hit,), snippet))))
+                else:
+                    for order, _, _ in singles:
+                        candidates[order] = self._compiled[order]
+            for c in self._by_atom.get(atom_id, ()):
+                candidates[c.order] = c
+        for order, c in sorted(candidates.items()):
             w = c.watchlist
-            # By the primary subtag: an article imported as « fr-MA » is French to [fr].
-            if w.languages and (article.language or "").split("-")[0] not in w.languages:
-                continue
-            if w.sources and (article.source or "") not in w.sources:
-                continue
+            if c.limited:
+                # By the primary subtag: an article imported as « fr-MA » is French to [fr].
+                if w.languages and (article.language or "").split("-")[0] not in w.languages:
+                    continue
+                if w.sources and (article.source or "") not in w.sources:
+                    continue
             hits: list[tuple[_Position, str]]
             if c.single is not None:  # the general path's hits, read directly
                 atom_id, term = c.single
                 where = found[atom_id]  # found: the watchlist is a candidate through it
-                if len(where) == 1:  # most matches: one place, its hit and snippet made here
-                    p = where[0]
-                    f = by_name[p.field]
-                    starts, ends = f.bounds
-                    start, end = starts[p.first], ends[p.last]
-                    snippet = make_snippet(f.original, start, end)
-                    results.append(MatchResult(w.name, (Hit(term, p.field, start, end),), snippet))
-                    continue
                 hits = list(zip(where, repeat(term)))
             elif c.terms is not None:  # what _evaluate finds for a term or an OR of terms
                 hits = []
@@ -536,11 +645,11 @@ class Matcher:
                 if w.min_mentions > 1:
                     continue
                 p, label = hits[0]
-                f = by_name[p.field]
-                starts, ends = f.bounds
-                start, end = starts[p.first], ends[p.last]
-                hit = Hit(label, p.field, start, end)
-                results.append(MatchResult(w.name, (hit,), make_snippet(f.original, start, end)))
+                snippet = snippets.get(p)
+                if snippet is None:
+                    snippet = snippets[p] = _place_snippet(by_name[p.field], p)
+                hit = _new(Hit, (label, p.field, p.start, p.end))
+                matched.append((order, _new(MatchResult, (w.name, (hit,), snippet))))
                 continue
             # One hit a place (field, first and last token; a place's sentence follows from its
             # first token), the last label found there.
@@ -551,13 +660,11 @@ class Matcher:
                 ordered = list(unique.values())
             else:
                 ordered = sorted(unique.values(), key=_hit_order)
-            explained = tuple(
-                Hit(label, p.field, starts[p.first], ends[p.last])
-                for p, label in ordered
-                for starts, ends in (by_name[p.field].bounds,)
-            )
-            results.append(MatchResult(w.name, explained, make_snippet_for(by_name, explained)))
-        return results
+            explained = tuple([_new(Hit, (label, p.field, p.start, p.end)) for p, label in ordered])
+            snippet = make_snippet_for(by_name, explained)
+            matched.append((order, _new(MatchResult, (w.name, explained, snippet))))
+        matched.sort()  # in the watchlists' order (each order once: no result is compared)
+        return [result for _, result in matched]
 
 
 # -- snippets --------------------------------------------------------------------------------------
@@ -569,9 +676,12 @@ def make_snippet(
     end: int,
     radius: int = SNIPPET_RADIUS,
     marks: list[tuple[int, int]] | None = None,
+    plain: bool = False,
 ) -> str:
     """The window around a match, every match inside it between ** markers: the words within
-    `radius` characters of it, cut at a space, whitespace runs made one space."""
+    `radius` characters of it, cut at a space, whitespace runs made one space. `plain` says
+    that `text` holds no whitespace but single spaces and no other unprintable character
+    (_Field.known_plain), so that no window of it has any to make one space."""
     length = len(text)
     left = start - radius
     if left > 0:
@@ -590,7 +700,12 @@ def make_snippet(
     if not marks or len(marks) == 1:  # most snippets: one mark, nothing to sort
         s, e = marks[0] if marks else (start, end)
         if s >= left and e <= right:
-            window = text[left:s] + "**" + text[s:e] + "**" + text[e:right]
+            if plain and left > 0 and right < length and radius > 1:
+                # Most snippets. Cut after a space and before one (or where no space was) in a
+                # text with no two spaces together, the window begins and ends with a word (or
+                # a mark): no ends to strip, made in one piece.
+                return f"… {text[left:s]}**{text[s:e]}**{text[e:right]} …"
+            window = f"{text[left:s]}**{text[s:e]}**{text[e:right]}"
         else:
             window = text[left:right]
     else:
@@ -604,13 +719,20 @@ def make_snippet(
             cursor = e
         pieces.append(text[cursor:right])
         window = "".join(pieces)
-    if "  " not in window and window.isprintable():
+    if plain or ("  " not in window and window.isprintable()):
         # No whitespace but single spaces (every other whitespace character is unprintable):
         # the runs to make one space are none, only the ends to strip.
         snippet = window.strip(" ")
     else:
         snippet = " ".join(window.split())
-    return ("… " if left > 0 else "") + snippet + (" …" if right < length else "")
+    if left > 0:
+        return f"… {snippet} …" if right < length else f"… {snippet}"
+    return f"{snippet} …" if right < length else snippet
+
+
+def _place_snippet(f: _Field, p: _Position) -> str:
+    """The snippet of a match found in one place: around it, marking it."""
+    return make_snippet(f.original, p.start, p.end, SNIPPET_RADIUS, None, f.known_plain)
 
 
 def make_snippet_for(fields: dict[str, _Field], hits: tuple[Hit, ...]) -> str:
@@ -624,7 +746,8 @@ def make_snippet_for(fields: dict[str, _Field], hits: tuple[Hit, ...]) -> str:
         chosen = body or list(hits)
         first = min(chosen, key=_start)
         marks = [(h.start, h.end) for h in chosen]
-    return make_snippet(fields[first.field].original, first.start, first.end, marks=marks)
+    f = fields[first.field]
+    return make_snippet(f.original, first.start, first.end, marks=marks, plain=f.known_plain)
 
 
 def _start(hit: Hit) -> int:
