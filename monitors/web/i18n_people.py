@@ -32,6 +32,8 @@ PEOPLE_LABELS: dict[str, dict[str, str]] = {
         "follows_none": "Vous ne suivez aucune veille : l'accueil les montre toutes.",
         "email": "Adresse e-mail des alertes",
         "email_help": "Les alertes des veilles suivies y arrivent, une par article.",
+        "no_email": "Sans adresse, aucune alerte des veilles que vous suivez ne vous est "
+        "envoyée : elles ne sont que sur votre page d'accueil.",
         "team_account": "Vous êtes connecté avec le mot de passe de l'équipe : ces choix sont ceux de toute l'équipe.",
         "save_button": "Enregistrer",
         "account_saved": "Enregistré.",
@@ -84,6 +86,8 @@ PEOPLE_LABELS: dict[str, dict[str, str]] = {
         "follows_none": "You follow no watchlist: the home page shows them all.",
         "email": "Email address for alerts",
         "email_help": "Alerts of the watchlists you follow arrive there, one per article.",
+        "no_email": "Without an address, no alert of the watchlists you follow is sent to you: "
+        "they are only on your home page.",
         "team_account": "You are logged in with the team password: these choices are the whole team's.",
         "save_button": "Save",
         "account_saved": "Saved.",
@@ -136,6 +140,8 @@ PEOPLE_LABELS: dict[str, dict[str, str]] = {
         "follows_none": "لا تتابع أي رصد: الصفحة الرئيسية تعرضها كلها.",
         "email": "البريد الإلكتروني للتنبيهات",
         "email_help": "تصلك عليه تنبيهات عمليات الرصد التي تتابعها، تنبيه لكل مقال.",
+        "no_email": "بدون عنوان، لا يُرسل إليك أي تنبيه من عمليات الرصد التي تتابعها: "
+        "لا تظهر إلا في صفحتك الرئيسية.",
         "team_account": "دخلت بكلمة مرور الفريق: هذه الاختيارات مشتركة بين كل الفريق.",
         "save_button": "حفظ",
         "account_saved": "تم الحفظ.",
