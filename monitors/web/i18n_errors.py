@@ -233,10 +233,30 @@ _FILE_QUERY = re.compile(
 )
 
 
+_FILE_NAME = re.compile(
+    r"(?P<where>.+?): watchlist name (?P<name>.*) is missing or invalid \(fix: use lowercase "
+    r"letters, digits, '-' or '_', e\.g\. 'souverainete-numerique'\)",
+    re.DOTALL,
+)
+
+
 def file_error_text(detail: str, language: str) -> str:
     """A watchlists file's error about a watchlist's query (the page's editor saving a query
-    that does not parse), in `language`: the file and line as they are, the query's problem and
-    its place in the query translated; any other error of the file as it is."""
+    that does not parse) or its name (a search in Arabic saved as a watchlist has none), in
+    `language`: the file and line as they are, the problem and its place in the query
+    translated; any other error of the file as it is."""
+    named = _FILE_NAME.fullmatch(detail)
+    if language in ("fr", "ar") and named:
+        where, name = named["where"], named["name"]
+        if language == "fr":
+            return (
+                f"{where} : nom de veille {name} absent ou invalide (à corriger : des lettres "
+                "minuscules, des chiffres, - ou _, par exemple 'souverainete-numerique')"
+            )
+        return (
+            f"{where}: اسم الرصد {name} غير موجود أو غير صالح (للتصحيح: حروف لاتينية صغيرة أو "
+            "أرقام أو - أو _، مثلا 'souverainete-numerique')"
+        )
     found = _FILE_QUERY.fullmatch(detail)
     if language not in ("fr", "ar") or not found:
         return detail
