@@ -89,3 +89,18 @@ def test_what_a_change_did_is_said_in_the_pages_language(tmp_path):
                 for s in summaries
             ]
             assert said == words, said
+
+
+def test_a_pause_opened_in_the_browser_is_said_refused_not_missing(tmp_path):
+    """The address of a watchlist's pause or resume button opened as a page (GET) answers 405
+    under the « refused » heading, as the triage's address does: it said « Introuvable » (not
+    found) of a watchlist that is there."""
+    watchlists = tmp_path / "watchlists.yaml"
+    watchlists.write_text(RULES, encoding="utf-8")
+    store.open_database(tmp_path / "v.db").close()
+    with serving(tmp_path / "v.db", watchlists=watchlists) as base:
+        for lang, heading in (("fr", "Refusé"), ("en", "Refused"), ("ar", "مرفوض")):
+            client = FormClient({"Accept-Language": lang})
+            for path in ("/triage", "/watchlists/um6p/pause", "/watchlists/um6p/resume"):
+                status, page = client.get(base + path)
+                assert status == 405 and _heading(page) == heading, (lang, path, _heading(page))

@@ -547,9 +547,10 @@ def routes(parts: ReaderParts) -> list[Route]:
         if action not in ("pause", "resume", "delete"):
             return page(request, "error.html", status=404, message=request.url.path)
         if request.method == "GET":
-            if action != "delete":
+            if action != "delete":  # a button's address opened as a page: refused, as /triage
                 message = labels(request)["post_only"]
-                return page(request, "error.html", status=405, message=message)
+                heading = parts.reader_labels(parts.language(request))["refused"]
+                return page(request, "error.html", status=405, heading=heading, message=message)
             refusal = not_allowed(request)
             if refusal is not None:
                 return refusal
