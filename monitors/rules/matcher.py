@@ -607,9 +607,13 @@ class Matcher:
                     for order, name, term in singles:
                         hit = _new(Hit, (term, p.field, p.start, p.end))
                         matched.append((order, _new(MatchResult, (name, (hit,), snippet))))
-                else:
-                    for order, _, _ in singles:
-                        candidates[order] = self._compiled[order]
+                else:  # what the general path gives them, made once for all of them
+                    in_order, snippet = _places_snippet(where, by_name)
+                    for order, name, term in singles:
+                        explained = tuple(
+                            [_new(Hit, (term, p.field, p.start, p.end)) for p in in_order]
+                        )
+                        matched.append((order, _new(MatchResult, (name, explained, snippet))))
             for c in self._by_atom.get(atom_id, ()):
                 candidates[c.order] = c
         for order, c in sorted(candidates.items()):
@@ -733,6 +737,22 @@ def make_snippet(
 def _place_snippet(f: _Field, p: _Position) -> str:
     """The snippet of a match found in one place: around it, marking it."""
     return make_snippet(f.original, p.start, p.end, SNIPPET_RADIUS, None, f.known_plain)
+
+
+def _places_snippet(
+    where: list[_Position], fields: dict[str, _Field]
+) -> tuple[list[_Position], str]:
+    """An atom's places (two or more) in the order of a match's hits, and the snippet of a
+    match of them: what _hit_order and make_snippet_for give, read from the places, which
+    come in (field, first token) order, the text's before the title's, each place once."""
+    text = [p for p in where if p.field == "text"]
+    title = where[len(text) :]
+    chosen = text or title  # the body's places, in reading order (the first starts first)
+    first = chosen[0]
+    f = fields[first.field]
+    marks = [(p.start, p.end) for p in chosen]
+    snippet = make_snippet(f.original, first.start, first.end, SNIPPET_RADIUS, marks, f.known_plain)
+    return title + text, snippet
 
 
 def make_snippet_for(fields: dict[str, _Field], hits: tuple[Hit, ...]) -> str:
