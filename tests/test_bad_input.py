@@ -233,3 +233,12 @@ def test_a_secrets_file_others_may_read_is_warned_of_with_the_chmod(tmp_path, mo
     secrets.chmod(0o600)
     result = CliRunner().invoke(cli, command)
     assert result.exit_code == 0 and "secrets file" not in result.output, result.output
+
+
+def test_a_secrets_file_saved_with_a_byte_order_mark_is_read(tmp_path):
+    """A secrets file saved by Windows' Notepad begins with a byte order mark, which made its
+    first line « expected KEY=VALUE » though it reads right; the sources and watchlists files
+    were read with it already."""
+    path = tmp_path / "secrets.env"
+    path.write_bytes("\ufeffVEILLE_SMTP_PASSWORD=Sup3r\r\nHOOK=abc\r\n".encode())
+    assert load_secrets_file(path) == {"VEILLE_SMTP_PASSWORD": "Sup3r", "HOOK": "abc"}

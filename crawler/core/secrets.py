@@ -37,7 +37,9 @@ def load_secrets_file(path: str | Path | None) -> dict[str, str]:
     path = Path(path)
     values: dict[str, str] = {}
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        # utf-8-sig: a file saved by Notepad begins with a byte order mark, which made its
+        # first line's name no name ('expected KEY=VALUE' of a line that reads right)
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
     except FileNotFoundError:
         raise ConfigError(
             str(path), None, "secrets file not found", "check VEILLE_SECRETS"
