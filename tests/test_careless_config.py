@@ -420,3 +420,28 @@ def test_a_variable_in_a_sources_address_is_refused_with_its_line(tmp_path, wher
     assert f"{path}:{line}: " in result.output, result.output
     assert "holds ${FEED_TOKEN}: the sources file takes no ${VAR}" in result.output
     assert "fix: write the address itself" in result.output
+
+
+def test_a_channels_apprise_file_others_may_read_is_warned_of(tmp_path):
+    """A channel's apprise configuration file holds its tokens as the secrets file does: one of
+    mode 644 gave them to every user of the machine without a word. It is warned of, with the
+    chmod to run, as the secrets file is; one of mode 600 is not."""
+    config = tmp_path / "apprise.yml"
+    config.write_text("urls:\n  - json://127.0.0.1:9/hook\n", encoding="utf-8")
+    path = tmp_path / "watchlists.yaml"
+    path.write_text(
+        "channels:\n  team:\n    config: apprise.yml\nwatchlists:\n  - name: a\n    terms: [x]\n"
+        "    notify: [team]\n",
+        encoding="utf-8",
+    )
+    config.chmod(0o644)
+    result = CliRunner().invoke(cli, ["--watchlists", str(path), "rules", "check"])
+    assert result.exit_code == 0, result.output
+    assert (
+        f"channel 'team': apprise configuration file {config} is open to other users (mode 644)"
+        f", who may read its passwords and tokens: run `chmod 600 {config}`"
+    ) in result.output
+    config.chmod(0o600)
+    result = CliRunner().invoke(cli, ["--watchlists", str(path), "rules", "check"])
+    assert result.exit_code == 0 and "is open to" not in result.output, result.output
+

@@ -56,7 +56,7 @@ def load_secrets_file(path: str | Path | None) -> dict[str, str]:
             f"the secrets file cannot be read ({exc.strerror or exc})",
             "check VEILLE_SECRETS points to a readable file",
         ) from None
-    _warn_if_others_may_read(path)
+    warn_if_others_may_read(path)
     for number, line in enumerate(lines, start=1):
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
@@ -69,11 +69,12 @@ def load_secrets_file(path: str | Path | None) -> dict[str, str]:
     return values
 
 
-def _warn_if_others_may_read(path: Path) -> None:
-    """Warn, once per file and mode, when users other than its owner may read or write the
-    secrets file (mode 644 of a plain `cp` or editor): its SMTP passwords and webhook tokens
-    are then anyone's on the machine. A warning, as pgpass's and ssh's checks, not a refusal:
-    a read-only mount (a container's secret) cannot always be changed by whoever runs veille."""
+def warn_if_others_may_read(path: Path, what: str = "secrets file") -> None:
+    """Warn, once per file and mode, when users other than its owner may read or write a file
+    of secrets (the secrets file, a channel's apprise configuration file; mode 644 of a plain
+    `cp` or editor): its SMTP passwords and webhook tokens are then anyone's on the machine. A
+    warning, as pgpass's and ssh's checks, not a refusal: a read-only mount (a container's
+    secret) cannot always be changed by whoever runs veille."""
     try:
         mode = stat.S_IMODE(path.stat().st_mode)
     except OSError:
@@ -83,8 +84,9 @@ def _warn_if_others_may_read(path: Path) -> None:
     _WARNED_OPEN.add((str(path), mode))
     who = "other users" if mode & 0o007 else "its group"
     logger.warning(
-        "secrets file %s is open to %s (mode %03o), who may read its passwords and tokens: "
+        "%s %s is open to %s (mode %03o), who may read its passwords and tokens: "
         "run `chmod 600 %s` (or keep the secrets in the environment)",
+        what,
         path,
         who,
         mode,

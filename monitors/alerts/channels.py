@@ -21,6 +21,7 @@ from crawler.core.secrets import (
     remember_token_words,
     remember_url_secrets,
     substitute,
+    warn_if_others_may_read,
 )
 from crawler.core.yamlfile import LineDict, reject_unknown_keys, require_mapping, string_list
 from monitors.alerts.policy import DEFAULT_TIMEZONE, parse_delivery_policy
@@ -136,6 +137,7 @@ def _config_channel(name: str, spec: LineDict, path: str, line: int) -> Channel:
         )
     # Its URLs' passwords and token-like words taken for secrets before apprise reads it:
     # apprise logs each URL it loads, and the token of one it refuses.
+    warn_if_others_may_read(config, f"channel {name!r}: apprise configuration file")
     text = _text_of(config)
     for url in re.findall(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"]+", text):
         remember_url_secrets(url)
