@@ -445,3 +445,26 @@ def test_a_channels_apprise_file_others_may_read_is_warned_of(tmp_path):
     result = CliRunner().invoke(cli, ["--watchlists", str(path), "rules", "check"])
     assert result.exit_code == 0 and "is open to" not in result.output, result.output
 
+
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        ("https://[::1/feed", "is not a valid URL (Invalid IPv6 URL)"),
+        ("https://www.exemple.ma:99999/feed", "is not a valid URL (Port out of range 0-65535)"),
+        ("https://exa mple.ma/feed", "has a space in its host name"),
+        ("https://lecteur:FeedPa55word@[::1/feed", "'https://***@[::1/feed' is not a valid URL"),
+    ],
+)
+def test_an_address_no_crawl_could_fetch_is_refused_with_its_line(tmp_path, url, words):
+    """An unclosed '[' in an address was a traceback (ValueError: Invalid IPv6 URL) from
+    sources check, rules check and the daemon's start; a port past 65535 or a space in the host
+    name passed the check, and every crawl of the source failed."""
+    path = tmp_path / "sources.yaml"
+    path.write_text(
+        f'sources:\n  - name: a\n    homepage: https://www.exemple.ma/\n    feeds: ["{url}"]\n',
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(cli, ["--sources", str(path), "sources", "check", "--offline"])
+    assert result.exit_code == 2, result.output
+    assert f"{path}:4: feed " in result.output and words in result.output, result.output
+    assert "Traceback" not in result.output and "FeedPa55word" not in result.output

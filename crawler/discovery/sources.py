@@ -137,9 +137,16 @@ def _check_url(url: str, path: str, line: int, what: str) -> str:
             "write the address itself; a token it holds (?token=…) then shows, as the address "
             "does, in the crawl log and `veille status`",
         )
-    parts = urlsplit(url)
+    shown = re.sub(r"//[^/?#]*@", "//***@", url)  # a login is never shown (see below)
+    try:  # an unclosed '[' (IPv6) or a port past 65535 is a ValueError, not a traceback
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - read for its check
+    except ValueError as exc:
+        raise ConfigError(
+            path, line, f"{what} {shown!r} is not a valid URL ({exc})", "write a full URL"
+        ) from None
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(path, line, f"{what} {url!r} is not an http(s) URL", "write a full URL")
+        raise ConfigError(path, line, f"{what} {shown!r} is not an http(s) URL", "write a full URL")
     if "@" in parts.netloc:  # shown without it: the crawl log, its warnings, `veille status`
         raise ConfigError(
             path,
@@ -148,6 +155,13 @@ def _check_url(url: str, path: str, line: int, what: str) -> str:
             "password: veille sends no login to a site (no crawl could fetch it), and it would "
             "show in the crawl log and `veille status`",
             "write the address without 'user:password@'",
+        )
+    if any(c.isspace() for c in parts.netloc):  # no crawl can fetch it (Scrapy: invalid host)
+        raise ConfigError(
+            path,
+            line,
+            f"{what} {url!r} has a space in its host name",
+            "write the host name without spaces",
         )
     return url
 
