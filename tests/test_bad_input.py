@@ -242,3 +242,32 @@ def test_a_secrets_file_saved_with_a_byte_order_mark_is_read(tmp_path):
     path = tmp_path / "secrets.env"
     path.write_bytes("\ufeffVEILLE_SMTP_PASSWORD=Sup3r\r\nHOOK=abc\r\n".encode())
     assert load_secrets_file(path) == {"VEILLE_SMTP_PASSWORD": "Sup3r", "HOOK": "abc"}
+
+
+def test_a_secret_given_twice_is_warned_of_with_both_lines(tmp_path):
+    """A line added at the top of `veille init`'s template (HOOK=…) left the template's empty
+    line below, which won as a shell's last line does: the channel was off, said as « set
+    HOOK » of a variable the file sets, with no word of the other line."""
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(
+        "sources:\n  - name: exemple\n    homepage: https://www.exemple.ma/\n"
+        "    feeds: [https://www.exemple.ma/feed]\n",
+        encoding="utf-8",
+    )
+    watchlists = tmp_path / "watchlists.yaml"
+    watchlists.write_text(
+        "channels:\n  equipe:\n    url: json://127.0.0.1:9/hook?token=${HOOK}\n"
+        "watchlists:\n  - name: x\n    terms: [maroc]\n    notify: [equipe]\n",
+        encoding="utf-8",
+    )
+    secrets = tmp_path / "secrets.env"
+    secrets.write_text("HOOK=Zq7wK2pLx9Vb4nRt\n# the channel equipe\nHOOK=\n", encoding="utf-8")
+    secrets.chmod(0o600)
+    command = ["--sources", str(sources), "--watchlists", str(watchlists)]
+    result = CliRunner().invoke(cli, [*command, "--secrets", str(secrets), "rules", "check"])
+    assert result.exit_code == 0, result.output
+    assert (
+        f"secrets file {secrets}: HOOK is given on line 1 and again on line 3, whose value "
+        "(empty) is the one taken: remove one of the two lines"
+    ) in result.output
+    assert "Zq7wK2pLx9Vb4nRt" not in result.output

@@ -36,6 +36,7 @@ def load_secrets_file(path: str | Path | None) -> dict[str, str]:
         return {}
     path = Path(path)
     values: dict[str, str] = {}
+    lines_of: dict[str, int] = {}  # the line each name was last given on
     try:
         # utf-8-sig: a file saved by Notepad begins with a byte order mark, which made its
         # first line's name no name ('expected KEY=VALUE' of a line that reads right)
@@ -65,8 +66,34 @@ def load_secrets_file(path: str | Path | None) -> dict[str, str]:
         if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key.strip()):
             # Never echo the line: it may hold a secret.
             raise ConfigError(str(path), number, "expected KEY=VALUE", "one variable per line")
-        values[key.strip()] = _unquoted(value.strip())
+        name = key.strip()
+        if name in lines_of:
+            _warn_of_repeated(path, name, lines_of[name], number, bool(_unquoted(value.strip())))
+        lines_of[name] = number
+        values[name] = _unquoted(value.strip())
     return values
+
+
+# The repeated names of secrets files already warned of (the reader reads the file per request).
+_WARNED_REPEATED: set[tuple[str, str, int, int]] = set()
+
+
+def _warn_of_repeated(path: Path, name: str, first: int, again: int, has_value: bool) -> None:
+    """A name given twice takes its last line's value, as a shell does: a line added at the top
+    of `veille init`'s template (VEILLE_SMTP_PASSWORD=…) left its empty line below, which won,
+    and the channel was off, said as « set VEILLE_SMTP_PASSWORD » of a variable that is set."""
+    if (str(path), name, first, again) in _WARNED_REPEATED:
+        return
+    _WARNED_REPEATED.add((str(path), name, first, again))
+    logger.warning(
+        "secrets file %s: %s is given on line %d and again on line %d, whose value (%s) "
+        "is the one taken: remove one of the two lines",
+        path,
+        name,
+        first,
+        again,
+        "set" if has_value else "empty",
+    )
 
 
 def warn_if_others_may_read(path: Path, what: str = "secrets file") -> None:
