@@ -496,3 +496,20 @@ def test_serve_on_a_port_another_program_holds_is_an_error(tmp_path):
         result.output
     )
     assert "veille web view on" not in result.output
+
+
+def test_serve_holds_its_port_alone_once_it_says_its_address():
+    """veille serve bound its port and said « veille web view on http://127.0.0.1:PORT/ »
+    before uvicorn listened: meanwhile another program that sets SO_REUSEADDR (uvicorn, Python's
+    http.server, another veille serve, the daemon's /health) could bind the same port too, and
+    the one to listen second failed after its address had been said."""
+    import socket
+
+    from monitors.cli.serve import _listening_socket
+
+    with _listening_socket("127.0.0.1", 0) as listening:
+        assert listening.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN) == 1
+        with socket.socket() as other:
+            other.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            with pytest.raises(OSError, match="in use"):
+                other.bind(listening.getsockname())

@@ -172,14 +172,18 @@ def serve(
 
 
 def _listening_socket(host: str, port: int) -> socket.socket:
-    """The web view's socket, bound before anything is said: a port another program holds (a
-    reader already running) was said by uvicorn after « veille web view on … », and veille
-    serve exited 3 (uvicorn's startup failure), not 2 as every configuration error does."""
+    """The web view's socket, bound and listening before anything is said: a port another
+    program holds (a reader already running) was said by uvicorn after « veille web view on … »,
+    and veille serve exited 3 (uvicorn's startup failure), not 2 as every configuration error
+    does. Bound alone, the port could still be bound by another program that sets SO_REUSEADDR
+    (as uvicorn and Python's http.server do) until uvicorn listened, and the one to listen
+    second failed after saying its address."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     listening = socket.socket(family, socket.SOCK_STREAM)
     listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds it
     try:
         listening.bind((host, port))
+        listening.listen(2048)  # uvicorn's backlog; it listens on it again, unchanged
     except OSError as exc:
         listening.close()
         raise VeilleError(
