@@ -15,7 +15,7 @@ from monitors.demo.sites import DEMO_SITES_ROOT, render_sources, serve_demo_site
 from monitors.service.config import Settings
 
 from .postgres import Cluster, PostgresUnavailable, start_cluster
-from .servers import SmtpServer, free_port
+from .servers import SmtpServer, bound_socket
 
 TESTS = Path(__file__).parent
 FIXTURES = TESTS / "fixtures"
@@ -152,9 +152,17 @@ def database_from(request, engine: str, sqlite_path: Path) -> str:
 @pytest.fixture
 def smtp():
     """A real SMTP server on loopback (aiosmtpd) that keeps what it receives."""
-    server = SmtpServer(free_port()).start()
+    server = SmtpServer().start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def closed_port():
+    """A loopback port where nothing listens (connections refused), held by the test so that no
+    other test process's server can start on it meanwhile (tests/servers.py, bound_socket)."""
+    with bound_socket() as held:
+        yield held.getsockname()[1]
 
 
 @pytest.fixture

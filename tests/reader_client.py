@@ -7,7 +7,7 @@ import html
 import http.cookiejar
 import re
 import shutil
-import subprocess
+import socket
 import sys
 import tempfile
 import threading
@@ -22,7 +22,7 @@ import pytest
 
 from seeds import BUNDLED_WATCHLISTS
 
-from .servers import free_port
+from .listening import WEB_VIEW, listening
 
 WATCHLISTS = BUNDLED_WATCHLISTS
 
@@ -41,39 +41,18 @@ def serving(
     folder = Path(tempfile.mkdtemp(prefix="veille-serve-")) if on_postgres else Path(db).parent
     command = [sys.executable, "-m", "monitors.cli", "--db", str(db), "--watchlists"]
     command += [str(watchlists)] + (["--secrets", str(secrets)] if secrets else [])
-    # A free port can be taken by another test process between free_port() and the bind: then
-    # this server exits (« cannot listen ») while the other answers on the port, and the test
-    # would read the other's pages. Trusted only once it announced its own port; else again.
-    for attempt in range(5):
-        port = free_port()
-        log_path = folder / f"serve-{port}.log"
-        log = open(log_path, "wb")  # noqa: SIM115 (closed below, after the server)
-        server = subprocess.Popen(
-            [*command, "serve", "--port", str(port), *args],
-            stdout=log,
-            stderr=subprocess.STDOUT,
+    try:
+        with listening(
+            lambda port: [*command, "serve", "--port", str(port), *args],
+            lambda port: folder / f"serve-{port}.log",
+            WEB_VIEW,
             env=env,
-        )
-        announced = f"web view on http://127.0.0.1:{port}/"
-        deadline = time.monotonic() + 120
-        while server.poll() is None and announced not in log_path.read_text(errors="replace"):
-            if time.monotonic() > deadline:
-                break
-            time.sleep(0.1)
-        taken = "cannot listen" in log_path.read_text(errors="replace")
-        if server.poll() is None or not taken or attempt == 4:
-            break
-        log.close()  # the port was taken meanwhile: another one
-    with log:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 120
-        try:
+        ) as server:
+            base = f"http://127.0.0.1:{server.port}"
+            deadline = time.monotonic() + 120
             while time.monotonic() < deadline:
-                if server.poll() is not None:
-                    pytest.fail("veille serve stopped: " + log_path.read_text())
-                if announced not in log_path.read_text(errors="replace"):
-                    time.sleep(0.2)
-                    continue
+                if server.process.poll() is not None:
+                    pytest.fail("veille serve stopped: " + server.log_text())
                 try:
                     urllib.request.urlopen(base + "/static/reader.css", timeout=2)
                     break
@@ -82,13 +61,11 @@ def serving(
                 except OSError:
                     time.sleep(0.2)
             else:
-                pytest.fail("veille serve did not start: " + log_path.read_text())
+                pytest.fail("veille serve did not start: " + server.log_text())
             yield base
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
-            if on_postgres:  # the folder made for its log (a failure above quoted the log)
-                shutil.rmtree(folder, ignore_errors=True)
+    finally:
+        if on_postgres:  # the folder made for its log (a failure above quoted the log)
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 class FormClient:
@@ -138,11 +115,17 @@ def running(app):
     such as a clock); yields its base URL."""
     import uvicorn
 
-    port = free_port()
+    # Bound here on a port the system picks, handed to uvicorn: no other test process can take
+    # it between a pick and uvicorn's bind.
+    listening_socket = socket.socket()
+    listening_socket.bind(("127.0.0.1", 0))
+    port = listening_socket.getsockname()[1]
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
     )
-    thread = threading.Thread(target=server.run, daemon=True)
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [listening_socket]}, daemon=True
+    )
     thread.start()
     deadline = time.monotonic() + 120
     while not server.started:
@@ -153,3 +136,4 @@ def running(app):
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+        listening_socket.close()

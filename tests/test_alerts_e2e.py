@@ -15,7 +15,7 @@ from monitors.service.config import load_config
 from monitors.service.cycle import run_cycle
 
 from .conftest import make_settings
-from .servers import SmtpServer, WebhookServer, free_port
+from .servers import SmtpServer, WebhookServer, bound_socket
 
 pytestmark = pytest.mark.slow  # end-to-end: real processes (README, "Development")
 
@@ -121,7 +121,8 @@ def test_failed_sends_retry_later_and_deliver_once(
     and no secret in any log line or stored error."""
     monkeypatch.setenv("TEST_SLACK_TOKEN", SLACK_TOKEN)
     monkeypatch.setenv("TEST_SMTP_PASSWORD", SMTP_PASSWORD)
-    down_port = free_port()
+    down = bound_socket()  # nothing listens (SMTP down); no other server can take the port
+    down_port = down.getsockname()[1]
     watchlists = tmp_path / "watchlists.yaml"
     watchlists.write_text(
         WATCHLISTS.format(smtp_port=down_port).replace(
@@ -144,7 +145,7 @@ def test_failed_sends_retry_later_and_deliver_once(
     sender = Sender(db, config.delivery, io.StringIO(), min_interval=0)
     assert sender.deliver_pending().sent == 0  # not due yet: backoff
 
-    smtp_back = SmtpServer(down_port, password=SMTP_PASSWORD).start()
+    smtp_back = SmtpServer(password=SMTP_PASSWORD, sock=down).start()  # back on that port
     try:
         later = datetime.now(UTC) + timedelta(minutes=5)
         assert sender.deliver_pending(now=later).sent == 2

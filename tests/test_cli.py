@@ -25,7 +25,7 @@ from seeds import BUNDLED_WATCHLISTS
 
 from .conftest import database_from
 from .demo_story import assert_one_alert_for_the_story_of_several_outlets
-from .servers import free_port
+from .listening import HEALTH, listening
 
 pytestmark = pytest.mark.slow  # end-to-end: real processes (README, "Development")
 
@@ -218,7 +218,7 @@ def test_run_once_then_status(once, engine, request):
     assert data["deliveries_by_state"] == {"sent": data["alerts"]} and data["alerts"] >= 4
     table = invoke("status", env=env).output
     assert "site-en-panne" in table and "articles: 9" in table
-    server = serve_health(location, free_port())
+    server = serve_health(location, 0)  # a port the system picks, read back below
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}/health"
         with urllib.request.urlopen(url, timeout=60) as response:
@@ -320,37 +320,29 @@ def test_daemon_runs_repeated_cycles_and_stops_on_sigterm(sources_file, tmp_path
     )
     env.pop("VEILLE_SLACK_WEBHOOK_URL", None)
     log = tmp_path / "daemon.log"
-    with open(log, "wb") as out:
-        health_port = free_port()
-        command = [sys.executable, "-m", "monitors.cli", "--log-format", "json", "run"]
-        daemon = subprocess.Popen(
-            [*command, "--health-port", str(health_port)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
-        try:
-            deadline = time.monotonic() + 120
-            while time.monotonic() < deadline and daemon.poll() is None:
-                text = log.read_text(encoding="utf-8", errors="replace")
-                if text.count("cycle run=") >= 6:  # at least two cycles for each of the 3 sources
-                    break
-                time.sleep(0.5)
-            with urllib.request.urlopen(
-                f"http://127.0.0.1:{health_port}/health", timeout=60
-            ) as response:
-                health = json.loads(response.read())
-            assert health["status"] == "ok" and health["sources_backing_off"] == ["site-en-panne"]
-            assert {s["name"] for s in health["sources"]} == {
-                "lequotidien",
-                "alkhabar",
-                "site-en-panne",
-            }
-            daemon.send_signal(signal.SIGTERM)
-            assert daemon.wait(timeout=60) == 0
-        finally:
-            if daemon.poll() is None:
-                daemon.kill()
+    command = [sys.executable, "-m", "monitors.cli", "--log-format", "json", "run"]
+    with listening(
+        lambda port: [*command, "--health-port", str(port)], lambda _: log, HEALTH, env=env
+    ) as started:
+        daemon = started.process
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and daemon.poll() is None:
+            text = log.read_text(encoding="utf-8", errors="replace")
+            if text.count("cycle run=") >= 6:  # at least two cycles for each of the 3 sources
+                break
+            time.sleep(0.5)
+        with urllib.request.urlopen(
+            f"http://127.0.0.1:{started.port}/health", timeout=60
+        ) as response:
+            health = json.loads(response.read())
+        assert health["status"] == "ok" and health["sources_backing_off"] == ["site-en-panne"]
+        assert {s["name"] for s in health["sources"]} == {
+            "lequotidien",
+            "alkhabar",
+            "site-en-panne",
+        }
+        daemon.send_signal(signal.SIGTERM)
+        assert daemon.wait(timeout=60) == 0
     text = log.read_text(encoding="utf-8", errors="replace")
     assert text.count("cycle run=") >= 6, text[-3000:]
     structured = [json.loads(line) for line in text.splitlines() if line.startswith("{")]

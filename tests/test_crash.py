@@ -20,7 +20,7 @@ from crawler.storage import store
 from monitors.demo.run import LOCAL_CRAWL_SETTINGS
 
 from .conftest import REPORT
-from .servers import SmtpServer, free_port
+from .servers import SmtpServer
 
 pytestmark = pytest.mark.slow  # end-to-end: real processes (README, "Development")
 
@@ -78,7 +78,7 @@ def kill_everything(process: subprocess.Popen, db) -> None:
 
 
 def test_sigkill_at_twelve_random_points_loses_nothing_and_repeats_nothing(sources_file, tmp_path):
-    smtp = SmtpServer(free_port()).start()
+    smtp = SmtpServer().start()
     watchlists = tmp_path / "watchlists.yaml"
     watchlists.write_text(WATCHLISTS.format(port=smtp.port), encoding="utf-8")
     db_path = tmp_path / "veille.db"
@@ -149,7 +149,7 @@ def test_a_kill_at_every_named_point_loses_nothing_and_repeats_nothing(sources_f
     claim)."""
     from crawler.core.kill_points import POINTS
 
-    smtp = SmtpServer(free_port()).start()
+    smtp = SmtpServer().start()
     watchlists = tmp_path / "watchlists.yaml"
     watchlists.write_text(WATCHLISTS.format(port=smtp.port), encoding="utf-8")
     db_path = tmp_path / "veille.db"

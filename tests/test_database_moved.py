@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import subprocess
 import sys
 import urllib.request
 
-from .servers import free_port
+from .listening import HEALTH, listening
 from .waiting import wait_until
 
 
@@ -31,7 +29,7 @@ def test_a_database_moved_away_under_the_daemon_is_said_gone_and_not_made_again(
         "    feeds: [http://127.0.0.1:9/feed]\n",
         encoding="utf-8",
     )
-    db, port, log = tmp_path / "veille.db", free_port(), tmp_path / "daemon.log"
+    db, log = tmp_path / "veille.db", tmp_path / "daemon.log"
     env = dict(
         os.environ,
         VEILLE_DB=str(db),
@@ -39,14 +37,9 @@ def test_a_database_moved_away_under_the_daemon_is_said_gone_and_not_made_again(
         VEILLE_DELIVER_EVERY_SECONDS="1",
         VEILLE_CRAWL_WORKERS="0",
     )
-    with open(log, "wb") as out:
-        daemon = subprocess.Popen(
-            [sys.executable, "-m", "monitors.cli", "run", "--health-port", str(port)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
-    try:
+    command = [sys.executable, "-m", "monitors.cli", "run", "--health-port"]
+    with listening(lambda port: [*command, str(port)], lambda _: log, HEALTH, env=env) as started:
+        daemon, port = started.process, started.port
         wait_until(lambda: _health(port).get("status"), "the daemon's /health")
         moved = tmp_path / "moved"
         moved.mkdir()
@@ -63,10 +56,3 @@ def test_a_database_moved_away_under_the_daemon_is_said_gone_and_not_made_again(
         wait_until(lambda: "is gone" in log.read_text(errors="replace"), "the delivery job's log")
         assert not db.exists()  # no new, empty database where the team's was
         assert daemon.poll() is None
-    finally:
-        daemon.send_signal(signal.SIGTERM)
-        try:
-            daemon.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            daemon.kill()
-            daemon.wait()

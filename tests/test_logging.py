@@ -17,8 +17,6 @@ from crawler.core.secrets import RedactingFilter, redact, remember_secret
 from monitors.cli import LOG_FORMAT, JsonFormatter
 from monitors.service.watchlists import load_watchlists
 
-from .servers import free_port
-
 
 def _log_exception(formatter: logging.Formatter) -> str:
     stream = io.StringIO()
@@ -64,12 +62,12 @@ def test_json_logs_keep_the_traceback_when_a_secret_is_configured():
     ],
 )
 def test_a_token_that_is_an_inline_channel_urls_host_never_reaches_the_log(
-    tmp_path, caplog, monkeypatch, url, secrets
+    tmp_path, caplog, monkeypatch, url, secrets, closed_port
 ):
     """Only a URL's password and its long path and query words were taken for secrets: a
     token written as the host (Telegram, Pushover) was shown in veille's log at --log-level
     DEBUG whenever the channel sent, and in every failure's debug lines."""
-    closed = f"http://127.0.0.1:{free_port()}"  # nothing listens: a connection error
+    closed = f"http://127.0.0.1:{closed_port}"  # nothing listens: a connection error
     monkeypatch.setattr(NotifyTelegram, "notify_url", f"{closed}/bot")
     monkeypatch.setattr(NotifyPushover, "notify_url", f"{closed}/1/messages.json")
     path = tmp_path / "watchlists.yaml"
@@ -91,13 +89,13 @@ def test_a_token_that_is_an_inline_channel_urls_host_never_reaches_the_log(
 
 
 def test_a_token_in_an_apprise_configuration_file_never_reaches_the_log(
-    tmp_path, caplog, monkeypatch
+    tmp_path, caplog, monkeypatch, closed_port
 ):
     """A channel given as an apprise configuration file (`config:`): its URLs' secrets were
     never taken for secrets at all, so a Telegram bot token showed in veille's log at
     --log-level DEBUG whenever the channel sent."""
     token = "AAGconfigFileOnly7Tq2WJxfSeofSAs0K"  # remembered by no other test
-    monkeypatch.setattr(NotifyTelegram, "notify_url", f"http://127.0.0.1:{free_port()}/bot")
+    monkeypatch.setattr(NotifyTelegram, "notify_url", f"http://127.0.0.1:{closed_port}/bot")
     (tmp_path / "apprise.yml").write_text(
         f"urls:\n  - tgram://123456789:{token}/-1001234567\n", encoding="utf-8"
     )
@@ -191,13 +189,15 @@ def test_host_names_addresses_and_words_of_a_channel_url_stay_readable(tmp_path)
     assert redact("login Sup3rS3cretQ refused") == "login *** refused"
 
 
-def test_a_percent_encoded_token_of_a_generic_webhook_never_reaches_the_log(tmp_path, caplog):
+def test_a_percent_encoded_token_of_a_generic_webhook_never_reaches_the_log(
+    tmp_path, caplog, closed_port
+):
     """A token of a generic webhook's header or query holding '/', '+' or '=' (base64) is
     written percent-encoded in the URL: it was remembered decoded only, and apprise's debug log,
     which writes the URL it loaded with the header encoded, showed it whole."""
     token = "Hx/q8W+7e6R5t4Y3u2z="  # remembered by no other test
     written = urllib.parse.quote(token, safe="")
-    url = f"json://127.0.0.1:{free_port()}/hooks?+X-Token={written}"
+    url = f"json://127.0.0.1:{closed_port}/hooks?+X-Token={written}"
     path = tmp_path / "watchlists.yaml"
     path.write_text(
         f'channels:\n  c:\n    url: "{url}"\nwatchlists:\n  - name: x\n    terms: [a]\n'
@@ -281,7 +281,9 @@ def test_a_token_given_as_an_argument_in_an_apprise_configuration_file_is_masked
     assert token not in caplog.text, caplog.text
 
 
-def test_a_token_of_letters_alone_of_a_generic_webhook_never_reaches_the_log(tmp_path, caplog):
+def test_a_token_of_letters_alone_of_a_generic_webhook_never_reaches_the_log(
+    tmp_path, caplog, closed_port
+):
     """A generic webhook's token of letters alone (a random token of 24 letters has no digit
     once in 70) was not taken for one: apprise's debug log (Loaded JSON URL, JSON POST URL) and
     its socket error, which a delivery's stored reason carries, showed it whole."""
@@ -291,7 +293,7 @@ def test_a_token_of_letters_alone_of_a_generic_webhook_never_reaches_the_log(tmp
         "ZxCvBnMaSdFgHjKlQwErTyUi",
     )  # remembered by no other test
     url = (
-        f"json://127.0.0.1:{free_port()}/hooks/{in_path}?-token={in_query}"
+        f"json://127.0.0.1:{closed_port}/hooks/{in_path}?-token={in_query}"
         f"&+Authorization=Bearer%20{in_header}"
     )
     path = tmp_path / "watchlists.yaml"
@@ -314,14 +316,14 @@ def test_a_token_of_letters_alone_of_a_generic_webhook_never_reaches_the_log(tmp
     assert redact(words) == words
 
 
-def test_a_short_secret_of_a_webhooks_path_never_reaches_the_log(tmp_path, caplog):
+def test_a_short_secret_of_a_webhooks_path_never_reaches_the_log(tmp_path, caplog, closed_port):
     """A ${VAR} of three characters in a generic webhook's path was never taken for a secret
     (shorter than four): apprise's debug log (Loaded JSON URL, JSON POST URL) and its socket
     error, which a delivery's stored reason carries, showed it whole. It is masked where it
     stands alone, and stays readable inside a longer word."""
     path = tmp_path / "watchlists.yaml"
     path.write_text(
-        f'channels:\n  c:\n    url: "json://127.0.0.1:{free_port()}/hooks/${{HOOK}}"\n'
+        f'channels:\n  c:\n    url: "json://127.0.0.1:{closed_port}/hooks/${{HOOK}}"\n'
         "watchlists:\n  - name: x\n    terms: [a]\n    notify: [c]\n",
         encoding="utf-8",
     )

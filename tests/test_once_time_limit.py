@@ -20,7 +20,7 @@ from monitors.service.cycle import run_cycle
 
 from .conftest import make_settings
 from .hostile import HostileSite
-from .servers import SmtpServer, free_port
+from .servers import SmtpServer
 from .waiting import EventClock
 
 pytestmark = pytest.mark.slow  # end-to-end: real processes (README, "Development")
@@ -62,7 +62,7 @@ def test_a_hanging_site_at_the_time_limit_still_lets_the_healthy_alerts_out(
     run), or ends after the time limit, before the process is killed (the crawl closes by
     itself, as a shutdown used to)."""
     hanging = HostileSite()
-    smtp = SmtpServer(free_port()).start()
+    smtp = SmtpServer().start()
     healthy = sites["lequotidien"].base_url
     sources = tmp_path / "sources.yaml"
     sources.write_text(

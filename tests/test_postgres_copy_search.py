@@ -229,36 +229,26 @@ def test_the_query_language_becomes_a_quoted_tsquery():
 @pytest.fixture(scope="module")
 def served(copied, tmp_path_factory):
     """`veille serve` on the PostgreSQL copy."""
-    import subprocess
     import sys
     import time
     import urllib.request
 
-    from .servers import free_port
+    from .listening import WEB_VIEW, listening
 
-    port = free_port()
-    log_path = tmp_path_factory.mktemp("serve") / "serve.log"
-    log = open(log_path, "wb")  # noqa: SIM115
-    server = subprocess.Popen(
-        [sys.executable, "-m", "monitors.cli", "--db", copied[0], "serve", "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(base + "/", timeout=2)
-            break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        server.kill()
-        pytest.fail("veille serve did not start: " + log_path.read_text())
-    yield base
-    server.terminate()
-    server.wait(timeout=30)
-    log.close()
+    command = [sys.executable, "-m", "monitors.cli", "--db", copied[0], "serve", "--port"]
+    log = tmp_path_factory.mktemp("serve") / "serve.log"
+    with listening(lambda port: [*command, str(port)], lambda _: log, WEB_VIEW) as server:
+        base = f"http://127.0.0.1:{server.port}"
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(base + "/", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            pytest.fail("veille serve did not start: " + server.log_text())
+        yield base
 
 
 def fetch(url: str) -> tuple[int, str]:

@@ -29,7 +29,7 @@ from monitors.service.config import load_config
 from monitors.service.cycle import run_cycle
 
 from .conftest import REPORT, make_settings
-from .servers import SmtpServer, free_port
+from .servers import SmtpServer, bound_socket
 from .syndication import STORIES, make_copy, syndication_set
 
 pytestmark = pytest.mark.slow  # end-to-end: real processes (README, "Development")
@@ -178,7 +178,12 @@ def test_one_story_from_three_outlets_over_two_cycles_alerts_once(tmp_path):
             make_copy(story, rng).text,
         ),
     }
-    ports = {name: free_port() for name in roots}
+    # Served on ports the system picks; hebdo, not online yet, holds its port where nothing
+    # listens, so that no other test process's server answers there meanwhile.
+    served = {name: serve_site(roots[name]) for name in ("agence", "quotidien")}
+    hebdo = bound_socket()
+    ports = {name: site.server.server_address[1] for name, site in served.items()}
+    ports["hebdo"] = hebdo.getsockname()[1]
     sources = tmp_path / "sources.yaml"
     sources.write_text(
         "sources:\n"
@@ -189,7 +194,7 @@ def test_one_story_from_three_outlets_over_two_cycles_alerts_once(tmp_path):
         ),
         encoding="utf-8",
     )
-    smtp = SmtpServer(free_port()).start()
+    smtp = SmtpServer().start()
     watchlists = tmp_path / "watchlists.yaml"
     watchlists.write_text(
         f"""channels:
@@ -204,10 +209,10 @@ watchlists:
         encoding="utf-8",
     )
     config = load_config(make_settings(tmp_path, sources, watchlists))
-    served = {name: serve_site(roots[name], port=ports[name]) for name in ("agence", "quotidien")}
     try:
         first = run_cycle(config, console=io.StringIO())  # hebdo is not online yet
         assert first.crawl.new_articles == 2 and first.matches.alerts == 1
+        hebdo.close()  # and at once a server on its port
         served["hebdo"] = serve_site(roots["hebdo"], port=ports["hebdo"])
         second = run_cycle(config, console=io.StringIO())
         assert second.crawl.new_articles == 1 and second.matches.alerts == 0  # joined the story
@@ -256,7 +261,8 @@ def test_a_cycles_crawl_groups_with_the_configured_story_window(tmp_path):
         text = page.read_text(encoding="utf-8")
         text = text.replace("T09:00:00", "T15:00:00").replace(" 09:00:00 ", " 15:00:00 ")
         page.write_text(text, encoding="utf-8")
-    ports = {name: free_port() for name in roots}
+    served = [serve_site(roots[name]) for name in roots]  # on ports the system picks
+    ports = {name: site.server.server_address[1] for name, site in zip(roots, served, strict=True)}
     sources = tmp_path / "sources.yaml"
     sources.write_text(
         "sources:\n"
@@ -270,7 +276,6 @@ def test_a_cycles_crawl_groups_with_the_configured_story_window(tmp_path):
     watchlists = tmp_path / "watchlists.yaml"
     watchlists.write_text(WATCHLIST + "    notify: [console]\n", encoding="utf-8")
     settings = make_settings(tmp_path, sources, watchlists, story_window_hours=3)
-    served = [serve_site(roots[name], port=ports[name]) for name in roots]
     try:
         report = run_cycle(load_config(settings), console=io.StringIO())
     finally:
@@ -304,7 +309,7 @@ def test_an_updated_article_keeps_one_row_with_history_and_alerts_once_as_update
             f"    languages: [fr]\n    sitemaps: [{site.base_url}/sitemap_index.xml]\n",
             encoding="utf-8",
         )
-        smtp = SmtpServer(free_port()).start()
+        smtp = SmtpServer().start()
         watchlists = tmp_path / "w.yaml"
         watchlists.write_text(
             f"""channels:

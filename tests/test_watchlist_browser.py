@@ -17,7 +17,6 @@ from monitors.web.app import ReaderConfig, create_app
 
 from .cdp import Browser
 from .reader_client import WATCHLISTS, running
-from .servers import free_port
 from .test_reader_guard import make_db
 
 pytestmark = pytest.mark.slow  # end-to-end: real processes (README, "Development")
@@ -122,7 +121,7 @@ class _AttackerPage(http.server.BaseHTTPRequestHandler):
 def test_a_form_posted_by_another_sites_page_is_refused(browser, web, watchlists):
     before = watchlists.read_text(encoding="utf-8")
     handler = type("Attacker", (_AttackerPage,), {"target": web})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         # "localhost" is another site than "127.0.0.1" to the browser

@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import subprocess
 import sys
 import time
 import urllib.error
@@ -25,7 +24,7 @@ from seeds import BUNDLED_WATCHLISTS
 
 from .browser import dump_dom, screenshot
 from .conftest import make_settings
-from .servers import free_port
+from .listening import WEB_VIEW, listening
 
 pytestmark = pytest.mark.slow  # end-to-end: real processes (README, "Development")
 
@@ -54,37 +53,20 @@ def filled_db(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def web(filled_db):
-    port = free_port()
-    log = open(filled_db.parent / "serve.log", "wb")  # noqa: SIM115
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "monitors.cli",
-            "--db",
-            str(filled_db),
-            "serve",
-            "--port",
-            str(port),
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(base + "/data/-/versions.json", timeout=2)
-            break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        server.kill()
-        pytest.fail("veille serve did not start: " + (filled_db.parent / "serve.log").read_text())
-    yield base
-    server.terminate()
-    server.wait(timeout=30)
-    log.close()
+    command = [sys.executable, "-m", "monitors.cli", "--db", str(filled_db), "serve", "--port"]
+    log = filled_db.parent / "serve.log"
+    with listening(lambda port: [*command, str(port)], lambda _: log, WEB_VIEW) as server:
+        base = f"http://127.0.0.1:{server.port}"
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(base + "/data/-/versions.json", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            pytest.fail("veille serve did not start: " + server.log_text())
+        yield base
 
 
 def get(url: str) -> tuple[int, bytes]:

@@ -4,6 +4,7 @@ monitoring systems: GET /health answers the daemon's state as JSON."""
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from dataclasses import asdict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,6 +18,8 @@ from monitors.service.status import source_statuses
 
 if TYPE_CHECKING:
     from monitors.service.daemon import DaemonState
+
+logger = logging.getLogger(__name__)
 
 
 def service_problems(backing_off: int, sources: int) -> list[str]:
@@ -118,4 +121,7 @@ def serve_health(
         ) from None
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, name="health", daemon=True).start()
+    # Said once it listens, with the port it holds: whoever started the daemon (a supervisor, a
+    # test) knows /health is this daemon's, not another program's that took the port first.
+    logger.info("health on http://%s:%d/health", host, server.server_address[1])
     return server
