@@ -231,6 +231,7 @@ ARABIC: dict[str, str] = {
     "articles": "مقالات",
     "outlets": "مصادر",
     "triggered": "عمليات الرصد التي التقطته",
+    "alert_number": "التنبيه رقم {number}",
     "none": "لا شيء",
     "query_placeholder": 'cloud OR UM6P, souverain*, @um6p, "الحوسبة السحابية"',
     "all_sources": "كل المصادر",
