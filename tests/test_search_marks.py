@@ -3,9 +3,13 @@ Arabic headline written with harakat or tatweel by its bare words (as a phrase a
 too, which SQLite's index cut at each mark), a Spanish or English word by its letters without
 accents (which PostgreSQL's `simple` and `english` configurations kept), French as before.
 
+An article is folded so whatever its language: a Latin word quoted in an Arabic article without
+its accents, an Arabic phrase quoted in a French one without its marks.
+
 Each database is a real one filled through `veille import`'s path; PostgreSQL's is the SQLite
 file copied by `veille db copy`. Databases made before the fix get it through their migration
-(SQLite step 0031_unmarked_full_text_search, PostgreSQL 0008_search_unaccented)."""
+(SQLite step 0031_unmarked_full_text_search, PostgreSQL 0008_search_unaccented and
+0010_search_folded)."""
 
 from __future__ import annotations
 
@@ -55,6 +59,18 @@ ARTICLES = {
         "La souveraineté numérique au Maroc",
         "Le ministère a présenté sa stratégie pour les données publiques.",
     ),
+    # Each language quotes the other: a forum's French name in an Arabic article, an Arabic
+    # phrase written with harakat and tatweel in a French one.
+    "https://example.ma/ar-latin": (
+        "ar",
+        "منتدى دولي بالعاصمة",
+        "افتتح اليوم منتدى Sécurité et Défense بحضور خبراء من عدة دول.",
+    ),
+    "https://example.ma/fr-arabic": (
+        "fr",
+        "Un colloque à l'université",
+        "Le ministre a parlé de « التَّحَوُّلُ الرَّقْمِـــيُّ » devant les étudiants.",
+    ),
 }
 
 # query -> the articles (by URL's last part) it finds, on either engine.
@@ -76,6 +92,13 @@ EXPECTED = {
     "café": {"en"},
     '"souverainete numerique"': {"fr"},
     "strategie": {"fr"},
+    # Folded whatever the article's language (PostgreSQL's step 0010_search_folded).
+    "securite": {"ar-latin"},
+    "Sécurité": {"ar-latin"},
+    '"securite et defense"': {"ar-latin"},
+    '"التحول الرقمي"': {"fr-arabic"},
+    '"التَّحَوُّلُ الرَّقْمِيُّ"': {"fr-arabic"},
+    "التحول": {"fr-arabic"},
 }
 
 
@@ -136,10 +159,20 @@ def test_veille_search_finds_a_headline_written_with_harakat(marked):
     assert "**" in hits[0]["snippet"]
 
 
+def test_a_phrase_quoted_in_another_language_is_highlighted(marked):
+    """The snippet shows the words found, as indexed: without their harakat and tatweel."""
+    db = store.open_database(marked)
+    (hit,) = search(db, '"التحول الرقمي"')
+    assert "**التحول" in hit.snippet and "الرقمي**" in hit.snippet, hit.snippet
+    (hit,) = search(db, "securite")
+    assert "**Sécurité**" in hit.snippet, hit.snippet
+
+
 def _as_before(location: str, engine: str) -> None:
-    """The database as the version before the fix left it: SQLite's index of the words as
+    """The database as the version before the fixes left it: SQLite's index of the words as
     written (step 0013's table and triggers), PostgreSQL's vector without unaccent for English
-    and other languages; the new step not recorded."""
+    and other languages and with every Arabic mark; the new steps not recorded (PostgreSQL's
+    0008_search_unaccented then 0010_search_folded run again, in their order)."""
     db = store.open_database(location)
     if engine == "sqlite":
         conn = db.conn
@@ -163,7 +196,10 @@ def _as_before(location: str, engine: str) -> None:
         )
         with db.transaction():
             db.execute("ALTER TABLE articles DROP COLUMN search")
-            db.execute("DROP TEXT SEARCH CONFIGURATION IF EXISTS english_unaccent, simple_unaccent")
+            db.execute(
+                "DROP TEXT SEARCH CONFIGURATION IF EXISTS "
+                "english_unaccent, simple_unaccent, arabic_unaccent"
+            )
             db.execute(
                 "ALTER TABLE articles ADD COLUMN search tsvector GENERATED ALWAYS AS ("
                 f"setweight(to_tsvector({configuration}, coalesce(title, '')), 'A') || "
@@ -172,7 +208,8 @@ def _as_before(location: str, engine: str) -> None:
             db.execute("CREATE INDEX articles_search ON articles USING GIN (search)")
             db.execute(
                 f"DELETE FROM {postgres_schema.MIGRATIONS_TABLE} "
-                "WHERE owner = 'crawler.storage' AND name = '0008_search_unaccented'"
+                "WHERE owner = 'crawler.storage' "
+                "AND name IN ('0008_search_unaccented', '0010_search_folded')"
             )
     db.close()
 

@@ -529,13 +529,62 @@ POSTGRES_STEPS: list[tuple[str, str | Callable[[Database], None]]] = [
     ),
     # The same as SQLite's 0032_stored_dates.
     ("0009_stored_dates", stored_dates),
+    # Every article folded as SQLite's index folds it, whatever its language: Latin words of an
+    # Arabic article without their accents (`arabic_unaccent`: « securite » finds « sécurité »
+    # quoted in Arabic, as French, English and the rest already were), and the Arabic marks of
+    # UNINDEXED_MARKS taken out of every article's title and text before it is parsed
+    # (regexp_replace(), as SQLite's index content is unmarked_sql's; translate() took 5 times
+    # as long as reading the text): `arabic`'s stemmer dropped them from Arabic articles only,
+    # and `simple` or `french` kept them inside the word, so « الرقمية » missed « الرَّقْمِيَّة »
+    # quoted in a French article. Each article's vector is
+    # computed again and its GIN index built again, the articles table locked meanwhile
+    # (docs/storage.md, "Migrations and who applies them"). The new column is analysed: a column
+    # added has no statistics until autovacuum analyses the table, after enough rows change,
+    # and the planner guessed meanwhile (a newest-first search of a frequent word took 2-3
+    # times as long until ANALYZE).
+    (
+        "0010_search_folded",
+        r"""
+        CREATE TEXT SEARCH CONFIGURATION arabic_unaccent (COPY = arabic);
+        ALTER TEXT SEARCH CONFIGURATION arabic_unaccent
+            ALTER MAPPING FOR hword, hword_part, word WITH unaccent, arabic_stem;
+        ALTER TABLE articles DROP COLUMN search;
+        ALTER TABLE articles ADD COLUMN search tsvector GENERATED ALWAYS AS (
+            setweight(to_tsvector(
+                CASE language WHEN 'fr' THEN 'french_unaccent'::regconfig
+                    WHEN 'ar' THEN 'arabic_unaccent'::regconfig
+                    WHEN 'en' THEN 'english_unaccent'::regconfig
+                    ELSE 'simple_unaccent'::regconfig END,
+                regexp_replace(coalesce(title, ''),
+                    U&'[\064B\064C\064D\064E\064F\0650\0651\0652\0653\0654\0655\0670\0640]', '', 'g')),
+                'A')
+            || setweight(to_tsvector(
+                CASE language WHEN 'fr' THEN 'french_unaccent'::regconfig
+                    WHEN 'ar' THEN 'arabic_unaccent'::regconfig
+                    WHEN 'en' THEN 'english_unaccent'::regconfig
+                    ELSE 'simple_unaccent'::regconfig END,
+                regexp_replace(left(text, 200000),
+                    U&'[\064B\064C\064D\064E\064F\0650\0651\0652\0653\0654\0655\0670\0640]', '', 'g')),
+                'B')
+        ) STORED;
+        CREATE INDEX articles_search ON articles USING GIN (search);
+        ANALYZE articles;
+        """,
+    ),
 ]
 
-# The text search configuration of each language on PostgreSQL (as in step 0008_search_unaccented
+# The text search configuration of each language on PostgreSQL (as in step 0010_search_folded
 # above); any other language, or none, is searched with `simple` without accents.
 SEARCH_CONFIGURATIONS: dict[str, str] = {
     "fr": "french_unaccent",
-    "ar": "arabic",
+    "ar": "arabic_unaccent",
     "en": "english_unaccent",
 }
 FALLBACK_CONFIGURATION = "simple_unaccent"
+
+
+def unmarked_postgres(expression: str) -> str:
+    """SQL: a PostgreSQL text `expression` without UNINDEXED_MARKS, as step 0010_search_folded
+    indexes titles and texts (a headline of the text as indexed highlights what was found)."""
+    marks = "".join(f"\\{ord(mark):04X}" for mark in UNINDEXED_MARKS)
+    return f"regexp_replace({expression}, U&'[{marks}]', '', 'g')"

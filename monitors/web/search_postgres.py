@@ -1,10 +1,11 @@
 """Full-text search on PostgreSQL: the watch-rule query language translated to a tsquery, run
 against each article's stored tsvector (crawler.storage.tables, step 0002_search).
 
-The same query is normalised by each language's text search configuration (French and English
-without accents, Arabic, `simple` without accents for the rest) and matched against the articles of that
-language: an article's vector was built with its language's configuration, so its words and the
-query's are stemmed alike. Every user word goes into a quoted tsquery lexeme (quotes and
+The same query is normalised by each language's text search configuration (French, Arabic and
+English, each with its Latin words without accents, `simple` without accents for the rest) and
+matched against the articles of that language, whose Arabic words were indexed without harakat
+and tatweel whatever the language (step 0010_search_folded): an article's vector was built with
+its language's configuration, so its words and the query's are stemmed alike. Every user word goes into a quoted tsquery lexeme (quotes and
 backslashes removed first), so no input can break or inject into the tsquery or SQL syntax.
 
 What differs from SQLite's FTS5, by design of PostgreSQL's text search:
@@ -22,7 +23,11 @@ from __future__ import annotations
 import re
 from typing import Any, assert_never
 
-from crawler.storage.tables import FALLBACK_CONFIGURATION, SEARCH_CONFIGURATIONS
+from crawler.storage.tables import (
+    FALLBACK_CONFIGURATION,
+    SEARCH_CONFIGURATIONS,
+    unmarked_postgres,
+)
 from monitors.rules.query import (
     And,
     EntityRef,
@@ -202,6 +207,9 @@ def search_postgres(
         where.append("a.id IN (SELECT article_id FROM matches WHERE watchlist = :watchlist)")
         params["watchlist"] = watchlist
     config, matched = _configuration_case("a.language"), _query_case("a.language")
+    # The snippets are of the title and text as indexed (without Arabic marks), as SQLite's.
+    text = unmarked_postgres(f"left(a.text, {INDEXED_CHARACTERS})")
+    title = unmarked_postgres("coalesce(a.title, '')")
     sql = f"""
         WITH hits AS (
             SELECT a.id, ts_rank('{RANK_WEIGHTS}', a.search, {matched}) AS score
@@ -211,9 +219,8 @@ def search_postgres(
             LIMIT :limit OFFSET :offset
         )
         SELECT a.id, coalesce(a.title, a.url), a.url, a.source, a.language, a.published,
-               ts_headline({config}, left(a.text, {INDEXED_CHARACTERS}), {matched},
-                           '{_HEADLINE_OPTIONS}'),
-               ts_headline({config}, coalesce(a.title, ''), {matched}, '{_HEADLINE_OPTIONS}'),
+               ts_headline({config}, {text}, {matched}, '{_HEADLINE_OPTIONS}'),
+               ts_headline({config}, {title}, {matched}, '{_HEADLINE_OPTIONS}'),
                hits.score,
                (SELECT string_agg(m.watchlist, ',' ORDER BY m.watchlist) FROM matches m
                 WHERE m.article_id = a.id)

@@ -31,8 +31,8 @@ _PARTICLES = tuple(sorted({*NAME_PARTICLES, *NAME_PARTICLES.values()}))
 
 def unmarked(word: str) -> str:
     """An Arabic word without its harakat (and other combining marks) and tatweel, as the press
-    mostly writes it and as the indexes hold it (SQLite's: crawler.storage.tables.UNINDEXED_MARKS;
-    PostgreSQL's Arabic stemmer drops them): a headline pasted with its vowels, « الذَّكَاءُ », is
+    mostly writes it and as the indexes hold it (crawler.storage.tables.UNINDEXED_MARKS, on both
+    engines): a headline pasted with its vowels, « الذَّكَاءُ », is
     searched as « الذكاء » too. Other words as they are."""
     if not ARABIC_LETTER.match(word):
         return word
