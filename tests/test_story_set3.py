@@ -53,20 +53,22 @@ pytestmark = pytest.mark.slow  # end-to-end through veille import, as the other 
 
 STORIES3_ROOT = Path(__file__).parent / "fixtures" / "stories3"
 
-# What main did on the set the first time it was run (5aec6c4), rounded down: a change that
-# groups worse fails here. Raise them when the grouping does better; never lower them to pass.
+# What main did on the set, rounded down: a change that groups worse fails here. Raise them
+# when the grouping does better; never lower them to pass. First run (5aec6c4): 0.941, 0.717,
+# 0.950, 0.689. Measured again after templated dispatches were told apart
+# (crawler.stories.templates, written on fixtures of their own, not on this set).
 FLOORS = {
-    "precision": 0.94,  # 0.941: 225 of 239 grouped pairs right
-    "recall": 0.71,  # 0.717: 225 of 314 true pairs
-    "cross precision": 0.95,  # 0.950: 153 of 161
-    "cross recall": 0.68,  # 0.689: 153 of 222
+    "precision": 0.95,  # 0.959: 233 of 243 grouped pairs right
+    "recall": 0.74,  # 0.742: 233 of 314 true pairs
+    "cross precision": 0.95,  # 0.953: 161 of 169
+    "cross recall": 0.72,  # 0.725: 161 of 222
 }
 # Wrong pairs measured in the classes a desk editor never merges; no change may add one.
 CEILINGS = {
     "rubric days": 0,
     "follow-ups": 0,
     "same day": 0,
-    "template": 4,  # the messages to Uzbekistan (1st) and Vietnam (2nd), map-fr and le360
+    "template": 0,  # 4 at first: the messages to Uzbekistan (1st) and Vietnam (2nd)
 }
 
 

@@ -24,6 +24,7 @@ from crawler.storage.engine import Database
 from crawler.stories import store
 from crawler.stories.fingerprint import SCHEME, Fingerprint, containment, jaccard, same_story
 from crawler.stories.markers import LEAD_CHARACTERS, conflicting, markers
+from crawler.stories.templates import names_substituted
 from crawler.stories.terms import LEAD_CHARACTERS as TERMS_LEAD
 from crawler.stories.terms import (
     MIN_SHARED_WORDS,
@@ -128,7 +129,8 @@ def find_story(
         if copied is not None or hour is None or not (title or text):
             return copied
         own = story_terms(title, text)
-        rewritten = _rewritten_story(db, own, hour, source, exclude, window_hours)
+        lead = (text or "")[:TERMS_LEAD]
+        rewritten = _rewritten_story(db, own, hour, source, exclude, window_hours, lead)
         if rewritten is not None:
             return rewritten
         return _translated_story(db, own, hour, source, exclude, window_hours)
@@ -148,8 +150,10 @@ def _copied_story(
     """Candidates are stored near-duplicates (MinHash, LSH). One is kept only if the article is
     also close to the story's first article (not just to one member: no chains), the story began
     within the window of the article, an article of the same outlet is a near-identical version,
-    and neither it nor the story's first article states figures or days the article contradicts
-    (crawler.stories.markers): rubrics of different days stay apart."""
+    neither it nor the story's first article states figures or days the article contradicts
+    (crawler.stories.markers): rubrics of different days stay apart, and neither is the
+    article's text with other names in it (crawler.stories.templates): templated dispatches to
+    two countries stay apart."""
     keys = keys if keys is not None else fp.band_keys()
     # Candidates published within the window: a story joined must have begun within it, and
     # its members lie within the window of its beginning, so older near-copies (last week's
@@ -157,6 +161,7 @@ def _copied_story(
     hours = (hour - window, hour + window) if hour is not None else None
     rows = store.copy_candidates(db, keys, exclude, MAX_CANDIDATES, LEAD_CHARACTERS, hours)
     own_markers = markers(title, text) if (title or text) else None
+    own_lead = text[:LEAD_CHARACTERS] if text else None
     best: tuple[float, int, int] | None = None
     for row in rows:
         story_id, article_id, signature, shingle_count, other_source = row[:5]
@@ -182,6 +187,17 @@ def _copied_story(
             or (first_id is not None and conflicting(own_markers, markers(row[11], row[12])))
         ):
             continue
+        # A templated dispatch (a message to another country, another person's appointment)
+        # is the same text with other names in it: another event (crawler.stories.templates).
+        if own_lead is not None and (
+            names_substituted(own_lead, row[6], LEAD_CHARACTERS)
+            or (
+                first_id is not None
+                and first_id != article_id
+                and names_substituted(own_lead, row[12], LEAD_CHARACTERS)
+            )
+        ):
+            continue
         score = max(resemblance, containment(fp, other))
         if best is None or score > best[0]:
             best = (score, story_id, article_id)
@@ -195,6 +211,8 @@ class _Member:
     source: str
     hour: int
     terms: StoryTerms
+    # Its lead as read (TERMS_LEAD characters), for templated dispatches (`names_substituted`).
+    lead: str = ""
 
 
 class _Group(list[_Member]):
@@ -214,6 +232,7 @@ def _rewritten_story(
     source: str | None,
     exclude: int | None,
     window: int,
+    lead: str = "",
 ) -> tuple[int, int] | None:
     """The story of another outlet's write-up of the same event, if one holds up.
 
@@ -332,9 +351,15 @@ def _rewritten_story(
         ):
             continue
         score = story_similarity(own, [m.terms for m in group], idf, memo)
-        if score >= REWRITE_SIMILARITY and (best is None or score > best[0]):
-            closest = max(agreeing, key=close)
-            best = (score, story_id, closest.article_id)
+        if score < REWRITE_SIMILARITY or (best is not None and score <= best[0]):
+            continue
+        # A templated dispatch shares a story's every word but its names (another country's
+        # message, another province's governor): no member may be the article's text with
+        # other names in it (crawler.stories.templates). Asked of a story about to be joined.
+        if lead and any(names_substituted(lead, m.lead, TERMS_LEAD) for m in group):
+            continue
+        closest = max(agreeing, key=close)
+        best = (score, story_id, closest.article_id)
     return (best[1], best[2]) if best else None
 
 
@@ -562,7 +587,7 @@ def _members(db: Database, story_id: int, canonical: int | None, hour: int) -> _
     def make(rows: list[store.MemberRow]) -> tuple[_Group, bool]:
         group = _Group(
             [
-                _Member(a, story_id, s, h if h is not None else hour, story_terms(t, x))
+                _Member(a, story_id, s, h if h is not None else hour, story_terms(t, x), x)
                 for a, s, h, t, x in rows
             ]
         )
@@ -578,7 +603,7 @@ def _grown(story_id: int, group: _Group, row: store.MemberRow) -> _Group:
     `_members` makes of the rows with it. Its hour is known (a group is kept only when every
     member's is)."""
     hour = cast(int, row.hour)
-    added = _Member(row.id, story_id, row.source, hour, story_terms(row.title, row.lead))
+    added = _Member(row.id, story_id, row.source, hour, story_terms(row.title, row.lead), row.lead)
     return _Group([*group, added])
 
 

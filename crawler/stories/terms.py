@@ -260,14 +260,14 @@ def _unknown(names: frozenset[str] | set[str], words: frozenset[str] | set[str])
         for name in names - words
         if len(name) < FUZZY_NAME_LETTERS
         or not any(
-            abs(len(word) - len(name)) <= 1 and _one_edit(name, word)
+            abs(len(word) - len(name)) <= 1 and one_edit(name, word)
             for word in words
             if word[:1] == name[:1]
         )
     }
 
 
-def _one_edit(a: str, b: str) -> bool:
+def one_edit(a: str, b: str) -> bool:
     """a and b differ by at most one substituted, added or dropped letter."""
     if len(a) > len(b):
         a, b = b, a

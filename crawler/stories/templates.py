@@ -1,0 +1,161 @@
+"""Templated dispatches: two texts word for word alike but for the names in them.
+
+The national wire runs templated dispatches every day: the King's messages of congratulations
+on a country's national day, of condolences, appointments, a ministry's weekly bulletin.
+Congratulations to Uzbekistan on the 1st and to Vietnam on the 2nd share every word but the
+country and its leader, so their shingles make them copies of each other, and their rewrites
+share every word a rarity weighs. They are two events: alerts go once per story, so a
+watchlist on one country's relations would never hear of the second message. What tells them
+apart is where they differ: a copy cuts, adds or rewords a passage, a templated dispatch puts
+another name (a country, a person, a city) where the other has one. Pure functions, no I/O.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable
+from difflib import SequenceMatcher
+
+from crawler.core.normalize import ARABIC_LETTER, normalize
+from crawler.stories import events
+from crawler.stories.terms import one_edit
+
+# The leads are mostly one text: at least this share of the shorter one's words are in blocks
+# the two have in common, in the same order (0.79 to 0.91 between this test's templated
+# dispatches, tests/fixtures/story_lookalikes). Below it, they are two write-ups, whose names
+# differ as their words do: « L'ONSSA a ordonné … le retrait d'un lot de lait » and « L'Office
+# a ordonné le retrait … d'un lot de lait », one event, share 0.55.
+TEMPLATE_SHARE = 0.7
+# A word (letters and digits) of the original text, where it begins.
+_WORD = re.compile(r"\w+")
+# What ends a sentence: the capital after it says nothing of a name.
+_SENTENCE_END = frozenset(".!?؟\n")
+# Where a sentence's first word begins: after its end, quotes, brackets and dashes, and an
+# elided article or preposition (« L'Office a ordonné… », « D'après… »).
+_OPENING = re.compile(r"(?:^|[.!?؟\n])[\s\"'«»“”‘’(–—-]*(?:[LlDd]['’])?(?=\w)")
+# What a name holds in its every spelling: a capital, or Arabic letters (`_may_name`).
+_NAME_HINT = re.compile(r"[A-ZÀ-Þ\u0600-\u06ff]")
+# What ends the words of a name after an Arabic honorific.
+_PAUSE = re.compile("[،,.:؛]")
+# Arabic has no capitals: a name there is a gazetteer name, or one of the words after an
+# honorific (« السيد شوكت ميرضيائيف », « المرحوم محمد … »), up to NAME_WORDS of them before
+# a comma or a full stop. As folded and stemmed (the article taken off).
+_HONORIFICS = frozenset(
+    events.stem(word)
+    for word in normalize("السيد السيدة المرحوم المرحومة الراحل الراحلة الفقيد الفقيدة").split()
+)
+NAME_WORDS = 3
+
+
+@functools.lru_cache(maxsize=65536)
+def _folded(token: str) -> str | None:
+    """A word of the original text folded and stemmed as story terms are (cached: a window's
+    articles use the same few tens of thousands of words)."""
+    folded = normalize(token).split()
+    return events.stem(folded[0]) if folded else None
+
+
+@functools.lru_cache(maxsize=4096)
+def _read(lead: str) -> tuple[tuple[str, ...], frozenset[int]]:
+    """The folded, stemmed words of a lead and the positions of those that are names: a
+    capitalised word not opening a sentence, a gazetteer place or institution written with a
+    capital or in Arabic (« le gouvernement » is no name), in Arabic the words after an
+    honorific (the last few thousand kept: a story's first article is compared with every
+    newcomer that resembles it)."""
+    openings = {found.end() for found in _OPENING.finditer(lead)}
+    words: list[str] = []
+    names: set[int] = set()
+    hinted: set[int] = set()  # the words with a capital or in Arabic
+    after_honorific = 0  # the words after an Arabic honorific still taken as a name
+    end = 0
+    for match in _WORD.finditer(lead):
+        token = match.group()
+        stem = _folded(token)
+        if stem is None:
+            continue
+        start = match.start()
+        if _NAME_HINT.search(token):
+            hinted.add(len(words))
+        if ARABIC_LETTER.match(token):
+            if after_honorific and not _PAUSE.search(lead, end, start):
+                names.add(len(words))
+                after_honorific -= 1
+            else:
+                after_honorific = 0
+            if stem in _HONORIFICS:
+                after_honorific = NAME_WORDS
+        else:
+            after_honorific = 0
+            if token[0].isupper() and start not in openings and len(token) > 1:
+                names.add(len(words))
+        end = match.end()
+        words.append(stem)
+    _, places = events.places(words)
+    return tuple(words), frozenset(names | (places & hinted))
+
+
+def _may_name(a: str, b: str) -> bool:
+    """`a` holds a word `b` does not that may be a name (a capital or an Arabic letter in it):
+    without one, no name of `a` is missing from `b` (most copies: the same text, cut, or with
+    other lower-case words), and the leads are not read at all."""
+    return any(map(_NAME_HINT.search, set(a.split()).difference(b.split())))
+
+
+def _lead(text: str, cut: bool) -> str:
+    """A lead as compared: a lead cut at a length ends with a word perhaps cut in two, which is
+    left out."""
+    if cut:
+        text = text.rsplit(None, 1)[0] if " " in text.strip() else ""
+    return text
+
+
+def names_substituted(a: str | None, b: str | None, cut_at: int | None = None) -> bool:
+    """Two leads are one text with another name in its place: mostly the same words in the same
+    order (TEMPLATE_SHARE), and where they differ, each puts a name the other never uses (a
+    country, a person, a city) where the other has its own. A copy that cuts, adds or rewords
+    a passage keeps its names or drops some, never puts others in their place. `cut_at`: the
+    length the leads were cut at, if they were (a lead that long may end inside a word)."""
+    if not a or not b or not (_may_name(a, b) and _may_name(b, a)):
+        return False
+    a_words, a_names = _read(_lead(a, cut_at is not None and len(a) >= cut_at))
+    b_words, b_names = _read(_lead(b, cut_at is not None and len(b) >= cut_at))
+    if not a_names or not b_names:
+        return False
+    matcher = SequenceMatcher(None, a_words, b_words, autojunk=False)
+    blocks = matcher.get_matching_blocks()
+    common = sum(block.size for block in blocks)
+    if common < TEMPLATE_SHARE * min(len(a_words), len(b_words)):
+        return False
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        # Where one lead ends, the other goes on with what it cut; where one begins, each
+        # outlet puts its own dateline (« Casablanca – », « Rabat (MAP) – »): not substitutions.
+        if op != "replace" or i2 == len(a_words) or j2 == len(b_words) or not (i1 and j1):
+            continue
+        ours = _unknown((a_words[i] for i in range(i1, i2) if i in a_names), b_words)
+        theirs = _unknown((b_words[j] for j in range(j1, j2) if j in b_names), a_words)
+        if ours and theirs:
+            return True
+    return False
+
+
+def _unknown(names: Iterable[str], words: tuple[str, ...]) -> set[str]:
+    """The names the other lead never uses, in any spelling: a name another outlet spells its
+    own way (« El Fellah » / « El Fallah », « Abdelhak » / « Abdelhaq ») sounds the same
+    (crawler.stories.events.sounds), or one consonant apart when it has MIN_SOUNDS or more
+    (« Khatchatourian » / « Khachaturian »)."""
+    found = set(names).difference(words)
+    if found:
+        heard = set(map(events.sounds, words))
+        found = {name for name in found if not _heard(events.sounds(name), heard)}
+    return found
+
+
+def _heard(sound: str, heard: set[str]) -> bool:
+    if sound in heard:
+        return True
+    return len(sound) >= events.MIN_SOUNDS and any(
+        abs(len(other) - len(sound)) <= 1 and one_edit(sound, other)
+        for other in heard
+        if other[:1] == sound[:1]
+    )
