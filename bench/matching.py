@@ -11,10 +11,16 @@ from __future__ import annotations
 
 import argparse
 import random
+import sys
 import time
+from pathlib import Path
 
-from monitors.rules.matcher import ArticleText, Matcher
-from monitors.rules.watchlists import Watchlist
+# This checkout's code, whichever checkout's venv runs the script (`python -P` with another
+# checkout's interpreter imported that checkout's editable install instead).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from monitors.rules.matcher import ArticleText, Matcher  # noqa: E402
+from monitors.rules.watchlists import Watchlist  # noqa: E402
 
 FRENCH_TEXT = """
 le gouvernement a présenté mercredi à rabat la feuille de route du numérique devant les

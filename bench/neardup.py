@@ -37,18 +37,23 @@ import cProfile
 import random
 import shutil
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from crawler.core.normalize import content_hash
-from crawler.storage import store
-from crawler.storage.engine import Database
-from crawler.storage.importer import BATCH_SIZE
-from crawler.stories.fingerprint import Fingerprint, fingerprint
-from crawler.stories.grouping import find_story
+# This checkout's code, whichever checkout's venv runs the script (`python -P` with another
+# checkout's interpreter imported that checkout's editable install instead).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from crawler.core.normalize import content_hash  # noqa: E402
+from crawler.storage import store  # noqa: E402
+from crawler.storage.engine import Database  # noqa: E402
+from crawler.storage.importer import BATCH_SIZE  # noqa: E402
+from crawler.stories.fingerprint import Fingerprint, fingerprint  # noqa: E402
+from crawler.stories.grouping import find_story  # noqa: E402
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 PER_DAY = 1_000
