@@ -206,6 +206,8 @@ ARABIC: dict[str, str] = {
     "revisions": "النسخ",
     "revision": "نسخة",
     "fetched": "جُلب في",
+    "characters": "{number} حرفا",
+    "site": "الموقع",
     "text": "النص",
     "query": "القاعدة",
     "terms": "الكلمات",
