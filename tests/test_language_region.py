@@ -92,3 +92,22 @@ def test_a_watchlist_limited_to_a_language_takes_its_regions(db_location, tmp_pa
         assert backtest.exit_code in (0, 1), backtest.output
         found = {hit["url"].rsplit("/", 1)[1] for hit in json.loads(backtest.stdout)["matches"]}
         assert found == expected, watchlist
+
+
+def test_a_search_limited_to_a_language_takes_its_regions(db_location, tmp_path):
+    """`veille search --language fr` finds the articles imported as « fr-MA » and « fr-FR », as
+    the watchlists limited to [fr] take them; --language fr-MA those alone."""
+    _imported(db_location, tmp_path)
+
+    def found(*language: str) -> set[str]:
+        options = [item for code in language for item in ("--language", code)]
+        done = CliRunner().invoke(
+            cli, ["--db", db_location, "search", "cloud OR السحابة", *options, "--json"]
+        )
+        assert done.exit_code == 0, done.output
+        return {hit["url"].rsplit("/", 1)[1] for hit in json.loads(done.stdout)}
+
+    assert found("fr") == EXPECTED["cloud-fr"]
+    assert found("ar") == EXPECTED["cloud-ar"]
+    assert found("fr-MA") == {"fr-region"}
+    assert found("fr-MA", "ar") == {"fr-region", "ar-region"}

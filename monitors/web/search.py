@@ -59,6 +59,19 @@ def check_length(query: str) -> None:
         )
 
 
+def with_regions(db: Database, languages: list[str]) -> list[str]:
+    """The languages asked for and the stored codes whose primary subtag is one of them: French
+    (fr) is also « fr-MA » and « fr-FR », as `veille import` stores them and as watchlists
+    limited to [fr] take them. The stored codes are read from the index of languages, one step
+    each, and the search stays a list of codes on that index."""
+    asked = set(languages)
+    return list(languages) + [
+        code
+        for code in web_store.languages(db)
+        if code not in asked and code.split("-")[0] in asked
+    ]
+
+
 @dataclass(frozen=True)
 class SearchHit:
     id: int
@@ -153,6 +166,8 @@ def search(
     if order not in ORDERS:
         raise SearchError(f"order {order!r}: use one of {', '.join(ORDERS)}")
     check_length(query)
+    if languages:
+        languages = with_regions(db, languages)
     if db.engine == "postgresql":
         from monitors.web.search_postgres import search_postgres
 
