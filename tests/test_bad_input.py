@@ -96,6 +96,17 @@ def test_an_unreadable_secrets_file_is_an_error_with_its_line(tmp_path):
         load_secrets_file(binary)
     assert caught.value.line == 2 and "not UTF-8" in str(caught.value)
     assert "\\xff" not in str(caught.value)
+
+
+def test_a_secrets_file_with_a_byte_order_mark_names_the_line_that_is_not_utf8(tmp_path):
+    """The offset of a byte that is not UTF-8 is counted after the byte order mark, and its line
+    was counted in as many bytes from the start of the file, mark included: a byte at the start
+    of a line (a comment « # été » saved in Latin-1) was said to be on the line before."""
+    binary = tmp_path / "secrets.env"
+    binary.write_bytes("\ufeffSMTP_USER=veille\n".encode() + b"# \xe9t\xe9\nSMTP_PASSWORD=x\n")
+    with pytest.raises(ConfigError) as caught:
+        load_secrets_file(binary)
+    assert caught.value.line == 2 and "not UTF-8" in str(caught.value)
     with pytest.raises(ConfigError, match="cannot be read"):
         load_secrets_file(tmp_path)  # a directory
 

@@ -46,7 +46,8 @@ def load_secrets_file(path: str | Path | None) -> dict[str, str]:
             str(path), None, "secrets file not found", "check VEILLE_SECRETS"
         ) from None
     except UnicodeDecodeError as exc:
-        bad_line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        # the bytes decoded, which exc.start counts in: after the byte order mark, if any
+        bad_line = exc.object[: exc.start].count(b"\n") + 1
         raise ConfigError(
             str(path), bad_line, "the secrets file is not UTF-8 text", "save it as UTF-8"
         ) from None
