@@ -1,4 +1,4 @@
-"""Look-alikes that are other events: templated dispatches.
+"""Look-alikes that are other events: templated dispatches and firms named after regions.
 
 tests/fixtures/story_lookalikes holds, in the labelled sets' format (tests/story_corpus2.py),
 what the held-out third set (tests/fixtures/stories3) found merged, written anew for the whole
@@ -9,6 +9,10 @@ class and not taken from that set, which stays held out:
   over a week (two on the same morning), two messages of condolences, two governors installed
   on consecutive days, two wind alerts on consecutive days. Only the country, the person, the
   province change: every pair of two of them is two events, however alike their words.
+- places.yaml: firms named after a region (« Atlas », « Sahara », « Rif », « Souss »),
+  reported the same day as news of that region in another language sharing a city with it: a
+  firm's name is not the region, and one place-like word with a city does not make two
+  languages one event.
 
 Each file is imported through the importer a crawl's articles take (publication order), into a
 new database on each engine, and scored pairwise: no wrong pair is allowed; the recall asserted
@@ -34,7 +38,7 @@ ROOT = Path(__file__).parent / "fixtures" / "story_lookalikes"
 
 # Pairs of one event found, measured when the fixtures were written (in publication order, on
 # both engines alike); a change that groups worse fails here.
-RECALL_FLOORS = {"templates.yaml": 0.91}  # 89 of 97
+RECALL_FLOORS = {"templates.yaml": 0.91, "places.yaml": 1.0}  # 89 of 97; 16 of 16
 
 
 def _stories(db_location: str, file: str) -> tuple[list[dict], dict[str, int]]:

@@ -84,6 +84,95 @@ def places(words: list[str]) -> tuple[frozenset[str], set[int]]:
     return frozenset(found), used
 
 
+# -- regions that name firms ----------------------------------------------------------------
+
+# A region's name is also a firm's: « Atlas Harness Systems », « Sahara Group », « Rif
+# Automobiles », « Souss Agri Export ». Read as the region, one such word and a coincidence (a
+# city, a figure) linked a French report of a plant opening with an Arabic weather bulletin of
+# the Middle Atlas. In a Latin-script text a firm's name goes on with a capitalised word (the
+# region's own names that do, « Haut Atlas », « Sahara occidental », are the gazetteer's); in
+# Arabic the region is written with the article (« الأطلس », « بالأطلس المتوسط ») and the firm
+# without it (« شركة أطلس هارنس سيستمز »).
+_REGIONS = "regions"
+_ARABIC_LETTERS = "\u0600-\u06ff"
+_HAMZA = str.maketrans({"أ": "[أإا]", "إ": "[أإا]", "ا": "[أإا]"})
+
+
+@functools.cache
+def _region_spellings() -> dict[str, tuple[re.Pattern[str], re.Pattern[str] | None]]:
+    """Each region's key → (its Latin-script names followed by a capitalised word, its Arabic
+    names written without their article), for the regions that have such names."""
+    data = yaml.safe_load(GAZETTEER.read_text(encoding="utf-8"))
+    found = {}
+    for key, names in data.get(_REGIONS, {}).items():
+        latin = sorted((str(n) for n in names if not ARABIC_LETTER.search(str(n))), key=len)
+        bare = [
+            str(n)[2:].translate(_HAMZA)
+            for n in names
+            if str(n).startswith("ال") and " " not in str(n)
+        ]
+        if not latin:
+            continue
+        firm = re.compile(
+            r"(?<![\w-])(?:"
+            + "|".join(map(re.escape, reversed(latin)))
+            + r")(?![\w-])(?:\s+([A-ZÀ-Þ][\wÀ-ÿ'’-]*))?"
+        )
+        arabic = (
+            re.compile(
+                rf"(?<![{_ARABIC_LETTERS}])([وفب]?(?:ال|ل)?)(?:{'|'.join(bare)})"
+                rf"(?![{_ARABIC_LETTERS}])"
+            )
+            if bare
+            else None
+        )
+        found[str(key)] = (firm, arabic)
+    return found
+
+
+@functools.cache
+def _continues_a_name(first: str, word: str) -> bool:
+    """A gazetteer name begins with these two words (« Sahara occidental », « Haut Atlas »)."""
+    pair = (*tokens(first)[-1:], *tokens(word)[:1])
+    return any(name[: len(pair)] == pair for name, _ in _gazetteer().get(pair[0], ()))
+
+
+def _title_case(title: str) -> bool:
+    """An English headline in Title Case (« Storm Hits Rif Region »): its capitals say nothing
+    of a firm's name."""
+    long_words = [w for w in title.split() if len(w) > 3]
+    return len(long_words) >= 3 and sum(w[0].isupper() for w in long_words) * 4 > 3 * len(
+        long_words
+    )
+
+
+def firms_named(title: str, lead: str, found: frozenset[str]) -> frozenset[str]:
+    """The regions among `found` (gazetteer keys of the title and lead) that the title and
+    lead name only as part of a firm's name, never as the region itself."""
+    spellings = _region_spellings()
+    text = lead if _title_case(title) else f"{title} \n {lead}"
+    firms = set()
+    for key in found.intersection(spellings):
+        latin, arabic = spellings[key]
+        as_region = as_firm = 0
+        for match in latin.finditer(text):
+            after = match.group(1)
+            name = match.group(0)[: match.start(1) - match.start()] if after else ""
+            if after and not _continues_a_name(name.split()[-1], after):
+                as_firm += 1
+            else:
+                as_region += 1
+        if arabic is not None:
+            for match in arabic.finditer(text):
+                if match.group(1).endswith("ل"):  # ال, بال, وال, لل: the region
+                    as_region += 1
+                else:
+                    as_firm += 1
+        if as_firm and not as_region:
+            firms.add(key)
+    return frozenset(firms)
+
+
 # -- names by their consonants ---------------------------------------------------------------
 
 # Arabic letters as the Latin consonants transliterations give them; vowels, long vowels and the

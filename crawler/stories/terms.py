@@ -182,6 +182,8 @@ def _story_terms(title: str | None, lead: str) -> StoryTerms:
         title_words = _words(title)
         words = title_words | _words(lead)
     places, _ = events.places(head)
+    if places:  # a region named only in a firm's name is not there (« Atlas Harness Systems »)
+        places = places - events.firms_named(title, lead, places)
     return StoryTerms(
         title=frozenset(title_words),
         names=frozenset(_words(" ".join(_names(title))) & title_words),
