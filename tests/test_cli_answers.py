@@ -244,8 +244,9 @@ def test_backtest_says_which_matches_would_be_too_old_to_alert(db_with_articles,
 def test_a_language_imported_articles_carry_is_searched(db_location):
     """veille import stores a language with its region as given (« fr-MA »), and veille search
     --language fr-MA found those articles; checked only against the codes crawled articles
-    carry, it was refused ('articles carry none'), and --language fr finds none of them. A code
-    no stored article carries is refused as before."""
+    carry, it was refused ('articles carry none'); --language fr finds them too, by the
+    primary subtag (tests/test_language_region.py). A code no stored article carries is refused
+    as before."""
     db = store.open_database(db_location)
     text = (
         "Le cloud souverain marocain accueillera les données des administrations, "
