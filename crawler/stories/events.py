@@ -47,9 +47,16 @@ def tokens(text: str) -> list[str]:
 
 
 @functools.cache
+def _gazetteer_groups() -> dict[str, dict[str, list[str]]]:
+    """The gazetteer as written: group → key → names (read once)."""
+    data: dict[str, dict[str, list[str]]] = yaml.safe_load(GAZETTEER.read_text(encoding="utf-8"))
+    return data
+
+
+@functools.cache
 def _gazetteer() -> dict[str, list[tuple[tuple[str, ...], str]]]:
     """First token → (name tokens, key), longest names first."""
-    data = yaml.safe_load(GAZETTEER.read_text(encoding="utf-8"))
+    data = _gazetteer_groups()
     index: dict[str, list[tuple[tuple[str, ...], str]]] = {}
     for group in data.values():
         for key, names in group.items():
@@ -102,9 +109,8 @@ _HAMZA = str.maketrans({"أ": "[أإا]", "إ": "[أإا]", "ا": "[أإا]"})
 def _region_spellings() -> dict[str, tuple[re.Pattern[str], re.Pattern[str] | None]]:
     """Each region's key → (its Latin-script names followed by a capitalised word, its Arabic
     names written without their article), for the regions that have such names."""
-    data = yaml.safe_load(GAZETTEER.read_text(encoding="utf-8"))
     found = {}
-    for key, names in data.get(_REGIONS, {}).items():
+    for key, names in _gazetteer_groups().get(_REGIONS, {}).items():
         latin = sorted((str(n) for n in names if not ARABIC_LETTER.search(str(n))), key=len)
         bare = [
             str(n)[2:].translate(_HAMZA)

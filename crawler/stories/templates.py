@@ -122,6 +122,11 @@ def names_substituted(a: str | None, b: str | None, cut_at: int | None = None) -
     b_words, b_names = _read(_lead(b, cut_at is not None and len(b) >= cut_at))
     if not a_names or not b_names:
         return False
+    # The words in common in order are at most the shorter's words the other has at all
+    # (counted in C): most leads compared are two outlets' own words, left out here.
+    shorter, longer = (a_words, b_words) if len(a_words) <= len(b_words) else (b_words, a_words)
+    if sum(map(set(longer).__contains__, shorter)) < TEMPLATE_SHARE * len(shorter):
+        return False
     matcher = SequenceMatcher(None, a_words, b_words, autojunk=False)
     blocks = matcher.get_matching_blocks()
     common = sum(block.size for block in blocks)
