@@ -32,6 +32,7 @@ from monitors.rules.matcher import Matcher  # noqa: E402
 
 def dump(path: Path, mb: float) -> None:
     articles = make_articles(int(mb * 1_000_000), random.Random(42))
+    records = matches = 0
     with path.open("w", encoding="utf-8") as out:
         for count in (10, 1_000, 10_000):
             matcher = Matcher(make_rules(count, random.Random(count)))
@@ -40,6 +41,9 @@ def dump(path: Path, mb: float) -> None:
                 for _ in range(2):
                     found = repr(matcher.match(article))
                     out.write(json.dumps({"rules": count, "article": i, "matches": found}) + "\n")
+                    records += 1
+                    matches += found.count("MatchResult(")
+    print(f"{records} records, {matches} matches written to {path}")
 
 
 def compare(old: Path, new: Path) -> int:

@@ -138,6 +138,10 @@ TINY: dict[str, tuple[list[str], list[str]]] = {
         ]
         + ["best first", "newest first"],
     ),
+    "same_matches.py": (
+        ["--mb", "0.01"],
+        [rf"{NUMBER} records, {NUMBER} matches written to .*matches\.jsonl"],
+    ),
     "same_results.py": (
         ["--limit", "2", "--pages", "2"],
         [rf"{NUMBER} pages written to .*same\.jsonl"],
@@ -218,6 +222,12 @@ def test_bench_script_runs_at_a_tiny_size(script, request):
         folder = request.getfixturevalue("tmp_path")
         corpus = _repository_real_pages(folder)
         arguments = [*arguments, "--corpus", str(corpus), "--dump", str(folder / "same.jsonl")]
+    if script == "same_matches.py":  # the records in a tmp file
+        arguments = [
+            *arguments,
+            "--dump",
+            str(request.getfixturevalue("tmp_path") / "matches.jsonl"),
+        ]
     result = subprocess.run(
         [sys.executable, str(BENCH / script), *arguments],
         cwd=ROOT,
