@@ -105,6 +105,52 @@ def test_copy_moves_every_table_with_its_ids(filled_sqlite, copied):
     pg.execute("DELETE FROM crawl_runs WHERE id = ?", (new,))
 
 
+def test_the_counts_kept_by_triggers_are_counted_once_and_kept_after_the_copy(copied):
+    """The copy fills a table whose rows a trigger counts (matches per watchlist, articles per
+    source) with that trigger off, then counts once: the counts are those of the copied rows,
+    and the triggers are on again afterwards, so the next match or article is counted."""
+    target, _ = copied
+    pg = store.open_database(target)
+    try:
+        per_watchlist = "SELECT watchlist, count(*) FROM matches GROUP BY watchlist"
+        per_source = "SELECT source, count(*) FROM articles GROUP BY source"
+        watchlists = dict(pg.execute(per_watchlist).fetchall())
+        sources = dict(pg.execute(per_source).fetchall())
+        assert watchlists and sources
+        assert dict(pg.execute("SELECT watchlist, matches FROM watchlist_counts").fetchall()) == (
+            watchlists
+        )
+        assert dict(pg.execute("SELECT source, articles FROM source_counts").fetchall()) == sources
+        enabled = (
+            "SELECT tgname, tgenabled FROM pg_trigger "
+            "WHERE tgname IN ('matches_counted', 'articles_counted')"
+        )
+        assert dict(pg.execute(enabled).fetchall()) == {
+            "matches_counted": "O",
+            "articles_counted": "O",
+        }
+        watchlist, count = next(iter(watchlists.items()))
+        article = pg.execute(
+            "SELECT min(id) FROM articles WHERE id NOT IN "
+            "(SELECT article_id FROM matches WHERE watchlist = ?)",
+            (watchlist,),
+        ).fetchone()[0]
+        assert article is not None
+        with pg.transaction():
+            pg.execute(
+                "INSERT INTO matches(article_id, watchlist, terms, snippet, matched_at) "
+                "VALUES (?, ?, '[]', '', '2026-12-01T00:00:00Z')",
+                (article, watchlist),
+            )
+            counted = "SELECT matches FROM watchlist_counts WHERE watchlist = ?"
+            assert pg.execute(counted, (watchlist,)).fetchone()[0] == count + 1
+            pg.execute(
+                "DELETE FROM matches WHERE article_id = ? AND watchlist = ?", (article, watchlist)
+            )
+    finally:
+        pg.close()
+
+
 def test_copy_refuses_a_target_holding_data_unless_replace(filled_sqlite, copied):
     target, _ = copied
     with pytest.raises(DatabaseError, match="--replace"):

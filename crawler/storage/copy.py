@@ -5,9 +5,12 @@ order of their foreign keys (a table after those it refers to), through COPY; id
 identity columns are BY DEFAULT) and each identity sequence is moved past the largest id, so
 new rows never collide. A target already holding veille's data is refused unless `replace` is
 given; then its tables are emptied first, in the same transaction. The full-text search vector
-is computed by PostgreSQL as each article arrives (a generated column), and the summary tables
-an owner keeps by triggers (its `KEPT_BY_TRIGGERS`) are filled by those triggers as their
-table's rows arrive: they are emptied with the rest, not copied.
+is computed by PostgreSQL as each article arrives (a generated column). The summary tables an
+owner keeps by triggers (its `KEPT_BY_TRIGGERS`) are emptied with the rest, not copied: their
+table is copied with the counting trigger off, then they are counted once, in the same
+transaction. Left on, the trigger added one to the same few rows for every match or article in
+one transaction, where each such update walks every version of its row made before it: the copy
+of 100,000 articles and 314,000 matches had not ended after 35 minutes.
 """
 
 from __future__ import annotations
@@ -65,9 +68,14 @@ def target_tables(pg: Any) -> list[str]:
     return ordered
 
 
-def kept_by_triggers() -> set[str]:
-    """The summary tables every owner keeps by triggers on its other tables."""
-    return {name for module in owner_modules() for name in getattr(module, "KEPT_BY_TRIGGERS", ())}
+def kept_by_triggers() -> dict[str, tuple[str, str, str]]:
+    """The summary tables every owner keeps by triggers on its other tables: for each, the
+    table counted, PostgreSQL's trigger that keeps it, and the statement that counts it again."""
+    return {
+        name: kept
+        for module in owner_modules()
+        for name, kept in getattr(module, "KEPT_BY_TRIGGERS", {}).items()
+    }
 
 
 def _copied_columns(lite: Any, pg: Any, table: str) -> tuple[list[str], set[str]]:
@@ -130,9 +138,15 @@ def copy_database(
         copied: list[CopiedTable] = []
         with pg.transaction():
             pg.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY")
+            kept = kept_by_triggers()
+            for counted, trigger, _ in kept.values():
+                pg.execute(f'ALTER TABLE "{counted}" DISABLE TRIGGER "{trigger}"')
             for table in tables:
-                if table not in kept_by_triggers():
+                if table not in kept:
                     copied.append(_copy_table(lite, pg, table, progress))
+            for counted, trigger, recount in kept.values():
+                pg.execute(recount)
+                pg.execute(f'ALTER TABLE "{counted}" ENABLE TRIGGER "{trigger}"')
             wrong = [c for c in copied if c.source_rows != c.target_rows]
             if wrong:
                 raise DatabaseError(

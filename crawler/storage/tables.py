@@ -27,9 +27,17 @@ SQL_MODULES = (
     "copy",
 )
 
-# Summary tables kept in step with their table by triggers (in STEPS and POSTGRES_STEPS):
-# `veille db copy` copies their table and lets the triggers fill them (crawler.storage.copy).
-KEPT_BY_TRIGGERS = ("source_counts",)
+# Summary tables kept in step with their table by triggers (in STEPS and POSTGRES_STEPS), each
+# with its table, PostgreSQL's trigger and the statement that counts them again: `veille db
+# copy` copies the table with that trigger off, then counts once (crawler.storage.copy).
+KEPT_BY_TRIGGERS = {
+    "source_counts": (
+        "articles",
+        "articles_counted",
+        "INSERT INTO source_counts(source, articles) SELECT source, count(*) FROM articles "
+        "GROUP BY source",
+    )
+}
 
 # sqlite-utils' update trigger re-indexes an article's title and text in FTS5 on any UPDATE of its
 # row: marking it matched or assigning its story re-tokenised the whole text each time.

@@ -9,9 +9,17 @@ OWNER = "monitors.alerts"
 # The modules of this package that hold SQL (every statement on these tables sits there).
 SQL_MODULES = ("store",)
 
-# Summary tables kept in step with their table by triggers (in STEPS and POSTGRES_STEPS):
-# `veille db copy` copies their table and lets the triggers fill them (crawler.storage.copy).
-KEPT_BY_TRIGGERS = ("watchlist_counts",)
+# Summary tables kept in step with their table by triggers (in STEPS and POSTGRES_STEPS), each
+# with its table, PostgreSQL's trigger and the statement that counts them again: `veille db
+# copy` copies the table with that trigger off, then counts once (crawler.storage.copy).
+KEPT_BY_TRIGGERS = {
+    "watchlist_counts": (
+        "matches",
+        "matches_counted",
+        "INSERT INTO watchlist_counts(watchlist, matches) SELECT watchlist, count(*) FROM matches "
+        "GROUP BY watchlist",
+    )
+}
 
 # Why each stored match raised no alert, as `veille status` worked it out before the match step
 # stored it (steps 0030_matches_not_alerted and, on PostgreSQL, 0007_matches_not_alerted).
