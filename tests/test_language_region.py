@@ -2,7 +2,8 @@
 import` stores a language with its region as given (« fr-MA », « ar-MA »), and a watchlist
 limited to [fr] never matched such an article, alerted or backtested, where `veille search
 --language fr-MA` found it. Imported through `veille import`, matched by the match step and
-backtested by `veille rules backtest`, on both engines."""
+backtested by `veille rules backtest`, on both engines. A watchlist asking one alert per
+language counts a region as its language too."""
 
 from __future__ import annotations
 
@@ -111,3 +112,57 @@ def test_a_search_limited_to_a_language_takes_its_regions(db_location, tmp_path)
     assert found("ar") == EXPECTED["cloud-ar"]
     assert found("fr-MA") == {"fr-region"}
     assert found("fr-MA", "ar") == {"fr-region", "ar-region"}
+
+
+LONG_FRENCH = (
+    "Le ministère de la Transition numérique a présenté mardi à Rabat la feuille de route du "
+    "cloud souverain marocain, qui accueillera dès l'an prochain les données des administrations "
+    "publiques et des établissements de santé. Trois centres de données seront ouverts d'ici "
+    "2028, dont un à Benguerir en partenariat avec l'UM6P, pour un investissement de 1,2 milliard "
+    "de dirhams, selon le communiqué publié à l'issue de la réunion."
+)
+
+
+def test_one_alert_per_language_counts_a_region_as_its_language(db_location, tmp_path):
+    """alert_per_language: true gives one alert per story and language: the same dispatch run by
+    three outlets, imported as « fr-MA », « fr-FR » and « fr », is French, one alert, not three."""
+    lines = [
+        json.dumps(
+            {
+                "url": f"https://{outlet}.ma/cloud-souverain-{i}",
+                "title": "Le cloud souverain marocain ouvrira trois centres de données",
+                "text": f"{intro} {LONG_FRENCH}",
+                "source": outlet,
+                "language": language,
+                "published": f"2026-12-01T1{i}:00:00Z",
+            },
+            ensure_ascii=False,
+        )
+        for i, (outlet, language, intro) in enumerate(
+            [
+                ("lematin", "fr-MA", "RABAT (MAP)."),
+                ("medias24", "fr-FR", "C'est officiel, selon nos confrères de la MAP."),
+                ("le360", "fr", "Une annonce attendue depuis des mois par les opérateurs."),
+            ]
+        )
+    ]
+    path = tmp_path / "dispatch.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    done = CliRunner().invoke(cli, ["--db", db_location, "import", str(path)])
+    assert done.exit_code == 0, done.output
+    rules = tmp_path / "watchlists.yaml"
+    rules.write_text(
+        "watchlists:\n  - name: cloud\n    terms: [cloud souverain]\n"
+        "    alert_per_language: true\n",
+        encoding="utf-8",
+    )
+    db = store.open_database(db_location)
+    try:
+        stories = {story for (story,) in db.execute("SELECT story_id FROM articles").fetchall()}
+        assert len(stories) == 1  # one story: the same dispatch, three articles
+        assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == 3
+        assert match_pending(db, *load_watchlists(rules), max_age=None).alerts == 1
+        languages = db.execute("SELECT story_language FROM alerts").fetchall()
+        assert [tuple(row) for row in languages] == [("fr",)]
+    finally:
+        db.close()

@@ -128,7 +128,8 @@ def record_matches(
                 stamp,
                 story_id,
                 revision > 0,
-                language if watchlist.alert_per_language else "",
+                # by the primary subtag: « fr-MA » and « fr » are one language to the reader
+                (language or "").split("-")[0] if watchlist.alert_per_language else "",
             ),
         )
         if alert_id is None:
