@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import html
 import re
+import urllib.error
+import urllib.request
 
 import pytest
 
@@ -104,3 +106,9 @@ def test_a_pause_opened_in_the_browser_is_said_refused_not_missing(tmp_path):
             for path in ("/triage", "/watchlists/um6p/pause", "/watchlists/um6p/resume"):
                 status, page = client.get(base + path)
                 assert status == 405 and _heading(page) == heading, (lang, path, _heading(page))
+        # A 405 says which methods the address takes (RFC 9110, 15.5.6), as /triage's does.
+        for path in ("/triage", "/watchlists/um6p/pause", "/watchlists/um6p/resume"):
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(base + path, timeout=30)  # noqa: S310 (loopback)
+            assert refused.value.code == 405
+            assert refused.value.headers.get("Allow") == "POST", path

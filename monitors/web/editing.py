@@ -550,7 +550,9 @@ def routes(parts: ReaderParts) -> list[Route]:
             if action != "delete":  # a button's address opened as a page: refused, as /triage
                 message = labels(request)["post_only"]
                 heading = parts.reader_labels(parts.language(request))["refused"]
-                return page(request, "error.html", status=405, heading=heading, message=message)
+                response = page(request, "error.html", status=405, heading=heading, message=message)
+                response.headers["Allow"] = "POST"  # what a 405 says (RFC 9110), as /triage's
+                return response
             refusal = not_allowed(request)
             if refusal is not None:
                 return refusal
