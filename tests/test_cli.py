@@ -505,3 +505,14 @@ def test_serve_holds_its_port_alone_once_it_says_its_address():
             other.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             with pytest.raises(OSError, match="in use"):
                 other.bind(listening.getsockname())
+
+
+def test_serve_says_who_may_read_its_pages_in_english():
+    """The line giving veille serve's address says who may log in: « 1 people's passwords »
+    was said of a team of one."""
+    from monitors.cli.serve import login_summary
+
+    assert login_summary(0, False, None) == "no login (loopback)"
+    assert login_summary(1, False, None) == "1 person's password"
+    assert login_summary(3, True, None) == "3 people's passwords and team password"
+    assert login_summary(0, False, "X-Forwarded-User") == "proxy header X-Forwarded-User"

@@ -152,12 +152,7 @@ def serve(
         )
     )
     listening = _listening_socket(host, port)
-    guard = []
-    if password_hash or behind_auth_proxy or accounts:
-        guard.append(f"{accounts} people's passwords" if accounts else "")
-        guard.append("team password" if password_hash else "")
-        guard.append(f"proxy header {auth_header}" if behind_auth_proxy else "")
-    login = " and ".join(g for g in guard if g) or "no login (loopback)"
+    login = login_summary(accounts, bool(password_hash), auth_header if behind_auth_proxy else None)
     echo(f"veille web view on http://{host}:{port}/ ({login})", err=True)
     if names:
         echo(f"answering to loopback and to: {', '.join(names)}", err=True)
@@ -191,3 +186,15 @@ def _listening_socket(host: str, port: int) -> socket.socket:
             "program (another veille serve?) may hold it; give another --port"
         ) from None
     return listening
+
+
+def login_summary(accounts: int, team_password: bool, proxy_header: str | None) -> str:
+    """How `veille serve` says who may read its pages, on the line that gives its address."""
+    guard = [
+        ("1 person's password" if accounts == 1 else f"{accounts} people's passwords")
+        if accounts
+        else "",
+        "team password" if team_password else "",
+        f"proxy header {proxy_header}" if proxy_header else "",
+    ]
+    return " and ".join(g for g in guard if g) or "no login (loopback)"
