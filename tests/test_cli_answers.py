@@ -221,12 +221,12 @@ def test_a_cycle_or_check_where_every_source_failed_exits_non_zero(tmp_path):
 def test_status_shows_the_actionable_end_of_an_error(db_with_articles):
     db = store.open_database(db_with_articles)
     message = (
-        "refused: le360.example resolves to 10.0.0.8, an internal address "
-        "(allow it with the VEILLE_ALLOWED_NETWORKS crawl setting)"
+        "refused: le360.example resolves to 10.0.0.8, an internal address (allow it, or its "
+        'network, with VEILLE_CRAWL_SETTINGS=\'{"VEILLE_ALLOWED_NETWORKS": ["10.0.0.8"]}\')'
     )
     store.record_error(db, None, "le360", "https://le360.example/feed", "blocked-address", message)
     result = run("--db", str(db_with_articles), "status")
-    assert "allow it with the VEILLE_ALLOWED_NETWORKS crawl setting" in result.output
+    assert 'VEILLE_CRAWL_SETTINGS=\'{"VEILLE_ALLOWED_NETWORKS": ["10.0.0.8"]}\'' in result.output
 
 
 def test_backtest_says_which_matches_would_be_too_old_to_alert(db_with_articles, tmp_path):

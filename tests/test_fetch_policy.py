@@ -153,7 +153,8 @@ def test_a_crawl_resolves_names_through_the_guard(tmp_path):
         .fetchall()
     )
     assert ("blocked-address", "refused: localhost resolves to 127.0.0.1, an internal address "
-            "(allow it with the VEILLE_ALLOWED_NETWORKS crawl setting)") in errors  # fmt: skip
+            "(allow it, or its network, with VEILLE_CRAWL_SETTINGS="
+            '\'{"VEILLE_ALLOWED_NETWORKS": ["127.0.0.1"]}\')') in errors  # fmt: skip
 
 
 # -- the same policy outside a crawl (sources check, rules test URL, extract URL) -------------

@@ -94,9 +94,12 @@ def networks(entries: Iterable[str]) -> list[AllowedNetwork]:
 
 
 def refusal(host: str, address: Address) -> str:
+    """Why a fetch was refused, with the setting to write as it is written: VEILLE_ALLOWED_NETWORKS
+    is a crawl setting, read from VEILLE_CRAWL_SETTINGS only, and set in the environment by
+    itself it was ignored (with a warning), so the fix took two tries."""
     return (
-        f"refused: {host} resolves to {address}, an internal address "
-        "(allow it with the VEILLE_ALLOWED_NETWORKS crawl setting)"
+        f"refused: {host} resolves to {address}, an internal address (allow it, or its "
+        f'network, with VEILLE_CRAWL_SETTINGS=\'{{"VEILLE_ALLOWED_NETWORKS": ["{address}"]}}\')'
     )
 
 
