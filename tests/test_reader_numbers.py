@@ -6,6 +6,7 @@ Through `veille serve` on SQLite and PostgreSQL, as a user starts it."""
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -57,3 +58,51 @@ def test_counts_and_days_are_written_in_the_pages_language(location):
             assert status == 200 and said, page[-2500:]
             assert not re.fullmatch(r"\d{4}-\d\d-\d\d", said[1]), said[0]
             assert re.search(r"\D \d{4}$", said[1]), said[0]  # « 6 nov. 2026 », « 6 Nov 2026 »
+
+
+def test_the_links_not_taken_are_said_in_the_pages_language(engine, tmp_path, request):
+    """The sources page says why the last crawl did not take a listing's links in the page's
+    language: the crawl stores its reasons in English, as `veille status` prints them, and a
+    French or Arabic reader read « 3 not an article: a video or photo page ». A reason the
+    reader has no words for is shown as stored."""
+    import json
+
+    from crawler.discovery.links import NOT_AN_ARTICLE, VIDEO
+
+    path = tmp_path / "v.db"
+    db = store.open_database(path)
+    db.execute("INSERT INTO sources(name) VALUES ('exemple')")
+    reasons = {
+        f"{NOT_AN_ARTICLE}{VIDEO}": 3,
+        "item without a usable link": 2,
+        f"{NOT_AN_ARTICLE}the home page": 1,
+        "a reason of a newer crawl": 1,
+    }
+    db.execute(
+        "UPDATE sources SET links_not_taken = ? WHERE name = 'exemple'", (json.dumps(reasons),)
+    )
+    db.commit()
+    db.close()
+    location = database_from(request, engine, path)
+    said = {
+        "fr": [
+            "3 pas un article : une page de vidéo ou de photos",
+            "2 élément sans lien utilisable",
+            "1 pas un article : la page d'accueil",
+            "1 a reason of a newer crawl",
+        ],
+        "ar": [
+            "3 ليس مقالا: صفحة فيديو أو صور",
+            "2 عنصر بلا رابط صالح",
+            "1 ليس مقالا: الصفحة الرئيسية",
+            "1 a reason of a newer crawl",
+        ],
+        "en": [f"3 {NOT_AN_ARTICLE}{VIDEO}", "2 item without a usable link"],
+    }
+    with serving(location) as base:
+        for lang, expected in said.items():
+            status, page = FormClient().get(f"{base}/sources?lang={lang}")
+            assert status == 200
+            text = html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
+            for words in expected:
+                assert words in text, (lang, words, text[-1500:])

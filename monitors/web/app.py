@@ -61,6 +61,7 @@ from monitors.web.raw_data import (
     register_secret_hiding,
 )
 from monitors.web.reader import Reader, language, read_form
+from monitors.web.reasons import reason_text
 from monitors.web.triage import PeopleViews
 from monitors.web.views import article, feeds, search, sources, stories, watchlist
 
@@ -159,6 +160,10 @@ def _environment(timezone: str = DEFAULT_TIMEZONE) -> jinja2.Environment:
     )
     environment.filters["number"] = jinja2.pass_context(
         lambda context, v: format_number(v, context.get("lang"))
+    )
+    # the crawl's reasons for links it did not take, stored in English
+    environment.filters["reason"] = jinja2.pass_context(
+        lambda context, v: reason_text(v, context.get("lang"))
     )
     environment.globals.update(
         direction=text_direction,
