@@ -69,8 +69,9 @@ def target_tables(pg: Any) -> list[str]:
 
 
 def kept_by_triggers() -> dict[str, tuple[str, str, str]]:
-    """The summary tables every owner keeps by triggers on its other tables: for each, the
-    table counted, PostgreSQL's trigger that keeps it, and the statement that counts it again."""
+    """The summary tables every owner keeps by triggers on its other tables: for each, its
+    owner's statements that turn the counting trigger off, count the table once, and turn the
+    trigger on again."""
     return {
         name: kept
         for module in owner_modules()
@@ -139,14 +140,14 @@ def copy_database(
         with pg.transaction():
             pg.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY")
             kept = kept_by_triggers()
-            for counted, trigger, _ in kept.values():
-                pg.execute(f'ALTER TABLE "{counted}" DISABLE TRIGGER "{trigger}"')
+            for trigger_off, _, _ in kept.values():
+                pg.execute(trigger_off)
             for table in tables:
                 if table not in kept:
                     copied.append(_copy_table(lite, pg, table, progress))
-            for counted, trigger, recount in kept.values():
-                pg.execute(recount)
-                pg.execute(f'ALTER TABLE "{counted}" ENABLE TRIGGER "{trigger}"')
+            for _, count_once, trigger_on in kept.values():
+                pg.execute(count_once)
+                pg.execute(trigger_on)
             wrong = [c for c in copied if c.source_rows != c.target_rows]
             if wrong:
                 raise DatabaseError(

@@ -28,14 +28,14 @@ SQL_MODULES = (
 )
 
 # Summary tables kept in step with their table by triggers (in STEPS and POSTGRES_STEPS), each
-# with its table, PostgreSQL's trigger and the statement that counts them again: `veille db
-# copy` copies the table with that trigger off, then counts once (crawler.storage.copy).
+# with PostgreSQL's statements to turn the counting trigger off, to count once, and to turn it
+# on again: `veille db copy` copies the counted table with the trigger off (crawler.storage.copy).
 KEPT_BY_TRIGGERS = {
     "source_counts": (
-        "articles",
-        "articles_counted",
+        "ALTER TABLE articles DISABLE TRIGGER articles_counted",
         "INSERT INTO source_counts(source, articles) SELECT source, count(*) FROM articles "
         "GROUP BY source",
+        "ALTER TABLE articles ENABLE TRIGGER articles_counted",
     )
 }
 

@@ -10,14 +10,14 @@ OWNER = "monitors.alerts"
 SQL_MODULES = ("store",)
 
 # Summary tables kept in step with their table by triggers (in STEPS and POSTGRES_STEPS), each
-# with its table, PostgreSQL's trigger and the statement that counts them again: `veille db
-# copy` copies the table with that trigger off, then counts once (crawler.storage.copy).
+# with PostgreSQL's statements to turn the counting trigger off, to count once, and to turn it
+# on again: `veille db copy` copies the counted table with the trigger off (crawler.storage.copy).
 KEPT_BY_TRIGGERS = {
     "watchlist_counts": (
-        "matches",
-        "matches_counted",
+        "ALTER TABLE matches DISABLE TRIGGER matches_counted",
         "INSERT INTO watchlist_counts(watchlist, matches) SELECT watchlist, count(*) FROM matches "
         "GROUP BY watchlist",
+        "ALTER TABLE matches ENABLE TRIGGER matches_counted",
     )
 }
 
