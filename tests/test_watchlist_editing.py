@@ -221,3 +221,19 @@ def test_rules_check_says_which_watchlists_are_paused(watchlists):
     listed = invoke("--watchlists", str(watchlists), "rules", "check", "--json")
     paused = {w["name"]: w["paused"] for w in json.loads(listed.stdout)["watchlists"]}
     assert paused["dell-maroc"] and not paused["ia-souverainete"]
+
+
+@pytest.mark.parametrize(
+    "preamble",
+    ["\n", "\n\n# les veilles de l'équipe\n", "---\n", "%YAML 1.2\n---\n# veille\n\n", "  \n# x\n"],
+    ids=["a blank line", "blank lines and a comment", "a document start", "a directive", "spaces"],
+)
+def test_the_lines_before_the_first_key_are_kept(preamble):
+    """A change written back kept every comment but dropped the file's first blank line and a
+    `---` document start: the YAML round trip does not keep them."""
+    body = "watchlists:\n  - name: a\n    terms: [x]\n"
+    assert edited_text(preamble + body, Change("pause", "a")) == (
+        preamble + body + "    paused: true\n"
+    )
+    windows = (preamble + body).replace("\n", "\r\n")
+    assert edited_text(windows, Change("pause", "a")) == windows + "    paused: true\r\n"

@@ -275,7 +275,27 @@ def edited_text(text: str, change: Change) -> str:
     return _edited(text, change)
 
 
+# The lines before a file's first key: blank lines, comments, a `---` document start or a `%`
+# directive. The YAML round trip drops the first blank line and a `---` (a file beginning
+# « \n# veille\n » came back as « # veille\n »); no change touches them, so they are put back.
+_PREAMBLE = re.compile(r"\A(?:[ \t]*(?:#[^\n]*|---[ \t]*|%[^\n]*)?\n)*")
+
+
+def _preamble_end(text: str) -> int:
+    found = _PREAMBLE.match(text)
+    return found.end() if found else 0
+
+
+def _with_preamble(original: str, edited: str) -> str:
+    """`edited` beginning with the lines `original` began with before its first key."""
+    return original[: _preamble_end(original)] + edited[_preamble_end(edited) :]
+
+
 def _edited(text: str, change: Change) -> str:
+    return _with_preamble(text, _edited_document(text, change))
+
+
+def _edited_document(text: str, change: Change) -> str:
     layout = _layout(text)
     yaml = _yaml(layout)
     try:
