@@ -66,18 +66,25 @@ def test_what_a_change_did_is_said_in_the_pages_language(tmp_path):
         fields, token = _fields(page)
         status, page = french.post(base + "/new-watchlist", fields | {"action": "save"}, token)
         assert status == 200 and _heading(page) == "Enregistré : création cloud"
+        # no daemon runs here: said in the page's language, not in the daemon module's English
+        said = html.unescape(page)
+        assert "Aucun démon ne tourne sur cette base" in said and "veille.pid absent" in said
+        assert "missing or stale" not in said
 
         file_token, token = _file_token(english, base)
         status, page = english.post(
             base + "/watchlists/cloud/pause", {"file_token": file_token}, token
         )
         assert status == 200 and _heading(page) == "Saved: paused cloud"
+        assert "missing, or left by a daemon that stopped" in html.unescape(page)
 
         file_token, token = _file_token(arabic, base)
         status, page = arabic.post(
             base + "/watchlists/cloud/resume", {"file_token": file_token}, token
         )
         assert status == 200 and _heading(page) == "تم الحفظ: استئناف cloud"
+        said = html.unescape(page)
+        assert "غير موجود أو تركه برنامج خادم متوقف" in said and "missing or stale" not in said
 
         for client, words in (
             (french, ["reprise cloud", "mise en pause cloud", "création cloud"]),

@@ -137,11 +137,32 @@ def hold_daemon_lock(pidfile: Path) -> TextIO:
     return handle
 
 
+class NoDaemon(VeilleError):
+    """No daemon runs on the database: its pidfile is missing or a dead daemon's."""
+
+    def __init__(self, pidfile: Path) -> None:
+        super().__init__(f"no running daemon for this database ({pidfile} missing or stale)")
+        self.pidfile = pidfile
+
+
+class DaemonOfAnotherUser(VeilleError):
+    """The database's daemon runs as another user, whom this one may not signal."""
+
+    def __init__(self, pid: int, pidfile: Path) -> None:
+        super().__init__(
+            f"the daemon of this database ({f'pid {pid}' if pid else f'its pidfile {pidfile}'}) "
+            "runs as another user: ask for its reload as that user"
+        )
+        self.pid = pid
+        self.pidfile = pidfile
+
+
 def request_reload(db: Path | str) -> int:
     """Send SIGHUP to the daemon running on this database (`veille reload`, the reader after a
-    watchlist is saved); its pid, or a VeilleError when none is running."""
+    watchlist is saved); its pid, or NoDaemon when none is running (DaemonOfAnotherUser when it
+    is another user's)."""
     pidfile = pidfile_for(db)
-    stale = VeilleError(f"no running daemon for this database ({pidfile} missing or stale)")
+    stale = NoDaemon(pidfile)
     pid = 0  # not read yet: the pidfile may be another user's, unreadable here
     try:
         with open(pidfile, encoding="utf-8") as handle:
@@ -158,10 +179,7 @@ def request_reload(db: Path | str) -> int:
     except (FileNotFoundError, ValueError, ProcessLookupError):
         raise stale from None
     except PermissionError:
-        raise VeilleError(
-            f"the daemon of this database ({f'pid {pid}' if pid else f'its pidfile {pidfile}'}) "
-            "runs as another user: ask for its reload as that user"
-        ) from None
+        raise DaemonOfAnotherUser(pid, pidfile) from None
     return pid
 
 

@@ -28,7 +28,6 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-from crawler.core.errors import VeilleError
 from monitors.rules.watchlists import RuleSet
 from monitors.service.editing import (
     Change,
@@ -94,7 +93,10 @@ LABELS: dict[str, dict[str, str]] = {
         "backup": "version précédente gardée dans",
         "reloaded": "Le démon (pid {pid}) a été prié de recharger les veilles.",
         "no_daemon": "Aucun démon ne tourne sur cette base : les veilles seront lues à son "
-        "prochain démarrage ({reason}).",
+        "prochain démarrage ({pidfile} absent ou laissé par un démon arrêté).",
+        "other_user_daemon": "Le démon de cette base ({pid}) tourne sous un autre utilisateur : "
+        "les veilles seront lues à son prochain démarrage, ou après `veille reload` lancé par cet "
+        "utilisateur.",
         "stale": "Modification refusée",
         "your_change": "Votre saisie (à recopier dans le formulaire rouvert)",
         "reopen": "Rouvrir le formulaire",
@@ -174,7 +176,9 @@ LABELS: dict[str, dict[str, str]] = {
         "backup": "previous version kept in",
         "reloaded": "The daemon (pid {pid}) was asked to reload the watchlists.",
         "no_daemon": "No daemon is running on this database: the watchlists will be read when it "
-        "next starts ({reason}).",
+        "next starts ({pidfile} missing, or left by a daemon that stopped).",
+        "other_user_daemon": "The daemon of this database ({pid}) runs as another user: the "
+        "watchlists will be read when it next starts, or after `veille reload` run as that user.",
         "stale": "Change refused",
         "your_change": "What you entered (to copy into the reopened form)",
         "reopen": "Open the form again",
@@ -522,12 +526,14 @@ def routes(parts: ReaderParts) -> list[Route]:
                 return refused(request, 422, refusal_text(exc, e, parts.language(request)))
             error = refusal_text(exc, e, parts.language(request))
             return edit_page(request, fields, creating, token, form, status=422, error=error)
-        from monitors.service.daemon import request_reload
+        from monitors.service.daemon import DaemonOfAnotherUser, NoDaemon, request_reload
 
         try:
             reload = e["reloaded"].format(pid=request_reload(parts.db))
-        except VeilleError as exc:
-            reload = e["no_daemon"].format(reason=exc)
+        except NoDaemon as exc:  # said in the page's language, the pidfile named
+            reload = e["no_daemon"].format(pidfile=exc.pidfile)
+        except DaemonOfAnotherUser as exc:
+            reload = e["other_user_daemon"].format(pid=f"pid {exc.pid}" if exc.pid else exc.pidfile)
         name = fields.name if fields else change.name
         return page(
             request,
