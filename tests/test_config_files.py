@@ -137,6 +137,15 @@ def test_rules_load_and_route_to_channels(tmp_path):
         (WATCHLIST.replace("terms: [cloud]", "terms: ['!!']"), 6, "no letters or digits"),
         (WATCHLIST.replace("terms:", "term:"), 6, "unknown key 'term'"),
         (WATCHLIST.replace("mailto://", "mailtoo://"), 2, "not a valid apprise URL"),
+        # a port no service listens on: apprise takes it, and every delivery failed on it
+        (WATCHLIST.replace(":2525", ":99999"), 2, "port 99999 is past 65535"),
+        (
+            WATCHLIST.replace(
+                "mailto://127.0.0.1:2525?", "json://user:s3cret@hooks.example:70000/x?"
+            ),
+            2,
+            "channel 'team': port 70000 is past 65535",
+        ),
         (WATCHLIST + "  - name: wl\n    terms: [x]\n", 8, "already used on line 5"),
         (WATCHLIST.replace("- name: wl", "- name: 'Mauvais nom'"), 5, "invalid"),
         (WATCHLIST.replace("    terms: [cloud]", "    terms: [cloud\n"), 8, "starts on line 6"),

@@ -81,8 +81,22 @@ class _HeldWords(logging.Filter):
         return False
 
 
+# The port of a URL's host part (after any login), when it is written in digits: apprise takes
+# « json://host:99999/ » and every delivery then fails on it. A Telegram bot token's colon
+# (« tgram://123456:ABC…/chat ») is no port: only digits to the end of the host part count.
+_DIGIT_PORT = re.compile(r"^[^/?#]*?(?:@|^)[^/?#@]*:(\d+)(?=[/?#]|$)")
+
+
 def check_apprise_url(url: str, path: str, line: int, name: str) -> None:
     remember_url_secrets(url)
+    port = _DIGIT_PORT.match(url.split("://", 1)[1]) if "://" in url else None
+    if port and int(port[1]) > 65535:
+        raise ConfigError(
+            path,
+            line,
+            f"channel {name!r}: port {port[1]} is past 65535, the highest there is",
+            "write the port the service listens on, or leave it out for the scheme's own",
+        )
     held, apprise_log = _HeldWords(), logging.getLogger("apprise")
     apprise_log.addFilter(held)
     try:
