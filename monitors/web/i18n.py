@@ -27,6 +27,8 @@ LABELS: dict[str, dict[str, str]] = {
         "no_match_yet": "Aucune correspondance pour l'instant.",
         "all_matches": "toutes ses correspondances",
         "watchlist": "Veille",
+        "watchlist_gone": "Veille {name} : elle n'est pas (ou plus) dans le fichier des veilles, "
+        "supprimée ou renommée ? Les veilles en cours sont sur la page des veilles.",
         "watchlists": "Veilles",
         "source": "Source",
         "author": "Auteur",
@@ -153,6 +155,8 @@ LABELS: dict[str, dict[str, str]] = {
         "no_match_yet": "No match yet.",
         "all_matches": "all its matches",
         "watchlist": "Watchlist",
+        "watchlist_gone": "Watchlist {name}: it is not (or no longer) in the watchlists file, "
+        "deleted or renamed? The current ones are on the watchlists page.",
         "watchlists": "Watchlists",
         "source": "Source",
         "author": "Author",

@@ -43,8 +43,9 @@ async def watchlist(reader: Reader, request: Request) -> Response:
     name = request.path_params["name"]
     rule_set = reader.rules.get()
     chosen = find(rule_set, name)
-    if rule_set is None or chosen is None:
-        return reader.not_found(request, str(name), "watchlist")
+    if rule_set is None or chosen is None:  # deleted or renamed in the file, or mistyped
+        gone = LABELS[language(request)]["watchlist_gone"].format(name=name)
+        return reader.not_found(request, gone)
     labels = LABELS[language(request)]
     try:
         before = paging.listed_at(request.query_params.get("before"))
