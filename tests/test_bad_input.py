@@ -282,3 +282,36 @@ def test_a_secret_given_twice_is_warned_of_with_both_lines(tmp_path):
         "(empty) is the one taken: remove one of the two lines"
     ) in result.output
     assert "Zq7wK2pLx9Vb4nRt" not in result.output
+
+
+def test_a_comment_after_a_secrets_value_is_warned_of_without_the_value(tmp_path):
+    """« HOOK=Zq7wK2pLx9Vb4nRt  # the team's hook » is taken whole, comment included, as
+    docker's --env-file takes it (a shell cuts the comment off): the channel then failed on a
+    token with a comment in it, with no word of why. Warned of, with the line and without the
+    value; a quoted value holding « #» is meant and says nothing."""
+    from crawler.core.secrets import load_secrets_file
+
+    secrets = tmp_path / "secrets.env"
+    secrets.write_text(
+        "HOOK=Zq7wK2pLx9Vb4nRt  # the team's hook\nPASS='s3cr #t'\nPLAIN=Xb9#k\n",
+        encoding="utf-8",
+    )
+    secrets.chmod(0o600)
+    watchlists = tmp_path / "watchlists.yaml"
+    watchlists.write_text(
+        "channels:\n  equipe:\n    url: json://127.0.0.1:9/hook?token=${HOOK}\n"
+        "watchlists:\n  - name: x\n    terms: [maroc]\n    notify: [equipe]\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(
+        cli, ["--watchlists", str(watchlists), "--secrets", str(secrets), "rules", "check"]
+    )
+    values = load_secrets_file(secrets)
+    assert values["HOOK"] == "Zq7wK2pLx9Vb4nRt  # the team's hook"  # as docker takes it
+    assert result.exit_code == 0, result.output
+    assert (
+        f"secrets file {secrets}, line 1: the value of HOOK holds « #» after a space and is "
+        "taken whole, comment included"
+    ) in result.output
+    assert "line 2" not in result.output and "line 3" not in result.output
+    assert "Zq7wK2pLx9Vb4nRt" not in result.output

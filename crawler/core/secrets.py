@@ -72,7 +72,30 @@ def load_secrets_file(path: str | Path | None) -> dict[str, str]:
             _warn_of_repeated(path, name, lines_of[name], number, bool(_unquoted(value.strip())))
         lines_of[name] = number
         values[name] = _unquoted(value.strip())
+        if " #" in value.strip() and values[name] == value.strip():  # unquoted
+            _warn_of_inline_comment(path, name, number)
     return values
+
+
+# The inline comments of secrets files already warned of (the reader reads the file per request).
+_WARNED_COMMENT: set[tuple[str, str, int]] = set()
+
+
+def _warn_of_inline_comment(path: Path, name: str, number: int) -> None:
+    """A value holding « # » after a space (« HOOK=abc  # the team's hook ») is taken whole, as
+    docker's --env-file and systemd take it, where a shell would cut the comment off: the channel
+    then failed on a token with a comment in it, with no word of why. Said, the value unsaid."""
+    if (str(path), name, number) in _WARNED_COMMENT:
+        return
+    _WARNED_COMMENT.add((str(path), name, number))
+    logger.warning(
+        "secrets file %s, line %d: the value of %s holds « #» after a space and is taken whole, "
+        "comment included: put a comment on a line of its own, or quote the value if the « #» "
+        "is part of it",
+        path,
+        number,
+        name,
+    )
 
 
 # The repeated names of secrets files already warned of (the reader reads the file per request).
