@@ -165,6 +165,13 @@ def test_two_people_keep_their_own_state_and_triage(reader, team_db):
     assert triage(amina, reader, action="save", article=um6p_only) == 200
     assert list(entries(amina.get(reader + "/saved")[1])) == [um6p_only]
     assert entries(karim.get(reader + "/saved")[1]) == {}
+    # The saved page keeps what each set aside, as the home does: karim's saved article of both
+    # watchlists shows cloud alone (he muted its outlet for um6p), amina's cloud-only article no
+    # watchlist (she found it not relevant for cloud); each offered them again before.
+    assert triage(karim, reader, action="save", article=both) == 200
+    assert entries(karim.get(reader + "/saved")[1]) == {both: ["cloud"]}
+    assert triage(amina, reader, action="save", article=cloud_only) == 200
+    assert entries(amina.get(reader + "/saved")[1]) == {cloud_only: [], um6p_only: ["um6p"]}
     # The watchlist page lists what was marked not relevant, by whom, and the backtest counts
     # it as a counter-example the rule still matches.
     status, page = karim.get(reader + "/watchlists/cloud")

@@ -232,10 +232,23 @@ class _Walk:
 
 
 def saved_entries(db: Database, person: str, limit: int) -> list[Entry]:
-    """The person's saved articles, last saved first, each with every watchlist it matched."""
+    """The person's saved articles, last saved first, each with the watchlists it matched that
+    the person has not set aside for it: one marked not relevant for the article, or whose
+    outlet they muted for it, is left out, as on the home page (the saved page offered « not
+    relevant » and « mute » again for them)."""
     ids = store.saved_ids(db, person, limit)
     cards = store.article_cards(db, ids)
-    watchlists = store.watchlists_of(db, ids)
+    matched = store.watchlists_of(db, ids)
+    dismissed = store.not_relevant_pairs(db, person, ids)
+    muted = store.muted(db, person)
+    watchlists = {
+        i: [
+            w
+            for w in names
+            if (i, w) not in dismissed and (i not in cards or (w, cards[i].source) not in muted)
+        ]
+        for i, names in matched.items()
+    }
     read = store.read_among(db, person, ids)
     return [
         Entry(
