@@ -252,6 +252,23 @@ def test_passwords_are_masked_in_locations_and_messages():
     assert "hunter22" not in mask_password("failed for hunter22 at " + query, query)
 
 
+@pytest.mark.parametrize(
+    ("password", "message", "masked"),
+    [
+        # a one-letter password masked everywhere made the message unreadable
+        ("p", "password authentication failed for user postgres", None),
+        ("ab", "connection to server on socket failed: ab is wrong", None),
+        # three characters: where it stands alone, not inside a word
+        ("k2p", "failed: k2p is wrong for k2pass", "failed: *** is wrong for k2pass"),
+        ("hunter22", "failed for hunter22 here", "failed for *** here"),
+    ],
+)
+def test_a_short_password_is_masked_as_the_secrets_masker_does(password, message, masked):
+    location = f"postgresql://team:{password}@db.example/veille"
+    said = mask_password(f"{message} ({location})", location)
+    assert said == f"{masked or message} (postgresql://team:***@db.example/veille)"
+
+
 def test_parameters_are_translated_outside_quotes_only():
     assert postgres_sql("SELECT ? , :name, '?:x%', 5 % 2, a::text") == (
         "SELECT %s , %(name)s, '?:x%%', 5 %% 2, a::text"

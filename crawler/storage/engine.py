@@ -87,11 +87,16 @@ def mask_location(location: str) -> str:
 
 
 def mask_password(text: str, location: str) -> str:
-    """`text` (an error message, say) with the location's password masked wherever it appears."""
+    """`text` (an error message, say) with the location's password masked wherever it appears,
+    as the secrets masker does (crawler.core.secrets): one of three characters where it stands
+    alone, one of one or two characters only inside the location, since masked everywhere it
+    turned every such letter of the message into *** (« ***ostgresql://… », a password « p »)."""
     password = location_password(location)
     text = text.replace(location, mask_location(location))
-    if password:
+    if password and len(password) >= 4:
         text = text.replace(password, "***")
+    elif password and len(password) == 3:
+        text = re.sub(rf"(?<!\w){re.escape(password)}(?!\w)", "***", text)
     return text
 
 
