@@ -219,8 +219,12 @@ class Measured:
 @pytest.fixture(scope="module")
 def measured(tmp_path_factory) -> Measured:
     """The set stored with `veille import` into a new database, and each article's story."""
-    folder = tmp_path_factory.mktemp("stories2")
-    records = labelled_articles()
+    return imported(tmp_path_factory.mktemp("stories2"), labelled_articles())
+
+
+def imported(folder, records: list[dict]) -> Measured:
+    """`records` stored with `veille import` into a new database in `folder`, and each
+    article's story (the labelled sets 2 and 3)."""
     path = write_import_file(folder / "week.jsonl", records)
     db_path = folder / "v.db"
     result = CliRunner().invoke(cli, ["--db", str(db_path), "import", str(path)])

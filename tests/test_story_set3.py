@@ -39,15 +39,10 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-
-from crawler.core.canonical import url_key
-from crawler.storage import store
-from monitors.cli import cli
 
 from .conftest import REPORT
-from .story_corpus2 import RUBRIC_FILE, event_files, labelled_articles, write_import_file
-from .test_story_set2 import Measured, _cross, _score
+from .story_corpus2 import RUBRIC_FILE, event_files, labelled_articles
+from .test_story_set2 import Measured, _cross, _score, imported
 
 pytestmark = pytest.mark.slow  # end-to-end through veille import, as the other two sets
 
@@ -174,22 +169,7 @@ def test_the_third_set_holds_what_real_coverage_does():
 @pytest.fixture(scope="module")
 def measured(tmp_path_factory) -> Measured:
     """The set stored with `veille import` into a new database, and each article's story."""
-    folder = tmp_path_factory.mktemp("stories3")
-    records = _records()
-    path = write_import_file(folder / "week.jsonl", records)
-    db_path = folder / "v.db"
-    result = CliRunner().invoke(cli, ["--db", str(db_path), "import", str(path)])
-    assert result.exit_code == 0, result.output
-    assert f"{len(records)} read, {len(records)} new" in result.output
-    db = store.open_database(db_path)
-    stored = dict(
-        db.execute(
-            "SELECT u.url_key, a.story_id FROM article_urls u JOIN articles a ON a.id = u.article_id"
-        ).fetchall()
-    )
-    story_of = {r["url"]: stored[url_key(r["url"])] for r in records}
-    assert all(story is not None for story in story_of.values())
-    return Measured(records, story_of)
+    return imported(tmp_path_factory.mktemp("stories3"), _records())
 
 
 def _wrong(m: Measured, keep) -> int:
