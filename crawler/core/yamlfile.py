@@ -265,6 +265,12 @@ def language_list(value: Any, path: str, line: int | None) -> list[str]:
     return codes
 
 
+def primary_language(code: str | None) -> str:
+    """A stored language's primary subtag (« fr-MA » is fr): `veille import` stores a code as
+    given, and watchlists, search and alerts per language take a region as its language."""
+    return (code or "").split("-")[0]
+
+
 def language_problem(code: str) -> tuple[str, str] | None:
     """What is wrong with `code` as a language articles carry, and its fix; None when it is
     one (the files' `languages`, the command line's --language)."""

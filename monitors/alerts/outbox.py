@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from crawler.core.kill_points import kill_point
 from crawler.core.times import iso, parse_timestamp
+from crawler.core.yamlfile import primary_language
 from crawler.storage import store as crawler_store
 from crawler.storage.engine import Database
 from monitors.alerts import store as alerts_store
@@ -129,7 +130,7 @@ def record_matches(
                 story_id,
                 revision > 0,
                 # by the primary subtag: « fr-MA » and « fr » are one language to the reader
-                (language or "").split("-")[0] if watchlist.alert_per_language else "",
+                primary_language(language) if watchlist.alert_per_language else "",
             ),
         )
         if alert_id is None:

@@ -32,6 +32,7 @@ from crawler.core.normalize import (
     stem_token,
     tokens_with_spans,
 )
+from crawler.core.yamlfile import primary_language
 from monitors.rules.query import And, EntityRef, Near, Node, Not, Or, Term
 from monitors.rules.watchlists import Entity, RuleSet, Watchlist, watchlist_expression
 
@@ -620,7 +621,7 @@ class Matcher:
             w = c.watchlist
             if c.limited:
                 # By the primary subtag: an article imported as « fr-MA » is French to [fr].
-                if w.languages and (article.language or "").split("-")[0] not in w.languages:
+                if w.languages and primary_language(article.language) not in w.languages:
                     continue
                 if w.sources and (article.source or "") not in w.sources:
                     continue

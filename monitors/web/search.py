@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import assert_never
 
 from crawler.core.errors import VeilleError
+from crawler.core.yamlfile import primary_language
 from crawler.storage.engine import Database
 from monitors.rules.query import (
     And,
@@ -68,7 +69,7 @@ def with_regions(db: Database, languages: list[str]) -> list[str]:
     return list(languages) + [
         code
         for code in web_store.languages(db)
-        if code not in asked and code.split("-")[0] in asked
+        if code not in asked and primary_language(code) in asked
     ]
 
 
