@@ -77,3 +77,25 @@ def listening(
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+def answering(server: Listening, path: str = "/") -> str:
+    """The base address of a started `veille serve` once it answers a GET of `path` (an HTTP
+    error is an answer too: a login asked for); the test fails with its log when it stops or
+    does not answer in two minutes."""
+    import urllib.error
+    import urllib.request
+
+    base = f"http://127.0.0.1:{server.port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            pytest.fail("veille serve stopped: " + server.log_text())
+        try:
+            urllib.request.urlopen(base + path, timeout=2)
+            return base
+        except urllib.error.HTTPError:
+            return base
+        except OSError:
+            time.sleep(0.2)
+    pytest.fail("veille serve did not start: " + server.log_text())

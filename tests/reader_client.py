@@ -18,11 +18,9 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
-
 from seeds import BUNDLED_WATCHLISTS
 
-from .listening import WEB_VIEW, listening
+from .listening import WEB_VIEW, answering, listening
 
 WATCHLISTS = BUNDLED_WATCHLISTS
 
@@ -48,21 +46,7 @@ def serving(
             WEB_VIEW,
             env=env,
         ) as server:
-            base = f"http://127.0.0.1:{server.port}"
-            deadline = time.monotonic() + 120
-            while time.monotonic() < deadline:
-                if server.process.poll() is not None:
-                    pytest.fail("veille serve stopped: " + server.log_text())
-                try:
-                    urllib.request.urlopen(base + "/static/reader.css", timeout=2)
-                    break
-                except urllib.error.HTTPError:
-                    break  # it answers (a login is asked for)
-                except OSError:
-                    time.sleep(0.2)
-            else:
-                pytest.fail("veille serve did not start: " + server.log_text())
-            yield base
+            yield answering(server, "/static/reader.css")
     finally:
         if on_postgres:  # the folder made for its log (a failure above quoted the log)
             shutil.rmtree(folder, ignore_errors=True)

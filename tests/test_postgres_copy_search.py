@@ -276,25 +276,13 @@ def test_the_query_language_becomes_a_quoted_tsquery():
 def served(copied, tmp_path_factory):
     """`veille serve` on the PostgreSQL copy."""
     import sys
-    import time
-    import urllib.request
 
-    from .listening import WEB_VIEW, listening
+    from .listening import WEB_VIEW, answering, listening
 
     command = [sys.executable, "-m", "monitors.cli", "--db", copied[0], "serve", "--port"]
     log = tmp_path_factory.mktemp("serve") / "serve.log"
     with listening(lambda port: [*command, str(port)], lambda _: log, WEB_VIEW) as server:
-        base = f"http://127.0.0.1:{server.port}"
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(base + "/", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.3)
-        else:
-            pytest.fail("veille serve did not start: " + server.log_text())
-        yield base
+        yield answering(server, "/")
 
 
 def fetch(url: str) -> tuple[int, str]:

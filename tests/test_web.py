@@ -7,7 +7,6 @@ import csv
 import io
 import json
 import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -24,7 +23,7 @@ from seeds import BUNDLED_WATCHLISTS
 
 from .browser import dump_dom, screenshot
 from .conftest import make_settings
-from .listening import WEB_VIEW, listening
+from .listening import WEB_VIEW, answering, listening
 
 pytestmark = pytest.mark.slow  # end-to-end: real processes (README, "Development")
 
@@ -56,17 +55,7 @@ def web(filled_db):
     command = [sys.executable, "-m", "monitors.cli", "--db", str(filled_db), "serve", "--port"]
     log = filled_db.parent / "serve.log"
     with listening(lambda port: [*command, str(port)], lambda _: log, WEB_VIEW) as server:
-        base = f"http://127.0.0.1:{server.port}"
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(base + "/data/-/versions.json", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.3)
-        else:
-            pytest.fail("veille serve did not start: " + server.log_text())
-        yield base
+        yield answering(server, "/data/-/versions.json")
 
 
 def get(url: str) -> tuple[int, bytes]:
