@@ -166,3 +166,47 @@ def test_one_alert_per_language_counts_a_region_as_its_language(db_location, tmp
         assert [tuple(row) for row in languages] == [("fr",)]
     finally:
         db.close()
+
+
+def test_an_alert_stored_with_its_region_still_holds_its_story(db_location, tmp_path):
+    """An alert raised before the primary subtag was taken stored the article's language as
+    imported (« fr-MA »): a copy of its story arriving after the upgrade, in the same language,
+    joins that alert instead of alerting the story again."""
+    rules = tmp_path / "watchlists.yaml"
+    rules.write_text(
+        "watchlists:\n  - name: cloud\n    terms: [cloud souverain]\n"
+        "    alert_per_language: true\n",
+        encoding="utf-8",
+    )
+
+    def imported(outlet: str, hour: int, intro: str) -> None:
+        path = tmp_path / f"{outlet}.jsonl"
+        record = {
+            "url": f"https://{outlet}.ma/cloud-souverain",
+            "title": "Le cloud souverain marocain ouvrira trois centres de données",
+            "text": f"{intro} {LONG_FRENCH}",
+            "source": outlet,
+            "language": "fr-MA",
+            "published": f"2026-12-01T{hour}:00:00Z",
+        }
+        path.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
+        done = CliRunner().invoke(cli, ["--db", db_location, "import", str(path)])
+        assert done.exit_code == 0, done.output
+
+    imported("lematin", 10, "RABAT (MAP).")
+    db = store.open_database(db_location)
+    try:
+        assert match_pending(db, *load_watchlists(rules), max_age=None).alerts == 1
+        with db.transaction():  # as the version before the primary subtag stored it
+            db.execute("UPDATE alerts SET story_language = 'fr-MA'")
+    finally:
+        db.close()
+    imported("medias24", 11, "C'est officiel, selon nos confrères de la MAP.")
+    db = store.open_database(db_location)
+    try:
+        stories = {story for (story,) in db.execute("SELECT story_id FROM articles").fetchall()}
+        assert len(stories) == 1  # the copy joined the story alerted
+        assert match_pending(db, *load_watchlists(rules), max_age=None).alerts == 0
+        assert db.execute("SELECT count(*) FROM alerts").fetchone()[0] == 1
+    finally:
+        db.close()

@@ -177,16 +177,21 @@ def add_alert(db: Database, alert: NewAlert) -> int | None:
 
     A story's alerts are also those of the articles it holds now: two stories found later to be
     one event (reports in two languages, crawler.stories.grouping) become one, and an alert
-    raised for the story folded into the other still counts for the story it joined."""
+    raised for the story folded into the other still counts for the story it joined.
+
+    An alert stored before a language was taken by its primary subtag holds the language as
+    imported (« fr-MA »): it still counts for its language (« fr »), or the story's next
+    article in that language alerted again."""
+    regions = f"{alert.story_language}-%" if alert.story_language else ""
     rows = db.execute(
         "INSERT INTO alerts(match_id, article_id, watchlist, created_at, story_id, is_update, "
         "story_language) SELECT :match_id, :article_id, :watchlist, :created_at, :story_id, "
         ":is_update, :story_language WHERE NOT EXISTS ("
         "  SELECT 1 FROM articles sa JOIN alerts sx ON sx.article_id = sa.id "
         "  WHERE sa.story_id = :story_id AND sx.watchlist = :watchlist "
-        "  AND sx.story_language = :story_language) "
+        "  AND (sx.story_language = :story_language OR sx.story_language LIKE :regions)) "
         "ON CONFLICT DO NOTHING RETURNING id",
-        alert._asdict() | {"is_update": int(alert.is_update)},
+        alert._asdict() | {"is_update": int(alert.is_update), "regions": regions},
     ).fetchall()
     return rows[0][0] if rows else None
 
