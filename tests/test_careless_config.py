@@ -447,6 +447,50 @@ def test_a_channels_apprise_file_others_may_read_is_warned_of(tmp_path):
 
 
 @pytest.mark.parametrize(
+    ("url", "secret"),
+    [
+        (
+            "mailto://veille:Sup3rPass@127.0.0.1:2525?from=veille@example.ma&to=a@example.ma",
+            "Sup3rPass",
+        ),
+        ("json://127.0.0.1:9/hooks/Q9wErTy7uIoP3aSd", "Q9wErTy7uIoP3aSd"),
+    ],
+)
+def test_a_watchlists_file_with_a_secret_in_a_channel_others_may_read_is_warned_of(
+    tmp_path, url, secret
+):
+    """A channel's URL may hold its password or token as written (mailto://user:pass@…, a
+    webhook's token in its path): a watchlists file of mode 644 then gave them to every user of
+    the machine without a word, where the secrets file and an apprise file are warned of. The
+    warning names the file and the chmod to run, never the secret; a file whose channels take
+    their secrets from ${VAR} is not warned of whatever its mode, nor one of mode 600."""
+    path = tmp_path / "watchlists.yaml"
+    path.write_text(
+        f"channels:\n  team: {{url: '{url}'}}\nwatchlists:\n  - name: a\n    terms: [x]\n"
+        "    notify: [team]\n",
+        encoding="utf-8",
+    )
+    path.chmod(0o644)
+    result = CliRunner().invoke(cli, ["--watchlists", str(path), "rules", "check"])
+    assert result.exit_code == 0, result.output
+    assert (
+        f"channel 'team' writes a password or token in its URL, and the watchlists file {path} "
+        f"is open to other users (mode 644), who may read its passwords and tokens: run "
+        f"`chmod 600 {path}` (or write it as ${{VAR}} with its value in the secrets file)"
+    ) in result.output
+    assert secret not in result.output
+    path.chmod(0o600)
+    result = CliRunner().invoke(cli, ["--watchlists", str(path), "rules", "check"])
+    assert result.exit_code == 0 and "is open to" not in result.output, result.output
+    path.write_text(path.read_text(encoding="utf-8").replace(secret, "${TEAM_SECRET}"))
+    path.chmod(0o664)
+    result = CliRunner().invoke(
+        cli, ["--watchlists", str(path), "rules", "check"], env={"TEAM_SECRET": secret}
+    )
+    assert result.exit_code == 0 and "is open to" not in result.output, result.output
+
+
+@pytest.mark.parametrize(
     ("url", "words"),
     [
         ("https://[::1/feed", "is not a valid URL (Invalid IPv6 URL)"),

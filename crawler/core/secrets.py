@@ -120,12 +120,17 @@ def _warn_of_repeated(path: Path, name: str, first: int, again: int, has_value: 
     )
 
 
-def warn_if_others_may_read(path: Path, what: str = "secrets file") -> None:
+def warn_if_others_may_read(
+    path: Path,
+    what: str = "secrets file",
+    instead: str = "keep the secrets in the environment",
+) -> None:
     """Warn, once per file and mode, when users other than its owner may read or write a file
-    of secrets (the secrets file, a channel's apprise configuration file; mode 644 of a plain
-    `cp` or editor): its SMTP passwords and webhook tokens are then anyone's on the machine. A
-    warning, as pgpass's and ssh's checks, not a refusal: a read-only mount (a container's
-    secret) cannot always be changed by whoever runs veille."""
+    of secrets (the secrets file, a channel's apprise configuration file, a watchlists file
+    with a channel's password written in it; mode 644 of a plain `cp` or editor): its SMTP
+    passwords and webhook tokens are then anyone's on the machine. A warning, as pgpass's and
+    ssh's checks, not a refusal: a read-only mount (a container's secret) cannot always be
+    changed by whoever runs veille."""
     try:
         mode = stat.S_IMODE(path.stat().st_mode)
     except OSError:
@@ -136,12 +141,13 @@ def warn_if_others_may_read(path: Path, what: str = "secrets file") -> None:
     who = "other users" if mode & 0o007 else "its group"
     logger.warning(
         "%s %s is open to %s (mode %03o), who may read its passwords and tokens: "
-        "run `chmod 600 %s` (or keep the secrets in the environment)",
+        "run `chmod 600 %s` (or %s)",
         what,
         path,
         who,
         mode,
         path,
+        instead,
     )
 
 

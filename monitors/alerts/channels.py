@@ -248,6 +248,12 @@ def _parse_channel(
         return Channel(name, None, tuple(missing), spec_line, **schedule)
     _check_host_kept(template.strip(), url, path, spec_line, name)
     check_apprise_url(url, path, spec_line, name)
+    if redact(template) != template:  # a password or token written in the file, not a ${VAR}
+        warn_if_others_may_read(
+            Path(path),
+            f"channel {name!r} writes a password or token in its URL, and the watchlists file",
+            "write it as ${VAR} with its value in the secrets file",
+        )
     return Channel(name, url, (), spec_line, **schedule)
 
 
