@@ -82,6 +82,12 @@ def test_blocked_entry_points_are_never_fetched():
             "not a valid XPath expression",
         ),
         ("sources:\n  - name: a\n   homepage: x\n", 3, "invalid YAML"),
+        # a tab: the fix said « check indentation », of a line whose indentation looks right
+        (
+            "sources:\n  - name: a\n\thomepage: https://a.ma/\n",
+            3,
+            "found character '\\t' that cannot start any token (fix: replace the tab with spaces",
+        ),
         (
             "sources:\n  - name: a\n    homepage: https://a.ma/\n    feeds:\n      - {url: https://a.ma/f, status: maybe}\n",
             5,

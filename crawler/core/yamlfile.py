@@ -195,7 +195,10 @@ def load_yaml(path: str | Path) -> Any:
             str(path),
             line,
             f"invalid YAML: {problem}",
-            "check indentation, and quote values holding ':', '#', '@' or quotes "
+            # a tab pasted or typed by an editor: the general fix below did not say which
+            "replace the tab with spaces: YAML indents with spaces only"
+            if "'\\t'" in problem
+            else "check indentation, and quote values holding ':', '#', '@' or quotes "
             "(query: '\"cloud souverain\" OR datacenter')",
             column=mark.column + 1 if mark else None,
         ) from None
