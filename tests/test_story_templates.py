@@ -88,3 +88,22 @@ def test_english_copies_and_template():
     gabon = text.format(country="the Gabonese Republic", name="Brice Oligui Nguema")
     assert names_substituted(peru, gabon)
     assert not names_substituted(peru, peru.replace(" In the message,", " In it,"))
+
+
+def test_a_copy_naming_the_king_otherwise_is_the_same_text():
+    """Outlets running one wire dispatch write the King their own way (« Sa Majesté le Roi »,
+    « SM le Roi », « le Souverain »; « His Majesty », « HM the King », « the Sovereign »): the
+    same person, not another name in the template's place."""
+    dated = "Rabat – " + PERU
+    sm = dated.replace("Sa Majesté le Roi", "SM le Roi").replace("le Souverain", "SM le Roi")
+    assert not names_substituted(dated, sm)
+    assert not names_substituted(sm, dated)
+    english = (
+        "Rabat - His Majesty King Mohammed VI has sent a message of congratulations to the "
+        "President of Peru, José Jerí, on the occasion of the country's national day. In the "
+        "message, the Sovereign extends his sincere congratulations and best wishes."
+    )
+    hm = english.replace("His Majesty King", "HM King").replace("the Sovereign", "HM the King")
+    assert not names_substituted(english, hm)
+    # Another country and leader is still another event, however the King is written.
+    assert names_substituted(sm, "Rabat – " + GABON)

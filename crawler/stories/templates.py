@@ -46,6 +46,16 @@ _HONORIFICS = frozenset(
     for word in normalize("السيد السيدة المرحوم المرحومة الراحل الراحلة الفقيد الفقيدة").split()
 )
 NAME_WORDS = 3
+# The King's titles, each outlet writing them its own way in one dispatch (« Sa Majesté le Roi »,
+# « SM le Roi », « le Souverain »; « His Majesty King », « HM the King », « the Sovereign »):
+# one person, never another name in a template's place. As folded and stemmed.
+_ROYAL_TITLES = frozenset(
+    events.stem(word)
+    for word in normalize(
+        "SM Sa Majesté Souverain Roi SAR Son Altesse Royale His Her Majesty HM HRH Royal "
+        "Highness King Sovereign"
+    ).split()
+)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -87,7 +97,12 @@ def _read(lead: str) -> tuple[tuple[str, ...], frozenset[int]]:
                 after_honorific = NAME_WORDS
         else:
             after_honorific = 0
-            if token[0].isupper() and start not in openings and len(token) > 1:
+            if (
+                token[0].isupper()
+                and start not in openings
+                and len(token) > 1
+                and stem not in _ROYAL_TITLES
+            ):
                 names.add(len(words))
         end = match.end()
         words.append(stem)
