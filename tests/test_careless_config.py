@@ -490,6 +490,33 @@ def test_a_watchlists_file_with_a_secret_in_a_channel_others_may_read_is_warned_
     assert result.exit_code == 0 and "is open to" not in result.output, result.output
 
 
+def test_a_watchlists_file_writing_a_secrets_value_as_an_address_is_not_warned_of(tmp_path):
+    """A channel that takes its user, password and host from ${VAR} and writes an address that
+    holds the same words (the SMTP user « veille » and a from=veille@…; another channel writing
+    the host a ${VAR} gives the first) writes no password or token: it is not warned of as one
+    whatever its mode, where it was told to write as ${VAR} what it already does."""
+    path = tmp_path / "watchlists.yaml"
+    path.write_text(
+        "channels:\n"
+        "  team: {url: 'mailto://${SMTP_USER}:${SMTP_PASSWORD}@${SMTP_HOST}"
+        "?from=veille@example.ma&to=team@example.ma'}\n"
+        "  direction: {url: 'mailto://${SMTP_USER}:${SMTP_PASSWORD}@relay.example.ma"
+        "?from=veille@example.ma&to=direction@example.ma'}\n"
+        "watchlists:\n  - name: a\n    terms: [x]\n    notify: [team, direction]\n",
+        encoding="utf-8",
+    )
+    path.chmod(0o644)
+    env = {"SMTP_USER": "veille", "SMTP_PASSWORD": "Kt8-long-pass", "SMTP_HOST": "relay.example.ma"}
+    result = CliRunner().invoke(cli, ["--watchlists", str(path), "rules", "check"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "is open to" not in result.output, result.output
+    # The same file with a password written in it is warned of.
+    path.write_text(path.read_text(encoding="utf-8").replace("${SMTP_PASSWORD}", "Wr1tten-pass"))
+    result = CliRunner().invoke(cli, ["--watchlists", str(path), "rules", "check"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "channel 'team' writes a password or token in its URL" in result.output
+
+
 @pytest.mark.parametrize(
     ("url", "words"),
     [

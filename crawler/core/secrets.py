@@ -181,6 +181,22 @@ def substitute(text: str, values: dict[str, str]) -> tuple[str, list[str]]:
     return _VARIABLE.sub(replace, text), missing
 
 
+def writes_a_secret(template: str, values: dict[str, str]) -> bool:
+    """Whether a channel's URL as a file writes it (before its ${VAR}s are substituted) holds a
+    secret in its own words: a password or token remembered from it, not a value a ${VAR} gives
+    (in `values`, the secrets file's, or the environment), which the file may write out
+    elsewhere without giving it away (the SMTP user « veille » in from=veille@…, a host another
+    channel takes from a ${VAR})."""
+    given = {*values.values(), *os.environ.values()}
+    written = _VARIABLE.sub(" ", template)
+    if any(s in written for s in _KNOWN_SECRETS.difference(given)):
+        return True
+    return any(
+        re.search(rf"(?<!\w){re.escape(s)}(?!\w)", written)
+        for s in _SHORT_SECRETS.difference(given)
+    )
+
+
 def remember_secret(value: str) -> None:
     if len(value) >= 4:
         _KNOWN_SECRETS.add(value)

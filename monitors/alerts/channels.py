@@ -22,6 +22,7 @@ from crawler.core.secrets import (
     remember_url_secrets,
     substitute,
     warn_if_others_may_read,
+    writes_a_secret,
 )
 from crawler.core.yamlfile import LineDict, reject_unknown_keys, require_mapping, string_list
 from monitors.alerts.policy import DEFAULT_TIMEZONE, parse_delivery_policy
@@ -248,7 +249,7 @@ def _parse_channel(
         return Channel(name, None, tuple(missing), spec_line, **schedule)
     _check_host_kept(template.strip(), url, path, spec_line, name)
     check_apprise_url(url, path, spec_line, name)
-    if redact(template) != template:  # a password or token written in the file, not a ${VAR}
+    if writes_a_secret(template, secrets):  # a password or token written in the file, not a ${VAR}
         warn_if_others_may_read(
             Path(path),
             f"channel {name!r} writes a password or token in its URL, and the watchlists file",
