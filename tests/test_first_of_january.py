@@ -89,3 +89,15 @@ def test_a_day_shown_where_the_profile_says_dates_the_article(lang, shown, expec
         "day",
         PAGE_PROFILE,
     )
+
+
+@pytest.mark.parametrize("shown", ["Janvier 2026", "يناير 2026", "2026", "Juillet 2025"])
+def test_a_month_or_a_year_shown_alone_dates_no_article(shown):
+    """Where the profile says the date is, a page showing a month and year alone (a magazine's
+    issue, « Janvier 2026 ») or a year shows no day: it is no publication day, where its 1st was
+    taken for one (the 1st of January since 1 January is read as a day there, and a year alone
+    as the 1st of the current month)."""
+    page = _page(f'<p class="date">{shown}</p><p>{FRENCH}</p><p>{FRENCH}</p>')
+    profile = SiteProfile(date_xpath="//p[@class='date']")
+    extracted = extract_article(page, "https://www.example.ma/actualite/cloud-souverain", profile)
+    assert extracted.date is None or extracted.date.origin != PAGE_PROFILE, extracted.date

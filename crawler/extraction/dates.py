@@ -198,9 +198,12 @@ def parse_shown_date(text: str) -> str | None:
         return f"{day}T{int(clock[1]):02d}:{clock[2]}:00" if clock else day
     import dateparser  # loaded on first use: only sources with a date_xpath need it
 
+    # A day, a month and a year, or no date: a month and year alone (« Janvier 2026 », a
+    # magazine's issue) or a year alone is no day, where dateparser fills in the 1st and the
+    # current month, and that 1st is a day here (SHOWN_DAYS).
     when = dateparser.parse(
         text,
-        settings={"DATE_ORDER": "DMY", "PREFER_DAY_OF_MONTH": "first", "REQUIRE_PARTS": ["year"]},
+        settings={"DATE_ORDER": "DMY", "REQUIRE_PARTS": ["day", "month", "year"]},
     )
     if when is None:
         return None
