@@ -49,6 +49,7 @@ from monitors.service.watchlists import Watchlists, load_watchlists
 from monitors.web import editing
 from monitors.web.auth import RequireLogin
 from monitors.web.costly import CostlyWork
+from monitors.web.crawl_errors import error_sentence
 from monitors.web.forms import FormGuard
 from monitors.web.hosts import AllowedHosts, HostCheck
 from monitors.web.i18n import LABELS, text_direction
@@ -162,6 +163,9 @@ def _environment(timezone: str = DEFAULT_TIMEZONE) -> jinja2.Environment:
         lambda context, v: format_number(v, context.get("lang"))
     )
     # the crawl's reasons for links it did not take, stored in English
+    environment.filters["error_sentence"] = jinja2.pass_context(
+        lambda context, v: error_sentence(v, context.get("lang"))
+    )
     environment.filters["reason"] = jinja2.pass_context(
         lambda context, v: reason_text(v, context.get("lang"))
     )

@@ -81,6 +81,7 @@ class SourceHealth:
     error_count: int
     last_error: str | None
     last_error_at: str | None
+    last_error_kind: str | None  # its code (« dns », « http-404 »): said in the page's language
     articles: int
     per_day: float  # over the last 7 days
     warning: str | None
@@ -191,6 +192,7 @@ def sources_health(db: Database) -> list[SourceHealth]:
     week_ago = (datetime.now(UTC) - timedelta(days=7)).strftime("%Y-%m-%dT%H:%M:%SZ")
     recent = web_store.articles_fetched_since(db, week_ago)
     about = web_store.sources_about(db)
+    kinds = web_store.last_error_kinds(db)
     return [
         SourceHealth(
             name=s.name,
@@ -201,6 +203,7 @@ def sources_health(db: Database) -> list[SourceHealth]:
             error_count=s.error_count,
             last_error=s.last_error,
             last_error_at=s.last_error_at,
+            last_error_kind=kinds.get(s.name),
             articles=s.articles,
             per_day=round(recent.get(s.name, 0) / 7, 1),
             warning=s.warning,

@@ -278,6 +278,19 @@ def source_titles(db: Database) -> dict[str, str]:
     }
 
 
+def last_error_kinds(db: Database) -> dict[str, str]:
+    """Each source's last recorded fault's kind (crawl_errors, written with sources.last_error
+    in one transaction), read from the (source, at) index: one step per source."""
+    return {
+        name: kind
+        for name, kind in db.execute(
+            "SELECT s.name, (SELECT e.kind FROM crawl_errors e WHERE e.source = s.name "
+            "ORDER BY e.at DESC, e.id DESC LIMIT 1) FROM sources s WHERE s.last_error IS NOT NULL"
+        ).fetchall()
+        if kind is not None
+    }
+
+
 def sources_about(db: Database) -> dict[str, SourceAbout]:
     """Every source's title and homepage."""
     return {

@@ -1,0 +1,74 @@
+"""What a French or Arabic reader reads of an outlet: its last crawl error said by its kind in
+the page's language, the stored English text kept below it (left to right).
+Through `veille serve` on SQLite and PostgreSQL (sources, faults and links are stored)."""
+
+from __future__ import annotations
+
+import re
+from types import SimpleNamespace
+
+import pytest
+
+from crawler.storage import store
+
+from .conftest import database_from
+from .reader_client import FormClient, serving
+
+pytestmark = pytest.mark.slow  # end-to-end: real processes (README, "Development")
+
+OUTLETS = {"lematin": "Le Matin", "hespress": "Hespress FR", "medias24": "Médias24"}
+
+
+@pytest.fixture
+def location(engine, tmp_path, request):
+    path = tmp_path / "v.db"
+    db = store.open_database(path)
+    store.register_sources(
+        db,
+        [
+            SimpleNamespace(name=name, title=title, homepage=None, languages=("fr",))
+            for name, title in OUTLETS.items()
+        ],
+    )
+    # What a crawl records (crawler.spiders.news.describe_failure): a kind and English words.
+    store.record_error(db, None, "lematin", "https://lematin.ma/rss", "dns",
+                       "host name does not resolve")  # fmt: skip
+    store.record_error(db, None, "hespress", "https://fr.hespress.com/feed", "timeout",
+                       "no answer before the download timeout")  # fmt: skip
+    store.record_error(
+        db, None, "hespress", "https://fr.hespress.com/feed", "http-503", "HTTP 503"
+    )  # fmt: skip  (the last one is said)
+    db.close()
+    return database_from(request, engine, path)
+
+
+def _error_of(page: str, source: str) -> tuple[str | None, str]:
+    """The sentence said of `source`'s last error on the sources page, and its stored text."""
+    row = page[page.index(f'id="source-{source}"') :]
+    row = row[: row.index("</td></tr>")]
+    said = re.search(r'<p class="error-said">(.*?)</p>', row)
+    stored = re.search(r'<div class="error-text" dir="ltr" lang="en">(.*?)</div>', row, re.S)
+    assert stored, row
+    return (said[1] if said else None), stored[1]
+
+
+def test_a_sources_last_error_is_said_in_the_pages_language(location):
+    with serving(location) as base:
+        pages = {
+            lang: FormClient().get(f"{base}/sources?lang={lang}")[1] for lang in ("fr", "ar", "en")
+        }
+    said, stored = _error_of(pages["fr"], "lematin")
+    assert said and said.startswith("Le nom du site ne se résout pas"), said
+    assert stored == "dns: host name does not resolve (https://lematin.ma/rss)"  # kept whole
+    said, stored = _error_of(pages["ar"], "lematin")
+    assert said and "ملف المصادر" in said, said
+    assert stored.startswith("dns: host name does not resolve")
+    assert _error_of(pages["fr"], "hespress")[0] == "Le site a répondu HTTP 503."
+    assert _error_of(pages["ar"], "hespress")[0] == "أجاب الموقع برمز HTTP 503."
+    # English: the stored words, alone, as before.
+    assert _error_of(pages["en"], "lematin") == (
+        None,
+        "dns: host name does not resolve (https://lematin.ma/rss)",
+    )
+    assert 'id="source-medias24"' in pages["fr"] and "Médias24" in pages["fr"]
+
