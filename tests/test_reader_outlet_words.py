@@ -1,5 +1,6 @@
 """What a French or Arabic reader reads of an outlet: its last crawl error said by its kind in
-the page's language, the stored English text kept below it (left to right).
+the page's language, the stored English text kept below it (left to right), and the page of an
+alert's « mute » link naming the outlet by its title, not by its key in the sources file.
 Through `veille serve` on SQLite and PostgreSQL (sources, faults and links are stored)."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from types import SimpleNamespace
 import pytest
 
 from crawler.storage import store
+from monitors.people import accounts, links
 
 from .conftest import database_from
 from .reader_client import FormClient, serving
@@ -72,3 +74,19 @@ def test_a_sources_last_error_is_said_in_the_pages_language(location):
     )
     assert 'id="source-medias24"' in pages["fr"] and "Médias24" in pages["fr"]
 
+
+def test_the_mute_links_page_names_the_outlet_by_its_title(location):
+    db = store.open_database(location)
+    accounts.add_user(db, "amina", None, "amina@example.ma")
+    token = links.issue(db, "mute", "amina", "souverainete-numerique", None, "medias24")
+    db.close()
+    with serving(location) as base:
+        for lang, said in (
+            ("fr", "Masquer le média Médias24 pour la veille"),
+            ("en", "Mute the outlet Médias24 for the watchlist"),
+            ("ar", "إخفاء المصدر Médias24 في رصد"),
+        ):
+            status, page = FormClient().get(f"{base}/links/mute/{token}?lang={lang}")
+            heading = re.search(r"<h1>(.*?)</h1>", page, re.S)
+            assert status == 200 and heading and said in heading[1], (lang, page[-1500:])
+            assert "medias24" not in heading[1]

@@ -34,7 +34,7 @@ from crawler.storage.engine import (
 from monitors.people import accounts, feed, links
 from monitors.people import store as people_store
 from monitors.rules.watchlists import RuleSet
-from monitors.web import paging
+from monitors.web import paging, reading
 from monitors.web.forms import FormGuard
 from monitors.web.i18n import LABELS
 from monitors.web.i18n_errors import error_text
@@ -359,6 +359,8 @@ class PeopleViews:
             else:
                 with self.writing_db() as db:
                     claims = links.check(db, token, purpose)
+            with self.writing_db() as db:  # the outlet as the reader names it, not its key
+                source_title = reading.source_titles(db).get(claims.source or "", claims.source)
         except links.LinkRefused as exc:
             return self.refused(request, error_text(str(exc), self.language(request)), status=403)
         titles = self.watchlist_titles()
@@ -368,6 +370,7 @@ class PeopleViews:
             purpose=purpose,
             claims=claims,
             watchlist_title=titles.get(claims.watchlist, claims.watchlist),
+            source_title=source_title,
             done=done,
         )
 
