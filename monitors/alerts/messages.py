@@ -9,6 +9,7 @@ article carries its own `lang` and `dir`; a watchlist can override any of them.
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ import jinja2.sandbox
 import markupsafe
 
 from monitors.alerts.direction import content_language, text_direction
-from monitors.alerts.display import isolate, short_url
+from monitors.alerts.display import hits_in_words, isolate, short_url
 from monitors.alerts.localized import format_number, format_when
 from monitors.alerts.plurals import counted
 from monitors.alerts.policy import DEFAULT_TIMEZONE
@@ -35,6 +36,7 @@ LABELS = {
         "source": "Source",
         "unknown_date": "date inconnue",
         "terms": "Termes trouvés",
+        "in_title": "titre",
         "watchlist": "Veille",
         "watchlists_label": "Veilles",
         "read": "Lire l'article",
@@ -56,6 +58,7 @@ LABELS = {
         "source": "Source",
         "unknown_date": "unknown date",
         "terms": "Matched terms",
+        "in_title": "title",
         "watchlist": "Watchlist",
         "watchlists_label": "Watchlists",
         "read": "Read the article",
@@ -77,6 +80,7 @@ LABELS = {
         "source": "المصدر",
         "unknown_date": "تاريخ غير معروف",
         "terms": "الكلمات المرصودة",
+        "in_title": "العنوان",
         "watchlist": "الرصد",
         "watchlists_label": "عمليات الرصد",
         "read": "اقرأ المقال",
@@ -312,7 +316,13 @@ def alert_context(
             {"name": w["name"], "title": text(w["title"])} for w in alert.get("watchlists") or ()
         ],
         "snippet_html": snippet_html(alert["snippet"]),
-        "terms": alert["terms"],
+        # Said in the message's language where the hits are at hand (a delivery's rows), where
+        # the stored words named the title in French and English (« titre/title ») in any message.
+        "terms": (
+            hits_in_words(json.loads(alert["hits"]), LABELS.get(lang, LABELS["fr"])["in_title"])
+            if alert.get("hits")
+            else alert["terms"]
+        ),
         "links": alert.get("links"),
     }
 

@@ -19,6 +19,7 @@ from crawler.storage import store as crawler_store
 from crawler.storage.engine import Database
 from monitors.alerts import store as alerts_store
 from monitors.alerts.channels import Channel
+from monitors.alerts.display import hits_in_words
 from monitors.alerts.routing import DeliveryConfig, Route
 from monitors.alerts.timing import next_digest_time
 from monitors.people import mail as people_mail
@@ -69,15 +70,9 @@ def hits_json(result: MatchResult) -> str:
 
 
 def describe_hits(hits: list[dict]) -> str:
-    """'cloud national (titre/title), souveraineté numérique ×2' — what matched, where, how often."""
-    counts: dict[tuple[str, str], int] = {}
-    for h in hits:
-        counts[(h["term"], h["field"])] = counts.get((h["term"], h["field"]), 0) + 1
-    parts = []
-    for (term, field_name), count in counts.items():
-        where = " (titre/title)" if field_name == "title" else ""
-        parts.append(f"{term}{where}" + (f" ×{count}" if count > 1 else ""))
-    return ", ".join(parts)
+    """'cloud national (titre/title), souveraineté numérique ×2' — what matched, where, how
+    often, in no language in particular (`veille rules backtest`, a message's default)."""
+    return hits_in_words(hits)
 
 
 def record_matches(
