@@ -223,6 +223,18 @@ def test_rules_check_says_which_watchlists_are_paused(watchlists):
     assert paused["dell-maroc"] and not paused["ia-souverainete"]
 
 
+def test_a_file_saved_with_a_byte_order_mark_keeps_its_first_lines(tmp_path):
+    """A watchlists file saved by Windows' Notepad begins with a byte order mark, and is read
+    (8fc8069): a change saved in the reader lost the comments above its first key, the mark
+    hiding where they end. They are kept, the mark with them, and the file still reads."""
+    path = tmp_path / "watchlists.yaml"
+    text = "\ufeff# les veilles de l'équipe\n\nwatchlists:\n  - name: a\n    terms: [x]\n"
+    path.write_text(text, encoding="utf-8")
+    save_change(path, file_token(path), Change("pause", "a"), "ali")
+    assert path.read_text(encoding="utf-8") == text + "    paused: true\n"
+    assert load_watchlists(path).rules.by_name("a").paused
+
+
 @pytest.mark.parametrize(
     "preamble",
     ["\n", "\n\n# les veilles de l'équipe\n", "---\n", "%YAML 1.2\n---\n# veille\n\n", "  \n# x\n"],

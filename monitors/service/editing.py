@@ -278,7 +278,8 @@ def edited_text(text: str, change: Change) -> str:
 # The lines before a file's first key: blank lines, comments, a `---` document start or a `%`
 # directive. The YAML round trip drops the first blank line and a `---` (a file beginning
 # « \n# veille\n » came back as « # veille\n »); no change touches them, so they are put back.
-_PREAMBLE = re.compile(r"\A(?:[ \t]*(?:#[^\n]*|---[ \t]*|%[^\n]*)?\n)*")
+# A byte order mark (a file saved by Windows' Notepad) begins them, when there is one.
+_PREAMBLE = re.compile(r"\A\ufeff?(?:[ \t]*(?:#[^\n]*|---[ \t]*|%[^\n]*)?\n)*")
 
 
 def _preamble_end(text: str) -> int:
