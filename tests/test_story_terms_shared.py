@@ -152,8 +152,10 @@ def _terms_part_by_part(title: str | None, lead: str) -> terms.StoryTerms:
         places=_places_one_by_one(head),
         counts=frozenset(events._number_words()[w] for w in head if w in events._number_words()),
         sounds=_name_sounds_as_they_were(title or "", lead),
-        phase=_phase_every_cue(head),
+        # A results round-up is read from the title and lead as written (scores), not tokens.
+        phase=events.ROUNDUP if events.roundup(title or "", lead) else _phase_every_cue(head),
         language=events.language(f"{title or ''} {lead}"),
+        scores=events.scores(title or "", lead),
     )
 
 

@@ -443,6 +443,82 @@ def phase(words: list[str]) -> str | None:
     return None
 
 
+# -- results round-ups -----------------------------------------------------------------------
+
+# A round-up of results (a matchday's, a night of qualifiers', the national clubs' week in the
+# African cups) lists one match among many, with its teams, its city and its score: the match's
+# own reports share all of it, so rewrites and bridges found the round-up one of their story.
+# It is a story of its own, whichever of its matches it names. Its phase is ROUNDUP, which is
+# in conflict with every other phase and with none (`terms.phase_conflict`): a match report
+# that reports no phase by its words (« Raja - FUS : 2-1 ») is no round-up either.
+ROUNDUP = "roundup"
+# A score as pages write it: « 2-1 », « 1 - 1 », « 0–0 », « (2-0), »; not a date (« 12-09-2026 »),
+# a season (« 2025-26 ») nor a range of figures (« 15-20 % », « 1,5-2,5 »).
+_SCORE = re.compile(r"(?<![\d.,:/-])\d{1,2} ?[-–] ?\d{1,2}(?![\d/]| ?%|[.,:-]\d)")
+# « Les résultats de la 3e journée », « نتائج مباريات », « Matchday 3 results », « resultados
+# de la jornada »: what a round-up says it is.
+_ROUNDUP_CUE = re.compile(
+    r"r[ée]sultats|\bresults\b|resultados|round-?up|multiplex|نتائج|حصيلة",
+    re.IGNORECASE,
+)
+_MATCHES = re.compile(
+    r"journ[ée]e|rencontres|\bmatch(?:s|es|day)\b|jornada|partidos|مباريات|الجولة|المباريات",
+    re.IGNORECASE,
+)
+# Games by name, not a round of anything (« الجولة », « journée » are also a round of talks, a
+# day of study).
+_GAMES = re.compile(
+    r"rencontres|\bmatch(?:s|es|day)\b|jornada|partidos|مباريات|المباريات", re.IGNORECASE
+)
+# The cue and the matches within a few words: « résultats des rencontres », « نتائج مباريات
+# الجولة », « results of the third matchday ».
+_ROUNDUP_PHRASE = re.compile(
+    rf"(?:{_ROUNDUP_CUE.pattern})\W+(?:\w+\W+){{0,3}}?(?:{_MATCHES.pattern})"
+    rf"|(?:{_MATCHES.pattern})\W+(?:\w+\W+){{0,1}}?(?:{_ROUNDUP_CUE.pattern})",
+    re.IGNORECASE,
+)
+# Scores a round-up lists at least: two are a match and the other game of its group; three
+# with a round-up's words, four without.
+ROUNDUP_SCORES = 3
+_ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789")
+_EASTERN_DIGIT = re.compile("[\u0660-\u0669]")
+
+
+def scores(title: str, lead: str) -> frozenset[str]:
+    """The scores a title and lead state, each as its larger goal count first (« 1-2 » and
+    « 2-1 » are one result, written from either side): two matches of one evening share the
+    figures of their scores (« 2-1 » and « 1-1 » both state a 1), not the score."""
+    head = f"{title} \n {lead}"
+    if _EASTERN_DIGIT.search(head):
+        head = head.translate(_ARABIC_DIGITS)
+    found = set()
+    for score in _SCORE.findall(head):
+        a, b = (int(x) for x in re.split(r" ?[-–] ?", score))
+        found.add(f"{max(a, b)}-{min(a, b)}")
+    return frozenset(found)
+
+
+def roundup(title: str, lead: str) -> bool:
+    """The title and lead list the results of several matches (see ROUNDUP)."""
+    head = f"{title} \n {lead}"
+    if _EASTERN_DIGIT.search(head):  # translate() looks every character up: only when needed
+        title, lead = title.translate(_ARABIC_DIGITS), lead.translate(_ARABIC_DIGITS)
+    # The lead restates the title's score: the most either lists.
+    scores = max(len(_SCORE.findall(title)), len(_SCORE.findall(lead)))
+    cue = _ROUNDUP_CUE.search(head) is not None
+    if scores > ROUNDUP_SCORES:
+        return True
+    if scores == ROUNDUP_SCORES and (cue or _MATCHES.search(head) is not None):
+        return True
+    # Said in words (« نتائج الجولة », « résultats de la journée »), with a score or games
+    # named: the results of a round of talks or of an open day are no round-up.
+    return (
+        cue
+        and _ROUNDUP_PHRASE.search(head) is not None
+        and (scores > 0 or _GAMES.search(head) is not None)
+    )
+
+
 # -- figures written in words -----------------------------------------------------------------
 
 # Small numbers are written in words as often as in digits, and differently in each language

@@ -127,6 +127,8 @@ class StoryTerms:
     sounds: frozenset[str] = frozenset()
     phase: str | None = None
     language: str = ""
+    # The scores it states (« 2-1 »): two matches' reports share figures, not their scores.
+    scores: frozenset[str] = frozenset()
 
     def index_terms(self) -> frozenset[str]:
         """What candidate retrieval looks up: the words, the figures (prefixed '#') and the
@@ -193,8 +195,9 @@ def _story_terms(title: str | None, lead: str) -> StoryTerms:
         places=places,
         counts=events.number_words(head),
         sounds=events.name_sounds(title, lead, STOPWORDS, head),
-        phase=events.phase(head),
+        phase=events.ROUNDUP if events.roundup(title, lead) else events.phase(head),
         language=events.language(text, tokens),
+        scores=events.scores(title, lead),
     )
 
 
@@ -280,8 +283,14 @@ def one_edit(a: str, b: str) -> bool:
 
 def phase_conflict(a: StoryTerms, b: StoryTerms) -> bool:
     """Both report a phase of an event (crawler.stories.events: a line-up, a result, a press
-    conference, a demand, a denial), and not the same one: two events of one topic."""
-    return a.phase is not None and b.phase is not None and a.phase != b.phase
+    conference, a demand, a denial), and not the same one: two events of one topic. A results
+    round-up (events.ROUNDUP) is in conflict with any other article, of a phase or of none:
+    it is not the story of one of the matches it lists."""
+    if a.phase == b.phase:
+        return False
+    if events.ROUNDUP in (a.phase, b.phase):
+        return True
+    return a.phase is not None and b.phase is not None
 
 
 # Figures restated each outlet's way: rounded ("2,7 milliards" / "plus de 2,6 milliards", "1.187
@@ -341,7 +350,10 @@ def shared_figures(a: frozenset[str], b: frozenset[str]) -> set[str]:
 
 def figures_agree(a: StoryTerms, b: StoryTerms) -> bool:
     """Rewrites of one event restate its key figure, each adding figures of its own: when both
-    leads state figures, they share at least one (rounded or scaled: same_figure)."""
+    leads state figures, they share at least one (rounded or scaled: same_figure); when both
+    state a score, they share one (« 1-1 » shares the 1 of « 2-1 », not the result)."""
+    if a.scores and b.scores and a.scores.isdisjoint(b.scores):
+        return False
     return not (a.figures and b.figures) or bool(
         shared_figures(a.figures | a.counts, b.figures | b.counts)
     )
