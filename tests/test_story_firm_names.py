@@ -47,3 +47,21 @@ def test_a_firm_named_after_a_region_is_no_place(title, lead, places):
 )
 def test_the_region_itself_is_a_place(title, lead, place):
     assert place in story_terms(title, lead).places
+
+
+@pytest.mark.parametrize(
+    ("lead", "place"),
+    [
+        ("Rains flooded the Rif Region, authorities said.", "rif"),
+        ("Rains flooded the Souss-Massa Region on Monday.", "souss-massa"),
+        ("The Sahara Desert advances on the oases, farmers say.", "sahara"),
+        ("Heavy rains hit the Rif Tuesday, cutting roads.", "rif"),
+        ("Snow fell across the Atlas Monday as temperatures dropped.", "atlas"),
+        ("Harvests in the Souss January were the lowest in years.", "souss-massa"),
+    ],
+)
+def test_a_region_followed_by_a_capitalised_common_word_is_the_region(lead, place):
+    """English writes the region's own nouns with a capital (« the Rif Region », « the Sahara
+    Desert ») and a day or month after it without « on » (« hit the Rif Tuesday »): neither is
+    the word of a firm's name, and the region is the report's place."""
+    assert place in story_terms("Weather and harvests", lead).places

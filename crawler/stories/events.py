@@ -136,6 +136,17 @@ def _region_spellings() -> dict[str, tuple[re.Pattern[str], re.Pattern[str] | No
     return found
 
 
+# Capitalised words after a region's name that are no firm's: English writes the region's own
+# nouns with a capital (« the Rif Region », « the Sahara Desert », « the Atlas Mountains ») and
+# a day or a month after a place without « on » or « in » (« hit the Rif Tuesday »).
+_NO_FIRM = frozenset({
+    "region", "regions", "province", "provinces", "mountains", "mountain", "range", "desert",
+    "valley", "valleys", "plain", "plains", "coast", "area", "areas", "monday", "tuesday",
+    "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february", "march",
+    "april", "may", "june", "july", "august", "september", "october", "november", "december",
+})  # fmt: skip
+
+
 @functools.cache
 def _continues_a_name(first: str, word: str) -> bool:
     """A gazetteer name begins with these two words (« Sahara occidental », « Haut Atlas »)."""
@@ -164,7 +175,11 @@ def firms_named(title: str, lead: str, found: frozenset[str]) -> frozenset[str]:
         for match in latin.finditer(text):
             after = match.group(1)
             name = match.group(0)[: match.start(1) - match.start()] if after else ""
-            if after and not _continues_a_name(name.split()[-1], after):
+            if (
+                after
+                and after.lower() not in _NO_FIRM
+                and not _continues_a_name(name.split()[-1], after)
+            ):
                 as_firm += 1
             else:
                 as_region += 1
