@@ -1,5 +1,5 @@
-"""Look-alikes that are other events: templated dispatches, firms named after regions, results
-round-ups beside their matches.
+"""Look-alikes that are other events (templated dispatches, firms named after regions, results
+round-ups beside their matches) and live pages that are one.
 
 tests/fixtures/story_lookalikes holds, in the labelled sets' format (tests/story_corpus2.py),
 what the held-out third set (tests/fixtures/stories3) found merged, written anew for the whole
@@ -18,6 +18,10 @@ class and not taken from that set, which stays held out:
   week in the African cups) in Arabic, French, English and Spanish beside the reports of the
   matches they list, in four languages, and two matches of one evening: a round-up is not the
   story of one of its matches, and « 1-1 » is not « 2-1 ».
+- live.yaml: live pages whose title follows the toll, the count or the score (a flood, a forest
+  fire, a by-election count, a match, a bus accident), with other outlets' reports in French,
+  Arabic, English and Spanish of the figure of their hour, each beside the same kind of news
+  in another city: a toll that rises is one event, the same toll word elsewhere another.
 
 Each file is imported through the importer a crawl's articles take (publication order), into a
 new database on each engine, and scored pairwise: no wrong pair is allowed; the recall asserted
@@ -47,6 +51,7 @@ RECALL_FLOORS = {
     "templates.yaml": 0.91,  # 89 of 97
     "places.yaml": 1.0,  # 16 of 16
     "roundups.yaml": 1.0,  # 26 of 26
+    "live.yaml": 0.87,  # 42 of 48
 }
 
 

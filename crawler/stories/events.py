@@ -91,6 +91,17 @@ def places(words: list[str]) -> tuple[frozenset[str], set[int]]:
     return frozenset(found), used
 
 
+@functools.cache
+def _city_keys() -> frozenset[str]:
+    """The gazetteer's Moroccan cities (read once)."""
+    return frozenset(str(key) for key in _gazetteer_groups().get("cities", {}))
+
+
+def cities(found: frozenset[str]) -> frozenset[str]:
+    """The Moroccan cities among gazetteer keys (`places`): where an event happened."""
+    return found & _city_keys()
+
+
 # -- regions that name firms ----------------------------------------------------------------
 
 # A region's name is also a firm's: « Atlas Harness Systems », « Sahara Group », « Rif
@@ -532,6 +543,30 @@ def roundup(title: str, lead: str) -> bool:
         and _ROUNDUP_PHRASE.search(head) is not None
         and (scores > 0 or _GAMES.search(head) is not None)
     )
+
+
+# -- tolls that rise ---------------------------------------------------------------------------
+
+# A live page's title follows its toll (« le bilan s'alourdit à 9 morts », then « passe à 14
+# morts »; « death toll rises to 14 »; « ارتفاع حصيلة ضحايا الفيضانات إلى 9 قتلى »), and each
+# outlet reports the figure of its own hour: the figures of one event's reports then differ,
+# which otherwise says two events. A report that says its toll rose is the later figure of the
+# same event (`terms.toll_rose`).
+_TOLL = re.compile(
+    r"\bbilan\b|\btoll\b|حصيلة|حصيله|\bbalance\b|cifra de (?:muertos|víctimas)", re.IGNORECASE
+)
+_RISES = re.compile(
+    r"s.alourdi|alourdit|\bpass(?:e|é)\b|grimpe|\bmonte\b|atteint|s.él[eè]ve|désormais|"
+    r"nouveau bilan|\bris(?:es|en|e)\b|\brose\b|climb|\breach|\bjump|\bnew\b|"
+    r"ارتفع|ارتفاع|ترتفع|يرتفع|جديدة|aumenta|asciende|eleva|\bsube\b",
+    re.IGNORECASE,
+)
+
+
+def toll_rises(title: str, lead: str) -> bool:
+    """The title and lead say a toll rose (see above)."""
+    head = f"{title} \n {lead}"
+    return _TOLL.search(head) is not None and _RISES.search(head) is not None
 
 
 # -- figures written in words -----------------------------------------------------------------

@@ -21,7 +21,7 @@ from crawler.core.errors import DatabaseError
 from crawler.extraction.dates import parse_date
 from crawler.storage import articles as article_columns
 from crawler.storage.engine import Database
-from crawler.stories import store
+from crawler.stories import events, store
 from crawler.stories.fingerprint import SCHEME, Fingerprint, containment, jaccard, same_story
 from crawler.stories.markers import LEAD_CHARACTERS, conflicting, markers
 from crawler.stories.templates import names_substituted
@@ -43,6 +43,7 @@ from crawler.stories.terms import (
     similarity,
     story_similarity,
     story_terms,
+    toll_rose,
 )
 from crawler.stories.window_setting import DEFAULT_WINDOW_HOURS
 
@@ -335,7 +336,11 @@ def _rewritten_story(
             if m in own_outlet
             or (
                 not calendar_conflict(own, m.terms)
-                and (figures_agree(own, m.terms) or (restates and m is not first))
+                and (
+                    figures_agree(own, m.terms)
+                    or (restates and m is not first)
+                    or (m.hour <= hour and toll_rose(own, m.terms))
+                )
                 and not phase_conflict(own, m.terms)
             )
         ]
@@ -346,8 +351,10 @@ def _rewritten_story(
         same_language = [m.terms for m in group if m.terms.language == own.language] or [
             m.terms for m in group
         ]
-        if not shares_words(own, same_language) or names_conflict(
-            own, same_language, first.terms if first else None
+        if (
+            not shares_words(own, same_language)
+            or names_conflict(own, same_language, first.terms if first else None)
+            or _cities_apart(own, group, first)
         ):
             continue
         score = story_similarity(own, [m.terms for m in group], idf, memo)
@@ -361,6 +368,18 @@ def _rewritten_story(
         closest = max(agreeing, key=close)
         best = (score, story_id, closest.article_id)
     return (best[1], best[2]) if best else None
+
+
+def _cities_apart(own: StoryTerms, group: list[_Member], first: _Member | None) -> bool:
+    """The article names a Moroccan city no article of the story names, and the story's first
+    article names one too: the same kind of news in another city (floods in Safi beside floods
+    in Tétouan, a fire at Larache beside one at Chefchaouen), however alike their words. A
+    city opening a title is no name to `names_conflict`, and outlets locate an event by its
+    city in every language."""
+    own_cities = events.cities(own.places)
+    if not own_cities or first is None or not events.cities(first.terms.places):
+        return False
+    return all(own_cities.isdisjoint(m.terms.places) for m in group)
 
 
 # An outlet's own update of its report (a toll raised, the other side's denial added) joins the
@@ -545,7 +564,7 @@ def _bridged(
         return None
     if any(
         calendar_conflict(own, m.terms)
-        or not figures_agree(own, m.terms)
+        or not (figures_agree(own, m.terms) or (m.hour <= hour and toll_rose(own, m.terms)))
         or phase_conflict(own, m.terms)
         for m in group
         if first is None or m is first

@@ -127,6 +127,9 @@ class StoryTerms:
     sounds: frozenset[str] = frozenset()
     phase: str | None = None
     language: str = ""
+    # It says a toll rose (« le bilan s'alourdit à 9 morts »): its figures are a later count
+    # of the event (`toll_rose`).
+    rising: bool = False
     # The scores it states (« 2-1 »): two matches' reports share figures, not their scores.
     scores: frozenset[str] = frozenset()
 
@@ -197,6 +200,7 @@ def _story_terms(title: str | None, lead: str) -> StoryTerms:
         sounds=events.name_sounds(title, lead, STOPWORDS, head),
         phase=events.ROUNDUP if events.roundup(title, lead) else events.phase(head),
         language=events.language(text, tokens),
+        rising=events.toll_rises(title, lead),
         scores=events.scores(title, lead),
     )
 
@@ -357,6 +361,21 @@ def figures_agree(a: StoryTerms, b: StoryTerms) -> bool:
     return not (a.figures and b.figures) or bool(
         shared_figures(a.figures | a.counts, b.figures | b.counts)
     )
+
+
+def toll_rose(later: StoryTerms, earlier: StoryTerms) -> bool:
+    """The later article says a toll rose, and each figure it states that the earlier does not
+    is larger than one the earlier states that it does not (« 11 morts et 23 blessés », then
+    « le bilan s'alourdit à 16 morts »): the same event counted later, not another one."""
+    if not later.rising or not (later.figures and earlier.figures):
+        return False
+    new = [_number(f) for f in later.figures - shared_figures(later.figures, earlier.figures)]
+    old = [_number(f) for f in earlier.figures - shared_figures(earlier.figures, later.figures)]
+    new_values = [x for x in new if x is not None]
+    old_values = [x for x in old if x is not None]
+    if not new_values or len(new_values) < len(new) or len(old_values) < len(old):
+        return False  # a time of day is no count
+    return not old_values or min(new_values) > min(old_values)
 
 
 def _vector(terms: StoryTerms, idf: dict[str, float]) -> dict[str, float]:

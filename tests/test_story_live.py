@@ -1,0 +1,74 @@
+"""Live pages and tolls that rise (crawler.stories.events.toll_rises, terms.toll_rose), and the
+same news in two cities (crawler.stories.grouping._cities_apart): the decisions one by one. The
+live pages of tests/fixtures/story_lookalikes/live.yaml (a flood, a fire, an election count, a
+match, a bus accident, each beside the same kind of news elsewhere) are stored through the
+importer in tests/test_story_lookalikes.py."""
+
+from __future__ import annotations
+
+import pytest
+
+from crawler.stories import events
+from crawler.stories.grouping import _cities_apart, _Member
+from crawler.stories.terms import figures_agree, story_terms, toll_rose
+
+RISING = [
+    ("Inondations à Tétouan : le bilan s'alourdit à 9 morts", "Selon un nouveau bilan."),
+    ("Séisme : le bilan passe à 27 morts", "Les secours poursuivent les recherches."),
+    ("Tetouan floods: death toll rises to 14", "Local authorities said on Tuesday."),
+    ("Séisme à Al Hoceima : le bilan atteint 15 morts", "Selon le ministère de l'Intérieur."),
+    ("Al Hoceima earthquake death toll reaches 22", "The Interior Ministry said."),
+    ("ارتفاع حصيلة ضحايا فيضانات تطوان إلى 9 قتلى", "حسب السلطات المحلية."),
+    ("Asciende a 16 el número de muertos", "El balance del accidente asciende a 16 muertos."),
+]
+NOT_RISING = [
+    ("Inondations à Tétouan : au moins 4 morts", "Quatre personnes ont trouvé la mort."),
+    ("Le chômage passe à 12,8 %", "Selon le HCP, le taux de chômage passe à 12,8 %."),
+    ("Bilan de la saison touristique", "Les arrivées ont reculé de 3 % sur un an."),
+]
+
+
+@pytest.mark.parametrize(("title", "lead"), RISING)
+def test_a_toll_that_rose_is_said(title, lead):
+    assert events.toll_rises(title, lead)
+
+
+@pytest.mark.parametrize(("title", "lead"), NOT_RISING)
+def test_no_toll_rose(title, lead):
+    assert not events.toll_rises(title, lead)
+
+
+def test_a_later_higher_toll_agrees_with_the_earlier_report():
+    first = story_terms(
+        "Azilal : 11 morts dans le renversement d'un autocar", "11 morts et 23 blessés, lundi."
+    )
+    later = story_terms("Azilal : le bilan s'alourdit à 16 morts", "Selon un nouveau bilan.")
+    assert not figures_agree(later, first)  # 16 against 11 and 23: two events, as figures go
+    assert toll_rose(later, first)
+    # Not the other way round, not a lower figure, not without saying the toll rose.
+    assert not toll_rose(first, later)
+    lower = story_terms("Azilal : le bilan s'alourdit à 9 morts", "Selon un nouveau bilan.")
+    assert not toll_rose(lower, first)
+    plain = story_terms("Azilal : 16 morts dans un accident", "Un autocar s'est renversé.")
+    assert not toll_rose(plain, first)
+
+
+def _member(article_id: int, title: str, lead: str) -> _Member:
+    return _Member(article_id, 1, f"outlet{article_id}", 0, story_terms(title, lead), lead)
+
+
+def test_the_same_news_in_another_city_is_another_event():
+    tetouan = [
+        _member(1, "Inondations à Tétouan : 4 morts", "Des crues de l'oued Martil à Tétouan."),
+        _member(2, "Tetouan floods: toll rises to 14", "The floods that hit Tetouan."),
+    ]
+    safi = story_terms("Safi : deux morts dans des inondations", "Deux personnes ont péri à Safi.")
+    assert _cities_apart(safi, tetouan, tetouan[0])
+    # The same city named, or no city at all, says nothing.
+    again = story_terms("Inondations : 9 morts", "Le bilan des crues de Tétouan s'alourdit.")
+    assert not _cities_apart(again, tetouan, tetouan[0])
+    nowhere = story_terms("Inondations : le bilan s'alourdit", "Les secours sont mobilisés.")
+    assert not _cities_apart(nowhere, tetouan, tetouan[0])
+    # A story whose first article names no city is not told apart by one.
+    unplaced = [_member(3, "Inondations : 4 morts", "Des crues dans le nord du pays.")]
+    assert not _cities_apart(safi, unplaced, unplaced[0])
