@@ -154,6 +154,29 @@ def _claims(token: str) -> dict:
     return json.loads(links._decode(payload))
 
 
+def test_a_user_added_by_their_address_gets_the_alerts_of_what_they_follow(team, tmp_path, smtp):
+    """docs/people.md's `veille users add karim@example.ma --no-password`, ahead of karim's
+    first visit through the login proxy: his name is his address, as that visit makes it; he
+    had none, and the watchlists he was made to follow alerted nowhere."""
+    db, rules, location = team
+    base = ["--db", location, "--watchlists", str(tmp_path / "watchlists.yaml"), "users"]
+    for args in (
+        ["add", "karim.b@example.ma", "--no-password", "--follow", "cloud"],
+        ["add", "nadia@example.ma", "--no-password", "--email", "n@lab.example.ma"],
+    ):
+        added = CliRunner().invoke(cli, [*base, *args])
+        assert added.exit_code == 0, added.output
+    listed = json.loads(CliRunner().invoke(cli, [*base, "list", "--json"]).stdout)
+    addresses = {u["name"]: u["email"] for u in listed}
+    assert addresses["karim.b@example.ma"] == "karim.b@example.ma"
+    assert addresses["nadia@example.ma"] == "n@lab.example.ma"  # --email says another
+    store.store_articles(db, [_article("presse", 1, "Un cloud national")])
+    match_pending(db, *rules, max_age=None, now=T0)
+    mail = PeopleMail(f"mailto://127.0.0.1:{smtp.port}?from=veille@example.ma", READER)
+    Sender(db, rules.delivery, io.StringIO(), min_interval=0, people=mail).deliver_pending(now=T0)
+    assert "karim.b@example.ma" in [m["To"] for m in smtp.messages]
+
+
 def test_a_person_changing_address_gets_what_is_pending_at_the_new_one(team, smtp):
     db, rules, _ = team
     store.store_articles(db, [_article("autre", 2, "Le cloud national")])

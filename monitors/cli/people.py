@@ -59,7 +59,10 @@ def users() -> None:
 
 @users.command("add")
 @click.argument("name")
-@click.option("--email", help="Where their alerts go (the watchlists they follow).")
+@click.option(
+    "--email",
+    help="Where their alerts go (the watchlists they follow); default: NAME if an address.",
+)
 @click.option("--follow", "follows", multiple=True, help="A watchlist they follow (repeatable).")
 @click.option(
     "--no-password",

@@ -61,9 +61,12 @@ def add_user(
     email: str | None = None,
     follows: tuple[str, ...] = (),
 ) -> store.Person:
-    """A new person (a password: they log in with it; none: the login proxy names them)."""
+    """A new person (a password: they log in with it; none: the login proxy names them). A name
+    that is an address is their address unless `email` says another, as on a first visit
+    through the login proxy (proxy_person): an account added ahead of that visit got none, and
+    the alerts of the watchlists it followed went nowhere."""
     check_name(name)
-    address = check_email(email)
+    address = check_email(email if email is not None else name if EMAIL.match(name) else None)
     hashed = hash_password(check_password(password)) if password is not None else None
     now = _now()
     with db.transaction():
