@@ -1,0 +1,55 @@
+"""The search page names the watchlists that matched each result by their titles, as the home
+page and the filter above the results do (« Souveraineté numérique »), where it listed their
+keys in the watchlists file (« souverainete-numerique, ministre-transition-numerique »), on a
+French, English or Arabic page. Through `veille serve` on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import re
+from types import SimpleNamespace
+
+import pytest
+
+from crawler.storage import store
+from crawler.storage.importer import ImportRecord, import_records
+from monitors.alerts.outbox import match_pending
+from monitors.service.watchlists import load_watchlists
+
+from .conftest import database_from
+from .reader_client import WATCHLISTS, FormClient, serving
+
+pytestmark = pytest.mark.slow  # end-to-end: real processes (README, "Development")
+
+TEXT = (
+    "La ministre Amal El Fallah Seghrouchni a présenté la feuille de route de la souveraineté "
+    "numérique et du cloud national à Rabat. "
+)
+
+
+@pytest.fixture
+def location(engine, tmp_path, request):
+    path = tmp_path / "v.db"
+    db = store.open_database(path)
+    outlet = SimpleNamespace(name="exemple", title="Exemple", homepage=None, languages=("fr",))
+    store.register_sources(db, [outlet])
+    record = ImportRecord(line=1, url="https://exemple.ma/cloud", title="Le cloud national",
+                          text=TEXT * 8, published="2026-12-05T10:00:00Z", source="exemple",
+                          language="fr")  # fmt: skip
+    import_records(db, [record])  # to be matched, as `veille import` leaves it
+    match_pending(db, *load_watchlists(WATCHLISTS), max_age=None)
+    assert db.execute("SELECT count(*) FROM matches").fetchone()[0] == 2
+    db.close()
+    return database_from(request, engine, path)
+
+
+def test_a_results_watchlists_are_named_by_their_titles(location):
+    with serving(location) as base:
+        for lang in ("fr", "en", "ar"):
+            status, page = FormClient().get(f"{base}/search?q=cloud&lang={lang}")
+            said = re.search(r'<span class="watchlists">(.*?)</span>', page)
+            assert status == 200 and said, page[-2000:]
+            names = sorted(re.findall(r"<bdi>(.*?)</bdi>", said[1]))
+            assert names == [
+                "Amal El Fallah Seghrouchni (ministre de la Transition numérique)",
+                "Souveraineté numérique",
+            ], (lang, said[1])
