@@ -1,6 +1,7 @@
 """What a French or Arabic reader reads of an outlet: its last crawl error said by its kind in
-the page's language, the stored English text kept below it (left to right), and the page of an
-alert's « mute » link naming the outlet by its title, not by its key in the sources file.
+the page's language, the stored English text kept below it (left to right), the warning of a
+source that went quiet in the page's language, and the page of an alert's « mute » link naming
+the outlet by its title, not by its key in the sources file.
 Through `veille serve` on SQLite and PostgreSQL (sources, faults and links are stored)."""
 
 from __future__ import annotations
@@ -39,7 +40,11 @@ def location(engine, tmp_path, request):
                        "no answer before the download timeout")  # fmt: skip
     store.record_error(
         db, None, "hespress", "https://fr.hespress.com/feed", "http-503", "HTTP 503"
-    )  # fmt: skip  (the last one is said)
+    )  # the last one is said
+    # The two warnings of a source gone quiet, as a crawl's link counts set them.
+    store.record_link_counts(db, "lematin", 0, {"not matching article_pattern": 1250})
+    for taken in (40, 40, 40, 2):
+        store.record_link_counts(db, "medias24", taken, {})
     db.close()
     return database_from(request, engine, path)
 
@@ -73,6 +78,30 @@ def test_a_sources_last_error_is_said_in_the_pages_language(location):
         "dns: host name does not resolve (https://lematin.ma/rss)",
     )
     assert 'id="source-medias24"' in pages["fr"] and "Médias24" in pages["fr"]
+
+
+def _warning_of(page: str, source: str) -> str:
+    row = page[page.index(f'id="source-{source}"') :]
+    found = re.search(r'<p class="notice">[^:]*: (.*?)</p>', row[: row.index("</td></tr>")])
+    assert found, row
+    return found[1]
+
+
+def test_a_sources_warning_is_said_in_the_pages_language(location):
+    with serving(location) as base:
+        pages = {
+            lang: FormClient().get(f"{base}/sources?lang={lang}")[1] for lang in ("fr", "ar", "en")
+        }
+    said = _warning_of(pages["fr"], "lematin")
+    assert "1\u202f250 liens trouvés, aucun pris comme article" in said, said
+    assert 'title="1250 links found, none taken as articles' in said  # the stored words
+    assert "Seulement 2 liens d'articles dans cette exploration, d'habitude environ 40" in (
+        _warning_of(pages["fr"], "medias24")
+    )
+    assert "ولم يؤخذ أي منها كمقال" in _warning_of(pages["ar"], "lematin")
+    assert "والمعتاد نحو 40" in _warning_of(pages["ar"], "medias24")
+    english = _warning_of(pages["en"], "medias24")
+    assert "only 2 article links in this crawl, usually about 40" in english, english
 
 
 def test_the_mute_links_page_names_the_outlet_by_its_title(location):

@@ -49,7 +49,7 @@ from monitors.service.watchlists import Watchlists, load_watchlists
 from monitors.web import editing
 from monitors.web.auth import RequireLogin
 from monitors.web.costly import CostlyWork
-from monitors.web.crawl_errors import error_sentence
+from monitors.web.crawl_errors import error_sentence, warning_sentence
 from monitors.web.forms import FormGuard
 from monitors.web.hosts import AllowedHosts, HostCheck
 from monitors.web.i18n import LABELS, text_direction
@@ -165,6 +165,9 @@ def _environment(timezone: str = DEFAULT_TIMEZONE) -> jinja2.Environment:
     # the crawl's reasons for links it did not take, stored in English
     environment.filters["error_sentence"] = jinja2.pass_context(
         lambda context, v: error_sentence(v, context.get("lang"))
+    )
+    environment.filters["warning_sentence"] = jinja2.pass_context(
+        lambda context, v: warning_sentence(v, context.get("lang"))
     )
     environment.filters["reason"] = jinja2.pass_context(
         lambda context, v: reason_text(v, context.get("lang"))

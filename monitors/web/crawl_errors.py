@@ -1,4 +1,4 @@
-"""A source's last crawl error, said in the reader's language by its kind.
+"""A source's last crawl error and its warning, said in the reader's language.
 
 The crawl stores each fault as a kind (a code: « http-404 », « dns », « timeout »,
 crawler.spiders.news.describe_failure and the pipelines) and a message in English, which
@@ -10,6 +10,10 @@ page show the stored text alone, as before.
 """
 
 from __future__ import annotations
+
+import re
+
+from monitors.alerts.localized import format_number
 
 _KINDS: dict[str, dict[str, str]] = {
     "fr": {
@@ -96,4 +100,42 @@ def error_sentence(kind: str | None, lang: str | None) -> str | None:
     entry = kind.removeprefix("malformed-")
     if kind.startswith("malformed-") and entry in words:
         return words["malformed"].format(entry=words[entry])
+    return None
+
+
+# The two warnings of a source that went quiet, as crawler.storage.store.record_link_counts
+# writes them (in English, as `veille status` prints them); the reasons of the first are said
+# on the line below them (sources.links_not_taken, monitors.web.reasons).
+_NONE_TAKEN = re.compile(r"(\d+) links found, none taken as articles \(")
+_FEWER = re.compile(r"only (\d+) article links in this crawl, usually about (\d+):")
+_WARNINGS: dict[str, tuple[str, str]] = {
+    "fr": (
+        "{found} liens trouvés, aucun pris comme article : vérifiez article_pattern, ou ajoutez "
+        "les autres hôtes du site à aliases.",
+        "Seulement {taken} liens d'articles dans cette exploration, d'habitude environ "
+        "{usual} : le site a-t-il changé ses pages ou ses flux ?",
+    ),
+    "ar": (
+        "وُجد {found} رابطا ولم يؤخذ أي منها كمقال: تحقّق من article_pattern أو أضف نطاقات "
+        "الموقع الأخرى إلى aliases.",
+        "{taken} روابط مقالات فقط في هذا الاستكشاف، والمعتاد نحو {usual}: هل غيّر الموقع "
+        "صفحاته أو خلاصاته؟",
+    ),
+}
+
+
+def warning_sentence(warning: str | None, lang: str | None) -> str | None:
+    """The warning of a source that went quiet in `lang`, its numbers as `lang` writes them;
+    None for English and for words not known here, shown as stored."""
+    words = _WARNINGS.get(lang or "")
+    if words is None or not warning:
+        return None
+    none_taken = _NONE_TAKEN.match(warning)
+    if none_taken:
+        return words[0].format(found=format_number(int(none_taken[1]), lang))
+    fewer = _FEWER.match(warning)
+    if fewer:
+        return words[1].format(
+            taken=format_number(int(fewer[1]), lang), usual=format_number(int(fewer[2]), lang)
+        )
     return None
