@@ -574,8 +574,7 @@ def test_a_search_postgresql_cannot_answer_in_time_says_so_and_frees_its_connect
             )
         for status, page in answers:
             assert (
-                status == 200
-                and "la recherche a été arrêtée à la limite de temps du lecteur" in page
+                status == 200 and "la recherche a été arrêtée à sa limite de temps (0.5 s)" in page
             )
         locker.rollback()
         status, page = request_page(base, "/search?q=supercalculateur")

@@ -8,7 +8,8 @@ search itself, and a watchlist's matches as CSV, JSON Lines or an Atom feed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time as clocks
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, time
 from typing import Literal, TextIO
 from zoneinfo import ZoneInfo
@@ -102,11 +103,14 @@ def search_articles(
     offset: int = 0,
     order: str = "rank",
     check: bool = True,
+    seconds: float | None = None,
+    clock: Callable[[], float] = clocks.monotonic,
 ) -> list[SearchHit]:
     """The stored articles `query` finds (the watch-rule syntax; @entities from `rules`),
     best first or newest first, filtered; with `check`, unknown names are refused
     (UnknownName) rather than answered with nothing. A query that cannot run raises
-    monitors.web.search.SearchError, which says why."""
+    monitors.web.search.SearchError, which says why, as does one stopped after `seconds`
+    (monitors.web.search.SEARCH_SECONDS by default; on SQLite as `clock` counts them)."""
     if check:
         check_names(db, sources, watchlist, rules)
     return search(
@@ -121,6 +125,8 @@ def search_articles(
         limit,
         offset,
         order=order,
+        seconds=seconds,
+        clock=clock,
     )
 
 

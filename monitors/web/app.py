@@ -93,14 +93,16 @@ class ReaderConfig:
     work_seconds: float = 60.0  # the longest a request waits for its rule test or backtest
     backtest_seconds: float = 10.0
     backtest_max_chars: int = 10_000_000
-    clock: Callable[[], float] = time.monotonic  # the backtest's time budget (tests inject one)
+    # the backtest's time budget and, on SQLite, the search's (tests inject one)
+    clock: Callable[[], float] = time.monotonic
     # watchlist editing (monitors.web.editing): who may edit (None: everyone), and the sources
     # file the edited watchlists are checked against (None: not checked)
     editors: tuple[str, ...] | None = None
     sources: Path | None = None
     timezone: str = DEFAULT_TIMEZONE  # dates on the pages (monitors.alerts.localized)
-    # the longest one statement of a page may run on PostgreSQL (a search it cannot answer in
-    # time says so), so that no request holds one of the pool's few connections for good
+    # the longest one statement of a page may run on PostgreSQL, and a search on SQLite (a
+    # search not answered in time says so), so that no request holds one of the pool's few
+    # connections, or a page thread, for good
     statement_seconds: float = 30.0
 
 

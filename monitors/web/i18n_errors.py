@@ -84,12 +84,12 @@ _SENTENCES: list[tuple[str, str, str]] = [
         "يحتاج NOT إلى ما يُطرح منه، مثل: cloud NOT sport",
     ),
     (
-        r"the search was stopped at the reader's time limit: search fewer terms or phrases, "
-        r"or narrow it \(a source, a language, dates\)",
-        "la recherche a été arrêtée à la limite de temps du lecteur : cherchez moins de termes "
-        "ou d'expressions, ou restreignez-la (une source, une langue, des dates)",
-        "توقف البحث عند الحد الزمني للقارئ: ابحث عن كلمات أو عبارات أقل، أو ضيّقه "
-        "(مصدر، لغة، تواريخ)",
+        r"the search was stopped at its time limit \((.+) s\): search fewer words joined by "
+        r"OR, or narrow it \(a source, a language, fewer days\)",
+        "la recherche a été arrêtée à sa limite de temps ({0} s) : cherchez moins de mots "
+        "reliés par OR, ou restreignez-la (une source, une langue, moins de jours)",
+        "توقف البحث عند حده الزمني ({0} ث): ابحث عن كلمات أقل مربوطة بـ OR، أو ضيّقه "
+        "(مصدر، لغة، أيام أقل)",
     ),
     (
         r"the search is too long \((\d+) characters, (\d+) words\): at most (\d+) characters "

@@ -41,7 +41,7 @@ from monitors.rules.query import (
 )
 from monitors.rules.watchlists import RuleSet
 from monitors.web.days import DayBound, before, on_or_after
-from monitors.web.search import HIGHLIGHT, SearchError, SearchHit
+from monitors.web.search import HIGHLIGHT, SEARCH_SECONDS, SearchError, SearchHit, over_time
 from monitors.web.spellings import phrase_forms
 
 WEIGHTS = {"title": "A", "text": "B"}
@@ -185,8 +185,11 @@ def search_postgres(
     limit: int = 20,
     offset: int = 0,
     order: str = "rank",
+    seconds: float = SEARCH_SECONDS,
 ) -> list[SearchHit]:
-    """monitors.web.search.search on PostgreSQL: the same arguments, the same records."""
+    """monitors.web.search.search on PostgreSQL: the same arguments, the same records. The
+    search's statement stops after `seconds` (its transaction's statement_timeout, as the
+    reader's sessions have; the command line's had none)."""
     try:
         expression = to_tsquery(parse_query(query), rules)
     except QuerySyntaxError as exc:
@@ -230,12 +233,12 @@ def search_postgres(
     from psycopg.errors import QueryCanceled  # only ever run on a PostgreSQL database
 
     try:
-        rows = db.execute(sql, params).fetchall()
-    except QueryCanceled:  # at the reader's statement_timeout (monitors.web.app)
-        raise SearchError(
-            "the search was stopped at the reader's time limit: search fewer terms or phrases, "
-            "or narrow it (a source, a language, dates)"
-        ) from None
+        with db.transaction():
+            milliseconds = str(max(1, round(seconds * 1000)))  # 0 would be no limit
+            db.execute("SELECT set_config('statement_timeout', :ms, true)", {"ms": milliseconds})
+            rows = db.execute(sql, params).fetchall()
+    except QueryCanceled:  # at the statement_timeout (the reader's sessions' or the above)
+        raise over_time(seconds) from None
     hits = []
     for r in rows:
         text_snippet, title_snippet = r[6], r[7]

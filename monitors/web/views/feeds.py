@@ -53,7 +53,14 @@ def search_feed(reader: Reader, request: Request) -> Response:
     with reader.reading_db() as db:
         try:
             hits = search_query(
-                db, reader.rules.get(), request.query_params, 100, 0, reader.config.timezone
+                db,
+                reader.rules.get(),
+                request.query_params,
+                100,
+                0,
+                reader.config.timezone,
+                reader.config.statement_seconds,
+                reader.config.clock,
             )
         except (SearchError, ValueError) as exc:
             return Response(

@@ -3,6 +3,8 @@ pages; the same search as `veille search` (monitors.web.search)."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
@@ -56,10 +58,13 @@ def search_query(
     limit: int,
     offset: int,
     timezone: str,
+    seconds: float | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> list[SearchHit]:
     """The search page's and the search feed's query: `veille search`'s library function
     (monitors.service.lookback), its names not checked (the page's filters offer known ones,
-    and an unknown one finds nothing), its days those of `timezone` (day_start). A NUL
+    and an unknown one finds nothing), its days those of `timezone` (day_start), stopped after
+    `seconds` (the reader's statement_seconds, as `clock` counts them on SQLite). A NUL
     character is refused: no text holds one, and PostgreSQL refused the query with an error."""
     if any("\x00" in value for value in params.values()):
         raise ValueError("the search holds a NUL character (%00), which no text has: remove it")
@@ -76,6 +81,8 @@ def search_query(
         offset=offset,
         order="newest" if params.get("order") == "newest" else "rank",
         check=False,
+        seconds=seconds,
+        clock=clock,
     )
 
 
@@ -101,6 +108,8 @@ def search_page(reader: Reader, request: Request) -> HTMLResponse:
                     size + 1,
                     (page_number - 1) * size,
                     reader.config.timezone,
+                    reader.config.statement_seconds,
+                    reader.config.clock,
                 )
             except (SearchError, ValueError) as exc:
                 error = error_text(str(exc), language(request))
