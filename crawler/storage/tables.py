@@ -579,16 +579,52 @@ POSTGRES_STEPS: list[tuple[str, str | Callable[[Database], None]]] = [
         ANALYZE articles;
         """,
     ),
+    # An article's configuration is chosen by its language's primary subtag (PRIMARY_SUBTAG):
+    # `veille import` stores a language with its region as given (« fr-MA », « en-GB »), and
+    # such an article was indexed with `simple`, so « ministres » did not find « ministre » in
+    # it as it does in a « fr » one. Built again as 0010_search_folded was, the same vector for
+    # every article whose language has no region (docs/storage.md, "Migrations and who
+    # applies them").
+    (
+        "0011_search_primary_language",
+        r"""
+        ALTER TABLE articles DROP COLUMN search;
+        ALTER TABLE articles ADD COLUMN search tsvector GENERATED ALWAYS AS (
+            setweight(to_tsvector(
+                CASE split_part(language, '-', 1) WHEN 'fr' THEN 'french_unaccent'::regconfig
+                    WHEN 'ar' THEN 'arabic_unaccent'::regconfig
+                    WHEN 'en' THEN 'english_unaccent'::regconfig
+                    ELSE 'simple_unaccent'::regconfig END,
+                regexp_replace(coalesce(title, ''),
+                    U&'[\064B\064C\064D\064E\064F\0650\0651\0652\0653\0654\0655\0670\0640]', '', 'g')),
+                'A')
+            || setweight(to_tsvector(
+                CASE split_part(language, '-', 1) WHEN 'fr' THEN 'french_unaccent'::regconfig
+                    WHEN 'ar' THEN 'arabic_unaccent'::regconfig
+                    WHEN 'en' THEN 'english_unaccent'::regconfig
+                    ELSE 'simple_unaccent'::regconfig END,
+                regexp_replace(left(text, 200000),
+                    U&'[\064B\064C\064D\064E\064F\0650\0651\0652\0653\0654\0655\0670\0640]', '', 'g')),
+                'B')
+        ) STORED;
+        CREATE INDEX articles_search ON articles USING GIN (search);
+        ANALYZE articles;
+        """,
+    ),
 ]
 
-# The text search configuration of each language on PostgreSQL (as in step 0010_search_folded
-# above); any other language, or none, is searched with `simple` without accents.
+# The text search configuration of each language on PostgreSQL (as in step
+# 0011_search_primary_language above), chosen by the primary subtag of the article's language
+# (PRIMARY_SUBTAG: « fr-MA » is French, as crawler.core.yamlfile.primary_language says); any
+# other language, or none, is searched with `simple` without accents.
 SEARCH_CONFIGURATIONS: dict[str, str] = {
     "fr": "french_unaccent",
     "ar": "arabic_unaccent",
     "en": "english_unaccent",
 }
 FALLBACK_CONFIGURATION = "simple_unaccent"
+# SQL: the primary subtag of a language `column` (« fr » of « fr-MA », NULL of NULL).
+PRIMARY_SUBTAG = "split_part({column}, '-', 1)"
 
 
 def unmarked_postgres(expression: str) -> str:

@@ -5,7 +5,8 @@ The same query is normalised by each language's text search configuration (Frenc
 English, each with its Latin words without accents, `simple` without accents for the rest) and
 matched against the articles of that language, whose Arabic words were indexed without harakat
 and tatweel whatever the language (step 0010_search_folded): an article's vector was built with
-its language's configuration, so its words and the query's are stemmed alike. Every user word goes into a quoted tsquery lexeme (quotes and
+its language's configuration (by its primary subtag, « fr-MA » French: step
+0011_search_primary_language), so its words and the query's are stemmed alike. Every user word goes into a quoted tsquery lexeme (quotes and
 backslashes removed first), so no input can break or inject into the tsquery or SQL syntax.
 
 What differs from SQLite's FTS5, by design of PostgreSQL's text search:
@@ -25,6 +26,7 @@ from typing import Any, assert_never
 
 from crawler.storage.tables import (
     FALLBACK_CONFIGURATION,
+    PRIMARY_SUBTAG,
     SEARCH_CONFIGURATIONS,
     unmarked_postgres,
 )
@@ -135,12 +137,14 @@ def to_tsquery(node: Node, rules: RuleSet | None = None) -> str:
 
 
 def _configuration_case(column: str) -> str:
-    """SQL choosing the text search configuration of an article by its language."""
+    """SQL choosing the text search configuration of an article by its language's primary
+    subtag (« fr-MA » is French), as its vector was built (step 0011_search_primary_language)."""
     cases = " ".join(
         f"WHEN '{language}' THEN '{config}'::regconfig"
         for language, config in SEARCH_CONFIGURATIONS.items()
     )
-    return f"CASE {column} {cases} ELSE '{FALLBACK_CONFIGURATION}'::regconfig END"
+    subtag = PRIMARY_SUBTAG.format(column=column)
+    return f"CASE {subtag} {cases} ELSE '{FALLBACK_CONFIGURATION}'::regconfig END"
 
 
 def _query_case(column: str) -> str:
@@ -149,19 +153,22 @@ def _query_case(column: str) -> str:
         f"WHEN '{language}' THEN to_tsquery('{config}', :q)"
         for language, config in SEARCH_CONFIGURATIONS.items()
     )
-    return f"CASE {column} {cases} ELSE to_tsquery('{FALLBACK_CONFIGURATION}', :q) END"
+    subtag = PRIMARY_SUBTAG.format(column=column)
+    return f"CASE {subtag} {cases} ELSE to_tsquery('{FALLBACK_CONFIGURATION}', :q) END"
 
 
 def _match() -> str:
-    """SQL: the article matches the query in its language. One arm per configuration, each an
-    index condition (`search @@ constant`), so the GIN index serves every arm."""
+    """SQL: the article matches the query in its language (its primary subtag). One arm per
+    configuration, each an index condition (`search @@ constant`), so the GIN index serves
+    every arm."""
+    subtag = PRIMARY_SUBTAG.format(column="a.language")
     arms = [
-        f"(a.language = '{language}' AND a.search @@ to_tsquery('{config}', :q))"
+        f"({subtag} = '{language}' AND a.search @@ to_tsquery('{config}', :q))"
         for language, config in SEARCH_CONFIGURATIONS.items()
     ]
     others = ", ".join(f"'{language}'" for language in SEARCH_CONFIGURATIONS)
     arms.append(
-        f"(coalesce(a.language, '') NOT IN ({others}) "
+        f"(coalesce({subtag}, '') NOT IN ({others}) "
         f"AND a.search @@ to_tsquery('{FALLBACK_CONFIGURATION}', :q))"
     )
     return "(" + " OR ".join(arms) + ")"
