@@ -1,7 +1,9 @@
 """The search page names the watchlists that matched each result by their titles, as the home
 page and the filter above the results do (« Souveraineté numérique »), where it listed their
 keys in the watchlists file (« souverainete-numerique, ministre-transition-numerique »), on a
-French, English or Arabic page. Through `veille serve` on SQLite and PostgreSQL."""
+French, English or Arabic page; the languages of the search's filter, of its results and of an
+article's page are named in the page's language (« الفرنسية »), not by their code (« fr »), as
+a story's badges name them. Through `veille serve` on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -53,3 +55,18 @@ def test_a_results_watchlists_are_named_by_their_titles(location):
                 "Amal El Fallah Seghrouchni (ministre de la Transition numérique)",
                 "Souveraineté numérique",
             ], (lang, said[1])
+
+
+def test_languages_are_named_in_the_pages_language(location):
+    named = {"fr": "français", "en": "French", "ar": "الفرنسية"}
+    word = {"fr": "Langue", "en": "Language", "ar": "اللغة"}
+    with serving(location) as base:
+        for lang, name in named.items():
+            status, page = FormClient().get(f"{base}/search?q=cloud&lang={lang}")
+            option = re.search(r'<option value="fr"[^>]*>(.*?)</option>', page)
+            assert status == 200 and option and option[1] == name, (lang, option)
+            assert f"<span>{name}</span>" in page, (lang, page[-2500:])
+            article = re.search(r'href="/articles/(\d+)"', page)
+            assert article
+            status, page = FormClient().get(f"{base}/articles/{article[1]}?lang={lang}")
+            assert status == 200 and f"{word[lang]} : {name}</span>" in page, (lang, page[-2500:])
