@@ -16,7 +16,8 @@ What differs from SQLite's FTS5, by design of PostgreSQL's text search:
   distance counted in indexed words;
 - the rank is `ts_rank` with the title weighted five times the text (as the BM25 weights on
   SQLite), returned negated so that, as on SQLite, a lower rank is a better match;
-- snippets come from `ts_headline` (on the text, or on the title when only the title matches).
+- snippets come from `ts_headline` (24 words of the text, or the whole title when only the
+  title matches, as SQLite's), each of the query's words highlighted where it is found.
 """
 
 from __future__ import annotations
@@ -174,10 +175,45 @@ def _match() -> str:
     return "(" + " OR ".join(arms) + ")"
 
 
+# A lexeme of a tsquery's text, quoted as PostgreSQL writes it (its quotes doubled), with its
+# flags (a prefix, weights): as an SQL string, its quotes doubled again.
+_LEXEME = r"""'((?:[^']|'')*)'(:[*A-D]+)?""".replace("'", "''")
+
+
+def _words(config: str) -> str:
+    """SQL: the distinct words (lexemes, a prefix kept as one) of the query normalised by
+    `config`, joined by OR: what ts_headline is given. The query normalised holds one word
+    many times (each written form of an Arabic word, « الناشئة », « والناشئة », « بالناشئة »…,
+    is « ناشء »), and ts_headline then cut its fragment at the word found: an Arabic text's
+    snippet ended at it (12 words where SQLite shows 24), a phrase's at its first word (« بنك
+    المغرب يبقي على **سعر** » of a title of 13 words). A phrase or an AND is highlighted word by
+    word, each where it is found, as SQLite's snippets highlight every term. Computed once a
+    search (a subquery of the query alone)."""
+    return (
+        "coalesce((SELECT string_agg(DISTINCT chr(39) || m[1] || chr(39)"
+        " || CASE WHEN m[2] LIKE '%*%' THEN ':*' ELSE '' END, ' | ')::tsquery"
+        f" FROM regexp_matches(to_tsquery('{config}', :q)::text, '{_LEXEME}', 'g') AS m),"
+        f" to_tsquery('{config}', :q))"
+    )
+
+
+def _words_case(column: str) -> str:
+    """SQL: _words of the configuration of the article's language."""
+    cases = " ".join(
+        f"WHEN '{language}' THEN {_words(config)}"
+        for language, config in SEARCH_CONFIGURATIONS.items()
+    )
+    subtag = PRIMARY_SUBTAG.format(column=column)
+    return f"CASE {subtag} {cases} ELSE {_words(FALLBACK_CONFIGURATION)} END"
+
+
+# 24 words around the words found, as SQLite's snippet() takes 24 tokens; a title whole, as
+# SQLite shows a title of fewer than 24 words.
 _HEADLINE_OPTIONS = (
     f'StartSel="{HIGHLIGHT[0]}", StopSel="{HIGHLIGHT[1]}", MaxWords=24, MinWords=12, '
     'MaxFragments=1, FragmentDelimiter=" … "'
 )
+_TITLE_OPTIONS = f'StartSel="{HIGHLIGHT[0]}", StopSel="{HIGHLIGHT[1]}", HighlightAll=true'
 
 
 def search_postgres(
@@ -217,6 +253,7 @@ def search_postgres(
         where.append("a.id IN (SELECT article_id FROM matches WHERE watchlist = :watchlist)")
         params["watchlist"] = watchlist
     config, matched = _configuration_case("a.language"), _query_case("a.language")
+    words = _words_case("a.language")
     # The snippets are of the title and text as indexed (without Arabic marks), as SQLite's.
     text = unmarked_postgres(f"left(a.text, {INDEXED_CHARACTERS})")
     title = unmarked_postgres("coalesce(a.title, '')")
@@ -229,8 +266,8 @@ def search_postgres(
             LIMIT :limit OFFSET :offset
         )
         SELECT a.id, coalesce(a.title, a.url), a.url, a.source, a.language, a.published,
-               ts_headline({config}, {text}, {matched}, '{_HEADLINE_OPTIONS}'),
-               ts_headline({config}, {title}, {matched}, '{_HEADLINE_OPTIONS}'),
+               ts_headline({config}, {text}, {words}, '{_HEADLINE_OPTIONS}'),
+               ts_headline({config}, {title}, {words}, '{_TITLE_OPTIONS}'),
                hits.score,
                (SELECT string_agg(m.watchlist, ',' ORDER BY m.watchlist) FROM matches m
                 WHERE m.article_id = a.id)
