@@ -175,3 +175,45 @@ def test_a_read_the_owners_veille_writes_through_is_said_to_be_done_again(
     assert "run the command again, or as the database's owner" in result.output
     monkeypatch.setattr(lookback, "export_matches", export_matches)
     assert _as_nobody(["--db", str(path), "export", "--format", "jsonl"]).exit_code == 0
+
+
+@pytest.fixture
+def read_only_mount():
+    """A small file system mounted read-only, holding a database veille made: a container's
+    read-only volume, a snapshot. Skipped where this root may not mount one."""
+    import subprocess
+
+    folder = Path(tempfile.mkdtemp(prefix="veille-rofs-", dir="/tmp"))
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(folder)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        folder.rmdir()
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
+    made = Path(tempfile.mkdtemp(prefix="veille-made-", dir="/tmp"))
+    try:
+        _database(made / "veille.db")
+        CliRunner().invoke(cli, ["--db", str(made / "veille.db"), "status"])  # every owner's
+        shutil.copy(made / "veille.db", folder / "veille.db")  # no file left open on it
+        subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True)
+        yield folder
+    finally:
+        shutil.rmtree(made)
+        subprocess.run(["umount", "--lazy", str(folder)], check=False)
+        folder.rmdir()
+
+
+@pytest.mark.parametrize(
+    "command", [["users", "add", "ana", "--no-password"], ["alerts", "retry", "--unconfirmed"]]
+)
+def test_a_command_that_writes_says_a_read_only_mount_is_one(read_only_mount, command):
+    """On a read-only file system SQLite cannot make the WAL index beside the file, and the
+    commands that write said « cannot be opened (unable to open database file); check the path
+    (--db, VEILLE_DB) and its folder's permissions » of a path that was right, as root."""
+    path = read_only_mount / "veille.db"
+    result = CliRunner().invoke(cli, ["--db", str(path), *command])
+    assert result.exit_code == 2, result.output
+    assert f"database {path} cannot be written here (a read-only file system" in result.output
+    assert "mount it read-write or run veille as the user who owns them" in result.output
+    reading = CliRunner().invoke(cli, ["--db", str(path), "status"])
+    assert reading.exit_code == 0, reading.output  # as the message says

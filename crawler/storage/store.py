@@ -66,6 +66,15 @@ def explain_database_error(path: str | Path, exc: sqlite3.Error) -> DatabaseErro
         )
     elif "disk is full" in text or "full" in text:
         problem, fix = "cannot grow: the disk is full", "free space on the disk, then retry"
+    elif "unable to open" in text and Path(path).is_file() and not _writable(Path(path)):
+        # a read-only mount: SQLite opens the file but cannot make its WAL index beside it,
+        # and its words sent people to check a path and permissions that were right
+        problem, fix = (
+            "cannot be written here (a read-only file system, or a file or folder of another user)",
+            "veille writes to the database and to its folder (WAL files): mount it read-write "
+            "or run veille as the user who owns them; `veille status`, `search` and `export` "
+            "can read it as it is",
+        )
     elif "unable to open" in text:
         problem, fix = (
             "cannot be opened",
