@@ -539,3 +539,20 @@ def test_an_address_no_crawl_could_fetch_is_refused_with_its_line(tmp_path, url,
     assert result.exit_code == 2, result.output
     assert f"{path}:4: feed " in result.output and words in result.output, result.output
     assert "Traceback" not in result.output and "FeedPa55word" not in result.output
+
+
+@pytest.mark.parametrize("option", ["--sources", "--watchlists"])
+def test_a_file_too_large_to_be_a_configuration_file_is_refused_before_it_is_read(tmp_path, option):
+    """A log given for the watchlists file (74 MB of lines) was parsed whole before being said
+    not to be one: two minutes and 1.2 GB; a device (/dev/zero) was read until memory ran out."""
+    log = tmp_path / "veille.log"
+    line = "2026-12-06 10:00:00,000 INFO crawler.fetching: crawl done\n"
+    log.write_text(line * (17_000_000 // len(line) + 1), encoding="utf-8")
+    command = ["sources", "check"] if option == "--sources" else ["rules", "check"]
+    result = CliRunner().invoke(cli, [option, str(log), *command])
+    assert result.exit_code == 2, result.output
+    assert f"{log}: is 17 MB, too large to be a sources or watchlists file" in result.output
+    assert "check that it is the right file, not a log or a data file" in result.output
+    result = CliRunner().invoke(cli, [option, "/dev/zero", *command])
+    assert result.exit_code == 2, result.output
+    assert "/dev/zero: is a device, not a file" in result.output
