@@ -125,7 +125,7 @@ def per_day(base: str) -> dict[str, int]:
     """The bars of the watchlist page's chart that are not empty: {day: matches}."""
     with urllib.request.urlopen(f"{base}/watchlists/port", timeout=30) as response:
         page = response.read().decode()
-    bars = re.findall(r"<title>(\d{4}-\d\d-\d\d) : (\d+)</title>", page)
+    bars = re.findall(r'<rect class="bar" data-day="(\d{4}-\d\d-\d\d)" data-count="(\d+)"', page)
     return {day: int(n) for day, n in bars if int(n)}
 
 

@@ -4,6 +4,7 @@ bar that has one, day labels spaced so they never overlap, readable without Java
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from markupsafe import Markup, escape
 
@@ -25,8 +26,11 @@ def _ticks(maximum: int) -> list[int]:
     return list(range(0, top + 1, step))
 
 
-def bar_chart(points: list[tuple[str, int]], label: str) -> Markup:
-    """`points` is [(day 'YYYY-MM-DD', count)], oldest first."""
+def bar_chart(
+    points: list[tuple[str, int]], label: str, day_text: Callable[[str], str] = str
+) -> Markup:
+    """`points` is [(day 'YYYY-MM-DD', count)], oldest first; `day_text` writes a day as the
+    page's language does, for the title a bar shows when pointed at."""
     ticks = _ticks(max((v for _, v in points), default=0))
     top = ticks[-1]
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
@@ -54,8 +58,9 @@ def bar_chart(points: list[tuple[str, int]], label: str) -> Markup:
         y = TOP + plot_h - h
         if value:
             parts.append(
-                f'<rect class="bar" x="{x + slot * 0.15:.1f}" y="{y:.1f}" '
-                f'width="{slot * 0.7:.1f}" height="{h:.1f}"><title>{day} : {value}</title></rect>'
+                f'<rect class="bar" data-day="{day}" data-count="{value}" '
+                f'x="{x + slot * 0.15:.1f}" y="{y:.1f}" '
+                f'width="{slot * 0.7:.1f}" height="{h:.1f}"><title>{escape(day_text(day))} : {value}</title></rect>'
                 f'<text class="value" x="{x + slot / 2:.1f}" y="{y - 3:.1f}" '
                 f'text-anchor="middle">{value}</text>'
             )

@@ -19,6 +19,7 @@ from starlette.responses import HTMLResponse, Response
 from crawler.core.errors import VeilleError
 from crawler.extraction.profiles import SiteProfile
 from crawler.storage.engine import Database
+from monitors.alerts.localized import format_day
 from monitors.rules.backtest import ScanBudget
 from monitors.rules.matcher import ArticleText, Matcher
 from monitors.rules.watchlists import RuleSet, Watchlist
@@ -85,7 +86,11 @@ async def watchlist(reader: Reader, request: Request) -> Response:
             watchlist=chosen,
             rule=rule_text(rule_set, name),
             entities=[rule_set.entities[e] for e in entities_of(chosen, rule_set)],
-            chart=bar_chart(per_day, f"{chosen.title} — {labels['per_day']}"),
+            chart=bar_chart(
+                per_day,
+                f"{chosen.title} — {labels['per_day']}",
+                lambda day: format_day(day, language(request)) or day,
+            ),
             per_day_total=sum(v for _, v in per_day),
             latest=latest,
             older=older and paging.link(request.url.path, request.query_params, before=older),
