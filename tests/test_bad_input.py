@@ -146,7 +146,8 @@ def test_a_database_a_newer_veille_migrated_is_refused_before_anything_writes_to
         '{"url": "https://a.ma/1", "title": "Titre", "text": "Un texte.", "source": "a"}\n',
         encoding="utf-8",
     )
-    for command in (["status"], ["import", str(jsonl)]):
+    commands = (["status"], ["import", str(jsonl)], ["run", "--once"], ["run"], ["serve"])
+    for command in commands:
         result = run("--db", str(path), *command)
         assert result.exit_code == 2, result.output
         assert "newer version of veille" in result.output and "Traceback" not in result.output

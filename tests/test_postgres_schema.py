@@ -133,6 +133,20 @@ def test_a_database_a_newer_veille_migrated_is_refused(postgres_cluster):
         store.open_database(url)
     message = str(caught.value)
     assert "newer version of veille" in message and "crawler.storage 0099_articles_split" in message
+    # the daemon, one cycle, the reader and status refuse it before anything writes to it
+    from click.testing import CliRunner
+
+    from monitors.cli import cli
+
+    for command in (["run", "--once"], ["run"], ["serve", "--port", "1"], ["status"]):
+        result = CliRunner().invoke(cli, ["--db", url, *command])
+        assert result.exit_code == 2, (command, result.output)
+        assert "newer version of veille" in result.output, (command, result.output)
+    db = store.open_database(url, owners=())
+    try:
+        assert db.execute("SELECT count(*) FROM crawl_runs").fetchone()[0] == 0
+    finally:
+        db.close()
 
 
 def test_concurrent_first_opens_migrate_once(postgres_cluster):
