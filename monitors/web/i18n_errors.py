@@ -240,9 +240,17 @@ _FILE_NAME = re.compile(
 )
 
 
+_FILE_NOTHING = re.compile(
+    r"(?P<where>.+?): watchlist (?P<name>.*) has no 'query', 'terms' or 'entities' "
+    r"\(fix: give at least one of them\)",
+    re.DOTALL,
+)
+
+
 def file_error_text(detail: str, language: str) -> str:
     """A watchlists file's error about a watchlist's query (the page's editor saving a query
-    that does not parse) or its name (a search in Arabic saved as a watchlist has none), in
+    that does not parse), its name (a search in Arabic saved as a watchlist has none) or its
+    having nothing to look for (a form saved with no query, terms nor entities), in
     `language`: the file and line as they are, the problem and its place in the query
     translated; any other error of the file as it is."""
     named = _FILE_NAME.fullmatch(detail)
@@ -257,6 +265,15 @@ def file_error_text(detail: str, language: str) -> str:
             f"{where}: اسم الرصد {name} غير موجود أو غير صالح (للتصحيح: حروف لاتينية صغيرة أو "
             "أرقام أو - أو _، مثلا 'souverainete-numerique')"
         )
+    nothing = _FILE_NOTHING.fullmatch(detail)
+    if language in ("fr", "ar") and nothing:  # a form saved with nothing to look for
+        where, name = nothing["where"], nothing["name"]
+        if language == "fr":
+            return (
+                f"{where} : la veille {name} n'a ni requête, ni termes, ni entités (à corriger : "
+                "donnez-lui au moins l'un des trois)"
+            )
+        return f"{where}: الرصد {name} بلا استعلام ولا كلمات ولا كيانات (للتصحيح: أعطه واحدا منها على الأقل)"
     found = _FILE_QUERY.fullmatch(detail)
     if language not in ("fr", "ar") or not found:
         return detail
