@@ -3,16 +3,20 @@ standing in for Slack's incoming webhook."""
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import json
 import socket
 import threading
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, TypeVar
 
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
+
+_T = TypeVar("_T")
 
 
 def free_port() -> int:
@@ -25,39 +29,89 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def bound_socket() -> socket.socket:
-    """A loopback TCP socket bound on a port the system picks, not listening: a connection to
-    it is refused, as to a port where nothing runs, and no other program can bind the port for
-    as long as it is held (no SO_REUSEADDR). A port found free and let go could be taken by
-    another test process's server, which would answer where the test expects nothing."""
+def bound_socket(port: int = 0) -> socket.socket:
+    """A loopback TCP socket bound on `port` (by default one the system picks), not listening:
+    a connection to it is refused, as to a port where nothing runs, and no other program can
+    bind the port for as long as it is held (no SO_REUSEADDR). A port found free and let go
+    could be taken by another test process's server, which would answer where the test
+    expects nothing.
+
+    It carries SO_REUSEPORT, which only the tests' own listening sockets also set (the SMTP
+    server's, `listening_socket`): such a socket can be bound beside it, so that a server
+    stopped for a while leaves its port held, never free, until it listens there again. A
+    server binding as servers do (SO_REUSEADDR, no SO_REUSEPORT) is refused the port."""
     held = socket.socket()
-    held.bind(("127.0.0.1", 0))
+    held.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    held.bind(("127.0.0.1", port))
     return held
 
 
-class _ControllerOnSocket(Controller):
-    """aiosmtpd's Controller serving on a socket already bound (its port read back), where the
-    Controller binds the host and port it is given itself."""
+def listening_socket(port: int) -> socket.socket:
+    """A socket bound on `port` beside a bound_socket() holding it (SO_REUSEPORT, same user),
+    for a server to listen on. SO_REUSEADDR as aiosmtpd and http.server set it: the
+    connections it closed (TIME_WAIT) inherit it, and without it they would keep the server
+    from starting again on its port after a stop. Listening, the port is refused to any other
+    bind all the same."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind(("127.0.0.1", port))
+    return sock
 
-    def __init__(self, handler: object, sock: socket.socket, **kwargs: object) -> None:
-        super().__init__(handler, hostname="127.0.0.1", port=sock.getsockname()[1], **kwargs)
-        self.sock = sock
 
-    def _create_server(self):
-        return self.loop.create_server(self._factory_invoker, sock=self.sock, ssl=self.ssl_context)
+class _SmtpLoop:
+    """aiosmtpd's SMTP protocol served on a socket already bound, by an asyncio loop in a
+    thread of its own: `loop.create_server(sock=...)` and `aiosmtpd.smtp.SMTP` are public API,
+    where aiosmtpd's Controller binds the host and port it is given itself (serving a socket
+    through it meant overriding its private `_create_server`)."""
+
+    def __init__(self, factory: Callable[[], SMTP], sock: socket.socket) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="smtp", daemon=True)
+        self.thread.start()
+        try:
+            self.server = self._run(self.loop.create_server(factory, sock=sock))  # listens
+        except BaseException:
+            self._end()
+            raise
+
+    def _run(self, coroutine: Coroutine[Any, Any, _T]) -> _T:
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout=60)
+
+    def stop(self) -> None:
+        """Stop listening (connections refused from then on), end the sessions under way."""
+
+        async def close() -> None:
+            self.server.close()
+            sessions = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in sessions:
+                task.cancel()
+            await asyncio.gather(*sessions, return_exceptions=True)
+            await self.server.wait_closed()
+
+        try:
+            self._run(close())
+        finally:
+            self._end()
+
+    def _end(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=60)
+        self.loop.close()
 
 
 @dataclass
 class SmtpServer:
     """An SMTP server on loopback: on a port the system picks, or on `sock` (a bound_socket()
     standing for a server that is down, brought up on the very port the test wrote down).
-    Started again after stop(), it binds the port it had."""
+    Stopped with stop(hold=True), its port stays held (connections refused, no other bind)
+    until start() brings it up there again."""
 
     password: str | None = None  # when set, AUTH is required and checked
     sock: socket.socket | None = None
     messages: list[email.message.EmailMessage] = field(default_factory=list)
     logins: list[str] = field(default_factory=list)
-    controller: Controller | None = None
+    serving: _SmtpLoop | None = None
     port: int = 0  # known once started
 
     def _authenticate(self, server, session, envelope, mechanism, auth_data):
@@ -72,33 +126,38 @@ class SmtpServer:
         )
         return "250 Message accepted for delivery"
 
-    def start(self) -> SmtpServer:
-        auth = (
+    def _session(self) -> SMTP:
+        auth: dict[str, Any] = (
             {"authenticator": self._authenticate, "auth_require_tls": False, "auth_required": True}
             if self.password
             else {}
         )
-        if self.sock is not None:
-            sock, self.sock = self.sock, None  # closed with the server
-        elif self.port:  # started again after stop(): on its port, as aiosmtpd binds it
-            sock = socket.socket()
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # before the bind
-            sock.bind(("127.0.0.1", self.port))
-        else:
-            sock = bound_socket()
-        # As aiosmtpd sets it: the connections it closed (TIME_WAIT) inherit it, and without it
-        # they would keep the server from starting again on its port after stop(). Listening,
-        # the port is refused to any other bind all the same.
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.port = sock.getsockname()[1]
-        self.controller = _ControllerOnSocket(self, sock, **auth)
-        self.controller.start()
+        # enable_SMTPUTF8 as aiosmtpd's Controller sets it by default.
+        return SMTP(self, enable_SMTPUTF8=True, **auth)
+
+    def start(self) -> SmtpServer:
+        """Listen, on the port held for it (`sock`, or its own after stop(hold=True)) or on one
+        the system picks; the holding socket is let go once the server listens beside it."""
+        held, self.sock = self.sock, None
+        if held is None:
+            held = bound_socket()
+        self.port = held.getsockname()[1]
+        with held:
+            self.serving = _SmtpLoop(self._session, listening_socket(self.port))
         return self
 
-    def stop(self) -> None:
-        if self.controller:
-            self.controller.stop()
-            self.controller = None
+    def stop(self, hold: bool = False) -> None:
+        """Stop listening. With `hold`, the port is held from before the server stops to when
+        start() listens on it again, so that no other test process's server takes it
+        meanwhile (a port let go and bound again could be)."""
+        if hold and self.serving:
+            self.sock = bound_socket(self.port)  # beside the listening socket
+        if self.serving:
+            self.serving.stop()
+            self.serving = None
+        if not hold and self.sock is not None:
+            self.sock.close()
+            self.sock = None
 
 
 @dataclass

@@ -14,6 +14,8 @@ from threading import Thread
 
 import pytest
 
+from monitors.demo.sites import DEMO_SITES_ROOT, serve_site, stop_sites
+
 from .listening import HEALTH, WEB_VIEW, listening
 from .servers import SmtpServer, bound_socket, free_port
 from .test_reader_guard import make_db
@@ -122,3 +124,37 @@ def test_an_smtp_server_comes_up_on_the_port_held_for_it():
             assert client.recv(100).startswith(b"220")
     finally:
         smtp.stop()
+
+
+def test_an_smtp_server_stopped_holding_its_port_comes_back_on_it_and_none_other_takes_it():
+    """A channel's server down for a while, then back (test_notifications): its port let go
+    between the stop and the start could be bound by another test process's server, which
+    then answered the test's mail, or kept the SMTP server from coming back."""
+    smtp = SmtpServer().start()
+    port = smtp.port
+    try:
+        smtp.stop(hold=True)
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection(("127.0.0.1", port), timeout=10)
+        with pytest.raises(OSError, match="in use"):
+            ThreadingHTTPServer(("127.0.0.1", port), _Other)  # another process's server
+        smtp.start()
+        assert smtp.port == port
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as client:
+            assert client.recv(100).startswith(b"220")
+    finally:
+        smtp.stop()
+    assert smtp.sock is None  # stopped for good: its port no longer held
+
+
+def test_a_site_comes_online_on_the_port_held_for_it():
+    """An outlet not online yet, then online on the port its source names (test_stories):
+    served on the held socket itself, the port is never free in between."""
+    held = bound_socket()
+    port = held.getsockname()[1]
+    site = serve_site(DEMO_SITES_ROOT / "lequotidien", sock=held)
+    try:
+        assert site.base_url == f"http://127.0.0.1:{port}"
+        assert b"<rss" in _get(site.base_url + "/feed/")  # the site's own feed
+    finally:
+        stop_sites({"lequotidien": site})

@@ -266,7 +266,7 @@ def test_notify_test_and_alerts_commands(setup, smtp, tmp_path):
 
     # The SMTP server goes away: the alert fails 8 times and is marked failed.
     match_pending(db, *rules, max_age=None, now=T0)
-    smtp.stop()
+    smtp.stop(hold=True)  # its port held meanwhile: no other test process's server takes it
     for day in range(8):
         sender.deliver_pending(now=T0 + timedelta(days=day))
     assert db.execute("SELECT state, attempts FROM deliveries").fetchall() == [("failed", 8)]

@@ -212,8 +212,7 @@ watchlists:
     try:
         first = run_cycle(config, console=io.StringIO())  # hebdo is not online yet
         assert first.crawl.new_articles == 2 and first.matches.alerts == 1
-        hebdo.close()  # and at once a server on its port
-        served["hebdo"] = serve_site(roots["hebdo"], port=ports["hebdo"])
+        served["hebdo"] = serve_site(roots["hebdo"], sock=hebdo)  # now online, on its port
         second = run_cycle(config, console=io.StringIO())
         assert second.crawl.new_articles == 1 and second.matches.alerts == 0  # joined the story
         db = store.open_database(config.settings.db)
@@ -227,6 +226,7 @@ watchlists:
         for site in served.values():
             site.server.shutdown()
             site.server.server_close()
+        hebdo.close()  # if it never came online
         smtp.stop()
     (message,) = smtp.messages
     text = message.get_body(("plain",)).get_content()

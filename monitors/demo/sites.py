@@ -197,13 +197,29 @@ class _IPv6Server(ThreadingHTTPServer):
     address_family = socket.AF_INET6
 
 
-def serve_site(root: Path, host: str = "127.0.0.1", port: int = 0) -> ServedSite:
-    """Start serving one fixture site in a background thread; stop it with `stop_sites`."""
+def serve_site(
+    root: Path, host: str = "127.0.0.1", port: int = 0, sock: socket.socket | None = None
+) -> ServedSite:
+    """Start serving one fixture site in a background thread; stop it with `stop_sites`.
+
+    `sock`, a socket the caller has already bound (host and port are then its own), is served
+    as it is: a port held where nothing listened (a site not online yet) goes straight to
+    listening, never free in between for another program to take."""
     routes_file = root / "_routes.yaml"
     routes = yaml.safe_load(routes_file.read_text(encoding="utf-8")) if routes_file.exists() else {}
     site = ServedSite(name=root.name, root=root, server=None)  # type: ignore[arg-type]
+    if sock is not None:
+        host, port = sock.getsockname()[:2]
     server_class = _IPv6Server if ":" in host else ThreadingHTTPServer
-    site.server = server_class((host, port), _make_handler(site, routes or {}))
+    handler = _make_handler(site, routes or {})
+    if sock is None:
+        site.server = server_class((host, port), handler)
+    else:
+        site.server = server_class((host, port), handler, bind_and_activate=False)
+        site.server.socket.close()  # the one it made, unbound
+        site.server.socket = sock
+        site.server.server_address = sock.getsockname()
+        site.server.server_activate()  # listen
     site.server.daemon_threads = True
     threading.Thread(
         target=site.server.serve_forever, name=f"site-{root.name}", daemon=True
