@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import json
 import os
+import smtplib
 import socket
 import sys
 import urllib.request
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from threading import Thread
 
@@ -158,3 +160,29 @@ def test_a_site_comes_online_on_the_port_held_for_it():
         assert b"<rss" in _get(site.base_url + "/feed/")  # the site's own feed
     finally:
         stop_sites({"lequotidien": site})
+
+
+@dataclass
+class _NotingSmtp(SmtpServer):
+    """Notes whether the connection a message came on sends without delay."""
+
+    nodelay: list[int] = field(default_factory=list)
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+        sock = server.transport.get_extra_info("socket")
+        self.nodelay.append(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_the_smtp_servers_connections_send_without_delay():
+    """Each line of a reply is written on its own (EHLO's several): on a connection with
+    Nagle's algorithm on, the second waited for the client's delayed ACK, 40 ms in every SMTP
+    conversation of the suite (the four senders' 2,000 among them). asyncio turns it off on the
+    connections of a listening socket that names its protocol (IPPROTO_TCP)."""
+    smtp = _NotingSmtp().start()
+    try:
+        with smtplib.SMTP("127.0.0.1", smtp.port, local_hostname="localhost", timeout=60) as client:
+            client.sendmail("a@example.ma", ["b@example.ma"], "Subject: x\r\n\r\nx\r\n")
+    finally:
+        smtp.stop()
+    assert len(smtp.messages) == 1 and smtp.nodelay[0], smtp.nodelay
