@@ -77,10 +77,9 @@ def test_a_channel_is_tried_without_making_a_database(tmp_path, monkeypatch):
     assert not (tmp_path / "data").exists()
 
 
-@pytest.fixture
-def db_with_articles(db_location):
-    """A database holding one imported article, on each engine: its location."""
-    db = store.open_database(db_location)
+def _with_articles(location: str) -> str:
+    """One imported article stored in the database at `location`: its location."""
+    db = store.open_database(location)
     text = (
         "Le cloud souverain marocain accueillera les données des administrations, "
         "annonce le ministère de la Transition numérique dans un communiqué."
@@ -100,7 +99,24 @@ def db_with_articles(db_location):
         ],
     )
     db.close()
-    return db_location
+    return location
+
+
+@pytest.fixture
+def db_with_articles(db_location):
+    """A database holding one imported article, on each engine, for a test that writes to it:
+    its location."""
+    return _with_articles(db_location)
+
+
+@pytest.fixture(scope="module")
+def read_db(engine, tmp_path_factory, request):
+    """The same database, filled once per engine for the tests that only read it (a reading
+    command, a filter refused, an answer that cannot be written), where each filled one of its
+    own."""
+    if engine == "sqlite":
+        return _with_articles(str(tmp_path_factory.mktemp("answers") / "veille.db"))
+    return _with_articles(request.getfixturevalue("postgres_cluster").new_database())
 
 
 @pytest.mark.parametrize(
@@ -119,15 +135,15 @@ def db_with_articles(db_location):
         (["rules", "test", "--text", "cloud", "--language", "Fr"], "'Fr' is not a code articles"),
     ],
 )
-def test_a_mistyped_filter_is_an_error(db_with_articles, args, words):
-    result = run("--db", str(db_with_articles), *args)
+def test_a_mistyped_filter_is_an_error(read_db, args, words):
+    result = run("--db", str(read_db), *args)
     assert result.exit_code == 2, result.output
     assert words in result.output
 
 
 @pytest.mark.parametrize("fmt", ["csv", "atom"])
 @pytest.mark.parametrize("where", ["missing folder", "under a file", "full disk"])
-def test_an_export_file_that_cannot_be_written_is_an_error(db_with_articles, tmp_path, fmt, where):
+def test_an_export_file_that_cannot_be_written_is_an_error(read_db, tmp_path, fmt, where):
     """`veille export -o` into a folder that does not exist, under a file, or onto a full disk
     (/dev/full) raised a traceback (FileNotFoundError, NotADirectoryError, OSError: No space
     left on device) instead of naming the file and what to do."""
@@ -137,7 +153,7 @@ def test_an_export_file_that_cannot_be_written_is_an_error(db_with_articles, tmp
     args = ["export", "--format", fmt, "--watchlist", "cloud", "-o", str(output)]
     rules = tmp_path / "watchlists.yaml"
     rules.write_text("watchlists:\n  - name: cloud\n    terms: [cloud]\n", encoding="utf-8")
-    result = run("--db", str(db_with_articles), "--watchlists", str(rules), *args)
+    result = run("--db", str(read_db), "--watchlists", str(rules), *args)
     assert result.exit_code == 2, result.output
     line = result.output.strip().splitlines()[-1]
     assert line.startswith("error: ") and str(output) in line and "cannot be written" in line, line
@@ -149,7 +165,7 @@ def test_an_export_file_that_cannot_be_written_is_an_error(db_with_articles, tmp
 
 
 @pytest.mark.parametrize("command", [["status"], ["search", "cloud"], ["export"]])
-def test_an_answer_written_to_a_full_disk_is_an_error(db_with_articles, command):
+def test_an_answer_written_to_a_full_disk_is_an_error(read_db, command):
     """An answer sent to a full disk (`veille export > matches.csv`, here /dev/full) raised a
     traceback ending in OSError: No space left on device, instead of one line saying so."""
     import subprocess
@@ -157,7 +173,7 @@ def test_an_answer_written_to_a_full_disk_is_an_error(db_with_articles, command)
 
     with open("/dev/full", "w") as full:  # noqa: PTH123
         done = subprocess.run(
-            [sys.executable, "-m", "monitors.cli", "--db", str(db_with_articles), *command],
+            [sys.executable, "-m", "monitors.cli", "--db", str(read_db), *command],
             stdout=full,
             stderr=subprocess.PIPE,
             text=True,
@@ -168,8 +184,8 @@ def test_an_answer_written_to_a_full_disk_is_an_error(db_with_articles, command)
     assert line.startswith("error: ") and "No space left on device" in line, line
 
 
-def test_good_filters_still_answer(db_with_articles):
-    result = run("--db", str(db_with_articles), "search", "cloud", "--since", "2020-01-01")
+def test_good_filters_still_answer(read_db):
+    result = run("--db", str(read_db), "search", "cloud", "--since", "2020-01-01")
     assert result.exit_code == 0 and "1 result(s)" in result.output
 
 

@@ -130,13 +130,20 @@ def _found(db, query: str) -> set[str]:
 
 @pytest.fixture
 def marked(engine, tmp_path, request) -> str:
-    """The articles above, stored on the engine under test."""
+    """The articles above, stored on the engine under test, for a test that changes them."""
     return database_from(request, engine, _filled(tmp_path / "v.db"))
 
 
+@pytest.fixture(scope="module")
+def marked_once(engine, tmp_path_factory, request) -> str:
+    """The same database, stored once per engine for the tests that only search it: each
+    query's test filled and copied one of its own."""
+    return database_from(request, engine, _filled(tmp_path_factory.mktemp("marks") / "v.db"))
+
+
 @pytest.mark.parametrize("query", list(EXPECTED))
-def test_a_word_is_found_whatever_its_marks(marked, query):
-    db = store.open_database(marked)
+def test_a_word_is_found_whatever_its_marks(marked_once, query):
+    db = store.open_database(marked_once)
     assert _found(db, query) == EXPECTED[query], query
 
 
@@ -149,9 +156,9 @@ def test_both_engines_find_the_same_articles(tmp_path, request):
         assert _found(pg, query) == _found(lite, query), query
 
 
-def test_veille_search_finds_a_headline_written_with_harakat(marked):
+def test_veille_search_finds_a_headline_written_with_harakat(marked_once):
     result = CliRunner().invoke(
-        cli, ["search", 'title:"السيادة الرقمية"', "--json"], env={"VEILLE_DB": marked}
+        cli, ["search", 'title:"السيادة الرقمية"', "--json"], env={"VEILLE_DB": marked_once}
     )
     assert result.exit_code == 0, result.output
     hits = json.loads(result.stdout)
@@ -159,9 +166,9 @@ def test_veille_search_finds_a_headline_written_with_harakat(marked):
     assert "**" in hits[0]["snippet"]
 
 
-def test_a_phrase_quoted_in_another_language_is_highlighted(marked):
+def test_a_phrase_quoted_in_another_language_is_highlighted(marked_once):
     """The snippet shows the words found, as indexed: without their harakat and tatweel."""
-    db = store.open_database(marked)
+    db = store.open_database(marked_once)
     (hit,) = search(db, '"التحول الرقمي"')
     assert "**التحول" in hit.snippet and "الرقمي**" in hit.snippet, hit.snippet
     (hit,) = search(db, "securite")
