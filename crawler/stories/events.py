@@ -479,30 +479,31 @@ def phase(words: list[str]) -> str | None:
 # that reports no phase by its words (« Raja - FUS : 2-1 ») is no round-up either.
 ROUNDUP = "roundup"
 # A score as pages write it: « 2-1 », « 1 - 1 », « 0–0 », « (2-0), »; not a date (« 12-09-2026 »),
-# a season (« 2025-26 ») nor a range of figures (« 15-20 % », « 1,5-2,5 »).
-_SCORE = re.compile(r"(?<![\d.,:/-])\d{1,2} ?[-–] ?\d{1,2}(?![\d/]| ?%|[.,:-]\d)")
-# « Les résultats de la 3e journée », « نتائج مباريات », « Matchday 3 results », « resultados
-# de la jornada »: what a round-up says it is.
-_ROUNDUP_CUE = re.compile(
-    r"r[ée]sultats|\bresults\b|resultados|round-?up|multiplex|نتائج|حصيلة",
-    re.IGNORECASE,
+# a season (« 2025-26 ») nor a range of figures (« 15-20 % », « 1,5-2,5 »). It opens with its
+# first digit and looks behind it (as markers._NUMBER does), so the search skips to digits.
+_SCORE = re.compile(r"\d(?<![\d.,:/-]\d)\d? ?[-–] ?\d\d?(?![\d/]| ?%|[.,:-]\d)")
+_SCORE_SIDES = re.compile(r" ?[-–] ?")
+# What a round-up says it is, as folded tokens (« les résultats de la 3e journée », « نتائج
+# مباريات الجولة », « Matchday 3 results », « resultados de la jornada »): its word for results,
+# and a word for matches or a matchday.
+_ROUNDUP_WORDS = frozenset(
+    ["resultats", "results", "resultados", "multiplex", "roundup", "نتايج", "حصيله"]
 )
-_MATCHES = re.compile(
-    r"journ[ée]e|rencontres|\bmatch(?:s|es|day)\b|jornada|partidos|مباريات|الجولة|المباريات",
-    re.IGNORECASE,
+_GAMES = frozenset(
+    [
+        "rencontres",
+        "matchs",
+        "matches",
+        "matchday",
+        "jornada",
+        "partidos",
+        "مباريات",
+        "المباريات",
+        "لمباريات",
+    ]
 )
-# Games by name, not a round of anything (« الجولة », « journée » are also a round of talks, a
-# day of study).
-_GAMES = re.compile(
-    r"rencontres|\bmatch(?:s|es|day)\b|jornada|partidos|مباريات|المباريات", re.IGNORECASE
-)
-# The cue and the matches within a few words: « résultats des rencontres », « نتائج مباريات
-# الجولة », « results of the third matchday ».
-_ROUNDUP_PHRASE = re.compile(
-    rf"(?:{_ROUNDUP_CUE.pattern})\W+(?:\w+\W+){{0,3}}?(?:{_MATCHES.pattern})"
-    rf"|(?:{_MATCHES.pattern})\W+(?:\w+\W+){{0,1}}?(?:{_ROUNDUP_CUE.pattern})",
-    re.IGNORECASE,
-)
+# A matchday (« journée », « الجولة ») is also a day of study, a round of talks: with games.
+_MATCHES = _GAMES | frozenset(["journee", "الجوله", "جوله", "للجوله", "بالجوله"])
 # Scores a round-up lists at least: two are a match and the other game of its group; three
 # with a round-up's words, four without.
 ROUNDUP_SCORES = 3
@@ -510,39 +511,46 @@ _ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789")
 _EASTERN_DIGIT = re.compile("[\u0660-\u0669]")
 
 
-def scores(title: str, lead: str) -> frozenset[str]:
-    """The scores a title and lead state, each as its larger goal count first (« 1-2 » and
-    « 2-1 » are one result, written from either side): two matches of one evening share the
-    figures of their scores (« 2-1 » and « 1-1 » both state a 1), not the score."""
-    head = f"{title} \n {lead}"
-    if _EASTERN_DIGIT.search(head):
-        head = head.translate(_ARABIC_DIGITS)
+def results(title: str, lead: str, words: list[str]) -> tuple[bool, frozenset[str]]:
+    """(whether the title and lead are a round-up of results: see ROUNDUP, the scores they
+    state). `words`: their folded tokens (crawler.core.normalize.normalize), in order. Each
+    score is read with its larger goal count first (« 1-2 » and « 2-1 » are one result, written
+    from either side): two matches of one evening share the figures of their scores (« 2-1 »
+    and « 1-1 » both state a 1), not the score."""
+    if _EASTERN_DIGIT.search(title) or _EASTERN_DIGIT.search(lead):
+        title, lead = title.translate(_ARABIC_DIGITS), lead.translate(_ARABIC_DIGITS)
+    in_title, in_lead = _SCORE.findall(title), _SCORE.findall(lead)
     found = set()
-    for score in _SCORE.findall(head):
-        a, b = (int(x) for x in re.split(r" ?[-–] ?", score))
+    for score in in_title + in_lead:
+        a, b = (int(x) for x in _SCORE_SIDES.split(score))
         found.add(f"{max(a, b)}-{min(a, b)}")
-    return frozenset(found)
+    # The lead restates the title's score: the most either lists.
+    listed = max(len(in_title), len(in_lead))
+    present = set(words)
+    cue = not _ROUNDUP_WORDS.isdisjoint(present)
+    if listed > ROUNDUP_SCORES:
+        return True, frozenset(found)
+    if listed == ROUNDUP_SCORES and (cue or not _MATCHES.isdisjoint(present)):
+        return True, frozenset(found)
+    # Said in words, the results' word and the matches' a few words apart (« résultats des
+    # rencontres », « Matchday 3 results »), with a score or games named: the results of a
+    # round of talks or of an open day are no round-up.
+    if not cue or (not listed and _GAMES.isdisjoint(present)):
+        return False, frozenset(found)
+    for i in compress(count(), map(_ROUNDUP_WORDS.__contains__, words)):
+        if not _MATCHES.isdisjoint(words[max(0, i - 2) : i + 5]):
+            return True, frozenset(found)
+    return False, frozenset(found)
 
 
 def roundup(title: str, lead: str) -> bool:
     """The title and lead list the results of several matches (see ROUNDUP)."""
-    head = f"{title} \n {lead}"
-    if _EASTERN_DIGIT.search(head):  # translate() looks every character up: only when needed
-        title, lead = title.translate(_ARABIC_DIGITS), lead.translate(_ARABIC_DIGITS)
-    # The lead restates the title's score: the most either lists.
-    scores = max(len(_SCORE.findall(title)), len(_SCORE.findall(lead)))
-    cue = _ROUNDUP_CUE.search(head) is not None
-    if scores > ROUNDUP_SCORES:
-        return True
-    if scores == ROUNDUP_SCORES and (cue or _MATCHES.search(head) is not None):
-        return True
-    # Said in words (« نتائج الجولة », « résultats de la journée »), with a score or games
-    # named: the results of a round of talks or of an open day are no round-up.
-    return (
-        cue
-        and _ROUNDUP_PHRASE.search(head) is not None
-        and (scores > 0 or _GAMES.search(head) is not None)
-    )
+    return results(title, lead, normalize(f"{title} {lead}").split())[0]
+
+
+def scores(title: str, lead: str) -> frozenset[str]:
+    """The scores a title and lead state (see `results`)."""
+    return results(title, lead, normalize(f"{title} {lead}").split())[1]
 
 
 # -- tolls that rise ---------------------------------------------------------------------------
@@ -551,22 +559,49 @@ def roundup(title: str, lead: str) -> bool:
 # morts »; « death toll rises to 14 »; « ارتفاع حصيلة ضحايا الفيضانات إلى 9 قتلى »), and each
 # outlet reports the figure of its own hour: the figures of one event's reports then differ,
 # which otherwise says two events. A report that says its toll rose is the later figure of the
-# same event (`terms.toll_rose`).
-_TOLL = re.compile(
-    r"\bbilan\b|\btoll\b|حصيلة|حصيله|\bbalance\b|cifra de (?:muertos|víctimas)", re.IGNORECASE
-)
-_RISES = re.compile(
-    r"s.alourdi|alourdit|\bpass(?:e|é)\b|grimpe|\bmonte\b|atteint|s.él[eè]ve|désormais|"
-    r"nouveau bilan|\bris(?:es|en|e)\b|\brose\b|climb|\breach|\bjump|\bnew\b|"
-    r"ارتفع|ارتفاع|ترتفع|يرتفع|جديدة|aumenta|asciende|eleva|\bsube\b",
-    re.IGNORECASE,
+# same event (`terms.toll_rose`). Folded tokens: a toll's word and a rise's.
+_TOLL = frozenset(["bilan", "toll", "tolls", "حصيله", "الحصيله", "balance", "cifra"])
+_RISES = frozenset(
+    [
+        "alourdi",
+        "alourdit",
+        "passe",
+        "grimpe",
+        "monte",
+        "atteint",
+        "eleve",
+        "desormais",
+        "nouveau",
+        "rises",
+        "risen",
+        "rise",
+        "rose",
+        "climbs",
+        "climbed",
+        "reaches",
+        "reached",
+        "jumps",
+        "jumped",
+        "new",
+        "ارتفع",
+        "ارتفعت",
+        "وارتفعت",
+        "ارتفاع",
+        "ترتفع",
+        "يرتفع",
+        "جديده",
+        "aumenta",
+        "asciende",
+        "eleva",
+        "sube",
+    ]
 )
 
 
-def toll_rises(title: str, lead: str) -> bool:
-    """The title and lead say a toll rose (see above)."""
-    head = f"{title} \n {lead}"
-    return _TOLL.search(head) is not None and _RISES.search(head) is not None
+def toll_rises(words: list[str]) -> bool:
+    """The title and lead (their folded tokens) say a toll rose (see above)."""
+    present = set(words)
+    return not _TOLL.isdisjoint(present) and not _RISES.isdisjoint(present)
 
 
 # -- figures written in words -----------------------------------------------------------------

@@ -186,6 +186,7 @@ def _story_terms(title: str | None, lead: str) -> StoryTerms:
     else:  # folded together, they fold otherwise than apart: each folded on its own
         title_words = _words(title)
         words = title_words | _words(lead)
+    is_roundup, scores = events.results(title, lead, tokens)
     places, _ = events.places(head)
     if places:  # a region named only in a firm's name is not there (« Atlas Harness Systems »)
         places = places - events.firms_named(title, lead, places)
@@ -198,10 +199,10 @@ def _story_terms(title: str | None, lead: str) -> StoryTerms:
         places=places,
         counts=events.number_words(head),
         sounds=events.name_sounds(title, lead, STOPWORDS, head),
-        phase=events.ROUNDUP if events.roundup(title, lead) else events.phase(head),
+        phase=events.ROUNDUP if is_roundup else events.phase(head),
         language=events.language(text, tokens),
-        rising=events.toll_rises(title, lead),
-        scores=events.scores(title, lead),
+        rising=events.toll_rises(tokens),
+        scores=scores,
     )
 
 
