@@ -100,6 +100,10 @@ def _name_sounds_as_they_were(title: str, lead: str) -> frozenset[str]:
             sound = events.sounds(stem)
             if len(sound) >= events.MIN_SOUNDS:
                 found.add(sound)
+            else:  # too few consonants: the skeleton, when it holds a w (events._name_sound)
+                skeleton = events._skeleton(stem)
+                if len(skeleton) >= events.MIN_SKELETON and "w" in skeleton:
+                    found.add(f"~{skeleton}")
     return frozenset(found)
 
 

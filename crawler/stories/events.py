@@ -287,7 +287,43 @@ def _name_sound(stem: str, stopwords: frozenset[str]) -> str | None:
     if stem in stopwords or stem in _gazetteer() or len(stem) < 4:
         return None
     sound = sounds(stem)
-    return sound if len(sound) >= MIN_SOUNDS else None
+    if len(sound) >= MIN_SOUNDS:
+        return sound
+    skeleton = _skeleton(stem)
+    return f"~{skeleton}" if len(skeleton) >= MIN_SKELETON and "w" in skeleton else None
+
+
+# A name of too few consonants to compare (« Ouahbi », « Wahbi », « وهبي »: one, « b ») is
+# compared by its skeleton: its consonants with the w a « ou » before a vowel or a « و » opening
+# it writes, its h, and the y an « i » or a « ي » ending it writes (« whby »), when that
+# skeleton holds a w and this many letters. Without the w, « Mohammed » and « محمد » (« mhmd »),
+# the commonest of names, would link any two reports of the King's activities.
+MIN_SKELETON = 4
+_ARABIC_SKELETON = {**_ARABIC_SOUNDS, "ه": "h", "ح": "h"}
+
+
+@functools.lru_cache(maxsize=16384)
+def _skeleton(token: str) -> str:
+    """The skeleton of a folded token (see MIN_SKELETON)."""
+    if ARABIC_LETTER.match(token):
+        inner = token[1:-1] if len(token) > 2 else ""
+        head = "w" if token.startswith("و") else _ARABIC_SKELETON.get(token[0], "")
+        tail = "y" if token.endswith("ي") else _ARABIC_SKELETON.get(token[-1], "")
+        if token.endswith("ه"):
+            tail = ""  # a final ه is the feminine ending folded (« بوريطة »), not an h
+        return _collapse(head + "".join(_ARABIC_SKELETON.get(ch, "") for ch in inner) + tail)
+    word = token.lower()
+    word = re.sub(r"^ou(?=[aeio])|^w", "W", word)
+    word = re.sub(r"i$", "Y", word)
+    word = re.sub(r"c(?=[eiy])", "s", word)
+    word = re.sub(r"g(?=[eiy])", "j", word)
+    for digraph, sound in _LATIN_DIGRAPHS:
+        word = word.replace(digraph, sound.upper() or "_")
+    out = [
+        ch.lower() if ch.isupper() else ("h" if ch == "h" else _LATIN_SOUNDS.get(ch, ""))
+        for ch in word
+    ]
+    return _collapse("".join(out))
 
 
 _ARABIC_RUN = re.compile(r"[\u0600-\u06FF]+")  # the block ARABIC_LETTER matches
