@@ -2,7 +2,8 @@
 form asks for one); its preview said so in English on French and Arabic pages (« watchlist name
 '' is missing or invalid (fix: use lowercase letters… »). It is said in the page's language,
 the file and line kept as they are; so is a watchlist saved with nothing to look for (no query,
-terms nor entities), said in English too. Through `veille serve`, as a user starts it (the
+terms nor entities), one filtering on a source the sources file does not have, using an
+entity the file does not define, or limited to a language that is no code, said in English too. Through `veille serve`, as a user starts it (the
 watchlists file is checked, nothing stored is read)."""
 
 from __future__ import annotations
@@ -84,3 +85,53 @@ def test_a_watchlist_with_nothing_to_look_for_is_refused_in_the_pages_language(t
             assert html.unescape(error[1]).strip().endswith(f"{watchlists}:5{colon}{said}"), (
                 html.unescape(error[1])
             )
+
+
+# (the form's fields, French, Arabic): what the file check says of each, after its file and line
+REFUSED = [
+    (
+        {"query": "cloud", "sources": "nope-source"},
+        "la veille 'autre' filtre sur une source inconnue 'nope-source' (à corriger : prenez un "
+        "nom de source du fichier des sources : ",
+        "الرصد 'autre' يقتصر على مصدر غير معروف 'nope-source' (للتصحيح: استعمل اسم مصدر من ملف "
+        "المصادر: ",
+    ),
+    (
+        {"query": "@nope"},
+        "la veille 'autre' utilise une entité inconnue 'nope' (à corriger : définissez-la sous "
+        "« entities: » (connues : aucune))",
+        "الرصد 'autre' يستعمل كيانا غير معروف 'nope' (للتصحيح: عرّفه تحت « entities: » "
+        "(المعروفة: لا شيء))",
+    ),
+    (
+        {"query": "cloud", "languages": "xx"},
+        "la langue 'xx' n'est pas un code de langue (ISO 639-1) (à corriger : écrivez une liste "
+        "comme [fr, ar, en, es])",
+        "اللغة 'xx' ليست رمز لغة (ISO 639-1) (للتصحيح: اكتب قائمة مثل [fr, ar, en, es])",
+    ),
+    (
+        {"query": "cloud", "languages": "français"},
+        "la langue 'français' n'est pas un code que portent les articles (à corriger : écrivez "
+        "des codes de deux lettres (ISO 639-1) comme [fr, ar, en, es])",
+        "اللغة 'français' ليست رمزا تحمله المقالات (للتصحيح: اكتب رموزا من حرفين (ISO 639-1) "
+        "مثل [fr, ar, en, es])",
+    ),
+]
+
+
+@pytest.mark.parametrize("fields, french, arabic", REFUSED)
+def test_a_watchlists_other_refusals_are_in_the_pages_language(tmp_path, fields, french, arabic):
+    watchlists = tmp_path / "watchlists.yaml"
+    watchlists.write_text(RULES, encoding="utf-8")
+    store.open_database(tmp_path / "v.db").close()
+    with serving(tmp_path / "v.db", watchlists=watchlists) as base:
+        for lang, said in (("fr", french), ("ar", arabic)):
+            client = FormClient({"Accept-Language": lang})
+            status, page = client.get(f"{base}/new-watchlist")
+            form = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', page))
+            token = form.pop("form_token")
+            form |= {"name": "autre", "title": "Autre", "days": "30", "action": "preview"}
+            status, page = client.post(base + "/new-watchlist", form | fields, token)
+            error = re.search(r'<p class="bad error-text" id="error">(.*?)</p>', page, re.S)
+            assert status == 422 and error, page[-2000:]
+            assert said in html.unescape(error[1]), (lang, html.unescape(error[1]))

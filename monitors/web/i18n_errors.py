@@ -247,6 +247,74 @@ _FILE_NOTHING = re.compile(
 )
 
 
+# Other errors of a watchlist the form may write, as monitors.rules.watchlists and
+# crawler.core.yamlfile say them after the file and line: (pattern, French, Arabic), the
+# groups (a name, a code, the known ones) carried over as they are.
+_FILE_SENTENCES: list[tuple[re.Pattern[str], str, str]] = [
+    (
+        re.compile(
+            r"watchlist (?P<name>'.*') filters on unknown source (?P<source>'.*') \(fix: use a "
+            r"source name from the sources file: (?P<known>.*)\)",
+            re.DOTALL,
+        ),
+        "la veille {name} filtre sur une source inconnue {source} (à corriger : prenez un nom "
+        "de source du fichier des sources : {known})",
+        "الرصد {name} يقتصر على مصدر غير معروف {source} (للتصحيح: استعمل اسم مصدر من ملف "
+        "المصادر: {known})",
+    ),
+    (
+        re.compile(
+            r"watchlist (?P<name>'.*') uses unknown entity (?P<entity>'.*') \(fix: define it "
+            r"under 'entities:' \(known: (?P<known>.*)\)\)",
+            re.DOTALL,
+        ),
+        "la veille {name} utilise une entité inconnue {entity} (à corriger : définissez-la "
+        "sous « entities: » (connues : {known}))",
+        "الرصد {name} يستعمل كيانا غير معروف {entity} (للتصحيح: عرّفه تحت « entities: » "
+        "(المعروفة: {known}))",
+    ),
+    (
+        re.compile(
+            r"language (?P<code>'.*') is no language code \(ISO 639-1\) \(fix: write a list "
+            r"such as \[fr, ar, en, es\]\)",
+            re.DOTALL,
+        ),
+        "la langue {code} n'est pas un code de langue (ISO 639-1) (à corriger : écrivez une "
+        "liste comme [fr, ar, en, es])",
+        "اللغة {code} ليست رمز لغة (ISO 639-1) (للتصحيح: اكتب قائمة مثل [fr, ar, en, es])",
+    ),
+    (
+        re.compile(
+            r"language (?P<code>'.*') is not a code articles carry \(fix: write two-letter "
+            r"codes \(ISO 639-1\) such as \[fr, ar, en, es\]\)",
+            re.DOTALL,
+        ),
+        "la langue {code} n'est pas un code que portent les articles (à corriger : écrivez des "
+        "codes de deux lettres (ISO 639-1) comme [fr, ar, en, es])",
+        "اللغة {code} ليست رمزا تحمله المقالات (للتصحيح: اكتب رموزا من حرفين (ISO 639-1) مثل "
+        "[fr, ar, en, es])",
+    ),
+]
+_WHERE = re.compile(r"(?P<where>[^\n]+?:\d+): (?P<problem>.+)", re.DOTALL)
+
+
+def _file_sentence(detail: str, language: str) -> str | None:
+    """`detail` (« FILE:LINE: problem ») with its problem in `language`, if it is one of
+    _FILE_SENTENCES."""
+    placed = _WHERE.fullmatch(detail)
+    if placed is None:
+        return None
+    for pattern, french, arabic in _FILE_SENTENCES:
+        found = pattern.fullmatch(placed["problem"])
+        if found:
+            groups = found.groupdict()
+            if groups.get("known") == "none":  # a file that defines no entity
+                groups["known"] = "aucune" if language == "fr" else "لا شيء"
+            sentence = (french if language == "fr" else arabic).format(**groups)
+            return f"{placed['where']}{' : ' if language == 'fr' else ': '}{sentence}"
+    return None
+
+
 def file_error_text(detail: str, language: str) -> str:
     """A watchlists file's error about a watchlist's query (the page's editor saving a query
     that does not parse), its name (a search in Arabic saved as a watchlist has none) or its
@@ -274,6 +342,9 @@ def file_error_text(detail: str, language: str) -> str:
                 "donnez-lui au moins l'un des trois)"
             )
         return f"{where}: الرصد {name} بلا استعلام ولا كلمات ولا كيانات (للتصحيح: أعطه واحدا منها على الأقل)"
+    said = _file_sentence(detail, language) if language in ("fr", "ar") else None
+    if said is not None:
+        return said
     found = _FILE_QUERY.fullmatch(detail)
     if language not in ("fr", "ar") or not found:
         return detail
