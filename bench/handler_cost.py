@@ -6,6 +6,7 @@ turn, several rounds, against local sites.
     .venv/bin/python bench/handler_cost.py --sources 100 --rounds 3
     .venv/bin/python bench/handler_cost.py --handler default --handler aiohttp
     .venv/bin/python bench/handler_cost.py --handler incubator-aiohttp  # needs the package
+    .venv/bin/python bench/handler_cost.py --handler default --reactor asyncio --reactor epoll
 
 Each handler's process polls every source as bench/idle_cost.py's Scrapy alone does, a Crawler
 per source poll, `--at-once` at a time, one feed each: a first round fetches each feed (200, its
@@ -21,7 +22,9 @@ ETag kept; not measured), then
 CONCURRENT_ITEMS is veille's (1) unless `--items` says otherwise (Scrapy's default, 100, which
 bench/idle_cost.py's Scrapy alone keeps, starts a hundred tasks per response). The sites answer
 one request per connection, as bench/idle_cost.py's do, in a process of their own (not counted).
-Medians are printed with each handler's ratio to the first one named.
+Medians are printed with each handler's ratio to the first one named. `--reactor` (asyncio, the
+default, or epoll: Twisted's own loop) runs each handler on each reactor named, as
+`handler@reactor`; Scrapy's aiohttp and httpx handlers need the asyncio one.
 """
 
 from __future__ import annotations
@@ -47,6 +50,12 @@ HANDLERS = {
     "aiohttp": "scrapy.core.downloader.handlers._aiohttp.AiohttpDownloadHandler",
     # the PyPI package scrapy-download-handlers-incubator, not one of veille's dependencies
     "incubator-aiohttp": "scrapy_download_handlers_incubator.AiohttpDownloadHandler",
+}
+# Twisted's reactors a crawl may run on: asyncio's event loop under Twisted (Scrapy's default
+# since 2.13), or Twisted's own epoll loop.
+REACTORS = {
+    "asyncio": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
+    "epoll": "twisted.internet.epollreactor.EPollReactor",
 }
 FIGURES = ("304", "1kb", "new-article", "304-one-crawl", "1kb-one-crawl")
 ITEM_LINK = re.compile(rb"<item><link>([^<]+)</link>")
@@ -87,12 +96,14 @@ def _own_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run_handler(handler: str, ports: list[int], at_once: int, items: int) -> dict[str, float]:
-    """In a process of its own: every round with this handler; CPU-seconds per request (per
-    article for the new-article figure)."""
+def run_handler(
+    handler: str, ports: list[int], at_once: int, items: int, reactor_name: str = "asyncio"
+) -> dict[str, float]:
+    """In a process of its own: every round with this handler on this reactor; CPU-seconds per
+    request (per article for the new-article figure)."""
     from scrapy.utils.reactor import install_reactor
 
-    install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")  # veille's
+    install_reactor(REACTORS[reactor_name])
     from scrapy import Request, Spider
     from scrapy.crawler import CrawlerProcess
     from twisted.internet import defer, reactor
@@ -126,6 +137,7 @@ def run_handler(handler: str, ports: list[int], at_once: int, items: int) -> dic
         "REMOTE_CONTROL_ENABLED": False,
         "HTTPERROR_ALLOWED_CODES": [304],
         "CONCURRENT_ITEMS": items,
+        "TWISTED_REACTOR": REACTORS[reactor_name],
     }
     path = HANDLERS[handler]
     if path:
@@ -186,15 +198,29 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--items", type=int, default=1, help="CONCURRENT_ITEMS (veille's: 1)")
     parser.add_argument("--handler", action="append", choices=sorted(HANDLERS))
+    parser.add_argument(
+        "--reactor", action="append", choices=sorted(REACTORS), help="each handler on each"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child = json.loads(args.child)
-        figures = run_handler(child["handler"], child["ports"], args.at_once, args.items)
+        figures = run_handler(
+            child["handler"],
+            child["ports"],
+            args.at_once,
+            args.items,
+            child.get("reactor", "asyncio"),
+        )
         print(json.dumps(figures))
         return
 
-    handlers = args.handler or ["default", "httpx", "aiohttp"]
+    reactors = args.reactor or ["asyncio"]
+    handlers = [
+        f"{handler}@{reactor}" if len(reactors) > 1 else handler
+        for handler in args.handler or ["default", "httpx", "aiohttp"]
+        for reactor in reactors
+    ]
     ports_queue: multiprocessing.Queue = multiprocessing.Queue()
     server = multiprocessing.Process(target=_serve, args=(args.sources, ports_queue), daemon=True)
     server.start()
@@ -203,7 +229,10 @@ def main() -> None:
     try:
         for round_ in range(args.rounds):
             for handler in handlers:
-                child = json.dumps({"handler": handler, "ports": ports})
+                name, _, reactor = handler.partition("@")
+                child = json.dumps(
+                    {"handler": name, "ports": ports, "reactor": reactor or reactors[0]}
+                )
                 answer = subprocess.run(
                     [sys.executable, "-P", __file__, "--child", child]
                     + ["--at-once", str(args.at_once), "--items", str(args.items)],
