@@ -337,3 +337,26 @@ def test_a_short_secret_of_a_webhooks_path_never_reaches_the_log(tmp_path, caplo
     assert "/hooks/***" in caplog.text and "Socket Exception" in caplog.text, caplog.text
     assert "q7J" not in caplog.text, caplog.text
     assert redact("q7Jab ab_q7J q7J9 /q7J?") == "q7Jab ab_q7J q7J9 /***?"
+
+
+def test_a_mail_server_a_variable_gives_is_named_in_errors_its_password_masked(
+    tmp_path, monkeypatch
+):
+    """`veille init`'s mail channel takes its server from ${VEILLE_SMTP_HOST}: every value a
+    ${VAR} gives was remembered as a secret, so a failed delivery said « Connection error while
+    submitting email to "***" », in the log and in its stored reason, hiding the one word that
+    said where it failed. The password stays masked, and a token in another scheme's host."""
+    monkeypatch.setenv("F15_SMTP_HOST", "smtp-relay.example.ma")
+    monkeypatch.setenv("F15_SMTP_PASSWORD", "Gx7pass-word-Q")
+    _load_channel(
+        tmp_path,
+        "mailtos://alertes:${F15_SMTP_PASSWORD}@${F15_SMTP_HOST}:2525"
+        "?from=alertes@example.ma&to=a@example.ma",
+    )
+    line = 'Connection error while submitting email to "smtp-relay.example.ma" (Gx7pass-word-Q)'
+    assert (
+        redact(line) == 'Connection error while submitting email to "smtp-relay.example.ma" (***)'
+    )
+    monkeypatch.setenv("F15_PB_TOKEN", "o.Kq2mZ8vXb4nW7cR1tY6uP3sA9dF5gH0j")
+    _load_channel(tmp_path, "pbul://${F15_PB_TOKEN}")
+    assert redact("token o.Kq2mZ8vXb4nW7cR1tY6uP3sA9dF5gH0j") == "token ***"

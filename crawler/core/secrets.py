@@ -197,6 +197,19 @@ def writes_a_secret(template: str, values: dict[str, str]) -> bool:
     )
 
 
+_HOST_NAME = re.compile(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+
+
+def forget_mail_server(host: str | None) -> None:
+    """The SMTP server a ${VAR} gives (`veille init`'s mailtos://…@${VEILLE_SMTP_HOST}) is no
+    secret: remembered as one by `substitute`, it was masked in the one word that said where a
+    delivery failed (« Connection error while submitting email to "***" »), in the log and in
+    the delivery's stored reason. Only a mail channel's host: other schemes keep tokens there."""
+    if host and _HOST_NAME.fullmatch(host):
+        _KNOWN_SECRETS.discard(host)
+        _SHORT_SECRETS.discard(host)
+
+
 def remember_secret(value: str) -> None:
     if len(value) >= 4:
         _KNOWN_SECRETS.add(value)

@@ -16,6 +16,7 @@ from apprise.utils.parse import parse_url
 
 from crawler.core.errors import ConfigError
 from crawler.core.secrets import (
+    forget_mail_server,
     redact,
     remember_hidden_parts,
     remember_token_words,
@@ -248,6 +249,8 @@ def _parse_channel(
     if missing:
         return Channel(name, None, tuple(missing), spec_line, **schedule)
     _check_host_kept(template.strip(), url, path, spec_line, name)
+    if url.lower().startswith(("mailto://", "mailtos://")):
+        forget_mail_server(_channel_host(url))
     check_apprise_url(url, path, spec_line, name)
     if writes_a_secret(template, secrets):  # a password or token written in the file, not a ${VAR}
         warn_if_others_may_read(
