@@ -289,3 +289,31 @@ def test_a_language_imported_articles_carry_is_searched(db_location):
     refused = run("--db", str(db_location), "search", "cloud", "--language", "ar-MA")
     assert refused.exit_code == 2, refused.output
     assert "(write 'ar', without the region" in refused.output
+
+
+def test_an_export_the_disk_cuts_off_is_said_to_be_incomplete(read_db, tmp_path):
+    """A disk that fills as `veille export -o` writes left part of the export, rows cut off,
+    and the error said only that the file could not be written: the file was there, looking
+    like an export. A file size limit (RLIMIT_FSIZE) stands for the full disk."""
+    import resource
+    import signal
+
+    rules = tmp_path / "watchlists.yaml"
+    rules.write_text("watchlists:\n  - name: cloud\n    terms: [cloud]\n", encoding="utf-8")
+    output = tmp_path / "matches.csv"
+    whole = run("--db", str(read_db), "--watchlists", str(rules), "export", "-o", str(output))
+    assert whole.exit_code == 0 and output.stat().st_size > 100, whole.output  # its header
+    limits = resource.getrlimit(resource.RLIMIT_FSIZE)
+    previous = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the write fails, no signal
+    resource.setrlimit(resource.RLIMIT_FSIZE, (100, limits[1]))
+    try:
+        result = run("--db", str(read_db), "--watchlists", str(rules), "export", "-o", str(output))
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, limits)
+        signal.signal(signal.SIGXFSZ, previous)
+    assert result.exit_code == 2, result.output
+    assert 0 < output.stat().st_size <= 100
+    assert f"--output {output}: the file cannot be written (File too large): what it holds is " in (
+        result.output
+    )
+    assert "an incomplete export, delete it" in result.output

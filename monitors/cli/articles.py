@@ -129,10 +129,14 @@ def search(
 
 def _cannot_write(output: Path, exc: OSError) -> VeilleError:
     """A folder that does not exist, a path under a file or a full disk: an error naming the
-    export's file (it was a traceback)."""
+    export's file (it was a traceback). A disk that filled as the file was written left part of
+    an export, rows cut off with no word in the file of it: said, so that it is not taken for
+    the whole."""
+    partial = output.is_file() and output.stat().st_size > 0
     return VeilleError(
-        f"--output {output}: the file cannot be written ({exc.strerror or exc}): give a file "
-        "in a folder that exists and you may write to, on a disk with room"
+        f"--output {output}: the file cannot be written ({exc.strerror or exc})"
+        + (": what it holds is an incomplete export, delete it" if partial else "")
+        + ": give a file in a folder that exists and you may write to, on a disk with room"
     )
 
 
