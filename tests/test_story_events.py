@@ -41,6 +41,14 @@ def test_names_are_capitalised_words_inside_a_sentence_only():
         ("المندوبية السامية للتخطيط", "hcp"),
         ("Le port Tanger Med", "tanger-med"),
         ("ومنتخب غانا", "ghana"),
+        # What a brief names when it names no one (tests/fixtures/story_lookalikes/wire.yaml).
+        ("Le litre de gasoil coûtera 30 centimes de moins", "gasoil"),
+        ("ينخفض سعر الغازوال في محطات الوقود", "gasoil"),
+        ("le prix de l'essence", "essence"),
+        ("سعر البنزين", "essence"),
+        ("Le taux de remplissage des barrages s'établit à 31,2 %", "remplissage-barrages"),
+        ("نسبة ملء السدود", "remplissage-barrages"),
+        ("وزارة التجهيز والماء", "ministere-equipement-eau"),
     ],
 )
 def test_places_and_institutions_in_three_languages(text, key):

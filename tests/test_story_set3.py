@@ -54,12 +54,13 @@ STORIES3_ROOT = Path(__file__).parent / "fixtures" / "stories3"
 # firms named after regions (crawler.stories.events.firms_named) were told apart, each written
 # on fixtures of its own (tests/fixtures/story_lookalikes), not on this set; then again after
 # results round-ups and scores were told apart (crawler.stories.events.roundup, scores): the
-# match and the Arabic round-up of the night's results, 7 wrong pairs, are two stories now.
+# match and the Arabic round-up of the night's results, 7 wrong pairs, are two stories now;
+# then after the gazetteer named the fuels and the dams' filling that briefs name.
 FLOORS = {
-    "precision": 1.0,  # 1.000: 238 of 238 grouped pairs right (0.971 before round-ups)
-    "recall": 0.75,  # 0.758: 238 of 314 true pairs (0.755)
-    "cross precision": 1.0,  # 1.000: 164 of 164 (0.964)
-    "cross recall": 0.73,  # 0.739: 164 of 222 (0.734)
+    "precision": 1.0,  # 1.000: 241 of 241 grouped pairs right (0.971 before round-ups)
+    "recall": 0.76,  # 0.768: 241 of 314 true pairs (0.755, then 0.758)
+    "cross precision": 1.0,  # 1.000: 167 of 167 (0.964)
+    "cross recall": 0.75,  # 0.752: 167 of 222 (0.734, then 0.739)
 }
 # Wrong pairs measured in the classes a desk editor never merges; no change may add one.
 CEILINGS = {
