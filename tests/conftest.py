@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from crawler.core import secrets
 from crawler.core.secrets import RedactingFilter
 from monitors.demo.run import LOCAL_CRAWL_SETTINGS
 from monitors.demo.sites import DEMO_SITES_ROOT, render_sources, serve_demo_sites, stop_sites
@@ -46,6 +47,17 @@ def _no_user_configuration(monkeypatch, tmp_path_factory):
     named by a test are looked up in an empty user folder (then /etc/veille/ and the bundled
     copies, monitors.service.locations)."""
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.getbasetemp() / "no-user-config"))
+
+
+@pytest.fixture(autouse=True)
+def _secrets_remembered_by_this_test_alone(monkeypatch):
+    """The masker remembers every secret it is shown for the rest of the process, as the daemon
+    needs; in a test process that ran another test's channels, a word one of them took from
+    ${VAR} (« veille », a host) was masked in every later test of that process, which failed or
+    passed by how xdist shared the tests out. Each test starts from what the process remembered
+    before it (a module's fixtures included) and what it adds is forgotten after it."""
+    monkeypatch.setattr(secrets, "_KNOWN_SECRETS", set(secrets._KNOWN_SECRETS))
+    monkeypatch.setattr(secrets, "_SHORT_SECRETS", set(secrets._SHORT_SECRETS))
 
 
 @pytest.fixture(autouse=True)

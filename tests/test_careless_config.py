@@ -8,7 +8,6 @@ import tracemalloc
 import pytest
 from click.testing import CliRunner
 
-from crawler.core import secrets
 from crawler.core.errors import ConfigError
 from crawler.discovery.sources import load_sources
 from monitors.cli import cli
@@ -491,16 +490,11 @@ def test_a_watchlists_file_with_a_secret_in_a_channel_others_may_read_is_warned_
     assert result.exit_code == 0 and "is open to" not in result.output, result.output
 
 
-def test_a_watchlists_file_writing_a_secrets_value_as_an_address_is_not_warned_of(
-    tmp_path, monkeypatch
-):
+def test_a_watchlists_file_writing_a_secrets_value_as_an_address_is_not_warned_of(tmp_path):
     """A channel that takes its user, password and host from ${VAR} and writes an address that
     holds the same words (the SMTP user « veille » and a from=veille@…; another channel writing
     the host a ${VAR} gives the first) writes no password or token: it is not warned of as one
     whatever its mode, where it was told to write as ${VAR} what it already does."""
-    # « veille », substituted, is remembered as a secret for the rest of the process: kept to
-    # this test, or every later test's « veille » is masked (test_logging's readable words)
-    monkeypatch.setattr(secrets, "_KNOWN_SECRETS", set(secrets._KNOWN_SECRETS))
     path = tmp_path / "watchlists.yaml"
     path.write_text(
         "channels:\n"
