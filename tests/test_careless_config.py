@@ -556,3 +556,26 @@ def test_a_file_too_large_to_be_a_configuration_file_is_refused_before_it_is_rea
     result = CliRunner().invoke(cli, [option, "/dev/zero", *command])
     assert result.exit_code == 2, result.output
     assert "/dev/zero: is a device, not a file" in result.output
+
+
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        ("mailtos://veille:Pe0pleMailPw@smtp.example.ma:99999?from=v@example.ma", "port 99999"),
+        ("mailtos://veille:Pe0pleMailPw@", "not a valid apprise URL (scheme 'mailtos')"),
+    ],
+)
+def test_a_people_mail_url_apprise_cannot_use_is_refused_at_the_start(tmp_path, url, words):
+    """VEILLE_PEOPLE_MAIL was checked for its scheme only: one with no host or a port past
+    65535 started the daemon, and every person's alert then failed, said only in each
+    delivery's stored reason. It is refused as a channel's URL is, its password unsaid."""
+    path = tmp_path / "watchlists.yaml"
+    path.write_text("watchlists:\n  - name: a\n    terms: [x]\n", encoding="utf-8")
+    check = ["--watchlists", str(path), "rules", "check"]
+    result = CliRunner().invoke(cli, check, env={"VEILLE_PEOPLE_MAIL": url})
+    assert result.exit_code == 2, result.output
+    assert 'VEILLE_PEOPLE_MAIL: channel "people\'s mail": ' in result.output
+    assert words in result.output and "Pe0pleMailPw" not in result.output
+    good = "mailtos://veille:Pe0pleMailPw@smtp.example.ma?from=v@example.ma"
+    result = CliRunner().invoke(cli, check, env={"VEILLE_PEOPLE_MAIL": good})
+    assert result.exit_code == 0, result.output

@@ -653,4 +653,23 @@ def load_config(settings: Settings) -> Config:
     validate_sources_referenced(rules, {s.name for s in sources.sources})
     for warning in describe_unusable_channels(delivery.channels):
         logger.warning("%s; its alerts go to the console and stay in the database", warning)
+    _check_people_mail(settings)
     return Config(settings, sources, rules, delivery)
+
+
+def _check_people_mail(settings: Settings) -> None:
+    """VEILLE_PEOPLE_MAIL checked as the channels are, when the configuration is loaded: one
+    apprise cannot use (no host, a port past 65535) started the daemon, and every person's
+    alert then failed, said only in each delivery's stored reason. Never shown back."""
+    from monitors.alerts.channels import check_apprise_url
+    from monitors.people import mail as people_mail
+
+    people = people_mail.for_settings(settings)
+    if people.mail_url is None:
+        return  # not set, or a ${VAR} of it not set: said when a person's alert is sent
+    check_apprise_url(
+        people_mail.address_url(people.mail_url, "person@example.ma"),
+        "VEILLE_PEOPLE_MAIL",
+        0,  # no line: an environment variable
+        "people's mail",
+    )
