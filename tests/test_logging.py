@@ -339,6 +339,31 @@ def test_a_short_secret_of_a_webhooks_path_never_reaches_the_log(tmp_path, caplo
     assert redact("q7Jab ab_q7J q7J9 /q7J?") == "q7Jab ab_q7J q7J9 /***?"
 
 
+def test_a_mail_login_a_variable_gives_stays_readable_in_the_log(tmp_path, monkeypatch):
+    """An SMTP login taken from ${VAR} (« veille », on a relay of one's own) was remembered as a
+    secret: every « veille » of the log was masked (« /var/lib/***/***.db »). apprise shows a
+    mail login in the URL it writes for people: the login is readable, the password masked, as
+    is a login written as ?user= and a password that is the login too."""
+    monkeypatch.setenv("F16_SMTP_USER", "veille")
+    monkeypatch.setenv("F16_SMTP_PASSWORD", "Hq8pass-word-Z")
+    _load_channel(
+        tmp_path,
+        "mailtos://${F16_SMTP_USER}:${F16_SMTP_PASSWORD}@smtp.example.ma"
+        "?from=veille@example.ma&to=a@example.ma",
+    )
+    line = "database /var/lib/veille/veille.db, login veille refused (Hq8pass-word-Z)"
+    assert redact(line) == "database /var/lib/veille/veille.db, login veille refused (***)"
+    monkeypatch.setenv("F16_ARG_USER", "alertes-rabat")
+    _load_channel(
+        tmp_path,
+        "mailtos://smtp.example.ma?user=${F16_ARG_USER}&pass=${F16_SMTP_PASSWORD}&to=a@b.ma",
+    )
+    assert redact("login alertes-rabat") == "login alertes-rabat"
+    monkeypatch.setenv("F16_SAME", "Kz3same-as-login")
+    _load_channel(tmp_path, "mailtos://${F16_SAME}:${F16_SAME}@smtp.example.ma?to=a@b.ma")
+    assert redact("login Kz3same-as-login") == "login ***"
+
+
 def test_a_mail_server_a_variable_gives_is_named_in_errors_its_password_masked(
     tmp_path, monkeypatch
 ):

@@ -210,6 +210,17 @@ def forget_mail_server(host: str | None) -> None:
         _SHORT_SECRETS.discard(host)
 
 
+def forget_mail_login(login: str | None, password: str | None) -> None:
+    """The SMTP login a ${VAR} gives (mailtos://${SMTP_USER}:${SMTP_PASSWORD}@…, or ?user=) is
+    no secret either: apprise shows it in the URL it writes for people to read, and remembered
+    as one by `substitute`, a login « veille » masked every « veille » of the log
+    (« /var/lib/***/***.db »). The password stays a secret, even when it is the login too."""
+    if login and login != password and login != unquote(password or ""):
+        for value in (login, unquote(login)):
+            _KNOWN_SECRETS.discard(value)
+            _SHORT_SECRETS.discard(value)
+
+
 def remember_secret(value: str) -> None:
     if len(value) >= 4:
         _KNOWN_SECRETS.add(value)
