@@ -62,6 +62,17 @@ def _run_once(tmp_path, **env):
         ({"DOWNLOADER_MIDDLEWARES": "[1, 2]"}, "give a JSON object"),
         ({"LOG_LEVEL": "LOUD"}, "DEBUG, INFO, WARNING, ERROR or CRITICAL"),
         ({"LOG_LEVEL": "info"}, "DEBUG, INFO, WARNING, ERROR or CRITICAL"),
+        # Numbers Scrapy takes without a word where every fetch then times out at once, or no
+        # request is ever sent: every source failed or waited each cycle.
+        ({"DOWNLOAD_TIMEOUT": -1}, "every fetch times out at once"),
+        ({"DOWNLOAD_TIMEOUT": 0}, "at least 1"),
+        ({"CONCURRENT_REQUESTS": 0}, "sends no request"),
+        ({"CONCURRENT_REQUESTS_PER_DOMAIN": 0}, "sends no request"),
+        ({"CONCURRENT_ITEMS": 0}, "at least 1"),
+        ({"DOWNLOAD_DELAY": -2}, "at least 0"),
+        ({"RETRY_TIMES": -1}, "at least 0"),
+        ({"DOWNLOAD_MAXSIZE": -5}, "at least 0"),
+        ({"AUTOTHROTTLE_TARGET_CONCURRENCY": 0}, "turns AutoThrottle off"),
     ],
 )
 def test_a_crawl_setting_that_cannot_be_used_stops_the_start(tmp_path, value, words):

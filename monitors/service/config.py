@@ -306,7 +306,8 @@ def check_crawl_settings(values: dict[str, object]) -> None:
             raise ValueError(f"VEILLE_CRAWL_SETTINGS: {name}={value!r}: {_LEAST[name][1]}")
 
 
-# veille's own numeric crawl settings: the least value each takes, and what a smaller one did.
+# The numeric crawl settings' least values (veille's own, and Scrapy's that a negative or zero
+# value breaks), and what a smaller one did.
 _LEAST: dict[str, tuple[float, str]] = {
     "VEILLE_EXTRACTION_SECONDS": (
         0.1,
@@ -320,6 +321,34 @@ _LEAST: dict[str, tuple[float, str]] = {
     "VEILLE_MAX_CHILD_SITEMAPS": (0, "give a whole number of at least 0 (default 20)"),
     "VEILLE_STORE_GATHER_SECONDS": (0, "give a number of seconds of at least 0 (default 3)"),
     "VEILLE_DOWNLOAD_DELAY_GRID": (0, "give a number of seconds of at least 0 (default 0.25)"),
+    # Scrapy's own, which it takes without a word and every crawl then fails or waits for ever
+    "DOWNLOAD_TIMEOUT": (
+        1,
+        "give a number of seconds of at least 1 (veille's default 30): under it every fetch "
+        "times out at once, and every source fails each cycle",
+    ),
+    "CONCURRENT_REQUESTS": (
+        1,
+        "give a whole number of at least 1 (veille's default 16): under it Scrapy sends no "
+        "request, and every crawl waits until its time runs out",
+    ),
+    "CONCURRENT_REQUESTS_PER_DOMAIN": (
+        1,
+        "give a whole number of at least 1 (veille's default 2): under it Scrapy sends no "
+        "request to any site",
+    ),
+    "CONCURRENT_ITEMS": (1, "give a whole number of at least 1 (veille's default 1)"),
+    "DOWNLOAD_DELAY": (0, "give a number of seconds of at least 0 (veille's default 1.0)"),
+    "RETRY_TIMES": (0, "give a whole number of at least 0 (veille's default 2)"),
+    "REDIRECT_MAX_TIMES": (0, "give a whole number of at least 0 (Scrapy's default 20)"),
+    "DOWNLOAD_MAXSIZE": (0, "give a number of bytes of at least 0 (0: no limit)"),
+    "DOWNLOAD_WARNSIZE": (0, "give a number of bytes of at least 0 (0: no warning)"),
+    "AUTOTHROTTLE_START_DELAY": (0, "give a number of seconds of at least 0 (default 1.0)"),
+    "AUTOTHROTTLE_MAX_DELAY": (0, "give a number of seconds of at least 0 (default 30.0)"),
+    "AUTOTHROTTLE_TARGET_CONCURRENCY": (
+        0.01,
+        "give a number above 0 (default 1.0): at 0 or under, Scrapy turns AutoThrottle off",
+    ),
 }
 
 
