@@ -104,6 +104,16 @@ def test_bad_sources_name_file_line_and_problem(tmp_path, text, line, words):
     assert str(path) in str(caught.value)
 
 
+def test_invalid_yaml_in_a_sources_file_is_shown_a_sources_file_value_to_quote(tmp_path):
+    """The fix of invalid YAML quotes a value of the file's own kind: a sources file was shown a
+    watchlist's query (« query: '"cloud souverain" OR datacenter' »), a key it has no use for."""
+    path = write(tmp_path, "sources:\n  - name: m24\n    title: Médias24: économie: x\n")
+    with pytest.raises(ConfigError) as caught:
+        load_sources(path)
+    assert "title: 'Médias24 : économie'" in str(caught.value)
+    assert "query" not in str(caught.value)
+
+
 WATCHLIST = """channels:
   team:
     url: "mailto://127.0.0.1:2525?from=veille@example.ma&to=team@example.ma"

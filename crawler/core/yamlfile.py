@@ -175,8 +175,14 @@ def _check_size(path: Path) -> None:
         )
 
 
-def load_yaml(path: str | Path) -> Any:
-    """Parse a YAML file into LineDict/LineList values, or raise ConfigError with the line."""
+# A value that needs quoting, as each file writes one: the fix of invalid YAML shows it.
+QUOTING_EXAMPLE = "query: '\"cloud souverain\" OR datacenter'"
+
+
+def load_yaml(path: str | Path, example: str = QUOTING_EXAMPLE) -> Any:
+    """Parse a YAML file into LineDict/LineList values, or raise ConfigError with the line.
+    `example` is a value of this file's kind that needs quoting, for the fix of invalid YAML:
+    a watchlists file's query by default, which means nothing in a sources file."""
     path = Path(path)
     _check_size(path)
     try:
@@ -226,8 +232,7 @@ def load_yaml(path: str | Path) -> Any:
             # a tab pasted or typed by an editor: the general fix below did not say which
             "replace the tab with spaces: YAML indents with spaces only"
             if "'\\t'" in problem
-            else "check indentation, and quote values holding ':', '#', '@' or quotes "
-            "(query: '\"cloud souverain\" OR datacenter')",
+            else f"check indentation, and quote values holding ':', '#', '@' or quotes ({example})",
             column=mark.column + 1 if mark else None,
         ) from None
     except RecursionError:  # [[[[…]]]] thousands deep: the parser recurses per level

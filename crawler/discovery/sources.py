@@ -31,6 +31,8 @@ from crawler.extraction.profiles import SavedPage, SiteProfile
 DEFAULT_INTERVAL_MINUTES = 30
 ENTRY_STATUSES = ("working", "listed", "guess", "blocked")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+# A sources file's value that needs quoting (a title with ':'), for the fix of invalid YAML.
+_QUOTING = "title: 'Médias24 : économie'"
 _HOST = re.compile(
     r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*$"
 )
@@ -419,7 +421,7 @@ def load_saved_pages(path: str | Path) -> dict[str, tuple[SavedPage, ...]]:
     file's folder. The bundled sources keep theirs so (seeds/pages/), so that the
     sources file `veille init` copies elsewhere names no file that stays behind."""
     path = str(path)
-    data = require_mapping(load_yaml(path), path, 1, "the saved pages file")
+    data = require_mapping(load_yaml(path, _QUOTING), path, 1, "the saved pages file")
     return {str(name): _saved_pages(data, path, str(name)) for name in data}
 
 
@@ -443,7 +445,7 @@ def load_sources_cached(path: str | Path) -> SourceList:
 def load_sources(path: str | Path) -> SourceList:
     """Read and validate the whole source list; any problem raises ConfigError with its line."""
     path = str(path)
-    data = require_mapping(load_yaml(path), path, 1, "the sources file")
+    data = require_mapping(load_yaml(path, _QUOTING), path, 1, "the sources file")
     reject_unknown_keys(data, {"defaults", "sources"}, path, "the sources file")
     defaults = data.get("defaults") or {}
     if not isinstance(defaults, dict):
