@@ -104,6 +104,43 @@ def test_scores_are_read_from_either_side():
     assert events.scores("Le bac 2025-2026", "le 12-07-2026, 15-20 % des élèves, 1,5-2,5") == set()
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "La CNDP rappelle les obligations de la loi 09-08 aux opérateurs",
+        "Le projet de loi n° 43-20 relatif aux services de confiance",
+        "Law 09-08 on personal data and the new decree No. 2-22",
+        "القانون رقم 09-08 المتعلق بحماية المعطيات الشخصية",
+        "Les lois 31-13, 43-20, 05-20 et 09-08 encadrent le numérique",
+        "Des températures de 10-15 °C attendues à Ifrane, 8-12h de pluie",
+    ],
+)
+def test_law_numbers_and_ranges_are_no_scores(text):
+    """Moroccan tech news cites its laws by number as sport gives scores (« loi 09-08 »): read
+    as scores, two reports of one event citing two laws never agreed, and four laws made an
+    article a round-up of results, in a story of its own."""
+    assert events.scores(text, "") == set()
+    assert not events.roundup(text, text)
+
+
+def test_a_score_beside_a_law_number_is_still_read():
+    assert events.scores("Après la loi 09-08, le Raja bat le FUS 2-1", "") == {"2-1"}
+    assert events.scores("Wydad - MAS : 0-0", "le WAC 10-0 en coupe") == {"0-0", "10-0"}
+
+
+def test_two_reports_citing_other_laws_agree_by_their_figures():
+    cndp = story_terms(
+        "La CNDP met en demeure 12 opérateurs",
+        "La CNDP a mis en demeure 12 opérateurs au titre de la loi 09-08.",
+    )
+    rewrite = story_terms(
+        "Données personnelles : 12 opérateurs mis en demeure",
+        "Douze opérateurs, dont 12 centres d'appels, visés ; la loi 05-20 citée aussi.",
+    )
+    assert not cndp.scores and not rewrite.scores
+    assert figures_agree(cndp, rewrite)
+
+
 def test_two_matches_of_one_evening_do_not_agree_on_their_figures():
     """« 1-1 » states the 1 of « 2-1 »: as figures they agree, as scores they do not."""
     raja = story_terms("Le Raja domine le FUS (2-1)", "Le Raja a battu le FUS (2-1) samedi.")

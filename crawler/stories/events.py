@@ -519,6 +519,40 @@ ROUNDUP = "roundup"
 # first digit and looks behind it (as markers._NUMBER does), so the search skips to digits.
 _SCORE = re.compile(r"\d(?<![\d.,:/-]\d)\d? ?[-–] ?\d\d?(?![\d/]| ?%|[.,:-]\d)")
 _SCORE_SIDES = re.compile(r" ?[-–] ?")
+# What else is written as a score: a law's or a decree's number (« la loi 09-08 », « loi
+# n° 43-20 », « القانون رقم 05.20 » aside, « القانون 09-08 », « Law 09-08 »), which Moroccan
+# tech news cites as often as sport gives scores, and a range of degrees, hours, years or
+# kilometres (« 10-15 °C », « 8-12h », « 2-3 ans »). A law named after its number, or a side
+# of two digits written with a leading zero (« 09 », which no score writes), is no score; nor
+# is a range followed by its unit.
+_LAW_BEFORE = re.compile(
+    r"(?:\b(?:lois?|laws?|ley(?:es)?|d[ée]crets?|decrees?|decretos?|dahirs?|circulaires?|"
+    r"arr[êe]t[ée]s?|num[ée]ro)\b|\bn[°º]|\bno\.|رقم|قانون|القانون|مرسوم|المرسوم|ظهير)"
+    # and the numbers of a list of them before this one (« les lois 31-13, 43-20 et 09-08 »)
+    r"\s*(?:\d+\s*[-–./]\s*\d+\s*(?:,|et|and|y|و)\s*)*$",
+    re.IGNORECASE,
+)
+_UNIT_AFTER = re.compile(
+    r"\s*(?:°|º|degr|km\b|kms\b|m\b|mm\b|cm\b|kg\b|h\b|heures\b|hours\b|ans\b|years\b|"
+    r"mois\b|months\b|jours\b|days\b|días\b|años\b|dh|mad\b|درج|كلم|ساع|سنو|أيام|ملم)",
+    re.IGNORECASE,
+)
+_LEADING_ZERO = re.compile(r"(?<!\d)0\d")
+
+
+def _scores_in(text: str) -> list[str]:
+    """The scores `text` writes (_SCORE), less the law numbers and ranges written alike."""
+    found = []
+    for match in _SCORE.finditer(text):
+        score = match.group()
+        if _LEADING_ZERO.search(score) or _UNIT_AFTER.match(text, match.end()):
+            continue
+        if _LAW_BEFORE.search(text, max(0, match.start() - 80), match.start()):
+            continue
+        found.append(score)
+    return found
+
+
 # What a round-up says it is, as folded tokens (« les résultats de la 3e journée », « نتائج
 # مباريات الجولة », « Matchday 3 results », « resultados de la jornada »): its word for results,
 # and a word for matches or a matchday.
@@ -555,7 +589,7 @@ def results(title: str, lead: str, words: list[str]) -> tuple[bool, frozenset[st
     and « 1-1 » both state a 1), not the score."""
     if _EASTERN_DIGIT.search(title) or _EASTERN_DIGIT.search(lead):
         title, lead = title.translate(_ARABIC_DIGITS), lead.translate(_ARABIC_DIGITS)
-    in_title, in_lead = _SCORE.findall(title), _SCORE.findall(lead)
+    in_title, in_lead = _scores_in(title), _scores_in(lead)
     found = set()
     for score in in_title + in_lead:
         a, b = (int(x) for x in _SCORE_SIDES.split(score))
