@@ -343,7 +343,8 @@ def test_a_mail_login_a_variable_gives_stays_readable_in_the_log(tmp_path, monke
     """An SMTP login taken from ${VAR} (« veille », on a relay of one's own) was remembered as a
     secret: every « veille » of the log was masked (« /var/lib/***/***.db »). apprise shows a
     mail login in the URL it writes for people: the login is readable, the password masked, as
-    is a login written as ?user= and a password that is the login too."""
+    is a login written as ?user= and a password that is the login too. A port from ${VAR}
+    (« 587 », a secret of three characters) hid every 587 of the log."""
     monkeypatch.setenv("F16_SMTP_USER", "veille")
     monkeypatch.setenv("F16_SMTP_PASSWORD", "Hq8pass-word-Z")
     _load_channel(
@@ -359,6 +360,12 @@ def test_a_mail_login_a_variable_gives_stays_readable_in_the_log(tmp_path, monke
         "mailtos://smtp.example.ma?user=${F16_ARG_USER}&pass=${F16_SMTP_PASSWORD}&to=a@b.ma",
     )
     assert redact("login alertes-rabat") == "login alertes-rabat"
+    monkeypatch.setenv("F16_SMTP_PORT", "587")  # three characters, masked where alone
+    _load_channel(
+        tmp_path,
+        "mailtos://veille:${F16_SMTP_PASSWORD}@smtp.example.ma:${F16_SMTP_PORT}?to=a@b.ma",
+    )
+    assert redact("587 articles, port 587") == "587 articles, port 587"
     monkeypatch.setenv("F16_SAME", "Kz3same-as-login")
     _load_channel(tmp_path, "mailtos://${F16_SAME}:${F16_SAME}@smtp.example.ma?to=a@b.ma")
     assert redact("login Kz3same-as-login") == "login ***"

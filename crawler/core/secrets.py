@@ -221,6 +221,16 @@ def forget_mail_login(login: str | None, password: str | None) -> None:
             _SHORT_SECRETS.discard(value)
 
 
+def forget_mail_port(port: object, password: str | None) -> None:
+    """The SMTP port a ${VAR} gives (mailtos://…@${SMTP_HOST}:${SMTP_PORT}): a secret of three
+    characters is masked wherever it stands alone, so « 587 » hid every 587 of the log (a count,
+    a page number, an article's id). Unless the password is that number too."""
+    value = str(port) if port is not None else ""
+    if value.isdigit() and value != password:
+        _KNOWN_SECRETS.discard(value)
+        _SHORT_SECRETS.discard(value)
+
+
 def remember_secret(value: str) -> None:
     if len(value) >= 4:
         _KNOWN_SECRETS.add(value)

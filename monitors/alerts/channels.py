@@ -17,6 +17,7 @@ from apprise.utils.parse import parse_url
 from crawler.core.errors import ConfigError
 from crawler.core.secrets import (
     forget_mail_login,
+    forget_mail_port,
     forget_mail_server,
     redact,
     remember_hidden_parts,
@@ -279,13 +280,14 @@ _PLACEHOLDER = "veillevariable"
 
 
 def _forget_mail_names(url: str) -> None:
-    """A mail channel's server and login name where to send, not how to get in: only its
+    """A mail channel's server, port and login name where to send, not how to get in: only its
     password stays masked in logs and stored reasons (crawler.core.secrets)."""
     parsed = parse_url(url, verify_host=False) or {}
     forget_mail_server(parsed.get("host"))
     password = parsed.get("password") or (parsed.get("qsd") or {}).get("pass")
     for login in (parsed.get("user"), (parsed.get("qsd") or {}).get("user")):
         forget_mail_login(login, password)
+    forget_mail_port(parsed.get("port"), password)
 
 
 def _channel_host(url: str) -> str | None:
