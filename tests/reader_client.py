@@ -101,7 +101,8 @@ def running(app):
 
     # Bound here on a port the system picks, handed to uvicorn: no other test process can take
     # it between a pick and uvicorn's bind.
-    listening_socket = socket.socket()
+    # Named TCP, as veille serve's, so asyncio sends each connection's writes without delay.
+    listening_socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     listening_socket.bind(("127.0.0.1", 0))
     port = listening_socket.getsockname()[1]
     server = uvicorn.Server(

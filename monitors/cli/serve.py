@@ -162,8 +162,22 @@ def serve(
             "use with --public-name (or VEILLE_WEB_PUBLIC_NAMES)",
             err=True,
         )
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        h11_max_incomplete_event_size=REQUEST_HEAD_BYTES,
+    )
     uvicorn.Server(config).run(sockets=[listening])
+
+
+# The most a request's line and headers may take while they arrive. h11 (uvicorn's HTTP
+# parser) answers a bare 400 past its 16 KB default, but only when the head came in more than
+# one read: a text pasted in the search box (2,000 Arabic words, 86 KB of address) got the
+# search's own refusal, « la recherche est trop longue », or a 400 by how TCP cut it.
+REQUEST_HEAD_BYTES = 1024 * 1024
 
 
 def _listening_socket(host: str, port: int) -> socket.socket:
@@ -174,7 +188,11 @@ def _listening_socket(host: str, port: int) -> socket.socket:
     (as uvicorn and Python's http.server do) until uvicorn listened, and the one to listen
     second failed after saying its address."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    listening = socket.socket(family, socket.SOCK_STREAM)
+    # Named TCP, asyncio turns Nagle's algorithm off on each connection it accepts (as on a
+    # socket it makes itself): a socket naming no protocol left it on, and a page written in
+    # two sends (uvicorn's head, then its body) waited for the browser's delayed acknowledgement
+    # on a kept-alive connection, about 40 ms a page.
+    listening = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds it
     try:
         listening.bind((host, port))
