@@ -30,8 +30,11 @@ logger = logging.getLogger(__name__)
 _WARNED_OPEN: set[tuple[str, int]] = set()
 
 
-def load_secrets_file(path: str | Path | None) -> dict[str, str]:
-    """Read KEY=VALUE lines (shell style, '#' comments) from a secrets file, if given."""
+def load_secrets_file(
+    path: str | Path | None, environment_only: Collection[str] = ()
+) -> dict[str, str]:
+    """Read KEY=VALUE lines (shell style, '#' comments) from a secrets file, if given.
+    `environment_only`: names of settings read from the environment alone, warned of here."""
     if not path:
         return {}
     path = Path(path)
@@ -72,9 +75,31 @@ def load_secrets_file(path: str | Path | None) -> dict[str, str]:
             _warn_of_repeated(path, name, lines_of[name], number, bool(_unquoted(value.strip())))
         lines_of[name] = number
         values[name] = _unquoted(value.strip())
-        if " #" in value.strip() and values[name] == value.strip():  # unquoted
+        if re.search(r"\s#", value.strip()) and values[name] == value.strip():  # unquoted
             _warn_of_inline_comment(path, name, number)
+        if name in environment_only:
+            _warn_of_setting(path, name, number)
     return values
+
+
+_WARNED_SETTING: set[tuple[str, str, int]] = set()
+
+
+def _warn_of_setting(path: Path, name: str, number: int) -> None:
+    """A setting of veille's own written in the secrets file (VEILLE_READER_URL, as an env-file
+    holds it) is not read there: veille reads its settings from the environment. Said once, with
+    its line, where it was ignored without a word."""
+    if (str(path), name, number) in _WARNED_SETTING:
+        return
+    _WARNED_SETTING.add((str(path), name, number))
+    logger.warning(
+        "secrets file %s, line %d: %s is a setting veille reads from the environment only, not "
+        "from the secrets file: set it in the environment (a systemd unit's Environment=, "
+        "docker's --env-file), or remove the line",
+        path,
+        number,
+        name,
+    )
 
 
 # The inline comments of secrets files already warned of (the reader reads the file per request).
@@ -82,7 +107,7 @@ _WARNED_COMMENT: set[tuple[str, str, int]] = set()
 
 
 def _warn_of_inline_comment(path: Path, name: str, number: int) -> None:
-    """A value holding « # » after a space (« HOOK=abc  # the team's hook ») is taken whole, as
+    """A value holding « # » after a space or a tab (« HOOK=abc  # the team's hook ») is taken whole, as
     docker's --env-file and systemd take it, where a shell would cut the comment off: the channel
     then failed on a token with a comment in it, with no word of why. Said, the value unsaid."""
     if (str(path), name, number) in _WARNED_COMMENT:

@@ -32,11 +32,12 @@ def watchlists_of(ctx: click.Context) -> Watchlists:
     obj = ctx.find_root().obj
     if "watchlists" not in obj:
         from crawler.core.secrets import load_secrets_file
+        from monitors.service.config import ENVIRONMENT_ONLY
         from monitors.service.watchlists import load_watchlists
 
         settings = settings_of(ctx)
         obj["watchlists"] = load_watchlists(
-            settings.watchlists, load_secrets_file(settings.secrets)
+            settings.watchlists, load_secrets_file(settings.secrets, ENVIRONMENT_ONLY)
         )
     return obj["watchlists"]
 

@@ -504,6 +504,9 @@ _ENV: dict[str, tuple[str, Callable[[str], Any]]] = {
     "VEILLE_WEB_TIMEZONE": ("web_timezone", parse_timezone),
     WINDOW_VARIABLE: ("story_window_hours", parse_window_hours),
 }
+# The settings read from the environment alone: the people's mail server and the reader's
+# password hash are read from the secrets file too (monitors.people).
+ENVIRONMENT_ONLY = frozenset(_ENV) - {"VEILLE_PEOPLE_MAIL"}
 
 
 def parse_people_mail(value: str) -> str:
@@ -678,7 +681,8 @@ def load_config(settings: Settings) -> Config:
     from monitors.service.watchlists import load_watchlists
 
     sources = load_sources(settings.sources)
-    rules, delivery = load_watchlists(settings.watchlists, load_secrets_file(settings.secrets))
+    secrets = load_secrets_file(settings.secrets, environment_only=ENVIRONMENT_ONLY)
+    rules, delivery = load_watchlists(settings.watchlists, secrets)
     validate_sources_referenced(rules, {s.name for s in sources.sources})
     for warning in describe_unusable_channels(delivery.channels):
         logger.warning("%s; its alerts go to the console and stay in the database", warning)
