@@ -7,6 +7,8 @@ not."""
 
 from __future__ import annotations
 
+import pytest
+
 from crawler.stories.templates import names_substituted
 
 MESSAGE = (
@@ -107,3 +109,109 @@ def test_a_copy_naming_the_king_otherwise_is_the_same_text():
     assert not names_substituted(english, hm)
     # Another country and leader is still another event, however the King is written.
     assert names_substituted(sm, "Rabat – " + GABON)
+
+
+# A dispatch naming an office or an institution, and a copy naming the office's holder or the
+# institution by its acronym: one text (tests/fixtures/story_lookalikes/holders.yaml).
+OFFICE_AND_HOLDER = [
+    (
+        "Kénitra – Le ministre de l'Industrie et du Commerce a inauguré mardi à Kénitra une usine "
+        "de câblage automobile d'un investissement de 650 millions de dirhams.",
+        "Kénitra – Ryad Mezzour a inauguré mardi à Kénitra une usine de câblage automobile d'un "
+        "investissement de 650 millions de dirhams.",
+    ),
+    (
+        "Rabat – Le Chef du gouvernement a présidé jeudi à Rabat la réunion de la Commission "
+        "nationale de l'investissement, qui a approuvé 42 projets.",
+        "Rabat – Aziz Akhannouch a présidé jeudi à Rabat la réunion de la Commission nationale "
+        "de l'investissement, qui a approuvé 42 projets.",
+    ),
+    (
+        "Oujda – Le wali de la région de l'Oriental a lancé lundi les travaux de la nouvelle "
+        "station d'épuration de la ville, d'un coût de 480 millions de dirhams.",
+        "Oujda – Khatib El Hebil a lancé lundi les travaux de la nouvelle station d'épuration de "
+        "la ville, d'un coût de 480 millions de dirhams.",
+    ),
+    (
+        "الرباط – ترأس رئيس الحكومة يوم الخميس بالرباط اجتماع اللجنة الوطنية للاستثمار التي "
+        "صادقت على 42 مشروعا.",
+        "الرباط – ترأس السيد عزيز أخنوش يوم الخميس بالرباط اجتماع اللجنة الوطنية للاستثمار التي "
+        "صادقت على 42 مشروعا.",
+    ),
+    (
+        "Rabat – The National Investment Committee, chaired by the Head of Government, approved "
+        "42 projects.",
+        "Rabat – The National Investment Committee, chaired by Aziz Akhannouch, approved 42 "
+        "projects.",
+    ),
+]
+ACRONYM_AND_NAME = [
+    (
+        "Rabat – L'Organisation mondiale de la santé a salué mercredi à Rabat la campagne "
+        "nationale de vaccination contre la rougeole.",
+        "Rabat – L'OMS a salué mercredi à Rabat la campagne nationale de vaccination contre la "
+        "rougeole.",
+    ),
+    (
+        "Benguerir – L'Université Mohammed VI Polytechnique a inauguré jeudi à Benguerir un "
+        "centre de recherche sur l'hydrogène vert.",
+        "Benguerir – L'UM6P a inauguré jeudi à Benguerir un centre de recherche sur l'hydrogène "
+        "vert.",
+    ),
+    (
+        "Rabat – La Commission nationale de contrôle de la protection des données à caractère "
+        "personnel a infligé mardi une amende à un opérateur de téléphonie.",
+        "Rabat – La CNDP a infligé mardi une amende à un opérateur de téléphonie.",
+    ),
+    (
+        "Casablanca – L'Office chérifien des phosphates a annoncé jeudi à Casablanca un chiffre "
+        "d'affaires de 68,4 milliards de dirhams au premier semestre, en hausse de 12 %.",
+        "Casablanca – Le groupe OCP a annoncé jeudi à Casablanca un chiffre d'affaires de 68,4 "
+        "milliards de dirhams au premier semestre, en hausse de 12 %.",
+    ),
+    (
+        "الرباط – منحت الوكالة الوطنية لتقنين المواصلات يوم الثلاثاء أولى رخص الجيل الخامس لثلاثة "
+        "متعهدين، بمبلغ إجمالي قدره 2,1 مليار درهم.",
+        "الرباط – منحت ANRT يوم الثلاثاء أولى رخص الجيل الخامس لثلاثة متعهدين، بمبلغ إجمالي قدره "
+        "2,1 مليار درهم.",
+    ),
+    (
+        "الرباط – أمر المكتب الوطني للسلامة الصحية للمنتجات الغذائية يوم الجمعة بسحب حصة من "
+        "الحليب المعلب من الأسواق، بعد رصد تلوث جرثومي.",
+        "الرباط – أمر أونسا يوم الجمعة بسحب حصة من الحليب المعلب من الأسواق، بعد رصد تلوث جرثومي.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("office", "holder"), OFFICE_AND_HOLDER)
+def test_an_office_and_the_person_holding_it_are_one_text(office, holder):
+    """« Le Chef du gouvernement » and « Aziz Akhannouch » are one person, in either order."""
+    assert not names_substituted(office, holder)
+    assert not names_substituted(holder, office)
+
+
+@pytest.mark.parametrize(("name", "acronym"), ACRONYM_AND_NAME)
+def test_an_acronym_and_its_expansion_are_one_text(name, acronym):
+    """« l'OMS » is « l'Organisation mondiale de la santé »; « أونسا » the ONSSA's Arabic name."""
+    assert not names_substituted(name, acronym)
+    assert not names_substituted(acronym, name)
+
+
+def test_other_people_other_bodies_and_other_regions_are_still_templates():
+    """A person is not another person, an acronym not another body whose initials it is not,
+    one region's wali not another's, and a governor installed in another province is another
+    installation."""
+    _, holder = OFFICE_AND_HOLDER[0]
+    assert names_substituted(holder, holder.replace("Ryad Mezzour", "Amine Tahraoui"))
+    name, acronym = ACRONYM_AND_NAME[0]
+    assert names_substituted(acronym, acronym.replace("L'OMS", "L'UNICEF"))
+    assert names_substituted(name, name.replace("L'Organisation mondiale de la santé", "L'UNICEF"))
+    wali = OFFICE_AND_HOLDER[2][0]
+    assert names_substituted(wali, wali.replace("de l'Oriental", "Souss-Massa"))
+    governor = (
+        "Rabat – M. Ahmed Bennani a été installé lundi gouverneur de la province de Taza, "
+        "en présence du wali de la région Fès-Meknès et des élus."
+    )
+    assert names_substituted(
+        governor, governor.replace("Ahmed Bennani", "Karim Alami").replace("Taza", "Ifrane")
+    )

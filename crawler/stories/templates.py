@@ -58,6 +58,24 @@ _ROYAL_TITLES = frozenset(
 )
 
 
+# The offices a dispatch names where a rewrite names who holds them (« le Chef du gouvernement »,
+# « le ministre de l'Industrie », « le wali de la région », « رئيس الحكومة », « الوزير »). As
+# folded and stemmed.
+_OFFICES = frozenset(
+    events.stem(word)
+    for word in normalize(
+        "chef ministre ministres ministère wali walis gouverneur gouverneurs président "
+        "présidente directeur directrice secrétaire maire minister ministers governor head "
+        "director mayor رئيس رئيسة الوزير وزير وزيرة والي عامل مدير مديرة كاتب"
+    ).split()
+)
+# The words an acronym leaves out of its initials (« Agence de développement du digital »: ADD).
+_LINKS = frozenset(
+    events.stem(word)
+    for word in normalize("de du des la le les l d et en à au aux pour of the and for").split()
+)
+
+
 @functools.lru_cache(maxsize=65536)
 def _folded(token: str) -> str | None:
     """A word of the original text folded and stemmed as story terms are (cached: a window's
@@ -154,9 +172,85 @@ def names_substituted(a: str | None, b: str | None, cut_at: int | None = None) -
             continue
         ours = _unknown((a_words[i] for i in range(i1, i2) if i in a_names), b_words)
         theirs = _unknown((b_words[j] for j in range(j1, j2) if j in b_names), a_words)
-        if ours and theirs:
+        if ours and theirs and not _one_holder(a_words, a_names, i1, i2, b_words, b_names, j1, j2):
             return True
     return False
+
+
+def _one_holder(
+    a_words: tuple[str, ...],
+    a_names: frozenset[int],
+    i1: int,
+    i2: int,
+    b_words: tuple[str, ...],
+    b_names: frozenset[int],
+    j1: int,
+    j2: int,
+) -> bool:
+    """Two passages (a_words[i1:i2], b_words[j1:j2]) that may name one body or one person each
+    their own way: an office against whoever holds it (« Le Chef du gouvernement a présidé… »,
+    « Aziz Akhannouch a présidé… »; « رئيس الحكومة » / « السيد عزيز أخنوش »), one gazetteer
+    institution in two spellings (« l'ONEE », « المكتب الوطني للكهرباء والماء الصالح للشرب »),
+    or an acronym against its expansion (« l'OMS » / « l'Organisation mondiale de la santé »).
+    A template puts a country, a person or a city in the place of another of its kind, never
+    an office in a person's place."""
+    ours, theirs = a_words[i1:i2], b_words[j1:j2]
+    our_office = _office_only(ours, {i - i1 for i in a_names if i1 <= i < i2})
+    their_office = _office_only(theirs, {j - j1 for j in b_names if j1 <= j < j2})
+    # One passage names an office and no one, the other no office: the other names its
+    # holder, unless it names a place (a template's province or country where the office was).
+    if our_office != their_office and not events.places(list(ours if their_office else theirs))[0]:
+        return True
+    if not events.places(list(ours))[0].isdisjoint(events.places(list(theirs))[0]):
+        return True
+    return _expands(ours, theirs) or _expands(theirs, ours)
+
+
+def _office_only(words: tuple[str, ...], names: set[int]) -> bool:
+    """The passage names an office and no person: each of its names is an office (« Chef »), a
+    gazetteer place or institution, or its portfolio, after the office and a linking word
+    (« ministre de l'Industrie et du Commerce », « Head of Government »); a name before any
+    office, or right after one (« le ministre Ryad Mezzour »), is a person."""
+    if _OFFICES.isdisjoint(words):
+        return False
+    _, places = events.places(list(words))
+    office = portfolio = False
+    for position, word in enumerate(words):
+        if word in _OFFICES:
+            office, portfolio = True, False
+        elif word in _LINKS:
+            portfolio = office
+        elif position in names and position not in places and not portfolio:
+            return False
+    return True
+
+
+def _expands(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
+    """`long` holds the words whose initials `short`'s acronym is made of, in order, from its
+    first word on (« oms » / « organisation mondiale de la sante »; « add » / « agence de
+    developpement du digital »; a digit for a numeral word: « um6p » / « universite mohammed vi
+    polytechnique »). Latin letters only; the words that are never in an acronym are skipped."""
+    acronyms = [w for w in short if 2 <= len(w) <= 6 and w.isascii() and w.isalnum()]
+    words = [w for w in long if w not in _LINKS and w.isascii()]
+    for acronym in acronyms:
+        for start, word in enumerate(words):
+            if word[0] == acronym[0] and _initials_of(acronym[1:], words[start + 1 :]):
+                return True
+    return False
+
+
+def _initials_of(letters: str, words: list[str]) -> bool:
+    """Each of `letters` is the initial of one of `words` (a digit: any word), in order, and
+    the last one is among the next few words (an expansion does not run on for a sentence)."""
+    position = 0
+    for letter in letters:
+        for skip in range(position, min(position + 4, len(words))):
+            if letter.isdigit() or words[skip][0] == letter:
+                position = skip + 1
+                break
+        else:
+            return False
+    return True
 
 
 def _unknown(names: Iterable[str], words: tuple[str, ...]) -> set[str]:
