@@ -65,7 +65,7 @@ def _run_once(tmp_path, **env):
         # Numbers Scrapy takes without a word where every fetch then times out at once, or no
         # request is ever sent: every source failed or waited each cycle.
         ({"DOWNLOAD_TIMEOUT": -1}, "every fetch times out at once"),
-        ({"DOWNLOAD_TIMEOUT": 0}, "at least 1"),
+        ({"DOWNLOAD_TIMEOUT": 0}, "above 0"),
         ({"CONCURRENT_REQUESTS": 0}, "sends no request"),
         ({"CONCURRENT_REQUESTS_PER_DOMAIN": 0}, "sends no request"),
         ({"CONCURRENT_ITEMS": 0}, "at least 1"),
@@ -132,6 +132,33 @@ def test_usable_crawl_settings_are_still_taken(tmp_path):
         settings = load_settings()
     assert settings.crawl_settings == values
     assert settings.crawl_time_limit == 2.5
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"DOWNLOAD_TIMEOUT": 0.5},
+        {"DOWNLOAD_TIMEOUT": "0.8"},
+        {"AUTOTHROTTLE_TARGET_CONCURRENCY": 0.005},
+    ],
+)
+def test_a_small_positive_timeout_or_target_concurrency_is_taken(value):
+    """Scrapy reads DOWNLOAD_TIMEOUT and AUTOTHROTTLE_TARGET_CONCURRENCY with getfloat: half a
+    second is a timeout it keeps (a site on the local network), and only 0 or under breaks the
+    crawl, so any number above 0 is a setting to take, not to refuse at the start."""
+    from monitors.service.config import check_crawl_settings
+
+    check_crawl_settings(value)
+
+
+@pytest.mark.parametrize(
+    "value", [{"DOWNLOAD_TIMEOUT": 0}, {"AUTOTHROTTLE_TARGET_CONCURRENCY": -0.5}]
+)
+def test_a_timeout_or_target_concurrency_of_zero_or_under_is_refused(value):
+    from monitors.service.config import check_crawl_settings
+
+    with pytest.raises(ValueError, match="above 0"):
+        check_crawl_settings(value)
 
 
 def test_scrapys_defaults_are_read_without_importing_scrapy():

@@ -300,7 +300,11 @@ def check_crawl_settings(values: dict[str, object]) -> None:
                 "reads it with int())" + (f", e.g. {default}" if isinstance(default, int) else "")
             )
         elif name in _LEAST and not (
-            float(value) >= _LEAST[name][0]  # type: ignore[arg-type]
+            (
+                float(value) > 0  # type: ignore[arg-type]
+                if name in _ABOVE_ZERO
+                else float(value) >= _LEAST[name][0]  # type: ignore[arg-type]
+            )
             and (name not in _WHOLE or _is_whole(value))
         ):
             raise ValueError(f"VEILLE_CRAWL_SETTINGS: {name}={value!r}: {_LEAST[name][1]}")
@@ -323,8 +327,8 @@ _LEAST: dict[str, tuple[float, str]] = {
     "VEILLE_DOWNLOAD_DELAY_GRID": (0, "give a number of seconds of at least 0 (default 0.25)"),
     # Scrapy's own, which it takes without a word and every crawl then fails or waits for ever
     "DOWNLOAD_TIMEOUT": (
-        1,
-        "give a number of seconds of at least 1 (veille's default 30): under it every fetch "
+        0,
+        "give a number of seconds above 0 (veille's default 30): at 0 or under every fetch "
         "times out at once, and every source fails each cycle",
     ),
     "CONCURRENT_REQUESTS": (
@@ -346,7 +350,7 @@ _LEAST: dict[str, tuple[float, str]] = {
     "AUTOTHROTTLE_START_DELAY": (0, "give a number of seconds of at least 0 (default 1.0)"),
     "AUTOTHROTTLE_MAX_DELAY": (0, "give a number of seconds of at least 0 (default 30.0)"),
     "AUTOTHROTTLE_TARGET_CONCURRENCY": (
-        0.01,
+        0,
         "give a number above 0 (default 1.0): at 0 or under, Scrapy turns AutoThrottle off",
     ),
 }
@@ -397,6 +401,9 @@ def _literal(node: Any) -> object:
 
 # veille's settings the crawl reads with Scrapy's getint, int(value): "2.5" or "1e3" stopped
 # every crawl at its start.
+# Scrapy reads these with getfloat and any number above 0 works (a timeout of half a second):
+# only 0 and under are refused.
+_ABOVE_ZERO = ("DOWNLOAD_TIMEOUT", "AUTOTHROTTLE_TARGET_CONCURRENCY")
 _WHOLE = ("VEILLE_MAX_ARTICLES_PER_ENTRY", "VEILLE_MAX_CHILD_SITEMAPS")
 
 
