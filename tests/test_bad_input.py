@@ -358,3 +358,34 @@ def test_a_setting_written_in_the_secrets_file_is_said_not_to_be_read_there(tmp_
     assert "VEILLE_PEOPLE_MAIL is a setting" not in result.output
     assert "VEILLE_SMTP_HOST is a setting" not in result.output
     assert "Kq8pw-Zx3" not in result.output
+
+
+def test_a_setting_the_environment_holds_from_the_same_file_is_not_warned_of(tmp_path):
+    """The Dockerfile's way: one secrets.env given to docker as --env-file and to veille as its
+    secrets file. A setting written there (VEILLE_READER_URL) is then read, from the
+    environment, with the file's value: no warning that it is not read and should be set in the
+    environment, which it is. A file's value the environment does not hold is warned of."""
+    secrets = tmp_path / "secrets.env"
+    secrets.write_text(
+        "HOOK=Zq7wK2pLx9Vb4nRt\nVEILLE_READER_URL=https://veille.example.ma/\n"
+        "VEILLE_WEB_TIMEZONE=Africa/Casablanca\n",
+        encoding="utf-8",
+    )
+    secrets.chmod(0o600)
+    watchlists = tmp_path / "watchlists.yaml"
+    watchlists.write_text(
+        "channels:\n  equipe:\n    url: json://127.0.0.1:9/hook?token=${HOOK}\n"
+        "watchlists:\n  - name: x\n    terms: [maroc]\n    notify: [equipe]\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(
+        cli,
+        ["--watchlists", str(watchlists), "--secrets", str(secrets), "rules", "check"],
+        env={"VEILLE_READER_URL": "https://veille.example.ma/", "VEILLE_WEB_TIMEZONE": "UTC"},
+    )
+    assert result.exit_code == 0, result.output
+    assert "VEILLE_READER_URL is a setting" not in result.output
+    assert (
+        f"secrets file {secrets}, line 3: VEILLE_WEB_TIMEZONE is a setting veille reads from "
+        "the environment only"
+    ) in result.output

@@ -77,7 +77,8 @@ def load_secrets_file(
         values[name] = _unquoted(value.strip())
         if re.search(r"\s#", value.strip()) and values[name] == value.strip():  # unquoted
             _warn_of_inline_comment(path, name, number)
-        if name in environment_only:
+        # the same file given to docker as --env-file (the Dockerfile's way) set it: read
+        if name in environment_only and os.environ.get(name) != values[name]:
             _warn_of_setting(path, name, number)
     return values
 
