@@ -371,6 +371,29 @@ def test_a_mail_login_a_variable_gives_stays_readable_in_the_log(tmp_path, monke
     assert redact("login Kz3same-as-login") == "login ***"
 
 
+def test_the_people_mail_server_and_login_variables_give_stay_readable(tmp_path, monkeypatch):
+    """VEILLE_PEOPLE_MAIL written with the variables of the seed's mail channel
+    (mailtos://${VEILLE_SMTP_USER}:${VEILLE_SMTP_PASSWORD}@${VEILLE_SMTP_HOST}): its server,
+    login and port were remembered as secrets when it was read (the configuration's check at
+    the start, each person's delivery), so the channel's readable server and login were masked
+    again, every « veille » of the log with them. Its password stays masked."""
+    from monitors.people.mail import from_settings
+
+    monkeypatch.setenv("F17_SMTP_USER", "veille")
+    monkeypatch.setenv("F17_SMTP_PASSWORD", "Jw4pass-word-R")
+    monkeypatch.setenv("F17_SMTP_HOST", "smtp-people.example.ma")
+    monkeypatch.setenv("F17_SMTP_PORT", "465")
+    people = from_settings(
+        "mailtos://${F17_SMTP_USER}:${F17_SMTP_PASSWORD}@${F17_SMTP_HOST}:${F17_SMTP_PORT}"
+        "?from=veille@example.ma",
+        None,
+        {},
+    )
+    assert people.mail_url is not None
+    line = "/var/lib/veille/veille.db: smtp-people.example.ma:465 refused Jw4pass-word-R"
+    assert redact(line) == "/var/lib/veille/veille.db: smtp-people.example.ma:465 refused ***"
+
+
 def test_a_mail_server_a_variable_gives_is_named_in_errors_its_password_masked(
     tmp_path, monkeypatch
 ):

@@ -257,6 +257,19 @@ def forget_mail_port(port: object, password: str | None) -> None:
         _SHORT_SECRETS.discard(value)
 
 
+def forget_mail_names(url: str) -> None:
+    """A mail channel's server, port and login name where to send, not how to get in: only its
+    password stays masked in logs and stored reasons. VEILLE_PEOPLE_MAIL's too."""
+    from apprise.utils.parse import parse_url
+
+    parsed = parse_url(url, verify_host=False) or {}
+    forget_mail_server(parsed.get("host"))
+    password = parsed.get("password") or (parsed.get("qsd") or {}).get("pass")
+    for login in (parsed.get("user"), (parsed.get("qsd") or {}).get("user")):
+        forget_mail_login(login, password)
+    forget_mail_port(parsed.get("port"), password)
+
+
 def remember_secret(value: str) -> None:
     if len(value) >= 4:
         _KNOWN_SECRETS.add(value)

@@ -16,9 +16,7 @@ from apprise.utils.parse import parse_url
 
 from crawler.core.errors import ConfigError
 from crawler.core.secrets import (
-    forget_mail_login,
-    forget_mail_port,
-    forget_mail_server,
+    forget_mail_names,
     redact,
     remember_hidden_parts,
     remember_token_words,
@@ -252,7 +250,7 @@ def _parse_channel(
         return Channel(name, None, tuple(missing), spec_line, **schedule)
     _check_host_kept(template.strip(), url, path, spec_line, name)
     if url.lower().startswith(("mailto://", "mailtos://")):
-        _forget_mail_names(url)
+        forget_mail_names(url)
     check_apprise_url(url, path, spec_line, name)
     if writes_a_secret(template, secrets):  # a password or token written in the file, not a ${VAR}
         warn_if_others_may_read(
@@ -277,17 +275,6 @@ def _channel_schedule(spec: LineDict, path: str) -> dict:
 
 
 _PLACEHOLDER = "veillevariable"
-
-
-def _forget_mail_names(url: str) -> None:
-    """A mail channel's server, port and login name where to send, not how to get in: only its
-    password stays masked in logs and stored reasons (crawler.core.secrets)."""
-    parsed = parse_url(url, verify_host=False) or {}
-    forget_mail_server(parsed.get("host"))
-    password = parsed.get("password") or (parsed.get("qsd") or {}).get("pass")
-    for login in (parsed.get("user"), (parsed.get("qsd") or {}).get("user")):
-        forget_mail_login(login, password)
-    forget_mail_port(parsed.get("port"), password)
 
 
 def _channel_host(url: str) -> str | None:

@@ -128,7 +128,7 @@ def from_settings(
     mail_template: str | None, reader_url: str | None, secrets: dict[str, str]
 ) -> PeopleMail:
     """The PeopleMail of the settings: VEILLE_PEOPLE_MAIL with its ${VAR}s substituted."""
-    from crawler.core.secrets import remember_url_secrets, substitute
+    from crawler.core.secrets import forget_mail_names, remember_url_secrets, substitute
 
     url: str | None = None
     missing: list[str] = []
@@ -138,6 +138,10 @@ def from_settings(
             url = None
         else:
             remember_url_secrets(url)
+            if url.lower().startswith(("mailto://", "mailtos://")):
+                # its server, login and port stay readable, as a mail channel's: the same
+                # ${VAR}s remembered here masked the channel's again
+                forget_mail_names(url)
     return PeopleMail(url, reader_url, tuple(missing))
 
 
