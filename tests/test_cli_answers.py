@@ -317,3 +317,29 @@ def test_an_export_the_disk_cuts_off_is_said_to_be_incomplete(read_db, tmp_path)
         result.output
     )
     assert "an incomplete export, delete it" in result.output
+
+
+def test_an_export_file_that_cannot_be_opened_is_not_said_to_be_incomplete(read_db, tmp_path):
+    """An existing export veille may not open for writing (another user's, read-only) is left
+    as it was: the error must not call it an incomplete export to delete, which 4ccaf15 said of
+    any file of some size. A program running from the path (« Text file busy ») stands for the
+    file veille may not open, as the tests run as root, whom permissions do not stop."""
+    import shutil
+    import subprocess
+
+    rules = tmp_path / "watchlists.yaml"
+    rules.write_text("watchlists:\n  - name: cloud\n    terms: [cloud]\n", encoding="utf-8")
+    output = tmp_path / "matches.csv"
+    shutil.copyfile("/bin/sleep", output)
+    output.chmod(0o755)
+    before = output.read_bytes()
+    busy = subprocess.Popen([str(output), "60"])
+    try:
+        result = run("--db", str(read_db), "--watchlists", str(rules), "export", "-o", str(output))
+    finally:
+        busy.kill()
+        busy.wait()
+    assert result.exit_code == 2, result.output
+    assert f"--output {output}: the file cannot be written (Text file busy)" in result.output
+    assert "incomplete export" not in result.output
+    assert output.read_bytes() == before

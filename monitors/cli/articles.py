@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -132,7 +133,10 @@ def _cannot_write(output: Path, exc: OSError) -> VeilleError:
     export's file (it was a traceback). A disk that filled as the file was written left part of
     an export, rows cut off with no word in the file of it: said, so that it is not taken for
     the whole."""
-    partial = output.is_file() and output.stat().st_size > 0
+    # Only a write that ran out of room cut an export off: a file that could not be opened
+    # (another user's, read-only) was left as it was, a previous whole export maybe.
+    cut_off = exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
+    partial = cut_off and output.is_file() and output.stat().st_size > 0
     return VeilleError(
         f"--output {output}: the file cannot be written ({exc.strerror or exc})"
         + (": what it holds is an incomplete export, delete it" if partial else "")
