@@ -517,6 +517,30 @@ def test_a_watchlists_file_writing_a_secrets_value_as_an_address_is_not_warned_o
     assert "channel 'team' writes a password or token in its URL" in result.output
 
 
+def test_a_password_the_secrets_give_written_in_the_file_too_is_warned_of(tmp_path):
+    """A channel that writes in the file the very password the secrets give another channel
+    (one channel moved to ${SMTP_PASSWORD}, one left as it was) holds that password where its
+    group or other users may read it: warned of, as a password no ${VAR} gives is. A value
+    given by ${VAR} counted as never written, wherever the file wrote it."""
+    path = tmp_path / "watchlists.yaml"
+    path.write_text(
+        "channels:\n"
+        "  team: {url: 'mailto://veille:${SMTP_PASSWORD}@relay.example.ma"
+        "?from=veille@example.ma&to=team@example.ma'}\n"
+        "  direction: {url: 'mailto://veille:Kt8-long-pass@relay.example.ma"
+        "?from=veille@example.ma&to=direction@example.ma'}\n"
+        "watchlists:\n  - name: a\n    terms: [x]\n    notify: [team, direction]\n",
+        encoding="utf-8",
+    )
+    path.chmod(0o644)
+    env = {"SMTP_PASSWORD": "Kt8-long-pass"}
+    result = CliRunner().invoke(cli, ["--watchlists", str(path), "rules", "check"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "channel 'direction' writes a password or token in its URL" in result.output
+    assert "channel 'team' writes" not in result.output
+    assert "Kt8-long-pass" not in result.output
+
+
 @pytest.mark.parametrize(
     ("url", "words"),
     [

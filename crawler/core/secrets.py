@@ -209,11 +209,14 @@ def substitute(text: str, values: dict[str, str]) -> tuple[str, list[str]]:
 
 def writes_a_secret(template: str, values: dict[str, str]) -> bool:
     """Whether a channel's URL as a file writes it (before its ${VAR}s are substituted) holds a
-    secret in its own words: a password or token remembered from it, not a value a ${VAR} gives
-    (in `values`, the secrets file's, or the environment), which the file may write out
-    elsewhere without giving it away (the SMTP user « veille » in from=veille@…, a host another
-    channel takes from a ${VAR})."""
-    given = {*values.values(), *os.environ.values()}
+    secret in its own words: a password or token remembered from it, not a value one of its own
+    ${VAR}s gives (from `values`, the secrets file's, or the environment), which it may write out
+    elsewhere without giving it away (the SMTP user « veille » in from=veille@…; a host another
+    channel takes from a ${VAR} is no secret, forget_mail_names). A password the secrets give
+    another channel, written here, is one."""
+    # the values its own ${VAR}s give: another channel's server and login are no secrets
+    # (forget_mail_names), and its password written here is one
+    given = {os.environ.get(name) or values.get(name) for name in _VARIABLE.findall(template)}
     written = _VARIABLE.sub(" ", template)
     if any(s in written for s in _KNOWN_SECRETS.difference(given)):
         return True
