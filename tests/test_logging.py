@@ -366,6 +366,12 @@ def test_a_mail_login_a_variable_gives_stays_readable_in_the_log(tmp_path, monke
         "mailtos://veille:${F16_SMTP_PASSWORD}@smtp.example.ma:${F16_SMTP_PORT}?to=a@b.ma",
     )
     assert redact("587 articles, port 587") == "587 articles, port 587"
+    # a provider's login that is a key (Mailjet's API key, an SES access key id) stays masked
+    monkeypatch.setenv("F16_KEY_LOGIN", "AKIAQ7XB3M4ZK2PLW9RT")
+    _load_channel(
+        tmp_path, "mailtos://${F16_KEY_LOGIN}:${F16_SMTP_PASSWORD}@email-smtp.example.ma?to=a@b.ma"
+    )
+    assert redact("login AKIAQ7XB3M4ZK2PLW9RT refused") == "login *** refused"
     monkeypatch.setenv("F16_SAME", "Kz3same-as-login")
     _load_channel(tmp_path, "mailtos://${F16_SAME}:${F16_SAME}@smtp.example.ma?to=a@b.ma")
     assert redact("login Kz3same-as-login") == "login ***"

@@ -243,7 +243,11 @@ def forget_mail_login(login: str | None, password: str | None) -> None:
     """The SMTP login a ${VAR} gives (mailtos://${SMTP_USER}:${SMTP_PASSWORD}@…, or ?user=) is
     no secret either: apprise shows it in the URL it writes for people to read, and remembered
     as one by `substitute`, a login « veille » masked every « veille » of the log
-    (« /var/lib/***/***.db »). The password stays a secret, even when it is the login too."""
+    (« /var/lib/***/***.db »). The password stays a secret, even when it is the login too, and
+    so does a login that looks like a key (Mailjet's API key, an SES access key id: _looks_like_
+    token), which some providers give as the login beside the secret."""
+    if login and _looks_like_token(unquote(login)):
+        return
     if login and login != password and login != unquote(password or ""):
         for value in (login, unquote(login)):
             _KNOWN_SECRETS.discard(value)
