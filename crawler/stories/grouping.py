@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import logging
 import math
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import cast
@@ -379,7 +380,30 @@ def _cities_apart(own: StoryTerms, group: list[_Member], first: _Member | None) 
     own_cities = events.cities(own.places)
     if not own_cities or first is None or not events.cities(first.terms.places):
         return False
-    return all(own_cities.isdisjoint(m.terms.places) for m in group)
+    return all(own_cities.isdisjoint(m.terms.places) for m in group) and not _dateline_only(first)
+
+
+# A dispatch's dateline: where it is written from, before a dash (« Rabat – », « Rabat (MAP) – »,
+# « الرباط – »), at most a few words.
+_DATELINE = re.compile(r"\s*([^\W\d_][^–—:\n.!?]{0,40}?)\s*(?:\([^)]*\)\s*)?[–—-]\s")
+
+
+def _dateline_only(first: _Member) -> bool:
+    """The story's first article names no city but its dateline's, and its title and the rest of
+    its lead do not name that one: the city the wire or a ministry writes from (« Rabat – Le
+    ministère … a annoncé la mise en service du nouveau CHU de la métropole économique »), not
+    where the event is, which a rewrite names (« Casablanca : le nouveau CHU … »). A dispatch
+    datelined where it happened names the city again (« Safi – Des pluies … sur Safi ») or in
+    its title. Asked only of a story about to be left apart."""
+    found = _DATELINE.match(first.lead)
+    if found is None:
+        return False
+    dateline = story_terms(None, found.group(1))
+    cities = events.cities(dateline.places)
+    if not cities or not events.cities(first.terms.places) <= cities:
+        return False
+    rest = story_terms(None, first.lead[found.end() :])
+    return cities.isdisjoint(rest.places) and not dateline.words <= first.terms.title
 
 
 # An outlet's own update of its report (a toll raised, the other side's denial added) joins the
