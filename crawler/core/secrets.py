@@ -26,8 +26,17 @@ _SHORT_SECRETS: set[str] = set()
 
 logger = logging.getLogger(__name__)
 
-# Secrets files already warned of as readable by others (the reader reads the file per request).
-_WARNED_OPEN: set[tuple[str, int]] = set()
+# What was already warned of about a secrets file, by kind and place: the reader reads the file
+# per request, and each warning is said once a process.
+_WARNED: set[tuple[object, ...]] = set()
+
+
+def _warn_once(key: tuple[object, ...], message: str, *args: object) -> None:
+    """Log `message` % `args` as a warning, unless the warning of `key` was already said."""
+    if key in _WARNED:
+        return
+    _WARNED.add(key)
+    logger.warning(message, *args)
 
 
 def load_secrets_file(
@@ -83,17 +92,12 @@ def load_secrets_file(
     return values
 
 
-_WARNED_SETTING: set[tuple[str, str, int]] = set()
-
-
 def _warn_of_setting(path: Path, name: str, number: int) -> None:
     """A setting of veille's own written in the secrets file (VEILLE_READER_URL, as an env-file
     holds it) is not read there: veille reads its settings from the environment. Said once, with
     its line, where it was ignored without a word."""
-    if (str(path), name, number) in _WARNED_SETTING:
-        return
-    _WARNED_SETTING.add((str(path), name, number))
-    logger.warning(
+    _warn_once(
+        ("setting", str(path), name, number),
         "secrets file %s, line %d: %s is a setting veille reads from the environment only, not "
         "from the secrets file: set it in the environment (a systemd unit's Environment=, "
         "docker's --env-file), or remove the line",
@@ -103,18 +107,13 @@ def _warn_of_setting(path: Path, name: str, number: int) -> None:
     )
 
 
-# The inline comments of secrets files already warned of (the reader reads the file per request).
-_WARNED_COMMENT: set[tuple[str, str, int]] = set()
-
-
 def _warn_of_inline_comment(path: Path, name: str, number: int) -> None:
-    """A value holding « # » after a space or a tab (« HOOK=abc  # the team's hook ») is taken whole, as
-    docker's --env-file and systemd take it, where a shell would cut the comment off: the channel
-    then failed on a token with a comment in it, with no word of why. Said, the value unsaid."""
-    if (str(path), name, number) in _WARNED_COMMENT:
-        return
-    _WARNED_COMMENT.add((str(path), name, number))
-    logger.warning(
+    """A value holding « # » after a space or a tab (« HOOK=abc  # the team's hook ») is taken
+    whole, as docker's --env-file and systemd take it, where a shell would cut the comment off:
+    the channel then failed on a token with a comment in it, with no word of why. Said, the
+    value unsaid."""
+    _warn_once(
+        ("comment", str(path), name, number),
         "secrets file %s, line %d: the value of %s holds « #» after a space and is taken whole, "
         "comment included: put a comment on a line of its own, or quote the value if the « #» "
         "is part of it",
@@ -124,18 +123,12 @@ def _warn_of_inline_comment(path: Path, name: str, number: int) -> None:
     )
 
 
-# The repeated names of secrets files already warned of (the reader reads the file per request).
-_WARNED_REPEATED: set[tuple[str, str, int, int]] = set()
-
-
 def _warn_of_repeated(path: Path, name: str, first: int, again: int, has_value: bool) -> None:
     """A name given twice takes its last line's value, as a shell does: a line added at the top
     of `veille init`'s template (VEILLE_SMTP_PASSWORD=…) left its empty line below, which won,
     and the channel was off, said as « set VEILLE_SMTP_PASSWORD » of a variable that is set."""
-    if (str(path), name, first, again) in _WARNED_REPEATED:
-        return
-    _WARNED_REPEATED.add((str(path), name, first, again))
-    logger.warning(
+    _warn_once(
+        ("repeated", str(path), name, first, again),
         "secrets file %s: %s is given on line %d and again on line %d, whose value (%s) "
         "is the one taken: remove one of the two lines",
         path,
@@ -161,11 +154,11 @@ def warn_if_others_may_read(
         mode = stat.S_IMODE(path.stat().st_mode)
     except OSError:
         return
-    if not mode & 0o077 or (str(path), mode) in _WARNED_OPEN:
+    if not mode & 0o077:
         return
-    _WARNED_OPEN.add((str(path), mode))
     who = "other users" if mode & 0o007 else "its group"
-    logger.warning(
+    _warn_once(
+        ("open", str(path), mode),
         "%s %s is open to %s (mode %03o), who may read its passwords and tokens: "
         "run `chmod 600 %s` (or %s)",
         what,
