@@ -311,7 +311,7 @@ def test_a_backtest_stops_at_its_reading_budget(tmp_path):
         )
     assert status == 200
     assert (
-        f"Partial result</strong> : {fit} / {fit} articles, its reading budget (30,000 "
+        f"Partial result</strong>: {fit} / {fit} articles, its reading budget (30,000 "
         "characters) was reached" in body
     )
 

@@ -43,6 +43,7 @@ from crawler.core.errors import VeilleError
 from crawler.core.secrets import load_secrets_file
 from crawler.storage.engine import is_postgres_location
 from monitors.alerts.localized import format_day, format_number, format_when
+from monitors.alerts.plurals import counted
 from monitors.alerts.policy import DEFAULT_TIMEZONE
 from monitors.rules.watchlists import RuleSet
 from monitors.service.watchlists import Watchlists, load_watchlists
@@ -163,6 +164,10 @@ def _environment(timezone: str = DEFAULT_TIMEZONE) -> jinja2.Environment:
     )
     environment.filters["number"] = jinja2.pass_context(
         lambda context, v: format_number(v, context.get("lang"))
+    )
+    # a count and its word, in the plural the page's language gives that number (« 3 نتائج »)
+    environment.filters["counted"] = jinja2.pass_context(
+        lambda context, n, word, more=False: counted(n, word, context.get("lang"), more)
     )
     # the crawl's reasons for links it did not take, stored in English
     environment.filters["error_sentence"] = jinja2.pass_context(

@@ -73,6 +73,7 @@ LABELS: dict[str, dict[str, str]] = {
         "test_other_language": "Elle ne retient que les articles en {languages} ; "
         "ce texte est lu en {language}.",
         "list_comma": ", ",
+        "colon": " : ",
         "backtest": "Ce que la veille aurait retenu parmi les articles stockés",
         "backtest_none": "Aucun article stocké ne correspond.",
         "articles": "articles",
@@ -201,6 +202,7 @@ LABELS: dict[str, dict[str, str]] = {
         "test_other_language": "It matches only articles in {languages}; "
         "this text reads as {language}.",
         "list_comma": ", ",
+        "colon": ": ",
         "backtest": "What this watchlist would have matched among stored articles",
         "backtest_none": "No stored article matches.",
         "articles": "articles",

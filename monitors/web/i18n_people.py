@@ -230,6 +230,7 @@ ARABIC: dict[str, str] = {
     "test_not_matched": "هذا الرصد لا يرصد هذا النص.",
     "test_other_language": "لا يرصد إلا المقالات باللغات: {languages}؛ لغة هذا النص: {language}.",
     "list_comma": "، ",
+    "colon": ": ",
     "backtest": "ما كان هذا الرصد سيلتقطه من المقالات المخزنة",
     "backtest_none": "لا مقال مخزن يطابق.",
     "articles": "مقالات",
