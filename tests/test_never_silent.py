@@ -103,7 +103,7 @@ def test_the_readers_sources_page_shows_them(crawled):
     with serving(db_path) as base:
         status, page = FormClient({"Accept-Language": "en"}).get(base + "/sources")
     assert status == 200
-    assert "1 page(s) declined (7 d)" in page
-    assert "1 text(s) kept that read like navigation (7 d)" in page
-    assert "7 link(s) of the last crawl that are not articles" in page
+    assert "1 page declined (7 d)" in page
+    assert "1 text kept that reads like navigation (7 d)" in page
+    assert "7 links of the last crawl that are not articles" in page
     assert NOT + links.VIDEO in page

@@ -181,7 +181,7 @@ def test_two_people_keep_their_own_state_and_triage(reader, team_db):
     status, page = karim.post(reader + "/watchlists/cloud", {"backtest": "3650"})
     assert status == 200
     assert re.search(
-        r"1 article\(s\) marqué\(s\) « pas pertinent » : la règle en écarte 0, en retient encore 1",
+        r"1 article marqué « pas pertinent » : la règle en écarte 0, en retient encore 1",
         page,
     )
     # A triage POST from another site, or without the page's token, is refused.

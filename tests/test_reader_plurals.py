@@ -6,6 +6,7 @@ would (`veille import`)."""
 
 from __future__ import annotations
 
+import html
 import re
 import urllib.parse
 import urllib.request
@@ -133,3 +134,92 @@ def test_the_plurals_the_reader_counts_in_come_from_the_alerts_module():
     assert counted(20, "result", "fr", more=True) == "20+ résultats"
     assert counted(1, "result", "fr", more=True) == "1+ résultats"
     assert counted(2, "spelling", "ar", more=True) == "2+ صيغ"
+
+
+def test_a_watchlist_page_counts_its_spellings_and_articles_in_arabic(reader):
+    base, _ = reader
+    page = _get(f"{base}/watchlists/um6p-supercalculateur?lang=ar")
+    (h1,) = re.findall(r"<h1>(.*?)</h1>", page)
+    assert h1.startswith("الرصد: "), h1
+    assert " : " not in re.sub(r"<(script|style)\b.*?</\1>", "", page, flags=re.S), page
+    entities = re.findall(r"<li><strong>@.*?</li>", page)
+    assert entities, page
+    for entity in entities:
+        aliases = entity.count('<span dir="auto">')
+        said = arabic(aliases, "صيغة واحدة", "صيغتان", "صيغ", "صيغة")
+        assert f"({said}): " in entity, entity
+    total = re.search(r'<p class="meta"><span><code>[^<]*</code></span><span>(.*?)</span>', page)
+    assert total[1] == "0 مقال" or re.fullmatch(r"\d+ مقال(ات|ا)?|مقال واحد|مقالان", total[1])
+    french = _get(f"{base}/watchlists/um6p-supercalculateur?lang=fr")
+    assert "<h1>Veille : " in french
+
+
+@pytest.mark.parametrize("links", [1, 2, 11])
+def test_the_sources_page_counts_the_links_not_taken_in_each_language(
+    engine, tmp_path, request, links
+):
+    import json
+
+    from crawler.discovery.links import NOT_AN_ARTICLE, VIDEO
+    from crawler.storage import store
+
+    from .reader_client import FormClient, serving
+
+    path = tmp_path / "v.db"
+    db = store.open_database(path)
+    db.execute("INSERT INTO sources(name) VALUES ('exemple')")
+    reasons = {f"{NOT_AN_ARTICLE}{VIDEO}": links}
+    db.execute(
+        "UPDATE sources SET links_not_taken = ? WHERE name = 'exemple'", (json.dumps(reasons),)
+    )
+    db.commit()
+    db.close()
+    said = {
+        "ar": arabic(
+            links,
+            "رابط واحد من آخر جلب ليس مقالا",
+            "رابطان من آخر جلب ليسا مقالين",
+            "روابط من آخر جلب ليست مقالات",
+            "رابطا من آخر جلب ليست مقالات",
+        ),
+        "fr": "1 lien de la dernière exploration qui n'est pas un article"
+        if links == 1
+        else f"{links} liens de la dernière exploration qui ne sont pas des articles",
+        "en": "1 link of the last crawl that is not an article"
+        if links == 1
+        else f"{links} links of the last crawl that are not articles",
+    }
+    with serving(database_from(request, engine, path)) as base:
+        for lang, words in said.items():
+            status, page = FormClient().get(f"{base}/sources?lang={lang}")
+            assert status == 200
+            text = html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
+            assert f" {words} (" in text, (lang, words, text[-1500:])
+
+
+def test_why_an_article_matched_counts_its_times_and_lists_in_the_pages_language():
+    from monitors.web.i18n import LABELS
+    from monitors.web.marking import TermPlace, why_sentence
+
+    places = [TermPlace("UM6P", 1, 2), TermPlace("supercalculateur", 0, 11)]
+    assert why_sentence(places, LABELS["ar"]) == (
+        "« UM6P » (مرة واحدة في العنوان، مرتان في النص) و « supercalculateur » (11 مرة في النص)"
+    )
+    assert why_sentence(places, LABELS["en"]) == (
+        "« UM6P » (1 time in the title, 2 times in the text) and "
+        "« supercalculateur » (11 times in the text)"
+    )
+    assert why_sentence(places[:1], LABELS["fr"]) == (
+        "« UM6P » (1 fois dans le titre, 2 fois dans le texte)"
+    )
+
+
+def test_the_home_pages_new_count_keeps_its_number_in_bold_and_counts_in_arabic():
+    from monitors.web.app import _environment
+
+    template = _environment().from_string('{{ n|counted("new", strong=true) }}')
+    assert template.render(n=3, lang="ar") == "<strong>3</strong> مقالات جديدة"
+    assert template.render(n=1, lang="ar") == "مقال جديد واحد"
+    assert template.render(n=12, lang="ar") == "<strong>12</strong> مقالا جديدا"
+    assert template.render(n=1, lang="fr") == "<strong>1</strong> nouveau"
+    assert template.render(n=2, lang="fr") == "<strong>2</strong> nouveaux"

@@ -18,6 +18,22 @@ FORMS: dict[str, dict[str, dict[str, str]]] = {
         "result": {"one": "{n} résultat", "other": "{n} résultats"},
         "outlet": {"one": "{n} média", "other": "{n} médias"},
         "spelling": {"one": "{n} graphie", "other": "{n} graphies"},
+        "character": {"one": "{n} car.", "other": "{n} car."},
+        "time": {"one": "{n} fois", "other": "{n} fois"},
+        "new": {"one": "{n} nouveau", "other": "{n} nouveaux"},
+        "marked": {
+            "one": "{n} article marqué « pas pertinent »",
+            "other": "{n} articles marqués « pas pertinent »",
+        },
+        "page_declined": {"one": "{n} page refusée", "other": "{n} pages refusées"},
+        "navigation_text": {
+            "one": "{n} texte gardé qui ressemble à un menu",
+            "other": "{n} textes gardés qui ressemblent à un menu",
+        },
+        "link_not_taken": {
+            "one": "{n} lien de la dernière exploration qui n'est pas un article",
+            "other": "{n} liens de la dernière exploration qui ne sont pas des articles",
+        },
     },
     "en": {
         "article": {"one": "{n} article", "other": "{n} articles"},
@@ -25,6 +41,22 @@ FORMS: dict[str, dict[str, dict[str, str]]] = {
         "result": {"one": "{n} result", "other": "{n} results"},
         "outlet": {"one": "{n} outlet", "other": "{n} outlets"},
         "spelling": {"one": "{n} spelling", "other": "{n} spellings"},
+        "character": {"one": "{n} character", "other": "{n} characters"},
+        "time": {"one": "{n} time", "other": "{n} times"},
+        "new": {"one": "{n} new", "other": "{n} new"},
+        "marked": {
+            "one": "{n} article marked not relevant",
+            "other": "{n} articles marked not relevant",
+        },
+        "page_declined": {"one": "{n} page declined", "other": "{n} pages declined"},
+        "navigation_text": {
+            "one": "{n} text kept that reads like navigation",
+            "other": "{n} texts kept that read like navigation",
+        },
+        "link_not_taken": {
+            "one": "{n} link of the last crawl that is not an article",
+            "other": "{n} links of the last crawl that are not articles",
+        },
     },
     "ar": {
         "article": {
@@ -67,6 +99,62 @@ FORMS: dict[str, dict[str, dict[str, str]]] = {
             "many": "{n} صيغة",
             "other": "{n} صيغة",
         },
+        "character": {
+            "zero": "{n} حرف",
+            "one": "حرف واحد",
+            "two": "حرفان",
+            "few": "{n} أحرف",
+            "many": "{n} حرفا",
+            "other": "{n} حرف",
+        },
+        "time": {
+            "zero": "{n} مرة",
+            "one": "مرة واحدة",
+            "two": "مرتان",
+            "few": "{n} مرات",
+            "many": "{n} مرة",
+            "other": "{n} مرة",
+        },
+        "new": {
+            "zero": "{n} مقال جديد",
+            "one": "مقال جديد واحد",
+            "two": "مقالان جديدان",
+            "few": "{n} مقالات جديدة",
+            "many": "{n} مقالا جديدا",
+            "other": "{n} مقال جديد",
+        },
+        "marked": {
+            "zero": "{n} مقال وُصف بأنه غير مهم",
+            "one": "مقال واحد وُصف بأنه غير مهم",
+            "two": "مقالان وُصفا بأنهما غير مهمين",
+            "few": "{n} مقالات وُصفت بأنها غير مهمة",
+            "many": "{n} مقالا وُصف بأنه غير مهم",
+            "other": "{n} مقال وُصف بأنه غير مهم",
+        },
+        "page_declined": {
+            "zero": "{n} صفحة مرفوضة",
+            "one": "صفحة واحدة مرفوضة",
+            "two": "صفحتان مرفوضتان",
+            "few": "{n} صفحات مرفوضة",
+            "many": "{n} صفحة مرفوضة",
+            "other": "{n} صفحة مرفوضة",
+        },
+        "navigation_text": {
+            "zero": "{n} نص محفوظ يشبه قوائم التصفح",
+            "one": "نص واحد محفوظ يشبه قوائم التصفح",
+            "two": "نصان محفوظان يشبهان قوائم التصفح",
+            "few": "{n} نصوص محفوظة تشبه قوائم التصفح",
+            "many": "{n} نصا محفوظا يشبه قوائم التصفح",
+            "other": "{n} نص محفوظ يشبه قوائم التصفح",
+        },
+        "link_not_taken": {
+            "zero": "{n} رابط من آخر جلب ليس مقالا",
+            "one": "رابط واحد من آخر جلب ليس مقالا",
+            "two": "رابطان من آخر جلب ليسا مقالين",
+            "few": "{n} روابط من آخر جلب ليست مقالات",
+            "many": "{n} رابطا من آخر جلب ليست مقالات",
+            "other": "{n} رابط من آخر جلب ليست مقالات",
+        },
     },
 }
 
@@ -87,12 +175,20 @@ def plural_category(n: int, lang: str) -> str:
     return "one" if n == 1 else "other"
 
 
-def counted(n: int, word: str, lang: str, more: bool = False) -> str:
+def counted(
+    n: int, word: str, lang: str, more: bool = False, numbered: bool = False, shown: str = "{}"
+) -> str:
     """`n` and `word` as `lang` says them: counted(1, 'watchlist', 'fr') == '1 veille'.
-    `more` says there are more than `n` (a list's first page): « 20+ résultats »."""
+    `more` says there are more than `n` (a list's first page): « 20+ résultats »; `numbered`
+    that the number must be written (after « 3 / »), where Arabic says one and two in the word
+    itself; `shown` is the number's markup (« <strong>{}</strong> »)."""
     forms = FORMS.get(lang, FORMS["fr"])[word]
-    shown = format_number(n, lang)  # 1 234 in French, 1,234 in English, 1.234 in Arabic
+    number = format_number(n, lang)  # 1 234 in French, 1,234 in English, 1.234 in Arabic
     category = plural_category(n, lang)
-    if more and (lang != "ar" or category in ("one", "two")):
-        category = "few" if lang == "ar" else "other"  # more than one: a plural with its number
-    return forms.get(category, forms["other"]).format(n=shown + ("+" if more else ""))
+    if more and lang != "ar":
+        category = "other"  # more than one
+    elif (more or numbered) and category in ("one", "two") and lang == "ar":
+        category = "few"  # a plural that writes its number
+    return forms.get(category, forms["other"]).format(
+        n=shown.format(number + ("+" if more else ""))
+    )

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import jinja2
+from markupsafe import Markup
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware.errors import ServerErrorMiddleware
@@ -147,6 +148,19 @@ class _Rules:
             return self._loaded
 
 
+def _counted(
+    context: jinja2.runtime.Context,
+    n: int,
+    word: str,
+    more: bool = False,
+    numbered: bool = False,
+    strong: bool = False,
+) -> Markup:
+    """The filter `counted`: `strong` sets the number in bold, as the home page's new count."""
+    shown = "<strong>{}</strong>" if strong else "{}"
+    return Markup(counted(n, word, context.get("lang") or "fr", more, numbered, shown))
+
+
 def _environment(timezone: str = DEFAULT_TIMEZONE) -> jinja2.Environment:
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(WEB / "templates")),
@@ -166,9 +180,7 @@ def _environment(timezone: str = DEFAULT_TIMEZONE) -> jinja2.Environment:
         lambda context, v: format_number(v, context.get("lang"))
     )
     # a count and its word, in the plural the page's language gives that number (« 3 نتائج »)
-    environment.filters["counted"] = jinja2.pass_context(
-        lambda context, n, word, more=False: counted(n, word, context.get("lang"), more)
-    )
+    environment.filters["counted"] = jinja2.pass_context(_counted)
     # the crawl's reasons for links it did not take, stored in English
     environment.filters["error_sentence"] = jinja2.pass_context(
         lambda context, v: error_sentence(v, context.get("lang"))

@@ -27,10 +27,14 @@ def _ticks(maximum: int) -> list[int]:
 
 
 def bar_chart(
-    points: list[tuple[str, int]], label: str, day_text: Callable[[str], str] = str
+    points: list[tuple[str, int]],
+    label: str,
+    day_text: Callable[[str], str] = str,
+    colon: str = " : ",
 ) -> Markup:
     """`points` is [(day 'YYYY-MM-DD', count)], oldest first; `day_text` writes a day as the
-    page's language does, for the title a bar shows when pointed at."""
+    page's language does, for the title a bar shows when pointed at, and `colon` the colon
+    after it (« : » in French, « : » without its space in English and Arabic)."""
     ticks = _ticks(max((v for _, v in points), default=0))
     top = ticks[-1]
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
@@ -60,7 +64,7 @@ def bar_chart(
             parts.append(
                 f'<rect class="bar" data-day="{day}" data-count="{value}" '
                 f'x="{x + slot * 0.15:.1f}" y="{y:.1f}" '
-                f'width="{slot * 0.7:.1f}" height="{h:.1f}"><title>{escape(day_text(day))} : {value}</title></rect>'
+                f'width="{slot * 0.7:.1f}" height="{h:.1f}"><title>{escape(day_text(day))}{colon}{value}</title></rect>'
                 f'<text class="value" x="{x + slot / 2:.1f}" y="{y - 3:.1f}" '
                 f'text-anchor="middle">{value}</text>'
             )

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
+from monitors.alerts.plurals import counted
 from monitors.web.reading import ArticleMatch, Hit
 
 
@@ -80,15 +81,18 @@ def term_places(hits: list[Hit]) -> list[TermPlace]:
 
 
 def why_sentence(places: list[TermPlace], labels: dict[str, str]) -> str:
-    """« UM6P » (1 fois dans le titre, 2 fois dans le texte) et « supercalculateur » (…)."""
+    """« UM6P » (1 fois dans le titre, 2 fois dans le texte) et « supercalculateur » (…), in
+    the plural and with the comma of the labels' language (« مرتان في النص »)."""
+    lang, comma = labels["language_code"], labels["list_comma"]
     described = []
     for place in places:
         where = []
         for count, field in ((place.in_title, "in_title"), (place.in_text, "in_text")):
             if count:
-                times = labels["time"] if count == 1 else labels["times"]
-                where.append(f"{count} {times} {labels[field]}")
-        described.append(f"« {place.term} » ({', '.join(where)})" if where else f"« {place.term} »")
+                where.append(f"{counted(count, 'time', lang)} {labels[field]}")
+        described.append(
+            f"« {place.term} » ({comma.join(where)})" if where else f"« {place.term} »"
+        )
     if len(described) > 1:
-        return ", ".join(described[:-1]) + f" {labels['and']} " + described[-1]
+        return comma.join(described[:-1]) + f" {labels['and']} " + described[-1]
     return described[0] if described else ""

@@ -36,7 +36,7 @@ def article(reader: Reader, request: Request) -> HTMLResponse:
             "name": m.watchlist,
             "title": titles.get(m.watchlist, m.watchlist),
             "sentence": why_sentence(term_places(m.hits), labels)
-            or ", ".join(f"« {t} »" for t in m.terms),
+            or labels["list_comma"].join(f"« {t} »" for t in m.terms),
             "rule": rule_text(rule_set, m.watchlist),
             "matched_at": m.matched_at,
             "alerted": m.alerted,

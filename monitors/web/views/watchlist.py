@@ -90,6 +90,7 @@ async def watchlist(reader: Reader, request: Request) -> Response:
                 per_day,
                 f"{chosen.title} — {labels['per_day']}",
                 lambda day: format_day(day, language(request)) or day,
+                labels["colon"],
             ),
             per_day_total=sum(v for _, v in per_day),
             latest=latest,
