@@ -203,6 +203,8 @@ def test_only_named_editors_may_edit_by_the_proxys_user_name(db, watchlists):
         reader = FormClient({"X-Forwarded-User": "ali"})
         status, page = reader.get(f"{web}/watchlists/dell-maroc/edit")
         assert status == 403 and "samira, youssef" in page
+        status, page = reader.get(f"{web}/watchlists/dell-maroc/edit?lang=ar")
+        assert status == 403 and "samira، youssef" in page  # an Arabic list's comma
         status, _ = reader.post(
             f"{web}/watchlists/dell-maroc/pause",
             {"file_token": "x"},

@@ -103,6 +103,7 @@ LABELS: dict[str, dict[str, str]] = {
         "not_allowed": "Vous ne pouvez pas modifier les veilles : seuls {editors} le peuvent "
         "(réglage VEILLE_WEB_EDITORS ou --editor de veille serve).",
         "nobody": "personne",
+        "list_comma": ", ",
         "changes": "Dernières modifications",
         "no_changes": "Aucune modification faite depuis le lecteur.",
         "confirm_delete": "Supprimer cette veille du fichier ? Ses correspondances passées restent "
@@ -185,6 +186,7 @@ LABELS: dict[str, dict[str, str]] = {
         "not_allowed": "You may not edit the watchlists: only {editors} may (VEILLE_WEB_EDITORS "
         "or veille serve --editor).",
         "nobody": "nobody",
+        "list_comma": ", ",
         "changes": "Latest changes",
         "no_changes": "No change made from the reader yet.",
         "confirm_delete": "Delete this watchlist from the file? Its past matches stay in the "
@@ -346,7 +348,7 @@ def routes(parts: ReaderParts) -> list[Route]:
         if may_edit(request_user(request), parts.editors):
             return None
         e = labels(request)
-        editors = ", ".join(parts.editors or ()) or e["nobody"]
+        editors = e["list_comma"].join(parts.editors or ()) or e["nobody"]
         log.warning("watchlist edit refused to %s: not an editor", who(request))
         return refused(request, 403, e["not_allowed"].format(editors=editors))
 

@@ -56,6 +56,7 @@ EDITING_ARABIC: dict[str, str] = {
     "not_allowed": "لا يمكنك تعديل عمليات الرصد: وحدهم {editors} يمكنهم ذلك "
     "(الإعداد VEILLE_WEB_EDITORS أو veille serve --editor).",
     "nobody": "لا أحد",
+    "list_comma": "، ",
     "changes": "آخر التعديلات",
     "no_changes": "لم يُجرَ أي تعديل من القارئ بعد.",
     "confirm_delete": "حذف هذا الرصد من الملف؟ تبقى نتائجه السابقة في قاعدة البيانات.",
