@@ -3,6 +3,8 @@ absurd queries, unreadable secrets files."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from click.testing import CliRunner
 
@@ -316,29 +318,21 @@ def test_a_comment_after_a_secrets_value_is_warned_of_without_the_value(tmp_path
     ) in result.output
     assert "line 2" not in result.output and "line 3" not in result.output
     assert "Zq7wK2pLx9Vb4nRt" not in result.output
-    secrets = tmp_path / "tabbed.env"  # each file and line is warned of once a process
-    secrets.write_text("HOOK=Zq7wK2pLx9Vb4nRt\t# the team's hook\n", encoding="utf-8")
-    secrets.chmod(0o600)
-    result = CliRunner().invoke(
-        cli, ["--watchlists", str(watchlists), "--secrets", str(secrets), "rules", "check"]
+    # each file and line is warned of once a process: another file
+    secrets, result = _rules_check_with_secrets(
+        tmp_path, "HOOK=Zq7wK2pLx9Vb4nRt\t# the team's hook\n", "tabbed.env"
     )
     assert f"secrets file {secrets}, line 1: the value of HOOK holds" in result.output  # a tab
     assert "Zq7wK2pLx9Vb4nRt" not in result.output
 
 
-def test_a_setting_written_in_the_secrets_file_is_said_not_to_be_read_there(tmp_path):
-    """veille reads its settings from the environment: VEILLE_READER_URL or VEILLE_DB written
-    in the secrets file, as an env-file holds them, were ignored without a word (alerts without
-    the reader's links, a database other than the one meant). Warned of with the line, by the
-    daemon and by the commands that read the file; VEILLE_PEOPLE_MAIL is read there, and a
-    ${VAR} of the user's own is no setting."""
-    secrets = tmp_path / "secrets.env"
-    secrets.write_text(
-        "HOOK=Zq7wK2pLx9Vb4nRt\nVEILLE_READER_URL=https://veille.example.ma/\n"
-        "VEILLE_PEOPLE_MAIL=mailtos://smtp.example.ma?from=veille@example.ma\nVEILLE_SMTP_HOST=smtp.example.ma\n"
-        "VEILLE_DB=postgresql://veille:Kq8pw-Zx3@db.example.ma/veille\n",
-        encoding="utf-8",
-    )
+def _rules_check_with_secrets(
+    tmp_path: Path, text: str, name: str = "secrets.env", env: dict | None = None
+):
+    """`veille rules check` of a watchlists file whose channel takes ${HOOK}, with the secrets
+    file `name` (mode 600) holding `text`: the file's path and the command's result."""
+    secrets = tmp_path / name
+    secrets.write_text(text, encoding="utf-8")
     secrets.chmod(0o600)
     watchlists = tmp_path / "watchlists.yaml"
     watchlists.write_text(
@@ -347,7 +341,25 @@ def test_a_setting_written_in_the_secrets_file_is_said_not_to_be_read_there(tmp_
         encoding="utf-8",
     )
     result = CliRunner().invoke(
-        cli, ["--watchlists", str(watchlists), "--secrets", str(secrets), "rules", "check"]
+        cli,
+        ["--watchlists", str(watchlists), "--secrets", str(secrets), "rules", "check"],
+        env=env,
+    )
+    return secrets, result
+
+
+def test_a_setting_written_in_the_secrets_file_is_said_not_to_be_read_there(tmp_path):
+    """veille reads its settings from the environment: VEILLE_READER_URL or VEILLE_DB written
+    in the secrets file, as an env-file holds them, were ignored without a word (alerts without
+    the reader's links, a database other than the one meant). Warned of with the line, by the
+    daemon and by the commands that read the file; VEILLE_PEOPLE_MAIL is read there, and a
+    ${VAR} of the user's own is no setting."""
+    secrets, result = _rules_check_with_secrets(
+        tmp_path,
+        "HOOK=Zq7wK2pLx9Vb4nRt\nVEILLE_READER_URL=https://veille.example.ma/\n"
+        "VEILLE_PEOPLE_MAIL=mailtos://smtp.example.ma?from=veille@example.ma\n"
+        "VEILLE_SMTP_HOST=smtp.example.ma\n"
+        "VEILLE_DB=postgresql://veille:Kq8pw-Zx3@db.example.ma/veille\n",
     )
     assert result.exit_code == 0, result.output
     for line, name in ((2, "VEILLE_READER_URL"), (5, "VEILLE_DB")):
@@ -365,22 +377,10 @@ def test_a_setting_the_environment_holds_from_the_same_file_is_not_warned_of(tmp
     secrets file. A setting written there (VEILLE_READER_URL) is then read, from the
     environment, with the file's value: no warning that it is not read and should be set in the
     environment, which it is. A file's value the environment does not hold is warned of."""
-    secrets = tmp_path / "secrets.env"
-    secrets.write_text(
+    secrets, result = _rules_check_with_secrets(
+        tmp_path,
         "HOOK=Zq7wK2pLx9Vb4nRt\nVEILLE_READER_URL=https://veille.example.ma/\n"
         "VEILLE_WEB_TIMEZONE=Africa/Casablanca\n",
-        encoding="utf-8",
-    )
-    secrets.chmod(0o600)
-    watchlists = tmp_path / "watchlists.yaml"
-    watchlists.write_text(
-        "channels:\n  equipe:\n    url: json://127.0.0.1:9/hook?token=${HOOK}\n"
-        "watchlists:\n  - name: x\n    terms: [maroc]\n    notify: [equipe]\n",
-        encoding="utf-8",
-    )
-    result = CliRunner().invoke(
-        cli,
-        ["--watchlists", str(watchlists), "--secrets", str(secrets), "rules", "check"],
         env={"VEILLE_READER_URL": "https://veille.example.ma/", "VEILLE_WEB_TIMEZONE": "UTC"},
     )
     assert result.exit_code == 0, result.output
