@@ -116,6 +116,33 @@ REFUSED = [
         "اللغة 'français' ليست رمزا تحمله المقالات (للتصحيح: اكتب رموزا من حرفين (ISO 639-1) "
         "مثل [fr, ar, en, es])",
     ),
+    (
+        {"query": "cloud", "languages": "zgh"},
+        "la langue 'zgh' est une langue amazighe que l'identification de la langue ne nomme "
+        "pas : aucun article ne la porte (à corriger : retirez-la des langues (le kabyle est "
+        "'kab'))",
+        "اللغة 'zgh' لغة أمازيغية لا يسمّيها مُعرّف اللغة: لا يحملها أي مقال (للتصحيح: احذفها "
+        "من اللغات (القبائلية هي 'kab'))",
+    ),
+    (
+        {"query": "cloud", "languages": "fr-MA"},
+        "la langue 'fr-MA' n'est pas un code que portent les articles (à corriger : écrivez "
+        "'fr', sans la région : les articles n'en portent pas)",
+        "اللغة 'fr-MA' ليست رمزا تحمله المقالات (للتصحيح: اكتب 'fr' بلا المنطقة: لا تحملها "
+        "المقالات)",
+    ),
+    (
+        {"query": "cloud", "languages": "FR"},
+        "la langue 'FR' n'est pas un code que portent les articles (à corriger : écrivez 'fr', "
+        "en minuscules)",
+        "اللغة 'FR' ليست رمزا تحمله المقالات (للتصحيح: اكتب 'fr' بحروف صغيرة)",
+    ),
+    (
+        {"query": "cloud", "languages": "ara"},
+        "la langue 'ara' n'est pas un code que portent les articles (à corriger : écrivez 'ar', "
+        "le code de deux lettres (ISO 639-1))",
+        "اللغة 'ara' ليست رمزا تحمله المقالات (للتصحيح: اكتب 'ar'، الرمز ذا الحرفين (ISO 639-1))",
+    ),
 ]
 
 

@@ -294,6 +294,52 @@ _FILE_SENTENCES: list[tuple[re.Pattern[str], str, str]] = [
         "اللغة {code} ليست رمزا تحمله المقالات (للتصحيح: اكتب رموزا من حرفين (ISO 639-1) مثل "
         "[fr, ar, en, es])",
     ),
+    # crawler.core.yamlfile._other_code's other fixes: a region's tag or a capital (« fr-MA »,
+    # « FR »), another standard's code (« ara »), an Amazigh language (« zgh », « tzm »)
+    (
+        re.compile(
+            r"language (?P<code>'.*') is not a code articles carry \(fix: write (?P<fix>'\w+'), "
+            r"without the region: articles carry none\)",
+            re.DOTALL,
+        ),
+        "la langue {code} n'est pas un code que portent les articles (à corriger : écrivez "
+        "{fix}, sans la région : les articles n'en portent pas)",
+        "اللغة {code} ليست رمزا تحمله المقالات (للتصحيح: اكتب {fix} بلا المنطقة: لا تحملها "
+        "المقالات)",
+    ),
+    (
+        re.compile(
+            r"language (?P<code>'.*') is not a code articles carry \(fix: write (?P<fix>'\w+'), "
+            r"in lower case\)",
+            re.DOTALL,
+        ),
+        "la langue {code} n'est pas un code que portent les articles (à corriger : écrivez "
+        "{fix}, en minuscules)",
+        "اللغة {code} ليست رمزا تحمله المقالات (للتصحيح: اكتب {fix} بحروف صغيرة)",
+    ),
+    (
+        re.compile(
+            r"language (?P<code>'.*') is not a code articles carry \(fix: write (?P<fix>'\w+'), "
+            r"the two-letter code \(ISO 639-1\)\)",
+            re.DOTALL,
+        ),
+        "la langue {code} n'est pas un code que portent les articles (à corriger : écrivez "
+        "{fix}, le code de deux lettres (ISO 639-1))",
+        "اللغة {code} ليست رمزا تحمله المقالات (للتصحيح: اكتب {fix}، الرمز ذا الحرفين (ISO 639-1))",
+    ),
+    (
+        re.compile(
+            r"language (?P<code>'.*') is an Amazigh language the language identifier does not "
+            r"name: no article is labelled with it \(fix: leave it out of languages \(Kabyle "
+            r"is 'kab'\)\)",
+            re.DOTALL,
+        ),
+        "la langue {code} est une langue amazighe que l'identification de la langue ne nomme "
+        "pas : aucun article ne la porte (à corriger : retirez-la des langues (le kabyle est "
+        "'kab'))",
+        "اللغة {code} لغة أمازيغية لا يسمّيها مُعرّف اللغة: لا يحملها أي مقال (للتصحيح: احذفها "
+        "من اللغات (القبائلية هي 'kab'))",
+    ),
 ]
 _WHERE = re.compile(r"(?P<where>[^\n]+?:\d+): (?P<problem>.+)", re.DOTALL)
 
