@@ -19,7 +19,13 @@ from .reader_client import FormClient, serving
 
 pytestmark = pytest.mark.slow  # end-to-end: real processes (README, "Development")
 
-OUTLETS = {"lematin": "Le Matin", "hespress": "Hespress FR", "medias24": "Médias24"}
+OUTLETS = {
+    "lematin": "Le Matin",
+    "hespress": "Hespress FR",
+    "medias24": "Médias24",
+    "le360": "Le360",
+    "h24info": "H24info",
+}
 
 
 @pytest.fixture
@@ -41,6 +47,13 @@ def location(engine, tmp_path, request):
     store.record_error(
         db, None, "hespress", "https://fr.hespress.com/feed", "http-503", "HTTP 503"
     )  # the last one is said
+    # The daemon's word of a crawl stopped before a source was done (monitors.service.cycle),
+    # and the crawl's of a page the extraction process failed on (crawler.pipelines).
+    store.record_error(db, None, "le360", None, "unfinished",
+                       "the crawl (time limit) stopped before this source was done; what it "
+                       "stored is kept, the rest is fetched by its next crawl")  # fmt: skip
+    store.record_error(db, None, "h24info", "https://h24info.ma/a/1", "extraction-failed",
+                       "the extraction process was closed")  # fmt: skip
     # The two warnings of a source gone quiet, as a crawl's link counts set them.
     store.record_link_counts(db, "lematin", 0, {"not matching article_pattern": 1250})
     for taken in (40, 40, 40, 2):
@@ -78,6 +91,15 @@ def test_a_sources_last_error_is_said_in_the_pages_language(location):
         "dns: host name does not resolve (https://lematin.ma/rss)",
     )
     assert 'id="source-medias24"' in pages["fr"] and "Médias24" in pages["fr"]
+    # Kinds the daemon and the extraction write, besides describe_failure's.
+    said = _error_of(pages["fr"], "le360")[0]
+    assert said and said.startswith("Exploration arrêtée avant la fin de cette source"), said
+    said = _error_of(pages["ar"], "le360")[0]
+    assert said and said.startswith("توقف الاستكشاف قبل إتمام هذا المصدر"), said
+    said = _error_of(pages["fr"], "h24info")[0]
+    assert said and said.startswith("Article non extrait"), said
+    said = _error_of(pages["ar"], "h24info")[0]
+    assert said and said.startswith("لم يُستخرج المقال"), said
 
 
 def _warning_of(page: str, source: str) -> str:

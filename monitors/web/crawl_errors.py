@@ -35,6 +35,11 @@ _KINDS: dict[str, dict[str, str]] = {
         "exploration le reprend.",
         "internal-error": "Article non enregistré : une étape du traitement a échoué ; il est "
         "repris à la prochaine exploration, le détail est dans le journal.",
+        "unfinished": "Exploration arrêtée avant la fin de cette source (limite de temps, "
+        "mémoire, arrêt) : ce qu'elle a enregistré est gardé, le reste est repris à la prochaine "
+        "exploration.",
+        "extraction-failed": "Article non extrait : le processus d'extraction a échoué ; il est "
+        "repris à la prochaine exploration, le détail est dans le journal.",
         "not-html": "Pas une page HTML.",
         "not-article": "Page écartée : ce n'est pas un article.",
         "too-slow": "Page écartée : son extraction a pris trop de temps.",
@@ -66,6 +71,10 @@ _KINDS: dict[str, dict[str, str]] = {
         "bad-link": "روابط غير صالحة استُبعدت.",
         "store": "لم يُحفظ المقال: رفضته قاعدة البيانات، ويُعاد في الاستكشاف التالي.",
         "internal-error": "لم يُحفظ المقال: فشلت مرحلة من المعالجة، ويُعاد في الاستكشاف التالي، "
+        "والتفاصيل في السجل.",
+        "unfinished": "توقف الاستكشاف قبل إتمام هذا المصدر (حدّ الوقت أو الذاكرة أو إيقاف): ما "
+        "حُفظ باقٍ، والباقي يُجلب في الاستكشاف التالي.",
+        "extraction-failed": "لم يُستخرج المقال: فشلت عملية الاستخراج، ويُعاد في الاستكشاف التالي، "
         "والتفاصيل في السجل.",
         "not-html": "ليست صفحة HTML.",
         "not-article": "صفحة مستبعدة: ليست مقالا.",
