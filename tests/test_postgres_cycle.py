@@ -89,6 +89,10 @@ def test_a_crawl_process_command_line_never_shows_the_locations_password(tmp_pat
     assert PASSWORD not in " ".join(command)
     assert "postgresql://veille:***@db.example.ma/veille" in command
     assert environment is not None and environment[DB_VARIABLE] == location
+    with_query_mark = "postgresql://veille:Pg?S3cret#pass@db.example.ma/veille"
+    command, environment = child_command(with_query_mark, tmp_path / "sources.yaml", 7)
+    assert "S3cret" not in " ".join(command)  # the masker stopped at '?' and '#'
+    assert environment is not None and environment[DB_VARIABLE] == with_query_mark
     sqlite = tmp_path / "veille.db"  # a file's path stays on the command line, as before
     command, environment = child_command(sqlite, tmp_path / "sources.yaml", 7)
     assert str(sqlite) in command and environment is None

@@ -267,6 +267,40 @@ def test_passwords_are_masked_in_locations_and_messages():
 
 
 @pytest.mark.parametrize(
+    ("location", "said", "secret"),
+    [
+        ("postgresql://team:p%zzSecret9@/veille", "its password holds a '%' not", "zzSecret9"),
+        ("postgresql://team:p@ss9word@/veille", "its password holds '@'", "ss9word"),
+        ("postgresql://team:pa/ss9word@db/veille", "its password holds '/'", "ss9word"),
+        ("postgresql://team:pa ss9word@/veille", "its password holds a space", "ss9word"),
+        ("postgresql://te%zzam:pw9word@/veille", "its user name holds a '%'", "pw9word"),
+        ("postgresql://team:pw9word@/vei%zzlle", "its database name holds a '%'", "pw9word"),
+        ("postgresql://team@/veille?password=a%zz9word", "its password holds a '%'", "zz9word"),
+    ],
+)
+def test_a_location_libpq_would_misread_is_said_with_how_to_write_it(location, said, secret):
+    """A password's '@' or '/' ends it early, and a '%' must start an escape: libpq's own
+    words (« invalid percent-encoded token », « failed to resolve host 'ss9word@' ») came with
+    « check the server's log », and the password past its first '@' was shown."""
+    with pytest.raises(DatabaseError) as raised:
+        store.open_database(location)
+    message = str(raised.value)
+    assert said in message and "%25" in message and "%40" in message and "--db" in message
+    assert secret not in message and "server's log" not in message
+
+
+@pytest.mark.parametrize("password", ["pa?ss9word", "pa#ss9word", "pa/ss9word", "p@ss9word"])
+def test_a_password_with_a_urls_own_characters_is_masked_whole(password):
+    """libpq takes '?' and '#' in a password as they are; the masker stopped at them and showed
+    the location whole, in messages and on a crawl process's command line."""
+    location = f"postgresql://team:{password}@db.example:5432/veille?sslmode=require"
+    masked = "postgresql://team:***@db.example:5432/veille?sslmode=require"
+    assert mask_location(location) == masked
+    assert engine.location_password(location) == password
+    assert "ss9word" not in mask_password(f"failed for {password} ({location})", location)
+
+
+@pytest.mark.parametrize(
     ("password", "message", "masked"),
     [
         # a one-letter password masked everywhere made the message unreadable

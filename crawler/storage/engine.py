@@ -64,8 +64,12 @@ def is_postgres_location(location: object) -> bool:
     return isinstance(location, str) and location.startswith(("postgresql://", "postgres://"))
 
 
-_URL_PASSWORD = re.compile(r"^(?P<head>postgres(?:ql)?://[^:/@?#]*:)(?P<password>[^@/?#]*)(?=@)")
+# The password runs to the location's last '@': a generated password holds '/', '?', '#' or
+# '@' as often as not, and one that stopped at the first of them was shown whole (or all but
+# its first characters) in every message and on a crawl process's command line.
+_URL_PASSWORD = re.compile(r"^(?P<head>postgres(?:ql)?://[^:/@?#]*:)(?P<password>.*)(?=@)")
 _QUERY_PASSWORD = re.compile(r"(?P<head>[?&]password=)(?P<password>[^&#]*)")
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
 def location_password(location: str) -> str | None:
@@ -84,6 +88,40 @@ def mask_location(location: str) -> str:
         lambda m: m.group("head") + "***" if m.group("password") else m.group(0), location
     )
     return _QUERY_PASSWORD.sub(lambda m: m.group("head") + "***", masked)
+
+
+def location_fault(location: str) -> str | None:
+    """What a postgresql:// location writes that libpq would read otherwise than meant, said
+    without the password, with how to write it; None when nothing is. A password's '@' or '/'
+    ends it early (libpq then looked up its tail as a host, « failed to resolve host
+    'ss9word@' »), and a '%' that starts no escape was « invalid percent-encoded token », said
+    as a database that « cannot be used » with the server's log to check."""
+    match = _URL_PASSWORD.search(location)
+    rest = location.split("://", 1)[1]
+    user, password = "", ""
+    if match:
+        user, password = match.group("head").split("://", 1)[1][:-1], match.group("password")
+        rest = location[match.end() + 1 :]
+    else:
+        credentials, at, after = rest.partition("@")
+        if at and "/" not in credentials:
+            user, rest = credentials, after
+    name = rest.split("?", 1)[0].partition("/")[2]
+    query = _QUERY_PASSWORD.search(location)
+    how = "percent-encode it ('@' as %40, '/' as %2F, '%' as %25, a space as %20)"
+    for char in "@/":
+        if char in password:
+            return f"its password holds '{char}', which ends a password in a URL; {how}"
+    for part, text in (
+        ("password", password or (query.group("password") if query else "")),
+        ("user name", user),
+        ("database name", name),
+    ):
+        if _BAD_ESCAPE.search(text):
+            return f"its {part} holds a '%' not followed by two hex digits; {how}"
+        if " " in text:
+            return f"its {part} holds a space; {how}"
+    return None
 
 
 def mask_password(text: str, location: str) -> str:

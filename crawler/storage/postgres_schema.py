@@ -22,7 +22,13 @@ from typing import Any
 from crawler.core.errors import DatabaseError
 from crawler.core.times import utcnow
 from crawler.storage import engine
-from crawler.storage.engine import Database, PostgresDatabase, mask_location, mask_password
+from crawler.storage.engine import (
+    Database,
+    PostgresDatabase,
+    location_fault,
+    mask_location,
+    mask_password,
+)
 from crawler.storage.schema import newer_database_error, unknown_steps
 from crawler.stories.grouping import check_scheme
 
@@ -195,6 +201,12 @@ def open_postgres(location: str, modules: Sequence[ModuleType] | None = None) ->
         raise DatabaseError(
             "PostgreSQL support is not installed; install it with: pip install 'veille[postgres]'"
         ) from None
+    fault = location_fault(location)
+    if fault:
+        raise DatabaseError(
+            f"PostgreSQL database {mask_location(location)} is not written as meant: {fault} "
+            "in --db / VEILLE_DB"
+        )
     try:
         db = PostgresDatabase(location)
     except psycopg.Error as exc:
