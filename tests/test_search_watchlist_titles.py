@@ -1,9 +1,9 @@
 """The search page names the watchlists that matched each result by their titles, as the home
 page and the filter above the results do (« Souveraineté numérique »), where it listed their
 keys in the watchlists file (« souverainete-numerique, ministre-transition-numerique »), on a
-French, English or Arabic page; the languages of the search's filter, of its results and of an
-article's page are named in the page's language (« الفرنسية »), not by their code (« fr »), as
-a story's badges name them. Through `veille serve` on SQLite and PostgreSQL."""
+French, English or Arabic page; the languages of the search's filter, of its results, of an
+article's page, of the home page's entries and of a watchlist page's cards are named in the
+page's language (« الفرنسية »), not by their code (« fr »), as a story's badges name them. Through `veille serve` on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -74,3 +74,12 @@ def test_languages_are_named_in_the_pages_language(location):
                 lang,
                 page[-2500:],
             )
+            # the home page's entries and a watchlist page's cards name it too
+            for address in ("/", "/watchlists/souverainete-numerique"):
+                status, page = FormClient().get(f"{base}{address}?lang={lang}")
+                assert status == 200 and 'class="meta"' in page, (address, page[-2500:])
+                assert f"<span>{name}</span>" in page and "<span>fr</span>" not in page, (
+                    lang,
+                    address,
+                    page[-2500:],
+                )
