@@ -534,7 +534,8 @@ def test_a_person_whose_followed_watchlists_were_deleted_sees_every_watchlist(te
     """Someone follows one watchlist, which an editor deletes in the page: their home counts
     only the watchlists that still exist as followed, so, following none of them now, they see
     every watchlist's matches, as someone who follows nothing (before, their home kept showing
-    the deleted watchlist's old matches alone, and nothing any other watchlist matched)."""
+    the deleted watchlist's old matches alone, and nothing any other watchlist matched). Their
+    account page names the watchlist gone, which alerts them no more (it said nothing of it)."""
     import shutil
 
     db_path, rules_path, ids = team_db
@@ -561,6 +562,12 @@ def test_a_person_whose_followed_watchlists_were_deleted_sees_every_watchlist(te
         status, page = salma.get(base + "/account")
         assert status == 200 and 'name="follow:cloud" value="1">' in page
         assert "Vous ne suivez aucune veille : l'accueil les montre toutes." in page
+        # and is told that the one they followed is gone and alerts them no more
+        gone = re.search(r'<p class="notice" id="followed-gone">(.*?)</p>', page)
+        assert gone and gone[1] == (
+            "Plus dans le fichier des veilles (supprimées ou renommées), elles ne vous alertent "
+            "plus : <code>um6p</code>"
+        ), page[-2000:]
 
 
 def test_an_account_form_refused_shows_what_was_entered(team_db, tmp_path):

@@ -30,6 +30,8 @@ PEOPLE_LABELS: dict[str, dict[str, str]] = {
         "nothing_here": "Rien à lire ici.",
         "following": "Veilles suivies",
         "follows_none": "Vous ne suivez aucune veille : l'accueil les montre toutes.",
+        "followed_gone": "Plus dans le fichier des veilles (supprimées ou renommées), elles ne "
+        "vous alertent plus :",
         "email": "Adresse e-mail des alertes",
         "email_help": "Les alertes des veilles suivies y arrivent, une par article.",
         "no_email": "Sans adresse, aucune alerte des veilles que vous suivez ne vous est "
@@ -84,6 +86,8 @@ PEOPLE_LABELS: dict[str, dict[str, str]] = {
         "nothing_here": "Nothing to read here.",
         "following": "Watchlists you follow",
         "follows_none": "You follow no watchlist: the home page shows them all.",
+        "followed_gone": "No longer in the watchlists file (deleted or renamed), these alert you "
+        "no more:",
         "email": "Email address for alerts",
         "email_help": "Alerts of the watchlists you follow arrive there, one per article.",
         "no_email": "Without an address, no alert of the watchlists you follow is sent to you: "
@@ -138,6 +142,7 @@ PEOPLE_LABELS: dict[str, dict[str, str]] = {
         "nothing_here": "لا شيء للقراءة هنا.",
         "following": "عمليات الرصد التي تتابعها",
         "follows_none": "لا تتابع أي رصد: الصفحة الرئيسية تعرضها كلها.",
+        "followed_gone": "لم تعد في ملف الرصد (حُذفت أو غُيّر اسمها)، فلم تعد تنبّهك:",
         "email": "البريد الإلكتروني للتنبيهات",
         "email_help": "تصلك عليه تنبيهات عمليات الرصد التي تتابعها، تنبيه لكل مقال.",
         "no_email": "بدون عنوان، لا يُرسل إليك أي تنبيه من عمليات الرصد التي تتابعها: "

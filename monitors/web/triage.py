@@ -259,6 +259,8 @@ class PeopleViews:
             if rule_set
             else [],
             any_followed=bool(self._existing(followed)),
+            # followed, but deleted or renamed in the file since: they alert this person no more
+            gone=sorted(followed - known) if rule_set is not None else [],
             message=message,
             error=error,
         )
