@@ -522,6 +522,10 @@ def test_triage_and_signed_links_on_postgresql(team_db, request):
         form_token = browser.token(f"{base}/links/unsubscribe/{spare}")
         assert browser.post(f"{base}/links/unsubscribe/{token}", {}, form_token)[0] == 200
         assert browser.post(f"{base}/links/unsubscribe/{token}", {}, form_token)[0] == 403
+        status, page = omar.get(base + "/watchlists/cloud/delete")  # asked, not done
+        assert status == 200 and re.search(
+            r'id="followers">Suivie par ([^<]*, )?omar(, [^<]*)? : ses alertes', page
+        ), page[-2000:]
     db = store.open_database(location)
     assert people_store.followed(db, "omar") == ["cloud"]
     assert ("omar", ids[BOTH]) in {
@@ -535,7 +539,8 @@ def test_a_person_whose_followed_watchlists_were_deleted_sees_every_watchlist(te
     only the watchlists that still exist as followed, so, following none of them now, they see
     every watchlist's matches, as someone who follows nothing (before, their home kept showing
     the deleted watchlist's old matches alone, and nothing any other watchlist matched). Their
-    account page names the watchlist gone, which alerts them no more (it said nothing of it)."""
+    account page names the watchlist gone, which alerts them no more (it said nothing of it),
+    and the page asking to confirm the deletion names who follows it."""
     import shutil
 
     db_path, rules_path, ids = team_db
@@ -552,6 +557,12 @@ def test_a_person_whose_followed_watchlists_were_deleted_sees_every_watchlist(te
         assert set(entries(salma.get(base + "/")[1])) == {ids[BOTH], ids[UM6P_ONLY]}
         status, page = salma.get(base + "/watchlists/um6p/delete")
         assert status == 200, page[:300]
+        followers = re.search(
+            r'<p class="notice" id="followers">Suivie par (.*?) : ses alertes ne leur '
+            r"parviendront plus.</p>",
+            page,
+        )  # the module's other tests may have made others follow it too
+        assert followers and "salma" in followers[1].split(", "), page[-2000:]
         file_token = re.search(r'name="file_token" value="([^"]+)"', page).group(1)
         status, page = salma.post(base + "/watchlists/um6p/delete", {"file_token": file_token})
         assert status == 200 and "um6p" not in (tmp_path / "watchlists.yaml").read_text(), page

@@ -179,6 +179,14 @@ def followed(db: Database, name: str) -> list[str]:
     return [row[0] for row in rows.fetchall()]
 
 
+def followers(db: Database, watchlist: str) -> list[str]:
+    """The people who follow `watchlist`, by name."""
+    rows = db.execute(
+        "SELECT person FROM subscriptions WHERE watchlist = ? ORDER BY person", (watchlist,)
+    )
+    return [row[0] for row in rows.fetchall()]
+
+
 def subscribers(db: Database, watchlist: str, source: str) -> list[Subscriber]:
     """Who gets a match of `watchlist` from `source` at their own address: those who follow the
     watchlist, have an address, and have not muted the source for it."""

@@ -325,6 +325,7 @@ def create_app(config: ReaderConfig) -> HostCheck:
             secrets=lambda: load_secrets_file(config.secrets),
             source_names=lambda: _source_names(config.sources),
             editors=config.editors,
+            followers=people.followers,
         )
     )
     if postgres:

@@ -106,6 +106,7 @@ LABELS: dict[str, dict[str, str]] = {
         "list_comma": ", ",
         "changes": "Dernières modifications",
         "no_changes": "Aucune modification faite depuis le lecteur.",
+        "followers": "Suivie par {names} : ses alertes ne leur parviendront plus.",
         "confirm_delete": "Supprimer cette veille du fichier ? Ses correspondances passées restent "
         "dans la base.",
         "opml": "Flux de toutes les veilles (OPML, pour un lecteur de flux)",
@@ -189,6 +190,7 @@ LABELS: dict[str, dict[str, str]] = {
         "list_comma": ", ",
         "changes": "Latest changes",
         "no_changes": "No change made from the reader yet.",
+        "followers": "Followed by {names}: its alerts will reach them no more.",
         "confirm_delete": "Delete this watchlist from the file? Its past matches stay in the "
         "database.",
         "opml": "Feeds of every watchlist (OPML, for a feed reader)",
@@ -242,6 +244,8 @@ class ReaderParts:
     secrets: Callable[[], dict[str, str]]
     source_names: Callable[[], set[str] | None]
     editors: tuple[str, ...] | None = None  # None: everyone
+    # the people who follow a watchlist (named before it is deleted: its alerts stop for them)
+    followers: Callable[[str], list[str]] = lambda name: []
 
 
 def request_user(request: Request) -> str:
@@ -578,6 +582,7 @@ def routes(parts: ReaderParts) -> list[Route]:
                 "watchlist_delete.html",
                 watchlist_name=name,
                 checked=checked,
+                followers=parts.followers(name),
                 file_token=token,
                 file_token_field=FILE_TOKEN,
             )

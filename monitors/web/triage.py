@@ -131,6 +131,11 @@ class PeopleViews:
                 self._hashes = (now, people_store.password_hashes(db))
         return self._hashes[1]
 
+    def followers(self, watchlist: str) -> list[str]:
+        """Who follows `watchlist`, by name (the shared identity as (team))."""
+        with self.writing_db() as db:
+            return people_store.followers(db, watchlist)
+
     def _ensure(self, db: Database, person: str) -> None:
         """The person's row: the team's, or a proxy user's made on their first visit."""
         if person == accounts.TEAM:
