@@ -160,6 +160,34 @@ def test_a_database_a_newer_veille_migrated_is_refused_before_anything_writes_to
         db.conn.close()
 
 
+@pytest.mark.parametrize("once", [True, False], ids=["run --once", "run"])
+def test_a_refused_start_leaves_nothing_behind(tmp_path, monkeypatch, once):
+    """`veille run` made its crawl log, and the folders on its way, before it opened the
+    database: a database a newer veille migrated, or a PostgreSQL location written wrong (its
+    crawl log then in ./data), was refused with the log and its folders left behind."""
+    path = tmp_path / "db" / "veille.db"
+    path.parent.mkdir()
+    db = store.open_database(path)
+    with db.conn:
+        db.conn.execute(
+            "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
+            "VALUES ('crawler.storage', '0099_articles_split', '2027-03-01T00:00:00Z')"
+        )
+    db.conn.close()
+    command = ["run", "--once"] if once else ["run"]
+    logs = tmp_path / "logs" / "veille"
+    result = CliRunner().invoke(
+        cli, command, env={"VEILLE_DB": str(path), "VEILLE_CRAWL_LOG": str(logs / "crawl.log")}
+    )
+    assert result.exit_code == 2 and "newer version of veille" in result.output, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["db"]
+    assert sorted(p.name for p in path.parent.iterdir()) == ["veille.db"]
+    monkeypatch.chdir(tmp_path / "db")
+    result = CliRunner().invoke(cli, command, env={"VEILLE_DB": "postgresql://u:p%zz@/veille"})
+    assert result.exit_code == 2 and "'%' as %25" in result.output, result.output
+    assert sorted(p.name for p in path.parent.iterdir()) == ["veille.db"]
+
+
 @pytest.mark.parametrize("option", ["--sources", "--watchlists"])
 def test_a_configuration_file_that_cannot_be_read_is_said_so(tmp_path, option):
     # A directory given for the file (a path completed one level short) raised

@@ -32,11 +32,13 @@ def run(ctx: click.Context, once: bool, health_port: int | None) -> None:
     from monitors.service.once import run_once
 
     config = config_of(ctx)
-    if config.settings.crawl_log is not None:
-        check_crawl_log(config.settings.crawl_log)
+    if config.settings.crawl_log is not None:  # made once the database is known usable
+        check_crawl_log(config.settings.crawl_log, make=False)
     db = store.open_database(config.settings.db)
     store.check_database(db, config.settings.db)
     db.close()
+    if config.settings.crawl_log is not None:
+        check_crawl_log(config.settings.crawl_log)
     if once:
         once_report = run_once(config)
         report = once_report.cycle

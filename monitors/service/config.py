@@ -7,6 +7,7 @@ either are looked up in ./, ~/.config/veille/ and /etc/veille/ (monitors.service
 
 from __future__ import annotations
 
+import errno
 import functools
 import json
 import logging
@@ -645,19 +646,37 @@ def load_settings(folders: locations.Folders | None = None, **overrides: object)
     return settings
 
 
-def check_crawl_log(path: Path) -> None:
+def check_crawl_log(path: Path, *, make: bool = True) -> None:
     """The crawl log can be appended to, its folder made if missing: checked before a run
     starts, since each crawl (or the daemon's first crawl worker) opens it and a folder, or a
-    path under a file, stopped it with a traceback."""
+    path under a file, stopped it with a traceback. With `make` False, whether it could be,
+    making nothing: a start refused after it (a database a newer veille migrated) left the
+    log and its folders behind."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("ab"):
-            pass
+        if make:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("ab"):
+                pass
+        else:
+            _could_append(path)
     except OSError as exc:
         raise VeilleError(
             f"the crawl log {str(path)!r} cannot be written ({exc.strerror or exc}): set "
             "VEILLE_CRAWL_LOG to a file in a folder veille can write, e.g. data/crawl.log"
         ) from None
+
+
+def _could_append(path: Path) -> None:
+    """Raise the error appending to `path`, its missing folders made, would raise; make nothing."""
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(folder))
+    if not os.access(path, os.W_OK) if path.exists() else not os.access(folder, os.W_OK | os.X_OK):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
 
 
 @dataclass
