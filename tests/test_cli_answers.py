@@ -343,3 +343,28 @@ def test_an_export_file_that_cannot_be_opened_is_not_said_to_be_incomplete(read_
     assert f"--output {output}: the file cannot be written (Text file busy)" in result.output
     assert "incomplete export" not in result.output
     assert output.read_bytes() == before
+
+
+def test_a_storys_outlets_are_told_apart_in_its_line(tmp_path):
+    """`veille stories` joined a story's outlets with a bare comma (« Le Quotidien Numérique,
+    الخبر التقني,Médias Éco »), an Arabic name run into the Latin ones around it; its JSON
+    gives them as a list."""
+    path = tmp_path / "v.db"
+    text = (
+        "Le ministère a présenté la stratégie nationale du cloud souverain, qui prévoit trois "
+        "centres de données à Benguérir, Rabat et Tanger d'ici 2027, "
+    ) * 6
+    db = store.open_database(path)
+    import_records(
+        db,
+        [
+            ImportRecord(1, "https://a.ma/cloud", text, "medias", "Cloud souverain"),
+            ImportRecord(2, "https://b.ma/cloud", text + "Lire aussi.", "quotidien", "Cloud"),
+        ],
+    )
+    db.close()
+    result = run("--db", str(path), "stories")
+    assert result.exit_code == 0, result.output
+    assert "medias, quotidien" in result.output or "quotidien, medias" in result.output
+    listed = json.loads(run("--db", str(path), "stories", "--json").output)
+    assert sorted(listed[0]["outlets"]) == ["medias", "quotidien"]

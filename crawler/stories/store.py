@@ -787,7 +787,7 @@ def story_sources(db: Database, story_id: int) -> list[tuple[str, str, str]]:
 
 def recent_stories(db: Database, limit: int = 20, min_sources: int = 1) -> list[dict]:
     """Latest stories first: when first seen, how many articles and outlets, which ones (their
-    titles, comma-separated, first seen first).
+    titles, a list, first seen first).
 
     Stories are read newest first from an index, a batch at a time, each counted from the
     index of its articles' outlets, until `limit` have `min_sources` outlets: the list reads
@@ -814,7 +814,7 @@ def recent_stories(db: Database, limit: int = 20, min_sources: int = 1) -> list[
         after = (rows[-1][2], rows[-1][0])
     for story in stories:
         outlets = dict.fromkeys(title for _, title, _ in story_sources(db, story["id"]))
-        story["outlets"] = ",".join(outlets)
+        story["outlets"] = list(outlets)
     return stories
 
 

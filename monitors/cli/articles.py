@@ -53,7 +53,7 @@ def stories(ctx: click.Context, limit: int, min_sources: int, as_json: bool) -> 
             s["articles"],
             s["sources"],
             (s["title"] or "")[:60],
-            s["outlets"],
+            ", ".join(s["outlets"]),
         ]
         for s in recent_stories(db, limit, min_sources)
     ]

@@ -56,7 +56,7 @@ def demo(ctx: click.Context, workdir: Path) -> None:
     for story in told:
         echo(
             f"A story told by {story['sources']} outlets: {story['title']} — "
-            f"{story['outlets'].replace(',', ', ')}"
+            f"{', '.join(story['outlets'])}"
         )
     echo(f"Explore it:  veille --db {location} status   (or stories, search QUERY)")
     echo(
