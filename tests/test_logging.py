@@ -377,6 +377,24 @@ def test_a_mail_login_a_variable_gives_stays_readable_in_the_log(tmp_path, monke
     assert redact("login Kz3same-as-login") == "login ***"
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "mailtos://AKIAQ7XB3M4ZK2PLW9RT:${F17_PASSWORD}@email-smtp.example.ma?to=a@b.ma",
+        "json://AKIAQ7XB3M4ZK2PLW9RT:${F17_PASSWORD}@hook.example.ma/alerts",
+    ],
+)
+def test_a_key_written_as_the_login_stays_masked(tmp_path, monkeypatch, url):
+    """A login that is a key (an SES access key id) was masked when a ${VAR} or ?user= gave
+    it, and shown when written in the URL's user part, in every log line and stored reason;
+    a login of words stays readable."""
+    monkeypatch.setenv("F17_PASSWORD", "Hq8pass-word-Z")
+    _load_channel(tmp_path, url)
+    assert redact("login AKIAQ7XB3M4ZK2PLW9RT refused") == "login *** refused"
+    _load_channel(tmp_path, url.replace("AKIAQ7XB3M4ZK2PLW9RT", "alertes"))
+    assert redact("login alertes refused") == "login alertes refused"
+
+
 def test_the_people_mail_server_and_login_variables_give_stay_readable(tmp_path, monkeypatch):
     """VEILLE_PEOPLE_MAIL written with the variables of the seed's mail channel
     (mailtos://${VEILLE_SMTP_USER}:${VEILLE_SMTP_PASSWORD}@${VEILLE_SMTP_HOST}): its server,

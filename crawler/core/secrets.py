@@ -278,8 +278,8 @@ def remember_secret(value: str) -> None:
 
 
 def remember_url_secrets(url: str) -> None:
-    """Treat the password of a channel URL as written, and its path and query words that look
-    like a token, as secrets: a generic webhook (json://, form://) may hold its token there and
+    """Treat the password of a channel URL as written, and its login, path and query words that
+    look like a token, as secrets: a generic webhook (json://, form://) may hold its token there and
     apprise marks none of it. A token here is a word of 12 characters or more mixing letters
     and digits, or of 16 letters or more in mixed case, not an address: ordinary words
     (notifications), host names (smtp-relay-01) and recipients stay readable. The tokens each apprise plugin keeps elsewhere (a Telegram or
@@ -292,6 +292,8 @@ def remember_url_secrets(url: str) -> None:
     if parts.password:
         remember_secret(parts.password)
         remember_secret(unquote(parts.password))
+    if parts.username:  # a key as the login (an SES access key id), as ?user= would give it
+        remember_token_words(unquote(parts.username))
     for word in re.split(r"[/?&=]", parts.path + "?" + parts.query):
         remember_token_words(unquote(word))
 
