@@ -11,7 +11,7 @@ import pytest
 from crawler.core.normalize import normalize
 from crawler.stories import events
 from crawler.stories.grouping import _cities_apart, _Member
-from crawler.stories.terms import figures_agree, story_terms, toll_rose
+from crawler.stories.terms import figures_agree, names_conflict, story_terms, toll_rose
 
 RISING = [
     ("Inondations à Tétouan : le bilan s'alourdit à 9 morts", "Selon un nouveau bilan."),
@@ -73,3 +73,35 @@ def test_the_same_news_in_another_city_is_another_event():
     # A story whose first article names no city is not told apart by one.
     unplaced = [_member(3, "Inondations : 4 morts", "Des crues dans le nord du pays.")]
     assert not _cities_apart(safi, unplaced, unplaced[0])
+
+
+@pytest.mark.parametrize(
+    ("labelled", "names"),
+    [
+        ("EN DIRECT – Séisme de magnitude 6,2 dans la région de Taroudant", {"taroudant"}),
+        ("LIVE: Taroudant earthquake death toll rises to 31", set()),
+        ("Live - Taroudant earthquake death toll rises to 31", set()),
+        ("Mis à jour : Incendie de Tazekka, 420 hectares ravagés", {"tazekka"}),
+        ("UPDATE | Storm leaves 95,000 households without power in Tangier", {"tangier"}),
+    ],
+)
+def test_a_live_or_update_label_is_no_name(labelled, names):
+    """« EN DIRECT », « LIVE » in capitals before a title read as names no other outlet's title
+    of the event names, and kept the live page's reports in another language apart."""
+    assert set(story_terms(labelled, "").names) == names
+
+
+def test_a_live_page_and_a_report_of_its_event_name_no_one_apart():
+    live = story_terms(
+        "EN DIRECT – Séisme de magnitude 6,2 dans la région de Taroudant",
+        "13h20 – Un séisme de magnitude 6,2 a frappé lundi la province de Taroudant.",
+    )
+    report = story_terms(
+        "LIVE: Taroudant earthquake death toll rises to 31",
+        "The death toll from the magnitude 6.2 earthquake that struck Taroudant has risen to 31.",
+    )
+    assert not names_conflict(report, [live], live)
+    # A name is still a name after the label (« Chari » against « DabaDoc »).
+    chari = story_terms("EN DIRECT – Fintech : Chari lève 12 millions", "La fintech Chari lève.")
+    dabadoc = story_terms("Santé : DabaDoc lève 12 millions", "La start-up DabaDoc lève.")
+    assert names_conflict(dabadoc, [chari], chari)

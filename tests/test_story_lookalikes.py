@@ -42,6 +42,15 @@ class and not taken from that set, which stays held out:
   Casablanca, a port extended at Agadir), beside rewrites naming that city alone, in French,
   Arabic and English; and floods in Safi and in Tétouan the same morning, each datelined where
   it happened: a dateline locates the dispatch, a city named in the report the event.
+- updates.yaml: live and updated coverage in units other than deaths: a forest fire's hectares
+  republished « Mis à jour » the same evening and the next morning, people evacuated from
+  floods, households without power after a storm, a strike's turnout, a trial's hearing
+  adjourned, an earthquake's live page (« EN DIRECT », « LIVE », « مباشر ») whose timestamped
+  entries grow, with other outlets' reports of the figure of their hour in French, Arabic,
+  English and Spanish. Beside them, what a reader expects as another story: a fire in another
+  province, floods in another city, another sector's strike the same day, the trial's next
+  hearing, the Bourse's live page of the next session (a rubric: each session its alert), an
+  aftershock a week later.
 
 Each file is imported through the importer a crawl's articles take (publication order), into a
 new database on each engine, and scored pairwise: no wrong pair is allowed; the recall asserted
@@ -76,6 +85,7 @@ RECALL_FLOORS = {
     "wire.yaml": 1.0,  # 33 of 33
     "holders.yaml": 1.0,  # 33 of 33
     "datelines.yaml": 1.0,  # 11 of 11
+    "updates.yaml": 0.55,  # 30 of 54
 }
 
 

@@ -55,10 +55,11 @@ STORIES3_ROOT = Path(__file__).parent / "fixtures" / "stories3"
 # on fixtures of its own (tests/fixtures/story_lookalikes), not on this set; then again after
 # results round-ups and scores were told apart (crawler.stories.events.roundup, scores): the
 # match and the Arabic round-up of the night's results, 7 wrong pairs, are two stories now;
-# then after the gazetteer named the fuels and the dams' filling that briefs name.
+# then after the gazetteer named the fuels and the dams' filling that briefs name; then after
+# a live page's label (« EN DIRECT », « LIVE ») was no name.
 FLOORS = {
-    "precision": 1.0,  # 1.000: 241 of 241 grouped pairs right (0.971 before round-ups)
-    "recall": 0.76,  # 0.768: 241 of 314 true pairs (0.755, then 0.758)
+    "precision": 1.0,  # 1.000: 242 of 242 grouped pairs right (0.971 before round-ups)
+    "recall": 0.77,  # 0.771: 242 of 314 true pairs (0.755, 0.758, then 0.768)
     "cross precision": 1.0,  # 1.000: 167 of 167 (0.964)
     "cross recall": 0.75,  # 0.752: 167 of 222 (0.734, then 0.739)
 }

@@ -95,10 +95,22 @@ _NAME = re.compile(r"\b[A-ZÀ-Þ][\wÀ-ÿ'-]*")
 _ACRONYM = re.compile(r"^[A-Z0-9]{2,}$|^[A-Z][a-z]+[A-Z]")
 
 
+# The label a live page or an updated article puts before its title (« EN DIRECT – Séisme… »,
+# « LIVE: Taroudant earthquake… », « Mis à jour : … », « UPDATE - … », « مباشر | … »): written
+# in capitals, it read as a name that no other outlet's title of the event names.
+_TITLE_LABEL = re.compile(
+    r"^\W*(?:en\s+direct|direct|live|mis\s+[àa]\s+jour|updated?|actualizado|en\s+vivo|"
+    r"مباشر|تحديث)\b\s*[-–—:|.,]*\s*",
+    re.IGNORECASE,
+)
+
+
 def _names(title: str) -> list[str]:
     """Capitalised words of a title but its first one, which is capitalised anyway (unless an
     acronym or a CamelCase brand: "HCP", "DabaDoc"). After a colon French titles go on in lower
-    case, so a capital there is a name ("Fintech : Chari lève…")."""
+    case, so a capital there is a name ("Fintech : Chari lève…"). A live page's or an update's
+    label before the title (_TITLE_LABEL) is none."""
+    title = _TITLE_LABEL.sub("", title, count=1)
     found = _NAME.findall(title)
     first = re.match(r"\W*([\wÀ-ÿ'-]+)", title)
     if found and first and found[0] == first.group(1) and not _ACRONYM.match(found[0]):
