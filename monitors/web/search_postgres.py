@@ -17,7 +17,8 @@ What differs from SQLite's FTS5, by design of PostgreSQL's text search:
 - the rank is `ts_rank` with the title weighted five times the text (as the BM25 weights on
   SQLite), returned negated so that, as on SQLite, a lower rank is a better match;
 - snippets come from `ts_headline` (24 words of the text, or the whole title when only the
-  title matches, as SQLite's), each of the query's words highlighted where it is found.
+  title matches, as SQLite's), each of the query's words highlighted where it is found,
+  those it excludes (NOT) never, and one scoped to a column (`title:`) in that column alone.
 """
 
 from __future__ import annotations
@@ -180,31 +181,50 @@ def _match() -> str:
 _LEXEME = r"""'((?:[^']|'')*)'(:[*A-D]+)?""".replace("'", "''")
 
 
-def _words(config: str) -> str:
-    """SQL: the distinct words (lexemes, a prefix kept as one) of the query normalised by
-    `config`, joined by OR: what ts_headline is given. The query normalised holds one word
+def _words(config: str, weight: str) -> str:
+    """SQL: the distinct words (lexemes, a prefix kept as one) of the query's sought part (:h,
+    what it does not exclude) normalised by `config`, joined by OR: what ts_headline is given
+    for the column of `weight` (A the title, B the text). The query normalised holds one word
     many times (each written form of an Arabic word, « الناشئة », « والناشئة », « بالناشئة »…,
     is « ناشء »), and ts_headline then cut its fragment at the word found: an Arabic text's
     snippet ended at it (12 words where SQLite shows 24), a phrase's at its first word (« بنك
     المغرب يبقي على **سعر** » of a title of 13 words). A phrase or an AND is highlighted word by
-    word, each where it is found, as SQLite's snippets highlight every term. Computed once a
-    search (a subquery of the query alone)."""
+    word, each where it is found, as SQLite's snippets highlight every term. A word scoped to
+    the other column (`title:sport`, a lexeme of weight A, in the text) is not highlighted, as
+    FTS5's column filter marks none there; with no word left, the column is not highlighted at
+    all (a query of no lexeme highlights nothing). Computed once a search (a subquery of the
+    query alone)."""
     return (
         "coalesce((SELECT string_agg(DISTINCT chr(39) || m[1] || chr(39)"
         " || CASE WHEN m[2] LIKE '%*%' THEN ':*' ELSE '' END, ' | ')::tsquery"
-        f" FROM regexp_matches(to_tsquery('{config}', :q)::text, '{_LEXEME}', 'g') AS m),"
-        f" to_tsquery('{config}', :q))"
+        f" FROM regexp_matches(to_tsquery('{config}', :h)::text, '{_LEXEME}', 'g') AS m"
+        f" WHERE coalesce(m[2], '') !~ '[A-D]' OR m[2] LIKE '%{weight}%'),"
+        " ''::tsquery)"
     )
 
 
-def _words_case(column: str) -> str:
+def _words_case(column: str, weight: str) -> str:
     """SQL: _words of the configuration of the article's language."""
     cases = " ".join(
-        f"WHEN '{language}' THEN {_words(config)}"
+        f"WHEN '{language}' THEN {_words(config, weight)}"
         for language, config in SEARCH_CONFIGURATIONS.items()
     )
     subtag = PRIMARY_SUBTAG.format(column=column)
-    return f"CASE {subtag} {cases} ELSE {_words(FALLBACK_CONFIGURATION)} END"
+    return f"CASE {subtag} {cases} ELSE {_words(FALLBACK_CONFIGURATION, weight)} END"
+
+
+def _sought(node: Node) -> Node:
+    """The query without what it excludes: the words its snippets highlight. `cloud NOT
+    "sport national"` highlighted « sport » (ts_headline marks every word of its query, a
+    negated one too), `cloud NOT title:sport` the « sport » of the text, where a reader had
+    just excluded it. Every NOT is a member of an AND beside something sought (to_tsquery
+    refuses the others first)."""
+    if isinstance(node, And):
+        kept = tuple(_sought(c) for c in node.children if not isinstance(c, Not))
+        return kept[0] if len(kept) == 1 else And(kept)
+    if isinstance(node, Or):
+        return Or(tuple(_sought(c) for c in node.children))
+    return node
 
 
 # 24 words around the words found, as SQLite's snippet() takes 24 tokens; a title whole, as
@@ -234,11 +254,17 @@ def search_postgres(
     search's statement stops after `seconds` (its transaction's statement_timeout, as the
     reader's sessions have; the command line's had none)."""
     try:
-        expression = to_tsquery(parse_query(query), rules)
+        parsed = parse_query(query)
+        expression = to_tsquery(parsed, rules)
     except QuerySyntaxError as exc:
         raise SearchError(f"query: {exc}") from None
     where = [_match()]
-    params: dict[str, object] = {"q": expression, "limit": limit, "offset": max(0, offset)}
+    params: dict[str, object] = {
+        "q": expression,
+        "h": to_tsquery(_sought(parsed), rules),
+        "limit": limit,
+        "offset": max(0, offset),
+    }
     if sources:
         where.append(f"a.source IN ({','.join(f':s{i}' for i in range(len(sources)))})")
         params |= {f"s{i}": s for i, s in enumerate(sources)}
@@ -253,7 +279,8 @@ def search_postgres(
         where.append("a.id IN (SELECT article_id FROM matches WHERE watchlist = :watchlist)")
         params["watchlist"] = watchlist
     config, matched = _configuration_case("a.language"), _query_case("a.language")
-    words = _words_case("a.language")
+    text_words = _words_case("a.language", WEIGHTS["text"])
+    title_words = _words_case("a.language", WEIGHTS["title"])
     # The snippets are of the title and text as indexed (without Arabic marks), as SQLite's.
     text = unmarked_postgres(f"left(a.text, {INDEXED_CHARACTERS})")
     title = unmarked_postgres("coalesce(a.title, '')")
@@ -266,8 +293,8 @@ def search_postgres(
             LIMIT :limit OFFSET :offset
         )
         SELECT a.id, coalesce(a.title, a.url), a.url, a.source, a.language, a.published,
-               ts_headline({config}, {text}, {words}, '{_HEADLINE_OPTIONS}'),
-               ts_headline({config}, {title}, {words}, '{_TITLE_OPTIONS}'),
+               ts_headline({config}, {text}, {text_words}, '{_HEADLINE_OPTIONS}'),
+               ts_headline({config}, {title}, {title_words}, '{_TITLE_OPTIONS}'),
                hits.score,
                (SELECT string_agg(m.watchlist, ',' ORDER BY m.watchlist) FROM matches m
                 WHERE m.article_id = a.id)
