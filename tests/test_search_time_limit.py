@@ -137,3 +137,51 @@ def test_a_search_past_its_time_limit_is_refused_in_the_readers_language(locatio
         found = page(base, "fr")
     assert REFUSED["fr"] not in found
     assert sum(f"{title}<" in found for title in PUBLISHED) == 20  # the first page
+
+
+def test_a_search_feed_past_its_time_limit_is_the_servers_limit(location, engine):
+    """The search's Atom feed stopped at the reader's time limit answers 503 with Retry-After
+    and the same explanation: the limit is the server's, and a feed reader takes a 400 for a
+    wrong address it need not ask again. A query that is wrong stays a 400; in time, the feed
+    holds its hits."""
+    import urllib.error
+
+    import feedparser
+
+    from monitors.web.app import ReaderConfig, create_app
+    from monitors.web.views.feeds import RETRY_STOPPED_SECONDS
+
+    def feed(base: str, query: str) -> tuple[int, str | None, str]:
+        """The feed's status, Retry-After and body."""
+        address = f"{base}/feeds/search.atom?{urllib.parse.urlencode({'q': query})}"
+        try:
+            with urllib.request.urlopen(address, timeout=GENEROUS) as response:
+                return response.status, response.headers["Retry-After"], response.read().decode()
+        except urllib.error.HTTPError as refused:
+            return refused.code, refused.headers["Retry-After"], refused.read().decode()
+
+    answered = threading.Event()
+    with too_slow(engine, location, answered) as seconds:
+        ticks = itertools.count(step=1000.0)  # a thousand seconds at each look
+        config = ReaderConfig(
+            db=location,
+            watchlists=WATCHLISTS,
+            raw_data=False,
+            statement_seconds=seconds or 30.0,
+            clock=lambda: next(ticks),
+        )
+        with running(create_app(config)) as base:
+            status, retry, body = feed(base, QUERY)
+        answered.set()
+    assert status == 503, (status, body)
+    assert retry == str(RETRY_STOPPED_SECONDS)
+    assert f"{REFUSED['en']}{seconds or 30.0:g} s): {WHAT_TO_DO['en']}" in body
+    with running(
+        create_app(ReaderConfig(db=location, watchlists=WATCHLISTS, raw_data=False))
+    ) as base:
+        wrong = feed(base, "ministère AND (bilan")
+        found = feed(base, QUERY)
+    assert wrong[0] == 400 and wrong[1] is None, wrong
+    assert found[0] == 200
+    titles = [entry.title for entry in feedparser.parse(found[2]).entries]
+    assert sorted(titles) == sorted(PUBLISHED)

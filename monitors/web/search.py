@@ -59,6 +59,15 @@ class SearchError(VeilleError):
     """A search query that cannot be run; the message says why."""
 
 
+class SearchStopped(SearchError):
+    """A search stopped at its time limit: the server's limit, not a wrong query (the search
+    feed answers it 503, where a wrong query is a 400)."""
+
+    def __init__(self, message: str, seconds: float) -> None:
+        super().__init__(message)
+        self.seconds = seconds
+
+
 def check_length(query: str) -> None:
     """Refuse a query longer than MAX_QUERY_CHARACTERS or searching more than MAX_QUERY_WORDS
     words (SearchError)."""
@@ -71,11 +80,12 @@ def check_length(query: str) -> None:
         )
 
 
-def over_time(seconds: float) -> SearchError:
+def over_time(seconds: float) -> SearchStopped:
     """The refusal of a search stopped at its time limit, with what to do."""
-    return SearchError(
+    return SearchStopped(
         f"the search was stopped at its time limit ({seconds:g} s): search fewer words joined "
-        "by OR, or narrow it (a source, a language, fewer days)"
+        "by OR, or narrow it (a source, a language, fewer days)",
+        seconds,
     )
 
 

@@ -10,12 +10,17 @@ from starlette.responses import Response
 
 from monitors.service.lookback import watchlist_atom
 from monitors.web import export, reading
-from monitors.web.search import SearchError
+from monitors.web.search import SearchError, SearchStopped
 from monitors.web.views.search import search_query
 from monitors.web.views.watchlist import find
 
 if TYPE_CHECKING:
     from monitors.web.reader import Reader
+
+# When a feed reader may ask again for a search stopped at its time limit: a search is stopped
+# by its cost and the machine's load, and asked again at once it would hold a reader thread as
+# long again. Ten minutes, under the hour most readers poll at (Miniflux's default).
+RETRY_STOPPED_SECONDS = 600
 
 
 def watchlist_feed(reader: Reader, request: Request) -> Response:
@@ -62,7 +67,14 @@ def search_feed(reader: Reader, request: Request) -> Response:
                 reader.config.statement_seconds,
                 reader.config.clock,
             )
-        except (SearchError, ValueError) as exc:
+        except SearchStopped as exc:  # the server's limit: a reader will ask again later
+            return Response(
+                f"veille: {exc}\n",
+                status_code=503,
+                headers={"Retry-After": str(RETRY_STOPPED_SECONDS)},
+                media_type="text/plain; charset=utf-8",
+            )
+        except (SearchError, ValueError) as exc:  # the query's fault: a 400 it can be told
             return Response(
                 f"veille: {exc}\n", status_code=400, media_type="text/plain; charset=utf-8"
             )
