@@ -114,20 +114,58 @@ def test_a_search_longer_than_the_limit_is_refused_in_the_users_language(locatio
     at_the_limit = " ".join(["ministère"] * 100)
     refused = CliRunner().invoke(cli, ["--db", str(location), "search", pasted])
     assert refused.exit_code == 2, refused.output
-    assert "the search is too long (15999 characters, 2000 words)" in refused.output
-    assert "at most 1000 characters and 100 words" in refused.output
+    assert "the search is too long (15,999 characters, 2,000 words)" in refused.output
+    assert "at most 1,000 characters and 100 words" in refused.output
     held = CliRunner().invoke(cli, ["--db", str(location), "search", at_the_limit, "--json"])
     assert held.exit_code == 0, held.output
     assert len(json.loads(held.stdout)) == 3
     with serving(location) as base:
         for lang, words in (
-            ("fr", "la recherche est trop longue (15999 caractères, 2000 mots)"),
-            ("ar", "البحث طويل جدا (15999 حرفا، 2000 كلمة)"),
+            ("fr", "la recherche est trop longue (15\u202f999 caractères, 2\u202f000 mots)"),
+            ("ar", "البحث طويل جدا (15.999 حرفا، 2.000 كلمة)"),
         ):
             query = urllib.parse.urlencode({"q": pasted, "lang": lang})
             with urllib.request.urlopen(f"{base}/search?{query}", timeout=30) as response:
                 assert response.status == 200 and words in response.read().decode()
         assert found(base, q=at_the_limit) == list(PUBLISHED)
+
+
+ONE_WORD = "a" * 1001  # one word, one character over the limit
+ONE_WORD_REFUSED = {
+    "en": "the search is too long (1,001 characters, 1 word): at most 1,000 characters and 100 "
+    "words; keep the words that matter most",
+    "fr": "la recherche est trop longue (1\u202f001 caractères, 1 mot) : au plus 1\u202f000 "
+    "caractères et 100 mots ; gardez les mots qui comptent le plus",
+    "ar": "البحث طويل جدا (1.001 حرف، كلمة واحدة): 1.000 حرف و100 كلمة على الأكثر؛ احتفظ "
+    "بالكلمات الأهم",
+}
+
+
+def test_a_search_too_long_says_its_counts_in_the_languages_plurals(location):
+    """The refusal of a long search counts its characters and words as each language does:
+    « 1 mot », « 1 word », « كلمة واحدة », where every page said « 1 mots » and the command
+    line « 1 words ». The reader says it from the error's counts, not by reading its English
+    sentence again."""
+    from click.testing import CliRunner
+
+    from monitors.cli import cli
+    from monitors.web.search import SearchTooLong, check_length
+
+    with pytest.raises(SearchTooLong) as refusal:
+        check_length(ONE_WORD)
+    assert (refusal.value.code, refusal.value.counts) == (
+        "search_too_long",
+        {"characters": 1001, "words": 1, "most_characters": 1000, "most_words": 100},
+    )
+    refused = CliRunner().invoke(cli, ["--db", str(location), "search", ONE_WORD])
+    assert refused.exit_code == 2, refused.output
+    assert ONE_WORD_REFUSED["en"] in " ".join(refused.output.split())
+    with serving(location) as base:
+        for lang, sentence in ONE_WORD_REFUSED.items():
+            query = urllib.parse.urlencode({"q": ONE_WORD, "lang": lang})
+            with urllib.request.urlopen(f"{base}/search?{query}", timeout=30) as response:
+                page = response.read().decode()
+            assert sentence in page, (lang, re.findall(r"<p class=.error.*?</p>", page, re.S))
 
 
 def test_a_searchs_words_are_counted_without_its_operators(location):
@@ -152,7 +190,8 @@ def test_a_searchs_words_are_counted_without_its_operators(location):
     assert f"({len(refused_query)} characters, 101 words)" in refused.output
     with serving(location) as base:
         assert found(base, q=held_query) == list(PUBLISHED)
-        for lang, words in (("fr", "caractères, 101 mots)"), ("ar", "حرفا، 101 كلمة)")):
+        assert len(refused_query) == 705  # a few in Arabic (3-10 past the hundred): أحرف
+        for lang, words in (("fr", "705 caractères, 101 mots)"), ("ar", "705 أحرف، 101 كلمة)")):
             query = urllib.parse.urlencode({"q": refused_query, "lang": lang})
             with urllib.request.urlopen(f"{base}/search?{query}", timeout=30) as response:
                 assert response.status == 200 and words in response.read().decode()

@@ -63,4 +63,6 @@ def test_a_pasted_text_arriving_in_pieces_gets_the_searchs_own_refusal(tmp_path)
                 answer += chunk
     status_line, _, _ = answer.partition(b"\r\n")
     assert status_line == b"HTTP/1.1 200 OK", answer[:300]
-    assert "la recherche est trop longue (15999 caractères, 2000 mots)" in answer.decode()
+    assert (
+        "la recherche est trop longue (15\u202f999 caractères, 2\u202f000 mots)" in answer.decode()
+    )

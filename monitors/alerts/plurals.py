@@ -11,6 +11,8 @@ from __future__ import annotations
 from monitors.alerts.localized import format_number
 
 # The forms of each counted word: {language: {word: {category: template}}}; `{n}` is the count.
+# `character` is a version's length as a list shows it (« 2 400 car. »), `character_written`
+# the same count in a sentence (« 1 001 caractères »).
 FORMS: dict[str, dict[str, dict[str, str]]] = {
     "fr": {
         "article": {"one": "{n} article", "other": "{n} articles"},
@@ -19,6 +21,8 @@ FORMS: dict[str, dict[str, dict[str, str]]] = {
         "outlet": {"one": "{n} média", "other": "{n} médias"},
         "spelling": {"one": "{n} graphie", "other": "{n} graphies"},
         "character": {"one": "{n} car.", "other": "{n} car."},
+        "character_written": {"one": "{n} caractère", "other": "{n} caractères"},
+        "word": {"one": "{n} mot", "other": "{n} mots"},
         "time": {"one": "{n} fois", "other": "{n} fois"},
         "new": {"one": "{n} nouveau", "other": "{n} nouveaux"},
         "marked": {
@@ -42,6 +46,8 @@ FORMS: dict[str, dict[str, dict[str, str]]] = {
         "outlet": {"one": "{n} outlet", "other": "{n} outlets"},
         "spelling": {"one": "{n} spelling", "other": "{n} spellings"},
         "character": {"one": "{n} character", "other": "{n} characters"},
+        "character_written": {"one": "{n} character", "other": "{n} characters"},
+        "word": {"one": "{n} word", "other": "{n} words"},
         "time": {"one": "{n} time", "other": "{n} times"},
         "new": {"one": "{n} new", "other": "{n} new"},
         "marked": {
@@ -106,6 +112,22 @@ FORMS: dict[str, dict[str, dict[str, str]]] = {
             "few": "{n} أحرف",
             "many": "{n} حرفا",
             "other": "{n} حرف",
+        },
+        "character_written": {
+            "zero": "{n} حرف",
+            "one": "حرف واحد",
+            "two": "حرفان",
+            "few": "{n} أحرف",
+            "many": "{n} حرفا",
+            "other": "{n} حرف",
+        },
+        "word": {
+            "zero": "{n} كلمة",
+            "one": "كلمة واحدة",
+            "two": "كلمتان",
+            "few": "{n} كلمات",
+            "many": "{n} كلمة",
+            "other": "{n} كلمة",
         },
         "time": {
             "zero": "{n} مرة",

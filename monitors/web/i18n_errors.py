@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import re
 
+from monitors.alerts.plurals import counted
+from monitors.web.search import COUNTED_WORDS, SearchTooLong
+
 # (English sentence as the code writes it, French, Arabic): the pattern's groups are the
 # details (a number, a word as typed, a library's own text) the translations carry over.
 _SENTENCES: list[tuple[str, str, str]] = [
@@ -91,13 +94,6 @@ _SENTENCES: list[tuple[str, str, str]] = [
         "توقف البحث عند حده الزمني ({0} ث): ابحث عن كلمات أقل مربوطة بـ OR، أو ضيّقه "
         "(مصدر، لغة، أيام أقل)",
     ),
-    (
-        r"the search is too long \((\d+) characters, (\d+) words\): at most (\d+) characters "
-        r"and (\d+) words; keep the words that matter most",
-        "la recherche est trop longue ({0} caractères, {1} mots) : au plus {2} caractères et "
-        "{3} mots ; gardez les mots qui comptent le plus",
-        "البحث طويل جدا ({0} حرفا، {1} كلمة): {2} حرف و{3} كلمة على الأكثر؛ احتفظ بالكلمات الأهم",
-    ),
     (r"search failed: (.+)", "la recherche a échoué : {0}", "فشل البحث: {0}"),
     (
         r"the search holds a NUL character \(%00\), which no text has: remove it",
@@ -166,6 +162,30 @@ _SENTENCES: list[tuple[str, str, str]] = [
     ),
 ]
 _COMPILED = [(re.compile(english), fr, ar) for english, fr, ar in _SENTENCES]
+
+# Errors that carry their details rather than a sentence to parse again: {code: (French,
+# Arabic)}, each count said with its word in the language's plural (« 1 mot », « كلمة واحدة »,
+# « 15 999 caractères »: monitors.alerts.plurals.counted).
+_CODED: dict[str, tuple[str, str]] = {
+    SearchTooLong.code: (
+        "la recherche est trop longue ({characters}, {words}) : au plus {most_characters} et "
+        "{most_words} ; gardez les mots qui comptent le plus",
+        "البحث طويل جدا ({characters}، {words}): {most_characters} و{most_words} على الأكثر؛ "
+        "احتفظ بالكلمات الأهم",
+    ),
+}
+
+
+def search_error_text(error: Exception, language: str) -> str:
+    """A search's refusal in `language` ("fr", "ar"; "en" and others as the error says it):
+    one that carries its code and counts (SearchTooLong) said from them, another by its
+    sentence (error_text)."""
+    if isinstance(error, SearchTooLong) and language in ("fr", "ar"):
+        sentence = _CODED[error.code][language == "ar"]
+        said = {name: counted(n, COUNTED_WORDS[name], language) for name, n in error.counts.items()}
+        return sentence.format(**said)
+    return error_text(str(error), language)
+
 
 # the parts of the parser's "expected …, found …" and of a query error's place
 _WORDS: dict[str, tuple[str, str]] = {

@@ -17,6 +17,7 @@ from typing import assert_never, cast
 from crawler.core.errors import VeilleError
 from crawler.core.yamlfile import primary_language
 from crawler.storage.engine import Database, SQLiteDatabase
+from monitors.alerts.plurals import counted
 from monitors.rules.query import (
     And,
     EntityRef,
@@ -59,6 +60,36 @@ class SearchError(VeilleError):
     """A search query that cannot be run; the message says why."""
 
 
+# The counted word (monitors.alerts.plurals) of each count SearchTooLong says.
+COUNTED_WORDS = {
+    "characters": "character_written",
+    "words": "word",
+    "most_characters": "character_written",
+    "most_words": "word",
+}
+
+
+class SearchTooLong(SearchError):
+    """A search longer than MAX_QUERY_CHARACTERS or MAX_QUERY_WORDS: its length and the limits
+    as `counts`, which the reader says in the page's language by its `code`
+    (monitors.web.i18n_errors.search_error_text), rather than parsing the English message."""
+
+    code = "search_too_long"
+
+    def __init__(self, characters: int, words: int) -> None:
+        self.counts = {
+            "characters": characters,
+            "words": words,
+            "most_characters": MAX_QUERY_CHARACTERS,
+            "most_words": MAX_QUERY_WORDS,
+        }
+        said = {name: counted(n, COUNTED_WORDS[name], "en") for name, n in self.counts.items()}
+        super().__init__(
+            "the search is too long ({characters}, {words}): at most {most_characters} and "
+            "{most_words}; keep the words that matter most".format(**said)
+        )
+
+
 class SearchStopped(SearchError):
     """A search stopped at its time limit: the server's limit, not a wrong query (the search
     feed answers it 503, where a wrong query is a 400)."""
@@ -70,14 +101,10 @@ class SearchStopped(SearchError):
 
 def check_length(query: str) -> None:
     """Refuse a query longer than MAX_QUERY_CHARACTERS or searching more than MAX_QUERY_WORDS
-    words (SearchError)."""
+    words (SearchTooLong)."""
     characters, words = len(query), searched_words(query)
     if characters > MAX_QUERY_CHARACTERS or words > MAX_QUERY_WORDS:
-        raise SearchError(
-            f"the search is too long ({characters} characters, {words} words): at most "
-            f"{MAX_QUERY_CHARACTERS} characters and {MAX_QUERY_WORDS} words; keep the words "
-            "that matter most"
-        )
+        raise SearchTooLong(characters, words)
 
 
 def over_time(seconds: float) -> SearchStopped:

@@ -18,7 +18,7 @@ from monitors.rules.watchlists import RuleSet
 from monitors.service.lookback import reader_day, search_articles
 from monitors.web import reading
 from monitors.web.days import DayBound
-from monitors.web.i18n_errors import error_text
+from monitors.web.i18n_errors import search_error_text
 from monitors.web.reader import language
 from monitors.web.search import SearchError, SearchHit
 
@@ -112,7 +112,7 @@ def search_page(reader: Reader, request: Request) -> HTMLResponse:
                     reader.config.clock,
                 )
             except (SearchError, ValueError) as exc:
-                error = error_text(str(exc), language(request))
+                error = search_error_text(exc, language(request))
     more = len(hits) > size
     base = {k: v for k, v in params.items() if k != "page" and v}
     return reader.page(
