@@ -85,3 +85,58 @@ def test_a_second_daemon_refuses_and_a_killed_daemon_leaves_no_crawl(tmp_path):
                 os.kill(child, signal.SIGKILL)
     finally:
         site.stop()
+
+
+def test_a_second_daemon_on_one_postgresql_database_refuses_wherever_it_starts(
+    tmp_path, postgres_url
+):
+    """On PostgreSQL the pidfile is the working folder's (./data): a daemon started from another
+    folder, or from another machine, on the same database found no pidfile of the first and ran
+    beside it without a word, both crawling every source on their own schedules. The first
+    holds a session lock of the database; the second, and `run --once`, stop naming it."""
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(  # nothing listens there: a crawl that fails at once
+        "sources:\n  - name: absente\n    homepage: http://127.0.0.1:9/\n"
+        "    feeds: [http://127.0.0.1:9/feed]\n    interval_minutes: 60\n",
+        encoding="utf-8",
+    )
+    watchlists = tmp_path / "watchlists.yaml"
+    watchlists.write_text("watchlists:\n  - name: x\n    terms: [x]\n", encoding="utf-8")
+    env = dict(
+        os.environ,
+        VEILLE_DB=postgres_url,
+        VEILLE_SOURCES=str(sources),
+        VEILLE_WATCHLISTS=str(watchlists),
+        VEILLE_CRAWL_SETTINGS=json.dumps({"VEILLE_ALLOWED_NETWORKS": ["127.0.0.0/8"]}),
+        PYTHONPATH=str(Path(__file__).resolve().parents[1]),
+    )
+    command = [sys.executable, "-m", "monitors.cli", "run"]
+    here, there = tmp_path / "here", tmp_path / "there"
+    here.mkdir()
+    there.mkdir()
+    log = tmp_path / "first.log"
+    with open(log, "w") as out:
+        first = subprocess.Popen(command, env=env, cwd=here, stdout=out, stderr=out)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and "veille running" not in log.read_text():
+            assert first.poll() is None, log.read_text()
+            time.sleep(0.2)
+        assert "veille running" in log.read_text(), log.read_text()
+        for second_command in (command, [*command, "--once"]):
+            second = subprocess.run(
+                second_command, env=env, cwd=there, capture_output=True, text=True, timeout=60
+            )
+            assert second.returncode == 2, second.stderr
+            assert "another veille daemon" in second.stderr, second.stderr
+            assert f"pid {first.pid}" in second.stderr, second.stderr
+            assert "veille running" not in second.stderr
+        assert first.poll() is None  # the first runs on
+    finally:
+        first.send_signal(signal.SIGTERM)
+        first.wait(timeout=60)
+    # stopped, it lets another daemon start
+    again = subprocess.run(
+        [*command, "--once"], env=env, cwd=there, capture_output=True, text=True, timeout=180
+    )
+    assert "another veille daemon" not in again.stderr, again.stderr

@@ -35,6 +35,9 @@ from crawler.stories.grouping import check_scheme
 MIGRATIONS_TABLE = "veille_migrations"
 # The advisory lock of migrations (a fixed 64-bit key: no other lock of veille's uses it).
 MIGRATIONS_LOCK = 0x7665696C6C65  # "veille"
+# The running daemon's, held by one session of it for its life (monitors.service.daemon): one
+# daemon per database, wherever the second one starts. Past hashtext's range, as the first.
+DAEMON_LOCK = MIGRATIONS_LOCK + 1
 
 _CREATE_TABLE = f"""
 CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} (
@@ -108,6 +111,22 @@ def lock_migrations(conn: Any, seconds: float) -> None:
         raise MigrationsLocked(seconds, " ".join(str(exc).split())) from None
     finally:
         conn.execute("RESET lock_timeout")
+
+
+def take_daemon_lock(conn: Any, who: str) -> str | None:
+    """Hold the daemon's lock for the life of this session (an autocommit connection), naming
+    it `who` (its application_name, at most 63 bytes). None when taken; else the name of the
+    session holding it, as pg_stat_activity shows it ('' when hidden from this user)."""
+    conn.execute("SELECT set_config('application_name', %s, false)", (who,))
+    if conn.execute("SELECT pg_try_advisory_lock(%s)", (DAEMON_LOCK,)).fetchone()[0]:
+        return None
+    row = conn.execute(
+        "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+        "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 "
+        "AND l.classid::bigint = %s AND l.objid::bigint = %s",
+        (DAEMON_LOCK >> 32, DAEMON_LOCK & 0xFFFFFFFF),
+    ).fetchone()
+    return (row[0] or "") if row else ""
 
 
 def apply_postgres_migrations(conn: Any, modules: Sequence[ModuleType] | None = None) -> int:

@@ -11,6 +11,7 @@ import logging
 import os
 import random
 import signal
+import socket
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -27,7 +28,12 @@ from crawler.discovery.sources import Source
 from crawler.fetching.crawl import stop_all_crawls
 from crawler.fetching.workers import WorkerPool
 from crawler.storage import store
-from crawler.storage.engine import Database, is_postgres_location, mask_location
+from crawler.storage.engine import (
+    Database,
+    PostgresDatabase,
+    is_postgres_location,
+    mask_location,
+)
 from monitors.service.config import Config
 from monitors.service.cycle import OFFLINE, match_and_deliver, recover, run_cycle
 from monitors.service.pacing import is_due
@@ -111,6 +117,31 @@ def pidfile_for(db: Path | str) -> Path:
         digest = hashlib.sha256(mask_location(str(db)).encode()).hexdigest()[:12]
         return Path("data") / f"veille-{digest}.pid"
     return Path(db).parent / "veille.pid"
+
+
+def hold_database_lock(db: Path | str) -> Database | None:
+    """On PostgreSQL, the database's daemon lock, held by a session of this process until it is
+    closed (monitors.service.daemon's pidfile is the working folder's there: a daemon started
+    from another folder or machine found none, and ran beside the first without a word, both
+    crawling every source). A second daemon, or `run --once`, stops here naming the first.
+    None on SQLite, whose pidfile lies beside the file."""
+    if not is_postgres_location(db):
+        return None
+    from crawler.storage.postgres_schema import take_daemon_lock
+
+    database = store.open_database(db)
+    assert isinstance(database, PostgresDatabase)
+    who = f"veille daemon pid {os.getpid()} on {socket.gethostname()}"  # the pid kept whole
+    holder = take_daemon_lock(database.conn, who.encode()[:63].decode(errors="ignore"))
+    if holder is None:
+        return database
+    database.close()
+    named = holder.removeprefix("veille daemon ") if holder else "its session is another user's"
+    raise VeilleError(
+        f"another veille daemon ({named}) is already running on this database "
+        f"({mask_location(str(db))}); stop it first, or give this one another --db (`veille run "
+        "--once` cannot run beside a daemon either: it would crawl and deliver beside it)"
+    )
 
 
 def hold_daemon_lock(pidfile: Path) -> TextIO:
@@ -380,6 +411,7 @@ class Daemon:
 
     def run_forever(self) -> None:
         pidfile = pidfile_for(self.config.settings.db)
+        held = hold_database_lock(self.config.settings.db)  # PostgreSQL: wherever it runs
         lock = hold_daemon_lock(pidfile)  # before anything runs: one daemon per database
         if self._pool_size:
             settings = self.config.settings
@@ -410,6 +442,8 @@ class Daemon:
                 self.pool.stop()
             pidfile.unlink(missing_ok=True)
             lock.close()
+            if held is not None:
+                held.close()
         logger.info("veille stopped")
 
     def schedule_jobs(self) -> None:

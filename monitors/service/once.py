@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from crawler.storage import store
 from monitors.service.config import Config
 from monitors.service.cycle import CycleReport, failed_sources, recover, run_cycle
-from monitors.service.daemon import hold_daemon_lock, pidfile_for
+from monitors.service.daemon import hold_daemon_lock, hold_database_lock, pidfile_for
 
 
 @dataclass
@@ -32,6 +32,7 @@ def run_once(config: Config) -> OnceReport:
     """Crawl every enabled source, match and deliver, once. One runner per database, as for the
     daemon (a VeilleError names the one running): then a delivery left 'sending' can only be
     one a killed run left behind, and is marked 'unconfirmed' (never sent twice)."""
+    held = hold_database_lock(config.settings.db)
     lock = hold_daemon_lock(pidfile_for(config.settings.db))
     try:
         db = store.open_database(config.settings.db)
@@ -41,5 +42,7 @@ def run_once(config: Config) -> OnceReport:
     finally:
         pidfile_for(config.settings.db).unlink(missing_ok=True)
         lock.close()
+        if held is not None:
+            held.close()
     enabled = [s.name for s in config.sources.enabled()]
     return OnceReport(report, failed_sources(report.crawl, enabled), len(enabled))
