@@ -22,7 +22,8 @@ import random
 import sys
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO, TypeVarTuple
@@ -71,6 +72,44 @@ class DeliveryReport:
     retrying: int = 0
     failed: int = 0
     deferred: int = 0  # rolled into a digest by flood control or held by quiet hours
+    unconfirmed: int = 0  # sent, and the channel's answer never came: not sent again
+
+
+class Unanswered(str):
+    """The reason of a send whose request went out and whose answer never came within the
+    channel's read timeout (a webhook that answers 200 after apprise's 4 s): the message may
+    have arrived, so it is left 'unconfirmed' as a send a crash cut, never sent again on its
+    own: retried, every attempt reached a slow webhook, up to eight copies of one alert."""
+
+
+class _AnswerWatch(logging.Filter):
+    """On apprise's logger while a message is sent: notes requests' « Read timed out », which
+    apprise says at debug level only (its warning is « A Connection error occurred », as for a
+    server that cannot be reached), and lets through only the records the logger passed
+    before, so its debug lines (the payload) reach no log."""
+
+    def __init__(self, level: int) -> None:
+        super().__init__()
+        self.level = level
+        self.unanswered = False
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno <= logging.DEBUG and "Read timed out" in record.getMessage():
+            self.unanswered = True
+        return record.levelno >= self.level
+
+
+@contextmanager
+def _watching_answers() -> Iterator[_AnswerWatch]:
+    log = logging.getLogger("apprise")
+    watch, level = _AnswerWatch(log.getEffectiveLevel()), log.level
+    log.setLevel(logging.DEBUG)
+    log.addFilter(watch)
+    try:
+        yield watch
+    finally:
+        log.removeFilter(watch)
+        log.setLevel(level)
 
 
 def article_key(row: PendingAlert) -> tuple[str, int, str]:
@@ -244,7 +283,10 @@ class Sender:
         if target is None:
             return f"channel {channel!r} is not configured (or its variables are not set)"
         spec = self.delivery.channels[channel]
-        with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as captured:
+        with (
+            _watching_answers() as watch,
+            apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as captured,
+        ):
             ok = target.notify(
                 body=message.body,
                 title=message.subject,
@@ -254,6 +296,13 @@ class Sender:
         if ok:
             return None
         reason = " ".join(captured.getvalue().split())[:500] or "apprise reported a failure"
+        if watch.unanswered:
+            return Unanswered(
+                "sent, and no answer came within the channel's read timeout (apprise: "
+                f"{redact(reason)}): it may have arrived, so it is not sent again; `veille alerts "
+                "retry --unconfirmed` sends it again, and rto=30 in the channel URL's query "
+                "waits 30 s for the answer"
+            )
         return redact(reason)
 
     # -- bookkeeping -------------------------------------------------------------------------------
@@ -270,6 +319,11 @@ class Sender:
             attempts = row["attempts"] + 1
             if error is None:
                 outcomes.append(alerts_store.Settled(row["id"], iso(now), "sent", None, None))
+                continue
+            if isinstance(error, Unanswered):
+                outcomes.append(
+                    alerts_store.Settled(row["id"], None, "unconfirmed", iso(now), error)
+                )
                 continue
             final = attempts >= MAX_ATTEMPTS
             outcomes.append(
@@ -301,6 +355,9 @@ class Sender:
                 first["channel"],
                 first["url"],
             )
+        elif isinstance(error, Unanswered):
+            report.unconfirmed += len(rows)
+            logger.warning("%s channel=%s marked unconfirmed: %s", label, first["channel"], error)
         elif first["attempts"] + 1 >= MAX_ATTEMPTS:
             report.failed += len(rows)
             logger.error(

@@ -92,8 +92,9 @@ class PendingAlert(TypedDict):
 
 
 class Settled(NamedTuple):
-    """How one claimed delivery ended: sent (`sent_at`), or back to `state` ('pending' or
-    'failed') with its next attempt and the error."""
+    """How one claimed delivery ended: sent (`sent_at`), or back to `state` ('pending',
+    'failed', or 'unconfirmed' when the send's answer never came) with its next attempt and
+    the error."""
 
     id: int
     sent_at: str | None

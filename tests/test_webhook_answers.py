@@ -1,0 +1,85 @@
+"""A webhook that takes the message and answers too late: the alert may have arrived, so it is
+left 'unconfirmed' with why, never sent again on its own (a retry reached the webhook each
+time: up to eight copies of one alert)."""
+
+from __future__ import annotations
+
+import io
+import logging
+import threading
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from crawler.storage import store
+from crawler.storage.importer import ImportRecord, import_records
+from monitors.alerts.delivery import Sender
+from monitors.alerts.outbox import match_pending
+from monitors.service.watchlists import load_watchlists
+
+T0 = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
+
+
+class LateWebhook:
+    """Takes each POST and holds its answer until the test lets it go (`release`)."""
+
+    def __init__(self) -> None:
+        self.posts: list[bytes] = []
+        self.answer = threading.Event()
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                return
+
+            def do_POST(self):  # noqa: N802
+                outer.posts.append(self.rfile.read(int(self.headers["Content-Length"])))
+                outer.answer.wait(60)
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def release(self) -> None:
+        self.answer.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_a_webhook_answering_too_late_is_left_unconfirmed_and_sent_once(tmp_path, caplog):
+    hook = LateWebhook()
+    port = hook.server.server_address[1]
+    rules_path = tmp_path / "watchlists.yaml"
+    rules_path.write_text(
+        f"""channels:
+  crochet:
+    url: "json://127.0.0.1:{port}/hook?rto=0.2"
+watchlists:
+  - name: cloud
+    terms: [cloud souverain]
+    notify: [crochet]
+""",
+        encoding="utf-8",
+    )
+    rules = load_watchlists(rules_path)
+    db = store.open_database(tmp_path / "veille.db")
+    text = "Le cloud souverain marocain accueillera les données des administrations publiques."
+    import_records(db, [ImportRecord(1, "https://a.ma/cloud", text, "a", "Cloud", None, "fr")])
+    assert match_pending(db, *rules, max_age=None, now=T0).alerts == 1
+    sender = Sender(db, rules.delivery, io.StringIO(), min_interval=0)
+    try:
+        with caplog.at_level(logging.INFO):
+            first = sender.deliver_pending(now=T0)
+            later = sender.deliver_pending(now=T0 + timedelta(days=1))
+    finally:
+        hook.release()
+    assert len(hook.posts) == 1 and first.unconfirmed == 1 and later.messages == 0
+    state, error = db.execute("SELECT state, last_error FROM deliveries").fetchone()
+    assert state == "unconfirmed"
+    assert "it may have arrived" in error and "veille alerts retry --unconfirmed" in error
+    assert "rto=30" in error
+    said = [r.getMessage() for r in caplog.records if r.name == "monitors.alerts.delivery"]
+    assert any("marked unconfirmed" in line for line in said), said
+    # apprise's debug lines, looked at for the timeout, reach no log: the payload stays out
+    assert not any("JSON Payload" in r.getMessage() for r in caplog.records)
