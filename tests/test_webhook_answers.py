@@ -47,14 +47,13 @@ class LateWebhook:
         self.server.server_close()
 
 
-def test_a_webhook_answering_too_late_is_left_unconfirmed_and_sent_once(tmp_path, caplog):
-    hook = LateWebhook()
-    port = hook.server.server_address[1]
+def _one_alert(tmp_path, url: str) -> Sender:
+    """A database with one article and its alert to the channel `url`: its sender."""
     rules_path = tmp_path / "watchlists.yaml"
     rules_path.write_text(
         f"""channels:
   crochet:
-    url: "json://127.0.0.1:{port}/hook?rto=0.2"
+    url: "{url}"
 watchlists:
   - name: cloud
     terms: [cloud souverain]
@@ -67,7 +66,14 @@ watchlists:
     text = "Le cloud souverain marocain accueillera les données des administrations publiques."
     import_records(db, [ImportRecord(1, "https://a.ma/cloud", text, "a", "Cloud", None, "fr")])
     assert match_pending(db, *rules, max_age=None, now=T0).alerts == 1
-    sender = Sender(db, rules.delivery, io.StringIO(), min_interval=0)
+    return Sender(db, rules.delivery, io.StringIO(), min_interval=0)
+
+
+def test_a_webhook_answering_too_late_is_left_unconfirmed_and_sent_once(tmp_path, caplog):
+    hook = LateWebhook()
+    port = hook.server.server_address[1]
+    sender = _one_alert(tmp_path, f"json://127.0.0.1:{port}/hook?rto=0.2")
+    db = sender.db
     try:
         with caplog.at_level(logging.INFO):
             first = sender.deliver_pending(now=T0)
@@ -83,3 +89,49 @@ watchlists:
     assert any("marked unconfirmed" in line for line in said), said
     # apprise's debug lines, looked at for the timeout, reach no log: the payload stays out
     assert not any("JSON Payload" in r.getMessage() for r in caplog.records)
+
+
+def test_a_webhook_that_moved_is_a_failed_send_not_a_lost_message(tmp_path):
+    """A webhook answering 301 (moved to another host, or http:// sent on to https://): apprise
+    followed it, its POST became a GET of the new address, the message never arrived, and the
+    delivery was marked sent."""
+    received: list[str] = []
+
+    class NewAddress(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            return
+
+        def do_GET(self):  # noqa: N802
+            received.append("GET")
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        do_POST = do_GET  # noqa: N815
+
+    class Moved(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            return
+
+        def do_POST(self):  # noqa: N802
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(301)
+            self.send_header("Location", f"http://localhost:{new.server_address[1]}/hook")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    new = ThreadingHTTPServer(("127.0.0.1", 0), NewAddress)
+    old = ThreadingHTTPServer(("127.0.0.1", 0), Moved)
+    for server in (new, old):
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        sender = _one_alert(tmp_path, f"json://127.0.0.1:{old.server_address[1]}/hook")
+        report = sender.deliver_pending(now=T0)
+    finally:
+        for server in (new, old):
+            server.shutdown()
+            server.server_close()
+    assert report.sent == 0 and report.retrying == 1 and received == []
+    state, error = sender.db.execute("SELECT state, last_error FROM deliveries").fetchone()
+    assert state == "pending" and "error=301" in error
+    assert "write the address it moved to in the channel's URL" in error

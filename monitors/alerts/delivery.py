@@ -16,9 +16,11 @@ the deliveries of one message are claimed together and settled together.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import random
+import re
 import sys
 import time
 from collections import Counter, defaultdict
@@ -97,6 +99,15 @@ class _AnswerWatch(logging.Filter):
         if record.levelno <= logging.DEBUG and "Read timed out" in record.getMessage():
             self.unanswered = True
         return record.levelno >= self.level
+
+
+@functools.cache
+def _asset() -> apprise.AppriseAsset:
+    """apprise's settings for veille's sends: no HTTP redirect followed. A webhook answering
+    301 or 302 (moved, or http:// sent on to https://) had apprise's POST turned into a GET
+    of the new address by requests: the message never arrived, and apprise said it was sent.
+    The send now fails with its code (a URL's own redirect=yes still follows one)."""
+    return apprise.AppriseAsset(http_redirects=False)
 
 
 @contextmanager
@@ -186,13 +197,13 @@ class Sender:
         spec = self.delivery.channels.get(channel)
         if spec is None or not spec.usable:
             return None
-        target = apprise.Apprise()
+        target = apprise.Apprise(asset=_asset())
         if spec.config:
-            config = apprise.AppriseConfig()
+            config = apprise.AppriseConfig(asset=_asset())
             config.add(spec.config)
             target.add(config)
         elif spec.url:
-            plugin = apprise.Apprise.instantiate(spec.url, suppress_exceptions=True)
+            plugin = apprise.Apprise.instantiate(spec.url, asset=_asset(), suppress_exceptions=True)
             if plugin is None:
                 return None
             target.add(plugin)
@@ -296,6 +307,12 @@ class Sender:
         if ok:
             return None
         reason = " ".join(captured.getvalue().split())[:500] or "apprise reported a failure"
+        if re.search(r"\berror=30[1278]\b", reason):
+            reason += (
+                " The channel's address answered with a redirect, which veille does not follow "
+                "(a POST sent on to a 301's or 302's address arrives as a GET, without the "
+                "message): write the address it moved to in the channel's URL"
+            )
         if watch.unanswered:
             return Unanswered(
                 "sent, and no answer came within the channel's read timeout (apprise: "
