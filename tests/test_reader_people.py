@@ -615,3 +615,47 @@ def test_every_word_of_the_reader_has_its_arabic():
 
     assert set(LABELS["fr"]) == set(LABELS["en"]) == set(LABELS["ar"])
     assert set(LABELS["fr"]) - set(ARABIC) - set(PEOPLE_LABELS["ar"]) == set()
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_the_links_of_a_person_removed_from_the_team_do_nothing(team_db, engine, request):
+    """A person removed from the team (`veille users remove`) keeps the alerts already in their
+    mailbox for 30 days: their links marked articles not relevant for the team's watchlist, the
+    counter-examples its page and backtest show, and muted outlets in rows of no one, each page
+    saying « C'est fait ». The links of someone no longer on the team are refused, saying so."""
+    from .conftest import database_from
+
+    db_path, rules_path, ids = team_db
+    location = database_from(request, engine, db_path)
+    db = store.open_database(location)
+    accounts.add_user(db, "leila", None, "nadia@example.ma", ("cloud",))
+    tokens = {
+        "not-relevant": links.issue(db, "not-relevant", "leila", "cloud", ids[BOTH], "presse"),
+        "mute": links.issue(db, "mute", "leila", "cloud", ids[BOTH], "presse"),
+        "unsubscribe": links.issue(db, "unsubscribe", "leila", "cloud"),
+    }
+    spare = links.issue(db, "unsubscribe", "amina", "cloud")  # someone still on the team
+    accounts.remove_user(db, "leila")
+    db.close()
+    app = create_app(ReaderConfig(db=location, watchlists=rules_path, raw_data=False))
+    with running(app) as base:
+        for purpose, token in tokens.items():
+            browser = FormClient({"Accept-Language": "fr"})
+            status, page = browser.get(f"{base}/links/{purpose}/{token}")
+            assert status == 403, (purpose, page[-1500:])
+            assert "ce lien était pour leila, qui ne fait plus partie de l'équipe" in page, page
+            form_token = browser.token(f"{base}/links/unsubscribe/{spare}")
+            status, page = browser.post(f"{base}/links/{purpose}/{token}", {}, form_token)
+            assert status == 403, (purpose, page[-1500:])
+        one_click = urllib.request.Request(  # a mail provider's, with no form token
+            f"{base}/links/unsubscribe/{tokens['unsubscribe']}",
+            data=b"List-Unsubscribe=One-Click",
+            method="POST",
+        )
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(one_click, timeout=30)
+        assert refused.value.code == 403
+    db = store.open_database(location)
+    assert not any(n.person == "leila" for n in people_store.not_relevant_of(db, "cloud"))
+    assert ("cloud", "presse") not in people_store.muted(db, "leila")
+    db.close()

@@ -135,6 +135,11 @@ def check(db: Database, token: str, purpose: str, now: datetime | None = None) -
     claims = read(secret, token, purpose, now or datetime.now(UTC))
     if store.link_spent(db, claims.nonce):
         raise LinkRefused("this link was used already; each link works once")
+    if store.person(db, claims.person) is None:  # removed since: their links act for no one
+        raise LinkRefused(
+            f"this link was for {claims.person}, who is no longer on the team: it does nothing "
+            "any more"
+        )
     return claims
 
 

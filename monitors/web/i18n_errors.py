@@ -137,6 +137,11 @@ _SENTENCES: list[tuple[str, str, str]] = [
         "استُخدم هذا الرابط من قبل؛ كل رابط يعمل مرة واحدة",
     ),
     (
+        r"this link was for (.+), who is no longer on the team: it does nothing any more",
+        "ce lien était pour {0}, qui ne fait plus partie de l'équipe : il ne fait plus rien",
+        "كان هذا الرابط لـ{0}، الذي لم يعد ضمن الفريق: لم يعد يفعل شيئا",
+    ),
+    (
         r"(.+) is not a web address: give an absolute http:// or https:// URL \(files and "
         r"standard input are read by `veille rules test` on the command line only\)",
         "{0} n'est pas une adresse web : donnez une adresse absolue http:// ou https:// (les "
