@@ -54,9 +54,19 @@ class CachedRobotsTxtMiddleware(RobotsTxtMiddleware):
         return await super().robot_parser(request)
 
     async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
-        if self._db is not None and response.status == 200:
-            store.save_robots(self._db, netloc, response.body)
+        if self._db is not None and _kept(response.status):
+            # A site that answers robots.txt with a client error (404, 410, 403) has none: no
+            # rules (Scrapy reads the error page as one without any), kept as an empty file.
+            # Not kept, every crawl of such a site asked for it again, every poll.
+            body = response.body if response.status == 200 else b""
+            store.save_robots(self._db, netloc, body)
         await super()._parse_robots(response, netloc, request)
+
+
+def _kept(status: int) -> bool:
+    """Whether a robots.txt answer is kept for the day: the file, or a client error saying the
+    site has none. A server error or 429 (Too Many Requests) is asked again next crawl."""
+    return status == 200 or (400 <= status < 500 and status != 429)
 
 
 class BlockedAddress(IgnoreRequest):

@@ -316,6 +316,35 @@ def test_an_unchanged_second_crawl_costs_one_conditional_request_per_entry_point
     assert sum(s.get("retried", 0) for s in second.per_source.values()) == len(retried)
 
 
+def test_a_site_without_robots_txt_is_not_asked_for_it_again_the_same_day(tmp_path):
+    """La Vigie Éco answers robots.txt with a 404: no rules, kept for the day as the file of a
+    site that has one is (crawler.middlewares), so its second crawl asks for its feed alone.
+    It asked for robots.txt again at every crawl, every poll of the site."""
+    from pathlib import Path
+
+    from monitors.demo.sites import serve_site
+
+    site = serve_site(Path(__file__).parent / "fixtures" / "sites" / "lavigie")
+    try:
+        sources = tmp_path / "sources.yaml"
+        sources.write_text(
+            f"sources:\n  - name: lavigie\n    homepage: {site.base_url}/\n"
+            f"    feeds: [{site.base_url}/feed/]\n",
+            encoding="utf-8",
+        )
+        first = run_crawl(tmp_path, sources)
+        assert first.new_articles == 1
+        assert "/robots.txt" in [r.path for r in site.requests]
+        site.requests.clear()
+        run_crawl(tmp_path, sources)
+        assert [r.path for r in site.requests] == ["/feed/"]
+        db = store.open_database(tmp_path / "veille.db")
+        assert store.cached_robots(db, site.base_url.split("//")[1])[0] == b""
+        db.conn.close()
+    finally:
+        stop_sites({"lavigie": site})
+
+
 def test_a_killed_cycle_records_the_sources_it_did_not_finish(sites, sources_file, tmp_path):
     """A crawl stopped by its time limit: the source it had not finished (a listing that never
     ends) gets an 'unfinished' error and counts a failed try, instead of a silent '0 new,
