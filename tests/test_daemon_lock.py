@@ -87,13 +87,14 @@ def test_a_second_daemon_refuses_and_a_killed_daemon_leaves_no_crawl(tmp_path):
         site.stop()
 
 
-def test_a_second_daemon_on_one_postgresql_database_refuses_wherever_it_starts(
+def test_a_second_daemon_of_the_same_sources_on_postgresql_refuses_wherever_it_starts(
     tmp_path, postgres_url
 ):
     """On PostgreSQL the pidfile is the working folder's (./data): a daemon started from another
     folder, or from another machine, on the same database found no pidfile of the first and ran
     beside it without a word, both crawling every source on their own schedules. The first
-    holds a session lock of the database; the second, and `run --once`, stop naming it."""
+    holds a session lock of each of its sources; the second, and `run --once`, stop naming them
+    and it. A runner of other sources runs beside it (monitors.service.source_locks)."""
     sources = tmp_path / "sources.yaml"
     sources.write_text(  # nothing listens there: a crawl that fails at once
         "sources:\n  - name: absente\n    homepage: http://127.0.0.1:9/\n"
@@ -131,6 +132,19 @@ def test_a_second_daemon_on_one_postgresql_database_refuses_wherever_it_starts(
             assert "another veille daemon" in second.stderr, second.stderr
             assert f"pid {first.pid}" in second.stderr, second.stderr
             assert "veille running" not in second.stderr
+        # a runner of other sources shares the database (several crawl machines)
+        elsewhere = tmp_path / "elsewhere.yaml"
+        elsewhere.write_text(sources.read_text().replace("absente", "ailleurs"), encoding="utf-8")
+        other = subprocess.run(
+            [*command, "--once"],
+            env=dict(env, VEILLE_SOURCES=str(elsewhere)),
+            cwd=there,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+        assert "another veille daemon" not in other.stderr, other.stderr
+        assert "ailleurs" in other.stdout + other.stderr  # it crawled its source
         assert first.poll() is None  # the first runs on
     finally:
         first.send_signal(signal.SIGTERM)

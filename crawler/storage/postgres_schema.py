@@ -15,7 +15,8 @@ An up-to-date database costs one small read at open.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import hashlib
+from collections.abc import Callable, Iterable, Sequence
 from types import ModuleType
 from typing import Any
 
@@ -35,9 +36,11 @@ from crawler.stories.grouping import check_scheme
 MIGRATIONS_TABLE = "veille_migrations"
 # The advisory lock of migrations (a fixed 64-bit key: no other lock of veille's uses it).
 MIGRATIONS_LOCK = 0x7665696C6C65  # "veille"
-# The running daemon's, held by one session of it for its life (monitors.service.daemon): one
-# daemon per database, wherever the second one starts. Past hashtext's range, as the first.
-DAEMON_LOCK = MIGRATIONS_LOCK + 1
+# The class (first int4 key) of the sources' locks, each held by the session of the daemon or
+# `run --once` crawling that source (monitors.service.daemon): a source is crawled by one
+# runner at a time, wherever the second one starts, while runners of other sources share the
+# database (docs/scaling.md, "Several crawl machines").
+SOURCE_LOCKS = 0x76656973  # "veis"
 
 _CREATE_TABLE = f"""
 CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} (
@@ -113,20 +116,43 @@ def lock_migrations(conn: Any, seconds: float) -> None:
         conn.execute("RESET lock_timeout")
 
 
-def take_daemon_lock(conn: Any, who: str) -> str | None:
-    """Hold the daemon's lock for the life of this session (an autocommit connection), naming
-    it `who` (its application_name, at most 63 bytes). None when taken; else the name of the
-    session holding it, as pg_stat_activity shows it ('' when hidden from this user)."""
+def source_lock_key(name: str) -> int:
+    """The second int4 key of a source's lock: a digest of its name, the same in every process
+    (Python's hash() is salted per process)."""
+    digest = hashlib.blake2b(name.encode(), digest_size=4).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def take_source_locks(conn: Any, who: str, names: Iterable[str]) -> dict[str, str]:
+    """Hold the locks of these sources for the life of this session (an autocommit
+    connection), naming it `who` (its application_name, at most 63 bytes): all of them, or
+    none. Returns {} when taken; else each source held by another session, with that
+    session's name as pg_stat_activity shows it ('' when hidden from this user)."""
     conn.execute("SELECT set_config('application_name', %s, false)", (who,))
-    if conn.execute("SELECT pg_try_advisory_lock(%s)", (DAEMON_LOCK,)).fetchone()[0]:
-        return None
-    row = conn.execute(
-        "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-        "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 "
-        "AND l.classid::bigint = %s AND l.objid::bigint = %s",
-        (DAEMON_LOCK >> 32, DAEMON_LOCK & 0xFFFFFFFF),
-    ).fetchone()
-    return (row[0] or "") if row else ""
+    taken: list[str] = []
+    held: dict[str, str] = {}
+    for name in sorted(set(names)):
+        key = source_lock_key(name)
+        if conn.execute("SELECT pg_try_advisory_lock(%s, %s)", (SOURCE_LOCKS, key)).fetchone()[0]:
+            taken.append(name)
+            continue
+        row = conn.execute(
+            "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+            "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2 "
+            "AND l.classid::bigint = %s AND l.objid::bigint = %s",
+            (SOURCE_LOCKS, key & 0xFFFFFFFF),
+        ).fetchone()
+        held[name] = (row[0] or "") if row else ""
+    if held:
+        release_source_locks(conn, taken)
+    return held
+
+
+def release_source_locks(conn: Any, names: Iterable[str]) -> None:
+    """Let go of these sources' locks held by this session (a source left out of a reloaded
+    sources file may then be crawled by another runner)."""
+    for name in names:
+        conn.execute("SELECT pg_advisory_unlock(%s, %s)", (SOURCE_LOCKS, source_lock_key(name)))
 
 
 def apply_postgres_migrations(conn: Any, modules: Sequence[ModuleType] | None = None) -> int:

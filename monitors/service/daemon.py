@@ -11,7 +11,6 @@ import logging
 import os
 import random
 import signal
-import socket
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -28,15 +27,11 @@ from crawler.discovery.sources import Source
 from crawler.fetching.crawl import stop_all_crawls
 from crawler.fetching.workers import WorkerPool
 from crawler.storage import store
-from crawler.storage.engine import (
-    Database,
-    PostgresDatabase,
-    is_postgres_location,
-    mask_location,
-)
+from crawler.storage.engine import Database, is_postgres_location, mask_location
 from monitors.service.config import Config
 from monitors.service.cycle import OFFLINE, match_and_deliver, recover, run_cycle
 from monitors.service.pacing import is_due
+from monitors.service.source_locks import SourceLocks, hold_source_locks
 
 logger = logging.getLogger(__name__)
 
@@ -117,31 +112,6 @@ def pidfile_for(db: Path | str) -> Path:
         digest = hashlib.sha256(mask_location(str(db)).encode()).hexdigest()[:12]
         return Path("data") / f"veille-{digest}.pid"
     return Path(db).parent / "veille.pid"
-
-
-def hold_database_lock(db: Path | str) -> Database | None:
-    """On PostgreSQL, the database's daemon lock, held by a session of this process until it is
-    closed (monitors.service.daemon's pidfile is the working folder's there: a daemon started
-    from another folder or machine found none, and ran beside the first without a word, both
-    crawling every source). A second daemon, or `run --once`, stops here naming the first.
-    None on SQLite, whose pidfile lies beside the file."""
-    if not is_postgres_location(db):
-        return None
-    from crawler.storage.postgres_schema import take_daemon_lock
-
-    database = store.open_database(db)
-    assert isinstance(database, PostgresDatabase)
-    who = f"veille daemon pid {os.getpid()} on {socket.gethostname()}"  # the pid kept whole
-    holder = take_daemon_lock(database.conn, who.encode()[:63].decode(errors="ignore"))
-    if holder is None:
-        return database
-    database.close()
-    named = holder.removeprefix("veille daemon ") if holder else "its session is another user's"
-    raise VeilleError(
-        f"another veille daemon ({named}) is already running on this database "
-        f"({mask_location(str(db))}); stop it first, or give this one another --db (`veille run "
-        "--once` cannot run beside a daemon either: it would crawl and deliver beside it)"
-    )
 
 
 def hold_daemon_lock(pidfile: Path) -> TextIO:
@@ -239,6 +209,7 @@ class Daemon:
             crawl_time_limit=config.settings.crawl_time_limit,
         )
         self.state.sources = frozenset(s.name for s in config.sources.enabled())
+        self._source_locks: SourceLocks | None = None  # PostgreSQL: held from run_forever
 
     def _crawl_source(self, name: str) -> None:
         if self._stopping.is_set():
@@ -356,13 +327,26 @@ class Daemon:
             self.state.reload_error = redact(str(exc))
             return
         previous = self.config
+        before = {s.name for s in previous.sources.enabled()}
+        after = {s.name for s in config.sources.enabled()}
+        if self._source_locks is not None:
+            try:  # a source added is crawled here only if no other runner crawls it
+                self._source_locks.take(after - before)
+            except VeilleError as exc:
+                logger.error("reload refused, keeping the current configuration: %s", exc)
+                self.state.reload_error = redact(str(exc))
+                return
         try:
             self._apply_sources(previous, config)
         except Exception as exc:  # a new configuration applies whole or not at all
             logger.exception("reload failed while rescheduling; keeping the current configuration")
             self._apply_sources(config, previous, force=True)
+            if self._source_locks is not None:
+                self._source_locks.release(after - before)
             self.state.reload_error = f"rescheduling failed ({type(exc).__name__}; see the log)"
             return
+        if self._source_locks is not None:
+            self._source_locks.release(before - after)
         self.config = config
         self.state.reload_error = None
         self.state.sources = frozenset(s.name for s in config.sources.enabled())
@@ -411,8 +395,16 @@ class Daemon:
 
     def run_forever(self) -> None:
         pidfile = pidfile_for(self.config.settings.db)
-        held = hold_database_lock(self.config.settings.db)  # PostgreSQL: wherever it runs
         lock = hold_daemon_lock(pidfile)  # before anything runs: one daemon per database
+        try:  # PostgreSQL: one runner per source, wherever the others run
+            held = hold_source_locks(
+                self.config.settings.db, (s.name for s in self.config.sources.enabled())
+            )
+        except BaseException:
+            pidfile.unlink(missing_ok=True)
+            lock.close()
+            raise
+        self._source_locks = held
         if self._pool_size:
             settings = self.config.settings
             self.pool = WorkerPool(

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from crawler.storage import store
 from monitors.service.config import Config
 from monitors.service.cycle import CycleReport, failed_sources, recover, run_cycle
-from monitors.service.daemon import hold_daemon_lock, hold_database_lock, pidfile_for
+from monitors.service.daemon import hold_daemon_lock, pidfile_for
+from monitors.service.source_locks import hold_source_locks
 
 
 @dataclass
@@ -32,8 +33,13 @@ def run_once(config: Config) -> OnceReport:
     """Crawl every enabled source, match and deliver, once. One runner per database, as for the
     daemon (a VeilleError names the one running): then a delivery left 'sending' can only be
     one a killed run left behind, and is marked 'unconfirmed' (never sent twice)."""
-    held = hold_database_lock(config.settings.db)
     lock = hold_daemon_lock(pidfile_for(config.settings.db))
+    try:  # PostgreSQL: not beside a runner of the same sources, wherever it runs
+        held = hold_source_locks(config.settings.db, (s.name for s in config.sources.enabled()))
+    except BaseException:
+        pidfile_for(config.settings.db).unlink(missing_ok=True)
+        lock.close()
+        raise
     try:
         db = store.open_database(config.settings.db)
         recover(db, config)
