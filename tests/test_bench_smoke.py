@@ -53,6 +53,16 @@ TINY: dict[str, tuple[list[str], list[str]]] = {
             rf"shares under half of its words with trafilatura's: {NUMBER}",
         ],
     ),
+    "heldout.py": (
+        ["tests/fixtures/extraction/heldout", "--worst", "2"],
+        [
+            r"^2 held-out pages from ",
+            rf"trafilatura\.extract +{NUMBER} +{NUMBER} +{NUMBER} +{NUMBER}",
+            rf"veille extract_article +{NUMBER} +{NUMBER} +{NUMBER} +{NUMBER}",
+            rf"titles right of 2: trafilatura {NUMBER}, veille {NUMBER}",
+            rf"veille's F1 is under trafilatura's by more than 0.01: {NUMBER}, over it: {NUMBER}",
+        ],
+    ),
     "feeds.py": (
         ["--items", "3", "--rounds", "1", "--sitemap-urls", "3"],
         [
