@@ -355,10 +355,49 @@ def _page_date(
     return from_metadata
 
 
+# A heading holding at least this share of the page's declared title (its <title>, og:title or
+# twitter:title, the site's name beside it) is the article's headline; a site's name is less.
+_HEADLINE_SHARE = 0.5
+_TITLE_META = frozenset({"og:title", "twitter:title"})
+
+
+def _declared_titles(tree: lxml.html.HtmlElement) -> list[str]:
+    """The titles the page declares for itself, squashed and casefolded: its <title> and its
+    og:title and twitter:title, wherever the parse put them (a page without <head> has them in
+    its body)."""
+    titles = [element.text_content() for element in document_iter(tree, "title")]
+    titles += [
+        meta.get("content") or ""
+        for meta in document_iter(tree, "meta")
+        if (meta.get("property") or meta.get("name")) in _TITLE_META
+    ]
+    return [squashed for title in titles if (squashed := " ".join(title.split()).casefold())]
+
+
+def _headlines(tree: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
+    """The page's <h1> headings its declared title names: the article's headline, wherever the
+    theme put it (a <header> outside <article>, a block named `breaking-news` or `premium`).
+    A teaser's heading or a rubric's label is not in the page's title, or is a small part of it."""
+    declared = _declared_titles(tree)
+    if not declared:
+        return []
+    headlines = []
+    for heading in document_iter(tree, "h1"):
+        text = " ".join(heading.text_content().split()).casefold()
+        if text and any(
+            text in title and len(text) >= _HEADLINE_SHARE * len(title) for title in declared
+        ):
+            headlines.append(heading)
+    return headlines
+
+
 def _strip_boilerplate(blocks: list[Block], kept: set[lxml.html.HtmlElement]) -> None:
     """Cut boilerplate blocks from the tree (tails kept) before metadata is read, so that the
     title, byline or date of a "Lire aussi" teaser is not taken for the article's; blocks that
-    hold the article or its lead, and their ancestors, stay."""
+    hold the article, its lead or its headline, and their ancestors, stay. Cut with the block
+    around it, the headline left the title to another heading (a rubric's label, a teaser's
+    title, the site's name) or to none."""
+    kept = kept | set(_headlines(blocks[0].element))
     protected = set(kept)
     for element in kept:
         protected.update(element.iterancestors())
