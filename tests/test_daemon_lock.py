@@ -154,3 +154,44 @@ def test_a_second_daemon_of_the_same_sources_on_postgresql_refuses_wherever_it_s
         [*command, "--once"], env=env, cwd=there, capture_output=True, text=True, timeout=180
     )
     assert "another veille daemon" not in again.stderr, again.stderr
+
+
+def test_a_daemon_on_postgresql_that_cannot_write_its_pidfile_says_where_to_start_it(
+    tmp_path, postgres_url
+):
+    """On PostgreSQL the daemon's pidfile is the working folder's data/: the sample systemd
+    unit ran it in /opt/veille, read-only to it (ProtectSystem=strict), and it died on a
+    traceback (« OSError: [Errno 30] Read-only file system: 'data' »). Here data/ cannot be
+    made (a file has its name): the refusal names the pidfile and what to do."""
+    (tmp_path / "sources.yaml").write_text(
+        "sources:\n  - name: absente\n    homepage: http://127.0.0.1:9/\n"
+        "    feeds: [http://127.0.0.1:9/feed]\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "watchlists.yaml").write_text(
+        "watchlists:\n  - name: x\n    terms: [x]\n", encoding="utf-8"
+    )
+    folder = tmp_path / "opt"
+    folder.mkdir()
+    (folder / "data").write_text("not a folder\n", encoding="utf-8")
+    env = dict(
+        os.environ,
+        VEILLE_DB=postgres_url,
+        VEILLE_SOURCES=str(tmp_path / "sources.yaml"),
+        VEILLE_WATCHLISTS=str(tmp_path / "watchlists.yaml"),
+        VEILLE_CRAWL_LOG=str(tmp_path / "crawl.log"),
+        PYTHONPATH=str(Path(__file__).resolve().parents[1]),
+    )
+    for once in ([], ["--once"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "monitors.cli", "run", *once],
+            env=env,
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 2, done.stderr
+        assert "Traceback" not in done.stderr, done.stderr
+        assert "the daemon's pidfile data/veille-" in done.stderr, done.stderr
+        assert "WorkingDirectory=/var/lib/veille" in done.stderr, done.stderr

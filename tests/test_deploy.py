@@ -121,6 +121,9 @@ def test_the_web_view_reads_the_daemons_configuration_and_secrets():
     }
     assert daemon.get("EnvironmentFile") == web.get("EnvironmentFile")
     assert daemon["WorkingDirectory"] == web["WorkingDirectory"]
+    # on PostgreSQL the daemon's pidfile and crawl log are the working folder's data/: the
+    # units' /opt/veille was read-only to them (ProtectSystem=strict), and the daemon died
+    assert daemon["WorkingDirectory"] in daemon["ReadWritePaths"].split()
     # the reader saves watchlists beside the watchlists file: that folder must be writable
     folder = str(Path(web_env["VEILLE_WATCHLISTS"]).parent)
     assert folder in web["ReadWritePaths"].split()

@@ -118,8 +118,16 @@ def hold_daemon_lock(pidfile: Path) -> TextIO:
     """Lock the pidfile (held until the process ends, however it ends) and write our pid in
     it. A second daemon on the same database stops here with the first one's pid, instead of
     overwriting the pidfile that `veille reload` reads."""
-    pidfile.parent.mkdir(parents=True, exist_ok=True)
-    handle = open(pidfile, "a+", encoding="utf-8")  # noqa: SIM115 (held for the daemon's life)
+    try:
+        pidfile.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(pidfile, "a+", encoding="utf-8")  # noqa: SIM115 (held for the daemon's life)
+    except OSError as exc:
+        raise VeilleError(
+            f"the daemon's pidfile {pidfile} cannot be written ({exc.strerror or exc}): it lies "
+            "beside a SQLite file, and in data/ of the working folder for a PostgreSQL "
+            "database; start veille from a folder it can write (the sample systemd units: "
+            "WorkingDirectory=/var/lib/veille)"
+        ) from None
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
