@@ -10,7 +10,7 @@ import pytest
 
 from crawler.core.normalize import normalize
 from crawler.stories import events
-from crawler.stories.grouping import _cities_apart, _Member
+from crawler.stories.grouping import _cities_apart, _counted_later, _may_update, _Member
 from crawler.stories.terms import figures_agree, names_conflict, story_terms, toll_rose
 
 RISING = [
@@ -21,11 +21,20 @@ RISING = [
     ("Al Hoceima earthquake death toll reaches 22", "The Interior Ministry said."),
     ("ارتفاع حصيلة ضحايا فيضانات تطوان إلى 9 قتلى", "حسب السلطات المحلية."),
     ("Asciende a 16 el número de muertos", "El balance del accidente asciende a 16 muertos."),
+    # Counts other than deaths.
+    ("Incendie de Tazekka : la superficie brûlée passe à 900 hectares", "Selon l'ANEF."),
+    ("Nador : le nombre de personnes évacuées passe à 3.400", "Selon la Protection civile."),
+    ("Tanger : 95.000 foyers sans électricité", "Le nombre de foyers privés a atteint 95.000."),
+    ("ارتفاع عدد الأشخاص الذين تم إجلاؤهم بالناظور إلى 3400 شخص", "حسب الوقاية المدنية."),
+    ("Number of people evacuated in Nador rises to 3,400", "Civil Protection said."),
 ]
 NOT_RISING = [
     ("Inondations à Tétouan : au moins 4 morts", "Quatre personnes ont trouvé la mort."),
     ("Le chômage passe à 12,8 %", "Selon le HCP, le taux de chômage passe à 12,8 %."),
     ("Bilan de la saison touristique", "Les arrivées ont reculé de 3 % sur un an."),
+    # A turnout is no count: two strikes of one day each report theirs.
+    ("Grève des enseignants : le taux de participation atteint 81 %", "Selon les syndicats."),
+    ("نسبة المشاركة في إضراب الأساتذة تبلغ 81 في المائة", "حسب النقابات."),
 ]
 
 
@@ -105,3 +114,108 @@ def test_a_live_page_and_a_report_of_its_event_name_no_one_apart():
     chari = story_terms("EN DIRECT – Fintech : Chari lève 12 millions", "La fintech Chari lève.")
     dabadoc = story_terms("Santé : DabaDoc lève 12 millions", "La start-up DabaDoc lève.")
     assert names_conflict(dabadoc, [chari], chari)
+
+
+@pytest.mark.parametrize(
+    ("title", "lead", "updated"),
+    [
+        (
+            "EN DIRECT – Séisme de Taroudant : le bilan passe à 19 morts",
+            "Selon le ministère.",
+            True,
+        ),
+        ("Séisme de Taroudant", "17h05 – Le bilan passe à 19 morts et 64 blessés.", True),
+        ("زلزال تارودانت", "17:30 – ارتفعت حصيلة ضحايا الزلزال إلى 19 قتيلا.", True),
+        ("Incendie de Tazekka : 420 hectares", "Mis à jour à 21h40. L'incendie a ravagé.", True),
+        ("Tangier storm", "Updated: some 95,000 households are without power.", True),
+        ("حريق تازكة", "آخر تحديث: أتى الحريق على 900 هكتار.", True),
+        ("Incendie de Tazekka : 150 hectares ravagés", "Un incendie s'est déclaré jeudi.", False),
+        ("تحديث الإدارة: الحكومة تصادق على مرسوم", "صادق مجلس الحكومة على مرسوم.", False),
+        ("Bourse : séance à 13h30", "Le MASI a gagné 0,4 % à 13h30.", False),
+        ("Live Nation annonce trois concerts à Rabat", "Le groupe américain.", False),
+    ],
+)
+def test_an_update_or_a_live_page_says_so(title, lead, updated):
+    assert story_terms(title, lead).updated is updated
+
+
+def test_a_count_that_rose_is_told_by_its_figures_not_its_times():
+    evening = story_terms(
+        "Incendie de Tazekka : le feu a ravagé 420 hectares",
+        "Mis à jour à 21h40. L'incendie a ravagé 420 hectares selon un nouveau bilan.",
+    )
+    morning = story_terms(
+        "Incendie de Tazekka : la superficie brûlée passe à 900 hectares, 300 habitants évacués",
+        "Mis à jour vendredi à 11h30. La superficie ravagée est passée à 900 hectares.",
+    )
+    # 21h40 and 11h30 are no counts; 900 hectares is more than 420, though 300 people are not.
+    assert toll_rose(morning, evening)
+    lower = story_terms("Incendie : la superficie brûlée passe à 300 hectares", "Mis à jour.")
+    assert not toll_rose(lower, evening)
+
+
+def _at(article_id: int, source: str, hour: int, title: str, lead: str) -> _Member:
+    return _Member(article_id, 1, source, hour, story_terms(title, lead), lead)
+
+
+def test_an_update_that_says_so_and_counts_more_may_come_the_next_day():
+    first = _at(
+        1,
+        "le360",
+        0,
+        "Incendie dans le parc national de Tazekka : 150 hectares ravagés",
+        "Un incendie s'est déclaré jeudi dans le parc national de Tazekka et a ravagé 150 hectares.",
+    )
+    morning = (
+        "Incendie de Tazekka : la superficie brûlée passe à 900 hectares",
+        "Mis à jour vendredi à 11h30. La superficie ravagée par l'incendie du parc national de "
+        "Tazekka est passée à 900 hectares.",
+    )
+    assert _may_update(story_terms(*morning), 20, first)
+    assert not _may_update(story_terms(*morning), 40, first)  # past LATER_UPDATE_HOURS
+    # Without saying it is an update, or without a count that rose, the next day is another.
+    unsaid = ("Incendie de Tazekka : la superficie brûlée passe à 900 hectares", morning[1][28:])
+    assert not _may_update(story_terms(*unsaid), 20, first)
+    bourse = _at(
+        2,
+        "lematin",
+        0,
+        "EN DIRECT – Bourse de Casablanca : le MASI clôture en hausse de 0,9 %",
+        "15h35 – La Bourse de Casablanca a terminé la séance de ce lundi en hausse, le MASI "
+        "gagnant 0,9 % à 13.418 points.",
+    )
+    next_session = story_terms(
+        "EN DIRECT – Bourse de Casablanca : le MASI ouvre en hausse de 1,2 %",
+        "10h20 – La Bourse de Casablanca a ouvert la séance de ce mardi en hausse, le MASI "
+        "gagnant 1,2 % à 13.580 points.",
+    )
+    assert not _may_update(next_session, 19, bourse)
+
+
+def test_a_report_of_the_count_an_update_raised_agrees_with_the_first_report():
+    first = _at(
+        1,
+        "medias24",
+        0,
+        "Tempête à Tanger : 40.000 foyers privés d'électricité",
+        "Quelque 40.000 foyers étaient privés d'électricité lundi matin à Tanger.",
+    )
+    update = _at(
+        2,
+        "medias24",
+        6,
+        "Tempête à Tanger : 95.000 foyers sans électricité",
+        "Mis à jour à 13h45. Le nombre de foyers privés d'électricité à Tanger a atteint 95.000.",
+    )
+    report = story_terms(
+        "Storm leaves 95,000 households without power in Tangier",
+        "Some 95,000 households in Tangier were without electricity on Monday.",
+    )
+    assert not figures_agree(report, first.terms)
+    assert _counted_later(report, 7, [first, update], first)
+    # Not before the update, not another figure, not when the update's count did not rise.
+    assert not _counted_later(report, 5, [first, update], first)
+    other = story_terms("Storm leaves 60,000 households without power", "On Monday.")
+    assert not _counted_later(other, 7, [first, update], first)
+    unrisen = _at(3, "medias24", 6, "Tanger : 95.000 foyers sans électricité", "Lundi à midi.")
+    assert not _counted_later(report, 7, [first, unrisen], first)

@@ -161,6 +161,7 @@ def _terms_part_by_part(title: str | None, lead: str) -> terms.StoryTerms:
         language=events.language(f"{title or ''} {lead}"),
         scores=events.scores(title or "", lead),
         rising=events.toll_rises(normalize(f"{title or ''} {lead}").split()),
+        updated=events.says_updated(title or "", lead),
     )
 
 

@@ -631,11 +631,20 @@ def scores(title: str, lead: str) -> frozenset[str]:
 # which otherwise says two events. A report that says its toll rose is the later figure of the
 # same event (`terms.toll_rose`). Folded tokens: a toll's word and a rise's.
 _TOLL = frozenset(["bilan", "toll", "tolls", "حصيله", "الحصيله", "balance", "cifra"])
+# Counts other than deaths that a live page or an update follows as it does a toll (« la
+# superficie brûlée passe à 900 hectares », « le nombre de personnes évacuées passe à 3.400 »,
+# « le nombre de foyers privés d'électricité a atteint 95.000 », « ارتفع عدد الأشخاص الذين تم
+# إجلاؤهم »): the count's word with a rise's. Not a rate (« le taux de chômage passe à 12,8 % »
+# is a new figure), nor a turnout: two strikes of one day each report theirs (« 75 % » for the
+# nurses', « 81 % » for the teachers'), and a higher one is not the other's later count.
+_COUNTS = frozenset(["nombre", "superficie", "number", "area", "numero", "عدد", "مساحه", "المساحه"])
 _RISES = frozenset(
     [
         "alourdi",
         "alourdit",
         "passe",
+        "passee",
+        "depasse",
         "grimpe",
         "monte",
         "atteint",
@@ -660,6 +669,10 @@ _RISES = frozenset(
         "ترتفع",
         "يرتفع",
         "جديده",
+        "بلغ",
+        "بلغت",
+        "تبلغ",
+        "يبلغ",
         "aumenta",
         "asciende",
         "eleva",
@@ -669,9 +682,39 @@ _RISES = frozenset(
 
 
 def toll_rises(words: list[str]) -> bool:
-    """The title and lead (their folded tokens) say a toll rose (see above)."""
+    """The title and lead (their folded tokens) say a toll or a count rose (see above)."""
     present = set(words)
-    return not _TOLL.isdisjoint(present) and not _RISES.isdisjoint(present)
+    return not (_TOLL.isdisjoint(present) and _COUNTS.isdisjoint(present)) and not (
+        _RISES.isdisjoint(present)
+    )
+
+
+# A page that says it is an update or a live page: a label before its title (« EN DIRECT – »,
+# « LIVE: », « Mis à jour : », « مباشر | »), a lead opening with one or with a live entry's time
+# (« 17h05 – Le bilan passe à 19 morts », « 17:30 – ارتفعت حصيلة »), or the update's words
+# (« Mis à jour à 21h40 », « Updated », « Actualizado », « آخر تحديث »). A label is followed by
+# its dash, colon, bar or full stop: « تحديث » alone is also a modernisation (« تحديث الإدارة »),
+# « Live » a word of a name (« Live Nation »).
+LABEL = re.compile(
+    r"^\W*(?:en\s+direct|direct|live|mis\s+[àa]\s+jour|updated?|actualizado|en\s+vivo|"
+    r"مباشر|تحديث)\s*[-–—:|.]+\s*",
+    re.IGNORECASE,
+)
+_LIVE_ENTRY = re.compile(r"^\W*[0-2]?\d[:h][0-5]\d\s*[-–—]")
+_UPDATE_WORDS = re.compile(
+    r"\bmise?\s+[àa]\s+jour\b|\bupdated\b|\bactualizad[oa]\b|آخر تحديث", re.IGNORECASE
+)
+
+
+def says_updated(title: str, lead: str) -> bool:
+    """The title or lead says the page is an update of a report or a live page (see above)."""
+    return bool(
+        LABEL.match(title)
+        or LABEL.match(lead)
+        or _LIVE_ENTRY.match(lead)
+        or _UPDATE_WORDS.search(title)
+        or _UPDATE_WORDS.search(lead)
+    )
 
 
 # -- figures written in words -----------------------------------------------------------------

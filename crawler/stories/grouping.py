@@ -336,13 +336,18 @@ def _rewritten_story(
             for m in group
             if m in own_outlet
             or (
-                not calendar_conflict(own, m.terms)
+                not phase_conflict(own, m.terms)
                 and (
-                    figures_agree(own, m.terms)
-                    or (restates and m is not first)
-                    or (m.hour <= hour and toll_rose(own, m.terms))
+                    (
+                        not calendar_conflict(own, m.terms)
+                        and (
+                            figures_agree(own, m.terms)
+                            or (restates and m is not first)
+                            or (m.hour <= hour and toll_rose(own, m.terms))
+                        )
+                    )
+                    or (m is first and _counted_later(own, hour, group, first))
                 )
-                and not phase_conflict(own, m.terms)
             )
         ]
         if (first is not None and first not in agreeing) or 2 * len(agreeing) <= len(group):
@@ -369,6 +374,25 @@ def _rewritten_story(
         closest = max(agreeing, key=close)
         best = (score, story_id, closest.article_id)
     return (best[1], best[2]) if best else None
+
+
+def _counted_later(own: StoryTerms, hour: int, group: list[_Member], first: _Member) -> bool:
+    """The article restates the count of a member that said it rose from the story's first
+    article (`toll_rose`), on that member's day: it agrees with the first as that member does.
+    The storm's first report counted 40.000 homes without power, its update « a atteint
+    95.000 »; « Storm leaves 95,000 households without power », written after the update,
+    states neither a rise nor the first figure. The next morning's report of a fire states
+    its own day (« vendredi ») beside the first report's (« jeudi »), as its update did."""
+    return bool(own.figures) and any(
+        m is not first
+        and m.hour <= hour
+        and m.terms.rising
+        and toll_rose(m.terms, first.terms)
+        and not calendar_conflict(own, m.terms)
+        and bool(shared_figures(own.figures | own.counts, m.terms.figures | m.terms.counts))
+        and figures_agree(own, m.terms)
+        for m in group
+    )
 
 
 def _cities_apart(own: StoryTerms, group: list[_Member], first: _Member | None) -> bool:
@@ -413,18 +437,28 @@ def _dateline_only(first: _Member) -> bool:
 # days, a topic's phases).
 UPDATE_HOURS = 12
 UPDATE_SIMILARITY = REWRITE_SIMILARITY
+# An update that says it is one (« Mis à jour », a live page: StoryTerms.updated) and whose count
+# rose from its outlet's report (`toll_rose`: a fire's hectares, people evacuated) is its later
+# version up to a day and a night after it, the next day named: a fire burns into the next
+# morning. The next session's live page of the Bourse says no count rose, and a daily
+# rubric's page says no update.
+LATER_UPDATE_HOURS = 36
 
 
 def _may_update(own: StoryTerms, hour: int, member: _Member) -> bool:
     """Whether the article may be its outlet's update of this member, as far as tells without
     weighing their terms: within UPDATE_HOURS, no day or phase in conflict, and a term in common
-    (without one their similarity is 0.0, under UPDATE_SIMILARITY)."""
-    return (
-        abs(hour - member.hour) <= UPDATE_HOURS
-        and not calendar_conflict(own, member.terms)
-        and not phase_conflict(own, member.terms)
-        and shares_terms(own, member.terms)
-    )
+    (without one their similarity is 0.0, under UPDATE_SIMILARITY); or, whatever day it names,
+    an update that says so and whose count rose, within LATER_UPDATE_HOURS after the member."""
+    near = abs(hour - member.hour) <= UPDATE_HOURS
+    later = own.updated and member.hour <= hour <= member.hour + LATER_UPDATE_HOURS
+    if not (near or later):
+        return False
+    if phase_conflict(own, member.terms) or not shares_terms(own, member.terms):
+        return False
+    if near and not calendar_conflict(own, member.terms):
+        return True
+    return later and toll_rose(own, member.terms)
 
 
 # Reports in two languages (crawler.stories.events): an article joins a story in another language
@@ -587,9 +621,14 @@ def _bridged(
     if first is not None and abs(hour - first.hour) > window:
         return None
     if any(
-        calendar_conflict(own, m.terms)
-        or not (figures_agree(own, m.terms) or (m.hour <= hour and toll_rose(own, m.terms)))
-        or phase_conflict(own, m.terms)
+        phase_conflict(own, m.terms)
+        or (
+            (
+                calendar_conflict(own, m.terms)
+                or not (figures_agree(own, m.terms) or (m.hour <= hour and toll_rose(own, m.terms)))
+            )
+            and not (m is first and _counted_later(own, hour, group, m))
+        )
         for m in group
         if first is None or m is first
     ):

@@ -98,11 +98,7 @@ _ACRONYM = re.compile(r"^[A-Z0-9]{2,}$|^[A-Z][a-z]+[A-Z]")
 # The label a live page or an updated article puts before its title (« EN DIRECT – Séisme… »,
 # « LIVE: Taroudant earthquake… », « Mis à jour : … », « UPDATE - … », « مباشر | … »): written
 # in capitals, it read as a name that no other outlet's title of the event names.
-_TITLE_LABEL = re.compile(
-    r"^\W*(?:en\s+direct|direct|live|mis\s+[àa]\s+jour|updated?|actualizado|en\s+vivo|"
-    r"مباشر|تحديث)\b\s*[-–—:|.,]*\s*",
-    re.IGNORECASE,
-)
+_TITLE_LABEL = events.LABEL
 
 
 def _names(title: str) -> list[str]:
@@ -139,9 +135,12 @@ class StoryTerms:
     sounds: frozenset[str] = frozenset()
     phase: str | None = None
     language: str = ""
-    # It says a toll rose (« le bilan s'alourdit à 9 morts »): its figures are a later count
-    # of the event (`toll_rose`).
+    # It says a toll or a count rose (« le bilan s'alourdit à 9 morts », « la superficie brûlée
+    # passe à 900 hectares »): its figures are a later count of the event (`toll_rose`).
     rising: bool = False
+    # It says it is an update or a live page (« Mis à jour », « EN DIRECT », « 17h05 – … »:
+    # events.says_updated): its outlet's report of the day before may be its earlier version.
+    updated: bool = False
     # The scores it states (« 2-1 »): two matches' reports share figures, not their scores.
     scores: frozenset[str] = frozenset()
 
@@ -214,6 +213,7 @@ def _story_terms(title: str | None, lead: str) -> StoryTerms:
         phase=events.ROUNDUP if is_roundup else events.phase(head),
         language=events.language(text, tokens),
         rising=events.toll_rises(tokens),
+        updated=events.says_updated(title, lead),
         scores=scores,
     )
 
@@ -377,18 +377,21 @@ def figures_agree(a: StoryTerms, b: StoryTerms) -> bool:
 
 
 def toll_rose(later: StoryTerms, earlier: StoryTerms) -> bool:
-    """The later article says a toll rose, and each figure it states that the earlier does not
-    is larger than one the earlier states that it does not (« 11 morts et 23 blessés », then
-    « le bilan s'alourdit à 16 morts »): the same event counted later, not another one."""
+    """The later article says a toll or a count rose, and of the figures each states that the
+    other does not, its least is larger than the earlier's least (« 11 morts et 23 blessés »,
+    then « le bilan s'alourdit à 16 morts ») or its largest than the earlier's largest (« 420
+    hectares », then « 900 hectares, 300 habitants évacués »): the same event counted later,
+    not another one. A time of day (a live entry's, « 17h05 – », an update's, « mis à jour à
+    21h40 ») is no count and is left out."""
     if not later.rising or not (later.figures and earlier.figures):
         return False
     new = [_number(f) for f in later.figures - shared_figures(later.figures, earlier.figures)]
     old = [_number(f) for f in earlier.figures - shared_figures(earlier.figures, later.figures)]
     new_values = [x for x in new if x is not None]
     old_values = [x for x in old if x is not None]
-    if not new_values or len(new_values) < len(new) or len(old_values) < len(old):
-        return False  # a time of day is no count
-    return not old_values or min(new_values) > min(old_values)
+    if not new_values:
+        return False
+    return not old_values or min(new_values) > min(old_values) or max(new_values) > max(old_values)
 
 
 def _vector(terms: StoryTerms, idf: dict[str, float]) -> dict[str, float]:
