@@ -125,6 +125,30 @@ def describe_failure(
     return "fetch-failed", f"{exc.__class__.__name__}: {exc}"
 
 
+def _page_html(response: Response) -> tuple[str, str | None]:
+    """The page's text, decoded by Scrapy (HTTP header, BOM, <meta>, then sniffing), and the
+    encoding it was read in instead when the one its server declared cannot read it (None
+    when it can). The header comes first: a server saying utf-8 of a windows-1256 page (an
+    old Arabic site's) gave a text of U+FFFD, stored and alerted on without a word. Then the
+    page's <meta> is tried, and the likelier of the Arabic and the Western Windows code pages
+    (an open guess named cp775 for a Latin-1 French page); the first that reads every byte."""
+    text = response.text
+    body = response.body
+    if "\ufffd" not in text or "\ufffd".encode() in body:
+        return text, None
+    from charset_normalizer import from_bytes  # only for a page its charset cannot read
+    from w3lib.encoding import html_body_declared_encoding
+
+    guess = from_bytes(body, cp_isolation=["cp1252", "cp1256"]).best()
+    for encoding in (html_body_declared_encoding(body), guess.encoding if guess else None):
+        if encoding and encoding != getattr(response, "encoding", None):
+            try:
+                return body.decode(encoding), encoding
+            except (LookupError, UnicodeDecodeError):
+                continue
+    return text, None
+
+
 class NewsSpider(scrapy.Spider):
     name = "news"
     # Set by from_crawler, once the crawler's settings are known.
@@ -491,10 +515,21 @@ class NewsSpider(scrapy.Spider):
             return
         seen = [meta["discovered_as"], _requested_url(response), response.url]
         seen += response.meta.get("redirect_urls", [])
+        html, read_as = _page_html(response)
+        if read_as:
+            logger.warning(
+                "source=%s %s: the page is not %s as its server says (%d characters unreadable "
+                "so); read as %s",
+                source.name,
+                response.url,
+                getattr(response, "encoding", "?"),
+                response.text.count("\ufffd"),
+                read_as,
+            )
         yield ArticleItem(
             source=source.name,
             fetched_url=response.url,
-            html=response.text,  # decoded by Scrapy: HTTP header, <meta>, BOM, then sniffing
+            html=html,
             seen_urls=list(dict.fromkeys(seen)),
             feed_title=meta["feed_title"],
             feed_published=meta["feed_published"],
