@@ -188,6 +188,25 @@ def test_a_refused_start_leaves_nothing_behind(tmp_path, monkeypatch, once):
     assert sorted(p.name for p in path.parent.iterdir()) == ["veille.db"]
 
 
+def test_a_health_port_taken_refuses_the_start_before_anything_is_made(tmp_path):
+    """A --health-port another program holds was refused once the daemon's new database and
+    crawl log were made (data/veille.db, data/crawl.log, an empty database left behind)."""
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(
+            cli,
+            ["run", "--health-port", str(port)],
+            env={"VEILLE_DB": str(tmp_path / "data" / "veille.db")},
+        )
+    assert result.exit_code == 2, result.output
+    assert f"--health-port {port}: cannot listen" in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize("option", ["--sources", "--watchlists"])
 def test_a_configuration_file_that_cannot_be_read_is_said_so(tmp_path, option):
     # A directory given for the file (a path completed one level short) raised

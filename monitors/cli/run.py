@@ -34,6 +34,11 @@ def run(ctx: click.Context, once: bool, health_port: int | None) -> None:
     config = config_of(ctx)
     if config.settings.crawl_log is not None:  # made once the database is known usable
         check_crawl_log(config.settings.crawl_log, make=False)
+    daemon = None if once else Daemon(config)
+    if daemon is not None and health_port:  # a port taken refuses the start: nothing made yet
+        from monitors.service.health import serve_health
+
+        serve_health(config.settings.db, health_port, daemon_state=daemon.state)
     db = store.open_database(config.settings.db)
     store.check_database(db, config.settings.db)
     db.close()
@@ -72,11 +77,7 @@ def run(ctx: click.Context, once: bool, health_port: int | None) -> None:
             )
             sys.exit(1)
         return
-    daemon = Daemon(config)
-    if health_port:
-        from monitors.service.health import serve_health
-
-        serve_health(config.settings.db, health_port, daemon_state=daemon.state)
+    assert daemon is not None
     daemon.run_forever()
 
 
