@@ -195,3 +195,71 @@ def test_a_daemon_on_postgresql_that_cannot_write_its_pidfile_says_where_to_star
         assert "Traceback" not in done.stderr, done.stderr
         assert "the daemon's pidfile data/veille-" in done.stderr, done.stderr
         assert "WorkingDirectory=/var/lib/veille" in done.stderr, done.stderr
+
+
+def test_a_database_a_daemon_runs_on_is_not_copied_to_postgresql(tmp_path, postgres_cluster):
+    """`veille db copy` of the SQLite file a daemon runs on: what the daemon stored during and
+    after the copy was missing from PostgreSQL, where the next crawls stored it and alerted it
+    again, and the copy said nothing of it. It is refused, naming the daemon to stop."""
+    site = HostileSite()
+    try:
+        sources = tmp_path / "sources.yaml"
+        sources.write_text(
+            f"sources:\n  - name: lente\n    homepage: {site.base_url}/\n"
+            f"    feeds: [{site.base_url}/hang]\n    interval_minutes: 60\n",
+            encoding="utf-8",
+        )
+        watchlists = tmp_path / "watchlists.yaml"
+        watchlists.write_text("watchlists:\n  - name: x\n    terms: [x]\n", encoding="utf-8")
+        env = dict(
+            os.environ,
+            VEILLE_DB=str(tmp_path / "v.db"),
+            VEILLE_SOURCES=str(sources),
+            VEILLE_WATCHLISTS=str(watchlists),
+            VEILLE_CRAWL_SETTINGS=json.dumps(
+                {"VEILLE_ALLOWED_NETWORKS": ["127.0.0.0/8"], "DOWNLOAD_TIMEOUT": 600}
+            ),
+        )
+        target = postgres_cluster.empty_database()
+        daemon = subprocess.Popen(
+            [sys.executable, "-m", "monitors.cli", "run"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline and not _children(daemon.pid):
+                time.sleep(0.2)
+            assert _children(daemon.pid), "the daemon started no crawl"
+            copy = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "monitors.cli",
+                    "db",
+                    "copy",
+                    str(tmp_path / "v.db"),
+                    target,
+                ],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            assert copy.returncode == 2, copy.stdout + copy.stderr
+            assert f"a veille daemon (pid {daemon.pid}) runs on" in copy.stderr, copy.stderr
+            assert "stop it first" in copy.stderr
+        finally:
+            daemon.send_signal(signal.SIGTERM)
+            daemon.wait(timeout=60)
+        copy = subprocess.run(  # stopped, the copy is made
+            [sys.executable, "-m", "monitors.cli", "db", "copy", str(tmp_path / "v.db"), target],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert copy.returncode == 0, copy.stderr
+    finally:
+        site.stop()

@@ -90,6 +90,16 @@ def db_copy(source: Path, target: str, replace: bool) -> None:
 
     if not is_postgres_location(target):
         raise click.UsageError("TARGET must be a postgresql://… location")
+    from crawler.core.errors import VeilleError
+    from monitors.service.daemon import running_daemon
+
+    pid = running_daemon(source)
+    if pid is not None:  # what it stores during and after the copy would be crawled again
+        raise VeilleError(
+            f"a veille daemon (pid {pid}) runs on {source}: stop it first (`kill {pid}`); what "
+            "it stores during and after the copy would be missing from PostgreSQL, where the "
+            "next crawls would store it again and alert it a second time"
+        )
     password = location_password(target)
     if password:
         remember_secret(password)

@@ -146,6 +146,20 @@ def hold_daemon_lock(pidfile: Path) -> TextIO:
     return handle
 
 
+def running_daemon(db: Path | str) -> int | None:
+    """The pid of the daemon (or `run --once`) holding this database's pidfile, None when none
+    does (no pidfile, or a dead daemon's, whose lock is free)."""
+    try:
+        with open(pidfile_for(db), encoding="utf-8") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return int(handle.read().strip() or 0)
+            return None
+    except (OSError, ValueError):  # none, or not readable here: nothing to say of it
+        return None
+
+
 class NoDaemon(VeilleError):
     """No daemon runs on the database: its pidfile is missing or a dead daemon's."""
 
