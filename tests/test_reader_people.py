@@ -659,3 +659,49 @@ def test_the_links_of_a_person_removed_from_the_team_do_nothing(team_db, engine,
     assert not any(n.person == "leila" for n in people_store.not_relevant_of(db, "cloud"))
     assert ("cloud", "presse") not in people_store.muted(db, "leila")
     db.close()
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_an_account_page_left_open_does_not_undo_an_unsubscribe(team_db, engine, request, tmp_path):
+    """Someone opens their account page, then unsubscribes from a watchlist through an alert's
+    link, then changes their address on the page still open: the page sent every box as it was
+    shown, and saving it followed the watchlist again without a word. The page now changes
+    only what was ticked or unticked on it."""
+    import shutil
+
+    from .conftest import database_from
+
+    db_path, rules_path, _ = team_db
+    location = database_from(request, engine, shutil.copy(db_path, tmp_path / "veille.db"))
+    db = store.open_database(location)
+    accounts.add_user(db, "salwa", "mot de passe de salwa", "salwa@example.ma", ("cloud", "um6p"))
+    unsubscribe = links.issue(db, "unsubscribe", "salwa", "um6p")
+    db.close()
+    app = create_app(ReaderConfig(db=location, watchlists=rules_path, raw_data=False))
+    with running(app) as base:
+        salwa = login("salwa", "mot de passe de salwa")
+        status, page = salwa.get(base + "/account")
+        assert status == 200
+        form = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page))
+        form |= {box: "1" for box in re.findall(r'name="(follow:[^"]+)" value="1" checked', page)}
+        assert {"follow:cloud", "follow:um6p"} <= set(form), page[-2000:]
+        browser = FormClient()  # the mail's link, in another tab
+        form_token = browser.token(f"{base}/links/unsubscribe/{unsubscribe}")
+        assert browser.post(f"{base}/links/unsubscribe/{unsubscribe}", {}, form_token)[0] == 200
+        form["email"] = "salwa@lab.example.ma"
+        status, page = salwa.post(base + "/account", form, form["form_token"])
+        assert status == 200, page[-2000:]
+        db = store.open_database(location)
+        assert people_store.followed(db, "salwa") == ["cloud"]  # the unsubscribe holds
+        assert people_store.email_of(db, "salwa") == "salwa@lab.example.ma"
+        db.close()
+        # ticking a box still follows, unticking one still stops it
+        status, page = salwa.get(base + "/account")
+        form = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page))
+        form |= {"email": "salwa@lab.example.ma", "follow:um6p": "1"}  # cloud unticked
+        assert salwa.post(base + "/account", form, form["form_token"])[0] == 200
+    db = store.open_database(location)
+    after_second = people_store.followed(db, "salwa")
+    email = people_store.email_of(db, "salwa")
+    db.close()
+    assert after_second == ["um6p"] and email == "salwa@lab.example.ma"

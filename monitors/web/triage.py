@@ -230,6 +230,7 @@ class PeopleViews:
         known = {w.name for w in rule_set.watchlists} if rule_set else set()
         message, error = None, None
         entered: tuple[str | None, set[str]] | None = None  # a refused form's, shown again
+        shown: str | None = None  # what that form showed followed, kept for its next sending
         if request.method == "POST":
             form = await self._checked_form(request)
             if isinstance(form, Response):
@@ -241,11 +242,17 @@ class PeopleViews:
                     if person != accounts.TEAM:
                         accounts.set_email(db, person, form.get("email"))
                     if rule_set is not None:  # unread, the file listed nothing to tick:
-                        accounts.set_follows(db, person, follows, known)  # all kept
+                        accounts.set_follows(  # all kept
+                            db,
+                            person,
+                            self._changed_on_page(db, person, form, follows, known),
+                            known,
+                        )
                 message = labels["account_saved"]
             except VeilleError as exc:
                 error = error_text(str(exc), self.language(request))
                 entered = (form.get("email"), follows)
+                shown = form.get("followed_shown")
         with self.writing_db() as db:
             self._ensure(db, person)
             found = people_store.person(db, person)
@@ -264,11 +271,26 @@ class PeopleViews:
             if rule_set
             else [],
             any_followed=bool(self._existing(followed)),
+            followed_shown=",".join(sorted(followed)) if shown is None else shown,
             # followed, but deleted or renamed in the file since: they alert this person no more
             gone=sorted(followed - known) if rule_set is not None else [],
             message=message,
             error=error,
         )
+
+    @staticmethod
+    def _changed_on_page(
+        db: Database, person: str, form: dict, ticked: set[str], known: set[str]
+    ) -> set[str]:
+        """What the person follows once the boxes ticked or unticked on the page are applied to
+        what they follow now: a page left open does not undo what an alert's unsubscribe link
+        (or another tab) changed since it was shown. A form without the list it showed (made
+        before it carried one) sets the follows to its ticked boxes, as before."""
+        if "followed_shown" not in form:
+            return ticked
+        shown = {name for name in form["followed_shown"].split(",") if name}
+        now = set(people_store.followed(db, person)) & known  # one gone from the file: dropped
+        return (now - (shown - ticked)) | (ticked - shown)
 
     async def triage(self, request: Request) -> Response:
         """One triage action (a POST from a home, saved, article or watchlist page)."""
