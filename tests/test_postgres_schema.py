@@ -289,6 +289,21 @@ def test_a_location_libpq_would_misread_is_said_with_how_to_write_it(location, s
     assert secret not in message and "server's log" not in message
 
 
+def test_an_at_sign_past_the_host_is_no_password_of_the_location(postgres_url):
+    """libpq ends a URL's user part at its first '@' and its host at the first '/': an '@' in
+    the query (an application_name, an Azure login « veille@corp » given as ?user=) is read
+    as written. Such a location was refused, « its password holds '@' » (or '/'), the
+    password taken to run to that '@'."""
+    named = postgres_url.replace("postgres@/", "postgres:pw9word@/") + "&application_name=v@vm"
+    store.open_database(named).close()  # trust: the password is not checked
+    for location in (
+        named,
+        "postgresql://db.example.ma:5432/veille?user=veille@corp&password=S3cretpw9",
+        "postgresql://veille:pw9word@db.example.ma/veille?application_name=veille@vm",
+    ):
+        assert engine.location_fault(location) is None, location
+
+
 @pytest.mark.parametrize("password", ["pa?ss9word", "pa#ss9word", "pa/ss9word", "p@ss9word"])
 def test_a_password_with_a_urls_own_characters_is_masked_whole(password):
     """libpq takes '?' and '#' in a password as they are; the masker stopped at them and showed

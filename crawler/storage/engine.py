@@ -109,9 +109,14 @@ def location_fault(location: str) -> str | None:
     name = rest.split("?", 1)[0].partition("/")[2]
     query = _QUERY_PASSWORD.search(location)
     how = "percent-encode it ('@' as %40, '/' as %2F, '%' as %25, a space as %20)"
-    for char in "@/":
-        if char in password:
-            return f"its password holds '{char}', which ends a password in a URL; {how}"
+    # libpq ends the user part at its first '@' and the host at the first '/': the password
+    # was misread only if an '@' is left in the host or the database name it then reads (an
+    # '@' of the query, « ?application_name=veille@vm », is read as written).
+    authority, _, path = location.split("://", 1)[1].partition("/")
+    if "@" in authority.partition("@")[2] or "@" in path.split("?", 1)[0]:
+        for char in "@/":
+            if char in password:
+                return f"its password holds '{char}', which ends a password in a URL; {how}"
     for part, text in (
         ("password", password or (query.group("password") if query else "")),
         ("user name", user),
