@@ -705,3 +705,55 @@ def test_an_account_page_left_open_does_not_undo_an_unsubscribe(team_db, engine,
     email = people_store.email_of(db, "salwa")
     db.close()
     assert after_second == ["um6p"] and email == "salwa@lab.example.ma"
+
+
+def test_the_links_of_a_removed_person_do_nothing_for_a_newcomer_of_that_name(
+    team_db, engine, request
+):
+    """A name given again to someone who joins later: the links of the alerts the one removed
+    still has (30 days) acted for the newcomer, unsubscribing them, muting their outlets and
+    marking articles not relevant in their name, since a link names its person alone."""
+    from .conftest import database_from
+
+    db_path, rules_path, ids = team_db
+    location = database_from(request, engine, db_path)
+    db = store.open_database(location)
+    accounts.add_user(db, "leila", None, "leila@example.ma", ("cloud",))
+    with db.transaction():  # on the team for a year
+        db.execute("UPDATE people SET created_at = '2025-12-01T09:00:00Z' WHERE name = 'leila'")
+    two_days_ago = datetime.now(UTC) - timedelta(days=2)  # the alert still in their mailbox
+    old = {
+        "unsubscribe": links.issue(db, "unsubscribe", "leila", "cloud", now=two_days_ago),
+        "mute": links.issue(db, "mute", "leila", "cloud", ids[BOTH], "presse", two_days_ago),
+    }
+    accounts.remove_user(db, "leila")
+    accounts.add_user(db, "leila", None, "leila.b@example.ma", ("cloud",))  # another leila
+    new = links.issue(db, "unsubscribe", "leila", "cloud")
+    db.close()
+    app = create_app(ReaderConfig(db=location, watchlists=rules_path, raw_data=False))
+    try:
+        _post_old_links(app, old, new)
+    finally:
+        db = store.open_database(location)
+        followed, muted = people_store.followed(db, "leila"), people_store.muted(db, "leila")
+        accounts.remove_user(db, "leila")  # the module's database, as the other tests found it
+        db.close()
+    assert followed == ["cloud"] and ("cloud", "presse") not in muted
+
+
+def _post_old_links(app, old: dict[str, str], new: str) -> None:
+    """POST each of `old`'s links (a form's and the mail provider's one-click): each refused."""
+    with running(app) as base:
+        for purpose, token in old.items():
+            browser = FormClient({"Accept-Language": "fr"})
+            form_token = browser.token(f"{base}/links/unsubscribe/{new}")
+            status, page = browser.post(f"{base}/links/{purpose}/{token}", {}, form_token)
+            assert status == 403, (purpose, page[-1500:])
+        one_click = urllib.request.Request(
+            f"{base}/links/unsubscribe/{old['unsubscribe']}",
+            data=b"List-Unsubscribe=One-Click",
+            method="POST",
+        )
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(one_click, timeout=30)
+        assert refused.value.code == 403

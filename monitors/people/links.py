@@ -40,6 +40,8 @@ class LinkClaims:
     source: str | None
     expires: int  # seconds since the epoch
     nonce: str
+    # when the person was added (people.created_at): a name given again later is someone else
+    joined: str | None = None
 
 
 def _encode(data: bytes) -> str:
@@ -95,8 +97,11 @@ def make(
     source: str | None = None,
     now: datetime | None = None,
     lifetime: timedelta = LIFETIME,
+    joined: str | None = None,
 ) -> str:
-    """A new link's token for `purpose`, signed with `secret` (secret_of), valid `lifetime`."""
+    """A new link's token for `purpose`, signed with `secret` (secret_of), valid `lifetime`;
+    `joined`, when the person was added (joined_at), ties it to them and not to a newcomer
+    given their name later."""
     if purpose not in PURPOSES:
         raise ValueError(f"unknown link purpose {purpose!r}")
     now = now or datetime.now(UTC)
@@ -108,6 +113,7 @@ def make(
         source,
         int((now + lifetime).timestamp()),
         secrets.token_urlsafe(12),
+        joined,
     )
     return sign(secret, claims)
 
@@ -124,7 +130,23 @@ def issue(
 ) -> str:
     """make() with the database's secret."""
     now = now or datetime.now(UTC)
-    return make(secret_of(db, now), purpose, person, watchlist, article_id, source, now, lifetime)
+    return make(
+        secret_of(db, now),
+        purpose,
+        person,
+        watchlist,
+        article_id,
+        source,
+        now,
+        lifetime,
+        joined_at(db, person),
+    )
+
+
+def joined_at(db: Database, person: str) -> str | None:
+    """When `person` was added to the team, as their links carry it (None: no such person)."""
+    found = store.person(db, person)
+    return found.created_at if found is not None else None
 
 
 def check(db: Database, token: str, purpose: str, now: datetime | None = None) -> LinkClaims:
@@ -135,7 +157,9 @@ def check(db: Database, token: str, purpose: str, now: datetime | None = None) -
     claims = read(secret, token, purpose, now or datetime.now(UTC))
     if store.link_spent(db, claims.nonce):
         raise LinkRefused("this link was used already; each link works once")
-    if store.person(db, claims.person) is None:  # removed since: their links act for no one
+    person = store.person(db, claims.person)
+    # removed since: their links act for no one, nor for someone given their name later
+    if person is None or claims.joined not in (None, person.created_at):
         raise LinkRefused(
             f"this link was for {claims.person}, who is no longer on the team: it does nothing "
             "any more"

@@ -66,6 +66,7 @@ class PeopleMail:
         now = now or datetime.now(UTC)
         if person is not None and self._secret is None:
             self._secret = signed_links.secret_of(db, now)
+        joined = signed_links.joined_at(db, person) if person is not None else None
         listed = []
         for w in watchlists:
             entry: dict[str, str | None] = {
@@ -91,6 +92,7 @@ class PeopleMail:
                         row["source"],
                         now,
                         self.link_lifetime,
+                        joined,
                     )
                     entry[key] = f"{base}/links/{purpose}/{token}"
             listed.append(entry)
@@ -116,6 +118,7 @@ class PeopleMail:
             watchlists[0],
             now=now,
             lifetime=self.link_lifetime,
+            joined=signed_links.joined_at(db, person),
         )
         url = f"{self.reader_url.rstrip('/')}/links/unsubscribe/{token}"
         return {
