@@ -18,6 +18,23 @@ from .hostile import ARABIC_TEXT, FRENCH_TEXT, page
 pytestmark = pytest.mark.slow  # end-to-end: a real crawl process (README, "Development")
 
 FRENCH = FRENCH_TEXT.replace("€", "EUR")  # Latin-1 has no euro sign
+# A page in utf-8, as its server says, but for one Latin-1 byte in an advertiser's script (as
+# a real German page has, « M\xe4scot »): read as cp1252 whole, every accent became « Ã© ».
+STRAY_TEXT = (
+    "La région de Souss-Massa a reçu des précipitations inhabituelles cette semaine, selon la "
+    "Direction générale de la météorologie. Les barrages de la région ont gagné près de dix "
+    "points de remplissage, et les agriculteurs espèrent une saison céréalière meilleure que "
+    "la précédente, marquée par une sécheresse sévère."
+)
+MENU = "".join(
+    f'<li><a href="/rubrique/{n}" class="menu-item">Rubrique {n}</a></li>' for n in range(60)
+)
+STRAY = (
+    page("Des pluies dans le Souss", STRAY_TEXT)
+    .replace("<body>", f"<body><nav><ul>{MENU}</ul></nav><script>/* @@ */</script>")
+    .encode("utf-8")
+    .replace(b"@@", "Régie pub".encode("latin-1"))
+)
 PAGES = {
     # the page's own <meta> names none: the code page is guessed
     "/ar-said-utf8": page("منصة وطنية لتبادل المعطيات", ARABIC_TEXT, lang="ar").encode("cp1256"),
@@ -25,6 +42,7 @@ PAGES = {
     "/fr-said-utf8": page("Un fonds d'amorçage", FRENCH, charset_meta="iso-8859-1").encode(
         "iso-8859-1"
     ),
+    "/fr-utf8-one-stray-byte": STRAY,
 }
 
 
@@ -90,6 +108,7 @@ def test_a_page_its_server_gives_the_wrong_charset_is_read_in_its_own(tmp_path):
     assert set(by_path) == set(PAGES)
     assert ARABIC_TEXT[:60] in by_path["/ar-said-utf8"]
     assert FRENCH[:60] in by_path["/fr-said-utf8"]
+    assert STRAY_TEXT[:60] in by_path["/fr-utf8-one-stray-byte"]  # not « rÃ©gion »
     assert not any("\ufffd" in text for text in by_path.values())
     log = (tmp_path / "crawl.log").read_text(encoding="utf-8")
     said = [line for line in log.splitlines() if "as its server says" in line]

@@ -136,6 +136,12 @@ def _page_html(response: Response) -> tuple[str, str | None]:
     body = response.body
     if "\ufffd" not in text or "\ufffd".encode() in body:
         return text, None
+    unreadable = text.count("\ufffd")
+    if sum(1 for char in text if char > "\x7f") - unreadable >= unreadable:
+        # the declared charset reads the page's other letters: a stray byte (an advertiser's
+        # Latin-1 in a utf-8 page), not a page in another charset, which read whole in a code
+        # page turned every accent into « Ã© »
+        return text, None
     from charset_normalizer import from_bytes  # only for a page its charset cannot read
     from w3lib.encoding import html_body_declared_encoding
 
