@@ -53,6 +53,13 @@ TINY: dict[str, tuple[list[str], list[str]]] = {
             rf"shares under half of its words with trafilatura's: {NUMBER}",
         ],
     ),
+    "search_step.py": (
+        ["--articles", "200", "--pairs", "1"],
+        [
+            rf"pair 1, first written: {NUMBER} s .*then 2,000 stored {NUMBER} s",
+            rf"pair 1: {NUMBER}x less time; every vector the same: True \(200\)",
+        ],
+    ),
     "heldout.py": (
         ["tests/fixtures/extraction/heldout", "--worst", "2"],
         [

@@ -331,6 +331,39 @@ STEPS: list[Step] = [
     ("0032_stored_dates", stored_dates),
 ]
 
+
+def _search_vector(row: str) -> str:
+    """SQL: the search vector of the article `row` (NEW in a trigger), as step 0011 first
+    generated it: the configuration of its language's primary subtag, its title weighted A and
+    its text B, both without the Arabic marks SQLite's index leaves out (0010_search_folded).
+    Written out, as a step's SQL must stay what it was."""
+    configuration = (
+        f"CASE split_part({row}.language, '-', 1) WHEN 'fr' THEN 'french_unaccent'::regconfig "
+        "WHEN 'ar' THEN 'arabic_unaccent'::regconfig "
+        "WHEN 'en' THEN 'english_unaccent'::regconfig ELSE 'simple_unaccent'::regconfig END"
+    )
+    marks = r"U&'[\064B\064C\064D\064E\064F\0650\0651\0652\0653\0654\0655\0670\0640]'"
+    return (
+        f"setweight(to_tsvector({configuration}, "
+        f"regexp_replace(coalesce({row}.title, ''), {marks}, '', 'g')), 'A') || "
+        f"setweight(to_tsvector({configuration}, "
+        f"regexp_replace(left({row}.text, 200000), {marks}, '', 'g')), 'B')"
+    )
+
+
+# Step 0011_search_primary_language (see there): the search column kept by a trigger.
+search_kept_by_trigger = f"""
+    ALTER TABLE articles ALTER COLUMN search DROP EXPRESSION;
+    CREATE FUNCTION articles_search_kept() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        NEW.search := {_search_vector("NEW")};
+        RETURN NEW;
+    END $$;
+    CREATE TRIGGER articles_search_kept BEFORE INSERT OR UPDATE OF title, text, language
+        ON articles FOR EACH ROW EXECUTE FUNCTION articles_search_kept();
+    UPDATE articles SET language = language WHERE strpos(language, '-') > 0;
+"""
+
 # The same tables on PostgreSQL (crawler.storage.postgres_schema), starting from the final shape of
 # STEPS above: BIGINT identity ids (BY DEFAULT, so `veille db copy` keeps every id), BYTEA for
 # blobs, timestamps as ISO-8601 TEXT as on SQLite, the same constraints and indexes. Recorded in
@@ -582,35 +615,16 @@ POSTGRES_STEPS: list[tuple[str, str | Callable[[Database], None]]] = [
     # An article's configuration is chosen by its language's primary subtag (PRIMARY_SUBTAG):
     # `veille import` stores a language with its region as given (« fr-MA », « en-GB »), and
     # such an article was indexed with `simple`, so « ministres » did not find « ministre » in
-    # it as it does in a « fr » one. Built again as 0010_search_folded was, the same vector for
-    # every article whose language has no region (docs/storage.md, "Migrations and who
-    # applies them").
-    (
-        "0011_search_primary_language",
-        r"""
-        ALTER TABLE articles DROP COLUMN search;
-        ALTER TABLE articles ADD COLUMN search tsvector GENERATED ALWAYS AS (
-            setweight(to_tsvector(
-                CASE split_part(language, '-', 1) WHEN 'fr' THEN 'french_unaccent'::regconfig
-                    WHEN 'ar' THEN 'arabic_unaccent'::regconfig
-                    WHEN 'en' THEN 'english_unaccent'::regconfig
-                    ELSE 'simple_unaccent'::regconfig END,
-                regexp_replace(coalesce(title, ''),
-                    U&'[\064B\064C\064D\064E\064F\0650\0651\0652\0653\0654\0655\0670\0640]', '', 'g')),
-                'A')
-            || setweight(to_tsvector(
-                CASE split_part(language, '-', 1) WHEN 'fr' THEN 'french_unaccent'::regconfig
-                    WHEN 'ar' THEN 'arabic_unaccent'::regconfig
-                    WHEN 'en' THEN 'english_unaccent'::regconfig
-                    ELSE 'simple_unaccent'::regconfig END,
-                regexp_replace(left(text, 200000),
-                    U&'[\064B\064C\064D\064E\064F\0650\0651\0652\0653\0654\0655\0670\0640]', '', 'g')),
-                'B')
-        ) STORED;
-        CREATE INDEX articles_search ON articles USING GIN (search);
-        ANALYZE articles;
-        """,
-    ),
+    # it as it does in a « fr » one. Only those articles' vectors change: the column keeps every
+    # vector 0010_search_folded computed (DROP EXPRESSION: a stored generated column becomes a
+    # plain one, its values kept, the table not rewritten), a trigger computes it from then on
+    # as the generated column did, on every insert and every change of a title, text or
+    # language, and the articles whose language has a region are computed again. The same
+    # vectors as building the column again (tests/test_search_step.py), in seconds instead of
+    # minutes at 100,000 articles (docs/storage.md, "Migrations and who applies them"). A
+    # database that ran this step as it was first written (the column built again, generated
+    # by this expression) keeps its generated column: both hold and keep the same vectors.
+    ("0011_search_primary_language", search_kept_by_trigger),
 ]
 
 # The text search configuration of each language on PostgreSQL (as in step
