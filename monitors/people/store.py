@@ -179,6 +179,15 @@ def followed(db: Database, name: str) -> list[str]:
     return [row[0] for row in rows.fetchall()]
 
 
+def followed_watchlists(db: Database) -> dict[str, list[str]]:
+    """Every watchlist someone follows, with who follows it (by name)."""
+    rows = db.execute("SELECT watchlist, person FROM subscriptions ORDER BY watchlist, person")
+    found: dict[str, list[str]] = {}
+    for watchlist, person in rows.fetchall():
+        found.setdefault(watchlist, []).append(person)
+    return found
+
+
 def followers(db: Database, watchlist: str) -> list[str]:
     """The people who follow `watchlist`, by name."""
     rows = db.execute(

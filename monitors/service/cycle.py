@@ -135,6 +135,26 @@ def recover(db: Database, config: Config) -> None:
             "%d crawl run(s) left running by a killed process marked interrupted", closed
         )
     store.register_sources(db, config.sources.sources)
+    warn_of_followed_watchlists_gone(db, config)
+
+
+def warn_of_followed_watchlists_gone(db: Database, config: Config) -> None:
+    """Say which followed watchlists the watchlists file no longer has (renamed or deleted by
+    hand): their followers get none of their alerts, which only `veille users list` and each
+    person's account page showed."""
+    from monitors.people import store as people_store
+
+    defined = {w.name for w in config.rules.watchlists}
+    for watchlist, people in people_store.followed_watchlists(db).items():
+        if watchlist not in defined:
+            logger.warning(
+                "watchlist %r is followed by %s but the watchlists file has no such watchlist: "
+                "they get none of its alerts (renamed? `veille users set NAME --follow NEW "
+                "--unfollow %s`)",
+                watchlist,
+                ", ".join(people),
+                watchlist,
+            )
 
 
 def run_cycle(

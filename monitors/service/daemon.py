@@ -29,7 +29,13 @@ from crawler.fetching.workers import WorkerPool
 from crawler.storage import store
 from crawler.storage.engine import Database, is_postgres_location, mask_location
 from monitors.service.config import Config
-from monitors.service.cycle import OFFLINE, match_and_deliver, recover, run_cycle
+from monitors.service.cycle import (
+    OFFLINE,
+    match_and_deliver,
+    recover,
+    run_cycle,
+    warn_of_followed_watchlists_gone,
+)
 from monitors.service.pacing import is_due
 from monitors.service.source_locks import SourceLocks, hold_source_locks
 
@@ -378,6 +384,7 @@ class Daemon:
             logger.error("reloaded, but the sources are not registered: %s", exc)
             return
         store.register_sources(db, config.sources.sources)
+        warn_of_followed_watchlists_gone(db, config)
         db.close()
         logger.info(
             "reloaded: %d sources, %d watchlists",
