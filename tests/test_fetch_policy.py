@@ -222,6 +222,45 @@ def test_cli_fetches_follow_the_crawl_policy(redirector):
         guarded_get("file:///etc/passwd")
 
 
+def test_a_page_announcing_more_than_the_limit_is_not_waited_for():
+    """A page announcing 40 MB and sending it slowly was read until the time limit, then said
+    to answer too slowly (`veille sources check`, `rules test URL`): its size is the reason."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from crawler.fetching.fetch_policy import FetchRefused, guarded_get
+
+    released = threading.Event()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", "40000000")
+            self.end_headers()
+            self.wfile.write(b"<p>" * 1000)
+            released.wait(60)
+
+        def log_message(self, *args):
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with pytest.raises(FetchRefused, match="larger than 1000000 bytes") as refused:
+            guarded_get(
+                f"http://127.0.0.1:{server.server_address[1]}/",
+                allowed=["127.0.0.0/8"],
+                timeout=30,
+                max_bytes=1_000_000,
+            )
+    finally:
+        released.set()
+        server.shutdown()
+        server.server_close()
+    assert "announces 40,000,000" in str(refused.value)
+
+
 def test_allowed_networks_take_an_optional_port():
     from crawler.fetching.fetch_policy import check_address, networks
 

@@ -330,6 +330,13 @@ def _hop(
         if response.status in REDIRECTS and location:
             response.drain_conn()
             return urljoin(url, location)
+        announced = response.headers.get("Content-Length", "")
+        if announced.isdigit() and int(announced) > max_bytes:  # as Scrapy's DOWNLOAD_MAXSIZE
+            # read, a 40 MB page sent slowly was waited for to the time limit, then said slow
+            raise FetchRefused(
+                f"{url[:80]}: larger than {max_bytes} bytes (it announces {int(announced):,}), "
+                "not read"
+            )
         body = bytearray()
         for chunk in response.stream(64 * 1024, decode_content=True):
             body += chunk
