@@ -83,6 +83,11 @@ def test_the_phase_of_an_event(text, expected):
         ("Morocco's inflation slows to 0.9% in August, the commission said", "en"),
         ("L'inflation ralentit à 0,9% en août selon le HCP", "fr"),
         ("التضخم يتراجع إلى 0.9 في المائة", "ar"),
+        # Spanish shares « la », « de », « en », « que » with French: weighed against the rest.
+        ("El balance del terremoto asciende a 31 muertos, según el Ministerio del Interior", "es"),
+        ("La inflación se ralentiza al 0,9 % en agosto, según el HCP", "es"),
+        ("La Bourse de Casablanca a terminé la séance en hausse", "fr"),
+        ("Al Hoceima : la réunion de la commission de la région", "fr"),
     ],
 )
 def test_the_language_of_an_article(text, expected):

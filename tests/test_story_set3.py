@@ -56,12 +56,13 @@ STORIES3_ROOT = Path(__file__).parent / "fixtures" / "stories3"
 # results round-ups and scores were told apart (crawler.stories.events.roundup, scores): the
 # match and the Arabic round-up of the night's results, 7 wrong pairs, are two stories now;
 # then after the gazetteer named the fuels and the dams' filling that briefs name; then after
-# a live page's label (« EN DIRECT », « LIVE ») was no name.
+# a live page's label (« EN DIRECT », « LIVE ») was no name; then after a Spanish report was
+# read as Spanish, not French.
 FLOORS = {
-    "precision": 1.0,  # 1.000: 242 of 242 grouped pairs right (0.971 before round-ups)
-    "recall": 0.77,  # 0.771: 242 of 314 true pairs (0.755, 0.758, then 0.768)
-    "cross precision": 1.0,  # 1.000: 167 of 167 (0.964)
-    "cross recall": 0.75,  # 0.752: 167 of 222 (0.734, then 0.739)
+    "precision": 1.0,  # 1.000: 250 of 250 grouped pairs right (0.971 before round-ups)
+    "recall": 0.79,  # 0.796: 250 of 314 true pairs (0.755, 0.758, 0.768, then 0.771)
+    "cross precision": 1.0,  # 1.000: 173 of 173 (0.964)
+    "cross recall": 0.77,  # 0.779: 173 of 222 (0.734, 0.739, then 0.752)
 }
 # Wrong pairs measured in the classes a desk editor never merges; no change may add one.
 CEILINGS = {

@@ -502,7 +502,7 @@ def _translated_story(
     exclude: int | None,
     window: int,
 ) -> tuple[int, int] | None:
-    """The story of a report of the same event in another language (ar, en, fr), if one holds
+    """The story of a report of the same event in another language (ar, en, es, fr), if one holds
     up (`_translations`): the one sharing the heaviest bridges."""
     best: _Translation | None = None
     for found in _translations(db, own, hour, source, exclude, window):
@@ -532,7 +532,7 @@ def _translations(
     besides: int | None = None,
     skip: Callable[[_Group], bool] | None = None,
 ) -> Iterator[_Translation]:
-    """The stories of reports of the same event in another language (ar, en, fr) that hold up
+    """The stories of reports of the same event in another language (ar, en, es, fr) that hold up
     (`besides` left out): candidates share the article's places, institutions or figures; a
     story is joined when the article shares MIN_BRIDGES bridges of BRIDGE_WEIGHT with its first
     article or with most of its members in other languages (published within TRANSLATION_HOURS

@@ -128,7 +128,7 @@ class StoryTerms:
     figures: frozenset[str]
     calendar: frozenset[str]
     # What survives translation (crawler.stories.events): gazetteer places and institutions, the
-    # consonants of names, the phase of the event, and its language (ar, en, fr).
+    # consonants of names, the phase of the event, and its language (ar, en, es, fr).
     places: frozenset[str] = frozenset()
     # Figures written in words ("neuf", "تسع"): evidence that figures agree, never a conflict.
     counts: frozenset[str] = frozenset()
