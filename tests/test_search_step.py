@@ -98,3 +98,51 @@ def test_the_step_computes_again_only_the_articles_with_a_region(postgres_cluste
                 expected = vectors(conn)
             else:
                 assert vectors(conn) == expected
+
+
+def _shape(conn) -> tuple[str, int]:
+    generated = conn.execute(
+        "SELECT attgenerated FROM pg_attribute "
+        "WHERE attrelid = 'articles'::regclass AND attname = 'search'"
+    ).fetchone()[0]
+    triggers = conn.execute(
+        "SELECT count(*) FROM pg_trigger WHERE tgname = 'articles_search_kept'"
+    ).fetchone()[0]
+    return generated, triggers
+
+
+def test_a_database_that_ran_the_step_as_first_written_gets_the_trigger(postgres_cluster):
+    """A database that ran 0011 as 710b048 wrote it has a generated search column where every
+    other has a plain one kept by a trigger: 0012 gives it the trigger, its vectors kept, so
+    that the steps to come meet one shape of the column."""
+    base = postgres_cluster.empty_database()
+    with before_the_step():
+        open_database(base).close()
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute("INSERT INTO sources (name) VALUES ('exemple')")
+        for number, article in enumerate(ARTICLES):
+            insert(conn, number, *article)
+        with conn.transaction():
+            conn.execute(FIRST_WRITTEN)
+            conn.execute(
+                "INSERT INTO veille_migrations (owner, name, applied_at) "
+                "SELECT owner, %s, '2026-12-06T12:00:00Z' FROM veille_migrations "
+                "WHERE name = '0010_search_folded'",
+                ("0011_search_primary_language",),
+            )
+        assert _shape(conn) == ("s", 0)
+        before = vectors(conn)
+    open_database(base).close()  # the steps after 0011, by the migrations
+    with psycopg.connect(base, autocommit=True) as conn:
+        assert _shape(conn) == ("", 1)
+        assert vectors(conn) == before
+        insert(conn, 100, "fr-MA", "Nouvelles ministres", "Les ministres ont parlé.")
+        stored = conn.execute(
+            "SELECT search::text FROM articles WHERE id = (SELECT max(id) FROM articles)"
+        ).fetchone()[0]
+        assert "'ministr':2A" in stored  # computed by the trigger, « fr-MA » as French
+    # a database migrated since has the same shape, and 0012 leaves it as it is
+    fresh = postgres_cluster.empty_database()
+    open_database(fresh).close()
+    with psycopg.connect(fresh, autocommit=True) as conn:
+        assert _shape(conn) == ("", 1)

@@ -5,8 +5,7 @@ order of their foreign keys (a table after those it refers to), through COPY; id
 identity columns are BY DEFAULT) and each identity sequence is moved past the largest id, so
 new rows never collide. A target already holding veille's data is refused unless `replace` is
 given; then its tables are emptied first, in the same transaction. The full-text search vector
-is computed by PostgreSQL as each article arrives (its trigger, or the generated column of a
-database that ran step 0011 as first written). The summary tables an
+is computed by PostgreSQL as each article arrives (its trigger). The summary tables an
 owner keeps by triggers (its `KEPT_BY_TRIGGERS`) are emptied with the rest, not copied: their
 table is copied with the counting trigger off, then they are counted once, in the same
 transaction. Left on, the trigger added one to the same few rows for every match or article in

@@ -351,18 +351,42 @@ def _search_vector(row: str) -> str:
     )
 
 
-# Step 0011_search_primary_language (see there): the search column kept by a trigger.
-search_kept_by_trigger = f"""
-    ALTER TABLE articles ALTER COLUMN search DROP EXPRESSION;
+# The search column kept by a trigger (steps 0011_search_primary_language and
+# 0012_search_kept_by_trigger): one statement each.
+_SEARCH_FUNCTION = f"""
     CREATE FUNCTION articles_search_kept() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
         NEW.search := {_search_vector("NEW")};
         RETURN NEW;
-    END $$;
+    END $$"""
+_SEARCH_TRIGGER = """
     CREATE TRIGGER articles_search_kept BEFORE INSERT OR UPDATE OF title, text, language
-        ON articles FOR EACH ROW EXECUTE FUNCTION articles_search_kept();
+        ON articles FOR EACH ROW EXECUTE FUNCTION articles_search_kept()"""
+_SEARCH_NOT_GENERATED = "ALTER TABLE articles ALTER COLUMN search DROP EXPRESSION"
+
+# Step 0011_search_primary_language (see there): the search column kept by a trigger.
+search_kept_by_trigger = f"""
+    {_SEARCH_NOT_GENERATED};{_SEARCH_FUNCTION};{_SEARCH_TRIGGER};
     UPDATE articles SET language = language WHERE strpos(language, '-') > 0;
 """
+
+
+def search_kept_by_trigger_everywhere(db: Database) -> None:
+    """A database that ran step 0011_search_primary_language as it was first written (710b048)
+    has a generated search column where one migrated since has a plain column and a trigger:
+    both hold the same vectors (tests/test_search_step.py), but two shapes of one column would
+    make every later step on it handle both. Its column becomes the plain one with the trigger,
+    its vectors kept (DROP EXPRESSION rewrites no row: milliseconds at any size); any other
+    database is left as it is."""
+    generated = db.execute(
+        "SELECT attgenerated FROM pg_attribute "
+        "WHERE attrelid = 'articles'::regclass AND attname = 'search'"
+    ).fetchone()
+    if generated is None or generated[0] != "s":
+        return
+    for statement in (_SEARCH_NOT_GENERATED, _SEARCH_FUNCTION, _SEARCH_TRIGGER):
+        db.execute(statement)
+
 
 # The same tables on PostgreSQL (crawler.storage.postgres_schema), starting from the final shape of
 # STEPS above: BIGINT identity ids (BY DEFAULT, so `veille db copy` keeps every id), BYTEA for
@@ -623,8 +647,10 @@ POSTGRES_STEPS: list[tuple[str, str | Callable[[Database], None]]] = [
     # vectors as building the column again (tests/test_search_step.py), in seconds instead of
     # minutes at 100,000 articles (docs/storage.md, "Migrations and who applies them"). A
     # database that ran this step as it was first written (the column built again, generated
-    # by this expression) keeps its generated column: both hold and keep the same vectors.
+    # by this expression) gets the trigger in the next step, its vectors kept.
     ("0011_search_primary_language", search_kept_by_trigger),
+    # The column of a database that ran 0011 as first written made as 0011 makes it now.
+    ("0012_search_kept_by_trigger", search_kept_by_trigger_everywhere),
 ]
 
 # The text search configuration of each language on PostgreSQL (as in step
