@@ -757,3 +757,36 @@ def _post_old_links(app, old: dict[str, str], new: str) -> None:
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(one_click, timeout=30)
         assert refused.value.code == 403
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_the_account_page_lists_the_muted_outlets_to_show_again(team_db, engine, request, tmp_path):
+    """An outlet muted for a watchlist (a chip's button, or an alert's one-click link) leaves
+    the home page and the person's mail for good: the button to show it again was only on an
+    article's page of that outlet, which the home page no longer led to, and no page listed
+    what was muted. The account page lists each, with that button."""
+    import shutil
+
+    from .conftest import database_from
+
+    db_path, rules_path, ids = team_db
+    location = database_from(request, engine, shutil.copy(db_path, tmp_path / "veille.db"))
+    db = store.open_database(location)
+    accounts.add_user(db, "samia", "mot de passe de samia", "samia@example.ma", ("cloud",))
+    db.close()
+    app = create_app(ReaderConfig(db=location, watchlists=rules_path, raw_data=False))
+    with running(app) as base:
+        samia = login("samia", "mot de passe de samia")
+        assert triage(samia, base, action="mute", article=ids[BOTH], watchlist="cloud") == 200
+        assert ids[BOTH] not in entries(samia.get(base + "/")[1])
+        status, page = samia.get(base + "/account")
+        muted = re.search(r'<section id="muted">(.*?)</section>', page, re.S)
+        assert status == 200 and muted, page[-2000:]
+        assert "presse dans « Cloud souverain »" in muted[1], muted[1]
+        fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', muted[1]))
+        assert fields["action"] == "unmute" and fields["source"] == "presse", fields
+        status, _ = samia.post(base + "/triage", fields, fields["form_token"])
+        assert status == 200
+        assert ids[BOTH] in entries(samia.get(base + "/")[1])
+        status, page = samia.get(base + "/account")
+        assert '<section id="muted">' not in page

@@ -257,6 +257,12 @@ class PeopleViews:
             self._ensure(db, person)
             found = people_store.person(db, person)
             followed = set(people_store.followed(db, person))
+            titles = self.watchlist_titles()
+            outlets = reading.source_titles(db)
+            muted = sorted(  # (outlet, watchlist) as the pages name them, and their keys
+                (outlets.get(source, source), titles.get(watchlist, watchlist), watchlist, source)
+                for watchlist, source in people_store.muted(db, person)
+            )
         email = found.email if found else None
         if entered is not None:  # to be corrected, not typed and ticked again
             email, followed = entered
@@ -272,6 +278,7 @@ class PeopleViews:
             else [],
             any_followed=bool(self._existing(followed)),
             followed_shown=",".join(sorted(followed)) if shown is None else shown,
+            muted=muted,
             # followed, but deleted or renamed in the file since: they alert this person no more
             gone=sorted(followed - known) if rule_set is not None else [],
             message=message,
