@@ -236,6 +236,17 @@ def page_text(tree: lxml.html.HtmlElement) -> str:
     return squash(_STRING(tree))
 
 
+_LIST_MARK = "- "
+
+
+def _page_words(squashed: str) -> str:
+    """A squashed line of trafilatura's text as the page's text holds it: a list item without
+    the "- " trafilatura writes before it (the page has no such dash: the line was never found
+    in a block, so neither a list of links in a related block was taken away nor the lists of
+    an article's wrapper counted for it)."""
+    return squashed[len(_LIST_MARK) :] if squashed.startswith(_LIST_MARK) else squashed
+
+
 @dataclass(frozen=True)
 class Filtered:
     text: str
@@ -267,11 +278,13 @@ def filter_paragraphs(
     weight = [0] * len(blocks)
     total = 0
     squashed_lines = list(map(squash, lines))
-    for squashed in squashed_lines:
+    # What each line is on the page: a list item without the "- " trafilatura writes before it.
+    found_lines = [_page_words(squashed) for squashed in squashed_lines]
+    for squashed, found in zip(squashed_lines, found_lines, strict=True):
         total += len(squashed)
         inside: list[int] = []
-        if squashed and squashed in joined:
-            inside = [i for i, block in enumerate(blocks) if squashed in block.text]
+        if found and found in joined:
+            inside = [i for i, block in enumerate(blocks) if found in block.text]
             for i in inside:
                 weight[i] += len(squashed)
         containing.append(inside)
@@ -295,14 +308,16 @@ def filter_paragraphs(
     kept: list[str] = []
     kept_squashed: list[str] = []
     dropped = dropped_chars = 0
-    for line, squashed, inside in zip(lines, squashed_lines, containing, strict=True):
+    for line, squashed, found, inside in zip(
+        lines, squashed_lines, found_lines, containing, strict=True
+    ):
         takers = [i for i in inside if i not in wrappers]
         if takers:
-            in_blocks = sum(blocks[i].text.count(squashed) for i in takers if i in outermost)
+            in_blocks = sum(blocks[i].text.count(found) for i in takers if i in outermost)
             # an inner block of a wrapper can take a line away too
             if not in_blocks:
-                in_blocks = max(blocks[i].text.count(squashed) for i in takers)
-            if in_blocks >= page().count(squashed):
+                in_blocks = max(blocks[i].text.count(found) for i in takers)
+            if in_blocks >= page().count(found):
                 dropped += 1
                 dropped_chars += len(squashed)
                 continue
