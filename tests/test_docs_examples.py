@@ -126,13 +126,30 @@ VALID = {  # a value each documented variable accepts (the page's own where it g
     "VEILLE_PEOPLE_MAIL": "mailtos://veille:${SMTP_PASSWORD}@smtp.example.ma?from=veille@example.ma",
     "VEILLE_WEB_EDITORS": "samira, youssef@example.ma",
     "VEILLE_WEB_TIMEZONE": "Africa/Casablanca",
+    "VEILLE_LOG_FORMAT": "json",
 }
+
+
+def _check_log_format_variable(monkeypatch) -> None:
+    from click.testing import CliRunner
+
+    from monitors.cli import cli
+
+    monkeypatch.setenv("VEILLE_LOG_FORMAT", VALID["VEILLE_LOG_FORMAT"])
+    assert CliRunner().invoke(cli, ["rules", "check"]).exit_code == 0
+    monkeypatch.setenv("VEILLE_LOG_FORMAT", "not-a-valid-value{")
+    refused = CliRunner().invoke(cli, ["rules", "check"])
+    assert refused.exit_code == 2 and "VEILLE_LOG_FORMAT" in refused.output
+    monkeypatch.delenv("VEILLE_LOG_FORMAT")
 
 
 def test_every_variable_of_the_configuration_page_is_read(monkeypatch):
     rows = _configuration_rows()
     assert {v for v, _ in rows} == set(VALID), "the page and this test list different variables"
     for variable, _default in rows:
+        if variable == "VEILLE_LOG_FORMAT":  # read by the command line, before any setting
+            _check_log_format_variable(monkeypatch)
+            continue
         monkeypatch.setenv(variable, VALID[variable])
         load_settings()  # accepted
         monkeypatch.setenv(variable, "not-a-valid-value{")
