@@ -329,6 +329,11 @@ def test_users_commands_add_list_passwd_set_remove(tmp_path):
     changed = run("set", "amina", "--follow", "um6p", "--unfollow", "cloud", "--email", "a@b.ma")
     assert changed.exit_code == 0 and "amina follows: um6p" in changed.output
     assert people_store.email_of(db, "amina") == "a@b.ma"
+    # an --unfollow of a watchlist amina does not follow (a typo) changes nothing, and says so
+    typo = run("set", "amina", "--unfollow", "ump6", "--email", "amina@lab.ma")
+    assert typo.exit_code == 2, typo.output
+    assert "amina follows no watchlist named 'ump6' (they follow: um6p)" in typo.output
+    assert people_store.email_of(db, "amina") == "a@b.ma"
     assert run("remove", "amina").exit_code == 0
     gone = run("remove", "amina")
     assert gone.exit_code != 0 and "no user named 'amina'" in gone.output

@@ -198,6 +198,13 @@ def set_user(
     try:
         if people_store.person(db, name) is None:
             raise VeilleError(f"no user named {name!r} (`veille users list` lists them)")
+        current = set(people_store.followed(db, name))
+        not_followed = [w for w in dict.fromkeys(unfollows) if w not in current | set(follows)]
+        if not_followed:  # a typo stopped nothing, and said nothing of it
+            raise VeilleError(
+                f"{name} follows no watchlist named {', '.join(map(repr, not_followed))} (they "
+                f"follow: {', '.join(sorted(current)) or 'nothing'}); nothing was changed"
+            )
         if email is not None:
             accounts.set_email(db, name, email)
         current = set(people_store.followed(db, name))
