@@ -109,7 +109,12 @@ def copy_database(
     """Copy the veille database at `source` (a SQLite file) into the PostgreSQL database at
     `target` (postgresql://…). Returns the rows per table on both sides (equal, or nothing is
     committed and DatabaseError says which table differs)."""
-    import psycopg
+    try:
+        import psycopg
+    except ImportError:  # said as every other command given a postgresql:// location says it
+        raise DatabaseError(
+            "PostgreSQL support is not installed; install it with: pip install 'veille[postgres]'"
+        ) from None
 
     from crawler.storage.store import open_database
 
