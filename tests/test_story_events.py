@@ -49,6 +49,12 @@ def test_names_are_capitalised_words_inside_a_sentence_only():
         ("Le taux de remplissage des barrages s'établit à 31,2 %", "remplissage-barrages"),
         ("نسبة ملء السدود", "remplissage-barrages"),
         ("وزارة التجهيز والماء", "ministere-equipement-eau"),
+        # Who strikes (tests/fixtures/story_lookalikes/updates.yaml).
+        ("Grève des enseignants : 62 % de participation", "enseignants"),
+        ("نسبة المشاركة في إضراب الأساتذة", "enseignants"),
+        ("Teachers' strike", "enseignants"),
+        ("Les infirmiers paralysent les hôpitaux", "infirmiers"),
+        ("الممرضون يشلون المستشفيات العمومية", "infirmiers"),
     ],
 )
 def test_places_and_institutions_in_three_languages(text, key):

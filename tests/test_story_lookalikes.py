@@ -85,7 +85,7 @@ RECALL_FLOORS = {
     "wire.yaml": 1.0,  # 33 of 33
     "holders.yaml": 1.0,  # 33 of 33
     "datelines.yaml": 1.0,  # 11 of 11
-    "updates.yaml": 0.94,  # 51 of 54
+    "updates.yaml": 0.96,  # 52 of 54
 }
 
 
