@@ -111,6 +111,8 @@ def test_the_commands_said_to_print_json_take_it():
     for path in listed:
         assert path in cli_commands(), f"`{path}` is not a command"
         assert "--json" in _options(_command(path)), f"`veille {path}` takes no --json"
+    taking = {path for path in cli_commands() if "--json" in _options(_command(path))}
+    assert not taking - set(listed), f"the sentence leaves out {sorted(taking - set(listed))}"
 
 
 def test_the_reading_of_the_table_finds_what_is_missing():
