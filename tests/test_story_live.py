@@ -219,3 +219,35 @@ def test_a_report_of_the_count_an_update_raised_agrees_with_the_first_report():
     assert not _counted_later(other, 7, [first, update], first)
     unrisen = _at(3, "medias24", 6, "Tanger : 95.000 foyers sans électricité", "Lundi à midi.")
     assert not _counted_later(report, 7, [first, unrisen], first)
+
+
+def test_a_days_count_is_not_the_count_of_the_day_before_raised():
+    """A count that « atteint », « dépasse », « بلغ » is a day's or a month's figure of a report
+    that says no update: the next day's report of a higher one is the next day's news, not this
+    one's later count. Two outlets' daily counts of Marhaba travellers, a day apart, and the
+    tourist arrivals at the end of May and of June were one story each."""
+    for earlier, later in (
+        (
+            ("Aéroport Mohammed V : le nombre de passagers atteint 25.000", "Selon l'ONDA."),
+            ("Aéroport Mohammed V : le nombre de passagers atteint 31.000", "Selon l'ONDA."),
+        ),
+        (
+            ("Tourisme : le nombre d'arrivées dépasse 7 millions à fin mai", "Selon le ministère."),
+            (
+                "Tourisme : le nombre d'arrivées dépasse 8,9 millions à fin juin",
+                "Selon le ministère.",
+            ),
+        ),
+        (
+            ("بلغ عدد المسافرين عبر مطار محمد الخامس 25 ألف مسافر", "حسب المكتب الوطني للمطارات."),
+            ("بلغ عدد المسافرين عبر مطار محمد الخامس 31 ألف مسافر", "حسب المكتب الوطني للمطارات."),
+        ),
+    ):
+        assert not toll_rose(story_terms(*later), story_terms(*earlier)), later
+    # A count that « passe à » rose; one that « atteint » on an update or a live page too.
+    first = story_terms("Nador : 1.200 personnes évacuées", "Selon la Protection civile.")
+    for later in (
+        ("Nador : le nombre de personnes évacuées passe à 3.400", "Selon la Protection civile."),
+        ("Nador : le nombre de personnes évacuées atteint 3.400", "Mis à jour à 18h. Selon la PC."),
+    ):
+        assert toll_rose(story_terms(*later), first), later

@@ -160,7 +160,9 @@ def _terms_part_by_part(title: str | None, lead: str) -> terms.StoryTerms:
         phase=events.ROUNDUP if events.roundup(title or "", lead) else _phase_every_cue(head),
         language=events.language(f"{title or ''} {lead}"),
         scores=events.scores(title or "", lead),
-        rising=events.toll_rises(normalize(f"{title or ''} {lead}").split()),
+        rising=events.toll_rises(
+            normalize(f"{title or ''} {lead}").split(), events.says_updated(title or "", lead)
+        ),
         updated=events.says_updated(title or "", lead),
     )
 

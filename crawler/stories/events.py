@@ -722,12 +722,28 @@ _RISES = frozenset(
 )
 
 
-def toll_rises(words: list[str]) -> bool:
-    """The title and lead (their folded tokens) say a toll or a count rose (see above)."""
+# The rises' words that state a level rather than a rise (« atteint », « dépasse », « بلغ »,
+# « nouveau »): said of a count, on a page that says no update, a day's or a month's figure
+# (« le nombre de passagers atteint 31.000 », « le nombre d'arrivées dépasse 8,9 millions à fin
+# juin »), whose next day's report states a higher one as that day's news, not a later count.
+_LEVELS = frozenset(
+    ["depasse", "atteint", "desormais", "nouveau", "new", "reaches", "reached", "جديده"]
+    + ["بلغ", "بلغت", "تبلغ", "يبلغ"]
+)
+
+
+def toll_rises(words: list[str], updated: bool = True) -> bool:
+    """The title and lead (their folded tokens) say a toll or a count rose (see above); a
+    count by a level's word (_LEVELS) only on a page that says it is an update or a live page
+    (`updated`: says_updated)."""
     present = set(words)
-    return not (_TOLL.isdisjoint(present) and _COUNTS.isdisjoint(present)) and not (
-        _RISES.isdisjoint(present)
-    )
+    if _RISES.isdisjoint(present):
+        return False
+    if not _TOLL.isdisjoint(present):
+        return True
+    if _COUNTS.isdisjoint(present):
+        return False
+    return updated or not (_RISES - _LEVELS).isdisjoint(present)
 
 
 # A page that says it is an update or a live page: a label before its title (« EN DIRECT – »,

@@ -198,6 +198,7 @@ def _story_terms(title: str | None, lead: str) -> StoryTerms:
         title_words = _words(title)
         words = title_words | _words(lead)
     is_roundup, scores = events.results(title, lead, tokens)
+    updated = events.says_updated(title, lead)
     places, _ = events.places(head)
     if places:  # a region named only in a firm's name is not there (« Atlas Harness Systems »)
         places = places - events.firms_named(title, lead, places)
@@ -212,8 +213,8 @@ def _story_terms(title: str | None, lead: str) -> StoryTerms:
         sounds=events.name_sounds(title, lead, STOPWORDS, head),
         phase=events.ROUNDUP if is_roundup else events.phase(head),
         language=events.language(text, tokens),
-        rising=events.toll_rises(tokens),
-        updated=events.says_updated(title, lead),
+        rising=events.toll_rises(tokens, updated),
+        updated=updated,
         scores=scores,
     )
 
