@@ -142,3 +142,23 @@ def test_the_python_example_of_the_scripting_page_runs(tmp_path, capsys):
     printed = capsys.readouterr().out.rstrip("\n").split("\n")  # a title holds a form feed
     assert len(printed) == 4 + 2  # four hits, then two summaries
     assert printed[-2] == "4 of 4 articles" and printed[-1] == "4 articles, 0 alerts"
+
+
+def _options_without_help(
+    command: click.Command = cli, path: tuple[str, ...] = ("veille",)
+) -> list[str]:
+    found = [
+        f"{' '.join(path)} {option.opts[0]}"
+        for option in command.params
+        if isinstance(option, click.Option) and not option.help
+    ]
+    if isinstance(command, click.Group):
+        for name, sub in command.commands.items():
+            found += _options_without_help(sub, (*path, name))
+    return found
+
+
+def test_every_option_says_in_its_help_what_it_does():
+    """`veille COMMAND --help` lists every option (the README says so): with what it does, not
+    a bare name and type."""
+    assert _options_without_help() == []

@@ -72,9 +72,19 @@ def alerts() -> None:
 
 
 @alerts.command("list")
-@click.option("--state", type=click.Choice(["pending", "sending", "sent", "failed", "unconfirmed"]))
-@click.option("--watchlist")
-@click.option("--limit", type=LIMIT, default=50, show_default=True)
+@click.option(
+    "--state",
+    type=click.Choice(["pending", "sending", "sent", "failed", "unconfirmed"]),
+    help="Only alerts with a delivery in this state.",
+)
+@click.option("--watchlist", help="Only this watchlist's alerts.")
+@click.option(
+    "--limit",
+    type=LIMIT,
+    default=50,
+    show_default=True,
+    help="Print at most this many (the latest).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the alerts as JSON.")
 @click.pass_context
 def alerts_list(

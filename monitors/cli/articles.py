@@ -24,7 +24,9 @@ from monitors.terminal import echo, echo_json
 
 
 @click.command()
-@click.option("--limit", type=LIMIT, default=20, show_default=True)
+@click.option(
+    "--limit", type=LIMIT, default=20, show_default=True, help="Print at most this many stories."
+)
 @click.option(
     "--min-sources",
     type=click.IntRange(1, 1_000),
@@ -72,7 +74,9 @@ def stories(ctx: click.Context, limit: int, min_sources: int, as_json: bool) -> 
 @click.option("--since", help="Published on or after (YYYY-MM-DD).")
 @click.option("--until", help="Published before (YYYY-MM-DD).")
 @click.option("--watchlist", help="Only articles this watchlist matched.")
-@click.option("--limit", type=LIMIT, default=20, show_default=True)
+@click.option(
+    "--limit", type=LIMIT, default=20, show_default=True, help="Print at most this many articles."
+)
 @click.option(
     "--order",
     type=click.Choice(["rank", "newest"]),
@@ -146,7 +150,12 @@ def _cannot_write(output: Path, exc: OSError) -> VeilleError:
 
 @click.command()
 @click.option(
-    "--format", "fmt", type=click.Choice(["csv", "jsonl", "atom"]), default="csv", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "jsonl", "atom"]),
+    default="csv",
+    show_default=True,
+    help="CSV for spreadsheets, JSON Lines (one match a line) or an Atom feed.",
 )
 @click.option("--watchlist", help="Only this watchlist's matches (required for atom).")
 @click.option("--since", help="Published on or after (YYYY-MM-DD).")

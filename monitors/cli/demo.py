@@ -17,6 +17,7 @@ from monitors.terminal import echo
     type=click.Path(path_type=Path),
     default=Path("data/demo"),
     show_default=True,
+    help="Folder of the demo's own database, sources and crawl log.",
 )
 @click.pass_context
 def demo(ctx: click.Context, workdir: Path) -> None:

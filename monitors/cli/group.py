@@ -175,6 +175,7 @@ def _check_databases_read(ctx: click.Context) -> None:
     default="INFO",
     show_default=True,
     type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+    help="The least important messages logged.",
 )
 @click.option(
     "--log-format",

@@ -22,7 +22,7 @@ from monitors.terminal import echo
 @click.option(
     "--host", default="127.0.0.1", show_default=True, help="Listen address (loopback by default)."
 )
-@click.option("--port", type=PORT, default=8001, show_default=True)
+@click.option("--port", type=PORT, default=8001, show_default=True, help="Port to listen on.")
 @click.option(
     "--allow-sql",
     is_flag=True,
