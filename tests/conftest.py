@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from crawler.core import secrets
 from crawler.core.secrets import RedactingFilter
@@ -17,6 +18,12 @@ from monitors.service.config import Settings
 
 from .postgres import Cluster, PostgresUnavailable, start_cluster
 from .servers import SmtpServer, bound_socket
+
+# Property tests have no time limit per example: Hypothesis's default, 200 ms, is a wall-clock
+# assertion, which a loaded machine can fail with right answers (a folding test of
+# test_properties.py failed once at load 20, and passes 30,000 examples without the limit).
+hypothesis_settings.register_profile("veille", deadline=None)
+hypothesis_settings.load_profile("veille")
 
 TESTS = Path(__file__).parent
 FIXTURES = TESTS / "fixtures"
