@@ -304,6 +304,15 @@ def test_an_at_sign_past_the_host_is_no_password_of_the_location(postgres_url):
         assert engine.location_fault(location) is None, location
 
 
+def test_a_query_password_beside_an_at_sign_in_the_query_is_the_one_masked():
+    """With a port and an '@' in the query (an Azure login given as ?user=), the URL's password
+    was taken to run from the port to that '@': the password of ?password= was neither masked
+    in messages nor remembered as a secret, the port and database name were."""
+    location = "postgresql://db.example.ma:5432/veille?user=veille@corp&password=S3cretpw9"
+    assert engine.location_password(location) == "S3cretpw9"
+    assert "S3cretpw9" not in mask_password("auth failed: password=S3cretpw9", location)
+
+
 @pytest.mark.parametrize("password", ["pa?ss9word", "pa#ss9word", "pa/ss9word", "p@ss9word"])
 def test_a_password_with_a_urls_own_characters_is_masked_whole(password):
     """libpq takes '?' and '#' in a password as they are; the masker stopped at them and showed

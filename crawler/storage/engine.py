@@ -75,11 +75,13 @@ _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 def location_password(location: str) -> str | None:
     """The password written in a postgresql:// location, if any (to mask it wherever it
     could appear: messages, logs)."""
-    for pattern in (_URL_PASSWORD, _QUERY_PASSWORD):
-        match = pattern.search(location)
-        if match and match.group("password"):
-            return match.group("password")
-    return None
+    url, query = _URL_PASSWORD.search(location), _QUERY_PASSWORD.search(location)
+    queried = query.group("password") if query else ""
+    # the URL's password runs to the last '@': one running into a query that holds a password
+    # is that query's '@' (?user=veille@corp&password=…), the password the query's
+    if url and url.group("password") and not ("?" in url.group("password") and queried):
+        return url.group("password")
+    return queried or None
 
 
 def mask_location(location: str) -> str:
