@@ -38,26 +38,32 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+def _env_of_a_hanging_source(tmp_path: Path, site: HostileSite) -> dict[str, str]:
+    """The environment of a daemon on a SQLite file whose one source's feed hangs (its crawl
+    runs until stopped), in `tmp_path`."""
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(
+        f"sources:\n  - name: lente\n    homepage: {site.base_url}/\n"
+        f"    feeds: [{site.base_url}/hang]\n    interval_minutes: 60\n",
+        encoding="utf-8",
+    )
+    watchlists = tmp_path / "watchlists.yaml"
+    watchlists.write_text("watchlists:\n  - name: x\n    terms: [x]\n", encoding="utf-8")
+    return dict(
+        os.environ,
+        VEILLE_DB=str(tmp_path / "v.db"),
+        VEILLE_SOURCES=str(sources),
+        VEILLE_WATCHLISTS=str(watchlists),
+        VEILLE_CRAWL_SETTINGS=json.dumps(
+            {"VEILLE_ALLOWED_NETWORKS": ["127.0.0.0/8"], "DOWNLOAD_TIMEOUT": 600}
+        ),
+    )
+
+
 def test_a_second_daemon_refuses_and_a_killed_daemon_leaves_no_crawl(tmp_path):
     site = HostileSite()
     try:
-        sources = tmp_path / "sources.yaml"
-        sources.write_text(
-            f"sources:\n  - name: lente\n    homepage: {site.base_url}/\n"
-            f"    feeds: [{site.base_url}/hang]\n    interval_minutes: 60\n",
-            encoding="utf-8",
-        )
-        watchlists = tmp_path / "watchlists.yaml"
-        watchlists.write_text("watchlists:\n  - name: x\n    terms: [x]\n", encoding="utf-8")
-        env = dict(
-            os.environ,
-            VEILLE_DB=str(tmp_path / "v.db"),
-            VEILLE_SOURCES=str(sources),
-            VEILLE_WATCHLISTS=str(watchlists),
-            VEILLE_CRAWL_SETTINGS=json.dumps(
-                {"VEILLE_ALLOWED_NETWORKS": ["127.0.0.0/8"], "DOWNLOAD_TIMEOUT": 600}
-            ),
-        )
+        env = _env_of_a_hanging_source(tmp_path, site)
         command = [sys.executable, "-m", "monitors.cli", "run"]
         first = subprocess.Popen(
             command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
@@ -203,23 +209,7 @@ def test_a_database_a_daemon_runs_on_is_not_copied_to_postgresql(tmp_path, postg
     again, and the copy said nothing of it. It is refused, naming the daemon to stop."""
     site = HostileSite()
     try:
-        sources = tmp_path / "sources.yaml"
-        sources.write_text(
-            f"sources:\n  - name: lente\n    homepage: {site.base_url}/\n"
-            f"    feeds: [{site.base_url}/hang]\n    interval_minutes: 60\n",
-            encoding="utf-8",
-        )
-        watchlists = tmp_path / "watchlists.yaml"
-        watchlists.write_text("watchlists:\n  - name: x\n    terms: [x]\n", encoding="utf-8")
-        env = dict(
-            os.environ,
-            VEILLE_DB=str(tmp_path / "v.db"),
-            VEILLE_SOURCES=str(sources),
-            VEILLE_WATCHLISTS=str(watchlists),
-            VEILLE_CRAWL_SETTINGS=json.dumps(
-                {"VEILLE_ALLOWED_NETWORKS": ["127.0.0.0/8"], "DOWNLOAD_TIMEOUT": 600}
-            ),
-        )
+        env = _env_of_a_hanging_source(tmp_path, site)
         target = postgres_cluster.empty_database()
         daemon = subprocess.Popen(
             [sys.executable, "-m", "monitors.cli", "run"],

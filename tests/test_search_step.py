@@ -55,7 +55,8 @@ def name_of(location: str) -> str:
     return urllib.parse.urlsplit(location).path.lstrip("/")
 
 
-def test_the_step_computes_again_only_the_articles_with_a_region(postgres_cluster):
+def filled_before_the_step(postgres_cluster) -> str:
+    """A new database the step before 0011 left, holding ARTICLES; its location."""
     base = postgres_cluster.empty_database()
     with before_the_step():
         open_database(base).close()
@@ -63,6 +64,12 @@ def test_the_step_computes_again_only_the_articles_with_a_region(postgres_cluste
         conn.execute("INSERT INTO sources (name) VALUES ('exemple')")
         for number, article in enumerate(ARTICLES):
             insert(conn, number, *article)
+    return base
+
+
+def test_the_step_computes_again_only_the_articles_with_a_region(postgres_cluster):
+    base = filled_before_the_step(postgres_cluster)
+    with psycopg.connect(base, autocommit=True) as conn:
         written = dict(conn.execute("SELECT id, xmin::text FROM articles").fetchall())
         regions = {
             id
@@ -115,13 +122,8 @@ def test_a_database_that_ran_the_step_as_first_written_gets_the_trigger(postgres
     """A database that ran 0011 as 710b048 wrote it has a generated search column where every
     other has a plain one kept by a trigger: 0012 gives it the trigger, its vectors kept, so
     that the steps to come meet one shape of the column."""
-    base = postgres_cluster.empty_database()
-    with before_the_step():
-        open_database(base).close()
+    base = filled_before_the_step(postgres_cluster)
     with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute("INSERT INTO sources (name) VALUES ('exemple')")
-        for number, article in enumerate(ARTICLES):
-            insert(conn, number, *article)
         with conn.transaction():
             conn.execute(FIRST_WRITTEN)
             conn.execute(
