@@ -279,7 +279,7 @@ def test_notify_test_and_alerts_commands(setup, smtp, tmp_path):
 
     smtp.start()
     retried = runner.invoke(cli, ["alerts", "retry", "--failed"], env=env)
-    assert "1 deliveries queued again" in retried.output
+    assert "1 delivery queued again" in retried.output
     assert sender.deliver_pending().sent == 1
     assert (
         subjects(smtp)[-1] == "[veille] Botola : Botola Pro : un derby de Casablanca sans vainqueur"

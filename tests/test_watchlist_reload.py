@@ -68,7 +68,7 @@ def test_a_watchlist_created_in_the_reader_alerts_after_the_daemons_reload(sites
             [sys.executable, "-m", "monitors.cli", "run"], stdout=out, stderr=out, env=env
         )
         try:
-            wait_for(log, "veille running: 1 sources, 1 watchlists")
+            wait_for(log, "veille running: 1 source, 1 watchlist")
             # The Arabic outlet joins the source list on disk; the daemon reads it only when
             # asked to reload, which the reader's save does.
             sources.write_text(sources_text(sites, ["lequotidien", "alkhabar"]), encoding="utf-8")

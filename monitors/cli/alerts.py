@@ -186,4 +186,7 @@ def alerts_retry(
         raise click.UsageError("--resend needs explicit alert ids")
     states = (which,) if which else RETRYABLE + (("sent",) if resend else ())
     count = retry(existing_db(ctx, to_write=True), list(alert_ids) or None, states, channel)
-    echo(f"{count} deliveries queued again; the daemon (or `veille run --once`) sends them")
+    from monitors.alerts.plurals import counted  # babel: not on every command's start
+
+    queued = counted(count, "delivery", "en")
+    echo(f"{queued} queued again; the daemon (or `veille run --once`) sends them")

@@ -40,11 +40,13 @@ def sources_check(
 
     from crawler.discovery.probe import probe_sources
     from crawler.discovery.sources import load_sources
+    from monitors.alerts.plurals import counted  # babel: not on every command's start
 
     source_list = load_sources(settings_of(ctx).sources)
     entries = sum(len(s.entry_points) for s in source_list.sources)
     summary = (
-        f"{source_list.path}: {len(source_list.sources)} sources, {entries} entry points — valid"
+        f"{source_list.path}: {counted(len(source_list.sources), 'source', 'en')}, "
+        f"{counted(entries, 'entry_point', 'en')} — valid"
     )
     if offline:
         if as_json:

@@ -28,6 +28,7 @@ from crawler.fetching.crawl import stop_all_crawls
 from crawler.fetching.workers import WorkerPool
 from crawler.storage import store
 from crawler.storage.engine import Database, is_postgres_location, mask_location
+from monitors.alerts.plurals import counted
 from monitors.service.config import Config
 from monitors.service.cycle import (
     OFFLINE,
@@ -387,9 +388,9 @@ class Daemon:
         warn_of_followed_watchlists_gone(db, config)
         db.close()
         logger.info(
-            "reloaded: %d sources, %d watchlists",
-            len(config.sources.enabled()),
-            len(config.rules.watchlists),
+            "reloaded: %s, %s",
+            counted(len(config.sources.enabled()), "source", "en"),
+            counted(len(config.rules.watchlists), "watchlist", "en"),
         )
 
     def _apply_sources(self, old_config: Config, new_config: Config, force: bool = False) -> None:
@@ -450,9 +451,9 @@ class Daemon:
         signal.signal(signal.SIGINT, self.stop)
         signal.signal(signal.SIGHUP, self.reload)
         logger.info(
-            "veille running: %d sources, %d watchlists, database %s",
-            len(self.config.sources.enabled()),
-            len(self.config.rules.watchlists),
+            "veille running: %s, %s, database %s",
+            counted(len(self.config.sources.enabled()), "source", "en"),
+            counted(len(self.config.rules.watchlists), "watchlist", "en"),
             self.config.settings.db,
         )
         try:
