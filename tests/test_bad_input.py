@@ -341,20 +341,8 @@ def test_a_comment_after_a_secrets_value_is_warned_of_without_the_value(tmp_path
     value; a quoted value holding « #» is meant and says nothing."""
     from crawler.core.secrets import load_secrets_file
 
-    secrets = tmp_path / "secrets.env"
-    secrets.write_text(
-        "HOOK=Zq7wK2pLx9Vb4nRt  # the team's hook\nPASS='s3cr #t'\nPLAIN=Xb9#k\n",
-        encoding="utf-8",
-    )
-    secrets.chmod(0o600)
-    watchlists = tmp_path / "watchlists.yaml"
-    watchlists.write_text(
-        "channels:\n  equipe:\n    url: json://127.0.0.1:9/hook?token=${HOOK}\n"
-        "watchlists:\n  - name: x\n    terms: [maroc]\n    notify: [equipe]\n",
-        encoding="utf-8",
-    )
-    result = CliRunner().invoke(
-        cli, ["--watchlists", str(watchlists), "--secrets", str(secrets), "rules", "check"]
+    secrets, result = _rules_check_with_secrets(
+        tmp_path, "HOOK=Zq7wK2pLx9Vb4nRt  # the team's hook\nPASS='s3cr #t'\nPLAIN=Xb9#k\n"
     )
     values = load_secrets_file(secrets)
     assert values["HOOK"] == "Zq7wK2pLx9Vb4nRt  # the team's hook"  # as docker takes it

@@ -83,6 +83,21 @@ def too_slow(engine: str, location: str, answered: threading.Event) -> Iterator[
         holder.join()
 
 
+def _clocked_reader(location: str, seconds: float):
+    """The reader of `location` whose clock moves a thousand seconds at each look, so that any
+    search outlives its limit (`seconds`, PostgreSQL's statement timeout, else 30 s)."""
+    from monitors.web.app import ReaderConfig
+
+    ticks = itertools.count(step=1000.0)
+    return ReaderConfig(
+        db=location,
+        watchlists=WATCHLISTS,
+        raw_data=False,
+        statement_seconds=seconds or 30.0,
+        clock=lambda: next(ticks),
+    )
+
+
 def cli_search(location: str, *options: str):
     return CliRunner().invoke(cli, ["--db", location, "search", QUERY, *options])
 
@@ -117,15 +132,7 @@ def test_a_search_past_its_time_limit_is_refused_in_the_readers_language(locatio
 
     answered = threading.Event()
     with too_slow(engine, location, answered) as seconds:
-        ticks = itertools.count(step=1000.0)  # a thousand seconds at each look
-        config = ReaderConfig(
-            db=location,
-            watchlists=WATCHLISTS,
-            raw_data=False,
-            statement_seconds=seconds or 30.0,
-            clock=lambda: next(ticks),
-        )
-        with running(create_app(config)) as base:
+        with running(create_app(_clocked_reader(location, seconds))) as base:
             pages = {lang: page(base, lang) for lang in REFUSED}
         answered.set()
     for lang, words in REFUSED.items():
@@ -162,15 +169,7 @@ def test_a_search_feed_past_its_time_limit_is_the_servers_limit(location, engine
 
     answered = threading.Event()
     with too_slow(engine, location, answered) as seconds:
-        ticks = itertools.count(step=1000.0)  # a thousand seconds at each look
-        config = ReaderConfig(
-            db=location,
-            watchlists=WATCHLISTS,
-            raw_data=False,
-            statement_seconds=seconds or 30.0,
-            clock=lambda: next(ticks),
-        )
-        with running(create_app(config)) as base:
+        with running(create_app(_clocked_reader(location, seconds))) as base:
             status, retry, body = feed(base, QUERY)
         answered.set()
     assert status == 503, (status, body)

@@ -27,7 +27,7 @@ class SourcesHeldElsewhere(VeilleError):
     """Sources this runner would crawl are another runner's on the same database."""
 
     def __init__(self, held: dict[str, str], location: str) -> None:
-        holders = sorted({holder for holder in held.values()})
+        holders = sorted(set(held.values()))
         named = "; ".join(
             holder.removeprefix("veille daemon ") if holder else "a session of another user"
             for holder in holders
