@@ -30,7 +30,8 @@ def notify() -> None:
 @click.argument("channel")
 @click.pass_context
 def notify_test(ctx: click.Context, channel: str) -> None:
-    """Send a test message through CHANNEL (a name from the watchlists file)."""
+    """Send a test message through CHANNEL: a channel of the watchlists file, or `console`
+    (built in: the message is printed here, as alerts are when no channel is set)."""
     import apprise
 
     from crawler.storage import store
@@ -41,7 +42,7 @@ def notify_test(ctx: click.Context, channel: str) -> None:
     settings = settings_of(ctx)
     delivery = watchlists_of(ctx).delivery
     if channel != CONSOLE and channel not in delivery.channels:
-        known = ", ".join(sorted(delivery.channels)) or "none"
+        known = ", ".join([CONSOLE, *sorted(delivery.channels)])
         raise click.UsageError(f"no channel named {channel!r} (known: {known})")
     if channel != CONSOLE and not delivery.channels[channel].usable:
         raise click.ClickException(
