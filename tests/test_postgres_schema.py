@@ -304,6 +304,33 @@ def test_an_at_sign_past_the_host_is_no_password_of_the_location(postgres_url):
         assert engine.location_fault(location) is None, location
 
 
+def test_a_database_name_holding_an_at_sign_is_read_as_libpq_reads_it(postgres_cluster):
+    """libpq ends a URL's user part at its first '@' and reads the database name up to the '?':
+    « postgresql://team:pw@db/my@db » names the database « my@db ». With a password, the
+    password was taken to run to the name's '@' and the location refused (« its password
+    holds '@' »), the host and part of the name masked as the password."""
+    with postgres_cluster.admin() as conn:
+        conn.execute('CREATE DATABASE "veille@corp" TEMPLATE veille_template')
+    folder = postgres_cluster.folder
+    for location in (
+        f"postgresql://postgres:pw9word@/veille@corp?host={folder}",
+        f"postgresql://postgres:pw9word@/veille%40corp?host={folder}",
+        f"postgresql://postgres@/veille@corp?host={folder}",
+    ):
+        assert engine.location_fault(location) is None, location
+        store.open_database(location).close()  # trust: the password is not checked
+    location = "postgresql://team:pw9word@db.example.ma:5432/veille@corp?sslmode=require"
+    assert engine.location_password(location) == "pw9word"
+    assert mask_location(location) == (
+        "postgresql://team:***@db.example.ma:5432/veille@corp?sslmode=require"
+    )
+    assert "pw9word" not in mask_password(f"failed for pw9word ({location})", location)
+    # a password's '@' is still one libpq would misread, and refused masked
+    misread = "postgresql://team:p@ss9word@db.example.ma/veille@corp"
+    assert "its password holds '@'" in (engine.location_fault(misread) or "")
+    assert "ss9word" not in mask_location(misread)
+
+
 def test_a_query_password_beside_an_at_sign_in_the_query_is_the_one_masked():
     """With a port and an '@' in the query (an Azure login given as ?user=), the URL's password
     was taken to run from the port to that '@': the password of ?password= was neither masked

@@ -68,14 +68,22 @@ def is_postgres_location(location: object) -> bool:
 # '@' as often as not, and one that stopped at the first of them was shown whole (or all but
 # its first characters) in every message and on a crawl process's command line.
 _URL_PASSWORD = re.compile(r"^(?P<head>postgres(?:ql)?://[^:/@?#]*:)(?P<password>.*)(?=@)")
+# ... but an '@' before the first '/' ends the host part libpq reads: the password then runs to
+# the last '@' before that '/', and a database name holding '@' (« /my@db ») is no password's.
+_HOST_PASSWORD = re.compile(r"^(?P<head>postgres(?:ql)?://[^:/@?#]*:)(?P<password>[^/]*)(?=@)")
 _QUERY_PASSWORD = re.compile(r"(?P<head>[?&]password=)(?P<password>[^&#]*)")
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+def _url_password(location: str) -> re.Match[str] | None:
+    """Where the password of the URL's user part is (its `password` group), if it has one."""
+    return _HOST_PASSWORD.search(location) or _URL_PASSWORD.search(location)
 
 
 def location_password(location: str) -> str | None:
     """The password written in a postgresql:// location, if any (to mask it wherever it
     could appear: messages, logs)."""
-    url, query = _URL_PASSWORD.search(location), _QUERY_PASSWORD.search(location)
+    url, query = _url_password(location), _QUERY_PASSWORD.search(location)
     queried = query.group("password") if query else ""
     # the URL's password runs to the last '@': one running into a query that holds a password
     # is that query's '@' (?user=veille@corp&password=…), the password the query's
@@ -86,9 +94,9 @@ def location_password(location: str) -> str | None:
 
 def mask_location(location: str) -> str:
     """The location with its password replaced by ***: what messages and logs may show."""
-    masked = _URL_PASSWORD.sub(
-        lambda m: m.group("head") + "***" if m.group("password") else m.group(0), location
-    )
+    url, masked = _url_password(location), location
+    if url and url.group("password"):
+        masked = location[: url.start("password")] + "***" + location[url.end("password") :]
     return _QUERY_PASSWORD.sub(lambda m: m.group("head") + "***", masked)
 
 
@@ -98,7 +106,7 @@ def location_fault(location: str) -> str | None:
     ends it early (libpq then looked up its tail as a host, « failed to resolve host
     'ss9word@' »), and a '%' that starts no escape was « invalid percent-encoded token », said
     as a database that « cannot be used » with the server's log to check."""
-    match = _URL_PASSWORD.search(location)
+    match = _url_password(location)
     rest = location.split("://", 1)[1]
     user, password = "", ""
     if match:
