@@ -416,10 +416,15 @@ def test_a_login_flood_leaves_a_logged_in_page_answered(tmp_path):
     is asserted is who was answered while the checker was held, never how fast."""
     from monitors.web.auth import RequireLogin
 
-    app = _reader(make_db(tmp_path), password_hash=hash_password("correct horse battery"))
+    app = _reader(
+        make_db(tmp_path),
+        password_hash=hash_password("correct horse battery"),
+        login_waiting=8,
+        login_wait_seconds=GENEROUS,
+    )
     login = app.app.app  # HostCheck, the 500 page of an error before a page, the login
     assert isinstance(login, RequireLogin)
-    places = 1 + 8  # the checker's thread and its places in line (RequireLogin's defaults)
+    places = 1 + 8  # the checker's thread and its places in line
     good = _basic("correct horse battery")
     held, release = threading.Event(), threading.Event()
     statuses: list[int] = []
@@ -449,6 +454,107 @@ def test_a_login_flood_leaves_a_logged_in_page_answered(tmp_path):
         for future in guesses:
             future.result()
     assert sorted(statuses) == [401] * places + [503] * (40 - places)
+
+
+def _team_logging_in(tmp_path: Path, people: int, **settings):
+    """A reader whose database has `people` accounts, and its login middleware."""
+    from crawler.storage import store
+    from monitors.people import accounts
+    from monitors.web.auth import RequireLogin
+
+    path = make_db(tmp_path)
+    db = store.open_database(path)
+    for n in range(people):
+        accounts.add_user(db, f"personne{n}", f"mot de passe {n:04d}")
+    db.close()
+    app = _reader(path, **settings)
+    login = app.app.app
+    assert isinstance(login, RequireLogin)
+    return app, login
+
+
+def _person(n: int) -> dict:
+    value = base64.b64encode(f"personne{n}:mot de passe {n:04d}".encode()).decode()
+    return {"Authorization": "Basic " + value, "Accept-Language": "en"}
+
+
+def _hold(login) -> threading.Event:
+    """Holds the login's checker thread, as a long check would, until the event is set."""
+    held, release = threading.Event(), threading.Event()
+
+    def hold_the_checker() -> None:
+        held.set()
+        release.wait(GENEROUS)
+
+    login._checker.submit(hold_the_checker)
+    assert held.wait(GENEROUS)
+    return release
+
+
+def test_a_teams_first_logins_at_once_wait_in_line_and_all_get_in(tmp_path):
+    """Fourteen people log in for the first time at once (a team's first morning) while a check
+    runs: every login waits in line for its scrypt check and gets its page. With 1 + 8 places,
+    the logins past the ninth were answered 503 « too many logins » at once."""
+    app, login = _team_logging_in(tmp_path, 14, login_wait_seconds=GENEROUS)
+    answers: list[int] = []
+    with running(app) as base, ThreadPoolExecutor(max_workers=14) as pool:
+        release = _hold(login)
+        try:
+            logins = [
+                pool.submit(lambda n: answers.append(_get_from(base, "/", f"127.0.2.{n + 1}",
+                                                               _person(n))[0]), n)
+                for n in range(14)
+            ]  # fmt: skip
+            wait_until(
+                lambda: login.logins_in_line() + len(answers) >= 14, "the logins to be in line"
+            )
+            assert answers == []  # none refused: all of them wait for their check
+        finally:
+            release.set()
+        for future in logins:
+            future.result()
+    assert answers == [200] * 14
+
+
+def test_a_full_line_of_logins_says_so_with_retry_after(tmp_path):
+    """Past its places, a login is answered at once, in the browser's language, with the time
+    the line ahead takes in Retry-After; a login in line whose check has not started within its
+    wait is answered so too, and leaves the line unchecked (a flood stays bounded)."""
+    app, login = _team_logging_in(tmp_path, 4, login_waiting=2, login_wait_seconds=1)
+    answers: list[tuple[int, dict, str]] = []
+
+    def log_in(n: int, language: str) -> None:
+        parts = urllib.parse.urlsplit(base)
+        connection = http.client.HTTPConnection(
+            parts.hostname, parts.port, timeout=60, source_address=(f"127.0.3.{n + 1}", 0)
+        )
+        try:
+            connection.request("GET", "/", headers={**_person(n), "Accept-Language": language})
+            response = connection.getresponse()
+            answers.append((response.status, dict(response.getheaders()), response.read().decode()))
+        finally:
+            connection.close()
+
+    with running(app) as base, ThreadPoolExecutor(max_workers=4) as pool:
+        release = _hold(login)
+        try:
+            first = [pool.submit(log_in, n, "en") for n in range(3)]
+            wait_until(lambda: login.logins_in_line() + len(answers) >= 3, "three logins")
+            log_in(3, "fr")  # the line (the checker's place and two more) is full
+            status, headers, body = answers[-1]
+            assert status == 503, answers
+            assert body.startswith("veille: trop de connexions à la fois (3 en attente de "
+                                   "vérification) : la file est pleine. Réessayez dans ")  # fmt: skip
+            assert int(headers["retry-after"]) >= 1 and f"{headers['retry-after']} s." in body
+            for future in first:  # their wait of 1 s ends while the checker is still held
+                future.result()
+        finally:
+            release.set()
+    assert [a[0] for a in answers] == [503] * 4
+    for _, headers, body in answers[1:]:
+        assert "too many logins at once: your password could not be checked within 1 s." in body
+        assert int(headers["retry-after"]) >= 1
+    assert login.logins_in_line() == 0  # the three left the line without a check
 
 
 # -- finding 11, the web's part ------------------------------------------------------------------

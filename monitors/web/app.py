@@ -88,6 +88,10 @@ class ReaderConfig:
     public_names: list[str] = field(default_factory=list)
     password_hash: str | None = None  # the team password (monitors.web.auth)
     proxy_header: str | None = None  # the login proxy's user header
+    # logins' password checks (monitors.web.auth): places in line, and the longest a login
+    # waits there for its check
+    login_waiting: int = 64
+    login_wait_seconds: float = 10.0
     # rule tests and backtests (monitors.web.costly): their threads, places in line, budgets
     costly_workers: int = 2
     costly_waiting: int = 2
@@ -341,7 +345,12 @@ def create_app(config: ReaderConfig) -> HostCheck:
         app_reader.add_route(DATA_PREFIX, data_redirect)
         app = _WithRawData(app_reader, datasette.app())
     app = RequireLogin(
-        app, config.password_hash, config.proxy_header, accounts=people.password_hashes
+        app,
+        config.password_hash,
+        config.proxy_header,
+        waiting=config.login_waiting,
+        wait_seconds=config.login_wait_seconds,
+        accounts=people.password_hashes,
     )
     # An error before a page is reached (the login's read of the accounts, the database moved
     # away) gets the same page as one in it, not the server's bare English text.

@@ -9,9 +9,12 @@ carries who made it in `scope["state"]["person"]`: the account's name, the proxy
 TEAM for the team password and loopback without a login. The signed links of alerts
 (`/links/…`) pass without a login: they are their own authorization, for one action each.
 
-Checking a password costs tens of milliseconds of scrypt, on purpose. Guesses are therefore
-checked on one thread of their own, with a few places in line (never on the threads serving
-pages), and a client whose guesses failed too often gets 429 without a check for a while; a
+Checking a password costs tens of milliseconds of scrypt, on purpose. Logins are therefore
+checked on one thread of their own (never on the threads serving pages), one after the other:
+a team's first morning, everyone logging in at once, waits in line a moment rather than being
+refused. The line is bounded twice, by its places (64 by default) and by how long a login waits
+in it for its check (10 s): beyond either, 503 with Retry-After, the time the line ahead takes
+to be checked. A client whose guesses failed too often gets 429 without a check for a while; a
 password already accepted is recognised by a lookup, so a flood of guesses leaves logged-in
 readers' pages answered as fast as before."""
 
@@ -21,15 +24,20 @@ import asyncio
 import base64
 import binascii
 import hashlib
+import logging
+import math
 import threading
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from http.cookies import CookieError, SimpleCookie
 from typing import TYPE_CHECKING
+from urllib.parse import parse_qs
 
 from monitors.people.passwords import TEAM, verify_password
+from monitors.web.i18n import interface_language
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp, Receive, Scope, Send
@@ -38,6 +46,7 @@ if TYPE_CHECKING:
 # loads (files of the package, no data)
 OPEN_PATHS = ("/links/", "/static/")
 _REALM = b'Basic realm="veille", charset="UTF-8"'
+log = logging.getLogger("veille.web")
 
 
 class FailedLogins:
@@ -80,7 +89,8 @@ class FailedLogins:
 class RequireLogin:
     """ASGI middleware in front of every page, feed and the raw data: a request without the
     password (or without the proxy's user header) gets 401 and nothing else; too many failed
-    guesses from one client get 429, too many guesses being checked at once 503."""
+    guesses from one client get 429; logins wait in line for their check, and get 503 when the
+    line is full or they waited `wait_seconds` without their turn coming."""
 
     def __init__(
         self,
@@ -90,12 +100,14 @@ class RequireLogin:
         *,
         failures: FailedLogins | None = None,
         checkers: int = 1,
-        waiting: int = 8,
+        waiting: int = 64,
+        wait_seconds: float = 10.0,
         accounts: Callable[[], dict[str, str]] | None = None,
     ) -> None:
         """`accounts` gives the people's password hashes by name, now (cheap: it is asked on
         every request; an empty answer with no password and no proxy lets everyone in as
-        TEAM)."""
+        TEAM). `waiting` places in line beside the `checkers` threads, each login waiting at
+        most `wait_seconds` for its check to start."""
         if not password_hash and not proxy_header and accounts is None:
             raise ValueError("RequireLogin needs a password hash, a proxy header or accounts")
         self.app = app
@@ -107,7 +119,59 @@ class RequireLogin:
         # matched (a changed password or a removed account no longer matches it)
         self._accepted: dict[bytes, tuple[str, str]] = {}
         self._checker = ThreadPoolExecutor(max_workers=checkers, thread_name_prefix="veille-login")
-        self._places = threading.BoundedSemaphore(checkers + waiting)
+        self.checkers, self.places, self.wait_seconds = checkers, checkers + waiting, wait_seconds
+        self._taken = 0  # logins being checked or in line for it
+        self._taken_lock = threading.Lock()
+        self._check_seconds = 0.1  # a check's cost, as last measured (Retry-After's estimate)
+
+    def logins_in_line(self) -> int:
+        """Logins being checked or waiting for their check, now."""
+        with self._taken_lock:
+            return self._taken
+
+    def _take_place(self) -> bool:
+        with self._taken_lock:
+            if self._taken >= self.places:
+                return False
+            self._taken += 1
+            return True
+
+    def _leave_place(self) -> None:
+        with self._taken_lock:
+            self._taken -= 1
+
+    def _retry_after(self) -> int:
+        """Seconds the line ahead takes to be checked, at the last check's cost (at least 1)."""
+        ahead = self.logins_in_line() / self.checkers
+        return max(1, math.ceil(ahead * self._check_seconds))
+
+    def _line_full(self, scope: Scope, headers: dict[bytes, bytes], waited: bool) -> _Answer:
+        """503 for a login with no place in line or no turn within its wait, in the page's
+        language, with the time the line ahead takes."""
+        seconds = self._retry_after()
+        lang = interface_language(
+            parse_qs(scope.get("query_string", b"").decode("latin-1")).get("lang", [None])[0],
+            _cookie(headers, "veille_lang"),
+            headers.get(b"accept-language", b"").decode("latin-1"),
+        )
+        in_line = self.logins_in_line()
+        message = _BUSY[lang][waited].format(in_line=in_line, wait=round(self.wait_seconds))
+        message += " " + _RETRY[lang].format(seconds=seconds)
+        log.warning(
+            "login refused, %s; places in line taken: %s of %s; Retry-After %s s",
+            f"not checked within {self.wait_seconds:g} s" if waited else "the line is full",
+            in_line,
+            self.places,
+            seconds,
+        )
+        return _Answer(503, message, [(b"retry-after", str(seconds).encode())])
+
+    def _timed_verify(self, value: bytes, accounts: dict[str, str]) -> tuple[str, str] | None:
+        started = time.monotonic()
+        try:
+            return self._verify(value, accounts)
+        finally:
+            self._check_seconds = max(0.01, time.monotonic() - started)
 
     def _verify(self, value: bytes, accounts: dict[str, str]) -> tuple[str, str] | None:
         """Who the Authorization value logs in, and the hash it matched: a person with their
@@ -167,18 +231,22 @@ class RequireLogin:
                 f"too many failed logins from {client}; try again in {wait} s.",
                 [(b"retry-after", str(wait).encode())],
             )
-        if not self._places.acquire(blocking=False):
-            return _Answer(
-                503,
-                "too many logins are being checked; try again in a moment.",
-                [(b"retry-after", b"5")],
-            )
+        if not self._take_place():
+            return self._line_full(scope, headers, waited=False)
         try:
-            verified = await asyncio.wrap_future(
-                self._checker.submit(self._verify, value, accounts)
+            check = self._checker.submit(self._timed_verify, value, accounts)
+        except BaseException:
+            self._leave_place()
+            raise
+        check.add_done_callback(lambda _: self._leave_place())
+        try:
+            verified = await asyncio.wait_for(
+                asyncio.shield(asyncio.wrap_future(check)), self.wait_seconds
             )
-        finally:
-            self._places.release()
+        except TimeoutError:
+            if check.cancel():  # still in line: it leaves it unchecked
+                return self._line_full(scope, headers, waited=True)
+            verified = await asyncio.wrap_future(check)  # its check has started: it ends soon
         if verified is None:
             self.failures.failed(client)
             return asked
@@ -222,3 +290,35 @@ class _Answer:
     status: int
     message: str
     headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+
+
+def _cookie(headers: dict[bytes, bytes], name: str) -> str | None:
+    cookies: SimpleCookie = SimpleCookie()
+    try:
+        cookies.load(headers.get(b"cookie", b"").decode("latin-1"))
+    except CookieError:
+        return None
+    morsel = cookies.get(name)
+    return morsel.value if morsel else None
+
+
+# the 503 of a full line, by language: [no place in line, no turn within the wait]
+_BUSY = {
+    "fr": (
+        "trop de connexions à la fois ({in_line} en attente de vérification) : la file est pleine.",
+        "trop de connexions à la fois : votre mot de passe n'a pas pu être vérifié en {wait} s.",
+    ),
+    "en": (
+        "too many logins at once ({in_line} waiting for their password check): the line is full.",
+        "too many logins at once: your password could not be checked within {wait} s.",
+    ),
+    "ar": (
+        "عدد كبير من تسجيلات الدخول في آن واحد ({in_line} في انتظار التحقق): قائمة الانتظار ممتلئة.",
+        "عدد كبير من تسجيلات الدخول في آن واحد: تعذّر التحقق من كلمة المرور خلال {wait} ث.",
+    ),
+}
+_RETRY = {
+    "fr": "Réessayez dans {seconds} s.",
+    "en": "Try again in {seconds} s.",
+    "ar": "أعد المحاولة بعد {seconds} ث.",
+}
