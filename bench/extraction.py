@@ -15,13 +15,19 @@ pages it declines or cuts to under half of trafilatura's text where trafilatura 
 characters or more, each with veille's reason, and the pages where veille's text shares under
 half of its words with trafilatura's (a wrong body), each with the path that produced it.
 
-    .venv/bin/python bench/extraction.py [CORPUS_DIR] [--limit N] [--verbose]
+`--save FILE` writes veille's result for every page (title, date, text, paragraphs taken out,
+or why it was declined) as JSON; `--diff OLD NEW` compares two such files, one from each
+checkout, and prints the pages that changed with a line diff of each, to be read one by one.
+
+    .venv/bin/python bench/extraction.py [CORPUS_DIR] [--limit N] [--verbose] [--save FILE]
+    .venv/bin/python bench/extraction.py --diff OLD.json NEW.json
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import difflib
 import json
 import re
 import sys
@@ -36,6 +42,7 @@ sys.path.insert(0, str(ROOT))
 import trafilatura  # noqa: E402
 from trafilatura.utils import decode_file  # noqa: E402
 
+from crawler.extraction.article import Extracted  # noqa: E402
 from crawler.extraction.extract import NotAnArticle, extract_article  # noqa: E402
 from crawler.extraction.recall import shared_words  # noqa: E402
 
@@ -106,12 +113,61 @@ def load_corpus(corpus: Path, limit: int | None = None) -> list[tuple[str, str, 
     return pages
 
 
+def _result(extracted: Extracted) -> dict:
+    """What a page's extraction gives, as --save writes it."""
+    date = extracted.date
+    return {
+        "title": extracted.title,
+        "author": extracted.author,
+        "published": f"{date.value} ({date.precision}, {date.origin})" if date else None,
+        "paragraphs_filtered": extracted.paragraphs_filtered,
+        "path": extracted.path,
+        "text": extracted.text,
+    }
+
+
+def print_diff(old_file: Path, new_file: Path) -> int:
+    """Print each page whose result differs between two --save files; the number of them."""
+    old = json.loads(old_file.read_text(encoding="utf-8"))
+    new = json.loads(new_file.read_text(encoding="utf-8"))
+    changed = 0
+    for url in sorted(old.keys() | new.keys()):
+        before, after = (
+            value if isinstance(value, dict) else {"declined": value}
+            for value in (old.get(url) or {}, new.get(url) or {})
+        )
+        if before == after:
+            continue
+        changed += 1
+        print(f"== {url}")
+        for key in sorted((before.keys() | after.keys()) - {"text"}):
+            if before.get(key) != after.get(key):
+                print(f"  {key}: {before.get(key)!r} -> {after.get(key)!r}")
+        lines = difflib.unified_diff(
+            (before.get("text") or "").splitlines(),
+            (after.get("text") or "").splitlines(),
+            lineterm="",
+            n=0,
+        )
+        for line in list(lines)[2:]:
+            print(f"  {line}")
+    print(f"{changed} of {len(old.keys() | new.keys())} pages changed")
+    return changed
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("corpus", nargs="?", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--verbose", action="store_true", help="list every lost page")
+    parser.add_argument("--save", type=Path, help="write veille's result for every page here")
+    parser.add_argument(
+        "--diff", type=Path, nargs=2, metavar=("OLD", "NEW"), help="compare two --save files"
+    )
     args = parser.parse_args()
+    if args.diff:
+        print_diff(*args.diff)
+        return
     if not (args.corpus / "evaldata.json").exists():
         sys.exit(f"{args.corpus}: no evaldata.json here; give the corpus folder as argument")
     pages = load_corpus(args.corpus, args.limit)
@@ -128,6 +184,7 @@ def main() -> None:
     second_passes: Counter[str] = Counter()  # why a second pass was tried
     second_kept: Counter[str] = Counter()  # ... and its text kept
     texts: dict[str, tuple[str, str]] = {}
+    results: dict[str, dict | str] = {}
     for url, page, entry in pages:
         started, cpu = time.perf_counter(), time.process_time()
         reference = trafilatura.extract(page, url=url, include_comments=False)
@@ -139,6 +196,7 @@ def main() -> None:
         try:
             extracted = extract_article(page, url)
             text, paths[url] = extracted.text, extracted.path
+            results[url] = _result(extracted)
             if extracted.second_pass:
                 second_passes[extracted.second_pass] += 1
                 second_kept[extracted.second_pass] += extracted.path_reason is not None
@@ -147,11 +205,14 @@ def main() -> None:
                 reasons[url] = "; ".join(said)
         except NotAnArticle as exc:
             text, reasons[url], paths[url] = None, str(exc), "declined"
+            results[url] = f"declined: {exc}"
         veille.seconds += time.perf_counter() - started
         veille.cpu_seconds += time.process_time() - cpu
         veille.add(url, text, entry)
         texts[url] = (reference or "", text or "")
 
+    if args.save:
+        args.save.write_text(json.dumps(results, ensure_ascii=False, indent=0), encoding="utf-8")
     print(f"{len(pages)} real pages from {args.corpus}")
     print(
         f"{'extractor':26} {'precision':>9} {'recall':>7} {'F1':>6} {'declined':>8} {'pages/s':>8}"

@@ -29,6 +29,10 @@ from crawler.extraction.parsing import document_iter
 # Words of class or id names used by WordPress themes and Moroccan sites for related links,
 # share bars, paywalls, tickers and cookie banners. Matched as whole words of a class token or
 # id ("share-bar", "lire_aussi"), never as substrings ("cookies-not-set" is a page state).
+# The English ones first, then those Spanish, French and Arabic (transliterated) themes name the
+# same blocks with, which trafilatura's own English-named rules do not know: kept inside the
+# article's container, their headings and teasers stayed in its text
+# (tests/test_extraction_named_blocks.py).
 _BOILERPLATE_WORDS = (
     "related",
     "lire-aussi",
@@ -55,6 +59,47 @@ _BOILERPLATE_WORDS = (
     "pub",
     "sponsor",
     "sponsored",
+    "you-may-also-like",
+    "more-stories",
+    "read-next",
+    "most-popular",
+    # Spanish
+    "relacionadas",
+    "relacionados",
+    "te-puede-interesar",
+    "mas-leido",
+    "mas-leidos",
+    "mas-leidas",
+    "lomas-leido",
+    "mas-visto",
+    "mas-vistos",
+    "comparte",
+    "compartir",
+    "suscribete",
+    "suscripcion",
+    "publicidad",
+    "lee-tambien",
+    # French
+    "articles-similaires",
+    "plus-lus",
+    "plus-lues",
+    "meme-sujet",
+    "meme-rubrique",
+    "voir-aussi",
+    "partage",
+    "partager",
+    "publicite",
+    # Arabic, transliterated (اقرأ أيضا, ذات صلة, الأكثر قراءة, مشاركة, إعلان)
+    "iqra-aydan",
+    "iqraa-aydan",
+    "aqra-aydan",
+    "dhat-sila",
+    "zat-sila",
+    "akthar-qiraa",
+    "aktar-qiraa",
+    "musharaka",
+    "ilan",
+    "i3lan",
 )
 _BOILERPLATE_TOKEN = re.compile(
     r"(?:^|[-_\s])(?:"
@@ -256,6 +301,19 @@ class Filtered:
     # Each line of `text` with its whitespace squashed, where the filter read them (None where
     # it did not): what the steps after it would work out again from the same text.
     lines: tuple[str, ...] | None = None
+    # Each paragraph taken away, with the block it lay in (`block_name`): the trace of the drop.
+    taken: tuple[tuple[str, str], ...] = ()
+
+
+def block_name(block: Block) -> str:
+    """How a trace names a block: its tag with its id and classes (« div#lo-mas-leido »,
+    « div.noticias-relacionadas »), and « prune_xpath » for a block the source's profile names."""
+    element = block.element
+    name = str(element.tag)
+    if element.get("id"):
+        name += "#" + element.get("id", "").strip()
+    name += "".join("." + token for token in (element.get("class") or "").split())
+    return f"{name} (prune_xpath)" if block.from_profile else name
 
 
 def filter_paragraphs(
@@ -307,6 +365,7 @@ def filter_paragraphs(
     }
     kept: list[str] = []
     kept_squashed: list[str] = []
+    taken: list[tuple[str, str]] = []
     dropped = dropped_chars = 0
     for line, squashed, found, inside in zip(
         lines, squashed_lines, found_lines, containing, strict=True
@@ -320,6 +379,8 @@ def filter_paragraphs(
             if in_blocks >= page().count(found):
                 dropped += 1
                 dropped_chars += len(squashed)
+                taker = next((i for i in takers if i in outermost), takers[0])
+                taken.append((squashed, block_name(blocks[taker])))
                 continue
         kept.append(line)
         kept_squashed.append(squashed)
@@ -332,7 +393,9 @@ def filter_paragraphs(
             found_wrappers,
             tuple(squashed_lines),
         )
-    return Filtered("\n".join(kept), dropped, None, found_wrappers, tuple(kept_squashed))
+    return Filtered(
+        "\n".join(kept), dropped, None, found_wrappers, tuple(kept_squashed), tuple(taken)
+    )
 
 
 # Paragraphs that are boilerplate whatever markup carries them.

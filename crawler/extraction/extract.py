@@ -317,8 +317,17 @@ def _content_text(tree: lxml.html.HtmlElement, profile: SiteProfile, url: str) -
     return trafilatura_text(page, url, focus="recall")
 
 
-def _filtered(raw: str, blocks: list[Block], whole_page: Callable[[], str]) -> Filtered:
-    return filter_paragraphs(clean_text(raw), blocks, whole_page)
+def _filtered(
+    raw: str, blocks: list[Block], whole_page: Callable[[], str], url: str, path: str
+) -> Filtered:
+    """trafilatura's text `raw` without boilerplate lines and paragraphs; each paragraph taken
+    away is logged (debug) with the block it lay in, so that `veille --log-level debug extract`
+    shows what was dropped and why."""
+    filtered = filter_paragraphs(clean_text(raw), blocks, whole_page)
+    for line, block in filtered.taken:
+        shown = line if len(line) <= 120 else line[:117] + "..."
+        logger.debug("%s: %s: paragraph taken out, inside %s: %s", url, path, block, shown)
+    return filtered
 
 
 def _profile_date(tree: lxml.html.HtmlElement, profile: SiteProfile) -> FoundDate | None:
@@ -452,7 +461,7 @@ def extract_article(html: str | bytes, url: str, profile: SiteProfile | None = N
             raw = ""
     if not raw:
         raw = trafilatura_text(tree, url, values=values)
-    first = _filtered(raw, blocks, whole_page)
+    first = _filtered(raw, blocks, whole_page, url, path)
     text, dropped = first.text, first.dropped
     if first.withheld:
         notes.append(first.withheld + "; the text was kept whole")
@@ -480,7 +489,7 @@ def extract_article(html: str | bytes, url: str, profile: SiteProfile | None = N
             passes.append((PATH_BASELINE, lambda: baseline(tree)[1]))
         candidates = []
         for second_path, second_raw in passes:
-            second = _filtered(second_raw(), blocks, whole_page)
+            second = _filtered(second_raw(), blocks, whole_page, url, second_path)
             if not looks_like_navigation(second.text, tree):
                 candidates.append((second_path, second.text, second.dropped))
         chosen = better_text(
