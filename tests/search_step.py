@@ -1,6 +1,7 @@
 """PostgreSQL's step 0011_search_primary_language as it was first written (the search column
 dropped and generated again for every article) and a database migrated up to the step before
-it: what tests/test_search_step.py and bench/search_step.py compare the step with."""
+it, or before a later search step: what tests/test_search_step.py,
+tests/test_search_stop_words.py and bench/search_step.py compare the steps with."""
 
 from __future__ import annotations
 
@@ -39,11 +40,11 @@ FIRST_WRITTEN = r"""
 
 
 @contextmanager
-def before_the_step() -> Iterator[None]:
-    """Within it, the storage owner's PostgreSQL steps stop before STEP (the other owners' all
-    run): a database opened or copied into meanwhile is one the previous version left."""
+def before_the_step(step: str = STEP) -> Iterator[None]:
+    """Within it, the storage owner's PostgreSQL steps stop before `step` (the other owners'
+    all run): a database opened or copied into meanwhile is one the previous version left."""
     steps = tables.POSTGRES_STEPS
-    tables.POSTGRES_STEPS = steps[: [name for name, _ in steps].index(STEP)]
+    tables.POSTGRES_STEPS = steps[: [name for name, _ in steps].index(step)]
     try:
         yield
     finally:

@@ -60,6 +60,14 @@ TINY: dict[str, tuple[list[str], list[str]]] = {
             rf"pair 1: {NUMBER}x less time; every vector the same: True \(200\)",
         ],
     ),
+    "search_every_word.py": (
+        ["--articles", "200", "--pairs", "1"],
+        [
+            rf"pair 1, as it is: {NUMBER} s .*GIN index {NUMBER} MB",
+            rf"searches after: de {NUMBER} ms \({NUMBER} hits\)",
+            rf"pair 1: the index kept took {NUMBER}x as long; every vector the same: True \(200\)",
+        ],
+    ),
     "heldout.py": (
         ["tests/fixtures/extraction/heldout", "--worst", "2"],
         [

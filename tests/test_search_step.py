@@ -19,6 +19,10 @@ from .search_step import FIRST_WRITTEN, before_the_step, clone, vectors
 
 pytestmark = pytest.mark.slow
 
+# The step after these, which computes every French and English vector again (its own test is
+# tests/test_search_stop_words.py).
+NEXT_STEP = "0013_search_every_word"
+
 # (language, title, text): every configuration, with and without a region, none, an unknown
 # one, Arabic marks and accents the vectors fold.
 ARTICLES = [
@@ -84,7 +88,8 @@ def test_the_step_computes_again_only_the_articles_with_a_region(postgres_cluste
         with conn.transaction():
             conn.execute(FIRST_WRITTEN)
         expected = vectors(conn)
-    open_database(postgres_cluster.url(now)).close()  # the step as it is, by the migrations
+    with before_the_step(NEXT_STEP):  # the step as it is, by the migrations, and no later one
+        open_database(postgres_cluster.url(now)).close()
     with psycopg.connect(postgres_cluster.url(now), autocommit=True) as conn:
         assert vectors(conn) == expected
         kept = dict(conn.execute("SELECT id, xmin::text FROM articles").fetchall())
@@ -134,7 +139,8 @@ def test_a_database_that_ran_the_step_as_first_written_gets_the_trigger(postgres
             )
         assert _shape(conn) == ("s", 0)
         before = vectors(conn)
-    open_database(base).close()  # the steps after 0011, by the migrations
+    with before_the_step(NEXT_STEP):  # the steps after 0011 up to the next, by the migrations
+        open_database(base).close()
     with psycopg.connect(base, autocommit=True) as conn:
         assert _shape(conn) == ("", 1)
         assert vectors(conn) == before

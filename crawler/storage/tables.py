@@ -388,6 +388,36 @@ def search_kept_by_trigger_everywhere(db: Database) -> None:
         db.execute(statement)
 
 
+# Step 0013_search_every_word: French and English indexed without a stop list, as SQLite's
+# FTS5 and PostgreSQL's own `arabic` and `simple` index every word. `french_unaccent` dropped
+# the French stop words only partly: `unaccent` runs before `french_stem`, whose stop list is
+# written with accents, so « à », « été », « même » were indexed as « a », « ete », « mem »,
+# and the list lacks « les » and « ils » (stemmed to « le » and « il »), and « a »; `english`
+# dropped « it », « the », « and », so `IT` found no English article on PostgreSQL and found
+# them on SQLite. The snowball stemmers are the same, given no stop file; the word mappings of
+# the two configurations use them (ASCII words skip `unaccent`, as in the copies of 0002 and
+# 0008). The French and English articles' vectors are computed again by the search trigger
+# (its SQL unchanged: it names the configurations), with the GIN index dropped meanwhile and
+# built again after (one build instead of an entry per article per word); the Arabic and
+# `simple` articles' vectors are unchanged and not written.
+search_every_word = """
+    CREATE TEXT SEARCH DICTIONARY french_stem_every_word (TEMPLATE = snowball, Language = french);
+    CREATE TEXT SEARCH DICTIONARY english_stem_every_word (TEMPLATE = snowball, Language = english);
+    ALTER TEXT SEARCH CONFIGURATION french_unaccent
+        ALTER MAPPING FOR asciiword, asciihword, hword_asciipart WITH french_stem_every_word;
+    ALTER TEXT SEARCH CONFIGURATION french_unaccent
+        ALTER MAPPING FOR word, hword, hword_part WITH unaccent, french_stem_every_word;
+    ALTER TEXT SEARCH CONFIGURATION english_unaccent
+        ALTER MAPPING FOR asciiword, asciihword, hword_asciipart WITH english_stem_every_word;
+    ALTER TEXT SEARCH CONFIGURATION english_unaccent
+        ALTER MAPPING FOR word, hword, hword_part WITH unaccent, english_stem_every_word;
+    DROP INDEX articles_search;
+    UPDATE articles SET language = language WHERE split_part(language, '-', 1) IN ('fr', 'en');
+    CREATE INDEX articles_search ON articles USING GIN (search);
+    ANALYZE articles;
+"""
+
+
 # The same tables on PostgreSQL (crawler.storage.postgres_schema), starting from the final shape of
 # STEPS above: BIGINT identity ids (BY DEFAULT, so `veille db copy` keeps every id), BYTEA for
 # blobs, timestamps as ISO-8601 TEXT as on SQLite, the same constraints and indexes. Recorded in
@@ -651,6 +681,8 @@ POSTGRES_STEPS: list[tuple[str, str | Callable[[Database], None]]] = [
     ("0011_search_primary_language", search_kept_by_trigger),
     # The column of a database that ran 0011 as first written made as 0011 makes it now.
     ("0012_search_kept_by_trigger", search_kept_by_trigger_everywhere),
+    # Every word indexed, as SQLite's FTS5 indexes every word (search_every_word).
+    ("0013_search_every_word", search_every_word),
 ]
 
 # The text search configuration of each language on PostgreSQL (as in step

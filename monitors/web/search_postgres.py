@@ -10,10 +10,11 @@ its language's configuration (by its primary subtag, « fr-MA » French: step
 backslashes removed first), so no input can break or inject into the tsquery or SQL syntax.
 
 What differs from SQLite's FTS5, by design of PostgreSQL's text search:
-- words are stemmed (`numérique` finds `numériques`), and each configuration's stop words
-  (`de`, `the`, `في`…) are not indexed: a query of stop words alone finds nothing;
+- words are stemmed (`numérique` finds `numériques`); every word is indexed, as FTS5 indexes
+  every word: no configuration has a stop list (`de`, `the`, `في` are found, and a phrase
+  holds exactly its words; step 0013_search_every_word);
 - `NEAR/n` is approximated by an OR of exact distances (`<1>` … `<n+1>`, both orders), the
-  distance counted in indexed words;
+  distance counted in words, as FTS5 counts it;
 - the rank is `ts_rank` with the title weighted five times the text (as the BM25 weights on
   SQLite), returned negated so that, as on SQLite, a lower rank is a better match;
 - snippets come from `ts_headline` (24 words of the text, or the whole title when only the
