@@ -9,6 +9,7 @@ import pytest
 
 from crawler.stories.events import language, name_sounds, number_words, phase, places, sounds
 from crawler.stories.events import tokens as words
+from crawler.stories.markers import markers
 from crawler.stories.terms import same_figure
 
 
@@ -100,6 +101,23 @@ def test_the_language_of_an_article(text, expected):
     assert language(text) == expected
 
 
+@pytest.mark.parametrize(
+    ("title", "lead", "figures"),
+    [
+        ("Covid-19 : 214 nouveaux cas", "au cours des dernières 24 heures", {"214"}),
+        ("كوفيد-19: تسجيل 214 إصابة جديدة", "خلال 24 ساعة الماضية", {"214"}),
+        ("Morocco records 214 new COVID-19 cases", "in the past 24 hours", {"214"}),
+        ("Marruecos registra 214 casos", "en las últimas 24 horas", {"214"}),
+        ("Grève de 48 heures des enseignants", "à 62 %", {"48", "62"}),  # a strike's length
+        ("Raja - FUS : 2-1", "loi 09-08", {"2", "1", "9", "8"}),
+    ],
+)
+def test_a_name_s_number_and_a_bulletin_s_period_are_no_figures(title, lead, figures):
+    """« Covid-19 » and « les dernières 24 heures » are in every day's bulletin: taken for
+    figures, they made the next day's agree with the day before's."""
+    assert markers(title, lead) == figures
+
+
 def test_figures_written_in_words():
     assert number_words(words("neuf accords, nine agreements, تسع اتفاقيات")) == {"9"}
     assert not number_words(words("يوم الاثنين"))  # Monday, not two
@@ -117,6 +135,15 @@ def test_figures_written_in_words():
         ("5", "5.34", False),
         ("6:22", "6:22", True),
         ("6:22", "6", False),
+        # From 100 up, within the coarser figure's last significant digit: a daily bulletin's
+        # count, index or running total the next day is another figure.
+        ("1312", "1245", False),  # active cases, two days
+        ("13468.12", "13412.35", False),  # the MASI's close, two sessions
+        ("447850", "412300", False),  # people vaccinated, two days
+        ("5487", "5461", False),  # the dams' reserves, two days
+        ("1190", "1187", True),
+        ("3000", "3245", True),  # « plus de 3.000 »
+        ("1.2", "1187000", True),  # « 1,2 million »
     ],
 )
 def test_rounded_and_scaled_figures(a, b, same):

@@ -74,6 +74,17 @@ _DAY_WORDS = {
     if (day := _weekday(word))
 }
 _EASTERN_DIGIT = re.compile("[\u0660-\u0669\u06f0-\u06f9]")  # what _ARABIC_DIGITS translates
+# Numbers that are no figure of the event: one that is part of a name, joined to a word by a
+# hyphen (« Covid-19 », « كوفيد-19 », « F-16 »: as « A320 », which the number's pattern never
+# reads), and the period a bulletin counts over (« au cours des dernières 24 heures », « in the
+# past 24 hours », « en las últimas 24 horas », « خلال 24 ساعة الماضية »). Every day's bulletin
+# states them alike: shared, they made the next day's bulletin agree with the day before's.
+_NOT_FIGURES = re.compile(
+    r"(?<=[^\W\d_])[-‐‑]\d+(?![\d.,]\d)"
+    r"|\b(?:derni[eè]res|past|last|[uú]ltimas)\s+\d+\s+(?:heures|hours|horas)\b"
+    r"|\d+\s+ساعة\s+(?:الماضية|الأخيرة)",
+    re.IGNORECASE,
+)
 
 
 def markers(title: str | None, text: str | None) -> frozenset[str]:
@@ -88,6 +99,7 @@ def _markers(title: str, lead: str) -> frozenset[str]:
     head = f"{title} \n {lead}"
     if _EASTERN_DIGIT.search(head):  # translate() looks every character up: only when needed
         head = head.translate(_ARABIC_DIGITS)
+    head = _NOT_FIGURES.sub(" ", head)
     found: set[str] = set()
 
     def clock(match: re.Match[str]) -> str:

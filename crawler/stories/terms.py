@@ -316,7 +316,10 @@ def phase_conflict(a: StoryTerms, b: StoryTerms) -> bool:
 # Arabic, "411.000" in French). Two figures are one when they differ by at most this share of
 # the larger and both reach ROUNDED_FROM, or, below, by at most ROUNDED_SMALL and the last digit
 # of the coarser one (12 and 13 are two counts, 1,1 and 1,2 two amounts; 2,6 and 2,7 two
-# roundings of 2,65).
+# roundings of 2,65). From ROUNDED_FROM up the coarser figure is a rounding of the other only
+# within its own last significant digit, its zeros counted as rounded away (« près de 1.200 »
+# is 1.187, not 1.312; « 13.412,35 points » is not 13.468,12): a daily bulletin states each
+# day's count or index to its unit, and the next day's, some percents away, is another figure.
 ROUNDING = 0.1
 ROUNDED_FROM = 100
 ROUNDED_SMALL = 0.05
@@ -337,6 +340,16 @@ def _last_digit(x: str, y: str) -> float:
     return 10.0**-decimals
 
 
+def _significant_unit(figure: str) -> float:
+    """The unit of a figure's last significant digit, zeros ending a whole number counted as
+    rounded away: 1187 → 1, 1200 → 100, 95000 → 1000, 13412.35 → 0.01."""
+    whole, _, decimals = figure.partition(".")
+    if decimals:
+        return 10.0 ** -len(decimals)
+    kept = whole.rstrip("0")
+    return 10.0 ** (len(whole) - len(kept)) if kept else 1.0
+
+
 @functools.lru_cache(maxsize=16384)
 def same_figure(x: str, y: str) -> bool:
     """The two figures state one quantity, rounded or scaled (see ROUNDING)."""
@@ -345,16 +358,25 @@ def same_figure(x: str, y: str) -> bool:
     a, b = _number(x), _number(y)
     if a is None or b is None or a <= 0 or b <= 0:
         return False
+    unit_x, unit_y = _significant_unit(x), _significant_unit(y)
     for scale in _SCALES:
-        for low, high in ((a * scale, b), (b * scale, a)):
+        for low, low_unit, high, high_unit in (
+            (a * scale, unit_x * scale, b, unit_y),
+            (b * scale, unit_y * scale, a, unit_x),
+        ):
             if low == high:
                 return True
             if abs(low - high) > ROUNDING * max(low, high):
                 continue
-            if min(low, high) >= ROUNDED_FROM:
-                return True
-            unit = _last_digit(x, y) * scale
             gap = abs(low - high)
+            if min(low, high) >= ROUNDED_FROM:
+                # Within the coarser figure's last significant digit: one below a unit, a
+                # decimal one up to its unit (« plus de 2,6 » and « 2,7 » milliards).
+                unit = max(low_unit, high_unit)
+                if gap < unit or (unit < 1 and gap < unit * 1.001):
+                    return True
+                continue
+            unit = _last_digit(x, y) * scale
             close = gap <= ROUNDED_SMALL * max(low, high)
             if close and (gap < unit or (unit < 1 and gap < unit * 1.001)):
                 return True
