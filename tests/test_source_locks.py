@@ -1,15 +1,24 @@
 """One runner per source on a PostgreSQL database: a second runner of the same sources stops
-naming them, runners of different sources share the database, and a reload takes or lets go of
-the sources it adds or removes."""
+naming them, runners of different sources share the database, a reload takes or lets go of
+the sources it adds or removes (a source's lock only once its crawl has ended), and a session
+the server ends is found, said, and its locks taken again where free."""
 
 from __future__ import annotations
+
+import logging
+import threading
+import time
+from urllib.parse import urlsplit
 
 import pytest
 
 from crawler.core.errors import VeilleError
 from monitors.service.config import load_config, load_settings
 from monitors.service.daemon import Daemon
+from monitors.service.health import health_report
 from monitors.service.source_locks import SourcesHeldElsewhere, hold_source_locks
+
+from .hostile import HostileSite
 
 
 def _sources(path, names):
@@ -99,3 +108,140 @@ def test_a_reload_adds_a_source_only_when_no_other_runner_crawls_it(tmp_path, po
     finally:
         other.close()
         daemon._source_locks.close()
+
+
+def _wait_for(condition, what: str, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"waited {seconds} s for {what}"
+        time.sleep(0.1)
+
+
+@pytest.mark.slow
+def test_a_source_a_reload_takes_out_is_let_go_of_once_its_crawl_ends(
+    tmp_path, postgres_url, caplog
+):
+    """A reload taking a source out let go of its lock at once, its crawl still running:
+    another runner could start crawling it beside that crawl. Its lock is now let go of when
+    the crawl ends, and the log says both."""
+    site = HostileSite()
+    sources, watchlists = tmp_path / "sources.yaml", tmp_path / "watchlists.yaml"
+    sources.write_text(
+        f"sources:\n  - name: lente\n    homepage: {site.base_url}/\n"
+        f"    feeds: [{site.base_url}/held]\n    interval_minutes: 60\n",
+        encoding="utf-8",
+    )
+    watchlists.write_text("watchlists:\n  - name: x\n    terms: [x]\n", encoding="utf-8")
+    settings = load_settings(
+        db=postgres_url,
+        sources=sources,
+        watchlists=watchlists,
+        crawl_log=tmp_path / "crawl.log",
+        crawl_settings={"VEILLE_ALLOWED_NETWORKS": ["127.0.0.0/8"]},
+    )
+    daemon = Daemon(load_config(settings))
+    daemon._source_locks = hold_source_locks(postgres_url, ["lente"])
+    crawl = threading.Thread(target=daemon._crawl_source, args=("lente",))
+    caplog.set_level(logging.INFO, logger="monitors.service.daemon")
+    try:
+        crawl.start()
+        _wait_for(lambda: "/held" in site.hits, "the crawl to ask for its feed")
+        _sources(sources, ["autre"])
+        daemon._reload()
+        assert daemon.state.reload_error is None
+        with pytest.raises(SourcesHeldElsewhere):  # its crawl runs: no other runner starts one
+            hold_source_locks(postgres_url, ["lente"])
+        assert "source=lente taken out by the reload while it is being crawled" in caplog.text
+        site.released.set()  # the feed's download ends: so does the crawl
+        crawl.join(timeout=120)
+        assert not crawl.is_alive()
+        assert "source=lente lock let go of: its crawl ended" in caplog.text
+        taken = hold_source_locks(postgres_url, ["lente"])
+        assert taken is not None
+        taken.close()
+    finally:
+        site.stop()
+        crawl.join(timeout=60)
+        daemon._source_locks.close()
+
+
+def _backend_of(locks) -> int:
+    return locks._database.conn.info.backend_pid
+
+
+def test_a_session_the_server_ends_is_said_and_its_locks_taken_again_where_free(
+    tmp_path, postgres_url, postgres_cluster, caplog
+):
+    """A session ended by the server (pg_terminate_backend here; a restart, a dropped
+    connection) let go of every lock without a word: the runner went on crawling its sources,
+    another runner could take them and crawl them too. The next check says so, takes the locks
+    again where free, and names the source another runner took: not crawled here (the daemon's
+    log and /health say so) until it is free again."""
+    sources, watchlists = tmp_path / "sources.yaml", tmp_path / "watchlists.yaml"
+    _sources(sources, ["hespress", "medias24"])
+    watchlists.write_text("watchlists:\n  - name: x\n    terms: [x]\n", encoding="utf-8")
+    settings = load_settings(db=postgres_url, sources=sources, watchlists=watchlists)
+    daemon = Daemon(load_config(settings))
+    locks = hold_source_locks(postgres_url, ["hespress", "medias24"])
+    assert locks is not None
+    daemon._source_locks = daemon.state.locks = locks
+    caplog.set_level(logging.INFO)
+    other = None
+    try:
+        with postgres_cluster.admin() as admin:
+            ended = admin.execute(
+                "SELECT pg_terminate_backend(%s, 30000)", (_backend_of(locks),)
+            ).fetchone()
+        assert ended == (True,)
+        other = hold_source_locks(postgres_url, ["medias24"])  # free now: another runner's
+        assert other is not None
+
+        daemon._crawl_source("medias24")  # checked before crawling: not crawled here
+        log = caplog.text
+        assert "the PostgreSQL session holding the locks of sources 'hespress', 'medias24'" in log
+        assert "ended" in log and "pg_terminate_backend" in log
+        assert "source=medias24 no longer crawled by this runner: another runner" in log
+        assert "source=medias24 not crawled: this daemon does not hold its lock" in log
+        assert locks.holds("hespress") and not locks.holds("medias24")
+        assert _backend_of(locks) != 0
+        with pytest.raises(SourcesHeldElsewhere):  # taken again by the new session
+            hold_source_locks(postgres_url, ["hespress"])
+        report = health_report(postgres_url, daemon.state)
+        said = [w for w in report["warnings"] if "medias24" in w]
+        assert said and "not crawled by this daemon" in said[0], report["warnings"]
+        assert report["status"] == "ok"  # the source is crawled, by the other runner
+
+        other.close()  # the other runner stops: the next check takes it back
+        other = None
+        locks.check()
+        assert locks.holds("medias24") and locks.lost == {}
+        assert "locks of source 'medias24' taken again" in caplog.text
+        assert not [
+            w for w in health_report(postgres_url, daemon.state)["warnings"] if "medias24" in w
+        ]
+    finally:
+        if other is not None:
+            other.close()
+        locks.close()
+
+
+def test_a_servers_idle_session_timeout_does_not_end_the_locks_session(
+    postgres_url, postgres_cluster
+):
+    """A server ending idle sessions (idle_session_timeout) ended the session holding the
+    locks, idle between a runner's checks, and every lock with it: another runner could start
+    crawling the same sources. The locks' session turns the timeout off for itself."""
+    name = urlsplit(postgres_url).path.lstrip("/")
+    with postgres_cluster.admin() as admin:
+        admin.execute(f"ALTER DATABASE {name} SET idle_session_timeout = '1s'")
+    locks = hold_source_locks(postgres_url, ["hespress"])
+    assert locks is not None
+    try:
+        time.sleep(2.5)  # past the server's timeout, the session idle meanwhile
+        with pytest.raises(SourcesHeldElsewhere):
+            hold_source_locks(postgres_url, ["hespress"])
+        backend = _backend_of(locks)
+        locks.check()
+        assert _backend_of(locks) == backend  # the same session, never ended
+    finally:
+        locks.close()

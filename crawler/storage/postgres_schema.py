@@ -155,6 +155,26 @@ def release_source_locks(conn: Any, names: Iterable[str]) -> None:
         conn.execute("SELECT pg_advisory_unlock(%s, %s)", (SOURCE_LOCKS, source_lock_key(name)))
 
 
+def held_source_locks(conn: Any) -> set[int]:
+    """The keys (source_lock_key) of the sources' locks this session holds: what a runner
+    checks to find its locks gone with a session the server ended."""
+    rows = conn.execute(
+        "SELECT objid::bigint FROM pg_locks WHERE locktype = 'advisory' AND granted "
+        "AND objsubid = 2 AND classid::bigint = %s AND pid = pg_backend_pid()",
+        (SOURCE_LOCKS,),
+    ).fetchall()
+    return {int.from_bytes(int(row[0]).to_bytes(4, "big"), "big", signed=True) for row in rows}
+
+
+def keep_session_open(conn: Any) -> None:
+    """No idle_session_timeout for this session (PostgreSQL 14 and later): the sources' locks
+    are held by a session that waits, idle, for the runner's life, and a server ending idle
+    sessions ended it and let go of every lock without a word."""
+    conn.execute(
+        "SELECT set_config(name, '0', false) FROM pg_settings WHERE name = 'idle_session_timeout'"
+    )
+
+
 def apply_postgres_migrations(conn: Any, modules: Sequence[ModuleType] | None = None) -> int:
     """Run every pending step on a psycopg connection (autocommit), one process at a time
     (waiting at most engine.BUSY_TIMEOUT_SECONDS for another process's migrations). Returns

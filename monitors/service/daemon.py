@@ -71,6 +71,9 @@ class DaemonState:
     # Why the last reload was refused, until one goes through: the daemon runs its former
     # configuration, and the next start (the files as they are) would be refused.
     reload_error: str | None = None
+    # PostgreSQL: the sources' locks this daemon holds (monitors.service.source_locks), for the
+    # sources another runner took while its session was gone.
+    locks: SourceLocks | None = None
 
     def note_crawl(self, name: str, unresolved: bool, names: list[str]) -> bool:
         """Record whether `name`'s crawl failed to resolve; True when every one of `names`
@@ -108,7 +111,24 @@ class DaemonState:
                     f"crawl of {name} running for {int((now - started).total_seconds())} s "
                     f"(time limit {int(self.crawl_time_limit)} s)"
                 )
+        if self.locks is not None and self.locks.session_error is not None:
+            found.append(
+                "the database session holding the sources' locks cannot be opened again "
+                f"({self.locks.session_error}): no source is crawled"
+            )
         return found
+
+    def lock_warnings(self) -> list[str]:
+        """The sources this daemon should crawl and does not, another runner having taken their
+        lock while its database session was gone: crawled, but not here."""
+        if self.locks is None:
+            return []
+        return [
+            f"source {name} is not crawled by this daemon: another runner "
+            f"({holder.removeprefix('veille daemon ') or 'a session of another user'}) took "
+            "its lock while this daemon's database session was gone; taken again once free"
+            for name, holder in sorted(self.locks.lost.items())
+        ]
 
 
 def pidfile_for(db: Path | str) -> Path:
@@ -239,10 +259,76 @@ class Daemon:
         )
         self.state.sources = frozenset(s.name for s in config.sources.enabled())
         self._source_locks: SourceLocks | None = None  # PostgreSQL: held from run_forever
+        # Which sources are being crawled, and which of them a reload took out: a source's lock
+        # is let go of only once no crawl of it runs (_let_go), or another runner could start
+        # crawling it beside this one's crawl.
+        self._crawl_guard = threading.Lock()
+        self._running: set[str] = set()
+        self._release_after_crawl: set[str] = set()
 
     def _crawl_source(self, name: str) -> None:
-        if self._stopping.is_set():
+        if self._stopping.is_set() or not self._begin_crawl(name):
             return
+        try:
+            self._crawl(name)
+        finally:
+            self._end_crawl(name)
+
+    def _begin_crawl(self, name: str) -> bool:
+        """Whether `name` may be crawled now (then it counts as running until _end_crawl): not
+        when a reload took it out, nor on PostgreSQL when this daemon does not hold its lock
+        (checked first: a session the server ended is found before the crawl, not after)."""
+        locks = self._source_locks
+        if locks is not None:
+            locks.check()
+        with self._crawl_guard:
+            if name not in self.state.sources or name in self._release_after_crawl:
+                logger.info("source=%s not crawled: a reload took it out", name)
+                return False
+            if locks is not None and not locks.holds(name):
+                holder = locks.lost.get(name) or ""
+                logger.warning(
+                    "source=%s not crawled: this daemon does not hold its lock (%s)",
+                    name,
+                    f"another runner holds it: {holder.removeprefix('veille daemon ')}"
+                    if holder
+                    else "its database session is gone or the lock's holder is hidden",
+                )
+                return False
+            self._running.add(name)
+            return True
+
+    def _end_crawl(self, name: str) -> None:
+        with self._crawl_guard:
+            self._running.discard(name)
+            if name not in self._release_after_crawl:
+                return
+            self._release_after_crawl.discard(name)
+            if self._source_locks is not None:
+                self._source_locks.release([name])
+        logger.info(
+            "source=%s lock let go of: its crawl ended after a reload took it out; another "
+            "runner may crawl it now",
+            name,
+        )
+
+    def _let_go(self, names: set[str]) -> None:
+        """Let go of the locks of sources taken out: at once when no crawl of theirs runs, else
+        when it ends (_end_crawl)."""
+        if self._source_locks is None or not names:
+            return
+        with self._crawl_guard:
+            running = names & self._running
+            self._release_after_crawl |= running
+            self._source_locks.release(names - running)
+        for name in sorted(running):
+            logger.info(
+                "source=%s taken out by the reload while it is being crawled: its lock is let "
+                "go of once that crawl ends",
+                name,
+            )
+
+    def _crawl(self, name: str) -> None:
         try:
             db = self._open_database()
         except VeilleError as exc:
@@ -370,15 +456,15 @@ class Daemon:
         except Exception as exc:  # a new configuration applies whole or not at all
             logger.exception("reload failed while rescheduling; keeping the current configuration")
             self._apply_sources(config, previous, force=True)
-            if self._source_locks is not None:
-                self._source_locks.release(after - before)
+            self._let_go(after - before)
             self.state.reload_error = f"rescheduling failed ({type(exc).__name__}; see the log)"
             return
-        if self._source_locks is not None:
-            self._source_locks.release(before - after)
+        with self._crawl_guard:  # no crawl of a source taken out starts from now on
+            self.state.sources = frozenset(after)
+            self._release_after_crawl -= after  # taken out, then back before its crawl ended
+        self._let_go(before - after)
         self.config = config
         self.state.reload_error = None
-        self.state.sources = frozenset(s.name for s in config.sources.enabled())
         try:
             db = self._open_database()
         except VeilleError as exc:
@@ -435,6 +521,9 @@ class Daemon:
             lock.close()
             raise
         self._source_locks = held
+        self.state.locks = held
+        if held is not None:
+            held.keep_checking()
         if self._pool_size:
             settings = self.config.settings
             self.pool = WorkerPool(

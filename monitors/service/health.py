@@ -68,6 +68,8 @@ def health_report(db_path: Path | str, daemon_state: DaemonState | None = None) 
     for state in ("failed", "unconfirmed"):
         if deliveries.get(state):
             warnings.append(f"{deliveries[state]} alert delivery(ies) {state}")
+    if daemon_state is not None:
+        warnings += daemon_state.lock_warnings()
     if daemon_state is not None and daemon_state.reload_error:
         warnings.append(
             "the last reload was refused, the daemon runs its former configuration (and would "

@@ -40,6 +40,8 @@ def run_once(config: Config) -> OnceReport:
         pidfile_for(config.settings.db).unlink(missing_ok=True)
         lock.close()
         raise
+    if held is not None:  # a session the server ends is said, and its locks taken again
+        held.keep_checking()
     try:
         db = store.open_database(config.settings.db)
         recover(db, config)

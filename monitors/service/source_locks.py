@@ -12,6 +12,8 @@ them; runners of different sources share the database.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import socket
 import threading
@@ -20,7 +22,18 @@ from pathlib import Path
 
 from crawler.core.errors import VeilleError
 from crawler.storage import store
-from crawler.storage.engine import PostgresDatabase, is_postgres_location, mask_location
+from crawler.storage.engine import (
+    PostgresDatabase,
+    is_postgres_location,
+    mask_location,
+    mask_password,
+)
+
+logger = logging.getLogger(__name__)
+
+# How often a runner checks that its session still holds its sources' locks, between the checks
+# before each crawl: a session ended while no crawl starts is found within this time.
+CHECK_SECONDS = 30.0
 
 
 class SourcesHeldElsewhere(VeilleError):
@@ -43,18 +56,46 @@ class SourcesHeldElsewhere(VeilleError):
 
 
 class SourceLocks:
-    """The sources' locks this process holds, in one session kept open until `close`."""
+    """The sources' locks this process holds, in one session kept open until `close`.
 
-    def __init__(self, database: PostgresDatabase, location: str) -> None:
+    The session may end under it (a server's restart, a dropped connection, a session ended by
+    an administrator's pg_terminate_backend), and every lock with it, without a word. `check`
+    (before each of the daemon's crawls, and every CHECK_SECONDS from `keep_checking`, which
+    also keeps the session from being idle) finds it gone, says so, connects again and takes the
+    locks again where they are free; a source another runner took meanwhile is `lost`: not
+    crawled here (`holds` is False) until a later check finds it free again."""
+
+    def __init__(self, database: PostgresDatabase, location: str, dsn: str | None = None) -> None:
         self._database = database
         self._location = location
-        self._names: set[str] = set()
-        self._guard = threading.Lock()  # the start, a reload's thread and the stop
+        self._dsn = dsn  # the location to connect again with (its password: never said)
+        self._names: set[str] = set()  # held by this session
+        # wanted, not held: who holds each ('' hidden from this user, None not known yet)
+        self._lost: dict[str, str | None] = {}
+        self._session_error: str | None = None  # why the session could not be opened again
+        self._guard = threading.Lock()  # the start, a reload's thread, checks and the stop
+        self._closed = threading.Event()
         self._who = f"veille daemon pid {os.getpid()} on {socket.gethostname()}"
 
     @property
     def names(self) -> frozenset[str]:
         return frozenset(self._names)
+
+    @property
+    def lost(self) -> dict[str, str]:
+        """Sources this runner should crawl whose lock another runner took while its session
+        was gone, each with that runner's name ('' when hidden from this user)."""
+        with self._guard:
+            return {name: holder for name, holder in self._lost.items() if holder is not None}
+
+    @property
+    def session_error(self) -> str | None:
+        """Why the session that holds the locks could not be opened again, while it cannot."""
+        return self._session_error
+
+    def holds(self, name: str) -> bool:
+        """Whether this runner holds `name`'s lock, and so may crawl it."""
+        return name in self._names
 
     def take(self, names: Iterable[str]) -> None:
         """Hold these sources too, all or none; SourcesHeldElsewhere names those another
@@ -65,27 +106,177 @@ class SourceLocks:
             wanted = set(names) - self._names
             if not wanted:
                 return
-            who = self._who.encode()[:63].decode(errors="ignore")  # application_name's bound
-            held = take_source_locks(self._database.conn, who, wanted)
+            held = take_source_locks(self._database.conn, self._application_name(), wanted)
             if held:
                 raise SourcesHeldElsewhere(held, self._location)
             self._names |= wanted
+            for name in wanted:
+                self._lost.pop(name, None)
 
     def release(self, names: Iterable[str]) -> None:
         """Let go of these sources (left out of a reloaded sources file)."""
         from crawler.storage.postgres_schema import release_source_locks
 
         with self._guard:
-            gone = set(names) & self._names
-            release_source_locks(self._database.conn, sorted(gone))
+            names = set(names)
+            for name in names:
+                self._lost.pop(name, None)
+            gone = names & self._names
             self._names -= gone
+            try:
+                release_source_locks(self._database.conn, sorted(gone))
+            except _session_errors():
+                pass  # a session that ended holds nothing: the next check says so
+
+    def check(self) -> None:
+        """Whether the session still holds every lock; if it ended, say so, connect again and
+        take the locks again where free, naming each source another runner took meanwhile.
+        A source lost so is tried again at each check."""
+        from crawler.storage.postgres_schema import held_source_locks, source_lock_key
+
+        with self._guard:
+            if self._closed.is_set():
+                return
+            try:
+                if self._session_error is None:
+                    keys = held_source_locks(self._database.conn)
+                    gone = {n for n in self._names if source_lock_key(n) not in keys}
+                    if gone:  # pg_advisory_unlock_all, say: the session lives, the locks not
+                        logger.error(
+                            "the locks of %s are no longer held by this runner's session on %s: "
+                            "taking them again where free",
+                            _listed(gone),
+                            self._location,
+                        )
+                        self._names -= gone
+                        self._retake(gone)
+                    if self._lost:
+                        self._retake(set(self._lost))
+                    return
+            except _session_errors() as exc:
+                self._session_ended(exc)
+                return
+            self._reconnect()
+
+    def keep_checking(self, every: float = CHECK_SECONDS) -> None:
+        """`check` every `every` seconds until `close`, in a thread of its own: a session that
+        ends is found even while no crawl starts, and the session never waits idle long."""
+
+        def run() -> None:
+            while not self._closed.wait(every):
+                try:
+                    self.check()
+                except Exception:  # a check must never end the checks
+                    logger.exception("checking the sources' locks failed; checking again")
+
+        threading.Thread(target=run, name="source-locks", daemon=True).start()
 
     def close(self) -> None:
         """End the session: PostgreSQL lets go of every lock it held (as it does when the
         process dies, however it dies)."""
+        self._closed.set()
         with self._guard:
             self._database.close()
             self._names.clear()
+            self._lost.clear()
+
+    # -- a session that ended -------------------------------------------------------------------
+
+    def _application_name(self) -> str:
+        return self._who.encode()[:63].decode(errors="ignore")  # application_name's bound
+
+    def _session_ended(self, exc: BaseException) -> None:
+        wanted = self._names | set(self._lost)
+        logger.error(
+            "the PostgreSQL session holding the locks of %s on %s ended (%s): a server's "
+            "idle_session_timeout, a restart, a dropped connection or pg_terminate_backend; "
+            "connecting again to take them again where free (another runner may have taken "
+            "some meanwhile)",
+            _listed(wanted),
+            self._location,
+            self._said(exc),
+        )
+        self._lost.update(dict.fromkeys(self._names))
+        self._names.clear()
+        with contextlib.suppress(Exception):
+            self._database.close()
+        self._reconnect()
+
+    def _reconnect(self) -> None:
+        from crawler.storage.postgres_schema import keep_session_open
+
+        if self._dsn is None:
+            self._session_error = "no location to connect again with"
+            return
+        try:
+            database = PostgresDatabase(self._dsn)
+        except _session_errors() as exc:
+            if self._session_error is None:
+                logger.error(
+                    "the session holding the sources' locks cannot be opened again on %s (%s): "
+                    "no source is crawled here until it is; trying again every %d s",
+                    self._location,
+                    self._said(exc),
+                    int(CHECK_SECONDS),
+                )
+            self._session_error = self._said(exc)
+            return
+        self._database = database
+        if self._session_error is not None:
+            logger.warning(
+                "the session holding the sources' locks is open again on %s", self._location
+            )
+        self._session_error = None
+        try:
+            keep_session_open(database.conn)
+            self._retake(set(self._lost))
+        except _session_errors() as exc:  # ended again at once: the next check tries again
+            self._session_error = self._said(exc)
+
+    def _retake(self, names: set[str]) -> None:
+        """Take each of `names` again where free, one by one (not all or none: a source another
+        runner holds now is lost, the others are crawled on)."""
+        from crawler.storage.postgres_schema import take_source_locks
+
+        again = []
+        for name in sorted(names):
+            held = take_source_locks(self._database.conn, self._application_name(), [name])
+            if not held:
+                self._names.add(name)
+                if self._lost.pop(name, None) is not None:
+                    again.append(name)
+                continue
+            holder = held[name].removeprefix("veille daemon ") or "a session of another user"
+            if name not in self._lost or self._lost[name] != held[name]:
+                logger.error(
+                    "source=%s no longer crawled by this runner: another runner (%s) took its "
+                    "lock on %s while this runner's session was gone; a crawl of it under way "
+                    "here ends by itself, and this runner takes it again once it is free (or "
+                    "take it out of this runner's sources file and reload)",
+                    name,
+                    holder,
+                    self._location,
+                )
+            self._lost[name] = held[name]
+        if again:
+            logger.warning("locks of %s taken again: crawled by this runner again", _listed(again))
+
+    def _said(self, exc: BaseException) -> str:
+        text = " ".join(str(exc).split())[:300] or type(exc).__name__
+        return mask_password(text, self._dsn) if self._dsn else text
+
+
+def _session_errors() -> tuple[type[BaseException], ...]:
+    """What a session that ended raises (psycopg's errors: a closed connection, the server's
+    termination)."""
+    import psycopg
+
+    return (psycopg.Error,)
+
+
+def _listed(names: Iterable[str]) -> str:
+    named = sorted(names)
+    return f"{'source' if len(named) == 1 else 'sources'} " + ", ".join(f"'{n}'" for n in named)
 
 
 def hold_source_locks(db: Path | str, names: Iterable[str]) -> SourceLocks | None:
@@ -93,10 +284,13 @@ def hold_source_locks(db: Path | str, names: Iterable[str]) -> SourceLocks | Non
     another runner holds any of them); None on SQLite, whose pidfile lies beside the file."""
     if not is_postgres_location(db):
         return None
+    from crawler.storage.postgres_schema import keep_session_open
+
     database = store.open_database(db)
     assert isinstance(database, PostgresDatabase)
-    locks = SourceLocks(database, mask_location(str(db)))
+    locks = SourceLocks(database, mask_location(str(db)), str(db))
     try:
+        keep_session_open(database.conn)
         locks.take(names)
     except BaseException:
         locks.close()
