@@ -408,3 +408,50 @@ def test_a_followed_digest_goes_to_the_person_at_its_time_with_each_articles_lin
         assert f'href="{READER}/articles/{article_id}"' in html
     assert len(re.findall(rf'href="{READER}/links/not-relevant/', html)) == 2
     db.close()
+
+
+def test_a_persons_emails_are_in_their_own_language_alerts_and_digests(team, smtp, tmp_path):
+    """A person who chose a language for their emails (`veille users set --language`) gets
+    every message in it, alert or digest, links included; one who chose none gets each
+    watchlist's (French here). They came in the watchlist's language whatever the person chose."""
+    db, rules, location = team
+    base = ["--db", location, "--watchlists", str(tmp_path / "watchlists.yaml"), "users", "set"]
+    runner = CliRunner()
+    refused = runner.invoke(cli, [*base, "karim", "--language", "de", "--email", "k@example.ma"])
+    assert refused.exit_code == 2 and "'de' is not a language of veille's emails" in refused.output
+    assert people_store.email_of(db, "karim") == "karim@example.ma"  # nothing changed
+    assert runner.invoke(cli, [*base, "karim", "--language", "ar"]).exit_code == 0
+    accounts.set_language(db, "amina", "en")
+    accounts.add_user(db, "yasmine", None, "yasmine@example.ma", ("um6p",))
+    assert people_store.language_of(db, "karim") == "ar"
+    assert people_store.language_of(db, "yasmine") is None
+
+    store.store_articles(db, [_article("presse", 1, "L'UM6P inaugure un centre de calcul")])
+    match_pending(db, *rules, max_age=None, now=T0)
+    mail = PeopleMail(f"mailto://127.0.0.1:{smtp.port}?from=veille@example.ma", READER)
+    Sender(db, rules.delivery, io.StringIO(), min_interval=0, people=mail).deliver_pending(now=T0)
+    texts = {m["To"]: m.get_body(("plain",)).get_content() for m in smtp.messages}
+    assert "Read in veille · UM6P (not relevant · mute" in texts["amina@example.ma"]
+    assert "اقرأ في veille · UM6P (غير مهم · إخفاء" in texts["karim@example.ma"]
+    assert "Lire dans veille · UM6P (pas pertinent · masquer" in texts["yasmine@example.ma"]
+
+    # digests: one watchlist's (karim) and several watchlists' together (amina)
+    rules_path = tmp_path / "digests.yaml"
+    rules_path.write_text(
+        RULES.replace("terms: [cloud]", "terms: [cloud]\n    digest: '0 8 * * *'").replace(
+            "terms: [UM6P]", "terms: [UM6P]\n    digest: '0 8 * * *'"
+        ),
+        encoding="utf-8",
+    )
+    digests = load_watchlists(rules_path)
+    smtp.messages.clear()
+    store.store_articles(db, [_article("presse", 2, "L'UM6P ouvre son cloud")])
+    match_pending(db, *digests, max_age=None, now=T0)
+    sender = Sender(db, digests.delivery, io.StringIO(), min_interval=0, people=mail)
+    sender.deliver_pending(now=T0.replace(hour=8, minute=0, second=30) + timedelta(days=1))
+    texts = {m["To"]: m.get_body(("plain",)).get_content() for m in smtp.messages}
+    assert texts["amina@example.ma"].startswith("Your press review (1)")
+    assert "Watchlists : Cloud souverain, UM6P" in texts["amina@example.ma"]
+    assert texts["karim@example.ma"].startswith("ملخص الرصد UM6P (1)")
+    assert "(غير مهم · إخفاء" in texts["karim@example.ma"]
+    assert texts["yasmine@example.ma"].startswith("Résumé de la veille UM6P (1)")

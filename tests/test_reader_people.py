@@ -790,3 +790,25 @@ def test_the_account_page_lists_the_muted_outlets_to_show_again(team_db, engine,
         assert ids[BOTH] in entries(samia.get(base + "/")[1])
         status, page = samia.get(base + "/account")
         assert '<section id="muted">' not in page
+
+
+def test_the_account_page_sets_the_language_of_ones_emails(reader, team_db):
+    """The account page offers the language of the person's emails (each watchlist's by
+    default); a form without the choice (a page opened before it had one) keeps it."""
+    db_path, _, _ = team_db
+    db = store.open_database(db_path)
+    accounts.add_user(db, "salwa", "mot de passe de salwa", "salwa@example.ma", ("cloud",))
+    db.close()
+    salwa = login("salwa", "mot de passe de salwa")
+    status, page = salwa.get(reader + "/account?lang=en")
+    assert status == 200 and "Language of your emails" in page
+    assert '<option value="" selected>each watchlist\'s own</option>' in page
+    status, page = salwa.post(
+        reader + "/account?lang=en", {"email": "salwa@example.ma", "email_language": "ar"}
+    )
+    assert status == 200 and '<option value="ar" lang="ar" selected>العربية</option>' in page
+    assert people_store.language_of(store.open_database(db_path), "salwa") == "ar"
+    salwa.post(reader + "/account", {"email": "salwa@example.ma", "follow:cloud": "1"})
+    assert people_store.language_of(store.open_database(db_path), "salwa") == "ar"
+    salwa.post(reader + "/account", {"email": "salwa@example.ma", "email_language": ""})
+    assert people_store.language_of(store.open_database(db_path), "salwa") is None

@@ -26,7 +26,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO, TypeVarTuple
 
@@ -415,6 +415,14 @@ class Sender:
         """The watchlist's route (the console's for one removed since its alert was queued)."""
         return self.delivery.route(name)
 
+    def _route(self, channel: str, name: str) -> Route:
+        """The watchlist's route for a message to `channel`: a person's own emails in the
+        language they chose (monitors.people), else in the watchlist's."""
+        route = self._watchlist(name)
+        person = person_of(channel)
+        language = people_store.language_of(self.db, person) if person is not None else None
+        return replace(route, language=language) if language else route
+
     # -- the send loop -----------------------------------------------------------------------------
 
     def deliver_pending(self, now: datetime | None = None, limit: int = 500) -> DeliveryReport:
@@ -456,7 +464,7 @@ class Sender:
             planned[(w.name, channel)] += 1
             immediate[(channel, article_key(row))].append(row)
         for (channel, _), group in immediate.items():
-            watchlists = [self._watchlist(row["watchlist"]) for row in group]
+            watchlists = [self._route(channel, row["watchlist"]) for row in group]
             group[0]["links"] = self.people.links(
                 self.db, group[0], [_named(w) for w in watchlists], now
             )
@@ -493,21 +501,23 @@ class Sender:
         names = list(dict.fromkeys(row["watchlist"] for row in rows))
         kind = self._kind(channel)
         if len(names) == 1 and not self._combined(channel):
-            w = self._watchlist(names[0])
+            w = self._route(channel, names[0])
             self._deliver(rows, now, report, channel, render_digest, listed, w, kind)
             return
         sections: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
         for entry in listed:
             sections[entry["watchlist"]].append(entry)
         spec = self.delivery.channels.get(channel)
-        language = spec.language if spec and spec.digest else self._watchlist(names[0]).language
+        language = (
+            spec.language if spec and spec.digest else self._route(channel, names[0]).language
+        )
         self._deliver(
             rows,
             now,
             report,
             channel,
             render_combined_digest,
-            [(self._watchlist(name), found) for name, found in sections.items() if found],
+            [(self._route(channel, name), found) for name, found in sections.items() if found],
             language,
             kind,
         )

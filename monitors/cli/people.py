@@ -184,6 +184,10 @@ def passwd(ctx: click.Context, name: str) -> None:
 @click.option("--email", help="Their new address for alerts ('' for none).")
 @click.option("--follow", "follows", multiple=True, help="Follow this watchlist too (repeatable).")
 @click.option("--unfollow", "unfollows", multiple=True, help="Stop following it (repeatable).")
+@click.option(
+    "--language",
+    help="The language of their emails: fr, en or ar ('' for each watchlist's own).",
+)
 @click.pass_context
 def set_user(
     ctx: click.Context,
@@ -191,9 +195,12 @@ def set_user(
     email: str | None,
     follows: tuple[str, ...],
     unfollows: tuple[str, ...],
+    language: str | None,
 ) -> None:
-    """Change NAME's address or the watchlists they follow."""
+    """Change NAME's address, the language of their emails or the watchlists they follow."""
     follows = _watchlist_names(ctx, follows)
+    if language is not None:
+        accounts.check_language(language)  # refused before anything changes
     db = existing_db(ctx, to_write=True)
     try:
         if people_store.person(db, name) is None:
@@ -207,6 +214,8 @@ def set_user(
             )
         if email is not None:
             accounts.set_email(db, name, email)
+        if language is not None:
+            accounts.set_language(db, name, language)
         current = set(people_store.followed(db, name))
         wanted = (current | set(follows)) - set(unfollows)
         accounts.set_follows(db, name, wanted, wanted | current)

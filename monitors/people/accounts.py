@@ -23,6 +23,8 @@ __all__ = ["TEAM"]
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}$")
 EMAIL = re.compile(r"^[^@\s,;?&/<>\"']+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 MIN_PASSWORD = 10
+# the languages of a person's emails: those the message templates are written in
+EMAIL_LANGUAGES = ("fr", "en", "ar")
 
 
 def _now() -> str:
@@ -94,6 +96,25 @@ def remove_user(db: Database, name: str) -> None:
 
 def set_email(db: Database, name: str, email: str | None) -> None:
     if not store.set_email(db, name, check_email(email)):
+        raise VeilleError(f"no user named {name!r} (`veille users list` lists them)")
+
+
+def check_language(language: str | None) -> str | None:
+    """The language of a person's emails, or None for each watchlist's (given as '' too)."""
+    if language is None or not language.strip():
+        return None
+    language = language.strip().lower()
+    if language not in EMAIL_LANGUAGES:
+        raise VeilleError(
+            f"{language!r} is not a language of veille's emails: use one of "
+            f"{', '.join(EMAIL_LANGUAGES)}, or '' for each watchlist's own"
+        )
+    return language
+
+
+def set_language(db: Database, name: str, language: str | None) -> None:
+    """The language of the person's emails (None: each watchlist's `language`)."""
+    if not store.set_language(db, name, check_language(language)):
         raise VeilleError(f"no user named {name!r} (`veille users list` lists them)")
 
 

@@ -122,6 +122,17 @@ def set_email(db: Database, name: str, email: str | None) -> bool:
     return cursor.rowcount > 0
 
 
+def language_of(db: Database, name: str) -> str | None:
+    """The language the person chose for their emails (None: each watchlist's)."""
+    row = db.execute("SELECT language FROM people WHERE name = ?", (name,)).fetchone()
+    return row[0] if row else None
+
+
+def set_language(db: Database, name: str, language: str | None) -> bool:
+    cursor = db.execute("UPDATE people SET language = ? WHERE name = ?", (language, name))
+    return cursor.rowcount > 0
+
+
 def remove_person(db: Database, name: str) -> bool:
     """The person and everything that is theirs (subscriptions, triage); False when unknown.
     Their "not relevant" marks stay: they are the watchlist's counter-examples."""

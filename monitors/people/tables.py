@@ -68,11 +68,14 @@ CREATE TABLE {exists}spent_links (
 """
 
 # (name, SQL): each runs once, in order, recorded in _sqlite_migrations under OWNER.
+# 0002: the language of a person's own emails (NULL: each watchlist's).
 STEPS: list[tuple[str, str]] = [
     ("0001_people_triage_links", _TABLES.format(exists="IF NOT EXISTS ", bigint="INTEGER")),
+    ("0002_people_language", "ALTER TABLE people ADD COLUMN language TEXT;"),
 ]
 
 # The same tables on PostgreSQL (crawler.storage.postgres_schema).
 POSTGRES_STEPS: list[tuple[str, str]] = [
     ("0001_people_triage_links", _TABLES.format(exists="", bigint="BIGINT")),
+    ("0002_people_language", "ALTER TABLE people ADD COLUMN language TEXT;"),
 ]

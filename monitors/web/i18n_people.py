@@ -36,6 +36,8 @@ PEOPLE_LABELS: dict[str, dict[str, str]] = {
         "vous alertent plus :",
         "email": "Adresse e-mail des alertes",
         "email_help": "Les alertes des veilles suivies y arrivent, une par article.",
+        "email_language": "Langue de vos e-mails",
+        "email_language_watchlist": "celle de chaque veille",
         "no_email": "Sans adresse, aucune alerte des veilles que vous suivez ne vous est "
         "envoyée : elles ne sont que sur votre page d'accueil.",
         "team_account": "Vous êtes connecté avec le mot de passe de l'équipe : ces choix sont ceux de toute l'équipe.",
@@ -94,6 +96,8 @@ PEOPLE_LABELS: dict[str, dict[str, str]] = {
         "no more:",
         "email": "Email address for alerts",
         "email_help": "Alerts of the watchlists you follow arrive there, one per article.",
+        "email_language": "Language of your emails",
+        "email_language_watchlist": "each watchlist's own",
         "no_email": "Without an address, no alert of the watchlists you follow is sent to you: "
         "they are only on your home page.",
         "team_account": "You are logged in with the team password: these choices are the whole team's.",
@@ -151,6 +155,8 @@ PEOPLE_LABELS: dict[str, dict[str, str]] = {
         "followed_gone": "لم تعد في ملف الرصد (حُذفت أو غُيّر اسمها)، فلم تعد تنبّهك:",
         "email": "البريد الإلكتروني للتنبيهات",
         "email_help": "تصلك عليه تنبيهات عمليات الرصد التي تتابعها، تنبيه لكل مقال.",
+        "email_language": "لغة رسائلك",
+        "email_language_watchlist": "لغة كل رصد",
         "no_email": "بدون عنوان، لا يُرسل إليك أي تنبيه من عمليات الرصد التي تتابعها: "
         "لا تظهر إلا في صفحتك الرئيسية.",
         "team_account": "دخلت بكلمة مرور الفريق: هذه الاختيارات مشتركة بين كل الفريق.",

@@ -41,6 +41,8 @@ from monitors.web.i18n_errors import error_text
 
 log = logging.getLogger("veille.web")
 HOME_SIZE = 50
+# the languages of a person's emails, each named in itself (the account page's choice)
+EMAIL_LANGUAGE_NAMES = [("fr", "Français"), ("en", "English"), ("ar", "العربية")]
 # A home visit within this long of the last one is the same visit: "new since your last visit"
 # keeps its start while someone reads through the list.
 SAME_VISIT = timedelta(minutes=30)
@@ -241,6 +243,8 @@ class PeopleViews:
                     self._ensure(db, person)
                     if person != accounts.TEAM:
                         accounts.set_email(db, person, form.get("email"))
+                        if "email_language" in form:  # a form made before it had the choice
+                            accounts.set_language(db, person, form["email_language"])
                     if rule_set is not None:  # unread, the file listed nothing to tick:
                         accounts.set_follows(  # all kept
                             db,
@@ -256,6 +260,7 @@ class PeopleViews:
         with self.writing_db() as db:
             self._ensure(db, person)
             found = people_store.person(db, person)
+            email_language = people_store.language_of(db, person)
             followed = set(people_store.followed(db, person))
             titles = self.watchlist_titles()
             outlets = reading.source_titles(db)
@@ -273,6 +278,8 @@ class PeopleViews:
             person=person,
             team=person == accounts.TEAM,
             email=email,
+            email_language=email_language,
+            email_languages=EMAIL_LANGUAGE_NAMES,
             watchlists=[(w.name, w.title, w.name in followed) for w in rule_set.watchlists]
             if rule_set
             else [],
