@@ -41,6 +41,10 @@ def test_a_database_moved_away_under_the_daemon_is_said_gone_and_not_made_again(
     command = [sys.executable, "-m", "monitors.cli", "run", "--health-port"]
     with listening(lambda port: [*command, str(port)], lambda _: log, HEALTH, env=env) as started:
         daemon, port = started.process, started.port
+        # /health listens before the daemon makes its database: moved before it was made, the
+        # database was made again after the move, and /health never said it gone (timed out
+        # under load). Its start is said once the database is made and the jobs scheduled.
+        wait_until(lambda: "veille running" in started.log_text(), "the daemon's start")
         wait_until(lambda: _health(port).get("status"), "the daemon's /health")
         moved = tmp_path / "moved"
         moved.mkdir()
