@@ -213,12 +213,18 @@ def test_a_report_of_the_count_an_update_raised_agrees_with_the_first_report():
     )
     assert not figures_agree(report, first.terms)
     assert _counted_later(report, 7, [first, update], first)
-    # Not before the update, not another figure, not when the update's count did not rise.
+    # Not before the update, not another figure, not when another outlet's member does not
+    # say its count rose.
     assert not _counted_later(report, 5, [first, update], first)
     other = story_terms("Storm leaves 60,000 households without power", "On Monday.")
     assert not _counted_later(other, 7, [first, update], first)
-    unrisen = _at(3, "medias24", 6, "Tanger : 95.000 foyers sans électricité", "Lundi à midi.")
+    unrisen = _at(3, "le360", 6, "Tanger : 95.000 foyers sans électricité", "Lundi à midi.")
     assert not _counted_later(report, 7, [first, unrisen], first)
+    # The first report's own outlet's later version stands for it, whether or not its words
+    # say the count rose: it joined the story as that report's update.
+    version = _at(3, "medias24", 6, "Tanger : 95.000 foyers sans électricité", "Lundi à midi.")
+    assert _counted_later(report, 7, [first, version], first)
+    assert not _counted_later(report, 5, [first, version], first)
 
 
 def test_a_days_count_is_not_the_count_of_the_day_before_raised():

@@ -58,6 +58,10 @@ class and not taken from that set, which stays held out:
   market's prices. Outlets restate the day before's figure, keep a fixed one (« Covid-19 »,
   « les dernières 24 heures »), some run a series on one day only, first of the day: each day
   of a series is its own event, its outlets' reports one story.
+- versions.yaml: an outlet's later version of its report whose words do not say the figure
+  rose (a fire's hectares, a by-election's turnout at 17 heures after noon's, a doctors'
+  strike's afternoon turnout, roads cut), and other outlets' reports of the later figure in
+  French, Arabic, English and Spanish, beside the same kind of news the same day elsewhere.
 
 Each file is imported through the importer a crawl's articles take (publication order), into a
 new database on each engine, and scored pairwise: no wrong pair is allowed; the recall asserted
@@ -87,13 +91,14 @@ RECALL_FLOORS = {
     "templates.yaml": 0.91,  # 89 of 97
     "places.yaml": 1.0,  # 16 of 16
     "roundups.yaml": 1.0,  # 26 of 26
-    "live.yaml": 0.87,  # 42 of 48
+    "live.yaml": 0.91,  # 44 of 48 (42 before an outlet's version stood for its report)
     "spellings.yaml": 1.0,  # 14 of 14
     "wire.yaml": 1.0,  # 33 of 33
     "holders.yaml": 1.0,  # 33 of 33
     "datelines.yaml": 1.0,  # 11 of 11
-    "updates.yaml": 0.96,  # 52 of 54
+    "updates.yaml": 1.0,  # 54 of 54 (52 before an outlet's version stood for its report)
     "bulletins.yaml": 1.0,  # 114 of 114
+    "versions.yaml": 1.0,  # 36 of 36
 }
 
 

@@ -376,9 +376,19 @@ def _rewritten_story(
     return (best[1], best[2]) if best else None
 
 
+def _first_updated(member: _Member, first: _Member) -> bool:
+    """The member is a later version of the story's first article by its own outlet: an outlet
+    covers one event once but in versions, so its article in the story after the first joined
+    as the first's update (`_may_update`) or as a copy of it, and its figures are the event's
+    figures of its hour (« 400 hectares ravagés » after « 120 hectares », a turnout of 81 %
+    in the afternoon after 62 % in the morning), whether or not its words say they rose."""
+    return member is not first and member.source == first.source and member.hour >= first.hour
+
+
 def _counted_later(own: StoryTerms, hour: int, group: list[_Member], first: _Member) -> bool:
-    """The article restates the count of a member that said it rose from the story's first
-    article (`toll_rose`), on that member's day: it agrees with the first as that member does.
+    """The article restates the figures of a member that said its count rose from the story's
+    first article (`toll_rose`), or of the first article's own later version
+    (`_first_updated`), on that member's day: it agrees with the first as that member does.
     The storm's first report counted 40.000 homes without power, its update « a atteint
     95.000 »; « Storm leaves 95,000 households without power », written after the update,
     states neither a rise nor the first figure. The next morning's report of a fire states
@@ -386,8 +396,7 @@ def _counted_later(own: StoryTerms, hour: int, group: list[_Member], first: _Mem
     return bool(own.figures) and any(
         m is not first
         and m.hour <= hour
-        and m.terms.rising
-        and toll_rose(m.terms, first.terms)
+        and ((m.terms.rising and toll_rose(m.terms, first.terms)) or _first_updated(m, first))
         and not calendar_conflict(own, m.terms)
         and bool(shared_figures(own.figures | own.counts, m.terms.figures | m.terms.counts))
         and figures_agree(own, m.terms)
@@ -640,8 +649,11 @@ def _bridged(
             scored.append((weight, member))
     if not scored:
         return None
+    # The first article's own later version stands for it (`_first_updated`): the Arabic
+    # report of the afternoon's turnout shares its bridges with the French update stating it.
     if not (
-        (first is not None and any(m is first for _, m in scored)) or 2 * len(scored) > len(foreign)
+        (first is not None and any(m is first or _first_updated(m, first) for _, m in scored))
+        or 2 * len(scored) > len(foreign)
     ):
         return None
     return max(scored, key=lambda pair: pair[0])
