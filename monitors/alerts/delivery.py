@@ -6,7 +6,8 @@ and marked 'sent' right after, so a crash can never make veille send it twice, a
 covers the network send alone. A delivery caught there (killed while apprise talks to the
 server, or after it returned and before the 'sent' commit) is marked 'unconfirmed' at the next
 start and is not re-sent automatically (see `recover_interrupted`); one killed while rendering or
-waiting is still 'pending' and is sent once later.
+waiting is still 'pending' and is sent once later. A send that failed after the message went
+out (no answer came: monitors/alerts/answers.py) is left 'unconfirmed' too.
 
 Immediate alerts go out one message per article (or story) and channel, naming every watchlist
 it matched; digests, alerts beyond a watchlist's `max_per_hour` and alerts held by quiet hours
@@ -24,8 +25,7 @@ import re
 import sys
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO, TypeVarTuple
@@ -37,6 +37,7 @@ from crawler.core.secrets import redact
 from crawler.core.times import iso
 from crawler.storage.engine import Database
 from monitors.alerts import store as alerts_store
+from monitors.alerts.answers import watching_send
 from monitors.alerts.channels import CONSOLE
 from monitors.alerts.messages import (
     Message,
@@ -78,27 +79,11 @@ class DeliveryReport:
 
 
 class Unanswered(str):
-    """The reason of a send whose request went out and whose answer never came within the
-    channel's read timeout (a webhook that answers 200 after apprise's 4 s): the message may
-    have arrived, so it is left 'unconfirmed' as a send a crash cut, never sent again on its
-    own: retried, every attempt reached a slow webhook, up to eight copies of one alert."""
-
-
-class _AnswerWatch(logging.Filter):
-    """On apprise's logger while a message is sent: notes requests' « Read timed out », which
-    apprise says at debug level only (its warning is « A Connection error occurred », as for a
-    server that cannot be reached), and lets through only the records the logger passed
-    before, so its debug lines (the payload) reach no log."""
-
-    def __init__(self, level: int) -> None:
-        super().__init__()
-        self.level = level
-        self.unanswered = False
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.levelno <= logging.DEBUG and "Read timed out" in record.getMessage():
-            self.unanswered = True
-        return record.levelno >= self.level
+    """The reason of a send whose message went out and whose answer never came: a webhook that
+    answers 200 after apprise's 4 s read timeout, a mail server that takes the whole message
+    and closes or times out before answering it. The message may have arrived, so it is left
+    'unconfirmed' as a send a crash cut, never sent again on its own: retried, every attempt
+    reached a slow webhook, up to eight copies of one alert."""
 
 
 @functools.cache
@@ -108,19 +93,6 @@ def _asset() -> apprise.AppriseAsset:
     of the new address by requests: the message never arrived, and apprise said it was sent.
     The send now fails with its code (a URL's own redirect=yes still follows one)."""
     return apprise.AppriseAsset(http_redirects=False)
-
-
-@contextmanager
-def _watching_answers() -> Iterator[_AnswerWatch]:
-    log = logging.getLogger("apprise")
-    watch, level = _AnswerWatch(log.getEffectiveLevel()), log.level
-    log.setLevel(logging.DEBUG)
-    log.addFilter(watch)
-    try:
-        yield watch
-    finally:
-        log.removeFilter(watch)
-        log.setLevel(level)
 
 
 def article_key(row: PendingAlert) -> tuple[str, int, str]:
@@ -279,13 +251,9 @@ class Sender:
                 mail: Any = plugin  # apprise's email plugin sends its `headers` with each message
                 own = self._url_headers.setdefault(id(mail), dict(mail.headers))
                 mail.headers = {**own, **(headers or {})}  # the URL's +Header=value, this one's
-            with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as captured:
-                ok = target.notify(
-                    body=message.body, title=message.subject, body_format=message.format
-                )
-            if ok:
-                return None
-            return redact(" ".join(captured.getvalue().split())[:500] or "apprise failed")
+            return _notify(
+                target, body=message.body, title=message.subject, body_format=message.format
+            )
         if channel == CONSOLE:
             self.console.write(f"\n=== {message.subject}\n{message.body}\n")
             self.console.flush()
@@ -294,33 +262,13 @@ class Sender:
         if target is None:
             return f"channel {channel!r} is not configured (or its variables are not set)"
         spec = self.delivery.channels[channel]
-        with (
-            _watching_answers() as watch,
-            apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as captured,
-        ):
-            ok = target.notify(
-                body=message.body,
-                title=message.subject,
-                body_format=message.format,
-                tag=list(spec.tags) or apprise.common.MATCH_ALL_TAG,
-            )
-        if ok:
-            return None
-        reason = " ".join(captured.getvalue().split())[:500] or "apprise reported a failure"
-        if re.search(r"\berror=30[1278]\b", reason):
-            reason += (
-                " The channel's address answered with a redirect, which veille does not follow "
-                "(a POST sent on to a 301's or 302's address arrives as a GET, without the "
-                "message): write the address it moved to in the channel's URL"
-            )
-        if watch.unanswered:
-            return Unanswered(
-                "sent, and no answer came within the channel's read timeout (apprise: "
-                f"{redact(reason)}): it may have arrived, so it is not sent again; `veille alerts "
-                "retry --unconfirmed` sends it again, and rto=30 in the channel URL's query "
-                "waits 30 s for the answer"
-            )
-        return redact(reason)
+        return _notify(
+            target,
+            body=message.body,
+            title=message.subject,
+            body_format=message.format,
+            tag=list(spec.tags) or apprise.common.MATCH_ALL_TAG,
+        )
 
     # -- bookkeeping -------------------------------------------------------------------------------
 
@@ -561,6 +509,42 @@ class Sender:
         if error is None:
             kill_point("deliver:sent")
         self._finish(rows, error, now, report)
+
+
+def _notify(target: apprise.Apprise, **message: Any) -> str | None:
+    """Hand one message to apprise: None when it was sent, else why not, without secrets;
+    an `Unanswered` reason when it may have arrived all the same (monitors/alerts/answers.py)."""
+    with watching_send() as watch:
+        ok = target.notify(**message)
+    if ok:
+        return None
+    reason = " ".join(" ".join(watch.warnings).split())[:500] or "apprise reported a failure"
+    if re.search(r"\berror=30[1278]\b", reason):
+        reason += (
+            " The channel's address answered with a redirect, which veille does not follow "
+            "(a POST sent on to a 301's or 302's address arrives as a GET, without the "
+            "message): write the address it moved to in the channel's URL"
+        )
+    if watch.read_timed_out:
+        return Unanswered(
+            "sent, and no answer came within the channel's read timeout (apprise: "
+            f"{redact(reason)}): it may have arrived, so it is not sent again; `veille alerts "
+            "retry --unconfirmed` sends it again, and rto=30 in the channel URL's query "
+            "waits 30 s for the answer"
+        )
+    if watch.mail_unanswered:
+        how = (
+            "gave no answer within the channel's timeout"
+            if watch.mail_timed_out
+            else "closed the connection without answering"
+        )
+        return Unanswered(
+            f"the mail server was handed the whole message and {how} "
+            f"(apprise: {redact(reason)}): it may have arrived, so it is not sent again; check "
+            "the recipient's mailbox, then `veille alerts retry --unconfirmed` sends it again; "
+            "cto=60 in the channel URL's query gives the server 60 s to answer (15 s by default)"
+        )
+    return redact(reason)
 
 
 def _named(watchlist: Route) -> dict[str, str]:
