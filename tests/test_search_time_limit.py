@@ -103,32 +103,51 @@ def cli_search(location: str, *options: str):
 
 
 def test_a_search_past_its_time_limit_is_refused_on_the_command_line(location, engine, monkeypatch):
-    """`veille search` stopped at its time limit exits 2 with what to do; in time, its hits are
-    those it always found."""
+    """`veille search` stopped at its time limit exits 3 with what to do, and prints no result,
+    in JSON neither: a script tells it from a wrong query (2), which it need not run again,
+    and from a search that found nothing (0). In time, its hits are those it always found."""
     answered = threading.Event()
     with too_slow(engine, location, answered) as seconds:
         monkeypatch.setattr(search_module, "SEARCH_SECONDS", seconds, raising=False)
         refused = cli_search(location)
+        as_json = cli_search(location, "--json")
         answered.set()
-    assert refused.exit_code == 2, refused.output
-    assert f"error: {REFUSED['en']}{seconds:g} s): {WHAT_TO_DO['en']}" in refused.output
+    for stopped in (refused, as_json):
+        assert stopped.exit_code == 3, stopped.output
+        assert stopped.stdout == ""
+        assert f"error: {REFUSED['en']}{seconds:g} s): {WHAT_TO_DO['en']}" in stopped.stderr
+    wrong = CliRunner().invoke(cli, ["--db", location, "search", "ministère AND (bilan"])
+    assert wrong.exit_code == 2, wrong.output
     monkeypatch.undo()
     held = cli_search(location, "--json", "--limit", "100")
     assert held.exit_code == 0, held.output
     assert sorted(hit["title"] for hit in json.loads(held.stdout)) == sorted(PUBLISHED)
 
 
+def fetched(address: str) -> tuple[int, str | None, str]:
+    """The status, Retry-After and body of the reader's answer at `address`."""
+    import urllib.error
+
+    try:
+        with urllib.request.urlopen(address, timeout=GENEROUS) as response:
+            return response.status, response.headers["Retry-After"], response.read().decode()
+    except urllib.error.HTTPError as refused:
+        return refused.code, refused.headers["Retry-After"], refused.read().decode()
+
+
 def test_a_search_past_its_time_limit_is_refused_in_the_readers_language(location, engine):
     """The search page stopped at the reader's time limit (its statement_seconds) says so in
-    the page's language, French, English or Arabic; in time, it shows its hits. On SQLite the
-    reader's clock (injected) has passed the deadline at the search's first look at it."""
+    the page's language, French, English or Arabic, its form filled in to narrow it, and
+    answers 503 with Retry-After as its feed does: a monitoring tool or a script fetching it
+    does not take the explanation for an empty result. A wrong query is the page's answer
+    (200, its error said); in time, it shows its hits. On SQLite the reader's clock (injected)
+    has passed the deadline at the search's first look at it."""
     from monitors.web.app import ReaderConfig, create_app
+    from monitors.web.views.search import RETRY_STOPPED_SECONDS
 
-    def page(base: str, lang: str) -> str:
-        query = urllib.parse.urlencode({"q": QUERY, "lang": lang})
-        with urllib.request.urlopen(f"{base}/search?{query}", timeout=GENEROUS) as response:
-            assert response.status == 200
-            return response.read().decode()
+    def page(base: str, lang: str, query: str = QUERY) -> tuple[int, str | None, str]:
+        asked = urllib.parse.urlencode({"q": query, "since": "2026-12-01", "lang": lang})
+        return fetched(f"{base}/search?{asked}")
 
     answered = threading.Event()
     with too_slow(engine, location, answered) as seconds:
@@ -136,12 +155,18 @@ def test_a_search_past_its_time_limit_is_refused_in_the_readers_language(locatio
             pages = {lang: page(base, lang) for lang in REFUSED}
         answered.set()
     for lang, words in REFUSED.items():
-        assert words in pages[lang] and WHAT_TO_DO[lang] in pages[lang], (lang, pages[lang])
-        assert "épisode" not in pages[lang]
+        status, retry, body = pages[lang]
+        assert (status, retry) == (503, str(RETRY_STOPPED_SECONDS)), (lang, status, body)
+        assert words in body and WHAT_TO_DO[lang] in body, (lang, body)
+        assert "épisode" not in body
+        assert 'name="since" value="2026-12-01"' in body  # the form, to narrow the search
     with running(
         create_app(ReaderConfig(db=location, watchlists=WATCHLISTS, raw_data=False))
     ) as base:
-        found = page(base, "fr")
+        status, retry, found = page(base, "fr")
+        wrong = page(base, "en", "ministère AND (bilan")
+    assert (status, retry) == (200, None)
+    assert wrong[0] == 200 and wrong[1] is None and 'class="bad"' in wrong[2]
     assert REFUSED["fr"] not in found
     assert sum(f"{title}<" in found for title in PUBLISHED) == 20  # the first page
 
@@ -151,21 +176,14 @@ def test_a_search_feed_past_its_time_limit_is_the_servers_limit(location, engine
     and the same explanation: the limit is the server's, and a feed reader takes a 400 for a
     wrong address it need not ask again. A query that is wrong stays a 400; in time, the feed
     holds its hits."""
-    import urllib.error
-
     import feedparser
 
     from monitors.web.app import ReaderConfig, create_app
-    from monitors.web.views.feeds import RETRY_STOPPED_SECONDS
+    from monitors.web.views.search import RETRY_STOPPED_SECONDS
 
     def feed(base: str, query: str) -> tuple[int, str | None, str]:
         """The feed's status, Retry-After and body."""
-        address = f"{base}/feeds/search.atom?{urllib.parse.urlencode({'q': query})}"
-        try:
-            with urllib.request.urlopen(address, timeout=GENEROUS) as response:
-                return response.status, response.headers["Retry-After"], response.read().decode()
-        except urllib.error.HTTPError as refused:
-            return refused.code, refused.headers["Retry-After"], refused.read().decode()
+        return fetched(f"{base}/feeds/search.atom?{urllib.parse.urlencode({'q': query})}")
 
     answered = threading.Event()
     with too_slow(engine, location, answered) as seconds:

@@ -22,6 +22,11 @@ from monitors.cli.options import (
 )
 from monitors.terminal import echo, echo_json
 
+# `veille search`'s exit status when the search stopped at its time limit: as `run --once`'s
+# crawl stopped at its own (docs/scripting.md), the work was not done and may be done later or
+# smaller; 2 says the command itself is wrong, and a script would not run it again.
+STOPPED = 3
+
 
 @click.command()
 @click.option(
@@ -98,8 +103,13 @@ def search(
     order: str,
     as_json: bool,
 ) -> None:
-    """Search stored articles (same syntax as watch rules: AND OR NOT "phrase" prefix* NEAR/n)."""
+    """Search stored articles (same syntax as watch rules: AND OR NOT "phrase" prefix* NEAR/n).
+
+    A search stopped at its time limit (30 s) prints no result and exits 3, where a wrong query
+    exits 2: search fewer words joined by OR, or narrow it (--source, --language, --since and
+    --until), or run it again when the machine is less busy."""
     from monitors.service.lookback import local_day, search_articles
+    from monitors.web.search import SearchStopped
 
     try:
         rule_set = rules_of(ctx)
@@ -109,19 +119,23 @@ def search(
     since_day, until_day = day_option(ctx, since, "--since"), day_option(ctx, until, "--until")
     known_names(db, sources, watchlist, rule_set)
     stored_language_codes(db, languages)
-    hits = search_articles(
-        db,
-        query,
-        rule_set,
-        sources=sources,
-        languages=languages,
-        since=since_day,
-        until=until_day,
-        watchlist=watchlist,
-        limit=limit,
-        order=order,
-        check=False,  # checked above, as click's usage errors
-    )
+    try:
+        hits = search_articles(
+            db,
+            query,
+            rule_set,
+            sources=sources,
+            languages=languages,
+            since=since_day,
+            until=until_day,
+            watchlist=watchlist,
+            limit=limit,
+            order=order,
+            check=False,  # checked above, as click's usage errors
+        )
+    except SearchStopped as exc:  # no answer, and not the query's fault: not a usage error (2)
+        echo(f"error: {exc}", err=True)
+        ctx.exit(STOPPED)
     if as_json:
         echo_json([asdict(h) for h in hits], ensure_ascii=False, indent=2)
         return

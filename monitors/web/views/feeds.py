@@ -11,16 +11,11 @@ from starlette.responses import Response
 from monitors.service.lookback import watchlist_atom
 from monitors.web import export, reading
 from monitors.web.search import SearchError, SearchStopped
-from monitors.web.views.search import search_query
+from monitors.web.views.search import RETRY_STOPPED_SECONDS, search_query
 from monitors.web.views.watchlist import find
 
 if TYPE_CHECKING:
     from monitors.web.reader import Reader
-
-# When a feed reader may ask again for a search stopped at its time limit: a search is stopped
-# by its cost and the machine's load, and asked again at once it would hold a reader thread as
-# long again. Ten minutes, under the hour most readers poll at (Miniflux's default).
-RETRY_STOPPED_SECONDS = 600
 
 
 def watchlist_feed(reader: Reader, request: Request) -> Response:

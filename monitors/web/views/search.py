@@ -20,12 +20,17 @@ from monitors.web import reading
 from monitors.web.days import DayBound
 from monitors.web.i18n_errors import search_error_text
 from monitors.web.reader import language
-from monitors.web.search import SearchError, SearchHit
+from monitors.web.search import SearchError, SearchHit, SearchStopped
 
 if TYPE_CHECKING:
     from monitors.web.reader import Reader
 
 PAGE_SIZE = 20
+# When a search stopped at its time limit may be asked again, the search page's and its feed's
+# Retry-After: a search is stopped by its cost and the machine's load, and asked again at once
+# it would hold a reader thread as long again. Ten minutes, under the hour most feed readers
+# poll at (Miniflux's default).
+RETRY_STOPPED_SECONDS = 600
 
 
 def bounded(value: str | None, default: int, low: int, high: int) -> int:
@@ -93,6 +98,7 @@ def search_page(reader: Reader, request: Request) -> HTMLResponse:
     size = bounded(params.get("per_page"), PAGE_SIZE, 5, 100)
     hits: list[SearchHit] = []
     error = None
+    stopped = False  # at the time limit: the server's, not the query's
     with reader.reading_db() as db:
         filters = {
             "sources": reading.source_titles(db),
@@ -113,11 +119,17 @@ def search_page(reader: Reader, request: Request) -> HTMLResponse:
                 )
             except (SearchError, ValueError) as exc:
                 error = search_error_text(exc, language(request))
+                stopped = isinstance(exc, SearchStopped)
     more = len(hits) > size
     base = {k: v for k, v in params.items() if k != "page" and v}
-    return reader.page(
+    # A search stopped at its time limit is no answer: 503 with Retry-After, as its feed
+    # answers, so that a monitoring tool or a script fetching the page does not take the
+    # explanation for an empty result; a person reads the same page, its form filled in to
+    # narrow the search. A wrong query is the page's own answer (200), its error said.
+    response = reader.page(
         request,
         "search.html",
+        status=503 if stopped else 200,
         query=query,
         params=params,
         hits=hits[:size],
@@ -130,3 +142,6 @@ def search_page(reader: Reader, request: Request) -> HTMLResponse:
         first_query=urlencode(base),  # from a page past the last (an old link, an edited one)
         feed_query=urlencode({k: v for k, v in base.items() if k != "lang"}),
     )
+    if stopped:
+        response.headers["Retry-After"] = str(RETRY_STOPPED_SECONDS)
+    return response
