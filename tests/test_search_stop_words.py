@@ -135,3 +135,23 @@ def test_the_step_indexes_every_word_of_the_articles_stored_before_it(postgres_c
     assert "'it':1A" in after[min(after) + 2] and "'de':2A" in after[min(after)]
     result = CliRunner().invoke(cli, ["--db", old, "search", "IT", "--json"])
     assert [hit["title"] for hit in json.loads(result.stdout)] == [TITLES[2]]
+
+
+def test_the_search_page_finds_them_as_the_command_line_does(location):
+    """The reader's search page, the same function: each query's articles, and no other."""
+    import html
+    import urllib.parse
+    import urllib.request
+
+    from monitors.web.app import ReaderConfig, create_app
+
+    from .reader_client import WATCHLISTS, running
+    from .waiting import GENEROUS
+
+    config = ReaderConfig(db=location, watchlists=WATCHLISTS, raw_data=False)
+    with running(create_app(config)) as base:
+        for query, found in FOUND.items():
+            address = f"{base}/search?{urllib.parse.urlencode({'q': query})}"
+            with urllib.request.urlopen(address, timeout=GENEROUS) as response:
+                page = html.unescape(response.read().decode())
+            assert {title for title in TITLES if f">{title}</a>" in page} == found, query
