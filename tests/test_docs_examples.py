@@ -190,7 +190,7 @@ def test_the_people_pages_account_commands_run_on_the_bundled_watchlists(tmp_pat
     block = code_blocks(accounts, "sh")[0]
     lines = [line.split("#")[0].strip() for line in block.splitlines()]
     commands = [re.sub(r"\[(--\w+)\]", r"\1", line) for line in lines if line]
-    assert len(commands) == 6 and all(c.startswith("veille users ") for c in commands)
+    assert len(commands) == 7 and all(c.startswith("veille users ") for c in commands)
     options = ["--db", str(tmp_path / "team.db"), "--watchlists", str(BUNDLED_WATCHLISTS)]
     password = "un mot de passe assez long\n" * 2
     for command in commands:
