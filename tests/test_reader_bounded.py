@@ -30,6 +30,7 @@ from monitors.service.status import gather_status
 from monitors.web import reading
 from monitors.web import store as web_store
 from monitors.web.store import ListedAt
+from monitors.web.triage import PeopleViews
 from tests.conftest import database_from
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -157,6 +158,9 @@ READS = {
     "veille status's deliveries by state": service_store.deliveries_by_state,
     "veille status's totals": service_store.totals,
     "veille status, all of it": gather_status,
+    "the account's deleted watchlists": lambda db: PeopleViews.deleted_watchlists(
+        db, "team", {"often"}
+    ),
 }
 
 

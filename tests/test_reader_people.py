@@ -812,3 +812,47 @@ def test_the_account_page_sets_the_language_of_ones_emails(reader, team_db):
     assert people_store.language_of(store.open_database(db_path), "salwa") == "ar"
     salwa.post(reader + "/account", {"email": "salwa@example.ma", "email_language": ""})
     assert people_store.language_of(store.open_database(db_path), "salwa") is None
+
+
+def test_a_deleted_watchlists_matches_stay_reachable_under_its_old_name(tmp_path):
+    """A watchlist deleted from the file keeps its matches: the account page lists it under its
+    old name, marked deleted, with its count and a link to its page, which lists its matches;
+    each person may dismiss it from their list (and list it again). Its page was a 404 and no
+    page led to its matches."""
+    db = store.open_database(tmp_path / "veille.db")
+    db.execute("INSERT INTO sources(name) VALUES ('presse')")
+    store.store_articles(db, [_article("presse", 1, BOTH), _article("presse", 2, UM6P_ONLY)])
+    before = tmp_path / "before.yaml"
+    before.write_text(
+        RULES + "  - name: ancienne\n    title: Ancienne veille\n    terms: [supercalculateur]\n",
+        encoding="utf-8",
+    )
+    match_pending(db, *load_watchlists(before), max_age=None)
+    for name in ("amina", "karim"):
+        accounts.add_user(db, name, PASSWORDS[name], f"{name}@example.ma")
+    db.close()
+    rules_path = tmp_path / "watchlists.yaml"
+    rules_path.write_text(RULES, encoding="utf-8")  # « ancienne » deleted
+    app = create_app(ReaderConfig(db=tmp_path / "veille.db", watchlists=rules_path, raw_data=False))
+    amina, karim = login("amina", PASSWORDS["amina"]), login("karim", PASSWORDS["karim"])
+    with running(app) as base:
+        status, page = amina.get(base + "/account")
+        assert status == 200
+        (section,) = re.findall(r'<section id="deleted-watchlists">(.*?)</section>', page, re.S)
+        assert "Veilles supprimées" in section
+        assert '<a href="/watchlists/ancienne"><code>ancienne</code></a>' in section
+        assert '<span class="bad">supprimée</span> <span class="meta">1 article</span>' in section
+        assert "cloud" not in section and "um6p" not in section  # in the file: not deleted
+        status, page = amina.get(base + "/watchlists/ancienne?lang=en")
+        assert status == 200 and '<code>ancienne</code> <span class="bad">deleted</span>' in page
+        assert UM6P_ONLY in page and "no longer in the watchlists file" in page
+        assert amina.get(base + "/watchlists/inconnue?lang=fr")[0] == 404  # never matched
+        # amina dismisses it: gone from her list (kept under « Masquées »), not from karim's
+        assert triage(amina, base, action="dismiss-watchlist", watchlist="ancienne") == 200
+        page = amina.get(base + "/account")[1]
+        (section,) = re.findall(r'<section id="deleted-watchlists">(.*?)</section>', page, re.S)
+        assert "<summary>Masquées (1)</summary>" in section and "ne plus afficher" not in section
+        assert "ne plus afficher" in karim.get(base + "/account")[1]
+        assert "afficher de nouveau" in amina.get(base + "/watchlists/ancienne")[1]
+        assert triage(amina, base, action="undismiss-watchlist", watchlist="ancienne") == 200
+        assert "ne plus afficher" in amina.get(base + "/account")[1]

@@ -141,6 +141,7 @@ def remove_person(db: Database, name: str) -> bool:
         db.execute("DELETE FROM article_reads WHERE person = ?", (name,))
         db.execute("DELETE FROM saved_articles WHERE person = ?", (name,))
         db.execute("DELETE FROM muted_outlets WHERE person = ?", (name,))
+        db.execute("DELETE FROM dismissed_watchlists WHERE person = ?", (name,))
         cursor = db.execute("DELETE FROM people WHERE name = ?", (name,))
         return cursor.rowcount > 0
 
@@ -281,6 +282,27 @@ def unmute(db: Database, name: str, watchlist: str, source: str) -> None:
         "DELETE FROM muted_outlets WHERE person = ? AND watchlist = ? AND source = ?",
         (name, watchlist, source),
     )
+
+
+def dismiss_watchlist(db: Database, name: str, watchlist: str, now: str) -> None:
+    db.execute(
+        "INSERT INTO dismissed_watchlists (person, watchlist, dismissed_at) VALUES (?, ?, ?) "
+        "ON CONFLICT (person, watchlist) DO NOTHING",
+        (name, watchlist, now),
+    )
+
+
+def undismiss_watchlist(db: Database, name: str, watchlist: str) -> None:
+    db.execute(
+        "DELETE FROM dismissed_watchlists WHERE person = ? AND watchlist = ?", (name, watchlist)
+    )
+
+
+def dismissed_watchlists(db: Database, name: str) -> set[str]:
+    """The deleted watchlists the person no longer wants listed (by name: a watchlist created
+    again under that name is listed as any other)."""
+    rows = db.execute("SELECT watchlist FROM dismissed_watchlists WHERE person = ?", (name,))
+    return {row[0] for row in rows.fetchall()}
 
 
 def muted(db: Database, name: str) -> set[tuple[str, str]]:

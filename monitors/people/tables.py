@@ -68,14 +68,25 @@ CREATE TABLE {exists}spent_links (
 """
 
 # (name, SQL): each runs once, in order, recorded in _sqlite_migrations under OWNER.
-# 0002: the language of a person's own emails (NULL: each watchlist's).
+# 0002: the language of a person's own emails (NULL: each watchlist's). 0003: the deleted
+# watchlists (no longer in the file, their matches kept) a person no longer wants listed.
+_DISMISSED = """
+CREATE TABLE {exists}dismissed_watchlists (
+        person TEXT NOT NULL,
+        watchlist TEXT NOT NULL,
+        dismissed_at TEXT NOT NULL,
+        PRIMARY KEY (person, watchlist)
+    );
+"""
 STEPS: list[tuple[str, str]] = [
     ("0001_people_triage_links", _TABLES.format(exists="IF NOT EXISTS ", bigint="INTEGER")),
     ("0002_people_language", "ALTER TABLE people ADD COLUMN language TEXT;"),
+    ("0003_dismissed_watchlists", _DISMISSED.format(exists="IF NOT EXISTS ")),
 ]
 
 # The same tables on PostgreSQL (crawler.storage.postgres_schema).
 POSTGRES_STEPS: list[tuple[str, str]] = [
     ("0001_people_triage_links", _TABLES.format(exists="", bigint="BIGINT")),
     ("0002_people_language", "ALTER TABLE people ADD COLUMN language TEXT;"),
+    ("0003_dismissed_watchlists", _DISMISSED.format(exists="")),
 ]

@@ -46,7 +46,20 @@ EMAIL_LANGUAGE_NAMES = [("fr", "Français"), ("en", "English"), ("ar", "العر
 # A home visit within this long of the last one is the same visit: "new since your last visit"
 # keeps its start while someone reads through the list.
 SAME_VISIT = timedelta(minutes=30)
-ACTIONS = ("read", "unread", "save", "unsave", "not-relevant", "relevant", "mute", "unmute")
+ACTIONS = (
+    "read",
+    "unread",
+    "save",
+    "unsave",
+    "not-relevant",
+    "relevant",
+    "mute",
+    "unmute",
+    "dismiss-watchlist",
+    "undismiss-watchlist",
+)
+# the actions on a watchlist rather than an article
+WATCHLIST_ACTIONS = ("mute", "unmute", "dismiss-watchlist", "undismiss-watchlist")
 MAX_ID = paging.MAX_ID  # the largest row id SQLite and PostgreSQL (BIGINT) store
 
 Page = Callable[..., HTMLResponse]
@@ -268,6 +281,7 @@ class PeopleViews:
                 (outlets.get(source, source), titles.get(watchlist, watchlist), watchlist, source)
                 for watchlist, source in people_store.muted(db, person)
             )
+            deleted = self.deleted_watchlists(db, person, known) if rule_set is not None else []
         email = found.email if found else None
         if entered is not None:  # to be corrected, not typed and ticked again
             email, followed = entered
@@ -286,11 +300,31 @@ class PeopleViews:
             any_followed=bool(self._existing(followed)),
             followed_shown=",".join(sorted(followed)) if shown is None else shown,
             muted=muted,
+            deleted=[d for d in deleted if not d[2]],
+            dismissed=[d for d in deleted if d[2]],
             # followed, but deleted or renamed in the file since: they alert this person no more
             gone=sorted(followed - known) if rule_set is not None else [],
             message=message,
             error=error,
         )
+
+    @staticmethod
+    def deleted_watchlists(
+        db: Database, person: str, known: set[str]
+    ) -> list[tuple[str, int, bool]]:
+        """The watchlists no longer in the file whose matches are kept: (name, matches, whether
+        the person dismissed it), by name. Read from the kept counts, one row per watchlist
+        (never the matches), so the account page costs the same at any size."""
+        dismissed = people_store.dismissed_watchlists(db, person)
+        return [
+            (name, count, name in dismissed)
+            for name, count in sorted(reading.match_counts(db).items())
+            if name not in known
+        ]
+
+    def is_dismissed(self, person: str, watchlist: str) -> bool:
+        with self.writing_db() as db:
+            return watchlist in people_store.dismissed_watchlists(db, person)
 
     @staticmethod
     def _changed_on_page(
@@ -321,7 +355,7 @@ class PeopleViews:
         if abs(article_id) > MAX_ID:  # no engine stores it: refused below, as no article
             article_id = 0
         watchlist = form.get("watchlist", "")
-        if action not in ACTIONS or (action != "mute" and action != "unmute" and not article_id):
+        if action not in ACTIONS or (action not in WATCHLIST_ACTIONS and not article_id):
             return self.refused(request, labels["triage_unknown"])
         now = _now()
         with self.writing_db() as db:
@@ -345,6 +379,10 @@ class PeopleViews:
                 people_store.mute(db, person, watchlist, source, now)
             elif action == "unmute" and watchlist and source:
                 people_store.unmute(db, person, watchlist, source)
+            elif action == "dismiss-watchlist" and watchlist:
+                people_store.dismiss_watchlist(db, person, watchlist, now)
+            elif action == "undismiss-watchlist" and watchlist:
+                people_store.undismiss_watchlist(db, person, watchlist)
         log.info(
             "triage person=%s action=%s article=%s watchlist=%s",
             person,

@@ -44,9 +44,6 @@ async def watchlist(reader: Reader, request: Request) -> Response:
     name = request.path_params["name"]
     rule_set = reader.rules.get()
     chosen = find(rule_set, name)
-    if rule_set is None or chosen is None:  # deleted or renamed in the file, or mistyped
-        gone = LABELS[language(request)]["watchlist_gone"].format(name=name)
-        return reader.not_found(request, gone)
     labels = LABELS[language(request)]
     try:
         before = paging.listed_at(request.query_params.get("before"))
@@ -54,6 +51,12 @@ async def watchlist(reader: Reader, request: Request) -> Response:
     except paging.BadCursor as exc:
         log.warning("page link refused on %s: %r", request.url.path, str(exc))
         return reader.refused(request, labels["bad_page"])
+    if rule_set is None or chosen is None:  # deleted or renamed in the file, or mistyped
+        if rule_set is not None and request.method == "GET":
+            kept = await run_in_threadpool(deleted_page, reader, request, name, before, after)
+            if kept is not None:
+                return kept
+        return reader.not_found(request, labels["watchlist_gone"].format(name=name))
     trial, backtested, status = None, None, 200
     form: dict[str, str] = {}
     days = 30
@@ -107,6 +110,32 @@ async def watchlist(reader: Reader, request: Request) -> Response:
         )
 
     return await run_in_threadpool(render)
+
+
+def deleted_page(
+    reader: Reader, request: Request, name: str, before: ListedAt | None, after: ListedAt | None
+) -> HTMLResponse | None:
+    """The page of a watchlist deleted from the file whose matches are kept: its old name,
+    marked deleted, and its matches, newest first, a page at a time (the live watchlists'
+    query, on the index by watchlist). None when it has no match (mistyped, or never
+    matched): the page that says no such watchlist is the answer."""
+    from monitors.web.triage import person_of
+
+    with reader.reading_db() as db:
+        total = reading.match_counts(db).get(name, 0)
+        if not total:
+            return None
+        latest, older, newer = latest_page(db, name, before, after)
+    return reader.page(
+        request,
+        "watchlist_deleted.html",
+        deleted_name=name,
+        total=total,
+        latest=latest,
+        older=older and paging.link(request.url.path, request.query_params, before=older),
+        newer=newer and paging.link(request.url.path, request.query_params, after=newer),
+        dismissed=reader.people.is_dismissed(person_of(request), name),
+    )
 
 
 def latest_page(
