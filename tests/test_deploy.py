@@ -43,7 +43,10 @@ def test_the_dockerfile_runs_the_daemon_with_data_in_a_volume_and_no_secrets():
     assert "VEILLE_SOURCES" not in env and "VEILLE_WATCHLISTS" not in env
     assert not any(word in env.upper() for word in ("PASSWORD", "TOKEN", "WEBHOOK"))
     assert ("VOLUME", '["/data"]') in steps and ("USER", "veille") in steps
-    assert ("ENTRYPOINT", '["veille"]') in steps and ("CMD", '["run"]') in steps
+    assert ("ENTRYPOINT", '["veille"]') in steps and (
+        "CMD",
+        '["run", "--health-port", "8099"]',
+    ) in steps
     ignored = (ROOT / ".dockerignore").read_text(encoding="utf-8").split()
     assert {".venv", ".git", "data"} <= set(ignored)
 
