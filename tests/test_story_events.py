@@ -142,6 +142,8 @@ def test_figures_written_in_words():
         ("447850", "412300", False),  # people vaccinated, two days
         ("5487", "5461", False),  # the dams' reserves, two days
         ("1190", "1187", True),
+        ("1100", "1200", True),  # « plus de 1.100 » and « près de 1.200 » médicaments: 1.187
+        ("412", "413", False),  # two counts
         ("3000", "3245", True),  # « plus de 3.000 »
         ("1.2", "1187000", True),  # « 1,2 million »
     ],

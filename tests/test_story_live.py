@@ -10,7 +10,14 @@ import pytest
 
 from crawler.core.normalize import normalize
 from crawler.stories import events
-from crawler.stories.grouping import _cities_apart, _counted_later, _may_update, _Member
+from crawler.stories.grouping import (
+    _bridge_terms,
+    _bridged,
+    _cities_apart,
+    _counted_later,
+    _may_update,
+    _Member,
+)
 from crawler.stories.terms import figures_agree, names_conflict, story_terms, toll_rose
 
 RISING = [
@@ -257,3 +264,69 @@ def test_a_days_count_is_not_the_count_of_the_day_before_raised():
         ("Nador : le nombre de personnes évacuées atteint 3.400", "Mis à jour à 18h. Selon la PC."),
     ):
         assert toll_rose(story_terms(*later), first), later
+
+
+def _rare(*members: _Member) -> dict[str, float]:
+    """Every bridge term of these articles weighed as a rare one."""
+    return {t: 5.0 for m in members for t in _bridge_terms(m.terms)}
+
+
+def test_an_outlet_s_version_stands_for_its_report_across_languages_by_its_figures():
+    """The Arabic report of the afternoon's turnout shares its bridges, the turnout among them,
+    with the French update stating it, not with the morning's first report: the update stands
+    for the first report. A report sharing only places and names with an update is no report
+    of its figures: the English report of the fog at Casablanca's airport and its update are
+    not the French report of a new Casablanca-Lisbon line that names Royal Air Maroc."""
+    first = _at(
+        1,
+        "lesiteinfo",
+        0,
+        "Grève des enseignants : 62 % de participation selon les syndicats",
+        "La grève nationale de 48 heures des enseignants, entamée mercredi, a été suivie à 62 % "
+        "dans les établissements publics selon les syndicats.",
+    )
+    update = _at(
+        2,
+        "lesiteinfo",
+        6,
+        "Grève des enseignants : le taux de participation atteint 81 %, selon la coordination",
+        "Mis à jour. Le taux de participation à la grève nationale des enseignants a atteint 81 % "
+        "mercredi après-midi, selon la coordination des syndicats. Le ministère parle de 45 %.",
+    )
+    arabic = _at(
+        3,
+        "hibapress",
+        7,
+        "نسبة المشاركة في إضراب الأساتذة تبلغ 81 في المائة",
+        "بلغت نسبة المشاركة في الإضراب الوطني للأساتذة 81 في المائة، حسب تنسيق النقابات "
+        "التعليمية، فيما تحدثت الوزارة عن 45 في المائة.",
+    )
+    assert _bridged(arabic.terms, 7, [first, update], first, _rare(first, update, arabic), 72)
+
+    fog = _at(
+        1,
+        "hespress-en",
+        0,
+        "Fog disrupts flights at Casablanca's Mohammed V airport",
+        "Dense fog has delayed dozens of departures and diverted several arrivals to Marrakech "
+        "and Rabat since early Saturday morning, passengers reported.",
+    )
+    fog_update = _at(
+        2,
+        "hespress-en",
+        3,
+        "Casablanca airport traffic returns to normal after morning fog",
+        "Update: flights at Mohammed V airport are gradually resuming after the fog lifted late "
+        "in the morning. Royal Air Maroc said some thirty flights had been delayed and six "
+        "diverted, and advised passengers to check their flight status online.",
+    )
+    line = _at(
+        3,
+        "leconomiste",
+        2,
+        "RAM ouvre une ligne Casablanca-Lisbonne supplémentaire",
+        "Royal Air Maroc ajoute à partir du 26 octobre une troisième fréquence quotidienne entre "
+        "Casablanca et Lisbonne, opérée en Boeing 737 MAX.",
+    )
+    rare = _rare(fog, fog_update, line)
+    assert not _bridged(line.terms, 2, [fog, fog_update], fog, rare, 72)

@@ -649,10 +649,19 @@ def _bridged(
             scored.append((weight, member))
     if not scored:
         return None
-    # The first article's own later version stands for it (`_first_updated`): the Arabic
-    # report of the afternoon's turnout shares its bridges with the French update stating it.
+    # The first article's own later version stands for it (`_first_updated`) when the article
+    # states its figures: the Arabic report of the afternoon's turnout shares its bridges, the
+    # turnout among them, with the French update stating it. Sharing only places and names
+    # with the version is no more than sharing them with any member.
     if not (
-        (first is not None and any(m is first or _first_updated(m, first) for _, m in scored))
+        (
+            first is not None
+            and any(
+                m is first
+                or (_first_updated(m, first) and shared_figures(own.figures, m.terms.figures))
+                for _, m in scored
+            )
+        )
         or 2 * len(scored) > len(foreign)
     ):
         return None

@@ -370,10 +370,11 @@ def same_figure(x: str, y: str) -> bool:
                 continue
             gap = abs(low - high)
             if min(low, high) >= ROUNDED_FROM:
-                # Within the coarser figure's last significant digit: one below a unit, a
-                # decimal one up to its unit (« plus de 2,6 » and « 2,7 » milliards).
+                # Within the coarser figure's last significant digit: two roundings may be a
+                # unit of it apart (« plus de 1.100 » and « près de 1.200 » of 1.187), two
+                # counts to the unit may not (412 and 413).
                 unit = max(low_unit, high_unit)
-                if gap < unit or (unit < 1 and gap < unit * 1.001):
+                if gap < unit or (unit != 1 and gap < unit * 1.001):
                     return True
                 continue
             unit = _last_digit(x, y) * scale
