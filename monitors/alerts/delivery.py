@@ -525,6 +525,11 @@ def _notify(target: apprise.Apprise, **message: Any) -> str | None:
             "(a POST sent on to a 301's or 302's address arrives as a GET, without the "
             "message): write the address it moved to in the channel's URL"
         )
+    if re.search(r"\berror=429\b", reason):
+        reason += (
+            " The channel said veille is rate limited (429): apprise does not pass on its Retry-After "
+            "header, so the next attempt follows veille's own backoff (1, 2, 4 … minutes)"
+        )
     if watch.read_timed_out:
         return Unanswered(
             "sent, and no answer came within the channel's read timeout (apprise: "
