@@ -100,7 +100,10 @@ def test_a_second_daemon_of_the_same_sources_on_postgresql_refuses_wherever_it_s
     folder, or from another machine, on the same database found no pidfile of the first and ran
     beside it without a word, both crawling every source on their own schedules. The first
     holds a session lock of each of its sources; the second, and `run --once`, stop naming them
-    and it. A runner of other sources runs beside it (monitors.service.source_locks)."""
+    and it. A runner of other sources runs beside it (monitors.service.source_locks), from the
+    same folder too: there the pidfile refused it (« another veille daemon … is already
+    running »), naming the first daemon, whose sources it does not crawl; `veille reload` from
+    that folder still reaches the daemon."""
     sources = tmp_path / "sources.yaml"
     sources.write_text(  # nothing listens there: a crawl that fails at once
         "sources:\n  - name: absente\n    homepage: http://127.0.0.1:9/\n"
@@ -138,23 +141,39 @@ def test_a_second_daemon_of_the_same_sources_on_postgresql_refuses_wherever_it_s
             assert "another veille daemon" in second.stderr, second.stderr
             assert f"pid {first.pid}" in second.stderr, second.stderr
             assert "veille running" not in second.stderr
-        # a runner of other sources shares the database (several crawl machines)
+        # a runner of other sources shares the database (several crawl machines), started
+        # from another folder or from the first one's, whose pidfiles are in data/
         elsewhere = tmp_path / "elsewhere.yaml"
         elsewhere.write_text(sources.read_text().replace("absente", "ailleurs"), encoding="utf-8")
-        other = subprocess.run(
-            [*command, "--once"],
-            env=dict(env, VEILLE_SOURCES=str(elsewhere)),
-            cwd=there,
+        for folder in (here, there):
+            other = subprocess.run(
+                [*command, "--once"],
+                env=dict(env, VEILLE_SOURCES=str(elsewhere)),
+                cwd=folder,
+                capture_output=True,
+                text=True,
+                timeout=180,
+            )
+            assert "another veille daemon" not in other.stderr, other.stderr
+            assert "ailleurs" in other.stdout + other.stderr  # it crawled its source
+            assert first.poll() is None  # the first runs on
+        reload = subprocess.run(
+            [sys.executable, "-m", "monitors.cli", "reload"],
+            env=env,
+            cwd=here,
             capture_output=True,
             text=True,
-            timeout=180,
+            timeout=60,
         )
-        assert "another veille daemon" not in other.stderr, other.stderr
-        assert "ailleurs" in other.stdout + other.stderr  # it crawled its source
-        assert first.poll() is None  # the first runs on
+        assert f"reload requested from daemon {first.pid};" in reload.stdout, reload.stderr
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and "reloaded:" not in log.read_text():
+            time.sleep(0.2)
+        assert "reloaded:" in log.read_text()
     finally:
         first.send_signal(signal.SIGTERM)
         first.wait(timeout=60)
+    assert not list((here / "data").glob("veille-*.pid"))  # each runner removed its own
     # stopped, it lets another daemon start
     again = subprocess.run(
         [*command, "--once"], env=env, cwd=there, capture_output=True, text=True, timeout=180
@@ -251,5 +270,52 @@ def test_a_database_a_daemon_runs_on_is_not_copied_to_postgresql(tmp_path, postg
             timeout=120,
         )
         assert copy.returncode == 0, copy.stderr
+    finally:
+        site.stop()
+
+
+def test_a_reload_asked_of_run_once_leaves_it_running(tmp_path):
+    """`veille reload` (and the reader after a saved watchlist) signals the runner holding the
+    pidfile, on PostgreSQL every runner started from the folder: a `run --once` among them died
+    of it (SIGHUP's default), its cycle cut short. It says there is nothing to reload, and runs
+    on."""
+    site = HostileSite()
+    try:
+        env = _env_of_a_hanging_source(tmp_path, site)
+        log = tmp_path / "once.log"
+        with open(log, "w") as out:
+            once = subprocess.Popen(
+                [sys.executable, "-m", "monitors.cli", "run", "--once"],
+                env=env,
+                stdout=out,
+                stderr=out,
+            )
+        try:
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline and "/hang" not in site.hits:
+                assert once.poll() is None, log.read_text()
+                time.sleep(0.2)
+            reload = subprocess.run(
+                [sys.executable, "-m", "monitors.cli", "reload"],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            assert f"reload requested from daemon {once.pid}" in reload.stdout, reload.stderr
+            while time.monotonic() < deadline and "reload asked" not in log.read_text():
+                assert once.poll() is None, log.read_text()
+                time.sleep(0.2)
+            assert "one cycle has nothing to reload; it runs on" in log.read_text()
+            assert once.poll() is None
+        finally:
+            once.send_signal(signal.SIGTERM)
+            try:
+                once.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                once.kill()
+                once.wait()
+            for child in _children(once.pid):
+                os.kill(child, signal.SIGKILL)
     finally:
         site.stop()

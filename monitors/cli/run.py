@@ -84,13 +84,16 @@ def run(ctx: click.Context, once: bool, health_port: int | None) -> None:
 @click.command()
 @click.pass_context
 def reload(ctx: click.Context) -> None:
-    """Ask the running daemon to re-read sources and watchlists (it keeps the old ones if invalid)."""
+    """Ask the running daemon to re-read sources and watchlists (it keeps the old ones if invalid).
+
+    On PostgreSQL, every runner started from this folder is asked (each of its own sources)."""
     from monitors.service.daemon import request_reload
 
     try:
-        pid = request_reload(settings_of(ctx).db)
+        pids = request_reload(settings_of(ctx).db)
     except VeilleError as exc:
         raise click.ClickException(str(exc)) from None
-    echo(
-        f"reload requested from daemon {pid}; its log says whether the new configuration was accepted"
+    echo(  # on PostgreSQL, every runner started from this folder, each of its own sources
+        f"reload requested from daemon {', '.join(map(str, pids))}; its log says whether the "
+        "new configuration was accepted"
     )

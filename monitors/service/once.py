@@ -3,6 +3,9 @@ the database, recovery of what a killed run left, the cycle, and which sources f
 
 from __future__ import annotations
 
+import logging
+import signal
+import threading
 from dataclasses import dataclass
 
 from crawler.storage import store
@@ -10,6 +13,8 @@ from monitors.service.config import Config
 from monitors.service.cycle import CycleReport, failed_sources, recover, run_cycle
 from monitors.service.daemon import hold_daemon_lock, pidfile_for
 from monitors.service.source_locks import hold_source_locks
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -42,6 +47,8 @@ def run_once(config: Config) -> OnceReport:
         raise
     if held is not None:  # a session the server ends is said, and its locks taken again
         held.keep_checking()
+    answering = threading.current_thread() is threading.main_thread()
+    before = signal.signal(signal.SIGHUP, _reload_asked) if answering else None
     try:
         db = store.open_database(config.settings.db)
         recover(db, config)
@@ -52,5 +59,17 @@ def run_once(config: Config) -> OnceReport:
         lock.close()
         if held is not None:
             held.close()
+        if answering:
+            signal.signal(signal.SIGHUP, before)
     enabled = [s.name for s in config.sources.enabled()]
     return OnceReport(report, failed_sources(report.crawl, enabled), len(enabled))
+
+
+def _reload_asked(signum: int, _frame: object) -> None:
+    """SIGHUP (`veille reload`, the reader after a saved watchlist, which reach every runner
+    of a PostgreSQL database started from the folder): it ended the cycle, SIGHUP's default."""
+    logger.warning(
+        "reload asked (signal %d) of `veille run --once`: one cycle has nothing to reload; it "
+        "runs on, and the next run reads the files as they are then",
+        signum,
+    )

@@ -1,13 +1,14 @@
 """One runner per source on a PostgreSQL database, wherever the runners start.
 
 On SQLite the daemon's pidfile lies beside the database file, so every runner of that file finds
-it. On PostgreSQL the pidfile is the working folder's: a daemon started from another folder or
+it. On PostgreSQL a pidfile is the working folder's: a daemon started from another folder or
 another machine found none, and crawled every source beside the first without a word. Yet
 PostgreSQL is also where several machines may share the crawl (docs/scaling.md: stores,
 matching and deliveries are safe with several runners), so the database is not locked whole:
 each runner holds, in a session of its own for its life, one advisory lock per source it
 crawls. A second runner whose sources overlap stops at once naming the sources and who holds
-them; runners of different sources share the database.
+them; runners of different sources share the database, from one folder too (each has a pidfile
+of its own there: monitors.service.daemon.pidfile_for).
 """
 
 from __future__ import annotations

@@ -535,7 +535,7 @@ def routes(parts: ReaderParts) -> list[Route]:
         from monitors.service.daemon import DaemonOfAnotherUser, NoDaemon, request_reload
 
         try:
-            reload = e["reloaded"].format(pid=request_reload(parts.db))
+            reload = e["reloaded"].format(pid=", ".join(map(str, request_reload(parts.db))))
         except NoDaemon as exc:  # said in the page's language, the pidfile named
             reload = e["no_daemon"].format(pidfile=exc.pidfile)
         except DaemonOfAnotherUser as exc:
