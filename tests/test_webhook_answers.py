@@ -135,3 +135,24 @@ def test_a_webhook_that_moved_is_a_failed_send_not_a_lost_message(tmp_path):
     state, error = sender.db.execute("SELECT state, last_error FROM deliveries").fetchone()
     assert state == "pending" and "error=301" in error
     assert "write the address it moved to in the channel's URL" in error
+
+
+def test_a_send_apprise_stops_waiting_for_is_left_unconfirmed(tmp_path, monkeypatch):
+    """apprise gives each service a time limit per message (60 s) and reports TIMEOUT when it
+    passes, while the service's thread goes on sending: the delivery was retried, and the
+    webhook had the message already."""
+    import apprise
+
+    monkeypatch.setattr(apprise.AppriseAsset, "_service_timeout", 0.5)  # 60 s by default
+    hook = LateWebhook()
+    port = hook.server.server_address[1]
+    sender = _one_alert(tmp_path, f"json://127.0.0.1:{port}/hook?rto=30")
+    try:
+        first = sender.deliver_pending(now=T0)
+        later = sender.deliver_pending(now=T0 + timedelta(days=1))
+    finally:
+        hook.release()
+    assert len(hook.posts) == 1 and first.unconfirmed == 1 and later.messages == 0
+    state, error = sender.db.execute("SELECT state, last_error FROM deliveries").fetchone()
+    assert state == "unconfirmed"
+    assert "apprise stopped waiting for the channel" in error and "it may have arrived" in error

@@ -515,9 +515,12 @@ def _notify(target: apprise.Apprise, **message: Any) -> str | None:
     """Hand one message to apprise: None when it was sent, else why not, without secrets;
     an `Unanswered` reason when it may have arrived all the same (monitors/alerts/answers.py)."""
     with watching_send() as watch:
-        ok = target.notify(**message)
-    if ok:
+        result = target.notify(**message)
+    if result:
         return None
+    # apprise stops waiting for a service after its limit per message (60 s) and reports it as
+    # TIMEOUT, while the service's thread goes on sending: the message may still arrive.
+    abandoned = any(service.status == apprise.AppriseResultStatus.TIMEOUT for service in result)
     reason = " ".join(" ".join(watch.warnings).split())[:500] or "apprise reported a failure"
     if re.search(r"\berror=30[1278]\b", reason):
         reason += (
@@ -529,6 +532,12 @@ def _notify(target: apprise.Apprise, **message: Any) -> str | None:
         reason += (
             " The channel said veille is rate limited (429): apprise does not pass on its Retry-After "
             "header, so the next attempt follows veille's own backoff (1, 2, 4 … minutes)"
+        )
+    if abandoned:
+        return Unanswered(
+            "apprise stopped waiting for the channel at its time limit per message (60 s) "
+            f"while the send went on (apprise: {redact(reason)}): it may have arrived, so it is "
+            "not sent again; `veille alerts retry --unconfirmed` sends it again"
         )
     if watch.read_timed_out:
         return Unanswered(
