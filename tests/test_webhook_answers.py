@@ -156,3 +156,31 @@ def test_a_send_apprise_stops_waiting_for_is_left_unconfirmed(tmp_path, monkeypa
     state, error = sender.db.execute("SELECT state, last_error FROM deliveries").fetchone()
     assert state == "unconfirmed"
     assert "apprise stopped waiting for the channel" in error and "it may have arrived" in error
+
+
+def test_apprises_own_retries_are_refused_in_a_channel(tmp_path):
+    """retry= makes apprise send a message again at once whenever it calls a send failed: a
+    webhook answering after the read timeout got three copies of one alert with retry=2."""
+    import pytest
+
+    from crawler.core.errors import VeilleError
+
+    config = tmp_path / "apprise.txt"
+    config.write_text("json://127.0.0.1:9/hook?retry=2\n", encoding="utf-8")
+    config.chmod(0o600)
+    for line, spec in [
+        (2, 'url: "json://127.0.0.1:9/hook?rto=0.2&retry=2"'),
+        (3, f'config: "{config}"'),
+    ]:
+        rules_path = tmp_path / "watchlists.yaml"
+        rules_path.write_text(
+            f"channels:\n  crochet:\n    {spec}\nwatchlists:\n"
+            "  - {name: cloud, terms: [cloud], notify: [crochet]}\n",
+            encoding="utf-8",
+        )
+        with pytest.raises(VeilleError) as refused:
+            load_watchlists(rules_path)
+        said = str(refused.value)
+        assert f"watchlists.yaml:{line}:" in said, said
+        assert "channel 'crochet': retry=2 makes apprise send a message again at once" in said
+        assert "remove retry=" in said

@@ -116,9 +116,29 @@ def check_apprise_url(url: str, path: str, line: int, name: str) -> None:
             "see https://github.com/caronc/apprise/wiki for URL formats, e.g. mailtos://, slack://",
         )
     remember_hidden_parts(plugin.url(privacy=False), plugin.url(privacy=True), _public(plugin))
+    refuse_apprise_retry(plugin, path, line, name)
     for words in held.warnings:  # a URL apprise takes, less a part it drops (a bad recipient)
         if "://" not in words and words.strip():
             logger.warning("channel %r: apprise says: %s", name, redact(words.strip()))
+
+
+def refuse_apprise_retry(plugin: object, path: str, line: int, name: str) -> None:
+    """apprise's own retries (retry= in a URL, `retry:` in its configuration file) send a
+    message again at once, within one delivery, whenever apprise calls it failed, a webhook
+    answering after the read timeout included: with retry=2 such a webhook got three copies
+    of one alert, and veille could not know. veille retries failed sends itself, with
+    backoff, and never one that may have arrived."""
+    retry = getattr(plugin, "retry", 0)
+    if isinstance(retry, int) and retry > 0:
+        raise ConfigError(
+            path,
+            line,
+            f"channel {name!r}: retry={retry} makes apprise send a message again at once "
+            "whenever it calls a send failed, one whose answer came late included (a copy "
+            "each time)",
+            "remove retry= (and wait=) from the URL or the apprise configuration: veille "
+            "retries a failed send itself, with backoff, and never one that may have arrived",
+        )
 
 
 def _public(plugin: object) -> set[str]:
@@ -193,6 +213,7 @@ def _config_channel(name: str, spec: LineDict, path: str, line: int) -> Channel:
         remember_hidden_parts(
             service.url(privacy=False), service.url(privacy=True), _public(service)
         )
+        refuse_apprise_retry(service, path, spec.line_of("config"), name)
     if not services:
         raise ConfigError(
             path,
