@@ -16,7 +16,7 @@ from monitors.demo.run import LOCAL_CRAWL_SETTINGS
 from monitors.demo.sites import DEMO_SITES_ROOT, render_sources, serve_demo_sites, stop_sites
 from monitors.service.config import Settings
 
-from .postgres import Cluster, PostgresUnavailable, start_cluster
+from .postgres import Cluster, PostgresUnavailable, shared_cluster, stop_clusters_of
 from .servers import SmtpServer, bound_socket
 
 # Property tests have no time limit per example: Hypothesis's default, 200 ms, is a wall-clock
@@ -113,19 +113,37 @@ def project_wheel(tmp_path_factory) -> Path:
     return wheel
 
 
+_RUN_PID = "veille_run_pid"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node):
+    """Each test process of a parallel run learns the pid of the run's main process, which
+    owns the run's PostgreSQL server."""
+    node.workerinput[_RUN_PID] = os.getpid()
+
+
+def _run_pid(config) -> int:
+    return getattr(config, "workerinput", {}).get(_RUN_PID, os.getpid())
+
+
+def pytest_unconfigure(config):
+    """The run's main process stops the run's PostgreSQL server, if a test started one."""
+    if not hasattr(config, "workerinput"):
+        stop_clusters_of(os.getpid())
+
+
 @pytest.fixture(scope="session")
-def postgres_cluster():
-    """A PostgreSQL server of this test process (tests/postgres.py), with a migrated template.
-    Under CI=true a missing PostgreSQL fails the tests that need it; elsewhere they are skipped,
-    with the reason."""
+def postgres_cluster(request):
+    """The run's PostgreSQL server (tests/postgres.py), with a migrated template: one for every
+    test process of the run, each test with a database of its own. Under CI=true a missing
+    PostgreSQL fails the tests that need it; elsewhere they are skipped, with the reason."""
     try:
-        cluster = start_cluster()
+        return shared_cluster(_run_pid(request.config))
     except PostgresUnavailable as exc:
         if os.environ.get("CI") == "true":
             pytest.fail(f"PostgreSQL is required under CI=true: {exc}")
         pytest.skip(f"PostgreSQL unavailable: {exc}")
-    yield cluster
-    cluster.stop()
 
 
 @pytest.fixture
