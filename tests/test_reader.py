@@ -170,7 +170,7 @@ def article_id(db: str, title: str) -> int:
 
 def test_home_lists_latest_matches_per_watchlist(web):
     page = browse(web + "/", "reader-home")
-    assert "Dernières correspondances" in page.visible  # the browser asks for French
+    assert "Derniers articles trouvés" in page.visible  # the browser asks for French
     sections = [a for a in page.links if a[0].startswith("/watchlists/")]
     assert ("/watchlists/um6p-supercalculateur", "UM6P et supercalculateur") in sections
     article_links = {text for href, text in page.links if href.startswith("/articles/")}

@@ -856,3 +856,45 @@ def test_a_deleted_watchlists_matches_stay_reachable_under_its_old_name(tmp_path
         assert "afficher de nouveau" in amina.get(base + "/watchlists/ancienne")[1]
         assert triage(amina, base, action="undismiss-watchlist", watchlist="ancienne") == 200
         assert "ne plus afficher" in amina.get(base + "/account")[1]
+
+
+def test_a_first_morning_reads_right_in_french_english_and_arabic(tmp_path):
+    """What a team's first morning tripped over: the home said « 2 nouveaux depuis votre
+    dernière visite » on a first visit (there was none), the French pages called matches
+    « correspondances », deleting a watchlist said its matches stayed « dans la base » (no page
+    showed them), and the account page's watchlist titles ran into their names right to left."""
+    db = store.open_database(tmp_path / "veille.db")
+    db.execute("INSERT INTO sources(name) VALUES ('presse')")
+    store.store_articles(db, [_article("presse", 1, BOTH), _article("presse", 2, UM6P_ONLY)])
+    rules_path = tmp_path / "watchlists.yaml"
+    rules_path.write_text(RULES, encoding="utf-8")
+    match_pending(db, *load_watchlists(rules_path), max_age=None)
+    accounts.add_user(db, "amina", PASSWORDS["amina"], "amina@example.ma")
+    db.close()
+    app = create_app(ReaderConfig(db=tmp_path / "veille.db", watchlists=rules_path, raw_data=False))
+    amina = login("amina", PASSWORDS["amina"])
+    with running(app) as base:
+        for lang, first in (("fr", "votre première visite"), ("en", "your first visit")):
+            page = amina.get(f"{base}/?lang={lang}")[1]
+            assert first in page, lang
+            assert "dernière visite" not in page and "last visit" not in page
+        assert "زيارتك الأولى" in amina.get(base + "/?lang=ar")[1]
+        db = store.open_database(tmp_path / "veille.db")  # her first visit, yesterday
+        db.execute("UPDATE people SET last_visit_at = '2026-01-01T08:00:00Z' WHERE name = 'amina'")
+        db.close()
+        store.store_articles(
+            store.open_database(tmp_path / "veille.db"), [_article("presse", 3, CLOUD_ONLY)]
+        )
+        db = store.open_database(tmp_path / "veille.db")
+        match_pending(db, *load_watchlists(rules_path), max_age=None)
+        db.close()
+        page = amina.get(f"{base}/?lang=fr")[1]
+        assert "depuis votre dernière visite" in page and "première visite" not in page
+        page = amina.get(base + "/watchlists/cloud")[1]
+        assert "Derniers articles trouvés" in page and "correspondance" not in page
+        page = amina.get(base + "/watchlists/cloud/delete")[1]
+        assert "restent lisibles, sous son nom, depuis « Mon compte »" in page
+        page = amina.get(base + "/watchlists/cloud/delete?lang=en")[1]
+        assert "stay readable, under its name, from « My account »" in page
+        page = amina.get(base + "/account?lang=ar")[1]
+        assert "<bdi>Cloud souverain</bdi> <code>cloud</code>" in page

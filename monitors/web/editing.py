@@ -107,8 +107,8 @@ LABELS: dict[str, dict[str, str]] = {
         "changes": "Dernières modifications",
         "no_changes": "Aucune modification faite depuis le lecteur.",
         "followers": "Suivie par {names} : ses alertes ne leur parviendront plus.",
-        "confirm_delete": "Supprimer cette veille du fichier ? Ses correspondances passées restent "
-        "dans la base.",
+        "confirm_delete": "Supprimer cette veille du fichier ? Les articles qu'elle a trouvés restent "
+        "lisibles, sous son nom, depuis « Mon compte ».",
         "opml": "Flux de toutes les veilles (OPML, pour un lecteur de flux)",
         "save_search": "Enregistrer cette recherche comme veille",
         "query_help": 'Même langage que la recherche : OR, AND, NOT, "expression", préfixe*, '
@@ -191,8 +191,8 @@ LABELS: dict[str, dict[str, str]] = {
         "changes": "Latest changes",
         "no_changes": "No change made from the reader yet.",
         "followers": "Followed by {names}: its alerts will reach them no more.",
-        "confirm_delete": "Delete this watchlist from the file? Its past matches stay in the "
-        "database.",
+        "confirm_delete": "Delete this watchlist from the file? The articles it found stay "
+        "readable, under its name, from « My account ».",
         "opml": "Feeds of every watchlist (OPML, for a feed reader)",
         "save_search": "Save this search as a watchlist",
         "query_help": 'The search language: OR, AND, NOT, "phrase", prefix*, NEAR/5, title:, '

@@ -23,9 +23,9 @@ LABELS: dict[str, dict[str, str]] = {
             "Les tables brutes (Datasette) ne sont servies que sur SQLite : cette base est "
             "PostgreSQL. Interrogez-la avec psql ou un client PostgreSQL."
         ),
-        "latest": "Dernières correspondances",
-        "no_match_yet": "Aucune correspondance pour l'instant.",
-        "all_matches": "toutes ses correspondances",
+        "latest": "Derniers articles trouvés",
+        "no_match_yet": "Aucun article trouvé pour l'instant.",
+        "all_matches": "tous ses articles trouvés",
         "watchlist": "Veille",
         "watchlist_gone": "Veille {name} : elle n'est pas (ou plus) dans le fichier des veilles, "
         "supprimée ou renommée ? Les veilles en cours sont sur la page des veilles.",

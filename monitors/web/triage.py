@@ -208,6 +208,7 @@ class PeopleViews:
             show_all=show_all,
             unread_only=unread_only,
             new_count=sum(1 for e in entries if e.new and not e.read),
+            first_visit=new_since is None,  # no last visit to be new since: everything is new
             older=shown.older and paging.link("/", kept, before=shown.older, top=shown.top),
             newer=shown.newer and paging.link("/", kept, after=shown.newer, top=shown.top),
         )
