@@ -184,3 +184,25 @@ def test_apprises_own_retries_are_refused_in_a_channel(tmp_path):
         assert f"watchlists.yaml:{line}:" in said, said
         assert "channel 'crochet': retry=2 makes apprise send a message again at once" in said
         assert "remove retry=" in said
+
+
+def test_a_channel_tag_apprise_would_read_as_retries_is_refused(tmp_path):
+    """A channel's tag « presse:2 » is apprise's « retry twice »: three sends of one message
+    (measured: three attempts at a webhook), as retry=2 in the URL."""
+    import pytest
+
+    from crawler.core.errors import VeilleError
+
+    config = tmp_path / "apprise.yml"
+    config.write_text("urls:\n  - json://127.0.0.1:9/hook:\n    - tag: presse\n", "utf-8")
+    config.chmod(0o600)
+    rules_path = tmp_path / "watchlists.yaml"
+    rules_path.write_text(
+        f'channels:\n  crochet:\n    config: "{config}"\n    tags: [presse:2]\nwatchlists:\n'
+        "  - {name: cloud, terms: [cloud], notify: [crochet]}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(VeilleError) as refused:
+        load_watchlists(rules_path)
+    said = str(refused.value)
+    assert "watchlists.yaml:4:" in said and "tag 'presse:2' holds ':'" in said, said

@@ -222,6 +222,16 @@ def _config_channel(name: str, spec: LineDict, path: str, line: int) -> Channel:
             "check it with `apprise --config FILE --dry-run`",
         )
     tags = tuple(string_list(spec.get("tags"), path, spec.line_of("tags"), "tags"))
+    for tag in tags:  # « presse:2 » retries (as retry=2), « 3:presse » picks a priority
+        if ":" in tag:
+            raise ConfigError(
+                path,
+                spec.line_of("tags"),
+                f"channel {name!r}: tag {tag!r} holds ':', which apprise reads as a retry count "
+                "(« presse:2 » sends again at once, a copy each time) or a priority (« 3:presse »)",
+                "give the tag alone, as the apprise configuration file writes it: veille "
+                "retries a failed send itself, with backoff",
+            )
     return Channel(name, None, (), line, str(config), tags)
 
 
