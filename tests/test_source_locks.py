@@ -243,5 +243,9 @@ def test_a_servers_idle_session_timeout_does_not_end_the_locks_session(
         backend = _backend_of(locks)
         locks.check()
         assert _backend_of(locks) == backend  # the same session, never ended
+        # over TCP, a connection dropped on the way fails a check within a minute (a statement
+        # waited some 15 minutes for the system's retransmissions, every crawl behind it)
+        parameters = locks._database.conn.info.get_parameters()
+        assert parameters.get("keepalives") == "1" and parameters.get("tcp_user_timeout")
     finally:
         locks.close()

@@ -36,6 +36,17 @@ logger = logging.getLogger(__name__)
 # before each crawl: a session ended while no crawl starts is found within this time.
 CHECK_SECONDS = 30.0
 
+# The locks' session over TCP: a connection dropped on the way (a NAT's or a firewall's idle
+# timeout) fails a check within about a minute, where a statement on it waited for the system's
+# retransmissions (some 15 minutes), every crawl waiting behind it. Unix sockets ignore them.
+KEEPALIVES: dict[str, str | int | None] = {
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 60_000,
+}
+
 
 class SourcesHeldElsewhere(VeilleError):
     """Sources this runner would crawl are another runner's on the same database."""
@@ -210,7 +221,7 @@ class SourceLocks:
             self._session_error = "no location to connect again with"
             return
         try:
-            database = PostgresDatabase(self._dsn)
+            database = _connect(self._dsn)
         except _session_errors() as exc:
             if self._session_error is None:
                 logger.error(
@@ -248,6 +259,8 @@ class SourceLocks:
                     again.append(name)
                 continue
             holder = held[name].removeprefix("veille daemon ") or "a session of another user"
+            if held[name] == self._application_name():
+                holder = "this runner's former session, not yet ended on the server's side"
             if name not in self._lost or self._lost[name] != held[name]:
                 logger.error(
                     "source=%s no longer crawled by this runner: another runner (%s) took its "
@@ -275,6 +288,15 @@ def _session_errors() -> tuple[type[BaseException], ...]:
     return (psycopg.Error,)
 
 
+def _connect(dsn: str) -> PostgresDatabase:
+    """A session of its own for the locks, with TCP keepalives (KEEPALIVES)."""
+    import psycopg
+    from psycopg.conninfo import make_conninfo
+
+    conninfo = make_conninfo(dsn, **KEEPALIVES)
+    return PostgresDatabase(dsn, connection=psycopg.connect(conninfo, autocommit=True))
+
+
 def _listed(names: Iterable[str]) -> str:
     named = sorted(names)
     return f"{'source' if len(named) == 1 else 'sources'} " + ", ".join(f"'{n}'" for n in named)
@@ -285,10 +307,15 @@ def hold_source_locks(db: Path | str, names: Iterable[str]) -> SourceLocks | Non
     another runner holds any of them); None on SQLite, whose pidfile lies beside the file."""
     if not is_postgres_location(db):
         return None
-    from crawler.storage.postgres_schema import keep_session_open
+    import psycopg
 
-    database = store.open_database(db)
-    assert isinstance(database, PostgresDatabase)
+    from crawler.storage.postgres_schema import explain_postgres_error, keep_session_open
+
+    store.open_database(db).close()  # the schema brought up to date, its errors explained
+    try:
+        database = _connect(str(db))
+    except psycopg.Error as exc:
+        raise explain_postgres_error(str(db), exc) from None
     locks = SourceLocks(database, mask_location(str(db)), str(db))
     try:
         keep_session_open(database.conn)
