@@ -249,3 +249,47 @@ def test_a_servers_idle_session_timeout_does_not_end_the_locks_session(
         assert parameters.get("keepalives") == "1" and parameters.get("tcp_user_timeout")
     finally:
         locks.close()
+
+
+def test_a_session_that_cannot_be_opened_again_says_no_source_is_crawled(
+    tmp_path, postgres_url, postgres_cluster, caplog
+):
+    """While the session holding the locks cannot be opened again (the database refusing
+    connections here), no source is crawled: the log and /health (degraded) say why, a reload
+    adding a source is refused saying so, and the next check once it answers takes every lock
+    again."""
+    sources, watchlists = tmp_path / "sources.yaml", tmp_path / "watchlists.yaml"
+    _sources(sources, ["hespress"])
+    watchlists.write_text("watchlists:\n  - name: x\n    terms: [x]\n", encoding="utf-8")
+    settings = load_settings(db=postgres_url, sources=sources, watchlists=watchlists)
+    daemon = Daemon(load_config(settings))
+    locks = hold_source_locks(postgres_url, ["hespress"])
+    assert locks is not None
+    daemon._source_locks = daemon.state.locks = locks
+    name = urlsplit(postgres_url).path.lstrip("/")
+    caplog.set_level(logging.INFO)
+    try:
+        with postgres_cluster.admin() as admin:
+            admin.execute(f"ALTER DATABASE {name} ALLOW_CONNECTIONS false")
+            admin.execute("SELECT pg_terminate_backend(%s, 30000)", (_backend_of(locks),))
+        daemon._crawl_source("hespress")
+        assert "cannot be opened again" in caplog.text
+        assert "source=hespress not crawled: this daemon does not hold its lock" in caplog.text
+        problems = daemon.state.problems()
+        assert any("no source is crawled" in p for p in problems), problems
+        _sources(sources, ["hespress", "medias24"])
+        daemon._reload()
+        assert "cannot be opened again" in (daemon.state.reload_error or "")
+        assert daemon.scheduler.get_job("crawl:medias24") is None
+
+        with postgres_cluster.admin() as admin:
+            admin.execute(f"ALTER DATABASE {name} ALLOW_CONNECTIONS true")
+        locks.check()
+        assert locks.holds("hespress") and daemon.state.problems() == []
+        assert "is open again" in caplog.text
+        daemon._reload()
+        assert daemon.state.reload_error is None and locks.holds("medias24")
+    finally:
+        with postgres_cluster.admin() as admin:
+            admin.execute(f"ALTER DATABASE {name} ALLOW_CONNECTIONS true")
+        locks.close()

@@ -118,7 +118,17 @@ class SourceLocks:
             wanted = set(names) - self._names
             if not wanted:
                 return
-            held = take_source_locks(self._database.conn, self._application_name(), wanted)
+            try:
+                held = take_source_locks(self._database.conn, self._application_name(), wanted)
+            except _session_errors() as exc:  # ended since the last check: open it again
+                self._session_ended(exc)
+                if self._session_error is not None:
+                    raise VeilleError(
+                        f"the database session holding the sources' locks on {self._location} "
+                        f"cannot be opened again ({self._session_error}): {_listed(wanted)} not "
+                        "taken; reload again once the database answers"
+                    ) from None
+                held = take_source_locks(self._database.conn, self._application_name(), wanted)
             if held:
                 raise SourcesHeldElsewhere(held, self._location)
             self._names |= wanted
