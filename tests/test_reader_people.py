@@ -898,3 +898,26 @@ def test_a_first_morning_reads_right_in_french_english_and_arabic(tmp_path):
         assert "stay readable, under its name, from « My account »" in page
         page = amina.get(base + "/account?lang=ar")[1]
         assert "<bdi>Cloud souverain</bdi> <code>cloud</code>" in page
+
+
+def test_a_reader_before_the_first_crawl_says_what_comes_next(tmp_path):
+    """A team opening the reader before the daemon's first crawl: the sources page was a table
+    header with no row and nothing said, the stories page said « Aucun résultat. » as if
+    something had been searched for."""
+    store.open_database(tmp_path / "veille.db").close()
+    rules_path = tmp_path / "watchlists.yaml"
+    rules_path.write_text(RULES, encoding="utf-8")
+    app = create_app(ReaderConfig(db=tmp_path / "veille.db", watchlists=rules_path, raw_data=False))
+    client = FormClient()
+    with running(app) as base:
+        sources = {
+            lang: client.get(f"{base}/sources?lang={lang}")[1] for lang in ("fr", "en", "ar")
+        }
+        assert "Aucune source n'a encore été explorée : le démon (veille run)" in sources["fr"]
+        assert "No source has been crawled yet: the daemon (veille run)" in sources["en"]
+        assert "لم يُستكشف أي مصدر بعد" in sources["ar"] and 'dir="rtl"' in sources["ar"]
+        page = client.get(f"{base}/stories/?lang=fr")[1]
+        assert "Aucune histoire racontée par deux médias ou plus pour l'instant." in page
+        assert "Aucun résultat" not in page
+        assert "No story yet." in client.get(f"{base}/stories/?all=1&lang=en")[1]
+        assert "لا قصص بعد." in client.get(f"{base}/stories/?all=1&lang=ar")[1]

@@ -99,6 +99,11 @@ LABELS: dict[str, dict[str, str]] = {
         "bad_page": "Ce lien de page n'est pas valide (modifié ou coupé) : revenez à la première "
         "page de la liste.",
         "no_results": "Aucun résultat.",
+        "no_sources_yet": "Aucune source n'a encore été explorée : le démon (veille run) explore "
+        "chaque source du fichier des sources à son rythme, et veille sources check les essaie "
+        "tout de suite.",
+        "no_stories_yet": "Aucune histoire pour l'instant.",
+        "no_shared_stories_yet": "Aucune histoire racontée par deux médias ou plus pour l'instant.",
         "past_last_page": "Plus de résultat à cette page : la recherche en compte moins.",
         "first_page": "première page",
         "last_success": "Dernier succès",
@@ -224,6 +229,10 @@ LABELS: dict[str, dict[str, str]] = {
         "bad_page": "This page link is not valid (edited or cut short): go back to the list's "
         "first page.",
         "no_results": "No results.",
+        "no_sources_yet": "No source has been crawled yet: the daemon (veille run) crawls each "
+        "source of the sources file at its own pace, and veille sources check tries them now.",
+        "no_stories_yet": "No story yet.",
+        "no_shared_stories_yet": "No story told by two outlets or more yet.",
         "past_last_page": "No more results on this page: the search has fewer.",
         "first_page": "first page",
         "last_success": "Last success",
