@@ -247,6 +247,7 @@ def test_a_servers_idle_session_timeout_does_not_end_the_locks_session(
         # waited some 15 minutes for the system's retransmissions, every crawl behind it)
         parameters = locks._database.conn.info.get_parameters()
         assert parameters.get("keepalives") == "1" and parameters.get("tcp_user_timeout")
+        assert parameters.get("connect_timeout")  # opened again: no endless wait either
     finally:
         locks.close()
 

@@ -39,7 +39,10 @@ CHECK_SECONDS = 30.0
 # The locks' session over TCP: a connection dropped on the way (a NAT's or a firewall's idle
 # timeout) fails a check within about a minute, where a statement on it waited for the system's
 # retransmissions (some 15 minutes), every crawl waiting behind it. Unix sockets ignore them.
+# Opening it again waits at most connect_timeout for a server that does not answer (libpq
+# waits with no end), the crawls again behind it.
 KEEPALIVES: dict[str, str | int | None] = {
+    "connect_timeout": 10,
     "keepalives": 1,
     "keepalives_idle": 30,
     "keepalives_interval": 10,
