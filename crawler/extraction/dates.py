@@ -87,6 +87,8 @@ def precision_of(value: str) -> Precision:
 _TIME_OF_DAY = re.compile(r"\d[T ]\d{2}:\d{2}")
 # A zone written after a time of day: « Z », « +01:00 », « -0500 ».
 _ZONE = re.compile(r"\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}:?\d{2})$")
+
+
 # The two spellings of a stored date (crawler.core.times.stored_date): a moment in UTC, a day.
 _STORED_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -126,8 +128,9 @@ def found(value: str | None, origin: str) -> FoundDate | None:
     return FoundDate(value.strip(), precision, origin)
 
 
-# "23 - 07 - 2025", "23/07/2025", "23.07.2025": the day-first dates of Moroccan bylines.
-_DAY_FIRST = re.compile(r"(?<!\d)(\d{1,2})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{4})(?!\d)")
+# "23 - 07 - 2025", "23/07/2025", "23.07.2025": the day-first dates of Moroccan bylines. Not
+# "28.09.1912:44", a two-digit year run into a time of day ("28.09.19 12:44").
+_DAY_FIRST = re.compile(r"(?<!\d)(\d{1,2})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{4})(?![\d:])")
 
 
 def parse_day_first(text: str) -> str | None:
@@ -145,57 +148,159 @@ _ISO_START = re.compile(
 )
 
 
-# Month names of Moroccan and other Maghreb Arabic pages that date parsers do not know
-# ("8 فيفري 2019", "23 غشت 2025"), with the standard ones they share.
-_MAGHREB_MONTHS = {
-    "جانفي": 1,
+# Month names of Arabic pages that date parsers do not know, by region: Moroccan (« 12 نونبر
+# 2026 », « 23 غشت 2025 »), Algerian and Tunisian (« 8 فيفري 2019 »), Levantine and Iraqi
+# (« 4 تشرين الثاني 2026 »), Egyptian (« 7 أغسطس 2026 », « يونيه »), with the standard ones they
+# share. Written as _fold_arabic leaves them: alef without hamza or madda.
+_ARABIC_MONTHS = {
     "يناير": 1,
-    "فيفري": 2,
+    "جانفي": 1,
+    "كانون الثاني": 1,
     "فبراير": 2,
+    "فيفري": 2,
+    "شباط": 2,
     "مارس": 3,
-    "أفريل": 4,
-    "أبريل": 4,
+    "اذار": 3,
     "ابريل": 4,
+    "افريل": 4,
+    "نيسان": 4,
     "ماي": 5,
-    "جوان": 6,
+    "مايو": 5,
+    "ايار": 5,
     "يونيو": 6,
-    "جويلية": 7,
+    "يونيه": 6,
+    "جوان": 6,
+    "حزيران": 6,
     "يوليوز": 7,
     "يوليو": 7,
-    "أوت": 8,
+    "يوليه": 7,
+    "جويلية": 7,
+    "تموز": 7,
     "غشت": 8,
-    "سبتمبر": 9,
+    "اغسطس": 8,
+    "اوت": 8,
+    "اب": 8,
     "شتنبر": 9,
-    "أكتوبر": 10,
+    "سبتمبر": 9,
+    "ايلول": 9,
     "اكتوبر": 10,
-    "نوفمبر": 11,
+    "تشرين الاول": 10,
     "نونبر": 11,
-    "ديسمبر": 12,
+    "نوفمبر": 11,
+    "تشرين الثاني": 11,
     "دجنبر": 12,
+    "ديسمبر": 12,
+    "كانون الاول": 12,
 }
+# French, Spanish and English month names, for bylines htmldate does not read (« 12 de noviembre
+# de 2026 »), accents as _fold_latin leaves them.
+_LATIN_MONTHS = {
+    **dict.fromkeys(["janvier", "enero", "january", "jan"], 1),
+    **dict.fromkeys(["fevrier", "febrero", "february", "feb", "fev"], 2),
+    **dict.fromkeys(["mars", "marzo", "march", "mar"], 3),
+    **dict.fromkeys(["avril", "abril", "april", "apr", "avr"], 4),
+    **dict.fromkeys(["mai", "mayo", "may"], 5),
+    **dict.fromkeys(["juin", "junio", "june", "jun"], 6),
+    **dict.fromkeys(["juillet", "julio", "july", "jul", "juil"], 7),
+    **dict.fromkeys(["aout", "agosto", "august", "aug"], 8),
+    **dict.fromkeys(["septembre", "septiembre", "setiembre", "september", "sep", "sept"], 9),
+    **dict.fromkeys(["octobre", "octubre", "october", "oct"], 10),
+    **dict.fromkeys(["novembre", "noviembre", "november", "nov"], 11),
+    **dict.fromkeys(["decembre", "diciembre", "december", "dec"], 12),
+}
+
+
+def _alternation(names: dict[str, int]) -> str:
+    # Longest first, so that « ابريل » is not read as « اب » nor « septembre » as « sept ».
+    return "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
+
+
+_AR_MONTH = f"(?:{_alternation(_ARABIC_MONTHS)})"
+# « 12 نونبر 2026 », « 4 تشرين الثاني/نوفمبر 2026 », « 7 نوفمبر (تشرين الثاني) 2026 »: a second
+# name of the same month after a slash or in brackets.
 _ARABIC_DAY_MONTH_YEAR = re.compile(
-    r"(?<!\d)(\d{1,2})\s+(" + "|".join(_MAGHREB_MONTHS) + r")\s+(\d{4})(?!\d)"
+    rf"(?<!\d)(\d{{1,2}})\s+({_AR_MONTH})(?![\u0621-\u064a])"
+    rf"(?:\s*[/(]\s*{_AR_MONTH}\s*\)?)?\s*،?\s*(\d{{4}})(?!\d)"
 )
+_LT_MONTH = f"(?:{_alternation(_LATIN_MONTHS)})"
+# « 12 novembre 2026 », « 1er décembre 2026 », « 12 de noviembre de 2026 », « 12 Nov. 2026 »,
+# « November 12, 2026 ».
+_LATIN_DAY_MONTH_YEAR = re.compile(
+    rf"(?<![\d\w])(\d{{1,2}})(?:er|º)?\s+(?:de\s+)?({_LT_MONTH})\.?(?![a-z])\s*,?\s+(?:de\s+)?(\d{{4}})(?!\d)"
+)
+_LATIN_MONTH_DAY_YEAR = re.compile(
+    rf"(?<![a-z])({_LT_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\s*,?\s+(\d{{4}})(?!\d)"
+)
+_EASTERN_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "0123456789" * 2)
+_ALEFS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ـ": None})
+_LATIN_ACCENTS = str.maketrans("éèêûôàç", "eeeuoac")
+# A time of day, and after it the mark of the afternoon or of the morning (Egyptian pages write
+# « 09:15 م » for 21:15).
+_CLOCK = re.compile(
+    r"(?<!\d)([01]?\d|2[0-3])[:h](\d{2})(?!\d)(?::\d{2}(?!\d))?"
+    r"(?:\s*(?P<pm>م(?![\u0621-\u064a])|مساء|pm\b|p\.m\.)|\s*(?P<am>ص(?![\u0621-\u064a])|صباحا|am\b|a\.m\.))?",
+    re.IGNORECASE,
+)
+
+
+def _named_month_day(text: str) -> str | None:
+    """The first date written with a month's name in `text` (Arabic of every region, French,
+    Spanish, English), as YYYY-MM-DD, if it is a real calendar date."""
+    folded = text.translate(_ALEFS)
+    arabic = _ARABIC_DAY_MONTH_YEAR.search(folded)
+    if arabic:
+        with contextlib.suppress(ValueError):
+            return f"{datetime(int(arabic[3]), _ARABIC_MONTHS[arabic[2]], int(arabic[1])):%Y-%m-%d}"
+    latin = text.casefold().translate(_LATIN_ACCENTS)
+    for pattern, day_group, month_group in (
+        (_LATIN_DAY_MONTH_YEAR, 1, 2),
+        (_LATIN_MONTH_DAY_YEAR, 2, 1),
+    ):
+        hit = pattern.search(latin)
+        if hit:
+            with contextlib.suppress(ValueError):
+                month = _LATIN_MONTHS[hit[month_group]]
+                return f"{datetime(int(hit[3]), month, int(hit[day_group])):%Y-%m-%d}"
+    return None
+
+
+def _clock(text: str) -> str | None:
+    """The first time of day in `text` as HH:MM:SS, twelve hours on after an afternoon mark."""
+    hit = _CLOCK.search(text)
+    if hit is None:
+        return None
+    hour = int(hit[1])
+    if hit["pm"] and hour < 12:
+        hour += 12
+    elif hit["am"] and hour == 12:
+        hour = 0
+    return f"{hour:02d}:{hit[2]}:00"
+
+
+def read_shown_day(text: str) -> str | None:
+    """A day as a page shows it in a byline, without guessing: an ISO date, a day-first numeric
+    date (« 23/07/2025 - 10:45 »), or a day with a month's name (« الخميس 12 نونبر 2026 - 10:30 »,
+    « ١٢ مايو ٢٠٢٦ », « 12 de noviembre de 2026 »), with the time of day shown after it, as ISO
+    8601 without a zone (the page gives none), or None."""
+    text = " ".join(text.split())[:200].translate(_EASTERN_DIGITS)
+    iso = _ISO_START.search(text)
+    if iso and parse_date(iso.group(0).replace(" ", "T")) is not None:
+        return iso.group(0).replace(" ", "T")
+    day = parse_day_first(text) or _named_month_day(text)
+    if day is None:
+        return None
+    clock = _clock(text)
+    return f"{day}T{clock}" if clock else day
 
 
 def parse_shown_date(text: str) -> str | None:
     """A date as a page shows it ("2025-07-23T10:45:00+01:00", "23/07/2025 - 10:45", "Mercredi
     23 juillet 2025", "23 يوليو 2025") as ISO 8601, or None. Numeric dates are read day first,
-    as Moroccan sites write them."""
+    as Moroccan sites write them; what read_shown_day does not read is left to dateparser."""
+    shown = read_shown_day(text)
+    if shown is not None:
+        return shown
     text = " ".join(text.split())[:200]
-    iso = _ISO_START.search(text)
-    if iso and parse_date(iso.group(0).replace(" ", "T")) is not None:
-        return iso.group(0).replace(" ", "T")
-    day = parse_day_first(text)
-    arabic = _ARABIC_DAY_MONTH_YEAR.search(text)
-    if day is None and arabic:
-        with contextlib.suppress(ValueError):
-            day = datetime(int(arabic[3]), _MAGHREB_MONTHS[arabic[2]], int(arabic[1])).strftime(
-                "%Y-%m-%d"
-            )
-    clock = re.search(r"(?<!\d)([01]?\d|2[0-3])[:h](\d{2})(?!\d)", text)
-    if day:
-        return f"{day}T{int(clock[1]):02d}:{clock[2]}:00" if clock else day
     import dateparser  # loaded on first use: only sources with a date_xpath need it
 
     # A day, a month and a year, or no date: a month and year alone (« Janvier 2026 », a

@@ -46,6 +46,7 @@ from crawler.extraction.boilerplate import (
     is_boilerplate,
     page_text,
 )
+from crawler.extraction.byline_dates import byline_date
 from crawler.extraction.bylines import (
     Republication,
     clean_author,
@@ -349,19 +350,31 @@ def _page_date(
     declared: FoundDate | None,
     metadata_date: str | None,
     republished: Republication,
+    shown: Callable[[], str | None],
 ) -> FoundDate | None:
     """The page's own date, most trusted origin first (see crawler.extraction.dates): where the
-    profile says it is shown, the time the markup declares, htmldate's, an aggregator's notice."""
+    profile says it is shown, the time the markup declares, htmldate's, an aggregator's notice,
+    the date shown beside the headline (`shown`, read only where needed; it gives htmldate's day
+    its time of day where it shows one on that day)."""
     if from_profile is not None:
         return from_profile
     if declared is not None:
         return declared
     from_metadata = found(metadata_date, PAGE_METADATA)
-    if from_metadata is not None and from_metadata.precision != "year":
+    if from_metadata is not None and from_metadata.precision == "time":
+        return from_metadata
+    from_byline = found(shown(), PAGE_BYLINE)
+    if from_metadata is not None and from_metadata.precision == "day":
+        if (
+            from_byline is not None
+            and from_byline.precision == "time"
+            and from_byline.value[:10] == from_metadata.value[:10]
+        ):
+            return from_byline
         return from_metadata
     if republished.day:
         return found(republished.day, PAGE_BYLINE)
-    return from_metadata
+    return from_byline or from_metadata
 
 
 # A heading holding at least this share of the page's declared title (its <title>, og:title or
@@ -400,19 +413,26 @@ def _headlines(tree: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
     return headlines
 
 
-def _strip_boilerplate(blocks: list[Block], kept: set[lxml.html.HtmlElement]) -> None:
-    """Cut boilerplate blocks from the tree (tails kept) before metadata is read, so that the
-    title, byline or date of a "Lire aussi" teaser is not taken for the article's; blocks that
-    hold the article, its lead or its headline, and their ancestors, stay. Cut with the block
-    around it, the headline left the title to another heading (a rubric's label, a teaser's
-    title, the site's name) or to none."""
+def _teaser_blocks(
+    blocks: list[Block], kept: set[lxml.html.HtmlElement]
+) -> list[lxml.html.HtmlElement]:
+    """The boilerplate blocks that hold neither the article, its lead nor its headline (nor are
+    their ancestors): teasers, tickers, menus, whose title, byline or date is not the article's.
+    Kept with the block around it, the headline does not leave the title to another heading (a
+    rubric's label, a teaser's title, the site's name)."""
     kept = kept | set(_headlines(blocks[0].element))
     protected = set(kept)
     for element in kept:
         protected.update(element.iterancestors())
-    for block in blocks:
-        element = block.element
-        if element not in protected and element.getparent() is not None:
+    return [block.element for block in blocks if block.element not in protected]
+
+
+def _strip_boilerplate(elements: list[lxml.html.HtmlElement]) -> None:
+    """Cut boilerplate blocks (`_teaser_blocks`) from the tree, tails kept, before metadata is
+    read, so that the title, byline or date of a "Lire aussi" teaser is not taken for the
+    article's."""
+    for element in elements:
+        if element.getparent() is not None:
             element.drop_tree()
 
 
@@ -522,8 +542,9 @@ def extract_article(html: str | bytes, url: str, profile: SiteProfile | None = N
     shown_date = _profile_date(tree, profile)
     if profile.date_xpath and shown_date is None:
         notes.append(f"date_xpath {profile.date_xpath!r} found no readable date on the page")
-    if not first.withheld and blocks:
-        _strip_boilerplate(blocks, set(first.wrappers))
+    teasers = _teaser_blocks(blocks, set(first.wrappers)) if blocks else []
+    if not first.withheld:
+        _strip_boilerplate(teasers)
     declared = found(_page_published(tree), PAGE_MARKUP)
     # htmldate only where its date can be the one kept (skipped on 445 of 990 real pages)
     document = page_metadata(
@@ -534,7 +555,13 @@ def extract_article(html: str | bytes, url: str, profile: SiteProfile | None = N
     return Extracted(
         title=(document.title or "").strip() or None,
         author=author,
-        date=_page_date(shown_date, declared, document.date, republished),
+        date=_page_date(
+            shown_date,
+            declared,
+            document.date,
+            republished,
+            lambda: byline_date(tree, next(iter(_headlines(tree)), None), set(teasers)),
+        ),
         language=language,
         sitename=document.sitename or None,
         description=document.description or None,
