@@ -454,7 +454,10 @@ def test_extract_shows_what_would_be_stored_and_why_a_page_is_declined(tmp_path)
     assert record["published"].startswith("2026-11-19T15:10")
     assert (record["published_precision"], record["published_origin"]) == ("time", "page markup")
     human = invoke("extract", str(ARTICLE))
-    assert "published: 2026-11-19T15:10:00+01:00 (time, from the page markup)" in human.output
+    assert (
+        "published: 2026-11-19T14:10:00Z as stored (UTC); "
+        "2026-11-19T15:10:00+01:00 on the page (time, from the page markup)"
+    ) in human.output
     listing = tmp_path / "rubrique.html"
     listing.write_text("<html><body><nav><a href='/a'>Accueil</a></nav><p>Bref.</p></body></html>")
     declined = invoke("extract", str(listing), "--json")

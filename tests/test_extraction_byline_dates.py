@@ -11,6 +11,7 @@ read, never a teaser's.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -123,3 +124,40 @@ def test_shown_days_in_every_regions_month_names(shown, value):
     assert read_shown_day(shown) == value
     if value is not None:
         assert parse_shown_date(shown) == value
+
+
+def test_veille_extract_shows_the_stored_utc_and_the_pages_own_time():
+    """`veille extract` showed the page's own offset (« 09:40:00+01:00 ») where veille stores
+    the moment in UTC (« 08:40:00Z »): both are shown, and a time the page gives without a zone
+    says it is read as UTC."""
+    from click.testing import CliRunner
+
+    from monitors.cli import cli
+
+    named = Path(__file__).parent / "fixtures" / "extraction" / "named_blocks"
+    page = str(named / "es-bloques-en-articulo.html")
+    human = CliRunner().invoke(cli, ["extract", page], catch_exceptions=False)
+    assert human.exit_code == 0, human.output
+    assert (
+        "published: 2026-12-03T08:40:00Z as stored (UTC); "
+        "2026-12-03T09:40:00+01:00 on the page (time, from the page markup)\n"
+    ) in human.output
+    as_json = CliRunner().invoke(cli, ["extract", page, "--json"], catch_exceptions=False)
+    record = json.loads(as_json.stdout)
+    assert (record["published"], record["published_stored"]) == (
+        "2026-12-03T09:40:00+01:00",
+        "2026-12-03T08:40:00Z",
+    )
+
+    byline = str(PAGES / "ar-weekday-time-sidebar-first.html")
+    human = CliRunner().invoke(cli, ["extract", byline], catch_exceptions=False)
+    assert (
+        "published: 2026-11-12T10:30:00Z as stored (UTC); 2026-11-12T10:30:00 on the page, "
+        "which gives no zone: read as UTC (time, from the page byline)\n"
+    ) in human.output
+    day = str(PAGES / "ar-nonbir-span-date.html")
+    human = CliRunner().invoke(cli, ["extract", day], catch_exceptions=False)
+    assert (
+        "published: 2026-11-12 as stored (a day); 2026-11-12 on the page (day, from the page "
+        "byline)\n"
+    ) in human.output

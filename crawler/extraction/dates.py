@@ -89,6 +89,12 @@ _TIME_OF_DAY = re.compile(r"\d[T ]\d{2}:\d{2}")
 _ZONE = re.compile(r"\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}:?\d{2})$")
 
 
+def gives_zone(value: str) -> bool:
+    """Whether a date written with a time of day says its zone (« Z », « +01:00 »): one that
+    does not (« 2026-11-12T10:30:00 », a byline's « 10:30 ») is read as UTC."""
+    return bool(_ZONE.search(value.strip()))
+
+
 # The two spellings of a stored date (crawler.core.times.stored_date): a moment in UTC, a day.
 _STORED_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 

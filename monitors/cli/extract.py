@@ -6,6 +6,8 @@ import sys
 
 import click
 
+from crawler.core.times import STORED_MOMENT, stored_date
+from crawler.extraction.dates import FoundDate, gives_zone
 from monitors.cli.options import (
     allowed_networks,
     fetch_timeout_option,
@@ -55,6 +57,7 @@ def extract_command(
         "title": extracted.title,
         "author": extracted.author,
         "published": date.value if date else None,
+        "published_stored": stored_date(date.value) if date else None,
         "published_precision": date.precision if date else None,
         "published_origin": date.origin if date else None,
         "language": extracted.language,
@@ -77,8 +80,7 @@ def extract_command(
         return
     for key in ("title", "author", "sitename", "canonical_url", "original_source", "original_url"):
         echo(f"{key}: {record[key] or '-'}")
-    published = f"{date.value} ({date.precision}, from the {date.origin})" if date else "-"
-    echo(f"published: {published}")
+    echo(f"published: {_published(date) if date else '-'}")
     language = extracted.language or "-"
     if extracted.language_declared:
         language += f" (the page declares {extracted.language_declared}; its text says otherwise)"
@@ -91,3 +93,16 @@ def extract_command(
         echo(f"note: {note}")
     text = extracted.text if full or len(extracted.text) <= 1500 else extracted.text[:1500] + " …"
     echo(f"text: {len(extracted.text)} characters\n\n{text}")
+
+
+def _published(date: FoundDate) -> str:
+    """The date as veille stores it (a moment in UTC, or a day) and as the page gives it (its
+    own offset, or none): « 2026-11-19T14:10:00Z as stored (UTC); 2026-11-19T15:10:00+01:00 on
+    the page (time, from the page markup) ». The page's offset alone read like what is stored,
+    and the stored UTC alone hid the page's local time."""
+    stored = stored_date(date.value) or date.value
+    kind = "UTC" if STORED_MOMENT.fullmatch(stored) else "a day"
+    on_page = f"{date.value} on the page"
+    if kind == "UTC" and not gives_zone(date.value):
+        on_page += ", which gives no zone: read as UTC"
+    return f"{stored} as stored ({kind}); {on_page} ({date.precision}, from the {date.origin})"
