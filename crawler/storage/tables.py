@@ -398,8 +398,9 @@ def search_kept_by_trigger_everywhere(db: Database) -> None:
 # the two configurations use them (ASCII words skip `unaccent`, as in the copies of 0002 and
 # 0008). The French and English articles' vectors are computed again by the search trigger
 # (its SQL unchanged: it names the configurations), with the GIN index dropped meanwhile and
-# built again after (one build instead of an entry per article per word); the Arabic and
-# `simple` articles' vectors are unchanged and not written.
+# built again after: about the same time as keeping it, and a smaller index (66 against 79 MB
+# at 100,000 articles, bench/search_every_word.py, docs/storage.md); the Arabic and `simple`
+# articles' vectors are unchanged and not written.
 search_every_word = """
     CREATE TEXT SEARCH DICTIONARY french_stem_every_word (TEMPLATE = snowball, Language = french);
     CREATE TEXT SEARCH DICTIONARY english_stem_every_word (TEMPLATE = snowball, Language = english);
