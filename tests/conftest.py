@@ -31,13 +31,21 @@ FIXTURES = TESTS / "fixtures"
 
 def pytest_collection_modifyitems(items):
     """Mark `postgres` every test that uses the suite's PostgreSQL server, directly or on the
-    `engine` fixture's PostgreSQL side, so that `make test-fast` can leave them out (a cluster
-    takes seconds to start on each worker)."""
+    `engine` fixture's PostgreSQL side, so that `make test-fast` can leave them out (the
+    cluster takes seconds to start).
+
+    Then run the modules that hold a `slow` test first, each module's tests kept together and
+    in their order (its module-scoped fixtures built once): pytest-xdist hands tests out in this
+    order, so the end-to-end tests of tens of seconds start early and the run ends on tests of
+    milliseconds. In file order a daemon or crawl test could start last on one process while
+    the others had nothing left to do."""
     for item in items:
         callspec = getattr(item, "callspec", None)
         engine = callspec.params.get("engine") if callspec is not None else None
         if "postgres_cluster" in getattr(item, "fixturenames", ()) or engine == "postgresql":
             item.add_marker(pytest.mark.postgres)
+    slow_modules = {item.nodeid.split("::")[0] for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.nodeid.split("::")[0] not in slow_modules)
 
 
 @pytest.fixture(autouse=True)
