@@ -921,3 +921,15 @@ def test_a_reader_before_the_first_crawl_says_what_comes_next(tmp_path):
         assert "Aucun résultat" not in page
         assert "No story yet." in client.get(f"{base}/stories/?all=1&lang=en")[1]
         assert "لا قصص بعد." in client.get(f"{base}/stories/?all=1&lang=ar")[1]
+
+
+def test_an_arabic_page_of_a_matched_article_writes_no_french_colon(reader, team_db):
+    """The watchlist chips of an article's page (« Cloud souverain : ») and the line of its
+    rule wrote the French colon, a space before it, on Arabic pages; the chip's title now
+    stands apart (bdi) from the Arabic words after it."""
+    _, _, ids = team_db
+    page = login("karim", PASSWORDS["karim"]).get(f"{reader}/articles/{ids[BOTH]}?lang=ar")[1]
+    visible = re.sub(r"<(script|style)\b.*?</\1>", "", page, flags=re.S)
+    assert 'class="chip"' in visible
+    assert not re.findall(r".{40} :(?:\s|<)", visible), page
+    assert "<bdi>Cloud souverain</bdi>: " in visible, page
