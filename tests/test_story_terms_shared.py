@@ -52,7 +52,7 @@ def _markers_as_they_were(title: str, lead: str) -> frozenset[str]:
     head = f"{title} \n {lead}"
     if markers._EASTERN_DIGIT.search(head):
         head = head.translate(markers._ARABIC_DIGITS)
-    head = markers._NOT_FIGURES.sub(" ", head)  # a name's number, a bulletin's period
+    head = markers._without_non_figures(head)  # a name's number, a bulletin's period
     found: set[str] = set()
 
     def clock(match: re.Match[str]) -> str:

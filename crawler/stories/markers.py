@@ -79,12 +79,23 @@ _EASTERN_DIGIT = re.compile("[\u0660-\u0669\u06f0-\u06f9]")  # what _ARABIC_DIGI
 # reads), and the period a bulletin counts over (« au cours des dernières 24 heures », « in the
 # past 24 hours », « en las últimas 24 horas », « خلال 24 ساعة الماضية »). Every day's bulletin
 # states them alike: shared, they made the next day's bulletin agree with the day before's.
-_NOT_FIGURES = re.compile(
-    r"(?<=[^\W\d_])[-‐‑]\d+(?![\d.,]\d)"
-    r"|\b(?:derni[eè]res|past|last|[uú]ltimas)\s+\d+\s+(?:heures|hours|horas)\b"
-    r"|\d+\s+ساعة\s+(?:الماضية|الأخيرة)",
-    re.IGNORECASE,
+_NAME_NUMBER = re.compile(r"[-‐‑](?<=[^\W\d_][-‐‑])\d+(?![\d.,]\d)")  # opens with the hyphen
+_PERIOD = re.compile(
+    r"\b(?:[Dd]erni[eè]res|[Pp]ast|[Ll]ast|[UuÚú]ltimas)\s+\d+\s+(?:heures|hours|horas)\b"
 )
+_ARABIC_PERIOD = re.compile(r"\d+\s+ساعة\s+(?:الماضية|الأخيرة)")
+
+
+def _without_non_figures(head: str) -> str:
+    """The head with a name's numbers and a bulletin's period taken out (see above). Most
+    heads hold neither a hyphen before a digit nor an hour's word: looked for first."""
+    if "-" in head or "‐" in head or "‑" in head:
+        head = _NAME_NUMBER.sub(" ", head)
+    if "eures" in head or "hours" in head or "horas" in head:
+        head = _PERIOD.sub(" ", head)
+    if "ساعة" in head:
+        head = _ARABIC_PERIOD.sub(" ", head)
+    return head
 
 
 def markers(title: str | None, text: str | None) -> frozenset[str]:
@@ -99,7 +110,7 @@ def _markers(title: str, lead: str) -> frozenset[str]:
     head = f"{title} \n {lead}"
     if _EASTERN_DIGIT.search(head):  # translate() looks every character up: only when needed
         head = head.translate(_ARABIC_DIGITS)
-    head = _NOT_FIGURES.sub(" ", head)
+    head = _without_non_figures(head)
     found: set[str] = set()
 
     def clock(match: re.Match[str]) -> str:

@@ -358,22 +358,18 @@ def same_figure(x: str, y: str) -> bool:
     a, b = _number(x), _number(y)
     if a is None or b is None or a <= 0 or b <= 0:
         return False
-    unit_x, unit_y = _significant_unit(x), _significant_unit(y)
     for scale in _SCALES:
-        for low, low_unit, high, high_unit in (
-            (a * scale, unit_x * scale, b, unit_y),
-            (b * scale, unit_y * scale, a, unit_x),
-        ):
+        for low, high, low_figure, high_figure in ((a * scale, b, x, y), (b * scale, a, y, x)):
             if low == high:
                 return True
-            if abs(low - high) > ROUNDING * max(low, high):
-                continue
             gap = abs(low - high)
+            if gap > ROUNDING * max(low, high):
+                continue
             if min(low, high) >= ROUNDED_FROM:
                 # Within the coarser figure's last significant digit: two roundings may be a
                 # unit of it apart (« plus de 1.100 » and « près de 1.200 » of 1.187), two
                 # counts to the unit may not (412 and 413).
-                unit = max(low_unit, high_unit)
+                unit = max(_significant_unit(low_figure) * scale, _significant_unit(high_figure))
                 if gap < unit or (unit != 1 and gap < unit * 1.001):
                     return True
                 continue
