@@ -408,6 +408,38 @@ def test_failed_logins_are_limited_per_client(guarded):
     assert _get_from(guarded, "/", "127.0.0.61", _basic("correct horse battery"))[0] == 200
 
 
+def _body_from(base: str, source: str, headers: dict) -> tuple[int, str]:
+    parts = urllib.parse.urlsplit(base)
+    connection = http.client.HTTPConnection(
+        parts.hostname, parts.port, timeout=60, source_address=(source, 0)
+    )
+    try:
+        connection.request("GET", "/", headers=headers)
+        response = connection.getresponse()
+        return response.status, response.read().decode()
+    finally:
+        connection.close()
+
+
+def test_the_login_asks_and_refuses_in_the_browsers_language(guarded):
+    """What a browser shows when its login dialog is cancelled, or after too many failures: it
+    was English whatever the browser's language, on the team's first page."""
+    status, body = _body_from(guarded, "127.0.0.81", {"Accept-Language": "fr-MA,fr;q=0.9"})
+    assert status == 401
+    assert body == (
+        "veille: connectez-vous avec votre nom et votre mot de passe (ou le mot de passe de "
+        "l'équipe, avec n'importe quel nom).\n"
+    )
+    status, body = _body_from(guarded, "127.0.0.81", {"Accept-Language": "ar"})
+    assert status == 401 and "سجّل الدخول باسمك وكلمة مرورك" in body
+    wrong = {**_basic("pas le bon"), "Accept-Language": "fr"}
+    for _ in range(5):
+        assert _body_from(guarded, "127.0.0.82", wrong)[0] == 401
+    status, body = _body_from(guarded, "127.0.0.82", wrong)
+    assert status == 429
+    assert "trop de connexions échouées depuis 127.0.0.82 ; réessayez dans " in body
+
+
 def test_a_login_flood_leaves_a_logged_in_page_answered(tmp_path):
     """40 clients guess the password at once while the login checker is held on a check (as a
     flood of scrypt checks holds it): the guesses past its places are answered 503 at once, the

@@ -149,11 +149,7 @@ class RequireLogin:
         """503 for a login with no place in line or no turn within its wait, in the page's
         language, with the time the line ahead takes."""
         seconds = self._retry_after()
-        lang = interface_language(
-            parse_qs(scope.get("query_string", b"").decode("latin-1")).get("lang", [None])[0],
-            _cookie(headers, "veille_lang"),
-            headers.get(b"accept-language", b"").decode("latin-1"),
-        )
+        lang = _language(scope, headers)
         in_line = self.logins_in_line()
         message = _BUSY[lang][waited].format(in_line=in_line, wait=round(self.wait_seconds))
         message += " " + _RETRY[lang].format(seconds=seconds)
@@ -208,11 +204,9 @@ class RequireLogin:
         accounts = self.accounts()
         if not self.password_hash and not accounts:
             return TEAM  # loopback, no login configured, no account yet
+        lang = _language(scope, headers)
         asked = _Answer(
-            401,
-            "log in with your name and password"
-            + (" (or the team password, any user name)." if self.password_hash else "."),
-            [(b"www-authenticate", _REALM)],
+            401, _LOG_IN[lang][bool(self.password_hash)], [(b"www-authenticate", _REALM)]
         )
         value = headers.get(b"authorization", b"")
         if not value.lower().startswith(b"basic "):
@@ -228,7 +222,7 @@ class RequireLogin:
         if wait > 0:
             return _Answer(
                 429,
-                f"too many failed logins from {client}; try again in {wait} s.",
+                _FAILED[lang].format(client=client, wait=wait),
                 [(b"retry-after", str(wait).encode())],
             )
         if not self._take_place():
@@ -292,6 +286,16 @@ class _Answer:
     headers: list[tuple[bytes, bytes]] = field(default_factory=list)
 
 
+def _language(scope: Scope, headers: dict[bytes, bytes]) -> str:
+    """The language of the reader's pages for this request (?lang=, its cookie, the browser's):
+    the login's answers are read by the same people as the pages."""
+    return interface_language(
+        parse_qs(scope.get("query_string", b"").decode("latin-1")).get("lang", [None])[0],
+        _cookie(headers, "veille_lang"),
+        headers.get(b"accept-language", b"").decode("latin-1"),
+    )
+
+
 def _cookie(headers: dict[bytes, bytes], name: str) -> str | None:
     cookies: SimpleCookie = SimpleCookie()
     try:
@@ -302,6 +306,28 @@ def _cookie(headers: dict[bytes, bytes], name: str) -> str | None:
     return morsel.value if morsel else None
 
 
+# the 401 asking for a login, by language: [accounts only, with the team password too]
+_LOG_IN = {
+    "fr": (
+        "connectez-vous avec votre nom et votre mot de passe.",
+        "connectez-vous avec votre nom et votre mot de passe (ou le mot de passe de l'équipe, "
+        "avec n'importe quel nom).",
+    ),
+    "en": (
+        "log in with your name and password.",
+        "log in with your name and password (or the team password, any user name).",
+    ),
+    "ar": (
+        "سجّل الدخول باسمك وكلمة مرورك.",
+        "سجّل الدخول باسمك وكلمة مرورك (أو بكلمة مرور الفريق، بأي اسم).",
+    ),
+}
+# the 429 of a client whose logins failed too often
+_FAILED = {
+    "fr": "trop de connexions échouées depuis {client} ; réessayez dans {wait} s.",
+    "en": "too many failed logins from {client}; try again in {wait} s.",
+    "ar": "محاولات دخول فاشلة كثيرة من {client}؛ أعد المحاولة بعد {wait} ث.",
+}
 # the 503 of a full line, by language: [no place in line, no turn within the wait]
 _BUSY = {
     "fr": (
