@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,15 @@ from .servers import SmtpServer, bound_socket
 # test_properties.py failed once at load 20, and passes 30,000 examples without the limit).
 hypothesis_settings.register_profile("veille", deadline=None)
 hypothesis_settings.load_profile("veille")
+
+# The tests keep Python's bytecode caches (__pycache__/, ignored by git), even where the
+# environment says not to (PYTHONDONTWRITEBYTECODE=1, as the Dockerfile's image sets): without
+# them each test process compiled and assertion-rewrote every test module again (collection 12
+# CPU-s a process instead of 5.5), and each command-line process or daemon a test starts
+# compiled veille's modules again (0.2 CPU-s each). Set here, before pytest-xdist starts its
+# processes, so that they and every process a test starts inherit it.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+sys.dont_write_bytecode = False
 
 TESTS = Path(__file__).parent
 FIXTURES = TESTS / "fixtures"
