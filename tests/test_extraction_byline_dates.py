@@ -69,9 +69,10 @@ def test_no_date_is_taken_from_a_teaser_or_a_ticker_alone():
     assert extracted.date is None
 
 
-def test_no_date_is_taken_from_a_readers_comment():
-    """A widget of readers' latest comments, each with its time, sits before the article on a
-    page whose headline its title does not name (a forum's thread title)."""
+@pytest.mark.parametrize("widget", ["recent-comments", "twitter-tweets"])
+def test_no_date_is_taken_from_a_readers_comment_or_a_tweet(widget):
+    """A widget of readers' latest comments, or of tweets, each with its time, sits before the
+    article on a page whose headline its title does not name (a forum's thread title)."""
     body = "".join(
         f"<p>الفقرة {n}: أصبحت شبكة الجيل الخامس تغطي ثماني مدن في المملكة، حسب الوكالة الوطنية "
         "لتقنين المواصلات التي نشرت حصيلتها الفصلية لقطاع الاتصالات.</p>"
@@ -79,7 +80,7 @@ def test_no_date_is_taken_from_a_readers_comment():
     )
     page = (
         '<html lang="ar"><head><title>منتدى التقنية</title></head><body>'
-        '<div class="recent-comments"><div class="item"><span class="date">03 نونبر 2026 - '
+        f'<div class="{widget}"><div class="item"><span class="date">03 نونبر 2026 - '
         "08:15</span> شكرا على المعلومة</div></div>"
         '<div class="post"><h1>الجيل الخامس في ثماني مدن</h1>'
         f'<span class="date">12 نونبر 2026 - 10:30</span>{body}</div></body></html>'
@@ -110,6 +111,14 @@ def test_no_date_is_taken_from_a_readers_comment():
         ("1er décembre 2026", "2026-12-01"),
         ("Thursday, November 12, 2026 3:05 PM", "2026-11-12T15:05:00"),
         ("Staff | May 10, 2022 01:52:54 PM", "2022-05-10T13:52:00"),
+        ("Updated: 18 Nov 2019 9:38 pmPosted: 18 Nov 2019 8:11 pm", "2019-11-18T21:38:00"),
+        ("12 Nov 2026 9:38 amazing", "2026-11-12T09:38:00"),
+        # The zone written after the time: « EST » was read as UTC, five hours early.
+        ("Published 11:34 PM EST Nov 19, 2019", "2019-11-19T23:34:00-05:00"),
+        ("November 19, 2019, 07:47 PM EST", "2019-11-19T19:47:00-05:00"),
+        ("12 نونبر 2026 - 10:30 (GMT+1)", "2026-11-12T10:30:00+01:00"),
+        ("12/11/2026 - 10:30 GMT", "2026-11-12T10:30:00+00:00"),
+        ("12/11/2026 - 10:30 CST", "2026-11-12T10:30:00"),
         ("23/07/2025 - 10:45", "2025-07-23T10:45:00"),
         ("2025-07-23T10:45:00+01:00", "2025-07-23T10:45:00+01:00"),
         # No day: not a shown date; a two-digit year run into a time of day (« 28.09.19 12:44 »)

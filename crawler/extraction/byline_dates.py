@@ -40,9 +40,10 @@ def _named_for_a_date(element: lxml.html.HtmlElement) -> bool:
     return False
 
 
-# A reader's comment or reply, whose time is not the article's (a forum's, a Q&A site's).
+# A reader's comment or reply, or an embedded tweet, whose time is not the article's (a
+# forum's, a Q&A site's, a feed of tweets beside the article).
 _COMMENT_NAME = re.compile(
-    r"comment|comentario|reply|replies|respuesta|reaction|تعليق", re.IGNORECASE
+    r"comment|comentario|reply|replies|respuesta|reaction|tweet|تعليق", re.IGNORECASE
 )
 
 

@@ -241,10 +241,11 @@ _EASTERN_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "012
 _ALEFS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ـ": None})
 _LATIN_ACCENTS = str.maketrans("éèêûôàç", "eeeuoac")
 # A time of day, and after it the mark of the afternoon or of the morning (Egyptian pages write
-# « 09:15 م » for 21:15).
+# « 09:15 م » for 21:15); « 9:38 pmPosted: … » runs the mark into the next word.
 _CLOCK = re.compile(
     r"(?<!\d)([01]?\d|2[0-3])[:h](\d{2})(?!\d)(?::\d{2}(?!\d))?"
-    r"(?:\s*(?P<pm>م(?![\u0621-\u064a])|مساء|pm\b|p\.m\.)|\s*(?P<am>ص(?![\u0621-\u064a])|صباحا|am\b|a\.m\.))?",
+    r"(?:\s*(?P<pm>م(?![\u0621-\u064a])|مساء|(?-i:(?:pm|PM|Pm)(?![a-z]))|p\.m\.)"
+    r"|\s*(?P<am>ص(?![\u0621-\u064a])|صباحا|(?-i:(?:am|AM|Am)(?![a-z]))|a\.m\.))?",
     re.IGNORECASE,
 )
 
@@ -270,8 +271,30 @@ def _named_month_day(text: str) -> str | None:
     return None
 
 
+# A zone written after the time of day (« 11:34 PM EST », « 10:30 GMT+1 »), as minutes from UTC.
+# Not « CST », which is China's as often as the United States' central time.
+_ZONE_MINUTES = {
+    "utc": 0,
+    "gmt": 0,
+    "wet": 0,
+    "west": 60,
+    "bst": 60,
+    "cet": 60,
+    "cest": 120,
+    "est": -300,
+    "edt": -240,
+    "pst": -480,
+    "pdt": -420,
+}
+_SHOWN_ZONE = re.compile(
+    r"\s*\(?(" + "|".join(_ZONE_MINUTES) + r")(?![a-z])(?:\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?)?",
+    re.IGNORECASE,
+)
+
+
 def _clock(text: str) -> str | None:
-    """The first time of day in `text` as HH:MM:SS, twelve hours on after an afternoon mark."""
+    """The first time of day in `text` as HH:MM:SS, twelve hours on after an afternoon mark,
+    with the zone written after it as an offset (« -05:00 ») where there is one."""
     hit = _CLOCK.search(text)
     if hit is None:
         return None
@@ -280,14 +303,22 @@ def _clock(text: str) -> str | None:
         hour += 12
     elif hit["am"] and hour == 12:
         hour = 0
-    return f"{hour:02d}:{hit[2]}:00"
+    clock = f"{hour:02d}:{hit[2]}:00"
+    zone = _SHOWN_ZONE.match(text, hit.end())
+    if zone is None:
+        return clock
+    minutes = _ZONE_MINUTES[zone[1].lower()]
+    if zone[3]:
+        minutes += (-1 if zone[2] == "-" else 1) * (int(zone[3]) * 60 + int(zone[4] or 0))
+    sign = "-" if minutes < 0 else "+"
+    return f"{clock}{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 def read_shown_day(text: str) -> str | None:
     """A day as a page shows it in a byline, without guessing: an ISO date, a day-first numeric
     date (« 23/07/2025 - 10:45 »), or a day with a month's name (« الخميس 12 نونبر 2026 - 10:30 »,
-    « ١٢ مايو ٢٠٢٦ », « 12 de noviembre de 2026 »), with the time of day shown after it, as ISO
-    8601 without a zone (the page gives none), or None."""
+    « ١٢ مايو ٢٠٢٦ », « 12 de noviembre de 2026 »), with the time of day shown, as ISO 8601, with
+    the zone written after the time (« 11:34 PM EST », « 10:30 GMT+1 ») or none, or None."""
     text = " ".join(text.split())[:200].translate(_EASTERN_DIGITS)
     iso = _ISO_START.search(text)
     if iso and parse_date(iso.group(0).replace(" ", "T")) is not None:
