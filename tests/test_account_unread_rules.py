@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import base64
 
+import pytest
+
 from crawler.storage import store
 from monitors.people import accounts
 from monitors.people import store as people_store
 
 from .reader_client import FormClient, serving
+
+pytestmark = pytest.mark.slow  # end-to-end: `veille serve` in its own process
 
 PASSWORD = "mot de passe de salma"
 

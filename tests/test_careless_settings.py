@@ -161,6 +161,7 @@ def test_a_timeout_or_target_concurrency_of_zero_or_under_is_refused(value):
         check_crawl_settings(value)
 
 
+@pytest.mark.slow  # end-to-end: a Python process of its own
 def test_scrapys_defaults_are_read_without_importing_scrapy():
     """The check reads Scrapy's default_settings from its source: importing the module imports
     all of Scrapy, 0.15 CPU-s more for every command run with VEILLE_CRAWL_SETTINGS set. Every
@@ -205,6 +206,7 @@ def test_every_setting_scrapy_reads_as_a_whole_number_is_checked_as_one():
     assert read and read <= SCRAPY_WHOLE, sorted(read - SCRAPY_WHOLE)
 
 
+@pytest.mark.slow  # end-to-end: a Python process of its own
 def test_the_check_works_with_a_scrapy_installed_without_its_sources(tmp_path):
     """A Scrapy installed as compiled files only (some system packages and frozen images ship
     no .py): the check read default_settings.py and raised a traceback at every start; it now

@@ -11,8 +11,12 @@ import os
 import sys
 import urllib.request
 
+import pytest
+
 from .listening import HEALTH, listening
 from .waiting import wait_until
+
+pytestmark = pytest.mark.slow  # end-to-end: a daemon in its own process (README, "Development")
 
 
 def _health(port: int) -> dict:

@@ -16,6 +16,8 @@ import pytest
 from .dated_articles import dated_database
 from .reader_client import serving
 
+pytestmark = pytest.mark.slow  # end-to-end: `veille serve` in its own process
+
 # Stored in UTC; Casablanca is an hour ahead in December. The first is the 5th there, the
 # second just after midnight on the 6th, the third the 6th at noon.
 PUBLISHED = {

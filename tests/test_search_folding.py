@@ -122,6 +122,7 @@ def bare_arabic(engine, tmp_path, request):
     return database_from(request, engine, path)
 
 
+@pytest.mark.slow  # end-to-end: `veille serve` in its own process
 def test_a_query_with_harakat_or_tatweel_finds_the_bare_words(bare_arabic):
     """Rules fold harakat and tatweel away (docs/watch-rules.md); the search page does as much
     for its query, on both engines: SQLite's index cuts a word at its harakat and keeps
@@ -159,6 +160,7 @@ SPELLINGS = " OR ".join(
 )
 
 
+@pytest.mark.slow  # end-to-end: `veille serve` in its own process
 def test_spellings_of_one_phrase_are_searched_once(bare_arabic):
     """On PostgreSQL a written form is sent once however many of the query's spellings (or
     an entity's aliases) give it: ts_headline's time grows much faster than its query, and 12

@@ -8,6 +8,8 @@ import socket
 import time
 import urllib.parse
 
+import pytest
+
 from crawler.storage import store
 from monitors.cli.serve import _listening_socket
 
@@ -42,6 +44,7 @@ def test_each_connection_sends_without_waiting_for_an_acknowledgement():
     assert asyncio.run(accept_one()) != 0
 
 
+@pytest.mark.slow  # end-to-end: `veille serve` in its own process
 def test_a_pasted_text_arriving_in_pieces_gets_the_searchs_own_refusal(tmp_path):
     """A text pasted in the search box (2,000 Arabic words: 86 KB of address) is refused by the
     search in the page's language. Past 16 KB, h11 (uvicorn's parser) answered a bare 400

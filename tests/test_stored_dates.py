@@ -86,6 +86,7 @@ def found(base: str, **filters: str) -> list[str]:
     return sorted(where, key=where.__getitem__)
 
 
+@pytest.mark.slow  # end-to-end: `veille serve` in its own process
 def test_pages_sort_and_bound_the_moments_the_dates_name(location):
     assert _stored(location) == STORED
     tanger, dakhla, rabat, marrakech, fes = PUBLISHED
@@ -130,6 +131,7 @@ def test_a_date_past_the_calendar_in_utc_is_kept_as_written(location, engine, tm
         fresh.close()
 
 
+@pytest.mark.slow  # end-to-end: `veille serve` in its own process
 def test_a_moment_past_the_calendar_in_the_readers_zone_is_shown(tmp_path):
     """An article dated in the last hour of 9999 in UTC (an import's placeholder: the crawl
     keeps no date so far ahead) is in year 10000 in Casablanca: the reader's search page and

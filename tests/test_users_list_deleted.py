@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from crawler.storage import store
@@ -27,6 +28,7 @@ def test_a_followed_watchlist_deleted_since_is_said_so(tmp_path):
     assert json.loads(as_json.stdout)[0]["follows"] == ["cloud", "dell-maroc"]  # as stored
 
 
+@pytest.mark.slow  # end-to-end: a daemon in its own process
 def test_the_daemon_says_who_follows_a_watchlist_the_file_no_longer_has(db_location, tmp_path):
     """A watchlist renamed or deleted by hand in the file, with people following it: they get
     none of its alerts any more, and nothing said so where the administrator looks (the log of
