@@ -933,3 +933,21 @@ def test_an_arabic_page_of_a_matched_article_writes_no_french_colon(reader, team
     assert 'class="chip"' in visible
     assert not re.findall(r".{40} :(?:\s|<)", visible), page
     assert "<bdi>Cloud souverain</bdi>: " in visible, page
+
+
+def test_a_signed_links_page_speaks_the_language_of_the_persons_emails(reader, team_db):
+    """The page an email's link opens is in the language the person chose for their emails,
+    unless they chose one in the reader; it was the browser's, a French page for an Arabic
+    email."""
+    db_path, _, _ = team_db
+    db = store.open_database(db_path)
+    accounts.add_user(db, "rachid", None, "rachid@example.ma", ("cloud",))
+    accounts.set_language(db, "rachid", "ar")
+    token = links.issue(db, "unsubscribe", "rachid", "cloud")
+    db.close()
+    browser = {"Accept-Language": "fr"}
+    status, page = FormClient(browser).get(f"{reader}/links/unsubscribe/{token}")
+    assert status == 200 and '<html lang="ar" dir="rtl">' in page
+    assert "إيقاف تنبيهات رصد «Cloud souverain»" in page
+    status, page = FormClient(browser).get(f"{reader}/links/unsubscribe/{token}?lang=en")
+    assert status == 200 and "Stop the alerts of the watchlist" in page  # a choice made here

@@ -135,8 +135,12 @@ class Reader:
         self, request: Request, name: str, status: int = 200, **context: object
     ) -> HTMLResponse:
         """The template `name` rendered in the request's language, with what every page shows
-        (the language switch, who is logged in, the form token, a broken watchlists file)."""
-        lang = language(request)
+        (the language switch, who is logged in, the form token, a broken watchlists file).
+        `fallback_language` comes before the browser's, after a choice made in the reader."""
+        fallback = str(context.pop("fallback_language", None) or "")
+        chosen = request.query_params.get("lang") in LABELS
+        chosen = chosen or request.cookies.get("veille_lang") in LABELS
+        lang = fallback if fallback in LABELS and not chosen else language(request)
         switch = {k: v for k, v in request.query_params.items() if k != "lang"}
         token, new_nonce = self.form_guard.token(request)
         body = self.templates.get_template(name).render(

@@ -443,6 +443,8 @@ class PeopleViews:
                     claims = links.check(db, token, purpose)
             with self.writing_db() as db:  # the outlet as the reader names it, not its key
                 source_title = reading.source_titles(db).get(claims.source or "", claims.source)
+                # the page a person's email opens, in the language of their emails
+                person_language = people_store.language_of(db, claims.person)
         except links.LinkRefused as exc:
             return self.refused(request, error_text(str(exc), self.language(request)), status=403)
         titles = self.watchlist_titles()
@@ -454,6 +456,7 @@ class PeopleViews:
             watchlist_title=titles.get(claims.watchlist, claims.watchlist),
             source_title=source_title,
             done=done,
+            fallback_language=person_language,
         )
 
     # -- helpers -----------------------------------------------------------------------------------
