@@ -59,9 +59,12 @@ ORDERS = ("rank", "newest")
 SEARCHES = [("frequent", "dirhams"), ("mid-frequency", "Marrakech"), ("rare", "Tarfaya")]
 
 
-def watchlists_file(path: Path) -> Path:
+def watchlists_file(path: Path, deleted: tuple[str, ...] = ()) -> Path:
+    """The bench's watchlists, but those `deleted` (their matches stay in the database)."""
     lines = ["watchlists:"]
     for name, terms in WATCHLISTS:
+        if name in deleted:
+            continue
         lines += [f"  - name: {name}", f"    title: {name.title()}", "    terms:"]
         lines += [f"      - {json.dumps(term, ensure_ascii=False)}" for term in terms]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -326,6 +329,17 @@ def measure(path: Path, watchlists: Path, repeat: int, now: datetime) -> dict[st
         }
         for name, url in pages.items():
             figures[name] = cpu_per_call(page_call(client, url), repeat)
+    # casablanca deleted from the file: the account page lists it, its page shows its matches
+    deleted = watchlists_file(watchlists.with_name("deleted.yaml"), deleted=("casablanca",))
+    app = create_app(ReaderConfig(db=path, watchlists=deleted, raw_data=False))
+    with TestClient(app, base_url="http://127.0.0.1") as client:
+        for name, url in {
+            "account page, a deleted watchlist listed": "/account",
+            "a deleted watchlist's page": "/watchlists/casablanca",
+        }.items():
+            figures[name] = cpu_per_call(page_call(client, url), repeat)
+    app = create_app(ReaderConfig(db=path, watchlists=watchlists, raw_data=False))
+    with TestClient(app, base_url="http://127.0.0.1") as client:
         for what in ("status", "health"):
             figures[f"veille {what}" if what == "status" else "/health"] = cpu_per_call(
                 status_call(path, what, now), repeat
