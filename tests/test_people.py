@@ -425,6 +425,11 @@ def test_a_persons_emails_are_in_their_own_language_alerts_and_digests(team, smt
     accounts.add_user(db, "yasmine", None, "yasmine@example.ma", ("um6p",))
     assert people_store.language_of(db, "karim") == "ar"
     assert people_store.language_of(db, "yasmine") is None
+    listed = runner.invoke(cli, [*base[:-1], "list", "--json"])
+    languages = {person["name"]: person["language"] for person in json.loads(listed.output)}
+    assert languages == {"amina": "en", "karim": "ar", "sans-adresse": None, "yasmine": None}
+    table = runner.invoke(cli, [*base[:-1], "list"]).output
+    assert "emails in" in table.splitlines()[0]
 
     store.store_articles(db, [_article("presse", 1, "L'UM6P inaugure un centre de calcul")])
     match_pending(db, *rules, max_age=None, now=T0)

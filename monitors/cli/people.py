@@ -90,7 +90,8 @@ def add(
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_context
 def list_users(ctx: click.Context, as_json: bool) -> None:
-    """The people, their address, how they log in and what they follow."""
+    """The people, their address, how they log in, what they follow and the language of their
+    emails (blank: each watchlist's)."""
     db = existing_db(ctx)
     try:
         rows: list[dict[str, Any]] = [
@@ -99,6 +100,8 @@ def list_users(ctx: click.Context, as_json: bool) -> None:
                 "email": p.email,
                 "login": "password" if p.password_hash else "proxy",
                 "follows": people_store.followed(db, p.name),
+                # their emails' language (None: each watchlist's)
+                "language": people_store.language_of(db, p.name),
                 "last_visit": p.last_visit_at,
             }
             for p in people_store.people(db)
@@ -134,11 +137,12 @@ def list_users(ctx: click.Context, as_json: bool) -> None:
                     r["email"] or "",
                     r["login"],
                     follows(r["follows"]),
+                    r["language"] or "",
                     r["last_visit"] or "",
                 )
                 for r in rows
             ],
-            headers=["name", "email", "login", "follows", "last visit"],
+            headers=["name", "email", "login", "follows", "emails in", "last visit"],
         )
     )
 
