@@ -21,22 +21,23 @@ from crawler.extraction.extract import extract_article
 
 PAGES = Path(__file__).parent / "fixtures" / "extraction" / "byline_dates"
 
-# page: (the date extraction gives, its precision)
+# page: (the date extraction gives, its precision); a time of day the page shows without a zone
+# is read on the site's clock, Casablanca's by default (UTC+1 in November)
 BYLINE_DATES = {
     # Moroccan month names; a ticker above and a « اقرأ أيضا » teaser below, each dated.
     "ar-nonbir-span-date.html": ("2026-11-12", "day"),
     # A weekday and a time; a sidebar of dated news before the headline, an unnamed « اقرأ
     # أيضا » box after the article.
-    "ar-weekday-time-sidebar-first.html": ("2026-11-12T10:30:00", "time"),
+    "ar-weekday-time-sidebar-first.html": ("2026-11-12T10:30:00+01:00", "time"),
     # Levantine month names in Eastern Arabic digits, the date above the headline.
     "ar-levant-date-above-title.html": ("2026-11-04", "day"),
     # Egyptian: « 09:15 م » is 21:15; the element is named in camel case (« newsDate »).
-    "ar-masri-pm.html": ("2026-11-07T21:15:00", "time"),
+    "ar-masri-pm.html": ("2026-11-07T21:15:00+01:00", "time"),
     # htmldate reads no Spanish month name in a byline.
-    "es-fecha-span.html": ("2026-11-12T10:30:00", "time"),
+    "es-fecha-span.html": ("2026-11-12T10:30:00+01:00", "time"),
     # htmldate reads the day; the byline gives it its time of day.
-    "fr-date-heure-span.html": ("2026-11-12T10:30:00", "time"),
-    "en-date-pm-span.html": ("2026-11-12T15:05:00", "time"),
+    "fr-date-heure-span.html": ("2026-11-12T10:30:00+01:00", "time"),
+    "en-date-pm-span.html": ("2026-11-12T15:05:00+01:00", "time"),
 }
 
 
@@ -86,7 +87,7 @@ def test_no_date_is_taken_from_a_readers_comment_or_a_tweet(widget):
         f'<span class="date">12 نونبر 2026 - 10:30</span>{body}</div></body></html>'
     )
     extracted = extract_article(page, "https://forum.example.ma/t/5g")
-    assert extracted.date is not None and extracted.date.value == "2026-11-12T10:30:00"
+    assert extracted.date is not None and extracted.date.value == "2026-11-12T10:30:00+01:00"
 
 
 @pytest.mark.parametrize(
@@ -138,7 +139,7 @@ def test_shown_days_in_every_regions_month_names(shown, value):
 def test_veille_extract_shows_the_stored_utc_and_the_pages_own_time():
     """`veille extract` showed the page's own offset (« 09:40:00+01:00 ») where veille stores
     the moment in UTC (« 08:40:00Z »): both are shown, and a time the page gives without a zone
-    says it is read as UTC."""
+    says it is read on the site's clock."""
     from click.testing import CliRunner
 
     from monitors.cli import cli
@@ -161,8 +162,9 @@ def test_veille_extract_shows_the_stored_utc_and_the_pages_own_time():
     byline = str(PAGES / "ar-weekday-time-sidebar-first.html")
     human = CliRunner().invoke(cli, ["extract", byline], catch_exceptions=False)
     assert (
-        "published: 2026-11-12T10:30:00Z as stored (UTC); 2026-11-12T10:30:00 on the page, "
-        "which gives no zone: read as UTC (time, from the page byline)\n"
+        "published: 2026-11-12T09:30:00Z as stored (UTC); 2026-11-12T10:30:00 on the page, "
+        "which gives no zone: read on the site's clock, Africa/Casablanca (+01:00) (time, "
+        "from the page byline)\n"
     ) in human.output
     day = str(PAGES / "ar-nonbir-span-date.html")
     human = CliRunner().invoke(cli, ["extract", day], catch_exceptions=False)

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import lxml.etree
 import lxml.html
@@ -26,7 +27,7 @@ from crawler.core.yamlfile import (
     string_list,
 )
 from crawler.discovery.sites import SiteHosts
-from crawler.extraction.profiles import SavedPage, SiteProfile
+from crawler.extraction.profiles import SITE_TIMEZONE, SavedPage, SiteProfile
 
 DEFAULT_INTERVAL_MINUTES = 30
 ENTRY_STATUSES = ("working", "listed", "guess", "blocked")
@@ -53,6 +54,7 @@ _SOURCE_KEYS = {
     "saved_pages",
     "aliases",
     "sitemaps_from_robots",
+    "timezone",
     "notes",
 }
 
@@ -82,6 +84,7 @@ class Source:
     saved_pages: tuple[SavedPage, ...] = ()
     aliases: tuple[str, ...] = ()  # other host names of the site (its links there are its own)
     sitemaps_from_robots: bool = False  # also read the sitemaps robots.txt lists
+    timezone: str = SITE_TIMEZONE  # the clock of a time of day its pages show without a zone
     line: int = 0
 
     def active_entry_points(self) -> list[EntryPoint]:
@@ -108,6 +111,7 @@ class Source:
             article_pattern=self.article_pattern,
             date_xpath=self.date_xpath,
             saved_pages=self.saved_pages,
+            timezone=self.timezone,
         )
 
 
@@ -200,7 +204,7 @@ def _entry_points(raw: object, kind: str, path: str, line: int) -> list[EntryPoi
 
 MAX_INTERVAL_MINUTES = 7 * 24 * 60
 # The keys `defaults:` may set for every source (the others are each source's own).
-DEFAULT_KEYS = {"interval_minutes"}
+DEFAULT_KEYS = {"interval_minutes", "timezone"}
 # The elements and attributes prune expressions are tried on when the file is loaded: an
 # expression must select elements there without error (an element or nothing), not compute a
 # number, a string or a truth value.
@@ -335,6 +339,7 @@ def parse_source(raw: LineDict, path: str, defaults: dict) -> Source:
         raise ConfigError(
             path, raw.line_of("sitemaps_from_robots"), "sitemaps_from_robots must be true or false"
         )
+    timezone = _timezone(raw, path, defaults)
     return Source(
         name=name,
         title=str(raw.get("title") or name),
@@ -350,8 +355,31 @@ def parse_source(raw: LineDict, path: str, defaults: dict) -> Source:
         saved_pages=_saved_pages(raw, path),
         aliases=tuple(a.lower() for a in aliases),
         sitemaps_from_robots=from_robots,
+        timezone=timezone,
         line=line,
     )
+
+
+def _timezone(raw: LineDict, path: str, defaults: dict) -> str:
+    """The source's `timezone` (or the file's `defaults:` one): an IANA name, checked here so
+    that a typo stops the load with its line instead of failing every page's date."""
+    own = "timezone" in raw
+    value = raw.get("timezone") if own else defaults.get("timezone", SITE_TIMEZONE)
+    line = raw.line_of("timezone") if own else _line_of(defaults, "timezone")
+    hint = "write an IANA time zone name, e.g. timezone: Africa/Casablanca (or Europe/Paris, UTC)"
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(path, line, f"timezone must be a time zone name, got {value!r}", hint)
+    try:
+        ZoneInfo(value.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            path, line, f"timezone {value!r} is not a known time zone", hint
+        ) from None
+    return value.strip()
+
+
+def _line_of(mapping: dict, key: str) -> int | None:
+    return mapping.line_of(key) if isinstance(mapping, LineDict) else None
 
 
 def _xpaths(raw: LineDict, key: str, path: str, line: int, example: str) -> tuple[str, ...]:

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import contextlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from crawler.core.times import STORED_MOMENT
 
@@ -45,6 +46,9 @@ class FoundDate:
     value: str
     precision: Precision
     origin: str
+    # The site's time zone the value's time of day was read in, when the page gave none
+    # (`on_site_clock`): `value` then carries that zone's offset, which the page did not write.
+    clock: str | None = None
 
     @property
     def when(self) -> datetime | None:
@@ -91,8 +95,24 @@ _ZONE = re.compile(r"\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}:?\d{2})$"
 
 def gives_zone(value: str) -> bool:
     """Whether a date written with a time of day says its zone (« Z », « +01:00 »): one that
-    does not (« 2026-11-12T10:30:00 », a byline's « 10:30 ») is read as UTC."""
+    does not (« 2026-11-12T10:30:00 », a byline's « 10:30 ») is read on the site's clock
+    (`on_site_clock`)."""
     return bool(_ZONE.search(value.strip()))
+
+
+def on_site_clock(date: FoundDate | None, timezone: str) -> FoundDate | None:
+    """A page's time of day written without its zone, read on the site's own clock: a Moroccan
+    byline's « 15:10 » or a meta tag's « 2026-11-19T15:10:00 » is 15:10 in Casablanca, 14:10 UTC
+    (13:10 UTC would be wrong too, and 15:10 UTC, how it was read before, stored the article an
+    hour late, after articles published after it, and in the next day near midnight). A day
+    alone, or a value that gives its zone, is kept as it is."""
+    if date is None or date.precision != "time" or gives_zone(date.value):
+        return date
+    when = parse_date(date.value)
+    if when is None:
+        return date
+    local = when.replace(tzinfo=ZoneInfo(timezone))
+    return replace(date, value=local.isoformat(timespec="seconds"), clock=timezone)
 
 
 # The two spellings of a stored date (crawler.core.times.stored_date): a moment in UTC, a day.

@@ -60,6 +60,7 @@ from crawler.extraction.dates import (
     PAGE_PROFILE,
     FoundDate,
     found,
+    on_site_clock,
     parse_shown_date,
 )
 from crawler.extraction.metadata import page_metadata
@@ -555,12 +556,15 @@ def extract_article(html: str | bytes, url: str, profile: SiteProfile | None = N
     return Extracted(
         title=(document.title or "").strip() or None,
         author=author,
-        date=_page_date(
-            shown_date,
-            declared,
-            document.date,
-            republished,
-            lambda: byline_date(tree, next(iter(_headlines(tree)), None), set(teasers)),
+        date=on_site_clock(
+            _page_date(
+                shown_date,
+                declared,
+                document.date,
+                republished,
+                lambda: byline_date(tree, next(iter(_headlines(tree)), None), set(teasers)),
+            ),
+            profile.timezone,
         ),
         language=language,
         sitename=document.sitename or None,

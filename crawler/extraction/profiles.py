@@ -4,7 +4,8 @@ reader's rule test).
 
 A profile says which blocks are the site's boilerplate (`prune_xpath`), where its article text
 is (`content_xpath`), which of its URLs are articles (`article_pattern`) and where its pages show
-their publication date (`date_xpath`). Like a publisher spec with its test pages, it can carry
+their publication date (`date_xpath`), and on which clock they show a time of day written without
+its zone (`timezone`). Like a publisher spec with its test pages, it can carry
 saved pages of the site with the title, date and first sentence a correct extraction gives;
 `check_saved_page` compares, and the test suite runs every saved page of the bundled sources.
 """
@@ -27,6 +28,11 @@ class SavedPage:
     first_sentence: str | None = None  # the start of the stored text
 
 
+# The clock of a Moroccan site's pages: a byline's « 15:10 » is Casablanca's time (UTC+1, UTC+0
+# during Ramadan), not UTC's.
+SITE_TIMEZONE = "Africa/Casablanca"
+
+
 @dataclass(frozen=True)
 class SiteProfile:
     prune_xpath: tuple[str, ...] = ()
@@ -34,6 +40,7 @@ class SiteProfile:
     article_pattern: str | None = None
     date_xpath: str | None = None
     saved_pages: tuple[SavedPage, ...] = ()
+    timezone: str = SITE_TIMEZONE  # an IANA name, checked when the sources file is loaded
 
     def looks_like_article(self, url: str) -> bool:
         return self.article_pattern is None or re.search(self.article_pattern, url) is not None

@@ -103,6 +103,12 @@ def _published(date: FoundDate) -> str:
     stored = stored_date(date.value) or date.value
     kind = "UTC" if STORED_MOMENT.fullmatch(stored) else "a day"
     on_page = f"{date.value} on the page"
-    if kind == "UTC" and not gives_zone(date.value):
+    if date.clock:
+        written, offset = date.value[:-6], date.value[-6:]
+        on_page = (
+            f"{written} on the page, which gives no zone: read on the site's clock, "
+            f"{date.clock} ({offset})"
+        )
+    elif kind == "UTC" and not gives_zone(date.value):
         on_page += ", which gives no zone: read as UTC"
     return f"{stored} as stored ({kind}); {on_page} ({date.precision}, from the {date.origin})"
