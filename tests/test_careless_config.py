@@ -64,7 +64,7 @@ def test_an_unknown_key_in_defaults_is_refused_with_a_guess(tmp_path):
         load_sources(path)
     assert str(caught.value) == (
         f"{path}:2: unknown key 'interval' in defaults (fix: did you mean 'interval_minutes'? "
-        "known keys: interval_minutes)"
+        "known keys: interval_minutes, timezone)"
     )
 
 
