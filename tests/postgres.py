@@ -149,7 +149,7 @@ class Cluster:
                 "-c fsync=off",
                 "-c full_page_writes=off",
                 "-c synchronous_commit=off",
-                "-c max_connections=200",  # 60 each for a run's three test processes, and room
+                "-c max_connections=300",  # 60 each for a run's four test processes, and room
                 "-c shared_buffers=32MB",
             ]
         )
