@@ -35,12 +35,6 @@ hypothesis_settings.load_profile("veille")
 os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 sys.dont_write_bytecode = False
 
-# The daemons and crawls the tests start run one crawl worker, as a small server's daemon does
-# by default, unless a test asks for more (VEILLE_CRAWL_WORKERS in its own environment, as the
-# tests of the worker pool do): one per core started a second worker and its extraction process,
-# some 2-3 CPU-s, for every daemon of the suite, where a test's few sources need one.
-os.environ.setdefault("VEILLE_CRAWL_WORKERS", "1")
-
 TESTS = Path(__file__).parent
 FIXTURES = TESTS / "fixtures"
 
