@@ -48,7 +48,7 @@ test: $(TEST_STAMP) browser postgres
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
-	$(VENV)/bin/python -m pytest -n 4
+	$(VENV)/bin/python -m pytest -n 4 --dist worksteal
 
 # The unit layer alone, for a developer's minute: no real crawl, daemon, command-line process,
 # browser, bench or PostgreSQL (the `slow` and `postgres` marks, pyproject.toml). `make test`
