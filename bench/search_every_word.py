@@ -21,21 +21,17 @@ import argparse
 import os
 import statistics
 import sys
-import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.reader import build  # noqa: E402
+from bench.step_copies import digests, step_base, timed  # noqa: E402
 from crawler.storage import tables  # noqa: E402
-from crawler.storage.copy import copy_database  # noqa: E402
 from crawler.storage.store import open_database  # noqa: E402
 from monitors.web.search import search  # noqa: E402
-from tests.postgres import start_cluster  # noqa: E402
-from tests.search_step import before_the_step, clone  # noqa: E402
+from tests.search_step import before_the_step  # noqa: E402
 
 STEP = "0013_search_every_word"
 # The step with the index kept: every new vector an entry per word in the GIN index.
@@ -43,17 +39,6 @@ INDEX_KEPT = tables.search_every_word.replace("DROP INDEX articles_search;", "")
     "CREATE INDEX articles_search ON articles USING GIN (search);", ""
 )
 QUERIES = ("de", "les", "Maroc", '"conseil de gouvernement"', "supercalculateur")
-
-
-def timed(conn, sql: str) -> float:
-    started = time.perf_counter()
-    with conn.transaction():
-        conn.execute(sql)
-    return time.perf_counter() - started
-
-
-def digests(conn) -> dict[int, str]:
-    return dict(conn.execute("SELECT id, md5(search::text) FROM articles").fetchall())
 
 
 def sizes(conn) -> str:
@@ -88,72 +73,54 @@ def main() -> None:
     args = parser.parse_args()
     import psycopg
 
-    with tempfile.TemporaryDirectory() as folder:
-        sqlite = args.sqlite
-        if sqlite is None:
-            sqlite = Path(folder) / "reader.db"
-            build(sqlite, args.articles, datetime(2026, 12, 1, 8, 0, tzinfo=UTC))
-        cluster = start_cluster()
-        try:
-            base = f"every_word_base_{os.getpid()}"
-            with cluster.admin() as admin:
-                admin.execute(f"CREATE DATABASE {base}")
-            started = time.perf_counter()
-            with before_the_step(STEP):
-                copy_database(sqlite, cluster.url(base))
-            with psycopg.connect(cluster.url(base), autocommit=True) as conn:
-                conn.execute("VACUUM ANALYZE articles")
-                total, rewritten = conn.execute(
-                    "SELECT count(*), count(*) FILTER (WHERE split_part(language, '-', 1) "
-                    "IN ('fr', 'en')) FROM articles"
-                ).fetchone()
-                print(
-                    f"{total:,} articles, {rewritten:,} French or English, copied at 0012 in "
-                    f"{time.perf_counter() - started:.0f} s; {sizes(conn)}",
-                    flush=True,
-                )
-            with before_the_step(STEP):
-                print(f"searches before: {searches(cluster.url(base))}", flush=True)
-            for pair in range(args.pairs):
-                runs = {"as it is": tables.search_every_word, "index kept": INDEX_KEPT}
-                order = list(runs) if pair % 2 == 0 else list(reversed(runs))
-                seconds, seen = {}, {}
-                for label in order:
-                    name = f"every_word_{pair}_{label.split()[1]}"
-                    with cluster.admin() as admin:
-                        clone(admin, base, name)
-                    with psycopg.connect(cluster.url(name), autocommit=True) as conn:
-                        load = os.getloadavg()[0]
-                        seconds[label] = timed(conn, runs[label])
-                        seen[label] = digests(conn)
-                        print(
-                            f"pair {pair + 1}, {label}: {seconds[label]:.1f} s (load {load:.1f}); "
-                            f"{sizes(conn)}",
-                            flush=True,
-                        )
+    with step_base(STEP, "every_word", args.articles, args.sqlite) as base:
+        location = base.cluster.url(base.name)
+        with psycopg.connect(location, autocommit=True) as conn:
+            conn.execute("VACUUM ANALYZE articles")
+            total, rewritten = conn.execute(
+                "SELECT count(*), count(*) FILTER (WHERE split_part(language, '-', 1) "
+                "IN ('fr', 'en')) FROM articles"
+            ).fetchone()
+            print(
+                f"{total:,} articles, {rewritten:,} French or English, copied at 0012 in "
+                f"{base.copy_seconds:.0f} s; {sizes(conn)}",
+                flush=True,
+            )
+        with before_the_step(STEP):
+            print(f"searches before: {searches(location)}", flush=True)
+        for pair in range(args.pairs):
+            runs = {"as it is": tables.search_every_word, "index kept": INDEX_KEPT}
+            order = list(runs) if pair % 2 == 0 else list(reversed(runs))
+            seconds, seen = {}, {}
+            for label in order:
+                name = f"every_word_{pair}_{label.split()[1]}"
+                with base.clone(name) as conn:
+                    load = os.getloadavg()[0]
+                    seconds[label] = timed(conn, runs[label])
+                    seen[label] = digests(conn)
+                    print(
+                        f"pair {pair + 1}, {label}: {seconds[label]:.1f} s (load {load:.1f}); "
+                        f"{sizes(conn)}",
+                        flush=True,
+                    )
                     if pair == args.pairs - 1 and label == "as it is":
-                        with psycopg.connect(cluster.url(name), autocommit=True) as conn:
-                            conn.execute("VACUUM ANALYZE articles")
-                            conn.execute(
-                                "INSERT INTO veille_migrations (owner, name, applied_at) "
-                                "VALUES ('crawler.storage', %s, '2026-12-06T00:00:00Z')",
-                                (STEP,),
-                            )
-                            print(f"after VACUUM: {sizes(conn)}", flush=True)
-                        print(f"searches after: {searches(cluster.url(name))}", flush=True)
-                    with cluster.admin() as admin:
-                        admin.execute(f"DROP DATABASE {name}")
-                same = seen["as it is"] == seen["index kept"]
-                print(
-                    f"pair {pair + 1}: the index kept took "
-                    f"{seconds['index kept'] / seconds['as it is']:.1f}x as long; every vector "
-                    f"the same: {same} ({len(seen['as it is']):,})",
-                    flush=True,
-                )
-                if not same:
-                    sys.exit("the vectors differ")
-        finally:
-            cluster.stop()
+                        conn.execute("VACUUM ANALYZE articles")
+                        conn.execute(
+                            "INSERT INTO veille_migrations (owner, name, applied_at) "
+                            "VALUES ('crawler.storage', %s, '2026-12-06T00:00:00Z')",
+                            (STEP,),
+                        )
+                        print(f"after VACUUM: {sizes(conn)}", flush=True)
+                        print(f"searches after: {searches(base.cluster.url(name))}", flush=True)
+            same = seen["as it is"] == seen["index kept"]
+            print(
+                f"pair {pair + 1}: the index kept took "
+                f"{seconds['index kept'] / seconds['as it is']:.1f}x as long; every vector "
+                f"the same: {same} ({len(seen['as it is']):,})",
+                flush=True,
+            )
+            if not same:
+                sys.exit("the vectors differ")
 
 
 if __name__ == "__main__":

@@ -21,31 +21,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
-import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.reader import build  # noqa: E402
+from bench.step_copies import digests, step_base, timed  # noqa: E402
 from crawler.storage import tables  # noqa: E402
-from crawler.storage.copy import copy_database  # noqa: E402
-from tests.postgres import start_cluster  # noqa: E402
-from tests.search_step import FIRST_WRITTEN, before_the_step, clone  # noqa: E402
-
-
-def timed(conn, sql: str) -> float:
-    started = time.perf_counter()
-    with conn.transaction():
-        conn.execute(sql)
-    return time.perf_counter() - started
-
-
-def digests(conn) -> dict[int, str]:
-    return dict(conn.execute("SELECT id, md5(search::text) FROM articles").fetchall())
-
+from tests.search_step import FIRST_WRITTEN, STEP  # noqa: E402
 
 STORE_AGAIN = """
     INSERT INTO articles (source, url, url_key, title, text, language, content_hash, fetched_at)
@@ -65,66 +48,47 @@ def main() -> None:
     args = parser.parse_args()
     import psycopg
 
-    with tempfile.TemporaryDirectory() as folder:
-        sqlite = args.sqlite
-        if sqlite is None:
-            sqlite = Path(folder) / "reader.db"
-            build(sqlite, args.articles, datetime(2026, 12, 1, 8, 0, tzinfo=UTC))
-        cluster = start_cluster()
-        try:
-            base = f"step_base_{os.getpid()}"
-            with cluster.admin() as admin:
-                admin.execute(f"CREATE DATABASE {base}")
-            started = time.perf_counter()
-            with before_the_step():
-                copy_database(sqlite, cluster.url(base))
-            with psycopg.connect(cluster.url(base), autocommit=True) as conn:
-                conn.execute(
-                    "UPDATE articles SET language = language || '-MA' "
-                    "WHERE id %% %s = 0 AND language IS NOT NULL",
-                    (args.regions,),
-                )
-                conn.execute("VACUUM ANALYZE articles")
-                total, regions = conn.execute(
-                    "SELECT count(*), count(*) FILTER (WHERE strpos(language, '-') > 0) "
-                    "FROM articles"
-                ).fetchone()
-            print(
-                f"{total:,} articles, {regions:,} with a region, copied at 0010 in "
-                f"{time.perf_counter() - started:.0f} s",
-                flush=True,
+    with step_base(STEP, "step", args.articles, args.sqlite) as base:
+        with psycopg.connect(base.cluster.url(base.name), autocommit=True) as conn:
+            conn.execute(
+                "UPDATE articles SET language = language || '-MA' "
+                "WHERE id %% %s = 0 AND language IS NOT NULL",
+                (args.regions,),
             )
-            for pair in range(args.pairs):
-                runs = {"first written": FIRST_WRITTEN, "as it is": tables.search_kept_by_trigger}
-                order = list(runs) if pair % 2 == 0 else list(reversed(runs))
-                seconds, seen, later = {}, {}, {}
-                for label in order:
-                    name = f"step_{pair}_{'first' if label == 'first written' else 'now'}"
-                    with cluster.admin() as admin:
-                        clone(admin, base, name)
-                    with psycopg.connect(cluster.url(name), autocommit=True) as conn:
-                        load = os.getloadavg()[0]
-                        seconds[label] = timed(conn, runs[label])
-                        seen[label] = digests(conn)
-                        later[label] = (timed(conn, STORE_AGAIN), timed(conn, CHANGE_HOURS))
-                    with cluster.admin() as admin:
-                        admin.execute(f"DROP DATABASE {name}")
-                    print(
-                        f"pair {pair + 1}, {label}: {seconds[label]:.1f} s (load {load:.1f}); "
-                        f"then 2,000 stored {later[label][0]:.2f} s, 5,000 changed "
-                        f"{later[label][1]:.2f} s",
-                        flush=True,
-                    )
-                same = seen["first written"] == seen["as it is"]
+            conn.execute("VACUUM ANALYZE articles")
+            total, regions = conn.execute(
+                "SELECT count(*), count(*) FILTER (WHERE strpos(language, '-') > 0) FROM articles"
+            ).fetchone()
+        print(
+            f"{total:,} articles, {regions:,} with a region, copied at 0010 in "
+            f"{base.copy_seconds:.0f} s",
+            flush=True,
+        )
+        for pair in range(args.pairs):
+            runs = {"first written": FIRST_WRITTEN, "as it is": tables.search_kept_by_trigger}
+            order = list(runs) if pair % 2 == 0 else list(reversed(runs))
+            seconds, seen, later = {}, {}, {}
+            for label in order:
+                name = f"step_{pair}_{'first' if label == 'first written' else 'now'}"
+                with base.clone(name) as conn:
+                    load = os.getloadavg()[0]
+                    seconds[label] = timed(conn, runs[label])
+                    seen[label] = digests(conn)
+                    later[label] = (timed(conn, STORE_AGAIN), timed(conn, CHANGE_HOURS))
                 print(
-                    f"pair {pair + 1}: {seconds['first written'] / seconds['as it is']:.0f}x "
-                    f"less time; every vector the same: {same} ({len(seen['as it is']):,})",
+                    f"pair {pair + 1}, {label}: {seconds[label]:.1f} s (load {load:.1f}); "
+                    f"then 2,000 stored {later[label][0]:.2f} s, 5,000 changed "
+                    f"{later[label][1]:.2f} s",
                     flush=True,
                 )
-                if not same:
-                    sys.exit("the vectors differ")
-        finally:
-            cluster.stop()
+            same = seen["first written"] == seen["as it is"]
+            print(
+                f"pair {pair + 1}: {seconds['first written'] / seconds['as it is']:.0f}x "
+                f"less time; every vector the same: {same} ({len(seen['as it is']):,})",
+                flush=True,
+            )
+            if not same:
+                sys.exit("the vectors differ")
 
 
 if __name__ == "__main__":
