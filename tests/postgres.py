@@ -29,6 +29,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from crawler.core.owners import process_alive
+
 TEMPLATE = "veille_template"
 
 
@@ -60,16 +62,6 @@ PREFIX = "veille-pg-"
 OWNER_FILE = "owner.pid"  # the test process a cluster belongs to
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def reap_stale_clusters() -> list[Path]:
     """Stop and remove the clusters of test processes that died without stopping them (killed,
     timed out): each folder names its owner's pid. Returns the folders removed."""
@@ -79,7 +71,7 @@ def reap_stale_clusters() -> list[Path]:
             owner = int((folder / OWNER_FILE).read_text())
         except (OSError, ValueError):
             continue  # not ours, or still being created
-        if _alive(owner):
+        if process_alive(owner):
             continue
         stale = Cluster.attach(folder)
         stale.attached = False  # its owner is gone: stopped here

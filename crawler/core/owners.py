@@ -22,8 +22,15 @@ def alive_here(owner: str) -> bool:
     host, _, pid = owner.rpartition(":")
     if host != socket.gethostname() or not pid.isdigit():
         return True
+    return process_alive(int(pid))
+
+
+def process_alive(pid: int) -> bool:
+    """Whether a process of this machine runs under `pid` (or is a zombie not yet waited
+    for): the one test of the daemon's pidfiles, of the work a process holds and of the test
+    suite's PostgreSQL clusters. A process of another user is alive too."""
     try:
-        os.kill(int(pid), 0)
+        os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:  # alive, someone else's

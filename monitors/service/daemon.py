@@ -22,6 +22,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from crawler.core.errors import VeilleError
+from crawler.core.owners import process_alive
 from crawler.core.secrets import redact
 from crawler.discovery.sources import Source
 from crawler.fetching.crawl import stop_all_crawls
@@ -216,20 +217,10 @@ def _remove_dead(pidfile: Path) -> None:
                 except BlockingIOError:
                     continue  # a live runner's
                 pid = int(handle.read().strip() or 0)
-                if pid and not _alive(pid):
+                if pid and not process_alive(pid):
                     other.unlink(missing_ok=True)
         except (OSError, ValueError):
             continue  # another's to clean, or not readable here
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _live_pid(pidfile: Path) -> int | None:
