@@ -75,3 +75,21 @@ def test_version_loads_no_heavy_library():
     code, modules, output = _loaded("--version")
     assert code == 0 and output.startswith("veille ")
     assert sorted({m.split(".")[0] for m in modules} & HEAVY) == []
+
+
+def test_search_help_says_the_time_limit_the_search_keeps():
+    """`veille search --help` says the time limit of monitors.web.search_limits, the one
+    constant the search keeps (it wrote « 30 s » of its own), and loads no heavy library for
+    it: the limit is set to 45 s before the command line is loaded."""
+    probe = "import monitors.web.search_limits as limits; limits.SEARCH_SECONDS = 45.0\n" + PROBE
+    result = subprocess.run(
+        [sys.executable, "-c", probe, "search", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    answer = json.loads(result.stdout.splitlines()[-1])
+    help_text = " ".join(result.stdout.split())
+    assert answer["code"] == 0 and "A search stopped at its time limit (45 s)" in help_text
+    assert "30 s" not in help_text
+    assert sorted({m.split(".")[0] for m in answer["modules"]} & HEAVY) == []

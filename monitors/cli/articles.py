@@ -21,6 +21,7 @@ from monitors.cli.options import (
     stored_language_codes,
 )
 from monitors.terminal import echo, echo_json
+from monitors.web.search_limits import SEARCH_SECONDS
 
 # `veille search`'s exit status when the search stopped at its time limit: as `run --once`'s
 # crawl stopped at its own (docs/scripting.md), the work was not done and may be done later or
@@ -67,7 +68,16 @@ def stories(ctx: click.Context, limit: int, min_sources: int, as_json: bool) -> 
     echo(tabulate(rows, headers=["story", "first seen", "articles", "outlets", "title", "run by"]))
 
 
-@click.command()
+# the time limit said as the search keeps it (monitors.web.search_limits, which loads nothing)
+SEARCH_HELP = f"""Search stored articles (same syntax as watch rules: AND OR NOT "phrase" prefix*
+NEAR/n).
+
+A search stopped at its time limit ({SEARCH_SECONDS:g} s) prints no result and exits 3, where a
+wrong query exits 2: search fewer words joined by OR, or narrow it (--source, --language, --since
+and --until), or run it again when the machine is less busy."""
+
+
+@click.command(help=SEARCH_HELP)
 @click.argument("query")
 @click.option("--source", "sources", multiple=True, help="Only this source (repeatable).")
 @click.option(
@@ -103,11 +113,7 @@ def search(
     order: str,
     as_json: bool,
 ) -> None:
-    """Search stored articles (same syntax as watch rules: AND OR NOT "phrase" prefix* NEAR/n).
-
-    A search stopped at its time limit (30 s) prints no result and exits 3, where a wrong query
-    exits 2: search fewer words joined by OR, or narrow it (--source, --language, --since and
-    --until), or run it again when the machine is less busy."""
+    """Search stored articles; the help text is SEARCH_HELP."""
     from monitors.service.lookback import local_day, search_articles
     from monitors.web.search import SearchStopped
 

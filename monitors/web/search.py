@@ -33,6 +33,7 @@ from monitors.rules.query import (
 from monitors.rules.watchlists import RuleSet
 from monitors.web import store as web_store
 from monitors.web.days import DayBound
+from monitors.web.search_limits import SEARCH_SECONDS
 from monitors.web.spellings import phrase_forms
 
 HIGHLIGHT = ("**", "**")
@@ -46,10 +47,6 @@ FTS_COLUMNS = {"title": "title", "text": "text"}
 # and field names that join them look nothing up.
 MAX_QUERY_CHARACTERS = 1000
 MAX_QUERY_WORDS = 100
-# The longest a search runs, on both engines (the reader's statement_seconds, the command
-# line's this): the 100 words bound the words, not the time, and 100 frequent Arabic words
-# joined by OR took 10 s of SQLite at 100,000 articles, a reader thread held meanwhile.
-SEARCH_SECONDS = 30.0
 # SQLite checks the time every so many steps of its virtual machine: a search's page of 20
 # hits is some 6,000 steps, and checking every 1,000 cost no measurable time (within ±1.5 % of
 # none at 24,000 articles of bench/reader.py's database, a frequent, mid-frequency and rare word).

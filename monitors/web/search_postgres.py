@@ -46,7 +46,8 @@ from monitors.rules.query import (
 )
 from monitors.rules.watchlists import RuleSet
 from monitors.web.days import DayBound, before, on_or_after
-from monitors.web.search import HIGHLIGHT, SEARCH_SECONDS, SearchError, SearchHit, over_time
+from monitors.web.search import HIGHLIGHT, SearchError, SearchHit, over_time
+from monitors.web.search_limits import SEARCH_SECONDS
 from monitors.web.spellings import phrase_forms
 
 WEIGHTS = {"title": "A", "text": "B"}
