@@ -65,6 +65,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "monitors.web.store",
             "monitors.web.search",
             "monitors.web.search_postgres",
+            "monitors.web.search_limits",
             "monitors.web.spellings",
             "monitors.web.export",
             "monitors.web.tables",
