@@ -334,10 +334,29 @@ def test_a_database_name_holding_an_at_sign_is_read_as_libpq_reads_it(postgres_c
 def test_a_query_password_beside_an_at_sign_in_the_query_is_the_one_masked():
     """With a port and an '@' in the query (an Azure login given as ?user=), the URL's password
     was taken to run from the port to that '@': the password of ?password= was neither masked
-    in messages nor remembered as a secret, the port and database name were."""
+    in messages nor remembered as a secret, the port and database name were; they still were
+    in every location shown (« postgresql://db.example.ma:***@corp&password=*** »), and with
+    no password at all the port and database name were remembered as one."""
     location = "postgresql://db.example.ma:5432/veille?user=veille@corp&password=S3cretpw9"
     assert engine.location_password(location) == "S3cretpw9"
     assert "S3cretpw9" not in mask_password("auth failed: password=S3cretpw9", location)
+    assert mask_location(location) == (
+        "postgresql://db.example.ma:5432/veille?user=veille@corp&password=***"
+    )
+    several = "postgresql://h1:5432,h2.ma:5433/veille?sslmode=require&user=v@corp&password=S3c9"
+    assert mask_location(several) == (
+        "postgresql://h1:5432,h2.ma:5433/veille?sslmode=require&user=v@corp&password=***"
+    )
+    none = "postgresql://db.example.ma:5432/veille?user=veille@corp"
+    assert mask_location(none) == none
+    assert engine.location_password(none) is None
+    # a password of the user part holding '/' and '?' is still one, masked whole
+    for password in ("12/34", "12/pa?user=s3cret9"):
+        location = f"postgresql://team:{password}@db.example.ma/veille?sslmode=require"
+        assert (
+            mask_location(location) == "postgresql://team:***@db.example.ma/veille?sslmode=require"
+        )
+        assert engine.location_password(location) == password
 
 
 @pytest.mark.parametrize("password", ["pa?ss9word", "pa#ss9word", "pa/ss9word", "p@ss9word"])

@@ -73,11 +73,30 @@ _URL_PASSWORD = re.compile(r"^(?P<head>postgres(?:ql)?://[^:/@?#]*:)(?P<password
 _HOST_PASSWORD = re.compile(r"^(?P<head>postgres(?:ql)?://[^:/@?#]*:)(?P<password>[^/]*)(?=@)")
 _QUERY_PASSWORD = re.compile(r"(?P<head>[?&]password=)(?P<password>[^&#]*)")
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+# ... and no password at all when, before the first '/', the host is followed by its port (or a
+# list of hosts and ports) and the '@' stands in a parameter of the query, its value going on to
+# the next parameter: « host:5432/db?user=veille@corp&password=… », where the password is the
+# query's alone and the port and database name were masked as a password, and remembered as a
+# secret. A host and a path after the '@' (« team:12/pa?x=y@db/veille ») make it a password.
+_PORT_THEN_QUERY_AT = re.compile(
+    r"\d{1,5}(?:,[\w.\-]+(?::\d{1,5})?)*/[^?#@]*\?(?:[^&#@]*&)*[A-Za-z_]\w*=[^&#@]*"
+)
+_QUERY_VALUE_GOES_ON = re.compile(r"[^/?#&]*(?:[&#]|$)")
 
 
 def _url_password(location: str) -> re.Match[str] | None:
     """Where the password of the URL's user part is (its `password` group), if it has one."""
-    return _HOST_PASSWORD.search(location) or _URL_PASSWORD.search(location)
+    found = _HOST_PASSWORD.search(location)
+    if found:
+        return found
+    found = _URL_PASSWORD.search(location)
+    if (
+        found
+        and _PORT_THEN_QUERY_AT.fullmatch(found.group("password"))
+        and _QUERY_VALUE_GOES_ON.match(location, found.end("password") + 1)
+    ):
+        return None  # the host's port, its path and a query value holding '@'
+    return found
 
 
 def location_password(location: str) -> str | None:
