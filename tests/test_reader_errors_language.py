@@ -97,8 +97,8 @@ def test_search_and_account_errors_are_in_the_pages_language(location):
             assert status == 400 and shown_error(page) == expected
             assert 'value="salma@example"' in page  # kept, to be corrected
         for lang, expected in (
-            ("fr", "ce lien n'a pas été fait par veille, ou il a été modifié"),
-            ("ar", "هذا الرابط لم تصنعه veille، أو تم تغييره"),
+            ("fr", "Ce lien n'a pas été fait par veille, ou il a été modifié."),
+            ("ar", "هذا الرابط لم تصنعه veille، أو تم تغييره."),
         ):  # an alert's signed link, changed on its way
             status, page = FormClient().get(f"{base}/links/mute/abc?lang={lang}")
             found = re.search(r"<h1>.*?</h1>\s*<p>(.*?)</p>", page, re.S)

@@ -643,7 +643,7 @@ def test_the_links_of_a_person_removed_from_the_team_do_nothing(team_db, engine,
             browser = FormClient({"Accept-Language": "fr"})
             status, page = browser.get(f"{base}/links/{purpose}/{token}")
             assert status == 403, (purpose, page[-1500:])
-            assert "ce lien était pour leila, qui ne fait plus partie de l'équipe" in page, page
+            assert "Ce lien était pour leila, qui ne fait plus partie de l'équipe" in page, page
             form_token = browser.token(f"{base}/links/unsubscribe/{spare}")
             status, page = browser.post(f"{base}/links/{purpose}/{token}", {}, form_token)
             assert status == 403, (purpose, page[-1500:])
@@ -951,3 +951,52 @@ def test_a_signed_links_page_speaks_the_language_of_the_persons_emails(reader, t
     assert "إيقاف تنبيهات رصد «Cloud souverain»" in page
     status, page = FormClient(browser).get(f"{reader}/links/unsubscribe/{token}?lang=en")
     assert status == 200 and "Stop the alerts of the watchlist" in page  # a choice made here
+
+
+# A refused link's message on its page, by language: (changed, expired, used), each a sentence
+REFUSED_LINKS = {
+    "fr": (
+        "Ce lien n'a pas été fait par veille, ou il a été modifié.",
+        "Ce lien a expiré : faites-le depuis le lecteur (connectez-vous) ou une alerte plus "
+        "récente.",
+        "Ce lien a déjà servi ; chaque lien ne sert qu'une fois.",
+    ),
+    "en": (
+        "This link is not one veille made, or it was changed.",
+        "This link has expired; do the same from the reader (log in) or a newer alert.",
+        "This link was used already; each link works once.",
+    ),
+    "ar": (
+        "هذا الرابط لم تصنعه veille، أو تم تغييره.",
+        "انتهت صلاحية هذا الرابط: قم بذلك من القارئ (سجّل الدخول) أو من تنبيه أحدث.",
+        "استُخدم هذا الرابط من قبل؛ كل رابط يعمل مرة واحدة.",
+    ),
+}
+
+
+def test_a_refused_links_message_is_a_sentence_in_each_language(reader, team_db):
+    """The page of a signed link changed on its way, expired or used already says why in a
+    sentence, French, English or Arabic: it began in lowercase (« ce lien a expiré… ») under
+    the page's heading, and ended with no full stop."""
+    db_path, _, ids = team_db
+    db = store.open_database(db_path)
+    accounts.add_user(db, "yasmine", None, "yasmine@example.ma")
+    expired = links.issue(
+        db, "mute", "yasmine", "cloud", ids[BOTH], "presse", datetime.now(UTC) - timedelta(days=31)
+    )
+    fresh = links.issue(db, "unsubscribe", "yasmine", "cloud")
+    changed = fresh[:-4] + ("AAAA" if not fresh.endswith("AAAA") else "BBBB")
+    db.close()
+    browser = FormClient()
+    form_token = browser.token(f"{reader}/links/unsubscribe/{fresh}")
+    assert browser.post(f"{reader}/links/unsubscribe/{fresh}", {}, form_token)[0] == 200
+    for lang, (changed_text, expired_text, used_text) in REFUSED_LINKS.items():
+        for address, expected in (
+            (f"/links/unsubscribe/{changed}", changed_text),
+            (f"/links/mute/{expired}", expired_text),
+            (f"/links/unsubscribe/{fresh}", used_text),
+        ):
+            status, page = FormClient().get(f"{reader}{address}?lang={lang}")
+            found = re.search(r"<h1>.*?</h1>\s*<p>(.*?)</p>", page, re.S)
+            assert status == 403 and found, page[-1500:]
+            assert found[1].strip() == expected, (lang, address)

@@ -69,16 +69,16 @@ def read(secret: str, token: str, purpose: str, now: datetime) -> LinkClaims:
         or not signature
         or not hmac.compare_digest(_signature(secret, payload), signature)
     ):
-        raise LinkRefused("this link is not one veille made, or it was changed")
+        raise LinkRefused("This link is not one veille made, or it was changed.")
     try:
         claims = LinkClaims(**json.loads(_decode(payload)))
     except (ValueError, TypeError, binascii.Error):
-        raise LinkRefused("this link is not one veille made, or it was changed") from None
+        raise LinkRefused("This link is not one veille made, or it was changed.") from None
     if claims.purpose != purpose:
-        raise LinkRefused(f"this link is for {claims.purpose!r}, not for {purpose!r}")
+        raise LinkRefused(f"This link is for {claims.purpose!r}, not for {purpose!r}.")
     if now.timestamp() >= claims.expires:
         raise LinkRefused(
-            "this link has expired; do the same from the reader (log in) or a newer alert"
+            "This link has expired; do the same from the reader (log in) or a newer alert."
         )
     return claims
 
@@ -153,16 +153,16 @@ def check(db: Database, token: str, purpose: str, now: datetime | None = None) -
     """The claims of a link valid for `purpose` now and not used yet (for the confirmation page)."""
     secret = store.stored_link_secret(db)
     if secret is None:
-        raise LinkRefused("this link is not one veille made, or it was changed")
+        raise LinkRefused("This link is not one veille made, or it was changed.")
     claims = read(secret, token, purpose, now or datetime.now(UTC))
     if store.link_spent(db, claims.nonce):
-        raise LinkRefused("this link was used already; each link works once")
+        raise LinkRefused("This link was used already; each link works once.")
     person = store.person(db, claims.person)
     # removed since: their links act for no one, nor for someone given their name later
     if person is None or claims.joined not in (None, person.created_at):
         raise LinkRefused(
-            f"this link was for {claims.person}, who is no longer on the team: it does nothing "
-            "any more"
+            f"This link was for {claims.person}, who is no longer on the team: it does nothing "
+            "any more."
         )
     return claims
 
@@ -173,7 +173,7 @@ def spend(db: Database, token: str, purpose: str, now: datetime | None = None) -
     with db.transaction():
         claims = check(db, token, purpose, now)
         if not store.spend_link(db, claims.nonce, purpose, iso(now)):
-            raise LinkRefused("this link was used already; each link works once")
+            raise LinkRefused("This link was used already; each link works once.")
     return claims
 
 

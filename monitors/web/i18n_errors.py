@@ -116,30 +116,30 @@ _SENTENCES: list[tuple[str, str, str]] = [
         "{0} ليس عنوان بريد إلكتروني (مثلا amina@example.ma)",
     ),
     (
-        r"this link is not one veille made, or it was changed",
-        "ce lien n'a pas été fait par veille, ou il a été modifié",
-        "هذا الرابط لم تصنعه veille، أو تم تغييره",
+        r"This link is not one veille made, or it was changed\.",
+        "Ce lien n'a pas été fait par veille, ou il a été modifié.",
+        "هذا الرابط لم تصنعه veille، أو تم تغييره.",
     ),
     (
-        r"this link is for (.+), not for (.+)",
-        "ce lien sert à {0}, pas à {1}",
-        "هذا الرابط مخصص لـ {0}، وليس لـ {1}",
+        r"This link is for (.+), not for (.+)\.",
+        "Ce lien sert à {0}, pas à {1}.",
+        "هذا الرابط مخصص لـ {0}، وليس لـ {1}.",
     ),
     (
-        r"this link has expired; do the same from the reader \(log in\) or a newer alert",
-        "ce lien a expiré : faites-le depuis le lecteur (connectez-vous) ou une alerte plus "
-        "récente",
-        "انتهت صلاحية هذا الرابط: قم بذلك من القارئ (سجّل الدخول) أو من تنبيه أحدث",
+        r"This link has expired; do the same from the reader \(log in\) or a newer alert\.",
+        "Ce lien a expiré : faites-le depuis le lecteur (connectez-vous) ou une alerte plus "
+        "récente.",
+        "انتهت صلاحية هذا الرابط: قم بذلك من القارئ (سجّل الدخول) أو من تنبيه أحدث.",
     ),
     (
-        r"this link was used already; each link works once",
-        "ce lien a déjà servi ; chaque lien ne sert qu'une fois",
-        "استُخدم هذا الرابط من قبل؛ كل رابط يعمل مرة واحدة",
+        r"This link was used already; each link works once\.",
+        "Ce lien a déjà servi ; chaque lien ne sert qu'une fois.",
+        "استُخدم هذا الرابط من قبل؛ كل رابط يعمل مرة واحدة.",
     ),
     (
-        r"this link was for (.+), who is no longer on the team: it does nothing any more",
-        "ce lien était pour {0}, qui ne fait plus partie de l'équipe : il ne fait plus rien",
-        "كان هذا الرابط لـ{0}، الذي لم يعد ضمن الفريق: لم يعد يفعل شيئا",
+        r"This link was for (.+), who is no longer on the team: it does nothing any more\.",
+        "Ce lien était pour {0}, qui ne fait plus partie de l'équipe : il ne fait plus rien.",
+        "كان هذا الرابط لـ{0}، الذي لم يعد ضمن الفريق: لم يعد يفعل شيئا.",
     ),
     (
         r"(.+) is not a web address: give an absolute http:// or https:// URL \(files and "
