@@ -4,6 +4,12 @@ Moroccan bylines and meta tags write « 10:30 » or « 2026-11-12T10:30:00 » in
 (UTC+1, UTC+0 during Ramadan). Read as UTC, every such article was stored an hour late: after
 articles published after it, in the next day near midnight, and alerted as older than it was.
 A source may name another clock (`timezone:` in the sources file, or in its `defaults:`).
+
+The site's clock is the last resort: where the page also declares the same time with its zone
+(JSON-LD, a meta tag, `<time datetime>`, a data layer), that zone says the moment. The pages
+under tests/fixtures/extraction/declared_zones/ are shaped on real sites (wired.com's JSON-LD
+without a zone beside its data layer's UTC, a Chilean byline beside JSON-LD at -04:00, a Paris
+meta tag whose zone the date guesser drops, a Doha byline beside JSON-LD in UTC).
 """
 
 from __future__ import annotations
@@ -15,10 +21,12 @@ import pytest
 from crawler.core.errors import ConfigError
 from crawler.core.times import stored_date
 from crawler.discovery.sources import load_sources
+from crawler.extraction.dates import PAGE_MARKUP
 from crawler.extraction.extract import extract_article
 from crawler.extraction.profiles import SiteProfile
 
 PAGES = Path(__file__).parent / "fixtures" / "extraction" / "byline_dates"
+ZONED = Path(__file__).parent / "fixtures" / "extraction" / "declared_zones"
 
 SOURCES = """\
 defaults:
@@ -115,3 +123,57 @@ def test_an_unknown_timezone_stops_the_load_with_its_line(tmp_path, where, writt
     assert error in message
     assert f":{expected_line}" in message
     assert "IANA time zone name, e.g. timezone: Africa/Casablanca" in message
+
+
+# page: (the moment stored, as the page declares it with its zone); on the site's clock
+# (Casablanca's, the default) each was stored hours off: 06:00, 06:46, 09:30 and 09:30 UTC.
+DECLARED_ZONES = {
+    # JSON-LD datePublished « 07:00:00.000 » (New York), the data layer's « 12:00:00.000Z ».
+    "en-jsonld-zoneless-datalayer-utc.html": ("2026-11-12T12:00:00Z", "2026-11-12T12:00:00.000Z"),
+    # « 6 de Mayo de 2026 a las 07:46hrs. » in Santiago, JSON-LD's « 07:46:00-04:00 ».
+    "es-byline-jsonld-offset.html": ("2026-05-06T11:46:00Z", "2026-05-06T07:46:00-04:00"),
+    # <meta name="date"> at +02:00, which the date guesser hands on without its zone.
+    "fr-meta-date-paris-offset.html": ("2026-07-12T08:30:00Z", "2026-07-12T10:30:00+02:00"),
+    # A Doha byline « 13:30 », JSON-LD's @graph « 10:30:00Z »; a ticker dated 12:55 above.
+    "ar-byline-doha-jsonld-utc.html": ("2026-11-12T10:30:00Z", "2026-11-12T10:30:00Z"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DECLARED_ZONES))
+def test_a_zoneless_time_takes_the_zone_the_page_declares_for_it(name):
+    stored, value = DECLARED_ZONES[name]
+    page = (ZONED / name).read_text(encoding="utf-8")
+    extracted = extract_article(page, "https://www.example.com/article/1", SiteProfile())
+    assert extracted.date is not None
+    assert (extracted.date.value, extracted.date.clock) == (value, None)
+    assert extracted.date.origin == PAGE_MARKUP
+    assert stored_date(extracted.date.value) == stored
+
+
+def test_the_sites_clock_applies_when_no_zoned_time_of_that_day_is_declared():
+    """A zoned time of another day (an earlier version's) says nothing of this one's zone; nor
+    does a script's data of the same day at another moment (a data layer can hold any
+    article's dates): the zoneless time is then read on the site's clock."""
+    page = (ZONED / "ar-byline-doha-jsonld-utc.html").read_text(encoding="utf-8")
+    other_day = page.replace(
+        '"datePublished":"2026-11-12T10:30:00Z"', '"datePublished":"2026-11-10T10:30:00Z"'
+    ).replace(
+        "</head>",
+        '<meta property="article:published_time" content="2026-11-12T13:30:00"></head>',
+    )
+    extracted = extract_article(other_day, "https://www.example.com/article/1", SiteProfile())
+    assert extracted.date is not None
+    assert (extracted.date.value, extracted.date.clock) == (
+        "2026-11-12T13:30:00+01:00",
+        "Africa/Casablanca",
+    )
+    page = (ZONED / "en-jsonld-zoneless-datalayer-utc.html").read_text(encoding="utf-8")
+    other_moment = page.replace(
+        '"publishDate":"2026-11-12T12:00:00.000Z"', '"publishDate":"2026-11-12T12:17:00.000Z"'
+    )
+    extracted = extract_article(other_moment, "https://www.example.com/article/1", SiteProfile())
+    assert extracted.date is not None
+    assert (extracted.date.value, extracted.date.clock) == (
+        "2026-11-12T07:00:00+01:00",
+        "Africa/Casablanca",
+    )

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import contextlib
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Literal, Protocol
 from zoneinfo import ZoneInfo
 
 from crawler.core.times import STORED_MOMENT
@@ -113,6 +114,66 @@ def on_site_clock(date: FoundDate | None, timezone: str) -> FoundDate | None:
         return date
     local = when.replace(tzinfo=ZoneInfo(timezone))
     return replace(date, value=local.isoformat(timespec="seconds"), clock=timezone)
+
+
+# The offsets a clock can have from UTC (Pacific/Kiritimati +14:00 to Etc/GMT+12 -12:00), in
+# quarters of an hour (Nepal's +05:45).
+_OFFSETS = (timedelta(hours=-12), timedelta(hours=14))
+_QUARTER = timedelta(minutes=15)
+
+
+def _same_moment(shown: datetime, declared: datetime) -> bool:
+    """Whether a zoneless time (`shown`, read as UTC) is the declared moment on some clock:
+    the two differ by a whole quarter of an hour within the offsets clocks have."""
+    difference = shown.replace(second=0, microsecond=0) - declared.replace(
+        second=0, microsecond=0
+    ).astimezone(UTC)
+    return _OFFSETS[0] <= difference <= _OFFSETS[1] and difference % _QUARTER == timedelta(0)
+
+
+class DeclaredTime(Protocol):
+    """A publication time a page declares with its zone (crawler.extraction.declared_zones)."""
+
+    @property
+    def value(self) -> str: ...
+
+    @property
+    def structured(self) -> bool: ...
+
+
+def with_declared_zone(
+    date: FoundDate | None, declared: Callable[[], Iterable[DeclaredTime]]
+) -> FoundDate | None:
+    """A zoneless time of day replaced by the one the page declares with its zone, where it
+    declares one of that day: wired.com's JSON-LD « 2020-01-21T07:00:00.000 » (New York's
+    clock), read on the site's clock, was stored hours off beside its own « 12:00:00.000Z ».
+    First a declared time that is the same moment on some clock (any place, a script's data
+    too), then one of the same day written in the places made to declare it (JSON-LD, meta
+    tags, `<time datetime>`): those say the moment, where the zoneless one only says the
+    site's clock. Only where none exists is the time read on the site's clock
+    (`on_site_clock`). `declared` is read only when the date is a zoneless time."""
+    if date is None or date.precision != "time" or gives_zone(date.value):
+        return date
+    shown = parse_date(date.value)
+    if shown is None:
+        return date
+    same_day: str | None = None
+    for candidate in declared():
+        when = parse_date(candidate.value)
+        if when is None or precision_of(candidate.value) != "time":
+            continue
+        if _same_moment(shown, when):
+            return _declared(date, candidate.value)
+        if same_day is None and candidate.structured and candidate.value[:10] == date.value[:10]:
+            same_day = candidate.value
+    return date if same_day is None else _declared(date, same_day)
+
+
+def _declared(date: FoundDate, value: str) -> FoundDate:
+    # The site's profile keeps its origin (it says where the site shows its day); any other
+    # zoneless time gives way to the markup that declared its moment.
+    origin = date.origin if date.origin == PAGE_PROFILE else PAGE_MARKUP
+    return FoundDate(value.strip(), "time", origin)
 
 
 # The two spellings of a stored date (crawler.core.times.stored_date): a moment in UTC, a day.

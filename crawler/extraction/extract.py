@@ -62,7 +62,9 @@ from crawler.extraction.dates import (
     found,
     on_site_clock,
     parse_shown_date,
+    with_declared_zone,
 )
+from crawler.extraction.declared_zones import declared_zoned_times
 from crawler.extraction.metadata import page_metadata
 from crawler.extraction.parsing import document_iter, parse_page
 from crawler.extraction.profiles import NO_PROFILE, SiteProfile
@@ -557,12 +559,15 @@ def extract_article(html: str | bytes, url: str, profile: SiteProfile | None = N
         title=(document.title or "").strip() or None,
         author=author,
         date=on_site_clock(
-            _page_date(
-                shown_date,
-                declared,
-                document.date,
-                republished,
-                lambda: byline_date(tree, next(iter(_headlines(tree)), None), set(teasers)),
+            with_declared_zone(
+                _page_date(
+                    shown_date,
+                    declared,
+                    document.date,
+                    republished,
+                    lambda: byline_date(tree, next(iter(_headlines(tree)), None), set(teasers)),
+                ),
+                lambda: declared_zoned_times(tree),
             ),
             profile.timezone,
         ),

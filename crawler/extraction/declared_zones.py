@@ -1,0 +1,123 @@
+"""The publication times a page declares with their zone, to read a time of day picked without one.
+
+A page often states its publication time twice: once with its zone (JSON-LD `datePublished`,
+`article:published_time`, a `<time datetime>`, Dublin Core or other meta tags, a data layer's
+`publishDate`) and once without (another of those, or the byline's « 10:30 »). The date guesser
+can pick the second: wired.com's « 2020-01-21T07:00:00.000 » (New York's clock) beside its
+« 2020-01-21T12:00:00.000Z ». Read on the site's clock, the zoneless one is hours off; the page's
+own zone says which moment it is. crawler.extraction.dates.with_declared_zone chooses among them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import lxml.html
+
+from crawler.extraction.parsing import document_iter
+
+# Meta tags (by property, name or itemprop, lowercased) that declare the publication time.
+_PUBLISHED_META = frozenset(
+    {
+        "article:published_time",
+        "og:published_time",
+        "og:article:published_time",
+        "datepublished",
+        "pubdate",
+        "publishdate",
+        "publish-date",
+        "publish_date",
+        "published_time",
+        "published-date",
+        "date",
+        "dc.date",
+        "dc.date.issued",
+        "dc.date.created",
+        "dcterms.date",
+        "dcterms.issued",
+        "dcterms.created",
+        "sailthru.date",
+        "parsely-pub-date",
+        "article.published",
+    }
+)
+_JSON_LD = "application/ld+json"
+# A data layer's or a page state's publication key with an ISO value (`"publishDate":"…"`), in
+# the page's other scripts.
+_SCRIPT_KEY = re.compile(
+    r'"(?:datePublished|publishDate|publishedDate|published_at|publishedAt|pubDate'
+    r'|firstPublishDate|firstPublishedDate|date_published|publication_date)"\s*:\s*'
+    r'"(\d{4}-\d{2}-\d{2}T[0-9:.]{5,15}(?:Z|[+-]\d{2}:?\d{2}))"'
+)
+# A time of day with its zone after it (« Z », « +01:00 », « -0500 »).
+_WITH_ZONE = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}:?\d{2})$"
+)
+
+
+@dataclass(frozen=True)
+class ZonedTime:
+    """A publication time the page declares with its zone, and where: `structured` for the
+    places made to declare it (JSON-LD, meta tags, `<time datetime>`), not for a script's data."""
+
+    value: str
+    where: str
+    structured: bool = True
+
+
+def _zoned(value: str | None) -> str | None:
+    if not value:
+        return None
+    value = value.strip()
+    return value if _WITH_ZONE.match(value) else None
+
+
+def _json_published(data: object) -> Iterator[str]:
+    """Every `datePublished` string of a JSON-LD document, in its order (`@graph` and nested
+    objects included)."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if key == "datePublished" and isinstance(value, str):
+                yield value
+            else:
+                yield from _json_published(value)
+    elif isinstance(data, list):
+        for item in data:
+            yield from _json_published(item)
+
+
+def declared_zoned_times(tree: lxml.html.HtmlElement) -> list[ZonedTime]:
+    """The publication times the page declares with their zone, in order of trust: JSON-LD's
+    `datePublished`, then meta tags, then `<time datetime>`, then other scripts' data keys,
+    each in document order."""
+    json_ld: list[ZonedTime] = []
+    metas: list[ZonedTime] = []
+    times: list[ZonedTime] = []
+    scripts: list[ZonedTime] = []
+    for element in document_iter(tree, "script", "meta", "time"):
+        if element.tag == "meta":
+            names = {
+                (element.get(attribute) or "").strip().lower()
+                for attribute in ("property", "name", "itemprop")
+            }
+            named = names & _PUBLISHED_META
+            if named and (value := _zoned(element.get("content"))):
+                metas.append(ZonedTime(value, f"meta {min(named)}"))
+        elif element.tag == "time":
+            if value := _zoned(element.get("datetime")):
+                times.append(ZonedTime(value, "<time datetime>"))
+        elif element.get("type") == _JSON_LD:
+            try:
+                data = json.loads(element.text or "")
+            except ValueError:  # a broken JSON-LD block: the other places may still say it
+                continue
+            for found in _json_published(data):
+                if value := _zoned(found):
+                    json_ld.append(ZonedTime(value, "JSON-LD datePublished"))
+        elif (text := element.text) and ("ubli" in text or "pubDate" in text):
+            for hit in _SCRIPT_KEY.finditer(text):
+                scripts.append(ZonedTime(hit[1], "a script's data", structured=False))
+    return json_ld + metas + times + scripts
