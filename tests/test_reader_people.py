@@ -1000,3 +1000,36 @@ def test_a_refused_links_message_is_a_sentence_in_each_language(reader, team_db)
             found = re.search(r"<h1>.*?</h1>\s*<p>(.*?)</p>", page, re.S)
             assert status == 403 and found, page[-1500:]
             assert found[1].strip() == expected, (lang, address)
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_a_persons_pages_default_to_the_language_of_their_emails(team_db, engine, request):
+    """A logged-in person whose browser makes no choice in the reader reads its pages in the
+    language they chose for their emails (`veille users set --language`, the account page),
+    not the browser's: Arabic emails, French pages. A choice made in the reader (the switch,
+    then its cookie) wins over it; someone who chose no language gets the browser's."""
+    from .conftest import database_from
+
+    db_path, rules_path, _ = team_db
+    location = database_from(request, engine, db_path)
+    db = store.open_database(location)
+    accounts.add_user(db, "hind", "mot de passe de hind", "hind@example.ma")
+    accounts.set_language(db, "hind", "ar")
+    db.close()
+    app = create_app(ReaderConfig(db=location, watchlists=rules_path, raw_data=False))
+    with running(app) as base:
+        hind = login("hind", "mot de passe de hind")
+        hind.headers["Accept-Language"] = "fr-FR,fr;q=0.9"
+        for address in ("/", "/account", "/search", "/stories/", "/stories/999999"):
+            status, page = hind.get(base + address)
+            assert status in (200, 404) and '<html lang="ar" dir="rtl">' in page, address
+        status, page = hind.get(base + "/?lang=en")  # the switch: remembered in a cookie
+        assert status == 200 and '<html lang="en"' in page
+        assert '<html lang="en"' in hind.get(base + "/account")[1]
+        amina = login("amina", PASSWORDS["amina"])  # chose no language for her emails
+        amina.headers["Accept-Language"] = "fr"
+        assert '<html lang="fr"' in amina.get(base + "/")[1]
+    if engine == "sqlite":  # the module's database, as the other tests found it
+        db = store.open_database(location)
+        accounts.remove_user(db, "hind")
+        db.close()

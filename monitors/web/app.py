@@ -2,7 +2,8 @@
 feeds, and the raw tables for analysts (Datasette, under /data/).
 
 Pages are rendered on the server (no JavaScript needed), read the database read-only, speak
-French or English (the browser's language, or the switch) and lay Arabic out right to left.
+French, English or Arabic (the switch, else the language of the person's emails, else the
+browser's) and lay Arabic out right to left.
 Search is `monitors.web.search`, the same function as `veille search`; feeds are
 `monitors.web.export`'s, the same as `veille export --format atom`; the rule test is the matcher of
 `veille rules test`, the backtest `monitors.service.backtest`'s, as `veille rules backtest`.
@@ -63,7 +64,7 @@ from monitors.web.raw_data import (
     register_date_facet_links,
     register_secret_hiding,
 )
-from monitors.web.reader import Reader, language, read_form
+from monitors.web.reader import PersonLanguage, Reader, language, read_form
 from monitors.web.reasons import reason_text
 from monitors.web.triage import PeopleViews
 from monitors.web.views import article, feeds, search, sources, stories, watchlist
@@ -340,10 +341,14 @@ def create_app(config: ReaderConfig) -> HostCheck:
         lifespan=lifespan,
         exception_handlers={404: no_such_page, 405: no_such_page, 500: server_error},
     )
-    app: Starlette | _WithRawData | RequireLogin = app_reader
     if datasette is not None:
         app_reader.add_route(DATA_PREFIX, data_redirect)
-        app = _WithRawData(app_reader, datasette.app())
+    # the pages of a logged-in person default to the language of their emails
+    app: PersonLanguage | _WithRawData | RequireLogin = PersonLanguage(
+        app_reader, people.email_language
+    )
+    if datasette is not None:
+        app = _WithRawData(app, datasette.app())
     app = RequireLogin(
         app,
         config.password_hash,
@@ -402,7 +407,7 @@ class _WithRawData:
     its sort, JSON and CSV links from the request's path and adds its base_url to them, so a
     path that kept /data led them to /data/data/… (404)."""
 
-    def __init__(self, reader: Starlette, raw_data: ASGIApp) -> None:
+    def __init__(self, reader: ASGIApp, raw_data: ASGIApp) -> None:
         self.reader = reader
         self.raw_data = raw_data
 

@@ -1,4 +1,5 @@
-"""The reader's interface language (French, English or Arabic, from the browser or the switch;
+"""The reader's interface language (French, English or Arabic, from the switch or the browser,
+a logged-in person's email language between them: monitors.web.reader.language;
 Arabic lays the whole page out right to left) and the writing direction of the content it shows
 (Arabic right to left)."""
 

@@ -7,6 +7,7 @@ functions of (reader, request), so a page is read, and tested, without the other
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from crawler.storage.engine import Database, PostgresDatabase, SQLiteDatabase
+from monitors.people.passwords import TEAM
 from monitors.rules.backtest import ScanBudget
 from monitors.rules.watchlists import RuleSet
 from monitors.web import editing
@@ -29,6 +31,8 @@ from monitors.web.forms import FIELD, FormGuard, is_https
 from monitors.web.i18n import INTERFACE_LANGUAGES, LABELS, interface_language
 
 if TYPE_CHECKING:
+    from starlette.types import ASGIApp, Receive, Scope, Send
+
     from monitors.web.app import ReaderConfig
     from monitors.web.triage import PeopleViews
 
@@ -46,12 +50,47 @@ class WatchlistsSource(Protocol):
 
 
 def language(request: Request) -> str:
-    """The page's language: the switch (?lang=), then the cookie, then the browser's."""
-    return interface_language(
-        request.query_params.get("lang"),
-        request.cookies.get("veille_lang"),
-        request.headers.get("accept-language"),
-    )
+    """The page's language: a choice made in the reader first (the switch, ?lang=, then the
+    cookie that remembers it), then the language the logged-in person chose for their emails
+    (`veille users set --language`, the account page), then the browser's, then French."""
+    chosen = request.query_params.get("lang"), request.cookies.get("veille_lang")
+    if not any(choice in INTERFACE_LANGUAGES for choice in chosen):
+        own = email_language(request)
+        if own in INTERFACE_LANGUAGES:
+            return own
+    return interface_language(*chosen, request.headers.get("accept-language"))
+
+
+def email_language(request: Request) -> str | None:
+    """The language the request's person chose for their emails (None: none chosen, no one
+    logged in), looked up once per request, only for a page that has no choice of its own."""
+    state = request.scope.get("state", {})
+    if EMAIL_LANGUAGE not in state:
+        lookup = state.get(PERSON_LANGUAGE)
+        state[EMAIL_LANGUAGE] = lookup() if lookup is not None else None
+    found = state[EMAIL_LANGUAGE]
+    return found if isinstance(found, str) else None
+
+
+PERSON_LANGUAGE = "veille.person_language"  # the state's lookup of the person's language
+EMAIL_LANGUAGE = "veille.email_language"  # what it gave, for the rest of the request
+
+
+class PersonLanguage:
+    """ASGI middleware behind the login: each request of a logged-in person (not the team's
+    shared identity) carries in its state how to look up the language of their emails, which
+    `language` asks only when the request makes no choice of its own."""
+
+    def __init__(self, app: ASGIApp, language_of: Callable[[str], str | None]) -> None:
+        self.app = app
+        self.language_of = language_of
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        state = scope.get("state")
+        person = state.get("person") if scope["type"] == "http" and state is not None else None
+        if state is not None and person and person != TEAM:
+            state[PERSON_LANGUAGE] = functools.partial(self.language_of, person)
+        await self.app(scope, receive, send)
 
 
 async def read_form(request: Request) -> dict[str, str] | None:

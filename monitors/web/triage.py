@@ -29,6 +29,7 @@ from crawler.storage.engine import (
     Database,
     PostgresDatabase,
     SQLiteDatabase,
+    database_errors,
     is_postgres_location,
 )
 from monitors.people import accounts, feed, links
@@ -145,6 +146,17 @@ class PeopleViews:
             with self.writing_db() as db:
                 self._hashes = (now, people_store.password_hashes(db))
         return self._hashes[1]
+
+    def email_language(self, person: str) -> str | None:
+        """The language `person` chose for their emails, read now: their pages default to it
+        (monitors.web.reader.language). None when they chose none, or when the database cannot
+        be read (the page then says what failed, in the browser's language)."""
+        try:
+            with self.writing_db() as db:
+                return people_store.language_of(db, person)
+        except database_errors() as exc:
+            log.warning("the language of %s's emails could not be read: %s", person, exc)
+            return None
 
     def followers(self, watchlist: str) -> list[str]:
         """Who follows `watchlist`, by name (the shared identity as (team))."""
