@@ -437,13 +437,15 @@ def test_reload_keeps_the_old_rules_when_the_new_file_is_invalid(sources_file, t
             invoke("--db", str(db), "reload")
             wait_for(log, "reloaded: 3 sources, 7 watchlists")
             assert daemon.poll() is None
-            daemon.send_signal(signal.SIGTERM)
+            stopped = invoke("--db", str(db), "stop")  # SIGTERM, then waits for it to end
+            assert stopped.exit_code == 0 and f"stopped daemon {daemon.pid}\n" in stopped.output
             assert daemon.wait(timeout=60) == 0
         finally:
             if daemon.poll() is None:
                 daemon.kill()
     assert not (tmp_path / "veille.pid").exists()
     assert invoke("--db", str(db), "reload").exit_code == 1  # no daemon any more
+    assert invoke("--db", str(db), "stop").exit_code == 1
 
 
 def test_extract_shows_what_would_be_stored_and_why_a_page_is_declined(tmp_path):

@@ -37,7 +37,7 @@ def test_a_pidfile_another_user_cannot_read_is_said_so(tmp_path):
     that `veille reload`, or a reader run as another user, cannot open: that raised a traceback
     (its message named the pid it had not read) where it meant to say so; the reader answered
     500 after saving a watchlist."""
-    from monitors.service.daemon import request_reload
+    from monitors.service.runners import request_reload
 
     (tmp_path / "veille.pid").write_text(f"{os.getpid()}\n", encoding="utf-8")
     tmp_path.chmod(0o700)  # root's: no other user opens what it holds

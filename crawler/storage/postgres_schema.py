@@ -166,6 +166,29 @@ def held_source_locks(conn: Any) -> set[int]:
     return {int.from_bytes(int(row[0]).to_bytes(4, "big"), "big", signed=True) for row in rows}
 
 
+def source_lock_sessions(conn: Any) -> list[tuple[str, int, str]]:
+    """Every source's lock held on this database, by whom: (the holding session's name, the
+    source's key as source_lock_key gives it, when that session opened, ISO-8601); the name is
+    '' where PostgreSQL hides it from this user. What `veille status` reads to say which
+    sources each runner crawls."""
+    rows = conn.execute(
+        "SELECT coalesce(a.application_name, ''), l.objid::bigint, a.backend_start "
+        "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+        "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2 "
+        "AND l.classid::bigint = %s "
+        "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+        (SOURCE_LOCKS,),
+    ).fetchall()
+    return [
+        (
+            str(name),
+            int.from_bytes(int(key).to_bytes(4, "big"), "big", signed=True),
+            started.isoformat() if started is not None else "",
+        )
+        for name, key, started in rows
+    ]
+
+
 def keep_session_open(conn: Any) -> None:
     """No idle_session_timeout for this session (PostgreSQL 14 and later): the sources' locks
     are held by a session that waits, idle, for the runner's life, and a server ending idle

@@ -3,7 +3,7 @@
 The group and its global options are in `group.py`; each command lives in the module of its
 group, and is added to the group here, in one list:
 
-- `run.py`: run, reload          - `status.py`: status
+- `run.py`: run, reload, stop    - `status.py`: status
 - `demo.py`: demo                - `articles.py`: stories, search, export
 - `database.py`: import, db      - `rules.py`: rules (check, test, backtest)
 - `extract.py`: extract          - `sources.py`: sources (check)
@@ -40,6 +40,7 @@ def _add_commands() -> None:
     for command in (
         run.run,
         run.reload,
+        run.stop,
         init.init,
         demo.demo,
         status.status,

@@ -91,7 +91,7 @@ def db_copy(source: Path, target: str, replace: bool) -> None:
     if not is_postgres_location(target):
         raise click.UsageError("TARGET must be a postgresql://… location")
     from crawler.core.errors import VeilleError
-    from monitors.service.daemon import running_daemon
+    from monitors.service.runners import running_daemon
 
     pid = running_daemon(source)
     if pid is not None:  # what it stores during and after the copy would be crawled again

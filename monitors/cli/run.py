@@ -1,4 +1,4 @@
-"""`veille run` (the daemon, or one cycle) and `veille reload`."""
+"""`veille run` (the daemon, or one cycle), `veille reload` and `veille stop`."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import click
 from crawler.core.errors import VeilleError
 from monitors.cli.options import (
     PORT,
+    Seconds,
     config_of,
     settings_of,
 )
@@ -87,7 +88,7 @@ def reload(ctx: click.Context) -> None:
     """Ask the running daemon to re-read sources and watchlists (it keeps the old ones if invalid).
 
     On PostgreSQL, every runner started from this folder is asked (each of its own sources)."""
-    from monitors.service.daemon import request_reload
+    from monitors.service.runners import request_reload
 
     try:
         pids = request_reload(settings_of(ctx).db)
@@ -97,3 +98,51 @@ def reload(ctx: click.Context) -> None:
         f"reload requested from daemon {', '.join(map(str, pids))}; its log says whether the "
         "new configuration was accepted"
     )
+
+
+@click.command()
+@click.option(
+    "--wait",
+    type=Seconds(0, 3_600),
+    default=60.0,
+    show_default=True,
+    help="Seconds to wait for the runners to end (0: ask, then say which still run).",
+)
+@click.pass_context
+def stop(ctx: click.Context, wait: float) -> None:
+    """Stop the running daemon (SIGTERM: its crawls stopped, what they stored kept), waiting
+    for it to end.
+
+    On PostgreSQL, every runner started from this folder is stopped (its pidfile in data/), as
+    `veille reload` asks every one of them. Pidfiles left by runners that died are removed.
+    Exit status: 0 when every runner stopped, 1 when none was running or one runs as another
+    user, 3 when some still run after --wait seconds (named; they were asked to stop)."""
+    from monitors.service.runners import pidfiles_named, request_stop
+
+    db = settings_of(ctx).db
+    report = request_stop(db, wait)
+    for stale in report.removed:
+        echo(f"removed {stale.pidfile}, left by daemon {stale.pid}, which no longer runs")
+    for refused in report.refused:
+        echo(f"not stopped: {refused}", err=True)
+    if report.stopped:
+        echo(f"stopped daemon {_pids(report.stopped)}")
+    if report.still_running:
+        echo(
+            f"still running after {wait:g} s: daemon {_pids(report.still_running)}, asked to "
+            "stop (SIGTERM); its log says what it is finishing; wait longer (--wait) or end it "
+            "with `kill -9 PID` (a crawl under way is cut short)",
+            err=True,
+        )
+        sys.exit(3)
+    if report.refused:
+        sys.exit(1)
+    if not report.asked:
+        echo(
+            f"no running daemon for this database ({pidfiles_named(db)} missing or stale)", err=True
+        )
+        sys.exit(1)
+
+
+def _pids(pids: list[int]) -> str:
+    return ", ".join(map(str, sorted(pids)))

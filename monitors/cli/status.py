@@ -1,4 +1,5 @@
-"""`veille status`: per source, the last crawl, the articles stored and the last error."""
+"""`veille status`: per source, the last crawl, the articles stored and the last error; the
+runners of the database."""
 
 from __future__ import annotations
 
@@ -9,23 +10,27 @@ import click
 
 from monitors.cli.options import (
     existing_db,
+    settings_of,
 )
 from monitors.terminal import echo, echo_json
 
 if TYPE_CHECKING:  # the storage layer loads when a command runs, not for `veille --help`
     from crawler.storage.engine import Database
+    from monitors.service.status import Status
 
 
 def _shorten(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def print_status(db: Database) -> None:
+def print_status(db: Database, runners: dict | None = None, status: Status | None = None) -> None:
+    """`veille status` (and the demo's end): `status` when gathered already, the runners when
+    given."""
     from tabulate import tabulate
 
     from monitors.service.status import extraction_line, gather_status
 
-    status = gather_status(db)
+    status = status or gather_status(db)
     table = [
         [
             s.name,
@@ -70,17 +75,50 @@ def print_status(db: Database) -> None:
         f"({status.stories_in_several_outlets} carried by several outlets)   "
         f"alerts: {status.alerts}   deliveries: {states}"
     )
+    if runners is not None:
+        print_runners(runners)
+
+
+def print_runners(runners: dict) -> None:
+    """The runners of `runners_report`: those of this folder, the pidfiles dead ones left,
+    those of other folders or machines (PostgreSQL)."""
+    echo()
+    for r in runners["alive"]:
+        sources = "not known" if r["sources"] is None else ", ".join(r["sources"]) or "none"
+        since = r["since"].replace("T", " ")
+        echo(f"daemon: pid {r['pid']}, since {since}, sources: {sources} ({r['pidfile']})")
+    if not runners["alive"]:
+        echo("daemon: none running")
+    for s in runners["stale"]:
+        echo(
+            f"stale pidfile {s['pidfile']}: daemon {s['pid']} no longer runs (`veille stop` "
+            "removes it, as does the next daemon started here)"
+        )
+    for path in runners["unreadable"]:
+        echo(f"pidfile {path}: not readable here (another user's daemon)")
+    for h in runners["elsewhere"]:
+        who = f"pid {h['pid']} on {h['host']}" if h["pid"] else "a session of another user"
+        since = h["since"].replace("T", " ")[:19]
+        echo(
+            f"daemon elsewhere: {who} (another folder or machine), since {since}, sources: "
+            f"{', '.join(h['sources'])}"
+        )
 
 
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_context
 def status(ctx: click.Context, as_json: bool) -> None:
-    """Per source: last crawl, articles stored, last error; alert deliveries by state."""
+    """Per source: last crawl, articles stored, last error; alert deliveries by state; the
+    running daemons (on PostgreSQL, those started from this folder with the sources each holds,
+    and those of other folders or machines) and the pidfiles of dead ones."""
+    from monitors.service.runners import runners_report
     from monitors.service.status import gather_status
 
     db = existing_db(ctx)
+    status = gather_status(db)
+    runners = runners_report(settings_of(ctx).db, db, [s.name for s in status.sources])
     if as_json:
-        echo_json(asdict(gather_status(db)), ensure_ascii=False, indent=2)
+        echo_json({**asdict(status), "runners": runners}, ensure_ascii=False, indent=2)
     else:
-        print_status(db)
+        print_status(db, runners, status)

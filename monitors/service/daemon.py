@@ -5,16 +5,12 @@ its configuration."""
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
 import logging
-import os
 import random
 import signal
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import TextIO
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -22,13 +18,12 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from crawler.core.errors import VeilleError
-from crawler.core.owners import process_alive
 from crawler.core.secrets import redact
 from crawler.discovery.sources import Source
 from crawler.fetching.crawl import stop_all_crawls
 from crawler.fetching.workers import WorkerPool
 from crawler.storage import store
-from crawler.storage.engine import Database, is_postgres_location, mask_location
+from crawler.storage.engine import Database
 from monitors.alerts.plurals import counted
 from monitors.service.config import Config
 from monitors.service.cycle import (
@@ -39,6 +34,7 @@ from monitors.service.cycle import (
     warn_of_followed_watchlists_gone,
 )
 from monitors.service.pacing import is_due
+from monitors.service.runners import hold_daemon_lock, pidfile_for
 from monitors.service.source_locks import SourceLocks, hold_source_locks
 
 logger = logging.getLogger(__name__)
@@ -130,177 +126,6 @@ class DaemonState:
             "its lock while this daemon's database session was gone; taken again once free"
             for name, holder in sorted(self.locks.lost.items())
         ]
-
-
-def _postgres_digest(db: Path | str) -> str:
-    """A PostgreSQL database's name in its runners' pidfiles: a digest of its location without
-    the password."""
-    return hashlib.sha256(mask_location(str(db)).encode()).hexdigest()[:12]
-
-
-def pidfile_for(db: Path | str) -> Path:
-    """Where this process writes its pid as a runner of `db`: next to its SQLite file, where
-    one runner at a time holds it; for a PostgreSQL database, in ./data under a name of its own
-    (a digest of the location without its password) and this process's pid: there runners of
-    different sources share the database, from one folder as from several, each source's lock
-    the guard (monitors.service.source_locks), and each runner has a pidfile of its own."""
-    if is_postgres_location(db):
-        return Path("data") / f"veille-{_postgres_digest(db)}-{os.getpid()}.pid"
-    return Path(db).parent / "veille.pid"
-
-
-def pidfiles_of(db: Path | str) -> list[Path]:
-    """The pidfiles of `db`'s runners that `veille reload` and the reader look at: the SQLite
-    file's one; on PostgreSQL, those of every runner started from this folder (an earlier
-    veille's `data/veille-<digest>.pid` among them)."""
-    if is_postgres_location(db):
-        return sorted(Path("data").glob(f"veille-{_postgres_digest(db)}*.pid"))
-    return [pidfile_for(db)]
-
-
-def _pidfiles_named(db: Path | str) -> Path:
-    """How a refusal names the pidfiles it looked for."""
-    if is_postgres_location(db):
-        return Path("data") / f"veille-{_postgres_digest(db)}-*.pid"
-    return pidfile_for(db)
-
-
-def hold_daemon_lock(pidfile: Path) -> TextIO:
-    """Lock the pidfile (held until the process ends, however it ends) and write our pid in
-    it. A second daemon on the same SQLite file stops here with the first one's pid, instead of
-    overwriting the pidfile that `veille reload` reads; on PostgreSQL the pidfile is this
-    process's own (pidfile_for), and the pidfiles dead runners left beside it are removed."""
-    shared = pidfile.name != "veille.pid"  # PostgreSQL's: named by its process
-    try:
-        pidfile.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(pidfile, "a+", encoding="utf-8")  # noqa: SIM115 (held for the daemon's life)
-    except OSError as exc:
-        raise VeilleError(
-            f"the daemon's pidfile {pidfile} cannot be written ({exc.strerror or exc}): it lies "
-            "beside a SQLite file, and in data/ of the working folder for a PostgreSQL "
-            "database; start veille from a folder it can write (the sample systemd units: "
-            "WorkingDirectory=/var/lib/veille)"
-        ) from None
-    try:
-        # this process's own pidfile: only a look of reload's or of _remove_dead's, an
-        # instant long, may hold its lock
-        fcntl.flock(handle, fcntl.LOCK_EX if shared else fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.seek(0)
-        other = handle.read().strip() or "?"
-        handle.close()
-        raise VeilleError(
-            f"another veille daemon (pid {other}) is already running on this database "
-            f"({pidfile}); stop it first (`kill {other}`) or give this one another --db "
-            "(`veille run --once` cannot run beside a daemon either: it would race its deliveries)"
-        ) from None
-    handle.seek(0)
-    handle.truncate()
-    handle.write(f"{os.getpid()}\n")
-    handle.flush()
-    if shared:
-        _remove_dead(pidfile)
-    return handle
-
-
-def _remove_dead(pidfile: Path) -> None:
-    """Remove the pidfiles beside `pidfile` of this database's runners that died without
-    removing theirs (SIGKILL, a crash): their lock is free and their process gone."""
-    prefix = pidfile.name.rsplit("-", 1)[0]
-    for other in pidfile.parent.glob(f"{prefix}-*.pid"):
-        if other == pidfile:
-            continue
-        try:
-            with open(other, encoding="utf-8") as handle:
-                try:
-                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                except BlockingIOError:
-                    continue  # a live runner's
-                pid = int(handle.read().strip() or 0)
-                if pid and not process_alive(pid):
-                    other.unlink(missing_ok=True)
-        except (OSError, ValueError):
-            continue  # another's to clean, or not readable here
-
-
-def _live_pid(pidfile: Path) -> int | None:
-    """The pid in `pidfile` when a live runner holds its lock; None when none does (no such
-    file, or a dead runner's, whose lock is free and whose pid may now be anyone's). A file
-    this user may not read raises PermissionError."""
-    try:
-        handle = open(pidfile, encoding="utf-8")  # noqa: SIM115 (closed below)
-    except FileNotFoundError:
-        return None
-    with handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            try:
-                return int(handle.read().strip() or 0) or None
-            except ValueError:
-                return None
-        return None
-
-
-def running_daemon(db: Path | str) -> int | None:
-    """The pid of a daemon (or `run --once`) running on this database (on PostgreSQL, one
-    started from this folder), None when none does."""
-    for pidfile in pidfiles_of(db):
-        try:
-            pid = _live_pid(pidfile)
-        except OSError:  # not readable here: nothing to say of it
-            continue
-        if pid:
-            return pid
-    return None
-
-
-class NoDaemon(VeilleError):
-    """No daemon runs on the database: its pidfile is missing or a dead daemon's."""
-
-    def __init__(self, pidfile: Path) -> None:
-        super().__init__(f"no running daemon for this database ({pidfile} missing or stale)")
-        self.pidfile = pidfile
-
-
-class DaemonOfAnotherUser(VeilleError):
-    """The database's daemon runs as another user, whom this one may not signal."""
-
-    def __init__(self, pid: int, pidfile: Path) -> None:
-        super().__init__(
-            f"the daemon of this database ({f'pid {pid}' if pid else f'its pidfile {pidfile}'}) "
-            "runs as another user: ask for its reload as that user"
-        )
-        self.pid = pid
-        self.pidfile = pidfile
-
-
-def request_reload(db: Path | str) -> list[int]:
-    """Send SIGHUP to the daemon running on this database (`veille reload`, the reader after a
-    watchlist is saved); on PostgreSQL to every runner started from this folder, each of its
-    own sources. Their pids, or NoDaemon when none is running (DaemonOfAnotherUser when the
-    one there is is another user's)."""
-    signalled: list[int] = []
-    refused: DaemonOfAnotherUser | None = None
-    for pidfile in pidfiles_of(db):
-        pid = 0  # not read yet: the pidfile may be another user's, unreadable here
-        try:
-            # A daemon holds its pidfile's lock for its whole life: a lock free to take is a
-            # dead daemon's pidfile (SIGKILL leaves it), whose pid may now be anyone's, and
-            # SIGHUP would end that process.
-            pid = _live_pid(pidfile) or 0
-            if pid:
-                os.kill(pid, signal.SIGHUP)
-                signalled.append(pid)
-        except ProcessLookupError:
-            continue
-        except PermissionError:
-            refused = DaemonOfAnotherUser(pid, pidfile)
-    if signalled:
-        return signalled
-    if refused is not None:
-        raise refused
-    raise NoDaemon(_pidfiles_named(db))
 
 
 class Daemon:
@@ -621,10 +446,10 @@ class Daemon:
             stop_all_crawls()
             if self.pool is not None:
                 self.pool.stop()
+            if held is not None:  # before the pidfile: `veille stop` then finds all let go of
+                held.close()
             pidfile.unlink(missing_ok=True)
             lock.close()
-            if held is not None:
-                held.close()
         logger.info("veille stopped")
 
     def schedule_jobs(self) -> None:

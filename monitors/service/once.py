@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from crawler.storage import store
 from monitors.service.config import Config
 from monitors.service.cycle import CycleReport, failed_sources, recover, run_cycle
-from monitors.service.daemon import hold_daemon_lock, pidfile_for
+from monitors.service.runners import hold_daemon_lock, pidfile_for
 from monitors.service.source_locks import hold_source_locks
 
 logger = logging.getLogger(__name__)
@@ -55,10 +55,10 @@ def run_once(config: Config) -> OnceReport:
         db.close()
         report = run_cycle(config)
     finally:
+        if held is not None:  # before the pidfile: `veille stop` then finds all let go of
+            held.close()
         pidfile_for(config.settings.db).unlink(missing_ok=True)
         lock.close()
-        if held is not None:
-            held.close()
         if answering:
             signal.signal(signal.SIGHUP, before)
     enabled = [s.name for s in config.sources.enabled()]

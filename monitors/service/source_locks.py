@@ -8,7 +8,7 @@ matching and deliveries are safe with several runners), so the database is not l
 each runner holds, in a session of its own for its life, one advisory lock per source it
 crawls. A second runner whose sources overlap stops at once naming the sources and who holds
 them; runners of different sources share the database, from one folder too (each has a pidfile
-of its own there: monitors.service.daemon.pidfile_for).
+of its own there: monitors.service.runners.pidfile_for).
 """
 
 from __future__ import annotations

@@ -532,7 +532,7 @@ def routes(parts: ReaderParts) -> list[Route]:
                 return refused(request, 422, refusal_text(exc, e, parts.language(request)))
             error = refusal_text(exc, e, parts.language(request))
             return edit_page(request, fields, creating, token, form, status=422, error=error)
-        from monitors.service.daemon import DaemonOfAnotherUser, NoDaemon, request_reload
+        from monitors.service.runners import DaemonOfAnotherUser, NoDaemon, request_reload
 
         try:
             reload = e["reloaded"].format(pid=", ".join(map(str, request_reload(parts.db))))

@@ -1,0 +1,162 @@
+"""`veille stop` and `veille status` find the runners of a database by their pidfiles (on
+PostgreSQL every runner started from the folder, each with its own: data/veille-<digest>-<pid>
+.pid), as `veille reload` does: they stop them, or say which run, since when, with which
+sources, and which pidfiles dead runners left."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from monitors.cli import cli
+from monitors.service.runners import pidfile_for
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# A runner as far as its pidfile goes (monitors.service.runners.hold_daemon_lock), SIGTERM's
+# answer given: the default (it ends at once, leaving its pidfile, as `run --once` does) or
+# ignored (a daemon stuck in a step).
+_RUNNER = """
+import os, signal, sys, time
+from monitors.service.runners import hold_daemon_lock, pidfile_for
+if sys.argv[2] == "stuck":
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+lock = hold_daemon_lock(pidfile_for(sys.argv[1]))
+print("ready", flush=True)
+time.sleep(300)
+"""
+
+
+def _start_runner(location: str, folder: Path, answer: str) -> subprocess.Popen:
+    runner = subprocess.Popen(
+        [sys.executable, "-c", _RUNNER, location, answer],
+        cwd=folder,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+    )
+    assert runner.stdout is not None and runner.stdout.readline() == "ready\n"
+    return runner
+
+
+def _dead_pid() -> int:
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    return gone.pid
+
+
+def test_stop_stops_every_runner_of_the_folder_and_names_those_that_do_not(tmp_path, monkeypatch):
+    """There was no `veille stop`: a PostgreSQL database's runners started from one folder
+    had to be found by hand among the pidfiles of data/ and each sent SIGTERM, dead runners'
+    pidfiles told apart by their free lock. Here one runner ends on SIGTERM, one ignores it,
+    and one died leaving its pidfile: the first is said stopped, the second still running
+    once the wait is over (exit 3), the dead one's pidfile removed. No database is opened:
+    the runners are found by their pidfiles alone."""
+    location = "postgresql://veille@db.invalid/veille"
+    monkeypatch.chdir(tmp_path)
+    ends = _start_runner(location, tmp_path, "default")
+    stuck = _start_runner(location, tmp_path, "stuck")
+    try:
+        dead = _dead_pid()
+        left = Path("data") / re.sub(r"-\d+\.pid$", f"-{dead}.pid", pidfile_for(location).name)
+        left.write_text(f"{dead}\n", encoding="utf-8")
+        result = CliRunner().invoke(cli, ["--db", location, "stop", "--wait", "1"])
+        assert result.exit_code == 3, result.output
+        assert f"stopped daemon {ends.pid}\n" in result.output
+        assert f"still running after 1 s: daemon {stuck.pid}, asked to stop" in result.output
+        assert f"removed {left}, left by daemon {dead}, which no longer runs" in result.output
+        assert ends.wait(timeout=10) == -signal.SIGTERM
+        assert stuck.poll() is None
+        names = sorted(p.name for p in (tmp_path / "data").glob("veille-*.pid"))
+        assert names == [re.sub(r"-\d+\.pid$", f"-{stuck.pid}.pid", left.name)]  # the live one's
+    finally:
+        for runner in (ends, stuck):
+            runner.kill()
+            runner.wait()
+    result = CliRunner().invoke(cli, ["--db", location, "stop"])
+    assert result.exit_code == 1, result.output
+    assert "no running daemon for this database" in result.output
+    assert not list((tmp_path / "data").glob("veille-*.pid"))  # the killed one's removed
+
+
+@pytest.mark.slow  # a daemon in a process of its own
+def test_status_shows_the_daemon_and_its_sources_and_stop_ends_it_on_postgresql(
+    tmp_path, postgres_url, monkeypatch
+):
+    """`veille status` read no pidfile: which runners ran on the database, since when, with
+    which sources, and which pidfiles dead runners left, were to be found by hand. It says so
+    now, the sources read from the locks each runner holds; `veille stop` ends the daemon
+    (exit 0), removing the pidfile a dead runner left."""
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(  # nothing listens there: a crawl that fails at once
+        "sources:\n  - name: absente\n    homepage: http://127.0.0.1:9/\n"
+        "    feeds: [http://127.0.0.1:9/feed]\n    interval_minutes: 60\n",
+        encoding="utf-8",
+    )
+    watchlists = tmp_path / "watchlists.yaml"
+    watchlists.write_text("watchlists:\n  - name: x\n    terms: [x]\n", encoding="utf-8")
+    env = {
+        "VEILLE_DB": postgres_url,
+        "VEILLE_SOURCES": str(sources),
+        "VEILLE_WATCHLISTS": str(watchlists),
+        "VEILLE_CRAWL_SETTINGS": json.dumps({"VEILLE_ALLOWED_NETWORKS": ["127.0.0.0/8"]}),
+        "VEILLE_CRAWL_WORKERS": "1",
+    }
+    log = tmp_path / "daemon.log"
+    with open(log, "w") as out:
+        daemon = subprocess.Popen(
+            [sys.executable, "-m", "monitors.cli", "run"],
+            env=dict(os.environ, **env, PYTHONPATH=str(ROOT)),
+            cwd=tmp_path,
+            stdout=out,
+            stderr=out,
+        )
+    try:
+        crawl_log = tmp_path / "data" / "crawl.log"
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and (
+            "veille running" not in log.read_text()
+            or not crawl_log.exists()
+            or "started (bot" not in crawl_log.read_text()  # its crawl worker's first line
+        ):
+            assert daemon.poll() is None, log.read_text()
+            time.sleep(0.2)
+        monkeypatch.chdir(tmp_path)
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        dead = _dead_pid()
+        left = Path("data") / re.sub(r"-\d+\.pid$", f"-{dead}.pid", pidfile_for(postgres_url).name)
+        left.write_text(f"{dead}\n", encoding="utf-8")
+        shown = CliRunner().invoke(cli, ["status"])
+        assert shown.exit_code == 0, shown.output
+        assert re.search(
+            rf"daemon: pid {daemon.pid}, since 20\d\d-\d\d-\d\d \d\d:\d\d:\d\d\+00:00, "
+            r"sources: absente \(data/veille-\w+-\d+\.pid\)",
+            shown.output,
+        ), shown.output
+        assert f"stale pidfile {left}: daemon {dead} no longer runs" in shown.output
+        runners = json.loads(CliRunner().invoke(cli, ["status", "--json"]).output)["runners"]
+        (alive,) = runners["alive"]
+        assert (alive["pid"], alive["sources"]) == (daemon.pid, ["absente"])
+        assert runners["stale"] == [{"pid": dead, "pidfile": str(left)}]
+        assert runners["elsewhere"] == []
+        stopped = CliRunner().invoke(cli, ["stop"])
+        assert stopped.exit_code == 0, stopped.output
+        assert f"stopped daemon {daemon.pid}\n" in stopped.output
+        assert f"removed {left}, left by daemon {dead}" in stopped.output
+        assert daemon.wait(timeout=60) == 0
+        assert "veille stopped" in log.read_text()
+        assert not list((tmp_path / "data").glob("veille-*.pid"))
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+            daemon.wait()
