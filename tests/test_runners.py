@@ -1,7 +1,7 @@
 """`veille stop` and `veille status` find the runners of a database by their pidfiles (on
 PostgreSQL every runner started from the folder, each with its own: data/veille-<digest>-<pid>
 .pid), as `veille reload` does: they stop them, or say which run, since when, with which
-sources, and which pidfiles dead runners left."""
+sources, and which pidfiles dead runners left; each crawl log line names its runner."""
 
 from __future__ import annotations
 
@@ -95,7 +95,8 @@ def test_status_shows_the_daemon_and_its_sources_and_stop_ends_it_on_postgresql(
     """`veille status` read no pidfile: which runners ran on the database, since when, with
     which sources, and which pidfiles dead runners left, were to be found by hand. It says so
     now, the sources read from the locks each runner holds; `veille stop` ends the daemon
-    (exit 0), removing the pidfile a dead runner left."""
+    (exit 0), removing the pidfile a dead runner left. The crawl log, shared by the runners
+    started from the folder, names the runner of each of its lines."""
     sources = tmp_path / "sources.yaml"
     sources.write_text(  # nothing listens there: a crawl that fails at once
         "sources:\n  - name: absente\n    homepage: http://127.0.0.1:9/\n"
@@ -156,6 +157,10 @@ def test_status_shows_the_daemon_and_its_sources_and_stop_ends_it_on_postgresql(
         assert daemon.wait(timeout=60) == 0
         assert "veille stopped" in log.read_text()
         assert not list((tmp_path / "data").glob("veille-*.pid"))
+        lines = [line for line in crawl_log.read_text().splitlines() if line[:2] == "20"]
+        assert lines, crawl_log.read_text()
+        marked = [line for line in lines if f" runner={daemon.pid} [" in line]
+        assert marked == lines, crawl_log.read_text()
     finally:
         if daemon.poll() is None:
             daemon.kill()

@@ -157,9 +157,28 @@ class Settings:
     story_window_hours: int = DEFAULT_WINDOW_HOURS
 
     def crawl_scrapy_settings(self) -> dict[str, object]:
-        """The Scrapy settings every crawl of this configuration runs with: VEILLE_CRAWL_SETTINGS
-        and the story window (the crawl's StorePipeline reads it, not the environment)."""
-        return {**self.crawl_settings, WINDOW_VARIABLE: self.story_window_hours}
+        """The Scrapy settings every crawl of this configuration runs with: VEILLE_CRAWL_SETTINGS,
+        the story window (the crawl's StorePipeline reads it, not the environment) and the
+        crawl log's lines marked with this runner's pid (runner_log_format)."""
+        return {
+            **self.crawl_settings,
+            WINDOW_VARIABLE: self.story_window_hours,
+            "LOG_FORMAT": runner_log_format(self.crawl_settings.get("LOG_FORMAT")),
+        }
+
+
+# Scrapy's own LOG_FORMAT (scrapy.settings.default_settings), what a crawl writes by default.
+SCRAPY_LOG_FORMAT = "%(asctime)s [%(name)s] %(levelname)s: %(message)s"
+
+
+def runner_log_format(given: object = None, pid: int | None = None) -> str:
+    """The crawl log's lines of this runner's crawls: Scrapy's format (or LOG_FORMAT of
+    VEILLE_CRAWL_SETTINGS) with `runner=PID` after the time. Runners started from one folder
+    share its crawl log (data/crawl.log on PostgreSQL, where runners of different sources share
+    a database), their crawls' lines mixed: each says which runner's crawl wrote it."""
+    fmt = given if isinstance(given, str) else SCRAPY_LOG_FORMAT
+    mark, head = f"runner={pid or os.getpid()} ", "%(asctime)s "
+    return fmt.replace(head, head + mark, 1) if fmt.startswith(head) else mark + fmt
 
 
 def parse_editors(value: str) -> tuple[str, ...] | None:
