@@ -20,6 +20,7 @@ from crawler.extraction.dates import PAGE_BYLINE, parse_shown_date, read_shown_d
 from crawler.extraction.extract import extract_article
 
 PAGES = Path(__file__).parent / "fixtures" / "extraction" / "byline_dates"
+UPDATES = Path(__file__).parent / "fixtures" / "extraction" / "byline_updates"
 
 # page: (the date extraction gives, its precision); a time of day the page shows without a zone
 # is read on the site's clock, Casablanca's by default (UTC+1 in November)
@@ -112,7 +113,8 @@ def test_no_date_is_taken_from_a_readers_comment_or_a_tweet(widget):
         ("1er décembre 2026", "2026-12-01"),
         ("Thursday, November 12, 2026 3:05 PM", "2026-11-12T15:05:00"),
         ("Staff | May 10, 2022 01:52:54 PM", "2022-05-10T13:52:00"),
-        ("Updated: 18 Nov 2019 9:38 pmPosted: 18 Nov 2019 8:11 pm", "2019-11-18T21:38:00"),
+        # The publication's time, not the update's written before it.
+        ("Updated: 18 Nov 2019 9:38 pmPosted: 18 Nov 2019 8:11 pm", "2019-11-18T20:11:00"),
         ("12 Nov 2026 9:38 amazing", "2026-11-12T09:38:00"),
         # The zone written after the time: « EST » was read as UTC, five hours early.
         ("Published 11:34 PM EST Nov 19, 2019", "2019-11-19T23:34:00-05:00"),
@@ -172,3 +174,46 @@ def test_veille_extract_shows_the_stored_utc_and_the_pages_own_time():
         "published: 2026-11-12 as stored (a day); 2026-11-12 on the page (day, from the page "
         "byline)\n"
     ) in human.output
+
+
+# Bylines that show an update's date before the publication's, on pages shaped on real sites:
+# in one element (« Mis à jour le 13/11/2026 à 09h05 · Publié le 12/11/2026 à 10h30 », « آخر
+# تحديث: … | نُشر في: … », « Updated: … AMPosted: … AM ») or in two, the update's nearer the
+# headline (« Actualizado 13/11/2026 09:05 » above « Publicado 12/11/2026 10:30 »). htmldate
+# reads the update's day from the same elements on three of them.
+BYLINE_UPDATES = [
+    "fr-maj-avant-publie.html",
+    "ar-tahdith-qabl-nashr.html",
+    "es-actualizado-encima.html",
+    "en-updated-posted.html",
+]
+
+
+@pytest.mark.parametrize("name", BYLINE_UPDATES)
+def test_a_byline_showing_an_update_first_gives_the_publications_date(name):
+    page = (UPDATES / name).read_text(encoding="utf-8")
+    extracted = extract_article(page, f"https://www.example.ma/article/{name}")
+    assert extracted.date is not None
+    assert (extracted.date.value, extracted.date.origin) == (
+        "2026-11-12T10:30:00+01:00",
+        PAGE_BYLINE,
+    )
+
+
+@pytest.mark.parametrize(
+    ("shown", "value"),
+    [
+        ("Mis à jour le 13/11/2026 à 09h05 · Publié le 12/11/2026 à 10h30", "2026-11-12T10:30:00"),
+        # the publication's day alone, then the update's time: not the publication's time
+        ("Publié le 12/11/2026 - Mis à jour le 13/11/2026 à 09:00", "2026-11-12"),
+        ("Publié le 12 novembre 2026 · Mis à jour à 18h40", "2026-11-12"),
+        ("Actualizado 13/11/2026 09:05 | Publicado 12/11/2026 10:30", "2026-11-12T10:30:00"),
+        ("آخر تحديث: 13 نونبر 2026 - 09:05 | نُشر في: 12 نونبر 2026 - 10:30", "2026-11-12T10:30:00"),
+        ("Last updated Nov 13, 2026 · Published Nov 12, 2026", "2026-11-12"),
+        # an update alone is the only date shown
+        ("Mis à jour le 13/11/2026 à 09h05", "2026-11-13T09:05:00"),
+    ],
+)
+def test_a_bylines_publication_date_not_its_updates(shown, value):
+    assert read_shown_day(shown) == value
+    assert parse_shown_date(shown) == value

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterator
+from dataclasses import dataclass
 
 import lxml.html
 
-from crawler.extraction.dates import read_shown_day
+from crawler.extraction.dates import names_an_update, read_shown_day, read_update_day
 
 # Words of class and id names of the element that shows an article's date, as whole words of a
 # name (« post-date », « entry_date », « date », « fecha-publicacion », « tarikh »).
@@ -59,9 +60,21 @@ def _in_a_comment(element: lxml.html.HtmlElement) -> bool:
     return False
 
 
+@dataclass(frozen=True)
+class ShownDates:
+    """The article's date its byline shows (ISO 8601 without a zone), and the update's it shows
+    beside it (« Mis à jour le … », « Updated », « Actualizado », « آخر تحديث »), if any: a date
+    guesser can read the update's day from the same element."""
+
+    published: str | None = None
+    updated: str | None = None
+
+
 def _shown_dates(
     elements: list[lxml.html.HtmlElement], excluded: Collection[lxml.html.HtmlElement]
-) -> Iterator[str]:
+) -> Iterator[tuple[str, str | None, bool]]:
+    """Each date shown, the update's date its element shows too, and whether the element
+    shows only an update's date (« Mis à jour le … »)."""
     for element in elements:
         if not _named_for_a_date(element):
             continue
@@ -75,19 +88,21 @@ def _shown_dates(
             continue
         shown = read_shown_day(text)
         if shown is not None:
-            yield shown
+            yield shown, read_update_day(text), names_an_update(text)
 
 
 def byline_date(
     tree: lxml.html.HtmlElement,
     headline: lxml.html.HtmlElement | None,
     excluded: Collection[lxml.html.HtmlElement],
-) -> str | None:
+) -> ShownDates:
     """The date shown in an element named for one, outside `excluded` (the boilerplate blocks)
-    and outside links, as `dates.read_shown_day` reads it (ISO 8601 without a zone), or None:
+    and outside links, as `dates.read_shown_day` reads it (ISO 8601 without a zone), or None,
+    with the update's date shown beside it:
     the one nearest the headline in document order, after it at equal distance (a theme sets
     the date under the title or above it; a ticker or a teaser's date is further away); on a
-    page without a headline, the first."""
+    page without a headline, the first; an update's date (« Mis à jour le … », « Updated »)
+    only where no other is shown."""
     elements: list[lxml.html.HtmlElement] = []
     at = 0
     for element in tree.getroottree().getroot().iter():
@@ -101,4 +116,11 @@ def byline_date(
             range(len(elements)), key=lambda i: (i - at if i >= at else at - 1 - i, i < at)
         )
         elements = [elements[i] for i in order]
-    return next(_shown_dates(elements, excluded), None)
+    # An update's date is taken only where no element shows another: a theme that shows « Mis à
+    # jour le … » nearer the headline than « Publié le … » gave the article its update's date.
+    updated = None
+    for shown, update, update_only in _shown_dates(elements, excluded):
+        if not update_only:
+            return ShownDates(shown, update or updated)
+        updated = updated or shown
+    return ShownDates(updated, updated)

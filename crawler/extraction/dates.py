@@ -395,12 +395,74 @@ def _clock(text: str) -> str | None:
     return f"{clock}{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
+# The words a byline puts before an update's date, and before the publication's (« Mis à jour
+# le 13/11/2026 à 09:00 | Publié le 12/11/2026 à 10:30 », « Updated: 18 Nov 2019 9:38
+# pmPosted: 18 Nov 2019 8:11 pm », « آخر تحديث … نشر في … »). Arabic is matched without its
+# short vowels (« نُشر »).
+_UPDATE_WORDS = re.compile(
+    r"mise?\s+[àa]\s+jour|(?<![a-z])maj(?![a-z])|actualis[ée]|modifi[ée]\s+le|updated"
+    r"|last\s+modified|actualizad[oa]|actualizaci[óo]n"
+    r"|(?<![\u0621-\u064a])(?:اخر\s+تحديث|تم\s+التحديث|تحديث|محدث)(?![\u0621-\u064a])",
+    re.IGNORECASE,
+)
+_PUBLICATION_WORDS = re.compile(
+    r"publi[ée]|post[ée]|mis\s+en\s+ligne|posted|published|publicad[oa]"
+    r"|(?<![\u0621-\u064a])(?:نشر|النشر)(?![\u0621-\u064a])",
+    re.IGNORECASE,
+)
+_ARABIC_VOWELS = re.compile(r"[\u064b-\u0652]")
+
+
+def publication_part(text: str) -> str:
+    """The part of a byline that gives the publication's date, where it also gives an update's:
+    from its publication word (« Publié », « Posted », « Publicado », « نشر ») to the update's
+    word after it, if any. A theme that writes the update first (« Mis à jour le … Publié le
+    … ») made the update's date the article's, and one that writes it after, with the
+    publication's day alone, gave that day the update's time. A byline naming no update, or no
+    publication, is kept whole."""
+    text = _ARABIC_VOWELS.sub("", text).translate(_ALEFS)
+    update = _UPDATE_WORDS.search(text)
+    publication = _PUBLICATION_WORDS.search(text)
+    if update is None or publication is None:
+        return text
+    if update.start() < publication.start():
+        text = text[publication.start() :]
+        later = _UPDATE_WORDS.search(text)
+        return text if later is None else text[: later.start()]
+    return text[: update.start()]
+
+
+def update_part(text: str) -> str | None:
+    """The part of a byline that gives an update's date (« Mis à jour le 13/11/2026 à 09h05 »),
+    up to the publication's word after it, if any; None where it names no update."""
+    text = _ARABIC_VOWELS.sub("", text).translate(_ALEFS)
+    update = _UPDATE_WORDS.search(text)
+    if update is None:
+        return None
+    publication = _PUBLICATION_WORDS.search(text, update.end())
+    return text[update.start() : publication.start() if publication else None]
+
+
+def names_an_update(text: str) -> bool:
+    """Whether a byline gives an update's date and no publication's (« Mis à jour le … »)."""
+    folded = _ARABIC_VOWELS.sub("", text).translate(_ALEFS)
+    return bool(_UPDATE_WORDS.search(folded)) and not _PUBLICATION_WORDS.search(folded)
+
+
+def read_update_day(text: str) -> str | None:
+    """The update's date a byline shows (`update_part`), as read_shown_day reads it, or None."""
+    part = update_part(" ".join(text.split())[:200].translate(_EASTERN_DIGITS))
+    return None if part is None else read_shown_day(part)
+
+
 def read_shown_day(text: str) -> str | None:
     """A day as a page shows it in a byline, without guessing: an ISO date, a day-first numeric
     date (« 23/07/2025 - 10:45 »), or a day with a month's name (« الخميس 12 نونبر 2026 - 10:30 »,
     « ١٢ مايو ٢٠٢٦ », « 12 de noviembre de 2026 »), with the time of day shown, as ISO 8601, with
-    the zone written after the time (« 11:34 PM EST », « 10:30 GMT+1 ») or none, or None."""
-    text = " ".join(text.split())[:200].translate(_EASTERN_DIGITS)
+    the zone written after the time (« 11:34 PM EST », « 10:30 GMT+1 ») or none, or None. Of a
+    byline giving an update's date and the publication's, the publication's
+    (`publication_part`)."""
+    text = publication_part(" ".join(text.split())[:200].translate(_EASTERN_DIGITS))
     iso = _ISO_START.search(text)
     if iso and parse_date(iso.group(0).replace(" ", "T")) is not None:
         return iso.group(0).replace(" ", "T")
@@ -418,7 +480,7 @@ def parse_shown_date(text: str) -> str | None:
     shown = read_shown_day(text)
     if shown is not None:
         return shown
-    text = " ".join(text.split())[:200]
+    text = publication_part(" ".join(text.split())[:200])
     import dateparser  # loaded on first use: only sources with a date_xpath need it
 
     # A day, a month and a year, or no date: a month and year alone (« Janvier 2026 », a

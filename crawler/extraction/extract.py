@@ -46,7 +46,7 @@ from crawler.extraction.boilerplate import (
     is_boilerplate,
     page_text,
 )
-from crawler.extraction.byline_dates import byline_date
+from crawler.extraction.byline_dates import ShownDates, byline_date
 from crawler.extraction.bylines import (
     Republication,
     clean_author,
@@ -353,12 +353,13 @@ def _page_date(
     declared: FoundDate | None,
     metadata_date: str | None,
     republished: Republication,
-    shown: Callable[[], str | None],
+    shown: Callable[[], ShownDates],
 ) -> FoundDate | None:
     """The page's own date, most trusted origin first (see crawler.extraction.dates): where the
     profile says it is shown, the time the markup declares, htmldate's, an aggregator's notice,
     the date shown beside the headline (`shown`, read only where needed; it gives htmldate's day
-    its time of day where it shows one on that day)."""
+    its time of day where it shows one on that day, and replaces htmldate's day where that is the
+    day of the update it shows beside the publication's)."""
     if from_profile is not None:
         return from_profile
     if declared is not None:
@@ -366,12 +367,17 @@ def _page_date(
     from_metadata = found(metadata_date, PAGE_METADATA)
     if from_metadata is not None and from_metadata.precision == "time":
         return from_metadata
-    from_byline = found(shown(), PAGE_BYLINE)
+    byline = shown()
+    from_byline = found(byline.published, PAGE_BYLINE)
     if from_metadata is not None and from_metadata.precision == "day":
         if (
             from_byline is not None
-            and from_byline.precision == "time"
-            and from_byline.value[:10] == from_metadata.value[:10]
+            and (
+                from_byline.precision == "time"
+                and from_byline.value[:10] == from_metadata.value[:10]
+                # htmldate read the day of the update the byline shows beside the publication
+                or (byline.updated or "")[:10] == from_metadata.value[:10] != from_byline.value[:10]
+            )
         ):
             return from_byline
         return from_metadata
