@@ -2,14 +2,27 @@
 on a feed's date in UTC, and a moment at 00:00 UTC (« Sun, 01 Nov 2026 01:00:00 +0100 », an
 article of 01:00 in Casablanca in winter) then read as midnight, which is how a day alone is
 written: the article's only date was stored as its day, and on 1 January read as a year alone
-and not kept. Both readings of a feed (lxml, feedparser), RSS and Atom."""
+and not kept. Both readings of a feed (lxml, feedparser), RSS and Atom.
+
+A date a feed writes without its zone is on the source's clock, as a page's is
+(tests/test_site_clock.py): feedparser read it as UTC, an hour late in Casablanca, or, written
+with its weekday (« Thu, 12 Nov 2026 10:30:00 »), not at all. The feeds under
+tests/fixtures/feeds/ are shaped on real sites' feeds (an RSS from a CMS that writes no zone, an
+Atom feed without offsets)."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
 from crawler.core.times import stored_date
-from crawler.discovery.discover import _parse_feed_with_feedparser, parse_feed
+from crawler.discovery.discover import (
+    _parse_feed_with_feedparser,
+    parse_entry_point,
+    parse_feed,
+)
+from crawler.discovery.sources import load_sources
 from crawler.extraction.dates import FEED, choose_published, found, stored_precision
 from monitors.alerts.localized import format_when
 
@@ -64,3 +77,76 @@ def test_a_feeds_date_keeps_its_time_of_day_at_midnight_in_utc(body, precision, 
         assert stored_date(chosen.value) == stored
         assert stored_precision(stored) == precision
         assert format_when(stored, "fr") == french
+
+
+FEEDS = Path(__file__).parent / "fixtures" / "feeds"
+SOURCES = """\
+sources:
+  - name: lematin
+    homepage: https://lematin.example.ma/
+    languages: [fr]
+    feeds: [https://lematin.example.ma/rss/economie.xml]
+  - name: lematin-paris
+    homepage: https://paris.example.fr/
+    languages: [fr]
+    feeds: [https://paris.example.fr/rss.xml]
+    timezone: Europe/Paris
+"""
+
+
+@pytest.fixture
+def sources(tmp_path):
+    path = tmp_path / "sources.yaml"
+    path.write_text(SOURCES, encoding="utf-8")
+    return load_sources(path)
+
+
+def _stored_dates(body: bytes, timezone: str) -> list[tuple[str | None, str | None]]:
+    """(publication, modification) as stored, for each entry of the feed, read both ways."""
+    readings = [
+        parse_entry_point(
+            "feed", body, "https://lematin.example.ma/rss", "application/rss+xml", timezone=timezone
+        ).links,
+        _parse_feed_with_feedparser(
+            body, "https://lematin.example.ma/rss", "text/xml", timezone
+        ).links,
+    ]
+    assert readings[0] == readings[1]
+    stored = []
+    for link in readings[0]:
+        chosen = choose_published(None, found(link.published, FEED))
+        stored.append((stored_date(chosen.value) if chosen else None, link.modified))
+    return stored
+
+
+def test_a_feeds_date_without_its_zone_is_on_the_sources_clock(sources):
+    """« Thu, 12 Nov 2026 10:30:00 » in a Moroccan site's feed is 10:30 in Casablanca, 09:30 UTC
+    (feedparser read « 11 Nov 2026 16:45:00 » as UTC, an hour late, and the weekday form not at
+    all: the article lost its feed's date); on a source whose clock is Paris's, 09:30 UTC too in
+    November. A date with its zone, and a midnight (a day), are kept as written."""
+    rss = (FEEDS / "rss-pubdate-without-zone.xml").read_bytes()
+    expected = [
+        ("2026-11-12T09:30:00Z", None),
+        ("2026-11-11T15:45:00Z", None),
+        ("2026-11-10T08:15:00Z", None),  # « +0100 »
+        ("2026-11-09", None),  # midnight: a day
+    ]
+    assert _stored_dates(rss, sources.by_name("lematin").timezone) == expected
+    assert _stored_dates(rss, sources.by_name("lematin-paris").timezone) == expected
+    summer = rss.replace(b"Nov 2026", b"Jul 2026")  # Casablanca UTC+1, Paris UTC+2
+    assert _stored_dates(summer, sources.by_name("lematin-paris").timezone)[:2] == [
+        ("2026-07-12T08:30:00Z", None),
+        ("2026-07-11T14:45:00Z", None),
+    ]
+    assert _stored_dates(summer, "UTC")[0] == ("2026-07-12T10:30:00Z", None)
+
+
+def test_an_atom_feeds_dates_without_their_zone_are_on_the_sources_clock(sources):
+    """Atom's <published> and <updated> without an offset: the article's date, and the
+    modification the crawl compares with its copy's fetch to fetch it again, both in
+    Casablanca's time."""
+    atom = (FEEDS / "atom-updated-without-zone.xml").read_bytes()
+    assert _stored_dates(atom, sources.by_name("lematin").timezone) == [
+        ("2026-11-12T09:30:00Z", "2026-11-12T10:02:00Z"),
+        (None, "2026-11-10T08:15:00Z"),  # « +01:00 »
+    ]

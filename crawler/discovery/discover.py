@@ -9,12 +9,15 @@ import logging
 import re
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
+from datetime import timezone as fixed_offset
 from urllib.parse import unquote, urljoin, urlsplit
+from zoneinfo import ZoneInfo
 
 import feedparser
 import lxml.etree
 import lxml.html
+from feedparser.datetimes import _parse_date
 from protego import Protego
 from w3lib.encoding import html_to_unicode
 
@@ -22,6 +25,7 @@ from crawler.core.canonical import url_key
 from crawler.core.times import parse_timestamp
 from crawler.discovery.feed_xml import FeedEntry, NotPlain, read_entries
 from crawler.discovery.sites import SiteHosts
+from crawler.extraction.profiles import SITE_TIMEZONE
 
 logger = logging.getLogger(__name__)
 
@@ -66,26 +70,32 @@ def _resolved(result: Discovery, base_url: str, href: str) -> str | None:
         return None
 
 
-def parse_feed(body: bytes, base_url: str, content_type: str = "application/xml") -> Discovery:
+def parse_feed(
+    body: bytes,
+    base_url: str,
+    content_type: str = "application/xml",
+    timezone: str = SITE_TIMEZONE,
+) -> Discovery:
     """Links of an RSS or Atom feed. A broken feed still yields the entries before the break.
     A well-formed feed of the common shape is read with lxml (crawler.discovery.feed_xml, the
-    same result for a fraction of the CPU); any other goes through feedparser."""
+    same result for a fraction of the CPU); any other goes through feedparser. A date the feed
+    writes without its zone is read on the site's clock (`timezone`, `feed_moment`)."""
     content_type = content_type or "application/xml"
     try:
         entries = read_entries(body, base_url, content_type)
     except NotPlain as reason:
         logger.debug("feed %s read by feedparser: %s", base_url, reason)
-        return _parse_feed_with_feedparser(body, base_url, content_type)
+        return _parse_feed_with_feedparser(body, base_url, content_type, timezone)
     except Exception:  # a fault of the lxml reading must not cost the feed's links
         logger.exception("feed %s: reading it with lxml failed, read by feedparser", base_url)
-        return _parse_feed_with_feedparser(body, base_url, content_type)
+        return _parse_feed_with_feedparser(body, base_url, content_type, timezone)
     result = Discovery()
     for entry in entries:
-        _add_entry(result, base_url, entry)
+        _add_entry(result, base_url, entry, timezone)
     return result
 
 
-def _add_entry(result: Discovery, base_url: str, entry: FeedEntry) -> None:
+def _add_entry(result: Discovery, base_url: str, entry: FeedEntry, timezone: str) -> None:
     """An entry's link, or the reason it has none usable."""
     href = entry.href
     if not href or not href.startswith(("http://", "https://", "/")):
@@ -93,10 +103,12 @@ def _add_entry(result: Discovery, base_url: str, entry: FeedEntry) -> None:
         result.skipped[reason] = result.skipped.get(reason, 0) + 1
         return
     published = modified = None
-    if entry.published:
-        published = feed_moment(entry.published, entry.published_written)
-    if entry.updated:
-        modified = time.strftime("%Y-%m-%dT%H:%M:%SZ", entry.updated)
+    parsed = entry.published or _zoneless_rfc822(entry.published_written)
+    if parsed:
+        published = feed_moment(parsed, entry.published_written, timezone)
+    parsed = entry.updated or _zoneless_rfc822(entry.updated_written)
+    if parsed:
+        modified = feed_utc(parsed, entry.updated_written, timezone)
     url = _resolved(result, base_url, href)
     if url is not None:
         result.links.append(Link(url, entry.title, published, modified))
@@ -108,14 +120,58 @@ _CLOCK = re.compile(r"(?<!\d)([01]?\d|2[0-3]):([0-5]\d)(?!\d)")
 _HALF_DAY = re.compile(r"\d\s*[AaPp]\.?[Mm]\b")
 
 
-def feed_moment(parsed: time.struct_time, written: str | None) -> str:
+# A time of day with no zone after it: « Tue, 01 Dec 2026 10:30:00 », « 2026-12-01T10:30:00 ».
+_ZONELESS = re.compile(r"(?<=[T\s])(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?\s*$")
+
+
+def _on_site_clock(parsed: time.struct_time, written: str | None, timezone: str) -> datetime | None:
+    """The moment a feed's date written without its zone gives on the site's clock: feedparser
+    reads « Tue, 01 Dec 2026 10:30:00 » as 10:30 UTC, an hour late in Casablanca, where a page's
+    zoneless time is read on the site's clock (crawler.extraction.dates.on_site_clock). None for a
+    date that gives its zone, a day alone, or a midnight (how a day is written)."""
+    if not written or not _ZONELESS.search(written.strip()):
+        return None
+    if (parsed.tm_hour, parsed.tm_min, parsed.tm_sec) == (0, 0, 0):
+        return None
+    try:
+        return datetime(*parsed[:6], tzinfo=ZoneInfo(timezone))
+    except (ValueError, OverflowError):  # a leap second
+        return None
+
+
+def _zoneless_rfc822(written: str | None) -> time.struct_time | None:
+    """An RSS date written with its weekday and without its zone (« Tue, 01 Dec 2026 10:30:00
+    »), which feedparser does not read at all (it reads « 01 Dec 2026 10:30 » as UTC): read as
+    UTC here too, then on the site's clock by `feed_moment`. The article lost its feed's date."""
+    if not written or not _ZONELESS.search(written.strip()):
+        return None
+    return _parse_date(f"{written.strip()} GMT")
+
+
+def feed_utc(parsed: time.struct_time, written: str | None, timezone: str = SITE_TIMEZONE) -> str:
+    """A feed's modification date in UTC (« 2026-12-01T09:30:00Z »), a zoneless one read on the
+    site's clock."""
+    local = _on_site_clock(parsed, written, timezone)
+    if local is None:
+        return time.strftime("%Y-%m-%dT%H:%M:%SZ", parsed)
+    return local.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def feed_moment(
+    parsed: time.struct_time, written: str | None, timezone: str = SITE_TIMEZONE
+) -> str:
     """A feed's date as discovery hands it on: the moment in UTC as feedparser reads it
     (« 2026-11-01T09:30:00Z »), or, when that falls at 00:00 UTC while the feed wrote another
     time of day, the same moment at the clock the feed wrote. « Sun, 01 Nov 2026 01:00:00
     +0100 » (01:00 in Casablanca in winter) is « 2026-11-01T01:00:00+01:00 »: in UTC it read as
     midnight, which is how a day alone is written (crawler.extraction.dates.precision_of), and
     the article was stored with its day only (and on 1 January not at all, read as a year). A
-    feed's own midnight (« 00:00:00 GMT ») stays a day."""
+    feed's own midnight (« 00:00:00 GMT ») stays a day. A time written without its zone
+    (« Tue, 01 Dec 2026 10:30:00 ») is on the site's clock (`timezone`): « 2026-12-01T10:30:00+01:00
+    » in Casablanca, where feedparser read 10:30 UTC."""
+    local = _on_site_clock(parsed, written, timezone)
+    if local is not None:
+        return local.isoformat()
     utc = time.strftime("%Y-%m-%dT%H:%M:%SZ", parsed)
     clock = _CLOCK.search(written or "")
     if (
@@ -131,12 +187,14 @@ def feed_moment(parsed: time.struct_time, written: str | None) -> str:
     offset = timedelta(minutes=minutes if minutes <= 12 * 60 else minutes - 24 * 60)
     try:
         moment = datetime(*parsed[:6], tzinfo=UTC)
-        return moment.astimezone(timezone(offset)).isoformat()
+        return moment.astimezone(fixed_offset(offset)).isoformat()
     except (ValueError, OverflowError):  # a leap second, the calendar's last day
         return utc
 
 
-def _parse_feed_with_feedparser(body: bytes, base_url: str, content_type: str) -> Discovery:
+def _parse_feed_with_feedparser(
+    body: bytes, base_url: str, content_type: str, timezone: str = SITE_TIMEZONE
+) -> Discovery:
     """Any feed, however odd or broken, read by feedparser."""
     headers = {"content-location": base_url, "content-type": content_type}
     parsed = feedparser.parse(body, response_headers=headers)
@@ -150,8 +208,9 @@ def _parse_feed_with_feedparser(body: bytes, base_url: str, content_type: str) -
             entry.get("published_parsed") or None,
             updated or None,
             entry.get("published") or None,
+            (entry["updated"] if dict.__contains__(entry, "updated") else None) or None,
         )
-        _add_entry(result, base_url, found)
+        _add_entry(result, base_url, found, timezone)
     if parsed.bozo and _is_soft(parsed.get("bozo_exception")) and parsed.get("version"):
         # A well-formed feed served as text/xml without a charset, or as text/html: feedparser
         # notes the content type or the encoding it assumed, and reads every entry.
@@ -431,11 +490,17 @@ def robots_sitemaps(body: bytes, site: SiteHosts) -> list[str]:
 
 
 def parse_entry_point(
-    kind: str, body: bytes, url: str, content_type: str = "", site: SiteHosts | None = None
+    kind: str,
+    body: bytes,
+    url: str,
+    content_type: str = "",
+    site: SiteHosts | None = None,
+    timezone: str = SITE_TIMEZONE,
 ) -> Discovery:
-    """Dispatch to the parser of an entry point's kind ('feed', 'sitemap' or 'listing')."""
+    """Dispatch to the parser of an entry point's kind ('feed', 'sitemap' or 'listing'); a
+    feed's dates written without their zone are on the site's clock (`timezone`)."""
     if kind == "feed":
-        return parse_feed(body, url, content_type)
+        return parse_feed(body, url, content_type, timezone)
     if kind == "sitemap":
         return parse_sitemap(body, url)
     return parse_listing(body, url, content_type, site)

@@ -31,14 +31,15 @@ from feedparser.urls import _urljoin, make_safe_absolute_uri
 class FeedEntry:
     """What discovery reads of one entry: feedparser's `link or id`, `title`, and the parsed
     publication and modification dates (None when absent, or when feedparser gives none), with
-    the publication date as the feed wrote it (its time of day and zone, which the parsed UTC
-    date no longer tells)."""
+    the publication and modification dates as the feed wrote them (their time of day and zone,
+    which the parsed UTC dates no longer tell)."""
 
     href: str | None
     title: str | None
     published: time.struct_time | None
     updated: time.struct_time | None
     published_written: str | None = None
+    updated_written: str | None = None
 
 
 class NotPlain(Exception):
@@ -376,7 +377,8 @@ class _Reader:
                 fields["published_written"] = _fix(_text(child).strip())
                 fields["published"] = _parse_date(fields["published_written"])
             elif name in _UPDATED:
-                fields["updated"] = _parse_date(_fix(_text(child).strip()))
+                fields["updated_written"] = _fix(_text(child).strip())
+                fields["updated"] = _parse_date(fields["updated_written"])
             elif name == "author":
                 self.container(child, _AUTHOR_PARTS)
             elif name in _ENTRY_IGNORED or (_is_inert(name) and self.is_unknown(child)):
@@ -392,6 +394,7 @@ class _Reader:
                 fields.get("published") or None,  # type: ignore[arg-type]
                 fields.get("updated") or None,  # type: ignore[arg-type]
                 fields.get("published_written") or None,  # type: ignore[arg-type]
+                fields.get("updated_written") or None,  # type: ignore[arg-type]
             )
         )
 

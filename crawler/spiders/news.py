@@ -335,7 +335,12 @@ class NewsSpider(scrapy.Spider):
                 yield self._entry_request(source, self._child_entry(entry, sitemap), sitemap)
             return
         found = parse_entry_point(
-            entry.kind, response.body, response.url, content_type, self.sites[source.name]
+            entry.kind,
+            response.body,
+            response.url,
+            content_type,
+            self.sites[source.name],
+            source.timezone,
         )
         counts = self.discovered[source.name]
         counts["answered"] += 1
