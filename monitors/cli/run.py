@@ -123,6 +123,8 @@ def stop(ctx: click.Context, wait: float) -> None:
     report = request_stop(db, wait)
     for stale in report.removed:
         echo(f"removed {stale.pidfile}, left by daemon {stale.pid}, which no longer runs")
+    for pidfile, why in report.not_removed:
+        echo(f"{pidfile}, left by a daemon that no longer runs, not removed: {why}", err=True)
     for refused in report.refused:
         echo(f"not stopped: {refused}", err=True)
     if report.stopped:

@@ -230,7 +230,7 @@ def find_runners(db: Path | str) -> RunnersFound:
             handle = open(pidfile, encoding="utf-8")  # noqa: SIM115 (closed below)
         except FileNotFoundError:
             continue
-        except PermissionError:
+        except OSError:  # another user's, or not a file
             found.unreadable.append(pidfile)
             continue
         with handle:
@@ -306,6 +306,18 @@ class StopReport:
     still_running: list[int] = field(default_factory=list)
     refused: list[DaemonOfAnotherUser] = field(default_factory=list)
     removed: list[StalePidfile] = field(default_factory=list)
+    not_removed: list[tuple[Path, str]] = field(default_factory=list)  # and why not
+
+    def remove(self, pidfile: Path, stopped: bool = False) -> None:
+        """Remove `pidfile` if a dead runner left it (one stopped here is no news), noting
+        what was removed, or why it could not be."""
+        try:
+            pid = remove_stale(pidfile)
+        except OSError as exc:
+            self.not_removed.append((pidfile, exc.strerror or str(exc)))
+            return
+        if pid is not None and not stopped:
+            self.removed.append(StalePidfile(pidfile, pid))
 
 
 def request_stop(
@@ -329,21 +341,25 @@ def request_stop(
                 asked[pid] = pidfile
                 report.asked.append(pid)
                 continue
-            stale = remove_stale(pidfile)
         except ProcessLookupError:  # ended between the look and the signal
-            stale = remove_stale(pidfile)
+            pass
         except PermissionError:
             report.refused.append(DaemonOfAnotherUser(pid, pidfile, "stop"))
             continue
-        if stale is not None:
-            report.removed.append(StalePidfile(pidfile, stale))
+        except OSError:  # not a file (a folder of that name): no runner's
+            continue
+        report.remove(pidfile)
     deadline = clock() + wait
     while True:
         for pid, pidfile in list(asked.items()):
-            if _live_pid(pidfile) != pid:
+            try:
+                running = _live_pid(pidfile) == pid
+            except OSError:  # removed and made again as another user's: not this runner's
+                running = False
+            if not running:
                 del asked[pid]
                 report.stopped.append(pid)
-                remove_stale(pidfile)  # a `run --once` ends on SIGTERM leaving its own
+                report.remove(pidfile, stopped=True)  # `run --once` ends on SIGTERM, leaving it
         if not asked or clock() >= deadline:
             break
         sleep(min(0.1, max(0.0, deadline - clock())))
