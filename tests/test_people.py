@@ -460,3 +460,74 @@ def test_a_persons_emails_are_in_their_own_language_alerts_and_digests(team, smt
     assert texts["karim@example.ma"].startswith("ملخص الرصد UM6P (1)")
     assert "(غير مهم · إخفاء" in texts["karim@example.ma"]
     assert texts["yasmine@example.ma"].startswith("Résumé de la veille UM6P (1)")
+
+
+def test_apprises_own_retries_in_the_people_mail_are_refused_saying_where_it_was_read(tmp_path):
+    """retry= in VEILLE_PEOPLE_MAIL makes apprise send a person's email again at once whenever
+    it calls a send failed, one whose answer came late included: refused at the start as a
+    channel's is (since 6d43ddc), saying where it was read (the secrets file's line, or the
+    environment) and how to fix it, its password unsaid; and when a ${VAR} of it is not set
+    yet, as written."""
+    rules_path = tmp_path / "watchlists.yaml"
+    rules_path.write_text(RULES, encoding="utf-8")
+    secrets = tmp_path / "secrets.env"
+    secrets.write_text(
+        "# people's mail\nSMTP_PW=Pe0pleMailPw\nexport VEILLE_PEOPLE_MAIL="
+        "mailtos://veille:${SMTP_PW}@smtp.example.ma?from=v@example.ma&retry=2\n",
+        encoding="utf-8",
+    )
+    secrets.chmod(0o600)
+    check = ["--watchlists", str(rules_path), "--secrets", str(secrets), "rules", "check"]
+    result = CliRunner().invoke(cli, check, env={"VEILLE_PEOPLE_MAIL": None})
+    assert result.exit_code == 2, result.output
+    said = " ".join(result.output.split())
+    assert f"{secrets}:3: VEILLE_PEOPLE_MAIL: retry=2 makes apprise send a person's" in said
+    assert (
+        f"remove retry= (and wait=) from VEILLE_PEOPLE_MAIL on line 3 of the secrets file {secrets}"
+        in said
+    )
+    assert "Pe0pleMailPw" not in said
+    unset = "mailtos://veille:${NOT_SET_YET}@smtp.example.ma?from=v@example.ma&Retry=1"
+    result = CliRunner().invoke(cli, check[:2] + check[4:], env={"VEILLE_PEOPLE_MAIL": unset})
+    assert result.exit_code == 2, result.output
+    said = " ".join(result.output.split())
+    assert "VEILLE_PEOPLE_MAIL (environment): retry=1 makes apprise" in said
+    assert "remove retry= (and wait=) from VEILLE_PEOPLE_MAIL in the environment" in said
+
+
+def test_a_people_mail_with_retries_set_since_the_start_sends_nothing_saying_why(
+    team, smtp, tmp_path
+):
+    """The secrets file is read again at each cycle: VEILLE_PEOPLE_MAIL given retry= there
+    since the start (or a ${VAR} of it set since) would have had apprise send again at once.
+    Each person's delivery is refused instead, the stored reason saying where the URL was read
+    and what to remove; nothing reaches the mail server."""
+    from types import SimpleNamespace
+
+    from monitors.people.mail import for_settings
+
+    db, rules, _ = team
+    secrets = tmp_path / "secrets.env"
+    secrets.write_text(
+        f"SMTP_HOST=127.0.0.1\nVEILLE_PEOPLE_MAIL=mailto://${{SMTP_HOST}}:{smtp.port}"
+        "?from=veille@example.ma&retry=1\n",
+        encoding="utf-8",
+    )
+    secrets.chmod(0o600)
+    mail = for_settings(SimpleNamespace(secrets=secrets, people_mail=None, reader_url=None))
+    store.store_articles(db, [_article("autre", 5, "Le cloud national")])
+    match_pending(db, *rules, max_age=None, now=T0)
+    report = Sender(db, rules.delivery, io.StringIO(), min_interval=0, people=mail).deliver_pending(
+        now=T0
+    )
+    assert report.retrying == 1 and smtp.messages == []
+    (error,) = [
+        r[0]
+        for r in db.execute(
+            "SELECT last_error FROM deliveries WHERE channel = ?", ("person:amina",)
+        )
+    ]
+    assert f"{secrets}:2: VEILLE_PEOPLE_MAIL: retry=1 makes apprise" in error, error
+    assert (
+        "remove retry= (and wait=) from VEILLE_PEOPLE_MAIL on line 2 of the secrets file" in error
+    )

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,7 +90,16 @@ class _HeldWords(logging.Filter):
 _DIGIT_PORT = re.compile(r"^[^/?#]*?(?:@|^)[^/?#@]*:(\d+)(?=[/?#]|$)")
 
 
-def check_apprise_url(url: str, path: str, line: int, name: str) -> None:
+def check_apprise_url(
+    url: str,
+    path: str,
+    line: int,
+    name: str,
+    retry_refused: Callable[[int], ConfigError] | None = None,
+) -> None:
+    """`url` refused with `path` and `line` when apprise cannot use it as it is meant
+    (refuse_apprise_retry); `retry_refused` gives the error of a URL with retries where the
+    channel's does not say where the URL was read and how to fix it (VEILLE_PEOPLE_MAIL's)."""
     remember_url_secrets(url)
     port = _DIGIT_PORT.match(url.split("://", 1)[1]) if "://" in url else None
     if port and int(port[1]) > 65535:
@@ -116,6 +126,8 @@ def check_apprise_url(url: str, path: str, line: int, name: str) -> None:
             "see https://github.com/caronc/apprise/wiki for URL formats, e.g. mailtos://, slack://",
         )
     remember_hidden_parts(plugin.url(privacy=False), plugin.url(privacy=True), _public(plugin))
+    if retry_refused is not None and apprise_retries(plugin):
+        raise retry_refused(apprise_retries(plugin))
     refuse_apprise_retry(plugin, path, line, name)
     for words in held.warnings:  # a URL apprise takes, less a part it drops (a bad recipient)
         if "://" not in words and words.strip():
@@ -128,8 +140,8 @@ def refuse_apprise_retry(plugin: object, path: str, line: int, name: str) -> Non
     answering after the read timeout included: with retry=2 such a webhook got three copies
     of one alert, and veille could not know. veille retries failed sends itself, with
     backoff, and never one that may have arrived."""
-    retry = getattr(plugin, "retry", 0)
-    if isinstance(retry, int) and retry > 0:
+    retry = apprise_retries(plugin)
+    if retry:
         raise ConfigError(
             path,
             line,
@@ -139,6 +151,12 @@ def refuse_apprise_retry(plugin: object, path: str, line: int, name: str) -> Non
             "remove retry= (and wait=) from the URL or the apprise configuration: veille "
             "retries a failed send itself, with backoff, and never one that may have arrived",
         )
+
+
+def apprise_retries(plugin: object) -> int:
+    """How many times apprise sends a message again at once through `plugin` (its retry=)."""
+    retry = getattr(plugin, "retry", 0)
+    return retry if isinstance(retry, int) and retry > 0 else 0
 
 
 def _public(plugin: object) -> set[str]:

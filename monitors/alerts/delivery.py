@@ -38,7 +38,7 @@ from crawler.core.times import iso
 from crawler.storage.engine import Database
 from monitors.alerts import store as alerts_store
 from monitors.alerts.answers import watching_send
-from monitors.alerts.channels import CONSOLE
+from monitors.alerts.channels import CONSOLE, apprise_retries
 from monitors.alerts.messages import (
     Message,
     TemplateRenderError,
@@ -52,7 +52,7 @@ from monitors.alerts.routing import DeliveryConfig, Route
 from monitors.alerts.store import PendingAlert
 from monitors.alerts.timing import FLOOD_WINDOW, next_digest_time, quiet_until
 from monitors.people import store as people_store
-from monitors.people.mail import PeopleMail, address_url, person_of
+from monitors.people.mail import PeopleMail, address_url, person_of, retry_refused
 
 logger = logging.getLogger(__name__)
 RenderArgs = TypeVarTuple("RenderArgs")  # what _deliver passes on to the message's render function
@@ -231,6 +231,10 @@ class Sender:
             plugin = apprise.Apprise.instantiate(url, suppress_exceptions=True)
             if plugin is None:
                 return None, "VEILLE_PEOPLE_MAIL is not a valid apprise mail URL"
+            retry = apprise_retries(plugin)
+            if retry:  # the secrets file edited since the start, or a ${VAR} set since: as it
+                # was refused then, each send refused with where it was read (never the URL)
+                return None, str(retry_refused(self.people.read_from, retry))
             plugin.request_rate_per_sec = 0
             target = apprise.Apprise()
             target.add(plugin)

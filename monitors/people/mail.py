@@ -13,9 +13,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode
 
+from crawler.core.errors import ConfigError
 from monitors.people import links as signed_links
 
 PREFIX = "person:"
@@ -38,6 +40,61 @@ def address_url(template: str, email: str) -> str:
     return f"{base}?{urlencode(params, safe='@:/${}')}"
 
 
+@dataclass(frozen=True)
+class ReadFrom:
+    """Where VEILLE_PEOPLE_MAIL was read: a line of the secrets file, or the environment."""
+
+    path: str | None = None  # the secrets file; None: the environment
+    line: int | None = None
+
+    def words(self) -> str:
+        if self.path is None:
+            return "in the environment (a systemd unit's Environment=, docker's -e or --env-file)"
+        return f"on line {self.line} of the secrets file {self.path}"
+
+
+def retry_refused(read_from: ReadFrom, retry: int) -> ConfigError:
+    """The error of a VEILLE_PEOPLE_MAIL asking apprise for its own retries (retry=), refused
+    as a channel's (monitors.alerts.channels): apprise sends an email again at once whenever it
+    calls a send failed, one whose answer came late included, a copy in the person's mailbox
+    each time. It says where the URL was read and how to fix it, and never the URL."""
+    named = "" if read_from.path is None else "VEILLE_PEOPLE_MAIL: "  # the path names it
+    return ConfigError(
+        read_from.path or "VEILLE_PEOPLE_MAIL (environment)",
+        read_from.line,
+        f"{named}retry={retry} makes apprise send a person's email again at once whenever it "
+        "calls a send failed, one whose answer came late included (a copy each time)",
+        f"remove retry= (and wait=) from VEILLE_PEOPLE_MAIL {read_from.words()}: veille retries "
+        "a failed send itself, with backoff, and never one that may have arrived",
+    )
+
+
+def template_retries(template: str) -> int:
+    """The retry= of VEILLE_PEOPLE_MAIL as written, ${VAR}s unsubstituted (apprise reads its
+    query's keys in any case), for a URL that cannot be made whole yet; 0 without one."""
+    for key, value in parse_qsl(template.partition("?")[2], keep_blank_values=True):
+        if key.strip().lower() == "retry":
+            try:
+                return max(0, int(value.strip()))
+            except ValueError:
+                return 0
+    return 0
+
+
+def _line_of(path: Path, name: str) -> int | None:
+    """The line of the secrets file that gives `name` (its last, as the file is read)."""
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    found = None
+    for number, line in enumerate(lines, start=1):
+        key, sep, _ = line.strip().removeprefix("export ").partition("=")
+        if sep and key.strip() == name:
+            found = number
+    return found
+
+
 @dataclass
 class PeopleMail:
     """What the sender needs for people's messages and for the reader links of every message:
@@ -47,6 +104,9 @@ class PeopleMail:
     mail_url: str | None = None
     reader_url: str | None = None
     missing: tuple[str, ...] = ()  # the ${VAR}s of VEILLE_PEOPLE_MAIL that are not set
+    read_from: ReadFrom = field(default_factory=ReadFrom)
+    # VEILLE_PEOPLE_MAIL as written, ${VAR}s unsubstituted (it may hold a password itself)
+    template: str | None = field(default=None, repr=False)
     link_lifetime: timedelta = signed_links.LIFETIME
     _secret: str | None = field(default=None, repr=False)
 
@@ -128,7 +188,10 @@ class PeopleMail:
 
 
 def from_settings(
-    mail_template: str | None, reader_url: str | None, secrets: dict[str, str]
+    mail_template: str | None,
+    reader_url: str | None,
+    secrets: dict[str, str],
+    read_from: ReadFrom | None = None,
 ) -> PeopleMail:
     """The PeopleMail of the settings: VEILLE_PEOPLE_MAIL with its ${VAR}s substituted."""
     from crawler.core.secrets import forget_mail_names, remember_url_secrets, substitute
@@ -145,7 +208,7 @@ def from_settings(
                 # its server, login and port stay readable, as a mail channel's: the same
                 # ${VAR}s remembered here masked the channel's again
                 forget_mail_names(url)
-    return PeopleMail(url, reader_url, tuple(missing))
+    return PeopleMail(url, reader_url, tuple(missing), read_from or ReadFrom(), mail_template)
 
 
 def for_settings(settings: Any) -> PeopleMail:
@@ -154,4 +217,8 @@ def for_settings(settings: Any) -> PeopleMail:
 
     secrets = load_secrets_file(settings.secrets)
     template = settings.people_mail or secrets.get("VEILLE_PEOPLE_MAIL")
-    return from_settings(template, settings.reader_url, secrets)
+    read_from = ReadFrom()  # the environment's, which comes before the secrets file's
+    if not settings.people_mail and template and settings.secrets:
+        path = Path(settings.secrets)
+        read_from = ReadFrom(str(path), _line_of(path, "VEILLE_PEOPLE_MAIL"))
+    return from_settings(template, settings.reader_url, secrets, read_from)

@@ -743,11 +743,17 @@ def _check_people_mail(settings: Settings) -> None:
     from monitors.people import mail as people_mail
 
     people = people_mail.for_settings(settings)
-    if people.mail_url is None:
-        return  # not set, or a ${VAR} of it not set: said when a person's alert is sent
+    read_from = people.read_from
+    if people.mail_url is None:  # not set, or a ${VAR} of it not set: said when a person's
+        # alert is sent; apprise's own retries are refused now, as written
+        retry = people_mail.template_retries(people.template or "")
+        if retry:
+            raise people_mail.retry_refused(read_from, retry)
+        return
     check_apprise_url(
         people_mail.address_url(people.mail_url, "person@example.ma"),
-        "VEILLE_PEOPLE_MAIL",
-        0,  # no line: an environment variable
+        read_from.path or "VEILLE_PEOPLE_MAIL",
+        read_from.line or 0,  # no line: an environment variable
         "people's mail",
+        retry_refused=functools.partial(people_mail.retry_refused, read_from),
     )
