@@ -140,7 +140,7 @@ def test_status_shows_the_daemon_and_its_sources_and_stop_ends_it_on_postgresql(
         shown = CliRunner().invoke(cli, ["status"])
         assert shown.exit_code == 0, shown.output
         assert re.search(
-            rf"daemon: pid {daemon.pid}, since 20\d\d-\d\d-\d\d \d\d:\d\d:\d\d\+00:00, "
+            rf"daemon: pid {daemon.pid}, since 20\d\d-\d\d-\d\d \d\d:\d\d:\d\d UTC, "
             r"sources: absente \(data/veille-\w+-\d+\.pid\)",
             shown.output,
         ), shown.output

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC
 from types import ModuleType
 from typing import Any
 
@@ -168,7 +169,7 @@ def held_source_locks(conn: Any) -> set[int]:
 
 def source_lock_sessions(conn: Any) -> list[tuple[str, int, str]]:
     """Every source's lock held on this database, by whom: (the holding session's name, the
-    source's key as source_lock_key gives it, when that session opened, ISO-8601); the name is
+    source's key as source_lock_key gives it, when that session opened, ISO-8601 UTC); the name is
     '' where PostgreSQL hides it from this user. What `veille status` reads to say which
     sources each runner crawls."""
     rows = conn.execute(
@@ -183,7 +184,7 @@ def source_lock_sessions(conn: Any) -> list[tuple[str, int, str]]:
         (
             str(name),
             int.from_bytes(int(key).to_bytes(4, "big"), "big", signed=True),
-            started.isoformat() if started is not None else "",
+            started.astimezone(UTC).isoformat(timespec="seconds") if started is not None else "",
         )
         for name, key, started in rows
     ]

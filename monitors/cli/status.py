@@ -79,13 +79,17 @@ def print_status(db: Database, runners: dict | None = None, status: Status | Non
         print_runners(runners)
 
 
+def _utc(moment: str) -> str:
+    return moment.replace("T", " ").replace("+00:00", " UTC")
+
+
 def print_runners(runners: dict) -> None:
     """The runners of `runners_report`: those of this folder, the pidfiles dead ones left,
     those of other folders or machines (PostgreSQL)."""
     echo()
     for r in runners["alive"]:
         sources = "not known" if r["sources"] is None else ", ".join(r["sources"]) or "none"
-        since = r["since"].replace("T", " ")
+        since = _utc(r["since"])
         echo(f"daemon: pid {r['pid']}, since {since}, sources: {sources} ({r['pidfile']})")
     if not runners["alive"]:
         echo("daemon: none running")
@@ -98,7 +102,7 @@ def print_runners(runners: dict) -> None:
         echo(f"pidfile {path}: not readable here (another user's daemon)")
     for h in runners["elsewhere"]:
         who = f"pid {h['pid']} on {h['host']}" if h["pid"] else "a session of another user"
-        since = h["since"].replace("T", " ")[:19]
+        since = _utc(h["since"]) or "?"
         echo(
             f"daemon elsewhere: {who} (another folder or machine), since {since}, sources: "
             f"{', '.join(h['sources'])}"
