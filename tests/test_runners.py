@@ -9,6 +9,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -150,6 +151,15 @@ def test_status_shows_the_daemon_and_its_sources_and_stop_ends_it_on_postgresql(
         assert (alive["pid"], alive["sources"]) == (daemon.pid, ["absente"])
         assert runners["stale"] == [{"pid": dead, "pidfile": str(left)}]
         assert runners["elsewhere"] == []
+        (tmp_path / "elsewhere").mkdir()  # from another folder: seen by its sources' locks
+        monkeypatch.chdir(tmp_path / "elsewhere")
+        shown = CliRunner().invoke(cli, ["status"])
+        assert "daemon: none running\n" in shown.output, shown.output
+        assert f"daemon elsewhere: pid {daemon.pid} on {socket.gethostname()} (another " in (
+            shown.output
+        )
+        assert CliRunner().invoke(cli, ["stop"]).exit_code == 1  # this folder's runners only
+        monkeypatch.chdir(tmp_path)
         stopped = CliRunner().invoke(cli, ["stop"])
         assert stopped.exit_code == 0, stopped.output
         assert f"stopped daemon {daemon.pid}\n" in stopped.output
