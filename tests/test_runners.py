@@ -21,6 +21,8 @@ from click.testing import CliRunner
 from monitors.cli import cli
 from monitors.service.runners import pidfile_for
 
+pytestmark = pytest.mark.slow  # end-to-end: runners in processes of their own
+
 ROOT = Path(__file__).resolve().parents[1]
 
 # A runner as far as its pidfile goes (monitors.service.runners.hold_daemon_lock), SIGTERM's
@@ -89,7 +91,6 @@ def test_stop_stops_every_runner_of_the_folder_and_names_those_that_do_not(tmp_p
     assert not list((tmp_path / "data").glob("veille-*.pid"))  # the killed one's removed
 
 
-@pytest.mark.slow  # a daemon in a process of its own
 def test_status_shows_the_daemon_and_its_sources_and_stop_ends_it_on_postgresql(
     tmp_path, postgres_url, monkeypatch
 ):
