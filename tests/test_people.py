@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from click.testing import CliRunner
 
+from crawler.core.errors import ConfigError
 from crawler.core.normalize import content_hash
 from crawler.storage import store
 from monitors.alerts.delivery import Sender
@@ -531,3 +532,49 @@ def test_a_people_mail_with_retries_set_since_the_start_sends_nothing_saying_why
     assert (
         "remove retry= (and wait=) from VEILLE_PEOPLE_MAIL on line 2 of the secrets file" in error
     )
+
+
+TRANSLATED = """
+watchlists:
+  - name: um6p
+    title: UM6P
+    terms: [UM6P]
+    templates:
+      subject: "ALERTE {{ watchlist.title }} : {{ article.title }}"
+      ar:
+        subject: "تنبيه {{ watchlist.title }}: {{ article.title }}"
+"""
+
+
+def test_a_watchlists_own_templates_speak_the_persons_language_where_translated(
+    team, smtp, tmp_path
+):
+    """A watchlist's own templates are written in its language; under `ar:` (or `fr:`, `en:`)
+    the same keys in another. A person who reads their emails in Arabic gets the Arabic
+    subject; one in English, for which the watchlist wrote none, the bundled English message,
+    not the French wording (they got « ALERTE … » in their other language); one who chose no
+    language, the watchlist's own."""
+    db, _, _ = team
+    rules_path = tmp_path / "translated.yaml"
+    rules_path.write_text(TRANSLATED, encoding="utf-8")
+    rules = load_watchlists(rules_path)
+    accounts.set_language(db, "karim", "ar")
+    accounts.set_language(db, "amina", "en")
+    accounts.add_user(db, "yasmine", None, "yasmine@example.ma", ("um6p",))
+    store.store_articles(db, [_article("presse", 1, "L'UM6P inaugure un centre de calcul")])
+    match_pending(db, *rules, max_age=None, now=T0)
+    mail = PeopleMail(f"mailto://127.0.0.1:{smtp.port}?from=veille@example.ma", READER)
+    Sender(db, rules.delivery, io.StringIO(), min_interval=0, people=mail).deliver_pending(now=T0)
+    subjects = {m["To"]: str(m["Subject"]) for m in smtp.messages}
+    title = "L'UM6P inaugure un centre de calcul"
+    assert subjects["karim@example.ma"] == f"تنبيه UM6P: {title}"
+    assert subjects["amina@example.ma"] == f"[veille] UM6P : {title}"
+    assert subjects["yasmine@example.ma"] == f"ALERTE UM6P : {title}"
+    (amina,) = [m for m in smtp.messages if m["To"] == "amina@example.ma"]
+    assert "Read in veille · UM6P" in amina.get_body(("plain",)).get_content()
+
+    # a translation's keys are checked as the watchlist's own, with their line
+    rules_path.write_text(TRANSLATED.replace("ar:\n        subject", "ar:\n        subjet"))
+    with pytest.raises(ConfigError) as refused:
+        load_watchlists(rules_path)
+    assert "translated.yaml:9: unknown template ar: 'subjet'" in str(refused.value)

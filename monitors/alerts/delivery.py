@@ -26,7 +26,7 @@ import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO, TypeVarTuple
 
@@ -369,11 +369,12 @@ class Sender:
 
     def _route(self, channel: str, name: str) -> Route:
         """The watchlist's route for a message to `channel`: a person's own emails in the
-        language they chose (monitors.people), else in the watchlist's."""
+        language they chose (monitors.people), with the watchlist's templates of that language
+        (Route.in_language), else in the watchlist's."""
         route = self._watchlist(name)
         person = person_of(channel)
         language = people_store.language_of(self.db, person) if person is not None else None
-        return replace(route, language=language) if language else route
+        return route.in_language(language) if language else route
 
     # -- the send loop -----------------------------------------------------------------------------
 

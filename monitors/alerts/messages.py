@@ -355,10 +355,10 @@ def render_alert(
     matched for this channel, named in the message. The first watchlist's language and
     templates are used."""
     lang = getattr(watchlist, "language", "fr")
-    overrides = {
+    overrides = {  # not another language's ("ar:subject"): monitors.alerts.routing
         k: v
         for k, v in dict(getattr(watchlist, "templates", ()) or ()).items()
-        if not k.startswith("digest_")
+        if not k.startswith("digest_") and ":" not in k
     }
     timezone = getattr(watchlist, "timezone", DEFAULT_TIMEZONE)
     context = alert_context(alert, kind, lang, timezone) | _base_context(

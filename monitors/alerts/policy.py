@@ -38,7 +38,7 @@ def parse_delivery_policy(raw: LineDict, path: str) -> DeliveryPolicy:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     from monitors.alerts.cron import CrontabError, parse_crontab
-    from monitors.alerts.messages import LANGUAGES, check_template
+    from monitors.alerts.messages import LANGUAGES
 
     out: DeliveryPolicy = {}
     tz = raw.get("timezone", DEFAULT_TIMEZONE)
@@ -109,22 +109,54 @@ def parse_delivery_policy(raw: LineDict, path: str) -> DeliveryPolicy:
     templates = raw.get("templates")
     if templates is not None:
         templates = require_mapping(templates, path, raw.line_of("templates"), "templates")
-        for key, source in templates.items():
-            if key not in _TEMPLATE_KEYS:
-                raise ConfigError(
-                    path,
-                    templates.line_of(str(key)),
-                    f"unknown template {key!r}",
-                    f"use {', '.join(sorted(_TEMPLATE_KEYS))}",
-                )
-            problem = check_template(str(source), str(key))
-            if problem:
-                raise ConfigError(
-                    path,
-                    templates.line_of(str(key)),
-                    f"template {key!r} cannot be used: {problem}",
-                    "templates see article.title, article.url, article.source, snippet, "
-                    "terms, also_in, watchlist.title (docs/notifications.md)",
-                )
-        out["templates"] = tuple((str(k), str(v)) for k, v in templates.items())
+        out["templates"] = _parse_templates(templates, path, language)
     return out
+
+
+def _parse_templates(templates: LineDict, path: str, language: str) -> tuple[tuple[str, str], ...]:
+    """A watchlist's own templates, each checked: its keys in the watchlist's `language`, and
+    under `fr:`, `en:` or `ar:` the same keys in that language, for a person who reads their
+    emails in it. Kept as (key, source), a translation's key as `ar:subject`; a block of the
+    watchlist's own language joins its keys (and wins over them)."""
+    from monitors.alerts.messages import LANGUAGES
+
+    own: dict[str, str] = {}
+    translated: dict[str, str] = {}
+    for key, source in templates.items():
+        if key in LANGUAGES:
+            block = require_mapping(source, path, templates.line_of(str(key)), f"templates: {key}")
+            for inner, text in block.items():
+                _check_template_entry(block, str(inner), text, path, f"{key}: ")
+                if key == language:
+                    own[str(inner)] = str(text)
+                else:
+                    translated[f"{key}:{inner}"] = str(text)
+            continue
+        _check_template_entry(templates, str(key), source, path)
+        own.setdefault(str(key), str(source))
+    return tuple(own.items()) + tuple(translated.items())
+
+
+def _check_template_entry(
+    block: LineDict, key: str, source: object, path: str, within: str = ""
+) -> None:
+    """One template of a watchlist: a known key whose source compiles and renders."""
+    from monitors.alerts.messages import LANGUAGES, check_template
+
+    if key not in _TEMPLATE_KEYS:
+        raise ConfigError(
+            path,
+            block.line_of(key),
+            f"unknown template {within}{key!r}",
+            f"use {', '.join(sorted(_TEMPLATE_KEYS))}"
+            + ("" if within else f", or {', '.join(LANGUAGES)} for another language's"),
+        )
+    problem = check_template(str(source), key)
+    if problem:
+        raise ConfigError(
+            path,
+            block.line_of(key),
+            f"template {within}{key!r} cannot be used: {problem}",
+            "templates see article.title, article.url, article.source, snippet, "
+            "terms, also_in, watchlist.title (docs/notifications.md)",
+        )

@@ -7,7 +7,7 @@ monitors.service.watchlists reads the file once and composes the two.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from crawler.core.errors import ConfigError
 from crawler.core.secrets import substitute
@@ -35,7 +35,22 @@ class Route:
     max_per_hour: int | None = None  # beyond it, alerts roll into the next digest
     quiet_hours: tuple[str, str] | None = None  # ("22:00", "07:00"): held, then sent grouped
     language: str = "fr"
+    # its own templates (key, source) in `language`; another language's as ("ar:subject", …)
     templates: tuple[tuple[str, str], ...] = ()
+
+    def in_language(self, language: str) -> Route:
+        """This route for a message in `language` (a person's emails): its templates written in
+        that language, each key the watchlist gives no translation of in it taken from the
+        bundled templates of that language, never the watchlist's wording in another."""
+        if language == self.language:
+            return self
+        prefix = language + ":"
+        translated = tuple(
+            (key.removeprefix(prefix), source)
+            for key, source in self.templates
+            if key.startswith(prefix)
+        )
+        return replace(self, language=language, templates=translated)
 
 
 @dataclass
