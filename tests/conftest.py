@@ -58,12 +58,22 @@ def pytest_collection_modifyitems(items):
     items.sort(key=lambda item: item.nodeid.split("::")[0] not in slow_modules)
 
 
+def suite_environment(tmp_path_factory) -> dict[str, str]:
+    """What the tests set in every test's environment (the two fixtures below): for a server a
+    module-scoped fixture starts, before any test's own fixtures run."""
+    return {
+        "VEILLE_ALERT_MAX_AGE_DAYS": "off",
+        "XDG_CONFIG_HOME": str(tmp_path_factory.getbasetemp() / "no-user-config"),
+    }
+
+
 @pytest.fixture(autouse=True)
-def _no_alert_age_limit(monkeypatch):
+def _no_alert_age_limit(monkeypatch, tmp_path_factory):
     """The fixture sites' articles carry fixed dates (November 2026): as days pass they would
     grow older than the 7-day alert limit and stop alerting. Commands and daemons started by the
     tests run without the limit, as the demo does; tests of the limit set it themselves."""
-    monkeypatch.setenv("VEILLE_ALERT_MAX_AGE_DAYS", "off")
+    name = "VEILLE_ALERT_MAX_AGE_DAYS"
+    monkeypatch.setenv(name, suite_environment(tmp_path_factory)[name])
 
 
 @pytest.fixture(autouse=True)
@@ -71,7 +81,8 @@ def _no_user_configuration(monkeypatch, tmp_path_factory):
     """A developer's own ~/.config/veille/ never reaches the tests: configuration files not
     named by a test are looked up in an empty user folder (then /etc/veille/ and the bundled
     copies, monitors.service.locations)."""
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.getbasetemp() / "no-user-config"))
+    name = "XDG_CONFIG_HOME"
+    monkeypatch.setenv(name, suite_environment(tmp_path_factory)[name])
 
 
 @pytest.fixture(autouse=True)

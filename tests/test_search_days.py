@@ -4,6 +4,7 @@ SQLite and PostgreSQL, through `veille serve` as a user starts it."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -13,6 +14,7 @@ import urllib.request
 
 import pytest
 
+from .conftest import suite_environment
 from .dated_articles import dated_database
 from .reader_client import serving
 
@@ -27,9 +29,29 @@ PUBLISHED = {
 }
 
 
-@pytest.fixture
-def location(engine, tmp_path, request):
-    return dated_database(request, engine, tmp_path / "v.db", PUBLISHED)
+@pytest.fixture(scope="module")
+def location(engine, tmp_path_factory, request):
+    """The module's database on each engine: its tests only read it."""
+    return dated_database(request, engine, tmp_path_factory.mktemp("days") / "v.db", PUBLISHED)
+
+
+@pytest.fixture(scope="module")
+def served(location, tmp_path_factory):
+    """`veille serve` on the module's database in a time zone (VEILLE_WEB_TIMEZONE; None: the
+    default, Casablanca), started by the first test that asks and shared by the module's
+    tests on that engine, which only read: a start costs about 1.3 CPU-s."""
+    started: dict[str | None, str] = {}
+    with contextlib.ExitStack() as servers:
+
+        def base(zone: str | None = None) -> contextlib.nullcontext[str]:
+            if zone not in started:
+                env = os.environ | suite_environment(tmp_path_factory)
+                if zone is not None:
+                    env["VEILLE_WEB_TIMEZONE"] = zone
+                started[zone] = servers.enter_context(serving(location, env=env))
+            return contextlib.nullcontext(started[zone])
+
+        yield base
 
 
 def found(base: str, **filters: str) -> list[str]:
@@ -39,36 +61,34 @@ def found(base: str, **filters: str) -> list[str]:
     return [t for t in PUBLISHED if re.search(re.escape(t).replace("'", "(?:'|&#39;)"), page)]
 
 
-def test_the_search_days_are_those_the_pages_show(location):
+def test_the_search_days_are_those_the_pages_show(served):
     tanger, rabat, marrakech = PUBLISHED
-    with serving(location) as base:
+    with served() as base:
         assert found(base) == [tanger, rabat, marrakech]
         # 23:30 UTC on the 5th is 00:30 on the 6th in Casablanca: the 6th's.
         assert found(base, since="2026-12-06") == [rabat, marrakech]
         assert found(base, since="2026-12-05", until="2026-12-06") == [tanger]
-    utc = os.environ | {"VEILLE_WEB_TIMEZONE": "UTC"}
-    with serving(location, env=utc) as base:
+    with served("UTC") as base:
         assert found(base, since="2026-12-06") == [marrakech]
         assert found(base, since="2026-12-05", until="2026-12-06") == [tanger, rabat]
 
 
-def test_the_first_day_of_the_calendar_is_a_day_east_of_utc(location):
+def test_the_first_day_of_the_calendar_is_a_day_east_of_utc(served):
     """Midnight of 0001-01-01 in a zone ahead of UTC (Paris) is before year 1 in UTC: the
     search page answered 500 to since=0001-01-01, a day the form takes."""
     tanger, rabat, marrakech = PUBLISHED
-    with serving(location) as base:  # Casablanca: behind UTC in year 1
+    with served() as base:  # Casablanca: behind UTC in year 1
         assert found(base, since="0001-01-01") == [tanger, rabat, marrakech]
-    paris = os.environ | {"VEILLE_WEB_TIMEZONE": "Europe/Paris"}
-    with serving(location, env=paris) as base:
+    with served("Europe/Paris") as base:
         assert found(base, since="0001-01-01") == [tanger, rabat, marrakech]
         assert found(base, until="0001-01-01") == []
 
 
-def test_a_nul_character_in_a_search_is_said_not_a_server_error(location):
+def test_a_nul_character_in_a_search_is_said_not_a_server_error(served):
     """A search address holding a NUL character (%00, in a link cut or edited by hand) went to
     the database as it was: PostgreSQL refuses NUL in text, and the search page and its feed
     answered 500."""
-    with serving(location) as base:
+    with served() as base:
         for query in ({"q": "minist\x00ère"}, {"q": "ministère", "source": "exemple\x00"}):
             page = f"{base}/search?{urllib.parse.urlencode(query)}"
             with urllib.request.urlopen(page, timeout=30) as response:
@@ -105,7 +125,7 @@ def test_the_command_lines_days_are_the_readers(location, monkeypatch):
     assert f"2026-12-05  exemple  {rabat}" in CliRunner().invoke(cli, base).stdout
 
 
-def test_a_search_longer_than_the_limit_is_refused_in_the_users_language(location):
+def test_a_search_longer_than_the_limit_is_refused_in_the_users_language(location, served):
     """A search has at most 1,000 characters and 100 words, on the command line and in the
     reader, on both engines: a text pasted in the box (2,000 Arabic words) ran for seconds."""
     from click.testing import CliRunner
@@ -121,7 +141,7 @@ def test_a_search_longer_than_the_limit_is_refused_in_the_users_language(locatio
     held = CliRunner().invoke(cli, ["--db", str(location), "search", at_the_limit, "--json"])
     assert held.exit_code == 0, held.output
     assert len(json.loads(held.stdout)) == 3
-    with serving(location) as base:
+    with served() as base:
         for lang, words in (
             ("fr", "la recherche est trop longue (15\u202f999 caractères, 2\u202f000 mots)"),
             ("ar", "البحث طويل جدا (15.999 حرفا، 2.000 كلمة)"),
@@ -143,7 +163,7 @@ ONE_WORD_REFUSED = {
 }
 
 
-def test_a_search_too_long_says_its_counts_in_the_languages_plurals(location):
+def test_a_search_too_long_says_its_counts_in_the_languages_plurals(location, served):
     """The refusal of a long search counts its characters and words as each language does:
     « 1 mot », « 1 word », « كلمة واحدة », where every page said « 1 mots » and the command
     line « 1 words ». The reader says it from the error's counts, not by reading its English
@@ -162,7 +182,7 @@ def test_a_search_too_long_says_its_counts_in_the_languages_plurals(location):
     refused = CliRunner().invoke(cli, ["--db", str(location), "search", ONE_WORD])
     assert refused.exit_code == 2, refused.output
     assert ONE_WORD_REFUSED["en"] in " ".join(refused.output.split())
-    with serving(location) as base:
+    with served() as base:
         for lang, sentence in ONE_WORD_REFUSED.items():
             query = urllib.parse.urlencode({"q": ONE_WORD, "lang": lang})
             with urllib.request.urlopen(f"{base}/search?{query}", timeout=30) as response:
@@ -170,7 +190,7 @@ def test_a_search_too_long_says_its_counts_in_the_languages_plurals(location):
             assert sentence in page, (lang, re.findall(r"<p class=.error.*?</p>", page, re.S))
 
 
-def test_a_searchs_words_are_counted_without_its_operators(location):
+def test_a_searchs_words_are_counted_without_its_operators(location, served):
     """The limit counts the words searched, not the operators, parentheses and quotes that join
     them: 60 terms joined by OR (119 words as the query's spaces cut it) are held on the command
     line and in the reader, on both engines; 101 terms joined by OR are refused as 101 words,
@@ -190,7 +210,7 @@ def test_a_searchs_words_are_counted_without_its_operators(location):
     refused = CliRunner().invoke(cli, ["--db", str(location), "search", refused_query])
     assert refused.exit_code == 2, refused.output
     assert f"({len(refused_query)} characters, 101 words)" in refused.output
-    with serving(location) as base:
+    with served() as base:
         assert found(base, q=held_query) == list(PUBLISHED)
         assert len(refused_query) == 705  # a few in Arabic (3-10 past the hundred): أحرف
         for lang, words in (("fr", "705 caractères, 101 mots)"), ("ar", "705 أحرف، 101 كلمة)")):
