@@ -39,7 +39,15 @@ from crawler.extraction.budget import (
     PageTooSlow,
     shared_extraction,
 )
-from crawler.extraction.dates import FEED, FoundDate, choose_published, found, in_the_future
+from crawler.extraction.dates import (
+    FEED,
+    FoundDate,
+    choose_published,
+    counted_from_fetch,
+    found,
+    in_the_future,
+)
+from crawler.extraction.profiles import NO_PROFILE
 from crawler.items import ArticleItem
 from crawler.journal import CrawlJournal
 from crawler.storage import store
@@ -113,12 +121,25 @@ class ExtractPipeline(_Stage):
         return await asyncio.wrap_future(future)
 
     @staticmethod
-    def _dates(item: ArticleItem, extracted: Extracted) -> tuple[FoundDate | None, ...]:
+    def _dates(
+        item: ArticleItem, extracted: Extracted, now: datetime
+    ) -> tuple[FoundDate | None, ...]:
         """The page's date and the feed's, less any more than a day after now (the fetch):
-        each one left out is recorded against the source, with its value and origin."""
-        now = datetime.now(UTC)
+        each one left out is recorded against the source, with its value and origin. A page
+        whose only date is shown relative to when it is read (« il y a 3 heures ») has it
+        counted back from now, on the site's clock, or recorded as not kept."""
+        page = extracted.date
+        if page is None and extracted.shown_relative:
+            timezone = (item.profile or NO_PROFILE).timezone
+            page, said = counted_from_fetch(extracted.shown_relative, now, timezone)
+            if page is None:
+                item.notes.append(("extraction", f"publication date {said}"))
+            else:
+                logger.debug(
+                    "source=%s %s: publication date %s", item.source, item.fetched_url, said
+                )
         dates = []
-        for date in (extracted.date, found(item.feed_published, FEED)):
+        for date in (page, found(item.feed_published, FEED)):
             if date is not None and in_the_future(date, now):
                 item.notes.append(
                     (
@@ -131,11 +152,14 @@ class ExtractPipeline(_Stage):
             dates.append(date)
         return tuple(dates)
 
-    def fill(self, item: ArticleItem, extracted: Extracted) -> ArticleItem:
-        """The item with what extraction found (the feed's title and date where it found none)."""
+    def fill(
+        self, item: ArticleItem, extracted: Extracted, now: datetime | None = None
+    ) -> ArticleItem:
+        """The item with what extraction found (the feed's title and date where it found none);
+        `now` is the fetch's moment (the clock's, unless a test gives one)."""
         item.title = extracted.title or item.feed_title
         item.author = extracted.author
-        chosen = choose_published(*self._dates(item, extracted))
+        chosen = choose_published(*self._dates(item, extracted, now or datetime.now(UTC)))
         item.published = chosen.value if chosen else None
         item.published_origin = chosen.origin if chosen else None
         item.original_source = extracted.original_source

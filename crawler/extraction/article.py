@@ -41,6 +41,9 @@ class Extracted:
     path_reason: str | None = None
     # why a second pass was tried, whether or not its text was kept (None when none was tried)
     second_pass: str | None = None
+    # a date the profile's date_xpath shows relative to when the page is read (« il y a 3
+    # heures »), for the crawl to count back from its fetch (dates.counted_from_fetch)
+    shown_relative: str | None = None
 
     @property
     def published(self) -> str | None:

@@ -29,6 +29,8 @@ PAGE_METADATA = "page metadata"  # htmldate on the page's markup and URL
 PAGE_BYLINE = "page byline"  # an aggregator's "Publié dans X le 23 - 07 - 2025"
 PAGE_TEXT = "page text"  # htmldate's search of the whole text: a guess
 FEED = "feed"  # the feed or news sitemap entry that listed the article
+# « il y a 3 heures » where the profile says the date is, counted back from the fetch
+PAGE_RELATIVE = "page date counted back from the fetch"
 
 # A page date further than this from the feed's is about something else (an event, a launch).
 AGREEMENT = timedelta(days=2)
@@ -473,35 +475,124 @@ def read_shown_day(text: str) -> str | None:
     return f"{day}T{clock}" if clock else day
 
 
-def parse_shown_date(text: str) -> str | None:
-    """A date as a page shows it ("2025-07-23T10:45:00+01:00", "23/07/2025 - 10:45", "Mercredi
-    23 juillet 2025", "23 يوليو 2025") as ISO 8601, or None. Numeric dates are read day first,
-    as Moroccan sites write them; what read_shown_day does not read is left to dateparser."""
-    shown = read_shown_day(text)
-    if shown is not None:
-        return shown
-    text = publication_part(" ".join(text.split())[:200])
+# A byline's publication word at its start, and what follows it before the date (« Publié le »,
+# « Posted: », « نشر في »): dateparser reads « il y a 3 heures », not « Publié il y a 3 heures ».
+_LEADING_WORD = re.compile(
+    rf"^(?:{_PUBLICATION_WORDS.pattern})\s*(?:[:,-]|\b(?:le|el|on|في|يوم)\b)?\s*",
+    re.IGNORECASE,
+)
+
+
+def _dateparser_read(text: str, base: datetime) -> datetime | None:
+    """dateparser's reading of a shown date, a relative one (« il y a 3 heures ») counted from
+    `base`, a naive time on the site's clock."""
     import dateparser  # loaded on first use: only sources with a date_xpath need it
+
+    text = _LEADING_WORD.sub("", text) or text
 
     # A day, a month and a year, or no date: a month and year alone (« Janvier 2026 », a
     # magazine's issue) or a year alone is no day, where dateparser fills in the 1st and the
     # current month, and that 1st is a day here (SHOWN_DAYS).
-    when = dateparser.parse(
+    return dateparser.parse(
         text,
-        settings={"DATE_ORDER": "DMY", "REQUIRE_PARTS": ["day", "month", "year"]},
+        settings={
+            "DATE_ORDER": "DMY",
+            "REQUIRE_PARTS": ["day", "month", "year"],
+            "RELATIVE_BASE": base,
+        },
     )
-    if when is None:
+
+
+# Two moments to count a shown date from: a date read the same from both is written whole; one
+# read differently (« il y a 3 heures », « hier à 10h30 », « hace 2 horas », « منذ 3 ساعات ») is
+# relative to when the page is read, and whether its time of day moved says if it shows one.
+_PROBES = (datetime(2001, 1, 10, 12, 0), datetime(2001, 1, 20, 15, 7))
+
+
+def _relative_readings(text: str) -> tuple[datetime, datetime] | None:
+    """The shown date read from both probes, where it is relative to when it is read."""
+    first, second = (_dateparser_read(text, base) for base in _PROBES)
+    if first is None or second is None or first == second:
+        return None
+    return first, second
+
+
+def parse_shown_date(text: str) -> str | None:
+    """A date as a page shows it ("2025-07-23T10:45:00+01:00", "23/07/2025 - 10:45", "Mercredi
+    23 juillet 2025", "23 يوليو 2025") as ISO 8601, or None. Numeric dates are read day first,
+    as Moroccan sites write them; what read_shown_day does not read is left to dateparser. A
+    date relative to when it is read (« il y a 3 heures ») is None here: it was counted from the
+    moment of the extraction (a saved page's, a rerun's, the test's), and is counted from the
+    fetch by `counted_from_fetch` instead."""
+    shown = read_shown_day(text)
+    if shown is not None:
+        return shown
+    text = publication_part(" ".join(text.split())[:200])
+    when = _dateparser_read(text, _PROBES[0])
+    if when is None or when != _dateparser_read(text, _PROBES[1]):
         return None
     if (when.hour, when.minute) == (0, 0):
         return when.strftime("%Y-%m-%d")
     return when.strftime("%Y-%m-%dT%H:%M:%S")
 
 
+def is_relative(text: str) -> bool:
+    """Whether a shown date is relative to when the page is read (« il y a 3 heures », « hier à
+    10h30 »), which only the fetch's moment can date."""
+    if read_shown_day(text) is not None:
+        return False
+    return _relative_readings(publication_part(" ".join(text.split())[:200])) is not None
+
+
+# How far back a date shown relative to the fetch is counted: « il y a 3 semaines », « hace 2
+# meses » say a week or a month, not a day, and a page kept in a cache shows them long after.
+MAX_COUNTED_BACK = timedelta(days=7)
+
+
+def counted_from_fetch(text: str, fetched: datetime, timezone: str) -> tuple[FoundDate | None, str]:
+    """A date a page shows relative to when it is read (« il y a 3 heures », « hace 2 horas »,
+    « منذ 3 ساعات », « hier à 10h30 »), counted back from `fetched` (an aware moment) on the
+    site's clock, and what was done, to be said: a time of day where the page shows one or
+    where it counts in hours or minutes, a day where it counts in days, and nothing (said why)
+    for a date after the fetch or more than MAX_COUNTED_BACK before it. Its origin,
+    PAGE_RELATIVE, never overrides a feed's date (choose_published)."""
+    squashed = publication_part(" ".join(text.split())[:200])
+    readings = _relative_readings(squashed)
+    if readings is None:
+        return None, f"« {squashed} » is not a date relative to the fetch"
+    zone = ZoneInfo(timezone)
+    local = fetched.astimezone(zone).replace(tzinfo=None, microsecond=0)
+    when = _dateparser_read(squashed, local)
+    if when is None:
+        return None, f"« {squashed} » could not be counted back from the fetch"
+    back = local - when
+    if back < timedelta(0) or back > MAX_COUNTED_BACK:
+        return None, (
+            f"« {squashed} » counted back from the fetch ({fetched:%Y-%m-%dT%H:%M:%SZ}) is "
+            f"{when:%Y-%m-%d %H:%M} on the site's clock, "
+            + ("after the fetch" if back < timedelta(0) else "more than 7 days before it")
+            + ": not kept as the publication date"
+        )
+    first, second = readings
+    if first.time() == second.time():  # the page shows its time of day (« hier à 10h30 »)
+        value = when.strftime("%Y-%m-%dT%H:%M:%S")
+    elif back < timedelta(days=1):  # « il y a 3 heures »: a time, to the minute
+        value = when.strftime("%Y-%m-%dT%H:%M:00")
+    else:  # « il y a 2 jours », « hier »: the day alone
+        value = when.strftime("%Y-%m-%d")
+    date = on_site_clock(found(value, PAGE_RELATIVE), timezone)
+    return date, (
+        f"« {squashed} » counted back from the fetch ({fetched:%Y-%m-%dT%H:%M:%SZ}): "
+        f"{date.value if date else value}"
+    )
+
+
 def choose_published(page: FoundDate | None, listed: FoundDate | None) -> FoundDate | None:
     """The publication date to store, from what the page says and what its feed/sitemap said.
 
     - A year-only date is never a publication date (it is what a guesser makes of "2025").
-    - A date guessed from the page's text never overrides a listed date.
+    - A date guessed from the page's text, or counted back from the fetch (« il y a 3
+      heures »), never overrides a listed date.
     - A listed date wins over a page date more than two days away from it: the page date is then
       an event's date, a launch year or a template's, not the article's.
     - Otherwise the more precise of the two wins (the page's own timestamp when it has one).
@@ -514,7 +605,7 @@ def choose_published(page: FoundDate | None, listed: FoundDate | None) -> FoundD
         return page or listed
     if page.origin == PAGE_PROFILE:
         return page  # read where the source's profile says its pages show their date
-    if page.origin == PAGE_TEXT:
+    if page.origin in (PAGE_TEXT, PAGE_RELATIVE):
         return listed
     page_when, listed_when = page.when, listed.when
     if page_when is None or listed_when is None:

@@ -60,6 +60,7 @@ from crawler.extraction.dates import (
     PAGE_PROFILE,
     FoundDate,
     found,
+    is_relative,
     on_site_clock,
     parse_shown_date,
     with_declared_zone,
@@ -334,18 +335,25 @@ def _filtered(
     return filtered
 
 
-def _profile_date(tree: lxml.html.HtmlElement, profile: SiteProfile) -> FoundDate | None:
+def _profile_date(
+    tree: lxml.html.HtmlElement, profile: SiteProfile
+) -> tuple[FoundDate | None, str | None]:
     """The date where the source's profile says its pages show it (read before boilerplate
-    blocks are cut: a date line can sit in a block named like one)."""
+    blocks are cut: a date line can sit in a block named like one), or else the first date
+    shown there relative to when the page is read (« il y a 3 heures »), as shown: only the
+    crawl, which knows when it fetched the page, can count it back (dates.counted_from_fetch)."""
     if not profile.date_xpath:
-        return None
+        return None, None
     found_values = compiled_xpath(profile.date_xpath)(tree)
+    relative = None
     for value in found_values if isinstance(found_values, list) else [found_values]:
         shown = value if isinstance(value, str) else " ".join(value.itertext())
         from_profile = found(parse_shown_date(shown), PAGE_PROFILE)
         if from_profile is not None:
-            return from_profile
-    return None
+            return from_profile, None
+        if relative is None and is_relative(shown):
+            relative = " ".join(shown.split())
+    return None, relative
 
 
 def _page_date(
@@ -548,8 +556,8 @@ def extract_article(html: str | bytes, url: str, profile: SiteProfile | None = N
     if len(text) < MIN_ARTICLE_CHARS:
         raise NotAnArticle(f"body too short ({len(text)} characters) to be an article")
     text, cut_from = cap_text(text, MAX_TEXT_CHARACTERS)
-    shown_date = _profile_date(tree, profile)
-    if profile.date_xpath and shown_date is None:
+    shown_date, shown_relative = _profile_date(tree, profile)
+    if profile.date_xpath and shown_date is None and shown_relative is None:
         notes.append(f"date_xpath {profile.date_xpath!r} found no readable date on the page")
     teasers = _teaser_blocks(blocks, set(first.wrappers)) if blocks else []
     if not first.withheld:
@@ -592,6 +600,7 @@ def extract_article(html: str | bytes, url: str, profile: SiteProfile | None = N
         notes=tuple(notes),
         path_reason=path_reason,
         second_pass=second_pass,
+        shown_relative=shown_relative,
     )
 
 

@@ -80,7 +80,11 @@ def extract_command(
         return
     for key in ("title", "author", "sitename", "canonical_url", "original_source", "original_url"):
         echo(f"{key}: {record[key] or '-'}")
-    echo(f"published: {_published(date) if date else '-'}")
+    relative = extracted.shown_relative
+    if date is None and relative:  # only a crawl, which knows its fetch's moment, dates it
+        echo(f"published: - (the page shows « {relative} »: a crawl counts it back from its fetch)")
+    else:
+        echo(f"published: {_published(date) if date else '-'}")
     language = extracted.language or "-"
     if extracted.language_declared:
         language += f" (the page declares {extracted.language_declared}; its text says otherwise)"
