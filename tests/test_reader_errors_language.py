@@ -7,7 +7,9 @@ Through `veille serve` on SQLite and PostgreSQL, as a user starts it."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import html
+import os
 import re
 import urllib.parse
 
@@ -17,7 +19,7 @@ from crawler.storage import store
 from crawler.storage.importer import ImportRecord, import_records
 from monitors.people import accounts
 
-from .conftest import database_from
+from .conftest import database_from, suite_environment
 from .reader_client import FormClient, serving
 
 pytestmark = pytest.mark.slow  # end-to-end: real processes (README, "Development")
@@ -49,9 +51,10 @@ SEARCHES = [
 ]  # fmt: skip
 
 
-@pytest.fixture
-def location(engine, tmp_path, request):
-    path = tmp_path / "v.db"
+@pytest.fixture(scope="module")
+def location(engine, tmp_path_factory, request):
+    """The module's database on each engine: its tests only read it."""
+    path = tmp_path_factory.mktemp("errors") / "v.db"
     db = store.open_database(path)
     text = "Le cloud souverain du Maroc avance, selon le ministère de la transition numérique. "
     import_records(
@@ -66,16 +69,24 @@ def location(engine, tmp_path, request):
     return database_from(request, engine, path)
 
 
+@pytest.fixture(scope="module")
+def served(location, tmp_path_factory):
+    """One `veille serve` on the module's database for its tests on that engine, which only
+    read it and post what it refuses: a start costs about 1.3 CPU-s."""
+    with serving(location, env=os.environ | suite_environment(tmp_path_factory)) as base:
+        yield contextlib.nullcontext(base)
+
+
 def shown_error(page: str) -> str:
     found = re.search(r'<p class="bad" role="alert">(.*?)</p>', page, re.S)
     assert found, page[-2000:]
     return html.unescape(found[1]).strip()
 
 
-def test_search_and_account_errors_are_in_the_pages_language(location):
+def test_search_and_account_errors_are_in_the_pages_language(served):
     value = base64.b64encode(f"salma:{PASSWORD}".encode()).decode()
     salma = FormClient({"Authorization": f"Basic {value}"})
-    with serving(location) as base:
+    with served as base:
         for query, since, french, arabic in SEARCHES:
             for lang, expected in (("fr", french), ("ar", arabic)):
                 address = f"{base}/search?" + urllib.parse.urlencode(
@@ -105,7 +116,7 @@ def test_search_and_account_errors_are_in_the_pages_language(location):
             assert status == 403 and found and found[1].strip() == expected, page[-1500:]
 
 
-def test_a_page_not_found_names_what_in_the_pages_language(location):
+def test_a_page_not_found_names_what_in_the_pages_language(served):
     """A story, an article or a watchlist that is not there: the 404 page named it in English
     (« story 99999 ») on French and Arabic pages. A watchlist's says it is not in the file (a
     deleted one's page said only « Veille cloud »)."""
@@ -131,7 +142,7 @@ def test_a_page_not_found_names_what_in_the_pages_language(location):
     }
     value = base64.b64encode(f"salma:{PASSWORD}".encode()).decode()
     client = FormClient({"Authorization": f"Basic {value}"})
-    with serving(location) as base:
+    with served as base:
         for lang, words in expected.items():
             for path, what in zip(
                 ("/stories/99999", "/articles/99999", "/watchlists/pas-une-veille"),
@@ -144,7 +155,7 @@ def test_a_page_not_found_names_what_in_the_pages_language(location):
                 assert html.unescape(found[1].strip()) == what, (path, lang)
 
 
-def test_the_rule_tests_refusals_are_in_the_pages_language(location):
+def test_the_rule_tests_refusals_are_in_the_pages_language(served):
     """The rule test of a watchlist page on an address it cannot read: the fetch's and the
     address check's sentences were English on French and Arabic pages."""
     value = base64.b64encode(f"salma:{PASSWORD}".encode()).decode()
@@ -156,19 +167,19 @@ def test_the_rule_tests_refusals_are_in_the_pages_language(location):
         ("fr", "http://127.0.0.1:9/x"): "impossible de récupérer http://127.0.0.1:9/x : ",
         ("ar", "http://127.0.0.1:9/x"): "تعذر جلب http://127.0.0.1:9/x: ",
     }
-    with serving(location) as base:
+    with served as base:
         for (lang, url), words in expected.items():
             status, page = client.post(f"{base}{page_of}{lang}", {"url": url})
             found = re.search(r'<p class="bad">(.*?)</p>', page, re.S)
             assert status == 200 and found and found[1].startswith(words), (lang, url, page[-999:])
 
 
-def test_a_search_page_past_the_last_leads_back_to_the_first(location):
+def test_a_search_page_past_the_last_leads_back_to_the_first(served):
     """A search's page past its last (an old or edited link): it said « Aucun résultat. » for a
     search that has results, with a link to the page before, as empty."""
     value = base64.b64encode(f"salma:{PASSWORD}".encode()).decode()
     client = FormClient({"Authorization": f"Basic {value}"})
-    with serving(location) as base:
+    with served as base:
         status, page = client.get(f"{base}/search?q=cloud&page=7")
         assert status == 200 and "Aucun résultat." not in page
         assert (
