@@ -980,11 +980,11 @@ def test_a_refused_links_message_is_a_sentence_in_each_language(reader, team_db)
     the page's heading, and ended with no full stop."""
     db_path, _, ids = team_db
     db = store.open_database(db_path)
-    accounts.add_user(db, "yasmine", None, "yasmine@example.ma")
+    accounts.add_user(db, "ines", None, "ines@example.ma")
     expired = links.issue(
-        db, "mute", "yasmine", "cloud", ids[BOTH], "presse", datetime.now(UTC) - timedelta(days=31)
+        db, "mute", "ines", "cloud", ids[BOTH], "presse", datetime.now(UTC) - timedelta(days=31)
     )
-    fresh = links.issue(db, "unsubscribe", "yasmine", "cloud")
+    fresh = links.issue(db, "unsubscribe", "ines", "cloud")
     changed = fresh[:-4] + ("AAAA" if not fresh.endswith("AAAA") else "BBBB")
     db.close()
     browser = FormClient()
@@ -1029,6 +1029,13 @@ def test_a_persons_pages_default_to_the_language_of_their_emails(team_db, engine
         amina = login("amina", PASSWORDS["amina"])  # chose no language for her emails
         amina.headers["Accept-Language"] = "fr"
         assert '<html lang="fr"' in amina.get(base + "/")[1]
+        # another language chosen on the account page: the next page is in it, at once
+        hind = login("hind", "mot de passe de hind")
+        hind.headers["Accept-Language"] = "en"
+        assert '<html lang="ar"' in hind.get(base + "/")[1]
+        fields = {"email": "hind@example.ma", "email_language": "fr"}
+        assert hind.post(base + "/account", fields)[0] == 200
+        assert '<html lang="fr"' in hind.get(base + "/")[1]
     if engine == "sqlite":  # the module's database, as the other tests found it
         db = store.open_database(location)
         accounts.remove_user(db, "hind")
