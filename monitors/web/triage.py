@@ -104,6 +104,7 @@ class PeopleViews:
         self.language = language
         self._pool = None
         self._hashes: tuple[float, dict[str, str]] | None = None
+        self._languages: dict[str, tuple[float, str | None]] = {}  # email_language's, by person
         if is_postgres_location(db_location):
             from psycopg_pool import ConnectionPool
 
@@ -148,15 +149,32 @@ class PeopleViews:
         return self._hashes[1]
 
     def email_language(self, person: str) -> str | None:
-        """The language `person` chose for their emails, read now: their pages default to it
+        """The language `person` chose for their emails: their pages default to it
         (monitors.web.reader.language). None when they chose none, or when the database cannot
-        be read (the page then says what failed, in the browser's language)."""
+        be read (the page then says what failed, in the browser's language).
+
+        Read again at most every second, as the password hashes are: a connection of its own
+        cost some 0.75 ms of CPU a page (SQLite reading its schema), a quarter of the account
+        page's; a language set with `veille users set` counts within a second, one set on the
+        account page at once (`forget_email_language`)."""
+        now = time.monotonic()
+        known = self._languages.get(person)
+        if known is not None and now - known[0] < 1.0:
+            return known[1]
         try:
             with self.writing_db() as db:
-                return people_store.language_of(db, person)
+                found = people_store.language_of(db, person)
         except database_errors() as exc:
             log.warning("the language of %s's emails could not be read: %s", person, exc)
             return None
+        if len(self._languages) >= 10_000:  # names a login proxy sends, bounded
+            self._languages.clear()
+        self._languages[person] = (now, found)
+        return found
+
+    def forget_email_language(self, person: str) -> None:
+        """The person's language is read again on their next page (they changed it)."""
+        self._languages.pop(person, None)
 
     def followers(self, watchlist: str) -> list[str]:
         """Who follows `watchlist`, by name (the shared identity as (team))."""
@@ -271,6 +289,7 @@ class PeopleViews:
                         accounts.set_email(db, person, form.get("email"))
                         if "email_language" in form:  # a form made before it had the choice
                             accounts.set_language(db, person, form["email_language"])
+                            self.forget_email_language(person)
                     if rule_set is not None:  # unread, the file listed nothing to tick:
                         accounts.set_follows(  # all kept
                             db,
