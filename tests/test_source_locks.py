@@ -60,6 +60,27 @@ def test_a_source_is_held_by_one_runner_and_others_share_the_database(postgres_u
     again.close()
 
 
+def test_the_refusal_names_the_runner_of_this_database_not_one_of_another(postgres_cluster):
+    """Advisory locks are the database's, but the holder was looked up among the sessions of
+    every database of the server: a second runner was refused naming the runner of the same
+    source on another database of that server (staging beside production, the test suite's
+    databases), not the one it should stop."""
+    import psycopg
+
+    from crawler.storage.postgres_schema import take_source_locks
+
+    one, two = postgres_cluster.new_database(), postgres_cluster.new_database()
+    with (
+        psycopg.connect(one, autocommit=True) as other,
+        psycopg.connect(two, autocommit=True) as first,
+        psycopg.connect(two, autocommit=True) as second,
+    ):
+        assert take_source_locks(other, "veille daemon pid 1 on staging", ["absente"]) == {}
+        assert take_source_locks(first, "veille daemon pid 2 on prod", ["absente"]) == {}
+        held = take_source_locks(second, "veille daemon pid 3 on prod", ["absente"])
+        assert held == {"absente": "veille daemon pid 2 on prod"}
+
+
 def test_a_password_never_shows_in_the_refusal(postgres_url):
     first = hold_source_locks(postgres_url, ["hespress"])
     assert first is not None

@@ -117,6 +117,10 @@ def lock_migrations(conn: Any, seconds: float) -> None:
         conn.execute("RESET lock_timeout")
 
 
+# Advisory locks are a database's own: the sessions of pg_locks holding one of this database.
+_THIS_DATABASE = "l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+
+
 def source_lock_key(name: str) -> int:
     """The second int4 key of a source's lock: a digest of its name, the same in every process
     (Python's hash() is salted per process)."""
@@ -137,10 +141,10 @@ def take_source_locks(conn: Any, who: str, names: Iterable[str]) -> dict[str, st
         if conn.execute("SELECT pg_try_advisory_lock(%s, %s)", (SOURCE_LOCKS, key)).fetchone()[0]:
             taken.append(name)
             continue
-        row = conn.execute(
+        row = conn.execute(  # this database's holder: another's lock of the name is no bar
             "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
             "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2 "
-            "AND l.classid::bigint = %s AND l.objid::bigint = %s",
+            f"AND l.classid::bigint = %s AND l.objid::bigint = %s AND {_THIS_DATABASE}",
             (SOURCE_LOCKS, key & 0xFFFFFFFF),
         ).fetchone()
         held[name] = (row[0] or "") if row else ""
@@ -176,8 +180,7 @@ def source_lock_sessions(conn: Any) -> list[tuple[str, int, str]]:
         "SELECT coalesce(a.application_name, ''), l.objid::bigint, a.backend_start "
         "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
         "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2 "
-        "AND l.classid::bigint = %s "
-        "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+        f"AND l.classid::bigint = %s AND {_THIS_DATABASE}",
         (SOURCE_LOCKS,),
     ).fetchall()
     return [
