@@ -104,6 +104,8 @@ def reload(ctx: click.Context) -> None:
 @click.option(
     "--wait",
     type=Seconds(0, 3_600),
+    # systemd's TimeoutStopSec of the sample unit (deploy/veille.service): a daemon ends its
+    # crawls within some 10 s of SIGTERM, its crawl workers' within 10 s more
     default=60.0,
     show_default=True,
     help="Seconds to wait for the runners to end (0: ask, then say which still run).",

@@ -32,10 +32,6 @@ from crawler.storage.engine import PostgresDatabase, is_postgres_location, mask_
 if TYPE_CHECKING:
     from crawler.storage.engine import Database
 
-# How long `veille stop` waits for the runners to end, by default: systemd's TimeoutStopSec of
-# the sample unit (deploy/veille.service); a daemon ends its crawls within some 10 s of SIGTERM.
-STOP_WAIT_SECONDS = 60.0
-
 
 def _postgres_digest(db: Path | str) -> str:
     """A PostgreSQL database's name in its runners' pidfiles: a digest of its location without
@@ -322,7 +318,7 @@ class StopReport:
 
 def request_stop(
     db: Path | str,
-    wait: float = STOP_WAIT_SECONDS,
+    wait: float,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> StopReport:
