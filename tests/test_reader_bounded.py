@@ -164,12 +164,21 @@ READS = {
 }
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("read", list(READS), ids=list(READS))
-def test_list_pages_read_as_much_with_four_times_the_older_articles(tmp_path, read):
-    small, large = tmp_path / "small.db", tmp_path / "large.db"
+@pytest.fixture(scope="module")
+def filled(tmp_path_factory) -> dict[str, Path]:
+    """The small and the large database of the read tests below, filled once for the module:
+    the tests only read them (read-only connections), and filling them took 0.6 CPU-s a test."""
+    folder = tmp_path_factory.mktemp("bounded")
+    small, large = folder / "small.db", folder / "large.db"
     _fill(small, recent=300, old=500)
     _fill(large, recent=300, old=2_000)
+    return {"small": small, "large": large}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("read", list(READS), ids=list(READS))
+def test_list_pages_read_as_much_with_four_times_the_older_articles(filled, read):
+    small, large = filled["small"], filled["large"]
     at_small, at_large = _steps(small, READS[read]), _steps(large, READS[read])
     # Reading every article or match takes about 3x the steps here (800 rows against 2,300).
     assert at_large <= 1.3 * at_small + 5, (read, at_small, at_large)
@@ -193,12 +202,11 @@ DEEP_AND_FIRST = {
 
 @pytest.mark.slow
 @pytest.mark.parametrize("page", list(DEEP_AND_FIRST), ids=list(DEEP_AND_FIRST))
-def test_a_deep_page_reads_as_much_as_the_first(tmp_path, page):
+def test_a_deep_page_reads_as_much_as_the_first(filled, page):
     """A page 1,700 articles down (2,000 matches of the home's) is read from its key, not
     counted off from the top: about the steps of the first page (skipping the rows above it
     would take some 80 times as many)."""
-    path = tmp_path / "large.db"
-    _fill(path, recent=300, old=2_000)
+    path = filled["large"]
     first, deep = (_steps(path, read) for read in DEEP_AND_FIRST[page])
     assert deep <= 1.5 * first + 5, (page, first, deep)
 
