@@ -8,7 +8,9 @@ watchlists file is checked, nothing stored is read)."""
 
 from __future__ import annotations
 
+import contextlib
 import html
+import os
 import re
 import urllib.parse
 
@@ -16,6 +18,7 @@ import pytest
 
 from crawler.storage import store
 
+from .conftest import suite_environment
 from .reader_client import FormClient, serving
 
 pytestmark = pytest.mark.slow  # a real veille serve
@@ -26,6 +29,22 @@ watchlists:
     title: UM6P
     terms: [UM6P]
 """
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """The watchlists file of RULES and one `veille serve` on an empty database, for every
+    test of the module (a start costs about 1.3 CPU-s): each test's forms are refused, nothing
+    is written."""
+    folder = tmp_path_factory.mktemp("names")
+    watchlists = folder / "watchlists.yaml"
+    watchlists.write_text(RULES, encoding="utf-8")
+    store.open_database(folder / "v.db").close()
+    env = os.environ | suite_environment(tmp_path_factory)
+    with serving(folder / "v.db", watchlists=watchlists, env=env) as base:
+        yield watchlists, contextlib.nullcontext(base)
+
+
 SAID = {
     "fr": "nom de veille '' absent ou invalide (à corriger : des lettres minuscules, des "
     "chiffres, - ou _, par exemple 'souverainete-numerique')",
@@ -37,13 +56,11 @@ SAID = {
 
 
 def test_a_search_in_arabic_saved_as_a_watchlist_asks_for_a_name_in_the_pages_language(
-    tmp_path,
+    served,
 ):
-    watchlists = tmp_path / "watchlists.yaml"
-    watchlists.write_text(RULES, encoding="utf-8")
-    store.open_database(tmp_path / "v.db").close()
+    watchlists, server = served
     query = urllib.parse.urlencode({"q": '"السيادة الرقمية"'})
-    with serving(tmp_path / "v.db", watchlists=watchlists) as base:
+    with server as base:
         for lang, said in SAID.items():
             client = FormClient({"Accept-Language": lang})
             status, page = client.get(f"{base}/new-watchlist?{query}")
@@ -67,11 +84,9 @@ NOTHING = {
 }
 
 
-def test_a_watchlist_with_nothing_to_look_for_is_refused_in_the_pages_language(tmp_path):
-    watchlists = tmp_path / "watchlists.yaml"
-    watchlists.write_text(RULES, encoding="utf-8")
-    store.open_database(tmp_path / "v.db").close()
-    with serving(tmp_path / "v.db", watchlists=watchlists) as base:
+def test_a_watchlist_with_nothing_to_look_for_is_refused_in_the_pages_language(served):
+    watchlists, server = served
+    with server as base:
         for lang, said in NOTHING.items():
             client = FormClient({"Accept-Language": lang})
             status, page = client.get(f"{base}/new-watchlist")
@@ -147,11 +162,9 @@ REFUSED = [
 
 
 @pytest.mark.parametrize("fields, french, arabic", REFUSED)
-def test_a_watchlists_other_refusals_are_in_the_pages_language(tmp_path, fields, french, arabic):
-    watchlists = tmp_path / "watchlists.yaml"
-    watchlists.write_text(RULES, encoding="utf-8")
-    store.open_database(tmp_path / "v.db").close()
-    with serving(tmp_path / "v.db", watchlists=watchlists) as base:
+def test_a_watchlists_other_refusals_are_in_the_pages_language(served, fields, french, arabic):
+    watchlists, server = served
+    with server as base:
         for lang, said in (("fr", french), ("ar", arabic)):
             client = FormClient({"Accept-Language": lang})
             status, page = client.get(f"{base}/new-watchlist")
