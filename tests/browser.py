@@ -47,15 +47,23 @@ def _flags(width: int = 1280, height: int = 1000, language: str = "fr-FR") -> It
         yield chromium_flags(profile, width, height, language)
 
 
-def dump_dom(url: str, **size) -> str:
-    """The page's DOM as chromium built it."""
+def dump_dom(url: str, shot: str | None = None, **size) -> str:
+    """The page's DOM as chromium built it; with `shot`, a PNG of the page too, at
+    test-artifacts/SHOT.png, taken by the same chromium (a start costs about a CPU-second)."""
+    path = ARTIFACTS / f"{shot}.png"
+    if shot:
+        path.unlink(missing_ok=True)
     with _flags(**size) as flags:
-        return subprocess.run(
-            [_chromium(), *flags, "--virtual-time-budget=3000", "--dump-dom", url],
+        dom = subprocess.run(
+            [_chromium(), *flags, "--virtual-time-budget=3000", "--dump-dom", url]
+            + ([f"--screenshot={path}"] if shot else []),
             capture_output=True,
             text=True,
             timeout=90,
         ).stdout
+    if shot:
+        assert path.exists() and path.stat().st_size > 10_000, f"no screenshot of {url}"
+    return dom
 
 
 def screenshot(url: str, name: str, **size) -> Path:

@@ -151,10 +151,8 @@ class _Page(HTMLParser):
 def browse(url: str, shot: str | None = None, **size) -> _Page:
     """The page as chromium renders it (and its screenshot, when named)."""
     page = _Page()
-    page.feed(dump_dom(url, **size))
+    page.feed(dump_dom(url, shot if SCREENSHOTS["on"] else None, **size))
     assert page.elements, f"chromium showed nothing at {url}"
-    if shot and SCREENSHOTS["on"]:
-        screenshot(url, shot, **size)
     return page
 
 

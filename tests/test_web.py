@@ -21,7 +21,7 @@ from monitors.service.config import load_config
 from monitors.service.cycle import run_cycle
 from seeds import BUNDLED_WATCHLISTS
 
-from .browser import dump_dom, screenshot
+from .browser import dump_dom
 from .conftest import make_settings
 from .listening import WEB_VIEW, answering, listening
 
@@ -166,10 +166,9 @@ def test_browser_loads_the_raw_tables_and_finds_the_article(web):
     search_url = (
         web + "/data/veille/matched_articles?_search=" + urllib.parse.quote("supercalculateur")
     )
-    dom = dump_dom(search_url)
+    dom = dump_dom(search_url, "web-search")
     assert UM6P_TITLE.replace("'", "&#39;") in dom or UM6P_TITLE in dom
     assert "Botola" not in dom
-    screenshot(search_url, "web-search")
 
 
 # -- veille search and export ---------------------------------------------------------------------
