@@ -3,6 +3,8 @@ and PostgreSQL: the table of docs/watch-rules.md ("Search folds as rules do"), r
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 from pathlib import Path
 
@@ -13,7 +15,7 @@ from crawler.storage.importer import ImportRecord, import_records
 from monitors.web.search import search
 from monitors.web.spellings import bare, phrase_forms
 
-from .conftest import database_from
+from .conftest import database_from, suite_environment
 
 PAGE = (Path(__file__).resolve().parent.parent / "docs" / "watch-rules.md").read_text("utf-8")
 SECTION = PAGE.split("## Search folds as rules do", 1)[1].split("\n## ", 1)[0]
@@ -90,10 +92,11 @@ MARKED_QUERIES = {
 }
 
 
-@pytest.fixture
-def bare_arabic(engine, tmp_path, request):
-    """Two Arabic articles written without harakat, stored on the engine under test."""
-    path = tmp_path / "v.db"
+@pytest.fixture(scope="module")
+def bare_arabic(engine, tmp_path_factory, request):
+    """Two Arabic articles written without harakat, stored on the engine under test: the
+    module's tests only read them."""
+    path = tmp_path_factory.mktemp("bare") / "v.db"
     db = store.open_database(path)
     texts = {
         "https://example.ma/ia": (
@@ -122,17 +125,27 @@ def bare_arabic(engine, tmp_path, request):
     return database_from(request, engine, path)
 
 
+@pytest.fixture(scope="module")
+def served(bare_arabic, tmp_path_factory):
+    """One `veille serve` on them for the module's tests on that engine (a start costs about
+    1.3 CPU-s)."""
+    from .reader_client import serving
+
+    with serving(bare_arabic, env=os.environ | suite_environment(tmp_path_factory)) as base:
+        yield contextlib.nullcontext(base)
+
+
 @pytest.mark.slow  # end-to-end: `veille serve` in its own process
-def test_a_query_with_harakat_or_tatweel_finds_the_bare_words(bare_arabic):
+def test_a_query_with_harakat_or_tatweel_finds_the_bare_words(served):
     """Rules fold harakat and tatweel away (docs/watch-rules.md); the search page does as much
     for its query, on both engines: SQLite's index cuts a word at its harakat and keeps
     tatweel, so before, the query as written found nothing there (PostgreSQL's Arabic
     configuration found the articles)."""
     import urllib.parse
 
-    from .reader_client import FormClient, serving
+    from .reader_client import FormClient
 
-    with serving(bare_arabic) as base:
+    with served as base:
         client = FormClient()
         for query, url in MARKED_QUERIES.items():
             status, page = client.get(f"{base}/search?q={urllib.parse.quote(query)}")
@@ -161,7 +174,7 @@ SPELLINGS = " OR ".join(
 
 
 @pytest.mark.slow  # end-to-end: `veille serve` in its own process
-def test_spellings_of_one_phrase_are_searched_once(bare_arabic):
+def test_spellings_of_one_phrase_are_searched_once(served):
     """On PostgreSQL a written form is sent once however many of the query's spellings (or
     an entity's aliases) give it: ts_headline's time grows much faster than its query, and 12
     spellings of « الذكاء الاصطناعي » took 23 s for three hits (0.1 s with each form once).
@@ -171,11 +184,11 @@ def test_spellings_of_one_phrase_are_searched_once(bare_arabic):
     from monitors.rules.query import parse_query
     from monitors.web.search_postgres import to_tsquery
 
-    from .reader_client import FormClient, serving
+    from .reader_client import FormClient
 
     one = to_tsquery(parse_query('"الذكاء الاصطناعي"'))
     assert to_tsquery(parse_query(SPELLINGS)).count("<->") == one.count("<->")
-    with serving(bare_arabic) as base:
+    with served as base:
         client = FormClient()
         found = {}
         for query in (SPELLINGS, '"الذكاء الاصطناعي"'):

@@ -7,6 +7,8 @@ page's language (« الفرنسية »), not by their code (« fr »), as a sto
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 from types import SimpleNamespace
 
@@ -17,7 +19,7 @@ from crawler.storage.importer import ImportRecord, import_records
 from monitors.alerts.outbox import match_pending
 from monitors.service.watchlists import load_watchlists
 
-from .conftest import database_from
+from .conftest import database_from, suite_environment
 from .reader_client import WATCHLISTS, FormClient, serving
 
 pytestmark = pytest.mark.slow  # end-to-end: real processes (README, "Development")
@@ -28,9 +30,10 @@ TEXT = (
 )
 
 
-@pytest.fixture
-def location(engine, tmp_path, request):
-    path = tmp_path / "v.db"
+@pytest.fixture(scope="module")
+def location(engine, tmp_path_factory, request):
+    """The module's database on each engine: its tests only read it."""
+    path = tmp_path_factory.mktemp("titles") / "v.db"
     db = store.open_database(path)
     outlet = SimpleNamespace(name="exemple", title="Exemple", homepage=None, languages=("fr",))
     store.register_sources(db, [outlet])
@@ -44,8 +47,16 @@ def location(engine, tmp_path, request):
     return database_from(request, engine, path)
 
 
-def test_a_results_watchlists_are_named_by_their_titles(location):
-    with serving(location) as base:
+@pytest.fixture(scope="module")
+def served(location, tmp_path_factory):
+    """One `veille serve` on the module's database for its tests on that engine, which only
+    read it: a start costs about 1.3 CPU-s."""
+    with serving(location, env=os.environ | suite_environment(tmp_path_factory)) as base:
+        yield contextlib.nullcontext(base)
+
+
+def test_a_results_watchlists_are_named_by_their_titles(served):
+    with served as base:
         for lang in ("fr", "en", "ar"):
             status, page = FormClient().get(f"{base}/search?q=cloud&lang={lang}")
             said = re.search(r'<span class="watchlists">(.*?)</span>', page)
@@ -57,10 +68,10 @@ def test_a_results_watchlists_are_named_by_their_titles(location):
             ], (lang, said[1])
 
 
-def test_languages_are_named_in_the_pages_language(location):
+def test_languages_are_named_in_the_pages_language(served):
     named = {"fr": "français", "en": "French", "ar": "الفرنسية"}
     word = {"fr": "Langue", "en": "Language", "ar": "اللغة"}
-    with serving(location) as base:
+    with served as base:
         for lang, name in named.items():
             status, page = FormClient().get(f"{base}/search?q=cloud&lang={lang}")
             option = re.search(r'<option value="fr"[^>]*>(.*?)</option>', page)
