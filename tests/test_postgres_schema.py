@@ -442,3 +442,22 @@ def test_stored_articles_get_their_story_terms_folded_again_as_on_sqlite(postgre
     db.close()
     reopened = store.open_database(postgres_url)
     assert reopened.execute(terms).fetchall() == expected
+
+
+def test_both_passwords_of_a_location_that_writes_two_are_masked_and_remembered(monkeypatch):
+    """A location may write a password in its user part and another in ?password= (libpq uses
+    the query's): only the first was masked in messages and remembered as a secret, so the other
+    could reach a log line."""
+    from crawler.core import secrets
+    from monitors.service.config import load_settings
+
+    location = "postgresql://team:Us3rPart9@db.example.ma:5432/veille?password=Qu3ryPart9"
+    assert engine.location_passwords(location) == ["Us3rPart9", "Qu3ryPart9"]
+    said = mask_password(f"auth failed: Us3rPart9 then Qu3ryPart9 ({location})", location)
+    assert "Us3rPart9" not in said and "Qu3ryPart9" not in said
+    assert mask_location(location) == (
+        "postgresql://team:***@db.example.ma:5432/veille?password=***"
+    )
+    monkeypatch.setenv("VEILLE_DB", location)
+    load_settings()
+    assert {"Us3rPart9", "Qu3ryPart9"} <= secrets._KNOWN_SECRETS

@@ -99,16 +99,27 @@ def _url_password(location: str) -> re.Match[str] | None:
     return found
 
 
-def location_password(location: str) -> str | None:
-    """The password written in a postgresql:// location, if any (to mask it wherever it
-    could appear: messages, logs)."""
+def location_passwords(location: str) -> list[str]:
+    """Every password written in a postgresql:// location (to mask each wherever it could
+    appear: messages, logs): the user part's and the query's `password=`, when it gives both
+    (libpq uses the query's; the other is a secret all the same)."""
     url, query = _url_password(location), _QUERY_PASSWORD.search(location)
     queried = query.group("password") if query else ""
+    found = []
     # the URL's password runs to the last '@': one running into a query that holds a password
     # is that query's '@' (?user=veille@corp&password=…), the password the query's
     if url and url.group("password") and not ("?" in url.group("password") and queried):
-        return url.group("password")
-    return queried or None
+        found.append(url.group("password"))
+    if queried and queried not in found:
+        found.append(queried)
+    return found
+
+
+def location_password(location: str) -> str | None:
+    """The first password written in a postgresql:// location, if any: whether it holds one
+    (location_passwords gives them all)."""
+    passwords = location_passwords(location)
+    return passwords[0] if passwords else None
 
 
 def mask_location(location: str) -> str:
@@ -163,12 +174,12 @@ def mask_password(text: str, location: str) -> str:
     as the secrets masker does (crawler.core.secrets): one of three characters where it stands
     alone, one of one or two characters only inside the location, since masked everywhere it
     turned every such letter of the message into *** (« ***ostgresql://… », a password « p »)."""
-    password = location_password(location)
     text = text.replace(location, mask_location(location))
-    if password and len(password) >= 4:
-        text = text.replace(password, "***")
-    elif password and len(password) == 3:
-        text = re.sub(rf"(?<!\w){re.escape(password)}(?!\w)", "***", text)
+    for password in location_passwords(location):
+        if len(password) >= 4:
+            text = text.replace(password, "***")
+        elif len(password) == 3:
+            text = re.sub(rf"(?<!\w){re.escape(password)}(?!\w)", "***", text)
     return text
 
 

@@ -86,7 +86,7 @@ def db_copy(source: Path, target: str, replace: bool) -> None:
 
     from crawler.core.secrets import remember_secret
     from crawler.storage.copy import copy_database
-    from crawler.storage.engine import is_postgres_location, location_password, mask_location
+    from crawler.storage.engine import is_postgres_location, location_passwords, mask_location
 
     if not is_postgres_location(target):
         raise click.UsageError("TARGET must be a postgresql://… location")
@@ -100,8 +100,7 @@ def db_copy(source: Path, target: str, replace: bool) -> None:
             "it stores during and after the copy would be missing from PostgreSQL, where the "
             "next crawls would store it again and alert it a second time"
         )
-    password = location_password(target)
-    if password:
+    for password in location_passwords(target):
         remember_secret(password)
     copied = copy_database(source, target, replace=replace)
     echo(

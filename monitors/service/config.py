@@ -635,12 +635,10 @@ def load_settings(folders: locations.Folders | None = None, **overrides: object)
             values["db"] = db_location(values["db"])
         except ValueError as exc:
             raise VeilleError(f"--db: {exc}") from None
-        from crawler.storage.engine import location_password
+        from crawler.core.secrets import remember_secret
+        from crawler.storage.engine import location_passwords
 
-        password = location_password(str(values["db"]))
-        if password:  # never in a log line or a message
-            from crawler.core.secrets import remember_secret
-
+        for password in location_passwords(str(values["db"])):  # never in a log or a message
             remember_secret(password)
     settings = replace(Settings(), **values)
     if WINDOW_VARIABLE in settings.crawl_settings:  # one place sets it, or the two would differ
