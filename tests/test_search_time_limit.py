@@ -23,6 +23,7 @@ from click.testing import CliRunner
 
 from monitors.cli import cli
 from monitors.web import search as search_module
+from monitors.web.search_limits import SEARCH_SECONDS
 
 from .dated_articles import dated_database
 from .reader_client import WATCHLISTS, running
@@ -85,7 +86,7 @@ def too_slow(engine: str, location: str, answered: threading.Event) -> Iterator[
 
 def _clocked_reader(location: str, seconds: float):
     """The reader of `location` whose clock moves a thousand seconds at each look, so that any
-    search outlives its limit (`seconds`, PostgreSQL's statement timeout, else 30 s)."""
+    search outlives its limit (`seconds`, PostgreSQL's statement timeout, else SEARCH_SECONDS)."""
     from monitors.web.app import ReaderConfig
 
     ticks = itertools.count(step=1000.0)
@@ -93,7 +94,7 @@ def _clocked_reader(location: str, seconds: float):
         db=location,
         watchlists=WATCHLISTS,
         raw_data=False,
-        statement_seconds=seconds or 30.0,
+        statement_seconds=seconds or SEARCH_SECONDS,
         clock=lambda: next(ticks),
     )
 
@@ -192,7 +193,7 @@ def test_a_search_feed_past_its_time_limit_is_the_servers_limit(location, engine
         answered.set()
     assert status == 503, (status, body)
     assert retry == str(RETRY_STOPPED_SECONDS)
-    assert f"{REFUSED['en']}{seconds or 30.0:g} s): {WHAT_TO_DO['en']}" in body
+    assert f"{REFUSED['en']}{seconds or SEARCH_SECONDS:g} s): {WHAT_TO_DO['en']}" in body
     with running(
         create_app(ReaderConfig(db=location, watchlists=WATCHLISTS, raw_data=False))
     ) as base:
@@ -202,3 +203,17 @@ def test_a_search_feed_past_its_time_limit_is_the_servers_limit(location, engine
     assert found[0] == 200
     titles = [entry.title for entry in feedparser.parse(found[2]).entries]
     assert sorted(titles) == sorted(PUBLISHED)
+
+
+def test_the_readers_limit_is_the_search_limits_constant():
+    """The reader's statement limit is SEARCH_SECONDS itself, not a figure of its own that
+    a change of the constant would leave behind (the command line, the page and the feed stop
+    a search at the same time, and say the same figure)."""
+    import dataclasses
+
+    from monitors.web.app import ReaderConfig
+
+    (default,) = (
+        f.default for f in dataclasses.fields(ReaderConfig) if f.name == "statement_seconds"
+    )
+    assert default is SEARCH_SECONDS  # the same object, not an equal literal

@@ -66,6 +66,7 @@ from monitors.web.raw_data import (
 )
 from monitors.web.reader import PersonLanguage, Reader, language, read_form
 from monitors.web.reasons import reason_text
+from monitors.web.search_limits import SEARCH_SECONDS
 from monitors.web.triage import PeopleViews
 from monitors.web.views import article, feeds, search, sources, stories, watchlist
 
@@ -109,8 +110,8 @@ class ReaderConfig:
     timezone: str = DEFAULT_TIMEZONE  # dates on the pages (monitors.alerts.localized)
     # the longest one statement of a page may run on PostgreSQL, and a search on SQLite (a
     # search not answered in time says so), so that no request holds one of the pool's few
-    # connections, or a page thread, for good
-    statement_seconds: float = 30.0
+    # connections, or a page thread, for good: the search's own limit, set in one place
+    statement_seconds: float = SEARCH_SECONDS
 
 
 class _Rules:
