@@ -1,14 +1,21 @@
 """Debian's chromium, headless, as a reader's browser: the DOM after the page loaded, and a
-screenshot kept under test-artifacts/ for a human to look at."""
+screenshot kept under test-artifacts/ for a human to look at.
+
+A page asked at the default size and language is opened in one chromium kept by the test
+process (tests/cdp.py), its cookies and the page's site data cleared first, as a fresh profile
+has none: a chromium start costs about 1.4 CPU-s, and the reader tests open some thirty pages.
+Another size or language gets a chromium of its own, started with them."""
 
 from __future__ import annotations
 
 import shutil
 import subprocess
 import tempfile
+import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
@@ -47,9 +54,45 @@ def _flags(width: int = 1280, height: int = 1000, language: str = "fr-FR") -> It
         yield chromium_flags(profile, width, height, language)
 
 
+_SHARED: dict[str, Any] = {}
+
+
+def _shared_browser() -> Any:
+    """The test process's chromium at the default size and language, started at first use."""
+    from .cdp import Browser
+
+    browser = _SHARED.get("browser")
+    if browser is None or browser.process.poll() is not None:
+        browser = _SHARED["browser"] = Browser()
+        browser.call("Network.enable")
+        browser.call("Network.setCacheDisabled", cacheDisabled=True)
+    return browser
+
+
+def close_shared_browser() -> None:
+    """Stop the test process's chromium, if one was started (at the end of the run)."""
+    browser = _SHARED.pop("browser", None)
+    if browser is not None:
+        browser.close()
+
+
 def dump_dom(url: str, shot: str | None = None, **size) -> str:
-    """The page's DOM as chromium built it; with `shot`, a PNG of the page too, at
-    test-artifacts/SHOT.png, taken by the same chromium (a start costs about a CPU-second)."""
+    """The page's DOM as chromium built it once loaded; with `shot`, a PNG of the page too, at
+    test-artifacts/SHOT.png, taken by the same chromium."""
+    if not size:
+        browser = _shared_browser()
+        parts = urllib.parse.urlsplit(url)
+        browser.call("Network.clearBrowserCookies")
+        browser.call(
+            "Storage.clearDataForOrigin",
+            origin=f"{parts.scheme}://{parts.netloc}",
+            storageTypes="all",
+        )
+        browser.open(url)
+        dom = browser.evaluate("document.documentElement.outerHTML")
+        if shot:
+            browser.screenshot(shot)
+        return dom
     path = ARTIFACTS / f"{shot}.png"
     if shot:
         path.unlink(missing_ok=True)

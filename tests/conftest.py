@@ -156,6 +156,16 @@ def _run_pid(config) -> int:
     return getattr(config, "workerinput", {}).get(_RUN_PID, os.getpid())
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _shared_browser_stopped():
+    """The chromium a test process keeps for the pages it browses (tests/browser.py) is
+    stopped at the end of its run."""
+    yield
+    from .browser import close_shared_browser
+
+    close_shared_browser()
+
+
 def pytest_unconfigure(config):
     """The run's main process stops the run's PostgreSQL server, if a test started one."""
     if not hasattr(config, "workerinput"):
