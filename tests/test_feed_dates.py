@@ -150,3 +150,24 @@ def test_an_atom_feeds_dates_without_their_zone_are_on_the_sources_clock(sources
         ("2026-11-12T09:30:00Z", "2026-11-12T10:02:00Z"),
         (None, "2026-11-10T08:15:00Z"),  # « +01:00 »
     ]
+
+
+def test_a_news_sitemaps_date_without_its_zone_is_on_the_sources_clock(sources):
+    """A news sitemap's « 2026-11-12T10:30:00 » (the W3C format asks for a zone after a time;
+    sites leave it out) was read as UTC, an hour late in Casablanca; so was its <lastmod>."""
+    body = (FEEDS / "sitemaps" / "news-without-zone.xml").read_bytes()
+    links = parse_entry_point(
+        "sitemap",
+        body,
+        "https://lematin.example.ma/sitemap-news.xml",
+        timezone=sources.by_name("lematin").timezone,
+    ).links
+    stored = [
+        (stored_date(link.published), stored_date(link.modified) if link.modified else None)
+        for link in links
+    ]
+    assert stored == [
+        ("2026-11-12T09:30:00Z", "2026-11-12T10:02:00Z"),
+        ("2026-11-10T08:15:00Z", "2026-11-10T08:20:00Z"),  # « +01:00 »
+        ("2026-11-09", None),  # a day
+    ]

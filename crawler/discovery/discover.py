@@ -8,7 +8,7 @@ import io
 import logging
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from datetime import timezone as fixed_offset
 from urllib.parse import unquote, urljoin, urlsplit
@@ -256,7 +256,8 @@ def _gunzip(body: bytes) -> bytes:
 def parse_sitemap(body: bytes, base_url: str) -> Discovery:
     """Links of a sitemap or Google News sitemap, or the child sitemaps of a sitemap index.
     Gzipped sitemaps (`.xml.gz`, served as application/x-gzip) are recognised by their magic
-    bytes and decompressed here; a Content-Encoding gzip is undone by Scrapy before."""
+    bytes and decompressed here; a Content-Encoding gzip is undone by Scrapy before. Dates are
+    as written (`on_site_clock` reads those without a zone)."""
     result = Discovery()
     if body[:2] == b"\x1f\x8b":
         try:
@@ -308,6 +309,36 @@ def parse_sitemap(body: bytes, base_url: str) -> Discovery:
                 Link(address, title, published, modified.strip() if modified else None)
             )
     return result
+
+
+def on_site_clock(found: Discovery, timezone: str) -> Discovery:
+    """A sitemap's links with their dates written with a time of day and no zone put on the
+    site's clock (`_sitemap_moment`)."""
+    found.links = [
+        replace(
+            link,
+            published=_sitemap_moment(link.published, timezone),
+            modified=_sitemap_moment(link.modified, timezone),
+        )
+        for link in found.links
+    ]
+    return found
+
+
+def _sitemap_moment(written: str | None, timezone: str) -> str | None:
+    """A sitemap's date as written, or, written with a time of day and no zone (a news
+    sitemap's « 2026-11-12T10:30:00 », which the W3C format forbids and sites write anyway), at
+    the site's clock (« 2026-11-12T10:30:00+01:00 »): read as UTC, it was an hour late in
+    Casablanca. A midnight stays as written: it is how a day alone is written."""
+    if not written or not _ZONELESS.search(written.strip()):
+        return written
+    try:
+        when = datetime.fromisoformat(written.strip())
+    except ValueError:
+        return written
+    if when.tzinfo is not None or (when.hour, when.minute, when.second) == (0, 0, 0):
+        return written
+    return when.replace(tzinfo=ZoneInfo(timezone)).isoformat()
 
 
 _LOC, _LASTMOD = f"{_SITEMAP_NS}loc", f"{_SITEMAP_NS}lastmod"
@@ -498,9 +529,10 @@ def parse_entry_point(
     timezone: str = SITE_TIMEZONE,
 ) -> Discovery:
     """Dispatch to the parser of an entry point's kind ('feed', 'sitemap' or 'listing'); a
-    feed's dates written without their zone are on the site's clock (`timezone`)."""
+    feed's or a sitemap's dates written without their zone are on the site's clock
+    (`timezone`)."""
     if kind == "feed":
         return parse_feed(body, url, content_type, timezone)
     if kind == "sitemap":
-        return parse_sitemap(body, url)
+        return on_site_clock(parse_sitemap(body, url), timezone)
     return parse_listing(body, url, content_type, site)
