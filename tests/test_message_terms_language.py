@@ -43,8 +43,8 @@ watchlists:
 """
 SAID = {  # each channel's message, in its watchlist's language
     "fr@example.ma": "Termes trouvés : cloud (titre), cloud",
-    "en@example.ma": "Matched terms : cloud (title), cloud",
-    "ar@example.ma": "الكلمات المرصودة : cloud (العنوان), cloud",
+    "en@example.ma": "Matched terms: cloud (title), cloud",
+    "ar@example.ma": "الكلمات المرصودة: cloud (العنوان)، cloud",
 }
 
 

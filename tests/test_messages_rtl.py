@@ -72,7 +72,7 @@ def test_an_arabic_watchlist_gets_an_arabic_message():
     assert _elements(message.body)[0] == ("html", {"lang": "ar", "dir": "rtl"})
     assert "الكلمات المرصودة" in message.body and "Termes" not in message.body
     text = render_alert(ARABIC_ALERT, _Watchlist(language="ar"), "text").body
-    assert "المصدر : \u2068الخبر التقني\u2069" in text  # isolated: it cannot move the date
+    assert "المصدر: \u2068الخبر التقني\u2069" in text  # isolated: it cannot move the date
 
 
 def test_slack_lines_quoting_arabic_start_right_to_left():

@@ -183,7 +183,7 @@ def test_english_template_and_user_override(setup, smtp):
     assert sender.deliver_pending(now=T0).messages == 2
     by_subject = {m["Subject"]: m for m in smtp.messages}
     english = by_subject[
-        "[veille] UM6P HPC : L'UM6P met en service un nouveau supercalculateur à Benguérir"
+        "[veille] UM6P HPC: L'UM6P met en service un nouveau supercalculateur à Benguérir"
     ]
     assert "Matched terms" in english.get_body(("plain",)).get_content()
     assert "ALERTE BOTOLA — Botola Pro : un derby de Casablanca sans vainqueur" in by_subject

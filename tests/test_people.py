@@ -457,7 +457,7 @@ def test_a_persons_emails_are_in_their_own_language_alerts_and_digests(team, smt
     sender.deliver_pending(now=T0.replace(hour=8, minute=0, second=30) + timedelta(days=1))
     texts = {m["To"]: m.get_body(("plain",)).get_content() for m in smtp.messages}
     assert texts["amina@example.ma"].startswith("Your press review (1)")
-    assert "Watchlists : Cloud souverain, UM6P" in texts["amina@example.ma"]
+    assert "Watchlists: Cloud souverain, UM6P" in texts["amina@example.ma"]
     assert texts["karim@example.ma"].startswith("ملخص الرصد UM6P (1)")
     assert "(غير مهم · إخفاء" in texts["karim@example.ma"]
     assert texts["yasmine@example.ma"].startswith("Résumé de la veille UM6P (1)")
@@ -568,7 +568,7 @@ def test_a_watchlists_own_templates_speak_the_persons_language_where_translated(
     subjects = {m["To"]: str(m["Subject"]) for m in smtp.messages}
     title = "L'UM6P inaugure un centre de calcul"
     assert subjects["karim@example.ma"] == f"تنبيه UM6P: {title}"
-    assert subjects["amina@example.ma"] == f"[veille] UM6P : {title}"
+    assert subjects["amina@example.ma"] == f"[veille] UM6P: {title}"
     assert subjects["yasmine@example.ma"] == f"ALERTE UM6P : {title}"
     (amina,) = [m for m in smtp.messages if m["To"] == "amina@example.ma"]
     assert "Read in veille · UM6P" in amina.get_body(("plain",)).get_content()

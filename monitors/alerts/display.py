@@ -45,9 +45,10 @@ def short_url(url: str, limit: int = SHORT_URL_LENGTH) -> str:
     return shown[: limit - tail - 1] + "…" + shown[-tail:]
 
 
-def hits_in_words(hits: list[dict], in_title: str = "titre/title") -> str:
+def hits_in_words(hits: list[dict], in_title: str = "titre/title", comma: str = ", ") -> str:
     """'cloud national (titre), souveraineté numérique ×2': what matched, where, how often;
-    `in_title` names the title in the message's language (a message built in one language)."""
+    `in_title` names the title in the message's language (a message built in one language),
+    `comma` is its comma (Arabic's is ،)."""
     counts: dict[tuple[str, str], int] = {}
     for h in hits:
         counts[(h["term"], h["field"])] = counts.get((h["term"], h["field"]), 0) + 1
@@ -55,4 +56,4 @@ def hits_in_words(hits: list[dict], in_title: str = "titre/title") -> str:
     for (term, field_name), count in counts.items():
         where = f" ({in_title})" if field_name == "title" else ""
         parts.append(f"{term}{where}" + (f" ×{count}" if count > 1 else ""))
-    return ", ".join(parts)
+    return comma.join(parts)

@@ -53,6 +53,11 @@ LABELS = {
         "not_relevant": "pas pertinent",
         "mute": "masquer ce média pour cette veille",
         "unsubscribe": "se désabonner",
+        # punctuation: French puts a space before the colon, English and Arabic none, and
+        # Arabic separates with its own comma (U+060C)
+        "colon": " : ",
+        "comma": ", ",
+        "subject_mark": "",
     },
     "en": {
         "source": "Source",
@@ -75,6 +80,9 @@ LABELS = {
         "not_relevant": "not relevant",
         "mute": "mute this outlet for this watchlist",
         "unsubscribe": "unsubscribe",
+        "colon": ": ",
+        "comma": ", ",
+        "subject_mark": "",
     },
     "ar": {
         "source": "المصدر",
@@ -97,6 +105,11 @@ LABELS = {
         "not_relevant": "غير مهم",
         "mute": "إخفاء هذا المصدر في هذا الرصد",
         "unsubscribe": "إلغاء الاشتراك",
+        "colon": ": ",
+        "comma": "، ",
+        # a subject has no dir attribute: a RIGHT-TO-LEFT MARK first lays it out right to
+        # left, where « [veille] » (Latin) would have made it a left-to-right line
+        "subject_mark": "\u200f",
     },
 }
 LANGUAGES = tuple(LABELS)
@@ -289,6 +302,7 @@ def alert_context(
     as `lang` writes dates, in `timezone`. For Slack, everything that comes from a page is
     escaped (`slack_text`, `slack_url`)."""
     published = format_when(alert.get("published"), lang, timezone)
+    labels = LABELS.get(lang, LABELS["fr"])
     text, link = (slack_text, slack_url) if kind == "slack" else (_same, _same)
     sample = f"{alert['title'] or ''} {alert['snippet'] or ''}"
     direction = text_direction(alert.get("language"), sample)
@@ -319,7 +333,7 @@ def alert_context(
         # Said in the message's language where the hits are at hand (a delivery's rows), where
         # the stored words named the title in French and English (« titre/title ») in any message.
         "terms": (
-            hits_in_words(json.loads(alert["hits"]), LABELS.get(lang, LABELS["fr"])["in_title"])
+            hits_in_words(json.loads(alert["hits"]), labels["in_title"], labels["comma"])
             if alert.get("hits")
             else alert["terms"]
         ),
