@@ -102,6 +102,8 @@ def test_a_feeds_date_wins_over_a_relative_one():
         ("hier à 18h40", "2026-11-11T17:40:00Z"),  # its own time of day, on the site's clock
         ("aujourd'hui à 09:05", "2026-11-12T08:05:00Z"),
         ("il y a 2 jours", "2026-11-10"),  # a day alone
+        ("Publié aujourd'hui", "2026-11-12"),  # a day: not the fetch's time of day
+        ("اليوم", "2026-11-12"),
         ("il y a 3 semaines", None),  # no day: not kept, and said
         ("dans 3 heures", None),  # after the fetch
     ],

@@ -576,9 +576,9 @@ def counted_from_fetch(text: str, fetched: datetime, timezone: str) -> tuple[Fou
     first, second = readings
     if first.time() == second.time():  # the page shows its time of day (« hier à 10h30 »)
         value = when.strftime("%Y-%m-%dT%H:%M:%S")
-    elif back < timedelta(days=1):  # « il y a 3 heures »: a time, to the minute
+    elif (first - _PROBES[0]) % timedelta(days=1):  # « il y a 3 heures »: to the minute
         value = when.strftime("%Y-%m-%dT%H:%M:00")
-    else:  # « il y a 2 jours », « hier »: the day alone
+    else:  # « il y a 2 jours », « hier », « aujourd'hui » (not the fetch's time): the day
         value = when.strftime("%Y-%m-%d")
     date = on_site_clock(found(value, PAGE_RELATIVE), timezone)
     return date, (
