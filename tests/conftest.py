@@ -39,6 +39,10 @@ TESTS = Path(__file__).parent
 FIXTURES = TESTS / "fixtures"
 
 
+# Modules whose module-scoped set-up costs most (a crawl, its copy, a server, a browser).
+SET_UP_FIRST = ("tests/test_reader.py", "tests/test_crawl_e2e.py")
+
+
 def pytest_collection_modifyitems(items):
     """Mark `postgres` every test that uses the suite's PostgreSQL server, directly or on the
     `engine` fixture's PostgreSQL side, so that `make test-fast` can leave them out (the
@@ -48,14 +52,24 @@ def pytest_collection_modifyitems(items):
     in their order (its module-scoped fixtures built once): pytest-xdist hands tests out in this
     order, so the end-to-end tests of tens of seconds start early and the run ends on tests of
     milliseconds. In file order a daemon or crawl test could start last on one process while
-    the others had nothing left to do."""
+    the others had nothing left to do.
+
+    The modules of SET_UP_FIRST lead: pytest-xdist gives the head of the list to one process,
+    which runs them whole, where a module shared out between processes builds its module-scoped
+    set-up once in each (test_reader.py's crawl, PostgreSQL copy, server and browser: some 6
+    CPU-s a time, built four times in a run that shared it out)."""
     for item in items:
         callspec = getattr(item, "callspec", None)
         engine = callspec.params.get("engine") if callspec is not None else None
         if "postgres_cluster" in getattr(item, "fixturenames", ()) or engine == "postgresql":
             item.add_marker(pytest.mark.postgres)
     slow_modules = {item.nodeid.split("::")[0] for item in items if item.get_closest_marker("slow")}
-    items.sort(key=lambda item: item.nodeid.split("::")[0] not in slow_modules)
+    items.sort(
+        key=lambda item: (
+            item.nodeid.split("::")[0] not in SET_UP_FIRST,
+            item.nodeid.split("::")[0] not in slow_modules,
+        )
+    )
 
 
 def suite_environment(tmp_path_factory) -> dict[str, str]:
