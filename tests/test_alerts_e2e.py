@@ -83,7 +83,7 @@ def test_one_email_and_one_slack_message_and_never_twice(
     link = sites["lequotidien"].base_url + "/2026/11/19/um6p-supercalculateur-benguerir/"
     text = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()
-    assert link in text and "Le Quotidien Numérique — 19 nov. 2026, 15:10" in text
+    assert link in text and "Le Quotidien Numérique\u2069 — \u206819 nov. 2026, 15:10" in text
     assert "Termes trouvés : " in text and "supercalculateur" in text
     assert f'<a href="{link}"' in html
     assert "<strong>supercalculateur</strong>" in html or "<strong>UM6P</strong>" in html

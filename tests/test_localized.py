@@ -62,7 +62,7 @@ def test_alerts_date_articles_in_their_watchlists_language_and_time_zone():
     french = render_alert(SAMPLE_ALERT, _Watchlist(), "text").body  # 2026-11-17T10:05:00Z
     assert f"{FSI}17 nov. 2026, 11:05{PDI}" in french
     english = render_alert(SAMPLE_ALERT, _Watchlist(language="en", timezone="UTC"), "email")
-    assert "<bdi>17 Nov 2026, 10:05</bdi>" in english.body
+    assert "<bdi>\u206817 Nov 2026, 10:05\u2069</bdi>" in english.body
     arabic = render_alert(SAMPLE_ALERT, _Watchlist(language="ar"), "slack").body
     assert f"{FSI}17 نونبر 2026، 11:05{PDI}" in arabic
     review = render_combined_digest(

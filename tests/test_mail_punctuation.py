@@ -1,8 +1,11 @@
-"""Each language's punctuation in the emails veille sends, read as the recipient's mail program
-reads them: the Subject header a real SMTP server (aiosmtpd, one for the module) received,
-decoded. French puts a space before the colon (« UM6P : … »), English and Arabic none; Arabic
-lists with its own comma (،) and its subject starts with a right-to-left mark, where the Latin
-« [veille] » would have laid the whole line out left to right."""
+"""The emails veille sends, read as the recipient's mail program reads them: the Subject header
+and the parts a real SMTP server (aiosmtpd, one for the module) received, decoded.
+
+Each language's punctuation: French puts a space before the colon (« UM6P : … »), English and
+Arabic none; Arabic lists with its own comma (،) and its subject starts with a right-to-left
+mark, where the Latin « [veille] » would have laid the whole line out left to right. A subject
+keeps the article's title in sight, and the plain-text part keeps an outlet's name apart from
+its date as the HTML part does."""
 
 from __future__ import annotations
 
@@ -12,7 +15,13 @@ import pytest
 
 from crawler.storage import store
 from monitors.alerts.delivery import Sender
-from monitors.alerts.messages import SAMPLE_ALERT, render_alert, render_combined_digest
+from monitors.alerts.display import FSI, PDI
+from monitors.alerts.messages import (
+    SAMPLE_ALERT,
+    render_alert,
+    render_combined_digest,
+    render_digest,
+)
 from monitors.service.watchlists import load_watchlists
 
 from .servers import SmtpServer
@@ -30,6 +39,9 @@ watchlists:
   - {{name: um6p-en, title: UM6P, terms: [UM6P], language: en, notify: [email]}}
   - {{name: um6p-ar, title: UM6P, terms: [UM6P], language: ar, notify: [email]}}
   - {{name: toubkal, title: Toubkal II, terms: [Toubkal], language: ar, notify: [email]}}
+  - {{name: cloud, title: Cloud souverain, terms: [cloud], notify: [email]}}
+  - {{name: hpc, title: Calcul intensif, terms: [HPC], notify: [email]}}
+  - {{name: benguerir, title: Benguérir, terms: [Benguérir], notify: [email]}}
 """
 
 
@@ -94,3 +106,43 @@ def test_a_reviews_subject_is_punctuated_as_its_language_writes(mail, lang, subj
     if lang != "fr":  # the body's labels too (« Also in: », not « Also in : »)
         for part in ("plain", "html"):
             assert " :" not in message.get_body((part,)).get_content()
+
+
+def test_a_subject_keeps_the_articles_title_in_sight(mail):
+    """Five watchlists and a 300-character title (an extraction that took a paragraph for
+    it) made a subject of 400 characters whose title no mail program showed: the subject names
+    three watchlists and counts the others, and cuts the title at a word, with « … »; the body
+    keeps them all."""
+    names = ["um6p", "cloud", "hpc", "benguerir", "toubkal"]
+    routes = [mail.route(name) for name in names]
+    title = "L'UM6P met en service un nouveau supercalculateur " + "et un cloud souverain " * 12
+    received, message = mail(render_alert(ALERT | {"title": title}, routes[0], "email", routes))
+    head = "[veille] UM6P, Cloud souverain, Calcul intensif +2 : L'UM6P met en service un "
+    assert received.startswith(head), received
+    assert received.endswith("…") and " …" not in received, received
+    assert len(received) < len(head) + 120, received
+    html = message.get_body(("html",)).get_content()
+    assert (
+        "Benguérir" in html and "Toubkal II" in html and title.strip().replace("'", "&#39;") in html
+    )
+
+
+def test_the_plain_text_part_keeps_an_arabic_outlet_apart_from_its_date(mail):
+    """apprise writes the email's plain-text part from its HTML, where <bdi> kept an Arabic
+    outlet's name from pulling the date's digits to its side: the isolates are in the text
+    itself, so the plain part keeps them (« 17 هسبريس — nov. 2026 » otherwise)."""
+    arabic = ALERT | {"source_title": "هسبريس", "language": "ar"}
+    _, message = mail(render_alert(arabic, mail.route("um6p"), "email"))
+    plain = message.get_body(("plain",)).get_content()
+    assert f"{FSI}هسبريس{PDI} — {FSI}17 nov. 2026, 11:05{PDI}" in plain, plain
+
+
+@pytest.mark.parametrize(("watchlist", "said"), [("um6p", "Aussi dans :"), ("um6p-en", "Also in:")])
+def test_text_messages_punctuate_a_label_ending_its_line_too(mail, watchlist, said):
+    """The text messages of webhooks, other channels and the console: « Also in : » ended its
+    line with French typography in English and Arabic."""
+    route = mail.route(watchlist)
+    also = ALERT | {"also_in": [{"outlet": "Médias24", "url": "https://medias24.com/x"}]}
+    for body in (render_alert(also, route, "other").body, render_digest([also], route, "").body):
+        assert f"{said}\n" in body.replace("   ", ""), body
+        assert watchlist == "um6p" or " :" not in body, body

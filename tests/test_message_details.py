@@ -59,7 +59,7 @@ def test_an_arabic_outlet_name_never_moves_the_date():
     slack = render_alert(ARABIC_OUTLET, _Watchlist(), "slack").body
     assert f"{FSI}الخبر التقني{PDI} — {FSI}17 nov. 2026, 11:05{PDI}" in slack
     html = render_alert(ARABIC_OUTLET, _Watchlist(), "email").body
-    assert "<bdi>الخبر التقني</bdi> — <bdi>17 nov. 2026, 11:05</bdi>" in html
+    assert f"<bdi>{FSI}الخبر التقني{PDI}</bdi> — <bdi>{FSI}17 nov. 2026, 11:05{PDI}</bdi>" in html
 
 
 def test_a_long_arabic_url_is_shown_decoded_and_short_with_the_full_link_behind():

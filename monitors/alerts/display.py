@@ -11,6 +11,11 @@ from urllib.parse import quote, unquote, urlsplit
 FSI = "\u2068"  # FIRST STRONG ISOLATE: the text inside takes its own direction, alone
 PDI = "\u2069"  # POP DIRECTIONAL ISOLATE: ends it
 SHORT_URL_LENGTH = 80
+# A subject's article title: mail programs show the first 70 to 100 characters of a subject,
+# and a title of 300 (an extraction that took a paragraph for it) pushed nothing useful there
+SUBJECT_TITLE_LENGTH = 120
+# The watchlists a subject names before « +2 »: eight names put the title out of sight
+SUBJECT_WATCHLISTS = 3
 
 
 def isolate(text: str | None) -> str:
@@ -57,3 +62,15 @@ def hits_in_words(hits: list[dict], in_title: str = "titre/title", comma: str = 
         where = f" ({in_title})" if field_name == "title" else ""
         parts.append(f"{term}{where}" + (f" ×{count}" if count > 1 else ""))
     return comma.join(parts)
+
+
+def shortened(text: str | None, limit: int = SUBJECT_TITLE_LENGTH) -> str:
+    """`text` whole when it fits in `limit` characters, else cut at the last space before it,
+    with « … » (a subject; the message's body keeps the whole title)."""
+    if not text or len(text) <= limit:
+        return text or ""
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:.-–—،") + "…"

@@ -23,7 +23,13 @@ import jinja2.sandbox
 import markupsafe
 
 from monitors.alerts.direction import content_language, text_direction
-from monitors.alerts.display import hits_in_words, isolate, short_url
+from monitors.alerts.display import (
+    SUBJECT_WATCHLISTS,
+    hits_in_words,
+    isolate,
+    short_url,
+    shortened,
+)
 from monitors.alerts.localized import format_number, format_when
 from monitors.alerts.plurals import counted
 from monitors.alerts.policy import DEFAULT_TIMEZONE
@@ -230,7 +236,9 @@ def _render(name: str, overrides: dict[str, str], key: str, context: dict) -> st
 
 def _language_context(lang: str) -> dict:
     """What every template gets for its language: labels, direction, `count(n, word)` for
-    counted words with their plural, `isolate(text)` for bidi isolation in text messages."""
+    counted words with their plural, `isolate(text)` for bidi isolation in text messages (and
+    inside HTML's <bdi>, for the plain-text part apprise derives from it), `shortened(text)`
+    for a subject's title and `subject_watchlists`, how many watchlists a subject names."""
     return {
         "lang": lang,
         "dir": text_direction(lang),
@@ -238,6 +246,8 @@ def _language_context(lang: str) -> dict:
         "count": lambda n, word: counted(n, word, lang),
         "number": lambda n: format_number(n, lang),
         "isolate": isolate,
+        "shortened": shortened,
+        "subject_watchlists": SUBJECT_WATCHLISTS,
     }
 
 
