@@ -232,8 +232,11 @@ def test_a_session_the_server_ends_is_said_and_its_locks_taken_again_where_free(
         assert said and "not crawled by this daemon" in said[0], report["warnings"]
         assert report["status"] == "ok"  # the source is crawled, by the other runner
 
+        backend = _backend_of(other)
         other.close()  # the other runner stops: the next check takes it back
         other = None
+        with postgres_cluster.admin() as admin:  # once its backend has ended, not before
+            admin.execute("SELECT pg_terminate_backend(%s, 30000)", (backend,))
         locks.check()
         assert locks.holds("medias24") and locks.lost == {}
         assert "locks of source 'medias24' taken again" in caplog.text
