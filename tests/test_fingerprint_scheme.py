@@ -13,7 +13,6 @@ import sys
 
 import numpy as np
 import pytest
-from datasketch import MinHash
 
 from crawler.stories.fingerprint import NUM_PERM, SEED, Fingerprint, fingerprint, shingles
 
@@ -25,6 +24,10 @@ WORDS = _VOCABULARY.split()
 
 
 def _datasketch(text: str) -> np.ndarray:
+    # Imported here: datasketch loads scipy, some 0.8 CPU-s in each test process that collects
+    # this module, for the one test that uses it.
+    from datasketch import MinHash
+
     minhash = MinHash(num_perm=NUM_PERM, seed=SEED, scheme="affine64")
     grams = shingles(text)
     if grams:
