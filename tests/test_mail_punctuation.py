@@ -10,9 +10,11 @@ its date as the HTML part does."""
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 
 import pytest
 
+from crawler.core.normalize import content_hash
 from crawler.storage import store
 from monitors.alerts.delivery import Sender
 from monitors.alerts.display import FSI, PDI
@@ -22,6 +24,7 @@ from monitors.alerts.messages import (
     render_combined_digest,
     render_digest,
 )
+from monitors.alerts.outbox import match_pending
 from monitors.service.watchlists import load_watchlists
 
 from .servers import SmtpServer
@@ -146,3 +149,41 @@ def test_text_messages_punctuate_a_label_ending_its_line_too(mail, watchlist, sa
     for body in (render_alert(also, route, "other").body, render_digest([also], route, "").body):
         assert f"{said}\n" in body.replace("   ", ""), body
         assert watchlist == "um6p" or " :" not in body, body
+
+
+REVIEW = """
+channels:
+  revue:
+    url: "mailto://127.0.0.1:{port}?from=veille@example.ma&to=tokyo@example.ma"
+    digest: '0 8 * * *'
+    timezone: Asia/Tokyo
+    language: en
+watchlists:
+  - {{name: um6p, title: UM6P, terms: [UM6P], notify: [revue]}}
+  - {{name: hpc, title: HPC, terms: [supercalculateur], notify: [revue]}}
+"""
+
+
+def test_a_channels_review_dates_articles_on_its_readers_clock(smtp_server, tmp_path):
+    """A channel's review goes out at 08:00 on its own `timezone`'s clock, to the people who
+    read it there: its articles' times are on that clock too, not on the first watchlist's
+    (Casablanca by default), which put a 17:05 article of their day at 09:05."""
+    rules_path = tmp_path / "watchlists.yaml"
+    rules_path.write_text(REVIEW.format(port=smtp_server.port), encoding="utf-8")
+    rules = load_watchlists(rules_path)
+    db = store.open_database(str(tmp_path / "v.db"))
+    db.execute("INSERT INTO sources(name) VALUES ('presse')")
+    text = f"{TITLE}. " + " ".join(f"mot{i}" for i in range(80)) + "."
+    article = store.StoredArticle("presse", "https://presse.example.ma/1", TITLE, None,
+                                  "2026-11-17T08:05:00Z", "fr", None, None, text,
+                                  content_hash(text))  # fmt: skip
+    store.store_articles(db, [article])
+    match_pending(db, *rules, max_age=None, now=datetime(2026, 11, 17, 9, 0, tzinfo=UTC))
+    before = len(smtp_server.messages)
+    sender = Sender(db, rules.delivery, io.StringIO(), 0)
+    # 08:00 in Tokyo on the 18th is 23:00 UTC on the 17th
+    assert sender.deliver_pending(now=datetime(2026, 11, 17, 23, 0, 30, tzinfo=UTC)).messages == 1
+    (review,) = smtp_server.messages[before:]
+    assert str(review["Subject"]) == "[veille] Your press review: 1 article, 1 watchlist"
+    plain = review.get_body(("plain",)).get_content()
+    assert f"{FSI}17 Nov 2026, 17:05{PDI}" in plain, plain

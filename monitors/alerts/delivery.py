@@ -473,6 +473,7 @@ class Sender:
             [(self._route(channel, name), found) for name, found in sections.items() if found],
             language,
             kind,
+            spec.timezone if spec and spec.digest else None,  # the review's readers' clock
         )
 
     def _named(self, name: str) -> dict[str, str]:

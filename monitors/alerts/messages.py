@@ -405,11 +405,16 @@ def render_digest(alerts: Sequence[Mapping[str, Any]], watchlist: Route, kind: s
     return _message("digest", overrides, context, kind)
 
 
-def render_combined_digest(sections: list, lang: str, kind: str) -> Message:
+def render_combined_digest(
+    sections: list, lang: str, kind: str, timezone: str | None = None
+) -> Message:
     """One message gathering several watchlists' pending alerts (a channel's morning review):
     `sections` is a list of (watchlist, alert rows); a row may name in `watchlists` every
-    watchlist its article matched (it is then listed once, in its first watchlist's section)."""
-    timezone = getattr(sections[0][0], "timezone", DEFAULT_TIMEZONE) if sections else ""
+    watchlist its article matched (it is then listed once, in its first watchlist's section).
+    Dates are in `timezone`, a channel's review's own (its readers' clock, as its schedule
+    is), else in the first watchlist's."""
+    if timezone is None:
+        timezone = getattr(sections[0][0], "timezone", DEFAULT_TIMEZONE) if sections else ""
     context = _language_context(lang) | {
         "sections": [
             {
