@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, datetime
+from html.parser import HTMLParser
 
 import pytest
 
@@ -187,3 +188,31 @@ def test_a_channels_review_dates_articles_on_its_readers_clock(smtp_server, tmp_
     assert str(review["Subject"]) == "[veille] Your press review: 1 article, 1 watchlist"
     plain = review.get_body(("plain",)).get_content()
     assert f"{FSI}17 Nov 2026, 17:05{PDI}" in plain, plain
+
+
+class _Elements(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.elements: list[tuple[str, dict]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.elements.append((tag, dict(attrs)))
+
+
+def test_an_arabic_email_runs_right_to_left_where_webmails_keep_it(mail):
+    """Gmail and other webmails drop <html>'s and <body>'s attributes: an Arabic message whose
+    direction was only there was laid out left to right, labels at the wrong end. Its outer
+    element inside <body> says it, in the alert, the digest and the review alike."""
+    route = mail.route("um6p-ar")
+    for message in (
+        render_alert(ALERT, route, "email"),
+        render_digest([ALERT], route, "email"),
+        render_combined_digest([(route, [ALERT])], "ar", "email"),
+    ):
+        _, received = mail(message)
+        parser = _Elements()
+        parser.feed(received.get_body(("html",)).get_content())
+        tags = [tag for tag, _ in parser.elements]
+        outer = parser.elements[tags.index("body") + 1]
+        assert outer[0] == "div" and outer[1] | {"lang": "ar", "dir": "rtl"} == outer[1], outer
+        assert "font-family" in outer[1]["style"]
