@@ -14,6 +14,7 @@ meta tag whose zone the date guesser drops, a Doha byline beside JSON-LD in UTC)
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -177,3 +178,25 @@ def test_the_sites_clock_applies_when_no_zoned_time_of_that_day_is_declared():
         "2026-11-12T07:00:00+01:00",
         "Africa/Casablanca",
     )
+
+
+@pytest.mark.parametrize(
+    "update",
+    [
+        '<p><!-- date -->Mis à jour : <time datetime="2026-11-12T16:00:00Z">17:00</time></p>',
+        '<p>Publié à 10:00 · Updated <time datetime="2026-11-12T16:00:00Z">5 pm</time></p>',
+        '<time class="updated" datetime="2026-11-12T16:00:00+00:00">17:00</time>',
+        '<time itemprop="dateModified" datetime="2026-11-12T16:00:00Z">17:00</time>',
+    ],
+)
+def test_an_updates_time_declares_no_zone_for_the_publications(update):
+    """An update's `<time datetime>`, six hours after the publication's zoneless time, was
+    taken for its moment on some clock (UTC-6): the article was stored at its update's time."""
+    page = (ZONED / "fr-meta-date-paris-offset.html").read_text(encoding="utf-8")
+    head, body = page.split("</head>")
+    zoneless = '<meta property="article:published_time" content="2026-11-12T10:00:00">'
+    head = re.sub(r"<meta[^>]*(?:published_time|datePublished|date)[^>]*>", "", head)
+    page = f"{head}{zoneless}</head>" + body.replace("</section>", f"{update}</section>", 1)
+    extracted = extract_article(page, "https://www.example.ma/article/1", SiteProfile())
+    assert extracted.date is not None
+    assert stored_date(extracted.date.value) == "2026-11-12T09:00:00Z"

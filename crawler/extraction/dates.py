@@ -451,6 +451,15 @@ def names_an_update(text: str) -> bool:
     return bool(_UPDATE_WORDS.search(folded)) and not _PUBLICATION_WORDS.search(folded)
 
 
+def ends_naming_an_update(text: str) -> bool:
+    """Whether the last date word of `text` is an update's (« Publié le 12/11 · Mis à jour : »):
+    what comes before a date that is the update's, not the publication's."""
+    folded = _ARABIC_VOWELS.sub("", text).translate(_ALEFS)
+    updates = [m.start() for m in _UPDATE_WORDS.finditer(folded)]
+    publications = [m.start() for m in _PUBLICATION_WORDS.finditer(folded)]
+    return bool(updates) and (not publications or updates[-1] > publications[-1])
+
+
 def read_update_day(text: str) -> str | None:
     """The update's date a byline shows (`update_part`), as read_shown_day reads it, or None."""
     part = update_part(" ".join(text.split())[:200].translate(_EASTERN_DIGITS))

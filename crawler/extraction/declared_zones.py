@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import lxml.html
 
+from crawler.extraction.dates import ends_naming_an_update
 from crawler.extraction.parsing import document_iter
 
 # Meta tags (by property, name or itemprop, lowercased) that declare the publication time.
@@ -89,6 +90,26 @@ def _json_published(data: object) -> Iterator[str]:
             yield from _json_published(item)
 
 
+def _an_updates(element: lxml.html.HtmlElement) -> bool:
+    """Whether a `<time datetime>` gives an update's moment, not the publication's: marked so
+    (`itemprop="dateModified"`, WordPress's `class="updated"`) or after an update's words
+    (« Mis à jour : <time …> »). Taken for the publication's moment, the update's, hours later,
+    moved a zoneless publication time to it."""
+    marks = " ".join(element.get(name) or "" for name in ("itemprop", "class")).lower()
+    if ("modif" in marks or "updat" in marks) and "publish" not in marks:
+        return True
+    parent = element.getparent()
+    if parent is None:
+        return False
+    before = [parent.text or ""]
+    for sibling in parent:
+        if sibling is element:
+            break
+        text = sibling.itertext() if isinstance(sibling.tag, str) else ()  # not a comment's
+        before += [*text, sibling.tail or ""]
+    return ends_naming_an_update("".join(before)[-80:])
+
+
 def declared_zoned_times(tree: lxml.html.HtmlElement) -> list[ZonedTime]:
     """The publication times the page declares with their zone, in order of trust: JSON-LD's
     `datePublished`, then meta tags, then `<time datetime>`, then other scripts' data keys,
@@ -107,7 +128,7 @@ def declared_zoned_times(tree: lxml.html.HtmlElement) -> list[ZonedTime]:
             if named and (value := _zoned(element.get("content"))):
                 metas.append(ZonedTime(value, f"meta {min(named)}"))
         elif element.tag == "time":
-            if value := _zoned(element.get("datetime")):
+            if (value := _zoned(element.get("datetime"))) and not _an_updates(element):
                 times.append(ZonedTime(value, "<time datetime>"))
         elif element.get("type") == _JSON_LD:
             try:
