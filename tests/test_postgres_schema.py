@@ -461,3 +461,7 @@ def test_both_passwords_of_a_location_that_writes_two_are_masked_and_remembered(
     monkeypatch.setenv("VEILLE_DB", location)
     load_settings()
     assert {"Us3rPart9", "Qu3ryPart9"} <= secrets._KNOWN_SECRETS
+    # a user part's password holding '?' is one still (it ran into no query: no '=' after it)
+    location = "postgresql://team:Us3r?Part9@db.example.ma/veille?password=Qu3ryPart9"
+    assert engine.location_passwords(location) == ["Us3r?Part9", "Qu3ryPart9"]
+    assert "Us3r?Part9" not in mask_password(f"auth failed: Us3r?Part9 ({location})", location)

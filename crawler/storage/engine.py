@@ -107,9 +107,11 @@ def location_passwords(location: str) -> list[str]:
     queried = query.group("password") if query else ""
     found = []
     # the URL's password runs to the last '@': one running into a query that holds a password
-    # is that query's '@' (?user=veille@corp&password=…), the password the query's
-    if url and url.group("password") and not ("?" in url.group("password") and queried):
-        found.append(url.group("password"))
+    # (a '?' then a parameter's '=') is that query's '@' (?user=veille@corp&password=…), the
+    # password the query's; a '?' alone is the user part's password's own (« pa?ss »)
+    own = url.group("password") if url else ""
+    if own and not ("=" in own.partition("?")[2] and queried):
+        found.append(own)
     if queried and queried not in found:
         found.append(queried)
     return found
