@@ -216,3 +216,17 @@ def test_an_arabic_email_runs_right_to_left_where_webmails_keep_it(mail):
         outer = parser.elements[tags.index("body") + 1]
         assert outer[0] == "div" and outer[1] | {"lang": "ar", "dir": "rtl"} == outer[1], outer
         assert "font-family" in outer[1]["style"]
+
+
+def test_a_digest_marks_an_update_as_the_alerts_subject_does(mail):
+    """An article a watchlist matches once its text changed is alerted « (update) » in the
+    subject of its own alert; in a digest, where the subject counts articles, nothing said so,
+    and the reader took an older article for news."""
+    updated = ALERT | {"is_update": True, "title": "Le cloud national change de nom"}
+    route = mail.route("um6p-en")
+    _, received = mail(render_digest([updated, ALERT], route, "email"))
+    plain = received.get_body(("plain",)).get_content()
+    assert "(update) Le cloud national change de nom" in plain, plain
+    assert plain.count("(update)") == 1
+    text = render_digest([updated, ALERT], route, "slack").body
+    assert "(update) **[Le cloud national change de nom]" in text
