@@ -35,3 +35,15 @@ def test_a_runner_starting_while_a_dead_runners_pidfile_is_removed_locks_one_tha
         assert runners.running_daemon(tmp_path / "veille.db") == os.getpid()
     finally:
         lock.close()
+
+
+def test_a_locked_pidfile_naming_no_single_process_names_no_runner(tmp_path):
+    """A pid of 0 or below names a process group (0, -N) or every process of the user (-1):
+    read from a locked pidfile, `veille stop` sent SIGTERM to it and `veille reload` SIGHUP."""
+    pidfile = tmp_path / "veille.pid"
+    for written in ("-1", "0", "-4242"):
+        pidfile.write_text(f"{written}\n", encoding="utf-8")
+        with open(pidfile, encoding="utf-8") as held:
+            fcntl.flock(held, fcntl.LOCK_EX)  # as a live process holds it
+            assert runners.running_daemon(tmp_path / "veille.db") is None
+            assert runners.find_runners(tmp_path / "veille.db").alive == []

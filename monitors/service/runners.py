@@ -131,11 +131,14 @@ def _remove_dead(pidfile: Path) -> None:
 
 
 def _read_pid(handle: TextIO) -> int | None:
+    """The pid a pidfile names; None for none, or for 0 or below, which os.kill reads as a
+    process group or every process of the user, never to be signalled."""
     handle.seek(0)
     try:
-        return int(handle.read().strip() or 0) or None
+        pid = int(handle.read().strip() or 0)
     except ValueError:
         return None
+    return pid if pid > 0 else None
 
 
 def _live_pid(pidfile: Path) -> int | None:
