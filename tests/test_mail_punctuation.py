@@ -10,6 +10,7 @@ its date as the HTML part does."""
 from __future__ import annotations
 
 import io
+import json
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 
@@ -37,7 +38,9 @@ ALERT = SAMPLE_ALERT | {"title": TITLE, "snippet": "l'**UM6P** met en service", 
 WATCHLISTS = """
 channels:
   email:
-    url: "mailto://127.0.0.1:{port}?from=veille@example.ma&to=analystes@example.ma"
+    url: "mailto://alertes:${{VEILLE_SMTP_PASSWORD}}@localhost:{port}?to=analystes@example.ma"
+  equipe:
+    url: "https://hooks.slack.com/services/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"
 watchlists:
   - {{name: um6p, title: UM6P, terms: [UM6P], language: fr, notify: [email]}}
   - {{name: um6p-en, title: UM6P, terms: [UM6P], language: en, notify: [email]}}
@@ -49,9 +52,14 @@ watchlists:
 """
 
 
+# The module's one SMTP server asks for a login, as a real one does: a URL with a user and no
+# `from=` sends as that user, under the name apprise gives the sender
+SECRETS = {"VEILLE_SMTP_PASSWORD": "mot-de-passe"}
+
+
 @pytest.fixture(scope="module")
 def smtp_server():
-    server = SmtpServer().start()
+    server = SmtpServer(password=SECRETS["VEILLE_SMTP_PASSWORD"]).start()
     yield server
     server.stop()
 
@@ -62,7 +70,8 @@ def mail(smtp_server, tmp_path_factory):
     folder = tmp_path_factory.mktemp("mail")
     path = folder / "watchlists.yaml"
     path.write_text(WATCHLISTS.format(port=smtp_server.port), encoding="utf-8")
-    delivery = load_watchlists(path).delivery
+    path.chmod(0o600)  # it writes the Slack channel's token
+    delivery = load_watchlists(path, SECRETS).delivery
     sender = Sender(store.open_database(str(folder / "v.db")), delivery, io.StringIO(), 0)
 
     def send(message):
@@ -72,6 +81,7 @@ def mail(smtp_server, tmp_path_factory):
         return str(received["Subject"]), received
 
     send.route = delivery.route  # type: ignore[attr-defined]
+    send.sender = sender  # type: ignore[attr-defined]
     return send
 
 
@@ -85,8 +95,9 @@ def mail(smtp_server, tmp_path_factory):
 )
 def test_an_alerts_subject_is_punctuated_as_its_language_writes(mail, watchlist, subject):
     route = mail.route(watchlist)
-    received, _ = mail(render_alert(ALERT, route, "email"))
+    received, message = mail(render_alert(ALERT, route, "email"))
     assert received == subject
+    assert message["From"] == "veille <alertes@localhost>"  # not « Apprise <…> »
 
 
 def test_an_arabic_subject_lists_watchlists_with_the_arabic_comma(mail):
@@ -155,7 +166,7 @@ def test_text_messages_punctuate_a_label_ending_its_line_too(mail, watchlist, sa
 REVIEW = """
 channels:
   revue:
-    url: "mailto://127.0.0.1:{port}?from=veille@example.ma&to=tokyo@example.ma"
+    url: "mailto://alertes:${{VEILLE_SMTP_PASSWORD}}@localhost:{port}?to=tokyo@example.ma"
     digest: '0 8 * * *'
     timezone: Asia/Tokyo
     language: en
@@ -171,7 +182,7 @@ def test_a_channels_review_dates_articles_on_its_readers_clock(smtp_server, tmp_
     (Casablanca by default), which put a 17:05 article of their day at 09:05."""
     rules_path = tmp_path / "watchlists.yaml"
     rules_path.write_text(REVIEW.format(port=smtp_server.port), encoding="utf-8")
-    rules = load_watchlists(rules_path)
+    rules = load_watchlists(rules_path, SECRETS)
     db = store.open_database(str(tmp_path / "v.db"))
     db.execute("INSERT INTO sources(name) VALUES ('presse')")
     text = f"{TITLE}. " + " ".join(f"mot{i}" for i in range(80)) + "."
@@ -230,3 +241,24 @@ def test_a_digest_marks_an_update_as_the_alerts_subject_does(mail):
     assert plain.count("(update)") == 1
     text = render_digest([updated, ALERT], route, "slack").body
     assert "(update) **[Le cloud national change de nom]" in text
+
+
+def test_a_slack_message_comes_from_veille(mail, monkeypatch):
+    """apprise's own name and icon signed every Slack message (« Apprise » in its footer):
+    the team's channel read alerts from a tool it never installed. apprise's real Slack
+    payload, sent to a loopback server standing for Slack."""
+    from apprise.plugins.slack import NotifySlack
+
+    from .servers import WebhookServer
+
+    server = WebhookServer().start()
+    try:
+        monkeypatch.setattr(NotifySlack, "webhook_url", server.url + "/services")
+        message = render_alert(ALERT, mail.route("um6p-en"), "slack")
+        assert mail.sender.send("equipe", message) is None
+    finally:
+        server.stop()
+    ((attachment,),) = [post["json"]["attachments"] for post in server.posts]
+    assert attachment["title"] == f"[veille] UM6P: {TITLE}"
+    assert attachment["footer"] == "veille" and "footer_icon" not in attachment, attachment
+    assert "apprise" not in json.dumps(server.posts[0]["json"]).lower()

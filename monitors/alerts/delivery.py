@@ -91,8 +91,14 @@ def _asset() -> apprise.AppriseAsset:
     """apprise's settings for veille's sends: no HTTP redirect followed. A webhook answering
     301 or 302 (moved, or http:// sent on to https://) had apprise's POST turned into a GET
     of the new address by requests: the message never arrived, and apprise said it was sent.
-    The send now fails with its code (a URL's own redirect=yes still follows one)."""
-    return apprise.AppriseAsset(http_redirects=False)
+    The send now fails with its code (a URL's own redirect=yes still follows one).
+
+    Messages come from veille, not from apprise: its name is the sender's name of an email
+    whose URL gives none (« veille <alertes@…> », not « Apprise <alertes@…> ») and the footer
+    of a Slack message, which carries no apprise icon."""
+    return apprise.AppriseAsset(
+        http_redirects=False, app_id="veille", app_desc="veille", image_url_mask=""
+    )
 
 
 def article_key(row: PendingAlert) -> tuple[str, int, str]:
@@ -228,7 +234,7 @@ class Sender:
         url = address_url(self.people.mail_url, email)
         target = self._apprise.get(url)
         if target is None:
-            plugin = apprise.Apprise.instantiate(url, suppress_exceptions=True)
+            plugin = apprise.Apprise.instantiate(url, asset=_asset(), suppress_exceptions=True)
             if plugin is None:
                 return None, "VEILLE_PEOPLE_MAIL is not a valid apprise mail URL"
             retry = apprise_retries(plugin)
@@ -236,7 +242,7 @@ class Sender:
                 # was refused then, each send refused with where it was read (never the URL)
                 return None, str(retry_refused(self.people.read_from, retry))
             plugin.request_rate_per_sec = 0
-            target = apprise.Apprise()
+            target = apprise.Apprise(asset=_asset())
             target.add(plugin)
             self._apprise[url] = target
         return target, None
