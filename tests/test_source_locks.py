@@ -318,3 +318,31 @@ def test_a_session_that_cannot_be_opened_again_says_no_source_is_crawled(
         with postgres_cluster.admin() as admin:
             admin.execute(f"ALTER DATABASE {name} ALLOW_CONNECTIONS true")
         locks.close()
+
+
+def test_status_knows_its_own_runner_whose_long_host_name_its_session_cuts(
+    postgres_url, tmp_path, monkeypatch
+):
+    """PostgreSQL cuts a session's name at 63 bytes: on a machine of a long name (a cloud VM's
+    « ip-10-0-0-12.eu-west-1.compute.internal »), `veille status` took the runner of this
+    folder for one of another machine, its sources « not known »."""
+    import socket
+
+    from crawler.storage.store import open_database
+    from monitors.service import runners
+
+    host = "ip-10-0-0-12.eu-west-1.compute.internal.example"
+    monkeypatch.setattr(socket, "gethostname", lambda: host)
+    monkeypatch.chdir(tmp_path)
+    locks = hold_source_locks(postgres_url, ["hespress"])
+    assert locks is not None
+    pidfile = runners.hold_daemon_lock(runners.pidfile_for(postgres_url))
+    database = open_database(postgres_url)
+    try:
+        said = runners.runners_report(postgres_url, database, ["hespress"])
+    finally:
+        database.close()
+        pidfile.close()
+        locks.close()
+    ((alive,), elsewhere) = said["alive"], said["elsewhere"]
+    assert (alive["sources"], elsewhere) == (["hespress"], [])

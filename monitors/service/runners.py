@@ -411,10 +411,16 @@ def runners_report(db: Path | str, database: Database, names: Iterable[str]) -> 
     folder that live (pid, since when, pidfile, the sources they hold: on PostgreSQL, read from
     their locks, None where not known), the pidfiles dead runners left, and on PostgreSQL the
     runners of other folders or machines, seen by their sources' locks."""
+    from monitors.service.source_locks import session_name
+
     found = find_runners(db)
     holders = lock_holders(database, names)
     here = socket.gethostname()
-    mine = {h.pid: h for h in holders if h.pid is not None and h.host == here}
+
+    def of_this_machine(h: LockHolder) -> bool:  # its host name as its session says it (cut)
+        return h.pid is not None and session_name(h.pid, h.host) == session_name(h.pid, here)
+
+    mine = {h.pid: h for h in holders if of_this_machine(h)}
     local = {r.pid for r in found.alive}
     return {
         "pidfiles": str(pidfiles_named(db)),
@@ -432,6 +438,6 @@ def runners_report(db: Path | str, database: Database, names: Iterable[str]) -> 
         "elsewhere": [
             {"pid": h.pid, "host": h.host, "since": h.since, "sources": h.sources}
             for h in holders
-            if not (h.host == here and h.pid in local)
+            if not (of_this_machine(h) and h.pid in local)
         ],
     }

@@ -90,7 +90,7 @@ class SourceLocks:
         self._session_error: str | None = None  # why the session could not be opened again
         self._guard = threading.Lock()  # the start, a reload's thread, checks and the stop
         self._closed = threading.Event()
-        self._who = f"veille daemon pid {os.getpid()} on {socket.gethostname()}"
+        self._who = session_name(os.getpid(), socket.gethostname())
 
     @property
     def names(self) -> frozenset[str]:
@@ -208,7 +208,7 @@ class SourceLocks:
     # -- a session that ended -------------------------------------------------------------------
 
     def _application_name(self) -> str:
-        return self._who.encode()[:63].decode(errors="ignore")  # application_name's bound
+        return self._who
 
     def _session_ended(self, exc: BaseException) -> None:
         wanted = self._names | set(self._lost)
@@ -313,6 +313,12 @@ def _connect(dsn: str) -> PostgresDatabase:
 def _listed(names: Iterable[str]) -> str:
     named = sorted(names)
     return f"{'source' if len(named) == 1 else 'sources'} " + ", ".join(f"'{n}'" for n in named)
+
+
+def session_name(pid: int, host: str) -> str:
+    """How the runner `pid` of `host` names the session holding its sources' locks (its
+    application_name, which PostgreSQL cuts at 63 bytes: a long host name is cut too)."""
+    return f"veille daemon pid {pid} on {host}".encode()[:63].decode(errors="ignore")
 
 
 def hold_source_locks(db: Path | str, names: Iterable[str]) -> SourceLocks | None:
