@@ -49,6 +49,7 @@ watchlists:
   - {{name: cloud, title: Cloud souverain, terms: [cloud], notify: [email]}}
   - {{name: hpc, title: Calcul intensif, terms: [HPC], notify: [email]}}
   - {{name: benguerir, title: Benguérir, terms: [Benguérir], notify: [email]}}
+  - {{name: siyada, title: السيادة الرقمية, terms: [UM6P], notify: [email]}}
 """
 
 
@@ -90,7 +91,7 @@ def mail(smtp_server, tmp_path_factory):
     [
         ("um6p", f"[veille] UM6P : {TITLE}"),
         ("um6p-en", f"[veille] UM6P: {TITLE}"),
-        ("um6p-ar", f"{RLM}[veille] UM6P: {TITLE}"),
+        ("um6p-ar", f"{RLM}[veille] {FSI}UM6P{PDI}: {TITLE}"),
     ],
 )
 def test_an_alerts_subject_is_punctuated_as_its_language_writes(mail, watchlist, subject):
@@ -103,7 +104,7 @@ def test_an_alerts_subject_is_punctuated_as_its_language_writes(mail, watchlist,
 def test_an_arabic_subject_lists_watchlists_with_the_arabic_comma(mail):
     routes = [mail.route("um6p-ar"), mail.route("toubkal")]
     received, _ = mail(render_alert(ALERT, routes[0], "email", routes))
-    assert received == f"{RLM}[veille] UM6P، Toubkal II: {TITLE}"
+    assert received == f"{RLM}[veille] {FSI}UM6P{PDI}، {FSI}Toubkal II{PDI}: {TITLE}"
 
 
 @pytest.mark.parametrize(
@@ -262,3 +263,17 @@ def test_a_slack_message_comes_from_veille(mail, monkeypatch):
     assert attachment["title"] == f"[veille] UM6P: {TITLE}"
     assert attachment["footer"] == "veille" and "footer_icon" not in attachment, attachment
     assert "apprise" not in json.dumps(server.posts[0]["json"]).lower()
+
+
+def test_an_arabic_watchlist_title_keeps_its_count_in_a_french_message(mail):
+    """Digits after Arabic letters take their side: « [veille] السيادة الرقمية : 2 articles »
+    showed as « [veille] 2 : السيادة الرقمية articles », the count inside the title. A title
+    that runs the other way than the message is isolated in the subject and the headings (a
+    Latin one in an Arabic message too); one that runs its way is left as it is."""
+    route = mail.route("siyada")
+    received, message = mail(render_digest([ALERT, ALERT], route, "email"))
+    assert received == f"[veille] {FSI}السيادة الرقمية{PDI} : 2 articles"
+    plain = message.get_body(("plain",)).get_content()
+    assert plain.startswith(f"Résumé de la veille {FSI}السيادة الرقمية{PDI} (2)"), plain
+    received, _ = mail(render_digest([ALERT, ALERT], mail.route("um6p-ar"), "email"))
+    assert received == f"{RLM}[veille] {FSI}UM6P{PDI}: مقالان"  # Latin in Arabic: the same

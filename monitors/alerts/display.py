@@ -8,6 +8,8 @@ from __future__ import annotations
 import unicodedata
 from urllib.parse import quote, unquote, urlsplit
 
+from monitors.alerts.direction import text_direction
+
 FSI = "\u2068"  # FIRST STRONG ISOLATE: the text inside takes its own direction, alone
 PDI = "\u2069"  # POP DIRECTIONAL ISOLATE: ends it
 SHORT_URL_LENGTH = 80
@@ -22,6 +24,16 @@ def isolate(text: str | None) -> str:
     """`text` between FSI and PDI (Unicode bidi isolates) for plain-text and Slack messages: its
     direction is its own, and it cannot move the words or numbers around it. Empty stays empty."""
     return f"{FSI}{text}{PDI}" if text else ""
+
+
+def apart(text: str | None, direction: str) -> str:
+    """`text` isolated (FSI … PDI) when its letters run the other way than the message
+    (`direction`): an Arabic watchlist title in a French subject otherwise took the count after
+    it to its side (« [veille] 3 : السيادة الرقمية articles »). A title that runs the message's
+    way is left as it is."""
+    if text and text_direction(None, text) != direction:
+        return isolate(text)
+    return text or ""
 
 
 def _visible(char: str) -> str:

@@ -25,6 +25,7 @@ import markupsafe
 from monitors.alerts.direction import content_language, text_direction
 from monitors.alerts.display import (
     SUBJECT_WATCHLISTS,
+    apart,
     hits_in_words,
     isolate,
     short_url,
@@ -238,7 +239,8 @@ def _language_context(lang: str) -> dict:
     """What every template gets for its language: labels, direction, `count(n, word)` for
     counted words with their plural, `isolate(text)` for bidi isolation in text messages (and
     inside HTML's <bdi>, for the plain-text part apprise derives from it), `shortened(text)`
-    for a subject's title and `subject_watchlists`, how many watchlists a subject names."""
+    for a subject's title and `subject_watchlists`, how many watchlists a subject names;
+    `apart(text)` isolates a watchlist's title that runs the other way than the message."""
     return {
         "lang": lang,
         "dir": text_direction(lang),
@@ -246,6 +248,7 @@ def _language_context(lang: str) -> dict:
         "count": lambda n, word: counted(n, word, lang),
         "number": lambda n: format_number(n, lang),
         "isolate": isolate,
+        "apart": lambda text: apart(text, text_direction(lang)),
         "shortened": shortened,
         "subject_watchlists": SUBJECT_WATCHLISTS,
     }
