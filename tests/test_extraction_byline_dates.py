@@ -210,6 +210,9 @@ def test_a_byline_showing_an_update_first_gives_the_publications_date(name):
         ("Actualizado 13/11/2026 09:05 | Publicado 12/11/2026 10:30", "2026-11-12T10:30:00"),
         ("آخر تحديث: 13 نونبر 2026 - 09:05 | نُشر في: 12 نونبر 2026 - 10:30", "2026-11-12T10:30:00"),
         ("Last updated Nov 13, 2026 · Published Nov 12, 2026", "2026-11-12"),
+        # the publication's day, named by no word, then the update's time: not its time
+        ("12 novembre 2026 - Actualisé le 13 novembre 2026 à 08:00", "2026-11-12"),
+        ("12/11/2026 | Updated 13/11/2026 9:05", "2026-11-12"),
         # an update alone is the only date shown
         ("Mis à jour le 13/11/2026 à 09h05", "2026-11-13T09:05:00"),
     ],

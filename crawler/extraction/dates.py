@@ -413,6 +413,7 @@ _PUBLICATION_WORDS = re.compile(
     re.IGNORECASE,
 )
 _ARABIC_VOWELS = re.compile(r"[\u064b-\u0652]")
+_DIGIT = re.compile(r"\d")
 
 
 def publication_part(text: str) -> str:
@@ -420,13 +421,16 @@ def publication_part(text: str) -> str:
     from its publication word (« Publié », « Posted », « Publicado », « نشر ») to the update's
     word after it, if any. A theme that writes the update first (« Mis à jour le … Publié le
     … ») made the update's date the article's, and one that writes it after, with the
-    publication's day alone, gave that day the update's time. A byline naming no update, or no
-    publication, is kept whole."""
+    publication's day alone, gave that day the update's time, named (« Publié le ») or not
+    (« 12/11/2026 - Mis à jour … à 09:00 »). A byline naming no update, or starting with it and
+    naming no publication, is kept whole."""
     text = _ARABIC_VOWELS.sub("", text).translate(_ALEFS)
     update = _UPDATE_WORDS.search(text)
     publication = _PUBLICATION_WORDS.search(text)
-    if update is None or publication is None:
+    if update is None:
         return text
+    if publication is None:  # a date before the update's words is the publication's
+        return text[: update.start()] if _DIGIT.search(text, 0, update.start()) else text
     if update.start() < publication.start():
         text = text[publication.start() :]
         later = _UPDATE_WORDS.search(text)
