@@ -277,3 +277,24 @@ def test_an_arabic_watchlist_title_keeps_its_count_in_a_french_message(mail):
     assert plain.startswith(f"Résumé de la veille {FSI}السيادة الرقمية{PDI} (2)"), plain
     received, _ = mail(render_digest([ALERT, ALERT], mail.route("um6p-ar"), "email"))
     assert received == f"{RLM}[veille] {FSI}UM6P{PDI}: مقالان"  # Latin in Arabic: the same
+
+
+@pytest.mark.parametrize(
+    ("watchlist", "footer"),
+    [
+        ("um6p", "résumé envoyé par votre veille de presse"),
+        ("um6p-en", "digest sent by your press monitoring"),
+        ("um6p-ar", "ملخص أرسلته خدمة رصد الصحافة"),
+    ],
+)
+def test_a_digest_signs_as_a_digest(mail, watchlist, footer):
+    """A digest and a review ended « alerte envoyée par votre veille de presse », an alert's
+    words, under a list of articles."""
+    route = mail.route(watchlist)
+    lang = route.language
+    for message in (
+        render_digest([ALERT], route, "email"),
+        render_combined_digest([(route, [ALERT])], lang, "email"),
+    ):
+        _, received = mail(message)
+        assert received.get_body(("plain",)).get_content().endswith(f"veille — {footer}")
