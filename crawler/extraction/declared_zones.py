@@ -101,12 +101,14 @@ def _an_updates(element: lxml.html.HtmlElement) -> bool:
     parent = element.getparent()
     if parent is None:
         return False
-    before = [parent.text or ""]
-    for sibling in parent:
-        if sibling is element:
-            break
+    before: list[str] = []  # the text just before it, read backwards: 80 characters at most
+    for sibling in element.itersiblings(preceding=True):
         text = sibling.itertext() if isinstance(sibling.tag, str) else ()  # not a comment's
-        before += [*text, sibling.tail or ""]
+        before[:0] = [*text, sibling.tail or ""]
+        if sum(map(len, before)) >= 80:
+            break
+    else:
+        before.insert(0, parent.text or "")
     return ends_naming_an_update("".join(before)[-80:])
 
 
