@@ -298,3 +298,18 @@ def test_a_digest_signs_as_a_digest(mail, watchlist, footer):
     ):
         _, received = mail(message)
         assert received.get_body(("plain",)).get_content().endswith(f"veille — {footer}")
+
+
+def test_a_digests_headings_write_their_counts_as_the_subject_does():
+    """A digest of a thousand articles: its subject said « 1 000 articles », its heading
+    « (1000) »; the headings write numbers as the language does, as counts do."""
+    from monitors.alerts.routing import Route
+
+    many = [ALERT] * 1000
+    french = render_digest(many, Route("um6p", "UM6P"), "text")
+    assert french.subject == "[veille] UM6P : 1\u202f000 articles"  # a narrow no-break space
+    assert french.body.startswith("Résumé de la veille UM6P (1\u202f000)"), french.body[:80]
+    review = render_combined_digest([(Route("um6p", "UM6P", language="en"), many)], "en", "slack")
+    assert review.body.startswith("**Your press review (1,000)**\n\n**UM6P (1,000)**"), review.body[
+        :80
+    ]
