@@ -175,9 +175,14 @@ def runner_log_format(given: object = None, pid: int | None = None) -> str:
     """The crawl log's lines of this runner's crawls: Scrapy's format (or LOG_FORMAT of
     VEILLE_CRAWL_SETTINGS) with `runner=PID` after the time. Runners started from one folder
     share its crawl log (data/crawl.log on PostgreSQL, where runners of different sources share
-    a database), their crawls' lines mixed: each says which runner's crawl wrote it."""
+    a database), their crawls' lines mixed: each says which runner's crawl wrote it. A format
+    that names its runner already (`runner=%(process)d`, or a pid) keeps its own mark, the pid
+    made this runner's, where it got a second one."""
     fmt = given if isinstance(given, str) else SCRAPY_LOG_FORMAT
-    mark, head = f"runner={pid or os.getpid()} ", "%(asctime)s "
+    runner = pid or os.getpid()
+    if "runner=" in fmt:
+        return re.sub(r"runner=\d+", f"runner={runner}", fmt)
+    mark, head = f"runner={runner} ", "%(asctime)s "
     return fmt.replace(head, head + mark, 1) if fmt.startswith(head) else mark + fmt
 
 
