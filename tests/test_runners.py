@@ -176,3 +176,86 @@ def test_status_shows_the_daemon_and_its_sources_and_stop_ends_it_on_postgresql(
         if daemon.poll() is None:
             daemon.kill()
             daemon.wait()
+
+
+# A runner starting, as far as its pidfile goes (hold_daemon_lock): its pidfile made, its pid not
+# written yet; its lock not taken yet ("opened") or taken ("locked").
+_STARTING = """
+import fcntl, sys, time
+from monitors.service.runners import pidfile_for
+pidfile = pidfile_for(sys.argv[1])
+pidfile.parent.mkdir(parents=True, exist_ok=True)
+handle = open(pidfile, "a+", encoding="utf-8")
+if sys.argv[2] == "locked":
+    fcntl.flock(handle, fcntl.LOCK_EX)
+print("ready", flush=True)
+time.sleep(300)
+"""
+
+
+def _start_starting(location: str, folder: Path, state: str) -> subprocess.Popen:
+    runner = subprocess.Popen(
+        [sys.executable, "-c", _STARTING, location, state],
+        cwd=folder,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+    )
+    assert runner.stdout is not None and runner.stdout.readline() == "ready\n"
+    return runner
+
+
+def _killed(runner: subprocess.Popen) -> int:
+    runner.kill()
+    runner.wait()
+    assert runner.stdout is not None
+    runner.stdout.close()
+    return runner.pid
+
+
+def test_a_runner_killed_starting_leaves_an_empty_pidfile_stop_removes(tmp_path, monkeypatch):
+    """A runner killed between making its pidfile and writing its pid left an empty pidfile
+    that neither `veille status` listed nor `veille stop` (nor the next runner) removed, read
+    as one a starting runner was writing. A pidfile whose lock is free and whose runner (named
+    in its name on PostgreSQL) no longer runs is now said left by a runner that died starting,
+    and removed; one whose runner holds its lock, or still runs, is left alone."""
+    from monitors.service.runners import find_runners
+
+    location = "postgresql://veille@db.invalid/veille"
+    monkeypatch.chdir(tmp_path)
+    died = _start_starting(location, tmp_path, "opened")
+    locked = _start_starting(location, tmp_path, "locked")
+    opening = _start_starting(location, tmp_path, "opened")
+    try:
+        died_pid = _killed(died)
+        left, *_ = (
+            p for p in Path("data").glob("veille-*.pid") if p.name.endswith(f"-{died_pid}.pid")
+        )
+        assert left.read_text(encoding="utf-8") == ""
+        found = find_runners(location)
+        assert [(s.pidfile, s.pid) for s in found.stale] == [(left, None)]
+        assert found.alive == []
+        result = CliRunner().invoke(cli, ["--db", location, "stop", "--wait", "0"])
+        assert result.exit_code == 1, result.output
+        assert f"removed {left}, empty: left by a daemon that died starting\n" in result.output
+        names = sorted(p.name for p in Path("data").glob("veille-*.pid"))
+        assert names == sorted(
+            re.sub(r"-\d+\.pid$", f"-{r.pid}.pid", left.name) for r in (locked, opening)
+        )
+    finally:
+        for runner in (locked, opening):
+            _killed(runner)
+    # On SQLite the pidfile names no runner: one whose lock is free is a dead runner's.
+    from crawler.storage.store import open_database
+
+    db = tmp_path / "veille.db"
+    open_database(str(db)).close()
+    _killed(_start_starting(str(db), tmp_path, "opened"))
+    shown = CliRunner().invoke(cli, ["--db", str(db), "status"])
+    assert (
+        f"stale pidfile {tmp_path / 'veille.pid'}: empty, left by a daemon that died starting"
+        in shown.output
+    ), shown.output
+    result = CliRunner().invoke(cli, ["--db", str(db), "stop", "--wait", "0"])
+    assert f"removed {tmp_path / 'veille.pid'}, empty: left by a daemon that died" in result.output
+    assert not (tmp_path / "veille.pid").exists()

@@ -124,7 +124,10 @@ def stop(ctx: click.Context, wait: float) -> None:
     db = settings_of(ctx).db
     report = request_stop(db, wait)
     for stale in report.removed:
-        echo(f"removed {stale.pidfile}, left by daemon {stale.pid}, which no longer runs")
+        if stale.pid is None:
+            echo(f"removed {stale.pidfile}, empty: left by a daemon that died starting")
+        else:
+            echo(f"removed {stale.pidfile}, left by daemon {stale.pid}, which no longer runs")
     for pidfile, why in report.not_removed:
         echo(f"{pidfile}, left by a daemon that no longer runs, not removed: {why}", err=True)
     for refused in report.refused:

@@ -94,9 +94,14 @@ def print_runners(runners: dict) -> None:
     if not runners["alive"]:
         echo("daemon: none running")
     for s in runners["stale"]:
+        left = (
+            "empty, left by a daemon that died starting"
+            if s["pid"] is None
+            else f"daemon {s['pid']} no longer runs"
+        )
         echo(
-            f"stale pidfile {s['pidfile']}: daemon {s['pid']} no longer runs (`veille stop` "
-            "removes it, as does the next daemon started here)"
+            f"stale pidfile {s['pidfile']}: {left} (`veille stop` removes it, as does the next "
+            "daemon started here)"
         )
     for path in runners["unreadable"]:
         echo(f"pidfile {path}: not readable here (another user's daemon)")

@@ -157,11 +157,29 @@ def _live_pid(pidfile: Path) -> int | None:
         return None
 
 
-def remove_stale(pidfile: Path, *, only_dead: bool = False) -> int | None:
-    """Remove `pidfile` if a dead runner left it (its lock free, a pid written in it): the pid
-    it named, None when it is no dead runner's (a live runner's, one being written, gone).
-    With `only_dead`, only when no process has that pid any more. Its lock is held while it
-    is removed, so that a runner starting meanwhile finds its own file (hold_daemon_lock)."""
+def _named_pid(pidfile: Path) -> int | None:
+    """The pid a PostgreSQL runner's pidfile has in its name (pidfile_for), None for the
+    SQLite file's veille.pid and an earlier veille's name without one."""
+    named = re.search(r"-(\d+)\.pid$", pidfile.name)
+    return int(named[1]) if named and int(named[1]) > 0 else None
+
+
+def _died_starting(pidfile: Path) -> bool:
+    """Whether a pidfile whose lock is free and that names no pid was left by a runner that
+    died starting (killed between creating it and writing its pid), not one opening it now:
+    the runner its name names (PostgreSQL's) no longer runs. A runner that opens the SQLite
+    file's veille.pid takes its lock at once; were the file removed meanwhile, it makes its own
+    again (hold_daemon_lock)."""
+    named = _named_pid(pidfile)
+    return named is None or named == os.getpid() or not process_alive(named)
+
+
+def remove_stale(pidfile: Path, *, only_dead: bool = False) -> StalePidfile | None:
+    """Remove `pidfile` if a dead runner left it (its lock free, and a pid written in it, or
+    none by a runner that died starting: _died_starting): what it was, None when it is no dead
+    runner's (a live runner's, one starting, gone). With `only_dead`, only when no process has
+    the pid it names any more. Its lock is held while it is removed, so that a runner starting
+    meanwhile finds its own file (hold_daemon_lock); a runner holding it is never touched."""
     try:
         handle = open(pidfile, encoding="utf-8")  # noqa: SIM115 (closed below)
     except FileNotFoundError:
@@ -170,12 +188,16 @@ def remove_stale(pidfile: Path, *, only_dead: bool = False) -> int | None:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            return None  # a live runner's
+            return None  # a live runner's, or one starting
         pid = _read_pid(handle)
-        if pid is None or (only_dead and process_alive(pid)) or not _same_file(handle, pidfile):
-            return None  # being written by a runner that starts, or already removed
+        if pid is None and not _died_starting(pidfile):
+            return None  # being opened by a runner that starts
+        if (pid is not None and only_dead and process_alive(pid)) or not _same_file(
+            handle, pidfile
+        ):
+            return None  # its pid another process's now, or already removed
         pidfile.unlink(missing_ok=True)
-        return pid
+        return StalePidfile(pidfile, pid)
 
 
 def running_daemon(db: Path | str) -> int | None:
@@ -204,7 +226,8 @@ class Runner:
 @dataclass(frozen=True)
 class StalePidfile:
     """A pidfile a runner left when it died (SIGKILL, a crash, the machine's stop): its lock
-    is free; the pid it names (None when unreadable) runs veille no more."""
+    is free; the pid it names runs veille no more. None when it names none: its runner died
+    starting, between creating it and writing its pid."""
 
     pidfile: Path
     pid: int | None
@@ -242,7 +265,7 @@ def find_runners(db: Path | str) -> RunnersFound:
                     found.alive.append(Runner(pid, pidfile, datetime.fromtimestamp(started, UTC)))
                 continue
             pid = _read_pid(handle)
-            if pid is not None:  # an empty one is being written by a runner that starts
+            if pid is not None or _died_starting(pidfile):  # else one a runner opens now
                 found.stale.append(StalePidfile(pidfile, pid))
     return found
 
@@ -311,12 +334,12 @@ class StopReport:
         """Remove `pidfile` if a dead runner left it (one stopped here is no news), noting
         what was removed, or why it could not be."""
         try:
-            pid = remove_stale(pidfile)
+            removed = remove_stale(pidfile)
         except OSError as exc:
             self.not_removed.append((pidfile, exc.strerror or str(exc)))
             return
-        if pid is not None and not stopped:
-            self.removed.append(StalePidfile(pidfile, pid))
+        if removed is not None and not stopped:
+            self.removed.append(removed)
 
 
 def request_stop(
