@@ -8,8 +8,12 @@ Another size or language gets a chromium of its own, started with them."""
 
 from __future__ import annotations
 
+import ctypes
+import os
 import shutil
+import signal
 import subprocess
+import sys
 import tempfile
 import urllib.parse
 from collections.abc import Iterator
@@ -24,6 +28,30 @@ def _chromium() -> str:
     found = shutil.which("chromium") or shutil.which("chromium-browser")
     assert found, "Debian's chromium package is missing: `make test` installs it"
     return found
+
+
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def dies_with_this_process() -> Any:
+    """A `preexec_fn` for a chromium started by this test process: SIGKILL to it when this
+    process dies (prctl's PR_SET_PDEATHSIG, Linux), a SIGKILLed test process (a timeout, a
+    worker pytest-xdist ends, an impatient ^C^C) running no `close`, which left its chromium
+    running, kept one per test process (the shared browser, tests/cdp.py), eating memory and
+    CPU until the machine's next reboot. Must run in the thread that lives as long as the
+    browser: the signal follows the death of the thread that started it (the main one)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    libc = ctypes.CDLL(None, use_errno=True)  # loaded here: nothing to import after the fork
+    parent = os.getpid()
+
+    def set_parent_death_signal() -> None:
+        if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+            os._exit(127)  # no chromium that could outlive the tests
+        if os.getppid() != parent:  # this process died before the prctl: none would be sent
+            os._exit(127)
+
+    return set_parent_death_signal
 
 
 def chromium_flags(profile: str, width: int, height: int, language: str) -> list[str]:
@@ -103,6 +131,7 @@ def dump_dom(url: str, shot: str | None = None, **size) -> str:
             capture_output=True,
             text=True,
             timeout=90,
+            preexec_fn=dies_with_this_process(),
         ).stdout
     if shot:
         assert path.exists() and path.stat().st_size > 10_000, f"no screenshot of {url}"
@@ -115,7 +144,10 @@ def screenshot(url: str, name: str, **size) -> Path:
     shot.unlink(missing_ok=True)
     with _flags(**size) as flags:
         subprocess.run(
-            [_chromium(), *flags, f"--screenshot={shot}", url], capture_output=True, timeout=90
+            [_chromium(), *flags, f"--screenshot={shot}", url],
+            capture_output=True,
+            timeout=90,
+            preexec_fn=dies_with_this_process(),
         )
     assert shot.exists() and shot.stat().st_size > 10_000, f"no screenshot of {url}"
     return shot

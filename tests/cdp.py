@@ -21,7 +21,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from .browser import ARTIFACTS, _chromium, chromium_flags
+from .browser import ARTIFACTS, _chromium, chromium_flags, dies_with_this_process
 
 
 class WebSocket:
@@ -109,6 +109,7 @@ class Browser:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
+            preexec_fn=dies_with_this_process(),  # not left running if the tests are killed
         )
         port = self._devtools_port()
         # keep reading its log, or chromium blocks once the pipe is full
