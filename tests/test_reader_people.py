@@ -42,10 +42,18 @@ watchlists:
 BOTH = "L'UM6P ouvre un cloud pour la recherche"
 CLOUD_ONLY = "Un cloud national chez un autre opérateur"
 UM6P_ONLY = "L'UM6P inaugure un supercalculateur"
+# The module database's people, each test's own (one test's triage, reads and mutes are no
+# other's to find, in whatever order the tests run): amina and karim the first test's.
 PASSWORDS = {
     "amina": "mot de passe d'amina",
     "karim": "mot de passe de karim",
     "nadia": "mot de passe de nadia",  # the keyboard's
+    "zineb": "mot de passe de zineb",  # the two people in chromium
+    "youssef": "mot de passe de youssef",
+    "rim": "mot de passe de rim",  # the Arabic interface's French entries
+    "meriem": "mot de passe de meriem",  # the signed links
+    "amal": "mot de passe d'amal",  # the language of one's emails
+    "hamza": "mot de passe de hamza",  # the Arabic page of an article
 }
 TEAM_PASSWORD = "mot de passe de l'équipe"
 
@@ -233,17 +241,17 @@ def test_new_since_the_last_visit(team_db):
 def test_signed_links_work_without_login_once_and_open_nothing_else(reader, team_db):
     db_path, _, ids = team_db
     db = store.open_database(db_path)
-    token = links.issue(db, "mute", "amina", "cloud", ids[CLOUD_ONLY], "autre")
-    other = links.issue(db, "unsubscribe", "amina", "cloud")
+    token = links.issue(db, "mute", "meriem", "cloud", ids[CLOUD_ONLY], "autre")
+    other = links.issue(db, "unsubscribe", "meriem", "cloud")
     db.close()
     browser = FormClient()  # no login
     status, page = browser.get(f"{reader}/links/mute/{token}")
     assert status == 200 and "Masquer le média autre pour la veille « Cloud souverain »" in page
     # Following the link (what a mail scanner does) changes nothing: the button does.
-    assert people_store.muted(store.open_database(db_path), "amina") == set()
+    assert people_store.muted(store.open_database(db_path), "meriem") == set()
     status, page = browser.post(f"{reader}/links/mute/{token}", {})
     assert status == 200 and "C'est fait." in page
-    assert ("cloud", "autre") in people_store.muted(store.open_database(db_path), "amina")
+    assert ("cloud", "autre") in people_store.muted(store.open_database(db_path), "meriem")
     status, page = browser.post(
         f"{reader}/links/mute/{token}",
         {},
@@ -382,13 +390,12 @@ def test_in_chromium_two_people_their_pages_and_arabic_right_to_left(reader, tea
     """Chromium renders each person's pages; a screenshot of each new page goes to
     test-artifacts/."""
     _, _, ids = team_db
-    # The state this test shows, set here as well as by the first test (idempotent), since a
-    # parallel run may give that test to another process: amina read the article of both
-    # watchlists, karim muted "presse" for um6p.
-    amina, karim = login("amina", PASSWORDS["amina"]), login("karim", PASSWORDS["karim"])
-    assert amina.get(f"{reader}/articles/{ids[BOTH]}")[0] == 200
+    # The state this test shows, its people's own: zineb read the article of both watchlists,
+    # youssef muted "presse" for um6p.
+    zineb, youssef = login("zineb", PASSWORDS["zineb"]), login("youssef", PASSWORDS["youssef"])
+    assert zineb.get(f"{reader}/articles/{ids[BOTH]}")[0] == 200
     assert (
-        triage(karim, reader, action="mute", article=ids[BOTH], watchlist="um6p", source="presse")
+        triage(youssef, reader, action="mute", article=ids[BOTH], watchlist="um6p", source="presse")
         == 200
     )
 
@@ -398,24 +405,24 @@ def test_in_chromium_two_people_their_pages_and_arabic_right_to_left(reader, tea
             chromium.screenshot(shot)
         return chromium.evaluate("document.documentElement.outerHTML")
 
-    as_person(chromium, "karim", PASSWORDS["karim"])
-    karim_home = page(reader + "/?all=1")
+    as_person(chromium, "youssef", PASSWORDS["youssef"])
+    youssef_home = page(reader + "/?all=1")
     page(reader + "/account", "people-account")
     page(reader + "/watchlists/cloud#not-relevant", "people-watchlist-not-relevant")
-    as_person(chromium, "amina", PASSWORDS["amina"])
-    amina_home = page(reader + "/", "people-home")
-    assert f'id="a-{ids[BOTH]}"' in amina_home and f'id="a-{ids[BOTH]}"' in karim_home
-    # amina read it, karim did not; karim muted "presse" for um6p.
-    assert "read" in entry_classes(amina_home)[ids[BOTH]].split()
-    assert "read" not in entry_classes(karim_home)[ids[BOTH]].split()
-    assert entries(karim_home)[ids[BOTH]] == ["cloud"]
+    as_person(chromium, "zineb", PASSWORDS["zineb"])
+    zineb_home = page(reader + "/", "people-home")
+    assert f'id="a-{ids[BOTH]}"' in zineb_home and f'id="a-{ids[BOTH]}"' in youssef_home
+    # zineb read it, youssef did not; youssef muted "presse" for um6p.
+    assert "read" in entry_classes(zineb_home)[ids[BOTH]].split()
+    assert "read" not in entry_classes(youssef_home)[ids[BOTH]].split()
+    assert entries(youssef_home)[ids[BOTH]] == ["cloud"]
     arabic = page(reader + "/?lang=ar", "people-home-ar")
     assert re.search(r'<html lang="ar" dir="rtl"', arabic)
     assert "آخر المقالات المرصودة" in arabic
     assert chromium.evaluate("getComputedStyle(document.querySelector('h1')).direction") == "rtl"
     page(reader + "/saved?lang=fr", "people-saved")
     db = store.open_database(team_db[0])
-    token = links.issue(db, "not-relevant", "karim", "cloud", ids[CLOUD_ONLY], "autre")
+    token = links.issue(db, "not-relevant", "youssef", "cloud", ids[CLOUD_ONLY], "autre")
     db.close()
     as_person(chromium, None)
     assert "Confirmer" in page(f"{reader}/links/not-relevant/{token}", "people-signed-link")
@@ -426,7 +433,7 @@ def test_in_chromium_french_entries_read_left_to_right_in_the_arabic_interface(r
     aligned to the left, where their lines start, as an Arabic title in the French interface
     is aligned to the right (before, the page's right alignment reached them: French lines
     ragged on the left and their ends on the right)."""
-    as_person(chromium, "amina", PASSWORDS["amina"])
+    as_person(chromium, "rim", PASSWORDS["rim"])
     chromium.open(reader + "/?lang=ar&all=1")
     style = "getComputedStyle(document.querySelector({!r}))"
     align = {"start": "left"}  # a block's start, its direction's
@@ -797,21 +804,21 @@ def test_the_account_page_sets_the_language_of_ones_emails(reader, team_db):
     default); a form without the choice (a page opened before it had one) keeps it."""
     db_path, _, _ = team_db
     db = store.open_database(db_path)
-    accounts.add_user(db, "salwa", "mot de passe de salwa", "salwa@example.ma", ("cloud",))
+    accounts.add_user(db, "soraya", "mot de passe de soraya", "soraya@example.ma", ("cloud",))
     db.close()
-    salwa = login("salwa", "mot de passe de salwa")
-    status, page = salwa.get(reader + "/account?lang=en")
+    soraya = login("soraya", "mot de passe de soraya")
+    status, page = soraya.get(reader + "/account?lang=en")
     assert status == 200 and "Language of your emails" in page
     assert '<option value="" selected>each watchlist\'s own</option>' in page
-    status, page = salwa.post(
-        reader + "/account?lang=en", {"email": "salwa@example.ma", "email_language": "ar"}
+    status, page = soraya.post(
+        reader + "/account?lang=en", {"email": "soraya@example.ma", "email_language": "ar"}
     )
     assert status == 200 and '<option value="ar" lang="ar" selected>العربية</option>' in page
-    assert people_store.language_of(store.open_database(db_path), "salwa") == "ar"
-    salwa.post(reader + "/account", {"email": "salwa@example.ma", "follow:cloud": "1"})
-    assert people_store.language_of(store.open_database(db_path), "salwa") == "ar"
-    salwa.post(reader + "/account", {"email": "salwa@example.ma", "email_language": ""})
-    assert people_store.language_of(store.open_database(db_path), "salwa") is None
+    assert people_store.language_of(store.open_database(db_path), "soraya") == "ar"
+    soraya.post(reader + "/account", {"email": "soraya@example.ma", "follow:cloud": "1"})
+    assert people_store.language_of(store.open_database(db_path), "soraya") == "ar"
+    soraya.post(reader + "/account", {"email": "soraya@example.ma", "email_language": ""})
+    assert people_store.language_of(store.open_database(db_path), "soraya") is None
 
 
 def test_a_deleted_watchlists_matches_stay_reachable_under_its_old_name(tmp_path):
@@ -928,7 +935,7 @@ def test_an_arabic_page_of_a_matched_article_writes_no_french_colon(reader, team
     rule wrote the French colon, a space before it, on Arabic pages; the chip's title now
     stands apart (bdi) from the Arabic words after it."""
     _, _, ids = team_db
-    page = login("karim", PASSWORDS["karim"]).get(f"{reader}/articles/{ids[BOTH]}?lang=ar")[1]
+    page = login("hamza", PASSWORDS["hamza"]).get(f"{reader}/articles/{ids[BOTH]}?lang=ar")[1]
     visible = re.sub(r"<(script|style)\b.*?</\1>", "", page, flags=re.S)
     assert 'class="chip"' in visible
     assert not re.findall(r".{40} :(?:\s|<)", visible), page
@@ -1026,9 +1033,9 @@ def test_a_persons_pages_default_to_the_language_of_their_emails(team_db, engine
         status, page = hind.get(base + "/?lang=en")  # the switch: remembered in a cookie
         assert status == 200 and '<html lang="en"' in page
         assert '<html lang="en"' in hind.get(base + "/account")[1]
-        amina = login("amina", PASSWORDS["amina"])  # chose no language for her emails
-        amina.headers["Accept-Language"] = "fr"
-        assert '<html lang="fr"' in amina.get(base + "/")[1]
+        amal = login("amal", PASSWORDS["amal"])  # chose no language for her emails
+        amal.headers["Accept-Language"] = "fr"
+        assert '<html lang="fr"' in amal.get(base + "/")[1]
         # another language chosen on the account page: the next page is in it, at once
         hind = login("hind", "mot de passe de hind")
         hind.headers["Accept-Language"] = "en"
