@@ -200,3 +200,37 @@ def test_an_updates_time_declares_no_zone_for_the_publications(update):
     extracted = extract_article(page, "https://www.example.ma/article/1", SiteProfile())
     assert extracted.date is not None
     assert stored_date(extracted.date.value) == "2026-11-12T09:00:00Z"
+
+
+# An event's <time datetime> in the text, hours from the zoneless publication time (10:00).
+EVENT_IN_TEXT = [
+    "fr-event-time-in-text.html",  # « Le sommet s'ouvre le <time …15:00:00Z> »
+    "ar-event-time-in-text.html",  # « تنطلق أشغال القمة يوم <time …07:00:00Z> »
+    "es-event-time-in-text.html",  # « La cumbre se abre el <time …12:00:00-03:00> »
+    "en-event-time-in-text.html",  # « The summit opens on <time …14:00:00Z> »
+]
+
+
+@pytest.mark.parametrize("name", EVENT_IN_TEXT)
+def test_a_time_in_the_text_declares_no_zone_for_the_publications(name):
+    """Any declared time 12 hours behind to 14 ahead of a zoneless publication time, on a
+    quarter hour, passed for its moment on some clock: an event's `<time datetime>` in the
+    article's text lent it its zone, and the article was stored at the event's time. Only what
+    speaks of the publication declares its zone; in the header's byline the same `<time>` does."""
+    page = (ZONED / name).read_text(encoding="utf-8")
+    extracted = extract_article(page, "https://www.example.ma/article/1", SiteProfile())
+    assert extracted.date is not None
+    assert (extracted.date.value, extracted.date.clock) == (
+        "2026-11-12T10:00:00+01:00",
+        "Africa/Casablanca",
+    )
+    assert stored_date(extracted.date.value) == "2026-11-12T09:00:00Z"
+    time_element = re.search(r'<time datetime="([^"]+)">([^<]+)</time>', page)
+    assert time_element is not None
+    in_byline = page.replace(time_element[0], time_element[2]).replace(
+        '<p class="article__byline">', f'<p class="article__byline">{time_element[0]} ', 1
+    )
+    extracted = extract_article(in_byline, "https://www.example.ma/article/1", SiteProfile())
+    assert extracted.date is not None
+    assert extracted.date.value == time_element[1]
+    assert stored_date(extracted.date.value) == stored_date(time_element[1])

@@ -149,10 +149,11 @@ def with_declared_zone(
     """A zoneless time of day replaced by the one the page declares with its zone, where it
     declares one of that day: wired.com's JSON-LD « 2020-01-21T07:00:00.000 » (New York's
     clock), read on the site's clock, was stored hours off beside its own « 12:00:00.000Z ».
-    First a declared time that is the same moment on some clock (any place, a script's data
-    too), then one of the same day written in the places made to declare it (JSON-LD, meta
-    tags, `<time datetime>`): those say the moment, where the zoneless one only says the
-    site's clock. Only where none exists is the time read on the site's clock
+    First a declared time that is the same moment on some clock (any declaration of the
+    publication, a script's publication data too: never a `<time>` of the text, whose event
+    may fall a whole number of hours from it), then one of the same day written in the places
+    made to declare it (JSON-LD, meta tags, the header's or byline's `<time datetime>`): those
+    say the moment, where the zoneless one only says the site's clock. Only where none exists is the time read on the site's clock
     (`on_site_clock`). `declared` is read only when the date is a zoneless time."""
     if date is None or date.precision != "time" or gives_zone(date.value):
         return date

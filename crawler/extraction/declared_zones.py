@@ -53,6 +53,17 @@ _SCRIPT_KEY = re.compile(
     r'|firstPublishDate|firstPublishedDate|date_published|publication_date)"\s*:\s*'
     r'"(\d{4}-\d{2}-\d{2}T[0-9:.]{5,15}(?:Z|[+-]\d{2}:?\d{2}))"'
 )
+# The marks (class, id, itemprop) of a `<time>`, or of what holds it, that speak of the
+# publication: its own (`datePublished`, `published`, `entry-date`), a header's, a byline's.
+_PUBLICATION_MARKS = re.compile(
+    r"publi|pubdate|datecreated|posted|byline|dateline"
+    r"|(?:^|[\s_-])(?:date|time|meta|header|head|info|author)(?:$|[\s_-])"
+)
+# Where the publication's `<time>` is not: comments and lists of other articles (each of its
+# own moment, whatever their marks), the article's text.
+_OTHERS_MARKS = re.compile(r"comment|related|reply|response")
+_TEXT_MARKS = re.compile(r"content|body|text|story")
+_TEXT_TAGS = frozenset({"article", "main", "body", "aside", "footer", "nav", "blockquote"})
 # A time of day with its zone after it (« Z », « +01:00 », « -0500 »).
 _WITH_ZONE = re.compile(
     r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}:?\d{2})$"
@@ -112,10 +123,38 @@ def _an_updates(element: lxml.html.HtmlElement) -> bool:
     return ends_naming_an_update("".join(before)[-80:])
 
 
+def _marks(element: lxml.html.HtmlElement) -> str:
+    return " ".join(element.get(name) or "" for name in ("itemprop", "class", "id")).lower()
+
+
+def _a_publications(element: lxml.html.HtmlElement) -> bool:
+    """Whether a `<time datetime>` speaks of the publication: marked so (`pubdate`,
+    `itemprop="datePublished"`, `class="entry-date published"`) or in the article's header or
+    byline (`<header>`, `class="byline"`, `post-meta`, `date`), not in its text nor in a list
+    of other articles. A time in the text (« le sommet s'ouvre le <time datetime="…15:00Z"> »),
+    hours from a zoneless publication time, was taken for its moment on some clock, and the
+    article stored at the event's time."""
+    if _OTHERS_MARKS.search(own := _marks(element)):
+        return False
+    if element.get("pubdate") is not None or _PUBLICATION_MARKS.search(own):
+        return True
+    for holder in element.iterancestors():
+        if not isinstance(holder.tag, str):
+            continue
+        if _OTHERS_MARKS.search(marks := _marks(holder)):
+            return False
+        if holder.tag == "header" or _PUBLICATION_MARKS.search(marks):
+            return True
+        if holder.tag in _TEXT_TAGS or _TEXT_MARKS.search(marks):
+            return False
+    return False
+
+
 def declared_zoned_times(tree: lxml.html.HtmlElement) -> list[ZonedTime]:
     """The publication times the page declares with their zone, in order of trust: JSON-LD's
-    `datePublished`, then meta tags, then `<time datetime>`, then other scripts' data keys,
-    each in document order."""
+    `datePublished`, then meta tags, then the publication's `<time
+    datetime>` (_a_publications: never one of the text), then other scripts' publication
+    keys, each in document order."""
     json_ld: list[ZonedTime] = []
     metas: list[ZonedTime] = []
     times: list[ZonedTime] = []
@@ -130,7 +169,8 @@ def declared_zoned_times(tree: lxml.html.HtmlElement) -> list[ZonedTime]:
             if named and (value := _zoned(element.get("content"))):
                 metas.append(ZonedTime(value, f"meta {min(named)}"))
         elif element.tag == "time":
-            if (value := _zoned(element.get("datetime"))) and not _an_updates(element):
+            value = _zoned(element.get("datetime"))
+            if value and _a_publications(element) and not _an_updates(element):
                 times.append(ZonedTime(value, "<time datetime>"))
         elif element.get("type") == _JSON_LD:
             try:
