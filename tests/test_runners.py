@@ -259,3 +259,77 @@ def test_a_runner_killed_starting_leaves_an_empty_pidfile_stop_removes(tmp_path,
     result = CliRunner().invoke(cli, ["--db", str(db), "stop", "--wait", "0"])
     assert f"removed {tmp_path / 'veille.pid'}, empty: left by a daemon that died" in result.output
     assert not (tmp_path / "veille.pid").exists()
+
+
+# A look at the SQLite file's pidfile (monitors.service.runners), `veille status`'s
+# (find_runners) or `veille stop`'s removal of a dead runner's (remove_stale), that holds the
+# pidfile's lock until told to let go.
+_LOOK = """
+import sys
+from monitors.service import runners
+read = runners._read_pid
+def held(handle):  # called with the pidfile's lock held
+    print("holding", flush=True)
+    sys.stdin.readline()
+    return read(handle)
+runners._read_pid = held
+if sys.argv[2] == "status":
+    runners.find_runners(sys.argv[1])
+else:
+    runners.remove_stale(runners.pidfile_for(sys.argv[1]))
+print("done", flush=True)
+"""
+
+# A runner starting on the file, its log on stderr, waiting for its lock as long as it must.
+_STARTS = """
+import logging, sys, time
+from monitors.service.runners import hold_daemon_lock, pidfile_for
+logging.basicConfig(level=logging.INFO, format="%(message)s")
+lock = hold_daemon_lock(pidfile_for(sys.argv[1]), probe_wait=300)
+print("ready", flush=True)
+time.sleep(300)
+"""
+
+
+@pytest.mark.parametrize("look", ["status", "stop"])
+def test_a_look_at_the_pidfile_as_a_runner_starts_does_not_make_it_refuse(tmp_path, look):
+    """A runner opening the SQLite file's veille.pid took its lock without waiting: `veille
+    status`, `veille stop` or `veille reload` holding it that instant to look made it refuse
+    to start (« another veille daemon (pid ?) is already running »). It now tries again for a
+    while (PROBE_WAIT), saying so, and starts once the look lets go."""
+    db = tmp_path / "v.db"
+    (tmp_path / "veille.pid").write_text(f"{_dead_pid()}\n", encoding="utf-8")  # one SIGKILLed
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    probe = subprocess.Popen(
+        [sys.executable, "-c", _LOOK, str(db), look],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    runner = None
+    try:
+        assert probe.stdout is not None and probe.stdout.readline() == "holding\n"
+        runner = subprocess.Popen(
+            [sys.executable, "-c", _STARTS, str(db)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        assert runner.stderr is not None and runner.stdout is not None
+        said = runner.stderr.readline()
+        assert f"pidfile {tmp_path / 'veille.pid'} is locked: by a look of" in said, (
+            said + runner.stderr.read()
+        )
+        assert probe.stdin is not None
+        probe.stdin.write("\n")
+        probe.stdin.flush()
+        assert probe.stdout.readline() == "done\n"
+        assert runner.stdout.readline() == "ready\n", runner.stderr.read()
+        assert (tmp_path / "veille.pid").read_text(encoding="utf-8") == f"{runner.pid}\n"
+    finally:
+        for process in (probe, runner):
+            if process is not None:
+                process.kill()
+                process.communicate()

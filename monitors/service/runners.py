@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import logging
 import os
 import re
 import signal
@@ -31,6 +32,13 @@ from crawler.storage.engine import PostgresDatabase, is_postgres_location, mask_
 
 if TYPE_CHECKING:
     from crawler.storage.engine import Database
+
+logger = logging.getLogger(__name__)
+
+# How long a runner starting on a SQLite file waits for its pidfile's lock before it takes the
+# holder for a running daemon: `veille status`, `veille stop`, `veille reload` and the reader
+# hold it an instant while they look (or, stop, while it removes a dead runner's pidfile).
+PROBE_WAIT = 2.0
 
 
 def _postgres_digest(db: Path | str) -> str:
@@ -66,11 +74,18 @@ def pidfiles_named(db: Path | str) -> Path:
     return pidfile_for(db)
 
 
-def hold_daemon_lock(pidfile: Path) -> TextIO:
+def hold_daemon_lock(
+    pidfile: Path,
+    probe_wait: float = PROBE_WAIT,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> TextIO:
     """Lock the pidfile (held until the process ends, however it ends) and write our pid in
     it. A second daemon on the same SQLite file stops here with the first one's pid, instead of
-    overwriting the pidfile that `veille reload` reads; on PostgreSQL the pidfile is this
-    process's own (pidfile_for), and the pidfiles dead runners left beside it are removed."""
+    overwriting the pidfile that `veille reload` reads, once the lock stayed held `probe_wait`
+    seconds: a look of `veille status`, `stop`, `reload` or the reader holds it an instant,
+    and must not be taken for a daemon. On PostgreSQL the pidfile is this process's own
+    (pidfile_for), and the pidfiles dead runners left beside it are removed."""
     shared = pidfile.name != "veille.pid"  # PostgreSQL's: named by its process
     while True:
         try:
@@ -84,9 +99,12 @@ def hold_daemon_lock(pidfile: Path) -> TextIO:
                 "WorkingDirectory=/var/lib/veille)"
             ) from None
         try:
-            # this process's own pidfile: only a look of reload's, stop's or status's, an
-            # instant long, may hold its lock
-            fcntl.flock(handle, fcntl.LOCK_EX if shared else fcntl.LOCK_EX | fcntl.LOCK_NB)
+            # PostgreSQL's is this process's own: only a look of reload's, stop's or status's,
+            # an instant long, may hold its lock; the SQLite file's one a running daemon too
+            if shared:
+                fcntl.flock(handle, fcntl.LOCK_EX)
+            else:
+                _lock_past_looks(handle, pidfile, probe_wait, clock, sleep)
         except BlockingIOError:
             handle.seek(0)
             other = handle.read().strip() or "?"
@@ -107,6 +125,35 @@ def hold_daemon_lock(pidfile: Path) -> TextIO:
     if shared:
         _remove_dead(pidfile)
     return handle
+
+
+def _lock_past_looks(
+    handle: TextIO,
+    pidfile: Path,
+    wait: float,
+    clock: Callable[[], float],
+    sleep: Callable[[float], None],
+) -> None:
+    """Take the SQLite file's pidfile's lock, trying again for `wait` seconds while it is
+    held: by a look (status, stop, reload, the reader's), which lets go at once, or by a
+    running daemon, which never does (BlockingIOError then)."""
+    deadline: float | None = None
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if deadline is None:
+                deadline = clock() + wait
+                logger.info(
+                    "pidfile %s is locked: by a look of veille status, stop or reload, or by a "
+                    "running daemon; trying again for %g s",
+                    pidfile,
+                    wait,
+                )
+            elif clock() >= deadline:
+                raise
+        sleep(0.01)
 
 
 def _same_file(handle: TextIO, path: Path) -> bool:
