@@ -88,6 +88,7 @@ def test_stop_stops_every_runner_of_the_folder_and_names_those_that_do_not(tmp_p
     result = CliRunner().invoke(cli, ["--db", location, "stop"])
     assert result.exit_code == 1, result.output
     assert "no running daemon for this database" in result.output
+    assert "runners of other folders or machines not known: " in result.output  # out of reach
     assert not list((tmp_path / "data").glob("veille-*.pid"))  # the killed one's removed
 
 
@@ -159,7 +160,19 @@ def test_status_shows_the_daemon_and_its_sources_and_stop_ends_it_on_postgresql(
         assert f"daemon elsewhere: pid {daemon.pid} on {socket.gethostname()} (another " in (
             shown.output
         )
-        assert CliRunner().invoke(cli, ["stop"]).exit_code == 1  # this folder's runners only
+        # this folder's runners only; it said « no running daemon », not those that run
+        elsewhere = CliRunner().invoke(cli, ["stop"])
+        assert elsewhere.exit_code == 1, elsewhere.output
+        assert "no running daemon for this database" in elsewhere.output
+        assert re.search(
+            rf"daemon elsewhere: pid {daemon.pid} on {re.escape(socket.gethostname())} \(another "
+            r"folder or machine\), since 20\d\d-\d\d-\d\d \d\d:\d\d:\d\d UTC, sources: absente\n",
+            elsewhere.output,
+        ), elsewhere.output
+        assert "not stopped: `veille stop` stops the runners started from this folder only" in (
+            elsewhere.output
+        )
+        assert daemon.poll() is None
         monkeypatch.chdir(tmp_path)
         stopped = CliRunner().invoke(cli, ["stop"])
         assert stopped.exit_code == 0, stopped.output

@@ -117,8 +117,10 @@ def stop(ctx: click.Context, wait: float) -> None:
 
     On PostgreSQL, every runner started from this folder is stopped (its pidfile in data/), as
     `veille reload` asks every one of them. Pidfiles left by runners that died are removed.
-    Exit status: 0 when every runner stopped, 1 when none was running or one runs as another
-    user, 3 when some still run after --wait seconds (named; they were asked to stop)."""
+    Runners of other folders or machines are not stopped: finding none here, stop names those
+    the sources' locks show (PostgreSQL). Exit status: 0 when every runner stopped, 1 when none
+    was running or one runs as another user, 3 when some still run after --wait seconds (named;
+    they were asked to stop)."""
     from monitors.service.runners import pidfiles_named, request_stop
 
     db = settings_of(ctx).db
@@ -148,7 +150,44 @@ def stop(ctx: click.Context, wait: float) -> None:
         echo(
             f"no running daemon for this database ({pidfiles_named(db)} missing or stale)", err=True
         )
+        for line in _runners_elsewhere(ctx):
+            echo(line, err=True)
         sys.exit(1)
+
+
+def _runners_elsewhere(ctx: click.Context) -> list[str]:
+    """What `veille stop` finding no runner here says of a PostgreSQL database's runners of
+    other folders or machines, seen by their sources' locks as `veille status` shows them: it
+    stops this folder's only, and a user who ran it in the wrong folder is told where they
+    run; nothing on SQLite, whose one runner is the one of the file's pidfile."""
+    from crawler.storage.engine import is_postgres_location
+    from crawler.storage.store import source_names
+    from monitors.cli.options import existing_db
+    from monitors.service.runners import runners_report
+
+    location = settings_of(ctx).db
+    if not is_postgres_location(location):
+        return []
+    try:
+        database = existing_db(ctx)
+        elsewhere = runners_report(location, database, source_names(database))["elsewhere"]
+    except Exception as exc:  # the database out of reach: stop's answer stands without them
+        why = str(exc) if isinstance(exc, VeilleError) else type(exc).__name__
+        return [f"runners of other folders or machines not known: {why}"]
+    lines = []
+    for h in elsewhere:
+        who = f"pid {h['pid']} on {h['host']}" if h["pid"] else "a session of another user"
+        lines.append(
+            f"daemon elsewhere: {who} (another folder or machine), since "
+            f"{h['since'].replace('T', ' ').replace('+00:00', ' UTC') or '?'}, sources: "
+            f"{', '.join(h['sources'])}"
+        )
+    if lines:
+        lines.append(
+            "not stopped: `veille stop` stops the runners started from this folder only; run "
+            "it in their working folder, on their machine (`veille status` lists them)"
+        )
+    return lines
 
 
 def _pids(pids: list[int]) -> str:
