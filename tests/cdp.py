@@ -11,6 +11,7 @@ import base64
 import json
 import os
 import re
+import shutil
 import socket
 import struct
 import subprocess
@@ -19,9 +20,37 @@ import threading
 import time
 import urllib.parse
 import urllib.request
+import warnings
 from pathlib import Path
 
+from crawler.core.owners import process_alive
+
 from .browser import ARTIFACTS, _chromium, chromium_flags, dies_with_this_process
+
+# A Browser's profile folder, in the temporary folder: named by the test process that made it,
+# so that one left by a SIGKILLed test process (its `close` never run) is known as such.
+PROFILE_PREFIX = "chromium-cdp-"
+_PROFILE = re.compile(rf"{PROFILE_PREFIX}(\d+)-[^/]+")
+
+
+def remove_left_profiles(folder: Path | None = None) -> list[Path]:
+    """Remove the profile folders Browsers of test processes that no longer run left behind
+    (a timeout's SIGKILL, an ended worker: chromium ends with them, its profile stayed, some
+    megabytes each, run after run), warning of each; those of a running test process (another
+    run's) and every folder not named so are left alone. Called at every Browser's start."""
+    removed = []
+    for path in Path(folder or tempfile.gettempdir()).glob(f"{PROFILE_PREFIX}*-*"):
+        named = _PROFILE.fullmatch(path.name)
+        if not named or not path.is_dir() or path.is_symlink() or process_alive(int(named[1])):
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+        warnings.warn(
+            f"removed chromium profile {path}, left by test process {named[1]}, which no longer "
+            "runs",
+            stacklevel=2,
+        )
+    return removed
 
 
 class WebSocket:
@@ -96,8 +125,9 @@ class Browser:
     def __init__(self, language: str = "fr-FR", width: int = 1280, height: int = 1000) -> None:
         ARTIFACTS.mkdir(exist_ok=True)
         # chromium's helper processes may still write to the profile as it is removed
+        remove_left_profiles()
         self.profile = tempfile.TemporaryDirectory(
-            prefix="chromium-cdp-", ignore_cleanup_errors=True
+            prefix=f"{PROFILE_PREFIX}{os.getpid()}-", ignore_cleanup_errors=True
         )
         self.process = subprocess.Popen(
             [
