@@ -171,3 +171,26 @@ def test_a_news_sitemaps_date_without_its_zone_is_on_the_sources_clock(sources):
         ("2026-11-10T08:15:00Z", "2026-11-10T08:20:00Z"),  # « +01:00 »
         ("2026-11-09", None),  # a day
     ]
+
+
+def test_a_feeds_twelve_hour_time_without_its_zone_is_on_the_sources_clock(sources, caplog):
+    """feedparser took « PM » for a zone it does not know and dropped it: « Thu, 12 Nov 2026
+    10:30 PM » was read as 10:30 UTC, twelve hours early, and « 04:45 PM +0000 » lost its zone
+    as well. On twenty-four hours, a zoneless one is on the source's clock as the others are. A
+    numeric date whose day and month cannot be told apart (« 12/11/2026 10:30 PM ») is not
+    read, its entry kept, and the feed's log says so."""
+    rss = (FEEDS / "rss-twelve-hour-without-zone.xml").read_bytes()
+    with caplog.at_level("WARNING", logger="crawler.discovery.discover"):
+        stored = _stored_dates(rss, sources.by_name("lematin").timezone)
+    assert stored == [
+        ("2026-11-12T21:30:00Z", None),  # 10:30 PM in Casablanca
+        ("2026-11-12T08:05:00Z", None),  # 09:05 AM
+        ("2026-11-10T23:15:00Z", None),  # 12:15 AM: a quarter past midnight
+        ("2026-11-10T16:45:00Z", None),  # « 04:45 PM +0000 »
+        (None, None),
+    ]
+    warnings = [r.getMessage() for r in caplog.records if "twelve-hour" in r.getMessage()]
+    assert len(warnings) == 2  # once for the feed, by each reader
+    assert "https://lematin.example.ma/rss: 1 entries kept without their date" in warnings[0]
+    assert "« 12/11/2026 10:30 PM »" in warnings[0]
+    assert _stored_dates(rss, "UTC")[0] == ("2026-11-12T22:30:00Z", None)

@@ -57,6 +57,9 @@ class Discovery:
     # Addresses no URL parser accepts (a broken IPv6 literal, a bad port), each with its error:
     # counted in `skipped` as "bad address" and named in the source's error, the rest kept.
     unusable: list[str] = field(default_factory=list)
+    # Entry dates as written that could not be read (« 12/11/2026 10:30 PM »), their entries
+    # kept without a date: logged once for the feed (`_note_unread_dates`).
+    unread_dates: list[str] = field(default_factory=list, compare=False)
 
 
 def _resolved(result: Discovery, base_url: str, href: str) -> str | None:
@@ -92,6 +95,7 @@ def parse_feed(
     result = Discovery()
     for entry in entries:
         _add_entry(result, base_url, entry, timezone)
+    _note_unread_dates(result, base_url)
     return result
 
 
@@ -103,12 +107,12 @@ def _add_entry(result: Discovery, base_url: str, entry: FeedEntry, timezone: str
         result.skipped[reason] = result.skipped.get(reason, 0) + 1
         return
     published = modified = None
-    parsed = entry.published or _zoneless_rfc822(entry.published_written)
+    written, parsed = _read(entry.published_written, entry.published, result)
     if parsed:
-        published = feed_moment(parsed, entry.published_written, timezone)
-    parsed = entry.updated or _zoneless_rfc822(entry.updated_written)
+        published = feed_moment(parsed, written, timezone)
+    written, parsed = _read(entry.updated_written, entry.updated, result)
     if parsed:
-        modified = feed_utc(parsed, entry.updated_written, timezone)
+        modified = feed_utc(parsed, written, timezone)
     url = _resolved(result, base_url, href)
     if url is not None:
         result.links.append(Link(url, entry.title, published, modified))
@@ -137,6 +141,58 @@ def _on_site_clock(parsed: time.struct_time, written: str | None, timezone: str)
         return datetime(*parsed[:6], tzinfo=ZoneInfo(timezone))
     except (ValueError, OverflowError):  # a leap second
         return None
+
+
+# A time of day on a twelve-hour clock: « 10:30 PM », « 10:30:00 pm », « 10:30 p.m. ».
+_TWELVE_HOUR = re.compile(
+    r"(?<![\d:])(0?[1-9]|1[0-2]):([0-5]\d)(:[0-5]\d)?\s*(?:([AaPp])\.?[Mm]\.?)(?![A-Za-z])"
+)
+
+
+def _twenty_four_hour(written: str) -> str:
+    """A feed's date with its twelve-hour time of day written on twenty-four hours (« Thu, 12
+    Nov 2026 10:30 PM » is « Thu, 12 Nov 2026 22:30 »). feedparser takes « PM » for an unknown
+    zone and drops it: it read 10:30 PM as 10:30 UTC, twelve hours early (and dropped the
+    « +0100 » after it too); written without its mark, the date is read as the others are, on
+    the site's clock where it gives no zone."""
+    hit = _TWELVE_HOUR.search(written)
+    if hit is None:
+        return written
+    hour = int(hit[1]) % 12 + (12 if hit[4] in "Pp" else 0)
+    clock = f"{hour:02d}:{hit[2]}{hit[3] or ''}"
+    return f"{written[: hit.start()]}{clock}{written[hit.end() :]}"
+
+
+def _read(
+    written: str | None, parsed: time.struct_time | None, result: Discovery
+) -> tuple[str | None, time.struct_time | None]:
+    """A feed date as written (a twelve-hour clock put on twenty-four hours) and as read: by
+    feedparser, or, where it reads none, as `_zoneless_rfc822` reads it. A twelve-hour date
+    neither reads (« 12/11/2026 10:30 PM »: which is the day, which the month?) is left out and
+    named in `result.unread_dates`, where feedparser had read it twelve hours off or not at
+    all."""
+    if written is None:
+        return written, parsed
+    twenty_four = _twenty_four_hour(written)
+    if twenty_four == written:
+        return written, parsed or _zoneless_rfc822(written)
+    parsed = _parse_date(twenty_four) or _zoneless_rfc822(twenty_four)
+    if parsed is None:
+        result.unread_dates.append(written)
+    return twenty_four, parsed
+
+
+def _note_unread_dates(result: Discovery, base_url: str) -> None:
+    """One line for a feed's dates that could not be read (their entries are kept, undated)."""
+    if result.unread_dates:
+        logger.warning(
+            "feed %s: %d entries kept without their date, a twelve-hour time after a date whose "
+            "day and month cannot be told apart (« %s »); RFC 822's « Thu, 12 Nov 2026 10:30 PM "
+            "» and ISO 8601's « 2026-11-12 10:30 PM » are read",
+            base_url,
+            len(result.unread_dates),
+            result.unread_dates[0][:80],
+        )
 
 
 def _zoneless_rfc822(written: str | None) -> time.struct_time | None:
@@ -211,6 +267,7 @@ def _parse_feed_with_feedparser(
             (entry["updated"] if dict.__contains__(entry, "updated") else None) or None,
         )
         _add_entry(result, base_url, found, timezone)
+    _note_unread_dates(result, base_url)
     if parsed.bozo and _is_soft(parsed.get("bozo_exception")) and parsed.get("version"):
         # A well-formed feed served as text/xml without a charset, or as text/html: feedparser
         # notes the content type or the encoding it assumed, and reads every entry.
