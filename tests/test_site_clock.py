@@ -234,3 +234,63 @@ def test_a_time_in_the_text_declares_no_zone_for_the_publications(name):
     assert extracted.date is not None
     assert extracted.date.value == time_element[1]
     assert stored_date(extracted.date.value) == stored_date(time_element[1])
+
+
+# page: (the article's microdata or RDFa declaration on an element other than <meta>, the moment
+# stored). A sidebar or related list before the article and its comments after it declare
+# their own moments the same way, on the same day.
+ON_ELEMENTS = {
+    # Le Monde's shape: <span itemprop="datePublished" content="…+02:00"> (Paris in July).
+    "fr-microdata-span-paris.html": (
+        ' itemprop="datePublished" content="2026-07-12T16:50:00+02:00"',
+        "2026-07-12T14:50:00Z",
+    ),
+    # Al Jazeera's: <div itemprop="datePublished" datetime="…+03:00"> (Doha).
+    "ar-microdata-div-doha.html": (
+        ' itemprop="datePublished" datetime="2026-11-12T13:30:00+03:00"',
+        "2026-11-12T10:30:00Z",
+    ),
+    # BioBioChile's: RDFa <span property="schema:datePublished" content="…-03:00"> (Santiago).
+    "es-rdfa-schema-santiago.html": (
+        ' property="schema:datePublished" content="2026-11-12T07:46:00-03:00"',
+        "2026-11-12T10:46:00Z",
+    ),
+    # RDFa <span property="article:published_time" content="…-05:00"> (New York).
+    "en-rdfa-article-new-york.html": (
+        ' property="article:published_time" content="2026-11-12T10:30:00-05:00"',
+        "2026-11-12T15:30:00Z",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ON_ELEMENTS))
+def test_a_publication_time_declared_on_another_element_is_read(name):
+    """handelsblatt.com declares its publication time on a `<span itemprop="datePublished"
+    content="…+02:00">`, not a `<meta>` nor a `<time>`: it was read neither as the date nor as
+    the zone of the byline's « 18:50 Uhr », stored on the site's clock, two hours off. The same
+    declaration in a sidebar, a related list or a comment is never the article's."""
+    declaration, stored = ON_ELEMENTS[name]
+    page = (ZONED / name).read_text(encoding="utf-8")
+    assert declaration in page
+    value = declaration.split('="')[-1].rstrip('"')
+    extracted = extract_article(page, "https://www.example.com/article/1", SiteProfile())
+    assert extracted.date is not None
+    assert (extracted.date.value, extracted.date.clock) == (value, None)
+    assert extracted.date.origin == PAGE_MARKUP
+    assert stored_date(extracted.date.value) == stored
+    # The zone of a zoneless publication time the page declares elsewhere.
+    zoneless = f'<meta property="article:published_time" content="{value[:19]}"></head>'
+    with_meta = page.replace("</head>", zoneless)
+    extracted = extract_article(with_meta, "https://www.example.com/article/1", SiteProfile())
+    assert extracted.date is not None
+    assert (extracted.date.value, extracted.date.clock) == (value, None)
+    # Without the article's own declaration, the others' (a sidebar's, a related list's, a
+    # comment's) say nothing: its zoneless time is on the site's clock.
+    extracted = extract_article(
+        with_meta.replace(declaration, ""), "https://www.example.com/article/1", SiteProfile()
+    )
+    assert extracted.date is not None
+    assert (extracted.date.value, extracted.date.clock) == (
+        f"{value[:19]}+01:00",
+        "Africa/Casablanca",
+    )

@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import lxml.etree
 import lxml.html
 
 from crawler.extraction.dates import ends_naming_an_update
@@ -64,6 +65,22 @@ _PUBLICATION_MARKS = re.compile(
 _OTHERS_MARKS = re.compile(r"comment|related|reply|response")
 _TEXT_MARKS = re.compile(r"content|body|text|story")
 _TEXT_TAGS = frozenset({"article", "main", "body", "aside", "footer", "nav", "blockquote"})
+# Microdata and RDFa names (itemprop, property; lowercased) of the publication's moment, on an
+# element other than <meta> (`<span itemprop="datePublished" content="…">`, `<div
+# property="schema:datePublished" content="…">`), and the elements that can hold one.
+_PUBLISHED_ATTRIBUTES = frozenset(
+    {"datepublished", "schema:datepublished", "article:published_time", "og:published_time"}
+)
+_WITH_ATTRIBUTES = lxml.etree.XPath(
+    "//*[@itemprop or @property][@content or @datetime]", smart_strings=False
+)
+# Where another item's moment is declared: a reader's comment (schema.org's Comment, a reply), a
+# list of other articles (related, teasers, a sidebar's most read).
+_ELSEWHERE_MARKS = re.compile(
+    r"comment|related|reply|response|review|teaser|recommend|popular|trending|most-?read"
+    r"|sidebar|read-?more|more-?(?:stories|articles|news)"
+)
+_ELSEWHERE_TAGS = frozenset({"aside", "nav", "footer"})
 # A time of day with its zone after it (« Z », « +01:00 », « -0500 »).
 _WITH_ZONE = re.compile(
     r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}:?\d{2})$"
@@ -123,6 +140,49 @@ def _an_updates(element: lxml.html.HtmlElement) -> bool:
     return ends_naming_an_update("".join(before)[-80:])
 
 
+def _elsewhere(element: lxml.html.HtmlElement) -> bool:
+    """Whether an element, or what holds it, is a reader's comment or a list of other articles,
+    each of which declares its own moment (handelsblatt.com marks its comments' times
+    `itemprop="datePublished"` too, inside `itemtype="http://schema.org/comment"`)."""
+    for holder in (element, *element.iterancestors()):
+        if not isinstance(holder.tag, str):
+            continue
+        if holder.tag in _ELSEWHERE_TAGS:
+            return True
+        marks = " ".join(
+            holder.get(name) or "" for name in ("itemprop", "itemtype", "class", "id")
+        ).lower()
+        if _ELSEWHERE_MARKS.search(marks):
+            return True
+    return False
+
+
+def declared_on_elements(tree: lxml.html.HtmlElement) -> Iterator[tuple[str, str]]:
+    """The publication times declared in microdata or RDFa on an element other than `<meta>`,
+    in document order, each with where (« itemprop datePublished on <span> »): `<span
+    itemprop="datePublished" content="…">`, `<div itemprop="datePublished" datetime="…">`,
+    `<time itemprop="datePublished" content="…">`, `property="article:published_time"` or
+    `property="schema:datePublished"` with `content`. Never one of a comment or of a list of
+    other articles (`_elsewhere`). handelsblatt.com declares its article's so, and its byline's
+    « 18:50 Uhr », read on the site's clock, was stored two hours off."""
+    for element in _WITH_ATTRIBUTES(tree):
+        if element.tag == "meta" or not isinstance(element.tag, str):
+            continue
+        named = [
+            f"{attribute} {name}"
+            for attribute in ("itemprop", "property")
+            for name in (element.get(attribute) or "").split()
+            if name.lower() in _PUBLISHED_ATTRIBUTES
+        ]
+        if not named:
+            continue
+        value = element.get("content")
+        if value is None and element.tag != "time":  # a <time>'s datetime is read as <time>'s
+            value = element.get("datetime")
+        if value and value.strip() and not _elsewhere(element):
+            yield value.strip(), f"{named[0]} on <{element.tag}>"
+
+
 def _marks(element: lxml.html.HtmlElement) -> str:
     return " ".join(element.get(name) or "" for name in ("itemprop", "class", "id")).lower()
 
@@ -152,7 +212,8 @@ def _a_publications(element: lxml.html.HtmlElement) -> bool:
 
 def declared_zoned_times(tree: lxml.html.HtmlElement) -> list[ZonedTime]:
     """The publication times the page declares with their zone, in order of trust: JSON-LD's
-    `datePublished`, then meta tags, then the publication's `<time
+    `datePublished`, then meta tags and the microdata or RDFa of other elements
+    (`declared_on_elements`), then the publication's `<time
     datetime>` (_a_publications: never one of the text), then other scripts' publication
     keys, each in document order."""
     json_ld: list[ZonedTime] = []
@@ -183,4 +244,7 @@ def declared_zoned_times(tree: lxml.html.HtmlElement) -> list[ZonedTime]:
         elif (text := element.text) and ("ubli" in text or "pubDate" in text):
             for hit in _SCRIPT_KEY.finditer(text):
                 scripts.append(ZonedTime(hit[1], "a script's data", structured=False))
+    for value, where in declared_on_elements(tree):
+        if zoned := _zoned(value):
+            metas.append(ZonedTime(zoned, where))
     return json_ld + metas + times + scripts

@@ -65,7 +65,7 @@ from crawler.extraction.dates import (
     parse_shown_date,
     with_declared_zone,
 )
-from crawler.extraction.declared_zones import declared_zoned_times
+from crawler.extraction.declared_zones import declared_on_elements, declared_zoned_times
 from crawler.extraction.metadata import page_metadata
 from crawler.extraction.parsing import document_iter, parse_page
 from crawler.extraction.profiles import NO_PROFILE, SiteProfile
@@ -272,7 +272,8 @@ def _declared_times(tree: lxml.html.HtmlElement) -> Iterator[str]:
     """The publication times the markup declares, in document order: the XPath
     `//meta[@property='article:published_time']/@content | //meta[@itemprop='datePublished']/@content
     | //article//time/@datetime`, read in one walk of lxml's tag iterator (a quarter of the
-    three XPath walks' time), over the whole document as the XPath reads it."""
+    three XPath walks' time), over the whole document as the XPath reads it; then what other
+    elements declare in microdata or RDFa (`declared_on_elements`, never a comment's)."""
     for element in document_iter(tree, "meta", "time"):
         if element.tag == "meta":
             if (
@@ -284,6 +285,8 @@ def _declared_times(tree: lxml.html.HtmlElement) -> Iterator[str]:
             element.iterancestors("article"), None
         ) is not None:
             yield value
+    for value, _ in declared_on_elements(tree):  # microdata, RDFa: after the meta tags
+        yield value
 
 
 _ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
