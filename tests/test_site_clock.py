@@ -294,3 +294,20 @@ def test_a_publication_time_declared_on_another_element_is_read(name):
         f"{value[:19]}+01:00",
         "Africa/Casablanca",
     )
+
+
+def test_a_layouts_classes_do_not_hide_the_articles_declaration():
+    """The body's classes describe the page (WordPress's « comments-open »), and a layout's
+    « has-sidebar » or « table-responsive » wrapper holds the article itself, not a sidebar,
+    a comment or a response: the article's `itemprop="datePublished"` inside them is read."""
+    page = (ZONED / "fr-microdata-span-paris.html").read_text(encoding="utf-8")
+    page = page.replace("<body>", '<body class="single-post comments-open">').replace(
+        "<main>", '<main class="layout has-sidebar"><div class="table-responsive">'
+    )
+    page = page.replace("</main>", "</div></main>")
+    extracted = extract_article(page, "https://www.example.com/article/1", SiteProfile())
+    assert extracted.date is not None
+    assert (extracted.date.value, extracted.date.origin) == (
+        "2026-07-12T16:50:00+02:00",
+        PAGE_MARKUP,
+    )

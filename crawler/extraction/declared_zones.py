@@ -77,8 +77,8 @@ _WITH_ATTRIBUTES = lxml.etree.XPath(
 # Where another item's moment is declared: a reader's comment (schema.org's Comment, a reply), a
 # list of other articles (related, teasers, a sidebar's most read).
 _ELSEWHERE_MARKS = re.compile(
-    r"comment|related|reply|response|review|teaser|recommend|popular|trending|most-?read"
-    r"|sidebar|read-?more|more-?(?:stories|articles|news)"
+    r"comment|related|reply|response(?!ive)|review|teaser|recommend|popular|trending"
+    r"|most-?read|(?<!with-)(?<!has-)sidebar|read-?more|more-?(?:stories|articles|news)"
 )
 _ELSEWHERE_TAGS = frozenset({"aside", "nav", "footer"})
 # A time of day with its zone after it (« Z », « +01:00 », « -0500 »).
@@ -147,6 +147,8 @@ def _elsewhere(element: lxml.html.HtmlElement) -> bool:
     for holder in (element, *element.iterancestors()):
         if not isinstance(holder.tag, str):
             continue
+        if holder.tag == "body":  # its classes describe the page (« has-sidebar »), no block
+            return False
         if holder.tag in _ELSEWHERE_TAGS:
             return True
         marks = " ".join(
